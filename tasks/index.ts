@@ -1,0 +1,1 @@
+// Registers every task area; each file holds one area.
