@@ -24,13 +24,12 @@ contract MerkleAirdrop is IMerkleAirdrop {
     /// @dev Bit `index % 256` of word `index / 256` is set once leaf `index` is claimed.
     mapping(uint256 wordIndex => uint256 bits) private _claimed;
 
-    constructor(address token_, bytes32 merkleRoot_, uint256 deadline_, address treasury_) {
-        if (token_ == address(0) || treasury_ == address(0) || deadline_ <= block.timestamp) {
-            revert AirdropInvalidConfig();
-        }
+    /// @param claimPeriod seconds from deployment during which claims are accepted
+    constructor(address token_, bytes32 merkleRoot_, uint256 claimPeriod, address treasury_) {
+        if (token_ == address(0) || treasury_ == address(0) || claimPeriod == 0) revert AirdropInvalidConfig();
         token = token_;
         merkleRoot = merkleRoot_;
-        deadline = deadline_;
+        deadline = block.timestamp + claimPeriod;
         treasury = treasury_;
     }
 
