@@ -11,7 +11,10 @@ export const SOLC_VERSION = "0.8.28";
 // Hermetic builds: hand Hardhat the solc-js build from node_modules instead of downloading a compiler.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }) => {
   if (args.solcVersion !== SOLC_VERSION) {
-    throw new HardhatPluginError("alt-protocol", `only solc ${SOLC_VERSION} (npm package) is available, not ${args.solcVersion}`);
+    throw new HardhatPluginError(
+      "alt-protocol",
+      `only solc ${SOLC_VERSION} (npm package) is available, not ${args.solcVersion}`,
+    );
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require("solc");

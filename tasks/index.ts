@@ -1,1 +1,5 @@
 // Registers every task area; each file holds one area.
+import "./deploy";
+import "./token";
+import "./vesting";
+import "./airdrop";

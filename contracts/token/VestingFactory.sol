@@ -74,7 +74,16 @@ contract VestingFactory is IVestingFactory, Ownable {
             p.delegatee
         );
         IERC20(token).safeTransfer(position, p.amount);
-        emit PositionCreated(position, p.beneficiary, msg.sender, p.amount, uint48(start), cliff, uint48(end), p.revocable);
+        emit PositionCreated(
+            position,
+            p.beneficiary,
+            msg.sender,
+            p.amount,
+            uint48(start),
+            cliff,
+            uint48(end),
+            p.revocable
+        );
     }
 
     function _salt(address creator, bytes32 salt) private pure returns (bytes32) {

@@ -47,7 +47,7 @@ export interface GenesisConfig {
 }
 
 /** The factory's `PositionParams` struct. */
-export interface PositionParams {
+export type PositionParams = {
   beneficiary: string;
   start: number;
   cliffDuration: number;
@@ -56,7 +56,7 @@ export interface PositionParams {
   revocable: boolean;
   delegatee: string;
   salt: string;
-}
+};
 
 export class GenesisParameterError extends Error {}
 

@@ -11,7 +11,12 @@ export function buildGenesisModule(config: GenesisConfig) {
     const deployer = m.getAccount(0);
     const token = m.contract("AltToken", [deployer]);
     const vestingFactory = m.contract("VestingFactory", [token, config.treasury, config.owner ?? deployer]);
-    const airdrop = m.contract("MerkleAirdrop", [token, config.airdrop.root, config.airdrop.claimPeriod, config.treasury]);
+    const airdrop = m.contract("MerkleAirdrop", [
+      token,
+      config.airdrop.root,
+      config.airdrop.claimPeriod,
+      config.treasury,
+    ]);
 
     const vestedTotal = config.positions.reduce((sum, p) => sum + p.amount, 0n);
     const approve = m.call(token, "approve", [vestingFactory, vestedTotal]);

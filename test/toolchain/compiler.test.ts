@@ -16,9 +16,9 @@ describe("Toolchain", function () {
   });
 
   it("refuses any other compiler version instead of downloading it", async function () {
-    await expect(hre.run(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, { quiet: true, solcVersion: "0.8.20" })).to.be.rejectedWith(
-      "only solc 0.8.28 (npm package) is available, not 0.8.20",
-    );
+    await expect(
+      hre.run(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, { quiet: true, solcVersion: "0.8.20" }),
+    ).to.be.rejectedWith("only solc 0.8.28 (npm package) is available, not 0.8.20");
   });
 
   it("built every artifact with that compiler and the pinned EVM version", async function () {

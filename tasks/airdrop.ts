@@ -1,0 +1,141 @@
+// Airdrop tasks: build the Merkle tree and proofs from a list, claim with a proof.
+import { task } from "hardhat/config";
+import { existsSync, readFileSync, writeFileSync } from "fs";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { isAddress, getAddress } from "ethers";
+import { confirm, fail, formatAlt, formatTime, output, parseAddress, parseOr, signerFor, txLine } from "./lib/cli";
+import { altToken, merkleAirdrop } from "./lib/genesis";
+import { parseTokenAmount } from "../deploy/lib/units";
+
+/** Leaf encoding of the on-chain MerkleAirdrop: (index, account, amount), double-hashed by StandardMerkleTree. */
+export const LEAF_ENCODING = ["uint256", "address", "uint256"];
+
+export interface ProofsFile {
+  root: string;
+  total: string;
+  count: number;
+  leafEncoding: string[];
+  claims: Record<string, { index: number; amount: string; proof: string[] }>;
+}
+
+/** Reads "address,amount" rows (CSV with optional header, or JSON list / object) in whole ALT. */
+function readEntries(file: string): { address: string; amount: bigint }[] {
+  if (!existsSync(file)) fail(`input file not found: ${file}`);
+  const text = readFileSync(file, "utf8");
+  let rows: [string, string, string][]; // [where, address, amount]
+  if (file.endsWith(".json")) {
+    const data = parseOr(`${file} is not valid JSON`, () => JSON.parse(text));
+    rows = Array.isArray(data)
+      ? data.map((e: { address: string; amount: string }, i: number) => [`entry ${i}`, e.address, String(e.amount)])
+      : Object.entries(data).map(([address, amount]) => [`entry ${address}`, address, String(amount)]);
+  } else {
+    rows = text
+      .split(/\r?\n/)
+      .map((line, i) => [`line ${i + 1}`, ...line.split(",").map((c) => c.trim())] as [string, string, string])
+      .filter(([, address], i) => address !== "" && !(i === 0 && !isAddress(address) && /address/i.test(address)));
+  }
+  if (rows.length === 0) fail(`${file} has no entries`);
+  const seen = new Set<string>();
+  return rows.map(([where, address, amount]) => {
+    if (!isAddress(address)) fail(`${file} ${where}: invalid address ${address}`);
+    const checksummed = getAddress(address);
+    if (seen.has(checksummed)) fail(`${file} ${where}: duplicate address ${checksummed}`);
+    seen.add(checksummed);
+    const wei = parseOr(`${file} ${where}`, () => parseTokenAmount(amount ?? ""));
+    if (wei === 0n) fail(`${file} ${where}: zero amount for ${checksummed}`);
+    return { address: checksummed, amount: wei };
+  });
+}
+
+/** Builds the tree and proofs file content for a list of entries; the leaf index is the entry's position. */
+export function buildProofs(entries: { address: string; amount: bigint }[]): ProofsFile {
+  const tree = StandardMerkleTree.of(
+    entries.map((e, i) => [i, e.address, e.amount]),
+    LEAF_ENCODING,
+  );
+  const claims: ProofsFile["claims"] = {};
+  for (const [i, [index, address, amount]] of tree.entries()) {
+    claims[address as string] = { index: Number(index), amount: String(amount), proof: tree.getProof(i) };
+  }
+  const total = entries.reduce((sum, e) => sum + e.amount, 0n);
+  return { root: tree.root, total: total.toString(), count: entries.length, leafEncoding: LEAF_ENCODING, claims };
+}
+
+task("airdrop:build", "Builds the airdrop Merkle root and a proofs file from a CSV or JSON of address,amount (ALT)")
+  .addParam("input", "CSV (address,amount per line) or JSON ([{address, amount}] or {address: amount})")
+  .addParam("out", "Proofs file to write (JSON)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { input: string; out: string; json: boolean }) => {
+    const proofs = buildProofs(readEntries(args.input));
+    writeFileSync(args.out, JSON.stringify(proofs, null, 2) + "\n");
+    const summary = { root: proofs.root, total: proofs.total, count: proofs.count, out: args.out };
+    return output(args.json, summary, () => [
+      `root  ${proofs.root}`,
+      `total ${formatAlt(BigInt(proofs.total))} to ${proofs.count} accounts`,
+      `proofs written to ${args.out}`,
+    ]);
+  });
+
+task("airdrop:claim", "Claims an airdrop allocation with its proof, optionally delegating the votes in the same call")
+  .addParam("proofs", "Proofs file written by airdrop:build")
+  .addOptionalParam("account", "Account to claim for (default: the acting account); tokens always go to it")
+  .addOptionalParam("delegate", "Also delegate the account's votes (the acting account must be the account)")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(
+    async (args: { proofs: string; account?: string; delegate?: string; from?: string; json: boolean }, hre) => {
+      if (!existsSync(args.proofs)) fail(`proofs file not found: ${args.proofs}`);
+      const file = parseOr(`${args.proofs} is not a proofs file`, () => JSON.parse(readFileSync(args.proofs, "utf8")));
+      if (typeof file.root !== "string" || typeof file.claims !== "object") fail(`${args.proofs} is not a proofs file`);
+      const proofs = file as ProofsFile;
+      const signer = await signerFor(hre, args.from);
+      const signerAddress = await signer.getAddress();
+      const account = args.account === undefined ? signerAddress : parseAddress(args.account, "--account");
+      const delegatee = args.delegate === undefined ? undefined : parseAddress(args.delegate, "--delegate");
+      const entry = Object.entries(proofs.claims).find(([a]) => a.toLowerCase() === account.toLowerCase())?.[1];
+      if (!entry) fail(`no claim for ${account} in ${args.proofs}`);
+
+      const airdrop = await merkleAirdrop(hre);
+      const root = await airdrop.merkleRoot();
+      if (root !== proofs.root) fail(`${args.proofs} is for root ${proofs.root}, but the airdrop's root is ${root}`);
+      const deadline = await airdrop.deadline();
+      const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+      if (BigInt(now) >= deadline) fail(`the claim window closed at ${formatTime(deadline)}`);
+      if (await airdrop.isClaimed(entry.index)) fail(`already claimed: ${account} (leaf ${entry.index})`);
+      const leaf = [entry.index, account, entry.amount];
+      if (!StandardMerkleTree.verify(root, LEAF_ENCODING, leaf, entry.proof)) fail(`wrong proof for ${account}`);
+
+      let tx;
+      if (delegatee === undefined) {
+        tx = await confirm(airdrop.connect(signer).claim(entry.index, account, entry.amount, entry.proof));
+      } else {
+        if (signerAddress !== account) fail(`--delegate needs ${account} itself to sign: pass --from ${account}`);
+        const token = await altToken(hre);
+        const { chainId } = await hre.ethers.provider.getNetwork();
+        const nonce = await token.nonces(account);
+        const expiry = BigInt(now) + 3600n;
+        const signature = await signer.signTypedData(
+          { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
+          {
+            Delegation: [
+              { name: "delegatee", type: "address" },
+              { name: "nonce", type: "uint256" },
+              { name: "expiry", type: "uint256" },
+            ],
+          },
+          { delegatee, nonce, expiry },
+        );
+        const { v, r, s } = hre.ethers.Signature.from(signature);
+        tx = await confirm(
+          airdrop
+            .connect(signer)
+            .claimAndDelegate(entry.index, account, entry.amount, entry.proof, delegatee, expiry, v, r, s),
+        );
+      }
+      const result = { account, index: entry.index, amount: entry.amount, delegatee: delegatee ?? null, tx };
+      return output(args.json, result, () => [
+        txLine(`claimed ${formatAlt(BigInt(entry.amount))} for ${account}`, tx),
+        ...(delegatee ? [`  votes delegated to ${delegatee}`] : []),
+      ]);
+    },
+  );

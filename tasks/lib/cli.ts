@@ -1,0 +1,77 @@
+// What every task shares: one-line failures, argument parsing, the acting signer, and output (text or --json).
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { ContractTransactionResponse, Signer } from "ethers";
+import { formatUnits, getAddress, isAddress } from "ethers";
+import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
+
+export const PLUGIN = "alt-protocol";
+
+/** Ends a task with one clear line (Hardhat prints it without a stack trace). */
+export function fail(message: string): never {
+  throw new HardhatPluginError(PLUGIN, message);
+}
+
+/** Runs `parse` and turns any error it throws into a one-line task failure prefixed with `what`. */
+export function parseOr<T>(what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    fail(`${what}: ${(e as Error).message}`);
+  }
+}
+
+export function parseAddress(value: string, what: string): string {
+  if (!isAddress(value)) fail(`${what} is not a valid address: ${value}`);
+  return getAddress(value);
+}
+
+export const parseAmount = (value: string, what: string) => parseOr(what, () => parseTokenAmount(value));
+export const parseSeconds = (value: string, what: string) => parseOr(what, () => parseDuration(value));
+
+/** ALT amounts for humans: "1,234.5 ALT". */
+export function formatAlt(wei: bigint): string {
+  const [whole, fraction] = formatUnits(wei, 18).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${grouped}${fraction === "0" ? "" : "." + fraction} ALT`;
+}
+
+export function formatTime(timestamp: number | bigint): string {
+  return new Date(Number(timestamp) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** The signer a task acts as: `--from <address>` among the configured accounts, else the first account. */
+export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
+  const signers = await hre.ethers.getSigners();
+  if (signers.length === 0) fail(`no account is configured for network ${hre.network.name}`);
+  if (from === undefined) return signers[0];
+  const address = parseAddress(from, "--from");
+  const signer = signers.find((s) => s.address === address);
+  if (!signer) fail(`--from ${address} is not an account of network ${hre.network.name}`);
+  return signer;
+}
+
+export interface TxReport {
+  hash: string;
+  gasUsed: string;
+  block: number;
+}
+
+/** Waits for a transaction and reports hash, gas and block. */
+export async function confirm(tx: Promise<ContractTransactionResponse>): Promise<TxReport> {
+  const receipt = await (await tx).wait();
+  if (!receipt) fail("the transaction was dropped");
+  return { hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber };
+}
+
+/** Prints `data` as JSON with --json, else the text lines; returns `data` so callers and tests can use it. */
+export function output<T>(json: boolean, data: T, lines: () => string[]): T {
+  if (json) {
+    console.log(JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  } else {
+    for (const line of lines()) console.log(line);
+  }
+  return data;
+}
+
+export const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
