@@ -1,6 +1,7 @@
 // Airdrop tasks: build the Merkle tree and proofs from a list, claim with a proof.
 import { task } from "hardhat/config";
-import { existsSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
+import path from "path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { isAddress, getAddress } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, parseAddress, parseOr, signerFor, txLine } from "./lib/cli";
@@ -23,16 +24,24 @@ function readEntries(file: string): { address: string; amount: bigint }[] {
   if (!existsSync(file)) fail(`input file not found: ${file}`);
   const text = readFileSync(file, "utf8");
   let rows: [string, string, string][]; // [where, address, amount]
-  if (file.endsWith(".json")) {
+  if (/\.json$/i.test(file)) {
     const data = parseOr(`${file} is not valid JSON`, () => JSON.parse(text));
+    const shape = `${file}: expected a list of {"address", "amount"} or an object of address: amount`;
+    if (data === null || typeof data !== "object") fail(shape);
     rows = Array.isArray(data)
-      ? data.map((e: { address: string; amount: string }, i: number) => [`entry ${i}`, e.address, String(e.amount)])
+      ? data.map((e: { address?: unknown; amount?: unknown } | null, i: number) => {
+          if (e === null || typeof e !== "object") fail(`${shape} (entry ${i})`);
+          return [`entry ${i}`, String(e.address), String(e.amount)];
+        })
       : Object.entries(data).map(([address, amount]) => [`entry ${address}`, address, String(amount)]);
   } else {
-    rows = text
-      .split(/\r?\n/)
-      .map((line, i) => [`line ${i + 1}`, ...line.split(",").map((c) => c.trim())] as [string, string, string])
-      .filter(([, address], i) => address !== "" && !(i === 0 && !isAddress(address) && /address/i.test(address)));
+    rows = [];
+    text.split(/\r?\n/).forEach((line, i) => {
+      const cells = line.split(",").map((c) => c.trim());
+      if (line.trim() === "" || (i === 0 && !cells[0].startsWith("0x"))) return; // blank line or header
+      if (cells.length !== 2) fail(`${file} line ${i + 1}: expected "address,amount", got ${cells.length} columns`);
+      rows.push([`line ${i + 1}`, cells[0], cells[1]]);
+    });
   }
   if (rows.length === 0) fail(`${file} has no entries`);
   const seen = new Set<string>();
@@ -67,7 +76,12 @@ task("airdrop:build", "Builds the airdrop Merkle root and a proofs file from a C
   .addFlag("json", "Print JSON")
   .setAction(async (args: { input: string; out: string; json: boolean }) => {
     const proofs = buildProofs(readEntries(args.input));
-    writeFileSync(args.out, JSON.stringify(proofs, null, 2) + "\n");
+    try {
+      mkdirSync(path.dirname(args.out), { recursive: true });
+      writeFileSync(args.out, JSON.stringify(proofs, null, 2) + "\n");
+    } catch (e) {
+      fail(`cannot write ${args.out}: ${(e as Error).message}`);
+    }
     const summary = { root: proofs.root, total: proofs.total, count: proofs.count, out: args.out };
     return output(args.json, summary, () => [
       `root  ${proofs.root}`,
@@ -86,7 +100,9 @@ task("airdrop:claim", "Claims an airdrop allocation with its proof, optionally d
     async (args: { proofs: string; account?: string; delegate?: string; from?: string; json: boolean }, hre) => {
       if (!existsSync(args.proofs)) fail(`proofs file not found: ${args.proofs}`);
       const file = parseOr(`${args.proofs} is not a proofs file`, () => JSON.parse(readFileSync(args.proofs, "utf8")));
-      if (typeof file.root !== "string" || typeof file.claims !== "object") fail(`${args.proofs} is not a proofs file`);
+      if (typeof file?.root !== "string" || typeof file.claims !== "object" || file.claims === null) {
+        fail(`${args.proofs} is not a proofs file`);
+      }
       const proofs = file as ProofsFile;
       const signer = await signerFor(hre, args.from);
       const signerAddress = await signer.getAddress();

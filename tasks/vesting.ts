@@ -97,8 +97,9 @@ task("vesting:release", "Releases a position's vested ALT to its beneficiary")
     const [address, category] = await resolvePosition(hre, args.position);
     const view = await describePosition(hre, address, category);
     if (view.releasable === 0n) {
-      const why =
-        view.released === view.total
+      const why = view.revoked
+        ? "the position was revoked and its vested part is released"
+        : view.released === view.total
           ? "everything is released"
           : `nothing vests before the cliff at ${formatTime(view.cliff)}`;
       fail(`nothing to release from ${category ?? address}: ${why}`);

@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
-import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
-
 /// @title ALT token
 /// @notice The ALT governance and restaking token: 10,000,000,000 ALT minted once, at construction, to a genesis
 ///         recipient. No mint function exists afterwards, so the supply can only fall (burns).
-/// @dev Voting checkpoints use a timestamp clock (EIP-6372 `mode=timestamp`); the governor reads the same clock.
-interface IAltToken is IERC20, IERC20Permit, IVotes, IERC6372 {
+/// @dev The ALT-specific surface. The token also implements IERC20, IERC20Permit and IERC5805 (IVotes + IERC6372):
+///      voting checkpoints use a timestamp clock (`CLOCK_MODE` is `mode=timestamp`), the one the governor reads.
+interface IAltToken {
     /// @notice The genesis recipient was the zero address.
     error AltTokenZeroGenesisRecipient();
 

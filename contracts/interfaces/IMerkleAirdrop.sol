@@ -16,7 +16,7 @@ interface IMerkleAirdrop {
     error AirdropClaimWindowOpen(uint256 deadline);
     /// @notice After the claim, `account` does not delegate to `delegatee`: the signature was not `account`'s.
     error AirdropDelegationFailed(address account, address delegatee);
-    /// @notice A zero address or a zero claim period was given at construction.
+    /// @notice A zero address, a zero root or a zero claim period was given at construction.
     error AirdropInvalidConfig();
 
     /// @notice `account` received `amount` for leaf `index`.

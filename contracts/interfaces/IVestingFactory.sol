@@ -6,12 +6,15 @@ pragma solidity 0.8.28;
 ///         creation, pulling the ALT for the whole batch from the caller in one transfer. Its owner (the governance
 ///         timelock after deployment) is the revoker of every revocable position and sets the treasury.
 interface IVestingFactory {
-    /// @notice A schedule in the batch is malformed: cliff before start, end before cliff, or zero amount.
+    /// @notice Entry `index` of the batch is malformed: zero amount, cliff longer than the duration, or an end past
+    ///         the uint48 range.
     error VestingFactoryInvalidSchedule(uint256 index);
     /// @notice A zero address was given where an account is required.
     error VestingFactoryZeroAddress();
     /// @notice The batch is empty.
     error VestingFactoryEmptyBatch();
+    /// @notice Renouncing ownership would make every revocable position irrevocable and strand swept surplus.
+    error VestingFactoryRenounceDisabled();
 
     /// @notice A position was created and funded.
     event PositionCreated(

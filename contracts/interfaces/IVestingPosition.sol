@@ -22,8 +22,6 @@ interface IVestingPosition {
     error VestingNothingToRelease();
     /// @notice There is no surplus of this token to sweep.
     error VestingNothingToSweep(address token);
-    /// @notice A zero address was given where an account is required.
-    error VestingZeroAddress();
 
     /// @notice `amount` ALT was released to `beneficiary`.
     event Released(address indexed beneficiary, uint256 amount);

@@ -10,13 +10,13 @@ import {IAltToken} from "../interfaces/IAltToken.sol";
 
 /// @title AltToken
 /// @notice ERC20 + permit + votes (timestamp clock) + burnable. The whole supply is minted once in the constructor.
-contract AltToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
-    /// @notice 10,000,000,000 ALT.
+contract AltToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes, IAltToken {
+    /// @inheritdoc IAltToken
     uint256 public constant GENESIS_SUPPLY = 10_000_000_000 ether;
 
     /// @param genesisRecipient receives the whole supply (the genesis deployer, which distributes it at once)
     constructor(address genesisRecipient) ERC20("ALT", "ALT") ERC20Permit("ALT") {
-        if (genesisRecipient == address(0)) revert IAltToken.AltTokenZeroGenesisRecipient();
+        if (genesisRecipient == address(0)) revert AltTokenZeroGenesisRecipient();
         _mint(genesisRecipient, GENESIS_SUPPLY);
     }
 
@@ -29,6 +29,16 @@ contract AltToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes {
     // solhint-disable-next-line func-name-mixedcase
     function CLOCK_MODE() public pure override returns (string memory) {
         return "mode=timestamp";
+    }
+
+    /// @inheritdoc IAltToken
+    function burn(uint256 amount) public override(ERC20Burnable, IAltToken) {
+        super.burn(amount);
+    }
+
+    /// @inheritdoc IAltToken
+    function burnFrom(address account, uint256 amount) public override(ERC20Burnable, IAltToken) {
+        super.burnFrom(account, amount);
     }
 
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {

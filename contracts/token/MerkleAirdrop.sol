@@ -26,7 +26,9 @@ contract MerkleAirdrop is IMerkleAirdrop {
 
     /// @param claimPeriod seconds from deployment during which claims are accepted
     constructor(address token_, bytes32 merkleRoot_, uint256 claimPeriod, address treasury_) {
-        if (token_ == address(0) || treasury_ == address(0) || claimPeriod == 0) revert AirdropInvalidConfig();
+        if (token_ == address(0) || treasury_ == address(0) || merkleRoot_ == bytes32(0) || claimPeriod == 0) {
+            revert AirdropInvalidConfig();
+        }
         token = token_;
         merkleRoot = merkleRoot_;
         deadline = block.timestamp + claimPeriod;

@@ -55,6 +55,11 @@ contract VestingFactory is IVestingFactory, Ownable {
         treasury = newTreasury;
     }
 
+    /// @notice Disabled: the owner is the revoker, and a position without one cannot be revoked or swept.
+    function renounceOwnership() public view override onlyOwner {
+        revert VestingFactoryRenounceDisabled();
+    }
+
     function _createPosition(PositionParams calldata p, uint256 index) private returns (address position) {
         if (p.beneficiary == address(0)) revert VestingFactoryZeroAddress();
         uint256 start = p.start == 0 ? block.timestamp : p.start;

@@ -66,8 +66,9 @@ function fail(message: string): never {
 
 function address(value: unknown, field: string): string {
   if (typeof value !== "string" || !isAddress(value)) fail(`${field} is not an address: ${String(value)}`);
-  if (value === ZeroAddress) fail(`${field} is the zero address`);
-  return getAddress(value);
+  const checksummed = getAddress(value);
+  if (checksummed === ZeroAddress) fail(`${field} is the zero address`);
+  return checksummed;
 }
 
 function duration(value: unknown, field: string): number {
@@ -103,6 +104,7 @@ export function resolveGenesis(input: GenesisInput): GenesisConfig {
     if (seen.has(row.category)) fail(`category ${row.category} appears twice`);
     seen.add(row.category);
     if (!Number.isInteger(row.bps) || row.bps <= 0) fail(`${row.category}: bps must be a positive whole number`);
+    if (typeof row.revocable !== "boolean") fail(`${row.category}: revocable must be true or false`);
     bpsSum += row.bps;
   }
   if (bpsSum !== TOTAL_BPS) fail(`allocations sum to ${bpsSum} bps, not ${TOTAL_BPS}`);
@@ -127,7 +129,7 @@ export function resolveGenesis(input: GenesisInput): GenesisConfig {
     if (cliffDuration > vestingDuration) fail(`${row.category}: cliff is longer than the duration`);
     let amount = (GENESIS_SUPPLY * BigInt(row.bps)) / BigInt(TOTAL_BPS);
     if (row.category === airdrop.fundedBy) {
-      if (airdropAmount >= amount) fail(`airdrop.amount exceeds the ${row.category} allocation`);
+      if (airdropAmount >= amount) fail(`airdrop.amount must be less than the ${row.category} allocation`);
       amount -= airdropAmount;
     }
     const delegatee =
@@ -138,7 +140,7 @@ export function resolveGenesis(input: GenesisInput): GenesisConfig {
       cliffDuration,
       duration: vestingDuration,
       amount,
-      revocable: Boolean(row.revocable),
+      revocable: row.revocable,
       delegatee,
       salt: genesisSalt(row.category),
     };

@@ -9,13 +9,13 @@ export interface ProtocolParameters {
 
 export const PARAMETERS_DIR = path.join(__dirname, "..", "parameters");
 
-/** The parameter file used for `network`: $ALT_PARAMETERS if set, else deploy/parameters/<network>.json. */
-export function parametersPath(network: string): string {
-  return process.env.ALT_PARAMETERS ?? path.join(PARAMETERS_DIR, `${network}.json`);
+/** The parameter file for `network`: `file` if given, else $ALT_PARAMETERS, else deploy/parameters/<network>.json. */
+export function parametersPath(network: string, file?: string): string {
+  return file ?? process.env.ALT_PARAMETERS ?? path.join(PARAMETERS_DIR, `${network}.json`);
 }
 
-export function loadParameters(network: string): ProtocolParameters {
-  const file = parametersPath(network);
+export function loadParameters(network: string, explicitFile?: string): ProtocolParameters {
+  const file = parametersPath(network, explicitFile);
   if (!existsSync(file)) throw new Error(`no parameter file for network ${network}: ${file}`);
   try {
     return JSON.parse(readFileSync(file, "utf8")) as ProtocolParameters;

@@ -34,9 +34,12 @@ export async function loadAddressBook(hre: HardhatRuntimeEnvironment): Promise<A
   return JSON.parse(readFileSync(file, "utf8")) as AddressBook;
 }
 
-/** The address recorded under `key` (an Ignition future id such as "Genesis#AltToken"). */
+/** The address recorded under `key` (an Ignition future id such as "Genesis#AltToken"), checked to hold code. */
 export async function addressOf(hre: HardhatRuntimeEnvironment, key: string): Promise<string> {
   const address = (await loadAddressBook(hre))[key];
   if (!address) fail(`the deployment of network ${hre.network.name} has no ${key}`);
+  if ((await hre.ethers.provider.getCode(address)) === "0x") {
+    fail(`no contract at ${address} (${key}) on ${hre.network.name}: the deployment records are stale (chain reset?)`);
+  }
   return address;
 }

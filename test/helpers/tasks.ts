@@ -1,0 +1,97 @@
+// Running Hardhat tasks in-process from tests: console output captured (tests stay quiet), one-line failures checked.
+import hre from "hardhat";
+import { expect } from "chai";
+import { HardhatPluginError } from "hardhat/plugins";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import os from "os";
+import path from "path";
+import { PLUGIN } from "../../tasks/lib/cli";
+import type { AddressBook } from "../../tasks/lib/addressBook";
+
+export interface TaskRun<T> {
+  /** What the task returned (the data it printed). */
+  result: T;
+  /** Every line the task printed with console.log / console.warn, in order. */
+  lines: string[];
+}
+
+/** Runs `name` with `args` (pass `json` explicitly), capturing console.log and console.warn while it runs. */
+export async function runTask<T = unknown>(name: string, args: Record<string, unknown>): Promise<TaskRun<T>> {
+  const lines: string[] = [];
+  const { log, warn } = console;
+  const capture = (...parts: unknown[]) => {
+    lines.push(...parts.map(String).join(" ").split("\n"));
+  };
+  console.log = capture;
+  console.warn = capture;
+  try {
+    const result = (await hre.run(name, args)) as T;
+    return { result, lines };
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+}
+
+/** Runs a task and returns its result only. */
+export async function task<T = unknown>(name: string, args: Record<string, unknown>): Promise<T> {
+  return (await runTask<T>(name, args)).result;
+}
+
+/**
+ * Runs a task that must fail with a one-line HardhatPluginError of this project (what Hardhat prints without a stack
+ * trace) whose message is exactly `message` (a string) or matches it (a RegExp). Returns the error.
+ */
+export async function expectTaskFailure(
+  name: string,
+  args: Record<string, unknown>,
+  message: string | RegExp,
+): Promise<HardhatPluginError> {
+  let error: unknown;
+  try {
+    await runTask(name, args);
+  } catch (e) {
+    error = e;
+  }
+  expect(error, `${name} should have failed`).to.be.instanceOf(Error);
+  const description = `${(error as Error).name}: ${(error as Error).message}`;
+  expect(HardhatPluginError.isHardhatPluginError(error), `not a HardhatPluginError: ${description}`).to.equal(true);
+  const pluginError = error as HardhatPluginError;
+  expect(pluginError.pluginName).to.equal(PLUGIN);
+  if (typeof message === "string") expect(pluginError.message).to.equal(message);
+  else expect(pluginError.message).to.match(message);
+  expect(pluginError.message).not.to.include("\n");
+  return pluginError;
+}
+
+/** Deploys the genesis of deploy/parameters/hardhat.json through the task; the fixture of the task suites. */
+export async function genesisFixture(): Promise<AddressBook> {
+  return task<AddressBook>("deploy:genesis", { json: true });
+}
+
+/**
+ * A temporary directory, created on first use (so a suite filtered out by --grep leaves nothing behind), with
+ * `write(name, content)` (objects are written as JSON) and `path(name)`; `remove()` deletes it.
+ */
+export function tempDir(prefix: string) {
+  let dir: string | undefined;
+  const file = (name: string) => {
+    dir ??= mkdtempSync(path.join(os.tmpdir(), prefix));
+    return path.join(dir, name);
+  };
+  return {
+    path: file,
+    write(name: string, content: string | object): string {
+      writeFileSync(file(name), typeof content === "string" ? content : JSON.stringify(content, null, 2));
+      return file(name);
+    },
+    remove() {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      dir = undefined;
+    },
+  };
+}
+
+/** `new Date(t * 1000)` as the tasks print it: ISO 8601 to the second. */
+export const isoTime = (timestamp: number | bigint) =>
+  new Date(Number(timestamp) * 1000).toISOString().replace(".000Z", "Z");

@@ -1,0 +1,308 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { execFile } from "child_process";
+import { readFileSync } from "fs";
+import path from "path";
+import { getAddress, isAddress, ZeroAddress } from "ethers";
+import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
+import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
+import type { VestingPosition } from "../../typechain-types";
+import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
+
+const ROOT = path.join(__dirname, "..", "..");
+const CATEGORIES = ["Treasury", "ProtocolDevelopment", "Investors", "Ecosystem", "Team", "Advisors", "Launchpool"];
+const BOOK_KEYS = [
+  "Genesis#AltToken",
+  "Genesis#VestingFactory",
+  "Genesis#MerkleAirdrop",
+  ...CATEGORIES.map((c) => `Genesis#Vesting_${c}`),
+];
+
+/** A fresh copy of deploy/parameters/hardhat.json to break one rule of. */
+function hardhatParameters(): ProtocolParameters {
+  return JSON.parse(readFileSync(path.join(PARAMETERS_DIR, "hardhat.json"), "utf8"));
+}
+
+function allocation(parameters: ProtocolParameters, category: string) {
+  const row = parameters.genesis.allocations.find((a) => a.category === category);
+  if (!row) throw new Error(`no ${category} in the parameters`);
+  return row;
+}
+
+/**
+ * The environment of a developer's terminal: Hardhat shows stack traces of every error by default on what it takes for
+ * a CI server (CI variables, or Linux without a display), so those are removed for the one-line checks.
+ */
+function terminalEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: process.env.DISPLAY ?? ":0", ...extra };
+  const ciVars = ["CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID", "GITHUB_ACTIONS", "NOW", "DEPLOYMENT_ID"];
+  ciVars.push("CODEBUILD_BUILD_NUMBER");
+  // the vendors Hardhat's own copy of ci-info recognises by their variables
+  const vendorsFile = require.resolve("ci-info/vendors.json", { paths: [require.resolve("hardhat")] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const vendors: { env: string | string[] | Record<string, string> }[] = require(vendorsFile);
+  for (const { env: vendorEnv } of vendors) {
+    if (typeof vendorEnv === "string") ciVars.push(vendorEnv);
+    else if (Array.isArray(vendorEnv)) ciVars.push(...vendorEnv);
+    else ciVars.push(...Object.keys(vendorEnv));
+  }
+  for (const name of ciVars) delete env[name];
+  return env;
+}
+
+/** Runs `npx hardhat ...args` in the project; resolves with the exit code and output, whatever the code. */
+function hardhatCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    execFile("npx", ["hardhat", ...args], { cwd: ROOT, env, timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") return reject(error); // could not run, or timed out
+      resolve({ code: error ? (error.code as number) : 0, output: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+describe("deploy:genesis task", function () {
+  const files = tempDir("alt-deploy-task-");
+  after(files.remove);
+
+  /** Deploys the hardhat genesis in text mode, capturing what it prints. */
+  async function deployTaskFixture() {
+    const { result: book, lines } = await runTask<AddressBook>("deploy:genesis", { json: false });
+    return { book, lines };
+  }
+
+  /** Runs deploy:genesis on a parameter file that breaks a rule and checks it fails with `message`, sending nothing. */
+  async function expectRefused(parameters: ProtocolParameters | string, message: string) {
+    await loadFixture(deployTaskFixture);
+    const [deployer] = await hre.ethers.getSigners();
+    const file = files.write(`parameters-${Math.random().toString(36).slice(2)}.json`, parameters);
+    const blockBefore = await hre.ethers.provider.getBlockNumber();
+    const nonceBefore = await hre.ethers.provider.getTransactionCount(deployer.address);
+    await expectTaskFailure("deploy:genesis", { parameters: file, json: true }, message.replace("<file>", file));
+    expect(await hre.ethers.provider.getBlockNumber()).to.equal(blockBefore);
+    expect(await hre.ethers.provider.getTransactionCount(deployer.address)).to.equal(nonceBefore);
+    expect(process.env.ALT_PARAMETERS).to.equal(undefined);
+  }
+
+  describe("deploying the hardhat genesis", function () {
+    it("returns the address book of the token, factory, airdrop and the seven vesting positions", async function () {
+      const { book } = await loadFixture(deployTaskFixture);
+      expect(Object.keys(book)).to.have.members(BOOK_KEYS);
+      expect(Object.keys(book)).to.have.lengthOf(10);
+      const addresses = Object.values(book);
+      expect(new Set(addresses.map((a) => a.toLowerCase())).size).to.equal(10);
+      for (const address of addresses) {
+        expect(isAddress(address)).to.equal(true);
+        expect(address).to.equal(getAddress(address));
+        expect(await hre.ethers.provider.getCode(address)).to.not.equal("0x");
+      }
+    });
+
+    it("records each position under its category, with that category's beneficiary and the factory", async function () {
+      const { book } = await loadFixture(deployTaskFixture);
+      const parameters = hardhatParameters();
+      for (const category of CATEGORIES) {
+        const position = (await hre.ethers.getContractAt(
+          "VestingPosition",
+          book[`Genesis#Vesting_${category}`],
+        )) as unknown as VestingPosition;
+        expect((await position.schedule()).beneficiary).to.equal(allocation(parameters, category).beneficiary);
+        expect(await position.factory()).to.equal(book["Genesis#VestingFactory"]);
+        expect(await position.token()).to.equal(book["Genesis#AltToken"]);
+      }
+      const airdrop = await hre.ethers.getContractAt("MerkleAirdrop", book["Genesis#MerkleAirdrop"]);
+      expect(await airdrop.token()).to.equal(book["Genesis#AltToken"]);
+      expect(await airdrop.merkleRoot()).to.equal(parameters.genesis.airdrop.root);
+    });
+
+    it("prints the ephemeral-network warning and one line per contract in text mode", async function () {
+      const { book, lines } = await loadFixture(deployTaskFixture);
+      expect(lines).to.deep.equal([
+        "warning: the in-process hardhat network is ephemeral; this deployment ends with the process",
+        "genesis deployed on hardhat:",
+        ...BOOK_KEYS.map((key) => `  ${key.padEnd(36)} ${book[key]}`),
+      ]);
+    });
+
+    it("prints exactly the returned address book as JSON with --json, without the warning", async function () {
+      const { book } = await loadFixture(deployTaskFixture);
+      try {
+        const { result, lines } = await runTask<AddressBook>("deploy:genesis", { json: true });
+        expect(JSON.parse(lines.join("\n"))).to.deep.equal(result);
+        expect(Object.keys(result)).to.have.members(BOOK_KEYS);
+      } finally {
+        recordInProcess(book); // the fixture's chain is restored next; so is its address book
+      }
+    });
+
+    it("deploys from the --parameters file instead of the network's, and forgets the file afterwards", async function () {
+      const { book } = await loadFixture(deployTaskFixture);
+      const signers = await hre.ethers.getSigners();
+      const parameters = hardhatParameters();
+      allocation(parameters, "Team").beneficiary = signers[15].address;
+      const file = files.write("other-team.json", parameters);
+      try {
+        const { result } = await runTask<AddressBook>("deploy:genesis", { parameters: file, json: true });
+        const team = await hre.ethers.getContractAt("VestingPosition", result["Genesis#Vesting_Team"]);
+        expect((await team.schedule()).beneficiary).to.equal(signers[15].address);
+        expect(result["Genesis#AltToken"]).to.not.equal(book["Genesis#AltToken"]);
+        expect(process.env.ALT_PARAMETERS).to.equal(undefined);
+      } finally {
+        recordInProcess(book);
+      }
+    });
+  });
+
+  describe("reading the address book", function () {
+    it("refuses a recorded address that holds no contract, naming the stale record", async function () {
+      const { book } = await loadFixture(deployTaskFixture);
+      const stale = "0x000000000000000000000000000000000000dEaD";
+      recordInProcess({ "Genesis#AltToken": stale });
+      try {
+        await expectTaskFailure(
+          "token:info",
+          { json: true },
+          `no contract at ${stale} (Genesis#AltToken) on hardhat: the deployment records are stale (chain reset?)`,
+        );
+      } finally {
+        recordInProcess(book);
+      }
+    });
+  });
+
+  describe("refusing a broken parameter file before sending any transaction", function () {
+    it("refuses allocations that sum to 9999 bps", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Treasury").bps = 2149;
+      await expectRefused(parameters, "genesis parameters: allocations sum to 9999 bps, not 10000");
+    });
+
+    it("refuses a zero-address beneficiary", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Team").beneficiary = ZeroAddress;
+      await expectRefused(parameters, "genesis parameters: Team.beneficiary is the zero address");
+    });
+
+    it("refuses a zero-address beneficiary written without its 0x prefix", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Team").beneficiary = "00".repeat(20);
+      await expectRefused(parameters, "genesis parameters: Team.beneficiary is the zero address");
+    });
+
+    it("refuses a revocable flag that is not a boolean", async function () {
+      const parameters = hardhatParameters();
+      (allocation(parameters, "Investors") as { revocable: unknown }).revocable = "false";
+      await expectRefused(parameters, "genesis parameters: Investors: revocable must be true or false");
+    });
+
+    it("refuses a malformed beneficiary address", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Advisors").beneficiary = "0x1234";
+      await expectRefused(parameters, "genesis parameters: Advisors.beneficiary is not an address: 0x1234");
+    });
+
+    it("refuses a category that appears twice", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Advisors").category = "Team";
+      await expectRefused(parameters, "genesis parameters: category Team appears twice");
+    });
+
+    it("refuses a cliff longer than the vesting duration", async function () {
+      const parameters = hardhatParameters();
+      Object.assign(allocation(parameters, "Investors"), { cliff: "25mo", duration: "24mo" });
+      await expectRefused(parameters, "genesis parameters: Investors: cliff is longer than the duration");
+    });
+
+    it("refuses an airdrop larger than the allocation that funds it", async function () {
+      const parameters = hardhatParameters();
+      parameters.genesis.airdrop.amount = "1500000001"; // Ecosystem holds 15% of 10B: 1,500,000,000 ALT
+      await expectRefused(parameters, "genesis parameters: airdrop.amount must be less than the Ecosystem allocation");
+    });
+
+    it("refuses a parameter file without a genesis section", async function () {
+      await expectRefused(
+        { network: "hardhat" } as unknown as ProtocolParameters,
+        "genesis parameters: the genesis section is missing",
+      );
+    });
+
+    it("refuses a parameter file that does not exist", async function () {
+      await loadFixture(deployTaskFixture);
+      const missing = files.path("missing.json");
+      const blockBefore = await hre.ethers.provider.getBlockNumber();
+      await expectTaskFailure(
+        "deploy:genesis",
+        { parameters: missing, json: true },
+        `no parameter file for network hardhat: ${missing}`,
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(blockBefore);
+      expect(process.env.ALT_PARAMETERS).to.equal(undefined);
+    });
+
+    it("refuses a parameter file that is not valid JSON", async function () {
+      const text = '{ "genesis": { "treasury": ';
+      let parseError = "";
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        parseError = (e as Error).message;
+      }
+      await expectRefused(text, `parameter file <file> is not valid JSON: ${parseError}`);
+    });
+
+    it("leaves an ALT_PARAMETERS the caller had set untouched by a --parameters run", async function () {
+      await loadFixture(deployTaskFixture);
+      const preset = files.write("preset.json", hardhatParameters());
+      process.env.ALT_PARAMETERS = preset;
+      try {
+        await expectTaskFailure(
+          "deploy:genesis",
+          { parameters: files.path("missing.json"), json: true },
+          `no parameter file for network hardhat: ${files.path("missing.json")}`,
+        );
+        expect(process.env.ALT_PARAMETERS).to.equal(preset);
+      } finally {
+        delete process.env.ALT_PARAMETERS;
+      }
+    });
+  });
+
+  describe("from the command line", function () {
+    this.timeout(150_000);
+
+    it("fails with one line and no stack trace when a task needs a deployment the fresh network lacks", async function () {
+      const { code, output } = await hardhatCli(["vesting:release", "--position", "Nope"], terminalEnv());
+      expect(code).to.not.equal(0);
+      expect(output).to.include(
+        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
+          " in the same process, or use --network localhost",
+      );
+      expect(output).to.not.include("    at ");
+    });
+
+    it("refuses an Ignition deployment of a genesis whose allocations sum to 9,999 bps", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Treasury").bps = 2149;
+      const file = files.write("ignition-9999.json", parameters);
+      const { code, output } = await hardhatCli(
+        ["ignition", "deploy", "deploy/modules/Genesis.ts"],
+        terminalEnv({ ALT_PARAMETERS: file }),
+      );
+      expect(code).to.not.equal(0);
+      expect(output).to.include("genesis parameters: allocations sum to 9999 bps, not 10000");
+    });
+
+    it("refuses that Ignition deployment with one line, without a stack trace", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Treasury").bps = 2149;
+      const file = files.write("ignition-9999-one-line.json", parameters);
+      const { code, output } = await hardhatCli(
+        ["ignition", "deploy", "deploy/modules/Genesis.ts"],
+        terminalEnv({ ALT_PARAMETERS: file }),
+      );
+      expect(code).to.not.equal(0);
+      expect(output).to.not.include("An unexpected error occurred");
+      expect(output).to.not.include("    at ");
+    });
+  });
+});
