@@ -59,6 +59,7 @@ import { AssertionError } from "chai";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "fs";
 import path from "path";
 import type { Suite } from "mocha";
+import { coverageRunning } from "./coverage";
 
 /** The committed snapshot. */
 export const SNAPSHOT_PATH = path.join(__dirname, "..", "gas", "snapshot.json");
@@ -81,11 +82,6 @@ export interface Measurement {
   /** The snapshot entry the figure was compared with, if any. */
   previous?: number;
   budget?: number;
-}
-
-/** Whether solidity-coverage is running the tests (it instruments the bytecode, so gas means nothing). */
-export function coverageRunning(): boolean {
-  return (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
 }
 
 const relative = (file: string) => path.relative(hre.config.paths.root, file) || file;
