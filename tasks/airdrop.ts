@@ -6,6 +6,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { isAddress, getAddress } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, parseAddress, parseOr, signerFor, txLine } from "./lib/cli";
 import { altToken, merkleAirdrop } from "./lib/genesis";
+import { signDelegation } from "./lib/signatures";
 import { parseTokenAmount } from "../deploy/lib/units";
 
 /** Leaf encoding of the on-chain MerkleAirdrop: (index, account, amount), double-hashed by StandardMerkleTree. */
@@ -127,21 +128,12 @@ task("airdrop:claim", "Claims an airdrop allocation with its proof, optionally d
       } else {
         if (signerAddress !== account) fail(`--delegate needs ${account} itself to sign: pass --from ${account}`);
         const token = await altToken(hre);
-        const { chainId } = await hre.ethers.provider.getNetwork();
-        const nonce = await token.nonces(account);
         const expiry = BigInt(now) + 3600n;
-        const signature = await signer.signTypedData(
-          { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
-          {
-            Delegation: [
-              { name: "delegatee", type: "address" },
-              { name: "nonce", type: "uint256" },
-              { name: "expiry", type: "uint256" },
-            ],
-          },
-          { delegatee, nonce, expiry },
-        );
-        const { v, r, s } = hre.ethers.Signature.from(signature);
+        const { v, r, s } = await signDelegation(signer, token, {
+          delegatee,
+          nonce: await token.nonces(account),
+          expiry,
+        });
         tx = await confirm(
           airdrop
             .connect(signer)

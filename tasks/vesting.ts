@@ -5,7 +5,7 @@ import { isAddress } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, parseAddress, signerFor, txLine } from "./lib/cli";
 import { altToken, genesisCategories, vestingFactory, vestingPosition } from "./lib/genesis";
 
-interface PositionView {
+export interface PositionView {
   address: string;
   category: string | null;
   beneficiary: string;

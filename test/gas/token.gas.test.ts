@@ -7,6 +7,7 @@ import { describeGas } from "../helpers/gas";
 import { ALT } from "../helpers/constants";
 import { airdropTree } from "../helpers/airdrop";
 import { months } from "../helpers/time";
+import { signDelegation } from "../../tasks/lib/signatures";
 import type { IVestingFactory } from "../../typechain-types";
 
 const BATCH = 10;
@@ -229,20 +230,11 @@ describeGas("token", __filename, (gas) => {
       const [first, second] = fullDepthIndices(f, 2);
       await f.airdrop.connect(f.relayer).claim(...leaf(f, first));
       const account = f.claimants[second];
-      const { chainId } = await ethers.provider.getNetwork();
-      const signature = ethers.Signature.from(
-        await account.signTypedData(
-          { name: "ALT", version: "1", chainId, verifyingContract: await f.token.getAddress() },
-          {
-            Delegation: [
-              { name: "delegatee", type: "address" },
-              { name: "nonce", type: "uint256" },
-              { name: "expiry", type: "uint256" },
-            ],
-          },
-          { delegatee: account.address, nonce: await f.token.nonces(account), expiry: EXPIRY },
-        ),
-      );
+      const signature = await signDelegation(account, f.token, {
+        delegatee: account.address,
+        nonce: await f.token.nonces(account),
+        expiry: EXPIRY,
+      });
       await gas.recordTx(
         "airdrop: claimAndDelegate (1,000-leaf tree, 10-hash proof; bitmap word already touched; " +
           "first delegation, to self, relayed)",

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Signature, Wallet, ZeroAddress } from "ethers";
+import { Wallet, ZeroAddress } from "ethers";
 import type { AltToken, VestingPosition } from "../../typechain-types";
 import { ALT, GENESIS_SUPPLY } from "../helpers/constants";
 import { expectTaskFailure, genesisFixture, runTask, task } from "../helpers/tasks";
+import { signPermit } from "../../tasks/lib/signatures";
 
 /** The Launchpool beneficiary (hardhat account #7): its whole 500,000,000 ALT is released at once. */
 const LAUNCHPOOL_BENEFICIARY = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
@@ -99,19 +100,8 @@ describe("token tasks", function () {
     it("shows an account's exact balance, votes, delegate and nonce with --account", async function () {
       const { holder, token, signers } = await loadFixture(tokenTaskFixture);
       // a permit consumes nonce 0; delegating to itself makes its votes its balance
-      const { chainId } = await hre.ethers.provider.getNetwork();
-      const domain = { name: "ALT", version: "1", chainId, verifyingContract: await token.getAddress() };
       const permit = { owner: holder.address, spender: signers[0].address, value: 1n, nonce: 0n, deadline: 2n ** 40n };
-      const types = {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      };
-      const { v, r, s } = Signature.from(await holder.signTypedData(domain, types, permit));
+      const { v, r, s } = await signPermit(holder, token, permit);
       await (await token.permit(holder.address, signers[0].address, 1n, 2n ** 40n, v, r, s)).wait();
       await (await token.connect(holder).delegate(holder.address)).wait();
 

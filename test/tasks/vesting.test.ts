@@ -5,7 +5,9 @@ import { id, Wallet, ZeroAddress } from "ethers";
 import type { AltToken, VestingFactory, VestingPosition } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days, months } from "../helpers/time";
+import type { PositionView } from "../../tasks/vesting";
 import { expectTaskFailure, genesisFixture, isoTime, runTask, task } from "../helpers/tasks";
+import { vestedAt } from "../helpers/vesting";
 
 /** The genesis table of deploy/parameters/hardhat.json, as the chain must show it. */
 const GENESIS = [
@@ -71,36 +73,12 @@ const GENESIS = [
 const CATEGORY_NAMES = GENESIS.map((row) => row.category).join(", ");
 const row = (category: string) => GENESIS.find((r) => r.category === category)!;
 
-interface PositionView {
-  address: string;
-  category: string | null;
-  beneficiary: string;
-  total: bigint;
-  vested: bigint;
-  released: bigint;
-  releasable: bigint;
-  locked: bigint;
-  delegate: string;
-  start: number;
-  cliff: number;
-  end: number;
-  revocable: boolean;
-  revoked: boolean;
-}
-
 interface ReleaseResult {
   position: string;
   category: string | null;
   beneficiary: string;
   amount: bigint;
   tx: { hash: string; gasUsed: string; block: number };
-}
-
-/** What a linear schedule has vested at `timestamp` (the contract's formula, computed independently). */
-function vestedAt(view: { total: bigint; start: number; cliff: number; end: number }, timestamp: number): bigint {
-  if (timestamp < view.cliff) return 0n;
-  if (timestamp >= view.end) return view.total;
-  return (view.total * BigInt(timestamp - view.start)) / BigInt(view.end - view.start);
 }
 
 const blockTimestamp = async (block: number) => (await hre.ethers.provider.getBlock(block))!.timestamp;

@@ -1,54 +1,10 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { Signature, TypedDataEncoder, verifyTypedData, ZeroAddress } from "ethers";
-import type { AltToken } from "../../typechain-types";
+import { TypedDataEncoder, verifyTypedData, ZeroAddress } from "ethers";
 import { ALT, GENESIS_SUPPLY } from "../helpers/constants";
 import { days } from "../helpers/time";
-
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-const DELEGATION_TYPES = {
-  Delegation: [
-    { name: "delegatee", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
-
-async function domainOf(token: AltToken) {
-  return {
-    name: "ALT",
-    version: "1",
-    chainId: (await ethers.provider.getNetwork()).chainId,
-    verifyingContract: await token.getAddress(),
-  };
-}
-
-async function signPermit(
-  token: AltToken,
-  signer: HardhatEthersSigner,
-  message: { owner: string; spender: string; value: bigint; nonce: bigint; deadline: bigint },
-) {
-  return Signature.from(await signer.signTypedData(await domainOf(token), PERMIT_TYPES, message));
-}
-
-async function signDelegation(
-  token: AltToken,
-  signer: HardhatEthersSigner,
-  message: { delegatee: string; nonce: bigint; expiry: bigint },
-) {
-  return Signature.from(await signer.signTypedData(await domainOf(token), DELEGATION_TYPES, message));
-}
+import { PERMIT_TYPES, domainOf, signDelegation, signPermit } from "../../tasks/lib/signatures";
 
 /** Timestamp of the block that mined a transaction. */
 async function minedAt(tx: { wait(): Promise<{ blockNumber: number } | null> }): Promise<bigint> {
@@ -183,7 +139,13 @@ describe("AltToken", function () {
   describe("permit (EIP-2612)", function () {
     it("uses the EIP-712 domain name ALT, version 1", async function () {
       const { token } = await loadFixture(fundedFixture);
-      const domain = await domainOf(token);
+      // The expected domain, stated independently of the token (domainOf reads it back from the token itself).
+      const domain = {
+        name: "ALT",
+        version: "1",
+        chainId: (await ethers.provider.getNetwork()).chainId,
+        verifyingContract: await token.getAddress(),
+      };
       expect(await token.DOMAIN_SEPARATOR()).to.equal(TypedDataEncoder.hashDomain(domain));
       const [, name, version, chainId, verifyingContract] = await token.eip712Domain();
       expect([name, version, chainId, verifyingContract]).to.deep.equal([
@@ -192,6 +154,8 @@ describe("AltToken", function () {
         domain.chainId,
         domain.verifyingContract,
       ]);
+      // ...and it is the domain the shared signing helpers (tasks/lib/signatures) sign over.
+      expect(await domainOf(token)).to.deep.equal(domain);
     });
 
     describe("given a valid signature by the owner", function () {
@@ -199,7 +163,7 @@ describe("AltToken", function () {
         const { token, alice, spender, carol } = await loadFixture(fundedFixture);
         const deadline = BigInt(await time.latest()) + BigInt(days(1));
         const value = 42n * ALT;
-        const sig = await signPermit(token, alice, {
+        const sig = await signPermit(alice, token, {
           owner: alice.address,
           spender: spender.address,
           value,
@@ -217,7 +181,7 @@ describe("AltToken", function () {
       it("lets the spender then move exactly the permitted amount", async function () {
         const { token, alice, bob, spender } = await loadFixture(fundedFixture);
         const deadline = BigInt(await time.latest()) + BigInt(days(1));
-        const sig = await signPermit(token, alice, {
+        const sig = await signPermit(alice, token, {
           owner: alice.address,
           spender: spender.address,
           value: 10n * ALT,
@@ -234,7 +198,7 @@ describe("AltToken", function () {
       it("refuses to replay the same signature once the nonce moved on", async function () {
         const { token, alice, spender } = await loadFixture(fundedFixture);
         const deadline = BigInt(await time.latest()) + BigInt(days(1));
-        const sig = await signPermit(token, alice, {
+        const sig = await signPermit(alice, token, {
           owner: alice.address,
           spender: spender.address,
           value: 5n * ALT,
@@ -261,7 +225,7 @@ describe("AltToken", function () {
       it("refuses the permit with ERC2612ExpiredSignature", async function () {
         const { token, alice, spender } = await loadFixture(fundedFixture);
         const deadline = BigInt(await time.latest()) + 10n;
-        const sig = await signPermit(token, alice, {
+        const sig = await signPermit(alice, token, {
           owner: alice.address,
           spender: spender.address,
           value: ALT,
@@ -279,7 +243,7 @@ describe("AltToken", function () {
       it("still accepts the permit in the block exactly at the deadline", async function () {
         const { token, alice, spender } = await loadFixture(fundedFixture);
         const deadline = BigInt(await time.latest()) + 10n;
-        const sig = await signPermit(token, alice, {
+        const sig = await signPermit(alice, token, {
           owner: alice.address,
           spender: spender.address,
           value: ALT,
@@ -296,7 +260,7 @@ describe("AltToken", function () {
       it("refuses the permit with ERC2612InvalidSigner(signer, owner)", async function () {
         const { token, alice, bob, spender } = await loadFixture(fundedFixture);
         const deadline = BigInt(await time.latest()) + BigInt(days(1));
-        const sig = await signPermit(token, bob, {
+        const sig = await signPermit(bob, token, {
           owner: alice.address,
           spender: spender.address,
           value: ALT,
@@ -450,7 +414,7 @@ describe("AltToken", function () {
       it("delegates the signer's votes when submitted by anyone, and consumes the nonce", async function () {
         const { token, alice, bob, carol } = await loadFixture(fundedFixture);
         const expiry = BigInt(await time.latest()) + BigInt(days(1));
-        const sig = await signDelegation(token, alice, { delegatee: carol.address, nonce: 0n, expiry });
+        const sig = await signDelegation(alice, token, { delegatee: carol.address, nonce: 0n, expiry });
         await expect(token.connect(bob).delegateBySig(carol.address, 0n, expiry, sig.v, sig.r, sig.s))
           .to.emit(token, "DelegateChanged")
           .withArgs(alice.address, ZeroAddress, carol.address)
@@ -465,7 +429,7 @@ describe("AltToken", function () {
       it("refuses a reused nonce with InvalidAccountNonce(signer, currentNonce)", async function () {
         const { token, alice, carol } = await loadFixture(fundedFixture);
         const expiry = BigInt(await time.latest()) + BigInt(days(1));
-        const sig = await signDelegation(token, alice, { delegatee: carol.address, nonce: 0n, expiry });
+        const sig = await signDelegation(alice, token, { delegatee: carol.address, nonce: 0n, expiry });
         await token.delegateBySig(carol.address, 0n, expiry, sig.v, sig.r, sig.s);
         await expect(token.delegateBySig(carol.address, 0n, expiry, sig.v, sig.r, sig.s))
           .to.be.revertedWithCustomError(token, "InvalidAccountNonce")
@@ -475,8 +439,8 @@ describe("AltToken", function () {
       it("shares its nonce with permit: a permit makes an unused delegation signature stale", async function () {
         const { token, alice, carol, spender } = await loadFixture(fundedFixture);
         const expiry = BigInt(await time.latest()) + BigInt(days(1));
-        const delegation = await signDelegation(token, alice, { delegatee: carol.address, nonce: 0n, expiry });
-        const permit = await signPermit(token, alice, {
+        const delegation = await signDelegation(alice, token, { delegatee: carol.address, nonce: 0n, expiry });
+        const permit = await signPermit(alice, token, {
           owner: alice.address,
           spender: spender.address,
           value: ALT,
@@ -493,7 +457,7 @@ describe("AltToken", function () {
       it("refuses an expired signature with VotesExpiredSignature(expiry)", async function () {
         const { token, alice, carol } = await loadFixture(fundedFixture);
         const expiry = BigInt(await time.latest()) + 10n;
-        const sig = await signDelegation(token, alice, { delegatee: carol.address, nonce: 0n, expiry });
+        const sig = await signDelegation(alice, token, { delegatee: carol.address, nonce: 0n, expiry });
         await time.setNextBlockTimestamp(expiry + 1n);
         await expect(token.delegateBySig(carol.address, 0n, expiry, sig.v, sig.r, sig.s))
           .to.be.revertedWithCustomError(token, "VotesExpiredSignature")

@@ -4,35 +4,33 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { getAddress, id, dataSlice, Signature, ZeroAddress, ZeroHash } from "ethers";
-import type { AltToken } from "../../typechain-types";
+import type { AltToken, MerkleAirdrop } from "../../typechain-types";
 import { airdropTree } from "../helpers/airdrop";
 import { ALT } from "../helpers/constants";
 import { deployGenesis, hardhatGenesisInput } from "../helpers/genesis";
 import { days } from "../helpers/time";
+import { signDelegation } from "../../tasks/lib/signatures";
 
 const CLAIM_PERIOD = days(90);
 
-const DELEGATION_TYPES = {
-  Delegation: [
-    { name: "delegatee", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
-
-/** `signer`'s delegateBySig signature over the ALT token's EIP-712 domain. */
-async function signDelegation(
-  token: AltToken,
-  signer: HardhatEthersSigner,
-  message: { delegatee: string; nonce: bigint; expiry: bigint },
+/** `relayer` submits `account`'s claim together with its delegation signature `sig` (claimAndDelegate). */
+function relayClaimAndDelegate(
+  airdrop: MerkleAirdrop,
+  relayer: HardhatEthersSigner,
+  claim: {
+    index: number;
+    account: string;
+    amount: bigint;
+    proof: string[];
+    delegatee: string;
+    expiry: bigint;
+    sig: Signature;
+  },
 ) {
-  const domain = {
-    name: "ALT",
-    version: "1",
-    chainId: (await ethers.provider.getNetwork()).chainId,
-    verifyingContract: await token.getAddress(),
-  };
-  return Signature.from(await signer.signTypedData(domain, DELEGATION_TYPES, message));
+  const { index, account, amount, proof, delegatee, expiry, sig } = claim;
+  return airdrop
+    .connect(relayer)
+    .claimAndDelegate(index, account, amount, proof, delegatee, expiry, sig.v, sig.r, sig.s);
 }
 
 /** Deploys the token (whole supply to `funder`) and an airdrop over `entries`, funded with exactly their sum. */
@@ -369,7 +367,7 @@ describe("MerkleAirdrop", function () {
     async function signOwnDelegation(token: AltToken, account: HardhatEthersSigner, delegatee: string) {
       const nonce = await token.nonces(account.address);
       const expiry = BigInt(await time.latest()) + BigInt(days(1));
-      const sig = await signDelegation(token, account, { delegatee, nonce, expiry });
+      const sig = await signDelegation(account, token, { delegatee, nonce, expiry });
       return { nonce, expiry, sig };
     }
 
@@ -381,19 +379,15 @@ describe("MerkleAirdrop", function () {
         const { expiry, sig } = await signOwnDelegation(token, alice, delegatee.address);
 
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(0),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(0),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.emit(airdrop, "Claimed")
           .withArgs(0n, alice.address, 100n * ALT)
@@ -421,19 +415,15 @@ describe("MerkleAirdrop", function () {
 
         const { nonce, expiry, sig } = await signOwnDelegation(token, bob, delegatee.address);
         expect(nonce).to.equal(1n);
-        await airdrop
-          .connect(relayer)
-          .claimAndDelegate(
-            1,
-            bob.address,
-            250n * ALT,
-            tree.getProof(1),
-            delegatee.address,
-            expiry,
-            sig.v,
-            sig.r,
-            sig.s,
-          );
+        await relayClaimAndDelegate(airdrop, relayer, {
+          index: 1,
+          account: bob.address,
+          amount: 250n * ALT,
+          proof: tree.getProof(1),
+          delegatee: delegatee.address,
+          expiry,
+          sig,
+        });
         expect(await token.delegates(bob.address)).to.equal(delegatee.address);
         expect(await token.getVotes(delegatee.address)).to.equal(250n * ALT);
         expect(await token.getVotes(stranger.address)).to.equal(0n);
@@ -446,22 +436,18 @@ describe("MerkleAirdrop", function () {
         const { airdrop, token, tree, alice, bob, relayer, delegatee, total } = await loadFixture(airdropFixture);
         // bob's nonce is 0 like alice's, so the token would accept bob's signature for bob himself
         const expiry = BigInt(await time.latest()) + BigInt(days(1));
-        const sig = await signDelegation(token, bob, { delegatee: delegatee.address, nonce: 0n, expiry });
+        const sig = await signDelegation(bob, token, { delegatee: delegatee.address, nonce: 0n, expiry });
 
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(0),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(0),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.be.revertedWithCustomError(airdrop, "AirdropDelegationFailed")
           .withArgs(alice.address, delegatee.address);
@@ -479,19 +465,15 @@ describe("MerkleAirdrop", function () {
         const { airdrop, token, tree, alice, relayer, delegatee, stranger } = await loadFixture(airdropFixture);
         const { expiry, sig } = await signOwnDelegation(token, alice, stranger.address);
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(0),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(0),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.be.revertedWithCustomError(airdrop, "AirdropDelegationFailed")
           .withArgs(alice.address, delegatee.address);
@@ -502,22 +484,18 @@ describe("MerkleAirdrop", function () {
       it("refuses an expired signature with AirdropDelegationFailed", async function () {
         const { airdrop, token, tree, alice, relayer, delegatee } = await loadFixture(airdropFixture);
         const expiry = BigInt(await time.latest()) + 10n;
-        const sig = await signDelegation(token, alice, { delegatee: delegatee.address, nonce: 0n, expiry });
+        const sig = await signDelegation(alice, token, { delegatee: delegatee.address, nonce: 0n, expiry });
         await time.setNextBlockTimestamp(expiry + 1n);
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(0),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(0),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.be.revertedWithCustomError(airdrop, "AirdropDelegationFailed")
           .withArgs(alice.address, delegatee.address);
@@ -535,19 +513,15 @@ describe("MerkleAirdrop", function () {
         expect(await token.getVotes(delegatee.address)).to.equal(0n);
 
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(0),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(0),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.emit(airdrop, "Claimed")
           .withArgs(0n, alice.address, 100n * ALT)
@@ -567,19 +541,15 @@ describe("MerkleAirdrop", function () {
         const { airdrop, token, tree, alice, relayer, delegatee } = await loadFixture(airdropFixture);
         const { expiry, sig } = await signOwnDelegation(token, alice, delegatee.address);
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(1),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(1),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.be.revertedWithCustomError(airdrop, "AirdropInvalidProof")
           .withArgs();
@@ -592,19 +562,15 @@ describe("MerkleAirdrop", function () {
         await airdrop.claim(0, alice.address, 100n * ALT, tree.getProof(0));
         const { expiry, sig } = await signOwnDelegation(token, alice, delegatee.address);
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(0),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(0),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.be.revertedWithCustomError(airdrop, "AirdropAlreadyClaimed")
           .withArgs(0n);
@@ -614,22 +580,18 @@ describe("MerkleAirdrop", function () {
       it("refuses a claim after the deadline with AirdropClaimWindowClosed(deadline)", async function () {
         const { airdrop, token, tree, alice, relayer, delegatee, deadline } = await loadFixture(airdropFixture);
         const expiry = deadline + BigInt(days(1));
-        const sig = await signDelegation(token, alice, { delegatee: delegatee.address, nonce: 0n, expiry });
+        const sig = await signDelegation(alice, token, { delegatee: delegatee.address, nonce: 0n, expiry });
         await time.setNextBlockTimestamp(deadline + 1n);
         await expect(
-          airdrop
-            .connect(relayer)
-            .claimAndDelegate(
-              0,
-              alice.address,
-              100n * ALT,
-              tree.getProof(0),
-              delegatee.address,
-              expiry,
-              sig.v,
-              sig.r,
-              sig.s,
-            ),
+          relayClaimAndDelegate(airdrop, relayer, {
+            index: 0,
+            account: alice.address,
+            amount: 100n * ALT,
+            proof: tree.getProof(0),
+            delegatee: delegatee.address,
+            expiry,
+            sig,
+          }),
         )
           .to.be.revertedWithCustomError(airdrop, "AirdropClaimWindowClosed")
           .withArgs(deadline);

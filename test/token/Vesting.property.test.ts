@@ -2,8 +2,9 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { AltToken, VestingFactory, VestingPosition } from "../../typechain-types";
+import type { VestingFactory, VestingPosition } from "../../typechain-types";
 import { YEAR, days } from "../helpers/time";
+import { deployTokenAndFactory, type Timing, vestedAt } from "../helpers/vesting";
 
 const MAX_TOTAL = 10n ** 27n;
 const MAX_DURATION = 10 * YEAR;
@@ -17,20 +18,6 @@ interface Shape {
   duration: number;
   /** Seconds from the creation block to the start. */
   startDelay: number;
-}
-
-interface Timing {
-  start: number;
-  cliff: number;
-  end: number;
-  total: bigint;
-}
-
-/** Independent vesting formula: nothing before the cliff, everything from the end, linear from the start between. */
-function vestedAt(s: Timing, t: number): bigint {
-  if (t < s.cliff) return 0n;
-  if (t >= s.end) return s.total;
-  return (s.total * BigInt(t - s.start)) / BigInt(s.end - s.start);
 }
 
 const durationsArb: fc.Arbitrary<{ cliffDuration: number; duration: number }> = fc.oneof(
@@ -82,12 +69,7 @@ function resolve(point: TimePoint, s: Timing): number {
 describe("Vesting properties", function () {
   async function deployPropertyFixture() {
     const [deployer, treasury, beneficiary] = await ethers.getSigners();
-    const token: AltToken = await ethers.deployContract("AltToken", [deployer.address]);
-    const factory: VestingFactory = await ethers.deployContract("VestingFactory", [
-      await token.getAddress(),
-      treasury.address,
-      deployer.address,
-    ]);
+    const { token, factory } = await deployTokenAndFactory(deployer, treasury);
     await token.approve(await factory.getAddress(), ethers.MaxUint256);
     return { token, factory, deployer, treasury, beneficiary };
   }

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { AltToken, VestingFactory } from "../../typechain-types";
 import type { IVestingFactory } from "../../typechain-types/contracts/token/VestingFactory";
 import { ALT, GENESIS_SUPPLY } from "../helpers/constants";
 import { days, months } from "../helpers/time";
 import { deployGenesis } from "../helpers/genesis";
+import { deployTokenAndFactory } from "../helpers/vesting";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 import hardhatParameters from "../../deploy/parameters/hardhat.json";
 
@@ -28,12 +28,7 @@ function cloneAddress(factory: string, implementation: string, creator: string, 
 describe("VestingFactory", function () {
   async function deployFactoryFixture() {
     const [deployer, treasury, beneficiary, beneficiary2, other, delegatee, newTreasury] = await ethers.getSigners();
-    const token: AltToken = await ethers.deployContract("AltToken", [deployer.address]);
-    const factory: VestingFactory = await ethers.deployContract("VestingFactory", [
-      await token.getAddress(),
-      treasury.address,
-      deployer.address,
-    ]);
+    const { token, factory } = await deployTokenAndFactory(deployer, treasury);
     const start = (await time.latest()) + days(1);
     const params = (overrides: Partial<Params> = {}): Params => ({
       beneficiary: beneficiary.address,

@@ -6,6 +6,7 @@ import type { AltToken, VestingFactory, VestingPosition } from "../../typechain-
 import type { IVestingFactory } from "../../typechain-types/contracts/token/VestingFactory";
 import { ALT } from "../helpers/constants";
 import { DAY, YEAR, days, months } from "../helpers/time";
+import { deployTokenAndFactory, type Timing, vestedAt } from "../helpers/vesting";
 
 const TOTAL = 36_000_000n * ALT;
 const CLIFF_DURATION = months(6);
@@ -15,20 +16,6 @@ const VESTED_AT_CLIFF = 6_000_000n * ALT;
 /** Vested halfway (18 of 36 months). */
 const VESTED_AT_HALF = 18_000_000n * ALT;
 const UINT48_MAX = 2 ** 48 - 1;
-
-interface Timing {
-  start: number;
-  cliff: number;
-  end: number;
-  total: bigint;
-}
-
-/** Independent vesting formula: nothing before the cliff, everything from the end, linear from the start between. */
-function vestedAt(s: Timing, t: number): bigint {
-  if (t < s.cliff) return 0n;
-  if (t >= s.end) return s.total;
-  return (s.total * BigInt(t - s.start)) / BigInt(s.end - s.start);
-}
 
 let saltCounter = 0;
 const nextSalt = () => ethers.id(`VestingPosition.test salt ${saltCounter++}`);
@@ -57,12 +44,7 @@ describe("VestingPosition", function () {
   async function deployVestingFixture() {
     const [deployer, treasury, beneficiary, other, delegatee, newBeneficiary, newOwner, newTreasury] =
       await ethers.getSigners();
-    const token: AltToken = await ethers.deployContract("AltToken", [deployer.address]);
-    const factory: VestingFactory = await ethers.deployContract("VestingFactory", [
-      await token.getAddress(),
-      treasury.address,
-      deployer.address,
-    ]);
+    const { token, factory } = await deployTokenAndFactory(deployer, treasury);
     await token.approve(await factory.getAddress(), ethers.MaxUint256);
     const start = (await time.latest()) + days(1);
     const position = await createPosition(factory, deployer, { beneficiary: beneficiary.address, start });
