@@ -2,9 +2,11 @@
 import { existsSync, readFileSync } from "fs";
 import path from "path";
 import type { GenesisInput } from "./genesis";
+import type { RestakingInput } from "./restaking";
 
 export interface ProtocolParameters {
   genesis: GenesisInput;
+  restaking: RestakingInput;
 }
 
 export const PARAMETERS_DIR = path.join(__dirname, "..", "parameters");

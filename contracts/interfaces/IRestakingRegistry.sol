@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title Restaking registry
+/// @notice Assets, operators, and the (operator, asset) pools that stakers restake into. Pool shares are priced by the
+///         pool's tracked assets, so a slash lowers every share of the pool at once — requested (queued) shares too —
+///         in O(number of assets), never looping over stakers. Unstaking is a queue: a request fixes shares, which stop
+///         counting as stake at once but stay slashable until completion after the withdrawal delay.
+interface IRestakingRegistry {
+    /// @notice A zero address was given where a contract or account is required.
+    error RegistryZeroAddress();
+    /// @notice Only the slashing manager may call this.
+    error RegistryNotSlashingManager(address caller);
+    /// @notice The registry already holds the maximum number of assets.
+    error RegistryTooManyAssets(uint256 max);
+    /// @notice `token` is an asset already.
+    error RegistryAssetExists(address token);
+    /// @notice No asset has id `assetId`.
+    error RegistryUnknownAsset(uint256 assetId);
+    /// @notice An asset weight must be positive.
+    error RegistryZeroWeight();
+    /// @notice The deposit would take the asset's total stake past its cap.
+    error RegistryCapExceeded(uint256 assetId, uint256 cap, uint256 totalAfter);
+    /// @notice The token moved a different amount than asked: fee-on-transfer and rebasing tokens are refused.
+    error RegistryUnsupportedToken(address token, uint256 expected, uint256 received);
+    /// @notice `operator` is registered already.
+    error RegistryOperatorExists(address operator);
+    /// @notice `account` is not a registered operator.
+    error RegistryNotOperator(address account);
+    /// @notice A commission above the maximum.
+    error RegistryCommissionTooHigh(uint256 bps, uint256 max);
+    /// @notice `key` is (or was) the signing key of an operator already.
+    error RegistrySigningKeyTaken(address key);
+    /// @notice Amounts and shares must be positive.
+    error RegistryZeroAmount();
+    /// @notice The staker holds fewer active shares in the pool than requested.
+    error RegistryInsufficientShares(uint256 requested, uint256 available);
+    /// @notice No pending withdrawal has this root.
+    error RegistryUnknownWithdrawal(bytes32 root);
+    /// @notice The withdrawal unlocks at `unlockAt`.
+    error RegistryWithdrawalLocked(uint256 unlockAt);
+    /// @notice The operator has a pending slash request: its withdrawals wait for the outcome.
+    error RegistryOperatorJailed(address operator);
+    /// @notice Only the staker of the withdrawal may complete it.
+    error RegistryNotStaker(address caller);
+    /// @notice The withdrawal delay must be at least `minimum` (veto window + longest evidence age).
+    error RegistryDelayTooShort(uint256 delay, uint256 minimum);
+    /// @notice A delay above the 365-day ceiling.
+    error RegistryDelayTooLong(uint256 delay);
+
+    /// @notice Governance added `token` as asset `assetId`.
+    event AssetAdded(uint256 indexed assetId, address indexed token, uint256 weight, uint256 cap);
+    /// @notice Governance changed an asset's weight (ALT-equivalent multiplier, 1e18 = 1:1) and cap.
+    event AssetUpdated(uint256 indexed assetId, uint256 weight, uint256 cap);
+    /// @notice `operator` registered.
+    event OperatorRegistered(
+        address indexed operator,
+        address indexed signingKey,
+        uint256 commissionBps,
+        string metadataURI
+    );
+    /// @notice `operator` published new metadata.
+    event OperatorMetadataURIUpdated(address indexed operator, string metadataURI);
+    /// @notice The commission of `operator` becomes `bps` at `effectiveAt` (at once for decreases).
+    event CommissionChanged(address indexed operator, uint256 bps, uint256 effectiveAt);
+    /// @notice The signing key of `operator` becomes `key` at `effectiveAt`.
+    event SigningKeyRotated(address indexed operator, address indexed key, uint256 effectiveAt);
+    /// @notice `staker` staked `amount` of asset `assetId` with `operator` for `shares`.
+    event Staked(
+        address indexed staker,
+        address indexed operator,
+        uint256 indexed assetId,
+        uint256 amount,
+        uint256 shares
+    );
+    /// @notice `staker` queued `shares` for withdrawal; `root` identifies the withdrawal.
+    event UnstakeRequested(bytes32 indexed root, Withdrawal withdrawal);
+    /// @notice The withdrawal `root` paid `amount` to its staker.
+    event UnstakeCompleted(bytes32 indexed root, address indexed staker, address indexed operator, uint256 amount);
+    /// @notice Slash request `requestId` took `amount` of asset `assetId` from the pool of `operator`: `reporterAmount`
+    ///         to the reporter, the rest burned (ALT) or sent to the treasury (other assets).
+    event PoolSlashed(
+        uint256 indexed requestId,
+        address indexed operator,
+        uint256 indexed assetId,
+        uint256 amount,
+        uint256 reporterAmount,
+        uint256 totalAssetsAfter
+    );
+    /// @notice A delay parameter changed.
+    event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay, uint256 signingKeyDelay);
+    /// @notice The slashing manager or the rewards distributor was (re)wired.
+    event ModulesUpdated(address slashingManager, address rewardsDistributor);
+
+    /// @notice A restakable asset. `weight` converts its amounts to ALT-equivalent stake (1e18 = 1:1). `cap` bounds
+    ///         `totalStaked`, the sum of the asset's pools; ALT (asset 0, fixed supply) is neither capped nor counted.
+    /// @dev slot 0: token (160) | weight (96); slot 1: cap (128) | totalStaked (128).
+    struct Asset {
+        address token;
+        uint96 weight;
+        uint128 cap;
+        uint128 totalStaked;
+    }
+
+    /// @notice An (operator, asset) pool. Invariants: queuedShares <= totalShares; the registry holds at least
+    ///         totalAssets of the token for the pool; a share is worth (totalAssets + 1) / (totalShares + 1e6).
+    struct Pool {
+        uint128 totalShares;
+        uint128 totalAssets;
+        uint128 queuedShares;
+    }
+
+    /// @notice A queued withdrawal. Only its hash is stored; the staker presents it again to complete.
+    struct Withdrawal {
+        address staker;
+        address operator;
+        uint8 assetId;
+        uint128 shares;
+        uint48 unlockAt;
+        uint64 nonce;
+    }
+
+    // ---------------------------------------------------------------- governance (owner)
+    /// @notice Adds an ERC20 asset (at most 8 in all, ALT being asset 0).
+    function addAsset(address token, uint96 weight, uint128 cap) external returns (uint256 assetId);
+    /// @notice Changes an asset's weight and cap (a cap below the total staked only stops new deposits).
+    function updateAsset(uint256 assetId, uint96 weight, uint128 cap) external;
+    /// @notice Sets the withdrawal, commission-increase and signing-key-rotation delays.
+    function setDelays(uint48 withdrawalDelay, uint48 commissionDelay, uint48 signingKeyDelay) external;
+    /// @notice Wires the slashing manager and the rewards distributor (zero: not wired).
+    function setModules(address slashingManager, address rewardsDistributor) external;
+
+    // ---------------------------------------------------------------- operators
+    function registerOperator(string calldata metadataURI, uint16 commissionBps, address signingKey) external;
+    function setMetadataURI(string calldata metadataURI) external;
+    /// @notice Decreases apply at once; increases after the commission delay.
+    function setCommission(uint16 bps) external;
+    /// @notice The new key applies after the signing-key delay; a key can belong to one operator only, ever.
+    function rotateSigningKey(address newKey) external;
+
+    // ---------------------------------------------------------------- stakers
+    function stake(address operator, uint256 assetId, uint256 amount) external returns (uint256 shares);
+    /// @notice Stakes ALT with an EIP-2612 permit instead of a prior approval.
+    function stakeWithPermit(
+        address operator,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 shares);
+    function requestUnstake(address operator, uint256 assetId, uint256 shares) external returns (bytes32 root);
+    function completeUnstake(Withdrawal calldata withdrawal) external returns (uint256 amount);
+
+    // ---------------------------------------------------------------- slashing manager
+    /// @notice Counts a new pending slash request against `operator`: it is jailed while any is pending.
+    function onSlashRequested(address operator) external;
+    /// @notice Uncounts a vetoed request.
+    function onSlashVetoed(address operator) external;
+    /// @notice Executes a request: uncounts it, then takes `bps` of every pool of `operator`; the reporter gets `reporterBps` of it, the rest of the ALT is
+    ///         burned and other assets go to `treasury`. O(number of assets).
+    function slash(
+        address operator,
+        uint256 bps,
+        uint256 requestId,
+        address reporter,
+        uint256 reporterBps,
+        address treasury
+    ) external returns (uint256[] memory amounts);
+
+    // ---------------------------------------------------------------- views
+    function alt() external view returns (address);
+    function assetCount() external view returns (uint256);
+    function asset(uint256 assetId) external view returns (Asset memory);
+    function pool(address operator, uint256 assetId) external view returns (Pool memory);
+    function sharesOf(address staker, address operator, uint256 assetId) external view returns (uint256);
+    /// @notice What `shares` of the pool would pay now.
+    function sharesToAmount(address operator, uint256 assetId, uint256 shares) external view returns (uint256);
+    /// @notice The ALT-equivalent stake of `operator`: active (not queued) pool value times asset weight, all assets.
+    function operatorStake(address operator) external view returns (uint256);
+    function isOperator(address account) external view returns (bool);
+    /// @notice Whether `operator` has a pending slash request (it cannot join sets, is left out of snapshots, and
+    ///         its stakers' withdrawals cannot complete).
+    function isJailed(address operator) external view returns (bool);
+    function pendingSlashes(address operator) external view returns (uint256);
+    /// @notice The commission in force now.
+    function commissionOf(address operator) external view returns (uint256);
+    /// @notice The signing key in force now.
+    function signingKeyOf(address operator) external view returns (address);
+    /// @notice The operator a signing key belongs to (zero if none).
+    function operatorOfSigningKey(address key) external view returns (address);
+    function withdrawalDelay() external view returns (uint256);
+    function commissionDelay() external view returns (uint256);
+    function signingKeyDelay() external view returns (uint256);
+    function slashingManager() external view returns (address);
+    function rewardsDistributor() external view returns (address);
+    function isPendingWithdrawal(bytes32 root) external view returns (bool);
+    /// @notice The hash that identifies a withdrawal.
+    function withdrawalRoot(Withdrawal calldata withdrawal) external pure returns (bytes32);
+}

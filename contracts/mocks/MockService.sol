@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
+
+/// @notice Test-only: a service that governance registered as an operator-set creator and as a slasher, driven
+///         directly by tests until SQUAD, VITAL and MACH exist.
+contract MockService {
+    IOperatorSets public immutable sets;
+    ISlashingManager public immutable slashing;
+
+    constructor(IOperatorSets sets_, ISlashingManager slashing_) {
+        sets = sets_;
+        slashing = slashing_;
+    }
+
+    function createSet(bytes32 key, uint256 minStake, uint16 maxSize) external returns (uint256) {
+        return sets.createSet(key, minStake, maxSize);
+    }
+
+    function updateSet(uint256 setId, uint256 minStake, uint16 maxSize) external {
+        sets.updateSet(setId, minStake, maxSize);
+    }
+
+    function jail(uint256 setId, address operator, uint48 until) external {
+        sets.jail(setId, operator, until);
+    }
+
+    function requestSlash(
+        address operator,
+        uint16 bps,
+        bytes32 reason,
+        bytes32 evidenceHash,
+        address reporter,
+        uint48 evidenceTime
+    ) external returns (uint256) {
+        return slashing.requestSlash(operator, bps, reason, evidenceHash, reporter, evidenceTime);
+    }
+}

@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
+import {IStakeObserver} from "../interfaces/IStakeObserver.sol";
+import {IAltToken} from "../interfaces/IAltToken.sol";
+
+/// @title RestakingRegistry
+/// @notice Assets, operators and staking pools of ALT Protocol (UUPS proxy, ERC-7201 storage).
+contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice At most 8 assets: every loop over assets is bounded by this.
+    uint256 public constant MAX_ASSETS = 8;
+    /// @notice Commission ceiling: 20 %.
+    uint16 public constant MAX_COMMISSION_BPS = 2_000;
+    uint256 private constant BPS = 10_000;
+    uint256 private constant WEIGHT_UNIT = 1e18;
+    /// @dev Virtual shares and assets of every pool: a share is worth (totalAssets + 1) / (totalShares + 1e6). Assets
+    ///      are tracked, not read from balances, so donations change no price; the offset bounds rounding losses.
+    uint256 private constant VIRTUAL_SHARES = 1e6;
+    uint256 private constant VIRTUAL_ASSETS = 1;
+    uint256 private constant MAX_DELAY = 365 days;
+
+    /// @dev slot 0: signingKey (160) | commissionBps (16) | pendingCommissionBps (16) | commissionEffectiveAt (48) |
+    ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32).
+    struct OperatorData {
+        address signingKey;
+        uint16 commissionBps;
+        uint16 pendingCommissionBps;
+        uint48 commissionEffectiveAt;
+        bool registered;
+        address pendingSigningKey;
+        uint48 signingKeyEffectiveAt;
+        uint32 pendingSlashes;
+    }
+
+    /// @custom:storage-location erc7201:alt.storage.RestakingRegistry
+    struct RegistryStorage {
+        // fixed size: reading an asset needs no length check against storage
+        Asset[MAX_ASSETS] assets;
+        mapping(address token => bool) isAsset;
+        mapping(address operator => OperatorData) operators;
+        mapping(address key => address operator) signingKeyOwner;
+        mapping(address operator => mapping(uint256 assetId => Pool)) pools;
+        // Active shares only: shares a staker requested to withdraw live in the withdrawal, not here.
+        mapping(address staker => mapping(address operator => mapping(uint256 assetId => uint256))) shares;
+        mapping(bytes32 root => bool) pendingWithdrawals;
+        uint8 assetCount;
+        uint64 withdrawalNonce;
+        uint48 withdrawalDelay;
+        uint48 commissionDelay;
+        uint48 signingKeyDelay;
+        ISlashingManager slashingManager;
+        IStakeObserver rewardsDistributor;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("alt.storage.RestakingRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_SLOT = 0x40021648a8ea4fb27205d0b80430c0e8dfa723f1bd4db4140e3f7373185d6900;
+
+    function _s() private pure returns (RegistryStorage storage s) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            s.slot := STORAGE_SLOT
+        }
+    }
+
+    /// @param owner_ governance (the timelock after deployment)
+    /// @param alt_ the ALT token, asset 0 with weight 1:1
+    function initialize(
+        address owner_,
+        address alt_,
+        uint48 withdrawalDelay_,
+        uint48 commissionDelay_,
+        uint48 signingKeyDelay_
+    ) external initializer {
+        if (alt_ == address(0)) revert RegistryZeroAddress();
+        __OwnedUpgradeable_init(owner_);
+        _addAsset(alt_, uint96(WEIGHT_UNIT), type(uint128).max); // ALT: fixed supply, never capped
+        _setDelays(withdrawalDelay_, commissionDelay_, signingKeyDelay_);
+    }
+
+    // ================================================================= governance
+
+    /// @inheritdoc IRestakingRegistry
+    function addAsset(address token, uint96 weight, uint128 cap) external onlyOwner returns (uint256 assetId) {
+        if (token == address(0)) revert RegistryZeroAddress();
+        return _addAsset(token, weight, cap);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function updateAsset(uint256 assetId, uint96 weight, uint128 cap) external onlyOwner {
+        if (weight == 0) revert RegistryZeroWeight();
+        Asset storage a = _asset(assetId);
+        a.weight = weight;
+        a.cap = cap;
+        emit AssetUpdated(assetId, weight, cap);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function setDelays(uint48 withdrawalDelay_, uint48 commissionDelay_, uint48 signingKeyDelay_) external onlyOwner {
+        _setDelays(withdrawalDelay_, commissionDelay_, signingKeyDelay_);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function setModules(address slashingManager_, address rewardsDistributor_) external onlyOwner {
+        RegistryStorage storage s = _s();
+        s.slashingManager = ISlashingManager(slashingManager_);
+        s.rewardsDistributor = IStakeObserver(rewardsDistributor_);
+        emit ModulesUpdated(slashingManager_, rewardsDistributor_);
+        // the slashing manager may demand a longer delay than the current one
+        if (slashingManager_ != address(0)) _checkWithdrawalDelay(s.withdrawalDelay);
+    }
+
+    // ================================================================= operators
+
+    /// @inheritdoc IRestakingRegistry
+    function registerOperator(string calldata metadataURI, uint16 commissionBps, address signingKey) external {
+        OperatorData storage op = _s().operators[msg.sender];
+        if (op.registered) revert RegistryOperatorExists(msg.sender);
+        if (commissionBps > MAX_COMMISSION_BPS) revert RegistryCommissionTooHigh(commissionBps, MAX_COMMISSION_BPS);
+        _claimSigningKey(signingKey);
+        op.registered = true;
+        op.commissionBps = commissionBps;
+        op.pendingCommissionBps = commissionBps; // in force from effectiveAt = 0, i.e. now
+        op.signingKey = signingKey;
+        emit OperatorRegistered(msg.sender, signingKey, commissionBps, metadataURI);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function setMetadataURI(string calldata metadataURI) external {
+        _operator(msg.sender);
+        emit OperatorMetadataURIUpdated(msg.sender, metadataURI);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function setCommission(uint16 bps) external {
+        OperatorData storage op = _operator(msg.sender);
+        if (bps > MAX_COMMISSION_BPS) revert RegistryCommissionTooHigh(bps, MAX_COMMISSION_BPS);
+        uint16 current = _currentCommission(op);
+        uint48 effectiveAt = uint48(block.timestamp);
+        if (bps > current) effectiveAt += _s().commissionDelay;
+        // a decrease applies at once and cancels a pending increase; an increase waits
+        op.commissionBps = bps > current ? current : bps;
+        op.pendingCommissionBps = bps;
+        op.commissionEffectiveAt = effectiveAt;
+        emit CommissionChanged(msg.sender, bps, effectiveAt);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function rotateSigningKey(address newKey) external {
+        OperatorData storage op = _operator(msg.sender);
+        _claimSigningKey(newKey);
+        op.signingKey = _currentSigningKey(op);
+        uint48 effectiveAt = uint48(block.timestamp) + _s().signingKeyDelay;
+        op.pendingSigningKey = newKey;
+        op.signingKeyEffectiveAt = effectiveAt;
+        emit SigningKeyRotated(msg.sender, newKey, effectiveAt);
+    }
+
+    // ================================================================= stakers
+
+    /// @inheritdoc IRestakingRegistry
+    function stake(address operator, uint256 assetId, uint256 amount) external nonReentrant returns (uint256) {
+        return _stake(operator, assetId, amount);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    /// @dev The permit is tried, not required: if it was front-run into the token, the allowance is already there.
+    function stakeWithPermit(
+        address operator,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (uint256) {
+        address token = _s().assets[0].token;
+        // solhint-disable-next-line no-empty-blocks
+        try IERC20Permit(token).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        return _stake(operator, 0, amount);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function requestUnstake(
+        address operator,
+        uint256 assetId,
+        uint256 shareAmount
+    ) external nonReentrant returns (bytes32 root) {
+        if (shareAmount == 0) revert RegistryZeroAmount();
+        RegistryStorage storage s = _s();
+        uint256 held = s.shares[msg.sender][operator][assetId];
+        if (shareAmount > held) revert RegistryInsufficientShares(shareAmount, held);
+        unchecked {
+            s.shares[msg.sender][operator][assetId] = held - shareAmount; // checked just above
+        }
+        // shareAmount <= held <= totalShares < 2^128
+        s.pools[operator][assetId].queuedShares += uint128(shareAmount);
+        Withdrawal memory w = Withdrawal({
+            staker: msg.sender,
+            operator: operator,
+            assetId: uint8(assetId), // held > 0 implies assetId < MAX_ASSETS
+            shares: uint128(shareAmount),
+            unlockAt: uint48(block.timestamp) + s.withdrawalDelay,
+            nonce: s.withdrawalNonce++
+        });
+        root = keccak256(abi.encode(w));
+        s.pendingWithdrawals[root] = true;
+        emit UnstakeRequested(root, w);
+        _notify(s, msg.sender, operator, assetId, held, held - shareAmount);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function completeUnstake(Withdrawal calldata w) external nonReentrant returns (uint256 amount) {
+        RegistryStorage storage s = _s();
+        bytes32 root = keccak256(abi.encode(w));
+        if (!s.pendingWithdrawals[root]) revert RegistryUnknownWithdrawal(root);
+        if (msg.sender != w.staker) revert RegistryNotStaker(msg.sender);
+        if (block.timestamp < w.unlockAt) revert RegistryWithdrawalLocked(w.unlockAt);
+        if (s.operators[w.operator].pendingSlashes != 0) revert RegistryOperatorJailed(w.operator);
+        delete s.pendingWithdrawals[root];
+
+        Pool storage p = s.pools[w.operator][w.assetId];
+        Pool memory current = p;
+        amount = _toAmount(current, w.shares);
+        // queued shares are part of totalShares, and amount <= totalAssets since shares <= totalShares
+        unchecked {
+            p.totalShares = current.totalShares - w.shares;
+            p.queuedShares = current.queuedShares - w.shares;
+            p.totalAssets = current.totalAssets - uint128(amount);
+        }
+        if (w.assetId != 0) s.assets[w.assetId].totalStaked -= uint128(amount); // ALT is not capped, not counted
+        emit UnstakeCompleted(root, w.staker, w.operator, amount);
+        IERC20(s.assets[w.assetId].token).safeTransfer(w.staker, amount);
+    }
+
+    // ================================================================= slashing
+
+    /// @inheritdoc IRestakingRegistry
+    function onSlashRequested(address operator) external {
+        _onlySlashingManager();
+        ++_s().operators[operator].pendingSlashes;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function onSlashVetoed(address operator) external {
+        _onlySlashingManager();
+        --_s().operators[operator].pendingSlashes;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function slash(
+        address operator,
+        uint256 bps,
+        uint256 requestId,
+        address reporter,
+        uint256 reporterBps,
+        address treasury
+    ) external nonReentrant returns (uint256[] memory amounts) {
+        _onlySlashingManager();
+        RegistryStorage storage s = _s();
+        --s.operators[operator].pendingSlashes; // the request was counted by onSlashRequested
+        uint256 count = s.assetCount;
+        amounts = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            Pool storage p = s.pools[operator][i];
+            uint256 total = p.totalAssets;
+            if (total == 0) continue;
+            // bps <= BPS (the manager caps it), so amount <= total
+            uint256 amount = (total * bps) / BPS;
+            uint256 toReporter = (amount * reporterBps) / BPS;
+            unchecked {
+                p.totalAssets = uint128(total - amount);
+            }
+            if (i != 0) s.assets[i].totalStaked -= uint128(amount);
+            amounts[i] = amount;
+            emit PoolSlashed(requestId, operator, i, amount, toReporter, total - amount);
+            IERC20 token = IERC20(s.assets[i].token);
+            if (toReporter != 0) token.safeTransfer(reporter, toReporter);
+            if (i == 0) IAltToken(address(token)).burn(amount - toReporter);
+            else token.safeTransfer(treasury, amount - toReporter);
+        }
+    }
+
+    // ================================================================= views
+
+    /// @inheritdoc IRestakingRegistry
+    function alt() external view returns (address) {
+        return _s().assets[0].token;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function assetCount() external view returns (uint256) {
+        return _s().assetCount;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function asset(uint256 assetId) external view returns (Asset memory) {
+        return _asset(assetId);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function pool(address operator, uint256 assetId) external view returns (Pool memory) {
+        return _s().pools[operator][assetId];
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function sharesOf(address staker, address operator, uint256 assetId) external view returns (uint256) {
+        return _s().shares[staker][operator][assetId];
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function sharesToAmount(address operator, uint256 assetId, uint256 shareAmount) external view returns (uint256) {
+        return _toAmount(_s().pools[operator][assetId], shareAmount);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function operatorStake(address operator) external view returns (uint256 stakeValue) {
+        RegistryStorage storage s = _s();
+        uint256 count = s.assetCount;
+        for (uint256 i; i < count; ++i) {
+            Pool memory p = s.pools[operator][i];
+            if (p.totalShares == p.queuedShares) continue;
+            stakeValue += (_toAmount(p, p.totalShares - p.queuedShares) * s.assets[i].weight) / WEIGHT_UNIT;
+        }
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function isOperator(address account) external view returns (bool) {
+        return _s().operators[account].registered;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function isJailed(address operator) external view returns (bool) {
+        return _s().operators[operator].pendingSlashes != 0;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function pendingSlashes(address operator) external view returns (uint256) {
+        return _s().operators[operator].pendingSlashes;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function commissionOf(address operator) external view returns (uint256) {
+        return _currentCommission(_s().operators[operator]);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function signingKeyOf(address operator) external view returns (address) {
+        return _currentSigningKey(_s().operators[operator]);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function operatorOfSigningKey(address key) external view returns (address) {
+        return _s().signingKeyOwner[key];
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function withdrawalDelay() external view returns (uint256) {
+        return _s().withdrawalDelay;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function commissionDelay() external view returns (uint256) {
+        return _s().commissionDelay;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function signingKeyDelay() external view returns (uint256) {
+        return _s().signingKeyDelay;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function slashingManager() external view returns (address) {
+        return address(_s().slashingManager);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function rewardsDistributor() external view returns (address) {
+        return address(_s().rewardsDistributor);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function isPendingWithdrawal(bytes32 root) external view returns (bool) {
+        return _s().pendingWithdrawals[root];
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function withdrawalRoot(Withdrawal calldata w) external pure returns (bytes32) {
+        return keccak256(abi.encode(w));
+    }
+
+    // ================================================================= internals
+
+    function _stake(address operator, uint256 assetId, uint256 amount) private returns (uint256 newShares) {
+        if (amount == 0) revert RegistryZeroAmount();
+        RegistryStorage storage s = _s();
+        if (!s.operators[operator].registered) revert RegistryNotOperator(operator);
+        Asset storage a = _asset(assetId);
+
+        // The transfer comes first so the balance delta can prove the token moved exactly `amount`
+        // (fee-on-transfer and rebasing tokens are refused); `nonReentrant` guards the callers. ALT (asset 0) is the
+        // protocol's own plain ERC20 and needs no such proof.
+        IERC20 token = IERC20(a.token);
+        if (assetId == 0) {
+            token.safeTransferFrom(msg.sender, address(this), amount);
+        } else {
+            uint256 totalAfter = a.totalStaked + amount;
+            if (totalAfter > a.cap) revert RegistryCapExceeded(assetId, a.cap, totalAfter);
+            a.totalStaked = uint128(totalAfter); // <= cap < 2^128
+            uint256 balanceBefore = token.balanceOf(address(this));
+            token.safeTransferFrom(msg.sender, address(this), amount);
+            uint256 received = token.balanceOf(address(this)) - balanceBefore;
+            if (received != amount) revert RegistryUnsupportedToken(address(token), amount, received);
+        }
+
+        Pool storage p = s.pools[operator][assetId];
+        (uint256 totalShares, uint256 totalAssets) = (p.totalShares, p.totalAssets); // one slot: queuedShares unread
+        newShares = Math.mulDiv(amount, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+        if (newShares == 0) revert RegistryZeroAmount();
+        p.totalShares = SafeCast.toUint128(totalShares + newShares);
+        p.totalAssets = SafeCast.toUint128(totalAssets + amount);
+        uint256 held = s.shares[msg.sender][operator][assetId];
+        s.shares[msg.sender][operator][assetId] = held + newShares;
+        emit Staked(msg.sender, operator, assetId, amount, newShares);
+        _notify(s, msg.sender, operator, assetId, held, held + newShares);
+    }
+
+    function _onlySlashingManager() private view {
+        if (msg.sender != address(_s().slashingManager)) revert RegistryNotSlashingManager(msg.sender);
+    }
+
+    function _notify(
+        RegistryStorage storage s,
+        address staker,
+        address operator,
+        uint256 assetId,
+        uint256 oldShares,
+        uint256 newShares
+    ) private {
+        IStakeObserver observer = s.rewardsDistributor;
+        if (address(observer) != address(0)) {
+            observer.onActiveSharesChanged(staker, operator, assetId, oldShares, newShares);
+        }
+    }
+
+    function _toAmount(Pool memory p, uint256 shareAmount) private pure returns (uint256) {
+        return Math.mulDiv(shareAmount, p.totalAssets + VIRTUAL_ASSETS, p.totalShares + VIRTUAL_SHARES);
+    }
+
+    function _addAsset(address token, uint96 weight, uint128 cap) private returns (uint256 assetId) {
+        RegistryStorage storage s = _s();
+        assetId = s.assetCount;
+        if (assetId == MAX_ASSETS) revert RegistryTooManyAssets(MAX_ASSETS);
+        if (s.isAsset[token]) revert RegistryAssetExists(token);
+        if (weight == 0) revert RegistryZeroWeight();
+        s.isAsset[token] = true;
+        s.assets[assetId] = Asset({token: token, weight: weight, cap: cap, totalStaked: 0});
+        s.assetCount = uint8(assetId + 1);
+        emit AssetAdded(assetId, token, weight, cap);
+    }
+
+    function _asset(uint256 assetId) private view returns (Asset storage) {
+        RegistryStorage storage s = _s();
+        if (assetId >= s.assetCount) revert RegistryUnknownAsset(assetId);
+        return s.assets[assetId];
+    }
+
+    function _operator(address account) private view returns (OperatorData storage op) {
+        op = _s().operators[account];
+        if (!op.registered) revert RegistryNotOperator(account);
+    }
+
+    function _currentCommission(OperatorData storage op) private view returns (uint16) {
+        return block.timestamp >= op.commissionEffectiveAt ? op.pendingCommissionBps : op.commissionBps;
+    }
+
+    function _currentSigningKey(OperatorData storage op) private view returns (address) {
+        address pending = op.pendingSigningKey;
+        return pending != address(0) && block.timestamp >= op.signingKeyEffectiveAt ? pending : op.signingKey;
+    }
+
+    function _claimSigningKey(address key) private {
+        RegistryStorage storage s = _s();
+        if (key == address(0)) revert RegistryZeroAddress();
+        if (s.signingKeyOwner[key] != address(0)) revert RegistrySigningKeyTaken(key);
+        s.signingKeyOwner[key] = msg.sender;
+    }
+
+    function _setDelays(uint48 withdrawalDelay_, uint48 commissionDelay_, uint48 signingKeyDelay_) private {
+        if (withdrawalDelay_ > MAX_DELAY) revert RegistryDelayTooLong(withdrawalDelay_);
+        if (commissionDelay_ > MAX_DELAY) revert RegistryDelayTooLong(commissionDelay_);
+        if (signingKeyDelay_ > MAX_DELAY) revert RegistryDelayTooLong(signingKeyDelay_);
+        _checkWithdrawalDelay(withdrawalDelay_);
+        RegistryStorage storage s = _s();
+        s.withdrawalDelay = withdrawalDelay_;
+        s.commissionDelay = commissionDelay_;
+        s.signingKeyDelay = signingKeyDelay_;
+        emit DelaysUpdated(withdrawalDelay_, commissionDelay_, signingKeyDelay_);
+    }
+
+    /// @dev A withdrawal must outlast every slash that could still be requested and vetoed for what the stake did.
+    function _checkWithdrawalDelay(uint256 delay) private view {
+        ISlashingManager manager = _s().slashingManager;
+        if (address(manager) == address(0)) return;
+        uint256 minimum = manager.minWithdrawalDelay();
+        if (delay < minimum) revert RegistryDelayTooShort(delay, minimum);
+    }
+}

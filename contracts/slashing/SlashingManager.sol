@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
+import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
+
+/// @title SlashingManager
+/// @notice Slash requests, caps, veto window and execution (UUPS proxy, ERC-7201 storage).
+contract SlashingManager is ISlashingManager, OwnedUpgradeable {
+    /// @inheritdoc ISlashingManager
+    uint256 public constant WINDOW_CAP_BPS = 3_000;
+    /// @notice Requests per operator within one window; bounds the window scan.
+    uint256 public constant MAX_REQUESTS_PER_WINDOW = 16;
+    /// @notice Registered slashers; bounds the evidence-age scan.
+    uint256 public constant MAX_SLASHERS = 16;
+    uint256 private constant MAX_REPORTER_BPS = 5_000;
+    uint256 private constant MAX_WINDOW = 365 days;
+
+    /// @custom:storage-location erc7201:alt.storage.SlashingManager
+    struct ManagerStorage {
+        IRestakingRegistry registry;
+        address vetoer;
+        address treasury;
+        uint48 vetoWindow;
+        uint16 reporterBps;
+        uint48 windowDuration;
+        address[] slasherList;
+        mapping(address slasher => SlasherConfig) slashers;
+        Request[] requests;
+        // ids of every request against an operator, oldest first; only the tail within the window is ever read
+        mapping(address operator => uint256[]) operatorRequests;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("alt.storage.SlashingManager")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_SLOT = 0x1ae1b5ea10bcaa5349857a61e02aa8898f5006f55402442701ee12a34a9ae500;
+
+    function _s() private pure returns (ManagerStorage storage s) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            s.slot := STORAGE_SLOT
+        }
+    }
+
+    /// @param vetoer_ the security council
+    /// @param treasury_ receives slashed non-ALT assets
+    function initialize(
+        address owner_,
+        address registry_,
+        address vetoer_,
+        address treasury_,
+        uint48 vetoWindow_,
+        uint16 reporterBps_,
+        uint48 windowDuration_
+    ) external initializer {
+        if (registry_ == address(0) || vetoer_ == address(0) || treasury_ == address(0)) revert SlashingZeroAddress();
+        __OwnedUpgradeable_init(owner_);
+        ManagerStorage storage s = _s();
+        s.registry = IRestakingRegistry(registry_);
+        s.vetoer = vetoer_;
+        s.treasury = treasury_;
+        _setParameters(vetoWindow_, reporterBps_, windowDuration_);
+    }
+
+    // ================================================================= governance
+
+    /// @inheritdoc ISlashingManager
+    function setSlasher(address slasher_, uint16 maxBps, uint48 maxEvidenceAge) external onlyOwner {
+        if (slasher_ == address(0)) revert SlashingZeroAddress();
+        if (maxBps == 0 || maxBps > WINDOW_CAP_BPS) revert SlashingInvalidBps(maxBps, WINDOW_CAP_BPS);
+        ManagerStorage storage s = _s();
+        SlasherConfig storage config = s.slashers[slasher_];
+        if (!config.registered) {
+            if (s.slasherList.length == MAX_SLASHERS) revert SlashingTooManySlashers(MAX_SLASHERS);
+            s.slasherList.push(slasher_);
+        }
+        s.slashers[slasher_] = SlasherConfig({registered: true, maxBps: maxBps, maxEvidenceAge: maxEvidenceAge});
+        _checkDelay(s.vetoWindow + uint256(maxEvidenceAge));
+        emit SlasherSet(slasher_, maxBps, maxEvidenceAge);
+    }
+
+    /// @inheritdoc ISlashingManager
+    /// @dev Pending requests of a removed slasher stay executable: they were valid when made.
+    function removeSlasher(address slasher_) external onlyOwner {
+        ManagerStorage storage s = _s();
+        if (!s.slashers[slasher_].registered) revert SlashingNotSlasher(slasher_);
+        delete s.slashers[slasher_];
+        uint256 last = s.slasherList.length - 1;
+        for (uint256 i; i <= last; ++i) {
+            if (s.slasherList[i] == slasher_) {
+                s.slasherList[i] = s.slasherList[last];
+                s.slasherList.pop();
+                break;
+            }
+        }
+        emit SlasherRemoved(slasher_);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function setParameters(uint48 vetoWindow_, uint16 reporterBps_, uint48 windowDuration_) external onlyOwner {
+        _setParameters(vetoWindow_, reporterBps_, windowDuration_);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function setVetoer(address vetoer_) external onlyOwner {
+        if (vetoer_ == address(0)) revert SlashingZeroAddress();
+        _s().vetoer = vetoer_;
+        emit VetoerUpdated(vetoer_);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function setTreasury(address treasury_) external onlyOwner {
+        if (treasury_ == address(0)) revert SlashingZeroAddress();
+        _s().treasury = treasury_;
+        emit TreasuryUpdated(treasury_);
+    }
+
+    // ================================================================= requests
+
+    /// @inheritdoc ISlashingManager
+    function requestSlash(
+        address operator,
+        uint16 bps,
+        bytes32 reason,
+        bytes32 evidenceHash,
+        address reporter,
+        uint48 evidenceTime
+    ) external returns (uint256 requestId) {
+        ManagerStorage storage s = _s();
+        SlasherConfig memory config = s.slashers[msg.sender];
+        if (!config.registered) revert SlashingNotSlasher(msg.sender);
+        if (bps == 0 || bps > config.maxBps) revert SlashingInvalidBps(bps, config.maxBps);
+        if (evidenceTime > block.timestamp || block.timestamp - evidenceTime > config.maxEvidenceAge) {
+            revert SlashingEvidenceTooOld(evidenceTime, config.maxEvidenceAge);
+        }
+        if (!s.registry.isOperator(operator)) revert SlashingNotOperator(operator);
+        (uint256 windowBps, uint256 inWindow) = _window(s, operator);
+        if (inWindow == MAX_REQUESTS_PER_WINDOW) revert SlashingTooManyRequests(operator, MAX_REQUESTS_PER_WINDOW);
+        if (windowBps + bps > WINDOW_CAP_BPS) {
+            revert SlashingWindowCapExceeded(operator, windowBps, bps, WINDOW_CAP_BPS);
+        }
+
+        requestId = s.requests.length;
+        uint48 executableAt = uint48(block.timestamp) + s.vetoWindow;
+        s.requests.push(
+            Request({
+                operator: operator,
+                bps: bps,
+                status: Status.Pending,
+                requestedAt: uint48(block.timestamp),
+                reporter: reporter,
+                executableAt: executableAt
+            })
+        );
+        s.operatorRequests[operator].push(requestId);
+        s.registry.onSlashRequested(operator);
+        emit SlashRequested(requestId, operator, msg.sender, bps, reason, evidenceHash, reporter, executableAt);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function veto(uint256 requestId) external {
+        ManagerStorage storage s = _s();
+        if (msg.sender != s.vetoer) revert SlashingNotVetoer(msg.sender);
+        Request storage r = _pending(s, requestId);
+        if (block.timestamp >= r.executableAt) revert SlashingVetoWindowClosed(requestId, r.executableAt);
+        r.status = Status.Vetoed;
+        address operator = r.operator;
+        emit SlashVetoed(requestId, operator);
+        s.registry.onSlashVetoed(operator);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function execute(uint256 requestId) external returns (uint256[] memory amounts) {
+        ManagerStorage storage s = _s();
+        Request storage r = _pending(s, requestId);
+        if (block.timestamp < r.executableAt) revert SlashingVetoWindowOpen(requestId, r.executableAt);
+        r.status = Status.Executed;
+        address operator = r.operator;
+        uint256 bps = r.bps;
+        amounts = s.registry.slash(operator, bps, requestId, r.reporter, s.reporterBps, s.treasury);
+        emit SlashExecuted(requestId, operator, bps, amounts);
+    }
+
+    // ================================================================= views
+
+    /// @inheritdoc ISlashingManager
+    function registry() external view returns (address) {
+        return address(_s().registry);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function vetoer() external view returns (address) {
+        return _s().vetoer;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function treasury() external view returns (address) {
+        return _s().treasury;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function vetoWindow() external view returns (uint256) {
+        return _s().vetoWindow;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function reporterBps() external view returns (uint256) {
+        return _s().reporterBps;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function windowDuration() external view returns (uint256) {
+        return _s().windowDuration;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function slasher(address account) external view returns (SlasherConfig memory) {
+        return _s().slashers[account];
+    }
+
+    /// @inheritdoc ISlashingManager
+    function slashers() external view returns (address[] memory) {
+        return _s().slasherList;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function request(uint256 requestId) external view returns (Request memory) {
+        ManagerStorage storage s = _s();
+        if (requestId >= s.requests.length) revert SlashingUnknownRequest(requestId);
+        return s.requests[requestId];
+    }
+
+    /// @inheritdoc ISlashingManager
+    function requestCount() external view returns (uint256) {
+        return _s().requests.length;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function windowSlashedBps(address operator) external view returns (uint256 windowBps) {
+        (windowBps, ) = _window(_s(), operator);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function minWithdrawalDelay() public view returns (uint256) {
+        ManagerStorage storage s = _s();
+        uint256 longest;
+        uint256 count = s.slasherList.length; // <= MAX_SLASHERS
+        for (uint256 i; i < count; ++i) {
+            uint256 age = s.slashers[s.slasherList[i]].maxEvidenceAge;
+            if (age > longest) longest = age;
+        }
+        return s.vetoWindow + longest;
+    }
+
+    // ================================================================= internals
+
+    /// @dev Sums the bps of non-vetoed requests made within the window, newest first; reads at most
+    ///      MAX_REQUESTS_PER_WINDOW entries (a request is refused once that many fall within the window).
+    function _window(ManagerStorage storage s, address operator) private view returns (uint256 bps, uint256 count) {
+        uint256[] storage ids = s.operatorRequests[operator];
+        uint256 since = block.timestamp > s.windowDuration ? block.timestamp - s.windowDuration : 0;
+        for (uint256 i = ids.length; i > 0 && count < MAX_REQUESTS_PER_WINDOW; --i) {
+            Request storage r = s.requests[ids[i - 1]];
+            if (r.requestedAt <= since) break;
+            ++count;
+            if (r.status != Status.Vetoed) bps += r.bps;
+        }
+    }
+
+    function _pending(ManagerStorage storage s, uint256 requestId) private view returns (Request storage r) {
+        if (requestId >= s.requests.length) revert SlashingUnknownRequest(requestId);
+        r = s.requests[requestId];
+        if (r.status != Status.Pending) revert SlashingNotPending(requestId, r.status);
+    }
+
+    function _setParameters(uint48 vetoWindow_, uint16 reporterBps_, uint48 windowDuration_) private {
+        if (reporterBps_ > MAX_REPORTER_BPS || windowDuration_ == 0 || windowDuration_ > MAX_WINDOW) {
+            revert SlashingInvalidParameter();
+        }
+        ManagerStorage storage s = _s();
+        s.vetoWindow = vetoWindow_;
+        s.reporterBps = reporterBps_;
+        s.windowDuration = windowDuration_;
+        _checkDelay(minWithdrawalDelay());
+        emit ParametersUpdated(vetoWindow_, reporterBps_, windowDuration_);
+    }
+
+    function _checkDelay(uint256 required) private view {
+        uint256 delay = _s().registry.withdrawalDelay();
+        if (required > delay) revert SlashingDelayConflict(required, delay);
+    }
+}

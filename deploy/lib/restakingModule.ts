@@ -1,0 +1,57 @@
+// The restaking Ignition module: registry, operator sets, slashing manager and rewards distributor, each a UUPS
+// implementation behind an ERC-1967 proxy initialised in its constructor call, then wired together.
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { IgnitionModule } from "@nomicfoundation/ignition-core";
+import type { RestakingConfig } from "./restaking";
+
+type ProxyTarget = "RestakingRegistry" | "OperatorSets" | "SlashingManager" | "RewardsDistributor";
+
+/** `genesis` is the genesis module object (one per deployment graph), whose `token` is ALT. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function buildRestakingModule(config: RestakingConfig, genesis: IgnitionModule<string, string, any>) {
+  return buildModule("Restaking", (m) => {
+    const deployer = m.getAccount(0);
+    const { token } = m.useModule(genesis);
+
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const proxied = (name: ProxyTarget, initArgs: any[]) => {
+      const implementation = m.contract(name, [], { id: `${name}Implementation` });
+      const init = m.encodeFunctionCall(implementation, "initialize", initArgs, { id: `${name}Init` });
+      const proxy = m.contract("ERC1967Proxy", [implementation, init], { id: `${name}Proxy` });
+      return m.contractAt(name, proxy, { id: name });
+    };
+
+    const registry = proxied("RestakingRegistry", [
+      deployer,
+      token,
+      config.withdrawalDelay,
+      config.commissionDelay,
+      config.signingKeyDelay,
+    ]);
+    const operatorSets = proxied("OperatorSets", [deployer, registry, config.epochLength, config.leaveDelay]);
+    const slashingManager = proxied("SlashingManager", [
+      deployer,
+      registry,
+      config.council,
+      config.treasury,
+      config.vetoWindow,
+      config.reporterBps,
+      config.slashWindow,
+    ]);
+    const rewardsDistributor = proxied("RewardsDistributor", [
+      deployer,
+      registry,
+      operatorSets,
+      config.treasury,
+      config.protocolShareBps,
+    ]);
+    const wired = m.call(registry, "setModules", [slashingManager, rewardsDistributor]);
+
+    if (config.owner !== undefined) {
+      for (const contract of [registry, operatorSets, slashingManager, rewardsDistributor]) {
+        m.call(contract, "transferOwnership", [config.owner], { after: [wired] });
+      }
+    }
+    return { registry, operatorSets, slashingManager, rewardsDistributor };
+  });
+}
