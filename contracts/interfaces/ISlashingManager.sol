@@ -94,6 +94,7 @@ interface ISlashingManager {
     function setTreasury(address treasury) external;
 
     // slashers, council, anyone
+    /// @param reporter receives the reporter share on execution; zero for none (the whole slash is burned or treasury's)
     /// @param evidenceTime when the offence happened; must be within the slasher's evidence age
     function requestSlash(
         address operator,

@@ -177,7 +177,10 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         r.status = Status.Executed;
         address operator = r.operator;
         uint256 bps = r.bps;
-        amounts = s.registry.slash(operator, bps, requestId, r.reporter, s.reporterBps, s.treasury);
+        address reporter = r.reporter;
+        // no reporter, no reporter share: a transfer to the zero address would block the execution for good
+        uint256 reporterShare = reporter == address(0) ? 0 : s.reporterBps;
+        amounts = s.registry.slash(operator, bps, requestId, reporter, reporterShare, s.treasury);
         emit SlashExecuted(requestId, operator, bps, amounts);
     }
 
