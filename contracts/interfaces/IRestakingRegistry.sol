@@ -17,6 +17,8 @@ interface IRestakingRegistry {
     error RegistryAssetExists(address token);
     /// @notice No asset has id `assetId`.
     error RegistryUnknownAsset(uint256 assetId);
+    /// @notice ALT (asset 0) is the unit of stake: its weight is 1:1 and it has no cap, for good.
+    error RegistryAltFixed();
     /// @notice An asset weight must be positive.
     error RegistryZeroWeight();
     /// @notice The deposit would take the asset's total stake past its cap.
@@ -123,7 +125,7 @@ interface IRestakingRegistry {
     // ---------------------------------------------------------------- governance (owner)
     /// @notice Adds an ERC20 asset (at most 8 in all, ALT being asset 0).
     function addAsset(address token, uint96 weight, uint128 cap) external returns (uint256 assetId);
-    /// @notice Changes an asset's weight and cap (a cap below the total staked only stops new deposits).
+    /// @notice Changes an asset's weight and cap (a cap below the total staked only stops new deposits); not ALT's.
     function updateAsset(uint256 assetId, uint96 weight, uint128 cap) external;
     /// @notice Sets the withdrawal, commission-increase and signing-key-rotation delays.
     function setDelays(uint48 withdrawalDelay, uint48 commissionDelay, uint48 signingKeyDelay) external;

@@ -98,6 +98,7 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
 
     /// @inheritdoc IRestakingRegistry
     function updateAsset(uint256 assetId, uint96 weight, uint128 cap) external onlyOwner {
+        if (assetId == 0) revert RegistryAltFixed();
         if (weight == 0) revert RegistryZeroWeight();
         Asset storage a = _asset(assetId);
         a.weight = weight;

@@ -1,0 +1,1508 @@
+import { expect } from "chai";
+import { ethers, upgrades } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ContractTransactionReceipt } from "ethers";
+import type { RestakingRegistry } from "../../typechain-types";
+import { ALT } from "../helpers/constants";
+import { days } from "../helpers/time";
+import { deployProtocol } from "../helpers/protocol";
+import { signPermit } from "../../tasks/lib/signatures";
+
+const MAX_UINT128 = 2n ** 128n - 1n;
+const VIRTUAL_SHARES = 1_000_000n;
+const VIRTUAL_ASSETS = 1n;
+const BPS = 10_000n;
+const WEIGHT_UNIT = 10n ** 18n;
+const MAX_DELAY = days(365);
+const LST_WEIGHT = 2n * ALT;
+const LST_CAP = 1_000n * ALT;
+const REASON = ethers.id("double-sign");
+const EVIDENCE = ethers.id("evidence");
+const WITHDRAWAL_TYPE =
+  "tuple(address staker,address operator,uint8 assetId,uint128 shares,uint48 unlockAt,uint64 nonce)";
+
+interface Withdrawal {
+  staker: string;
+  operator: string;
+  assetId: bigint;
+  shares: bigint;
+  unlockAt: bigint;
+  nonce: bigint;
+}
+
+/** Shares minted for `amount`, computed independently: amount * (totalShares + 1e6) / (totalAssets + 1), floored. */
+const sharesFor = (amount: bigint, totalShares: bigint, totalAssets: bigint) =>
+  (amount * (totalShares + VIRTUAL_SHARES)) / (totalAssets + VIRTUAL_ASSETS);
+/** What `shares` pay: shares * (totalAssets + 1) / (totalShares + 1e6), floored. */
+const amountFor = (shares: bigint, totalShares: bigint, totalAssets: bigint) =>
+  (shares * (totalAssets + VIRTUAL_ASSETS)) / (totalShares + VIRTUAL_SHARES);
+
+/** A distinct signing-key address that no hardhat account owns. */
+const key = (n: number) => ethers.getAddress(ethers.toBeHex(0xbeef0000n + BigInt(n), 20));
+
+/** The withdrawal root computed independently of the registry: keccak256(abi.encode(withdrawal)). */
+function rootOf(w: Withdrawal): string {
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(
+      [WITHDRAWAL_TYPE],
+      [[w.staker, w.operator, w.assetId, w.shares, w.unlockAt, w.nonce]],
+    ),
+  );
+}
+
+const asTuple = (w: Withdrawal) => [w.staker, w.operator, w.assetId, w.shares, w.unlockAt, w.nonce];
+
+/** Decoded registry events of `name` in a receipt, in log order. */
+function eventsOf(registry: RestakingRegistry, receipt: ContractTransactionReceipt | null, name: string) {
+  const target = (registry.target as string).toLowerCase();
+  return receipt!.logs
+    .filter((log) => log.address.toLowerCase() === target)
+    .map((log) => {
+      try {
+        return registry.interface.parseLog(log);
+      } catch {
+        return null;
+      }
+    })
+    .filter((event) => event !== null && event.name === name)
+    .map((event) => event!.args.toArray());
+}
+
+/** Requests an unstake and returns the queued withdrawal as the registry emitted it. */
+async function requestUnstake(
+  registry: RestakingRegistry,
+  staker: HardhatEthersSigner,
+  operator: string,
+  assetId: bigint,
+  shares: bigint,
+) {
+  const receipt = await (await registry.connect(staker).requestUnstake(operator, assetId, shares)).wait();
+  const [[root, w]] = eventsOf(registry, receipt, "UnstakeRequested");
+  const withdrawal: Withdrawal = {
+    staker: w.staker,
+    operator: w.operator,
+    assetId: w.assetId,
+    shares: w.shares,
+    unlockAt: w.unlockAt,
+    nonce: w.nonce,
+  };
+  return { root: root as string, withdrawal };
+}
+
+describe("RestakingRegistry", function () {
+  /** The protocol as deployed, one registered operator, ALT approvals for the stakers. */
+  async function registryFixture() {
+    const protocol = await deployProtocol();
+    const { token, registry, users } = protocol;
+    const [operator, operator2, alice, bob, carol, attacker, victim, reporter, , other] = users;
+    const registryAddress = await registry.getAddress();
+    const tokenAddress = await token.getAddress();
+    const signingKey = key(1);
+    await registry.connect(operator).registerOperator("ipfs://operator", 500, signingKey);
+    // carol stays without an allowance (permit and allowance tests)
+    for (const staker of [alice, bob, attacker, victim]) {
+      await token.connect(staker).approve(registryAddress, ethers.MaxUint256);
+    }
+    return {
+      ...protocol,
+      registryAddress,
+      tokenAddress,
+      signingKey,
+      operator,
+      operator2,
+      alice,
+      bob,
+      carol,
+      attacker,
+      victim,
+      reporter,
+      other,
+    };
+  }
+
+  /** A second asset: a liquid-staking token with weight 2 (ALT-equivalent) and a cap of 1,000 tokens. */
+  async function assetFixture() {
+    const base = await loadFixture(registryFixture);
+    const { registry, registryAddress, alice, bob, carol } = base;
+    const lst = await ethers.deployContract("MockERC20", ["Liquid staked ETH", "lsETH"]);
+    const lstAddress = await lst.getAddress();
+    await registry.addAsset(lstAddress, LST_WEIGHT, LST_CAP);
+    for (const staker of [alice, bob, carol]) {
+      await lst.mint(staker.address, 10_000n * ALT);
+      await lst.connect(staker).approve(registryAddress, ethers.MaxUint256);
+    }
+    return { ...base, lst, lstAddress, lstId: 1n };
+  }
+
+  /**
+   * A MockService registered as slasher (10 % per offence, 7-day evidence age). `operator` holds 1,000 ALT and 500 LST
+   * from alice and 400 ALT from bob, half of whose shares are queued; `operator2` holds 300 ALT from carol only.
+   */
+  async function slashFixture() {
+    const base = await loadFixture(assetFixture);
+    const { registry, token, registryAddress, slashingManager, operatorSets, operator, operator2, alice, bob, carol } =
+      base;
+    const service = await ethers.deployContract("MockService", [
+      await operatorSets.getAddress(),
+      await slashingManager.getAddress(),
+    ]);
+    await slashingManager.setSlasher(await service.getAddress(), 1000, days(7));
+    await registry.connect(operator2).registerOperator("ipfs://operator2", 0, key(2));
+    await token.connect(carol).approve(registryAddress, ethers.MaxUint256);
+    await registry.connect(alice).stake(operator.address, 0, 1_000n * ALT);
+    await registry.connect(alice).stake(operator.address, 1, 500n * ALT);
+    await registry.connect(bob).stake(operator.address, 0, 400n * ALT);
+    await registry.connect(carol).stake(operator2.address, 0, 300n * ALT);
+    const bobShares = await registry.sharesOf(bob.address, operator.address, 0);
+    const queued = await requestUnstake(registry, bob, operator.address, 0n, bobShares / 2n);
+    const reporterBps = await slashingManager.reporterBps();
+
+    /** Requests a slash of `target` through the service, with fresh evidence; returns the id and executableAt. */
+    async function requestSlash(target: string, bps: number) {
+      const requestId = await slashingManager.requestCount();
+      await service.requestSlash(target, bps, REASON, EVIDENCE, base.reporter.address, await time.latest());
+      const { executableAt } = await slashingManager.request(requestId);
+      return { requestId, executableAt };
+    }
+
+    return { ...base, service, queued, reporterBps, requestSlash };
+  }
+
+  // ================================================================= initialize
+
+  describe("initialize", function () {
+    /** A fresh implementation and a fresh proxy initialised through ERC1967Proxy's constructor. */
+    async function freshProxyFixture() {
+      const base = await loadFixture(registryFixture);
+      const { deployer, tokenAddress } = base;
+      const implementation = await ethers.deployContract("RestakingRegistry");
+      const ProxyFactory = await ethers.getContractFactory("ERC1967Proxy");
+      const initData = (owner: string, alt: string, withdrawal: number) =>
+        implementation.interface.encodeFunctionData("initialize", [owner, alt, withdrawal, days(3), days(5)]);
+      const proxy = await ProxyFactory.deploy(
+        await implementation.getAddress(),
+        initData(deployer.address, tokenAddress, days(10)),
+      );
+      const fresh = await ethers.getContractAt("RestakingRegistry", await proxy.getAddress());
+      return { ...base, implementation, ProxyFactory, initData, fresh, deployment: proxy.deploymentTransaction()! };
+    }
+
+    it("makes ALT asset 0 with weight 1e18 and an unlimited cap, and sets the delays", async function () {
+      const { registry, tokenAddress, deployer, config, slashingManager, rewards } = await loadFixture(registryFixture);
+      expect(await registry.alt()).to.equal(tokenAddress);
+      expect(await registry.assetCount()).to.equal(1n);
+      const alt = await registry.asset(0);
+      expect(alt.token).to.equal(tokenAddress);
+      expect(alt.weight).to.equal(WEIGHT_UNIT);
+      expect(alt.cap).to.equal(MAX_UINT128);
+      expect(alt.totalStaked).to.equal(0n);
+      expect(await registry.withdrawalDelay()).to.equal(BigInt(days(14)));
+      expect(await registry.withdrawalDelay()).to.equal(BigInt(config.withdrawalDelay));
+      expect(await registry.commissionDelay()).to.equal(BigInt(days(7)));
+      expect(await registry.signingKeyDelay()).to.equal(BigInt(days(7)));
+      expect(await registry.owner()).to.equal(deployer.address);
+      expect(await registry.slashingManager()).to.equal(await slashingManager.getAddress());
+      expect(await registry.rewardsDistributor()).to.equal(await rewards.getAddress());
+    });
+
+    it("emits AssetAdded for ALT and DelaysUpdated when a fresh proxy is initialised", async function () {
+      const { fresh, deployment, tokenAddress, deployer } = await loadFixture(freshProxyFixture);
+      await expect(deployment)
+        .to.emit(fresh, "AssetAdded")
+        .withArgs(0n, tokenAddress, WEIGHT_UNIT, MAX_UINT128)
+        .and.to.emit(fresh, "DelaysUpdated")
+        .withArgs(days(10), days(3), days(5));
+      expect(await fresh.owner()).to.equal(deployer.address);
+      expect(await fresh.assetCount()).to.equal(1n);
+      expect(await fresh.withdrawalDelay()).to.equal(BigInt(days(10)));
+      expect(await fresh.commissionDelay()).to.equal(BigInt(days(3)));
+      expect(await fresh.signingKeyDelay()).to.equal(BigInt(days(5)));
+      // not wired yet: no slashing manager, no observer
+      expect(await fresh.slashingManager()).to.equal(ethers.ZeroAddress);
+      expect(await fresh.rewardsDistributor()).to.equal(ethers.ZeroAddress);
+    });
+
+    it("refuses a zero ALT address", async function () {
+      const { implementation, ProxyFactory, initData, deployer } = await loadFixture(freshProxyFixture);
+      await expect(
+        ProxyFactory.deploy(
+          await implementation.getAddress(),
+          initData(deployer.address, ethers.ZeroAddress, days(10)),
+        ),
+      ).to.be.revertedWithCustomError(implementation, "RegistryZeroAddress");
+    });
+
+    it("refuses a zero owner", async function () {
+      const { implementation, ProxyFactory, initData, tokenAddress } = await loadFixture(freshProxyFixture);
+      await expect(
+        ProxyFactory.deploy(await implementation.getAddress(), initData(ethers.ZeroAddress, tokenAddress, days(10))),
+      )
+        .to.be.revertedWithCustomError(implementation, "OwnableInvalidOwner")
+        .withArgs(ethers.ZeroAddress);
+    });
+
+    it("refuses delays above 365 days at initialisation", async function () {
+      const { implementation, ProxyFactory, initData, deployer, tokenAddress } = await loadFixture(freshProxyFixture);
+      await expect(
+        ProxyFactory.deploy(await implementation.getAddress(), initData(deployer.address, tokenAddress, MAX_DELAY + 1)),
+      )
+        .to.be.revertedWithCustomError(implementation, "RegistryDelayTooLong")
+        .withArgs(MAX_DELAY + 1);
+    });
+
+    it("cannot be initialised twice", async function () {
+      const { registry, deployer, tokenAddress, fresh } = await loadFixture(freshProxyFixture);
+      await expect(
+        registry.initialize(deployer.address, tokenAddress, days(14), days(7), days(7)),
+      ).to.be.revertedWithCustomError(registry, "InvalidInitialization");
+      await expect(
+        fresh.initialize(deployer.address, tokenAddress, days(14), days(7), days(7)),
+      ).to.be.revertedWithCustomError(fresh, "InvalidInitialization");
+    });
+
+    it("refuses to initialise the implementation itself", async function () {
+      const { registryAddress, other, tokenAddress, implementation } = await loadFixture(freshProxyFixture);
+      const deployed = await ethers.getContractAt(
+        "RestakingRegistry",
+        await upgrades.erc1967.getImplementationAddress(registryAddress),
+      );
+      await expect(
+        deployed.connect(other).initialize(other.address, tokenAddress, days(14), days(7), days(7)),
+      ).to.be.revertedWithCustomError(deployed, "InvalidInitialization");
+      await expect(
+        implementation.connect(other).initialize(other.address, tokenAddress, days(14), days(7), days(7)),
+      ).to.be.revertedWithCustomError(implementation, "InvalidInitialization");
+    });
+  });
+
+  // ================================================================= assets
+
+  describe("assets", function () {
+    it("adds assets with ids 1 to 7 and refuses a ninth", async function () {
+      const { registry } = await loadFixture(registryFixture);
+      for (let id = 1n; id <= 7n; id++) {
+        const token = await ethers.deployContract("MockERC20", [`Token ${id}`, `T${id}`]);
+        const address = await token.getAddress();
+        const weight = id * 10n ** 17n;
+        const cap = id * 1_000n * ALT;
+        expect(await registry.addAsset.staticCall(address, weight, cap)).to.equal(id);
+        await expect(registry.addAsset(address, weight, cap))
+          .to.emit(registry, "AssetAdded")
+          .withArgs(id, address, weight, cap);
+        const stored = await registry.asset(id);
+        expect(stored.token).to.equal(address);
+        expect(stored.weight).to.equal(weight);
+        expect(stored.cap).to.equal(cap);
+        expect(stored.totalStaked).to.equal(0n);
+        expect(await registry.assetCount()).to.equal(id + 1n);
+      }
+      const ninth = await ethers.deployContract("MockERC20", ["Token 9", "T9"]);
+      await expect(registry.addAsset(await ninth.getAddress(), ALT, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryTooManyAssets")
+        .withArgs(8n);
+      expect(await registry.assetCount()).to.equal(8n);
+      expect(await registry.MAX_ASSETS()).to.equal(8n);
+    });
+
+    it("refuses a token that is an asset already, ALT included", async function () {
+      const { registry, lstAddress, tokenAddress } = await loadFixture(assetFixture);
+      await expect(registry.addAsset(lstAddress, ALT, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryAssetExists")
+        .withArgs(lstAddress);
+      await expect(registry.addAsset(tokenAddress, ALT, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryAssetExists")
+        .withArgs(tokenAddress);
+    });
+
+    it("refuses a zero token and a zero weight", async function () {
+      const { registry } = await loadFixture(registryFixture);
+      await expect(registry.addAsset(ethers.ZeroAddress, ALT, ALT)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryZeroAddress",
+      );
+      const token = await ethers.deployContract("MockERC20", ["Token", "T"]);
+      await expect(registry.addAsset(await token.getAddress(), 0, ALT)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryZeroWeight",
+      );
+      expect(await registry.assetCount()).to.equal(1n);
+    });
+
+    it("refuses addAsset and updateAsset from anyone but the owner", async function () {
+      const { registry, other } = await loadFixture(assetFixture);
+      const token = await ethers.deployContract("MockERC20", ["Token", "T"]);
+      await expect(registry.connect(other).addAsset(await token.getAddress(), ALT, ALT))
+        .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
+        .withArgs(other.address);
+      await expect(registry.connect(other).updateAsset(1, ALT, ALT))
+        .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
+        .withArgs(other.address);
+    });
+
+    it("updates an asset's weight and cap", async function () {
+      const { registry, lstAddress } = await loadFixture(assetFixture);
+      await expect(registry.updateAsset(1, 3n * ALT, 5n * ALT))
+        .to.emit(registry, "AssetUpdated")
+        .withArgs(1n, 3n * ALT, 5n * ALT);
+      const stored = await registry.asset(1);
+      expect(stored.token).to.equal(lstAddress);
+      expect(stored.weight).to.equal(3n * ALT);
+      expect(stored.cap).to.equal(5n * ALT);
+    });
+
+    it("refuses to update an unknown asset or to a zero weight", async function () {
+      const { registry } = await loadFixture(assetFixture);
+      await expect(registry.updateAsset(2, ALT, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryUnknownAsset")
+        .withArgs(2n);
+      await expect(registry.updateAsset(1, 0, ALT)).to.be.revertedWithCustomError(registry, "RegistryZeroWeight");
+    });
+
+    it("enforces the cap of a non-ALT asset and tracks its total stake exactly", async function () {
+      const { registry, lst, registryAddress, operator, alice, bob } = await loadFixture(assetFixture);
+      await registry.connect(alice).stake(operator.address, 1, 600n * ALT);
+      expect((await registry.asset(1)).totalStaked).to.equal(600n * ALT);
+      await expect(registry.connect(bob).stake(operator.address, 1, 400n * ALT + 1n))
+        .to.be.revertedWithCustomError(registry, "RegistryCapExceeded")
+        .withArgs(1n, LST_CAP, LST_CAP + 1n);
+      // exactly up to the cap is allowed
+      await registry.connect(bob).stake(operator.address, 1, 400n * ALT);
+      expect((await registry.asset(1)).totalStaked).to.equal(LST_CAP);
+      await expect(registry.connect(alice).stake(operator.address, 1, 1n))
+        .to.be.revertedWithCustomError(registry, "RegistryCapExceeded")
+        .withArgs(1n, LST_CAP, LST_CAP + 1n);
+      expect(await lst.balanceOf(registryAddress)).to.equal(LST_CAP);
+
+      // a completed withdrawal subtracts exactly what it paid, which frees room under the cap
+      const pool = await registry.pool(operator.address, 1);
+      const shares = await registry.sharesOf(bob.address, operator.address, 1);
+      const { withdrawal } = await requestUnstake(registry, bob, operator.address, 1n, shares);
+      await time.increaseTo(withdrawal.unlockAt);
+      const paid = amountFor(shares, pool.totalShares, pool.totalAssets);
+      await expect(registry.connect(bob).completeUnstake(withdrawal))
+        .to.emit(registry, "UnstakeCompleted")
+        .withArgs(rootOf(withdrawal), bob.address, operator.address, paid);
+      expect((await registry.asset(1)).totalStaked).to.equal(LST_CAP - paid);
+      await registry.connect(alice).stake(operator.address, 1, paid);
+      expect((await registry.asset(1)).totalStaked).to.equal(LST_CAP);
+    });
+
+    it("stops new deposits, not withdrawals, when the cap is lowered below the total staked", async function () {
+      const { registry, operator, alice } = await loadFixture(assetFixture);
+      await registry.connect(alice).stake(operator.address, 1, 500n * ALT);
+      await registry.updateAsset(1, LST_WEIGHT, 100n * ALT);
+      await expect(registry.connect(alice).stake(operator.address, 1, 1n))
+        .to.be.revertedWithCustomError(registry, "RegistryCapExceeded")
+        .withArgs(1n, 100n * ALT, 500n * ALT + 1n);
+      const shares = await registry.sharesOf(alice.address, operator.address, 1);
+      const { withdrawal } = await requestUnstake(registry, alice, operator.address, 1n, shares);
+      await time.increaseTo(withdrawal.unlockAt);
+      await expect(registry.connect(alice).completeUnstake(withdrawal)).to.emit(registry, "UnstakeCompleted");
+    });
+
+    it("refuses any change to ALT's weight or cap with RegistryAltFixed", async function () {
+      const { registry } = await loadFixture(registryFixture);
+      await expect(registry.updateAsset(0, WEIGHT_UNIT, 1n)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryAltFixed",
+      );
+      await expect(registry.updateAsset(0, 2n * WEIGHT_UNIT, 0n)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryAltFixed",
+      );
+      expect((await registry.asset(0)).weight).to.equal(WEIGHT_UNIT);
+    });
+
+    it("never caps ALT and never counts its total stake", async function () {
+      const { registry, operator, alice, bob } = await loadFixture(registryFixture);
+      await registry.connect(alice).stake(operator.address, 0, 5_000_000n * ALT);
+      await registry.connect(bob).stake(operator.address, 0, 5_000_000n * ALT);
+      expect((await registry.pool(operator.address, 0)).totalAssets).to.equal(10_000_000n * ALT);
+      expect((await registry.asset(0)).totalStaked).to.equal(0n);
+      const shares = await registry.sharesOf(alice.address, operator.address, 0);
+      const { withdrawal } = await requestUnstake(registry, alice, operator.address, 0n, shares);
+      await time.increaseTo(withdrawal.unlockAt);
+      await registry.connect(alice).completeUnstake(withdrawal);
+      expect((await registry.asset(0)).totalStaked).to.equal(0n);
+    });
+  });
+
+  // ================================================================= delays and modules
+
+  describe("delays and modules", function () {
+    it("lets the owner set the delays", async function () {
+      const { registry } = await loadFixture(registryFixture);
+      await expect(registry.setDelays(days(15), days(3), days(1)))
+        .to.emit(registry, "DelaysUpdated")
+        .withArgs(days(15), days(3), days(1));
+      expect(await registry.withdrawalDelay()).to.equal(BigInt(days(15)));
+      expect(await registry.commissionDelay()).to.equal(BigInt(days(3)));
+      expect(await registry.signingKeyDelay()).to.equal(BigInt(days(1)));
+    });
+
+    it("refuses setDelays and setModules from anyone but the owner", async function () {
+      const { registry, other } = await loadFixture(registryFixture);
+      await expect(registry.connect(other).setDelays(days(15), days(3), days(1)))
+        .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
+        .withArgs(other.address);
+      await expect(registry.connect(other).setModules(other.address, other.address))
+        .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
+        .withArgs(other.address);
+    });
+
+    it("refuses any delay above 365 days and accepts 365 days", async function () {
+      const { registry } = await loadFixture(registryFixture);
+      const tooLong = MAX_DELAY + 1;
+      await expect(registry.setDelays(tooLong, days(7), days(7)))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooLong")
+        .withArgs(tooLong);
+      await expect(registry.setDelays(days(14), tooLong, days(7)))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooLong")
+        .withArgs(tooLong);
+      await expect(registry.setDelays(days(14), days(7), tooLong))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooLong")
+        .withArgs(tooLong);
+      await expect(registry.setDelays(MAX_DELAY, MAX_DELAY, MAX_DELAY))
+        .to.emit(registry, "DelaysUpdated")
+        .withArgs(MAX_DELAY, MAX_DELAY, MAX_DELAY);
+    });
+
+    it("refuses a withdrawal delay below the veto window when no slasher is registered", async function () {
+      const { registry, slashingManager } = await loadFixture(registryFixture);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(2)));
+      await expect(registry.setDelays(days(2) - 1, days(7), days(7)))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+        .withArgs(days(2) - 1, days(2));
+      await expect(registry.setDelays(days(2), days(7), days(7)))
+        .to.emit(registry, "DelaysUpdated")
+        .withArgs(days(2), days(7), days(7));
+    });
+
+    it("refuses a withdrawal delay below the veto window plus the longest evidence age", async function () {
+      const { registry, slashingManager } = await loadFixture(slashFixture);
+      const minimum = days(2) + days(7);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(minimum));
+      await expect(registry.setDelays(minimum - 1, days(7), days(7)))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+        .withArgs(minimum - 1, minimum);
+      await registry.setDelays(minimum, days(7), days(7));
+      expect(await registry.withdrawalDelay()).to.equal(BigInt(minimum));
+    });
+
+    it("wires modules and emits ModulesUpdated", async function () {
+      const { registry, other, slashingManager, rewards } = await loadFixture(registryFixture);
+      const manager = await slashingManager.getAddress();
+      const distributor = await rewards.getAddress();
+      await expect(registry.setModules(ethers.ZeroAddress, other.address))
+        .to.emit(registry, "ModulesUpdated")
+        .withArgs(ethers.ZeroAddress, other.address);
+      expect(await registry.slashingManager()).to.equal(ethers.ZeroAddress);
+      expect(await registry.rewardsDistributor()).to.equal(other.address);
+      // without a manager, no minimum applies
+      await registry.setDelays(1, days(7), days(7));
+      // re-wiring the manager re-checks the current delay
+      await expect(registry.setModules(manager, distributor))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+        .withArgs(1, days(2));
+      await registry.setDelays(days(14), days(7), days(7));
+      await expect(registry.setModules(manager, distributor))
+        .to.emit(registry, "ModulesUpdated")
+        .withArgs(manager, distributor);
+      expect(await registry.slashingManager()).to.equal(manager);
+      expect(await registry.rewardsDistributor()).to.equal(distributor);
+    });
+
+    it("refuses a slashing manager whose veto window exceeds the withdrawal delay", async function () {
+      const { registry, rewards, deployer, council, treasury, tokenAddress } = await loadFixture(registryFixture);
+      const ProxyFactory = await ethers.getContractFactory("ERC1967Proxy");
+      // the manager's own initialisation checks its registry's delay: give it a registry with a 30-day delay
+      const registryImplementation = await ethers.deployContract("RestakingRegistry");
+      const otherRegistry = await ProxyFactory.deploy(
+        await registryImplementation.getAddress(),
+        registryImplementation.interface.encodeFunctionData("initialize", [
+          deployer.address,
+          tokenAddress,
+          days(30),
+          days(7),
+          days(7),
+        ]),
+      );
+      const managerImplementation = await ethers.deployContract("SlashingManager");
+      const managerProxy = await ProxyFactory.deploy(
+        await managerImplementation.getAddress(),
+        managerImplementation.interface.encodeFunctionData("initialize", [
+          deployer.address,
+          await otherRegistry.getAddress(),
+          council.address,
+          treasury.address,
+          days(20),
+          1000,
+          days(30),
+        ]),
+      );
+      const longManager = await ethers.getContractAt("SlashingManager", await managerProxy.getAddress());
+      expect(await longManager.minWithdrawalDelay()).to.equal(BigInt(days(20)));
+      await expect(registry.setModules(await longManager.getAddress(), await rewards.getAddress()))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+        .withArgs(days(14), days(20));
+    });
+  });
+
+  // ================================================================= operators
+
+  describe("operators", function () {
+    it("registers an operator with its metadata, commission and signing key", async function () {
+      const { registry, operator2 } = await loadFixture(registryFixture);
+      const signingKey = key(2);
+      expect(await registry.isOperator(operator2.address)).to.equal(false);
+      await expect(registry.connect(operator2).registerOperator("ipfs://op2", 2000, signingKey))
+        .to.emit(registry, "OperatorRegistered")
+        .withArgs(operator2.address, signingKey, 2000, "ipfs://op2");
+      expect(await registry.isOperator(operator2.address)).to.equal(true);
+      expect(await registry.commissionOf(operator2.address)).to.equal(2000n);
+      expect(await registry.signingKeyOf(operator2.address)).to.equal(signingKey);
+      expect(await registry.operatorOfSigningKey(signingKey)).to.equal(operator2.address);
+      expect(await registry.isJailed(operator2.address)).to.equal(false);
+      expect(await registry.pendingSlashes(operator2.address)).to.equal(0n);
+    });
+
+    it("refuses to register an operator twice", async function () {
+      const { registry, operator } = await loadFixture(registryFixture);
+      await expect(registry.connect(operator).registerOperator("ipfs://again", 100, key(9)))
+        .to.be.revertedWithCustomError(registry, "RegistryOperatorExists")
+        .withArgs(operator.address);
+    });
+
+    it("refuses a commission above 20 %", async function () {
+      const { registry, operator2 } = await loadFixture(registryFixture);
+      expect(await registry.MAX_COMMISSION_BPS()).to.equal(2000n);
+      await expect(registry.connect(operator2).registerOperator("ipfs://op2", 2001, key(2)))
+        .to.be.revertedWithCustomError(registry, "RegistryCommissionTooHigh")
+        .withArgs(2001, 2000);
+    });
+
+    it("refuses a zero signing key and a key that is taken", async function () {
+      const { registry, operator2, signingKey } = await loadFixture(registryFixture);
+      await expect(
+        registry.connect(operator2).registerOperator("ipfs://op2", 0, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(registry, "RegistryZeroAddress");
+      await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, signingKey))
+        .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
+        .withArgs(signingKey);
+      expect(await registry.isOperator(operator2.address)).to.equal(false);
+    });
+
+    it("publishes new metadata for operators only", async function () {
+      const { registry, operator, other } = await loadFixture(registryFixture);
+      await expect(registry.connect(operator).setMetadataURI("ipfs://v2"))
+        .to.emit(registry, "OperatorMetadataURIUpdated")
+        .withArgs(operator.address, "ipfs://v2");
+      await expect(registry.connect(other).setMetadataURI("ipfs://x"))
+        .to.be.revertedWithCustomError(registry, "RegistryNotOperator")
+        .withArgs(other.address);
+    });
+
+    describe("commission", function () {
+      it("applies a decrease at once", async function () {
+        const { registry, operator } = await loadFixture(registryFixture);
+        const at = (await time.latest()) + 10;
+        await time.setNextBlockTimestamp(at);
+        await expect(registry.connect(operator).setCommission(300))
+          .to.emit(registry, "CommissionChanged")
+          .withArgs(operator.address, 300, at);
+        expect(await registry.commissionOf(operator.address)).to.equal(300n);
+      });
+
+      it("applies an increase exactly when the commission delay has passed", async function () {
+        const { registry, operator } = await loadFixture(registryFixture);
+        const at = (await time.latest()) + 10;
+        const effectiveAt = at + days(7);
+        await time.setNextBlockTimestamp(at);
+        await expect(registry.connect(operator).setCommission(1500))
+          .to.emit(registry, "CommissionChanged")
+          .withArgs(operator.address, 1500, effectiveAt);
+        expect(await registry.commissionOf(operator.address)).to.equal(500n);
+        await time.increaseTo(effectiveAt - 1);
+        expect(await registry.commissionOf(operator.address)).to.equal(500n);
+        await time.increaseTo(effectiveAt);
+        expect(await registry.commissionOf(operator.address)).to.equal(1500n);
+      });
+
+      it("cancels a pending increase with a decrease", async function () {
+        const { registry, operator } = await loadFixture(registryFixture);
+        await registry.connect(operator).setCommission(1500);
+        const at = (await time.latest()) + days(1);
+        await time.setNextBlockTimestamp(at);
+        await expect(registry.connect(operator).setCommission(300))
+          .to.emit(registry, "CommissionChanged")
+          .withArgs(operator.address, 300, at);
+        expect(await registry.commissionOf(operator.address)).to.equal(300n);
+        await time.increase(days(30));
+        expect(await registry.commissionOf(operator.address)).to.equal(300n);
+      });
+
+      it("restarts the delay when the pending increase is replaced", async function () {
+        const { registry, operator } = await loadFixture(registryFixture);
+        await registry.connect(operator).setCommission(1500);
+        const at = (await time.latest()) + days(3);
+        await time.setNextBlockTimestamp(at);
+        // 1000 is below the pending 1500 but above the 500 in force: an increase, delayed from now
+        await expect(registry.connect(operator).setCommission(1000))
+          .to.emit(registry, "CommissionChanged")
+          .withArgs(operator.address, 1000, at + days(7));
+        await time.increaseTo(at + days(7) - 1);
+        expect(await registry.commissionOf(operator.address)).to.equal(500n);
+        await time.increaseTo(at + days(7));
+        expect(await registry.commissionOf(operator.address)).to.equal(1000n);
+      });
+
+      it("refuses a commission above 20 % and a caller that is not an operator", async function () {
+        const { registry, operator, other } = await loadFixture(registryFixture);
+        await expect(registry.connect(operator).setCommission(2001))
+          .to.be.revertedWithCustomError(registry, "RegistryCommissionTooHigh")
+          .withArgs(2001, 2000);
+        await expect(registry.connect(other).setCommission(100))
+          .to.be.revertedWithCustomError(registry, "RegistryNotOperator")
+          .withArgs(other.address);
+      });
+    });
+
+    describe("signing key", function () {
+      it("rotates to the new key exactly when the signing-key delay has passed", async function () {
+        const { registry, operator, signingKey } = await loadFixture(registryFixture);
+        const newKey = key(20);
+        const at = (await time.latest()) + 10;
+        const effectiveAt = at + days(7);
+        await time.setNextBlockTimestamp(at);
+        await expect(registry.connect(operator).rotateSigningKey(newKey))
+          .to.emit(registry, "SigningKeyRotated")
+          .withArgs(operator.address, newKey, effectiveAt);
+        // reserved for the operator at once, in force only after the delay
+        expect(await registry.operatorOfSigningKey(newKey)).to.equal(operator.address);
+        expect(await registry.signingKeyOf(operator.address)).to.equal(signingKey);
+        await time.increaseTo(effectiveAt - 1);
+        expect(await registry.signingKeyOf(operator.address)).to.equal(signingKey);
+        await time.increaseTo(effectiveAt);
+        expect(await registry.signingKeyOf(operator.address)).to.equal(newKey);
+        // the old key stays the operator's forever
+        expect(await registry.operatorOfSigningKey(signingKey)).to.equal(operator.address);
+      });
+
+      it("keeps new and retired keys unusable by any other operator", async function () {
+        const { registry, operator, operator2, signingKey } = await loadFixture(registryFixture);
+        const newKey = key(20);
+        await registry.connect(operator).rotateSigningKey(newKey);
+        await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, newKey))
+          .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
+          .withArgs(newKey);
+        await time.increase(days(8));
+        await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, signingKey))
+          .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
+          .withArgs(signingKey);
+        // nor by the operator itself again
+        await expect(registry.connect(operator).rotateSigningKey(signingKey))
+          .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
+          .withArgs(signingKey);
+      });
+
+      it("replaces a pending rotation that has not taken effect, keeping the old key until the new one does", async function () {
+        const { registry, operator, signingKey } = await loadFixture(registryFixture);
+        const first = key(20);
+        const second = key(21);
+        await registry.connect(operator).rotateSigningKey(first);
+        const at = (await time.latest()) + days(3);
+        await time.setNextBlockTimestamp(at);
+        await expect(registry.connect(operator).rotateSigningKey(second))
+          .to.emit(registry, "SigningKeyRotated")
+          .withArgs(operator.address, second, at + days(7));
+        // the first rotation's effective time passes: the first key never comes into force
+        await time.increaseTo(at + days(7) - 1);
+        expect(await registry.signingKeyOf(operator.address)).to.equal(signingKey);
+        await time.increaseTo(at + days(7));
+        expect(await registry.signingKeyOf(operator.address)).to.equal(second);
+        expect(await registry.operatorOfSigningKey(first)).to.equal(operator.address);
+      });
+
+      it("keeps a rotated-in key in force until the next rotation takes effect", async function () {
+        const { registry, operator } = await loadFixture(registryFixture);
+        const first = key(20);
+        const second = key(21);
+        await registry.connect(operator).rotateSigningKey(first);
+        await time.increase(days(7));
+        expect(await registry.signingKeyOf(operator.address)).to.equal(first);
+        const at = (await time.latest()) + 10;
+        await time.setNextBlockTimestamp(at);
+        await registry.connect(operator).rotateSigningKey(second);
+        await time.increaseTo(at + days(7) - 1);
+        expect(await registry.signingKeyOf(operator.address)).to.equal(first);
+        await time.increaseTo(at + days(7));
+        expect(await registry.signingKeyOf(operator.address)).to.equal(second);
+      });
+
+      it("refuses a zero key and a caller that is not an operator", async function () {
+        const { registry, operator, other } = await loadFixture(registryFixture);
+        await expect(registry.connect(operator).rotateSigningKey(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+          registry,
+          "RegistryZeroAddress",
+        );
+        await expect(registry.connect(other).rotateSigningKey(key(30)))
+          .to.be.revertedWithCustomError(registry, "RegistryNotOperator")
+          .withArgs(other.address);
+      });
+    });
+  });
+
+  // ================================================================= staking
+
+  describe("staking", function () {
+    it("mints shares at the pool price and updates the pool, the staker and the operator's stake", async function () {
+      const { registry, token, registryAddress, operator, alice, bob } = await loadFixture(registryFixture);
+      const first = 1_000n * ALT;
+      const firstShares = sharesFor(first, 0n, 0n);
+      expect(firstShares).to.equal(first * VIRTUAL_SHARES);
+      const aliceBefore = await token.balanceOf(alice.address);
+      const registryBefore = await token.balanceOf(registryAddress);
+      expect(await registry.connect(alice).stake.staticCall(operator.address, 0, first)).to.equal(firstShares);
+      await expect(registry.connect(alice).stake(operator.address, 0, first))
+        .to.emit(registry, "Staked")
+        .withArgs(alice.address, operator.address, 0n, first, firstShares);
+      expect(await token.balanceOf(alice.address)).to.equal(aliceBefore - first);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryBefore + first);
+
+      const second = 333n * ALT + 7n;
+      const secondShares = sharesFor(second, firstShares, first);
+      await expect(registry.connect(bob).stake(operator.address, 0, second))
+        .to.emit(registry, "Staked")
+        .withArgs(bob.address, operator.address, 0n, second, secondShares);
+      const pool = await registry.pool(operator.address, 0);
+      expect(pool.totalShares).to.equal(firstShares + secondShares);
+      expect(pool.totalAssets).to.equal(first + second);
+      expect(pool.queuedShares).to.equal(0n);
+      expect(await registry.sharesOf(alice.address, operator.address, 0)).to.equal(firstShares);
+      expect(await registry.sharesOf(bob.address, operator.address, 0)).to.equal(secondShares);
+      const totalShares = firstShares + secondShares;
+      expect(await registry.operatorStake(operator.address)).to.equal(
+        amountFor(totalShares, totalShares, first + second),
+      );
+      // a second stake by the same staker adds to its shares
+      const third = 10n * ALT;
+      const thirdShares = sharesFor(third, totalShares, first + second);
+      await registry.connect(alice).stake(operator.address, 0, third);
+      expect(await registry.sharesOf(alice.address, operator.address, 0)).to.equal(firstShares + thirdShares);
+    });
+
+    it("weighs each asset in the operator's stake", async function () {
+      const { registry, operator, alice } = await loadFixture(assetFixture);
+      const altAmount = 100n * ALT;
+      const lstAmount = 50n * ALT + 3n;
+      await registry.connect(alice).stake(operator.address, 0, altAmount);
+      await registry.connect(alice).stake(operator.address, 1, lstAmount);
+      const altShares = sharesFor(altAmount, 0n, 0n);
+      const lstShares = sharesFor(lstAmount, 0n, 0n);
+      expect(await registry.sharesOf(alice.address, operator.address, 1)).to.equal(lstShares);
+      const expected =
+        (amountFor(altShares, altShares, altAmount) * WEIGHT_UNIT) / WEIGHT_UNIT +
+        (amountFor(lstShares, lstShares, lstAmount) * LST_WEIGHT) / WEIGHT_UNIT;
+      expect(expected).to.equal(altAmount + 2n * lstAmount);
+      expect(await registry.operatorStake(operator.address)).to.equal(expected);
+      // a weight change applies to the stake at once
+      await registry.updateAsset(1, ALT / 2n, LST_CAP);
+      expect(await registry.operatorStake(operator.address)).to.equal(altAmount + lstAmount / 2n);
+    });
+
+    it("refuses a zero amount, an unknown operator and an unknown asset", async function () {
+      const { registry, operator, alice, other } = await loadFixture(registryFixture);
+      await expect(registry.connect(alice).stake(operator.address, 0, 0)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryZeroAmount",
+      );
+      await expect(registry.connect(alice).stake(other.address, 0, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryNotOperator")
+        .withArgs(other.address);
+      await expect(registry.connect(alice).stake(operator.address, 1, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryUnknownAsset")
+        .withArgs(1n);
+    });
+
+    it("refuses a stake without allowance", async function () {
+      const { registry, token, registryAddress, operator, carol } = await loadFixture(registryFixture);
+      await expect(registry.connect(carol).stake(operator.address, 0, ALT))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(registryAddress, 0n, ALT);
+      await token.connect(carol).approve(registryAddress, ALT - 1n);
+      await expect(registry.connect(carol).stake(operator.address, 0, ALT))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(registryAddress, ALT - 1n, ALT);
+    });
+
+    describe("stakeWithPermit", function () {
+      async function permitFor(f: Awaited<ReturnType<typeof registryFixture>>, amount: bigint) {
+        const deadline = BigInt((await time.latest()) + days(1));
+        const nonce = await f.token.nonces(f.carol.address);
+        const signature = await signPermit(f.carol, f.token, {
+          owner: f.carol.address,
+          spender: f.registryAddress,
+          value: amount,
+          nonce,
+          deadline,
+        });
+        return { deadline, nonce, signature };
+      }
+
+      it("stakes ALT with a permit instead of an approval", async function () {
+        const f = await loadFixture(registryFixture);
+        const { registry, token, operator, carol, registryAddress } = f;
+        const amount = 250n * ALT;
+        const { deadline, nonce, signature } = await permitFor(f, amount);
+        const before = await token.balanceOf(carol.address);
+        await expect(
+          registry
+            .connect(carol)
+            .stakeWithPermit(operator.address, amount, deadline, signature.v, signature.r, signature.s),
+        )
+          .to.emit(registry, "Staked")
+          .withArgs(carol.address, operator.address, 0n, amount, sharesFor(amount, 0n, 0n));
+        expect(await token.balanceOf(carol.address)).to.equal(before - amount);
+        expect(await token.nonces(carol.address)).to.equal(nonce + 1n);
+        expect(await token.allowance(carol.address, registryAddress)).to.equal(0n);
+        expect(await registry.sharesOf(carol.address, operator.address, 0)).to.equal(sharesFor(amount, 0n, 0n));
+      });
+
+      it("still stakes when the permit was front-run into the token", async function () {
+        const f = await loadFixture(registryFixture);
+        const { registry, token, operator, carol, other, registryAddress } = f;
+        const amount = 250n * ALT;
+        const { deadline, signature } = await permitFor(f, amount);
+        await token
+          .connect(other)
+          .permit(carol.address, registryAddress, amount, deadline, signature.v, signature.r, signature.s);
+        expect(await token.allowance(carol.address, registryAddress)).to.equal(amount);
+        await expect(
+          registry
+            .connect(carol)
+            .stakeWithPermit(operator.address, amount, deadline, signature.v, signature.r, signature.s),
+        )
+          .to.emit(registry, "Staked")
+          .withArgs(carol.address, operator.address, 0n, amount, sharesFor(amount, 0n, 0n));
+        expect(await token.allowance(carol.address, registryAddress)).to.equal(0n);
+      });
+
+      it("fails on the allowance when the permit is invalid and nothing was approved", async function () {
+        const f = await loadFixture(registryFixture);
+        const { registry, token, operator, carol, registryAddress } = f;
+        const amount = 250n * ALT;
+        const { deadline, signature } = await permitFor(f, amount);
+        // signed for `amount`, used for more: the permit fails and is ignored, then the transfer fails
+        await expect(
+          registry
+            .connect(carol)
+            .stakeWithPermit(operator.address, amount + 1n, deadline, signature.v, signature.r, signature.s),
+        )
+          .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+          .withArgs(registryAddress, 0n, amount + 1n);
+      });
+    });
+
+    describe("first-depositor inflation attack", function () {
+      it("leaves the victim whole and the attacker without profit", async function () {
+        const { registry, token, registryAddress, operator, attacker, victim } = await loadFixture(registryFixture);
+        // the attacker is the pool's first depositor, with 1 wei
+        await registry.connect(attacker).stake(operator.address, 0, 1n);
+        const attackerShares = await registry.sharesOf(attacker.address, operator.address, 0);
+        expect(attackerShares).to.equal(VIRTUAL_SHARES);
+        const priceBefore = await registry.sharesToAmount(operator.address, 0, 10n ** 30n);
+        const attackerValueBefore = await registry.sharesToAmount(operator.address, 0, attackerShares);
+        expect(attackerValueBefore).to.equal(1n);
+
+        // then donates 1,000,000 ALT to the registry directly
+        const donation = 1_000_000n * ALT;
+        await token.connect(attacker).transfer(registryAddress, donation);
+        const poolAfterDonation = await registry.pool(operator.address, 0);
+        expect(poolAfterDonation.totalAssets).to.equal(1n);
+        expect(poolAfterDonation.totalShares).to.equal(VIRTUAL_SHARES);
+        expect(await registry.sharesToAmount(operator.address, 0, 10n ** 30n)).to.equal(priceBefore);
+        expect(await registry.sharesToAmount(operator.address, 0, attackerShares)).to.equal(attackerValueBefore);
+
+        // the victim stakes 100,000 ALT at the undisturbed price
+        const deposit = 100_000n * ALT;
+        const victimShares = sharesFor(deposit, VIRTUAL_SHARES, 1n);
+        expect(victimShares).to.equal(deposit * VIRTUAL_SHARES);
+        await expect(registry.connect(victim).stake(operator.address, 0, deposit))
+          .to.emit(registry, "Staked")
+          .withArgs(victim.address, operator.address, 0n, deposit, victimShares);
+        const totalShares = VIRTUAL_SHARES + victimShares;
+        const totalAssets = 1n + deposit;
+        const victimValue = amountFor(victimShares, totalShares, totalAssets);
+        expect(await registry.sharesToAmount(operator.address, 0, victimShares)).to.equal(victimValue);
+        expect(victimValue >= deposit - 1n).to.equal(true);
+        const attackerValue = await registry.sharesToAmount(operator.address, 0, attackerShares);
+        expect(attackerValue).to.equal(amountFor(attackerShares, totalShares, totalAssets));
+        expect(attackerValue <= 1n).to.equal(true);
+
+        // both leave: the victim gets its deposit back (less at most 1 wei), the attacker at most its 1 wei
+        const a = await requestUnstake(registry, attacker, operator.address, 0n, attackerShares);
+        const v = await requestUnstake(registry, victim, operator.address, 0n, victimShares);
+        await time.increaseTo(v.withdrawal.unlockAt);
+        const attackerBalance = await token.balanceOf(attacker.address);
+        const victimBalance = await token.balanceOf(victim.address);
+        await registry.connect(attacker).completeUnstake(a.withdrawal);
+        const attackerPaid = (await token.balanceOf(attacker.address)) - attackerBalance;
+        expect(attackerPaid).to.equal(attackerValue);
+        await registry.connect(victim).completeUnstake(v.withdrawal);
+        const victimPaid = (await token.balanceOf(victim.address)) - victimBalance;
+        expect(victimPaid).to.equal(amountFor(victimShares, totalShares - attackerShares, totalAssets - attackerPaid));
+        expect(victimPaid >= deposit - 1n).to.equal(true);
+        // the donation is stranded in the registry, outside every pool
+        expect(await token.balanceOf(registryAddress)).to.be.greaterThanOrEqual(donation);
+      });
+    });
+
+    describe("adversarial tokens", function () {
+      it("refuses a fee-on-transfer token by the balance delta and changes nothing", async function () {
+        const { registry, registryAddress, operator, alice } = await loadFixture(registryFixture);
+        const fot = await ethers.deployContract("FeeOnTransferToken");
+        const fotAddress = await fot.getAddress();
+        await registry.addAsset(fotAddress, ALT, MAX_UINT128);
+        await fot.mint(alice.address, 1_000n * ALT);
+        await fot.connect(alice).approve(registryAddress, ethers.MaxUint256);
+        const amount = 1_000n * ALT;
+        await expect(registry.connect(alice).stake(operator.address, 1, amount))
+          .to.be.revertedWithCustomError(registry, "RegistryUnsupportedToken")
+          .withArgs(fotAddress, amount, amount - amount / 100n);
+        expect(await fot.balanceOf(alice.address)).to.equal(amount);
+        expect(await fot.balanceOf(registryAddress)).to.equal(0n);
+        expect((await registry.asset(1)).totalStaked).to.equal(0n);
+        const pool = await registry.pool(operator.address, 1);
+        expect(pool.totalShares).to.equal(0n);
+        expect(pool.totalAssets).to.equal(0n);
+        expect(await registry.sharesOf(alice.address, operator.address, 1)).to.equal(0n);
+      });
+
+      for (const target of ["stake", "requestUnstake"] as const) {
+        it(`blocks a token re-entering ${target} during transferFrom while the outer stake succeeds`, async function () {
+          const { registry, registryAddress, operator, alice } = await loadFixture(registryFixture);
+          const reentrant = await ethers.deployContract("ReentrantToken");
+          await registry.addAsset(await reentrant.getAddress(), ALT, MAX_UINT128);
+          await reentrant.mint(alice.address, 1_000n * ALT);
+          await reentrant.connect(alice).approve(registryAddress, ethers.MaxUint256);
+          const payload =
+            target === "stake"
+              ? registry.interface.encodeFunctionData("stake", [operator.address, 1, 1])
+              : registry.interface.encodeFunctionData("requestUnstake", [operator.address, 1, 1]);
+          await reentrant.arm(registryAddress, payload);
+
+          const amount = 100n * ALT;
+          await expect(registry.connect(alice).stake(operator.address, 1, amount))
+            .to.emit(registry, "Staked")
+            .withArgs(alice.address, operator.address, 1n, amount, sharesFor(amount, 0n, 0n));
+          expect(await reentrant.reentryFailed()).to.equal(true);
+          const error = registry.interface.parseError(await reentrant.reentryError());
+          expect(error?.name).to.equal("ReentrancyGuardReentrantCall");
+          expect((await registry.pool(operator.address, 1)).totalAssets).to.equal(amount);
+          expect((await registry.asset(1)).totalStaked).to.equal(amount);
+          expect(await reentrant.balanceOf(registryAddress)).to.equal(amount);
+        });
+      }
+    });
+  });
+
+  // ================================================================= unstaking
+
+  describe("unstake queue", function () {
+    /** alice staked 1,000 ALT with `operator`. */
+    async function stakedFixture() {
+      const base = await loadFixture(registryFixture);
+      await base.registry.connect(base.alice).stake(base.operator.address, 0, 1_000n * ALT);
+      const shares = sharesFor(1_000n * ALT, 0n, 0n);
+      return { ...base, shares };
+    }
+
+    it("queues shares: they leave the staker and the operator's stake at once and stay in the pool", async function () {
+      const { registry, operator, alice, shares } = await loadFixture(stakedFixture);
+      const requested = shares / 4n;
+      const at = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(at);
+      const expected: Withdrawal = {
+        staker: alice.address,
+        operator: operator.address,
+        assetId: 0n,
+        shares: requested,
+        unlockAt: BigInt(at + days(14)),
+        nonce: 0n,
+      };
+      const root = rootOf(expected);
+      expect(await registry.withdrawalRoot(expected)).to.equal(root);
+      await expect(registry.connect(alice).requestUnstake(operator.address, 0, requested))
+        .to.emit(registry, "UnstakeRequested")
+        .withArgs(root, asTuple(expected));
+      expect(await registry.isPendingWithdrawal(root)).to.equal(true);
+      expect(await registry.sharesOf(alice.address, operator.address, 0)).to.equal(shares - requested);
+      const pool = await registry.pool(operator.address, 0);
+      expect(pool.totalShares).to.equal(shares);
+      expect(pool.queuedShares).to.equal(requested);
+      expect(pool.totalAssets).to.equal(1_000n * ALT);
+      expect(await registry.operatorStake(operator.address)).to.equal(
+        amountFor(shares - requested, shares, 1_000n * ALT),
+      );
+      expect(await registry.operatorStake(operator.address)).to.equal(750n * ALT);
+    });
+
+    it("numbers withdrawals with an increasing nonce", async function () {
+      const { registry, operator, alice, bob, shares } = await loadFixture(stakedFixture);
+      await registry.connect(bob).stake(operator.address, 0, ALT);
+      const first = await requestUnstake(registry, alice, operator.address, 0n, 1n);
+      const second = await requestUnstake(registry, alice, operator.address, 0n, 1n);
+      const third = await requestUnstake(registry, bob, operator.address, 0n, 1n);
+      expect([first.withdrawal.nonce, second.withdrawal.nonce, third.withdrawal.nonce]).to.deep.equal([0n, 1n, 2n]);
+      expect(first.root).to.not.equal(second.root);
+      for (const { root, withdrawal } of [first, second, third]) {
+        expect(root).to.equal(rootOf(withdrawal));
+        expect(await registry.isPendingWithdrawal(root)).to.equal(true);
+      }
+      expect((await registry.pool(operator.address, 0)).queuedShares).to.equal(3n);
+      expect(await registry.sharesOf(alice.address, operator.address, 0)).to.equal(shares - 2n);
+    });
+
+    it("refuses more shares than held and zero shares", async function () {
+      const { registry, operator, alice, bob, shares } = await loadFixture(stakedFixture);
+      await expect(registry.connect(alice).requestUnstake(operator.address, 0, shares + 1n))
+        .to.be.revertedWithCustomError(registry, "RegistryInsufficientShares")
+        .withArgs(shares + 1n, shares);
+      await expect(registry.connect(bob).requestUnstake(operator.address, 0, 1n))
+        .to.be.revertedWithCustomError(registry, "RegistryInsufficientShares")
+        .withArgs(1n, 0n);
+      await expect(registry.connect(alice).requestUnstake(operator.address, 0, 0)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryZeroAmount",
+      );
+      // queued shares cannot be requested again
+      await registry.connect(alice).requestUnstake(operator.address, 0, shares);
+      await expect(registry.connect(alice).requestUnstake(operator.address, 0, 1n))
+        .to.be.revertedWithCustomError(registry, "RegistryInsufficientShares")
+        .withArgs(1n, 0n);
+    });
+
+    it("refuses completion before unlockAt and pays exactly at unlockAt", async function () {
+      const { registry, token, registryAddress, operator, alice, shares } = await loadFixture(stakedFixture);
+      const requested = shares / 4n;
+      const { root, withdrawal } = await requestUnstake(registry, alice, operator.address, 0n, requested);
+      await time.setNextBlockTimestamp(withdrawal.unlockAt - 1n);
+      await expect(registry.connect(alice).completeUnstake(withdrawal))
+        .to.be.revertedWithCustomError(registry, "RegistryWithdrawalLocked")
+        .withArgs(withdrawal.unlockAt);
+
+      const amount = amountFor(requested, shares, 1_000n * ALT);
+      const aliceBefore = await token.balanceOf(alice.address);
+      const registryBefore = await token.balanceOf(registryAddress);
+      await time.setNextBlockTimestamp(withdrawal.unlockAt);
+      await expect(registry.connect(alice).completeUnstake(withdrawal))
+        .to.emit(registry, "UnstakeCompleted")
+        .withArgs(root, alice.address, operator.address, amount);
+      expect(await token.balanceOf(alice.address)).to.equal(aliceBefore + amount);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryBefore - amount);
+      const pool = await registry.pool(operator.address, 0);
+      expect(pool.totalShares).to.equal(shares - requested);
+      expect(pool.queuedShares).to.equal(0n);
+      expect(pool.totalAssets).to.equal(1_000n * ALT - amount);
+      expect(await registry.isPendingWithdrawal(root)).to.equal(false);
+      // the staker's remaining shares are unaffected
+      expect(await registry.sharesOf(alice.address, operator.address, 0)).to.equal(shares - requested);
+    });
+
+    it("refuses completion by anyone but the staker", async function () {
+      const { registry, operator, alice, bob, shares } = await loadFixture(stakedFixture);
+      const { withdrawal } = await requestUnstake(registry, alice, operator.address, 0n, shares);
+      await time.increaseTo(withdrawal.unlockAt);
+      await expect(registry.connect(bob).completeUnstake(withdrawal))
+        .to.be.revertedWithCustomError(registry, "RegistryNotStaker")
+        .withArgs(bob.address);
+      // nor with the staker rewritten to the caller
+      const rewritten = { ...withdrawal, staker: bob.address };
+      await expect(registry.connect(bob).completeUnstake(rewritten))
+        .to.be.revertedWithCustomError(registry, "RegistryUnknownWithdrawal")
+        .withArgs(rootOf(rewritten));
+    });
+
+    it("refuses a second completion and a tampered withdrawal", async function () {
+      const { registry, operator, alice, shares } = await loadFixture(stakedFixture);
+      const { root, withdrawal } = await requestUnstake(registry, alice, operator.address, 0n, shares / 2n);
+      await time.increaseTo(withdrawal.unlockAt);
+      for (const tampered of [
+        { ...withdrawal, shares: withdrawal.shares + 1n },
+        { ...withdrawal, unlockAt: withdrawal.unlockAt - 1n },
+        { ...withdrawal, nonce: withdrawal.nonce + 1n },
+      ]) {
+        await expect(registry.connect(alice).completeUnstake(tampered))
+          .to.be.revertedWithCustomError(registry, "RegistryUnknownWithdrawal")
+          .withArgs(rootOf(tampered));
+      }
+      await registry.connect(alice).completeUnstake(withdrawal);
+      await expect(registry.connect(alice).completeUnstake(withdrawal))
+        .to.be.revertedWithCustomError(registry, "RegistryUnknownWithdrawal")
+        .withArgs(root);
+    });
+
+    it("keeps the unlock time fixed when the delay changes after the request", async function () {
+      const { registry, operator, alice, shares } = await loadFixture(stakedFixture);
+      const { withdrawal } = await requestUnstake(registry, alice, operator.address, 0n, shares);
+      await registry.setDelays(days(30), days(7), days(7));
+      await time.setNextBlockTimestamp(withdrawal.unlockAt);
+      await expect(registry.connect(alice).completeUnstake(withdrawal)).to.emit(registry, "UnstakeCompleted");
+    });
+  });
+
+  // ================================================================= slashing
+
+  describe("slashing hooks", function () {
+    it("lets only the slashing manager call the hooks", async function () {
+      const { registry, operator, other, deployer, reporter, treasury } = await loadFixture(slashFixture);
+      for (const caller of [other, deployer]) {
+        await expect(registry.connect(caller).onSlashRequested(operator.address))
+          .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
+          .withArgs(caller.address);
+        await expect(registry.connect(caller).onSlashVetoed(operator.address))
+          .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
+          .withArgs(caller.address);
+        await expect(
+          registry.connect(caller).slash(operator.address, 1000, 0, reporter.address, 1000, treasury.address),
+        )
+          .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("jails the operator while requests are pending and blocks its withdrawals", async function () {
+      const { registry, operator, operator2, bob, queued, requestSlash } = await loadFixture(slashFixture);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+      await requestSlash(operator.address, 1000);
+      expect(await registry.isJailed(operator.address)).to.equal(true);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
+      await requestSlash(operator.address, 500);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(2n);
+      expect(await registry.isJailed(operator2.address)).to.equal(false);
+      await time.increaseTo(queued.withdrawal.unlockAt);
+      await expect(registry.connect(bob).completeUnstake(queued.withdrawal))
+        .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
+        .withArgs(operator.address);
+    });
+
+    it("releases the withdrawals once every request is vetoed, at the unchanged price", async function () {
+      const { registry, token, slashingManager, council, operator, bob, queued, requestSlash } =
+        await loadFixture(slashFixture);
+      const first = await requestSlash(operator.address, 1000);
+      const second = await requestSlash(operator.address, 500);
+      await slashingManager.connect(council).veto(first.requestId);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
+      expect(await registry.isJailed(operator.address)).to.equal(true);
+      await slashingManager.connect(council).veto(second.requestId);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+
+      const pool = await registry.pool(operator.address, 0);
+      expect(pool.totalAssets).to.equal(1_400n * ALT);
+      const amount = amountFor(queued.withdrawal.shares, pool.totalShares, pool.totalAssets);
+      await time.increaseTo(queued.withdrawal.unlockAt);
+      const before = await token.balanceOf(bob.address);
+      await expect(registry.connect(bob).completeUnstake(queued.withdrawal))
+        .to.emit(registry, "UnstakeCompleted")
+        .withArgs(queued.root, bob.address, operator.address, amount);
+      expect(await token.balanceOf(bob.address)).to.equal(before + amount);
+    });
+
+    it("slashes exactly bps of every pool, queued shares included, burning ALT and sending other assets to the treasury", async function () {
+      const {
+        registry,
+        token,
+        lst,
+        registryAddress,
+        slashingManager,
+        treasury,
+        reporter,
+        other,
+        operator,
+        alice,
+        bob,
+        queued,
+        reporterBps,
+        requestSlash,
+      } = await loadFixture(slashFixture);
+      const bps = 1000n;
+      const { requestId, executableAt } = await requestSlash(operator.address, Number(bps));
+
+      const altPool = await registry.pool(operator.address, 0);
+      const lstPool = await registry.pool(operator.address, 1);
+      expect(altPool.totalAssets).to.equal(1_400n * ALT);
+      expect(lstPool.totalAssets).to.equal(500n * ALT);
+      const altAmount = (altPool.totalAssets * bps) / BPS;
+      const altToReporter = (altAmount * reporterBps) / BPS;
+      const lstAmount = (lstPool.totalAssets * bps) / BPS;
+      const lstToReporter = (lstAmount * reporterBps) / BPS;
+      expect(altAmount).to.equal(140n * ALT);
+      expect(altToReporter).to.equal(14n * ALT);
+
+      const supply = await token.totalSupply();
+      const registryAlt = await token.balanceOf(registryAddress);
+      const registryLst = await lst.balanceOf(registryAddress);
+      const reporterAlt = await token.balanceOf(reporter.address);
+      const reporterLst = await lst.balanceOf(reporter.address);
+      const treasuryAlt = await token.balanceOf(treasury.address);
+      const treasuryLst = await lst.balanceOf(treasury.address);
+      const aliceShares = await registry.sharesOf(alice.address, operator.address, 0);
+      const bobShares = await registry.sharesOf(bob.address, operator.address, 0);
+      const queuedValueBefore = await registry.sharesToAmount(operator.address, 0, queued.withdrawal.shares);
+
+      await time.setNextBlockTimestamp(executableAt);
+      const tx = slashingManager.connect(other).execute(requestId);
+      await expect(tx)
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(requestId, operator.address, 0n, altAmount, altToReporter, altPool.totalAssets - altAmount)
+        .and.to.emit(registry, "PoolSlashed")
+        .withArgs(requestId, operator.address, 1n, lstAmount, lstToReporter, lstPool.totalAssets - lstAmount)
+        .and.to.emit(slashingManager, "SlashExecuted")
+        .withArgs(requestId, operator.address, bps, [altAmount, lstAmount]);
+      const receipt = await (await tx).wait();
+      expect(eventsOf(registry, receipt, "PoolSlashed")).to.deep.equal([
+        [requestId, operator.address, 0n, altAmount, altToReporter, altPool.totalAssets - altAmount],
+        [requestId, operator.address, 1n, lstAmount, lstToReporter, lstPool.totalAssets - lstAmount],
+      ]);
+
+      // ALT: reporter share paid, the rest burned; LST: reporter share paid, the rest to the treasury
+      expect(await token.totalSupply()).to.equal(supply - (altAmount - altToReporter));
+      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt - altAmount);
+      expect(await token.balanceOf(reporter.address)).to.equal(reporterAlt + altToReporter);
+      expect(await token.balanceOf(treasury.address)).to.equal(treasuryAlt);
+      expect(await lst.balanceOf(registryAddress)).to.equal(registryLst - lstAmount);
+      expect(await lst.balanceOf(reporter.address)).to.equal(reporterLst + lstToReporter);
+      expect(await lst.balanceOf(treasury.address)).to.equal(treasuryLst + lstAmount - lstToReporter);
+      expect(await lst.totalSupply()).to.equal(30_000n * ALT);
+
+      // pools lose assets, never shares; ALT's total stake stays uncounted, LST's falls by the slash
+      const altAfter = await registry.pool(operator.address, 0);
+      const lstAfter = await registry.pool(operator.address, 1);
+      expect(altAfter.totalShares).to.equal(altPool.totalShares);
+      expect(altAfter.queuedShares).to.equal(altPool.queuedShares);
+      expect(altAfter.totalAssets).to.equal(altPool.totalAssets - altAmount);
+      expect(lstAfter.totalShares).to.equal(lstPool.totalShares);
+      expect(lstAfter.totalAssets).to.equal(lstPool.totalAssets - lstAmount);
+      expect(await registry.sharesOf(alice.address, operator.address, 0)).to.equal(aliceShares);
+      expect(await registry.sharesOf(bob.address, operator.address, 0)).to.equal(bobShares);
+      expect((await registry.asset(0)).totalStaked).to.equal(0n);
+      expect((await registry.asset(1)).totalStaked).to.equal(500n * ALT - lstAmount);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+
+      // a lower price for every share, queued ones included
+      const queuedValueAfter = await registry.sharesToAmount(operator.address, 0, queued.withdrawal.shares);
+      expect(queuedValueAfter).to.equal(
+        amountFor(queued.withdrawal.shares, altAfter.totalShares, altAfter.totalAssets),
+      );
+      expect(queuedValueAfter < queuedValueBefore).to.equal(true);
+      const active = altAfter.totalShares - altAfter.queuedShares;
+      expect(await registry.operatorStake(operator.address)).to.equal(
+        amountFor(active, altAfter.totalShares, altAfter.totalAssets) +
+          (amountFor(lstAfter.totalShares, lstAfter.totalShares, lstAfter.totalAssets) * LST_WEIGHT) / WEIGHT_UNIT,
+      );
+    });
+
+    it("pays a queued withdrawal at the slashed price when a slash is executed before completion", async function () {
+      const { registry, token, registryAddress, slashingManager, operator, bob, queued, requestSlash } =
+        await loadFixture(slashFixture);
+      const before = await registry.sharesToAmount(operator.address, 0, queued.withdrawal.shares);
+      const { requestId, executableAt } = await requestSlash(operator.address, 1000);
+      await time.increaseTo(executableAt);
+      await slashingManager.execute(requestId);
+      const pool = await registry.pool(operator.address, 0);
+      const amount = amountFor(queued.withdrawal.shares, pool.totalShares, pool.totalAssets);
+      expect(amount < before).to.equal(true);
+      await time.increaseTo(queued.withdrawal.unlockAt);
+      const bobBefore = await token.balanceOf(bob.address);
+      const registryBefore = await token.balanceOf(registryAddress);
+      await expect(registry.connect(bob).completeUnstake(queued.withdrawal))
+        .to.emit(registry, "UnstakeCompleted")
+        .withArgs(queued.root, bob.address, operator.address, amount);
+      expect(await token.balanceOf(bob.address)).to.equal(bobBefore + amount);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryBefore - amount);
+      const after = await registry.pool(operator.address, 0);
+      expect(after.totalAssets).to.equal(pool.totalAssets - amount);
+      expect(after.totalShares).to.equal(pool.totalShares - queued.withdrawal.shares);
+      expect(after.queuedShares).to.equal(0n);
+    });
+
+    it("skips assets in which the operator has an empty pool", async function () {
+      const { registry, lst, slashingManager, treasury, reporter, operator2, reporterBps, requestSlash } =
+        await loadFixture(slashFixture);
+      const pool = await registry.pool(operator2.address, 0);
+      expect(pool.totalAssets).to.equal(300n * ALT);
+      const amount = (pool.totalAssets * 500n) / BPS;
+      const toReporter = (amount * reporterBps) / BPS;
+      const treasuryLst = await lst.balanceOf(treasury.address);
+      const reporterLst = await lst.balanceOf(reporter.address);
+      const lstStaked = (await registry.asset(1)).totalStaked;
+      const { requestId, executableAt } = await requestSlash(operator2.address, 500);
+      await time.increaseTo(executableAt);
+      const tx = slashingManager.execute(requestId);
+      await expect(tx)
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(requestId, operator2.address, 0n, amount, toReporter, pool.totalAssets - amount)
+        .and.to.emit(slashingManager, "SlashExecuted")
+        .withArgs(requestId, operator2.address, 500n, [amount, 0n]);
+      expect(eventsOf(registry, await (await tx).wait(), "PoolSlashed")).to.have.length(1);
+      const empty = await registry.pool(operator2.address, 1);
+      expect([empty.totalShares, empty.totalAssets, empty.queuedShares]).to.deep.equal([0n, 0n, 0n]);
+      expect(await lst.balanceOf(treasury.address)).to.equal(treasuryLst);
+      expect(await lst.balanceOf(reporter.address)).to.equal(reporterLst);
+      expect((await registry.asset(1)).totalStaked).to.equal(lstStaked);
+    });
+
+    it("leaves other operators' pools untouched", async function () {
+      const { registry, slashingManager, operator, operator2, requestSlash } = await loadFixture(slashFixture);
+      const before = await registry.pool(operator2.address, 0);
+      const { requestId, executableAt } = await requestSlash(operator.address, 1000);
+      await time.increaseTo(executableAt);
+      await slashingManager.execute(requestId);
+      const after = await registry.pool(operator2.address, 0);
+      expect(after.totalAssets).to.equal(before.totalAssets);
+      expect(after.totalShares).to.equal(before.totalShares);
+    });
+  });
+
+  // ================================================================= upgrades
+
+  describe("upgrades", function () {
+    /** The Ignition-deployed proxy registered with the upgrades plugin, with an operator and pools to preserve. */
+    async function upgradeFixture() {
+      const base = await loadFixture(assetFixture);
+      const { registry, registryAddress, operator, alice } = base;
+      // Ignition deployed the proxy: the plugin learns of it through forceImport
+      await upgrades.forceImport(registryAddress, await ethers.getContractFactory("RestakingRegistry"), {
+        kind: "uups",
+      });
+      await registry.connect(alice).stake(operator.address, 0, 700n * ALT);
+      await registry.connect(alice).stake(operator.address, 1, 70n * ALT);
+      return base;
+    }
+
+    it("validates the implementation as UUPS upgrade-safe", async function () {
+      await upgrades.validateImplementation(await ethers.getContractFactory("RestakingRegistry"), { kind: "uups" });
+    });
+
+    it("validates an upgrade to RestakingRegistryV2 (annotated: it inherits the initializer the proxy already ran)", async function () {
+      const { registryAddress } = await loadFixture(upgradeFixture);
+      await upgrades.validateUpgrade(registryAddress, await ethers.getContractFactory("RestakingRegistryV2"), {
+        kind: "uups",
+      });
+    });
+
+    it("upgrades to V2 by the owner and keeps every operator, asset and pool", async function () {
+      const { registry, registryAddress, operator, alice, signingKey, lstAddress } = await loadFixture(upgradeFixture);
+      const altPool = await registry.pool(operator.address, 0);
+      const lstPool = await registry.pool(operator.address, 1);
+      const aliceShares = await registry.sharesOf(alice.address, operator.address, 0);
+      const stake = await registry.operatorStake(operator.address);
+      const v2 = await ethers.deployContract("RestakingRegistryV2");
+      const v2Address = await v2.getAddress();
+      await expect(registry.upgradeToAndCall(v2Address, "0x")).to.emit(registry, "Upgraded").withArgs(v2Address);
+      expect(await upgrades.erc1967.getImplementationAddress(registryAddress)).to.equal(v2Address);
+
+      const upgraded = await ethers.getContractAt("RestakingRegistryV2", registryAddress);
+      expect(await upgraded.version()).to.equal(2n);
+      expect(await upgraded.isOperator(operator.address)).to.equal(true);
+      expect(await upgraded.commissionOf(operator.address)).to.equal(500n);
+      expect(await upgraded.signingKeyOf(operator.address)).to.equal(signingKey);
+      expect(await upgraded.assetCount()).to.equal(2n);
+      expect((await upgraded.asset(1)).token).to.equal(lstAddress);
+      expect(await upgraded.pool(operator.address, 0)).to.deep.equal(altPool);
+      expect(await upgraded.pool(operator.address, 1)).to.deep.equal(lstPool);
+      expect(await upgraded.sharesOf(alice.address, operator.address, 0)).to.equal(aliceShares);
+      expect(await upgraded.operatorStake(operator.address)).to.equal(stake);
+      expect(await upgraded.withdrawalDelay()).to.equal(BigInt(days(14)));
+      // and it keeps working
+      await upgraded.connect(alice).stake(operator.address, 0, ALT);
+      expect((await upgraded.pool(operator.address, 0)).totalAssets).to.equal(altPool.totalAssets + ALT);
+    });
+
+    it("refuses an upgrade by anyone but the owner", async function () {
+      const { registry, other } = await loadFixture(upgradeFixture);
+      const v2 = await ethers.deployContract("RestakingRegistryV2");
+      await expect(registry.connect(other).upgradeToAndCall(await v2.getAddress(), "0x"))
+        .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
+        .withArgs(other.address);
+    });
+
+    it("rejects RestakingRegistryBadV2", async function () {
+      const { registryAddress } = await loadFixture(upgradeFixture);
+      const BadV2 = await ethers.getContractFactory("RestakingRegistryBadV2");
+      await expect(upgrades.validateUpgrade(registryAddress, BadV2, { kind: "uups" })).to.be.rejectedWith(
+        /RestakingRegistryBadV2` is not upgrade safe[\s\S]*has a constructor/,
+      );
+    });
+
+    // Documents what BadV2 actually exercises: its extra plain variable does NOT clash with the registry's layout
+    // (all registry state is in ERC-7201 namespaces), so the rejection above comes from its constructor alone.
+    it("finds no storage-layout conflict in RestakingRegistryBadV2 once its constructor is allowed", async function () {
+      const { registryAddress } = await loadFixture(upgradeFixture);
+      const BadV2 = await ethers.getContractFactory("RestakingRegistryBadV2");
+      await upgrades.validateUpgrade(registryAddress, BadV2, {
+        kind: "uups",
+        unsafeAllow: ["constructor", "missing-initializer"],
+      });
+    });
+  });
+
+  // ================================================================= views
+
+  describe("views", function () {
+    it("reads assets, pools and share values", async function () {
+      const { registry, tokenAddress, lstAddress, operator, alice } = await loadFixture(assetFixture);
+      expect(await registry.alt()).to.equal(tokenAddress);
+      expect(await registry.assetCount()).to.equal(2n);
+      const lstAsset = await registry.asset(1);
+      expect([lstAsset.token, lstAsset.weight, lstAsset.cap, lstAsset.totalStaked]).to.deep.equal([
+        lstAddress,
+        LST_WEIGHT,
+        LST_CAP,
+        0n,
+      ]);
+      await expect(registry.asset(2)).to.be.revertedWithCustomError(registry, "RegistryUnknownAsset").withArgs(2n);
+      // an empty pool: zeros, and shares priced by the virtual offset alone
+      const empty = await registry.pool(operator.address, 0);
+      expect([empty.totalShares, empty.totalAssets, empty.queuedShares]).to.deep.equal([0n, 0n, 0n]);
+      expect(await registry.sharesToAmount(operator.address, 0, 3n * VIRTUAL_SHARES)).to.equal(3n);
+      expect(await registry.sharesToAmount(operator.address, 0, VIRTUAL_SHARES - 1n)).to.equal(0n);
+      await registry.connect(alice).stake(operator.address, 0, 123n * ALT);
+      const shares = sharesFor(123n * ALT, 0n, 0n);
+      expect(await registry.sharesToAmount(operator.address, 0, shares)).to.equal(123n * ALT);
+      expect(await registry.sharesToAmount(operator.address, 0, shares / 3n)).to.equal(
+        amountFor(shares / 3n, shares, 123n * ALT),
+      );
+      expect(await registry.sharesToAmount(operator.address, 0, 0n)).to.equal(0n);
+    });
+
+    it("answers zero for accounts that are not operators", async function () {
+      const { registry, other } = await loadFixture(registryFixture);
+      expect(await registry.isOperator(other.address)).to.equal(false);
+      expect(await registry.commissionOf(other.address)).to.equal(0n);
+      expect(await registry.signingKeyOf(other.address)).to.equal(ethers.ZeroAddress);
+      expect(await registry.operatorOfSigningKey(key(99))).to.equal(ethers.ZeroAddress);
+      expect(await registry.operatorStake(other.address)).to.equal(0n);
+      expect(await registry.isJailed(other.address)).to.equal(false);
+      expect(await registry.pendingSlashes(other.address)).to.equal(0n);
+      expect(await registry.sharesOf(other.address, other.address, 0)).to.equal(0n);
+      expect(await registry.isPendingWithdrawal(ethers.ZeroHash)).to.equal(false);
+    });
+
+    it("computes withdrawal roots as keccak256(abi.encode(withdrawal))", async function () {
+      const { registry, operator, alice } = await loadFixture(registryFixture);
+      const w: Withdrawal = {
+        staker: alice.address,
+        operator: operator.address,
+        assetId: 7n,
+        shares: MAX_UINT128,
+        unlockAt: 2n ** 48n - 1n,
+        nonce: 2n ** 64n - 1n,
+      };
+      expect(await registry.withdrawalRoot(w)).to.equal(rootOf(w));
+    });
+  });
+});
