@@ -28,7 +28,8 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         address[] slasherList;
         mapping(address slasher => SlasherConfig) slashers;
         Request[] requests;
-        // ids of every request against an operator, oldest first; only the tail within the window is ever read
+        // ids of the operator's pending and executed requests, oldest first (a veto removes its request); only the
+        // tail within the window is ever read
         mapping(address operator => uint256[]) operatorRequests;
     }
 
@@ -165,6 +166,7 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         if (block.timestamp >= r.executableAt) revert SlashingVetoWindowClosed(requestId, r.executableAt);
         r.status = Status.Vetoed;
         address operator = r.operator;
+        _forget(s.operatorRequests[operator], requestId);
         emit SlashVetoed(requestId, operator);
         s.registry.onSlashVetoed(operator);
     }
@@ -257,7 +259,7 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
 
     // ================================================================= internals
 
-    /// @dev Sums the bps of non-vetoed requests made within the window, newest first; reads at most
+    /// @dev Sums the bps of the (pending or executed) requests made within the window, newest first; reads at most
     ///      MAX_REQUESTS_PER_WINDOW entries (a request is refused once that many fall within the window).
     function _window(ManagerStorage storage s, address operator) private view returns (uint256 bps, uint256 count) {
         uint256[] storage ids = s.operatorRequests[operator];
@@ -266,7 +268,21 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
             Request storage r = s.requests[ids[i - 1]];
             if (r.requestedAt <= since) break;
             ++count;
-            if (r.status != Status.Vetoed) bps += r.bps;
+            bps += r.bps;
+        }
+    }
+
+    /// @dev Removes a vetoed request from its operator's list, keeping the order, so vetoed requests neither count
+    ///      toward the window cap nor use up the window's request slots. A vetoable request is among the newest
+    ///      MAX_REQUESTS_PER_WINDOW entries (newer ones were accepted only while fewer than that were in the window,
+    ///      and the veto window is shorter than the slashing window in any sane setting); the scan stops there.
+    function _forget(uint256[] storage ids, uint256 requestId) private {
+        uint256 length = ids.length;
+        for (uint256 i = length; i > 0 && length - i < MAX_REQUESTS_PER_WINDOW; --i) {
+            if (ids[i - 1] != requestId) continue;
+            for (uint256 j = i - 1; j + 1 < length; ++j) ids[j] = ids[j + 1];
+            ids.pop();
+            return;
         }
     }
 

@@ -6,6 +6,7 @@ import type { OperatorSets } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
+import { coverageRunning } from "../helpers/coverage";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 const STAKE_UNIT = 10n ** 9n;
@@ -963,7 +964,8 @@ describe("OperatorSets", function () {
         .to.emit(operatorSets, "SnapshotTaken")
         .withArgs(fullId, epoch, SIZE, total, seedOf(randao, fullId, epoch));
       const receipt = (await tx.wait())!;
-      expect(receipt.gasUsed).to.be.lessThan(30_000_000n);
+      // ~9.8M gas (about 38k per member): well within a 30M block (instrumented bytecode under coverage costs more)
+      if (!coverageRunning()) expect(receipt.gasUsed).to.be.lessThan(30_000_000n);
       const [ops, recorded] = await operatorSets.snapshotEntries(fullId, epoch);
       expect(ops).to.deep.equal(wallets.slice(0, SIZE).map((w) => w.address));
       expect(recorded).to.deep.equal(expectedStakes);

@@ -1,0 +1,1107 @@
+import { expect } from "chai";
+import { ethers, upgrades } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import type { MockService } from "../../typechain-types";
+import { ALT } from "../helpers/constants";
+import { days } from "../helpers/time";
+import { deployProtocol } from "../helpers/protocol";
+
+const BPS = 10_000n;
+const CAP = 3_000n; // WINDOW_CAP_BPS
+const MAX_REQUESTS = 16n;
+const MAX_SLASHERS = 16n;
+const YEAR_SECONDS = days(365);
+
+// Status enum of ISlashingManager
+const PENDING = 1n;
+const VETOED = 2n;
+const EXECUTED = 3n;
+
+// The honest service's limits, and the malicious one's
+const SERVICE_MAX_BPS = 1_000;
+const SERVICE_AGE = days(7);
+const MALICIOUS_MAX_BPS = 500;
+const MALICIOUS_AGE = days(1);
+
+const REASON = ethers.id("double-sign");
+const EVIDENCE = ethers.id("evidence blob");
+
+describe("SlashingManager", function () {
+  // Operator 0: ALT (self-stake + a staker's) and LST (the staker's); operator 1: ALT only.
+  const SELF_STAKE = 1_000n * ALT + 12_345n;
+  const STAKER_ALT = 333n * ALT + 7n;
+  const STAKER_LST = 77n * ALT + 999n;
+  const OTHER_STAKE = 2_500n * ALT + 1n;
+
+  async function slashingFixture() {
+    const deployment = await deployProtocol();
+    const { registry, slashingManager, operatorSets, token, users, deployer, config } = deployment;
+    const Service = await ethers.getContractFactory("MockService");
+    const service = await Service.deploy(operatorSets, slashingManager);
+    const malicious = await Service.deploy(operatorSets, slashingManager);
+    await slashingManager.connect(deployer).setSlasher(service, SERVICE_MAX_BPS, SERVICE_AGE);
+    await slashingManager.connect(deployer).setSlasher(malicious, MALICIOUS_MAX_BPS, MALICIOUS_AGE);
+
+    const lst = await (await ethers.getContractFactory("MockERC20")).deploy("Liquid staked ETH", "LST");
+    await registry.connect(deployer).addAsset(lst, 2n * ALT, 10n ** 30n);
+
+    const [operator, operator2] = users;
+    const staker = users[5];
+    const reporter = users[7];
+    const outsider = users[8];
+    const registryAddress = await registry.getAddress();
+    for (const [i, op] of [operator, operator2].entries()) {
+      await registry.connect(op).registerOperator(`ipfs://operator-${i}`, 500, op.address);
+      await token.connect(op).approve(registryAddress, ethers.MaxUint256);
+    }
+    await registry.connect(operator).stake(operator.address, 0, SELF_STAKE);
+    await registry.connect(operator2).stake(operator2.address, 0, OTHER_STAKE);
+    await token.connect(staker).approve(registryAddress, ethers.MaxUint256);
+    await registry.connect(staker).stake(operator.address, 0, STAKER_ALT);
+    await lst.mint(staker.address, STAKER_LST);
+    await lst.connect(staker).approve(registryAddress, ethers.MaxUint256);
+    await registry.connect(staker).stake(operator.address, 1, STAKER_LST);
+
+    return {
+      ...deployment,
+      service,
+      malicious,
+      lst,
+      operator,
+      operator2,
+      staker,
+      reporter,
+      outsider,
+      vetoWindow: BigInt(config.vetoWindow),
+      reporterBps: BigInt(config.reporterBps),
+      windowDuration: BigInt(config.slashWindow),
+      withdrawalDelay: BigInt(config.withdrawalDelay),
+    };
+  }
+
+  /** Implementation and proxy factories for fresh proxies. */
+  async function freshProxyFixture() {
+    const base = await loadFixture(slashingFixture);
+    const implementation = await (await ethers.getContractFactory("SlashingManager")).deploy();
+    const Proxy = await ethers.getContractFactory("ERC1967Proxy");
+    const registryAddress = await base.registry.getAddress();
+    const deployProxy = async (
+      overrides: Partial<{
+        owner: string;
+        registry: string;
+        vetoer: string;
+        treasury: string;
+        vetoWindow: bigint | number;
+        reporterBps: bigint | number;
+        window: bigint | number;
+      }> = {},
+    ) => {
+      const a = {
+        owner: base.outsider.address,
+        registry: registryAddress,
+        vetoer: base.council.address,
+        treasury: base.treasury.address,
+        vetoWindow: days(2),
+        reporterBps: 1_000,
+        window: days(30),
+        ...overrides,
+      };
+      const data = implementation.interface.encodeFunctionData("initialize", [
+        a.owner,
+        a.registry,
+        a.vetoer,
+        a.treasury,
+        a.vetoWindow,
+        a.reporterBps,
+        a.window,
+      ]);
+      return Proxy.deploy(implementation, data);
+    };
+    return { ...base, implementation, deployProxy };
+  }
+
+  /** Requests a slash from `slasher` with evidence from the current time; returns the request id. */
+  async function requestFrom(
+    slasher: MockService,
+    operator: string,
+    bps: number | bigint,
+    reporter: string,
+  ): Promise<bigint> {
+    const manager = await ethers.getContractAt("SlashingManager", await slasher.slashing());
+    const id = await manager.requestCount();
+    await slasher.requestSlash(operator, bps, REASON, EVIDENCE, reporter, await time.latest());
+    return id;
+  }
+
+  async function timestampOf(tx: { wait(): Promise<unknown> }): Promise<bigint> {
+    const receipt = (await tx.wait()) as { blockNumber: number };
+    return BigInt((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
+  }
+
+  // ================================================================= initialize
+
+  describe("initialize", function () {
+    it("records the registry, vetoer, treasury and parameters of the deployed proxy", async function () {
+      const { slashingManager, registry, council, treasury, deployer, vetoWindow, reporterBps, windowDuration } =
+        await loadFixture(slashingFixture);
+      expect(await slashingManager.owner()).to.equal(deployer.address);
+      expect(await slashingManager.registry()).to.equal(await registry.getAddress());
+      expect(await slashingManager.vetoer()).to.equal(council.address);
+      expect(await slashingManager.treasury()).to.equal(treasury.address);
+      expect(vetoWindow).to.equal(BigInt(days(2)));
+      expect(await slashingManager.vetoWindow()).to.equal(vetoWindow);
+      expect(reporterBps).to.equal(1_000n);
+      expect(await slashingManager.reporterBps()).to.equal(reporterBps);
+      expect(windowDuration).to.equal(BigInt(days(30)));
+      expect(await slashingManager.windowDuration()).to.equal(windowDuration);
+      expect(await slashingManager.WINDOW_CAP_BPS()).to.equal(CAP);
+      expect(await slashingManager.MAX_REQUESTS_PER_WINDOW()).to.equal(MAX_REQUESTS);
+      expect(await slashingManager.MAX_SLASHERS()).to.equal(MAX_SLASHERS);
+      expect(await slashingManager.requestCount()).to.equal(0n);
+    });
+
+    it("initialises a fresh proxy at the limits and emits ParametersUpdated", async function () {
+      const { deployProxy, registry, council, treasury, outsider, withdrawalDelay } =
+        await loadFixture(freshProxyFixture);
+      // veto window == withdrawal delay, reporter share 50 %, window 365 days: all at their bounds
+      const proxy = await deployProxy({ vetoWindow: withdrawalDelay, reporterBps: 5_000, window: YEAR_SECONDS });
+      const manager = await ethers.getContractAt("SlashingManager", await proxy.getAddress());
+      await expect(proxy.deploymentTransaction())
+        .to.emit(manager, "ParametersUpdated")
+        .withArgs(withdrawalDelay, 5_000, YEAR_SECONDS);
+      expect(await manager.owner()).to.equal(outsider.address);
+      expect(await manager.registry()).to.equal(await registry.getAddress());
+      expect(await manager.vetoer()).to.equal(council.address);
+      expect(await manager.treasury()).to.equal(treasury.address);
+      expect(await manager.vetoWindow()).to.equal(withdrawalDelay);
+      expect(await manager.reporterBps()).to.equal(5_000n);
+      expect(await manager.windowDuration()).to.equal(BigInt(YEAR_SECONDS));
+      expect(await manager.slashers()).to.deep.equal([]);
+      expect(await manager.minWithdrawalDelay()).to.equal(withdrawalDelay);
+    });
+
+    it("refuses a zero registry, vetoer or treasury", async function () {
+      const { deployProxy, implementation } = await loadFixture(freshProxyFixture);
+      for (const field of ["registry", "vetoer", "treasury"] as const) {
+        await expect(deployProxy({ [field]: ethers.ZeroAddress })).to.be.revertedWithCustomError(
+          implementation,
+          "SlashingZeroAddress",
+        );
+      }
+    });
+
+    it("refuses a reporter share above 50 % and a window of zero or above 365 days", async function () {
+      const { deployProxy, implementation } = await loadFixture(freshProxyFixture);
+      await expect(deployProxy({ reporterBps: 5_001 })).to.be.revertedWithCustomError(
+        implementation,
+        "SlashingInvalidParameter",
+      );
+      await expect(deployProxy({ window: 0 })).to.be.revertedWithCustomError(
+        implementation,
+        "SlashingInvalidParameter",
+      );
+      await expect(deployProxy({ window: YEAR_SECONDS + 1 })).to.be.revertedWithCustomError(
+        implementation,
+        "SlashingInvalidParameter",
+      );
+    });
+
+    it("refuses a veto window longer than the registry's withdrawal delay", async function () {
+      const { deployProxy, implementation, withdrawalDelay } = await loadFixture(freshProxyFixture);
+      await expect(deployProxy({ vetoWindow: withdrawalDelay + 1n }))
+        .to.be.revertedWithCustomError(implementation, "SlashingDelayConflict")
+        .withArgs(withdrawalDelay + 1n, withdrawalDelay);
+    });
+
+    it("cannot be initialised twice, nor through the implementation", async function () {
+      const { slashingManager, implementation, registry, council, treasury, outsider } =
+        await loadFixture(freshProxyFixture);
+      const args = [outsider.address, await registry.getAddress(), council.address, treasury.address, 1, 0, 1] as const;
+      await expect(slashingManager.initialize(...args)).to.be.revertedWithCustomError(
+        slashingManager,
+        "InvalidInitialization",
+      );
+      await expect(implementation.initialize(...args)).to.be.revertedWithCustomError(
+        implementation,
+        "InvalidInitialization",
+      );
+    });
+  });
+
+  // ================================================================= slashers
+
+  describe("setSlasher", function () {
+    it("registers a slasher and emits SlasherSet", async function () {
+      const { slashingManager, deployer, service, malicious, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setSlasher(outsider.address, 3_000, days(12)))
+        .to.emit(slashingManager, "SlasherSet")
+        .withArgs(outsider.address, 3_000, days(12));
+      const config = await slashingManager.slasher(outsider.address);
+      expect([config.registered, config.maxBps, config.maxEvidenceAge]).to.deep.equal([true, 3_000n, BigInt(days(12))]);
+      expect(await slashingManager.slashers()).to.deep.equal([
+        await service.getAddress(),
+        await malicious.getAddress(),
+        outsider.address,
+      ]);
+    });
+
+    it("updates an existing slasher without growing the list", async function () {
+      const { slashingManager, deployer, service, malicious } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setSlasher(service, 200, days(3)))
+        .to.emit(slashingManager, "SlasherSet")
+        .withArgs(await service.getAddress(), 200, days(3));
+      const config = await slashingManager.slasher(service);
+      expect([config.registered, config.maxBps, config.maxEvidenceAge]).to.deep.equal([true, 200n, BigInt(days(3))]);
+      expect(await slashingManager.slashers()).to.deep.equal([
+        await service.getAddress(),
+        await malicious.getAddress(),
+      ]);
+    });
+
+    it("refuses a caller that is not the owner", async function () {
+      const { slashingManager, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(outsider).setSlasher(outsider.address, 100, 0))
+        .to.be.revertedWithCustomError(slashingManager, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+    });
+
+    it("refuses a cap of zero or above 30 %", async function () {
+      const { slashingManager, deployer, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setSlasher(outsider.address, 0, 0))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
+        .withArgs(0, CAP);
+      await expect(slashingManager.connect(deployer).setSlasher(outsider.address, 3_001, 0))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
+        .withArgs(3_001, CAP);
+    });
+
+    it("refuses the zero address", async function () {
+      const { slashingManager, deployer } = await loadFixture(slashingFixture);
+      await expect(
+        slashingManager.connect(deployer).setSlasher(ethers.ZeroAddress, 100, 0),
+      ).to.be.revertedWithCustomError(slashingManager, "SlashingZeroAddress");
+    });
+
+    it("refuses an evidence age that makes veto window + age exceed the withdrawal delay", async function () {
+      const { slashingManager, deployer, outsider, vetoWindow, withdrawalDelay } = await loadFixture(slashingFixture);
+      const longest = withdrawalDelay - vetoWindow; // 12 days
+      await expect(slashingManager.connect(deployer).setSlasher(outsider.address, 100, longest + 1n))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingDelayConflict")
+        .withArgs(withdrawalDelay + 1n, withdrawalDelay);
+      await slashingManager.connect(deployer).setSlasher(outsider.address, 100, longest);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(withdrawalDelay);
+    });
+
+    it("registers at most 16 slashers but still updates one when full", async function () {
+      const { slashingManager, deployer, service } = await loadFixture(slashingFixture);
+      const extra = Array.from({ length: 14 }, (_, i) => ethers.getAddress(ethers.toBeHex(0x1000 + i, 20)));
+      for (const account of extra) await slashingManager.connect(deployer).setSlasher(account, 100, days(1));
+      expect(await slashingManager.slashers()).to.have.length(16);
+      const seventeenth = ethers.getAddress(ethers.toBeHex(0x2000, 20));
+      await expect(slashingManager.connect(deployer).setSlasher(seventeenth, 100, days(1)))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingTooManySlashers")
+        .withArgs(MAX_SLASHERS);
+      await expect(slashingManager.connect(deployer).setSlasher(service, 300, days(2)))
+        .to.emit(slashingManager, "SlasherSet")
+        .withArgs(await service.getAddress(), 300, days(2));
+      expect(await slashingManager.slashers()).to.have.length(16);
+      expect((await slashingManager.slasher(seventeenth)).registered).to.equal(false);
+    });
+  });
+
+  describe("removeSlasher", function () {
+    it("removes a slasher, shrinks the list and emits SlasherRemoved", async function () {
+      const { slashingManager, deployer, service, malicious, outsider } = await loadFixture(slashingFixture);
+      await slashingManager.connect(deployer).setSlasher(outsider.address, 100, days(1));
+      await expect(slashingManager.connect(deployer).removeSlasher(service))
+        .to.emit(slashingManager, "SlasherRemoved")
+        .withArgs(await service.getAddress());
+      // the last slasher took the removed one's place
+      expect(await slashingManager.slashers()).to.deep.equal([outsider.address, await malicious.getAddress()]);
+      const config = await slashingManager.slasher(service);
+      expect([config.registered, config.maxBps, config.maxEvidenceAge]).to.deep.equal([false, 0n, 0n]);
+      await slashingManager.connect(deployer).removeSlasher(malicious);
+      await slashingManager.connect(deployer).removeSlasher(outsider.address);
+      expect(await slashingManager.slashers()).to.deep.equal([]);
+    });
+
+    it("recomputes the minimum withdrawal delay, which the registry then follows", async function () {
+      const { slashingManager, registry, deployer, service, outsider, vetoWindow, withdrawalDelay } =
+        await loadFixture(slashingFixture);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(vetoWindow + BigInt(SERVICE_AGE));
+      await slashingManager.connect(deployer).setSlasher(outsider.address, 100, days(12));
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(withdrawalDelay);
+      await expect(registry.connect(deployer).setDelays(withdrawalDelay - 1n, days(7), days(7)))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+        .withArgs(withdrawalDelay - 1n, withdrawalDelay);
+
+      await slashingManager.connect(deployer).removeSlasher(outsider.address);
+      const minimum = vetoWindow + BigInt(SERVICE_AGE);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(minimum);
+      await expect(registry.connect(deployer).setDelays(minimum - 1n, days(7), days(7)))
+        .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+        .withArgs(minimum - 1n, minimum);
+      await registry.connect(deployer).setDelays(minimum, days(7), days(7));
+      expect(await registry.withdrawalDelay()).to.equal(minimum);
+
+      await slashingManager.connect(deployer).removeSlasher(service);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(vetoWindow + BigInt(MALICIOUS_AGE));
+    });
+
+    it("refuses an account that is not a slasher", async function () {
+      const { slashingManager, deployer, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).removeSlasher(outsider.address))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotSlasher")
+        .withArgs(outsider.address);
+    });
+
+    it("refuses a caller that is not the owner", async function () {
+      const { slashingManager, service, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(outsider).removeSlasher(service))
+        .to.be.revertedWithCustomError(slashingManager, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+    });
+
+    it("stops a removed slasher's new requests but leaves its pending ones executable", async function () {
+      const { slashingManager, deployer, service, operator, reporter, outsider, vetoWindow } =
+        await loadFixture(slashingFixture);
+      const id = await requestFrom(service, operator.address, 100, reporter.address);
+      await slashingManager.connect(deployer).removeSlasher(service);
+      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, await time.latest()))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotSlasher")
+        .withArgs(await service.getAddress());
+      const { requestedAt, executableAt } = await slashingManager.request(id);
+      expect(executableAt).to.equal(requestedAt + vetoWindow);
+      await time.setNextBlockTimestamp(executableAt);
+      await expect(slashingManager.connect(outsider).execute(id)).to.emit(slashingManager, "SlashExecuted");
+      expect((await slashingManager.request(id)).status).to.equal(EXECUTED);
+    });
+  });
+
+  // ================================================================= parameters
+
+  describe("setParameters", function () {
+    it("sets the veto window, reporter share and window and emits ParametersUpdated", async function () {
+      const { slashingManager, deployer } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setParameters(days(1), 5_000, YEAR_SECONDS))
+        .to.emit(slashingManager, "ParametersUpdated")
+        .withArgs(days(1), 5_000, YEAR_SECONDS);
+      expect(await slashingManager.vetoWindow()).to.equal(BigInt(days(1)));
+      expect(await slashingManager.reporterBps()).to.equal(5_000n);
+      expect(await slashingManager.windowDuration()).to.equal(BigInt(YEAR_SECONDS));
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(1) + SERVICE_AGE));
+    });
+
+    it("refuses a reporter share above 50 % and a window of zero or above 365 days", async function () {
+      const { slashingManager, deployer } = await loadFixture(slashingFixture);
+      for (const [reporterBps, window] of [
+        [5_001, days(30)],
+        [1_000, 0],
+        [1_000, YEAR_SECONDS + 1],
+      ]) {
+        await expect(
+          slashingManager.connect(deployer).setParameters(days(2), reporterBps, window),
+        ).to.be.revertedWithCustomError(slashingManager, "SlashingInvalidParameter");
+      }
+    });
+
+    it("refuses a veto window that with the longest evidence age exceeds the withdrawal delay", async function () {
+      const { slashingManager, deployer, withdrawalDelay } = await loadFixture(slashingFixture);
+      const longest = withdrawalDelay - BigInt(SERVICE_AGE); // 7 days
+      await expect(slashingManager.connect(deployer).setParameters(longest + 1n, 1_000, days(30)))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingDelayConflict")
+        .withArgs(withdrawalDelay + 1n, withdrawalDelay);
+      await slashingManager.connect(deployer).setParameters(longest, 1_000, days(30));
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(withdrawalDelay);
+    });
+
+    it("refuses a caller that is not the owner", async function () {
+      const { slashingManager, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(outsider).setParameters(days(2), 1_000, days(30)))
+        .to.be.revertedWithCustomError(slashingManager, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+    });
+
+    it("applies a new veto window to new requests only", async function () {
+      const { slashingManager, deployer, service, operator, reporter, vetoWindow } = await loadFixture(slashingFixture);
+      const first = await requestFrom(service, operator.address, 100, reporter.address);
+      const firstAt = (await slashingManager.request(first)).requestedAt;
+      await slashingManager.connect(deployer).setParameters(days(5), 1_000, days(30));
+      const second = await requestFrom(service, operator.address, 100, reporter.address);
+      const secondAt = (await slashingManager.request(second)).requestedAt;
+      expect((await slashingManager.request(first)).executableAt).to.equal(firstAt + vetoWindow);
+      expect((await slashingManager.request(second)).executableAt).to.equal(secondAt + BigInt(days(5)));
+    });
+  });
+
+  describe("setVetoer", function () {
+    it("hands the veto to a new vetoer and emits VetoerUpdated", async function () {
+      const { slashingManager, deployer, council, service, operator, reporter, outsider } =
+        await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setVetoer(outsider.address))
+        .to.emit(slashingManager, "VetoerUpdated")
+        .withArgs(outsider.address);
+      expect(await slashingManager.vetoer()).to.equal(outsider.address);
+      const id = await requestFrom(service, operator.address, 100, reporter.address);
+      await expect(slashingManager.connect(council).veto(id))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotVetoer")
+        .withArgs(council.address);
+      await expect(slashingManager.connect(outsider).veto(id)).to.emit(slashingManager, "SlashVetoed");
+    });
+
+    it("refuses the zero address and a caller that is not the owner", async function () {
+      const { slashingManager, deployer, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setVetoer(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        slashingManager,
+        "SlashingZeroAddress",
+      );
+      await expect(slashingManager.connect(outsider).setVetoer(outsider.address))
+        .to.be.revertedWithCustomError(slashingManager, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+    });
+  });
+
+  describe("setTreasury", function () {
+    it("sends later slashes of non-ALT assets to the new treasury and emits TreasuryUpdated", async function () {
+      const { slashingManager, registry, lst, deployer, service, operator, reporter, outsider, treasury } =
+        await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setTreasury(outsider.address))
+        .to.emit(slashingManager, "TreasuryUpdated")
+        .withArgs(outsider.address);
+      expect(await slashingManager.treasury()).to.equal(outsider.address);
+      const id = await requestFrom(service, operator.address, 1_000, reporter.address);
+      const lstAssets = (await registry.pool(operator.address, 1)).totalAssets;
+      const amount = (lstAssets * 1_000n) / BPS;
+      const toReporter = (amount * 1_000n) / BPS;
+      await time.increaseTo((await slashingManager.request(id)).executableAt);
+      await expect(slashingManager.execute(id)).to.changeTokenBalances(
+        lst,
+        [outsider, treasury, reporter],
+        [amount - toReporter, 0n, toReporter],
+      );
+    });
+
+    it("refuses the zero address and a caller that is not the owner", async function () {
+      const { slashingManager, deployer, outsider } = await loadFixture(slashingFixture);
+      await expect(slashingManager.connect(deployer).setTreasury(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        slashingManager,
+        "SlashingZeroAddress",
+      );
+      await expect(slashingManager.connect(outsider).setTreasury(outsider.address))
+        .to.be.revertedWithCustomError(slashingManager, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+    });
+  });
+
+  // ================================================================= requests
+
+  describe("requestSlash", function () {
+    it("records a pending request, jails the operator and emits SlashRequested", async function () {
+      const { slashingManager, registry, service, operator, reporter, vetoWindow } = await loadFixture(slashingFixture);
+      const now = BigInt(await time.latest()) + 5n;
+      const evidenceTime = now - 3_600n;
+      expect(
+        await service.requestSlash.staticCall(operator.address, 250, REASON, EVIDENCE, reporter.address, evidenceTime),
+      ).to.equal(0n);
+      await time.setNextBlockTimestamp(now);
+      await expect(service.requestSlash(operator.address, 250, REASON, EVIDENCE, reporter.address, evidenceTime))
+        .to.emit(slashingManager, "SlashRequested")
+        .withArgs(
+          0n,
+          operator.address,
+          await service.getAddress(),
+          250,
+          REASON,
+          EVIDENCE,
+          reporter.address,
+          now + vetoWindow,
+        );
+      const r = await slashingManager.request(0);
+      expect([r.operator, r.bps, r.status, r.requestedAt, r.reporter, r.executableAt]).to.deep.equal([
+        operator.address,
+        250n,
+        PENDING,
+        now,
+        reporter.address,
+        now + vetoWindow,
+      ]);
+      expect(await slashingManager.requestCount()).to.equal(1n);
+      expect(await registry.isJailed(operator.address)).to.equal(true);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(250n);
+      // the next request gets the next id
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, evidenceTime))
+        .to.emit(slashingManager, "SlashRequested")
+        .withArgs(1n, operator.address, await service.getAddress(), 1, REASON, EVIDENCE, reporter.address, anyValue);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(2n);
+    });
+
+    it("refuses a caller that is not a registered slasher", async function () {
+      const { slashingManager, operator, reporter, outsider } = await loadFixture(slashingFixture);
+      await expect(
+        slashingManager
+          .connect(outsider)
+          .requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, await time.latest()),
+      )
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotSlasher")
+        .withArgs(outsider.address);
+    });
+
+    it("refuses a fraction of zero or above the slasher's cap, and accepts the cap", async function () {
+      const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
+      const now = await time.latest();
+      await expect(service.requestSlash(operator.address, 0, REASON, EVIDENCE, reporter.address, now))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
+        .withArgs(0, SERVICE_MAX_BPS);
+      await expect(service.requestSlash(operator.address, SERVICE_MAX_BPS + 1, REASON, EVIDENCE, reporter.address, now))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
+        .withArgs(SERVICE_MAX_BPS + 1, SERVICE_MAX_BPS);
+      await expect(
+        service.requestSlash(operator.address, SERVICE_MAX_BPS, REASON, EVIDENCE, reporter.address, now),
+      ).to.emit(slashingManager, "SlashRequested");
+    });
+
+    it("accepts evidence exactly maxEvidenceAge old and refuses older", async function () {
+      const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
+      const now = BigInt(await time.latest()) + 100n;
+      const oldest = now - BigInt(SERVICE_AGE);
+      await time.setNextBlockTimestamp(now);
+      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, oldest - 1n))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceTooOld")
+        .withArgs(oldest - 1n, SERVICE_AGE);
+      // exactly at the age limit (the refused transaction may have been mined: move one second on)
+      await time.setNextBlockTimestamp(now + 1n);
+      await expect(
+        service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, oldest + 1n),
+      ).to.emit(slashingManager, "SlashRequested");
+      expect((await slashingManager.request(0)).requestedAt).to.equal(now + 1n);
+    });
+
+    it("refuses evidence from the future", async function () {
+      const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
+      const now = BigInt(await time.latest()) + 10n;
+      await time.setNextBlockTimestamp(now);
+      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, now + 1n))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceTooOld")
+        .withArgs(now + 1n, SERVICE_AGE);
+      // evidence from this very block is fine
+      await time.setNextBlockTimestamp(now + 1n);
+      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, now + 1n)).to.emit(
+        slashingManager,
+        "SlashRequested",
+      );
+    });
+
+    it("refuses an account that is not an operator", async function () {
+      const { slashingManager, service, reporter, outsider } = await loadFixture(slashingFixture);
+      await expect(service.requestSlash(outsider.address, 100, REASON, EVIDENCE, reporter.address, await time.latest()))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotOperator")
+        .withArgs(outsider.address);
+    });
+
+    it("caps pending and executed requests at 30 % per window, not counting vetoed ones", async function () {
+      const { slashingManager, council, service, operator, operator2, reporter } = await loadFixture(slashingFixture);
+      const a = await requestFrom(service, operator.address, 1_000, reporter.address);
+      await requestFrom(service, operator.address, 1_000, reporter.address);
+      const c = await requestFrom(service, operator.address, 999, reporter.address);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(2_999n);
+      await expect(service.requestSlash(operator.address, 2, REASON, EVIDENCE, reporter.address, await time.latest()))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
+        .withArgs(operator.address, 2_999n, 2, CAP);
+      // exactly the cap
+      await requestFrom(service, operator.address, 1, reporter.address);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
+      // another operator has its own window
+      await requestFrom(service, operator2.address, 1_000, reporter.address);
+      expect(await slashingManager.windowSlashedBps(operator2.address)).to.equal(1_000n);
+
+      // a vetoed request does not count
+      await slashingManager.connect(council).veto(c);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP - 999n);
+      await expect(
+        service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, await time.latest()),
+      )
+        .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
+        .withArgs(operator.address, CAP - 999n, 1_000, CAP);
+      await requestFrom(service, operator.address, 999, reporter.address);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
+
+      // an executed one keeps counting
+      await time.increaseTo((await slashingManager.request(a)).executableAt);
+      await slashingManager.execute(a);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, await time.latest()))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
+        .withArgs(operator.address, CAP, 1, CAP);
+    });
+
+    it("drops a request from the window exactly windowDuration after it was made", async function () {
+      const { slashingManager, service, operator, reporter, windowDuration } = await loadFixture(slashingFixture);
+      const t1 = BigInt(await time.latest()) + 10n;
+      for (let i = 0n; i < 3n; i++) {
+        await time.setNextBlockTimestamp(t1 + i * 100n);
+        await service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, t1);
+      }
+      const evidence = t1 + windowDuration - 1_000n;
+      await time.increaseTo(t1 + windowDuration - 2n);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
+      // one second before the first request leaves the window
+      await time.setNextBlockTimestamp(t1 + windowDuration - 1n);
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, evidence))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
+        .withArgs(operator.address, CAP, 1, CAP);
+      // at requestedAt + window it has left (requestedAt <= now - window)
+      await time.setNextBlockTimestamp(t1 + windowDuration);
+      await expect(service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, evidence)).to.emit(
+        slashingManager,
+        "SlashRequested",
+      );
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
+      // the second one leaves 100 s later
+      await time.setNextBlockTimestamp(t1 + windowDuration + 99n);
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, evidence))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
+        .withArgs(operator.address, CAP, 1, CAP);
+      await time.setNextBlockTimestamp(t1 + windowDuration + 100n);
+      await expect(service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, evidence)).to.emit(
+        slashingManager,
+        "SlashRequested",
+      );
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
+    });
+
+    it("refuses a 17th request within one window, a veto freeing its place", async function () {
+      const { slashingManager, council, service, operator, reporter, windowDuration } =
+        await loadFixture(slashingFixture);
+      const first = BigInt(await time.latest()) + 1n;
+      for (let i = 0n; i < MAX_REQUESTS; i++) {
+        await time.setNextBlockTimestamp(first + i * 100n);
+        await service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first);
+      }
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(MAX_REQUESTS);
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingTooManyRequests")
+        .withArgs(operator.address, MAX_REQUESTS);
+      // a vetoed request neither counts nor holds a place
+      await slashingManager.connect(council).veto(5);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(MAX_REQUESTS - 1n);
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first)).to.emit(
+        slashingManager,
+        "SlashRequested",
+      );
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingTooManyRequests")
+        .withArgs(operator.address, MAX_REQUESTS);
+      // once the first request left the window, there is room for one more, and only one
+      const later = first + windowDuration;
+      await time.setNextBlockTimestamp(later);
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, later)).to.emit(
+        slashingManager,
+        "SlashRequested",
+      );
+      await time.setNextBlockTimestamp(later + 99n);
+      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, later))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingTooManyRequests")
+        .withArgs(operator.address, MAX_REQUESTS);
+    });
+
+    it("reports an unknown request id from the request view", async function () {
+      const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
+      await expect(slashingManager.request(0))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingUnknownRequest")
+        .withArgs(0);
+      await requestFrom(service, operator.address, 100, reporter.address);
+      await expect(slashingManager.request(1))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingUnknownRequest")
+        .withArgs(1);
+    });
+  });
+
+  // ================================================================= veto
+
+  describe("veto", function () {
+    async function pendingFixture() {
+      const base = await loadFixture(slashingFixture);
+      const id = await requestFrom(base.service, base.operator.address, 1_000, base.reporter.address);
+      const { executableAt } = await base.slashingManager.request(id);
+      return { ...base, id, executableAt };
+    }
+
+    it("vetoes a pending request up to the last second, unjails the operator and emits SlashVetoed", async function () {
+      const { slashingManager, registry, council, operator, id, executableAt } = await loadFixture(pendingFixture);
+      await time.setNextBlockTimestamp(executableAt - 1n);
+      await expect(slashingManager.connect(council).veto(id))
+        .to.emit(slashingManager, "SlashVetoed")
+        .withArgs(id, operator.address);
+      expect((await slashingManager.request(id)).status).to.equal(VETOED);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(0n);
+    });
+
+    it("keeps the operator jailed while another request is pending", async function () {
+      const { slashingManager, registry, council, service, operator, reporter, id } = await loadFixture(pendingFixture);
+      await requestFrom(service, operator.address, 100, reporter.address);
+      await slashingManager.connect(council).veto(id);
+      expect(await registry.isJailed(operator.address)).to.equal(true);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
+    });
+
+    it("refuses a veto from the executableAt second on", async function () {
+      const { slashingManager, council, id, executableAt } = await loadFixture(pendingFixture);
+      await time.setNextBlockTimestamp(executableAt);
+      await expect(slashingManager.connect(council).veto(id))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingVetoWindowClosed")
+        .withArgs(id, executableAt);
+    });
+
+    it("refuses any caller but the vetoer, the owner included", async function () {
+      const { slashingManager, deployer, outsider, id } = await loadFixture(pendingFixture);
+      for (const caller of [outsider, deployer]) {
+        await expect(slashingManager.connect(caller).veto(id))
+          .to.be.revertedWithCustomError(slashingManager, "SlashingNotVetoer")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("refuses a request that is not pending", async function () {
+      const { slashingManager, council, service, operator, reporter, id } = await loadFixture(pendingFixture);
+      await slashingManager.connect(council).veto(id);
+      await expect(slashingManager.connect(council).veto(id))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotPending")
+        .withArgs(id, VETOED);
+      const executed = await requestFrom(service, operator.address, 100, reporter.address);
+      await time.increaseTo((await slashingManager.request(executed)).executableAt);
+      await slashingManager.execute(executed);
+      await expect(slashingManager.connect(council).veto(executed))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotPending")
+        .withArgs(executed, EXECUTED);
+    });
+
+    it("refuses an unknown request", async function () {
+      const { slashingManager, council, id } = await loadFixture(pendingFixture);
+      await expect(slashingManager.connect(council).veto(id + 1n))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingUnknownRequest")
+        .withArgs(id + 1n);
+    });
+  });
+
+  // ================================================================= execute
+
+  describe("execute", function () {
+    it("refuses execution before executableAt", async function () {
+      const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
+      const id = await requestFrom(service, operator.address, 500, reporter.address);
+      const { executableAt } = await slashingManager.request(id);
+      await time.setNextBlockTimestamp(executableAt - 1n);
+      await expect(slashingManager.execute(id))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingVetoWindowOpen")
+        .withArgs(id, executableAt);
+    });
+
+    it("lets anyone execute at executableAt: reporter share paid, ALT burned, other assets to the treasury", async function () {
+      const { slashingManager, registry, token, lst, service, operator, reporter, outsider, treasury, reporterBps } =
+        await loadFixture(slashingFixture);
+      const bps = 777n;
+      const id = await requestFrom(service, operator.address, bps, reporter.address);
+      const { executableAt } = await slashingManager.request(id);
+
+      const altAssets = (await registry.pool(operator.address, 0)).totalAssets;
+      const lstAssets = (await registry.pool(operator.address, 1)).totalAssets;
+      expect(altAssets).to.equal(SELF_STAKE + STAKER_ALT);
+      expect(lstAssets).to.equal(STAKER_LST);
+      const altAmount = (altAssets * bps) / BPS;
+      const lstAmount = (lstAssets * bps) / BPS;
+      const altReporter = (altAmount * reporterBps) / BPS;
+      const lstReporter = (lstAmount * reporterBps) / BPS;
+      expect(altAmount * BPS).to.not.equal(altAssets * bps); // the rounding down is exercised
+
+      const supplyBefore = await token.totalSupply();
+      const registryAlt = await token.balanceOf(registry);
+      const registryLst = await lst.balanceOf(registry);
+      const reporterAlt = await token.balanceOf(reporter);
+      const treasuryAlt = await token.balanceOf(treasury);
+      const treasuryLst = await lst.balanceOf(treasury);
+
+      await time.setNextBlockTimestamp(executableAt);
+      const tx = slashingManager.connect(outsider).execute(id);
+      await expect(tx)
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(id, operator.address, bps, [altAmount, lstAmount]);
+      await expect(tx)
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(id, operator.address, 1, lstAmount, lstReporter, lstAssets - lstAmount);
+
+      expect(await token.totalSupply()).to.equal(supplyBefore - (altAmount - altReporter));
+      expect(await token.balanceOf(registry)).to.equal(registryAlt - altAmount);
+      expect(await lst.balanceOf(registry)).to.equal(registryLst - lstAmount);
+      expect(await token.balanceOf(reporter)).to.equal(reporterAlt + altReporter);
+      expect(await lst.balanceOf(reporter)).to.equal(lstReporter);
+      expect(await token.balanceOf(treasury)).to.equal(treasuryAlt); // ALT is burned, never sent
+      expect(await lst.balanceOf(treasury)).to.equal(treasuryLst + lstAmount - lstReporter);
+      expect((await registry.pool(operator.address, 0)).totalAssets).to.equal(altAssets - altAmount);
+      expect((await registry.pool(operator.address, 1)).totalAssets).to.equal(lstAssets - lstAmount);
+      expect((await slashingManager.request(id)).status).to.equal(EXECUTED);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(bps);
+    });
+
+    it("returns the amounts per asset, zero for an asset the operator has no pool of", async function () {
+      const { slashingManager, registry, service, operator2, reporter } = await loadFixture(slashingFixture);
+      const id = await requestFrom(service, operator2.address, 1_000, reporter.address);
+      await time.increaseTo((await slashingManager.request(id)).executableAt);
+      const expected = (OTHER_STAKE * 1_000n) / BPS;
+      expect(await slashingManager.execute.staticCall(id)).to.deep.equal([expected, 0n]);
+      await expect(slashingManager.execute(id))
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(id, operator2.address, 1_000, [expected, 0n]);
+      expect((await registry.pool(operator2.address, 0)).totalAssets).to.equal(OTHER_STAKE - expected);
+    });
+
+    it("slashes queued withdrawals too and releases them once executed", async function () {
+      const { slashingManager, registry, token, service, operator, staker, reporter } =
+        await loadFixture(slashingFixture);
+      const shares = await registry.sharesOf(staker.address, operator.address, 0);
+      const unstake = await registry.connect(staker).requestUnstake(operator.address, 0, shares);
+      const [event] = await registry.queryFilter(
+        registry.filters.UnstakeRequested(),
+        (await unstake.wait())!.blockNumber,
+      );
+      const w = event.args.withdrawal;
+      const withdrawal = {
+        staker: w.staker,
+        operator: w.operator,
+        assetId: w.assetId,
+        shares: w.shares,
+        unlockAt: w.unlockAt,
+        nonce: w.nonce,
+      };
+      expect([withdrawal.staker, withdrawal.shares]).to.deep.equal([staker.address, shares]);
+      const id = await requestFrom(service, operator.address, 1_000, reporter.address);
+      await time.increaseTo(withdrawal.unlockAt);
+      await expect(registry.connect(staker).completeUnstake(withdrawal))
+        .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
+        .withArgs(operator.address);
+      const pool = await registry.pool(operator.address, 0);
+      await slashingManager.execute(id);
+      const assetsAfter = pool.totalAssets - (pool.totalAssets * 1_000n) / BPS;
+      const owed = (shares * (assetsAfter + 1n)) / (pool.totalShares + 10n ** 6n);
+      expect(owed).to.be.lessThan(STAKER_ALT);
+      await expect(registry.connect(staker).completeUnstake(withdrawal)).to.changeTokenBalance(token, staker, owed);
+    });
+
+    it("refuses a request executed already or vetoed", async function () {
+      const { slashingManager, council, service, operator, reporter } = await loadFixture(slashingFixture);
+      const a = await requestFrom(service, operator.address, 100, reporter.address);
+      const b = await requestFrom(service, operator.address, 100, reporter.address);
+      await slashingManager.connect(council).veto(b);
+      await time.increaseTo((await slashingManager.request(b)).executableAt);
+      await slashingManager.execute(a);
+      await expect(slashingManager.execute(a))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotPending")
+        .withArgs(a, EXECUTED);
+      await expect(slashingManager.execute(b))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotPending")
+        .withArgs(b, VETOED);
+    });
+
+    it("refuses an unknown request", async function () {
+      const { slashingManager } = await loadFixture(slashingFixture);
+      await expect(slashingManager.execute(0))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingUnknownRequest")
+        .withArgs(0);
+    });
+
+    it("executes a request without a reporter: no reporter share, all ALT burned, the rest to the treasury", async function () {
+      const { slashingManager, registry, token, lst, service, operator, treasury } = await loadFixture(slashingFixture);
+      const now = await time.latest();
+      const id = await slashingManager.requestCount();
+      await expect(service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, ethers.ZeroAddress, now))
+        .to.emit(slashingManager, "SlashRequested")
+        .withArgs(
+          id,
+          operator.address,
+          await service.getAddress(),
+          1_000,
+          REASON,
+          EVIDENCE,
+          ethers.ZeroAddress,
+          anyValue,
+        );
+      const altAmount = ((SELF_STAKE + STAKER_ALT) * 1_000n) / BPS;
+      const lstAmount = (STAKER_LST * 1_000n) / BPS;
+      const supplyBefore = await token.totalSupply();
+      const treasuryLst = await lst.balanceOf(treasury);
+      await time.increaseTo((await slashingManager.request(id)).executableAt);
+      const tx = slashingManager.execute(id);
+      await expect(tx)
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(id, operator.address, 1_000, [altAmount, lstAmount]);
+      await expect(tx)
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(id, operator.address, 0, altAmount, 0, SELF_STAKE + STAKER_ALT - altAmount);
+      expect(await token.totalSupply()).to.equal(supplyBefore - altAmount);
+      expect(await lst.balanceOf(treasury)).to.equal(treasuryLst + lstAmount);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+    });
+  });
+
+  // ================================================================= views
+
+  describe("views", function () {
+    it("minWithdrawalDelay is the veto window plus the longest evidence age", async function () {
+      const { slashingManager, deployer, outsider, vetoWindow } = await loadFixture(slashingFixture);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(vetoWindow + BigInt(SERVICE_AGE));
+      await slashingManager.connect(deployer).setSlasher(outsider.address, 100, days(10));
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(vetoWindow + BigInt(days(10)));
+      await slashingManager.connect(deployer).setSlasher(outsider.address, 100, days(3));
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(vetoWindow + BigInt(SERVICE_AGE));
+      await slashingManager.connect(deployer).setParameters(days(1), 1_000, days(30));
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(1) + SERVICE_AGE));
+    });
+
+    it("windowSlashedBps sums the operator's non-vetoed requests of the window", async function () {
+      const { slashingManager, council, service, malicious, operator, operator2, reporter } =
+        await loadFixture(slashingFixture);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(0n);
+      await requestFrom(service, operator.address, 300, reporter.address);
+      const vetoed = await requestFrom(malicious, operator.address, 200, reporter.address);
+      await requestFrom(service, operator2.address, 50, reporter.address);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(500n);
+      expect(await slashingManager.windowSlashedBps(operator2.address)).to.equal(50n);
+      await slashingManager.connect(council).veto(vetoed);
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(300n);
+    });
+  });
+
+  // ================================================================= adversarial
+
+  describe("a malicious slasher", function () {
+    it("cannot exceed its own per-offence cap", async function () {
+      const { slashingManager, malicious, operator, reporter } = await loadFixture(slashingFixture);
+      await expect(
+        malicious.requestSlash(
+          operator.address,
+          MALICIOUS_MAX_BPS + 1,
+          REASON,
+          EVIDENCE,
+          reporter.address,
+          await time.latest(),
+        ),
+      )
+        .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
+        .withArgs(MALICIOUS_MAX_BPS + 1, MALICIOUS_MAX_BPS);
+      await expect(
+        malicious.requestSlash(operator.address, 3_000, REASON, EVIDENCE, reporter.address, await time.latest()),
+      )
+        .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
+        .withArgs(3_000, MALICIOUS_MAX_BPS);
+    });
+
+    it("cannot use evidence older than its own age limit, even one another slasher would accept", async function () {
+      const { slashingManager, malicious, service, operator, reporter } = await loadFixture(slashingFixture);
+      const now = BigInt(await time.latest()) + 10n;
+      const evidence = now - BigInt(MALICIOUS_AGE) - 1n;
+      await time.setNextBlockTimestamp(now);
+      await expect(malicious.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, evidence))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceTooOld")
+        .withArgs(evidence, MALICIOUS_AGE);
+      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, evidence)).to.emit(
+        slashingManager,
+        "SlashRequested",
+      );
+    });
+
+    it("cannot push an operator past the 30 % window cap with repeated requests", async function () {
+      const { slashingManager, registry, token, malicious, service, operator, reporter, reporterBps } =
+        await loadFixture(slashingFixture);
+      const ids: bigint[] = [];
+      for (let i = 0; i < 4; i++)
+        ids.push(await requestFrom(malicious, operator.address, MALICIOUS_MAX_BPS, reporter.address));
+      ids.push(await requestFrom(service, operator.address, 1_000, reporter.address));
+      expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
+      await expect(malicious.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, await time.latest()))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
+        .withArgs(operator.address, CAP, 1, CAP);
+
+      // executing all of them takes at most 30 % (compounded: less) of the pool
+      const before = (await registry.pool(operator.address, 0)).totalAssets;
+      const supplyBefore = await token.totalSupply();
+      await time.increaseTo((await slashingManager.request(ids[ids.length - 1])).executableAt);
+      let assets = before;
+      let burned = 0n;
+      for (const [i, id] of ids.entries()) {
+        const bps = i < 4 ? BigInt(MALICIOUS_MAX_BPS) : 1_000n;
+        const amount = (assets * bps) / BPS;
+        burned += amount - (amount * reporterBps) / BPS;
+        assets -= amount;
+        await slashingManager.execute(id);
+      }
+      const after = (await registry.pool(operator.address, 0)).totalAssets;
+      expect(after).to.equal(assets);
+      expect((before - after) * BPS).to.be.lessThanOrEqual(before * CAP);
+      expect(await token.totalSupply()).to.equal(supplyBefore - burned);
+    });
+
+    it("cannot move the registry's pools or jail counter directly", async function () {
+      const { registry, operator, reporter, outsider, treasury } = await loadFixture(slashingFixture);
+      await expect(registry.connect(outsider).slash(operator.address, 3_000, 0, reporter.address, 0, treasury.address))
+        .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
+        .withArgs(outsider.address);
+      await expect(registry.connect(outsider).onSlashRequested(operator.address))
+        .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
+        .withArgs(outsider.address);
+      await expect(registry.connect(outsider).onSlashVetoed(operator.address))
+        .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
+        .withArgs(outsider.address);
+    });
+
+    it("cannot shield an operator from other slashers with vetoed junk requests", async function () {
+      const { slashingManager, council, malicious, service, operator, reporter } = await loadFixture(slashingFixture);
+      for (let i = 0n; i < MAX_REQUESTS; i++) {
+        const id = await requestFrom(malicious, operator.address, 1, reporter.address);
+        await slashingManager.connect(council).veto(id);
+      }
+      await expect(
+        service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, await time.latest()),
+      ).to.emit(slashingManager, "SlashRequested");
+    });
+  });
+
+  // ================================================================= upgrades
+
+  describe("upgrades", function () {
+    it("validates SlashingManagerV2 as a storage-compatible UUPS upgrade", async function () {
+      const V1 = await ethers.getContractFactory("SlashingManager");
+      const V2 = await ethers.getContractFactory("SlashingManagerV2");
+      await upgrades.validateUpgrade(V1, V2, { kind: "uups" });
+    });
+
+    it("refuses as an upgrade a contract that drops the SlashingManager storage namespace", async function () {
+      const V1 = await ethers.getContractFactory("SlashingManager");
+      const Other = await ethers.getContractFactory("OperatorSets");
+      const error = await upgrades.validateUpgrade(V1, Other, { kind: "uups" }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).to.include("alt.storage.SlashingManager");
+    });
+
+    it("lets only the owner upgrade the proxy, keeping its state", async function () {
+      const { slashingManager, deployer, outsider, service, operator, reporter, council } =
+        await loadFixture(slashingFixture);
+      const id = await requestFrom(service, operator.address, 100, reporter.address);
+      const v2 = await (await ethers.getContractFactory("SlashingManagerV2")).deploy();
+      await expect(slashingManager.connect(outsider).upgradeToAndCall(v2, "0x"))
+        .to.be.revertedWithCustomError(slashingManager, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+      await slashingManager.connect(deployer).upgradeToAndCall(v2, "0x");
+      const upgraded = await ethers.getContractAt("SlashingManagerV2", await slashingManager.getAddress());
+      expect(await upgraded.version()).to.equal(2n);
+      expect(await upgraded.vetoer()).to.equal(council.address);
+      expect((await upgraded.slasher(service)).maxBps).to.equal(BigInt(SERVICE_MAX_BPS));
+      expect((await upgraded.request(id)).status).to.equal(PENDING);
+    });
+  });
+});
