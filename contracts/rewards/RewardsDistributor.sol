@@ -194,6 +194,7 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         RewardsStorage storage s = _s();
         uint256 owed = s.owedScaled[account];
         for (uint256 i; i < operators.length; ++i) {
+            if (_listedBefore(operators, assetIds, i)) continue; // claim settles a pool once; so does this view
             uint256 shares = s.registry.sharesOf(account, operators[i], assetIds[i]);
             owed += shares * (s.acc[operators[i]][assetIds[i]] - s.lastAcc[account][operators[i]][assetIds[i]]);
         }
@@ -206,6 +207,16 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     }
 
     // ================================================================= internals
+
+    /// @dev Whether pool `i` of the list appeared earlier in it (a view helper: O(i), over a caller-chosen list).
+    function _listedBefore(
+        address[] calldata operators,
+        uint256[] calldata assetIds,
+        uint256 i
+    ) private pure returns (bool) {
+        for (uint256 j; j < i; ++j) if (operators[j] == operators[i] && assetIds[j] == assetIds[i]) return true;
+        return false;
+    }
 
     /// @dev Asset weights read once per distribution (<= 8 assets).
     struct Weights {
