@@ -3,3 +3,7 @@ import "./deploy";
 import "./token";
 import "./vesting";
 import "./airdrop";
+import "./operator";
+import "./stake";
+import "./slash";
+import "./rewards";

@@ -1,0 +1,162 @@
+// Slashing tasks: list requests, veto one (the security council), execute one after its veto window.
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { confirm, fail, formatTime, output, signerFor, txLine, type TxReport } from "./lib/cli";
+import {
+  eventsOf,
+  formatAsset,
+  formatBps,
+  latestTime,
+  listAssets,
+  parseOperator,
+  parseWhole,
+  restakingRegistry,
+  slashingManager,
+} from "./lib/restaking";
+import type { SlashingManager } from "../typechain-types";
+
+/** ISlashingManager.Status, by value. */
+export const STATUS = ["none", "pending", "vetoed", "executed"] as const;
+export type SlashStatus = (typeof STATUS)[number];
+
+export interface SlashRequestView {
+  id: number;
+  status: SlashStatus;
+  operator: string;
+  bps: bigint;
+  slasher: string;
+  reason: string;
+  evidenceHash: string;
+  reporter: string;
+  requestedAt: number;
+  executableAt: number;
+  /** Pending and past its veto window: anyone may execute it now. */
+  executable: boolean;
+}
+
+export interface SlashAmount {
+  assetId: number;
+  symbol: string;
+  amount: bigint;
+  reporterAmount: bigint;
+}
+
+async function describeRequests(hre: HardhatRuntimeEnvironment, manager: SlashingManager) {
+  const now = await latestTime(hre);
+  const events = new Map(
+    (await manager.queryFilter(manager.filters.SlashRequested())).map((e) => [Number(e.args.requestId), e.args]),
+  );
+  const count = Number(await manager.requestCount());
+  const views: SlashRequestView[] = [];
+  for (let id = 0; id < count; id++) {
+    const r = await manager.request(id);
+    const event = events.get(id);
+    const status = STATUS[Number(r.status)];
+    views.push({
+      id,
+      status,
+      operator: r.operator,
+      bps: r.bps,
+      slasher: event?.slasher ?? "",
+      reason: event?.reason ?? "",
+      evidenceHash: event?.evidenceHash ?? "",
+      reporter: r.reporter,
+      requestedAt: Number(r.requestedAt),
+      executableAt: Number(r.executableAt),
+      executable: status === "pending" && now >= Number(r.executableAt),
+    });
+  }
+  return views;
+}
+
+/** A request by --id, refused unless it exists and is pending. */
+async function pendingRequest(hre: HardhatRuntimeEnvironment, manager: SlashingManager, value: string) {
+  const id = parseWhole(value, "--id");
+  const count = await manager.requestCount();
+  if (id >= count) fail(`unknown slash request ${id} (there are ${count})`);
+  const request = await manager.request(id);
+  const status = STATUS[Number(request.status)];
+  if (status !== "pending") fail(`slash request ${id} is ${status}, not pending`);
+  return { id, request };
+}
+
+task("slash:list", "Lists slash requests: status, operator, bps, executable time, reporter")
+  .addOptionalParam("operator", "Only requests against this operator")
+  .addFlag("pending", "Only pending requests")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { operator?: string; pending: boolean; json: boolean }, hre) => {
+    const manager = await slashingManager(hre);
+    const operator =
+      args.operator === undefined ? undefined : await parseOperator(await restakingRegistry(hre), args.operator);
+    const views = (await describeRequests(hre, manager)).filter(
+      (v) => (operator === undefined || v.operator === operator) && (!args.pending || v.status === "pending"),
+    );
+    return output(args.json, views, () =>
+      views.length === 0
+        ? ["no slash requests"]
+        : views.map(
+            (v) =>
+              `#${v.id} ${v.status}${v.executable ? " (executable)" : ""}: ${formatBps(v.bps)} of ${v.operator}` +
+              `, executable from ${formatTime(v.executableAt)}, reporter ${v.reporter}, slasher ${v.slasher}`,
+          ),
+    );
+  });
+
+task("slash:veto", "Vetoes a pending slash request within its veto window (the vetoer, the security council, only)")
+  .addParam("id", "Slash request id")
+  .addOptionalParam("from", "Acting account, the vetoer (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { id: string; from?: string; json: boolean }, hre) => {
+    const manager = await slashingManager(hre);
+    const { id, request } = await pendingRequest(hre, manager, args.id);
+    const signer = await signerFor(hre, args.from);
+    const sender = await signer.getAddress();
+    const vetoer = await manager.vetoer();
+    if (sender !== vetoer) fail(`${sender} is not the vetoer: only ${vetoer} (the security council) vetoes`);
+    // the veto is mined in a later block than the latest: from executableAt - 1 on, it would come too late
+    if ((await latestTime(hre)) + 1 >= Number(request.executableAt)) {
+      fail(`the veto window of slash request ${id} closed at ${formatTime(request.executableAt)}`);
+    }
+    const tx = await confirm(manager.connect(signer).veto(id));
+    const result = { id: Number(id), operator: request.operator, bps: request.bps, vetoer, tx };
+    return output(args.json, result, () => [
+      txLine(`vetoed slash request #${id} (${formatBps(request.bps)} of ${request.operator})`, tx),
+    ]);
+  });
+
+task("slash:execute", "Executes a pending slash request once its veto window has passed (anyone)")
+  .addParam("id", "Slash request id")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { id: string; from?: string; json: boolean }, hre) => {
+    const manager = await slashingManager(hre);
+    const { id, request } = await pendingRequest(hre, manager, args.id);
+    if ((await latestTime(hre)) < Number(request.executableAt)) {
+      fail(`slash request ${id} is executable from ${formatTime(request.executableAt)}`);
+    }
+    const signer = await signerFor(hre, args.from);
+    const registry = await restakingRegistry(hre);
+    const assets = await listAssets(hre, registry);
+    const tx: TxReport = await confirm(manager.connect(signer).execute(id));
+    const amounts: SlashAmount[] = (await eventsOf(hre, tx, registry, "PoolSlashed")).map((e) => ({
+      assetId: Number(e.args.assetId),
+      symbol: assets[Number(e.args.assetId)].symbol,
+      amount: e.args.amount,
+      reporterAmount: e.args.reporterAmount,
+    }));
+    const result = {
+      id: Number(id),
+      operator: request.operator,
+      bps: request.bps,
+      reporter: request.reporter,
+      amounts,
+      tx,
+    };
+    return output(args.json, result, () => [
+      txLine(`executed slash request #${id}: ${formatBps(request.bps)} of ${request.operator}`, tx),
+      ...amounts.map(
+        (a) =>
+          `  ${formatAsset(assets[a.assetId], a.amount)} slashed, ${formatAsset(assets[a.assetId], a.reporterAmount)} to the reporter`,
+      ),
+    ]);
+  });

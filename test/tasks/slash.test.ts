@@ -1,0 +1,484 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { id } from "ethers";
+import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
+import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
+import type { OperatorInfo } from "../../tasks/operator";
+import type { SlashAmount, SlashRequestView } from "../../tasks/slash";
+import type {
+  AltToken,
+  MockERC20,
+  MockService,
+  OperatorSets,
+  RestakingRegistry,
+  SlashingManager,
+  VestingPosition,
+} from "../../typechain-types";
+import { ALT } from "../helpers/constants";
+import { days } from "../helpers/time";
+import { expectTaskFailure, isoTime, runTask, task } from "../helpers/tasks";
+
+/** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
+const FUNDED = 1_000_000n * ALT;
+const VETO_WINDOW = days(2);
+const REPORTER_BPS = 1_000n;
+
+interface TxReport {
+  hash: string;
+  gasUsed: string;
+  block: number;
+}
+
+interface VetoResult {
+  id: number;
+  operator: string;
+  bps: bigint;
+  vetoer: string;
+  tx: TxReport;
+}
+
+interface ExecuteResult {
+  id: number;
+  operator: string;
+  bps: bigint;
+  reporter: string;
+  amounts: SlashAmount[];
+  tx: TxReport;
+}
+
+const transaction = async (hash: string) => (await hre.ethers.provider.getTransaction(hash))!;
+
+/** What --json prints for `data`: bigints as decimal strings. */
+const asJson = (data: unknown) =>
+  JSON.parse(JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+
+describe("slash tasks", function () {
+  /** The protocol deployed through deploy:restaking; accounts 10..15 funded with ALT from the Launchpool. */
+  async function restakingTaskFixture() {
+    const book = await task<AddressBook>("deploy:restaking", { json: true });
+    const signers = await hre.ethers.getSigners();
+    const at = async <T>(name: string, key: string) =>
+      (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
+    const token = await at<AltToken>("AltToken", "Genesis#AltToken");
+    const registry = await at<RestakingRegistry>("RestakingRegistry", RESTAKING_KEYS.registry);
+    const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
+    await (await launchpool.release()).wait();
+    for (const account of signers.slice(10, 16)) {
+      await (await token.connect(signers[7]).transfer(account.address, FUNDED)).wait(); // 7: Launchpool beneficiary
+    }
+    const [operator, other, alice, bob, carol] = signers.slice(10, 15);
+    const manager = await at<SlashingManager>("SlashingManager", RESTAKING_KEYS.slashingManager);
+    const sets = await at<OperatorSets>("OperatorSets", RESTAKING_KEYS.operatorSets);
+    return {
+      book,
+      signers,
+      token,
+      registry,
+      manager,
+      sets,
+      deployer: signers[0],
+      treasury: signers[1],
+      council: signers[8],
+      operator,
+      other,
+      alice,
+      bob,
+      carol,
+    };
+  }
+
+  /**
+   * Two operators with stake (alice: 1,000 ALT and 100 stETH with `operator`; bob: 3,000 ALT with `other`), and a
+   * MockService the owner registered as slasher (at most 10 % per offence, 1-day evidence) and as a service.
+   */
+  async function slasherFixture() {
+    const f = await loadFixture(restakingTaskFixture);
+    const { registry, manager, sets, token, deployer, operator, other, alice, bob } = f;
+    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address)).wait();
+    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address)).wait();
+    const steth = (await (
+      await hre.ethers.getContractFactory("MockERC20")
+    ).deploy("Staked ETH", "stETH")) as unknown as MockERC20;
+    await steth.waitForDeployment();
+    await (await registry.connect(deployer).addAsset(await steth.getAddress(), ALT, 1_000_000n * ALT)).wait();
+    await (await steth.mint(alice.address, 100n * ALT)).wait();
+    const registryAddress = await registry.getAddress();
+    await (await token.connect(alice).approve(registryAddress, 1_000n * ALT)).wait();
+    await (await registry.connect(alice).stake(operator.address, 0, 1_000n * ALT)).wait();
+    await (await steth.connect(alice).approve(registryAddress, 100n * ALT)).wait();
+    await (await registry.connect(alice).stake(operator.address, 1, 100n * ALT)).wait();
+    await (await token.connect(bob).approve(registryAddress, 3_000n * ALT)).wait();
+    await (await registry.connect(bob).stake(other.address, 0, 3_000n * ALT)).wait();
+
+    const service = (await (
+      await hre.ethers.getContractFactory("MockService")
+    ).deploy(await sets.getAddress(), await manager.getAddress())) as unknown as MockService;
+    await service.waitForDeployment();
+    await (await manager.connect(deployer).setSlasher(await service.getAddress(), 1_000, days(1))).wait();
+    await (await sets.connect(deployer).setService(await service.getAddress(), true)).wait();
+    return { ...f, steth, service };
+  }
+
+  /** Request #0: 500 bps of `operator`, reporter carol; a minute later #1: 200 bps of `other`, reporter carol. */
+  async function requestedFixture() {
+    const f = await loadFixture(slasherFixture);
+    const { service, operator, other, carol } = f;
+    await (
+      await service.requestSlash(
+        operator.address,
+        500,
+        id("double-sign"),
+        id("evidence-0"),
+        carol.address,
+        await time.latest(),
+      )
+    ).wait();
+    const requestedAt0 = await time.latest();
+    await time.increase(60);
+    await (
+      await service.requestSlash(
+        other.address,
+        200,
+        id("downtime"),
+        id("evidence-1"),
+        carol.address,
+        await time.latest(),
+      )
+    ).wait();
+    const requestedAt1 = await time.latest();
+    return { ...f, requestedAt0, requestedAt1 };
+  }
+
+  /** Loads a fixture and re-records its address book (another suite's deployment may have replaced it). */
+  async function load<T extends { book: AddressBook }>(fixture: () => Promise<T>): Promise<T> {
+    const f = await loadFixture(fixture);
+    recordInProcess(f.book);
+    return f;
+  }
+
+  /** Checks a refusal sends nothing. */
+  async function expectRefused(name: string, args: Record<string, unknown>, message: string) {
+    const block = await hre.ethers.provider.getBlockNumber();
+    await expectTaskFailure(name, args, message);
+    expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+  }
+
+  describe("slash:list", function () {
+    it("lists every request with status, operator, bps, slasher, reason, reporter and times", async function () {
+      const { service, operator, other, carol, requestedAt0, requestedAt1 } = await load(requestedFixture);
+      const views = await task<SlashRequestView[]>("slash:list", { json: true });
+      const slasher = await service.getAddress();
+      expect(views).to.deep.equal([
+        {
+          id: 0,
+          status: "pending",
+          operator: operator.address,
+          bps: 500n,
+          slasher,
+          reason: id("double-sign"),
+          evidenceHash: id("evidence-0"),
+          reporter: carol.address,
+          requestedAt: requestedAt0,
+          executableAt: requestedAt0 + VETO_WINDOW,
+          executable: false,
+        },
+        {
+          id: 1,
+          status: "pending",
+          operator: other.address,
+          bps: 200n,
+          slasher,
+          reason: id("downtime"),
+          evidenceHash: id("evidence-1"),
+          reporter: carol.address,
+          requestedAt: requestedAt1,
+          executableAt: requestedAt1 + VETO_WINDOW,
+          executable: false,
+        },
+      ]);
+    });
+
+    it("shows vetoed and executed requests, and marks pending ones executable after the window", async function () {
+      const { manager, council, requestedAt0, requestedAt1 } = await load(requestedFixture);
+      await (await manager.connect(council).veto(1)).wait();
+      await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      let views = await task<SlashRequestView[]>("slash:list", { json: true });
+      expect(views.map((v) => [v.status, v.executable])).to.deep.equal([
+        ["pending", true],
+        ["vetoed", false],
+      ]);
+      await (await manager.execute(0)).wait();
+      await time.increaseTo(requestedAt1 + VETO_WINDOW);
+      views = await task<SlashRequestView[]>("slash:list", { json: true });
+      expect(views.map((v) => [v.status, v.executable])).to.deep.equal([
+        ["executed", false],
+        ["vetoed", false],
+      ]);
+    });
+
+    it("keeps only the requests against --operator, and only pending ones with --pending", async function () {
+      const { manager, council, other } = await load(requestedFixture);
+      let views = await task<SlashRequestView[]>("slash:list", { operator: other.address.toLowerCase(), json: true });
+      expect(views.map((v) => v.id)).to.deep.equal([1]);
+      await (await manager.connect(council).veto(0)).wait();
+      views = await task<SlashRequestView[]>("slash:list", { pending: true, json: true });
+      expect(views.map((v) => v.id)).to.deep.equal([1]);
+      views = await task<SlashRequestView[]>("slash:list", { operator: other.address, pending: true, json: true });
+      expect(views.map((v) => v.id)).to.deep.equal([1]);
+    });
+
+    it("prints one line per request in text mode", async function () {
+      const { service, operator, other, carol, requestedAt0, requestedAt1 } = await load(requestedFixture);
+      await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      const { lines } = await runTask("slash:list", { json: false });
+      const slasher = await service.getAddress();
+      expect(lines).to.deep.equal([
+        `#0 pending (executable): 500 bps (5 %) of ${operator.address}, executable from ${isoTime(requestedAt0 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
+        `#1 pending: 200 bps (2 %) of ${other.address}, executable from ${isoTime(requestedAt1 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
+      ]);
+    });
+
+    it("prints exactly the returned data as JSON with --json", async function () {
+      await load(requestedFixture);
+      const { result, lines } = await runTask<SlashRequestView[]>("slash:list", { json: true });
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
+      expect(JSON.parse(lines.join("\n"))[1].bps).to.equal("200");
+    });
+
+    it("refuses when the deployment has no slashing manager", async function () {
+      const { book } = await load(requestedFixture);
+      recordInProcess({ [RESTAKING_KEYS.slashingManager]: undefined as unknown as string });
+      try {
+        await expectRefused(
+          "slash:list",
+          { json: true },
+          "the deployment of network hardhat has no Restaking#SlashingManager: run deploy:restaking first",
+        );
+      } finally {
+        recordInProcess(book);
+      }
+    });
+
+    it("prints that there is none before any request", async function () {
+      await load(slasherFixture);
+      const { result, lines } = await runTask<SlashRequestView[]>("slash:list", { json: false });
+      expect(result).to.deep.equal([]);
+      expect(lines).to.deep.equal(["no slash requests"]);
+    });
+
+    it("refuses a malformed --operator and an account that is not an operator", async function () {
+      const { alice } = await load(requestedFixture);
+      await expectRefused("slash:list", { operator: "0x01", json: true }, "--operator is not a valid address: 0x01");
+      await expectRefused(
+        "slash:list",
+        { operator: alice.address, json: true },
+        `${alice.address} is not a registered operator`,
+      );
+    });
+  });
+
+  describe("slash:veto", function () {
+    it("vetoes a pending request as the council, releasing the operator", async function () {
+      const { manager, registry, council, operator } = await load(requestedFixture);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
+      const { result, lines } = await runTask<VetoResult>("slash:veto", {
+        id: "0",
+        from: council.address,
+        json: false,
+      });
+      expect(result).to.deep.include({ id: 0, operator: operator.address, bps: 500n, vetoer: council.address });
+      await expect(transaction(result.tx.hash)).to.emit(manager, "SlashVetoed").withArgs(0, operator.address);
+      expect((await manager.request(0)).status).to.equal(2n); // Vetoed
+      expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([
+        `vetoed slash request #0 (500 bps (5 %) of ${operator.address}): tx ${hash} (gas ${gasUsed}, block ${block})`,
+      ]);
+    });
+
+    it("vetoes up to the last second of the window", async function () {
+      const { manager, council, requestedAt0 } = await load(requestedFixture);
+      await time.setNextBlockTimestamp(requestedAt0 + VETO_WINDOW - 2);
+      await hre.network.provider.send("evm_mine");
+      await task("slash:veto", { id: "0", from: council.address, json: true });
+      expect((await manager.request(0)).status).to.equal(2n);
+    });
+
+    it("refuses an account that is not the vetoer", async function () {
+      const { alice, council, deployer } = await load(requestedFixture);
+      for (const sender of [alice, deployer]) {
+        await expectRefused(
+          "slash:veto",
+          { id: "0", from: sender.address, json: true },
+          `${sender.address} is not the vetoer: only ${council.address} (the security council) vetoes`,
+        );
+      }
+    });
+
+    it("refuses once the veto window has closed, naming when", async function () {
+      const { council, requestedAt0 } = await load(requestedFixture);
+      await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      await expectRefused(
+        "slash:veto",
+        { id: "0", from: council.address, json: true },
+        `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)}`,
+      );
+    });
+
+    it("refuses a second before the window closes: no later block can carry the veto in time", async function () {
+      const { manager, council, requestedAt0 } = await load(requestedFixture);
+      await time.increaseTo(requestedAt0 + VETO_WINDOW - 1);
+      await expectRefused(
+        "slash:veto",
+        { id: "0", from: council.address, json: true },
+        `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)}`,
+      );
+      // the contract agrees: the earliest block is at executableAt
+      await expect(manager.connect(council).veto(0))
+        .to.be.revertedWithCustomError(manager, "SlashingVetoWindowClosed")
+        .withArgs(0, requestedAt0 + VETO_WINDOW);
+    });
+
+    it("refuses a request that is vetoed or executed", async function () {
+      const { manager, council, requestedAt0 } = await load(requestedFixture);
+      await (await manager.connect(council).veto(1)).wait();
+      await expectRefused(
+        "slash:veto",
+        { id: "1", from: council.address, json: true },
+        "slash request 1 is vetoed, not pending",
+      );
+      await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      await (await manager.execute(0)).wait();
+      await expectRefused(
+        "slash:veto",
+        { id: "0", from: council.address, json: true },
+        "slash request 0 is executed, not pending",
+      );
+    });
+
+    it("refuses an unknown or malformed request id", async function () {
+      const { council } = await load(requestedFixture);
+      await expectRefused(
+        "slash:veto",
+        { id: "2", from: council.address, json: true },
+        "unknown slash request 2 (there are 2)",
+      );
+      await expectRefused(
+        "slash:veto",
+        { id: "-1", from: council.address, json: true },
+        "--id must be a whole number, not -1",
+      );
+    });
+  });
+
+  describe("slash:execute", function () {
+    it("executes after the window: the reporter's share, ALT burned, other assets to the treasury", async function () {
+      const { manager, registry, token, steth, treasury, carol, operator, alice, requestedAt0 } =
+        await load(requestedFixture);
+      await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      const supply = await token.totalSupply();
+      const carolAlt = await token.balanceOf(carol.address);
+      const treasuryAlt = await token.balanceOf(treasury.address);
+      const registryAlt = await token.balanceOf(await registry.getAddress());
+      const { result, lines } = await runTask<ExecuteResult>("slash:execute", {
+        id: "0",
+        from: alice.address,
+        json: false,
+      });
+      const altAmount = (1_000n * ALT * 500n) / 10_000n;
+      const altReporter = (altAmount * REPORTER_BPS) / 10_000n;
+      const stethAmount = (100n * ALT * 500n) / 10_000n;
+      const stethReporter = (stethAmount * REPORTER_BPS) / 10_000n;
+      expect(altAmount).to.equal(50n * ALT);
+      expect(result).to.deep.include({ id: 0, operator: operator.address, bps: 500n, reporter: carol.address });
+      expect(result.amounts).to.deep.equal([
+        { assetId: 0, symbol: "ALT", amount: altAmount, reporterAmount: altReporter },
+        { assetId: 1, symbol: "stETH", amount: stethAmount, reporterAmount: stethReporter },
+      ]);
+      await expect(transaction(result.tx.hash))
+        .to.emit(manager, "SlashExecuted")
+        .withArgs(0, operator.address, 500, [altAmount, stethAmount]);
+      expect(supply - (await token.totalSupply())).to.equal(altAmount - altReporter);
+      expect((await token.balanceOf(carol.address)) - carolAlt).to.equal(altReporter);
+      expect(await token.balanceOf(treasury.address)).to.equal(treasuryAlt);
+      expect(registryAlt - (await token.balanceOf(await registry.getAddress()))).to.equal(altAmount);
+      expect(await steth.balanceOf(carol.address)).to.equal(stethReporter);
+      expect(await steth.balanceOf(treasury.address)).to.equal(stethAmount - stethReporter);
+      expect((await registry.pool(operator.address, 0)).totalAssets).to.equal(1_000n * ALT - altAmount);
+      expect((await registry.pool(operator.address, 1)).totalAssets).to.equal(100n * ALT - stethAmount);
+      expect((await manager.request(0)).status).to.equal(3n); // Executed
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([
+        `executed slash request #0: 500 bps (5 %) of ${operator.address}: tx ${hash} (gas ${gasUsed}, block ${block})`,
+        "  50 ALT slashed, 5 ALT to the reporter",
+        "  5 stETH slashed, 0.5 stETH to the reporter",
+      ]);
+    });
+
+    it("refuses before the request is executable, naming when it is", async function () {
+      const { requestedAt0 } = await load(requestedFixture);
+      await time.increaseTo(requestedAt0 + VETO_WINDOW - 1);
+      await expectRefused(
+        "slash:execute",
+        { id: "0", json: true },
+        `slash request 0 is executable from ${isoTime(requestedAt0 + VETO_WINDOW)}`,
+      );
+    });
+
+    it("refuses a vetoed request and one executed already", async function () {
+      const { manager, council, requestedAt1 } = await load(requestedFixture);
+      await (await manager.connect(council).veto(0)).wait();
+      await time.increaseTo(requestedAt1 + VETO_WINDOW);
+      await expectRefused("slash:execute", { id: "0", json: true }, "slash request 0 is vetoed, not pending");
+      await task("slash:execute", { id: "1", json: true });
+      await expectRefused("slash:execute", { id: "1", json: true }, "slash request 1 is executed, not pending");
+    });
+
+    it("refuses an unknown or malformed request id", async function () {
+      await load(requestedFixture);
+      await expectRefused("slash:execute", { id: "99", json: true }, "unknown slash request 99 (there are 2)");
+      await expectRefused("slash:execute", { id: "one", json: true }, "--id must be a whole number, not one");
+    });
+
+    it("refuses every request id when there is none", async function () {
+      await load(slasherFixture);
+      await expectRefused("slash:execute", { id: "0", json: true }, "unknown slash request 0 (there are 0)");
+    });
+  });
+
+  describe("operator:info of a slashed operator", function () {
+    it("shows the pending slash requests and the jail", async function () {
+      const { service, operator, carol } = await load(requestedFixture);
+      await (
+        await service.requestSlash(
+          operator.address,
+          100,
+          id("again"),
+          id("evidence-2"),
+          carol.address,
+          await time.latest(),
+        )
+      ).wait();
+      const { result, lines } = await runTask<OperatorInfo>("operator:info", {
+        operator: operator.address,
+        json: false,
+      });
+      expect(result.pendingSlashes).to.equal(2n);
+      expect(result.jailed).to.equal(true);
+      expect(lines[0]).to.equal(`operator ${operator.address} (jailed: 2 pending slash requests)`);
+    });
+
+    it("shows the pools reduced by an executed slash", async function () {
+      const { operator, requestedAt0 } = await load(requestedFixture);
+      await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      await task("slash:execute", { id: "0", json: true });
+      const info = await task<OperatorInfo>("operator:info", { operator: operator.address, json: true });
+      expect(info.jailed).to.equal(false);
+      expect(info.pools.map((p) => p.totalAssets)).to.deep.equal([950n * ALT, 95n * ALT]);
+      expect(info.pools[0].totalShares).to.equal(1_000n * ALT * 10n ** 6n);
+    });
+  });
+});
