@@ -1,7 +1,7 @@
 // Operator tasks: register, inspect, change the commission.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { ZeroAddress } from "ethers";
+import { getBytes, isHexString, verifyMessage, ZeroAddress } from "ethers";
 import { confirm, fail, formatTime, output, parseAddress, signerFor, txLine } from "./lib/cli";
 import {
   eventsOf,
@@ -129,14 +129,47 @@ function infoLines(info: OperatorInfo, assets: AssetInfo[]): string[] {
   ];
 }
 
+/**
+ * The proof that `operator` controls `signingKey`: none for the operator's own address, the given one, or a signature
+ * made here when the key is an account of the network. Refused with one line when it would not verify.
+ */
+async function proofFor(
+  hre: HardhatRuntimeEnvironment,
+  registry: RestakingRegistry,
+  operator: string,
+  signingKey: string,
+  given?: string,
+): Promise<string> {
+  if (signingKey === operator) return "0x";
+  const message = getBytes(await registry.signingKeyMessage(operator));
+  if (given !== undefined) {
+    if (!isHexString(given, 65)) fail("--key-proof must be a 65-byte hex signature");
+    if (verifyMessage(message, given) !== signingKey) {
+      fail(`--key-proof is not a signature by ${signingKey} of signingKeyMessage(${operator})`);
+    }
+    return given;
+  }
+  const accounts = await hre.ethers.getSigners();
+  const key = accounts.find((a) => a.address === signingKey);
+  if (!key) fail(`--signing-key ${signingKey} is not an account here: pass --key-proof, its signature of the message`);
+  return key.signMessage(message);
+}
+
 task("operator:register", "Registers the sender as an operator")
   .addParam("uri", "Metadata URI (name, website, contact)")
   .addParam("commission", "Commission on rewards in basis points: 100 = 1 %, at most 2000 (20 %)")
   .addOptionalParam("signingKey", "Signing key for service duties (default: the sender); a key is usable once, ever")
+  .addOptionalParam(
+    "keyProof",
+    "The signing key's personal_sign of the registry's signingKeyMessage(operator); signed here when the key is an account",
+  )
   .addOptionalParam("from", "Acting account, the operator (default: the first account)")
   .addFlag("json", "Print JSON")
   .setAction(
-    async (args: { uri: string; commission: string; signingKey?: string; from?: string; json: boolean }, hre) => {
+    async (
+      args: { uri: string; commission: string; signingKey?: string; keyProof?: string; from?: string; json: boolean },
+      hre,
+    ) => {
       const registry = await restakingRegistry(hre);
       const commissionBps = await parseCommission(registry, args.commission);
       const signer = await signerFor(hre, args.from);
@@ -147,7 +180,10 @@ task("operator:register", "Registers the sender as an operator")
       const keyOwner = await registry.operatorOfSigningKey(signingKey);
       if (keyOwner !== ZeroAddress) fail(`signing key ${signingKey} is taken: it belongs to operator ${keyOwner}`);
 
-      const tx = await confirm(registry.connect(signer).registerOperator(args.uri, commissionBps, signingKey));
+      const keyProof = await proofFor(hre, registry, operator, signingKey, args.keyProof);
+      const tx = await confirm(
+        registry.connect(signer).registerOperator(args.uri, commissionBps, signingKey, keyProof),
+      );
       const result = { operator, metadataURI: args.uri, commissionBps, signingKey, tx };
       return output(args.json, result, () => [
         txLine(`registered operator ${operator}`, tx),

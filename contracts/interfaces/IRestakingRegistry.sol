@@ -31,6 +31,8 @@ interface IRestakingRegistry {
     error RegistryNotOperator(address account);
     /// @notice A commission above the maximum.
     error RegistryCommissionTooHigh(uint256 bps, uint256 max);
+    /// @notice The proof does not show that the caller's operator controls `key`.
+    error RegistryInvalidKeyProof(address key);
     /// @notice `key` is (or was) the signing key of an operator already.
     error RegistrySigningKeyTaken(address key);
     /// @notice Amounts and shares must be positive.
@@ -133,12 +135,20 @@ interface IRestakingRegistry {
     function setModules(address slashingManager, address rewardsDistributor) external;
 
     // ---------------------------------------------------------------- operators
-    function registerOperator(string calldata metadataURI, uint16 commissionBps, address signingKey) external;
+    /// @param keyProof the signing key's EIP-191 signature (`personal_sign`) of `signingKeyMessage(operator)`; empty
+    ///        when the key is the operator's own address
+    function registerOperator(
+        string calldata metadataURI,
+        uint16 commissionBps,
+        address signingKey,
+        bytes calldata keyProof
+    ) external;
     function setMetadataURI(string calldata metadataURI) external;
     /// @notice Decreases apply at once; increases after the commission delay.
     function setCommission(uint16 bps) external;
     /// @notice The new key applies after the signing-key delay; a key can belong to one operator only, ever.
-    function rotateSigningKey(address newKey) external;
+    /// @param keyProof as for `registerOperator`
+    function rotateSigningKey(address newKey, bytes calldata keyProof) external;
 
     // ---------------------------------------------------------------- stakers
     function stake(address operator, uint256 assetId, uint256 amount) external returns (uint256 shares);
@@ -197,6 +207,9 @@ interface IRestakingRegistry {
     function slashingManager() external view returns (address);
     function rewardsDistributor() external view returns (address);
     function isPendingWithdrawal(bytes32 root) external view returns (bool);
+    /// @notice What a signing key signs (EIP-191) to prove `operator` controls it:
+    ///         keccak256(abi.encode(keccak256("ALT Protocol signing key"), chainid, registry, operator)).
+    function signingKeyMessage(address operator) external view returns (bytes32);
     /// @notice The hash that identifies a withdrawal.
     function withdrawalRoot(Withdrawal calldata withdrawal) external pure returns (bytes32);
 }

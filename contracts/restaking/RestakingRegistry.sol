@@ -6,6 +6,8 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
@@ -29,6 +31,7 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     uint256 private constant VIRTUAL_SHARES = 1e6;
     uint256 private constant VIRTUAL_ASSETS = 1;
     uint256 private constant MAX_DELAY = 365 days;
+    bytes32 private constant SIGNING_KEY_TAG = keccak256("ALT Protocol signing key");
 
     /// @dev slot 0: signingKey (160) | commissionBps (16) | pendingCommissionBps (16) | commissionEffectiveAt (48) |
     ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32).
@@ -124,11 +127,16 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     // ================================================================= operators
 
     /// @inheritdoc IRestakingRegistry
-    function registerOperator(string calldata metadataURI, uint16 commissionBps, address signingKey) external {
+    function registerOperator(
+        string calldata metadataURI,
+        uint16 commissionBps,
+        address signingKey,
+        bytes calldata keyProof
+    ) external {
         OperatorData storage op = _s().operators[msg.sender];
         if (op.registered) revert RegistryOperatorExists(msg.sender);
         if (commissionBps > MAX_COMMISSION_BPS) revert RegistryCommissionTooHigh(commissionBps, MAX_COMMISSION_BPS);
-        _claimSigningKey(signingKey);
+        _claimSigningKey(signingKey, keyProof);
         op.registered = true;
         op.commissionBps = commissionBps;
         op.pendingCommissionBps = commissionBps; // in force from effectiveAt = 0, i.e. now
@@ -157,9 +165,9 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
-    function rotateSigningKey(address newKey) external {
+    function rotateSigningKey(address newKey, bytes calldata keyProof) external {
         OperatorData storage op = _operator(msg.sender);
-        _claimSigningKey(newKey);
+        _claimSigningKey(newKey, keyProof);
         op.signingKey = _currentSigningKey(op);
         uint48 effectiveAt = uint48(block.timestamp) + _s().signingKeyDelay;
         op.pendingSigningKey = newKey;
@@ -395,6 +403,11 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
+    function signingKeyMessage(address operator) public view returns (bytes32) {
+        return keccak256(abi.encode(SIGNING_KEY_TAG, block.chainid, address(this), operator));
+    }
+
+    /// @inheritdoc IRestakingRegistry
     function withdrawalRoot(Withdrawal calldata w) external pure returns (bytes32) {
         return keccak256(abi.encode(w));
     }
@@ -489,10 +502,18 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         return pending != address(0) && block.timestamp >= op.signingKeyEffectiveAt ? pending : op.signingKey;
     }
 
-    function _claimSigningKey(address key) private {
+    /// @dev A key is claimed only with proof that the caller's operator controls it: the key's EIP-191 signature of
+    ///      `signingKeyMessage(operator)` (bound to this chain, this registry and the operator), or the key being the
+    ///      caller itself. Without it anyone could squat a key an operator announced, or front-run its registration.
+    function _claimSigningKey(address key, bytes calldata keyProof) private {
         RegistryStorage storage s = _s();
         if (key == address(0)) revert RegistryZeroAddress();
         if (s.signingKeyOwner[key] != address(0)) revert RegistrySigningKeyTaken(key);
+        if (key != msg.sender) {
+            bytes32 digest = MessageHashUtils.toEthSignedMessageHash(signingKeyMessage(msg.sender));
+            (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, keyProof);
+            if (error != ECDSA.RecoverError.NoError || signer != key) revert RegistryInvalidKeyProof(key);
+        }
         s.signingKeyOwner[key] = msg.sender;
     }
 

@@ -11,6 +11,7 @@ import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { domainOf, PERMIT_TYPES } from "../../tasks/lib/signatures";
 import type { MockERC20 } from "../../typechain-types";
+import { keyProof, rememberKey } from "../helpers/keys";
 
 // SPEC 7 budgets (warm storage).
 const STAKE_BUDGET = 100_000;
@@ -42,7 +43,7 @@ const SET_MEMBERS = 64;
 const FEES = 10_000n * ALT;
 
 /** Deterministic accounts (operators, stakers, signing keys, the mocks' deployer) that hold nothing yet. */
-const wallet = (label: string) => new ethers.Wallet(ethers.id(`alt-gas-restaking:${label}`));
+const wallet = (label: string) => rememberKey(new ethers.Wallet(ethers.id(`alt-gas-restaking:${label}`)));
 
 /** Explicit limits and fees for transactions sent with automining off (no estimate against a pending state). */
 const BATCH_TX = { gasLimit: 400_000n, maxFeePerGas: 1_000n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n };
@@ -98,8 +99,22 @@ async function baseFixture() {
   await operatorSets.connect(deployer).setService(service, true);
   await slashingManager.connect(deployer).setSlasher(service, 3_000, days(7));
 
-  await registry.connect(op).registerOperator(URI, COMMISSION, wallet("op-key").address);
-  await registry.connect(op2).registerOperator(URI, COMMISSION, wallet("op2-key").address);
+  await registry
+    .connect(op)
+    .registerOperator(
+      URI,
+      COMMISSION,
+      wallet("op-key").address,
+      await keyProof(registry, wallet("op-key").address, op.address),
+    );
+  await registry
+    .connect(op2)
+    .registerOperator(
+      URI,
+      COMMISSION,
+      wallet("op2-key").address,
+      await keyProof(registry, wallet("op2-key").address, op2.address),
+    );
   for (const account of [staker, op2, claimant]) await token.connect(account).approve(registry, ethers.MaxUint256);
   await token.connect(payer).approve(rewards, ethers.MaxUint256);
   await registry.connect(staker).stake(op, 0, STAKE);
@@ -286,7 +301,12 @@ async function sets64Fixture() {
     const sent = [];
     for (const [i, w] of operators.entries()) {
       const key = wallet(`operator-key-${i}`).address;
-      sent.push(await f.registry.connect(w).registerOperator(URI, COMMISSION, key, { nonce: 0, ...BATCH_TX }));
+      sent.push(
+        await f.registry.connect(w).registerOperator(URI, COMMISSION, key, await keyProof(f.registry, key, w.address), {
+          nonce: 0,
+          ...BATCH_TX,
+        }),
+      );
       sent.push(await f.token.connect(w).approve(f.registry, ethers.MaxUint256, { nonce: 1, ...BATCH_TX }));
       sent.push(await f.registry.connect(w).stake(w.address, 0, stakes[i], { nonce: 2, ...BATCH_TX }));
       sent.push(await f.operatorSets.connect(w).join(setC, { nonce: 3, ...BATCH_TX }));
@@ -626,7 +646,14 @@ describeGas("restaking", __filename, (gas) => {
       await setBalance(fresh.address, ALT);
       await gas.recordTx(
         "operator: registerOperator (new operator, fresh signing key, 66-byte metadata URI)",
-        f.registry.connect(fresh).registerOperator(URI, COMMISSION, wallet("new-operator-key").address),
+        f.registry
+          .connect(fresh)
+          .registerOperator(
+            URI,
+            COMMISSION,
+            wallet("new-operator-key").address,
+            await keyProof(f.registry, wallet("new-operator-key").address, fresh.address),
+          ),
       );
       expect(await f.registry.isOperator(fresh)).to.equal(true);
     });

@@ -7,6 +7,7 @@ import type { IRestakingRegistry, RestakingRegistry } from "../../typechain-type
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
+import { keyProof, keyWallet } from "../helpers/keys";
 
 const SCALE = 10n ** 18n;
 const BPS = 10_000n;
@@ -197,7 +198,7 @@ function withdrawalRoot(w: IRestakingRegistry.WithdrawalStruct): string {
   );
 }
 
-const keyOf = (label: string) => ethers.computeAddress(ethers.id(label));
+const keyOf = (label: string) => keyWallet(label).address;
 
 describe("Restaking integration", function () {
   /**
@@ -220,8 +221,12 @@ describe("Restaking integration", function () {
     for (const s of [alice, carol, dave]) await token.connect(s).approve(registry, ethers.MaxUint256);
     await token.connect(payer).approve(rewards, ethers.MaxUint256);
 
-    await registry.connect(op1).registerOperator("ipfs://op1", 1000, keyOf("op1 key"));
-    await registry.connect(op2).registerOperator("ipfs://op2", 500, keyOf("op2 key"));
+    await registry
+      .connect(op1)
+      .registerOperator("ipfs://op1", 1000, keyOf("op1 key"), await keyProof(registry, keyOf("op1 key"), op1.address));
+    await registry
+      .connect(op2)
+      .registerOperator("ipfs://op2", 500, keyOf("op2 key"), await keyProof(registry, keyOf("op2 key"), op2.address));
 
     const setKey = ethers.id("rollup-1/service");
     await service.createSet(setKey, MIN_STAKE, 64);

@@ -7,6 +7,7 @@ import { ALT } from "../helpers/constants";
 import { DAY, days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { coverageRunning } from "../helpers/coverage";
+import { keyProof } from "../helpers/keys";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 const STAKE_UNIT = 10n ** 9n;
@@ -63,7 +64,14 @@ describe("OperatorSets", function () {
     const operators = users.slice(0, STAKES.length);
     const registryAddress = await registry.getAddress();
     for (const [i, operator] of operators.entries()) {
-      await registry.connect(operator).registerOperator(`ipfs://operator-${i}`, 500, operator.address);
+      await registry
+        .connect(operator)
+        .registerOperator(
+          `ipfs://operator-${i}`,
+          500,
+          operator.address,
+          await keyProof(registry, operator.address, operator.address),
+        );
       await token.connect(operator).approve(registryAddress, ethers.MaxUint256);
       await registry.connect(operator).stake(operator.address, 0, STAKES[i]);
     }
@@ -856,7 +864,14 @@ describe("OperatorSets", function () {
 
     it("leaves out members whose stake is less than one unit", async function () {
       const { operatorSets, registry, service, operators, outsider, token, staker } = await loadFixture(setsFixture);
-      await registry.connect(outsider).registerOperator("ipfs://tiny", 0, outsider.address);
+      await registry
+        .connect(outsider)
+        .registerOperator(
+          "ipfs://tiny",
+          0,
+          outsider.address,
+          await keyProof(registry, outsider.address, outsider.address),
+        );
       await token.connect(outsider).approve(await registry.getAddress(), ethers.MaxUint256);
       await registry.connect(outsider).stake(outsider.address, 0, STAKE_UNIT - 1n);
       await service.createSet(ethers.id("open"), 0, 4);
@@ -864,7 +879,9 @@ describe("OperatorSets", function () {
       await operatorSets.connect(outsider).join(open);
       await operatorSets.connect(operators[0]).join(open);
       // an operator with no stake at all
-      await registry.connect(staker).registerOperator("ipfs://empty", 0, staker.address);
+      await registry
+        .connect(staker)
+        .registerOperator("ipfs://empty", 0, staker.address, await keyProof(registry, staker.address, staker.address));
       await operatorSets.connect(staker).join(open);
       const epoch = await operatorSets.currentEpoch();
       await expect(operatorSets.snapshot(open))
@@ -934,7 +951,16 @@ describe("OperatorSets", function () {
         // deterministic keys: the same operators on every run
         const wallet = new ethers.Wallet(ethers.id(`operator ${i}`), ethers.provider);
         await setBalance(wallet.address, 10n ** 18n);
-        await (await registry.connect(wallet).registerOperator(`ipfs://${i}`, 0, wallet.address)).wait();
+        await (
+          await registry
+            .connect(wallet)
+            .registerOperator(
+              `ipfs://${i}`,
+              0,
+              wallet.address,
+              await keyProof(registry, wallet.address, wallet.address),
+            )
+        ).wait();
         const amount = ALT + BigInt(i) * 1_000_000_007n;
         await registry.connect(staker).stake(wallet.address, 0, amount);
         if (i < SIZE) await (await operatorSets.connect(wallet).join(fullId)).wait();

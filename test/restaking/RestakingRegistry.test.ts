@@ -8,6 +8,8 @@ import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { signPermit } from "../../tasks/lib/signatures";
+import { keyProof, keyWallet } from "../helpers/keys";
+import { signingKeyProof } from "../../tasks/lib/signatures";
 
 const MAX_UINT128 = 2n ** 128n - 1n;
 const VIRTUAL_SHARES = 1_000_000n;
@@ -39,7 +41,7 @@ const amountFor = (shares: bigint, totalShares: bigint, totalAssets: bigint) =>
   (shares * (totalAssets + VIRTUAL_ASSETS)) / (totalShares + VIRTUAL_SHARES);
 
 /** A distinct signing-key address that no hardhat account owns. */
-const key = (n: number) => ethers.getAddress(ethers.toBeHex(0xbeef0000n + BigInt(n), 20));
+const key = (n: number) => keyWallet(`registry key ${n}`).address;
 
 /** The withdrawal root computed independently of the registry: keccak256(abi.encode(withdrawal)). */
 function rootOf(w: Withdrawal): string {
@@ -99,7 +101,9 @@ describe("RestakingRegistry", function () {
     const registryAddress = await registry.getAddress();
     const tokenAddress = await token.getAddress();
     const signingKey = key(1);
-    await registry.connect(operator).registerOperator("ipfs://operator", 500, signingKey);
+    await registry
+      .connect(operator)
+      .registerOperator("ipfs://operator", 500, signingKey, await keyProof(registry, signingKey, operator.address));
     // carol stays without an allowance (permit and allowance tests)
     for (const staker of [alice, bob, attacker, victim]) {
       await token.connect(staker).approve(registryAddress, ethers.MaxUint256);
@@ -148,7 +152,9 @@ describe("RestakingRegistry", function () {
       await slashingManager.getAddress(),
     ]);
     await slashingManager.setSlasher(await service.getAddress(), 1000, days(7));
-    await registry.connect(operator2).registerOperator("ipfs://operator2", 0, key(2));
+    await registry
+      .connect(operator2)
+      .registerOperator("ipfs://operator2", 0, key(2), await keyProof(registry, key(2), operator2.address));
     await token.connect(carol).approve(registryAddress, ethers.MaxUint256);
     await registry.connect(alice).stake(operator.address, 0, 1_000n * ALT);
     await registry.connect(alice).stake(operator.address, 1, 500n * ALT);
@@ -552,11 +558,69 @@ describe("RestakingRegistry", function () {
   // ================================================================= operators
 
   describe("operators", function () {
+    describe("proof of the signing key", function () {
+      it("publishes the message a key signs: keccak256(tag, chainId, registry, operator)", async function () {
+        const { registry, operator2 } = await loadFixture(registryFixture);
+        const { chainId } = await ethers.provider.getNetwork();
+        const expected = ethers.keccak256(
+          ethers.AbiCoder.defaultAbiCoder().encode(
+            ["bytes32", "uint256", "address", "address"],
+            [ethers.id("ALT Protocol signing key"), chainId, await registry.getAddress(), operator2.address],
+          ),
+        );
+        expect(await registry.signingKeyMessage(operator2.address)).to.equal(expected);
+      });
+
+      it("accepts the shared tasks' proof (computed off chain) for registration", async function () {
+        const { registry, operator2 } = await loadFixture(registryFixture);
+        const wallet = keyWallet("off-chain proof");
+        const { chainId } = await ethers.provider.getNetwork();
+        const proof = await signingKeyProof(wallet, chainId, await registry.getAddress(), operator2.address);
+        await registry.connect(operator2).registerOperator("ipfs://op2", 0, wallet.address, proof);
+        expect(await registry.signingKeyOf(operator2.address)).to.equal(wallet.address);
+      });
+
+      it("needs no proof when the key is the operator's own address", async function () {
+        const { registry, operator2 } = await loadFixture(registryFixture);
+        await registry.connect(operator2).registerOperator("ipfs://op2", 0, operator2.address, "0x");
+        expect(await registry.signingKeyOf(operator2.address)).to.equal(operator2.address);
+      });
+
+      it("refuses a missing, malformed, foreign or misdirected proof with RegistryInvalidKeyProof(key)", async function () {
+        const { registry, operator, operator2 } = await loadFixture(registryFixture);
+        const wanted = keyWallet("wanted key").address;
+        const byAnotherKey = await keyProof(registry, key(40), operator2.address);
+        const forAnotherOperator = await keyProof(registry, wanted, operator.address);
+        for (const proof of ["0x", "0x1234", byAnotherKey, forAnotherOperator]) {
+          await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, wanted, proof))
+            .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
+            .withArgs(wanted);
+        }
+        await expect(registry.connect(operator).rotateSigningKey(wanted, forAnotherOperator.replace(/..$/, "00")))
+          .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
+          .withArgs(wanted);
+        expect(await registry.operatorOfSigningKey(wanted)).to.equal(ethers.ZeroAddress);
+      });
+
+      it("stops an operator from squatting another account's address as its key", async function () {
+        const { registry, operator, operator2 } = await loadFixture(registryFixture);
+        await expect(registry.connect(operator).rotateSigningKey(operator2.address, "0x"))
+          .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
+          .withArgs(operator2.address);
+        await registry.connect(operator2).registerOperator("ipfs://op2", 0, operator2.address, "0x");
+        expect(await registry.operatorOfSigningKey(operator2.address)).to.equal(operator2.address);
+      });
+    });
+
     it("registers an operator with its metadata, commission and signing key", async function () {
       const { registry, operator2 } = await loadFixture(registryFixture);
       const signingKey = key(2);
       expect(await registry.isOperator(operator2.address)).to.equal(false);
-      await expect(registry.connect(operator2).registerOperator("ipfs://op2", 2000, signingKey))
+      await expect(
+        registry
+          .connect(operator2)
+          .registerOperator("ipfs://op2", 2000, signingKey, await keyProof(registry, signingKey, operator2.address)),
+      )
         .to.emit(registry, "OperatorRegistered")
         .withArgs(operator2.address, signingKey, 2000, "ipfs://op2");
       expect(await registry.isOperator(operator2.address)).to.equal(true);
@@ -569,7 +633,11 @@ describe("RestakingRegistry", function () {
 
     it("refuses to register an operator twice", async function () {
       const { registry, operator } = await loadFixture(registryFixture);
-      await expect(registry.connect(operator).registerOperator("ipfs://again", 100, key(9)))
+      await expect(
+        registry
+          .connect(operator)
+          .registerOperator("ipfs://again", 100, key(9), await keyProof(registry, key(9), operator.address)),
+      )
         .to.be.revertedWithCustomError(registry, "RegistryOperatorExists")
         .withArgs(operator.address);
     });
@@ -577,7 +645,11 @@ describe("RestakingRegistry", function () {
     it("refuses a commission above 20 %", async function () {
       const { registry, operator2 } = await loadFixture(registryFixture);
       expect(await registry.MAX_COMMISSION_BPS()).to.equal(2000n);
-      await expect(registry.connect(operator2).registerOperator("ipfs://op2", 2001, key(2)))
+      await expect(
+        registry
+          .connect(operator2)
+          .registerOperator("ipfs://op2", 2001, key(2), await keyProof(registry, key(2), operator2.address)),
+      )
         .to.be.revertedWithCustomError(registry, "RegistryCommissionTooHigh")
         .withArgs(2001, 2000);
     });
@@ -585,9 +657,20 @@ describe("RestakingRegistry", function () {
     it("refuses a zero signing key and a key that is taken", async function () {
       const { registry, operator2, signingKey } = await loadFixture(registryFixture);
       await expect(
-        registry.connect(operator2).registerOperator("ipfs://op2", 0, ethers.ZeroAddress),
+        registry
+          .connect(operator2)
+          .registerOperator(
+            "ipfs://op2",
+            0,
+            ethers.ZeroAddress,
+            await keyProof(registry, ethers.ZeroAddress, operator2.address),
+          ),
       ).to.be.revertedWithCustomError(registry, "RegistryZeroAddress");
-      await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, signingKey))
+      await expect(
+        registry
+          .connect(operator2)
+          .registerOperator("ipfs://op2", 0, signingKey, await keyProof(registry, signingKey, operator2.address)),
+      )
         .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
         .withArgs(signingKey);
       expect(await registry.isOperator(operator2.address)).to.equal(false);
@@ -675,7 +758,9 @@ describe("RestakingRegistry", function () {
         const at = (await time.latest()) + 10;
         const effectiveAt = at + days(7);
         await time.setNextBlockTimestamp(at);
-        await expect(registry.connect(operator).rotateSigningKey(newKey))
+        await expect(
+          registry.connect(operator).rotateSigningKey(newKey, await keyProof(registry, newKey, operator.address)),
+        )
           .to.emit(registry, "SigningKeyRotated")
           .withArgs(operator.address, newKey, effectiveAt);
         // reserved for the operator at once, in force only after the delay
@@ -692,16 +777,28 @@ describe("RestakingRegistry", function () {
       it("keeps new and retired keys unusable by any other operator", async function () {
         const { registry, operator, operator2, signingKey } = await loadFixture(registryFixture);
         const newKey = key(20);
-        await registry.connect(operator).rotateSigningKey(newKey);
-        await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, newKey))
+        await registry.connect(operator).rotateSigningKey(newKey, await keyProof(registry, newKey, operator.address));
+        await expect(
+          registry
+            .connect(operator2)
+            .registerOperator("ipfs://op2", 0, newKey, await keyProof(registry, newKey, operator2.address)),
+        )
           .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
           .withArgs(newKey);
         await time.increase(days(8));
-        await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, signingKey))
+        await expect(
+          registry
+            .connect(operator2)
+            .registerOperator("ipfs://op2", 0, signingKey, await keyProof(registry, signingKey, operator2.address)),
+        )
           .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
           .withArgs(signingKey);
         // nor by the operator itself again
-        await expect(registry.connect(operator).rotateSigningKey(signingKey))
+        await expect(
+          registry
+            .connect(operator)
+            .rotateSigningKey(signingKey, await keyProof(registry, signingKey, operator.address)),
+        )
           .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
           .withArgs(signingKey);
       });
@@ -710,10 +807,12 @@ describe("RestakingRegistry", function () {
         const { registry, operator, signingKey } = await loadFixture(registryFixture);
         const first = key(20);
         const second = key(21);
-        await registry.connect(operator).rotateSigningKey(first);
+        await registry.connect(operator).rotateSigningKey(first, await keyProof(registry, first, operator.address));
         const at = (await time.latest()) + days(3);
         await time.setNextBlockTimestamp(at);
-        await expect(registry.connect(operator).rotateSigningKey(second))
+        await expect(
+          registry.connect(operator).rotateSigningKey(second, await keyProof(registry, second, operator.address)),
+        )
           .to.emit(registry, "SigningKeyRotated")
           .withArgs(operator.address, second, at + days(7));
         // the first rotation's effective time passes: the first key never comes into force
@@ -728,12 +827,12 @@ describe("RestakingRegistry", function () {
         const { registry, operator } = await loadFixture(registryFixture);
         const first = key(20);
         const second = key(21);
-        await registry.connect(operator).rotateSigningKey(first);
+        await registry.connect(operator).rotateSigningKey(first, await keyProof(registry, first, operator.address));
         await time.increase(days(7));
         expect(await registry.signingKeyOf(operator.address)).to.equal(first);
         const at = (await time.latest()) + 10;
         await time.setNextBlockTimestamp(at);
-        await registry.connect(operator).rotateSigningKey(second);
+        await registry.connect(operator).rotateSigningKey(second, await keyProof(registry, second, operator.address));
         await time.increaseTo(at + days(7) - 1);
         expect(await registry.signingKeyOf(operator.address)).to.equal(first);
         await time.increaseTo(at + days(7));
@@ -742,11 +841,14 @@ describe("RestakingRegistry", function () {
 
       it("refuses a zero key and a caller that is not an operator", async function () {
         const { registry, operator, other } = await loadFixture(registryFixture);
-        await expect(registry.connect(operator).rotateSigningKey(ethers.ZeroAddress)).to.be.revertedWithCustomError(
-          registry,
-          "RegistryZeroAddress",
-        );
-        await expect(registry.connect(other).rotateSigningKey(key(30)))
+        await expect(
+          registry
+            .connect(operator)
+            .rotateSigningKey(ethers.ZeroAddress, await keyProof(registry, ethers.ZeroAddress, operator.address)),
+        ).to.be.revertedWithCustomError(registry, "RegistryZeroAddress");
+        await expect(
+          registry.connect(other).rotateSigningKey(key(30), await keyProof(registry, key(30), other.address)),
+        )
           .to.be.revertedWithCustomError(registry, "RegistryNotOperator")
           .withArgs(other.address);
       });

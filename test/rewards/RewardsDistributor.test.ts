@@ -5,6 +5,7 @@ import type { ContractTransactionResponse, Interface } from "ethers";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
+import { keyProof, keyWallet } from "../helpers/keys";
 
 const SCALE = 10n ** 18n;
 const BPS = 10_000n;
@@ -92,7 +93,7 @@ function split(amountScaled: bigint, protocolBps: bigint, operators: OperatorCas
   return { protocol, rest, carried: rest - used, operators: results };
 }
 
-const keyOf = (label: string) => ethers.computeAddress(ethers.id(label));
+const keyOf = (label: string) => keyWallet(label).address;
 
 /** Fresh models of the fixture's pools as staked (never shared between tests). */
 function stakedModel() {
@@ -150,8 +151,22 @@ describe("RewardsDistributor", function () {
     for (const s of [alice, carol, dave]) await token.connect(s).approve(registry, ethers.MaxUint256);
     await token.connect(payer).approve(rewards, ethers.MaxUint256);
 
-    await registry.connect(op1).registerOperator("ipfs://op1", OP1_COMMISSION, keyOf("op1 key"));
-    await registry.connect(op2).registerOperator("ipfs://op2", OP2_COMMISSION, keyOf("op2 key"));
+    await registry
+      .connect(op1)
+      .registerOperator(
+        "ipfs://op1",
+        OP1_COMMISSION,
+        keyOf("op1 key"),
+        await keyProof(registry, keyOf("op1 key"), op1.address),
+      );
+    await registry
+      .connect(op2)
+      .registerOperator(
+        "ipfs://op2",
+        OP2_COMMISSION,
+        keyOf("op2 key"),
+        await keyProof(registry, keyOf("op2 key"), op2.address),
+      );
     await registry.connect(alice).stake(op1, 0, ALICE_ALT);
     await registry.connect(bob).stake(op1, 1, BOB_LST);
     await registry.connect(carol).stake(op2, 0, CAROL_ALT);
@@ -579,7 +594,14 @@ describe("RewardsDistributor", function () {
       await heavy.connect(other).approve(registry, ALT);
       await registry.connect(other).stake(op1, 2, ALT);
       const tiny = users[8];
-      await registry.connect(tiny).registerOperator("ipfs://tiny", 0, keyOf("tiny key"));
+      await registry
+        .connect(tiny)
+        .registerOperator(
+          "ipfs://tiny",
+          0,
+          keyOf("tiny key"),
+          await keyProof(registry, keyOf("tiny key"), tiny.address),
+        );
       await registry.connect(dave).stake(tiny, 0, STAKE_UNIT);
 
       const key = ethers.id("open set");

@@ -6,6 +6,7 @@ import type { MockService } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
+import { keyProof } from "../helpers/keys";
 
 const BPS = 10_000n;
 const CAP = 3_000n; // WINDOW_CAP_BPS
@@ -52,7 +53,9 @@ describe("SlashingManager", function () {
     const outsider = users[8];
     const registryAddress = await registry.getAddress();
     for (const [i, op] of [operator, operator2].entries()) {
-      await registry.connect(op).registerOperator(`ipfs://operator-${i}`, 500, op.address);
+      await registry
+        .connect(op)
+        .registerOperator(`ipfs://operator-${i}`, 500, op.address, await keyProof(registry, op.address, op.address));
       await token.connect(op).approve(registryAddress, ethers.MaxUint256);
     }
     await registry.connect(operator).stake(operator.address, 0, SELF_STAKE);

@@ -20,6 +20,7 @@ import type {
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { expectTaskFailure, isoTime, runTask, task, tempDir } from "../helpers/tasks";
+import { keyProof, keyWallet } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
 const FUNDED = 1_000_000n * ALT;
@@ -100,7 +101,16 @@ describe("operator tasks and deploy:restaking", function () {
   async function registeredFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, operator, deployer, alice, bob } = f;
-    await (await registry.connect(operator).registerOperator("ipfs://operator-10", 500, operator.address)).wait();
+    await (
+      await registry
+        .connect(operator)
+        .registerOperator(
+          "ipfs://operator-10",
+          500,
+          operator.address,
+          await keyProof(registry, operator.address, operator.address),
+        )
+    ).wait();
     const steth = (await (
       await hre.ethers.getContractFactory("MockERC20")
     ).deploy("Staked ETH", "stETH")) as unknown as MockERC20;
@@ -309,11 +319,12 @@ describe("operator tasks and deploy:restaking", function () {
 
     it("registers with a separate --signing-key and the 2,000 bps maximum, printing three lines", async function () {
       const { registry, other } = await load(restakingTaskFixture);
-      const key = Wallet.createRandom().address;
+      const key = keyWallet("separate task key").address;
       const { result, lines } = await runTask<RegisterResult>("operator:register", {
         uri: "ipfs://meta",
         commission: "2000",
         signingKey: key.toLowerCase(),
+        keyProof: await keyProof(registry, key, other.address),
         from: other.address,
         json: false,
       });
@@ -382,7 +393,10 @@ describe("operator tasks and deploy:restaking", function () {
         { uri: "x", commission: "100", signingKey: operator.address, from: other.address, json: true },
         message,
       );
-      await (await registry.connect(operator).rotateSigningKey(Wallet.createRandom().address)).wait();
+      const fresh = keyWallet("rotated away").address;
+      await (
+        await registry.connect(operator).rotateSigningKey(fresh, await keyProof(registry, fresh, operator.address))
+      ).wait();
       await time.increase(days(8));
       await expectRefused(
         "operator:register",
@@ -391,16 +405,54 @@ describe("operator tasks and deploy:restaking", function () {
       );
     });
 
-    // SUSPICIOUS (RestakingRegistry._claimSigningKey): a signing key is claimed without any proof that the operator
-    // controls it (no signature by the key), and a key is taken forever. Any registered operator can rotate to another
-    // account's address — each rotation claims one more key, without limit — and so front-run that account's
-    // registration with itself (the default of operator:register) or burn the keys a victim announced. The key is useless
-    // to the squatter (it cannot sign MACH attestations with it), so this is griefing, but it is free and permanent.
-    it.skip("does not let an operator squat a signing key it cannot sign with", async function () {
+    it("cannot have its default key squatted: a rotation to another account's address needs that key's proof", async function () {
       const { registry, operator, other } = await load(registeredFixture);
-      await (await registry.connect(operator).rotateSigningKey(other.address)).wait(); // front-runs other's registration
+      await expect(registry.connect(operator).rotateSigningKey(other.address, "0x"))
+        .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
+        .withArgs(other.address);
       await task("operator:register", { uri: "x", commission: "100", from: other.address, json: true });
       expect(await registry.signingKeyOf(other.address)).to.equal(other.address);
+    });
+
+    it("signs the key proof itself when the signing key is an account of the network", async function () {
+      const { registry, other } = await load(restakingTaskFixture);
+      const accounts = await hre.ethers.getSigners();
+      const key = accounts[16].address;
+      await task("operator:register", {
+        uri: "x",
+        commission: "100",
+        signingKey: key,
+        from: other.address,
+        json: true,
+      });
+      expect(await registry.signingKeyOf(other.address)).to.equal(key);
+      expect(await registry.operatorOfSigningKey(key)).to.equal(other.address);
+    });
+
+    it("refuses a separate key that is not an account without --key-proof", async function () {
+      const { other } = await load(restakingTaskFixture);
+      const key = keyWallet("offline key").address;
+      await expectRefused(
+        "operator:register",
+        { uri: "x", commission: "100", signingKey: key, from: other.address, json: true },
+        `--signing-key ${key} is not an account here: pass --key-proof, its signature of the message`,
+      );
+    });
+
+    it("refuses a malformed --key-proof, and one signed by another key or for another operator", async function () {
+      const { registry, operator, other } = await load(restakingTaskFixture);
+      const key = keyWallet("offline key").address;
+      const args = { uri: "x", commission: "100", signingKey: key, from: other.address, json: true };
+      await expectRefused(
+        "operator:register",
+        { ...args, keyProof: "0x1234" },
+        "--key-proof must be a 65-byte hex signature",
+      );
+      const notThisKey = await keyProof(registry, keyWallet("another key").address, other.address);
+      const wrong = `--key-proof is not a signature by ${key} of signingKeyMessage(${other.address})`;
+      await expectRefused("operator:register", { ...args, keyProof: notThisKey }, wrong);
+      const forAnotherOperator = await keyProof(registry, key, operator.address);
+      await expectRefused("operator:register", { ...args, keyProof: forAnotherOperator }, wrong);
     });
 
     it("refuses a --from that is not an account of the network", async function () {
@@ -494,10 +546,12 @@ describe("operator tasks and deploy:restaking", function () {
 
     it("shows a pending commission increase and key rotation with their effective times, then in force", async function () {
       const { registry, operator } = await load(registeredFixture);
-      const key = Wallet.createRandom().address;
+      const key = keyWallet("pending rotation").address;
       await (await registry.connect(operator).setCommission(900)).wait();
       const commissionAt = (await time.latest()) + days(7);
-      await (await registry.connect(operator).rotateSigningKey(key)).wait();
+      await (
+        await registry.connect(operator).rotateSigningKey(key, await keyProof(registry, key, operator.address))
+      ).wait();
       const keyAt = (await time.latest()) + days(7);
 
       const { result: info, lines } = await runTask<OperatorInfo>("operator:info", {

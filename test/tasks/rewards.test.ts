@@ -17,6 +17,7 @@ import type {
 import { ALT } from "../helpers/constants";
 import { formatAlt } from "../../tasks/lib/cli";
 import { expectTaskFailure, runTask, task } from "../helpers/tasks";
+import { keyProof } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
 const FUNDED = 1_000_000n * ALT;
@@ -96,8 +97,21 @@ describe("rewards tasks", function () {
   async function distributedFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, sets, rewards, token, deployer, operator, other, alice, bob, carol, payer } = f;
-    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address)).wait();
-    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address)).wait();
+    await (
+      await registry
+        .connect(operator)
+        .registerOperator(
+          "ipfs://op",
+          500,
+          operator.address,
+          await keyProof(registry, operator.address, operator.address),
+        )
+    ).wait();
+    await (
+      await registry
+        .connect(other)
+        .registerOperator("ipfs://other", 1000, other.address, await keyProof(registry, other.address, other.address))
+    ).wait();
     const pools = { operator: new PoolModel(), other: new PoolModel() };
     const shares = { aliceOp: 0n, bobOp: 0n, carolOther: 0n, aliceOther: 0n };
     const registryAddress = await registry.getAddress();

@@ -18,6 +18,7 @@ import type {
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { expectTaskFailure, isoTime, runTask, task } from "../helpers/tasks";
+import { keyProof } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
 const FUNDED = 1_000_000n * ALT;
@@ -58,8 +59,21 @@ describe("stake tasks", function () {
   async function operatorsFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, operator, other, deployer, alice, bob } = f;
-    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address)).wait();
-    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address)).wait();
+    await (
+      await registry
+        .connect(operator)
+        .registerOperator(
+          "ipfs://op",
+          500,
+          operator.address,
+          await keyProof(registry, operator.address, operator.address),
+        )
+    ).wait();
+    await (
+      await registry
+        .connect(other)
+        .registerOperator("ipfs://other", 1000, other.address, await keyProof(registry, other.address, other.address))
+    ).wait();
     const factory = await hre.ethers.getContractFactory("MockERC20");
     const steth = (await factory.deploy("Staked ETH", "stETH")) as unknown as MockERC20;
     await steth.waitForDeployment();
