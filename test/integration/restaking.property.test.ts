@@ -27,6 +27,7 @@ import { deployProtocol } from "../helpers/protocol";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR, days } from "../helpers/time";
 import { keyProof, keyWallet } from "../helpers/keys";
+import { coverageRunning } from "../helpers/coverage";
 
 // ------------------------------------------------------------------------------------------------ parameters
 
@@ -475,6 +476,12 @@ const count = (key: string) => stats.set(key, (stats.get(key) ?? 0) + 1);
 // ------------------------------------------------------------------------------------------------ the suite
 
 describe("Restaking layer properties (random sequences against a model)", function () {
+  // Under solidity-coverage every step is instrumented and traced (minutes per run); the unit suites cover the code,
+  // and this suite's invariants run in full in the normal test step.
+  before(function () {
+    if (coverageRunning()) this.skip();
+  });
+
   async function deployRestakingSystem() {
     const base = await deployProtocol();
     const { token, registry, operatorSets, slashingManager, rewards, deployer, council, treasury, users } = base;
