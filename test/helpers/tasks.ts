@@ -7,6 +7,15 @@ import os from "os";
 import path from "path";
 import { PLUGIN } from "../../tasks/lib/cli";
 import type { AddressBook } from "../../tasks/lib/addressBook";
+import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
+import type {
+  AltToken,
+  OperatorSets,
+  RestakingRegistry,
+  RewardsDistributor,
+  SlashingManager,
+  VestingPosition,
+} from "../../typechain-types";
 
 export interface TaskRun<T> {
   /** What the task returned (the data it printed). */
@@ -68,6 +77,52 @@ export async function expectTaskFailure(
 export async function genesisFixture(): Promise<AddressBook> {
   return task<AddressBook>("deploy:genesis", { json: true });
 }
+
+/** ALT each of accounts 10..15 receives in `restakingTaskFixture`. */
+export const TASK_FUNDED_ALT = 1_000_000n * 10n ** 18n;
+
+/**
+ * The protocol deployed through `deploy:restaking` (text mode, its printed lines kept), with accounts 10..15 funded
+ * with ALT from the Launchpool position (unlocked at TGE; beneficiary: account 7); the base of the restaking task suites.
+ */
+export async function restakingTaskFixture() {
+  const { result: book, lines } = await runTask<AddressBook>("deploy:restaking", { json: false });
+  const signers = await hre.ethers.getSigners();
+  const at = async <T>(name: string, key: string) => (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
+  const token = await at<AltToken>("AltToken", "Genesis#AltToken");
+  const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
+  await (await launchpool.release()).wait();
+  for (const account of signers.slice(10, 16)) {
+    await (await token.connect(signers[7]).transfer(account.address, TASK_FUNDED_ALT)).wait();
+  }
+  const [operator, other, alice, bob, carol, payer] = signers.slice(10, 16);
+  return {
+    book,
+    lines,
+    signers,
+    token,
+    registry: await at<RestakingRegistry>("RestakingRegistry", RESTAKING_KEYS.registry),
+    sets: await at<OperatorSets>("OperatorSets", RESTAKING_KEYS.operatorSets),
+    manager: await at<SlashingManager>("SlashingManager", RESTAKING_KEYS.slashingManager),
+    rewards: await at<RewardsDistributor>("RewardsDistributor", RESTAKING_KEYS.rewardsDistributor),
+    deployer: signers[0],
+    treasury: signers[1],
+    council: signers[8],
+    operator,
+    other,
+    alice,
+    bob,
+    carol,
+    payer,
+  };
+}
+
+/** What --json prints for `data`: bigints as decimal strings. */
+export const asJson = (data: unknown) =>
+  JSON.parse(JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+
+/** The transaction a task reported, by hash. */
+export const transaction = async (hash: string) => (await hre.ethers.provider.getTransaction(hash))!;
 
 /**
  * A temporary directory, created on first use (so a suite filtered out by --grep leaves nothing behind), with

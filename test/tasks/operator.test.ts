@@ -19,11 +19,21 @@ import type {
 } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
-import { expectTaskFailure, isoTime, runTask, task, tempDir } from "../helpers/tasks";
+import {
+  TASK_FUNDED_ALT,
+  asJson,
+  expectTaskFailure,
+  isoTime,
+  restakingTaskFixture,
+  runTask,
+  task,
+  tempDir,
+  transaction,
+} from "../helpers/tasks";
 import { keyProof, keyWallet } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
-const FUNDED = 1_000_000n * ALT;
+const FUNDED = TASK_FUNDED_ALT;
 /** The registry's virtual shares: a share is worth (totalAssets + 1) / (totalShares + 1e6). */
 const VIRTUAL_SHARES = 10n ** 6n;
 const sharesFor = (amount: bigint, totalShares: bigint, totalAssets: bigint) =>
@@ -65,52 +75,20 @@ interface SetCommissionResult {
 }
 
 const blockTimestamp = async (block: number) => (await hre.ethers.provider.getBlock(block))!.timestamp;
-const transaction = async (hash: string) => (await hre.ethers.provider.getTransaction(hash))!;
 
 function hardhatParameters(): ProtocolParameters {
   return JSON.parse(readFileSync(path.join(PARAMETERS_DIR, "hardhat.json"), "utf8"));
 }
 
-/** What --json prints for `data`: bigints as decimal strings. */
-const asJson = (data: unknown) =>
-  JSON.parse(JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
-
 describe("operator tasks and deploy:restaking", function () {
   const files = tempDir("alt-restaking-task-");
   after(files.remove);
-
-  /** The protocol deployed through deploy:restaking; accounts 10..15 funded with ALT from the Launchpool. */
-  async function restakingTaskFixture() {
-    const { result: book, lines } = await runTask<AddressBook>("deploy:restaking", { json: false });
-    const signers = await hre.ethers.getSigners();
-    const at = async <T>(name: string, key: string) =>
-      (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
-    const token = await at<AltToken>("AltToken", "Genesis#AltToken");
-    const registry = await at<RestakingRegistry>("RestakingRegistry", RESTAKING_KEYS.registry);
-    const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
-    await (await launchpool.release()).wait();
-    const funder = signers[7]; // the Launchpool beneficiary
-    for (const account of signers.slice(10, 16)) {
-      await (await token.connect(funder).transfer(account.address, FUNDED)).wait();
-    }
-    const [operator, other, alice, bob, carol] = signers.slice(10, 15);
-    return { book, lines, signers, token, registry, deployer: signers[0], operator, other, alice, bob, carol };
-  }
 
   /** The operator (account 10) registered at 500 bps; a second asset "stETH" (1:1, cap 1,000,000) for pools. */
   async function registeredFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, operator, deployer, alice, bob } = f;
-    await (
-      await registry
-        .connect(operator)
-        .registerOperator(
-          "ipfs://operator-10",
-          500,
-          operator.address,
-          await keyProof(registry, operator.address, operator.address),
-        )
-    ).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://operator-10", 500, operator.address, "0x")).wait();
     const steth = (await (
       await hre.ethers.getContractFactory("MockERC20")
     ).deploy("Staked ETH", "stETH")) as unknown as MockERC20;

@@ -16,11 +16,19 @@ import type {
 } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { formatAlt } from "../../tasks/lib/cli";
-import { expectTaskFailure, runTask, task } from "../helpers/tasks";
+import {
+  TASK_FUNDED_ALT,
+  asJson,
+  expectTaskFailure,
+  restakingTaskFixture,
+  runTask,
+  task,
+  transaction,
+} from "../helpers/tasks";
 import { keyProof } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
-const FUNDED = 1_000_000n * ALT;
+const FUNDED = TASK_FUNDED_ALT;
 const SCALE = 10n ** 18n;
 const BPS = 10_000n;
 const PROTOCOL_SHARE_BPS = 1_000n;
@@ -49,46 +57,7 @@ interface ClaimResult {
   tx: { hash: string; gasUsed: string; block: number };
 }
 
-const transaction = async (hash: string) => (await hre.ethers.provider.getTransaction(hash))!;
-
-/** What --json prints for `data`: bigints as decimal strings. */
-const asJson = (data: unknown) =>
-  JSON.parse(JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
-
 describe("rewards tasks", function () {
-  /** The protocol deployed through deploy:restaking; accounts 10..15 funded with ALT from the Launchpool. */
-  async function restakingTaskFixture() {
-    const book = await task<AddressBook>("deploy:restaking", { json: true });
-    const signers = await hre.ethers.getSigners();
-    const at = async <T>(name: string, key: string) =>
-      (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
-    const token = await at<AltToken>("AltToken", "Genesis#AltToken");
-    const registry = await at<RestakingRegistry>("RestakingRegistry", RESTAKING_KEYS.registry);
-    const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
-    await (await launchpool.release()).wait();
-    for (const account of signers.slice(10, 16)) {
-      await (await token.connect(signers[7]).transfer(account.address, FUNDED)).wait(); // 7: Launchpool beneficiary
-    }
-    const [operator, other, alice, bob, carol, payer] = signers.slice(10, 16);
-    return {
-      book,
-      signers,
-      token,
-      registry,
-      sets: await at<OperatorSets>("OperatorSets", RESTAKING_KEYS.operatorSets),
-      manager: await at<SlashingManager>("SlashingManager", RESTAKING_KEYS.slashingManager),
-      rewards: await at<RewardsDistributor>("RewardsDistributor", RESTAKING_KEYS.rewardsDistributor),
-      deployer: signers[0],
-      treasury: signers[1],
-      operator,
-      other,
-      alice,
-      bob,
-      carol,
-      payer,
-    };
-  }
-
   /**
    * `operator` (500 bps) staked by alice (1,000 ALT) and bob (3,000 ALT); `other` (1,000 bps) by carol (2,000 ALT) and
    * alice (500 ALT). A MockService (allowed by the owner) runs a set both joined; the epoch's snapshot is taken, 1,000
@@ -97,21 +66,8 @@ describe("rewards tasks", function () {
   async function distributedFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, sets, rewards, token, deployer, operator, other, alice, bob, carol, payer } = f;
-    await (
-      await registry
-        .connect(operator)
-        .registerOperator(
-          "ipfs://op",
-          500,
-          operator.address,
-          await keyProof(registry, operator.address, operator.address),
-        )
-    ).wait();
-    await (
-      await registry
-        .connect(other)
-        .registerOperator("ipfs://other", 1000, other.address, await keyProof(registry, other.address, other.address))
-    ).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address, "0x")).wait();
+    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address, "0x")).wait();
     const pools = { operator: new PoolModel(), other: new PoolModel() };
     const shares = { aliceOp: 0n, bobOp: 0n, carolOther: 0n, aliceOther: 0n };
     const registryAddress = await registry.getAddress();

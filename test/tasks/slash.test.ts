@@ -17,11 +17,20 @@ import type {
 } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
-import { expectTaskFailure, isoTime, runTask, task } from "../helpers/tasks";
+import {
+  TASK_FUNDED_ALT,
+  asJson,
+  expectTaskFailure,
+  isoTime,
+  restakingTaskFixture,
+  runTask,
+  task,
+  transaction,
+} from "../helpers/tasks";
 import { keyProof } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
-const FUNDED = 1_000_000n * ALT;
+const FUNDED = TASK_FUNDED_ALT;
 const VETO_WINDOW = days(2);
 const REPORTER_BPS = 1_000n;
 
@@ -48,47 +57,7 @@ interface ExecuteResult {
   tx: TxReport;
 }
 
-const transaction = async (hash: string) => (await hre.ethers.provider.getTransaction(hash))!;
-
-/** What --json prints for `data`: bigints as decimal strings. */
-const asJson = (data: unknown) =>
-  JSON.parse(JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
-
 describe("slash tasks", function () {
-  /** The protocol deployed through deploy:restaking; accounts 10..15 funded with ALT from the Launchpool. */
-  async function restakingTaskFixture() {
-    const book = await task<AddressBook>("deploy:restaking", { json: true });
-    const signers = await hre.ethers.getSigners();
-    const at = async <T>(name: string, key: string) =>
-      (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
-    const token = await at<AltToken>("AltToken", "Genesis#AltToken");
-    const registry = await at<RestakingRegistry>("RestakingRegistry", RESTAKING_KEYS.registry);
-    const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
-    await (await launchpool.release()).wait();
-    for (const account of signers.slice(10, 16)) {
-      await (await token.connect(signers[7]).transfer(account.address, FUNDED)).wait(); // 7: Launchpool beneficiary
-    }
-    const [operator, other, alice, bob, carol] = signers.slice(10, 15);
-    const manager = await at<SlashingManager>("SlashingManager", RESTAKING_KEYS.slashingManager);
-    const sets = await at<OperatorSets>("OperatorSets", RESTAKING_KEYS.operatorSets);
-    return {
-      book,
-      signers,
-      token,
-      registry,
-      manager,
-      sets,
-      deployer: signers[0],
-      treasury: signers[1],
-      council: signers[8],
-      operator,
-      other,
-      alice,
-      bob,
-      carol,
-    };
-  }
-
   /**
    * Two operators with stake (alice: 1,000 ALT and 100 stETH with `operator`; bob: 3,000 ALT with `other`), and a
    * MockService the owner registered as slasher (at most 10 % per offence, 1-day evidence) and as a service.
@@ -96,21 +65,8 @@ describe("slash tasks", function () {
   async function slasherFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, manager, sets, token, deployer, operator, other, alice, bob } = f;
-    await (
-      await registry
-        .connect(operator)
-        .registerOperator(
-          "ipfs://op",
-          500,
-          operator.address,
-          await keyProof(registry, operator.address, operator.address),
-        )
-    ).wait();
-    await (
-      await registry
-        .connect(other)
-        .registerOperator("ipfs://other", 1000, other.address, await keyProof(registry, other.address, other.address))
-    ).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address, "0x")).wait();
+    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address, "0x")).wait();
     const steth = (await (
       await hre.ethers.getContractFactory("MockERC20")
     ).deploy("Staked ETH", "stETH")) as unknown as MockERC20;

@@ -17,11 +17,20 @@ import type {
 } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
-import { expectTaskFailure, isoTime, runTask, task } from "../helpers/tasks";
+import {
+  TASK_FUNDED_ALT,
+  asJson,
+  expectTaskFailure,
+  isoTime,
+  restakingTaskFixture,
+  runTask,
+  task,
+  transaction,
+} from "../helpers/tasks";
 import { keyProof } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
-const FUNDED = 1_000_000n * ALT;
+const FUNDED = TASK_FUNDED_ALT;
 const WITHDRAWAL_DELAY = days(14);
 /** The registry's virtual shares: a share is worth (totalAssets + 1) / (totalShares + 1e6). */
 const VIRTUAL_SHARES = 10n ** 6n;
@@ -31,49 +40,14 @@ const valueOf = (shares: bigint, totalShares: bigint, totalAssets: bigint) =>
   (shares * (totalAssets + 1n)) / (totalShares + VIRTUAL_SHARES);
 
 const blockTimestamp = async (block: number) => (await hre.ethers.provider.getBlock(block))!.timestamp;
-const transaction = async (hash: string) => (await hre.ethers.provider.getTransaction(hash))!;
-
-/** What --json prints for `data`: bigints as decimal strings. */
-const asJson = (data: unknown) =>
-  JSON.parse(JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
 
 describe("stake tasks", function () {
-  /** The protocol deployed through deploy:restaking; accounts 10..15 funded with ALT from the Launchpool. */
-  async function restakingTaskFixture() {
-    const book = await task<AddressBook>("deploy:restaking", { json: true });
-    const signers = await hre.ethers.getSigners();
-    const at = async <T>(name: string, key: string) =>
-      (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
-    const token = await at<AltToken>("AltToken", "Genesis#AltToken");
-    const registry = await at<RestakingRegistry>("RestakingRegistry", RESTAKING_KEYS.registry);
-    const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
-    await (await launchpool.release()).wait();
-    for (const account of signers.slice(10, 16)) {
-      await (await token.connect(signers[7]).transfer(account.address, FUNDED)).wait(); // 7: Launchpool beneficiary
-    }
-    const [operator, other, alice, bob, carol] = signers.slice(10, 15);
-    return { book, signers, token, registry, deployer: signers[0], operator, other, alice, bob, carol };
-  }
-
   /** Two operators (accounts 10, 11); a second asset "stETH" (1:1, cap 1,000,000) minted to alice and bob. */
   async function operatorsFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, operator, other, deployer, alice, bob } = f;
-    await (
-      await registry
-        .connect(operator)
-        .registerOperator(
-          "ipfs://op",
-          500,
-          operator.address,
-          await keyProof(registry, operator.address, operator.address),
-        )
-    ).wait();
-    await (
-      await registry
-        .connect(other)
-        .registerOperator("ipfs://other", 1000, other.address, await keyProof(registry, other.address, other.address))
-    ).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address, "0x")).wait();
+    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address, "0x")).wait();
     const factory = await hre.ethers.getContractFactory("MockERC20");
     const steth = (await factory.deploy("Staked ETH", "stETH")) as unknown as MockERC20;
     await steth.waitForDeployment();
