@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import os from "os";
 import path from "path";
 import { PLUGIN } from "../../tasks/lib/cli";
-import type { AddressBook } from "../../tasks/lib/addressBook";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import type {
   AltToken,
@@ -76,6 +77,20 @@ export async function expectTaskFailure(
 /** Deploys the genesis of deploy/parameters/hardhat.json through the task; the fixture of the task suites. */
 export async function genesisFixture(): Promise<AddressBook> {
   return task<AddressBook>("deploy:genesis", { json: true });
+}
+
+/** Loads a fixture and re-records its address book (another suite's deployment may have replaced it). */
+export async function load<T extends { book: AddressBook }>(fixture: () => Promise<T>): Promise<T> {
+  const f = await loadFixture(fixture);
+  recordInProcess(f.book);
+  return f;
+}
+
+/** Checks a task refuses with `message` and sends nothing. */
+export async function expectRefused(name: string, args: Record<string, unknown>, message: string) {
+  const block = await hre.ethers.provider.getBlockNumber();
+  await expectTaskFailure(name, args, message);
+  expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
 }
 
 /** ALT each of accounts 10..15 receives in `restakingTaskFixture`. */

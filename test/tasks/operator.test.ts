@@ -22,8 +22,9 @@ import { days } from "../helpers/time";
 import {
   TASK_FUNDED_ALT,
   asJson,
-  expectTaskFailure,
+  expectRefused,
   isoTime,
+  load,
   restakingTaskFixture,
   runTask,
   task,
@@ -96,20 +97,6 @@ describe("operator tasks and deploy:restaking", function () {
     await (await registry.connect(deployer).addAsset(await steth.getAddress(), ALT, 1_000_000n * ALT)).wait();
     for (const account of [alice, bob]) await (await steth.mint(account.address, 10_000n * ALT)).wait();
     return { ...f, steth };
-  }
-
-  /** Loads a fixture and re-records its address book (another suite's deployment may have replaced it). */
-  async function load<T extends { book: AddressBook }>(fixture: () => Promise<T>): Promise<T> {
-    const f = await loadFixture(fixture);
-    recordInProcess(f.book);
-    return f;
-  }
-
-  /** Checks a refusal sends nothing. */
-  async function expectRefused(name: string, args: Record<string, unknown>, message: string) {
-    const block = await hre.ethers.provider.getBlockNumber();
-    await expectTaskFailure(name, args, message);
-    expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
   }
 
   describe("deploy:restaking", function () {

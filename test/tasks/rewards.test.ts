@@ -19,7 +19,8 @@ import { formatAlt } from "../../tasks/lib/cli";
 import {
   TASK_FUNDED_ALT,
   asJson,
-  expectTaskFailure,
+  expectRefused,
+  load,
   restakingTaskFixture,
   runTask,
   task,
@@ -124,20 +125,6 @@ describe("rewards tasks", function () {
       carol: shares.carolOther * ot.increment,
     };
     return { ...f, service, setId, epoch, pools, shares, stakes, owed };
-  }
-
-  /** Loads a fixture and re-records its address book (another suite's deployment may have replaced it). */
-  async function load<T extends { book: AddressBook }>(fixture: () => Promise<T>): Promise<T> {
-    const f = await loadFixture(fixture);
-    recordInProcess(f.book);
-    return f;
-  }
-
-  /** Checks a refusal sends nothing. */
-  async function expectRefused(name: string, args: Record<string, unknown>, message: string) {
-    const block = await hre.ethers.provider.getBlockNumber();
-    await expectTaskFailure(name, args, message);
-    expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
   }
 
   it("distributes over the snapshot the model predicts", async function () {

@@ -20,8 +20,9 @@ import { days } from "../helpers/time";
 import {
   TASK_FUNDED_ALT,
   asJson,
-  expectTaskFailure,
+  expectRefused,
   isoTime,
+  load,
   restakingTaskFixture,
   runTask,
   task,
@@ -118,20 +119,6 @@ describe("slash tasks", function () {
     ).wait();
     const requestedAt1 = await time.latest();
     return { ...f, requestedAt0, requestedAt1 };
-  }
-
-  /** Loads a fixture and re-records its address book (another suite's deployment may have replaced it). */
-  async function load<T extends { book: AddressBook }>(fixture: () => Promise<T>): Promise<T> {
-    const f = await loadFixture(fixture);
-    recordInProcess(f.book);
-    return f;
-  }
-
-  /** Checks a refusal sends nothing. */
-  async function expectRefused(name: string, args: Record<string, unknown>, message: string) {
-    const block = await hre.ethers.provider.getBlockNumber();
-    await expectTaskFailure(name, args, message);
-    expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
   }
 
   describe("slash:list", function () {
