@@ -1,7 +1,7 @@
 // ALT token tasks.
 import { task } from "hardhat/config";
 import { confirm, formatAlt, output, parseAddress, signerFor, txLine } from "./lib/cli";
-import { altToken } from "./lib/genesis";
+import { altToken, delegateVotes } from "./lib/genesis";
 import { GENESIS_SUPPLY } from "../deploy/lib/genesis";
 
 task("token:info", "Shows the ALT supply and clock, and an account's balance, votes and delegate")
@@ -50,13 +50,9 @@ task("token:delegate", "Delegates the sender's ALT votes")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { to: string; from?: string; json: boolean }, hre) => {
-    const delegatee = parseAddress(args.to, "--to");
-    const signer = await signerFor(hre, args.from);
-    const token = await altToken(hre);
-    const tx = await confirm(token.connect(signer).delegate(delegatee));
-    const result = { delegator: await signer.getAddress(), delegatee, votes: await token.getVotes(delegatee), tx };
+    const result = await delegateVotes(hre, args.to, args.from);
     return output(args.json, result, () => [
-      txLine(`${result.delegator} delegated to ${delegatee}`, tx),
-      `  ${delegatee} now has ${formatAlt(result.votes)} of votes`,
+      txLine(`${result.delegator} delegated to ${result.delegatee}`, result.tx),
+      `  ${result.delegatee} now has ${formatAlt(result.votes)} of votes`,
     ]);
   });

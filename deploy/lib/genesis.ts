@@ -2,6 +2,7 @@
 // validated before anything is deployed, and turned into the exact values the contracts take.
 import { isAddress, getAddress, id, ZeroAddress } from "ethers";
 import { parseDuration, parseTokenAmount } from "./units";
+import { TIMELOCK } from "./timelock";
 
 export const GENESIS_SUPPLY = 10_000_000_000n * 10n ** 18n;
 export const TOTAL_BPS = 10_000;
@@ -28,6 +29,7 @@ export interface AirdropInput {
 }
 
 export interface GenesisInput {
+  /** An address, or "timelock": the governance timelock (requires a governance section). */
   treasury: string;
   /** Owner of the vesting factory (the revoker); defaults to the deployer until governance takes over. */
   owner?: string;
@@ -64,7 +66,9 @@ function fail(message: string): never {
   throw new GenesisParameterError(`genesis parameters: ${message}`);
 }
 
-function address(value: unknown, field: string): string {
+/** A checksummed address, or "timelock" where the protocol's timelock is meant (`allowTimelock`). */
+function address(value: unknown, field: string, allowTimelock = false): string {
+  if (allowTimelock && value === TIMELOCK) return TIMELOCK;
   if (typeof value !== "string" || !isAddress(value)) fail(`${field} is not an address: ${String(value)}`);
   const checksummed = getAddress(value);
   if (checksummed === ZeroAddress) fail(`${field} is the zero address`);
@@ -87,7 +91,7 @@ export function genesisSalt(category: string): string {
 /** Validates a genesis section and converts it to contract values; throws GenesisParameterError on any rule broken. */
 export function resolveGenesis(input: GenesisInput): GenesisConfig {
   if (input === undefined || input === null) fail("the genesis section is missing");
-  const treasury = address(input.treasury, "treasury");
+  const treasury = address(input.treasury, "treasury", true);
   const owner = input.owner === undefined ? undefined : address(input.owner, "owner");
   if (input.tge !== "deploy" && !(Number.isSafeInteger(input.tge) && input.tge > 0)) {
     fail(`tge must be "deploy" or a unix timestamp, not ${String(input.tge)}`);
@@ -123,7 +127,7 @@ export function resolveGenesis(input: GenesisInput): GenesisConfig {
   if (claimPeriod === 0) fail("airdrop.claimPeriod must be longer than zero");
 
   const positions = input.allocations.map((row): PositionParams => {
-    const beneficiary = address(row.beneficiary, `${row.category}.beneficiary`);
+    const beneficiary = address(row.beneficiary, `${row.category}.beneficiary`, true);
     const cliffDuration = duration(row.cliff, `${row.category}.cliff`);
     const vestingDuration = duration(row.duration, `${row.category}.duration`);
     if (cliffDuration > vestingDuration) fail(`${row.category}: cliff is longer than the duration`);
@@ -133,7 +137,7 @@ export function resolveGenesis(input: GenesisInput): GenesisConfig {
       amount -= airdropAmount;
     }
     const delegatee =
-      row.delegatee === "none" ? ZeroAddress : address(row.delegatee ?? beneficiary, `${row.category}.delegatee`);
+      row.delegatee === "none" ? ZeroAddress : address(row.delegatee ?? beneficiary, `${row.category}.delegatee`, true);
     return {
       beneficiary,
       start,

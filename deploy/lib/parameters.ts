@@ -2,11 +2,14 @@
 import { existsSync, readFileSync } from "fs";
 import path from "path";
 import type { GenesisInput } from "./genesis";
+import type { GovernanceInput } from "./governance";
 import type { RestakingInput } from "./restaking";
 
 export interface ProtocolParameters {
   genesis: GenesisInput;
   restaking: RestakingInput;
+  /** Present in a real deployment: the timelock then holds the treasury and, after the governance stage, every role. */
+  governance?: GovernanceInput;
 }
 
 export const PARAMETERS_DIR = path.join(__dirname, "..", "parameters");

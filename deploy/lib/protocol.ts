@@ -1,23 +1,79 @@
-// The protocol's modules built from one parameter set, in dependency order, sharing one genesis module.
+// The protocol's modules built from one parameter set, in dependency order, sharing one module object per part.
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { resolveGenesis } from "./genesis";
 import { buildGenesisModule } from "./genesisModule";
-import type { ProtocolParameters } from "./parameters";
+import { resolveGovernance } from "./governance";
+import { buildGovernanceModule } from "./governanceModule";
+import { HardhatPluginError } from "hardhat/plugins";
+import { loadParameters, type ProtocolParameters } from "./parameters";
 import { resolveRestaking } from "./restaking";
 import { buildRestakingModule } from "./restakingModule";
+import { buildTimelockModule, TIMELOCK } from "./timelock";
 
-/** Validates every section first (nothing is built from a broken file), then builds the modules. */
-export function buildProtocolModules(parameters: ProtocolParameters) {
-  const genesisConfig = resolveGenesis(parameters.genesis);
-  const restakingConfig = resolveRestaking(parameters.restaking, genesisConfig.treasury);
-  const genesis = buildGenesisModule(genesisConfig);
-  const restaking = buildRestakingModule(restakingConfig, genesis);
-  return { genesisConfig, restakingConfig, genesis, restaking };
+/**
+ * How far a deployment goes: the genesis alone, the genesis and restaking (owners stay the deployer, or the `owner`
+ * fields), or everything with governance, which hands every owner role to the timelock.
+ */
+export type Stage = "genesis" | "restaking" | "governance";
+
+export class ProtocolParameterError extends Error {}
+
+function fail(message: string): never {
+  throw new ProtocolParameterError(`protocol parameters: ${message}`);
 }
 
-/** One entry module over every protocol module, exposing all their contracts. */
-export function buildProtocolModule(parameters: ProtocolParameters) {
-  const built = buildProtocolModules(parameters);
-  const module = buildModule("Protocol", (m) => ({ ...m.useModule(built.genesis), ...m.useModule(built.restaking) }));
+/**
+ * Validates every section the stage needs first (nothing is built from a broken file), then builds the modules.
+ * A timelock is deployed whenever the file has a governance section; "timelock" as an address needs one.
+ */
+export function buildProtocolModules(parameters: ProtocolParameters, stage: Stage = "governance") {
+  const genesisConfig = resolveGenesis(parameters.genesis);
+  const restakingConfig =
+    stage === "genesis" ? undefined : resolveRestaking(parameters.restaking, genesisConfig.treasury);
+  const hasGovernance = parameters.governance !== undefined || stage === "governance";
+  const governanceConfig = hasGovernance ? resolveGovernance(parameters.governance) : undefined;
+
+  const namesTimelock =
+    genesisConfig.treasury === TIMELOCK ||
+    genesisConfig.positions.some((p) => p.beneficiary === TIMELOCK || p.delegatee === TIMELOCK);
+  if (namesTimelock && !hasGovernance) fail(`"${TIMELOCK}" is named as an address but there is no governance section`);
+  if (stage === "governance") {
+    if (genesisConfig.owner !== undefined) fail("genesis.owner must be left out: governance gives it to the timelock");
+    if (restakingConfig!.owner !== undefined) {
+      fail("restaking.owner must be left out: governance gives it to the timelock");
+    }
+  }
+
+  const timelock = hasGovernance ? buildTimelockModule() : undefined;
+  const genesis = buildGenesisModule(genesisConfig, timelock);
+  const restaking = restakingConfig && buildRestakingModule(restakingConfig, genesis, timelock);
+  const governance =
+    stage === "governance"
+      ? buildGovernanceModule(governanceConfig!, restakingConfig!.council, genesis, restaking!, timelock!)
+      : undefined;
+  return { genesisConfig, restakingConfig, governanceConfig, timelock, genesis, restaking, governance };
+}
+
+/** One entry module over every module of the stage, exposing all their contracts. */
+export function buildProtocolModule(parameters: ProtocolParameters, stage: Stage = "governance") {
+  const built = buildProtocolModules(parameters, stage);
+  const module = buildModule("Protocol", (m) => ({
+    ...(built.timelock && m.useModule(built.timelock)),
+    ...m.useModule(built.genesis),
+    ...(built.restaking && m.useModule(built.restaking)),
+    ...(built.governance && m.useModule(built.governance)),
+  }));
   return { ...built, module };
+}
+
+/**
+ * The modules of `stage` from the selected network's parameter file (or $ALT_PARAMETERS), for the files in
+ * deploy/modules that `npx hardhat ignition deploy` takes; a broken file ends with one line before anything is sent.
+ */
+export function networkModules(network: string, stage: Stage) {
+  try {
+    return buildProtocolModules(loadParameters(network), stage);
+  } catch (e) {
+    throw new HardhatPluginError("alt-protocol", (e as Error).message);
+  }
 }

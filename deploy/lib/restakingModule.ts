@@ -3,15 +3,25 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import type { RestakingConfig } from "./restaking";
+import { addressArgument, type TimelockModule } from "./timelock";
 
 type ProxyTarget = "RestakingRegistry" | "OperatorSets" | "SlashingManager" | "RewardsDistributor";
 
-/** `genesis` is the genesis module object (one per deployment graph), whose `token` is ALT. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function buildRestakingModule(config: RestakingConfig, genesis: IgnitionModule<string, string, any>) {
+/**
+ * `genesis` is the genesis module object (one per deployment graph), whose `token` is ALT; `timelockModule` is needed
+ * when the treasury is "timelock".
+ */
+export function buildRestakingModule(
+  config: RestakingConfig,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  genesis: IgnitionModule<string, string, any>,
+  timelockModule?: TimelockModule,
+) {
   return buildModule("Restaking", (m) => {
     const deployer = m.getAccount(0);
     const { token } = m.useModule(genesis);
+    const timelock = timelockModule === undefined ? undefined : m.useModule(timelockModule).timelock;
+    const treasury = addressArgument(config.treasury, timelock);
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const proxied = (name: ProxyTarget, initArgs: any[]) => {
@@ -33,7 +43,7 @@ export function buildRestakingModule(config: RestakingConfig, genesis: IgnitionM
       deployer,
       registry,
       config.council,
-      config.treasury,
+      treasury,
       config.vetoWindow,
       config.reporterBps,
       config.slashWindow,
@@ -42,7 +52,7 @@ export function buildRestakingModule(config: RestakingConfig, genesis: IgnitionM
       deployer,
       registry,
       operatorSets,
-      config.treasury,
+      treasury,
       config.protocolShareBps,
     ]);
     const wired = m.call(registry, "setModules", [slashingManager, rewardsDistributor]);

@@ -1,17 +1,7 @@
-// `npx hardhat ignition deploy deploy/modules/Genesis.ts [--network <name>]`
-// Reads deploy/parameters/<network>.json (or $ALT_PARAMETERS) and refuses an invalid table before deploying anything.
+// `npx hardhat ignition deploy deploy/modules/Genesis.ts [--network <name>]`: the token, its vesting positions and the
+// airdrop (and the timelock first when the treasury is "timelock").
+// Reads deploy/parameters/<network>.json (or $ALT_PARAMETERS); a broken file is refused before deploying anything.
 import hre from "hardhat";
-import { HardhatPluginError } from "hardhat/plugins";
-import { resolveGenesis } from "../lib/genesis";
-import { buildGenesisModule } from "../lib/genesisModule";
-import { loadParameters } from "../lib/parameters";
+import { networkModules } from "../lib/protocol";
 
-function genesisConfig() {
-  try {
-    return resolveGenesis(loadParameters(hre.network.name).genesis);
-  } catch (e) {
-    throw new HardhatPluginError("alt-protocol", (e as Error).message);
-  }
-}
-
-export default buildGenesisModule(genesisConfig());
+export default networkModules(hre.network.name, "genesis").genesis;

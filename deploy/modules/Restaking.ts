@@ -1,16 +1,7 @@
 // `npx hardhat ignition deploy deploy/modules/Restaking.ts [--network <name>]`: the genesis, then the restaking
-// contracts, from deploy/parameters/<network>.json (or $ALT_PARAMETERS); a broken file is refused before deploying.
+// contracts, owned by the deployer.
+// Reads deploy/parameters/<network>.json (or $ALT_PARAMETERS); a broken file is refused before deploying anything.
 import hre from "hardhat";
-import { HardhatPluginError } from "hardhat/plugins";
-import { buildProtocolModules } from "../lib/protocol";
-import { loadParameters } from "../lib/parameters";
+import { networkModules } from "../lib/protocol";
 
-function modules() {
-  try {
-    return buildProtocolModules(loadParameters(hre.network.name));
-  } catch (e) {
-    throw new HardhatPluginError("alt-protocol", (e as Error).message);
-  }
-}
-
-export default modules().restaking;
+export default networkModules(hre.network.name, "restaking").restaking!;

@@ -2,6 +2,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { AltToken, MerkleAirdrop, VestingFactory, VestingPosition } from "../../typechain-types";
 import { addressOf, loadAddressBook } from "./addressBook";
+import { confirm, parseAddress, signerFor } from "./cli";
 
 export const GENESIS_KEYS = {
   token: "Genesis#AltToken",
@@ -39,4 +40,13 @@ export async function genesisCategories(hre: HardhatRuntimeEnvironment): Promise
       .filter(([key]) => key.startsWith(VESTING_KEY_PREFIX))
       .map(([key, address]) => [address.toLowerCase(), key.slice(VESTING_KEY_PREFIX.length)]),
   );
+}
+
+/** Delegates the ALT votes of `from` (default: the first account) to `to`; reports the delegatee's votes after. */
+export async function delegateVotes(hre: HardhatRuntimeEnvironment, to: string, from?: string) {
+  const delegatee = parseAddress(to, "--to");
+  const signer = await signerFor(hre, from);
+  const token = await altToken(hre);
+  const tx = await confirm(token.connect(signer).delegate(delegatee));
+  return { delegator: await signer.getAddress(), delegatee, votes: await token.getVotes(delegatee), tx };
 }

@@ -19,6 +19,28 @@ export const DELEGATION_TYPES = {
   ],
 };
 
+/** The governor's vote by signature (OpenZeppelin Governor `castVoteBySig`). */
+export const BALLOT_TYPES = {
+  Ballot: [
+    { name: "proposalId", type: "uint256" },
+    { name: "support", type: "uint8" },
+    { name: "voter", type: "address" },
+    { name: "nonce", type: "uint256" },
+  ],
+};
+
+/** The governor's vote with a reason by signature (`castVoteWithReasonAndParamsBySig`). */
+export const EXTENDED_BALLOT_TYPES = {
+  ExtendedBallot: [
+    { name: "proposalId", type: "uint256" },
+    { name: "support", type: "uint8" },
+    { name: "voter", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "reason", type: "string" },
+    { name: "params", type: "bytes" },
+  ],
+};
+
 /** Any contract exposing its EIP-712 domain (ERC-5267), as OpenZeppelin's EIP712 does. */
 export interface Eip712Contract {
   eip712Domain(): Promise<[string, string, string, bigint, string, string, bigint[]]>;
@@ -54,6 +76,25 @@ export async function signDelegation(
   message: DelegationMessage,
 ): Promise<Signature> {
   return Signature.from(await signer.signTypedData(await domainOf(token), DELEGATION_TYPES, message));
+}
+
+export interface BallotMessage {
+  proposalId: bigint;
+  support: number;
+  voter: string;
+  nonce: bigint;
+}
+
+/** Signs a ballot; with a `reason`, the extended ballot (params empty) that carries it. */
+export async function signBallot(
+  signer: Signer,
+  governor: Eip712Contract,
+  message: BallotMessage,
+  reason?: string,
+): Promise<string> {
+  const domain = await domainOf(governor);
+  if (reason === undefined) return signer.signTypedData(domain, BALLOT_TYPES, message);
+  return signer.signTypedData(domain, EXTENDED_BALLOT_TYPES, { ...message, reason, params: "0x" });
 }
 
 /**

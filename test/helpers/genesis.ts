@@ -2,7 +2,7 @@
 import hre, { ignition } from "hardhat";
 import { resolveGenesis, type GenesisInput, type GenesisConfig } from "../../deploy/lib/genesis";
 import { buildGenesisModule } from "../../deploy/lib/genesisModule";
-import { loadParameters } from "../../deploy/lib/parameters";
+import { stagedParameters } from "./parameters";
 import type { AltToken, MerkleAirdrop, VestingFactory, VestingPosition } from "../../typechain-types";
 
 export interface GenesisDeployment {
@@ -17,9 +17,9 @@ export interface GenesisDeployment {
   tge: number;
 }
 
-/** The genesis section of deploy/parameters/hardhat.json. */
+/** The genesis section of the staged hardhat parameters (treasury: account 1). */
 export function hardhatGenesisInput(): GenesisInput {
-  return loadParameters("hardhat").genesis;
+  return stagedParameters().genesis;
 }
 
 export async function deployGenesis(input: GenesisInput = hardhatGenesisInput()): Promise<GenesisDeployment> {

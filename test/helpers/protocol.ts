@@ -2,7 +2,7 @@
 import hre, { ignition } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { buildProtocolModule } from "../../deploy/lib/protocol";
-import { loadParameters, type ProtocolParameters } from "../../deploy/lib/parameters";
+import type { ProtocolParameters } from "../../deploy/lib/parameters";
 import type { RestakingConfig } from "../../deploy/lib/restaking";
 import type {
   AltToken,
@@ -13,6 +13,7 @@ import type {
   VestingPosition,
 } from "../../typechain-types";
 import { ALT } from "./constants";
+import { stagedParameters } from "./parameters";
 
 export interface ProtocolDeployment {
   parameters: ProtocolParameters;
@@ -35,16 +36,15 @@ export interface ProtocolDeployment {
 /** ALT given to each user by `deployProtocol`. */
 export const FUNDED_ALT = 10_000_000n * ALT;
 
-export function hardhatParameters(): ProtocolParameters {
-  return loadParameters("hardhat");
-}
 
 type Deployed = Record<string, { getAddress(): Promise<string> }>;
 
 export async function deployProtocol(
-  parameters: ProtocolParameters = hardhatParameters(),
+  parameters: ProtocolParameters = stagedParameters(),
 ): Promise<ProtocolDeployment> {
-  const { module, restakingConfig } = buildProtocolModule(parameters);
+  const built = buildProtocolModule(parameters, "restaking");
+  const restakingConfig = built.restakingConfig!;
+  const module = built.module;
   const result = (await ignition.deploy(module)) as unknown as Deployed;
   const at = async <T>(name: string, key: string) =>
     (await hre.ethers.getContractAt(name, await result[key].getAddress())) as unknown as T;

@@ -9,6 +9,7 @@ import { PLUGIN } from "../../tasks/lib/cli";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
+import { stagedParametersFile } from "./parameters";
 import type {
   AltToken,
   OperatorSets,
@@ -74,9 +75,9 @@ export async function expectTaskFailure(
   return pluginError;
 }
 
-/** Deploys the genesis of deploy/parameters/hardhat.json through the task; the fixture of the task suites. */
+/** Deploys the staged genesis (treasury: account 1) through the task; the fixture of the task suites. */
 export async function genesisFixture(): Promise<AddressBook> {
-  return task<AddressBook>("deploy:genesis", { json: true });
+  return task<AddressBook>("deploy:genesis", { json: true, parameters: stagedParametersFile() });
 }
 
 /** Loads a fixture and re-records its address book (another suite's deployment may have replaced it). */
@@ -97,11 +98,14 @@ export async function expectRefused(name: string, args: Record<string, unknown>,
 export const TASK_FUNDED_ALT = 1_000_000n * 10n ** 18n;
 
 /**
- * The protocol deployed through `deploy:restaking` (text mode, its printed lines kept), with accounts 10..15 funded
+ * The staged protocol deployed through `deploy:restaking` (text mode, its printed lines kept), with accounts 10..15 funded
  * with ALT from the Launchpool position (unlocked at TGE; beneficiary: account 7); the base of the restaking task suites.
  */
 export async function restakingTaskFixture() {
-  const { result: book, lines } = await runTask<AddressBook>("deploy:restaking", { json: false });
+  const { result: book, lines } = await runTask<AddressBook>("deploy:restaking", {
+    json: false,
+    parameters: stagedParametersFile(),
+  });
   const signers = await hre.ethers.getSigners();
   const at = async <T>(name: string, key: string) => (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
   const token = await at<AltToken>("AltToken", "Genesis#AltToken");

@@ -18,6 +18,7 @@ const BOOK_KEYS = [
   "Genesis#VestingFactory",
   "Genesis#MerkleAirdrop",
   ...CATEGORIES.map((c) => `Genesis#Vesting_${c}`),
+  "Timelock#TimelockController", // hardhat.json names the timelock as the treasury
 ];
 
 /** A fresh copy of deploy/parameters/hardhat.json to break one rule of. */
@@ -86,12 +87,12 @@ describe("deploy:genesis task", function () {
   }
 
   describe("deploying the hardhat genesis", function () {
-    it("returns the address book of the token, factory, airdrop and the seven vesting positions", async function () {
+    it("returns the address book of the token, factory, airdrop, the seven vesting positions and the timelock", async function () {
       const { book } = await loadFixture(deployTaskFixture);
       expect(Object.keys(book)).to.have.members(BOOK_KEYS);
-      expect(Object.keys(book)).to.have.lengthOf(10);
+      expect(Object.keys(book)).to.have.lengthOf(11);
       const addresses = Object.values(book);
-      expect(new Set(addresses.map((a) => a.toLowerCase())).size).to.equal(10);
+      expect(new Set(addresses.map((a) => a.toLowerCase())).size).to.equal(11);
       for (const address of addresses) {
         expect(isAddress(address)).to.equal(true);
         expect(address).to.equal(getAddress(address));
@@ -107,7 +108,10 @@ describe("deploy:genesis task", function () {
           "VestingPosition",
           book[`Genesis#Vesting_${category}`],
         )) as unknown as VestingPosition;
-        expect((await position.schedule()).beneficiary).to.equal(allocation(parameters, category).beneficiary);
+        const beneficiary = allocation(parameters, category).beneficiary;
+        expect((await position.schedule()).beneficiary).to.equal(
+          beneficiary === "timelock" ? book["Timelock#TimelockController"] : beneficiary,
+        );
         expect(await position.factory()).to.equal(book["Genesis#VestingFactory"]);
         expect(await position.token()).to.equal(book["Genesis#AltToken"]);
       }

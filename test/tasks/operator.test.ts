@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { readFileSync } from "fs";
 import path from "path";
 import { Wallet, ZeroAddress } from "ethers";
-import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
+import type { ProtocolParameters } from "../../deploy/lib/parameters";
+import { stagedParameters, stagedParametersFile } from "../helpers/parameters";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import type { OperatorInfo } from "../../tasks/operator";
@@ -77,9 +77,8 @@ interface SetCommissionResult {
 
 const blockTimestamp = async (block: number) => (await hre.ethers.provider.getBlock(block))!.timestamp;
 
-function hardhatParameters(): ProtocolParameters {
-  return JSON.parse(readFileSync(path.join(PARAMETERS_DIR, "hardhat.json"), "utf8"));
-}
+/** The staged parameter set the restaking task fixture deploys (a fresh copy to break one rule of). */
+const hardhatParameters = stagedParameters;
 
 describe("operator tasks and deploy:restaking", function () {
   const files = tempDir("alt-restaking-task-");
@@ -150,7 +149,10 @@ describe("operator tasks and deploy:restaking", function () {
     it("prints exactly the returned address book as JSON with --json", async function () {
       const { book } = await load(restakingTaskFixture);
       try {
-        const { result, lines } = await runTask<AddressBook>("deploy:restaking", { json: true });
+        const { result, lines } = await runTask<AddressBook>("deploy:restaking", {
+          json: true,
+          parameters: stagedParametersFile(),
+        });
         expect(JSON.parse(lines.join("\n"))).to.deep.equal(result);
         expect(Object.keys(result)).to.deep.equal(BOOK_KEYS);
         expect(result[RESTAKING_KEYS.registry]).to.not.equal(book[RESTAKING_KEYS.registry]);

@@ -7,7 +7,7 @@ import { days, months } from "../helpers/time";
 import { deployGenesis } from "../helpers/genesis";
 import { deployTokenAndFactory } from "../helpers/vesting";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
-import hardhatParameters from "../../deploy/parameters/hardhat.json";
+import { stagedParameters } from "../helpers/parameters";
 
 type Params = IVestingFactory.PositionParamsStruct;
 
@@ -429,7 +429,7 @@ describe("VestingFactory", function () {
 
     it("genesis: creates each category's position with its beneficiary, amount, schedule, revocability and delegate", async function () {
       const { positions, token, tge, config } = await loadFixture(genesisFixture);
-      const input = hardhatParameters.genesis;
+      const input = stagedParameters().genesis;
       const airdropAmount = parseTokenAmount(input.airdrop.amount);
       expect(airdropAmount).to.equal(55_000_000n * ALT);
       expect(Object.keys(positions)).to.deep.equal(input.allocations.map((a) => a.category));
