@@ -90,6 +90,7 @@ export interface ProposalView {
   deadline: number;
   eta: number;
   votes: { for: bigint; against: bigint; abstain: bigint };
+  /** At the snapshot; while the proposal is Pending, today's quorum. */
   quorum: bigint;
   quorumReached: boolean;
   actions: { target: string; value: bigint; calldata: string }[];
@@ -109,7 +110,8 @@ async function describe(
   const [targets, values, calldatas] = await governor.proposalDetails(id);
   const [against, forVotes, abstain] = await governor.proposalVotes(id);
   const snapshot = Number(await governor.proposalSnapshot(id));
-  const quorum = await governor.quorum(snapshot);
+  // before its snapshot a proposal's quorum is not fixed yet: today's is shown
+  const quorum = await governor.quorum(Math.min(snapshot, Number(await governor.clock()) - 1));
   return {
     id: id.toString(),
     state: await stateOf(governor, id),

@@ -2,7 +2,7 @@
 // the events of its execution and the state it changed. No private key is needed.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { FunctionFragment, Signer } from "ethers";
-import { Interface, toBeHex } from "ethers";
+import { dataSlice, getAddress, Interface, toBeHex } from "ethers";
 import type { AltGovernor } from "../../typechain-types";
 import { loadAddressBook, type AddressBook } from "./addressBook";
 import { confirm, fail, formatAlt } from "./cli";
@@ -69,7 +69,7 @@ async function readState(
   const values: Snapshot = new Map();
   for (const { address, label, abi } of targets) {
     const implementation = await hre.ethers.provider.getStorage(address, IMPLEMENTATION_SLOT);
-    values.set(`${label}\u0000ERC-1967 implementation`, implementation);
+    values.set(`${label}\u0000ERC-1967 implementation`, getAddress(dataSlice(implementation, 12)));
     const views = abi.fragments.filter(
       (f): f is FunctionFragment => f.type === "function" && (f as FunctionFragment).constant && f.inputs.length === 0,
     );
@@ -124,6 +124,7 @@ export async function simulateProposal(
   await stage("Pending", `proposed by ${proposer} in tx ${proposal.hash}`);
 
   const snapshot = Number(await governor.proposalSnapshot(id));
+  await advanceTo(hre, snapshot + 1);
   const quorum = await governor.quorum(snapshot);
   const voters: SimulationReport["voters"] = [];
   let tally = 0n;
@@ -133,7 +134,6 @@ export async function simulateProposal(
     tally += delegate.weight;
   }
   if (tally < quorum) fail(`the delegates' ${formatAlt(tally)} of votes cannot reach the quorum of ${formatAlt(quorum)}`);
-  await advanceTo(hre, snapshot + 1);
   for (const { voter } of voters) {
     await confirm(governor.connect(await impersonate(hre, voter)).castVote(id, 1));
   }
