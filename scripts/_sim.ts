@@ -4,4 +4,7 @@ async function main() {
     await hre.run("gov:simulate", { file: `deploy/proposals/${f}.json`, json: false });
   }
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

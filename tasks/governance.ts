@@ -160,7 +160,12 @@ task("gov:propose", "Proposes the actions of a JSON file (validated against the 
       fail(`${proposer} has ${formatAlt(votes)} of votes; proposing needs ${formatAlt(threshold)} (delegate first)`);
     }
     const prepared = await prepareProposal(hre, file, proposer, signer);
-    const id = await governor.hashProposal(prepared.targets, prepared.values, prepared.calldatas, prepared.descriptionHash);
+    const id = await governor.hashProposal(
+      prepared.targets,
+      prepared.values,
+      prepared.calldatas,
+      prepared.descriptionHash,
+    );
     if ((await governor.proposalSnapshot(id)) !== 0n) fail(`this proposal already exists: ${id}`);
     const tx = await confirm(
       governor.connect(signer).propose(prepared.targets, prepared.values, prepared.calldatas, prepared.description),
@@ -239,7 +244,13 @@ task("gov:vote", "Votes on an active proposal: for, against or abstain, with an 
       } else {
         tx = await confirm(governor.connect(signer).castVoteWithReason(id, support, args.reason ?? ""));
       }
-      const result = { id: id.toString(), voter, support: args.support.toLowerCase(), weight, reason: args.reason ?? "" };
+      const result = {
+        id: id.toString(),
+        voter,
+        support: args.support.toLowerCase(),
+        weight,
+        reason: args.reason ?? "",
+      };
       const report = relayer === undefined ? { ...result, tx } : { ...result, relayer, tx };
       return output(args.json, report, () => [
         txLine(`${voter} voted ${result.support} on ${id} with ${formatAlt(weight)}`, tx),
@@ -313,7 +324,8 @@ idAndFrom(
     args,
     async (governor, id, sender) => {
       const state = await stateOf(governor, id);
-      if (["Canceled", "Expired", "Executed"].includes(state)) fail(`proposal ${id} is ${state}: it cannot be canceled`);
+      if (["Canceled", "Expired", "Executed"].includes(state))
+        fail(`proposal ${id} is ${state}: it cannot be canceled`);
       const guardian = await governor.proposalGuardian();
       const proposer = await governor.proposalProposer(id);
       if (sender !== guardian && !(sender === proposer && state === "Pending")) {

@@ -66,9 +66,7 @@ contract AltGovernor is
 
     /// @notice Votes needed at `timepoint`: the quorum fraction of the total supply less the votes delegated to the
     /// timelock (the treasury), both read at `timepoint`.
-    function quorum(
-        uint256 timepoint
-    ) public view override(Governor, GovernorVotesQuorumFraction) returns (uint256) {
+    function quorum(uint256 timepoint) public view override(Governor, GovernorVotesQuorumFraction) returns (uint256) {
         IVotes votes = token();
         // the timelock's votes are part of the total supply, so the subtraction cannot underflow
         uint256 votable = votes.getPastTotalSupply(timepoint) - votes.getPastVotes(timelock(), timepoint);

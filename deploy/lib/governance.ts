@@ -40,7 +40,8 @@ function seconds(value: unknown, field: string, min = 0): number {
   } catch (e) {
     fail(`${field}: ${(e as Error).message}`);
   }
-  if (parsed < min || parsed > MAX_DELAY) fail(`${field} must be between ${min} and ${MAX_DELAY} seconds, not ${parsed}`);
+  if (parsed < min || parsed > MAX_DELAY)
+    fail(`${field} must be between ${min} and ${MAX_DELAY} seconds, not ${parsed}`);
   return parsed;
 }
 

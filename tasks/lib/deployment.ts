@@ -38,8 +38,7 @@ async function addressBook(result: Deployed, categories: string[]): Promise<Addr
   return book;
 }
 
-const EPHEMERAL_WARNING =
-  "warning: the in-process hardhat network is ephemeral; this deployment ends with the process";
+const EPHEMERAL_WARNING = "warning: the in-process hardhat network is ephemeral; this deployment ends with the process";
 
 /**
  * Ignition resumes from the records in deploy/deployments/chain-<id>; if the chain was reset under them (a restarted

@@ -100,7 +100,8 @@ export function readProposalFile(file: string): ProposalFile {
   }
   parsed.actions.forEach((action, i) => {
     if (action === null || typeof action !== "object") fail(`action ${i + 1} must be an object`);
-    if (typeof action.contract !== "string") fail(`action ${i + 1}: "contract" must be an address-book name or address`);
+    if (typeof action.contract !== "string")
+      fail(`action ${i + 1}: "contract" must be an address-book name or address`);
     if (typeof action.function !== "string") fail(`action ${i + 1}: "function" must be a name or signature`);
     if (action.args !== undefined && !Array.isArray(action.args)) fail(`action ${i + 1}: "args" must be a list`);
   });
@@ -114,12 +115,14 @@ async function abiOf(hre: HardhatRuntimeEnvironment, artifact: string, what: str
 
 /** A contract named by address-book key or address: its address, label and artifact. */
 function resolveContract(book: AddressBook, value: string, artifact: string | undefined, what: string) {
-  if (book[value] !== undefined) return { address: book[value], label: value, artifact: artifact ?? artifactOfKey(value) };
+  if (book[value] !== undefined)
+    return { address: book[value], label: value, artifact: artifact ?? artifactOfKey(value) };
   if (!isAddress(value)) fail(`${what}: ${value} is neither an address-book name nor an address`);
   const address = getAddress(value);
   const key = Object.keys(book).find((k) => book[k] === address);
   if (key !== undefined) return { address, label: key, artifact: artifact ?? artifactOfKey(key) };
-  if (artifact === undefined) fail(`${what}: ${address} is not in the address book: add "artifact" naming its contract`);
+  if (artifact === undefined)
+    fail(`${what}: ${address} is not in the address book: add "artifact" naming its contract`);
   return { address, label: address, artifact };
 }
 
@@ -131,7 +134,8 @@ function findFunction(abi: Interface, name: string, artifact: string, what: stri
     fail(`${what}: ${name} is overloaded in ${artifact}: write one of ${matches.map((f) => f.format("sighash"))}`);
   }
   const fragment = matches[0];
-  if (fragment.constant) fail(`${what}: ${artifact}.${fragment.format("sighash")} is a view function: it changes nothing`);
+  if (fragment.constant)
+    fail(`${what}: ${artifact}.${fragment.format("sighash")} is a view function: it changes nothing`);
   return fragment;
 }
 

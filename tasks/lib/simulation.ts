@@ -46,7 +46,9 @@ async function delegatesByVotes(hre: HardhatRuntimeEnvironment, timelock: string
   const events = await token.queryFilter(token.filters.DelegateVotesChanged());
   const delegates = [...new Set(events.map((e) => e.args.delegate))].filter((d) => d !== timelock);
   const withVotes = await Promise.all(delegates.map(async (d) => ({ voter: d, weight: await token.getVotes(d) })));
-  return withVotes.filter((d) => d.weight > 0n).sort((a, b) => (a.weight > b.weight ? -1 : a.weight < b.weight ? 1 : 0));
+  return withVotes
+    .filter((d) => d.weight > 0n)
+    .sort((a, b) => (a.weight > b.weight ? -1 : a.weight < b.weight ? 1 : 0));
 }
 
 /** Interfaces of the book's contracts by address, to decode events and read views. */
@@ -120,7 +122,12 @@ export async function simulateProposal(
       .connect(proposerSigner)
       .propose(prepared.targets, prepared.values, prepared.calldatas, prepared.description),
   );
-  const id = await governor.hashProposal(prepared.targets, prepared.values, prepared.calldatas, prepared.descriptionHash);
+  const id = await governor.hashProposal(
+    prepared.targets,
+    prepared.values,
+    prepared.calldatas,
+    prepared.descriptionHash,
+  );
   await stage("Pending", `proposed by ${proposer} in tx ${proposal.hash}`);
 
   const snapshot = Number(await governor.proposalSnapshot(id));
@@ -133,7 +140,8 @@ export async function simulateProposal(
     voters.push(delegate);
     tally += delegate.weight;
   }
-  if (tally < quorum) fail(`the delegates' ${formatAlt(tally)} of votes cannot reach the quorum of ${formatAlt(quorum)}`);
+  if (tally < quorum)
+    fail(`the delegates' ${formatAlt(tally)} of votes cannot reach the quorum of ${formatAlt(quorum)}`);
   for (const { voter } of voters) {
     await confirm(governor.connect(await impersonate(hre, voter)).castVote(id, 1));
   }

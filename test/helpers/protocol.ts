@@ -36,12 +36,9 @@ export interface ProtocolDeployment {
 /** ALT given to each user by `deployProtocol`. */
 export const FUNDED_ALT = 10_000_000n * ALT;
 
-
 type Deployed = Record<string, { getAddress(): Promise<string> }>;
 
-export async function deployProtocol(
-  parameters: ProtocolParameters = stagedParameters(),
-): Promise<ProtocolDeployment> {
+export async function deployProtocol(parameters: ProtocolParameters = stagedParameters()): Promise<ProtocolDeployment> {
   const built = buildProtocolModule(parameters, "restaking");
   const restakingConfig = built.restakingConfig!;
   const module = built.module;
