@@ -74,13 +74,13 @@ describe("deploy:genesis task", function () {
   }
 
   /** Runs deploy:genesis on a parameter file that breaks a rule and checks it fails with `message`, sending nothing. */
-  async function expectRefused(parameters: ProtocolParameters | string, message: string) {
+  async function expectRefused(parameters: ProtocolParameters | string, message: string, task = "deploy:genesis") {
     await loadFixture(deployTaskFixture);
     const [deployer] = await hre.ethers.getSigners();
     const file = files.write(`parameters-${Math.random().toString(36).slice(2)}.json`, parameters);
     const blockBefore = await hre.ethers.provider.getBlockNumber();
     const nonceBefore = await hre.ethers.provider.getTransactionCount(deployer.address);
-    await expectTaskFailure("deploy:genesis", { parameters: file, json: true }, message.replace("<file>", file));
+    await expectTaskFailure(task, { parameters: file, json: true }, message.replace("<file>", file));
     expect(await hre.ethers.provider.getBlockNumber()).to.equal(blockBefore);
     expect(await hre.ethers.provider.getTransactionCount(deployer.address)).to.equal(nonceBefore);
     expect(process.env.ALT_PARAMETERS).to.equal(undefined);
@@ -269,6 +269,83 @@ describe("deploy:genesis task", function () {
       } finally {
         delete process.env.ALT_PARAMETERS;
       }
+    });
+  });
+
+  describe("refusing a broken governance section before sending any transaction", function () {
+    type Governance = Record<string, unknown>;
+    /** hardhat.json with one governance field changed (undefined removes it). */
+    function withGovernance(field: string, value: unknown): ProtocolParameters {
+      const parameters = hardhatParameters();
+      (parameters.governance as unknown as Governance)[field] = value;
+      if (value === undefined) delete (parameters.governance as unknown as Governance)[field];
+      return parameters;
+    }
+    const refusedByGovernance = (parameters: ProtocolParameters, message: string) =>
+      expectRefused(parameters, message, "deploy:governance");
+
+    it("refuses a file without a governance section", async function () {
+      const parameters = hardhatParameters();
+      delete parameters.governance;
+      await refusedByGovernance(parameters, "governance parameters: the governance section is missing");
+    });
+
+    it("refuses a quorum of 0 or above 10000 bps", async function () {
+      for (const quorumBps of [0, 10_001, 4.5]) {
+        await refusedByGovernance(
+          withGovernance("quorumBps", quorumBps),
+          `governance parameters: quorumBps must be a whole number of bps from 1 to 10000, not ${quorumBps}`,
+        );
+      }
+    });
+
+    it("refuses a proposal threshold above the supply, or not an amount", async function () {
+      await refusedByGovernance(
+        withGovernance("proposalThreshold", "10000000001"),
+        "governance parameters: proposalThreshold is larger than the ALT supply",
+      );
+      await refusedByGovernance(
+        withGovernance("proposalThreshold", "ten"),
+        'governance parameters: proposalThreshold: invalid amount "ten": expected a non-negative decimal',
+      );
+    });
+
+    it("refuses a zero voting period and malformed or too long durations", async function () {
+      await refusedByGovernance(
+        withGovernance("votingPeriod", "0"),
+        "governance parameters: votingPeriod must be between 1 and 31536000 seconds, not 0",
+      );
+      await refusedByGovernance(
+        withGovernance("timelockDelay", "2 days"),
+        'governance parameters: timelockDelay: invalid duration "2 days": use seconds or a number with s, m, h, d, w, mo or y',
+      );
+      await refusedByGovernance(
+        withGovernance("votingDelay", "2y"),
+        "governance parameters: votingDelay must be between 0 and 31536000 seconds, not 63072000",
+      );
+    });
+
+    it("refuses owner fields: governance gives every contract to the timelock", async function () {
+      const genesisOwner = hardhatParameters();
+      genesisOwner.genesis.owner = "0x000000000000000000000000000000000000dEaD";
+      await refusedByGovernance(
+        genesisOwner,
+        "protocol parameters: genesis.owner must be left out: governance gives it to the timelock",
+      );
+      const restakingOwner = hardhatParameters();
+      restakingOwner.restaking.owner = "0x000000000000000000000000000000000000dEaD";
+      await refusedByGovernance(
+        restakingOwner,
+        "protocol parameters: restaking.owner must be left out: governance gives it to the timelock",
+      );
+    });
+
+    it('refuses "timelock" as an address in a file without a governance section, at every stage', async function () {
+      const parameters = hardhatParameters();
+      delete parameters.governance;
+      const message = 'protocol parameters: "timelock" is named as an address but there is no governance section';
+      await expectRefused(parameters, message, "deploy:genesis");
+      await expectRefused(parameters, message, "deploy:restaking");
     });
   });
 
