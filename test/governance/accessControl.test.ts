@@ -1,0 +1,811 @@
+// Who may do what once governance is deployed: every owner and role of the protocol ends with the timelock (the
+// council keeps its two narrow powers), and every state-changing function of every deployed contract is either guarded
+// (an outsider, the deployer and the council are refused with the exact error) or public by design, with the reason.
+import { expect } from "chai";
+import hre, { ethers } from "hardhat";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import {
+  type BaseContract,
+  FunctionFragment,
+  getAddress,
+  id,
+  Interface,
+  MaxUint256,
+  type ParamType,
+  type Signer,
+  Wallet,
+  ZeroAddress,
+  ZeroHash,
+  zeroPadValue,
+} from "ethers";
+import { deployGovernance } from "../helpers/governance";
+import { ALT } from "../helpers/constants";
+import { days } from "../helpers/time";
+import { signPermit } from "../../tasks/lib/signatures";
+
+// ERC-1967 slots: bytes32(uint256(keccak256("eip1967.proxy.<name>")) - 1)
+const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
+const BEACON_SLOT = "0xa3f0ad74e5423aebfd80d3ef4346578335a9a72aeaee59ff6cb3582b35133d50";
+
+// TimelockController roles, computed here rather than read from the deploy code
+const DEFAULT_ADMIN_ROLE = ZeroHash;
+const PROPOSER_ROLE = id("PROPOSER_ROLE");
+const EXECUTOR_ROLE = id("EXECUTOR_ROLE");
+const CANCELLER_ROLE = id("CANCELLER_ROLE");
+const ROLE_NAMES: Record<string, string> = {
+  [DEFAULT_ADMIN_ROLE]: "DEFAULT_ADMIN_ROLE",
+  [PROPOSER_ROLE]: "PROPOSER_ROLE",
+  [EXECUTOR_ROLE]: "EXECUTOR_ROLE",
+  [CANCELLER_ROLE]: "CANCELLER_ROLE",
+};
+
+// IGovernor.ProposalState and ISlashingManager.Status
+const ACTIVE = 1n;
+const CANCELED = 2n;
+const VETOED = 2n;
+
+const STAKE = 1_000n * ALT;
+const SLASH_BPS = 100;
+
+type Account = Signer & { address: string };
+
+describe("Governance access control", function () {
+  /** The deployment as governance leaves it, and an outsider: a fresh key with gas money and nothing else. */
+  async function deployedFixture() {
+    const deployment = await deployGovernance();
+    const stranger = new Wallet(id("access-control:stranger"), ethers.provider);
+    await setBalance(stranger.address, 10n ** 18n);
+    return { ...deployment, stranger };
+  }
+
+  /** The timelock as a signer: the owner acting, as it would after a vote (impersonated, for setup and checks only). */
+  async function timelockSigner(timelock: BaseContract): Promise<HardhatEthersSigner> {
+    const signer = await ethers.getImpersonatedSigner(await timelock.getAddress());
+    await setBalance(signer.address, 10n ** 18n);
+    return signer;
+  }
+
+  /**
+   * Something for every guard to refuse: a set of a registered service, an operator with a pending withdrawal of a
+   * staker, a pending slash request by a registered slasher, and a pending proposal.
+   */
+  async function matrixFixture() {
+    const deployment = await loadFixture(deployedFixture);
+    const { token, registry, operatorSets, slashingManager, governor, timelock, positions, signers } = deployment;
+    const service = signers[1]; // the set's service and the slasher: an address governance trusted
+    const proposer = signers[2]; // ProtocolDevelopment's beneficiary: 2B votes
+    const staker = signers[7]; // Launchpool's beneficiary: 500M ALT to release
+    const operator = signers[9];
+
+    // governance's decisions, taken as the timelock (what an executed proposal would do)
+    const owner = await timelockSigner(timelock);
+    await operatorSets.connect(owner).setService(service.address, true);
+    await slashingManager.connect(owner).setSlasher(service.address, 1_000, days(1));
+
+    const setKey = id("access-control set");
+    await operatorSets.connect(service).createSet(setKey, 0, 8);
+    const setId = await operatorSets.setIdOf(service.address, setKey);
+
+    await registry.connect(operator).registerOperator("ipfs://operator", 500, operator.address, "0x");
+    await positions.Launchpool.release();
+    await token.connect(staker).approve(await registry.getAddress(), STAKE);
+    await registry.connect(staker).stake(operator.address, 0, STAKE);
+    const shares = await registry.sharesOf(staker.address, operator.address, 0);
+    const unstake = await (await registry.connect(staker).requestUnstake(operator.address, 0, shares)).wait();
+    const requested = registry.interface.parseLog(unstake!.logs.find((l) => l.topics[0] === unstakeTopic(registry))!)!;
+    const w = requested.args.withdrawal;
+    const withdrawal = {
+      staker: w.staker as string,
+      operator: w.operator as string,
+      assetId: w.assetId as bigint,
+      shares: w.shares as bigint,
+      unlockAt: w.unlockAt as bigint,
+      nonce: w.nonce as bigint,
+    };
+
+    await slashingManager
+      .connect(service)
+      .requestSlash(operator.address, SLASH_BPS, id("reason"), id("evidence"), ZeroAddress, await time.latest());
+    const slashRequestId = (await slashingManager.requestCount()) - 1n;
+
+    const proposal = {
+      targets: [await timelock.getAddress()],
+      values: [0n],
+      calldatas: [timelock.interface.encodeFunctionData("updateDelay", [days(3)])],
+      description: "access control: a pending proposal",
+    };
+    await governor
+      .connect(proposer)
+      .propose(proposal.targets, proposal.values, proposal.calldatas, proposal.description);
+    const descriptionHash = id(proposal.description);
+    const proposalId = await governor.getProposalId(
+      proposal.targets,
+      proposal.values,
+      proposal.calldatas,
+      descriptionHash,
+    );
+
+    return {
+      ...deployment,
+      service,
+      proposer,
+      staker,
+      operator,
+      setId,
+      withdrawal,
+      slashRequestId,
+      proposal: { ...proposal, descriptionHash },
+      proposalId,
+    };
+  }
+
+  function unstakeTopic(registry: BaseContract) {
+    return registry.interface.getEvent("UnstakeRequested")!.topicHash;
+  }
+
+  type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
+  type Args = (c: Ctx, caller: Account) => unknown[] | Promise<unknown[]>;
+
+  /** Refused to an unauthorised caller with `error(errorArgs)`; `args` default to zero values of the ABI types. */
+  interface Guarded {
+    error: string;
+    errorArgs: (c: Ctx, caller: Account) => unknown[];
+    args?: Args;
+    /** Why the council, alone among the tried callers, is authorised here. */
+    council?: string;
+  }
+  /** Anyone may call it: the reason. */
+  interface Open {
+    reason: string;
+  }
+  type Access = Guarded | Open;
+  interface ContractAccess {
+    name: string;
+    artifact: string;
+    contract: (c: Ctx) => BaseContract;
+    functions: Record<string, Access>;
+  }
+
+  const isGuarded = (a: Access): a is Guarded => "error" in a;
+  const open = (reason: string): Open => ({ reason });
+  const guarded = (error: string, errorArgs: Guarded["errorArgs"], args?: Args): Guarded => ({
+    error,
+    errorArgs,
+    args,
+  });
+  const onlyOwner = (args?: Args) => guarded("OwnableUnauthorizedAccount", (_, caller) => [caller.address], args);
+  const self = (_: Ctx, caller: Account) => [caller.address];
+
+  /** The functions every OwnedUpgradeable proxy has: initializer (spent), ownership and UUPS upgrades (owner-only). */
+  const ownedUpgradeable = (initialize: string): Record<string, Access> => ({
+    [initialize]: guarded("InvalidInitialization", () => []),
+    "renounceOwnership()": onlyOwner(),
+    "transferOwnership(address)": onlyOwner(self),
+    "upgradeToAndCall(address,bytes)": onlyOwner(),
+  });
+  const onlyExecutor = (args?: Args) => guarded("GovernorOnlyExecutor", (_, caller) => [caller.address], args);
+  const missingRole = (role: string, args?: Args) =>
+    guarded("AccessControlUnauthorizedAccount", (_, caller) => [caller.address, role], args);
+  const harmlessOperation = async (c: Ctx) => [
+    await c.timelock.getAddress(),
+    0n,
+    c.timelock.interface.encodeFunctionData("updateDelay", [0]),
+    ZeroHash,
+    id("access control"),
+    days(2),
+  ];
+  const proposalDetails = (c: Ctx) => [
+    c.proposal.targets,
+    c.proposal.values,
+    c.proposal.calldatas,
+    c.proposal.descriptionHash,
+  ];
+  const unableToCancel = (args: Args): Guarded => ({
+    ...guarded("GovernorUnableToCancel", (c, caller) => [c.proposalId, caller.address], args),
+    council: "the proposal guardian cancels any proposal",
+  });
+  const treasuryPosition = (c: Ctx) => c.positions.Treasury.getAddress();
+
+  const TABLE: ContractAccess[] = [
+    {
+      name: "AltToken",
+      artifact: "AltToken",
+      contract: (c) => c.token,
+      functions: {
+        "approve(address,uint256)": open("ERC20: sets the caller's own allowance"),
+        "burn(uint256)": open("burns the caller's own balance"),
+        "burnFrom(address,uint256)": guarded(
+          "ERC20InsufficientAllowance",
+          (_, caller) => [caller.address, 0n, 1n],
+          async (c) => [await treasuryPosition(c), 1n],
+        ),
+        "delegate(address)": open("moves the caller's own votes"),
+        "delegateBySig(address,uint256,uint256,uint8,bytes32,bytes32)": open(
+          "moves the votes of the signer of the delegation, nobody else's",
+        ),
+        "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)": guarded(
+          "ERC2612InvalidSigner",
+          (c, caller) => [caller.address, c.positions.Treasury.target],
+          async (c, caller) => {
+            const owner = await treasuryPosition(c);
+            const message = { owner, spender: caller.address, value: 1n, nonce: await c.token.nonces(owner) };
+            const signature = await signPermit(caller, c.token, { ...message, deadline: MaxUint256 });
+            return [owner, caller.address, 1n, MaxUint256, signature.v, signature.r, signature.s];
+          },
+        ),
+        "transfer(address,uint256)": open("ERC20: moves the caller's own balance"),
+        "transferFrom(address,address,uint256)": guarded(
+          "ERC20InsufficientAllowance",
+          (_, caller) => [caller.address, 0n, 1n],
+          async (c, caller) => [await treasuryPosition(c), caller.address, 1n],
+        ),
+      },
+    },
+    {
+      name: "VestingFactory",
+      artifact: "VestingFactory",
+      contract: (c) => c.vestingFactory,
+      functions: {
+        "createPositions((address,uint48,uint48,uint48,uint96,bool,address,bytes32)[])": open(
+          "vests the creator's own ALT, pulled from the creator",
+        ),
+        "setTreasury(address)": onlyOwner(self),
+        "transferOwnership(address)": onlyOwner(self),
+      },
+    },
+    {
+      name: "VestingPosition",
+      artifact: "VestingPosition",
+      contract: (c) => c.positions.Team,
+      functions: {
+        "acceptBeneficiary()": guarded("VestingNotPendingBeneficiary", self),
+        "delegate(address)": guarded("VestingNotBeneficiary", self, self),
+        "initialize(address,uint48,uint48,uint48,uint96,bool,address)": guarded("VestingNotFactory", self),
+        "release()": open("pays what has vested to the beneficiary, whoever calls"),
+        "revoke()": guarded("VestingNotRevoker", self),
+        "sweep(address)": guarded("VestingNotRevoker", self, (c) => [c.token.target]),
+        "transferBeneficiary(address)": guarded("VestingNotBeneficiary", self, self),
+      },
+    },
+    {
+      name: "MerkleAirdrop",
+      artifact: "MerkleAirdrop",
+      contract: (c) => c.airdrop,
+      functions: {
+        "claim(uint256,address,uint256,bytes32[])": open("a Merkle proof authorises it; pays the leaf's account"),
+        "claimAndDelegate(uint256,address,uint256,bytes32[],address,uint256,uint8,bytes32,bytes32)": open(
+          "a Merkle proof and the account's delegation signature authorise it",
+        ),
+        "sweep()": open("after the deadline only, to the fixed treasury (the timelock)"),
+      },
+    },
+    {
+      name: "RestakingRegistry",
+      artifact: "RestakingRegistry",
+      contract: (c) => c.registry,
+      functions: {
+        ...ownedUpgradeable("initialize(address,address,uint48,uint48,uint48)"),
+        "addAsset(address,uint96,uint128)": onlyOwner(),
+        "updateAsset(uint256,uint96,uint128)": onlyOwner(),
+        "setDelays(uint48,uint48,uint48)": onlyOwner(),
+        "setModules(address,address)": onlyOwner(self),
+        "registerOperator(string,uint16,address,bytes)": open("anyone may become an operator"),
+        "setMetadataURI(string)": guarded("RegistryNotOperator", self),
+        "setCommission(uint16)": guarded("RegistryNotOperator", self),
+        "rotateSigningKey(address,bytes)": guarded("RegistryNotOperator", self),
+        "stake(address,uint256,uint256)": open("stakes the caller's own tokens"),
+        "stakeWithPermit(address,uint256,uint256,uint8,bytes32,bytes32)": open(
+          "stakes the caller's own ALT (the permit is the caller's)",
+        ),
+        "requestUnstake(address,uint256,uint256)": open("queues the caller's own shares"),
+        "completeUnstake((address,address,uint8,uint128,uint48,uint64))": guarded("RegistryNotStaker", self, (c) => [
+          c.withdrawal,
+        ]),
+        "onSlashRequested(address)": guarded("RegistryNotSlashingManager", self),
+        "onSlashVetoed(address)": guarded("RegistryNotSlashingManager", self),
+        "slash(address,uint256,uint256,address,uint256,address)": guarded("RegistryNotSlashingManager", self),
+      },
+    },
+    {
+      name: "OperatorSets",
+      artifact: "OperatorSets",
+      contract: (c) => c.operatorSets,
+      functions: {
+        ...ownedUpgradeable("initialize(address,address,uint48,uint48)"),
+        "setService(address,bool)": onlyOwner((_, caller) => [caller.address, true]),
+        "setLeaveDelay(uint48)": onlyOwner(),
+        "createSet(bytes32,uint256,uint16)": guarded("SetsNotService", self),
+        "updateSet(uint256,uint256,uint16)": guarded(
+          "SetsNotSetService",
+          (c, caller) => [c.setId, caller.address],
+          (c) => [c.setId, 0n, 8],
+        ),
+        "jail(uint256,address,uint48)": guarded(
+          "SetsNotSetService",
+          (c, caller) => [c.setId, caller.address],
+          (c) => [c.setId, c.operator.address, 2n ** 48n - 1n],
+        ),
+        "join(uint256)": open("any registered operator meeting the set's minimum stake"),
+        "requestLeave(uint256)": guarded(
+          "SetsNotMember",
+          (c, caller) => [c.setId, caller.address],
+          (c) => [c.setId],
+        ),
+        "completeLeave(uint256)": guarded(
+          "SetsNotMember",
+          (c, caller) => [c.setId, caller.address],
+          (c) => [c.setId],
+        ),
+        "snapshot(uint256)": open("anyone takes the epoch's snapshot of an existing set, once"),
+      },
+    },
+    {
+      name: "SlashingManager",
+      artifact: "SlashingManager",
+      contract: (c) => c.slashingManager,
+      functions: {
+        ...ownedUpgradeable("initialize(address,address,address,address,uint48,uint16,uint48)"),
+        "setSlasher(address,uint16,uint48)": onlyOwner((_, caller) => [caller.address, 1_000, 0]),
+        "removeSlasher(address)": onlyOwner((c) => [c.service.address]),
+        "setParameters(uint48,uint16,uint48)": onlyOwner(),
+        "setVetoer(address)": onlyOwner(self),
+        "setTreasury(address)": onlyOwner(self),
+        "requestSlash(address,uint16,bytes32,bytes32,address,uint48)": guarded("SlashingNotSlasher", self, (c) => [
+          c.operator.address,
+          SLASH_BPS,
+          ZeroHash,
+          ZeroHash,
+          ZeroAddress,
+          0,
+        ]),
+        "veto(uint256)": {
+          ...guarded("SlashingNotVetoer", self, (c) => [c.slashRequestId]),
+          council: "the council vetoes slashes",
+        },
+        "execute(uint256)": open("anyone executes a request once its veto window has passed"),
+      },
+    },
+    {
+      name: "RewardsDistributor",
+      artifact: "RewardsDistributor",
+      contract: (c) => c.rewards,
+      functions: {
+        ...ownedUpgradeable("initialize(address,address,address,address,uint16)"),
+        "setParameters(address,uint16)": onlyOwner((_, caller) => [caller.address, 0]),
+        "creditFees(uint256,uint256)": open("anyone pays fees into a set, from its own ALT"),
+        "distribute(uint256,uint256)": open("anyone distributes a set's fees over a snapshot, once per epoch"),
+        "claim(address[],uint256[])": open("pays the caller's own rewards"),
+        "onActiveSharesChanged(address,address,uint256,uint256,uint256)": guarded("RewardsNotRegistry", self),
+      },
+    },
+    {
+      name: "TimelockController",
+      artifact: "TimelockController",
+      contract: (c) => c.timelock,
+      functions: {
+        "schedule(address,uint256,bytes,bytes32,bytes32,uint256)": missingRole(PROPOSER_ROLE, harmlessOperation),
+        "scheduleBatch(address[],uint256[],bytes[],bytes32,bytes32,uint256)": missingRole(PROPOSER_ROLE, async (c) => {
+          const [target, value, data, predecessor, salt, delay] = await harmlessOperation(c);
+          return [[target], [value], [data], predecessor, salt, delay];
+        }),
+        "cancel(bytes32)": missingRole(CANCELLER_ROLE),
+        "execute(address,uint256,bytes,bytes32,bytes32)": open(
+          "open execution (EXECUTOR_ROLE is address(0)) of ready operations only",
+        ),
+        "executeBatch(address[],uint256[],bytes[],bytes32,bytes32)": open(
+          "open execution (EXECUTOR_ROLE is address(0)) of ready operations only",
+        ),
+        "updateDelay(uint256)": guarded("TimelockUnauthorizedCaller", self),
+        "grantRole(bytes32,address)": missingRole(DEFAULT_ADMIN_ROLE, (_, caller) => [PROPOSER_ROLE, caller.address]),
+        "revokeRole(bytes32,address)": missingRole(DEFAULT_ADMIN_ROLE, (c) => [PROPOSER_ROLE, c.governor.target]),
+        "renounceRole(bytes32,address)": guarded(
+          "AccessControlBadConfirmation",
+          () => [],
+          (c) => [PROPOSER_ROLE, c.governor.target],
+        ),
+        "onERC721Received(address,address,uint256,bytes)": open("token-receiver hook: returns its selector"),
+        "onERC1155Received(address,address,uint256,uint256,bytes)": open("token-receiver hook: returns its selector"),
+        "onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)": open(
+          "token-receiver hook: returns its selector",
+        ),
+      },
+    },
+    {
+      name: "AltGovernor",
+      artifact: "AltGovernor",
+      contract: (c) => c.governor,
+      functions: {
+        "propose(address[],uint256[],bytes[],string)": open("anyone holding proposalThreshold votes"),
+        "castVote(uint256,uint8)": open("votes the caller's own weight"),
+        "castVoteWithReason(uint256,uint8,string)": open("votes the caller's own weight"),
+        "castVoteWithReasonAndParams(uint256,uint8,string,bytes)": open("votes the caller's own weight"),
+        "castVoteBySig(uint256,uint8,address,bytes)": open("votes the signer's own weight"),
+        "castVoteWithReasonAndParamsBySig(uint256,uint8,address,string,bytes,bytes)": open(
+          "votes the signer's own weight",
+        ),
+        "queue(address[],uint256[],bytes[],bytes32)": open("anyone queues a succeeded proposal in the timelock"),
+        "queue(uint256)": open("anyone queues a succeeded proposal in the timelock"),
+        "execute(address[],uint256[],bytes[],bytes32)": open(
+          "anyone executes a queued proposal once its delay is over",
+        ),
+        "execute(uint256)": open("anyone executes a queued proposal once its delay is over"),
+        "cancel(address[],uint256[],bytes[],bytes32)": unableToCancel(proposalDetails),
+        "cancel(uint256)": unableToCancel((c) => [c.proposalId]),
+        "relay(address,uint256,bytes)": onlyExecutor(),
+        "setVotingDelay(uint48)": onlyExecutor(),
+        "setVotingPeriod(uint32)": onlyExecutor(),
+        "setProposalThreshold(uint256)": onlyExecutor(),
+        "updateQuorumNumerator(uint256)": onlyExecutor(),
+        "setLateQuorumVoteExtension(uint48)": onlyExecutor(),
+        "setProposalGuardian(address)": onlyExecutor(self),
+        "updateTimelock(address)": onlyExecutor(self),
+        "onERC721Received(address,address,uint256,bytes)": open(
+          "token-receiver hook: refuses every deposit (GovernorDisabledDeposit), the timelock holds the funds",
+        ),
+        "onERC1155Received(address,address,uint256,uint256,bytes)": open(
+          "token-receiver hook: refuses every deposit (GovernorDisabledDeposit), the timelock holds the funds",
+        ),
+        "onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)": open(
+          "token-receiver hook: refuses every deposit (GovernorDisabledDeposit), the timelock holds the funds",
+        ),
+      },
+    },
+  ];
+
+  /** A syntactically valid zero value for an ABI parameter. */
+  function zeroValue(param: ParamType): unknown {
+    if (param.isArray()) {
+      return param.arrayLength === -1
+        ? []
+        : Array.from({ length: param.arrayLength }, () => zeroValue(param.arrayChildren));
+    }
+    if (param.isTuple()) return param.components.map(zeroValue);
+    if (param.baseType === "address") return ZeroAddress;
+    if (param.baseType === "bool") return false;
+    if (param.baseType === "string") return "";
+    if (param.baseType === "bytes") return "0x";
+    if (/^bytes\d+$/.test(param.baseType)) return zeroPadValue("0x", Number(param.baseType.slice(5)));
+    if (/^u?int\d*$/.test(param.baseType)) return 0n;
+    throw new Error(`no zero value for ${param.type}`);
+  }
+
+  /** Functions of the artifact's ABI that can change state (nonpayable or payable), by full signature. */
+  async function stateChangingFunctions(artifact: string): Promise<string[]> {
+    const { abi } = await hre.artifacts.readArtifact(artifact);
+    return new Interface(abi).fragments
+      .filter((f): f is FunctionFragment => FunctionFragment.isFunction(f))
+      .filter((f) => f.stateMutability === "nonpayable" || f.stateMutability === "payable")
+      .map((f) => f.format("sighash"))
+      .sort();
+  }
+
+  // ============================================================================ who holds what
+
+  describe("after deployment", function () {
+    it("leaves every Ownable to the timelock", async function () {
+      const { vestingFactory, registry, operatorSets, slashingManager, rewards, timelock } =
+        await loadFixture(deployedFixture);
+      for (const contract of [vestingFactory, registry, operatorSets, slashingManager, rewards]) {
+        expect(await contract.owner()).to.equal(timelock.target);
+      }
+    });
+
+    it("shows in the events each Ownable handed over from the deployer to the timelock, and nothing else", async function () {
+      const { vestingFactory, registry, operatorSets, slashingManager, rewards, timelock, deployer } =
+        await loadFixture(deployedFixture);
+      for (const contract of [vestingFactory, registry, operatorSets, slashingManager, rewards]) {
+        const events = await contract.queryFilter(contract.filters.OwnershipTransferred(), 0);
+        expect(events.map((e) => [e.args.previousOwner, e.args.newOwner])).to.deep.equal([
+          [ZeroAddress, deployer.address],
+          [deployer.address, timelock.target],
+        ]);
+      }
+    });
+
+    it("leaves the ERC-1967 admin and beacon slots of the four proxies empty (UUPS: the owner upgrades)", async function () {
+      const { registry, operatorSets, slashingManager, rewards } = await loadFixture(deployedFixture);
+      for (const proxy of [registry, operatorSets, slashingManager, rewards]) {
+        const address = await proxy.getAddress();
+        expect(await ethers.provider.getStorage(address, ADMIN_SLOT)).to.equal(ZeroHash);
+        expect(await ethers.provider.getStorage(address, BEACON_SLOT)).to.equal(ZeroHash);
+        expect(await ethers.provider.getStorage(address, IMPLEMENTATION_SLOT)).not.to.equal(ZeroHash);
+      }
+    });
+
+    it("locks the four implementations: no owner, no initialisation", async function () {
+      const { registry, operatorSets, slashingManager, rewards, stranger } = await loadFixture(deployedFixture);
+      for (const proxy of [registry, operatorSets, slashingManager, rewards]) {
+        const slot = await ethers.provider.getStorage(await proxy.getAddress(), IMPLEMENTATION_SLOT);
+        const implementation = proxy.attach(getAddress("0x" + slot.slice(26))) as typeof proxy;
+        expect(await implementation.owner()).to.equal(ZeroAddress);
+        const initialize = implementation.interface.getFunction("initialize")!;
+        await expect(
+          implementation.connect(stranger).getFunction(initialize.format("sighash"))(
+            ...initialize.inputs.map(zeroValue),
+          ),
+        ).to.be.revertedWithCustomError(implementation, "InvalidInitialization");
+      }
+    });
+
+    it("lets the timelock, the owner, pass the upgrade check of every proxy", async function () {
+      const { registry, operatorSets, slashingManager, rewards, timelock } = await loadFixture(deployedFixture);
+      const owner = await timelockSigner(timelock);
+      for (const proxy of [registry, operatorSets, slashingManager, rewards]) {
+        const slot = await ethers.provider.getStorage(await proxy.getAddress(), IMPLEMENTATION_SLOT);
+        // re-installing the current implementation: only the authorisation is exercised (static call, no change)
+        await proxy.connect(owner).upgradeToAndCall.staticCall(getAddress("0x" + slot.slice(26)), "0x");
+      }
+    });
+
+    it("makes the council the slash vetoer and the proposal guardian", async function () {
+      const { slashingManager, governor, council } = await loadFixture(deployedFixture);
+      expect(await slashingManager.vetoer()).to.equal(council.address);
+      expect(await governor.proposalGuardian()).to.equal(council.address);
+    });
+
+    it("binds the governor to the timelock and ALT", async function () {
+      const { governor, timelock, token } = await loadFixture(deployedFixture);
+      expect(await governor.timelock()).to.equal(timelock.target);
+      expect(await governor.token()).to.equal(token.target);
+    });
+
+    it("gives the timelock roles exactly to the timelock (admin), the governor (proposer, canceller) and everyone (executor)", async function () {
+      const { timelock, governor, deployer, council, stranger } = await loadFixture(deployedFixture);
+      const timelockAddress = await timelock.getAddress();
+      const governorAddress = await governor.getAddress();
+      const expected: Record<string, string[]> = {
+        [DEFAULT_ADMIN_ROLE]: [timelockAddress],
+        [PROPOSER_ROLE]: [governorAddress],
+        [CANCELLER_ROLE]: [governorAddress],
+        [EXECUTOR_ROLE]: [ZeroAddress],
+      };
+
+      // the whole role history of the timelock, replayed in order
+      const logs = [
+        ...(await timelock.queryFilter(timelock.filters.RoleGranted(), 0)),
+        ...(await timelock.queryFilter(timelock.filters.RoleRevoked(), 0)),
+      ].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+      const members = new Map<string, Set<string>>();
+      const seen = new Set<string>([deployer.address, governorAddress, council.address, timelockAddress]);
+      for (const log of logs) {
+        const { role, account } = log.args;
+        seen.add(account);
+        if (!members.has(role)) members.set(role, new Set());
+        if (log.eventName === "RoleGranted") members.get(role)!.add(account);
+        else members.get(role)!.delete(account);
+      }
+      expect([...members.keys()].map((r) => ROLE_NAMES[r] ?? r).sort()).to.deep.equal(
+        Object.keys(expected)
+          .map((r) => ROLE_NAMES[r])
+          .sort(),
+      );
+      for (const [role, accounts] of Object.entries(expected)) {
+        expect([...members.get(role)!].sort(), ROLE_NAMES[role]).to.deep.equal([...accounts].sort());
+      }
+      // the chain agrees with the replay for every account that ever held a role, and for the named ones
+      seen.add(stranger.address);
+      seen.add(ZeroAddress);
+      for (const role of Object.keys(expected)) {
+        for (const account of seen) {
+          expect(await timelock.hasRole(role, account), `${ROLE_NAMES[role]} of ${account}`).to.equal(
+            expected[role].includes(account),
+          );
+        }
+        expect(await timelock.getRoleAdmin(role)).to.equal(DEFAULT_ADMIN_ROLE);
+      }
+      expect(await timelock.queryFilter(timelock.filters.RoleAdminChanged(), 0)).to.have.length(0);
+    });
+
+    it("shows the deployer's bootstrap roles granted, then revoked and renounced", async function () {
+      const { timelock, deployer } = await loadFixture(deployedFixture);
+      const granted = await timelock.queryFilter(timelock.filters.RoleGranted(undefined, deployer.address), 0);
+      const revoked = await timelock.queryFilter(timelock.filters.RoleRevoked(undefined, deployer.address), 0);
+      const names = (logs: typeof granted) => logs.map((l) => ROLE_NAMES[l.args.role]).sort();
+      expect(names(granted)).to.deep.equal(["CANCELLER_ROLE", "DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE"]);
+      expect(names(revoked)).to.deep.equal(["CANCELLER_ROLE", "DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE"]);
+      // the admin role was renounced by the deployer itself, the others revoked by it as admin
+      expect(revoked.map((l) => l.args.sender)).to.deep.equal([deployer.address, deployer.address, deployer.address]);
+    });
+
+    it("leaves no operation pending in the timelock, whose delay is the configured one", async function () {
+      const { timelock, config } = await loadFixture(deployedFixture);
+      const scheduled = await timelock.queryFilter(timelock.filters.CallScheduled(), 0);
+      expect(scheduled.length).to.be.greaterThan(0);
+      for (const id of new Set(scheduled.map((e) => e.args.id)))
+        expect(await timelock.isOperationDone(id)).to.equal(true);
+      expect(await timelock.getMinDelay()).to.equal(BigInt(config.timelockDelay));
+    });
+
+    it("sends every treasury flow to the timelock", async function () {
+      const { vestingFactory, airdrop, slashingManager, rewards, timelock } = await loadFixture(deployedFixture);
+      expect(await vestingFactory.treasury()).to.equal(timelock.target);
+      expect(await airdrop.treasury()).to.equal(timelock.target);
+      expect(await slashingManager.treasury()).to.equal(timelock.target);
+      expect(await rewards.treasury()).to.equal(timelock.target);
+    });
+
+    it("wires the registry's modules, and the modules to the registry", async function () {
+      const { registry, operatorSets, slashingManager, rewards } = await loadFixture(deployedFixture);
+      expect(await registry.slashingManager()).to.equal(slashingManager.target);
+      expect(await registry.rewardsDistributor()).to.equal(rewards.target);
+      expect(await operatorSets.registry()).to.equal(registry.target);
+      expect(await slashingManager.registry()).to.equal(registry.target);
+      expect(await rewards.registry()).to.equal(registry.target);
+      expect(await rewards.operatorSets()).to.equal(operatorSets.target);
+    });
+
+    it("registers no slasher and no service: governance adds them", async function () {
+      const { slashingManager, operatorSets } = await loadFixture(deployedFixture);
+      expect(await slashingManager.slashers()).to.deep.equal([]);
+      expect(await operatorSets.queryFilter(operatorSets.filters.ServiceUpdated(), 0)).to.have.length(0);
+    });
+
+    it("makes the factory owner, the timelock, the revoker of every vesting position", async function () {
+      const { vestingFactory, positions, timelock, deployer, council, stranger, parameters } =
+        await loadFixture(deployedFixture);
+      const owner = await timelockSigner(timelock);
+      const allocations = parameters.genesis.allocations;
+      expect(Object.keys(positions).sort()).to.deep.equal(allocations.map((a) => a.category).sort());
+      for (const { category, revocable } of allocations) {
+        const position = positions[category];
+        // VestingPosition's revoker is Ownable(factory).owner(), read at each call
+        expect(await position.factory(), category).to.equal(vestingFactory.target);
+        if (revocable) await position.connect(owner).revoke.staticCall();
+        else
+          await expect(position.connect(owner).revoke.staticCall()).to.be.revertedWithCustomError(
+            position,
+            "VestingNotRevocable",
+          );
+        for (const outsider of [deployer, council, stranger]) {
+          await expect(position.connect(outsider).revoke.staticCall())
+            .to.be.revertedWithCustomError(position, "VestingNotRevoker")
+            .withArgs(outsider.address);
+        }
+      }
+    });
+
+    it("leaves the deployer no ALT, no votes, and no role or ownership anywhere", async function () {
+      const d = await loadFixture(deployedFixture);
+      const { deployer, token, timelock, governor, slashingManager, operatorSets, registry, positions } = d;
+      expect(await token.balanceOf(deployer.address)).to.equal(0n);
+      expect(await token.getVotes(deployer.address)).to.equal(0n);
+      for (const role of [DEFAULT_ADMIN_ROLE, PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE]) {
+        expect(await timelock.hasRole(role, deployer.address)).to.equal(false);
+      }
+      for (const contract of [d.vestingFactory, d.registry, d.operatorSets, d.slashingManager, d.rewards]) {
+        expect(await contract.owner()).not.to.equal(deployer.address);
+      }
+      for (const position of Object.values(positions)) {
+        expect(await position.beneficiary()).not.to.equal(deployer.address);
+        expect(await position.pendingBeneficiary()).to.equal(ZeroAddress);
+      }
+      expect(await slashingManager.vetoer()).not.to.equal(deployer.address);
+      expect((await slashingManager.slasher(deployer.address)).registered).to.equal(false);
+      expect(await operatorSets.isService(deployer.address)).to.equal(false);
+      expect(await registry.isOperator(deployer.address)).to.equal(false);
+      expect(await governor.proposalGuardian()).not.to.equal(deployer.address);
+    });
+
+    it("leaves no ALT allowance standing, and none ever given to the council", async function () {
+      const { token, council } = await loadFixture(deployedFixture);
+      const approvals = await token.queryFilter(token.filters.Approval(), 0);
+      expect(approvals.length).to.be.greaterThan(0); // the genesis approval of the factory
+      for (const { args } of approvals) {
+        expect(await token.allowance(args.owner, args.spender), `${args.owner} -> ${args.spender}`).to.equal(0n);
+      }
+      expect(approvals.filter((a) => a.args.spender === council.address)).to.deep.equal([]);
+    });
+  });
+
+  // ============================================================================ the access-control matrix
+
+  describe("access-control matrix", function () {
+    for (const entry of TABLE) {
+      describe(entry.name, function () {
+        it("classifies every state-changing function of the ABI, and only those", async function () {
+          const fromAbi = await stateChangingFunctions(entry.artifact);
+          const fromTable = Object.keys(entry.functions).sort();
+          expect(
+            fromAbi.filter((f) => !fromTable.includes(f)),
+            "state-changing functions missing from the table",
+          ).to.deep.equal([]);
+          expect(
+            fromTable.filter((f) => !fromAbi.includes(f)),
+            "functions of the table missing from the ABI",
+          ).to.deep.equal([]);
+          for (const [signature, access] of Object.entries(entry.functions)) {
+            if (!isGuarded(access)) expect(access.reason, signature).to.match(/\S/);
+          }
+        });
+
+        for (const [signature, access] of Object.entries(entry.functions)) {
+          if (!isGuarded(access)) continue;
+          const callers =
+            access.council === undefined ? "an outsider, the deployer and the council" : "an outsider and the deployer";
+          it(`refuses ${signature} to ${callers} with ${access.error}`, async function () {
+            const c = await loadFixture(matrixFixture);
+            const contract = entry.contract(c);
+            const fragment = contract.interface.getFunction(signature);
+            expect(fragment, signature).not.to.equal(null);
+            const tried: [string, Account][] = [
+              ["outsider", c.stranger],
+              ["deployer", c.deployer],
+            ];
+            if (access.council === undefined) tried.push(["council", c.council]);
+            for (const [label, caller] of tried) {
+              const args = access.args === undefined ? fragment!.inputs.map(zeroValue) : await access.args(c, caller);
+              const call = (contract.connect(caller) as BaseContract).getFunction(signature);
+              await expect(call(...args), `${entry.name}.${signature} by the ${label}`)
+                .to.be.revertedWithCustomError(contract, access.error)
+                .withArgs(...access.errorArgs(c, caller));
+            }
+          });
+        }
+      });
+    }
+  });
+
+  // ============================================================================ the council
+
+  describe("the security council", function () {
+    it("is exempt from exactly two guards in the table: the slash veto and proposal cancellation", async function () {
+      const exempt = TABLE.flatMap((entry) =>
+        Object.entries(entry.functions)
+          .filter(([, access]) => isGuarded(access) && access.council !== undefined)
+          .map(([signature]) => `${entry.name}.${signature}`),
+      );
+      expect(exempt.sort()).to.deep.equal([
+        "AltGovernor.cancel(address[],uint256[],bytes[],bytes32)",
+        "AltGovernor.cancel(uint256)",
+        "SlashingManager.veto(uint256)",
+      ]);
+    });
+
+    it("vetoes a pending slash", async function () {
+      const { slashingManager, registry, council, operator, slashRequestId } = await loadFixture(matrixFixture);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
+      await expect(slashingManager.connect(council).veto(slashRequestId))
+        .to.emit(slashingManager, "SlashVetoed")
+        .withArgs(slashRequestId, operator.address);
+      expect((await slashingManager.request(slashRequestId)).status).to.equal(VETOED);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
+    });
+
+    it("cancels a pending proposal by its id", async function () {
+      const { governor, council, proposalId } = await loadFixture(matrixFixture);
+      await expect(governor.connect(council)["cancel(uint256)"](proposalId))
+        .to.emit(governor, "ProposalCanceled")
+        .withArgs(proposalId);
+      expect(await governor.state(proposalId)).to.equal(CANCELED);
+    });
+
+    it("cancels an active proposal by its details, which its proposer no longer can", async function () {
+      const { governor, council, proposer, proposalId, proposal } = await loadFixture(matrixFixture);
+      await time.increaseTo((await governor.proposalSnapshot(proposalId)) + 1n);
+      expect(await governor.state(proposalId)).to.equal(ACTIVE);
+      const details = [proposal.targets, proposal.values, proposal.calldatas, proposal.descriptionHash] as const;
+      await expect(governor.connect(proposer)["cancel(address[],uint256[],bytes[],bytes32)"](...details))
+        .to.be.revertedWithCustomError(governor, "GovernorUnableToCancel")
+        .withArgs(proposalId, proposer.address);
+      await expect(governor.connect(council)["cancel(address[],uint256[],bytes[],bytes32)"](...details))
+        .to.emit(governor, "ProposalCanceled")
+        .withArgs(proposalId);
+      expect(await governor.state(proposalId)).to.equal(CANCELED);
+    });
+
+    it("holds no timelock role and owns nothing", async function () {
+      const d = await loadFixture(deployedFixture);
+      for (const role of [DEFAULT_ADMIN_ROLE, PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE]) {
+        expect(await d.timelock.hasRole(role, d.council.address)).to.equal(false);
+      }
+      for (const contract of [d.vestingFactory, d.registry, d.operatorSets, d.slashingManager, d.rewards]) {
+        expect(await contract.owner()).not.to.equal(d.council.address);
+      }
+      for (const position of Object.values(d.positions)) {
+        expect(await position.beneficiary()).not.to.equal(d.council.address);
+      }
+    });
+  });
+});
