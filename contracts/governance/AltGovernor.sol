@@ -34,6 +34,9 @@ contract AltGovernor is
     /// decision is not left lying around to be enacted long after the vote, in other circumstances.
     uint256 public constant QUEUE_PERIOD = 14 days;
 
+    /// @notice `updateTimelock` is disabled (see there).
+    error GovernorTimelockFixed();
+
     /// @param token_ ALT (ERC20Votes, timestamp clock)
     /// @param timelock_ owns the protocol; the governor must be its only proposer and canceller
     /// @param guardian_ the security council: may cancel any proposal before it executes
@@ -71,6 +74,13 @@ contract AltGovernor is
         // the timelock's votes are part of the total supply, so the subtraction cannot underflow
         uint256 votable = votes.getPastTotalSupply(timepoint) - votes.getPastVotes(timelock(), timepoint);
         return Math.mulDiv(votable, quorumNumerator(timepoint), quorumDenominator());
+    }
+
+    /// @notice Disabled: the quorum at a past timepoint leaves out the timelock's votes at that timepoint, which holds
+    /// only while there is one timelock (the treasury and owner of the protocol). To change the governor instead, grant
+    /// a new governor the timelock's proposer and canceller roles through a proposal.
+    function updateTimelock(TimelockController) public pure override {
+        revert GovernorTimelockFixed();
     }
 
     /// @dev The timelock holds the treasury: its votes never count, so a proposal cannot make the treasury vote.

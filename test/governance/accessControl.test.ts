@@ -94,7 +94,9 @@ describe("Governance access control", function () {
     await registry.connect(staker).stake(operator.address, 0, STAKE);
     const shares = await registry.sharesOf(staker.address, operator.address, 0);
     const unstake = await (await registry.connect(staker).requestUnstake(operator.address, 0, shares)).wait();
-    const requested = registry.interface.parseLog(unstake!.logs.find((l) => l.topics[0] === unstakeTopic(registry))!)!;
+    const requested = unstake!.logs
+      .map((log) => registry.interface.parseLog(log))
+      .find((event) => event?.name === "UnstakeRequested")!;
     const w = requested.args.withdrawal;
     const withdrawal = {
       staker: w.staker as string,
@@ -139,10 +141,6 @@ describe("Governance access control", function () {
       proposal: { ...proposal, descriptionHash },
       proposalId,
     };
-  }
-
-  function unstakeTopic(registry: BaseContract) {
-    return registry.interface.getEvent("UnstakeRequested")!.topicHash;
   }
 
   type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
@@ -290,7 +288,7 @@ describe("Governance access control", function () {
         "addAsset(address,uint96,uint128)": onlyOwner(),
         "updateAsset(uint256,uint96,uint128)": onlyOwner(),
         "setDelays(uint48,uint48,uint48)": onlyOwner(),
-        "setModules(address,address)": onlyOwner(self),
+        "setModules(address,address)": onlyOwner((_, caller) => [caller.address, caller.address]),
         "registerOperator(string,uint16,address,bytes)": open("anyone may become an operator"),
         "setMetadataURI(string)": guarded("RegistryNotOperator", self),
         "setCommission(uint16)": guarded("RegistryNotOperator", self),
@@ -440,7 +438,6 @@ describe("Governance access control", function () {
         "updateQuorumNumerator(uint256)": onlyExecutor(),
         "setLateQuorumVoteExtension(uint48)": onlyExecutor(),
         "setProposalGuardian(address)": onlyExecutor(self),
-        "updateTimelock(address)": onlyExecutor(self),
         "onERC721Received(address,address,uint256,bytes)": open(
           "token-receiver hook: refuses every deposit (GovernorDisabledDeposit), the timelock holds the funds",
         ),
@@ -537,6 +534,27 @@ describe("Governance access control", function () {
         // re-installing the current implementation: only the authorisation is exercised (static call, no change)
         await proxy.connect(owner).upgradeToAndCall.staticCall(getAddress("0x" + slot.slice(26)), "0x");
       }
+    });
+
+    it("keeps the factory's ownership from being renounced, even by the timelock", async function () {
+      const { vestingFactory, timelock, deployer } = await loadFixture(deployedFixture);
+      // a view (so outside the matrix of state-changing functions) that always reverts
+      await expect(vestingFactory.connect(deployer).renounceOwnership())
+        .to.be.revertedWithCustomError(vestingFactory, "OwnableUnauthorizedAccount")
+        .withArgs(deployer.address);
+      await expect(
+        vestingFactory.connect(await timelockSigner(timelock)).renounceOwnership(),
+      ).to.be.revertedWithCustomError(vestingFactory, "VestingFactoryRenounceDisabled");
+    });
+
+    it("makes the governor refuse deposits: the timelock holds the funds", async function () {
+      const { governor, stranger } = await loadFixture(deployedFixture);
+      await expect(
+        governor.connect(stranger).onERC721Received(stranger.address, stranger.address, 0, "0x"),
+      ).to.be.revertedWithCustomError(governor, "GovernorDisabledDeposit");
+      await expect(
+        stranger.sendTransaction({ to: await governor.getAddress(), value: 1n }),
+      ).to.be.revertedWithCustomError(governor, "GovernorDisabledDeposit");
     });
 
     it("makes the council the slash vetoer and the proposal guardian", async function () {
