@@ -4,7 +4,7 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine, type TxReport } from "./lib/cli";
-import { delegateVotes } from "./lib/genesis";
+import { altToken, delegateVotes } from "./lib/genesis";
 import { governor as governorOf } from "./lib/governance";
 import { prepareProposal, readProposalFile, type PreparedAction } from "./lib/proposal";
 import { latestTime, parseWhole } from "./lib/restaking";
@@ -57,7 +57,7 @@ async function proposalId(governor: AltGovernor, value: string): Promise<bigint>
     if (count === 0n) fail("there are no proposals yet");
     return (await governor.proposalDetailsAt(count - 1n)).proposalId;
   }
-  const id = parseWhole(value, "--id");
+  const id = /^0x[0-9a-fA-F]{1,64}$/.test(value) ? BigInt(value) : parseWhole(value, "--id");
   if ((await governor.proposalSnapshot(id)) === 0n) fail(`unknown proposal ${id}`);
   return id;
 }
@@ -78,6 +78,19 @@ async function requireState(hre: HardhatRuntimeEnvironment, governor: AltGoverno
         ? `: voting ends ${at(Number(await governor.proposalDeadline(id)) + 1, now)}`
         : "";
   fail(`proposal ${id} is ${state}, not ${expected}${hint}`);
+}
+
+/** Refuses unless the vote, mined in the next block (a second later at least), lands while voting is open. */
+async function requireVoting(hre: HardhatRuntimeEnvironment, governor: AltGovernor, id: bigint) {
+  const state = await stateOf(governor, id);
+  const now = await latestTime(hre);
+  const snapshot = Number(await governor.proposalSnapshot(id));
+  const deadline = Number(await governor.proposalDeadline(id));
+  if (state === "Pending" && now + 1 <= snapshot) {
+    fail(`proposal ${id} is Pending, not Active: voting starts ${at(snapshot + 1, now)}`);
+  }
+  if (state !== "Pending" && state !== "Active") fail(`proposal ${id} is ${state}, not Active`);
+  if (now + 1 > deadline) fail(`proposal ${id} is Active, but voting closes at ${formatTime(deadline)}: too late`);
 }
 
 export interface ProposalView {
@@ -154,7 +167,8 @@ task("gov:propose", "Proposes the actions of a JSON file (validated against the 
     const governor = await governorOf(hre);
     const signer = await signerFor(hre, args.from);
     const proposer = await signer.getAddress();
-    const votes = await governor.getVotes(proposer, (await governor.clock()) - 1n);
+    // the governor counts the votes at its clock - 1 in the proposing block: at least those of the latest block
+    const votes = await (await altToken(hre)).getVotes(proposer);
     const threshold = await governor.proposalThreshold();
     if (votes < threshold) {
       fail(`${proposer} has ${formatAlt(votes)} of votes; proposing needs ${formatAlt(threshold)} (delegate first)`);
@@ -220,7 +234,7 @@ task("gov:vote", "Votes on an active proposal: for, against or abstain, with an 
       if (args.relayer !== undefined && !args.bySignature) fail("--relayer only applies with --by-signature");
       const governor = await governorOf(hre);
       const id = await proposalId(governor, args.id);
-      await requireState(hre, governor, id, "Active");
+      await requireVoting(hre, governor, id);
       const signer = await signerFor(hre, args.from);
       const voter = await signer.getAddress();
       if (await governor.hasVoted(id, voter)) fail(`${voter} has already voted on proposal ${id}`);
@@ -328,7 +342,9 @@ idAndFrom(
         fail(`proposal ${id} is ${state}: it cannot be canceled`);
       const guardian = await governor.proposalGuardian();
       const proposer = await governor.proposalProposer(id);
-      if (sender !== guardian && !(sender === proposer && state === "Pending")) {
+      // the cancel is mined in the next block: the proposer's right ends with the last Pending second
+      const stillPending = state === "Pending" && (await latestTime(hre)) + 1 <= (await governor.proposalSnapshot(id));
+      if (sender !== guardian && !(sender === proposer && stillPending)) {
         fail(`${sender} cannot cancel: only the guardian ${guardian} (the council), or the proposer while Pending`);
       }
     },

@@ -183,6 +183,8 @@ export async function prepareProposal(
     const what = `action ${i + 1}`;
     const contract = resolveContract(book, action.contract, action.artifact, what);
     const fragment = findFunction(await abiOf(hre, contract.artifact, what), action.function, contract.artifact, what);
+    if ((await hre.ethers.provider.getCode(contract.address)) === "0x")
+      fail(`${what}: no contract at ${contract.address}`);
     let value = 0n;
     if (action.value !== undefined) {
       try {

@@ -100,6 +100,9 @@ export async function simulateProposal(
     book = undefined; // nothing deployed in this process
   }
   const deployed = book?.[GOVERNANCE_KEYS.governor] === undefined;
+  if (!deployed && parameters !== undefined) {
+    fail("--parameters applies only when nothing is deployed yet: this process already has a governor");
+  }
   if (deployed) book = await deployProtocol(hre, "governance", parameters);
   const governor: AltGovernor = await governorOf(hre);
   const timelock = await governor.timelock();
@@ -112,6 +115,13 @@ export async function simulateProposal(
   const proposer = delegates[0].voter;
   const [deployer] = await hre.ethers.getSigners();
   const prepared = await prepareProposal(hre, file, proposer, deployer);
+  const id = await governor.hashProposal(
+    prepared.targets,
+    prepared.values,
+    prepared.calldatas,
+    prepared.descriptionHash,
+  );
+  if ((await governor.proposalSnapshot(id)) !== 0n) fail(`this proposal already exists: ${id}`);
   const proposerSigner = await impersonate(hre, proposer);
   const stages: SimulationReport["stages"] = [];
   const stage = async (state: string, detail: string) =>
@@ -121,12 +131,6 @@ export async function simulateProposal(
     governor
       .connect(proposerSigner)
       .propose(prepared.targets, prepared.values, prepared.calldatas, prepared.description),
-  );
-  const id = await governor.hashProposal(
-    prepared.targets,
-    prepared.values,
-    prepared.calldatas,
-    prepared.descriptionHash,
   );
   await stage("Pending", `proposed by ${proposer} in tx ${proposal.hash}`);
 
