@@ -6,7 +6,7 @@ import type { Signer } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine, type TxReport } from "./lib/cli";
 import { altToken, delegateVotes } from "./lib/genesis";
 import { governor as governorOf } from "./lib/governance";
-import { prepareProposal, readProposalFile, type PreparedAction } from "./lib/proposal";
+import { newProposalId, prepareProposal, readProposalFile, type PreparedAction } from "./lib/proposal";
 import { latestTime, parseWhole } from "./lib/restaking";
 import { signBallot } from "./lib/signatures";
 import { simulateProposal } from "./lib/simulation";
@@ -174,13 +174,7 @@ task("gov:propose", "Proposes the actions of a JSON file (validated against the 
       fail(`${proposer} has ${formatAlt(votes)} of votes; proposing needs ${formatAlt(threshold)} (delegate first)`);
     }
     const prepared = await prepareProposal(hre, file, proposer, signer);
-    const id = await governor.hashProposal(
-      prepared.targets,
-      prepared.values,
-      prepared.calldatas,
-      prepared.descriptionHash,
-    );
-    if ((await governor.proposalSnapshot(id)) !== 0n) fail(`this proposal already exists: ${id}`);
+    const id = await newProposalId(governor, prepared);
     const tx = await confirm(
       governor.connect(signer).propose(prepared.targets, prepared.values, prepared.calldatas, prepared.description),
     );

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { FunctionFragment, Signer } from "ethers";
 import { AbiCoder, getAddress, Interface, isAddress, parseEther, id as keccakText } from "ethers";
+import type { AltGovernor } from "../../typechain-types";
 import { loadAddressBook, type AddressBook } from "./addressBook";
 import { fail } from "./cli";
 
@@ -253,4 +254,12 @@ async function deployImplementations(
     }
   }
   return deployed;
+}
+
+/** The id the governor gives `prepared`; refused if that proposal exists already (same actions, description, proposer). */
+export async function newProposalId(governor: AltGovernor, prepared: PreparedProposal): Promise<bigint> {
+  const { targets, values, calldatas, descriptionHash } = prepared;
+  const id = await governor.hashProposal(targets, values, calldatas, descriptionHash);
+  if ((await governor.proposalSnapshot(id)) !== 0n) fail(`this proposal already exists: ${id}`);
+  return id;
 }

@@ -9,7 +9,7 @@ import { confirm, fail, formatAlt } from "./cli";
 import { deployProtocol } from "./deployment";
 import { altToken } from "./genesis";
 import { GOVERNANCE_KEYS, governor as governorOf } from "./governance";
-import { artifactOfKey, prepareProposal, type ProposalFile } from "./proposal";
+import { artifactOfKey, newProposalId, prepareProposal, type ProposalFile } from "./proposal";
 
 /** ERC-1967 implementation slot: an upgrade shows as a change of it. */
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
@@ -115,13 +115,7 @@ export async function simulateProposal(
   const proposer = delegates[0].voter;
   const [deployer] = await hre.ethers.getSigners();
   const prepared = await prepareProposal(hre, file, proposer, deployer);
-  const id = await governor.hashProposal(
-    prepared.targets,
-    prepared.values,
-    prepared.calldatas,
-    prepared.descriptionHash,
-  );
-  if ((await governor.proposalSnapshot(id)) !== 0n) fail(`this proposal already exists: ${id}`);
+  const id = await newProposalId(governor, prepared);
   const proposerSigner = await impersonate(hre, proposer);
   const stages: SimulationReport["stages"] = [];
   const stage = async (state: string, detail: string) =>
