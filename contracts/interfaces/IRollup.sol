@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IRollupFactory} from "./IRollupFactory.sol";
+
+/// @title Rollup
+/// @notice One rollup's L1 record: batches of DA commitments in a hash chain, state outputs at a fixed interval with
+///         their finality, a forced-inclusion queue, and its lifecycle (Active → Settling → Retired) with prepaid
+///         service fees streamed per second to the rewards distributor.
+/// @dev Roles the restaked services use: the sequencer (a centralised address, or the SQUAD service for its slot
+///      leader), the proposer, VITAL (invalidates outputs), MACH (fast-finalizes outputs). Invariant: every ALT paid in
+///      is in escrow, streamed or refunded: `prepaid + extensions == escrow + streamed + refunded`.
+interface IRollup {
+    enum Status {
+        Active,
+        Settling,
+        Retired
+    }
+
+    enum OutputStatus {
+        None,
+        Proposed,
+        FastFinalized,
+        Finalized
+    }
+
+    /// @notice slot: l2BlockNumber (64) | proposedAt (48) | status (8); then root.
+    struct Output {
+        uint64 l2BlockNumber;
+        uint48 proposedAt;
+        OutputStatus status;
+        bytes32 root;
+    }
+
+    /// @notice A queued L1 transaction: slot: payer (160) | deadline (48) | included (8); then the fee and the hash.
+    struct QueuedTx {
+        address payer;
+        uint48 deadline;
+        bool included;
+        uint256 fee;
+        bytes32 txHash;
+    }
+
+    error RollupNotFactory(address caller);
+    error RollupNotOwner(address caller);
+    error RollupNotPendingOwner(address caller);
+    error RollupNotSequencer(address caller);
+    error RollupNotProposer(address caller);
+    error RollupNotService(address caller);
+    error RollupNotCouncil(address caller);
+    error RollupPaused();
+    error RollupNotActive(Status status);
+    error RollupRetired();
+    error RollupNotSettled(uint256 settlesAt);
+    error RollupPermanent();
+    error RollupInvalidExpiry(uint48 expiry);
+    error RollupInvalidOutput(uint64 l2BlockNumber, uint64 expected);
+    error RollupUnknownOutput(uint256 index);
+    error RollupOutputStatus(uint256 index, OutputStatus status);
+    error RollupOutputNotInOrder(uint256 index);
+    error RollupChallengePeriod(uint256 index, uint256 finalizesAt);
+    error RollupNotOptimistic();
+    error RollupNotValidity();
+    error RollupInvalidProof(uint256 index);
+    error RollupOverdueSkipped(uint256 queueIndex);
+    error RollupNothingToInclude(uint256 count, uint256 pending);
+    error RollupNotOverdue(uint256 queueIndex, uint256 deadline);
+    error RollupNothingToStream();
+    /// @notice Only the payer of an item still queued when the rollup retired gets its fee back, once.
+    error RollupNotReclaimable(uint256 queueIndex);
+
+    event BatchAppended(uint256 indexed batchIndex, bytes32 commitment, bytes32 batchRoot, address indexed poster);
+    event OutputProposed(uint256 indexed index, uint64 l2BlockNumber, bytes32 root, address indexed proposer);
+    event OutputFastFinalized(uint256 indexed index);
+    event OutputFinalized(uint256 indexed index);
+    /// @notice The output at `index` and every later one are gone (`count` outputs before).
+    event OutputsInvalidated(uint256 indexed index, uint256 count);
+    event TransactionQueued(uint256 indexed queueIndex, bytes32 txHash, uint256 fee, uint48 deadline, address payer);
+    event TransactionsIncluded(uint256 firstQueueIndex, uint256 count, address indexed includer);
+    /// @notice Overdue queue items forced in by anyone: `sequencer` (the sequencer role at the time) skipped them.
+    event SequencerFault(address indexed sequencer, uint256 indexed queueIndex, uint48 deadline);
+    event FeesStreamed(uint256 amount, uint48 until);
+    event Extended(uint48 expiry, uint256 paid);
+    event Sunset(uint48 expiry);
+    event Retired(uint256 refund);
+    event FeeReclaimed(uint256 indexed queueIndex, address payer, uint256 fee);
+    event Paused(bool paused);
+    event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+
+    function initialize(IRollupFactory.CreateParams calldata params, IRollupFactory.Template calldata template) external;
+
+    function appendBatch(bytes32 commitment, uint256 includeCount) external;
+    function proposeOutput(uint64 l2BlockNumber, bytes32 root) external;
+    function fastFinalize(uint256 index) external;
+    function finalize(uint256 index) external;
+    function proveOutput(uint256 index, bytes calldata proof) external;
+    function invalidate(uint256 index) external;
+    function queueTransaction(bytes32 txHash, uint256 fee) external;
+    function forceInclude(uint256 count) external;
+    function streamFees() external;
+    function extend(uint48 newExpiry) external;
+    function sunset() external;
+    function settle() external;
+    function reclaimFee(uint256 queueIndex) external;
+    function setPaused(bool paused) external;
+    function transferOwnership(address newOwner) external;
+    function acceptOwnership() external;
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title Rollup factory
+/// @notice Rollup-as-a-Service: governance registers templates; anyone creates a rollup from one in a single
+///         transaction, as an EIP-1167 clone at a CREATE2 address that can be predicted before creation. Chain IDs are
+///         unique forever, never 0, never the host chain's, at most 2^53 - 1.
+interface IRollupFactory {
+    enum Stack {
+        OPStack,
+        ArbitrumOrbit,
+        ZKStack,
+        PolygonCDK
+    }
+
+    enum VM {
+        EVM,
+        WASM
+    }
+
+    enum ProofSystem {
+        Optimistic,
+        Validity
+    }
+
+    /// @notice Bit `1 << uint8(layer)` of a template's `daLayers`.
+    enum DALayer {
+        EthereumBlobs,
+        Celestia,
+        EigenDA,
+        Avail
+    }
+
+    /// @notice Restaked services, as bits of `services`.
+    /// @dev VITAL = 1, MACH = 2, SQUAD = 4.
+    struct Template {
+        Stack stack;
+        VM vm;
+        ProofSystem proofSystem;
+        /// @notice bitmask of DALayer
+        uint8 daLayers;
+        bool deprecated;
+        /// @notice the Rollup implementation its clones delegate to
+        address implementation;
+        uint32 version;
+        /// @notice optimistic: time an output can be challenged before it finalizes; validity: 0
+        uint48 challengePeriod;
+        /// @notice validity: the proof verifier; optimistic: zero
+        address verifier;
+        /// @notice L2 blocks between two outputs
+        uint64 outputInterval;
+        /// @notice ALT paid to the treasury per rollup created
+        uint128 creationFee;
+    }
+
+    /// @notice What `createRollup` takes.
+    struct CreateParams {
+        uint256 templateId;
+        DALayer daLayer;
+        bytes daConfig;
+        uint64 chainId;
+        address owner;
+        /// @notice a centralised sequencer, or zero for SQUAD sequencing (SQUAD must then be among `services`)
+        address sequencer;
+        /// @notice proposes state outputs
+        address proposer;
+        /// @notice bits: VITAL 1, MACH 2, SQUAD 4
+        uint8 services;
+        /// @notice share of snapshot stake MACH needs to fast-finalize an output (bps); 0 for the default
+        uint16 fastFinalityBps;
+        /// @notice 0: permanent; otherwise the expiry of an ephemeral rollup
+        uint48 expiry;
+        /// @notice ALT prepaid for the services (streamed per second to the rewards distributor)
+        uint128 prepaidFees;
+        bytes32 salt;
+    }
+
+    error FactoryUnknownTemplate(uint256 templateId);
+    error FactoryTemplateDeprecated(uint256 templateId);
+    error FactoryInvalidTemplate();
+    error FactoryDALayerUnsupported(uint256 templateId, DALayer daLayer);
+    error FactoryChainIdTaken(uint256 chainId);
+    /// @notice 0, the host chain's, or above 2^53 - 1.
+    error FactoryInvalidChainId(uint256 chainId);
+    error FactoryZeroAddress();
+    error FactoryInvalidServices(uint8 services);
+    error FactoryInvalidThreshold(uint16 fastFinalityBps);
+    error FactoryExpiryInPast(uint48 expiry);
+    error FactoryPrepaymentTooLow(uint256 paid, uint256 required);
+    error FactoryInvalidParameter();
+
+    event TemplateRegistered(uint256 indexed templateId, Template template);
+    event TemplateUpdated(uint256 indexed templateId, Template template);
+    event TemplateDeprecated(uint256 indexed templateId);
+    event RollupCreated(
+        uint256 indexed rollupId,
+        address indexed rollup,
+        uint64 indexed chainId,
+        address creator,
+        CreateParams params
+    );
+    event ServicesSet(address vital, address mach, address squad);
+    event FeeRateSet(uint128 feePerServicePerSecond);
+    event SettlementWindowSet(uint48 settlementWindow);
+    event CouncilSet(address council);
+    event TreasurySet(address treasury);
+
+    function registerTemplate(Template calldata template) external returns (uint256 templateId);
+    function updateTemplate(uint256 templateId, Template calldata template) external;
+    function deprecateTemplate(uint256 templateId) external;
+    function setServices(address vital, address mach, address squad) external;
+    function setFeeRate(uint128 feePerServicePerSecond) external;
+    function setSettlementWindow(uint48 settlementWindow) external;
+    function setCouncil(address council) external;
+    function setTreasury(address treasury) external;
+
+    function createRollup(CreateParams calldata params) external returns (address rollup);
+
+    function predictRollupAddress(address creator, uint256 templateId, bytes32 salt) external view returns (address);
+    function template(uint256 templateId) external view returns (Template memory);
+    function templateCount() external view returns (uint256);
+    function rollupCount() external view returns (uint256);
+    function rollupAt(uint256 rollupId) external view returns (address);
+    function rollupByChainId(uint256 chainId) external view returns (address);
+    function rollupsOf(address owner) external view returns (address[] memory);
+    /// @notice ALT per second each enabled service of a rollup is paid.
+    function feePerServicePerSecond() external view returns (uint128);
+    /// @notice Prepaid fees of a rollup as `rate × duration`: its lifetime, or `MIN_PREPAID_DURATION` if permanent.
+    function requiredPrepayment(uint8 services, uint48 expiry) external view returns (uint256);
+    function settlementWindow() external view returns (uint48);
+    function council() external view returns (address);
+    function treasury() external view returns (address);
+    function alt() external view returns (address);
+    function rewardsDistributor() external view returns (address);
+    function operatorSets() external view returns (address);
+    function services() external view returns (address vital, address mach, address squad);
+}

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IRollup} from "../interfaces/IRollup.sol";
+import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
+import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
+import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
+import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
+
+/// @title Rollup
+/// @notice The implementation behind every rollup clone of the factory (see IRollup).
+contract Rollup is IRollup, Initializable {
+    using SafeERC20 for IERC20;
+
+    uint8 internal constant VITAL = 1;
+    uint8 internal constant MACH = 2;
+    uint8 internal constant SQUAD = 4;
+    /// @notice A queued transaction must be included within this time, else anyone may force it in.
+    uint48 public constant INCLUSION_DELAY = 12 hours;
+
+    /// @notice The factory that deployed this implementation: the only caller of `initialize`.
+    IRollupFactory public immutable factory;
+
+    // slot 0: owner (160) | chainId (64) | services (8) | paused (8) | retired (8)
+    address public owner;
+    uint64 public chainId;
+    uint8 public services;
+    bool public paused;
+    bool internal _retired;
+    // slot 1: sequencer (160) | expiry (48) | fastFinalityBps (16) | proofSystem (8) | daLayer (8)
+    /// @notice The centralised sequencer; zero when SQUAD sequences (its service contract holds the role).
+    address public sequencer;
+    /// @notice 0 while permanent.
+    uint48 public expiry;
+    uint16 public fastFinalityBps;
+    IRollupFactory.ProofSystem public proofSystem;
+    IRollupFactory.DALayer public daLayer;
+    // slot 2: proposer (160) | challengePeriod (48) | lastStreamed (48)
+    address public proposer;
+    uint48 public challengePeriod;
+    /// @notice Fees are streamed up to this time.
+    uint48 public lastStreamed;
+    // slot 3: verifier (160) | outputInterval (64)
+    address public verifier;
+    uint64 public outputInterval;
+    // slot 4: feePerServicePerSecond (128) | paidUntil (48) | templateId (64 would not fit: kept in slot 5)
+    uint128 public feePerServicePerSecond;
+    /// @notice Fees are prepaid up to this time (the expiry of an ephemeral rollup).
+    uint48 public paidUntil;
+    // slot 5
+    uint256 public templateId;
+    // slot 6
+    bytes32 public daConfigHash;
+    // slot 7: streamed (128) | refunded (128): with the escrow, they account for every ALT paid in
+    uint128 public streamed;
+    uint128 public refunded;
+    // slot 8
+    uint128 public paid;
+
+    address public pendingOwner;
+    /// @notice Head of the batch hash chain: keccak256(previous root, commitment, queue items included so far).
+    bytes32 public batchRoot;
+    uint256 public batchCount;
+    /// @notice Live outputs are [0, outputCount); invalidation lowers the count.
+    uint256 public outputCount;
+    /// @notice Outputs [0, finalizedCount) are Finalized.
+    uint256 public finalizedCount;
+    mapping(uint256 index => Output) internal _outputs;
+    QueuedTx[] internal _queue;
+    /// @notice Queue items [0, queueHead) are included.
+    uint256 public queueHead;
+
+    /// @param factory_ the factory proxy whose templates point at this implementation
+    constructor(IRollupFactory factory_) {
+        factory = factory_;
+        _disableInitializers();
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert RollupNotOwner(msg.sender);
+        _;
+    }
+
+    modifier whenLive() {
+        if (_retired) revert RollupRetired();
+        if (paused) revert RollupPaused();
+        _;
+    }
+
+    /// @inheritdoc IRollup
+    function initialize(
+        IRollupFactory.CreateParams calldata p,
+        IRollupFactory.Template calldata t
+    ) external initializer {
+        if (msg.sender != address(factory)) revert RollupNotFactory(msg.sender);
+        owner = p.owner;
+        chainId = p.chainId;
+        services = p.services;
+        sequencer = p.sequencer;
+        expiry = p.expiry;
+        fastFinalityBps = p.fastFinalityBps;
+        proofSystem = t.proofSystem;
+        daLayer = p.daLayer;
+        proposer = p.proposer;
+        challengePeriod = t.challengePeriod;
+        lastStreamed = uint48(block.timestamp);
+        verifier = t.verifier;
+        outputInterval = t.outputInterval;
+        uint128 rate = factory.feePerServicePerSecond();
+        feePerServicePerSecond = rate;
+        uint256 perSecond = uint256(rate) * _serviceCount(p.services);
+        // ephemeral: up to the expiry (the factory checked the prepayment covers it); permanent: as long as it lasts
+        paidUntil = p.expiry != 0
+            ? p.expiry
+            : uint48(perSecond == 0 ? type(uint48).max : block.timestamp + p.prepaidFees / perSecond);
+        templateId = p.templateId;
+        daConfigHash = keccak256(p.daConfig);
+        paid = p.prepaidFees;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice Active until the expiry, then Settling for the factory's settlement window, Retired once settled.
+    function status() public view returns (Status) {
+        if (_retired) return Status.Retired;
+        if (expiry != 0 && block.timestamp >= expiry) return Status.Settling;
+        return Status.Active;
+    }
+
+    /// @notice The address holding the sequencer role: the centralised sequencer, or the SQUAD service.
+    function sequencerRole() public view returns (address) {
+        address s = sequencer;
+        if (s != address(0)) return s;
+        (, , address squad) = factory.services();
+        return squad;
+    }
+
+    function output(uint256 index) external view returns (Output memory) {
+        if (index >= outputCount) revert RollupUnknownOutput(index);
+        return _outputs[index];
+    }
+
+    function queuedTransaction(uint256 queueIndex) external view returns (QueuedTx memory) {
+        return _queue[queueIndex];
+    }
+
+    function queueLength() external view returns (uint256) {
+        return _queue.length;
+    }
+
+    /// @notice The operator-set key of this rollup in every service: its address.
+    function serviceKey() public view returns (bytes32) {
+        return bytes32(uint256(uint160(address(this))));
+    }
+
+    /// @notice Prepaid ALT still held for the services.
+    function escrow() public view returns (uint256) {
+        return paid - streamed - refunded;
+    }
+
+    // ---------------------------------------------------------------- batches and forced inclusion
+
+    /// @inheritdoc IRollup
+    function appendBatch(bytes32 commitment, uint256 includeCount) external whenLive {
+        if (msg.sender != sequencerRole()) revert RollupNotSequencer(msg.sender);
+        Status current = status();
+        if (current != Status.Active) revert RollupNotActive(current);
+        uint256 head = queueHead;
+        uint256 length = _queue.length;
+        if (includeCount > length - head) revert RollupNothingToInclude(includeCount, length - head);
+        uint256 fees;
+        for (uint256 i = head; i < head + includeCount; ++i) {
+            _queue[i].included = true;
+            fees += _queue[i].fee;
+        }
+        head += includeCount;
+        // an overdue item must be included before anything else is sequenced
+        if (head < length && _queue[head].deadline < block.timestamp) revert RollupOverdueSkipped(head);
+        queueHead = head;
+        _appendBatch(commitment, head, includeCount);
+        if (fees != 0) IERC20(factory.alt()).safeTransfer(msg.sender, fees);
+    }
+
+    /// @inheritdoc IRollup
+    function queueTransaction(bytes32 txHash, uint256 fee) external whenLive {
+        Status current = status();
+        if (current != Status.Active) revert RollupNotActive(current);
+        uint48 deadline = uint48(block.timestamp) + INCLUSION_DELAY;
+        _queue.push(QueuedTx({payer: msg.sender, deadline: deadline, included: false, fee: fee, txHash: txHash}));
+        emit TransactionQueued(_queue.length - 1, txHash, fee, deadline, msg.sender);
+        if (fee != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), fee);
+    }
+
+    /// @inheritdoc IRollup
+    function forceInclude(uint256 count) external whenLive {
+        uint256 head = queueHead;
+        uint256 length = _queue.length;
+        if (head == length || _queue[head].deadline >= block.timestamp) {
+            revert RollupNotOverdue(head, head == length ? 0 : _queue[head].deadline);
+        }
+        address skipper = sequencerRole();
+        uint256 end = head + count > length ? length : head + count;
+        uint256 fees;
+        uint256 i = head;
+        bytes32 commitment;
+        for (; i < end && _queue[i].deadline < block.timestamp; ++i) {
+            QueuedTx storage item = _queue[i];
+            item.included = true;
+            fees += item.fee;
+            commitment = keccak256(abi.encode(commitment, item.txHash));
+            emit SequencerFault(skipper, i, item.deadline);
+        }
+        queueHead = i;
+        _appendBatch(commitment, i, i - head);
+        if (fees != 0) IERC20(factory.alt()).safeTransfer(msg.sender, fees);
+    }
+
+    function _appendBatch(bytes32 commitment, uint256 includedUpTo, uint256 includeCount) private {
+        bytes32 root = keccak256(abi.encode(batchRoot, commitment, includedUpTo));
+        batchRoot = root;
+        uint256 index = batchCount++;
+        emit BatchAppended(index, commitment, root, msg.sender);
+        if (includeCount != 0) emit TransactionsIncluded(includedUpTo - includeCount, includeCount, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /// @inheritdoc IRollup
+    function proposeOutput(uint64 l2BlockNumber, bytes32 root) external whenLive {
+        if (msg.sender != proposer) revert RollupNotProposer(msg.sender);
+        _requireNotSettled();
+        uint256 count = outputCount;
+        uint64 expected = (count == 0 ? 0 : _outputs[count - 1].l2BlockNumber) + outputInterval;
+        if (l2BlockNumber != expected) revert RollupInvalidOutput(l2BlockNumber, expected);
+        _outputs[count] = Output({
+            l2BlockNumber: l2BlockNumber,
+            proposedAt: uint48(block.timestamp),
+            status: OutputStatus.Proposed,
+            root: root
+        });
+        outputCount = count + 1;
+        emit OutputProposed(count, l2BlockNumber, root, msg.sender);
+    }
+
+    /// @inheritdoc IRollup
+    function fastFinalize(uint256 index) external whenLive {
+        _requireService(MACH);
+        Output storage o = _liveOutput(index);
+        if (o.status != OutputStatus.Proposed) revert RollupOutputStatus(index, o.status);
+        o.status = OutputStatus.FastFinalized;
+        emit OutputFastFinalized(index);
+    }
+
+    /// @inheritdoc IRollup
+    function finalize(uint256 index) external whenLive {
+        if (proofSystem != IRollupFactory.ProofSystem.Optimistic) revert RollupNotOptimistic();
+        Output storage o = _nextToFinalize(index);
+        uint256 finalizesAt = uint256(o.proposedAt) + challengePeriod;
+        if (block.timestamp < finalizesAt) revert RollupChallengePeriod(index, finalizesAt);
+        _finalize(o, index);
+    }
+
+    /// @inheritdoc IRollup
+    function proveOutput(uint256 index, bytes calldata proof) external whenLive {
+        if (proofSystem != IRollupFactory.ProofSystem.Validity) revert RollupNotValidity();
+        Output storage o = _nextToFinalize(index);
+        if (!IProofVerifier(verifier).verify(chainId, o.l2BlockNumber, o.root, proof)) revert RollupInvalidProof(index);
+        _finalize(o, index);
+    }
+
+    /// @inheritdoc IRollup
+    function invalidate(uint256 index) external whenLive {
+        _requireService(VITAL);
+        Output storage o = _liveOutput(index);
+        if (o.status == OutputStatus.Finalized) revert RollupOutputStatus(index, o.status);
+        uint256 count = outputCount;
+        outputCount = index; // the output and every later one: their slots are overwritten by later proposals
+        emit OutputsInvalidated(index, count);
+    }
+
+    function _liveOutput(uint256 index) private view returns (Output storage o) {
+        if (index >= outputCount) revert RollupUnknownOutput(index);
+        o = _outputs[index];
+    }
+
+    function _nextToFinalize(uint256 index) private view returns (Output storage o) {
+        o = _liveOutput(index);
+        if (index != finalizedCount) revert RollupOutputNotInOrder(index);
+    }
+
+    function _finalize(Output storage o, uint256 index) private {
+        _requireNotSettled();
+        o.status = OutputStatus.Finalized;
+        finalizedCount = index + 1;
+        emit OutputFinalized(index);
+    }
+
+    function _requireService(uint8 service) private view {
+        (address vital, address mach, ) = factory.services();
+        address holder = service == VITAL ? vital : mach;
+        if (services & service == 0 || msg.sender != holder) revert RollupNotService(msg.sender);
+    }
+
+    /// @dev Outputs may still be proposed and finalized during the settlement window, not after it.
+    function _requireNotSettled() private view {
+        if (expiry == 0) return;
+        uint256 settlesAt = uint256(expiry) + factory.settlementWindow();
+        if (block.timestamp >= settlesAt) revert RollupNotActive(Status.Settling);
+    }
+
+    // ---------------------------------------------------------------- fees and lifecycle
+
+    /// @inheritdoc IRollup
+    function streamFees() public {
+        if (_retired) revert RollupRetired();
+        uint48 until = uint48(block.timestamp) < paidUntil ? uint48(block.timestamp) : paidUntil;
+        uint48 last = lastStreamed;
+        if (until <= last) revert RollupNothingToStream();
+        _stream(last, until);
+    }
+
+    /// @dev Pays each enabled service's operator set `rate × (until − from)` through the rewards distributor.
+    function _stream(uint48 from, uint48 until) private {
+        lastStreamed = until;
+        uint256 share = uint256(feePerServicePerSecond) * (until - from);
+        uint8 enabled = services;
+        uint256 total = share * _serviceCount(enabled);
+        if (total == 0) return;
+        streamed += uint128(total);
+        emit FeesStreamed(total, until);
+        IRewardsDistributor rewards = IRewardsDistributor(factory.rewardsDistributor());
+        IOperatorSets sets = IOperatorSets(factory.operatorSets());
+        IERC20(factory.alt()).forceApprove(address(rewards), total);
+        (address vital, address mach, address squad) = factory.services();
+        bytes32 key = serviceKey();
+        if (enabled & VITAL != 0) rewards.creditFees(sets.setIdOf(vital, key), share);
+        if (enabled & MACH != 0) rewards.creditFees(sets.setIdOf(mach, key), share);
+        if (enabled & SQUAD != 0) rewards.creditFees(sets.setIdOf(squad, key), share);
+    }
+
+    /// @inheritdoc IRollup
+    function extend(uint48 newExpiry) external onlyOwner whenLive {
+        uint48 current = expiry;
+        if (current == 0) revert RollupPermanent();
+        Status now_ = status();
+        if (now_ != Status.Active) revert RollupNotActive(now_);
+        if (newExpiry <= current) revert RollupInvalidExpiry(newExpiry);
+        uint256 cost = uint256(feePerServicePerSecond) * _serviceCount(services) * (newExpiry - current);
+        expiry = newExpiry;
+        paidUntil = newExpiry;
+        paid += uint128(cost);
+        emit Extended(newExpiry, cost);
+        if (cost != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), cost);
+    }
+
+    /// @inheritdoc IRollup
+    function sunset() external onlyOwner whenLive {
+        Status now_ = status();
+        if (now_ != Status.Active) revert RollupNotActive(now_);
+        uint48 at = uint48(block.timestamp);
+        expiry = at;
+        if (paidUntil > at) paidUntil = at;
+        emit Sunset(at);
+    }
+
+    /// @inheritdoc IRollup
+    function settle() external {
+        if (_retired) revert RollupRetired();
+        uint256 settlesAt = expiry == 0 ? type(uint256).max : uint256(expiry) + factory.settlementWindow();
+        if (block.timestamp < settlesAt) revert RollupNotSettled(settlesAt);
+        uint48 last = lastStreamed;
+        if (paidUntil > last) _stream(last, paidUntil);
+        _retired = true;
+        uint256 refund = escrow();
+        refunded += uint128(refund);
+        emit Retired(refund);
+        if (refund != 0) IERC20(factory.alt()).safeTransfer(owner, refund);
+    }
+
+    /// @inheritdoc IRollup
+    function reclaimFee(uint256 queueIndex) external {
+        if (!_retired || queueIndex < queueHead || queueIndex >= _queue.length) revert RollupNotReclaimable(queueIndex);
+        QueuedTx storage item = _queue[queueIndex];
+        uint256 fee = item.fee;
+        if (item.included || fee == 0) revert RollupNotReclaimable(queueIndex);
+        item.included = true; // never reclaimed twice
+        emit FeeReclaimed(queueIndex, item.payer, fee);
+        IERC20(factory.alt()).safeTransfer(item.payer, fee);
+    }
+
+    /// @inheritdoc IRollup
+    function setPaused(bool paused_) external {
+        if (msg.sender != factory.council()) revert RollupNotCouncil(msg.sender);
+        if (_retired) revert RollupRetired();
+        paused = paused_;
+        emit Paused(paused_);
+    }
+
+    /// @inheritdoc IRollup
+    function transferOwnership(address newOwner) external onlyOwner {
+        pendingOwner = newOwner;
+        emit OwnershipTransferStarted(msg.sender, newOwner);
+    }
+
+    /// @inheritdoc IRollup
+    function acceptOwnership() external {
+        if (msg.sender != pendingOwner) revert RollupNotPendingOwner(msg.sender);
+        emit OwnershipTransferred(owner, msg.sender);
+        owner = msg.sender;
+        delete pendingOwner;
+    }
+
+    function _serviceCount(uint8 enabled) internal pure returns (uint256) {
+        return (enabled & VITAL != 0 ? 1 : 0) + (enabled & MACH != 0 ? 1 : 0) + (enabled & SQUAD != 0 ? 1 : 0);
+    }
+}
