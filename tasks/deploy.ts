@@ -20,6 +20,14 @@ task(
   .setAction((args: { parameters?: string; json: boolean }, hre) => deployStage(hre, "restaking", args, "protocol"));
 
 task(
+  "deploy:rollups",
+  "Deploys the genesis, restaking, then the rollup factory with the templates of the parameter file (owned by the deployer)",
+)
+  .addOptionalParam("parameters", "Parameter file (default: deploy/parameters/<network>.json)")
+  .addFlag("json", "Print the address book as JSON")
+  .setAction((args: { parameters?: string; json: boolean }, hre) => deployStage(hre, "rollups", args, "protocol"));
+
+task(
   "deploy:governance",
   "Deploys the whole protocol with the governor, then hands every owner role to the timelock (the deployer keeps none)",
 )

@@ -42,6 +42,7 @@ interface IRollup {
     }
 
     error RollupNotFactory(address caller);
+    error RollupAlreadyInitialized();
     error RollupNotOwner(address caller);
     error RollupNotPendingOwner(address caller);
     error RollupNotSequencer(address caller);
@@ -88,7 +89,10 @@ interface IRollup {
     event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
-    function initialize(IRollupFactory.CreateParams calldata params, IRollupFactory.Template calldata template) external;
+    function initialize(
+        IRollupFactory.CreateParams calldata params,
+        IRollupFactory.Template calldata template
+    ) external;
 
     function appendBatch(bytes32 commitment, uint256 includeCount) external;
     function proposeOutput(uint64 l2BlockNumber, bytes32 root) external;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
@@ -12,7 +11,7 @@ import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
 
 /// @title Rollup
 /// @notice The implementation behind every rollup clone of the factory (see IRollup).
-contract Rollup is IRollup, Initializable {
+contract Rollup is IRollup {
     using SafeERC20 for IERC20;
 
     uint8 internal constant VITAL = 1;
@@ -38,27 +37,26 @@ contract Rollup is IRollup, Initializable {
     uint16 public fastFinalityBps;
     IRollupFactory.ProofSystem public proofSystem;
     IRollupFactory.DALayer public daLayer;
-    // slot 2: proposer (160) | challengePeriod (48) | lastStreamed (48)
+    // slot 2: proposer (160) | challengePeriod (48) | paidUntil (48)
     address public proposer;
     uint48 public challengePeriod;
-    /// @notice Fees are streamed up to this time.
-    uint48 public lastStreamed;
-    // slot 3: verifier (160) | outputInterval (64)
-    address public verifier;
-    uint64 public outputInterval;
-    // slot 4: feePerServicePerSecond (128) | paidUntil (48) | templateId (64 would not fit: kept in slot 5)
-    uint128 public feePerServicePerSecond;
     /// @notice Fees are prepaid up to this time (the expiry of an ephemeral rollup).
     uint48 public paidUntil;
-    // slot 5
-    uint256 public templateId;
+    // slot 3: verifier (160) | outputInterval (64) | templateId (32)
+    address public verifier;
+    uint64 public outputInterval;
+    uint32 public templateId;
+    // slot 4: paid (96) | streamed (96) | lastStreamed (48). ALT amounts fit 96 bits: the whole supply is 1e28 < 2^96.
+    // With `refunded` and the escrow they account for every ALT paid in: paid == escrow + streamed + refunded.
+    uint96 public paid;
+    uint96 public streamed;
+    /// @notice Fees are streamed up to this time.
+    uint48 public lastStreamed;
+    // slot 5: feePerServicePerSecond (128) | refunded (96)
+    uint128 public feePerServicePerSecond;
+    uint96 public refunded;
     // slot 6
     bytes32 public daConfigHash;
-    // slot 7: streamed (128) | refunded (128): with the escrow, they account for every ALT paid in
-    uint128 public streamed;
-    uint128 public refunded;
-    // slot 8
-    uint128 public paid;
 
     address public pendingOwner;
     /// @notice Head of the batch hash chain: keccak256(previous root, commitment, queue items included so far).
@@ -76,7 +74,6 @@ contract Rollup is IRollup, Initializable {
     /// @param factory_ the factory proxy whose templates point at this implementation
     constructor(IRollupFactory factory_) {
         factory = factory_;
-        _disableInitializers();
     }
 
     modifier onlyOwner() {
@@ -91,11 +88,11 @@ contract Rollup is IRollup, Initializable {
     }
 
     /// @inheritdoc IRollup
-    function initialize(
-        IRollupFactory.CreateParams calldata p,
-        IRollupFactory.Template calldata t
-    ) external initializer {
+    function initialize(IRollupFactory.CreateParams calldata p, IRollupFactory.Template calldata t) external {
+        // only the factory initializes, once (a clone's owner is never zero afterwards; the implementation's stays zero
+        // as the factory never initializes it)
         if (msg.sender != address(factory)) revert RollupNotFactory(msg.sender);
+        if (owner != address(0)) revert RollupAlreadyInitialized();
         owner = p.owner;
         chainId = p.chainId;
         services = p.services;
@@ -109,16 +106,17 @@ contract Rollup is IRollup, Initializable {
         lastStreamed = uint48(block.timestamp);
         verifier = t.verifier;
         outputInterval = t.outputInterval;
+        templateId = uint32(p.templateId); // the factory holds fewer than 2^32 templates
         uint128 rate = factory.feePerServicePerSecond();
         feePerServicePerSecond = rate;
         uint256 perSecond = uint256(rate) * _serviceCount(p.services);
         // ephemeral: up to the expiry (the factory checked the prepayment covers it); permanent: as long as it lasts
-        paidUntil = p.expiry != 0
-            ? p.expiry
-            : uint48(perSecond == 0 ? type(uint48).max : block.timestamp + p.prepaidFees / perSecond);
-        templateId = p.templateId;
+        paidUntil =
+            p.expiry != 0
+                ? p.expiry
+                : uint48(perSecond == 0 ? type(uint48).max : block.timestamp + p.prepaidFees / perSecond);
         daConfigHash = keccak256(p.daConfig);
-        paid = p.prepaidFees;
+        paid = uint96(p.prepaidFees);
     }
 
     // ---------------------------------------------------------------- views
@@ -329,7 +327,7 @@ contract Rollup is IRollup, Initializable {
         uint8 enabled = services;
         uint256 total = share * _serviceCount(enabled);
         if (total == 0) return;
-        streamed += uint128(total);
+        streamed += uint96(total);
         emit FeesStreamed(total, until);
         IRewardsDistributor rewards = IRewardsDistributor(factory.rewardsDistributor());
         IOperatorSets sets = IOperatorSets(factory.operatorSets());
@@ -351,7 +349,7 @@ contract Rollup is IRollup, Initializable {
         uint256 cost = uint256(feePerServicePerSecond) * _serviceCount(services) * (newExpiry - current);
         expiry = newExpiry;
         paidUntil = newExpiry;
-        paid += uint128(cost);
+        paid += uint96(cost);
         emit Extended(newExpiry, cost);
         if (cost != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), cost);
     }
@@ -375,7 +373,7 @@ contract Rollup is IRollup, Initializable {
         if (paidUntil > last) _stream(last, paidUntil);
         _retired = true;
         uint256 refund = escrow();
-        refunded += uint128(refund);
+        refunded += uint96(refund);
         emit Retired(refund);
         if (refund != 0) IERC20(factory.alt()).safeTransfer(owner, refund);
     }

@@ -205,13 +205,19 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
 
     /// @inheritdoc IRollupFactory
     function predictRollupAddress(address creator, uint256 templateId, bytes32 salt) external view returns (address) {
-        return Clones.predictDeterministicAddress(_template(templateId).implementation, _salt(creator, templateId, salt));
+        return
+            Clones.predictDeterministicAddress(_template(templateId).implementation, _salt(creator, templateId, salt));
     }
 
     /// @inheritdoc IRollupFactory
     function requiredPrepayment(uint8 services_, uint48 expiry) public view returns (uint256) {
         uint256 count = (services_ & 1) + ((services_ >> 1) & 1) + ((services_ >> 2) & 1);
-        uint256 duration = expiry == 0 ? MIN_PREPAID_DURATION : expiry > block.timestamp ? expiry - block.timestamp : 0;
+        uint256 duration =
+            expiry == 0
+                ? MIN_PREPAID_DURATION
+                : expiry > block.timestamp
+                    ? expiry - block.timestamp
+                    : 0;
         return uint256(_s().feePerServicePerSecond) * count * duration;
     }
 

@@ -13,11 +13,18 @@ export const DEFAULT_ADMIN_ROLE = ZeroHash;
 export const BOOTSTRAP_SALT = id("ALT governance bootstrap");
 
 /** The contracts whose owner becomes the timelock (every Ownable in the protocol so far). */
-export const TIMELOCK_OWNED = ["vestingFactory", "registry", "operatorSets", "slashingManager", "rewardsDistributor"];
+export const TIMELOCK_OWNED = [
+  "vestingFactory",
+  "registry",
+  "operatorSets",
+  "slashingManager",
+  "rewardsDistributor",
+  "rollupFactory",
+];
 
 /**
- * `council` is the security council (the governor's proposal guardian); `genesis`, `restaking` and `timelockModule` are
- * the module objects of the same deployment graph.
+ * `council` is the security council (the governor's proposal guardian); `genesis`, `restaking`, `rollups` and
+ * `timelockModule` are the module objects of the same deployment graph.
  */
 export function buildGovernanceModule(
   config: GovernanceConfig,
@@ -26,6 +33,8 @@ export function buildGovernanceModule(
   genesis: IgnitionModule<string, string, any>,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   restaking: IgnitionModule<string, string, any>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  rollups: IgnitionModule<string, string, any>,
   timelockModule: TimelockModule,
 ) {
   return buildModule("Governance", (m) => {
@@ -33,6 +42,7 @@ export function buildGovernanceModule(
     const { timelock } = m.useModule(timelockModule);
     const { token, vestingFactory } = m.useModule(genesis);
     const { registry, operatorSets, slashingManager, rewardsDistributor } = m.useModule(restaking);
+    const { rollupFactory } = m.useModule(rollups);
     const governor = m.contract("AltGovernor", [
       token,
       timelock,
@@ -60,7 +70,7 @@ export function buildGovernanceModule(
       after: [schedule],
     });
 
-    const owned = { vestingFactory, registry, operatorSets, slashingManager, rewardsDistributor };
+    const owned = { vestingFactory, registry, operatorSets, slashingManager, rewardsDistributor, rollupFactory };
     const handovers = TIMELOCK_OWNED.map((name) =>
       m.call(owned[name as keyof typeof owned], "transferOwnership", [timelock], { id: `TransferOwnership_${name}` }),
     );

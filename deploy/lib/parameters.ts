@@ -4,10 +4,12 @@ import path from "path";
 import type { GenesisInput } from "./genesis";
 import type { GovernanceInput } from "./governance";
 import type { RestakingInput } from "./restaking";
+import type { RollupsInput } from "./rollups";
 
 export interface ProtocolParameters {
   genesis: GenesisInput;
   restaking: RestakingInput;
+  rollups?: RollupsInput;
   /** Present in a real deployment: the timelock then holds the treasury and, after the governance stage, every role. */
   governance?: GovernanceInput;
 }

@@ -8,13 +8,18 @@ import { HardhatPluginError } from "hardhat/plugins";
 import { loadParameters, type ProtocolParameters } from "./parameters";
 import { resolveRestaking } from "./restaking";
 import { buildRestakingModule } from "./restakingModule";
+import { resolveRollups } from "./rollups";
+import { buildRollupsModule } from "./rollupsModule";
 import { buildTimelockModule, TIMELOCK } from "./timelock";
 
 /**
- * How far a deployment goes: the genesis alone, the genesis and restaking (owners stay the deployer, or the `owner`
- * fields), or everything with governance, which hands every owner role to the timelock.
+ * How far a deployment goes: the genesis alone, then restaking, then the rollup factory (owners stay the deployer, or
+ * the `owner` fields), or everything with governance, which hands every owner role to the timelock.
  */
-export type Stage = "genesis" | "restaking" | "governance";
+export type Stage = "genesis" | "restaking" | "rollups" | "governance";
+
+const ORDER: Stage[] = ["genesis", "restaking", "rollups", "governance"];
+const reaches = (stage: Stage, part: Stage) => ORDER.indexOf(stage) >= ORDER.indexOf(part);
 
 export class ProtocolParameterError extends Error {}
 
@@ -28,8 +33,10 @@ function fail(message: string): never {
  */
 export function buildProtocolModules(parameters: ProtocolParameters, stage: Stage = "governance") {
   const genesisConfig = resolveGenesis(parameters.genesis);
-  const restakingConfig =
-    stage === "genesis" ? undefined : resolveRestaking(parameters.restaking, genesisConfig.treasury);
+  const restakingConfig = reaches(stage, "restaking")
+    ? resolveRestaking(parameters.restaking, genesisConfig.treasury)
+    : undefined;
+  const rollupsConfig = reaches(stage, "rollups") ? resolveRollups(parameters.rollups) : undefined;
   const hasGovernance = parameters.governance !== undefined || stage === "governance";
   const governanceConfig = hasGovernance ? resolveGovernance(parameters.governance) : undefined;
 
@@ -47,11 +54,24 @@ export function buildProtocolModules(parameters: ProtocolParameters, stage: Stag
   const timelock = hasGovernance ? buildTimelockModule() : undefined;
   const genesis = buildGenesisModule(genesisConfig, timelock);
   const restaking = restakingConfig && buildRestakingModule(restakingConfig, genesis, timelock);
+  const rollups =
+    rollupsConfig &&
+    buildRollupsModule(rollupsConfig, restakingConfig!.council, genesisConfig.treasury, genesis, restaking!, timelock);
   const governance =
     stage === "governance"
-      ? buildGovernanceModule(governanceConfig!, restakingConfig!.council, genesis, restaking!, timelock!)
+      ? buildGovernanceModule(governanceConfig!, restakingConfig!.council, genesis, restaking!, rollups!, timelock!)
       : undefined;
-  return { genesisConfig, restakingConfig, governanceConfig, timelock, genesis, restaking, governance };
+  return {
+    genesisConfig,
+    restakingConfig,
+    rollupsConfig,
+    governanceConfig,
+    timelock,
+    genesis,
+    restaking,
+    rollups,
+    governance,
+  };
 }
 
 /** One entry module over every module of the stage, exposing all their contracts. */
@@ -61,6 +81,7 @@ export function buildProtocolModule(parameters: ProtocolParameters, stage: Stage
     ...(built.timelock && m.useModule(built.timelock)),
     ...m.useModule(built.genesis),
     ...(built.restaking && m.useModule(built.restaking)),
+    ...(built.rollups && m.useModule(built.rollups)),
     ...(built.governance && m.useModule(built.governance)),
   }));
   return { ...built, module };

@@ -3,6 +3,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import type { RestakingConfig } from "./restaking";
+import { deployProxied } from "./proxy";
 import { addressArgument, type TimelockModule } from "./timelock";
 
 type ProxyTarget = "RestakingRegistry" | "OperatorSets" | "SlashingManager" | "RewardsDistributor";
@@ -24,12 +25,7 @@ export function buildRestakingModule(
     const treasury = addressArgument(config.treasury, timelock);
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const proxied = (name: ProxyTarget, initArgs: any[]) => {
-      const implementation = m.contract(name, [], { id: `${name}Implementation` });
-      const init = m.encodeFunctionCall(implementation, "initialize", initArgs, { id: `${name}Init` });
-      const proxy = m.contract("ERC1967Proxy", [implementation, init], { id: `${name}Proxy` });
-      return m.contractAt(name, proxy, { id: name });
-    };
+    const proxied = (name: ProxyTarget, initArgs: any[]) => deployProxied(m, name, initArgs);
 
     const registry = proxied("RestakingRegistry", [
       deployer,

@@ -8,6 +8,7 @@ import { deploymentDir, recordInProcess, type AddressBook } from "./addressBook"
 import { GENESIS_KEYS, VESTING_KEY_PREFIX } from "./genesis";
 import { RESTAKING_KEYS } from "./restaking";
 import { GOVERNANCE_KEYS } from "./governance";
+import { ROLLUP_KEYS } from "./rollups";
 import type { Stage } from "../../deploy/lib/protocol";
 
 type Deployed = Record<string, { getAddress(): Promise<string> } | undefined>;
@@ -21,6 +22,9 @@ const BOOK_KEYS: [string, string][] = [
   ["operatorSets", RESTAKING_KEYS.operatorSets],
   ["slashingManager", RESTAKING_KEYS.slashingManager],
   ["rewardsDistributor", RESTAKING_KEYS.rewardsDistributor],
+  ["rollupFactory", ROLLUP_KEYS.factory],
+  ["rollupImplementation", ROLLUP_KEYS.implementation],
+  ["mockVerifier", ROLLUP_KEYS.mockVerifier],
   ["timelock", GOVERNANCE_KEYS.timelock],
   ["governor", GOVERNANCE_KEYS.governor],
 ];
