@@ -12,6 +12,8 @@ import type {
   OperatorSets,
   RestakingRegistry,
   RewardsDistributor,
+  Rollup,
+  RollupFactory,
   SlashingManager,
   TimelockController,
   VestingFactory,
@@ -31,6 +33,9 @@ export interface GovernanceDeployment {
   operatorSets: OperatorSets;
   slashingManager: SlashingManager;
   rewards: RewardsDistributor;
+  rollupFactory: RollupFactory;
+  /** The implementation every template of hardhat.json clones. */
+  rollupImplementation: Rollup;
   timelock: TimelockController;
   governor: AltGovernor;
   /** Ignition's account 0: deployed everything, holds no role afterwards. */
@@ -69,6 +74,8 @@ export async function deployGovernance(
     operatorSets: await at<OperatorSets>("OperatorSets", "operatorSets"),
     slashingManager: await at<SlashingManager>("SlashingManager", "slashingManager"),
     rewards: await at<RewardsDistributor>("RewardsDistributor", "rewardsDistributor"),
+    rollupFactory: await at<RollupFactory>("RollupFactory", "rollupFactory"),
+    rollupImplementation: await at<Rollup>("Rollup", "rollupImplementation"),
     timelock: await at<TimelockController>("TimelockController", "timelock"),
     governor: await at<AltGovernor>("AltGovernor", "governor"),
     deployer: signers[0],

@@ -77,6 +77,9 @@ const BOOK_KEYS = [
   "Restaking#OperatorSets",
   "Restaking#SlashingManager",
   "Restaking#RewardsDistributor",
+  "Rollups#RollupFactory",
+  "Rollups#Rollup",
+  "Rollups#MockVerifier",
   "Timelock#TimelockController",
   "Governance#AltGovernor",
 ];
@@ -268,11 +271,11 @@ describe("governance tasks", function () {
   }
 
   describe("deploy:governance", function () {
-    it("records the 16 contracts of the protocol, timelock and governor included", async function () {
+    it("records the 19 contracts of the protocol, rollup factory, timelock and governor included", async function () {
       const { book, lines } = await load(governanceTaskFixture);
       expect(Object.keys(book)).to.have.members(BOOK_KEYS);
-      expect(Object.keys(book)).to.have.lengthOf(16);
-      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(16);
+      expect(Object.keys(book)).to.have.lengthOf(19);
+      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(19);
       for (const address of Object.values(book)) {
         expect(address).to.equal(getAddress(address));
         expect(await hre.ethers.provider.getCode(address)).to.not.equal("0x");
@@ -280,11 +283,12 @@ describe("governance tasks", function () {
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(book);
     });
 
-    it("hands the five Ownables to the timelock and configures the governor from hardhat.json", async function () {
+    it("hands the six Ownables to the timelock and configures the governor from hardhat.json", async function () {
       const f = await load(governanceTaskFixture);
       const { timelock, governor, token, council, deployer } = f;
       const timelockAddress = await timelock.getAddress();
-      for (const owned of [f.vestingFactory, f.registry, f.operatorSets, f.slashingManager, f.rewards]) {
+      const rollupFactory = await hre.ethers.getContractAt("RollupFactory", f.book["Rollups#RollupFactory"]);
+      for (const owned of [f.vestingFactory, f.registry, f.operatorSets, f.slashingManager, f.rewards, rollupFactory]) {
         expect(await owned.owner()).to.equal(timelockAddress);
       }
       expect(await governor.timelock()).to.equal(timelockAddress);

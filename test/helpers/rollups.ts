@@ -1,0 +1,129 @@
+// The protocol deployed up to the rollup factory (staged parameters: the deployer owns everything), with stand-in
+// services (plain accounts allowed as services in OperatorSets) and a funded rollup creator.
+import hre, { ignition } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { id } from "ethers";
+import { buildProtocolModule } from "../../deploy/lib/protocol";
+import type { RollupsConfig } from "../../deploy/lib/rollups";
+import type { ProtocolParameters } from "../../deploy/lib/parameters";
+import type { IRollupFactory } from "../../typechain-types/contracts/rollups/RollupFactory";
+import type {
+  AltToken,
+  MockVerifier,
+  OperatorSets,
+  RewardsDistributor,
+  Rollup,
+  RollupFactory,
+  VestingPosition,
+} from "../../typechain-types";
+import { ALT } from "./constants";
+import { stagedParameters } from "./parameters";
+
+export const TEMPLATE = { OPStack: 0, OrbitEVM: 1, OrbitWASM: 2, ZKStack: 3, PolygonCDK: 4 } as const;
+export const DA = { EthereumBlobs: 0, Celestia: 1, EigenDA: 2, Avail: 3 } as const;
+export const SERVICE = { VITAL: 1, MACH: 2, SQUAD: 4 } as const;
+/** ALT each of accounts 10..15 receives. */
+export const ROLLUP_FUNDED_ALT = 10_000_000n * ALT;
+
+export interface RollupsDeployment {
+  parameters: ProtocolParameters;
+  config: RollupsConfig;
+  token: AltToken;
+  factory: RollupFactory;
+  implementation: Rollup;
+  verifier: MockVerifier;
+  operatorSets: OperatorSets;
+  rewards: RewardsDistributor;
+  /** Owner of everything (staged deployment). */
+  deployer: HardhatEthersSigner;
+  council: HardhatEthersSigner;
+  /** Account 1. */
+  treasury: HardhatEthersSigner;
+  /** Stand-in service contracts: accounts 16, 17, 18, allowed as services in OperatorSets and set in the factory. */
+  vital: HardhatEthersSigner;
+  mach: HardhatEthersSigner;
+  squad: HardhatEthersSigner;
+  /** Accounts 10..15, each with ROLLUP_FUNDED_ALT, each having approved the factory for all of it. */
+  users: HardhatEthersSigner[];
+}
+
+type Deployed = Record<string, { getAddress(): Promise<string> }>;
+
+export async function deployRollups(parameters: ProtocolParameters = stagedParameters()): Promise<RollupsDeployment> {
+  const built = buildProtocolModule(parameters, "rollups");
+  const result = (await ignition.deploy(built.module)) as unknown as Deployed;
+  const at = async <T>(name: string, key: string) =>
+    (await hre.ethers.getContractAt(name, await result[key].getAddress())) as unknown as T;
+  const signers = await hre.ethers.getSigners();
+  const token = await at<AltToken>("AltToken", "token");
+  const factory = await at<RollupFactory>("RollupFactory", "rollupFactory");
+  const operatorSets = await at<OperatorSets>("OperatorSets", "operatorSets");
+  const [deployer, treasury] = signers;
+  const [vital, mach, squad] = signers.slice(16, 19);
+  for (const service of [vital, mach, squad]) await (await operatorSets.setService(service.address, true)).wait();
+  await (await factory.setServices(vital.address, mach.address, squad.address)).wait();
+
+  const launchpool = await at<VestingPosition>("VestingPosition", "Launchpool");
+  await (await launchpool.release()).wait();
+  const funderAddress = await launchpool.beneficiary();
+  const funder = signers.find((s) => s.address === funderAddress)!;
+  const users = signers.slice(10, 16);
+  for (const user of users) {
+    await (await token.connect(funder).transfer(user.address, ROLLUP_FUNDED_ALT)).wait();
+    await (await token.connect(user).approve(await factory.getAddress(), ROLLUP_FUNDED_ALT)).wait();
+  }
+  return {
+    parameters,
+    config: built.rollupsConfig!,
+    token,
+    factory,
+    implementation: await at<Rollup>("Rollup", "rollupImplementation"),
+    verifier: await at<MockVerifier>("MockVerifier", "mockVerifier"),
+    operatorSets,
+    rewards: await at<RewardsDistributor>("RewardsDistributor", "rewardsDistributor"),
+    deployer,
+    council: signers.find((s) => s.address === built.restakingConfig!.council)!,
+    treasury,
+    vital,
+    mach,
+    squad,
+    users,
+  };
+}
+
+/** CreateParams with sensible defaults: OP Stack on blobs, owner = sequencer = proposer = `owner`, VITAL + MACH. */
+export function createParams(
+  owner: string,
+  overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
+): IRollupFactory.CreateParamsStruct {
+  return {
+    templateId: TEMPLATE.OPStack,
+    daLayer: DA.EthereumBlobs,
+    daConfig: "0x",
+    chainId: 424242,
+    owner,
+    sequencer: owner,
+    proposer: owner,
+    services: SERVICE.VITAL | SERVICE.MACH,
+    fastFinalityBps: 0,
+    expiry: 0,
+    prepaidFees: 0,
+    salt: id("rollup"),
+    ...overrides,
+  };
+}
+
+/** Creates a rollup from `creator` (prepaying what the factory requires unless given) and returns its contract. */
+export async function createRollup(
+  d: RollupsDeployment,
+  creator: HardhatEthersSigner,
+  overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
+): Promise<Rollup> {
+  const params = createParams(creator.address, overrides);
+  if (overrides.prepaidFees === undefined) {
+    params.prepaidFees = await d.factory.requiredPrepayment(params.services, params.expiry);
+  }
+  const predicted = await d.factory.predictRollupAddress(creator.address, params.templateId, params.salt);
+  await (await d.factory.connect(creator).createRollup(params)).wait();
+  return (await hre.ethers.getContractAt("Rollup", predicted)) as unknown as Rollup;
+}
