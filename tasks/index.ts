@@ -8,3 +8,4 @@ import "./operator";
 import "./stake";
 import "./slash";
 import "./rewards";
+import "./rollup";

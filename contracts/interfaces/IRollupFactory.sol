@@ -87,6 +87,7 @@ interface IRollupFactory {
     error FactoryInvalidThreshold(uint16 fastFinalityBps);
     error FactoryExpiryInPast(uint48 expiry);
     error FactoryPrepaymentTooLow(uint256 paid, uint256 required);
+    /// @notice A settlement window above 365 days.
     error FactoryInvalidParameter();
 
     event TemplateRegistered(uint256 indexed templateId, Template template);
@@ -123,7 +124,7 @@ interface IRollupFactory {
     function rollupAt(uint256 rollupId) external view returns (address);
     function rollupByChainId(uint256 chainId) external view returns (address);
     function rollupsOf(address owner) external view returns (address[] memory);
-    /// @notice ALT per second each enabled service of a rollup is paid.
+    /// @notice ALT per second each enabled service of a rollup is paid (fixed per rollup at its creation).
     function feePerServicePerSecond() external view returns (uint128);
     /// @notice Prepaid fees of a rollup as `rate × duration`: its lifetime, or `MIN_PREPAID_DURATION` if permanent.
     function requiredPrepayment(uint8 services, uint48 expiry) external view returns (uint256);

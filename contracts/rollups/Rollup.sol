@@ -52,9 +52,11 @@ contract Rollup is IRollup {
     uint96 public streamed;
     /// @notice Fees are streamed up to this time.
     uint48 public lastStreamed;
-    // slot 5: feePerServicePerSecond (128) | refunded (96)
+    // slot 5: feePerServicePerSecond (128) | refunded (96) | settlementWindow (32); both terms fixed at creation
     uint128 public feePerServicePerSecond;
     uint96 public refunded;
+    /// @notice After the expiry, outputs may still be proposed and finalized for this long; then `settle`.
+    uint32 public settlementWindow;
     // slot 6
     bytes32 public daConfigHash;
 
@@ -109,6 +111,7 @@ contract Rollup is IRollup {
         templateId = uint32(p.templateId); // the factory holds fewer than 2^32 templates
         uint128 rate = factory.feePerServicePerSecond();
         feePerServicePerSecond = rate;
+        settlementWindow = uint32(factory.settlementWindow()); // the factory keeps it at most 365 days
         uint256 perSecond = uint256(rate) * _serviceCount(p.services);
         // ephemeral: up to the expiry (the factory checked the prepayment covers it); permanent: as long as it lasts
         paidUntil =
@@ -305,7 +308,7 @@ contract Rollup is IRollup {
     /// @dev Outputs may still be proposed and finalized during the settlement window, not after it.
     function _requireNotSettled() private view {
         if (expiry == 0) return;
-        uint256 settlesAt = uint256(expiry) + factory.settlementWindow();
+        uint256 settlesAt = uint256(expiry) + settlementWindow;
         if (block.timestamp >= settlesAt) revert RollupNotActive(Status.Settling);
     }
 
@@ -367,7 +370,7 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     function settle() external {
         if (_retired) revert RollupRetired();
-        uint256 settlesAt = expiry == 0 ? type(uint256).max : uint256(expiry) + factory.settlementWindow();
+        uint256 settlesAt = expiry == 0 ? type(uint256).max : uint256(expiry) + settlementWindow;
         if (block.timestamp < settlesAt) revert RollupNotSettled(settlesAt);
         uint48 last = lastStreamed;
         if (paidUntil > last) _stream(last, paidUntil);

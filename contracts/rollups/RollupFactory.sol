@@ -23,6 +23,7 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     uint8 private constant ALL_SERVICES = 7;
     uint8 private constant SQUAD = 4;
     uint8 private constant ALL_DA_LAYERS = 15;
+    uint48 private constant MAX_SETTLEMENT_WINDOW = 365 days;
 
     /// @custom:storage-location erc7201:alt.storage.RollupFactory
     struct FactoryStorage {
@@ -70,6 +71,7 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
             treasury_ == address(0) ||
             council_ == address(0)
         ) revert FactoryZeroAddress();
+        if (settlementWindow_ > MAX_SETTLEMENT_WINDOW) revert FactoryInvalidParameter();
         __OwnedUpgradeable_init(owner_);
         FactoryStorage storage s = _s();
         s.alt = alt_;
@@ -121,6 +123,7 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
 
     /// @inheritdoc IRollupFactory
     function setSettlementWindow(uint48 settlementWindow_) external onlyOwner {
+        if (settlementWindow_ > MAX_SETTLEMENT_WINDOW) revert FactoryInvalidParameter();
         _s().settlementWindow = settlementWindow_;
         emit SettlementWindowSet(settlementWindow_);
     }
@@ -147,9 +150,18 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
             t.deprecated ||
             t.outputInterval == 0 ||
             (validity ? t.verifier == address(0) || t.challengePeriod != 0 : t.verifier != address(0)) ||
-            t.implementation.code.length == 0 ||
-            Rollup(t.implementation).factory() != this
+            !_clonesFromHere(t.implementation)
         ) revert FactoryInvalidTemplate();
+    }
+
+    /// @dev A Rollup implementation built for this factory (anything else, with or without code, is refused).
+    function _clonesFromHere(address implementation) private view returns (bool) {
+        if (implementation.code.length == 0) return false;
+        try Rollup(implementation).factory() returns (IRollupFactory f) {
+            return f == this;
+        } catch {
+            return false;
+        }
     }
 
     function _template(uint256 templateId) private view returns (Template storage) {

@@ -1,16 +1,19 @@
 // Who may do what once governance is deployed: every owner and role of the protocol ends with the timelock (the
-// council keeps its two narrow powers), and every state-changing function of every deployed contract is either guarded
-// (an outsider, the deployer and the council are refused with the exact error) or public by design, with the reason.
+// council keeps its three narrow powers: veto a slash, cancel a proposal, pause a rollup), and every state-changing
+// function of every deployed contract (and of a rollup a user created) is either guarded (an outsider, the deployer and
+// the council are refused with the exact error) or public by design, with the reason.
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
+  AbiCoder,
   type BaseContract,
   FunctionFragment,
   getAddress,
   id,
   Interface,
+  keccak256,
   MaxUint256,
   type ParamType,
   type Signer,
@@ -49,7 +52,20 @@ const VETOED = 2n;
 const STAKE = 1_000n * ALT;
 const SLASH_BPS = 100;
 
+// hardhat.json "rollups": 0.001 ALT per service per second, template 0 (OP Stack) costs 1,000 ALT to create
+const FEE_PER_SERVICE_PER_SECOND = ALT / 1_000n;
+const CREATION_FEE = 1_000n * ALT;
+const OP_STACK = 0;
+const OUTPUT_INTERVAL = 1_800n; // template 0
+const ZK_STACK = 3; // the first validity template: its verifier is the MockVerifier
+const ALL_SERVICES = 7; // VITAL 1 | MACH 2 | SQUAD 4
+const ROLLUP_LIFETIME = days(60);
+
 type Account = Signer & { address: string };
+
+/** Head of a rollup's batch hash chain after one more batch: keccak256(abi.encode(previous, commitment, queueHead)). */
+const batchRoot = (previous: string, commitment: string, queueHead: bigint) =>
+  keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "uint256"], [previous, commitment, queueHead]));
 
 describe("Governance access control", function () {
   /** The deployment as governance leaves it, and an outsider: a fresh key with gas money and nothing else. */
@@ -57,7 +73,12 @@ describe("Governance access control", function () {
     const deployment = await deployGovernance();
     const stranger = new Wallet(id("access-control:stranger"), ethers.provider);
     await setBalance(stranger.address, 10n ** 18n);
-    return { ...deployment, stranger };
+    // deployed for the validity templates (hardhat.json's verifier "mock"); the factory names it in the template
+    const mockVerifier = await ethers.getContractAt(
+      "MockVerifier",
+      (await deployment.rollupFactory.template(ZK_STACK)).verifier,
+    );
+    return { ...deployment, stranger, mockVerifier };
   }
 
   /** The timelock as a signer: the owner acting, as it would after a vote (impersonated, for setup and checks only). */
@@ -67,13 +88,21 @@ describe("Governance access control", function () {
     return signer;
   }
 
+  type Deployed = Awaited<ReturnType<typeof deployedFixture>>;
+  /** The UUPS proxies, all owned by the timelock. */
+  const proxies = (d: Deployed) => [d.registry, d.operatorSets, d.slashingManager, d.rewards, d.rollupFactory];
+  /** Every Ownable of the protocol. */
+  const ownables = (d: Deployed) => [d.vestingFactory, ...proxies(d)];
+
   /**
    * Something for every guard to refuse: a set of a registered service, an operator with a pending withdrawal of a
-   * staker, a pending slash request by a registered slasher, and a pending proposal.
+   * staker, a pending slash request by a registered slasher, a pending proposal, and a rollup a user created (with a
+   * proposed output and a pending owner), whose services governance named.
    */
   async function matrixFixture() {
     const deployment = await loadFixture(deployedFixture);
-    const { token, registry, operatorSets, slashingManager, governor, timelock, positions, signers } = deployment;
+    const { token, registry, operatorSets, slashingManager, rollupFactory, governor, timelock, positions, signers } =
+      deployment;
     const service = signers[1]; // the set's service and the slasher: an address governance trusted
     const proposer = signers[2]; // ProtocolDevelopment's beneficiary: 2B votes
     const staker = signers[7]; // Launchpool's beneficiary: 500M ALT to release
@@ -129,6 +158,39 @@ describe("Governance access control", function () {
       descriptionHash,
     );
 
+    // governance names the rollup services (stand-ins: plain accounts), then a user creates an ephemeral OP Stack
+    // rollup with all three, paying the creation fee and the prepayment with ALT from the Launchpool's beneficiary
+    const [vital, mach, squad] = signers.slice(16, 19);
+    await rollupFactory.connect(owner).setServices(vital.address, mach.address, squad.address);
+    const [rollupOwner, sequencer, rollupProposer, nextRollupOwner] = signers.slice(10, 14);
+    const rollupCreatedAt = (await time.latest()) + 10;
+    const rollupExpiry = rollupCreatedAt + ROLLUP_LIFETIME;
+    const prepayment = FEE_PER_SERVICE_PER_SECOND * 3n * BigInt(ROLLUP_LIFETIME);
+    const creationCost = CREATION_FEE + prepayment;
+    await token.connect(staker).transfer(rollupOwner.address, creationCost);
+    await token.connect(rollupOwner).approve(await rollupFactory.getAddress(), creationCost);
+    const rollupParams = {
+      templateId: OP_STACK,
+      daLayer: 0, // Ethereum blobs
+      daConfig: "0x",
+      chainId: 424_242,
+      owner: rollupOwner.address,
+      sequencer: sequencer.address,
+      proposer: rollupProposer.address,
+      services: ALL_SERVICES,
+      fastFinalityBps: 0,
+      expiry: rollupExpiry,
+      prepaidFees: prepayment,
+      salt: id("access control rollup"),
+    };
+    const rollupAddress = await rollupFactory.predictRollupAddress(rollupOwner.address, OP_STACK, rollupParams.salt);
+    const treasuryBefore = await token.balanceOf(timelock.target);
+    await time.setNextBlockTimestamp(rollupCreatedAt);
+    await rollupFactory.connect(rollupOwner).createRollup(rollupParams);
+    const rollup = await ethers.getContractAt("Rollup", rollupAddress);
+    await rollup.connect(rollupProposer).proposeOutput(OUTPUT_INTERVAL, id("output 0"));
+    await rollup.connect(rollupOwner).transferOwnership(nextRollupOwner.address);
+
     return {
       ...deployment,
       service,
@@ -140,6 +202,16 @@ describe("Governance access control", function () {
       slashRequestId,
       proposal: { ...proposal, descriptionHash },
       proposalId,
+      rollupServices: { vital, mach, squad },
+      rollup,
+      rollupOwner,
+      sequencer,
+      rollupProposer,
+      nextRollupOwner,
+      rollupCreatedAt,
+      rollupExpiry,
+      prepayment,
+      treasuryBefore,
     };
   }
 
@@ -205,6 +277,10 @@ describe("Governance access control", function () {
     council: "the proposal guardian cancels any proposal",
   });
   const treasuryPosition = (c: Ctx) => c.positions.Treasury.getAddress();
+  // IRollupFactory.Template and CreateParams as ABI tuples
+  const TEMPLATE = "(uint8,uint8,uint8,uint8,bool,address,uint32,uint48,address,uint64,uint128)";
+  const CREATE_PARAMS = "(uint256,uint8,bytes,uint64,address,address,address,uint8,uint16,uint48,uint128,bytes32)";
+  const opStackTemplate = async (c: Ctx) => [...(await c.rollupFactory.template(OP_STACK))];
 
   const TABLE: ContractAccess[] = [
     {
@@ -449,6 +525,72 @@ describe("Governance access control", function () {
         ),
       },
     },
+    {
+      name: "RollupFactory",
+      artifact: "RollupFactory",
+      contract: (c) => c.rollupFactory,
+      functions: {
+        ...ownedUpgradeable("initialize(address,address,address,address,address,address,uint128,uint48)"),
+        // a valid template (template 0 as registered): only the caller is wrong
+        [`registerTemplate(${TEMPLATE})`]: onlyOwner(async (c) => [await opStackTemplate(c)]),
+        [`updateTemplate(uint256,${TEMPLATE})`]: onlyOwner(async (c) => [OP_STACK, await opStackTemplate(c)]),
+        "deprecateTemplate(uint256)": onlyOwner(() => [OP_STACK]),
+        "setServices(address,address,address)": onlyOwner(),
+        "setFeeRate(uint128)": onlyOwner(),
+        "setSettlementWindow(uint48)": onlyOwner(),
+        "setCouncil(address)": onlyOwner(self),
+        "setTreasury(address)": onlyOwner(self),
+        [`createRollup(${CREATE_PARAMS})`]: open(
+          "permissionless: anyone creates a rollup from a live template, paying the creation fee (to the timelock) " +
+            "and the services' prepayment from its own ALT; the creator picks the rollup's owner and roles",
+        ),
+      },
+    },
+    {
+      // the clone a user created in the fixture (owner, sequencer and proposer: three other accounts)
+      name: "Rollup",
+      artifact: "Rollup",
+      contract: (c) => c.rollup,
+      functions: {
+        [`initialize(${CREATE_PARAMS},${TEMPLATE})`]: guarded("RollupNotFactory", self),
+        "appendBatch(bytes32,uint256)": guarded("RollupNotSequencer", self, () => [id("batch"), 0]),
+        "proposeOutput(uint64,bytes32)": guarded("RollupNotProposer", self, () => [
+          2n * OUTPUT_INTERVAL,
+          id("output 1"),
+        ]),
+        // output 0 is proposed: the MACH service could fast-finalize it, the VITAL service invalidate it
+        "fastFinalize(uint256)": guarded("RollupNotService", self, () => [0]),
+        "invalidate(uint256)": guarded("RollupNotService", self, () => [0]),
+        "setPaused(bool)": {
+          ...guarded("RollupNotCouncil", self, () => [true]),
+          council: "the factory's council pauses and unpauses any rollup",
+        },
+        "extend(uint48)": guarded("RollupNotOwner", self, (c) => [c.rollupExpiry + days(30)]),
+        "sunset()": guarded("RollupNotOwner", self),
+        "transferOwnership(address)": guarded("RollupNotOwner", self, self),
+        "acceptOwnership()": guarded("RollupNotPendingOwner", self),
+        "finalize(uint256)": open("anyone finalizes the next output once its challenge period is over (optimistic)"),
+        "proveOutput(uint256,bytes)": open(
+          "anyone finalizes the next output with a proof the template's verifier accepts (validity)",
+        ),
+        "queueTransaction(bytes32,uint256)": open(
+          "anyone queues a transaction for forced inclusion, paying its own fee",
+        ),
+        "forceInclude(uint256)": open(
+          "anyone includes the transactions the sequencer left overdue, and is paid their fees (censorship resistance)",
+        ),
+        "streamFees()": open("anyone streams the fees already due to the services' operator sets"),
+        "settle()": open("anyone retires the rollup after its settlement window: the escrow goes back to its owner"),
+        "reclaimFee(uint256)": open("after retirement, returns an unincluded queue fee to its payer, whoever calls"),
+      },
+    },
+    {
+      // a pure verify(): nothing to guard, and the completeness check proves it
+      name: "MockVerifier",
+      artifact: "MockVerifier",
+      contract: (c) => c.mockVerifier,
+      functions: {},
+    },
   ];
 
   /** A syntactically valid zero value for an ABI parameter. */
@@ -482,28 +624,29 @@ describe("Governance access control", function () {
 
   describe("after deployment", function () {
     it("leaves every Ownable to the timelock", async function () {
-      const { vestingFactory, registry, operatorSets, slashingManager, rewards, timelock } =
-        await loadFixture(deployedFixture);
-      for (const contract of [vestingFactory, registry, operatorSets, slashingManager, rewards]) {
-        expect(await contract.owner()).to.equal(timelock.target);
+      const d = await loadFixture(deployedFixture);
+      for (const contract of ownables(d)) {
+        expect(await contract.owner()).to.equal(d.timelock.target);
       }
     });
 
     it("shows in the events each Ownable handed over from the deployer to the timelock, and nothing else", async function () {
-      const { vestingFactory, registry, operatorSets, slashingManager, rewards, timelock, deployer } =
-        await loadFixture(deployedFixture);
-      for (const contract of [vestingFactory, registry, operatorSets, slashingManager, rewards]) {
+      const d = await loadFixture(deployedFixture);
+      for (const contract of ownables(d)) {
         const events = await contract.queryFilter(contract.filters.OwnershipTransferred(), 0);
-        expect(events.map((e) => [e.args.previousOwner, e.args.newOwner])).to.deep.equal([
-          [ZeroAddress, deployer.address],
-          [deployer.address, timelock.target],
+        expect(
+          events.map((e) => [e.args.previousOwner, e.args.newOwner]),
+          await contract.getAddress(),
+        ).to.deep.equal([
+          [ZeroAddress, d.deployer.address],
+          [d.deployer.address, d.timelock.target],
         ]);
       }
     });
 
-    it("leaves the ERC-1967 admin and beacon slots of the four proxies empty (UUPS: the owner upgrades)", async function () {
-      const { registry, operatorSets, slashingManager, rewards } = await loadFixture(deployedFixture);
-      for (const proxy of [registry, operatorSets, slashingManager, rewards]) {
+    it("leaves the ERC-1967 admin and beacon slots of the five proxies empty (UUPS: the owner upgrades)", async function () {
+      const d = await loadFixture(deployedFixture);
+      for (const proxy of proxies(d)) {
         const address = await proxy.getAddress();
         expect(await ethers.provider.getStorage(address, ADMIN_SLOT)).to.equal(ZeroHash);
         expect(await ethers.provider.getStorage(address, BEACON_SLOT)).to.equal(ZeroHash);
@@ -511,9 +654,10 @@ describe("Governance access control", function () {
       }
     });
 
-    it("locks the four implementations: no owner, no initialisation", async function () {
-      const { registry, operatorSets, slashingManager, rewards, stranger } = await loadFixture(deployedFixture);
-      for (const proxy of [registry, operatorSets, slashingManager, rewards]) {
+    it("locks the five implementations: no owner, no initialisation", async function () {
+      const d = await loadFixture(deployedFixture);
+      const { stranger } = d;
+      for (const proxy of proxies(d)) {
         const slot = await ethers.provider.getStorage(await proxy.getAddress(), IMPLEMENTATION_SLOT);
         const implementation = proxy.attach(getAddress("0x" + slot.slice(26))) as typeof proxy;
         expect(await implementation.owner()).to.equal(ZeroAddress);
@@ -527,9 +671,9 @@ describe("Governance access control", function () {
     });
 
     it("lets the timelock, the owner, pass the upgrade check of every proxy", async function () {
-      const { registry, operatorSets, slashingManager, rewards, timelock } = await loadFixture(deployedFixture);
-      const owner = await timelockSigner(timelock);
-      for (const proxy of [registry, operatorSets, slashingManager, rewards]) {
+      const d = await loadFixture(deployedFixture);
+      const owner = await timelockSigner(d.timelock);
+      for (const proxy of proxies(d)) {
         const slot = await ethers.provider.getStorage(await proxy.getAddress(), IMPLEMENTATION_SLOT);
         // re-installing the current implementation: only the authorisation is exercised (static call, no change)
         await proxy.connect(owner).upgradeToAndCall.staticCall(getAddress("0x" + slot.slice(26)), "0x");
@@ -557,10 +701,11 @@ describe("Governance access control", function () {
       ).to.be.revertedWithCustomError(governor, "GovernorDisabledDeposit");
     });
 
-    it("makes the council the slash vetoer and the proposal guardian", async function () {
-      const { slashingManager, governor, council } = await loadFixture(deployedFixture);
+    it("makes the council the slash vetoer, the proposal guardian and the rollup factory's council", async function () {
+      const { slashingManager, governor, rollupFactory, council } = await loadFixture(deployedFixture);
       expect(await slashingManager.vetoer()).to.equal(council.address);
       expect(await governor.proposalGuardian()).to.equal(council.address);
+      expect(await rollupFactory.council()).to.equal(council.address);
     });
 
     it("binds the governor to the timelock and ALT", async function () {
@@ -636,12 +781,14 @@ describe("Governance access control", function () {
       expect(await timelock.getMinDelay()).to.equal(BigInt(config.timelockDelay));
     });
 
-    it("sends every treasury flow to the timelock", async function () {
-      const { vestingFactory, airdrop, slashingManager, rewards, timelock } = await loadFixture(deployedFixture);
+    it("sends every treasury flow to the timelock, rollup creation fees included", async function () {
+      const { vestingFactory, airdrop, slashingManager, rewards, rollupFactory, timelock } =
+        await loadFixture(deployedFixture);
       expect(await vestingFactory.treasury()).to.equal(timelock.target);
       expect(await airdrop.treasury()).to.equal(timelock.target);
       expect(await slashingManager.treasury()).to.equal(timelock.target);
       expect(await rewards.treasury()).to.equal(timelock.target);
+      expect(await rollupFactory.treasury()).to.equal(timelock.target);
     });
 
     it("wires the registry's modules, and the modules to the registry", async function () {
@@ -654,10 +801,48 @@ describe("Governance access control", function () {
       expect(await rewards.operatorSets()).to.equal(operatorSets.target);
     });
 
+    it("wires the rollup factory to ALT, the rewards distributor and the operator sets", async function () {
+      const { rollupFactory, token, rewards, operatorSets } = await loadFixture(deployedFixture);
+      expect(await rollupFactory.alt()).to.equal(token.target);
+      expect(await rollupFactory.rewardsDistributor()).to.equal(rewards.target);
+      expect(await rollupFactory.operatorSets()).to.equal(operatorSets.target);
+    });
+
+    it("points every template at the Rollup implementation, which only the factory initialises, and the validity ones at the MockVerifier", async function () {
+      const { rollupFactory, rollupImplementation, mockVerifier, parameters, deployer, council, stranger } =
+        await loadFixture(deployedFixture);
+      const templates = parameters.rollups!.templates;
+      expect(await rollupFactory.templateCount()).to.equal(BigInt(templates.length));
+      for (const [i, configured] of templates.entries()) {
+        const t = await rollupFactory.template(i);
+        expect(t.implementation, `template ${i}`).to.equal(rollupImplementation.target);
+        expect(t.deprecated, `template ${i}`).to.equal(false);
+        expect(t.verifier, `template ${i}`).to.equal(
+          configured.verifier === "mock" ? mockVerifier.target : ZeroAddress,
+        );
+      }
+      expect(templates.filter((t) => t.verifier === "mock").length).to.be.greaterThan(0);
+      // the MockVerifier's code is the artifact's (it has no immutables)
+      const { deployedBytecode } = await hre.artifacts.readArtifact("MockVerifier");
+      expect(await ethers.provider.getCode(mockVerifier.target)).to.equal(deployedBytecode);
+      // the implementation is bound to the factory proxy and never initialised
+      expect(await rollupImplementation.factory()).to.equal(rollupFactory.target);
+      expect(await rollupImplementation.owner()).to.equal(ZeroAddress);
+      const initialize = rollupImplementation.interface.getFunction("initialize")!;
+      for (const caller of [deployer, council, stranger]) {
+        const call = rollupImplementation.connect(caller).getFunction(initialize.format("sighash"));
+        await expect(call(...initialize.inputs.map(zeroValue)))
+          .to.be.revertedWithCustomError(rollupImplementation, "RollupNotFactory")
+          .withArgs(caller.address);
+      }
+      expect(await rollupFactory.rollupCount()).to.equal(0n);
+    });
+
     it("registers no slasher and no service: governance adds them", async function () {
-      const { slashingManager, operatorSets } = await loadFixture(deployedFixture);
+      const { slashingManager, operatorSets, rollupFactory } = await loadFixture(deployedFixture);
       expect(await slashingManager.slashers()).to.deep.equal([]);
       expect(await operatorSets.queryFilter(operatorSets.filters.ServiceUpdated(), 0)).to.have.length(0);
+      expect([...(await rollupFactory.services())]).to.deep.equal([ZeroAddress, ZeroAddress, ZeroAddress]);
     });
 
     it("makes the factory owner, the timelock, the revoker of every vesting position", async function () {
@@ -692,7 +877,7 @@ describe("Governance access control", function () {
       for (const role of [DEFAULT_ADMIN_ROLE, PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE]) {
         expect(await timelock.hasRole(role, deployer.address)).to.equal(false);
       }
-      for (const contract of [d.vestingFactory, d.registry, d.operatorSets, d.slashingManager, d.rewards]) {
+      for (const contract of ownables(d)) {
         expect(await contract.owner()).not.to.equal(deployer.address);
       }
       for (const position of Object.values(positions)) {
@@ -704,6 +889,10 @@ describe("Governance access control", function () {
       expect(await operatorSets.isService(deployer.address)).to.equal(false);
       expect(await registry.isOperator(deployer.address)).to.equal(false);
       expect(await governor.proposalGuardian()).not.to.equal(deployer.address);
+      expect(await d.rollupFactory.council()).not.to.equal(deployer.address);
+      expect(await d.rollupFactory.treasury()).not.to.equal(deployer.address);
+      expect([...(await d.rollupFactory.services())]).not.to.include(deployer.address);
+      expect(await d.rollupFactory.rollupsOf(deployer.address)).to.deep.equal([]);
     });
 
     it("leaves no ALT allowance standing, and none ever given to the council", async function () {
@@ -765,10 +954,30 @@ describe("Governance access control", function () {
     }
   });
 
+  // ============================================================================ a user's rollup
+
+  describe("a rollup created under governance", function () {
+    it("is created by a user alone: the creation fee goes to the timelock, the prepayment to the rollup", async function () {
+      const { rollupFactory, rollup, token, timelock, rollupOwner, prepayment, treasuryBefore, rollupCreatedAt } =
+        await loadFixture(matrixFixture);
+      expect(prepayment).to.equal(FEE_PER_SERVICE_PER_SECOND * 3n * BigInt(days(60)));
+      expect(await token.balanceOf(timelock.target)).to.equal(treasuryBefore + CREATION_FEE);
+      expect(await token.balanceOf(rollup.target)).to.equal(prepayment);
+      expect(await token.balanceOf(rollupOwner.address)).to.equal(0n);
+      expect(await rollup.paid()).to.equal(prepayment);
+      expect(await rollup.paidUntil()).to.equal(BigInt(rollupCreatedAt + days(60)));
+      expect(await rollupFactory.rollupCount()).to.equal(1n);
+      expect(await rollupFactory.rollupAt(0)).to.equal(rollup.target);
+      expect(await rollupFactory.rollupByChainId(424_242)).to.equal(rollup.target);
+      expect(await rollup.owner()).to.equal(rollupOwner.address);
+      expect(await rollup.factory()).to.equal(rollupFactory.target);
+    });
+  });
+
   // ============================================================================ the council
 
   describe("the security council", function () {
-    it("is exempt from exactly two guards in the table: the slash veto and proposal cancellation", async function () {
+    it("is exempt from exactly the guards of its three powers: the slash veto, proposal cancellation and the rollup pause", async function () {
       const exempt = TABLE.flatMap((entry) =>
         Object.entries(entry.functions)
           .filter(([, access]) => isGuarded(access) && access.council !== undefined)
@@ -777,8 +986,56 @@ describe("Governance access control", function () {
       expect(exempt.sort()).to.deep.equal([
         "AltGovernor.cancel(address[],uint256[],bytes[],bytes32)",
         "AltGovernor.cancel(uint256)",
+        "Rollup.setPaused(bool)",
         "SlashingManager.veto(uint256)",
       ]);
+    });
+
+    it("pauses and unpauses a user's rollup, and can do nothing else there", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { rollup, token, council, sequencer } = c;
+      const escrowBefore = await rollup.escrow();
+      const balanceBefore = await token.balanceOf(rollup.target);
+
+      await expect(rollup.connect(council).setPaused(true)).to.emit(rollup, "Paused").withArgs(true);
+      expect(await rollup.paused()).to.equal(true);
+      // paused: the sequencer is stopped
+      await expect(rollup.connect(sequencer).appendBatch(id("batch"), 0)).to.be.revertedWithCustomError(
+        rollup,
+        "RollupPaused",
+      );
+
+      await expect(rollup.connect(council).setPaused(false)).to.emit(rollup, "Paused").withArgs(false);
+      expect(await rollup.paused()).to.equal(false);
+      await expect(rollup.connect(sequencer).appendBatch(id("batch"), 0))
+        .to.emit(rollup, "BatchAppended")
+        .withArgs(0n, id("batch"), batchRoot(ZeroHash, id("batch"), 0n), sequencer.address);
+
+      // the pause moved nothing and handed nothing over
+      expect(await rollup.owner()).to.equal(c.rollupOwner.address);
+      expect(await rollup.pendingOwner()).to.equal(c.nextRollupOwner.address);
+      expect(await rollup.sequencer()).to.equal(sequencer.address);
+      expect(await rollup.proposer()).to.equal(c.rollupProposer.address);
+      expect(await rollup.expiry()).to.equal(BigInt(c.rollupExpiry));
+      expect(await rollup.escrow()).to.equal(escrowBefore);
+      expect(await token.balanceOf(rollup.target)).to.equal(balanceBefore);
+      expect(await token.balanceOf(council.address)).to.equal(0n);
+
+      // every other guard of the rollup still refuses the council, with its exact error
+      const entry = TABLE.find((e) => e.name === "Rollup")!;
+      const others = Object.entries(entry.functions).filter(
+        ([signature, access]) => isGuarded(access) && signature !== "setPaused(bool)",
+      );
+      expect(others).to.have.length(9);
+      for (const [signature, access] of others) {
+        const guard = access as Guarded;
+        const fragment = (rollup as BaseContract).interface.getFunction(signature)!;
+        const args = guard.args === undefined ? fragment.inputs.map(zeroValue) : await guard.args(c, council);
+        const call = (rollup.connect(council) as BaseContract).getFunction(signature);
+        await expect(call(...args), signature)
+          .to.be.revertedWithCustomError(rollup, guard.error)
+          .withArgs(...guard.errorArgs(c, council));
+      }
     });
 
     it("vetoes a pending slash", async function () {
@@ -818,9 +1075,10 @@ describe("Governance access control", function () {
       for (const role of [DEFAULT_ADMIN_ROLE, PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE]) {
         expect(await d.timelock.hasRole(role, d.council.address)).to.equal(false);
       }
-      for (const contract of [d.vestingFactory, d.registry, d.operatorSets, d.slashingManager, d.rewards]) {
+      for (const contract of ownables(d)) {
         expect(await contract.owner()).not.to.equal(d.council.address);
       }
+      expect(await d.rollupFactory.treasury()).not.to.equal(d.council.address);
       for (const position of Object.values(d.positions)) {
         expect(await position.beneficiary()).not.to.equal(d.council.address);
       }

@@ -428,10 +428,24 @@ describe("RollupFactory", function () {
         });
       }
 
-      it("refuses (without a reason) an implementation that has no factory() (the token)", async function () {
+      it("refuses an implementation that has no factory() (the token) with FactoryInvalidTemplate", async function () {
         const f = await loadFixture(factoryFixture);
         const t = f.template({ implementation: await f.token.getAddress() });
-        await expect(f.factory.connect(f.deployer).registerTemplate(t)).to.be.revertedWithoutReason();
+        await expect(f.factory.connect(f.deployer).registerTemplate(t)).to.be.revertedWithCustomError(
+          f.factory,
+          "FactoryInvalidTemplate",
+        );
+      });
+
+      it("refuses a settlement window above 365 days with FactoryInvalidParameter, and takes 365 days", async function () {
+        const f = await loadFixture(factoryFixture);
+        await expect(f.factory.connect(f.deployer).setSettlementWindow(365 * 86400 + 1)).to.be.revertedWithCustomError(
+          f.factory,
+          "FactoryInvalidParameter",
+        );
+        await expect(f.factory.connect(f.deployer).setSettlementWindow(365 * 86400))
+          .to.emit(f.factory, "SettlementWindowSet")
+          .withArgs(365 * 86400);
       });
     });
 

@@ -1,0 +1,504 @@
+// Rollup tasks: templates, create (with a predicted address), list, info, extend, sunset, settle, force-include.
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { id, isHexString, ZeroAddress } from "ethers";
+import {
+  confirm,
+  fail,
+  formatAlt,
+  formatTime,
+  output,
+  parseAddress,
+  parseAmount,
+  parseSeconds,
+  signerFor,
+  txLine,
+  type TxReport,
+} from "./lib/cli";
+import { altToken } from "./lib/genesis";
+import { latestTime, parseWhole } from "./lib/restaking";
+import { rollupAt, rollupFactory } from "./lib/rollups";
+import { DA_LAYERS, PROOF_SYSTEMS, SERVICES, STACKS, VMS } from "../deploy/lib/rollups";
+import type { Rollup, RollupFactory } from "../typechain-types";
+
+const STATUS = ["Active", "Settling", "Retired"] as const;
+const OUTPUT_STATUS = ["None", "Proposed", "FastFinalized", "Finalized"] as const;
+const MAX_CHAIN_ID = 2n ** 53n - 1n;
+
+export interface TemplateView {
+  id: number;
+  name: string;
+  stack: string;
+  vm: string;
+  proofSystem: string;
+  daLayers: string[];
+  deprecated: boolean;
+  implementation: string;
+  version: number;
+  challengePeriod: number;
+  verifier: string;
+  outputInterval: bigint;
+  creationFee: bigint;
+}
+
+async function templates(factory: RollupFactory): Promise<TemplateView[]> {
+  const count = Number(await factory.templateCount());
+  const views: TemplateView[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = await factory.template(i);
+    const stack = STACKS[Number(t.stack)];
+    const vm = VMS[Number(t.vm)];
+    views.push({
+      id: i,
+      name: `${stack}-${vm}`,
+      stack,
+      vm,
+      proofSystem: PROOF_SYSTEMS[Number(t.proofSystem)],
+      daLayers: DA_LAYERS.filter((_, bit) => (Number(t.daLayers) >> bit) & 1),
+      deprecated: t.deprecated,
+      implementation: t.implementation,
+      version: Number(t.version),
+      challengePeriod: Number(t.challengePeriod),
+      verifier: t.verifier,
+      outputInterval: t.outputInterval,
+      creationFee: t.creationFee,
+    });
+  }
+  return views;
+}
+
+/** A template by id or name ("OPStack-EVM"; the first active one of that name). */
+async function parseTemplate(factory: RollupFactory, value: string): Promise<TemplateView> {
+  const all = await templates(factory);
+  const found = /^\d+$/.test(value)
+    ? all[Number(value)]
+    : (all.find((t) => t.name === value && !t.deprecated) ?? all.find((t) => t.name === value));
+  if (found === undefined) {
+    fail(`unknown template ${value}: one of ${all.map((t) => `${t.id} ${t.name}`).join(", ")}`);
+  }
+  return found;
+}
+
+/** Service names ("VITAL,MACH", "none") as the factory's bitmask. */
+function parseServices(value: string): number {
+  if (value === "none") return 0;
+  let bits = 0;
+  for (const name of value.split(",").map((s) => s.trim().toUpperCase())) {
+    const bit = SERVICES[name as keyof typeof SERVICES];
+    if (bit === undefined) fail(`--services takes VITAL, MACH and SQUAD separated by commas, or none, not ${value}`);
+    bits |= bit;
+  }
+  return bits;
+}
+
+const serviceNames = (bits: number) =>
+  Object.entries(SERVICES)
+    .filter(([, bit]) => bits & bit)
+    .map(([name]) => name);
+
+/** A salt given as 32-byte hex, or any text (hashed). */
+const parseSalt = (value: string) => (isHexString(value, 32) ? value : id(value));
+
+/** A rollup by address or chain ID. */
+async function parseRollup(hre: HardhatRuntimeEnvironment, factory: RollupFactory, value: string): Promise<Rollup> {
+  let address: string;
+  if (/^\d+$/.test(value)) {
+    address = await factory.rollupByChainId(value);
+    if (address === ZeroAddress) fail(`no rollup has chain ID ${value}`);
+  } else {
+    address = parseAddress(value, "--rollup");
+    const count = Number(await factory.rollupCount());
+    let known = false;
+    for (let i = 0; i < count && !known; i++) known = (await factory.rollupAt(i)) === address;
+    if (!known) fail(`${address} is not a rollup of the factory`);
+  }
+  return rollupAt(hre, address);
+}
+
+/** Makes sure `signer` can pay `amount` ALT to `spender`: balance, then allowance (approved with --approve). */
+async function ensureAlt(
+  hre: HardhatRuntimeEnvironment,
+  signer: Signer,
+  spender: string,
+  amount: bigint,
+  approve: boolean,
+): Promise<TxReport | undefined> {
+  const token = await altToken(hre);
+  const owner = await signer.getAddress();
+  const balance = await token.balanceOf(owner);
+  if (balance < amount) fail(`${owner} holds ${formatAlt(balance)}; this needs ${formatAlt(amount)}`);
+  const allowance = await token.allowance(owner, spender);
+  if (allowance >= amount) return undefined;
+  if (!approve) fail(`allowance ${formatAlt(allowance)} is below the ${formatAlt(amount)} needed: pass --approve`);
+  return confirm(token.connect(signer).approve(spender, amount));
+}
+
+export interface RollupInfo {
+  address: string;
+  chainId: bigint;
+  templateId: number;
+  owner: string;
+  pendingOwner: string;
+  status: string;
+  paused: boolean;
+  daLayer: string;
+  sequencer: string;
+  proposer: string;
+  services: string[];
+  fastFinalityBps: number;
+  expiry: number;
+  paidUntil: number;
+  escrow: bigint;
+  streamed: bigint;
+  batches: { count: bigint; root: string };
+  outputs: {
+    count: bigint;
+    finalized: bigint;
+    latest?: { index: number; l2BlockNumber: bigint; root: string; status: string };
+  };
+  queue: { length: bigint; included: bigint };
+}
+
+async function describeRollup(rollup: Rollup): Promise<RollupInfo> {
+  const count = await rollup.outputCount();
+  const latest = count === 0n ? undefined : await rollup.output(count - 1n);
+  return {
+    address: await rollup.getAddress(),
+    chainId: await rollup.chainId(),
+    templateId: Number(await rollup.templateId()),
+    owner: await rollup.owner(),
+    pendingOwner: await rollup.pendingOwner(),
+    status: STATUS[Number(await rollup.status())],
+    paused: await rollup.paused(),
+    daLayer: DA_LAYERS[Number(await rollup.daLayer())],
+    sequencer: await rollup.sequencerRole(),
+    proposer: await rollup.proposer(),
+    services: serviceNames(Number(await rollup.services())),
+    fastFinalityBps: Number(await rollup.fastFinalityBps()),
+    expiry: Number(await rollup.expiry()),
+    paidUntil: Number(await rollup.paidUntil()),
+    escrow: await rollup.escrow(),
+    streamed: await rollup.streamed(),
+    batches: { count: await rollup.batchCount(), root: await rollup.batchRoot() },
+    outputs: {
+      count,
+      finalized: await rollup.finalizedCount(),
+      ...(latest && {
+        latest: {
+          index: Number(count - 1n),
+          l2BlockNumber: latest.l2BlockNumber,
+          root: latest.root,
+          status: OUTPUT_STATUS[Number(latest.status)],
+        },
+      }),
+    },
+    queue: { length: await rollup.queueLength(), included: await rollup.queueHead() },
+  };
+}
+
+const lifetime = (expiry: number) => (expiry === 0 ? "permanent" : `expires ${formatTime(expiry)}`);
+
+task("rollup:templates", "Lists the factory's rollup templates")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { json: boolean }, hre) => {
+    const views = await templates(await rollupFactory(hre));
+    return output(args.json, views, () =>
+      views.map(
+        (t) =>
+          `${t.id} ${t.name} v${t.version} ${t.proofSystem}${t.deprecated ? " (deprecated)" : ""}: DA ${t.daLayers.join(
+            ", ",
+          )}; output every ${t.outputInterval} L2 blocks; creation fee ${formatAlt(t.creationFee)}`,
+      ),
+    );
+  });
+
+task("rollup:predict-address", "The address a rollup will have, before it is created")
+  .addParam("template", "Template id or name")
+  .addParam("salt", "Salt: 32-byte hex or any text")
+  .addOptionalParam("creator", "Creating account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { template: string; salt: string; creator?: string; json: boolean }, hre) => {
+    const factory = await rollupFactory(hre);
+    const template = await parseTemplate(factory, args.template);
+    const creator = args.creator ? parseAddress(args.creator, "--creator") : await (await signerFor(hre)).getAddress();
+    const address = await factory.predictRollupAddress(creator, template.id, parseSalt(args.salt));
+    const result = { address, creator, templateId: template.id, salt: parseSalt(args.salt) };
+    return output(args.json, result, () => [`${address} (template ${template.name}, creator ${creator})`]);
+  });
+
+task("rollup:create", "Creates a rollup from a template (permissionless)")
+  .addParam("template", "Template id or name, e.g. OPStack-EVM (see rollup:templates)")
+  .addParam("chainId", "Chain ID: unique forever, not 0, not the host chain's, at most 2^53-1")
+  .addOptionalParam("da", `DA layer: ${DA_LAYERS.join(", ")}`, "EthereumBlobs")
+  .addOptionalParam("daConfig", "DA configuration bytes (hex)", "0x")
+  .addOptionalParam("owner", "Rollup owner (default: the sender)")
+  .addOptionalParam("sequencer", 'Centralised sequencer address, or "squad" (default: the sender)')
+  .addOptionalParam("proposer", "Output proposer (default: the sender)")
+  .addOptionalParam("services", "Restaked services: VITAL, MACH, SQUAD separated by commas, or none", "VITAL,MACH")
+  .addOptionalParam("threshold", "MACH fast-finality threshold in bps (default 6667)")
+  .addOptionalParam("lifetime", 'How long it lives: "permanent" or a duration such as 30d', "permanent")
+  .addOptionalParam("prepay", "ALT prepaid for the services (default: the minimum the factory requires)")
+  .addOptionalParam("salt", "Salt for the address (default: derived from the chain ID)")
+  .addOptionalParam("from", "Creating account (default: the first account)")
+  .addFlag("approve", "Approve the factory for the creation fee and prepayment if the allowance is short")
+  .addFlag("json", "Print JSON")
+  .setAction(
+    async (
+      args: {
+        template: string;
+        chainId: string;
+        da: string;
+        daConfig: string;
+        owner?: string;
+        sequencer?: string;
+        proposer?: string;
+        services: string;
+        threshold?: string;
+        lifetime: string;
+        prepay?: string;
+        salt?: string;
+        from?: string;
+        approve: boolean;
+        json: boolean;
+      },
+      hre,
+    ) => {
+      const factory = await rollupFactory(hre);
+      const template = await parseTemplate(factory, args.template);
+      if (template.deprecated) fail(`template ${template.id} ${template.name} is deprecated`);
+      const daLayer = DA_LAYERS.indexOf(args.da as (typeof DA_LAYERS)[number]);
+      if (daLayer < 0) fail(`--da must be one of ${DA_LAYERS.join(", ")}, not ${args.da}`);
+      if (!template.daLayers.includes(args.da)) {
+        fail(`template ${template.name} does not support ${args.da}: it supports ${template.daLayers.join(", ")}`);
+      }
+      if (!isHexString(args.daConfig)) fail(`--da-config must be hex bytes, not ${args.daConfig}`);
+      const chainId = parseWhole(args.chainId, "--chain-id");
+      const { chainId: host } = await hre.ethers.provider.getNetwork();
+      if (chainId === 0n || chainId === host || chainId > MAX_CHAIN_ID) {
+        fail(`chain ID ${chainId} is not allowed: not 0, not the host chain's (${host}), at most ${MAX_CHAIN_ID}`);
+      }
+      const taken = await factory.rollupByChainId(chainId);
+      if (taken !== ZeroAddress) fail(`chain ID ${chainId} is taken (by ${taken}), forever`);
+      const signer = await signerFor(hre, args.from);
+      const sender = await signer.getAddress();
+      const services = parseServices(args.services);
+      const sequencer =
+        args.sequencer === "squad"
+          ? ZeroAddress
+          : args.sequencer
+            ? parseAddress(args.sequencer, "--sequencer")
+            : sender;
+      if (sequencer === ZeroAddress && (services & SERVICES.SQUAD) === 0) {
+        fail("--sequencer squad needs SQUAD among --services");
+      }
+      const threshold = args.threshold === undefined ? 0 : Number(parseWhole(args.threshold, "--threshold"));
+      if (threshold !== 0 && (threshold <= 5_000 || threshold > 10_000)) {
+        fail(`--threshold must be above 5000 and at most 10000 bps, not ${threshold}`);
+      }
+      const now = await latestTime(hre);
+      // mined in a later block: an ephemeral rollup's prepayment is computed for one second more than it needs
+      const expiry = args.lifetime === "permanent" ? 0 : now + 1 + parseSeconds(args.lifetime, "--lifetime");
+      if (expiry !== 0 && expiry === now + 1) fail("--lifetime must be longer than zero");
+      const required = await factory.requiredPrepayment(services, expiry === 0 ? 0 : expiry - 1);
+      const prepaidFees = args.prepay === undefined ? required : parseAmount(args.prepay, "--prepay");
+      if (prepaidFees < required)
+        fail(`--prepay ${formatAlt(prepaidFees)} is below the ${formatAlt(required)} required`);
+      const params = {
+        templateId: template.id,
+        daLayer,
+        daConfig: args.daConfig,
+        chainId,
+        owner: args.owner ? parseAddress(args.owner, "--owner") : sender,
+        sequencer,
+        proposer: args.proposer ? parseAddress(args.proposer, "--proposer") : sender,
+        services,
+        fastFinalityBps: threshold,
+        expiry,
+        prepaidFees,
+        salt: parseSalt(args.salt ?? `ALT rollup ${chainId}`),
+      };
+      const approval = await ensureAlt(
+        hre,
+        signer,
+        await factory.getAddress(),
+        template.creationFee + prepaidFees,
+        args.approve,
+      );
+      const address = await factory.predictRollupAddress(sender, template.id, params.salt);
+      const tx = await confirm(factory.connect(signer).createRollup(params));
+      const result = {
+        address,
+        chainId,
+        template: template.name,
+        owner: params.owner,
+        services: serviceNames(services),
+        expiry,
+        prepaidFees,
+        creationFee: template.creationFee,
+        ...(approval && { approval }),
+        tx,
+      };
+      return output(args.json, result, () => [
+        ...(approval ? [txLine("approved the factory", approval)] : []),
+        txLine(`created rollup ${address} (chain ID ${chainId}, ${template.name})`, tx),
+        `  ${lifetime(expiry)}; services ${result.services.join(", ") || "none"}; prepaid ${formatAlt(
+          prepaidFees,
+        )}, creation fee ${formatAlt(template.creationFee)}`,
+      ]);
+    },
+  );
+
+task("rollup:list", "Lists the factory's rollups")
+  .addOptionalParam("owner", "Only the rollups of this owner")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { owner?: string; json: boolean }, hre) => {
+    const factory = await rollupFactory(hre);
+    const owner = args.owner === undefined ? undefined : parseAddress(args.owner, "--owner");
+    const addresses =
+      owner === undefined
+        ? await Promise.all(Array.from({ length: Number(await factory.rollupCount()) }, (_, i) => factory.rollupAt(i)))
+        : await factory.rollupsOf(owner);
+    const views: { address: string; chainId: bigint; owner: string; status: string; expiry: number }[] = [];
+    for (const address of addresses) {
+      const rollup = await rollupAt(hre, address);
+      views.push({
+        address,
+        chainId: await rollup.chainId(),
+        owner: await rollup.owner(),
+        status: STATUS[Number(await rollup.status())],
+        expiry: Number(await rollup.expiry()),
+      });
+    }
+    return output(args.json, views, () =>
+      views.length === 0
+        ? ["no rollups"]
+        : views.map((v) => `${v.chainId} ${v.address} ${v.status}, ${lifetime(v.expiry)}, owner ${v.owner}`),
+    );
+  });
+
+task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, expiry, fees")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; json: boolean }, hre) => {
+    const info = await describeRollup(await parseRollup(hre, await rollupFactory(hre), args.rollup));
+    return output(args.json, info, () => [
+      `rollup ${info.address} (chain ID ${info.chainId}, template ${info.templateId}): ${info.status}${
+        info.paused ? ", paused" : ""
+      }`,
+      `  owner ${info.owner}; sequencer ${info.sequencer}; proposer ${info.proposer}; DA ${info.daLayer}`,
+      `  services ${info.services.join(", ") || "none"}; fast finality at ${info.fastFinalityBps} bps`,
+      `  ${lifetime(info.expiry)}; fees paid until ${formatTime(info.paidUntil)}; escrow ${formatAlt(
+        info.escrow,
+      )}, streamed ${formatAlt(info.streamed)}`,
+      `  batches ${info.batches.count} (root ${info.batches.root}); forced-inclusion queue ${info.queue.length} (${info.queue.included} included)`,
+      info.outputs.latest
+        ? `  outputs ${info.outputs.count} (${info.outputs.finalized} finalized); latest #${info.outputs.latest.index} at L2 block ${info.outputs.latest.l2BlockNumber}: ${info.outputs.latest.status}`
+        : "  no outputs",
+    ]);
+  });
+
+/** Loads --rollup and checks the sender is its owner. */
+async function ownedRollup(hre: HardhatRuntimeEnvironment, args: { rollup: string; from?: string }) {
+  const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+  const signer = await signerFor(hre, args.from);
+  const sender = await signer.getAddress();
+  const owner = await rollup.owner();
+  if (sender !== owner) fail(`${sender} is not the owner of ${await rollup.getAddress()} (${owner} is)`);
+  const status = STATUS[Number(await rollup.status())];
+  if (status !== "Active") fail(`rollup ${await rollup.getAddress()} is ${status}, not Active`);
+  return { rollup, signer };
+}
+
+task("rollup:extend", "Moves an ephemeral rollup's expiry later, paying the services for the added time (owner)")
+  .addParam("by", "Added time, e.g. 7d")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("from", "Acting account, the owner (default: the first account)")
+  .addFlag("approve", "Approve the rollup for the cost if the allowance is short")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { by: string; rollup: string; from?: string; approve: boolean; json: boolean }, hre) => {
+    const added = parseSeconds(args.by, "--by");
+    if (added === 0) fail("--by must be longer than zero");
+    const { rollup, signer } = await ownedRollup(hre, args);
+    const expiry = Number(await rollup.expiry());
+    if (expiry === 0) fail(`rollup ${await rollup.getAddress()} is permanent: there is no expiry to extend`);
+    const services = Number(await rollup.services());
+    const cost = (await rollup.feePerServicePerSecond()) * BigInt(serviceNames(services).length) * BigInt(added);
+    const approval = await ensureAlt(hre, signer, await rollup.getAddress(), cost, args.approve);
+    const tx = await confirm(rollup.connect(signer).extend(expiry + added));
+    const result = {
+      rollup: await rollup.getAddress(),
+      expiry: expiry + added,
+      cost,
+      ...(approval && { approval }),
+      tx,
+    };
+    return output(args.json, result, () => [
+      ...(approval ? [txLine("approved the rollup", approval)] : []),
+      txLine(`extended to ${formatTime(result.expiry)} for ${formatAlt(cost)}`, tx),
+    ]);
+  });
+
+task("rollup:sunset", "Ends a rollup early: it expires now and starts settling (owner)")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("from", "Acting account, the owner (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; from?: string; json: boolean }, hre) => {
+    const { rollup, signer } = await ownedRollup(hre, args);
+    const tx = await confirm(rollup.connect(signer).sunset());
+    const result = { rollup: await rollup.getAddress(), expiry: Number(await rollup.expiry()), tx };
+    return output(args.json, result, () => [txLine(`sunset: expired at ${formatTime(result.expiry)}`, tx)]);
+  });
+
+task("rollup:settle", "Retires a rollup after its settlement window: final state frozen, unused fees refunded (anyone)")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; from?: string; json: boolean }, hre) => {
+    const factory = await rollupFactory(hre);
+    const rollup = await parseRollup(hre, factory, args.rollup);
+    const status = STATUS[Number(await rollup.status())];
+    if (status === "Retired") fail(`rollup ${await rollup.getAddress()} is already retired`);
+    const expiry = Number(await rollup.expiry());
+    if (expiry === 0) fail(`rollup ${await rollup.getAddress()} is permanent: sunset it first`);
+    const settlesAt = expiry + Number(await factory.settlementWindow());
+    if ((await latestTime(hre)) + 1 < settlesAt)
+      fail(`rollup ${await rollup.getAddress()} settles from ${formatTime(settlesAt)}`);
+    const signer = await signerFor(hre, args.from);
+    const tx = await confirm(rollup.connect(signer).settle());
+    const refund = await rollup.refunded();
+    const result = { rollup: await rollup.getAddress(), refund, owner: await rollup.owner(), tx };
+    return output(args.json, result, () => [txLine(`retired; refunded ${formatAlt(refund)} to ${result.owner}`, tx)]);
+  });
+
+task(
+  "rollup:force-include",
+  "Forces overdue queued transactions into the batch chain (anyone); the sequencer is at fault",
+)
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("count", "How many overdue items at most", "16")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; count: string; from?: string; json: boolean }, hre) => {
+    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    const count = parseWhole(args.count, "--count", { positive: true });
+    const head = await rollup.queueHead();
+    if (head === (await rollup.queueLength())) fail("the forced-inclusion queue is empty");
+    const item = await rollup.queuedTransaction(head);
+    if ((await latestTime(hre)) + 1 <= Number(item.deadline)) {
+      fail(`queue item ${head} is not overdue: its deadline is ${formatTime(item.deadline)}`);
+    }
+    const signer = await signerFor(hre, args.from);
+    const tx = await confirm(rollup.connect(signer).forceInclude(count));
+    const included = (await rollup.queueHead()) - head;
+    const result = {
+      rollup: await rollup.getAddress(),
+      firstIndex: head,
+      included,
+      sequencer: await rollup.sequencerRole(),
+      tx,
+    };
+    return output(args.json, result, () => [
+      txLine(`forced ${included} overdue item(s) in from index ${head}; sequencer ${result.sequencer} at fault`, tx),
+    ]);
+  });
