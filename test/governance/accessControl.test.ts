@@ -972,6 +972,33 @@ describe("Governance access control", function () {
       expect(await rollup.owner()).to.equal(rollupOwner.address);
       expect(await rollup.factory()).to.equal(rollupFactory.target);
     });
+
+    it("lets each role through its own guard with the matrix's arguments: only the caller is wrong there", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { rollup, rollupFactory, timelock, sequencer, rollupProposer, rollupOwner, nextRollupOwner } = c;
+      const { vital, mach } = c.rollupServices;
+      const rollupGuards = TABLE.find((e) => e.name === "Rollup")!.functions;
+      const factoryGuards = TABLE.find((e) => e.name === "RollupFactory")!.functions;
+      const allowed: [Record<string, Access>, BaseContract, string, Account][] = [
+        [rollupGuards, rollup, "appendBatch(bytes32,uint256)", sequencer],
+        [rollupGuards, rollup, "proposeOutput(uint64,bytes32)", rollupProposer],
+        [rollupGuards, rollup, "fastFinalize(uint256)", mach],
+        [rollupGuards, rollup, "invalidate(uint256)", vital],
+        [rollupGuards, rollup, "setPaused(bool)", c.council],
+        [rollupGuards, rollup, "sunset()", rollupOwner],
+        [rollupGuards, rollup, "transferOwnership(address)", rollupOwner],
+        [rollupGuards, rollup, "acceptOwnership()", nextRollupOwner],
+        [factoryGuards, rollupFactory, `registerTemplate(${TEMPLATE})`, await timelockSigner(timelock)],
+        [factoryGuards, rollupFactory, `updateTemplate(uint256,${TEMPLATE})`, await timelockSigner(timelock)],
+        [factoryGuards, rollupFactory, "deprecateTemplate(uint256)", await timelockSigner(timelock)],
+      ];
+      for (const [functions, contract, signature, caller] of allowed) {
+        const access = functions[signature] as Guarded;
+        const fragment = contract.interface.getFunction(signature)!;
+        const args = access.args === undefined ? fragment.inputs.map(zeroValue) : await access.args(c, caller);
+        await (contract.connect(caller) as BaseContract).getFunction(signature).staticCall(...args);
+      }
+    });
   });
 
   // ============================================================================ the council

@@ -82,7 +82,8 @@ type Action =
   // include min(include, pending) items, or one more than pending when overshoot; from the sequencer role unless
   // byOther
   | { kind: "appendBatch"; pick: number; include: number; overshoot: boolean; byOther: boolean; caller: number }
-  | { kind: "reclaim"; pick: number; index: number; caller: number }
+  // fromState: an item the model says is reclaimable, if any; else any index (often not reclaimable)
+  | { kind: "reclaim"; pick: number; fromState: boolean; index: number; caller: number }
   | {
       kind: "warp";
       // a number of seconds, or to just before a boundary of the picked rollup (expiry, end of the settlement
@@ -163,6 +164,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("reclaim" as const),
       pick: pickArb,
+      fromState: fc.boolean(),
       index: fc.nat({ max: 20 }),
       caller: userArb,
     }),
@@ -176,7 +178,11 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       >,
       pick: pickArb,
       offset: fc.integer({ min: -1, max: 1 }),
-      seconds: fc.oneof(fc.integer({ min: 1, max: HOUR }), fc.integer({ min: HOUR, max: 3 * DAY })),
+      seconds: fc.oneof(
+        fc.integer({ min: 1, max: HOUR }),
+        fc.integer({ min: HOUR, max: 3 * DAY }),
+        fc.integer({ min: 3 * DAY, max: 20 * DAY }),
+      ),
     }),
   },
 );
@@ -231,8 +237,8 @@ const EXAMPLE: Action[] = [
   { kind: "settle", pick: 0, caller: 2 }, // one second early
   { kind: "settle", pick: 0, caller: 2 },
   { kind: "settle", pick: 1, caller: 2 },
-  { kind: "reclaim", pick: 0, index: 2, caller: 5 },
-  { kind: "reclaim", pick: 0, index: 2, caller: 5 }, // reclaimed already
+  { kind: "reclaim", pick: 0, fromState: false, index: 2, caller: 5 },
+  { kind: "reclaim", pick: 0, fromState: false, index: 2, caller: 5 }, // reclaimed already
   { kind: "queue", pick: 0, payer: 2, fee: ALT }, // retired
 ];
 
@@ -604,7 +610,13 @@ describe("Rollup layer properties (random sequences against a model)", function 
       }
 
       case "reclaim": {
-        const index = a.index % (r.queue.length + 1);
+        const candidates = r.retired
+          ? r.queue.flatMap((item, i) => (i >= r.head && !item.included && item.fee !== 0n ? [i] : []))
+          : [];
+        const index =
+          a.fromState && candidates.length !== 0
+            ? candidates[a.index % candidates.length]
+            : a.index % (r.queue.length + 1);
         await nextTimestamp(m);
         const item = r.queue[index];
         const reclaimable = r.retired && index >= r.head && item !== undefined && !item.included && item.fee !== 0n;
