@@ -25,6 +25,8 @@ import type { Rollup, RollupFactory } from "../typechain-types";
 const STATUS = ["Active", "Settling", "Retired"] as const;
 const OUTPUT_STATUS = ["None", "Proposed", "FastFinalized", "Finalized"] as const;
 const MAX_CHAIN_ID = 2n ** 53n - 1n;
+/** Expiries are 48-bit timestamps: a lifetime of 1,000 years is far inside them. */
+const MAX_LIFETIME = 1000 * 365 * 86_400;
 
 export interface TemplateView {
   id: number;
@@ -272,7 +274,7 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
       if (!template.daLayers.includes(args.da)) {
         fail(`template ${template.name} does not support ${args.da}: it supports ${template.daLayers.join(", ")}`);
       }
-      if (!isHexString(args.daConfig)) fail(`--da-config must be hex bytes, not ${args.daConfig}`);
+      if (!isHexString(args.daConfig, true)) fail(`--da-config must be hex bytes, not ${args.daConfig}`);
       const chainId = parseWhole(args.chainId, "--chain-id");
       const { chainId: host } = await hre.ethers.provider.getNetwork();
       if (chainId === 0n || chainId === host || chainId > MAX_CHAIN_ID) {
@@ -296,25 +298,31 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
       if (threshold !== 0 && (threshold <= 5_000 || threshold > 10_000)) {
         fail(`--threshold must be above 5000 and at most 10000 bps, not ${threshold}`);
       }
-      const now = await latestTime(hre);
-      // mined in a later block: an ephemeral rollup's prepayment is computed for one second more than it needs
-      const expiry = args.lifetime === "permanent" ? 0 : now + 1 + parseSeconds(args.lifetime, "--lifetime");
-      if (expiry !== 0 && expiry === now + 1) fail("--lifetime must be longer than zero");
-      const required = await factory.requiredPrepayment(services, expiry === 0 ? 0 : expiry - 1);
+      const lifetimeSeconds = args.lifetime === "permanent" ? 0 : parseSeconds(args.lifetime, "--lifetime");
+      if (args.lifetime !== "permanent" && lifetimeSeconds === 0) fail("--lifetime must be longer than zero");
+      if (lifetimeSeconds > MAX_LIFETIME) fail(`--lifetime must be at most ${MAX_LIFETIME} seconds`);
+      const required =
+        lifetimeSeconds === 0
+          ? await factory.requiredPrepayment(services, 0)
+          : (await factory.feePerServicePerSecond()) * BigInt(serviceNames(services).length) * BigInt(lifetimeSeconds);
       const prepaidFees = args.prepay === undefined ? required : parseAmount(args.prepay, "--prepay");
       if (prepaidFees < required)
         fail(`--prepay ${formatAlt(prepaidFees)} is below the ${formatAlt(required)} required`);
+      const owner = args.owner ? parseAddress(args.owner, "--owner") : sender;
+      const proposer = args.proposer ? parseAddress(args.proposer, "--proposer") : sender;
+      if (owner === ZeroAddress || proposer === ZeroAddress)
+        fail("--owner and --proposer must not be the zero address");
       const params = {
         templateId: template.id,
         daLayer,
         daConfig: args.daConfig,
         chainId,
-        owner: args.owner ? parseAddress(args.owner, "--owner") : sender,
+        owner,
         sequencer,
-        proposer: args.proposer ? parseAddress(args.proposer, "--proposer") : sender,
+        proposer,
         services,
         fastFinalityBps: threshold,
-        expiry,
+        expiry: 0,
         prepaidFees,
         salt: parseSalt(args.salt ?? `ALT rollup ${chainId}`),
       };
@@ -325,6 +333,9 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
         template.creationFee + prepaidFees,
         args.approve,
       );
+      // the rollup lives --lifetime from the block that creates it (the next one, after any approval)
+      const expiry = lifetimeSeconds === 0 ? 0 : (await latestTime(hre)) + 1 + lifetimeSeconds;
+      params.expiry = expiry;
       const address = await factory.predictRollupAddress(sender, template.id, params.salt);
       const tx = await confirm(factory.connect(signer).createRollup(params));
       const result = {

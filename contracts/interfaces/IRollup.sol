@@ -80,7 +80,10 @@ interface IRollup {
     event TransactionsIncluded(uint256 firstQueueIndex, uint256 count, address indexed includer);
     /// @notice Overdue queue items forced in by anyone: `sequencer` (the sequencer role at the time) skipped them.
     event SequencerFault(address indexed sequencer, uint256 indexed queueIndex, uint48 deadline);
+    /// @notice `amount` credited to the services' sets, for the time up to `until`.
     event FeesStreamed(uint256 amount, uint48 until);
+    /// @notice `service` has no set for this rollup: its `amount` stays in escrow (refunded at settlement).
+    event FeesNotCredited(address indexed service, uint256 setId, uint256 amount);
     event Extended(uint48 expiry, uint256 paid);
     event Sunset(uint48 expiry);
     event Retired(uint256 refund);

@@ -323,23 +323,36 @@ contract Rollup is IRollup {
         _stream(last, until);
     }
 
-    /// @dev Pays each enabled service's operator set `rate × (until − from)` through the rewards distributor.
+    /// @dev Pays each enabled service's operator set `rate × (until − from)` through the rewards distributor. A service
+    ///      whose set for this rollup does not exist (yet) is not paid for that time: its share stays in escrow and is
+    ///      refunded at settlement, so a missing set never blocks streaming or settling.
     function _stream(uint48 from, uint48 until) private {
         lastStreamed = until;
         uint256 share = uint256(feePerServicePerSecond) * (until - from);
         uint8 enabled = services;
-        uint256 total = share * _serviceCount(enabled);
-        if (total == 0) return;
-        streamed += uint96(total);
-        emit FeesStreamed(total, until);
+        if (share == 0 || enabled == 0) return;
         IRewardsDistributor rewards = IRewardsDistributor(factory.rewardsDistributor());
-        IOperatorSets sets = IOperatorSets(factory.operatorSets());
-        IERC20(factory.alt()).forceApprove(address(rewards), total);
+        IERC20 token = IERC20(factory.alt());
+        token.forceApprove(address(rewards), share * _serviceCount(enabled));
         (address vital, address mach, address squad) = factory.services();
-        bytes32 key = serviceKey();
-        if (enabled & VITAL != 0) rewards.creditFees(sets.setIdOf(vital, key), share);
-        if (enabled & MACH != 0) rewards.creditFees(sets.setIdOf(mach, key), share);
-        if (enabled & SQUAD != 0) rewards.creditFees(sets.setIdOf(squad, key), share);
+        uint256 credited;
+        if (enabled & VITAL != 0) credited += _credit(rewards, vital, share);
+        if (enabled & MACH != 0) credited += _credit(rewards, mach, share);
+        if (enabled & SQUAD != 0) credited += _credit(rewards, squad, share);
+        if (credited < share * _serviceCount(enabled)) token.forceApprove(address(rewards), 0);
+        streamed += uint96(credited);
+        emit FeesStreamed(credited, until);
+    }
+
+    /// @dev Credits `share` to `service`'s set for this rollup; returns what was credited (0 if the set is missing).
+    function _credit(IRewardsDistributor rewards, address service, uint256 share) private returns (uint256) {
+        uint256 setId = IOperatorSets(factory.operatorSets()).setIdOf(service, serviceKey());
+        try rewards.creditFees(setId, share) {
+            return share;
+        } catch {
+            emit FeesNotCredited(service, setId, share);
+            return 0;
+        }
     }
 
     /// @inheritdoc IRollup

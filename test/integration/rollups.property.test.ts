@@ -205,7 +205,7 @@ const EXAMPLE: Action[] = [
   { kind: "queue", pick: 0, payer: 3, fee: ALT + 7n },
   { kind: "appendBatch", pick: 0, include: 1, overshoot: false, byOther: false, caller: 0 },
   { kind: "appendBatch", pick: 0, include: 0, overshoot: true, byOther: false, caller: 0 }, // more than pending
-  { kind: "warp", target: "deadline", pick: 0, offset: 1, seconds: 1 },
+  { kind: "warp", target: "deadline", pick: 0, offset: 1, seconds: 1 }, // the first second the head item is overdue
   { kind: "appendBatch", pick: 0, include: 0, overshoot: false, byOther: false, caller: 0 }, // skips an overdue item
   { kind: "forceInclude", pick: 0, caller: 4, count: 3 },
   { kind: "forceInclude", pick: 0, caller: 4, count: 3 }, // nothing queued
@@ -553,6 +553,13 @@ describe("Rollup layer properties (random sequences against a model)", function 
         if (refusal === undefined) {
           r.queue.push({ payer: payer.address, fee: a.fee, deadline: ts + INCLUSION_DELAY, included: false });
           move(m, payer.address, r.address, a.fee);
+          expect([...(await c.queuedTransaction(r.queue.length - 1))], "queued item").to.deep.equal([
+            payer.address,
+            BigInt(ts + INCLUSION_DELAY),
+            false,
+            a.fee,
+            txHash,
+          ]);
         }
         return outcome;
       }

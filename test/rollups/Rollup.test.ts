@@ -263,6 +263,7 @@ describe("Rollup", function () {
       expect(await r.outputInterval()).to.equal(OP_INTERVAL);
       expect(await r.templateId()).to.equal(BigInt(TEMPLATE.OPStack));
       expect(await r.feePerServicePerSecond()).to.equal(RATE);
+      expect(await r.settlementWindow()).to.equal(BigInt(WINDOW));
       expect(await r.paid()).to.equal(RATE * 2n * BigInt(LIFETIME) + EXTRA);
       expect(await r.paidUntil()).to.equal(BigInt(eph.createdAt + LIFETIME));
       expect(await r.lastStreamed()).to.equal(BigInt(eph.createdAt));
@@ -882,6 +883,25 @@ describe("Rollup", function () {
       await expect(r.proveOutput(1, proofOf(zk.chainId, 2n * ZK_INTERVAL, ROOTS[1])))
         .to.be.revertedWithCustomError(r, "RollupNotActive")
         .withArgs(Status.Settling);
+    });
+
+    it("keeps the fee rate and settlement window it was created with when the factory's terms change", async function () {
+      const { d, proposer, owner, eph } = await loadFixture(rollupsFixture);
+      await (await d.factory.connect(d.deployer).setSettlementWindow(DAY)).wait();
+      await (await d.factory.connect(d.deployer).setFeeRate(RATE * 2n)).wait();
+      expect(await eph.rollup.settlementWindow()).to.equal(BigInt(WINDOW));
+      await expect(eph.rollup.connect(owner).extend(eph.expiry + 100))
+        .to.emit(eph.rollup, "Extended")
+        .withArgs(eph.expiry + 100, RATE * 2n * 100n);
+      const expiry = eph.expiry + 100;
+      await time.setNextBlockTimestamp(expiry + DAY);
+      await expect(eph.rollup.settle())
+        .to.be.revertedWithCustomError(eph.rollup, "RollupNotSettled")
+        .withArgs(expiry + WINDOW);
+      await expect(eph.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).to.emit(
+        eph.rollup,
+        "OutputProposed",
+      );
     });
 
     it("refuses to settle before the settlement window ends, and a permanent rollup ever", async function () {
