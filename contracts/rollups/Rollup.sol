@@ -197,8 +197,12 @@ contract Rollup is IRollup {
 
     /// @inheritdoc IRollup
     function forceInclude(uint256 count) external whenLive {
+        // no batches once Settling: items still queued then are reclaimed by their payers after retirement
+        Status current = status();
+        if (current != Status.Active) revert RollupNotActive(current);
         uint256 head = queueHead;
         uint256 length = _queue.length;
+        if (count == 0) revert RollupNothingToInclude(0, length - head);
         if (head == length || _queue[head].deadline >= block.timestamp) {
             revert RollupNotOverdue(head, head == length ? 0 : _queue[head].deadline);
         }
@@ -249,6 +253,7 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     function fastFinalize(uint256 index) external whenLive {
         _requireService(MACH);
+        _requireNotSettled();
         Output storage o = _liveOutput(index);
         if (o.status != OutputStatus.Proposed) revert RollupOutputStatus(index, o.status);
         o.status = OutputStatus.FastFinalized;
@@ -275,6 +280,7 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     function invalidate(uint256 index) external whenLive {
         _requireService(VITAL);
+        _requireNotSettled();
         Output storage o = _liveOutput(index);
         if (o.status == OutputStatus.Finalized) revert RollupOutputStatus(index, o.status);
         uint256 count = outputCount;

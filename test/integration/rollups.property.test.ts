@@ -3,7 +3,8 @@
 // against an exact model. Every step's outcome is predicted by the model (success with its exact effects, or the exact
 // custom error with its arguments), and after every step the chain is compared with the model:
 //   (a) per rollup: paid == escrow + streamed + refunded (each equal to the model: prepayment + extensions, rate ×
-//       elapsed seconds streamed up to paidUntil, the escrow refunded at settlement);
+//       elapsed seconds streamed up to paidUntil to each service that has a set for the rollup — the share of one
+//       without a set stays in escrow — and the escrow refunded at settlement);
 //   (b) per rollup: ALT.balanceOf(rollup) == escrow + the fees of queue items neither paid out (included by a batch
 //       or forced in) nor reclaimed;
 //   (c) ALT is conserved: every involved account (users, stand-in services, treasury, rewards distributor) holds what
@@ -46,10 +47,7 @@ const RUNS = Number(process.env.PROPERTY_RUNS ?? 15);
 const SEED = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
 const PATH = process.env.PROPERTY_PATH;
 
-const coder = ethers.AbiCoder.defaultAbiCoder();
 const keyOf = (rollup: string) => ethers.zeroPadValue(rollup, 32);
-const setIdOf = (service: string, key: string) =>
-  BigInt(ethers.keccak256(coder.encode(["address", "bytes32"], [service, key])));
 const serviceCount = (services: number) => BigInt(SERVICE_BITS.filter((bit) => services & bit).length);
 
 // ------------------------------------------------------------------------------------------------ actions
@@ -66,7 +64,7 @@ interface CreateAction {
   sequencer: number;
   /** Paid beyond the required prepayment. */
   extra: bigint;
-  /** The services create their operator sets right away (else streaming reverts until createSets). */
+  /** The services create their operator sets right away (else their shares stay in escrow until createSets). */
   withSets: boolean;
 }
 
@@ -224,7 +222,7 @@ const EXAMPLE: Action[] = [
     withSets: false,
   },
   { kind: "warp", target: "seconds", pick: 0, offset: 0, seconds: HOUR },
-  { kind: "streamFees", pick: 1, caller: 5 }, // SetsUnknownSet
+  { kind: "streamFees", pick: 1, caller: 5 }, // no sets: nothing credited
   { kind: "createSets", pick: 1 },
   { kind: "appendBatch", pick: 1, include: 0, overshoot: false, byOther: true, caller: 3 }, // not the sequencer
   { kind: "appendBatch", pick: 1, include: 0, overshoot: false, byOther: false, caller: 0 }, // SQUAD posts
@@ -364,24 +362,18 @@ describe("Rollup layer properties (random sequences against a model)", function 
     return name;
   }
 
-  /** Fees of `r` from `from` to `until`: the refusal if a set is missing, else the effect to apply. */
-  function predictStream(s: System, r: RollupModel, from: number, until: number): Refusal | (() => void) {
-    const total = RATE * BigInt(until - from) * r.count;
-    if (total !== 0n) {
-      for (const bit of SERVICE_BITS) {
-        if (r.services & bit && r.missingSets & bit) {
-          return [
-            s.d.operatorSets,
-            "SetsUnknownSet",
-            [setIdOf(serviceSigner(s, bit).address, keyOf(r.address))],
-          ] as Refusal;
-        }
-      }
-    }
-    return () => {
-      r.lastStreamed = until;
-      r.streamed += total;
-    };
+  /**
+   * Streams `r`'s fees from `from` to `until` in the model: each enabled service with a set for the rollup is credited
+   * rate × seconds; the share of one without a set stays in escrow. Returns whether some share went uncredited.
+   */
+  function stream(s: System, m: Model, r: RollupModel, from: number, until: number): boolean {
+    r.lastStreamed = until;
+    const share = RATE * BigInt(until - from);
+    if (share === 0n || r.services === 0) return false;
+    const paidServices = BigInt(SERVICE_BITS.filter((bit) => r.services & bit && !(r.missingSets & bit)).length);
+    r.streamed += share * paidServices;
+    move(m, r.address, s.rewardsAddress, share * paidServices);
+    return paidServices < r.count;
   }
 
   async function create(s: System, m: Model, a: CreateAction): Promise<string> {
@@ -498,20 +490,10 @@ describe("Rollup layer properties (random sequences against a model)", function 
         const ts = await nextTimestamp(m);
         const until = Math.min(ts, r.paidUntil);
         let refusal: Refusal | undefined;
-        let effect: (() => void) | undefined;
         if (r.retired) refusal = [c, "RollupRetired", []];
         else if (until <= r.lastStreamed) refusal = [c, "RollupNothingToStream", []];
-        else {
-          const predicted = predictStream(s, r, r.lastStreamed, until);
-          if (typeof predicted === "function") effect = predicted;
-          else refusal = predicted;
-        }
-        const streamedBefore = r.streamed;
         const outcome = await send(() => c.connect(s.users[a.caller]).streamFees(), refusal);
-        if (effect !== undefined) {
-          effect();
-          move(m, r.address, s.rewardsAddress, r.streamed - streamedBefore);
-        }
+        if (refusal === undefined && stream(s, m, r, r.lastStreamed, until)) return "ok:unpaid";
         return outcome;
       }
 
@@ -519,19 +501,11 @@ describe("Rollup layer properties (random sequences against a model)", function 
         const ts = await nextTimestamp(m);
         const settlesAt = r.expiry === 0 ? ethers.MaxUint256 : BigInt(r.expiry + WINDOW);
         let refusal: Refusal | undefined;
-        let effect: (() => void) | undefined;
         if (r.retired) refusal = [c, "RollupRetired", []];
         else if (BigInt(ts) < settlesAt) refusal = [c, "RollupNotSettled", [settlesAt]];
-        else if (r.paidUntil > r.lastStreamed) {
-          const predicted = predictStream(s, r, r.lastStreamed, r.paidUntil);
-          if (typeof predicted === "function") effect = predicted;
-          else refusal = predicted;
-        }
-        const streamedBefore = r.streamed;
         const outcome = await send(() => c.connect(s.users[a.caller]).settle(), refusal);
         if (refusal === undefined) {
-          effect?.();
-          move(m, r.address, s.rewardsAddress, r.streamed - streamedBefore);
+          if (r.paidUntil > r.lastStreamed) stream(s, m, r, r.lastStreamed, r.paidUntil);
           r.retired = true;
           const refund = escrowOf(r);
           r.refunded += refund;
@@ -570,7 +544,10 @@ describe("Rollup layer properties (random sequences against a model)", function 
         const head = r.head;
         const length = r.queue.length;
         let refusal: Refusal | undefined;
+        const status = statusOf(r, ts);
         if (r.retired) refusal = [c, "RollupRetired", []];
+        else if (status !== Status.Active) refusal = [c, "RollupNotActive", [status]];
+        else if (a.count === 0) refusal = [c, "RollupNothingToInclude", [0, length - head]];
         else if (head === length || r.queue[head].deadline >= ts) {
           refusal = [c, "RollupNotOverdue", [head, head === length ? 0 : r.queue[head].deadline]];
         }
@@ -661,7 +638,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
     let total = balances.reduce((t, b) => t + b, 0n);
     for (const [i, r] of m.rollups.entries()) {
       const c = r.contract;
-      const [paid, streamed, refunded, escrow, balance, lastStreamed, paidUntil, expiry, queueHead, status] =
+      const [paid, streamed, refunded, escrow, balance, lastStreamed, paidUntil, expiry, queueHead, status, allowance] =
         await Promise.all([
           c.paid(),
           c.streamed(),
@@ -673,6 +650,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
           c.expiry(),
           c.queueHead(),
           c.status(),
+          token.allowance(r.address, s.rewardsAddress),
         ]);
       const at = `${where}: rollup ${i}`;
       // (a) every ALT paid in is in escrow, streamed or refunded, each as the model computes it
@@ -693,6 +671,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
       // (b) the rollup holds its escrow and the fees of the queue items still pending
       expect(balance, `(b) ${at}: ALT == escrow + pending queue fees`).to.equal(escrow + queuedFees(r));
       expect(balance, `(c) ${at}: ALT`).to.equal(m.balances.get(r.address));
+      expect(allowance, `${at}: allowance left to the distributor`).to.equal(0n);
       total += balance;
     }
     // (c) nothing created or lost
@@ -756,7 +735,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
       "extend:RollupPermanent",
       "sunset:ok",
       "streamFees:ok",
-      "streamFees:SetsUnknownSet",
+      "streamFees:ok:unpaid",
       "settle:ok",
       "settle:RollupNotSettled",
       "queue:ok",

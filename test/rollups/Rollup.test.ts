@@ -585,12 +585,33 @@ describe("Rollup", function () {
       );
     });
 
-    // BUG (Rollup.forceInclude): it checks only whenLive, not the status. Once the rollup is Settling the sequencer can
-    // no longer append (appendBatch: RollupNotActive(Settling)), yet an item queued less than 12 hours before the expiry
-    // falls due during Settling and anyone may then force it in: a batch is appended after the expiry (SPEC 3.6:
-    // Settling means "no new batches") and SequencerFault blames the sequencer for an item it was not allowed to
-    // include, while its payer loses the reclaim (reclaimFee) that an item left pending at retirement gets.
-    it.skip("appends no batch once Settling: forceInclude is refused and the sequencer is not blamed", async function () {
+    // An item queued less than 12 h before the expiry falls due during Settling: no batch may be appended then (not
+    // even a forced one, which would blame a sequencer that could not include it); its payer reclaims the fee later.
+    it("refuses to force in zero items", async function () {
+      const { outsider, payer, eph } = await loadFixture(rollupsFixture);
+      const queuedAt = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(queuedAt);
+      await (await eph.rollup.connect(payer).queueTransaction(TX_HASHES[0], FEES[0])).wait();
+      await time.setNextBlockTimestamp(queuedAt + INCLUSION_DELAY + 1);
+      await expect(eph.rollup.connect(outsider).forceInclude(0))
+        .to.be.revertedWithCustomError(eph.rollup, "RollupNothingToInclude")
+        .withArgs(0, 1);
+    });
+
+    it("lets neither MACH nor VITAL change an output after the settlement window", async function () {
+      const { d, proposer, eph } = await loadFixture(rollupsFixture);
+      await (await eph.rollup.connect(proposer).proposeOutput(await eph.rollup.outputInterval(), ROOTS[0])).wait();
+      await time.setNextBlockTimestamp(eph.expiry + WINDOW);
+      await expect(eph.rollup.connect(d.mach).fastFinalize(0))
+        .to.be.revertedWithCustomError(eph.rollup, "RollupNotActive")
+        .withArgs(Status.Settling);
+      await time.setNextBlockTimestamp(eph.expiry + WINDOW + 1);
+      await expect(eph.rollup.connect(d.vital).invalidate(0))
+        .to.be.revertedWithCustomError(eph.rollup, "RollupNotActive")
+        .withArgs(Status.Settling);
+    });
+
+    it("appends no batch once Settling: forceInclude is refused and the sequencer is not blamed", async function () {
       const { outsider, payer, eph } = await loadFixture(rollupsFixture);
       const queuedAt = eph.expiry - HOUR;
       await time.setNextBlockTimestamp(queuedAt);
@@ -957,12 +978,26 @@ describe("Rollup", function () {
       await expect(r.streamFees()).to.be.revertedWithCustomError(r, "RollupRetired");
     });
 
-    it("cannot settle while a service of the rollup has not created its operator set", async function () {
-      const { d, bare } = await loadFixture(rollupsFixture);
-      await time.increaseTo(bare.expiry + WINDOW);
-      await expect(bare.rollup.settle())
-        .to.be.revertedWithCustomError(d.operatorSets, "SetsUnknownSet")
-        .withArgs(setIdOf(d.vital.address, keyOf(bare.address)));
+    it("settles a rollup whose services never created their sets, refunding their shares", async function () {
+      const { d, owner, bare } = await loadFixture(rollupsFixture);
+      const r = bare.rollup;
+      const key = keyOf(bare.address);
+      const share = RATE * BigInt(LIFETIME);
+      await time.setNextBlockTimestamp(bare.expiry + WINDOW);
+      const tx = r.settle();
+      await expect(tx)
+        .to.emit(r, "FeesNotCredited")
+        .withArgs(d.vital.address, setIdOf(d.vital.address, key), share)
+        .and.to.emit(r, "FeesNotCredited")
+        .withArgs(d.mach.address, setIdOf(d.mach.address, key), share);
+      await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, bare.expiry);
+      await expect(tx).not.to.emit(d.rewards, "FeesCredited");
+      await expect(tx).to.emit(r, "Retired").withArgs(bare.paid);
+      await expect(tx).to.changeTokenBalances(d.token, [owner, d.rewards, r], [bare.paid, 0n, -bare.paid]);
+      expect(await r.streamed()).to.equal(0n);
+      expect(await r.refunded()).to.equal(bare.paid);
+      expect(await r.status()).to.equal(Status.Retired);
+      expect(await d.token.allowance(bare.address, await d.rewards.getAddress())).to.equal(0n);
     });
 
     describe("extend", function () {
@@ -1234,6 +1269,8 @@ describe("Rollup", function () {
           .withArgs(setIdOf(service.address, key), perm.address, share);
       }
       await expect(tx).to.changeTokenBalances(d.token, [r, d.rewards, outsider], [-3n * share, 3n * share, 0n]);
+      await expect(tx).not.to.emit(r, "FeesNotCredited");
+      expect(await d.token.allowance(perm.address, await d.rewards.getAddress())).to.equal(0n);
       expect(await r.streamed()).to.equal(3n * share);
       expect(await r.lastStreamed()).to.equal(BigInt(at));
       expect(await r.escrow()).to.equal(perm.paid - 3n * share);
@@ -1272,27 +1309,76 @@ describe("Rollup", function () {
       await expect(r.streamFees()).to.be.revertedWithCustomError(r, "RollupNothingToStream");
     });
 
-    it("reverts with the operator sets' SetsUnknownSet while a service's set is missing", async function () {
-      const { d, bare } = await loadFixture(rollupsFixture);
+    it("leaves a service without a set unpaid for the time streamed, its share in escrow", async function () {
+      const { d, owner, bare } = await loadFixture(rollupsFixture);
+      const r = bare.rollup;
       const key = keyOf(bare.address);
-      await expect(bare.rollup.streamFees())
-        .to.be.revertedWithCustomError(d.operatorSets, "SetsUnknownSet")
-        .withArgs(setIdOf(d.vital.address, key));
+      const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
+      const rewards = await d.rewards.getAddress();
+      // no set at all: nothing credited, the time is streamed all the same
+      const t1 = bare.createdAt + 1_000;
+      await time.setNextBlockTimestamp(t1);
+      const first = r.streamFees();
+      await expect(first)
+        .to.emit(r, "FeesNotCredited")
+        .withArgs(d.vital.address, vitalSet, RATE * 1_000n)
+        .and.to.emit(r, "FeesNotCredited")
+        .withArgs(d.mach.address, machSet, RATE * 1_000n);
+      await expect(first).to.emit(r, "FeesStreamed").withArgs(0n, t1);
+      await expect(first).not.to.emit(d.rewards, "FeesCredited");
+      await expect(first).to.changeTokenBalances(d.token, [r, d.rewards], [0n, 0n]);
+      expect(await r.lastStreamed()).to.equal(BigInt(t1));
+      expect(await r.streamed()).to.equal(0n);
+      expect(await r.escrow()).to.equal(bare.paid);
+      expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
+
+      // VITAL's set exists, MACH's only under another key: VITAL is paid, MACH is not
       await (await d.operatorSets.connect(d.vital).createSet(key, 0, 10)).wait();
-      await expect(bare.rollup.streamFees())
-        .to.be.revertedWithCustomError(d.operatorSets, "SetsUnknownSet")
-        .withArgs(setIdOf(d.mach.address, key));
-      // a set created under another key does not count
       await (await d.operatorSets.connect(d.mach).createSet(ethers.id("not-the-rollup"), 0, 10)).wait();
-      await expect(bare.rollup.streamFees())
-        .to.be.revertedWithCustomError(d.operatorSets, "SetsUnknownSet")
-        .withArgs(setIdOf(d.mach.address, key));
+      const t2 = t1 + 500;
+      await time.setNextBlockTimestamp(t2);
+      const second = r.streamFees();
+      await expect(second)
+        .to.emit(d.rewards, "FeesCredited")
+        .withArgs(vitalSet, bare.address, RATE * 500n);
+      await expect(second)
+        .to.emit(r, "FeesNotCredited")
+        .withArgs(d.mach.address, machSet, RATE * 500n);
+      await expect(second)
+        .to.emit(r, "FeesStreamed")
+        .withArgs(RATE * 500n, t2);
+      await expect(second).to.changeTokenBalances(d.token, [r, d.rewards], [-RATE * 500n, RATE * 500n]);
+      expect(await r.streamed()).to.equal(RATE * 500n);
+      // the allowance of the share not credited is withdrawn
+      expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
+
+      // both sets exist: both paid, from the last stream on
       await (await d.operatorSets.connect(d.mach).createSet(key, 0, 10)).wait();
-      const at = (await time.latest()) + 10;
-      await time.setNextBlockTimestamp(at);
-      await expect(bare.rollup.streamFees())
-        .to.emit(bare.rollup, "FeesStreamed")
-        .withArgs(RATE * 2n * BigInt(at - bare.createdAt), at);
+      const t3 = t2 + 100;
+      await time.setNextBlockTimestamp(t3);
+      const third = r.streamFees();
+      await expect(third)
+        .to.emit(d.rewards, "FeesCredited")
+        .withArgs(vitalSet, bare.address, RATE * 100n)
+        .and.to.emit(d.rewards, "FeesCredited")
+        .withArgs(machSet, bare.address, RATE * 100n);
+      await expect(third)
+        .to.emit(r, "FeesStreamed")
+        .withArgs(2n * RATE * 100n, t3);
+      await expect(third).not.to.emit(r, "FeesNotCredited");
+      expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
+
+      // the unpaid shares come back to the owner at settlement
+      await time.setNextBlockTimestamp(bare.expiry + WINDOW);
+      const rest = 2n * RATE * BigInt(bare.expiry - t3);
+      const streamed = RATE * 500n + 2n * RATE * 100n + rest;
+      const settle = r.settle();
+      await expect(settle).to.emit(r, "FeesStreamed").withArgs(rest, bare.expiry);
+      await expect(settle)
+        .to.emit(r, "Retired")
+        .withArgs(bare.paid - streamed);
+      await expect(settle).to.changeTokenBalance(d.token, owner, bare.paid - streamed);
+      expect(bare.paid - streamed).to.equal(RATE * (1_000n * 2n + 500n));
     });
   });
 });
