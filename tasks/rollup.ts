@@ -110,10 +110,14 @@ async function parseRollup(hre: HardhatRuntimeEnvironment, factory: RollupFactor
     if (address === ZeroAddress) fail(`no rollup has chain ID ${value}`);
   } else {
     address = parseAddress(value, "--rollup");
-    const count = Number(await factory.rollupCount());
-    let known = false;
-    for (let i = 0; i < count && !known; i++) known = (await factory.rollupAt(i)) === address;
-    if (!known) fail(`${address} is not a rollup of the factory`);
+    // a factory rollup is the one its chain ID names (the same check the services make)
+    let chainId: bigint | undefined;
+    if ((await hre.ethers.provider.getCode(address)) !== "0x") {
+      chainId = await (await rollupAt(hre, address)).chainId().catch(() => undefined);
+    }
+    if (chainId === undefined || (await factory.rollupByChainId(chainId)) !== address) {
+      fail(`${address} is not a rollup of the factory`);
+    }
   }
   return rollupAt(hre, address);
 }

@@ -14,6 +14,7 @@ import {
   parseTokenUnits,
   parseWhole,
   requestedWithdrawals,
+  toWithdrawal,
   resolveAsset,
   restakingRegistry,
   stakedPools,
@@ -294,15 +295,7 @@ task("stake:request-unstake", "Queues shares of a pool for withdrawal; prints th
 
       const tx = await confirm(registry.connect(signer).requestUnstake(operator, asset.id, shares));
       const [requested] = await eventsOf(hre, tx, registry, "UnstakeRequested");
-      const w = requested.args.withdrawal;
-      const withdrawal: Withdrawal = {
-        staker: w.staker,
-        operator: w.operator,
-        assetId: w.assetId,
-        shares: w.shares,
-        unlockAt: w.unlockAt,
-        nonce: w.nonce,
-      };
+      const withdrawal = toWithdrawal(requested.args.withdrawal);
       const result: UnstakeRequestResult = {
         root: (requested.args.root as string).toLowerCase(),
         staker,

@@ -190,7 +190,8 @@ export interface RequestedWithdrawal {
   withdrawal: Withdrawal;
 }
 
-function toWithdrawal(w: Withdrawal): Withdrawal {
+/** A plain copy of a withdrawal struct (from an event's or a call's result). */
+export function toWithdrawal(w: Withdrawal): Withdrawal {
   return {
     staker: w.staker,
     operator: w.operator,
