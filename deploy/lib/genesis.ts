@@ -1,8 +1,7 @@
 // Genesis parameters: the allocation table and schedules of SPEC 3.2, read from deploy/parameters/<network>.json,
 // validated before anything is deployed, and turned into the exact values the contracts take.
-import { isAddress, getAddress, id, ZeroAddress } from "ethers";
-import { parseDuration, parseTokenAmount } from "./units";
-import { TIMELOCK } from "./timelock";
+import { id, ZeroAddress } from "ethers";
+import { fieldValidators } from "./validate";
 
 export const GENESIS_SUPPLY = 10_000_000_000n * 10n ** 18n;
 export const TOTAL_BPS = 10_000;
@@ -66,22 +65,7 @@ function fail(message: string): never {
   throw new GenesisParameterError(`genesis parameters: ${message}`);
 }
 
-/** A checksummed address, or "timelock" where the protocol's timelock is meant (`allowTimelock`). */
-function address(value: unknown, field: string, allowTimelock = false): string {
-  if (allowTimelock && value === TIMELOCK) return TIMELOCK;
-  if (typeof value !== "string" || !isAddress(value)) fail(`${field} is not an address: ${String(value)}`);
-  const checksummed = getAddress(value);
-  if (checksummed === ZeroAddress) fail(`${field} is the zero address`);
-  return checksummed;
-}
-
-function duration(value: unknown, field: string): number {
-  try {
-    return parseDuration(value as string | number);
-  } catch (e) {
-    fail(`${field}: ${(e as Error).message}`);
-  }
-}
+const { address, duration, amount } = fieldValidators(fail);
 
 /** Salt of a genesis position: fixed per category so the addresses can be predicted from the deployer alone. */
 export function genesisSalt(category: string): string {
@@ -116,12 +100,7 @@ export function resolveGenesis(input: GenesisInput): GenesisConfig {
   const airdrop = input.airdrop;
   if (!airdrop) fail("the airdrop section is missing");
   if (!seen.has(airdrop.fundedBy)) fail(`airdrop.fundedBy names unknown category ${airdrop.fundedBy}`);
-  let airdropAmount: bigint;
-  try {
-    airdropAmount = parseTokenAmount(airdrop.amount);
-  } catch (e) {
-    fail(`airdrop.amount: ${(e as Error).message}`);
-  }
+  const airdropAmount = amount(airdrop.amount, "airdrop.amount");
   if (!/^0x[0-9a-fA-F]{64}$/.test(airdrop.root ?? "")) fail(`airdrop.root is not a 32-byte hex value`);
   const claimPeriod = duration(airdrop.claimPeriod, "airdrop.claimPeriod");
   if (claimPeriod === 0) fail("airdrop.claimPeriod must be longer than zero");

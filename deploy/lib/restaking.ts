@@ -1,6 +1,5 @@
 // Restaking parameters (registry, operator sets, slashing manager, rewards distributor): validated before deploying.
-import { getAddress, isAddress, ZeroAddress } from "ethers";
-import { parseDuration } from "./units";
+import { fieldValidators } from "./validate";
 
 export interface RestakingInput {
   /** Security council: vetoes slash requests. */
@@ -36,31 +35,13 @@ export interface RestakingConfig {
   protocolShareBps: number;
 }
 
-const MAX_DELAY = 365 * 24 * 3600;
-
 export class RestakingParameterError extends Error {}
 
 function fail(message: string): never {
   throw new RestakingParameterError(`restaking parameters: ${message}`);
 }
 
-function address(value: unknown, field: string): string {
-  if (typeof value !== "string" || !isAddress(value)) fail(`${field} is not an address: ${String(value)}`);
-  const checksummed = getAddress(value);
-  if (checksummed === ZeroAddress) fail(`${field} is the zero address`);
-  return checksummed;
-}
-
-function seconds(value: unknown, field: string, { min = 0, max = MAX_DELAY } = {}): number {
-  let parsed: number;
-  try {
-    parsed = parseDuration(value as string | number);
-  } catch (e) {
-    fail(`${field}: ${(e as Error).message}`);
-  }
-  if (parsed < min || parsed > max) fail(`${field} must be between ${min} and ${max} seconds, not ${parsed}`);
-  return parsed;
-}
+const { address, delay } = fieldValidators(fail);
 
 function bps(value: unknown, field: string, max: number): number {
   if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > max) {
@@ -76,14 +57,14 @@ export function resolveRestaking(input: RestakingInput, treasury: string): Resta
     council: address(input.council, "council"),
     owner: input.owner === undefined ? undefined : address(input.owner, "owner"),
     treasury,
-    withdrawalDelay: seconds(input.withdrawalDelay, "withdrawalDelay"),
-    commissionDelay: seconds(input.commissionDelay, "commissionDelay"),
-    signingKeyDelay: seconds(input.signingKeyDelay, "signingKeyDelay"),
-    epochLength: seconds(input.epochLength, "epochLength", { min: 1 }),
-    leaveDelay: seconds(input.leaveDelay, "leaveDelay"),
-    vetoWindow: seconds(input.vetoWindow, "vetoWindow"),
+    withdrawalDelay: delay(input.withdrawalDelay, "withdrawalDelay"),
+    commissionDelay: delay(input.commissionDelay, "commissionDelay"),
+    signingKeyDelay: delay(input.signingKeyDelay, "signingKeyDelay"),
+    epochLength: delay(input.epochLength, "epochLength", 1),
+    leaveDelay: delay(input.leaveDelay, "leaveDelay"),
+    vetoWindow: delay(input.vetoWindow, "vetoWindow"),
     reporterBps: bps(input.reporterBps, "reporterBps", 5_000),
-    slashWindow: seconds(input.slashWindow, "slashWindow", { min: 1 }),
+    slashWindow: delay(input.slashWindow, "slashWindow", 1),
     protocolShareBps: bps(input.protocolShareBps, "protocolShareBps", 5_000),
   };
   if (config.withdrawalDelay < config.vetoWindow) {

@@ -1,6 +1,6 @@
 // Rollup factory parameters (templates, fee rate, settlement window, SPEC 3.6): validated before deploying.
 import { getAddress, isAddress, ZeroAddress } from "ethers";
-import { parseDuration, parseTokenAmount } from "./units";
+import { fieldValidators } from "./validate";
 
 export const STACKS = ["OPStack", "ArbitrumOrbit", "ZKStack", "PolygonCDK"] as const;
 export const VMS = ["EVM", "WASM"] as const;
@@ -66,21 +66,7 @@ function oneOf<T extends readonly string[]>(list: T, value: unknown, field: stri
   return index;
 }
 
-function amount(value: unknown, field: string): bigint {
-  try {
-    return parseTokenAmount(value as string);
-  } catch (e) {
-    fail(`${field}: ${(e as Error).message}`);
-  }
-}
-
-function seconds(value: unknown, field: string): number {
-  try {
-    return parseDuration(value as string | number);
-  } catch (e) {
-    fail(`${field}: ${(e as Error).message}`);
-  }
-}
+const { amount, duration } = fieldValidators(fail);
 
 function resolveTemplate(input: TemplateInput, i: number): TemplateConfig {
   const at = `templates[${i}]`;
@@ -98,7 +84,7 @@ function resolveTemplate(input: TemplateInput, i: number): TemplateConfig {
   let challengePeriod = 0;
   if (PROOF_SYSTEMS[proofSystem] === "optimistic") {
     if (input.verifier !== undefined) fail(`${at}: an optimistic template has no verifier`);
-    challengePeriod = seconds(input.challengePeriod, `${at}.challengePeriod`);
+    challengePeriod = duration(input.challengePeriod, `${at}.challengePeriod`);
   } else {
     if (input.challengePeriod !== undefined) fail(`${at}: a validity template has no challengePeriod`);
     if (input.verifier === MOCK_VERIFIER) verifier = MOCK_VERIFIER;
@@ -130,7 +116,7 @@ export function resolveRollups(input: RollupsInput | undefined): RollupsConfig {
   if (!Array.isArray(input.templates)) fail("templates must be a list");
   return {
     feePerServicePerSecond: amount(input.feePerServicePerSecond, "feePerServicePerSecond"),
-    settlementWindow: seconds(input.settlementWindow, "settlementWindow"),
+    settlementWindow: duration(input.settlementWindow, "settlementWindow"),
     templates: input.templates.map(resolveTemplate),
   };
 }
