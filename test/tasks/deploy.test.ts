@@ -272,6 +272,99 @@ describe("deploy:genesis task", function () {
     });
   });
 
+  describe("refusing a broken rollups section before sending any transaction", function () {
+    type Template = Record<string, unknown>;
+    /** hardhat.json with one field of template `index` changed (undefined removes it). */
+    function withTemplate(index: number, field: string, value: unknown): ProtocolParameters {
+      const parameters = hardhatParameters();
+      const template = parameters.rollups!.templates[index] as unknown as Template;
+      template[field] = value;
+      if (value === undefined) delete template[field];
+      return parameters;
+    }
+    const refusedByRollups = (parameters: ProtocolParameters, message: string) =>
+      expectRefused(parameters, message, "deploy:rollups");
+
+    it("refuses a file without a rollups section, and templates that are not a list", async function () {
+      const missing = hardhatParameters();
+      delete missing.rollups;
+      await refusedByRollups(missing, "rollups parameters: the rollups section is missing");
+      const notList = hardhatParameters();
+      (notList.rollups as unknown as Record<string, unknown>).templates = {};
+      await refusedByRollups(notList, "rollups parameters: templates must be a list");
+    });
+
+    it("refuses an unknown stack, VM, proof system or DA layer, naming the template", async function () {
+      await refusedByRollups(
+        withTemplate(0, "stack", "Optimism"),
+        "rollups parameters: templates[0].stack must be one of OPStack, ArbitrumOrbit, ZKStack, PolygonCDK, not Optimism",
+      );
+      await refusedByRollups(
+        withTemplate(1, "vm", "MoveVM"),
+        "rollups parameters: templates[1].vm must be one of EVM, WASM, not MoveVM",
+      );
+      await refusedByRollups(
+        withTemplate(2, "proofSystem", "zk"),
+        "rollups parameters: templates[2].proofSystem must be one of optimistic, validity, not zk",
+      );
+      await refusedByRollups(
+        withTemplate(3, "daLayers", ["Celestia", "Filecoin"]),
+        "rollups parameters: templates[3].daLayers must be one of EthereumBlobs, Celestia, EigenDA, Avail, not Filecoin",
+      );
+      await refusedByRollups(
+        withTemplate(4, "daLayers", []),
+        "rollups parameters: templates[4].daLayers must list DA layers",
+      );
+    });
+
+    it("refuses a version or output interval below 1", async function () {
+      await refusedByRollups(
+        withTemplate(0, "version", 0),
+        "rollups parameters: templates[0].version must be a whole number from 1",
+      );
+      await refusedByRollups(
+        withTemplate(0, "outputInterval", 0),
+        "rollups parameters: templates[0].outputInterval must be a whole number of L2 blocks from 1",
+      );
+    });
+
+    it("refuses a verifier on an optimistic template and a challenge period or bad verifier on a validity one", async function () {
+      await refusedByRollups(
+        withTemplate(0, "verifier", "mock"),
+        "rollups parameters: templates[0]: an optimistic template has no verifier",
+      );
+      await refusedByRollups(
+        withTemplate(3, "challengePeriod", "7d"),
+        "rollups parameters: templates[3]: a validity template has no challengePeriod",
+      );
+      await refusedByRollups(
+        withTemplate(3, "verifier", ZeroAddress),
+        `rollups parameters: templates[3].verifier must be an address or "mock", not ${ZeroAddress}`,
+      );
+      await refusedByRollups(
+        withTemplate(4, "verifier", undefined),
+        'rollups parameters: templates[4].verifier must be an address or "mock", not undefined',
+      );
+    });
+
+    it("refuses a malformed creation fee, fee rate or duration", async function () {
+      await refusedByRollups(
+        withTemplate(0, "creationFee", "-1"),
+        'rollups parameters: templates[0].creationFee: invalid amount "-1": expected a non-negative decimal',
+      );
+      await refusedByRollups(
+        withTemplate(1, "challengePeriod", "a week"),
+        'rollups parameters: templates[1].challengePeriod: invalid duration "a week": use seconds or a number with s, m, h, d, w, mo or y',
+      );
+      const rate = hardhatParameters();
+      rate.rollups!.feePerServicePerSecond = "free";
+      await refusedByRollups(
+        rate,
+        'rollups parameters: feePerServicePerSecond: invalid amount "free": expected a non-negative decimal',
+      );
+    });
+  });
+
   describe("refusing a broken governance section before sending any transaction", function () {
     type Governance = Record<string, unknown>;
     /** hardhat.json with one governance field changed (undefined removes it). */
