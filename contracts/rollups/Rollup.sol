@@ -8,15 +8,13 @@ import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
+import {MACH, SQUAD, VITAL, serviceCount} from "./Services.sol";
 
 /// @title Rollup
 /// @notice The implementation behind every rollup clone of the factory (see IRollup).
 contract Rollup is IRollup {
     using SafeERC20 for IERC20;
 
-    uint8 internal constant VITAL = 1;
-    uint8 internal constant MACH = 2;
-    uint8 internal constant SQUAD = 4;
     /// @notice A queued transaction must be included within this time, else anyone may force it in.
     uint48 public constant INCLUSION_DELAY = 12 hours;
 
@@ -112,7 +110,7 @@ contract Rollup is IRollup {
         uint128 rate = factory.feePerServicePerSecond();
         feePerServicePerSecond = rate;
         settlementWindow = uint32(factory.settlementWindow()); // the factory keeps it at most 365 days
-        uint256 perSecond = uint256(rate) * _serviceCount(p.services);
+        uint256 perSecond = uint256(rate) * serviceCount(p.services);
         // ephemeral: up to the expiry (the factory checked the prepayment covers it); permanent: as long as it lasts
         paidUntil =
             p.expiry != 0
@@ -339,13 +337,14 @@ contract Rollup is IRollup {
         if (share == 0 || enabled == 0) return;
         IRewardsDistributor rewards = IRewardsDistributor(factory.rewardsDistributor());
         IERC20 token = IERC20(factory.alt());
-        token.forceApprove(address(rewards), share * _serviceCount(enabled));
+        uint256 total = share * serviceCount(enabled);
+        token.forceApprove(address(rewards), total);
         (address vital, address mach, address squad) = factory.services();
         uint256 credited;
         if (enabled & VITAL != 0) credited += _credit(rewards, vital, share);
         if (enabled & MACH != 0) credited += _credit(rewards, mach, share);
         if (enabled & SQUAD != 0) credited += _credit(rewards, squad, share);
-        if (credited < share * _serviceCount(enabled)) token.forceApprove(address(rewards), 0);
+        if (credited < total) token.forceApprove(address(rewards), 0);
         streamed += uint96(credited);
         emit FeesStreamed(credited, until);
     }
@@ -368,7 +367,7 @@ contract Rollup is IRollup {
         Status now_ = status();
         if (now_ != Status.Active) revert RollupNotActive(now_);
         if (newExpiry <= current) revert RollupInvalidExpiry(newExpiry);
-        uint256 cost = uint256(feePerServicePerSecond) * _serviceCount(services) * (newExpiry - current);
+        uint256 cost = uint256(feePerServicePerSecond) * serviceCount(services) * (newExpiry - current);
         expiry = newExpiry;
         paidUntil = newExpiry;
         paid += uint96(cost);
@@ -431,9 +430,5 @@ contract Rollup is IRollup {
         emit OwnershipTransferred(owner, msg.sender);
         owner = msg.sender;
         delete pendingOwner;
-    }
-
-    function _serviceCount(uint8 enabled) internal pure returns (uint256) {
-        return (enabled & VITAL != 0 ? 1 : 0) + (enabled & MACH != 0 ? 1 : 0) + (enabled & SQUAD != 0 ? 1 : 0);
     }
 }

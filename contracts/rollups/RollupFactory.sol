@@ -8,6 +8,7 @@ import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {Rollup} from "./Rollup.sol";
+import {ALL_SERVICES, SQUAD, serviceCount} from "./Services.sol";
 
 /// @title RollupFactory
 /// @notice Templates (governance) and permissionless rollup creation (UUPS proxy, ERC-7201 storage).
@@ -20,8 +21,6 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     uint48 public constant MIN_PREPAID_DURATION = 30 days;
     /// @notice MACH threshold when a creator leaves it at 0: two thirds of snapshot stake.
     uint16 public constant DEFAULT_FAST_FINALITY_BPS = 6_667;
-    uint8 private constant ALL_SERVICES = 7;
-    uint8 private constant SQUAD = 4;
     uint8 private constant ALL_DA_LAYERS = 15;
     uint48 private constant MAX_SETTLEMENT_WINDOW = 365 days;
 
@@ -223,14 +222,13 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
 
     /// @inheritdoc IRollupFactory
     function requiredPrepayment(uint8 services_, uint48 expiry) public view returns (uint256) {
-        uint256 count = (services_ & 1) + ((services_ >> 1) & 1) + ((services_ >> 2) & 1);
         uint256 duration =
             expiry == 0
                 ? MIN_PREPAID_DURATION
                 : expiry > block.timestamp
                     ? expiry - block.timestamp
                     : 0;
-        return uint256(_s().feePerServicePerSecond) * count * duration;
+        return uint256(_s().feePerServicePerSecond) * serviceCount(services_) * duration;
     }
 
     /// @inheritdoc IRollupFactory
