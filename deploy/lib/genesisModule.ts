@@ -1,7 +1,7 @@
 // The genesis Ignition module as a function of validated parameters, so tests and tasks can build it from any config.
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { GenesisConfig } from "./genesis";
-import { addressArgument, type TimelockModule } from "./timelock";
+import { addressResolver, type TimelockModule } from "./timelock";
 
 /**
  * Deploys the ALT token (whole supply to the deployer), the vesting factory, one vesting position per allocation
@@ -11,8 +11,7 @@ import { addressArgument, type TimelockModule } from "./timelock";
 export function buildGenesisModule(config: GenesisConfig, timelockModule?: TimelockModule) {
   return buildModule("Genesis", (m) => {
     const deployer = m.getAccount(0);
-    const timelock = timelockModule === undefined ? undefined : m.useModule(timelockModule).timelock;
-    const resolve = (value: string) => addressArgument(value, timelock);
+    const resolve = addressResolver(m, timelockModule);
     const treasury = resolve(config.treasury);
 
     const token = m.contract("AltToken", [deployer]);

@@ -4,7 +4,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import type { RestakingConfig } from "./restaking";
 import { deployProxied } from "./proxy";
-import { addressArgument, type TimelockModule } from "./timelock";
+import { addressResolver, type TimelockModule } from "./timelock";
 
 type ProxyTarget = "RestakingRegistry" | "OperatorSets" | "SlashingManager" | "RewardsDistributor";
 
@@ -21,8 +21,7 @@ export function buildRestakingModule(
   return buildModule("Restaking", (m) => {
     const deployer = m.getAccount(0);
     const { token } = m.useModule(genesis);
-    const timelock = timelockModule === undefined ? undefined : m.useModule(timelockModule).timelock;
-    const treasury = addressArgument(config.treasury, timelock);
+    const treasury = addressResolver(m, timelockModule)(config.treasury);
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const proxied = (name: ProxyTarget, initArgs: any[]) => deployProxied(m, name, initArgs);

@@ -5,7 +5,7 @@ import type { IgnitionModule } from "@nomicfoundation/ignition-core";
 import type { RollupsConfig } from "./rollups";
 import { MOCK_VERIFIER } from "./rollups";
 import { deployProxied } from "./proxy";
-import { addressArgument, type TimelockModule } from "./timelock";
+import { addressResolver, type TimelockModule } from "./timelock";
 
 /** `council` is the security council (it may pause a rollup); `treasury` receives creation fees. */
 export function buildRollupsModule(
@@ -22,14 +22,13 @@ export function buildRollupsModule(
     const deployer = m.getAccount(0);
     const { token } = m.useModule(genesis);
     const { operatorSets, rewardsDistributor } = m.useModule(restaking);
-    const timelock = timelockModule === undefined ? undefined : m.useModule(timelockModule).timelock;
 
     const rollupFactory = deployProxied(m, "RollupFactory", [
       deployer,
       token,
       rewardsDistributor,
       operatorSets,
-      addressArgument(treasury, timelock),
+      addressResolver(m, timelockModule)(treasury),
       council,
       config.feePerServicePerSecond,
       config.settlementWindow,
