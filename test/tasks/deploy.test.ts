@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { execFile } from "child_process";
 import { readFileSync } from "fs";
 import path from "path";
 import { getAddress, isAddress, ZeroAddress } from "ethers";
@@ -10,8 +9,8 @@ import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import type { VestingPosition } from "../../typechain-types";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
 import { coverageRunning } from "../helpers/coverage";
+import { hardhatCli, terminalEnv } from "../helpers/cli";
 
-const ROOT = path.join(__dirname, "..", "..");
 const CATEGORIES = ["Treasury", "ProtocolDevelopment", "Investors", "Ecosystem", "Team", "Advisors", "Launchpool"];
 const BOOK_KEYS = [
   "Genesis#AltToken",
@@ -30,37 +29,6 @@ function allocation(parameters: ProtocolParameters, category: string) {
   const row = parameters.genesis.allocations.find((a) => a.category === category);
   if (!row) throw new Error(`no ${category} in the parameters`);
   return row;
-}
-
-/**
- * The environment of a developer's terminal: Hardhat shows stack traces of every error by default on what it takes for
- * a CI server (CI variables, or Linux without a display), so those are removed for the one-line checks.
- */
-function terminalEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: process.env.DISPLAY ?? ":0", ...extra };
-  const ciVars = ["CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID", "GITHUB_ACTIONS", "NOW", "DEPLOYMENT_ID"];
-  ciVars.push("CODEBUILD_BUILD_NUMBER");
-  // the vendors Hardhat's own copy of ci-info recognises by their variables
-  const vendorsFile = require.resolve("ci-info/vendors.json", { paths: [require.resolve("hardhat")] });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const vendors: { env: string | string[] | Record<string, string> }[] = require(vendorsFile);
-  for (const { env: vendorEnv } of vendors) {
-    if (typeof vendorEnv === "string") ciVars.push(vendorEnv);
-    else if (Array.isArray(vendorEnv)) ciVars.push(...vendorEnv);
-    else ciVars.push(...Object.keys(vendorEnv));
-  }
-  for (const name of ciVars) delete env[name];
-  return env;
-}
-
-/** Runs `npx hardhat ...args` in the project; resolves with the exit code and output, whatever the code. */
-function hardhatCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    execFile("npx", ["hardhat", ...args], { cwd: ROOT, env, timeout: 120_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") return reject(error); // could not run, or timed out
-      resolve({ code: error ? (error.code as number) : 0, output: `${stdout}\n${stderr}` });
-    });
-  });
 }
 
 describe("deploy:genesis task", function () {
@@ -450,7 +418,7 @@ describe("deploy:genesis task", function () {
     });
 
     it("fails with one line and no stack trace when a task needs a deployment the fresh network lacks", async function () {
-      const { code, output } = await hardhatCli(["vesting:release", "--position", "Nope"], terminalEnv());
+      const { code, output } = await hardhatCli(["vesting:release", "--position", "Nope"]);
       expect(code).to.not.equal(0);
       expect(output).to.include(
         "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
@@ -464,7 +432,9 @@ describe("deploy:genesis task", function () {
       const parameters = hardhatParameters();
       allocation(parameters, "Treasury").bps = 2149;
       const file = files.write(fileName, parameters);
-      return hardhatCli(["ignition", "deploy", "deploy/modules/Genesis.ts"], terminalEnv({ ALT_PARAMETERS: file }));
+      return hardhatCli(["ignition", "deploy", "deploy/modules/Genesis.ts"], {
+        env: terminalEnv({ ALT_PARAMETERS: file }),
+      });
     }
 
     it("refuses an Ignition deployment of a genesis whose allocations sum to 9,999 bps", async function () {

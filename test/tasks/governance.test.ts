@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { execFile } from "child_process";
 import { readFileSync } from "fs";
 import path from "path";
 import { AbiCoder, dataSlice, getAddress, id, Interface, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
@@ -24,6 +23,7 @@ import type {
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { coverageRunning } from "../helpers/coverage";
+import { hardhatCli, type CliRun } from "../helpers/cli";
 import {
   asJson,
   expectRefused,
@@ -163,16 +163,6 @@ const blockTime = async (hash: string) =>
   (await hre.ethers.provider.getBlock((await hre.ethers.provider.getTransactionReceipt(hash))!.blockNumber))!.timestamp;
 const implementationOf = async (proxy: string) =>
   getAddress(dataSlice(await hre.ethers.provider.getStorage(proxy, IMPLEMENTATION_SLOT), 12));
-
-/** Runs `npx hardhat ...args` in the project; resolves with the exit code, stdout and stderr, whatever the code. */
-function hardhatCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile("npx", ["hardhat", ...args], { cwd: ROOT, timeout: 180_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") return reject(error); // could not run, or timed out
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe("governance tasks", function () {
   const files = tempDir("alt-gov-task-");
@@ -1650,15 +1640,16 @@ describe("governance tasks", function () {
     });
 
     describe("in a fresh process", function () {
-      type CliRun = Awaited<ReturnType<typeof hardhatCli>>;
       let simulation: Promise<CliRun>;
       let otherNetwork: Promise<CliRun>;
 
       before(function () {
         if (coverageRunning()) this.skip(); // a subprocess would recompile the shared artifacts
         // both processes run at once: most of their time is Hardhat starting
-        simulation = hardhatCli(["gov:simulate", "--file", UPGRADE_FILE, "--json"]);
-        otherNetwork = hardhatCli(["gov:simulate", "--file", WITHDRAWAL_DELAY_FILE, "--network", "localhost"]);
+        simulation = hardhatCli(["gov:simulate", "--file", UPGRADE_FILE, "--json"], { timeout: 180_000 });
+        otherNetwork = hardhatCli(["gov:simulate", "--file", WITHDRAWAL_DELAY_FILE, "--network", "localhost"], {
+          timeout: 180_000,
+        });
         simulation.catch(() => undefined);
         otherNetwork.catch(() => undefined);
       });
