@@ -45,6 +45,8 @@ contract MachService is OwnedUpgradeable, EIP712Upgradeable {
     error MachSignerJailed(address operator);
     error MachBelowThreshold(uint256 signedStake, uint256 required);
     error MachNotEquivocation();
+    error MachEmptySnapshot(uint256 setId, uint256 epoch);
+    error MachAlreadyProven(address operator, address rollup, uint64 l2BlockNumber);
 
     event Certified(address indexed rollup, uint256 indexed outputIndex, uint256 epoch, uint256 signerBitmap);
     event EquivocationProven(address indexed operator, address indexed rollup, uint64 l2BlockNumber, uint256 requestId);
@@ -57,6 +59,8 @@ contract MachService is OwnedUpgradeable, EIP712Upgradeable {
         ISlashingManager slashing;
         uint16 equivocationBps;
         mapping(address rollup => mapping(uint256 outputIndex => Certificate)) certificates;
+        // one report per (operator, rollup, block): keccak256(operator, rollup, l2BlockNumber)
+        mapping(bytes32 offence => bool) proven;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.MachService")) - 1)) & ~bytes32(uint256(0xff))
@@ -114,6 +118,7 @@ contract MachService is OwnedUpgradeable, EIP712Upgradeable {
         bytes32 digest = attestationDigest(rollup, output.l2BlockNumber, output.root);
         (uint256 bitmap, uint256 signed) = _tally(setId, epoch, digest, signatures);
         uint256 totalStake = s.sets.snapshotInfo(setId, epoch).totalStake;
+        if (totalStake == 0) revert MachEmptySnapshot(setId, epoch);
         uint256 required = (totalStake * IRollupView(rollup).fastFinalityBps()) / BPS;
         if (signed < required) revert MachBelowThreshold(signed, required);
         s.certificates[rollup][outputIndex] = Certificate(epoch, bitmap, signed);
@@ -160,14 +165,22 @@ contract MachService is OwnedUpgradeable, EIP712Upgradeable {
             revert MachNotEquivocation();
         }
         bytes32 evidence = keccak256(abi.encode(rollup, l2BlockNumber, rootA, rootB, signatureA, signatureB));
-        requestId = _reportEquivocation(key, evidence);
+        requestId = _reportEquivocation(key, rollup, l2BlockNumber, evidence);
         emit EquivocationProven(_s().registry.operatorOfSigningKey(key), rollup, l2BlockNumber, requestId);
     }
 
-    function _reportEquivocation(address key, bytes32 evidence) private returns (uint256) {
+    function _reportEquivocation(
+        address key,
+        address rollup,
+        uint64 l2BlockNumber,
+        bytes32 evidence
+    ) private returns (uint256) {
         MachStorage storage s = _s();
         address operator = s.registry.operatorOfSigningKey(key);
         if (operator == address(0)) revert MachNotEquivocation();
+        bytes32 offence = keccak256(abi.encode(operator, rollup, l2BlockNumber));
+        if (s.proven[offence]) revert MachAlreadyProven(operator, rollup, l2BlockNumber);
+        s.proven[offence] = true;
         return
             s.slashing.requestSlash(
                 operator,
