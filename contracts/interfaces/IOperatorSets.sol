@@ -27,6 +27,8 @@ interface IOperatorSets {
     error SetsSnapshotTaken(uint256 setId, uint256 epoch);
     error SetsNoSnapshot(uint256 setId, uint256 epoch);
     error SetsIndexOutOfRange(uint256 index, uint256 size);
+    /// @notice The snapshot has no stake to draw from.
+    error SetsEmptySnapshot(uint256 setId, uint256 epoch);
     error SetsInvalidParameter();
 
     /// @notice slot 0: service (160) | maxSize (16) | exists (8); slot 1: minStake.
@@ -92,6 +94,8 @@ interface IOperatorSets {
     function epochLength() external view returns (uint256);
     function epochStart(uint256 epoch) external view returns (uint256);
     function currentEpoch() external view returns (uint256);
+    /// @notice The epoch holding `timestamp` (0 before the first).
+    function epochAt(uint256 timestamp) external view returns (uint256);
     function leaveDelay() external view returns (uint256);
     function isService(address account) external view returns (bool);
     function setIdOf(address service, bytes32 key) external pure returns (uint256);
@@ -111,4 +115,18 @@ interface IOperatorSets {
         uint256 setId,
         uint256 epoch
     ) external view returns (address[] memory operators, uint256[] memory stakes);
+    /// @notice The entries at the indexes set in `bitmap` (bit i = index i), in index order, and their summed stake.
+    ///         Reads only those entries (and the one before each run), so a certificate costs per signer, not per member.
+    function snapshotSubset(
+        uint256 setId,
+        uint256 epoch,
+        uint256 bitmap
+    ) external view returns (address[] memory operators, uint256 stake);
+    /// @notice A stake-weighted draw: the entry whose stake range holds `random % total`, found by binary search over
+    ///         cumulative stakes (each member's chance equals its share of the snapshot stake).
+    function snapshotPick(
+        uint256 setId,
+        uint256 epoch,
+        uint256 random
+    ) external view returns (uint256 index, address operator);
 }

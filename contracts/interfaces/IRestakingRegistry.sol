@@ -199,6 +199,9 @@ interface IRestakingRegistry {
     function commissionOf(address operator) external view returns (uint256);
     /// @notice The signing key in force now.
     function signingKeyOf(address operator) external view returns (address);
+    /// @notice The current signing key of each operator, or zero for one that is jailed (a pending slash request) or
+    ///         not registered: one call for a whole certificate.
+    function activeSigningKeys(address[] calldata operators) external view returns (address[] memory keys);
     /// @notice The operator a signing key belongs to (zero if none).
     function operatorOfSigningKey(address key) external view returns (address);
     function withdrawalDelay() external view returns (uint256);

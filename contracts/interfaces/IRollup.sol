@@ -32,11 +32,14 @@ interface IRollup {
         bytes32 root;
     }
 
-    /// @notice A queued L1 transaction: slot: payer (160) | deadline (48) | included (8); then the fee and the hash.
+    /// @notice A queued L1 transaction: slot: payer (160) | deadline (48) | included (8) | forcedAt (40); then the fee and
+    ///         the hash. `forcedAt` is when anyone forced it in after its deadline (zero if the sequencer included it):
+    ///         the on-chain evidence that the sequencer skipped it.
     struct QueuedTx {
         address payer;
         uint48 deadline;
         bool included;
+        uint40 forcedAt;
         uint256 fee;
         bytes32 txHash;
     }
@@ -91,6 +94,19 @@ interface IRollup {
     event Paused(bool paused);
     event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+
+    // views the restaked services read
+    function chainId() external view returns (uint64);
+    function services() external view returns (uint8);
+    function owner() external view returns (address);
+    function proposer() external view returns (address);
+    function fastFinalityBps() external view returns (uint16);
+    function challengePeriod() external view returns (uint48);
+    function status() external view returns (Status);
+    function paused() external view returns (bool);
+    function output(uint256 index) external view returns (Output memory);
+    function outputCount() external view returns (uint256);
+    function queuedTransaction(uint256 queueIndex) external view returns (QueuedTx memory);
 
     function initialize(
         IRollupFactory.CreateParams calldata params,

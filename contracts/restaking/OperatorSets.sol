@@ -20,7 +20,8 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint48 takenAt;
         uint16 size;
         bytes32 seed;
-        // operator << 96 | stake in STAKE_UNITs
+        // operator << 96 | cumulative stake in STAKE_UNITs of entries [0, i]: an entry's own stake is the difference
+        // with the previous one, and a stake-weighted draw is a binary search
         uint256[] entries;
     }
 
@@ -194,13 +195,15 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             uint256 stake = registry_.operatorStake(operator);
             if (stake < minStake) continue;
             uint256 units = stake / STAKE_UNIT;
+            // the running total stays below 2^96 units (~7.9e37 wei, beyond any real stake)
+            uint256 room = type(uint96).max - totalUnits;
+            if (units > room) units = room;
             if (units == 0) continue;
-            if (units > type(uint96).max) units = type(uint96).max; // ~7.9e37 wei: beyond any real stake
-            snap.entries.push((uint256(uint160(operator)) << 96) | units);
             totalUnits += units;
+            snap.entries.push((uint256(uint160(operator)) << 96) | totalUnits);
         }
         bytes32 seed = keccak256(abi.encode(block.prevrandao, setId, epoch));
-        snap.totalUnits = uint128(totalUnits); // <= 256 * 2^96
+        snap.totalUnits = uint128(totalUnits); // < 2^96
         snap.takenAt = uint48(block.timestamp);
         snap.size = uint16(snap.entries.length);
         snap.seed = seed;
@@ -228,8 +231,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
 
     /// @inheritdoc IOperatorSets
     function currentEpoch() public view returns (uint256) {
+        return epochAt(block.timestamp);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function epochAt(uint256 timestamp) public view returns (uint256) {
         SetsStorage storage s = _s();
-        return (block.timestamp - s.genesis) / s.epochLength;
+        return timestamp < s.genesis ? 0 : (timestamp - s.genesis) / s.epochLength;
     }
 
     /// @inheritdoc IOperatorSets
@@ -285,9 +293,10 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 epoch,
         uint256 index
     ) external view returns (address operator, uint256 stake) {
-        Snapshot storage snap = _snapshot(setId, epoch);
-        if (index >= snap.entries.length) revert SetsIndexOutOfRange(index, snap.entries.length);
-        return _decode(snap.entries[index]);
+        uint256[] storage entries = _snapshot(setId, epoch).entries;
+        if (index >= entries.length) revert SetsIndexOutOfRange(index, entries.length);
+        uint256 entry = entries[index];
+        return (_operatorOf(entry), _units(entry, index == 0 ? 0 : entries[index - 1]) * STAKE_UNIT);
     }
 
     /// @inheritdoc IOperatorSets
@@ -295,18 +304,88 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 setId,
         uint256 epoch
     ) external view returns (address[] memory operators, uint256[] memory stakes) {
-        Snapshot storage snap = _snapshot(setId, epoch);
-        uint256 count = snap.entries.length;
+        uint256[] storage entries = _snapshot(setId, epoch).entries;
+        uint256 count = entries.length;
         operators = new address[](count);
         stakes = new uint256[](count);
-        for (uint256 i; i < count; ++i) (operators[i], stakes[i]) = _decode(snap.entries[i]);
+        uint256 previous;
+        for (uint256 i; i < count; ++i) {
+            uint256 entry = entries[i];
+            operators[i] = _operatorOf(entry);
+            stakes[i] = _units(entry, previous) * STAKE_UNIT;
+            previous = entry;
+        }
+    }
+
+    /// @inheritdoc IOperatorSets
+    function snapshotSubset(
+        uint256 setId,
+        uint256 epoch,
+        uint256 bitmap
+    ) external view returns (address[] memory operators, uint256 stake) {
+        uint256[] storage entries = _snapshot(setId, epoch).entries;
+        uint256 count = entries.length;
+        if (count < MAX_SET_SIZE && bitmap >> count != 0) revert SetsIndexOutOfRange(_highestBit(bitmap), count);
+        operators = new address[](_popCount(bitmap));
+        uint256 units;
+        uint256 found;
+        uint256 previous; // the entry before index i, read when i - 1 was not in the bitmap
+        bool previousRead = true;
+        for (uint256 i; bitmap != 0; ++i) {
+            if (bitmap & 1 == 0) {
+                previousRead = false;
+            } else {
+                if (!previousRead) previous = entries[i - 1];
+                uint256 entry = entries[i];
+                operators[found++] = _operatorOf(entry);
+                units += _units(entry, previous);
+                previous = entry;
+                previousRead = true;
+            }
+            bitmap >>= 1;
+        }
+        stake = units * STAKE_UNIT;
+    }
+
+    /// @inheritdoc IOperatorSets
+    function snapshotPick(
+        uint256 setId,
+        uint256 epoch,
+        uint256 random
+    ) external view returns (uint256 index, address operator) {
+        Snapshot storage snap = _snapshot(setId, epoch);
+        uint256 total = snap.totalUnits;
+        if (total == 0) revert SetsEmptySnapshot(setId, epoch);
+        uint256 target = random % total;
+        uint256[] storage entries = snap.entries;
+        // the first entry whose cumulative stake passes the target
+        uint256 low;
+        uint256 high = entries.length - 1;
+        while (low < high) {
+            uint256 mid = (low + high) >> 1;
+            if (entries[mid] & type(uint96).max > target) high = mid;
+            else low = mid + 1;
+        }
+        return (low, _operatorOf(entries[low]));
     }
 
     // ================================================================= internals
 
-    function _decode(uint256 entry) private pure returns (address operator, uint256 stake) {
-        operator = address(uint160(entry >> 96));
-        stake = (entry & type(uint96).max) * STAKE_UNIT;
+    function _operatorOf(uint256 entry) private pure returns (address) {
+        return address(uint160(entry >> 96));
+    }
+
+    /// @dev An entry's own stake units: its cumulative units less the previous entry's (zero for the first).
+    function _units(uint256 entry, uint256 previous) private pure returns (uint256) {
+        return (entry & type(uint96).max) - (previous & type(uint96).max);
+    }
+
+    function _popCount(uint256 bitmap) private pure returns (uint256 count) {
+        for (; bitmap != 0; ++count) bitmap &= bitmap - 1;
+    }
+
+    function _highestBit(uint256 bitmap) private pure returns (uint256 bit) {
+        while (bitmap >> (bit + 1) != 0) ++bit;
     }
 
     function _snapshot(uint256 setId, uint256 epoch) private view returns (Snapshot storage snap) {

@@ -368,6 +368,16 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
+    function activeSigningKeys(address[] calldata operators) external view returns (address[] memory keys) {
+        mapping(address => OperatorData) storage data = _s().operators;
+        keys = new address[](operators.length);
+        for (uint256 i; i < operators.length; ++i) {
+            OperatorData storage op = data[operators[i]];
+            if (op.pendingSlashes == 0) keys[i] = _currentSigningKey(op);
+        }
+    }
+
+    /// @inheritdoc IRestakingRegistry
     function operatorOfSigningKey(address key) external view returns (address) {
         return _s().signingKeyOwner[key];
     }

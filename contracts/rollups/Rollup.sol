@@ -188,7 +188,9 @@ contract Rollup is IRollup {
         Status current = status();
         if (current != Status.Active) revert RollupNotActive(current);
         uint48 deadline = uint48(block.timestamp) + INCLUSION_DELAY;
-        _queue.push(QueuedTx({payer: msg.sender, deadline: deadline, included: false, fee: fee, txHash: txHash}));
+        _queue.push(
+            QueuedTx({payer: msg.sender, deadline: deadline, included: false, forcedAt: 0, fee: fee, txHash: txHash})
+        );
         emit TransactionQueued(_queue.length - 1, txHash, fee, deadline, msg.sender);
         if (fee != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), fee);
     }
@@ -212,6 +214,7 @@ contract Rollup is IRollup {
         for (; i < end && _queue[i].deadline < block.timestamp; ++i) {
             QueuedTx storage item = _queue[i];
             item.included = true;
+            item.forcedAt = uint40(block.timestamp);
             fees += item.fee;
             commitment = keccak256(abi.encode(commitment, item.txHash));
             emit SequencerFault(skipper, i, item.deadline);

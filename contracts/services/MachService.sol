@@ -1,66 +1,120 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// DRAFT (issue 6, not yet tested or deployed): MACH fast finality by stake-weighted ECDSA attestations.
-
 import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {RollupService} from "./RollupService.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
+import {MACH} from "../rollups/Services.sol";
+
+/// @dev What MACH reads of VITAL: whether it invalidated an output.
+interface IInvalidations {
+    function invalidatedAt(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (uint256);
+}
 
 /// @title MachService
-/// @notice Members of a rollup's MACH set sign EIP-712 attestations (rollup, L2 block number, output root) with their
-///         registered signing keys. `certify` sums the snapshot stake of the signers; at the rollup's threshold the
-///         output is FastFinalized and the signer bitmap kept. Two attestations by one key for the same rollup and
-///         block with different roots are an equivocation: a slash request, which jails the operator at once.
-/// @dev A certificate lists (snapshot index, signature) pairs in strictly increasing index order: no duplicates, a
-///      256-bit signer bitmap, and no reverse key lookup. Storage: ERC-7201 `alt.storage.MachService`.
-contract MachService is OwnedUpgradeable, EIP712Upgradeable {
-    bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
-        "Attestation(address rollup,uint64 l2BlockNumber,bytes32 outputRoot)"
-    );
+/// @notice Fast finality by stake-weighted attestations. Members of a rollup's MACH set sign EIP-712 attestations
+///         (rollup, L2 block number, output root) with their registered signing keys; the domain binds the chain ID and
+///         this contract, so an attestation is good for one rollup on one chain only. Anyone submits a certificate: at
+///         least the rollup's threshold of the current snapshot's stake makes the output FastFinalized and the signer
+///         bitmap is kept. Two attestations by one member for the same rollup and block with different roots prove an
+///         equivocation: a slash request, which jails the operator at once. Signers of an output VITAL later invalidated
+///         are slashable. A quorum-signed alert flags a rollup for its owner and the security council.
+/// @dev A certificate lists (snapshot index, signature) in strictly increasing index order: duplicates and unsorted
+///      lists are refused, the signer set is a 256-bit bitmap, the snapshot entries and the signing keys are read in
+///      one call each. Signatures are EIP-2098 compact (r, vs). Storage: ERC-7201 `alt.storage.MachService`.
+contract MachService is RollupService, EIP712Upgradeable {
+    bytes32 public constant ATTESTATION_TYPEHASH =
+        keccak256("Attestation(address rollup,uint64 l2BlockNumber,bytes32 outputRoot)");
+    bytes32 public constant ALERT_TYPEHASH = keccak256("Alert(address rollup,bytes32 reason,uint256 nonce)");
     bytes32 public constant EQUIVOCATION = "MACH_EQUIVOCATION";
+    bytes32 public constant INVALID_CERTIFICATE = "MACH_INVALID_CERTIFICATE";
     uint256 private constant BPS = 10_000;
 
+    /// @notice One member's signature: its index in the current snapshot and its EIP-2098 compact signature.
     struct Signature {
-        /// @notice the signer's index in the snapshot
-        uint16 index;
-        bytes signature;
+        uint256 index;
+        bytes32 r;
+        bytes32 vs;
     }
 
+    /// @notice slot 0: the signer bitmap; slot 1: epoch (64) | certifiedAt (48) | signedStake (144).
     struct Certificate {
-        uint256 epoch;
         uint256 signerBitmap;
-        uint256 signedStake;
+        uint64 epoch;
+        uint48 certifiedAt;
+        uint144 signedStake;
     }
 
-    error MachNotRollup(address rollup);
-    error MachNotEnabled(address rollup);
-    error MachSignersNotSorted(uint256 position);
-    error MachBadSignature(uint256 position, address operator);
-    error MachSignerJailed(address operator);
-    error MachBelowThreshold(uint256 signedStake, uint256 required);
-    error MachNotEquivocation();
-    error MachEmptySnapshot(uint256 setId, uint256 epoch);
-    error MachAlreadyProven(address operator, address rollup, uint64 l2BlockNumber);
+    /// @notice A rollup's flag: the reason the quorum signed and when (zero once cleared).
+    struct Alert {
+        bytes32 reason;
+        uint48 raisedAt;
+        uint64 epoch;
+        uint256 signerBitmap;
+    }
 
-    event Certified(address indexed rollup, uint256 indexed outputIndex, uint256 epoch, uint256 signerBitmap);
-    event EquivocationProven(address indexed operator, address indexed rollup, uint64 l2BlockNumber, uint256 requestId);
+    error MachSignersNotSorted(uint256 position);
+    error MachEmptyCertificate();
+    /// @notice The signature at `position` is not by the current signing key of snapshot member `operator`.
+    error MachBadSignature(uint256 position, address operator);
+    /// @notice `operator` has a pending slash request: its signature does not count.
+    error MachSignerJailed(address operator);
+    error MachBelowThreshold(uint256 signedStake, uint256 totalStake, uint256 thresholdBps);
+    error MachNotEquivocation();
+    /// @notice `key` is nobody's current signing key, or its operator is not a member of the rollup's set.
+    error MachUnknownSigner(address key);
+    error MachAlreadyProven(address operator, address rollup, uint64 l2BlockNumber);
+    error MachNoCertificate(address rollup, uint64 l2BlockNumber, bytes32 root);
+    error MachNotInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
+    /// @notice Bits of `signers` that did not sign, or were reported already.
+    error MachNotReportable(uint256 signers);
+    error MachNoAlert(address rollup);
+    error MachNotOwnerOrCouncil(address caller);
+
+    event Certified(
+        address indexed rollup,
+        uint256 indexed outputIndex,
+        uint64 l2BlockNumber,
+        bytes32 root,
+        uint256 epoch,
+        uint256 signerBitmap,
+        uint256 signedStake
+    );
+    event EquivocationProven(
+        address indexed operator,
+        address indexed rollup,
+        uint64 l2BlockNumber,
+        bytes32 rootA,
+        bytes32 rootB,
+        uint256 requestId
+    );
+    event InvalidCertificateReported(
+        address indexed rollup,
+        uint64 l2BlockNumber,
+        bytes32 root,
+        address indexed operator,
+        uint256 requestId
+    );
+    event AlertRaised(address indexed rollup, bytes32 reason, uint256 nonce, uint256 epoch, uint256 signerBitmap);
+    event AlertCleared(address indexed rollup, address by);
+    event OffenceBpsUpdated(uint256 equivocationBps, uint256 invalidCertificateBps);
 
     /// @custom:storage-location erc7201:alt.storage.MachService
     struct MachStorage {
-        IRollupFactory factory;
-        IOperatorSets sets;
-        IRestakingRegistry registry;
-        ISlashingManager slashing;
         uint16 equivocationBps;
-        mapping(address rollup => mapping(uint256 outputIndex => Certificate)) certificates;
-        // one report per (operator, rollup, block): keccak256(operator, rollup, l2BlockNumber)
+        uint16 invalidCertificateBps;
+        // keccak256(rollup, l2BlockNumber, root)
+        mapping(bytes32 output => Certificate) certificates;
+        mapping(bytes32 output => uint256) reported;
+        // keccak256(operator, rollup, l2BlockNumber)
         mapping(bytes32 offence => bool) proven;
+        mapping(address rollup => Alert) alerts;
+        mapping(address rollup => uint256) alertNonces;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.MachService")) - 1)) & ~bytes32(uint256(0xff))
@@ -74,139 +128,233 @@ contract MachService is OwnedUpgradeable, EIP712Upgradeable {
     }
 
     function initialize(
-        address owner_,
-        IRollupFactory factory_,
-        IOperatorSets sets_,
-        IRestakingRegistry registry_,
-        ISlashingManager slashing_,
-        uint16 equivocationBps_
+        ServiceConfig calldata config,
+        uint16 equivocationBps_,
+        uint16 invalidCertificateBps_
     ) external initializer {
-        __OwnedUpgradeable_init(owner_);
+        __RollupService_init(config);
         __EIP712_init("ALT MACH", "1");
+        _setOffenceBps(equivocationBps_, invalidCertificateBps_);
+    }
+
+    function _serviceBit() internal pure override returns (uint8) {
+        return MACH;
+    }
+
+    // ================================================================= governance
+
+    /// @notice The fractions requested per offence (each must stay within this slasher's cap in the slashing manager).
+    function setOffenceBps(uint16 equivocationBps_, uint16 invalidCertificateBps_) external onlyOwner {
+        _setOffenceBps(equivocationBps_, invalidCertificateBps_);
+    }
+
+    // ================================================================= certificates
+
+    /// @notice Fast-finalizes output `outputIndex` of `rollup`: the signatures, by members of the current snapshot over
+    ///         the output's (rollup, block, root), must carry at least the rollup's threshold of the snapshot stake.
+    function certify(address rollup, uint256 outputIndex, Signature[] calldata signatures) external {
+        uint256 setId = _setOf(rollup);
+        IRollup.Output memory output = IRollup(rollup).output(outputIndex);
+        bytes32 digest = attestationDigest(rollup, output.l2BlockNumber, output.root);
+        (uint256 epoch, uint256 bitmap, uint256 signed) = _tally(rollup, setId, digest, signatures);
+        _s().certificates[_outputKey(rollup, output.l2BlockNumber, output.root)] = Certificate({
+            signerBitmap: bitmap,
+            epoch: uint64(epoch),
+            certifiedAt: uint48(block.timestamp),
+            signedStake: uint144(signed) // < 2^96 stake units of 1e9 wei
+        });
+        emit Certified(rollup, outputIndex, output.l2BlockNumber, output.root, epoch, bitmap, signed);
+        IRollup(rollup).fastFinalize(outputIndex);
+    }
+
+    /// @notice Flags `rollup` with `reason`, signed by at least the rollup's threshold of the current snapshot's stake.
+    ///         Each alert signs the rollup's alert nonce, so signatures raise one alert only.
+    function raiseAlert(address rollup, bytes32 reason, Signature[] calldata signatures) external {
+        uint256 setId = _setOf(rollup);
         MachStorage storage s = _s();
-        (s.factory, s.sets, s.registry, s.slashing, s.equivocationBps) = (
-            factory_,
-            sets_,
-            registry_,
-            slashing_,
-            equivocationBps_
+        uint256 nonce = s.alertNonces[rollup]++;
+        (uint256 epoch, uint256 bitmap, ) = _tally(rollup, setId, alertDigest(rollup, reason, nonce), signatures);
+        s.alerts[rollup] = Alert({
+            reason: reason,
+            raisedAt: uint48(block.timestamp),
+            epoch: uint64(epoch),
+            signerBitmap: bitmap
+        });
+        emit AlertRaised(rollup, reason, nonce, epoch, bitmap);
+    }
+
+    /// @notice The rollup's owner or the security council lowers its flag.
+    function clearAlert(address rollup) external {
+        MachStorage storage s = _s();
+        if (s.alerts[rollup].raisedAt == 0) revert MachNoAlert(rollup);
+        if (msg.sender != IRollup(rollup).owner() && msg.sender != _service().factory.council()) {
+            revert MachNotOwnerOrCouncil(msg.sender);
+        }
+        delete s.alerts[rollup];
+        emit AlertCleared(rollup, msg.sender);
+    }
+
+    // ================================================================= faults
+
+    /// @notice Two attestations by one member's signing key for the same rollup and block with different roots: the
+    ///         member is reported to the slashing manager (jailed at once, slashed after the veto window). The key must
+    ///         be its operator's current one (a key rotated away cannot frame it) and the operator a member of the set.
+    function proveEquivocation(
+        address rollup,
+        uint64 l2BlockNumber,
+        bytes32 rootA,
+        Signature calldata signatureA,
+        bytes32 rootB,
+        Signature calldata signatureB
+    ) external returns (uint256 requestId) {
+        uint256 setId = _setOf(rollup);
+        if (rootA == rootB) revert MachNotEquivocation();
+        bytes32 digestA = attestationDigest(rollup, l2BlockNumber, rootA);
+        bytes32 digestB = attestationDigest(rollup, l2BlockNumber, rootB);
+        address key = _recover(digestA, signatureA);
+        if (_recover(digestB, signatureB) != key) revert MachNotEquivocation();
+        address operator = _memberOfKey(setId, key);
+        MachStorage storage s = _s();
+        bytes32 offence = keccak256(abi.encode(operator, rollup, l2BlockNumber));
+        if (s.proven[offence]) revert MachAlreadyProven(operator, rollup, l2BlockNumber);
+        s.proven[offence] = true;
+        // an attestation carries no time: the offence is dated by its proof
+        requestId = _requestSlash(
+            operator,
+            s.equivocationBps,
+            EQUIVOCATION,
+            keccak256(abi.encode(digestA, digestB)),
+            msg.sender,
+            block.timestamp
         );
+        emit EquivocationProven(operator, rollup, l2BlockNumber, rootA, rootB, requestId);
     }
 
-    /// @notice The operator set of `rollup` in this service (created by `registerRollup`).
-    function setIdOf(address rollup) public view returns (uint256) {
-        return _s().sets.setIdOf(address(this), bytes32(uint256(uint160(rollup))));
+    /// @notice Reports the signers in `signers` (a subset of the certificate's bitmap not reported before) of an output
+    ///         that VITAL invalidated: one slash request each, dated when the certificate was submitted.
+    function reportInvalidCertificate(address rollup, uint64 l2BlockNumber, bytes32 root, uint256 signers) external {
+        uint256 setId = _setOf(rollup);
+        MachStorage storage s = _s();
+        bytes32 key = _outputKey(rollup, l2BlockNumber, root);
+        Certificate memory cert = s.certificates[key];
+        if (cert.certifiedAt == 0) revert MachNoCertificate(rollup, l2BlockNumber, root);
+        (address vital, , ) = _service().factory.services();
+        if (vital == address(0) || IInvalidations(vital).invalidatedAt(rollup, l2BlockNumber, root) == 0) {
+            revert MachNotInvalidated(rollup, l2BlockNumber, root);
+        }
+        uint256 reported = s.reported[key];
+        if (signers == 0 || signers & (cert.signerBitmap & ~reported) != signers) revert MachNotReportable(signers);
+        s.reported[key] = reported | signers;
+        (address[] memory operators, ) = _service().sets.snapshotSubset(setId, cert.epoch, signers);
+        uint16 bps = s.invalidCertificateBps;
+        for (uint256 i; i < operators.length; ++i) {
+            uint256 requestId = _requestSlash(
+                operators[i],
+                bps,
+                INVALID_CERTIFICATE,
+                key,
+                msg.sender,
+                cert.certifiedAt
+            );
+            emit InvalidCertificateReported(rollup, l2BlockNumber, root, operators[i], requestId);
+        }
     }
 
-    /// @notice Creates the MACH set of a factory rollup that enabled MACH (anyone; once).
-    function registerRollup(address rollup, uint256 minStake, uint16 maxSize) external returns (uint256) {
-        _checkRollup(rollup);
-        return _s().sets.createSet(bytes32(uint256(uint160(rollup))), minStake, maxSize);
-    }
+    // ================================================================= views
 
     function attestationDigest(address rollup, uint64 l2BlockNumber, bytes32 outputRoot) public view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_TYPEHASH, rollup, l2BlockNumber, outputRoot)));
     }
 
-    /// @notice Fast-finalizes output `outputIndex` of `rollup` with attestations of the latest snapshot's members.
-    function certify(address rollup, uint256 outputIndex, Signature[] calldata signatures) external {
-        MachStorage storage s = _s();
-        _checkRollup(rollup);
-        IRollup.Output memory output = IRollupView(rollup).output(outputIndex);
-        uint256 setId = setIdOf(rollup);
-        (uint256 epoch, ) = s.sets.latestSnapshotEpoch(setId);
-        bytes32 digest = attestationDigest(rollup, output.l2BlockNumber, output.root);
-        (uint256 bitmap, uint256 signed) = _tally(setId, epoch, digest, signatures);
-        uint256 totalStake = s.sets.snapshotInfo(setId, epoch).totalStake;
-        if (totalStake == 0) revert MachEmptySnapshot(setId, epoch);
-        uint256 required = (totalStake * IRollupView(rollup).fastFinalityBps()) / BPS;
-        if (signed < required) revert MachBelowThreshold(signed, required);
-        s.certificates[rollup][outputIndex] = Certificate(epoch, bitmap, signed);
-        emit Certified(rollup, outputIndex, epoch, bitmap);
-        IRollup(rollup).fastFinalize(outputIndex);
+    function alertDigest(address rollup, bytes32 reason, uint256 nonce) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(ALERT_TYPEHASH, rollup, reason, nonce)));
     }
 
-    /// @dev Checks each signature against its snapshot member's signing key, in strictly increasing index order.
+    /// @notice The certificate of an output (zero if none), keyed by its block and root: a later output at the same
+    ///         index after an invalidation has a certificate of its own.
+    function certificate(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (Certificate memory) {
+        return _s().certificates[_outputKey(rollup, l2BlockNumber, root)];
+    }
+
+    /// @notice Signers of that certificate already reported as having certified an invalidated output.
+    function reportedSigners(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (uint256) {
+        return _s().reported[_outputKey(rollup, l2BlockNumber, root)];
+    }
+
+    /// @notice The rollup's raised alert (`raisedAt` zero if none).
+    function alertOf(address rollup) external view returns (Alert memory) {
+        return _s().alerts[rollup];
+    }
+
+    /// @notice The nonce the next alert for `rollup` must sign.
+    function alertNonce(address rollup) external view returns (uint256) {
+        return _s().alertNonces[rollup];
+    }
+
+    function isEquivocationProven(address operator, address rollup, uint64 l2BlockNumber) external view returns (bool) {
+        return _s().proven[keccak256(abi.encode(operator, rollup, l2BlockNumber))];
+    }
+
+    function offenceBps() external view returns (uint256 equivocationBps, uint256 invalidCertificateBps) {
+        MachStorage storage s = _s();
+        return (s.equivocationBps, s.invalidCertificateBps);
+    }
+
+    // ================================================================= internals
+
+    /// @dev Checks each signature against the current signing key of its snapshot member, in strictly increasing index
+    ///      order, and the summed snapshot stake against the rollup's threshold.
     function _tally(
+        address rollup,
         uint256 setId,
-        uint256 epoch,
         bytes32 digest,
         Signature[] calldata signatures
-    ) private view returns (uint256 bitmap, uint256 signed) {
-        MachStorage storage s = _s();
-        uint256 previous;
-        for (uint256 i; i < signatures.length; ++i) {
+    ) private view returns (uint256 epoch, uint256 bitmap, uint256 signed) {
+        uint256 count = signatures.length;
+        if (count == 0) revert MachEmptyCertificate();
+        for (uint256 i; i < count; ++i) {
             uint256 index = signatures[i].index;
-            if (i != 0 && index <= previous) revert MachSignersNotSorted(i);
-            previous = index;
-            (address operator, uint256 stake) = s.sets.snapshotEntry(setId, epoch, index);
-            if (ECDSA.recover(digest, signatures[i].signature) != s.registry.signingKeyOf(operator)) {
-                revert MachBadSignature(i, operator);
-            }
-            if (s.registry.isJailed(operator)) revert MachSignerJailed(operator);
+            // strictly increasing: no duplicates; an index past 255 shifts out and is refused as out of range below
+            if (i != 0 && index <= signatures[i - 1].index) revert MachSignersNotSorted(i);
+            if (index > 255) revert IOperatorSets.SetsIndexOutOfRange(index, 256);
             bitmap |= 1 << index;
-            signed += stake;
+        }
+        IOperatorSets.SnapshotInfo memory info;
+        (epoch, info) = _currentSnapshot(setId);
+        ServiceStorage storage service = _service();
+        address[] memory operators;
+        (operators, signed) = service.sets.snapshotSubset(setId, epoch, bitmap);
+        address[] memory keys = service.registry.activeSigningKeys(operators);
+        for (uint256 i; i < count; ++i) {
+            if (keys[i] == address(0)) revert MachSignerJailed(operators[i]);
+            if (_recover(digest, signatures[i]) != keys[i]) revert MachBadSignature(i, operators[i]);
+        }
+        uint256 thresholdBps = IRollup(rollup).fastFinalityBps();
+        if (signed * BPS < info.totalStake * thresholdBps) {
+            revert MachBelowThreshold(signed, info.totalStake, thresholdBps);
         }
     }
 
-    /// @notice Two attestations by one signing key for the same rollup and block with different roots: the key's
-    ///         operator is reported to the slashing manager (jailed at once; slashed after the veto window).
-    function proveEquivocation(
-        address rollup,
-        uint64 l2BlockNumber,
-        bytes32 rootA,
-        bytes calldata signatureA,
-        bytes32 rootB,
-        bytes calldata signatureB
-    ) external returns (uint256 requestId) {
-        if (rootA == rootB) revert MachNotEquivocation();
-        address key = ECDSA.recover(attestationDigest(rollup, l2BlockNumber, rootA), signatureA);
-        if (ECDSA.recover(attestationDigest(rollup, l2BlockNumber, rootB), signatureB) != key) {
-            revert MachNotEquivocation();
-        }
-        bytes32 evidence = keccak256(abi.encode(rollup, l2BlockNumber, rootA, rootB, signatureA, signatureB));
-        requestId = _reportEquivocation(key, rollup, l2BlockNumber, evidence);
-        emit EquivocationProven(_s().registry.operatorOfSigningKey(key), rollup, l2BlockNumber, requestId);
+    /// @dev The operator whose current signing key is `key`, a member of the set.
+    function _memberOfKey(uint256 setId, address key) private view returns (address operator) {
+        ServiceStorage storage service = _service();
+        operator = service.registry.operatorOfSigningKey(key);
+        if (
+            operator == address(0) ||
+            service.registry.signingKeyOf(operator) != key ||
+            !service.sets.membership(setId, operator).member
+        ) revert MachUnknownSigner(key);
     }
 
-    function _reportEquivocation(
-        address key,
-        address rollup,
-        uint64 l2BlockNumber,
-        bytes32 evidence
-    ) private returns (uint256) {
+    function _recover(bytes32 digest, Signature calldata signature) private pure returns (address) {
+        return ECDSA.recover(digest, signature.r, signature.vs);
+    }
+
+    function _setOffenceBps(uint16 equivocationBps_, uint16 invalidCertificateBps_) private {
+        _checkBps(equivocationBps_);
+        _checkBps(invalidCertificateBps_);
         MachStorage storage s = _s();
-        address operator = s.registry.operatorOfSigningKey(key);
-        if (operator == address(0)) revert MachNotEquivocation();
-        bytes32 offence = keccak256(abi.encode(operator, rollup, l2BlockNumber));
-        if (s.proven[offence]) revert MachAlreadyProven(operator, rollup, l2BlockNumber);
-        s.proven[offence] = true;
-        return
-            s.slashing.requestSlash(
-                operator,
-                s.equivocationBps,
-                EQUIVOCATION,
-                evidence,
-                msg.sender,
-                uint48(block.timestamp)
-            );
+        (s.equivocationBps, s.invalidCertificateBps) = (equivocationBps_, invalidCertificateBps_);
+        emit OffenceBpsUpdated(equivocationBps_, invalidCertificateBps_);
     }
-
-    function certificate(address rollup, uint256 outputIndex) external view returns (Certificate memory) {
-        return _s().certificates[rollup][outputIndex];
-    }
-
-    function _checkRollup(address rollup) private view {
-        MachStorage storage s = _s();
-        if (s.factory.rollupByChainId(IRollupView(rollup).chainId()) != rollup) revert MachNotRollup(rollup);
-        if (IRollupView(rollup).services() & 2 == 0) revert MachNotEnabled(rollup);
-    }
-}
-
-/// @dev The Rollup views MACH reads.
-interface IRollupView {
-    function output(uint256 index) external view returns (IRollup.Output memory);
-    function chainId() external view returns (uint64);
-    function services() external view returns (uint8);
-    function fastFinalityBps() external view returns (uint16);
 }

@@ -1,50 +1,77 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// DRAFT (issue 6, not yet tested or deployed): SQUAD decentralised sequencing.
-
-import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {RollupService} from "./RollupService.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
+import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
+import {SQUAD} from "../rollups/Services.sol";
 
 /// @title SquadService
-/// @notice Sequencing for rollups that chose SQUAD: time is cut into slots; each slot has one leader, drawn
-///         stake-weighted from the rollup set's latest snapshot with the seed fixed when that snapshot was taken (never
-///         from data a leader controls). Only the leader posts in its slot; after a grace period any snapshot member
-///         may (liveness). Slots left empty count against their leaders, who are jailed in the set after `maxMisses`.
+/// @notice Decentralised sequencing for rollups that chose SQUAD (their sequencer role is this contract). Time is cut
+///         into slots of `slotLength` seconds; the leader of a slot is drawn stake-weighted from the snapshot of the
+///         slot's epoch, with the seed that snapshot fixed when it was taken, for slots starting after it was taken
+///         (never from data a leader controls, and never rewritten after the fact). Only the leader posts batches in its
+///         slot; after `gracePeriod` any eligible member may (liveness). A slot its leader left empty is reported by
+///         anyone as a miss; `maxMisses` misses (a leader's own post resets the count) jail it in the set for
+///         `jailTime`. A forced-inclusion item forced in after a whole slot went by without it is censorship by that
+///         slot's leader: a slash request with the item as evidence.
 /// @dev Storage: ERC-7201 `alt.storage.SquadService`.
-contract SquadService is OwnedUpgradeable {
-    error SquadNotRollup(address rollup);
-    error SquadNotEnabled(address rollup);
+contract SquadService is RollupService {
+    using SafeERC20 for IERC20;
+
+    bytes32 public constant CENSORSHIP = "SQUAD_SKIPPED_FORCED_INCLUSION";
+
     error SquadNotLeader(address caller, address leader);
-    error SquadNotMember(address caller);
-    error SquadSlotTaken(uint256 slot);
-    error SquadEmptySnapshot(uint256 setId);
-    error SquadInvalidParameter();
+    error SquadNotEligible(address caller);
+    error SquadSlotNotOver(uint256 slot);
+    /// @notice Misses are reported within the slot's epoch and the next.
+    error SquadSlotTooOld(uint256 slot);
+    error SquadNoLeader(uint256 slot);
+    /// @notice The leader posted in its slot, or the miss was reported already.
+    error SquadNotMissed(uint256 slot);
+    error SquadNotForced(uint256 queueIndex);
+    /// @notice The item was forced in before a whole slot went by after its deadline: nobody is provably at fault.
+    error SquadNotAttributable(uint256 queueIndex);
+    error SquadAlreadyReported(uint256 queueIndex);
 
     event BatchPosted(address indexed rollup, uint256 indexed slot, address indexed poster, bool byLeader);
     event SlotMissed(address indexed rollup, uint256 indexed slot, address indexed leader, uint256 misses);
-    event ParametersSet(uint48 slotLength, uint48 gracePeriod, uint16 maxMisses, uint48 jailTime);
-
-    /// @notice Slots checked for misses per post: a bound on the work of one call.
-    uint256 public constant MAX_MISSES_PER_POST = 32;
+    event LeaderJailed(address indexed rollup, address indexed leader, uint256 until);
+    event CensorshipReported(
+        address indexed rollup,
+        uint256 indexed queueIndex,
+        uint256 slot,
+        address indexed leader,
+        uint256 requestId
+    );
+    event ParametersUpdated(uint256 gracePeriod, uint256 maxMisses, uint256 jailTime, uint256 censorshipBps);
 
     /// @custom:storage-location erc7201:alt.storage.SquadService
     struct SquadStorage {
-        IRollupFactory factory;
-        IOperatorSets sets;
-        // slotLength (48) | gracePeriod (48) | maxMisses (16) | jailTime (48)
+        IERC20 alt;
+        // slotLength (48, fixed at initialization) | gracePeriod (48) | jailTime (48) | maxMisses (16) |
+        // censorshipBps (16)
         uint48 slotLength;
         uint48 gracePeriod;
-        uint16 maxMisses;
         uint48 jailTime;
-        mapping(address rollup => uint256) lastPostedSlot;
+        uint16 maxMisses;
+        uint16 censorshipBps;
+        // two bits per slot, 128 slots a word: bit 0 = the leader posted, bit 1 = its miss was reported
+        mapping(address rollup => mapping(uint256 word => uint256)) slotMarks;
         mapping(address rollup => mapping(address operator => uint256)) misses;
+        mapping(address rollup => mapping(uint256 queueIndex => bool)) censorshipReported;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.SquadService")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_SLOT = 0x8ba00c39526655cd435414a815f75c09ca09c9af2e9b82db86d4092a2a01a700;
+
+    uint256 private constant POSTED = 1;
+    uint256 private constant REPORTED = 2;
 
     function _s() private pure returns (SquadStorage storage s) {
         // solhint-disable-next-line no-inline-assembly
@@ -53,124 +80,201 @@ contract SquadService is OwnedUpgradeable {
         }
     }
 
+    /// @param slotLength_ seconds per slot, fixed for the life of the contract (slot numbers are timestamps divided by it)
     function initialize(
-        address owner_,
-        IRollupFactory factory_,
-        IOperatorSets sets_,
+        ServiceConfig calldata config,
         uint48 slotLength_,
         uint48 gracePeriod_,
         uint16 maxMisses_,
-        uint48 jailTime_
+        uint48 jailTime_,
+        uint16 censorshipBps_
     ) external initializer {
-        __OwnedUpgradeable_init(owner_);
+        __RollupService_init(config);
+        if (slotLength_ == 0) revert ServiceInvalidParameter();
         SquadStorage storage s = _s();
-        (s.factory, s.sets) = (factory_, sets_);
-        _setParameters(slotLength_, gracePeriod_, maxMisses_, jailTime_);
+        s.alt = IERC20(config.factory.alt());
+        s.slotLength = slotLength_;
+        _setParameters(gracePeriod_, maxMisses_, jailTime_, censorshipBps_);
     }
+
+    function _serviceBit() internal pure override returns (uint8) {
+        return SQUAD;
+    }
+
+    // ================================================================= governance
 
     function setParameters(
-        uint48 slotLength_,
         uint48 gracePeriod_,
         uint16 maxMisses_,
-        uint48 jailTime_
+        uint48 jailTime_,
+        uint16 censorshipBps_
     ) external onlyOwner {
-        _setParameters(slotLength_, gracePeriod_, maxMisses_, jailTime_);
+        _setParameters(gracePeriod_, maxMisses_, jailTime_, censorshipBps_);
     }
 
-    function _setParameters(uint48 slotLength_, uint48 gracePeriod_, uint16 maxMisses_, uint48 jailTime_) private {
-        if (slotLength_ == 0 || gracePeriod_ >= slotLength_ || maxMisses_ == 0) revert SquadInvalidParameter();
+    // ================================================================= sequencing
+
+    /// @notice Appends a batch to `rollup` (see `Rollup.appendBatch`) in the current slot: its leader at any time in
+    ///         the slot; any other eligible member (in the set, not leaving, not jailed) after the grace period, or at
+    ///         once when the slot has no leader or its leader is not eligible. Fees of included queue items go to the
+    ///         poster.
+    function postBatch(address rollup, bytes32 commitment, uint256 includeCount) external {
+        uint256 setId = _setOf(rollup);
         SquadStorage storage s = _s();
-        (s.slotLength, s.gracePeriod, s.maxMisses, s.jailTime) = (slotLength_, gracePeriod_, maxMisses_, jailTime_);
-        emit ParametersSet(slotLength_, gracePeriod_, maxMisses_, jailTime_);
+        uint256 slot = currentSlot();
+        address leader = _leaderAt(rollup, setId, slot);
+        if (!_eligible(setId, msg.sender)) revert SquadNotEligible(msg.sender);
+        bool byLeader = msg.sender == leader;
+        if (byLeader) {
+            s.slotMarks[rollup][slot >> 7] |= POSTED << ((slot & 127) << 1);
+            if (s.misses[rollup][leader] != 0) s.misses[rollup][leader] = 0;
+        } else if (
+            leader != address(0) &&
+            block.timestamp < slot * s.slotLength + s.gracePeriod &&
+            _eligible(setId, leader)
+        ) {
+            revert SquadNotLeader(msg.sender, leader);
+        }
+        emit BatchPosted(rollup, slot, msg.sender, byLeader);
+        if (includeCount == 0) {
+            IRollup(rollup).appendBatch(commitment, 0);
+        } else {
+            // the rollup pays the included items' fees to its sequencer (this contract): pass them on
+            IERC20 alt = s.alt;
+            uint256 before = alt.balanceOf(address(this));
+            IRollup(rollup).appendBatch(commitment, includeCount);
+            uint256 fees = alt.balanceOf(address(this)) - before;
+            if (fees != 0) alt.safeTransfer(msg.sender, fees);
+        }
     }
 
-    function setIdOf(address rollup) public view returns (uint256) {
-        return _s().sets.setIdOf(address(this), bytes32(uint256(uint160(rollup))));
+    /// @notice Records that the leader of `slot` (over, in this epoch or the previous one) did not post in it; at
+    ///         `maxMisses` the leader is jailed in the set.
+    function reportMiss(address rollup, uint256 slot) external {
+        uint256 setId = _setOf(rollup);
+        SquadStorage storage s = _s();
+        if (slot >= currentSlot()) revert SquadSlotNotOver(slot);
+        IOperatorSets sets = _service().sets;
+        if (sets.epochAt(slot * s.slotLength) + 1 < sets.currentEpoch()) revert SquadSlotTooOld(slot);
+        address leader = _leaderAt(rollup, setId, slot);
+        if (leader == address(0)) revert SquadNoLeader(slot);
+        uint256 shift = (slot & 127) << 1;
+        uint256 word = s.slotMarks[rollup][slot >> 7];
+        if ((word >> shift) & (POSTED | REPORTED) != 0) revert SquadNotMissed(slot);
+        s.slotMarks[rollup][slot >> 7] = word | (REPORTED << shift);
+        uint256 count = s.misses[rollup][leader] + 1;
+        emit SlotMissed(rollup, slot, leader, count);
+        if (count < s.maxMisses) {
+            s.misses[rollup][leader] = count;
+            return;
+        }
+        s.misses[rollup][leader] = 0;
+        uint48 until = uint48(block.timestamp) + s.jailTime;
+        emit LeaderJailed(rollup, leader, until);
+        // a leader that already left the set cannot be jailed in it
+        if (sets.membership(setId, leader).member) sets.jail(setId, leader, until);
     }
 
-    /// @notice Creates the SQUAD set of a factory rollup that chose SQUAD (anyone; once).
-    function registerRollup(address rollup, uint256 minStake, uint16 maxSize) external returns (uint256) {
-        _checkRollup(rollup);
-        return _s().sets.createSet(bytes32(uint256(uint160(rollup))), minStake, maxSize);
+    /// @notice Reports the leader of the first whole slot after the deadline of queue item `queueIndex`, which was later
+    ///         forced in: had that leader posted, the rollup would have made it include the item.
+    function reportCensorship(address rollup, uint256 queueIndex) external returns (uint256 requestId) {
+        uint256 setId = _setOf(rollup);
+        SquadStorage storage s = _s();
+        IRollup.QueuedTx memory item = IRollup(rollup).queuedTransaction(queueIndex);
+        if (item.forcedAt == 0) revert SquadNotForced(queueIndex);
+        uint256 slotLength_ = s.slotLength;
+        uint256 slot = item.deadline / slotLength_ + 1;
+        uint256 slotEnd = (slot + 1) * slotLength_;
+        address leader = _leaderAt(rollup, setId, slot);
+        if (slotEnd > item.forcedAt || leader == address(0)) revert SquadNotAttributable(queueIndex);
+        if (s.censorshipReported[rollup][queueIndex]) revert SquadAlreadyReported(queueIndex);
+        s.censorshipReported[rollup][queueIndex] = true;
+        requestId = _requestSlash(
+            leader,
+            s.censorshipBps,
+            CENSORSHIP,
+            keccak256(abi.encode(rollup, queueIndex, item.txHash, slot)),
+            msg.sender,
+            slotEnd
+        );
+        emit CensorshipReported(rollup, queueIndex, slot, leader, requestId);
     }
+
+    // ================================================================= views
 
     function currentSlot() public view returns (uint256) {
         return block.timestamp / _s().slotLength;
     }
 
-    /// @notice The leader of `slot`: stake-weighted from the latest snapshot of the rollup's set.
-    function leaderAt(address rollup, uint256 slot) public view returns (address) {
-        IOperatorSets sets = _s().sets;
+    /// @notice The leader of `slot` of `rollup`; zero while the slot's epoch has no snapshot taken before the slot began.
+    function leaderAt(address rollup, uint256 slot) external view returns (address) {
+        return _leaderAt(rollup, setIdOf(rollup), slot);
+    }
+
+    /// @notice The leaders of `count` slots from `firstSlot`.
+    function schedule(address rollup, uint256 firstSlot, uint256 count) external view returns (address[] memory leaders) {
         uint256 setId = setIdOf(rollup);
-        (uint256 epoch, bool exists) = sets.latestSnapshotEpoch(setId);
-        if (!exists) revert SquadEmptySnapshot(setId);
-        IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
-        if (info.totalStake == 0) revert SquadEmptySnapshot(setId);
-        uint256 draw = uint256(keccak256(abi.encode(info.seed, rollup, slot))) % info.totalStake;
-        (address[] memory operators, uint256[] memory stakes) = sets.snapshotEntries(setId, epoch);
-        for (uint256 i; i < operators.length; ++i) {
-            if (draw < stakes[i]) return operators[i];
-            draw -= stakes[i];
-        }
-        return operators[operators.length - 1]; // unreachable: the draw is below the total
+        leaders = new address[](count);
+        for (uint256 i; i < count; ++i) leaders[i] = _leaderAt(rollup, setId, firstSlot + i);
     }
 
-    /// @notice Appends a batch to `rollup` in the current slot: the leader, or after the grace period any member.
-    function postBatch(address rollup, bytes32 commitment, uint256 includeCount) external {
-        SquadStorage storage s = _s();
-        _checkRollup(rollup);
-        uint256 slot = currentSlot();
-        uint256 last = s.lastPostedSlot[rollup];
-        if (last == slot && last != 0) revert SquadSlotTaken(slot);
-        address leader = leaderAt(rollup, slot);
-        bool byLeader = msg.sender == leader;
-        if (!byLeader) {
-            if (block.timestamp < slot * s.slotLength + s.gracePeriod) revert SquadNotLeader(msg.sender, leader);
-            if (!_isMember(rollup, msg.sender)) revert SquadNotMember(msg.sender);
-        }
-        _countMisses(rollup, last, slot, byLeader ? slot : slot + 1, leader);
-        s.lastPostedSlot[rollup] = slot;
-        emit BatchPosted(rollup, slot, msg.sender, byLeader);
-        IRollup(rollup).appendBatch(commitment, includeCount);
-    }
-
-    /// @dev Counts the leaders of the empty slots since the last post (at most MAX_MISSES_PER_POST of them), and this
-    ///      slot's leader when someone else had to post for it; jails a leader at `maxMisses`.
-    function _countMisses(address rollup, uint256 last, uint256 slot, uint256 end, address currentLeader) private {
-        SquadStorage storage s = _s();
-        uint256 start = last == 0 ? slot : last + 1;
-        if (end > start + MAX_MISSES_PER_POST) start = end - MAX_MISSES_PER_POST;
-        for (uint256 missed = start; missed < end; ++missed) {
-            address leader = missed == slot ? currentLeader : leaderAt(rollup, missed);
-            uint256 count = ++s.misses[rollup][leader];
-            emit SlotMissed(rollup, missed, leader, count);
-            if (count >= s.maxMisses) {
-                s.misses[rollup][leader] = 0;
-                s.sets.jail(setIdOf(rollup), leader, uint48(block.timestamp) + s.jailTime);
-            }
-        }
-    }
-
-    function _isMember(address rollup, address account) private view returns (bool) {
-        IOperatorSets sets = _s().sets;
-        uint256 setId = setIdOf(rollup);
-        (uint256 epoch, ) = sets.latestSnapshotEpoch(setId);
-        (address[] memory operators, ) = sets.snapshotEntries(setId, epoch);
-        for (uint256 i; i < operators.length; ++i) if (operators[i] == account) return true;
-        return false;
+    /// @notice Whether the leader of `slot` posted in it, and whether its miss was reported.
+    function slotMarks(address rollup, uint256 slot) external view returns (bool posted, bool missReported) {
+        uint256 bits = _s().slotMarks[rollup][slot >> 7] >> ((slot & 127) << 1);
+        return (bits & POSTED != 0, bits & REPORTED != 0);
     }
 
     function misses(address rollup, address operator) external view returns (uint256) {
         return _s().misses[rollup][operator];
     }
 
-    function _checkRollup(address rollup) private view {
-        IRollupFactory factory = _s().factory;
-        (bool ok, bytes memory data) = rollup.staticcall(abi.encodeWithSignature("chainId()"));
-        if (!ok || data.length != 32 || factory.rollupByChainId(abi.decode(data, (uint64))) != rollup) {
-            revert SquadNotRollup(rollup);
-        }
-        (, bytes memory services) = rollup.staticcall(abi.encodeWithSignature("services()"));
-        if (abi.decode(services, (uint8)) & 4 == 0) revert SquadNotEnabled(rollup);
+    function isCensorshipReported(address rollup, uint256 queueIndex) external view returns (bool) {
+        return _s().censorshipReported[rollup][queueIndex];
+    }
+
+    function parameters()
+        external
+        view
+        returns (uint256 slotLength, uint256 gracePeriod, uint256 maxMisses, uint256 jailTime, uint256 censorshipBps)
+    {
+        SquadStorage storage s = _s();
+        return (s.slotLength, s.gracePeriod, s.maxMisses, s.jailTime, s.censorshipBps);
+    }
+
+    // ================================================================= internals
+
+    function _leaderAt(address rollup, uint256 setId, uint256 slot) private view returns (address leader) {
+        IOperatorSets sets = _service().sets;
+        uint256 start = slot * _s().slotLength;
+        uint256 epoch = sets.epochAt(start);
+        if (!sets.hasSnapshot(setId, epoch)) return address(0);
+        IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
+        // slots that began before the seed was known keep no leader: a schedule is never rewritten after the fact
+        if (info.takenAt > start || info.totalStake == 0) return address(0);
+        (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(info.seed, rollup, slot))));
+    }
+
+    /// @dev A member of the set that is not leaving and not jailed (in the set or by a pending slash).
+    function _eligible(uint256 setId, address account) private view returns (bool) {
+        ServiceStorage storage service = _service();
+        IOperatorSets.Membership memory m = service.sets.membership(setId, account);
+        return
+            m.member &&
+            m.leaveAt == 0 &&
+            block.timestamp >= m.jailedUntil &&
+            !service.registry.isJailed(account);
+    }
+
+    function _setParameters(uint48 gracePeriod_, uint16 maxMisses_, uint48 jailTime_, uint16 censorshipBps_) private {
+        SquadStorage storage s = _s();
+        if (gracePeriod_ >= s.slotLength || maxMisses_ == 0 || jailTime_ > 365 days) revert ServiceInvalidParameter();
+        _checkBps(censorshipBps_);
+        (s.gracePeriod, s.maxMisses, s.jailTime, s.censorshipBps) = (
+            gracePeriod_,
+            maxMisses_,
+            jailTime_,
+            censorshipBps_
+        );
+        emit ParametersUpdated(gracePeriod_, maxMisses_, jailTime_, censorshipBps_);
     }
 }

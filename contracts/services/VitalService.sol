@@ -1,80 +1,116 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// DRAFT (issue 6, not yet tested or deployed): VITAL verification by stake-weighted challenges.
-
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {RollupService} from "./RollupService.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
+import {VITAL} from "../rollups/Services.sol";
 
 /// @title VitalService
-/// @notice A member of a rollup's VITAL set challenges a proposed output inside its challenge period, with an ALT bond.
-///         Members vote with their stake in the snapshot fixed at the challenge, within `voteWindow`. At two thirds of
-///         that snapshot's stake voting "invalid", anyone resolves: the output and its successors are invalidated, the
-///         proposer (if an operator) and the members who voted "valid" are reported for slashing, and the challenger
-///         gets the bond back plus the reporter share. Otherwise, after the window, the bond is forfeited to the treasury.
-/// @dev Storage: ERC-7201 `alt.storage.VitalService`. Snapshots hold at most 256 members: votes are a bitmap.
-contract VitalService is OwnedUpgradeable {
+/// @notice Verification of state outputs by stake-weighted challenges. A member of a rollup's VITAL set challenges a
+///         live output with an ALT bond, early enough that the vote ends inside the output's challenge period (so the
+///         output cannot finalize under an open challenge); one open challenge per output. Members of the snapshot of
+///         the challenge's epoch vote with that stake until the deadline. The vote that brings "invalid" to two thirds of
+///         the snapshot stake invalidates the output (and every later one): the bond goes back to the challenger, the
+///         proposer (when it is a registered operator) is reported with the challenger as reporter (who gets the
+///         reporter share of the slash: the reward), and the members who voted "valid" become reportable. A challenge
+///         still short of two thirds at the deadline fails: its bond goes to the treasury.
+/// @dev Storage: ERC-7201 `alt.storage.VitalService`. Votes are bitmaps over snapshot indexes (<= 256 members).
+contract VitalService is RollupService {
     using SafeERC20 for IERC20;
 
     bytes32 public constant INVALID_OUTPUT = "VITAL_INVALID_OUTPUT";
-    bytes32 public constant VOTED_FOR_INVALID = "VITAL_VOTED_FOR_INVALID";
-    uint256 private constant BPS = 10_000;
-    uint256 private constant QUORUM_BPS = 6_667;
+    bytes32 public constant VOTED_VALID = "VITAL_VOTED_FOR_INVALID_OUTPUT";
 
-    enum Outcome {
+    enum Result {
+        None,
         Open,
         Invalidated,
-        Failed
+        Failed,
+        /// @notice the output was gone (an earlier one invalidated) before the vote ended: the bond went back
+        Void
     }
 
+    /// @notice slot 0: rollup (160) | createdAt (48) | deadline (48); slot 1: challenger (160) | result (8) |
+    ///         epoch (64); slot 2: outputIndex (48) | l2BlockNumber (64) | proposedAt (48) | bond (96); then the root,
+    ///         the stakes and the bitmaps of the two sides.
     struct Challenge {
         address rollup;
-        uint64 outputIndex;
+        uint48 createdAt;
         uint48 deadline;
-        Outcome outcome;
         address challenger;
-        uint256 epoch;
-        uint256 invalidStake;
-        uint256 validStake;
-        uint256 votedBitmap;
-        uint256 validBitmap;
-        bytes32 outputRoot;
+        Result result;
+        uint64 epoch;
+        uint48 outputIndex;
+        uint64 l2BlockNumber;
+        uint48 proposedAt;
+        /// @notice the bond paid (a later change of the bond parameter does not touch it)
+        uint96 bond;
+        bytes32 root;
+        uint128 invalidStake;
+        uint128 validStake;
+        uint256 invalidVoters;
+        uint256 validVoters;
     }
 
-    error VitalNotRollup(address rollup);
     error VitalNotMember(address account);
-    error VitalOutputNotChallengeable(address rollup, uint256 outputIndex);
-    error VitalChallengeOpen(address rollup, uint256 outputIndex, uint256 challengeId);
+    /// @notice The vote would end at `votingEndsAt`, after the output's challenge period (`closesAt`), or the output is
+    ///         final already.
+    error VitalNotChallengeable(address rollup, uint256 outputIndex, uint256 votingEndsAt, uint256 closesAt);
+    error VitalChallengeOpen(uint256 challengeId);
     error VitalUnknownChallenge(uint256 challengeId);
+    error VitalNotOpen(uint256 challengeId, Result result);
     error VitalVotingClosed(uint256 challengeId, uint256 deadline);
+    error VitalVotingOpen(uint256 challengeId, uint256 deadline);
+    /// @notice Snapshot entry `index` of the challenge's epoch is `operator`, not the caller.
+    error VitalNotVoter(uint256 index, address operator);
     error VitalAlreadyVoted(uint256 challengeId, address operator);
-    error VitalNotResolvable(uint256 challengeId);
-    error VitalNotSlashable(uint256 challengeId, address operator);
+    error VitalVoterJailed(address operator);
+    /// @notice Bits of `voters` that did not vote "valid", or were reported already.
+    error VitalNotReportable(uint256 challengeId, uint256 voters);
 
-    event Challenged(uint256 indexed challengeId, address indexed rollup, uint256 outputIndex, address challenger);
+    event Challenged(
+        uint256 indexed challengeId,
+        address indexed rollup,
+        uint256 indexed outputIndex,
+        address challenger,
+        uint256 bond,
+        uint256 epoch,
+        uint256 deadline
+    );
     event Voted(uint256 indexed challengeId, address indexed operator, bool invalid, uint256 stake);
-    event Resolved(uint256 indexed challengeId, Outcome outcome);
+    event Resolved(uint256 indexed challengeId, Result result);
+    /// @notice The proposer's slash request could not be made (not an operator, or the slashing manager refused it):
+    ///         the invalidation stands regardless.
+    event ProposerNotSlashed(uint256 indexed challengeId, address proposer, bytes reason);
+    event ProposerReported(uint256 indexed challengeId, address indexed proposer, uint256 requestId);
+    event VoterReported(uint256 indexed challengeId, address indexed operator, uint256 requestId);
+    event ParametersUpdated(
+        address treasury,
+        uint256 bond,
+        uint256 votingPeriod,
+        uint256 proposerBps,
+        uint256 voterBps
+    );
 
     /// @custom:storage-location erc7201:alt.storage.VitalService
     struct VitalStorage {
-        IRollupFactory factory;
-        IOperatorSets sets;
-        IRestakingRegistry registry;
-        ISlashingManager slashing;
         IERC20 alt;
         address treasury;
-        uint256 bond;
-        uint48 voteWindow;
+        uint48 votingPeriod;
         uint16 proposerBps;
         uint16 voterBps;
+        uint96 bond;
         Challenge[] challenges;
-        mapping(address rollup => mapping(uint256 outputIndex => uint256 challengeIdPlusOne)) open;
+        // keccak256(rollup, l2BlockNumber, root)
+        mapping(bytes32 output => uint256 challengeIdPlusOne) open;
+        mapping(bytes32 output => uint256) invalidatedAt;
+        mapping(uint256 challengeId => uint256) reportedVoters;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.VitalService")) - 1)) & ~bytes32(uint256(0xff))
@@ -88,149 +124,220 @@ contract VitalService is OwnedUpgradeable {
     }
 
     function initialize(
-        address owner_,
-        IRollupFactory factory_,
-        IOperatorSets sets_,
-        IRestakingRegistry registry_,
-        ISlashingManager slashing_,
+        ServiceConfig calldata config,
         address treasury_,
-        uint256 bond_,
-        uint48 voteWindow_,
+        uint96 bond_,
+        uint48 votingPeriod_,
         uint16 proposerBps_,
         uint16 voterBps_
     ) external initializer {
-        __OwnedUpgradeable_init(owner_);
+        __RollupService_init(config);
+        _s().alt = IERC20(config.factory.alt());
+        _setParameters(treasury_, bond_, votingPeriod_, proposerBps_, voterBps_);
+    }
+
+    function _serviceBit() internal pure override returns (uint8) {
+        return VITAL;
+    }
+
+    // ================================================================= governance
+
+    function setParameters(
+        address treasury_,
+        uint96 bond_,
+        uint48 votingPeriod_,
+        uint16 proposerBps_,
+        uint16 voterBps_
+    ) external onlyOwner {
+        _setParameters(treasury_, bond_, votingPeriod_, proposerBps_, voterBps_);
+    }
+
+    // ================================================================= challenges
+
+    /// @notice Challenges output `outputIndex` of `rollup`, pulling the bond in ALT from the caller, a member of the
+    ///         rollup's VITAL set. Votes count the stake of the current epoch's snapshot.
+    function challenge(address rollup, uint256 outputIndex) external returns (uint256 challengeId) {
+        uint256 setId = _setOf(rollup);
+        ServiceStorage storage service = _service();
+        IOperatorSets.Membership memory m = service.sets.membership(setId, msg.sender);
+        if (!m.member || m.leaveAt != 0 || service.registry.isJailed(msg.sender)) revert VitalNotMember(msg.sender);
         VitalStorage storage s = _s();
-        (s.factory, s.sets, s.registry, s.slashing) = (factory_, sets_, registry_, slashing_);
-        s.alt = IERC20(factory_.alt());
-        (s.treasury, s.bond, s.voteWindow, s.proposerBps, s.voterBps) = (
-            treasury_,
-            bond_,
-            voteWindow_,
-            proposerBps_,
-            voterBps_
-        );
-    }
-
-    function setIdOf(address rollup) public view returns (uint256) {
-        return _s().sets.setIdOf(address(this), bytes32(uint256(uint160(rollup))));
-    }
-
-    function registerRollup(address rollup, uint256 minStake, uint16 maxSize) external returns (uint256) {
-        _checkRollup(rollup);
-        return _s().sets.createSet(bytes32(uint256(uint160(rollup))), minStake, maxSize);
-    }
-
-    /// @notice Challenges output `outputIndex` of `rollup` (a member of the latest snapshot; pulls the bond).
-    function challenge(address rollup, uint64 outputIndex) external returns (uint256 challengeId) {
-        VitalStorage storage s = _s();
-        _checkRollup(rollup);
-        uint256 setId = setIdOf(rollup);
-        (uint256 epoch, ) = s.sets.latestSnapshotEpoch(setId);
-        if (_indexOf(setId, epoch, msg.sender) == type(uint256).max) revert VitalNotMember(msg.sender);
-        IRollup.Output memory output = IRollupOutputs(rollup).output(outputIndex);
-        uint256 finalizesAt = uint256(output.proposedAt) + IRollupOutputs(rollup).challengePeriod();
-        if (output.status == IRollup.OutputStatus.Finalized || block.timestamp >= finalizesAt) {
-            revert VitalOutputNotChallengeable(rollup, outputIndex);
+        IRollup.Output memory output = IRollup(rollup).output(outputIndex);
+        uint256 deadline = block.timestamp + s.votingPeriod;
+        uint256 closesAt = uint256(output.proposedAt) + IRollup(rollup).challengePeriod();
+        if (output.status == IRollup.OutputStatus.Finalized || deadline > closesAt) {
+            revert VitalNotChallengeable(rollup, outputIndex, deadline, closesAt);
         }
-        uint256 open = s.open[rollup][outputIndex];
-        if (open != 0 && s.challenges[open - 1].outcome == Outcome.Open) {
-            revert VitalChallengeOpen(rollup, outputIndex, open - 1);
-        }
+        bytes32 key = _outputKey(rollup, output.l2BlockNumber, output.root);
+        uint256 open = s.open[key];
+        if (open != 0) revert VitalChallengeOpen(open - 1);
+        (uint256 epoch, ) = _currentSnapshot(setId);
         challengeId = s.challenges.length;
-        s.challenges.push(
-            Challenge({
-                rollup: rollup,
-                outputIndex: outputIndex,
-                deadline: uint48(block.timestamp) + s.voteWindow,
-                outcome: Outcome.Open,
-                challenger: msg.sender,
-                epoch: epoch,
-                invalidStake: 0,
-                validStake: 0,
-                votedBitmap: 0,
-                validBitmap: 0,
-                outputRoot: output.root
-            })
+        s.open[key] = challengeId + 1;
+        uint96 bond_ = s.bond;
+        Challenge storage c = s.challenges.push();
+        (c.rollup, c.createdAt, c.deadline) = (rollup, uint48(block.timestamp), uint48(deadline));
+        (c.challenger, c.result, c.epoch) = (msg.sender, Result.Open, uint64(epoch));
+        // the rollup's output count stays far below 2^48
+        (c.outputIndex, c.l2BlockNumber, c.proposedAt, c.bond) = (
+            uint48(outputIndex),
+            output.l2BlockNumber,
+            output.proposedAt,
+            bond_
         );
-        s.open[rollup][outputIndex] = challengeId + 1;
-        emit Challenged(challengeId, rollup, outputIndex, msg.sender);
-        s.alt.safeTransferFrom(msg.sender, address(this), s.bond);
+        c.root = output.root;
+        emit Challenged(challengeId, rollup, outputIndex, msg.sender, bond_, epoch, deadline);
+        if (bond_ != 0) s.alt.safeTransferFrom(msg.sender, address(this), bond_);
     }
 
-    /// @notice Votes on an open challenge with the caller's stake in its snapshot.
-    function vote(uint256 challengeId, bool invalid) external {
-        Challenge storage c = _challenge(challengeId);
-        if (c.outcome != Outcome.Open || block.timestamp >= c.deadline) {
-            revert VitalVotingClosed(challengeId, c.deadline);
-        }
+    /// @notice Votes on an open challenge with the caller's stake in the challenge's snapshot (`index` is the caller's
+    ///         position in it). The vote that brings "invalid" to two thirds of the snapshot stake invalidates the output.
+    function vote(uint256 challengeId, uint256 index, bool invalid) external {
+        Challenge storage c = _openChallenge(challengeId);
+        if (block.timestamp >= c.deadline) revert VitalVotingClosed(challengeId, c.deadline);
+        ServiceStorage storage service = _service();
         uint256 setId = setIdOf(c.rollup);
-        uint256 index = _indexOf(setId, c.epoch, msg.sender);
-        if (index == type(uint256).max) revert VitalNotMember(msg.sender);
-        if (c.votedBitmap & (1 << index) != 0) revert VitalAlreadyVoted(challengeId, msg.sender);
-        (, uint256 stake) = _s().sets.snapshotEntry(setId, c.epoch, index);
-        c.votedBitmap |= 1 << index;
-        if (invalid) c.invalidStake += stake;
-        else {
-            c.validStake += stake;
-            c.validBitmap |= 1 << index;
+        (address operator, uint256 stake) = service.sets.snapshotEntry(setId, c.epoch, index);
+        if (operator != msg.sender) revert VitalNotVoter(index, operator);
+        uint256 bit = 1 << index;
+        if ((c.invalidVoters | c.validVoters) & bit != 0) revert VitalAlreadyVoted(challengeId, operator);
+        if (service.registry.isJailed(operator)) revert VitalVoterJailed(operator);
+        emit Voted(challengeId, operator, invalid, stake);
+        if (!invalid) {
+            c.validVoters |= bit;
+            c.validStake += uint128(stake);
+            return;
         }
-        emit Voted(challengeId, msg.sender, invalid, stake);
+        c.invalidVoters |= bit;
+        uint256 invalidStake = c.invalidStake + stake;
+        c.invalidStake = uint128(invalidStake);
+        if (invalidStake * 3 >= service.sets.snapshotInfo(setId, c.epoch).totalStake * 2) _invalidate(challengeId, c);
     }
 
-    /// @notice Settles a challenge: invalidated at two thirds of the snapshot stake, failed once the window closed.
+    /// @notice Ends a challenge whose vote is over without reaching two thirds: its bond goes to the treasury (or back
+    ///         to the challenger if the output was already gone).
     function resolve(uint256 challengeId) external {
+        Challenge storage c = _openChallenge(challengeId);
+        if (block.timestamp < c.deadline) revert VitalVotingOpen(challengeId, c.deadline);
         VitalStorage storage s = _s();
+        delete s.open[_outputKey(c.rollup, c.l2BlockNumber, c.root)];
+        Result result = _outputLive(c) ? Result.Failed : Result.Void;
+        c.result = result;
+        emit Resolved(challengeId, result);
+        uint256 bond_ = c.bond;
+        if (bond_ != 0) s.alt.safeTransfer(result == Result.Failed ? s.treasury : c.challenger, bond_);
+    }
+
+    /// @notice Reports members in `voters` (a subset of the "valid" voters not reported before) of a challenge that
+    ///         invalidated its output: one slash request each, dated at the challenge.
+    function reportVoters(uint256 challengeId, uint256 voters) external {
         Challenge storage c = _challenge(challengeId);
-        if (c.outcome != Outcome.Open) revert VitalNotResolvable(challengeId);
-        uint256 total = s.sets.snapshotInfo(setIdOf(c.rollup), c.epoch).totalStake;
-        if (c.invalidStake * BPS >= total * QUORUM_BPS) {
-            c.outcome = Outcome.Invalidated;
-            emit Resolved(challengeId, Outcome.Invalidated);
-            IRollup(c.rollup).invalidate(c.outputIndex);
-            address proposer = IRollupOutputs(c.rollup).proposer();
-            if (s.registry.isOperator(proposer)) {
-                s.slashing.requestSlash(
-                    proposer,
-                    s.proposerBps,
-                    INVALID_OUTPUT,
-                    keccak256(abi.encode(c.rollup, c.outputIndex, c.outputRoot)),
-                    c.challenger,
-                    uint48(block.timestamp)
-                );
-            }
-            s.alt.safeTransfer(c.challenger, s.bond);
-        } else if (block.timestamp >= c.deadline) {
-            c.outcome = Outcome.Failed;
-            emit Resolved(challengeId, Outcome.Failed);
-            s.alt.safeTransfer(s.treasury, s.bond);
-        } else {
-            revert VitalNotResolvable(challengeId);
+        if (c.result != Result.Invalidated) revert VitalNotOpen(challengeId, c.result);
+        VitalStorage storage s = _s();
+        uint256 reported = s.reportedVoters[challengeId];
+        if (voters == 0 || voters & (c.validVoters & ~reported) != voters) revert VitalNotReportable(challengeId, voters);
+        s.reportedVoters[challengeId] = reported | voters;
+        (address[] memory operators, ) = _service().sets.snapshotSubset(setIdOf(c.rollup), c.epoch, voters);
+        bytes32 evidence = keccak256(abi.encode(challengeId, c.rollup, c.l2BlockNumber, c.root));
+        uint16 bps = s.voterBps;
+        for (uint256 i; i < operators.length; ++i) {
+            uint256 requestId = _requestSlash(operators[i], bps, VOTED_VALID, evidence, msg.sender, c.createdAt);
+            emit VoterReported(challengeId, operators[i], requestId);
         }
     }
 
-    /// @notice Reports a member who voted "valid" on an output that was invalidated (anyone; the caller reports).
-    function reportValidVoter(uint256 challengeId, address operator) external returns (uint256) {
-        VitalStorage storage s = _s();
-        Challenge storage c = _challenge(challengeId);
-        uint256 index = _indexOf(setIdOf(c.rollup), c.epoch, operator);
-        if (c.outcome != Outcome.Invalidated || index == type(uint256).max || c.validBitmap & (1 << index) == 0) {
-            revert VitalNotSlashable(challengeId, operator);
-        }
-        c.validBitmap &= ~(1 << index); // once
-        return
-            s.slashing.requestSlash(
-                operator,
-                s.voterBps,
-                VOTED_FOR_INVALID,
-                keccak256(abi.encode(challengeId, operator)),
-                msg.sender,
-                uint48(block.timestamp)
-            );
-    }
+    // ================================================================= views
 
-    function challengeAt(uint256 challengeId) external view returns (Challenge memory) {
+    function challengeOf(uint256 challengeId) external view returns (Challenge memory) {
         return _challenge(challengeId);
+    }
+
+    function challengeCount() external view returns (uint256) {
+        return _s().challenges.length;
+    }
+
+    /// @notice The open challenge of an output, if any.
+    function openChallenge(
+        address rollup,
+        uint64 l2BlockNumber,
+        bytes32 root
+    ) external view returns (bool open, uint256 challengeId) {
+        uint256 plusOne = _s().open[_outputKey(rollup, l2BlockNumber, root)];
+        return plusOne == 0 ? (false, 0) : (true, plusOne - 1);
+    }
+
+    /// @notice When VITAL invalidated this output (zero if it did not).
+    function invalidatedAt(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (uint256) {
+        return _s().invalidatedAt[_outputKey(rollup, l2BlockNumber, root)];
+    }
+
+    function reportedVoters(uint256 challengeId) external view returns (uint256) {
+        return _s().reportedVoters[challengeId];
+    }
+
+    function parameters()
+        external
+        view
+        returns (address treasury, uint256 bond, uint256 votingPeriod, uint256 proposerBps, uint256 voterBps)
+    {
+        VitalStorage storage s = _s();
+        return (s.treasury, s.bond, s.votingPeriod, s.proposerBps, s.voterBps);
+    }
+
+    // ================================================================= internals
+
+    function _invalidate(uint256 challengeId, Challenge storage c) private {
+        VitalStorage storage s = _s();
+        address rollup = c.rollup;
+        bytes32 key = _outputKey(rollup, c.l2BlockNumber, c.root);
+        delete s.open[key];
+        if (!_outputLive(c)) {
+            // an earlier output's invalidation took this one with it: nothing left to invalidate
+            c.result = Result.Void;
+            emit Resolved(challengeId, Result.Void);
+        } else {
+            c.result = Result.Invalidated;
+            s.invalidatedAt[key] = block.timestamp;
+            emit Resolved(challengeId, Result.Invalidated);
+            IRollup(rollup).invalidate(c.outputIndex);
+            _reportProposer(challengeId, c);
+        }
+        uint256 bond_ = c.bond;
+        if (bond_ != 0) s.alt.safeTransfer(c.challenger, bond_);
+    }
+
+    /// @dev The proposer's slash request must not block the invalidation: a refusal is an event.
+    function _reportProposer(uint256 challengeId, Challenge storage c) private {
+        address proposer = IRollup(c.rollup).proposer();
+        ServiceStorage storage service = _service();
+        if (!service.registry.isOperator(proposer)) {
+            emit ProposerNotSlashed(challengeId, proposer, "");
+            return;
+        }
+        bytes32 evidence = keccak256(abi.encode(challengeId, c.rollup, c.l2BlockNumber, c.root));
+        try
+            service.slashing.requestSlash(
+                proposer,
+                _s().proposerBps,
+                INVALID_OUTPUT,
+                evidence,
+                c.challenger,
+                c.proposedAt
+            )
+        returns (uint256 requestId) {
+            emit ProposerReported(challengeId, proposer, requestId);
+        } catch (bytes memory reason) {
+            emit ProposerNotSlashed(challengeId, proposer, reason);
+        }
+    }
+
+    /// @dev Whether the challenged output is still the rollup's output at its index.
+    function _outputLive(Challenge storage c) private view returns (bool) {
+        IRollup rollup = IRollup(c.rollup);
+        uint256 index = c.outputIndex;
+        if (index >= rollup.outputCount()) return false;
+        IRollup.Output memory output = rollup.output(index);
+        return output.root == c.root && output.l2BlockNumber == c.l2BlockNumber;
     }
 
     function _challenge(uint256 challengeId) private view returns (Challenge storage) {
@@ -239,22 +346,29 @@ contract VitalService is OwnedUpgradeable {
         return s.challenges[challengeId];
     }
 
-    /// @dev The member's index in the snapshot, or max if absent (≤ 256 entries).
-    function _indexOf(uint256 setId, uint256 epoch, address account) private view returns (uint256) {
-        (address[] memory operators, ) = _s().sets.snapshotEntries(setId, epoch);
-        for (uint256 i; i < operators.length; ++i) if (operators[i] == account) return i;
-        return type(uint256).max;
+    function _openChallenge(uint256 challengeId) private view returns (Challenge storage c) {
+        c = _challenge(challengeId);
+        if (c.result != Result.Open) revert VitalNotOpen(challengeId, c.result);
     }
 
-    function _checkRollup(address rollup) private view {
-        if (_s().factory.rollupByChainId(IRollupOutputs(rollup).chainId()) != rollup) revert VitalNotRollup(rollup);
+    function _setParameters(
+        address treasury_,
+        uint96 bond_,
+        uint48 votingPeriod_,
+        uint16 proposerBps_,
+        uint16 voterBps_
+    ) private {
+        if (treasury_ == address(0) || votingPeriod_ == 0 || votingPeriod_ > 30 days) revert ServiceInvalidParameter();
+        _checkBps(proposerBps_);
+        _checkBps(voterBps_);
+        VitalStorage storage s = _s();
+        (s.treasury, s.bond, s.votingPeriod, s.proposerBps, s.voterBps) = (
+            treasury_,
+            bond_,
+            votingPeriod_,
+            proposerBps_,
+            voterBps_
+        );
+        emit ParametersUpdated(treasury_, bond_, votingPeriod_, proposerBps_, voterBps_);
     }
-}
-
-/// @dev The Rollup views VITAL reads.
-interface IRollupOutputs {
-    function output(uint256 index) external view returns (IRollup.Output memory);
-    function chainId() external view returns (uint64);
-    function challengePeriod() external view returns (uint48);
-    function proposer() external view returns (address);
 }

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
+import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
+import {IRollup} from "../interfaces/IRollup.sol";
+import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
+
+/// @title RollupService
+/// @notice What the three restaked services share: each rollup of the factory that enabled the service gets one
+///         operator set, keyed by the rollup's address (the key its fees are credited under); anyone registers it, once.
+///         Stake always comes from the set's snapshot of the current epoch; offences become slash requests to the
+///         slashing manager, where this service is a registered slasher with its own per-offence cap.
+/// @dev Storage: ERC-7201 `alt.storage.RollupService`; each service keeps its own state in a namespace of its own.
+abstract contract RollupService is OwnedUpgradeable {
+    /// @notice `rollup` was not created by the factory.
+    error ServiceNotRollup(address rollup);
+    /// @notice `rollup` did not enable this service.
+    error ServiceNotEnabled(address rollup);
+    /// @notice `rollup` has no set in this service yet (`registerRollup`).
+    error ServiceNotRegistered(address rollup);
+    error ServiceAlreadyRegistered(address rollup);
+    /// @notice The set has no snapshot for the current epoch (`OperatorSets.snapshot` takes it, permissionless).
+    error ServiceNoSnapshot(uint256 setId, uint256 epoch);
+    error ServiceInvalidParameter();
+
+    /// @notice What every service is initialized with: its owner (the timelock), the protocol contracts it uses, and
+    ///         the minimum stake and size of the sets it creates.
+    struct ServiceConfig {
+        address owner;
+        IRollupFactory factory;
+        IOperatorSets sets;
+        IRestakingRegistry registry;
+        ISlashingManager slashing;
+        uint256 minStake;
+        uint16 maxSize;
+    }
+
+    event RollupRegistered(address indexed rollup, uint256 indexed setId, uint256 minStake, uint256 maxSize);
+    event SetDefaultsUpdated(uint256 minStake, uint256 maxSize);
+
+    /// @custom:storage-location erc7201:alt.storage.RollupService
+    struct ServiceStorage {
+        IRollupFactory factory;
+        IOperatorSets sets;
+        IRestakingRegistry registry;
+        ISlashingManager slashing;
+        uint16 maxSize;
+        uint256 minStake;
+        mapping(address rollup => bool) registered;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("alt.storage.RollupService")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant SERVICE_SLOT = 0xf50e6e5cfe5f54763494263b73984236ecf9f8405bdec85d2753e3e7600aa800;
+
+    function _service() internal pure returns (ServiceStorage storage s) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            s.slot := SERVICE_SLOT
+        }
+    }
+
+    // solhint-disable-next-line func-name-mixedcase
+    function __RollupService_init(ServiceConfig calldata config) internal onlyInitializing {
+        if (
+            address(config.factory) == address(0) ||
+            address(config.sets) == address(0) ||
+            address(config.registry) == address(0) ||
+            address(config.slashing) == address(0)
+        ) revert ServiceInvalidParameter();
+        __OwnedUpgradeable_init(config.owner);
+        ServiceStorage storage s = _service();
+        (s.factory, s.sets, s.registry, s.slashing) = (config.factory, config.sets, config.registry, config.slashing);
+        _setDefaults(config.minStake, config.maxSize);
+    }
+
+    /// @dev This service's bit in a rollup's `services` (Services.sol).
+    function _serviceBit() internal pure virtual returns (uint8);
+
+    // ================================================================= governance
+
+    /// @notice The minimum stake and size of the sets registered from now on.
+    function setSetDefaults(uint256 minStake_, uint16 maxSize_) external onlyOwner {
+        _setDefaults(minStake_, maxSize_);
+    }
+
+    /// @notice Changes the minimum stake and size bound of one rollup's set.
+    function updateRollupSet(address rollup, uint256 minStake_, uint16 maxSize_) external onlyOwner {
+        _service().sets.updateSet(_setOf(rollup), minStake_, maxSize_);
+    }
+
+    // ================================================================= anyone
+
+    /// @notice Creates the operator set of a factory rollup that enabled this service (anyone; once per rollup).
+    function registerRollup(address rollup) external returns (uint256 setId) {
+        ServiceStorage storage s = _service();
+        if (s.registered[rollup]) revert ServiceAlreadyRegistered(rollup);
+        (bool ok, bytes memory data) = rollup.staticcall(abi.encodeCall(IRollup.chainId, ()));
+        if (!ok || data.length != 32 || s.factory.rollupByChainId(abi.decode(data, (uint64))) != rollup) {
+            revert ServiceNotRollup(rollup);
+        }
+        if (IRollup(rollup).services() & _serviceBit() == 0) revert ServiceNotEnabled(rollup);
+        s.registered[rollup] = true;
+        setId = s.sets.createSet(_keyOf(rollup), s.minStake, s.maxSize);
+        emit RollupRegistered(rollup, setId, s.minStake, s.maxSize);
+    }
+
+    // ================================================================= views
+
+    /// @notice The operator set of `rollup` in this service (whether registered or not).
+    function setIdOf(address rollup) public view returns (uint256) {
+        return _service().sets.setIdOf(address(this), _keyOf(rollup));
+    }
+
+    function isRegistered(address rollup) external view returns (bool) {
+        return _service().registered[rollup];
+    }
+
+    function factory() external view returns (address) {
+        return address(_service().factory);
+    }
+
+    function operatorSets() external view returns (address) {
+        return address(_service().sets);
+    }
+
+    function registry() external view returns (address) {
+        return address(_service().registry);
+    }
+
+    function slashingManager() external view returns (address) {
+        return address(_service().slashing);
+    }
+
+    function setDefaults() external view returns (uint256 minStake, uint256 maxSize) {
+        ServiceStorage storage s = _service();
+        return (s.minStake, s.maxSize);
+    }
+
+    // ================================================================= internals
+
+    /// @dev The set of a registered rollup.
+    function _setOf(address rollup) internal view returns (uint256) {
+        if (!_service().registered[rollup]) revert ServiceNotRegistered(rollup);
+        return setIdOf(rollup);
+    }
+
+    /// @dev The current epoch and its snapshot of `setId`; reverts when nobody has taken it yet.
+    function _currentSnapshot(
+        uint256 setId
+    ) internal view returns (uint256 epoch, IOperatorSets.SnapshotInfo memory info) {
+        IOperatorSets sets = _service().sets;
+        epoch = sets.currentEpoch();
+        if (!sets.hasSnapshot(setId, epoch)) revert ServiceNoSnapshot(setId, epoch);
+        info = sets.snapshotInfo(setId, epoch);
+    }
+
+    function _requestSlash(
+        address operator,
+        uint16 bps,
+        bytes32 reason,
+        bytes32 evidence,
+        address reporter,
+        uint256 evidenceTime
+    ) internal returns (uint256) {
+        return _service().slashing.requestSlash(operator, bps, reason, evidence, reporter, uint48(evidenceTime));
+    }
+
+    /// @dev An output by what it claims (a later output at the same index after an invalidation is another one).
+    function _outputKey(address rollup, uint64 l2BlockNumber, bytes32 root) internal pure returns (bytes32) {
+        return keccak256(abi.encode(rollup, l2BlockNumber, root));
+    }
+
+    /// @dev An offence's fraction: 1..10,000 bps (the slashing manager applies the slasher's own cap).
+    function _checkBps(uint16 bps) internal pure {
+        if (bps == 0 || bps > 10_000) revert ServiceInvalidParameter();
+    }
+
+    function _keyOf(address rollup) private pure returns (bytes32) {
+        return bytes32(uint256(uint160(rollup)));
+    }
+
+    function _setDefaults(uint256 minStake_, uint16 maxSize_) private {
+        if (maxSize_ == 0 || maxSize_ > 256) revert ServiceInvalidParameter();
+        ServiceStorage storage s = _service();
+        (s.minStake, s.maxSize) = (minStake_, maxSize_);
+        emit SetDefaultsUpdated(minStake_, maxSize_);
+    }
+}
