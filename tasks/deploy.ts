@@ -28,6 +28,14 @@ task(
   .setAction((args: { parameters?: string; json: boolean }, hre) => deployStage(hre, "rollups", args, "protocol"));
 
 task(
+  "deploy:services",
+  "Deploys the genesis, restaking, rollups, then the SQUAD, VITAL and MACH services wired as slashers and set in the factory (owned by the deployer)",
+)
+  .addOptionalParam("parameters", "Parameter file (default: deploy/parameters/<network>.json)")
+  .addFlag("json", "Print the address book as JSON")
+  .setAction((args: { parameters?: string; json: boolean }, hre) => deployStage(hre, "services", args, "protocol"));
+
+task(
   "deploy:governance",
   "Deploys the whole protocol with the governor, then hands every owner role to the timelock (the deployer keeps none)",
 )

@@ -9,3 +9,7 @@ import "./stake";
 import "./slash";
 import "./rewards";
 import "./rollup";
+import "./services";
+import "./squad";
+import "./mach";
+import "./vital";

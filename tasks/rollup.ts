@@ -18,7 +18,7 @@ import {
 } from "./lib/cli";
 import { altToken } from "./lib/genesis";
 import { latestTime, parseWhole } from "./lib/restaking";
-import { rollupAt, rollupFactory } from "./lib/rollups";
+import { ensureAlt, parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
 import { DA_LAYERS, PROOF_SYSTEMS, SERVICES, STACKS, VMS } from "../deploy/lib/rollups";
 import type { Rollup, RollupFactory } from "../typechain-types";
 
@@ -101,44 +101,6 @@ const serviceNames = (bits: number) =>
 
 /** A salt given as 32-byte hex, or any text (hashed). */
 const parseSalt = (value: string) => (isHexString(value, 32) ? value : id(value));
-
-/** A rollup by address or chain ID. */
-async function parseRollup(hre: HardhatRuntimeEnvironment, factory: RollupFactory, value: string): Promise<Rollup> {
-  let address: string;
-  if (/^\d+$/.test(value)) {
-    address = await factory.rollupByChainId(value);
-    if (address === ZeroAddress) fail(`no rollup has chain ID ${value}`);
-  } else {
-    address = parseAddress(value, "--rollup");
-    // a factory rollup is the one its chain ID names (the same check the services make)
-    let chainId: bigint | undefined;
-    if ((await hre.ethers.provider.getCode(address)) !== "0x") {
-      chainId = await (await rollupAt(hre, address)).chainId().catch(() => undefined);
-    }
-    if (chainId === undefined || (await factory.rollupByChainId(chainId)) !== address) {
-      fail(`${address} is not a rollup of the factory`);
-    }
-  }
-  return rollupAt(hre, address);
-}
-
-/** Makes sure `signer` can pay `amount` ALT to `spender`: balance, then allowance (approved with --approve). */
-async function ensureAlt(
-  hre: HardhatRuntimeEnvironment,
-  signer: Signer,
-  spender: string,
-  amount: bigint,
-  approve: boolean,
-): Promise<TxReport | undefined> {
-  const token = await altToken(hre);
-  const owner = await signer.getAddress();
-  const balance = await token.balanceOf(owner);
-  if (balance < amount) fail(`${owner} holds ${formatAlt(balance)}; this needs ${formatAlt(amount)}`);
-  const allowance = await token.allowance(owner, spender);
-  if (allowance >= amount) return undefined;
-  if (!approve) fail(`allowance ${formatAlt(allowance)} is below the ${formatAlt(amount)} needed: pass --approve`);
-  return confirm(token.connect(signer).approve(spender, amount));
-}
 
 export interface RollupInfo {
   address: string;

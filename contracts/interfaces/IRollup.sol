@@ -104,6 +104,9 @@ interface IRollup {
     function challengePeriod() external view returns (uint48);
     function status() external view returns (Status);
     function paused() external view returns (bool);
+    function resumedAt() external view returns (uint48);
+    function sequencer() external view returns (address);
+    function expiry() external view returns (uint48);
     function output(uint256 index) external view returns (Output memory);
     function outputCount() external view returns (uint256);
     function queuedTransaction(uint256 queueIndex) external view returns (QueuedTx memory);

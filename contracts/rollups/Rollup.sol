@@ -70,6 +70,8 @@ contract Rollup is IRollup {
     QueuedTx[] internal _queue;
     /// @notice Queue items [0, queueHead) are included.
     uint256 public queueHead;
+    /// @notice When the council last lifted a pause (zero if never): duties missed before it are nobody's fault.
+    uint48 public resumedAt;
 
     /// @param factory_ the factory proxy whose templates point at this implementation
     constructor(IRollupFactory factory_) {
@@ -417,6 +419,7 @@ contract Rollup is IRollup {
     function setPaused(bool paused_) external {
         if (msg.sender != factory.council()) revert RollupNotCouncil(msg.sender);
         if (_retired) revert RollupRetired();
+        if (paused && !paused_) resumedAt = uint48(block.timestamp);
         paused = paused_;
         emit Paused(paused_);
     }

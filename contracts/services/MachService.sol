@@ -69,6 +69,8 @@ contract MachService is RollupService, EIP712Upgradeable {
     /// @notice `key` is nobody's current signing key, or its operator is not a member of the rollup's set.
     error MachUnknownSigner(address key);
     error MachAlreadyProven(address operator, address rollup, uint64 l2BlockNumber);
+    /// @notice VITAL invalidated this (block, root): no certificate can bring it back.
+    error MachOutputInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
     error MachNoCertificate(address rollup, uint64 l2BlockNumber, bytes32 root);
     error MachNotInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
     /// @notice Bits of `signers` that did not sign, or were reported already.
@@ -155,6 +157,9 @@ contract MachService is RollupService, EIP712Upgradeable {
     function certify(address rollup, uint256 outputIndex, Signature[] calldata signatures) external {
         uint256 setId = _setOf(rollup);
         IRollup.Output memory output = IRollup(rollup).output(outputIndex);
+        if (_invalidatedAt(rollup, output.l2BlockNumber, output.root) != 0) {
+            revert MachOutputInvalidated(rollup, output.l2BlockNumber, output.root);
+        }
         bytes32 digest = attestationDigest(rollup, output.l2BlockNumber, output.root);
         (uint256 epoch, uint256 bitmap, uint256 signed) = _tally(rollup, setId, digest, signatures);
         _s().certificates[_outputKey(rollup, output.l2BlockNumber, output.root)] = Certificate({
@@ -238,10 +243,7 @@ contract MachService is RollupService, EIP712Upgradeable {
         bytes32 key = _outputKey(rollup, l2BlockNumber, root);
         Certificate memory cert = s.certificates[key];
         if (cert.certifiedAt == 0) revert MachNoCertificate(rollup, l2BlockNumber, root);
-        (address vital, , ) = _service().factory.services();
-        if (vital == address(0) || IInvalidations(vital).invalidatedAt(rollup, l2BlockNumber, root) == 0) {
-            revert MachNotInvalidated(rollup, l2BlockNumber, root);
-        }
+        if (_invalidatedAt(rollup, l2BlockNumber, root) == 0) revert MachNotInvalidated(rollup, l2BlockNumber, root);
         uint256 reported = s.reported[key];
         if (signers == 0 || signers & (cert.signerBitmap & ~reported) != signers) revert MachNotReportable(signers);
         s.reported[key] = reported | signers;
@@ -333,6 +335,12 @@ contract MachService is RollupService, EIP712Upgradeable {
         if (signed * BPS < info.totalStake * thresholdBps) {
             revert MachBelowThreshold(signed, info.totalStake, thresholdBps);
         }
+    }
+
+    /// @dev When VITAL invalidated the output (zero if it did not, or there is no VITAL).
+    function _invalidatedAt(address rollup, uint64 l2BlockNumber, bytes32 root) private view returns (uint256) {
+        (address vital, , ) = _service().factory.services();
+        return vital == address(0) ? 0 : IInvalidations(vital).invalidatedAt(rollup, l2BlockNumber, root);
     }
 
     /// @dev The operator whose current signing key is `key`, a member of the set.

@@ -79,6 +79,10 @@ abstract contract RollupService is OwnedUpgradeable {
     /// @dev This service's bit in a rollup's `services` (Services.sol).
     function _serviceBit() internal pure virtual returns (uint8);
 
+    /// @dev A service's own condition on the rollups it serves (none by default).
+    // solhint-disable-next-line no-empty-blocks
+    function _acceptRollup(address rollup) internal view virtual {}
+
     // ================================================================= governance
 
     /// @notice The minimum stake and size of the sets registered from now on.
@@ -102,6 +106,7 @@ abstract contract RollupService is OwnedUpgradeable {
             revert ServiceNotRollup(rollup);
         }
         if (IRollup(rollup).services() & _serviceBit() == 0) revert ServiceNotEnabled(rollup);
+        _acceptRollup(rollup);
         s.registered[rollup] = true;
         setId = s.sets.createSet(_keyOf(rollup), s.minStake, s.maxSize);
         emit RollupRegistered(rollup, setId, s.minStake, s.maxSize);
@@ -165,7 +170,11 @@ abstract contract RollupService is OwnedUpgradeable {
         address reporter,
         uint256 evidenceTime
     ) internal returns (uint256) {
-        return _service().slashing.requestSlash(operator, bps, reason, evidence, reporter, uint48(evidenceTime));
+        ISlashingManager slashing = _service().slashing;
+        // an offence's fraction above this slasher's cap (lowered by governance since) is requested at the cap, so the
+        // offence stays punishable
+        uint16 cap = slashing.slasher(address(this)).maxBps;
+        return slashing.requestSlash(operator, bps > cap ? cap : bps, reason, evidence, reporter, uint48(evidenceTime));
     }
 
     /// @dev An output by what it claims (a later output at the same index after an invalidation is another one).
@@ -173,7 +182,7 @@ abstract contract RollupService is OwnedUpgradeable {
         return keccak256(abi.encode(rollup, l2BlockNumber, root));
     }
 
-    /// @dev An offence's fraction: 1..10,000 bps (the slashing manager applies the slasher's own cap).
+    /// @dev An offence's fraction: 1..10,000 bps (requested at most at the slasher's cap in the slashing manager).
     function _checkBps(uint16 bps) internal pure {
         if (bps == 0 || bps > 10_000) revert ServiceInvalidParameter();
     }

@@ -37,7 +37,12 @@ contract SquadService is RollupService {
     error SquadNotForced(uint256 queueIndex);
     /// @notice The item was forced in before a whole slot went by after its deadline: nobody is provably at fault.
     error SquadNotAttributable(uint256 queueIndex);
-    error SquadAlreadyReported(uint256 queueIndex);
+    /// @notice The leader of that slot was reported for censorship already (one report per slot).
+    error SquadAlreadyReported(uint256 slot);
+    /// @notice The rollup's sequencer is a centralised address: SQUAD does not sequence it.
+    error SquadNotSequencer(address rollup);
+    /// @notice The rollup could not take batches in that slot (paused, resumed after it began, or past its expiry).
+    error SquadRollupNotLive(uint256 slot);
 
     event BatchPosted(address indexed rollup, uint256 indexed slot, address indexed poster, bool byLeader);
     event SlotMissed(address indexed rollup, uint256 indexed slot, address indexed leader, uint256 misses);
@@ -64,7 +69,7 @@ contract SquadService is RollupService {
         // two bits per slot, 128 slots a word: bit 0 = the leader posted, bit 1 = its miss was reported
         mapping(address rollup => mapping(uint256 word => uint256)) slotMarks;
         mapping(address rollup => mapping(address operator => uint256)) misses;
-        mapping(address rollup => mapping(uint256 queueIndex => bool)) censorshipReported;
+        mapping(address rollup => mapping(uint256 slot => bool)) censorshipReported;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.SquadService")) - 1)) & ~bytes32(uint256(0xff))
@@ -115,7 +120,7 @@ contract SquadService is RollupService {
     // ================================================================= sequencing
 
     /// @notice Appends a batch to `rollup` (see `Rollup.appendBatch`) in the current slot: its leader at any time in
-    ///         the slot; any other eligible member (in the set, not leaving, not jailed) after the grace period, or at
+    ///         the slot; any other eligible member (in the set, not jailed; a member leaving still serves) after the grace period, or at
     ///         once when the slot has no leader or its leader is not eligible. Fees of included queue items go to the
     ///         poster.
     function postBatch(address rollup, bytes32 commitment, uint256 includeCount) external {
@@ -156,6 +161,7 @@ contract SquadService is RollupService {
         if (slot >= currentSlot()) revert SquadSlotNotOver(slot);
         IOperatorSets sets = _service().sets;
         if (sets.epochAt(slot * s.slotLength) + 1 < sets.currentEpoch()) revert SquadSlotTooOld(slot);
+        _requireLiveDuring(rollup, slot);
         address leader = _leaderAt(rollup, setId, slot);
         if (leader == address(0)) revert SquadNoLeader(slot);
         uint256 shift = (slot & 127) << 1;
@@ -176,7 +182,8 @@ contract SquadService is RollupService {
     }
 
     /// @notice Reports the leader of the first whole slot after the deadline of queue item `queueIndex`, which was later
-    ///         forced in: had that leader posted, the rollup would have made it include the item.
+    ///         forced in: had that leader posted, the rollup would have made it include the item. One report per slot
+    ///         (several items due together are one offence).
     function reportCensorship(address rollup, uint256 queueIndex) external returns (uint256 requestId) {
         uint256 setId = _setOf(rollup);
         SquadStorage storage s = _s();
@@ -187,8 +194,9 @@ contract SquadService is RollupService {
         uint256 slotEnd = (slot + 1) * slotLength_;
         address leader = _leaderAt(rollup, setId, slot);
         if (slotEnd > item.forcedAt || leader == address(0)) revert SquadNotAttributable(queueIndex);
-        if (s.censorshipReported[rollup][queueIndex]) revert SquadAlreadyReported(queueIndex);
-        s.censorshipReported[rollup][queueIndex] = true;
+        _requireLiveDuring(rollup, slot);
+        if (s.censorshipReported[rollup][slot]) revert SquadAlreadyReported(slot);
+        s.censorshipReported[rollup][slot] = true;
         requestId = _requestSlash(
             leader,
             s.censorshipBps,
@@ -228,8 +236,9 @@ contract SquadService is RollupService {
         return _s().misses[rollup][operator];
     }
 
-    function isCensorshipReported(address rollup, uint256 queueIndex) external view returns (bool) {
-        return _s().censorshipReported[rollup][queueIndex];
+    /// @notice Whether the leader of `slot` was reported for censorship.
+    function isCensorshipReported(address rollup, uint256 slot) external view returns (bool) {
+        return _s().censorshipReported[rollup][slot];
     }
 
     function parameters()
@@ -254,15 +263,27 @@ contract SquadService is RollupService {
         (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(info.seed, rollup, slot))));
     }
 
-    /// @dev A member of the set that is not leaving and not jailed (in the set or by a pending slash).
+    /// @dev A member of the set not jailed (in the set or by a pending slash). A member leaving still serves until it
+    ///      has left: it stays slashable meanwhile, and may still be a leader of this epoch.
     function _eligible(uint256 setId, address account) private view returns (bool) {
         ServiceStorage storage service = _service();
         IOperatorSets.Membership memory m = service.sets.membership(setId, account);
-        return
-            m.member &&
-            m.leaveAt == 0 &&
-            block.timestamp >= m.jailedUntil &&
-            !service.registry.isJailed(account);
+        return m.member && block.timestamp >= m.jailedUntil && !service.registry.isJailed(account);
+    }
+
+    /// @dev A slot's leader is at fault only if the rollup could take batches throughout the slot: not paused now, not
+    ///      resumed from a pause after the slot began, not past an ephemeral rollup's expiry.
+    function _requireLiveDuring(address rollup, uint256 slot) private view {
+        IRollup r = IRollup(rollup);
+        uint256 start = slot * _s().slotLength;
+        uint256 expiry = r.expiry();
+        if (r.paused() || r.resumedAt() > start || (expiry != 0 && start + _s().slotLength > expiry)) {
+            revert SquadRollupNotLive(slot);
+        }
+    }
+
+    function _acceptRollup(address rollup) internal view override {
+        if (IRollup(rollup).sequencer() != address(0)) revert SquadNotSequencer(rollup);
     }
 
     function _setParameters(uint48 gracePeriod_, uint16 maxMisses_, uint48 jailTime_, uint16 censorshipBps_) private {

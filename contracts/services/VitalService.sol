@@ -32,7 +32,8 @@ contract VitalService is RollupService {
         Open,
         Invalidated,
         Failed,
-        /// @notice the output was gone (an earlier one invalidated) before the vote ended: the bond went back
+        /// @notice the output was gone (an earlier one invalidated), or the rollup could not take the invalidation by the
+        ///         deadline: the bond went back
         Void
     }
 
@@ -88,6 +89,8 @@ contract VitalService is RollupService {
     /// @notice The proposer's slash request could not be made (not an operator, or the slashing manager refused it):
     ///         the invalidation stands regardless.
     event ProposerNotSlashed(uint256 indexed challengeId, address proposer, bytes reason);
+    /// @notice Two thirds voted invalid but the rollup refused the invalidation (`reason`): `resolve` retries it.
+    event InvalidationDeferred(uint256 indexed challengeId, bytes reason);
     event ProposerReported(uint256 indexed challengeId, address indexed proposer, uint256 requestId);
     event VoterReported(uint256 indexed challengeId, address indexed operator, uint256 requestId);
     event ParametersUpdated(
@@ -211,21 +214,20 @@ contract VitalService is RollupService {
         c.invalidVoters |= bit;
         uint256 invalidStake = c.invalidStake + stake;
         c.invalidStake = uint128(invalidStake);
-        if (invalidStake * 3 >= service.sets.snapshotInfo(setId, c.epoch).totalStake * 2) _invalidate(challengeId, c);
+        if (invalidStake * 3 >= service.sets.snapshotInfo(setId, c.epoch).totalStake * 2) _invalidate(challengeId, c, false);
     }
 
-    /// @notice Ends a challenge whose vote is over without reaching two thirds: its bond goes to the treasury (or back
-    ///         to the challenger if the output was already gone).
+    /// @notice Ends a challenge. One that reached two thirds (while the rollup could not take the invalidation, e.g.
+    ///         paused) retries the invalidation at any time, and after the deadline ends Void if it still cannot (bond
+    ///         back). One short of two thirds at the deadline fails: its bond goes to the treasury (or back to the
+    ///         challenger if the output was already gone).
     function resolve(uint256 challengeId) external {
         Challenge storage c = _openChallenge(challengeId);
-        if (block.timestamp < c.deadline) revert VitalVotingOpen(challengeId, c.deadline);
-        VitalStorage storage s = _s();
-        delete s.open[_outputKey(c.rollup, c.l2BlockNumber, c.root)];
-        Result result = _outputLive(c) ? Result.Failed : Result.Void;
-        c.result = result;
-        emit Resolved(challengeId, result);
-        uint256 bond_ = c.bond;
-        if (bond_ != 0) s.alt.safeTransfer(result == Result.Failed ? s.treasury : c.challenger, bond_);
+        bool over = block.timestamp >= c.deadline;
+        uint256 total = _service().sets.snapshotInfo(setIdOf(c.rollup), c.epoch).totalStake;
+        if (uint256(c.invalidStake) * 3 >= total * 2) return _invalidate(challengeId, c, over);
+        if (!over) revert VitalVotingOpen(challengeId, c.deadline);
+        _close(challengeId, c, _outputLive(c) ? Result.Failed : Result.Void);
     }
 
     /// @notice Reports members in `voters` (a subset of the "valid" voters not reported before) of a challenge that
@@ -286,24 +288,28 @@ contract VitalService is RollupService {
 
     // ================================================================= internals
 
-    function _invalidate(uint256 challengeId, Challenge storage c) private {
-        VitalStorage storage s = _s();
-        address rollup = c.rollup;
-        bytes32 key = _outputKey(rollup, c.l2BlockNumber, c.root);
-        delete s.open[key];
-        if (!_outputLive(c)) {
-            // an earlier output's invalidation took this one with it: nothing left to invalidate
-            c.result = Result.Void;
-            emit Resolved(challengeId, Result.Void);
-        } else {
-            c.result = Result.Invalidated;
-            s.invalidatedAt[key] = block.timestamp;
-            emit Resolved(challengeId, Result.Invalidated);
-            IRollup(rollup).invalidate(c.outputIndex);
+    /// @dev Invalidates the challenged output if it is still there. When the rollup refuses (paused, past its settlement
+    ///      window) the challenge stays open for `resolve` to retry, or, when `last` (the vote is over), ends Void with the bond back.
+    function _invalidate(uint256 challengeId, Challenge storage c, bool last) private {
+        if (!_outputLive(c)) return _close(challengeId, c, Result.Void); // an earlier invalidation took it
+        try IRollup(c.rollup).invalidate(c.outputIndex) {
+            _s().invalidatedAt[_outputKey(c.rollup, c.l2BlockNumber, c.root)] = block.timestamp;
+            _close(challengeId, c, Result.Invalidated);
             _reportProposer(challengeId, c);
+        } catch (bytes memory reason) {
+            if (last) _close(challengeId, c, Result.Void);
+            else emit InvalidationDeferred(challengeId, reason);
         }
+    }
+
+    /// @dev Ends a challenge with `result`; the bond goes to the treasury on failure, else back to the challenger.
+    function _close(uint256 challengeId, Challenge storage c, Result result) private {
+        VitalStorage storage s = _s();
+        delete s.open[_outputKey(c.rollup, c.l2BlockNumber, c.root)];
+        c.result = result;
+        emit Resolved(challengeId, result);
         uint256 bond_ = c.bond;
-        if (bond_ != 0) s.alt.safeTransfer(c.challenger, bond_);
+        if (bond_ != 0) s.alt.safeTransfer(result == Result.Failed ? s.treasury : c.challenger, bond_);
     }
 
     /// @dev The proposer's slash request must not block the invalidation: a refusal is an event.
@@ -358,7 +364,7 @@ contract VitalService is RollupService {
         uint16 proposerBps_,
         uint16 voterBps_
     ) private {
-        if (treasury_ == address(0) || votingPeriod_ == 0 || votingPeriod_ > 30 days) revert ServiceInvalidParameter();
+        if (treasury_ == address(0) || votingPeriod_ == 0 || votingPeriod_ > 365 days) revert ServiceInvalidParameter();
         _checkBps(proposerBps_);
         _checkBps(voterBps_);
         VitalStorage storage s = _s();

@@ -20,11 +20,14 @@ export const TIMELOCK_OWNED = [
   "slashingManager",
   "rewardsDistributor",
   "rollupFactory",
+  "machService",
+  "vitalService",
+  "squadService",
 ];
 
 /**
- * `council` is the security council (the governor's proposal guardian); `genesis`, `restaking`, `rollups` and
- * `timelockModule` are the module objects of the same deployment graph.
+ * `council` is the security council (the governor's proposal guardian); `genesis`, `restaking`, `rollups`, `services`
+ * and `timelockModule` are the module objects of the same deployment graph.
  */
 export function buildGovernanceModule(
   config: GovernanceConfig,
@@ -35,6 +38,8 @@ export function buildGovernanceModule(
   restaking: IgnitionModule<string, string, any>,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   rollups: IgnitionModule<string, string, any>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  services: IgnitionModule<string, string, any>,
   timelockModule: TimelockModule,
 ) {
   return buildModule("Governance", (m) => {
@@ -43,6 +48,7 @@ export function buildGovernanceModule(
     const { token, vestingFactory } = m.useModule(genesis);
     const { registry, operatorSets, slashingManager, rewardsDistributor } = m.useModule(restaking);
     const { rollupFactory } = m.useModule(rollups);
+    const { machService, vitalService, squadService } = m.useModule(services);
     const governor = m.contract("AltGovernor", [
       token,
       timelock,
@@ -70,9 +76,23 @@ export function buildGovernanceModule(
       after: [schedule],
     });
 
-    const owned = { vestingFactory, registry, operatorSets, slashingManager, rewardsDistributor, rollupFactory };
+    const owned = {
+      vestingFactory,
+      registry,
+      operatorSets,
+      slashingManager,
+      rewardsDistributor,
+      rollupFactory,
+      machService,
+      vitalService,
+      squadService,
+    };
     const handovers = TIMELOCK_OWNED.map((name) =>
-      m.call(owned[name as keyof typeof owned], "transferOwnership", [timelock], { id: `TransferOwnership_${name}` }),
+      // after the services are wired: their wiring calls (sets, slashers, factory) are owner calls by the deployer
+      m.call(owned[name as keyof typeof owned], "transferOwnership", [timelock], {
+        id: `TransferOwnership_${name}`,
+        after: [services],
+      }),
     );
     const grants = [
       m.call(timelock, "grantRole", [PROPOSER_ROLE, governor], { id: "GrantProposer", after: [bootstrap] }),

@@ -5,11 +5,13 @@ import type { GenesisInput } from "./genesis";
 import type { GovernanceInput } from "./governance";
 import type { RestakingInput } from "./restaking";
 import type { RollupsInput } from "./rollups";
+import type { ServicesInput } from "./services";
 
 export interface ProtocolParameters {
   genesis: GenesisInput;
   restaking: RestakingInput;
   rollups?: RollupsInput;
+  services?: ServicesInput;
   /** Present in a real deployment: the timelock then holds the treasury and, after the governance stage, every role. */
   governance?: GovernanceInput;
 }

@@ -10,15 +10,18 @@ import { resolveRestaking } from "./restaking";
 import { buildRestakingModule } from "./restakingModule";
 import { resolveRollups } from "./rollups";
 import { buildRollupsModule } from "./rollupsModule";
+import { resolveServices } from "./services";
+import { buildServicesModule } from "./servicesModule";
 import { buildTimelockModule, TIMELOCK } from "./timelock";
 
 /**
- * How far a deployment goes: the genesis alone, then restaking, then the rollup factory (owners stay the deployer, or
- * the `owner` fields), or everything with governance, which hands every owner role to the timelock.
+ * How far a deployment goes: the genesis alone, then restaking, then the rollup factory, then the restaked services
+ * (owners stay the deployer, or the `owner` fields), or everything with governance, which hands every owner role to the
+ * timelock.
  */
-export type Stage = "genesis" | "restaking" | "rollups" | "governance";
+export type Stage = "genesis" | "restaking" | "rollups" | "services" | "governance";
 
-const ORDER: Stage[] = ["genesis", "restaking", "rollups", "governance"];
+const ORDER: Stage[] = ["genesis", "restaking", "rollups", "services", "governance"];
 const reaches = (stage: Stage, part: Stage) => ORDER.indexOf(stage) >= ORDER.indexOf(part);
 
 export class ProtocolParameterError extends Error {}
@@ -37,6 +40,7 @@ export function buildProtocolModules(parameters: ProtocolParameters, stage: Stag
     ? resolveRestaking(parameters.restaking, genesisConfig.treasury)
     : undefined;
   const rollupsConfig = reaches(stage, "rollups") ? resolveRollups(parameters.rollups) : undefined;
+  const servicesConfig = reaches(stage, "services") ? resolveServices(parameters.services) : undefined;
   const hasGovernance = parameters.governance !== undefined || stage === "governance";
   const governanceConfig = hasGovernance ? resolveGovernance(parameters.governance) : undefined;
 
@@ -57,19 +61,31 @@ export function buildProtocolModules(parameters: ProtocolParameters, stage: Stag
   const rollups =
     rollupsConfig &&
     buildRollupsModule(rollupsConfig, restakingConfig!.council, genesisConfig.treasury, genesis, restaking!, timelock);
+  const services =
+    servicesConfig && buildServicesModule(servicesConfig, genesisConfig.treasury, restaking!, rollups!, timelock);
   const governance =
     stage === "governance"
-      ? buildGovernanceModule(governanceConfig!, restakingConfig!.council, genesis, restaking!, rollups!, timelock!)
+      ? buildGovernanceModule(
+          governanceConfig!,
+          restakingConfig!.council,
+          genesis,
+          restaking!,
+          rollups!,
+          services!,
+          timelock!,
+        )
       : undefined;
   return {
     genesisConfig,
     restakingConfig,
     rollupsConfig,
+    servicesConfig,
     governanceConfig,
     timelock,
     genesis,
     restaking,
     rollups,
+    services,
     governance,
   };
 }
@@ -82,6 +98,7 @@ export function buildProtocolModule(parameters: ProtocolParameters, stage: Stage
     ...m.useModule(built.genesis),
     ...(built.restaking && m.useModule(built.restaking)),
     ...(built.rollups && m.useModule(built.rollups)),
+    ...(built.services && m.useModule(built.services)),
     ...(built.governance && m.useModule(built.governance)),
   }));
   return { ...built, module };

@@ -9,6 +9,7 @@ import { GENESIS_KEYS, VESTING_KEY_PREFIX } from "./genesis";
 import { RESTAKING_KEYS } from "./restaking";
 import { GOVERNANCE_KEYS } from "./governance";
 import { ROLLUP_KEYS } from "./rollups";
+import { SERVICE_KEYS } from "./services";
 import type { Stage } from "../../deploy/lib/protocol";
 
 type Deployed = Record<string, { getAddress(): Promise<string> } | undefined>;
@@ -25,6 +26,9 @@ const BOOK_KEYS: [string, string][] = [
   ["rollupFactory", ROLLUP_KEYS.factory],
   ["rollupImplementation", ROLLUP_KEYS.implementation],
   ["mockVerifier", ROLLUP_KEYS.mockVerifier],
+  ["machService", SERVICE_KEYS.mach],
+  ["vitalService", SERVICE_KEYS.vital],
+  ["squadService", SERVICE_KEYS.squad],
   ["timelock", GOVERNANCE_KEYS.timelock],
   ["governor", GOVERNANCE_KEYS.governor],
 ];

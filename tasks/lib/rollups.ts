@@ -1,7 +1,12 @@
-// Address-book keys of the rollup factory deployment (Ignition future ids) and typed handles to its contracts.
+// Address-book keys of the rollup factory deployment (Ignition future ids), typed handles to its contracts, and the
+// rollup and ALT-payment checks the rollup and service tasks share.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { ZeroAddress } from "ethers";
 import type { Rollup, RollupFactory } from "../../typechain-types";
 import { addressOf } from "./addressBook";
+import { confirm, fail, formatAlt, parseAddress, type TxReport } from "./cli";
+import { altToken } from "./genesis";
 
 export const ROLLUP_KEYS = {
   factory: "Rollups#RollupFactory",
@@ -16,4 +21,46 @@ export async function rollupFactory(hre: HardhatRuntimeEnvironment): Promise<Rol
 
 export function rollupAt(hre: HardhatRuntimeEnvironment, address: string): Promise<Rollup> {
   return hre.ethers.getContractAt("Rollup", address) as unknown as Promise<Rollup>;
+}
+
+/** A rollup by address or chain ID. */
+export async function parseRollup(
+  hre: HardhatRuntimeEnvironment,
+  factory: RollupFactory,
+  value: string,
+): Promise<Rollup> {
+  let address: string;
+  if (/^\d+$/.test(value)) {
+    address = await factory.rollupByChainId(value);
+    if (address === ZeroAddress) fail(`no rollup has chain ID ${value}`);
+  } else {
+    address = parseAddress(value, "--rollup");
+    // a factory rollup is the one its chain ID names (the same check the services make)
+    let chainId: bigint | undefined;
+    if ((await hre.ethers.provider.getCode(address)) !== "0x") {
+      chainId = await (await rollupAt(hre, address)).chainId().catch(() => undefined);
+    }
+    if (chainId === undefined || (await factory.rollupByChainId(chainId)) !== address) {
+      fail(`${address} is not a rollup of the factory`);
+    }
+  }
+  return rollupAt(hre, address);
+}
+
+/** Makes sure `signer` can pay `amount` ALT to `spender`: balance, then allowance (approved with --approve). */
+export async function ensureAlt(
+  hre: HardhatRuntimeEnvironment,
+  signer: Signer,
+  spender: string,
+  amount: bigint,
+  approve: boolean,
+): Promise<TxReport | undefined> {
+  const token = await altToken(hre);
+  const owner = await signer.getAddress();
+  const balance = await token.balanceOf(owner);
+  if (balance < amount) fail(`${owner} holds ${formatAlt(balance)}; this needs ${formatAlt(amount)}`);
+  const allowance = await token.allowance(owner, spender);
+  if (allowance >= amount) return undefined;
+  if (!approve) fail(`allowance ${formatAlt(allowance)} is below the ${formatAlt(amount)} needed: pass --approve`);
+  return confirm(token.connect(signer).approve(spender, amount));
 }

@@ -1,0 +1,100 @@
+// VITAL verification tasks: challenge an output (with the bond), vote with snapshot stake, resolve after the vote.
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine } from "./lib/cli";
+import { operatorSets, parseWhole } from "./lib/restaking";
+import { ensureAlt, parseRollup, rollupFactory } from "./lib/rollups";
+import { registeredSet, serviceContract } from "./lib/services";
+
+const RESULTS = ["None", "Open", "Invalidated", "Failed", "Void"] as const;
+
+async function challengeOf(hre: HardhatRuntimeEnvironment, value: string) {
+  const vital = await serviceContract(hre, "vital");
+  const challengeId = parseWhole(value, "--challenge");
+  const count = await vital.challengeCount();
+  if (challengeId >= count) fail(`no challenge ${challengeId}: there are ${count}`);
+  return { vital, challengeId, challenge: await vital.challengeOf(challengeId) };
+}
+
+task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a member of the rollup's VITAL set)")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addParam("output", "Index of the output")
+  .addOptionalParam("from", "Account to act as (default: the first account)")
+  .addFlag("approve", "Approve the bond if the allowance is short")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: { rollup: string; output: string; from?: string; approve: boolean; json: boolean }, hre) => {
+    const rollupContract = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    const rollup = await rollupContract.getAddress();
+    const outputIndex = parseWhole(args.output, "--output");
+    const count = await rollupContract.outputCount();
+    if (outputIndex >= count) fail(`the rollup has ${count} outputs: no output ${outputIndex}`);
+    const vital = await serviceContract(hre, "vital");
+    await registeredSet(vital, rollup, "vital");
+    const signer = await signerFor(hre, args.from);
+    const [, bond] = await vital.parameters();
+    const approval = await ensureAlt(hre, signer, await vital.getAddress(), bond, args.approve);
+    const challengeId = await vital.challengeCount();
+    const tx = await confirm(vital.connect(signer).challenge(rollup, outputIndex));
+    const { deadline, epoch } = await vital.challengeOf(challengeId);
+    return output(args.json, { challengeId, rollup, outputIndex, bond, epoch, deadline, approval, tx }, () => [
+      ...(approval ? [txLine("bond approved", approval)] : []),
+      txLine(`challenge ${challengeId} of output ${outputIndex} (bond ${formatAlt(bond)})`, tx),
+      `  votes with epoch ${epoch} stake until ${formatTime(deadline)}`,
+    ]);
+  });
+
+task("vital:vote", "Votes on a VITAL challenge with the caller's snapshot stake")
+  .addParam("challenge", "Challenge id")
+  .addFlag("invalid", "Vote that the output is invalid")
+  .addFlag("valid", "Vote that the output is valid")
+  .addOptionalParam("from", "Account to act as (default: the first account)")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(
+    async (args: { challenge: string; invalid: boolean; valid: boolean; from?: string; json: boolean }, hre) => {
+      if (args.invalid === args.valid) fail("pass exactly one of --invalid and --valid");
+      const { vital, challengeId, challenge } = await challengeOf(hre, args.challenge);
+      if (RESULTS[Number(challenge.result)] !== "Open")
+        fail(`challenge ${challengeId} is ${RESULTS[Number(challenge.result)]}`);
+      const signer = await signerFor(hre, args.from);
+      const voter = await signer.getAddress();
+      const sets = await operatorSets(hre);
+      const [operators] = await sets.snapshotEntries(await vital.setIdOf(challenge.rollup), challenge.epoch);
+      const index = operators.indexOf(voter);
+      if (index < 0) fail(`${voter} is not in the epoch ${challenge.epoch} snapshot of this challenge`);
+      const tx = await confirm(vital.connect(signer).vote(challengeId, index, args.invalid));
+      const after = await vital.challengeOf(challengeId);
+      const result = RESULTS[Number(after.result)];
+      return output(
+        args.json,
+        {
+          challengeId,
+          voter,
+          invalid: args.invalid,
+          invalidStake: after.invalidStake,
+          validStake: after.validStake,
+          result,
+          tx,
+        },
+        () => [
+          txLine(`voted ${args.invalid ? "invalid" : "valid"} on challenge ${challengeId}`, tx),
+          `  invalid ${formatAlt(after.invalidStake)}, valid ${formatAlt(after.validStake)}: ${result}`,
+        ],
+      );
+    },
+  );
+
+task("vital:resolve", "Ends a VITAL challenge whose vote is over without two thirds (its bond goes to the treasury)")
+  .addParam("challenge", "Challenge id")
+  .addOptionalParam("from", "Account to act as (default: the first account)")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: { challenge: string; from?: string; json: boolean }, hre) => {
+    const { vital, challengeId, challenge } = await challengeOf(hre, args.challenge);
+    if (RESULTS[Number(challenge.result)] !== "Open")
+      fail(`challenge ${challengeId} is ${RESULTS[Number(challenge.result)]}`);
+    const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+    if (now < challenge.deadline)
+      fail(`the vote of challenge ${challengeId} runs until ${formatTime(challenge.deadline)}`);
+    const tx = await confirm(vital.connect(await signerFor(hre, args.from)).resolve(challengeId));
+    const result = RESULTS[Number((await vital.challengeOf(challengeId)).result)];
+    return output(args.json, { challengeId, result, tx }, () => [txLine(`challenge ${challengeId}: ${result}`, tx)]);
+  });

@@ -1,0 +1,184 @@
+// The protocol deployed up to the restaked services (staged parameters: the deployer owns everything), operators with
+// their own signing keys, rollups registered in their services, and attestation signing.
+import hre, { ignition } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { id, Signature, Wallet, type Signer } from "ethers";
+import { buildProtocolModule } from "../../deploy/lib/protocol";
+import type { ProtocolParameters } from "../../deploy/lib/parameters";
+import type { ServicesConfig } from "../../deploy/lib/services";
+import type { IRollupFactory } from "../../typechain-types/contracts/rollups/RollupFactory";
+import type {
+  AltToken,
+  MachService,
+  OperatorSets,
+  RestakingRegistry,
+  RewardsDistributor,
+  Rollup,
+  RollupFactory,
+  SlashingManager,
+  SquadService,
+  VestingPosition,
+  VitalService,
+} from "../../typechain-types";
+import { ALT } from "./constants";
+import { keyProof, keyWallet } from "./keys";
+import { stagedParameters } from "./parameters";
+import { createParams, SERVICE } from "./rollups";
+
+export interface ServicesDeployment {
+  parameters: ProtocolParameters;
+  config: ServicesConfig;
+  token: AltToken;
+  registry: RestakingRegistry;
+  operatorSets: OperatorSets;
+  slashingManager: SlashingManager;
+  rewards: RewardsDistributor;
+  factory: RollupFactory;
+  mach: MachService;
+  vital: VitalService;
+  squad: SquadService;
+  /** Owner of everything (staged deployment). */
+  deployer: HardhatEthersSigner;
+  council: HardhatEthersSigner;
+  /** Account 1: the treasury (receives failed VITAL bonds). */
+  treasury: HardhatEthersSigner;
+  /** The Launchpool beneficiary, whose unlocked ALT funds operators and users. */
+  funder: HardhatEthersSigner;
+  /** Accounts 10..15: rollup owners (10M ALT each, the factory approved). */
+  users: HardhatEthersSigner[];
+}
+
+/** An operator: its account (a fresh wallet with ETH) and its separate signing key. */
+export interface Operator {
+  account: Wallet;
+  key: Wallet;
+  address: string;
+}
+
+type Deployed = Record<string, { getAddress(): Promise<string> }>;
+
+export async function deployServices(parameters: ProtocolParameters = stagedParameters()): Promise<ServicesDeployment> {
+  const built = buildProtocolModule(parameters, "services");
+  const result = (await ignition.deploy(built.module)) as unknown as Deployed;
+  const at = async <T>(name: string, key: string) =>
+    (await hre.ethers.getContractAt(name, await result[key].getAddress())) as unknown as T;
+  const signers = await hre.ethers.getSigners();
+  const byAddress = (address: string) => signers.find((s) => s.address === address)!;
+  const token = await at<AltToken>("AltToken", "token");
+  const factory = await at<RollupFactory>("RollupFactory", "rollupFactory");
+  const launchpool = await at<VestingPosition>("VestingPosition", "Launchpool");
+  await (await launchpool.release()).wait();
+  const funder = byAddress(await launchpool.beneficiary());
+  const users = signers.slice(10, 16);
+  for (const user of users) {
+    await (await token.connect(funder).transfer(user.address, 10_000_000n * ALT)).wait();
+    await (await token.connect(user).approve(await factory.getAddress(), 10_000_000n * ALT)).wait();
+  }
+  return {
+    parameters,
+    config: built.servicesConfig!,
+    token,
+    registry: await at<RestakingRegistry>("RestakingRegistry", "registry"),
+    operatorSets: await at<OperatorSets>("OperatorSets", "operatorSets"),
+    slashingManager: await at<SlashingManager>("SlashingManager", "slashingManager"),
+    rewards: await at<RewardsDistributor>("RewardsDistributor", "rewardsDistributor"),
+    factory,
+    mach: await at<MachService>("MachService", "machService"),
+    vital: await at<VitalService>("VitalService", "vitalService"),
+    squad: await at<SquadService>("SquadService", "squadService"),
+    deployer: signers[0],
+    council: byAddress(built.restakingConfig!.council),
+    treasury: byAddress(built.genesisConfig.treasury),
+    funder,
+    users,
+  };
+}
+
+/**
+ * Registers operators `label-0..label-(n-1)` (fresh wallets funded with ETH and ALT), each with a separate signing key
+ * and staking `stakes[i]` ALT to itself.
+ */
+export async function addOperators(d: ServicesDeployment, label: string, stakes: bigint[]): Promise<Operator[]> {
+  const operators: Operator[] = [];
+  const registry = await d.registry.getAddress();
+  for (let i = 0; i < stakes.length; i++) {
+    const account = new Wallet(id(`alt-test-operator:${label}:${i}`), hre.ethers.provider);
+    const key = keyWallet(`${label}:${i}`);
+    await hre.network.provider.send("hardhat_setBalance", [account.address, "0x56BC75E2D63100000"]);
+    await (await d.token.connect(d.funder).transfer(account.address, stakes[i])).wait();
+    await (await d.token.connect(account).approve(registry, stakes[i])).wait();
+    const proof = await keyProof(d.registry, key.address, account.address);
+    await (await d.registry.connect(account).registerOperator(`ipfs://${label}-${i}`, 0, key.address, proof)).wait();
+    await (await d.registry.connect(account).stake(account.address, 0, stakes[i])).wait();
+    operators.push({ account, key, address: account.address });
+  }
+  return operators;
+}
+
+/** Creates a rollup (prepaying what the factory requires) and registers it in each service it enabled. */
+export async function launchRollup(
+  d: ServicesDeployment,
+  creator: HardhatEthersSigner,
+  overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
+): Promise<Rollup> {
+  const params = createParams(creator.address, overrides);
+  params.prepaidFees = await d.factory.requiredPrepayment(params.services, params.expiry);
+  const predicted = await d.factory.predictRollupAddress(creator.address, params.templateId, params.salt);
+  await (await d.factory.connect(creator).createRollup(params)).wait();
+  const services = Number(params.services);
+  if (services & SERVICE.VITAL) await (await d.vital.registerRollup(predicted)).wait();
+  if (services & SERVICE.MACH) await (await d.mach.registerRollup(predicted)).wait();
+  if (services & SERVICE.SQUAD) await (await d.squad.registerRollup(predicted)).wait();
+  return (await hre.ethers.getContractAt("Rollup", predicted)) as unknown as Rollup;
+}
+
+type Service = MachService | VitalService | SquadService;
+
+/** Every operator joins the rollup's set in `service`; then the current epoch's snapshot is taken. */
+export async function joinAndSnapshot(d: ServicesDeployment, service: Service, rollup: string, operators: Operator[]) {
+  const setId = await service.setIdOf(rollup);
+  for (const op of operators) await (await d.operatorSets.connect(op.account).join(setId)).wait();
+  await (await d.operatorSets.snapshot(setId)).wait();
+  return setId;
+}
+
+/** Snapshot index of each operator in the set's current snapshot. */
+export async function snapshotIndexes(d: ServicesDeployment, setId: bigint): Promise<Map<string, number>> {
+  const [operators] = await d.operatorSets.snapshotEntries(setId, await d.operatorSets.currentEpoch());
+  return new Map(operators.map((address, i) => [address, i]));
+}
+
+/** An EIP-712 MACH attestation by `key`, as the contract's compact (r, vs) pair. */
+export async function attest(mach: MachService, key: Signer, rollup: string, l2BlockNumber: bigint, root: string) {
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const domain = { name: "ALT MACH", version: "1", chainId, verifyingContract: await mach.getAddress() };
+  const types = {
+    Attestation: [
+      { name: "rollup", type: "address" },
+      { name: "l2BlockNumber", type: "uint64" },
+      { name: "outputRoot", type: "bytes32" },
+    ],
+  };
+  const signature = Signature.from(await key.signTypedData(domain, types, { rollup, l2BlockNumber, outputRoot: root }));
+  return { r: signature.r, vs: signature.yParityAndS };
+}
+
+/** The certificate of `signers` for an output: their signatures with snapshot indexes, sorted by index. */
+export async function certificate(
+  d: ServicesDeployment,
+  rollup: string,
+  l2BlockNumber: bigint,
+  root: string,
+  signers: Operator[],
+) {
+  const indexes = await snapshotIndexes(d, await d.mach.setIdOf(rollup));
+  const signatures = await Promise.all(
+    signers.map(async (op) => ({
+      index: indexes.get(op.address)!,
+      ...(await attest(d.mach, op.key, rollup, l2BlockNumber, root)),
+    })),
+  );
+  return signatures.sort((a, b) => a.index - b.index);
+}
+
+export { SERVICE };

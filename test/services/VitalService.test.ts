@@ -1,0 +1,1061 @@
+// VITAL verification (contracts/services/VitalService.sol): a member of a rollup's VITAL set challenges an output with an
+// ALT bond; the members of the challenge epoch's snapshot vote with their snapshot stake; the vote that brings "invalid"
+// to two thirds of the snapshot stake invalidates the output (and every later one) and reports the proposer; a vote
+// short of it fails at the deadline (bond to the treasury). End to end on the in-process network with the staged
+// deployment of test/helpers/services.ts: the real OperatorSets, RestakingRegistry, SlashingManager and Rollup.
+//
+// Member stakes are chosen so that members {0, 1, 2} hold exactly two thirds of the snapshot stake and members {0, 1, 3}
+// one stake unit (1e9 wei) less; every expected value below is derived from the contracts' rules in bigint math.
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Rollup } from "../../typechain-types";
+import { ALT } from "../helpers/constants";
+import { DAY, HOUR } from "../helpers/time";
+import { createParams } from "../helpers/rollups";
+import {
+  addOperators,
+  deployServices,
+  joinAndSnapshot,
+  launchRollup,
+  snapshotIndexes,
+  SERVICE,
+  type Operator,
+} from "../helpers/services";
+
+const coder = ethers.AbiCoder.defaultAbiCoder();
+
+/** OperatorSets.STAKE_UNIT: snapshot stakes are whole multiples of 1e9 wei. */
+const STAKE_UNIT = 10n ** 9n;
+const BPS = 10_000n;
+/** VitalService.Result */
+const Result = { None: 0n, Open: 1n, Invalidated: 2n, Failed: 3n, Void: 4n } as const;
+/** IRollup.OutputStatus */
+const OutputStatus = { None: 0n, Proposed: 1n, FastFinalized: 2n, Finalized: 3n } as const;
+/** ISlashingManager.Status */
+const SlashStatus = { None: 0n, Pending: 1n, Vetoed: 2n, Executed: 3n } as const;
+/** The slash reasons: Solidity string literals as bytes32 (left-aligned, zero-padded). */
+const INVALID_OUTPUT = ethers.encodeBytes32String("VITAL_INVALID_OUTPUT");
+const VOTED_VALID = ethers.encodeBytes32String("VITAL_VOTED_FOR_INVALID_OUTPUT");
+/** OP Stack template (test/helpers/rollups.ts defaults): outputs every 1,800 L2 blocks, a 7-day challenge period. */
+const OUTPUT_INTERVAL = 1_800n;
+const CHALLENGE_PERIOD = 7n * BigInt(DAY);
+const ROOTS = [ethers.id("vital-root-0"), ethers.id("vital-root-1"), ethers.id("vital-root-2")];
+const l2BlockOf = (index: number) => OUTPUT_INTERVAL * BigInt(index + 1);
+/** The epoch the fixture snapshots and proposes in (not epoch 0, so an epoch of 0 is never a default value). */
+const FIXTURE_EPOCH = 2n;
+
+/**
+ * Self-stakes of members 0..4 (fresh pools: each operator's stake is its deposit exactly). Total 18,000 ALT: two thirds
+ * are 12,000 ALT = members {0, 1, 2} exactly; members {0, 1, 3} hold one stake unit less. Member 4 proposes the outputs
+ * of the fixture's first rollup.
+ */
+const STAKES = [6_000n * ALT, 4_000n * ALT, 2_000n * ALT, 2_000n * ALT - STAKE_UNIT, 4_000n * ALT + STAKE_UNIT];
+const TOTAL_STAKE = STAKES.reduce((a, b) => a + b, 0n);
+const QUORUM = [0, 1, 2];
+const SHORT = [0, 1, 3];
+const PROPOSER = 4;
+const stakeOf = (indexes: number[]) => indexes.reduce((sum, i) => sum + STAKES[i], 0n);
+const bit = (index: number) => 1n << BigInt(index);
+const bitmapOf = (indexes: number[]) => indexes.reduce((bitmap, i) => bitmap | bit(i), 0n);
+/** VitalService evidence of an output: keccak256(abi.encode(challengeId, rollup, l2BlockNumber, root)). */
+const evidenceOf = (challengeId: bigint, rollup: string, l2BlockNumber: bigint, root: string) =>
+  ethers.keccak256(
+    coder.encode(["uint256", "address", "uint64", "bytes32"], [challengeId, rollup, l2BlockNumber, root]),
+  );
+
+describe("VitalService", function () {
+  async function vitalFixture() {
+    const d = await deployServices();
+    const { vital, operatorSets, token, funder, slashingManager } = d;
+    const vitalAddress = await vital.getAddress();
+    const genesis = Number(await operatorSets.epochStart(0));
+    const ops = await addOperators(d, "vital", STAKES);
+    const creator = d.users[0];
+    // the proposer of `rollup` is member 4, a registered operator; `plainRollup`'s is its creator, a plain account
+    const rollup = await launchRollup(d, creator, {
+      chainId: 71_001,
+      salt: ethers.id("vital-operator-proposer"),
+      proposer: ops[PROPOSER].address,
+    });
+    const plainRollup = await launchRollup(d, creator, { chainId: 71_002, salt: ethers.id("vital-plain-proposer") });
+    const rollupAddress = await rollup.getAddress();
+    const plainAddress = await plainRollup.getAddress();
+    const { bond, votingPeriod, proposerBps, voterBps, capBps } = d.config.vital;
+    // every member can pay three bonds
+    for (const op of ops) {
+      await (await token.connect(funder).transfer(op.address, 3n * bond)).wait();
+      await (await token.connect(op.account).approve(vitalAddress, ethers.MaxUint256)).wait();
+    }
+
+    await time.increaseTo(genesis + Number(FIXTURE_EPOCH) * DAY + HOUR);
+    const setId = await joinAndSnapshot(d, vital, rollupAddress, ops);
+    const plainSetId = await joinAndSnapshot(d, vital, plainAddress, ops);
+    for (let i = 0; i < 3; i++) {
+      await (await rollup.connect(ops[PROPOSER].account).proposeOutput(l2BlockOf(i), ROOTS[i])).wait();
+    }
+    for (let i = 0; i < 2; i++) await (await plainRollup.connect(creator).proposeOutput(l2BlockOf(i), ROOTS[i])).wait();
+
+    return {
+      d,
+      ...d,
+      vitalAddress,
+      genesis,
+      ops,
+      creator,
+      rollup,
+      plainRollup,
+      rollupAddress,
+      plainAddress,
+      setId,
+      plainSetId,
+      bond,
+      votingPeriod: BigInt(votingPeriod),
+      proposerBps: BigInt(proposerBps),
+      voterBps: BigInt(voterBps),
+      capBps: BigInt(capBps),
+      maxEvidenceAge: BigInt(d.config.maxEvidenceAge),
+      vetoWindow: await slashingManager.vetoWindow(),
+      reporterBps: await slashingManager.reporterBps(),
+    };
+  }
+  type Fixture = Awaited<ReturnType<typeof vitalFixture>>;
+
+  /** Member `challenger` challenges output `index` of `rollup`; returns the challenge id and its stored record. */
+  async function challengeOutput(f: Fixture, challenger: Operator, rollup: Rollup, index: number) {
+    const id = await f.vital.challengeCount();
+    await (await f.vital.connect(challenger.account).challenge(await rollup.getAddress(), index)).wait();
+    return { id, c: await f.vital.challengeOf(id) };
+  }
+
+  /** Members `voters` (snapshot index = position in `f.ops`) vote on challenge `id`. */
+  async function castVotes(f: Fixture, id: bigint, voters: number[], invalid: boolean) {
+    for (const i of voters) await (await f.vital.connect(f.ops[i].account).vote(id, i, invalid)).wait();
+  }
+
+  /** The next block's timestamp, `delay` seconds from the latest one. */
+  async function nextBlockAt(delay = 10) {
+    const at = (await time.latest()) + delay;
+    await time.setNextBlockTimestamp(at);
+    return BigInt(at);
+  }
+
+  /** Takes the current epoch's snapshot of `setId` (anyone may). */
+  async function snapshotNow(f: Fixture, setId: bigint) {
+    await (await f.operatorSets.snapshot(setId)).wait();
+    return f.operatorSets.currentEpoch();
+  }
+
+  /**
+   * The fixture, then a challenge of output 0 of `rollup` (proposer: member 4) by member 0, invalidated at exactly two
+   * thirds; members 3 and 4 voted "valid" first. (Built on the fixture's snapshot: a second fixture would be re-deployed
+   * each time the tests alternate between the two.)
+   */
+  async function invalidatedFixture() {
+    const f = await loadFixture(vitalFixture);
+    const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+    await castVotes(f, id, [PROPOSER, 3], false);
+    const proposerRequest = await f.slashingManager.requestCount();
+    await castVotes(f, id, QUORUM, true);
+    return { ...f, id, createdAt: c.createdAt, proposerRequest };
+  }
+
+  describe("fixture", function () {
+    it("snapshots the members in joining order, with two thirds of the stake exactly in members {0, 1, 2}", async function () {
+      const f = await loadFixture(vitalFixture);
+      expect(await f.operatorSets.currentEpoch()).to.equal(FIXTURE_EPOCH);
+      for (const setId of [f.setId, f.plainSetId]) {
+        const indexes = await snapshotIndexes(f.d, setId);
+        expect([...indexes.entries()]).to.deep.equal(f.ops.map((op, i) => [op.address, i]));
+        const [, stakes] = await f.operatorSets.snapshotEntries(setId, FIXTURE_EPOCH);
+        expect(stakes).to.deep.equal(STAKES);
+        expect((await f.operatorSets.snapshotInfo(setId, FIXTURE_EPOCH)).totalStake).to.equal(TOTAL_STAKE);
+      }
+      expect(stakeOf(QUORUM) * 3n).to.equal(TOTAL_STAKE * 2n);
+      expect(stakeOf(SHORT)).to.equal(stakeOf(QUORUM) - STAKE_UNIT);
+      expect(await f.vital.parameters()).to.deep.equal([
+        f.treasury.address,
+        f.bond,
+        f.votingPeriod,
+        f.proposerBps,
+        f.voterBps,
+      ]);
+      expect(await f.vital.INVALID_OUTPUT()).to.equal(INVALID_OUTPUT);
+      expect(await f.vital.VOTED_VALID()).to.equal(VOTED_VALID);
+      expect(await f.rollup.proposer()).to.equal(f.ops[PROPOSER].address);
+      expect(await f.registry.isOperator(f.ops[PROPOSER].address)).to.equal(true);
+      expect(await f.plainRollup.proposer()).to.equal(f.creator.address);
+      expect(await f.registry.isOperator(f.creator.address)).to.equal(false);
+      expect(await f.rollup.challengePeriod()).to.equal(CHALLENGE_PERIOD);
+    });
+  });
+
+  describe("challenge", function () {
+    it("pulls the bond from a member and opens a challenge of the output in the current epoch", async function () {
+      const f = await loadFixture(vitalFixture);
+      const challenger = f.ops[2];
+      const output = await f.rollup.output(1);
+      const challengerBefore = await f.token.balanceOf(challenger.address);
+      const vitalBefore = await f.token.balanceOf(f.vitalAddress);
+      const at = await nextBlockAt();
+      await expect(f.vital.connect(challenger.account).challenge(f.rollupAddress, 1))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, f.rollupAddress, 1n, challenger.address, f.bond, FIXTURE_EPOCH, at + f.votingPeriod);
+      expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore - f.bond);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(vitalBefore + f.bond);
+
+      expect(await f.vital.challengeCount()).to.equal(1n);
+      const c = await f.vital.challengeOf(0);
+      expect(c.rollup).to.equal(f.rollupAddress);
+      expect(c.createdAt).to.equal(at);
+      expect(c.deadline).to.equal(at + f.votingPeriod);
+      expect(c.challenger).to.equal(challenger.address);
+      expect(c.result).to.equal(Result.Open);
+      expect(c.epoch).to.equal(FIXTURE_EPOCH);
+      expect(c.outputIndex).to.equal(1n);
+      expect(c.l2BlockNumber).to.equal(l2BlockOf(1));
+      expect(c.proposedAt).to.equal(output.proposedAt);
+      expect(c.bond).to.equal(f.bond);
+      expect(c.root).to.equal(ROOTS[1]);
+      expect([c.invalidStake, c.validStake, c.invalidVoters, c.validVoters]).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([true, 0n]);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([false, 0n]);
+    });
+
+    it("opens a challenge whose vote ends exactly when the output's challenge period does", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { proposedAt } = await f.rollup.output(0);
+      const at = proposedAt + CHALLENGE_PERIOD - f.votingPeriod;
+      await time.increaseTo(at - 10n);
+      const epoch = await snapshotNow(f, f.setId);
+      expect(epoch).to.equal(await f.operatorSets.epochAt(at));
+      await time.setNextBlockTimestamp(at);
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, f.rollupAddress, 0n, f.ops[0].address, f.bond, epoch, proposedAt + CHALLENGE_PERIOD);
+    });
+
+    it("refuses an output whose challenge period would end before the vote (after 6 of its 7 days)", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { proposedAt } = await f.rollup.output(0);
+      const at = proposedAt + CHALLENGE_PERIOD - f.votingPeriod + 1n;
+      await time.increaseTo(at - 10n);
+      await snapshotNow(f, f.setId);
+      await time.setNextBlockTimestamp(at);
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotChallengeable")
+        .withArgs(f.rollupAddress, 0n, at + f.votingPeriod, proposedAt + CHALLENGE_PERIOD);
+    });
+
+    it("refuses a finalized output", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { proposedAt } = await f.rollup.output(0);
+      await time.increaseTo(proposedAt + CHALLENGE_PERIOD);
+      await (await f.rollup.finalize(0)).wait();
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Finalized);
+      await snapshotNow(f, f.setId);
+      const at = await nextBlockAt();
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotChallengeable")
+        .withArgs(f.rollupAddress, 0n, at + f.votingPeriod, proposedAt + CHALLENGE_PERIOD);
+    });
+
+    it("refuses accounts that are not members of the rollup's set: a plain account, an operator outside it", async function () {
+      const f = await loadFixture(vitalFixture);
+      const plain = f.users[2];
+      await (await f.token.connect(plain).approve(f.vitalAddress, ethers.MaxUint256)).wait();
+      await expect(f.vital.connect(plain).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
+        .withArgs(plain.address);
+      const [outsider] = await addOperators(f.d, "vital-outsider", [STAKES[0]]);
+      await expect(f.vital.connect(outsider.account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
+        .withArgs(outsider.address);
+      // a member of another rollup's set is no member of this one
+      await (await f.operatorSets.connect(outsider.account).join(await f.vital.setIdOf(f.plainAddress))).wait();
+      await expect(f.vital.connect(outsider.account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
+        .withArgs(outsider.address);
+    });
+
+    it("accepts a member that joined after the snapshot", async function () {
+      const f = await loadFixture(vitalFixture);
+      const [late] = await addOperators(f.d, "vital-late", [STAKES[0]]);
+      await (await f.operatorSets.connect(late.account).join(f.setId)).wait();
+      await (await f.token.connect(f.funder).transfer(late.address, f.bond)).wait();
+      await (await f.token.connect(late.account).approve(f.vitalAddress, f.bond)).wait();
+      const at = await nextBlockAt();
+      await expect(f.vital.connect(late.account).challenge(f.rollupAddress, 0))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, f.rollupAddress, 0n, late.address, f.bond, FIXTURE_EPOCH, at + f.votingPeriod);
+      expect(await f.token.balanceOf(late.address)).to.equal(0n);
+    });
+
+    it("refuses a member that asked to leave the set", async function () {
+      const f = await loadFixture(vitalFixture);
+      await (await f.operatorSets.connect(f.ops[1].account).requestLeave(f.setId)).wait();
+      await expect(f.vital.connect(f.ops[1].account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
+        .withArgs(f.ops[1].address);
+      // the leaving member still votes with its stake in the snapshot
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await expect(f.vital.connect(f.ops[1].account).vote(id, 1, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, f.ops[1].address, true, STAKES[1]);
+    });
+
+    it("refuses a member jailed by a pending slash request", async function () {
+      const f = await invalidatedFixture();
+      const proposer = f.ops[PROPOSER];
+      expect(await f.registry.isJailed(proposer.address)).to.equal(true);
+      expect((await f.operatorSets.membership(f.plainSetId, proposer.address)).member).to.equal(true);
+      await expect(f.vital.connect(proposer.account).challenge(f.plainAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
+        .withArgs(proposer.address);
+    });
+
+    it("refuses a second challenge of an output while one is open, and takes one again once it is resolved", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 1);
+      await expect(f.vital.connect(f.ops[1].account).challenge(f.rollupAddress, 1))
+        .to.be.revertedWithCustomError(f.vital, "VitalChallengeOpen")
+        .withArgs(id);
+      // other outputs, and the same index of another rollup, stay challengeable
+      expect((await challengeOutput(f, f.ops[1], f.rollup, 2)).id).to.equal(id + 1n);
+      expect((await challengeOutput(f, f.ops[1], f.plainRollup, 1)).id).to.equal(id + 2n);
+      await time.increaseTo(c.deadline);
+      await (await f.vital.resolve(id)).wait();
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([false, 0n]);
+      await snapshotNow(f, f.setId);
+      expect((await challengeOutput(f, f.ops[1], f.rollup, 1)).id).to.equal(id + 3n);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([true, id + 3n]);
+    });
+
+    it("refuses a challenge without a snapshot of the current epoch", async function () {
+      const f = await loadFixture(vitalFixture);
+      await time.increase(DAY);
+      const epoch = await f.operatorSets.currentEpoch();
+      expect(epoch).to.equal(FIXTURE_EPOCH + 1n);
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "ServiceNoSnapshot")
+        .withArgs(f.setId, epoch);
+      await snapshotNow(f, f.setId);
+      expect((await challengeOutput(f, f.ops[0], f.rollup, 0)).c.epoch).to.equal(epoch);
+    });
+
+    it("refuses an output index the rollup does not have", async function () {
+      const f = await loadFixture(vitalFixture);
+      expect(await f.rollup.outputCount()).to.equal(3n);
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 3))
+        .to.be.revertedWithCustomError(f.rollup, "RollupUnknownOutput")
+        .withArgs(3n);
+    });
+
+    it("refuses a rollup not registered in VITAL: a factory rollup never registered, one without VITAL, an account", async function () {
+      const f = await loadFixture(vitalFixture);
+      const launch = async (chainId: number, services: number) => {
+        const params = createParams(f.creator.address, {
+          chainId,
+          salt: ethers.id(`vital-unregistered-${chainId}`),
+          services,
+        });
+        params.prepaidFees = await f.factory.requiredPrepayment(params.services, params.expiry);
+        const address = await f.factory.predictRollupAddress(f.creator.address, params.templateId, params.salt);
+        await (await f.factory.connect(f.creator).createRollup(params)).wait();
+        return address;
+      };
+      const unregistered = await launch(71_003, SERVICE.VITAL | SERVICE.MACH);
+      const withoutVital = await launch(71_004, SERVICE.MACH);
+      await expect(f.vital.registerRollup(withoutVital))
+        .to.be.revertedWithCustomError(f.vital, "ServiceNotEnabled")
+        .withArgs(withoutVital);
+      for (const rollup of [unregistered, withoutVital, f.users[3].address]) {
+        await expect(f.vital.connect(f.ops[0].account).challenge(rollup, 0))
+          .to.be.revertedWithCustomError(f.vital, "ServiceNotRegistered")
+          .withArgs(rollup);
+      }
+    });
+
+    it("refuses a challenger that has not approved the bond", async function () {
+      const f = await loadFixture(vitalFixture);
+      await (await f.token.connect(f.ops[0].account).approve(f.vitalAddress, f.bond - 1n)).wait();
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
+        .withArgs(f.vitalAddress, f.bond - 1n, f.bond);
+      expect(await f.vital.challengeCount()).to.equal(0n);
+    });
+
+    it("takes no ALT when the bond is zero", async function () {
+      const f = await loadFixture(vitalFixture);
+      await (await f.vital.setParameters(f.treasury.address, 0, f.votingPeriod, f.proposerBps, f.voterBps)).wait();
+      await (await f.token.connect(f.ops[0].account).approve(f.vitalAddress, 0)).wait();
+      const before = await f.token.balanceOf(f.ops[0].address);
+      const at = await nextBlockAt();
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, f.rollupAddress, 0n, f.ops[0].address, 0n, FIXTURE_EPOCH, at + f.votingPeriod);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(before);
+      // its failure moves no ALT either
+      await time.increaseTo(at + f.votingPeriod);
+      const treasuryBefore = await f.token.balanceOf(f.treasury.address);
+      await expect(f.vital.resolve(0)).to.emit(f.vital, "Resolved").withArgs(0n, Result.Failed);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore);
+    });
+  });
+
+  describe("vote", function () {
+    it("counts the voter's stake in the challenge's snapshot, not its current stake", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      // member 0 stakes 1,000 ALT more after the snapshot
+      const extra = 1_000n * ALT;
+      await (await f.token.connect(f.ops[0].account).approve(await f.registry.getAddress(), extra)).wait();
+      await (await f.registry.connect(f.ops[0].account).stake(f.ops[0].address, 0, extra)).wait();
+      expect(await f.registry.operatorStake(f.ops[0].address)).to.equal(STAKES[0] + extra);
+
+      await expect(f.vital.connect(f.ops[0].account).vote(id, 0, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, f.ops[0].address, true, STAKES[0]);
+      await expect(f.vital.connect(f.ops[3].account).vote(id, 3, false))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, f.ops[3].address, false, STAKES[3]);
+      await expect(f.vital.connect(f.ops[PROPOSER].account).vote(id, PROPOSER, false))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, f.ops[PROPOSER].address, false, STAKES[PROPOSER]);
+      const c = await f.vital.challengeOf(id);
+      expect(c.invalidStake).to.equal(STAKES[0]);
+      expect(c.invalidVoters).to.equal(bit(0));
+      expect(c.validStake).to.equal(STAKES[3] + STAKES[PROPOSER]);
+      expect(c.validVoters).to.equal(bitmapOf([3, PROPOSER]));
+      expect(c.result).to.equal(Result.Open);
+    });
+
+    it("refuses an index that is not the caller's snapshot entry", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await expect(f.vital.connect(f.ops[0].account).vote(id, 1, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
+        .withArgs(1n, f.ops[1].address);
+      // a member that joined after the snapshot has no entry
+      const [late] = await addOperators(f.d, "vital-late", [STAKES[0]]);
+      await (await f.operatorSets.connect(late.account).join(f.setId)).wait();
+      await expect(f.vital.connect(late.account).vote(id, 0, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
+        .withArgs(0n, f.ops[0].address);
+      await expect(f.vital.connect(late.account).vote(id, STAKES.length, true))
+        .to.be.revertedWithCustomError(f.operatorSets, "SetsIndexOutOfRange")
+        .withArgs(BigInt(STAKES.length), BigInt(STAKES.length));
+      await expect(f.vital.connect(f.users[2]).vote(id, 2, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
+        .withArgs(2n, f.ops[2].address);
+    });
+
+    it("refuses a second vote of a member, on either side", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [1], true);
+      await castVotes(f, id, [3], false);
+      for (const [voter, invalid] of [
+        [1, true],
+        [1, false],
+        [3, false],
+        [3, true],
+      ] as const) {
+        await expect(f.vital.connect(f.ops[voter].account).vote(id, voter, invalid))
+          .to.be.revertedWithCustomError(f.vital, "VitalAlreadyVoted")
+          .withArgs(id, f.ops[voter].address);
+      }
+      const c = await f.vital.challengeOf(id);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([STAKES[1], STAKES[3]]);
+    });
+
+    it("accepts votes until one second before the deadline, refuses them from the deadline on", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await time.setNextBlockTimestamp(c.deadline - 1n);
+      await expect(f.vital.connect(f.ops[1].account).vote(id, 1, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, f.ops[1].address, true, STAKES[1]);
+      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalVotingClosed")
+        .withArgs(id, c.deadline);
+    });
+
+    it("refuses a voter jailed by a pending slash request", async function () {
+      const f = await loadFixture(vitalFixture);
+      // a challenge of the plain rollup, whose snapshot holds member 4 ...
+      const { id } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
+      // ... which gets jailed when its own output is invalidated
+      const { id: other } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, other, QUORUM, true);
+      expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(true);
+      for (const invalid of [true, false]) {
+        await expect(f.vital.connect(f.ops[PROPOSER].account).vote(id, PROPOSER, invalid))
+          .to.be.revertedWithCustomError(f.vital, "VitalVoterJailed")
+          .withArgs(f.ops[PROPOSER].address);
+      }
+    });
+
+    it("refuses votes on a challenge that is no longer open, or does not exist", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id: invalidated } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, invalidated, QUORUM, true);
+      await expect(f.vital.connect(f.ops[3].account).vote(invalidated, 3, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
+        .withArgs(invalidated, Result.Invalidated);
+      const { id: failed, c } = await challengeOutput(f, f.ops[0], f.plainRollup, 0);
+      await time.increaseTo(c.deadline);
+      await (await f.vital.resolve(failed)).wait();
+      await expect(f.vital.connect(f.ops[3].account).vote(failed, 3, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
+        .withArgs(failed, Result.Failed);
+      await expect(f.vital.connect(f.ops[3].account).vote(2, 3, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalUnknownChallenge")
+        .withArgs(2n);
+    });
+
+    it("does not invalidate one stake unit short of two thirds", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      expect(stakeOf(SHORT) * 3n).to.be.lessThan(TOTAL_STAKE * 2n);
+      await castVotes(f, id, SHORT, true);
+      // "valid" votes never count toward the two thirds
+      await castVotes(f, id, [PROPOSER], false);
+      const c = await f.vital.challengeOf(id);
+      expect(c.result).to.equal(Result.Open);
+      expect(c.invalidStake).to.equal(stakeOf(SHORT));
+      expect(c.invalidVoters).to.equal(bitmapOf(SHORT));
+      expect(await f.rollup.outputCount()).to.equal(3n);
+      expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.equal(0n);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([true, id]);
+      expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(false);
+    });
+
+    it("invalidates the output and every later one at exactly two thirds, returns the bond and reports the proposer", async function () {
+      const f = await loadFixture(vitalFixture);
+      const challenger = f.ops[3];
+      const proposer = f.ops[PROPOSER];
+      const output = await f.rollup.output(1);
+      const { id } = await challengeOutput(f, challenger, f.rollup, 1);
+      await castVotes(f, id, [0, 1], true);
+      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Open);
+
+      const requestId = await f.slashingManager.requestCount();
+      const challengerBefore = await f.token.balanceOf(challenger.address);
+      const vitalBefore = await f.token.balanceOf(f.vitalAddress);
+      const at = await nextBlockAt();
+      const tx = f.vital.connect(f.ops[2].account).vote(id, 2, true);
+      await expect(tx)
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, f.ops[2].address, true, STAKES[2])
+        .and.to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated)
+        .and.to.emit(f.rollup, "OutputsInvalidated")
+        .withArgs(1n, 3n)
+        .and.to.emit(f.vital, "ProposerReported")
+        .withArgs(id, proposer.address, requestId);
+      await expect(tx)
+        .to.emit(f.slashingManager, "SlashRequested")
+        .withArgs(
+          requestId,
+          proposer.address,
+          f.vitalAddress,
+          f.proposerBps,
+          INVALID_OUTPUT,
+          evidenceOf(id, f.rollupAddress, l2BlockOf(1), ROOTS[1]),
+          challenger.address,
+          at + f.vetoWindow,
+        );
+      await expect(tx).not.to.emit(f.vital, "ProposerNotSlashed");
+      expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(vitalBefore - f.bond);
+
+      // output 1 and output 2 are gone, output 0 stays
+      expect(await f.rollup.outputCount()).to.equal(1n);
+      expect((await f.rollup.output(0)).root).to.equal(ROOTS[0]);
+      await expect(f.rollup.output(1)).to.be.revertedWithCustomError(f.rollup, "RollupUnknownOutput").withArgs(1n);
+      const c = await f.vital.challengeOf(id);
+      expect(c.result).to.equal(Result.Invalidated);
+      expect(c.invalidStake).to.equal(stakeOf(QUORUM));
+      expect(c.invalidVoters).to.equal(bitmapOf(QUORUM));
+      expect(c.proposedAt).to.equal(output.proposedAt);
+      expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.equal(at);
+      expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.equal(0n);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([false, 0n]);
+
+      const request = await f.slashingManager.request(requestId);
+      expect(request.operator).to.equal(proposer.address);
+      expect(request.bps).to.equal(f.proposerBps);
+      expect(request.status).to.equal(SlashStatus.Pending);
+      expect(request.requestedAt).to.equal(at);
+      expect(request.reporter).to.equal(challenger.address);
+      expect(request.executableAt).to.equal(at + f.vetoWindow);
+      expect(await f.registry.isJailed(proposer.address)).to.equal(true);
+
+      // the proposer resumes after the last live output
+      await expect(f.rollup.connect(proposer.account).proposeOutput(l2BlockOf(1), ROOTS[2]))
+        .to.emit(f.rollup, "OutputProposed")
+        .withArgs(1n, l2BlockOf(1), ROOTS[2], proposer.address);
+    });
+
+    it("invalidates without a slash request when the proposer is not an operator", async function () {
+      const f = await loadFixture(vitalFixture);
+      const challenger = f.ops[0];
+      const { id } = await challengeOutput(f, challenger, f.plainRollup, 0);
+      await castVotes(f, id, [0, 1], true);
+      const requests = await f.slashingManager.requestCount();
+      const challengerBefore = await f.token.balanceOf(challenger.address);
+      const at = await nextBlockAt();
+      const tx = f.vital.connect(f.ops[2].account).vote(id, 2, true);
+      await expect(tx)
+        .to.emit(f.vital, "ProposerNotSlashed")
+        .withArgs(id, f.creator.address, "0x")
+        .and.to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated)
+        .and.to.emit(f.plainRollup, "OutputsInvalidated")
+        .withArgs(0n, 2n);
+      await expect(tx).not.to.emit(f.vital, "ProposerReported");
+      await expect(tx).not.to.emit(f.slashingManager, "SlashRequested");
+      expect(await f.slashingManager.requestCount()).to.equal(requests);
+      expect(await f.plainRollup.outputCount()).to.equal(0n);
+      expect(await f.vital.invalidatedAt(f.plainAddress, l2BlockOf(0), ROOTS[0])).to.equal(at);
+      expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore + f.bond);
+    });
+
+    it("invalidates even when the slashing manager refuses the proposer's request (bps above VITAL's cap)", async function () {
+      const f = await loadFixture(vitalFixture);
+      const proposerBps = f.capBps + 1n;
+      await (await f.vital.setParameters(f.treasury.address, f.bond, f.votingPeriod, proposerBps, f.voterBps)).wait();
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [0, 1], true);
+      const reason = f.slashingManager.interface.encodeErrorResult("SlashingInvalidBps", [proposerBps, f.capBps]);
+      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+        .to.emit(f.vital, "ProposerNotSlashed")
+        .withArgs(id, f.ops[PROPOSER].address, reason)
+        .and.to.emit(f.rollup, "OutputsInvalidated")
+        .withArgs(0n, 3n);
+      expect(await f.rollup.outputCount()).to.equal(0n);
+      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Invalidated);
+      expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(false);
+    });
+
+    it("dates the proposer's request at the output's proposal (refused when older than VITAL's evidence age)", async function () {
+      const f = await loadFixture(vitalFixture);
+      const maxAge = BigInt(DAY);
+      await (await f.slashingManager.setSlasher(f.vitalAddress, f.capBps, maxAge)).wait();
+      const { proposedAt } = await f.rollup.output(0);
+      await time.increaseTo(proposedAt + maxAge);
+      await snapshotNow(f, f.setId);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [0, 1], true);
+      const reason = f.slashingManager.interface.encodeErrorResult("SlashingEvidenceTooOld", [proposedAt, maxAge]);
+      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+        .to.emit(f.vital, "ProposerNotSlashed")
+        .withArgs(id, f.ops[PROPOSER].address, reason)
+        .and.to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated);
+      expect(await f.rollup.outputCount()).to.equal(0n);
+    });
+
+    // BUG: Rollup.invalidate is `whenLive`, so while the council pauses the rollup the vote that brings "invalid" to two
+    // thirds reverts (RollupPaused) and the two thirds can never be recorded. If the pause outlasts the deadline the
+    // challenge can only be resolved as Failed: the challenger's bond goes to the treasury although two thirds of the
+    // snapshot stake voted the output invalid, and nothing stops the output from finalizing after its challenge period.
+    // Expected: the bond is not forfeited (e.g. the vote is recorded and the invalidation done later, or the challenge
+    // is voided); actual: Resolved(id, Failed) and the bond paid to the treasury.
+    it.skip("does not forfeit the bond when the paused rollup refused the invalidating vote", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [0, 1], true);
+      await (await f.rollup.connect(f.council).setPaused(true)).wait();
+      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true)).to.be.revertedWithCustomError(
+        f.rollup,
+        "RollupPaused",
+      );
+      await time.increaseTo(c.deadline);
+      await (await f.rollup.connect(f.council).setPaused(false)).wait();
+      const treasuryBefore = await f.token.balanceOf(f.treasury.address);
+      const challengerBefore = await f.token.balanceOf(f.ops[0].address);
+      await (await f.vital.resolve(id)).wait();
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
+    });
+
+    it("voids a challenge reaching two thirds after an earlier output's invalidation took its output: bond back", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id: earlier } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      const { id: later } = await challengeOutput(f, f.ops[1], f.rollup, 2);
+      await castVotes(f, earlier, QUORUM, true);
+      expect(await f.rollup.outputCount()).to.equal(0n);
+      await castVotes(f, later, [0, 1], true);
+
+      const requests = await f.slashingManager.requestCount();
+      const challengerBefore = await f.token.balanceOf(f.ops[1].address);
+      const vitalBefore = await f.token.balanceOf(f.vitalAddress);
+      const tx = f.vital.connect(f.ops[2].account).vote(later, 2, true);
+      await expect(tx).to.emit(f.vital, "Resolved").withArgs(later, Result.Void);
+      await expect(tx).not.to.emit(f.rollup, "OutputsInvalidated");
+      await expect(tx).not.to.emit(f.vital, "ProposerReported");
+      await expect(tx).not.to.emit(f.vital, "ProposerNotSlashed");
+      expect(await f.token.balanceOf(f.ops[1].address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(vitalBefore - f.bond);
+      expect(await f.slashingManager.requestCount()).to.equal(requests);
+      expect((await f.vital.challengeOf(later)).result).to.equal(Result.Void);
+      expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(2), ROOTS[2])).to.equal(0n);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(2), ROOTS[2])).to.deep.equal([false, 0n]);
+    });
+  });
+
+  describe("resolve", function () {
+    it("refuses to resolve before the deadline", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await time.setNextBlockTimestamp(c.deadline - 1n);
+      await expect(f.vital.resolve(id))
+        .to.be.revertedWithCustomError(f.vital, "VitalVotingOpen")
+        .withArgs(id, c.deadline);
+      await expect(f.vital.resolve(id + 1n))
+        .to.be.revertedWithCustomError(f.vital, "VitalUnknownChallenge")
+        .withArgs(id + 1n);
+    });
+
+    it("fails a challenge short of two thirds at the deadline: the bond goes to the treasury", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, SHORT, true);
+      const treasuryBefore = await f.token.balanceOf(f.treasury.address);
+      const challengerBefore = await f.token.balanceOf(f.ops[0].address);
+      const vitalBefore = await f.token.balanceOf(f.vitalAddress);
+      await time.setNextBlockTimestamp(c.deadline);
+      await expect(f.vital.connect(f.users[3]).resolve(id)).to.emit(f.vital, "Resolved").withArgs(id, Result.Failed);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore + f.bond);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(vitalBefore - f.bond);
+      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Failed);
+      expect(await f.rollup.outputCount()).to.equal(3n);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([false, 0n]);
+      expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(false);
+      await expect(f.vital.resolve(id))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
+        .withArgs(id, Result.Failed);
+    });
+
+    it("voids a challenge whose output an earlier output's invalidation took: the bond goes back", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id: later, c } = await challengeOutput(f, f.ops[1], f.rollup, 1);
+      const { id: earlier } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, earlier, QUORUM, true);
+      const treasuryBefore = await f.token.balanceOf(f.treasury.address);
+      const challengerBefore = await f.token.balanceOf(f.ops[1].address);
+      const vitalBefore = await f.token.balanceOf(f.vitalAddress);
+      await time.increaseTo(c.deadline);
+      await expect(f.vital.resolve(later)).to.emit(f.vital, "Resolved").withArgs(later, Result.Void);
+      expect(await f.token.balanceOf(f.ops[1].address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(vitalBefore - f.bond);
+      expect((await f.vital.challengeOf(later)).result).to.equal(Result.Void);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([false, 0n]);
+    });
+
+    it("refuses an invalidated challenge", async function () {
+      const f = await invalidatedFixture();
+      await time.increase(DAY);
+      await expect(f.vital.resolve(f.id))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
+        .withArgs(f.id, Result.Invalidated);
+    });
+  });
+
+  describe("reportVoters", function () {
+    it("reports each member that voted valid on the invalidated output: one slash request each", async function () {
+      const f = await invalidatedFixture();
+      const reporter = f.users[3];
+      const requestId = await f.slashingManager.requestCount();
+      expect(requestId).to.equal(f.proposerRequest + 1n);
+      const evidence = evidenceOf(f.id, f.rollupAddress, l2BlockOf(0), ROOTS[0]);
+      const at = await nextBlockAt();
+      const tx = f.vital.connect(reporter).reportVoters(f.id, bitmapOf([3, PROPOSER]));
+      await expect(tx)
+        .to.emit(f.vital, "VoterReported")
+        .withArgs(f.id, f.ops[3].address, requestId)
+        .and.to.emit(f.vital, "VoterReported")
+        .withArgs(f.id, f.ops[PROPOSER].address, requestId + 1n);
+      for (const [offset, voter] of [3, PROPOSER].entries()) {
+        await expect(tx)
+          .to.emit(f.slashingManager, "SlashRequested")
+          .withArgs(
+            requestId + BigInt(offset),
+            f.ops[voter].address,
+            f.vitalAddress,
+            f.voterBps,
+            VOTED_VALID,
+            evidence,
+            reporter.address,
+            at + f.vetoWindow,
+          );
+        const request = await f.slashingManager.request(requestId + BigInt(offset));
+        expect([request.operator, request.bps, request.status, request.requestedAt, request.reporter]).to.deep.equal([
+          f.ops[voter].address,
+          f.voterBps,
+          SlashStatus.Pending,
+          at,
+          reporter.address,
+        ]);
+      }
+      expect(await f.slashingManager.requestCount()).to.equal(requestId + 2n);
+      expect(await f.vital.reportedVoters(f.id)).to.equal(bitmapOf([3, PROPOSER]));
+      expect(await f.registry.isJailed(f.ops[3].address)).to.equal(true);
+      // member 4 is reported twice: as the proposer and as a "valid" voter
+      expect(await f.registry.pendingSlashes(f.ops[PROPOSER].address)).to.equal(2n);
+      expect(await f.slashingManager.windowSlashedBps(f.ops[PROPOSER].address)).to.equal(f.proposerBps + f.voterBps);
+    });
+
+    it("dates the requests at the challenge: accepted at the evidence age's end, refused one second later", async function () {
+      const f = await invalidatedFixture();
+      await time.setNextBlockTimestamp(f.createdAt + f.maxEvidenceAge + 1n);
+      await expect(f.vital.reportVoters(f.id, bit(3)))
+        .to.be.revertedWithCustomError(f.slashingManager, "SlashingEvidenceTooOld")
+        .withArgs(f.createdAt, f.maxEvidenceAge);
+
+      const g = await invalidatedFixture();
+      const requestId = await g.slashingManager.requestCount();
+      await time.setNextBlockTimestamp(g.createdAt + g.maxEvidenceAge);
+      await expect(g.vital.reportVoters(g.id, bit(3)))
+        .to.emit(g.vital, "VoterReported")
+        .withArgs(g.id, g.ops[3].address, requestId);
+    });
+
+    it("refuses members reported already", async function () {
+      const f = await invalidatedFixture();
+      await (await f.vital.reportVoters(f.id, bit(3))).wait();
+      for (const voters of [bit(3), bitmapOf([3, PROPOSER])]) {
+        await expect(f.vital.reportVoters(f.id, voters))
+          .to.be.revertedWithCustomError(f.vital, "VitalNotReportable")
+          .withArgs(f.id, voters);
+      }
+      const requestId = await f.slashingManager.requestCount();
+      await expect(f.vital.reportVoters(f.id, bit(PROPOSER)))
+        .to.emit(f.vital, "VoterReported")
+        .withArgs(f.id, f.ops[PROPOSER].address, requestId);
+      expect(await f.vital.reportedVoters(f.id)).to.equal(bitmapOf([3, PROPOSER]));
+    });
+
+    it("refuses members that voted invalid or have no snapshot entry, and an empty set", async function () {
+      const f = await invalidatedFixture();
+      for (const voters of [bit(0), bitmapOf([3, 0]), bitmapOf(QUORUM), bit(STAKES.length), bit(255), 0n]) {
+        await expect(f.vital.reportVoters(f.id, voters))
+          .to.be.revertedWithCustomError(f.vital, "VitalNotReportable")
+          .withArgs(f.id, voters);
+      }
+      expect(await f.vital.reportedVoters(f.id)).to.equal(0n);
+    });
+
+    it("refuses a challenge that did not invalidate its output", async function () {
+      const f = await loadFixture(vitalFixture);
+      // open, with a "valid" vote
+      const { id: open, c } = await challengeOutput(f, f.ops[0], f.plainRollup, 0);
+      await castVotes(f, open, [3], false);
+      await expect(f.vital.reportVoters(open, bit(3)))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
+        .withArgs(open, Result.Open);
+      // failed
+      await time.increaseTo(c.deadline);
+      await (await f.vital.resolve(open)).wait();
+      await expect(f.vital.reportVoters(open, bit(3)))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
+        .withArgs(open, Result.Failed);
+      // void: its output went with an earlier one
+      await snapshotNow(f, f.setId);
+      const { id: later } = await challengeOutput(f, f.ops[1], f.rollup, 1);
+      await castVotes(f, later, [3], false);
+      const { id: earlier } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, earlier, QUORUM, true);
+      await castVotes(f, later, QUORUM, true);
+      expect((await f.vital.challengeOf(later)).result).to.equal(Result.Void);
+      await expect(f.vital.reportVoters(later, bit(3)))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
+        .withArgs(later, Result.Void);
+      const unknown = await f.vital.challengeCount();
+      await expect(f.vital.reportVoters(unknown, bit(3)))
+        .to.be.revertedWithCustomError(f.vital, "VitalUnknownChallenge")
+        .withArgs(unknown);
+    });
+  });
+
+  describe("setParameters", function () {
+    it("is only for the owner", async function () {
+      const f = await loadFixture(vitalFixture);
+      const outsider = f.users[1];
+      await expect(
+        f.vital.connect(outsider).setParameters(outsider.address, f.bond, f.votingPeriod, f.proposerBps, f.voterBps),
+      )
+        .to.be.revertedWithCustomError(f.vital, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+    });
+
+    it("updates the treasury, bond, voting period and fractions", async function () {
+      const f = await loadFixture(vitalFixture);
+      const treasury = f.users[4];
+      const bond = 2_500n * ALT + 1n;
+      const votingPeriod = BigInt(2 * DAY);
+      const [proposerBps, voterBps] = [700n, 300n];
+      await expect(f.vital.setParameters(treasury.address, bond, votingPeriod, proposerBps, voterBps))
+        .to.emit(f.vital, "ParametersUpdated")
+        .withArgs(treasury.address, bond, votingPeriod, proposerBps, voterBps);
+      expect(await f.vital.parameters()).to.deep.equal([treasury.address, bond, votingPeriod, proposerBps, voterBps]);
+
+      // the next challenge pulls the new bond and votes for the new period; its failure pays the new treasury
+      const before = await f.token.balanceOf(f.ops[0].address);
+      const at = await nextBlockAt();
+      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, f.rollupAddress, 0n, f.ops[0].address, bond, FIXTURE_EPOCH, at + votingPeriod);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(before - bond);
+      await time.increaseTo(at + votingPeriod);
+      const treasuryBefore = await f.token.balanceOf(treasury.address);
+      await (await f.vital.resolve(0)).wait();
+      expect(await f.token.balanceOf(treasury.address)).to.equal(treasuryBefore + bond);
+
+      // the new fractions are what the next invalidation and report request
+      await snapshotNow(f, f.setId);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [3], false);
+      await castVotes(f, id, [0, 1], true);
+      const requestId = await f.slashingManager.requestCount();
+      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+        .to.emit(f.vital, "ProposerReported")
+        .withArgs(id, f.ops[PROPOSER].address, requestId);
+      expect((await f.slashingManager.request(requestId)).bps).to.equal(proposerBps);
+      await (await f.vital.reportVoters(id, bit(3))).wait();
+      expect((await f.slashingManager.request(requestId + 1n)).bps).to.equal(voterBps);
+    });
+
+    it("refuses a zero treasury, a zero or over-a-year voting period, and fractions of 0 or above 10,000 bps", async function () {
+      const f = await loadFixture(vitalFixture);
+      const year = BigInt(365 * DAY);
+      const { treasury, bond, votingPeriod: period, proposerBps: p, voterBps: v } = f;
+      const t = treasury.address;
+      const refused: [string, bigint, bigint, bigint, bigint][] = [
+        [ethers.ZeroAddress, bond, period, p, v],
+        [t, bond, 0n, p, v],
+        [t, bond, year + 1n, p, v],
+        [t, bond, period, 0n, v],
+        [t, bond, period, BPS + 1n, v],
+        [t, bond, period, p, 0n],
+        [t, bond, period, p, BPS + 1n],
+      ];
+      for (const args of refused) {
+        await expect(f.vital.setParameters(...args)).to.be.revertedWithCustomError(f.vital, "ServiceInvalidParameter");
+      }
+      // the bounds themselves are accepted
+      await expect(f.vital.setParameters(t, 0n, year, BPS, 1n))
+        .to.emit(f.vital, "ParametersUpdated")
+        .withArgs(t, 0n, year, BPS, 1n);
+      await expect(f.vital.setParameters(t, bond, 1n, 1n, BPS))
+        .to.emit(f.vital, "ParametersUpdated")
+        .withArgs(t, bond, 1n, 1n, BPS);
+    });
+
+    it("keeps the bond an open challenge was made with", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id: invalidated } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      const { id: failed, c } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
+      const newBond = f.bond / 2n;
+      await (
+        await f.vital.setParameters(f.treasury.address, newBond, f.votingPeriod, f.proposerBps, f.voterBps)
+      ).wait();
+      expect((await f.vital.challengeOf(invalidated)).bond).to.equal(f.bond);
+
+      const challengerBefore = await f.token.balanceOf(f.ops[0].address);
+      await castVotes(f, invalidated, QUORUM, true);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
+
+      const treasuryBefore = await f.token.balanceOf(f.treasury.address);
+      await time.increaseTo(c.deadline);
+      await (await f.vital.resolve(failed)).wait();
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore + f.bond);
+      // all bonds paid out: VITAL holds no ALT
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(0n);
+    });
+  });
+
+  describe("slashing end to end", function () {
+    it("jails the proposer while its request is pending, leaves it out of the next snapshot, then slashes proposerBps", async function () {
+      const f = await invalidatedFixture();
+      const proposer = f.ops[PROPOSER].address;
+      const challenger = f.ops[0].address;
+      const requestId = f.proposerRequest;
+      const { executableAt } = await f.slashingManager.request(requestId);
+      expect(await f.registry.isJailed(proposer)).to.equal(true);
+      await expect(f.slashingManager.execute(requestId))
+        .to.be.revertedWithCustomError(f.slashingManager, "SlashingVetoWindowOpen")
+        .withArgs(requestId, executableAt);
+
+      // next epoch (still inside the veto window): the jailed proposer is left out of the snapshot
+      await time.increase(DAY);
+      const epoch = await snapshotNow(f, f.setId);
+      expect(epoch).to.equal(FIXTURE_EPOCH + 1n);
+      expect(executableAt).to.be.greaterThan(await time.latest());
+      const [operators, stakes] = await f.operatorSets.snapshotEntries(f.setId, epoch);
+      expect(operators).to.deep.equal(f.ops.slice(0, PROPOSER).map((op) => op.address));
+      expect(stakes).to.deep.equal(STAKES.slice(0, PROPOSER));
+      expect((await f.operatorSets.snapshotInfo(f.setId, epoch)).totalStake).to.equal(TOTAL_STAKE - STAKES[PROPOSER]);
+      expect((await f.operatorSets.membership(f.setId, proposer)).member).to.equal(true);
+
+      // after the veto window anyone executes: proposerBps of its pool, the reporter share to the challenger, the rest
+      // burned
+      const amount = (STAKES[PROPOSER] * f.proposerBps) / BPS;
+      const toReporter = (amount * f.reporterBps) / BPS;
+      const amounts = new Array<bigint>(Number(await f.registry.assetCount())).fill(0n);
+      amounts[0] = amount;
+      const challengerBefore = await f.token.balanceOf(challenger);
+      const supplyBefore = await f.token.totalSupply();
+      await time.increaseTo(executableAt);
+      const tx = f.slashingManager.connect(f.users[5]).execute(requestId);
+      await expect(tx)
+        .to.emit(f.slashingManager, "SlashExecuted")
+        .withArgs(requestId, proposer, f.proposerBps, amounts)
+        .and.to.emit(f.registry, "PoolSlashed")
+        .withArgs(requestId, proposer, 0n, amount, toReporter, STAKES[PROPOSER] - amount);
+      expect(await f.token.balanceOf(challenger)).to.equal(challengerBefore + toReporter);
+      expect(await f.token.totalSupply()).to.equal(supplyBefore - (amount - toReporter));
+      expect((await f.registry.pool(proposer, 0)).totalAssets).to.equal(STAKES[PROPOSER] - amount);
+      expect(await f.registry.operatorStake(proposer)).to.equal(STAKES[PROPOSER] - amount);
+      expect((await f.slashingManager.request(requestId)).status).to.equal(SlashStatus.Executed);
+      expect(await f.registry.isJailed(proposer)).to.equal(false);
+
+      // released, it is back in the following snapshot with its reduced stake (in whole stake units)
+      await time.increase(DAY);
+      const later = await snapshotNow(f, f.setId);
+      const [laterOperators, laterStakes] = await f.operatorSets.snapshotEntries(f.setId, later);
+      expect(laterOperators).to.deep.equal(f.ops.map((op) => op.address));
+      expect(laterStakes[PROPOSER]).to.equal(((STAKES[PROPOSER] - amount) / STAKE_UNIT) * STAKE_UNIT);
+    });
+
+    it("slashes reported voters voterBps after the veto window, the reporter earning the reporter share", async function () {
+      const f = await invalidatedFixture();
+      const reporter = f.users[3];
+      const voter = f.ops[3].address;
+      const requestId = await f.slashingManager.requestCount();
+      await (await f.vital.connect(reporter).reportVoters(f.id, bit(3))).wait();
+      const { executableAt } = await f.slashingManager.request(requestId);
+      expect(await f.registry.isJailed(voter)).to.equal(true);
+
+      await time.increase(DAY);
+      const epoch = await snapshotNow(f, f.setId);
+      const [operators] = await f.operatorSets.snapshotEntries(f.setId, epoch);
+      expect(operators).to.deep.equal([0, 1, 2].map((i) => f.ops[i].address));
+
+      const amount = (STAKES[3] * f.voterBps) / BPS;
+      const toReporter = (amount * f.reporterBps) / BPS;
+      const reporterBefore = await f.token.balanceOf(reporter.address);
+      await time.increaseTo(executableAt);
+      await expect(f.slashingManager.execute(requestId))
+        .to.emit(f.registry, "PoolSlashed")
+        .withArgs(requestId, voter, 0n, amount, toReporter, STAKES[3] - amount);
+      expect(await f.token.balanceOf(reporter.address)).to.equal(reporterBefore + toReporter);
+      expect(await f.registry.operatorStake(voter)).to.equal(STAKES[3] - amount);
+      expect(await f.registry.isJailed(voter)).to.equal(false);
+    });
+  });
+});
