@@ -609,7 +609,7 @@ describe("MachService", function () {
     // nothing but (rollup, block, root). Once the proposer re-proposes the invalidated root at the same block, anyone
     // replays the old certificate: the invalid output is FastFinalized again without a single new signature, and its
     // certificate is overwritten (new epoch and certifiedAt, while reportedSigners still holds the old epoch's bits).
-    it.skip("refuses to certify again an output VITAL invalidated (old attestations replayed)", async function () {
+    it("refuses to certify again an output VITAL invalidated (old attestations replayed)", async function () {
       const f = await loadFixture(invalidatedFixture);
       const signatures = await signaturesOf(f, [0, 1, 2]);
       await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();

@@ -892,7 +892,7 @@ describe("SquadService", function () {
     // after the deadline cannot include the item; once unpaused, anyone forces the item in and reportCensorship
     // requests a censorshipBps slash of that leader. Expected: SquadNotAttributable (no one is provably at fault);
     // actual: SlashRequested against the leader.
-    it.skip("does not blame the leader of a slot in which the rollup was paused", async function () {
+    it("does not blame the leader of a slot in which the rollup was paused", async function () {
       const f = await loadFixture(squadFixture);
       const { deadline, slot, slotEnd, leader } = await queueItem(f);
       await time.setNextBlockTimestamp(deadline - 10n);
@@ -915,7 +915,7 @@ describe("SquadService", function () {
     // reportCensorship requests a slash of the SQUAD leader for the centralised sequencer's censorship (the rollup's
     // own SequencerFault names the sequencer). Expected: SquadNotAttributable (or a refusal at registerRollup);
     // actual: SlashRequested against the SQUAD leader.
-    it.skip("does not blame SQUAD leaders for a rollup sequenced by a centralised sequencer", async function () {
+    it("does not blame SQUAD leaders for a rollup sequenced by a centralised sequencer", async function () {
       const f = await loadFixture(squadFixture);
       const central = await launchRollup(f.d, f.owner, {
         services: SERVICE.SQUAD,

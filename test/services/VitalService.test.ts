@@ -663,7 +663,7 @@ describe("VitalService", function () {
     // snapshot stake voted the output invalid, and nothing stops the output from finalizing after its challenge period.
     // Expected: the bond is not forfeited (e.g. the vote is recorded and the invalidation done later, or the challenge
     // is voided); actual: Resolved(id, Failed) and the bond paid to the treasury.
-    it.skip("does not forfeit the bond when the paused rollup refused the invalidating vote", async function () {
+    it("does not forfeit the bond when the paused rollup refused the invalidating vote", async function () {
       const f = await loadFixture(vitalFixture);
       const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
