@@ -27,6 +27,11 @@ contract VitalService is RollupService {
     bytes32 public constant INVALID_OUTPUT = "VITAL_INVALID_OUTPUT";
     bytes32 public constant VOTED_VALID = "VITAL_VOTED_FOR_INVALID_OUTPUT";
 
+    /// @notice Gas forwarded to the rollup's `invalidate` and to the proposer's slash request, each run in try/catch:
+    ///         a caller must leave at least this much, so no gas limit can make either fail quietly (an out-of-gas
+    ///         inside a try would otherwise let a voter spare the proposer or defer the invalidation).
+    uint256 public constant CALL_GAS = 400_000;
+
     enum Result {
         None,
         Open,
@@ -60,6 +65,8 @@ contract VitalService is RollupService {
     }
 
     error VitalNotMember(address account);
+    /// @notice Less than the gas `CALL_GAS` needs was left for a guarded call.
+    error VitalInsufficientGas();
     /// @notice The vote would end at `votingEndsAt`, after the output's challenge period (`closesAt`), or the output is
     ///         final already.
     error VitalNotChallengeable(address rollup, uint256 outputIndex, uint256 votingEndsAt, uint256 closesAt);
@@ -292,7 +299,8 @@ contract VitalService is RollupService {
     ///      window) the challenge stays open for `resolve` to retry, or, when `last` (the vote is over), ends Void with the bond back.
     function _invalidate(uint256 challengeId, Challenge storage c, bool last) private {
         if (!_outputLive(c)) return _close(challengeId, c, Result.Void); // an earlier invalidation took it
-        try IRollup(c.rollup).invalidate(c.outputIndex) {
+        _requireCallGas();
+        try IRollup(c.rollup).invalidate{gas: CALL_GAS}(c.outputIndex) {
             _s().invalidatedAt[_outputKey(c.rollup, c.l2BlockNumber, c.root)] = block.timestamp;
             _close(challengeId, c, Result.Invalidated);
             _reportProposer(challengeId, c);
@@ -321,8 +329,9 @@ contract VitalService is RollupService {
             return;
         }
         bytes32 evidence = keccak256(abi.encode(challengeId, c.rollup, c.l2BlockNumber, c.root));
+        _requireCallGas();
         try
-            service.slashing.requestSlash(
+            service.slashing.requestSlash{gas: CALL_GAS}(
                 proposer,
                 _s().proposerBps,
                 INVALID_OUTPUT,
@@ -335,6 +344,11 @@ contract VitalService is RollupService {
         } catch (bytes memory reason) {
             emit ProposerNotSlashed(challengeId, proposer, reason);
         }
+    }
+
+    /// @dev The guarded call gets all of CALL_GAS (the 63/64 rule keeps back a 64th of what is left).
+    function _requireCallGas() private view {
+        if (gasleft() < CALL_GAS + CALL_GAS / 63 + 20_000) revert VitalInsufficientGas();
     }
 
     /// @dev Whether the challenged output is still the rollup's output at its index.
