@@ -55,7 +55,9 @@ const config: HardhatUserConfig = {
     ignition: "deploy",
   },
   networks: {
-    hardhat: {},
+    // Prague, not Hardhat's default Osaka: under Osaka's 2^24 transaction gas cap (EIP-7825) Hardhat's gas estimation
+    // of a call that guards a try/catch with gasleft() (VitalService.vote) overshoots the cap and fails.
+    hardhat: { hardfork: "prague" },
     localhost: { url: "http://127.0.0.1:8545" },
     ...publicNetwork("sepolia", 11155111),
     ...publicNetwork("holesky", 17000),

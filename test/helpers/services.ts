@@ -116,8 +116,9 @@ export async function addOperators(d: ServicesDeployment, label: string, stakes:
 }
 
 /** Creates a rollup (prepaying what the factory requires) and registers it in each service it enabled. */
-export async function launchRollup(
-  d: ServicesDeployment,
+/** A rollup `creator` launches from the factory (prepaying its services), registered with none of them. */
+export async function createRollup(
+  d: Pick<ServicesDeployment, "factory">,
   creator: HardhatEthersSigner,
   overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
 ): Promise<Rollup> {
@@ -125,11 +126,22 @@ export async function launchRollup(
   params.prepaidFees = await d.factory.requiredPrepayment(params.services, params.expiry);
   const predicted = await d.factory.predictRollupAddress(creator.address, params.templateId, params.salt);
   await (await d.factory.connect(creator).createRollup(params)).wait();
-  const services = Number(params.services);
-  if (services & SERVICE.VITAL) await (await d.vital.registerRollup(predicted)).wait();
-  if (services & SERVICE.MACH) await (await d.mach.registerRollup(predicted)).wait();
-  if (services & SERVICE.SQUAD) await (await d.squad.registerRollup(predicted)).wait();
   return (await hre.ethers.getContractAt("Rollup", predicted)) as unknown as Rollup;
+}
+
+/** `createRollup`, then registered with every service it enables. */
+export async function launchRollup(
+  d: ServicesDeployment,
+  creator: HardhatEthersSigner,
+  overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
+): Promise<Rollup> {
+  const rollup = await createRollup(d, creator, overrides);
+  const address = await rollup.getAddress();
+  const services = Number(await rollup.services());
+  if (services & SERVICE.VITAL) await (await d.vital.registerRollup(address)).wait();
+  if (services & SERVICE.MACH) await (await d.mach.registerRollup(address)).wait();
+  if (services & SERVICE.SQUAD) await (await d.squad.registerRollup(address)).wait();
+  return rollup;
 }
 
 type Service = MachService | VitalService | SquadService;

@@ -29,6 +29,7 @@ import { createParams } from "../helpers/rollups";
 import {
   SERVICE,
   addOperators,
+  createRollup,
   deployServices,
   joinAndSnapshot,
   launchRollup,
@@ -181,15 +182,6 @@ describe("MachService", function () {
     );
   }
 
-  /** A rollup the factory created but no service registered. */
-  async function createUnregistered(f: Fixture, overrides: Partial<IRollupFactory.CreateParamsStruct>) {
-    const params = createParams(f.creator.address, overrides);
-    params.prepaidFees = await f.d.factory.requiredPrepayment(params.services, params.expiry);
-    const predicted = await f.d.factory.predictRollupAddress(f.creator.address, params.templateId, params.salt);
-    await (await f.d.factory.connect(f.creator).createRollup(params)).wait();
-    return (await ethers.getContractAt("Rollup", predicted)) as unknown as Rollup;
-  }
-
   /** The deployer registered as a slasher of its own, to file a generic slash request (jailing at once). */
   async function fileSlashRequest(f: Fixture, operator: string) {
     await (await f.d.slashingManager.setSlasher(f.d.deployer.address, 1_000, days(10))).wait();
@@ -336,7 +328,7 @@ describe("MachService", function () {
   describe("registerRollup", function () {
     it("creates the set of a factory rollup that enabled MACH, for anyone, with the set defaults", async function () {
       const f = await loadFixture(machFixture);
-      const rollup = await createUnregistered(f, { chainId: 910_010, salt: id("mach:fresh") });
+      const rollup = await createRollup(f.d, f.creator, { chainId: 910_010, salt: id("mach:fresh") });
       const address = await rollup.getAddress();
       const setId = setIdFor(f.machAddress, address);
       expect(await f.mach.setIdOf(address)).to.equal(setId);
@@ -386,7 +378,7 @@ describe("MachService", function () {
 
     it("refuses a factory rollup that did not enable MACH", async function () {
       const f = await loadFixture(machFixture);
-      const vitalOnly = await createUnregistered(f, {
+      const vitalOnly = await createRollup(f.d, f.creator, {
         chainId: 910_011,
         salt: id("mach:vital-only"),
         services: SERVICE.VITAL,
@@ -583,7 +575,7 @@ describe("MachService", function () {
 
     it("refuses a rollup not registered in MACH", async function () {
       const f = await loadFixture(machFixture);
-      const rollup = await createUnregistered(f, { chainId: 910_013, salt: id("mach:unregistered") });
+      const rollup = await createRollup(f.d, f.creator, { chainId: 910_013, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
       await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
       await expect(f.mach.certify(address, 0, await signaturesOf(f, [0, 1, 2], { rollup: address })))
@@ -956,7 +948,7 @@ describe("MachService", function () {
 
     it("refuses a rollup not registered in MACH", async function () {
       const f = await loadFixture(equivocationFixture);
-      const rollup = await createUnregistered(f, { chainId: 910_015, salt: id("mach:unregistered") });
+      const rollup = await createRollup(f.d, f.creator, { chainId: 910_015, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
       await expect(f.mach.proveEquivocation(address, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
@@ -1049,7 +1041,7 @@ describe("MachService", function () {
           .to.be.revertedWithCustomError(f.mach, "MachNoCertificate")
           .withArgs(f.rollupAddress, block, root);
       }
-      const unregistered = await createUnregistered(f, { chainId: 910_016, salt: id("mach:unregistered") });
+      const unregistered = await createRollup(f.d, f.creator, { chainId: 910_016, salt: id("mach:unregistered") });
       const address = await unregistered.getAddress();
       await expect(f.mach.reportInvalidCertificate(address, L2_BLOCK, ROOT, 0b1n))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
@@ -1127,7 +1119,7 @@ describe("MachService", function () {
         f.mach,
         "MachEmptyCertificate",
       );
-      const rollup = await createUnregistered(f, { chainId: 910_017, salt: id("mach:unregistered") });
+      const rollup = await createRollup(f.d, f.creator, { chainId: 910_017, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
       await expect(f.mach.raiseAlert(address, ALERT_REASON, await alertSignatures(f, [0, 1, 2], 0n)))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
@@ -1223,16 +1215,18 @@ describe("MachService", function () {
       await expect(f.mach.setOffenceBps(10_000, 1)).to.emit(f.mach, "OffenceBpsUpdated").withArgs(10_000, 1);
     });
 
-    it("setOffenceBps: a fraction above MACH's slasher cap is accepted, and the slashing manager refuses its requests", async function () {
+    it("setOffenceBps: a fraction above MACH's slasher cap is requested at the cap, so the offence stays punishable", async function () {
       const f = await loadFixture(machFixture);
       const cap = BigInt(f.d.config.mach.capBps);
       await (await f.mach.setOffenceBps(cap + 1n, 300)).wait();
       const key = f.ops[2].key;
       const a = { index: 2, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)) };
       const b = { index: 2, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)) };
+      const requestId = await f.d.slashingManager.requestCount();
       await expect(f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, a, OTHER_ROOT, b))
-        .to.be.revertedWithCustomError(f.d.slashingManager, "SlashingInvalidBps")
-        .withArgs(cap + 1n, cap);
+        .to.emit(f.mach, "EquivocationProven")
+        .withArgs(f.ops[2].address, f.rollupAddress, L2_BLOCK, ROOT, OTHER_ROOT, requestId);
+      expect((await f.d.slashingManager.request(requestId)).bps).to.equal(cap);
     });
 
     it("setSetDefaults: the owner sets what sets registered from now on get", async function () {
@@ -1253,7 +1247,7 @@ describe("MachService", function () {
         .to.emit(f.mach, "SetDefaultsUpdated")
         .withArgs(5n * ALT, 8);
       expect(await f.mach.setDefaults()).to.deep.equal([5n * ALT, 8n]);
-      const rollup = await createUnregistered(f, { chainId: 910_019, salt: id("mach:new-defaults") });
+      const rollup = await createRollup(f.d, f.creator, { chainId: 910_019, salt: id("mach:new-defaults") });
       const address = await rollup.getAddress();
       const setId = setIdFor(f.machAddress, address);
       await expect(f.mach.registerRollup(address))
@@ -1287,7 +1281,7 @@ describe("MachService", function () {
           .to.be.revertedWithCustomError(f.d.operatorSets, "SetsInvalidSize")
           .withArgs(maxSize);
       }
-      const rollup = await createUnregistered(f, { chainId: 910_020, salt: id("mach:unregistered") });
+      const rollup = await createRollup(f.d, f.creator, { chainId: 910_020, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
       await expect(f.mach.updateRollupSet(address, 0, 5))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")

@@ -9,7 +9,14 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, encodeBytes32String, id, keccak256 } from "ethers";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR } from "../helpers/time";
-import { SERVICE, addOperators, deployServices, joinAndSnapshot, launchRollup } from "../helpers/services";
+import {
+  SERVICE,
+  addOperators,
+  createRollup,
+  deployServices,
+  joinAndSnapshot,
+  launchRollup,
+} from "../helpers/services";
 import type { Operator, ServicesDeployment } from "../helpers/services";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
@@ -379,29 +386,28 @@ describe("SquadService", function () {
       expect(await f.rollup.batchCount()).to.equal(0n);
     });
 
-    it("refuses a member that asked to leave, and lets others post at once in the slots it leads", async function () {
+    it("keeps a member that asked to leave serving its snapshot's slots (still slashable until it has left)", async function () {
       const f = await loadFixture(squadFixture);
       const leaving = f.members[3];
       await (await f.d.operatorSets.connect(leaving.account).requestLeave(f.setId)).wait();
       const [own] = await slotsLedBy(f, leaving, f.firstSlot + 1n, f.lastSlot);
-      // in its own slot
-      await time.setNextBlockTimestamp(startOf(own) + 1n);
-      await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT, 0))
-        .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
-        .withArgs(leaving.address);
-      // its slot is open to any eligible member from the start
+      // another member must still wait for the grace period in the leaving member's slot
       const member = f.members[0];
-      await time.setNextBlockTimestamp(startOf(own) + 2n);
+      await time.setNextBlockTimestamp(startOf(own) + 1n);
       await expect(f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotLeader")
+        .withArgs(member.address, leaving.address);
+      await time.setNextBlockTimestamp(startOf(own) + 2n);
+      await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.emit(f.squad, "BatchPosted")
-        .withArgs(f.rollupAddress, own, member.address, false);
-      // in another member's slot, after the grace period
+        .withArgs(f.rollupAddress, own, leaving.address, true);
+      // and may stand in for another member's slot after the grace period
       const [others] = await slotsWhere(f, own + 1n, f.lastSlot, (leader) => leader !== leaving.address);
       await time.setNextBlockTimestamp(startOf(others) + GRACE);
       await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT_2, 0))
-        .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
-        .withArgs(leaving.address);
-      expect(await f.rollup.batchCount()).to.equal(1n);
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.rollupAddress, others, leaving.address, false);
+      expect(await f.rollup.batchCount()).to.equal(2n);
     });
 
     it("lets any eligible member post at once in a slot without leader, and never gives that slot one", async function () {
@@ -764,7 +770,7 @@ describe("SquadService", function () {
         .and.to.emit(f.squad, "CensorshipReported")
         .withArgs(f.rollupAddress, 0n, slot, leader.address, requestId);
       expect(await f.squad.CENSORSHIP()).to.equal(CENSORSHIP);
-      expect(await f.squad.isCensorshipReported(f.rollupAddress, 0n)).to.equal(true);
+      expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(true);
       const request = await f.d.slashingManager.request(requestId);
       expect(request.operator).to.equal(leader.address);
       expect(request.bps).to.equal(CENSORSHIP_BPS);
@@ -846,12 +852,12 @@ describe("SquadService", function () {
 
     it("refuses an item forced in before a whole slot went by after its deadline", async function () {
       const f = await loadFixture(squadFixture);
-      const { slotEnd } = await queueItem(f);
+      const { slot, slotEnd } = await queueItem(f);
       await forceAt(f, slotEnd - 1n);
       await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
         .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
         .withArgs(0n);
-      expect(await f.squad.isCensorshipReported(f.rollupAddress, 0n)).to.equal(false);
+      expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(false);
     });
 
     it("refuses an item whose first whole slot after the deadline has no leader", async function () {
@@ -868,15 +874,15 @@ describe("SquadService", function () {
         .withArgs(0n);
     });
 
-    it("refuses a second report of the same item", async function () {
+    it("refuses a second report of the same item (one report per slot)", async function () {
       const f = await loadFixture(squadFixture);
-      const { slotEnd } = await queueItem(f);
+      const { slot, slotEnd } = await queueItem(f);
       await forceAt(f, slotEnd + 30n);
       await (await f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n)).wait();
       const requests = await f.d.slashingManager.requestCount();
       await expect(f.squad.connect(f.stranger).reportCensorship(f.rollupAddress, 0n))
         .to.be.revertedWithCustomError(f.squad, "SquadAlreadyReported")
-        .withArgs(0n);
+        .withArgs(slot);
       expect(await f.d.slashingManager.requestCount()).to.equal(requests);
     });
 
@@ -887,11 +893,6 @@ describe("SquadService", function () {
         .withArgs(f.plainAddress);
     });
 
-    // BUG: reportCensorship (and reportMiss) ignore whether the leader could post at all. While the council has the
-    // rollup paused, Rollup.appendBatch reverts (RollupPaused) for everyone, so the leader of the first whole slot
-    // after the deadline cannot include the item; once unpaused, anyone forces the item in and reportCensorship
-    // requests a censorshipBps slash of that leader. Expected: SquadNotAttributable (no one is provably at fault);
-    // actual: SlashRequested against the leader.
     it("does not blame the leader of a slot in which the rollup was paused", async function () {
       const f = await loadFixture(squadFixture);
       const { deadline, slot, slotEnd, leader } = await queueItem(f);
@@ -905,42 +906,23 @@ describe("SquadService", function () {
       await (await f.rollup.connect(f.d.council).setPaused(false)).wait();
       await forceAt(f, slotEnd + 6n);
       await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
-        .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
-        .withArgs(0n);
+        .to.be.revertedWithCustomError(f.squad, "SquadRollupNotLive")
+        .withArgs(slot);
     });
 
-    // BUG: the factory accepts a rollup that enables SQUAD and keeps a centralised sequencer (only sequencer == 0
-    // without SQUAD is refused); its sequencer role is then that address, never the SquadService, so SQUAD leaders
-    // cannot post (appendBatch: RollupNotSequencer(squad)). SquadService registers it all the same and
-    // reportCensorship requests a slash of the SQUAD leader for the centralised sequencer's censorship (the rollup's
-    // own SequencerFault names the sequencer). Expected: SquadNotAttributable (or a refusal at registerRollup);
-    // actual: SlashRequested against the SQUAD leader.
-    it("does not blame SQUAD leaders for a rollup sequenced by a centralised sequencer", async function () {
+    it("refuses to register a rollup that enables SQUAD but keeps a centralised sequencer", async function () {
       const f = await loadFixture(squadFixture);
-      const central = await launchRollup(f.d, f.owner, {
+      const central = await createRollup(f.d, f.owner, {
         services: SERVICE.SQUAD,
         chainId: 71_004,
         salt: id("squad-central"),
       });
       const centralAddress = await central.getAddress();
       expect(await central.sequencerRole()).to.equal(f.owner.address);
-      await joinAndSnapshot(f.d, f.squad, centralAddress, f.members);
-      await (await f.d.token.connect(f.payer).approve(centralAddress, FEES[0])).wait();
-      await (await central.connect(f.payer).queueTransaction(TX_HASHES[0], FEES[0])).wait();
-      const { deadline } = await central.queuedTransaction(0n);
-      const slot = deadline / SLOT + 1n;
-      const leader = memberOf(f, await f.squad.leaderAt(centralAddress, slot));
-      await time.setNextBlockTimestamp(startOf(slot) + 1n);
-      await expect(f.squad.connect(leader.account).postBatch(centralAddress, COMMITMENT, 1))
-        .to.be.revertedWithCustomError(central, "RollupNotSequencer")
-        .withArgs(f.squadAddress);
-      await time.setNextBlockTimestamp(startOf(slot + 1n));
-      await expect(central.connect(f.forcer).forceInclude(1))
-        .to.emit(central, "SequencerFault")
-        .withArgs(f.owner.address, 0n, deadline);
-      await expect(f.squad.connect(f.reporter).reportCensorship(centralAddress, 0n))
-        .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
-        .withArgs(0n);
+      await expect(f.squad.registerRollup(centralAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotSequencer")
+        .withArgs(centralAddress);
+      expect(await f.squad.isRegistered(centralAddress)).to.equal(false);
     });
   });
 

@@ -12,9 +12,9 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR } from "../helpers/time";
-import { createParams } from "../helpers/rollups";
 import {
   addOperators,
+  createRollup,
   deployServices,
   joinAndSnapshot,
   launchRollup,
@@ -353,17 +353,10 @@ describe("VitalService", function () {
 
     it("refuses a rollup not registered in VITAL: a factory rollup never registered, one without VITAL, an account", async function () {
       const f = await loadFixture(vitalFixture);
-      const launch = async (chainId: number, services: number) => {
-        const params = createParams(f.creator.address, {
-          chainId,
-          salt: ethers.id(`vital-unregistered-${chainId}`),
-          services,
-        });
-        params.prepaidFees = await f.factory.requiredPrepayment(params.services, params.expiry);
-        const address = await f.factory.predictRollupAddress(f.creator.address, params.templateId, params.salt);
-        await (await f.factory.connect(f.creator).createRollup(params)).wait();
-        return address;
-      };
+      const launch = async (chainId: number, services: number) =>
+        (
+          await createRollup(f, f.creator, { chainId, salt: ethers.id(`vital-unregistered-${chainId}`), services })
+        ).getAddress();
       const unregistered = await launch(71_003, SERVICE.VITAL | SERVICE.MACH);
       const withoutVital = await launch(71_004, SERVICE.MACH);
       await expect(f.vital.registerRollup(withoutVital))
@@ -657,28 +650,42 @@ describe("VitalService", function () {
       expect(await f.rollup.outputCount()).to.equal(0n);
     });
 
-    // BUG: Rollup.invalidate is `whenLive`, so while the council pauses the rollup the vote that brings "invalid" to two
-    // thirds reverts (RollupPaused) and the two thirds can never be recorded. If the pause outlasts the deadline the
-    // challenge can only be resolved as Failed: the challenger's bond goes to the treasury although two thirds of the
-    // snapshot stake voted the output invalid, and nothing stops the output from finalizing after its challenge period.
-    // Expected: the bond is not forfeited (e.g. the vote is recorded and the invalidation done later, or the challenge
-    // is voided); actual: Resolved(id, Failed) and the bond paid to the treasury.
-    it("does not forfeit the bond when the paused rollup refused the invalidating vote", async function () {
+    it("defers the invalidation while the rollup is paused, and resolve carries it out once the pause is lifted", async function () {
       const f = await loadFixture(vitalFixture);
       const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
       await (await f.rollup.connect(f.council).setPaused(true)).wait();
-      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true)).to.be.revertedWithCustomError(
-        f.rollup,
-        "RollupPaused",
-      );
-      await time.increaseTo(c.deadline);
+      const paused = f.rollup.interface.encodeErrorResult("RollupPaused", []);
+      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+        .to.emit(f.vital, "InvalidationDeferred")
+        .withArgs(id, paused);
+      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Open);
+      await expect(f.vital.resolve(id)).to.emit(f.vital, "InvalidationDeferred").withArgs(id, paused);
+
       await (await f.rollup.connect(f.council).setPaused(false)).wait();
+      expect(await time.latest()).to.be.lessThan(Number(c.deadline));
+      const challengerBefore = await f.token.balanceOf(f.ops[0].address);
+      await expect(f.vital.resolve(id))
+        .to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated)
+        .and.to.emit(f.rollup, "OutputsInvalidated")
+        .withArgs(0n, 3n);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
+    });
+
+    it("voids a challenge whose rollup stayed paused past the deadline: the bond goes back, not to the treasury", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [0, 1], true);
+      await (await f.rollup.connect(f.council).setPaused(true)).wait();
+      await (await f.vital.connect(f.ops[2].account).vote(id, 2, true)).wait();
+      await time.increaseTo(c.deadline);
       const treasuryBefore = await f.token.balanceOf(f.treasury.address);
       const challengerBefore = await f.token.balanceOf(f.ops[0].address);
-      await (await f.vital.resolve(id)).wait();
+      await expect(f.vital.resolve(id)).to.emit(f.vital, "Resolved").withArgs(id, Result.Void);
       expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore);
       expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
+      expect(await f.rollup.outputCount()).to.equal(3n);
     });
 
     it("voids a challenge reaching two thirds after an earlier output's invalidation took its output: bond back", async function () {
