@@ -1,0 +1,912 @@
+// The MACH tasks (tasks/mach.ts) against the staged deployment of `servicesTaskFixture`: attestations signed with the
+// signing key of an environment variable or with a --from account, certificates from files and directories, equivocation
+// proofs and alerts. Every signature is recomputed independently (EIP-712 by hand, and recovered against the contract's
+// own digest); every on-chain effect (certificate, output status, slash request, jail, alert) is read back.
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AbiCoder, encodeBytes32String, id, keccak256, recoverAddress, Signature, Wallet, type Signer } from "ethers";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
+import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
+import { attest, createRollup } from "../helpers/services";
+import { SERVICE } from "../helpers/rollups";
+import { asJson, expectRefused, expectTaskFailure, load, runTask, task, tempDir } from "../helpers/tasks";
+
+const coder = AbiCoder.defaultAbiCoder();
+
+/** The variable the tests hand the signing key in (never set outside `withEnv`). */
+const KEY_ENV = "ALT_TEST_MACH_SIGNING_KEY";
+/** The task's default --key-env. */
+const DEFAULT_KEY_ENV = "ALT_SIGNING_KEY";
+const ROOTS = [id("mach-task-root-0"), id("mach-task-root-1")];
+/** A root nobody proposed: what an equivocating member signs besides the proposed one. */
+const FORGED = id("mach-task-forged-root");
+/** IRollup.OutputStatus, ISlashingManager.Status */
+const OutputStatus = { Proposed: 1n, FastFinalized: 2n } as const;
+const SlashStatus = { Pending: 1n } as const;
+const EQUIVOCATION = encodeBytes32String("MACH_EQUIVOCATION");
+/** deploy/parameters/hardhat.json services.mach.equivocationBps */
+const EQUIVOCATION_BPS = 1_000n;
+
+interface TxReport {
+  hash: string;
+  gasUsed: string;
+  block: number;
+}
+
+interface SignedFile {
+  kind: "attestation" | "alert";
+  chainId: string;
+  mach: string;
+  rollup: string;
+  key: string;
+  message: Record<string, string>;
+  signature: { r: string; vs: string };
+}
+
+interface CertifyResult {
+  rollup: string;
+  output: bigint;
+  signers: number;
+  signedStake: bigint;
+  totalStake: bigint;
+  tx: TxReport;
+}
+
+interface EquivocationResult {
+  operator: string;
+  rollup: string;
+  l2BlockNumber: bigint;
+  tx: TxReport;
+}
+
+interface AlertResult {
+  rollup: string;
+  reason: string;
+  nonce: string;
+  signers: number;
+  tx: TxReport;
+}
+
+const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
+const bitmapOf = (indexes: number[]) => indexes.reduce((bitmap, i) => bitmap | (1n << BigInt(i)), 0n);
+const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
+
+/** Runs `run` with $name set to `value` (unset if undefined), then restores what the variable was. */
+async function withEnv<T>(name: string, value: string | undefined, run: () => Promise<T>): Promise<T> {
+  const previous = process.env[name];
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+  try {
+    return await run();
+  } finally {
+    if (previous === undefined) delete process.env[name];
+    else process.env[name] = previous;
+  }
+}
+
+/** The receipt of a reported transaction, checked against the report, its sender and its target. */
+async function expectTx(report: TxReport, from: string, to: string) {
+  const receipt = (await hre.ethers.provider.getTransactionReceipt(report.hash))!;
+  expect(receipt.status).to.equal(1);
+  expect(receipt.from).to.equal(from);
+  expect(receipt.to).to.equal(to);
+  expect(report).to.deep.equal({ hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber });
+  return receipt;
+}
+
+describe("mach tasks", function () {
+  const files = tempDir("alt-mach-task-");
+  after(files.remove);
+
+  /**
+   * The fixture's rollup (chain 5001) registered in MACH, operators 0..3 members of its set, the snapshot of a fresh
+   * epoch taken, outputs 0 and 1 proposed; `other` (chain 5003): a MACH rollup, NOT registered, with an output at the
+   * same L2 block as output 0.
+   */
+  async function machFixture() {
+    const f = await loadFixture(servicesTaskFixture);
+    const { mach, sets, rollup, rollupAddress, creator, operators, factory } = f;
+    await (await mach.registerRollup(rollupAddress)).wait();
+    const setId = await mach.setIdOf(rollupAddress);
+    for (const op of operators) await (await sets.connect(op.signer).join(setId)).wait();
+    // the start of the next epoch: a whole epoch for the suite's snapshot, never epoch 0
+    await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
+    await (await sets.snapshot(setId)).wait();
+    const epoch = await sets.currentEpoch();
+    const interval = await rollup.outputInterval();
+    const blocks = [interval, 2n * interval];
+    for (const [i, root] of ROOTS.entries())
+      await (await rollup.connect(creator).proposeOutput(blocks[i], root)).wait();
+    const other = await createRollup({ factory }, creator, {
+      chainId: 5003,
+      salt: id("mach-tasks:other"),
+      services: SERVICE.MACH,
+    });
+    await (await other.connect(creator).proposeOutput(blocks[0], ROOTS[0])).wait();
+    const [snapshotOperators, snapshotStakes] = await sets.snapshotEntries(setId, epoch);
+    return {
+      ...f,
+      setId,
+      epoch,
+      blocks,
+      other,
+      otherAddress: await other.getAddress(),
+      machAddress: await mach.getAddress(),
+      chainId: (await hre.ethers.provider.getNetwork()).chainId,
+      /** Snapshot index of each operator (its position in the snapshot entries). */
+      indexOf: (op: TaskOperator) => snapshotOperators.indexOf(op.address),
+      stakeOf: (op: TaskOperator) => snapshotStakes[snapshotOperators.indexOf(op.address)],
+      totalStake: (await sets.snapshotInfo(setId, epoch)).totalStake,
+    };
+  }
+
+  type Fixture = Awaited<ReturnType<typeof machFixture>>;
+
+  const domainOf = (f: Fixture) => ({
+    name: "ALT MACH",
+    version: "1",
+    chainId: f.chainId,
+    verifyingContract: f.machAddress,
+  });
+
+  /** What `mach:attest` must write: the attestation signed independently by `key` (test/helpers/services.ts). */
+  async function expectedAttestation(f: Fixture, key: Signer, rollup: string, block: bigint, root: string) {
+    return {
+      kind: "attestation",
+      chainId: f.chainId.toString(),
+      mach: f.machAddress,
+      rollup,
+      key: await key.getAddress(),
+      message: { rollup, l2BlockNumber: block.toString(), outputRoot: root },
+      signature: await attest(f.mach, key, rollup, block, root),
+    };
+  }
+
+  /** What `mach:alert --out` must write: the alert signed independently by `key`. */
+  async function expectedAlert(f: Fixture, key: Signer, reason: string, nonce: bigint) {
+    const message = { rollup: f.rollupAddress, reason, nonce };
+    const types = {
+      Alert: [
+        { name: "rollup", type: "address" },
+        { name: "reason", type: "bytes32" },
+        { name: "nonce", type: "uint256" },
+      ],
+    };
+    const signature = Signature.from(await key.signTypedData(domainOf(f), types, message));
+    return {
+      kind: "alert",
+      chainId: f.chainId.toString(),
+      mach: f.machAddress,
+      rollup: f.rollupAddress,
+      key: await key.getAddress(),
+      message: { rollup: f.rollupAddress, reason, nonce: nonce.toString() },
+      signature: { r: signature.r, vs: signature.yParityAndS },
+    };
+  }
+
+  /** The signer a compact signature recovers to, over a digest the contract computed. */
+  const recovered = (digest: string, signature: { r: string; vs: string }) =>
+    recoverAddress(digest, Signature.from({ r: signature.r, yParityAndS: signature.vs }));
+
+  /** Signs an attestation of `output` with `op`'s signing key through `mach:attest` (the key in $KEY_ENV). */
+  async function attestFile(
+    name: string,
+    op: TaskOperator | Wallet,
+    output: number,
+    options: { root?: string; rollup?: string } = {},
+  ): Promise<string> {
+    const key = "key" in op ? op.key : op;
+    const out = files.path(name);
+    await withEnv(KEY_ENV, key.privateKey, () =>
+      task("mach:attest", {
+        rollup: options.rollup ?? "5001",
+        output: String(output),
+        root: options.root,
+        out,
+        keyEnv: KEY_ENV,
+        json: true,
+      }),
+    );
+    return out;
+  }
+
+  /** Signs an alert with `op`'s signing key through `mach:alert --out`. */
+  async function alertFile(name: string, op: TaskOperator, reason: string): Promise<string> {
+    const out = files.path(name);
+    await withEnv(KEY_ENV, op.key.privateKey, () =>
+      task("mach:alert", { rollup: "5001", reason, out, keyEnv: KEY_ENV, json: true }),
+    );
+    return out;
+  }
+
+  /** A fresh sub-directory of the suite's temporary directory. */
+  function directory(name: string): string {
+    const dir = files.path(name);
+    mkdirSync(dir);
+    return dir;
+  }
+
+  describe("mach:attest", function () {
+    it("signs with the key in the variable named by --key-env and writes the file (text mode, nothing sent)", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[1];
+      const out = files.path("attest-env.json");
+      const block = await hre.ethers.provider.getBlockNumber();
+      const { result, lines } = await withEnv(KEY_ENV, op.key.privateKey, () =>
+        runTask<SignedFile>("mach:attest", { rollup: "5001", output: "0", out, keyEnv: KEY_ENV, json: false }),
+      );
+      expect(process.env[KEY_ENV]).to.equal(undefined);
+      const expected = await expectedAttestation(f, op.key, f.rollupAddress, f.blocks[0], ROOTS[0]);
+      expect(expected.key).to.equal(await f.registry.signingKeyOf(op.address));
+      expect(readFileSync(out, "utf8")).to.equal(JSON.stringify(expected, null, 2) + "\n");
+      expect(result).to.deep.equal(expected);
+      expect(lines).to.deep.equal([
+        `attestation of ${f.rollupAddress} block ${f.blocks[0]} root ${ROOTS[0]} by ${op.key.address} -> ${out}`,
+      ]);
+      // the contract's own digest recovers the signing key
+      const digest = await f.mach.attestationDigest(f.rollupAddress, f.blocks[0], ROOTS[0]);
+      expect(recovered(digest, result.signature)).to.equal(op.key.address);
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+    });
+
+    it("signs with the --from account when the variable is unset or empty, over the --root given (--json)", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[2];
+      for (const value of [undefined, ""]) {
+        const out = files.path(`attest-from-${value === undefined ? "unset" : "empty"}.json`);
+        const { result, lines } = await withEnv(KEY_ENV, value, () =>
+          runTask<SignedFile>("mach:attest", {
+            rollup: f.rollupAddress,
+            output: "1",
+            root: FORGED,
+            out,
+            keyEnv: KEY_ENV,
+            from: op.address,
+            json: true,
+          }),
+        );
+        expect(process.env[KEY_ENV]).to.equal(undefined);
+        const expected = await expectedAttestation(f, op.signer, f.rollupAddress, f.blocks[1], FORGED);
+        expect(expected.key).to.equal(op.address);
+        expect(result).to.deep.equal(expected);
+        expect(JSON.parse(readFileSync(out, "utf8"))).to.deep.equal(expected);
+        expect(JSON.parse(lines.join("\n"))).to.deep.equal(expected);
+        const digest = await f.mach.attestationDigest(f.rollupAddress, f.blocks[1], FORGED);
+        expect(recovered(digest, result.signature)).to.equal(op.address);
+      }
+    });
+
+    it("reads $ALT_SIGNING_KEY by default, before --from", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[3];
+      const out = files.path("attest-default-env.json");
+      const result = await withEnv(DEFAULT_KEY_ENV, op.key.privateKey, () =>
+        task<SignedFile>("mach:attest", { rollup: "5001", output: "0", out, from: f.operators[0].address, json: true }),
+      );
+      expect(result).to.deep.equal(await expectedAttestation(f, op.key, f.rollupAddress, f.blocks[0], ROOTS[0]));
+    });
+
+    it("refuses a variable that holds no private key, and bad --output, --root, --rollup and --from, writing nothing", async function () {
+      const f = await load(machFixture);
+      const out = files.path("attest-refused.json");
+      const args = { rollup: "5001", output: "0", out, keyEnv: KEY_ENV, json: true };
+      await withEnv(KEY_ENV, "0x1234", () => expectRefused("mach:attest", args, `$${KEY_ENV} is not a private key`));
+      await withEnv(KEY_ENV, undefined, async () => {
+        await expectRefused("mach:attest", { ...args, output: "2" }, "the rollup has 2 outputs: no output 2");
+        await expectRefused("mach:attest", { ...args, output: "one" }, "--output must be a whole number, not one");
+        await expectRefused("mach:attest", { ...args, root: "0x1234" }, "--root must be 32-byte hex: 0x1234");
+        await expectRefused("mach:attest", { ...args, rollup: "5999" }, "no rollup has chain ID 5999");
+        await expectRefused(
+          "mach:attest",
+          { ...args, rollup: f.machAddress },
+          `${f.machAddress} is not a rollup of the factory`,
+        );
+        const stranger = new Wallet(id("mach-task-stranger")).address;
+        await expectRefused(
+          "mach:attest",
+          { ...args, from: stranger },
+          `--from ${stranger} is not an account of network hardhat`,
+        );
+      });
+      expect(existsSync(out)).to.equal(false);
+    });
+  });
+
+  describe("mach:certify", function () {
+    it("certifies from a list of files out of snapshot order: certificate, output status and event (text mode)", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      // the list names member 1 before member 0: the task sorts the signatures by snapshot index
+      const second = await attestFile("certify-list-1.json", op1, 0);
+      const first = await attestFile("certify-list-0.json", op0, 0);
+      const { result, lines } = await runTask<CertifyResult>("mach:certify", {
+        rollup: "5001",
+        output: "0",
+        attestations: `${second}, ${first}`,
+        from: f.outsider.address,
+        json: false,
+      });
+      const signedStake = f.stakeOf(op0) + f.stakeOf(op1);
+      expect(signedStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[1]);
+      expect(f.totalStake).to.equal(OPERATOR_STAKES.reduce((a, b) => a + b, 0n));
+      // 700,000 of 1,000,000 ALT: above the rollup's 6,667 bps
+      expect(signedStake * 10_000n >= f.totalStake * (await f.rollup.fastFinalityBps())).to.equal(true);
+      const receipt = await expectTx(result.tx, f.outsider.address, f.machAddress);
+      expect(lines).to.deep.equal([
+        txLine("output 0 fast-finalized by 2 signers (700,000 ALT of 1,000,000 ALT)", result.tx),
+      ]);
+      expect(result).to.deep.equal({
+        rollup: f.rollupAddress,
+        output: 0n,
+        signers: 2,
+        signedStake,
+        totalStake: f.totalStake,
+        tx: result.tx,
+      });
+      // the certificate the contract received: sorted by snapshot index, each the member's own signature
+      const signatures = await Promise.all(
+        [op0, op1]
+          .sort((a, b) => f.indexOf(a) - f.indexOf(b))
+          .map(async (op) => ({
+            index: f.indexOf(op),
+            ...(await attest(f.mach, op.key, f.rollupAddress, f.blocks[0], ROOTS[0])),
+          })),
+      );
+      expect((await hre.ethers.provider.getTransaction(result.tx.hash))!.data).to.equal(
+        f.mach.interface.encodeFunctionData("certify", [f.rollupAddress, 0n, signatures]),
+      );
+      const bitmap = bitmapOf([f.indexOf(op0), f.indexOf(op1)]);
+      const certifiedAt = await blockTime(receipt.blockNumber);
+      const cert = await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0]);
+      expect(cert.signerBitmap).to.equal(bitmap);
+      expect(cert.epoch).to.equal(f.epoch);
+      expect(cert.certifiedAt).to.equal(certifiedAt);
+      expect(cert.signedStake).to.equal(signedStake);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.mach, "Certified")
+        .withArgs(f.rollupAddress, 0n, f.blocks[0], ROOTS[0], f.epoch, bitmap, signedStake)
+        .and.to.emit(f.rollup, "OutputFastFinalized")
+        .withArgs(0n);
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.FastFinalized);
+      expect((await f.rollup.output(1)).status).to.equal(OutputStatus.Proposed);
+    });
+
+    it("certifies from a directory (--json), leaving out attestations of other outputs, other rollups, alerts and non-.json files", async function () {
+      const f = await load(machFixture);
+      const [op0, op1, op2, op3] = f.operators;
+      const dir = directory("certify-dir");
+      // the names sort out of index order (3, 0, 2)
+      await attestFile("certify-dir/a-member-3.json", op3, 0);
+      await attestFile("certify-dir/b-member-0.json", op0, 0);
+      await attestFile("certify-dir/c-member-2.json", op2, 0);
+      // member 1 signed everything but output 0's proposed root: none of it counts
+      await attestFile("certify-dir/d-member-1-next-output.json", op1, 1);
+      await attestFile("certify-dir/e-member-1-other-root.json", op1, 0, { root: FORGED });
+      await attestFile("certify-dir/f-member-1-other-rollup.json", op1, 0, { rollup: "5003" });
+      await alertFile("certify-dir/g-member-1-alert.json", op1, "not an attestation");
+      writeFileSync(`${dir}/notes.txt`, "not a signed file\n");
+      const { result, lines } = await runTask<CertifyResult>("mach:certify", {
+        rollup: f.rollupAddress,
+        output: "0",
+        attestations: dir,
+        json: true,
+      });
+      const members = [op0, op2, op3];
+      const signedStake = members.reduce((sum, op) => sum + f.stakeOf(op), 0n);
+      expect(signedStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[2] + OPERATOR_STAKES[3]);
+      const expected = {
+        rollup: f.rollupAddress,
+        output: 0n,
+        signers: 3,
+        signedStake,
+        totalStake: f.totalStake,
+        tx: result.tx,
+      };
+      expect(result).to.deep.equal(expected);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
+      await expectTx(result.tx, f.deployer.address, f.machAddress);
+      const cert = await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0]);
+      expect(cert.signerBitmap).to.equal(bitmapOf(members.map(f.indexOf)));
+      expect(cert.signedStake).to.equal(signedStake);
+      expect(cert.epoch).to.equal(f.epoch);
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.FastFinalized);
+      // nothing for the roots and outputs left out
+      expect((await f.mach.certificate(f.rollupAddress, f.blocks[0], FORGED)).certifiedAt).to.equal(0n);
+      expect((await f.mach.certificate(f.rollupAddress, f.blocks[1], ROOTS[1])).certifiedAt).to.equal(0n);
+      expect((await f.rollup.output(1)).status).to.equal(OutputStatus.Proposed);
+    });
+
+    it("refuses attestations below the rollup's threshold before sending", async function () {
+      const f = await load(machFixture);
+      const [op0, , op2] = f.operators;
+      const attestations = [await attestFile("below-0.json", op0, 0), await attestFile("below-2.json", op2, 0)].join(
+        ",",
+      );
+      // 600,000 of 1,000,000 ALT: below 6,667 bps
+      const signed = f.stakeOf(op0) + f.stakeOf(op2);
+      expect(signed * 10_000n < f.totalStake * (await f.rollup.fastFinalityBps())).to.equal(true);
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations, json: false },
+        "the attestations carry 600,000 ALT of 1,000,000 ALT: below the 6667 bps threshold",
+      );
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
+      expect((await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0])).certifiedAt).to.equal(0n);
+    });
+
+    it("refuses files that hold no attestation of the output", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      const attestations = [
+        await attestFile("none-next.json", op0, 1),
+        await attestFile("none-root.json", op1, 0, { root: FORGED }),
+      ].join(",");
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations, json: true },
+        `no attestation of output 0 (root ${ROOTS[0]}) among the files`,
+      );
+    });
+
+    it("refuses signing keys of non-members, a member signing twice, and unknown outputs", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      const member0 = await attestFile("refuse-member-0.json", op0, 0);
+      const member1 = await attestFile("refuse-member-1.json", op1, 0);
+      const stranger = new Wallet(id("mach-task-stranger"));
+      const strangerFile = await attestFile("refuse-stranger.json", stranger, 0);
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: `${member0},${strangerFile},${member1}`, json: true },
+        `${stranger.address} is not the signing key of a member of the epoch ${f.epoch} snapshot`,
+      );
+      // the operator's account is not its signing key
+      const account = files.path("refuse-account.json");
+      await withEnv(KEY_ENV, undefined, () =>
+        task("mach:attest", {
+          rollup: "5001",
+          output: "0",
+          out: account,
+          keyEnv: KEY_ENV,
+          from: op1.address,
+          json: true,
+        }),
+      );
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: `${member0},${account}`, json: true },
+        `${op1.address} is not the signing key of a member of the epoch ${f.epoch} snapshot`,
+      );
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: `${member0},${member1},${member0}`, json: true },
+        `two signatures by ${op0.address}`,
+      );
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "2", attestations: member0, json: true },
+        "the rollup has 2 outputs: no output 2",
+      );
+    });
+
+    it("refuses missing, malformed, tampered and foreign files", async function () {
+      const f = await load(machFixture);
+      const member0 = await attestFile("files-member-0.json", f.operators[0], 0);
+      const args = { rollup: "5001", output: "0", json: true };
+      const missing = files.path("files-missing.json");
+      await expectRefused(
+        "mach:certify",
+        { ...args, attestations: `${member0},${missing}` },
+        `no such file: ${missing}`,
+      );
+      const garbage = files.write("files-garbage.json", "not json");
+      let parseError = "";
+      try {
+        JSON.parse("not json");
+      } catch (e) {
+        parseError = (e as Error).message;
+      }
+      await expectRefused(
+        "mach:certify",
+        { ...args, attestations: garbage },
+        `${garbage} is not valid JSON: ${parseError}`,
+      );
+      const signed = JSON.parse(readFileSync(member0, "utf8")) as SignedFile;
+      // another root under the same signature: the signature no longer recovers the key
+      const tampered = files.write("files-tampered.json", {
+        ...signed,
+        message: { ...signed.message, outputRoot: FORGED },
+      });
+      await expectRefused(
+        "mach:certify",
+        { ...args, attestations: tampered },
+        `${tampered}: the signature is not by ${signed.key}`,
+      );
+      const otherMach = files.write("files-other-mach.json", { ...signed, mach: f.rollupAddress });
+      await expectRefused(
+        "mach:certify",
+        { ...args, attestations: otherMach },
+        `${otherMach} was signed for chain ${f.chainId} and MACH ${f.rollupAddress}, not this deployment`,
+      );
+      const otherChain = files.write("files-other-chain.json", { ...signed, chainId: "1" });
+      await expectRefused(
+        "mach:certify",
+        { ...args, attestations: otherChain },
+        `${otherChain} was signed for chain 1 and MACH ${f.machAddress}, not this deployment`,
+      );
+    });
+
+    // BUG: readSigned puts JSON.parse's message in the failure as is; V8 quotes the start of the text, line breaks
+    // included, so a non-JSON file whose first line is short gives a failure of two lines.
+    it.skip("refuses a non-JSON file with a line break near its start in one line", async function () {
+      await load(machFixture);
+      const garbage = files.write("files-garbage-lines.json", "oops\nnot json\n");
+      await expectTaskFailure(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: garbage, json: true },
+        new RegExp(`^${garbage} is not valid JSON: `),
+      );
+    });
+
+    // BUG: a signature field that is not a signature makes ethers' Signature.from throw a TypeError (not a one-line
+    // task failure).
+    it.skip("refuses a file whose signature is malformed in one line", async function () {
+      const f = await load(machFixture);
+      const member0 = await attestFile("files-bad-signature-source.json", f.operators[0], 0);
+      const signed = JSON.parse(readFileSync(member0, "utf8")) as SignedFile;
+      const broken = files.write("files-bad-signature.json", { ...signed, signature: { r: "0x12", vs: "0x34" } });
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: broken, json: true },
+        `${broken}: the signature is not by ${signed.key}`,
+      );
+    });
+
+    it("refuses a rollup not registered in MACH, and a set without a snapshot for the current epoch", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      const attestations = [
+        await attestFile("other-0.json", op0, 0, { rollup: "5003" }),
+        await attestFile("other-1.json", op1, 0, { rollup: "5003" }),
+      ].join(",");
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5003", output: "0", attestations, json: true },
+        `${f.otherAddress} is not registered in MACH (service:join registers it)`,
+      );
+      const valid = [await attestFile("late-0.json", op0, 0), await attestFile("late-1.json", op1, 0)].join(",");
+      await time.increaseTo(await f.sets.epochStart(f.epoch + 1n));
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: valid, json: true },
+        `no snapshot for epoch ${f.epoch + 1n} yet: run service:snapshot first`,
+      );
+    });
+
+    // BUG: an output already fast-finalized is not checked: the second certificate is sent and reverts in the rollup
+    // (RollupOutputStatus), a raw revert instead of a one-line refusal.
+    it.skip("refuses an output that is fast-finalized already, before sending", async function () {
+      const f = await load(machFixture);
+      const attestations = [
+        await attestFile("twice-0.json", f.operators[0], 0),
+        await attestFile("twice-1.json", f.operators[1], 0),
+      ].join(",");
+      await task("mach:certify", { rollup: "5001", output: "0", attestations, json: true });
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations, json: true },
+        "output 0 is FastFinalized already",
+      );
+    });
+
+    // BUG: a jailed signer (pending slash request) is not checked: its signature is put in the certificate and the
+    // contract reverts with MachSignerJailed, a raw revert instead of a one-line refusal.
+    it.skip("refuses the attestation of a jailed member before sending", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      const proposed = await attestFile("jailed-proposed.json", op1, 0);
+      const forged = await attestFile("jailed-forged.json", op1, 0, { root: FORGED });
+      await task("mach:prove-equivocation", { first: proposed, second: forged, json: true });
+      expect(await f.registry.isJailed(op1.address)).to.equal(true);
+      const member0 = await attestFile("jailed-member-0.json", op0, 0);
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: `${member0},${proposed}`, json: true },
+        `${op1.address} is jailed (a pending slash request): its attestation does not count`,
+      );
+    });
+  });
+
+  describe("mach:prove-equivocation", function () {
+    it("reports the member with MACH's equivocation bps and the caller as reporter, jailing it (--json)", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[1];
+      const first = await attestFile("equivocation-proposed.json", op, 0);
+      const second = await attestFile("equivocation-forged.json", op, 0, { root: FORGED });
+      const requestId = await f.manager.requestCount();
+      const { result, lines } = await runTask<EquivocationResult>("mach:prove-equivocation", {
+        first,
+        second,
+        from: f.outsider.address,
+        json: true,
+      });
+      const expected = { operator: op.address, rollup: f.rollupAddress, l2BlockNumber: f.blocks[0], tx: result.tx };
+      expect(result).to.deep.equal(expected);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
+      const receipt = await expectTx(result.tx, f.outsider.address, f.machAddress);
+      const requestedAt = await blockTime(receipt.blockNumber);
+      const [equivocationBps] = await f.mach.offenceBps();
+      expect(equivocationBps).to.equal(EQUIVOCATION_BPS);
+      const evidence = keccak256(
+        coder.encode(
+          ["bytes32", "bytes32"],
+          [
+            await f.mach.attestationDigest(f.rollupAddress, f.blocks[0], ROOTS[0]),
+            await f.mach.attestationDigest(f.rollupAddress, f.blocks[0], FORGED),
+          ],
+        ),
+      );
+      const executableAt = requestedAt + (await f.manager.vetoWindow());
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.mach, "EquivocationProven")
+        .withArgs(op.address, f.rollupAddress, f.blocks[0], ROOTS[0], FORGED, requestId)
+        .and.to.emit(f.manager, "SlashRequested")
+        .withArgs(
+          requestId,
+          op.address,
+          f.machAddress,
+          EQUIVOCATION_BPS,
+          EQUIVOCATION,
+          evidence,
+          f.outsider.address,
+          executableAt,
+        );
+      expect(await f.manager.requestCount()).to.equal(requestId + 1n);
+      const request = await f.manager.request(requestId);
+      expect(request.operator).to.equal(op.address);
+      expect(request.bps).to.equal(EQUIVOCATION_BPS);
+      expect(request.status).to.equal(SlashStatus.Pending);
+      expect(request.requestedAt).to.equal(requestedAt);
+      expect(request.reporter).to.equal(f.outsider.address);
+      expect(request.executableAt).to.equal(executableAt);
+      expect(await f.registry.isJailed(op.address)).to.equal(true);
+      expect(await f.mach.isEquivocationProven(op.address, f.rollupAddress, f.blocks[0])).to.equal(true);
+      expect(await f.registry.isJailed(f.operators[0].address)).to.equal(false);
+    });
+
+    it("prints the proof in text mode, the first account reporting by default", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[3];
+      // the forged root first: the order of the files does not matter
+      const first = await attestFile("equivocation-text-forged.json", op, 1, { root: FORGED });
+      const second = await attestFile("equivocation-text-proposed.json", op, 1);
+      const requestId = await f.manager.requestCount();
+      const { result, lines } = await runTask<EquivocationResult>("mach:prove-equivocation", {
+        first,
+        second,
+        json: false,
+      });
+      expect(lines).to.deep.equal([
+        txLine(
+          `equivocation of ${op.address} at block ${f.blocks[1]} proven: slash requested, operator jailed`,
+          result.tx,
+        ),
+      ]);
+      await expectTx(result.tx, f.deployer.address, f.machAddress);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.mach, "EquivocationProven")
+        .withArgs(op.address, f.rollupAddress, f.blocks[1], FORGED, ROOTS[1], requestId);
+      const request = await f.manager.request(requestId);
+      expect(request.operator).to.equal(op.address);
+      expect(request.bps).to.equal(EQUIVOCATION_BPS);
+      expect(request.reporter).to.equal(f.deployer.address);
+      expect(await f.registry.isJailed(op.address)).to.equal(true);
+    });
+
+    it("refuses the same root, different blocks, different rollups, two keys and alert files", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      const proposed = await attestFile("refuse-eq-proposed.json", op1, 0);
+      const again = await attestFile("refuse-eq-again.json", op1, 0);
+      const nextBlock = await attestFile("refuse-eq-next-block.json", op1, 1, { root: FORGED });
+      const otherRollup = await attestFile("refuse-eq-other-rollup.json", op1, 0, { rollup: "5003", root: FORGED });
+      const otherKey = await attestFile("refuse-eq-other-key.json", op0, 0, { root: FORGED });
+      const alert = await alertFile("refuse-eq-alert.json", op1, "an alert");
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first: proposed, second: again, json: true },
+        "the attestations sign the same root: no equivocation",
+      );
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first: proposed, second: proposed, json: true },
+        "the attestations sign the same root: no equivocation",
+      );
+      for (const second of [nextBlock, otherRollup]) {
+        await expectRefused(
+          "mach:prove-equivocation",
+          { first: proposed, second, json: true },
+          "the attestations are for different rollups or blocks",
+        );
+      }
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first: proposed, second: otherKey, json: true },
+        `the files are signed by two keys: ${op1.key.address}, ${op0.key.address}`,
+      );
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first: alert, second: proposed, json: true },
+        "both files must be attestations",
+      );
+      expect(await f.registry.isJailed(op1.address)).to.equal(false);
+    });
+
+    it("refuses an equivocation on a rollup not registered in MACH", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[0];
+      const first = await attestFile("unregistered-proposed.json", op, 0, { rollup: "5003" });
+      const second = await attestFile("unregistered-forged.json", op, 0, { rollup: "5003", root: FORGED });
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first, second, json: true },
+        `${f.otherAddress} is not registered in MACH (service:join registers it)`,
+      );
+    });
+
+    // BUG: an equivocation already proven is not checked: the second proof is sent and reverts with MachAlreadyProven,
+    // a raw revert instead of a one-line refusal.
+    it.skip("refuses an equivocation proven already, before sending", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[1];
+      const first = await attestFile("twice-eq-proposed.json", op, 0);
+      const second = await attestFile("twice-eq-forged.json", op, 0, { root: FORGED });
+      await task("mach:prove-equivocation", { first, second, json: true });
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first, second, json: true },
+        `the equivocation of ${op.address} at block ${f.blocks[0]} is proven already`,
+      );
+    });
+
+    // BUG: a key that is no member's signing key is not checked (operatorOfSigningKey gives the zero address): the
+    // proof is sent and reverts with MachUnknownSigner, a raw revert instead of a one-line refusal.
+    it.skip("refuses attestations by a key that is no member's signing key, before sending", async function () {
+      await load(machFixture);
+      const stranger = new Wallet(id("mach-task-stranger"));
+      const first = await attestFile("stranger-eq-proposed.json", stranger, 0);
+      const second = await attestFile("stranger-eq-forged.json", stranger, 0, { root: FORGED });
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first, second, json: true },
+        `${stranger.address} is not the signing key of a member of the rollup's MACH set`,
+      );
+    });
+  });
+
+  describe("mach:alert", function () {
+    it("signs an alert with --out: the text reason hashed, the current nonce (text mode, nothing sent)", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[2];
+      const out = files.path("alert-out.json");
+      const block = await hre.ethers.provider.getBlockNumber();
+      const { result, lines } = await withEnv(KEY_ENV, op.key.privateKey, () =>
+        runTask<SignedFile>("mach:alert", {
+          rollup: "5001",
+          reason: "sequencer down",
+          out,
+          keyEnv: KEY_ENV,
+          json: false,
+        }),
+      );
+      expect(process.env[KEY_ENV]).to.equal(undefined);
+      const reason = id("sequencer down");
+      const expected = await expectedAlert(f, op.key, reason, 0n);
+      expect(readFileSync(out, "utf8")).to.equal(JSON.stringify(expected, null, 2) + "\n");
+      expect(result).to.deep.equal(expected);
+      expect(lines).to.deep.equal([`alert ${reason} (nonce 0) for ${f.rollupAddress} by ${op.key.address} -> ${out}`]);
+      expect(recovered(await f.mach.alertDigest(f.rollupAddress, reason, 0n), result.signature)).to.equal(
+        op.key.address,
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+    });
+
+    it("raises the alert from --signatures (a directory, --json): alert, bitmap and the nonce moved on", async function () {
+      const f = await load(machFixture);
+      const [op0, op1, op2] = f.operators;
+      const reason = id("halt");
+      const dir = directory("alert-dir");
+      // a 32-byte hex reason is taken as is
+      await alertFile("alert-dir/a-member-1.json", op1, reason);
+      await alertFile("alert-dir/b-member-0.json", op0, reason);
+      // another reason and an attestation: left out
+      await alertFile("alert-dir/c-member-2-other-reason.json", op2, "other");
+      await attestFile("alert-dir/d-member-2-attestation.json", op2, 0);
+      const { result, lines } = await runTask<AlertResult>("mach:alert", {
+        rollup: "5001",
+        reason,
+        signatures: dir,
+        from: f.outsider.address,
+        json: true,
+      });
+      const expected = { rollup: f.rollupAddress, reason, nonce: "0", signers: 2, tx: result.tx };
+      expect(result).to.deep.equal(expected);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
+      const receipt = await expectTx(result.tx, f.outsider.address, f.machAddress);
+      const bitmap = bitmapOf([f.indexOf(op0), f.indexOf(op1)]);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.mach, "AlertRaised")
+        .withArgs(f.rollupAddress, reason, 0n, f.epoch, bitmap);
+      const alert = await f.mach.alertOf(f.rollupAddress);
+      expect(alert.reason).to.equal(reason);
+      expect(alert.raisedAt).to.equal(await blockTime(receipt.blockNumber));
+      expect(alert.epoch).to.equal(f.epoch);
+      expect(alert.signerBitmap).to.equal(bitmap);
+      expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(1n);
+      // the files signed nonce 0: they raise no second alert
+      await expectRefused(
+        "mach:alert",
+        { rollup: "5001", reason, signatures: dir, json: true },
+        `no alert file signs reason ${reason} with nonce 1`,
+      );
+    });
+
+    it("raises the alert in text mode", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      const signatures = [
+        await alertFile("alert-text-1.json", op1, "stalled"),
+        await alertFile("alert-text-0.json", op0, "stalled"),
+      ].join(",");
+      const { result, lines } = await runTask<AlertResult>("mach:alert", {
+        rollup: f.rollupAddress,
+        reason: "stalled",
+        signatures,
+        json: false,
+      });
+      expect(lines).to.deep.equal([txLine(`alert raised on ${f.rollupAddress} by 2 signers`, result.tx)]);
+      await expectTx(result.tx, f.deployer.address, f.machAddress);
+      expect((await f.mach.alertOf(f.rollupAddress)).reason).to.equal(id("stalled"));
+    });
+
+    it("refuses neither or both of --out and --signatures, an unregistered rollup and files signing something else", async function () {
+      const f = await load(machFixture);
+      const out = files.path("alert-refused.json");
+      const signatures = await alertFile("alert-refused-source.json", f.operators[0], "down");
+      const args = { rollup: "5001", reason: "down", json: true };
+      await expectRefused("mach:alert", args, "pass exactly one of --out and --signatures");
+      await expectRefused("mach:alert", { ...args, out, signatures }, "pass exactly one of --out and --signatures");
+      await expectRefused(
+        "mach:alert",
+        { ...args, rollup: "5003", out },
+        `${f.otherAddress} is not registered in MACH (service:join registers it)`,
+      );
+      expect(existsSync(out)).to.equal(false);
+      await expectRefused(
+        "mach:alert",
+        { ...args, reason: "up", signatures },
+        `no alert file signs reason ${id("up")} with nonce 0`,
+      );
+      const attestation = await attestFile("alert-refused-attestation.json", f.operators[0], 0);
+      await expectRefused(
+        "mach:alert",
+        { ...args, signatures: attestation },
+        `no alert file signs reason ${id("down")} with nonce 0`,
+      );
+      expect((await f.mach.alertOf(f.rollupAddress)).raisedAt).to.equal(0n);
+    });
+
+    // BUG: `mach:alert --signatures` checks no threshold (mach:certify does): alert signatures carrying less than the
+    // rollup's threshold are sent and revert with MachBelowThreshold, a raw revert instead of a one-line refusal.
+    it.skip("refuses alert signatures below the rollup's threshold before sending", async function () {
+      const f = await load(machFixture);
+      const signatures = await alertFile("alert-below-0.json", f.operators[0], "down");
+      await expectRefused(
+        "mach:alert",
+        { rollup: "5001", reason: "down", signatures, json: true },
+        "the alert signatures carry 400,000 ALT of 1,000,000 ALT: below the 6667 bps threshold",
+      );
+    });
+  });
+});

@@ -1,0 +1,610 @@
+// The operator-set tasks the three restaked services share (tasks/services.ts): service:join (registering the rollup's
+// set on the first join), service:leave (the request, then --complete once the leave delay is over) and
+// service:snapshot, for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services`
+// (servicesTaskFixture). Set ids, leave times, epochs and snapshot members are computed independently of the tasks.
+import { expect } from "chai";
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { AbiCoder, keccak256, Wallet, zeroPadValue, id } from "ethers";
+import type { RollupService } from "../../typechain-types";
+import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
+import { ALT } from "../helpers/constants";
+import { stagedParameters } from "../helpers/parameters";
+import { OPERATOR_STAKES, servicesTaskFixture, type ServicesTaskFixture } from "../helpers/serviceTasks";
+import { expectRefused, expectTaskFailure, load, runTask, task, transaction } from "../helpers/tasks";
+
+const coder = AbiCoder.defaultAbiCoder();
+const parameters = stagedParameters();
+/** deploy/parameters/hardhat.json: every set a service registers takes 1,000 ALT at least, 64 members at most. */
+const MIN_STAKE = parseTokenAmount(parameters.services!.minStake);
+const MAX_SIZE = BigInt(parameters.services!.maxSize);
+/** Restaking: 7-day leave delay, 1-day epochs. */
+const LEAVE_DELAY = parseDuration(parameters.restaking.leaveDelay);
+const EPOCH = BigInt(parseDuration(parameters.restaking.epochLength));
+
+interface TxReport {
+  hash: string;
+  gasUsed: string;
+  block: number;
+}
+
+interface JoinResult {
+  service: string;
+  rollup: string;
+  setId: bigint;
+  operator: string;
+  registered?: TxReport;
+  joined: TxReport;
+}
+
+interface LeaveResult {
+  service: string;
+  rollup: string;
+  setId: bigint;
+  operator: string;
+  completed: boolean;
+  leaveAt: bigint;
+  tx: TxReport;
+}
+
+interface SnapshotResult {
+  service: string;
+  rollup: string;
+  setId: bigint;
+  epoch: bigint;
+  totalStake: bigint;
+  members: { index: number; operator: string; stake: bigint }[];
+  taken?: TxReport;
+}
+
+type Name = "mach" | "vital" | "squad";
+const NAMES: Name[] = ["mach", "vital", "squad"];
+
+const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
+const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
+
+/** The service's contract, the rollup it serves in the fixture (VITAL and MACH: chain 5001; SQUAD: chain 5002). */
+function target(f: ServicesTaskFixture, name: Name) {
+  const service = f[name] as unknown as RollupService;
+  const squad = name === "squad";
+  return {
+    service,
+    rollup: squad ? f.squadRollupAddress : f.rollupAddress,
+    chainId: squad ? "5002" : "5001",
+  };
+}
+
+/** OperatorSets.setIdOf(service, key): keccak256(abi.encode(service, bytes32(rollup))), by hand. */
+async function setIdOf(f: ServicesTaskFixture, name: Name) {
+  const { service, rollup } = target(f, name);
+  const key = zeroPadValue(rollup, 32);
+  return BigInt(keccak256(coder.encode(["address", "bytes32"], [await service.getAddress(), key])));
+}
+
+/** Checks a task's transaction report against its receipt: sent by `from` to `to`, mined, hash, gas and block. */
+async function expectMined(report: TxReport | undefined, from: string, to: string) {
+  expect(report, "transaction report").not.to.equal(undefined);
+  const receipt = (await hre.ethers.provider.getTransactionReceipt(report!.hash))!;
+  expect(receipt.status).to.equal(1);
+  expect(receipt.from).to.equal(from);
+  expect(receipt.to).to.equal(to);
+  expect(report).to.deep.equal({ hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber });
+}
+
+/** The service registers its rollup and the operators join its set, by the contracts (not the tasks). */
+async function joined(f: ServicesTaskFixture, name: Name, operators = f.operators) {
+  const { service, rollup } = target(f, name);
+  await (await service.registerRollup(rollup)).wait();
+  const setId = await setIdOf(f, name);
+  for (const op of operators) await (await f.sets.connect(op.signer).join(setId)).wait();
+  return setId;
+}
+
+/** The epoch of `timestamp` counted from OperatorSets' genesis (epoch 0's start). */
+async function epochAt(f: ServicesTaskFixture, timestamp: bigint) {
+  return (timestamp - (await f.sets.epochStart(0))) / EPOCH;
+}
+
+describe("service tasks", function () {
+  describe("service:join", function () {
+    for (const name of NAMES) {
+      it(`registers the rollup in ${name.toUpperCase()} on the first join, then joins its set (JSON)`, async function () {
+        const f = await load(servicesTaskFixture);
+        const { service, rollup, chainId } = target(f, name);
+        const op = f.operators[1];
+        const setId = await setIdOf(f, name);
+        expect(await service.isRegistered(rollup)).to.equal(false);
+        const block = await hre.ethers.provider.getBlockNumber();
+        // MACH by the rollup's address, VITAL and SQUAD by its chain ID
+        const result = await task<JoinResult>("service:join", {
+          service: name,
+          rollup: name === "mach" ? rollup : chainId,
+          from: op.address,
+          json: true,
+        });
+        expect(result).to.deep.equal({
+          service: name,
+          rollup,
+          setId,
+          operator: op.address,
+          registered: result.registered,
+          joined: result.joined,
+        });
+        await expectMined(result.registered, op.address, await service.getAddress());
+        await expectMined(result.joined, op.address, await f.sets.getAddress());
+        expect([result.registered!.block, result.joined.block]).to.deep.equal([block + 1, block + 2]);
+        await expect(transaction(result.registered!.hash))
+          .to.emit(service, "RollupRegistered")
+          .withArgs(rollup, setId, MIN_STAKE, MAX_SIZE)
+          .and.to.emit(f.sets, "SetCreated")
+          .withArgs(setId, await service.getAddress(), zeroPadValue(rollup, 32), MIN_STAKE, MAX_SIZE);
+        await expect(transaction(result.joined.hash)).to.emit(f.sets, "Joined").withArgs(setId, op.address);
+        expect(await service.isRegistered(rollup)).to.equal(true);
+        expect(await service.setIdOf(rollup)).to.equal(setId);
+        const config = await f.sets.setConfig(setId);
+        expect([config.service, config.minStake, config.maxSize, config.exists]).to.deep.equal([
+          await service.getAddress(),
+          MIN_STAKE,
+          MAX_SIZE,
+          true,
+        ]);
+        expect(await f.sets.members(setId)).to.deep.equal([op.address]);
+        const membership = await f.sets.membership(setId, op.address);
+        expect([membership.member, membership.index, membership.leaveAt]).to.deep.equal([true, 0n, 0n]);
+      });
+    }
+
+    it("joins a registered set without registering it again, printing one line per transaction", async function () {
+      const f = await load(servicesTaskFixture);
+      const [first, second] = f.operators;
+      const setId = await setIdOf(f, "squad");
+      const rollup = f.squadRollupAddress;
+      const firstRun = await runTask<JoinResult>("service:join", {
+        service: "squad",
+        rollup: "5002",
+        from: first.address,
+        json: false,
+      });
+      const { registered, joined: joinedTx } = firstRun.result;
+      expect(firstRun.lines).to.deep.equal([
+        txLine(`registered ${rollup} in SQUAD`, registered!),
+        txLine(`${first.address} joined set ${setId}`, joinedTx),
+      ]);
+      // the service name in any case; one transaction only
+      const block = await hre.ethers.provider.getBlockNumber();
+      const { result, lines } = await runTask<JoinResult>("service:join", {
+        service: "Squad",
+        rollup,
+        from: second.address,
+        json: false,
+      });
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 1);
+      expect(result).to.deep.equal({
+        service: "squad",
+        rollup,
+        setId,
+        operator: second.address,
+        registered: undefined,
+        joined: result.joined,
+      });
+      await expectMined(result.joined, second.address, await f.sets.getAddress());
+      expect(lines).to.deep.equal([txLine(`${second.address} joined set ${setId}`, result.joined)]);
+      expect(await f.sets.members(setId)).to.deep.equal([first.address, second.address]);
+      expect((await f.sets.membership(setId, second.address)).index).to.equal(1n);
+    });
+
+    it("gives MACH and VITAL each a set of their own for the same rollup", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1] = f.operators;
+      const mach = await task<JoinResult>("service:join", {
+        service: "mach",
+        rollup: "5001",
+        from: op0.address,
+        json: true,
+      });
+      const vital = await task<JoinResult>("service:join", {
+        service: "vital",
+        rollup: "5001",
+        from: op1.address,
+        json: true,
+      });
+      expect(mach.setId).to.equal(await setIdOf(f, "mach"));
+      expect(vital.setId).to.equal(await setIdOf(f, "vital"));
+      expect(mach.setId).not.to.equal(vital.setId);
+      // each registered its own set on its first join
+      expect(mach.registered).not.to.equal(undefined);
+      expect(vital.registered).not.to.equal(undefined);
+      expect(await f.sets.members(mach.setId)).to.deep.equal([op0.address]);
+      expect(await f.sets.members(vital.setId)).to.deep.equal([op1.address]);
+      expect(await f.mach.isRegistered(f.rollupAddress)).to.equal(true);
+      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(true);
+      expect(await f.squad.isRegistered(f.rollupAddress)).to.equal(false);
+    });
+
+    it("refuses an unknown service, chain ID, address or account, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const from = f.operators[0].address;
+      const args = { service: "mach", rollup: "5001", from, json: true };
+      await expectRefused(
+        "service:join",
+        { ...args, service: "sequencer" },
+        "--service must be one of mach, vital, squad, not sequencer",
+      );
+      await expectRefused("service:join", { ...args, rollup: "9999" }, "no rollup has chain ID 9999");
+      await expectRefused("service:join", { ...args, rollup: "0x1234" }, "--rollup is not a valid address: 0x1234");
+      // a contract that is not a rollup, and an account without code
+      const token = await f.token.getAddress();
+      await expectRefused("service:join", { ...args, rollup: token }, `${token} is not a rollup of the factory`);
+      await expectRefused(
+        "service:join",
+        { ...args, rollup: f.outsider.address.toLowerCase() },
+        `${f.outsider.address} is not a rollup of the factory`,
+      );
+      const stranger = Wallet.createRandom().address;
+      await expectRefused(
+        "service:join",
+        { ...args, from: stranger },
+        `--from ${stranger} is not an account of network hardhat`,
+      );
+      expect(await f.mach.isRegistered(f.rollupAddress)).to.equal(false);
+    });
+
+    // BUG (service:join): the service the rollup enabled is not checked. SQUAD on the centrally sequenced rollup 5001
+    // (VITAL|MACH) ends with the raw "VM Exception ... reverted with custom error 'ServiceNotEnabled("0x…")'" of
+    // registerRollup (a SolidityError with a stack trace), and MACH on the SQUAD-only rollup 5002 likewise.
+    it.skip("refuses a service the rollup did not enable, in one line", async function () {
+      const f = await load(servicesTaskFixture);
+      const from = f.operators[0].address;
+      await expectTaskFailure(
+        "service:join",
+        { service: "squad", rollup: "5001", from, json: true },
+        new RegExp(`^${f.rollupAddress} .*SQUAD`),
+      );
+      await expectTaskFailure(
+        "service:join",
+        { service: "mach", rollup: "5002", from, json: true },
+        new RegExp(`^${f.squadRollupAddress} .*MACH`),
+      );
+    });
+
+    // BUG (service:join): nothing is checked before the registration is sent. An account that is not an operator
+    // (here the outsider, account 15; also the default account 0) registers the rollup's set, then the join reverts
+    // with the raw "reverted with custom error 'SetsNotOperator("0x…")'": a stack trace, and a registration left
+    // behind. Expected: a one-line refusal (e.g. "<account> is not a registered operator") before any transaction.
+    it.skip("refuses an account that is not an operator before registering anything", async function () {
+      const f = await load(servicesTaskFixture);
+      const block = await hre.ethers.provider.getBlockNumber();
+      await expectTaskFailure(
+        "service:join",
+        { service: "vital", rollup: "5001", from: f.outsider.address, json: true },
+        new RegExp(`^${f.outsider.address} is not .*operator`),
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
+    });
+
+    // BUG (service:join): a member joining again ends with the raw "reverted with custom error
+    // 'SetsAlreadyMember(<setId>, "0x…")'" instead of a one-line refusal.
+    it.skip("refuses a member joining the same set again, in one line", async function () {
+      const f = await load(servicesTaskFixture);
+      const op = f.operators[0];
+      const setId = await joined(f, "mach", [op]);
+      await expectRefused(
+        "service:join",
+        { service: "mach", rollup: "5001", from: op.address, json: true },
+        `${op.address} is already a member of set ${setId}`,
+      );
+    });
+  });
+
+  describe("service:leave", function () {
+    for (const name of NAMES) {
+      it(`requests to leave the ${name.toUpperCase()} set, then completes once the delay is over (JSON)`, async function () {
+        const f = await load(servicesTaskFixture);
+        const { rollup, chainId } = target(f, name);
+        const [op0, op1, op2] = f.operators;
+        const setId = await joined(f, name, [op0, op1, op2]);
+        const args = { service: name, rollup: chainId, from: op0.address, json: true };
+        const request = await task<LeaveResult>("service:leave", { ...args, complete: false });
+        const leaveAt = (await blockTime(request.tx.block)) + BigInt(LEAVE_DELAY);
+        expect(LEAVE_DELAY).to.equal(Number(await f.sets.leaveDelay()));
+        expect(request).to.deep.equal({
+          service: name,
+          rollup,
+          setId,
+          operator: op0.address,
+          completed: false,
+          leaveAt,
+          tx: request.tx,
+        });
+        await expectMined(request.tx, op0.address, await f.sets.getAddress());
+        await expect(transaction(request.tx.hash))
+          .to.emit(f.sets, "LeaveRequested")
+          .withArgs(setId, op0.address, leaveAt);
+        const pending = await f.sets.membership(setId, op0.address);
+        expect([pending.member, pending.leaveAt]).to.deep.equal([true, leaveAt]);
+
+        // completed in the first second the delay allows (the transaction is mined one second after the latest block)
+        await time.increaseTo(leaveAt - 1n);
+        const done = await task<LeaveResult>("service:leave", { ...args, rollup, complete: true });
+        expect(await blockTime(done.tx.block)).to.equal(leaveAt);
+        expect(done).to.deep.equal({
+          service: name,
+          rollup,
+          setId,
+          operator: op0.address,
+          completed: true,
+          leaveAt: 0n,
+          tx: done.tx,
+        });
+        await expectMined(done.tx, op0.address, await f.sets.getAddress());
+        await expect(transaction(done.tx.hash)).to.emit(f.sets, "Left").withArgs(setId, op0.address);
+        const left = await f.sets.membership(setId, op0.address);
+        expect([left.member, left.leaveAt]).to.deep.equal([false, 0n]);
+        // the last member took the leaver's place
+        expect(await f.sets.members(setId)).to.deep.equal([op2.address, op1.address]);
+      });
+    }
+
+    it("prints when the leave is possible, then the leave (text mode)", async function () {
+      const f = await load(servicesTaskFixture);
+      const op = f.operators[2];
+      const setId = await joined(f, "vital", [op]);
+      const args = { service: "VITAL", rollup: f.rollupAddress, from: op.address, json: false };
+      const request = await runTask<LeaveResult>("service:leave", { ...args, complete: false });
+      const leaveAt = (await blockTime(request.result.tx.block)) + BigInt(LEAVE_DELAY);
+      expect(request.result.leaveAt).to.equal(leaveAt);
+      expect(request.lines).to.deep.equal([
+        txLine(
+          `${op.address} leaves set ${setId} from ${new Date(Number(leaveAt) * 1000).toISOString()}`,
+          request.result.tx,
+        ),
+      ]);
+      await time.increaseTo(leaveAt + 3_600n);
+      const done = await runTask<LeaveResult>("service:leave", { ...args, complete: true });
+      expect(done.result.completed).to.equal(true);
+      expect(done.lines).to.deep.equal([txLine(`${op.address} left set ${setId}`, done.result.tx)]);
+      expect(await f.sets.members(setId)).to.deep.equal([]);
+    });
+
+    it("refuses a rollup not registered in the service, an unknown service or chain ID, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const from = f.operators[0].address;
+      // MACH has a set of rollup 5001, VITAL not yet; SQUAD never (5001 is centrally sequenced)
+      await joined(f, "mach", [f.operators[0]]);
+      for (const complete of [false, true]) {
+        await expectRefused(
+          "service:leave",
+          { service: "vital", rollup: "5001", from, complete, json: true },
+          `${f.rollupAddress} is not registered in VITAL (service:join registers it)`,
+        );
+        await expectRefused(
+          "service:leave",
+          { service: "squad", rollup: f.rollupAddress, from, complete, json: true },
+          `${f.rollupAddress} is not registered in SQUAD (service:join registers it)`,
+        );
+        await expectRefused(
+          "service:leave",
+          { service: "squad", rollup: "5002", from, complete, json: false },
+          `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+        );
+      }
+      await expectRefused(
+        "service:leave",
+        { service: "restaking", rollup: "5001", from, complete: false, json: true },
+        "--service must be one of mach, vital, squad, not restaking",
+      );
+      await expectRefused(
+        "service:leave",
+        { service: "mach", rollup: "5003", from, complete: false, json: true },
+        "no rollup has chain ID 5003",
+      );
+      expect((await f.sets.membership(await setIdOf(f, "mach"), from)).leaveAt).to.equal(0n);
+    });
+
+    // BUG (service:leave --complete): the leave delay is not checked: before it is over the task ends with the raw
+    // "reverted with custom error 'SetsLeavePending(<setId>, "0x…", <leaveAt>)'" (a SolidityError with a stack trace)
+    // instead of one line saying when the leave can be completed, as stake:complete-unstake does ("withdrawal … unlocks
+    // at <time>").
+    it.skip("refuses --complete before the leave delay is over, saying when it can be completed", async function () {
+      const f = await load(servicesTaskFixture);
+      const op = f.operators[1];
+      const setId = await joined(f, "squad", [op]);
+      const args = { service: "squad", rollup: "5002", from: op.address, json: true };
+      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, complete: false });
+      await time.increaseTo(leaveAt - 2n); // the completion would be mined at leaveAt - 1
+      await expectRefused(
+        "service:leave",
+        { ...args, complete: true },
+        `${op.address} can leave set ${setId} from ${new Date(Number(leaveAt) * 1000).toISOString()}`,
+      );
+      expect((await f.sets.membership(setId, op.address)).member).to.equal(true);
+    });
+
+    // BUG (service:leave): the membership is not checked: --complete without a request ends with the raw
+    // "reverted with custom error 'SetsLeaveNotRequested(<setId>, "0x…")'", a request by an account that is not a
+    // member with 'SetsNotMember(…)', a second request with 'SetsLeavePending(…)': stack traces, not one line.
+    it.skip("refuses a non-member, a second request and --complete without a request, in one line", async function () {
+      const f = await load(servicesTaskFixture);
+      const [member, other] = f.operators;
+      const setId = await joined(f, "mach", [member]);
+      const args = { service: "mach", rollup: "5001", json: true };
+      await expectRefused(
+        "service:leave",
+        { ...args, from: member.address, complete: true },
+        `${member.address} has not requested to leave set ${setId}`,
+      );
+      await expectRefused(
+        "service:leave",
+        { ...args, from: other.address, complete: false },
+        `${other.address} is not a member of set ${setId}`,
+      );
+      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: false });
+      await expectRefused(
+        "service:leave",
+        { ...args, from: member.address, complete: false },
+        `${member.address} already leaves set ${setId} from ${new Date(Number(leaveAt) * 1000).toISOString()}`,
+      );
+    });
+  });
+
+  describe("service:snapshot", function () {
+    for (const name of NAMES) {
+      it(`takes the current epoch's snapshot of the ${name.toUpperCase()} set when nobody has (JSON)`, async function () {
+        const f = await load(servicesTaskFixture);
+        const { rollup, chainId } = target(f, name);
+        const setId = await joined(f, name);
+        // operator 2 asked to leave: left out of the snapshot
+        await (await f.sets.connect(f.operators[2].signer).requestLeave(setId)).wait();
+        const included = [0, 1, 3];
+        const members = included.map((i, index) => ({
+          index,
+          operator: f.operators[i].address,
+          stake: OPERATOR_STAKES[i],
+        }));
+        const totalStake = included.reduce((sum, i) => sum + OPERATOR_STAKES[i], 0n);
+        const result = await task<SnapshotResult>("service:snapshot", {
+          service: name,
+          rollup: name === "vital" ? rollup : chainId,
+          from: f.outsider.address,
+          json: true,
+        });
+        await expectMined(result.taken, f.outsider.address, await f.sets.getAddress());
+        const takenAt = await blockTime(result.taken!.block);
+        const epoch = await epochAt(f, takenAt);
+        expect(result).to.deep.equal({
+          service: name,
+          rollup,
+          setId,
+          epoch,
+          totalStake,
+          members,
+          taken: result.taken,
+        });
+        await expect(transaction(result.taken!.hash))
+          .to.emit(f.sets, "SnapshotTaken")
+          .withArgs(setId, epoch, 3, totalStake, anyValue);
+        const info = await f.sets.snapshotInfo(setId, epoch);
+        expect([info.totalStake, info.takenAt, info.size]).to.deep.equal([totalStake, takenAt, 3n]);
+        const [operators, stakes] = await f.sets.snapshotEntries(setId, epoch);
+        expect(operators).to.deep.equal(members.map((m) => m.operator));
+        expect(stakes).to.deep.equal(members.map((m) => m.stake));
+        for (const m of members) expect(await f.registry.operatorStake(m.operator)).to.equal(m.stake);
+      });
+    }
+
+    it("prints a snapshot already taken without sending anything (text mode)", async function () {
+      const f = await load(servicesTaskFixture);
+      const setId = await joined(f, "squad");
+      await (await f.sets.snapshot(setId)).wait();
+      const epoch = await epochAt(f, BigInt(await time.latest()));
+      const block = await hre.ethers.provider.getBlockNumber();
+      const { result, lines } = await runTask<SnapshotResult>("service:snapshot", {
+        service: "squad",
+        rollup: "5002",
+        json: false,
+      });
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      expect(result.taken).to.equal(undefined);
+      expect(result.epoch).to.equal(epoch);
+      expect(lines).to.deep.equal([
+        `SQUAD set ${setId}, epoch ${epoch}: 4 members, 1,000,000 ALT`,
+        `  #0 ${f.operators[0].address} 400,000 ALT`,
+        `  #1 ${f.operators[1].address} 300,000 ALT`,
+        `  #2 ${f.operators[2].address} 200,000 ALT`,
+        `  #3 ${f.operators[3].address} 100,000 ALT`,
+      ]);
+    });
+
+    it("takes the next epoch's snapshot with the stakes of then, printing its transaction (text mode)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1] = f.operators;
+      const setId = await joined(f, "mach", [op0, op1]);
+      const first = await task<SnapshotResult>("service:snapshot", { service: "mach", rollup: "5001", json: true });
+      expect(first.totalStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[1]);
+      // operator 1 stakes 0.5 ALT more; the next epoch's snapshot counts it
+      await (await f.token.connect(op1.signer).approve(await f.registry.getAddress(), ALT / 2n)).wait();
+      await (await f.registry.connect(op1.signer).stake(op1.address, 0, ALT / 2n)).wait();
+      const next = first.epoch + 1n;
+      await time.increaseTo((await f.sets.epochStart(next)) + 10n);
+      const { result, lines } = await runTask<SnapshotResult>("service:snapshot", {
+        service: "mach",
+        rollup: f.rollupAddress,
+        from: op1.address,
+        json: false,
+      });
+      await expectMined(result.taken, op1.address, await f.sets.getAddress());
+      expect(result.epoch).to.equal(next);
+      expect(await epochAt(f, await blockTime(result.taken!.block))).to.equal(next);
+      expect(result.totalStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[1] + ALT / 2n);
+      expect(lines).to.deep.equal([
+        txLine(`snapshot of epoch ${next} taken`, result.taken!),
+        `MACH set ${setId}, epoch ${next}: 2 members, 700,000.5 ALT`,
+        `  #0 ${op0.address} 400,000 ALT`,
+        `  #1 ${op1.address} 300,000.5 ALT`,
+      ]);
+      // the first epoch's snapshot is kept as it was
+      expect((await f.sets.snapshotInfo(setId, first.epoch)).totalStake).to.equal(first.totalStake);
+    });
+
+    it("takes an empty snapshot of a registered set nobody joined", async function () {
+      const f = await load(servicesTaskFixture);
+      const setId = await joined(f, "vital", []);
+      const { result, lines } = await runTask<SnapshotResult>("service:snapshot", {
+        service: "vital",
+        rollup: "5001",
+        json: false,
+      });
+      await expectMined(result.taken, f.deployer.address, await f.sets.getAddress());
+      const epoch = await epochAt(f, await blockTime(result.taken!.block));
+      expect(result).to.deep.equal({
+        service: "vital",
+        rollup: f.rollupAddress,
+        setId,
+        epoch,
+        totalStake: 0n,
+        members: [],
+        taken: result.taken,
+      });
+      expect(lines).to.deep.equal([
+        txLine(`snapshot of epoch ${epoch} taken`, result.taken!),
+        `VITAL set ${setId}, epoch ${epoch}: 0 members, 0 ALT`,
+      ]);
+      expect(await f.sets.hasSnapshot(setId, epoch)).to.equal(true);
+    });
+
+    it("refuses before anyone joined (no set registered), an unknown service or rollup, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      for (const name of NAMES) {
+        const { rollup, chainId } = target(f, name);
+        await expectRefused(
+          "service:snapshot",
+          { service: name, rollup: chainId, json: true },
+          `${rollup} is not registered in ${name.toUpperCase()} (service:join registers it)`,
+        );
+      }
+      await expectRefused(
+        "service:snapshot",
+        { service: "", rollup: "5001", json: true },
+        "--service must be one of mach, vital, squad, not ",
+      );
+      await expectRefused(
+        "service:snapshot",
+        { service: "mach", rollup: "0", json: false },
+        "no rollup has chain ID 0",
+      );
+      const notRollup = await f.registry.getAddress();
+      await expectRefused(
+        "service:snapshot",
+        { service: "mach", rollup: notRollup, json: false },
+        `${notRollup} is not a rollup of the factory`,
+      );
+      await expectRefused(
+        "service:snapshot",
+        { service: "mach", rollup: id("x"), json: false },
+        `--rollup is not a valid address: ${id("x")}`,
+      );
+    });
+  });
+});

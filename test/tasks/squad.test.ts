@@ -1,0 +1,639 @@
+// The SQUAD sequencing tasks (tasks/squad.ts): squad:schedule (the leaders of the next slots) and squad:post-batch
+// (a batch posted by the leader of the current slot, or by another member after the grace period or in a slot without
+// leader, with forced-queue items included), against the staged deployment of `deploy:services` (servicesTaskFixture:
+// rollup 5002 is SQUAD-sequenced). Every leader is drawn by hand from the snapshot (the seed, the cumulative stakes)
+// and checked against SquadService.leaderAt; slots are chosen with time.increaseTo (the tasks read the slot at the
+// latest block, their transaction is mined one second later).
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AbiCoder, id, keccak256, Wallet, ZeroAddress, ZeroHash } from "ethers";
+import { parseDuration } from "../../deploy/lib/units";
+import { ALT } from "../helpers/constants";
+import { stagedParameters } from "../helpers/parameters";
+import { servicesTaskFixture, type ServicesTaskFixture } from "../helpers/serviceTasks";
+import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
+
+const coder = AbiCoder.defaultAbiCoder();
+const parameters = stagedParameters();
+/** deploy/parameters/hardhat.json: SQUAD slots of 5 minutes, 2 minutes of grace; 1-day epochs. */
+const SLOT = BigInt(parseDuration(parameters.services!.squad.slotLength));
+const GRACE = BigInt(parseDuration(parameters.services!.squad.gracePeriod));
+const EPOCH = BigInt(parseDuration(parameters.restaking.epochLength));
+/** OperatorSets.STAKE_UNIT: snapshot stakes are kept (and drawn) in units of 1e9 wei. */
+const STAKE_UNIT = 10n ** 9n;
+/** tasks/squad.ts MAX_SLOTS. */
+const MAX_SLOTS = 500;
+
+interface TxReport {
+  hash: string;
+  gasUsed: string;
+  block: number;
+}
+
+interface SlotView {
+  slot: bigint;
+  start: number;
+  openToAllAt: number;
+  leader: string;
+}
+
+interface ScheduleResult {
+  rollup: string;
+  slotLength: bigint;
+  gracePeriod: bigint;
+  slots: SlotView[];
+}
+
+interface PostResult {
+  rollup: string;
+  slot: bigint;
+  leader: string;
+  poster: string;
+  byLeader: boolean;
+  commitment: string;
+  included: bigint;
+  fees: bigint;
+  tx: TxReport;
+}
+
+const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
+const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
+const latest = async () => BigInt(await time.latest());
+/** keccak256(abi.encode(prevRoot, commitment, queueHeadAfter)): the next head of the rollup's batch hash chain. */
+const batchRootOf = (prev: string, commitment: string, queueHead: bigint) =>
+  keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [prev, commitment, queueHead]));
+const slotView = (slot: bigint, leader: string): SlotView => ({
+  slot,
+  start: Number(slot * SLOT),
+  openToAllAt: Number(slot * SLOT + GRACE),
+  leader,
+});
+
+/** Rollup 5002 registered in SQUAD and operators 0..3 in its set; no snapshot yet. */
+async function joinedFixture() {
+  const f = await loadFixture(servicesTaskFixture);
+  await (await f.squad.registerRollup(f.squadRollupAddress)).wait();
+  const setId = await f.squad.setIdOf(f.squadRollupAddress);
+  for (const op of f.operators) await (await f.sets.connect(op.signer).join(setId)).wait();
+  return { ...f, setId, squadAddress: await f.squad.getAddress() };
+}
+
+type Joined = Awaited<ReturnType<typeof joinedFixture>>;
+
+/**
+ * The snapshot of the first epoch taken 100 s into slot `snapshotSlot` (the latest block): that slot keeps no leader,
+ * the later slots of the epoch have one.
+ */
+async function snapshotFixture() {
+  const f = await loadFixture(joinedFixture);
+  const snapshotSlot = (await latest()) / SLOT + 1n;
+  const takenAt = snapshotSlot * SLOT + 100n;
+  await time.setNextBlockTimestamp(takenAt);
+  await (await f.sets.snapshot(f.setId)).wait();
+  return { ...f, snapshotSlot, takenAt };
+}
+
+/**
+ * The leaders of `count` slots from `first`, drawn by hand: the snapshot of the epoch each slot starts in, if taken by
+ * the slot's start and not empty; the first entry whose cumulative stake units exceed
+ * keccak256(abi.encode(seed, rollup, slot)) modulo the total units.
+ */
+async function drawLeaders(f: Joined, first: bigint, count: number): Promise<string[]> {
+  const genesis = await f.sets.epochStart(0);
+  const rollup = f.squadRollupAddress;
+  const snapshots = new Map<bigint, { takenAt: bigint; seed: string; operators: string[]; units: bigint[] } | null>();
+  const leaders: string[] = [];
+  for (let i = 0n; i < BigInt(count); i++) {
+    const slot = first + i;
+    const start = slot * SLOT;
+    const epoch = start < genesis ? 0n : (start - genesis) / EPOCH;
+    if (!snapshots.has(epoch)) {
+      if (!(await f.sets.hasSnapshot(f.setId, epoch))) snapshots.set(epoch, null);
+      else {
+        const info = await f.sets.snapshotInfo(f.setId, epoch);
+        const [operators, stakes] = await f.sets.snapshotEntries(f.setId, epoch);
+        snapshots.set(epoch, {
+          takenAt: info.takenAt,
+          seed: info.seed,
+          operators,
+          units: stakes.map((s) => s / STAKE_UNIT),
+        });
+      }
+    }
+    const snap = snapshots.get(epoch)!;
+    const total = snap === null ? 0n : snap.units.reduce((sum, u) => sum + u, 0n);
+    if (snap === null || snap.takenAt > start || total === 0n) {
+      leaders.push(ZeroAddress);
+      continue;
+    }
+    const random = BigInt(keccak256(coder.encode(["bytes32", "address", "uint256"], [snap.seed, rollup, slot])));
+    const target = random % total;
+    let cumulative = 0n;
+    const index = snap.units.findIndex((units) => (cumulative += units) > target);
+    leaders.push(snap.operators[index]);
+  }
+  return leaders;
+}
+
+/** The first slot from `from` whose (hand-drawn) leader passes `accept`, and that leader. */
+async function findSlot(f: Joined, from: bigint, accept: (leader: string, next: string) => boolean) {
+  const leaders = await drawLeaders(f, from, 41);
+  for (let i = 0; i < 40; i++) {
+    if (accept(leaders[i], leaders[i + 1])) return { slot: from + BigInt(i), leader: leaders[i], next: leaders[i + 1] };
+  }
+  throw new Error("no such slot in the next 40");
+}
+
+/** The operators other than `leader`. */
+const othersThan = (f: Joined, leader: string) => f.operators.filter((op) => op.address !== leader);
+
+describe("squad tasks", function () {
+  describe("squad:schedule", function () {
+    it("shows no leader for any slot while the epoch has no snapshot (JSON, 10 slots by default)", async function () {
+      const f = await load(joinedFixture);
+      const first = (await latest()) / SLOT;
+      const result = await task<ScheduleResult>("squad:schedule", { rollup: "5002", json: true });
+      const [slotLength, gracePeriod] = await f.squad.parameters();
+      expect([slotLength, gracePeriod]).to.deep.equal([SLOT, GRACE]);
+      expect(result).to.deep.equal({
+        rollup: f.squadRollupAddress,
+        slotLength: SLOT,
+        gracePeriod: GRACE,
+        slots: Array.from({ length: 10 }, (_, i) => slotView(first + BigInt(i), ZeroAddress)),
+      });
+      for (const { slot } of result.slots) {
+        expect(await f.squad.leaderAt(f.squadRollupAddress, slot)).to.equal(ZeroAddress);
+      }
+    });
+
+    it("draws the leaders of the slots after the snapshot from it; the slot it was taken in has none (JSON)", async function () {
+      const f = await load(snapshotFixture);
+      const first = f.snapshotSlot;
+      expect((await latest()) / SLOT).to.equal(first);
+      const result = await task<ScheduleResult>("squad:schedule", {
+        rollup: f.squadRollupAddress.toLowerCase(),
+        slots: "24",
+        json: true,
+      });
+      const leaders = await drawLeaders(f, first, 24);
+      expect(leaders[0]).to.equal(ZeroAddress);
+      expect(leaders.slice(1)).not.to.include(ZeroAddress);
+      // stake-weighted over the whole set: 23 draws do not all fall on one operator
+      expect(new Set(leaders.slice(1)).size).to.be.greaterThan(1);
+      expect(result).to.deep.equal({
+        rollup: f.squadRollupAddress,
+        slotLength: SLOT,
+        gracePeriod: GRACE,
+        slots: leaders.map((leader, i) => slotView(first + BigInt(i), leader)),
+      });
+      expect(await f.squad.schedule(f.squadRollupAddress, first, 24)).to.deep.equal(leaders);
+      for (const { slot, leader } of result.slots) {
+        expect(await f.squad.leaderAt(f.squadRollupAddress, slot)).to.equal(leader);
+      }
+    });
+
+    it("leaves the next epoch's slots without leader until its snapshot, then only those after it (text)", async function () {
+      const f = await load(snapshotFixture);
+      const rollup = f.squadRollupAddress;
+      const epochOne = await f.sets.epochStart(1);
+      const boundary = epochOne / SLOT; // the slot in progress when epoch 1 begins
+      const first = boundary - 3n;
+      await time.increaseTo(first * SLOT + 10n);
+      const { result, lines } = await runTask<ScheduleResult>("squad:schedule", {
+        rollup: "5002",
+        slots: "7",
+        json: false,
+      });
+      const leaders = await drawLeaders(f, first, 7);
+      // a slot starting in epoch 0 is drawn from its snapshot; one starting in epoch 1 has no snapshot to draw from
+      leaders.forEach((leader, i) => {
+        expect(leader === ZeroAddress).to.equal((first + BigInt(i)) * SLOT >= epochOne);
+      });
+      expect(result.slots).to.deep.equal(leaders.map((leader, i) => slotView(first + BigInt(i), leader)));
+      expect(lines).to.deep.equal([
+        `SQUAD schedule of ${rollup} (slots of ${SLOT}s, grace ${GRACE}s):`,
+        ...leaders.map((leader, i) => {
+          const slot = first + BigInt(i);
+          return `  slot ${slot} from ${isoTime(slot * SLOT)}: ${leader === ZeroAddress ? "no leader (any member)" : leader}`;
+        }),
+      ]);
+
+      // epoch 1's snapshot, 50 s into the second slot after the boundary: the slots before it stay without leader
+      const takenAt = (boundary + 2n) * SLOT + 50n;
+      await time.setNextBlockTimestamp(takenAt);
+      await (await f.sets.snapshot(f.setId)).wait();
+      const after = await task<ScheduleResult>("squad:schedule", { rollup: "5002", slots: "5", json: true });
+      const drawn = await drawLeaders(f, boundary + 2n, 5);
+      expect(drawn[0]).to.equal(ZeroAddress);
+      expect(drawn.slice(1)).not.to.include(ZeroAddress);
+      expect(after.slots).to.deep.equal(drawn.map((leader, i) => slotView(boundary + 2n + BigInt(i), leader)));
+      for (const { slot, leader } of after.slots) expect(await f.squad.leaderAt(rollup, slot)).to.equal(leader);
+      expect(await f.squad.leaderAt(rollup, boundary + 1n)).to.equal(ZeroAddress);
+    });
+
+    it(`reads up to ${MAX_SLOTS} slots at once, across epochs`, async function () {
+      const f = await load(snapshotFixture);
+      const first = f.snapshotSlot;
+      const result = await task<ScheduleResult>("squad:schedule", {
+        rollup: "5002",
+        slots: String(MAX_SLOTS),
+        json: true,
+      });
+      const leaders = await drawLeaders(f, first, MAX_SLOTS);
+      // 500 slots of 5 minutes outlast the 1-day epoch of the snapshot: the last ones have no leader
+      expect(leaders[MAX_SLOTS - 1]).to.equal(ZeroAddress);
+      expect(result.slots).to.deep.equal(leaders.map((leader, i) => slotView(first + BigInt(i), leader)));
+    });
+
+    it("refuses a bad --slots, an unknown rollup and one not registered in SQUAD", async function () {
+      const f = await load(servicesTaskFixture);
+      const args = { rollup: "5002", slots: "10", json: true };
+      // nobody has joined SQUAD for rollup 5002 yet; rollup 5001 is centrally sequenced
+      await expectRefused(
+        "squad:schedule",
+        args,
+        `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+      );
+      await expectRefused(
+        "squad:schedule",
+        { ...args, rollup: "5001" },
+        `${f.rollupAddress} is not registered in SQUAD (service:join registers it)`,
+      );
+      await expectRefused("squad:schedule", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
+      const squad = await f.squad.getAddress();
+      await expectRefused("squad:schedule", { ...args, rollup: squad }, `${squad} is not a rollup of the factory`);
+      await expectRefused("squad:schedule", { ...args, rollup: "rollup" }, "--rollup is not a valid address: rollup");
+      for (const slots of ["0", "2.5", "-1", "ten"]) {
+        await expectRefused(
+          "squad:schedule",
+          { ...args, slots },
+          `--slots must be a positive whole number, not ${slots}`,
+        );
+      }
+      await expectRefused(
+        "squad:schedule",
+        { ...args, slots: String(MAX_SLOTS + 1) },
+        `--slots is at most ${MAX_SLOTS}`,
+      );
+    });
+  });
+
+  describe("squad:post-batch", function () {
+    it("posts as the leader of the current slot, a 32-byte hex commitment as it is (JSON)", async function () {
+      const f = await load(snapshotFixture);
+      const rollup = f.squadRollupAddress;
+      const slot = f.snapshotSlot + 1n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      expect(await f.squad.leaderAt(rollup, slot)).to.equal(leader);
+      await time.increaseTo(slot * SLOT); // the batch is mined one second into the slot
+      const commitment = id("batch 0");
+      const before = await f.token.balanceOf(leader);
+      const result = await task<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment,
+        from: leader,
+        json: true,
+      });
+      expect(await blockTime(result.tx.block)).to.equal(slot * SLOT + 1n);
+      expect(result).to.deep.equal({
+        rollup,
+        slot,
+        leader,
+        poster: leader,
+        byLeader: true,
+        commitment,
+        included: 0n,
+        fees: 0n,
+        tx: result.tx,
+      });
+      const receipt = (await hre.ethers.provider.getTransactionReceipt(result.tx.hash))!;
+      expect([receipt.from, receipt.to, receipt.status]).to.deep.equal([leader, f.squadAddress, 1]);
+      expect(result.tx).to.deep.equal({
+        hash: receipt.hash,
+        gasUsed: receipt.gasUsed.toString(),
+        block: receipt.blockNumber,
+      });
+      const root = batchRootOf(ZeroHash, commitment, 0n);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(rollup, slot, leader, true)
+        .and.to.emit(f.squadRollup, "BatchAppended")
+        .withArgs(0, commitment, root, f.squadAddress)
+        .and.not.to.emit(f.squadRollup, "TransactionsIncluded");
+      expect([await f.squadRollup.batchCount(), await f.squadRollup.batchRoot()]).to.deep.equal([1n, root]);
+      expect(await f.squad.slotMarks(rollup, slot)).to.deep.equal([true, false]);
+      expect(await f.token.balanceOf(leader)).to.equal(before);
+    });
+
+    it("hashes a text commitment, and hex that is not 32 bytes, printing the batch (text mode)", async function () {
+      const f = await load(snapshotFixture);
+      const rollup = f.squadRollupAddress;
+      const slot = f.snapshotSlot + 1n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      await time.increaseTo(slot * SLOT + 30n);
+      const text = "L2 blocks 1-100 (blob 0x01)";
+      const first = await runTask<PostResult>("squad:post-batch", {
+        rollup,
+        commitment: text,
+        from: leader,
+        json: false,
+      });
+      expect(first.result.commitment).to.equal(id(text));
+      expect(first.result.slot).to.equal(slot);
+      expect(first.lines).to.deep.equal([
+        txLine(`batch ${id(text)} posted in slot ${slot} as leader`, first.result.tx),
+      ]);
+      // the leader posts again in its slot; "0x1234" is not a 32-byte value: hashed as text
+      const second = await runTask<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment: "0x1234",
+        from: leader,
+        json: false,
+      });
+      expect(second.result.commitment).to.equal(id("0x1234"));
+      expect(second.result.byLeader).to.equal(true);
+      expect(second.lines).to.deep.equal([
+        txLine(`batch ${id("0x1234")} posted in slot ${slot} as leader`, second.result.tx),
+      ]);
+      const root = batchRootOf(batchRootOf(ZeroHash, id(text), 0n), id("0x1234"), 0n);
+      await expect(transaction(second.result.tx.hash))
+        .to.emit(f.squadRollup, "BatchAppended")
+        .withArgs(1, id("0x1234"), root, f.squadAddress);
+      expect(await f.squadRollup.batchRoot()).to.equal(root);
+    });
+
+    it("lets another member post from the end of the grace period, for the leader (JSON, then text)", async function () {
+      const f = await load(snapshotFixture);
+      const rollup = f.squadRollupAddress;
+      const slot = f.snapshotSlot + 1n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      const [member, another] = othersThan(f, leader);
+      // mined in the first second open to all
+      await time.increaseTo(slot * SLOT + GRACE - 1n);
+      const commitment = id("late batch");
+      const result = await task<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment,
+        from: member.address,
+        json: true,
+      });
+      expect(await blockTime(result.tx.block)).to.equal(slot * SLOT + GRACE);
+      expect(result).to.deep.equal({
+        rollup,
+        slot,
+        leader,
+        poster: member.address,
+        byLeader: false,
+        commitment,
+        included: 0n,
+        fees: 0n,
+        tx: result.tx,
+      });
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(rollup, slot, member.address, false);
+      // the leader did not post: the slot stays unmarked (its miss can be reported)
+      expect(await f.squad.slotMarks(rollup, slot)).to.deep.equal([false, false]);
+
+      const { result: next, lines } = await runTask<PostResult>("squad:post-batch", {
+        rollup,
+        commitment: "catch-up",
+        from: another.address,
+        json: false,
+      });
+      expect([next.slot, next.poster, next.byLeader]).to.deep.equal([slot, another.address, false]);
+      expect(lines).to.deep.equal([
+        txLine(`batch ${id("catch-up")} posted in slot ${slot} for leader ${leader}`, next.tx),
+      ]);
+      expect(await f.squadRollup.batchCount()).to.equal(2n);
+    });
+
+    it("lets any member post at once in a slot without leader (JSON)", async function () {
+      // the slot the snapshot was taken in (100 s in: the batch is mined before the grace period ends)
+      const f = await load(snapshotFixture);
+      const member = f.operators[3];
+      expect(await f.squad.leaderAt(f.squadRollupAddress, f.snapshotSlot)).to.equal(ZeroAddress);
+      const result = await task<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment: "no leader",
+        from: member.address,
+        json: true,
+      });
+      expect(await blockTime(result.tx.block)).to.be.lessThan(f.snapshotSlot * SLOT + GRACE);
+      expect(result).to.deep.equal({
+        rollup: f.squadRollupAddress,
+        slot: f.snapshotSlot,
+        leader: ZeroAddress,
+        poster: member.address,
+        byLeader: false,
+        commitment: id("no leader"),
+        included: 0n,
+        fees: 0n,
+        tx: result.tx,
+      });
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.squadRollupAddress, f.snapshotSlot, member.address, false);
+
+      // and while the epoch has no snapshot at all
+      const g = await load(joinedFixture);
+      const slot = (await latest()) / SLOT + 1n;
+      await time.increaseTo(slot * SLOT + 10n);
+      const posted = await task<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment: "no snapshot",
+        from: g.operators[2].address,
+        json: true,
+      });
+      expect(await blockTime(posted.tx.block)).to.equal(slot * SLOT + 11n);
+      expect([posted.slot, posted.leader, posted.poster, posted.byLeader]).to.deep.equal([
+        slot,
+        ZeroAddress,
+        g.operators[2].address,
+        false,
+      ]);
+      expect(await g.squadRollup.batchCount()).to.equal(1n);
+    });
+
+    it("includes forced-queue items with --include, passing their fees to the poster (JSON, then text)", async function () {
+      const f = await load(snapshotFixture);
+      const rollup = f.squadRollupAddress;
+      const fees = [5n * ALT, 0n, (7n * ALT) / 2n];
+      await (await f.token.connect(f.outsider).approve(rollup, 10n * ALT)).wait();
+      for (const [i, fee] of fees.entries()) {
+        await (await f.squadRollup.connect(f.outsider).queueTransaction(id(`forced ${i}`), fee)).wait();
+      }
+      const slot = f.snapshotSlot + 1n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      await time.increaseTo(slot * SLOT);
+      const [leaderBefore, rollupBefore] = [await f.token.balanceOf(leader), await f.token.balanceOf(rollup)];
+      const commitment = id("with two forced");
+      const result = await task<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment,
+        include: "2",
+        from: leader,
+        json: true,
+      });
+      expect(result).to.deep.equal({
+        rollup,
+        slot,
+        leader,
+        poster: leader,
+        byLeader: true,
+        commitment,
+        included: 2n,
+        fees: fees[0] + fees[1],
+        tx: result.tx,
+      });
+      const root = batchRootOf(ZeroHash, commitment, 2n);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squadRollup, "TransactionsIncluded")
+        .withArgs(0, 2, f.squadAddress)
+        .and.to.emit(f.squadRollup, "BatchAppended")
+        .withArgs(0, commitment, root, f.squadAddress);
+      expect(await f.token.balanceOf(leader)).to.equal(leaderBefore + fees[0] + fees[1]);
+      expect(await f.token.balanceOf(rollup)).to.equal(rollupBefore - fees[0] - fees[1]);
+      expect(await f.token.balanceOf(f.squadAddress)).to.equal(0n);
+      expect(await f.squadRollup.queueHead()).to.equal(2n);
+      const included = async (i: number) => (await f.squadRollup.queuedTransaction(i)).included;
+      expect([await included(0), await included(1), await included(2)]).to.deep.equal([true, true, false]);
+
+      const { result: last, lines } = await runTask<PostResult>("squad:post-batch", {
+        rollup,
+        commitment: "the last forced item",
+        include: "1",
+        from: leader,
+        json: false,
+      });
+      expect([last.included, last.fees]).to.deep.equal([1n, fees[2]]);
+      expect(lines).to.deep.equal([
+        txLine(`batch ${id("the last forced item")} posted in slot ${slot} as leader`, last.tx),
+        "  inclusion fees received: 3.5 ALT",
+      ]);
+      expect(await f.token.balanceOf(leader)).to.equal(leaderBefore + fees[0] + fees[1] + fees[2]);
+      expect(await f.squadRollup.queueHead()).to.equal(3n);
+      expect(await f.squadRollup.batchRoot()).to.equal(batchRootOf(root, id("the last forced item"), 3n));
+    });
+
+    it("refuses a bad --include or --from, an unknown rollup and one not registered in SQUAD", async function () {
+      const f = await load(snapshotFixture);
+      const from = f.operators[0].address;
+      const args = { rollup: "5002", commitment: "batch", include: "0", from, json: true };
+      for (const include of ["two", "-1", "1.5", "0x1"]) {
+        await expectRefused(
+          "squad:post-batch",
+          { ...args, include },
+          `--include must be a whole number, not ${include}`,
+        );
+      }
+      await expectRefused(
+        "squad:post-batch",
+        { ...args, rollup: "5001" },
+        `${f.rollupAddress} is not registered in SQUAD (service:join registers it)`,
+      );
+      await expectRefused("squad:post-batch", { ...args, rollup: "77" }, "no rollup has chain ID 77");
+      const token = await f.token.getAddress();
+      await expectRefused("squad:post-batch", { ...args, rollup: token }, `${token} is not a rollup of the factory`);
+      const stranger = Wallet.createRandom().address;
+      await expectRefused(
+        "squad:post-batch",
+        { ...args, from: stranger },
+        `--from ${stranger} is not an account of network hardhat`,
+      );
+      await expectRefused("squad:post-batch", { ...args, from: "0xzz" }, "--from is not a valid address: 0xzz");
+      expect(await f.squadRollup.batchCount()).to.equal(0n);
+
+      const g = await load(servicesTaskFixture);
+      await expectRefused(
+        "squad:post-batch",
+        args,
+        `${g.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+      );
+    });
+
+    // BUG (squad:post-batch): a member that is not the leader, before the grace period, is not refused by the task: the
+    // transaction reverts with the raw "VM Exception ... reverted with custom error 'SquadNotLeader("0x…", "0x…")'"
+    // (a SolidityError with a stack trace). Expected: one line naming the leader and when other members may post.
+    it.skip("refuses a member that is not the leader before the grace period, saying when it may post", async function () {
+      const f = await load(snapshotFixture);
+      const slot = f.snapshotSlot + 1n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      const [member] = othersThan(f, leader);
+      await time.increaseTo(slot * SLOT + GRACE - 2n); // mined in the last second reserved to the leader
+      await expectRefused(
+        "squad:post-batch",
+        { rollup: "5002", commitment: "too early", from: member.address, json: true },
+        `${member.address} is not the leader of slot ${slot} (${leader}): other members may post from ${isoTime(slot * SLOT + GRACE)}`,
+      );
+    });
+
+    // BUG (squad:post-batch): an account that is not an eligible member of the set (here the outsider; also the
+    // default account 0) is not refused by the task: the transaction reverts with the raw "reverted with custom error
+    // 'SquadNotEligible("0x…")'" instead of one line.
+    it.skip("refuses an account that is not a member of the rollup's SQUAD set, in one line", async function () {
+      const f = await load(snapshotFixture);
+      await expectRefused(
+        "squad:post-batch",
+        { rollup: "5002", commitment: "intruder", from: f.outsider.address, json: true },
+        `${f.outsider.address} is not an eligible member of SQUAD set ${f.setId}`,
+      );
+    });
+
+    // BUG (squad:post-batch): --include is not checked against the forced-inclusion queue: more items than are waiting
+    // ends with the raw "reverted with custom error 'RollupNothingToInclude(1, 0)'" (likewise a batch that leaves an
+    // overdue item out: 'RollupOverdueSkipped(<index>)'), instead of one line.
+    it.skip("refuses --include beyond the items waiting in the queue, in one line", async function () {
+      const f = await load(snapshotFixture);
+      const slot = f.snapshotSlot + 1n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      await time.increaseTo(slot * SLOT);
+      await expectRefused(
+        "squad:post-batch",
+        { rollup: "5002", commitment: "batch", include: "1", from: leader, json: true },
+        `--include 1 is more than the 0 items waiting in the queue of ${f.squadRollupAddress}`,
+      );
+    });
+
+    // BUG (squad:post-batch): the slot and its leader are read at the latest block, but the batch is mined in the next
+    // one. With the latest block in the last second of a slot, the batch lands in the next slot: its leader posting
+    // then is reported as posting in the previous slot "for leader <previous leader>" (byLeader false) while the
+    // contract recorded a post by the leader (BatchPosted byLeader true); the previous slot's leader, posting then, gets
+    // a raw 'SquadNotLeader' revert. Expected: the slot of the block the batch is mined in (read after the
+    // transaction, from its BatchPosted event), or a refusal when the slot ends before the next block.
+    it.skip("reports the slot the batch is mined in, when posted in the last second of the previous one", async function () {
+      const f = await load(snapshotFixture);
+      // a slot whose leader does not lead the next one
+      const { slot, next } = await findSlot(f, f.snapshotSlot + 1n, (leader, following) => leader !== following);
+      await time.increaseTo(slot * SLOT + SLOT - 1n);
+      const result = await task<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment: "at the boundary",
+        from: next,
+        json: true,
+      });
+      expect(await blockTime(result.tx.block)).to.equal((slot + 1n) * SLOT);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.squadRollupAddress, slot + 1n, next, true);
+      expect([result.slot, result.leader, result.byLeader]).to.deep.equal([slot + 1n, next, true]);
+    });
+
+    // BUG (minor, squad:post-batch text mode): in a slot without leader the line reads "… for leader
+    // 0x0000000000000000000000000000000000000000", where squad:schedule says "no leader (any member)".
+    it.skip("says there is no leader in a slot without one (text mode)", async function () {
+      const f = await load(snapshotFixture);
+      const { result, lines } = await runTask<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment: "no leader",
+        from: f.operators[1].address,
+        json: false,
+      });
+      expect(result.leader).to.equal(ZeroAddress);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(new RegExp(`^batch ${id("no leader")} posted in slot ${f.snapshotSlot} .*no leader`));
+      expect(lines[0]).not.to.include(ZeroAddress);
+    });
+  });
+});

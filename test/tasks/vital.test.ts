@@ -1,0 +1,636 @@
+// The VITAL tasks (tasks/vital.ts) against the staged deployment of `servicesTaskFixture`: a challenge with its bond
+// (approved by the task or beforehand), votes with snapshot stake up to the two thirds that invalidate the output and
+// report the proposer when it is an operator, and the resolution of a vote that ended short. The bond is followed from
+// balance to balance and every record (challenge, output, slash request) is read back from the contracts.
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AbiCoder, encodeBytes32String, id, keccak256 } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
+import { createRollup } from "../helpers/services";
+import { SERVICE } from "../helpers/rollups";
+import { ALT } from "../helpers/constants";
+import { DAY } from "../helpers/time";
+import { asJson, expectRefused, isoTime, load, runTask, task } from "../helpers/tasks";
+
+const coder = AbiCoder.defaultAbiCoder();
+
+const ROOTS = [id("vital-task-root-0"), id("vital-task-root-1")];
+/** VitalService.Result, IRollup.OutputStatus, ISlashingManager.Status */
+const Result = { Open: 1n, Invalidated: 2n, Failed: 3n, Void: 4n } as const;
+const SlashStatus = { Pending: 1n } as const;
+const INVALID_OUTPUT = encodeBytes32String("VITAL_INVALID_OUTPUT");
+/** deploy/parameters/hardhat.json services.vital */
+const BOND = 10_000n * ALT;
+const VOTING_PERIOD = BigInt(DAY);
+const PROPOSER_BPS = 1_000n;
+
+interface TxReport {
+  hash: string;
+  gasUsed: string;
+  block: number;
+}
+
+interface ChallengeResult {
+  challengeId: bigint;
+  rollup: string;
+  outputIndex: bigint;
+  bond: bigint;
+  epoch: bigint;
+  deadline: bigint;
+  approval?: TxReport;
+  tx: TxReport;
+}
+
+interface VoteResult {
+  challengeId: bigint;
+  voter: string;
+  invalid: boolean;
+  invalidStake: bigint;
+  validStake: bigint;
+  result: string;
+  tx: TxReport;
+}
+
+interface ResolveResult {
+  challengeId: bigint;
+  result: string;
+  tx: TxReport;
+}
+
+const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
+const bit = (index: number) => 1n << BigInt(index);
+const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
+
+/** The receipt of a reported transaction, checked against the report, its sender and its target. */
+async function expectTx(report: TxReport, from: string, to: string) {
+  const receipt = (await hre.ethers.provider.getTransactionReceipt(report.hash))!;
+  expect(receipt.status).to.equal(1);
+  expect(receipt.from).to.equal(from);
+  expect(receipt.to).to.equal(to);
+  expect(report).to.deep.equal({ hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber });
+  return receipt;
+}
+
+describe("vital tasks", function () {
+  /**
+   * The fixture's rollup (chain 5001, proposer: its creator, no operator) and `operatorRollup` (chain 5003, VITAL only,
+   * proposer: operator 3) registered in VITAL, operators 0..3 members of both sets, the snapshots of a fresh epoch taken;
+   * outputs 0 and 1 of the first, output 0 of the second proposed.
+   */
+  async function vitalFixture() {
+    const f = await loadFixture(servicesTaskFixture);
+    const { vital, sets, rollup, rollupAddress, creator, operators, factory } = f;
+    const operatorRollup = await createRollup({ factory }, creator, {
+      chainId: 5003,
+      salt: id("vital-tasks:operator-proposer"),
+      services: SERVICE.VITAL,
+      proposer: operators[3].address,
+    });
+    const operatorRollupAddress = await operatorRollup.getAddress();
+    const setIds: bigint[] = [];
+    for (const address of [rollupAddress, operatorRollupAddress]) {
+      await (await vital.registerRollup(address)).wait();
+      const setId = await vital.setIdOf(address);
+      for (const op of operators) await (await sets.connect(op.signer).join(setId)).wait();
+      setIds.push(setId);
+    }
+    // the start of the next epoch: a whole epoch for the snapshots, never epoch 0
+    await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
+    for (const setId of setIds) await (await sets.snapshot(setId)).wait();
+    const epoch = await sets.currentEpoch();
+    const interval = await rollup.outputInterval();
+    const blocks = [interval, 2n * interval];
+    for (const [i, root] of ROOTS.entries())
+      await (await rollup.connect(creator).proposeOutput(blocks[i], root)).wait();
+    await (await operatorRollup.connect(operators[3].signer).proposeOutput(blocks[0], ROOTS[0])).wait();
+    const [snapshotOperators, snapshotStakes] = await sets.snapshotEntries(setIds[0], epoch);
+    const [operatorRollupOperators] = await sets.snapshotEntries(setIds[1], epoch);
+    expect(operatorRollupOperators).to.deep.equal(snapshotOperators);
+    const councilAddress = await factory.council();
+    /** The security council (an account of the network): it pauses and resumes rollups. */
+    const council = f.signers.find((s) => s.address === councilAddress)!;
+    return {
+      ...f,
+      operatorRollup,
+      operatorRollupAddress,
+      setIds,
+      epoch,
+      blocks,
+      council,
+      vitalAddress: await vital.getAddress(),
+      tokenAddress: await f.token.getAddress(),
+      /** Snapshot index of each operator (the same in both sets). */
+      indexOf: (op: TaskOperator) => snapshotOperators.indexOf(op.address),
+      stakeOf: (op: TaskOperator) => snapshotStakes[snapshotOperators.indexOf(op.address)],
+      totalStake: (await sets.snapshotInfo(setIds[0], epoch)).totalStake,
+    };
+  }
+
+  type Fixture = Awaited<ReturnType<typeof vitalFixture>>;
+
+  /** `challenger` pays the bond and challenges output `index` of `rollup` through the contract. */
+  async function challenge(f: Fixture, challenger: TaskOperator, rollup: string, index: number) {
+    await (await f.token.connect(challenger.signer).approve(f.vitalAddress, BOND)).wait();
+    const challengeId = await f.vital.challengeCount();
+    await (await f.vital.connect(challenger.signer).challenge(rollup, index)).wait();
+    return challengeId;
+  }
+
+  /** The vital fixture with challenge 0 (operator 0, output 0 of chain 5001) and 1 (operator 1, output 0 of 5003). */
+  async function challengedFixture() {
+    const f = await vitalFixture();
+    await challenge(f, f.operators[0], f.rollupAddress, 0);
+    await challenge(f, f.operators[1], f.operatorRollupAddress, 0);
+    return { ...f, deadline: (await f.vital.challengeOf(0)).deadline };
+  }
+
+  const vote = async (f: Fixture, op: TaskOperator, challengeId: bigint, invalid: boolean) =>
+    (await f.vital.connect(op.signer).vote(challengeId, f.indexOf(op), invalid)).wait();
+
+  describe("vital:challenge", function () {
+    it("approves the bond with --approve and challenges: bond moved, challenge record and event (text mode)", async function () {
+      const f = await load(vitalFixture);
+      const op = f.operators[0];
+      const [treasury, bond, votingPeriod] = await f.vital.parameters();
+      expect([treasury, bond, votingPeriod]).to.deep.equal([f.treasury.address, BOND, VOTING_PERIOD]);
+      const balance = await f.token.balanceOf(op.address);
+      const held = await f.token.balanceOf(f.vitalAddress);
+      expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
+      const { result, lines } = await runTask<ChallengeResult>("vital:challenge", {
+        rollup: "5001",
+        output: "0",
+        from: op.address,
+        approve: true,
+        json: false,
+      });
+      const approval = await expectTx(result.approval!, op.address, f.tokenAddress);
+      expect((await hre.ethers.provider.getTransaction(result.approval!.hash))!.data).to.equal(
+        f.token.interface.encodeFunctionData("approve", [f.vitalAddress, BOND]),
+      );
+      const receipt = await expectTx(result.tx, op.address, f.vitalAddress);
+      expect(approval.blockNumber).to.be.lessThan(receipt.blockNumber);
+      const createdAt = await blockTime(receipt.blockNumber);
+      const deadline = createdAt + VOTING_PERIOD;
+      expect(lines).to.deep.equal([
+        txLine("bond approved", result.approval!),
+        txLine("challenge 0 of output 0 (bond 10,000 ALT)", result.tx),
+        `  votes with epoch ${f.epoch} stake until ${isoTime(deadline)}`,
+      ]);
+      expect(result).to.deep.equal({
+        challengeId: 0n,
+        rollup: f.rollupAddress,
+        outputIndex: 0n,
+        bond: BOND,
+        epoch: f.epoch,
+        deadline,
+        approval: result.approval,
+        tx: result.tx,
+      });
+      expect(await f.token.balanceOf(op.address)).to.equal(balance - BOND);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(held + BOND);
+      expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, f.rollupAddress, 0n, op.address, BOND, f.epoch, deadline);
+      const output = await f.rollup.output(0);
+      const c = await f.vital.challengeOf(0);
+      expect(c.rollup).to.equal(f.rollupAddress);
+      expect(c.createdAt).to.equal(createdAt);
+      expect(c.deadline).to.equal(deadline);
+      expect(c.challenger).to.equal(op.address);
+      expect(c.result).to.equal(Result.Open);
+      expect(c.epoch).to.equal(f.epoch);
+      expect(c.outputIndex).to.equal(0n);
+      expect(c.l2BlockNumber).to.equal(f.blocks[0]);
+      expect(c.proposedAt).to.equal(output.proposedAt);
+      expect(c.bond).to.equal(BOND);
+      expect(c.root).to.equal(ROOTS[0]);
+      expect([c.invalidStake, c.validStake, c.invalidVoters, c.validVoters]).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await f.vital.challengeCount()).to.equal(1n);
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([true, 0n]);
+    });
+
+    it("challenges with the allowance given beforehand, sending no approval (--json)", async function () {
+      const f = await load(vitalFixture);
+      const op = f.operators[1];
+      await (await f.token.connect(op.signer).approve(f.vitalAddress, 2n * BOND)).wait();
+      const balance = await f.token.balanceOf(op.address);
+      const block = await hre.ethers.provider.getBlockNumber();
+      const { result, lines } = await runTask<ChallengeResult>("vital:challenge", {
+        rollup: f.rollupAddress,
+        output: "1",
+        from: op.address,
+        approve: false,
+        json: true,
+      });
+      const receipt = await expectTx(result.tx, op.address, f.vitalAddress);
+      expect(receipt.blockNumber).to.equal(block + 1);
+      const deadline = (await blockTime(receipt.blockNumber)) + VOTING_PERIOD;
+      const expected = {
+        challengeId: 0n,
+        rollup: f.rollupAddress,
+        outputIndex: 1n,
+        bond: BOND,
+        epoch: f.epoch,
+        deadline,
+        approval: undefined,
+        tx: result.tx,
+      };
+      expect(result).to.deep.equal(expected);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
+      expect(await f.token.balanceOf(op.address)).to.equal(balance - BOND);
+      expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(BOND);
+      const c = await f.vital.challengeOf(0);
+      expect(c.challenger).to.equal(op.address);
+      expect(c.outputIndex).to.equal(1n);
+      expect(c.l2BlockNumber).to.equal(f.blocks[1]);
+      expect(c.root).to.equal(ROOTS[1]);
+      expect(c.deadline).to.equal(deadline);
+    });
+
+    it("refuses a short allowance without --approve, a short balance, and bad --output and --rollup", async function () {
+      const f = await load(vitalFixture);
+      const op = f.operators[2];
+      const args = { rollup: "5001", output: "0", from: op.address, approve: false, json: true };
+      await expectRefused("vital:challenge", args, "allowance 0 ALT is below the 10,000 ALT needed: pass --approve");
+      await (await f.token.connect(op.signer).approve(f.vitalAddress, BOND - ALT / 2n)).wait();
+      await expectRefused(
+        "vital:challenge",
+        args,
+        "allowance 9,999.5 ALT is below the 10,000 ALT needed: pass --approve",
+      );
+      // account 16 holds no ALT
+      const poor = f.signers[16];
+      expect(await f.token.balanceOf(poor.address)).to.equal(0n);
+      await expectRefused(
+        "vital:challenge",
+        { ...args, from: poor.address, approve: true },
+        `${poor.address} holds 0 ALT; this needs 10,000 ALT`,
+      );
+      await expectRefused("vital:challenge", { ...args, output: "2" }, "the rollup has 2 outputs: no output 2");
+      await expectRefused("vital:challenge", { ...args, output: "-1" }, "--output must be a whole number, not -1");
+      await expectRefused("vital:challenge", { ...args, rollup: "6000" }, "no rollup has chain ID 6000");
+      await expectRefused(
+        "vital:challenge",
+        { ...args, rollup: f.vitalAddress },
+        `${f.vitalAddress} is not a rollup of the factory`,
+      );
+      expect(await f.vital.challengeCount()).to.equal(0n);
+    });
+
+    it("refuses a rollup not registered in VITAL", async function () {
+      const f = await load(servicesTaskFixture);
+      await (await f.rollup.connect(f.creator).proposeOutput(await f.rollup.outputInterval(), ROOTS[0])).wait();
+      await expectRefused(
+        "vital:challenge",
+        { rollup: "5001", output: "0", from: f.operators[0].address, approve: true, json: true },
+        `${f.rollupAddress} is not registered in VITAL (service:join registers it)`,
+      );
+    });
+
+    // BUG: the challenger's membership is not checked: with --approve an account outside the set gets the bond
+    // approval sent, then the challenge reverts with VitalNotMember (a raw revert, not a one-line refusal).
+    it.skip("refuses a challenger outside the rollup's VITAL set before sending anything", async function () {
+      const f = await load(vitalFixture);
+      await expectRefused(
+        "vital:challenge",
+        { rollup: "5001", output: "0", from: f.outsider.address, approve: true, json: true },
+        `${f.outsider.address} is not a member of the VITAL set of ${f.rollupAddress}`,
+      );
+      expect(await f.token.allowance(f.outsider.address, f.vitalAddress)).to.equal(0n);
+    });
+
+    // BUG: an open challenge of the same output is not checked: the second challenge reverts with VitalChallengeOpen
+    // (a raw revert, not a one-line refusal).
+    it.skip("refuses an output under an open challenge before sending", async function () {
+      const f = await load(vitalFixture);
+      await challenge(f, f.operators[0], f.rollupAddress, 0);
+      await (await f.token.connect(f.operators[1].signer).approve(f.vitalAddress, BOND)).wait();
+      await expectRefused(
+        "vital:challenge",
+        { rollup: "5001", output: "0", from: f.operators[1].address, approve: false, json: true },
+        "output 0 is under open challenge 0",
+      );
+    });
+
+    // BUG: the current epoch's snapshot is not checked (mach:certify checks it): the challenge reverts with
+    // ServiceNoSnapshot (a raw revert, not a one-line refusal).
+    it.skip("refuses a set without a snapshot for the current epoch before sending", async function () {
+      const f = await load(vitalFixture);
+      await time.increaseTo(await f.sets.epochStart(f.epoch + 1n));
+      await (await f.token.connect(f.operators[0].signer).approve(f.vitalAddress, BOND)).wait();
+      await expectRefused(
+        "vital:challenge",
+        { rollup: "5001", output: "0", from: f.operators[0].address, approve: false, json: true },
+        `no snapshot for epoch ${f.epoch + 1n} yet: run service:snapshot first`,
+      );
+    });
+  });
+
+  describe("vital:vote", function () {
+    it("votes valid with the snapshot stake (text mode)", async function () {
+      const f = await load(challengedFixture);
+      const op = f.operators[2];
+      const { result, lines } = await runTask<VoteResult>("vital:vote", {
+        challenge: "0",
+        valid: true,
+        invalid: false,
+        from: op.address,
+        json: false,
+      });
+      expect(lines).to.deep.equal([
+        txLine("voted valid on challenge 0", result.tx),
+        "  invalid 0 ALT, valid 200,000 ALT: Open",
+      ]);
+      await expectTx(result.tx, op.address, f.vitalAddress);
+      expect((await hre.ethers.provider.getTransaction(result.tx.hash))!.data).to.equal(
+        f.vital.interface.encodeFunctionData("vote", [0n, f.indexOf(op), false]),
+      );
+      const stake = f.stakeOf(op);
+      expect(stake).to.equal(OPERATOR_STAKES[2]);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "Voted")
+        .withArgs(0n, op.address, false, stake);
+      const c = await f.vital.challengeOf(0);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, stake]);
+      expect([c.invalidVoters, c.validVoters]).to.deep.equal([0n, bit(f.indexOf(op))]);
+      expect(c.result).to.equal(Result.Open);
+    });
+
+    it("votes invalid (--json); the vote reaching two thirds invalidates, returns the bond, no slash for a non-operator proposer", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1] = f.operators;
+      const first = await runTask<VoteResult>("vital:vote", {
+        challenge: "0",
+        invalid: true,
+        valid: false,
+        from: op0.address,
+        json: true,
+      });
+      const firstExpected = {
+        challengeId: 0n,
+        voter: op0.address,
+        invalid: true,
+        invalidStake: f.stakeOf(op0),
+        validStake: 0n,
+        result: "Open",
+        tx: first.result.tx,
+      };
+      expect(first.result).to.deep.equal(firstExpected);
+      expect(JSON.parse(first.lines.join("\n"))).to.deep.equal(asJson(firstExpected));
+      // 400,000 of 1,000,000 ALT: short of two thirds
+      expect(f.stakeOf(op0) * 3n < f.totalStake * 2n).to.equal(true);
+      await expectTx(first.result.tx, op0.address, f.vitalAddress);
+
+      const challengerBalance = await f.token.balanceOf(op0.address);
+      const held = await f.token.balanceOf(f.vitalAddress);
+      const requests = await f.manager.requestCount();
+      const { result } = await runTask<VoteResult>("vital:vote", {
+        challenge: "0",
+        invalid: true,
+        valid: false,
+        from: op1.address,
+        json: true,
+      });
+      const invalidStake = f.stakeOf(op0) + f.stakeOf(op1);
+      // 700,000 of 1,000,000 ALT: two thirds
+      expect(invalidStake * 3n >= f.totalStake * 2n).to.equal(true);
+      expect(result).to.deep.equal({
+        challengeId: 0n,
+        voter: op1.address,
+        invalid: true,
+        invalidStake,
+        validStake: 0n,
+        result: "Invalidated",
+        tx: result.tx,
+      });
+      const receipt = await expectTx(result.tx, op1.address, f.vitalAddress);
+      const tx = hre.ethers.provider.getTransaction(result.tx.hash);
+      await expect(tx)
+        .to.emit(f.vital, "Resolved")
+        .withArgs(0n, Result.Invalidated)
+        .and.to.emit(f.rollup, "OutputsInvalidated")
+        .withArgs(0n, 2n)
+        .and.to.emit(f.vital, "ProposerNotSlashed")
+        .withArgs(0n, f.creator.address, "0x");
+      await expect(tx).not.to.emit(f.vital, "ProposerReported");
+      expect(await f.registry.isOperator(f.creator.address)).to.equal(false);
+      expect(await f.manager.requestCount()).to.equal(requests);
+      // the bond back to the challenger
+      expect(await f.token.balanceOf(op0.address)).to.equal(challengerBalance + BOND);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(held - BOND);
+      const c = await f.vital.challengeOf(0);
+      expect(c.result).to.equal(Result.Invalidated);
+      expect(c.invalidStake).to.equal(invalidStake);
+      expect(c.invalidVoters).to.equal(bit(f.indexOf(op0)) | bit(f.indexOf(op1)));
+      // output 0 and every later one are gone
+      expect(await f.rollup.outputCount()).to.equal(0n);
+      expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], ROOTS[0])).to.equal(
+        await blockTime(receipt.blockNumber),
+      );
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([false, 0n]);
+      await expectRefused(
+        "vital:vote",
+        { challenge: "0", invalid: true, valid: false, from: f.operators[2].address, json: true },
+        "challenge 0 is Invalidated",
+      );
+    });
+
+    it("reports the proposer when it is an operator: slash request with VITAL's proposer bps, the challenger as reporter", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, , proposer] = f.operators;
+      expect(await f.operatorRollup.proposer()).to.equal(proposer.address);
+      await vote(f, op0, 1n, true);
+      const requestId = await f.manager.requestCount();
+      const challengerBalance = await f.token.balanceOf(op1.address);
+      const { result, lines } = await runTask<VoteResult>("vital:vote", {
+        challenge: "1",
+        invalid: true,
+        valid: false,
+        from: op1.address,
+        json: false,
+      });
+      expect(lines).to.deep.equal([
+        txLine("voted invalid on challenge 1", result.tx),
+        "  invalid 700,000 ALT, valid 0 ALT: Invalidated",
+      ]);
+      const receipt = await expectTx(result.tx, op1.address, f.vitalAddress);
+      const requestedAt = await blockTime(receipt.blockNumber);
+      const [, , , proposerBps] = await f.vital.parameters();
+      expect(proposerBps).to.equal(PROPOSER_BPS);
+      const evidence = keccak256(
+        coder.encode(["uint256", "address", "uint64", "bytes32"], [1n, f.operatorRollupAddress, f.blocks[0], ROOTS[0]]),
+      );
+      const executableAt = requestedAt + (await f.manager.vetoWindow());
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "ProposerReported")
+        .withArgs(1n, proposer.address, requestId)
+        .and.to.emit(f.manager, "SlashRequested")
+        .withArgs(
+          requestId,
+          proposer.address,
+          f.vitalAddress,
+          PROPOSER_BPS,
+          INVALID_OUTPUT,
+          evidence,
+          op1.address,
+          executableAt,
+        );
+      const request = await f.manager.request(requestId);
+      expect(request.operator).to.equal(proposer.address);
+      expect(request.bps).to.equal(PROPOSER_BPS);
+      expect(request.status).to.equal(SlashStatus.Pending);
+      expect(request.requestedAt).to.equal(requestedAt);
+      expect(request.reporter).to.equal(op1.address);
+      expect(request.executableAt).to.equal(executableAt);
+      expect(await f.registry.isJailed(proposer.address)).to.equal(true);
+      expect(await f.operatorRollup.outputCount()).to.equal(0n);
+      expect((await f.vital.challengeOf(1)).result).to.equal(Result.Invalidated);
+      expect(await f.token.balanceOf(op1.address)).to.equal(challengerBalance + BOND);
+      // the other challenge is untouched
+      expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
+    });
+
+    it("requires exactly one of --invalid and --valid, and refuses unknown challenges and voters outside the snapshot", async function () {
+      const f = await load(challengedFixture);
+      const args = { challenge: "0", from: f.operators[2].address, json: true };
+      await expectRefused(
+        "vital:vote",
+        { ...args, invalid: false, valid: false },
+        "pass exactly one of --invalid and --valid",
+      );
+      await expectRefused(
+        "vital:vote",
+        { ...args, invalid: true, valid: true },
+        "pass exactly one of --invalid and --valid",
+      );
+      await expectRefused(
+        "vital:vote",
+        { ...args, challenge: "2", invalid: true, valid: false },
+        "no challenge 2: there are 2",
+      );
+      await expectRefused(
+        "vital:vote",
+        { ...args, challenge: "first", invalid: true, valid: false },
+        "--challenge must be a whole number, not first",
+      );
+      await expectRefused(
+        "vital:vote",
+        { ...args, from: f.outsider.address, invalid: true, valid: false },
+        `${f.outsider.address} is not in the epoch ${f.epoch} snapshot of this challenge`,
+      );
+      const c = await f.vital.challengeOf(0);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
+    });
+
+    // BUG: a second vote by the same member is not checked: it reverts with VitalAlreadyVoted (a raw revert, not a
+    // one-line refusal).
+    it.skip("refuses a member who voted already before sending", async function () {
+      const f = await load(challengedFixture);
+      const op = f.operators[2];
+      await vote(f, op, 0n, false);
+      await expectRefused(
+        "vital:vote",
+        { challenge: "0", invalid: true, valid: false, from: op.address, json: true },
+        `${op.address} voted on challenge 0 already`,
+      );
+    });
+
+    // BUG: the deadline is not checked: a vote after it reverts with VitalVotingClosed (a raw revert, not a one-line
+    // refusal).
+    it.skip("refuses a vote after the deadline before sending", async function () {
+      const f = await load(challengedFixture);
+      await time.increaseTo(f.deadline);
+      await expectRefused(
+        "vital:vote",
+        { challenge: "0", invalid: true, valid: false, from: f.operators[0].address, json: true },
+        `the vote of challenge 0 ended at ${isoTime(f.deadline)}`,
+      );
+    });
+  });
+
+  describe("vital:resolve", function () {
+    it("fails a challenge short of two thirds after the deadline: the bond to the treasury (text mode)", async function () {
+      const f = await load(challengedFixture);
+      const [op0, , op2, op3] = f.operators;
+      await vote(f, op2, 0n, false);
+      await vote(f, op3, 0n, true);
+      await time.increaseTo(f.deadline);
+      const treasury = await f.token.balanceOf(f.treasury.address);
+      const challenger = await f.token.balanceOf(op0.address);
+      const held = await f.token.balanceOf(f.vitalAddress);
+      const { result, lines } = await runTask<ResolveResult>("vital:resolve", {
+        challenge: "0",
+        from: f.outsider.address,
+        json: false,
+      });
+      expect(lines).to.deep.equal([txLine("challenge 0: Failed", result.tx)]);
+      expect(result).to.deep.equal({ challengeId: 0n, result: "Failed", tx: result.tx });
+      await expectTx(result.tx, f.outsider.address, f.vitalAddress);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "Resolved")
+        .withArgs(0n, Result.Failed);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury + BOND);
+      expect(await f.token.balanceOf(f.vitalAddress)).to.equal(held - BOND);
+      expect(await f.token.balanceOf(op0.address)).to.equal(challenger);
+      const c = await f.vital.challengeOf(0);
+      expect(c.result).to.equal(Result.Failed);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([f.stakeOf(op3), f.stakeOf(op2)]);
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([false, 0n]);
+      expect(await f.rollup.outputCount()).to.equal(2n);
+      await expectRefused("vital:resolve", { challenge: "0", json: true }, "challenge 0 is Failed");
+    });
+
+    it("voids a challenge whose output an earlier invalidation took: the bond back (--json)", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, op2] = f.operators;
+      const later = await challenge(f, op2, f.rollupAddress, 1);
+      await vote(f, op0, 0n, true);
+      await vote(f, op1, 0n, true);
+      expect(await f.rollup.outputCount()).to.equal(0n);
+      await time.increaseTo((await f.vital.challengeOf(later)).deadline);
+      const challenger = await f.token.balanceOf(op2.address);
+      const treasury = await f.token.balanceOf(f.treasury.address);
+      const { result, lines } = await runTask<ResolveResult>("vital:resolve", { challenge: String(later), json: true });
+      const expected = { challengeId: later, result: "Void", tx: result.tx };
+      expect(result).to.deep.equal(expected);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
+      await expectTx(result.tx, f.deployer.address, f.vitalAddress);
+      expect((await f.vital.challengeOf(later)).result).to.equal(Result.Void);
+      expect(await f.token.balanceOf(op2.address)).to.equal(challenger + BOND);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury);
+    });
+
+    it("refuses a challenge whose vote runs until its deadline, and unknown challenges", async function () {
+      const f = await load(challengedFixture);
+      await time.increaseTo(f.deadline - 10n);
+      await expectRefused(
+        "vital:resolve",
+        { challenge: "0", json: false },
+        `the vote of challenge 0 runs until ${isoTime(f.deadline)}`,
+      );
+      await expectRefused("vital:resolve", { challenge: "7", json: false }, "no challenge 7: there are 2");
+      expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
+    });
+
+    // BUG: a challenge that reached two thirds while the rollup refused the invalidation (paused) can be retried by
+    // `resolve` at any time (VitalService.resolve), but the task refuses every open challenge before its deadline.
+    it.skip("retries a deferred invalidation before the deadline", async function () {
+      const f = await load(challengedFixture);
+      await pause(f, f.council, true);
+      await vote(f, f.operators[0], 0n, true);
+      await vote(f, f.operators[1], 0n, true);
+      expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
+      await pause(f, f.council, false);
+      const result = await task<ResolveResult>("vital:resolve", { challenge: "0", json: true });
+      expect(result.result).to.equal("Invalidated");
+      expect(await f.rollup.outputCount()).to.equal(0n);
+    });
+  });
+
+  async function pause(f: Fixture, council: HardhatEthersSigner, paused: boolean) {
+    await (await f.rollup.connect(council).setPaused(paused)).wait();
+  }
+});
