@@ -4,10 +4,19 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import path from "path";
-import { id, isHexString, Signature, verifyTypedData, Wallet, type Signer, type TypedDataField } from "ethers";
+import {
+  id,
+  isHexString,
+  Signature,
+  verifyTypedData,
+  Wallet,
+  ZeroAddress,
+  type Signer,
+  type TypedDataField,
+} from "ethers";
 import { confirm, fail, formatAlt, output, signerFor, txLine } from "./lib/cli";
-import { operatorSets, parseWhole, restakingRegistry } from "./lib/restaking";
-import { parseRollup, rollupFactory } from "./lib/rollups";
+import { operatorSets, restakingRegistry } from "./lib/restaking";
+import { OUTPUT_STATUS, parseRollup, rollupAt, rollupFactory, rollupOutput } from "./lib/rollups";
 import { currentSnapshot, registeredSet, serviceContract } from "./lib/services";
 import type { MachService } from "../typechain-types";
 
@@ -92,23 +101,37 @@ async function readSigned(hre: HardhatRuntimeEnvironment, mach: MachService, lis
     try {
       signed = JSON.parse(readFileSync(file, "utf8")) as SignedFile;
     } catch (e) {
-      fail(`${file} is not valid JSON: ${(e as Error).message}`);
+      fail(`${file} is not valid JSON: ${(e as Error).message.replace(/\s+/g, " ")}`);
     }
     if (signed.chainId !== d.chainId.toString() || signed.mach !== d.verifyingContract) {
       fail(`${file} was signed for chain ${signed.chainId} and MACH ${signed.mach}, not this deployment`);
     }
     const types = signed.kind === "alert" ? ALERT_TYPES : ATTESTATION_TYPES;
-    const serialized = Signature.from({ r: signed.signature.r, yParityAndS: signed.signature.vs }).serialized;
-    if (verifyTypedData(d, types, signed.message, serialized) !== signed.key)
-      fail(`${file}: the signature is not by ${signed.key}`);
+    let recovered: string | undefined;
+    try {
+      const serialized = Signature.from({ r: signed.signature.r, yParityAndS: signed.signature.vs }).serialized;
+      recovered = verifyTypedData(d, types, signed.message, serialized);
+    } catch {
+      // a malformed signature or message: not by the key either
+    }
+    if (recovered !== signed.key) fail(`${file}: the signature is not by ${signed.key}`);
     return signed;
   });
 }
 
-/** Orders signed files by their operator's index in the current snapshot, refusing keys of non-members. */
-async function toCertificate(hre: HardhatRuntimeEnvironment, mach: MachService, rollup: string, signed: SignedFile[]) {
+/**
+ * Orders signed files by their operator's index in the current snapshot, refusing keys of non-members, jailed members
+ * and a total below the rollup's threshold (`what` names the files in that refusal).
+ */
+async function toCertificate(
+  hre: HardhatRuntimeEnvironment,
+  mach: MachService,
+  rollup: string,
+  signed: SignedFile[],
+  what: string,
+) {
   const registry = await restakingRegistry(hre);
-  const snap = await currentSnapshot(await operatorSets(hre), await registeredSet(mach, rollup, "mach"));
+  const snap = await currentSnapshot(await operatorSets(hre), await registeredSet(hre, mach, rollup, "mach"));
   const signatures: { index: number; r: string; vs: string }[] = [];
   let stake = 0n;
   for (const s of signed) {
@@ -116,10 +139,17 @@ async function toCertificate(hre: HardhatRuntimeEnvironment, mach: MachService, 
     const index = snap.operators.indexOf(operator);
     if (index < 0) fail(`${s.key} is not the signing key of a member of the epoch ${snap.epoch} snapshot`);
     if (signatures.some((x) => x.index === index)) fail(`two signatures by ${operator}`);
+    if (await registry.isJailed(operator)) fail(`${operator} is jailed: its signature does not count`);
     signatures.push({ index, ...s.signature });
     stake += snap.stakes[index];
   }
   signatures.sort((a, b) => a.index - b.index);
+  const threshold = BigInt(await (await rollupAt(hre, rollup)).fastFinalityBps());
+  if (stake * 10_000n < snap.info.totalStake * threshold) {
+    fail(
+      `the ${what} carry ${formatAlt(stake)} of ${formatAlt(snap.info.totalStake)}: below the ${threshold} bps threshold`,
+    );
+  }
   return { signatures, stake, total: snap.info.totalStake, epoch: snap.epoch };
 }
 
@@ -145,10 +175,7 @@ task("mach:attest", "Signs a MACH attestation of a rollup output with the signin
       hre,
     ) => {
       const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
-      const index = parseWhole(args.output, "--output");
-      const count = await rollup.outputCount();
-      if (index >= count) fail(`the rollup has ${count} outputs: no output ${index}`);
-      const proposed = await rollup.output(index);
+      const { output: proposed } = await rollupOutput(rollup, args.output);
       if (args.root !== undefined && !isHexString(args.root, 32)) fail(`--root must be 32-byte hex: ${args.root}`);
       const mach = await serviceContract(hre, "mach");
       const message = {
@@ -174,10 +201,9 @@ task("mach:certify", "Submits a MACH certificate for a rollup output from attest
     async (args: { rollup: string; output: string; attestations: string; from?: string; json: boolean }, hre) => {
       const rollupContract = await parseRollup(hre, await rollupFactory(hre), args.rollup);
       const rollup = await rollupContract.getAddress();
-      const index = parseWhole(args.output, "--output");
-      const count = await rollupContract.outputCount();
-      if (index >= count) fail(`the rollup has ${count} outputs: no output ${index}`);
-      const proposed = await rollupContract.output(index);
+      const { index, output: proposed } = await rollupOutput(rollupContract, args.output);
+      const status = OUTPUT_STATUS[Number(proposed.status)];
+      if (status !== "Proposed") fail(`output ${index} is ${status} already`);
       const mach = await serviceContract(hre, "mach");
       // only attestations of this output count; others (another block, another root) are left out
       const matching = (await readSigned(hre, mach, args.attestations)).filter(
@@ -188,13 +214,7 @@ task("mach:certify", "Submits a MACH certificate for a rollup output from attest
           s.message.outputRoot === proposed.root,
       );
       if (matching.length === 0) fail(`no attestation of output ${index} (root ${proposed.root}) among the files`);
-      const cert = await toCertificate(hre, mach, rollup, matching);
-      const threshold = BigInt(await rollupContract.fastFinalityBps());
-      if (cert.stake * 10_000n < cert.total * threshold) {
-        fail(
-          `the attestations carry ${formatAlt(cert.stake)} of ${formatAlt(cert.total)}: below the ${threshold} bps threshold`,
-        );
-      }
+      const cert = await toCertificate(hre, mach, rollup, matching, "attestations");
       const tx = await confirm(mach.connect(await signerFor(hre, args.from)).certify(rollup, index, cert.signatures));
       return output(
         args.json,
@@ -223,11 +243,15 @@ task("mach:prove-equivocation", "Proves from two attestation files that one memb
       fail("the attestations are for different rollups or blocks");
     }
     if (a.message.outputRoot === b.message.outputRoot) fail("the attestations sign the same root: no equivocation");
-    await registeredSet(mach, a.rollup, "mach");
+    await registeredSet(hre, mach, a.rollup, "mach");
     const signer = await signerFor(hre, args.from);
     const block = BigInt(a.message.l2BlockNumber);
     const registry = await restakingRegistry(hre);
     const operator = await registry.operatorOfSigningKey(a.key);
+    if (operator === ZeroAddress) fail(`${a.key} is the signing key of no operator`);
+    if (await mach.isEquivocationProven(operator, a.rollup, block)) {
+      fail(`the equivocation of ${operator} at block ${block} is proven already`);
+    }
     const tx = await confirm(
       mach
         .connect(signer)
@@ -266,7 +290,7 @@ task("mach:alert", "Signs a MACH alert for a rollup (--out), or raises it from a
         fail("pass exactly one of --out and --signatures");
       const rollup = await (await parseRollup(hre, await rollupFactory(hre), args.rollup)).getAddress();
       const mach = await serviceContract(hre, "mach");
-      await registeredSet(mach, rollup, "mach");
+      await registeredSet(hre, mach, rollup, "mach");
       const reason = isHexString(args.reason, 32) ? args.reason : id(args.reason);
       const nonce = (await mach.alertNonce(rollup)).toString();
       if (args.out !== undefined) {
@@ -284,7 +308,7 @@ task("mach:alert", "Signs a MACH alert for a rollup (--out), or raises it from a
         (s) => s.kind === "alert" && s.rollup === rollup && s.message.reason === reason && s.message.nonce === nonce,
       );
       if (matching.length === 0) fail(`no alert file signs reason ${reason} with nonce ${nonce}`);
-      const cert = await toCertificate(hre, mach, rollup, matching);
+      const cert = await toCertificate(hre, mach, rollup, matching, "alert signatures");
       const tx = await confirm(
         mach.connect(await signerFor(hre, args.from)).raiseAlert(rollup, reason, cert.signatures),
       );

@@ -1,7 +1,6 @@
 // Rollup tasks: templates, create (with a predicted address), list, info, extend, sunset, settle, force-include.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
 import { id, isHexString, ZeroAddress } from "ethers";
 import {
   confirm,
@@ -14,16 +13,13 @@ import {
   parseSeconds,
   signerFor,
   txLine,
-  type TxReport,
 } from "./lib/cli";
-import { altToken } from "./lib/genesis";
 import { latestTime, parseWhole } from "./lib/restaking";
-import { ensureAlt, parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
+import { ensureAlt, OUTPUT_STATUS, parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
 import { DA_LAYERS, PROOF_SYSTEMS, SERVICES, STACKS, VMS } from "../deploy/lib/rollups";
 import type { Rollup, RollupFactory } from "../typechain-types";
 
 const STATUS = ["Active", "Settling", "Retired"] as const;
-const OUTPUT_STATUS = ["None", "Proposed", "FastFinalized", "Finalized"] as const;
 const MAX_CHAIN_ID = 2n ** 53n - 1n;
 /** Expiries are 48-bit timestamps: a lifetime of 1,000 years is far inside them. */
 const MAX_LIFETIME = 1000 * 365 * 86_400;

@@ -2,10 +2,17 @@
 // snapshot.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, formatAlt, output, signerFor, txLine, type TxReport } from "./lib/cli";
-import { operatorSets } from "./lib/restaking";
+import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine, type TxReport } from "./lib/cli";
+import { operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
-import { currentSnapshot, parseServiceName, registeredSet, serviceContract, type ServiceName } from "./lib/services";
+import {
+  currentSnapshot,
+  parseServiceName,
+  registeredSet,
+  requireEnabled,
+  serviceContract,
+  type ServiceName,
+} from "./lib/services";
 
 interface ServiceArgs {
   service: string;
@@ -16,8 +23,9 @@ interface ServiceArgs {
 
 async function resolve(hre: HardhatRuntimeEnvironment, args: ServiceArgs) {
   const name: ServiceName = parseServiceName(args.service);
-  const rollup = await (await parseRollup(hre, await rollupFactory(hre), args.rollup)).getAddress();
-  return { name, rollup, service: await serviceContract(hre, name), sets: await operatorSets(hre) };
+  const rollupContract = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+  const rollup = await rollupContract.getAddress();
+  return { name, rollupContract, rollup, service: await serviceContract(hre, name), sets: await operatorSets(hre) };
 }
 
 const serviceTask = (name: string, description: string) =>
@@ -31,11 +39,20 @@ serviceTask(
   "service:join",
   "Joins the rollup's operator set of a service (registering the set first if nobody has)",
 ).setAction(async (args: ServiceArgs, hre) => {
-  const { name, rollup, service, sets } = await resolve(hre, args);
+  const { name, rollupContract, rollup, service, sets } = await resolve(hre, args);
   const signer = await signerFor(hre, args.from);
   const operator = await signer.getAddress();
+  const isRegistered = await service.isRegistered(rollup);
+  if (!isRegistered) await requireEnabled(rollupContract, name);
+  // refused before the registration is sent: nothing is left half done
+  const registry = await restakingRegistry(hre);
+  if (!(await registry.isOperator(operator))) fail(`${operator} is not an operator (operator:register first)`);
+  if (await registry.isJailed(operator)) fail(`${operator} is jailed by a pending slash request`);
+  if (isRegistered && (await sets.membership(await service.setIdOf(rollup), operator)).member) {
+    fail(`${operator} is a member of the set already`);
+  }
   let registered: TxReport | undefined;
-  if (!(await service.isRegistered(rollup))) registered = await confirm(service.connect(signer).registerRollup(rollup));
+  if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
   const setId = await service.setIdOf(rollup);
   const joined = await confirm(sets.connect(signer).join(setId));
   return output(args.json, { service: name, rollup, setId, operator, registered, joined }, () => [
@@ -50,15 +67,26 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
     const { name, rollup, service, sets } = await resolve(hre, args);
     const signer = await signerFor(hre, args.from);
     const operator = await signer.getAddress();
-    const setId = await registeredSet(service, rollup, name);
+    const setId = await registeredSet(hre, service, rollup, name);
+    const membership = await sets.membership(setId, operator);
+    if (!membership.member) fail(`${operator} is not a member of the set`);
+    if (args.complete) {
+      if (membership.leaveAt === 0n) fail(`${operator} has not asked to leave (service:leave without --complete)`);
+    } else if (membership.leaveAt !== 0n) {
+      fail(`${operator} leaves already, from ${formatTime(membership.leaveAt)}`);
+    }
     const tx = await confirm(
       args.complete ? sets.connect(signer).completeLeave(setId) : sets.connect(signer).requestLeave(setId),
+      (reason) =>
+        reason.startsWith("SetsLeavePending")
+          ? `the leave can be completed from ${formatTime(membership.leaveAt)}`
+          : undefined,
     );
     const leaveAt = (await sets.membership(setId, operator)).leaveAt;
     return output(args.json, { service: name, rollup, setId, operator, completed: args.complete, leaveAt, tx }, () => [
       args.complete
         ? txLine(`${operator} left set ${setId}`, tx)
-        : txLine(`${operator} leaves set ${setId} from ${new Date(Number(leaveAt) * 1000).toISOString()}`, tx),
+        : txLine(`${operator} leaves set ${setId} from ${formatTime(leaveAt)}`, tx),
     ]);
   });
 
@@ -67,7 +95,7 @@ serviceTask(
   "Takes the current epoch's snapshot of the rollup's set (if not taken) and prints it",
 ).setAction(async (args: ServiceArgs, hre) => {
   const { name, rollup, service, sets } = await resolve(hre, args);
-  const setId = await registeredSet(service, rollup, name);
+  const setId = await registeredSet(hre, service, rollup, name);
   const epoch = await sets.currentEpoch();
   let taken: TxReport | undefined;
   if (!(await sets.hasSnapshot(setId, epoch)))

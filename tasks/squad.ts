@@ -19,7 +19,7 @@ task("squad:schedule", "Prints the SQUAD leaders of the next slots of a rollup")
     if (count > BigInt(MAX_SLOTS)) fail(`--slots is at most ${MAX_SLOTS}`);
     const rollup = await (await parseRollup(hre, await rollupFactory(hre), args.rollup)).getAddress();
     const squad = await serviceContract(hre, "squad");
-    await registeredSet(squad, rollup, "squad");
+    await registeredSet(hre, squad, rollup, "squad");
     const [slotLength, gracePeriod] = await squad.parameters();
     const first = await squad.currentSlot();
     const leaders = await squad.schedule(rollup, first, count);
@@ -47,22 +47,26 @@ task("squad:post-batch", "Posts a batch to a SQUAD rollup in the current slot")
       const include = parseWhole(args.include, "--include");
       const rollup = await (await parseRollup(hre, await rollupFactory(hre), args.rollup)).getAddress();
       const squad = await serviceContract(hre, "squad");
-      await registeredSet(squad, rollup, "squad");
+      await registeredSet(hre, squad, rollup, "squad");
       const signer = await signerFor(hre, args.from);
       const poster = await signer.getAddress();
-      const slot = await squad.currentSlot();
-      const leader = await squad.leaderAt(rollup, slot);
       const commitment = isHexString(args.commitment, 32) ? args.commitment : id(args.commitment);
       const token = await altToken(hre);
       const before = await token.balanceOf(poster);
       const tx = await confirm(squad.connect(signer).postBatch(rollup, commitment, include));
       const fees = (await token.balanceOf(poster)) - before;
-      const byLeader = leader === poster;
+      // the slot is the one of the block the batch landed in, which may follow the latest one into another slot
+      const posted = await squad.queryFilter(squad.filters.BatchPosted(rollup, undefined, poster), tx.block, tx.block);
+      const { slot, byLeader } = posted[posted.length - 1].args;
+      const leader = await squad.leaderAt(rollup, slot);
       return output(
         args.json,
         { rollup, slot, leader, poster, byLeader, commitment, included: include, fees, tx },
         () => [
-          txLine(`batch ${commitment} posted in slot ${slot} ${byLeader ? "as leader" : `for leader ${leader}`}`, tx),
+          txLine(
+            `batch ${commitment} posted in slot ${slot} ${byLeader ? "as leader" : leader === ZeroAddress ? "(no leader)" : `for leader ${leader}`}`,
+            tx,
+          ),
           ...(fees > 0n ? [`  inclusion fees received: ${formatAlt(fees)}`] : []),
         ],
       );

@@ -2,9 +2,9 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine } from "./lib/cli";
-import { operatorSets, parseWhole } from "./lib/restaking";
-import { ensureAlt, parseRollup, rollupFactory } from "./lib/rollups";
-import { registeredSet, serviceContract } from "./lib/services";
+import { operatorSets, parseWhole, restakingRegistry } from "./lib/restaking";
+import { ensureAlt, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
+import { currentSnapshot, registeredSet, serviceContract } from "./lib/services";
 
 const RESULTS = ["None", "Open", "Invalidated", "Failed", "Void"] as const;
 
@@ -25,12 +25,24 @@ task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a
   .setAction(async (args: { rollup: string; output: string; from?: string; approve: boolean; json: boolean }, hre) => {
     const rollupContract = await parseRollup(hre, await rollupFactory(hre), args.rollup);
     const rollup = await rollupContract.getAddress();
-    const outputIndex = parseWhole(args.output, "--output");
-    const count = await rollupContract.outputCount();
-    if (outputIndex >= count) fail(`the rollup has ${count} outputs: no output ${outputIndex}`);
+    const { index: outputIndex, output: challenged } = await rollupOutput(rollupContract, args.output);
     const vital = await serviceContract(hre, "vital");
-    await registeredSet(vital, rollup, "vital");
+    const setId = await registeredSet(hre, vital, rollup, "vital");
     const signer = await signerFor(hre, args.from);
+    const challenger = await signer.getAddress();
+    // refused before the bond's approval is sent
+    const sets = await operatorSets(hre);
+    const membership = await sets.membership(setId, challenger);
+    if (
+      !membership.member ||
+      membership.leaveAt !== 0n ||
+      (await (await restakingRegistry(hre)).isJailed(challenger))
+    ) {
+      fail(`${challenger} is not an active member of the rollup's VITAL set (a member, not leaving, not jailed)`);
+    }
+    await currentSnapshot(sets, setId);
+    const [open, openId] = await vital.openChallenge(rollup, challenged.l2BlockNumber, challenged.root);
+    if (open) fail(`output ${outputIndex} is under challenge ${openId} already`);
     const [, bond] = await vital.parameters();
     const approval = await ensureAlt(hre, signer, await vital.getAddress(), bond, args.approve);
     const challengeId = await vital.challengeCount();
@@ -83,7 +95,10 @@ task("vital:vote", "Votes on a VITAL challenge with the caller's snapshot stake"
     },
   );
 
-task("vital:resolve", "Ends a VITAL challenge whose vote is over without two thirds (its bond goes to the treasury)")
+task(
+  "vital:resolve",
+  "Ends a VITAL challenge after its vote (Failed: the bond goes to the treasury), or retries a deferred invalidation",
+)
   .addParam("challenge", "Challenge id")
   .addOptionalParam("from", "Account to act as (default: the first account)")
   .addFlag("json", "Print the result as JSON")
@@ -91,10 +106,12 @@ task("vital:resolve", "Ends a VITAL challenge whose vote is over without two thi
     const { vital, challengeId, challenge } = await challengeOf(hre, args.challenge);
     if (RESULTS[Number(challenge.result)] !== "Open")
       fail(`challenge ${challengeId} is ${RESULTS[Number(challenge.result)]}`);
-    const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-    if (now < challenge.deadline)
-      fail(`the vote of challenge ${challengeId} runs until ${formatTime(challenge.deadline)}`);
-    const tx = await confirm(vital.connect(await signerFor(hre, args.from)).resolve(challengeId));
+    // a challenge that reached two thirds retries its deferred invalidation at any time; others wait for the deadline
+    const tx = await confirm(vital.connect(await signerFor(hre, args.from)).resolve(challengeId), (reason) =>
+      reason.startsWith("VitalVotingOpen")
+        ? `the vote of challenge ${challengeId} runs until ${formatTime(challenge.deadline)}`
+        : undefined,
+    );
     const result = RESULTS[Number((await vital.challengeOf(challengeId)).result)];
     return output(args.json, { challengeId, result, tx }, () => [txLine(`challenge ${challengeId}: ${result}`, tx)]);
   });

@@ -57,9 +57,38 @@ export interface TxReport {
   block: number;
 }
 
-/** Waits for a transaction and reports hash, gas and block. */
-export async function confirm(tx: Promise<ContractTransactionResponse>): Promise<TxReport> {
-  const receipt = await (await tx).wait();
+/**
+ * The contract's refusal as one line, e.g. `SquadNotLeader(0x…, 0x…)`: the custom error decoded with the called
+ * contract's ABI, else the node's own description (Hardhat names errors of any contract it compiled).
+ */
+export function revertReason(error: unknown): string | undefined {
+  const hardhat = /reverted with (?:custom error|reason string|panic code) '?([^']*)'?$/.exec(
+    String((error as Error)?.message),
+  );
+  if (hardhat) return hardhat[1];
+  const e = error as { code?: string; revert?: { name: string; args: unknown[] } | null; shortMessage?: string };
+  if (e?.code !== "CALL_EXCEPTION") return undefined;
+  return e.revert ? `${e.revert.name}(${e.revert.args.map(String).join(", ")})` : e.shortMessage;
+}
+
+/**
+ * Waits for a transaction and reports hash, gas and block. A transaction the contracts refuse fails at gas estimation,
+ * before anything is sent: the task ends with the decoded refusal on one line, or what `explain` makes of it. (Refusals
+ * that depend on time are left to the chain: it knows the time of the block the transaction would be in.)
+ */
+export async function confirm(
+  tx: Promise<ContractTransactionResponse>,
+  explain?: (reason: string) => string | undefined,
+): Promise<TxReport> {
+  let response: ContractTransactionResponse;
+  try {
+    response = await tx;
+  } catch (error) {
+    const reason = revertReason(error);
+    if (reason === undefined) throw error;
+    fail(explain?.(reason) ?? `the contract refused the transaction: ${reason}`);
+  }
+  const receipt = await response.wait();
   if (!receipt) fail("the transaction was dropped");
   return { hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber };
 }

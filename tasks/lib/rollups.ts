@@ -7,6 +7,7 @@ import type { Rollup, RollupFactory } from "../../typechain-types";
 import { addressOf } from "./addressBook";
 import { confirm, fail, formatAlt, parseAddress, type TxReport } from "./cli";
 import { altToken } from "./genesis";
+import { parseWhole } from "./restaking";
 
 export const ROLLUP_KEYS = {
   factory: "Rollups#RollupFactory",
@@ -45,6 +46,16 @@ export async function parseRollup(
     }
   }
   return rollupAt(hre, address);
+}
+
+export const OUTPUT_STATUS = ["None", "Proposed", "FastFinalized", "Finalized"] as const;
+
+/** Output `value` (an index, from --output) of `rollup`, refusing an index past its outputs. */
+export async function rollupOutput(rollup: Rollup, value: string) {
+  const index = parseWhole(value, "--output");
+  const count = await rollup.outputCount();
+  if (index >= count) fail(`the rollup has ${count} outputs: no output ${index}`);
+  return { index, output: await rollup.output(index) };
 }
 
 /** Makes sure `signer` can pay `amount` ALT to `spender`: balance, then allowance (approved with --approve). */

@@ -1,8 +1,10 @@
 // The restaked services in the address book, and what the service tasks share.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { MachService, OperatorSets, SquadService, VitalService } from "../../typechain-types";
+import { SERVICES } from "../../deploy/lib/rollups";
+import type { MachService, OperatorSets, Rollup, SquadService, VitalService } from "../../typechain-types";
 import { addressOf } from "./addressBook";
 import { fail } from "./cli";
+import { rollupAt } from "./rollups";
 
 export const SERVICE_KEYS = {
   mach: "Services#MachService",
@@ -35,9 +37,23 @@ export function parseServiceName(value: string): ServiceName {
   return name;
 }
 
-/** The service's set of `rollup`, refusing a rollup that is not registered in it. */
-export async function registeredSet(service: ServiceContracts[ServiceName], rollup: string, name: ServiceName) {
+/** Refuses a rollup that did not enable service `name` (`rollup`: a factory rollup). */
+export async function requireEnabled(rollup: Rollup, name: ServiceName) {
+  const bit = SERVICES[name.toUpperCase() as keyof typeof SERVICES];
+  if ((Number(await rollup.services()) & bit) === 0) {
+    fail(`${await rollup.getAddress()} does not use ${name.toUpperCase()}`);
+  }
+}
+
+/** The service's set of `rollup`, refusing a rollup that is not registered in it (or does not use the service). */
+export async function registeredSet(
+  hre: HardhatRuntimeEnvironment,
+  service: ServiceContracts[ServiceName],
+  rollup: string,
+  name: ServiceName,
+) {
   if (!(await service.isRegistered(rollup))) {
+    await requireEnabled(await rollupAt(hre, rollup), name);
     fail(`${rollup} is not registered in ${name.toUpperCase()} (service:join registers it)`);
   }
   return service.setIdOf(rollup);
