@@ -44,7 +44,9 @@ async function governanceGasFixture() {
       descriptionHash: id(description),
     };
   };
-  const proposal = setDelays(days(10), "Restaking: shorten the withdrawal delay to 10 days");
+  // withdrawal-delay.json's change: a withdrawal delay must stay at least the veto window (2 days) plus the services'
+  // 10-day evidence age
+  const proposal = setDelays(days(21), "Restaking: lengthen the withdrawal delay to 21 days");
   await governor.connect(proposer).propose(proposal.targets, proposal.values, proposal.calldatas, proposal.description);
   const proposalId = await governor.hashProposal(
     proposal.targets,
@@ -98,7 +100,7 @@ async function readyGasFixture() {
 describeGas("governance", __filename, (gas) => {
   it("propose, one action", async function () {
     const f = await loadFixture(governanceGasFixture);
-    const next = f.setDelays(days(11), "Restaking: set the withdrawal delay to 11 days");
+    const next = f.setDelays(days(13), "Restaking: set the withdrawal delay to 13 days");
     await gas.recordTx(
       "propose: 1 action (registry.setDelays, 46-character description + #proposer suffix; another proposal already " +
         "stored)",
@@ -173,6 +175,6 @@ describeGas("governance", __filename, (gas) => {
         ),
     );
     expect(await f.governor.state(f.proposalId)).to.equal(Executed);
-    expect(await f.registry.withdrawalDelay()).to.equal(BigInt(days(10)));
+    expect(await f.registry.withdrawalDelay()).to.equal(BigInt(days(21)));
   });
 });

@@ -46,7 +46,8 @@ async function machRollup(d: ServicesDeployment & { operators: Operator[] }, siz
 const machFixtures = Object.fromEntries(
   SNAPSHOT_SIZES.map((size) => [
     size,
-    async function () {
+    // a named function per size (loadFixture refuses anonymous ones, and keys fixtures by function)
+    async function machSetFixture() {
       const f = await loadFixture(operatorsFixture);
       return { ...f, ...(await machRollup(f, size)) };
     },
