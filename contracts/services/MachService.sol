@@ -5,10 +5,7 @@ import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/crypt
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {RollupService} from "./RollupService.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
-import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
-import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
-import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {MACH} from "../rollups/Services.sol";
 
 /// @dev What MACH reads of VITAL: whether it invalidated an output.
@@ -28,8 +25,9 @@ interface IInvalidations {
 ///      lists are refused, the signer set is a 256-bit bitmap, the snapshot entries and the signing keys are read in
 ///      one call each. Signatures are EIP-2098 compact (r, vs). Storage: ERC-7201 `alt.storage.MachService`.
 contract MachService is RollupService, EIP712Upgradeable {
-    bytes32 public constant ATTESTATION_TYPEHASH =
-        keccak256("Attestation(address rollup,uint64 l2BlockNumber,bytes32 outputRoot)");
+    bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
+        "Attestation(address rollup,uint64 l2BlockNumber,bytes32 outputRoot)"
+    );
     bytes32 public constant ALERT_TYPEHASH = keccak256("Alert(address rollup,bytes32 reason,uint256 nonce)");
     bytes32 public constant EQUIVOCATION = "MACH_EQUIVOCATION";
     bytes32 public constant INVALID_CERTIFICATE = "MACH_INVALID_CERTIFICATE";
@@ -274,7 +272,11 @@ contract MachService is RollupService, EIP712Upgradeable {
 
     /// @notice The certificate of an output (zero if none), keyed by its block and root: a later output at the same
     ///         index after an invalidation has a certificate of its own.
-    function certificate(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (Certificate memory) {
+    function certificate(
+        address rollup,
+        uint64 l2BlockNumber,
+        bytes32 root
+    ) external view returns (Certificate memory) {
         return _s().certificates[_outputKey(rollup, l2BlockNumber, root)];
     }
 

@@ -5,10 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {RollupService} from "./RollupService.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
-import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
-import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
-import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {SQUAD} from "../rollups/Services.sol";
 
 /// @title SquadService
@@ -134,9 +131,7 @@ contract SquadService is RollupService {
             s.slotMarks[rollup][slot >> 7] |= POSTED << ((slot & 127) << 1);
             if (s.misses[rollup][leader] != 0) s.misses[rollup][leader] = 0;
         } else if (
-            leader != address(0) &&
-            block.timestamp < slot * s.slotLength + s.gracePeriod &&
-            _eligible(setId, leader)
+            leader != address(0) && block.timestamp < slot * s.slotLength + s.gracePeriod && _eligible(setId, leader)
         ) {
             revert SquadNotLeader(msg.sender, leader);
         }
@@ -220,7 +215,11 @@ contract SquadService is RollupService {
     }
 
     /// @notice The leaders of `count` slots from `firstSlot`.
-    function schedule(address rollup, uint256 firstSlot, uint256 count) external view returns (address[] memory leaders) {
+    function schedule(
+        address rollup,
+        uint256 firstSlot,
+        uint256 count
+    ) external view returns (address[] memory leaders) {
         uint256 setId = setIdOf(rollup);
         leaders = new address[](count);
         for (uint256 i; i < count; ++i) leaders[i] = _leaderAt(rollup, setId, firstSlot + i);

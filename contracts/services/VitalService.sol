@@ -5,10 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {RollupService} from "./RollupService.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
-import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
-import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
-import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {VITAL} from "../rollups/Services.sol";
 
 /// @title VitalService
@@ -221,7 +218,8 @@ contract VitalService is RollupService {
         c.invalidVoters |= bit;
         uint256 invalidStake = c.invalidStake + stake;
         c.invalidStake = uint128(invalidStake);
-        if (invalidStake * 3 >= service.sets.snapshotInfo(setId, c.epoch).totalStake * 2) _invalidate(challengeId, c, false);
+        if (invalidStake * 3 >= service.sets.snapshotInfo(setId, c.epoch).totalStake * 2)
+            _invalidate(challengeId, c, false);
     }
 
     /// @notice Ends a challenge. One that reached two thirds (while the rollup could not take the invalidation, e.g.
@@ -244,7 +242,8 @@ contract VitalService is RollupService {
         if (c.result != Result.Invalidated) revert VitalNotOpen(challengeId, c.result);
         VitalStorage storage s = _s();
         uint256 reported = s.reportedVoters[challengeId];
-        if (voters == 0 || voters & (c.validVoters & ~reported) != voters) revert VitalNotReportable(challengeId, voters);
+        if (voters == 0 || voters & (c.validVoters & ~reported) != voters)
+            revert VitalNotReportable(challengeId, voters);
         s.reportedVoters[challengeId] = reported | voters;
         (address[] memory operators, ) = _service().sets.snapshotSubset(setIdOf(c.rollup), c.epoch, voters);
         bytes32 evidence = keccak256(abi.encode(challengeId, c.rollup, c.l2BlockNumber, c.root));
