@@ -72,7 +72,7 @@ const EXECUTOR_ROLE = id("EXECUTOR_ROLE");
 const DEFAULT_ADMIN_ROLE = ZeroHash;
 
 /** The withdrawal delay the lifecycle proposal sets (deploy/proposals/withdrawal-delay.json). */
-const NEW_WITHDRAWAL_DELAY = BigInt(days(10));
+const NEW_WITHDRAWAL_DELAY = BigInt(days(21));
 const OPERATOR_URI = "ipfs://governance-upgrade-operator";
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -242,10 +242,10 @@ async function enact(f: Fixture, p: Proposal): Promise<ContractTransactionRespon
   return execute(f, p);
 }
 
-/** The registry's withdrawal delay shortened to 10 days, proposed by the fresh proposer: Pending. */
+/** The registry's withdrawal delay lengthened to 21 days, proposed by the fresh proposer: Pending. */
 async function proposedFixture() {
   const f = await loadFixture(governanceFixture);
-  const proposal = await propose(f, [setDelaysAction(f)], "Restaking: shorten the withdrawal delay to 10 days");
+  const proposal = await propose(f, [setDelaysAction(f)], "Restaking: lengthen the withdrawal delay to 21 days");
   return { ...f, proposal };
 }
 
@@ -425,7 +425,7 @@ describe("AltGovernor", function () {
       expect(await token.getVotes(proposer)).to.equal(PROPOSER_ALT);
 
       const action = setDelaysAction(f);
-      const description = withProposer("Restaking: shorten the withdrawal delay to 10 days", proposer);
+      const description = withProposer("Restaking: lengthen the withdrawal delay to 21 days", proposer);
       const at = (await latestTimestamp()) + 10n;
       await time.setNextBlockTimestamp(at);
       const expectedId = proposalId([action.target], [0n], [action.data], id(description));
@@ -458,7 +458,7 @@ describe("AltGovernor", function () {
     it("refuses a description carrying another account's #proposer suffix", async function () {
       const f = await loadFixture(governanceFixture);
       const action = setDelaysAction(f);
-      const description = withProposer("Restaking: shorten the withdrawal delay to 10 days", f.proposer);
+      const description = withProposer("Restaking: lengthen the withdrawal delay to 21 days", f.proposer);
       // account 2 has 2B votes: the suffix alone refuses it
       await expect(f.governor.connect(f.dev).propose([action.target], [0n], [action.data], description))
         .to.be.revertedWithCustomError(f.governor, "GovernorRestrictedProposer")

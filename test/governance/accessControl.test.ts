@@ -1,7 +1,8 @@
 // Who may do what once governance is deployed: every owner and role of the protocol ends with the timelock (the
-// council keeps its three narrow powers: veto a slash, cancel a proposal, pause a rollup), and every state-changing
-// function of every deployed contract (and of a rollup a user created) is either guarded (an outsider, the deployer and
-// the council are refused with the exact error) or public by design, with the reason.
+// council keeps its four narrow powers: veto a slash, cancel a proposal, pause a rollup, lower a MACH alert), and every
+// state-changing function of every deployed contract (the restaked services included, and of a rollup a user created)
+// is either guarded (an outsider, the deployer and the council are refused with the exact error) or public by design,
+// with the reason.
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -16,6 +17,7 @@ import {
   keccak256,
   MaxUint256,
   type ParamType,
+  Signature,
   type Signer,
   Wallet,
   ZeroAddress,
@@ -59,7 +61,27 @@ const OP_STACK = 0;
 const OUTPUT_INTERVAL = 1_800n; // template 0
 const ZK_STACK = 3; // the first validity template: its verifier is the MockVerifier
 const ALL_SERVICES = 7; // VITAL 1 | MACH 2 | SQUAD 4
+const SQUAD = 4;
 const ROLLUP_LIFETIME = days(60);
+
+// hardhat.json "services": each service is a slasher with its own cap and a 10-day evidence age; the sets it creates
+// need 1,000 ALT of stake and hold at most 64 members; VITAL's bond is 10,000 ALT
+const MAX_EVIDENCE_AGE = days(10);
+const SERVICE_CAPS = { mach: 1_000, vital: 1_000, squad: 500 };
+const SERVICE_MIN_STAKE = 1_000n * ALT;
+const SERVICE_MAX_SIZE = 64;
+const VITAL_BOND = 10_000n * ALT;
+const VETO_WINDOW = days(2); // hardhat.json "restaking"
+/** The stake of the member of the services' sets in the matrix. */
+const MEMBER_STAKE = 10_000n * ALT;
+/** MachService's EIP-712 alert: what a quorum of the rollup's MACH set signs to raise one. */
+const ALERT_TYPES = {
+  Alert: [
+    { name: "rollup", type: "address" },
+    { name: "reason", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+  ],
+};
 
 type Account = Signer & { address: string };
 
@@ -81,23 +103,36 @@ describe("Governance access control", function () {
     return { ...deployment, stranger, mockVerifier };
   }
 
-  /** The timelock as a signer: the owner acting, as it would after a vote (impersonated, for setup and checks only). */
-  async function timelockSigner(timelock: BaseContract): Promise<HardhatEthersSigner> {
-    const signer = await ethers.getImpersonatedSigner(await timelock.getAddress());
+  /** A contract as a signer (impersonated, for setup and checks only). */
+  async function impersonate(contract: BaseContract): Promise<HardhatEthersSigner> {
+    const signer = await ethers.getImpersonatedSigner(await contract.getAddress());
     await setBalance(signer.address, 10n ** 18n);
     return signer;
   }
 
+  /** The timelock as a signer: the owner acting, as it would after a vote (impersonated, for setup and checks only). */
+  const timelockSigner = (timelock: BaseContract) => impersonate(timelock);
+
   type Deployed = Awaited<ReturnType<typeof deployedFixture>>;
+  /** The restaked services. */
+  const services = (d: Deployed) => [d.machService, d.vitalService, d.squadService];
   /** The UUPS proxies, all owned by the timelock. */
-  const proxies = (d: Deployed) => [d.registry, d.operatorSets, d.slashingManager, d.rewards, d.rollupFactory];
+  const proxies = (d: Deployed) => [
+    d.registry,
+    d.operatorSets,
+    d.slashingManager,
+    d.rewards,
+    d.rollupFactory,
+    ...services(d),
+  ];
   /** Every Ownable of the protocol. */
   const ownables = (d: Deployed) => [d.vestingFactory, ...proxies(d)];
 
   /**
    * Something for every guard to refuse: a set of a registered service, an operator with a pending withdrawal of a
-   * staker, a pending slash request by a registered slasher, a pending proposal, and a rollup a user created (with a
-   * proposed output and a pending owner), whose services governance named.
+   * staker, a pending slash request by a registered slasher, a pending proposal, a rollup a user created (with a
+   * proposed output and a pending owner) served by the deployed services, and a SQUAD-sequenced rollup; in the
+   * services, a member of their sets, an alert it raised on the user's rollup and a challenge of that rollup's output.
    */
   async function matrixFixture() {
     const deployment = await loadFixture(deployedFixture);
@@ -158,10 +193,38 @@ describe("Governance access control", function () {
       descriptionHash,
     );
 
-    // governance names the rollup services (stand-ins: plain accounts), then a user creates an ephemeral OP Stack
-    // rollup with all three, paying the creation fee and the prepayment with ALT from the Launchpool's beneficiary
-    const [vital, mach, squad] = signers.slice(16, 19);
-    await rollupFactory.connect(owner).setServices(vital.address, mach.address, squad.address);
+    // the deployment named the services in the factory: the rollups call them back as contracts (impersonated here,
+    // for checks only)
+    const { machService, vitalService, squadService } = deployment;
+    const rollupServices = {
+      vital: await impersonate(vitalService),
+      mach: await impersonate(machService),
+      squad: await impersonate(squadService),
+    };
+
+    // the Launchpool's beneficiary creates a SQUAD-sequenced rollup (no sequencer of its own), prepaying SQUAD
+    const squadRollupSalt = id("access control SQUAD rollup");
+    const squadPrepayment = FEE_PER_SERVICE_PER_SECOND * BigInt(ROLLUP_LIFETIME);
+    await token.connect(staker).approve(await rollupFactory.getAddress(), CREATION_FEE + squadPrepayment);
+    const squadRollupAddress = await rollupFactory.predictRollupAddress(staker.address, OP_STACK, squadRollupSalt);
+    await rollupFactory.connect(staker).createRollup({
+      templateId: OP_STACK,
+      daLayer: 0,
+      daConfig: "0x",
+      chainId: 424_243,
+      owner: staker.address,
+      sequencer: ZeroAddress,
+      proposer: staker.address,
+      services: SQUAD,
+      fastFinalityBps: 0,
+      expiry: (await time.latest()) + ROLLUP_LIFETIME, // at most ROLLUP_LIFETIME from creation: the prepayment covers it
+      prepaidFees: squadPrepayment,
+      salt: squadRollupSalt,
+    });
+    const squadRollup = await ethers.getContractAt("Rollup", squadRollupAddress);
+
+    // then a user creates an ephemeral OP Stack rollup with all three services, paying the creation fee and the
+    // prepayment with ALT from the Launchpool's beneficiary
     const [rollupOwner, sequencer, rollupProposer, nextRollupOwner] = signers.slice(10, 14);
     const rollupCreatedAt = (await time.latest()) + 10;
     const rollupExpiry = rollupCreatedAt + ROLLUP_LIFETIME;
@@ -191,6 +254,41 @@ describe("Governance access control", function () {
     await rollup.connect(rollupProposer).proposeOutput(OUTPUT_INTERVAL, id("output 0"));
     await rollup.connect(rollupOwner).transferOwnership(nextRollupOwner.address);
 
+    // a member of the services' sets: an operator staking its own ALT, its account its signing key
+    const member = signers[14];
+    await token.connect(staker).transfer(member.address, MEMBER_STAKE + VITAL_BOND);
+    await registry.connect(member).registerOperator("ipfs://member", 0, member.address, "0x");
+    await token.connect(member).approve(await registry.getAddress(), MEMBER_STAKE);
+    await registry.connect(member).stake(member.address, 0, MEMBER_STAKE);
+    // the user's rollup registered in MACH and VITAL (SQUAD refuses it: it has a sequencer), the SQUAD rollup in SQUAD;
+    // the member joins the three sets, and the MACH and VITAL sets' snapshots of this epoch are taken
+    await machService.connect(member).registerRollup(rollupAddress);
+    await vitalService.connect(member).registerRollup(rollupAddress);
+    await squadService.connect(member).registerRollup(squadRollupAddress);
+    const machSet = await machService.setIdOf(rollupAddress);
+    const vitalSet = await vitalService.setIdOf(rollupAddress);
+    for (const setId of [machSet, vitalSet, await squadService.setIdOf(squadRollupAddress)]) {
+      await operatorSets.connect(member).join(setId);
+    }
+    await operatorSets.snapshot(machSet);
+    await operatorSets.snapshot(vitalSet);
+    // the member, all of the MACH set's stake, raises an alert on the user's rollup (snapshot index 0, nonce 0)
+    const alertReason = id("access control alert");
+    const domain = {
+      name: "ALT MACH",
+      version: "1",
+      chainId: (await ethers.provider.getNetwork()).chainId,
+      verifyingContract: await machService.getAddress(),
+    };
+    const alert = Signature.from(
+      await member.signTypedData(domain, ALERT_TYPES, { rollup: rollupAddress, reason: alertReason, nonce: 0n }),
+    );
+    await machService.raiseAlert(rollupAddress, alertReason, [{ index: 0n, r: alert.r, vs: alert.yParityAndS }]);
+    // and challenges output 0 with VITAL's bond: the vote is open
+    await token.connect(member).approve(await vitalService.getAddress(), VITAL_BOND);
+    await vitalService.connect(member).challenge(rollupAddress, 0);
+    const challengeId = (await vitalService.challengeCount()) - 1n;
+
     return {
       ...deployment,
       service,
@@ -202,8 +300,12 @@ describe("Governance access control", function () {
       slashRequestId,
       proposal: { ...proposal, descriptionHash },
       proposalId,
-      rollupServices: { vital, mach, squad },
+      rollupServices,
       rollup,
+      squadRollup,
+      member,
+      alertReason,
+      challengeId,
       rollupOwner,
       sequencer,
       rollupProposer,
@@ -255,6 +357,22 @@ describe("Governance access control", function () {
     "transferOwnership(address)": onlyOwner(self),
     "upgradeToAndCall(address,bytes)": onlyOwner(),
   });
+  /** The functions every restaked service shares (RollupService): its set defaults, a rollup's set, registration. */
+  const rollupService = (registeredRollup: (c: Ctx) => string): Record<string, Access> => ({
+    "setSetDefaults(uint256,uint16)": onlyOwner(() => [SERVICE_MIN_STAKE, SERVICE_MAX_SIZE]),
+    "updateRollupSet(address,uint256,uint16)": onlyOwner((c) => [
+      registeredRollup(c),
+      SERVICE_MIN_STAKE,
+      SERVICE_MAX_SIZE,
+    ]),
+    "registerRollup(address)": open(
+      "anyone registers a factory rollup that enabled the service, once: it creates the rollup's operator set",
+    ),
+  });
+  // RollupService.ServiceConfig and MachService.Signature as ABI tuples
+  const SERVICE_CONFIG = "(address,address,address,address,address,uint256,uint16)";
+  const SIGNATURE = "(uint256,bytes32,bytes32)";
+  const userRollup = (c: Ctx) => c.rollup.target as string;
   const onlyExecutor = (args?: Args) => guarded("GovernorOnlyExecutor", (_, caller) => [caller.address], args);
   const missingRole = (role: string, args?: Args) =>
     guarded("AccessControlUnauthorizedAccount", (_, caller) => [caller.address, role], args);
@@ -585,6 +703,87 @@ describe("Governance access control", function () {
       },
     },
     {
+      name: "MachService",
+      artifact: "MachService",
+      contract: (c) => c.machService,
+      functions: {
+        ...ownedUpgradeable(`initialize(${SERVICE_CONFIG},uint16,uint16)`),
+        ...rollupService(userRollup),
+        "setOffenceBps(uint16,uint16)": onlyOwner(() => [1_000, 500]),
+        [`certify(address,uint256,${SIGNATURE}[])`]: open(
+          "the certificate authorises it: signatures of members holding the rollup's threshold of the snapshot stake",
+        ),
+        [`raiseAlert(address,bytes32,${SIGNATURE}[])`]: open(
+          "the signatures authorise it: members holding the rollup's threshold of the snapshot stake, over a fresh nonce",
+        ),
+        // the user's rollup has an alert raised: only its owner or the council lowers it
+        "clearAlert(address)": {
+          ...guarded("MachNotOwnerOrCouncil", self, (c) => [userRollup(c)]),
+          council: "the factory's council lowers an alert on any rollup",
+        },
+        [`proveEquivocation(address,uint64,bytes32,${SIGNATURE},bytes32,${SIGNATURE})`]: open(
+          "two conflicting attestations by a member's signing key are the proof; the caller is only the reporter",
+        ),
+        "reportInvalidCertificate(address,uint64,bytes32,uint256)": open(
+          "anyone reports the signers of a certificate of an output VITAL invalidated: the evidence is on chain",
+        ),
+      },
+    },
+    {
+      name: "VitalService",
+      artifact: "VitalService",
+      contract: (c) => c.vitalService,
+      functions: {
+        ...ownedUpgradeable(`initialize(${SERVICE_CONFIG},address,uint96,uint48,uint16,uint16)`),
+        ...rollupService(userRollup),
+        // hardhat.json's parameters, failed bonds to the timelock: only the caller is wrong
+        "setParameters(address,uint96,uint48,uint16,uint16)": onlyOwner((c) => [
+          c.timelock.target,
+          VITAL_BOND,
+          days(1),
+          1_000,
+          500,
+        ]),
+        // the user's rollup is registered: only a member of its VITAL set challenges
+        "challenge(address,uint256)": guarded("VitalNotMember", self, (c) => [userRollup(c), 0]),
+        // the challenge is open: only the operator at the index of its snapshot votes there (the member, index 0)
+        "vote(uint256,uint256,bool)": guarded(
+          "VitalNotVoter",
+          (c) => [0n, c.member.address],
+          (c) => [c.challengeId, 0, true],
+        ),
+        "resolve(uint256)": open(
+          "anyone ends a challenge as its votes decided, or at its deadline; the bond goes where the outcome sends it",
+        ),
+        "reportVoters(uint256,uint256)": open(
+          "anyone reports the members who voted 'valid' on an output VITAL invalidated: the votes are the evidence",
+        ),
+      },
+    },
+    {
+      name: "SquadService",
+      artifact: "SquadService",
+      contract: (c) => c.squadService,
+      functions: {
+        ...ownedUpgradeable(`initialize(${SERVICE_CONFIG},uint48,uint48,uint16,uint48,uint16)`),
+        ...rollupService((c) => c.squadRollup.target as string),
+        // hardhat.json's parameters: only the caller is wrong
+        "setParameters(uint48,uint16,uint48,uint16)": onlyOwner(() => [120, 5, days(7), 500]),
+        // the SQUAD rollup is registered: only an eligible member of its set sequences it
+        "postBatch(address,bytes32,uint256)": guarded("SquadNotEligible", self, (c) => [
+          c.squadRollup.target,
+          id("batch"),
+          0,
+        ]),
+        "reportMiss(address,uint256)": open(
+          "anyone reports a slot its leader left empty: the slot's marks are the evidence, the leader is drawn on chain",
+        ),
+        "reportCensorship(address,uint256)": open(
+          "anyone reports the leader of the slot that skipped a queued item later forced in: the queue is the evidence",
+        ),
+      },
+    },
+    {
       // a pure verify(): nothing to guard, and the completeness check proves it
       name: "MockVerifier",
       artifact: "MockVerifier",
@@ -644,7 +843,7 @@ describe("Governance access control", function () {
       }
     });
 
-    it("leaves the ERC-1967 admin and beacon slots of the five proxies empty (UUPS: the owner upgrades)", async function () {
+    it("leaves the ERC-1967 admin and beacon slots of the eight proxies empty (UUPS: the owner upgrades)", async function () {
       const d = await loadFixture(deployedFixture);
       for (const proxy of proxies(d)) {
         const address = await proxy.getAddress();
@@ -654,7 +853,7 @@ describe("Governance access control", function () {
       }
     });
 
-    it("locks the five implementations: no owner, no initialisation", async function () {
+    it("locks the eight implementations: no owner, no initialisation", async function () {
       const d = await loadFixture(deployedFixture);
       const { stranger } = d;
       for (const proxy of proxies(d)) {
@@ -781,14 +980,15 @@ describe("Governance access control", function () {
       expect(await timelock.getMinDelay()).to.equal(BigInt(config.timelockDelay));
     });
 
-    it("sends every treasury flow to the timelock, rollup creation fees included", async function () {
-      const { vestingFactory, airdrop, slashingManager, rewards, rollupFactory, timelock } =
+    it("sends every treasury flow to the timelock, rollup creation fees and failed VITAL bonds included", async function () {
+      const { vestingFactory, airdrop, slashingManager, rewards, rollupFactory, vitalService, timelock } =
         await loadFixture(deployedFixture);
       expect(await vestingFactory.treasury()).to.equal(timelock.target);
       expect(await airdrop.treasury()).to.equal(timelock.target);
       expect(await slashingManager.treasury()).to.equal(timelock.target);
       expect(await rewards.treasury()).to.equal(timelock.target);
       expect(await rollupFactory.treasury()).to.equal(timelock.target);
+      expect((await vitalService.parameters()).treasury).to.equal(timelock.target);
     });
 
     it("wires the registry's modules, and the modules to the registry", async function () {
@@ -838,11 +1038,83 @@ describe("Governance access control", function () {
       expect(await rollupFactory.rollupCount()).to.equal(0n);
     });
 
-    it("registers no slasher and no service: governance adds them", async function () {
-      const { slashingManager, operatorSets, rollupFactory } = await loadFixture(deployedFixture);
-      expect(await slashingManager.slashers()).to.deep.equal([]);
-      expect(await operatorSets.queryFilter(operatorSets.filters.ServiceUpdated(), 0)).to.have.length(0);
-      expect([...(await rollupFactory.services())]).to.deep.equal([ZeroAddress, ZeroAddress, ZeroAddress]);
+    it("registers exactly the three services: slashers with their caps and a 10-day evidence age, allowed to create operator sets, and the rollup factory's services", async function () {
+      const d = await loadFixture(deployedFixture);
+      const { slashingManager, operatorSets, rollupFactory, registry, parameters } = d;
+      const { machService, vitalService, squadService } = d;
+      // the caps and the evidence age are hardhat.json's
+      const configured = parameters.services!;
+      expect(configured.maxEvidenceAge).to.equal("10d");
+      expect([configured.mach.capBps, configured.vital.capBps, configured.squad.capBps]).to.deep.equal([
+        SERVICE_CAPS.mach,
+        SERVICE_CAPS.vital,
+        SERVICE_CAPS.squad,
+      ]);
+      const expected: [string, number][] = [
+        [machService.target as string, SERVICE_CAPS.mach],
+        [vitalService.target as string, SERVICE_CAPS.vital],
+        [squadService.target as string, SERVICE_CAPS.squad],
+      ];
+
+      // slashers: these three and no other, each set once
+      expect([...(await slashingManager.slashers())]).to.have.members(expected.map(([service]) => service));
+      expect(await slashingManager.slashers()).to.have.length(3);
+      for (const [service, cap] of expected) {
+        const slasher = await slashingManager.slasher(service);
+        expect([slasher.registered, slasher.maxBps, slasher.maxEvidenceAge], service).to.deep.equal([
+          true,
+          BigInt(cap),
+          BigInt(MAX_EVIDENCE_AGE),
+        ]);
+      }
+      const slasherSet = await slashingManager.queryFilter(slashingManager.filters.SlasherSet(), 0);
+      expect(slasherSet.map((e) => [e.args.slasher, e.args.maxBps, e.args.maxEvidenceAge])).to.have.deep.members(
+        expected.map(([service, cap]) => [service, BigInt(cap), BigInt(MAX_EVIDENCE_AGE)]),
+      );
+      expect(slasherSet).to.have.length(3);
+      expect(await slashingManager.queryFilter(slashingManager.filters.SlasherRemoved(), 0)).to.have.length(0);
+      // a withdrawal must outlast the veto window plus the services' evidence age, and the 14-day delay does
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(VETO_WINDOW + MAX_EVIDENCE_AGE));
+      expect(await registry.withdrawalDelay()).to.equal(BigInt(days(14)));
+
+      // OperatorSets services: these three, allowed once each, none revoked
+      const serviceUpdated = await operatorSets.queryFilter(operatorSets.filters.ServiceUpdated(), 0);
+      expect(serviceUpdated.map((e) => [e.args.service, e.args.allowed])).to.have.deep.members(
+        expected.map(([service]) => [service, true]),
+      );
+      expect(serviceUpdated).to.have.length(3);
+      for (const [service] of expected) expect(await operatorSets.isService(service), service).to.equal(true);
+
+      // the factory's services, in its (VITAL, MACH, SQUAD) order
+      expect([...(await rollupFactory.services())]).to.deep.equal([
+        vitalService.target,
+        machService.target,
+        squadService.target,
+      ]);
+    });
+
+    it("wires each service to the factory, the operator sets, the registry and the slashing manager, with hardhat.json's parameters", async function () {
+      const d = await loadFixture(deployedFixture);
+      const { rollupFactory, operatorSets, registry, slashingManager, timelock } = d;
+      for (const service of services(d)) {
+        const label = await service.getAddress();
+        expect(await service.factory(), label).to.equal(rollupFactory.target);
+        expect(await service.operatorSets(), label).to.equal(operatorSets.target);
+        expect(await service.registry(), label).to.equal(registry.target);
+        expect(await service.slashingManager(), label).to.equal(slashingManager.target);
+        expect([...(await service.setDefaults())], label).to.deep.equal([SERVICE_MIN_STAKE, BigInt(SERVICE_MAX_SIZE)]);
+      }
+      // hardhat.json "services": mach equivocation 1,000 and invalid certificate 500 bps; vital bond 10,000 ALT, 1-day
+      // vote, proposer 1,000 and voter 500 bps; squad 5-minute slots, 2-minute grace, 5 misses, 7-day jail, 500 bps
+      expect([...(await d.machService.offenceBps())]).to.deep.equal([1_000n, 500n]);
+      expect([...(await d.vitalService.parameters())]).to.deep.equal([
+        timelock.target,
+        VITAL_BOND,
+        BigInt(days(1)),
+        1_000n,
+        500n,
+      ]);
+      expect([...(await d.squadService.parameters())]).to.deep.equal([300n, 120n, 5n, BigInt(days(7)), 500n]);
     });
 
     it("makes the factory owner, the timelock, the revoker of every vesting position", async function () {
@@ -958,16 +1230,18 @@ describe("Governance access control", function () {
 
   describe("a rollup created under governance", function () {
     it("is created by a user alone: the creation fee goes to the timelock, the prepayment to the rollup", async function () {
-      const { rollupFactory, rollup, token, timelock, rollupOwner, prepayment, treasuryBefore, rollupCreatedAt } =
-        await loadFixture(matrixFixture);
+      const c = await loadFixture(matrixFixture);
+      const { rollupFactory, rollup, token, timelock, rollupOwner, prepayment, treasuryBefore, rollupCreatedAt } = c;
       expect(prepayment).to.equal(FEE_PER_SERVICE_PER_SECOND * 3n * BigInt(days(60)));
       expect(await token.balanceOf(timelock.target)).to.equal(treasuryBefore + CREATION_FEE);
       expect(await token.balanceOf(rollup.target)).to.equal(prepayment);
       expect(await token.balanceOf(rollupOwner.address)).to.equal(0n);
       expect(await rollup.paid()).to.equal(prepayment);
       expect(await rollup.paidUntil()).to.equal(BigInt(rollupCreatedAt + days(60)));
-      expect(await rollupFactory.rollupCount()).to.equal(1n);
-      expect(await rollupFactory.rollupAt(0)).to.equal(rollup.target);
+      // the SQUAD-sequenced rollup of the fixture was created first
+      expect(await rollupFactory.rollupCount()).to.equal(2n);
+      expect(await rollupFactory.rollupAt(0)).to.equal(c.squadRollup.target);
+      expect(await rollupFactory.rollupAt(1)).to.equal(rollup.target);
       expect(await rollupFactory.rollupByChainId(424_242)).to.equal(rollup.target);
       expect(await rollup.owner()).to.equal(rollupOwner.address);
       expect(await rollup.factory()).to.equal(rollupFactory.target);
@@ -999,12 +1273,48 @@ describe("Governance access control", function () {
         await (contract.connect(caller) as BaseContract).getFunction(signature).staticCall(...args);
       }
     });
+
+    it("lets the timelock, the member, the rollup's owner and the council through the services' guards with the matrix's arguments", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { machService, vitalService, squadService, member, rollupOwner, council } = c;
+      const owner = await timelockSigner(c.timelock);
+      const guards = (name: string) => TABLE.find((e) => e.name === name)!.functions;
+      const [mach, vital, squad] = [guards("MachService"), guards("VitalService"), guards("SquadService")];
+      const allowed: [Record<string, Access>, BaseContract, string, Account][] = [
+        ...[
+          [mach, machService],
+          [vital, vitalService],
+          [squad, squadService],
+        ].flatMap(([functions, contract]) =>
+          ["setSetDefaults(uint256,uint16)", "updateRollupSet(address,uint256,uint16)"].map(
+            (signature) =>
+              [functions, contract, signature, owner] as [Record<string, Access>, BaseContract, string, Account],
+          ),
+        ),
+        [mach, machService, "setOffenceBps(uint16,uint16)", owner],
+        [mach, machService, "clearAlert(address)", rollupOwner],
+        [mach, machService, "clearAlert(address)", council],
+        [vital, vitalService, "setParameters(address,uint96,uint48,uint16,uint16)", owner],
+        [vital, vitalService, "vote(uint256,uint256,bool)", member],
+        [squad, squadService, "setParameters(uint48,uint16,uint48,uint16)", owner],
+        [squad, squadService, "postBatch(address,bytes32,uint256)", member],
+      ];
+      for (const [functions, contract, signature, caller] of allowed) {
+        const access = functions[signature] as Guarded;
+        const args = await access.args!(c, caller);
+        await (contract.connect(caller) as BaseContract).getFunction(signature).staticCall(...args);
+      }
+      // the member may not open a second challenge of the output under challenge, whatever its guard lets through
+      await expect(vitalService.connect(member).challenge(c.rollup.target, 0))
+        .to.be.revertedWithCustomError(vitalService, "VitalChallengeOpen")
+        .withArgs(c.challengeId);
+    });
   });
 
   // ============================================================================ the council
 
   describe("the security council", function () {
-    it("is exempt from exactly the guards of its three powers: the slash veto, proposal cancellation and the rollup pause", async function () {
+    it("is exempt from exactly the guards of its four powers: the slash veto, proposal cancellation, the rollup pause and lowering a MACH alert", async function () {
       const exempt = TABLE.flatMap((entry) =>
         Object.entries(entry.functions)
           .filter(([, access]) => isGuarded(access) && access.council !== undefined)
@@ -1013,9 +1323,29 @@ describe("Governance access control", function () {
       expect(exempt.sort()).to.deep.equal([
         "AltGovernor.cancel(address[],uint256[],bytes[],bytes32)",
         "AltGovernor.cancel(uint256)",
+        "MachService.clearAlert(address)",
         "Rollup.setPaused(bool)",
         "SlashingManager.veto(uint256)",
       ]);
+    });
+
+    it("lowers the MACH alert raised on a user's rollup", async function () {
+      const { machService, rollup, council, alertReason } = await loadFixture(matrixFixture);
+      const raised = await machService.alertOf(rollup.target);
+      expect(raised.reason).to.equal(alertReason);
+      expect(raised.raisedAt).to.not.equal(0n);
+      await expect(machService.connect(council).clearAlert(rollup.target))
+        .to.emit(machService, "AlertCleared")
+        .withArgs(rollup.target, council.address);
+      const cleared = await machService.alertOf(rollup.target);
+      expect([cleared.reason, cleared.raisedAt, cleared.epoch, cleared.signerBitmap]).to.deep.equal([
+        ZeroHash,
+        0n,
+        0n,
+        0n,
+      ]);
+      // the alert's nonce moved on: the same signatures cannot raise it again
+      expect(await machService.alertNonce(rollup.target)).to.equal(1n);
     });
 
     it("pauses and unpauses a user's rollup, and can do nothing else there", async function () {

@@ -8,6 +8,7 @@ import type { ProtocolParameters } from "../../deploy/lib/parameters";
 import type {
   AltGovernor,
   AltToken,
+  MachService,
   MerkleAirdrop,
   OperatorSets,
   RestakingRegistry,
@@ -15,9 +16,11 @@ import type {
   Rollup,
   RollupFactory,
   SlashingManager,
+  SquadService,
   TimelockController,
   VestingFactory,
   VestingPosition,
+  VitalService,
 } from "../../typechain-types";
 import { hardhatParameters } from "./parameters";
 
@@ -36,6 +39,10 @@ export interface GovernanceDeployment {
   rollupFactory: RollupFactory;
   /** The implementation every template of hardhat.json clones. */
   rollupImplementation: Rollup;
+  /** The restaked services (UUPS proxies): slashers, OperatorSets services and the rollup factory's services. */
+  machService: MachService;
+  vitalService: VitalService;
+  squadService: SquadService;
   timelock: TimelockController;
   governor: AltGovernor;
   /** Ignition's account 0: deployed everything, holds no role afterwards. */
@@ -76,6 +83,9 @@ export async function deployGovernance(
     rewards: await at<RewardsDistributor>("RewardsDistributor", "rewardsDistributor"),
     rollupFactory: await at<RollupFactory>("RollupFactory", "rollupFactory"),
     rollupImplementation: await at<Rollup>("Rollup", "rollupImplementation"),
+    machService: await at<MachService>("MachService", "machService"),
+    vitalService: await at<VitalService>("VitalService", "vitalService"),
+    squadService: await at<SquadService>("SquadService", "squadService"),
     timelock: await at<TimelockController>("TimelockController", "timelock"),
     governor: await at<AltGovernor>("AltGovernor", "governor"),
     deployer: signers[0],

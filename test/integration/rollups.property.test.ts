@@ -246,8 +246,11 @@ interface QueueItem {
   payer: string;
   fee: bigint;
   deadline: number;
+  txHash: string;
   /** Paid out to a poster or a forcer, or reclaimed by the payer (the contract's `included`). */
   included: boolean;
+  /** When forceInclude took it in; 0 while it was not forced (queued, included by a batch, or reclaimed). */
+  forcedAt: number;
 }
 
 interface RollupModel {
@@ -290,6 +293,25 @@ interface System {
   rewardsAddress: string;
   /** Everyone whose ALT the model follows, besides the rollups. */
   accounts: string[];
+}
+
+/** The contract's QueuedTx (payer, deadline, included, forcedAt, fee, txHash) as the model has it. */
+const queuedTxOf = (item: QueueItem) => [
+  item.payer,
+  BigInt(item.deadline),
+  item.included,
+  BigInt(item.forcedAt),
+  item.fee,
+  item.txHash,
+];
+
+/** Queue items `from` (inclusive) to `to` (exclusive) of the rollup are the model's, field for field. */
+async function expectQueued(r: RollupModel, from: number, to: number, what: string) {
+  for (let i = from; i < to; ++i) {
+    expect([...(await r.contract.queuedTransaction(i))], `${what}: queue item ${i}`).to.deep.equal(
+      queuedTxOf(r.queue[i]),
+    );
+  }
 }
 
 const escrowOf = (r: RollupModel) => r.paid - r.streamed - r.refunded;
@@ -525,12 +547,20 @@ describe("Rollup layer properties (random sequences against a model)", function 
         const txHash = ethers.id(`tx-${r.queue.length}`);
         const outcome = await send(() => c.connect(payer).queueTransaction(txHash, a.fee), refusal);
         if (refusal === undefined) {
-          r.queue.push({ payer: payer.address, fee: a.fee, deadline: ts + INCLUSION_DELAY, included: false });
+          r.queue.push({
+            payer: payer.address,
+            fee: a.fee,
+            deadline: ts + INCLUSION_DELAY,
+            txHash,
+            included: false,
+            forcedAt: 0,
+          });
           move(m, payer.address, r.address, a.fee);
           expect([...(await c.queuedTransaction(r.queue.length - 1))], "queued item").to.deep.equal([
             payer.address,
             BigInt(ts + INCLUSION_DELAY),
             false,
+            0n,
             a.fee,
             txHash,
           ]);
@@ -557,8 +587,11 @@ describe("Rollup layer properties (random sequences against a model)", function 
           let i = head;
           for (; i < end && r.queue[i].deadline < ts; ++i) {
             r.queue[i].included = true;
+            r.queue[i].forcedAt = ts;
             move(m, r.address, caller.address, r.queue[i].fee);
           }
+          // the forced items carry the forceInclude's time; the rest is untouched
+          await expectQueued(r, head, length, "forced");
           r.head = i;
           r.batchCount += 1;
         }
@@ -587,6 +620,8 @@ describe("Rollup layer properties (random sequences against a model)", function 
             r.queue[i].included = true;
             move(m, r.address, caller.address, r.queue[i].fee);
           }
+          // included by a batch: never forced
+          await expectQueued(r, r.head, r.queue.length, "included");
           r.head = newHead;
           r.batchCount += 1;
         }
@@ -609,6 +644,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
         if (refusal === undefined) {
           item.included = true;
           move(m, r.address, item.payer, item.fee);
+          await expectQueued(r, index, index + 1, "reclaimed");
         }
         return outcome;
       }

@@ -404,10 +404,12 @@ describe("Rollup", function () {
         .to.emit(r, "TransactionQueued")
         .withArgs(0n, TX_HASHES[0], FEES[0], BigInt(at + INCLUSION_DELAY), payer.address);
       await expect(tx).to.changeTokenBalances(d.token, [payer, r], [-FEES[0], FEES[0]]);
+      // (payer, deadline, included, forcedAt, fee, txHash): not forced
       expect([...(await r.queuedTransaction(0))]).to.deep.equal([
         payer.address,
         BigInt(at + INCLUSION_DELAY),
         false,
+        0n,
         FEES[0],
         TX_HASHES[0],
       ]);
@@ -450,6 +452,8 @@ describe("Rollup", function () {
       expect((await r.queuedTransaction(0)).included).to.equal(true);
       expect((await r.queuedTransaction(1)).included).to.equal(true);
       expect((await r.queuedTransaction(2)).included).to.equal(false);
+      // included by the sequencer's batch, not forced
+      for (const i of [0, 1, 2]) expect((await r.queuedTransaction(i)).forcedAt, `item ${i}`).to.equal(0n);
       // the next batch includes from the new head
       const tx2 = r.connect(sequencer).appendBatch(COMMITMENT_2, 1);
       await expect(tx2)
@@ -506,10 +510,11 @@ describe("Rollup", function () {
     });
 
     it("lets anyone force in the overdue items only, paying their fees and blaming the sequencer", async function () {
-      const { d, sequencer, outsider, eph, deadlines } = await loadFixture(queuedFixture);
+      const { d, sequencer, outsider, eph, deadlines, payers } = await loadFixture(queuedFixture);
       const r = eph.rollup;
       // items 0 and 1 overdue, item 2 not
-      await time.setNextBlockTimestamp(deadlines[1] + 1);
+      const forcedAt = deadlines[1] + 1;
+      await time.setNextBlockTimestamp(forcedAt);
       const tx = r.connect(outsider).forceInclude(10);
       const commitment = forcedCommitmentOf(TX_HASHES.slice(0, 2));
       const root = batchRootOf(ethers.ZeroHash, commitment, 2);
@@ -532,6 +537,24 @@ describe("Rollup", function () {
       expect(await r.batchCount()).to.equal(1n);
       expect(await r.batchRoot()).to.equal(root);
       expect((await r.queuedTransaction(2)).included).to.equal(false);
+      // the forced items carry the time they were forced in; the other one is untouched
+      expect([...(await r.queuedTransaction(0))]).to.deep.equal([
+        payers[0].address,
+        BigInt(deadlines[0]),
+        true,
+        BigInt(forcedAt),
+        FEES[0],
+        TX_HASHES[0],
+      ]);
+      expect((await r.queuedTransaction(1)).forcedAt).to.equal(BigInt(forcedAt));
+      expect([...(await r.queuedTransaction(2))]).to.deep.equal([
+        payers[2].address,
+        BigInt(deadlines[2]),
+        false,
+        0n,
+        FEES[2],
+        TX_HASHES[2],
+      ]);
       // the rest is not overdue yet
       await expect(r.connect(outsider).forceInclude(10))
         .to.be.revertedWithCustomError(r, "RollupNotOverdue")

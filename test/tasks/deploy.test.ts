@@ -333,6 +333,109 @@ describe("deploy:genesis task", function () {
     });
   });
 
+  describe("deploy:services", function () {
+    /** The staged deployment up to the services (the deployer keeps ownership), from hardhat.json's sections. */
+    async function servicesDeployFixture() {
+      const book = await runTask<AddressBook>("deploy:services", { json: true });
+      return book.result;
+    }
+
+    it("deploys the three services and wires them: set services, slashers with their caps, the factory", async function () {
+      const book = await loadFixture(servicesDeployFixture);
+      recordInProcess(book);
+      const parameters = hardhatParameters();
+      const section = parameters.services!;
+      const at = (name: string, key: string) => hre.ethers.getContractAt(name, book[key]);
+      const sets = await at("OperatorSets", "Restaking#OperatorSets");
+      const manager = await at("SlashingManager", "Restaking#SlashingManager");
+      const factory = await at("RollupFactory", "Rollups#RollupFactory");
+      const addresses = ["Services#VitalService", "Services#MachService", "Services#SquadService"].map((k) => book[k]);
+      for (const address of addresses) expect(isAddress(address)).to.equal(true);
+      expect(await factory.services()).to.deep.equal(addresses);
+      const tenDays = 10 * 24 * 3600;
+      expect(section.maxEvidenceAge).to.equal("10d");
+      const caps = [section.vital.capBps, section.mach.capBps, section.squad.capBps];
+      for (const [i, address] of addresses.entries()) {
+        expect(await sets.isService(address)).to.equal(true);
+        expect(await manager.slasher(address)).to.deep.equal([true, BigInt(caps[i]), BigInt(tenDays)]);
+        const service = await hre.ethers.getContractAt("MachService", address);
+        expect(await service.owner()).to.equal((await hre.ethers.getSigners())[0].address);
+        expect(await service.setDefaults()).to.deep.equal([1_000n * 10n ** 18n, BigInt(section.maxSize)]);
+      }
+      expect([...(await manager.slashers())]).to.have.members(addresses); // exactly the three, in setSlasher order
+    });
+  });
+
+  describe("refusing a broken services section before sending any transaction", function () {
+    const refusedByServices = (parameters: ProtocolParameters, message: string) =>
+      expectRefused(parameters, message, "deploy:services");
+    /** hardhat.json with `change` applied to its services section. */
+    function withServices(change: (section: Record<string, Record<string, unknown>>) => void): ProtocolParameters {
+      const parameters = hardhatParameters();
+      change(parameters.services as unknown as Record<string, Record<string, unknown>>);
+      return parameters;
+    }
+
+    it("refuses a file without a services section, or without one of the three", async function () {
+      const missing = hardhatParameters();
+      delete missing.services;
+      await refusedByServices(missing, "services parameters: the services section is missing");
+      await refusedByServices(
+        withServices((s) => delete s.squad),
+        "services parameters: mach, vital and squad sections are required",
+      );
+    });
+
+    it("refuses a cap above the slashing manager's 30 %, and an offence above its service's cap", async function () {
+      await refusedByServices(
+        withServices((s) => (s.mach.capBps = 3_001)),
+        "services parameters: mach.capBps must be a whole number from 1 to 3000, not 3001",
+      );
+      await refusedByServices(
+        withServices((s) => (s.vital.proposerBps = 1_001)),
+        "services parameters: vital.proposerBps must be a whole number from 1 to 1000, not 1001",
+      );
+      await refusedByServices(
+        withServices((s) => (s.squad.censorshipBps = 0)),
+        "services parameters: squad.censorshipBps must be a whole number from 1 to 500, not 0",
+      );
+    });
+
+    it("refuses a grace period not shorter than the slot, a zero slot or voting period, and a set size above 256", async function () {
+      await refusedByServices(
+        withServices((s) => (s.squad.gracePeriod = "5m")),
+        "services parameters: squad.gracePeriod must be shorter than squad.slotLength",
+      );
+      await refusedByServices(
+        withServices((s) => (s.squad.slotLength = 0)),
+        "services parameters: squad.slotLength must be between 1 and 31536000 seconds, not 0",
+      );
+      await refusedByServices(
+        withServices((s) => (s.vital.votingPeriod = "0s")),
+        "services parameters: vital.votingPeriod must be between 1 and 31536000 seconds, not 0",
+      );
+      await refusedByServices(
+        withServices((s) => ((s as unknown as Record<string, unknown>).maxSize = 257)),
+        "services parameters: maxSize must be a whole number from 1 to 256, not 257",
+      );
+    });
+
+    it("refuses a malformed bond, minimum stake or evidence age", async function () {
+      await refusedByServices(
+        withServices((s) => (s.vital.bond = "lots")),
+        'services parameters: vital.bond: invalid amount "lots": expected a non-negative decimal',
+      );
+      await refusedByServices(
+        withServices((s) => ((s as unknown as Record<string, unknown>).minStake = "-5")),
+        'services parameters: minStake: invalid amount "-5": expected a non-negative decimal',
+      );
+      await refusedByServices(
+        withServices((s) => ((s as unknown as Record<string, unknown>).maxEvidenceAge = "forever")),
+        'services parameters: maxEvidenceAge: invalid duration "forever": use seconds or a number with s, m, h, d, w, mo or y',
+      );
+    });
+  });
+
   describe("refusing a broken governance section before sending any transaction", function () {
     type Governance = Record<string, unknown>;
     /** hardhat.json with one governance field changed (undefined removes it). */

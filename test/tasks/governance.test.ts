@@ -62,7 +62,7 @@ const VOTES = {
   launchpool: (SUPPLY * 500n) / 10_000n, // account 7
 };
 const WITHDRAWAL_DELAY = 1_209_600n; // 14d, hardhat.json
-const NEW_WITHDRAWAL_DELAY = 864_000n; // 10d, withdrawal-delay.json
+const NEW_WITHDRAWAL_DELAY = 1_814_400n; // 21d, withdrawal-delay.json
 const SEVEN_DAYS = 604_800n;
 const SLASHER = "0x000000000000000000000000000000000000A17e";
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
@@ -80,6 +80,9 @@ const BOOK_KEYS = [
   "Rollups#RollupFactory",
   "Rollups#Rollup",
   "Rollups#MockVerifier",
+  "Services#MachService",
+  "Services#VitalService",
+  "Services#SquadService",
   "Timelock#TimelockController",
   "Governance#AltGovernor",
 ];
@@ -261,11 +264,11 @@ describe("governance tasks", function () {
   }
 
   describe("deploy:governance", function () {
-    it("records the 19 contracts of the protocol, rollup factory, timelock and governor included", async function () {
+    it("records the 22 contracts of the protocol, rollup factory, services, timelock and governor included", async function () {
       const { book, lines } = await load(governanceTaskFixture);
       expect(Object.keys(book)).to.have.members(BOOK_KEYS);
-      expect(Object.keys(book)).to.have.lengthOf(19);
-      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(19);
+      expect(Object.keys(book)).to.have.lengthOf(22);
+      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(22);
       for (const address of Object.values(book)) {
         expect(address).to.equal(getAddress(address));
         expect(await hre.ethers.provider.getCode(address)).to.not.equal("0x");
@@ -273,12 +276,25 @@ describe("governance tasks", function () {
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(book);
     });
 
-    it("hands the six Ownables to the timelock and configures the governor from hardhat.json", async function () {
+    it("hands the nine Ownables to the timelock and configures the governor from hardhat.json", async function () {
       const f = await load(governanceTaskFixture);
       const { timelock, governor, token, council, deployer } = f;
       const timelockAddress = await timelock.getAddress();
       const rollupFactory = await hre.ethers.getContractAt("RollupFactory", f.book["Rollups#RollupFactory"]);
-      for (const owned of [f.vestingFactory, f.registry, f.operatorSets, f.slashingManager, f.rewards, rollupFactory]) {
+      const services = await Promise.all(
+        (["MachService", "VitalService", "SquadService"] as const).map((name) =>
+          hre.ethers.getContractAt(name, f.book[`Services#${name}`]),
+        ),
+      );
+      for (const owned of [
+        f.vestingFactory,
+        f.registry,
+        f.operatorSets,
+        f.slashingManager,
+        f.rewards,
+        rollupFactory,
+        ...services,
+      ]) {
         expect(await owned.owner()).to.equal(timelockAddress);
       }
       expect(await governor.timelock()).to.equal(timelockAddress);
@@ -441,7 +457,7 @@ describe("governance tasks", function () {
             contract: "Restaking#RestakingRegistry",
             artifact: "RestakingRegistry",
             signature: "setDelays(uint48,uint48,uint48)",
-            args: [864000, 604800, 604800],
+            args: [1814400, 604800, 604800],
             value: 0n,
             calldata: calldatas[0],
           },
@@ -486,7 +502,7 @@ describe("governance tasks", function () {
       const { proposal, proposeLines, proposedAt } = await load(proposedFixture);
       expect(proposeLines).to.deep.equal([
         txLine(`proposed ${proposal.id}`, proposal.tx),
-        "  1. Restaking#RestakingRegistry.setDelays(864000, 604800, 604800)",
+        "  1. Restaking#RestakingRegistry.setDelays(1814400, 604800, 604800)",
         `  voting from ${isoTime(proposedAt + VOTING_DELAY + 1)} (in 1d 1s) to ${isoTime(
           proposedAt + VOTING_DELAY + VOTING_PERIOD,
         )} (in 8d)`,
@@ -521,7 +537,7 @@ describe("governance tasks", function () {
       const file = oneAction({
         contract: address.toLowerCase(),
         function: "setDelays",
-        args: [864000, 604800, 604800],
+        args: [1814400, 604800, 604800],
       });
       const proposal = await task<ProposeResult>("gov:propose", { file, from: proposer.address, json: true });
       expect(proposal.actions[0]).to.deep.include({
@@ -712,7 +728,7 @@ describe("governance tasks", function () {
           oneAction({ contract: "Restaking#RestakingRegistry", function: "setDelays", args });
         await expectRefused(
           "gov:propose",
-          { file: setDelays([864000, 604800]), from, json: true },
+          { file: setDelays([1814400, 604800]), from, json: true },
           "action 1: setDelays(uint48,uint48,uint48) takes 3 arguments, not 2",
         );
         await expectRefused(
@@ -727,7 +743,7 @@ describe("governance tasks", function () {
         );
         await expectRefused(
           "gov:propose",
-          { file: setDelays([864000, 604800, 2 ** 48]), from, json: true },
+          { file: setDelays([1814400, 604800, 2 ** 48]), from, json: true },
           "action 1: argument 3 (uint48 signingKeyDelay_) of setDelays: value out-of-bounds",
         );
       });
@@ -1188,7 +1204,7 @@ describe("governance tasks", function () {
       const operation = operationIdOf(await governor.getAddress(), targets, values, calldatas, description);
       await expect(tx).to.emit(timelock, "CallExecuted").withArgs(operation, 0, targets[0], 0, calldatas[0]);
       expect(await registry.withdrawalDelay()).to.equal(NEW_WITHDRAWAL_DELAY);
-      expect(await registry.withdrawalDelay()).to.equal(864000n);
+      expect(await registry.withdrawalDelay()).to.equal(1814400n);
       expect(await registry.commissionDelay()).to.equal(SEVEN_DAYS);
       expect(await registry.signingKeyDelay()).to.equal(SEVEN_DAYS);
       expect(await governor.state(proposalId)).to.equal(STATE.Executed);
@@ -1342,7 +1358,7 @@ describe("governance tasks", function () {
       const text = await runTask<ProposalView>("gov:status", { id: f.proposalId.toString(), json: false });
       expect(text.lines).to.deep.equal([
         `proposal ${f.proposalId}: Pending`,
-        "  Restaking: shorten the withdrawal delay to 10 days",
+        "  Restaking: lengthen the withdrawal delay to 21 days",
         `  proposer ${f.proposer.address}`,
         `  voting   ${isoTime(f.snapshot + 1)} (in 1d 1s) to ${isoTime(f.deadline)} (in 8d)`,
         "  votes    for 0 ALT, against 0 ALT, abstain 0 ALT",
@@ -1465,7 +1481,7 @@ describe("governance tasks", function () {
       expect(await governor.proposalCount()).to.equal(3n);
       const text = await runTask("gov:list", { json: false });
       expect(text.lines).to.deep.equal([
-        `${f.proposalId} Queued: Restaking: shorten the withdrawal delay to 10 days`,
+        `${f.proposalId} Queued: Restaking: lengthen the withdrawal delay to 21 days`,
         `${slasher.id} Pending: Slashing: register a slasher`,
         `${canceled.id} Canceled: One action`,
       ]);
@@ -1533,22 +1549,22 @@ describe("governance tasks", function () {
       const description = descriptionOf(WITHDRAWAL_DELAY_FILE);
       const { proposalId, operation } = await expectStages(report, f, description, [registryAddress], [calldata]);
       expect(report.events).to.deep.equal([
-        "RestakingRegistry.DelaysUpdated(withdrawalDelay=864000, commissionDelay=604800, signingKeyDelay=604800)",
+        "RestakingRegistry.DelaysUpdated(withdrawalDelay=1814400, commissionDelay=604800, signingKeyDelay=604800)",
         `TimelockController.CallExecuted(id=${operation}, index=0, target=${registryAddress}, value=0, data=${calldata})`,
         `AltGovernor.ProposalExecuted(proposalId=${proposalId})`,
       ]);
       expect(report.changes).to.deep.equal([
-        { contract: "RestakingRegistry", field: "withdrawalDelay", before: "1209600", after: "864000" },
+        { contract: "RestakingRegistry", field: "withdrawalDelay", before: "1209600", after: "1814400" },
       ]);
       expect(await registry.withdrawalDelay()).to.equal(NEW_WITHDRAWAL_DELAY);
       expect(lines).to.deep.equal([
         `simulated proposal ${proposalId} (existing deployment)`,
-        "  Restaking: shorten the withdrawal delay to 10 days",
+        "  Restaking: lengthen the withdrawal delay to 21 days",
         ...report.stages.map((s) => `  ${s.state.padEnd(9)} ${isoTime(s.time)} ${s.detail}`),
         "  events of the execution:",
         ...report.events.map((e) => `    ${e}`),
         "  state changes:",
-        "    RestakingRegistry.withdrawalDelay: 1209600 -> 864000",
+        "    RestakingRegistry.withdrawalDelay: 1209600 -> 1814400",
       ]);
     });
 
@@ -1557,6 +1573,13 @@ describe("governance tasks", function () {
       const { slashingManager } = f;
       const manager = await slashingManager.getAddress();
       const calldata = slashingManager.interface.encodeFunctionData("setSlasher", [SLASHER, 1000, SEVEN_DAYS]);
+      // the deployment registered the three services as slashers (10-day evidence age, hardhat.json)
+      const services = ["Services#MachService", "Services#VitalService", "Services#SquadService"].map((k) => f.book[k]);
+      const slashersBefore = [...(await slashingManager.slashers())];
+      expect(slashersBefore).to.have.members(services);
+      expect(slashersBefore).to.have.lengthOf(3);
+      // the veto window (2d) plus the longest evidence age (the services' 10d), before and after (the new one's is 7d)
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(2) + days(10)));
       const report = await task<SimulationReport>("gov:simulate", { file: SLASHER_FILE, json: true });
       const { proposalId, operation } = await expectStages(
         report,
@@ -1570,11 +1593,16 @@ describe("governance tasks", function () {
         `TimelockController.CallExecuted(id=${operation}, index=0, target=${manager}, value=0, data=${calldata})`,
         `AltGovernor.ProposalExecuted(proposalId=${proposalId})`,
       ]);
-      // the veto window (2d) plus the slasher's evidence age (7d)
+      // the slasher list as the report prints an address[] (comma-joined); minWithdrawalDelay is unchanged
       expect(report.changes).to.deep.equal([
-        { contract: "SlashingManager", field: "minWithdrawalDelay", before: "172800", after: "777600" },
-        { contract: "SlashingManager", field: "slashers", before: "", after: SLASHER },
+        {
+          contract: "SlashingManager",
+          field: "slashers",
+          before: slashersBefore.join(","),
+          after: [...slashersBefore, SLASHER].join(","),
+        },
       ]);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(2) + days(10)));
       const config = await slashingManager.slasher(SLASHER);
       expect([config.registered, config.maxBps, config.maxEvidenceAge]).to.deep.equal([true, 1000n, SEVEN_DAYS]);
     });

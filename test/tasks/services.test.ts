@@ -12,7 +12,9 @@ import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
 import { stagedParameters } from "../helpers/parameters";
 import { OPERATOR_STAKES, servicesTaskFixture, type ServicesTaskFixture } from "../helpers/serviceTasks";
-import { expectRefused, expectTaskFailure, load, runTask, task, transaction } from "../helpers/tasks";
+import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
+import { attest } from "../helpers/services";
+import { SERVICE } from "../helpers/rollups";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
@@ -250,51 +252,110 @@ describe("service tasks", function () {
       expect(await f.mach.isRegistered(f.rollupAddress)).to.equal(false);
     });
 
-    // BUG (service:join): the service the rollup enabled is not checked. SQUAD on the centrally sequenced rollup 5001
-    // (VITAL|MACH) ends with the raw "VM Exception ... reverted with custom error 'ServiceNotEnabled("0x…")'" of
-    // registerRollup (a SolidityError with a stack trace), and MACH on the SQUAD-only rollup 5002 likewise.
-    it.skip("refuses a service the rollup did not enable, in one line", async function () {
+    it("refuses a service the rollup did not enable, before registering anything", async function () {
       const f = await load(servicesTaskFixture);
       const from = f.operators[0].address;
-      await expectTaskFailure(
-        "service:join",
-        { service: "squad", rollup: "5001", from, json: true },
-        new RegExp(`^${f.rollupAddress} .*SQUAD`),
-      );
-      await expectTaskFailure(
-        "service:join",
-        { service: "mach", rollup: "5002", from, json: true },
-        new RegExp(`^${f.squadRollupAddress} .*MACH`),
-      );
-    });
-
-    // BUG (service:join): nothing is checked before the registration is sent. An account that is not an operator
-    // (here the outsider, account 15; also the default account 0) registers the rollup's set, then the join reverts
-    // with the raw "reverted with custom error 'SetsNotOperator("0x…")'": a stack trace, and a registration left
-    // behind. Expected: a one-line refusal (e.g. "<account> is not a registered operator") before any transaction.
-    it.skip("refuses an account that is not an operator before registering anything", async function () {
-      const f = await load(servicesTaskFixture);
-      const block = await hre.ethers.provider.getBlockNumber();
-      await expectTaskFailure(
-        "service:join",
-        { service: "vital", rollup: "5001", from: f.outsider.address, json: true },
-        new RegExp(`^${f.outsider.address} is not .*operator`),
-      );
-      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
-      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
-    });
-
-    // BUG (service:join): a member joining again ends with the raw "reverted with custom error
-    // 'SetsAlreadyMember(<setId>, "0x…")'" instead of a one-line refusal.
-    it.skip("refuses a member joining the same set again, in one line", async function () {
-      const f = await load(servicesTaskFixture);
-      const op = f.operators[0];
-      const setId = await joined(f, "mach", [op]);
+      // rollup 5001 uses VITAL and MACH; rollup 5002 SQUAD only
+      expect(await f.rollup.services()).to.equal(BigInt(SERVICE.VITAL | SERVICE.MACH));
+      expect(await f.squadRollup.services()).to.equal(BigInt(SERVICE.SQUAD));
       await expectRefused(
         "service:join",
-        { service: "mach", rollup: "5001", from: op.address, json: true },
-        `${op.address} is already a member of set ${setId}`,
+        { service: "squad", rollup: "5001", from, json: true },
+        `${f.rollupAddress} does not use SQUAD`,
       );
+      for (const service of ["mach", "vital"]) {
+        await expectRefused(
+          "service:join",
+          { service, rollup: f.squadRollupAddress, from, json: false },
+          `${f.squadRollupAddress} does not use ${service.toUpperCase()}`,
+        );
+      }
+      expect(await f.squad.isRegistered(f.rollupAddress)).to.equal(false);
+      expect(await f.mach.isRegistered(f.squadRollupAddress)).to.equal(false);
+      expect(await f.vital.isRegistered(f.squadRollupAddress)).to.equal(false);
+    });
+
+    it("refuses an account that is not an operator before registering anything", async function () {
+      const f = await load(servicesTaskFixture);
+      // the outsider (account 15) and the default account (the deployer) registered no operator
+      for (const account of [f.outsider, f.deployer]) {
+        expect(await f.registry.isOperator(account.address)).to.equal(false);
+        await expectRefused(
+          "service:join",
+          { service: "vital", rollup: "5001", from: account === f.deployer ? undefined : account.address, json: true },
+          `${account.address} is not an operator (operator:register first)`,
+        );
+      }
+      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
+      // a registered set: still refused, the set unchanged
+      const setId = await joined(f, "vital", [f.operators[0]]);
+      await expectRefused(
+        "service:join",
+        { service: "vital", rollup: "5001", from: f.outsider.address, json: true },
+        `${f.outsider.address} is not an operator (operator:register first)`,
+      );
+      expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address]);
+    });
+
+    it("refuses an operator jailed by a pending slash request before registering anything", async function () {
+      const f = await load(servicesTaskFixture);
+      const op = f.operators[1];
+      // a MACH equivocation proven against operator 1 (a member of rollup 5001's MACH set): a pending slash request
+      await joined(f, "mach", [op]);
+      const block = 100n;
+      const [rootA, rootB] = [id("join-jailed-a"), id("join-jailed-b")];
+      const signatureA = await attest(f.mach, op.key, f.rollupAddress, block, rootA);
+      const signatureB = await attest(f.mach, op.key, f.rollupAddress, block, rootB);
+      await (
+        await f.mach.proveEquivocation(f.rollupAddress, block, rootA, { index: 0, ...signatureA }, rootB, {
+          index: 0,
+          ...signatureB,
+        })
+      ).wait();
+      expect(await f.registry.isJailed(op.address)).to.equal(true);
+      await expectRefused(
+        "service:join",
+        { service: "vital", rollup: "5001", from: op.address, json: true },
+        `${op.address} is jailed by a pending slash request`,
+      );
+      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
+      // a registered set likewise
+      const setId = await joined(f, "squad", [f.operators[0]]);
+      await expectRefused(
+        "service:join",
+        { service: "squad", rollup: "5002", from: op.address, json: true },
+        `${op.address} is jailed by a pending slash request`,
+      );
+      expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address]);
+    });
+
+    it("refuses a member joining the same set again, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op, other] = f.operators;
+      const setId = await joined(f, "mach", [op, other]);
+      for (const rollup of ["5001", f.rollupAddress]) {
+        await expectRefused(
+          "service:join",
+          { service: "mach", rollup, from: op.address, json: true },
+          `${op.address} is a member of the set already`,
+        );
+      }
+      // a member that asked to leave is a member still
+      await (await f.sets.connect(other.signer).requestLeave(setId)).wait();
+      await expectRefused(
+        "service:join",
+        { service: "mach", rollup: "5001", from: other.address, json: false },
+        `${other.address} is a member of the set already`,
+      );
+      expect(await f.sets.members(setId)).to.deep.equal([op.address, other.address]);
+      // a member of the MACH set joins the VITAL set of the same rollup
+      const vital = await task<JoinResult>("service:join", {
+        service: "vital",
+        rollup: "5001",
+        from: op.address,
+        json: true,
+      });
+      expect(await f.sets.members(vital.setId)).to.deep.equal([op.address]);
     });
   });
 
@@ -356,10 +417,7 @@ describe("service tasks", function () {
       const leaveAt = (await blockTime(request.result.tx.block)) + BigInt(LEAVE_DELAY);
       expect(request.result.leaveAt).to.equal(leaveAt);
       expect(request.lines).to.deep.equal([
-        txLine(
-          `${op.address} leaves set ${setId} from ${new Date(Number(leaveAt) * 1000).toISOString()}`,
-          request.result.tx,
-        ),
+        txLine(`${op.address} leaves set ${setId} from ${isoTime(leaveAt)}`, request.result.tx),
       ]);
       await time.increaseTo(leaveAt + 3_600n);
       const done = await runTask<LeaveResult>("service:leave", { ...args, complete: true });
@@ -371,7 +429,7 @@ describe("service tasks", function () {
     it("refuses a rollup not registered in the service, an unknown service or chain ID, sending nothing", async function () {
       const f = await load(servicesTaskFixture);
       const from = f.operators[0].address;
-      // MACH has a set of rollup 5001, VITAL not yet; SQUAD never (5001 is centrally sequenced)
+      // MACH has a set of rollup 5001, VITAL not yet; SQUAD never (5001 is centrally sequenced), nor MACH on 5002
       await joined(f, "mach", [f.operators[0]]);
       for (const complete of [false, true]) {
         await expectRefused(
@@ -382,12 +440,17 @@ describe("service tasks", function () {
         await expectRefused(
           "service:leave",
           { service: "squad", rollup: f.rollupAddress, from, complete, json: true },
-          `${f.rollupAddress} is not registered in SQUAD (service:join registers it)`,
+          `${f.rollupAddress} does not use SQUAD`,
         );
         await expectRefused(
           "service:leave",
           { service: "squad", rollup: "5002", from, complete, json: false },
           `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+        );
+        await expectRefused(
+          "service:leave",
+          { service: "mach", rollup: "5002", from, complete, json: false },
+          `${f.squadRollupAddress} does not use MACH`,
         );
       }
       await expectRefused(
@@ -403,29 +466,51 @@ describe("service tasks", function () {
       expect((await f.sets.membership(await setIdOf(f, "mach"), from)).leaveAt).to.equal(0n);
     });
 
-    // BUG (service:leave --complete): the leave delay is not checked: before it is over the task ends with the raw
-    // "reverted with custom error 'SetsLeavePending(<setId>, "0x…", <leaveAt>)'" (a SolidityError with a stack trace)
-    // instead of one line saying when the leave can be completed, as stake:complete-unstake does ("withdrawal … unlocks
-    // at <time>").
-    it.skip("refuses --complete before the leave delay is over, saying when it can be completed", async function () {
+    it("refuses --complete before the leave delay is over, saying when it can be completed", async function () {
       const f = await load(servicesTaskFixture);
       const op = f.operators[1];
       const setId = await joined(f, "squad", [op]);
       const args = { service: "squad", rollup: "5002", from: op.address, json: true };
       const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, complete: false });
-      await time.increaseTo(leaveAt - 2n); // the completion would be mined at leaveAt - 1
+      // the completion would be mined at leaveAt - 1: the chain refuses it (SetsLeavePending), the task says when
+      await time.increaseTo(leaveAt - 2n);
+      await expectTaskFailure(
+        "service:leave",
+        { ...args, complete: true },
+        `the leave can be completed from ${isoTime(leaveAt)}`,
+      );
+      const pending = await f.sets.membership(setId, op.address);
+      expect([pending.member, pending.leaveAt]).to.deep.equal([true, leaveAt]);
+      expect(await f.sets.members(setId)).to.deep.equal([op.address]);
+      // mined at leaveAt: completed
+      await time.setNextBlockTimestamp(leaveAt);
+      const done = await task<LeaveResult>("service:leave", { ...args, complete: true });
+      expect(await blockTime(done.tx.block)).to.equal(leaveAt);
+      expect(await f.sets.members(setId)).to.deep.equal([]);
+    });
+
+    // BUG (tasks/lib/cli.ts confirm, seen here with service:leave --complete): on the Hardhat network a transaction the
+    // contracts refuse is not stopped at gas estimation: hardhat-ethers' signers send with a fixed gas limit (the
+    // network's `gas`, the block gas limit by default, on `hardhat` and on a `localhost` Hardhat node) and estimate
+    // nothing, so the refused completion is mined as a reverted transaction (a block, the sender's nonce and gas) before
+    // the task fails with its one-line message. Expected, as confirm's comment says: nothing sent. Fix: estimate before
+    // sending (e.g. `await method.estimateGas(...args)` in the tasks, or a confirm taking the method and its arguments).
+    it.skip("sends nothing when the contract refuses the completion", async function () {
+      const f = await load(servicesTaskFixture);
+      const op = f.operators[1];
+      await joined(f, "squad", [op]);
+      const args = { service: "squad", rollup: "5002", from: op.address, json: true };
+      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, complete: false });
+      const nonce = await hre.ethers.provider.getTransactionCount(op.address);
       await expectRefused(
         "service:leave",
         { ...args, complete: true },
-        `${op.address} can leave set ${setId} from ${new Date(Number(leaveAt) * 1000).toISOString()}`,
+        `the leave can be completed from ${isoTime(leaveAt)}`,
       );
-      expect((await f.sets.membership(setId, op.address)).member).to.equal(true);
+      expect(await hre.ethers.provider.getTransactionCount(op.address)).to.equal(nonce);
     });
 
-    // BUG (service:leave): the membership is not checked: --complete without a request ends with the raw
-    // "reverted with custom error 'SetsLeaveNotRequested(<setId>, "0x…")'", a request by an account that is not a
-    // member with 'SetsNotMember(…)', a second request with 'SetsLeavePending(…)': stack traces, not one line.
-    it.skip("refuses a non-member, a second request and --complete without a request, in one line", async function () {
+    it("refuses a non-member, --complete without a request and a second request, sending nothing", async function () {
       const f = await load(servicesTaskFixture);
       const [member, other] = f.operators;
       const setId = await joined(f, "mach", [member]);
@@ -433,19 +518,35 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, from: member.address, complete: true },
-        `${member.address} has not requested to leave set ${setId}`,
+        `${member.address} has not asked to leave (service:leave without --complete)`,
       );
-      await expectRefused(
-        "service:leave",
-        { ...args, from: other.address, complete: false },
-        `${other.address} is not a member of set ${setId}`,
-      );
+      // an operator outside the set, and an account that is no operator (the default account)
+      for (const complete of [false, true]) {
+        await expectRefused(
+          "service:leave",
+          { ...args, from: other.address, complete },
+          `${other.address} is not a member of the set`,
+        );
+        await expectRefused("service:leave", { ...args, complete }, `${f.deployer.address} is not a member of the set`);
+      }
+      expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(0n);
       const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: false });
       await expectRefused(
         "service:leave",
-        { ...args, from: member.address, complete: false },
-        `${member.address} already leaves set ${setId} from ${new Date(Number(leaveAt) * 1000).toISOString()}`,
+        { ...args, from: member.address, complete: false, json: false },
+        `${member.address} leaves already, from ${isoTime(leaveAt)}`,
       );
+      expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(leaveAt);
+      // once left, not a member any more
+      await time.increaseTo(leaveAt);
+      await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: true });
+      for (const complete of [false, true]) {
+        await expectRefused(
+          "service:leave",
+          { ...args, from: member.address, complete },
+          `${member.address} is not a member of the set`,
+        );
+      }
     });
   });
 
@@ -574,7 +675,7 @@ describe("service tasks", function () {
       expect(await f.sets.hasSnapshot(setId, epoch)).to.equal(true);
     });
 
-    it("refuses before anyone joined (no set registered), an unknown service or rollup, sending nothing", async function () {
+    it("refuses before anyone joined (no set registered), a service the rollup does not use, an unknown service or rollup", async function () {
       const f = await load(servicesTaskFixture);
       for (const name of NAMES) {
         const { rollup, chainId } = target(f, name);
@@ -582,6 +683,19 @@ describe("service tasks", function () {
           "service:snapshot",
           { service: name, rollup: chainId, json: true },
           `${rollup} is not registered in ${name.toUpperCase()} (service:join registers it)`,
+        );
+      }
+      // a rollup that does not use the service
+      await expectRefused(
+        "service:snapshot",
+        { service: "squad", rollup: "5001", json: true },
+        `${f.rollupAddress} does not use SQUAD`,
+      );
+      for (const name of ["mach", "vital"]) {
+        await expectRefused(
+          "service:snapshot",
+          { service: name, rollup: "5002", json: false },
+          `${f.squadRollupAddress} does not use ${name.toUpperCase()}`,
         );
       }
       await expectRefused(

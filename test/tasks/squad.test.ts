@@ -2,8 +2,8 @@
 // (a batch posted by the leader of the current slot, or by another member after the grace period or in a slot without
 // leader, with forced-queue items included), against the staged deployment of `deploy:services` (servicesTaskFixture:
 // rollup 5002 is SQUAD-sequenced). Every leader is drawn by hand from the snapshot (the seed, the cumulative stakes)
-// and checked against SquadService.leaderAt; slots are chosen with time.increaseTo (the tasks read the slot at the
-// latest block, their transaction is mined one second later).
+// and checked against SquadService.leaderAt; slots are chosen with time.increaseTo (a task's transaction is mined one
+// second after the latest block; squad:post-batch reports the slot of the block its batch was mined in).
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -246,7 +246,7 @@ describe("squad tasks", function () {
       expect(result.slots).to.deep.equal(leaders.map((leader, i) => slotView(first + BigInt(i), leader)));
     });
 
-    it("refuses a bad --slots, an unknown rollup and one not registered in SQUAD", async function () {
+    it("refuses a bad --slots, an unknown rollup, one not registered in SQUAD and one that does not use it", async function () {
       const f = await load(servicesTaskFixture);
       const args = { rollup: "5002", slots: "10", json: true };
       // nobody has joined SQUAD for rollup 5002 yet; rollup 5001 is centrally sequenced
@@ -255,11 +255,7 @@ describe("squad tasks", function () {
         args,
         `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
       );
-      await expectRefused(
-        "squad:schedule",
-        { ...args, rollup: "5001" },
-        `${f.rollupAddress} is not registered in SQUAD (service:join registers it)`,
-      );
+      await expectRefused("squad:schedule", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
       await expectRefused("squad:schedule", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
       const squad = await f.squad.getAddress();
       await expectRefused("squad:schedule", { ...args, rollup: squad }, `${squad} is not a rollup of the factory`);
@@ -517,7 +513,7 @@ describe("squad tasks", function () {
       expect(await f.squadRollup.batchRoot()).to.equal(batchRootOf(root, id("the last forced item"), 3n));
     });
 
-    it("refuses a bad --include or --from, an unknown rollup and one not registered in SQUAD", async function () {
+    it("refuses a bad --include or --from, an unknown rollup, one not registered in SQUAD and one that does not use it", async function () {
       const f = await load(snapshotFixture);
       const from = f.operators[0].address;
       const args = { rollup: "5002", commitment: "batch", include: "0", from, json: true };
@@ -528,11 +524,7 @@ describe("squad tasks", function () {
           `--include must be a whole number, not ${include}`,
         );
       }
-      await expectRefused(
-        "squad:post-batch",
-        { ...args, rollup: "5001" },
-        `${f.rollupAddress} is not registered in SQUAD (service:join registers it)`,
-      );
+      await expectRefused("squad:post-batch", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
       await expectRefused("squad:post-batch", { ...args, rollup: "77" }, "no rollup has chain ID 77");
       const token = await f.token.getAddress();
       await expectRefused("squad:post-batch", { ...args, rollup: token }, `${token} is not a rollup of the factory`);
@@ -553,87 +545,147 @@ describe("squad tasks", function () {
       );
     });
 
-    // BUG (squad:post-batch): a member that is not the leader, before the grace period, is not refused by the task: the
-    // transaction reverts with the raw "VM Exception ... reverted with custom error 'SquadNotLeader("0x…", "0x…")'"
-    // (a SolidityError with a stack trace). Expected: one line naming the leader and when other members may post.
-    it.skip("refuses a member that is not the leader before the grace period, saying when it may post", async function () {
+    it("ends on the contract's refusal of a member that is not the leader before the grace period, in one line", async function () {
       const f = await load(snapshotFixture);
       const slot = f.snapshotSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       const [member] = othersThan(f, leader);
       await time.increaseTo(slot * SLOT + GRACE - 2n); // mined in the last second reserved to the leader
-      await expectRefused(
+      await expectTaskFailure(
         "squad:post-batch",
         { rollup: "5002", commitment: "too early", from: member.address, json: true },
-        `${member.address} is not the leader of slot ${slot} (${leader}): other members may post from ${isoTime(slot * SLOT + GRACE)}`,
+        `the contract refused the transaction: SquadNotLeader("${member.address}", "${leader}")`,
       );
+      expect(await f.squadRollup.batchCount()).to.equal(0n);
+      expect(await f.squad.slotMarks(f.squadRollupAddress, slot)).to.deep.equal([false, false]);
     });
 
-    // BUG (squad:post-batch): an account that is not an eligible member of the set (here the outsider; also the
-    // default account 0) is not refused by the task: the transaction reverts with the raw "reverted with custom error
-    // 'SquadNotEligible("0x…")'" instead of one line.
-    it.skip("refuses an account that is not a member of the rollup's SQUAD set, in one line", async function () {
+    // BUG (tasks/lib/cli.ts confirm, seen here with squad:post-batch): on the Hardhat network a transaction the contracts
+    // refuse is not stopped at gas estimation: hardhat-ethers' signers send with a fixed gas limit (the block gas limit)
+    // and estimate nothing, so the refused batch is mined as a reverted transaction (a block, the poster's nonce and gas)
+    // before the task fails with its one-line message. Expected, as confirm's comment says: nothing sent.
+    it.skip("sends nothing when the contract refuses the batch", async function () {
       const f = await load(snapshotFixture);
+      const nonce = await hre.ethers.provider.getTransactionCount(f.outsider.address);
       await expectRefused(
         "squad:post-batch",
         { rollup: "5002", commitment: "intruder", from: f.outsider.address, json: true },
-        `${f.outsider.address} is not an eligible member of SQUAD set ${f.setId}`,
+        `the contract refused the transaction: SquadNotEligible("${f.outsider.address}")`,
       );
+      expect(await hre.ethers.provider.getTransactionCount(f.outsider.address)).to.equal(nonce);
     });
 
-    // BUG (squad:post-batch): --include is not checked against the forced-inclusion queue: more items than are waiting
-    // ends with the raw "reverted with custom error 'RollupNothingToInclude(1, 0)'" (likewise a batch that leaves an
-    // overdue item out: 'RollupOverdueSkipped(<index>)'), instead of one line.
-    it.skip("refuses --include beyond the items waiting in the queue, in one line", async function () {
+    it("ends on the contract's refusal of an account outside the rollup's SQUAD set, in one line", async function () {
       const f = await load(snapshotFixture);
+      // the outsider (account 15) and the default account (the deployer): in the set of no rollup
+      for (const account of [f.outsider, f.deployer]) {
+        expect((await f.sets.membership(f.setId, account.address)).member).to.equal(false);
+        await expectTaskFailure(
+          "squad:post-batch",
+          { rollup: "5002", commitment: "intruder", from: account.address, json: true },
+          `the contract refused the transaction: SquadNotEligible("${account.address}")`,
+        );
+      }
+      // after the grace period of a slot without leader too
+      await time.increaseTo(f.snapshotSlot * SLOT + GRACE);
+      await expectTaskFailure(
+        "squad:post-batch",
+        { rollup: "5002", commitment: "intruder", from: f.outsider.address, json: false },
+        `the contract refused the transaction: SquadNotEligible("${f.outsider.address}")`,
+      );
+      expect(await f.squadRollup.batchCount()).to.equal(0n);
+    });
+
+    it("ends on the rollup's refusal of --include beyond the queue, or of a batch leaving an overdue item out", async function () {
+      const f = await load(snapshotFixture);
+      const rollup = f.squadRollupAddress;
       const slot = f.snapshotSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       await time.increaseTo(slot * SLOT);
-      await expectRefused(
+      await expectTaskFailure(
         "squad:post-batch",
         { rollup: "5002", commitment: "batch", include: "1", from: leader, json: true },
-        `--include 1 is more than the 0 items waiting in the queue of ${f.squadRollupAddress}`,
+        "the contract refused the transaction: RollupNothingToInclude(1, 0)",
       );
+      // one item waiting: two are too many
+      await (await f.token.connect(f.outsider).approve(rollup, ALT)).wait();
+      await (await f.squadRollup.connect(f.outsider).queueTransaction(id("forced"), ALT)).wait();
+      await expectTaskFailure(
+        "squad:post-batch",
+        { rollup: "5002", commitment: "batch", include: "2", from: leader, json: true },
+        "the contract refused the transaction: RollupNothingToInclude(2, 1)",
+      );
+      // past the item's inclusion deadline, a batch that leaves it out (posted by a member after the grace period)
+      const { deadline } = await f.squadRollup.queuedTransaction(0);
+      const late = (deadline + 1n) / SLOT + 1n;
+      await time.increaseTo(late * SLOT + GRACE);
+      await expectTaskFailure(
+        "squad:post-batch",
+        { rollup: "5002", commitment: "batch", from: f.operators[0].address, json: true },
+        "the contract refused the transaction: RollupOverdueSkipped(0)",
+      );
+      expect(await f.squadRollup.batchCount()).to.equal(0n);
+      expect(await f.squadRollup.queueHead()).to.equal(0n);
+      expect(await f.token.balanceOf(rollup)).to.equal(ALT);
+      // including it is accepted, its fee to the poster
+      const posted = await task<PostResult>("squad:post-batch", {
+        rollup: "5002",
+        commitment: "batch",
+        include: "1",
+        from: f.operators[0].address,
+        json: true,
+      });
+      expect([posted.included, posted.fees]).to.deep.equal([1n, ALT]);
+      expect(await f.squadRollup.queueHead()).to.equal(1n);
     });
 
-    // BUG (squad:post-batch): the slot and its leader are read at the latest block, but the batch is mined in the next
-    // one. With the latest block in the last second of a slot, the batch lands in the next slot: its leader posting
-    // then is reported as posting in the previous slot "for leader <previous leader>" (byLeader false) while the
-    // contract recorded a post by the leader (BatchPosted byLeader true); the previous slot's leader, posting then, gets
-    // a raw 'SquadNotLeader' revert. Expected: the slot of the block the batch is mined in (read after the
-    // transaction, from its BatchPosted event), or a refusal when the slot ends before the next block.
-    it.skip("reports the slot the batch is mined in, when posted in the last second of the previous one", async function () {
+    it("reports the slot the batch is mined in, when posted in the last second of the previous one", async function () {
       const f = await load(snapshotFixture);
       // a slot whose leader does not lead the next one
       const { slot, next } = await findSlot(f, f.snapshotSlot + 1n, (leader, following) => leader !== following);
       await time.increaseTo(slot * SLOT + SLOT - 1n);
-      const result = await task<PostResult>("squad:post-batch", {
+      const { result, lines } = await runTask<PostResult>("squad:post-batch", {
         rollup: "5002",
         commitment: "at the boundary",
         from: next,
-        json: true,
+        json: false,
       });
       expect(await blockTime(result.tx.block)).to.equal((slot + 1n) * SLOT);
       await expect(transaction(result.tx.hash))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.squadRollupAddress, slot + 1n, next, true);
-      expect([result.slot, result.leader, result.byLeader]).to.deep.equal([slot + 1n, next, true]);
+      expect(result).to.deep.equal({
+        rollup: f.squadRollupAddress,
+        slot: slot + 1n,
+        leader: next,
+        poster: next,
+        byLeader: true,
+        commitment: id("at the boundary"),
+        included: 0n,
+        fees: 0n,
+        tx: result.tx,
+      });
+      expect(lines).to.deep.equal([txLine(`batch ${id("at the boundary")} posted in slot ${slot + 1n} as leader`, result.tx)]);
+      expect(await f.squad.slotMarks(f.squadRollupAddress, slot + 1n)).to.deep.equal([true, false]);
+      expect(await f.squad.slotMarks(f.squadRollupAddress, slot)).to.deep.equal([false, false]);
     });
 
-    // BUG (minor, squad:post-batch text mode): in a slot without leader the line reads "… for leader
-    // 0x0000000000000000000000000000000000000000", where squad:schedule says "no leader (any member)".
-    it.skip("says there is no leader in a slot without one (text mode)", async function () {
+    it("says there is no leader in a slot without one (text mode)", async function () {
       const f = await load(snapshotFixture);
+      const member = f.operators[1];
       const { result, lines } = await runTask<PostResult>("squad:post-batch", {
         rollup: "5002",
         commitment: "no leader",
-        from: f.operators[1].address,
+        from: member.address,
         json: false,
       });
-      expect(result.leader).to.equal(ZeroAddress);
-      expect(lines).to.have.length(1);
-      expect(lines[0]).to.match(new RegExp(`^batch ${id("no leader")} posted in slot ${f.snapshotSlot} .*no leader`));
-      expect(lines[0]).not.to.include(ZeroAddress);
+      expect([result.slot, result.leader, result.byLeader]).to.deep.equal([f.snapshotSlot, ZeroAddress, false]);
+      expect(lines).to.deep.equal([
+        txLine(`batch ${id("no leader")} posted in slot ${f.snapshotSlot} (no leader)`, result.tx),
+      ]);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.squadRollupAddress, f.snapshotSlot, member.address, false);
     });
   });
 });
