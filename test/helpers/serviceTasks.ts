@@ -6,14 +6,12 @@ import type { AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import { SERVICE_KEYS } from "../../tasks/lib/services";
 import type {
-  AltToken,
   MachService,
   OperatorSets,
   RestakingRegistry,
   RollupFactory,
   SlashingManager,
   SquadService,
-  VestingPosition,
   VitalService,
 } from "../../typechain-types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -22,7 +20,7 @@ import { keyProof, keyWallet } from "./keys";
 import { stagedParametersFile } from "./parameters";
 import { SERVICE } from "./rollups";
 import { createRollup } from "./services";
-import { task } from "./tasks";
+import { fundFromLaunchpool, task } from "./tasks";
 
 /** ALT each of accounts 10..15 receives from the Launchpool position (its beneficiary: account 7). */
 export const SERVICE_TASK_FUNDED = 1_000_000n * ALT;
@@ -40,12 +38,7 @@ export async function servicesTaskFixture() {
   const book = await task<AddressBook>("deploy:services", { json: true, parameters: stagedParametersFile() });
   const signers = await hre.ethers.getSigners();
   const at = async <T>(name: string, key: string) => (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
-  const token = await at<AltToken>("AltToken", "Genesis#AltToken");
-  const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
-  await (await launchpool.release()).wait();
-  for (const account of signers.slice(10, 16)) {
-    await (await token.connect(signers[7]).transfer(account.address, SERVICE_TASK_FUNDED)).wait();
-  }
+  const token = await fundFromLaunchpool(book, SERVICE_TASK_FUNDED);
   const registry = await at<RestakingRegistry>("RestakingRegistry", RESTAKING_KEYS.registry);
   const registryAddress = await registry.getAddress();
   const operators: TaskOperator[] = [];

@@ -98,6 +98,24 @@ export async function expectRefused(name: string, args: Record<string, unknown>,
 export const TASK_FUNDED_ALT = 1_000_000n * 10n ** 18n;
 
 /**
+ * Releases the Launchpool position (unlocked at TGE; beneficiary: account 7) of the deployment in `book` and sends
+ * `amount` ALT from it to each of accounts 10..15; returns the token.
+ */
+export async function fundFromLaunchpool(book: AddressBook, amount: bigint): Promise<AltToken> {
+  const signers = await hre.ethers.getSigners();
+  const token = (await hre.ethers.getContractAt("AltToken", book["Genesis#AltToken"])) as unknown as AltToken;
+  const launchpool = (await hre.ethers.getContractAt(
+    "VestingPosition",
+    book["Genesis#Vesting_Launchpool"],
+  )) as unknown as VestingPosition;
+  await (await launchpool.release()).wait();
+  for (const account of signers.slice(10, 16)) {
+    await (await token.connect(signers[7]).transfer(account.address, amount)).wait();
+  }
+  return token;
+}
+
+/**
  * The staged protocol deployed through `deploy:restaking` (text mode, its printed lines kept), with accounts 10..15 funded
  * with ALT from the Launchpool position (unlocked at TGE; beneficiary: account 7); the base of the restaking task suites.
  */
@@ -108,12 +126,7 @@ export async function restakingTaskFixture() {
   });
   const signers = await hre.ethers.getSigners();
   const at = async <T>(name: string, key: string) => (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
-  const token = await at<AltToken>("AltToken", "Genesis#AltToken");
-  const launchpool = await at<VestingPosition>("VestingPosition", "Genesis#Vesting_Launchpool");
-  await (await launchpool.release()).wait();
-  for (const account of signers.slice(10, 16)) {
-    await (await token.connect(signers[7]).transfer(account.address, TASK_FUNDED_ALT)).wait();
-  }
+  const token = await fundFromLaunchpool(book, TASK_FUNDED_ALT);
   const [operator, other, alice, bob, carol, payer] = signers.slice(10, 16);
   return {
     book,
