@@ -103,6 +103,9 @@ async function readSigned(hre: HardhatRuntimeEnvironment, mach: MachService, lis
     } catch (e) {
       fail(`${file} is not valid JSON: ${(e as Error).message.replace(/\s+/g, " ")}`);
     }
+    if (typeof signed !== "object" || signed === null) {
+      fail(`${file} is not a signed MACH file`);
+    }
     if (signed.chainId !== d.chainId.toString() || signed.mach !== d.verifyingContract) {
       fail(`${file} was signed for chain ${signed.chainId} and MACH ${signed.mach}, not this deployment`);
     }

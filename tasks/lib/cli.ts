@@ -1,7 +1,7 @@
 // What every task shares: one-line failures, argument parsing, the acting signer, and output (text or --json).
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractTransactionResponse, Signer } from "ethers";
+import type { ContractTransactionResponse, Signer, TransactionRequest } from "ethers";
 import { formatUnits, getAddress, isAddress } from "ethers";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 
@@ -44,10 +44,25 @@ export function formatTime(timestamp: number | bigint): string {
 export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
   const signers = await hre.ethers.getSigners();
   if (signers.length === 0) fail(`no account is configured for network ${hre.network.name}`);
-  if (from === undefined) return signers[0];
-  const address = parseAddress(from, "--from");
-  const signer = signers.find((s) => s.address === address);
-  if (!signer) fail(`--from ${address} is not an account of network ${hre.network.name}`);
+  let signer = signers[0];
+  if (from !== undefined) {
+    const address = parseAddress(from, "--from");
+    const found = signers.find((s) => s.address === address);
+    if (!found) fail(`--from ${address} is not an account of network ${hre.network.name}`);
+    signer = found;
+  }
+  return estimating(signer);
+}
+
+/**
+ * `signer`, estimating the gas of each transaction before sending it: a transaction the contracts refuse then fails
+ * before anything is sent. (The in-process network's accounts otherwise send with a fixed gas limit, so a refused
+ * transaction would be mined, reverted, and its gas paid.)
+ */
+function estimating<S extends Signer>(signer: S): S {
+  const send = signer.sendTransaction.bind(signer);
+  signer.sendTransaction = async (tx: TransactionRequest) =>
+    send(tx.gasLimit == null ? { ...tx, gasLimit: await signer.estimateGas(tx) } : tx);
   return signer;
 }
 

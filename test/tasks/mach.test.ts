@@ -22,7 +22,7 @@ const ROOTS = [id("mach-task-root-0"), id("mach-task-root-1")];
 /** A root nobody proposed: what an equivocating member signs besides the proposed one. */
 const FORGED = id("mach-task-forged-root");
 /** IRollup.OutputStatus, ISlashingManager.Status */
-const OutputStatus = { Proposed: 1n, FastFinalized: 2n } as const;
+const OutputStatus = { Proposed: 1n, FastFinalized: 2n, Finalized: 3n } as const;
 const SlashStatus = { Pending: 1n } as const;
 const EQUIVOCATION = encodeBytes32String("MACH_EQUIVOCATION");
 /** deploy/parameters/hardhat.json services.mach.equivocationBps */
@@ -537,29 +537,61 @@ describe("mach tasks", function () {
       );
     });
 
-    // BUG: readSigned puts JSON.parse's message in the failure as is; V8 quotes the start of the text, line breaks
-    // included, so a non-JSON file whose first line is short gives a failure of two lines.
-    it.skip("refuses a non-JSON file with a line break near its start in one line", async function () {
+    it("refuses a non-JSON file with line breaks near its start in one line", async function () {
       await load(machFixture);
-      const garbage = files.write("files-garbage-lines.json", "oops\nnot json\n");
-      await expectTaskFailure(
+      const text = "oops\nnot json\n";
+      const garbage = files.write("files-garbage-lines.json", text);
+      let parseError = "";
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        parseError = (e as Error).message;
+      }
+      // V8 quotes the start of the text, its line breaks with it: the task folds them into spaces
+      expect(parseError).to.include("\n");
+      await expectRefused(
         "mach:certify",
         { rollup: "5001", output: "0", attestations: garbage, json: true },
-        new RegExp(`^${garbage} is not valid JSON: `),
+        `${garbage} is not valid JSON: ${parseError.replace(/\s+/g, " ")}`,
       );
     });
 
-    // BUG: a signature field that is not a signature makes ethers' Signature.from throw a TypeError (not a one-line
-    // task failure).
-    it.skip("refuses a file whose signature is malformed in one line", async function () {
+    it("refuses a file whose signature or message is malformed in one line", async function () {
       const f = await load(machFixture);
       const member0 = await attestFile("files-bad-signature-source.json", f.operators[0], 0);
       const signed = JSON.parse(readFileSync(member0, "utf8")) as SignedFile;
+      const args = { rollup: "5001", output: "0", json: true };
       const broken = files.write("files-bad-signature.json", { ...signed, signature: { r: "0x12", vs: "0x34" } });
       await expectRefused(
         "mach:certify",
-        { rollup: "5001", output: "0", attestations: broken, json: true },
+        { ...args, attestations: broken },
         `${broken}: the signature is not by ${signed.key}`,
+      );
+      const unsigned = files.write("files-no-signature.json", { ...signed, signature: undefined });
+      await expectRefused(
+        "mach:certify",
+        { ...args, attestations: unsigned },
+        `${unsigned}: the signature is not by ${signed.key}`,
+      );
+      const badBlock = files.write("files-bad-block.json", {
+        ...signed,
+        message: { ...signed.message, l2BlockNumber: "block ten" },
+      });
+      await expectRefused(
+        "mach:certify",
+        { ...args, attestations: badBlock },
+        `${badBlock}: the signature is not by ${signed.key}`,
+      );
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
+    });
+
+    it("refuses a file holding JSON null in one line", async function () {
+      await load(machFixture);
+      const nothing = files.write("files-null.json", "null");
+      await expectTaskFailure(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: nothing, json: true },
+        `${nothing} is not a signed MACH file`,
       );
     });
 
@@ -584,37 +616,61 @@ describe("mach tasks", function () {
       );
     });
 
-    // BUG: an output already fast-finalized is not checked: the second certificate is sent and reverts in the rollup
-    // (RollupOutputStatus), a raw revert instead of a one-line refusal.
-    it.skip("refuses an output that is fast-finalized already, before sending", async function () {
+    it("refuses an output that is fast-finalized or finalized already, before reading the files", async function () {
       const f = await load(machFixture);
       const attestations = [
         await attestFile("twice-0.json", f.operators[0], 0),
         await attestFile("twice-1.json", f.operators[1], 0),
       ].join(",");
-      await task("mach:certify", { rollup: "5001", output: "0", attestations, json: true });
+      const first = await task<CertifyResult>("mach:certify", {
+        rollup: "5001",
+        output: "0",
+        attestations,
+        json: true,
+      });
+      const cert = await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0]);
       await expectRefused(
         "mach:certify",
         { rollup: "5001", output: "0", attestations, json: true },
         "output 0 is FastFinalized already",
       );
+      // the files are not read: a missing one does not matter
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: files.path("twice-missing.json"), json: false },
+        "output 0 is FastFinalized already",
+      );
+      expect(await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal(cert);
+      expect(cert.certifiedAt).to.equal(await blockTime(first.tx.block));
+      // output 0 finalized after the rollup's challenge period
+      const { proposedAt } = await f.rollup.output(0);
+      await time.increaseTo(proposedAt + (await f.rollup.challengePeriod()));
+      await (await f.rollup.finalize(0)).wait();
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Finalized);
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations, json: true },
+        "output 0 is Finalized already",
+      );
     });
 
-    // BUG: a jailed signer (pending slash request) is not checked: its signature is put in the certificate and the
-    // contract reverts with MachSignerJailed, a raw revert instead of a one-line refusal.
-    it.skip("refuses the attestation of a jailed member before sending", async function () {
+    it("refuses the attestation of a jailed member before sending", async function () {
       const f = await load(machFixture);
-      const [op0, op1] = f.operators;
+      const [op0, op1, op2] = f.operators;
       const proposed = await attestFile("jailed-proposed.json", op1, 0);
       const forged = await attestFile("jailed-forged.json", op1, 0, { root: FORGED });
       await task("mach:prove-equivocation", { first: proposed, second: forged, json: true });
       expect(await f.registry.isJailed(op1.address)).to.equal(true);
+      // operators 0, 1 and 2 carry 900,000 ALT of 1,000,000 ALT: enough, but operator 1 does not count
       const member0 = await attestFile("jailed-member-0.json", op0, 0);
+      const member2 = await attestFile("jailed-member-2.json", op2, 0);
       await expectRefused(
         "mach:certify",
-        { rollup: "5001", output: "0", attestations: `${member0},${proposed}`, json: true },
-        `${op1.address} is jailed (a pending slash request): its attestation does not count`,
+        { rollup: "5001", output: "0", attestations: `${member0},${proposed},${member2}`, json: true },
+        `${op1.address} is jailed: its signature does not count`,
       );
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
+      expect((await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0])).certifiedAt).to.equal(0n);
     });
   });
 
@@ -755,33 +811,94 @@ describe("mach tasks", function () {
       );
     });
 
-    // BUG: an equivocation already proven is not checked: the second proof is sent and reverts with MachAlreadyProven,
-    // a raw revert instead of a one-line refusal.
-    it.skip("refuses an equivocation proven already, before sending", async function () {
+    it("refuses an equivocation proven already, before sending", async function () {
       const f = await load(machFixture);
       const op = f.operators[1];
       const first = await attestFile("twice-eq-proposed.json", op, 0);
       const second = await attestFile("twice-eq-forged.json", op, 0, { root: FORGED });
       await task("mach:prove-equivocation", { first, second, json: true });
-      await expectRefused(
-        "mach:prove-equivocation",
-        { first, second, json: true },
-        `the equivocation of ${op.address} at block ${f.blocks[0]} is proven already`,
-      );
+      const requests = await f.manager.requestCount();
+      // the same files, in the other order, and another forged root for the same block
+      const third = await attestFile("twice-eq-forged-again.json", op, 0, { root: id("another forged root") });
+      for (const [a, b] of [
+        [first, second],
+        [second, first],
+        [first, third],
+      ]) {
+        await expectRefused(
+          "mach:prove-equivocation",
+          { first: a, second: b, json: true },
+          `the equivocation of ${op.address} at block ${f.blocks[0]} is proven already`,
+        );
+      }
+      expect(await f.manager.requestCount()).to.equal(requests);
+      // another block is another offence
+      const next = [
+        await attestFile("twice-eq-next-proposed.json", op, 1),
+        await attestFile("twice-eq-next-forged.json", op, 1, { root: FORGED }),
+      ];
+      const proven = await task<EquivocationResult>("mach:prove-equivocation", {
+        first: next[0],
+        second: next[1],
+        json: true,
+      });
+      expect(proven.l2BlockNumber).to.equal(f.blocks[1]);
+      expect(await f.manager.requestCount()).to.equal(requests + 1n);
     });
 
-    // BUG: a key that is no member's signing key is not checked (operatorOfSigningKey gives the zero address): the
-    // proof is sent and reverts with MachUnknownSigner, a raw revert instead of a one-line refusal.
-    it.skip("refuses attestations by a key that is no member's signing key, before sending", async function () {
-      await load(machFixture);
+    it("refuses attestations by a key that is no operator's signing key, before sending", async function () {
+      const f = await load(machFixture);
       const stranger = new Wallet(id("mach-task-stranger"));
       const first = await attestFile("stranger-eq-proposed.json", stranger, 0);
       const second = await attestFile("stranger-eq-forged.json", stranger, 0, { root: FORGED });
       await expectRefused(
         "mach:prove-equivocation",
         { first, second, json: true },
-        `${stranger.address} is not the signing key of a member of the rollup's MACH set`,
+        `${stranger.address} is the signing key of no operator`,
       );
+      // an operator's account is not its signing key
+      const op = f.operators[2];
+      const byAccount = [files.path("account-eq-proposed.json"), files.path("account-eq-forged.json")];
+      for (const [i, root] of [ROOTS[0], FORGED].entries()) {
+        await withEnv(KEY_ENV, undefined, () =>
+          task("mach:attest", {
+            rollup: "5001",
+            output: "0",
+            root,
+            out: byAccount[i],
+            keyEnv: KEY_ENV,
+            from: op.address,
+            json: true,
+          }),
+        );
+      }
+      await expectRefused(
+        "mach:prove-equivocation",
+        { first: byAccount[0], second: byAccount[1], json: true },
+        `${op.address} is the signing key of no operator`,
+      );
+      expect(await f.registry.isJailed(op.address)).to.equal(false);
+    });
+
+    it("ends on the contract's refusal of an operator outside the rollup's MACH set, in one line", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[3];
+      // operator 3 leaves the set: its key is an operator's still, of no member
+      await (await f.sets.connect(op.signer).requestLeave(f.setId)).wait();
+      await time.increaseTo((await f.sets.membership(f.setId, op.address)).leaveAt);
+      await (await f.sets.connect(op.signer).completeLeave(f.setId)).wait();
+      expect(await f.registry.operatorOfSigningKey(op.key.address)).to.equal(op.address);
+      const first = await attestFile("left-eq-proposed.json", op, 0);
+      const second = await attestFile("left-eq-forged.json", op, 0, { root: FORGED });
+      const requests = await f.manager.requestCount();
+      await expectTaskFailure(
+        "mach:prove-equivocation",
+        { first, second, json: true },
+        `the contract refused the transaction: MachUnknownSigner("${op.key.address}")`,
+      );
+      expect(await f.manager.requestCount()).to.equal(requests);
+      expect(await f.registry.isJailed(op.address)).to.equal(false);
+      expect(await f.mach.isEquivocationProven(op.address, f.rollupAddress, f.blocks[0])).to.equal(false);
     });
   });
 
@@ -897,16 +1014,37 @@ describe("mach tasks", function () {
       expect((await f.mach.alertOf(f.rollupAddress)).raisedAt).to.equal(0n);
     });
 
-    // BUG: `mach:alert --signatures` checks no threshold (mach:certify does): alert signatures carrying less than the
-    // rollup's threshold are sent and revert with MachBelowThreshold, a raw revert instead of a one-line refusal.
-    it.skip("refuses alert signatures below the rollup's threshold before sending", async function () {
+    it("refuses alert signatures below the rollup's threshold, or by a jailed member, before sending", async function () {
       const f = await load(machFixture);
-      const signatures = await alertFile("alert-below-0.json", f.operators[0], "down");
+      const [op0, op1, op2] = f.operators;
+      const signatures = await alertFile("alert-below-0.json", op0, "down");
+      const threshold = await f.rollup.fastFinalityBps();
+      // 400,000 of 1,000,000 ALT
+      expect(f.stakeOf(op0) * 10_000n < f.totalStake * threshold).to.equal(true);
       await expectRefused(
         "mach:alert",
         { rollup: "5001", reason: "down", signatures, json: true },
-        "the alert signatures carry 400,000 ALT of 1,000,000 ALT: below the 6667 bps threshold",
+        `the alert signatures carry 400,000 ALT of 1,000,000 ALT: below the ${threshold} bps threshold`,
       );
+      // 600,000 ALT: still below
+      const two = [signatures, await alertFile("alert-below-2.json", op2, "down")].join(",");
+      await expectRefused(
+        "mach:alert",
+        { rollup: "5001", reason: "down", signatures: two, json: false },
+        `the alert signatures carry 600,000 ALT of 1,000,000 ALT: below the ${threshold} bps threshold`,
+      );
+      // operator 1 jailed: its alert signature does not count
+      const proposed = await attestFile("alert-jailed-proposed.json", op1, 0);
+      const forged = await attestFile("alert-jailed-forged.json", op1, 0, { root: FORGED });
+      await task("mach:prove-equivocation", { first: proposed, second: forged, json: true });
+      const three = [two, await alertFile("alert-jailed-1.json", op1, "down")].join(",");
+      await expectRefused(
+        "mach:alert",
+        { rollup: "5001", reason: "down", signatures: three, json: true },
+        `${op1.address} is jailed: its signature does not count`,
+      );
+      expect((await f.mach.alertOf(f.rollupAddress)).raisedAt).to.equal(0n);
+      expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
     });
   });
 });

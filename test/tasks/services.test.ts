@@ -489,13 +489,7 @@ describe("service tasks", function () {
       expect(await f.sets.members(setId)).to.deep.equal([]);
     });
 
-    // BUG (tasks/lib/cli.ts confirm, seen here with service:leave --complete): on the Hardhat network a transaction the
-    // contracts refuse is not stopped at gas estimation: hardhat-ethers' signers send with a fixed gas limit (the
-    // network's `gas`, the block gas limit by default, on `hardhat` and on a `localhost` Hardhat node) and estimate
-    // nothing, so the refused completion is mined as a reverted transaction (a block, the sender's nonce and gas) before
-    // the task fails with its one-line message. Expected, as confirm's comment says: nothing sent. Fix: estimate before
-    // sending (e.g. `await method.estimateGas(...args)` in the tasks, or a confirm taking the method and its arguments).
-    it.skip("sends nothing when the contract refuses the completion", async function () {
+    it("sends nothing when the contract refuses the completion", async function () {
       const f = await load(servicesTaskFixture);
       const op = f.operators[1];
       await joined(f, "squad", [op]);

@@ -12,7 +12,7 @@ import { createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { DAY } from "../helpers/time";
-import { asJson, expectRefused, isoTime, load, runTask, task } from "../helpers/tasks";
+import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task } from "../helpers/tasks";
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -250,7 +250,7 @@ describe("vital tasks", function () {
       expect(c.deadline).to.equal(deadline);
     });
 
-    it("refuses a short allowance without --approve, a short balance, and bad --output and --rollup", async function () {
+    it("refuses a short allowance without --approve, a short balance, and bad --output and --rollup, sending nothing", async function () {
       const f = await load(vitalFixture);
       const op = f.operators[2];
       const args = { rollup: "5001", output: "0", from: op.address, approve: false, json: true };
@@ -261,14 +261,17 @@ describe("vital tasks", function () {
         args,
         "allowance 9,999.5 ALT is below the 10,000 ALT needed: pass --approve",
       );
-      // account 16 holds no ALT
-      const poor = f.signers[16];
-      expect(await f.token.balanceOf(poor.address)).to.equal(0n);
+      // operator 3 hands all its ALT to the outsider: it holds none for the bond
+      const poor = f.operators[3];
+      await (
+        await f.token.connect(poor.signer).transfer(f.outsider.address, await f.token.balanceOf(poor.address))
+      ).wait();
       await expectRefused(
         "vital:challenge",
         { ...args, from: poor.address, approve: true },
         `${poor.address} holds 0 ALT; this needs 10,000 ALT`,
       );
+      expect(await f.token.allowance(poor.address, f.vitalAddress)).to.equal(0n);
       await expectRefused("vital:challenge", { ...args, output: "2" }, "the rollup has 2 outputs: no output 2");
       await expectRefused("vital:challenge", { ...args, output: "-1" }, "--output must be a whole number, not -1");
       await expectRefused("vital:challenge", { ...args, rollup: "6000" }, "no rollup has chain ID 6000");
@@ -290,42 +293,88 @@ describe("vital tasks", function () {
       );
     });
 
-    // BUG: the challenger's membership is not checked: with --approve an account outside the set gets the bond
-    // approval sent, then the challenge reverts with VitalNotMember (a raw revert, not a one-line refusal).
-    it.skip("refuses a challenger outside the rollup's VITAL set before sending anything", async function () {
-      const f = await load(vitalFixture);
-      await expectRefused(
-        "vital:challenge",
-        { rollup: "5001", output: "0", from: f.outsider.address, approve: true, json: true },
-        `${f.outsider.address} is not a member of the VITAL set of ${f.rollupAddress}`,
-      );
-      expect(await f.token.allowance(f.outsider.address, f.vitalAddress)).to.equal(0n);
+    it("refuses a challenger outside the rollup's VITAL set, leaving it or jailed, before approving the bond", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, op2, op3] = f.operators;
+      const notActive = (address: string) =>
+        `${address} is not an active member of the rollup's VITAL set (a member, not leaving, not jailed)`;
+      const args = { rollup: "5001", output: "1", approve: true, json: true };
+      // no operator (the outsider; the default account), and account 16 that holds no ALT either
+      for (const from of [f.outsider.address, undefined, f.signers[16].address]) {
+        await expectRefused("vital:challenge", { ...args, from }, notActive(from ?? f.deployer.address));
+      }
+      // operator 2 asked to leave rollup 5001's set (it stays in the snapshot)
+      await (await f.sets.connect(op2.signer).requestLeave(f.setIds[0])).wait();
+      await expectRefused("vital:challenge", { ...args, from: op2.address }, notActive(op2.address));
+      // operator 3 proposed the invalid output 0 of rollup 5003: the invalidation reports and jails it
+      await vote(f, op0, 1n, true);
+      await vote(f, op1, 1n, true);
+      expect(await f.registry.isJailed(op3.address)).to.equal(true);
+      await expectRefused("vital:challenge", { ...args, from: op3.address }, notActive(op3.address));
+      for (const op of [f.outsider, f.deployer, op2, op3]) {
+        expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
+      }
+      expect(await f.vital.challengeCount()).to.equal(2n);
+      // operator 2 asked to leave rollup 5001's set only
+      expect((await f.sets.membership(f.setIds[1], op2.address)).leaveAt).to.equal(0n);
     });
 
-    // BUG: an open challenge of the same output is not checked: the second challenge reverts with VitalChallengeOpen
-    // (a raw revert, not a one-line refusal).
-    it.skip("refuses an output under an open challenge before sending", async function () {
-      const f = await load(vitalFixture);
-      await challenge(f, f.operators[0], f.rollupAddress, 0);
-      await (await f.token.connect(f.operators[1].signer).approve(f.vitalAddress, BOND)).wait();
+    it("refuses an output under challenge, naming the challenge, before sending", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, op2] = f.operators;
+      await (await f.token.connect(op2.signer).approve(f.vitalAddress, BOND)).wait();
+      const balance = await f.token.balanceOf(op2.address);
+      // output 0 of rollup 5001 is under challenge 0, output 0 of rollup 5003 under challenge 1
       await expectRefused(
         "vital:challenge",
-        { rollup: "5001", output: "0", from: f.operators[1].address, approve: false, json: true },
-        "output 0 is under open challenge 0",
+        { rollup: "5001", output: "0", from: op2.address, approve: false, json: true },
+        "output 0 is under challenge 0 already",
       );
+      await expectRefused(
+        "vital:challenge",
+        { rollup: f.operatorRollupAddress, output: "0", from: op2.address, approve: true, json: false },
+        "output 0 is under challenge 1 already",
+      );
+      // the challenger itself likewise
+      await (await f.token.connect(op0.signer).approve(f.vitalAddress, BOND)).wait();
+      await expectRefused(
+        "vital:challenge",
+        { rollup: "5001", output: "0", from: op0.address, approve: false, json: true },
+        "output 0 is under challenge 0 already",
+      );
+      expect(await f.vital.challengeCount()).to.equal(2n);
+      expect(await f.token.balanceOf(op2.address)).to.equal(balance);
+      // once challenge 0 failed, output 0 can be challenged again
+      await vote(f, op1, 0n, false);
+      await time.increaseTo(f.deadline);
+      await (await f.vital.resolve(0)).wait();
+      // the deadline fell in the next epoch: its snapshot first
+      expect(await f.sets.currentEpoch()).to.equal(f.epoch + 1n);
+      await (await f.sets.snapshot(f.setIds[0])).wait();
+      const again = await task<ChallengeResult>("vital:challenge", {
+        rollup: "5001",
+        output: "0",
+        from: op2.address,
+        approve: false,
+        json: true,
+      });
+      expect([again.challengeId, again.outputIndex, again.epoch]).to.deep.equal([2n, 0n, await f.sets.currentEpoch()]);
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([true, 2n]);
     });
 
-    // BUG: the current epoch's snapshot is not checked (mach:certify checks it): the challenge reverts with
-    // ServiceNoSnapshot (a raw revert, not a one-line refusal).
-    it.skip("refuses a set without a snapshot for the current epoch before sending", async function () {
+    it("refuses a set without a snapshot for the current epoch before approving the bond", async function () {
       const f = await load(vitalFixture);
+      const op = f.operators[0];
       await time.increaseTo(await f.sets.epochStart(f.epoch + 1n));
-      await (await f.token.connect(f.operators[0].signer).approve(f.vitalAddress, BOND)).wait();
-      await expectRefused(
-        "vital:challenge",
-        { rollup: "5001", output: "0", from: f.operators[0].address, approve: false, json: true },
-        `no snapshot for epoch ${f.epoch + 1n} yet: run service:snapshot first`,
-      );
+      for (const approve of [false, true]) {
+        await expectRefused(
+          "vital:challenge",
+          { rollup: "5001", output: "0", from: op.address, approve, json: true },
+          `no snapshot for epoch ${f.epoch + 1n} yet: run service:snapshot first`,
+        );
+      }
+      expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
+      expect(await f.vital.challengeCount()).to.equal(0n);
     });
   });
 
@@ -525,29 +574,53 @@ describe("vital tasks", function () {
       expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
     });
 
-    // BUG: a second vote by the same member is not checked: it reverts with VitalAlreadyVoted (a raw revert, not a
-    // one-line refusal).
-    it.skip("refuses a member who voted already before sending", async function () {
+    it("ends on the contract's refusal of a second vote by the same member, in one line", async function () {
       const f = await load(challengedFixture);
       const op = f.operators[2];
       await vote(f, op, 0n, false);
+      for (const invalid of [true, false]) {
+        await expectTaskFailure(
+          "vital:vote",
+          { challenge: "0", invalid, valid: !invalid, from: op.address, json: true },
+          `the contract refused the transaction: VitalAlreadyVoted(0, "${op.address}")`,
+        );
+      }
+      const c = await f.vital.challengeOf(0);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, f.stakeOf(op)]);
+      expect([c.invalidVoters, c.validVoters]).to.deep.equal([0n, bit(f.indexOf(op))]);
+    });
+
+    it("ends on the contract's refusal of a vote mined at the deadline or later, in one line", async function () {
+      const f = await load(challengedFixture);
+      // the latest block one second before the deadline: the vote is mined at the deadline, when voting is closed
+      await time.increaseTo(f.deadline - 1n);
+      await expectTaskFailure(
+        "vital:vote",
+        { challenge: "0", invalid: true, valid: false, from: f.operators[0].address, json: true },
+        `the contract refused the transaction: VitalVotingClosed(0, ${f.deadline})`,
+      );
+      await time.increase(3_600);
+      await expectTaskFailure(
+        "vital:vote",
+        { challenge: "0", invalid: false, valid: true, from: f.operators[1].address, json: false },
+        `the contract refused the transaction: VitalVotingClosed(0, ${f.deadline})`,
+      );
+      const c = await f.vital.challengeOf(0);
+      expect([c.invalidStake, c.validStake, c.invalidVoters, c.validVoters]).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(c.result).to.equal(Result.Open);
+    });
+
+    it("sends nothing when the contract refuses the vote", async function () {
+      const f = await load(challengedFixture);
+      const op = f.operators[2];
+      await vote(f, op, 0n, false);
+      const nonce = await hre.ethers.provider.getTransactionCount(op.address);
       await expectRefused(
         "vital:vote",
         { challenge: "0", invalid: true, valid: false, from: op.address, json: true },
-        `${op.address} voted on challenge 0 already`,
+        `the contract refused the transaction: VitalAlreadyVoted(0, "${op.address}")`,
       );
-    });
-
-    // BUG: the deadline is not checked: a vote after it reverts with VitalVotingClosed (a raw revert, not a one-line
-    // refusal).
-    it.skip("refuses a vote after the deadline before sending", async function () {
-      const f = await load(challengedFixture);
-      await time.increaseTo(f.deadline);
-      await expectRefused(
-        "vital:vote",
-        { challenge: "0", invalid: true, valid: false, from: f.operators[0].address, json: true },
-        `the vote of challenge 0 ended at ${isoTime(f.deadline)}`,
-      );
+      expect(await hre.ethers.provider.getTransactionCount(op.address)).to.equal(nonce);
     });
   });
 
@@ -603,30 +676,106 @@ describe("vital tasks", function () {
       expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury);
     });
 
-    it("refuses a challenge whose vote runs until its deadline, and unknown challenges", async function () {
+    it("ends on the chain's refusal while the vote runs, saying until when; resolves once mined at the deadline", async function () {
       const f = await load(challengedFixture);
-      await time.increaseTo(f.deadline - 10n);
-      await expectRefused(
+      const [op0, , op2] = f.operators;
+      await vote(f, op2, 0n, false);
+      // the latest block two seconds before the deadline: the resolution would be mined one second before it
+      await time.increaseTo(f.deadline - 2n);
+      await expectTaskFailure(
         "vital:resolve",
         { challenge: "0", json: false },
         `the vote of challenge 0 runs until ${isoTime(f.deadline)}`,
       );
-      await expectRefused("vital:resolve", { challenge: "7", json: false }, "no challenge 7: there are 2");
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
+      await expectRefused("vital:resolve", { challenge: "7", json: false }, "no challenge 7: there are 2");
+      await expectRefused(
+        "vital:resolve",
+        { challenge: "-1", json: false },
+        "--challenge must be a whole number, not -1",
+      );
+      // mined at the deadline: the chain ends the vote (the task no longer reads the time itself)
+      const treasury = await f.token.balanceOf(f.treasury.address);
+      await time.setNextBlockTimestamp(f.deadline);
+      const result = await task<ResolveResult>("vital:resolve", { challenge: "0", from: op0.address, json: true });
+      expect(await blockTime(result.tx.block)).to.equal(f.deadline);
+      expect(result).to.deep.equal({ challengeId: 0n, result: "Failed", tx: result.tx });
+      await expectTx(result.tx, op0.address, f.vitalAddress);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury + BOND);
     });
 
-    // BUG: a challenge that reached two thirds while the rollup refused the invalidation (paused) can be retried by
-    // `resolve` at any time (VitalService.resolve), but the task refuses every open challenge before its deadline.
-    it.skip("retries a deferred invalidation before the deadline", async function () {
+    it("sends nothing when the chain refuses the resolution", async function () {
       const f = await load(challengedFixture);
+      const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
+      await expectRefused(
+        "vital:resolve",
+        { challenge: "0", json: true },
+        `the vote of challenge 0 runs until ${isoTime(f.deadline)}`,
+      );
+      expect(await hre.ethers.provider.getTransactionCount(f.deployer.address)).to.equal(nonce);
+    });
+
+    it("retries a deferred invalidation before the deadline: deferred again while paused, then invalidated (text)", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1] = f.operators;
+      const paused = f.rollup.interface.encodeErrorResult("RollupPaused", []);
       await pause(f, f.council, true);
-      await vote(f, f.operators[0], 0n, true);
-      await vote(f, f.operators[1], 0n, true);
+      await vote(f, op0, 0n, true);
+      const reaching = await f.vital.connect(op1.signer).vote(0n, f.indexOf(op1), true);
+      // two thirds, but the paused rollup refused the invalidation: deferred, the challenge open
+      await expect(reaching).to.emit(f.vital, "InvalidationDeferred").withArgs(0n, paused);
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
+      // retried while still paused: deferred again
+      const again = await runTask<ResolveResult>("vital:resolve", { challenge: "0", json: false });
+      expect(again.lines).to.deep.equal([txLine("challenge 0: Open", again.result.tx)]);
+      await expect(hre.ethers.provider.getTransaction(again.result.tx.hash))
+        .to.emit(f.vital, "InvalidationDeferred")
+        .withArgs(0n, paused);
+      expect(await f.rollup.outputCount()).to.equal(2n);
+      // resumed: the retry invalidates, before the deadline
       await pause(f, f.council, false);
-      const result = await task<ResolveResult>("vital:resolve", { challenge: "0", json: true });
-      expect(result.result).to.equal("Invalidated");
+      const challenger = await f.token.balanceOf(op0.address);
+      const { result, lines } = await runTask<ResolveResult>("vital:resolve", {
+        challenge: "0",
+        from: f.outsider.address,
+        json: false,
+      });
+      expect(lines).to.deep.equal([txLine("challenge 0: Invalidated", result.tx)]);
+      expect(result).to.deep.equal({ challengeId: 0n, result: "Invalidated", tx: result.tx });
+      const receipt = await expectTx(result.tx, f.outsider.address, f.vitalAddress);
+      expect(await blockTime(receipt.blockNumber)).to.be.lessThan(f.deadline);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "Resolved")
+        .withArgs(0n, Result.Invalidated)
+        .and.to.emit(f.rollup, "OutputsInvalidated")
+        .withArgs(0n, 2n);
       expect(await f.rollup.outputCount()).to.equal(0n);
+      expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND);
+      expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], ROOTS[0])).to.equal(
+        await blockTime(receipt.blockNumber),
+      );
+      await expectRefused("vital:resolve", { challenge: "0", json: true }, "challenge 0 is Invalidated");
+    });
+
+    it("voids a deferred invalidation the rollup still refuses at the deadline: the bond back (--json)", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1] = f.operators;
+      await pause(f, f.council, true);
+      await vote(f, op0, 0n, true);
+      await vote(f, op1, 0n, true);
+      await time.increaseTo(f.deadline);
+      const challenger = await f.token.balanceOf(op0.address);
+      const treasury = await f.token.balanceOf(f.treasury.address);
+      const { result, lines } = await runTask<ResolveResult>("vital:resolve", { challenge: "0", json: true });
+      const expected = { challengeId: 0n, result: "Void", tx: result.tx };
+      expect(result).to.deep.equal(expected);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "Resolved")
+        .withArgs(0n, Result.Void);
+      expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury);
+      expect(await f.rollup.outputCount()).to.equal(2n);
     });
   });
 
