@@ -174,7 +174,10 @@ describeGas("services", __filename, (gas) => {
   it("SQUAD reportMiss", async function () {
     const f = await loadFixture(squadFixture);
     await time.increaseTo((f.slot + 1n) * f.slotLength);
-    await gas.recordTx("SQUAD reportMiss: the leader's first miss (one-member set)", f.squad.reportMiss(f.address, f.slot));
+    await gas.recordTx(
+      "SQUAD reportMiss: the leader's first miss (one-member set)",
+      f.squad.reportMiss(f.address, f.slot),
+    );
   });
 });
 
