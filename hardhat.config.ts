@@ -1,4 +1,4 @@
-import { HardhatUserConfig, subtask, vars } from "hardhat/config";
+import { extendEnvironment, HardhatUserConfig, subtask, vars } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import { HardhatPluginError } from "hardhat/plugins";
 import "@nomicfoundation/hardhat-toolbox";
@@ -26,18 +26,33 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/// Public networks are configured only when their RPC URL variable is set (`npx hardhat vars set SEPOLIA_RPC_URL`).
-function publicNetwork(name: string, chainId: number) {
-  const urlVar = `${name.toUpperCase()}_RPC_URL`;
-  if (!vars.has(urlVar)) return {};
-  return {
-    [name]: {
-      url: vars.get(urlVar),
+/// Public networks: the RPC URL and the deployer's key are Hardhat configuration variables
+/// (`npx hardhat vars set SEPOLIA_RPC_URL`, `npx hardhat vars set DEPLOYER_PRIVATE_KEY`), never files of the repository.
+const PUBLIC_NETWORKS: Record<string, number> = { sepolia: 11155111, holesky: 17000, hoodi: 560048, mainnet: 1 };
+const rpcUrlVar = (network: string) => `${network.toUpperCase()}_RPC_URL`;
+/// Stands for an unset URL; the environment refuses the network (below) before anything connects to it.
+const UNSET_URL = "http://rpc-url-not-set.invalid";
+
+const publicNetworks = Object.fromEntries(
+  Object.entries(PUBLIC_NETWORKS).map(([name, chainId]) => [
+    name,
+    {
+      url: vars.get(rpcUrlVar(name), UNSET_URL),
       chainId,
       accounts: vars.has("DEPLOYER_PRIVATE_KEY") ? [vars.get("DEPLOYER_PRIVATE_KEY")] : [],
     },
-  };
-}
+  ]),
+);
+
+extendEnvironment((hre) => {
+  const name = hre.network.name;
+  if (name in PUBLIC_NETWORKS && !vars.has(rpcUrlVar(name))) {
+    throw new HardhatPluginError(
+      "alt-protocol",
+      `network ${name} needs its RPC URL: npx hardhat vars set ${rpcUrlVar(name)}`,
+    );
+  }
+});
 
 /// Optimised for many calls (10,000 runs); the governor, called rarely and close to the 24 KiB code-size limit at that
 /// setting, for size (200 runs).
@@ -59,10 +74,7 @@ const config: HardhatUserConfig = {
     // of a call that guards a try/catch with gasleft() (VitalService.vote) overshoots the cap and fails.
     hardhat: { hardfork: "prague" },
     localhost: { url: "http://127.0.0.1:8545" },
-    ...publicNetwork("sepolia", 11155111),
-    ...publicNetwork("holesky", 17000),
-    ...publicNetwork("hoodi", 560048),
-    ...publicNetwork("mainnet", 1),
+    ...publicNetworks,
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",

@@ -36,6 +36,14 @@ task(
   .setAction((args: { parameters?: string; json: boolean }, hre) => deployStage(hre, "services", args, "protocol"));
 
 task(
+  "deploy:protocol",
+  "Deploys the whole protocol (genesis, restaking, rollups, services, governance) and hands every owner role to the timelock: the release",
+)
+  .addOptionalParam("parameters", "Parameter file (default: deploy/parameters/<network>.json)")
+  .addFlag("json", "Print the address book as JSON")
+  .setAction((args: { parameters?: string; json: boolean }, hre) => deployStage(hre, "governance", args, "protocol"));
+
+task(
   "deploy:governance",
   "Deploys the whole protocol with the governor, then hands every owner role to the timelock (the deployer keeps none)",
 )

@@ -32,3 +32,14 @@ export function loadParameters(network: string, explicitFile?: string): Protocol
     throw new Error(`parameter file ${file} is not valid JSON: ${(e as Error).message}`);
   }
 }
+
+/**
+ * The word a parameter file may put where an address is expected to mean the deploying account (the testnet files use
+ * it for the council and the beneficiaries, so one key can exercise everything). Only the deploy tasks know the account.
+ */
+export const DEPLOYER = "deployer";
+
+/** `parameters` with every `"deployer"` value replaced by `deployer`'s address. */
+export function withDeployer(parameters: ProtocolParameters, deployer: string): ProtocolParameters {
+  return JSON.parse(JSON.stringify(parameters), (_, value) => (value === DEPLOYER ? deployer : value));
+}

@@ -1,6 +1,7 @@
 // Field checks shared by every parameter section; each section passes its own `fail`, so its errors keep their prefix
 // and class ("genesis parameters: …", "restaking parameters: …", …).
 import { getAddress, isAddress, ZeroAddress } from "ethers";
+import { DEPLOYER } from "./parameters";
 import { TIMELOCK } from "./timelock";
 import { parseDuration, parseTokenAmount } from "./units";
 
@@ -20,6 +21,8 @@ export function fieldValidators(fail: (message: string) => never) {
     /** A checksummed non-zero address, or "timelock" where the protocol's timelock is meant (`allowTimelock`). */
     address(value: unknown, field: string, allowTimelock = false): string {
       if (allowTimelock && value === TIMELOCK) return TIMELOCK;
+      if (value === DEPLOYER)
+        fail(`${field} is "${DEPLOYER}", which only the deploy tasks resolve (npx hardhat deploy:protocol)`);
       if (typeof value !== "string" || !isAddress(value)) fail(`${field} is not an address: ${String(value)}`);
       const checksummed = getAddress(value);
       if (checksummed === ZeroAddress) fail(`${field} is the zero address`);

@@ -43,7 +43,9 @@ export function formatTime(timestamp: number | bigint): string {
 /** The signer a task acts as: `--from <address>` among the configured accounts, else the first account. */
 export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
   const signers = await hre.ethers.getSigners();
-  if (signers.length === 0) fail(`no account is configured for network ${hre.network.name}`);
+  if (signers.length === 0) {
+    fail(`no account is configured for network ${hre.network.name}: npx hardhat vars set DEPLOYER_PRIVATE_KEY`);
+  }
   let signer = signers[0];
   if (from !== undefined) {
     const address = parseAddress(from, "--from");
@@ -54,12 +56,16 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): 
   return estimating(signer);
 }
 
+const wrapped = new WeakSet<Signer>();
+
 /**
  * `signer`, estimating the gas of each transaction before sending it: a transaction the contracts refuse then fails
  * before anything is sent. (The in-process network's accounts otherwise send with a fixed gas limit, so a refused
  * transaction would be mined, reverted, and its gas paid.)
  */
 function estimating<S extends Signer>(signer: S): S {
+  if (wrapped.has(signer)) return signer;
+  wrapped.add(signer);
   const send = signer.sendTransaction.bind(signer);
   signer.sendTransaction = async (tx: TransactionRequest) =>
     send(tx.gasLimit == null ? { ...tx, gasLimit: await signer.estimateGas(tx) } : tx);

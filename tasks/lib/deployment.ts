@@ -3,7 +3,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readFileSync } from "fs";
 import path from "path";
-import { fail, output } from "./cli";
+import { fail, output, signerFor } from "./cli";
 import { deploymentDir, recordInProcess, type AddressBook } from "./addressBook";
 import { GENESIS_KEYS, VESTING_KEY_PREFIX } from "./genesis";
 import { RESTAKING_KEYS } from "./restaking";
@@ -68,11 +68,12 @@ async function refuseStaleRecords(hre: HardhatRuntimeEnvironment) {
  * on the in-process network); prints nothing.
  */
 export async function deployProtocol(hre: HardhatRuntimeEnvironment, stage: Stage, parameters?: string) {
-  const { loadParameters } = await import("../../deploy/lib/parameters");
+  const { loadParameters, withDeployer } = await import("../../deploy/lib/parameters");
   const { buildProtocolModule } = await import("../../deploy/lib/protocol");
+  const deployer = await (await signerFor(hre)).getAddress(); // Ignition deploys from the first account
   let built;
   try {
-    built = buildProtocolModule(loadParameters(hre.network.name, parameters), stage);
+    built = buildProtocolModule(withDeployer(loadParameters(hre.network.name, parameters), deployer), stage);
   } catch (e) {
     fail((e as Error).message); // a missing file, bad JSON or a broken rule in any section: nothing sent yet
   }

@@ -366,6 +366,56 @@ describe("deploy:genesis task", function () {
     });
   });
 
+  describe("deploy:protocol with the public networks' parameter files", function () {
+    const TESTNETS = ["sepolia", "holesky", "hoodi"];
+
+    /** The whole protocol from deploy/parameters/sepolia.json, on the in-process network. */
+    async function testnetFixture() {
+      const { result: book } = await runTask<AddressBook>("deploy:protocol", {
+        json: true,
+        parameters: path.join(PARAMETERS_DIR, "sepolia.json"),
+      });
+      return book;
+    }
+
+    it("reads the same file on every testnet, with short delays that keep the protocol's rules", async function () {
+      const [sepolia, ...others] = TESTNETS.map((n) => readFileSync(path.join(PARAMETERS_DIR, `${n}.json`), "utf8"));
+      for (const other of others) expect(other).to.equal(sepolia);
+      const testnet = JSON.parse(sepolia) as ProtocolParameters;
+      expect(testnet.restaking.withdrawalDelay).to.equal("1d"); // ≥ vetoWindow 2h + maxEvidenceAge 12h
+      expect([testnet.restaking.vetoWindow, testnet.services!.maxEvidenceAge]).to.deep.equal(["2h", "12h"]);
+      expect(testnet.governance!.timelockDelay).to.equal("10m");
+    });
+
+    it('deploys a testnet file with "deployer" as the first account: council and beneficiaries', async function () {
+      const book = await loadFixture(testnetFixture);
+      recordInProcess(book);
+      const [deployer] = await hre.ethers.getSigners();
+      const manager = await hre.ethers.getContractAt("SlashingManager", book["Restaking#SlashingManager"]);
+      expect(await manager.vetoer()).to.equal(deployer.address);
+      const factory = await hre.ethers.getContractAt("RollupFactory", book["Rollups#RollupFactory"]);
+      expect(await factory.council()).to.equal(deployer.address);
+      for (const category of CATEGORIES) {
+        const position = (await hre.ethers.getContractAt(
+          "VestingPosition",
+          book[`Genesis#Vesting_${category}`],
+        )) as unknown as VestingPosition;
+        expect(await position.beneficiary()).to.equal(
+          category === "Treasury" ? book["Timelock#TimelockController"] : deployer.address,
+        );
+      }
+      expect(Object.keys(book)).to.include.members(["Governance#AltGovernor", "Services#MachService"]);
+    });
+
+    it("refuses the mainnet file until its addresses and airdrop root are set", async function () {
+      const mainnet = readFileSync(path.join(PARAMETERS_DIR, "mainnet.json"), "utf8");
+      await expectRefused(mainnet, "genesis parameters: airdrop.root is not a 32-byte hex value", "deploy:protocol");
+      expect(mainnet).to.not.include('"deployer"');
+      // six beneficiaries, the council, the two validity templates' verifiers and the airdrop root
+      expect(mainnet.match(/"SET-ME: /g)).to.have.length(10);
+    });
+  });
+
   describe("refusing a broken services section before sending any transaction", function () {
     const refusedByServices = (parameters: ProtocolParameters, message: string) =>
       expectRefused(parameters, message, "deploy:services");
@@ -526,6 +576,27 @@ describe("deploy:genesis task", function () {
       expect(output).to.include(
         "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
           " in the same process, or use --network localhost",
+      );
+      expect(output).to.not.include("    at ");
+    });
+
+    it("refuses a public network whose RPC URL variable is not set, naming the variable, in one line", async function () {
+      const { code, output } = await hardhatCli(["--network", "sepolia", "deploy:protocol"]);
+      expect(code).to.not.equal(0);
+      expect(output).to.include(
+        "Error in plugin alt-protocol: network sepolia needs its RPC URL: npx hardhat vars set SEPOLIA_RPC_URL",
+      );
+      expect(output).to.not.include("    at ");
+    });
+
+    it('refuses an Ignition CLI deployment of a file naming "deployer", which only the deploy tasks resolve', async function () {
+      const { code, output } = await hardhatCli(["ignition", "deploy", "deploy/modules/Governance.ts"], {
+        env: terminalEnv({ ALT_PARAMETERS: path.join(PARAMETERS_DIR, "hoodi.json") }),
+      });
+      expect(code).to.not.equal(0);
+      expect(output).to.include(
+        'genesis parameters: ProtocolDevelopment.beneficiary is "deployer", which only the deploy tasks resolve' +
+          " (npx hardhat deploy:protocol)",
       );
       expect(output).to.not.include("    at ");
     });
