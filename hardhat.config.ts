@@ -72,8 +72,10 @@ const config: HardhatUserConfig = {
   networks: {
     // Prague, not Hardhat's default Osaka: under Osaka's 2^24 transaction gas cap (EIP-7825) Hardhat's gas estimation
     // of a call that guards a try/catch with gasleft() (VitalService.vote) overshoots the cap and fails.
-    hardhat: { hardfork: "prague" },
-    localhost: { url: "http://127.0.0.1:8545" },
+    // HARDHAT_CHAIN_ID and LOCALHOST_RPC_URL (as HARDHAT_VAR_… environment variables) let the end-to-end test run its
+    // own `npx hardhat node` on another port and chain ID, so its deployment records never touch a developer's
+    hardhat: { hardfork: "prague", chainId: Number(vars.get("HARDHAT_CHAIN_ID", "31337")) },
+    localhost: { url: vars.get("LOCALHOST_RPC_URL", "http://127.0.0.1:8545") },
     ...publicNetworks,
   },
   gasReporter: {

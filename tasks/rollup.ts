@@ -475,3 +475,25 @@ task(
       txLine(`forced ${included} overdue item(s) in from index ${head}; sequencer ${result.sequencer} at fault`, tx),
     ]);
   });
+
+task("rollup:propose-output", "Proposes the rollup's next state output (its proposer)")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addParam("root", "The output root: 32-byte hex")
+  .addOptionalParam("block", "Its L2 block number (default: the next one, one output interval on)")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; root: string; block?: string; from?: string; json: boolean }, hre) => {
+    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    if (!isHexString(args.root, 32)) fail(`--root must be 32-byte hex: ${args.root}`);
+    const count = await rollup.outputCount();
+    const last = count === 0n ? 0n : (await rollup.output(count - 1n)).l2BlockNumber;
+    const next = last + (await rollup.outputInterval());
+    const block = args.block === undefined ? next : parseWhole(args.block, "--block");
+    if (block !== next) fail(`the next output is at L2 block ${next}, not ${block}`);
+    const signer = await signerFor(hre, args.from);
+    const proposer = await rollup.proposer();
+    if ((await signer.getAddress()) !== proposer) fail(`only the rollup's proposer ${proposer} proposes outputs`);
+    const tx = await confirm(rollup.connect(signer).proposeOutput(block, args.root));
+    const result = { rollup: await rollup.getAddress(), index: count, l2BlockNumber: block, root: args.root, tx };
+    return output(args.json, result, () => [txLine(`output ${count} proposed at L2 block ${block}`, tx)]);
+  });
