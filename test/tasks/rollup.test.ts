@@ -1470,4 +1470,65 @@ describe("rollup tasks", function () {
       );
     });
   });
+
+  describe("rollup:propose-output", function () {
+    interface ProposeResult {
+      rollup: string;
+      index: bigint;
+      l2BlockNumber: bigint;
+      root: string;
+      tx: TxReport;
+    }
+    /** Template 0 (OP Stack): one output every 1,800 L2 blocks. */
+    const INTERVAL = 1_800n;
+
+    it("proposes the next output at the next interval, by the proposer; then the one after", async function () {
+      const { permanent, permanentAddress, alice } = await load(rollupsFixture);
+      const { result, lines } = await runTask<ProposeResult>("rollup:propose-output", {
+        rollup: "1001",
+        root: id("output 0"),
+        from: alice.address,
+        json: false,
+      });
+      expect([result.rollup, result.index, result.l2BlockNumber, result.root]).to.deep.equal([
+        permanentAddress,
+        0n,
+        INTERVAL,
+        id("output 0"),
+      ]);
+      expect(lines).to.deep.equal([txLine("output 0 proposed at L2 block 1800", result.tx)]);
+      await expect(transaction(result.tx.hash))
+        .to.emit(permanent, "OutputProposed")
+        .withArgs(0, INTERVAL, id("output 0"), alice.address);
+      const next = await task<ProposeResult>("rollup:propose-output", {
+        rollup: permanentAddress,
+        root: id("output 1"),
+        block: "3600",
+        from: alice.address,
+        json: true,
+      });
+      expect([next.index, next.l2BlockNumber]).to.deep.equal([1n, 2n * INTERVAL]);
+      const output = await permanent.output(1);
+      expect([output.l2BlockNumber, output.root, output.status]).to.deep.equal([2n * INTERVAL, id("output 1"), 1n]);
+    });
+
+    it("refuses another block, a root that is not 32-byte hex, and anyone but the proposer", async function () {
+      const { alice, bob } = await load(rollupsFixture);
+      await expectRefused(
+        "rollup:propose-output",
+        { rollup: "1001", root: id("x"), block: "1799", from: alice.address, json: true },
+        "the next output is at L2 block 1800, not 1799",
+      );
+      await expectRefused(
+        "rollup:propose-output",
+        { rollup: "1001", root: "0x1234", from: alice.address, json: true },
+        "--root must be 32-byte hex: 0x1234",
+      );
+      await expectRefused(
+        "rollup:propose-output",
+        { rollup: "1001", root: id("x"), from: bob.address, json: true },
+        `only the rollup's proposer ${alice.address} proposes outputs`,
+      );
+    });
+  });
 });
