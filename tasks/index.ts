@@ -1,5 +1,6 @@
 // Registers every task area; each file holds one area.
 import "./deploy";
+import "./deployCheck";
 import "./governance";
 import "./token";
 import "./vesting";

@@ -1,0 +1,381 @@
+// deploy:check: reads the deployed configuration back from the chain and compares every value with the parameter file
+// the deployment used. One line per value; any difference, or a section of the file whose stage is not deployed, fails.
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { ZeroAddress } from "ethers";
+import { GENESIS_SUPPLY, type GenesisConfig, type PositionParams } from "../deploy/lib/genesis";
+import type { GovernanceConfig } from "../deploy/lib/governance";
+import type { ProtocolParameters } from "../deploy/lib/parameters";
+import type { Stage } from "../deploy/lib/protocol";
+import type { RestakingConfig } from "../deploy/lib/restaking";
+import { DA_LAYERS, MOCK_VERIFIER, PROOF_SYSTEMS, STACKS, VMS, type RollupsConfig } from "../deploy/lib/rollups";
+import type { ServicesConfig } from "../deploy/lib/services";
+import { TIMELOCK } from "../deploy/lib/timelock";
+import { formatDuration } from "../deploy/lib/units";
+import { addressOf, loadAddressBook, type AddressBook } from "./lib/addressBook";
+import { fail, formatAlt, formatTime, output, signerFor } from "./lib/cli";
+import {
+  altToken,
+  GENESIS_KEYS,
+  merkleAirdrop,
+  VESTING_KEY_PREFIX,
+  vestingFactory,
+  vestingPosition,
+} from "./lib/genesis";
+import { GOVERNANCE_KEYS, governor, timelock } from "./lib/governance";
+import { operatorSets, restakingRegistry, rewardsDistributor, RESTAKING_KEYS, slashingManager } from "./lib/restaking";
+import { ROLLUP_KEYS, rollupFactory } from "./lib/rollups";
+import { SERVICE_KEYS, SERVICE_NAMES, serviceContract } from "./lib/services";
+
+export interface Difference {
+  what: string;
+  chain: string;
+  parameters: string;
+}
+
+export interface CheckReport {
+  /** How many values were compared (a stage or position that is not deployed counts as one). */
+  checked: number;
+  differences: Difference[];
+}
+
+// ------------------------------------------------------------------ values and how they are printed
+
+type Value = bigint | number | string | boolean;
+type Format = (value: Value) => string;
+
+const alt: Format = (v) => formatAlt(BigInt(v));
+const seconds: Format = (v) => formatDuration(Number(v));
+const time: Format = (v) => formatTime(BigInt(v));
+const bps: Format = (v) => `${v} bps`;
+const named =
+  (names: readonly string[]): Format =>
+  (v) =>
+    names[Number(v)] ?? `unknown (${v})`;
+const daLayers: Format = (v) => `${v} (${DA_LAYERS.filter((_, bit) => (Number(v) >> bit) & 1).join(", ")})`;
+
+/** Numbers as bigints and hex (addresses, roots) in lower case, so a chain value and a parameter compare as equal. */
+const normalize = (v: Value) =>
+  typeof v === "number" ? BigInt(v) : typeof v === "string" && /^0x[0-9a-fA-F]+$/.test(v) ? v.toLowerCase() : v;
+
+/** One compared value: `[field, chain, parameters, format]`. */
+type Row = [string, Value, Value, Format?];
+
+/** Collects every comparison: the printed lines, the count and the differences. */
+class Comparison {
+  readonly lines: string[] = [];
+  readonly differences: Difference[] = [];
+  checked = 0;
+
+  compare(what: string, chain: Value, expected: Value, format: Format = String) {
+    if (normalize(chain) === normalize(expected)) {
+      this.checked++;
+      this.lines.push(`  ${what}: ok (${format(chain)})`);
+    } else {
+      this.differ(what, format(chain), format(expected));
+    }
+  }
+
+  /** `compare` for each row, each named `<prefix>.<field>`. */
+  rows(prefix: string, rows: Row[]) {
+    for (const [field, chain, expected, format] of rows) this.compare(`${prefix}.${field}`, chain, expected, format);
+  }
+
+  /** A difference found without reading a value (something the parameters name is not deployed). */
+  differ(what: string, chain: string, parameters: string) {
+    this.checked++;
+    this.differences.push({ what, chain, parameters });
+    this.lines.push(`  ${what}: DIFFERENT: chain ${chain}, parameters ${parameters}`);
+  }
+}
+
+interface Context {
+  hre: HardhatRuntimeEnvironment;
+  book: AddressBook;
+  check: Comparison;
+  /** A parameter-file address as deployed: "timelock" is the timelock of the address book. */
+  address(value: string): string;
+  /** The owner of a section's contracts: the timelock when the file has governance, else `owner` or the deployer. */
+  owner(sectionOwner?: string): string;
+}
+
+/** The address-book keys a stage records; a missing one means the stage is not deployed. */
+const STAGE_KEYS: Record<Stage, string[]> = {
+  genesis: Object.values(GENESIS_KEYS),
+  restaking: Object.values(RESTAKING_KEYS),
+  rollups: [ROLLUP_KEYS.factory, ROLLUP_KEYS.implementation],
+  services: Object.values(SERVICE_KEYS),
+  governance: Object.values(GOVERNANCE_KEYS),
+};
+const STAGES = Object.keys(STAGE_KEYS) as Stage[];
+
+/** Whether `stage` is in the address book; if not, records the difference. */
+function deployed({ book, check }: Context, stage: Stage): boolean {
+  const missing = STAGE_KEYS[stage].find((key) => book[key] === undefined);
+  if (missing === undefined) return true;
+  check.differ(`${stage} stage`, `not deployed (no ${missing} in the address book)`, `a ${stage} section`);
+  return false;
+}
+
+/**
+ * Timestamp of the block that created the contract at `address`: the first block holding its code (a binary search of
+ * eth_getCode at past blocks, which needs a node that keeps past state).
+ */
+async function creationTime(hre: HardhatRuntimeEnvironment, address: string): Promise<number> {
+  const provider = hre.ethers.provider;
+  let [low, high] = [0, await provider.getBlockNumber()];
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if ((await provider.getCode(address, middle)) === "0x") low = middle + 1;
+    else high = middle;
+  }
+  return (await provider.getBlock(low))!.timestamp;
+}
+
+// ------------------------------------------------------------------ stages
+
+async function checkGenesis(ctx: Context, config: GenesisConfig) {
+  const { hre, check, address } = ctx;
+  const token = await altToken(hre);
+  const factory = await vestingFactory(hre);
+  check.compare("AltToken.totalSupply", await token.totalSupply(), GENESIS_SUPPLY, alt);
+  check.rows("VestingFactory", [
+    ["treasury", await factory.treasury(), address(config.treasury)],
+    ["owner", await factory.owner(), ctx.owner(config.owner)],
+  ]);
+  for (const [i, category] of config.categories.entries()) await checkPosition(ctx, category, config.positions[i]);
+
+  const airdrop = await merkleAirdrop(hre);
+  const airdropAddress = await airdrop.getAddress();
+  const claimPeriod = (await airdrop.deadline()) - BigInt(await creationTime(hre, airdropAddress));
+  check.rows("MerkleAirdrop", [
+    ["merkleRoot", await airdrop.merkleRoot(), config.airdrop.root],
+    ["deadline - creation (claim period)", claimPeriod, config.airdrop.claimPeriod, seconds],
+    ["treasury", await airdrop.treasury(), address(config.treasury)],
+  ]);
+  check.compare("AltToken.balanceOf(MerkleAirdrop)", await token.balanceOf(airdropAddress), config.airdrop.amount, alt);
+}
+
+/** A vesting position's schedule: its start, then the cliff and the end as durations from the start. */
+async function checkPosition(ctx: Context, category: string, expected: PositionParams) {
+  const key = VESTING_KEY_PREFIX + category;
+  const name = `Vesting_${category}`;
+  if (ctx.book[key] === undefined) {
+    return ctx.check.differ(name, `not deployed (no ${key} in the address book)`, `a ${category} allocation`);
+  }
+  const address = await addressOf(ctx.hre, key);
+  const schedule = await (await vestingPosition(ctx.hre, address)).schedule();
+  // start 0 (tge "deploy") means the timestamp of the block that created the position
+  const start = expected.start === 0 ? await creationTime(ctx.hre, address) : expected.start;
+  ctx.check.rows(name, [
+    ["beneficiary", schedule.beneficiary, ctx.address(expected.beneficiary)],
+    ["total", schedule.total, expected.amount, alt],
+    ["start", schedule.start, start, time],
+    ["cliff - start", schedule.cliff - schedule.start, expected.cliffDuration, seconds],
+    ["end - start", schedule.end - schedule.start, expected.duration, seconds],
+    ["revocable", schedule.revocable, expected.revocable],
+  ]);
+}
+
+async function checkRestaking(ctx: Context, config: RestakingConfig) {
+  const { hre, check, address } = ctx;
+  const registry = await restakingRegistry(hre);
+  const sets = await operatorSets(hre);
+  const manager = await slashingManager(hre);
+  const rewards = await rewardsDistributor(hre);
+  const owner = ctx.owner(config.owner);
+  check.rows("RestakingRegistry", [
+    ["withdrawalDelay", await registry.withdrawalDelay(), config.withdrawalDelay, seconds],
+    ["commissionDelay", await registry.commissionDelay(), config.commissionDelay, seconds],
+    ["signingKeyDelay", await registry.signingKeyDelay(), config.signingKeyDelay, seconds],
+    ["owner", await registry.owner(), owner],
+  ]);
+  check.rows("OperatorSets", [
+    ["epochLength", await sets.epochLength(), config.epochLength, seconds],
+    ["leaveDelay", await sets.leaveDelay(), config.leaveDelay, seconds],
+    ["owner", await sets.owner(), owner],
+  ]);
+  check.rows("SlashingManager", [
+    ["vetoer", await manager.vetoer(), config.council],
+    ["vetoWindow", await manager.vetoWindow(), config.vetoWindow, seconds],
+    ["reporterBps", await manager.reporterBps(), config.reporterBps, bps],
+    ["windowDuration", await manager.windowDuration(), config.slashWindow, seconds],
+    ["treasury", await manager.treasury(), address(config.treasury)],
+    ["owner", await manager.owner(), owner],
+  ]);
+  check.rows("RewardsDistributor", [
+    ["protocolShareBps", await rewards.protocolShareBps(), config.protocolShareBps, bps],
+    ["treasury", await rewards.treasury(), address(config.treasury)],
+    ["owner", await rewards.owner(), owner],
+  ]);
+}
+
+async function checkRollups(ctx: Context, config: RollupsConfig, restaking: RestakingConfig) {
+  const { hre, book, check } = ctx;
+  const factory = await rollupFactory(hre);
+  const count = await factory.templateCount();
+  check.rows("RollupFactory", [
+    ["feePerServicePerSecond", await factory.feePerServicePerSecond(), config.feePerServicePerSecond, alt],
+    ["settlementWindow", await factory.settlementWindow(), config.settlementWindow, seconds],
+    ["council", await factory.council(), restaking.council],
+    ["treasury", await factory.treasury(), ctx.address(restaking.treasury)],
+    ["owner", await factory.owner(), ctx.owner()],
+    ["templateCount", count, config.templates.length],
+  ]);
+  const implementation = book[ROLLUP_KEYS.implementation];
+  const mockVerifier = book[ROLLUP_KEYS.mockVerifier] ?? `${MOCK_VERIFIER} (no ${ROLLUP_KEYS.mockVerifier} recorded)`;
+  for (const [i, expected] of config.templates.entries()) {
+    const at = `RollupFactory.template(${i})`;
+    if (BigInt(i) >= count) {
+      check.differ(at, "not registered", `a ${STACKS[expected.stack]} ${VMS[expected.vm]} template`);
+      continue;
+    }
+    const t = await factory.template(i);
+    check.rows(at, [
+      ["stack", t.stack, expected.stack, named(STACKS)],
+      ["vm", t.vm, expected.vm, named(VMS)],
+      ["proofSystem", t.proofSystem, expected.proofSystem, named(PROOF_SYSTEMS)],
+      ["daLayers", t.daLayers, expected.daLayers, daLayers],
+      ["deprecated", t.deprecated, expected.deprecated],
+      ["implementation", t.implementation, implementation],
+      ["version", t.version, expected.version],
+      ["challengePeriod", t.challengePeriod, expected.challengePeriod, seconds],
+      ["verifier", t.verifier, expected.verifier === MOCK_VERIFIER ? mockVerifier : expected.verifier],
+      ["outputInterval", t.outputInterval, expected.outputInterval],
+      ["creationFee", t.creationFee, expected.creationFee, alt],
+    ]);
+  }
+}
+
+const SERVICE_CONTRACTS = { mach: "MachService", vital: "VitalService", squad: "SquadService" } as const;
+
+async function checkServices(ctx: Context, config: ServicesConfig, treasury: string) {
+  const { hre, book, check } = ctx;
+  const services = {
+    mach: await serviceContract(hre, "mach"),
+    vital: await serviceContract(hre, "vital"),
+    squad: await serviceContract(hre, "squad"),
+  };
+  const [equivocationBps, invalidCertificateBps] = await services.mach.offenceBps();
+  check.rows("MachService.offenceBps", [
+    ["equivocationBps", equivocationBps, config.mach.equivocationBps, bps],
+    ["invalidCertificateBps", invalidCertificateBps, config.mach.invalidCertificateBps, bps],
+  ]);
+  const vital = await services.vital.parameters();
+  check.rows("VitalService.parameters", [
+    ["treasury", vital.treasury, ctx.address(treasury)],
+    ["bond", vital.bond, config.vital.bond, alt],
+    ["votingPeriod", vital.votingPeriod, config.vital.votingPeriod, seconds],
+    ["proposerBps", vital.proposerBps, config.vital.proposerBps, bps],
+    ["voterBps", vital.voterBps, config.vital.voterBps, bps],
+  ]);
+  const squad = await services.squad.parameters();
+  check.rows("SquadService.parameters", [
+    ["slotLength", squad.slotLength, config.squad.slotLength, seconds],
+    ["gracePeriod", squad.gracePeriod, config.squad.gracePeriod, seconds],
+    ["maxMisses", squad.maxMisses, config.squad.maxMisses],
+    ["jailTime", squad.jailTime, config.squad.jailTime, seconds],
+    ["censorshipBps", squad.censorshipBps, config.squad.censorshipBps, bps],
+  ]);
+
+  const manager = await slashingManager(hre);
+  const sets = await operatorSets(hre);
+  for (const name of SERVICE_NAMES) {
+    const service = services[name];
+    const contract = SERVICE_CONTRACTS[name];
+    const address = await service.getAddress();
+    const [minStake, maxSize] = await service.setDefaults();
+    const slasher = await manager.slasher(address);
+    check.rows(contract, [
+      ["setDefaults.minStake", minStake, config.minStake, alt],
+      ["setDefaults.maxSize", maxSize, config.maxSize],
+      ["owner", await service.owner(), ctx.owner()],
+    ]);
+    check.rows(`SlashingManager.slasher(${contract})`, [
+      ["maxBps", slasher.maxBps, config[name].capBps, bps],
+      ["maxEvidenceAge", slasher.maxEvidenceAge, config.maxEvidenceAge, seconds],
+    ]);
+    check.compare(`OperatorSets.isService(${contract})`, await sets.isService(address), true);
+  }
+  const [vitalAddress, machAddress, squadAddress] = await (await rollupFactory(hre)).services();
+  check.rows("RollupFactory.services", [
+    ["vital", vitalAddress, book[SERVICE_KEYS.vital]],
+    ["mach", machAddress, book[SERVICE_KEYS.mach]],
+    ["squad", squadAddress, book[SERVICE_KEYS.squad]],
+  ]);
+}
+
+async function checkGovernance({ hre, check }: Context, config: GovernanceConfig, council: string) {
+  const altGovernor = await governor(hre);
+  check.rows("AltGovernor", [
+    ["proposalThreshold", await altGovernor.proposalThreshold(), config.proposalThreshold, alt],
+    ["quorumNumerator", await altGovernor["quorumNumerator()"](), config.quorumBps, bps],
+    ["votingDelay", await altGovernor.votingDelay(), config.votingDelay, seconds],
+    ["votingPeriod", await altGovernor.votingPeriod(), config.votingPeriod, seconds],
+    ["lateQuorumVoteExtension", await altGovernor.lateQuorumVoteExtension(), config.lateQuorumExtension, seconds],
+    ["proposalGuardian", await altGovernor.proposalGuardian(), council],
+  ]);
+  const delay = await (await timelock(hre)).getMinDelay();
+  check.compare("TimelockController.getMinDelay", delay, config.timelockDelay, seconds);
+}
+
+// ------------------------------------------------------------------ the task
+
+/** The furthest stage the file describes: how far the deployment that used it went. */
+const furthestStage = (parameters: ProtocolParameters): Stage =>
+  [...STAGES].reverse().find((stage) => parameters[stage] !== undefined) ?? "genesis";
+
+export async function checkDeployment(
+  hre: HardhatRuntimeEnvironment,
+  args: { parameters?: string; json: boolean },
+): Promise<CheckReport> {
+  const { loadParameters, parametersPath, withDeployer } = await import("../deploy/lib/parameters");
+  const { buildProtocolModules } = await import("../deploy/lib/protocol");
+  const book = await loadAddressBook(hre);
+  const deployer = await (await signerFor(hre)).getAddress(); // the deploy tasks deploy from the first account
+  const file = parametersPath(hre.network.name, args.parameters);
+  let built;
+  try {
+    const parameters = withDeployer(loadParameters(hre.network.name, args.parameters), deployer);
+    built = buildProtocolModules(parameters, furthestStage(parameters)); // the deployment's own validation
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { genesisConfig, restakingConfig, rollupsConfig, servicesConfig, governanceConfig } = built;
+
+  const check = new Comparison();
+  const address = (value: string) =>
+    value === TIMELOCK ? (book[GOVERNANCE_KEYS.timelock] ?? `${TIMELOCK} (not deployed)`) : value;
+  const ctx: Context = {
+    hre,
+    book,
+    check,
+    address,
+    owner: (sectionOwner) => (governanceConfig ? address(TIMELOCK) : (sectionOwner ?? deployer)),
+  };
+  if (deployed(ctx, "genesis")) await checkGenesis(ctx, genesisConfig);
+  if (restakingConfig && deployed(ctx, "restaking")) await checkRestaking(ctx, restakingConfig);
+  if (rollupsConfig && deployed(ctx, "rollups")) await checkRollups(ctx, rollupsConfig, restakingConfig!);
+  if (servicesConfig && deployed(ctx, "services")) await checkServices(ctx, servicesConfig, genesisConfig.treasury);
+  if (governanceConfig && deployed(ctx, "governance")) {
+    await checkGovernance(ctx, governanceConfig, restakingConfig!.council);
+  }
+
+  const report: CheckReport = { checked: check.checked, differences: check.differences };
+  const differing = report.differences.length;
+  const summary =
+    differing === 0
+      ? `all ${report.checked} values match ${file}`
+      : `${differing} of ${report.checked} values differ from ${file}`;
+  output(args.json, report, () => [`deployment on ${hre.network.name} against ${file}:`, ...check.lines, summary]);
+  if (differing > 0) fail(`${summary}: ${report.differences[0].what}`);
+  return report;
+}
+
+task(
+  "deploy:check",
+  "Reads the deployed configuration from the chain and compares every value with the parameter file; fails on any difference",
+)
+  .addOptionalParam("parameters", "Parameter file the deployment used (default: deploy/parameters/<network>.json)")
+  .addFlag("json", "Print the report (how many values were checked, every difference) as JSON")
+  .setAction((args: { parameters?: string; json: boolean }, hre) => checkDeployment(hre, args));

@@ -1,0 +1,299 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { HardhatPluginError } from "hardhat/plugins";
+import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import path from "path";
+import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
+import { loadAddressBook, recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
+import { PLUGIN } from "../../tasks/lib/cli";
+import type { CheckReport } from "../../tasks/deployCheck";
+import type { RestakingRegistry, SquadService, VestingFactory } from "../../typechain-types";
+import { coverageRunning } from "../helpers/coverage";
+import { hardhatCli } from "../helpers/cli";
+import { hardhatParameters, STAGED_TREASURY, stagedParameters, stagedParametersFile } from "../helpers/parameters";
+import { asJson, expectTaskFailure, isoTime, load, runTask, task, tempDir } from "../helpers/tasks";
+
+const HARDHAT_FILE = path.join(PARAMETERS_DIR, "hardhat.json");
+const DAY = 24 * 3600;
+
+/** Values deploy:check compares for a deployment of every stage of `p` (governance when `p` has it). */
+function valuesChecked(p: ProtocolParameters): number {
+  const positions = p.genesis.allocations.length * 6; // beneficiary, total, start, cliff, end, revocable
+  const genesis = 1 + 2 + positions + 4; // supply; factory treasury, owner; airdrop root, period, treasury, balance
+  const restaking = 4 + 3 + 6 + 3; // registry 3 delays, sets 2, manager 5, rewards 2 (values, treasuries) + 4 owners
+  const templates = p.rollups!.templates.length * 11; // every field of the Template struct
+  const rollups = 6 + templates; // fee, window, council, treasury, owner, template count
+  const services = 2 + 5 + 5 + 3 * 6 + 3; // MACH, VITAL, SQUAD parameters; per service 6; factory services
+  const governance = p.governance === undefined ? 0 : 7; // 5 settings, guardian, timelock delay
+  return genesis + restaking + rollups + services + governance;
+}
+
+/**
+ * Runs deploy:check expecting the one-line failure `message`, and returns what it printed before failing (the report
+ * with --json).
+ */
+async function checkFailing(args: Record<string, unknown>, message: string): Promise<string[]> {
+  const lines: string[] = [];
+  const { log } = console;
+  console.log = (...parts: unknown[]) => lines.push(...parts.map(String).join(" ").split("\n"));
+  let error: unknown;
+  try {
+    await hre.run("deploy:check", args);
+  } catch (e) {
+    error = e;
+  } finally {
+    console.log = log;
+  }
+  expect(HardhatPluginError.isHardhatPluginError(error), `not a plugin failure: ${error}`).to.equal(true);
+  expect((error as HardhatPluginError).pluginName).to.equal(PLUGIN);
+  expect((error as HardhatPluginError).message).to.equal(message);
+  return lines;
+}
+
+async function asTimelock(book: AddressBook) {
+  const address = book["Timelock#TimelockController"];
+  await hre.network.provider.request({ method: "hardhat_impersonateAccount", params: [address] });
+  await setBalance(address, 10n ** 18n);
+  return hre.ethers.getSigner(address);
+}
+
+describe("deploy:check task", function () {
+  const files = tempDir("alt-deploy-check-");
+  after(files.remove);
+
+  async function protocolFixture() {
+    return { book: await task<AddressBook>("deploy:protocol", { json: true }) };
+  }
+
+  async function stagedServicesFixture() {
+    return { book: await task<AddressBook>("deploy:services", { json: true, parameters: stagedParametersFile() }) };
+  }
+
+  describe("on the protocol deployed from hardhat.json", function () {
+    it("derives the number of values it compares from the parameters", function () {
+      expect(valuesChecked(hardhatParameters())).to.equal(166);
+      expect(valuesChecked(stagedParameters())).to.equal(159);
+    });
+
+    it("finds every value as the parameters say, one line each, with a summary", async function () {
+      const { book } = await load(protocolFixture);
+      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false });
+      const checked = valuesChecked(hardhatParameters());
+      expect(result).to.deep.equal({ checked, differences: [] });
+      expect(lines[0]).to.equal(`deployment on hardhat against ${HARDHAT_FILE}:`);
+      expect(lines.at(-1)).to.equal(`all ${checked} values match ${HARDHAT_FILE}`);
+      const values = lines.slice(1, -1);
+      expect(values).to.have.lengthOf(checked);
+      for (const line of values) expect(line).to.match(/^ {2}\S.*: ok \(.+\)$/);
+      expect(values.filter((l) => l.startsWith("  Vesting_"))).to.have.lengthOf(7 * 6);
+      expect(values.filter((l) => l.startsWith("  RollupFactory.template("))).to.have.lengthOf(5 * 11);
+
+      const timelock = book["Timelock#TimelockController"];
+      const factory = (await hre.ethers.getContractAt(
+        "VestingFactory",
+        book["Genesis#VestingFactory"],
+      )) as unknown as VestingFactory;
+      const [created] = await factory.queryFilter(factory.filters.PositionCreated(book["Genesis#Vesting_Team"]));
+      const tge = (await created.getBlock()).timestamp;
+      expect(values).to.include.members([
+        "  AltToken.totalSupply: ok (10,000,000,000 ALT)",
+        `  VestingFactory.treasury: ok (${timelock})`,
+        `  VestingFactory.owner: ok (${timelock})`,
+        `  Vesting_Treasury.beneficiary: ok (${timelock})`,
+        "  Vesting_Ecosystem.total: ok (1,445,000,000 ALT)",
+        `  Vesting_Team.start: ok (${isoTime(tge)})`,
+        "  Vesting_Team.cliff - start: ok (6mo)",
+        "  Vesting_Team.end - start: ok (3y)",
+        "  Vesting_Team.revocable: ok (true)",
+        "  MerkleAirdrop.deadline - creation (claim period): ok (90d)",
+        "  AltToken.balanceOf(MerkleAirdrop): ok (55,000,000 ALT)",
+        "  RestakingRegistry.withdrawalDelay: ok (2w)",
+        "  SlashingManager.vetoer: ok (0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f)",
+        `  RewardsDistributor.owner: ok (${timelock})`,
+        "  RollupFactory.feePerServicePerSecond: ok (0.001 ALT)",
+        "  RollupFactory.templateCount: ok (5)",
+        "  RollupFactory.template(0).challengePeriod: ok (1w)",
+        "  RollupFactory.template(3).daLayers: ok (11 (EthereumBlobs, Celestia, Avail))",
+        `  RollupFactory.template(3).verifier: ok (${book["Rollups#MockVerifier"]})`,
+        `  RollupFactory.template(4).implementation: ok (${book["Rollups#Rollup"]})`,
+        "  SquadService.parameters.maxMisses: ok (5)",
+        "  SlashingManager.slasher(SquadService).maxBps: ok (500 bps)",
+        "  OperatorSets.isService(VitalService): ok (true)",
+        `  RollupFactory.services.mach: ok (${book["Services#MachService"]})`,
+        "  AltGovernor.quorumNumerator: ok (400 bps)",
+        "  AltGovernor.proposalThreshold: ok (10,000,000 ALT)",
+        "  TimelockController.getMinDelay: ok (2d)",
+      ]);
+    });
+
+    it("returns and prints the same report with --json", async function () {
+      await load(protocolFixture);
+      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: true });
+      expect(result).to.deep.equal({ checked: 166, differences: [] });
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
+    });
+
+    it("fails naming a delay the timelock changed on chain, with the difference in the report", async function () {
+      const { book } = await load(protocolFixture);
+      const registry = (await hre.ethers.getContractAt(
+        "RestakingRegistry",
+        book["Restaking#RestakingRegistry"],
+      )) as unknown as RestakingRegistry;
+      await (await registry.connect(await asTimelock(book)).setDelays(15 * DAY, 7 * DAY, 7 * DAY)).wait();
+
+      const message = `1 of 166 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
+      const lines = await checkFailing({ json: true }, message);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal({
+        checked: 166,
+        differences: [{ what: "RestakingRegistry.withdrawalDelay", chain: "15d", parameters: "2w" }],
+      });
+    });
+
+    it("prints each difference on its line and names the first in the failure", async function () {
+      const { book } = await load(protocolFixture);
+      const timelock = await asTimelock(book);
+      const squad = (await hre.ethers.getContractAt(
+        "SquadService",
+        book["Services#SquadService"],
+      )) as unknown as SquadService;
+      await (await squad.connect(timelock).setParameters(2 * 60, 6, 7 * DAY, 500)).wait();
+      const registry = (await hre.ethers.getContractAt(
+        "RestakingRegistry",
+        book["Restaking#RestakingRegistry"],
+      )) as unknown as RestakingRegistry;
+      await (await registry.connect(timelock).setDelays(14 * DAY, 7 * DAY, 8 * DAY)).wait();
+
+      const lines = await checkFailing(
+        { json: false },
+        `2 of 166 values differ from ${HARDHAT_FILE}: RestakingRegistry.signingKeyDelay`,
+      );
+      expect(lines).to.have.lengthOf(168);
+      expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
+        "  RestakingRegistry.signingKeyDelay: DIFFERENT: chain 8d, parameters 1w",
+        "  SquadService.parameters.maxMisses: DIFFERENT: chain 6, parameters 5",
+      ]);
+      expect(lines.filter((l) => l.endsWith(": ok (5)"))).to.include("  RollupFactory.templateCount: ok (5)");
+      expect(lines.at(-1)).to.equal(`2 of 166 values differ from ${HARDHAT_FILE}`);
+    });
+
+    it("fails naming the value a parameter file has that was not deployed", async function () {
+      await load(protocolFixture);
+      const parameters = hardhatParameters();
+      parameters.rollups!.templates[4].creationFee = "2000";
+      const file = files.write("creation-fee.json", parameters);
+      const lines = await checkFailing(
+        { json: true, parameters: file },
+        `1 of 166 values differ from ${file}: RollupFactory.template(4).creationFee`,
+      );
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal({
+        checked: 166,
+        differences: [{ what: "RollupFactory.template(4).creationFee", chain: "1,000 ALT", parameters: "2,000 ALT" }],
+      });
+    });
+
+    it("reports an allocation the parameters add as a position that is not deployed", async function () {
+      await load(protocolFixture);
+      const parameters = hardhatParameters();
+      const launchpool = parameters.genesis.allocations.find((a) => a.category === "Launchpool")!;
+      launchpool.bps = 400;
+      parameters.genesis.allocations.push({ ...launchpool, category: "DeployCheckExtra", bps: 100 });
+      const file = files.write("extra-category.json", parameters);
+      const lines = await checkFailing(
+        { json: true, parameters: file },
+        `2 of 167 values differ from ${file}: Vesting_Launchpool.total`,
+      );
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal({
+        checked: 167,
+        differences: [
+          { what: "Vesting_Launchpool.total", chain: "500,000,000 ALT", parameters: "400,000,000 ALT" },
+          {
+            what: "Vesting_DeployCheckExtra",
+            chain: "not deployed (no Genesis#Vesting_DeployCheckExtra in the address book)",
+            parameters: "a DeployCheckExtra allocation",
+          },
+        ],
+      });
+    });
+
+    it("counts a stage of the parameter file that the address book does not record as one difference", async function () {
+      const { book } = await load(protocolFixture);
+      // the in-process record is the book loadAddressBook returns: drop the governor from it for this test
+      delete (await loadAddressBook(hre))["Governance#AltGovernor"];
+      try {
+        const lines = await checkFailing(
+          { json: true },
+          `1 of 160 values differ from ${HARDHAT_FILE}: governance stage`,
+        );
+        expect(JSON.parse(lines.join("\n"))).to.deep.equal({
+          checked: 166 - 7 + 1,
+          differences: [
+            {
+              what: "governance stage",
+              chain: "not deployed (no Governance#AltGovernor in the address book)",
+              parameters: "a governance section",
+            },
+          ],
+        });
+      } finally {
+        recordInProcess(book);
+      }
+    });
+
+    it("refuses a parameter file that breaks a rule, in the deployment's words", async function () {
+      await load(protocolFixture);
+      const parameters = hardhatParameters();
+      parameters.genesis.allocations[0].bps -= 1;
+      const file = files.write("broken.json", parameters);
+      await expectTaskFailure(
+        "deploy:check",
+        { json: false, parameters: file },
+        "genesis parameters: allocations sum to 9999 bps, not 10000",
+      );
+    });
+  });
+
+  describe("on the staged services deployed without governance", function () {
+    it("passes against the staged file, which has no governance section, with the deployer as every owner", async function () {
+      await load(stagedServicesFixture);
+      const [deployer] = await hre.ethers.getSigners();
+      const file = stagedParametersFile();
+      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false, parameters: file });
+      expect(result).to.deep.equal({ checked: 159, differences: [] });
+      expect(lines).to.have.lengthOf(161);
+      expect(lines.at(-1)).to.equal(`all 159 values match ${file}`);
+      expect(lines.filter((l) => l.includes(".owner: ok ("))).to.deep.equal(
+        [
+          "VestingFactory",
+          "RestakingRegistry",
+          "OperatorSets",
+          "SlashingManager",
+          "RewardsDistributor",
+          "RollupFactory",
+          "MachService",
+          "VitalService",
+          "SquadService",
+        ].map((contract) => `  ${contract}.owner: ok (${deployer.address})`),
+      );
+      expect(lines).to.include(`  VitalService.parameters.treasury: ok (${STAGED_TREASURY})`);
+      expect(lines.filter((l) => l.startsWith("  AltGovernor") || l.startsWith("  Timelock"))).to.deep.equal([]);
+    });
+  });
+
+  describe("from the command line", function () {
+    this.timeout(150_000);
+
+    before(function () {
+      if (coverageRunning()) this.skip(); // a `npx hardhat` subprocess recompiles over the instrumented artifacts
+    });
+
+    it("fails with one line when the network has no deployment recorded", async function () {
+      const { code, output } = await hardhatCli(["deploy:check"]);
+      expect(code).to.not.equal(0);
+      expect(output).to.include(
+        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
+          " in the same process, or use --network localhost",
+      );
+      expect(output).to.not.include("    at ");
+    });
+  });
+});
