@@ -1,0 +1,804 @@
+// The protocol end to end over JSON-RPC (issue 7): a separate `npx hardhat node` (chain 31338, its own port) and every
+// step a `npx hardhat <task> --network localhost --json` subprocess, as an operator would run them from a terminal.
+// The whole release is deployed from deploy/parameters/localhost.json and checked (deploy:check); the Launchpool
+// position is released; operators and a rollup developer claim their airdrop; three operators register and stake, a
+// SQUAD-sequenced rollup with MACH and VITAL is created, the operators join its three sets, the sets are snapshotted,
+// the slot's leader posts a batch, the proposer proposes an output, MACH fast-finalizes it from the operators'
+// attestation files; then governance lengthens the withdrawal delay to 21 days (delegate, propose, vote, queue,
+// execute). Each task's JSON is asserted exactly and cross-checked on the chain through an ethers provider; time moves
+// only through evm_setNextBlockTimestamp + evm_mine, to the second. A failed step skips the ones after it.
+import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync } from "fs";
+import os from "os";
+import path from "path";
+import {
+  AbiCoder,
+  getAddress,
+  id,
+  Interface,
+  JsonRpcProvider,
+  keccak256,
+  Signature,
+  toQuantity,
+  verifyTypedData,
+  ZeroAddress,
+  ZeroHash,
+} from "ethers";
+import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
+import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
+import type { AddressBook } from "../../tasks/lib/addressBook";
+import {
+  AltGovernor__factory,
+  AltToken__factory,
+  MachService__factory,
+  OperatorSets__factory,
+  RestakingRegistry__factory,
+  Rollup__factory,
+  RollupFactory__factory,
+  SquadService__factory,
+  VestingPosition__factory,
+  VitalService__factory,
+} from "../../typechain-types";
+import { ALT, GENESIS_SUPPLY, TOTAL_BPS } from "../helpers/constants";
+import { coverageRunning } from "../helpers/coverage";
+import { hardhatCli, terminalEnv } from "../helpers/cli";
+import { startHardhatNode, type HardhatNode } from "../helpers/node";
+
+const ROOT = path.join(__dirname, "..", "..");
+/** The node's chain ID: not the in-process network's 31337, so its Ignition records are its own. */
+const CHAIN_ID = 31338;
+const DEPLOYMENTS = path.join(ROOT, "deploy", "deployments", `chain-${CHAIN_ID}`);
+const PARAMETERS: ProtocolParameters = JSON.parse(readFileSync(path.join(PARAMETERS_DIR, "localhost.json"), "utf8"));
+const PROOFS_FILE = path.join(ROOT, "deploy", "airdrop", "hardhat.proofs.json");
+const PROOFS: { root: string; claims: Record<string, { index: number; amount: string; proof: string[] }> } = JSON.parse(
+  readFileSync(PROOFS_FILE, "utf8"),
+);
+const PROPOSAL_FILE = path.join(ROOT, "deploy", "proposals", "withdrawal-delay.json");
+const PROPOSAL: { description: string } = JSON.parse(readFileSync(PROPOSAL_FILE, "utf8"));
+
+/** What deploy:protocol records, in its order. */
+const CATEGORIES = ["Treasury", "ProtocolDevelopment", "Investors", "Ecosystem", "Team", "Advisors", "Launchpool"];
+const BOOK_KEYS = [
+  "Genesis#AltToken",
+  "Genesis#VestingFactory",
+  "Genesis#MerkleAirdrop",
+  ...CATEGORIES.map((c) => `Genesis#Vesting_${c}`),
+  "Restaking#RestakingRegistry",
+  "Restaking#OperatorSets",
+  "Restaking#SlashingManager",
+  "Restaking#RewardsDistributor",
+  "Rollups#RollupFactory",
+  "Rollups#Rollup",
+  "Rollups#MockVerifier",
+  "Services#MachService",
+  "Services#VitalService",
+  "Services#SquadService",
+  "Timelock#TimelockController",
+  "Governance#AltGovernor",
+];
+
+const allocation = (category: string) => {
+  const row = PARAMETERS.genesis.allocations.find((a) => a.category === category);
+  if (!row) throw new Error(`localhost.json has no ${category} allocation`);
+  return row;
+};
+const allocated = (category: string) => (GENESIS_SUPPLY * BigInt(allocation(category).bps)) / BigInt(TOTAL_BPS);
+
+const ROLLUP_CHAIN_ID = "901";
+const TEMPLATE = PARAMETERS.rollups!.templates[0]; // OPStack-EVM: template 0
+const SERVICES = ["VITAL", "MACH", "SQUAD"];
+const SERVICE_NAMES = ["mach", "vital", "squad"] as const;
+/** RollupFactory.MIN_PREPAID_DURATION: a permanent rollup prepays 30 days of its services. */
+const MIN_PREPAID_DURATION = 30 * 86_400;
+const PREPAID = parseTokenAmount(PARAMETERS.rollups!.feePerServicePerSecond) * 3n * BigInt(MIN_PREPAID_DURATION);
+const CREATION_FEE = parseTokenAmount(TEMPLATE.creationFee);
+/** RollupFactory.DEFAULT_FAST_FINALITY_BPS. */
+const DEFAULT_THRESHOLD = 6667;
+/** What the three operators stake to themselves, in ALT. */
+const STAKES = [300_000n, 200_000n, 100_000n];
+const TOTAL_STAKE = STAKES.reduce((a, b) => a + b) * ALT;
+/** RestakingRegistry's virtual shares: the first deposit into a pool gets amount × 1e6 shares. */
+const VIRTUAL_SHARES = 10n ** 6n;
+const COMMISSION_BPS = 500;
+const BATCH = "ALT e2e batch 1";
+const OUTPUT_ROOT = id("ALT e2e output root at L2 block 1800");
+const SLOT = parseDuration(PARAMETERS.services!.squad.slotLength);
+const GRACE = parseDuration(PARAMETERS.services!.squad.gracePeriod);
+const VOTING_DELAY = parseDuration(PARAMETERS.governance!.votingDelay);
+const VOTING_PERIOD = parseDuration(PARAMETERS.governance!.votingPeriod);
+const TIMELOCK_DELAY = parseDuration(PARAMETERS.governance!.timelockDelay);
+const NEW_DELAYS = [1814400, 604800, 604800]; // withdrawal-delay.json: 21 days, 7 days, 7 days
+const coder = AbiCoder.defaultAbiCoder();
+
+interface TxReport {
+  hash: string;
+  gasUsed: string;
+  block: number;
+}
+
+describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subprocesses)", function () {
+  this.timeout(20 * 60_000);
+
+  let node: HardhatNode | undefined;
+  let provider: JsonRpcProvider;
+  let attestationDir: string | undefined;
+  let startedAt = 0;
+  const timings: [string, number][] = [];
+  let subprocesses = 0;
+  let broken: string | undefined;
+
+  // the journey's state, filled in step by step
+  let accounts: string[];
+  let book: AddressBook;
+  let operators: string[];
+  let creator: string;
+  let rollup: string;
+  let createdAt: number;
+  let epoch: bigint;
+  let proposalId: string;
+  let voteStart: number;
+  let voteEnd: number;
+  let eta: number;
+
+  /** Runs `npx hardhat <args> --network localhost` against the node; refuses a failure; returns its parsed JSON. */
+  async function hardhat<T>(args: string[], timeout = 180_000): Promise<T> {
+    const env = terminalEnv({ HARDHAT_VAR_LOCALHOST_RPC_URL: node!.url, ALT_SIGNING_KEY: "" });
+    delete env.ALT_PARAMETERS;
+    const command = `npx hardhat ${args.join(" ")} --network localhost`;
+    const run = await hardhatCli([...args, "--network", "localhost"], { env, timeout });
+    subprocesses++;
+    expect(run.code, `${command} failed:\n${run.output}`).to.equal(0);
+    const start = run.stdout.search(/^[[{]/m);
+    expect(start, `${command} printed no JSON:\n${run.output}`).to.be.greaterThan(-1);
+    return JSON.parse(run.stdout.slice(start)) as T;
+  }
+
+  /** Checks a task's transaction report against the node's receipt: mined, successful, from and to. */
+  async function expectTx(tx: TxReport, from: string, to: string) {
+    const receipt = await provider.getTransactionReceipt(tx.hash);
+    expect(receipt, `no receipt for ${tx.hash}`).to.not.equal(null);
+    expect(tx).to.deep.equal({
+      hash: receipt!.hash,
+      gasUsed: receipt!.gasUsed.toString(),
+      block: receipt!.blockNumber,
+    });
+    expect(receipt!.status).to.equal(1);
+    expect(receipt!.from).to.equal(from);
+    expect(receipt!.to).to.equal(to);
+  }
+
+  /** A block's timestamp, asked of the node each time (ethers reuses the answer to the same call for 250 ms). */
+  const blockTime = async (block: number | "latest") =>
+    Number(
+      (await provider.send("eth_getBlockByNumber", [block === "latest" ? block : toQuantity(block), false])).timestamp,
+    );
+
+  /** Mines an empty block at exactly `timestamp`: the next transaction is mined after it. */
+  async function mineAt(timestamp: number) {
+    await provider.send("evm_setNextBlockTimestamp", [timestamp]);
+    await provider.send("evm_mine", []);
+    expect(await blockTime("latest")).to.equal(timestamp);
+  }
+
+  const at = <T>(factory: { connect(address: string, runner: JsonRpcProvider): T }, key: string) =>
+    factory.connect(book[key], provider);
+  const token = () => at(AltToken__factory, "Genesis#AltToken");
+  const registry = () => at(RestakingRegistry__factory, "Restaking#RestakingRegistry");
+  const sets = () => at(OperatorSets__factory, "Restaking#OperatorSets");
+  const rollupFactory = () => at(RollupFactory__factory, "Rollups#RollupFactory");
+  const governor = () => at(AltGovernor__factory, "Governance#AltGovernor");
+  const service = (name: (typeof SERVICE_NAMES)[number]) =>
+    name === "mach"
+      ? at(MachService__factory, "Services#MachService")
+      : name === "vital"
+        ? at(VitalService__factory, "Services#VitalService")
+        : at(SquadService__factory, "Services#SquadService");
+
+  before(async function () {
+    if (coverageRunning()) this.skip(); // subprocesses recompile over the instrumented artifacts
+    startedAt = Date.now();
+    rmSync(DEPLOYMENTS, { recursive: true, force: true });
+    attestationDir = mkdtempSync(path.join(os.tmpdir(), "alt-e2e-attestations-"));
+    node = await startHardhatNode({ chainId: CHAIN_ID });
+    timings.push(["npx hardhat node", Date.now() - startedAt]);
+    provider = new JsonRpcProvider(node.url, CHAIN_ID, { staticNetwork: true });
+    expect(await provider.send("eth_chainId", [])).to.equal(`0x${CHAIN_ID.toString(16)}`);
+    accounts = ((await provider.send("eth_accounts", [])) as string[]).map((a) => getAddress(a));
+    operators = accounts.slice(10, 13);
+    creator = accounts[13];
+  });
+
+  beforeEach(function () {
+    if (broken !== undefined) this.skip(); // the journey stopped at a failed step
+  });
+
+  let stepStart = 0;
+  beforeEach(() => {
+    stepStart = Date.now();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") broken = this.currentTest.title;
+    if (this.currentTest?.state === "passed") timings.push([this.currentTest.title, Date.now() - stepStart]);
+  });
+
+  after(async function () {
+    provider?.destroy();
+    try {
+      await node?.stop();
+    } finally {
+      rmSync(DEPLOYMENTS, { recursive: true, force: true });
+      if (attestationDir !== undefined) rmSync(attestationDir, { recursive: true, force: true });
+    }
+    if (startedAt === 0) return;
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      [
+        `      e2e over JSON-RPC: ${seconds(Date.now() - startedAt)} in all, ${subprocesses} hardhat subprocesses` +
+          (broken === undefined ? "" : ` (stopped at: ${broken})`),
+        ...timings.map(([step, ms]) => `        ${seconds(ms).padStart(8)}  ${step}`),
+      ].join("\n"),
+    );
+  });
+
+  it("the node's accounts are the parameter file's beneficiaries and council", async function () {
+    expect(allocation("ProtocolDevelopment").beneficiary).to.equal(accounts[2]);
+    expect(allocation("Launchpool").beneficiary).to.equal(accounts[7]);
+    expect(PARAMETERS.restaking.council).to.equal(accounts[8]);
+    expect(PARAMETERS.genesis.airdrop.root).to.equal(PROOFS.root);
+    for (const account of [...operators, creator]) expect(PROOFS.claims[account]).to.not.equal(undefined);
+  });
+
+  it("deploy:protocol deploys the whole release from localhost.json", async function () {
+    book = await hardhat<AddressBook>(["deploy:protocol", "--json"], 900_000);
+    expect(Object.keys(book)).to.deep.equal(BOOK_KEYS);
+    expect(new Set(Object.values(book)).size).to.equal(BOOK_KEYS.length);
+    const recorded = JSON.parse(readFileSync(path.join(DEPLOYMENTS, "deployed_addresses.json"), "utf8"));
+    for (const key of BOOK_KEYS) {
+      expect(book[key]).to.equal(getAddress(book[key]));
+      expect(recorded[key], key).to.equal(book[key]);
+      expect(await provider.getCode(book[key]), key).to.not.equal("0x");
+    }
+    const timelock = book["Timelock#TimelockController"];
+    expect(await token().totalSupply()).to.equal(GENESIS_SUPPLY);
+    expect(await registry().owner()).to.equal(timelock);
+    expect(await rollupFactory().owner()).to.equal(timelock);
+    expect(await governor().timelock()).to.equal(timelock);
+    expect(await governor().proposalGuardian()).to.equal(accounts[8]);
+    expect([...(await rollupFactory().services())]).to.deep.equal([
+      book["Services#VitalService"],
+      book["Services#MachService"],
+      book["Services#SquadService"],
+    ]);
+  });
+
+  it("deploy:check finds every value of localhost.json on the chain", async function () {
+    const report = await hardhat<{ checked: number; differences: unknown[] }>(["deploy:check", "--json"]);
+    expect(Object.keys(report)).to.deep.equal(["checked", "differences"]);
+    expect(report.differences).to.deep.equal([]);
+    expect(report.checked).to.be.greaterThan(100); // every field of every section, each position, each template
+  });
+
+  it("vesting:release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
+    const beneficiary = accounts[7];
+    const position = book["Genesis#Vesting_Launchpool"];
+    const released = await hardhat<{ tx: TxReport }>([
+      "vesting:release",
+      "--position",
+      "Launchpool",
+      "--from",
+      beneficiary,
+      "--json",
+    ]);
+    expect(released).to.deep.equal({
+      position,
+      category: "Launchpool",
+      beneficiary,
+      amount: allocated("Launchpool").toString(),
+      tx: released.tx,
+    });
+    await expectTx(released.tx, beneficiary, position);
+    expect(await token().balanceOf(beneficiary)).to.equal(allocated("Launchpool"));
+    expect(await token().balanceOf(position)).to.equal(0n);
+    // the position voted for its beneficiary; the released ALT votes only once the wallet delegates
+    const schedule = await VestingPosition__factory.connect(position, provider).schedule();
+    expect(schedule.released).to.equal(allocated("Launchpool"));
+    expect(await token().getVotes(beneficiary)).to.equal(0n);
+  });
+
+  it("airdrop:claim funds the operators and the rollup developer", async function () {
+    for (const account of [...operators, creator]) {
+      const claim = PROOFS.claims[account];
+      const claimed = await hardhat<{ tx: TxReport }>([
+        "airdrop:claim",
+        "--proofs",
+        PROOFS_FILE,
+        "--from",
+        account,
+        "--json",
+      ]);
+      expect(claimed).to.deep.equal({
+        account,
+        index: claim.index,
+        amount: claim.amount,
+        delegatee: null,
+        tx: claimed.tx,
+      });
+      await expectTx(claimed.tx, account, book["Genesis#MerkleAirdrop"]);
+      expect(await token().balanceOf(account)).to.equal(BigInt(claim.amount));
+    }
+  });
+
+  it("operator:register registers three operators and stake:deposit stakes each one's ALT to itself", async function () {
+    for (const [i, operator] of operators.entries()) {
+      const uri = `ipfs://alt-e2e/operator-${i}`;
+      const registered = await hardhat<{ tx: TxReport }>([
+        "operator:register",
+        "--uri",
+        uri,
+        "--commission",
+        String(COMMISSION_BPS),
+        "--from",
+        operator,
+        "--json",
+      ]);
+      expect(registered).to.deep.equal({
+        operator,
+        metadataURI: uri,
+        commissionBps: COMMISSION_BPS,
+        signingKey: operator,
+        tx: registered.tx,
+      });
+      await expectTx(registered.tx, operator, book["Restaking#RestakingRegistry"]);
+      expect(await registry().isOperator(operator)).to.equal(true);
+      expect(await registry().signingKeyOf(operator)).to.equal(operator);
+      expect(await registry().commissionOf(operator)).to.equal(BigInt(COMMISSION_BPS));
+
+      const amount = STAKES[i] * ALT;
+      const deposit = await hardhat<{ tx: TxReport }>([
+        "stake:deposit",
+        "--operator",
+        operator,
+        "--asset",
+        "ALT",
+        "--amount",
+        STAKES[i].toString(),
+        "--from",
+        operator,
+        "--json",
+      ]);
+      expect(deposit).to.deep.equal({
+        staker: operator,
+        operator,
+        assetId: 0,
+        symbol: "ALT",
+        amount: amount.toString(),
+        shares: (amount * VIRTUAL_SHARES).toString(),
+        method: "permit",
+        approveTx: null,
+        tx: deposit.tx,
+      });
+      await expectTx(deposit.tx, operator, book["Restaking#RestakingRegistry"]);
+      expect(await registry().operatorStake(operator)).to.equal(amount);
+      expect(await registry().sharesOf(operator, operator, 0)).to.equal(amount * VIRTUAL_SHARES);
+    }
+  });
+
+  it("rollup:create creates a rollup sequenced by SQUAD, with MACH and VITAL", async function () {
+    const salt = id(`ALT rollup ${ROLLUP_CHAIN_ID}`); // the task's default salt
+    const predicted = await rollupFactory().predictRollupAddress(creator, 0, salt);
+    const created = await hardhat<{ approval: TxReport; tx: TxReport }>([
+      "rollup:create",
+      "--template",
+      "OPStack-EVM",
+      "--chain-id",
+      ROLLUP_CHAIN_ID,
+      "--services",
+      SERVICES.join(","),
+      "--sequencer",
+      "squad",
+      "--approve",
+      "--from",
+      creator,
+      "--json",
+    ]);
+    expect(created).to.deep.equal({
+      address: predicted,
+      chainId: ROLLUP_CHAIN_ID,
+      template: "OPStack-EVM",
+      owner: creator,
+      services: SERVICES,
+      expiry: 0,
+      prepaidFees: PREPAID.toString(),
+      creationFee: CREATION_FEE.toString(),
+      approval: created.approval,
+      tx: created.tx,
+    });
+    await expectTx(created.approval, creator, book["Genesis#AltToken"]);
+    await expectTx(created.tx, creator, book["Rollups#RollupFactory"]);
+    rollup = predicted;
+    createdAt = await blockTime(created.tx.block);
+    expect(await rollupFactory().rollupByChainId(ROLLUP_CHAIN_ID)).to.equal(rollup);
+    expect(await Rollup__factory.connect(rollup, provider).sequencer()).to.equal(ZeroAddress);
+    // the creation fee went to the treasury, the timelock; the prepayment to the rollup
+    expect(await token().balanceOf(book["Timelock#TimelockController"])).to.equal(CREATION_FEE);
+    expect(await token().balanceOf(rollup)).to.equal(PREPAID);
+    expect(await token().balanceOf(creator)).to.equal(BigInt(PROOFS.claims[creator].amount) - CREATION_FEE - PREPAID);
+  });
+
+  it("service:join joins each operator to the rollup's MACH, VITAL and SQUAD sets", async function () {
+    for (const [i, operator] of operators.entries()) {
+      for (const name of SERVICE_NAMES) {
+        const contract = service(name);
+        const joined = await hardhat<{ registered?: TxReport; joined: TxReport }>([
+          "service:join",
+          "--service",
+          name,
+          "--rollup",
+          ROLLUP_CHAIN_ID,
+          "--from",
+          operator,
+          "--json",
+        ]);
+        const setId = await contract.setIdOf(rollup);
+        // the first operator of each service registers the rollup's set
+        expect(joined).to.deep.equal({
+          service: name,
+          rollup,
+          setId: setId.toString(),
+          operator,
+          ...(i === 0 && { registered: joined.registered }),
+          joined: joined.joined,
+        });
+        if (i === 0) await expectTx(joined.registered!, operator, await contract.getAddress());
+        await expectTx(joined.joined, operator, book["Restaking#OperatorSets"]);
+      }
+    }
+    for (const name of SERVICE_NAMES) {
+      expect(await service(name).isRegistered(rollup)).to.equal(true);
+      expect([...(await sets().members(await service(name).setIdOf(rollup)))]).to.deep.equal(operators);
+    }
+  });
+
+  it("service:snapshot takes each set's snapshot at the start of a fresh epoch", async function () {
+    epoch = (await sets().currentEpoch()) + 1n;
+    await mineAt(Number(await sets().epochStart(epoch)));
+    expect(await sets().currentEpoch()).to.equal(epoch);
+    for (const name of SERVICE_NAMES) {
+      const snapshot = await hardhat<{ taken: TxReport }>([
+        "service:snapshot",
+        "--service",
+        name,
+        "--rollup",
+        ROLLUP_CHAIN_ID,
+        "--json",
+      ]);
+      const setId = await service(name).setIdOf(rollup);
+      expect(snapshot).to.deep.equal({
+        service: name,
+        rollup,
+        setId: setId.toString(),
+        epoch: epoch.toString(),
+        totalStake: TOTAL_STAKE.toString(),
+        members: operators.map((operator, index) => ({ index, operator, stake: (STAKES[index] * ALT).toString() })),
+        taken: snapshot.taken,
+      });
+      await expectTx(snapshot.taken, accounts[0], book["Restaking#OperatorSets"]);
+      expect(await sets().hasSnapshot(setId, epoch)).to.equal(true);
+    }
+  });
+
+  it("squad:schedule names the leader of a fresh slot and squad:post-batch posts its batch", async function () {
+    const squad = at(SquadService__factory, "Services#SquadService");
+    // the next slot to begin: after the snapshot, so it has a leader (a slot that began before it has none)
+    const slot = Math.floor((await blockTime("latest")) / SLOT) + 1;
+    await mineAt(slot * SLOT);
+    expect(await sets().epochAt(slot * SLOT)).to.equal(epoch);
+    const leaders = [...(await squad.schedule(rollup, slot, 3))];
+    expect(leaders.every((leader) => operators.includes(leader))).to.equal(true);
+
+    const schedule = await hardhat<unknown>(["squad:schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
+    expect(schedule).to.deep.equal({
+      rollup,
+      slotLength: SLOT.toString(),
+      gracePeriod: GRACE.toString(),
+      slots: leaders.map((leader, i) => ({
+        slot: (slot + i).toString(),
+        start: (slot + i) * SLOT,
+        openToAllAt: (slot + i) * SLOT + GRACE,
+        leader,
+      })),
+    });
+
+    // the leader posts at any time of its slot (the slot lasts 5 minutes from the block mined at its start)
+    const leader = leaders[0];
+    const commitment = id(BATCH);
+    const posted = await hardhat<{ tx: TxReport }>([
+      "squad:post-batch",
+      "--rollup",
+      ROLLUP_CHAIN_ID,
+      "--commitment",
+      BATCH,
+      "--from",
+      leader,
+      "--json",
+    ]);
+    expect(posted).to.deep.equal({
+      rollup,
+      slot: slot.toString(),
+      leader,
+      poster: leader,
+      byLeader: true,
+      commitment,
+      included: "0",
+      fees: "0",
+      tx: posted.tx,
+    });
+    await expectTx(posted.tx, leader, await squad.getAddress());
+    const r = Rollup__factory.connect(rollup, provider);
+    expect(await r.batchCount()).to.equal(1n);
+    expect(await r.batchRoot()).to.equal(
+      keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, commitment, 0])),
+    );
+    expect((await squad.slotMarks(rollup, slot)).posted).to.equal(true);
+  });
+
+  it("rollup:propose-output proposes the first output, by the proposer (the creator)", async function () {
+    const proposed = await hardhat<{ tx: TxReport }>([
+      "rollup:propose-output",
+      "--rollup",
+      ROLLUP_CHAIN_ID,
+      "--root",
+      OUTPUT_ROOT,
+      "--from",
+      creator,
+      "--json",
+    ]);
+    expect(proposed).to.deep.equal({
+      rollup,
+      index: "0",
+      l2BlockNumber: TEMPLATE.outputInterval.toString(),
+      root: OUTPUT_ROOT,
+      tx: proposed.tx,
+    });
+    await expectTx(proposed.tx, creator, rollup);
+    const output = await Rollup__factory.connect(rollup, provider).output(0);
+    expect([output.l2BlockNumber, output.root, output.status]).to.deep.equal([
+      BigInt(TEMPLATE.outputInterval),
+      OUTPUT_ROOT,
+      1n, // Proposed
+    ]);
+  });
+
+  it("mach:attest signs each operator's attestation and mach:certify fast-finalizes the output", async function () {
+    const mach = book["Services#MachService"];
+    const domain = { name: "ALT MACH", version: "1", chainId: CHAIN_ID, verifyingContract: mach };
+    const types = {
+      Attestation: [
+        { name: "rollup", type: "address" },
+        { name: "l2BlockNumber", type: "uint64" },
+        { name: "outputRoot", type: "bytes32" },
+      ],
+    };
+    const message = { rollup, l2BlockNumber: TEMPLATE.outputInterval.toString(), outputRoot: OUTPUT_ROOT };
+    // signing sends nothing: the three operators sign at once
+    const attestations = await Promise.all(
+      operators.map((operator) =>
+        hardhat<{ signature: { r: string; vs: string } }>([
+          "mach:attest",
+          "--rollup",
+          ROLLUP_CHAIN_ID,
+          "--output",
+          "0",
+          "--out",
+          path.join(attestationDir!, `${operator}.json`),
+          "--from",
+          operator,
+          "--json",
+        ]),
+      ),
+    );
+    for (const [i, operator] of operators.entries()) {
+      const attestation = attestations[i];
+      expect(attestation).to.deep.equal({
+        kind: "attestation",
+        chainId: CHAIN_ID.toString(),
+        mach,
+        rollup,
+        key: operator, // the signing key is the operator's own account
+        message,
+        signature: attestation.signature,
+      });
+      const { r, vs } = attestation.signature;
+      const signature = Signature.from({ r, yParityAndS: vs }).serialized;
+      expect(verifyTypedData(domain, types, message, signature)).to.equal(operator);
+      const file = JSON.parse(readFileSync(path.join(attestationDir!, `${operator}.json`), "utf8"));
+      expect(file).to.deep.equal(attestation);
+    }
+
+    const certified = await hardhat<{ tx: TxReport }>([
+      "mach:certify",
+      "--rollup",
+      ROLLUP_CHAIN_ID,
+      "--output",
+      "0",
+      "--attestations",
+      attestationDir!,
+      "--json",
+    ]);
+    expect(certified).to.deep.equal({
+      rollup,
+      output: "0",
+      signers: 3,
+      signedStake: TOTAL_STAKE.toString(),
+      totalStake: TOTAL_STAKE.toString(),
+      tx: certified.tx,
+    });
+    await expectTx(certified.tx, accounts[0], mach);
+
+    const info = await hardhat<unknown>(["rollup:info", "--rollup", ROLLUP_CHAIN_ID, "--json"]);
+    expect(info).to.deep.equal({
+      address: rollup,
+      chainId: ROLLUP_CHAIN_ID,
+      templateId: 0,
+      owner: creator,
+      pendingOwner: ZeroAddress,
+      status: "Active",
+      paused: false,
+      daLayer: "EthereumBlobs",
+      sequencer: book["Services#SquadService"], // the sequencer role of a SQUAD rollup
+      proposer: creator,
+      services: SERVICES,
+      fastFinalityBps: DEFAULT_THRESHOLD,
+      expiry: 0,
+      paidUntil: createdAt + MIN_PREPAID_DURATION,
+      escrow: PREPAID.toString(),
+      streamed: "0",
+      batches: {
+        count: "1",
+        root: keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, id(BATCH), 0])),
+      },
+      outputs: {
+        count: "1",
+        finalized: "0",
+        latest: {
+          index: 0,
+          l2BlockNumber: TEMPLATE.outputInterval.toString(),
+          root: OUTPUT_ROOT,
+          status: "FastFinalized",
+        },
+      },
+      queue: { length: "0", included: "0" },
+    });
+    expect((await Rollup__factory.connect(rollup, provider).output(0)).status).to.equal(2n); // FastFinalized
+  });
+
+  it("gov:delegate gives the Launchpool beneficiary its votes and gov:propose proposes withdrawal-delay.json", async function () {
+    const holder = accounts[7];
+    const votes = allocated("Launchpool");
+    const threshold = parseTokenAmount(PARAMETERS.governance!.proposalThreshold);
+    const delegated = await hardhat<{ tx: TxReport }>(["gov:delegate", "--to", holder, "--from", holder, "--json"]);
+    expect(delegated).to.deep.equal({
+      delegator: holder,
+      delegatee: holder,
+      votes: votes.toString(),
+      tx: delegated.tx,
+      proposalThreshold: threshold.toString(),
+      canPropose: true,
+    });
+    await expectTx(delegated.tx, holder, book["Genesis#AltToken"]);
+    expect(await token().getVotes(holder)).to.equal(votes);
+
+    const proposed = await hardhat<{ tx: TxReport }>([
+      "gov:propose",
+      "--file",
+      PROPOSAL_FILE,
+      "--from",
+      holder,
+      "--json",
+    ]);
+    const target = book["Restaking#RestakingRegistry"];
+    const calldata = new Interface(["function setDelays(uint48,uint48,uint48)"]).encodeFunctionData(
+      "setDelays",
+      NEW_DELAYS,
+    );
+    const description = `${PROPOSAL.description}#proposer=${holder}`;
+    proposalId = BigInt(
+      keccak256(
+        coder.encode(["address[]", "uint256[]", "bytes[]", "bytes32"], [[target], [0], [calldata], id(description)]),
+      ),
+    ).toString();
+    const proposedAt = await blockTime(proposed.tx.block);
+    voteStart = proposedAt + VOTING_DELAY + 1;
+    voteEnd = proposedAt + VOTING_DELAY + VOTING_PERIOD;
+    expect(proposed).to.deep.equal({
+      id: proposalId,
+      proposer: holder,
+      description,
+      actions: [
+        {
+          target,
+          contract: "Restaking#RestakingRegistry",
+          artifact: "RestakingRegistry",
+          signature: "setDelays(uint48,uint48,uint48)",
+          args: NEW_DELAYS,
+          value: "0",
+          calldata,
+        },
+      ],
+      implementations: {},
+      voteStart,
+      voteEnd,
+      tx: proposed.tx,
+    });
+    await expectTx(proposed.tx, holder, book["Governance#AltGovernor"]);
+    expect(await governor().state(proposalId)).to.equal(0n); // Pending
+  });
+
+  it("gov:vote votes for it once voting opens: the Launchpool and ProtocolDevelopment beneficiaries", async function () {
+    await mineAt(voteStart);
+    expect(await governor().state(proposalId)).to.equal(1n); // Active
+    const voters = [
+      { voter: accounts[7], weight: allocated("Launchpool"), reason: "" },
+      // the ProtocolDevelopment position (locked) delegates to its beneficiary since the deployment
+      { voter: accounts[2], weight: allocated("ProtocolDevelopment"), reason: "stakers keep time to exit" },
+    ];
+    for (const { voter, weight, reason } of voters) {
+      const vote = await hardhat<{ tx: TxReport }>([
+        "gov:vote",
+        "--id",
+        proposalId,
+        "--support",
+        "for",
+        ...(reason === "" ? [] : ["--reason", reason]),
+        "--from",
+        voter,
+        "--json",
+      ]);
+      expect(vote).to.deep.equal({
+        id: proposalId,
+        voter,
+        support: "for",
+        weight: weight.toString(),
+        reason,
+        tx: vote.tx,
+      });
+      await expectTx(vote.tx, voter, book["Governance#AltGovernor"]);
+    }
+    const [against, forVotes, abstain] = await governor().proposalVotes(proposalId);
+    expect([against, forVotes, abstain]).to.deep.equal([
+      0n,
+      allocated("Launchpool") + allocated("ProtocolDevelopment"),
+      0n,
+    ]);
+    // 4 % of the supply less the timelock's votes: the Treasury allocation and the creation fee it received
+    const snapshot = await governor().proposalSnapshot(proposalId);
+    const quorum =
+      ((GENESIS_SUPPLY - allocated("Treasury") - CREATION_FEE) * BigInt(PARAMETERS.governance!.quorumBps)) / 10_000n;
+    expect(await governor().quorum(snapshot)).to.equal(quorum);
+    expect(quorum).to.equal(313_999_960n * ALT);
+    expect(await governor().proposalDeadline(proposalId)).to.equal(BigInt(voteEnd)); // quorum was not late
+  });
+
+  it("gov:queue queues it in the timelock after the voting period", async function () {
+    await mineAt(voteEnd + 1);
+    expect(await governor().state(proposalId)).to.equal(4n); // Succeeded
+    const queued = await hardhat<{ eta: number; tx: TxReport }>(["gov:queue", "--id", proposalId, "--json"]);
+    eta = (await blockTime(queued.tx.block)) + TIMELOCK_DELAY;
+    expect(queued).to.deep.equal({ id: proposalId, eta, tx: queued.tx });
+    await expectTx(queued.tx, accounts[0], book["Governance#AltGovernor"]);
+    expect(await governor().state(proposalId)).to.equal(5n); // Queued
+  });
+
+  it("gov:execute executes it after the timelock delay: the withdrawal delay is 21 days", async function () {
+    expect(await registry().withdrawalDelay()).to.equal(BigInt(parseDuration(PARAMETERS.restaking.withdrawalDelay)));
+    await mineAt(eta);
+    const executed = await hardhat<{ tx: TxReport }>(["gov:execute", "--id", proposalId, "--json"]);
+    expect(executed).to.deep.equal({ id: proposalId, tx: executed.tx });
+    await expectTx(executed.tx, accounts[0], book["Governance#AltGovernor"]);
+    expect(await governor().state(proposalId)).to.equal(7n); // Executed
+    expect(await registry().withdrawalDelay()).to.equal(1814400n);
+    expect(await registry().commissionDelay()).to.equal(604800n);
+    expect(await registry().signingKeyDelay()).to.equal(604800n);
+  });
+});

@@ -1,0 +1,101 @@
+// An interrupted release resumes where it stopped: `deploy:protocol --network localhost` killed in the middle of the
+// deployment, then run again, ends with exactly the address book of an uninterrupted run on a fresh node, and a third
+// run sends nothing. Each deployment runs as a separate process against its own `npx hardhat node`.
+import { expect } from "chai";
+import { spawn } from "child_process";
+import { existsSync, readFileSync, rmSync } from "fs";
+import path from "path";
+import { JsonRpcProvider } from "ethers";
+import type { AddressBook } from "../../tasks/lib/addressBook";
+import { hardhatCli, terminalEnv } from "../helpers/cli";
+import { coverageRunning } from "../helpers/coverage";
+import { startHardhatNode, type HardhatNode } from "../helpers/node";
+
+const ROOT = path.join(__dirname, "..", "..");
+/** The chain ID of this test's nodes: their deployment records go to their own folder. */
+const CHAIN_ID = 31_339;
+const RECORDS = path.join(ROOT, "deploy", "deployments", `chain-${CHAIN_ID}`);
+const JOURNAL = path.join(RECORDS, "journal.jsonl");
+/** Journal entries after which the first run is killed: some contracts deployed, far from all. */
+const KILL_AFTER_ENTRIES = 40;
+
+const nodeEnv = (node: HardhatNode) => terminalEnv({ HARDHAT_VAR_LOCALHOST_RPC_URL: node.url });
+const removeRecords = () => rmSync(RECORDS, { recursive: true, force: true });
+const journalEntries = () => (existsSync(JOURNAL) ? readFileSync(JOURNAL, "utf8").split("\n").filter(Boolean) : []);
+
+/** `deploy:protocol --network localhost --json` against `node`, to the end; returns the address book it printed. */
+async function deployProtocol(node: HardhatNode): Promise<AddressBook> {
+  const run = await hardhatCli(["deploy:protocol", "--network", "localhost", "--json"], {
+    env: nodeEnv(node),
+    timeout: 15 * 60_000,
+  });
+  expect(run.code, run.output).to.equal(0);
+  return JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))) as AddressBook;
+}
+
+/** Starts `deploy:protocol` against `node` and kills its process group once the journal has `entries` entries. */
+async function deployUntilKilled(node: HardhatNode, entries: number): Promise<number> {
+  const child = spawn("npx", ["hardhat", "deploy:protocol", "--network", "localhost", "--json"], {
+    cwd: ROOT,
+    env: nodeEnv(node),
+    detached: true,
+    stdio: "ignore",
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let code: number | null | undefined;
+  void exited.then((c) => (code = c));
+  while (code === undefined && journalEntries().length < entries) await new Promise((r) => setTimeout(r, 50));
+  expect(code, "the deployment ended before it could be interrupted").to.equal(undefined);
+  process.kill(-child.pid!, "SIGKILL");
+  await exited;
+  return journalEntries().length;
+}
+
+describe("deploy:protocol interrupted and resumed (e2e, JSON-RPC)", function () {
+  this.timeout(40 * 60_000);
+  const nodes: HardhatNode[] = [];
+
+  before(function () {
+    if (coverageRunning()) this.skip(); // subprocesses recompile over the instrumented artifacts
+    removeRecords();
+  });
+
+  after(async function () {
+    for (const node of nodes) await node.stop();
+    removeRecords();
+  });
+
+  it("resumes to the addresses of an uninterrupted deployment, and a repeated run sends nothing", async function () {
+    const started = Date.now();
+    const reference = await startHardhatNode({ chainId: CHAIN_ID });
+    nodes.push(reference);
+    const expected = await deployProtocol(reference);
+    expect(Object.keys(expected)).to.include.members([
+      "Genesis#AltToken",
+      "Services#MachService",
+      "Governance#AltGovernor",
+    ]);
+    await reference.stop();
+    removeRecords();
+
+    const node = await startHardhatNode({ chainId: CHAIN_ID });
+    nodes.push(node);
+    const killedAt = await deployUntilKilled(node, KILL_AFTER_ENTRIES);
+    expect(killedAt).to.be.at.least(KILL_AFTER_ENTRIES);
+    const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+    const interruptedAt = await provider.getBlockNumber();
+    expect(interruptedAt).to.be.greaterThan(0);
+
+    const resumed = await deployProtocol(node);
+    expect(resumed).to.deep.equal(expected);
+    expect(await provider.getBlockNumber()).to.be.greaterThan(interruptedAt);
+
+    const finishedAt = await provider.getBlockNumber();
+    expect(await deployProtocol(node)).to.deep.equal(expected);
+    expect(await provider.getBlockNumber()).to.equal(finishedAt);
+    provider.destroy();
+    console.log(
+      `      interrupted after ${killedAt} journal entries; e2e ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
+  });
+});
