@@ -8,6 +8,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, encodeBytes32String, id, keccak256 } from "ethers";
 import { ALT } from "../helpers/constants";
+import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR } from "../helpers/time";
 import {
   SERVICE,
@@ -283,6 +284,8 @@ describe("SquadService", function () {
     });
 
     it("gives each operator a share of 10,000 slots within 3 points of its stake share", async function () {
+      // a statistical property, not a coverage one: 10,000 instrumented draws outlast any timeout
+      if (coverageRunning()) this.skip();
       const f = await loadFixture(squadFixture);
       const total = 10_000n;
       const last = f.firstSlot + total - 1n;
