@@ -57,7 +57,13 @@ async function refuseStaleRecords(hre: HardhatRuntimeEnvironment) {
   const { chainId } = await hre.ethers.provider.getNetwork();
   const file = path.join(deploymentDir(hre, chainId), "deployed_addresses.json");
   if (!existsSync(file)) return;
-  const token = (JSON.parse(readFileSync(file, "utf8")) as AddressBook)[GENESIS_KEYS.token];
+  let recorded: AddressBook;
+  try {
+    recorded = JSON.parse(readFileSync(file, "utf8")) as AddressBook;
+  } catch {
+    return; // cut short by an interrupted run: Ignition resumes from its journal, which it rewrites this file from
+  }
+  const token = recorded[GENESIS_KEYS.token];
   if (token !== undefined && (await hre.ethers.provider.getCode(token)) === "0x") {
     fail(`the records in ${path.dirname(file)} name contracts this chain does not have (reset?): remove that folder`);
   }
