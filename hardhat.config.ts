@@ -78,6 +78,8 @@ const config: HardhatUserConfig = {
     localhost: { url: vars.get("LOCALHOST_RPC_URL", "http://127.0.0.1:8545") },
     ...publicNetworks,
   },
+  // `npx hardhat ignition verify chain-<id>` publishes the deployed sources (the key: `npx hardhat vars set ETHERSCAN_API_KEY`)
+  etherscan: { apiKey: vars.get("ETHERSCAN_API_KEY", "") },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",
     offline: true,

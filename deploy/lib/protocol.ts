@@ -44,6 +44,18 @@ export function buildProtocolModules(parameters: ProtocolParameters, stage: Stag
   const hasGovernance = parameters.governance !== undefined || stage === "governance";
   const governanceConfig = hasGovernance ? resolveGovernance(parameters.governance) : undefined;
 
+  // the registry refuses it on chain too, but only once the services are slashers: refuse it before anything is sent
+  if (servicesConfig) {
+    const { withdrawalDelay, vetoWindow } = restakingConfig!;
+    if (withdrawalDelay < vetoWindow + servicesConfig.maxEvidenceAge) {
+      fail(
+        `restaking.withdrawalDelay (${withdrawalDelay}s) must be at least restaking.vetoWindow plus` +
+          ` services.maxEvidenceAge (${vetoWindow + servicesConfig.maxEvidenceAge}s): stake could leave before` +
+          " the evidence against it expires",
+      );
+    }
+  }
+
   const namesTimelock =
     genesisConfig.treasury === TIMELOCK ||
     genesisConfig.positions.some((p) => p.beneficiary === TIMELOCK || p.delegatee === TIMELOCK);

@@ -5,6 +5,7 @@ import { readFileSync } from "fs";
 import path from "path";
 import { getAddress, isAddress, ZeroAddress } from "ethers";
 import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
+import { buildProtocolModules } from "../../deploy/lib/protocol";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import type { VestingPosition } from "../../typechain-types";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
@@ -468,6 +469,17 @@ describe("deploy:genesis task", function () {
         withServices((s) => ((s as unknown as Record<string, unknown>).maxSize = 257)),
         "services parameters: maxSize must be a whole number from 1 to 256, not 257",
       );
+    });
+
+    it("refuses a withdrawal delay below the veto window plus the services' evidence age", async function () {
+      await refusedByServices(
+        withServices((s) => ((s as unknown as Record<string, unknown>).maxEvidenceAge = 1_036_801)),
+        "protocol parameters: restaking.withdrawalDelay (1209600s) must be at least restaking.vetoWindow plus" +
+          " services.maxEvidenceAge (1209601s): stake could leave before the evidence against it expires",
+      );
+      // exactly at the bound (2 days + 12 days = the 14-day withdrawal delay) is accepted by the file checks
+      const atBound = withServices((s) => ((s as unknown as Record<string, unknown>).maxEvidenceAge = "12d"));
+      expect(() => buildProtocolModules(atBound, "services")).to.not.throw();
     });
 
     it("refuses a malformed bond, minimum stake or evidence age", async function () {
