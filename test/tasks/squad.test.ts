@@ -10,6 +10,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, id, keccak256, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import { parseDuration } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
+import { coverageRunning } from "../helpers/coverage";
 import { stagedParameters } from "../helpers/parameters";
 import { servicesTaskFixture, type ServicesTaskFixture } from "../helpers/serviceTasks";
 import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
@@ -276,6 +277,11 @@ describe("squad tasks", function () {
   });
 
   describe("squad:post-batch", function () {
+    before(function () {
+      // slot timing to the second: instrumented runs are too slow to land a post in its planned slot
+      if (coverageRunning()) this.skip();
+    });
+
     it("posts as the leader of the current slot, a 32-byte hex commitment as it is (JSON)", async function () {
       const f = await load(snapshotFixture);
       const rollup = f.squadRollupAddress;
