@@ -182,3 +182,13 @@ export function tempDir(prefix: string) {
 /** `new Date(t * 1000)` as the tasks print it: ISO 8601 to the second. */
 export const isoTime = (timestamp: number | bigint) =>
   new Date(Number(timestamp) * 1000).toISOString().replace(".000Z", "Z");
+
+/** The receipt of a reported transaction, checked against the report, its sender and its target. */
+export async function expectTx(report: { hash: string; gasUsed: string; block: number }, from: string, to: string) {
+  const receipt = (await hre.ethers.provider.getTransactionReceipt(report.hash))!;
+  expect(receipt.status).to.equal(1);
+  expect(receipt.from).to.equal(from);
+  expect(receipt.to).to.equal(to);
+  expect(report).to.deep.equal({ hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber });
+  return receipt;
+}

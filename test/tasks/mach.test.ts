@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
 import { attest, createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
-import { asJson, expectRefused, expectTaskFailure, load, runTask, task, tempDir } from "../helpers/tasks";
+import { asJson, expectRefused, expectTaskFailure, load, runTask, task, tempDir, expectTx } from "../helpers/tasks";
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -83,16 +83,6 @@ async function withEnv<T>(name: string, value: string | undefined, run: () => Pr
     if (previous === undefined) delete process.env[name];
     else process.env[name] = previous;
   }
-}
-
-/** The receipt of a reported transaction, checked against the report, its sender and its target. */
-async function expectTx(report: TxReport, from: string, to: string) {
-  const receipt = (await hre.ethers.provider.getTransactionReceipt(report.hash))!;
-  expect(receipt.status).to.equal(1);
-  expect(receipt.from).to.equal(from);
-  expect(receipt.to).to.equal(to);
-  expect(report).to.deep.equal({ hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber });
-  return receipt;
 }
 
 describe("mach tasks", function () {

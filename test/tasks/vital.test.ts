@@ -13,7 +13,7 @@ import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { DAY } from "../helpers/time";
-import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task } from "../helpers/tasks";
+import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, expectTx } from "../helpers/tasks";
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -63,16 +63,6 @@ interface ResolveResult {
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
 const bit = (index: number) => 1n << BigInt(index);
 const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
-
-/** The receipt of a reported transaction, checked against the report, its sender and its target. */
-async function expectTx(report: TxReport, from: string, to: string) {
-  const receipt = (await hre.ethers.provider.getTransactionReceipt(report.hash))!;
-  expect(receipt.status).to.equal(1);
-  expect(receipt.from).to.equal(from);
-  expect(receipt.to).to.equal(to);
-  expect(report).to.deep.equal({ hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber });
-  return receipt;
-}
 
 describe("vital tasks", function () {
   /**
