@@ -14,3 +14,4 @@ import "./services";
 import "./squad";
 import "./mach";
 import "./vital";
+import "./simulate";

@@ -1,0 +1,957 @@
+// The whole restaked-rollup economy on the in-process network: the protocol deployed as a real deployment is (Ignition,
+// a parameter file), the seeded world set up on it, then epoch after epoch of snapshots, fees, SQUAD slots, outputs,
+// MACH certificates, VITAL challenges, slashes, withdrawals, claims, rollup expiry and a governance proposal.
+// Each step of an epoch is one block at a fixed time into the epoch; the report is folded from the chain's events.
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import {
+  AbiCoder,
+  getBytes,
+  keccak256,
+  MaxUint256,
+  Signature,
+  TypedDataEncoder,
+  type Interface,
+  type Wallet,
+} from "ethers";
+import type {
+  AltGovernor,
+  AltToken,
+  MachService,
+  OperatorSets,
+  RestakingRegistry,
+  RewardsDistributor,
+  Rollup,
+  RollupFactory,
+  SlashingManager,
+  SquadService,
+  VestingPosition,
+  VitalService,
+} from "../../../typechain-types";
+import { fail, formatAlt } from "../cli";
+import { deployProtocol } from "../deployment";
+import { altToken, VESTING_KEY_PREFIX } from "../genesis";
+import { governor as governorOf } from "../governance";
+import { operatorSets, restakingRegistry, rewardsDistributor, slashingManager } from "../restaking";
+import { rollupFactory } from "../rollups";
+import { serviceContract } from "../services";
+import { Chain, type MinedReceipt } from "./chain";
+import { GovernanceThread } from "./governance";
+import { CHALLENGE, Ledger, OUTPUT, protocolInterface } from "./ledger";
+import type { EpochPoint, OperatorRow, RollupRow, SimulationReport } from "./report";
+import { Names, Rng } from "./rng";
+import {
+  drawWorld,
+  SCRIPT,
+  SERVICE,
+  SERVICE_NAMES,
+  validateOptions,
+  type RollupPlan,
+  type SimulateOptions,
+  type Timings,
+  type World,
+} from "./world";
+import { DA_LAYERS } from "../../../deploy/lib/rollups";
+import type { ProtocolParameters } from "../../../deploy/lib/parameters";
+
+/** The simulation's calendar starts here (2100-01-01T00:00:00Z), whatever the wall clock says: runs are repeatable. */
+export const START_TIME = 4_102_444_800;
+/** Seconds between two setup blocks. */
+const SETUP_BLOCK = 12;
+const HOUR = 3_600;
+const ALT = 10n ** 18n;
+const SCALE = 10n ** 18n;
+
+type ServiceName = (typeof SERVICE_NAMES)[number];
+type Service = VitalService | MachService | SquadService;
+
+interface LiveRollup {
+  plan: RollupPlan;
+  address: string;
+  contract: Rollup;
+  interval: bigint;
+  challengePeriod: number;
+  thresholdBps: bigint;
+  expiry: number;
+  settlesAt: number;
+  paidUntil: number;
+  lastStreamed: number;
+  sets: Partial<Record<ServiceName, bigint>>;
+  expiryNoted: boolean;
+  settled: boolean;
+}
+
+export interface SimulationRun {
+  options: SimulateOptions;
+  /** A parameter file other than the network's (deploy/parameters/hardhat.json). */
+  parameters?: string;
+  /** Called after each epoch. */
+  onEpoch?: (epoch: number, detail: string) => void;
+}
+
+/** Reads and checks the parameter file and the options before anything is sent. */
+async function prepare(hre: HardhatRuntimeEnvironment, run: SimulationRun) {
+  if (hre.network.name !== "hardhat") fail("simulate runs on the in-process hardhat network only: drop --network");
+  const { loadParameters, withDeployer } = await import("../../../deploy/lib/parameters");
+  const { buildProtocolModules } = await import("../../../deploy/lib/protocol");
+  const [deployer] = await hre.ethers.getSigners();
+  let parameters: ProtocolParameters;
+  let built: ReturnType<typeof buildProtocolModules>;
+  try {
+    parameters = withDeployer(loadParameters(hre.network.name, run.parameters), deployer.address);
+    built = buildProtocolModules(parameters, "governance");
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const restaking = built.restakingConfig!;
+  const rollups = built.rollupsConfig!;
+  const services = built.servicesConfig!;
+  const governance = built.governanceConfig!;
+  const timings: Timings = {
+    epochLength: restaking.epochLength,
+    withdrawalDelay: restaking.withdrawalDelay,
+    vetoWindow: restaking.vetoWindow,
+    settlementWindow: rollups.settlementWindow,
+    challengePeriod: Math.max(0, ...rollups.templates.filter((t) => t.proofSystem === 0).map((t) => t.challengePeriod)),
+    governance:
+      governance.votingDelay + governance.votingPeriod + governance.lateQuorumExtension + governance.timelockDelay,
+  };
+  validateOptions(run.options, timings);
+  const world = drawWorld(run.options, rollups.templates, services.maxSize);
+
+  // the actors are funded from an allocation unlocked at genesis (Launchpool in the shipped parameters)
+  const { positions, categories } = built.genesisConfig;
+  const unlocked = positions
+    .map((p, i) => ({ p, category: categories[i] }))
+    .filter(({ p }) => p.cliffDuration === 0 && p.duration === 0)
+    .sort((a, b) => (a.p.amount > b.p.amount ? -1 : a.p.amount < b.p.amount ? 1 : 0));
+  if (unlocked.length === 0) {
+    fail(
+      "simulate funds its actors from an allocation unlocked at genesis (cliff 0, duration 0); the parameters have none",
+    );
+  }
+  const funding = unlocked[0];
+  const needed = fundingNeeded(world, run.options.epochs, restaking.epochLength, rollups, services.vital.bond);
+  if (needed > funding.p.amount) {
+    fail(
+      `the ${funding.category} allocation (${formatAlt(funding.p.amount)}) cannot fund this world ` +
+        `(${formatAlt(needed)}): lower --operators, --stakers or --rollups`,
+    );
+  }
+  const delegates = [...new Set(positions.map((p) => p.delegatee))].filter(
+    (d) => d !== "0x0000000000000000000000000000000000000000" && d !== built.genesisConfig.treasury,
+  );
+  return { world, timings, funding, delegates, services };
+}
+
+/** ALT the world needs: stakes, bonds for challenges, rollup creation fees and prepaid service fees. */
+function fundingNeeded(
+  world: World,
+  epochs: number,
+  epochLength: number,
+  rollups: { feePerServicePerSecond: bigint; templates: { creationFee: bigint }[] },
+  bond: bigint,
+): bigint {
+  let total = 0n;
+  for (const op of world.operators) total += op.stake + (op.honest ? 2n * bond : 0n);
+  for (const s of world.stakers) for (const d of s.delegations) total += d.amount;
+  for (const r of world.rollups) {
+    total +=
+      rollups.templates[r.templateId].creationFee + prepaid(rollups.feePerServicePerSecond, r, epochs, epochLength);
+  }
+  return total;
+}
+
+const serviceCount = (services: number) => (services & 1) + ((services >> 1) & 1) + ((services >> 2) & 1);
+
+/** RollupFactory.MIN_PREPAID_DURATION: a permanent rollup prepays at least this long. */
+const MIN_PREPAID_DURATION = 30 * 86_400;
+
+/**
+ * A rollup prepays the whole run (two epochs spare), at least the factory's minimum; an ephemeral one is refunded
+ * what its expiry leaves unused when it settles.
+ */
+function prepaid(rate: bigint, plan: RollupPlan, epochs: number, epochLength: number) {
+  const seconds = Math.max((epochs + 2) * epochLength, MIN_PREPAID_DURATION);
+  return rate * BigInt(serviceCount(plan.services) * seconds);
+}
+
+export async function simulate(hre: HardhatRuntimeEnvironment, run: SimulationRun): Promise<SimulationReport> {
+  const started = Date.now();
+  const { world, timings, funding, delegates, services } = await prepare(hre, run);
+  const names = new Names(run.options.seed);
+  const abi = await protocolInterface(hre);
+  const chain = new Chain(hre, abi, (n) => names.hash(`block:${n}`));
+  await chain.reset();
+  await chain.pinned(START_TIME, () => deployProtocol(hre, "governance", run.parameters));
+  await chain.startBatching();
+  const sim = await Simulation.create(hre, chain, world, run, timings, delegates, services.vital.bond, abi);
+  await sim.setup(funding.category, funding.p.beneficiary);
+  for (let e = 1; e <= run.options.epochs; e++) {
+    await sim.epoch(e);
+    run.onEpoch?.(e, `${chain.actions.toLocaleString("en-US")} transactions`);
+  }
+  const report = await sim.report();
+  const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
+  report.run = {
+    startedAt: new Date(started).toISOString(),
+    wallSeconds,
+    actions: chain.actions,
+    actionsPerSecond: Math.round(chain.actions / wallSeconds),
+    blocks: chain.blocks,
+  };
+  return report;
+}
+
+class Simulation {
+  private readonly rng: Rng;
+  private readonly names: Names;
+  private readonly ledger: Ledger;
+  private readonly live: LiveRollup[] = [];
+  private readonly stakeBefore = new Map<string, bigint>();
+  private readonly points: EpochPoint[] = [];
+  private governance!: GovernanceThread;
+  private genesis = 0;
+  /** The chain's epoch number of the simulation's epoch 1. */
+  private firstEpoch = 0;
+  private domain!: { name: string; version: string; chainId: bigint; verifyingContract: string };
+  private readonly keeper: string;
+  private badOutput?: { rollup: LiveRollup; index: number };
+
+  private constructor(
+    private readonly hre: HardhatRuntimeEnvironment,
+    private readonly chain: Chain,
+    private readonly world: World,
+    private readonly run: SimulationRun,
+    private readonly timings: Timings,
+    private readonly c: {
+      token: AltToken;
+      registry: RestakingRegistry;
+      sets: OperatorSets;
+      slashing: SlashingManager;
+      rewards: RewardsDistributor;
+      factory: RollupFactory;
+      governor: AltGovernor;
+      services: Record<ServiceName, Service>;
+    },
+    private readonly bond: bigint,
+    abi: Interface,
+  ) {
+    this.rng = new Rng(`${run.options.seed}:run`);
+    this.names = new Names(run.options.seed);
+    this.keeper = this.names.address("keeper");
+    const byAddress = new Map<string, string>();
+    for (const op of world.operators) byAddress.set(op.address, op.name);
+    const serviceByAddress = new Map<string, ServiceName>();
+    for (const name of SERVICE_NAMES) serviceByAddress.set(c.services[name].target as string, name);
+    this.ledger = new Ledger(
+      abi,
+      (address) => byAddress.get(address) ?? this.rollupName(address) ?? address,
+      (slasher) => serviceByAddress.get(slasher) ?? "VITAL",
+    );
+  }
+
+  static async create(
+    hre: HardhatRuntimeEnvironment,
+    chain: Chain,
+    world: World,
+    run: SimulationRun,
+    timings: Timings,
+    delegates: string[],
+    bond: bigint,
+    abi: Interface,
+  ) {
+    const contracts = {
+      token: await altToken(hre),
+      registry: await restakingRegistry(hre),
+      sets: await operatorSets(hre),
+      slashing: await slashingManager(hre),
+      rewards: await rewardsDistributor(hre),
+      factory: await rollupFactory(hre),
+      governor: await governorOf(hre),
+      services: {
+        VITAL: await serviceContract(hre, "vital"),
+        MACH: await serviceContract(hre, "mach"),
+        SQUAD: await serviceContract(hre, "squad"),
+      } as Record<ServiceName, Service>,
+    };
+    const sim = new Simulation(hre, chain, world, run, timings, contracts, bond, abi);
+    sim.governance = new GovernanceThread(
+      hre,
+      chain,
+      contracts.governor,
+      contracts.token,
+      contracts.rewards,
+      delegates,
+    );
+    return sim;
+  }
+
+  private rollupName(address: string) {
+    return this.live.find((r) => r.address === address)?.plan.name;
+  }
+
+  // ================================================================= sending
+
+  private async call(
+    from: string,
+    contract: { target: unknown; interface: Interface },
+    fn: string,
+    args: unknown[],
+    action: string,
+  ) {
+    await this.chain.send(from, contract.target as string, contract.interface.encodeFunctionData(fn, args), action);
+  }
+
+  /** Mines what was queued at `t` and folds its events into the ledger. */
+  private async mine(t: number): Promise<MinedReceipt[]> {
+    const mined = await this.chain.mine(t);
+    this.ledger.observe(mined, t);
+    return mined;
+  }
+
+  private epochStart(e: number) {
+    return this.genesis + (this.firstEpoch + e - 1) * this.timings.epochLength;
+  }
+
+  // ================================================================= setup
+
+  async setup(fundingCategory: string, funder: string) {
+    const { token, registry, sets, factory } = this.c;
+    const { operators, stakers, rollups } = this.world;
+    const L = this.timings.epochLength;
+    this.genesis = Number(await sets.epochStart(0));
+    const { chainId } = await this.hre.ethers.provider.getNetwork();
+    this.domain = { name: "ALT MACH", version: "1", chainId, verifyingContract: this.c.services.MACH.target as string };
+    // the simulation's epoch 1 is the first whole epoch after setup (which takes a few blocks)
+    this.firstEpoch = Math.floor((this.chain.time + 10 * SETUP_BLOCK - this.genesis) / L) + 1;
+    let t = this.chain.time;
+    const nextBlock = () => (t += SETUP_BLOCK);
+    const rate = await factory.feePerServicePerSecond();
+
+    // block 1: the unlocked allocation is released to its beneficiary, who funds every actor
+    const position = (await this.hre.ethers.getContractAt(
+      "VestingPosition",
+      await this.positionAddress(fundingCategory),
+    )) as unknown as VestingPosition;
+    await this.chain.actor(funder);
+    await this.call(funder, position, "release", [], "setup: release allocation");
+    const fund = async (to: string, amount: bigint) => {
+      await this.chain.actor(to);
+      await this.call(funder, token, "transfer", [to, amount], "setup: fund actor");
+    };
+    for (const op of operators) await fund(op.address, op.stake + (op.honest ? 2n * this.bond : 0n));
+    for (const s of stakers)
+      await fund(
+        s.address,
+        s.delegations.reduce((sum, d) => sum + d.amount, 0n),
+      );
+    const rollupCost = new Map<number, { fee: bigint; prepaid: bigint; expiry: number }>();
+    for (const r of rollups) {
+      const fee = (await factory.template(r.templateId)).creationFee;
+      const expiry = r.expiryEpoch === undefined ? 0 : this.epochStart(r.expiryEpoch) + L / 2;
+      const prepay = prepaid(rate, r, this.run.options.epochs, L);
+      rollupCost.set(r.index, { fee, prepaid: prepay, expiry });
+      await fund(r.owner, fee + prepay);
+    }
+    await this.chain.actor(this.keeper);
+    await this.mine(nextBlock());
+
+    // block 2: operators register with their signing keys and stake; rollups are created
+    for (const op of operators) {
+      const proof = await op.key.signMessage(getBytes(await registry.signingKeyMessage(op.address)));
+      await this.call(op.address, token, "approve", [registry.target, op.stake], "setup: approve");
+      await this.call(
+        op.address,
+        registry,
+        "registerOperator",
+        [`sim://${op.name}`, op.commissionBps, op.key.address, proof],
+        "operator: register",
+      );
+      await this.call(op.address, registry, "stake", [op.address, 0, op.stake], "stake");
+      if (op.honest)
+        await this.call(op.address, token, "approve", [this.c.services.VITAL.target, MaxUint256], "setup: approve");
+    }
+    for (const r of rollups) {
+      const cost = rollupCost.get(r.index)!;
+      const salt = this.names.hash(`salt:${r.index}`);
+      await this.call(r.owner, token, "approve", [factory.target, cost.fee + cost.prepaid], "setup: approve");
+      await this.call(
+        r.owner,
+        factory,
+        "createRollup",
+        [
+          {
+            templateId: r.templateId,
+            daLayer: r.daLayer,
+            daConfig: "0x",
+            chainId: r.chainId,
+            owner: r.owner,
+            sequencer: r.services & SERVICE.SQUAD ? "0x0000000000000000000000000000000000000000" : r.owner,
+            proposer: r.proposer,
+            services: r.services,
+            fastFinalityBps: 0,
+            expiry: cost.expiry,
+            prepaidFees: cost.prepaid,
+            salt,
+          },
+        ],
+        "rollup: create",
+      );
+      const address = await factory.predictRollupAddress(r.owner, r.templateId, salt);
+      this.ledger.track(address);
+      this.live.push({
+        plan: r,
+        address,
+        contract: (await this.hre.ethers.getContractAt("Rollup", address)) as unknown as Rollup,
+        interval: 0n,
+        challengePeriod: 0,
+        thresholdBps: 0n,
+        expiry: cost.expiry,
+        settlesAt: cost.expiry === 0 ? Infinity : cost.expiry + this.timings.settlementWindow,
+        paidUntil: 0,
+        lastStreamed: 0,
+        sets: {},
+        expiryNoted: false,
+        settled: false,
+      });
+    }
+    await this.mine(nextBlock());
+    for (const r of this.live) {
+      r.interval = await this.outputInterval(r);
+      r.challengePeriod = Number(await r.contract.challengePeriod());
+      r.thresholdBps = await r.contract.fastFinalityBps();
+      r.paidUntil = Number(await r.contract.paidUntil());
+      r.lastStreamed = Number(await r.contract.lastStreamed());
+    }
+
+    // block 3: stakers delegate; each rollup is registered with its services
+    for (const s of stakers) {
+      const total = s.delegations.reduce((sum, d) => sum + d.amount, 0n);
+      await this.call(s.address, token, "approve", [registry.target, total], "setup: approve");
+      for (const d of s.delegations)
+        await this.call(s.address, registry, "stake", [operators[d.operator].address, 0, d.amount], "stake");
+    }
+    for (const r of this.live) {
+      for (const name of SERVICE_NAMES) {
+        if (r.plan.members[name])
+          await this.call(
+            r.plan.owner,
+            this.c.services[name],
+            "registerRollup",
+            [r.address],
+            "rollup: register with service",
+          );
+      }
+    }
+    await this.mine(nextBlock());
+
+    // block 4: operators join the sets of the rollups they serve
+    for (const r of this.live) {
+      for (const name of SERVICE_NAMES) {
+        const members = r.plan.members[name];
+        if (!members) continue;
+        const setId = await this.c.services[name].setIdOf(r.address);
+        r.sets[name] = setId;
+        for (const i of members) await this.call(operators[i].address, sets, "join", [setId], "service: join");
+      }
+    }
+    await this.mine(nextBlock());
+    for (const op of operators) this.stakeBefore.set(op.address, (await registry.pool(op.address, 0)).totalAssets);
+    await this.point(0);
+  }
+
+  private async positionAddress(category: string) {
+    const { loadAddressBook } = await import("../addressBook");
+    return (await loadAddressBook(this.hre))[VESTING_KEY_PREFIX + category];
+  }
+
+  private async outputInterval(r: LiveRollup): Promise<bigint> {
+    return (await this.c.factory.template(r.plan.templateId)).outputInterval;
+  }
+
+  // ================================================================= epochs
+
+  async epoch(e: number) {
+    this.ledger.epoch = e;
+    const t0 = this.epochStart(e);
+    const chainEpoch = BigInt(this.firstEpoch + e - 1);
+    await this.startOfEpoch(t0 + 60);
+    await this.distribute(t0 + 120, chainEpoch);
+    await this.slot(t0 + 1 * HOUR, chainEpoch);
+    await this.proposeOutputs(t0 + 2 * HOUR + 30, e);
+    await this.finality(t0 + 3 * HOUR + 30, e, chainEpoch);
+    await this.votes(t0 + 4 * HOUR + 30);
+    await this.reportVoters(t0 + 5 * HOUR + 30);
+    await this.finalize(t0 + 6 * HOUR + 30);
+    await this.stakers(t0 + 7 * HOUR + 30, e);
+    if (e === SCRIPT.proposal) {
+      await this.governance.propose();
+      await this.mine(t0 + 8 * HOUR + 30);
+    }
+    await this.slot(t0 + 9 * HOUR, chainEpoch);
+    await this.slot(t0 + 17 * HOUR, chainEpoch);
+    await this.point(e);
+  }
+
+  /** Fees streamed, snapshots taken, due slashes executed, due withdrawals completed, rollups settled, governance. */
+  private async startOfEpoch(t: number) {
+    for (const r of this.live) {
+      if (r.settled) continue;
+      if (!r.expiryNoted && r.expiry !== 0 && t >= r.expiry) {
+        r.expiryNoted = true;
+        this.ledger.note(
+          "expiry",
+          `${r.plan.name} (chain ${r.plan.chainId}) expired; it settles after the settlement window`,
+        );
+      }
+      if (t >= r.settlesAt) {
+        await this.call(r.plan.owner, r.contract, "settle", [], "rollup: settle");
+        r.settled = true;
+        this.ledger.note("settlement", `${r.plan.name} settled: remaining fees streamed, escrow refunded, retired`);
+        continue;
+      }
+      if (Math.min(t, r.paidUntil) > r.lastStreamed) {
+        await this.call(this.keeper, r.contract, "streamFees", [], "rollup: stream fees");
+        r.lastStreamed = Math.min(t, r.paidUntil);
+      }
+      for (const name of SERVICE_NAMES) {
+        const setId = r.sets[name];
+        if (setId !== undefined) await this.call(this.keeper, this.c.sets, "snapshot", [setId], "service: snapshot");
+      }
+    }
+    for (const request of this.ledger.requests.values()) {
+      if (request.status === "pending" && request.executableAt <= t) {
+        await this.call(this.keeper, this.c.slashing, "execute", [request.requestId], "slash: execute");
+      }
+    }
+    const jailed = new Set<string>();
+    for (const request of this.ledger.requests.values()) if (request.status === "pending") jailed.add(request.address);
+    for (const w of this.ledger.withdrawals.values()) {
+      if (Number(w.unlockAt) <= t && !jailed.has(w.operator)) {
+        await this.call(w.staker, this.c.registry, "completeUnstake", [w], "unstake: complete");
+      }
+    }
+    for (const challenge of this.ledger.challenges.values()) {
+      if (challenge.result === CHALLENGE.Open && t >= challenge.deadline) {
+        await this.call(this.keeper, this.c.services.VITAL, "resolve", [challenge.id], "VITAL: resolve");
+      }
+    }
+    await this.governance.advance(t);
+    const before = this.ledger.withdrawn;
+    const mined = await this.mine(t);
+    const completed = mined.filter((m) => m.action === "unstake: complete").length;
+    if (completed > 0) {
+      this.ledger.note(
+        "unstake-completed",
+        `${completed} withdrawal(s) completed: ${formatAlt(this.ledger.withdrawn - before)}`,
+      );
+    }
+  }
+
+  /** Fees credited since the last distribution are split over this epoch's snapshot of each set. */
+  private async distribute(t: number, chainEpoch: bigint) {
+    for (const r of this.live) {
+      for (const name of SERVICE_NAMES) {
+        const setId = r.sets[name];
+        if (setId === undefined) continue;
+        if ((await this.c.rewards.pendingFeesScaled(setId)) < SCALE) continue;
+        if (!(await this.c.sets.hasSnapshot(setId, chainEpoch))) continue;
+        await this.call(this.keeper, this.c.rewards, "distribute", [setId, chainEpoch], "rewards: distribute");
+      }
+    }
+    await this.mine(t);
+  }
+
+  /** Members that can act in a set now: in the set, not jailed there or by a pending slash. */
+  private async eligible(setId: bigint, operator: string, t: number) {
+    const m = await this.c.sets.membership(setId, operator);
+    return m.member && m.leaveAt === 0n && Number(m.jailedUntil) <= t && !(await this.c.registry.isJailed(operator));
+  }
+
+  /**
+   * One SQUAD slot of every SQUAD rollup: the leader posts, or misses it (then a member posts after the grace period
+   * and the miss is reported in the next slot); centrally sequenced rollups post their batch too.
+   */
+  private async slot(target: number, chainEpoch: bigint) {
+    const squad = this.c.services.SQUAD as SquadService;
+    const [slotLength, gracePeriod] = await squad.parameters().then((p) => [Number(p[0]), Number(p[1])]);
+    const slot = BigInt(Math.floor(target / slotLength) + 1);
+    const t = Number(slot) * slotLength + 30;
+    const late: { r: LiveRollup; poster: string }[] = [];
+    const missed: LiveRollup[] = [];
+    for (const r of this.live) {
+      if (r.expiry !== 0 && t >= r.expiry) continue;
+      const commitment = this.names.hash(`batch:${r.plan.index}:${slot}`);
+      const setId = r.sets.SQUAD;
+      if (setId === undefined) {
+        await this.call(
+          r.plan.owner,
+          r.contract,
+          "appendBatch",
+          [commitment, 0],
+          "rollup: append batch (central sequencer)",
+        );
+        continue;
+      }
+      const leader = await squad.leaderAt(r.address, slot);
+      if (leader === "0x0000000000000000000000000000000000000000") continue;
+      const backup = async () => {
+        const [operators] = await this.c.sets.snapshotEntries(setId, chainEpoch);
+        return this.firstEligible(setId, operators, t, leader);
+      };
+      const plan = this.world.operators.find((op) => op.address === leader)!;
+      if (!(await this.eligible(setId, leader, t))) {
+        const poster = await backup();
+        if (poster)
+          await this.call(poster, squad, "postBatch", [r.address, commitment, 0], "SQUAD: post batch (backup)");
+      } else if (this.rng.chance(plan.missRate)) {
+        missed.push(r);
+        const poster = await backup();
+        if (poster) late.push({ r, poster });
+      } else {
+        await this.call(leader, squad, "postBatch", [r.address, commitment, 0], "SQUAD: post batch");
+      }
+    }
+    await this.mine(t);
+    for (const { r, poster } of late) {
+      await this.call(
+        poster,
+        squad,
+        "postBatch",
+        [r.address, this.names.hash(`batch:${r.plan.index}:${slot}`), 0],
+        "SQUAD: post batch (backup)",
+      );
+    }
+    await this.mine(t + gracePeriod + 10);
+    for (const r of missed) await this.call(this.keeper, squad, "reportMiss", [r.address, slot], "SQUAD: report miss");
+    await this.mine(t + slotLength + 40);
+  }
+
+  private async firstEligible(setId: bigint, operators: string[], t: number, except?: string) {
+    for (const op of operators) if (op !== except && (await this.eligible(setId, op, t))) return op;
+    return undefined;
+  }
+
+  /** Each active rollup's proposer posts the next output; rollup 0's proposer lies once (the scripted bad output). */
+  private async proposeOutputs(t: number, e: number) {
+    this.badOutput = undefined;
+    for (const r of this.live) {
+      if (r.settled || (r.expiry !== 0 && t >= r.expiry)) continue;
+      const outputs = this.ledger.rollups.get(r.address)!.outputs;
+      const l2 = (outputs.length === 0 ? 0n : outputs[outputs.length - 1].l2BlockNumber) + r.interval;
+      const lie = e === SCRIPT.badOutput && r.plan.index === 0 && r.plan.proposer !== r.plan.owner;
+      const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
+      await this.call(r.plan.proposer, r.contract, "proposeOutput", [l2, root], "rollup: propose output");
+      if (lie) {
+        this.badOutput = { rollup: r, index: outputs.length };
+        this.ledger.note(
+          "bad-output",
+          `${this.nameOf(r.plan.proposer)} proposed a false root for block ${l2} of ${r.plan.name}`,
+        );
+      }
+    }
+    await this.mine(t);
+  }
+
+  private trueRoot(r: LiveRollup, l2: bigint) {
+    return this.names.hash(`root:${r.plan.index}:${l2}`);
+  }
+
+  private nameOf(address: string) {
+    return this.world.operators.find((op) => op.address === address)?.name ?? address;
+  }
+
+  /** MACH certificates, validity proofs, the challenge of the bad output and the scripted equivocation. */
+  private async finality(t: number, e: number, chainEpoch: bigint) {
+    for (const r of this.live) {
+      if (r.settled) continue;
+      const outputs = this.ledger.rollups.get(r.address)!.outputs;
+      const index = outputs.length - 1;
+      const output = outputs[index];
+      const fresh = output !== undefined && output.status === OUTPUT.Proposed && output.proposedAt >= t - HOUR;
+      const bad = this.badOutput?.rollup === r && this.badOutput.index === index;
+      if (fresh && !bad && r.sets.MACH !== undefined)
+        await this.certify(r, index, output.l2BlockNumber, output.root, chainEpoch);
+      if (!r.plan.optimistic) {
+        for (let i = 0; i < outputs.length; i++) {
+          if (outputs[i].status === OUTPUT.Finalized) continue;
+          const proof = AbiCoder.defaultAbiCoder().encode(
+            ["bytes32"],
+            [
+              keccak256(
+                AbiCoder.defaultAbiCoder().encode(
+                  ["uint256", "uint256", "bytes32"],
+                  [r.plan.chainId, outputs[i].l2BlockNumber, outputs[i].root],
+                ),
+              ),
+            ],
+          );
+          await this.call(r.plan.owner, r.contract, "proveOutput", [i, proof], "rollup: prove output (validity)");
+        }
+      }
+      if (bad) await this.challenge(r, index, t);
+      if (e === SCRIPT.equivocation && r.plan.index === 0 && fresh)
+        await this.equivocate(r, output.l2BlockNumber, output.root, t);
+    }
+    await this.mine(t);
+  }
+
+  private async signersOf(setId: bigint, chainEpoch: bigint) {
+    const [operators, stakes] = await this.c.sets.snapshotEntries(setId, chainEpoch);
+    const keys = operators.length === 0 ? [] : await this.c.registry.activeSigningKeys([...operators]);
+    return operators.map((address, index) => ({ address, index, stake: stakes[index], key: keys[index] }));
+  }
+
+  private attest(key: Wallet, rollup: string, l2BlockNumber: bigint, outputRoot: string) {
+    const types = {
+      Attestation: [
+        { name: "rollup", type: "address" },
+        { name: "l2BlockNumber", type: "uint64" },
+        { name: "outputRoot", type: "bytes32" },
+      ],
+    };
+    const digest = TypedDataEncoder.hash(this.domain, types, { rollup, l2BlockNumber, outputRoot });
+    const signature = Signature.from(key.signingKey.sign(digest));
+    return { r: signature.r, vs: signature.yParityAndS };
+  }
+
+  /** The aggregator (the rollup's owner) submits the first signatures, by snapshot index, that reach the threshold. */
+  private async certify(r: LiveRollup, index: number, l2: bigint, root: string, chainEpoch: bigint) {
+    const signers = await this.signersOf(r.sets.MACH!, chainEpoch);
+    const total = signers.reduce((sum, s) => sum + s.stake, 0n);
+    if (total === 0n) return;
+    const signatures = [];
+    let signed = 0n;
+    for (const s of signers) {
+      if (s.key === "0x0000000000000000000000000000000000000000") continue; // jailed since the snapshot
+      const op = this.world.operators.find((o) => o.address === s.address)!;
+      signatures.push({ index: s.index, ...this.attest(op.key, r.address, l2, root) });
+      signed += s.stake;
+      if (signed * 10_000n >= total * r.thresholdBps) break;
+    }
+    if (signed * 10_000n < total * r.thresholdBps) return;
+    await this.call(r.plan.owner, this.c.services.MACH, "certify", [r.address, index, signatures], "MACH: certify");
+  }
+
+  /** The first honest, eligible member of the rollup's VITAL set challenges the bad output. */
+  private async challenge(r: LiveRollup, index: number, t: number) {
+    const setId = r.sets.VITAL!;
+    for (const i of r.plan.members.VITAL!) {
+      const op = this.world.operators[i];
+      if (!op.honest || !(await this.eligible(setId, op.address, t))) continue;
+      await this.call(op.address, this.c.services.VITAL, "challenge", [r.address, index], "VITAL: challenge");
+      return;
+    }
+  }
+
+  /** A dishonest member signs a second root for the block it attested; an honest member proves it. */
+  private async equivocate(r: LiveRollup, l2: bigint, root: string, t: number) {
+    const [first, second] = this.world.dishonest;
+    const culprit = this.world.operators[second ?? first];
+    const watcher = this.world.operators.find((op) => op.honest);
+    if (culprit === undefined || watcher === undefined || !(await this.eligible(r.sets.MACH!, culprit.address, t)))
+      return;
+    const other = this.names.hash(`equivocation:${l2}`);
+    const a = this.attest(culprit.key, r.address, l2, root);
+    const b = this.attest(culprit.key, r.address, l2, other);
+    await this.call(
+      watcher.address,
+      this.c.services.MACH,
+      "proveEquivocation",
+      [r.address, l2, root, { index: 0, ...a }, other, { index: 0, ...b }],
+      "MACH: prove equivocation",
+    );
+  }
+
+  /** Open challenges are voted: dishonest members vote "valid" first, honest ones "invalid" until two thirds. */
+  private async votes(t: number) {
+    const vital = this.c.services.VITAL as VitalService;
+    for (const challenge of this.ledger.challenges.values()) {
+      if (challenge.result !== CHALLENGE.Open || t >= challenge.deadline) continue;
+      const setId = await vital.setIdOf(challenge.rollup);
+      const [operators, stakes] = await this.c.sets.snapshotEntries(setId, challenge.epoch);
+      const total = stakes.reduce((sum, s) => sum + s, 0n);
+      const ops = operators.map((address, index) => ({
+        address,
+        index,
+        stake: stakes[index],
+        plan: this.world.operators.find((o) => o.address === address)!,
+      }));
+      const voters = ops.filter((o) => !o.plan.honest).concat(ops.filter((o) => o.plan.honest));
+      let invalid = 0n;
+      for (const v of voters) {
+        if (await this.c.registry.isJailed(v.address)) continue;
+        await this.call(v.address, vital, "vote", [challenge.id, v.index, v.plan.honest], "VITAL: vote");
+        if (!v.plan.honest) continue;
+        invalid += v.stake;
+        if (invalid * 3n >= total * 2n) break;
+      }
+    }
+    await this.mine(t);
+  }
+
+  /** After an invalidation, the challenger reports the members that voted "valid". */
+  private async reportVoters(t: number) {
+    const vital = this.c.services.VITAL as VitalService;
+    for (const challenge of this.ledger.challenges.values()) {
+      if (challenge.result !== CHALLENGE.Invalidated) continue;
+      const c = await vital.challengeOf(challenge.id);
+      const unreported = c.validVoters & ~(await vital.reportedVoters(challenge.id));
+      if (unreported !== 0n)
+        await this.call(c.challenger, vital, "reportVoters", [challenge.id, unreported], "VITAL: report voters");
+    }
+    await this.mine(t);
+  }
+
+  /** Optimistic outputs whose challenge period is over are finalized, in order. */
+  private async finalize(t: number) {
+    for (const r of this.live) {
+      if (!r.plan.optimistic || r.settled) continue;
+      const outputs = this.ledger.rollups.get(r.address)!.outputs;
+      for (let i = 0; i < outputs.length; i++) {
+        if (outputs[i].status === OUTPUT.Finalized) continue;
+        if (outputs[i].proposedAt + r.challengePeriod > t) break;
+        await this.call(this.keeper, r.contract, "finalize", [i], "rollup: finalize output");
+      }
+    }
+    await this.mine(t);
+  }
+
+  /** Stakers unstake as planned and claim now and then; operators claim every fifth epoch. */
+  private async stakers(t: number, e: number) {
+    const { registry, rewards } = this.c;
+    for (const s of this.world.stakers) {
+      const ops = s.delegations.map((d) => this.world.operators[d.operator].address);
+      if (s.unstakeEpoch === e) {
+        const shares = (await registry.sharesOf(s.address, ops[0], 0)) / 2n;
+        if (shares > 0n)
+          await this.call(s.address, registry, "requestUnstake", [ops[0], 0, shares], "unstake: request");
+      }
+      if (this.rng.chance(1 / 7)) await this.claim(s.address, ops);
+    }
+    if (e % 5 === 0) for (const op of this.world.operators) await this.claim(op.address, [op.address]);
+    await this.mine(t);
+  }
+
+  private async claim(account: string, operators: string[]) {
+    const zeros = operators.map(() => 0);
+    if ((await this.c.rewards.claimable(account, operators, zeros)) === 0n) return;
+    await this.call(account, this.c.rewards, "claim", [operators, zeros], "rewards: claim");
+  }
+
+  private async totalStake() {
+    let total = 0n;
+    for (const op of this.world.operators) total += (await this.c.registry.pool(op.address, 0)).totalAssets;
+    return total;
+  }
+
+  private async point(epoch: number) {
+    this.points.push({
+      epoch,
+      totalStake: (await this.totalStake()).toString(),
+      rewardsPaid: this.ledger.rewardsPaid.toString(),
+      slashed: this.ledger.slashed.toString(),
+      finalizedOutputs: this.ledger.finalized,
+      fastFinalizedOutputs: this.ledger.fastFinalized,
+    });
+  }
+
+  // ================================================================= report
+
+  async report(): Promise<SimulationReport> {
+    const { registry, rewards } = this.c;
+    const end = this.chain.time;
+    const operators: OperatorRow[] = [];
+    let claimable = 0n;
+    for (const op of this.world.operators) {
+      const owed = await rewards.claimable(op.address, [op.address], [0]);
+      claimable += owed;
+      operators.push({
+        name: op.name,
+        address: op.address,
+        honest: op.honest,
+        stakeBefore: this.stakeBefore.get(op.address)!.toString(),
+        stakeAfter: (await registry.pool(op.address, 0)).totalAssets.toString(),
+        slashed: (this.ledger.slashedOf.get(op.address) ?? 0n).toString(),
+        rewards: (owed + (this.ledger.paidTo.get(op.address) ?? 0n)).toString(),
+        jailed: await registry.isJailed(op.address),
+      });
+    }
+    for (const s of this.world.stakers) {
+      const ops = s.delegations.map((d) => this.world.operators[d.operator].address);
+      claimable += await rewards.claimable(
+        s.address,
+        ops,
+        ops.map(() => 0),
+      );
+    }
+    claimable += await rewards.claimable(await rewards.treasury(), [], []);
+    let pending = 0n;
+    const rollups: RollupRow[] = [];
+    for (const r of this.live) {
+      for (const setId of Object.values(r.sets)) pending += (await rewards.pendingFeesScaled(setId)) / SCALE;
+      const record = this.ledger.rollups.get(r.address)!;
+      const count = (status: number) => record.outputs.filter((o) => o.status === status).length;
+      rollups.push({
+        name: r.plan.name,
+        chainId: r.plan.chainId,
+        template: r.plan.template,
+        daLayer: DA_LAYERS[r.plan.daLayer],
+        services: SERVICE_NAMES.filter((name) => r.plan.members[name]),
+        sequencing: r.sets.SQUAD === undefined ? "central" : "SQUAD",
+        ephemeral: r.expiry !== 0,
+        state: record.retired ? "Retired" : r.expiry !== 0 && end >= r.expiry ? "Settling" : "Active",
+        batches: record.batches,
+        outputs: {
+          proposed: count(OUTPUT.Proposed),
+          fastFinalized: count(OUTPUT.FastFinalized),
+          finalized: count(OUTPUT.Finalized),
+          invalidated: record.invalidated,
+        },
+      });
+    }
+    const sum = (key: keyof RollupRow["outputs"]) => rollups.reduce((total, r) => total + r.outputs[key], 0);
+    const l = this.ledger;
+    const proposalState = await this.governance.state();
+    return {
+      config: {
+        ...this.run.options,
+        parameters: this.run.parameters ?? `deploy/parameters/${this.hre.network.name}.json`,
+        epochLength: this.timings.epochLength,
+      },
+      proposal: {
+        description: this.governance.description,
+        state: proposalState,
+        proposedEpoch: l.proposal.created,
+        executedEpoch: l.proposal.executed === 0 ? null : l.proposal.executed,
+      },
+      operators,
+      slashes: [...l.requests.values()]
+        .sort((a, b) => a.requestId - b.requestId)
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars
+        .map(({ address, executableAt, ...row }) => row),
+      rollups,
+      outputs: {
+        proposed: sum("proposed"),
+        fastFinalized: sum("fastFinalized"),
+        finalized: sum("finalized"),
+        invalidated: sum("invalidated"),
+      },
+      gas: this.chain.gasReport(),
+      events: l.events,
+      epochs: this.points,
+      conservation: {
+        deposited: l.deposited.toString(),
+        stake: (await this.totalStake()).toString(),
+        slashed: l.slashed.toString(),
+        withdrawn: l.withdrawn.toString(),
+        feesCredited: l.feesCredited.toString(),
+        rewardsPaid: l.rewardsPaid.toString(),
+        rewardsClaimable: claimable.toString(),
+        rewardsPending: pending.toString(),
+        rewardsDust: (l.feesCredited - l.rewardsPaid - claimable - pending).toString(),
+      },
+      run: { startedAt: "", wallSeconds: 0, actions: 0, actionsPerSecond: 0, blocks: 0 },
+    };
+  }
+}

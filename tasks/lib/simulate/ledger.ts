@@ -1,0 +1,256 @@
+// What the chain said: every log of every simulated transaction, decoded and folded into the running totals the report
+// is made of (deposits, withdrawals, slashes, fees, claims, outputs, challenges), so the report describes what
+// happened on chain, not what the simulation meant to do.
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Log } from "ethers";
+import { decodeBytes32String, Fragment, Interface } from "ethers";
+import { formatAlt } from "../cli";
+import type { MinedReceipt } from "./chain";
+import type { ScriptedEvent, ScriptedKind, SlashRow } from "./report";
+
+/** Contracts whose events and errors the simulation reads. */
+const ARTIFACTS = [
+  "AltToken",
+  "RestakingRegistry",
+  "OperatorSets",
+  "SlashingManager",
+  "RewardsDistributor",
+  "RollupFactory",
+  "Rollup",
+  "VitalService",
+  "MachService",
+  "SquadService",
+  "AltGovernor",
+];
+
+/** One interface with every event and error of the simulated contracts (each signature once). */
+export async function protocolInterface(hre: HardhatRuntimeEnvironment): Promise<Interface> {
+  const seen = new Map<string, Fragment>();
+  for (const name of ARTIFACTS) {
+    for (const fragment of new Interface((await hre.artifacts.readArtifact(name)).abi).fragments) {
+      if (fragment.type !== "event" && fragment.type !== "error") continue;
+      seen.set(`${fragment.type} ${fragment.format("sighash")}`, fragment);
+    }
+  }
+  return new Interface([...seen.values()]);
+}
+
+const OFFENCES: Record<string, string> = {
+  VITAL_INVALID_OUTPUT: "invalid output",
+  VITAL_VOTED_FOR_INVALID_OUTPUT: "voted valid",
+  MACH_EQUIVOCATION: "equivocation",
+  MACH_INVALID_CERTIFICATE: "invalid certificate",
+  SQUAD_SKIPPED_FORCED_INCLUSION: "censorship",
+};
+
+export const OUTPUT = { Proposed: 1, FastFinalized: 2, Finalized: 3 } as const;
+/** VitalService.Result. */
+export const CHALLENGE = { Open: 1, Invalidated: 2, Failed: 3, Void: 4 } as const;
+const CHALLENGE_RESULTS = ["None", "Open", "Invalidated", "Failed", "Void"];
+
+export interface OutputRecord {
+  l2BlockNumber: bigint;
+  root: string;
+  proposedAt: number;
+  status: number;
+}
+
+export interface RollupRecord {
+  outputs: OutputRecord[];
+  invalidated: number;
+  batches: number;
+  retired: boolean;
+}
+
+export interface Withdrawal {
+  staker: string;
+  operator: string;
+  assetId: bigint;
+  shares: bigint;
+  unlockAt: bigint;
+  nonce: bigint;
+}
+
+export interface ChallengeRecord {
+  id: bigint;
+  rollup: string;
+  outputIndex: number;
+  epoch: bigint;
+  deadline: number;
+  /** VitalService.Result (CHALLENGE). */
+  result: number;
+}
+
+export class Ledger {
+  deposited = 0n;
+  withdrawn = 0n;
+  slashed = 0n;
+  feesCredited = 0n;
+  rewardsPaid = 0n;
+  finalized = 0;
+  fastFinalized = 0;
+  readonly slashedOf = new Map<string, bigint>();
+  /** Rewards claimed, by account. */
+  readonly paidTo = new Map<string, bigint>();
+  readonly requests = new Map<number, SlashRow & { address: string; executableAt: number }>();
+  readonly rollups = new Map<string, RollupRecord>();
+  readonly withdrawals = new Map<string, Withdrawal>();
+  readonly challenges = new Map<bigint, ChallengeRecord>();
+  readonly events: ScriptedEvent[] = [];
+  readonly proposal = { created: 0, queued: 0, executed: 0 };
+  /** The simulation's epoch (0 during setup), stamped on what is recorded. */
+  epoch = 0;
+
+  constructor(
+    private readonly abi: Interface,
+    /** Operator names by address, and each slasher's service name by address. */
+    private readonly nameOf: (address: string) => string,
+    private readonly serviceOf: (slasher: string) => SlashRow["service"],
+  ) {}
+
+  track(rollup: string) {
+    this.rollups.set(rollup, { outputs: [], invalidated: 0, batches: 0, retired: false });
+  }
+
+  note(kind: ScriptedKind, detail: string) {
+    this.events.push({ epoch: this.epoch, kind, detail });
+  }
+
+  observe(mined: MinedReceipt[], at: number) {
+    for (const { receipt } of mined) for (const log of receipt.logs) this.apply(log, at);
+  }
+
+  private apply(log: Log, at: number) {
+    const parsed = this.abi.parseLog(log);
+    if (!parsed) return;
+    const a = parsed.args;
+    const rollup = this.rollups.get(log.address);
+    switch (parsed.name) {
+      case "Staked":
+        this.deposited += a.amount;
+        break;
+      case "UnstakeRequested":
+        this.withdrawals.set(a.root, { ...a.withdrawal.toObject() } as Withdrawal);
+        break;
+      case "UnstakeCompleted":
+        this.withdrawn += a.amount;
+        this.withdrawals.delete(a.root);
+        break;
+      case "PoolSlashed":
+        this.slashed += a.amount;
+        this.slashedOf.set(a.operator, (this.slashedOf.get(a.operator) ?? 0n) + a.amount);
+        break;
+      case "SlashRequested": {
+        const offence = OFFENCES[decodeBytes32String(a.reason)] ?? decodeBytes32String(a.reason);
+        this.requests.set(Number(a.requestId), {
+          requestId: Number(a.requestId),
+          epoch: this.epoch,
+          operator: this.nameOf(a.operator),
+          address: a.operator,
+          service: this.serviceOf(a.slasher),
+          offence,
+          bps: Number(a.bps),
+          amount: "0",
+          status: "pending",
+          executableAt: Number(a.executableAt),
+        });
+        break;
+      }
+      case "SlashExecuted": {
+        const request = this.requests.get(Number(a.requestId))!;
+        const amount = (a.amounts as bigint[]).reduce((s, x) => s + x, 0n);
+        request.status = "executed";
+        request.amount = amount.toString();
+        this.note(
+          "slash-executed",
+          `request ${a.requestId}: ${request.operator} lost ${formatAlt(amount)} (${request.offence})`,
+        );
+        break;
+      }
+      case "SlashVetoed":
+        this.requests.get(Number(a.requestId))!.status = "vetoed";
+        break;
+      case "FeesCredited":
+        this.feesCredited += a.amount;
+        break;
+      case "Claimed":
+        this.rewardsPaid += a.amount;
+        this.paidTo.set(a.account, (this.paidTo.get(a.account) ?? 0n) + a.amount);
+        break;
+      case "BatchAppended":
+        if (rollup) rollup.batches++;
+        break;
+      case "OutputProposed":
+        if (rollup) {
+          rollup.outputs[Number(a.index)] = {
+            l2BlockNumber: a.l2BlockNumber,
+            root: a.root,
+            proposedAt: at,
+            status: OUTPUT.Proposed,
+          };
+        }
+        break;
+      case "OutputFastFinalized":
+        if (rollup) rollup.outputs[Number(a.index)].status = OUTPUT.FastFinalized;
+        this.fastFinalized++;
+        break;
+      case "OutputFinalized":
+        if (rollup) rollup.outputs[Number(a.index)].status = OUTPUT.Finalized;
+        this.finalized++;
+        break;
+      case "OutputsInvalidated":
+        if (rollup) {
+          rollup.invalidated += Number(a.count) - Number(a.index);
+          rollup.outputs.length = Number(a.index);
+        }
+        break;
+      case "Retired":
+        if (rollup) rollup.retired = true;
+        break;
+      case "Challenged":
+        this.challenges.set(a.challengeId, {
+          id: a.challengeId,
+          rollup: a.rollup,
+          outputIndex: Number(a.outputIndex),
+          epoch: a.epoch,
+          deadline: Number(a.deadline),
+          result: CHALLENGE.Open,
+        });
+        this.note(
+          "challenge",
+          `${this.nameOf(a.challenger)} challenged output ${a.outputIndex} of ${this.nameOf(a.rollup)}`,
+        );
+        break;
+      case "Resolved": {
+        const challenge = this.challenges.get(a.challengeId)!;
+        challenge.result = Number(a.result);
+        if (challenge.result === CHALLENGE.Invalidated) {
+          this.note(
+            "invalidation",
+            `challenge ${a.challengeId}: output ${challenge.outputIndex} of ${this.nameOf(challenge.rollup)} invalidated`,
+          );
+        } else {
+          this.note("challenge", `challenge ${a.challengeId} ended ${CHALLENGE_RESULTS[challenge.result]}`);
+        }
+        break;
+      }
+      case "EquivocationProven":
+        this.note(
+          "equivocation",
+          `${this.nameOf(a.operator)} signed two roots for block ${a.l2BlockNumber} of ${this.nameOf(a.rollup)}`,
+        );
+        break;
+      case "ProposalCreated":
+        this.proposal.created = this.epoch;
+        this.note("proposal-created", `proposal ${String(a.proposalId).slice(0, 12)}… by ${this.nameOf(a.proposer)}`);
+        break;
+      case "ProposalQueued":
+        this.proposal.queued = this.epoch;
+        break;
+      case "ProposalExecuted":
+        this.proposal.executed = this.epoch;
+        this.note("proposal-executed", `proposal ${String(a.proposalId).slice(0, 12)}… executed by the timelock`);
+        break;
+    }
+  }
+}

@@ -1,0 +1,484 @@
+// What `simulate` shows of its report (tasks/lib/simulate/render.ts, progress.ts), from a small synthetic report: the
+// summary's tables line by line, the cut-short tables of large runs, a broken conservation law, the SVG chart's
+// layout, escaping and determinism, and the progress line on a terminal, on a log and without a stream. No chain.
+import { expect } from "chai";
+import { parseUnits } from "ethers";
+import type { OperatorRow, RollupRow, SimulationReport } from "../../tasks/lib/simulate/report";
+import {
+  chartSvg,
+  compact,
+  formatAltCell,
+  niceScale,
+  plotBox,
+  summaryLines,
+  table,
+  weiToAlt,
+} from "../../tasks/lib/simulate/render";
+import { BAR_WIDTH, Progress } from "../../tasks/lib/simulate/progress";
+
+/** A decimal ALT amount as a wei string. */
+const alt = (amount: string) => parseUnits(amount, 18).toString();
+
+function operator(name: string, stakeBefore: string, overrides: Partial<OperatorRow> = {}): OperatorRow {
+  return {
+    name,
+    address: "0x" + "0".repeat(40),
+    honest: true,
+    stakeBefore: alt(stakeBefore),
+    stakeAfter: alt(stakeBefore),
+    slashed: "0",
+    rewards: "0",
+    jailed: false,
+    ...overrides,
+  };
+}
+
+function rollup(name: string, chainId: number, overrides: Partial<RollupRow> = {}): RollupRow {
+  return {
+    name,
+    chainId,
+    template: "OPStack EVM",
+    daLayer: "Ethereum blobs",
+    services: ["VITAL", "MACH", "SQUAD"],
+    sequencing: "SQUAD",
+    ephemeral: false,
+    state: "Active",
+    batches: 0,
+    outputs: { proposed: 0, fastFinalized: 0, finalized: 0, invalidated: 0 },
+    ...overrides,
+  };
+}
+
+/** 3 epochs, 3 operators (mallory dishonest, slashed once and jailed by a pending request), 2 rollups. */
+function reportFixture(): SimulationReport {
+  return {
+    config: {
+      seed: "42",
+      operators: 3,
+      dishonest: 1,
+      stakers: 6,
+      rollups: 2,
+      epochs: 3,
+      parameters: "deploy/parameters/hardhat.json",
+      epochLength: 3600,
+    },
+    proposal: { description: "Raise the MACH quorum", state: "Executed", proposedEpoch: 1, executedEpoch: 3 },
+    operators: [
+      operator("alice", "1000", { stakeAfter: alt("1050"), rewards: alt("2.5") }),
+      operator("bob", "1234.565", { stakeAfter: alt("1284.564"), rewards: alt("3.5") }),
+      operator("mallory", "1000", { honest: false, stakeAfter: alt("900"), slashed: alt("100"), jailed: true }),
+    ],
+    slashes: [
+      {
+        requestId: 1,
+        epoch: 2,
+        operator: "mallory",
+        service: "VITAL",
+        offence: "invalid output",
+        bps: 1000,
+        amount: alt("100"),
+        status: "executed",
+      },
+      {
+        requestId: 2,
+        epoch: 3,
+        operator: "mallory",
+        service: "MACH",
+        offence: "equivocation",
+        bps: 500,
+        amount: "0",
+        status: "pending",
+      },
+    ],
+    rollups: [
+      rollup("alpha", 420001, {
+        batches: 12,
+        outputs: { proposed: 6, fastFinalized: 4, finalized: 5, invalidated: 1 },
+      }),
+      rollup("beta", 420002, {
+        template: "ArbitrumOrbit WASM",
+        daLayer: "Celestia",
+        services: ["VITAL"],
+        sequencing: "central",
+        ephemeral: true,
+        state: "Settling",
+        batches: 3,
+        outputs: { proposed: 2, fastFinalized: 0, finalized: 0, invalidated: 0 },
+      }),
+    ],
+    outputs: { proposed: 8, fastFinalized: 4, finalized: 5, invalidated: 1 },
+    gas: [
+      { action: "stake", count: 12, gas: 1234567, average: 102880 },
+      { action: "propose output", count: 8, gas: 800000, average: 100000 },
+    ],
+    events: [
+      { epoch: 1, kind: "bad-output", detail: "mallory posted a bad output on alpha" },
+      { epoch: 2, kind: "slash-executed", detail: "mallory slashed 100 ALT" },
+      { epoch: 3, kind: "equivocation", detail: "mallory equivocated on MACH" },
+    ],
+    epochs: [
+      {
+        epoch: 0,
+        totalStake: alt("3000"),
+        rewardsPaid: "0",
+        slashed: "0",
+        finalizedOutputs: 0,
+        fastFinalizedOutputs: 0,
+      },
+      {
+        epoch: 1,
+        totalStake: alt("3100"),
+        rewardsPaid: alt("2"),
+        slashed: "0",
+        finalizedOutputs: 1,
+        fastFinalizedOutputs: 1,
+      },
+      {
+        epoch: 2,
+        totalStake: alt("3000"),
+        rewardsPaid: alt("4"),
+        slashed: alt("100"),
+        finalizedOutputs: 3,
+        fastFinalizedOutputs: 2,
+      },
+      {
+        epoch: 3,
+        totalStake: alt("3050"),
+        rewardsPaid: alt("6"),
+        slashed: alt("100"),
+        finalizedOutputs: 5,
+        fastFinalizedOutputs: 4,
+      },
+    ],
+    conservation: {
+      deposited: alt("3150"),
+      stake: alt("3050"),
+      slashed: alt("100"),
+      withdrawn: "0",
+      feesCredited: alt("10"),
+      rewardsPaid: alt("6"),
+      rewardsClaimable: alt("3"),
+      rewardsPending: "999999999999999999",
+      rewardsDust: "1",
+    },
+    run: {
+      startedAt: "2025-01-01T00:00:00Z",
+      wallSeconds: 12.34,
+      actions: 4567,
+      actionsPerSecond: 370.1,
+      blocks: 1234,
+    },
+  };
+}
+
+/** The lines of the summary section whose title starts with `title`, up to the blank line that ends it. */
+function sectionOf(lines: string[], title: string): string[] {
+  const start = lines.findIndex((line) => line.startsWith(title));
+  expect(start, `section ${title}`).to.be.greaterThan(-1);
+  const end = lines.indexOf("", start);
+  return lines.slice(start, end === -1 ? undefined : end);
+}
+
+/** The first cell of each row of a section's table (the title, headers and rule left out). */
+const firstCells = (section: string[]) => section.slice(3).map((line) => line.trim().split(/\s+/)[0]);
+
+describe("simulate report rendering", function () {
+  describe("summary", function () {
+    it("opens with the seed and the configuration", function () {
+      expect(summaryLines(reportFixture())[0]).to.equal(
+        "Simulation: seed 42, 3 operators (1 dishonest), 6 stakers, 2 rollups, 3 epochs, parameters " +
+          "deploy/parameters/hardhat.json",
+      );
+    });
+
+    it("aligns the operator table, amounts in ALT rounded to cents", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Operators")).to.deep.equal([
+        "Operators",
+        "  operator  behaviour  stake before (ALT)  stake after (ALT)  slashed (ALT)  rewards (ALT)  jailed",
+        "  --------  ---------  ------------------  -----------------  -------------  -------------  ------",
+        "  alice     honest               1,000.00           1,050.00           0.00           2.50  no",
+        "  bob       honest               1,234.57           1,284.56           0.00           3.50  no",
+        "  mallory   dishonest            1,000.00             900.00         100.00           0.00  yes",
+      ]);
+    });
+
+    it("lists the slashes with their status", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Slashes")).to.deep.equal([
+        "Slashes",
+        "  request  epoch  operator  service  offence           bps  amount (ALT)  status",
+        "  -------  -----  --------  -------  --------------  -----  ------------  --------",
+        "        1      2  mallory   VITAL    invalid output  1,000        100.00  executed",
+        "        2      3  mallory   MACH     equivocation      500          0.00  pending",
+      ]);
+    });
+
+    it("counts the rollups by state and lists them with their outputs by tier", function () {
+      const section = sectionOf(summaryLines(reportFixture()), "Rollups");
+      expect(section[0]).to.equal("Rollups: 1 Active, 1 Settling, 0 Retired");
+      expect(section[3]).to.equal(
+        "  alpha    420,001  OPStack EVM         Ethereum blobs  VITAL+MACH+SQUAD  SQUAD       no         Active" +
+          "         12         6     4      5            1",
+      );
+      expect(section[4]).to.equal(
+        "  beta     420,002  ArbitrumOrbit WASM  Celestia        VITAL             central     yes        Settling" +
+          "        3         2     0      0            0",
+      );
+    });
+
+    it("totals the outputs by finality tier", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Outputs by finality tier")).to.deep.equal([
+        "Outputs by finality tier",
+        "  tier            outputs",
+        "  --------------  -------",
+        "  proposed              8",
+        "  fast-finalized        4",
+        "  finalized             5",
+        "  invalidated           1",
+      ]);
+    });
+
+    it("shows the gas per action in the report's order, with grouped thousands", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Gas per action")).to.deep.equal([
+        "Gas per action",
+        "  action          count  total gas  average gas",
+        "  --------------  -----  ---------  -----------",
+        "  stake              12  1,234,567      102,880",
+        "  propose output      8    800,000      100,000",
+      ]);
+    });
+
+    it("lists the scripted events", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Scripted events").slice(1)).to.deep.equal([
+        "  epoch  kind            detail",
+        "  -----  --------------  ------------------------------------",
+        "      1  bad-output      mallory posted a bad output on alpha",
+        "      2  slash-executed  mallory slashed 100 ALT",
+        "      3  equivocation    mallory equivocated on MACH",
+      ]);
+    });
+
+    it("writes out both conservation laws with full precision", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Conservation")).to.deep.equal([
+        "Conservation",
+        "  stake 3,050 ALT + slashed 100 ALT + withdrawn 0 ALT = 3,150 ALT vs deposited 3,150 ALT: holds",
+        "  rewards paid 6 ALT + claimable 3 ALT + pending 0.999999999999999999 ALT + dust 0.000000000000000001 ALT" +
+          " = 10 ALT vs fees credited 10 ALT: holds",
+      ]);
+    });
+
+    it("ends with the run's speed", function () {
+      expect(summaryLines(reportFixture()).at(-1)).to.equal(
+        "Run: 12.3 s wall, 4,567 actions, 370.1 actions/s, 1,234 blocks",
+      );
+    });
+
+    it("says none for a run without slashes, rollups, gas or events", function () {
+      const report = { ...reportFixture(), slashes: [], events: [], gas: [], rollups: [] };
+      const lines = summaryLines(report);
+      expect(lines).to.include.members(["Slashes: none", "Scripted events: none", "Gas per action: none"]);
+      expect(lines).to.include("Rollups: none");
+    });
+
+    describe("when a conservation law fails", function () {
+      it("marks the stake law BROKEN when a wei is missing", function () {
+        const report = reportFixture();
+        report.conservation.deposited = (BigInt(report.conservation.deposited) + 1n).toString();
+        const [, stake, fees] = sectionOf(summaryLines(report), "Conservation");
+        expect(stake).to.equal(
+          "  stake 3,050 ALT + slashed 100 ALT + withdrawn 0 ALT = 3,150 ALT vs deposited 3,150.000000000000000001 ALT:" +
+            " BROKEN",
+        );
+        expect(fees).to.match(/: holds$/);
+      });
+
+      it("marks the fee law BROKEN when the terms do not add up", function () {
+        const report = reportFixture();
+        report.conservation.rewardsClaimable = alt("4");
+        expect(sectionOf(summaryLines(report), "Conservation")[2]).to.match(
+          /= 11 ALT vs fees credited 10 ALT: BROKEN$/,
+        );
+      });
+
+      it("marks the fee law BROKEN when the dust is negative, even if the terms add up", function () {
+        const report = reportFixture();
+        report.conservation.rewardsPending = alt("1.000000000000000001");
+        report.conservation.rewardsDust = "-1";
+        expect(sectionOf(summaryLines(report), "Conservation")[2]).to.equal(
+          "  rewards paid 6 ALT + claimable 3 ALT + pending 1.000000000000000001 ALT + dust -0.000000000000000001 ALT = 10 ALT" +
+            " vs fees credited 10 ALT: BROKEN",
+        );
+      });
+    });
+
+    describe("given more than 20 operators or rollups", function () {
+      /** op-01 … op-25 with 1,000 … 25,000 ALT; op-03 dishonest, op-05 slashed. */
+      function largeReport(): SimulationReport {
+        const operators = Array.from({ length: 25 }, (_, i) =>
+          operator(`op-${String(i + 1).padStart(2, "0")}`, String((i + 1) * 1000)),
+        );
+        operators[2].honest = false;
+        operators[4].slashed = alt("1");
+        const rollups = Array.from({ length: 23 }, (_, i) => rollup(`r-${i + 1}`, 1000 + i));
+        return { ...reportFixture(), operators, rollups };
+      }
+
+      it("shows the 10 largest operators plus every dishonest or slashed one, and how many are left out", function () {
+        const section = sectionOf(summaryLines(largeReport()), "Operators");
+        expect(firstCells(section.slice(0, -1))).to.deep.equal([
+          "op-03",
+          "op-05",
+          ...Array.from({ length: 10 }, (_, i) => `op-${i + 16}`),
+        ]);
+        expect(section.at(-1)).to.equal("  … 13 more operators in the JSON report");
+      });
+
+      it("shows the first 20 rollups and how many are left out", function () {
+        const section = sectionOf(summaryLines(largeReport()), "Rollups");
+        expect(section[0]).to.equal("Rollups: 23 Active, 0 Settling, 0 Retired");
+        expect(firstCells(section.slice(0, -1))).to.deep.equal(Array.from({ length: 20 }, (_, i) => `r-${i + 1}`));
+        expect(section.at(-1)).to.equal("  … 3 more rollups in the JSON report");
+      });
+
+      it("shows all operators when there are exactly 20", function () {
+        const report = largeReport();
+        report.operators = report.operators.slice(0, 20);
+        expect(firstCells(sectionOf(summaryLines(report), "Operators"))).to.have.length(20);
+      });
+    });
+
+    it("builds every table with one helper: headers, a rule, then aligned rows", function () {
+      expect(table(["a", "number"], [["xyz", "1"]], ["left", "right"])).to.deep.equal([
+        "a    number",
+        "---  ------",
+        "xyz       1",
+      ]);
+    });
+
+    it("rounds table amounts half up to cents", function () {
+      expect(formatAltCell(alt("1234567.885"))).to.equal("1,234,567.89");
+      expect(formatAltCell(alt("0.004"))).to.equal("0.00");
+      expect(formatAltCell("-" + alt("1.005"))).to.equal("-1.01");
+    });
+  });
+
+  describe("chart", function () {
+    /** The `points` of every polyline, in drawing order (stake, rewards, slashed, finalized, fast-finalized). */
+    const polylines = (svg: string) => [...svg.matchAll(/<polyline points="([^"]*)"/g)].map((match) => match[1]);
+
+    it("is a standalone SVG of 960 pixels with a white background and no scripts or external resources", function () {
+      const svg = chartSvg(reportFixture());
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="960" height="600"')).to.equal(true);
+      expect(svg.trimEnd().endsWith("</svg>")).to.equal(true);
+      expect(svg).to.include('fill="white"').and.include('font-family="sans-serif"');
+      expect(svg).not.to.match(/<script|href=|url\(/);
+    });
+
+    it("has a titled panel per series and a title line with the seed and the configuration", function () {
+      const svg = chartSvg(reportFixture());
+      for (const title of ["Total stake (ALT)", "Rewards paid (ALT)", "Slashed (ALT)", "Finalized outputs"]) {
+        expect(svg).to.include(`>${title}</text>`);
+      }
+      expect(svg).to.include(">Simulation: seed 42, 3 operators (1 dishonest), 6 stakers, 2 rollups, 3 epochs,");
+    });
+
+    it("draws the total stake over epochs on an axis from 0 to a nice maximum", function () {
+      const svg = chartSvg(reportFixture());
+      // Stake 3,000 / 3,100 / 3,000 / 3,050 ALT over epochs 0..3; the axis runs to 5,000 ALT.
+      const box = plotBox(0);
+      const expected = [3000, 3100, 3000, 3050]
+        .map((stake, epoch) => {
+          const x = box.x + (epoch / 3) * box.width;
+          const y = box.y + box.height - (stake / 5000) * box.height;
+          return `${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`;
+        })
+        .join(" ");
+      expect(polylines(svg)[0]).to.equal(expected);
+      expect(expected).to.equal("64,159.2 196,155 328,159.2 460,157.1");
+      for (const label of ["0", "1k", "2k", "3k", "4k", "5k"])
+        expect(svg).to.include(`text-anchor="end">${label}</text>`);
+    });
+
+    it("draws the fast-finalized outputs as a second line with a legend", function () {
+      const svg = chartSvg(reportFixture());
+      const lines = polylines(svg);
+      expect(lines).to.have.length(5);
+      // Fast-finalized 0 / 1 / 2 / 4 over epochs 0..3 in the bottom right panel; the axis runs to 5 outputs.
+      expect(lines[4]).to.equal("544,564 676,522.4 808,480.8 940,397.6");
+      expect(svg).to.include(">finalized</text>").and.include(">fast-finalized</text>");
+    });
+
+    it("escapes XML special characters of the report's text", function () {
+      const report = reportFixture();
+      report.config.seed = "a<b&c";
+      report.config.parameters = `"p's".json`;
+      const svg = chartSvg(report);
+      expect(svg).to.include("seed a&lt;b&amp;c,").and.include("parameters &quot;p&apos;s&quot;.json");
+      expect(svg).not.to.include("a<b");
+    });
+
+    it("is the same string for the same report, whatever the run", function () {
+      const other = reportFixture();
+      other.run = { startedAt: "2030-06-01T12:00:00Z", wallSeconds: 99, actions: 1, actionsPerSecond: 0.1, blocks: 7 };
+      expect(chartSvg(other)).to.equal(chartSvg(reportFixture()));
+    });
+
+    it("picks axis maxima of 1, 2, 2.5 or 5 × 10^k with 4 or 5 ticks above 0", function () {
+      expect(niceScale(3100)).to.deep.equal({ max: 5000, step: 1000 });
+      expect(niceScale(1000)).to.deep.equal({ max: 1000, step: 250 });
+      expect(niceScale(1001)).to.deep.equal({ max: 2000, step: 500 });
+      expect(niceScale(2.2)).to.deep.equal({ max: 2.5, step: 0.5 });
+      expect(niceScale(7)).to.deep.equal({ max: 10, step: 2.5 });
+      expect(niceScale(0)).to.deep.equal({ max: 1, step: 0.25 });
+    });
+
+    it("labels ticks in compact units", function () {
+      expect([0, 750, 2500, 1e6, 1.25e9].map(compact)).to.deep.equal(["0", "750", "2.5k", "1M", "1.25B"]);
+    });
+
+    it("converts wei to ALT without losing the whole part", function () {
+      expect(weiToAlt(alt("123456789.5"))).to.equal(123456789.5);
+      expect(weiToAlt("1")).to.equal(1e-18);
+    });
+  });
+
+  describe("progress", function () {
+    function fakeStream(isTTY: boolean) {
+      const written: string[] = [];
+      const stream = { isTTY, write: (text: string) => written.push(text) > 0 } as unknown as NodeJS.WriteStream;
+      return { stream, written };
+    }
+    const bar = (filled: number) => "#".repeat(filled) + ".".repeat(BAR_WIDTH - filled);
+
+    it("redraws one line on a terminal and ends it with a newline", function () {
+      const { stream, written } = fakeStream(true);
+      const progress = new Progress(stream, 30, "epochs");
+      progress.update(12, "epoch 12 of 30");
+      progress.update(13, "epoch 13");
+      progress.finish("done");
+      expect(written).to.deep.equal([
+        `\repochs [${bar(12)}] 12/30 epoch 12 of 30`,
+        `\repochs [${bar(13)}] 13/30 epoch 13      `, // blanks what the longer line left
+        `\repochs [${bar(30)}] 30/30 done    \n`, // as long as the line before,
+      ]);
+    });
+
+    it("prints a plain line per 10 % step on a log, and a final line", function () {
+      const { stream, written } = fakeStream(false);
+      const progress = new Progress(stream, 30, "epochs");
+      for (let done = 1; done <= 30; done++) progress.update(done, `epoch ${done}`);
+      progress.finish("done");
+      expect(written).to.deep.equal([
+        ...[1, 3, 6, 9, 12, 15, 18, 21, 24, 27].map((done) => `epochs [${bar(done)}] ${done}/30 epoch ${done}\n`),
+        `epochs [${bar(30)}] 30/30 done\n`,
+      ]);
+    });
+
+    it("prints nothing without a stream", function () {
+      const progress = new Progress(undefined, 3, "epochs");
+      expect(() => {
+        progress.update(1, "epoch 1");
+        progress.finish("done");
+      }).not.to.throw();
+    });
+  });
+});
