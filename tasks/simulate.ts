@@ -49,6 +49,7 @@ task("simulate", "Simulates the whole protocol on the in-process network from a 
       rollups: args.rollups,
       epochs: args.epochs,
     };
+    await hre.run("compile", { quiet: true }); // a fresh clone has no artifacts yet
     const progress = new Progress(args.quiet ? undefined : process.stderr, args.epochs, "simulate");
     const report = await simulate(hre, {
       options,

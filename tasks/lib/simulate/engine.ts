@@ -183,7 +183,6 @@ export async function simulate(hre: HardhatRuntimeEnvironment, run: SimulationRu
   const chain = new Chain(hre, abi, (n) => names.hash(`block:${n}`));
   await chain.reset();
   await chain.pinned(START_TIME, () => deployProtocol(hre, "governance", run.parameters));
-  await chain.startBatching();
   const sim = await Simulation.create(hre, chain, world, run, timings, delegates, services.vital.bond, abi);
   await sim.setup(funding.category, funding.p.beneficiary);
   for (let e = 1; e <= run.options.epochs; e++) {
@@ -302,10 +301,15 @@ class Simulation {
     await this.chain.send(from, contract.target as string, contract.interface.encodeFunctionData(fn, args), action);
   }
 
-  /** Mines what was queued at `t` and folds its events into the ledger. */
-  private async mine(t: number): Promise<MinedReceipt[]> {
-    const mined = await this.chain.mine(t);
-    this.ledger.observe(mined, t);
+  /** Starts a step: what is sent next is mined at `t`. */
+  private at(t: number) {
+    this.chain.at(t);
+  }
+
+  /** Ends a step: the events of what it mined are folded into the ledger. */
+  private observe(): MinedReceipt[] {
+    const mined = this.chain.take();
+    this.ledger.observe(mined, this.chain.time);
     return mined;
   }
 
@@ -328,7 +332,8 @@ class Simulation {
     const nextBlock = () => (t += SETUP_BLOCK);
     const rate = await factory.feePerServicePerSecond();
 
-    // block 1: the unlocked allocation is released to its beneficiary, who funds every actor
+    // step 1: the unlocked allocation is released to its beneficiary, who funds every actor
+    this.at(nextBlock());
     const position = (await this.hre.ethers.getContractAt(
       "VestingPosition",
       await this.positionAddress(fundingCategory),
@@ -354,9 +359,10 @@ class Simulation {
       await fund(r.owner, fee + prepay);
     }
     await this.chain.actor(this.keeper);
-    await this.mine(nextBlock());
+    this.observe();
 
-    // block 2: operators register with their signing keys and stake; rollups are created
+    // step 2: operators register with their signing keys and stake; rollups are created
+    this.at(nextBlock());
     for (const op of operators) {
       const proof = await op.key.signMessage(getBytes(await registry.signingKeyMessage(op.address)));
       await this.call(op.address, token, "approve", [registry.target, op.stake], "setup: approve");
@@ -415,7 +421,7 @@ class Simulation {
         settled: false,
       });
     }
-    await this.mine(nextBlock());
+    this.observe();
     for (const r of this.live) {
       r.interval = await this.outputInterval(r);
       r.challengePeriod = Number(await r.contract.challengePeriod());
@@ -424,7 +430,8 @@ class Simulation {
       r.lastStreamed = Number(await r.contract.lastStreamed());
     }
 
-    // block 3: stakers delegate; each rollup is registered with its services
+    // step 3: stakers delegate; each rollup is registered with its services
+    this.at(nextBlock());
     for (const s of stakers) {
       const total = s.delegations.reduce((sum, d) => sum + d.amount, 0n);
       await this.call(s.address, token, "approve", [registry.target, total], "setup: approve");
@@ -443,9 +450,10 @@ class Simulation {
           );
       }
     }
-    await this.mine(nextBlock());
+    this.observe();
 
-    // block 4: operators join the sets of the rollups they serve
+    // step 4: operators join the sets of the rollups they serve
+    this.at(nextBlock());
     for (const r of this.live) {
       for (const name of SERVICE_NAMES) {
         const members = r.plan.members[name];
@@ -455,7 +463,7 @@ class Simulation {
         for (const i of members) await this.call(operators[i].address, sets, "join", [setId], "service: join");
       }
     }
-    await this.mine(nextBlock());
+    this.observe();
     for (const op of operators) this.stakeBefore.set(op.address, (await registry.pool(op.address, 0)).totalAssets);
     await this.point(0);
   }
@@ -485,8 +493,9 @@ class Simulation {
     await this.finalize(t0 + 6 * HOUR + 30);
     await this.stakers(t0 + 7 * HOUR + 30, e);
     if (e === SCRIPT.proposal) {
+      this.at(t0 + 8 * HOUR + 30);
       await this.governance.propose();
-      await this.mine(t0 + 8 * HOUR + 30);
+      this.observe();
     }
     await this.slot(t0 + 9 * HOUR, chainEpoch);
     await this.slot(t0 + 17 * HOUR, chainEpoch);
@@ -495,6 +504,7 @@ class Simulation {
 
   /** Fees streamed, snapshots taken, due slashes executed, due withdrawals completed, rollups settled, governance. */
   private async startOfEpoch(t: number) {
+    this.at(t);
     for (const r of this.live) {
       if (r.settled) continue;
       if (!r.expiryNoted && r.expiry !== 0 && t >= r.expiry) {
@@ -538,7 +548,7 @@ class Simulation {
     }
     await this.governance.advance(t);
     const before = this.ledger.withdrawn;
-    const mined = await this.mine(t);
+    const mined = this.observe();
     const completed = mined.filter((m) => m.action === "unstake: complete").length;
     if (completed > 0) {
       this.ledger.note(
@@ -550,6 +560,7 @@ class Simulation {
 
   /** Fees credited since the last distribution are split over this epoch's snapshot of each set. */
   private async distribute(t: number, chainEpoch: bigint) {
+    this.at(t);
     for (const r of this.live) {
       for (const name of SERVICE_NAMES) {
         const setId = r.sets[name];
@@ -559,7 +570,7 @@ class Simulation {
         await this.call(this.keeper, this.c.rewards, "distribute", [setId, chainEpoch], "rewards: distribute");
       }
     }
-    await this.mine(t);
+    this.observe();
   }
 
   /** Members that can act in a set now: in the set, not jailed there or by a pending slash. */
@@ -577,6 +588,7 @@ class Simulation {
     const [slotLength, gracePeriod] = await squad.parameters().then((p) => [Number(p[0]), Number(p[1])]);
     const slot = BigInt(Math.floor(target / slotLength) + 1);
     const t = Number(slot) * slotLength + 30;
+    this.at(t);
     const late: { r: LiveRollup; poster: string }[] = [];
     const missed: LiveRollup[] = [];
     for (const r of this.live) {
@@ -612,7 +624,8 @@ class Simulation {
         await this.call(leader, squad, "postBatch", [r.address, commitment, 0], "SQUAD: post batch");
       }
     }
-    await this.mine(t);
+    this.observe();
+    this.at(t + gracePeriod + 10);
     for (const { r, poster } of late) {
       await this.call(
         poster,
@@ -622,9 +635,10 @@ class Simulation {
         "SQUAD: post batch (backup)",
       );
     }
-    await this.mine(t + gracePeriod + 10);
+    this.observe();
+    this.at(t + slotLength + 40);
     for (const r of missed) await this.call(this.keeper, squad, "reportMiss", [r.address, slot], "SQUAD: report miss");
-    await this.mine(t + slotLength + 40);
+    this.observe();
   }
 
   private async firstEligible(setId: bigint, operators: string[], t: number, except?: string) {
@@ -634,6 +648,7 @@ class Simulation {
 
   /** Each active rollup's proposer posts the next output; rollup 0's proposer lies once (the scripted bad output). */
   private async proposeOutputs(t: number, e: number) {
+    this.at(t);
     this.badOutput = undefined;
     for (const r of this.live) {
       if (r.settled || (r.expiry !== 0 && t >= r.expiry)) continue;
@@ -650,7 +665,7 @@ class Simulation {
         );
       }
     }
-    await this.mine(t);
+    this.observe();
   }
 
   private trueRoot(r: LiveRollup, l2: bigint) {
@@ -663,6 +678,7 @@ class Simulation {
 
   /** MACH certificates, validity proofs, the challenge of the bad output and the scripted equivocation. */
   private async finality(t: number, e: number, chainEpoch: bigint) {
+    this.at(t);
     for (const r of this.live) {
       if (r.settled) continue;
       const outputs = this.ledger.rollups.get(r.address)!.outputs;
@@ -693,7 +709,7 @@ class Simulation {
       if (e === SCRIPT.equivocation && r.plan.index === 0 && fresh)
         await this.equivocate(r, output.l2BlockNumber, output.root, t);
     }
-    await this.mine(t);
+    this.observe();
   }
 
   private async signersOf(setId: bigint, chainEpoch: bigint) {
@@ -765,6 +781,7 @@ class Simulation {
 
   /** Open challenges are voted: dishonest members vote "valid" first, honest ones "invalid" until two thirds. */
   private async votes(t: number) {
+    this.at(t);
     const vital = this.c.services.VITAL as VitalService;
     for (const challenge of this.ledger.challenges.values()) {
       if (challenge.result !== CHALLENGE.Open || t >= challenge.deadline) continue;
@@ -787,11 +804,12 @@ class Simulation {
         if (invalid * 3n >= total * 2n) break;
       }
     }
-    await this.mine(t);
+    this.observe();
   }
 
   /** After an invalidation, the challenger reports the members that voted "valid". */
   private async reportVoters(t: number) {
+    this.at(t);
     const vital = this.c.services.VITAL as VitalService;
     for (const challenge of this.ledger.challenges.values()) {
       if (challenge.result !== CHALLENGE.Invalidated) continue;
@@ -800,11 +818,12 @@ class Simulation {
       if (unreported !== 0n)
         await this.call(c.challenger, vital, "reportVoters", [challenge.id, unreported], "VITAL: report voters");
     }
-    await this.mine(t);
+    this.observe();
   }
 
   /** Optimistic outputs whose challenge period is over are finalized, in order. */
   private async finalize(t: number) {
+    this.at(t);
     for (const r of this.live) {
       if (!r.plan.optimistic || r.settled) continue;
       const outputs = this.ledger.rollups.get(r.address)!.outputs;
@@ -814,11 +833,12 @@ class Simulation {
         await this.call(this.keeper, r.contract, "finalize", [i], "rollup: finalize output");
       }
     }
-    await this.mine(t);
+    this.observe();
   }
 
   /** Stakers unstake as planned and claim now and then; operators claim every fifth epoch. */
   private async stakers(t: number, e: number) {
+    this.at(t);
     const { registry, rewards } = this.c;
     for (const s of this.world.stakers) {
       const ops = s.delegations.map((d) => this.world.operators[d.operator].address);
@@ -830,7 +850,7 @@ class Simulation {
       if (this.rng.chance(1 / 7)) await this.claim(s.address, ops);
     }
     if (e % 5 === 0) for (const op of this.world.operators) await this.claim(op.address, [op.address]);
-    await this.mine(t);
+    this.observe();
   }
 
   private async claim(account: string, operators: string[]) {

@@ -1,0 +1,197 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { reset } from "@nomicfoundation/hardhat-network-helpers";
+import { existsSync, readFileSync } from "fs";
+import path from "path";
+import { simulate } from "../../tasks/lib/simulate/engine";
+import { deterministicPart, type SimulationReport } from "../../tasks/lib/simulate/report";
+import { altToken } from "../../tasks/lib/genesis";
+import { restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
+import { coverageRunning } from "../helpers/coverage";
+import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
+
+/** The smallest world in which every scripted event happens on hardhat.json (16 epochs: the unstake's 14-day delay). */
+const SMALL = { seed: "test-seed", operators: 6, dishonest: 2, stakers: 10, rollups: 3, epochs: 16 };
+
+const sum = (...values: string[]) => values.reduce((total, v) => total + BigInt(v), 0n);
+
+describe("simulate task", function () {
+  const files = tempDir("alt-simulate-");
+  const out = () => files.path("reports");
+  after(files.remove);
+  // the simulation leaves the in-process chain in the year 2100 with automine off: later suites get a fresh one
+  after(() => reset());
+
+  describe("refusals (before anything is deployed)", function () {
+    const refused = async (args: Record<string, unknown>, message: string | RegExp) => {
+      const block = await hre.ethers.provider.getBlockNumber();
+      await expectTaskFailure("simulate", { ...SMALL, out: out(), quiet: true, json: true, ...args }, message);
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+    };
+
+    it("refuses 0 operators", async function () {
+      await refused({ operators: 0 }, "--operators must be a whole number from 4 to 1,000, not 0");
+    });
+
+    it("refuses more dishonest operators than operators", async function () {
+      await refused(
+        { operators: 6, dishonest: 7 },
+        "--dishonest must be a whole number from 0 to the number of operators (6), not 7",
+      );
+    });
+
+    it("refuses fewer epochs than the scripted events need, naming the longest", async function () {
+      await refused(
+        { epochs: 15 },
+        "--epochs must be at least 16 on these parameters, for the unstake (withdrawal delay) to complete, not 15",
+      );
+    });
+
+    it("refuses a single rollup, no stakers, and a seed that cannot name a file", async function () {
+      await refused({ rollups: 1 }, "--rollups must be a whole number from 2 to 200, not 1");
+      await refused({ stakers: 0 }, "--stakers must be a whole number from 1 to 100,000, not 0");
+      await refused(
+        { seed: "../x" },
+        '--seed must be 1 to 64 letters, digits, "-" or "_" (it names the report file), not "../x"',
+      );
+    });
+
+    it("refuses a world the unlocked allocation cannot fund", async function () {
+      await refused(
+        { operators: 100, stakers: 50_000 },
+        /^the Launchpool allocation \(500,000,000 ALT\) cannot fund this world \([\d,.]+ ALT\): lower --operators, --stakers or --rollups$/,
+      );
+    });
+  });
+
+  describe("a small run, twice with one seed", function () {
+    this.timeout(15 * 60_000);
+    let first: SimulationReport;
+    let second: SimulationReport;
+    let lines: string[];
+
+    before(async function () {
+      if (coverageRunning()) this.skip(); // instrumented contracts: minutes per run, and no contract path of its own
+      const run = await runTask<SimulationReport>("simulate", { ...SMALL, out: out(), quiet: true, json: false });
+      first = run.result;
+      lines = run.lines;
+      second = await simulate(hre, { options: SMALL });
+    });
+
+    it("gives the same report both times, except for the run's own timing", async function () {
+      expect(JSON.stringify(deterministicPart(second))).to.equal(JSON.stringify(deterministicPart(first)));
+      expect(first.run.actions).to.equal(second.run.actions);
+      expect(first.run.actions).to.be.greaterThan(400);
+    });
+
+    it("writes the report and the chart named by the seed, and prints the summary", async function () {
+      const json = path.join(out(), "simulation-test-seed.json");
+      const svg = path.join(out(), "simulation-test-seed.svg");
+      expect(JSON.parse(readFileSync(json, "utf8"))).to.deep.equal(JSON.parse(JSON.stringify(first)));
+      expect(existsSync(svg)).to.equal(true);
+      expect(readFileSync(svg, "utf8")).to.match(/^<svg /);
+      expect(lines).to.include(`report: ${json}`);
+      expect(lines).to.include(`chart:  ${svg}`);
+      expect(lines.some((l) => l.startsWith("Conservation"))).to.equal(true);
+    });
+
+    it("conserves stake: stake + slashed + withdrawn == deposited, and the registry holds exactly the stake", async function () {
+      const c = second.conservation;
+      expect(sum(c.stake, c.slashed, c.withdrawn)).to.equal(BigInt(c.deposited));
+      expect(BigInt(c.slashed)).to.be.greaterThan(0n);
+      expect(BigInt(c.withdrawn)).to.be.greaterThan(0n);
+      const token = await altToken(hre);
+      expect(await token.balanceOf(await (await restakingRegistry(hre)).getAddress())).to.equal(BigInt(c.stake));
+      const last = second.epochs[second.epochs.length - 1];
+      expect(second.epochs.map((p) => p.epoch)).to.deep.equal([...Array(SMALL.epochs + 1).keys()]);
+      expect(last.totalStake).to.equal(c.stake);
+      expect(last.slashed).to.equal(c.slashed);
+    });
+
+    it("conserves fees: paid + claimable + pending + sub-wei dust == credited, and the distributor holds the unpaid", async function () {
+      const c = second.conservation;
+      expect(sum(c.rewardsPaid, c.rewardsClaimable, c.rewardsPending, c.rewardsDust)).to.equal(BigInt(c.feesCredited));
+      // each account and set keeps less than one wei of fractions
+      const holders = SMALL.operators + SMALL.stakers + 1 + second.rollups.reduce((n, r) => n + r.services.length, 0);
+      expect(BigInt(c.rewardsDust) >= 0n && BigInt(c.rewardsDust) < BigInt(holders)).to.equal(true);
+      expect(BigInt(c.rewardsPaid)).to.be.greaterThan(0n);
+      const token = await altToken(hre);
+      const rewards = await rewardsDistributor(hre);
+      expect(await token.balanceOf(await rewards.getAddress())).to.equal(
+        BigInt(c.feesCredited) - BigInt(c.rewardsPaid),
+      );
+      expect(second.epochs[second.epochs.length - 1].rewardsPaid).to.equal(c.rewardsPaid);
+    });
+
+    it("plays every scripted event", async function () {
+      const kinds = new Set(second.events.map((e) => e.kind));
+      for (const kind of [
+        "proposal-created",
+        "equivocation",
+        "bad-output",
+        "challenge",
+        "invalidation",
+        "slash-executed",
+        "expiry",
+        "settlement",
+        "proposal-executed",
+        "unstake-completed",
+      ]) {
+        expect(kinds.has(kind as never), kind).to.equal(true);
+      }
+      expect(second.events.find((e) => e.kind === "equivocation")!.epoch).to.equal(2);
+      expect(second.events.find((e) => e.kind === "bad-output")!.epoch).to.equal(3);
+      expect(second.events.find((e) => e.kind === "invalidation")!.epoch).to.equal(3);
+    });
+
+    it("slashes the equivocator and the bad proposer after the veto window, and reports what they lost", async function () {
+      const executed = second.slashes.filter((s) => s.status === "executed");
+      expect(executed.map((s) => s.offence)).to.include.members(["equivocation", "invalid output"]);
+      for (const s of executed) {
+        const operator = second.operators.find((o) => o.name === s.operator)!;
+        expect(operator.honest).to.equal(false);
+        expect(BigInt(s.amount)).to.be.greaterThan(0n);
+        expect(BigInt(operator.slashed)).to.be.greaterThanOrEqual(BigInt(s.amount));
+        expect(BigInt(operator.stakeAfter)).to.be.lessThan(BigInt(operator.stakeBefore));
+      }
+      const slashedTotal = second.operators.reduce((t, o) => t + BigInt(o.slashed), 0n);
+      expect(slashedTotal).to.equal(BigInt(second.conservation.slashed));
+      expect(second.operators.filter((o) => o.honest).every((o) => o.slashed === "0")).to.equal(true);
+    });
+
+    it("takes rollups through their lives and outputs through the finality tiers", async function () {
+      const [permanent, ephemeral] = second.rollups;
+      expect(permanent.services).to.deep.equal(["VITAL", "MACH", "SQUAD"]);
+      expect(permanent.outputs.invalidated).to.equal(1);
+      expect(ephemeral.ephemeral).to.equal(true);
+      expect(ephemeral.state).to.equal("Retired");
+      expect(second.outputs.fastFinalized).to.be.greaterThan(0);
+      expect(second.outputs.finalized).to.be.greaterThan(0);
+      const byTier = second.rollups.reduce((n, r) => n + r.outputs.finalized, 0);
+      expect(second.outputs.finalized).to.equal(byTier);
+      expect(second.epochs[second.epochs.length - 1].finalizedOutputs).to.be.greaterThanOrEqual(byTier);
+    });
+
+    it("executes the governance proposal, which changes the parameter on chain", async function () {
+      expect(second.proposal.state).to.equal("Executed");
+      expect(second.proposal.proposedEpoch).to.equal(1);
+      expect(second.proposal.executedEpoch).to.be.a("number");
+      expect(await (await rewardsDistributor(hre)).protocolShareBps()).to.equal(500n);
+    });
+
+    it("counts gas per action type from the receipts", async function () {
+      const actions = second.gas.map((g) => g.action);
+      for (const action of [
+        "MACH: certify",
+        "VITAL: challenge",
+        "SQUAD: post batch",
+        "slash: execute",
+        "rewards: claim",
+      ]) {
+        expect(actions, action).to.include(action);
+      }
+      for (const g of second.gas) expect(g.average).to.equal(Math.floor(g.gas / g.count));
+      expect(second.gas.reduce((n, g) => n + g.count, 0)).to.equal(second.run.actions);
+    });
+  });
+});
