@@ -182,7 +182,9 @@ export async function simulate(hre: HardhatRuntimeEnvironment, run: SimulationRu
   const abi = await protocolInterface(hre);
   const chain = new Chain(hre, abi, (n) => names.hash(`block:${n}`));
   await chain.reset();
-  await chain.pinned(START_TIME, () => deployProtocol(hre, "governance", run.parameters));
+  await chain.pinned(START_TIME, () =>
+    chain.parsingBuildInfoOnce(() => deployProtocol(hre, "governance", run.parameters)),
+  );
   const sim = await Simulation.create(hre, chain, world, run, timings, delegates, services.vital.bond, abi);
   await sim.setup(funding.category, funding.p.beneficiary);
   for (let e = 1; e <= run.options.epochs; e++) {
@@ -526,7 +528,9 @@ class Simulation {
       }
       for (const name of SERVICE_NAMES) {
         const setId = r.sets[name];
-        if (setId !== undefined) await this.call(this.keeper, this.c.sets, "snapshot", [setId], "service: snapshot");
+        if (setId === undefined) continue;
+        await this.chain.seedNextBlock(); // the snapshot's leader-election seed
+        await this.call(this.keeper, this.c.sets, "snapshot", [setId], "service: snapshot");
       }
     }
     for (const request of this.ledger.requests.values()) {
@@ -652,7 +656,7 @@ class Simulation {
     this.badOutput = undefined;
     for (const r of this.live) {
       if (r.settled || (r.expiry !== 0 && t >= r.expiry)) continue;
-      const outputs = this.ledger.rollups.get(r.address)!.outputs;
+      const outputs = this.ledger.rollup(r.address).outputs;
       const l2 = (outputs.length === 0 ? 0n : outputs[outputs.length - 1].l2BlockNumber) + r.interval;
       const lie = e === SCRIPT.badOutput && r.plan.index === 0 && r.plan.proposer !== r.plan.owner;
       const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
@@ -681,7 +685,7 @@ class Simulation {
     this.at(t);
     for (const r of this.live) {
       if (r.settled) continue;
-      const outputs = this.ledger.rollups.get(r.address)!.outputs;
+      const outputs = this.ledger.rollup(r.address).outputs;
       const index = outputs.length - 1;
       const output = outputs[index];
       const fresh = output !== undefined && output.status === OUTPUT.Proposed && output.proposedAt >= t - HOUR;
@@ -826,7 +830,7 @@ class Simulation {
     this.at(t);
     for (const r of this.live) {
       if (!r.plan.optimistic || r.settled) continue;
-      const outputs = this.ledger.rollups.get(r.address)!.outputs;
+      const outputs = this.ledger.rollup(r.address).outputs;
       for (let i = 0; i < outputs.length; i++) {
         if (outputs[i].status === OUTPUT.Finalized) continue;
         if (outputs[i].proposedAt + r.challengePeriod > t) break;
@@ -910,7 +914,7 @@ class Simulation {
     const rollups: RollupRow[] = [];
     for (const r of this.live) {
       for (const setId of Object.values(r.sets)) pending += (await rewards.pendingFeesScaled(setId)) / SCALE;
-      const record = this.ledger.rollups.get(r.address)!;
+      const record = this.ledger.rollup(r.address);
       const count = (status: number) => record.outputs.filter((o) => o.status === status).length;
       rollups.push({
         name: r.plan.name,

@@ -2,10 +2,9 @@
 // is made of (deposits, withdrawals, slashes, fees, claims, outputs, challenges), so the report describes what
 // happened on chain, not what the simulation meant to do.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Log } from "ethers";
-import { decodeBytes32String, Fragment, Interface } from "ethers";
+import { decodeBytes32String, Interface, type EventFragment, type Fragment } from "ethers";
 import { formatAlt } from "../cli";
-import type { MinedReceipt } from "./chain";
+import type { MinedReceipt, RawReceipt } from "./chain";
 import type { ScriptedEvent, ScriptedKind, SlashRow } from "./report";
 
 /** Contracts whose events and errors the simulation reads. */
@@ -101,15 +100,25 @@ export class Ledger {
   /** The simulation's epoch (0 during setup), stamped on what is recorded. */
   epoch = 0;
 
+  /** Event fragments by topic, looked up once (ethers' parseLog hashes every signature on each call). */
+  private readonly fragments = new Map<string, EventFragment>();
+
   constructor(
     private readonly abi: Interface,
     /** Operator names by address, and each slasher's service name by address. */
     private readonly nameOf: (address: string) => string,
     private readonly serviceOf: (slasher: string) => SlashRow["service"],
-  ) {}
+  ) {
+    abi.forEachEvent((fragment) => this.fragments.set(fragment.topicHash, fragment));
+  }
 
+  /** Keeps the record of `rollup` (looked up by its lowercase address, as logs give it). */
   track(rollup: string) {
-    this.rollups.set(rollup, { outputs: [], invalidated: 0, batches: 0, retired: false });
+    this.rollups.set(rollup.toLowerCase(), { outputs: [], invalidated: 0, batches: 0, retired: false });
+  }
+
+  rollup(address: string): RollupRecord {
+    return this.rollups.get(address.toLowerCase())!;
   }
 
   note(kind: ScriptedKind, detail: string) {
@@ -120,11 +129,12 @@ export class Ledger {
     for (const { receipt } of mined) for (const log of receipt.logs) this.apply(log, at);
   }
 
-  private apply(log: Log, at: number) {
-    const parsed = this.abi.parseLog(log);
-    if (!parsed) return;
+  private apply(log: RawReceipt["logs"][number], at: number) {
+    const fragment = this.fragments.get(log.topics[0]);
+    if (fragment === undefined) return;
+    const parsed = { name: fragment.name, args: this.abi.decodeEventLog(fragment, log.data, log.topics) };
     const a = parsed.args;
-    const rollup = this.rollups.get(log.address);
+    const rollup = this.rollups.get(log.address.toLowerCase());
     switch (parsed.name) {
       case "Staked":
         this.deposited += a.amount;
