@@ -216,11 +216,11 @@ describe("simulate report rendering", function () {
       const section = sectionOf(summaryLines(reportFixture()), "Rollups");
       expect(section[0]).to.equal("Rollups: 1 Active, 1 Settling, 0 Retired");
       expect(section[3]).to.equal(
-        "  alpha    420,001  OPStack EVM         Ethereum blobs  VITAL+MACH+SQUAD  SQUAD       no         Active" +
+        "  alpha     420001  OPStack EVM         Ethereum blobs  VITAL+MACH+SQUAD  SQUAD       no         Active" +
           "         12         6     4      5            1",
       );
       expect(section[4]).to.equal(
-        "  beta     420,002  ArbitrumOrbit WASM  Celestia        VITAL             central     yes        Settling" +
+        "  beta      420002  ArbitrumOrbit WASM  Celestia        VITAL             central     yes        Settling" +
           "        3         2     0      0            0",
       );
     });

@@ -1,7 +1,8 @@
 // The whole restaked-rollup economy on the in-process network: the protocol deployed as a real deployment is (Ignition,
 // a parameter file), the seeded world set up on it, then epoch after epoch of snapshots, fees, SQUAD slots, outputs,
 // MACH certificates, VITAL challenges, slashes, withdrawals, claims, rollup expiry and a governance proposal.
-// Each step of an epoch is one block at a fixed time into the epoch; the report is folded from the chain's events.
+// Each step of an epoch happens at a fixed time into the epoch (all its transactions mined at that time); the report
+// is folded from the chain's events.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
   AbiCoder,
@@ -58,7 +59,6 @@ export const START_TIME = 4_102_444_800;
 /** Seconds between two setup blocks. */
 const SETUP_BLOCK = 12;
 const HOUR = 3_600;
-const ALT = 10n ** 18n;
 const SCALE = 10n ** 18n;
 
 type ServiceName = (typeof SERVICE_NAMES)[number];

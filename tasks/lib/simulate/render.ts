@@ -109,7 +109,7 @@ function operatorLines(report: SimulationReport): string[] {
 
 function slashLines(report: SimulationReport): string[] {
   const rows = report.slashes.map((slash) => [
-    formatNumber(slash.requestId),
+    String(slash.requestId),
     formatNumber(slash.epoch),
     slash.operator,
     slash.service,
@@ -136,7 +136,7 @@ function rollupLines(report: SimulationReport): string[] {
     .slice(0, MAX_ROWS)
     .map((rollup) => [
       rollup.name,
-      formatNumber(rollup.chainId),
+      String(rollup.chainId),
       rollup.template,
       rollup.daLayer,
       rollup.services.length > 0 ? rollup.services.join("+") : "-",
