@@ -4,6 +4,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { decodeBytes32String, Interface, type EventFragment, type Fragment } from "ethers";
 import { formatAlt } from "../cli";
+import { toWithdrawal, type Withdrawal } from "../restaking";
 import type { MinedReceipt, RawReceipt } from "./chain";
 import type { ScriptedEvent, ScriptedKind, SlashRow } from "./report";
 
@@ -59,15 +60,6 @@ export interface RollupRecord {
   invalidated: number;
   batches: number;
   retired: boolean;
-}
-
-export interface Withdrawal {
-  staker: string;
-  operator: string;
-  assetId: bigint;
-  shares: bigint;
-  unlockAt: bigint;
-  nonce: bigint;
 }
 
 export interface ChallengeRecord {
@@ -140,7 +132,7 @@ export class Ledger {
         this.deposited += a.amount;
         break;
       case "UnstakeRequested":
-        this.withdrawals.set(a.root, { ...a.withdrawal.toObject() } as Withdrawal);
+        this.withdrawals.set(a.root, toWithdrawal(a.withdrawal));
         break;
       case "UnstakeCompleted":
         this.withdrawn += a.amount;

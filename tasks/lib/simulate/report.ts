@@ -1,18 +1,10 @@
 // The simulation's report: plain JSON (amounts as decimal strings of wei), identical for one seed and configuration
 // except `run`, which describes the run itself (when, how long, how fast).
+import type { SimulateOptions } from "./world";
 
-/** What was simulated. */
-export interface SimulationConfig {
-  seed: string;
-  operators: number;
-  /** Operators that misbehave: a bad output, an equivocation, "valid" votes for it, missed SQUAD slots. */
-  dishonest: number;
-  stakers: number;
-  rollups: number;
-  epochs: number;
-  /** The parameter file the protocol was deployed from. */
+/** What was simulated: the options, the parameter file the protocol was deployed from and its epoch length (s). */
+export interface SimulationConfig extends SimulateOptions {
   parameters: string;
-  /** Seconds per epoch (the OperatorSets epoch length of the parameters). */
   epochLength: number;
 }
 

@@ -9,6 +9,7 @@ import { Names, Rng } from "./rng";
 export interface SimulateOptions {
   seed: string;
   operators: number;
+  /** Operators that misbehave: a bad output, an equivocation, "valid" votes for it, missed SQUAD slots. */
   dishonest: number;
   stakers: number;
   rollups: number;
