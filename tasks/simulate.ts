@@ -27,7 +27,7 @@ export const SIMULATE_DEFAULTS = { seed: "alt", operators: 12, stakers: 60, roll
 task("simulate", "Simulates the whole protocol on the in-process network from a seed; writes a JSON report and a chart")
   .addOptionalParam("seed", "Seed of every random choice (letters, digits, - and _)", SIMULATE_DEFAULTS.seed)
   .addOptionalParam("operators", "Operators", SIMULATE_DEFAULTS.operators, types.int)
-  .addOptionalParam("dishonest", "Dishonest operators (default: one in five)", undefined, types.int)
+  .addOptionalParam("dishonest", "Dishonest operators (default: one in five, at least one)", undefined, types.int)
   .addOptionalParam("stakers", "Stakers delegating to operators", SIMULATE_DEFAULTS.stakers, types.int)
   .addOptionalParam("rollups", "Rollups launched from the factory", SIMULATE_DEFAULTS.rollups, types.int)
   .addOptionalParam(
@@ -44,7 +44,7 @@ task("simulate", "Simulates the whole protocol on the in-process network from a 
     const options = {
       seed: args.seed,
       operators: args.operators,
-      dishonest: args.dishonest ?? Math.floor(args.operators / 5),
+      dishonest: args.dishonest ?? Math.max(1, Math.floor(args.operators / 5)),
       stakers: args.stakers,
       rollups: args.rollups,
       epochs: args.epochs,

@@ -166,7 +166,6 @@ function reportFixture(): SimulationReport {
       wallSeconds: 12.34,
       actions: 4567,
       actionsPerSecond: 370.1,
-      blocks: 1234,
     },
   };
 }
@@ -267,9 +266,7 @@ describe("simulate report rendering", function () {
     });
 
     it("ends with the run's speed", function () {
-      expect(summaryLines(reportFixture()).at(-1)).to.equal(
-        "Run: 12.3 s wall, 4,567 actions, 370.1 actions/s, 1,234 blocks",
-      );
+      expect(summaryLines(reportFixture()).at(-1)).to.equal("Run: 12.3 s wall, 4,567 actions, 370.1 actions/s");
     });
 
     it("says none for a run without slashes, rollups, gas or events", function () {
@@ -418,7 +415,7 @@ describe("simulate report rendering", function () {
 
     it("is the same string for the same report, whatever the run", function () {
       const other = reportFixture();
-      other.run = { startedAt: "2030-06-01T12:00:00Z", wallSeconds: 99, actions: 1, actionsPerSecond: 0.1, blocks: 7 };
+      other.run = { startedAt: "2030-06-01T12:00:00Z", wallSeconds: 99, actions: 1, actionsPerSecond: 0.1 };
       expect(chartSvg(other)).to.equal(chartSvg(reportFixture()));
     });
 

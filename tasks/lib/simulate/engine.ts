@@ -198,7 +198,6 @@ export async function simulate(hre: HardhatRuntimeEnvironment, run: SimulationRu
     wallSeconds,
     actions: chain.actions,
     actionsPerSecond: Math.round(chain.actions / wallSeconds),
-    blocks: chain.blocks,
   };
   return report;
 }
@@ -216,7 +215,8 @@ class Simulation {
   private firstEpoch = 0;
   private domain!: { name: string; version: string; chainId: bigint; verifyingContract: string };
   private readonly keeper: string;
-  private badOutput?: { rollup: LiveRollup; index: number };
+  /** The outputs proposed in the current epoch, by rollup: their index, and whether it is the scripted bad one. */
+  private readonly proposed = new Map<LiveRollup, { index: number; bad: boolean }>();
 
   private constructor(
     private readonly hre: HardhatRuntimeEnvironment,
@@ -247,7 +247,7 @@ class Simulation {
     this.ledger = new Ledger(
       abi,
       (address) => byAddress.get(address) ?? this.rollupName(address) ?? address,
-      (slasher) => serviceByAddress.get(slasher) ?? "VITAL",
+      (slasher) => serviceByAddress.get(slasher) ?? "other",
     );
   }
 
@@ -653,7 +653,7 @@ class Simulation {
   /** Each active rollup's proposer posts the next output; rollup 0's proposer lies once (the scripted bad output). */
   private async proposeOutputs(t: number, e: number) {
     this.at(t);
-    this.badOutput = undefined;
+    this.proposed.clear();
     for (const r of this.live) {
       if (r.settled || (r.expiry !== 0 && t >= r.expiry)) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
@@ -661,8 +661,8 @@ class Simulation {
       const lie = e === SCRIPT.badOutput && r.plan.index === 0 && r.plan.proposer !== r.plan.owner;
       const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
       await this.call(r.plan.proposer, r.contract, "proposeOutput", [l2, root], "rollup: propose output");
+      this.proposed.set(r, { index: outputs.length, bad: lie });
       if (lie) {
-        this.badOutput = { rollup: r, index: outputs.length };
         this.ledger.note(
           "bad-output",
           `${this.nameOf(r.plan.proposer)} proposed a false root for block ${l2} of ${r.plan.name}`,
@@ -686,10 +686,9 @@ class Simulation {
     for (const r of this.live) {
       if (r.settled) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
-      const index = outputs.length - 1;
+      const { index, bad } = this.proposed.get(r) ?? { index: -1, bad: false };
       const output = outputs[index];
-      const fresh = output !== undefined && output.status === OUTPUT.Proposed && output.proposedAt >= t - HOUR;
-      const bad = this.badOutput?.rollup === r && this.badOutput.index === index;
+      const fresh = output !== undefined;
       if (fresh && !bad && r.sets.MACH !== undefined)
         await this.certify(r, index, output.l2BlockNumber, output.root, chainEpoch);
       if (!r.plan.optimistic) {
@@ -975,7 +974,7 @@ class Simulation {
         rewardsPending: pending.toString(),
         rewardsDust: (l.feesCredited - l.rewardsPaid - claimable - pending).toString(),
       },
-      run: { startedAt: "", wallSeconds: 0, actions: 0, actionsPerSecond: 0, blocks: 0 },
+      run: { startedAt: "", wallSeconds: 0, actions: 0, actionsPerSecond: 0 },
     };
   }
 }

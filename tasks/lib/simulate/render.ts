@@ -222,7 +222,7 @@ export function summaryLines(report: SimulationReport): string[] {
     conservationLines(report),
     [
       `Run: ${formatNumber(run.wallSeconds, 1)} s wall, ${formatNumber(run.actions)} actions, ` +
-        `${formatNumber(run.actionsPerSecond, 1)} actions/s, ${formatNumber(run.blocks)} blocks`,
+        `${formatNumber(run.actionsPerSecond, 1)} actions/s`,
     ],
   ];
   return sections.flatMap((lines, i) => (i === 0 ? lines : ["", ...lines]));

@@ -45,7 +45,8 @@ export interface SlashRow {
   /** Epoch (1-based, of the run) in which it was requested. */
   epoch: number;
   operator: string;
-  service: "VITAL" | "MACH" | "SQUAD";
+  /** The slasher: one of the services, or "other" (a slasher governance added). */
+  service: "VITAL" | "MACH" | "SQUAD" | "other";
   /** What the service reported: "invalid output", "voted valid", "equivocation", "censorship". */
   offence: string;
   bps: number;
@@ -137,8 +138,8 @@ export interface SimulationReport {
   events: ScriptedEvent[];
   epochs: EpochPoint[];
   conservation: Conservation;
-  /** The run itself: varies from run to run. */
-  run: { startedAt: string; wallSeconds: number; actions: number; actionsPerSecond: number; blocks: number };
+  /** The run itself: varies from run to run. Actions are transactions, each mined on its own block. */
+  run: { startedAt: string; wallSeconds: number; actions: number; actionsPerSecond: number };
 }
 
 /** The report without `run`: what must be identical for one seed and configuration. */

@@ -217,7 +217,7 @@ export function drawWorld(o: SimulateOptions, templates: TemplateConfig[], maxSe
       templateId: id,
       template: templateName(t),
       optimistic: isOptimistic,
-      daLayer: k === 0 ? 0 : rng.pick(layers),
+      daLayer: k === 0 ? layers[0] : rng.pick(layers),
       services,
       owner,
       proposer: badProposer ?? owner,
