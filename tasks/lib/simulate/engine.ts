@@ -11,6 +11,8 @@ import {
   MaxUint256,
   Signature,
   TypedDataEncoder,
+  isAddress,
+  ZeroAddress,
   type Interface,
   type Wallet,
 } from "ethers";
@@ -137,8 +139,9 @@ async function prepare(hre: HardhatRuntimeEnvironment, run: SimulationRun) {
         `(${formatAlt(needed)}): lower --operators, --stakers or --rollups`,
     );
   }
+  // genesis delegates vote the proposal ("timelock" placeholders and the zero address left out)
   const delegates = [...new Set(positions.map((p) => p.delegatee))].filter(
-    (d) => d !== "0x0000000000000000000000000000000000000000" && d !== built.genesisConfig.treasury,
+    (d) => isAddress(d) && d !== ZeroAddress && d !== built.genesisConfig.treasury,
   );
   return { world, timings, funding, delegates, services };
 }
@@ -394,7 +397,7 @@ class Simulation {
             daConfig: "0x",
             chainId: r.chainId,
             owner: r.owner,
-            sequencer: r.services & SERVICE.SQUAD ? "0x0000000000000000000000000000000000000000" : r.owner,
+            sequencer: r.services & SERVICE.SQUAD ? ZeroAddress : r.owner,
             proposer: r.proposer,
             services: r.services,
             fastFinalityBps: 0,
@@ -610,7 +613,7 @@ class Simulation {
         continue;
       }
       const leader = await squad.leaderAt(r.address, slot);
-      if (leader === "0x0000000000000000000000000000000000000000") continue;
+      if (leader === ZeroAddress) continue;
       const backup = async () => {
         const [operators] = await this.c.sets.snapshotEntries(setId, chainEpoch);
         return this.firstEligible(setId, operators, t, leader);
@@ -742,7 +745,7 @@ class Simulation {
     const signatures = [];
     let signed = 0n;
     for (const s of signers) {
-      if (s.key === "0x0000000000000000000000000000000000000000") continue; // jailed since the snapshot
+      if (s.key === ZeroAddress) continue; // jailed since the snapshot
       const op = this.world.operators.find((o) => o.address === s.address)!;
       signatures.push({ index: s.index, ...this.attest(op.key, r.address, l2, root) });
       signed += s.stake;
