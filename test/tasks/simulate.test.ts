@@ -63,6 +63,13 @@ describe("simulate task", function () {
       );
     });
 
+    it("refuses parameters whose epochs are shorter than a day (the public testnet files)", async function () {
+      await refused(
+        { parameters: "deploy/parameters/sepolia.json" },
+        "simulate needs epochs of at least one day (its steps run at fixed hours); these parameters have 3600 s",
+      );
+    });
+
     it("refuses a world the unlocked allocation cannot fund", async function () {
       await refused(
         { operators: 100, stakers: 50_000 },

@@ -116,6 +116,7 @@ async function prepare(hre: HardhatRuntimeEnvironment, run: SimulationRun) {
     challengePeriod: Math.max(0, ...rollups.templates.filter((t) => t.proofSystem === 0).map((t) => t.challengePeriod)),
     governance:
       governance.votingDelay + governance.votingPeriod + governance.lateQuorumExtension + governance.timelockDelay,
+    vitalVotingPeriod: services.vital.votingPeriod,
   };
   validateOptions(run.options, timings);
   const world = drawWorld(run.options, rollups.templates, services.maxSize);
@@ -541,10 +542,9 @@ class Simulation {
         await this.call(this.keeper, this.c.slashing, "execute", [request.requestId], "slash: execute");
       }
     }
-    const jailed = new Set<string>();
-    for (const request of this.ledger.requests.values()) if (request.status === "pending") jailed.add(request.address);
     for (const w of this.ledger.withdrawals.values()) {
-      if (Number(w.unlockAt) <= t && !jailed.has(w.operator)) {
+      // a slash executed just above has already unjailed its operator
+      if (Number(w.unlockAt) <= t && !(await this.c.registry.isJailed(w.operator))) {
         await this.call(w.staker, this.c.registry, "completeUnstake", [w], "unstake: complete");
       }
     }
@@ -687,7 +687,7 @@ class Simulation {
   private async finality(t: number, e: number, chainEpoch: bigint) {
     this.at(t);
     for (const r of this.live) {
-      if (r.settled) continue;
+      if (t >= r.settlesAt) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
       const { index, bad } = this.proposed.get(r) ?? { index: -1, bad: false };
       const output = outputs[index];
@@ -801,8 +801,11 @@ class Simulation {
         plan: this.world.operators.find((o) => o.address === address)!,
       }));
       const voters = ops.filter((o) => !o.plan.honest).concat(ops.filter((o) => o.plan.honest));
-      let invalid = 0n;
+      const c = await vital.challengeOf(challenge.id);
+      const voted = c.validVoters | c.invalidVoters;
+      let invalid = c.invalidStake;
       for (const v of voters) {
+        if ((voted >> BigInt(v.index)) & 1n) continue; // voted in an earlier epoch (a voting period over a day)
         if (await this.c.registry.isJailed(v.address)) continue;
         await this.call(v.address, vital, "vote", [challenge.id, v.index, v.plan.honest], "VITAL: vote");
         if (!v.plan.honest) continue;
@@ -831,7 +834,7 @@ class Simulation {
   private async finalize(t: number) {
     this.at(t);
     for (const r of this.live) {
-      if (!r.plan.optimistic || r.settled) continue;
+      if (!r.plan.optimistic || t >= r.settlesAt) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
       for (let i = 0; i < outputs.length; i++) {
         if (outputs[i].status === OUTPUT.Finalized) continue;

@@ -31,7 +31,9 @@ export class GovernanceThread {
   /** Delegates with votes, largest first (ties by address, so the order never depends on anything else). */
   private async byVotes() {
     const votes = await Promise.all(this.delegates.map(async (d) => ({ d, v: await this.token.getVotes(d) })));
-    return votes.filter(({ v }) => v > 0n).sort((a, b) => (a.v === b.v ? a.d.localeCompare(b.d) : a.v > b.v ? -1 : 1));
+    return votes
+      .filter(({ v }) => v > 0n)
+      .sort((a, b) => (a.v === b.v ? (a.d.toLowerCase() < b.d.toLowerCase() ? -1 : 1) : a.v > b.v ? -1 : 1));
   }
 
   /** Proposes halving the protocol's share of service fees. */

@@ -26,7 +26,11 @@ export interface Timings {
   challengePeriod: number;
   /** Voting delay + voting period + late-quorum extension + timelock delay. */
   governance: number;
+  vitalVotingPeriod: number;
 }
+
+const HOUR = 3_600;
+const DAY = 86_400;
 
 export const LIMITS = { operators: 1_000, stakers: 100_000, rollups: 200, epochs: 365 } as const;
 
@@ -52,7 +56,8 @@ const epochsFor = (seconds: number, epochLength: number) => Math.ceil(seconds / 
 /** The fewest epochs in which every scripted event can complete on these timings, and what needs them. */
 export function minimumEpochs(t: Timings): { epochs: number; longest: string } {
   const needs: [number, string][] = [
-    [SCRIPT.proposal + epochsFor(t.governance, t.epochLength) + 1, "the governance proposal"],
+    // the proposal moves on only at epoch starts: one epoch more for the rounding of the vote and of the queue
+    [SCRIPT.proposal + epochsFor(t.governance, t.epochLength) + 2, "the governance proposal"],
     [SCRIPT.unstake + epochsFor(t.withdrawalDelay, t.epochLength) + 1, "the unstake (withdrawal delay)"],
     [SCRIPT.badOutput + epochsFor(t.vetoWindow, t.epochLength) + 1, "the slash (veto window)"],
     [SCRIPT.expiry + epochsFor(t.settlementWindow, t.epochLength) + 1, "the ephemeral rollup's settlement"],
@@ -70,6 +75,17 @@ function whole(value: number, flag: string, min: number, max: number) {
 
 /** Refuses nonsense with one line, before anything is deployed. */
 export function validateOptions(o: SimulateOptions, timings: Timings) {
+  // the steps of an epoch run at fixed hours into it (the last at 17:00), and votes an hour after the challenge
+  if (timings.epochLength < DAY) {
+    fail(
+      `simulate needs epochs of at least one day (its steps run at fixed hours); these parameters have ${timings.epochLength} s`,
+    );
+  }
+  if (timings.vitalVotingPeriod <= HOUR) {
+    fail(
+      `simulate needs a VITAL voting period over one hour (members vote an hour after a challenge); these parameters have ${timings.vitalVotingPeriod} s`,
+    );
+  }
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.seed)) {
     fail(`--seed must be 1 to 64 letters, digits, "-" or "_" (it names the report file), not "${o.seed}"`);
   }
@@ -185,7 +201,8 @@ export function drawWorld(o: SimulateOptions, templates: TemplateConfig[], maxSe
   const usable = templates.map((t, id) => ({ t, id })).filter(({ t }) => !t.deprecated);
   const optimistic = usable.filter(({ t }) => t.proofSystem === 0);
   if (optimistic.length === 0) fail("simulate needs an optimistic template (VITAL challenges optimistic outputs)");
-  const everyone = [...dishonest, ...honestIndexes].slice(0, maxSetSize); // rollup 0: every operator, dishonest first
+  // rollup 0: the two scripted dishonest operators, then the honest, then the other dishonest, up to the set size
+  const everyone = [...dishonest.slice(0, 2), ...honestIndexes, ...dishonest.slice(2)].slice(0, maxSetSize);
   const someOperators = () => {
     const size = Math.min(o.operators, maxSetSize, Math.max(3, Math.round(o.operators * (0.4 + 0.5 * rng.next()))));
     return rng.shuffled([...Array(o.operators).keys()]).slice(0, size);
