@@ -74,13 +74,7 @@ const config: HardhatUserConfig = {
     // of a call that guards a try/catch with gasleft() (VitalService.vote) overshoots the cap and fails.
     // HARDHAT_CHAIN_ID and LOCALHOST_RPC_URL (as HARDHAT_VAR_… environment variables) let the end-to-end test run its
     // own `npx hardhat node` on another port and chain ID, so its deployment records never touch a developer's
-    // allowBlocksWithSameTimestamp: `npx hardhat simulate` mines each of a step's transactions on its own block, all at
-    // the step's time (a chain clock of its own, so that a seed always gives the same run).
-    hardhat: {
-      hardfork: "prague",
-      chainId: Number(vars.get("HARDHAT_CHAIN_ID", "31337")),
-      allowBlocksWithSameTimestamp: true,
-    },
+    hardhat: { hardfork: "prague", chainId: Number(vars.get("HARDHAT_CHAIN_ID", "31337")) },
     localhost: { url: vars.get("LOCALHOST_RPC_URL", "http://127.0.0.1:8545") },
     ...publicNetworks,
   },

@@ -1,7 +1,7 @@
 // The whole restaked-rollup economy on the in-process network: the protocol deployed as a real deployment is (Ignition,
 // a parameter file), the seeded world set up on it, then epoch after epoch of snapshots, fees, SQUAD slots, outputs,
 // MACH certificates, VITAL challenges, slashes, withdrawals, claims, rollup expiry and a governance proposal.
-// Each step of an epoch happens at a fixed time into the epoch (all its transactions mined at that time); the report
+// Each step of an epoch starts at a fixed time into the epoch (its transactions one second apart); the report
 // is folded from the chain's events.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
@@ -58,8 +58,8 @@ import type { ProtocolParameters } from "../../../deploy/lib/parameters";
 
 /** The simulation's calendar starts here (2100-01-01T00:00:00Z), whatever the wall clock says: runs are repeatable. */
 export const START_TIME = 4_102_444_800;
-/** Seconds between two setup blocks. */
-const SETUP_BLOCK = 12;
+/** Seconds between two setup steps. */
+const SETUP_GAP = 12;
 const HOUR = 3_600;
 const SCALE = 10n ** 18n;
 
@@ -315,7 +315,7 @@ class Simulation {
   /** Ends a step: the events of what it mined are folded into the ledger. */
   private observe(): MinedReceipt[] {
     const mined = this.chain.take();
-    this.ledger.observe(mined, this.chain.time);
+    this.ledger.observe(mined);
     return mined;
   }
 
@@ -332,10 +332,12 @@ class Simulation {
     this.genesis = Number(await sets.epochStart(0));
     const { chainId } = await this.hre.ethers.provider.getNetwork();
     this.domain = { name: "ALT MACH", version: "1", chainId, verifyingContract: this.c.services.MACH.target as string };
-    // the simulation's epoch 1 is the first whole epoch after setup (which takes a few blocks)
-    this.firstEpoch = Math.floor((this.chain.time + 10 * SETUP_BLOCK - this.genesis) / L) + 1;
-    let t = this.chain.time;
-    const nextBlock = () => (t += SETUP_BLOCK);
+    // the simulation's epoch 1 is the first whole epoch after setup: one second per transaction, bounded (twice over)
+    // by five per operator and per staker, six per rollup and one per set member
+    const members = rollups.reduce((n, r) => n + Object.values(r.members).reduce((m, list) => m + list.length, 0), 0);
+    const setupSeconds = 2 * (4 * SETUP_GAP + 5 * (operators.length + stakers.length) + 6 * rollups.length + members);
+    this.firstEpoch = Math.floor((this.chain.time + setupSeconds - this.genesis) / L) + 1;
+    const nextBlock = () => this.chain.time + SETUP_GAP;
     const rate = await factory.feePerServicePerSecond();
 
     // step 1: the unlocked allocation is released to its beneficiary, who funds every actor
@@ -470,6 +472,7 @@ class Simulation {
       }
     }
     this.observe();
+    if (this.chain.time >= this.epochStart(1)) throw new Error("the simulation's setup ran into its first epoch");
     for (const op of operators) this.stakeBefore.set(op.address, (await registry.pool(op.address, 0)).totalAssets);
     await this.point(0);
   }
@@ -528,7 +531,7 @@ class Simulation {
       }
       if (Math.min(t, r.paidUntil) > r.lastStreamed) {
         await this.call(this.keeper, r.contract, "streamFees", [], "rollup: stream fees");
-        r.lastStreamed = Math.min(t, r.paidUntil);
+        r.lastStreamed = Math.min(this.chain.time, r.paidUntil); // streamed up to its block's time
       }
       for (const name of SERVICE_NAMES) {
         const setId = r.sets[name];

@@ -117,8 +117,8 @@ export class Ledger {
     this.events.push({ epoch: this.epoch, kind, detail });
   }
 
-  observe(mined: MinedReceipt[], at: number) {
-    for (const { receipt } of mined) for (const log of receipt.logs) this.apply(log, at);
+  observe(mined: MinedReceipt[]) {
+    for (const { receipt, time } of mined) for (const log of receipt.logs) this.apply(log, time);
   }
 
   private apply(log: RawReceipt["logs"][number], at: number) {
