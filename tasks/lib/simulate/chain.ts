@@ -34,6 +34,12 @@ export interface RawReceipt {
   logs: { address: string; topics: string[]; data: string }[];
 }
 
+/** A contract handle (typechain or ethers): its address and its ABI. */
+export interface CallTarget {
+  target: unknown;
+  interface: Interface;
+}
+
 export interface MinedReceipt {
   action: string;
   receipt: RawReceipt;
@@ -137,10 +143,12 @@ export class Chain {
   }
 
   /**
-   * Sends a call from `from` and mines it at the current time, counted under `action`. A refusal ends the simulation
-   * with its decoded reason (a simulation bug, never expected).
+   * Calls `fn` of `contract` from `from`, mined at the current time and counted under `action`. A refusal ends the
+   * simulation with its decoded reason (a simulation bug, never expected).
    */
-  async send(from: string, to: string, data: string, action: string) {
+  async call(from: string, contract: CallTarget, fn: string, args: unknown[], action: string) {
+    const to = contract.target as string;
+    const data = contract.interface.encodeFunctionData(fn, args);
     const time = this.next;
     await this.provider.send("evm_setNextBlockTimestamp", [toBeHex(time)]);
     let hash: string;

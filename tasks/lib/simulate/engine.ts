@@ -37,7 +37,7 @@ import { governor as governorOf } from "../governance";
 import { operatorSets, restakingRegistry, rewardsDistributor, slashingManager } from "../restaking";
 import { rollupFactory } from "../rollups";
 import { serviceContract } from "../services";
-import { Chain, type MinedReceipt } from "./chain";
+import { Chain, type CallTarget, type MinedReceipt } from "./chain";
 import { GovernanceThread } from "./governance";
 import { CHALLENGE, Ledger, OUTPUT, protocolInterface } from "./ledger";
 import type { EpochPoint, OperatorRow, RollupRow, SimulationReport } from "./report";
@@ -48,6 +48,8 @@ import {
   SERVICE,
   SERVICE_NAMES,
   validateOptions,
+  stakerTotal,
+  type OperatorPlan,
   type RollupPlan,
   type SimulateOptions,
   type Timings,
@@ -157,7 +159,7 @@ function fundingNeeded(
 ): bigint {
   let total = 0n;
   for (const op of world.operators) total += op.stake + (op.honest ? 2n * bond : 0n);
-  for (const s of world.stakers) for (const d of s.delegations) total += d.amount;
+  for (const s of world.stakers) total += stakerTotal(s);
   for (const r of world.rollups) {
     total +=
       rollups.templates[r.templateId].creationFee + prepaid(rollups.feePerServicePerSecond, r, epochs, epochLength);
@@ -219,6 +221,10 @@ class Simulation {
   private firstEpoch = 0;
   private domain!: { name: string; version: string; chainId: bigint; verifyingContract: string };
   private readonly keeper: string;
+  /** SquadService's slot length and grace period (s), read once at setup. */
+  private squadTiming = { slotLength: 0, gracePeriod: 0 };
+  /** Each operator's plan by its address. */
+  private readonly operatorAt = new Map<string, OperatorPlan>();
   /** The outputs proposed in the current epoch, by rollup: their index, and whether it is the scripted bad one. */
   private readonly proposed = new Map<LiveRollup, { index: number; bad: boolean }>();
 
@@ -244,13 +250,12 @@ class Simulation {
     this.rng = new Rng(`${run.options.seed}:run`);
     this.names = new Names(run.options.seed);
     this.keeper = this.names.address("keeper");
-    const byAddress = new Map<string, string>();
-    for (const op of world.operators) byAddress.set(op.address, op.name);
+    for (const op of world.operators) this.operatorAt.set(op.address, op);
     const serviceByAddress = new Map<string, ServiceName>();
     for (const name of SERVICE_NAMES) serviceByAddress.set(c.services[name].target as string, name);
     this.ledger = new Ledger(
       abi,
-      (address) => byAddress.get(address) ?? this.rollupName(address) ?? address,
+      (address) => this.operatorAt.get(address)?.name ?? this.rollupName(address) ?? address,
       (slasher) => serviceByAddress.get(slasher) ?? "other",
     );
   }
@@ -297,14 +302,8 @@ class Simulation {
 
   // ================================================================= sending
 
-  private async call(
-    from: string,
-    contract: { target: unknown; interface: Interface },
-    fn: string,
-    args: unknown[],
-    action: string,
-  ) {
-    await this.chain.send(from, contract.target as string, contract.interface.encodeFunctionData(fn, args), action);
+  private call(from: string, contract: CallTarget, fn: string, args: unknown[], action: string) {
+    return this.chain.call(from, contract, fn, args, action);
   }
 
   /** Starts a step: what is sent next is mined at `t`. */
@@ -339,6 +338,8 @@ class Simulation {
     this.firstEpoch = Math.floor((this.chain.time + setupSeconds - this.genesis) / L) + 1;
     const nextBlock = () => this.chain.time + SETUP_GAP;
     const rate = await factory.feePerServicePerSecond();
+    const [slotLength, gracePeriod] = await (this.c.services.SQUAD as SquadService).parameters();
+    this.squadTiming = { slotLength: Number(slotLength), gracePeriod: Number(gracePeriod) };
 
     // step 1: the unlocked allocation is released to its beneficiary, who funds every actor
     this.at(nextBlock());
@@ -353,11 +354,7 @@ class Simulation {
       await this.call(funder, token, "transfer", [to, amount], "setup: fund actor");
     };
     for (const op of operators) await fund(op.address, op.stake + (op.honest ? 2n * this.bond : 0n));
-    for (const s of stakers)
-      await fund(
-        s.address,
-        s.delegations.reduce((sum, d) => sum + d.amount, 0n),
-      );
+    for (const s of stakers) await fund(s.address, stakerTotal(s));
     const rollupCost = new Map<number, { fee: bigint; prepaid: bigint; expiry: number }>();
     for (const r of rollups) {
       const fee = (await factory.template(r.templateId)).creationFee;
@@ -441,7 +438,7 @@ class Simulation {
     // step 3: stakers delegate; each rollup is registered with its services
     this.at(nextBlock());
     for (const s of stakers) {
-      const total = s.delegations.reduce((sum, d) => sum + d.amount, 0n);
+      const total = stakerTotal(s);
       await this.call(s.address, token, "approve", [registry.target, total], "setup: approve");
       for (const d of s.delegations)
         await this.call(s.address, registry, "stake", [operators[d.operator].address, 0, d.amount], "stake");
@@ -595,7 +592,7 @@ class Simulation {
    */
   private async slot(target: number, chainEpoch: bigint) {
     const squad = this.c.services.SQUAD as SquadService;
-    const [slotLength, gracePeriod] = await squad.parameters().then((p) => [Number(p[0]), Number(p[1])]);
+    const { slotLength, gracePeriod } = this.squadTiming;
     const slot = BigInt(Math.floor(target / slotLength) + 1);
     const t = Number(slot) * slotLength + 30;
     this.at(t);
@@ -621,7 +618,7 @@ class Simulation {
         const [operators] = await this.c.sets.snapshotEntries(setId, chainEpoch);
         return this.firstEligible(setId, operators, t, leader);
       };
-      const plan = this.world.operators.find((op) => op.address === leader)!;
+      const plan = this.operatorAt.get(leader)!;
       if (!(await this.eligible(setId, leader, t))) {
         const poster = await backup();
         if (poster)
@@ -683,7 +680,7 @@ class Simulation {
   }
 
   private nameOf(address: string) {
-    return this.world.operators.find((op) => op.address === address)?.name ?? address;
+    return this.operatorAt.get(address)?.name ?? address;
   }
 
   /** MACH certificates, validity proofs, the challenge of the bad output and the scripted equivocation. */
@@ -749,7 +746,7 @@ class Simulation {
     let signed = 0n;
     for (const s of signers) {
       if (s.key === ZeroAddress) continue; // jailed since the snapshot
-      const op = this.world.operators.find((o) => o.address === s.address)!;
+      const op = this.operatorAt.get(s.address)!;
       signatures.push({ index: s.index, ...this.attest(op.key, r.address, l2, root) });
       signed += s.stake;
       if (signed * 10_000n >= total * r.thresholdBps) break;
@@ -801,7 +798,7 @@ class Simulation {
         address,
         index,
         stake: stakes[index],
-        plan: this.world.operators.find((o) => o.address === address)!,
+        plan: this.operatorAt.get(address)!,
       }));
       const voters = ops.filter((o) => !o.plan.honest).concat(ops.filter((o) => o.plan.honest));
       const c = await vital.challengeOf(challenge.id);

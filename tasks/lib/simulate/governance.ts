@@ -1,7 +1,6 @@
 // The simulation's governance thread: one parameter change proposed by the largest genesis delegate, voted for by
 // every genesis delegate, queued and executed through the timelock as the epochs pass.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Interface } from "ethers";
 import type { AltGovernor, AltToken, RewardsDistributor } from "../../../typechain-types";
 import { prepareProposal, type PreparedProposal } from "../proposal";
 import { RESTAKING_KEYS } from "../restaking";
@@ -101,7 +100,6 @@ export class GovernanceThread {
   }
 
   private send(from: string, fn: string, args: unknown[], action: string) {
-    const abi: Interface = this.governor.interface;
-    return this.chain.send(from, this.governor.target as string, abi.encodeFunctionData(fn, args), action);
+    return this.chain.call(from, this.governor, fn, args, action);
   }
 }

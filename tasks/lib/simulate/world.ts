@@ -124,6 +124,9 @@ export interface StakerPlan {
   unstakeEpoch?: number;
 }
 
+/** ALT a staker stakes in all (and is funded with). */
+export const stakerTotal = (s: StakerPlan) => s.delegations.reduce((sum, d) => sum + d.amount, 0n);
+
 export interface RollupPlan {
   index: number;
   name: string;
