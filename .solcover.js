@@ -2,5 +2,5 @@
 module.exports = {
   skipFiles: ["mocks/"],
   istanbulReporter: ["html", "lcov", "text-summary", "json-summary"],
-  mocha: { timeout: 300000 },
+  mocha: { timeout: 300000, parallel: false },
 };

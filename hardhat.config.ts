@@ -1,8 +1,14 @@
 import { extendEnvironment, HardhatUserConfig, subtask, vars } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_TEST_GET_TEST_FILES,
+  TASK_TEST_SETUP_TEST_ENVIRONMENT,
+} from "hardhat/builtin-tasks/task-names";
 import { HardhatPluginError } from "hardhat/plugins";
+import path from "path";
 import "@nomicfoundation/hardhat-toolbox";
 import "@openzeppelin/hardhat-upgrades";
+import { withCappedGasEstimation } from "./config/gasEstimation";
 import "./tasks";
 
 /// The one compiler this project builds with: the npm `solc` package pinned in package.json (SPEC 1).
@@ -26,6 +32,16 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
+/// `npx hardhat test` without file arguments runs every test but the JSON-RPC end-to-end ones under test/e2e, which
+/// start their own `npx hardhat node` and run tasks as subprocesses: `npm run test:e2e` runs those.
+export const E2E_DIR = path.join("test", "e2e");
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  if (args.testFiles.length > 0) return files;
+  const e2e = path.join(hre.config.paths.root, E2E_DIR) + path.sep;
+  return files.filter((file) => !file.startsWith(e2e));
+});
+
 /// Public networks: the RPC URL and the deployer's key are Hardhat configuration variables
 /// (`npx hardhat vars set SEPOLIA_RPC_URL`, `npx hardhat vars set DEPLOYER_PRIVATE_KEY`), never files of the repository.
 const PUBLIC_NETWORKS: Record<string, number> = { sepolia: 11155111, holesky: 17000, hoodi: 560048, mainnet: 1 };
@@ -44,8 +60,18 @@ const publicNetworks = Object.fromEntries(
   ]),
 );
 
+/// The in-process network (tests, tasks, `npx hardhat node`) estimates gas within Osaka's transaction gas cap, as public
+/// nodes do (config/gasEstimation.ts says why). `hardhat coverage` replaces the provider before it runs the tests, so the
+/// test environment's setup wraps that one too.
+const HARDHAT_NETWORK = "hardhat";
+subtask(TASK_TEST_SETUP_TEST_ENVIRONMENT, async (_, hre, runSuper) => {
+  if (hre.network.name === HARDHAT_NETWORK) hre.network.provider = withCappedGasEstimation(hre.network.provider);
+  await runSuper();
+});
+
 extendEnvironment((hre) => {
   const name = hre.network.name;
+  if (name === HARDHAT_NETWORK) hre.network.provider = withCappedGasEstimation(hre.network.provider);
   if (name in PUBLIC_NETWORKS && !vars.has(rpcUrlVar(name))) {
     throw new HardhatPluginError(
       "alt-protocol",
@@ -70,11 +96,10 @@ const config: HardhatUserConfig = {
     ignition: "deploy",
   },
   networks: {
-    // Prague, not Hardhat's default Osaka: under Osaka's 2^24 transaction gas cap (EIP-7825) Hardhat's gas estimation
-    // of a call that guards a try/catch with gasleft() (VitalService.vote) overshoots the cap and fails.
-    // HARDHAT_CHAIN_ID and LOCALHOST_RPC_URL (as HARDHAT_VAR_… environment variables) let the end-to-end test run its
-    // own `npx hardhat node` on another port and chain ID, so its deployment records never touch a developer's
-    hardhat: { hardfork: "prague", chainId: Number(vars.get("HARDHAT_CHAIN_ID", "31337")) },
+    // Osaka, the hardfork of mainnet and the public testnets: its transaction gas cap of 2^24 (EIP-7825) holds in every
+    // test. HARDHAT_CHAIN_ID and LOCALHOST_RPC_URL (as HARDHAT_VAR_… environment variables) let the end-to-end test run
+    // its own `npx hardhat node` on another port and chain ID, so its deployment records never touch a developer's.
+    hardhat: { hardfork: "osaka", chainId: Number(vars.get("HARDHAT_CHAIN_ID", "31337")) },
     localhost: { url: vars.get("LOCALHOST_RPC_URL", "http://127.0.0.1:8545") },
     ...publicNetworks,
   },
@@ -84,8 +109,12 @@ const config: HardhatUserConfig = {
     enabled: process.env.REPORT_GAS === "true",
     offline: true,
   },
+  // Two workers (mocha's parallel mode, one test file at a time each, both cores busy); `hardhat coverage` runs serially
+  // (.solcover.js), as its instrumentation needs one process.
   mocha: {
     timeout: 120_000,
+    parallel: true,
+    jobs: 2,
   },
   typechain: {
     outDir: "typechain-types",

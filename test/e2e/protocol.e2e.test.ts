@@ -30,6 +30,7 @@ import type { AddressBook } from "../../tasks/lib/addressBook";
 import {
   AltGovernor__factory,
   AltToken__factory,
+  GasReserve__factory,
   MachService__factory,
   OperatorSets__factory,
   RestakingRegistry__factory,
@@ -247,6 +248,26 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(PARAMETERS.restaking.council).to.equal(accounts[8]);
     expect(PARAMETERS.genesis.airdrop.root).to.equal(PROOFS.root);
     for (const account of [...operators, creator]) expect(PROOFS.claims[account]).to.not.equal(undefined);
+  });
+
+  it("the node runs Osaka: it refuses more gas than the cap, and estimates a call that keeps gas in reserve within it", async function () {
+    const from = accounts[19]; // an account no later step uses
+    const cap = 2n ** 24n;
+    const deployed = await provider.send("eth_sendTransaction", [
+      { from, data: GasReserve__factory.bytecode, gas: toQuantity(1_000_000) },
+    ]);
+    const reserve = (await provider.getTransactionReceipt(deployed))!.contractAddress!;
+    const spend = (needed: bigint) => GasReserve__factory.createInterface().encodeFunctionData("spend", [needed]);
+    await expect(
+      provider.send("eth_sendTransaction", [{ from, to: reserve, data: spend(0n), gas: toQuantity(cap + 1n) }]),
+    ).to.be.rejectedWith(`Transaction gas limit is ${cap + 1n} and exceeds transaction gas cap of ${cap}`);
+    // EDR alone would probe above the cap and fail (test/toolchain/network.test.ts); the node's estimate is usable
+    const estimate = BigInt(await provider.send("eth_estimateGas", [{ from, to: reserve, data: spend(3_000_000n) }]));
+    expect(estimate > 3_000_000n && estimate <= cap).to.equal(true);
+    const sent = await provider.send("eth_sendTransaction", [
+      { from, to: reserve, data: spend(3_000_000n), gas: toQuantity(estimate) },
+    ]);
+    expect((await provider.getTransactionReceipt(sent))!.status).to.equal(1);
   });
 
   it("deploy:protocol deploys the whole release from localhost.json", async function () {

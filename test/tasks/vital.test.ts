@@ -11,7 +11,6 @@ import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../help
 import { createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
-import { coverageRunning } from "../helpers/coverage";
 import { DAY } from "../helpers/time";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, expectTx } from "../helpers/tasks";
 
@@ -707,8 +706,6 @@ describe("vital tasks", function () {
     });
 
     it("retries a deferred invalidation before the deadline: deferred again while paused, then invalidated (text)", async function () {
-      // the task estimates gas, and Hardhat's estimate of a caught refusal overshoots the cap under coverage (EDR quirk)
-      if (coverageRunning()) this.skip();
       const f = await load(challengedFixture);
       const [op0, op1] = f.operators;
       const paused = f.rollup.interface.encodeErrorResult("RollupPaused", []);
@@ -751,8 +748,6 @@ describe("vital tasks", function () {
     });
 
     it("voids a deferred invalidation the rollup still refuses at the deadline: the bond back (--json)", async function () {
-      // the task estimates gas, and Hardhat's estimate of a caught refusal overshoots the cap under coverage (EDR quirk)
-      if (coverageRunning()) this.skip();
       const f = await load(challengedFixture);
       const [op0, op1] = f.operators;
       await pause(f, f.council, true);
