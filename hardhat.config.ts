@@ -9,6 +9,7 @@ import path from "path";
 import "@nomicfoundation/hardhat-toolbox";
 import "@openzeppelin/hardhat-upgrades";
 import { withCappedGasEstimation } from "./config/gasEstimation";
+import { parseBuildInfoOnce } from "./config/ignitionBuildInfo";
 import "./tasks";
 
 /// The one compiler this project builds with: the npm `solc` package pinned in package.json (SPEC 1).
@@ -31,6 +32,9 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     longVersion: solc.version(),
   };
 });
+
+/// Ignition deployments parse each build-info file once per process (config/ignitionBuildInfo.ts says why).
+parseBuildInfoOnce();
 
 /// `npx hardhat test` without file arguments runs every test but the JSON-RPC end-to-end ones under test/e2e, which
 /// start their own `npx hardhat node` and run tasks as subprocesses: `npm run test:e2e` runs those.

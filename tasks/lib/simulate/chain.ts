@@ -5,9 +5,7 @@
 // Each transaction is mined on its own block, one second after the previous one: measured on EDR, queueing
 // transactions with automine off and mining them together is slower (its mempool costs grow with every pending
 // transaction: 400 transactions took 8.6 s in one block, 0.44 s as 400 blocks).
-import type { BuildInfo, HardhatRuntimeEnvironment } from "hardhat/types";
-import { readFile } from "fs/promises";
-import path from "path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { toBeHex } from "ethers";
 import { fail, revertReason } from "../cli";
@@ -19,14 +17,6 @@ const TX_GAS = toBeHex(15_000_000);
 const ACTOR_ETH = toBeHex(10n ** 24n);
 
 type Provider = HardhatRuntimeEnvironment["network"]["provider"];
-
-/** The build-info file of a compiled contract, named by its debug file next to the artifact. */
-async function buildInfoFile(artifactsDir: string, fqn: string): Promise<string> {
-  const [sourceName, contractName] = fqn.split(":");
-  const debugFile = path.join(artifactsDir, sourceName, `${contractName}.dbg.json`);
-  const { buildInfo } = JSON.parse(await readFile(debugFile, "utf8")) as { buildInfo: string };
-  return path.resolve(path.dirname(debugFile), buildInfo);
-}
 
 /** A receipt as the node returns it (hex quantities, lowercase addresses). */
 export interface RawReceipt {
@@ -97,32 +87,6 @@ export class Chain {
       provider.request = original;
       this.time = next - 1;
       this.next = next;
-    }
-  }
-
-  /**
-   * Runs `deploy` with each build-info file parsed once. Ignition's artifact resolver re-reads and re-parses a whole
-   * build-info file (23 MB for this project's main compile job) for every contract it deploys: 7 of the 12 seconds of
-   * a deployment, measured with a CPU profile. Within one deployment the files do not change.
-   */
-  async parsingBuildInfoOnce<T>(deploy: () => Promise<T>): Promise<T> {
-    const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
-    const resolver = HardhatArtifactResolver.prototype;
-    const original = resolver.getBuildInfo;
-    const artifacts = this.hre.artifacts;
-    const parsed = new Map<string, Promise<BuildInfo | undefined>>();
-    resolver.getBuildInfo = async (contractName: string) => {
-      const fqn = contractName.includes(":")
-        ? contractName
-        : await artifacts.readArtifact(contractName).then((a) => `${a.sourceName}:${a.contractName}`);
-      const file = await buildInfoFile(this.hre.config.paths.artifacts, fqn);
-      if (!parsed.has(file)) parsed.set(file, artifacts.getBuildInfo(fqn));
-      return parsed.get(file)!;
-    };
-    try {
-      return await deploy();
-    } finally {
-      resolver.getBuildInfo = original;
     }
   }
 

@@ -188,9 +188,7 @@ export async function simulate(hre: HardhatRuntimeEnvironment, run: SimulationRu
   const abi = await protocolInterface(hre);
   const chain = new Chain(hre, abi, (n) => names.hash(`block:${n}`));
   await chain.reset();
-  await chain.pinned(START_TIME, () =>
-    chain.parsingBuildInfoOnce(() => deployProtocol(hre, "governance", run.parameters)),
-  );
+  await chain.pinned(START_TIME, () => deployProtocol(hre, "governance", run.parameters));
   const sim = await Simulation.create(hre, chain, world, run, timings, delegates, services.vital.bond, abi);
   await sim.setup(funding.category, funding.p.beneficiary);
   for (let e = 1; e <= run.options.epochs; e++) {
