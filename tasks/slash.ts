@@ -1,7 +1,8 @@
-// Slashing tasks: list requests, veto one (the security council), execute one after its veto window.
+// Slashing tasks: list requests, veto one (the security council), execute one after its veto window, claim the
+// proceeds of executed slashes (reporters, the treasury).
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatTime, output, signerFor, txLine, type TxReport } from "./lib/cli";
+import { confirm, fail, formatTime, output, parseAddress, signerFor, txLine, type TxReport } from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
@@ -156,7 +157,46 @@ task("slash:execute", "Executes a pending slash request once its veto window has
       txLine(`executed slash request #${id}: ${formatBps(request.bps)} of ${request.operator}`, tx),
       ...amounts.map(
         (a) =>
-          `  ${formatAsset(assets[a.assetId], a.amount)} slashed, ${formatAsset(assets[a.assetId], a.reporterAmount)} to the reporter`,
+          `  ${formatAsset(assets[a.assetId], a.amount)} slashed, ${formatAsset(assets[a.assetId], a.reporterAmount)} claimable by the reporter`,
       ),
     ]);
+  });
+
+export interface ProceedsClaim {
+  assetId: number;
+  symbol: string;
+  amount: bigint;
+  tx: TxReport;
+}
+
+task(
+  "slash:claim",
+  "Claims the sender's slash proceeds (reporter shares; the treasury's part of slashed non-ALT assets), every asset",
+)
+  .addOptionalParam("to", "Recipient (default: the acting account)")
+  .addOptionalParam("from", "Acting account, the reporter or the treasury (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { to?: string; from?: string; json: boolean }, hre) => {
+    const registry = await restakingRegistry(hre);
+    const signer = await signerFor(hre, args.from);
+    const account = await signer.getAddress();
+    const to = args.to === undefined ? account : parseAddress(args.to, "--to");
+    const assets = await listAssets(hre, registry);
+    const owed = [];
+    for (const asset of assets) {
+      const amount = await registry.slashProceeds(account, asset.id);
+      if (amount !== 0n) owed.push({ asset, amount });
+    }
+    if (owed.length === 0) fail(`nothing to claim: ${account} has no slash proceeds`);
+    // every claim is checked before the first is sent
+    for (const { asset } of owed) await registry.connect(signer).claimSlashProceeds.staticCall(asset.id, to);
+    const claims: ProceedsClaim[] = [];
+    for (const { asset, amount } of owed) {
+      const tx = await confirm(registry.connect(signer).claimSlashProceeds(asset.id, to));
+      claims.push({ assetId: asset.id, symbol: asset.symbol, amount, tx });
+    }
+    const result = { account, to, claims };
+    return output(args.json, result, () =>
+      claims.map((c) => txLine(`claimed ${formatAsset(assets[c.assetId], c.amount)} of slash proceeds to ${to}`, c.tx)),
+    );
   });

@@ -82,7 +82,7 @@ interface IRestakingRegistry {
     /// @notice The withdrawal `root` paid `amount` to its staker.
     event UnstakeCompleted(bytes32 indexed root, address indexed staker, address indexed operator, uint256 amount);
     /// @notice Slash request `requestId` took `amount` of asset `assetId` from the pool of `operator`: `reporterAmount`
-    ///         to the reporter, the rest burned (ALT) or sent to the treasury (other assets).
+    ///         claimable by the reporter, the rest burned (ALT) or claimable by the treasury (other assets).
     event PoolSlashed(
         uint256 indexed requestId,
         address indexed operator,
@@ -91,6 +91,10 @@ interface IRestakingRegistry {
         uint256 reporterAmount,
         uint256 totalAssetsAfter
     );
+    /// @notice `amount` of asset `assetId` from a slash became claimable by `account` (a reporter or the treasury).
+    event SlashProceedsCredited(address indexed account, uint256 indexed assetId, uint256 amount);
+    /// @notice `account` claimed its `amount` of asset `assetId` from slashes, paid to `to`.
+    event SlashProceedsClaimed(address indexed account, uint256 indexed assetId, address to, uint256 amount);
     /// @notice A delay parameter changed.
     event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay, uint256 signingKeyDelay);
     /// @notice The slashing manager or the rewards distributor was (re)wired.
@@ -169,8 +173,9 @@ interface IRestakingRegistry {
     function onSlashRequested(address operator) external;
     /// @notice Uncounts a vetoed request.
     function onSlashVetoed(address operator) external;
-    /// @notice Executes a request: uncounts it, then takes `bps` of every pool of `operator`; the reporter gets `reporterBps` of it, the rest of the ALT is
-    ///         burned and other assets go to `treasury`. O(number of assets).
+    /// @notice Executes a request: uncounts it, then takes `bps` of every pool of `operator`; `reporterBps` of it
+    ///         becomes claimable by the reporter, the rest of the ALT is burned and the rest of other assets becomes
+    ///         claimable by `treasury`. Transfers nothing but the burn, so no token can block it. O(number of assets).
     function slash(
         address operator,
         uint256 bps,
@@ -180,7 +185,14 @@ interface IRestakingRegistry {
         address treasury
     ) external returns (uint256[] memory amounts);
 
+    /// @notice Pays the caller's slash proceeds of asset `assetId` (reporter shares, or the treasury's part of other
+    ///         assets) to `to` (another address than a blocklisted caller's own, if need be). Refused
+    ///         (`RegistryZeroAmount`) when there is nothing to claim.
+    function claimSlashProceeds(uint256 assetId, address to) external returns (uint256 amount);
+
     // ---------------------------------------------------------------- views
+    /// @notice Slash proceeds of asset `assetId` that `account` can claim.
+    function slashProceeds(address account, uint256 assetId) external view returns (uint256);
     function alt() external view returns (address);
     function assetCount() external view returns (uint256);
     function asset(uint256 assetId) external view returns (Asset memory);

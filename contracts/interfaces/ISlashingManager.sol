@@ -39,6 +39,8 @@ interface ISlashingManager {
     error SlashingTooManySlashers(uint256 max);
     /// @notice A parameter is out of its range.
     error SlashingInvalidParameter();
+    /// @notice The slasher already filed this evidence against this operator for this offence (reason).
+    error SlashingEvidenceUsed(address operator, bytes32 evidenceHash);
 
     enum Status {
         None,
@@ -94,7 +96,11 @@ interface ISlashingManager {
     function setTreasury(address treasury) external;
 
     // slashers, council, anyone
-    /// @param reporter receives the reporter share on execution; zero for none (the whole slash is burned or treasury's)
+    /// @param evidenceHash accepted once per (slasher, operator, reason): a repeat is refused (`SlashingEvidenceUsed`),
+    ///        even after a veto (one piece of evidence may prove two offences, e.g. VITAL's proposer that also voted
+    ///        for its own invalid output)
+    /// @param reporter may claim the reporter share after execution (the registry's `claimSlashProceeds`); zero for
+    ///        none (the whole slash is burned or the treasury's)
     /// @param evidenceTime when the offence happened; must be within the slasher's evidence age
     function requestSlash(
         address operator,
@@ -120,6 +126,13 @@ interface ISlashingManager {
     function slashers() external view returns (address[] memory);
     function request(uint256 requestId) external view returns (Request memory);
     function requestCount() external view returns (uint256);
+    /// @notice Whether `slasher_` already filed `evidenceHash` against `operator` for `reason` (each is accepted once).
+    function isEvidenceUsed(
+        address slasher_,
+        address operator,
+        bytes32 reason,
+        bytes32 evidenceHash
+    ) external view returns (bool);
     /// @notice Bps of `operator` requested (pending or executed) within the rolling window.
     function windowSlashedBps(address operator) external view returns (uint256);
     /// @notice Veto window plus the longest evidence age of any slasher: the least withdrawal delay that keeps every

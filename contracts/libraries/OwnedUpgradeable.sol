@@ -20,6 +20,14 @@ abstract contract OwnedUpgradeable is Initializable, UUPSUpgradeable, OwnableUpg
         __Ownable_init(owner_);
     }
 
+    /// @notice Ownership can never be renounced: an owner-less contract could never be upgraded or reconfigured again.
+    error OwnershipNotRenounceable();
+
+    /// @notice Always refused (`OwnershipNotRenounceable`); ownership moves only to another owner (`transferOwnership`).
+    function renounceOwnership() public view override onlyOwner {
+        revert OwnershipNotRenounceable();
+    }
+
     /// @dev Only the owner upgrades: the modifier is the whole check.
     // solhint-disable-next-line no-empty-blocks
     function _authorizeUpgrade(address) internal view override onlyOwner {}

@@ -58,3 +58,27 @@ contract ReentrantToken is ERC20 {
         return super.transferFrom(from, to, value);
     }
 }
+
+/// @notice Test-only: refuses transfers to and from blocklisted accounts (as USDC and USDT can), the way a reporter or
+///         a treasury can become unpayable.
+contract BlocklistToken is ERC20 {
+    error Blocklisted(address account);
+
+    mapping(address account => bool) public blocklisted;
+
+    constructor() ERC20("Blocklist USD", "BUSD") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function setBlocklisted(address account, bool blocked) external {
+        blocklisted[account] = blocked;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (blocklisted[from]) revert Blocklisted(from);
+        if (blocklisted[to]) revert Blocklisted(to);
+        super._update(from, to, value);
+    }
+}

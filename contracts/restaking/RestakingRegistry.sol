@@ -64,6 +64,9 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         uint48 signingKeyDelay;
         ISlashingManager slashingManager;
         IStakeObserver rewardsDistributor;
+        // Slash proceeds not yet claimed (reporter shares, other assets for the treasury): held by this contract,
+        // outside every pool, and paid only when their owner claims them.
+        mapping(address account => mapping(uint256 assetId => uint256)) slashProceeds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.RestakingRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -292,11 +295,25 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
             if (i != 0) s.assets[i].totalStaked -= uint128(amount);
             amounts[i] = amount;
             emit PoolSlashed(requestId, operator, i, amount, toReporter, total - amount);
-            IERC20 token = IERC20(s.assets[i].token);
-            if (toReporter != 0) token.safeTransfer(reporter, toReporter);
-            if (i == 0) IAltToken(address(token)).burn(amount - toReporter);
-            else token.safeTransfer(treasury, amount - toReporter);
+            // Nothing is pushed: a token that refuses a transfer (a blocklisted reporter or treasury) must not block
+            // the execution, and with it the operator's jail. Shares become claimable; ALT's rest is burned (ALT has
+            // no hook that could refuse).
+            if (toReporter != 0) _creditProceeds(s, reporter, i, toReporter);
+            if (i == 0) IAltToken(s.assets[0].token).burn(amount - toReporter);
+            else _creditProceeds(s, treasury, i, amount - toReporter);
         }
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function claimSlashProceeds(uint256 assetId, address to) external nonReentrant returns (uint256 amount) {
+        if (to == address(0)) revert RegistryZeroAddress();
+        IERC20 token = IERC20(_asset(assetId).token);
+        mapping(uint256 => uint256) storage proceeds = _s().slashProceeds[msg.sender];
+        amount = proceeds[assetId];
+        if (amount == 0) revert RegistryZeroAmount();
+        delete proceeds[assetId];
+        emit SlashProceedsClaimed(msg.sender, assetId, to, amount);
+        token.safeTransfer(to, amount);
     }
 
     // ================================================================= views
@@ -408,6 +425,11 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
+    function slashProceeds(address account, uint256 assetId) external view returns (uint256) {
+        return _s().slashProceeds[account][assetId];
+    }
+
+    /// @inheritdoc IRestakingRegistry
     function isPendingWithdrawal(bytes32 root) external view returns (bool) {
         return _s().pendingWithdrawals[root];
     }
@@ -423,6 +445,11 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     // ================================================================= internals
+
+    function _creditProceeds(RegistryStorage storage s, address account, uint256 assetId, uint256 amount) private {
+        s.slashProceeds[account][assetId] += amount;
+        emit SlashProceedsCredited(account, assetId, amount);
+    }
 
     function _stake(address operator, uint256 assetId, uint256 amount) private returns (uint256 newShares) {
         if (amount == 0) revert RegistryZeroAmount();

@@ -31,6 +31,9 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         // ids of the operator's pending and executed requests, oldest first (a veto removes its request); only the
         // tail within the window is ever read
         mapping(address operator => uint256[]) operatorRequests;
+        // keccak256(slasher, operator, reason, evidenceHash) of every request made: a piece of evidence slashes an
+        // operator once per service and offence, whatever became of the request (vetoed evidence cannot be filed again)
+        mapping(bytes32 evidenceKey => bool) evidenceUsed;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.SlashingManager")) - 1)) & ~bytes32(uint256(0xff))
@@ -135,6 +138,9 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
             revert SlashingEvidenceTooOld(evidenceTime, config.maxEvidenceAge);
         }
         if (!s.registry.isOperator(operator)) revert SlashingNotOperator(operator);
+        bytes32 evidenceKey = _evidenceKey(msg.sender, operator, reason, evidenceHash);
+        if (s.evidenceUsed[evidenceKey]) revert SlashingEvidenceUsed(operator, evidenceHash);
+        s.evidenceUsed[evidenceKey] = true;
         (uint256 windowBps, uint256 inWindow) = _window(s, operator);
         if (inWindow == MAX_REQUESTS_PER_WINDOW) revert SlashingTooManyRequests(operator, MAX_REQUESTS_PER_WINDOW);
         if (windowBps + bps > WINDOW_CAP_BPS) {
@@ -241,6 +247,16 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
     }
 
     /// @inheritdoc ISlashingManager
+    function isEvidenceUsed(
+        address slasher_,
+        address operator,
+        bytes32 reason,
+        bytes32 evidenceHash
+    ) external view returns (bool) {
+        return _s().evidenceUsed[_evidenceKey(slasher_, operator, reason, evidenceHash)];
+    }
+
+    /// @inheritdoc ISlashingManager
     function windowSlashedBps(address operator) external view returns (uint256 windowBps) {
         (windowBps, ) = _window(_s(), operator);
     }
@@ -284,6 +300,15 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
             ids.pop();
             return;
         }
+    }
+
+    function _evidenceKey(
+        address slasher_,
+        address operator,
+        bytes32 reason,
+        bytes32 evidenceHash
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(slasher_, operator, reason, evidenceHash));
     }
 
     function _pending(ManagerStorage storage s, uint256 requestId) private view returns (Request storage r) {

@@ -344,25 +344,25 @@ async function rewardsFixture() {
 
 /**
  * Sends the execution of the fixture's slash request and checks what every pool lost, what the reporter and the
- * treasury received, and the ALT burned. `tokens` are the fixture's extra assets (ids 1..), in order.
+ * treasury may claim, and the ALT burned. `tokens` are the fixture's extra assets (ids 1..), in order.
  */
 async function executeSlash(f: Base & { requestId: bigint; tokens?: MockERC20[] }, assets: number, check = true) {
   const tokens = [f.token, ...(f.tokens ?? [])].slice(0, assets) as (Base["token"] | MockERC20)[];
   expect(tokens).to.have.length(assets);
   const pools = await Promise.all(tokens.map((_, i) => f.registry.pool(f.op, i)));
-  const reporterBefore = await Promise.all(tokens.map((t) => t.balanceOf(f.reporter)));
-  const treasuryBefore = await Promise.all(tokens.map((t) => t.balanceOf(f.treasury)));
+  const reporterBefore = await Promise.all(tokens.map((_, i) => f.registry.slashProceeds(f.reporter, i)));
+  const treasuryBefore = await Promise.all(tokens.map((_, i) => f.registry.slashProceeds(f.treasury, i)));
   const supply = await f.token.totalSupply();
   const tx = await f.slashingManager.connect(f.relayer).execute(f.requestId);
   if (check) {
     const reporterBps = await f.slashingManager.reporterBps();
-    for (const [i, t] of tokens.entries()) {
+    for (const i of tokens.keys()) {
       const amount = (pools[i].totalAssets * BigInt(SLASH_BPS)) / BPS;
       const toReporter = (amount * reporterBps) / BPS;
       expect((await f.registry.pool(f.op, i)).totalAssets).to.equal(pools[i].totalAssets - amount);
-      expect(await t.balanceOf(f.reporter)).to.equal(reporterBefore[i] + toReporter);
+      expect(await f.registry.slashProceeds(f.reporter, i)).to.equal(reporterBefore[i] + toReporter);
       if (i === 0) expect(await f.token.totalSupply()).to.equal(supply - (amount - toReporter));
-      else expect(await t.balanceOf(f.treasury)).to.equal(treasuryBefore[i] + amount - toReporter);
+      else expect(await f.registry.slashProceeds(f.treasury, i)).to.equal(treasuryBefore[i] + amount - toReporter);
     }
   }
   return tx;

@@ -350,10 +350,12 @@ describe("Governance access control", function () {
   const onlyOwner = (args?: Args) => guarded("OwnableUnauthorizedAccount", (_, caller) => [caller.address], args);
   const self = (_: Ctx, caller: Account) => [caller.address];
 
-  /** The functions every OwnedUpgradeable proxy has: initializer (spent), ownership and UUPS upgrades (owner-only). */
+  /**
+   * The functions every OwnedUpgradeable proxy has: initializer (spent), ownership and UUPS upgrades (owner-only).
+   * `renounceOwnership` is a view that always reverts (tested on its own below).
+   */
   const ownedUpgradeable = (initialize: string): Record<string, Access> => ({
     [initialize]: guarded("InvalidInitialization", () => []),
-    "renounceOwnership()": onlyOwner(),
     "transferOwnership(address)": onlyOwner(self),
     "upgradeToAndCall(address,bytes)": onlyOwner(),
   });
@@ -492,6 +494,7 @@ describe("Governance access control", function () {
           "stakes the caller's own ALT (the permit is the caller's)",
         ),
         "requestUnstake(address,uint256,uint256)": open("queues the caller's own shares"),
+        "claimSlashProceeds(uint256,address)": open("pays the caller's own slash proceeds"),
         "completeUnstake((address,address,uint8,uint128,uint48,uint64))": guarded("RegistryNotStaker", self, (c) => [
           c.withdrawal,
         ]),
@@ -888,6 +891,24 @@ describe("Governance access control", function () {
       await expect(
         vestingFactory.connect(await timelockSigner(timelock)).renounceOwnership(),
       ).to.be.revertedWithCustomError(vestingFactory, "VestingFactoryRenounceDisabled");
+    });
+
+    it("keeps every upgradeable contract's ownership from being renounced, even by the timelock", async function () {
+      const d = await loadFixture(deployedFixture);
+      const owner = await timelockSigner(d.timelock);
+      for (const proxy of proxies(d)) {
+        const contract = await ethers.getContractAt("OwnedUpgradeable", await proxy.getAddress());
+        for (const caller of [d.stranger, d.deployer, d.council]) {
+          await expect(contract.connect(caller).renounceOwnership())
+            .to.be.revertedWithCustomError(contract, "OwnableUnauthorizedAccount")
+            .withArgs(caller.address);
+        }
+        await expect(contract.connect(owner).renounceOwnership()).to.be.revertedWithCustomError(
+          contract,
+          "OwnershipNotRenounceable",
+        );
+        expect(await contract.owner()).to.equal(await d.timelock.getAddress());
+      }
     });
 
     it("makes the governor refuse deposits: the timelock holds the funds", async function () {

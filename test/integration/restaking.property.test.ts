@@ -2,25 +2,28 @@
 // against an exact model: 3 operators × 2 assets (ALT and a MockERC20 "LST" of weight 2) × 8 stakers. Every step's
 // outcome is predicted by the model (success with its exact events, or the exact custom error with its arguments), and
 // after every step five invariants are checked against the chain:
-//   (a) every pool's assets cover the claims of all its shares, active and queued; the registry holds the pools' assets;
+//   (a) every pool's assets cover the claims of all its shares, active and queued; the registry holds the pools' assets
+//       and the unclaimed slash proceeds (reporter shares, and the treasury's part of the LST);
 //   (b) no withdrawal completes before its unlockAt or while its operator has a pending slash;
-//   (c) slashes stay within the per-offence cap and the 30 % rolling-window cap (windowSlashedBps equals the model);
+//   (c) slashes stay within the per-offence cap and the 30 % rolling-window cap (windowSlashedBps equals the model),
+//       and each piece of evidence is accepted once per (slasher, operator, reason) (isEvidenceUsed equals the model);
 //   (d) every token is conserved exactly: registry, stakers, fee payer, operators, treasury, reporters, distributor and
 //       the ALT burned by slashes account for every wei the run started with;
 //   (e) the rewards identity, exactly, in scaled units: credited * 1e18 == sum of owedScaled + sum of unsettled staker
 //       rewards shares * (acc - lastAcc) + sum of pendingFeesScaled + paid * 1e18 (lastAcc is not exposed by a view, so
 //       it is read from the distributor's ERC-7201 storage, and also tracked by the model and compared).
 // Each run starts from a loadFixture snapshot and ends with a drain (execute every pending slash, complete every
-// withdrawal, claim every whole wei) followed by a last check. Actions choose actors by index; most pick among what the
-// model says exists (held positions, pending withdrawals and requests, accounts owed a wei), the rest are arbitrary and
-// often invalid, and then must revert with the right custom error. A hand-written example sequence runs first.
+// withdrawal, claim every whole wei and all slash proceeds) followed by a last check. Actions choose actors by index;
+// most pick among what the model says exists (held positions, pending withdrawals and requests, accounts owed a wei or
+// slash proceeds, evidence already sent), the rest are arbitrary and often invalid, and then must revert with the right
+// custom error. A hand-written example sequence runs first.
 // Reproduce a failure with PROPERTY_SEED=<seed> PROPERTY_PATH=<path> (both printed by fast-check); PROPERTY_RUNS changes
 // the number of runs (default 25), PROPERTY_STATS=1 prints how often each (action, outcome) occurred.
 import assert from "node:assert/strict";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
-import { loadFixture, setCode, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setBalance, setCode, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, type BaseContract, type ContractTransactionResponse, type Interface, keccak256 } from "ethers";
 import type { MockERC20, MockService } from "../../typechain-types";
 import { deployProtocol } from "../helpers/protocol";
@@ -56,8 +59,14 @@ const SLASHERS = [
 ];
 /** Set 0 takes every operator with stake; set 1 only those with at least 1,000 ALT-equivalent. */
 const SET_MIN_STAKE = [0n, 1_000n * ALT];
-const REASON = ethers.id("double-sign");
-const EVIDENCE = ethers.id("evidence");
+/** The offences a request can name: the evidence is accepted once per (slasher, operator, reason). */
+const REASONS = [ethers.id("double-sign"), ethers.id("invalid-output")];
+/** The n-th fresh piece of evidence of a run (a per-run counter keeps every fresh hash distinct). */
+const evidenceHash = (n: number) => ethers.id(`evidence ${n}`);
+/** Who can claim slash proceeds: the two reporters, then the treasury. */
+const PAYEES = 3;
+/** Where claimed proceeds can go: the reporters, the treasury and the stakers (tracked in both balance maps). */
+const RECIPIENTS = PAYEES + STAKERS;
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 25);
 const SEED = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
@@ -129,6 +138,12 @@ type Action =
       evidence: "fresh" | "oldest" | "tooOld" | "future";
       agePpm: number;
       reporter: number;
+      reason: number;
+      // the evidence hash: a fresh one, or one sent before (accepted or refused) by the same slasher against the same
+      // operator ("pair": refused if a request with it and the same reason was accepted, even if vetoed since) or by
+      // anyone against anyone ("any"), picked by `pick`; fresh when there is none to reuse
+      reuse: "none" | "pair" | "any";
+      pick: number;
     }
   | { kind: "veto"; fromState: boolean; pick: number; when: "now" | "lastMoment" | "closed"; byOutsider: boolean }
   | { kind: "execute"; fromState: boolean; pick: number; when: "now" | "justBefore" | "ready" }
@@ -141,6 +156,16 @@ type Action =
       epoch: "latest" | "stale" | "current";
     }
   | { kind: "claim"; fromState: boolean; pick: number; account: number; mask: number }
+  // payee: a reporter or the treasury (PAYEES); asset ASSETS is unknown; `to` indexes RECIPIENTS unless toSelf
+  | {
+      kind: "claimProceeds";
+      fromState: boolean;
+      pick: number;
+      payee: number;
+      asset: number;
+      toSelf: boolean;
+      to: number;
+    }
   | { kind: "warp"; seconds: number }
   | { kind: "noop" }; // what any step can shrink to (see actionArb), so counterexamples keep only the steps that matter
 
@@ -240,6 +265,13 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       ),
       agePpm: fc.integer({ min: 0, max: 1_000_000 }),
       reporter: fc.integer({ min: 0, max: 1 }),
+      reason: rarely.map((b) => (b ? 1 : 0)),
+      reuse: fc.oneof(
+        { arbitrary: fc.constant("none" as const), weight: 16 },
+        { arbitrary: fc.constant("pair" as const), weight: 3 },
+        { arbitrary: fc.constant("any" as const), weight: 1 },
+      ),
+      pick: pickArb,
     }),
   },
   {
@@ -298,6 +330,19 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({
+      kind: fc.constant("claimProceeds" as const),
+      fromState: usually,
+      pick: pickArb,
+      payee: fc.integer({ min: 0, max: PAYEES - 1 }),
+      // ASSETS is not an asset
+      asset: fc.oneof({ arbitrary: assetArb, weight: 15 }, { arbitrary: fc.constant(ASSETS), weight: 1 }),
+      toSelf: usually,
+      to: fc.integer({ min: 0, max: RECIPIENTS - 1 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
       kind: fc.constant("warp" as const),
       seconds: fc.oneof(
         fc.integer({ min: 1, max: HOUR }),
@@ -330,16 +375,60 @@ const EXAMPLE: Action[] = [
     part: { kind: "ppm", value: 500_000 },
   },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "justBefore", byOther: false },
-  { kind: "requestSlash", operator: 0, slasher: 1, bps: 2_000, evidence: "fresh", agePpm: 10, reporter: 0 },
+  {
+    kind: "requestSlash",
+    operator: 0,
+    slasher: 1,
+    bps: 2_000,
+    evidence: "fresh",
+    agePpm: 10,
+    reporter: 0,
+    reason: 0,
+    reuse: "none",
+    pick: 0,
+  },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "unlock", byOther: false }, // jailed: the slash is still pending
-  { kind: "requestSlash", operator: 0, slasher: 1, bps: 1_001, evidence: "fresh", agePpm: 10, reporter: 1 }, // window cap
+  {
+    kind: "requestSlash",
+    operator: 0,
+    slasher: 1,
+    bps: 1_001,
+    evidence: "fresh",
+    agePpm: 10,
+    reporter: 1,
+    reason: 0,
+    reuse: "none",
+    pick: 0,
+  }, // window cap
   { kind: "execute", fromState: false, pick: 0, when: "ready" },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "now", byOther: false },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "now", byOther: false }, // completed already
-  { kind: "requestSlash", operator: 1, slasher: 0, bps: 500, evidence: "oldest", agePpm: 0, reporter: 1 },
+  {
+    kind: "requestSlash",
+    operator: 1,
+    slasher: 0,
+    bps: 500,
+    evidence: "oldest",
+    agePpm: 0,
+    reporter: 1,
+    reason: 0,
+    reuse: "none",
+    pick: 0,
+  },
   { kind: "veto", fromState: false, pick: 1, when: "lastMoment", byOutsider: false },
   { kind: "execute", fromState: false, pick: 1, when: "now" }, // vetoed
-  { kind: "requestSlash", operator: 2, slasher: 1, bps: 3_000, evidence: "fresh", agePpm: 999_999, reporter: 0 },
+  {
+    kind: "requestSlash",
+    operator: 2,
+    slasher: 1,
+    bps: 3_000,
+    evidence: "fresh",
+    agePpm: 999_999,
+    reporter: 0,
+    reason: 0,
+    reuse: "none",
+    pick: 0,
+  },
   { kind: "veto", fromState: false, pick: 2, when: "closed", byOutsider: false },
   { kind: "execute", fromState: false, pick: 2, when: "now" },
   { kind: "creditFees", set: 1, amount: { kind: "units", value: 50n } },
@@ -350,6 +439,65 @@ const EXAMPLE: Action[] = [
   { kind: "claim", fromState: false, pick: 0, account: STAKERS + 2, mask: 0 }, // operator 2: 20 % commission
   { kind: "stake", staker: 4, operator: OPERATORS, asset: 0, amount: { kind: "units", value: 1n } },
   { kind: "requestUnstake", fromState: false, pick: 0, staker: 5, operator: 0, asset: 0, part: { kind: "over" } },
+  // evidence 2 (request 1, vetoed) again: refused for the same reason, accepted for another; evidence 1 (refused by
+  // the window cap) again: accepted; evidence 0 (slasher 1 against operator 0) filed by slasher 0 against operator 1:
+  // accepted
+  {
+    kind: "requestSlash",
+    operator: 1,
+    slasher: 0,
+    bps: 500,
+    evidence: "fresh",
+    agePpm: 10,
+    reporter: 1,
+    reason: 0,
+    reuse: "pair",
+    pick: 0,
+  },
+  {
+    kind: "requestSlash",
+    operator: 1,
+    slasher: 0,
+    bps: 200,
+    evidence: "fresh",
+    agePpm: 10,
+    reporter: 1,
+    reason: 1,
+    reuse: "pair",
+    pick: 0,
+  },
+  {
+    kind: "requestSlash",
+    operator: 0,
+    slasher: 1,
+    bps: 500,
+    evidence: "fresh",
+    agePpm: 10,
+    reporter: 1,
+    reason: 0,
+    reuse: "pair",
+    pick: 1,
+  },
+  {
+    kind: "requestSlash",
+    operator: 1,
+    slasher: 0,
+    bps: 100,
+    evidence: "fresh",
+    agePpm: 10,
+    reporter: 0,
+    reason: 0,
+    reuse: "any",
+    pick: 0,
+  },
+  // reporter 0 has ALT and LST from requests 0 and 2, the treasury LST, reporter 1 nothing yet (its requests are
+  // pending or vetoed)
+  { kind: "claimProceeds", fromState: false, pick: 0, payee: 0, asset: 0, toSelf: true, to: 0 },
+  { kind: "claimProceeds", fromState: false, pick: 0, payee: 0, asset: 0, toSelf: true, to: 0 }, // claimed already
+  { kind: "claimProceeds", fromState: false, pick: 0, payee: 2, asset: 1, toSelf: false, to: PAYEES }, // to staker 0
+  { kind: "claimProceeds", fromState: false, pick: 0, payee: 0, asset: 1, toSelf: false, to: 1 }, // to reporter 1
+  { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: 1, toSelf: true, to: 0 }, // nothing
+  { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: ASSETS, toSelf: true, to: 0 },
 ];
 
 // ------------------------------------------------------------------------------------------------ model
@@ -396,6 +544,18 @@ interface RequestModel {
   status: Status;
 }
 
+/**
+ * A (slasher, operator, reason, evidence hash) sent with a request, accepted or refused: `used` once a request was
+ * accepted.
+ */
+interface EvidenceModel {
+  slasher: number;
+  operator: number;
+  reason: number;
+  hash: string;
+  used: boolean;
+}
+
 interface Snapshot {
   operators: number[];
   stakes: bigint[];
@@ -410,6 +570,9 @@ interface Model {
   nonce: bigint;
   pendingSlashes: number[];
   requests: RequestModel[];
+  evidence: EvidenceModel[]; // every distinct (slasher, operator, reason, hash) sent, in order
+  evidenceCount: number; // fresh hashes handed out so far
+  proceeds: Map<string, bigint>; // `${account}|${asset}`: unclaimed slash proceeds, held by the registry
   alt: Map<string, bigint>; // tracked ALT balances
   lst: Map<string, bigint>;
   initialAltSum: bigint;
@@ -494,6 +657,16 @@ describe("Restaking layer properties (random sequences against a model)", functi
       ethers.getAddress("0x00000000000000000000000000000000000ea001"),
       ethers.getAddress("0x00000000000000000000000000000000000ea002"),
     ];
+    // the reporters claim their slash proceeds themselves: impersonated, with ether for gas (not a tracked token)
+    const payees = [
+      ...(await Promise.all(
+        reporters.map(async (reporter) => {
+          await setBalance(reporter, 10n ** 20n);
+          return ethers.getImpersonatedSigner(reporter);
+        }),
+      )),
+      treasury,
+    ];
 
     const lst = (await ethers.deployContract("MockERC20", ["Liquid staked token", "LST"])) as unknown as MockERC20;
     await (await registry.connect(deployer).addAsset(await lst.getAddress(), LST_WEIGHT, LST_CAP)).wait();
@@ -570,6 +743,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       feePayer,
       outsider,
       reporters,
+      payees,
       services,
       setIds,
       params,
@@ -725,6 +899,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
       nonce: 0n,
       pendingSlashes: Array(OPERATORS).fill(0),
       requests: [],
+      evidence: [],
+      evidenceCount: 0,
+      proceeds: new Map(),
       alt,
       lst,
       initialAltSum: sum([...alt.values()]),
@@ -782,6 +959,16 @@ describe("Restaking layer properties (random sequences against a model)", functi
     }
     return stake;
   }
+
+  function creditProceeds(m: Model, account: string, asset: number, amount: bigint) {
+    const key = `${account}|${asset}`;
+    m.proceeds.set(key, (m.proceeds.get(key) ?? 0n) + amount);
+  }
+
+  const proceedsOf = (m: Model, account: string, asset: number) => m.proceeds.get(`${account}|${asset}`) ?? 0n;
+
+  /** The tracked accounts claimed proceeds can be paid to: reporters, treasury, stakers (see RECIPIENTS). */
+  const recipients = (s: System) => [...s.reporters, s.treasury.address, ...s.stakers.map((x) => x.address)];
 
   const epochAt = (s: System, t: number) => BigInt(Math.floor((t - s.params.genesis) / s.params.epochLength));
 
@@ -923,6 +1110,21 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const { maxBps, maxEvidenceAge } = SLASHERS[a.slasher];
     const operator = s.operators[a.operator].address;
     const reporter = s.reporters[a.reporter];
+    const reason = REASONS[a.reason];
+    const sent =
+      a.reuse === "pair"
+        ? m.evidence.filter((e) => e.slasher === a.slasher && e.operator === a.operator)
+        : a.reuse === "any"
+          ? m.evidence
+          : [];
+    const hash = sent.length !== 0 ? sent[a.pick % sent.length].hash : evidenceHash(m.evidenceCount++);
+    let evidence = m.evidence.find(
+      (e) => e.slasher === a.slasher && e.operator === a.operator && e.reason === a.reason && e.hash === hash,
+    );
+    if (evidence === undefined) {
+      evidence = { slasher: a.slasher, operator: a.operator, reason: a.reason, hash, used: false };
+      m.evidence.push(evidence);
+    }
     const t = await at(m);
     const evidenceTime =
       a.evidence === "fresh"
@@ -932,12 +1134,14 @@ describe("Restaking layer properties (random sequences against a model)", functi
           : a.evidence === "tooOld"
             ? t - maxEvidenceAge - 1
             : t + 1;
-    const call = s.services[a.slasher].requestSlash(operator, a.bps, REASON, EVIDENCE, reporter, evidenceTime);
+    const call = s.services[a.slasher].requestSlash(operator, a.bps, reason, hash, reporter, evidenceTime);
     if (a.bps === 0 || a.bps > maxBps)
       return expectRevert(call, s.slashingManager, "SlashingInvalidBps", [a.bps, maxBps]);
     if (evidenceTime > t || t - evidenceTime > maxEvidenceAge) {
       return expectRevert(call, s.slashingManager, "SlashingEvidenceTooOld", [evidenceTime, maxEvidenceAge]);
     }
+    // (every operator here is registered: SlashingNotOperator, checked next, cannot apply)
+    if (evidence.used) return expectRevert(call, s.slashingManager, "SlashingEvidenceUsed", [operator, hash]);
     const window = windowOf(s, m, a.operator, t);
     if (window.count === MAX_REQUESTS_PER_WINDOW) {
       return expectRevert(call, s.slashingManager, "SlashingTooManyRequests", [operator, MAX_REQUESTS_PER_WINDOW]);
@@ -959,7 +1163,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
         events: [
           [
             "SlashRequested",
-            [id, operator, s.addresses.services[a.slasher], a.bps, REASON, EVIDENCE, reporter, executableAt],
+            [id, operator, s.addresses.services[a.slasher], a.bps, reason, hash, reporter, executableAt],
           ],
         ],
       },
@@ -974,6 +1178,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       status: Status.Pending,
     });
     m.pendingSlashes[a.operator] += 1;
+    evidence.used = true;
     return outcome;
   }
 
@@ -1045,16 +1250,19 @@ describe("Restaking layer properties (random sequences against a model)", functi
       const toReporter = (amount * s.params.reporterBps) / BPS;
       amounts.push(amount);
       poolEvents.push(["PoolSlashed", [id, operator, asset, amount, toReporter, total - amount]]);
+      // nothing is paid out: the reporter's share (and the treasury's part of other assets) stays in the registry,
+      // claimable; the rest of the ALT is burned
+      if (toReporter !== 0n) poolEvents.push(["SlashProceedsCredited", [r.reporter, asset, toReporter]]);
+      if (asset !== 0) poolEvents.push(["SlashProceedsCredited", [s.treasury.address, asset, amount - toReporter]]);
       effects.push(() => {
         pool.totalAssets = total - amount;
+        if (toReporter !== 0n) creditProceeds(m, r.reporter, asset, toReporter);
         if (asset === 0) {
-          move(m.alt, s.addresses.registry, r.reporter, toReporter);
           m.alt.set(s.addresses.registry, m.alt.get(s.addresses.registry)! - (amount - toReporter));
           m.burned += amount - toReporter;
         } else {
           m.lstTotalStaked -= amount;
-          move(m.lst, s.addresses.registry, r.reporter, toReporter);
-          move(m.lst, s.addresses.registry, s.treasury.address, amount - toReporter);
+          creditProceeds(m, s.treasury.address, asset, amount - toReporter);
         }
       });
     }
@@ -1243,6 +1451,33 @@ describe("Restaking layer properties (random sequences against a model)", functi
     return outcome;
   }
 
+  async function claimProceeds(s: System, m: Model, a: Extract<Action, { kind: "claimProceeds" }>) {
+    let [payee, asset] = [a.payee, a.asset];
+    if (a.fromState) {
+      const owed: [number, number][] = [];
+      for (let i = 0; i < PAYEES; ++i)
+        for (let k = 0; k < ASSETS; ++k) if (proceedsOf(m, s.payees[i].address, k) !== 0n) owed.push([i, k]);
+      if (owed.length !== 0) [payee, asset] = owed[a.pick % owed.length];
+    }
+    const account = s.payees[payee].address;
+    const to = a.toSelf ? account : recipients(s)[a.to];
+    await at(m);
+    const call = s.registry.connect(s.payees[payee]).claimSlashProceeds(asset, to);
+    if (asset >= ASSETS) return expectRevert(call, s.registry, "RegistryUnknownAsset", [asset]);
+    const amount = proceedsOf(m, account, asset);
+    if (amount === 0n) return expectRevert(call, s.registry, "RegistryZeroAmount", []);
+    const outcome = await expectEvents(call, [
+      {
+        contract: s.registry,
+        address: s.addresses.registry,
+        events: [["SlashProceedsClaimed", [account, asset, to, amount]]],
+      },
+    ]);
+    m.proceeds.set(`${account}|${asset}`, 0n);
+    move(asset === 1 ? m.lst : m.alt, s.addresses.registry, to, amount);
+    return outcome;
+  }
+
   async function step(s: System, m: Model, a: Action): Promise<string> {
     switch (a.kind) {
       case "stake":
@@ -1263,6 +1498,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
         return distribute(s, m, a);
       case "claim":
         return claim(s, m, a);
+      case "claimProceeds":
+        return claimProceeds(s, m, a);
       case "warp":
         await time.increaseTo(m.now + a.seconds);
         return "ok";
@@ -1292,6 +1529,17 @@ describe("Restaking layer properties (random sequences against a model)", functi
       jailed: ops.map((o) => read(registry, addresses.registry, "pendingSlashes", [o])),
       requests: m.requests.map((_, id) => read(slashingManager, addresses.slashingManager, "request", [id])),
       windows: ops.map((o) => read(slashingManager, addresses.slashingManager, "windowSlashedBps", [o])),
+      evidenceUsed: m.evidence.map((e) =>
+        read(slashingManager, addresses.slashingManager, "isEvidenceUsed", [
+          addresses.services[e.slasher],
+          ops[e.operator],
+          REASONS[e.reason],
+          e.hash,
+        ]),
+      ),
+      proceeds: s.payees.flatMap((p) =>
+        Array.from({ length: ASSETS }, (_, a) => read(registry, addresses.registry, "slashProceeds", [p.address, a])),
+      ),
       acc: allPools.map(([o, a]) => read(rewards, addresses.rewards, "accRewardPerShare", [ops[o], a])),
       owed: accounts(s).map((x) => read(rewards, addresses.rewards, "owedScaled", [x.address])),
       pendingFees: s.setIds.map((id) => read(rewards, addresses.rewards, "pendingFeesScaled", [id])),
@@ -1319,6 +1567,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       r.jailed,
     ].map(first);
     const [altBalances, lstBalances, [altSupply, lstSupply]] = [r.altBalances, r.lstBalances, r.supplies].map(first);
+    const proceeds = s.payees.map((_, i) => first(r.proceeds.slice(i * ASSETS, (i + 1) * ASSETS)));
     const [pools, requests, pending, lstAsset] = [r.pools, r.requests, r.pending, r.lstAsset[0]];
     const chainNow = await time.latest();
     same(chainNow, m.now, `${where}: model clock`);
@@ -1339,8 +1588,14 @@ describe("Restaking layer properties (random sequences against a model)", functi
       m.shares.map((perStaker) => allPools.map(([o, a]) => perStaker[o][a])),
       `${where}: active shares`,
     );
+    same(
+      proceeds,
+      s.payees.map((p) => Array.from({ length: ASSETS }, (_, a) => proceedsOf(m, p.address, a))),
+      `${where}: slash proceeds`,
+    );
 
-    // (a) each pool's assets cover every claim on it, active and queued, and the registry holds the pools' assets
+    // (a) each pool's assets cover every claim on it, active and queued, and the registry holds the pools' assets and
+    // the unclaimed slash proceeds
     const holdingsOf = (i: number) => shares.map((row) => row[i]).filter((x) => x !== 0n);
     const queuedOf = ([o, a]: [number, number]) =>
       m.withdrawals.filter((w) => w.pending && w.operator === o && w.asset === a).map((w) => w.w.shares);
@@ -1375,8 +1630,15 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const lstPooled = sum(poolsOnChain.filter((_, i) => allPools[i][1] === 1).map((p) => p.totalAssets));
     const registryAlt = altBalances[altHolders.indexOf(addresses.registry)];
     const registryLst = lstBalances[lstHolders.indexOf(addresses.registry)];
-    holds(registryAlt >= altPooled, `(a) ${where}: registry ALT ${registryAlt} < pooled ${altPooled}`);
-    holds(registryLst >= lstPooled, `(a) ${where}: registry LST ${registryLst} < pooled ${lstPooled}`);
+    const [altProceeds, lstProceeds] = [0, 1].map((a) => sum(proceeds.map((row) => row[a])));
+    holds(
+      registryAlt >= altPooled + altProceeds,
+      `(a) ${where}: registry ALT ${registryAlt} < pooled ${altPooled} + proceeds ${altProceeds}`,
+    );
+    holds(
+      registryLst >= lstPooled + lstProceeds,
+      `(a) ${where}: registry LST ${registryLst} < pooled ${lstPooled} + proceeds ${lstProceeds}`,
+    );
     same(lstAsset[3], lstPooled, `(a) ${where}: LST totalStaked`);
     same(lstPooled, m.lstTotalStaked, `(a) ${where}: model LST staked`);
 
@@ -1424,6 +1686,16 @@ describe("Restaking layer properties (random sequences against a model)", functi
       holds(window.bps <= WINDOW_CAP_BPS, `(c) ${where}: operator ${o} window ${window.bps} bps`);
       same(windows[o], BigInt(window.bps), `(c) ${where}: windowSlashedBps(${o})`);
     }
+    same(
+      first(r.evidenceUsed),
+      m.evidence.map((e) => (e.used ? 1n : 0n)),
+      `(c) ${where}: isEvidenceUsed`,
+    );
+    same(
+      m.evidence.map((e) => (e.used ? 1 : 0)).reduce((x: number, y) => x + y, 0),
+      m.requests.length,
+      `(c) ${where}: one accepted evidence per request`,
+    );
 
     // (d) token conservation, exactly
     same(
@@ -1441,8 +1713,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
     same(sum(altBalances) + burned, m.initialAltSum, `(d) ${where}: ALT conserved`);
     same(sum(lstBalances), lstSupply, `(d) ${where}: LST conserved`);
     same(lstSupply, LST_FUNDED * BigInt(STAKERS));
-    same(registryAlt, altPooled, `(d) ${where}: registry ALT == pooled`);
-    same(registryLst, lstPooled, `(d) ${where}: registry LST == pooled`);
+    same(registryAlt, altPooled + altProceeds, `(d) ${where}: registry ALT == pooled + proceeds`);
+    same(registryLst, lstPooled + lstProceeds, `(d) ${where}: registry LST == pooled + proceeds`);
 
     // (e) rewards: the exact scaled identity, all from chain reads but `paid` (the sum of Claimed events)
     same(
@@ -1487,7 +1759,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
 
   // -------------------------------------------------------------------------------------------- a run
 
-  /** Executes every pending slash, completes every withdrawal and claims every whole wei, one step at a time. */
+  /**
+   * Executes every pending slash, completes every withdrawal, claims every whole wei and all slash proceeds, one step
+   * at a time.
+   */
   async function drain(s: System, m: Model) {
     const expectOk = async (outcome: Promise<string>, what: string) => {
       same(await outcome, "ok", `drain: ${what}`);
@@ -1511,11 +1786,33 @@ describe("Restaking layer properties (random sequences against a model)", functi
         await expectOk(claim(s, m, { kind: "claim", fromState: false, pick: 0, account: i, mask }), `claim ${i}`);
       }
     }
+    for (let payee = 0; payee < PAYEES; ++payee) {
+      for (let asset = 0; asset < ASSETS; ++asset) {
+        if (proceedsOf(m, s.payees[payee].address, asset) !== 0n) {
+          await expectOk(
+            claimProceeds(s, m, {
+              kind: "claimProceeds",
+              fromState: false,
+              pick: 0,
+              payee,
+              asset,
+              toSelf: true,
+              to: 0,
+            }),
+            `claim proceeds ${payee} ${asset}`,
+          );
+        }
+      }
+    }
     await checkInvariants(s, m, "after draining");
     // nothing is pending, nothing whole is owed, and the distributor keeps only fractions and carried fees
     holds(
       m.withdrawals.every((w) => !w.pending),
       "drain: a withdrawal is still pending",
+    );
+    holds(
+      [...m.proceeds.values()].every((x) => x === 0n),
+      "drain: slash proceeds are still unclaimed",
     );
     const claimable = await Promise.all(
       accounts(s).map((account) =>
@@ -1592,6 +1889,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "creditFees:ok",
       "distribute:ok",
       "claim:ok",
+      "requestSlash:SlashingEvidenceUsed",
+      "claimProceeds:ok",
+      "claimProceeds:RegistryZeroAmount",
+      "claimProceeds:RegistryUnknownAsset",
       "snapshot:ok",
     ]) {
       expect(stats.get(outcome) ?? 0, outcome).to.be.greaterThan(0);

@@ -327,11 +327,23 @@ describe("Restaking integration", function () {
       await expect(execution)
         .to.emit(registry, "PoolSlashed")
         .withArgs(1, op1.address, 1, lstSlashed, lstReporter, BOB_LST - lstSlashed);
-      await expect(execution).to.changeTokenBalances(token, [registry, reporter], [-altSlashed, altReporter]);
-      await expect(execution).to.changeTokenBalances(
+      // only the burn leaves at execution; the reporter and the treasury claim their shares afterwards
+      await expect(execution).to.changeTokenBalances(token, [registry, reporter], [-(altSlashed - altReporter), 0n]);
+      await expect(execution).to.changeTokenBalances(lst, [registry, reporter, treasury], [0n, 0n, 0n]);
+      await expect(registry.connect(reporter).claimSlashProceeds(0, reporter.address)).to.changeTokenBalances(
+        token,
+        [registry, reporter],
+        [-altReporter, altReporter],
+      );
+      await expect(registry.connect(reporter).claimSlashProceeds(1, reporter.address)).to.changeTokenBalances(
         lst,
-        [registry, reporter, treasury],
-        [-lstSlashed, lstReporter, lstSlashed - lstReporter],
+        [registry, reporter],
+        [-lstReporter, lstReporter],
+      );
+      await expect(registry.connect(treasury).claimSlashProceeds(1, treasury.address)).to.changeTokenBalances(
+        lst,
+        [registry, treasury],
+        [-(lstSlashed - lstReporter), lstSlashed - lstReporter],
       );
       // the ALT not paid to the reporter is burned
       expect(await token.totalSupply()).to.equal(supplyBefore - (altSlashed - altReporter));
@@ -394,7 +406,7 @@ describe("Restaking integration", function () {
     });
 
     it("a withdrawal requested before the slash executes pays the slashed price", async function () {
-      const { token, registry, slashingManager, op1, alice, withdrawal, executableAt, aliceShares } =
+      const { token, registry, slashingManager, op1, alice, reporter, withdrawal, executableAt, aliceShares } =
         await loadFixture(pendingSlashFixture);
       await time.increaseTo(executableAt);
       const altSlashed = (ALICE_ALT * SLASH_BPS) / BPS; // the queued shares' assets are in the pool, slashed with it
@@ -415,7 +427,10 @@ describe("Restaking integration", function () {
       await expect(completion).to.changeTokenBalances(token, [alice, registry], [paid, -paid]);
       expect(paid).to.be.lessThan(ALICE_ALT - altSlashed + 1n);
       expect(paid).to.be.greaterThan(ALICE_ALT - altSlashed - 2n);
-      expect(await token.balanceOf(registry)).to.equal(ALICE_ALT - altSlashed - paid);
+      // what stays: the reporter's share, until it is claimed
+      const toReporter = (altSlashed * REPORTER_BPS) / BPS;
+      expect(await registry.slashProceeds(reporter.address, 0)).to.equal(toReporter);
+      expect(await token.balanceOf(registry)).to.equal(ALICE_ALT - altSlashed + toReporter - paid);
     });
 
     it("a withdrawal completes in full once the pending slash is vetoed", async function () {

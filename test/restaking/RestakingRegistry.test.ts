@@ -167,7 +167,8 @@ describe("RestakingRegistry", function () {
     /** Requests a slash of `target` through the service, with fresh evidence; returns the id and executableAt. */
     async function requestSlash(target: string, bps: number) {
       const requestId = await slashingManager.requestCount();
-      await service.requestSlash(target, bps, REASON, EVIDENCE, base.reporter.address, await time.latest());
+      const evidence = ethers.id(`${EVIDENCE} ${requestId}`);
+      await service.requestSlash(target, bps, REASON, evidence, base.reporter.address, await time.latest());
       const { executableAt } = await slashingManager.request(requestId);
       return { requestId, executableAt };
     }
@@ -1369,15 +1370,20 @@ describe("RestakingRegistry", function () {
         [requestId, operator.address, 1n, lstAmount, lstToReporter, lstPool.totalAssets - lstAmount],
       ]);
 
-      // ALT: reporter share paid, the rest burned; LST: reporter share paid, the rest to the treasury
+      // ALT: reporter share claimable, the rest burned; LST: reporter share claimable, the rest claimable by the
+      // treasury. Nothing but the burn leaves the registry until claimed.
       expect(await token.totalSupply()).to.equal(supply - (altAmount - altToReporter));
-      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt - altAmount);
-      expect(await token.balanceOf(reporter.address)).to.equal(reporterAlt + altToReporter);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt - (altAmount - altToReporter));
+      expect(await token.balanceOf(reporter.address)).to.equal(reporterAlt);
       expect(await token.balanceOf(treasury.address)).to.equal(treasuryAlt);
-      expect(await lst.balanceOf(registryAddress)).to.equal(registryLst - lstAmount);
-      expect(await lst.balanceOf(reporter.address)).to.equal(reporterLst + lstToReporter);
-      expect(await lst.balanceOf(treasury.address)).to.equal(treasuryLst + lstAmount - lstToReporter);
+      expect(await lst.balanceOf(registryAddress)).to.equal(registryLst);
+      expect(await lst.balanceOf(reporter.address)).to.equal(reporterLst);
+      expect(await lst.balanceOf(treasury.address)).to.equal(treasuryLst);
       expect(await lst.totalSupply()).to.equal(30_000n * ALT);
+      expect(await registry.slashProceeds(reporter.address, 0)).to.equal(altToReporter);
+      expect(await registry.slashProceeds(reporter.address, 1)).to.equal(lstToReporter);
+      expect(await registry.slashProceeds(treasury.address, 0)).to.equal(0n);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(lstAmount - lstToReporter);
 
       // pools lose assets, never shares; ALT's total stake stays uncounted, LST's falls by the slash
       const altAfter = await registry.pool(operator.address, 0);
@@ -1454,7 +1460,66 @@ describe("RestakingRegistry", function () {
       expect([empty.totalShares, empty.totalAssets, empty.queuedShares]).to.deep.equal([0n, 0n, 0n]);
       expect(await lst.balanceOf(treasury.address)).to.equal(treasuryLst);
       expect(await lst.balanceOf(reporter.address)).to.equal(reporterLst);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(0n);
+      expect(await registry.slashProceeds(reporter.address, 1)).to.equal(0n);
       expect((await registry.asset(1)).totalStaked).to.equal(lstStaked);
+    });
+
+    it("pays slash proceeds once, to the recipient the claimant names", async function () {
+      const {
+        registry,
+        token,
+        lst,
+        registryAddress,
+        slashingManager,
+        operator,
+        reporter,
+        treasury,
+        other,
+        reporterBps,
+        requestSlash,
+      } = await loadFixture(slashFixture);
+      const { requestId, executableAt } = await requestSlash(operator.address, 1000);
+      await time.increaseTo(executableAt);
+      await (await slashingManager.execute(requestId)).wait();
+      const toReporter = (((1_400n * ALT * 1000n) / BPS) * reporterBps) / BPS;
+      const lstToTreasury = (500n * ALT * 1000n) / BPS - (((500n * ALT * 1000n) / BPS) * reporterBps) / BPS;
+      expect(await registry.slashProceeds(reporter.address, 0)).to.equal(toReporter);
+      expect(await registry.connect(reporter).claimSlashProceeds.staticCall(0, other.address)).to.equal(toReporter);
+      const claim = registry.connect(reporter).claimSlashProceeds(0, other.address);
+      await expect(claim)
+        .to.emit(registry, "SlashProceedsClaimed")
+        .withArgs(reporter.address, 0n, other.address, toReporter);
+      await expect(claim).to.changeTokenBalances(
+        token,
+        [registryAddress, other, reporter],
+        [-toReporter, toReporter, 0n],
+      );
+      await expect(registry.connect(reporter).claimSlashProceeds(0, reporter.address)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryZeroAmount",
+      );
+      await expect(registry.connect(treasury).claimSlashProceeds(1, treasury.address)).to.changeTokenBalances(
+        lst,
+        [registryAddress, treasury],
+        [-lstToTreasury, lstToTreasury],
+      );
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(0n);
+    });
+
+    it("refuses a claim of nothing, of an unknown asset, or to the zero address", async function () {
+      const { registry, other, reporter } = await loadFixture(slashFixture);
+      await expect(registry.connect(other).claimSlashProceeds(0, other.address)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryZeroAmount",
+      );
+      await expect(registry.connect(reporter).claimSlashProceeds(7, reporter.address))
+        .to.be.revertedWithCustomError(registry, "RegistryUnknownAsset")
+        .withArgs(7n);
+      await expect(registry.connect(reporter).claimSlashProceeds(0, ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        registry,
+        "RegistryZeroAddress",
+      );
     });
 
     it("leaves other operators' pools untouched", async function () {

@@ -808,10 +808,14 @@ describe("MachService", function () {
       expect(amount).to.equal(116_700_000_000_000_000_000n); // 10 % of 1,167 ALT
       expect(await d.registry.operatorStake(offender.address)).to.equal(stakeAfter);
       expect((await d.registry.pool(offender.address, 0)).totalAssets).to.equal(assetsAfter);
-      expect(await d.token.balanceOf(f.reporter.address)).to.equal(reporterBefore + toReporter);
+      expect(await d.token.balanceOf(f.reporter.address)).to.equal(reporterBefore);
+      expect(await d.registry.slashProceeds(f.reporter.address, 0)).to.equal(toReporter);
       expect(await d.token.balanceOf(executor.address)).to.equal(executorBefore);
       expect(await d.token.totalSupply()).to.equal(supplyBefore - (amount - toReporter));
-      expect(await d.token.balanceOf(await d.registry.getAddress())).to.equal(registryBefore - amount);
+      expect(await d.token.balanceOf(await d.registry.getAddress())).to.equal(registryBefore - (amount - toReporter));
+      // the reporter collects its share
+      await (await d.registry.connect(f.reporter).claimSlashProceeds(0, f.reporter.address)).wait();
+      expect(await d.token.balanceOf(f.reporter.address)).to.equal(reporterBefore + toReporter);
       expect(await d.registry.isJailed(offender.address)).to.equal(false);
       expect((await d.slashingManager.request(f.requestId)).status).to.equal(Request.Executed);
     });

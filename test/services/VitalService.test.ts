@@ -1009,8 +1009,8 @@ describe("VitalService", function () {
       expect((await f.operatorSets.snapshotInfo(f.setId, epoch)).totalStake).to.equal(TOTAL_STAKE - STAKES[PROPOSER]);
       expect((await f.operatorSets.membership(f.setId, proposer)).member).to.equal(true);
 
-      // after the veto window anyone executes: proposerBps of its pool, the reporter share to the challenger, the rest
-      // burned
+      // after the veto window anyone executes: proposerBps of its pool, the reporter share claimable by the challenger,
+      // the rest burned
       const amount = (STAKES[PROPOSER] * f.proposerBps) / BPS;
       const toReporter = (amount * f.reporterBps) / BPS;
       const amounts = new Array<bigint>(Number(await f.registry.assetCount())).fill(0n);
@@ -1024,6 +1024,8 @@ describe("VitalService", function () {
         .withArgs(requestId, proposer, f.proposerBps, amounts)
         .and.to.emit(f.registry, "PoolSlashed")
         .withArgs(requestId, proposer, 0n, amount, toReporter, STAKES[PROPOSER] - amount);
+      expect(await f.registry.slashProceeds(challenger, 0)).to.equal(toReporter);
+      await (await f.registry.connect(f.ops[0].account).claimSlashProceeds(0, challenger)).wait();
       expect(await f.token.balanceOf(challenger)).to.equal(challengerBefore + toReporter);
       expect(await f.token.totalSupply()).to.equal(supplyBefore - (amount - toReporter));
       expect((await f.registry.pool(proposer, 0)).totalAssets).to.equal(STAKES[PROPOSER] - amount);
@@ -1060,6 +1062,8 @@ describe("VitalService", function () {
       await expect(f.slashingManager.execute(requestId))
         .to.emit(f.registry, "PoolSlashed")
         .withArgs(requestId, voter, 0n, amount, toReporter, STAKES[3] - amount);
+      expect(await f.registry.slashProceeds(reporter.address, 0)).to.equal(toReporter);
+      await (await f.registry.connect(reporter).claimSlashProceeds(0, reporter.address)).wait();
       expect(await f.token.balanceOf(reporter.address)).to.equal(reporterBefore + toReporter);
       expect(await f.registry.operatorStake(voter)).to.equal(STAKES[3] - amount);
       expect(await f.registry.isJailed(voter)).to.equal(false);

@@ -27,6 +27,9 @@ const MALICIOUS_AGE = days(1);
 
 const REASON = ethers.id("double-sign");
 const EVIDENCE = ethers.id("evidence blob");
+let evidenceCount = 0;
+/** Evidence no request used before. */
+const freshEvidence = () => ethers.id(`evidence blob ${++evidenceCount}`);
 
 describe("SlashingManager", function () {
   // Operator 0: ALT (self-stake + a staker's) and LST (the staker's); operator 1: ALT only.
@@ -124,16 +127,20 @@ describe("SlashingManager", function () {
     return { ...base, implementation, deployProxy };
   }
 
-  /** Requests a slash from `slasher` with evidence from the current time; returns the request id. */
+  /**
+   * Requests a slash from `slasher` with evidence from the current time (fresh evidence each time unless `evidence` is
+   * given: each piece is accepted once per slasher and operator); returns the request id.
+   */
   async function requestFrom(
     slasher: MockService,
     operator: string,
     bps: number | bigint,
     reporter: string,
+    evidence: string = freshEvidence(),
   ): Promise<bigint> {
     const manager = await ethers.getContractAt("SlashingManager", await slasher.slashing());
     const id = await manager.requestCount();
-    await slasher.requestSlash(operator, bps, REASON, EVIDENCE, reporter, await time.latest());
+    await slasher.requestSlash(operator, bps, REASON, evidence, reporter, await time.latest());
     return id;
   }
 
@@ -371,7 +378,9 @@ describe("SlashingManager", function () {
         await loadFixture(slashingFixture);
       const id = await requestFrom(service, operator.address, 100, reporter.address);
       await slashingManager.connect(deployer).removeSlasher(service);
-      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, await time.latest()))
+      await expect(
+        service.requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, await time.latest()),
+      )
         .to.be.revertedWithCustomError(slashingManager, "SlashingNotSlasher")
         .withArgs(await service.getAddress());
       const { requestedAt, executableAt } = await slashingManager.request(id);
@@ -466,7 +475,7 @@ describe("SlashingManager", function () {
   });
 
   describe("setTreasury", function () {
-    it("sends later slashes of non-ALT assets to the new treasury and emits TreasuryUpdated", async function () {
+    it("credits later slashes of non-ALT assets to the new treasury and emits TreasuryUpdated", async function () {
       const { slashingManager, registry, lst, deployer, service, operator, reporter, outsider, treasury } =
         await loadFixture(slashingFixture);
       await expect(slashingManager.connect(deployer).setTreasury(outsider.address))
@@ -478,11 +487,11 @@ describe("SlashingManager", function () {
       const amount = (lstAssets * 1_000n) / BPS;
       const toReporter = (amount * 1_000n) / BPS;
       await time.increaseTo((await slashingManager.request(id)).executableAt);
-      await expect(slashingManager.execute(id)).to.changeTokenBalances(
-        lst,
-        [outsider, treasury, reporter],
-        [amount - toReporter, 0n, toReporter],
-      );
+      const treasuryBefore = await registry.slashProceeds(treasury.address, 1);
+      await (await slashingManager.execute(id)).wait();
+      expect(await registry.slashProceeds(outsider.address, 1)).to.equal(amount - toReporter);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(treasuryBefore);
+      expect(await registry.slashProceeds(reporter.address, 1)).to.equal(toReporter);
     });
 
     it("refuses the zero address and a caller that is not the owner", async function () {
@@ -533,11 +542,50 @@ describe("SlashingManager", function () {
       expect(await registry.isJailed(operator.address)).to.equal(true);
       expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(250n);
-      // the next request gets the next id
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, evidenceTime))
+      // the next request (other evidence) gets the next id
+      const other = freshEvidence();
+      await expect(service.requestSlash(operator.address, 1, REASON, other, reporter.address, evidenceTime))
         .to.emit(slashingManager, "SlashRequested")
-        .withArgs(1n, operator.address, await service.getAddress(), 1, REASON, EVIDENCE, reporter.address, anyValue);
+        .withArgs(1n, operator.address, await service.getAddress(), 1, REASON, other, reporter.address, anyValue);
       expect(await registry.pendingSlashes(operator.address)).to.equal(2n);
+    });
+
+    it("accepts a piece of evidence once per slasher, operator and offence, even after a veto: SlashingEvidenceUsed", async function () {
+      const { slashingManager, service, malicious, operator, operator2, reporter, council } =
+        await loadFixture(slashingFixture);
+      const now = await time.latest();
+      const id = await requestFrom(service, operator.address, 100, reporter.address, EVIDENCE);
+      expect(await slashingManager.isEvidenceUsed(service, operator.address, REASON, EVIDENCE)).to.equal(true);
+      expect(await slashingManager.isEvidenceUsed(service, operator2.address, REASON, EVIDENCE)).to.equal(false);
+      expect(await slashingManager.isEvidenceUsed(malicious, operator.address, REASON, EVIDENCE)).to.equal(false);
+      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, now))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceUsed")
+        .withArgs(operator.address, EVIDENCE);
+      // vetoed evidence cannot be filed again either
+      await (await slashingManager.connect(council).veto(id)).wait();
+      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, now))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceUsed")
+        .withArgs(operator.address, EVIDENCE);
+      expect(await slashingManager.requestCount()).to.equal(id + 1n);
+      // the same hash against another operator, from another slasher, or for another offence is other evidence
+      await requestFrom(service, operator2.address, 100, reporter.address, EVIDENCE);
+      await requestFrom(malicious, operator.address, 100, reporter.address, EVIDENCE);
+      const otherOffence = ethers.id("voted for an invalid output");
+      expect(await slashingManager.isEvidenceUsed(service, operator.address, otherOffence, EVIDENCE)).to.equal(false);
+      await (await service.requestSlash(operator.address, 100, otherOffence, EVIDENCE, reporter.address, now)).wait();
+      expect(await slashingManager.isEvidenceUsed(service, operator.address, otherOffence, EVIDENCE)).to.equal(true);
+      expect(await slashingManager.requestCount()).to.equal(id + 4n);
+    });
+
+    it("does not use up evidence a refused request carried", async function () {
+      const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
+      const now = await time.latest();
+      await expect(
+        service.requestSlash(operator.address, SERVICE_MAX_BPS + 1, REASON, EVIDENCE, reporter.address, now),
+      ).to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps");
+      expect(await slashingManager.isEvidenceUsed(service, operator.address, REASON, EVIDENCE)).to.equal(false);
+      await requestFrom(service, operator.address, 100, reporter.address, EVIDENCE);
+      expect(await slashingManager.isEvidenceUsed(service, operator.address, REASON, EVIDENCE)).to.equal(true);
     });
 
     it("refuses a caller that is not a registered slasher", async function () {
@@ -545,7 +593,7 @@ describe("SlashingManager", function () {
       await expect(
         slashingManager
           .connect(outsider)
-          .requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, await time.latest()),
+          .requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, await time.latest()),
       )
         .to.be.revertedWithCustomError(slashingManager, "SlashingNotSlasher")
         .withArgs(outsider.address);
@@ -554,14 +602,16 @@ describe("SlashingManager", function () {
     it("refuses a fraction of zero or above the slasher's cap, and accepts the cap", async function () {
       const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
       const now = await time.latest();
-      await expect(service.requestSlash(operator.address, 0, REASON, EVIDENCE, reporter.address, now))
+      await expect(service.requestSlash(operator.address, 0, REASON, freshEvidence(), reporter.address, now))
         .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
         .withArgs(0, SERVICE_MAX_BPS);
-      await expect(service.requestSlash(operator.address, SERVICE_MAX_BPS + 1, REASON, EVIDENCE, reporter.address, now))
+      await expect(
+        service.requestSlash(operator.address, SERVICE_MAX_BPS + 1, REASON, freshEvidence(), reporter.address, now),
+      )
         .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
         .withArgs(SERVICE_MAX_BPS + 1, SERVICE_MAX_BPS);
       await expect(
-        service.requestSlash(operator.address, SERVICE_MAX_BPS, REASON, EVIDENCE, reporter.address, now),
+        service.requestSlash(operator.address, SERVICE_MAX_BPS, REASON, freshEvidence(), reporter.address, now),
       ).to.emit(slashingManager, "SlashRequested");
     });
 
@@ -570,13 +620,13 @@ describe("SlashingManager", function () {
       const now = BigInt(await time.latest()) + 100n;
       const oldest = now - BigInt(SERVICE_AGE);
       await time.setNextBlockTimestamp(now);
-      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, oldest - 1n))
+      await expect(service.requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, oldest - 1n))
         .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceTooOld")
         .withArgs(oldest - 1n, SERVICE_AGE);
       // exactly at the age limit (the refused transaction may have been mined: move one second on)
       await time.setNextBlockTimestamp(now + 1n);
       await expect(
-        service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, oldest + 1n),
+        service.requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, oldest + 1n),
       ).to.emit(slashingManager, "SlashRequested");
       expect((await slashingManager.request(0)).requestedAt).to.equal(now + 1n);
     });
@@ -585,20 +635,21 @@ describe("SlashingManager", function () {
       const { slashingManager, service, operator, reporter } = await loadFixture(slashingFixture);
       const now = BigInt(await time.latest()) + 10n;
       await time.setNextBlockTimestamp(now);
-      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, now + 1n))
+      await expect(service.requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, now + 1n))
         .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceTooOld")
         .withArgs(now + 1n, SERVICE_AGE);
       // evidence from this very block is fine
       await time.setNextBlockTimestamp(now + 1n);
-      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, now + 1n)).to.emit(
-        slashingManager,
-        "SlashRequested",
-      );
+      await expect(
+        service.requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, now + 1n),
+      ).to.emit(slashingManager, "SlashRequested");
     });
 
     it("refuses an account that is not an operator", async function () {
       const { slashingManager, service, reporter, outsider } = await loadFixture(slashingFixture);
-      await expect(service.requestSlash(outsider.address, 100, REASON, EVIDENCE, reporter.address, await time.latest()))
+      await expect(
+        service.requestSlash(outsider.address, 100, REASON, freshEvidence(), reporter.address, await time.latest()),
+      )
         .to.be.revertedWithCustomError(slashingManager, "SlashingNotOperator")
         .withArgs(outsider.address);
     });
@@ -609,7 +660,9 @@ describe("SlashingManager", function () {
       await requestFrom(service, operator.address, 1_000, reporter.address);
       const c = await requestFrom(service, operator.address, 999, reporter.address);
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(2_999n);
-      await expect(service.requestSlash(operator.address, 2, REASON, EVIDENCE, reporter.address, await time.latest()))
+      await expect(
+        service.requestSlash(operator.address, 2, REASON, freshEvidence(), reporter.address, await time.latest()),
+      )
         .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
         .withArgs(operator.address, 2_999n, 2, CAP);
       // exactly the cap
@@ -623,7 +676,7 @@ describe("SlashingManager", function () {
       await slashingManager.connect(council).veto(c);
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP - 999n);
       await expect(
-        service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, await time.latest()),
+        service.requestSlash(operator.address, 1_000, REASON, freshEvidence(), reporter.address, await time.latest()),
       )
         .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
         .withArgs(operator.address, CAP - 999n, 1_000, CAP);
@@ -634,7 +687,9 @@ describe("SlashingManager", function () {
       await time.increaseTo((await slashingManager.request(a)).executableAt);
       await slashingManager.execute(a);
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, await time.latest()))
+      await expect(
+        service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, await time.latest()),
+      )
         .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
         .withArgs(operator.address, CAP, 1, CAP);
     });
@@ -644,33 +699,31 @@ describe("SlashingManager", function () {
       const t1 = BigInt(await time.latest()) + 10n;
       for (let i = 0n; i < 3n; i++) {
         await time.setNextBlockTimestamp(t1 + i * 100n);
-        await service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, t1);
+        await service.requestSlash(operator.address, 1_000, REASON, freshEvidence(), reporter.address, t1);
       }
       const evidence = t1 + windowDuration - 1_000n;
       await time.increaseTo(t1 + windowDuration - 2n);
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
       // one second before the first request leaves the window
       await time.setNextBlockTimestamp(t1 + windowDuration - 1n);
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, evidence))
+      await expect(service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, evidence))
         .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
         .withArgs(operator.address, CAP, 1, CAP);
       // at requestedAt + window it has left (requestedAt <= now - window)
       await time.setNextBlockTimestamp(t1 + windowDuration);
-      await expect(service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, evidence)).to.emit(
-        slashingManager,
-        "SlashRequested",
-      );
+      await expect(
+        service.requestSlash(operator.address, 1_000, REASON, freshEvidence(), reporter.address, evidence),
+      ).to.emit(slashingManager, "SlashRequested");
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
       // the second one leaves 100 s later
       await time.setNextBlockTimestamp(t1 + windowDuration + 99n);
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, evidence))
+      await expect(service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, evidence))
         .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
         .withArgs(operator.address, CAP, 1, CAP);
       await time.setNextBlockTimestamp(t1 + windowDuration + 100n);
-      await expect(service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, evidence)).to.emit(
-        slashingManager,
-        "SlashRequested",
-      );
+      await expect(
+        service.requestSlash(operator.address, 1_000, REASON, freshEvidence(), reporter.address, evidence),
+      ).to.emit(slashingManager, "SlashRequested");
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
     });
 
@@ -680,31 +733,31 @@ describe("SlashingManager", function () {
       const first = BigInt(await time.latest()) + 1n;
       for (let i = 0n; i < MAX_REQUESTS; i++) {
         await time.setNextBlockTimestamp(first + i * 100n);
-        await service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first);
+        await service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, first);
       }
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(MAX_REQUESTS);
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first))
+      await expect(service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, first))
         .to.be.revertedWithCustomError(slashingManager, "SlashingTooManyRequests")
         .withArgs(operator.address, MAX_REQUESTS);
       // a vetoed request neither counts nor holds a place
       await slashingManager.connect(council).veto(5);
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(MAX_REQUESTS - 1n);
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first)).to.emit(
+      await expect(service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, first)).to.emit(
         slashingManager,
         "SlashRequested",
       );
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, first))
+      await expect(service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, first))
         .to.be.revertedWithCustomError(slashingManager, "SlashingTooManyRequests")
         .withArgs(operator.address, MAX_REQUESTS);
       // once the first request left the window, there is room for one more, and only one
       const later = first + windowDuration;
       await time.setNextBlockTimestamp(later);
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, later)).to.emit(
+      await expect(service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, later)).to.emit(
         slashingManager,
         "SlashRequested",
       );
       await time.setNextBlockTimestamp(later + 99n);
-      await expect(service.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, later))
+      await expect(service.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, later))
         .to.be.revertedWithCustomError(slashingManager, "SlashingTooManyRequests")
         .withArgs(operator.address, MAX_REQUESTS);
     });
@@ -803,7 +856,7 @@ describe("SlashingManager", function () {
         .withArgs(id, executableAt);
     });
 
-    it("lets anyone execute at executableAt: reporter share paid, ALT burned, other assets to the treasury", async function () {
+    it("lets anyone execute at executableAt: reporter share claimable, ALT burned, other assets claimable by the treasury", async function () {
       const { slashingManager, registry, token, lst, service, operator, reporter, outsider, treasury, reporterBps } =
         await loadFixture(slashingFixture);
       const bps = 777n;
@@ -835,14 +888,40 @@ describe("SlashingManager", function () {
       await expect(tx)
         .to.emit(registry, "PoolSlashed")
         .withArgs(id, operator.address, 1, lstAmount, lstReporter, lstAssets - lstAmount);
+      await expect(tx)
+        .to.emit(registry, "SlashProceedsCredited")
+        .withArgs(reporter.address, 0, altReporter)
+        .and.to.emit(registry, "SlashProceedsCredited")
+        .withArgs(reporter.address, 1, lstReporter)
+        .and.to.emit(registry, "SlashProceedsCredited")
+        .withArgs(treasury.address, 1, lstAmount - lstReporter);
 
+      // only the burn leaves the registry: the shares wait there to be claimed
       expect(await token.totalSupply()).to.equal(supplyBefore - (altAmount - altReporter));
-      expect(await token.balanceOf(registry)).to.equal(registryAlt - altAmount);
-      expect(await lst.balanceOf(registry)).to.equal(registryLst - lstAmount);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt - (altAmount - altReporter));
+      expect(await lst.balanceOf(registry)).to.equal(registryLst);
+      expect(await token.balanceOf(reporter)).to.equal(reporterAlt);
+      expect(await lst.balanceOf(reporter)).to.equal(0n);
+      expect(await token.balanceOf(treasury)).to.equal(treasuryAlt);
+      expect(await lst.balanceOf(treasury)).to.equal(treasuryLst);
+      expect(await registry.slashProceeds(reporter.address, 0)).to.equal(altReporter);
+      expect(await registry.slashProceeds(reporter.address, 1)).to.equal(lstReporter);
+      expect(await registry.slashProceeds(treasury.address, 0)).to.equal(0n); // ALT is burned, never the treasury's
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(lstAmount - lstReporter);
+
+      await expect(registry.connect(reporter).claimSlashProceeds(0, reporter.address))
+        .to.emit(registry, "SlashProceedsClaimed")
+        .withArgs(reporter.address, 0, reporter.address, altReporter);
+      await (await registry.connect(reporter).claimSlashProceeds(1, reporter.address)).wait();
+      await (await registry.connect(treasury).claimSlashProceeds(1, treasury.address)).wait();
       expect(await token.balanceOf(reporter)).to.equal(reporterAlt + altReporter);
       expect(await lst.balanceOf(reporter)).to.equal(lstReporter);
-      expect(await token.balanceOf(treasury)).to.equal(treasuryAlt); // ALT is burned, never sent
       expect(await lst.balanceOf(treasury)).to.equal(treasuryLst + lstAmount - lstReporter);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt - altAmount);
+      expect(await lst.balanceOf(registry)).to.equal(registryLst - lstAmount);
+      expect(await registry.slashProceeds(reporter.address, 0)).to.equal(0n);
+      expect(await registry.slashProceeds(reporter.address, 1)).to.equal(0n);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(0n);
       expect((await registry.pool(operator.address, 0)).totalAssets).to.equal(altAssets - altAmount);
       expect((await registry.pool(operator.address, 1)).totalAssets).to.equal(lstAssets - lstAmount);
       expect((await slashingManager.request(id)).status).to.equal(EXECUTED);
@@ -892,6 +971,71 @@ describe("SlashingManager", function () {
       const owed = (shares * (assetsAfter + 1n)) / (pool.totalShares + 10n ** 6n);
       expect(owed).to.be.lessThan(STAKER_ALT);
       await expect(registry.connect(staker).completeUnstake(withdrawal)).to.changeTokenBalance(token, staker, owed);
+    });
+
+    it("always executes: a token that blocklists the reporter and the treasury neither blocks it nor freezes the operator", async function () {
+      const {
+        slashingManager,
+        registry,
+        service,
+        operator,
+        staker,
+        reporter,
+        outsider,
+        treasury,
+        deployer,
+        reporterBps,
+      } = await loadFixture(slashingFixture);
+      const busd = await (await ethers.getContractFactory("BlocklistToken")).deploy();
+      await (await registry.connect(deployer).addAsset(busd, ALT, 10n ** 30n)).wait();
+      const assetId = (await registry.assetCount()) - 1n;
+      const staked = 500n * ALT;
+      await (await busd.mint(staker.address, staked)).wait();
+      await (await busd.connect(staker).approve(registry, staked)).wait();
+      await (await registry.connect(staker).stake(operator.address, assetId, staked)).wait();
+      const id = await requestFrom(service, operator.address, 1_000, reporter.address);
+      // the token turns against both payees while the request waits out its veto window
+      await (await busd.setBlocklisted(reporter.address, true)).wait();
+      await (await busd.setBlocklisted(treasury.address, true)).wait();
+      await time.increaseTo((await slashingManager.request(id)).executableAt);
+      const amount = (staked * 1_000n) / BPS;
+      const toReporter = (amount * reporterBps) / BPS;
+      await expect(slashingManager.connect(outsider).execute(id))
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(id, operator.address, assetId, amount, toReporter, staked - amount);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+      expect(await registry.slashProceeds(reporter.address, assetId)).to.equal(toReporter);
+      expect(await registry.slashProceeds(treasury.address, assetId)).to.equal(amount - toReporter);
+      // the staker leaves in full after the delay: nothing froze
+      const shares = await registry.sharesOf(staker.address, operator.address, assetId);
+      const unstake = await (await registry.connect(staker).requestUnstake(operator.address, assetId, shares)).wait();
+      const [event] = await registry.queryFilter(registry.filters.UnstakeRequested(), unstake!.blockNumber);
+      const w = event.args.withdrawal;
+      await time.increaseTo(w.unlockAt);
+      const withdrawal = {
+        staker: w.staker,
+        operator: w.operator,
+        assetId: w.assetId,
+        shares: w.shares,
+        unlockAt: w.unlockAt,
+        nonce: w.nonce,
+      };
+      await expect(registry.connect(staker).completeUnstake(withdrawal)).to.changeTokenBalance(
+        busd,
+        staker,
+        staked - amount,
+      );
+      // the blocklisted reporter's own claim is refused by the token, and loses nothing; another recipient is paid
+      await expect(registry.connect(reporter).claimSlashProceeds(assetId, reporter.address))
+        .to.be.revertedWithCustomError(busd, "Blocklisted")
+        .withArgs(reporter.address);
+      expect(await registry.slashProceeds(reporter.address, assetId)).to.equal(toReporter);
+      await expect(registry.connect(reporter).claimSlashProceeds(assetId, outsider.address)).to.changeTokenBalances(
+        busd,
+        [registry, outsider],
+        [-toReporter, toReporter],
+      );
+      expect(await registry.slashProceeds(reporter.address, assetId)).to.equal(0n);
     });
 
     it("refuses a request executed already or vetoed", async function () {
@@ -945,7 +1089,9 @@ describe("SlashingManager", function () {
         .to.emit(registry, "PoolSlashed")
         .withArgs(id, operator.address, 0, altAmount, 0, SELF_STAKE + STAKER_ALT - altAmount);
       expect(await token.totalSupply()).to.equal(supplyBefore - altAmount);
-      expect(await lst.balanceOf(treasury)).to.equal(treasuryLst + lstAmount);
+      expect(await lst.balanceOf(treasury)).to.equal(treasuryLst);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(lstAmount);
+      expect(await registry.slashProceeds(ethers.ZeroAddress, 0)).to.equal(0n);
       expect(await registry.isJailed(operator.address)).to.equal(false);
     });
   });
@@ -996,7 +1142,7 @@ describe("SlashingManager", function () {
         .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
         .withArgs(MALICIOUS_MAX_BPS + 1, MALICIOUS_MAX_BPS);
       await expect(
-        malicious.requestSlash(operator.address, 3_000, REASON, EVIDENCE, reporter.address, await time.latest()),
+        malicious.requestSlash(operator.address, 3_000, REASON, freshEvidence(), reporter.address, await time.latest()),
       )
         .to.be.revertedWithCustomError(slashingManager, "SlashingInvalidBps")
         .withArgs(3_000, MALICIOUS_MAX_BPS);
@@ -1007,13 +1153,12 @@ describe("SlashingManager", function () {
       const now = BigInt(await time.latest()) + 10n;
       const evidence = now - BigInt(MALICIOUS_AGE) - 1n;
       await time.setNextBlockTimestamp(now);
-      await expect(malicious.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, evidence))
+      await expect(malicious.requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, evidence))
         .to.be.revertedWithCustomError(slashingManager, "SlashingEvidenceTooOld")
         .withArgs(evidence, MALICIOUS_AGE);
-      await expect(service.requestSlash(operator.address, 100, REASON, EVIDENCE, reporter.address, evidence)).to.emit(
-        slashingManager,
-        "SlashRequested",
-      );
+      await expect(
+        service.requestSlash(operator.address, 100, REASON, freshEvidence(), reporter.address, evidence),
+      ).to.emit(slashingManager, "SlashRequested");
     });
 
     it("cannot push an operator past the 30 % window cap with repeated requests", async function () {
@@ -1024,7 +1169,9 @@ describe("SlashingManager", function () {
         ids.push(await requestFrom(malicious, operator.address, MALICIOUS_MAX_BPS, reporter.address));
       ids.push(await requestFrom(service, operator.address, 1_000, reporter.address));
       expect(await slashingManager.windowSlashedBps(operator.address)).to.equal(CAP);
-      await expect(malicious.requestSlash(operator.address, 1, REASON, EVIDENCE, reporter.address, await time.latest()))
+      await expect(
+        malicious.requestSlash(operator.address, 1, REASON, freshEvidence(), reporter.address, await time.latest()),
+      )
         .to.be.revertedWithCustomError(slashingManager, "SlashingWindowCapExceeded")
         .withArgs(operator.address, CAP, 1, CAP);
 
@@ -1067,7 +1214,7 @@ describe("SlashingManager", function () {
         await slashingManager.connect(council).veto(id);
       }
       await expect(
-        service.requestSlash(operator.address, 1_000, REASON, EVIDENCE, reporter.address, await time.latest()),
+        service.requestSlash(operator.address, 1_000, REASON, freshEvidence(), reporter.address, await time.latest()),
       ).to.emit(slashingManager, "SlashRequested");
     });
   });

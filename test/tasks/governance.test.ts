@@ -65,6 +65,9 @@ const WITHDRAWAL_DELAY = 1_209_600n; // 14d, hardhat.json
 const NEW_WITHDRAWAL_DELAY = 1_814_400n; // 21d, withdrawal-delay.json
 const SEVEN_DAYS = 604_800n;
 const SLASHER = "0x000000000000000000000000000000000000A17e";
+/** An owner-only call on a proxy (the registry's `transferOwnership`), the example action of the refusal tests. */
+const NEW_OWNER = "0x000000000000000000000000000000000000bEEF";
+const OWNER_CALL = { function: "transferOwnership", args: [NEW_OWNER] };
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const BOOK_KEYS = [
   "Genesis#AltToken",
@@ -551,7 +554,7 @@ describe("governance tasks", function () {
       await expectRefused(
         "gov:propose",
         {
-          file: oneAction({ contract: noCode, artifact: "RestakingRegistry", function: "renounceOwnership", args: [] }),
+          file: oneAction({ contract: noCode, artifact: "RestakingRegistry", ...OWNER_CALL }),
           from: proposer.address,
           json: true,
         },
@@ -572,8 +575,7 @@ describe("governance tasks", function () {
       const file3 = oneAction({
         contract: outside,
         artifact: "RestakingRegistry",
-        function: "renounceOwnership",
-        args: [],
+        ...OWNER_CALL,
       });
       const outsideProposal = await task<ProposeResult>("gov:propose", {
         file: file3,
@@ -584,8 +586,8 @@ describe("governance tasks", function () {
         target: outside,
         contract: outside,
         artifact: "RestakingRegistry",
-        signature: "renounceOwnership()",
-        calldata: registry.interface.encodeFunctionData("renounceOwnership"),
+        signature: "transferOwnership(address)",
+        calldata: registry.interface.encodeFunctionData("transferOwnership", [NEW_OWNER]),
       });
       expect(await governor.proposalCount()).to.equal(2n);
     });
@@ -673,18 +675,18 @@ describe("governance tasks", function () {
         const from = proposer.address;
         await expectRefused(
           "gov:propose",
-          { file: oneAction({ contract: "Restaking#Nope", function: "renounceOwnership" }), from, json: true },
+          { file: oneAction({ contract: "Restaking#Nope", ...OWNER_CALL }), from, json: true },
           "action 1: Restaking#Nope is neither an address-book name nor an address",
         );
         const outside = "0x000000000000000000000000000000000000dEaD";
         await expectRefused(
           "gov:propose",
-          { file: oneAction({ contract: outside.toLowerCase(), function: "renounceOwnership" }), from, json: true },
+          { file: oneAction({ contract: outside.toLowerCase(), ...OWNER_CALL }), from, json: true },
           `action 1: ${outside} is not in the address book: add "artifact" naming its contract`,
         );
         await expectRefused(
           "gov:propose",
-          { file: oneAction({ contract: outside, artifact: "Nope", function: "renounceOwnership" }), from, json: true },
+          { file: oneAction({ contract: outside, artifact: "Nope", ...OWNER_CALL }), from, json: true },
           "action 1: no compiled contract named Nope",
         );
       });
@@ -752,11 +754,11 @@ describe("governance tasks", function () {
         const { proposer } = await load(governanceTaskFixture);
         const from = proposer.address;
         const withValue = (value: string) =>
-          oneAction({ contract: "Restaking#RestakingRegistry", function: "renounceOwnership", value });
+          oneAction({ contract: "Restaking#RestakingRegistry", ...OWNER_CALL, value });
         await expectRefused(
           "gov:propose",
           { file: withValue("0.5"), from, json: true },
-          "action 1: renounceOwnership() is not payable",
+          "action 1: transferOwnership(address) is not payable",
         );
         await expectRefused(
           "gov:propose",
@@ -770,7 +772,7 @@ describe("governance tasks", function () {
         const file = proposalFile({
           description: "Two actions",
           actions: [
-            { contract: "Restaking#RestakingRegistry", function: "renounceOwnership" },
+            { contract: "Restaking#RestakingRegistry", ...OWNER_CALL },
             { contract: "Restaking#SlashingManager", function: "setSlasher", args: ["0x12", 1000, 604800] },
           ],
         });
@@ -807,7 +809,7 @@ describe("governance tasks", function () {
       it("refuses a description with a #proposer= suffix, an empty description and empty actions", async function () {
         const { proposer } = await load(governanceTaskFixture);
         const from = proposer.address;
-        const action = { contract: "Restaking#RestakingRegistry", function: "renounceOwnership" };
+        const action = { contract: "Restaking#RestakingRegistry", ...OWNER_CALL };
         const suffixed = proposalFile({ description: `Pause#proposer=${from}`, actions: [action] });
         await expectRefused(
           "gov:propose",
@@ -1438,7 +1440,7 @@ describe("governance tasks", function () {
       });
       const slasherAt = await blockTime(slasher.tx.hash);
       const canceled = await task<ProposeResult>("gov:propose", {
-        file: oneAction({ contract: "Restaking#RestakingRegistry", function: "renounceOwnership" }),
+        file: oneAction({ contract: "Restaking#RestakingRegistry", ...OWNER_CALL }),
         from: ecosystem.address,
         json: true,
       });
@@ -1446,7 +1448,7 @@ describe("governance tasks", function () {
       await task("gov:cancel", { id: canceled.id, from: council.address, json: true });
       const { result, lines } = await runTask<ProposalView[]>("gov:list", { json: true });
       const slasherCall = slashingManager.interface.encodeFunctionData("setSlasher", [SLASHER, 1000, SEVEN_DAYS]);
-      const renounceCall = f.registry.interface.encodeFunctionData("renounceOwnership");
+      const ownerCall = f.registry.interface.encodeFunctionData("transferOwnership", [NEW_OWNER]);
       const expected: ProposalView[] = [
         expectedView(f, "Queued", { for: VOTES.protocolDevelopment, against: 0n, abstain: 0n }, f.eta),
         {
@@ -1473,7 +1475,7 @@ describe("governance tasks", function () {
           votes: NO_VOTES,
           quorum: QUORUM,
           quorumReached: false,
-          actions: [{ target: f.targets[0], value: 0n, calldata: renounceCall }],
+          actions: [{ target: f.targets[0], value: 0n, calldata: ownerCall }],
         },
       ];
       expect(result).to.deep.equal(expected);

@@ -155,6 +155,7 @@ function reportFixture(): SimulationReport {
       stake: alt("3050"),
       slashed: alt("100"),
       withdrawn: "0",
+      proceedsUnclaimed: "0",
       feesCredited: alt("10"),
       rewardsPaid: alt("6"),
       rewardsClaimable: alt("3"),

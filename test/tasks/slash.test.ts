@@ -49,6 +49,12 @@ interface VetoResult {
   tx: TxReport;
 }
 
+interface ClaimResult {
+  account: string;
+  to: string;
+  claims: { assetId: number; symbol: string; amount: bigint; tx: { hash: string; gasUsed: bigint; block: number } }[];
+}
+
 interface ExecuteResult {
   id: number;
   operator: string;
@@ -331,7 +337,7 @@ describe("slash tasks", function () {
   });
 
   describe("slash:execute", function () {
-    it("executes after the window: the reporter's share, ALT burned, other assets to the treasury", async function () {
+    it("executes after the window: the reporter's share claimable, ALT burned, other assets claimable by the treasury", async function () {
       const { manager, registry, token, steth, treasury, carol, operator, alice, requestedAt0 } =
         await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
@@ -358,11 +364,14 @@ describe("slash tasks", function () {
         .to.emit(manager, "SlashExecuted")
         .withArgs(0, operator.address, 500, [altAmount, stethAmount]);
       expect(supply - (await token.totalSupply())).to.equal(altAmount - altReporter);
-      expect((await token.balanceOf(carol.address)) - carolAlt).to.equal(altReporter);
+      expect(await token.balanceOf(carol.address)).to.equal(carolAlt);
       expect(await token.balanceOf(treasury.address)).to.equal(treasuryAlt);
-      expect(registryAlt - (await token.balanceOf(await registry.getAddress()))).to.equal(altAmount);
-      expect(await steth.balanceOf(carol.address)).to.equal(stethReporter);
-      expect(await steth.balanceOf(treasury.address)).to.equal(stethAmount - stethReporter);
+      expect(registryAlt - (await token.balanceOf(await registry.getAddress()))).to.equal(altAmount - altReporter);
+      expect(await steth.balanceOf(carol.address)).to.equal(0n);
+      expect(await steth.balanceOf(treasury.address)).to.equal(0n);
+      expect(await registry.slashProceeds(carol.address, 0)).to.equal(altReporter);
+      expect(await registry.slashProceeds(carol.address, 1)).to.equal(stethReporter);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(stethAmount - stethReporter);
       expect((await registry.pool(operator.address, 0)).totalAssets).to.equal(1_000n * ALT - altAmount);
       expect((await registry.pool(operator.address, 1)).totalAssets).to.equal(100n * ALT - stethAmount);
       expect((await manager.request(0)).status).to.equal(3n); // Executed
@@ -370,8 +379,8 @@ describe("slash tasks", function () {
       const { hash, gasUsed, block } = result.tx;
       expect(lines).to.deep.equal([
         `executed slash request #0: 500 bps (5 %) of ${operator.address}: tx ${hash} (gas ${gasUsed}, block ${block})`,
-        "  50 ALT slashed, 5 ALT to the reporter",
-        "  5 stETH slashed, 0.5 stETH to the reporter",
+        "  50 ALT slashed, 5 ALT claimable by the reporter",
+        "  5 stETH slashed, 0.5 stETH claimable by the reporter",
       ]);
     });
 
@@ -403,6 +412,70 @@ describe("slash tasks", function () {
     it("refuses every request id when there is none", async function () {
       await load(slasherFixture);
       await expectRefused("slash:execute", { id: "0", json: true }, "unknown slash request 0 (there are 0)");
+    });
+  });
+
+  describe("slash:claim", function () {
+    /** Request #0 executed: carol (the reporter) may claim 5 ALT and 0.5 stETH, the treasury 4.5 stETH. */
+    async function executedFixture() {
+      const f = await loadFixture(requestedFixture);
+      await time.increaseTo(f.requestedAt0 + VETO_WINDOW);
+      await (await f.manager.execute(0)).wait();
+      return f;
+    }
+
+    it("claims every asset the reporter has proceeds in, one transaction each (text)", async function () {
+      const { registry, token, steth, carol } = await load(executedFixture);
+      const carolAlt = await token.balanceOf(carol.address);
+      const { result, lines } = await runTask<ClaimResult>("slash:claim", { from: carol.address, json: false });
+      expect(result.account).to.equal(carol.address);
+      expect(result.to).to.equal(carol.address);
+      expect(result.claims.map(({ assetId, symbol, amount }) => ({ assetId, symbol, amount }))).to.deep.equal([
+        { assetId: 0, symbol: "ALT", amount: 5n * ALT },
+        { assetId: 1, symbol: "stETH", amount: ALT / 2n },
+      ]);
+      expect(lines).to.deep.equal(
+        result.claims.map(
+          (c, i) =>
+            `claimed ${["5 ALT", "0.5 stETH"][i]} of slash proceeds to ${carol.address}: tx ${c.tx.hash} (gas ${c.tx.gasUsed}, block ${c.tx.block})`,
+        ),
+      );
+      await expect(transaction(result.claims[0].tx.hash))
+        .to.emit(registry, "SlashProceedsClaimed")
+        .withArgs(carol.address, 0, carol.address, 5n * ALT);
+      expect(await token.balanceOf(carol.address)).to.equal(carolAlt + 5n * ALT);
+      expect(await steth.balanceOf(carol.address)).to.equal(ALT / 2n);
+      expect(await registry.slashProceeds(carol.address, 0)).to.equal(0n);
+      expect(await registry.slashProceeds(carol.address, 1)).to.equal(0n);
+      await expectRefused(
+        "slash:claim",
+        { from: carol.address, json: true },
+        `nothing to claim: ${carol.address} has no slash proceeds`,
+      );
+    });
+
+    it("pays the treasury's stETH to --to (JSON)", async function () {
+      const { registry, steth, treasury, payer } = await load(executedFixture);
+      const result = await task<ClaimResult>("slash:claim", { from: treasury.address, to: payer.address, json: true });
+      expect(result.claims.map((c) => [c.assetId, c.amount])).to.deep.equal([[1, (45n * ALT) / 10n]]);
+      expect(await steth.balanceOf(payer.address)).to.equal((45n * ALT) / 10n);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(0n);
+    });
+
+    it("refuses an account without proceeds and a malformed --to, sending nothing", async function () {
+      const { carol, payer } = await load(executedFixture);
+      const nonce = await hre.ethers.provider.getTransactionCount(payer.address);
+      await expectRefused(
+        "slash:claim",
+        { from: payer.address, json: true },
+        `nothing to claim: ${payer.address} has no slash proceeds`,
+      );
+      await expectRefused(
+        "slash:claim",
+        { from: carol.address, to: "0x1234", json: true },
+        "--to is not a valid address: 0x1234",
+      );
+      expect(await hre.ethers.provider.getTransactionCount(payer.address)).to.equal(nonce);
     });
   });
 

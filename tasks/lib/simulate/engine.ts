@@ -535,6 +535,10 @@ class Simulation {
         await this.call(this.keeper, this.c.sets, "snapshot", [setId], "service: snapshot");
       }
     }
+    // reporters take the shares of the slashes executed in earlier steps (slash proceeds are pulled, not pushed)
+    for (const account of this.ledger.proceeds.keys()) {
+      await this.call(account, this.c.registry, "claimSlashProceeds", [0, account], "slash: claim proceeds");
+    }
     for (const request of this.ledger.requests.values()) {
       if (request.status === "pending" && request.executableAt <= t) {
         await this.call(this.keeper, this.c.slashing, "execute", [request.requestId], "slash: execute");
@@ -972,6 +976,7 @@ class Simulation {
         stake: (await this.totalStake()).toString(),
         slashed: l.slashed.toString(),
         withdrawn: l.withdrawn.toString(),
+        proceedsUnclaimed: [...l.proceeds.values()].reduce((a, b) => a + b, 0n).toString(),
         feesCredited: l.feesCredited.toString(),
         rewardsPaid: l.rewardsPaid.toString(),
         rewardsClaimable: claimable.toString(),

@@ -81,6 +81,8 @@ export class Ledger {
   finalized = 0;
   fastFinalized = 0;
   readonly slashedOf = new Map<string, bigint>();
+  /** Reporter shares of slashed ALT credited and not yet claimed, by account (the registry holds them). */
+  readonly proceeds = new Map<string, bigint>();
   /** Rewards claimed, by account. */
   readonly paidTo = new Map<string, bigint>();
   readonly requests = new Map<number, SlashRow & { address: string; executableAt: number }>();
@@ -137,6 +139,12 @@ export class Ledger {
       case "UnstakeCompleted":
         this.withdrawn += a.amount;
         this.withdrawals.delete(a.root);
+        break;
+      case "SlashProceedsCredited":
+        if (a.assetId === 0n) this.proceeds.set(a.account, (this.proceeds.get(a.account) ?? 0n) + a.amount);
+        break;
+      case "SlashProceedsClaimed":
+        if (a.assetId === 0n) this.proceeds.delete(a.account);
         break;
       case "PoolSlashed":
         this.slashed += a.amount;

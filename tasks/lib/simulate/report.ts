@@ -116,6 +116,8 @@ export interface Conservation {
   stake: string;
   slashed: string;
   withdrawn: string;
+  /** Reporter shares of slashed ALT not yet claimed: the registry holds stake + these. */
+  proceedsUnclaimed: string;
   /** rewards paid + claimable + pending (+ sub-wei dust) == fees credited. */
   feesCredited: string;
   rewardsPaid: string;
