@@ -8,6 +8,7 @@ import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { keyProof, keyWallet } from "../helpers/keys";
+import { toWithdrawal } from "../../tasks/lib/restaking";
 
 const SCALE = 10n ** 18n;
 const BPS = 10_000n;
@@ -174,15 +175,7 @@ async function requestUnstake(
   for (const log of receipt.logs) {
     const parsed = registry.interface.parseLog(log);
     if (parsed?.name === "UnstakeRequested") {
-      const w = parsed.args.withdrawal;
-      return {
-        staker: w.staker,
-        operator: w.operator,
-        assetId: w.assetId,
-        shares: w.shares,
-        unlockAt: w.unlockAt,
-        nonce: w.nonce,
-      };
+      return toWithdrawal(parsed.args.withdrawal);
     }
   }
   throw new Error("no UnstakeRequested event");

@@ -7,6 +7,7 @@ import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { keyProof } from "../helpers/keys";
+import { toWithdrawal } from "../../tasks/lib/restaking";
 
 const BPS = 10_000n;
 const CAP = 3_000n; // WINDOW_CAP_BPS
@@ -950,15 +951,7 @@ describe("SlashingManager", function () {
         registry.filters.UnstakeRequested(),
         (await unstake.wait())!.blockNumber,
       );
-      const w = event.args.withdrawal;
-      const withdrawal = {
-        staker: w.staker,
-        operator: w.operator,
-        assetId: w.assetId,
-        shares: w.shares,
-        unlockAt: w.unlockAt,
-        nonce: w.nonce,
-      };
+      const withdrawal = toWithdrawal(event.args.withdrawal);
       expect([withdrawal.staker, withdrawal.shares]).to.deep.equal([staker.address, shares]);
       const id = await requestFrom(service, operator.address, 1_000, reporter.address);
       await time.increaseTo(withdrawal.unlockAt);
@@ -1010,16 +1003,8 @@ describe("SlashingManager", function () {
       const shares = await registry.sharesOf(staker.address, operator.address, assetId);
       const unstake = await (await registry.connect(staker).requestUnstake(operator.address, assetId, shares)).wait();
       const [event] = await registry.queryFilter(registry.filters.UnstakeRequested(), unstake!.blockNumber);
-      const w = event.args.withdrawal;
-      await time.increaseTo(w.unlockAt);
-      const withdrawal = {
-        staker: w.staker,
-        operator: w.operator,
-        assetId: w.assetId,
-        shares: w.shares,
-        unlockAt: w.unlockAt,
-        nonce: w.nonce,
-      };
+      const withdrawal = toWithdrawal(event.args.withdrawal);
+      await time.increaseTo(withdrawal.unlockAt);
       await expect(registry.connect(staker).completeUnstake(withdrawal)).to.changeTokenBalance(
         busd,
         staker,
