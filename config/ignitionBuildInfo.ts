@@ -35,7 +35,8 @@ export async function cachedBuildInfo(
   if (cached?.stamp === stamp) return cached.buildInfo;
   const buildInfo = hre.artifacts.getBuildInfo(fqn);
   parsed.set(file, { stamp, buildInfo });
-  buildInfo.catch(() => parsed.delete(file)); // a failed read is not kept
+  // a failed read is not kept (unless a newer read has replaced it meanwhile)
+  buildInfo.catch(() => parsed.get(file)?.buildInfo === buildInfo && parsed.delete(file));
   return buildInfo;
 }
 

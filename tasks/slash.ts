@@ -2,7 +2,17 @@
 // proceeds of executed slashes (reporters, the treasury).
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatTime, output, parseAddress, signerFor, txLine, type TxReport } from "./lib/cli";
+import {
+  confirm,
+  fail,
+  formatTime,
+  output,
+  parseAddress,
+  preflight,
+  signerFor,
+  txLine,
+  type TxReport,
+} from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
@@ -189,7 +199,7 @@ task(
     }
     if (owed.length === 0) fail(`nothing to claim: ${account} has no slash proceeds`);
     // every claim is checked before the first is sent
-    for (const { asset } of owed) await registry.connect(signer).claimSlashProceeds.staticCall(asset.id, to);
+    for (const { asset } of owed) await preflight(registry.connect(signer).claimSlashProceeds.staticCall(asset.id, to));
     const claims: ProceedsClaim[] = [];
     for (const { asset, amount } of owed) {
       const tx = await confirm(registry.connect(signer).claimSlashProceeds(asset.id, to));

@@ -105,13 +105,30 @@ export async function confirm(
   try {
     response = await tx;
   } catch (error) {
-    const reason = revertReason(error);
-    if (reason === undefined) throw error;
-    fail(explain?.(reason) ?? `the contract refused the transaction: ${reason}`);
+    refused(error, explain);
   }
   const receipt = await response.wait();
   if (!receipt) fail("the transaction was dropped");
   return { hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber };
+}
+
+/**
+ * Runs `call` (a `staticCall` of a transaction a task will send later) and ends the task with its refusal on one line,
+ * as `confirm` does: a task that sends several transactions checks them all before it sends the first.
+ */
+export async function preflight(call: Promise<unknown>, explain?: (reason: string) => string | undefined) {
+  try {
+    await call;
+  } catch (error) {
+    refused(error, explain);
+  }
+}
+
+/** Ends the task with a contract's refusal, decoded, on one line; rethrows any other error. */
+function refused(error: unknown, explain?: (reason: string) => string | undefined): never {
+  const reason = revertReason(error);
+  if (reason === undefined) throw error;
+  fail(explain?.(reason) ?? `the contract refused the transaction: ${reason}`);
 }
 
 /** Prints `data` as JSON with --json, else the text lines; returns `data` so callers and tests can use it. */

@@ -475,6 +475,14 @@ describe("slash tasks", function () {
         { from: carol.address, to: "0x1234", json: true },
         "--to is not a valid address: 0x1234",
       );
+      // refused by the registry while checking, before the first of carol's two claims is sent
+      const carolNonce = await hre.ethers.provider.getTransactionCount(carol.address);
+      await expectRefused(
+        "slash:claim",
+        { from: carol.address, to: hre.ethers.ZeroAddress, json: true },
+        "the contract refused the transaction: RegistryZeroAddress()",
+      );
+      expect(await hre.ethers.provider.getTransactionCount(carol.address)).to.equal(carolNonce);
       expect(await hre.ethers.provider.getTransactionCount(payer.address)).to.equal(nonce);
     });
   });
