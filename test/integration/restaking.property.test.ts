@@ -354,6 +354,12 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   },
 );
 
+/** A requestSlash step of the hand-written sequence: fresh evidence from a moment ago, the first reason, no reuse. */
+const slashRequest = (
+  a: Pick<Extract<Action, { kind: "requestSlash" }>, "operator" | "slasher" | "bps" | "reporter"> &
+    Partial<Extract<Action, { kind: "requestSlash" }>>,
+): Action => ({ kind: "requestSlash", evidence: "fresh", agePpm: 10, reason: 0, reuse: "none", pick: 0, ...a });
+
 /** A hand-written sequence run first: it reaches every success path and the boundary refusals at least once. */
 const EXAMPLE: Action[] = [
   { kind: "stake", staker: 0, operator: 0, asset: 0, amount: { kind: "units", value: 1_000n } },
@@ -375,60 +381,16 @@ const EXAMPLE: Action[] = [
     part: { kind: "ppm", value: 500_000 },
   },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "justBefore", byOther: false },
-  {
-    kind: "requestSlash",
-    operator: 0,
-    slasher: 1,
-    bps: 2_000,
-    evidence: "fresh",
-    agePpm: 10,
-    reporter: 0,
-    reason: 0,
-    reuse: "none",
-    pick: 0,
-  },
+  slashRequest({ operator: 0, slasher: 1, bps: 2_000, reporter: 0 }),
   { kind: "completeUnstake", fromState: false, pick: 0, when: "unlock", byOther: false }, // jailed: the slash is still pending
-  {
-    kind: "requestSlash",
-    operator: 0,
-    slasher: 1,
-    bps: 1_001,
-    evidence: "fresh",
-    agePpm: 10,
-    reporter: 1,
-    reason: 0,
-    reuse: "none",
-    pick: 0,
-  }, // window cap
+  slashRequest({ operator: 0, slasher: 1, bps: 1_001, reporter: 1 }), // window cap
   { kind: "execute", fromState: false, pick: 0, when: "ready" },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "now", byOther: false },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "now", byOther: false }, // completed already
-  {
-    kind: "requestSlash",
-    operator: 1,
-    slasher: 0,
-    bps: 500,
-    evidence: "oldest",
-    agePpm: 0,
-    reporter: 1,
-    reason: 0,
-    reuse: "none",
-    pick: 0,
-  },
+  slashRequest({ operator: 1, slasher: 0, bps: 500, evidence: "oldest", agePpm: 0, reporter: 1 }),
   { kind: "veto", fromState: false, pick: 1, when: "lastMoment", byOutsider: false },
   { kind: "execute", fromState: false, pick: 1, when: "now" }, // vetoed
-  {
-    kind: "requestSlash",
-    operator: 2,
-    slasher: 1,
-    bps: 3_000,
-    evidence: "fresh",
-    agePpm: 999_999,
-    reporter: 0,
-    reason: 0,
-    reuse: "none",
-    pick: 0,
-  },
+  slashRequest({ operator: 2, slasher: 1, bps: 3_000, agePpm: 999_999, reporter: 0 }),
   { kind: "veto", fromState: false, pick: 2, when: "closed", byOutsider: false },
   { kind: "execute", fromState: false, pick: 2, when: "now" },
   { kind: "creditFees", set: 1, amount: { kind: "units", value: 50n } },
@@ -442,54 +404,10 @@ const EXAMPLE: Action[] = [
   // evidence 2 (request 1, vetoed) again: refused for the same reason, accepted for another; evidence 1 (refused by
   // the window cap) again: accepted; evidence 0 (slasher 1 against operator 0) filed by slasher 0 against operator 1:
   // accepted
-  {
-    kind: "requestSlash",
-    operator: 1,
-    slasher: 0,
-    bps: 500,
-    evidence: "fresh",
-    agePpm: 10,
-    reporter: 1,
-    reason: 0,
-    reuse: "pair",
-    pick: 0,
-  },
-  {
-    kind: "requestSlash",
-    operator: 1,
-    slasher: 0,
-    bps: 200,
-    evidence: "fresh",
-    agePpm: 10,
-    reporter: 1,
-    reason: 1,
-    reuse: "pair",
-    pick: 0,
-  },
-  {
-    kind: "requestSlash",
-    operator: 0,
-    slasher: 1,
-    bps: 500,
-    evidence: "fresh",
-    agePpm: 10,
-    reporter: 1,
-    reason: 0,
-    reuse: "pair",
-    pick: 1,
-  },
-  {
-    kind: "requestSlash",
-    operator: 1,
-    slasher: 0,
-    bps: 100,
-    evidence: "fresh",
-    agePpm: 10,
-    reporter: 0,
-    reason: 0,
-    reuse: "any",
-    pick: 0,
-  },
+  slashRequest({ operator: 1, slasher: 0, bps: 500, reporter: 1, reuse: "pair" }),
+  slashRequest({ operator: 1, slasher: 0, bps: 200, reporter: 1, reason: 1, reuse: "pair" }),
+  slashRequest({ operator: 0, slasher: 1, bps: 500, reporter: 1, reuse: "pair", pick: 1 }),
+  slashRequest({ operator: 1, slasher: 0, bps: 100, reporter: 0, reuse: "any" }),
   // reporter 0 has ALT and LST from requests 0 and 2, the treasury LST, reporter 1 nothing yet (its requests are
   // pending or vetoed)
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 0, asset: 0, toSelf: true, to: 0 },
