@@ -192,7 +192,6 @@ async function checkRestaking(ctx: Context, config: RestakingConfig) {
   ]);
   check.rows("OperatorSets", [
     ["epochLength", await sets.epochLength(), config.epochLength, seconds],
-    ["leaveDelay", await sets.leaveDelay(), config.leaveDelay, seconds],
     ["owner", await sets.owner(), owner],
   ]);
   check.rows("SlashingManager", [

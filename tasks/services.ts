@@ -1,8 +1,8 @@
-// Operator-set tasks common to the three restaked services: join (registering the rollup's set if needed), leave,
-// snapshot.
+// Operator-set tasks common to the three restaked services: join (registering the rollup's set if needed), allocate,
+// leave, snapshot.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine, type TxReport } from "./lib/cli";
+import { confirm, fail, formatAlt, formatTime, output, parseAmount, signerFor, txLine, type TxReport } from "./lib/cli";
 import { operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
 import {
@@ -37,29 +37,86 @@ const serviceTask = (name: string, description: string) =>
 
 serviceTask(
   "service:join",
-  "Joins the rollup's operator set of a service (registering the set first if nobody has)",
-).setAction(async (args: ServiceArgs, hre) => {
-  const { name, rollupContract, rollup, service, sets } = await resolve(hre, args);
-  const signer = await signerFor(hre, args.from);
-  const operator = await signer.getAddress();
-  const isRegistered = await service.isRegistered(rollup);
-  if (!isRegistered) await requireEnabled(rollupContract, name);
-  // refused before the registration is sent: nothing is left half done
-  const registry = await restakingRegistry(hre);
-  if (!(await registry.isOperator(operator))) fail(`${operator} is not an operator (operator:register first)`);
-  if (await registry.isJailed(operator)) fail(`${operator} is jailed by a pending slash request`);
-  if (isRegistered && (await sets.membership(await service.setIdOf(rollup), operator)).member) {
-    fail(`${operator} is a member of the set already`);
-  }
-  let registered: TxReport | undefined;
-  if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
-  const setId = await service.setIdOf(rollup);
-  const joined = await confirm(sets.connect(signer).join(setId));
-  return output(args.json, { service: name, rollup, setId, operator, registered, joined }, () => [
-    ...(registered ? [txLine(`registered ${rollup} in ${name.toUpperCase()}`, registered)] : []),
-    txLine(`${operator} joined set ${setId}`, joined),
-  ]);
-});
+  "Joins the rollup's operator set of a service, allocating stake to it (registering the set first if nobody has)",
+)
+  .addOptionalParam("amount", "ALT-equivalent stake to allocate to the set (default: all the operator's free stake)")
+  .setAction(async (args: ServiceArgs & { amount?: string }, hre) => {
+    const { name, rollupContract, rollup, service, sets } = await resolve(hre, args);
+    const signer = await signerFor(hre, args.from);
+    const operator = await signer.getAddress();
+    const isRegistered = await service.isRegistered(rollup);
+    if (!isRegistered) await requireEnabled(rollupContract, name);
+    // refused before the registration is sent: nothing is left half done
+    const registry = await restakingRegistry(hre);
+    if (!(await registry.isOperator(operator))) fail(`${operator} is not an operator (operator:register first)`);
+    if (await registry.isJailed(operator)) fail(`${operator} is jailed by a pending slash request`);
+    if (isRegistered && (await sets.membership(await service.setIdOf(rollup), operator)).member) {
+      fail(`${operator} is a member of the set already`);
+    }
+    const free = await sets.freeStake(operator);
+    const amount = args.amount === undefined ? free : parseAmount(args.amount, "--amount");
+    if (amount > free) fail(`${operator} has ${formatAlt(free)} of free stake, less than ${formatAlt(amount)}`);
+    const minStake = isRegistered
+      ? (await sets.setConfig(await service.setIdOf(rollup))).minStake
+      : (await service.setDefaults()).minStake;
+    if (amount < minStake) fail(`the set needs at least ${formatAlt(minStake)} allocated, not ${formatAlt(amount)}`);
+    let registered: TxReport | undefined;
+    if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
+    const setId = await service.setIdOf(rollup);
+    const joined = await confirm(sets.connect(signer).join(setId, amount));
+    const counts = (await sets.currentEpoch()) + 1n;
+    return output(
+      args.json,
+      { service: name, rollup, setId, operator, amount, countsFrom: counts, registered, joined },
+      () => [
+        ...(registered ? [txLine(`registered ${rollup} in ${name.toUpperCase()}`, registered)] : []),
+        txLine(
+          `${operator} joined set ${setId} with ${formatAlt(amount)} allocated, counted from epoch ${counts}`,
+          joined,
+        ),
+      ],
+    );
+  });
+
+serviceTask(
+  "service:allocate",
+  "Changes the stake a member allocates to the rollup's set (an increase counts from the next epoch; a decrease " +
+    "stops counting then and stays slashable for the withdrawal delay)",
+)
+  .addParam("amount", "The new allocation, ALT-equivalent")
+  .setAction(async (args: ServiceArgs & { amount: string }, hre) => {
+    const { name, rollup, service, sets } = await resolve(hre, args);
+    const signer = await signerFor(hre, args.from);
+    const operator = await signer.getAddress();
+    const setId = await registeredSet(hre, service, rollup, name);
+    const amount = parseAmount(args.amount, "--amount");
+    const membership = await sets.membership(setId, operator);
+    if (!membership.member) fail(`${operator} is not a member of the set (service:join)`);
+    if (membership.leaveAt !== 0n) fail(`${operator} leaves the set from ${formatTime(membership.leaveAt)}`);
+    const { minStake } = await sets.setConfig(setId);
+    if (amount < minStake) fail(`the set needs at least ${formatAlt(minStake)} allocated, not ${formatAlt(amount)}`);
+    const before = (await sets.allocation(setId, operator)).allocated;
+    const free = await sets.freeStake(operator);
+    if (amount > before + free) {
+      fail(`${operator} has ${formatAlt(free)} of free stake: at most ${formatAlt(before + free)} can be allocated`);
+    }
+    const tx = await confirm(sets.connect(signer).allocate(setId, amount));
+    const after = await sets.allocation(setId, operator);
+    const counts = (await sets.currentEpoch()) + 1n;
+    return output(
+      args.json,
+      { service: name, rollup, setId, operator, before, allocation: after, countsFrom: counts, tx },
+      () => [
+        txLine(
+          `${operator} allocates ${formatAlt(amount)} to set ${setId} (was ${formatAlt(before)}), from epoch ${counts}`,
+          tx,
+        ),
+        ...(after.pendingFree > 0n
+          ? [`  ${formatAlt(after.pendingFree)} deallocated, slashable until ${formatTime(after.freeAt)}`]
+          : []),
+      ],
+    );
+  });
 
 serviceTask("service:leave", "Requests to leave the rollup's set of a service, or completes the leave with --complete")
   .addFlag("complete", "Complete a leave whose delay is over")

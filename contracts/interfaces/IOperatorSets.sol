@@ -2,9 +2,12 @@
 pragma solidity 0.8.28;
 
 /// @title Operator sets
-/// @notice One set per service per rollup. Operators join with a minimum stake, leave after a delay (slashable
-///         meanwhile), and can be jailed by the set's service. Set stake is measured only in per-epoch snapshots taken by
-///         a permissionless call, so stake changes never loop over sets and quorums use stake fixed before any vote.
+/// @notice One set per service per rollup, and the allocations that back them. An operator joins a set by allocating
+///         part of its stake to it (at least the set's minimum); the sum of an operator's allocations never exceeds its
+///         stake, so one stake is counted once (unique stake). Allocation changes are checkpointed by epoch and count
+///         from the next epoch on; decreases (and leaving) stay slashable for the registry's withdrawal delay. Stake that
+///         leaves the operator is taken from its unallocated stake first, then from every allocation pro rata.
+///         Set stake is measured in per-epoch snapshots of the members' allocations, taken by a permissionless call.
 ///         A snapshot lists at most 256 members, so a signer bitmap over its indexes fits one word.
 interface IOperatorSets {
     error SetsNotService(address caller);
@@ -17,7 +20,16 @@ interface IOperatorSets {
     error SetsAlreadyMember(uint256 setId, address operator);
     error SetsNotMember(uint256 setId, address operator);
     error SetsFull(uint256 setId, uint256 maxSize);
+    /// @notice An allocation below the set's minimum stake.
     error SetsStakeTooLow(uint256 stake, uint256 minStake);
+    /// @notice The operator's free stake (stake less what its allocations and pending deallocations hold) is `free`.
+    error SetsInsufficientFreeStake(address operator, uint256 requested, uint256 free);
+    /// @notice An operator can be a member of at most `max` sets.
+    error SetsTooManySets(address operator, uint256 max);
+    /// @notice Only the restaking registry may call this.
+    error SetsNotRegistry(address caller);
+    /// @notice An allocation above 2^104 - 1 wei.
+    error SetsAllocationTooLarge(uint256 amount);
     /// @notice Jailed in this set until `until`.
     error SetsJailed(uint256 setId, address operator, uint256 until);
     /// @notice The operator has a pending slash request.
@@ -39,12 +51,23 @@ interface IOperatorSets {
         uint256 minStake;
     }
 
-    /// @notice An operator's standing in one set. `index` is its position in the member list.
+    /// @notice An operator's standing in one set. `index` is its position in the member list, `setIndex` the set's
+    ///         position in the operator's list of sets.
     struct Membership {
         bool member;
         uint16 index;
+        uint8 setIndex;
         uint48 leaveAt;
         uint48 jailedUntil;
+    }
+
+    /// @notice What an operator allocated to one set (ALT-equivalent wei). `allocated` counts in the set from the epoch
+    ///         after its last change; `pendingFree` was deallocated: it no longer counts but stays slashable by the set
+    ///         and held from other allocations until `freeAt`.
+    struct Allocation {
+        uint104 allocated;
+        uint104 pendingFree;
+        uint48 freeAt;
     }
 
     /// @notice A snapshot's header. `totalStake` is the sum of its entries' stakes (ALT-equivalent wei, in whole
@@ -57,18 +80,28 @@ interface IOperatorSets {
     }
 
     event ServiceUpdated(address indexed service, bool allowed);
-    event LeaveDelayUpdated(uint256 leaveDelay);
     event SetCreated(uint256 indexed setId, address indexed service, bytes32 key, uint256 minStake, uint256 maxSize);
     event SetUpdated(uint256 indexed setId, uint256 minStake, uint256 maxSize);
     event Joined(uint256 indexed setId, address indexed operator);
     event LeaveRequested(uint256 indexed setId, address indexed operator, uint256 leaveAt);
     event Left(uint256 indexed setId, address indexed operator);
     event MemberJailed(uint256 indexed setId, address indexed operator, uint256 until);
+    /// @notice `operator`'s allocation to `setId` is now `allocated` (counted from epoch `effectiveEpoch`), with
+    ///         `pendingFree` deallocated and slashable until `freeAt`.
+    event AllocationUpdated(
+        uint256 indexed setId,
+        address indexed operator,
+        uint256 allocated,
+        uint256 pendingFree,
+        uint256 freeAt,
+        uint256 effectiveEpoch
+    );
+    /// @notice Stake left `operator` beyond its unallocated stake: its allocations shrank by `amount` in all, pro rata.
+    event AllocationsReduced(address indexed operator, uint256 amount);
     event SnapshotTaken(uint256 indexed setId, uint256 indexed epoch, uint256 size, uint256 totalStake, bytes32 seed);
 
     // governance (owner)
     function setService(address service, bool allowed) external;
-    function setLeaveDelay(uint48 leaveDelay) external;
 
     // services
     /// @notice Creates the set `keccak256(abi.encode(msg.sender, key))`.
@@ -79,13 +112,27 @@ interface IOperatorSets {
     function jail(uint256 setId, address operator, uint48 until) external;
 
     // operators
-    function join(uint256 setId) external;
+    /// @notice Joins `setId` with `amount` of the caller's free stake allocated to it (at least the set's minimum).
+    function join(uint256 setId, uint256 amount) external;
+    /// @notice Sets the caller's allocation to `setId` to `amount` (at least the set's minimum). An increase takes free
+    ///         stake and counts from the next epoch; a decrease stops counting from the next epoch and stays slashable
+    ///         (and unavailable to other sets) for the registry's withdrawal delay. Frees earlier decreases that are due.
+    function allocate(uint256 setId, uint256 amount) external;
+    /// @notice Deallocates everything from `setId`; the membership ends with `completeLeave` after the withdrawal delay.
     function requestLeave(uint256 setId) external;
     function completeLeave(uint256 setId) external;
 
+    // restaking registry
+    /// @notice `operator`'s active stake fell to `activeValue`: if its allocations exceed it, each shrinks pro rata
+    ///         (the cut is deallocated: slashable until the withdrawal delay passes). Loops over the operator's sets.
+    function onStakeDecreased(address operator, uint256 activeValue) external;
+
     // anyone
-    /// @notice Records the current epoch's members and stakes: members not leaving, not jailed (in the set or by a
-    ///         pending slash) and with at least the minimum stake. Once per set per epoch. Loops over <= 256 members.
+    /// @notice Shrinks `operator`'s allocations pro rata if they exceed its stake (after a governance weight change).
+    function syncAllocations(address operator) external;
+    /// @notice Records the current epoch's members and the allocations that count in it: members not leaving, not
+    ///         jailed (in the set or by a pending slash) and with at least the minimum stake allocated. Once per set per
+    ///         epoch. Loops over <= 256 members.
     function snapshot(uint256 setId) external returns (uint256 epoch);
 
     // views
@@ -96,12 +143,24 @@ interface IOperatorSets {
     function currentEpoch() external view returns (uint256);
     /// @notice The epoch holding `timestamp` (0 before the first).
     function epochAt(uint256 timestamp) external view returns (uint256);
-    function leaveDelay() external view returns (uint256);
+    /// @notice The most sets an operator can be a member of (bounds the loop of `onStakeDecreased`).
+    function MAX_SETS_PER_OPERATOR() external view returns (uint256);
     function isService(address account) external view returns (bool);
     function setIdOf(address service, bytes32 key) external pure returns (uint256);
     function setConfig(uint256 setId) external view returns (SetConfig memory);
     function members(uint256 setId) external view returns (address[] memory);
     function membership(uint256 setId, address operator) external view returns (Membership memory);
+    function allocation(uint256 setId, address operator) external view returns (Allocation memory);
+    /// @notice What `operator`'s allocation to `setId` counted in `epoch`.
+    function allocationAt(uint256 setId, address operator, uint256 epoch) external view returns (uint256);
+    /// @notice The sum of the allocations that counted in `setId` in `epoch`.
+    function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256);
+    /// @notice The sets `operator` is a member of.
+    function setsOf(address operator) external view returns (uint256[] memory);
+    /// @notice `operator`'s allocations in all (`allocated`) and with pending deallocations (`encumbered`).
+    function allocatedOf(address operator) external view returns (uint256 allocated, uint256 encumbered);
+    /// @notice Stake `operator` can still allocate: its stake less `encumbered` (zero if below).
+    function freeStake(address operator) external view returns (uint256);
     function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool);
     function latestSnapshotEpoch(uint256 setId) external view returns (uint256 epoch, bool exists);
     function snapshotInfo(uint256 setId, uint256 epoch) external view returns (SnapshotInfo memory);

@@ -11,6 +11,8 @@ interface IRestakingRegistry {
     error RegistryZeroAddress();
     /// @notice Only the slashing manager may call this.
     error RegistryNotSlashingManager(address caller);
+    /// @notice Only the operator sets contract may call this.
+    error RegistryNotOperatorSets(address caller);
     /// @notice The registry already holds the maximum number of assets.
     error RegistryTooManyAssets(uint256 max);
     /// @notice `token` is an asset already.
@@ -98,7 +100,7 @@ interface IRestakingRegistry {
     /// @notice A delay parameter changed.
     event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay, uint256 signingKeyDelay);
     /// @notice The slashing manager or the rewards distributor was (re)wired.
-    event ModulesUpdated(address slashingManager, address rewardsDistributor);
+    event ModulesUpdated(address slashingManager, address rewardsDistributor, address operatorSets);
 
     /// @notice A restakable asset. `weight` converts its amounts to ALT-equivalent stake (1e18 = 1:1). `cap` bounds
     ///         `totalStaked`, the sum of the asset's pools; ALT (asset 0, fixed supply) is neither capped nor counted.
@@ -135,8 +137,10 @@ interface IRestakingRegistry {
     function updateAsset(uint256 assetId, uint96 weight, uint128 cap) external;
     /// @notice Sets the withdrawal, commission-increase and signing-key-rotation delays.
     function setDelays(uint48 withdrawalDelay, uint48 commissionDelay, uint48 signingKeyDelay) external;
-    /// @notice Wires the slashing manager and the rewards distributor (zero: not wired).
-    function setModules(address slashingManager, address rewardsDistributor) external;
+    /// @notice Wires the slashing manager, the rewards distributor and the operator sets (zero: not wired).
+    /// @param operatorSets told whenever an operator's active stake falls (unstake request, slash), so the operator's
+    ///        allocations can shrink to fit it
+    function setModules(address slashingManager, address rewardsDistributor, address operatorSets) external;
 
     // ---------------------------------------------------------------- operators
     /// @param keyProof the signing key's EIP-191 signature (`personal_sign`) of `signingKeyMessage(operator)`; empty
@@ -202,6 +206,9 @@ interface IRestakingRegistry {
     function sharesToAmount(address operator, uint256 assetId, uint256 shares) external view returns (uint256);
     /// @notice The ALT-equivalent stake of `operator`: active (not queued) pool value times asset weight, all assets.
     function operatorStake(address operator) external view returns (uint256);
+    /// @notice Operator sets: `operator` joined its first set (`true`) or left its last one (`false`). Only then do
+    ///         unstake requests and slashes tell the operator sets that its stake fell.
+    function setInSets(address operator, bool inSets) external;
     function isOperator(address account) external view returns (bool);
     /// @notice Whether `operator` has a pending slash request (it cannot join sets, is left out of snapshots, and
     ///         its stakers' withdrawals cannot complete).
@@ -221,6 +228,7 @@ interface IRestakingRegistry {
     function signingKeyDelay() external view returns (uint256);
     function slashingManager() external view returns (address);
     function rewardsDistributor() external view returns (address);
+    function operatorSets() external view returns (address);
     function isPendingWithdrawal(bytes32 root) external view returns (bool);
     /// @notice What a signing key signs (EIP-191) to prove `operator` controls it:
     ///         keccak256(abi.encode(keccak256("ALT Protocol signing key"), chainid, registry, operator)).

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 
 /// @title OperatorSets
-/// @notice Operator sets and their epoch snapshots (UUPS proxy, ERC-7201 storage).
+/// @notice Operator sets, the allocations that back them, and their epoch snapshots (UUPS proxy, ERC-7201 storage).
 contract OperatorSets is IOperatorSets, OwnedUpgradeable {
+    using Checkpoints for Checkpoints.Trace208;
+
     /// @notice Snapshot stakes are stored in whole units of 1e9 wei (1 gwei of ALT-equivalent), 96 bits beside the
     ///         operator's address in one slot per entry.
     uint256 public constant STAKE_UNIT = 1e9;
     /// @notice The largest set: a signer bitmap over snapshot indexes fits one uint256.
     uint256 public constant MAX_SET_SIZE = 256;
-    uint256 private constant MAX_DELAY = 365 days;
+    /// @inheritdoc IOperatorSets
+    uint256 public constant MAX_SETS_PER_OPERATOR = 64;
 
     struct Snapshot {
         uint128 totalUnits;
@@ -26,17 +31,28 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @custom:storage-location erc7201:alt.storage.OperatorSets
+    /// @dev Per operator, one slot: the sum of its allocations, and of allocations plus pending deallocations.
+    struct OperatorTotals {
+        uint128 allocated;
+        uint128 encumbered;
+    }
+
     struct SetsStorage {
         IRestakingRegistry registry;
         uint48 genesis;
         uint48 epochLength;
-        uint48 leaveDelay;
         mapping(address service => bool) services;
         mapping(uint256 setId => SetConfig) sets;
         mapping(uint256 setId => address[]) members;
         mapping(uint256 setId => mapping(address operator => Membership)) memberships;
         mapping(uint256 setId => mapping(uint256 epoch => Snapshot)) snapshots;
         mapping(uint256 setId => uint256) latestEpochPlusOne;
+        mapping(uint256 setId => mapping(address operator => Allocation)) allocations;
+        // what counted in each epoch, keyed by the first epoch it counts in (a change made in epoch e is keyed e + 1)
+        mapping(uint256 setId => mapping(address operator => Checkpoints.Trace208)) allocationHistory;
+        mapping(uint256 setId => Checkpoints.Trace208) stakeHistory;
+        mapping(address operator => OperatorTotals) totals;
+        mapping(address operator => uint256[]) setList;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.OperatorSets")) - 1)) & ~bytes32(uint256(0xff))
@@ -50,20 +66,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @param epochLength_ seconds per epoch, counted from this call; fixed for the life of the contract
-    function initialize(
-        address owner_,
-        address registry_,
-        uint48 epochLength_,
-        uint48 leaveDelay_
-    ) external initializer {
-        if (registry_ == address(0) || epochLength_ == 0 || leaveDelay_ > MAX_DELAY) revert SetsInvalidParameter();
+    function initialize(address owner_, address registry_, uint48 epochLength_) external initializer {
+        if (registry_ == address(0) || epochLength_ == 0) revert SetsInvalidParameter();
         __OwnedUpgradeable_init(owner_);
         SetsStorage storage s = _s();
         s.registry = IRestakingRegistry(registry_);
         s.genesis = uint48(block.timestamp);
         s.epochLength = epochLength_;
-        s.leaveDelay = leaveDelay_;
-        emit LeaveDelayUpdated(leaveDelay_);
     }
 
     // ================================================================= governance
@@ -73,13 +82,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         if (service == address(0)) revert SetsInvalidParameter();
         _s().services[service] = allowed;
         emit ServiceUpdated(service, allowed);
-    }
-
-    /// @inheritdoc IOperatorSets
-    function setLeaveDelay(uint48 leaveDelay_) external onlyOwner {
-        if (leaveDelay_ > MAX_DELAY) revert SetsInvalidParameter();
-        _s().leaveDelay = leaveDelay_;
-        emit LeaveDelayUpdated(leaveDelay_);
     }
 
     // ================================================================= services
@@ -117,7 +119,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     // ================================================================= operators
 
     /// @inheritdoc IOperatorSets
-    function join(uint256 setId) external {
+    function join(uint256 setId, uint256 amount) external {
         SetsStorage storage s = _s();
         SetConfig storage config = _set(setId);
         Membership storage m = s.memberships[setId][msg.sender];
@@ -126,26 +128,45 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         IRestakingRegistry registry_ = s.registry;
         if (!registry_.isOperator(msg.sender)) revert SetsNotOperator(msg.sender);
         if (registry_.isJailed(msg.sender)) revert SetsOperatorJailed(msg.sender);
-        uint256 stake = registry_.operatorStake(msg.sender);
-        if (stake < config.minStake) revert SetsStakeTooLow(stake, config.minStake);
+        if (amount < config.minStake) revert SetsStakeTooLow(amount, config.minStake);
         address[] storage list = s.members[setId];
         if (list.length >= config.maxSize) revert SetsFull(setId, config.maxSize);
-        // length < maxSize <= 256, so the index fits 16 bits
+        uint256[] storage sets_ = s.setList[msg.sender];
+        if (sets_.length == MAX_SETS_PER_OPERATOR) revert SetsTooManySets(msg.sender, MAX_SETS_PER_OPERATOR);
+        // length < maxSize <= 256 and sets_.length < 64: both indexes fit
         s.memberships[setId][msg.sender] = Membership({
             member: true,
             index: uint16(list.length),
+            setIndex: uint8(sets_.length),
             leaveAt: 0,
             jailedUntil: m.jailedUntil
         });
         list.push(msg.sender);
+        if (sets_.length == 0) registry_.setInSets(msg.sender, true);
+        sets_.push(setId);
         emit Joined(setId, msg.sender);
+        _allocate(s, setId, msg.sender, amount);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function allocate(uint256 setId, uint256 amount) external {
+        SetsStorage storage s = _s();
+        Membership storage m = _member(setId, msg.sender);
+        if (m.leaveAt != 0) revert SetsLeavePending(setId, msg.sender, m.leaveAt);
+        uint256 minStake = s.sets[setId].minStake;
+        if (amount < minStake) revert SetsStakeTooLow(amount, minStake);
+        _release(s, setId, msg.sender);
+        _allocate(s, setId, msg.sender, amount);
     }
 
     /// @inheritdoc IOperatorSets
     function requestLeave(uint256 setId) external {
+        SetsStorage storage s = _s();
         Membership storage m = _member(setId, msg.sender);
         if (m.leaveAt != 0) revert SetsLeavePending(setId, msg.sender, m.leaveAt);
-        uint48 leaveAt = uint48(block.timestamp) + _s().leaveDelay;
+        _allocate(s, setId, msg.sender, 0);
+        // the membership lasts until everything deallocated from the set is free (at once if nothing is)
+        uint48 leaveAt = uint48(Math.max(s.allocations[setId][msg.sender].freeAt, block.timestamp));
         m.leaveAt = leaveAt;
         emit LeaveRequested(setId, msg.sender, leaveAt);
     }
@@ -156,20 +177,45 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         Membership storage m = _member(setId, msg.sender);
         if (m.leaveAt == 0) revert SetsLeaveNotRequested(setId, msg.sender);
         if (block.timestamp < m.leaveAt) revert SetsLeavePending(setId, msg.sender, m.leaveAt);
+        // a pending slash request may still take from what this set holds
+        if (!_release(s, setId, msg.sender)) revert SetsOperatorJailed(msg.sender);
         address[] storage list = s.members[setId];
         uint256 index = m.index;
         address moved = list[list.length - 1];
         list[index] = moved;
         s.memberships[setId][moved].index = uint16(index);
         list.pop();
+        uint256[] storage sets_ = s.setList[msg.sender];
+        uint256 setIndex = m.setIndex;
+        uint256 movedSet = sets_[sets_.length - 1];
+        sets_[setIndex] = movedSet;
+        s.memberships[movedSet][msg.sender].setIndex = uint8(setIndex);
+        sets_.pop();
+        if (sets_.length == 0) s.registry.setInSets(msg.sender, false);
         // the jail term outlives the membership: leaving and re-joining does not clear it
         s.memberships[setId][msg.sender] = Membership({
             member: false,
             index: 0,
+            setIndex: 0,
             leaveAt: 0,
             jailedUntil: m.jailedUntil
         });
         emit Left(setId, msg.sender);
+    }
+
+    // ================================================================= stake leaving
+
+    /// @inheritdoc IOperatorSets
+    function onStakeDecreased(address operator, uint256 activeValue) external {
+        SetsStorage storage s = _s();
+        if (msg.sender != address(s.registry)) revert SetsNotRegistry(msg.sender);
+        _reduce(s, operator, activeValue);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function syncAllocations(address operator) external {
+        SetsStorage storage s = _s();
+        _reduce(s, operator, s.registry.operatorStake(operator));
     }
 
     // ================================================================= snapshots
@@ -182,19 +228,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         Snapshot storage snap = s.snapshots[setId][epoch];
         if (snap.takenAt != 0) revert SetsSnapshotTaken(setId, epoch);
 
-        IRestakingRegistry registry_ = s.registry;
         uint256 minStake = config.minStake;
         address[] storage list = s.members[setId];
         uint256 count = list.length; // <= 256
         uint256 totalUnits;
         for (uint256 i; i < count; ++i) {
             address operator = list[i];
-            Membership storage m = s.memberships[setId][operator];
-            if (m.leaveAt != 0 || block.timestamp < m.jailedUntil) continue;
-            if (registry_.isJailed(operator)) continue;
-            uint256 stake = registry_.operatorStake(operator);
-            if (stake < minStake) continue;
-            uint256 units = stake / STAKE_UNIT;
+            uint256 units = _eligibleStake(s, setId, operator, uint48(epoch), minStake) / STAKE_UNIT;
             // the running total stays below 2^96 units (~7.9e37 wei, beyond any real stake)
             uint256 room = type(uint96).max - totalUnits;
             if (units > room) units = room;
@@ -241,11 +281,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
-    function leaveDelay() external view returns (uint256) {
-        return _s().leaveDelay;
-    }
-
-    /// @inheritdoc IOperatorSets
     function isService(address account) external view returns (bool) {
         return _s().services[account];
     }
@@ -268,6 +303,40 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function membership(uint256 setId, address operator) external view returns (Membership memory) {
         return _s().memberships[setId][operator];
+    }
+
+    /// @inheritdoc IOperatorSets
+    function allocation(uint256 setId, address operator) external view returns (Allocation memory) {
+        return _s().allocations[setId][operator];
+    }
+
+    /// @inheritdoc IOperatorSets
+    function allocationAt(uint256 setId, address operator, uint256 epoch) external view returns (uint256) {
+        return _s().allocationHistory[setId][operator].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IOperatorSets
+    function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256) {
+        return _s().stakeHistory[setId].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IOperatorSets
+    function setsOf(address operator) external view returns (uint256[] memory) {
+        return _s().setList[operator];
+    }
+
+    /// @inheritdoc IOperatorSets
+    function allocatedOf(address operator) external view returns (uint256 allocated, uint256 encumbered) {
+        OperatorTotals memory t = _s().totals[operator];
+        return (t.allocated, t.encumbered);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function freeStake(address operator) public view returns (uint256) {
+        SetsStorage storage s = _s();
+        uint256 stake = s.registry.operatorStake(operator);
+        uint256 encumbered = s.totals[operator].encumbered;
+        return stake > encumbered ? stake - encumbered : 0;
     }
 
     /// @inheritdoc IOperatorSets
@@ -370,6 +439,106 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     // ================================================================= internals
+
+    /// @dev Sets `operator`'s allocation to `setId` to `amount`: an increase takes free stake, a decrease becomes a
+    ///      pending deallocation (slashable, still held) until the registry's withdrawal delay passes.
+    function _allocate(SetsStorage storage s, uint256 setId, address operator, uint256 amount) private {
+        if (amount > type(uint104).max) revert SetsAllocationTooLarge(amount);
+        Allocation memory a = s.allocations[setId][operator];
+        OperatorTotals memory t = s.totals[operator];
+        if (amount > a.allocated) {
+            uint256 increase = amount - a.allocated;
+            uint256 free = freeStake(operator);
+            if (increase > free) revert SetsInsufficientFreeStake(operator, increase, free);
+            // encumbered <= stake, which the registry keeps below 2^128
+            t.allocated += uint128(increase);
+            t.encumbered += uint128(increase);
+        } else if (amount < a.allocated) {
+            uint256 decrease = a.allocated - amount;
+            t.allocated -= uint128(decrease);
+            a.pendingFree += uint104(decrease); // pendingFree + allocated <= 2^104 - 1 stays true
+            a.freeAt = uint48(block.timestamp + s.registry.withdrawalDelay());
+        } else {
+            return;
+        }
+        a.allocated = uint104(amount);
+        s.totals[operator] = t;
+        _store(s, setId, operator, a);
+    }
+
+    /// @dev Frees `operator`'s deallocation from `setId` once due, unless a pending slash request may still take from
+    ///      it; returns whether nothing stays pending.
+    function _release(SetsStorage storage s, uint256 setId, address operator) private returns (bool released) {
+        Allocation storage a = s.allocations[setId][operator];
+        uint256 pending = a.pendingFree;
+        if (pending == 0) return true;
+        if (block.timestamp < a.freeAt || s.registry.isJailed(operator)) return false;
+        s.totals[operator].encumbered -= uint128(pending);
+        a.pendingFree = 0;
+        a.freeAt = 0;
+        emit AllocationUpdated(setId, operator, a.allocated, 0, 0, currentEpoch() + 1);
+        return true;
+    }
+
+    /// @dev If `operator`'s allocations exceed `activeValue`, deallocates the excess from each set pro rata (each cut
+    ///      rounded up, so the allocations end at or below `activeValue`).
+    function _reduce(SetsStorage storage s, address operator, uint256 activeValue) private {
+        OperatorTotals memory t = s.totals[operator];
+        if (t.allocated <= activeValue) return;
+        uint256 excess = t.allocated - activeValue;
+        uint256[] storage sets_ = s.setList[operator];
+        uint256 count = sets_.length; // <= MAX_SETS_PER_OPERATOR
+        uint48 freeAt = uint48(block.timestamp + s.registry.withdrawalDelay());
+        uint256 reduced;
+        for (uint256 i; i < count; ++i) {
+            uint256 setId = sets_[i];
+            Allocation memory a = s.allocations[setId][operator];
+            if (a.allocated == 0) continue;
+            uint256 cut = Math.min(Math.mulDiv(a.allocated, excess, t.allocated, Math.Rounding.Ceil), a.allocated);
+            a.allocated -= uint104(cut);
+            a.pendingFree += uint104(cut);
+            if (freeAt > a.freeAt) a.freeAt = freeAt;
+            reduced += cut;
+            _store(s, setId, operator, a);
+        }
+        s.totals[operator].allocated = uint128(t.allocated - reduced);
+        emit AllocationsReduced(operator, reduced);
+    }
+
+    /// @dev Stores `a` and checkpoints what counts from the next epoch: the member's allocation and the set's total.
+    function _store(SetsStorage storage s, uint256 setId, address operator, Allocation memory a) private {
+        s.allocations[setId][operator] = a;
+        uint48 key = uint48(currentEpoch() + 1);
+        Checkpoints.Trace208 storage own = s.allocationHistory[setId][operator];
+        uint256 previous = own.latest();
+        if (previous != a.allocated) {
+            own.push(key, a.allocated);
+            Checkpoints.Trace208 storage total = s.stakeHistory[setId];
+            // the total is the sum of its members' latest allocations, each below 2^104
+            total.push(key, uint208(total.latest() + a.allocated - previous));
+        }
+        emit AllocationUpdated(setId, operator, a.allocated, a.pendingFree, a.freeAt, key);
+    }
+
+    /// @dev What `operator`'s allocation counts in a snapshot of `epoch`: nothing if it is leaving, jailed (in the set or
+    ///      by a pending slash) or below the minimum stake.
+    function _eligibleStake(
+        SetsStorage storage s,
+        uint256 setId,
+        address operator,
+        uint48 epoch,
+        uint256 minStake
+    ) private view returns (uint256 stake) {
+        Membership storage m = s.memberships[setId][operator];
+        if (m.leaveAt != 0 || block.timestamp < m.jailedUntil || s.registry.isJailed(operator)) return 0;
+        stake = s.allocationHistory[setId][operator].upperLookupRecent(epoch);
+        if (stake < minStake) return 0;
+    }
+
+    /// @dev A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).
+    function _key(uint256 epoch) private pure returns (uint48) {
+        return epoch > type(uint48).max ? type(uint48).max : uint48(epoch);
+    }
 
     function _operatorOf(uint256 entry) private pure returns (address) {
         return address(uint160(entry >> 96));

@@ -12,6 +12,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
+import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IStakeObserver} from "../interfaces/IStakeObserver.sol";
 import {IAltToken} from "../interfaces/IAltToken.sol";
 
@@ -34,7 +35,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     bytes32 private constant SIGNING_KEY_TAG = keccak256("ALT Protocol signing key");
 
     /// @dev slot 0: signingKey (160) | commissionBps (16) | pendingCommissionBps (16) | commissionEffectiveAt (48) |
-    ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32).
+    ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32) |
+    ///      inSets (8).
     struct OperatorData {
         address signingKey;
         uint16 commissionBps;
@@ -44,6 +46,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         address pendingSigningKey;
         uint48 signingKeyEffectiveAt;
         uint32 pendingSlashes;
+        // a member of some operator set: its allocations must follow its stake down
+        bool inSets;
     }
 
     /// @custom:storage-location erc7201:alt.storage.RestakingRegistry
@@ -67,6 +71,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         // Slash proceeds not yet claimed (reporter shares, other assets for the treasury): held by this contract,
         // outside every pool, and paid only when their owner claims them.
         mapping(address account => mapping(uint256 assetId => uint256)) slashProceeds;
+        // told when an operator's active stake falls, so its allocations never exceed it
+        IOperatorSets operatorSets;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.RestakingRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -118,11 +124,16 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
-    function setModules(address slashingManager_, address rewardsDistributor_) external onlyOwner {
+    function setModules(
+        address slashingManager_,
+        address rewardsDistributor_,
+        address operatorSets_
+    ) external onlyOwner {
         RegistryStorage storage s = _s();
         s.slashingManager = ISlashingManager(slashingManager_);
         s.rewardsDistributor = IStakeObserver(rewardsDistributor_);
-        emit ModulesUpdated(slashingManager_, rewardsDistributor_);
+        s.operatorSets = IOperatorSets(operatorSets_);
+        emit ModulesUpdated(slashingManager_, rewardsDistributor_, operatorSets_);
         // the slashing manager may demand a longer delay than the current one
         if (slashingManager_ != address(0)) _checkWithdrawalDelay(s.withdrawalDelay);
     }
@@ -228,6 +239,7 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         s.pendingWithdrawals[root] = true;
         emit UnstakeRequested(root, w);
         _notify(s, msg.sender, operator, assetId, held, held - shareAmount);
+        _stakeDecreased(s, operator);
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -252,6 +264,15 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         if (w.assetId != 0) s.assets[w.assetId].totalStaked -= uint128(amount); // ALT is not capped, not counted
         emit UnstakeCompleted(root, w.staker, w.operator, amount);
         IERC20(s.assets[w.assetId].token).safeTransfer(w.staker, amount);
+    }
+
+    // ================================================================= operator sets
+
+    /// @inheritdoc IRestakingRegistry
+    function setInSets(address operator, bool inSets) external {
+        RegistryStorage storage s = _s();
+        if (msg.sender != address(s.operatorSets)) revert RegistryNotOperatorSets(msg.sender);
+        s.operators[operator].inSets = inSets;
     }
 
     // ================================================================= slashing
@@ -302,6 +323,7 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
             if (i == 0) IAltToken(s.assets[0].token).burn(amount - toReporter);
             else _creditProceeds(s, treasury, i, amount - toReporter);
         }
+        _stakeDecreased(s, operator);
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -349,14 +371,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
-    function operatorStake(address operator) external view returns (uint256 stakeValue) {
-        RegistryStorage storage s = _s();
-        uint256 count = s.assetCount;
-        for (uint256 i; i < count; ++i) {
-            Pool memory p = s.pools[operator][i];
-            if (p.totalShares == p.queuedShares) continue;
-            stakeValue += (_toAmount(p, p.totalShares - p.queuedShares) * s.assets[i].weight) / WEIGHT_UNIT;
-        }
+    function operatorStake(address operator) external view returns (uint256) {
+        return _activeValue(_s(), operator);
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -425,6 +441,11 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
+    function operatorSets() external view returns (address) {
+        return address(_s().operatorSets);
+    }
+
+    /// @inheritdoc IRestakingRegistry
     function slashProceeds(address account, uint256 assetId) external view returns (uint256) {
         return _s().slashProceeds[account][assetId];
     }
@@ -445,6 +466,21 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     // ================================================================= internals
+
+    /// @dev The ALT-equivalent value of `operator`'s active (not requested) stake.
+    function _activeValue(RegistryStorage storage s, address operator) private view returns (uint256 value) {
+        uint256 count = s.assetCount;
+        for (uint256 i; i < count; ++i) {
+            Pool memory p = s.pools[operator][i];
+            if (p.totalShares == p.queuedShares) continue;
+            value += (_toAmount(p, p.totalShares - p.queuedShares) * s.assets[i].weight) / WEIGHT_UNIT;
+        }
+    }
+
+    /// @dev `operator`'s active stake fell: its allocations, if it has any, must not exceed it.
+    function _stakeDecreased(RegistryStorage storage s, address operator) private {
+        if (s.operators[operator].inSets) s.operatorSets.onStakeDecreased(operator, _activeValue(s, operator));
+    }
 
     function _creditProceeds(RegistryStorage storage s, address account, uint256 assetId, uint256 amount) private {
         s.slashProceeds[account][assetId] += amount;

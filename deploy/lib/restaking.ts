@@ -10,7 +10,6 @@ export interface RestakingInput {
   commissionDelay: string | number;
   signingKeyDelay: string | number;
   epochLength: string | number;
-  leaveDelay: string | number;
   vetoWindow: string | number;
   /** Share of each executed slash paid to the reporter. */
   reporterBps: number;
@@ -28,7 +27,6 @@ export interface RestakingConfig {
   commissionDelay: number;
   signingKeyDelay: number;
   epochLength: number;
-  leaveDelay: number;
   vetoWindow: number;
   reporterBps: number;
   slashWindow: number;
@@ -61,7 +59,6 @@ export function resolveRestaking(input: RestakingInput, treasury: string): Resta
     commissionDelay: delay(input.commissionDelay, "commissionDelay"),
     signingKeyDelay: delay(input.signingKeyDelay, "signingKeyDelay"),
     epochLength: delay(input.epochLength, "epochLength", 1),
-    leaveDelay: delay(input.leaveDelay, "leaveDelay"),
     vetoWindow: delay(input.vetoWindow, "vetoWindow"),
     reporterBps: bps(input.reporterBps, "reporterBps", 5_000),
     slashWindow: delay(input.slashWindow, "slashWindow", 1),

@@ -33,7 +33,7 @@ export function buildRestakingModule(
       config.commissionDelay,
       config.signingKeyDelay,
     ]);
-    const operatorSets = proxied("OperatorSets", [deployer, registry, config.epochLength, config.leaveDelay]);
+    const operatorSets = proxied("OperatorSets", [deployer, registry, config.epochLength]);
     const slashingManager = proxied("SlashingManager", [
       deployer,
       registry,
@@ -50,7 +50,7 @@ export function buildRestakingModule(
       treasury,
       config.protocolShareBps,
     ]);
-    const wired = m.call(registry, "setModules", [slashingManager, rewardsDistributor]);
+    const wired = m.call(registry, "setModules", [slashingManager, rewardsDistributor, operatorSets]);
 
     if (config.owner !== undefined) {
       for (const contract of [registry, operatorSets, slashingManager, rewardsDistributor]) {

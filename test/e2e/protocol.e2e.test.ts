@@ -97,7 +97,9 @@ const CREATION_FEE = parseTokenAmount(TEMPLATE.creationFee);
 const DEFAULT_THRESHOLD = 6667;
 /** What the three operators stake to themselves, in ALT. */
 const STAKES = [300_000n, 200_000n, 100_000n];
-const TOTAL_STAKE = STAKES.reduce((a, b) => a + b) * ALT;
+/** What each operator allocates to each of the rollup's three sets: a third of its stake, in whole ALT. */
+const ALLOCATIONS = STAKES.map((stake) => (stake / 3n) * ALT);
+const TOTAL_ALLOCATED = ALLOCATIONS.reduce((a, b) => a + b);
 /** RestakingRegistry's virtual shares: the first deposit into a pool gets amount × 1e6 shares. */
 const VIRTUAL_SHARES = 10n ** 6n;
 const COMMISSION_BPS = 500;
@@ -297,7 +299,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const report = await hardhat<{ checked: number; differences: unknown[] }>(["deploy:check", "--json"]);
     expect(Object.keys(report)).to.deep.equal(["checked", "differences"]);
     expect(report.differences).to.deep.equal([]);
-    expect(report.checked).to.equal(166); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 166
+    expect(report.checked).to.equal(165); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 165
   });
 
   it("vesting:release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
@@ -447,30 +449,36 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await token().balanceOf(creator)).to.equal(BigInt(PROOFS.claims[creator].amount) - CREATION_FEE - PREPAID);
   });
 
-  it("service:join joins each operator to the rollup's MACH, VITAL and SQUAD sets", async function () {
+  it("service:join joins each operator to the rollup's MACH, VITAL and SQUAD sets, a third of its stake in each", async function () {
     for (const [i, operator] of operators.entries()) {
+      const third = ALLOCATIONS[i];
       for (const name of SERVICE_NAMES) {
         const contract = service(name);
-        const joined = await hardhat<{ registered?: TxReport; joined: TxReport }>([
+        const joined = await hardhat<{ registered?: TxReport; joined: TxReport; countsFrom: string }>([
           "service:join",
           "--service",
           name,
           "--rollup",
           ROLLUP_CHAIN_ID,
+          "--amount",
+          (third / ALT).toString(),
           "--from",
           operator,
           "--json",
         ]);
         const setId = await contract.setIdOf(rollup);
-        // the first operator of each service registers the rollup's set
+        // the first operator of each service registers the rollup's set; the allocation counts from the next epoch
         expect(joined).to.deep.equal({
           service: name,
           rollup,
           setId: setId.toString(),
           operator,
+          amount: third.toString(),
+          countsFrom: ((await sets().currentEpoch()) + 1n).toString(),
           ...(i === 0 && { registered: joined.registered }),
           joined: joined.joined,
         });
+        expect((await sets().allocation(setId, operator)).allocated).to.equal(third);
         if (i === 0) await expectTx(joined.registered!, operator, await contract.getAddress());
         await expectTx(joined.joined, operator, book["Restaking#OperatorSets"]);
       }
@@ -500,8 +508,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
         rollup,
         setId: setId.toString(),
         epoch: epoch.toString(),
-        totalStake: TOTAL_STAKE.toString(),
-        members: operators.map((operator, index) => ({ index, operator, stake: (STAKES[index] * ALT).toString() })),
+        totalStake: TOTAL_ALLOCATED.toString(),
+        members: operators.map((operator, index) => ({ index, operator, stake: ALLOCATIONS[index].toString() })),
         taken: snapshot.taken,
       });
       await expectTx(snapshot.taken, accounts[0], book["Restaking#OperatorSets"]);
@@ -651,8 +659,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       rollup,
       output: "0",
       signers: 3,
-      signedStake: TOTAL_STAKE.toString(),
-      totalStake: TOTAL_STAKE.toString(),
+      signedStake: TOTAL_ALLOCATED.toString(),
+      totalStake: TOTAL_ALLOCATED.toString(),
       tx: certified.tx,
     });
     await expectTx(certified.tx, accounts[0], mach);

@@ -126,8 +126,9 @@ async function baseFixture() {
   await service.createSet(keyB, MIN_STAKE, MAX_SIZE);
   const setA = await operatorSets.setIdOf(service, keyA);
   const setB = await operatorSets.setIdOf(service, keyB);
-  await operatorSets.connect(op2).join(setA);
-  await operatorSets.connect(op2).join(setB);
+  // op2's stake, split between the two sets (each allocation is its own, unique stake)
+  await operatorSets.connect(op2).join(setA, STAKE / 2n);
+  await operatorSets.connect(op2).join(setB, STAKE / 2n);
 
   return {
     ...protocol,
@@ -309,14 +310,17 @@ async function sets64Fixture() {
       );
       sent.push(await f.token.connect(w).approve(f.registry, ethers.MaxUint256, { nonce: 1, ...BATCH_TX }));
       sent.push(await f.registry.connect(w).stake(w.address, 0, stakes[i], { nonce: 2, ...BATCH_TX }));
-      sent.push(await f.operatorSets.connect(w).join(setC, { nonce: 3, ...BATCH_TX }));
+      sent.push(await f.operatorSets.connect(w).join(setC, stakes[i], { nonce: 3, ...BATCH_TX }));
     }
     return sent;
   });
   const claimantStake = 5_000n * ALT;
   await f.registry.connect(f.claimant).stake(operators[0], 0, claimantStake);
+  await f.operatorSets.connect(operators[0]).allocate(setC, stakes[0] + claimantStake);
   expect(await f.operatorSets.members(setC)).to.have.length(SET_MEMBERS);
 
+  // the allocations count from the next epoch
+  await time.increaseTo(await f.operatorSets.epochStart((await f.operatorSets.currentEpoch()) + 1n));
   const epoch = await f.operatorSets.currentEpoch();
   await f.operatorSets.snapshot(setC);
   await time.increaseTo(await f.operatorSets.epochStart(epoch + 1n));
@@ -557,11 +561,11 @@ describeGas("restaking", __filename, (gas) => {
   });
 
   describe("operator sets", function () {
-    it("join a set that has a member", async function () {
+    it("join a set that has a member, allocating part of the stake", async function () {
       const f = await loadFixture(baseFixture);
       await gas.recordTx(
-        "operator set: join (set already has a member; operator's first membership, one asset)",
-        f.operatorSets.connect(f.op).join(f.setA),
+        "operator set: join (set already has a member; operator's first membership and allocation, one asset)",
+        f.operatorSets.connect(f.op).join(f.setA, MIN_STAKE),
       );
       expect(await f.operatorSets.members(f.setA)).to.deep.equal([f.op2.address, f.op.address]);
       expect((await f.operatorSets.membership(f.setA, f.op)).index).to.equal(1n);
@@ -590,7 +594,7 @@ describeGas("restaking", __filename, (gas) => {
         "operator set: snapshot (1 member, one ALT pool; previous epoch's snapshot exists)",
         f.operatorSets.snapshot(f.setB),
       );
-      expect(await f.operatorSets.snapshotEntry(f.setB, epoch + 1n, 0)).to.deep.equal([f.op2.address, STAKE]);
+      expect(await f.operatorSets.snapshotEntry(f.setB, epoch + 1n, 0)).to.deep.equal([f.op2.address, STAKE / 2n]);
     });
   });
 

@@ -261,15 +261,17 @@ describe("Governance access control", function () {
     await token.connect(member).approve(await registry.getAddress(), MEMBER_STAKE);
     await registry.connect(member).stake(member.address, 0, MEMBER_STAKE);
     // the user's rollup registered in MACH and VITAL (SQUAD refuses it: it has a sequencer), the SQUAD rollup in SQUAD;
-    // the member joins the three sets, and the MACH and VITAL sets' snapshots of this epoch are taken
+    // the member joins the three sets with a third of its stake each, and in the next epoch (when the allocations
+    // count) the MACH and VITAL sets' snapshots are taken
     await machService.connect(member).registerRollup(rollupAddress);
     await vitalService.connect(member).registerRollup(rollupAddress);
     await squadService.connect(member).registerRollup(squadRollupAddress);
     const machSet = await machService.setIdOf(rollupAddress);
     const vitalSet = await vitalService.setIdOf(rollupAddress);
     for (const setId of [machSet, vitalSet, await squadService.setIdOf(squadRollupAddress)]) {
-      await operatorSets.connect(member).join(setId);
+      await operatorSets.connect(member).join(setId, MEMBER_STAKE / 3n);
     }
+    await time.increaseTo(await operatorSets.epochStart((await operatorSets.currentEpoch()) + 1n));
     await operatorSets.snapshot(machSet);
     await operatorSets.snapshot(vitalSet);
     // the member, all of the MACH set's stake, raises an alert on the user's rollup (snapshot index 0, nonce 0)
@@ -484,7 +486,11 @@ describe("Governance access control", function () {
         "addAsset(address,uint96,uint128)": onlyOwner(),
         "updateAsset(uint256,uint96,uint128)": onlyOwner(),
         "setDelays(uint48,uint48,uint48)": onlyOwner(),
-        "setModules(address,address)": onlyOwner((_, caller) => [caller.address, caller.address]),
+        "setModules(address,address,address)": onlyOwner((_, caller) => [
+          caller.address,
+          caller.address,
+          caller.address,
+        ]),
         "registerOperator(string,uint16,address,bytes)": open("anyone may become an operator"),
         "setMetadataURI(string)": guarded("RegistryNotOperator", self),
         "setCommission(uint16)": guarded("RegistryNotOperator", self),
@@ -501,6 +507,7 @@ describe("Governance access control", function () {
         "onSlashRequested(address)": guarded("RegistryNotSlashingManager", self),
         "onSlashVetoed(address)": guarded("RegistryNotSlashingManager", self),
         "slash(address,uint256,uint256,address,uint256,address)": guarded("RegistryNotSlashingManager", self),
+        "setInSets(address,bool)": guarded("RegistryNotOperatorSets", self, (c) => [c.operator.address, true]),
       },
     },
     {
@@ -508,9 +515,8 @@ describe("Governance access control", function () {
       artifact: "OperatorSets",
       contract: (c) => c.operatorSets,
       functions: {
-        ...ownedUpgradeable("initialize(address,address,uint48,uint48)"),
+        ...ownedUpgradeable("initialize(address,address,uint48)"),
         "setService(address,bool)": onlyOwner((_, caller) => [caller.address, true]),
-        "setLeaveDelay(uint48)": onlyOwner(),
         "createSet(bytes32,uint256,uint16)": guarded("SetsNotService", self),
         "updateSet(uint256,uint256,uint16)": guarded(
           "SetsNotSetService",
@@ -522,7 +528,14 @@ describe("Governance access control", function () {
           (c, caller) => [c.setId, caller.address],
           (c) => [c.setId, c.operator.address, 2n ** 48n - 1n],
         ),
-        "join(uint256)": open("any registered operator meeting the set's minimum stake"),
+        "join(uint256,uint256)": open("any registered operator allocating at least the set's minimum stake"),
+        "allocate(uint256,uint256)": guarded(
+          "SetsNotMember",
+          (c, caller) => [c.setId, caller.address],
+          (c) => [c.setId, 0n],
+        ),
+        "onStakeDecreased(address,uint256)": guarded("SetsNotRegistry", self, (c) => [c.operator.address, 0n]),
+        "syncAllocations(address)": open("shrinks an operator's allocations only if they exceed its stake"),
         "requestLeave(uint256)": guarded(
           "SetsNotMember",
           (c, caller) => [c.setId, caller.address],

@@ -23,6 +23,7 @@ import type {
 import { ALT } from "./constants";
 import { keyProof, keyWallet } from "./keys";
 import { stagedParameters } from "./parameters";
+import { nextEpoch } from "./time";
 import { createParams, SERVICE } from "./rollups";
 
 export interface ServicesDeployment {
@@ -146,10 +147,23 @@ export async function launchRollup(
 
 type Service = MachService | VitalService | SquadService;
 
-/** Every operator joins the rollup's set in `service`; then the current epoch's snapshot is taken. */
-export async function joinAndSnapshot(d: ServicesDeployment, service: Service, rollup: string, operators: Operator[]) {
+/**
+ * Every operator joins the rollup's set in `service`, allocating `amounts[i]` (default: all its free stake); then, in
+ * the next epoch (when the allocations count), that epoch's snapshot is taken.
+ */
+export async function joinAndSnapshot(
+  d: ServicesDeployment,
+  service: Service,
+  rollup: string,
+  operators: Operator[],
+  amounts?: bigint[],
+) {
   const setId = await service.setIdOf(rollup);
-  for (const op of operators) await (await d.operatorSets.connect(op.account).join(setId)).wait();
+  for (const [i, op] of operators.entries()) {
+    const amount = amounts?.[i] ?? (await d.operatorSets.freeStake(op.address));
+    await (await d.operatorSets.connect(op.account).join(setId, amount)).wait();
+  }
+  await nextEpoch(d.operatorSets);
   await (await d.operatorSets.snapshot(setId)).wait();
   return setId;
 }

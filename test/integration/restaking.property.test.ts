@@ -12,8 +12,17 @@
 //   (e) the rewards identity, exactly, in scaled units: credited * 1e18 == sum of owedScaled + sum of unsettled staker
 //       rewards shares * (acc - lastAcc) + sum of pendingFeesScaled + paid * 1e18 (lastAcc is not exposed by a view, so
 //       it is read from the distributor's ERC-7201 storage, and also tracked by the model and compared).
+//   (f) allocations (unique stake), against the model of OperatorSets: every (set, operator) allocation, pending
+//       deallocation and freeAt, the epoch-keyed histories (allocationAt, setStakeAt) and the per-operator totals equal
+//       the model exactly; an operator's allocations never sum above its active stake; encumbered == sum(allocated +
+//       pendingFree) and freeStake == max(0, stake - encumbered); setStakeAt(set, e) == sum of the members'
+//       allocationAt(set, op, e); the stakes a snapshot of epoch e gives an operator, summed over all sets, never exceed
+//       the operator's stake at the start of e (one stake is not counted twice); and no deallocation is freed (no
+//       freeStake comes back) before its freeAt or while its operator has a pending slash.
+// In the fixture the last staker stakes ALT with every operator and each operator allocates part of it to both sets
+// (operator 2 below set 1's minimum, raised after the joins); the run starts at the first epoch those count in.
 // Each run starts from a loadFixture snapshot and ends with a drain (execute every pending slash, complete every
-// withdrawal, claim every whole wei and all slash proceeds) followed by a last check. Actions choose actors by index;
+// withdrawal, free every due deallocation, claim every whole wei and all slash proceeds) followed by a last check. Actions choose actors by index;
 // most pick among what the model says exists (held positions, pending withdrawals and requests, accounts owed a wei or
 // slash proceeds, evidence already sent), the rest are arbitrary and often invalid, and then must revert with the right
 // custom error. A hand-written example sequence runs first.
@@ -57,8 +66,19 @@ const SLASHERS = [
   { maxBps: 1_000, maxEvidenceAge: days(3) },
   { maxBps: 3_000, maxEvidenceAge: days(12) }, // veto window (2d) + 12d == withdrawal delay (14d): the longest allowed
 ];
-/** Set 0 takes every operator with stake; set 1 only those with at least 1,000 ALT-equivalent. */
+/** Set 0 takes any allocation; set 1 only allocations of at least 1,000 ALT-equivalent. */
 const SET_MIN_STAKE = [0n, 1_000n * ALT];
+/** In the fixture, the last staker stakes SETUP_STAKE[o] ALT with operator o, ... */
+const SETUP_STAKER = STAKERS - 1;
+const SETUP_STAKE = [2_000n * ALT, 1_500n * ALT, 600n * ALT];
+/**
+ * ... and operator o joins set k with SETUP_ALLOCATION[k][o]: operator 0 allocates all its stake, operator 1 leaves
+ * 200 ALT free, operator 2 joins set 1 before its minimum is raised and stays below it.
+ */
+const SETUP_ALLOCATION = [
+  [800n * ALT, 300n * ALT, 300n * ALT],
+  [1_200n * ALT, 1_000n * ALT, 200n * ALT],
+];
 /** The offences a request can name: the evidence is accepted once per (slasher, operator, reason). */
 const REASONS = [ethers.id("double-sign"), ethers.id("invalid-output")];
 /** The n-th fresh piece of evidence of a run (a per-run counter keeps every fresh hash distinct). */
@@ -109,6 +129,19 @@ type Amount =
   | { kind: "ppm"; value: number } // of the payer's balance
   | { kind: "zero" };
 type Part = { kind: "ppm"; value: number } | { kind: "all" } | { kind: "over" } | { kind: "zero" };
+/**
+ * The target of an allocate, from the model's state: `free` is the operator's free stake once the set's due
+ * deallocation is released (as the contract computes it), `allocated` the current allocation, `min` the set's minimum.
+ */
+type AllocAmount =
+  | { kind: "upPpm"; value: number } // allocated + ppm of free
+  | { kind: "allFree" } // allocated + free: exactly everything
+  | { kind: "overFree" } // allocated + free + 1: SetsInsufficientFreeStake (unless below min)
+  | { kind: "downPpm"; value: number } // ppm of allocated
+  | { kind: "min" } // exactly the minimum
+  | { kind: "belowMin" } // min - 1 (0 for a set without minimum)
+  | { kind: "same" } // no change: only releases a due deallocation
+  | { kind: "units"; value: bigint }; // whole tokens, whatever the state
 
 type Action =
   | { kind: "stake"; staker: number; operator: number; asset: number; amount: Amount }
@@ -166,6 +199,9 @@ type Action =
       toSelf: boolean;
       to: number;
     }
+  // operator OPERATORS is the outsider, a member of no set
+  | { kind: "allocate"; set: number; operator: number; amount: AllocAmount }
+  | { kind: "syncAllocations"; operator: number }
   | { kind: "warp"; seconds: number }
   | { kind: "noop" }; // what any step can shrink to (see actionArb), so counterexamples keep only the steps that matter
 
@@ -208,6 +244,19 @@ const partArb: fc.Arbitrary<Part> = fc.oneof(
   { arbitrary: fc.constant({ kind: "all" as const }), weight: 2 },
   { arbitrary: fc.constant({ kind: "over" as const }), weight: 1 },
   { arbitrary: fc.constant({ kind: "zero" as const }), weight: 1 },
+);
+
+const allocAmountArb: fc.Arbitrary<AllocAmount> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant("upPpm" as const), value: ppmArb }), weight: 5 },
+  { arbitrary: fc.constant({ kind: "allFree" as const }), weight: 2 },
+  { arbitrary: fc.constant({ kind: "overFree" as const }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant("downPpm" as const), value: ppmArb }), weight: 4 },
+  { arbitrary: fc.constantFrom({ kind: "min" as const }, { kind: "belowMin" as const }), weight: 1 },
+  { arbitrary: fc.constant({ kind: "same" as const }), weight: 2 },
+  {
+    arbitrary: fc.record({ kind: fc.constant("units" as const), value: fc.bigInt({ min: 0n, max: 5_000n }) }),
+    weight: 1,
+  },
 );
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
@@ -341,6 +390,16 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("allocate" as const),
+      set: fc.integer({ min: 0, max: 1 }),
+      operator: fc.oneof({ arbitrary: operatorArb, weight: 15 }, { arbitrary: fc.constant(OPERATORS), weight: 1 }),
+      amount: allocAmountArb,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("syncAllocations" as const), operator: operatorArb }) },
+  {
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant("warp" as const),
@@ -416,6 +475,30 @@ const EXAMPLE: Action[] = [
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 0, asset: 1, toSelf: false, to: 1 }, // to reporter 1
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: 1, toSelf: true, to: 0 }, // nothing
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: ASSETS, toSelf: true, to: 0 },
+  // allocations: operator 0 allocated all its setup stake, the stakes above are free (request 4 against it is pending)
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "overFree" } },
+  { kind: "allocate", set: 1, operator: 0, amount: { kind: "belowMin" } },
+  { kind: "allocate", set: 1, operator: 0, amount: { kind: "min" } }, // a decrease: 200 ALT held for 14 days
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "allFree" } }, // all of its stake is encumbered again
+  { kind: "allocate", set: 0, operator: OPERATORS, amount: { kind: "same" } }, // the outsider is no member
+  {
+    kind: "requestUnstake",
+    fromState: false,
+    pick: 0,
+    staker: SETUP_STAKER,
+    operator: 0,
+    asset: 0,
+    part: { kind: "ppm", value: 500_000 },
+  }, // both allocations shrink pro rata
+  { kind: "syncAllocations", operator: 0 }, // nothing to do
+  { kind: "creditFees", set: 0, amount: { kind: "units", value: 10n } },
+  { kind: "distribute", fromState: false, set: 0, snapshotFirst: true, epoch: "latest" }, // still counts the old ones
+  { kind: "execute", fromState: true, pick: 1, when: "ready" }, // request 4: the slash shrinks them again
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "same" } }, // not due yet: nothing freed
+  { kind: "warp", seconds: days(15) },
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "same" } }, // due: freed
+  { kind: "creditFees", set: 0, amount: { kind: "units", value: 10n } },
+  { kind: "distribute", fromState: false, set: 0, snapshotFirst: true, epoch: "latest" },
 ];
 
 // ------------------------------------------------------------------------------------------------ model
@@ -479,6 +562,23 @@ interface Snapshot {
   stakes: bigint[];
 }
 
+/** A checkpoint trace: (first epoch the value counts in, value), keys increasing, as OZ Checkpoints.Trace208. */
+type Trace = [epoch: bigint, value: bigint][];
+
+/** OperatorSets' Allocation of one (set, operator), and the history of what counted in each epoch. */
+interface AllocationModel {
+  allocated: bigint;
+  pendingFree: bigint;
+  freeAt: number;
+  history: Trace;
+}
+
+/** What the chain showed at the last check (for the no-early-release property, which compares two checks). */
+interface Observed {
+  rows: { allocated: bigint; pendingFree: bigint; freeAt: bigint }[][]; // [set][operator]
+  encumbered: bigint[];
+}
+
 interface Model {
   now: number;
   shares: bigint[][][]; // [staker][operator][asset], active shares
@@ -502,7 +602,14 @@ interface Model {
   pendingFees: bigint[];
   nextEpoch: bigint[];
   snapshots: Map<string, Snapshot>; // `${set}|${epoch}`
+  chainSnapshots: Map<string, { operators: string[]; stakes: bigint[] }>; // the same, as read from the chain
   latestSnapshot: (bigint | undefined)[];
+  allocations: AllocationModel[][]; // [set][operator]
+  setStake: Trace[]; // [set]: setStakeAt
+  setsOf: number[][]; // [operator]: OperatorSets.setsOf, in list order (the order a reduction walks)
+  members: number[][]; // [set]: OperatorSets.members, in list order (the order of a snapshot)
+  stakeHistory: Trace[]; // [operator]: the active stake, keyed like allocations (a change in epoch e counts from e + 1)
+  observed?: Observed;
   credited: bigint;
   paid: bigint;
 }
@@ -514,6 +621,22 @@ const toAmount = (p: PoolState, shares: bigint) =>
   (shares * (p.totalAssets + VIRTUAL_ASSETS)) / (p.totalShares + VIRTUAL_SHARES);
 
 const sum = (values: bigint[]) => values.reduce((x, y) => x + y, 0n);
+
+const latestOf = (trace: Trace) => (trace.length === 0 ? 0n : trace[trace.length - 1][1]);
+
+/** Checkpoints.Trace208.upperLookupRecent: the value of the last checkpoint keyed <= epoch, else 0. */
+function valueAt(trace: Trace, epoch: bigint) {
+  for (let i = trace.length - 1; i >= 0; --i) if (trace[i][0] <= epoch) return trace[i][1];
+  return 0n;
+}
+
+/** Checkpoints.Trace208.push: a key equal to the last one overwrites it; a smaller one would revert. */
+function pushCheckpoint(trace: Trace, epoch: bigint, value: bigint) {
+  const last = trace[trace.length - 1];
+  holds(last === undefined || last[0] <= epoch, `model: checkpoint ${epoch} after ${last?.[0]}`);
+  if (last !== undefined && last[0] === epoch) last[1] = value;
+  else trace.push([epoch, value]);
+}
 
 function move(balances: Map<string, bigint>, from: string, to: string, amount: bigint) {
   const before = balances.get(from)!;
@@ -549,6 +672,16 @@ const holds = (condition: boolean, message?: string) => assert.ok(condition, mes
 
 const ANY = Symbol("any");
 type EventSpec = [name: string, args: unknown[]];
+
+/** The actions that can change an operator's stake or encumbered stake, hence its freeStake. */
+const CHANGES_FREE_STAKE = new Set<Action["kind"]>([
+  "stake",
+  "requestUnstake",
+  "completeUnstake",
+  "execute",
+  "allocate",
+  "syncAllocations",
+]);
 
 /** Stats: how often each (action, outcome) occurred over all runs. */
 const stats = new Map<string, number>();
@@ -611,12 +744,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
       ).wait();
       const key = ethers.id(`rollup-${i}`);
       await (await service.createSet(key, 0, 256)).wait();
-      const setId = await operatorSets.setIdOf(await service.getAddress(), key);
-      for (const operator of operators) await (await operatorSets.connect(operator).join(setId)).wait();
-      // joining needs the minimum stake at join time: raise it once everyone is in
-      if (SET_MIN_STAKE[i] !== 0n) await (await service.updateSet(setId, SET_MIN_STAKE[i], 256)).wait();
       services.push(service);
-      setIds.push(setId);
+      setIds.push(await operatorSets.setIdOf(await service.getAddress(), key));
     }
 
     const registryAddress = await registry.getAddress();
@@ -629,6 +758,22 @@ describe("Restaking layer properties (random sequences against a model)", functi
     await (await token.connect(feePayer).approve(rewardsAddress, ethers.MaxUint256)).wait();
     await setCode(LENS, LENS_CODE);
 
+    // operators allocate stake they have: the last staker stakes with each, then each joins both sets (every set in
+    // the same order: each operator's set list is [set 0, set 1]); set 1's minimum is raised once everyone is in, so
+    // operator 2's allocation there stays below it
+    for (const [o, operator] of operators.entries()) {
+      await (await registry.connect(stakers[SETUP_STAKER]).stake(operator.address, 0, SETUP_STAKE[o])).wait();
+    }
+    for (const [i, setId] of setIds.entries()) {
+      for (const [o, operator] of operators.entries()) {
+        await (await operatorSets.connect(operator).join(setId, SETUP_ALLOCATION[i][o])).wait();
+      }
+      if (SET_MIN_STAKE[i] !== 0n) await (await services[i].updateSet(setId, SET_MIN_STAKE[i], 256)).wait();
+    }
+    // the setup's stakes and allocations count from the next epoch: runs start there
+    const setupEpoch = await operatorSets.currentEpoch();
+    await time.increaseTo(await operatorSets.epochStart(setupEpoch + 1n));
+
     const params = {
       withdrawalDelay: Number(await registry.withdrawalDelay()),
       vetoWindow: Number(await slashingManager.vetoWindow()),
@@ -637,6 +782,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       protocolShareBps: await rewards.protocolShareBps(),
       genesis: Number(await operatorSets.epochStart(0)),
       epochLength: Number(await operatorSets.epochLength()),
+      setupEpoch,
     };
     const addresses = {
       token: await token.getAddress(),
@@ -808,10 +954,27 @@ describe("Restaking layer properties (random sequences against a model)", functi
     for (const holder of altHolders) alt.set(holder, await s.token.balanceOf(holder));
     const lst = new Map<string, bigint>();
     for (const holder of lstHolders) lst.set(holder, await s.lst.balanceOf(holder));
+    // the fixture's setup: stakes into empty ALT pools, allocations (see deployRestakingSystem)
+    const shares = Array.from({ length: STAKERS }, () => grid(OPERATORS, ASSETS, () => 0n));
+    const pools = grid(OPERATORS, ASSETS, () => ({ totalShares: 0n, totalAssets: 0n, queuedShares: 0n }));
+    const setupKey = s.params.setupEpoch + 1n;
+    for (let o = 0; o < OPERATORS; ++o) {
+      const minted = (SETUP_STAKE[o] * VIRTUAL_SHARES) / VIRTUAL_ASSETS;
+      shares[SETUP_STAKER][o][0] = minted;
+      pools[o][0] = { totalShares: minted, totalAssets: SETUP_STAKE[o], queuedShares: 0n };
+    }
+    const allocations = SETUP_ALLOCATION.map((row) =>
+      row.map((allocated): AllocationModel => ({
+        allocated,
+        pendingFree: 0n,
+        freeAt: 0,
+        history: allocated === 0n ? [] : [[setupKey, allocated]],
+      })),
+    );
     return {
       now,
-      shares: Array.from({ length: STAKERS }, () => grid(OPERATORS, ASSETS, () => 0n)),
-      pools: grid(OPERATORS, ASSETS, () => ({ totalShares: 0n, totalAssets: 0n, queuedShares: 0n })),
+      shares,
+      pools,
       lstTotalStaked: 0n,
       withdrawals: [],
       nonce: 0n,
@@ -831,7 +994,13 @@ describe("Restaking layer properties (random sequences against a model)", functi
       pendingFees: [0n, 0n],
       nextEpoch: [0n, 0n],
       snapshots: new Map(),
+      chainSnapshots: new Map(),
       latestSnapshot: [undefined, undefined],
+      allocations,
+      setStake: SETUP_ALLOCATION.map((row): Trace => [[setupKey, sum(row)]]),
+      setsOf: Array.from({ length: OPERATORS }, () => [0, 1]),
+      members: [0, 1].map(() => Array.from({ length: OPERATORS }, (_, o) => o)),
+      stakeHistory: SETUP_STAKE.map((x): Trace => [[setupKey, x]]),
       credited: 0n,
       paid: 0n,
     };
@@ -878,6 +1047,96 @@ describe("Restaking layer properties (random sequences against a model)", functi
     return stake;
   }
 
+  /** operatorStake had the pools of `operator` been changed by `change` (undone before returning). */
+  function operatorStakeIf(m: Model, operator: number, change: (pools: PoolState[]) => void) {
+    const pools = m.pools[operator];
+    const saved = pools.map((p) => ({ ...p }));
+    change(pools);
+    const value = operatorStake(m, operator);
+    for (const [i, p] of pools.entries()) Object.assign(p, saved[i]); // in place: callers may hold these objects
+    return value;
+  }
+
+  /** Records the operator's active stake after a transaction at `t` (keyed like an allocation change at `t`). */
+  function noteStake(s: System, m: Model, operator: number, t: number) {
+    const value = operatorStake(m, operator);
+    const trace = m.stakeHistory[operator];
+    if (value !== latestOf(trace)) pushCheckpoint(trace, epochAt(s, t) + 1n, value);
+  }
+
+  /** OperatorSets.allocatedOf in the model. */
+  function allocatedOf(m: Model, operator: number) {
+    let allocated = 0n;
+    let encumbered = 0n;
+    for (const row of m.allocations) {
+      allocated += row[operator].allocated;
+      encumbered += row[operator].allocated + row[operator].pendingFree;
+    }
+    return { allocated, encumbered };
+  }
+
+  interface AllocationChange {
+    set: number;
+    operator: number;
+    allocated: bigint;
+    pendingFree: bigint;
+    freeAt: number;
+  }
+
+  /** The AllocationUpdated event of OperatorSets._store for `c` in a transaction at `t`. */
+  const allocationEvent = (s: System, c: AllocationChange, t: number): EventSpec => [
+    "AllocationUpdated",
+    [s.setIds[c.set], s.operators[c.operator].address, c.allocated, c.pendingFree, c.freeAt, epochAt(s, t) + 1n],
+  ];
+
+  /** OperatorSets._store in the model: the allocation, and the checkpoints of what counts from the next epoch. */
+  function applyAllocation(s: System, m: Model, c: AllocationChange, t: number) {
+    const a = m.allocations[c.set][c.operator];
+    const key = epochAt(s, t) + 1n;
+    const previous = latestOf(a.history);
+    holds(previous === a.allocated, `model: allocation history ${previous} != ${a.allocated}`);
+    [a.allocated, a.pendingFree, a.freeAt] = [c.allocated, c.pendingFree, c.freeAt];
+    if (previous !== c.allocated) {
+      pushCheckpoint(a.history, key, c.allocated);
+      const total = m.setStake[c.set];
+      pushCheckpoint(total, key, latestOf(total) + c.allocated - previous);
+    }
+  }
+
+  /**
+   * OperatorSets._reduce in the model, for a transaction at `t` that left `operator` with `active` stake: if its
+   * allocations exceed it, each (in set-list order) gives up ceil(allocated * excess / total), capped at itself, to its
+   * pending deallocation, and freeAt becomes at least t + withdrawalDelay.
+   */
+  function planReduce(s: System, m: Model, operator: number, active: bigint, t: number) {
+    const total = allocatedOf(m, operator).allocated;
+    const changes: AllocationChange[] = [];
+    const events: EventSpec[] = [];
+    if (total <= active) return { changes, events };
+    const excess = total - active;
+    const freeAt = t + s.params.withdrawalDelay;
+    let reduced = 0n;
+    for (const set of m.setsOf[operator]) {
+      const a = m.allocations[set][operator];
+      if (a.allocated === 0n) continue;
+      const ceil = (a.allocated * excess + total - 1n) / total;
+      const cut = ceil < a.allocated ? ceil : a.allocated;
+      const c = {
+        set,
+        operator,
+        allocated: a.allocated - cut,
+        pendingFree: a.pendingFree + cut,
+        freeAt: Math.max(a.freeAt, freeAt),
+      };
+      changes.push(c);
+      events.push(allocationEvent(s, c, t));
+      reduced += cut;
+    }
+    holds(total - reduced <= active, `model: reduced ${reduced} of ${total} to fit ${active}`);
+    events.push(["AllocationsReduced", [s.operators[operator].address, reduced]]);
+    return { changes, events };
+  }
+
   function creditProceeds(m: Model, account: string, asset: number, amount: bigint) {
     const key = `${account}|${asset}`;
     m.proceeds.set(key, (m.proceeds.get(key) ?? 0n) + amount);
@@ -897,7 +1156,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const operator = a.operator < OPERATORS ? s.operators[a.operator].address : s.outsider.address;
     const balances = a.asset === 1 ? m.lst : m.alt;
     const amount = pickAmount(a.amount, balances.get(staker.address)!);
-    await at(m);
+    const t = await at(m);
     const call = s.registry.connect(staker).stake(operator, a.asset, amount);
     if (amount === 0n) return expectRevert(call, s.registry, "RegistryZeroAmount", []);
     if (a.operator >= OPERATORS) return expectRevert(call, s.registry, "RegistryNotOperator", [operator]);
@@ -914,6 +1173,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
         address: s.addresses.registry,
         events: [["Staked", [staker.address, operator, a.asset, amount, shares]]],
       },
+      // more stake changes no allocation
+      { contract: s.operatorSets, address: s.addresses.operatorSets, events: [] },
     ]);
     const held = m.shares[a.staker][a.operator][a.asset];
     settle(m, staker.address, a.operator, a.asset, held); // the observer hook, with the old shares
@@ -922,6 +1183,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     pool.totalAssets += amount;
     if (a.asset === 1) m.lstTotalStaked += amount;
     move(balances, staker.address, s.addresses.registry, amount);
+    noteStake(s, m, a.operator, t);
     return outcome;
   }
 
@@ -959,8 +1221,12 @@ describe("Restaking layer properties (random sequences against a model)", functi
     };
     const tuple = [w.staker, w.operator, w.assetId, w.shares, w.unlockAt, w.nonce];
     const root = keccak256(coder.encode([WITHDRAWAL_TUPLE], [tuple]));
+    // the registry tells OperatorSets the operator's new active stake: allocations above it shrink pro rata
+    const active = operatorStakeIf(m, o, (pools) => (pools[asset].queuedShares += shares));
+    const reduce = planReduce(s, m, o, active, t);
     const outcome = await expectEvents(call, [
       { contract: s.registry, address: s.addresses.registry, events: [["UnstakeRequested", [root, tuple]]] },
+      { contract: s.operatorSets, address: s.addresses.operatorSets, events: reduce.events },
     ]);
     same(await s.registry.withdrawalRoot(w), root, "withdrawalRoot");
     settle(m, staker.address, o, asset, held);
@@ -968,6 +1234,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
     m.pools[o][asset].queuedShares += shares;
     m.nonce += 1n;
     m.withdrawals.push({ w, root, staker: x, operator: o, asset, pending: true });
+    for (const c of reduce.changes) applyAllocation(s, m, c, t);
+    if (reduce.changes.length !== 0) count("allocations:reducedByUnstake");
+    noteStake(s, m, o, t);
     return outcome;
   }
 
@@ -1013,6 +1282,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
         address: s.addresses.registry,
         events: [["UnstakeCompleted", [entry.root, entry.w.staker, entry.w.operator, amount]]],
       },
+      { contract: s.operatorSets, address: s.addresses.operatorSets, events: [] },
     ]);
     pool.totalShares -= entry.w.shares;
     pool.queuedShares -= entry.w.shares;
@@ -1021,6 +1291,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     move(entry.asset === 1 ? m.lst : m.alt, s.addresses.registry, entry.w.staker, amount);
     entry.pending = false;
     entry.completedAt = t;
+    noteStake(s, m, entry.operator, t); // rounding: the active shares' value may grow by a wei
     return outcome;
   }
 
@@ -1184,6 +1455,11 @@ describe("Restaking layer properties (random sequences against a model)", functi
         }
       });
     }
+    // after the pools are cut, the registry tells OperatorSets the operator's active stake (slashes are operator-wide)
+    const active = operatorStakeIf(m, r.operator, (pools) =>
+      pools.forEach((p, asset) => (p.totalAssets -= amounts[asset])),
+    );
+    const reduce = planReduce(s, m, r.operator, active, t);
     const outcome = await expectEvents(call, [
       { contract: s.registry, address: s.addresses.registry, events: poolEvents },
       {
@@ -1191,10 +1467,14 @@ describe("Restaking layer properties (random sequences against a model)", functi
         address: s.addresses.slashingManager,
         events: [["SlashExecuted", [id, operator, r.bps, amounts]]],
       },
+      { contract: s.operatorSets, address: s.addresses.operatorSets, events: reduce.events },
     ]);
     for (const effect of effects) effect();
     r.status = Status.Executed;
     m.pendingSlashes[r.operator] -= 1;
+    for (const c of reduce.changes) applyAllocation(s, m, c, t);
+    if (reduce.changes.length !== 0) count("allocations:reducedBySlash");
+    noteStake(s, m, r.operator, t);
     return outcome;
   }
 
@@ -1217,14 +1497,17 @@ describe("Restaking layer properties (random sequences against a model)", functi
     return outcome;
   }
 
-  /** OperatorSets.snapshot over the model: members in join order, skipping jailed and under-staked operators. */
-  function predictSnapshot(m: Model, set: number): Snapshot {
+  /**
+   * OperatorSets.snapshot over the model: members in list order, skipping operators with a pending slash and those
+   * whose allocation counted in `epoch` (keyed <= epoch) is below the minimum; stakes in whole STAKE_UNITs.
+   */
+  function predictSnapshot(m: Model, set: number, epoch: bigint): Snapshot {
     const snap: Snapshot = { operators: [], stakes: [] };
-    for (let o = 0; o < OPERATORS; ++o) {
+    for (const o of m.members[set]) {
       if (m.pendingSlashes[o] !== 0) continue;
-      const stakeValue = operatorStake(m, o);
-      if (stakeValue < SET_MIN_STAKE[set]) continue;
-      const units = stakeValue / STAKE_UNIT;
+      const counted = valueAt(m.allocations[set][o].history, epoch);
+      if (counted < SET_MIN_STAKE[set]) continue;
+      const units = counted / STAKE_UNIT;
       if (units === 0n) continue;
       snap.operators.push(o);
       snap.stakes.push(units * STAKE_UNIT);
@@ -1240,7 +1523,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     if (m.snapshots.has(`${set}|${epoch}`)) {
       return expectRevert(call, s.operatorSets, "SetsSnapshotTaken", [setId, epoch]);
     }
-    const snap = predictSnapshot(m, set);
+    const snap = predictSnapshot(m, set, epoch);
     const outcome = await expectEvents(call, [
       {
         contract: s.operatorSets,
@@ -1254,7 +1537,98 @@ describe("Restaking layer properties (random sequences against a model)", functi
       snap.stakes,
     ]);
     m.snapshots.set(`${set}|${epoch}`, snap);
+    m.chainSnapshots.set(`${set}|${epoch}`, { operators: [...operators], stakes: [...stakes] });
     m.latestSnapshot[set] = epoch;
+    // informational: the allocation counted in an epoch was fixed before it began; stake that left the operator since
+    // (an unstake request, a slash) is still counted until the next epoch
+    for (const [i, o] of snap.operators.entries()) {
+      if (snap.stakes[i] > operatorStake(m, o)) count("snapshot:countsMoreThanCurrentStake");
+    }
+    return outcome;
+  }
+
+  async function allocate(s: System, m: Model, a: Extract<Action, { kind: "allocate" }>) {
+    const setId = s.setIds[a.set];
+    const min = SET_MIN_STAKE[a.set];
+    const t = await at(m);
+    if (a.operator >= OPERATORS) {
+      const call = s.operatorSets.connect(s.outsider).allocate(setId, min);
+      return expectRevert(call, s.operatorSets, "SetsNotMember", [setId, s.outsider.address]);
+    }
+    const o = a.operator;
+    const operator = s.operators[o];
+    const current = m.allocations[a.set][o];
+    // allocate first frees the set's deallocation if it is due and no pending slash may still take from it
+    const releases = current.pendingFree !== 0n && t >= current.freeAt && m.pendingSlashes[o] === 0;
+    const encumbered = allocatedOf(m, o).encumbered - (releases ? current.pendingFree : 0n);
+    const stakeValue = operatorStake(m, o);
+    const free = stakeValue > encumbered ? stakeValue - encumbered : 0n;
+    const x = a.amount;
+    const amount =
+      x.kind === "upPpm"
+        ? current.allocated + (free * BigInt(x.value)) / 1_000_000n
+        : x.kind === "allFree"
+          ? current.allocated + free
+          : x.kind === "overFree"
+            ? current.allocated + free + 1n
+            : x.kind === "downPpm"
+              ? (current.allocated * BigInt(x.value)) / 1_000_000n
+              : x.kind === "min"
+                ? min
+                : x.kind === "belowMin"
+                  ? min === 0n
+                    ? 0n
+                    : min - 1n
+                  : x.kind === "same"
+                    ? current.allocated
+                    : x.value * ALT;
+    const call = s.operatorSets.connect(operator).allocate(setId, amount);
+    if (amount < min) return expectRevert(call, s.operatorSets, "SetsStakeTooLow", [amount, min]);
+    if (amount > current.allocated && amount - current.allocated > free) {
+      return expectRevert(call, s.operatorSets, "SetsInsufficientFreeStake", [
+        operator.address,
+        amount - current.allocated,
+        free,
+      ]);
+    }
+    const events: EventSpec[] = [];
+    const released = {
+      set: a.set,
+      operator: o,
+      allocated: current.allocated,
+      pendingFree: releases ? 0n : current.pendingFree,
+      freeAt: releases ? 0 : current.freeAt,
+    };
+    if (releases) events.push(allocationEvent(s, released, t));
+    let change: AllocationChange | undefined;
+    if (amount > current.allocated) {
+      change = { ...released, allocated: amount };
+    } else if (amount < current.allocated) {
+      change = {
+        ...released,
+        allocated: amount,
+        pendingFree: released.pendingFree + current.allocated - amount,
+        freeAt: t + s.params.withdrawalDelay,
+      };
+    }
+    if (change !== undefined) events.push(allocationEvent(s, change, t));
+    const outcome = await expectEvents(call, [{ contract: s.operatorSets, address: s.addresses.operatorSets, events }]);
+    if (releases) {
+      count("allocations:released");
+      applyAllocation(s, m, released, t);
+    }
+    if (change !== undefined) applyAllocation(s, m, change, t);
+    return outcome;
+  }
+
+  async function syncAllocations(s: System, m: Model, a: Extract<Action, { kind: "syncAllocations" }>) {
+    const t = await at(m);
+    const call = s.operatorSets.connect(s.outsider).syncAllocations(s.operators[a.operator].address);
+    const reduce = planReduce(s, m, a.operator, operatorStake(m, a.operator), t);
+    const outcome = await expectEvents(call, [
+      { contract: s.operatorSets, address: s.addresses.operatorSets, events: reduce.events },
+    ]);
+    for (const c of reduce.changes) applyAllocation(s, m, c, t);
     return outcome;
   }
 
@@ -1418,6 +1792,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
         return claim(s, m, a);
       case "claimProceeds":
         return claimProceeds(s, m, a);
+      case "allocate":
+        return allocate(s, m, a);
+      case "syncAllocations":
+        return syncAllocations(s, m, a);
       case "warp":
         await time.increaseTo(m.now + a.seconds);
         return "ok";
@@ -1428,8 +1806,17 @@ describe("Restaking layer properties (random sequences against a model)", functi
 
   // -------------------------------------------------------------------------------------------- invariants
 
-  async function checkInvariants(s: System, m: Model, where: string) {
-    const { registry, rewards, slashingManager, token, lst, addresses } = s;
+  /**
+   * allEpochs: read what counted in every epoch, not only in the current and the next; freeStake: read the freeStake
+   * view (after the steps that can change it: through the registry's proxy, it is the costliest read here).
+   */
+  async function checkInvariants(
+    s: System,
+    m: Model,
+    where: string,
+    options: { allEpochs?: boolean; freeStake?: boolean } = {},
+  ) {
+    const { registry, rewards, slashingManager, operatorSets, token, lst, addresses } = s;
     const ops = s.operators.map((o) => o.address);
     const stakerAddresses = s.stakers.map((x) => x.address);
     const allPools: [number, number][] = [];
@@ -1437,7 +1824,43 @@ describe("Restaking layer properties (random sequences against a model)", functi
 
     const altHolders = [...m.alt.keys()];
     const lstHolders = [...m.lst.keys()];
+    // (f) the epochs whose counted allocations are read: the current one and the next (the latest values). Every
+    // change is keyed current + 1, so an epoch's values are final once it began, and checking these two after every
+    // step checks every epoch's final values (reads cost: each is a traced call); the last check reads all of them:
+    // around every checkpoint and at every snapshot's epoch.
+    const current = epochAt(s, m.now);
+    const epochSet = new Set<bigint>([current, current + 1n]);
+    if (options.allEpochs) {
+      epochSet.add(0n);
+      for (const trace of [...m.allocations.flat().map((a) => a.history), ...m.setStake, ...m.stakeHistory]) {
+        for (const [key] of trace) for (const e of [key - 1n, key]) if (e >= 0n && e <= current + 1n) epochSet.add(e);
+      }
+      for (const key of m.snapshots.keys()) epochSet.add(BigInt(key.split("|")[1]));
+    }
+    const epochs = [...epochSet].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const setOps: [number, number][] = [];
+    for (let k = 0; k < s.setIds.length; ++k) for (let o = 0; o < OPERATORS; ++o) setOps.push([k, o]);
+    // what every share is worth, active (as the model holds them: compared with the chain below) and queued
+    const queuedOf = ([o, a]: [number, number]) =>
+      m.withdrawals.filter((w) => w.pending && w.operator === o && w.asset === a).map((w) => w.w.shares);
+    const claimReads = allPools.map(([o, a]) =>
+      [...m.shares.map((perStaker) => perStaker[o][a]).filter((x) => x !== 0n), ...queuedOf([o, a])].map((x) =>
+        read(registry, addresses.registry, "sharesToAmount", [ops[o], a, x]),
+      ),
+    );
     const r = await readGroups({
+      claims: claimReads.flat(),
+      allocation: setOps.map(([k, o]) =>
+        read(operatorSets, addresses.operatorSets, "allocation", [s.setIds[k], ops[o]]),
+      ),
+      allocatedOf: ops.map((o) => read(operatorSets, addresses.operatorSets, "allocatedOf", [o])),
+      freeStake: options.freeStake ? ops.map((o) => read(operatorSets, addresses.operatorSets, "freeStake", [o])) : [],
+      allocationAt: epochs.flatMap((e) =>
+        setOps.map(([k, o]) => read(operatorSets, addresses.operatorSets, "allocationAt", [s.setIds[k], ops[o], e])),
+      ),
+      setStakeAt: epochs.flatMap((e) =>
+        s.setIds.map((id) => read(operatorSets, addresses.operatorSets, "setStakeAt", [id, e])),
+      ),
       pools: allPools.map(([o, a]) => read(registry, addresses.registry, "pool", [ops[o], a])),
       shares: stakerAddresses.flatMap((x) =>
         allPools.map(([o, a]) => read(registry, addresses.registry, "sharesOf", [x, ops[o], a])),
@@ -1515,19 +1938,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
     // (a) each pool's assets cover every claim on it, active and queued, and the registry holds the pools' assets and
     // the unclaimed slash proceeds
     const holdingsOf = (i: number) => shares.map((row) => row[i]).filter((x) => x !== 0n);
-    const queuedOf = ([o, a]: [number, number]) =>
-      m.withdrawals.filter((w) => w.pending && w.operator === o && w.asset === a).map((w) => w.w.shares);
-    const claimRows = await readGroups(
-      Object.fromEntries(
-        allPools.map(([o, a], i) => [
-          `${i}`,
-          [...holdingsOf(i), ...queuedOf([o, a])].map((x) =>
-            read(registry, addresses.registry, "sharesToAmount", [ops[o], a, x]),
-          ),
-        ]),
-      ),
-    );
-    const claims = allPools.map((_, i) => first(claimRows[`${i}`]));
+    let claimAt = 0;
+    const claims = claimReads.map((reads) => first(r.claims.slice(claimAt, (claimAt += reads.length))));
     for (const [i, [o, a]] of allPools.entries()) {
       const p = poolsOnChain[i];
       const holdings = holdingsOf(i);
@@ -1673,13 +2085,129 @@ describe("Restaking layer properties (random sequences against a model)", functi
       accounts(s).map((_, i) => totalOwed(s, m, i) / SCALE),
       `(e) ${where}: claimable`,
     );
+
+    // (f) allocations: the chain equals the model, exactly
+    const stakeOnChain = first(r.operatorStake);
+    const rows = s.setIds.map((_, k) =>
+      r.allocation
+        .slice(k * OPERATORS, (k + 1) * OPERATORS)
+        .map(([allocated, pendingFree, freeAt]) => ({ allocated, pendingFree, freeAt })),
+    );
+    same(
+      rows,
+      m.allocations.map((row) =>
+        row.map((a) => ({ allocated: a.allocated, pendingFree: a.pendingFree, freeAt: BigInt(a.freeAt) })),
+      ),
+      `(f) ${where}: allocations`,
+    );
+    const totals = r.allocatedOf.map(([allocated, encumbered]) => ({ allocated, encumbered }));
+    same(
+      totals,
+      s.operators.map((_, o) => allocatedOf(m, o)),
+      `(f) ${where}: allocatedOf`,
+    );
+    // freeStake as the view computes it (compared with the view when it is read)
+    const free = totals.map(({ encumbered }, o) => (stakeOnChain[o] > encumbered ? stakeOnChain[o] - encumbered : 0n));
+    if (options.freeStake) same(first(r.freeStake), free, `(f) ${where}: freeStake`);
+    // (what counted in each epoch, [epoch][set][operator] and [epoch][set])
+    const countedAt = epochs.map((_, i) =>
+      s.setIds.map((_, k) =>
+        first(r.allocationAt.slice(i * setOps.length + k * OPERATORS, i * setOps.length + (k + 1) * OPERATORS)),
+      ),
+    );
+    const setStakeAt = epochs.map((_, i) => first(r.setStakeAt.slice(i * s.setIds.length, (i + 1) * s.setIds.length)));
+    same(
+      countedAt,
+      epochs.map((e) => m.allocations.map((row) => row.map((a) => valueAt(a.history, e)))),
+      `(f) ${where}: allocationAt`,
+    );
+    same(
+      setStakeAt,
+      epochs.map((e) => m.setStake.map((trace) => valueAt(trace, e))),
+      `(f) ${where}: setStakeAt`,
+    );
+    for (let o = 0; o < OPERATORS; ++o) {
+      const allocated = sum(rows.map((row) => row[o].allocated));
+      const encumbered = sum(rows.map((row) => row[o].allocated + row[o].pendingFree));
+      // sum of allocations <= stake
+      holds(
+        allocated <= stakeOnChain[o],
+        `(f) ${where}: operator ${o} allocates ${allocated} > stake ${stakeOnChain[o]}`,
+      );
+      // encumbered == sum(allocated + pendingFree)
+      same(totals[o], { allocated, encumbered }, `(f) ${where}: allocatedOf(${o}) == sum of allocations`);
+    }
+    for (const [i, e] of epochs.entries()) {
+      for (const [k] of s.setIds.entries()) {
+        // setStakeAt(set, e) == sum of the members' allocationAt(set, op, e)
+        same(
+          setStakeAt[i][k],
+          sum(m.members[k].map((o) => countedAt[i][k][o])),
+          `(f) ${where}: setStakeAt(${k}, ${e}) == sum of allocationAt`,
+        );
+      }
+      // what counts in e was allocated before e began, within the stake the operator had then
+      for (let o = 0; o < OPERATORS; ++o) {
+        const counted = sum(countedAt[i].map((row) => row[o]));
+        const stakeThen = valueAt(m.stakeHistory[o], e);
+        holds(
+          counted <= stakeThen,
+          `(f) ${where}: operator ${o} counts ${counted} in epoch ${e} with a stake of ${stakeThen}`,
+        );
+      }
+    }
+    // one stake is not counted twice: an operator's snapshot stakes of one epoch, over all sets, within its stake then
+    const snapshotSums = new Map<string, bigint>(); // `${epoch}|${operator address}`
+    for (const [key, snap] of m.chainSnapshots) {
+      const epoch = key.split("|")[1];
+      for (const [j, operator] of snap.operators.entries()) {
+        const k = `${epoch}|${operator}`;
+        snapshotSums.set(k, (snapshotSums.get(k) ?? 0n) + snap.stakes[j]);
+      }
+    }
+    for (const [k, counted] of snapshotSums) {
+      const [epoch, operator] = k.split("|");
+      const stakeThen = valueAt(m.stakeHistory[ops.indexOf(operator)], BigInt(epoch));
+      holds(
+        counted <= stakeThen,
+        `(f) ${where}: ${operator} has ${counted} in the snapshots of epoch ${epoch}, with a stake of ${stakeThen}`,
+      );
+    }
+    // no stake leaves before its delay: a deallocation is freed (leaves encumbered) only once its freeAt passed and
+    // while no slash is pending, so freeStake never grows from a decrease before then
+    const jailedNow = first(r.isJailed);
+    if (m.observed !== undefined) {
+      const before = m.observed;
+      for (let o = 0; o < OPERATORS; ++o) {
+        let due = 0n;
+        for (const [k, row] of rows.entries()) {
+          const prev = before.rows[k][o];
+          if (prev.freeAt <= BigInt(chainNow) && jailedNow[o] === 0n) due += prev.pendingFree;
+          else {
+            holds(
+              row[o].pendingFree >= prev.pendingFree,
+              `(f) ${where}: operator ${o} set ${k}: ${prev.pendingFree - row[o].pendingFree} freed before ${prev.freeAt}`,
+            );
+          }
+        }
+        const encumbered = totals[o].encumbered;
+        holds(
+          encumbered + due >= before.encumbered[o],
+          `(f) ${where}: operator ${o} encumbered ${before.encumbered[o]} -> ${encumbered}, only ${due} was due`,
+        );
+        const maxFree =
+          stakeOnChain[o] > before.encumbered[o] - due ? stakeOnChain[o] - (before.encumbered[o] - due) : 0n;
+        holds(free[o] <= maxFree, `(f) ${where}: operator ${o} freeStake ${free[o]} > ${maxFree}`);
+      }
+    }
+    m.observed = { rows, encumbered: totals.map((t) => t.encumbered) };
   }
 
   // -------------------------------------------------------------------------------------------- a run
 
   /**
-   * Executes every pending slash, completes every withdrawal, claims every whole wei and all slash proceeds, one step
-   * at a time.
+   * Executes every pending slash, completes every withdrawal, frees every due deallocation, claims every whole wei and
+   * all slash proceeds, one step at a time.
    */
   async function drain(s: System, m: Model) {
     const expectOk = async (outcome: Promise<string>, what: string) => {
@@ -1696,6 +2224,23 @@ describe("Restaking layer properties (random sequences against a model)", functi
           completeUnstake(s, m, { kind: "completeUnstake", fromState: false, pick: i, when: "unlock", byOther: false }),
           `complete ${i}`,
         );
+      }
+    }
+    // (checked here too: the releases below are then compared with the deallocations the slashes above made)
+    await checkInvariants(s, m, "after draining slashes and withdrawals", { freeStake: true });
+    // free every deallocation once due (no slash is pending any more); an allocation below its set's minimum cannot be
+    // re-set to itself (allocate refuses it), so what it deallocated stays held
+    const lastFreeAt = Math.max(...m.allocations.flat().map((a) => a.freeAt));
+    if (lastFreeAt > m.now) {
+      await time.increaseTo(lastFreeAt);
+      m.now = await time.latest();
+    }
+    for (const [set, row] of m.allocations.entries()) {
+      for (const [operator, a] of row.entries()) {
+        if (a.pendingFree === 0n || a.allocated < SET_MIN_STAKE[set]) continue;
+        const action: Action = { kind: "allocate", set, operator, amount: { kind: "same" } };
+        await expectOk(allocate(s, m, action), `release ${set} ${operator}`);
+        holds(a.pendingFree === 0n, `drain: set ${set} operator ${operator} still holds ${a.pendingFree}`);
       }
     }
     for (let i = 0; i < ACCOUNTS; ++i) {
@@ -1722,7 +2267,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
         }
       }
     }
-    await checkInvariants(s, m, "after draining");
+    await checkInvariants(s, m, "after draining", { allEpochs: true, freeStake: true });
     // nothing is pending, nothing whole is owed, and the distributor keeps only fractions and carried fees
     holds(
       m.withdrawals.every((w) => !w.pending),
@@ -1758,7 +2303,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
       }
       count(`${action.kind}:${outcome}`);
       m.now = await time.latest();
-      await checkInvariants(s, m, `step ${i} (${action.kind} -> ${outcome})`);
+      await checkInvariants(s, m, `step ${i} (${action.kind} -> ${outcome})`, {
+        freeStake: CHANGES_FREE_STAKE.has(action.kind),
+      });
     }
     try {
       await drain(s, m);
@@ -1767,7 +2314,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     }
   }
 
-  it("keeps pools covered, withdrawals delayed, slashes capped, tokens conserved and rewards exact over random sequences", async function () {
+  it("keeps pools covered, withdrawals delayed, slashes capped, tokens conserved, rewards exact and allocations within stake over random sequences", async function () {
     this.timeout(30 * 60_000); // shrinking a counterexample replays many sequences
     // Hardhat's lazy provider proxy builds `new Error().stack` on every property access (internal/util/lazy.js), and
     // under ts-node each of those stacks is source-mapped: with stack traces on, that alone took most of the run time.
@@ -1780,6 +2327,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
         seed: SEED,
         path: PATH,
         examples: [[EXAMPLE]],
+        includeErrorInReport: true, // mocha does not print an error's cause: the failing step and invariant
       });
     } finally {
       Error.stackTraceLimit = limit;
@@ -1812,6 +2360,14 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "claimProceeds:RegistryZeroAmount",
       "claimProceeds:RegistryUnknownAsset",
       "snapshot:ok",
+      "allocate:ok",
+      "allocate:SetsStakeTooLow",
+      "allocate:SetsInsufficientFreeStake",
+      "allocate:SetsNotMember",
+      "allocations:released",
+      "allocations:reducedByUnstake",
+      "allocations:reducedBySlash",
+      "syncAllocations:ok",
     ]) {
       expect(stats.get(outcome) ?? 0, outcome).to.be.greaterThan(0);
     }

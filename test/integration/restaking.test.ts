@@ -5,7 +5,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { IRestakingRegistry, RestakingRegistry } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
-import { days } from "../helpers/time";
+import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { keyProof, keyWallet } from "../helpers/keys";
 import { toWithdrawal } from "../../tasks/lib/restaking";
@@ -227,13 +227,14 @@ describe("Restaking integration", function () {
     return { ...protocol, service, lst, op1, op2, alice, bob, carol, dave, payer, reporter, other, setId };
   }
 
-  /** alice (ALT) and bob (LST) stake to op1, which joins the set; a snapshot is taken. */
+  /** alice (ALT) and bob (LST) stake to op1, which joins the set with all its stake; the next epoch's snapshot is taken. */
   async function stakedFixture() {
     const base = await loadFixture(integrationFixture);
     const { registry, operatorSets, op1, alice, bob, setId } = base;
     await registry.connect(alice).stake(op1, 0, ALICE_ALT);
     await registry.connect(bob).stake(op1, 1, BOB_LST);
-    await operatorSets.connect(op1).join(setId);
+    await operatorSets.connect(op1).join(setId, await registry.operatorStake(op1));
+    await nextEpoch(operatorSets);
     await operatorSets.snapshot(setId);
     const [epoch] = await operatorSets.latestSnapshotEpoch(setId);
     const aliceShares = await registry.sharesOf(alice, op1, 0);
@@ -477,8 +478,18 @@ describe("Restaking integration", function () {
         expect(await rewards.owedScaled(account)).to.equal(L.owed.get(account.address));
       };
 
-      /** Snapshot now, credit `fees`, distribute over it; checks the snapshot and the distribution against the ledger. */
+      /**
+       * Each member allocates all its stake to the set; in the next epoch (when that counts) a snapshot is taken, `fees`
+       * credited and distributed over it; checks the snapshot and the distribution against the ledger.
+       */
       const epochRound = async (fees: bigint, members: Signer[]) => {
+        for (const m of members) {
+          const stake = await registry.operatorStake(m);
+          if ((await operatorSets.allocation(setId, m)).allocated !== stake) {
+            await operatorSets.connect(m).allocate(setId, stake);
+          }
+        }
+        await nextEpoch(operatorSets);
         await operatorSets.snapshot(setId);
         const [epoch] = await operatorSets.latestSnapshotEpoch(setId);
         const entries = members.map((m) => ({
@@ -539,8 +550,8 @@ describe("Restaking integration", function () {
       await stake(alice, op1, 0, ALICE_ALT);
       await stake(bob, op1, 1, BOB_LST);
       await stake(carol, op2, 0, CAROL_ALT);
-      await operatorSets.connect(op1).join(setId);
-      await operatorSets.connect(op2).join(setId);
+      await operatorSets.connect(op1).join(setId, await registry.operatorStake(op1));
+      await operatorSets.connect(op2).join(setId, await registry.operatorStake(op2));
       const epochA = await epochRound(1_000n * ALT + 7n, [op1, op2]);
       await claim(op1);
       await claim(alice);
@@ -558,7 +569,6 @@ describe("Restaking integration", function () {
       commissions.set(op2.address, 200n);
 
       // epoch B: op1's raise is not in force yet
-      await time.increase(days(1));
       const epochB = await epochRound(2_345_678_901_234_567_890_123n, [op1, op2]);
       expect(epochB).to.equal(epochA + 1n);
       expect(await registry.commissionOf(op1)).to.equal(1000n);
@@ -595,8 +605,8 @@ describe("Restaking integration", function () {
       await stake(bob, op1, 1, BOB_LST);
       await stake(carol, op2, 0, CAROL_ALT);
       await stake(dave, op2, 0, DAVE_ALT);
-      await operatorSets.connect(op1).join(setId);
-      await operatorSets.connect(op2).join(setId);
+      await operatorSets.connect(op1).join(setId, await registry.operatorStake(op1));
+      await operatorSets.connect(op2).join(setId, await registry.operatorStake(op2));
       await epochRound(1_000n * ALT + 7n, [op1, op2]);
 
       // a slash request jails op1: the next epoch's fees go to op2 alone
@@ -618,7 +628,6 @@ describe("Restaking integration", function () {
         const [, totalAssets] = await registry.pool(op1, asset);
         expect(totalAssets).to.equal(p.totalAssets);
       }
-      await time.increase(days(1));
       await epochRound(2_000n * ALT + 3n, [op1, op2]);
 
       await claimAllAndCheckConservation();

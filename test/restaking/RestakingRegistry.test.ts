@@ -437,7 +437,7 @@ describe("RestakingRegistry", function () {
       await expect(registry.connect(other).setDelays(days(15), days(3), days(1)))
         .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
         .withArgs(other.address);
-      await expect(registry.connect(other).setModules(other.address, other.address))
+      await expect(registry.connect(other).setModules(other.address, other.address, other.address))
         .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
         .withArgs(other.address);
     });
@@ -482,26 +482,29 @@ describe("RestakingRegistry", function () {
     });
 
     it("wires modules and emits ModulesUpdated", async function () {
-      const { registry, other, slashingManager, rewards } = await loadFixture(registryFixture);
+      const { registry, other, slashingManager, rewards, operatorSets } = await loadFixture(registryFixture);
       const manager = await slashingManager.getAddress();
       const distributor = await rewards.getAddress();
-      await expect(registry.setModules(ethers.ZeroAddress, other.address))
+      const sets = await operatorSets.getAddress();
+      await expect(registry.setModules(ethers.ZeroAddress, other.address, ethers.ZeroAddress))
         .to.emit(registry, "ModulesUpdated")
-        .withArgs(ethers.ZeroAddress, other.address);
+        .withArgs(ethers.ZeroAddress, other.address, ethers.ZeroAddress);
       expect(await registry.slashingManager()).to.equal(ethers.ZeroAddress);
       expect(await registry.rewardsDistributor()).to.equal(other.address);
+      expect(await registry.operatorSets()).to.equal(ethers.ZeroAddress);
       // without a manager, no minimum applies
       await registry.setDelays(1, days(7), days(7));
       // re-wiring the manager re-checks the current delay
-      await expect(registry.setModules(manager, distributor))
+      await expect(registry.setModules(manager, distributor, sets))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(1, days(2));
       await registry.setDelays(days(14), days(7), days(7));
-      await expect(registry.setModules(manager, distributor))
+      await expect(registry.setModules(manager, distributor, sets))
         .to.emit(registry, "ModulesUpdated")
-        .withArgs(manager, distributor);
+        .withArgs(manager, distributor, sets);
       expect(await registry.slashingManager()).to.equal(manager);
       expect(await registry.rewardsDistributor()).to.equal(distributor);
+      expect(await registry.operatorSets()).to.equal(sets);
     });
 
     it("refuses a slashing manager whose veto window exceeds the withdrawal delay", async function () {
@@ -534,7 +537,7 @@ describe("RestakingRegistry", function () {
       );
       const longManager = await ethers.getContractAt("SlashingManager", await managerProxy.getAddress());
       expect(await longManager.minWithdrawalDelay()).to.equal(BigInt(days(20)));
-      await expect(registry.setModules(await longManager.getAddress(), await rewards.getAddress()))
+      await expect(registry.setModules(await longManager.getAddress(), await rewards.getAddress(), ethers.ZeroAddress))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(days(14), days(20));
     });

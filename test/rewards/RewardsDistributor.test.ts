@@ -3,7 +3,7 @@ import { ethers, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Interface } from "ethers";
 import { ALT } from "../helpers/constants";
-import { days } from "../helpers/time";
+import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { keyProof, keyWallet } from "../helpers/keys";
 
@@ -174,8 +174,9 @@ describe("RewardsDistributor", function () {
     const setKey = ethers.id("rollup-1/service");
     await service.createSet(setKey, MIN_STAKE, 64);
     const setId = await operatorSets.setIdOf(service, setKey);
-    await operatorSets.connect(op1).join(setId);
-    await operatorSets.connect(op2).join(setId);
+    // each operator allocates all its stake to the set (counted from the next epoch)
+    await operatorSets.connect(op1).join(setId, await registry.operatorStake(op1));
+    await operatorSets.connect(op2).join(setId, await registry.operatorStake(op2));
 
     return {
       ...protocol,
@@ -200,9 +201,10 @@ describe("RewardsDistributor", function () {
     };
   }
 
-  /** A snapshot of the set was taken and FEES credited. */
+  /** In the next epoch (when the allocations count), a snapshot of the set was taken and FEES credited. */
   async function snapshotFixture() {
     const base = await loadFixture(rewardsFixture);
+    await nextEpoch(base.operatorSets);
     await base.operatorSets.snapshot(base.setId);
     const [epoch] = await base.operatorSets.latestSnapshotEpoch(base.setId);
     await base.rewards.connect(base.payer).creditFees(base.setId, FEES);
@@ -607,8 +609,10 @@ describe("RewardsDistributor", function () {
       const key = ethers.id("open set");
       await service.createSet(key, 0, 8);
       const openSet = await operatorSets.setIdOf(service, key);
-      await operatorSets.connect(op1).join(openSet);
-      await operatorSets.connect(tiny).join(openSet);
+      // op1's other stake is allocated to the first set: it allocates the heavy stake (all it has free) here
+      await operatorSets.connect(op1).join(openSet, await operatorSets.freeStake(op1));
+      await operatorSets.connect(tiny).join(openSet, STAKE_UNIT);
+      await nextEpoch(operatorSets);
       await operatorSets.snapshot(openSet);
       const [epoch] = await operatorSets.latestSnapshotEpoch(openSet);
       await rewards.connect(payer).creditFees(openSet, 1);
@@ -620,7 +624,7 @@ describe("RewardsDistributor", function () {
       const tinyPools = [emptyPool(ALT_WEIGHT)];
       deposit(tinyPools[0], STAKE_UNIT);
       const expected = split(SCALE, PROTOCOL_BPS, [
-        { stake: snapshotStake(op1Pools), commissionBps: OP1_COMMISSION, pools: op1Pools },
+        { stake: snapshotStake([heavyPool]), commissionBps: OP1_COMMISSION, pools: op1Pools },
         { stake: snapshotStake(tinyPools), commissionBps: 0n, pools: tinyPools },
       ]);
       expect(snapshotStake(tinyPools)).to.equal(STAKE_UNIT);
@@ -791,12 +795,14 @@ describe("RewardsDistributor", function () {
       expect(await rewards.claimable(dave, [op1], [0])).to.equal(0n);
       await expect(rewards.connect(dave).claim([op1], [0])).to.be.revertedWithCustomError(rewards, "RewardsZeroAmount");
       expect(await rewards.owedScaled(dave)).to.equal(0n);
+      // op1 allocates the new stake too: it counts from the next epoch
+      await operatorSets.connect(op1).allocate(setId, await registry.operatorStake(op1));
 
       await time.increase(days(1));
       await operatorSets.snapshot(setId);
       await rewards.connect(payer).creditFees(setId, FEES);
       await rewards.distribute(setId, epoch + 1n);
-      // the second snapshot counts dave's stake
+      // the second snapshot counts dave's (allocated) stake
       const second = expectedFor(m, first.carried + FEES * SCALE, m);
       const inc1 = first.operators[0].increments[0];
       const inc2 = second.operators[0].increments[0];

@@ -138,11 +138,22 @@ describe("MachService", function () {
     const outsider = signers[18];
     const reporter = signers[19];
     const creator = d.users[0];
-    const ops = await addOperators(d, "mach", STAKES);
+    // each member stakes three times STAKES[i]: STAKES[i] for the rollup's MACH set, as much for its VITAL set, and
+    // as much free for a third set
+    const ops = await addOperators(
+      d,
+      "mach",
+      STAKES.map((stake) => 3n * stake),
+    );
     const rollup = await launchRollup(d, creator, { chainId: 910_001, salt: id("mach:main") });
     const rollupAddress = await rollup.getAddress();
-    await time.increaseTo(await d.operatorSets.epochStart(SNAPSHOT_EPOCH));
-    const setId = await joinAndSnapshot(d, d.mach, rollupAddress, ops);
+    // the members join in the epoch before SNAPSHOT_EPOCH; their allocations count (and are snapshotted) from it
+    await time.increaseTo(await d.operatorSets.epochStart(SNAPSHOT_EPOCH - 1n));
+    const vitalSetId = await d.vital.setIdOf(rollupAddress);
+    for (const [i, op] of ops.entries()) {
+      await (await d.operatorSets.connect(op.account).join(vitalSetId, STAKES[i])).wait();
+    }
+    const setId = await joinAndSnapshot(d, d.mach, rollupAddress, ops, STAKES);
     await (await rollup.connect(creator).proposeOutput(L2_BLOCK, ROOT)).wait();
     const machAddress = await d.mach.getAddress();
     const domain: Domain = {
@@ -199,7 +210,7 @@ describe("MachService", function () {
     return (await f.d.slashingManager.requestCount()) - 1n;
   }
 
-  /** A second rollup (fastFinalityBps 8,000) with its own members, snapshot (same epoch) and output (block, root). */
+  /** A second rollup (fastFinalityBps 8,000) with its own members, snapshot (next epoch) and output (block, root). */
   async function strictFixture() {
     const f = await loadFixture(machFixture);
     const strictOps = await addOperators(f.d, "mach-strict", STRICT_STAKES);
@@ -210,8 +221,9 @@ describe("MachService", function () {
     });
     const strictAddress = await strict.getAddress();
     const strictSetId = await joinAndSnapshot(f.d, f.mach, strictAddress, strictOps);
+    const strictEpoch = await f.d.operatorSets.currentEpoch();
     await (await strict.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
-    return { ...f, strict, strictAddress, strictSetId, strictOps };
+    return { ...f, strict, strictAddress, strictSetId, strictOps, strictEpoch };
   }
 
   /** Member 2's key attested two different roots for the same rollup and block. */
@@ -259,7 +271,9 @@ describe("MachService", function () {
   async function invalidatedFixture() {
     const f = await loadFixture(machFixture);
     const { d } = f;
-    const vitalSetId = await joinAndSnapshot(d, d.vital, f.rollupAddress, f.ops);
+    // the members allocated to the VITAL set in the fixture: its snapshot of the same epoch
+    const vitalSetId = await d.vital.setIdOf(f.rollupAddress);
+    await (await d.operatorSets.snapshot(vitalSetId)).wait();
     const certifiedAt = await nextTimestamp();
     await (await f.mach.connect(f.reporter).certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2]))).wait();
 
@@ -459,7 +473,7 @@ describe("MachService", function () {
     it("applies a rollup's own threshold: 8,000 bps, exactly at it and one stake unit below", async function () {
       const f = await loadFixture(strictFixture);
       expect(await f.strict.fastFinalityBps()).to.equal(STRICT_THRESHOLD_BPS);
-      expect((await f.d.operatorSets.snapshotInfo(f.strictSetId, SNAPSHOT_EPOCH)).totalStake).to.equal(STRICT_TOTAL);
+      expect((await f.d.operatorSets.snapshotInfo(f.strictSetId, f.strictEpoch)).totalStake).to.equal(STRICT_TOTAL);
       expect(sumOf(STRICT_STAKES, [0, 1, 2]) * BPS).to.equal(STRICT_TOTAL * STRICT_THRESHOLD_BPS);
       const options = { rollup: f.strictAddress, signers: f.strictOps };
       await expect(f.mach.certify(f.strictAddress, 0, await signaturesOf(f, [0, 1, 3], options)))
@@ -471,7 +485,7 @@ describe("MachService", function () {
         .withArgs(sumOf(STRICT_STAKES, [1, 2, 3, 4]), STRICT_TOTAL, STRICT_THRESHOLD_BPS);
       await expect(f.mach.certify(f.strictAddress, 0, await signaturesOf(f, [0, 1, 2], options)))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.strictAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b111n, sumOf(STRICT_STAKES, [0, 1, 2]));
+        .withArgs(f.strictAddress, 0, L2_BLOCK, ROOT, f.strictEpoch, 0b111n, sumOf(STRICT_STAKES, [0, 1, 2]));
       expect((await f.strict.output(0)).status).to.equal(Output.FastFinalized);
       // certificates are per rollup: the main rollup's output (same block and root) is untouched
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
@@ -616,7 +630,7 @@ describe("MachService", function () {
       it("a member who joined after an epoch's snapshot signs from the next epoch's snapshot on", async function () {
         const f = await loadFixture(machFixture);
         const [late] = await addOperators(f.d, "mach-late", [5_000n * ALT]);
-        await (await f.d.operatorSets.connect(late.account).join(f.setId)).wait();
+        await (await f.d.operatorSets.connect(late.account).join(f.setId, 5_000n * ALT)).wait();
         expect((await f.d.operatorSets.membership(f.setId, late.address)).member).to.equal(true);
         expect((await snapshotIndexes(f.d, f.setId)).has(late.address)).to.equal(false);
         const signers = [...f.ops, late];
@@ -661,7 +675,7 @@ describe("MachService", function () {
           .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b10011n, sumOf(STAKES, [0, 1, 4]));
 
         const [late] = await addOperators(f.d, "mach-late", [5_000n * ALT]);
-        await (await f.d.operatorSets.connect(late.account).join(f.setId)).wait();
+        await (await f.d.operatorSets.connect(late.account).join(f.setId, 5_000n * ALT)).wait();
         await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
         await (await f.d.operatorSets.snapshot(f.setId)).wait();
         expect((await f.d.operatorSets.membership(f.setId, leaver.address)).member).to.equal(true);
@@ -786,8 +800,8 @@ describe("MachService", function () {
       const bps = BigInt(d.config.mach.equivocationBps);
       const reporterBps = await d.slashingManager.reporterBps();
       const before = await d.registry.pool(offender.address, 0);
-      expect(before.totalAssets).to.equal(STAKES[2]);
-      expect(before.totalShares).to.equal(STAKES[2] * VIRTUAL_SHARES);
+      expect(before.totalAssets).to.equal(3n * STAKES[2]);
+      expect(before.totalShares).to.equal(3n * STAKES[2] * VIRTUAL_SHARES);
       const amount = (before.totalAssets * bps) / BPS;
       const toReporter = (amount * reporterBps) / BPS;
       const assetsAfter = before.totalAssets - amount;
@@ -805,7 +819,7 @@ describe("MachService", function () {
         .and.to.emit(d.registry, "PoolSlashed")
         .withArgs(f.requestId, offender.address, 0, amount, toReporter, assetsAfter);
 
-      expect(amount).to.equal(116_700_000_000_000_000_000n); // 10 % of 1,167 ALT
+      expect(amount).to.equal(350_100_000_000_000_000_000n); // 10 % of 3 x 1,167 ALT (every pool of the operator)
       expect(await d.registry.operatorStake(offender.address)).to.equal(stakeAfter);
       expect((await d.registry.pool(offender.address, 0)).totalAssets).to.equal(assetsAfter);
       expect(await d.token.balanceOf(f.reporter.address)).to.equal(reporterBefore);
@@ -831,7 +845,7 @@ describe("MachService", function () {
         .withArgs(f.requestId, offender.address);
       expect(await d.registry.isJailed(offender.address)).to.equal(false);
       expect((await d.slashingManager.request(f.requestId)).status).to.equal(Request.Vetoed);
-      expect(await d.registry.operatorStake(offender.address)).to.equal(STAKES[2]);
+      expect(await d.registry.operatorStake(offender.address)).to.equal(3n * STAKES[2]);
       await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2])))
         .to.emit(f.mach, "Certified")
         .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b111n, sumOf(STAKES, [0, 1, 2]));
@@ -1317,7 +1331,7 @@ describe("MachService", function () {
         f.ops.map(async (op, i) => {
           const shareScaled = (restScaled * STAKES[i]) / TOTAL_STAKE;
           const commission = (shareScaled * (await d.registry.commissionOf(op.address))) / BPS;
-          const active = STAKES[i] * VIRTUAL_SHARES;
+          const active = 3n * STAKES[i] * VIRTUAL_SHARES; // the operator's whole pool shares its rewards
           const increment = (shareScaled - commission) / active;
           return { commission, active, increment, claimable: (commission + increment * active) / SCALE };
         }),

@@ -47,6 +47,8 @@ const CENSORSHIP = encodeBytes32String("SQUAD_SKIPPED_FORCED_INCLUSION");
 /** Self-stakes of the four members: 10 %, 20 %, 30 % and 40 % of the set's stake. */
 const STAKES = [10_000n * ALT, 20_000n * ALT, 30_000n * ALT, 40_000n * ALT];
 const TOTAL_STAKE = STAKES.reduce((a, b) => a + b, 0n);
+/** What each member allocates to each of the two SQUAD sets: half its stake. */
+const ALLOCATIONS = STAKES.map((stake) => stake / 2n);
 /** Queue fees (odd amounts, so a fee that went astray would show). */
 const FEES = [3n * ALT + 1n, 5n * ALT + 7n];
 const TX_HASHES = [id("squad-tx-0"), id("squad-tx-1")];
@@ -97,18 +99,19 @@ describe("SquadService", function () {
     const plainAddress = await plain.getAddress();
     await (await d.token.connect(payer).approve(rollupAddress, 1_000n * ALT)).wait();
 
+    // the members join both sets, half their stake allocated to each; the allocations count from the next epoch
     const epoch = (await d.operatorSets.currentEpoch()) + 1n;
     const epochStart = await d.operatorSets.epochStart(epoch);
     const epochEnd = await d.operatorSets.epochStart(epoch + 1n);
-    await time.increaseTo(epochStart);
     const setId = await d.squad.setIdOf(rollupAddress);
     const otherSetId = await d.squad.setIdOf(otherAddress);
-    for (const op of members) {
-      await (await d.operatorSets.connect(op.account).join(setId)).wait();
-      await (await d.operatorSets.connect(op.account).join(otherSetId)).wait();
+    for (const [i, op] of members.entries()) {
+      await (await d.operatorSets.connect(op.account).join(setId, ALLOCATIONS[i])).wait();
+      await (await d.operatorSets.connect(op.account).join(otherSetId, ALLOCATIONS[i])).wait();
     }
+    await time.increaseTo(epochStart);
     // a slot boundary more than 500 s after the last block: B's snapshot fits 150 s before it, and the slot before
-    // it begins in this epoch too (after the joins)
+    // it begins in this epoch too
     const t0 = ((BigInt(await time.latest()) + 200n) / SLOT + 2n) * SLOT;
     await time.setNextBlockTimestamp(t0 - 150n);
     await (await d.operatorSets.snapshot(otherSetId)).wait();
@@ -382,7 +385,7 @@ describe("SquadService", function () {
         .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
         .withArgs(f.stranger.address);
       // a member of another rollup's set only: the member is in A's and B's sets, the outsider joins B only
-      await (await f.d.operatorSets.connect(f.outsider.account).join(f.otherSetId)).wait();
+      await (await f.d.operatorSets.connect(f.outsider.account).join(f.otherSetId, 5_000n * ALT)).wait();
       await expect(f.squad.connect(f.outsider.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
         .withArgs(f.outsider.address);
@@ -666,8 +669,10 @@ describe("SquadService", function () {
       await (await f.d.operatorSets.snapshot(f.setId)).wait();
       const [operators, stakes] = await f.d.operatorSets.snapshotEntries(f.setId, f.epoch + 1n);
       expect(operators).to.deep.equal(f.members.slice(0, 3).map((m) => m.address));
-      expect(stakes).to.deep.equal(STAKES.slice(0, 3));
-      expect((await f.d.operatorSets.snapshotInfo(f.setId, f.epoch + 1n)).totalStake).to.equal(TOTAL_STAKE - STAKES[3]);
+      expect(stakes).to.deep.equal(ALLOCATIONS.slice(0, 3));
+      expect((await f.d.operatorSets.snapshotInfo(f.setId, f.epoch + 1n)).totalStake).to.equal(
+        (TOTAL_STAKE - STAKES[3]) / 2n,
+      );
       const nextSlot = (f.epochEnd + SLOT - 1n) / SLOT;
       expect(await f.squad.schedule(f.rollupAddress, nextSlot, 200n)).to.not.include(leader.address);
     });
@@ -693,9 +698,17 @@ describe("SquadService", function () {
     it("does not jail in the set a leader that has left it", async function () {
       const f = await loadFixture(squadFixture);
       const leader = f.members[3];
-      // OperatorSets' owner (the deployer, staged) lets members leave at once
-      await (await f.d.operatorSets.connect(f.d.deployer).setLeaveDelay(0)).wait();
+      // leaving waits the withdrawal delay, which outlasts the veto window plus every slasher's evidence age: the
+      // owner (the deployer, staged) shortens all three to a minute so that the leader can leave within the epoch
+      const manager = f.d.slashingManager.connect(f.d.deployer);
+      await (await manager.setParameters(0, await manager.reporterBps(), await manager.windowDuration())).wait();
+      for (const slasher of await manager.slashers()) {
+        await (await manager.setSlasher(slasher, (await manager.slasher(slasher)).maxBps, 60)).wait();
+      }
+      const registry = f.d.registry.connect(f.d.deployer);
+      await (await registry.setDelays(60, await registry.commissionDelay(), await registry.signingKeyDelay())).wait();
       await (await f.d.operatorSets.connect(leader.account).requestLeave(f.setId)).wait();
+      await time.increaseTo((await f.d.operatorSets.membership(f.setId, leader.address)).leaveAt);
       await (await f.d.operatorSets.connect(leader.account).completeLeave(f.setId)).wait();
       const missed = (await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot)).slice(0, Number(MAX_MISSES));
       const reportAt = startOf(missed[missed.length - 1] + 1n);

@@ -70,7 +70,12 @@ describe("VitalService", function () {
     const { vital, operatorSets, token, funder, slashingManager } = d;
     const vitalAddress = await vital.getAddress();
     const genesis = Number(await operatorSets.epochStart(0));
-    const ops = await addOperators(d, "vital", STAKES);
+    // each member stakes twice STAKES[i] and allocates STAKES[i] to each of the two rollups' sets (unique stake)
+    const ops = await addOperators(
+      d,
+      "vital",
+      STAKES.map((stake) => 2n * stake),
+    );
     const creator = d.users[0];
     // the proposer of `rollup` is member 4, a registered operator; `plainRollup`'s is its creator, a plain account
     const rollup = await launchRollup(d, creator, {
@@ -88,9 +93,17 @@ describe("VitalService", function () {
       await (await token.connect(op.account).approve(vitalAddress, ethers.MaxUint256)).wait();
     }
 
+    // the members join in the epoch before FIXTURE_EPOCH; the snapshots are taken an hour into it
+    await time.increaseTo(genesis + Number(FIXTURE_EPOCH - 1n) * DAY + HOUR);
+    const setId = await vital.setIdOf(rollupAddress);
+    const plainSetId = await vital.setIdOf(plainAddress);
+    for (const [i, op] of ops.entries()) {
+      await (await operatorSets.connect(op.account).join(setId, STAKES[i])).wait();
+      await (await operatorSets.connect(op.account).join(plainSetId, STAKES[i])).wait();
+    }
     await time.increaseTo(genesis + Number(FIXTURE_EPOCH) * DAY + HOUR);
-    const setId = await joinAndSnapshot(d, vital, rollupAddress, ops);
-    const plainSetId = await joinAndSnapshot(d, vital, plainAddress, ops);
+    await (await operatorSets.snapshot(setId)).wait();
+    await (await operatorSets.snapshot(plainSetId)).wait();
     for (let i = 0; i < 3; i++) {
       await (await rollup.connect(ops[PROPOSER].account).proposeOutput(l2BlockOf(i), ROOTS[i])).wait();
     }
@@ -272,7 +285,9 @@ describe("VitalService", function () {
         .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
         .withArgs(outsider.address);
       // a member of another rollup's set is no member of this one
-      await (await f.operatorSets.connect(outsider.account).join(await f.vital.setIdOf(f.plainAddress))).wait();
+      await (
+        await f.operatorSets.connect(outsider.account).join(await f.vital.setIdOf(f.plainAddress), STAKES[0])
+      ).wait();
       await expect(f.vital.connect(outsider.account).challenge(f.rollupAddress, 0))
         .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
         .withArgs(outsider.address);
@@ -281,7 +296,7 @@ describe("VitalService", function () {
     it("accepts a member that joined after the snapshot", async function () {
       const f = await loadFixture(vitalFixture);
       const [late] = await addOperators(f.d, "vital-late", [STAKES[0]]);
-      await (await f.operatorSets.connect(late.account).join(f.setId)).wait();
+      await (await f.operatorSets.connect(late.account).join(f.setId, STAKES[0])).wait();
       await (await f.token.connect(f.funder).transfer(late.address, f.bond)).wait();
       await (await f.token.connect(late.account).approve(f.vitalAddress, f.bond)).wait();
       const at = await nextBlockAt();
@@ -404,7 +419,7 @@ describe("VitalService", function () {
       const extra = 1_000n * ALT;
       await (await f.token.connect(f.ops[0].account).approve(await f.registry.getAddress(), extra)).wait();
       await (await f.registry.connect(f.ops[0].account).stake(f.ops[0].address, 0, extra)).wait();
-      expect(await f.registry.operatorStake(f.ops[0].address)).to.equal(STAKES[0] + extra);
+      expect(await f.registry.operatorStake(f.ops[0].address)).to.equal(2n * STAKES[0] + extra);
 
       await expect(f.vital.connect(f.ops[0].account).vote(id, 0, true))
         .to.emit(f.vital, "Voted")
@@ -431,7 +446,7 @@ describe("VitalService", function () {
         .withArgs(1n, f.ops[1].address);
       // a member that joined after the snapshot has no entry
       const [late] = await addOperators(f.d, "vital-late", [STAKES[0]]);
-      await (await f.operatorSets.connect(late.account).join(f.setId)).wait();
+      await (await f.operatorSets.connect(late.account).join(f.setId, STAKES[0])).wait();
       await expect(f.vital.connect(late.account).vote(id, 0, true))
         .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
         .withArgs(0n, f.ops[0].address);
@@ -1011,7 +1026,8 @@ describe("VitalService", function () {
 
       // after the veto window anyone executes: proposerBps of its pool, the reporter share claimable by the challenger,
       // the rest burned
-      const amount = (STAKES[PROPOSER] * f.proposerBps) / BPS;
+      // the slash takes proposerBps of all the proposer's stake (twice what it allocated to this set)
+      const amount = (2n * STAKES[PROPOSER] * f.proposerBps) / BPS;
       const toReporter = (amount * f.reporterBps) / BPS;
       const amounts = new Array<bigint>(Number(await f.registry.assetCount())).fill(0n);
       amounts[0] = amount;
@@ -1023,22 +1039,24 @@ describe("VitalService", function () {
         .to.emit(f.slashingManager, "SlashExecuted")
         .withArgs(requestId, proposer, f.proposerBps, amounts)
         .and.to.emit(f.registry, "PoolSlashed")
-        .withArgs(requestId, proposer, 0n, amount, toReporter, STAKES[PROPOSER] - amount);
+        .withArgs(requestId, proposer, 0n, amount, toReporter, 2n * STAKES[PROPOSER] - amount);
       expect(await f.registry.slashProceeds(challenger, 0)).to.equal(toReporter);
       await (await f.registry.connect(f.ops[0].account).claimSlashProceeds(0, challenger)).wait();
       expect(await f.token.balanceOf(challenger)).to.equal(challengerBefore + toReporter);
       expect(await f.token.totalSupply()).to.equal(supplyBefore - (amount - toReporter));
-      expect((await f.registry.pool(proposer, 0)).totalAssets).to.equal(STAKES[PROPOSER] - amount);
-      expect(await f.registry.operatorStake(proposer)).to.equal(STAKES[PROPOSER] - amount);
+      expect((await f.registry.pool(proposer, 0)).totalAssets).to.equal(2n * STAKES[PROPOSER] - amount);
+      expect(await f.registry.operatorStake(proposer)).to.equal(2n * STAKES[PROPOSER] - amount);
       expect((await f.slashingManager.request(requestId)).status).to.equal(SlashStatus.Executed);
       expect(await f.registry.isJailed(proposer)).to.equal(false);
 
-      // released, it is back in the following snapshot with its reduced stake (in whole stake units)
+      // released, it is back in the following snapshot: the slash took `amount` from its stake, so each of its two
+      // allocations shrank by half of it, rounded up (in whole stake units)
+      const cut = (STAKES[PROPOSER] * amount + 2n * STAKES[PROPOSER] - 1n) / (2n * STAKES[PROPOSER]);
       await time.increase(DAY);
       const later = await snapshotNow(f, f.setId);
       const [laterOperators, laterStakes] = await f.operatorSets.snapshotEntries(f.setId, later);
       expect(laterOperators).to.deep.equal(f.ops.map((op) => op.address));
-      expect(laterStakes[PROPOSER]).to.equal(((STAKES[PROPOSER] - amount) / STAKE_UNIT) * STAKE_UNIT);
+      expect(laterStakes[PROPOSER]).to.equal(((STAKES[PROPOSER] - cut) / STAKE_UNIT) * STAKE_UNIT);
     });
 
     it("slashes reported voters voterBps after the veto window, the reporter earning the reporter share", async function () {
@@ -1055,17 +1073,17 @@ describe("VitalService", function () {
       const [operators] = await f.operatorSets.snapshotEntries(f.setId, epoch);
       expect(operators).to.deep.equal([0, 1, 2].map((i) => f.ops[i].address));
 
-      const amount = (STAKES[3] * f.voterBps) / BPS;
+      const amount = (2n * STAKES[3] * f.voterBps) / BPS;
       const toReporter = (amount * f.reporterBps) / BPS;
       const reporterBefore = await f.token.balanceOf(reporter.address);
       await time.increaseTo(executableAt);
       await expect(f.slashingManager.execute(requestId))
         .to.emit(f.registry, "PoolSlashed")
-        .withArgs(requestId, voter, 0n, amount, toReporter, STAKES[3] - amount);
+        .withArgs(requestId, voter, 0n, amount, toReporter, 2n * STAKES[3] - amount);
       expect(await f.registry.slashProceeds(reporter.address, 0)).to.equal(toReporter);
       await (await f.registry.connect(reporter).claimSlashProceeds(0, reporter.address)).wait();
       expect(await f.token.balanceOf(reporter.address)).to.equal(reporterBefore + toReporter);
-      expect(await f.registry.operatorStake(voter)).to.equal(STAKES[3] - amount);
+      expect(await f.registry.operatorStake(voter)).to.equal(2n * STAKES[3] - amount);
       expect(await f.registry.isJailed(voter)).to.equal(false);
     });
   });

@@ -20,7 +20,7 @@ const DAY = 24 * 3600;
 function valuesChecked(p: ProtocolParameters): number {
   const positions = p.genesis.allocations.length * 6; // beneficiary, total, start, cliff, end, revocable
   const genesis = 1 + 2 + positions + 4; // supply; factory treasury, owner; airdrop root, period, treasury, balance
-  const restaking = 4 + 3 + 6 + 3; // registry 3 delays, sets 2, manager 5, rewards 2 (values, treasuries) + 4 owners
+  const restaking = 3 + 1 + 5 + 2 + 4; // registry 3 delays, sets 1 (epoch length), manager 5, rewards 2; 4 owners
   const templates = p.rollups!.templates.length * 11; // every field of the Template struct
   const rollups = 6 + templates; // fee, window, council, treasury, owner, template count
   const services = 2 + 5 + 5 + 3 * 6 + 3; // MACH, VITAL, SQUAD parameters; per service 6; factory services
@@ -71,8 +71,8 @@ describe("deploy:check task", function () {
 
   describe("on the protocol deployed from hardhat.json", function () {
     it("derives the number of values it compares from the parameters", function () {
-      expect(valuesChecked(hardhatParameters())).to.equal(166);
-      expect(valuesChecked(stagedParameters())).to.equal(159);
+      expect(valuesChecked(hardhatParameters())).to.equal(165);
+      expect(valuesChecked(stagedParameters())).to.equal(158);
     });
 
     it("finds every value as the parameters say, one line each, with a summary", async function () {
@@ -129,7 +129,7 @@ describe("deploy:check task", function () {
     it("returns and prints the same report with --json", async function () {
       await load(protocolFixture);
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: true });
-      expect(result).to.deep.equal({ checked: 166, differences: [] });
+      expect(result).to.deep.equal({ checked: 165, differences: [] });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
     });
 
@@ -141,10 +141,10 @@ describe("deploy:check task", function () {
       )) as unknown as RestakingRegistry;
       await (await registry.connect(await asTimelock(book)).setDelays(15 * DAY, 7 * DAY, 7 * DAY)).wait();
 
-      const message = `1 of 166 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
+      const message = `1 of 165 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
       const lines = await checkFailing({ json: true }, message);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 166,
+        checked: 165,
         differences: [{ what: "RestakingRegistry.withdrawalDelay", chain: "15d", parameters: "2w" }],
       });
     });
@@ -165,15 +165,15 @@ describe("deploy:check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `2 of 166 values differ from ${HARDHAT_FILE}: RestakingRegistry.signingKeyDelay`,
+        `2 of 165 values differ from ${HARDHAT_FILE}: RestakingRegistry.signingKeyDelay`,
       );
-      expect(lines).to.have.lengthOf(168);
+      expect(lines).to.have.lengthOf(167);
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  RestakingRegistry.signingKeyDelay: DIFFERENT: chain 8d, parameters 1w",
         "  SquadService.parameters.maxMisses: DIFFERENT: chain 6, parameters 5",
       ]);
       expect(lines.filter((l) => l.endsWith(": ok (5)"))).to.include("  RollupFactory.templateCount: ok (5)");
-      expect(lines.at(-1)).to.equal(`2 of 166 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`2 of 165 values differ from ${HARDHAT_FILE}`);
     });
 
     it("fails naming the value a parameter file has that was not deployed", async function () {
@@ -183,10 +183,10 @@ describe("deploy:check task", function () {
       const file = files.write("creation-fee.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `1 of 166 values differ from ${file}: RollupFactory.template(4).creationFee`,
+        `1 of 165 values differ from ${file}: RollupFactory.template(4).creationFee`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 166,
+        checked: 165,
         differences: [{ what: "RollupFactory.template(4).creationFee", chain: "1,000 ALT", parameters: "2,000 ALT" }],
       });
     });
@@ -200,10 +200,10 @@ describe("deploy:check task", function () {
       const file = files.write("extra-category.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `2 of 167 values differ from ${file}: Vesting_Launchpool.total`,
+        `2 of 166 values differ from ${file}: Vesting_Launchpool.total`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 167,
+        checked: 166,
         differences: [
           { what: "Vesting_Launchpool.total", chain: "500,000,000 ALT", parameters: "400,000,000 ALT" },
           {
@@ -222,10 +222,10 @@ describe("deploy:check task", function () {
       try {
         const lines = await checkFailing(
           { json: true },
-          `1 of 160 values differ from ${HARDHAT_FILE}: governance stage`,
+          `1 of 159 values differ from ${HARDHAT_FILE}: governance stage`,
         );
         expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-          checked: 166 - 7 + 1,
+          checked: 165 - 7 + 1,
           differences: [
             {
               what: "governance stage",
@@ -258,9 +258,9 @@ describe("deploy:check task", function () {
       const [deployer] = await hre.ethers.getSigners();
       const file = stagedParametersFile();
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false, parameters: file });
-      expect(result).to.deep.equal({ checked: 159, differences: [] });
-      expect(lines).to.have.lengthOf(161);
-      expect(lines.at(-1)).to.equal(`all 159 values match ${file}`);
+      expect(result).to.deep.equal({ checked: 158, differences: [] });
+      expect(lines).to.have.lengthOf(160);
+      expect(lines.at(-1)).to.equal(`all 158 values match ${file}`);
       expect(lines.filter((l) => l.includes(".owner: ok ("))).to.deep.equal(
         [
           "VestingFactory",

@@ -99,7 +99,10 @@ describe("mach tasks", function () {
     const { mach, sets, rollup, rollupAddress, creator, operators, factory } = f;
     await (await mach.registerRollup(rollupAddress)).wait();
     const setId = await mach.setIdOf(rollupAddress);
-    for (const op of operators) await (await sets.connect(op.signer).join(setId)).wait();
+    // each operator allocates all its stake to the set
+    for (const op of operators) {
+      await (await sets.connect(op.signer).join(setId, await sets.freeStake(op.address))).wait();
+    }
     // the start of the next epoch: a whole epoch for the suite's snapshot, never epoch 0
     await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
     await (await sets.snapshot(setId)).wait();

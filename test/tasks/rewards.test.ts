@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { id, Wallet } from "ethers";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
@@ -92,8 +92,10 @@ describe("rewards tasks", function () {
     await (await sets.connect(deployer).setService(await service.getAddress(), true)).wait();
     await (await service.createSet(id("rollup-1"), 0, 16)).wait();
     const setId = await sets.setIdOf(await service.getAddress(), id("rollup-1"));
-    await (await sets.connect(operator).join(setId)).wait();
-    await (await sets.connect(other).join(setId)).wait();
+    // both allocate all their stake; the snapshot of the next epoch counts it
+    await (await sets.connect(operator).join(setId, await sets.freeStake(operator.address))).wait();
+    await (await sets.connect(other).join(setId, await sets.freeStake(other.address))).wait();
+    await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
     await (await sets.snapshot(setId)).wait();
     const epoch = await sets.currentEpoch();
     await (await token.connect(payer).approve(await rewards.getAddress(), FEES)).wait();

@@ -21,8 +21,8 @@ const parameters = stagedParameters();
 /** deploy/parameters/hardhat.json: every set a service registers takes 1,000 ALT at least, 64 members at most. */
 const MIN_STAKE = parseTokenAmount(parameters.services!.minStake);
 const MAX_SIZE = BigInt(parameters.services!.maxSize);
-/** Restaking: 7-day leave delay, 1-day epochs. */
-const LEAVE_DELAY = parseDuration(parameters.restaking.leaveDelay);
+/** Restaking: leaving a set waits the 14-day withdrawal delay; 1-day epochs. */
+const LEAVE_DELAY = parseDuration(parameters.restaking.withdrawalDelay);
 const EPOCH = BigInt(parseDuration(parameters.restaking.epochLength));
 
 interface TxReport {
@@ -99,7 +99,7 @@ async function joined(f: ServicesTaskFixture, name: Name, operators = f.operator
   const { service, rollup } = target(f, name);
   await (await service.registerRollup(rollup)).wait();
   const setId = await setIdOf(f, name);
-  for (const op of operators) await (await f.sets.connect(op.signer).join(setId)).wait();
+  for (const op of operators) await (await f.sets.connect(op.signer).join(setId, MIN_STAKE)).wait();
   return setId;
 }
 
@@ -369,7 +369,7 @@ describe("service tasks", function () {
         const args = { service: name, rollup: chainId, from: op0.address, json: true };
         const request = await task<LeaveResult>("service:leave", { ...args, complete: false });
         const leaveAt = (await blockTime(request.tx.block)) + BigInt(LEAVE_DELAY);
-        expect(LEAVE_DELAY).to.equal(Number(await f.sets.leaveDelay()));
+        expect(LEAVE_DELAY).to.equal(Number(await f.registry.withdrawalDelay()));
         expect(request).to.deep.equal({
           service: name,
           rollup,

@@ -71,12 +71,18 @@ const slotView = (slot: bigint, leader: string): SlotView => ({
   leader,
 });
 
-/** Rollup 5002 registered in SQUAD and operators 0..3 in its set; no snapshot yet. */
+/**
+ * Rollup 5002 registered in SQUAD and operators 0..3 in its set, all their stake allocated; the next epoch (in which the
+ * allocations count) has begun; no snapshot yet.
+ */
 async function joinedFixture() {
   const f = await loadFixture(servicesTaskFixture);
   await (await f.squad.registerRollup(f.squadRollupAddress)).wait();
   const setId = await f.squad.setIdOf(f.squadRollupAddress);
-  for (const op of f.operators) await (await f.sets.connect(op.signer).join(setId)).wait();
+  for (const op of f.operators) {
+    await (await f.sets.connect(op.signer).join(setId, await f.sets.freeStake(op.address))).wait();
+  }
+  await time.increaseTo(await f.sets.epochStart((await f.sets.currentEpoch()) + 1n));
   return { ...f, setId, squadAddress: await f.squad.getAddress() };
 }
 
@@ -197,7 +203,8 @@ describe("squad tasks", function () {
     it("leaves the next epoch's slots without leader until its snapshot, then only those after it (text)", async function () {
       const f = await load(snapshotFixture);
       const rollup = f.squadRollupAddress;
-      const epochOne = await f.sets.epochStart(1);
+      // "epoch 0" below is the snapshot's epoch, "epoch 1" the next one
+      const epochOne = await f.sets.epochStart((await f.sets.epochAt(f.takenAt)) + 1n);
       const boundary = epochOne / SLOT; // the slot in progress when epoch 1 begins
       const first = boundary - 3n;
       await time.increaseTo(first * SLOT + 10n);

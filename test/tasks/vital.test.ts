@@ -83,7 +83,10 @@ describe("vital tasks", function () {
     for (const address of [rollupAddress, operatorRollupAddress]) {
       await (await vital.registerRollup(address)).wait();
       const setId = await vital.setIdOf(address);
-      for (const op of operators) await (await sets.connect(op.signer).join(setId)).wait();
+      // each operator allocates half its stake to each set
+      for (const [i, op] of operators.entries()) {
+        await (await sets.connect(op.signer).join(setId, OPERATOR_STAKES[i] / 2n)).wait();
+      }
       setIds.push(setId);
     }
     // the start of the next epoch: a whole epoch for the snapshots, never epoch 0
@@ -381,14 +384,14 @@ describe("vital tasks", function () {
       });
       expect(lines).to.deep.equal([
         txLine("voted valid on challenge 0", result.tx),
-        "  invalid 0 ALT, valid 200,000 ALT: Open",
+        "  invalid 0 ALT, valid 100,000 ALT: Open",
       ]);
       await expectTx(result.tx, op.address, f.vitalAddress);
       expect((await hre.ethers.provider.getTransaction(result.tx.hash))!.data).to.equal(
         f.vital.interface.encodeFunctionData("vote", [0n, f.indexOf(op), false]),
       );
       const stake = f.stakeOf(op);
-      expect(stake).to.equal(OPERATOR_STAKES[2]);
+      expect(stake).to.equal(OPERATOR_STAKES[2] / 2n);
       await expect(hre.ethers.provider.getTransaction(result.tx.hash))
         .to.emit(f.vital, "Voted")
         .withArgs(0n, op.address, false, stake);
@@ -493,7 +496,7 @@ describe("vital tasks", function () {
       });
       expect(lines).to.deep.equal([
         txLine("voted invalid on challenge 1", result.tx),
-        "  invalid 700,000 ALT, valid 0 ALT: Invalidated",
+        "  invalid 350,000 ALT, valid 0 ALT: Invalidated",
       ]);
       const receipt = await expectTx(result.tx, op1.address, f.vitalAddress);
       const requestedAt = await blockTime(receipt.blockNumber);

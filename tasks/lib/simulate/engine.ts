@@ -455,15 +455,27 @@ class Simulation {
     }
     this.observe();
 
-    // step 4: operators join the sets of the rollups they serve
+    // step 4: operators join the sets of the rollups they serve, each allocating an equal part of its stake to each
     this.at(nextBlock());
+    const setsPerOperator = new Map<number, number>();
+    for (const r of this.live) {
+      for (const name of SERVICE_NAMES) {
+        for (const i of r.plan.members[name] ?? []) setsPerOperator.set(i, (setsPerOperator.get(i) ?? 0) + 1);
+      }
+    }
+    const allocation = new Map<number, bigint>();
+    for (const [i, count] of setsPerOperator) {
+      allocation.set(i, (await registry.operatorStake(operators[i].address)) / BigInt(count));
+    }
     for (const r of this.live) {
       for (const name of SERVICE_NAMES) {
         const members = r.plan.members[name];
         if (!members) continue;
         const setId = await this.c.services[name].setIdOf(r.address);
         r.sets[name] = setId;
-        for (const i of members) await this.call(operators[i].address, sets, "join", [setId], "service: join");
+        for (const i of members) {
+          await this.call(operators[i].address, sets, "join", [setId, allocation.get(i)!], "service: join");
+        }
       }
     }
     this.observe();
