@@ -36,8 +36,21 @@ interface JoinResult {
   rollup: string;
   setId: bigint;
   operator: string;
+  amount: bigint;
+  countsFrom: bigint;
   registered?: TxReport;
   joined: TxReport;
+}
+
+interface AllocateResult {
+  service: string;
+  rollup: string;
+  setId: bigint;
+  operator: string;
+  before: bigint;
+  allocation: [bigint, bigint, bigint];
+  countsFrom: bigint;
+  tx: TxReport;
 }
 
 interface LeaveResult {
@@ -94,12 +107,18 @@ async function expectMined(report: TxReport | undefined, from: string, to: strin
   expect(report).to.deep.equal({ hash: receipt.hash, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber });
 }
 
-/** The service registers its rollup and the operators join its set, by the contracts (not the tasks). */
+/**
+ * The service registers its rollup and the operators join its set allocating all their stake, by the contracts (not
+ * the tasks); then the next epoch, in which the allocations count, begins.
+ */
 async function joined(f: ServicesTaskFixture, name: Name, operators = f.operators) {
   const { service, rollup } = target(f, name);
   await (await service.registerRollup(rollup)).wait();
   const setId = await setIdOf(f, name);
-  for (const op of operators) await (await f.sets.connect(op.signer).join(setId, MIN_STAKE)).wait();
+  for (const op of operators) {
+    await (await f.sets.connect(op.signer).join(setId, await f.sets.freeStake(op.address))).wait();
+  }
+  await time.increaseTo(await f.sets.epochStart((await f.sets.currentEpoch()) + 1n));
   return setId;
 }
 
@@ -125,14 +144,20 @@ describe("service tasks", function () {
           from: op.address,
           json: true,
         });
+        // with no --amount, all the operator's free stake is allocated, counted from the next epoch
+        const free = OPERATOR_STAKES[1];
         expect(result).to.deep.equal({
           service: name,
           rollup,
           setId,
           operator: op.address,
+          amount: free,
+          countsFrom: (await f.sets.currentEpoch()) + 1n,
           registered: result.registered,
           joined: result.joined,
         });
+        expect((await f.sets.allocation(setId, op.address)).allocated).to.equal(free);
+        expect(await f.sets.freeStake(op.address)).to.equal(0n);
         await expectMined(result.registered, op.address, await service.getAddress());
         await expectMined(result.joined, op.address, await f.sets.getAddress());
         expect([result.registered!.block, result.joined.block]).to.deep.equal([block + 1, block + 2]);
@@ -165,14 +190,17 @@ describe("service tasks", function () {
       const firstRun = await runTask<JoinResult>("service:join", {
         service: "squad",
         rollup: "5002",
+        amount: "1500",
         from: first.address,
         json: false,
       });
       const { registered, joined: joinedTx } = firstRun.result;
+      const next = (await f.sets.currentEpoch()) + 1n;
       expect(firstRun.lines).to.deep.equal([
         txLine(`registered ${rollup} in SQUAD`, registered!),
-        txLine(`${first.address} joined set ${setId}`, joinedTx),
+        txLine(`${first.address} joined set ${setId} with 1,500 ALT allocated, counted from epoch ${next}`, joinedTx),
       ]);
+      expect((await f.sets.allocation(setId, first.address)).allocated).to.equal(1_500n * ALT);
       // the service name in any case; one transaction only
       const block = await hre.ethers.provider.getBlockNumber();
       const { result, lines } = await runTask<JoinResult>("service:join", {
@@ -187,11 +215,18 @@ describe("service tasks", function () {
         rollup,
         setId,
         operator: second.address,
+        amount: OPERATOR_STAKES[1],
+        countsFrom: next,
         registered: undefined,
         joined: result.joined,
       });
       await expectMined(result.joined, second.address, await f.sets.getAddress());
-      expect(lines).to.deep.equal([txLine(`${second.address} joined set ${setId}`, result.joined)]);
+      expect(lines).to.deep.equal([
+        txLine(
+          `${second.address} joined set ${setId} with 300,000 ALT allocated, counted from epoch ${next}`,
+          result.joined,
+        ),
+      ]);
       expect(await f.sets.members(setId)).to.deep.equal([first.address, second.address]);
       expect((await f.sets.membership(setId, second.address)).index).to.equal(1n);
     });
@@ -348,14 +383,146 @@ describe("service tasks", function () {
         `${other.address} is a member of the set already`,
       );
       expect(await f.sets.members(setId)).to.deep.equal([op.address, other.address]);
-      // a member of the MACH set joins the VITAL set of the same rollup
+      // a member of the MACH set joins the VITAL set of the same rollup with new stake: its MACH allocation holds the
+      // rest
+      await (await f.token.connect(op.signer).approve(await f.registry.getAddress(), MIN_STAKE)).wait();
+      await (await f.registry.connect(op.signer).stake(op.address, 0, MIN_STAKE)).wait();
       const vital = await task<JoinResult>("service:join", {
         service: "vital",
         rollup: "5001",
+        amount: "1000",
         from: op.address,
         json: true,
       });
       expect(await f.sets.members(vital.setId)).to.deep.equal([op.address]);
+      expect((await f.sets.allocation(vital.setId, op.address)).allocated).to.equal(MIN_STAKE);
+    });
+
+    it("refuses an allocation above the free stake or below the set's minimum, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op, other] = f.operators;
+      await joined(f, "mach", [op]);
+      const block = await hre.ethers.provider.getBlockNumber();
+      // all of op's stake is in the MACH set: none is free for VITAL
+      await expectRefused(
+        "service:join",
+        { service: "vital", rollup: "5001", from: op.address, json: true },
+        "the set needs at least 1,000 ALT allocated, not 0 ALT",
+      );
+      await expectRefused(
+        "service:join",
+        { service: "vital", rollup: "5001", amount: "1", from: op.address, json: true },
+        `${op.address} has 0 ALT of free stake, less than 1 ALT`,
+      );
+      await expectRefused(
+        "service:join",
+        { service: "vital", rollup: "5001", amount: "300000.5", from: other.address, json: true },
+        `${other.address} has 300,000 ALT of free stake, less than 300,000.5 ALT`,
+      );
+      await expectRefused(
+        "service:join",
+        { service: "vital", rollup: "5001", amount: "999.9", from: other.address, json: true },
+        "the set needs at least 1,000 ALT allocated, not 999.9 ALT",
+      );
+      await expectRefused(
+        "service:join",
+        { service: "vital", rollup: "5001", amount: "lots", from: other.address, json: true },
+        '--amount: invalid amount "lots": expected a non-negative decimal',
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
+    });
+  });
+
+  describe("service:allocate", function () {
+    it("raises a member's allocation from its free stake, counted from the next epoch (JSON)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op] = f.operators;
+      const setId = await joined(f, "mach", []);
+      await (await f.sets.connect(op.signer).join(setId, MIN_STAKE)).wait();
+      const result = await task<AllocateResult>("service:allocate", {
+        service: "mach",
+        rollup: "5001",
+        amount: "250000",
+        from: op.address,
+        json: true,
+      });
+      await expectMined(result.tx, op.address, await f.sets.getAddress());
+      const countsFrom = (await f.sets.currentEpoch()) + 1n;
+      expect(result).to.deep.equal({
+        service: "mach",
+        rollup: f.rollupAddress,
+        setId,
+        operator: op.address,
+        before: MIN_STAKE,
+        allocation: [250_000n * ALT, 0n, 0n],
+        countsFrom,
+        tx: result.tx,
+      });
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.sets, "AllocationUpdated")
+        .withArgs(setId, op.address, 250_000n * ALT, 0n, 0n, countsFrom);
+      expect(await f.sets.freeStake(op.address)).to.equal(OPERATOR_STAKES[0] - 250_000n * ALT);
+    });
+
+    it("lowers a member's allocation, printing until when the decrease stays slashable (text mode)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op] = f.operators;
+      const setId = await joined(f, "squad", [op]);
+      const { result, lines } = await runTask<AllocateResult>("service:allocate", {
+        service: "squad",
+        rollup: "5002",
+        amount: "100000",
+        from: op.address,
+        json: false,
+      });
+      const freeAt = (await blockTime(result.tx.block)) + BigInt(LEAVE_DELAY);
+      const countsFrom = (await f.sets.currentEpoch()) + 1n;
+      expect(lines).to.deep.equal([
+        txLine(
+          `${op.address} allocates 100,000 ALT to set ${setId} (was 400,000 ALT), from epoch ${countsFrom}`,
+          result.tx,
+        ),
+        `  300,000 ALT deallocated, slashable until ${isoTime(freeAt)}`,
+      ]);
+      expect(await f.sets.allocation(setId, op.address)).to.deep.equal([100_000n * ALT, 300_000n * ALT, freeAt]);
+      expect(await f.sets.freeStake(op.address)).to.equal(0n);
+    });
+
+    it("refuses a non-member, a leaving member, and amounts below the minimum or above the free stake", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op, other, third] = f.operators;
+      const setId = await joined(f, "mach", [op, other]);
+      const args = { service: "mach", rollup: "5001", json: true };
+      const block = await hre.ethers.provider.getBlockNumber();
+      await expectRefused(
+        "service:allocate",
+        { ...args, amount: "1000", from: third.address },
+        `${third.address} is not a member of the set (service:join)`,
+      );
+      await expectRefused(
+        "service:allocate",
+        { ...args, amount: "999", from: op.address },
+        "the set needs at least 1,000 ALT allocated, not 999 ALT",
+      );
+      await expectRefused(
+        "service:allocate",
+        { ...args, amount: "400001", from: op.address },
+        `${op.address} has 0 ALT of free stake: at most 400,000 ALT can be allocated`,
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      await (await f.sets.connect(other.signer).requestLeave(setId)).wait();
+      const { leaveAt } = await f.sets.membership(setId, other.address);
+      await expectRefused(
+        "service:allocate",
+        { ...args, amount: "1000", from: other.address },
+        `${other.address} leaves the set from ${isoTime(leaveAt)}`,
+      );
+      await expectRefused(
+        "service:allocate",
+        { ...args, rollup: "5002", amount: "1000", from: op.address },
+        `${f.squadRollupAddress} does not use MACH`,
+      );
     });
   });
 
@@ -618,9 +785,10 @@ describe("service tasks", function () {
       const setId = await joined(f, "mach", [op0, op1]);
       const first = await task<SnapshotResult>("service:snapshot", { service: "mach", rollup: "5001", json: true });
       expect(first.totalStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[1]);
-      // operator 1 stakes 0.5 ALT more; the next epoch's snapshot counts it
+      // operator 1 stakes 0.5 ALT more and allocates it; the next epoch's snapshot counts it
       await (await f.token.connect(op1.signer).approve(await f.registry.getAddress(), ALT / 2n)).wait();
       await (await f.registry.connect(op1.signer).stake(op1.address, 0, ALT / 2n)).wait();
+      await (await f.sets.connect(op1.signer).allocate(setId, OPERATOR_STAKES[1] + ALT / 2n)).wait();
       const next = first.epoch + 1n;
       await time.increaseTo((await f.sets.epochStart(next)) + 10n);
       const { result, lines } = await runTask<SnapshotResult>("service:snapshot", {
