@@ -5,6 +5,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, formatAlt, formatTime, output, parseAmount, signerFor, txLine, type TxReport } from "./lib/cli";
 import { operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
+import type { OperatorSets } from "../typechain-types";
 import {
   currentSnapshot,
   parseServiceName,
@@ -26,6 +27,17 @@ async function resolve(hre: HardhatRuntimeEnvironment, args: ServiceArgs) {
   const rollupContract = await parseRollup(hre, await rollupFactory(hre), args.rollup);
   const rollup = await rollupContract.getAddress();
   return { name, rollupContract, rollup, service: await serviceContract(hre, name), sets: await operatorSets(hre) };
+}
+
+/** An allocation must be at least the set's minimum stake. */
+function requireMinimum(amount: bigint, minStake: bigint) {
+  if (amount < minStake) fail(`the set needs at least ${formatAlt(minStake)} allocated, not ${formatAlt(amount)}`);
+}
+
+/** The epoch from which an allocation changed by `tx` counts: the one after the epoch it was mined in. */
+async function countsFrom(hre: HardhatRuntimeEnvironment, sets: OperatorSets, tx: TxReport) {
+  const block = await hre.ethers.provider.getBlock(tx.block);
+  return (await sets.epochAt(block!.timestamp)) + 1n;
 }
 
 const serviceTask = (name: string, description: string) =>
@@ -59,12 +71,12 @@ serviceTask(
     const minStake = isRegistered
       ? (await sets.setConfig(await service.setIdOf(rollup))).minStake
       : (await service.setDefaults()).minStake;
-    if (amount < minStake) fail(`the set needs at least ${formatAlt(minStake)} allocated, not ${formatAlt(amount)}`);
+    requireMinimum(amount, minStake);
     let registered: TxReport | undefined;
     if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
     const setId = await service.setIdOf(rollup);
     const joined = await confirm(sets.connect(signer).join(setId, amount));
-    const counts = (await sets.currentEpoch()) + 1n;
+    const counts = await countsFrom(hre, sets, joined);
     return output(
       args.json,
       { service: name, rollup, setId, operator, amount, countsFrom: counts, registered, joined },
@@ -94,7 +106,7 @@ serviceTask(
     if (!membership.member) fail(`${operator} is not a member of the set (service:join)`);
     if (membership.leaveAt !== 0n) fail(`${operator} leaves the set from ${formatTime(membership.leaveAt)}`);
     const { minStake } = await sets.setConfig(setId);
-    if (amount < minStake) fail(`the set needs at least ${formatAlt(minStake)} allocated, not ${formatAlt(amount)}`);
+    requireMinimum(amount, minStake);
     const before = (await sets.allocation(setId, operator)).allocated;
     const free = await sets.freeStake(operator);
     if (amount > before + free) {
@@ -102,7 +114,7 @@ serviceTask(
     }
     const tx = await confirm(sets.connect(signer).allocate(setId, amount));
     const after = await sets.allocation(setId, operator);
-    const counts = (await sets.currentEpoch()) + 1n;
+    const counts = await countsFrom(hre, sets, tx);
     return output(
       args.json,
       { service: name, rollup, setId, operator, before, allocation: after, countsFrom: counts, tx },

@@ -30,13 +30,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256[] entries;
     }
 
-    /// @custom:storage-location erc7201:alt.storage.OperatorSets
     /// @dev Per operator, one slot: the sum of its allocations, and of allocations plus pending deallocations.
     struct OperatorTotals {
         uint128 allocated;
         uint128 encumbered;
     }
 
+    /// @custom:storage-location erc7201:alt.storage.OperatorSets
     struct SetsStorage {
         IRestakingRegistry registry;
         uint48 genesis;
@@ -332,11 +332,9 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
-    function freeStake(address operator) public view returns (uint256) {
+    function freeStake(address operator) external view returns (uint256) {
         SetsStorage storage s = _s();
-        uint256 stake = s.registry.operatorStake(operator);
-        uint256 encumbered = s.totals[operator].encumbered;
-        return stake > encumbered ? stake - encumbered : 0;
+        return _free(s, operator, s.totals[operator].encumbered);
     }
 
     /// @inheritdoc IOperatorSets
@@ -448,7 +446,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         OperatorTotals memory t = s.totals[operator];
         if (amount > a.allocated) {
             uint256 increase = amount - a.allocated;
-            uint256 free = freeStake(operator);
+            uint256 free = _free(s, operator, t.encumbered);
             if (increase > free) revert SetsInsufficientFreeStake(operator, increase, free);
             // encumbered <= stake, which the registry keeps below 2^128
             t.allocated += uint128(increase);
@@ -464,6 +462,12 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         a.allocated = uint104(amount);
         s.totals[operator] = t;
         _store(s, setId, operator, a);
+    }
+
+    /// @dev `operator`'s stake less `encumbered` (zero if below).
+    function _free(SetsStorage storage s, address operator, uint256 encumbered) private view returns (uint256) {
+        uint256 stake = s.registry.operatorStake(operator);
+        return stake > encumbered ? stake - encumbered : 0;
     }
 
     /// @dev Frees `operator`'s deallocation from `setId` once due, unless a pending slash request may still take from

@@ -7,7 +7,7 @@ import { Signature, type ContractTransactionResponse, type TransactionResponse }
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
-import { days } from "../helpers/time";
+import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { domainOf, PERMIT_TYPES } from "../../tasks/lib/signatures";
 import type { MockERC20 } from "../../typechain-types";
@@ -320,7 +320,7 @@ async function sets64Fixture() {
   expect(await f.operatorSets.members(setC)).to.have.length(SET_MEMBERS);
 
   // the allocations count from the next epoch
-  await time.increaseTo(await f.operatorSets.epochStart((await f.operatorSets.currentEpoch()) + 1n));
+  await nextEpoch(f.operatorSets);
   const epoch = await f.operatorSets.currentEpoch();
   await f.operatorSets.snapshot(setC);
   await time.increaseTo(await f.operatorSets.epochStart(epoch + 1n));

@@ -26,7 +26,7 @@ import {
 } from "ethers";
 import { deployGovernance } from "../helpers/governance";
 import { ALT } from "../helpers/constants";
-import { days } from "../helpers/time";
+import { days, nextEpoch } from "../helpers/time";
 import { signPermit } from "../../tasks/lib/signatures";
 
 // ERC-1967 slots: bytes32(uint256(keccak256("eip1967.proxy.<name>")) - 1)
@@ -271,7 +271,7 @@ describe("Governance access control", function () {
     for (const setId of [machSet, vitalSet, await squadService.setIdOf(squadRollupAddress)]) {
       await operatorSets.connect(member).join(setId, MEMBER_STAKE / 3n);
     }
-    await time.increaseTo(await operatorSets.epochStart((await operatorSets.currentEpoch()) + 1n));
+    await nextEpoch(operatorSets);
     await operatorSets.snapshot(machSet);
     await operatorSets.snapshot(vitalSet);
     // the member, all of the MACH set's stake, raises an alert on the user's rollup (snapshot index 0, nonce 0)

@@ -7,7 +7,9 @@ import type { OperatorSets } from "../../typechain-types";
 export const days = (n: number) => n * DAY;
 export const months = (n: number) => n * MONTH;
 
-/** Moves the chain to the start of the next epoch of `sets`: allocations made before it count from then on. */
-export async function nextEpoch(sets: Pick<OperatorSets, "currentEpoch" | "epochStart">) {
-  await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
+/** Moves the chain to the start of the next epoch of `sets` (allocations made before it count from then on); returns it. */
+export async function nextEpoch(sets: Pick<OperatorSets, "currentEpoch" | "epochStart">): Promise<bigint> {
+  const epoch = (await sets.currentEpoch()) + 1n;
+  await time.increaseTo(await sets.epochStart(epoch));
+  return epoch;
 }

@@ -5,7 +5,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { ContractTransactionResponse, Interface } from "ethers";
 import type { MockService, OperatorSets, RestakingRegistry } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
-import { DAY, days } from "../helpers/time";
+import { DAY, days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { coverageRunning } from "../helpers/coverage";
 import { keyProof } from "../helpers/keys";
@@ -225,13 +225,6 @@ describe("OperatorSets", function () {
   /** The epoch a transaction was mined in. */
   async function epochOf(operatorSets: OperatorSets, tx: ContractTransactionResponse): Promise<bigint> {
     return operatorSets.epochAt(await timestampOf(tx));
-  }
-
-  /** Moves to the start of the next epoch; returns it. */
-  async function nextEpoch(operatorSets: OperatorSets): Promise<bigint> {
-    const epoch = (await operatorSets.currentEpoch()) + 1n;
-    await time.increaseTo(await operatorSets.epochStart(epoch));
-    return epoch;
   }
 
   /** The snapshot's entries as [operator, stake] pairs. */

@@ -11,6 +11,7 @@ import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../help
 import { attest, createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { asJson, expectRefused, expectTaskFailure, load, runTask, task, tempDir, expectTx } from "../helpers/tasks";
+import { nextEpoch } from "../helpers/time";
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -104,7 +105,7 @@ describe("mach tasks", function () {
       await (await sets.connect(op.signer).join(setId, await sets.freeStake(op.address))).wait();
     }
     // the start of the next epoch: a whole epoch for the suite's snapshot, never epoch 0
-    await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
+    await nextEpoch(sets);
     await (await sets.snapshot(setId)).wait();
     const epoch = await sets.currentEpoch();
     const interval = await rollup.outputInterval();

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { id, Wallet } from "ethers";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
@@ -27,6 +27,7 @@ import {
   transaction,
 } from "../helpers/tasks";
 import { keyProof } from "../helpers/keys";
+import { nextEpoch } from "../helpers/time";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
 const FUNDED = TASK_FUNDED_ALT;
@@ -95,7 +96,7 @@ describe("rewards tasks", function () {
     // both allocate all their stake; the snapshot of the next epoch counts it
     await (await sets.connect(operator).join(setId, await sets.freeStake(operator.address))).wait();
     await (await sets.connect(other).join(setId, await sets.freeStake(other.address))).wait();
-    await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
+    await nextEpoch(sets);
     await (await sets.snapshot(setId)).wait();
     const epoch = await sets.currentEpoch();
     await (await token.connect(payer).approve(await rewards.getAddress(), FEES)).wait();

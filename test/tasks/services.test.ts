@@ -15,6 +15,7 @@ import { OPERATOR_STAKES, servicesTaskFixture, type ServicesTaskFixture } from "
 import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 import { attest } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
+import { nextEpoch } from "../helpers/time";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
@@ -118,7 +119,7 @@ async function joined(f: ServicesTaskFixture, name: Name, operators = f.operator
   for (const op of operators) {
     await (await f.sets.connect(op.signer).join(setId, await f.sets.freeStake(op.address))).wait();
   }
-  await time.increaseTo(await f.sets.epochStart((await f.sets.currentEpoch()) + 1n));
+  await nextEpoch(f.sets);
   return setId;
 }
 

@@ -14,6 +14,7 @@ import { coverageRunning } from "../helpers/coverage";
 import { stagedParameters } from "../helpers/parameters";
 import { servicesTaskFixture, type ServicesTaskFixture } from "../helpers/serviceTasks";
 import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
+import { nextEpoch } from "../helpers/time";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
@@ -82,7 +83,7 @@ async function joinedFixture() {
   for (const op of f.operators) {
     await (await f.sets.connect(op.signer).join(setId, await f.sets.freeStake(op.address))).wait();
   }
-  await time.increaseTo(await f.sets.epochStart((await f.sets.currentEpoch()) + 1n));
+  await nextEpoch(f.sets);
   return { ...f, setId, squadAddress: await f.squad.getAddress() };
 }
 

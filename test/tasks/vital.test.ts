@@ -11,7 +11,7 @@ import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../help
 import { createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
-import { DAY } from "../helpers/time";
+import { DAY, nextEpoch } from "../helpers/time";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, expectTx } from "../helpers/tasks";
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -90,7 +90,7 @@ describe("vital tasks", function () {
       setIds.push(setId);
     }
     // the start of the next epoch: a whole epoch for the snapshots, never epoch 0
-    await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
+    await nextEpoch(sets);
     for (const setId of setIds) await (await sets.snapshot(setId)).wait();
     const epoch = await sets.currentEpoch();
     const interval = await rollup.outputInterval();
