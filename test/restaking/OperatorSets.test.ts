@@ -211,6 +211,18 @@ describe("OperatorSets", function () {
     return [a.allocated, a.pendingFree, a.freeAt];
   }
 
+  /** After a pro-rata shrink: each set's allocation `before` lost `cut`, held as pendingFree until `freeAt`. */
+  async function expectCuts(
+    operatorSets: OperatorSets,
+    operator: string,
+    freeAt: bigint,
+    cuts: [setId: bigint, before: bigint, cut: bigint][],
+  ) {
+    for (const [setId, before, cut] of cuts) {
+      expect(await allocationOf(operatorSets, setId, operator)).to.deep.equal([before - cut, cut, freeAt]);
+    }
+  }
+
   /** [allocated, encumbered]. */
   async function totalsOf(operatorSets: OperatorSets, operator: string) {
     const [allocated, encumbered] = await operatorSets.allocatedOf(operator);
@@ -1152,15 +1164,9 @@ describe("OperatorSets", function () {
         .to.emit(operatorSets, "AllocationsReduced")
         .withArgs(carol.address, cutA + cutB);
 
-      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([
-        CAROL_A - cutA,
-        cutA,
-        at + withdrawalDelay,
-      ]);
-      expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([
-        CAROL_B - cutB,
-        cutB,
-        at + withdrawalDelay,
+      await expectCuts(operatorSets, carol.address, at + withdrawalDelay, [
+        [setA, CAROL_A, cutA],
+        [setB, CAROL_B, cutB],
       ]);
       const [allocated, encumbered] = await totalsOf(operatorSets, carol.address);
       expect(allocated).to.equal(CAROL_A + CAROL_B - cutA - cutB);
@@ -1246,15 +1252,9 @@ describe("OperatorSets", function () {
       await expect(tx)
         .to.emit(operatorSets, "AllocationsReduced")
         .withArgs(carol.address, cutA + cutB);
-      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([
-        CAROL_A - cutA,
-        cutA,
-        at + withdrawalDelay,
-      ]);
-      expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([
-        7_000n * ALT - 7n - cutB,
-        cutB,
-        at + withdrawalDelay,
+      await expectCuts(operatorSets, carol.address, at + withdrawalDelay, [
+        [setA, CAROL_A, cutA],
+        [setB, 7_000n * ALT - 7n, cutB],
       ]);
       const [allocated] = await totalsOf(operatorSets, carol.address);
       expect(allocated).to.be.at.most(active);
@@ -1297,15 +1297,9 @@ describe("OperatorSets", function () {
       await expect(tx)
         .to.emit(operatorSets, "AllocationsReduced")
         .withArgs(carol.address, 5_000n * ALT);
-      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([
-        3_000n * ALT,
-        3_000n * ALT,
-        at + withdrawalDelay,
-      ]);
-      expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([
-        2_000n * ALT,
-        2_000n * ALT,
-        at + withdrawalDelay,
+      await expectCuts(operatorSets, carol.address, at + withdrawalDelay, [
+        [setA, 6_000n * ALT, 3_000n * ALT],
+        [setB, 4_000n * ALT, 2_000n * ALT],
       ]);
       expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([5_000n * ALT, 10_000n * ALT]);
       // a second call finds nothing to do
