@@ -489,6 +489,29 @@ describeGas("restaking", __filename, (gas) => {
       expect((await f.registry.pool(f.op, 0)).queuedShares).to.equal(2n * first.shares);
     });
 
+    it("request unstake from an operator in two sets: within its free stake, then beyond it (both allocations shrink)", async function () {
+      const f = await loadFixture(baseFixture);
+      // op2 (1,000 ALT, 500 allocated to each of sets A and B) gains 2,000 ALT of free stake from the staker
+      await f.registry.connect(f.staker).stake(f.op2, 0, 2n * STAKE);
+      const quarter = (await f.registry.sharesOf(f.staker, f.op2, 0)) / 4n;
+      await f.registry.connect(f.staker).requestUnstake(f.op2, 0, quarter);
+      await gas.recordTx(
+        "requestUnstake: ALT, operator in two sets, within its free stake (staker's second request; nothing shrinks)",
+        f.registry.connect(f.staker).requestUnstake(f.op2, 0, quarter),
+      );
+      expect(await f.operatorSets.allocatedOf(f.op2)).to.deep.equal([STAKE, STAKE]);
+      // the staker's other half leaves 1,000 ALT of op2's own: still enough; op2 then takes a quarter of its own out
+      await f.registry.connect(f.staker).requestUnstake(f.op2, 0, 2n * quarter);
+      const own = (await f.registry.sharesOf(f.op2, f.op2, 0)) / 4n;
+      await gas.recordTx(
+        "requestUnstake: ALT, operator in two sets, beyond its free stake (both allocations shrink pro rata)",
+        f.registry.connect(f.op2).requestUnstake(f.op2, 0, own),
+      );
+      const [allocated] = await f.operatorSets.allocatedOf(f.op2);
+      expect(allocated).to.equal(await f.registry.operatorStake(f.op2));
+      expect(allocated).to.equal((STAKE * 3n) / 4n);
+    });
+
     it("complete unstake after the delay", async function () {
       const { gasUsed } = await completeUnstakeScenario();
       // Over the SPEC budget of 60,000: recorded without it; the skipped test at the end of this file asserts it.
