@@ -125,7 +125,8 @@ interface IOperatorSets {
     // restaking registry
     /// @notice `operator`'s active stake fell to `activeValue`: if its allocations exceed it, each shrinks pro rata
     ///         (the cut is deallocated: slashable until the withdrawal delay passes). Loops over the operator's sets.
-    function onStakeDecreased(address operator, uint256 activeValue) external;
+    /// @return allocated the sum of the operator's allocations after it
+    function onStakeDecreased(address operator, uint256 activeValue) external returns (uint256 allocated);
 
     // anyone
     /// @notice Shrinks `operator`'s allocations pro rata if they exceed its stake (after a governance weight change).

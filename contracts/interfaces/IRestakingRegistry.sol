@@ -206,9 +206,9 @@ interface IRestakingRegistry {
     function sharesToAmount(address operator, uint256 assetId, uint256 shares) external view returns (uint256);
     /// @notice The ALT-equivalent stake of `operator`: active (not queued) pool value times asset weight, all assets.
     function operatorStake(address operator) external view returns (uint256);
-    /// @notice Operator sets: `operator` joined its first set (`true`) or left its last one (`false`). Only then do
-    ///         unstake requests and slashes tell the operator sets that its stake fell.
-    function setInSets(address operator, bool inSets) external;
+    /// @notice Operator sets: the sum of `operator`'s allocations is now `allocated`. Unstake requests and slashes tell
+    ///         the operator sets only when they leave the operator's active stake below it.
+    function setAllocated(address operator, uint256 allocated) external;
     function isOperator(address account) external view returns (bool);
     /// @notice Whether `operator` has a pending slash request (it cannot join sets, is left out of snapshots, and
     ///         its stakers' withdrawals cannot complete).

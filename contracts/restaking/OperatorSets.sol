@@ -142,7 +142,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             jailedUntil: m.jailedUntil
         });
         list.push(msg.sender);
-        if (sets_.length == 0) registry_.setInSets(msg.sender, true);
         sets_.push(setId);
         emit Joined(setId, msg.sender);
         _allocate(s, setId, msg.sender, amount);
@@ -191,7 +190,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         sets_[setIndex] = movedSet;
         s.memberships[movedSet][msg.sender].setIndex = uint8(setIndex);
         sets_.pop();
-        if (sets_.length == 0) s.registry.setInSets(msg.sender, false);
         // the jail term outlives the membership: leaving and re-joining does not clear it
         s.memberships[setId][msg.sender] = Membership({
             member: false,
@@ -206,16 +204,19 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     // ================================================================= stake leaving
 
     /// @inheritdoc IOperatorSets
-    function onStakeDecreased(address operator, uint256 activeValue) external {
+    function onStakeDecreased(address operator, uint256 activeValue) external returns (uint256 allocated) {
         SetsStorage storage s = _s();
         if (msg.sender != address(s.registry)) revert SetsNotRegistry(msg.sender);
-        _reduce(s, operator, activeValue);
+        return _reduce(s, operator, activeValue);
     }
 
     /// @inheritdoc IOperatorSets
     function syncAllocations(address operator) external {
         SetsStorage storage s = _s();
-        _reduce(s, operator, s.registry.operatorStake(operator));
+        IRestakingRegistry registry_ = s.registry;
+        uint256 before = s.totals[operator].allocated;
+        uint256 allocated = _reduce(s, operator, registry_.operatorStake(operator));
+        if (allocated != before) registry_.setAllocated(operator, allocated);
     }
 
     // ================================================================= snapshots
@@ -461,6 +462,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         }
         a.allocated = uint104(amount);
         s.totals[operator] = t;
+        s.registry.setAllocated(operator, t.allocated);
         _store(s, setId, operator, a);
     }
 
@@ -485,10 +487,10 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @dev If `operator`'s allocations exceed `activeValue`, deallocates the excess from each set pro rata (each cut
-    ///      rounded up, so the allocations end at or below `activeValue`).
-    function _reduce(SetsStorage storage s, address operator, uint256 activeValue) private {
+    ///      rounded up, so the allocations end at or below `activeValue`); returns the allocations' new sum.
+    function _reduce(SetsStorage storage s, address operator, uint256 activeValue) private returns (uint256) {
         OperatorTotals memory t = s.totals[operator];
-        if (t.allocated <= activeValue) return;
+        if (t.allocated <= activeValue) return t.allocated;
         uint256 excess = t.allocated - activeValue;
         uint256[] storage sets_ = s.setList[operator];
         uint256 count = sets_.length; // <= MAX_SETS_PER_OPERATOR
@@ -505,8 +507,10 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             reduced += cut;
             _store(s, setId, operator, a);
         }
-        s.totals[operator].allocated = uint128(t.allocated - reduced);
+        uint256 allocated = t.allocated - reduced;
+        s.totals[operator].allocated = uint128(allocated);
         emit AllocationsReduced(operator, reduced);
+        return allocated;
     }
 
     /// @dev Stores `a` and checkpoints what counts from the next epoch: the member's allocation and the set's total.

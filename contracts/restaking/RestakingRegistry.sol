@@ -35,8 +35,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     bytes32 private constant SIGNING_KEY_TAG = keccak256("ALT Protocol signing key");
 
     /// @dev slot 0: signingKey (160) | commissionBps (16) | pendingCommissionBps (16) | commissionEffectiveAt (48) |
-    ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32) |
-    ///      inSets (8).
+    ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32);
+    ///      slot 2: allocated (128).
     struct OperatorData {
         address signingKey;
         uint16 commissionBps;
@@ -46,8 +46,9 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         address pendingSigningKey;
         uint48 signingKeyEffectiveAt;
         uint32 pendingSlashes;
-        // a member of some operator set: its allocations must follow its stake down
-        bool inSets;
+        // the sum of its allocations to operator sets, kept by OperatorSets: while the active stake stays at or above
+        // it, a stake decrease needs no call to OperatorSets
+        uint128 allocated;
     }
 
     /// @custom:storage-location erc7201:alt.storage.RestakingRegistry
@@ -269,10 +270,10 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     // ================================================================= operator sets
 
     /// @inheritdoc IRestakingRegistry
-    function setInSets(address operator, bool inSets) external {
+    function setAllocated(address operator, uint256 allocated) external {
         RegistryStorage storage s = _s();
         if (msg.sender != address(s.operatorSets)) revert RegistryNotOperatorSets(msg.sender);
-        s.operators[operator].inSets = inSets;
+        s.operators[operator].allocated = uint128(allocated); // <= the operator's stake < 2^128
     }
 
     // ================================================================= slashing
@@ -473,13 +474,19 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         for (uint256 i; i < count; ++i) {
             Pool memory p = s.pools[operator][i];
             if (p.totalShares == p.queuedShares) continue;
-            value += (_toAmount(p, p.totalShares - p.queuedShares) * s.assets[i].weight) / WEIGHT_UNIT;
+            uint256 amount = _toAmount(p, p.totalShares - p.queuedShares);
+            // ALT's weight is 1:1 for good (updateAsset refuses asset 0)
+            value += i == 0 ? amount : (amount * s.assets[i].weight) / WEIGHT_UNIT;
         }
     }
 
-    /// @dev `operator`'s active stake fell: its allocations, if it has any, must not exceed it.
+    /// @dev `operator`'s active stake fell: its allocations must not exceed it.
     function _stakeDecreased(RegistryStorage storage s, address operator) private {
-        if (s.operators[operator].inSets) s.operatorSets.onStakeDecreased(operator, _activeValue(s, operator));
+        OperatorData storage op = s.operators[operator];
+        uint256 allocated = op.allocated;
+        if (allocated == 0) return;
+        uint256 active = _activeValue(s, operator);
+        if (active < allocated) op.allocated = uint128(s.operatorSets.onStakeDecreased(operator, active));
     }
 
     function _creditProceeds(RegistryStorage storage s, address account, uint256 assetId, uint256 amount) private {

@@ -507,7 +507,7 @@ describe("Governance access control", function () {
         "onSlashRequested(address)": guarded("RegistryNotSlashingManager", self),
         "onSlashVetoed(address)": guarded("RegistryNotSlashingManager", self),
         "slash(address,uint256,uint256,address,uint256,address)": guarded("RegistryNotSlashingManager", self),
-        "setInSets(address,bool)": guarded("RegistryNotOperatorSets", self, (c) => [c.operator.address, true]),
+        "setAllocated(address,uint256)": guarded("RegistryNotOperatorSets", self, (c) => [c.operator.address, 1n]),
       },
     },
     {
