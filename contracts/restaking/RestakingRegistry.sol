@@ -486,7 +486,10 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         uint256 allocated = op.allocated;
         if (allocated == 0) return;
         uint256 active = _activeValue(s, operator);
-        if (active < allocated) op.allocated = uint128(s.operatorSets.onStakeDecreased(operator, active));
+        if (active >= allocated) return;
+        IOperatorSets sets = s.operatorSets;
+        // unwired by governance: nothing may block a staker's request
+        if (address(sets) != address(0)) op.allocated = uint128(sets.onStakeDecreased(operator, active));
     }
 
     function _creditProceeds(RegistryStorage storage s, address account, uint256 assetId, uint256 amount) private {

@@ -1140,6 +1140,18 @@ describe("OperatorSets", function () {
       expect(await operatorSets.freeStake(carol.address)).to.equal(0n);
     });
 
+    it("never blocks a staker when governance unwired the operator sets: the request leaves the allocations alone", async function () {
+      const { operatorSets, registry, slashingManager, rewards, deployer, carol, staker, setA, setB } =
+        await loadFixture(carolFixture);
+      await registry.connect(deployer).setModules(slashingManager, rewards, ethers.ZeroAddress);
+      const tx = registry.connect(staker).requestUnstake(carol.address, 0, 4_000n * ALT * VIRTUAL_SHARES);
+      await expect(tx).to.emit(registry, "UnstakeRequested");
+      await expect(tx).to.not.emit(operatorSets, "AllocationsReduced");
+      await expectStake(registry, carol.address, 6_000n * ALT);
+      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([CAROL_A, 0n, 0n]);
+      expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([CAROL_B, 0n, 0n]);
+    });
+
     it("shrinks every allocation pro rata when a staker's unstake request exceeds the free stake", async function () {
       const { operatorSets, registry, carol, staker, setA, setB, withdrawalDelay } = await loadFixture(carolFixture);
       const e = await nextEpoch(operatorSets);
