@@ -1,5 +1,6 @@
 // Slashing tasks: list requests, veto one (the security council), execute one after its veto window, claim the
 // proceeds of executed slashes (reporters, the treasury).
+import { toBeHex } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
@@ -34,6 +35,8 @@ export interface SlashRequestView {
   id: number;
   status: SlashStatus;
   operator: string;
+  /** The operator set whose allocation the request slashes (the slasher's own set). */
+  setId: bigint;
   bps: bigint;
   slasher: string;
   reason: string;
@@ -67,6 +70,7 @@ async function describeRequests(hre: HardhatRuntimeEnvironment, manager: Slashin
       id,
       status,
       operator: r.operator,
+      setId: r.setId,
       bps: r.bps,
       slasher: event?.slasher ?? "",
       reason: event?.reason ?? "",
@@ -91,7 +95,10 @@ async function pendingRequest(hre: HardhatRuntimeEnvironment, manager: SlashingM
   return { id, request };
 }
 
-task("slash:list", "Lists slash requests: status, operator, bps, executable time, reporter")
+/** A set id as the text lines print it: 0x and its first 10 hex digits (the JSON output carries it whole). */
+export const shortSetId = (setId: bigint) => toBeHex(setId, 32).slice(0, 12);
+
+task("slash:list", "Lists slash requests: status, operator, set, bps, executable time, reporter")
   .addOptionalParam("operator", "Only requests against this operator")
   .addFlag("pending", "Only pending requests")
   .addFlag("json", "Print JSON")
@@ -108,7 +115,8 @@ task("slash:list", "Lists slash requests: status, operator, bps, executable time
         : views.map(
             (v) =>
               `#${v.id} ${v.status}${v.executable ? " (executable)" : ""}: ${formatBps(v.bps)} of ${v.operator}` +
-              `, executable from ${formatTime(v.executableAt)}, reporter ${v.reporter}, slasher ${v.slasher}`,
+              `'s allocation to set ${shortSetId(v.setId)}, executable from ${formatTime(v.executableAt)}` +
+              `, reporter ${v.reporter}, slasher ${v.slasher}`,
           ),
     );
   });

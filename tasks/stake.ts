@@ -171,6 +171,11 @@ task("stake:deposit", "Stakes an asset with an operator (ALT by permit signature
       const staker = await signer.getAddress();
       const fmt = (wei: bigint) => formatAsset(asset, wei);
 
+      // stake arriving after an offence must not pay for it: the registry refuses it while a slash request is pending
+      const pendingSlashes = await registry.pendingSlashes(operator);
+      if (pendingSlashes !== 0n) {
+        fail(`${operator} is jailed by ${pendingSlashes} pending slash request(s): it takes no stake until they end`);
+      }
       const token = await erc20(hre, asset.token);
       const balance = await token.balanceOf(staker);
       if (balance < amount)

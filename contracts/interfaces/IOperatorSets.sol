@@ -96,6 +96,14 @@ interface IOperatorSets {
         uint256 freeAt,
         uint256 effectiveEpoch
     );
+    /// @notice A slash took `fromAllocated` of `operator`'s allocation to `setId` and `fromPending` of its pending
+    ///         deallocation from it.
+    event AllocationSlashed(
+        uint256 indexed setId,
+        address indexed operator,
+        uint256 fromAllocated,
+        uint256 fromPending
+    );
     /// @notice Stake left `operator` beyond its unallocated stake: its allocations shrank by `amount` in all, pro rata.
     event AllocationsReduced(address indexed operator, uint256 amount);
     event SnapshotTaken(uint256 indexed setId, uint256 indexed epoch, uint256 size, uint256 totalStake, bytes32 seed);
@@ -127,6 +135,18 @@ interface IOperatorSets {
     ///         (the cut is deallocated: slashable until the withdrawal delay passes). Loops over the operator's sets.
     /// @return allocated the sum of the operator's allocations after it
     function onStakeDecreased(address operator, uint256 activeValue) external returns (uint256 allocated);
+    /// @notice A slash request against `operator` for its service in `setId`, made at `since`, executes: takes `bps` of
+    ///         its allocation to the set and of its deallocation from it still slashable at `since` (each rounded down),
+    ///         at most `maxValue` in all, from the allocation first. Its other sets are not touched.
+    /// @return value the ALT-equivalent stake the registry takes from the operator's pools
+    /// @return allocated the sum of the operator's allocations after it
+    function slashAllocation(
+        address operator,
+        uint256 setId,
+        uint256 bps,
+        uint256 since,
+        uint256 maxValue
+    ) external returns (uint256 value, uint256 allocated);
 
     // anyone
     /// @notice Shrinks `operator`'s allocations pro rata if they exceed its stake (after a governance weight change).
@@ -156,6 +176,9 @@ interface IOperatorSets {
     function allocationAt(uint256 setId, address operator, uint256 epoch) external view returns (uint256);
     /// @notice The sum of the allocations that counted in `setId` in `epoch`.
     function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256);
+    /// @notice Who may slash `operator` for `setId` and for how much: the set's service (zero once governance removed
+    ///         it) and the operator's allocation to the set plus its deallocation from it not yet free.
+    function slashTarget(uint256 setId, address operator) external view returns (address service, uint256 stake);
     /// @notice The sets `operator` is a member of.
     function setsOf(address operator) external view returns (uint256[] memory);
     /// @notice `operator`'s allocations in all (`allocated`) and with pending deallocations (`encumbered`).

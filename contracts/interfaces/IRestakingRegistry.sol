@@ -120,6 +120,19 @@ interface IRestakingRegistry {
         uint128 queuedShares;
     }
 
+    /// @notice What the slashing manager orders executed: `bps` of what `operator` allocated to `setId` (and of its
+    ///         deallocation from it still slashable at `requestedAt`, when the request was made), at most `maxValue`.
+    struct SlashOrder {
+        address operator;
+        uint256 setId;
+        uint16 bps;
+        uint48 requestedAt;
+        uint256 maxValue;
+        address reporter;
+        uint16 reporterBps;
+        address treasury;
+    }
+
     /// @notice A queued withdrawal. Only its hash is stored; the staker presents it again to complete.
     struct Withdrawal {
         address staker;
@@ -177,17 +190,12 @@ interface IRestakingRegistry {
     function onSlashRequested(address operator) external;
     /// @notice Uncounts a vetoed request.
     function onSlashVetoed(address operator) external;
-    /// @notice Executes a request: uncounts it, then takes `bps` of every pool of `operator`; `reporterBps` of it
-    ///         becomes claimable by the reporter, the rest of the ALT is burned and the rest of other assets becomes
-    ///         claimable by `treasury`. Transfers nothing but the burn, so no token can block it. O(number of assets).
-    function slash(
-        address operator,
-        uint256 bps,
-        uint256 requestId,
-        address reporter,
-        uint256 reporterBps,
-        address treasury
-    ) external returns (uint256[] memory amounts);
+    /// @notice Executes a request: uncounts it, has the operator sets cut the operator's allocation to the request's set
+    ///         (`OperatorSets.slashAllocation`) and takes the value cut from the operator's pools, the same fraction of
+    ///         each (queued shares included). `reporterBps` of it becomes claimable by the reporter, the rest of the ALT
+    ///         is burned and the rest of other assets becomes claimable by `treasury`. Transfers nothing but the burn,
+    ///         so no token can block it. O(number of assets).
+    function slash(uint256 requestId, SlashOrder calldata order) external returns (uint256[] memory amounts);
 
     /// @notice Pays the caller's slash proceeds of asset `assetId` (reporter shares, or the treasury's part of other
     ///         assets) to `to` (another address than a blocklisted caller's own, if need be). Refused

@@ -2,10 +2,11 @@
 pragma solidity 0.8.28;
 
 /// @title Slashing manager
-/// @notice Slash requests from governance-registered slashers (the services), each capped per offence and, per
-///         operator, at 30 % in a rolling window. Every request waits a veto window in which the security council can
-///         veto it; afterwards anyone executes it. While a request is pending its operator is jailed (the registry keeps
-///         the count): it cannot join operator sets, is left out of snapshots, and its stakers' withdrawals wait.
+/// @notice Slash requests from governance-registered slashers (the services), each against what an operator allocated to
+///         one of the slasher's own operator sets, capped per offence and, per (operator, set), at 30 % in a rolling
+///         window. Every request waits a veto window in which the security council can veto it; afterwards anyone
+///         executes it. While a request is pending its operator is jailed (the registry keeps the count): it cannot
+///         join operator sets or receive stake, is left out of snapshots, and its stakers' withdrawals wait.
 interface ISlashingManager {
     /// @notice The caller is not a registered slasher.
     error SlashingNotSlasher(address caller);
@@ -19,11 +20,15 @@ interface ISlashingManager {
     error SlashingInvalidBps(uint256 bps, uint256 max);
     /// @notice The evidence dates from `evidenceTime`, older than the slasher's `maxAge` (or in the future).
     error SlashingEvidenceTooOld(uint256 evidenceTime, uint256 maxAge);
-    /// @notice The operator was slashed (or has pending requests for) `windowBps` within the window; `bps` more would
-    ///         pass the cap.
-    error SlashingWindowCapExceeded(address operator, uint256 windowBps, uint256 bps, uint256 cap);
-    /// @notice The operator has `max` requests within the window already.
-    error SlashingTooManyRequests(address operator, uint256 max);
+    /// @notice The operator was slashed (or has pending requests for) `windowBps` for set `setId` within the window;
+    ///         `bps` more would pass the cap.
+    error SlashingWindowCapExceeded(address operator, uint256 setId, uint256 windowBps, uint256 bps, uint256 cap);
+    /// @notice The operator has `max` requests for set `setId` within the window already.
+    error SlashingTooManyRequests(address operator, uint256 setId, uint256 max);
+    /// @notice The caller is not the service of set `setId` (or governance removed that service).
+    error SlashingNotSetService(uint256 setId, address caller);
+    /// @notice The operator has nothing allocated to set `setId`, nor a deallocation from it still slashable.
+    error SlashingNothingAllocated(address operator, uint256 setId);
     /// @notice No request has this id.
     error SlashingUnknownRequest(uint256 requestId);
     /// @notice The request is not pending (`status`).
@@ -56,8 +61,10 @@ interface ISlashingManager {
         uint48 maxEvidenceAge;
     }
 
-    /// @notice A slash request. slot 0: operator (160) | bps (16) | status (8) | requestedAt (48);
-    ///         slot 1: reporter (160) | executableAt (48).
+    /// @notice A slash request of `bps` of what `operator` allocated to `setId`; `slashable` is what it had there when
+    ///         the request was made (allocation and deallocation not yet free; the execution takes at most `bps` of it).
+    ///         slot 0: operator (160) | bps (16) | status (8) | requestedAt (48); slot 1: reporter (160) |
+    ///         executableAt (48); slot 2: setId; slot 3: slashable.
     struct Request {
         address operator;
         uint16 bps;
@@ -65,6 +72,8 @@ interface ISlashingManager {
         uint48 requestedAt;
         address reporter;
         uint48 executableAt;
+        uint256 setId;
+        uint256 slashable;
     }
 
     event SlasherSet(address indexed slasher, uint256 maxBps, uint256 maxEvidenceAge);
@@ -72,12 +81,13 @@ interface ISlashingManager {
     event ParametersUpdated(uint256 vetoWindow, uint256 reporterBps, uint256 windowDuration);
     event VetoerUpdated(address indexed vetoer);
     event TreasuryUpdated(address indexed treasury);
-    /// @notice `slasher` asked to slash `bps` of `operator` for `reason`, with `evidenceHash`; executable from
-    ///         `executableAt` unless vetoed.
+    /// @notice `slasher` asked to slash `bps` of what `operator` allocated to `setId` for `reason`, with
+    ///         `evidenceHash`; executable from `executableAt` unless vetoed.
     event SlashRequested(
         uint256 indexed requestId,
         address indexed operator,
         address indexed slasher,
+        uint256 setId,
         uint256 bps,
         bytes32 reason,
         bytes32 evidenceHash,
@@ -85,8 +95,15 @@ interface ISlashingManager {
         uint256 executableAt
     );
     event SlashVetoed(uint256 indexed requestId, address indexed operator);
-    /// @notice Request `requestId` took `bps` of every pool of `operator`; `amounts[assetId]` per asset.
-    event SlashExecuted(uint256 indexed requestId, address indexed operator, uint256 bps, uint256[] amounts);
+    /// @notice Request `requestId` took `bps` of what `operator` allocated to `setId`: `amounts[assetId]` from each of
+    ///         its pools.
+    event SlashExecuted(
+        uint256 indexed requestId,
+        address indexed operator,
+        uint256 indexed setId,
+        uint256 bps,
+        uint256[] amounts
+    );
 
     // governance (owner)
     function setSlasher(address slasher, uint16 maxBps, uint48 maxEvidenceAge) external;
@@ -96,6 +113,8 @@ interface ISlashingManager {
     function setTreasury(address treasury) external;
 
     // slashers, council, anyone
+    /// @param setId one of the caller's operator sets, to which `operator` allocated stake (or deallocated stake that
+    ///        is still slashable); only that stake is slashed
     /// @param evidenceHash accepted once per (slasher, operator, reason): a repeat is refused (`SlashingEvidenceUsed`),
     ///        even after a veto (one piece of evidence may prove two offences, e.g. VITAL's proposer that also voted
     ///        for its own invalid output)
@@ -104,6 +123,7 @@ interface ISlashingManager {
     /// @param evidenceTime when the offence happened; must be within the slasher's evidence age
     function requestSlash(
         address operator,
+        uint256 setId,
         uint16 bps,
         bytes32 reason,
         bytes32 evidenceHash,
@@ -114,7 +134,7 @@ interface ISlashingManager {
     function execute(uint256 requestId) external returns (uint256[] memory amounts);
 
     // views
-    /// @notice 30 %: the most an operator can be slashed within one rolling window.
+    /// @notice 30 %: the most an operator's allocation to one set can be slashed within one rolling window.
     function WINDOW_CAP_BPS() external view returns (uint256);
     function registry() external view returns (address);
     function vetoer() external view returns (address);
@@ -133,8 +153,8 @@ interface ISlashingManager {
         bytes32 reason,
         bytes32 evidenceHash
     ) external view returns (bool);
-    /// @notice Bps of `operator` requested (pending or executed) within the rolling window.
-    function windowSlashedBps(address operator) external view returns (uint256);
+    /// @notice Bps of `operator`'s allocation to `setId` requested (pending or executed) within the rolling window.
+    function windowSlashedBps(address operator, uint256 setId) external view returns (uint256);
     /// @notice Veto window plus the longest evidence age of any slasher: the least withdrawal delay that keeps every
     ///         stake slashable for what it did.
     function minWithdrawalDelay() external view returns (uint256);

@@ -29,12 +29,13 @@ contract MockService {
 
     function requestSlash(
         address operator,
+        uint256 setId,
         uint16 bps,
         bytes32 reason,
         bytes32 evidenceHash,
         address reporter,
         uint48 evidenceTime
     ) external returns (uint256) {
-        return slashing.requestSlash(operator, bps, reason, evidenceHash, reporter, evidenceTime);
+        return slashing.requestSlash(operator, setId, bps, reason, evidenceHash, reporter, evidenceTime);
     }
 }

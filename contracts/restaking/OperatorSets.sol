@@ -19,6 +19,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     uint256 public constant MAX_SET_SIZE = 256;
     /// @inheritdoc IOperatorSets
     uint256 public constant MAX_SETS_PER_OPERATOR = 64;
+    uint256 private constant BPS = 10_000;
 
     struct Snapshot {
         uint128 totalUnits;
@@ -211,6 +212,33 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
+    function slashAllocation(
+        address operator,
+        uint256 setId,
+        uint256 bps,
+        uint256 since,
+        uint256 maxValue
+    ) external returns (uint256 value, uint256 allocated) {
+        SetsStorage storage s = _s();
+        if (msg.sender != address(s.registry)) revert SetsNotRegistry(msg.sender);
+        Allocation memory a = s.allocations[setId][operator];
+        // bps <= 10,000 (the slashing manager caps it), so each cut is at most what it is cut from
+        // at most maxValue in all, taken from the allocation first
+        uint256 fromAllocated = Math.min((uint256(a.allocated) * bps) / BPS, maxValue);
+        uint256 fromPending = a.freeAt > since ? (uint256(a.pendingFree) * bps) / BPS : 0;
+        fromPending = Math.min(fromPending, maxValue - fromAllocated);
+        OperatorTotals memory t = s.totals[operator];
+        value = fromAllocated + fromPending;
+        allocated = t.allocated - fromAllocated;
+        if (value == 0) return (0, allocated);
+        a.allocated -= uint104(fromAllocated);
+        a.pendingFree -= uint104(fromPending);
+        s.totals[operator] = OperatorTotals({allocated: uint128(allocated), encumbered: uint128(t.encumbered - value)});
+        emit AllocationSlashed(setId, operator, fromAllocated, fromPending);
+        _store(s, setId, operator, a);
+    }
+
+    /// @inheritdoc IOperatorSets
     function syncAllocations(address operator) external {
         SetsStorage storage s = _s();
         IRestakingRegistry registry_ = s.registry;
@@ -319,6 +347,16 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256) {
         return _s().stakeHistory[setId].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IOperatorSets
+    function slashTarget(uint256 setId, address operator) external view returns (address service, uint256 stake) {
+        SetsStorage storage s = _s();
+        service = _set(setId).service;
+        if (!s.services[service]) service = address(0);
+        Allocation memory a = s.allocations[setId][operator];
+        stake = a.allocated;
+        if (a.freeAt > block.timestamp) stake += a.pendingFree;
     }
 
     /// @inheritdoc IOperatorSets
@@ -575,9 +613,11 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         if (!config.exists) revert SetsUnknownSet(setId);
     }
 
+    /// @dev A set of the calling service, which governance has not removed: a removed service keeps no power.
     function _ownSet(uint256 setId) private view returns (SetConfig storage config) {
         config = _set(setId);
         if (config.service != msg.sender) revert SetsNotSetService(setId, msg.sender);
+        if (!_s().services[msg.sender]) revert SetsNotService(msg.sender);
     }
 
     function _member(uint256 setId, address operator) private view returns (Membership storage m) {

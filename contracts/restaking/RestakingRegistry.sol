@@ -292,38 +292,27 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
 
     /// @inheritdoc IRestakingRegistry
     function slash(
-        address operator,
-        uint256 bps,
         uint256 requestId,
-        address reporter,
-        uint256 reporterBps,
-        address treasury
+        SlashOrder calldata order
     ) external nonReentrant returns (uint256[] memory amounts) {
         _onlySlashingManager();
         RegistryStorage storage s = _s();
-        --s.operators[operator].pendingSlashes; // the request was counted by onSlashRequested
-        uint256 count = s.assetCount;
-        amounts = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            Pool storage p = s.pools[operator][i];
-            uint256 total = p.totalAssets;
-            if (total == 0) continue;
-            // bps <= BPS (the manager caps it), so amount <= total
-            uint256 amount = (total * bps) / BPS;
-            uint256 toReporter = (amount * reporterBps) / BPS;
-            unchecked {
-                p.totalAssets = uint128(total - amount);
-            }
-            if (i != 0) s.assets[i].totalStaked -= uint128(amount);
-            amounts[i] = amount;
-            emit PoolSlashed(requestId, operator, i, amount, toReporter, total - amount);
-            // Nothing is pushed: a token that refuses a transfer (a blocklisted reporter or treasury) must not block
-            // the execution, and with it the operator's jail. Shares become claimable; ALT's rest is burned (ALT has
-            // no hook that could refuse).
-            if (toReporter != 0) _creditProceeds(s, reporter, i, toReporter);
-            if (i == 0) IAltToken(s.assets[0].token).burn(amount - toReporter);
-            else _creditProceeds(s, treasury, i, amount - toReporter);
-        }
+        address operator = order.operator;
+        OperatorData storage op = s.operators[operator];
+        --op.pendingSlashes; // the request was counted by onSlashRequested
+        amounts = new uint256[](s.assetCount);
+        IOperatorSets sets = s.operatorSets;
+        // unwired by governance: nothing is allocated anywhere, so nothing is slashable
+        if (address(sets) == address(0)) return amounts;
+        (uint256 value, uint256 allocated) = sets.slashAllocation(
+            operator,
+            order.setId,
+            order.bps,
+            order.requestedAt,
+            order.maxValue
+        );
+        op.allocated = uint128(allocated);
+        if (value != 0) _take(s, requestId, operator, value, order, amounts);
         _stakeDecreased(s, operator);
     }
 
@@ -492,6 +481,52 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         if (address(sets) != address(0)) op.allocated = uint128(sets.onStakeDecreased(operator, active));
     }
 
+    /// @dev Takes `value` (ALT-equivalent) from `operator`'s pools, the same fraction of each (queued stake included,
+    ///      so a withdrawal requested after the offence pays its part): value / the pools' total value, at most
+    ///      `bps` of it. Allocations are valued when made; after governance lowers an asset's weight they may exceed
+    ///      what the pools are worth, and a request must still never take more than its fraction.
+    function _take(
+        RegistryStorage storage s,
+        uint256 requestId,
+        address operator,
+        uint256 value,
+        SlashOrder calldata order,
+        uint256[] memory amounts
+    ) private {
+        uint256 count = amounts.length;
+        uint256 totalValue;
+        for (uint256 i; i < count; ++i) {
+            uint256 assets = s.pools[operator][i].totalAssets;
+            // ALT's weight is 1:1 for good (updateAsset refuses asset 0)
+            totalValue += i == 0 ? assets : (assets * s.assets[i].weight) / WEIGHT_UNIT;
+        }
+        if (totalValue == 0) return;
+        uint256 most = (totalValue * order.bps) / BPS;
+        if (value > most) value = most;
+        if (value == 0) return;
+        for (uint256 i; i < count; ++i) {
+            Pool storage p = s.pools[operator][i];
+            uint256 total = p.totalAssets;
+            if (total == 0) continue;
+            // value <= totalValue, so amount <= total
+            uint256 amount = Math.mulDiv(total, value, totalValue);
+            if (amount == 0) continue;
+            uint256 toReporter = (amount * order.reporterBps) / BPS;
+            unchecked {
+                p.totalAssets = uint128(total - amount);
+            }
+            if (i != 0) s.assets[i].totalStaked -= uint128(amount);
+            amounts[i] = amount;
+            emit PoolSlashed(requestId, operator, i, amount, toReporter, total - amount);
+            // Nothing is pushed: a token that refuses a transfer (a blocklisted reporter or treasury) must not block
+            // the execution, and with it the operator's jail. Shares become claimable; ALT's rest is burned (ALT has
+            // no hook that could refuse).
+            if (toReporter != 0) _creditProceeds(s, order.reporter, i, toReporter);
+            if (i == 0) IAltToken(s.assets[0].token).burn(amount - toReporter);
+            else _creditProceeds(s, order.treasury, i, amount - toReporter);
+        }
+    }
+
     function _creditProceeds(RegistryStorage storage s, address account, uint256 assetId, uint256 amount) private {
         s.slashProceeds[account][assetId] += amount;
         emit SlashProceedsCredited(account, assetId, amount);
@@ -500,7 +535,10 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     function _stake(address operator, uint256 assetId, uint256 amount) private returns (uint256 newShares) {
         if (amount == 0) revert RegistryZeroAmount();
         RegistryStorage storage s = _s();
-        if (!s.operators[operator].registered) revert RegistryNotOperator(operator);
+        OperatorData storage op = s.operators[operator];
+        if (!op.registered) revert RegistryNotOperator(operator);
+        // stake arriving after an offence must not pay for it: none is taken while a slash request is pending
+        if (op.pendingSlashes != 0) revert RegistryOperatorJailed(operator);
         Asset storage a = _asset(assetId);
 
         // The transfer comes first so the balance delta can prove the token moved exactly `amount`

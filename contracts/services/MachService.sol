@@ -224,6 +224,7 @@ contract MachService is RollupService, EIP712Upgradeable {
         // an attestation carries no time: the offence is dated by its proof
         requestId = _requestSlash(
             operator,
+            setId,
             s.equivocationBps,
             EQUIVOCATION,
             keccak256(abi.encode(digestA, digestB)),
@@ -250,6 +251,7 @@ contract MachService is RollupService, EIP712Upgradeable {
         for (uint256 i; i < operators.length; ++i) {
             uint256 requestId = _requestSlash(
                 operators[i],
+                setId,
                 bps,
                 INVALID_CERTIFICATE,
                 key,

@@ -162,8 +162,10 @@ abstract contract RollupService is OwnedUpgradeable {
         info = sets.snapshotInfo(setId, epoch);
     }
 
+    /// @dev A slash request against what `operator` allocated to `setId`, one of this service's sets.
     function _requestSlash(
         address operator,
+        uint256 setId,
         uint16 bps,
         bytes32 reason,
         bytes32 evidence,
@@ -174,7 +176,16 @@ abstract contract RollupService is OwnedUpgradeable {
         // an offence's fraction above this slasher's cap (lowered by governance since) is requested at the cap, so the
         // offence stays punishable
         uint16 cap = slashing.slasher(address(this)).maxBps;
-        return slashing.requestSlash(operator, bps > cap ? cap : bps, reason, evidence, reporter, uint48(evidenceTime));
+        return
+            slashing.requestSlash(
+                operator,
+                setId,
+                bps > cap ? cap : bps,
+                reason,
+                evidence,
+                reporter,
+                uint48(evidenceTime)
+            );
     }
 
     /// @dev An output by what it claims (a later output at the same index after an invalidation is another one).

@@ -194,6 +194,7 @@ contract SquadService is RollupService {
         s.censorshipReported[rollup][slot] = true;
         requestId = _requestSlash(
             leader,
+            setId,
             s.censorshipBps,
             CENSORSHIP,
             keccak256(abi.encode(rollup, queueIndex, item.txHash, slot)),

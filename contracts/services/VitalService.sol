@@ -245,11 +245,12 @@ contract VitalService is RollupService {
         if (voters == 0 || voters & (c.validVoters & ~reported) != voters)
             revert VitalNotReportable(challengeId, voters);
         s.reportedVoters[challengeId] = reported | voters;
-        (address[] memory operators, ) = _service().sets.snapshotSubset(setIdOf(c.rollup), c.epoch, voters);
+        uint256 setId = setIdOf(c.rollup);
+        (address[] memory operators, ) = _service().sets.snapshotSubset(setId, c.epoch, voters);
         bytes32 evidence = keccak256(abi.encode(challengeId, c.rollup, c.l2BlockNumber, c.root));
         uint16 bps = s.voterBps;
         for (uint256 i; i < operators.length; ++i) {
-            uint256 requestId = _requestSlash(operators[i], bps, VOTED_VALID, evidence, msg.sender, c.createdAt);
+            uint256 requestId = _requestSlash(operators[i], setId, bps, VOTED_VALID, evidence, msg.sender, c.createdAt);
             emit VoterReported(challengeId, operators[i], requestId);
         }
     }
@@ -332,6 +333,7 @@ contract VitalService is RollupService {
         try
             service.slashing.requestSlash{gas: CALL_GAS}(
                 proposer,
+                setIdOf(c.rollup),
                 _s().proposerBps,
                 INVALID_OUTPUT,
                 evidence,

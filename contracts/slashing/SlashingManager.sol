@@ -4,17 +4,19 @@ pragma solidity 0.8.28;
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
+import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 
 /// @title SlashingManager
 /// @notice Slash requests, caps, veto window and execution (UUPS proxy, ERC-7201 storage).
 contract SlashingManager is ISlashingManager, OwnedUpgradeable {
     /// @inheritdoc ISlashingManager
     uint256 public constant WINDOW_CAP_BPS = 3_000;
-    /// @notice Requests per operator within one window; bounds the window scan.
+    /// @notice Requests per (operator, set) within one window; bounds the window scan.
     uint256 public constant MAX_REQUESTS_PER_WINDOW = 16;
     /// @notice Registered slashers; bounds the evidence-age scan.
     uint256 public constant MAX_SLASHERS = 16;
     uint256 private constant MAX_REPORTER_BPS = 5_000;
+    uint256 private constant BPS = 10_000;
     uint256 private constant MAX_WINDOW = 365 days;
 
     /// @custom:storage-location erc7201:alt.storage.SlashingManager
@@ -28,9 +30,9 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         address[] slasherList;
         mapping(address slasher => SlasherConfig) slashers;
         Request[] requests;
-        // ids of the operator's pending and executed requests, oldest first (a veto removes its request); only the
-        // tail within the window is ever read
-        mapping(address operator => uint256[]) operatorRequests;
+        // ids of the pending and executed requests against an operator for one set, oldest first (a veto removes its
+        // request); only the tail within the window is ever read
+        mapping(address operator => mapping(uint256 setId => uint256[])) setRequests;
         // keccak256(slasher, operator, reason, evidenceHash) of every request made: a piece of evidence slashes an
         // operator once per service and offence, whatever became of the request (vetoed evidence cannot be filed again)
         mapping(bytes32 evidenceKey => bool) evidenceUsed;
@@ -124,6 +126,7 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
     /// @inheritdoc ISlashingManager
     function requestSlash(
         address operator,
+        uint256 setId,
         uint16 bps,
         bytes32 reason,
         bytes32 evidenceHash,
@@ -131,37 +134,40 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         uint48 evidenceTime
     ) external returns (uint256 requestId) {
         ManagerStorage storage s = _s();
-        SlasherConfig memory config = s.slashers[msg.sender];
-        if (!config.registered) revert SlashingNotSlasher(msg.sender);
-        if (bps == 0 || bps > config.maxBps) revert SlashingInvalidBps(bps, config.maxBps);
-        if (evidenceTime > block.timestamp || block.timestamp - evidenceTime > config.maxEvidenceAge) {
-            revert SlashingEvidenceTooOld(evidenceTime, config.maxEvidenceAge);
-        }
+        _checkSlasher(s, bps, evidenceTime);
         if (!s.registry.isOperator(operator)) revert SlashingNotOperator(operator);
+        uint256 slashable = _checkTarget(s, setId, operator);
         bytes32 evidenceKey = _evidenceKey(msg.sender, operator, reason, evidenceHash);
         if (s.evidenceUsed[evidenceKey]) revert SlashingEvidenceUsed(operator, evidenceHash);
         s.evidenceUsed[evidenceKey] = true;
-        (uint256 windowBps, uint256 inWindow) = _window(s, operator);
-        if (inWindow == MAX_REQUESTS_PER_WINDOW) revert SlashingTooManyRequests(operator, MAX_REQUESTS_PER_WINDOW);
-        if (windowBps + bps > WINDOW_CAP_BPS) {
-            revert SlashingWindowCapExceeded(operator, windowBps, bps, WINDOW_CAP_BPS);
-        }
+        uint256[] storage ids = s.setRequests[operator][setId];
+        _checkWindow(s, ids, operator, setId, bps);
 
         requestId = s.requests.length;
-        uint48 executableAt = uint48(block.timestamp) + s.vetoWindow;
-        s.requests.push(
-            Request({
-                operator: operator,
-                bps: bps,
-                status: Status.Pending,
-                requestedAt: uint48(block.timestamp),
-                reporter: reporter,
-                executableAt: executableAt
-            })
-        );
-        s.operatorRequests[operator].push(requestId);
+        Request memory r = Request({
+            operator: operator,
+            bps: bps,
+            status: Status.Pending,
+            requestedAt: uint48(block.timestamp),
+            reporter: reporter,
+            executableAt: uint48(block.timestamp) + s.vetoWindow,
+            setId: setId,
+            slashable: slashable
+        });
+        s.requests.push(r);
+        ids.push(requestId);
         s.registry.onSlashRequested(operator);
-        emit SlashRequested(requestId, operator, msg.sender, bps, reason, evidenceHash, reporter, executableAt);
+        emit SlashRequested(
+            requestId,
+            operator,
+            msg.sender,
+            setId,
+            bps,
+            reason,
+            evidenceHash,
+            reporter,
+            r.executableAt
+        );
     }
 
     /// @inheritdoc ISlashingManager
@@ -172,7 +178,7 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         if (block.timestamp >= r.executableAt) revert SlashingVetoWindowClosed(requestId, r.executableAt);
         r.status = Status.Vetoed;
         address operator = r.operator;
-        _forget(s.operatorRequests[operator], requestId);
+        _forget(s.setRequests[operator][r.setId], requestId);
         emit SlashVetoed(requestId, operator);
         s.registry.onSlashVetoed(operator);
     }
@@ -183,13 +189,22 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         Request storage r = _pending(s, requestId);
         if (block.timestamp < r.executableAt) revert SlashingVetoWindowOpen(requestId, r.executableAt);
         r.status = Status.Executed;
-        address operator = r.operator;
-        uint256 bps = r.bps;
         address reporter = r.reporter;
-        // no reporter, no reporter share: a transfer to the zero address would block the execution for good
-        uint256 reporterShare = reporter == address(0) ? 0 : s.reporterBps;
-        amounts = s.registry.slash(operator, bps, requestId, reporter, reporterShare, s.treasury);
-        emit SlashExecuted(requestId, operator, bps, amounts);
+        IRestakingRegistry.SlashOrder memory order = IRestakingRegistry.SlashOrder({
+            operator: r.operator,
+            setId: r.setId,
+            bps: r.bps,
+            requestedAt: r.requestedAt,
+            // never more than bps of what was slashable in the set when the request was made (a later allocation, or a
+            // later decrease merged into an older, already free deallocation, adds nothing)
+            maxValue: (r.slashable * r.bps) / BPS,
+            reporter: reporter,
+            // no reporter, no reporter share
+            reporterBps: reporter == address(0) ? 0 : s.reporterBps,
+            treasury: s.treasury
+        });
+        amounts = s.registry.slash(requestId, order);
+        emit SlashExecuted(requestId, order.operator, order.setId, order.bps, amounts);
     }
 
     // ================================================================= views
@@ -257,8 +272,9 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
     }
 
     /// @inheritdoc ISlashingManager
-    function windowSlashedBps(address operator) external view returns (uint256 windowBps) {
-        (windowBps, ) = _window(_s(), operator);
+    function windowSlashedBps(address operator, uint256 setId) external view returns (uint256 windowBps) {
+        ManagerStorage storage s = _s();
+        (windowBps, ) = _window(s, s.setRequests[operator][setId]);
     }
 
     /// @inheritdoc ISlashingManager
@@ -275,10 +291,56 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
 
     // ================================================================= internals
 
-    /// @dev Sums the bps of the (pending or executed) requests made within the window, newest first; reads at most
-    ///      MAX_REQUESTS_PER_WINDOW entries (a request is refused once that many fall within the window).
-    function _window(ManagerStorage storage s, address operator) private view returns (uint256 bps, uint256 count) {
-        uint256[] storage ids = s.operatorRequests[operator];
+    /// @dev The caller must be a registered slasher, `bps` within its cap and the evidence within its age.
+    function _checkSlasher(ManagerStorage storage s, uint16 bps, uint48 evidenceTime) private view {
+        SlasherConfig memory config = s.slashers[msg.sender];
+        if (!config.registered) revert SlashingNotSlasher(msg.sender);
+        if (bps == 0 || bps > config.maxBps) revert SlashingInvalidBps(bps, config.maxBps);
+        if (evidenceTime > block.timestamp || block.timestamp - evidenceTime > config.maxEvidenceAge) {
+            revert SlashingEvidenceTooOld(evidenceTime, config.maxEvidenceAge);
+        }
+    }
+
+    /// @dev `bps` more against (`operator`, `setId`), whose requests are `ids`, must stay within the window's cap and
+    ///      request count.
+    function _checkWindow(
+        ManagerStorage storage s,
+        uint256[] storage ids,
+        address operator,
+        uint256 setId,
+        uint256 bps
+    ) private view {
+        (uint256 windowBps, uint256 inWindow) = _window(s, ids);
+        if (inWindow == MAX_REQUESTS_PER_WINDOW) {
+            revert SlashingTooManyRequests(operator, setId, MAX_REQUESTS_PER_WINDOW);
+        }
+        if (windowBps + bps > WINDOW_CAP_BPS) {
+            revert SlashingWindowCapExceeded(operator, setId, windowBps, bps, WINDOW_CAP_BPS);
+        }
+    }
+
+    /// @dev The caller must be the service of `setId` (not removed by governance), and `operator` must have stake there
+    ///      to slash: a request that could take nothing would only jail the operator.
+    function _checkTarget(
+        ManagerStorage storage s,
+        uint256 setId,
+        address operator
+    ) private view returns (uint256 stake) {
+        IOperatorSets sets = IOperatorSets(s.registry.operatorSets());
+        // unwired by governance: no set has a service
+        if (address(sets) == address(0)) revert SlashingNotSetService(setId, msg.sender);
+        address service;
+        (service, stake) = sets.slashTarget(setId, operator);
+        if (service != msg.sender) revert SlashingNotSetService(setId, msg.sender);
+        if (stake == 0) revert SlashingNothingAllocated(operator, setId);
+    }
+
+    /// @dev Sums the bps of the (pending or executed) requests in `ids` made within the window, newest first; reads at
+    ///      most MAX_REQUESTS_PER_WINDOW entries (a request is refused once that many fall within the window).
+    function _window(
+        ManagerStorage storage s,
+        uint256[] storage ids
+    ) private view returns (uint256 bps, uint256 count) {
         uint256 since = block.timestamp > s.windowDuration ? block.timestamp - s.windowDuration : 0;
         for (uint256 i = ids.length; i > 0 && count < MAX_REQUESTS_PER_WINDOW; --i) {
             Request storage r = s.requests[ids[i - 1]];

@@ -156,6 +156,8 @@ describe("Governance access control", function () {
     await positions.Launchpool.release();
     await token.connect(staker).approve(await registry.getAddress(), STAKE);
     await registry.connect(staker).stake(operator.address, 0, STAKE);
+    // the operator allocates the stake to the set; the staker's request deallocates it, slashable until it is free
+    await operatorSets.connect(operator).join(setId, STAKE);
     const shares = await registry.sharesOf(staker.address, operator.address, 0);
     const unstake = await (await registry.connect(staker).requestUnstake(operator.address, 0, shares)).wait();
     const requested = unstake!.logs
@@ -173,7 +175,7 @@ describe("Governance access control", function () {
 
     await slashingManager
       .connect(service)
-      .requestSlash(operator.address, SLASH_BPS, id("reason"), id("evidence"), ZeroAddress, await time.latest());
+      .requestSlash(operator.address, setId, SLASH_BPS, id("reason"), id("evidence"), ZeroAddress, await time.latest());
     const slashRequestId = (await slashingManager.requestCount()) - 1n;
 
     const proposal = {
@@ -506,7 +508,10 @@ describe("Governance access control", function () {
         ]),
         "onSlashRequested(address)": guarded("RegistryNotSlashingManager", self),
         "onSlashVetoed(address)": guarded("RegistryNotSlashingManager", self),
-        "slash(address,uint256,uint256,address,uint256,address)": guarded("RegistryNotSlashingManager", self),
+        "slash(uint256,(address,uint256,uint16,uint48,uint256,address,uint16,address))": guarded(
+          "RegistryNotSlashingManager",
+          self,
+        ),
         "setAllocated(address,uint256)": guarded("RegistryNotOperatorSets", self, (c) => [c.operator.address, 1n]),
       },
     },
@@ -535,6 +540,13 @@ describe("Governance access control", function () {
           (c) => [c.setId, 0n],
         ),
         "onStakeDecreased(address,uint256)": guarded("SetsNotRegistry", self, (c) => [c.operator.address, 0n]),
+        "slashAllocation(address,uint256,uint256,uint256,uint256)": guarded("SetsNotRegistry", self, (c) => [
+          c.operator.address,
+          c.setId,
+          SLASH_BPS,
+          0n,
+          STAKE,
+        ]),
         "syncAllocations(address)": open("shrinks an operator's allocations only if they exceed its stake"),
         "requestLeave(uint256)": guarded(
           "SetsNotMember",
@@ -560,14 +572,11 @@ describe("Governance access control", function () {
         "setParameters(uint48,uint16,uint48)": onlyOwner(),
         "setVetoer(address)": onlyOwner(self),
         "setTreasury(address)": onlyOwner(self),
-        "requestSlash(address,uint16,bytes32,bytes32,address,uint48)": guarded("SlashingNotSlasher", self, (c) => [
-          c.operator.address,
-          SLASH_BPS,
-          ZeroHash,
-          ZeroHash,
-          ZeroAddress,
-          0,
-        ]),
+        "requestSlash(address,uint256,uint16,bytes32,bytes32,address,uint48)": guarded(
+          "SlashingNotSlasher",
+          self,
+          (c) => [c.operator.address, c.setId, SLASH_BPS, ZeroHash, ZeroHash, ZeroAddress, 0],
+        ),
         "veto(uint256)": {
           ...guarded("SlashingNotVetoer", self, (c) => [c.slashRequestId]),
           council: "the council vetoes slashes",
@@ -1258,6 +1267,44 @@ describe("Governance access control", function () {
         }
       });
     }
+  });
+
+  // ============================================================================ a service governance removed
+
+  describe("a service governance removed", function () {
+    it("keeps no power over the sets it created: it can no longer update them, jail in them or slash through them", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { operatorSets, slashingManager, timelock, service, operator, setId } = c;
+      // before: the service's set, the operator's stake there deallocated by its staker's request, still slashable
+      expect(await operatorSets.slashTarget(setId, operator.address)).to.deep.equal([service.address, STAKE]);
+      await expect(operatorSets.connect(await timelockSigner(timelock)).setService(service.address, false))
+        .to.emit(operatorSets, "ServiceUpdated")
+        .withArgs(service.address, false);
+      expect(await operatorSets.slashTarget(setId, operator.address)).to.deep.equal([ZeroAddress, STAKE]);
+      await expect(operatorSets.connect(service).updateSet(setId, 0n, 8))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
+        .withArgs(service.address);
+      await expect(operatorSets.connect(service).jail(setId, operator.address, 2n ** 48n - 1n))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
+        .withArgs(service.address);
+      // still a registered slasher, but no longer the service of the set
+      expect((await slashingManager.slasher(service.address)).registered).to.equal(true);
+      await expect(
+        slashingManager
+          .connect(service)
+          .requestSlash(
+            operator.address,
+            setId,
+            SLASH_BPS,
+            id("another reason"),
+            id("other evidence"),
+            ZeroAddress,
+            await time.latest(),
+          ),
+      )
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotSetService")
+        .withArgs(setId, service.address);
+    });
   });
 
   // ============================================================================ a user's rollup

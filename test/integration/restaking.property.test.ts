@@ -1,12 +1,13 @@
 // Random sequences over the whole restaking layer — registry, slashing manager, operator sets and rewards distributor —
 // against an exact model: 3 operators × 2 assets (ALT and a MockERC20 "LST" of weight 2) × 8 stakers. Every step's
 // outcome is predicted by the model (success with its exact events, or the exact custom error with its arguments), and
-// after every step five invariants are checked against the chain:
+// after every step these invariants are checked against the chain:
 //   (a) every pool's assets cover the claims of all its shares, active and queued; the registry holds the pools' assets
 //       and the unclaimed slash proceeds (reporter shares, and the treasury's part of the LST);
 //   (b) no withdrawal completes before its unlockAt or while its operator has a pending slash;
-//   (c) slashes stay within the per-offence cap and the 30 % rolling-window cap (windowSlashedBps equals the model),
-//       and each piece of evidence is accepted once per (slasher, operator, reason) (isEvidenceUsed equals the model);
+//   (c) slashes stay within the per-offence cap and the 30 % rolling-window cap per (operator, set) (windowSlashedBps
+//       equals the model), and each piece of evidence is accepted once per (slasher, operator, reason)
+//       (isEvidenceUsed equals the model);
 //   (d) every token is conserved exactly: registry, stakers, fee payer, operators, treasury, reporters, distributor and
 //       the ALT burned by slashes account for every wei the run started with;
 //   (e) the rewards identity, exactly, in scaled units: credited * 1e18 == sum of owedScaled + sum of unsettled staker
@@ -18,7 +19,17 @@
 //       pendingFree) and freeStake == max(0, stake - encumbered); setStakeAt(set, e) == sum of the members'
 //       allocationAt(set, op, e); the stakes a snapshot of epoch e gives an operator, summed over all sets, never exceed
 //       the operator's stake at the start of e (one stake is not counted twice); and no deallocation is freed (no
-//       freeStake comes back) before its freeAt or while its operator has a pending slash.
+//       freeStake comes back) before its freeAt or while its operator has a pending slash (what a slash takes from a
+//       deallocation is no release).
+//   (g) slashing is scoped to an operator set: a request names one of its service's sets in which the operator has
+//       something slashable (recorded: `slashable`); its execution takes floor(allocated * bps / 1e4) +
+//       floor(pendingFree * bps / 1e4) from the set (the pending part only if its freeAt is after the request), in all at
+//       most floor(slashable * bps / 1e4), the allocation first; and that value, at most floor(totalValue * bps / 1e4),
+//       from the operator's pools, the same fraction value / totalValue of each (totalValue = Σ totalAssets * weight,
+//       queued shares included), exactly as the model predicts; it never touches the operator's other sets'
+//       allocations, unless its remaining active stake is below its allocated sum afterwards, in which case (and only
+//       then) every allocation shrinks pro rata (checked against the chain at every execution). Stake is refused
+//       (RegistryOperatorJailed) while a slash request against its operator is pending.
 // In the fixture the last staker stakes ALT with every operator and each operator allocates part of it to both sets
 // (operator 2 below set 1's minimum, raised after the joins); the run starts at the first epoch those count in.
 // Each run starts from a loadFixture snapshot and ends with a drain (execute every pending slash, complete every
@@ -167,6 +178,9 @@ type Action =
       kind: "requestSlash";
       operator: number;
       slasher: number;
+      // the set named: the slasher's own (set i is slasher i's), the other slasher's (SlashingNotSetService) or one that
+      // does not exist (SetsUnknownSet)
+      target: "own" | "other" | "unknown";
       bps: number;
       evidence: "fresh" | "oldest" | "tooOld" | "future";
       agePpm: number;
@@ -303,6 +317,10 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       kind: fc.constant("requestSlash" as const),
       operator: operatorArb,
       slasher: fc.integer({ min: 0, max: SLASHERS.length - 1 }),
+      target: fc.oneof(
+        { arbitrary: fc.constant("own" as const), weight: 14 },
+        { arbitrary: fc.constantFrom("other" as const, "unknown" as const), weight: 2 },
+      ),
       bps: fc.oneof(
         { arbitrary: fc.integer({ min: 1, max: 1_000 }), weight: 6 },
         { arbitrary: fc.integer({ min: 1_001, max: 3_000 }), weight: 3 },
@@ -413,11 +431,23 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   },
 );
 
-/** A requestSlash step of the hand-written sequence: fresh evidence from a moment ago, the first reason, no reuse. */
+/**
+ * A requestSlash step of the hand-written sequence: through the slasher's own set, fresh evidence from a moment ago,
+ * the first reason, no reuse.
+ */
 const slashRequest = (
   a: Pick<Extract<Action, { kind: "requestSlash" }>, "operator" | "slasher" | "bps" | "reporter"> &
     Partial<Extract<Action, { kind: "requestSlash" }>>,
-): Action => ({ kind: "requestSlash", evidence: "fresh", agePpm: 10, reason: 0, reuse: "none", pick: 0, ...a });
+): Action => ({
+  kind: "requestSlash",
+  target: "own",
+  evidence: "fresh",
+  agePpm: 10,
+  reason: 0,
+  reuse: "none",
+  pick: 0,
+  ...a,
+});
 
 /** A hand-written sequence run first: it reaches every success path and the boundary refusals at least once. */
 const EXAMPLE: Action[] = [
@@ -440,10 +470,11 @@ const EXAMPLE: Action[] = [
     part: { kind: "ppm", value: 500_000 },
   },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "justBefore", byOther: false },
-  slashRequest({ operator: 0, slasher: 1, bps: 2_000, reporter: 0 }),
+  slashRequest({ operator: 0, slasher: 1, bps: 2_000, reporter: 0 }), // through set 1, slasher 1's
+  { kind: "stake", staker: 2, operator: 0, asset: 0, amount: { kind: "units", value: 10n } }, // jailed: refused
   { kind: "completeUnstake", fromState: false, pick: 0, when: "unlock", byOther: false }, // jailed: the slash is still pending
-  slashRequest({ operator: 0, slasher: 1, bps: 1_001, reporter: 1 }), // window cap
-  { kind: "execute", fromState: false, pick: 0, when: "ready" },
+  slashRequest({ operator: 0, slasher: 1, bps: 1_001, reporter: 1 }), // window cap (of operator 0 in set 1)
+  { kind: "execute", fromState: false, pick: 0, when: "ready" }, // takes 20 % of set 1's allocation, set 0's untouched
   { kind: "completeUnstake", fromState: false, pick: 0, when: "now", byOther: false },
   { kind: "completeUnstake", fromState: false, pick: 0, when: "now", byOther: false }, // completed already
   slashRequest({ operator: 1, slasher: 0, bps: 500, evidence: "oldest", agePpm: 0, reporter: 1 }),
@@ -475,12 +506,15 @@ const EXAMPLE: Action[] = [
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 0, asset: 1, toSelf: false, to: 1 }, // to reporter 1
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: 1, toSelf: true, to: 0 }, // nothing
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: ASSETS, toSelf: true, to: 0 },
-  // allocations: operator 0 allocated all its setup stake, the stakes above are free (request 4 against it is pending)
+  // allocations: operator 0 allocated all its setup stake (less what request 0 took from set 1), the stakes above are
+  // free (request 4 against it is pending)
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "overFree" } },
   { kind: "allocate", set: 1, operator: 0, amount: { kind: "belowMin" } },
-  { kind: "allocate", set: 1, operator: 0, amount: { kind: "min" } }, // a decrease: 200 ALT held for 14 days
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "downPpm", value: 750_000 } }, // 200 ALT held for 14 days
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "allFree" } }, // all of its stake is encumbered again
   { kind: "allocate", set: 0, operator: OPERATORS, amount: { kind: "same" } }, // the outsider is no member
+  { kind: "allocate", set: 0, operator: 2, amount: { kind: "units", value: 0n } }, // slashable 14 days more
+  { kind: "allocate", set: 0, operator: 1, amount: { kind: "downPpm", value: 500_000 } }, // 150 ALT, the same
   {
     kind: "requestUnstake",
     fromState: false,
@@ -491,12 +525,28 @@ const EXAMPLE: Action[] = [
     part: { kind: "ppm", value: 500_000 },
   }, // both allocations shrink pro rata
   { kind: "syncAllocations", operator: 0 }, // nothing to do
+  // request 6, through set 0, whose deallocations stay slashable; a slasher through the other's set, or a set that does
+  // not exist: refused
+  slashRequest({ operator: 0, slasher: 0, bps: 1_000, reporter: 0 }),
+  slashRequest({ operator: 1, slasher: 0, bps: 100, reporter: 0, target: "other" }),
+  slashRequest({ operator: 1, slasher: 1, bps: 100, reporter: 0, target: "unknown" }),
   { kind: "creditFees", set: 0, amount: { kind: "units", value: 10n } },
   { kind: "distribute", fromState: false, set: 0, snapshotFirst: true, epoch: "latest" }, // still counts the old ones
-  { kind: "execute", fromState: true, pick: 1, when: "ready" }, // request 4: the slash shrinks them again
+  { kind: "execute", fromState: true, pick: 1, when: "ready" }, // request 4, through set 1
+  // request 6 takes from set 0's allocation and from its deallocations (stake still in the pools): what stays active
+  // no longer backs set 1's allocation, which shrinks pro rata
+  { kind: "execute", fromState: false, pick: 6, when: "ready" },
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "same" } }, // not due yet: nothing freed
   { kind: "warp", seconds: days(15) },
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "same" } }, // due: freed
+  // operator 2's deallocation from set 0 is free by now: nothing left to slash there
+  slashRequest({ operator: 2, slasher: 0, bps: 100, reporter: 0 }),
+  // operator 1's is free too (not released: requests 3 and 5 against it are pending), so request 7 counts only its
+  // allocation; a decrease after it merges into that deallocation, whose freeAt moves on, yet the execution takes no
+  // more than 10 % of what the set held at the request
+  slashRequest({ operator: 1, slasher: 0, bps: 1_000, reporter: 1 }),
+  { kind: "allocate", set: 0, operator: 1, amount: { kind: "units", value: 0n } },
+  { kind: "execute", fromState: false, pick: 7, when: "ready" },
   { kind: "creditFees", set: 0, amount: { kind: "units", value: 10n } },
   { kind: "distribute", fromState: false, set: 0, snapshotFirst: true, epoch: "latest" },
 ];
@@ -538,6 +588,8 @@ enum Status {
 interface RequestModel {
   operator: number;
   slasher: number;
+  set: number; // the set the request slashes through (the slasher's own)
+  slashable: bigint; // what the operator had there when the request was made (allocation and deallocation not free)
   bps: number;
   requestedAt: number;
   executableAt: number;
@@ -610,6 +662,10 @@ interface Model {
   members: number[][]; // [set]: OperatorSets.members, in list order (the order of a snapshot)
   stakeHistory: Trace[]; // [operator]: the active stake, keyed like allocations (a change in epoch e counts from e + 1)
   observed?: Observed;
+  /** [set][operator]: what slashes took from the deallocations since the last check (not a release, see (f)) */
+  slashedPending: bigint[][];
+  /** [operator]: what slashes took from its allocations and deallocations since the last check */
+  slashedEncumbered: bigint[];
   credited: bigint;
   paid: bigint;
 }
@@ -810,6 +866,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
       payees,
       services,
       setIds,
+      // a set id no service created (a request naming it reverts in OperatorSets)
+      unknownSetId: await operatorSets.setIdOf(addresses.services[0], ethers.id("no such set")),
       params,
       addresses,
     };
@@ -1001,6 +1059,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
       setsOf: Array.from({ length: OPERATORS }, () => [0, 1]),
       members: [0, 1].map(() => Array.from({ length: OPERATORS }, (_, o) => o)),
       stakeHistory: SETUP_STAKE.map((x): Trace => [[setupKey, x]]),
+      slashedPending: grid(SLASHERS.length, OPERATORS, () => 0n),
+      slashedEncumbered: Array(OPERATORS).fill(0n),
       credited: 0n,
       paid: 0n,
     };
@@ -1022,12 +1082,15 @@ describe("Restaking layer properties (random sequences against a model)", functi
     return shares * (m.acc[operator][asset] - (m.lastAcc.get(`${account}|${operator}|${asset}`) ?? 0n));
   }
 
-  /** Non-vetoed bps and request count of `operator` within the rolling window, as SlashingManager._window computes. */
-  function windowOf(s: System, m: Model, operator: number, t: number) {
+  /**
+   * Non-vetoed bps and request count against `operator` through `set` within the rolling window, as
+   * SlashingManager._window computes.
+   */
+  function windowOf(s: System, m: Model, operator: number, set: number, t: number) {
     const since = t > s.params.windowDuration ? t - s.params.windowDuration : 0;
     let bps = 0;
     let n = 0;
-    const ids = m.requests.map((r, id) => ({ r, id })).filter(({ r }) => r.operator === operator);
+    const ids = m.requests.map((r, id) => ({ r, id })).filter(({ r }) => r.operator === operator && r.set === set);
     for (let i = ids.length; i > 0 && n < MAX_REQUESTS_PER_WINDOW; --i) {
       const { r } = ids[i - 1];
       if (r.requestedAt <= since) break;
@@ -1160,6 +1223,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const call = s.registry.connect(staker).stake(operator, a.asset, amount);
     if (amount === 0n) return expectRevert(call, s.registry, "RegistryZeroAmount", []);
     if (a.operator >= OPERATORS) return expectRevert(call, s.registry, "RegistryNotOperator", [operator]);
+    // stake arriving after an offence must not pay for it: refused while a slash request is pending
+    if (m.pendingSlashes[a.operator] !== 0) {
+      return expectRevert(call, s.registry, "RegistryOperatorJailed", [operator]);
+    }
     if (a.asset >= ASSETS) return expectRevert(call, s.registry, "RegistryUnknownAsset", [a.asset]);
     if (a.asset === 1 && m.lstTotalStaked + amount > LST_CAP) {
       return expectRevert(call, s.registry, "RegistryCapExceeded", [1, LST_CAP, m.lstTotalStaked + amount]);
@@ -1323,21 +1390,40 @@ describe("Restaking layer properties (random sequences against a model)", functi
           : a.evidence === "tooOld"
             ? t - maxEvidenceAge - 1
             : t + 1;
-    const call = s.services[a.slasher].requestSlash(operator, a.bps, reason, hash, reporter, evidenceTime);
+    // set k is service k's: the slasher's own set, the other one's, or none
+    const set = a.target === "own" ? a.slasher : a.target === "other" ? 1 - a.slasher : -1;
+    const setId = set === -1 ? s.unknownSetId : s.setIds[set];
+    const slasherAddress = s.addresses.services[a.slasher];
+    const call = s.services[a.slasher].requestSlash(operator, setId, a.bps, reason, hash, reporter, evidenceTime);
     if (a.bps === 0 || a.bps > maxBps)
       return expectRevert(call, s.slashingManager, "SlashingInvalidBps", [a.bps, maxBps]);
     if (evidenceTime > t || t - evidenceTime > maxEvidenceAge) {
       return expectRevert(call, s.slashingManager, "SlashingEvidenceTooOld", [evidenceTime, maxEvidenceAge]);
     }
     // (every operator here is registered: SlashingNotOperator, checked next, cannot apply)
+    // the target: a set of the calling service, in which the operator has something slashable now
+    if (set === -1) return expectRevert(call, s.operatorSets, "SetsUnknownSet", [setId]);
+    if (set !== a.slasher) {
+      return expectRevert(call, s.slashingManager, "SlashingNotSetService", [setId, slasherAddress]);
+    }
+    const target = m.allocations[set][a.operator];
+    const slashable = target.allocated + (target.freeAt > t ? target.pendingFree : 0n);
+    if (slashable === 0n) {
+      return expectRevert(call, s.slashingManager, "SlashingNothingAllocated", [operator, setId]);
+    }
     if (evidence.used) return expectRevert(call, s.slashingManager, "SlashingEvidenceUsed", [operator, hash]);
-    const window = windowOf(s, m, a.operator, t);
+    const window = windowOf(s, m, a.operator, set, t);
     if (window.count === MAX_REQUESTS_PER_WINDOW) {
-      return expectRevert(call, s.slashingManager, "SlashingTooManyRequests", [operator, MAX_REQUESTS_PER_WINDOW]);
+      return expectRevert(call, s.slashingManager, "SlashingTooManyRequests", [
+        operator,
+        setId,
+        MAX_REQUESTS_PER_WINDOW,
+      ]);
     }
     if (window.bps + a.bps > WINDOW_CAP_BPS) {
       return expectRevert(call, s.slashingManager, "SlashingWindowCapExceeded", [
         operator,
+        setId,
         window.bps,
         a.bps,
         WINDOW_CAP_BPS,
@@ -1350,16 +1436,15 @@ describe("Restaking layer properties (random sequences against a model)", functi
         contract: s.slashingManager,
         address: s.addresses.slashingManager,
         events: [
-          [
-            "SlashRequested",
-            [id, operator, s.addresses.services[a.slasher], a.bps, reason, hash, reporter, executableAt],
-          ],
+          ["SlashRequested", [id, operator, slasherAddress, setId, a.bps, reason, hash, reporter, executableAt]],
         ],
       },
     ]);
     m.requests.push({
       operator: a.operator,
       slasher: a.slasher,
+      set,
+      slashable,
       bps: a.bps,
       requestedAt: t,
       executableAt,
@@ -1424,20 +1509,48 @@ describe("Restaking layer properties (random sequences against a model)", functi
     if (t < r.executableAt)
       return expectRevert(call, s.slashingManager, "SlashingVetoWindowOpen", [id, r.executableAt]);
 
-    const operator = s.operators[r.operator].address;
+    const o = r.operator;
+    const operator = s.operators[o].address;
+    const setId = s.setIds[r.set];
+    // OperatorSets.slashAllocation: bps of the allocation to the request's set, and of the deallocation from it if it
+    // was still slashable when the request was made (each rounded down), in all at most bps of what the set held when
+    // the request was made (from the allocation first)
+    const target = m.allocations[r.set][o];
+    const bps = BigInt(r.bps);
+    const maxValue = (r.slashable * bps) / BPS;
+    const allocatedPart = (target.allocated * bps) / BPS;
+    const pendingPart = target.freeAt > r.requestedAt ? (target.pendingFree * bps) / BPS : 0n;
+    const fromAllocated = allocatedPart < maxValue ? allocatedPart : maxValue;
+    const fromPending = pendingPart < maxValue - fromAllocated ? pendingPart : maxValue - fromAllocated;
+    const cut = fromAllocated + fromPending;
+    const setsEvents: EventSpec[] = [];
+    const slashed: AllocationChange = {
+      set: r.set,
+      operator: o,
+      allocated: target.allocated - fromAllocated,
+      pendingFree: target.pendingFree - fromPending,
+      freeAt: target.freeAt,
+    };
+    if (cut !== 0n) {
+      setsEvents.push(["AllocationSlashed", [setId, operator, fromAllocated, fromPending]]);
+      setsEvents.push(allocationEvent(s, slashed, t));
+    }
+    // the registry takes that value from the operator's pools, at most bps of their total value, the same fraction of
+    // each: mulDiv(totalAssets, value, totalValue), totalValue the pools' weighted assets (queued shares included)
+    const pools = m.pools[o];
+    const totalValue = sum(pools.map((p, asset) => (p.totalAssets * WEIGHTS[asset]) / SCALE));
+    const most = (totalValue * bps) / BPS;
+    const value = cut < most ? cut : most;
     const amounts: bigint[] = [];
     const poolEvents: EventSpec[] = [];
     const effects: (() => void)[] = [];
     for (let asset = 0; asset < ASSETS; ++asset) {
-      const pool = m.pools[r.operator][asset];
+      const pool = pools[asset];
       const total = pool.totalAssets;
-      if (total === 0n) {
-        amounts.push(0n);
-        continue;
-      }
-      const amount = (total * BigInt(r.bps)) / BPS;
-      const toReporter = (amount * s.params.reporterBps) / BPS;
+      const amount = value === 0n || total === 0n ? 0n : (total * value) / totalValue;
       amounts.push(amount);
+      if (amount === 0n) continue;
+      const toReporter = (amount * s.params.reporterBps) / BPS;
       poolEvents.push(["PoolSlashed", [id, operator, asset, amount, toReporter, total - amount]]);
       // nothing is paid out: the reporter's share (and the treasury's part of other assets) stays in the registry,
       // claimable; the rest of the ALT is burned
@@ -1455,26 +1568,67 @@ describe("Restaking layer properties (random sequences against a model)", functi
         }
       });
     }
-    // after the pools are cut, the registry tells OperatorSets the operator's active stake (slashes are operator-wide)
-    const active = operatorStakeIf(m, r.operator, (pools) =>
-      pools.forEach((p, asset) => (p.totalAssets -= amounts[asset])),
-    );
-    const reduce = planReduce(s, m, r.operator, active, t);
+    // (g) the other sets' allocations as they were, and whether the pro-rata shrink must apply: the operator's active
+    // stake after the cut below the sum of its allocations after the set's cut
+    const others = m.allocations
+      .map((row, k) => ({ k, before: { ...row[o], history: [] as Trace } }))
+      .filter(({ k }) => k !== r.set);
+    if (cut !== 0n) applyAllocation(s, m, slashed, t); // (the run stops if the chain disagrees below)
+    const allocatedAfterCut = allocatedOf(m, o).allocated;
+    const active = operatorStakeIf(m, o, (ps) => ps.forEach((p, asset) => (p.totalAssets -= amounts[asset])));
+    const shrinks = active < allocatedAfterCut;
+    const reduce = planReduce(s, m, o, active, t);
+    holds(shrinks === (reduce.changes.length !== 0), `model: shrink ${shrinks} with ${reduce.changes.length} changes`);
+    setsEvents.push(...reduce.events);
     const outcome = await expectEvents(call, [
       { contract: s.registry, address: s.addresses.registry, events: poolEvents },
       {
         contract: s.slashingManager,
         address: s.addresses.slashingManager,
-        events: [["SlashExecuted", [id, operator, r.bps, amounts]]],
+        events: [["SlashExecuted", [id, operator, setId, r.bps, amounts]]],
       },
-      { contract: s.operatorSets, address: s.addresses.operatorSets, events: reduce.events },
+      { contract: s.operatorSets, address: s.addresses.operatorSets, events: setsEvents },
     ]);
+    // (g) on the chain: every other set keeps its allocation, pending deallocation and freeAt exactly, unless the
+    // shrink applies; then each gives up min(ceil(allocated * excess / allocatedAfterCut), allocated) to its
+    // deallocation, whose freeAt becomes at least now + the withdrawal delay
+    const excess = shrinks ? allocatedAfterCut - active : 0n;
+    for (const { k, before } of others) {
+      const row = await s.operatorSets.allocation(s.setIds[k], operator);
+      const got = { allocated: row[0], pendingFree: row[1], freeAt: Number(row[2]) };
+      if (!shrinks || before.allocated === 0n) {
+        same(
+          got,
+          { allocated: before.allocated, pendingFree: before.pendingFree, freeAt: before.freeAt },
+          `(g) set ${k} untouched`,
+        );
+        continue;
+      }
+      const ceil = (before.allocated * excess + allocatedAfterCut - 1n) / allocatedAfterCut;
+      const cut = ceil < before.allocated ? ceil : before.allocated;
+      same(
+        got,
+        {
+          allocated: before.allocated - cut,
+          pendingFree: before.pendingFree + cut,
+          freeAt: Math.max(before.freeAt, t + s.params.withdrawalDelay),
+        },
+        `(g) set ${k} shrunk pro rata`,
+      );
+    }
+    count(shrinks ? "execute:otherSetsShrunk" : "execute:otherSetsUntouched");
+    if (value === 0n) count("execute:nothingTaken");
+    if (fromPending !== 0n) count("execute:tookPending");
+    if (allocatedPart + pendingPart > maxValue) count("execute:cappedAtRequest");
+    if (cut > most) count("execute:cappedAtPools");
     for (const effect of effects) effect();
+    m.slashedPending[r.set][o] += fromPending;
+    m.slashedEncumbered[o] += cut;
     r.status = Status.Executed;
-    m.pendingSlashes[r.operator] -= 1;
+    m.pendingSlashes[o] -= 1;
     for (const c of reduce.changes) applyAllocation(s, m, c, t);
     if (reduce.changes.length !== 0) count("allocations:reducedBySlash");
-    noteStake(s, m, r.operator, t);
+    noteStake(s, m, o, t);
     return outcome;
   }
 
@@ -1869,7 +2023,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
       pending: m.withdrawals.map((w) => read(registry, addresses.registry, "isPendingWithdrawal", [w.root])),
       jailed: ops.map((o) => read(registry, addresses.registry, "pendingSlashes", [o])),
       requests: m.requests.map((_, id) => read(slashingManager, addresses.slashingManager, "request", [id])),
-      windows: ops.map((o) => read(slashingManager, addresses.slashingManager, "windowSlashedBps", [o])),
+      windows: setOps.map(([k, o]) =>
+        read(slashingManager, addresses.slashingManager, "windowSlashedBps", [ops[o], s.setIds[k]]),
+      ),
       evidenceUsed: m.evidence.map((e) =>
         read(slashingManager, addresses.slashingManager, "isEvidenceUsed", [
           addresses.services[e.slasher],
@@ -1995,26 +2151,39 @@ describe("Restaking layer properties (random sequences against a model)", functi
       `${where}: operatorStake`,
     );
 
-    // (c) slashes within caps: per offence, and 30 % per operator in the rolling window
+    // (c) slashes within caps: per offence, and 30 % per (operator, set) in the rolling window; (g) each request
+    // through a set of its own slasher
     same(
-      requests.map(([operator, bps, status, requestedAt, reporter, executableAt]) => [
+      requests.map(([operator, bps, status, requestedAt, reporter, executableAt, setId, slashable]) => [
         asAddress(operator),
         Number(bps),
         Number(status),
         Number(requestedAt),
         asAddress(reporter),
         Number(executableAt),
+        setId,
+        slashable,
       ]),
-      m.requests.map((r) => [ops[r.operator], r.bps, r.status, r.requestedAt, r.reporter, r.executableAt]),
+      m.requests.map((r) => [
+        ops[r.operator],
+        r.bps,
+        r.status,
+        r.requestedAt,
+        r.reporter,
+        r.executableAt,
+        s.setIds[r.set],
+        r.slashable,
+      ]),
       `(c) ${where}: requests`,
     );
     for (const r of m.requests) {
       holds(r.bps <= SLASHERS[r.slasher].maxBps, `(c) ${where}: request of ${r.bps} bps`);
+      holds(r.set === r.slasher, `(g) ${where}: a request through set ${r.set} by slasher ${r.slasher}`);
     }
-    for (let o = 0; o < OPERATORS; ++o) {
-      const window = windowOf(s, m, o, m.now);
-      holds(window.bps <= WINDOW_CAP_BPS, `(c) ${where}: operator ${o} window ${window.bps} bps`);
-      same(windows[o], BigInt(window.bps), `(c) ${where}: windowSlashedBps(${o})`);
+    for (const [i, [k, o]] of setOps.entries()) {
+      const window = windowOf(s, m, o, k, m.now);
+      holds(window.bps <= WINDOW_CAP_BPS, `(c) ${where}: operator ${o} set ${k} window ${window.bps} bps`);
+      same(windows[i], BigInt(window.bps), `(c) ${where}: windowSlashedBps(${o}, set ${k})`);
     }
     same(
       first(r.evidenceUsed),
@@ -2174,7 +2343,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
       );
     }
     // no stake leaves before its delay: a deallocation is freed (leaves encumbered) only once its freeAt passed and
-    // while no slash is pending, so freeStake never grows from a decrease before then
+    // while no slash is pending, so freeStake never grows from a decrease before then; what a slash took from an
+    // allocation or a deallocation since the last check (the model's record) left it too, and is no release
     const jailedNow = first(r.isJailed);
     if (m.observed !== undefined) {
       const before = m.observed;
@@ -2185,22 +2355,27 @@ describe("Restaking layer properties (random sequences against a model)", functi
           if (prev.freeAt <= BigInt(chainNow) && jailedNow[o] === 0n) due += prev.pendingFree;
           else {
             holds(
-              row[o].pendingFree >= prev.pendingFree,
-              `(f) ${where}: operator ${o} set ${k}: ${prev.pendingFree - row[o].pendingFree} freed before ${prev.freeAt}`,
+              row[o].pendingFree + m.slashedPending[k][o] >= prev.pendingFree,
+              `(f) ${where}: operator ${o} set ${k}: ${prev.pendingFree - row[o].pendingFree} freed before ${prev.freeAt}` +
+                ` (${m.slashedPending[k][o]} slashed)`,
             );
           }
         }
         const encumbered = totals[o].encumbered;
+        const left = due + m.slashedEncumbered[o];
         holds(
-          encumbered + due >= before.encumbered[o],
-          `(f) ${where}: operator ${o} encumbered ${before.encumbered[o]} -> ${encumbered}, only ${due} was due`,
+          encumbered + left >= before.encumbered[o],
+          `(f) ${where}: operator ${o} encumbered ${before.encumbered[o]} -> ${encumbered}, only ${due} was due` +
+            ` and ${m.slashedEncumbered[o]} slashed`,
         );
         const maxFree =
-          stakeOnChain[o] > before.encumbered[o] - due ? stakeOnChain[o] - (before.encumbered[o] - due) : 0n;
+          stakeOnChain[o] > before.encumbered[o] - left ? stakeOnChain[o] - (before.encumbered[o] - left) : 0n;
         holds(free[o] <= maxFree, `(f) ${where}: operator ${o} freeStake ${free[o]} > ${maxFree}`);
       }
     }
     m.observed = { rows, encumbered: totals.map((t) => t.encumbered) };
+    m.slashedPending = grid(SLASHERS.length, OPERATORS, () => 0n);
+    m.slashedEncumbered = Array(OPERATORS).fill(0n);
   }
 
   // -------------------------------------------------------------------------------------------- a run
@@ -2314,7 +2489,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     }
   }
 
-  it("keeps pools covered, withdrawals delayed, slashes capped, tokens conserved, rewards exact and allocations within stake over random sequences", async function () {
+  it("keeps pools covered, withdrawals delayed, slashes capped and scoped to their set, tokens conserved, rewards exact and allocations within stake over random sequences", async function () {
     this.timeout(30 * 60_000); // shrinking a counterexample replays many sequences
     // Hardhat's lazy provider proxy builds `new Error().stack` on every property access (internal/util/lazy.js), and
     // under ts-node each of those stacks is source-mapped: with stack traces on, that alone took most of the run time.
@@ -2343,6 +2518,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     for (const outcome of [
       "stake:ok",
       "stake:RegistryCapExceeded",
+      "stake:RegistryOperatorJailed",
       "requestUnstake:ok",
       "completeUnstake:ok",
       "completeUnstake:RegistryWithdrawalLocked",
@@ -2356,6 +2532,13 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "distribute:ok",
       "claim:ok",
       "requestSlash:SlashingEvidenceUsed",
+      "requestSlash:SlashingNotSetService",
+      "requestSlash:SlashingNothingAllocated",
+      "requestSlash:SetsUnknownSet",
+      "execute:otherSetsUntouched",
+      "execute:otherSetsShrunk",
+      "execute:tookPending",
+      "execute:cappedAtRequest",
       "claimProceeds:ok",
       "claimProceeds:RegistryZeroAmount",
       "claimProceeds:RegistryUnknownAsset",

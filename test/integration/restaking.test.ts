@@ -3,7 +3,14 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { IRestakingRegistry, RestakingRegistry } from "../../typechain-types";
+import type { AddressLike } from "ethers";
+import type {
+  IRestakingRegistry,
+  MockService,
+  OperatorSets,
+  RestakingRegistry,
+  SlashingManager,
+} from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
@@ -193,6 +200,65 @@ function withdrawalRoot(w: IRestakingRegistry.WithdrawalStruct): string {
 
 const keyOf = (label: string) => keyWallet(label).address;
 
+interface SlashContracts {
+  registry: RestakingRegistry;
+  operatorSets: OperatorSets;
+  slashingManager: SlashingManager;
+}
+
+const min = (x: bigint, y: bigint) => (x < y ? x : y);
+
+/** A SLASH_BPS request by `service` against `operator`'s allocation to `setId`, made and dated at `at`. */
+const requestAt = (
+  service: MockService,
+  operator: AddressLike,
+  setId: bigint,
+  reporter: AddressLike,
+  at: number,
+  evidence = "evidence",
+) => service.requestSlash(operator, setId, SLASH_BPS, ethers.id("offence"), ethers.id(evidence), reporter, at);
+
+/**
+ * What executing request `requestId` will take, by the rule of set-scoped slashing, from the chain's state read now
+ * (before the execution). From the request's set: fromAllocated = floor(allocated * bps / 1e4) and fromPending =
+ * floor(pendingFree * bps / 1e4) (only if the deallocation's freeAt is after the request), together at most
+ * maxValue = floor(slashable * bps / 1e4), `slashable` being what the set held when the request was made (the
+ * allocation first). From the operator's pools: that value, at most floor(totalValue * bps / 1e4), totalValue =
+ * Σ totalAssets * weight / 1e18 (queued shares included); each pool loses mulDiv(totalAssets, value, totalValue), the
+ * reporter floor(amount * reporterBps / 1e4) of it.
+ */
+async function expectedSlash(c: SlashContracts, requestId: bigint | number) {
+  const r = await c.slashingManager.request(requestId);
+  const a = await c.operatorSets.allocation(r.setId, r.operator);
+  const maxValue = (r.slashable * r.bps) / BPS;
+  const fromAllocated = min((a.allocated * r.bps) / BPS, maxValue);
+  const fromPending = min(a.freeAt > r.requestedAt ? (a.pendingFree * r.bps) / BPS : 0n, maxValue - fromAllocated);
+  const count = Number(await c.registry.assetCount());
+  const pools = await Promise.all(Array.from({ length: count }, (_, i) => c.registry.pool(r.operator, i)));
+  const weights = await Promise.all(Array.from({ length: count }, async (_, i) => (await c.registry.asset(i)).weight));
+  const totalValue = pools.reduce(
+    (t, p, i) => t + (i === 0 ? p.totalAssets : (p.totalAssets * weights[i]) / SCALE),
+    0n,
+  );
+  const value = min(fromAllocated + fromPending, (totalValue * r.bps) / BPS);
+  const amounts = pools.map((p) => (value === 0n ? 0n : (p.totalAssets * value) / totalValue));
+  const reporterBps = r.reporter === ethers.ZeroAddress ? 0n : await c.slashingManager.reporterBps();
+  const toReporter = amounts.map((x) => (x * reporterBps) / BPS);
+  return {
+    request: r,
+    allocation: a,
+    maxValue,
+    fromAllocated,
+    fromPending,
+    value,
+    totalValue,
+    pools,
+    weights,
+    amounts,
+    toReporter,
+  };
+}
+
 describe("Restaking integration", function () {
   /**
    * A service allowed to create sets and to slash (1000 bps, 7-day evidence); an LST asset of weight 2; op1 (10 %)
@@ -259,12 +325,13 @@ describe("Restaking integration", function () {
       const evidence = ethers.id("evidence 1");
       const t1 = (await time.latest()) + 100;
       await time.setNextBlockTimestamp(t1);
-      await expect(service.requestSlash(op1, SLASH_BPS, reason, evidence, reporter, t1 - 3600))
+      await expect(service.requestSlash(op1, setId, SLASH_BPS, reason, evidence, reporter, t1 - 3600))
         .to.emit(slashingManager, "SlashRequested")
         .withArgs(
           0,
           op1.address,
           await service.getAddress(),
+          setId,
           SLASH_BPS,
           reason,
           evidence,
@@ -273,6 +340,11 @@ describe("Restaking integration", function () {
         );
       expect(await registry.isJailed(op1)).to.equal(true);
       expect(await registry.pendingSlashes(op1)).to.equal(1n);
+      expect(await slashingManager.windowSlashedBps(op1, setId)).to.equal(SLASH_BPS);
+      // stake arriving after the offence does not pay for it: none is taken while the request is pending
+      await expect(registry.connect(alice).stake(op1, 0, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
+        .withArgs(op1.address);
       await time.increase(days(1));
       await operatorSets.snapshot(setId);
       const [jailedEpoch] = await operatorSets.latestSnapshotEpoch(setId);
@@ -289,7 +361,8 @@ describe("Restaking integration", function () {
       expect(await registry.pool(op1, 0)).to.deep.equal([ALICE_ALT * VIRTUAL_SHARES, ALICE_ALT, 0n]);
       expect(await registry.pool(op1, 1)).to.deep.equal([BOB_LST * VIRTUAL_SHARES, BOB_LST, 0n]);
       expect(await registry.operatorStake(op1)).to.equal(stake);
-      expect(await slashingManager.windowSlashedBps(op1)).to.equal(0n);
+      expect(await slashingManager.windowSlashedBps(op1, setId)).to.equal(0n);
+      expect((await operatorSets.allocation(setId, op1)).allocated).to.equal(stake);
       await time.increase(days(1));
       await operatorSets.snapshot(setId);
       const [freedEpoch] = await operatorSets.latestSnapshotEpoch(setId);
@@ -298,29 +371,44 @@ describe("Restaking integration", function () {
       // 3. another request, executed by anyone once the veto window is over
       const t2 = (await time.latest()) + 100;
       await time.setNextBlockTimestamp(t2);
-      await service.requestSlash(op1, SLASH_BPS, reason, ethers.id("evidence 2"), reporter, t2);
+      await service.requestSlash(op1, setId, SLASH_BPS, reason, ethers.id("evidence 2"), reporter, t2);
       const executableAt = t2 + days(2);
       await time.setNextBlockTimestamp(executableAt - 1);
       await expect(slashingManager.connect(other).execute(1))
         .to.be.revertedWithCustomError(slashingManager, "SlashingVetoWindowOpen")
         .withArgs(1, executableAt);
 
-      const altSlashed = (ALICE_ALT * SLASH_BPS) / BPS;
-      const altReporter = (altSlashed * REPORTER_BPS) / BPS;
-      const lstSlashed = (BOB_LST * SLASH_BPS) / BPS;
-      const lstReporter = (lstSlashed * REPORTER_BPS) / BPS;
+      // op1 allocated all its stake to the set: the slash takes 10 % of it, the same fraction of each pool
+      const expected = await expectedSlash(f, 1);
+      expect(expected.allocation.allocated).to.equal(stake);
+      expect(expected.allocation.pendingFree).to.equal(0n);
+      expect(expected.request.slashable).to.equal(stake);
+      expect(expected.fromPending).to.equal(0n);
+      expect(expected.totalValue).to.equal(stake);
+      expect(expected.value).to.equal((stake * SLASH_BPS) / BPS);
+      const [altSlashed, lstSlashed] = expected.amounts;
+      expect(altSlashed).to.equal((ALICE_ALT * expected.value) / stake);
+      expect(lstSlashed).to.equal((BOB_LST * expected.value) / stake);
+      const [altReporter, lstReporter] = expected.toReporter;
+      expect(altReporter).to.equal((altSlashed * REPORTER_BPS) / BPS);
+      expect(lstReporter).to.equal((lstSlashed * REPORTER_BPS) / BPS);
       const supplyBefore = await token.totalSupply();
       await time.setNextBlockTimestamp(executableAt);
       const execution = slashingManager.connect(other).execute(1);
       await expect(execution)
         .to.emit(slashingManager, "SlashExecuted")
-        .withArgs(1, op1.address, SLASH_BPS, [altSlashed, lstSlashed]);
+        .withArgs(1, op1.address, setId, SLASH_BPS, [altSlashed, lstSlashed]);
+      await expect(execution)
+        .to.emit(operatorSets, "AllocationSlashed")
+        .withArgs(setId, op1.address, expected.fromAllocated, 0n);
       await expect(execution)
         .to.emit(registry, "PoolSlashed")
         .withArgs(1, op1.address, 0, altSlashed, altReporter, ALICE_ALT - altSlashed);
       await expect(execution)
         .to.emit(registry, "PoolSlashed")
         .withArgs(1, op1.address, 1, lstSlashed, lstReporter, BOB_LST - lstSlashed);
+      // what stays active (ALICE_ALT - altSlashed + 2 (BOB_LST - lstSlashed)) still backs the remaining allocation
+      await expect(execution).not.to.emit(operatorSets, "AllocationsReduced");
       // only the burn leaves at execution; the reporter and the treasury claim their shares afterwards
       await expect(execution).to.changeTokenBalances(token, [registry, reporter], [-(altSlashed - altReporter), 0n]);
       await expect(execution).to.changeTokenBalances(lst, [registry, reporter, treasury], [0n, 0n, 0n]);
@@ -343,6 +431,11 @@ describe("Restaking integration", function () {
       expect(await token.totalSupply()).to.equal(supplyBefore - (altSlashed - altReporter));
       expect(await registry.isJailed(op1)).to.equal(false);
       expect(await registry.operatorStake(op1)).to.equal(ALICE_ALT - altSlashed + 2n * (BOB_LST - lstSlashed));
+      expect(await operatorSets.allocation(setId, op1)).to.deep.equal([stake - expected.fromAllocated, 0n, 0n]);
+      expect(await operatorSets.allocatedOf(op1)).to.deep.equal([
+        stake - expected.fromAllocated,
+        stake - expected.fromAllocated,
+      ]);
 
       // 4. unstaking completes at the reduced price
       const altPool = { totalShares: aliceShares, totalAssets: ALICE_ALT - altSlashed, queued: 0n, weight: WEIGHTS[0] };
@@ -371,15 +464,265 @@ describe("Restaking integration", function () {
     });
   });
 
+  describe("slashing scoped to an operator set", function () {
+    /**
+     * A second service (a slasher at up to 30 %) with its own set B; alice (ALT) and bob (LST) stake to op1, which
+     * allocates `toA` to the first service's set A and `toB` to set B, in that order (its set list is [A, B]).
+     */
+    async function twoSetsFixture(toA: (stake: bigint) => bigint, toB: (stake: bigint) => bigint) {
+      const base = await loadFixture(integrationFixture);
+      const { registry, operatorSets, slashingManager, deployer, op1, alice, bob, setId } = base;
+      const service2 = await (await ethers.getContractFactory("MockService")).deploy(operatorSets, slashingManager);
+      await operatorSets.connect(deployer).setService(service2, true);
+      await slashingManager.connect(deployer).setSlasher(service2, 3_000, days(7));
+      const keyB = ethers.id("rollup-2/service");
+      await service2.createSet(keyB, MIN_STAKE, 64);
+      const setB = await operatorSets.setIdOf(service2, keyB);
+      await registry.connect(alice).stake(op1, 0, ALICE_ALT);
+      await registry.connect(bob).stake(op1, 1, BOB_LST);
+      const stake = await registry.operatorStake(op1);
+      await operatorSets.connect(op1).join(setId, toA(stake));
+      await operatorSets.connect(op1).join(setB, toB(stake));
+      expect(await operatorSets.setsOf(op1)).to.deep.equal([setId, setB]);
+      return { ...base, service2, setA: setId, setB, stake };
+    }
+
+    /** A quarter of op1's stake to A, half to B: a quarter stays free. */
+    const quarterAndHalf = () =>
+      twoSetsFixture(
+        (x) => x / 4n,
+        (x) => x / 2n,
+      );
+    /** All of op1's stake allocated: 60 % to A, the rest to B. */
+    const sixtyForty = () =>
+      twoSetsFixture(
+        (x) => (x * 6n) / 10n,
+        (x) => x - (x * 6n) / 10n,
+      );
+
+    it("refuses a request from another set's service, against an operator with nothing in the set, or for an unknown set", async function () {
+      const { registry, operatorSets, slashingManager, service, service2, op1, op2, reporter, setA, setB } =
+        await loadFixture(quarterAndHalf);
+      const now = await time.latest();
+      const request = (s: typeof service, operator: Signer, setId: bigint, evidence: string) =>
+        s.requestSlash(operator, setId, SLASH_BPS, ethers.id("offence"), ethers.id(evidence), reporter, now);
+      await expect(request(service2, op1, setA, "e1"))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotSetService")
+        .withArgs(setA, await service2.getAddress());
+      await expect(request(service, op1, setB, "e2"))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotSetService")
+        .withArgs(setB, await service.getAddress());
+      expect(await registry.isOperator(op2)).to.equal(true);
+      await expect(request(service, op2, setA, "e3"))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNothingAllocated")
+        .withArgs(op2.address, setA);
+      const unknown = await operatorSets.setIdOf(service, ethers.id("no such set"));
+      await expect(request(service, op1, unknown, "e4"))
+        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
+        .withArgs(unknown);
+      expect(await registry.pendingSlashes(op1)).to.equal(0n);
+      expect(await slashingManager.requestCount()).to.equal(0n);
+    });
+
+    it("takes only what the operator allocated to the request's set: its other set keeps its allocation", async function () {
+      const f = await loadFixture(quarterAndHalf);
+      const { registry, operatorSets, slashingManager, service, alice, op1, reporter, setA, setB, stake } = f;
+      const allocatedA = stake / 4n;
+      const allocatedB = stake / 2n;
+      expect(await operatorSets.allocatedOf(op1)).to.deep.equal([allocatedA + allocatedB, allocatedA + allocatedB]);
+      const requestedAt = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(requestedAt);
+      await expect(requestAt(service, op1, setA, reporter, requestedAt, "e"))
+        .to.emit(slashingManager, "SlashRequested")
+        .withArgs(
+          0,
+          op1.address,
+          await service.getAddress(),
+          setA,
+          SLASH_BPS,
+          ethers.id("offence"),
+          ethers.id("e"),
+          reporter.address,
+          requestedAt + days(2),
+        );
+      // the window counts per (operator, set); the jail is per operator, across its sets
+      expect(await slashingManager.windowSlashedBps(op1, setA)).to.equal(SLASH_BPS);
+      expect(await slashingManager.windowSlashedBps(op1, setB)).to.equal(0n);
+      await expect(registry.connect(alice).stake(op1, 0, ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
+        .withArgs(op1.address);
+
+      await time.increaseTo(requestedAt + days(2));
+      const before = await operatorSets.allocation(setB, op1);
+      const expected = await expectedSlash(f, 0);
+      expect(expected.allocation).to.deep.equal([allocatedA, 0n, 0n]);
+      expect(expected.request.slashable).to.equal(allocatedA);
+      expect(expected.fromAllocated).to.equal((allocatedA * SLASH_BPS) / BPS);
+      expect(expected.value).to.equal(expected.fromAllocated);
+      expect(expected.totalValue).to.equal(stake);
+      const [altSlashed, lstSlashed] = expected.amounts;
+      const execution = slashingManager.execute(0);
+      await expect(execution)
+        .to.emit(operatorSets, "AllocationSlashed")
+        .withArgs(setA, op1.address, expected.fromAllocated, 0n);
+      await expect(execution)
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(0, op1.address, 0, altSlashed, expected.toReporter[0], ALICE_ALT - altSlashed);
+      await expect(execution)
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(0, op1.address, 1, lstSlashed, expected.toReporter[1], BOB_LST - lstSlashed);
+      await expect(execution)
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(0, op1.address, setA, SLASH_BPS, [altSlashed, lstSlashed]);
+      await expect(execution).not.to.emit(operatorSets, "AllocationsReduced");
+      // about a fortieth of every pool (10 % of a quarter), not a tenth
+      expect(altSlashed).to.equal((ALICE_ALT * expected.value) / stake);
+      expect(lstSlashed).to.equal((BOB_LST * expected.value) / stake);
+      expect(await operatorSets.allocation(setA, op1)).to.deep.equal([allocatedA - expected.fromAllocated, 0n, 0n]);
+      expect(await operatorSets.allocation(setB, op1)).to.deep.equal(before);
+      expect(before).to.deep.equal([allocatedB, 0n, 0n]);
+      const active = await registry.operatorStake(op1);
+      expect(active).to.equal(ALICE_ALT - altSlashed + 2n * (BOB_LST - lstSlashed));
+      expect(await operatorSets.allocatedOf(op1)).to.deep.equal([
+        allocatedA - expected.fromAllocated + allocatedB,
+        allocatedA - expected.fromAllocated + allocatedB,
+      ]);
+      expect(active).to.be.greaterThanOrEqual(allocatedA - expected.fromAllocated + allocatedB);
+      expect(await registry.isJailed(op1)).to.equal(false);
+    });
+
+    it("takes no more than the request's share of what the set held when it was made: a later decrease merged into a deallocation already free adds nothing", async function () {
+      const f = await loadFixture(quarterAndHalf);
+      const { operatorSets, slashingManager, service, op1, reporter, setA, stake } = f;
+      const allocatedA = stake / 4n;
+      // half of A deallocated; once its delay passed it is free (not released yet: nothing released it)
+      await operatorSets.connect(op1).allocate(setA, allocatedA / 2n);
+      const [, pendingFree, freeAt] = await operatorSets.allocation(setA, op1);
+      expect(pendingFree).to.equal(allocatedA - allocatedA / 2n);
+      await time.increaseTo(freeAt);
+      expect(await operatorSets.slashTarget(setA, op1)).to.deep.equal([await service.getAddress(), allocatedA / 2n]);
+      const requestedAt = Number(freeAt) + 1;
+      await time.setNextBlockTimestamp(requestedAt);
+      await requestAt(service, op1, setA, reporter, requestedAt, "e");
+      expect((await slashingManager.request(0)).slashable).to.equal(allocatedA / 2n);
+      // after the request, op1 (jailed: nothing is released) deallocates more: the deallocations merge, their freeAt
+      // now in the future
+      await operatorSets.connect(op1).allocate(setA, allocatedA / 4n);
+      const merged = await operatorSets.allocation(setA, op1);
+      expect(merged.pendingFree).to.equal(allocatedA - allocatedA / 4n);
+      expect(merged.freeAt).to.be.greaterThan(BigInt(requestedAt));
+      await time.increaseTo(requestedAt + days(2));
+
+      const expected = await expectedSlash(f, 0);
+      expect(expected.maxValue).to.equal(((allocatedA / 2n) * SLASH_BPS) / BPS);
+      expect(expected.fromAllocated).to.equal(((allocatedA / 4n) * SLASH_BPS) / BPS);
+      // bps of the whole merged deallocation would pass the cap: only the rest up to it is taken
+      expect((merged.pendingFree * SLASH_BPS) / BPS).to.be.greaterThan(expected.fromPending);
+      expect(expected.fromPending).to.equal(expected.maxValue - expected.fromAllocated);
+      expect(expected.value).to.equal(expected.maxValue);
+      const execution = slashingManager.execute(0);
+      await expect(execution)
+        .to.emit(operatorSets, "AllocationSlashed")
+        .withArgs(setA, op1.address, expected.fromAllocated, expected.fromPending);
+      await expect(execution)
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(0, op1.address, setA, SLASH_BPS, expected.amounts);
+      expect(await operatorSets.allocation(setA, op1)).to.deep.equal([
+        merged.allocated - expected.fromAllocated,
+        merged.pendingFree - expected.fromPending,
+        merged.freeAt,
+      ]);
+    });
+
+    it("shrinks the other set pro rata only when the remaining active stake can no longer back the allocations", async function () {
+      const f = await loadFixture(sixtyForty);
+      const { registry, operatorSets, slashingManager, service, alice, op1, reporter, setA, setB } = f;
+      const aliceShares = await registry.sharesOf(alice, op1, 0);
+      expect(aliceShares).to.equal(ALICE_ALT * VIRTUAL_SHARES);
+      // alice queues a quarter of her ALT, then (a week later) another quarter: each time both allocations shrink to
+      // the active stake, and the deallocated stake stays slashable until the latest request's delay passes
+      const first = await requestUnstake(registry, alice, op1, 0, aliceShares / 4n);
+      await time.increase(days(7));
+      const second = await requestUnstake(registry, alice, op1, 0, aliceShares / 4n);
+      const pendingA = await operatorSets.allocation(setA, op1);
+      expect(pendingA.freeAt).to.equal(second.unlockAt);
+      // the first withdrawal leaves the pools; what it deallocated from A still counts as slashable there
+      await time.increaseTo(first.unlockAt);
+      await registry.connect(alice).completeUnstake(first);
+      const requestedAt = (await time.latest()) + 1;
+      await time.setNextBlockTimestamp(requestedAt);
+      await requestAt(service, op1, setA, reporter, requestedAt, "e");
+      await time.increaseTo(requestedAt + days(2));
+
+      const expected = await expectedSlash(f, 0);
+      expect(expected.allocation).to.deep.equal(pendingA);
+      // all of the deallocation counts (its freeAt is the second request's), the first withdrawal's part included
+      expect(expected.request.slashable).to.equal(pendingA.allocated + pendingA.pendingFree);
+      expect(expected.fromPending).to.equal((pendingA.pendingFree * SLASH_BPS) / BPS);
+      expect(expected.value).to.equal(expected.fromAllocated + expected.fromPending);
+      const b = await operatorSets.allocation(setB, op1);
+      const [allocatedSum] = await operatorSets.allocatedOf(op1);
+      // the active stake after the cut, from the pools as they will be (active shares at the new price)
+      const activeAfter = (
+        await Promise.all(
+          expected.pools.map(async (p, i) => {
+            const activeShares = p.totalShares - p.queuedShares;
+            if (activeShares === 0n) return 0n;
+            const amount =
+              (activeShares * (p.totalAssets - expected.amounts[i] + 1n)) / (p.totalShares + VIRTUAL_SHARES);
+            return (amount * expected.weights[i]) / SCALE;
+          }),
+        )
+      ).reduce((x, y) => x + y, 0n);
+      const allocatedAfter = allocatedSum - expected.fromAllocated;
+      expect(activeAfter).to.be.lessThan(allocatedAfter);
+      // OperatorSets._reduce: each set, in list order, gives up ceil(allocated * excess / total) to its deallocation
+      const excess = allocatedAfter - activeAfter;
+      const aAfterSlash = pendingA.allocated - expected.fromAllocated;
+      const cutA = (aAfterSlash * excess + allocatedAfter - 1n) / allocatedAfter;
+      const cutB = (b.allocated * excess + allocatedAfter - 1n) / allocatedAfter;
+      const execution = slashingManager.execute(0);
+      await expect(execution)
+        .to.emit(operatorSets, "AllocationSlashed")
+        .withArgs(setA, op1.address, expected.fromAllocated, expected.fromPending);
+      await expect(execution)
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(0, op1.address, setA, SLASH_BPS, expected.amounts);
+      await expect(execution)
+        .to.emit(operatorSets, "AllocationsReduced")
+        .withArgs(op1.address, cutA + cutB);
+      const freeAt = BigInt(await time.latest()) + BigInt(days(14));
+      expect(await operatorSets.allocation(setA, op1)).to.deep.equal([
+        aAfterSlash - cutA,
+        pendingA.pendingFree - expected.fromPending + cutA,
+        freeAt > pendingA.freeAt ? freeAt : pendingA.freeAt,
+      ]);
+      expect(await operatorSets.allocation(setB, op1)).to.deep.equal([
+        b.allocated - cutB,
+        b.pendingFree + cutB,
+        freeAt > b.freeAt ? freeAt : b.freeAt,
+      ]);
+      expect(await registry.operatorStake(op1)).to.equal(activeAfter);
+      const [allocatedNow] = await operatorSets.allocatedOf(op1);
+      expect(allocatedNow).to.equal(allocatedAfter - cutA - cutB);
+      expect(allocatedNow).to.be.lessThanOrEqual(activeAfter);
+    });
+  });
+
   describe("requested shares stay slashable", function () {
-    /** alice requested all her shares; 13 days later, a slash of op1 is requested (executable 2 days later). */
+    /**
+     * alice requested all her shares (op1's allocation shrank to bob's stake, her part deallocated: still slashable
+     * until the withdrawal delay passes); 13 days later, a slash of op1 is requested through the set (executable 2 days
+     * later).
+     */
     async function pendingSlashFixture() {
       const base = await loadFixture(stakedFixture);
-      const { registry, service, op1, alice, reporter, aliceShares } = base;
+      const { registry, operatorSets, service, op1, alice, reporter, aliceShares, setId } = base;
       const withdrawal = await requestUnstake(registry, alice, op1, 0, aliceShares);
+      expect(await operatorSets.allocation(setId, op1)).to.deep.equal([2n * BOB_LST, ALICE_ALT, withdrawal.unlockAt]);
       const requestedAt = Number(withdrawal.unlockAt) - days(1);
       await time.setNextBlockTimestamp(requestedAt);
-      await service.requestSlash(op1, SLASH_BPS, ethers.id("offence"), ethers.id("evidence"), reporter, requestedAt);
+      await requestAt(service, op1, setId, reporter, requestedAt);
       return { ...base, withdrawal, executableAt: requestedAt + days(2) };
     }
 
@@ -400,13 +743,36 @@ describe("Restaking integration", function () {
     });
 
     it("a withdrawal requested before the slash executes pays the slashed price", async function () {
-      const { token, registry, slashingManager, op1, alice, reporter, withdrawal, executableAt, aliceShares } =
-        await loadFixture(pendingSlashFixture);
+      const f = await loadFixture(pendingSlashFixture);
+      const { token, registry, operatorSets, slashingManager, op1, alice, reporter, withdrawal, executableAt } = f;
+      const { aliceShares, setId } = f;
       await time.increaseTo(executableAt);
-      const altSlashed = (ALICE_ALT * SLASH_BPS) / BPS; // the queued shares' assets are in the pool, slashed with it
-      await expect(slashingManager.execute(0))
+      // the slash takes 10 % of the allocation and of the deallocation still pending when it was requested, from every
+      // pool alike: the queued shares' assets are in the pool, slashed with it
+      const expected = await expectedSlash(f, 0);
+      expect(expected.request.slashable).to.equal(2n * BOB_LST + ALICE_ALT);
+      expect(expected.fromAllocated).to.equal((2n * BOB_LST * SLASH_BPS) / BPS);
+      expect(expected.fromPending).to.equal((ALICE_ALT * SLASH_BPS) / BPS);
+      expect(expected.totalValue).to.equal(ALICE_ALT + 2n * BOB_LST);
+      const [altSlashed, lstSlashed] = expected.amounts;
+      const execution = slashingManager.execute(0);
+      await expect(execution)
+        .to.emit(operatorSets, "AllocationSlashed")
+        .withArgs(setId, op1.address, expected.fromAllocated, expected.fromPending);
+      await expect(execution)
         .to.emit(registry, "PoolSlashed")
         .withArgs(0, op1.address, 0, altSlashed, (altSlashed * REPORTER_BPS) / BPS, ALICE_ALT - altSlashed);
+      await expect(execution)
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(0, op1.address, 1, lstSlashed, (lstSlashed * REPORTER_BPS) / BPS, BOB_LST - lstSlashed);
+      await expect(execution)
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(0, op1.address, setId, SLASH_BPS, [altSlashed, lstSlashed]);
+      expect(await operatorSets.allocation(setId, op1)).to.deep.equal([
+        2n * BOB_LST - expected.fromAllocated,
+        ALICE_ALT - expected.fromPending,
+        withdrawal.unlockAt,
+      ]);
       const pool = {
         totalShares: aliceShares,
         totalAssets: ALICE_ALT - altSlashed,
@@ -612,19 +978,30 @@ describe("Restaking integration", function () {
       // a slash request jails op1: the next epoch's fees go to op2 alone
       await time.increase(days(1));
       const requestedAt = await time.latest();
-      await service.requestSlash(op1, SLASH_BPS, ethers.id("offence"), ethers.id("evidence"), reporter, requestedAt);
+      await requestAt(service, op1, setId, reporter, requestedAt);
       const op1Owed = await rewards.owedScaled(op1);
       const acc = [await rewards.accRewardPerShare(op1, 0), await rewards.accRewardPerShare(op1, 1)];
       await epochRound(777n * ALT + 1n, [op2]);
       expect(await rewards.owedScaled(op1)).to.equal(op1Owed);
       expect([await rewards.accRewardPerShare(op1, 0), await rewards.accRewardPerShare(op1, 1)]).to.deep.equal(acc);
 
-      // executed: op1 is back with 90 % of every pool, and its stakers share by the slashed values
+      // executed: op1 allocated all its stake to the set, so it is back with 90 % of it, the same fraction of every
+      // pool, and its stakers share by the slashed values
       await time.increaseTo((await slashingManager.request(0)).executableAt);
-      await slashingManager.execute(0);
+      const expected = await expectedSlash(f, 0);
+      expect(expected.allocation.allocated).to.equal(await registry.operatorStake(op1));
+      expect(expected.fromPending).to.equal(0n);
       for (const asset of [0, 1]) {
         const p = L.pool(op1.address, asset);
-        p.totalAssets -= (p.totalAssets * SLASH_BPS) / BPS;
+        expect(expected.pools[asset].totalAssets).to.equal(p.totalAssets);
+        expect(expected.weights[asset]).to.equal(WEIGHTS[asset]);
+      }
+      await expect(slashingManager.execute(0))
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(0, op1.address, setId, SLASH_BPS, expected.amounts);
+      for (const asset of [0, 1]) {
+        const p = L.pool(op1.address, asset);
+        p.totalAssets -= expected.amounts[asset];
         const [, totalAssets] = await registry.pool(op1, asset);
         expect(totalAssets).to.equal(p.totalAssets);
       }

@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { ethers, network, upgrades } from "hardhat";
-import { loadFixture, setBalance, setPrevRandao, time } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  impersonateAccount,
+  loadFixture,
+  setBalance,
+  setPrevRandao,
+  takeSnapshot,
+  time,
+} from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, Interface } from "ethers";
 import type { MockService, OperatorSets, RestakingRegistry } from "../../typechain-types";
@@ -14,6 +21,7 @@ const coder = ethers.AbiCoder.defaultAbiCoder();
 const STAKE_UNIT = 10n ** 9n;
 const VIRTUAL_SHARES = 10n ** 6n;
 const WEIGHT_UNIT = 10n ** 18n;
+const BPS = 10_000n;
 
 /** The set id of `key` created by `service`, computed independently of the contract. */
 function setIdOf(service: string, key: string): bigint {
@@ -245,17 +253,45 @@ describe("OperatorSets", function () {
     return ops.map((op, i) => [op, stakes[i]]);
   }
 
-  /** A 1 % slash request against `operator` by the test service, with evidence from the latest block. */
-  async function requestSlash(service: MockService, operator: string, reporter: string, label = "double-sign") {
+  /**
+   * A 1 % slash request against what `operator` allocated to `setId` (a set of `service`), by that service, with
+   * evidence from the latest block.
+   */
+  async function requestSlash(
+    service: MockService,
+    setId: bigint,
+    operator: string,
+    reporter: string,
+    label = "double-sign",
+  ) {
     const evidenceTime = await time.latest();
     return service.requestSlash(
       operator,
+      setId,
       100,
       ethers.id(label),
       ethers.id(`evidence:${label}`),
       reporter,
       evidenceTime,
     );
+  }
+
+  /** [service, stake] as slashTarget reports them. */
+  async function targetOf(operatorSets: OperatorSets, setId: bigint, operator: string) {
+    const [service, stake] = await operatorSets.slashTarget(setId, operator);
+    return [service, stake];
+  }
+
+  /** The operator sets' events of a transaction, in log order, as [name, args]. */
+  async function setsEventsOf(operatorSets: OperatorSets, tx: ContractTransactionResponse) {
+    const receipt = (await tx.wait())!;
+    const target = (await operatorSets.getAddress()).toLowerCase();
+    return receipt.logs
+      .filter((log) => log.address.toLowerCase() === target)
+      .map((log) => {
+        const event = operatorSets.interface.parseLog(log)!;
+        return [event.name, event.args.toArray()];
+      });
   }
 
   /** The registry values `operator`'s active stake at `expected`. */
@@ -658,7 +694,10 @@ describe("OperatorSets", function () {
 
     it("refuses an operator with a pending slash request until it is vetoed", async function () {
       const { operatorSets, slashingManager, council, service, operators, setId } = await loadFixture(setsFixture);
-      await requestSlash(service, operators[0].address, operators[1].address);
+      // slashable through another set of the service, to which it allocated part of its stake
+      const side = await createSet(service, "side", 0n, 4);
+      await operatorSets.connect(operators[0]).join(side, 100n * ALT);
+      await requestSlash(service, side, operators[0].address, operators[1].address);
       await expect(operatorSets.connect(operators[0]).join(setId, MIN_STAKE))
         .to.be.revertedWithCustomError(operatorSets, "SetsOperatorJailed")
         .withArgs(operators[0].address);
@@ -925,7 +964,7 @@ describe("OperatorSets", function () {
         (await timestampOf(await operatorSets.connect(op3).allocate(setId, 1_000n * ALT))) + withdrawalDelay;
       const decrease = STAKES[3] - 1_000n * ALT;
       await time.increaseTo(freeAt - BigInt(DAY));
-      await requestSlash(service, op3.address, staker.address);
+      await requestSlash(service, setId, op3.address, staker.address);
 
       await time.setNextBlockTimestamp(freeAt);
       await expect(operatorSets.connect(op3).allocate(setId, 1_000n * ALT)).to.not.emit(
@@ -1224,7 +1263,7 @@ describe("OperatorSets", function () {
       const { operatorSets, registry, service, carol, staker, setA, setB, stakerShares, withdrawalDelay } =
         await loadFixture(carolFixture);
       const leaveAt = (await timestampOf(await operatorSets.connect(carol).requestLeave(setB))) + withdrawalDelay;
-      await requestSlash(service, carol.address, staker.address);
+      await requestSlash(service, setA, carol.address, staker.address);
       expect(await registry.isJailed(carol.address)).to.equal(true);
 
       const tx = await registry.connect(staker).requestUnstake(carol.address, 0, stakerShares);
@@ -1237,40 +1276,6 @@ describe("OperatorSets", function () {
       expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([0n, CAROL_B, leaveAt]);
       expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([0n, CAROL_A + CAROL_B]);
       expect(await operatorSets.freeStake(carol.address)).to.equal(0n);
-    });
-
-    it("shrinks the allocations to the stake left when a slash executes", async function () {
-      const { operatorSets, registry, slashingManager, service, carol, staker, setA, setB, withdrawalDelay } =
-        await loadFixture(carolFixture);
-      // the rest of the stake allocated too: 5,000 ALT + 2,000 ALT - 7 wei in B
-      await operatorSets.connect(carol).allocate(setB, 7_000n * ALT - 7n);
-      expect(await operatorSets.freeStake(carol.address)).to.equal(0n);
-      await service.requestSlash(
-        carol.address,
-        1_000,
-        ethers.id("r"),
-        ethers.id("e"),
-        staker.address,
-        await time.latest(),
-      );
-      const request = await slashingManager.request(0);
-      await time.increaseTo(request.executableAt);
-      const tx = await slashingManager.execute(0);
-      const at = await timestampOf(tx);
-      // 10 % of the pool is taken: 9,000 ALT of assets for 1e28 shares
-      const active = shareValue(10_000n * ALT * VIRTUAL_SHARES, 9_000n * ALT, 10_000n * ALT * VIRTUAL_SHARES);
-      await expectStake(registry, carol.address, active);
-      const [cutA, cutB] = proRataCuts([CAROL_A, 7_000n * ALT - 7n], active);
-      await expect(tx)
-        .to.emit(operatorSets, "AllocationsReduced")
-        .withArgs(carol.address, cutA + cutB);
-      await expectCuts(operatorSets, carol.address, at + withdrawalDelay, [
-        [setA, CAROL_A, cutA],
-        [setB, 7_000n * ALT - 7n, cutB],
-      ]);
-      const [allocated] = await totalsOf(operatorSets, carol.address);
-      expect(allocated).to.be.at.most(active);
-      expect(allocated).to.be.at.least(active - 2n);
     });
 
     it("syncAllocations is a no-op when the allocations fit the stake", async function () {
@@ -1316,6 +1321,401 @@ describe("OperatorSets", function () {
       expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([5_000n * ALT, 10_000n * ALT]);
       // a second call finds nothing to do
       await expect(operatorSets.syncAllocations(carol.address)).to.not.emit(operatorSets, "AllocationsReduced");
+    });
+  });
+
+  // ================================================================= set-scoped slashing
+
+  describe("slashing one set (slashAllocation, slashTarget)", function () {
+    /** Requests a slash of `bps` of what `operator` allocated to `setId`, through the service; returns the request. */
+    async function requestSetSlash(
+      f: Awaited<ReturnType<typeof setsFixture>>,
+      setId: bigint,
+      operator: string,
+      bps: bigint,
+      label: string,
+    ) {
+      const requestId = await f.slashingManager.requestCount();
+      await f.service.requestSlash(
+        operator,
+        setId,
+        bps,
+        ethers.id(label),
+        ethers.id(`evidence:${label}`),
+        f.staker.address,
+        await time.latest(),
+      );
+      const request = await f.slashingManager.request(requestId);
+      return { requestId, requestedAt: request.requestedAt, executableAt: request.executableAt };
+    }
+
+    it("lets only the registry call slashAllocation, not even the slashing manager", async function () {
+      const { operatorSets, slashingManager, carol, outsider, deployer, setA } = await loadFixture(carolFixture);
+      const managerAddress = await slashingManager.getAddress();
+      await impersonateAccount(managerAddress);
+      await setBalance(managerAddress, 10n ** 18n);
+      const manager = await ethers.getSigner(managerAddress);
+      for (const caller of [outsider, deployer, manager]) {
+        await expect(operatorSets.connect(caller).slashAllocation(carol.address, setA, 1_000, 0, ethers.MaxUint256))
+          .to.be.revertedWithCustomError(operatorSets, "SetsNotRegistry")
+          .withArgs(caller.address);
+      }
+      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([CAROL_A, 0n, 0n]);
+      expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([CAROL_A + CAROL_B, CAROL_A + CAROL_B]);
+    });
+
+    it("slashTarget names the set's service and the allocation plus the deallocation not yet free", async function () {
+      const { operatorSets, service, carol, operators, setA, setB, withdrawalDelay } = await loadFixture(carolFixture);
+      const serviceAddress = await service.getAddress();
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([serviceAddress, CAROL_A]);
+      expect(await targetOf(operatorSets, setB, carol.address)).to.deep.equal([serviceAddress, CAROL_B]);
+      // not a member: nothing to slash
+      expect(await targetOf(operatorSets, setA, operators[0].address)).to.deep.equal([serviceAddress, 0n]);
+
+      // 1,000 ALT + 7 wei deallocated from A: still slashable there until freeAt, not a second longer
+      const kept = 2_000n * ALT;
+      const freeAt = (await timestampOf(await operatorSets.connect(carol).allocate(setA, kept))) + withdrawalDelay;
+      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([kept, CAROL_A - kept, freeAt]);
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([serviceAddress, CAROL_A]);
+      await time.increaseTo(freeAt - 1n);
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([serviceAddress, CAROL_A]);
+      await time.increaseTo(freeAt);
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([serviceAddress, kept]);
+      // not released yet (no allocate since): pendingFree is still stored, it just no longer counts
+      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([kept, CAROL_A - kept, freeAt]);
+      expect(await targetOf(operatorSets, setB, carol.address)).to.deep.equal([serviceAddress, CAROL_B]);
+    });
+
+    it("slashTarget names no service once governance removed it, and refuses an unknown set", async function () {
+      const { operatorSets, service, deployer, carol, setA } = await loadFixture(carolFixture);
+      const serviceAddress = await service.getAddress();
+      await operatorSets.connect(deployer).setService(service, false);
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([ethers.ZeroAddress, CAROL_A]);
+      // the set still records its creator
+      expect((await operatorSets.setConfig(setA)).service).to.equal(serviceAddress);
+      // allowed again, it is the set's service again
+      await operatorSets.connect(deployer).setService(service, true);
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([serviceAddress, CAROL_A]);
+
+      const unknown = setIdOf(serviceAddress, ethers.id("unknown"));
+      await expect(operatorSets.slashTarget(unknown, carol.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
+        .withArgs(unknown);
+    });
+
+    it("a slash never touches other sets' allocations", async function () {
+      const f = await loadFixture(carolFixture);
+      const { operatorSets, registry, slashingManager, service, carol, operators, setA, setB, withdrawalDelay } = f;
+      // carol keeps 2,000 ALT + 3 wei in A and holds 1,000 ALT + 4 wei deallocated from it; 2,000 ALT - 7 wei stay
+      // free. Operator 0 is in A too.
+      const freeAt =
+        (await timestampOf(await operatorSets.connect(carol).allocate(setA, 2_000n * ALT + 3n))) + withdrawalDelay;
+      await operatorSets.connect(operators[0]).join(setA, 600n * ALT);
+      await nextEpoch(operatorSets);
+      const bps = 777n;
+      const { requestId, requestedAt, executableAt } = await requestSetSlash(f, setA, carol.address, bps, "a");
+      const epoch = await operatorSets.epochAt(executableAt);
+
+      // read before the execution
+      const a = await operatorSets.allocation(setA, carol.address);
+      expect([a.allocated, a.pendingFree, a.freeAt]).to.deep.equal([2_000n * ALT + 3n, 1_000n * ALT + 4n, freeAt]);
+      const [allocated, encumbered] = await totalsOf(operatorSets, carol.address);
+      const stakeANow = await operatorSets.setStakeAt(setA, epoch);
+      const stakeANext = await operatorSets.setStakeAt(setA, epoch + 1n);
+      const stakeBNext = await operatorSets.setStakeAt(setB, epoch + 1n);
+      const carolBNext = await operatorSets.allocationAt(setB, carol.address, epoch + 1n);
+      const carolANow = await operatorSets.allocationAt(setA, carol.address, epoch);
+      const operator0A = await allocationOf(operatorSets, setA, operators[0].address);
+      const pool = await registry.pool(carol.address, 0);
+      expect(stakeANext).to.equal(a.allocated + 600n * ALT);
+      expect(carolBNext).to.equal(CAROL_B);
+
+      // floor(allocated * bps / 1e4) and, the deallocation being slashable at requestedAt, floor(pendingFree * bps / 1e4)
+      expect(a.freeAt > requestedAt).to.equal(true);
+      const fromAllocated = (a.allocated * bps) / BPS;
+      const fromPending = (a.pendingFree * bps) / BPS;
+      expect((a.allocated * bps) % BPS).to.not.equal(0n); // both round down
+      expect((a.pendingFree * bps) % BPS).to.not.equal(0n);
+      const value = fromAllocated + fromPending;
+
+      await time.setNextBlockTimestamp(executableAt);
+      const tx = await slashingManager.execute(requestId);
+      await expect(tx).to.emit(slashingManager, "SlashExecuted").withArgs(requestId, carol.address, setA, bps, [value]);
+      // exactly these, in this order: no other set's allocation moves, nothing shrinks pro rata
+      expect(await setsEventsOf(operatorSets, tx)).to.deep.equal([
+        ["AllocationSlashed", [setA, carol.address, fromAllocated, fromPending]],
+        [
+          "AllocationUpdated",
+          [setA, carol.address, a.allocated - fromAllocated, a.pendingFree - fromPending, freeAt, epoch + 1n],
+        ],
+      ]);
+
+      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([
+        a.allocated - fromAllocated,
+        a.pendingFree - fromPending,
+        freeAt,
+      ]);
+      expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([
+        allocated - fromAllocated,
+        encumbered - value,
+      ]);
+      // B: allocation and checkpoints unchanged
+      expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([CAROL_B, 0n, 0n]);
+      expect(await operatorSets.allocationAt(setB, carol.address, epoch + 1n)).to.equal(carolBNext);
+      expect(await operatorSets.setStakeAt(setB, epoch + 1n)).to.equal(stakeBNext);
+      // A: lower from the next epoch only; operator 0 untouched
+      expect(await operatorSets.setStakeAt(setA, epoch + 1n)).to.equal(stakeANext - fromAllocated);
+      expect(await operatorSets.setStakeAt(setA, epoch)).to.equal(stakeANow);
+      expect(await operatorSets.allocationAt(setA, carol.address, epoch)).to.equal(carolANow);
+      expect(await operatorSets.allocationAt(setA, carol.address, epoch + 1n)).to.equal(a.allocated - fromAllocated);
+      expect(await allocationOf(operatorSets, setA, operators[0].address)).to.deep.equal(operator0A);
+      const serviceAddress = await service.getAddress();
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([
+        serviceAddress,
+        a.allocated - fromAllocated + a.pendingFree - fromPending,
+      ]);
+      expect(await targetOf(operatorSets, setB, carol.address)).to.deep.equal([serviceAddress, CAROL_B]);
+      // the one pool paid the value in full
+      expect((await registry.pool(carol.address, 0)).totalAssets).to.equal(pool.totalAssets - value);
+      expect(await slashingManager.windowSlashedBps(carol.address, setA)).to.equal(bps);
+      expect(await slashingManager.windowSlashedBps(carol.address, setB)).to.equal(0n);
+    });
+
+    it("takes the deallocation that was slashable when the request was made, even if free by the execution", async function () {
+      const f = await loadFixture(carolFixture);
+      const { operatorSets, slashingManager, service, carol, setA, withdrawalDelay } = f;
+      const kept = 2_000n * ALT;
+      const freeAt = (await timestampOf(await operatorSets.connect(carol).allocate(setA, kept))) + withdrawalDelay;
+      const pending = CAROL_A - kept;
+      const bps = 1_000n;
+      const fromAllocated = (kept * bps) / BPS;
+      const serviceAddress = await service.getAddress();
+
+      /** A request mined at `at`, executed when due: the operator sets' events of the execution. */
+      async function slashRequestedAt(at: bigint) {
+        await time.setNextBlockTimestamp(at);
+        const { requestId, requestedAt, executableAt } = await requestSetSlash(f, setA, carol.address, bps, "a");
+        expect(requestedAt).to.equal(at);
+        await time.setNextBlockTimestamp(executableAt);
+        const tx = await slashingManager.execute(requestId);
+        return { events: await setsEventsOf(operatorSets, tx), epoch: await operatorSets.epochAt(executableAt) };
+      }
+
+      // one second before freeAt: the deallocation is slashable, and stays so for this request
+      const start = await takeSnapshot();
+      await time.increaseTo(freeAt - 2n);
+      expect(await targetOf(operatorSets, setA, carol.address)).to.deep.equal([serviceAddress, CAROL_A]);
+      const before = await slashRequestedAt(freeAt - 1n);
+      const fromPending = (pending * bps) / BPS;
+      expect(fromPending).to.not.equal(0n);
+      expect(before.events).to.deep.equal([
+        ["AllocationSlashed", [setA, carol.address, fromAllocated, fromPending]],
+        [
+          "AllocationUpdated",
+          [setA, carol.address, kept - fromAllocated, pending - fromPending, freeAt, before.epoch + 1n],
+        ],
+      ]);
+      await start.restore();
+
+      // at freeAt: only the allocation is
+      await time.increaseTo(freeAt - 1n);
+      const at = await slashRequestedAt(freeAt);
+      expect(at.events).to.deep.equal([
+        ["AllocationSlashed", [setA, carol.address, fromAllocated, 0n]],
+        ["AllocationUpdated", [setA, carol.address, kept - fromAllocated, pending, freeAt, at.epoch + 1n]],
+      ]);
+      expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([
+        kept + CAROL_B - fromAllocated,
+        CAROL_A + CAROL_B - fromAllocated,
+      ]);
+    });
+
+    it("changes nothing and emits nothing when the cut rounds down to zero", async function () {
+      const f = await loadFixture(carolFixture);
+      const { operatorSets, registry, slashingManager, service, carol } = f;
+      // 9 wei allocated: 10 % of it is 0.9 wei, rounded down to nothing (yet the request is allowed: 9 wei are there)
+      const dust = await createSet(service, "dust", 0n, MAX_SIZE);
+      await operatorSets.connect(carol).join(dust, 9n);
+      const totals = await totalsOf(operatorSets, carol.address);
+      const pool = await registry.pool(carol.address, 0);
+      const { requestId, executableAt } = await requestSetSlash(f, dust, carol.address, 1_000n, "dust");
+      await time.setNextBlockTimestamp(executableAt);
+      const tx = await slashingManager.execute(requestId);
+      await expect(tx).to.emit(slashingManager, "SlashExecuted").withArgs(requestId, carol.address, dust, 1_000n, [0n]);
+      await expect(tx).to.not.emit(registry, "PoolSlashed");
+      expect(await setsEventsOf(operatorSets, tx)).to.deep.equal([]);
+      expect(await allocationOf(operatorSets, dust, carol.address)).to.deep.equal([9n, 0n, 0n]);
+      expect(await totalsOf(operatorSets, carol.address)).to.deep.equal(totals);
+      expect(await registry.pool(carol.address, 0)).to.deep.equal(pool);
+      expect(await registry.isJailed(carol.address)).to.equal(false);
+    });
+
+    it("shrinks the other allocations pro rata exactly when the stake left after a slash cannot back them", async function () {
+      const f = await loadFixture(carolFixture);
+      const { operatorSets, registry, slashingManager, carol, staker, setA, setB, withdrawalDelay } = f;
+      // A keeps 1,000 ALT and holds 2,000 ALT + 7 wei deallocated (slashable until freeAt); B keeps 5,000 ALT; the
+      // pool holds 10,000 ALT: 4,000 ALT - 7 wei of the stake back nothing but A's pending deallocation
+      const freeAt =
+        (await timestampOf(await operatorSets.connect(carol).allocate(setA, 1_000n * ALT))) + withdrawalDelay;
+      const a = await operatorSets.allocation(setA, carol.address);
+      expect([a.allocated, a.pendingFree, a.freeAt]).to.deep.equal([1_000n * ALT, CAROL_A - 1_000n * ALT, freeAt]);
+      const [allocated, encumbered] = await totalsOf(operatorSets, carol.address);
+      const pool = await registry.pool(carol.address, 0);
+      const bps = 1_000n;
+      // requested before freeAt: the pending part is slashed too
+      const fromAllocated = (a.allocated * bps) / BPS;
+      const fromPending = (a.pendingFree * bps) / BPS;
+      const value = fromAllocated + fromPending;
+      const allocatedAfter = allocated - fromAllocated;
+
+      // What the active shares are worth is what backs the allocations. The largest queue of shares they bear:
+      // before the slash, and after it (the queued shares pay their part of it, the pending deallocation is no
+      // allocation: the stake falls by more than the allocations do).
+      const sharesFor = (target: bigint, assets: bigint) =>
+        ceilDiv(target * (pool.totalShares + VIRTUAL_SHARES), assets + 1n);
+      const bearableBefore = pool.totalShares - sharesFor(allocated, pool.totalAssets);
+      const bearableAfter = pool.totalShares - sharesFor(allocatedAfter, pool.totalAssets - value);
+      expect(bearableBefore).to.equal(4_000n * ALT * VIRTUAL_SHARES);
+      expect(bearableAfter < bearableBefore).to.equal(true);
+      const activeAfter = (queued: bigint) =>
+        shareValue(pool.totalShares - queued, pool.totalAssets - value, pool.totalShares);
+      expect(activeAfter(bearableAfter)).to.equal(allocatedAfter);
+      expect(activeAfter(bearableAfter + 1n)).to.equal(allocatedAfter - 1n);
+
+      /** Queues `queued` shares (the allocations still fit), then requests and executes the slash through A. */
+      async function slashAfterQueueing(queued: bigint) {
+        const unstake = await registry.connect(staker).requestUnstake(carol.address, 0, queued);
+        await expect(unstake).to.not.emit(operatorSets, "AllocationsReduced");
+        expect(await registry.operatorStake(carol.address)).to.be.at.least(allocated);
+        const { requestId, requestedAt, executableAt } = await requestSetSlash(f, setA, carol.address, bps, "a");
+        expect(freeAt > requestedAt).to.equal(true);
+        await time.setNextBlockTimestamp(executableAt);
+        const tx = await slashingManager.execute(requestId);
+        await expect(tx)
+          .to.emit(slashingManager, "SlashExecuted")
+          .withArgs(requestId, carol.address, setA, bps, [value]);
+        return { tx, at: executableAt, epoch: await operatorSets.epochAt(executableAt) };
+      }
+      const slashed = (epoch: bigint) => [
+        ["AllocationSlashed", [setA, carol.address, fromAllocated, fromPending]],
+        [
+          "AllocationUpdated",
+          [setA, carol.address, a.allocated - fromAllocated, a.pendingFree - fromPending, freeAt, epoch + 1n],
+        ],
+      ];
+
+      // the most the queue can be: the stake left backs the allocations exactly, nothing shrinks
+      const start = await takeSnapshot();
+      const backed = await slashAfterQueueing(bearableAfter);
+      expect(await setsEventsOf(operatorSets, backed.tx)).to.deep.equal(slashed(backed.epoch));
+      await expectStake(registry, carol.address, allocatedAfter);
+      expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([allocatedAfter, encumbered - value]);
+      expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([CAROL_B, 0n, 0n]);
+      await start.restore();
+
+      // one share more: one wei short, so every allocation gives up its pro-rata cut (rounded up)
+      const short = await slashAfterQueueing(bearableAfter + 1n);
+      const active = allocatedAfter - 1n;
+      await expectStake(registry, carol.address, active);
+      const keptA = a.allocated - fromAllocated;
+      const [cutA, cutB] = proRataCuts([keptA, CAROL_B], active);
+      expect([cutA, cutB]).to.deep.equal([1n, 1n]);
+      const cutFreeAt = short.at + withdrawalDelay;
+      expect(await setsEventsOf(operatorSets, short.tx)).to.deep.equal([
+        ...slashed(short.epoch),
+        [
+          "AllocationUpdated",
+          [setA, carol.address, keptA - cutA, a.pendingFree - fromPending + cutA, cutFreeAt, short.epoch + 1n],
+        ],
+        ["AllocationUpdated", [setB, carol.address, CAROL_B - cutB, cutB, cutFreeAt, short.epoch + 1n]],
+        ["AllocationsReduced", [carol.address, cutA + cutB]],
+      ]);
+      expect(await allocationOf(operatorSets, setA, carol.address)).to.deep.equal([
+        keptA - cutA,
+        a.pendingFree - fromPending + cutA,
+        cutFreeAt,
+      ]);
+      expect(await allocationOf(operatorSets, setB, carol.address)).to.deep.equal([CAROL_B - cutB, cutB, cutFreeAt]);
+      expect(await totalsOf(operatorSets, carol.address)).to.deep.equal([
+        allocatedAfter - cutA - cutB,
+        encumbered - value,
+      ]);
+      expect((await registry.pool(carol.address, 0)).totalAssets).to.equal(pool.totalAssets - value);
+    });
+  });
+
+  // ================================================================= a removed service
+
+  describe("a removed service", function () {
+    it("loses its powers: updateSet and jail revert SetsNotService, the set stays readable and members can still leave", async function () {
+      const {
+        operatorSets,
+        slashingManager,
+        service,
+        otherService,
+        deployer,
+        outsider,
+        operators,
+        setId,
+        withdrawalDelay,
+      } = await loadFixture(joinedFixture);
+      const serviceAddress = await service.getAddress();
+      const until = BigInt(await time.latest()) + BigInt(days(10));
+      await operatorSets.connect(deployer).setService(service, false);
+
+      await expect(service.updateSet(setId, 0, 1))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
+        .withArgs(serviceAddress);
+      await expect(service.jail(setId, operators[0].address, until))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
+        .withArgs(serviceAddress);
+      // nor can it slash through the set, though it is still a registered slasher
+      expect((await slashingManager.slasher(service)).registered).to.equal(true);
+      await expect(requestSlash(service, setId, operators[0].address, outsider.address))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotSetService")
+        .withArgs(setId, serviceAddress);
+      // whoever is not the set's service is told so first, removed or not
+      await operatorSets.connect(deployer).setService(otherService, false);
+      await expect(otherService.updateSet(setId, 0, 1))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(setId, await otherService.getAddress());
+      await expect(operatorSets.connect(outsider).jail(setId, operators[0].address, until))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(setId, outsider.address);
+
+      // the set stays readable, unchanged
+      const config = await operatorSets.setConfig(setId);
+      expect([config.service, config.maxSize, config.exists, config.minStake]).to.deep.equal([
+        serviceAddress,
+        BigInt(MAX_SIZE),
+        true,
+        MIN_STAKE,
+      ]);
+      await expectMembers(
+        operatorSets,
+        setId,
+        operators.map((o) => o.address),
+      );
+      expect((await operatorSets.membership(setId, operators[0].address)).jailedUntil).to.equal(0n);
+      expect(await targetOf(operatorSets, setId, operators[0].address)).to.deep.equal([ethers.ZeroAddress, STAKES[0]]);
+
+      // members can still leave
+      const leaving = operators[1];
+      const request = await operatorSets.connect(leaving).requestLeave(setId);
+      const leaveAt = (await timestampOf(request)) + withdrawalDelay;
+      await expect(request).to.emit(operatorSets, "LeaveRequested").withArgs(setId, leaving.address, leaveAt);
+      expect(await allocationOf(operatorSets, setId, leaving.address)).to.deep.equal([0n, STAKES[1], leaveAt]);
+      await time.increaseTo(leaveAt);
+      await expect(operatorSets.connect(leaving).completeLeave(setId))
+        .to.emit(operatorSets, "Left")
+        .withArgs(setId, leaving.address);
+      await expectMembers(
+        operatorSets,
+        setId,
+        [0, 5, 2, 3, 4].map((i) => operators[i].address),
+      );
+      expect(await operatorSets.setsOf(leaving.address)).to.deep.equal([]);
+      expect(await operatorSets.freeStake(leaving.address)).to.equal(STAKES[1]);
     });
   });
 
@@ -1460,7 +1860,7 @@ describe("OperatorSets", function () {
       const op0 = operators[0];
       const leaveAt = (await timestampOf(await operatorSets.connect(op0).requestLeave(setId))) + withdrawalDelay;
       await time.increaseTo(leaveAt - BigInt(DAY));
-      await requestSlash(service, op0.address, staker.address);
+      await requestSlash(service, setId, op0.address, staker.address);
       await time.setNextBlockTimestamp(leaveAt);
       await expect(operatorSets.connect(op0).completeLeave(setId))
         .to.be.revertedWithCustomError(operatorSets, "SetsOperatorJailed")
@@ -1578,7 +1978,7 @@ describe("OperatorSets", function () {
       const now = await time.latest();
       await operatorSets.connect(operators[1]).requestLeave(setId);
       await service.jail(setId, operators[2].address, now + days(3));
-      await requestSlash(service, operators[3].address, staker.address, "r");
+      await requestSlash(service, setId, operators[3].address, staker.address, "r");
       await registry.connect(operators[4]).requestUnstake(operators[4].address, 0, 300n * ALT * VIRTUAL_SHARES);
       const queued5 = 100n * ALT * VIRTUAL_SHARES + 12_345n;
       await registry.connect(operators[5]).requestUnstake(operators[5].address, 0, queued5);

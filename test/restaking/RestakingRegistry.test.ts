@@ -3,7 +3,7 @@ import { ethers, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionReceipt } from "ethers";
-import type { RestakingRegistry } from "../../typechain-types";
+import type { OperatorSets, RestakingRegistry } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
@@ -11,6 +11,7 @@ import { signPermit } from "../../tasks/lib/signatures";
 import { keyProof, keyWallet } from "../helpers/keys";
 import { signingKeyProof } from "../../tasks/lib/signatures";
 import { toWithdrawal, type Withdrawal } from "../../tasks/lib/restaking";
+import { expectedSlash } from "../helpers/slashing";
 
 const MAX_UINT128 = 2n ** 128n - 1n;
 const VIRTUAL_SHARES = 1_000_000n;
@@ -22,6 +23,10 @@ const LST_WEIGHT = 2n * ALT;
 const LST_CAP = 1_000n * ALT;
 const REASON = ethers.id("double-sign");
 const EVIDENCE = ethers.id("evidence");
+const SET_KEY = ethers.id("registry tests");
+/** What `operator` and `operator2` allocate to the service's set in `slashFixture`. */
+const OPERATOR_ALLOCATION = 1_234n * ALT + 577n;
+const OPERATOR2_ALLOCATION = 300n * ALT;
 const WITHDRAWAL_TYPE =
   "tuple(address staker,address operator,uint8 assetId,uint128 shares,uint48 unlockAt,uint64 nonce)";
 
@@ -124,8 +129,9 @@ describe("RestakingRegistry", function () {
   }
 
   /**
-   * A MockService registered as slasher (10 % per offence, 7-day evidence age). `operator` holds 1,000 ALT and 500 LST
-   * from alice and 400 ALT from bob, half of whose shares are queued; `operator2` holds 300 ALT from carol only.
+   * A MockService registered as slasher (10 % per offence, 7-day evidence age) and as operator-set service, with one set.
+   * `operator` holds 1,000 ALT and 500 LST from alice and 400 ALT from bob, half of whose shares are queued, and
+   * allocated OPERATOR_ALLOCATION of it to the set; `operator2` holds 300 ALT from carol only, all allocated to the set.
    */
   async function slashFixture() {
     const base = await loadFixture(assetFixture);
@@ -136,6 +142,9 @@ describe("RestakingRegistry", function () {
       await slashingManager.getAddress(),
     ]);
     await slashingManager.setSlasher(await service.getAddress(), 1000, days(7));
+    await operatorSets.setService(await service.getAddress(), true);
+    await service.createSet(SET_KEY, 0, 8);
+    const setId = await operatorSets.setIdOf(await service.getAddress(), SET_KEY);
     await registry
       .connect(operator2)
       .registerOperator("ipfs://operator2", 0, key(2), await keyProof(registry, key(2), operator2.address));
@@ -146,18 +155,23 @@ describe("RestakingRegistry", function () {
     await registry.connect(carol).stake(operator2.address, 0, 300n * ALT);
     const bobShares = await registry.sharesOf(bob.address, operator.address, 0);
     const queued = await requestUnstake(registry, bob, operator.address, 0n, bobShares / 2n);
+    await operatorSets.connect(operator).join(setId, OPERATOR_ALLOCATION);
+    await operatorSets.connect(operator2).join(setId, OPERATOR2_ALLOCATION);
     const reporterBps = await slashingManager.reporterBps();
 
-    /** Requests a slash of `target` through the service, with fresh evidence; returns the id and executableAt. */
+    /**
+     * Requests a slash of `bps` of what `target` allocated to the set through the service, with fresh evidence;
+     * returns the id and executableAt.
+     */
     async function requestSlash(target: string, bps: number) {
       const requestId = await slashingManager.requestCount();
       const evidence = ethers.id(`${EVIDENCE} ${requestId}`);
-      await service.requestSlash(target, bps, REASON, evidence, base.reporter.address, await time.latest());
-      const { executableAt } = await slashingManager.request(requestId);
-      return { requestId, executableAt };
+      await service.requestSlash(target, setId, bps, REASON, evidence, base.reporter.address, await time.latest());
+      const { requestedAt, executableAt } = await slashingManager.request(requestId);
+      return { requestId, requestedAt, executableAt };
     }
 
-    return { ...base, service, queued, reporterBps, requestSlash };
+    return { ...base, service, setId, queued, reporterBps, requestSlash };
   }
 
   // ================================================================= initialize
@@ -1246,7 +1260,17 @@ describe("RestakingRegistry", function () {
 
   describe("slashing hooks", function () {
     it("lets only the slashing manager call the hooks", async function () {
-      const { registry, operator, other, deployer, reporter, treasury } = await loadFixture(slashFixture);
+      const { registry, operator, other, deployer, reporter, treasury, setId } = await loadFixture(slashFixture);
+      const order = {
+        operator: operator.address,
+        setId,
+        bps: 1000,
+        requestedAt: await time.latest(),
+        maxValue: 0,
+        reporter: reporter.address,
+        reporterBps: 1000,
+        treasury: treasury.address,
+      };
       for (const caller of [other, deployer]) {
         await expect(registry.connect(caller).onSlashRequested(operator.address))
           .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
@@ -1254,12 +1278,12 @@ describe("RestakingRegistry", function () {
         await expect(registry.connect(caller).onSlashVetoed(operator.address))
           .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
           .withArgs(caller.address);
-        await expect(
-          registry.connect(caller).slash(operator.address, 1000, 0, reporter.address, 1000, treasury.address),
-        )
+        await expect(registry.connect(caller).slash(0, order))
           .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")
           .withArgs(caller.address);
       }
+      expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
+      expect((await registry.pool(operator.address, 0)).totalAssets).to.equal(1_400n * ALT);
     });
 
     it("jails the operator while requests are pending and blocks its withdrawals", async function () {
@@ -1300,13 +1324,92 @@ describe("RestakingRegistry", function () {
       expect(await token.balanceOf(bob.address)).to.equal(before + amount);
     });
 
-    it("slashes exactly bps of every pool, queued shares included, burning ALT and crediting other assets to the treasury", async function () {
+    it("stake arriving after an offence is refused", async function () {
+      const f = await loadFixture(slashFixture);
+      const { registry, token, registryAddress, slashingManager, council, operator, operator2, alice, users } = f;
+      const dave = users[8]; // no allowance: stakes by permit
+      /** A permit of `amount` ALT from dave to the registry, with dave's next nonce. */
+      async function permit(amount: bigint) {
+        const deadline = BigInt((await time.latest()) + days(30));
+        const nonce = await token.nonces(dave.address);
+        const signature = await signPermit(dave, token, {
+          owner: dave.address,
+          spender: registryAddress,
+          value: amount,
+          nonce,
+          deadline,
+        });
+        const send = () =>
+          registry
+            .connect(dave)
+            .stakeWithPermit(operator.address, amount, deadline, signature.v, signature.r, signature.s);
+        return { nonce, send };
+      }
+      /** Both ways in are refused while a request is pending, and nothing moves. */
+      async function expectRefused(withPermit: Awaited<ReturnType<typeof permit>>) {
+        const altPool = await registry.pool(operator.address, 0);
+        const lstPool = await registry.pool(operator.address, 1);
+        const balance = await token.balanceOf(registryAddress);
+        for (const [assetId, amount] of [
+          [0n, ALT],
+          [1n, 3n * ALT],
+        ]) {
+          await expect(registry.connect(alice).stake(operator.address, assetId, amount))
+            .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
+            .withArgs(operator.address);
+        }
+        await expect(withPermit.send())
+          .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
+          .withArgs(operator.address);
+        // the permit went down with the call: unused, to be used once the jail ends
+        expect(await token.nonces(dave.address)).to.equal(withPermit.nonce);
+        expect(await token.allowance(dave.address, registryAddress)).to.equal(0n);
+        expect(await registry.pool(operator.address, 0)).to.deep.equal(altPool);
+        expect(await registry.pool(operator.address, 1)).to.deep.equal(lstPool);
+        expect(await token.balanceOf(registryAddress)).to.equal(balance);
+      }
+      /** Both ways in are open: shares at the pool's price of the moment. */
+      async function expectAccepted(withPermit: Awaited<ReturnType<typeof permit>>, amount: bigint) {
+        let pool = await registry.pool(operator.address, 0);
+        await expect(registry.connect(alice).stake(operator.address, 0, ALT))
+          .to.emit(registry, "Staked")
+          .withArgs(alice.address, operator.address, 0n, ALT, sharesFor(ALT, pool.totalShares, pool.totalAssets));
+        pool = await registry.pool(operator.address, 0);
+        await expect(withPermit.send())
+          .to.emit(registry, "Staked")
+          .withArgs(dave.address, operator.address, 0n, amount, sharesFor(amount, pool.totalShares, pool.totalAssets));
+        expect(await token.nonces(dave.address)).to.equal(withPermit.nonce + 1n);
+      }
+
+      // an offence reported: refused until the request is vetoed
+      const first = await f.requestSlash(operator.address, 1000);
+      const amount = 25n * ALT;
+      const firstPermit = await permit(amount);
+      await expectRefused(firstPermit);
+      // another operator is not concerned
+      await expect(registry.connect(alice).stake(operator2.address, 0, ALT)).to.emit(registry, "Staked");
+      await slashingManager.connect(council).veto(first.requestId);
+      await expectAccepted(firstPermit, amount);
+
+      // another one: refused until the request is executed, then accepted at the slashed price
+      const second = await f.requestSlash(operator.address, 500);
+      const secondPermit = await permit(amount);
+      await expectRefused(secondPermit);
+      await time.increaseTo(second.executableAt);
+      await expectRefused(secondPermit);
+      await slashingManager.execute(second.requestId);
+      expect(await registry.isJailed(operator.address)).to.equal(false);
+      await expectAccepted(secondPermit, amount);
+    });
+
+    it("takes bps of the set's allocation from every pool in proportion, queued shares included, burning ALT and crediting other assets to the treasury", async function () {
       const {
         registry,
         token,
         lst,
         registryAddress,
         slashingManager,
+        operatorSets,
         treasury,
         reporter,
         other,
@@ -1315,21 +1418,32 @@ describe("RestakingRegistry", function () {
         bob,
         queued,
         reporterBps,
+        setId,
         requestSlash,
       } = await loadFixture(slashFixture);
       const bps = 1000n;
       const { requestId, executableAt } = await requestSlash(operator.address, Number(bps));
 
+      // the value taken: bps of the allocation to the set (nothing is pending deallocation)
+      const allocation = await operatorSets.allocation(setId, operator.address);
+      expect([allocation.allocated, allocation.pendingFree]).to.deep.equal([OPERATOR_ALLOCATION, 0n]);
+      const value = (allocation.allocated * bps) / BPS;
+      const [allocatedBefore, encumberedBefore] = await operatorSets.allocatedOf(operator.address);
+      // taken from the pools pro rata to their value, queued shares included: amount_i = totalAssets_i * value / total
       const altPool = await registry.pool(operator.address, 0);
       const lstPool = await registry.pool(operator.address, 1);
-      expect(altPool.totalAssets).to.equal(1_400n * ALT);
-      expect(lstPool.totalAssets).to.equal(500n * ALT);
-      const altAmount = (altPool.totalAssets * bps) / BPS;
+      const lstWeight = (await registry.asset(1)).weight;
+      expect(altPool.queuedShares).to.not.equal(0n);
+      const totalValue = altPool.totalAssets + (lstPool.totalAssets * lstWeight) / WEIGHT_UNIT;
+      const altAmount = (altPool.totalAssets * value) / totalValue;
+      const lstAmount = (lstPool.totalAssets * value) / totalValue;
       const altToReporter = (altAmount * reporterBps) / BPS;
-      const lstAmount = (lstPool.totalAssets * bps) / BPS;
       const lstToReporter = (lstAmount * reporterBps) / BPS;
-      expect(altAmount).to.equal(140n * ALT);
-      expect(altToReporter).to.equal(14n * ALT);
+      // the rounding is exercised: neither share is exact, both round down
+      expect((altPool.totalAssets * value) % totalValue).to.not.equal(0n);
+      expect((lstPool.totalAssets * value) % totalValue).to.not.equal(0n);
+      const taken = altAmount + (lstAmount * lstWeight) / WEIGHT_UNIT;
+      expect(taken <= value && taken >= value - 2n).to.equal(true);
 
       const supply = await token.totalSupply();
       const registryAlt = await token.balanceOf(registryAddress);
@@ -1338,6 +1452,7 @@ describe("RestakingRegistry", function () {
       const reporterLst = await lst.balanceOf(reporter.address);
       const treasuryAlt = await token.balanceOf(treasury.address);
       const treasuryLst = await lst.balanceOf(treasury.address);
+      const lstStaked = (await registry.asset(1)).totalStaked;
       const aliceShares = await registry.sharesOf(alice.address, operator.address, 0);
       const bobShares = await registry.sharesOf(bob.address, operator.address, 0);
       const queuedValueBefore = await registry.sharesToAmount(operator.address, 0, queued.withdrawal.shares);
@@ -1345,16 +1460,24 @@ describe("RestakingRegistry", function () {
       await time.setNextBlockTimestamp(executableAt);
       const tx = slashingManager.connect(other).execute(requestId);
       await expect(tx)
-        .to.emit(registry, "PoolSlashed")
+        .to.emit(operatorSets, "AllocationSlashed")
+        .withArgs(setId, operator.address, value, 0n)
+        .and.to.emit(registry, "PoolSlashed")
         .withArgs(requestId, operator.address, 0n, altAmount, altToReporter, altPool.totalAssets - altAmount)
         .and.to.emit(registry, "PoolSlashed")
         .withArgs(requestId, operator.address, 1n, lstAmount, lstToReporter, lstPool.totalAssets - lstAmount)
         .and.to.emit(slashingManager, "SlashExecuted")
-        .withArgs(requestId, operator.address, bps, [altAmount, lstAmount]);
+        .withArgs(requestId, operator.address, setId, bps, [altAmount, lstAmount]);
+      await expect(tx).to.not.emit(operatorSets, "AllocationsReduced");
       const receipt = await (await tx).wait();
       expect(eventsOf(registry, receipt, "PoolSlashed")).to.deep.equal([
         [requestId, operator.address, 0n, altAmount, altToReporter, altPool.totalAssets - altAmount],
         [requestId, operator.address, 1n, lstAmount, lstToReporter, lstPool.totalAssets - lstAmount],
+      ]);
+      expect(eventsOf(registry, receipt, "SlashProceedsCredited")).to.deep.equal([
+        [reporter.address, 0n, altToReporter],
+        [reporter.address, 1n, lstToReporter],
+        [treasury.address, 1n, lstAmount - lstToReporter],
       ]);
 
       // ALT: reporter share claimable, the rest burned; LST: reporter share claimable, the rest claimable by the
@@ -1383,9 +1506,13 @@ describe("RestakingRegistry", function () {
       expect(await registry.sharesOf(alice.address, operator.address, 0)).to.equal(aliceShares);
       expect(await registry.sharesOf(bob.address, operator.address, 0)).to.equal(bobShares);
       expect((await registry.asset(0)).totalStaked).to.equal(0n);
-      expect((await registry.asset(1)).totalStaked).to.equal(500n * ALT - lstAmount);
+      expect((await registry.asset(1)).totalStaked).to.equal(lstStaked - lstAmount);
       expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
       expect(await registry.isJailed(operator.address)).to.equal(false);
+      // the allocation lost what was taken; the stake left still backs it
+      expect((await operatorSets.allocation(setId, operator.address)).allocated).to.equal(OPERATOR_ALLOCATION - value);
+      const [allocatedAfter, encumberedAfter] = await operatorSets.allocatedOf(operator.address);
+      expect([allocatedAfter, encumberedAfter]).to.deep.equal([allocatedBefore - value, encumberedBefore - value]);
 
       // a lower price for every share, queued ones included
       const queuedValueAfter = await registry.sharesToAmount(operator.address, 0, queued.withdrawal.shares);
@@ -1394,10 +1521,100 @@ describe("RestakingRegistry", function () {
       );
       expect(queuedValueAfter < queuedValueBefore).to.equal(true);
       const active = altAfter.totalShares - altAfter.queuedShares;
-      expect(await registry.operatorStake(operator.address)).to.equal(
+      const stakeAfter =
         amountFor(active, altAfter.totalShares, altAfter.totalAssets) +
-          (amountFor(lstAfter.totalShares, lstAfter.totalShares, lstAfter.totalAssets) * LST_WEIGHT) / WEIGHT_UNIT,
+        (amountFor(lstAfter.totalShares, lstAfter.totalShares, lstAfter.totalAssets) * lstWeight) / WEIGHT_UNIT;
+      expect(await registry.operatorStake(operator.address)).to.equal(stakeAfter);
+      expect(stakeAfter >= OPERATOR_ALLOCATION - value).to.equal(true);
+    });
+
+    it("takes nothing when governance unwired the operator sets: the request is only un-counted", async function () {
+      const { registry, slashingManager, operatorSets, rewards, deployer, operator, setId, requestSlash } =
+        await loadFixture(slashFixture);
+      const { requestId, executableAt } = await requestSlash(operator.address, 1000);
+      await registry.connect(deployer).setModules(slashingManager, rewards, ethers.ZeroAddress);
+      const altPool = await registry.pool(operator.address, 0);
+      const lstPool = await registry.pool(operator.address, 1);
+      await time.increaseTo(executableAt);
+      const tx = slashingManager.execute(requestId);
+      await expect(tx)
+        .to.emit(slashingManager, "SlashExecuted")
+        .withArgs(requestId, operator.address, setId, 1000n, [0n, 0n]);
+      await expect(tx).to.not.emit(registry, "PoolSlashed");
+      await expect(tx).to.not.emit(operatorSets, "AllocationSlashed");
+      expect(await registry.pool(operator.address, 0)).to.deep.equal(altPool);
+      expect(await registry.pool(operator.address, 1)).to.deep.equal(lstPool);
+      expect(await registry.pendingSlashes(operator.address)).to.equal(0n);
+      expect((await operatorSets.allocation(setId, operator.address)).allocated).to.equal(OPERATOR_ALLOCATION);
+    });
+
+    it("takes at most bps of the pools, when the allocation is worth more than they are (a weight cut)", async function () {
+      const {
+        registry,
+        slashingManager,
+        operatorSets,
+        deployer,
+        carol,
+        other,
+        reporter,
+        treasury,
+        reporterBps,
+        setId,
+        requestSlash,
+      } = await loadFixture(slashFixture);
+      // `other` holds 500 LST only (1,000 ALT-equivalent), all allocated to the set
+      const staked = 500n * ALT;
+      const allocated = (staked * LST_WEIGHT) / WEIGHT_UNIT;
+      await registry
+        .connect(other)
+        .registerOperator("ipfs://other", 0, key(3), await keyProof(registry, key(3), other.address));
+      await registry.connect(carol).stake(other.address, 1, staked);
+      await operatorSets.connect(other).join(setId, allocated);
+      // governance cuts the weight to 1 %: the stake is worth 5 ALT, the allocation still 1,000 ALT
+      const weight = WEIGHT_UNIT / 100n;
+      await registry.connect(deployer).updateAsset(1, weight, LST_CAP);
+      expect(await registry.operatorStake(other.address)).to.equal((staked * weight) / WEIGHT_UNIT);
+
+      const bps = 1000n;
+      const { requestId, requestedAt, executableAt } = await requestSlash(other.address, Number(bps));
+      const { value, totalValue, amounts } = await expectedSlash(
+        registry,
+        operatorSets,
+        other.address,
+        setId,
+        bps,
+        requestedAt,
       );
+      // 10 % of the allocation is more than the pools are worth: a 10 % request still takes 10 % of them, no more
+      const fromAllocated = (allocated * bps) / BPS;
+      expect(fromAllocated > totalValue).to.equal(true);
+      expect(totalValue).to.equal((staked * weight) / WEIGHT_UNIT);
+      expect(value).to.equal((totalValue * bps) / BPS);
+      const taken = (staked * value) / totalValue;
+      expect(taken).to.equal(staked / 10n);
+      expect(amounts).to.deep.equal([0n, taken]);
+      const lstStaked = (await registry.asset(1)).totalStaked;
+      await time.increaseTo(executableAt);
+      const tx = slashingManager.execute(requestId);
+      const toReporter = (taken * reporterBps) / BPS;
+      await expect(tx)
+        .to.emit(operatorSets, "AllocationSlashed")
+        .withArgs(setId, other.address, fromAllocated, 0n)
+        .and.to.emit(registry, "PoolSlashed")
+        .withArgs(requestId, other.address, 1n, taken, toReporter, staked - taken)
+        .and.to.emit(slashingManager, "SlashExecuted")
+        .withArgs(requestId, other.address, setId, bps, [0n, taken]);
+      // what is left cannot back the rest of the allocation: it shrinks to the stake
+      const active = await registry.operatorStake(other.address);
+      expect(active).to.equal(((staked - taken) * weight) / WEIGHT_UNIT);
+      await expect(tx)
+        .to.emit(operatorSets, "AllocationsReduced")
+        .withArgs(other.address, allocated - fromAllocated - active);
+      expect((await registry.pool(other.address, 1)).totalAssets).to.equal(staked - taken);
+      expect((await registry.asset(1)).totalStaked).to.equal(lstStaked - taken);
+      expect(await registry.slashProceeds(reporter.address, 1)).to.equal(toReporter);
+      expect(await registry.slashProceeds(treasury.address, 1)).to.equal(taken - toReporter);
+      expect((await operatorSets.allocation(setId, other.address)).allocated).to.equal(active);
     });
 
     it("pays a queued withdrawal at the slashed price when a slash is executed before completion", async function () {
@@ -1425,23 +1642,44 @@ describe("RestakingRegistry", function () {
     });
 
     it("skips assets in which the operator has an empty pool", async function () {
-      const { registry, lst, slashingManager, treasury, reporter, operator2, reporterBps, requestSlash } =
-        await loadFixture(slashFixture);
+      const {
+        registry,
+        lst,
+        slashingManager,
+        operatorSets,
+        treasury,
+        reporter,
+        operator2,
+        reporterBps,
+        setId,
+        requestSlash,
+      } = await loadFixture(slashFixture);
       const pool = await registry.pool(operator2.address, 0);
       expect(pool.totalAssets).to.equal(300n * ALT);
-      const amount = (pool.totalAssets * 500n) / BPS;
-      const toReporter = (amount * reporterBps) / BPS;
       const treasuryLst = await lst.balanceOf(treasury.address);
       const reporterLst = await lst.balanceOf(reporter.address);
       const lstStaked = (await registry.asset(1)).totalStaked;
-      const { requestId, executableAt } = await requestSlash(operator2.address, 500);
+      const { requestId, requestedAt, executableAt } = await requestSlash(operator2.address, 500);
+      const { value, amounts } = await expectedSlash(
+        registry,
+        operatorSets,
+        operator2.address,
+        setId,
+        500n,
+        requestedAt,
+      );
+      // one pool: it pays the whole value, 5 % of the 300 ALT allocated
+      expect(value).to.equal((OPERATOR2_ALLOCATION * 500n) / BPS);
+      expect(amounts).to.deep.equal([value, 0n]);
+      const amount = value;
+      const toReporter = (amount * reporterBps) / BPS;
       await time.increaseTo(executableAt);
       const tx = slashingManager.execute(requestId);
       await expect(tx)
         .to.emit(registry, "PoolSlashed")
         .withArgs(requestId, operator2.address, 0n, amount, toReporter, pool.totalAssets - amount)
         .and.to.emit(slashingManager, "SlashExecuted")
-        .withArgs(requestId, operator2.address, 500n, [amount, 0n]);
+        .withArgs(requestId, operator2.address, setId, 500n, [amount, 0n]);
       expect(eventsOf(registry, await (await tx).wait(), "PoolSlashed")).to.have.length(1);
       const empty = await registry.pool(operator2.address, 1);
       expect([empty.totalShares, empty.totalAssets, empty.queuedShares]).to.deep.equal([0n, 0n, 0n]);
@@ -1463,14 +1701,21 @@ describe("RestakingRegistry", function () {
         reporter,
         treasury,
         other,
+        operatorSets,
         reporterBps,
+        setId,
         requestSlash,
       } = await loadFixture(slashFixture);
-      const { requestId, executableAt } = await requestSlash(operator.address, 1000);
+      const { requestId, requestedAt, executableAt } = await requestSlash(operator.address, 1000);
+      const {
+        amounts: [altAmount, lstAmount],
+      } = await expectedSlash(registry, operatorSets, operator.address, setId, 1000n, requestedAt);
       await time.increaseTo(executableAt);
       await (await slashingManager.execute(requestId)).wait();
-      const toReporter = (((1_400n * ALT * 1000n) / BPS) * reporterBps) / BPS;
-      const lstToTreasury = (500n * ALT * 1000n) / BPS - (((500n * ALT * 1000n) / BPS) * reporterBps) / BPS;
+      const toReporter = (altAmount * reporterBps) / BPS;
+      const lstToTreasury = lstAmount - (lstAmount * reporterBps) / BPS;
+      expect(toReporter).to.not.equal(0n);
+      expect(lstToTreasury).to.not.equal(0n);
       expect(await registry.slashProceeds(reporter.address, 0)).to.equal(toReporter);
       expect(await registry.connect(reporter).claimSlashProceeds.staticCall(0, other.address)).to.equal(toReporter);
       const claim = registry.connect(reporter).claimSlashProceeds(0, other.address);

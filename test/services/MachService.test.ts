@@ -7,7 +7,13 @@
 // stake unit (1e9 wei) less; every expected value below is computed independently in bigint math.
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  impersonateAccount,
+  loadFixture,
+  setBalance,
+  stopImpersonatingAccount,
+  time,
+} from "@nomicfoundation/hardhat-network-helpers";
 import {
   AbiCoder,
   Signature,
@@ -193,20 +199,17 @@ describe("MachService", function () {
     );
   }
 
-  /** The deployer registered as a slasher of its own, to file a generic slash request (jailing at once). */
+  /** A generic slash request against `operator`'s MACH allocation, filed as the MACH service itself (jailing at once). */
   async function fileSlashRequest(f: Fixture, operator: string) {
-    await (await f.d.slashingManager.setSlasher(f.d.deployer.address, 1_000, days(10))).wait();
-    const evidenceTime = await time.latest();
+    await impersonateAccount(f.machAddress);
+    await setBalance(f.machAddress, ethers.parseEther("1"));
+    const asMach = await ethers.getSigner(f.machAddress);
     await (
-      await f.d.slashingManager.requestSlash(
-        operator,
-        100,
-        encodeBytes32String("TEST"),
-        ZeroHash,
-        ZeroAddress,
-        evidenceTime,
-      )
+      await f.d.slashingManager
+        .connect(asMach)
+        .requestSlash(operator, f.setId, 100, encodeBytes32String("TEST"), ZeroHash, ZeroAddress, await time.latest())
     ).wait();
+    await stopImpersonatingAccount(f.machAddress);
     return (await f.d.slashingManager.requestCount()) - 1n;
   }
 
@@ -763,6 +766,7 @@ describe("MachService", function () {
           requestId,
           offender.address,
           f.machAddress,
+          f.setId,
           bps,
           encodeBytes32String("MACH_EQUIVOCATION"),
           f.evidence,
@@ -802,7 +806,14 @@ describe("MachService", function () {
       const before = await d.registry.pool(offender.address, 0);
       expect(before.totalAssets).to.equal(3n * STAKES[2]);
       expect(before.totalShares).to.equal(3n * STAKES[2] * VIRTUAL_SHARES);
-      const amount = (before.totalAssets * bps) / BPS;
+      // only what the member allocated to this rollup's MACH set is at stake, not its whole (3x) stake nor its
+      // VITAL allocation
+      const vitalSetId = await d.vital.setIdOf(f.rollupAddress);
+      const machAllocation = await d.operatorSets.allocation(f.setId, offender.address);
+      const vitalAllocation = await d.operatorSets.allocation(vitalSetId, offender.address);
+      expect(machAllocation.allocated).to.equal(STAKES[2]);
+      // one ALT pool: the whole value cut from the allocation comes out of it
+      const amount = (machAllocation.allocated * bps) / BPS;
       const toReporter = (amount * reporterBps) / BPS;
       const assetsAfter = before.totalAssets - amount;
       // operatorStake: the pool's active shares at the new price (totalAssets + 1) / (totalShares + 1e6)
@@ -815,11 +826,15 @@ describe("MachService", function () {
       await time.increaseTo(f.executableAt);
       await expect(d.slashingManager.connect(executor).execute(f.requestId))
         .to.emit(d.slashingManager, "SlashExecuted")
-        .withArgs(f.requestId, offender.address, bps, [amount])
+        .withArgs(f.requestId, offender.address, f.setId, bps, [amount])
+        .and.to.emit(d.operatorSets, "AllocationSlashed")
+        .withArgs(f.setId, offender.address, amount, 0)
         .and.to.emit(d.registry, "PoolSlashed")
         .withArgs(f.requestId, offender.address, 0, amount, toReporter, assetsAfter);
 
-      expect(amount).to.equal(350_100_000_000_000_000_000n); // 10 % of 3 x 1,167 ALT (every pool of the operator)
+      expect(amount).to.equal(116_700_000_000_000_000_000n); // 10 % of the 1,167 ALT allocated to the MACH set
+      expect((await d.operatorSets.allocation(f.setId, offender.address)).allocated).to.equal(STAKES[2] - amount);
+      expect(await d.operatorSets.allocation(vitalSetId, offender.address)).to.deep.equal(vitalAllocation);
       expect(await d.registry.operatorStake(offender.address)).to.equal(stakeAfter);
       expect((await d.registry.pool(offender.address, 0)).totalAssets).to.equal(assetsAfter);
       expect(await d.token.balanceOf(f.reporter.address)).to.equal(reporterBefore);
@@ -1000,9 +1015,9 @@ describe("MachService", function () {
       const [op0, , op2] = f.ops;
       await expect(f.mach.connect(f.reporter).reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, 0b101n))
         .to.emit(d.slashingManager, "SlashRequested")
-        .withArgs(firstId, op0.address, f.machAddress, bps, reason, key, f.reporter.address, executableAt)
+        .withArgs(firstId, op0.address, f.machAddress, f.setId, bps, reason, key, f.reporter.address, executableAt)
         .and.to.emit(d.slashingManager, "SlashRequested")
-        .withArgs(firstId + 1n, op2.address, f.machAddress, bps, reason, key, f.reporter.address, executableAt)
+        .withArgs(firstId + 1n, op2.address, f.machAddress, f.setId, bps, reason, key, f.reporter.address, executableAt)
         .and.to.emit(f.mach, "InvalidCertificateReported")
         .withArgs(f.rollupAddress, L2_BLOCK, ROOT, op0.address, firstId)
         .and.to.emit(f.mach, "InvalidCertificateReported")

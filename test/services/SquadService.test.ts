@@ -777,6 +777,7 @@ describe("SquadService", function () {
           requestId,
           leader.address,
           f.squadAddress,
+          f.setId,
           CENSORSHIP_BPS,
           CENSORSHIP,
           censorshipEvidence(f.rollupAddress, 0n, TX_HASHES[0], slot),
@@ -806,7 +807,7 @@ describe("SquadService", function () {
         .withArgs(f.rollupAddress, later, member.address, false);
     });
 
-    it("takes exactly censorshipBps of the leader's stake once the veto window is over", async function () {
+    it("takes exactly censorshipBps of the leader's allocation to the set once the veto window is over", async function () {
       const f = await loadFixture(squadFixture);
       const { slotEnd, leader } = await queueItem(f);
       await forceAt(f, slotEnd);
@@ -823,7 +824,11 @@ describe("SquadService", function () {
       await expect(f.d.slashingManager.execute(requestId))
         .to.be.revertedWithCustomError(f.d.slashingManager, "SlashingVetoWindowOpen")
         .withArgs(requestId, executableAt);
-      const slashed = (stake * CENSORSHIP_BPS) / BPS;
+      // only the allocation to this rollup's set is at stake: half the leader's stake; the other half, allocated to
+      // the other rollup's set, stays whole
+      const allocation = ALLOCATIONS[f.members.indexOf(leader)];
+      const other = await f.d.operatorSets.allocation(f.otherSetId, leader.address);
+      const slashed = (allocation * CENSORSHIP_BPS) / BPS;
       const toReporter = (slashed * REPORTER_BPS) / BPS;
       const assets = await f.d.registry.assetCount();
       const amounts = Array.from({ length: Number(assets) }, (_, i) => (i === 0 ? slashed : 0n));
@@ -832,7 +837,9 @@ describe("SquadService", function () {
       const execution = f.d.slashingManager.execute(requestId);
       await expect(execution)
         .to.emit(f.d.slashingManager, "SlashExecuted")
-        .withArgs(requestId, leader.address, CENSORSHIP_BPS, amounts);
+        .withArgs(requestId, leader.address, f.setId, CENSORSHIP_BPS, amounts)
+        .and.to.emit(f.d.operatorSets, "AllocationSlashed")
+        .withArgs(f.setId, leader.address, slashed, 0n);
       // the reporter's share stays in the registry until claimed; the rest is burned
       await expect(execution).to.changeTokenBalances(
         f.d.token,
@@ -847,6 +854,8 @@ describe("SquadService", function () {
       expect(await f.d.registry.operatorStake(leader.address)).to.equal(
         toAmount(pool.totalShares - pool.queuedShares, after.totalShares, after.totalAssets),
       );
+      expect((await f.d.operatorSets.allocation(f.setId, leader.address)).allocated).to.equal(allocation - slashed);
+      expect(await f.d.operatorSets.allocation(f.otherSetId, leader.address)).to.deep.equal(other);
       expect(await f.d.registry.isJailed(leader.address)).to.equal(false);
     });
 

@@ -568,6 +568,7 @@ describe("VitalService", function () {
           requestId,
           proposer.address,
           f.vitalAddress,
+          f.setId,
           f.proposerBps,
           INVALID_OUTPUT,
           evidenceOf(id, f.rollupAddress, l2BlockOf(1), ROOTS[1]),
@@ -809,6 +810,7 @@ describe("VitalService", function () {
             requestId + BigInt(offset),
             f.ops[voter].address,
             f.vitalAddress,
+            f.setId,
             f.voterBps,
             VOTED_VALID,
             evidence,
@@ -829,7 +831,9 @@ describe("VitalService", function () {
       expect(await f.registry.isJailed(f.ops[3].address)).to.equal(true);
       // member 4 is reported twice: as the proposer and as a "valid" voter
       expect(await f.registry.pendingSlashes(f.ops[PROPOSER].address)).to.equal(2n);
-      expect(await f.slashingManager.windowSlashedBps(f.ops[PROPOSER].address)).to.equal(f.proposerBps + f.voterBps);
+      expect(
+        await f.slashingManager.windowSlashedBps(f.ops[PROPOSER].address, await f.vital.setIdOf(f.rollupAddress)),
+      ).to.equal(f.proposerBps + f.voterBps);
     });
 
     it("dates the requests at the challenge: accepted at the evidence age's end, refused one second later", async function () {
@@ -1026,8 +1030,8 @@ describe("VitalService", function () {
 
       // after the veto window anyone executes: proposerBps of its pool, the reporter share claimable by the challenger,
       // the rest burned
-      // the slash takes proposerBps of all the proposer's stake (twice what it allocated to this set)
-      const amount = (2n * STAKES[PROPOSER] * f.proposerBps) / BPS;
+      // the slash takes proposerBps of what the proposer allocated to this set, not of its whole (twice as large) stake
+      const amount = (STAKES[PROPOSER] * f.proposerBps) / BPS;
       const toReporter = (amount * f.reporterBps) / BPS;
       const amounts = new Array<bigint>(Number(await f.registry.assetCount())).fill(0n);
       amounts[0] = amount;
@@ -1037,7 +1041,9 @@ describe("VitalService", function () {
       const tx = f.slashingManager.connect(f.users[5]).execute(requestId);
       await expect(tx)
         .to.emit(f.slashingManager, "SlashExecuted")
-        .withArgs(requestId, proposer, f.proposerBps, amounts)
+        .withArgs(requestId, proposer, f.setId, f.proposerBps, amounts)
+        .and.to.emit(f.operatorSets, "AllocationSlashed")
+        .withArgs(f.setId, proposer, amount, 0n)
         .and.to.emit(f.registry, "PoolSlashed")
         .withArgs(requestId, proposer, 0n, amount, toReporter, 2n * STAKES[PROPOSER] - amount);
       expect(await f.registry.slashProceeds(challenger, 0)).to.equal(toReporter);
@@ -1049,9 +1055,9 @@ describe("VitalService", function () {
       expect((await f.slashingManager.request(requestId)).status).to.equal(SlashStatus.Executed);
       expect(await f.registry.isJailed(proposer)).to.equal(false);
 
-      // released, it is back in the following snapshot: the slash took `amount` from its stake, so each of its two
-      // allocations shrank by half of it, rounded up (in whole stake units)
-      const cut = (STAKES[PROPOSER] * amount + 2n * STAKES[PROPOSER] - 1n) / (2n * STAKES[PROPOSER]);
+      // released, it is back in the following snapshot with its allocation less the slash (in whole stake units)
+      expect((await f.operatorSets.allocation(f.setId, proposer)).allocated).to.equal(STAKES[PROPOSER] - amount);
+      const cut = amount;
       await time.increase(DAY);
       const later = await snapshotNow(f, f.setId);
       const [laterOperators, laterStakes] = await f.operatorSets.snapshotEntries(f.setId, later);
@@ -1073,7 +1079,8 @@ describe("VitalService", function () {
       const [operators] = await f.operatorSets.snapshotEntries(f.setId, epoch);
       expect(operators).to.deep.equal([0, 1, 2].map((i) => f.ops[i].address));
 
-      const amount = (2n * STAKES[3] * f.voterBps) / BPS;
+      // voterBps of the voter's allocation to the set (half its stake)
+      const amount = (STAKES[3] * f.voterBps) / BPS;
       const toReporter = (amount * f.reporterBps) / BPS;
       const reporterBefore = await f.token.balanceOf(reporter.address);
       await time.increaseTo(executableAt);

@@ -706,6 +706,7 @@ describe("mach tasks", function () {
           requestId,
           op.address,
           f.machAddress,
+          f.setId,
           EQUIVOCATION_BPS,
           EQUIVOCATION,
           evidence,

@@ -34,6 +34,11 @@ import { keyProof } from "../helpers/keys";
 const FUNDED = TASK_FUNDED_ALT;
 const VETO_WINDOW = days(2);
 const REPORTER_BPS = 1_000n;
+const BPS = 10_000n;
+/** The keys of the MockService's two operator sets: `operator` backs the first, `other` the second. */
+const SET_KEYS = [id("rollup-1"), id("rollup-2")];
+/** A set id as slash:list prints it: 0x and its first 10 hex digits. */
+const short = (setId: bigint) => `0x${setId.toString(16).padStart(64, "0").slice(0, 10)}`;
 
 interface TxReport {
   hash: string;
@@ -67,7 +72,8 @@ interface ExecuteResult {
 describe("slash tasks", function () {
   /**
    * Two operators with stake (alice: 1,000 ALT and 100 stETH with `operator`; bob: 3,000 ALT with `other`), and a
-   * MockService the owner registered as slasher (at most 10 % per offence, 1-day evidence) and as a service.
+   * MockService the owner registered as slasher (at most 10 % per offence, 1-day evidence) and as a service, with two
+   * operator sets: `operator` allocates its whole stake to the first (`setId`), `other` to the second (`setId2`).
    */
   async function slasherFixture() {
     const f = await loadFixture(restakingTaskFixture);
@@ -94,16 +100,25 @@ describe("slash tasks", function () {
     await service.waitForDeployment();
     await (await manager.connect(deployer).setSlasher(await service.getAddress(), 1_000, days(1))).wait();
     await (await sets.connect(deployer).setService(await service.getAddress(), true)).wait();
-    return { ...f, steth, service };
+    for (const key of SET_KEYS) await (await service.createSet(key, 0, 256)).wait();
+    const ids = await Promise.all(SET_KEYS.map((key) => sets.setIdOf(service, key)));
+    for (const [i, member] of [operator, other].entries()) {
+      await (await sets.connect(member).join(ids[i], await sets.freeStake(member.address))).wait();
+    }
+    return { ...f, steth, service, setId: ids[0], setId2: ids[1] };
   }
 
-  /** Request #0: 500 bps of `operator`, reporter carol; a minute later #1: 200 bps of `other`, reporter carol. */
+  /**
+   * Request #0: 500 bps of `operator`'s allocation to `setId`, reporter carol; a minute later #1: 200 bps of `other`'s
+   * allocation to `setId2`, reporter carol.
+   */
   async function requestedFixture() {
     const f = await loadFixture(slasherFixture);
-    const { service, operator, other, carol } = f;
+    const { service, operator, other, carol, setId, setId2 } = f;
     await (
       await service.requestSlash(
         operator.address,
+        setId,
         500,
         id("double-sign"),
         id("evidence-0"),
@@ -116,6 +131,7 @@ describe("slash tasks", function () {
     await (
       await service.requestSlash(
         other.address,
+        setId2,
         200,
         id("downtime"),
         id("evidence-1"),
@@ -128,8 +144,10 @@ describe("slash tasks", function () {
   }
 
   describe("slash:list", function () {
-    it("lists every request with status, operator, bps, slasher, reason, reporter and times", async function () {
-      const { service, operator, other, carol, requestedAt0, requestedAt1 } = await load(requestedFixture);
+    it("lists every request with status, operator, set, bps, slasher, reason, reporter and times", async function () {
+      const { service, operator, other, carol, setId, setId2, requestedAt0, requestedAt1 } =
+        await load(requestedFixture);
+      expect(setId).to.not.equal(setId2);
       const views = await task<SlashRequestView[]>("slash:list", { json: true });
       const slasher = await service.getAddress();
       expect(views).to.deep.equal([
@@ -137,6 +155,7 @@ describe("slash tasks", function () {
           id: 0,
           status: "pending",
           operator: operator.address,
+          setId,
           bps: 500n,
           slasher,
           reason: id("double-sign"),
@@ -150,6 +169,7 @@ describe("slash tasks", function () {
           id: 1,
           status: "pending",
           operator: other.address,
+          setId: setId2,
           bps: 200n,
           slasher,
           reason: id("downtime"),
@@ -192,21 +212,24 @@ describe("slash tasks", function () {
     });
 
     it("prints one line per request in text mode", async function () {
-      const { service, operator, other, carol, requestedAt0, requestedAt1 } = await load(requestedFixture);
+      const { service, operator, other, carol, setId, setId2, requestedAt0, requestedAt1 } =
+        await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
       const { lines } = await runTask("slash:list", { json: false });
       const slasher = await service.getAddress();
+      expect(short(setId)).to.have.length(12);
       expect(lines).to.deep.equal([
-        `#0 pending (executable): 500 bps (5 %) of ${operator.address}, executable from ${isoTime(requestedAt0 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
-        `#1 pending: 200 bps (2 %) of ${other.address}, executable from ${isoTime(requestedAt1 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
+        `#0 pending (executable): 500 bps (5 %) of ${operator.address}'s allocation to set ${short(setId)}, executable from ${isoTime(requestedAt0 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
+        `#1 pending: 200 bps (2 %) of ${other.address}'s allocation to set ${short(setId2)}, executable from ${isoTime(requestedAt1 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
       ]);
     });
 
-    it("prints exactly the returned data as JSON with --json", async function () {
-      await load(requestedFixture);
+    it("prints exactly the returned data as JSON with --json, the set id whole", async function () {
+      const { setId2 } = await load(requestedFixture);
       const { result, lines } = await runTask<SlashRequestView[]>("slash:list", { json: true });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
       expect(JSON.parse(lines.join("\n"))[1].bps).to.equal("200");
+      expect(JSON.parse(lines.join("\n"))[1].setId).to.equal(setId2.toString());
     });
 
     it("refuses when the deployment has no slashing manager", async function () {
@@ -338,9 +361,15 @@ describe("slash tasks", function () {
 
   describe("slash:execute", function () {
     it("executes after the window: the reporter's share claimable, ALT burned, other assets claimable by the treasury", async function () {
-      const { manager, registry, token, steth, treasury, carol, operator, alice, requestedAt0 } =
+      const { manager, registry, sets, token, steth, treasury, carol, operator, alice, setId, requestedAt0 } =
         await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      // 500 bps of the operator's allocation to the set (its whole stake: 1,000 ALT + 100 stETH at weight 1), taken
+      // from each pool in proportion to its value
+      const allocated = (await sets.allocation(setId, operator.address)).allocated;
+      expect(allocated).to.equal(1_100n * ALT);
+      const value = (allocated * 500n) / BPS;
+      const totalValue = 1_000n * ALT + 100n * ALT;
       const supply = await token.totalSupply();
       const carolAlt = await token.balanceOf(carol.address);
       const treasuryAlt = await token.balanceOf(treasury.address);
@@ -350,11 +379,12 @@ describe("slash tasks", function () {
         from: alice.address,
         json: false,
       });
-      const altAmount = (1_000n * ALT * 500n) / 10_000n;
-      const altReporter = (altAmount * REPORTER_BPS) / 10_000n;
-      const stethAmount = (100n * ALT * 500n) / 10_000n;
-      const stethReporter = (stethAmount * REPORTER_BPS) / 10_000n;
+      const altAmount = (1_000n * ALT * value) / totalValue;
+      const altReporter = (altAmount * REPORTER_BPS) / BPS;
+      const stethAmount = (100n * ALT * value) / totalValue;
+      const stethReporter = (stethAmount * REPORTER_BPS) / BPS;
       expect(altAmount).to.equal(50n * ALT);
+      expect(stethAmount).to.equal(5n * ALT);
       expect(result).to.deep.include({ id: 0, operator: operator.address, bps: 500n, reporter: carol.address });
       expect(result.amounts).to.deep.equal([
         { assetId: 0, symbol: "ALT", amount: altAmount, reporterAmount: altReporter },
@@ -362,7 +392,10 @@ describe("slash tasks", function () {
       ]);
       await expect(transaction(result.tx.hash))
         .to.emit(manager, "SlashExecuted")
-        .withArgs(0, operator.address, 500, [altAmount, stethAmount]);
+        .withArgs(0, operator.address, setId, 500, [altAmount, stethAmount]);
+      await expect(transaction(result.tx.hash))
+        .to.emit(sets, "AllocationSlashed")
+        .withArgs(setId, operator.address, value, 0);
       expect(supply - (await token.totalSupply())).to.equal(altAmount - altReporter);
       expect(await token.balanceOf(carol.address)).to.equal(carolAlt);
       expect(await token.balanceOf(treasury.address)).to.equal(treasuryAlt);
@@ -489,10 +522,11 @@ describe("slash tasks", function () {
 
   describe("operator:info of a slashed operator", function () {
     it("shows the pending slash requests and the jail", async function () {
-      const { service, operator, carol } = await load(requestedFixture);
+      const { service, operator, carol, setId } = await load(requestedFixture);
       await (
         await service.requestSlash(
           operator.address,
+          setId,
           100,
           id("again"),
           id("evidence-2"),

@@ -98,7 +98,10 @@ describe("stake tasks", function () {
     return { ...f, first, second };
   }
 
-  /** A MockService registered as slasher (10 %, 1-day evidence) by the owner; it can jail `operator` by a request. */
+  /**
+   * A MockService registered as slasher (10 %, 1-day evidence) and set creator by the owner, with a set the operator
+   * joined with all its active stake; it can jail `operator` by a request through that set.
+   */
   async function slasherFixture() {
     const f = await loadFixture(requestedFixture);
     const manager = (await hre.ethers.getContractAt(
@@ -115,10 +118,15 @@ describe("stake tasks", function () {
     await service.waitForDeployment();
     await (await manager.connect(f.deployer).setSlasher(await service.getAddress(), 1_000, days(1))).wait();
     await (await sets.connect(f.deployer).setService(await service.getAddress(), true)).wait();
+    const setKey = id("stake tasks set");
+    await (await service.createSet(setKey, 0, 8)).wait();
+    const setId = await sets.setIdOf(await service.getAddress(), setKey);
+    await (await sets.connect(f.operator).join(setId, await f.registry.operatorStake(f.operator.address))).wait();
     const requestSlash = async () =>
       (
         await service.requestSlash(
           f.operator.address,
+          setId,
           500,
           id("double-sign"),
           id("evidence"),
@@ -126,7 +134,7 @@ describe("stake tasks", function () {
           await time.latest(),
         )
       ).wait();
-    return { ...f, manager, service, requestSlash };
+    return { ...f, manager, sets, service, setId, requestSlash };
   }
 
   describe("stake:deposit", function () {
@@ -339,6 +347,33 @@ describe("stake tasks", function () {
         { operator: operator.address, asset: "stETH", amount: "50", approve: true, from: alice.address, json: true },
         "the stETH cap of 100 stETH would be passed: 60 stETH staked, 50 stETH more asked",
       );
+    });
+
+    it("refuses an operator jailed by a pending slash request, before sending anything (no permit, no approval)", async function () {
+      const { registry, steth, operator, alice, requestSlash } = await load(slasherFixture);
+      await requestSlash();
+      expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
+      const registryAddress = await registry.getAddress();
+      const allowance = await steth.allowance(alice.address, registryAddress);
+      const jailed = `${operator.address} is jailed by 1 pending slash request(s): it takes no stake until they end`;
+      // ALT: the allowance is short, so a permit would be signed
+      await expectRefused(
+        "stake:deposit",
+        { operator: operator.address, asset: "ALT", amount: "5", from: alice.address, json: true },
+        jailed,
+      );
+      // stETH with --approve: no approval is sent either
+      await expectRefused(
+        "stake:deposit",
+        { operator: operator.address, asset: "stETH", amount: "5", approve: true, from: alice.address, json: true },
+        jailed,
+      );
+      expect(await steth.allowance(alice.address, registryAddress)).to.equal(allowance);
+      // what the task spares the staker: the registry refuses the stake itself
+      await (await steth.connect(alice).approve(registryAddress, 5n * ALT)).wait();
+      await expect(registry.connect(alice).stake(operator.address, 1, 5n * ALT))
+        .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
+        .withArgs(operator.address);
     });
 
     it("refuses a malformed operator address", async function () {

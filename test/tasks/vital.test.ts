@@ -514,6 +514,7 @@ describe("vital tasks", function () {
           requestId,
           proposer.address,
           f.vitalAddress,
+          await f.vital.setIdOf(f.operatorRollupAddress),
           PROPOSER_BPS,
           INVALID_OUTPUT,
           evidence,
