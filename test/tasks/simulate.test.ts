@@ -4,7 +4,15 @@ import { reset } from "@nomicfoundation/hardhat-network-helpers";
 import { existsSync, readFileSync } from "fs";
 import path from "path";
 import { simulate } from "../../tasks/lib/simulate/engine";
-import { deterministicPart, type SimulationReport } from "../../tasks/lib/simulate/report";
+import {
+  ACTION_CATEGORIES,
+  categoryOf,
+  deterministicPart,
+  GAS_CATEGORIES,
+  type GasCategory,
+  type SimulationReport,
+} from "../../tasks/lib/simulate/report";
+import { formatNumber } from "../../tasks/lib/simulate/render";
 import { altToken } from "../../tasks/lib/genesis";
 import { restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
 import { coverageRunning } from "../helpers/coverage";
@@ -211,5 +219,117 @@ describe("simulate task", function () {
       for (const g of second.gas) expect(g.average).to.equal(Math.floor(g.gas / g.count));
       expect(second.gas.reduce((n, g) => n + g.count, 0)).to.equal(second.run.actions);
     });
+
+    /** The gas of the report's actions of `category`, from the gas-per-action table. */
+    const actionGas = (report: SimulationReport, category: GasCategory) =>
+      report.gas.filter((g) => categoryOf(g.action) === category).reduce((n, g) => n + g.gas, 0);
+    const gasOf = (report: SimulationReport, action: string) => report.gas.find((g) => g.action === action)?.gas ?? 0;
+
+    it("classifies every action of the run, each category used", function () {
+      for (const g of second.gas) expect(() => categoryOf(g.action), g.action).not.to.throw();
+      for (const category of GAS_CATEGORIES) expect(actionGas(second, category), category).to.be.greaterThan(0);
+    });
+
+    it("counts gas per epoch by category: setup as epoch 0, the rows adding up to the gas per action", function () {
+      expect(second.gasByEpoch.map((row) => row.epoch)).to.deep.equal([...Array(SMALL.epochs + 1).keys()]);
+      for (const row of second.gasByEpoch) expect(Object.keys(row.byCategory)).to.deep.equal([...GAS_CATEGORIES]);
+      const overEpochs = (category: GasCategory, from = 0) =>
+        second.gasByEpoch.slice(from).reduce((n, row) => n + row.byCategory[category], 0);
+      for (const category of GAS_CATEGORIES) {
+        expect(overEpochs(category), category).to.equal(actionGas(second, category));
+      }
+      const total = second.gasByEpoch.reduce(
+        (n, row) => n + GAS_CATEGORIES.reduce((m, c) => m + row.byCategory[c], 0),
+        0,
+      );
+      expect(total).to.equal(second.gas.reduce((n, g) => n + g.gas, 0));
+      // setup sends no duty, upkeep or governance; after it, the only setup-category action is a settlement
+      const setup = second.gasByEpoch[0].byCategory;
+      expect([setup.duties, setup.upkeep, setup.governance]).to.deep.equal([0, 0, 0]);
+      expect(setup.staking).to.equal(gasOf(second, "stake"));
+      expect(overEpochs("setup", 1)).to.equal(gasOf(second, "rollup: settle"));
+      // the upkeep runs every epoch
+      for (const row of second.gasByEpoch.slice(1))
+        expect(row.byCategory.upkeep, `epoch ${row.epoch}`).to.be.greaterThan(0);
+    });
+
+    it("gives the upkeep per rollup-epoch: the upkeep actions' gas over the epochs each rollup was not retired", function () {
+      const { totalGas, rollupEpochs, perRollupEpoch } = second.upkeep;
+      const upkeepActions = ["rollup: stream fees", "service: snapshot", "rewards: distribute"];
+      expect(totalGas).to.equal(upkeepActions.reduce((n, action) => n + gasOf(second, action), 0));
+      expect(totalGas).to.equal(actionGas(second, "upkeep"));
+      // a rollup counts in every epoch before the one whose first step settles it
+      const epochsOf = (rollup: SimulationReport["rollups"][number]) => {
+        if (rollup.state !== "Retired") return SMALL.epochs;
+        const settled = second.events.find((e) => e.kind === "settlement" && e.detail.startsWith(`${rollup.name} `));
+        return settled!.epoch - 1;
+      };
+      expect(second.rollups.every((r) => r.services.length > 0)).to.equal(true);
+      expect(second.rollups.some((r) => r.state === "Retired")).to.equal(true);
+      expect(rollupEpochs).to.equal(second.rollups.reduce((n, r) => n + epochsOf(r), 0));
+      // each rollup-epoch is one snapshot of each of the rollup's sets
+      const snapshots = second.gas.find((g) => g.action === "service: snapshot")!.count;
+      expect(snapshots).to.equal(second.rollups.reduce((n, r) => n + epochsOf(r) * r.services.length, 0));
+      expect(perRollupEpoch).to.equal(Math.floor(totalGas / rollupEpochs));
+    });
+
+    it("prints the gas per epoch by category and the upkeep line in the summary", function () {
+      const start = lines.indexOf("Gas per epoch by category");
+      expect(start).to.be.greaterThan(-1);
+      expect(lines[start + 1].trim().split(/\s+/)).to.deep.equal([
+        "epoch",
+        "setup",
+        "staking",
+        "duties",
+        "upkeep",
+        "governance",
+        "total",
+      ]);
+      const rows = lines.slice(start + 3, lines.indexOf("", start)).map((line) => line.trim().split(/\s+/));
+      expect(rows.map((row) => row[0])).to.deep.equal([...[...Array(SMALL.epochs + 1).keys()].map(String), "all"]);
+      const byEpoch = first.gasByEpoch.map((row) => {
+        const gas = GAS_CATEGORIES.map((c) => row.byCategory[c]);
+        return [String(row.epoch), ...[...gas, gas.reduce((a, b) => a + b, 0)].map((g) => formatNumber(g))];
+      });
+      expect(rows.slice(0, -1)).to.deep.equal(byEpoch);
+      const u = first.upkeep;
+      expect(lines).to.include(
+        `Upkeep: ${formatNumber(u.perRollupEpoch)} gas per rollup-epoch (${formatNumber(u.totalGas)} over ` +
+          `${formatNumber(u.rollupEpochs)} rollup-epochs; budget 200,000)`,
+      );
+    });
+  });
+});
+
+describe("simulate gas categories", function () {
+  const sources = ["tasks/lib/simulate/engine.ts", "tasks/lib/simulate/governance.ts"].map((file) =>
+    readFileSync(file, "utf8"),
+  );
+
+  it("classifies every action name the simulation sends, and only those", function () {
+    // the action names are the string literals "<subject>: <what>" of the chain calls (and "stake")
+    const sent = new Set(sources.flatMap((source) => [...source.matchAll(/"([A-Za-z]+: [^"]+)"/g)].map((m) => m[1])));
+    for (const action of sent) expect(() => categoryOf(action), action).not.to.throw();
+    for (const action of Object.keys(ACTION_CATEGORIES)) {
+      expect(
+        sources.some((source) => source.includes(`"${action}"`)),
+        action,
+      ).to.equal(true);
+    }
+    expect(Object.keys(ACTION_CATEGORIES).filter((action) => !sent.has(action))).to.deep.equal(["stake"]);
+  });
+
+  it("puts the upkeep actions, and only them, in upkeep", function () {
+    const upkeep = Object.keys(ACTION_CATEGORIES).filter((action) => ACTION_CATEGORIES[action] === "upkeep");
+    expect(upkeep).to.deep.equal(["rollup: stream fees", "service: snapshot", "rewards: distribute"]);
+    expect(new Set(Object.values(ACTION_CATEGORIES))).to.deep.equal(new Set(GAS_CATEGORIES));
+  });
+
+  it("refuses an action name it does not know, rather than guessing its category", function () {
+    expect(() => categoryOf("rollup: teleport")).to.throw(
+      'the action "rollup: teleport" has no gas category: add it to ACTION_CATEGORIES (tasks/lib/simulate/report.ts)',
+    );
+    expect(() => categoryOf("constructor")).to.throw('the action "constructor" has no gas category');
+    expect(() => categoryOf("Stake")).to.throw('the action "Stake" has no gas category');
   });
 });

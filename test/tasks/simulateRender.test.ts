@@ -111,6 +111,13 @@ function reportFixture(): SimulationReport {
       { action: "stake", count: 12, gas: 1234567, average: 102880 },
       { action: "propose output", count: 8, gas: 800000, average: 100000 },
     ],
+    gasByEpoch: [
+      { epoch: 0, byCategory: { setup: 2500000, staking: 1000000, duties: 0, upkeep: 0, governance: 0 } },
+      { epoch: 1, byCategory: { setup: 0, staking: 50000, duties: 800000, upkeep: 450000, governance: 120000 } },
+      { epoch: 2, byCategory: { setup: 0, staking: 0, duties: 650000, upkeep: 450000, governance: 90000 } },
+      { epoch: 3, byCategory: { setup: 0, staking: 184567, duties: 700000, upkeep: 300001, governance: 0 } },
+    ],
+    upkeep: { totalGas: 1200001, rollupEpochs: 6, perRollupEpoch: 200000 },
     events: [
       { epoch: 1, kind: "bad-output", detail: "mallory posted a bad output on alpha" },
       { epoch: 2, kind: "slash-executed", detail: "mallory slashed 100 ALT" },
@@ -247,6 +254,38 @@ describe("simulate report rendering", function () {
       ]);
     });
 
+    it("shows the gas per epoch by category, with each epoch's total and the run's totals", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Gas per epoch by category")).to.deep.equal([
+        "Gas per epoch by category",
+        "  epoch      setup    staking     duties     upkeep  governance      total",
+        "  -----  ---------  ---------  ---------  ---------  ----------  ---------",
+        "      0  2,500,000  1,000,000          0          0           0  3,500,000",
+        "      1          0     50,000    800,000    450,000     120,000  1,420,000",
+        "      2          0          0    650,000    450,000      90,000  1,190,000",
+        "      3          0    184,567    700,000    300,001           0  1,184,568",
+        "    all  2,500,000  1,234,567  2,150,000  1,200,001     210,000  7,294,568",
+      ]);
+    });
+
+    it("gives the upkeep per rollup-epoch against its budget, after the gas per epoch", function () {
+      const lines = summaryLines(reportFixture());
+      const upkeep = "Upkeep: 200,000 gas per rollup-epoch (1,200,001 over 6 rollup-epochs; budget 200,000)";
+      expect(lines).to.include(upkeep);
+      expect(lines.indexOf(upkeep)).to.equal(
+        lines.indexOf("    all  2,500,000  1,234,567  2,150,000  1,200,001     210,000  7,294,568") + 2,
+      );
+      expect(lines[lines.indexOf(upkeep) + 1]).to.equal("");
+    });
+
+    it("shows every epoch of a long run, not only the first 20", function () {
+      const report = reportFixture();
+      const byCategory = { setup: 0, staking: 0, duties: 1000, upkeep: 2000, governance: 0 };
+      report.gasByEpoch = Array.from({ length: 31 }, (_, epoch) => ({ epoch, byCategory }));
+      const section = sectionOf(summaryLines(report), "Gas per epoch by category");
+      expect(firstCells(section)).to.deep.equal([...Array.from({ length: 31 }, (_, epoch) => String(epoch)), "all"]);
+      expect(section.at(-1)).to.equal("    all      0        0  31,000  62,000           0  93,000");
+    });
+
     it("lists the scripted events", function () {
       expect(sectionOf(summaryLines(reportFixture()), "Scripted events").slice(1)).to.deep.equal([
         "  epoch  kind            detail",
@@ -271,10 +310,24 @@ describe("simulate report rendering", function () {
     });
 
     it("says none for a run without slashes, rollups, gas or events", function () {
-      const report = { ...reportFixture(), slashes: [], events: [], gas: [], rollups: [] };
+      const report = {
+        ...reportFixture(),
+        slashes: [],
+        events: [],
+        gas: [],
+        gasByEpoch: [],
+        upkeep: { totalGas: 0, rollupEpochs: 0, perRollupEpoch: 0 },
+        rollups: [],
+      };
       const lines = summaryLines(report);
-      expect(lines).to.include.members(["Slashes: none", "Scripted events: none", "Gas per action: none"]);
+      expect(lines).to.include.members([
+        "Slashes: none",
+        "Scripted events: none",
+        "Gas per action: none",
+        "Gas per epoch by category: none",
+      ]);
       expect(lines).to.include("Rollups: none");
+      expect(lines).to.include("Upkeep: 0 gas per rollup-epoch (0 over 0 rollup-epochs; budget 200,000)");
     });
 
     describe("when a conservation law fails", function () {

@@ -1,6 +1,6 @@
 // The simulation's chain driver on the in-process network: its own clock (every block at a timestamp the simulation
 // chooses), seeded block randomness, impersonated accounts, and each transaction's receipt checked and its gas counted
-// under an action name.
+// under an action name, and per epoch under the action's category.
 //
 // Each transaction is mined on its own block, one second after the previous one: measured on EDR, queueing
 // transactions with automine off and mining them together is slower (its mempool costs grow with every pending
@@ -9,7 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { toBeHex } from "ethers";
 import { fail, revertReason } from "../cli";
-import type { GasRow } from "./report";
+import { categoryOf, GAS_CATEGORIES, type EpochGas, type GasCategory, type GasRow } from "./report";
 
 /** Gas limit of every simulated transaction (none is estimated: estimation would run each one twice). */
 const TX_GAS = toBeHex(15_000_000);
@@ -40,6 +40,7 @@ export interface MinedReceipt {
 export class Chain {
   private readonly provider: Provider;
   private readonly gasByAction = new Map<string, { count: number; gas: number }>();
+  private readonly gasByEpoch = new Map<number, Record<GasCategory, number>>();
   private readonly actors = new Set<string>();
   private mined: MinedReceipt[] = [];
   /** Timestamp of the last block mined. */
@@ -48,6 +49,8 @@ export class Chain {
   private next = 0;
   blocks = 0;
   actions = 0;
+  /** The simulation's epoch the transactions sent now are counted in (0: setup); the engine moves it on. */
+  epoch = 0;
 
   constructor(
     private readonly hre: HardhatRuntimeEnvironment,
@@ -107,10 +110,12 @@ export class Chain {
   }
 
   /**
-   * Calls `fn` of `contract` from `from`, mined at the current time and counted under `action`. A refusal ends the
-   * simulation with its decoded reason (a simulation bug, never expected).
+   * Calls `fn` of `contract` from `from`, mined at the current time and counted under `action` and, in the current
+   * epoch, under its category. A refusal ends the simulation with its decoded reason (a simulation bug, never
+   * expected); so does an action without a category, before anything is sent.
    */
   async call(from: string, contract: CallTarget, fn: string, args: unknown[], action: string) {
+    const category = categoryOf(action);
     const to = contract.target as string;
     const data = contract.interface.encodeFunctionData(fn, args);
     const time = this.next;
@@ -125,10 +130,14 @@ export class Chain {
     this.time = time;
     this.next = time + 1;
     const receipt = (await this.provider.send("eth_getTransactionReceipt", [hash])) as RawReceipt;
+    const gas = Number(receipt.gasUsed);
     const entry = this.gasByAction.get(action) ?? { count: 0, gas: 0 };
     entry.count++;
-    entry.gas += Number(receipt.gasUsed);
+    entry.gas += gas;
     this.gasByAction.set(action, entry);
+    const epoch = this.gasByEpoch.get(this.epoch) ?? zeroByCategory();
+    epoch[category] += gas;
+    this.gasByEpoch.set(this.epoch, epoch);
     this.actions++;
     this.mined.push({ action, receipt, time });
   }
@@ -170,4 +179,15 @@ export class Chain {
       average: Math.floor(gas / count),
     }));
   }
+
+  /** Gas per category of epochs 0 (setup) to `last`, one row each (zeros for an epoch that sent nothing). */
+  gasByEpochReport(last: number): EpochGas[] {
+    return Array.from({ length: last + 1 }, (_, epoch) => ({
+      epoch,
+      byCategory: { ...(this.gasByEpoch.get(epoch) ?? zeroByCategory()) },
+    }));
+  }
 }
+
+const zeroByCategory = () =>
+  Object.fromEntries(GAS_CATEGORIES.map((category) => [category, 0])) as Record<GasCategory, number>;

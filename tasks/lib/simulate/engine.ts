@@ -225,6 +225,8 @@ class Simulation {
   private readonly operatorAt = new Map<string, OperatorPlan>();
   /** The outputs proposed in the current epoch, by rollup: their index, and whether it is the scripted bad one. */
   private readonly proposed = new Map<LiveRollup, { index: number; bad: boolean }>();
+  /** Rollup-epochs so far: each epoch, the rollups not retired at its first step and with at least one service set. */
+  private rollupEpochs = 0;
 
   private constructor(
     private readonly hre: HardhatRuntimeEnvironment,
@@ -497,6 +499,7 @@ class Simulation {
 
   async epoch(e: number) {
     this.ledger.epoch = e;
+    this.chain.epoch = e;
     const t0 = this.epochStart(e);
     const chainEpoch = BigInt(this.firstEpoch + e - 1);
     await this.startOfEpoch(t0 + 60);
@@ -536,6 +539,7 @@ class Simulation {
         this.ledger.note("settlement", `${r.plan.name} settled: remaining fees streamed, escrow refunded, retired`);
         continue;
       }
+      if (Object.keys(r.sets).length > 0) this.rollupEpochs++; // a rollup-epoch of upkeep: its sets get snapshots
       if (Math.min(t, r.paidUntil) > r.lastStreamed) {
         await this.call(this.keeper, r.contract, "streamFees", [], "rollup: stream fees");
         r.lastStreamed = Math.min(this.chain.time, r.paidUntil); // streamed up to its block's time
@@ -956,6 +960,8 @@ class Simulation {
     const sum = (key: keyof RollupRow["outputs"]) => rollups.reduce((total, r) => total + r.outputs[key], 0);
     const l = this.ledger;
     const proposalState = await this.governance.state();
+    const gasByEpoch = this.chain.gasByEpochReport(this.run.options.epochs);
+    const upkeepGas = gasByEpoch.reduce((total, row) => total + row.byCategory.upkeep, 0);
     return {
       config: {
         ...this.run.options,
@@ -981,6 +987,12 @@ class Simulation {
         invalidated: sum("invalidated"),
       },
       gas: this.chain.gasReport(),
+      gasByEpoch,
+      upkeep: {
+        totalGas: upkeepGas,
+        rollupEpochs: this.rollupEpochs,
+        perRollupEpoch: this.rollupEpochs === 0 ? 0 : Math.floor(upkeepGas / this.rollupEpochs),
+      },
       events: l.events,
       epochs: this.points,
       conservation: {

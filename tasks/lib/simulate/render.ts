@@ -1,7 +1,15 @@
 // What `simulate` shows of its report: the summary printed at the end of the run (plain text, aligned tables) and the
 // SVG chart of the run over epochs (four panels, deterministic: nothing from `report.run`).
 import { formatAlt } from "../cli";
-import type { EpochPoint, OutputTiers, RollupState, SimulationConfig, SimulationReport } from "./report";
+import {
+  GAS_CATEGORIES,
+  UPKEEP_BUDGET,
+  type EpochPoint,
+  type OutputTiers,
+  type RollupState,
+  type SimulationConfig,
+  type SimulationReport,
+} from "./report";
 
 const WEI_PER_ALT = 10n ** 18n;
 /** Rows a table shows before it is cut short (the JSON report has them all). */
@@ -181,6 +189,36 @@ function gasLines(report: SimulationReport): string[] {
   return section("Gas per action", ["action", "count", "total gas", "average gas"], rows, align);
 }
 
+/**
+ * Gas per epoch (0: setup), one column per category and their total; every epoch is shown (a narrow table), then a row
+ * `all` of the run's totals.
+ */
+function gasByEpochLines(report: SimulationReport): string[] {
+  const row = (label: string, byCategory: Record<string, number>) => {
+    const gas = GAS_CATEGORIES.map((category) => byCategory[category]);
+    return [label, ...gas.map((value) => formatNumber(value)), formatNumber(gas.reduce((a, b) => a + b, 0))];
+  };
+  const rows = report.gasByEpoch.map((epoch) => row(formatNumber(epoch.epoch), epoch.byCategory));
+  const totals = Object.fromEntries(
+    GAS_CATEGORIES.map((category) => [
+      category,
+      report.gasByEpoch.reduce((total, epoch) => total + epoch.byCategory[category], 0),
+    ]),
+  );
+  if (rows.length > 0) rows.push(row("all", totals));
+  const align: Align[] = ["right", ...GAS_CATEGORIES.map((): Align => "right"), "right"];
+  return section("Gas per epoch by category", ["epoch", ...GAS_CATEGORIES, "total"], rows, align);
+}
+
+/** The upkeep's gas per rollup-epoch against its budget. */
+export function upkeepLine(report: SimulationReport): string {
+  const u = report.upkeep;
+  return (
+    `Upkeep: ${formatNumber(u.perRollupEpoch)} gas per rollup-epoch (${formatNumber(u.totalGas)} over ` +
+    `${formatNumber(u.rollupEpochs)} rollup-epochs; budget ${formatNumber(UPKEEP_BUDGET)})`
+  );
+}
+
 function eventLines(report: SimulationReport): string[] {
   const rows = report.events.map((event) => [formatNumber(event.epoch), event.kind, event.detail]);
   return section("Scripted events", ["epoch", "kind", "detail"], rows, ["right", "left", "left"]);
@@ -218,6 +256,8 @@ export function summaryLines(report: SimulationReport): string[] {
     rollupLines(report),
     outputLines(report.outputs),
     gasLines(report),
+    gasByEpochLines(report),
+    [upkeepLine(report)],
     eventLines(report),
     conservationLines(report),
     [

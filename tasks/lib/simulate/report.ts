@@ -90,6 +90,90 @@ export interface GasRow {
   average: number;
 }
 
+/** The categories of gas, in the report's and the summary's column order. */
+export const GAS_CATEGORIES = ["setup", "staking", "duties", "upkeep", "governance"] as const;
+export type GasCategory = (typeof GAS_CATEGORIES)[number];
+
+/**
+ * The category of every action name the simulation sends (engine.ts, governance.ts): the one place they are classified.
+ *
+ * - setup: one-off lifecycle transactions: funding, approvals, operator registration, rollup creation, registration
+ *   with services, joining sets, and a rollup's settlement (its retirement, once);
+ * - staking: a staker's or operator's own ALT: stake, unstake, reward claims and a reporter's claim of slash proceeds;
+ * - duties: the services' and rollups' work, per batch, output or incident: SQUAD and central batches, outputs
+ *   (proposed, proven, finalized), MACH certificates, VITAL challenges, votes and resolutions, reports, slash execution;
+ * - upkeep: what must be sent every epoch for a rollup's services to stay live and paid, whatever happens on it: its
+ *   fees streamed, a snapshot of each of its sets, and the distribution of each set's fees;
+ * - governance: the proposal's life.
+ */
+export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
+  "setup: release allocation": "setup",
+  "setup: fund actor": "setup",
+  "setup: approve": "setup",
+  "operator: register": "setup",
+  "rollup: create": "setup",
+  "rollup: register with service": "setup",
+  "service: join": "setup",
+  "rollup: settle": "setup",
+  stake: "staking",
+  "unstake: request": "staking",
+  "unstake: complete": "staking",
+  "rewards: claim": "staking",
+  "slash: claim proceeds": "staking",
+  "SQUAD: post batch": "duties",
+  "SQUAD: post batch (backup)": "duties",
+  "SQUAD: report miss": "duties",
+  "rollup: append batch (central sequencer)": "duties",
+  "rollup: propose output": "duties",
+  "rollup: prove output (validity)": "duties",
+  "rollup: finalize output": "duties",
+  "MACH: certify": "duties",
+  "MACH: prove equivocation": "duties",
+  "VITAL: challenge": "duties",
+  "VITAL: vote": "duties",
+  "VITAL: report voters": "duties",
+  "VITAL: resolve": "duties",
+  "slash: execute": "duties",
+  "rollup: stream fees": "upkeep",
+  "service: snapshot": "upkeep",
+  "rewards: distribute": "upkeep",
+  "governance: propose": "governance",
+  "governance: vote": "governance",
+  "governance: queue": "governance",
+  "governance: execute": "governance",
+};
+
+/** The category of `action`; an action name missing from ACTION_CATEGORIES throws (it must be classified). */
+export function categoryOf(action: string): GasCategory {
+  if (!Object.prototype.hasOwnProperty.call(ACTION_CATEGORIES, action)) {
+    throw new Error(
+      `the action "${action}" has no gas category: add it to ACTION_CATEGORIES (tasks/lib/simulate/report.ts)`,
+    );
+  }
+  return ACTION_CATEGORIES[action];
+}
+
+/** Gas per category of one epoch's transactions (epoch 0: setup). */
+export interface EpochGas {
+  epoch: number;
+  byCategory: Record<GasCategory, number>;
+}
+
+/** The gas budget of upkeep per rollup-epoch that the summary compares the run's figure with. */
+export const UPKEEP_BUDGET = 200_000;
+
+/**
+ * The upkeep's cost per rollup-epoch. `rollupEpochs` counts, epoch by epoch, the rollups that get upkeep: not retired
+ * when the epoch's first step runs (a rollup settled in that step is not counted) and with at least one service set.
+ */
+export interface Upkeep {
+  /** Gas of every upkeep transaction of the run. */
+  totalGas: number;
+  rollupEpochs: number;
+  /** floor(totalGas / rollupEpochs); 0 when there are no rollup-epochs. */
+  perRollupEpoch: number;
+}
+
 /** A scripted event of the run, and when it happened. */
 export interface ScriptedEvent {
   epoch: number;
@@ -137,6 +221,9 @@ export interface SimulationReport {
   rollups: RollupRow[];
   outputs: OutputTiers;
   gas: GasRow[];
+  /** Gas per category, one row per epoch from 0 (setup) to the last; the rows add up to `gas`. */
+  gasByEpoch: EpochGas[];
+  upkeep: Upkeep;
   events: ScriptedEvent[];
   epochs: EpochPoint[];
   conservation: Conservation;
