@@ -192,6 +192,7 @@ async function checkRestaking(ctx: Context, config: RestakingConfig) {
   ]);
   check.rows("OperatorSets", [
     ["epochLength", await sets.epochLength(), config.epochLength, seconds],
+    ["churnMarginBps", await sets.churnMarginBps(), config.churnMarginBps, bps],
     ["owner", await sets.owner(), owner],
   ]);
   check.rows("SlashingManager", [
@@ -283,11 +284,13 @@ async function checkServices(ctx: Context, config: ServicesConfig, treasury: str
     const service = services[name];
     const contract = SERVICE_CONTRACTS[name];
     const address = await service.getAddress();
-    const [minStake, maxSize] = await service.setDefaults();
+    const defaults = await service.setDefaults();
     const slasher = await manager.slasher(address);
     check.rows(contract, [
-      ["setDefaults.minStake", minStake, config.minStake, alt],
-      ["setDefaults.maxSize", maxSize, config.maxSize],
+      ["setDefaults.minStake", defaults.minStake, config.minStake, alt],
+      ["setDefaults.maxSize", defaults.maxSize, config.maxSize],
+      ["setDefaults.minMembers", defaults.minMembers, config.minMembers],
+      ["setDefaults.minTotalStake", defaults.minTotalStake, config.minTotalStake, alt],
       ["owner", await service.owner(), ctx.owner()],
     ]);
     check.rows(`SlashingManager.slasher(${contract})`, [

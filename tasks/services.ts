@@ -1,8 +1,19 @@
-// Operator-set tasks common to the three restaked services: join (registering the rollup's set if needed), allocate,
-// leave, snapshot.
+// Operator-set tasks common to the three restaked services: join (registering the rollup's set if needed, replacing a
+// smaller member of a full set), allocate, leave, remove a member below the minimum, snapshot.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatAlt, formatTime, output, parseAmount, signerFor, txLine, type TxReport } from "./lib/cli";
+import {
+  confirm,
+  fail,
+  formatAlt,
+  formatTime,
+  output,
+  parseAddress,
+  parseAmount,
+  signerFor,
+  txLine,
+  type TxReport,
+} from "./lib/cli";
 import { operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
 import type { OperatorSets } from "../typechain-types";
@@ -34,6 +45,22 @@ function requireMinimum(amount: bigint, minStake: bigint) {
   if (amount < minStake) fail(`the set needs at least ${formatAlt(minStake)} allocated, not ${formatAlt(amount)}`);
 }
 
+/** The member of `setId` with the smallest allocation, and that allocation. */
+async function smallestMember(sets: OperatorSets, setId: bigint) {
+  let smallest: { operator: string; allocated: bigint } | undefined;
+  for (const operator of await sets.members(setId)) {
+    const { allocated } = await sets.allocation(setId, operator);
+    if (smallest === undefined || allocated < smallest.allocated) smallest = { operator, allocated };
+  }
+  return smallest!;
+}
+
+/** What a newcomer must allocate to replace a member holding `allocated`: the allocation plus the churn margin. */
+async function churnNeeded(sets: OperatorSets, allocated: bigint) {
+  const margin = await sets.churnMarginBps();
+  return (allocated * (10_000n + margin) + 9_999n) / 10_000n;
+}
+
 /** The epoch from which an allocation changed by `tx` counts: the one after the epoch it was mined in. */
 async function countsFrom(hre: HardhatRuntimeEnvironment, sets: OperatorSets, tx: TxReport) {
   const block = await hre.ethers.provider.getBlock(tx.block);
@@ -52,7 +79,11 @@ serviceTask(
   "Joins the rollup's operator set of a service, allocating stake to it (registering the set first if nobody has)",
 )
   .addOptionalParam("amount", "ALT-equivalent stake to allocate to the set (default: all the operator's free stake)")
-  .setAction(async (args: ServiceArgs & { amount?: string }, hre) => {
+  .addOptionalParam(
+    "replace",
+    "In a full set, the member to replace (an address, or 'smallest'): the allocation must beat its by the churn margin",
+  )
+  .setAction(async (args: ServiceArgs & { amount?: string; replace?: string }, hre) => {
     const { name, rollupContract, rollup, service, sets } = await resolve(hre, args);
     const signer = await signerFor(hre, args.from);
     const operator = await signer.getAddress();
@@ -72,23 +103,68 @@ serviceTask(
       ? (await sets.setConfig(await service.setIdOf(rollup))).minStake
       : (await service.setDefaults()).minStake;
     requireMinimum(amount, minStake);
+    const setId = await service.setIdOf(rollup);
+    const replaced = isRegistered ? await replacement(sets, setId, amount, args.replace) : undefined;
+    if (replaced === undefined && args.replace !== undefined)
+      fail("--replace is for a full set only: this one has room");
     let registered: TxReport | undefined;
     if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
-    const setId = await service.setIdOf(rollup);
-    const joined = await confirm(sets.connect(signer).join(setId, amount));
+    const joined = await confirm(
+      replaced === undefined
+        ? sets.connect(signer).join(setId, amount)
+        : sets.connect(signer).joinReplacing(setId, amount, replaced),
+    );
     const counts = await countsFrom(hre, sets, joined);
     return output(
       args.json,
-      { service: name, rollup, setId, operator, amount, countsFrom: counts, registered, joined },
+      {
+        service: name,
+        rollup,
+        setId,
+        operator,
+        amount,
+        replaced: replaced ?? null,
+        countsFrom: counts,
+        registered,
+        joined,
+      },
       () => [
         ...(registered ? [txLine(`registered ${rollup} in ${name.toUpperCase()}`, registered)] : []),
         txLine(
-          `${operator} joined set ${setId} with ${formatAlt(amount)} allocated, counted from epoch ${counts}`,
+          `${operator} joined set ${setId} with ${formatAlt(amount)} allocated, counted from epoch ${counts}` +
+            (replaced === undefined ? "" : `, replacing ${replaced}`),
           joined,
         ),
       ],
     );
   });
+
+/**
+ * The member a join must replace: none while the set has room; in a full set the one named by `replace` (an address or
+ * "smallest"), refused unless `amount` beats its allocation by the churn margin.
+ */
+async function replacement(sets: OperatorSets, setId: bigint, amount: bigint, replace: string | undefined) {
+  const { maxSize } = await sets.setConfig(setId);
+  const count = (await sets.members(setId)).length;
+  if (BigInt(count) < maxSize) return undefined;
+  const smallest = await smallestMember(sets, setId);
+  if (replace === undefined) {
+    const needed = await churnNeeded(sets, smallest.allocated);
+    fail(
+      `the set is full (${count} members, at most ${maxSize}): to replace its smallest member ${smallest.operator} ` +
+        `(${formatAlt(smallest.allocated)}), pass --replace smallest and allocate at least ${formatAlt(needed)}`,
+    );
+  }
+  const operator = replace === "smallest" ? smallest.operator : parseAddress(replace, "--replace");
+  if (!(await sets.membership(setId, operator)).member) fail(`${operator} is not a member of the set`);
+  const needed = await churnNeeded(sets, (await sets.allocation(setId, operator)).allocated);
+  if (amount < needed) {
+    fail(
+      `replacing ${operator} needs at least ${formatAlt(needed)} allocated (churn margin), not ${formatAlt(amount)}`,
+    );
+  }
+  return operator;
+}
 
 serviceTask(
   "service:allocate",
@@ -104,7 +180,6 @@ serviceTask(
     const amount = parseAmount(args.amount, "--amount");
     const membership = await sets.membership(setId, operator);
     if (!membership.member) fail(`${operator} is not a member of the set (service:join)`);
-    if (membership.leaveAt !== 0n) fail(`${operator} leaves the set from ${formatTime(membership.leaveAt)}`);
     const { minStake } = await sets.setConfig(setId);
     requireMinimum(amount, minStake);
     const before = (await sets.allocation(setId, operator)).allocated;
@@ -138,11 +213,15 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
     const operator = await signer.getAddress();
     const setId = await registeredSet(hre, service, rollup, name);
     const membership = await sets.membership(setId, operator);
-    if (!membership.member) fail(`${operator} is not a member of the set`);
     if (args.complete) {
-      if (membership.leaveAt === 0n) fail(`${operator} has not asked to leave (service:leave without --complete)`);
-    } else if (membership.leaveAt !== 0n) {
-      fail(`${operator} leaves already, from ${formatTime(membership.leaveAt)}`);
+      if (membership.member) fail(`${operator} is a member of the set: service:leave without --complete first`);
+      if (membership.leaveAt === 0n) fail(`${operator} has no leave to complete in the set`);
+    } else if (!membership.member) {
+      fail(
+        membership.leaveAt === 0n
+          ? `${operator} is not a member of the set`
+          : `${operator} has left the set already: service:leave --complete from ${formatTime(membership.leaveAt)}`,
+      );
     }
     const tx = await confirm(
       args.complete ? sets.connect(signer).completeLeave(setId) : sets.connect(signer).requestLeave(setId),
@@ -160,6 +239,30 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
   });
 
 serviceTask(
+  "service:remove",
+  "Removes a member whose allocation fell below the set's minimum stake (anyone): its place is free at once",
+)
+  .addParam("operator", "The member to remove")
+  .setAction(async (args: ServiceArgs & { operator: string }, hre) => {
+    const { name, rollup, service, sets } = await resolve(hre, args);
+    const setId = await registeredSet(hre, service, rollup, name);
+    const operator = parseAddress(args.operator, "--operator");
+    if (!(await sets.membership(setId, operator)).member) fail(`${operator} is not a member of the set`);
+    const { allocated } = await sets.allocation(setId, operator);
+    const { minStake } = await sets.setConfig(setId);
+    if (allocated >= minStake) {
+      fail(`${operator} allocates ${formatAlt(allocated)}, not below the minimum of ${formatAlt(minStake)}`);
+    }
+    const tx = await confirm(sets.connect(await signerFor(hre, args.from)).removeMember(setId, operator));
+    return output(args.json, { service: name, rollup, setId, operator, allocated, minStake, tx }, () => [
+      txLine(
+        `removed ${operator} from set ${setId} (${formatAlt(allocated)} allocated, below ${formatAlt(minStake)})`,
+        tx,
+      ),
+    ]);
+  });
+
+serviceTask(
   "service:snapshot",
   "Takes the current epoch's snapshot of the rollup's set (if not taken) and prints it",
 ).setAction(async (args: ServiceArgs, hre) => {
@@ -169,14 +272,16 @@ serviceTask(
   let taken: TxReport | undefined;
   if (!(await sets.hasSnapshot(setId, epoch)))
     taken = await confirm(sets.connect(await signerFor(hre, args.from)).snapshot(setId));
-  const snap = await currentSnapshot(sets, setId);
+  const snap = await currentSnapshot(sets, setId, false);
   const members = snap.operators.map((operator, index) => ({ index, operator, stake: snap.stakes[index] }));
+  const live = snap.info.live;
   return output(
     args.json,
-    { service: name, rollup, setId, epoch, totalStake: snap.info.totalStake, members, taken },
+    { service: name, rollup, setId, epoch, totalStake: snap.info.totalStake, live, members, taken },
     () => [
       ...(taken ? [txLine(`snapshot of epoch ${epoch} taken`, taken)] : []),
-      `${name.toUpperCase()} set ${setId}, epoch ${epoch}: ${members.length} members, ${formatAlt(snap.info.totalStake)}`,
+      `${name.toUpperCase()} set ${setId}, epoch ${epoch}: ${members.length} members, ` +
+        `${formatAlt(snap.info.totalStake)}, ${live ? "live" : "not live (the services decide nothing on it)"}`,
       ...members.map((m) => `  #${m.index} ${m.operator} ${formatAlt(m.stake)}`),
     ],
   );

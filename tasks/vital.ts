@@ -33,12 +33,8 @@ task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a
     // refused before the bond's approval is sent
     const sets = await operatorSets(hre);
     const membership = await sets.membership(setId, challenger);
-    if (
-      !membership.member ||
-      membership.leaveAt !== 0n ||
-      (await (await restakingRegistry(hre)).isJailed(challenger))
-    ) {
-      fail(`${challenger} is not an active member of the rollup's VITAL set (a member, not leaving, not jailed)`);
+    if (!membership.member || (await (await restakingRegistry(hre)).isJailed(challenger))) {
+      fail(`${challenger} is not an active member of the rollup's VITAL set (a member, not jailed)`);
     }
     await currentSnapshot(sets, setId);
     const [open, openId] = await vital.openChallenge(rollup, challenged.l2BlockNumber, challenged.root);

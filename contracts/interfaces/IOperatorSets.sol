@@ -20,6 +20,12 @@ interface IOperatorSets {
     error SetsAlreadyMember(uint256 setId, address operator);
     error SetsNotMember(uint256 setId, address operator);
     error SetsFull(uint256 setId, uint256 maxSize);
+    /// @notice Replacing a member is for full sets only: `join` has room.
+    error SetsNotFull(uint256 setId);
+    /// @notice A newcomer must allocate at least `needed` (the replaced member's allocation plus the churn margin).
+    error SetsChurnTooSmall(uint256 amount, uint256 needed);
+    /// @notice Only a member whose allocation fell below the set's minimum can be removed by others.
+    error SetsStakeNotTooLow(uint256 allocated, uint256 minStake);
     /// @notice An allocation below the set's minimum stake.
     error SetsStakeTooLow(uint256 stake, uint256 minStake);
     /// @notice The operator's free stake (stake less what its allocations and pending deallocations hold) is `free`.
@@ -43,16 +49,21 @@ interface IOperatorSets {
     error SetsEmptySnapshot(uint256 setId, uint256 epoch);
     error SetsInvalidParameter();
 
-    /// @notice slot 0: service (160) | maxSize (16) | exists (8); slot 1: minStake.
+    /// @notice slot 0: service (160) | maxSize (16) | exists (8) | minMembers (16); slot 1: minStake; slot 2:
+    ///         minTotalStake. A snapshot of the set is live (services decide on it) with at least `minMembers` entries
+    ///         and `minTotalStake` (and never with no stake).
     struct SetConfig {
         address service;
         uint16 maxSize;
         bool exists;
+        uint16 minMembers;
         uint256 minStake;
+        uint256 minTotalStake;
     }
 
-    /// @notice An operator's standing in one set. `index` is its position in the member list, `setIndex` the set's
-    ///         position in the operator's list of sets.
+    /// @notice An operator's standing in one set. `member`: in the member list, at position `index`. `leaveAt`: it left
+    ///         (or was replaced or removed) and completes leaving from then on; until then the set stays in its list of
+    ///         sets, at position `setIndex`, and what it deallocated stays slashable.
     struct Membership {
         bool member;
         uint16 index;
@@ -76,6 +87,7 @@ interface IOperatorSets {
         uint256 totalStake;
         uint48 takenAt;
         uint16 size;
+        bool live;
         bytes32 seed;
     }
 
@@ -83,7 +95,14 @@ interface IOperatorSets {
     event SetCreated(uint256 indexed setId, address indexed service, bytes32 key, uint256 minStake, uint256 maxSize);
     event SetUpdated(uint256 indexed setId, uint256 minStake, uint256 maxSize);
     event Joined(uint256 indexed setId, address indexed operator);
+    /// @notice `operator` left the member list (its place is free); it completes leaving from `leaveAt`.
     event LeaveRequested(uint256 indexed setId, address indexed operator, uint256 leaveAt);
+    /// @notice `newcomer` replaced `replaced` in a full set (churn).
+    event MemberReplaced(uint256 indexed setId, address indexed replaced, address indexed newcomer);
+    /// @notice Anyone removed `operator`, whose allocation (`allocated`) fell below the set's minimum.
+    event MemberRemoved(uint256 indexed setId, address indexed operator, uint256 allocated);
+    event LivenessUpdated(uint256 indexed setId, uint256 minMembers, uint256 minTotalStake);
+    event ChurnMarginUpdated(uint256 bps);
     event Left(uint256 indexed setId, address indexed operator);
     event MemberJailed(uint256 indexed setId, address indexed operator, uint256 until);
     /// @notice `operator`'s allocation to `setId` is now `allocated` (counted from epoch `effectiveEpoch`), with
@@ -110,13 +129,19 @@ interface IOperatorSets {
 
     // governance (owner)
     function setService(address service, bool allowed) external;
+    /// @notice A newcomer replaces a member of a full set only by allocating at least (1 + bps / 10,000) times the
+    ///         member's allocation (0–10,000 bps).
+    function setChurnMargin(uint16 bps) external;
 
     // services
     /// @notice Creates the set `keccak256(abi.encode(msg.sender, key))`.
     function createSet(bytes32 key, uint256 minStake, uint16 maxSize) external returns (uint256 setId);
     /// @notice Changes a set's minimum stake and size bound (a bound below the member count only stops joins).
     function updateSet(uint256 setId, uint256 minStake, uint16 maxSize) external;
-    /// @notice Keeps `operator` out of joins and snapshots of the set until `until`.
+    /// @notice The least entries and stake a snapshot of the set needs to be live (`isLive`).
+    function setLiveness(uint256 setId, uint16 minMembers, uint256 minTotalStake) external;
+    /// @notice Keeps `operator` (a member, or one that left and has not completed leaving) out of joins and snapshots
+    ///         of the set until `until`.
     function jail(uint256 setId, address operator, uint48 until) external;
 
     // operators
@@ -126,8 +151,16 @@ interface IOperatorSets {
     ///         stake and counts from the next epoch; a decrease stops counting from the next epoch and stays slashable
     ///         (and unavailable to other sets) for the registry's withdrawal delay. Frees earlier decreases that are due.
     function allocate(uint256 setId, uint256 amount) external;
-    /// @notice Deallocates everything from `setId`; the membership ends with `completeLeave` after the withdrawal delay.
+    /// @notice Joins a full set in place of member `replaced`, allocating at least its allocation plus the churn
+    ///         margin (`SetsChurnTooSmall`). The replaced member leaves as by `requestLeave`. Name the smallest member
+    ///         (`members` and `allocation` tell) to need the least.
+    function joinReplacing(uint256 setId, uint256 amount, address replaced) external;
+    /// @notice Leaves the member list at once (out of the next snapshots, its place free) and deallocates everything;
+    ///         `completeLeave` after the withdrawal delay frees it. Re-joining before that is allowed.
     function requestLeave(uint256 setId) external;
+    /// @notice Anyone removes a member whose allocation fell below the set's minimum (after a slash or stake leaving);
+    ///         it leaves as by `requestLeave`.
+    function removeMember(uint256 setId, address operator) external;
     function completeLeave(uint256 setId) external;
 
     // restaking registry
@@ -186,6 +219,11 @@ interface IOperatorSets {
     /// @notice Stake `operator` can still allocate: its stake less `encumbered` (zero if below).
     function freeStake(address operator) external view returns (uint256);
     function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool);
+    function churnMarginBps() external view returns (uint256);
+    /// @notice Whether the set's snapshot of `epoch` exists with some stake, at least `minTotalStake` of it and at least
+    ///         `minMembers` entries — the set's minimums when it was taken: services decide nothing on a set that is
+    ///         not live, and a later change of the minimums rewrites no past epoch.
+    function isLive(uint256 setId, uint256 epoch) external view returns (bool);
     function latestSnapshotEpoch(uint256 setId) external view returns (uint256 epoch, bool exists);
     function snapshotInfo(uint256 setId, uint256 epoch) external view returns (SnapshotInfo memory);
     /// @notice Entry `index` of a snapshot: the operator and its stake (ALT-equivalent wei).

@@ -23,6 +23,10 @@ contract MockService {
         sets.updateSet(setId, minStake, maxSize);
     }
 
+    function setLiveness(uint256 setId, uint16 minMembers, uint256 minTotalStake) external {
+        sets.setLiveness(setId, minMembers, minTotalStake);
+    }
+
     function jail(uint256 setId, address operator, uint48 until) external {
         sets.jail(setId, operator, until);
     }

@@ -25,6 +25,8 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint128 totalUnits;
         uint48 takenAt;
         uint16 size;
+        // decided when taken, against the set's minimums then: a later change of the minimums rewrites no past epoch
+        bool live;
         bytes32 seed;
         // operator << 96 | cumulative stake in STAKE_UNITs of entries [0, i]: an entry's own stake is the difference
         // with the previous one, and a stake-weighted draw is a binary search
@@ -54,6 +56,8 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         mapping(uint256 setId => Checkpoints.Trace208) stakeHistory;
         mapping(address operator => OperatorTotals) totals;
         mapping(address operator => uint256[]) setList;
+        // how much more a newcomer must allocate than the member it replaces in a full set
+        uint16 churnMarginBps;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.OperatorSets")) - 1)) & ~bytes32(uint256(0xff))
@@ -67,13 +71,20 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @param epochLength_ seconds per epoch, counted from this call; fixed for the life of the contract
-    function initialize(address owner_, address registry_, uint48 epochLength_) external initializer {
+    /// @param churnMarginBps_ see `setChurnMargin`
+    function initialize(
+        address owner_,
+        address registry_,
+        uint48 epochLength_,
+        uint16 churnMarginBps_
+    ) external initializer {
         if (registry_ == address(0) || epochLength_ == 0) revert SetsInvalidParameter();
         __OwnedUpgradeable_init(owner_);
         SetsStorage storage s = _s();
         s.registry = IRestakingRegistry(registry_);
         s.genesis = uint48(block.timestamp);
         s.epochLength = epochLength_;
+        _setChurnMargin(churnMarginBps_);
     }
 
     // ================================================================= governance
@@ -83,6 +94,11 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         if (service == address(0)) revert SetsInvalidParameter();
         _s().services[service] = allowed;
         emit ServiceUpdated(service, allowed);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function setChurnMargin(uint16 bps) external onlyOwner {
+        _setChurnMargin(bps);
     }
 
     // ================================================================= services
@@ -95,7 +111,14 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         setId = setIdOf(msg.sender, key);
         SetConfig storage config = s.sets[setId];
         if (config.exists) revert SetsExists(setId);
-        s.sets[setId] = SetConfig({service: msg.sender, maxSize: maxSize, exists: true, minStake: minStake});
+        s.sets[setId] = SetConfig({
+            service: msg.sender,
+            maxSize: maxSize,
+            exists: true,
+            minMembers: 0,
+            minStake: minStake,
+            minTotalStake: 0
+        });
         emit SetCreated(setId, msg.sender, key, minStake, maxSize);
     }
 
@@ -109,10 +132,20 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
+    function setLiveness(uint256 setId, uint16 minMembers, uint256 minTotalStake) external {
+        SetConfig storage config = _ownSet(setId);
+        if (minMembers > MAX_SET_SIZE) revert SetsInvalidParameter();
+        config.minMembers = minMembers;
+        config.minTotalStake = minTotalStake;
+        emit LivenessUpdated(setId, minMembers, minTotalStake);
+    }
+
+    /// @inheritdoc IOperatorSets
     function jail(uint256 setId, address operator, uint48 until) external {
         _ownSet(setId);
         Membership storage m = _s().memberships[setId][operator];
-        if (!m.member) revert SetsNotMember(setId, operator);
+        // one that left and has not completed leaving is jailed too: leaving must not be a way out of a jail
+        if (!m.member && m.leaveAt == 0) revert SetsNotMember(setId, operator);
         if (until > m.jailedUntil) m.jailedUntil = until;
         emit MemberJailed(setId, operator, m.jailedUntil);
     }
@@ -123,36 +156,30 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     function join(uint256 setId, uint256 amount) external {
         SetsStorage storage s = _s();
         SetConfig storage config = _set(setId);
-        Membership storage m = s.memberships[setId][msg.sender];
-        if (m.member) revert SetsAlreadyMember(setId, msg.sender);
-        if (block.timestamp < m.jailedUntil) revert SetsJailed(setId, msg.sender, m.jailedUntil);
-        IRestakingRegistry registry_ = s.registry;
-        if (!registry_.isOperator(msg.sender)) revert SetsNotOperator(msg.sender);
-        if (registry_.isJailed(msg.sender)) revert SetsOperatorJailed(msg.sender);
-        if (amount < config.minStake) revert SetsStakeTooLow(amount, config.minStake);
-        address[] storage list = s.members[setId];
-        if (list.length >= config.maxSize) revert SetsFull(setId, config.maxSize);
-        uint256[] storage sets_ = s.setList[msg.sender];
-        if (sets_.length == MAX_SETS_PER_OPERATOR) revert SetsTooManySets(msg.sender, MAX_SETS_PER_OPERATOR);
-        // length < maxSize <= 256 and sets_.length < 64: both indexes fit
-        s.memberships[setId][msg.sender] = Membership({
-            member: true,
-            index: uint16(list.length),
-            setIndex: uint8(sets_.length),
-            leaveAt: 0,
-            jailedUntil: m.jailedUntil
-        });
-        list.push(msg.sender);
-        sets_.push(setId);
-        emit Joined(setId, msg.sender);
-        _allocate(s, setId, msg.sender, amount);
+        if (s.members[setId].length >= config.maxSize) revert SetsFull(setId, config.maxSize);
+        _join(s, setId, config, amount);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function joinReplacing(uint256 setId, uint256 amount, address replaced) external {
+        SetsStorage storage s = _s();
+        SetConfig storage config = _set(setId);
+        if (s.members[setId].length < config.maxSize) revert SetsNotFull(setId);
+        if (!s.memberships[setId][replaced].member) revert SetsNotMember(setId, replaced);
+        uint256 theirs = s.allocations[setId][replaced].allocated;
+        // the newcomer must beat the member it replaces by the churn margin, so two near-equal operators cannot take
+        // turns evicting each other
+        uint256 needed = Math.mulDiv(theirs, BPS + s.churnMarginBps, BPS, Math.Rounding.Ceil);
+        if (amount < needed) revert SetsChurnTooSmall(amount, needed);
+        _exit(s, setId, replaced);
+        emit MemberReplaced(setId, replaced, msg.sender);
+        _join(s, setId, config, amount);
     }
 
     /// @inheritdoc IOperatorSets
     function allocate(uint256 setId, uint256 amount) external {
         SetsStorage storage s = _s();
-        Membership storage m = _member(setId, msg.sender);
-        if (m.leaveAt != 0) revert SetsLeavePending(setId, msg.sender, m.leaveAt);
+        _member(setId, msg.sender);
         uint256 minStake = s.sets[setId].minStake;
         if (amount < minStake) revert SetsStakeTooLow(amount, minStake);
         _release(s, setId, msg.sender);
@@ -162,29 +189,29 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function requestLeave(uint256 setId) external {
         SetsStorage storage s = _s();
-        Membership storage m = _member(setId, msg.sender);
-        if (m.leaveAt != 0) revert SetsLeavePending(setId, msg.sender, m.leaveAt);
-        _allocate(s, setId, msg.sender, 0);
-        // the membership lasts until everything deallocated from the set is free (at once if nothing is)
-        uint48 leaveAt = uint48(Math.max(s.allocations[setId][msg.sender].freeAt, block.timestamp));
-        m.leaveAt = leaveAt;
-        emit LeaveRequested(setId, msg.sender, leaveAt);
+        _member(setId, msg.sender);
+        _exit(s, setId, msg.sender);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function removeMember(uint256 setId, address operator) external {
+        SetsStorage storage s = _s();
+        SetConfig storage config = _member(setId, operator);
+        uint256 allocated = s.allocations[setId][operator].allocated;
+        if (allocated >= config.minStake) revert SetsStakeNotTooLow(allocated, config.minStake);
+        _exit(s, setId, operator);
+        emit MemberRemoved(setId, operator, allocated);
     }
 
     /// @inheritdoc IOperatorSets
     function completeLeave(uint256 setId) external {
         SetsStorage storage s = _s();
-        Membership storage m = _member(setId, msg.sender);
-        if (m.leaveAt == 0) revert SetsLeaveNotRequested(setId, msg.sender);
+        _set(setId);
+        Membership storage m = s.memberships[setId][msg.sender];
+        if (m.member || m.leaveAt == 0) revert SetsLeaveNotRequested(setId, msg.sender);
         if (block.timestamp < m.leaveAt) revert SetsLeavePending(setId, msg.sender, m.leaveAt);
         // a pending slash request may still take from what this set holds
         if (!_release(s, setId, msg.sender)) revert SetsOperatorJailed(msg.sender);
-        address[] storage list = s.members[setId];
-        uint256 index = m.index;
-        address moved = list[list.length - 1];
-        list[index] = moved;
-        s.memberships[setId][moved].index = uint16(index);
-        list.pop();
         uint256[] storage sets_ = s.setList[msg.sender];
         uint256 setIndex = m.setIndex;
         uint256 movedSet = sets_[sets_.length - 1];
@@ -274,7 +301,11 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         bytes32 seed = keccak256(abi.encode(block.prevrandao, setId, epoch));
         snap.totalUnits = uint128(totalUnits); // < 2^96
         snap.takenAt = uint48(block.timestamp);
-        snap.size = uint16(snap.entries.length);
+        uint256 size = snap.entries.length;
+        snap.size = uint16(size);
+        // a set with no stake decides nothing, whatever its minimums say
+        uint256 stake = totalUnits * STAKE_UNIT;
+        snap.live = stake != 0 && stake >= config.minTotalStake && size >= config.minMembers;
         snap.seed = seed;
         s.latestEpochPlusOne[setId] = epoch + 1;
         emit SnapshotTaken(setId, epoch, snap.size, totalUnits * STAKE_UNIT, seed);
@@ -377,6 +408,17 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
+    function churnMarginBps() external view returns (uint256) {
+        return _s().churnMarginBps;
+    }
+
+    /// @inheritdoc IOperatorSets
+    function isLive(uint256 setId, uint256 epoch) external view returns (bool) {
+        _set(setId);
+        return _s().snapshots[setId][epoch].live;
+    }
+
+    /// @inheritdoc IOperatorSets
     function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool) {
         return _s().snapshots[setId][epoch].takenAt != 0;
     }
@@ -390,7 +432,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function snapshotInfo(uint256 setId, uint256 epoch) external view returns (SnapshotInfo memory) {
         Snapshot storage snap = _snapshot(setId, epoch);
-        return SnapshotInfo(uint256(snap.totalUnits) * STAKE_UNIT, snap.takenAt, snap.size, snap.seed);
+        return SnapshotInfo(uint256(snap.totalUnits) * STAKE_UNIT, snap.takenAt, snap.size, snap.live, snap.seed);
     }
 
     /// @inheritdoc IOperatorSets
@@ -476,6 +518,56 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     // ================================================================= internals
+
+    /// @dev Adds the caller to `setId` (room checked by the caller) with `amount` allocated. An operator that left the
+    ///      set and has not completed leaving re-joins in place: its pending deallocation stays pending.
+    function _join(SetsStorage storage s, uint256 setId, SetConfig storage config, uint256 amount) private {
+        Membership storage m = s.memberships[setId][msg.sender];
+        if (m.member) revert SetsAlreadyMember(setId, msg.sender);
+        if (block.timestamp < m.jailedUntil) revert SetsJailed(setId, msg.sender, m.jailedUntil);
+        IRestakingRegistry registry_ = s.registry;
+        if (!registry_.isOperator(msg.sender)) revert SetsNotOperator(msg.sender);
+        if (registry_.isJailed(msg.sender)) revert SetsOperatorJailed(msg.sender);
+        if (amount < config.minStake) revert SetsStakeTooLow(amount, config.minStake);
+        address[] storage list = s.members[setId];
+        uint256 setIndex = m.setIndex;
+        if (m.leaveAt == 0) {
+            uint256[] storage sets_ = s.setList[msg.sender];
+            if (sets_.length == MAX_SETS_PER_OPERATOR) revert SetsTooManySets(msg.sender, MAX_SETS_PER_OPERATOR);
+            setIndex = sets_.length;
+            sets_.push(setId);
+        }
+        // list.length < maxSize <= 256 and setIndex < 64: both indexes fit
+        s.memberships[setId][msg.sender] = Membership({
+            member: true,
+            index: uint16(list.length),
+            setIndex: uint8(setIndex),
+            leaveAt: 0,
+            jailedUntil: m.jailedUntil
+        });
+        list.push(msg.sender);
+        emit Joined(setId, msg.sender);
+        _allocate(s, setId, msg.sender, amount);
+    }
+
+    /// @dev Takes `operator` out of the member list at once (its place is free) and deallocates everything; the set
+    ///      stays among its sets, slashable, until `completeLeave` after the withdrawal delay.
+    function _exit(SetsStorage storage s, uint256 setId, address operator) private {
+        Membership storage m = s.memberships[setId][operator];
+        address[] storage list = s.members[setId];
+        uint256 index = m.index;
+        address moved = list[list.length - 1];
+        list[index] = moved;
+        s.memberships[setId][moved].index = uint16(index);
+        list.pop();
+        _allocate(s, setId, operator, 0);
+        // complete once everything deallocated from the set is free (at once if nothing is)
+        uint48 leaveAt = uint48(Math.max(s.allocations[setId][operator].freeAt, block.timestamp));
+        m.member = false;
+        m.index = 0;
+        m.leaveAt = leaveAt;
+        emit LeaveRequested(setId, operator, leaveAt);
+    }
 
     /// @dev Sets `operator`'s allocation to `setId` to `amount`: an increase takes free stake, a decrease becomes a
     ///      pending deallocation (slashable, still held) until the registry's withdrawal delay passes.
@@ -576,7 +668,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 minStake
     ) private view returns (uint256 stake) {
         Membership storage m = s.memberships[setId][operator];
-        if (m.leaveAt != 0 || block.timestamp < m.jailedUntil || s.registry.isJailed(operator)) return 0;
+        if (block.timestamp < m.jailedUntil || s.registry.isJailed(operator)) return 0;
         stake = s.allocationHistory[setId][operator].upperLookupRecent(epoch);
         if (stake < minStake) return 0;
     }
@@ -620,10 +712,15 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         if (!_s().services[msg.sender]) revert SetsNotService(msg.sender);
     }
 
-    function _member(uint256 setId, address operator) private view returns (Membership storage m) {
-        _set(setId);
-        m = _s().memberships[setId][operator];
-        if (!m.member) revert SetsNotMember(setId, operator);
+    function _member(uint256 setId, address operator) private view returns (SetConfig storage config) {
+        config = _set(setId);
+        if (!_s().memberships[setId][operator].member) revert SetsNotMember(setId, operator);
+    }
+
+    function _setChurnMargin(uint16 bps) private {
+        if (bps > BPS) revert SetsInvalidParameter();
+        _s().churnMarginBps = bps;
+        emit ChurnMarginUpdated(bps);
     }
 
     function _checkSize(uint16 maxSize) private pure {

@@ -347,15 +347,13 @@ contract MachService is RollupService, EIP712Upgradeable {
         return vital == address(0) ? 0 : IInvalidations(vital).invalidatedAt(rollup, l2BlockNumber, root);
     }
 
-    /// @dev The operator whose current signing key is `key`, a member of the set.
+    /// @dev The operator whose current signing key is `key`, bound to the set (a member, or one that has not completed
+    ///      leaving: what it signed while a member stays provable).
     function _memberOfKey(uint256 setId, address key) private view returns (address operator) {
         ServiceStorage storage service = _service();
         operator = service.registry.operatorOfSigningKey(key);
-        if (
-            operator == address(0) ||
-            service.registry.signingKeyOf(operator) != key ||
-            !service.sets.membership(setId, operator).member
-        ) revert MachUnknownSigner(key);
+        if (operator == address(0) || service.registry.signingKeyOf(operator) != key || !_bound(setId, operator))
+            revert MachUnknownSigner(key);
     }
 
     function _recover(bytes32 digest, Signature calldata signature) private pure returns (address) {

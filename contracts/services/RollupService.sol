@@ -24,22 +24,32 @@ abstract contract RollupService is OwnedUpgradeable {
     error ServiceAlreadyRegistered(address rollup);
     /// @notice The set has no snapshot for the current epoch (`OperatorSets.snapshot` takes it, permissionless).
     error ServiceNoSnapshot(uint256 setId, uint256 epoch);
+    /// @notice The set's snapshot of `epoch` is not live (too few members or too little stake): nothing is decided on it.
+    error ServiceSetNotLive(uint256 setId, uint256 epoch);
     error ServiceInvalidParameter();
 
+    /// @notice What the sets a service creates start with: the least allocation of a member and the most members, and
+    ///         the least members and total stake of a live snapshot.
+    struct SetDefaults {
+        uint256 minStake;
+        uint16 maxSize;
+        uint16 minMembers;
+        uint256 minTotalStake;
+    }
+
     /// @notice What every service is initialized with: its owner (the timelock), the protocol contracts it uses, and
-    ///         the minimum stake and size of the sets it creates.
+    ///         the defaults of the sets it creates.
     struct ServiceConfig {
         address owner;
         IRollupFactory factory;
         IOperatorSets sets;
         IRestakingRegistry registry;
         ISlashingManager slashing;
-        uint256 minStake;
-        uint16 maxSize;
+        SetDefaults defaults;
     }
 
-    event RollupRegistered(address indexed rollup, uint256 indexed setId, uint256 minStake, uint256 maxSize);
-    event SetDefaultsUpdated(uint256 minStake, uint256 maxSize);
+    event RollupRegistered(address indexed rollup, uint256 indexed setId, SetDefaults params);
+    event SetDefaultsUpdated(SetDefaults defaults);
 
     /// @custom:storage-location erc7201:alt.storage.RollupService
     struct ServiceStorage {
@@ -47,8 +57,7 @@ abstract contract RollupService is OwnedUpgradeable {
         IOperatorSets sets;
         IRestakingRegistry registry;
         ISlashingManager slashing;
-        uint16 maxSize;
-        uint256 minStake;
+        SetDefaults defaults;
         mapping(address rollup => bool) registered;
     }
 
@@ -73,7 +82,7 @@ abstract contract RollupService is OwnedUpgradeable {
         __OwnedUpgradeable_init(config.owner);
         ServiceStorage storage s = _service();
         (s.factory, s.sets, s.registry, s.slashing) = (config.factory, config.sets, config.registry, config.slashing);
-        _setDefaults(config.minStake, config.maxSize);
+        _setDefaults(config.defaults);
     }
 
     /// @dev This service's bit in a rollup's `services` (Services.sol).
@@ -85,14 +94,18 @@ abstract contract RollupService is OwnedUpgradeable {
 
     // ================================================================= governance
 
-    /// @notice The minimum stake and size of the sets registered from now on.
-    function setSetDefaults(uint256 minStake_, uint16 maxSize_) external onlyOwner {
-        _setDefaults(minStake_, maxSize_);
+    /// @notice The parameters of the sets registered from now on.
+    function setSetDefaults(SetDefaults calldata defaults) external onlyOwner {
+        _setDefaults(defaults);
     }
 
-    /// @notice Changes the minimum stake and size bound of one rollup's set.
-    function updateRollupSet(address rollup, uint256 minStake_, uint16 maxSize_) external onlyOwner {
-        _service().sets.updateSet(_setOf(rollup), minStake_, maxSize_);
+    /// @notice Changes the parameters of one rollup's set.
+    function updateRollupSet(address rollup, SetDefaults calldata params) external onlyOwner {
+        _checkParams(params);
+        uint256 setId = _setOf(rollup);
+        IOperatorSets sets = _service().sets;
+        sets.updateSet(setId, params.minStake, params.maxSize);
+        sets.setLiveness(setId, params.minMembers, params.minTotalStake);
     }
 
     // ================================================================= anyone
@@ -108,8 +121,10 @@ abstract contract RollupService is OwnedUpgradeable {
         if (IRollup(rollup).services() & _serviceBit() == 0) revert ServiceNotEnabled(rollup);
         _acceptRollup(rollup);
         s.registered[rollup] = true;
-        setId = s.sets.createSet(_keyOf(rollup), s.minStake, s.maxSize);
-        emit RollupRegistered(rollup, setId, s.minStake, s.maxSize);
+        SetDefaults memory d = s.defaults;
+        setId = s.sets.createSet(_keyOf(rollup), d.minStake, d.maxSize);
+        s.sets.setLiveness(setId, d.minMembers, d.minTotalStake);
+        emit RollupRegistered(rollup, setId, d);
     }
 
     // ================================================================= views
@@ -139,9 +154,8 @@ abstract contract RollupService is OwnedUpgradeable {
         return address(_service().slashing);
     }
 
-    function setDefaults() external view returns (uint256 minStake, uint256 maxSize) {
-        ServiceStorage storage s = _service();
-        return (s.minStake, s.maxSize);
+    function setDefaults() external view returns (SetDefaults memory) {
+        return _service().defaults;
     }
 
     // ================================================================= internals
@@ -152,7 +166,7 @@ abstract contract RollupService is OwnedUpgradeable {
         return setIdOf(rollup);
     }
 
-    /// @dev The current epoch and its snapshot of `setId`; reverts when nobody has taken it yet.
+    /// @dev The current epoch and its snapshot of `setId`; reverts when nobody has taken it yet or it is not live.
     function _currentSnapshot(
         uint256 setId
     ) internal view returns (uint256 epoch, IOperatorSets.SnapshotInfo memory info) {
@@ -160,6 +174,14 @@ abstract contract RollupService is OwnedUpgradeable {
         epoch = sets.currentEpoch();
         if (!sets.hasSnapshot(setId, epoch)) revert ServiceNoSnapshot(setId, epoch);
         info = sets.snapshotInfo(setId, epoch);
+        if (!info.live) revert ServiceSetNotLive(setId, epoch);
+    }
+
+    /// @dev Whether `account` is bound to the set: a member, or one that left and has not completed leaving (it still
+    ///      serves what it was scheduled for and stays slashable for it).
+    function _bound(uint256 setId, address account) internal view returns (bool) {
+        IOperatorSets.Membership memory m = _service().sets.membership(setId, account);
+        return m.member || m.leaveAt != 0;
     }
 
     /// @dev A slash request against what `operator` allocated to `setId`, one of this service's sets.
@@ -202,10 +224,15 @@ abstract contract RollupService is OwnedUpgradeable {
         return bytes32(uint256(uint160(rollup)));
     }
 
-    function _setDefaults(uint256 minStake_, uint16 maxSize_) private {
-        if (maxSize_ == 0 || maxSize_ > 256) revert ServiceInvalidParameter();
-        ServiceStorage storage s = _service();
-        (s.minStake, s.maxSize) = (minStake_, maxSize_);
-        emit SetDefaultsUpdated(minStake_, maxSize_);
+    function _setDefaults(SetDefaults memory defaults) private {
+        _checkParams(defaults);
+        _service().defaults = defaults;
+        emit SetDefaultsUpdated(defaults);
+    }
+
+    function _checkParams(SetDefaults memory params) private pure {
+        if (params.maxSize == 0 || params.maxSize > 256 || params.minMembers > params.maxSize) {
+            revert ServiceInvalidParameter();
+        }
     }
 }

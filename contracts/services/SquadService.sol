@@ -117,21 +117,23 @@ contract SquadService is RollupService {
     // ================================================================= sequencing
 
     /// @notice Appends a batch to `rollup` (see `Rollup.appendBatch`) in the current slot: its leader at any time in
-    ///         the slot; any other eligible member (in the set, not jailed; a member leaving still serves) after the grace period, or at
-    ///         once when the slot has no leader or its leader is not eligible. Fees of included queue items go to the
+    ///         the slot (also one that left and has not completed leaving); any other member not jailed after the grace
+    ///         period, or at once when the slot has no leader or its leader is not eligible. Fees of included queue items go to the
     ///         poster.
     function postBatch(address rollup, bytes32 commitment, uint256 includeCount) external {
         uint256 setId = _setOf(rollup);
         SquadStorage storage s = _s();
         uint256 slot = currentSlot();
         address leader = _leaderAt(rollup, setId, slot);
-        if (!_eligible(setId, msg.sender)) revert SquadNotEligible(msg.sender);
         bool byLeader = msg.sender == leader;
+        if (!_eligible(setId, msg.sender, byLeader)) revert SquadNotEligible(msg.sender);
         if (byLeader) {
             s.slotMarks[rollup][slot >> 7] |= POSTED << ((slot & 127) << 1);
             if (s.misses[rollup][leader] != 0) s.misses[rollup][leader] = 0;
         } else if (
-            leader != address(0) && block.timestamp < slot * s.slotLength + s.gracePeriod && _eligible(setId, leader)
+            leader != address(0) &&
+            block.timestamp < slot * s.slotLength + s.gracePeriod &&
+            _eligible(setId, leader, true)
         ) {
             revert SquadNotLeader(msg.sender, leader);
         }
@@ -172,8 +174,9 @@ contract SquadService is RollupService {
         s.misses[rollup][leader] = 0;
         uint48 until = uint48(block.timestamp) + s.jailTime;
         emit LeaderJailed(rollup, leader, until);
-        // a leader that already left the set cannot be jailed in it
-        if (sets.membership(setId, leader).member) sets.jail(setId, leader, until);
+        // a leader that has completed leaving cannot be jailed in the set (one still leaving can)
+        IOperatorSets.Membership memory m = sets.membership(setId, leader);
+        if (m.member || m.leaveAt != 0) sets.jail(setId, leader, until);
     }
 
     /// @notice Reports the leader of the first whole slot after the deadline of queue item `queueIndex`, which was later
@@ -259,16 +262,21 @@ contract SquadService is RollupService {
         if (!sets.hasSnapshot(setId, epoch)) return address(0);
         IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
         // slots that began before the seed was known keep no leader: a schedule is never rewritten after the fact
-        if (info.takenAt > start || info.totalStake == 0) return address(0);
+        // nor do slots of a snapshot that is not live (too few members or too little stake)
+        if (info.takenAt > start || !info.live) return address(0);
         (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(info.seed, rollup, slot))));
     }
 
-    /// @dev A member of the set not jailed (in the set or by a pending slash). A member leaving still serves until it
-    ///      has left: it stays slashable meanwhile, and may still be a leader of this epoch.
-    function _eligible(uint256 setId, address account) private view returns (bool) {
+    /// @dev Not jailed (in the set or by a pending slash), and a member — or, for the slot's own leader, one that left
+    ///      (or was replaced) and has not completed leaving: it still serves the slots it was drawn for and stays
+    ///      slashable for them, but stands in for nobody.
+    function _eligible(uint256 setId, address account, bool asLeader) private view returns (bool) {
         ServiceStorage storage service = _service();
         IOperatorSets.Membership memory m = service.sets.membership(setId, account);
-        return m.member && block.timestamp >= m.jailedUntil && !service.registry.isJailed(account);
+        return
+            (m.member || (asLeader && m.leaveAt != 0)) &&
+            block.timestamp >= m.jailedUntil &&
+            !service.registry.isJailed(account);
     }
 
     /// @dev A slot's leader is at fault only if the rollup could take batches throughout the slot: not paused now, not

@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {RollupService} from "./RollupService.sol";
-import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {VITAL} from "../rollups/Services.sol";
 
@@ -166,8 +165,9 @@ contract VitalService is RollupService {
     function challenge(address rollup, uint256 outputIndex) external returns (uint256 challengeId) {
         uint256 setId = _setOf(rollup);
         ServiceStorage storage service = _service();
-        IOperatorSets.Membership memory m = service.sets.membership(setId, msg.sender);
-        if (!m.member || m.leaveAt != 0 || service.registry.isJailed(msg.sender)) revert VitalNotMember(msg.sender);
+        if (!service.sets.membership(setId, msg.sender).member || service.registry.isJailed(msg.sender)) {
+            revert VitalNotMember(msg.sender);
+        }
         VitalStorage storage s = _s();
         IRollup.Output memory output = IRollup(rollup).output(outputIndex);
         uint256 deadline = block.timestamp + s.votingPeriod;

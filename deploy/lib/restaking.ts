@@ -10,10 +10,12 @@ export interface RestakingInput {
   commissionDelay: string | number;
   signingKeyDelay: string | number;
   epochLength: string | number;
+  /** How much more than a member's allocation a newcomer must allocate to replace it in a full set. */
+  churnMarginBps: number;
   vetoWindow: string | number;
   /** Share of each executed slash paid to the reporter. */
   reporterBps: number;
-  /** Rolling window of the 30 % per-operator slashing cap. */
+  /** Rolling window of the 30 % slashing cap per (operator, set). */
   slashWindow: string | number;
   /** Share of each fee distribution paid to the treasury. */
   protocolShareBps: number;
@@ -27,6 +29,7 @@ export interface RestakingConfig {
   commissionDelay: number;
   signingKeyDelay: number;
   epochLength: number;
+  churnMarginBps: number;
   vetoWindow: number;
   reporterBps: number;
   slashWindow: number;
@@ -59,6 +62,7 @@ export function resolveRestaking(input: RestakingInput, treasury: string): Resta
     commissionDelay: delay(input.commissionDelay, "commissionDelay"),
     signingKeyDelay: delay(input.signingKeyDelay, "signingKeyDelay"),
     epochLength: delay(input.epochLength, "epochLength", 1),
+    churnMarginBps: bps(input.churnMarginBps, "churnMarginBps", 10_000),
     vetoWindow: delay(input.vetoWindow, "vetoWindow"),
     reporterBps: bps(input.reporterBps, "reporterBps", 5_000),
     slashWindow: delay(input.slashWindow, "slashWindow", 1),

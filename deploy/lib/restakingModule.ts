@@ -33,7 +33,7 @@ export function buildRestakingModule(
       config.commissionDelay,
       config.signingKeyDelay,
     ]);
-    const operatorSets = proxied("OperatorSets", [deployer, registry, config.epochLength]);
+    const operatorSets = proxied("OperatorSets", [deployer, registry, config.epochLength, config.churnMarginBps]);
     const slashingManager = proxied("SlashingManager", [
       deployer,
       registry,

@@ -7,6 +7,9 @@ export interface ServicesInput {
   /** Minimum stake (whole ALT-equivalent) and size bound of every set the services create. */
   minStake: string;
   maxSize: number;
+  /** What a snapshot of such a set needs to be live: members, and total stake (whole ALT-equivalent). */
+  minMembers: number;
+  minTotalStake: string;
   mach: { capBps: number; equivocationBps: number; invalidCertificateBps: number };
   vital: { capBps: number; bond: string; votingPeriod: string | number; proposerBps: number; voterBps: number };
   squad: {
@@ -23,6 +26,8 @@ export interface ServicesConfig {
   maxEvidenceAge: number;
   minStake: bigint;
   maxSize: number;
+  minMembers: number;
+  minTotalStake: bigint;
   mach: { capBps: number; equivocationBps: number; invalidCertificateBps: number };
   vital: { capBps: number; bond: bigint; votingPeriod: number; proposerBps: number; voterBps: number };
   squad: {
@@ -68,10 +73,13 @@ export function resolveServices(input: ServicesInput | undefined): ServicesConfi
   const slotLength = delay(squad.slotLength, "squad.slotLength", 1);
   const gracePeriod = delay(squad.gracePeriod, "squad.gracePeriod");
   if (gracePeriod >= slotLength) fail("squad.gracePeriod must be shorter than squad.slotLength");
+  const maxSize = whole(input.maxSize, "maxSize", 1, 256);
   return {
     maxEvidenceAge: delay(input.maxEvidenceAge, "maxEvidenceAge", 1),
     minStake: amount(input.minStake, "minStake"),
-    maxSize: whole(input.maxSize, "maxSize", 1, 256),
+    maxSize,
+    minMembers: whole(input.minMembers, "minMembers", 0, maxSize),
+    minTotalStake: amount(input.minTotalStake, "minTotalStake"),
     mach: {
       capBps: machCap,
       equivocationBps: offence(mach.equivocationBps, "mach.equivocationBps", machCap),

@@ -26,8 +26,12 @@ export function buildServicesModule(
       sets: operatorSets,
       registry,
       slashing: slashingManager,
-      minStake: config.minStake,
-      maxSize: config.maxSize,
+      defaults: {
+        minStake: config.minStake,
+        maxSize: config.maxSize,
+        minMembers: config.minMembers,
+        minTotalStake: config.minTotalStake,
+      },
     };
     const { mach: machConfig, vital: vitalConfig, squad: squadConfig } = config;
     const machService = deployProxied(m, "MachService", [

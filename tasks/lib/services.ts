@@ -3,7 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { SERVICES } from "../../deploy/lib/rollups";
 import type { MachService, OperatorSets, Rollup, SquadService, VitalService } from "../../typechain-types";
 import { addressOf } from "./addressBook";
-import { fail } from "./cli";
+import { fail, formatAlt } from "./cli";
 import { rollupAt } from "./rollups";
 
 export const SERVICE_KEYS = {
@@ -59,10 +59,21 @@ export async function registeredSet(
   return service.setIdOf(rollup);
 }
 
-/** The operators and stakes of the set's snapshot for the current epoch, refusing when nobody has taken it. */
-export async function currentSnapshot(sets: OperatorSets, setId: bigint) {
+/**
+ * The operators and stakes of the set's snapshot for the current epoch, refusing when nobody has taken it and, unless
+ * `requireLive` is false, when it is not live (the services decide nothing on it).
+ */
+export async function currentSnapshot(sets: OperatorSets, setId: bigint, requireLive = true) {
   const epoch = await sets.currentEpoch();
   if (!(await sets.hasSnapshot(setId, epoch))) fail(`no snapshot for epoch ${epoch} yet: run service:snapshot first`);
   const [operators, stakes] = await sets.snapshotEntries(setId, epoch);
-  return { epoch, operators, stakes, info: await sets.snapshotInfo(setId, epoch) };
+  const info = await sets.snapshotInfo(setId, epoch);
+  if (requireLive && !info.live) {
+    const { minMembers, minTotalStake } = await sets.setConfig(setId);
+    fail(
+      `the epoch ${epoch} snapshot is not live (${info.size} members, ${formatAlt(info.totalStake)}; the set needs ` +
+        `${minMembers} and ${formatAlt(minTotalStake)}, and some stake): nothing is decided on it`,
+    );
+  }
+  return { epoch, operators, stakes, info };
 }

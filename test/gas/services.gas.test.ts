@@ -15,6 +15,7 @@ import {
   joinAndSnapshot,
   launchRollup,
   SERVICE,
+  setParams,
   type Operator,
   type ServicesDeployment,
 } from "../helpers/services";
@@ -37,7 +38,7 @@ async function machRollup(d: ServicesDeployment & { operators: Operator[] }, siz
   const owner = d.users[0];
   const rollup = await launchRollup(d, owner, { chainId: 70_000 + size, salt: id(`gas-mach-${size}`) });
   const address = await rollup.getAddress();
-  await (await d.mach.updateRollupSet(address, 0, 256)).wait();
+  await (await d.mach.updateRollupSet(address, setParams(d, { minStake: 0n, maxSize: 256n }))).wait();
   await joinAndSnapshot(d, d.mach, address, d.operators.slice(0, size));
   await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
   return { rollup, address };

@@ -70,6 +70,13 @@ const MAX_EVIDENCE_AGE = days(10);
 const SERVICE_CAPS = { mach: 1_000, vital: 1_000, squad: 500 };
 const SERVICE_MIN_STAKE = 1_000n * ALT;
 const SERVICE_MAX_SIZE = 64;
+// and their snapshots are live with 1 member and 1,000 ALT
+const SERVICE_MIN_MEMBERS = 1;
+const SERVICE_MIN_TOTAL_STAKE = 1_000n * ALT;
+/** RollupService.SetDefaults of hardhat.json, as an ABI tuple. */
+const SET_DEFAULTS = [SERVICE_MIN_STAKE, SERVICE_MAX_SIZE, SERVICE_MIN_MEMBERS, SERVICE_MIN_TOTAL_STAKE];
+/** hardhat.json "restaking": a newcomer replaces a member of a full set allocating 10 % more. */
+const CHURN_MARGIN_BPS = 1_000;
 const VITAL_BOND = 10_000n * ALT;
 const VETO_WINDOW = days(2); // hardhat.json "restaking"
 /** The stake of the member of the services' sets in the matrix. */
@@ -363,20 +370,17 @@ describe("Governance access control", function () {
     "transferOwnership(address)": onlyOwner(self),
     "upgradeToAndCall(address,bytes)": onlyOwner(),
   });
+  // RollupService.SetDefaults, ServiceConfig and MachService.Signature as ABI tuples
+  const SET_DEFAULTS_TUPLE = "(uint256,uint16,uint16,uint256)";
+  const SERVICE_CONFIG = `(address,address,address,address,address,${SET_DEFAULTS_TUPLE})`;
   /** The functions every restaked service shares (RollupService): its set defaults, a rollup's set, registration. */
   const rollupService = (registeredRollup: (c: Ctx) => string): Record<string, Access> => ({
-    "setSetDefaults(uint256,uint16)": onlyOwner(() => [SERVICE_MIN_STAKE, SERVICE_MAX_SIZE]),
-    "updateRollupSet(address,uint256,uint16)": onlyOwner((c) => [
-      registeredRollup(c),
-      SERVICE_MIN_STAKE,
-      SERVICE_MAX_SIZE,
-    ]),
+    [`setSetDefaults(${SET_DEFAULTS_TUPLE})`]: onlyOwner(() => [SET_DEFAULTS]),
+    [`updateRollupSet(address,${SET_DEFAULTS_TUPLE})`]: onlyOwner((c) => [registeredRollup(c), SET_DEFAULTS]),
     "registerRollup(address)": open(
       "anyone registers a factory rollup that enabled the service, once: it creates the rollup's operator set",
     ),
   });
-  // RollupService.ServiceConfig and MachService.Signature as ABI tuples
-  const SERVICE_CONFIG = "(address,address,address,address,address,uint256,uint16)";
   const SIGNATURE = "(uint256,bytes32,bytes32)";
   const userRollup = (c: Ctx) => c.rollup.target as string;
   const onlyExecutor = (args?: Args) => guarded("GovernorOnlyExecutor", (_, caller) => [caller.address], args);
@@ -520,13 +524,20 @@ describe("Governance access control", function () {
       artifact: "OperatorSets",
       contract: (c) => c.operatorSets,
       functions: {
-        ...ownedUpgradeable("initialize(address,address,uint48)"),
+        ...ownedUpgradeable("initialize(address,address,uint48,uint16)"),
         "setService(address,bool)": onlyOwner((_, caller) => [caller.address, true]),
+        // hardhat.json's margin: only the caller is wrong
+        "setChurnMargin(uint16)": onlyOwner(() => [CHURN_MARGIN_BPS]),
         "createSet(bytes32,uint256,uint16)": guarded("SetsNotService", self),
         "updateSet(uint256,uint256,uint16)": guarded(
           "SetsNotSetService",
           (c, caller) => [c.setId, caller.address],
           (c) => [c.setId, 0n, 8],
+        ),
+        "setLiveness(uint256,uint16,uint256)": guarded(
+          "SetsNotSetService",
+          (c, caller) => [c.setId, caller.address],
+          (c) => [c.setId, 1, STAKE],
         ),
         "jail(uint256,address,uint48)": guarded(
           "SetsNotSetService",
@@ -534,6 +545,10 @@ describe("Governance access control", function () {
           (c) => [c.setId, c.operator.address, 2n ** 48n - 1n],
         ),
         "join(uint256,uint256)": open("any registered operator allocating at least the set's minimum stake"),
+        "joinReplacing(uint256,uint256,address)": open(
+          "any registered operator joins a full set in place of a member, allocating the member's allocation plus the " +
+            "churn margin: the stake decides, not the caller",
+        ),
         "allocate(uint256,uint256)": guarded(
           "SetsNotMember",
           (c, caller) => [c.setId, caller.address],
@@ -553,8 +568,11 @@ describe("Governance access control", function () {
           (c, caller) => [c.setId, caller.address],
           (c) => [c.setId],
         ),
+        "removeMember(uint256,address)": open(
+          "anyone removes a member whose allocation fell below the set's minimum stake: the allocation decides",
+        ),
         "completeLeave(uint256)": guarded(
-          "SetsNotMember",
+          "SetsLeaveNotRequested",
           (c, caller) => [c.setId, caller.address],
           (c) => [c.setId],
         ),
@@ -1145,7 +1163,12 @@ describe("Governance access control", function () {
         expect(await service.operatorSets(), label).to.equal(operatorSets.target);
         expect(await service.registry(), label).to.equal(registry.target);
         expect(await service.slashingManager(), label).to.equal(slashingManager.target);
-        expect([...(await service.setDefaults())], label).to.deep.equal([SERVICE_MIN_STAKE, BigInt(SERVICE_MAX_SIZE)]);
+        expect([...(await service.setDefaults())], label).to.deep.equal([
+          SERVICE_MIN_STAKE,
+          BigInt(SERVICE_MAX_SIZE),
+          BigInt(SERVICE_MIN_MEMBERS),
+          SERVICE_MIN_TOTAL_STAKE,
+        ]);
       }
       // hardhat.json "services": mach equivocation 1,000 and invalid certificate 500 bps; vital bond 10,000 ALT, 1-day
       // vote, proposer 1,000 and voter 500 bps; squad 5-minute slots, 2-minute grace, 5 misses, 7-day jail, 500 bps
@@ -1269,10 +1292,72 @@ describe("Governance access control", function () {
     }
   });
 
+  // ============================================================================ churn, removal and liveness
+
+  describe("the operator sets' churn, removal and liveness", function () {
+    it("lets the timelock alone change the churn margin, and the set's service alone its liveness", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { operatorSets, timelock, service, setId } = c;
+      expect(await operatorSets.churnMarginBps()).to.equal(BigInt(CHURN_MARGIN_BPS));
+      await expect(operatorSets.connect(await timelockSigner(timelock)).setChurnMargin(500))
+        .to.emit(operatorSets, "ChurnMarginUpdated")
+        .withArgs(500);
+      expect(await operatorSets.churnMarginBps()).to.equal(500n);
+      await expect(operatorSets.connect(service).setLiveness(setId, 1, STAKE))
+        .to.emit(operatorSets, "LivenessUpdated")
+        .withArgs(setId, 1, STAKE);
+      const config = await operatorSets.setConfig(setId);
+      expect([config.minMembers, config.minTotalStake]).to.deep.equal([1n, STAKE]);
+      // the timelock owns the operator sets but is not the set's service
+      await expect(operatorSets.connect(await timelockSigner(timelock)).setLiveness(setId, 0, 0))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(setId, timelock.target);
+    });
+
+    it("leaves removeMember and joinReplacing to anyone: an outsider, the deployer and the council meet only their rules", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { operatorSets, service, operator, setId } = c;
+      const callers: [string, Account][] = [
+        ["outsider", c.stranger],
+        ["deployer", c.deployer],
+        ["council", c.council],
+      ];
+      // the operator is the set's one member, its allocation down to 0 by its staker's request; the minimum is 0
+      expect(await operatorSets.members(setId)).to.deep.equal([operator.address]);
+      expect((await operatorSets.allocation(setId, operator.address)).allocated).to.equal(0n);
+      for (const [label, caller] of callers) {
+        await expect(operatorSets.connect(caller).removeMember(setId, operator.address), label)
+          .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
+          .withArgs(0n, 0n);
+        await expect(operatorSets.connect(caller).joinReplacing(setId, 1n, operator.address), label)
+          .to.be.revertedWithCustomError(operatorSets, "SetsNotFull")
+          .withArgs(setId);
+      }
+      // the service raises the minimum to 1 wei and bounds the set at its one member
+      await operatorSets.connect(service).updateSet(setId, 1n, 1);
+      for (const [label, caller] of callers) {
+        // the set is full and 1 wei beats the member's 0 by any margin: only being no operator stops the caller
+        await expect(operatorSets.connect(caller).joinReplacing(setId, 1n, operator.address), label)
+          .to.be.revertedWithCustomError(operatorSets, "SetsNotOperator")
+          .withArgs(caller.address);
+      }
+      // below the minimum now: the outsider removes it, which leaves as by its own request
+      const { freeAt } = await operatorSets.allocation(setId, operator.address);
+      await expect(operatorSets.connect(c.stranger).removeMember(setId, operator.address))
+        .to.emit(operatorSets, "LeaveRequested")
+        .withArgs(setId, operator.address, freeAt)
+        .and.to.emit(operatorSets, "MemberRemoved")
+        .withArgs(setId, operator.address, 0n);
+      expect(await operatorSets.members(setId)).to.deep.equal([]);
+      const membership = await operatorSets.membership(setId, operator.address);
+      expect([membership.member, membership.leaveAt]).to.deep.equal([false, freeAt]);
+    });
+  });
+
   // ============================================================================ a service governance removed
 
   describe("a service governance removed", function () {
-    it("keeps no power over the sets it created: it can no longer update them, jail in them or slash through them", async function () {
+    it("keeps no power over the sets it created: it can no longer update them, set their liveness, jail in them or slash through them", async function () {
       const c = await loadFixture(matrixFixture);
       const { operatorSets, slashingManager, timelock, service, operator, setId } = c;
       // before: the service's set, the operator's stake there deallocated by its staker's request, still slashable
@@ -1285,6 +1370,9 @@ describe("Governance access control", function () {
         .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
         .withArgs(service.address);
       await expect(operatorSets.connect(service).jail(setId, operator.address, 2n ** 48n - 1n))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
+        .withArgs(service.address);
+      await expect(operatorSets.connect(service).setLiveness(setId, 0, 0))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
         .withArgs(service.address);
       // still a registered slasher, but no longer the service of the set
@@ -1367,7 +1455,7 @@ describe("Governance access control", function () {
           [vital, vitalService],
           [squad, squadService],
         ].flatMap(([functions, contract]) =>
-          ["setSetDefaults(uint256,uint16)", "updateRollupSet(address,uint256,uint16)"].map(
+          [`setSetDefaults(${SET_DEFAULTS_TUPLE})`, `updateRollupSet(address,${SET_DEFAULTS_TUPLE})`].map(
             (signature) =>
               [functions, contract, signature, owner] as [Record<string, Access>, BaseContract, string, Account],
           ),

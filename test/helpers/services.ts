@@ -147,6 +147,31 @@ export async function launchRollup(
 
 type Service = MachService | VitalService | SquadService;
 
+/** RollupService.SetDefaults: a set's minimum allocation and size bound, and what a live snapshot of it needs. */
+export interface SetParams {
+  minStake: bigint;
+  maxSize: bigint;
+  minMembers: bigint;
+  minTotalStake: bigint;
+}
+
+/**
+ * The set parameters the deployment gave every service (deploy/parameters "services"), with `overrides` applied: the
+ * argument of `setSetDefaults` / `updateRollupSet`, and what `setDefaults()` returns (as bigints, in struct order).
+ */
+export function setParams(d: Pick<ServicesDeployment, "config">, overrides: Partial<SetParams> = {}): SetParams {
+  return {
+    minStake: d.config.minStake,
+    maxSize: BigInt(d.config.maxSize),
+    minMembers: BigInt(d.config.minMembers),
+    minTotalStake: d.config.minTotalStake,
+    ...overrides,
+  };
+}
+
+/** A `SetParams` as the array the contracts' struct outputs (and events' struct arguments) compare equal to. */
+export const setParamsTuple = (p: SetParams) => [p.minStake, p.maxSize, p.minMembers, p.minTotalStake];
+
 /**
  * Every operator joins the rollup's set in `service`, allocating `amounts[i]` (default: all its free stake); then, in
  * the next epoch (when the allocations count), that epoch's snapshot is taken.

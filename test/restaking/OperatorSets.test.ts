@@ -175,8 +175,13 @@ describe("OperatorSets", function () {
     const OperatorSetsFactory = await ethers.getContractFactory("OperatorSets");
     const implementation = await OperatorSetsFactory.deploy();
     const Proxy = await ethers.getContractFactory("ERC1967Proxy");
-    const deployProxy = async (owner: string, registry: string, epochLength: number) => {
-      const data = implementation.interface.encodeFunctionData("initialize", [owner, registry, epochLength]);
+    const deployProxy = async (owner: string, registry: string, epochLength: number, churnMarginBps = 1_000) => {
+      const data = implementation.interface.encodeFunctionData("initialize", [
+        owner,
+        registry,
+        epochLength,
+        churnMarginBps,
+      ]);
       return Proxy.deploy(implementation, data);
     };
     return { ...base, implementation, deployProxy };
@@ -302,9 +307,12 @@ describe("OperatorSets", function () {
   // ================================================================= initialize
 
   describe("initialize", function () {
-    it("records the owner, registry, epoch length and genesis of the deployed proxy, which the registry calls", async function () {
-      const { operatorSets, registry, deployer, genesis, epochLength, withdrawalDelay } =
+    it("records the owner, registry, epoch length, churn margin and genesis of the deployed proxy, which the registry calls", async function () {
+      const { operatorSets, registry, deployer, genesis, epochLength, withdrawalDelay, config } =
         await loadFixture(setsFixture);
+      // the parameter set's margin (hardhat.json: 1,000 bps)
+      expect(config.churnMarginBps).to.equal(1_000);
+      expect(await operatorSets.churnMarginBps()).to.equal(1_000n);
       expect(await operatorSets.owner()).to.equal(deployer.address);
       expect(await operatorSets.registry()).to.equal(await registry.getAddress());
       expect(await registry.operatorSets()).to.equal(await operatorSets.getAddress());
@@ -319,21 +327,23 @@ describe("OperatorSets", function () {
       expect(await registry.withdrawalDelay()).to.equal(withdrawalDelay);
     });
 
-    it("has no leave delay of its own: initialize takes the owner, the registry and the epoch length", async function () {
+    it("has no leave delay of its own: initialize takes the owner, the registry, the epoch length and the churn margin", async function () {
       const { operatorSets } = await loadFixture(setsFixture);
       const abi = operatorSets.interface as unknown as Interface;
       expect(abi.getFunction("leaveDelay")).to.equal(null);
       expect(abi.getFunction("setLeaveDelay")).to.equal(null);
       expect(abi.getEvent("LeaveDelayUpdated")).to.equal(null);
       const init = operatorSets.interface.getFunction("initialize")!;
-      expect(init.inputs.map((p) => p.type)).to.deep.equal(["address", "address", "uint48"]);
+      expect(init.inputs.map((p) => p.type)).to.deep.equal(["address", "address", "uint48", "uint16"]);
     });
 
     it("initialises a fresh proxy and emits Initialized", async function () {
       const { deployProxy, registry, outsider } = await loadFixture(freshProxyFixture);
-      const proxy = await deployProxy(outsider.address, await registry.getAddress(), 3_600);
+      const proxy = await deployProxy(outsider.address, await registry.getAddress(), 3_600, 250);
       const sets = await ethers.getContractAt("OperatorSets", await proxy.getAddress());
       await expect(proxy.deploymentTransaction()).to.emit(sets, "Initialized").withArgs(1);
+      await expect(proxy.deploymentTransaction()).to.emit(sets, "ChurnMarginUpdated").withArgs(250);
+      expect(await sets.churnMarginBps()).to.equal(250n);
       const genesis = await timestampOf(proxy.deploymentTransaction()!);
       expect(await sets.owner()).to.equal(outsider.address);
       expect(await sets.registry()).to.equal(await registry.getAddress());
@@ -359,14 +369,27 @@ describe("OperatorSets", function () {
       );
     });
 
+    it("refuses a churn margin above 10,000 bps and accepts exactly 10,000", async function () {
+      const { deployProxy, implementation, registry, outsider } = await loadFixture(freshProxyFixture);
+      const registryAddress = await registry.getAddress();
+      await expect(deployProxy(outsider.address, registryAddress, DAY, 10_001)).to.be.revertedWithCustomError(
+        implementation,
+        "SetsInvalidParameter",
+      );
+      const proxy = await deployProxy(outsider.address, registryAddress, DAY, 10_000);
+      const sets = await ethers.getContractAt("OperatorSets", await proxy.getAddress());
+      await expect(proxy.deploymentTransaction()).to.emit(sets, "ChurnMarginUpdated").withArgs(10_000);
+      expect(await sets.churnMarginBps()).to.equal(10_000n);
+    });
+
     it("cannot be initialised twice, nor through the implementation", async function () {
       const { operatorSets, implementation, registry, outsider } = await loadFixture(freshProxyFixture);
       const registryAddress = await registry.getAddress();
-      await expect(operatorSets.initialize(outsider.address, registryAddress, DAY)).to.be.revertedWithCustomError(
+      await expect(operatorSets.initialize(outsider.address, registryAddress, DAY, 0)).to.be.revertedWithCustomError(
         operatorSets,
         "InvalidInitialization",
       );
-      await expect(implementation.initialize(outsider.address, registryAddress, DAY)).to.be.revertedWithCustomError(
+      await expect(implementation.initialize(outsider.address, registryAddress, DAY, 0)).to.be.revertedWithCustomError(
         implementation,
         "InvalidInitialization",
       );
@@ -405,6 +428,28 @@ describe("OperatorSets", function () {
     });
   });
 
+  describe("setChurnMargin", function () {
+    it("lets only the owner change the churn margin, within 0..10,000 bps, and emits ChurnMarginUpdated", async function () {
+      const { operatorSets, deployer, outsider } = await loadFixture(setsFixture);
+      await expect(operatorSets.connect(outsider).setChurnMargin(500))
+        .to.be.revertedWithCustomError(operatorSets, "OwnableUnauthorizedAccount")
+        .withArgs(outsider.address);
+      await expect(operatorSets.connect(deployer).setChurnMargin(10_001)).to.be.revertedWithCustomError(
+        operatorSets,
+        "SetsInvalidParameter",
+      );
+      expect(await operatorSets.churnMarginBps()).to.equal(1_000n);
+      await expect(operatorSets.connect(deployer).setChurnMargin(10_000))
+        .to.emit(operatorSets, "ChurnMarginUpdated")
+        .withArgs(10_000);
+      expect(await operatorSets.churnMarginBps()).to.equal(10_000n);
+      await expect(operatorSets.connect(deployer).setChurnMargin(0))
+        .to.emit(operatorSets, "ChurnMarginUpdated")
+        .withArgs(0);
+      expect(await operatorSets.churnMarginBps()).to.equal(0n);
+    });
+  });
+
   // ================================================================= services
 
   describe("createSet", function () {
@@ -423,6 +468,9 @@ describe("OperatorSets", function () {
       expect(config.maxSize).to.equal(256n);
       expect(config.exists).to.equal(true);
       expect(config.minStake).to.equal(7n * ALT);
+      // no liveness minimums until the service sets them
+      expect(config.minMembers).to.equal(0n);
+      expect(config.minTotalStake).to.equal(0n);
       expect(await operatorSets.members(expectedId)).to.deep.equal([]);
       expect(await operatorSets.setStakeAt(expectedId, await operatorSets.currentEpoch())).to.equal(0n);
     });
@@ -490,6 +538,7 @@ describe("OperatorSets", function () {
       expect(config.maxSize).to.equal(256n);
       expect(config.service).to.equal(await service.getAddress());
       expect(config.exists).to.equal(true);
+      expect([config.minMembers, config.minTotalStake]).to.deep.equal([0n, 0n]);
     });
 
     it("refuses any caller but the set's own service", async function () {
@@ -574,6 +623,29 @@ describe("OperatorSets", function () {
       await expect(service.jail(7n, operators[0].address, 1n << 40n))
         .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
         .withArgs(7n);
+    });
+
+    it("leaving is no way out of a jail: one that left and has not completed leaving is jailed too", async function () {
+      const { operatorSets, service, operators, setId } = await loadFixture(joinedFixture);
+      const op = operators[1];
+      await operatorSets.connect(op).requestLeave(setId);
+      const { leaveAt } = await operatorSets.membership(setId, op.address);
+      expect(leaveAt).to.not.equal(0n);
+      const until = BigInt(await time.latest()) + BigInt(days(10));
+      await expect(service.jail(setId, op.address, until))
+        .to.emit(operatorSets, "MemberJailed")
+        .withArgs(setId, op.address, until);
+      // it cannot join again in the meantime
+      await expect(operatorSets.connect(op).join(setId, MIN_STAKE))
+        .to.be.revertedWithCustomError(operatorSets, "SetsJailed")
+        .withArgs(setId, op.address, until);
+      // once it has completed leaving, the set has nothing more to do with it
+      await time.increaseTo(leaveAt);
+      await operatorSets.connect(op).completeLeave(setId);
+      await expect(service.jail(setId, op.address, until + 1n))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(setId, op.address);
+      expect((await operatorSets.membership(setId, op.address)).jailedUntil).to.equal(until);
     });
 
     it("refuses an operator that is not a member", async function () {
@@ -756,6 +828,11 @@ describe("OperatorSets", function () {
           .withArgs(op3.address, MAX_SETS);
 
         await operatorSets.connect(op3).requestLeave(sets[10]);
+        // out of that set's member list at once, but still among its sets until it completes leaving
+        expect(await operatorSets.members(sets[10])).to.deep.equal([]);
+        await expect(operatorSets.connect(op3).join(sets[MAX_SETS], 40n * ALT))
+          .to.be.revertedWithCustomError(operatorSets, "SetsTooManySets")
+          .withArgs(op3.address, MAX_SETS);
         await time.increase(withdrawalDelay);
         await operatorSets.connect(op3).completeLeave(sets[10]);
         await expect(operatorSets.connect(op3).join(sets[MAX_SETS], 40n * ALT))
@@ -849,16 +926,17 @@ describe("OperatorSets", function () {
         .withArgs(4n);
     });
 
-    it("refuses a member that is leaving", async function () {
+    it("refuses an operator that left the set: it is no longer a member, before or after leaveAt", async function () {
       const { operatorSets, op3, setId, withdrawalDelay } = await loadFixture(partialFixture);
       const leaveAt = (await timestampOf(await operatorSets.connect(op3).requestLeave(setId))) + withdrawalDelay;
       await expect(operatorSets.connect(op3).allocate(setId, 1_000n * ALT))
-        .to.be.revertedWithCustomError(operatorSets, "SetsLeavePending")
-        .withArgs(setId, op3.address, leaveAt);
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(setId, op3.address);
       await time.increaseTo(leaveAt);
       await expect(operatorSets.connect(op3).allocate(setId, 1_000n * ALT))
-        .to.be.revertedWithCustomError(operatorSets, "SetsLeavePending")
-        .withArgs(setId, op3.address, leaveAt);
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(setId, op3.address);
+      expect(await allocationOf(operatorSets, setId, op3.address)).to.deep.equal([0n, 1_000n * ALT, leaveAt]);
     });
 
     it("holds a decrease as pendingFree for the withdrawal delay: the free stake does not grow", async function () {
@@ -1705,23 +1783,24 @@ describe("OperatorSets", function () {
       const leaveAt = (await timestampOf(request)) + withdrawalDelay;
       await expect(request).to.emit(operatorSets, "LeaveRequested").withArgs(setId, leaving.address, leaveAt);
       expect(await allocationOf(operatorSets, setId, leaving.address)).to.deep.equal([0n, STAKES[1], leaveAt]);
-      await time.increaseTo(leaveAt);
-      await expect(operatorSets.connect(leaving).completeLeave(setId))
-        .to.emit(operatorSets, "Left")
-        .withArgs(setId, leaving.address);
+      // out of the list at once
       await expectMembers(
         operatorSets,
         setId,
         [0, 5, 2, 3, 4].map((i) => operators[i].address),
       );
+      await time.increaseTo(leaveAt);
+      await expect(operatorSets.connect(leaving).completeLeave(setId))
+        .to.emit(operatorSets, "Left")
+        .withArgs(setId, leaving.address);
       expect(await operatorSets.setsOf(leaving.address)).to.deep.equal([]);
       expect(await operatorSets.freeStake(leaving.address)).to.equal(STAKES[1]);
     });
   });
 
   describe("requestLeave", function () {
-    it("deallocates everything and records leaveAt = now + the registry's withdrawal delay", async function () {
-      const { operatorSets, operators, setId, withdrawalDelay } = await loadFixture(joinedFixture);
+    it("takes the member out of the list at once, deallocates everything and records leaveAt = now + the withdrawal delay", async function () {
+      const { operatorSets, service, operators, setId, withdrawalDelay } = await loadFixture(joinedFixture);
       const op3 = operators[3];
       const e = await operatorSets.currentEpoch();
       const now = BigInt(await time.latest()) + 10n;
@@ -1733,13 +1812,15 @@ describe("OperatorSets", function () {
       await expect(tx)
         .to.emit(operatorSets, "AllocationUpdated")
         .withArgs(setId, op3.address, 0, STAKES[3], now + withdrawalDelay, e + 1n);
+      // no longer a member: the set stays first (and only) in its list of sets until it completes
       expect(await membershipOf(operatorSets, setId, op3.address)).to.deep.equal([
-        true,
-        3n,
+        false,
+        0n,
         0n,
         now + withdrawalDelay,
         0n,
       ]);
+      expect(await operatorSets.setsOf(op3.address)).to.deep.equal([setId]);
       expect(await allocationOf(operatorSets, setId, op3.address)).to.deep.equal([
         0n,
         STAKES[3],
@@ -1750,12 +1831,14 @@ describe("OperatorSets", function () {
       expect(await operatorSets.allocationAt(setId, op3.address, e)).to.equal(STAKES[3]);
       expect(await operatorSets.allocationAt(setId, op3.address, e + 1n)).to.equal(0n);
       expect(await operatorSets.setStakeAt(setId, e + 1n)).to.equal(sum(STAKES) - STAKES[3]);
-      // still a member until it completes
+      // out of the member list at once: the last member took its place
       await expectMembers(
         operatorSets,
         setId,
-        operators.map((o) => o.address),
+        [0, 1, 2, 5, 4].map((i) => operators[i].address),
       );
+      // still slashable there until leaveAt
+      expect(await targetOf(operatorSets, setId, op3.address)).to.deep.equal([await service.getAddress(), STAKES[3]]);
     });
 
     it("leaves at once when nothing is allocated or held", async function () {
@@ -1791,13 +1874,14 @@ describe("OperatorSets", function () {
       expect(await operatorSets.freeStake(op0.address)).to.equal(STAKES[0]);
     });
 
-    it("refuses a second request", async function () {
+    it("refuses a second request: the operator is no longer a member, and its leaveAt stays", async function () {
       const { operatorSets, operators, setId, withdrawalDelay } = await loadFixture(joinedFixture);
       const leaveAt =
         (await timestampOf(await operatorSets.connect(operators[0]).requestLeave(setId))) + withdrawalDelay;
       await expect(operatorSets.connect(operators[0]).requestLeave(setId))
-        .to.be.revertedWithCustomError(operatorSets, "SetsLeavePending")
-        .withArgs(setId, operators[0].address, leaveAt);
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(setId, operators[0].address);
+      expect((await operatorSets.membership(setId, operators[0].address)).leaveAt).to.equal(leaveAt);
     });
 
     it("refuses an operator that is not a member", async function () {
@@ -1880,10 +1964,10 @@ describe("OperatorSets", function () {
         .withArgs(setId, operators[0].address);
     });
 
-    it("refuses an operator that is not a member, and an unknown set", async function () {
+    it("refuses an operator that never joined (it did not request to leave), and an unknown set", async function () {
       const { operatorSets, operators, outsider, setId } = await loadFixture(joinedFixture);
       await expect(operatorSets.connect(outsider).completeLeave(setId))
-        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .to.be.revertedWithCustomError(operatorSets, "SetsLeaveNotRequested")
         .withArgs(setId, outsider.address);
       await expect(operatorSets.connect(operators[0]).completeLeave(5n))
         .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
@@ -1895,6 +1979,8 @@ describe("OperatorSets", function () {
       const [o0, o1, o2, o3, o4, o5] = operators.map((o) => o.address);
       const leave = async (operator: HardhatEthersSigner) => {
         await operatorSets.connect(operator).requestLeave(setId);
+        // out of the list at request time already
+        expect(await operatorSets.members(setId)).to.not.include(operator.address);
         await time.increase(withdrawalDelay);
         await operatorSets.connect(operator).completeLeave(setId);
         expect(await membershipOf(operatorSets, setId, operator.address)).to.deep.equal([false, 0n, 0n, 0n, 0n]);
@@ -1949,6 +2035,562 @@ describe("OperatorSets", function () {
     });
   });
 
+  // ================================================================= leaving and re-joining
+
+  describe("leaving and re-joining", function () {
+    it("a member that left is out of the member list at once and out of every snapshot taken after, even in its epoch", async function () {
+      const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
+      const e = await operatorSets.currentEpoch();
+      const op2 = operators[2];
+      await operatorSets.connect(op2).requestLeave(setId);
+      await expectMembers(
+        operatorSets,
+        setId,
+        [0, 1, 5, 3, 4].map((i) => operators[i].address),
+      );
+      // its allocation still counts in this epoch's checkpoints, yet no snapshot lists it: it is not in the list
+      expect(await operatorSets.allocationAt(setId, op2.address, e)).to.equal(STAKES[2]);
+      expect(await operatorSets.setStakeAt(setId, e)).to.equal(sum(STAKES));
+      await operatorSets.snapshot(setId);
+      expect(await entriesOf(operatorSets, setId, e)).to.deep.equal(
+        [0, 1, 5, 3, 4].map((i) => [operators[i].address, inUnits(STAKES[i])]),
+      );
+      await nextEpoch(operatorSets);
+      await operatorSets.snapshot(setId);
+      expect(await entriesOf(operatorSets, setId, e + 1n)).to.deep.equal(
+        [0, 1, 5, 3, 4].map((i) => [operators[i].address, inUnits(STAKES[i])]),
+      );
+    });
+
+    it("a left operator re-joins before completing with one entry in its sets, its deallocation still held", async function () {
+      const { operatorSets, service, operators, setId, withdrawalDelay } = await loadFixture(setsFixture);
+      const op3 = operators[3]; // 3,000 ALT + 1 wei
+      const side = await createSet(service, "side", 0n, 4);
+      await operatorSets.connect(op3).join(setId, 1_000n * ALT);
+      await operatorSets.connect(op3).join(side, 500n * ALT);
+      await expectSets(operatorSets, op3.address, [setId, side]);
+
+      const leaveAt = (await timestampOf(await operatorSets.connect(op3).requestLeave(setId))) + withdrawalDelay;
+      expect(await membershipOf(operatorSets, setId, op3.address)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
+      expect(await operatorSets.setsOf(op3.address)).to.deep.equal([setId, side]);
+      await expect(operatorSets.connect(op3).completeLeave(setId))
+        .to.be.revertedWithCustomError(operatorSets, "SetsLeavePending")
+        .withArgs(setId, op3.address, leaveAt);
+
+      // the 1,000 ALT deallocated stays held: 1,500 ALT + 1 wei are free
+      expect(await operatorSets.freeStake(op3.address)).to.equal(1_500n * ALT + 1n);
+      const tx = await operatorSets.connect(op3).join(setId, 1_200n * ALT);
+      const e = await epochOf(operatorSets, tx);
+      expect(await setsEventsOf(operatorSets, tx)).to.deep.equal([
+        ["Joined", [setId, op3.address]],
+        ["AllocationUpdated", [setId, op3.address, 1_200n * ALT, 1_000n * ALT, leaveAt, e + 1n]],
+      ]);
+      // in place: the same position in its sets, not a second entry
+      await expectSets(operatorSets, op3.address, [setId, side]);
+      expect(await membershipOf(operatorSets, setId, op3.address)).to.deep.equal([true, 0n, 0n, 0n, 0n]);
+      expect(await allocationOf(operatorSets, setId, op3.address)).to.deep.equal([1_200n * ALT, 1_000n * ALT, leaveAt]);
+      expect(await totalsOf(operatorSets, op3.address)).to.deep.equal([1_700n * ALT, 2_700n * ALT]);
+      // a member again: there is no leave to complete
+      await expect(operatorSets.connect(op3).completeLeave(setId))
+        .to.be.revertedWithCustomError(operatorSets, "SetsLeaveNotRequested")
+        .withArgs(setId, op3.address);
+
+      // the held deallocation is freed when due, as any other
+      await time.setNextBlockTimestamp(leaveAt);
+      await operatorSets.connect(op3).allocate(setId, 1_200n * ALT);
+      expect(await allocationOf(operatorSets, setId, op3.address)).to.deep.equal([1_200n * ALT, 0n, 0n]);
+      expect(await operatorSets.freeStake(op3.address)).to.equal(1_300n * ALT + 1n);
+
+      // leaving for good removes its one entry
+      const again = (await timestampOf(await operatorSets.connect(op3).requestLeave(setId))) + withdrawalDelay;
+      await time.increaseTo(again);
+      await expect(operatorSets.connect(op3).completeLeave(setId))
+        .to.emit(operatorSets, "Left")
+        .withArgs(setId, op3.address);
+      await expectSets(operatorSets, op3.address, [side]);
+      expect(await membershipOf(operatorSets, setId, op3.address)).to.deep.equal([false, 0n, 0n, 0n, 0n]);
+      expect(await totalsOf(operatorSets, op3.address)).to.deep.equal([500n * ALT, 500n * ALT]);
+    });
+
+    it("a replaced member completes leaving only at leaveAt and not while a slash request against it is pending", async function () {
+      const { operatorSets, slashingManager, council, service, operators, staker, withdrawalDelay } =
+        await loadFixture(setsFixture);
+      const pair = await createSet(service, "pair", MIN_STAKE, 2);
+      const [op0, op1, op3] = [operators[0], operators[1], operators[3]];
+      await operatorSets.connect(op0).join(pair, MIN_STAKE);
+      await operatorSets.connect(op1).join(pair, MIN_STAKE);
+      const leaveAt =
+        (await timestampOf(await operatorSets.connect(op3).joinReplacing(pair, 1_000n * ALT, op0.address))) +
+        withdrawalDelay;
+      expect(await membershipOf(operatorSets, pair, op0.address)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
+      // what it held in the set stays slashable there: its service can still request a slash
+      expect(await targetOf(operatorSets, pair, op0.address)).to.deep.equal([await service.getAddress(), MIN_STAKE]);
+      await time.increaseTo(leaveAt - BigInt(DAY));
+      await requestSlash(service, pair, op0.address, staker.address);
+      const requestId = (await slashingManager.requestCount()) - 1n;
+
+      await time.setNextBlockTimestamp(leaveAt - 1n);
+      await expect(operatorSets.connect(op0).completeLeave(pair))
+        .to.be.revertedWithCustomError(operatorSets, "SetsLeavePending")
+        .withArgs(pair, op0.address, leaveAt);
+      await time.setNextBlockTimestamp(leaveAt);
+      await expect(operatorSets.connect(op0).completeLeave(pair))
+        .to.be.revertedWithCustomError(operatorSets, "SetsOperatorJailed")
+        .withArgs(op0.address);
+      expect(await operatorSets.setsOf(op0.address)).to.deep.equal([pair]);
+      expect(await allocationOf(operatorSets, pair, op0.address)).to.deep.equal([0n, MIN_STAKE, leaveAt]);
+
+      await slashingManager.connect(council).veto(requestId);
+      await expect(operatorSets.connect(op0).completeLeave(pair))
+        .to.emit(operatorSets, "Left")
+        .withArgs(pair, op0.address);
+      expect(await operatorSets.setsOf(op0.address)).to.deep.equal([]);
+      expect(await operatorSets.freeStake(op0.address)).to.equal(STAKES[0]);
+    });
+  });
+
+  // ================================================================= churn
+
+  describe("replacing a member of a full set (joinReplacing)", function () {
+    const SMALL_SIZE = 4;
+
+    /**
+     * A set of at most 4 members filled by operators 0, 1, 2 and 4, each allocating the minimum (500 ALT), cheap
+     * identities of one party; then the next epoch began. Operator 3 (3,000 ALT + 1 wei) is the large newcomer.
+     */
+    async function sybilFixture() {
+      const base = await loadFixture(setsFixture);
+      const { operatorSets, service, operators } = base;
+      const small = await createSet(service, "small", MIN_STAKE, SMALL_SIZE);
+      const sybils = [0, 1, 2, 4].map((i) => operators[i]);
+      for (const sybil of sybils) await operatorSets.connect(sybil).join(small, MIN_STAKE);
+      await nextEpoch(operatorSets);
+      return { ...base, small, sybils, big: operators[3], margin: await operatorSets.churnMarginBps() };
+    }
+
+    it("sets cannot be captured by cheap Sybils: a full set of minimum allocations yields a place to a larger newcomer", async function () {
+      const { operatorSets, service, small, sybils, big, margin, withdrawalDelay } = await loadFixture(sybilFixture);
+      const [s0, s1, s2, s4] = sybils.map((o) => o.address);
+      await expectMembers(operatorSets, small, [s0, s1, s2, s4]);
+      const e = await operatorSets.currentEpoch();
+      const before = await operatorSets.setStakeAt(small, e + 1n);
+      expect(before).to.equal(4n * MIN_STAKE);
+      const amount = 2_000n * ALT;
+
+      await expect(operatorSets.connect(big).join(small, amount))
+        .to.be.revertedWithCustomError(operatorSets, "SetsFull")
+        .withArgs(small, SMALL_SIZE);
+
+      // every member allocated the minimum: any is a smallest; the second one, so the last takes its place
+      const replaced = sybils[1];
+      const now = BigInt(await time.latest()) + 10n;
+      await time.setNextBlockTimestamp(now);
+      const tx = await operatorSets.connect(big).joinReplacing(small, amount, s1);
+      const leaveAt = now + withdrawalDelay;
+      expect(await epochOf(operatorSets, tx)).to.equal(e);
+      // exactly these, in this order: the replaced member leaves as by requestLeave, then the newcomer joins
+      expect(await setsEventsOf(operatorSets, tx)).to.deep.equal([
+        ["AllocationUpdated", [small, s1, 0n, MIN_STAKE, leaveAt, e + 1n]],
+        ["LeaveRequested", [small, s1, leaveAt]],
+        ["MemberReplaced", [small, s1, big.address]],
+        ["Joined", [small, big.address]],
+        ["AllocationUpdated", [small, big.address, amount, 0n, 0n, e + 1n]],
+      ]);
+
+      // swap-and-pop: the last member took the replaced one's place, the newcomer is last
+      await expectMembers(operatorSets, small, [s0, s4, s2, big.address]);
+      expect(await membershipOf(operatorSets, small, s1)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
+      expect(await allocationOf(operatorSets, small, s1)).to.deep.equal([0n, MIN_STAKE, leaveAt]);
+      expect(await totalsOf(operatorSets, s1)).to.deep.equal([0n, MIN_STAKE]);
+      expect(await operatorSets.setsOf(s1)).to.deep.equal([small]);
+      expect(await targetOf(operatorSets, small, s1)).to.deep.equal([await service.getAddress(), MIN_STAKE]);
+      expect(await allocationOf(operatorSets, small, big.address)).to.deep.equal([amount, 0n, 0n]);
+      expect(await operatorSets.setStakeAt(small, e)).to.equal(before);
+      expect(await operatorSets.setStakeAt(small, e + 1n)).to.equal(before - MIN_STAKE + amount);
+
+      // the evicted identity cannot take the place back with the minimum: the set is full, and replacing the
+      // newcomer takes its allocation plus the margin
+      const needed = ceilDiv(amount * (BPS + margin), BPS);
+      await expect(operatorSets.connect(replaced).join(small, MIN_STAKE))
+        .to.be.revertedWithCustomError(operatorSets, "SetsFull")
+        .withArgs(small, SMALL_SIZE);
+      await expect(operatorSets.connect(replaced).joinReplacing(small, MIN_STAKE, big.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
+        .withArgs(MIN_STAKE, needed);
+
+      // a snapshot of this epoch no longer lists the replaced member (the newcomer counts from the next one)
+      await operatorSets.snapshot(small);
+      expect(await entriesOf(operatorSets, small, e)).to.deep.equal([
+        [s0, MIN_STAKE],
+        [s4, MIN_STAKE],
+        [s2, MIN_STAKE],
+      ]);
+      // the next snapshot lists the newcomer and not the replaced member
+      await nextEpoch(operatorSets);
+      await operatorSets.snapshot(small);
+      expect(await entriesOf(operatorSets, small, e + 1n)).to.deep.equal([
+        [s0, MIN_STAKE],
+        [s4, MIN_STAKE],
+        [s2, MIN_STAKE],
+        [big.address, amount],
+      ]);
+      expect((await operatorSets.snapshotInfo(small, e + 1n)).totalStake).to.equal(before - MIN_STAKE + amount);
+    });
+
+    it("a newcomer cannot displace a member without beating its allocation by the churn margin", async function () {
+      const { operatorSets, service, operators, deployer } = await loadFixture(setsFixture);
+      const pair = await createSet(service, "pair", MIN_STAKE, 2);
+      const [op0, op2, op3, op5] = [operators[0], operators[2], operators[3], operators[5]];
+      const theirs = 600n * ALT + 7n;
+      await operatorSets.connect(op0).join(pair, theirs);
+      await operatorSets.connect(op2).join(pair, 600n * ALT);
+      const margin = await operatorSets.churnMarginBps();
+      expect(margin).to.equal(1_000n);
+      const needed = ceilDiv(theirs * (BPS + margin), BPS);
+      expect((theirs * (BPS + margin)) % BPS).to.not.equal(0n); // the rounding up is exercised
+      expect(needed).to.equal(660n * ALT + 8n);
+
+      await expect(operatorSets.connect(op3).joinReplacing(pair, needed - 1n, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
+        .withArgs(needed - 1n, needed);
+      await expect(operatorSets.connect(op3).joinReplacing(pair, needed, op0.address))
+        .to.emit(operatorSets, "MemberReplaced")
+        .withArgs(pair, op0.address, op3.address);
+      await expectMembers(operatorSets, pair, [op2.address, op3.address]);
+      expect(await allocationOf(operatorSets, pair, op3.address)).to.deep.equal([needed, 0n, 0n]);
+
+      // the margin is governance's: at 10,000 bps a newcomer must double the member's allocation
+      await operatorSets.connect(deployer).setChurnMargin(10_000);
+      await expect(operatorSets.connect(op5).joinReplacing(pair, 1_200n * ALT - 1n, op2.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
+        .withArgs(1_200n * ALT - 1n, 1_200n * ALT);
+      // at 0, matching it is enough
+      await operatorSets.connect(deployer).setChurnMargin(0);
+      await expect(operatorSets.connect(op5).joinReplacing(pair, 600n * ALT - 1n, op2.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
+        .withArgs(600n * ALT - 1n, 600n * ALT);
+      await expect(operatorSets.connect(op5).joinReplacing(pair, 600n * ALT, op2.address))
+        .to.emit(operatorSets, "MemberReplaced")
+        .withArgs(pair, op2.address, op5.address);
+      await expectMembers(operatorSets, pair, [op3.address, op5.address]);
+    });
+
+    it("a set with room cannot be churned: joinReplacing refuses it, join is the way in", async function () {
+      const { operatorSets, service, operators } = await loadFixture(setsFixture);
+      const pair = await createSet(service, "pair", MIN_STAKE, 2);
+      await operatorSets.connect(operators[0]).join(pair, MIN_STAKE);
+      await expect(operatorSets.connect(operators[3]).joinReplacing(pair, 2_000n * ALT, operators[0].address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotFull")
+        .withArgs(pair);
+      await expect(operatorSets.connect(operators[3]).join(pair, 2_000n * ALT))
+        .to.emit(operatorSets, "Joined")
+        .withArgs(pair, operators[3].address);
+      await expectMembers(operatorSets, pair, [operators[0].address, operators[3].address]);
+      await expect(operatorSets.joinReplacing(7n, 1n, operators[0].address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
+        .withArgs(7n);
+    });
+
+    it("only a member can be replaced: not an outsider, not an operator that already left", async function () {
+      const { operatorSets, service, operators, outsider } = await loadFixture(setsFixture);
+      const pair = await createSet(service, "pair", MIN_STAKE, 2);
+      const [op0, op1, op2, op3] = operators;
+      await operatorSets.connect(op0).join(pair, MIN_STAKE);
+      await operatorSets.connect(op1).join(pair, MIN_STAKE);
+      await expect(operatorSets.connect(op3).joinReplacing(pair, 2_000n * ALT, outsider.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(pair, outsider.address);
+      // operator 0 leaves (not completed) and operator 2 fills its place: operator 0 is not a member to replace
+      await operatorSets.connect(op0).requestLeave(pair);
+      await operatorSets.connect(op2).join(pair, MIN_STAKE);
+      await expect(operatorSets.connect(op3).joinReplacing(pair, 2_000n * ALT, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(pair, op0.address);
+      await expectMembers(operatorSets, pair, [op1.address, op2.address]);
+    });
+
+    it("a newcomer that fails the join checks replaces nobody: the whole call reverts", async function () {
+      const { operatorSets, service, operators, carol, outsider } = await loadFixture(setsFixture);
+      const pair = await createSet(service, "pair", MIN_STAKE, 2);
+      const [op0, op1, op2] = operators;
+      await operatorSets.connect(op0).join(pair, MIN_STAKE);
+      await operatorSets.connect(op1).join(pair, MIN_STAKE);
+      // a member cannot replace another to hold two places
+      await expect(operatorSets.connect(op1).joinReplacing(pair, 1_000n * ALT, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsAlreadyMember")
+        .withArgs(pair, op1.address);
+      // not an operator
+      await expect(operatorSets.connect(outsider).joinReplacing(pair, 1_000n * ALT, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotOperator")
+        .withArgs(outsider.address);
+      // an operator without the stake it offers (carol has none)
+      await expect(operatorSets.connect(carol).joinReplacing(pair, 1_000n * ALT, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
+        .withArgs(carol.address, 1_000n * ALT, 0n);
+      // operator 2 holds 600 ALT: enough for the margin over 500 ALT (550 ALT), not for 601 ALT
+      await expect(operatorSets.connect(op2).joinReplacing(pair, 601n * ALT, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
+        .withArgs(op2.address, 601n * ALT, 600n * ALT);
+      await expectMembers(operatorSets, pair, [op0.address, op1.address]);
+      expect(await allocationOf(operatorSets, pair, op0.address)).to.deep.equal([MIN_STAKE, 0n, 0n]);
+      expect(await membershipOf(operatorSets, pair, op0.address)).to.deep.equal([true, 0n, 0n, 0n, 0n]);
+    });
+  });
+
+  // ================================================================= removal below the minimum
+
+  describe("removing a member below the minimum (removeMember)", function () {
+    /**
+     * A full set of at most 4 members: operators 0 and 1 allocated exactly the minimum (500 ALT), 4 and 2 all their
+     * stake (750 and 600 ALT), in the order 0, 4, 2, 1.
+     */
+    async function floorFixture() {
+      const base = await loadFixture(setsFixture);
+      const { operatorSets, service, operators } = base;
+      const floor = await createSet(service, "floor", MIN_STAKE, 4);
+      const [op0, op1, op2, , op4] = operators;
+      await operatorSets.connect(op0).join(floor, MIN_STAKE);
+      await operatorSets.connect(op4).join(floor, STAKES[4]);
+      await operatorSets.connect(op2).join(floor, STAKES[2]);
+      await operatorSets.connect(op1).join(floor, MIN_STAKE);
+      return { ...base, floor };
+    }
+
+    it("a member below the minimum can be removed by anyone: after an unstake shrank it, its place is free", async function () {
+      const { operatorSets, registry, operators, outsider, floor, withdrawalDelay } = await loadFixture(floorFixture);
+      const [op0, op1, op2, , op4, op5] = operators;
+      await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
+        .withArgs(STAKES[4], MIN_STAKE);
+
+      // operator 4 unstakes 300 ALT of its own 750 ALT: its allocation shrinks to 450 ALT
+      const unstakedAt = await timestampOf(
+        await registry.connect(op4).requestUnstake(op4.address, 0, 300n * ALT * VIRTUAL_SHARES),
+      );
+      expect(await allocationOf(operatorSets, floor, op4.address)).to.deep.equal([
+        450n * ALT,
+        300n * ALT,
+        unstakedAt + withdrawalDelay,
+      ]);
+
+      const now = BigInt(await time.latest()) + 10n;
+      await time.setNextBlockTimestamp(now);
+      const tx = await operatorSets.connect(outsider).removeMember(floor, op4.address);
+      const e = await epochOf(operatorSets, tx);
+      const leaveAt = now + withdrawalDelay;
+      expect(await setsEventsOf(operatorSets, tx)).to.deep.equal([
+        ["AllocationUpdated", [floor, op4.address, 0n, 750n * ALT, leaveAt, e + 1n]],
+        ["LeaveRequested", [floor, op4.address, leaveAt]],
+        ["MemberRemoved", [floor, op4.address, 450n * ALT]],
+      ]);
+      await expectMembers(operatorSets, floor, [op0.address, op1.address, op2.address]);
+      expect(await membershipOf(operatorSets, floor, op4.address)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
+      expect(await allocationOf(operatorSets, floor, op4.address)).to.deep.equal([0n, 750n * ALT, leaveAt]);
+      expect(await operatorSets.setsOf(op4.address)).to.deep.equal([floor]);
+
+      // the set was full: its freed place takes a newcomer by a plain join
+      await expect(operatorSets.connect(op5).join(floor, MIN_STAKE))
+        .to.emit(operatorSets, "Joined")
+        .withArgs(floor, op5.address);
+      await expectMembers(operatorSets, floor, [op0.address, op1.address, op2.address, op5.address]);
+      await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(floor, op4.address);
+    });
+
+    it("a member below the minimum can be removed by anyone: after a slash cut it below", async function () {
+      const { operatorSets, slashingManager, service, operators, outsider, staker, floor, withdrawalDelay } =
+        await loadFixture(floorFixture);
+      const op0 = operators[0];
+      await requestSlash(service, floor, op0.address, staker.address);
+      const requestId = (await slashingManager.requestCount()) - 1n;
+      // pending, nothing was taken yet: still at the minimum
+      await expect(operatorSets.connect(outsider).removeMember(floor, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
+        .withArgs(MIN_STAKE, MIN_STAKE);
+      await time.increaseTo((await slashingManager.request(requestId)).executableAt);
+      await slashingManager.execute(requestId);
+      const left = MIN_STAKE - MIN_STAKE / 100n; // 1 %
+      expect(await allocationOf(operatorSets, floor, op0.address)).to.deep.equal([left, 0n, 0n]);
+
+      const now = BigInt(await time.latest()) + 10n;
+      await time.setNextBlockTimestamp(now);
+      const tx = operatorSets.connect(outsider).removeMember(floor, op0.address);
+      await expect(tx)
+        .to.emit(operatorSets, "LeaveRequested")
+        .withArgs(floor, op0.address, now + withdrawalDelay);
+      await expect(tx).to.emit(operatorSets, "MemberRemoved").withArgs(floor, op0.address, left);
+      // the last member took its place
+      await expectMembers(
+        operatorSets,
+        floor,
+        [1, 4, 2].map((i) => operators[i].address),
+      );
+    });
+
+    it("a member at or above the minimum cannot be removed by others; a raised minimum makes it removable", async function () {
+      const { operatorSets, service, operators, outsider, floor } = await loadFixture(floorFixture);
+      const [op0, , op2, , op4] = operators;
+      await expect(operatorSets.connect(outsider).removeMember(floor, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
+        .withArgs(MIN_STAKE, MIN_STAKE);
+      await expect(operatorSets.connect(outsider).removeMember(floor, op2.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
+        .withArgs(STAKES[2], MIN_STAKE);
+      await expect(operatorSets.connect(outsider).removeMember(floor, outsider.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
+        .withArgs(floor, outsider.address);
+      await expect(operatorSets.connect(outsider).removeMember(8n, op0.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
+        .withArgs(8n);
+
+      // the service raises the minimum to 700 ALT: 600 ALT is below it, 750 ALT is not
+      await service.updateSet(floor, 700n * ALT, 4);
+      await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
+        .withArgs(STAKES[4], 700n * ALT);
+      await expect(operatorSets.connect(outsider).removeMember(floor, op2.address))
+        .to.emit(operatorSets, "MemberRemoved")
+        .withArgs(floor, op2.address, STAKES[2]);
+      await expectMembers(
+        operatorSets,
+        floor,
+        [0, 4, 1].map((i) => operators[i].address),
+      );
+    });
+  });
+
+  // ================================================================= liveness
+
+  describe("liveness (setLiveness, isLive)", function () {
+    it("a set with no stake is never live, whatever its minimums", async function () {
+      const { operatorSets, operators, setId } = await loadFixture(setsFixture);
+      const config = await operatorSets.setConfig(setId);
+      expect([config.minMembers, config.minTotalStake]).to.deep.equal([0n, 0n]);
+      const e = await operatorSets.currentEpoch();
+      // no snapshot
+      expect(await operatorSets.hasSnapshot(setId, e)).to.equal(false);
+      expect(await operatorSets.isLive(setId, e)).to.equal(false);
+
+      // a member whose allocation counts from the next epoch: this epoch's snapshot has no stake
+      await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
+      await operatorSets.snapshot(setId);
+      const info = await operatorSets.snapshotInfo(setId, e);
+      expect([info.size, info.totalStake, info.live]).to.deep.equal([0n, 0n, false]);
+      expect(await operatorSets.isLive(setId, e)).to.equal(false);
+
+      await nextEpoch(operatorSets);
+      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(false);
+      await operatorSets.snapshot(setId);
+      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(true);
+      expect(await operatorSets.isLive(setId, e + 2n)).to.equal(false);
+      await expect(operatorSets.isLive(99n, e))
+        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
+        .withArgs(99n);
+    });
+
+    it("a set below its liveness minimums is not live: it takes minMembers entries and minTotalStake, exactly", async function () {
+      const { operatorSets, service, operators, setId } = await loadFixture(setsFixture);
+      const [op0, op1, op2] = operators;
+      const X = 2_600n * ALT;
+      await expect(service.setLiveness(setId, 3, X))
+        .to.emit(operatorSets, "LivenessUpdated")
+        .withArgs(setId, 3, X);
+      const config = await operatorSets.setConfig(setId);
+      expect([config.minMembers, config.minTotalStake, config.minStake, config.maxSize]).to.deep.equal([
+        3n,
+        X,
+        MIN_STAKE,
+        BigInt(MAX_SIZE),
+      ]);
+      /** The next epoch's snapshot: [size, totalStake, live], and isLive of that epoch. */
+      const snapshotNext = async () => {
+        const epoch = await nextEpoch(operatorSets);
+        await operatorSets.snapshot(setId);
+        const info = await operatorSets.snapshotInfo(setId, epoch);
+        return [info.size, info.totalStake, info.live, await operatorSets.isLive(setId, epoch)];
+      };
+
+      // two members, 3,000 ALT: enough stake, one member short
+      await operatorSets.connect(op0).join(setId, 1_000n * ALT);
+      await operatorSets.connect(op1).join(setId, 2_000n * ALT);
+      expect(await snapshotNext()).to.deep.equal([2n, 3_000n * ALT, false, false]);
+
+      // three members, exactly X
+      await operatorSets.connect(op1).allocate(setId, 1_000n * ALT);
+      await operatorSets.connect(op2).join(setId, 600n * ALT);
+      expect(await snapshotNext()).to.deep.equal([3n, X, true, true]);
+
+      // the same three members and X, under minimums set before the snapshot: one wei more stake, or one more member,
+      // and it is not live; back to exactly the minimums, it is
+      await service.setLiveness(setId, 3, X + 1n);
+      expect(await snapshotNext()).to.deep.equal([3n, X, false, false]);
+      await service.setLiveness(setId, 4, X);
+      expect(await snapshotNext()).to.deep.equal([3n, X, false, false]);
+      await service.setLiveness(setId, 3, X);
+      expect(await snapshotNext()).to.deep.equal([3n, X, true, true]);
+    });
+
+    it("a later change of the minimums rewrites no past epoch", async function () {
+      const { operatorSets, service, setId } = await loadFixture(joinedFixture);
+      const total = sum(STAKES.map(inUnits));
+      const e = await operatorSets.currentEpoch();
+      await operatorSets.snapshot(setId);
+      const before = await operatorSets.snapshotInfo(setId, e);
+      expect([before.size, before.totalStake, before.live]).to.deep.equal([6n, total, true]);
+      expect(await operatorSets.isLive(setId, e)).to.equal(true);
+
+      // the service raises the minimums above the snapshot (one more member, one wei more stake): the epoch taken
+      // stays live, exactly as it was recorded
+      await expect(service.setLiveness(setId, 7, total + 1n))
+        .to.emit(operatorSets, "LivenessUpdated")
+        .withArgs(setId, 7, total + 1n);
+      expect(await operatorSets.isLive(setId, e)).to.equal(true);
+      expect((await operatorSets.snapshotInfo(setId, e)).live).to.equal(true);
+      expect(await operatorSets.snapshotInfo(setId, e)).to.deep.equal(before);
+
+      // the next epoch's snapshot, the same six members and stake, is taken under the new minimums: not live
+      await nextEpoch(operatorSets);
+      await operatorSets.snapshot(setId);
+      const next = await operatorSets.snapshotInfo(setId, e + 1n);
+      expect([next.size, next.totalStake, next.live]).to.deep.equal([6n, total, false]);
+      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(false);
+
+      // nor does lowering them revive it: the epoch stays not live, the first one live
+      await service.setLiveness(setId, 0, 0);
+      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(false);
+      expect((await operatorSets.snapshotInfo(setId, e + 1n)).live).to.equal(false);
+      expect(await operatorSets.isLive(setId, e)).to.equal(true);
+    });
+
+    it("only the set's own service, not removed by governance, sets its liveness, at most 256 members", async function () {
+      const { operatorSets, service, otherService, deployer, outsider, setId } = await loadFixture(setsFixture);
+      await expect(otherService.setLiveness(setId, 1, 1))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(setId, await otherService.getAddress());
+      await expect(operatorSets.connect(outsider).setLiveness(setId, 1, 1))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(setId, outsider.address);
+      await expect(service.setLiveness(5n, 1, 1))
+        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
+        .withArgs(5n);
+      await expect(service.setLiveness(setId, 257, 1)).to.be.revertedWithCustomError(
+        operatorSets,
+        "SetsInvalidParameter",
+      );
+      await expect(service.setLiveness(setId, 256, 0))
+        .to.emit(operatorSets, "LivenessUpdated")
+        .withArgs(setId, 256, 0);
+
+      await operatorSets.connect(deployer).setService(service, false);
+      await expect(service.setLiveness(setId, 1, 1))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
+        .withArgs(await service.getAddress());
+      const config = await operatorSets.setConfig(setId);
+      expect([config.minMembers, config.minTotalStake]).to.deep.equal([256n, 0n]);
+    });
+  });
+
   // ================================================================= epochs and snapshots
 
   describe("epochs", function () {
@@ -1968,9 +2610,10 @@ describe("OperatorSets", function () {
 
   describe("snapshot", function () {
     /**
-     * Of the six members: 1 is leaving, 2 is jailed in the set, 3 has a pending slash request, 4 unstaked down to
-     * 450 ALT (its allocation shrank below the minimum), 5 unstaked some shares (its allocation shrank to fit); 0 got
-     * more stake but did not allocate it. Then the next epoch begins. Only 0 and 5 are recorded, at their allocations.
+     * Of the six members: 1 left (out of the list at once, 5 took its place), 2 is jailed in the set, 3 has a pending
+     * slash request, 4 unstaked down to 450 ALT (its allocation shrank below the minimum), 5 unstaked some shares (its
+     * allocation shrank to fit); 0 got more stake but did not allocate it. Then the next epoch begins. Only 0 and 5 are
+     * recorded, at their allocations.
      */
     async function mixedFixture() {
       const base = await loadFixture(joinedFixture);
@@ -1991,7 +2634,7 @@ describe("OperatorSets", function () {
       return { ...base, expected0, expected5 };
     }
 
-    it("records members in order at their allocations, skipping leaving, jailed, slash-jailed and below-minimum ones", async function () {
+    it("records members in order at their allocations, skipping left, jailed, slash-jailed and below-minimum ones", async function () {
       const { operatorSets, registry, operators, setId, expected0, expected5, outsider } =
         await loadFixture(mixedFixture);
       // the registry agrees with the independent computation
@@ -2026,7 +2669,13 @@ describe("OperatorSets", function () {
       const second = await operatorSets.snapshotEntry(setId, epoch, 1);
       expect([second[0], second[1]]).to.deep.equal([operators[5].address, stake5]);
       const info = await operatorSets.snapshotInfo(setId, epoch);
-      expect([info.totalStake, info.takenAt, info.size, info.seed]).to.deep.equal([total, takenAt, 2n, seed]);
+      expect([info.totalStake, info.takenAt, info.size, info.live, info.seed]).to.deep.equal([
+        total,
+        takenAt,
+        2n,
+        true,
+        seed,
+      ]);
       expect(await operatorSets.hasSnapshot(setId, epoch)).to.equal(true);
       const [latest, exists] = await operatorSets.latestSnapshotEpoch(setId);
       expect([latest, exists]).to.deep.equal([epoch, true]);

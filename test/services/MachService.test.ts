@@ -7,6 +7,7 @@
 // stake unit (1e9 wei) less; every expected value below is computed independently in bigint math.
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
   impersonateAccount,
   loadFixture,
@@ -29,7 +30,7 @@ import {
 import type { IRollupFactory } from "../../typechain-types/contracts/rollups/RollupFactory";
 import type { MachService, Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
-import { days } from "../helpers/time";
+import { days, nextEpoch } from "../helpers/time";
 import { keyProof, keyWallet } from "../helpers/keys";
 import { createParams } from "../helpers/rollups";
 import {
@@ -39,6 +40,8 @@ import {
   deployServices,
   joinAndSnapshot,
   launchRollup,
+  setParams,
+  setParamsTuple,
   snapshotIndexes,
   type Operator,
 } from "../helpers/services";
@@ -306,7 +309,13 @@ describe("MachService", function () {
         BigInt(d.config.mach.equivocationBps),
         BigInt(d.config.mach.invalidCertificateBps),
       ]);
-      expect(await f.mach.setDefaults()).to.deep.equal([d.config.minStake, BigInt(d.config.maxSize)]);
+      expect(await f.mach.setDefaults()).to.deep.equal([
+        d.config.minStake,
+        BigInt(d.config.maxSize),
+        BigInt(d.config.minMembers),
+        d.config.minTotalStake,
+      ]);
+      expect([d.config.minMembers, d.config.minTotalStake]).to.deep.equal([1, 1_000n * ALT]);
       const slasher = await d.slashingManager.slasher(f.machAddress);
       expect([slasher.registered, slasher.maxBps, slasher.maxEvidenceAge]).to.deep.equal([
         true,
@@ -350,20 +359,25 @@ describe("MachService", function () {
       const setId = setIdFor(f.machAddress, address);
       expect(await f.mach.setIdOf(address)).to.equal(setId);
       expect(await f.mach.isRegistered(address)).to.equal(false);
-      const { minStake, maxSize } = f.d.config;
+      const defaults = setParams(f.d);
+      const { minStake, maxSize, minMembers, minTotalStake } = defaults;
       await expect(f.mach.connect(f.outsider).registerRollup(address))
         .to.emit(f.mach, "RollupRegistered")
-        .withArgs(address, setId, minStake, maxSize)
+        .withArgs(address, setId, setParamsTuple(defaults))
         .and.to.emit(f.d.operatorSets, "SetCreated")
-        .withArgs(setId, f.machAddress, zeroPadValue(address, 32), minStake, maxSize);
+        .withArgs(setId, f.machAddress, zeroPadValue(address, 32), minStake, maxSize)
+        .and.to.emit(f.d.operatorSets, "LivenessUpdated")
+        .withArgs(setId, minMembers, minTotalStake);
       expect(await f.mach.isRegistered(address)).to.equal(true);
       const config = await f.d.operatorSets.setConfig(setId);
-      expect([config.service, config.maxSize, config.exists, config.minStake]).to.deep.equal([
-        f.machAddress,
-        BigInt(maxSize),
-        true,
-        minStake,
-      ]);
+      expect([
+        config.service,
+        config.maxSize,
+        config.exists,
+        config.minMembers,
+        config.minStake,
+        config.minTotalStake,
+      ]).to.deep.equal([f.machAddress, maxSize, true, minMembers, minStake, minTotalStake]);
       // the fixture's rollup: the same key, registered by launchRollup
       expect(await f.mach.setIdOf(f.rollupAddress)).to.equal(setIdFor(f.machAddress, f.rollupAddress));
       expect(f.setId).to.equal(setIdFor(f.machAddress, f.rollupAddress));
@@ -614,17 +628,17 @@ describe("MachService", function () {
       expect((await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT)).signerBitmap).to.equal(0b111n);
     });
 
-    // BUG: certify does not refuse an output (block, root) VITAL has already invalidated, and attestations carry
-    // nothing but (rollup, block, root). Once the proposer re-proposes the invalidated root at the same block, anyone
-    // replays the old certificate: the invalid output is FastFinalized again without a single new signature, and its
-    // certificate is overwritten (new epoch and certifiedAt, while reportedSigners still holds the old epoch's bits).
+    // Attestations carry nothing but (rollup, block, root): once the proposer re-proposes an invalidated root at the same
+    // block, the old certificate's signatures would fast-finalize it again without a new signature and overwrite its
+    // certificate (while reportedSigners still holds the old epoch's bits). certify refuses an output VITAL invalidated.
     it("refuses to certify again an output VITAL invalidated (old attestations replayed)", async function () {
       const f = await loadFixture(invalidatedFixture);
       const signatures = await signaturesOf(f, [0, 1, 2]);
       await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
       expect(await f.d.vital.invalidatedAt(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(f.invalidatedAt);
-      // expected: refused (no dedicated error exists; MachNotInvalidated's counterpart would be e.g. MachInvalidated)
-      await expect(f.mach.certify(f.rollupAddress, 0, signatures)).to.be.reverted;
+      await expect(f.mach.certify(f.rollupAddress, 0, signatures))
+        .to.be.revertedWithCustomError(f.mach, "MachOutputInvalidated")
+        .withArgs(f.rollupAddress, L2_BLOCK, ROOT);
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
       expect((await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT)).certifiedAt).to.equal(f.certifiedAt);
     });
@@ -671,7 +685,15 @@ describe("MachService", function () {
       it("a member who requested to leave signs in the current snapshot, not in the next", async function () {
         const f = await loadFixture(machFixture);
         const leaver = f.ops[4];
-        await (await f.d.operatorSets.connect(leaver.account).requestLeave(f.setId)).wait();
+        const leftAt = await nextTimestamp();
+        const leaveAt = leftAt + (await f.d.registry.withdrawalDelay());
+        await expect(f.d.operatorSets.connect(leaver.account).requestLeave(f.setId))
+          .to.emit(f.d.operatorSets, "LeaveRequested")
+          .withArgs(f.setId, leaver.address, leaveAt);
+        // out of the member list at once (its place free), still bound to the set until it completes leaving
+        expect(await f.d.operatorSets.members(f.setId)).to.deep.equal(f.ops.slice(0, 4).map((op) => op.address));
+        const left = await f.d.operatorSets.membership(f.setId, leaver.address);
+        expect([left.member, left.leaveAt]).to.deep.equal([false, leaveAt]);
         // epoch 3: its snapshot entry still counts
         await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 4])))
           .to.emit(f.mach, "Certified")
@@ -681,7 +703,7 @@ describe("MachService", function () {
         await (await f.d.operatorSets.connect(late.account).join(f.setId, 5_000n * ALT)).wait();
         await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
         await (await f.d.operatorSets.snapshot(f.setId)).wait();
-        expect((await f.d.operatorSets.membership(f.setId, leaver.address)).member).to.equal(true);
+        expect((await f.d.operatorSets.membership(f.setId, leaver.address)).leaveAt).to.equal(leaveAt);
         const [operators, stakes] = await f.d.operatorSets.snapshotEntries(f.setId, SNAPSHOT_EPOCH + 1n);
         expect(operators).to.deep.equal([...f.ops.slice(0, 4).map((op) => op.address), late.address]);
         expect(stakes).to.deep.equal([...STAKES.slice(0, 4), 5_000n * ALT]);
@@ -744,6 +766,99 @@ describe("MachService", function () {
           .to.emit(f.mach, "Certified")
           .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, ROOT, epoch, 0b111n, sumOf(STAKES, [0, 1, 2]));
       });
+    });
+  });
+
+  describe("liveness", function () {
+    /** The main rollup's set gets the deployment's defaults with these liveness minimums. */
+    const setLiveness = (f: Fixture, minMembers: bigint, minTotalStake: bigint) =>
+      f.mach.updateRollupSet(f.rollupAddress, setParams(f.d, { minMembers, minTotalStake }));
+
+    const alertSignaturesOf = (f: Fixture, indexes: number[], nonce: bigint, rollup = f.rollupAddress) =>
+      Promise.all(
+        indexes.map(async (index) => ({
+          index,
+          ...(await signAlert(f.ops[index].key, f.domain, rollup, ALERT_REASON, nonce)),
+        })),
+      );
+
+    it("an empty snapshot decides nothing: no certificate or alert on a set snapshotted before anyone joined", async function () {
+      const f = await loadFixture(machFixture);
+      const rollup = await launchRollup(f.d, f.creator, { chainId: 910_030, salt: id("mach:empty") });
+      const address = await rollup.getAddress();
+      const setId = await f.mach.setIdOf(address);
+      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
+      // governance asks for no members and no stake before the snapshot: a set with no stake is still never live
+      await (await f.mach.updateRollupSet(address, setParams(f.d, { minMembers: 0n, minTotalStake: 0n }))).wait();
+      // anyone takes the epoch's snapshot while the set is empty; a member joins after it
+      await expect(f.d.operatorSets.connect(f.outsider).snapshot(setId))
+        .to.emit(f.d.operatorSets, "SnapshotTaken")
+        .withArgs(setId, SNAPSHOT_EPOCH, 0, 0, anyValue);
+      await (await f.d.operatorSets.connect(f.ops[0].account).join(setId, STAKES[0])).wait();
+      expect((await f.d.operatorSets.snapshotInfo(setId, SNAPSHOT_EPOCH)).live).to.equal(false);
+      expect(await f.d.operatorSets.isLive(setId, SNAPSHOT_EPOCH)).to.equal(false);
+      const signatures = await signaturesOf(f, [0], { rollup: address });
+      await expect(f.mach.certify(address, 0, signatures))
+        .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
+        .withArgs(setId, SNAPSHOT_EPOCH);
+      await expect(f.mach.raiseAlert(address, ALERT_REASON, await alertSignaturesOf(f, [0], 0n, address)))
+        .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
+        .withArgs(setId, SNAPSHOT_EPOCH);
+      expect((await rollup.output(0)).status).to.equal(Output.Proposed);
+      expect((await f.mach.certificate(address, L2_BLOCK, ROOT)).certifiedAt).to.equal(0n);
+      expect(await f.mach.alertNonce(address)).to.equal(0n);
+      // the next epoch's snapshot holds the member's stake: it certifies
+      await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
+      await (await f.d.operatorSets.snapshot(setId)).wait();
+      await expect(f.mach.certify(address, 0, signatures))
+        .to.emit(f.mach, "Certified")
+        .withArgs(address, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH + 1n, 0b1n, STAKES[0]);
+    });
+
+    it("a snapshot below the set's minimum members or stake decides nothing (live at exactly the minimum)", async function () {
+      const f = await loadFixture(machFixture);
+      const info = await f.d.operatorSets.snapshotInfo(f.setId, SNAPSHOT_EPOCH);
+      expect([info.size, info.totalStake, info.live]).to.deep.equal([5n, TOTAL_STAKE, true]);
+      const signatures = await signaturesOf(f, [0, 1, 2]);
+      const alert = await alertSignaturesOf(f, [0, 1, 2], 0n);
+      /** The minimums, then the next epoch and its snapshot (the same five members and stake), taken under them. */
+      const snapshotUnder = async (minMembers: bigint, minTotalStake: bigint) => {
+        await expect(setLiveness(f, minMembers, minTotalStake))
+          .to.emit(f.d.operatorSets, "LivenessUpdated")
+          .withArgs(f.setId, minMembers, minTotalStake);
+        const epoch = await nextEpoch(f.d.operatorSets);
+        await (await f.d.operatorSets.snapshot(f.setId)).wait();
+        const next = await f.d.operatorSets.snapshotInfo(f.setId, epoch);
+        expect([next.size, next.totalStake]).to.deep.equal([5n, TOTAL_STAKE]);
+        return epoch;
+      };
+      // one member short, then one wei of stake short
+      for (const [minMembers, minTotalStake] of [
+        [6n, TOTAL_STAKE],
+        [5n, TOTAL_STAKE + 1n],
+      ]) {
+        const epoch = await snapshotUnder(minMembers, minTotalStake);
+        expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
+        await expect(f.mach.certify(f.rollupAddress, 0, signatures))
+          .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
+          .withArgs(f.setId, epoch);
+        await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, alert))
+          .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
+          .withArgs(f.setId, epoch);
+      }
+      expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
+      expect((await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT)).certifiedAt).to.equal(0n);
+      expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
+      // exactly five members and 10,000 ALT
+      const epoch = await snapshotUnder(5n, TOTAL_STAKE);
+      expect(epoch).to.equal(SNAPSHOT_EPOCH + 3n);
+      expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
+      await expect(f.mach.certify(f.rollupAddress, 0, signatures))
+        .to.emit(f.mach, "Certified")
+        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, epoch, 0b111n, sumOf(STAKES, [0, 1, 2]));
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, alert))
+        .to.emit(f.mach, "AlertRaised")
+        .withArgs(f.rollupAddress, ALERT_REASON, 0, epoch, 0b111n);
     });
   });
 
@@ -954,6 +1069,63 @@ describe("MachService", function () {
         .to.be.revertedWithCustomError(f.mach, "MachUnknownSigner")
         .withArgs(f.offender.key.address);
       await expect(prove(newKey)).to.emit(f.mach, "EquivocationProven");
+    });
+
+    it("a member that left stays bound: its equivocation is provable until it completes leaving", async function () {
+      const f = await loadFixture(equivocationFixture);
+      const { d, offender } = f;
+      const other = f.ops[3];
+      const leftAt = await nextTimestamp();
+      const leaveAt = leftAt + (await d.registry.withdrawalDelay());
+      await expect(d.operatorSets.connect(offender.account).requestLeave(f.setId))
+        .to.emit(d.operatorSets, "LeaveRequested")
+        .withArgs(f.setId, offender.address, leaveAt);
+      await (await d.operatorSets.connect(other.account).requestLeave(f.setId)).wait();
+      const left = await d.operatorSets.membership(f.setId, offender.address);
+      expect([left.member, left.leaveAt]).to.deep.equal([false, leaveAt]);
+      expect(await d.operatorSets.members(f.setId)).to.not.include(offender.address);
+      // what it allocated is deallocated, and still slashable until it is free
+      const allocation = await d.operatorSets.allocation(f.setId, offender.address);
+      expect([allocation.allocated, allocation.pendingFree, allocation.freeAt]).to.deep.equal([0n, STAKES[2], leaveAt]);
+
+      const requestId = await d.slashingManager.requestCount();
+      const at = await nextTimestamp();
+      const bps = BigInt(d.config.mach.equivocationBps);
+      await expect(
+        f.mach
+          .connect(f.reporter)
+          .proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB),
+      )
+        .to.emit(d.slashingManager, "SlashRequested")
+        .withArgs(
+          requestId,
+          offender.address,
+          f.machAddress,
+          f.setId,
+          bps,
+          encodeBytes32String("MACH_EQUIVOCATION"),
+          f.evidence,
+          f.reporter.address,
+          at + (await d.slashingManager.vetoWindow()),
+        )
+        .and.to.emit(f.mach, "EquivocationProven")
+        .withArgs(offender.address, f.rollupAddress, L2_BLOCK, ROOT, OTHER_ROOT, requestId);
+      expect(await d.registry.isJailed(offender.address)).to.equal(true);
+
+      // at leaveAt: the offender cannot complete leaving while its request is pending; the other member completes
+      await time.increaseTo(leaveAt);
+      await expect(d.operatorSets.connect(offender.account).completeLeave(f.setId))
+        .to.be.revertedWithCustomError(d.operatorSets, "SetsOperatorJailed")
+        .withArgs(offender.address);
+      await expect(d.operatorSets.connect(other.account).completeLeave(f.setId))
+        .to.emit(d.operatorSets, "Left")
+        .withArgs(f.setId, other.address);
+      // once it completed leaving it is bound no more: its equivocation is no longer this set's to prove
+      const a = { index: 3, ...(await signAttestation(other.key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)) };
+      const b = { index: 3, ...(await signAttestation(other.key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)) };
+      await expect(f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, a, OTHER_ROOT, b))
+        .to.be.revertedWithCustomError(f.mach, "MachUnknownSigner")
+        .withArgs(other.key.address);
     });
 
     it("refuses attestations replayed from another rollup", async function () {
@@ -1262,61 +1434,101 @@ describe("MachService", function () {
       expect((await f.d.slashingManager.request(requestId)).bps).to.equal(cap);
     });
 
-    it("setSetDefaults: the owner sets what sets registered from now on get", async function () {
+    it("setSetDefaults: the owner sets what sets registered from now on get, including their liveness", async function () {
       const f = await loadFixture(machFixture);
-      await expect(f.mach.connect(f.outsider).setSetDefaults(5n * ALT, 8))
+      const defaults = setParams(f.d, { minStake: 5n * ALT, maxSize: 8n, minMembers: 3n, minTotalStake: 20n * ALT });
+      await expect(f.mach.connect(f.outsider).setSetDefaults(defaults))
         .to.be.revertedWithCustomError(f.mach, "OwnableUnauthorizedAccount")
         .withArgs(f.outsider.address);
-      for (const maxSize of [0, 257]) {
-        await expect(f.mach.setSetDefaults(5n * ALT, maxSize)).to.be.revertedWithCustomError(
-          f.mach,
-          "ServiceInvalidParameter",
-        );
-      }
-      await expect(f.mach.setSetDefaults(5n * ALT, 256))
+      await expect(f.mach.setSetDefaults({ ...defaults, maxSize: 256n }))
         .to.emit(f.mach, "SetDefaultsUpdated")
-        .withArgs(5n * ALT, 256);
-      await expect(f.mach.setSetDefaults(5n * ALT, 8))
+        .withArgs(setParamsTuple({ ...defaults, maxSize: 256n }));
+      // a live snapshot may need as many members as the set can hold, not one more
+      await expect(f.mach.setSetDefaults({ ...defaults, minMembers: 8n }))
         .to.emit(f.mach, "SetDefaultsUpdated")
-        .withArgs(5n * ALT, 8);
-      expect(await f.mach.setDefaults()).to.deep.equal([5n * ALT, 8n]);
+        .withArgs(setParamsTuple({ ...defaults, minMembers: 8n }));
+      await expect(f.mach.setSetDefaults(defaults))
+        .to.emit(f.mach, "SetDefaultsUpdated")
+        .withArgs(setParamsTuple(defaults));
+      expect(await f.mach.setDefaults()).to.deep.equal(setParamsTuple(defaults));
       const rollup = await createRollup(f.d, f.creator, { chainId: 910_019, salt: id("mach:new-defaults") });
       const address = await rollup.getAddress();
       const setId = setIdFor(f.machAddress, address);
       await expect(f.mach.registerRollup(address))
         .to.emit(f.mach, "RollupRegistered")
-        .withArgs(address, setId, 5n * ALT, 8);
+        .withArgs(address, setId, setParamsTuple(defaults))
+        .and.to.emit(f.d.operatorSets, "SetCreated")
+        .withArgs(setId, f.machAddress, zeroPadValue(address, 32), 5n * ALT, 8n)
+        .and.to.emit(f.d.operatorSets, "LivenessUpdated")
+        .withArgs(setId, 3n, 20n * ALT);
       const config = await f.d.operatorSets.setConfig(setId);
-      expect([config.minStake, config.maxSize]).to.deep.equal([5n * ALT, 8n]);
+      expect([config.minStake, config.maxSize, config.minMembers, config.minTotalStake]).to.deep.equal(
+        setParamsTuple(defaults),
+      );
       // sets registered before keep theirs
       const main = await f.d.operatorSets.setConfig(f.setId);
-      expect([main.minStake, main.maxSize]).to.deep.equal([f.d.config.minStake, BigInt(f.d.config.maxSize)]);
+      expect([main.minStake, main.maxSize, main.minMembers, main.minTotalStake]).to.deep.equal(
+        setParamsTuple(setParams(f.d)),
+      );
     });
 
-    it("updateRollupSet: the owner changes one registered rollup's set", async function () {
+    it("setSetDefaults: refuses a size of 0 or above 256, and a live minimum of more members than the set holds", async function () {
       const f = await loadFixture(machFixture);
-      await expect(f.mach.connect(f.outsider).updateRollupSet(f.rollupAddress, 2_000n * ALT, 5))
+      const defaults = setParams(f.d, { minStake: 5n * ALT, maxSize: 8n, minMembers: 3n, minTotalStake: 20n * ALT });
+      for (const refused of [
+        { ...defaults, maxSize: 0n, minMembers: 0n },
+        { ...defaults, maxSize: 257n },
+        { ...defaults, minMembers: 9n },
+        { ...defaults, maxSize: 256n, minMembers: 257n },
+      ]) {
+        await expect(f.mach.setSetDefaults(refused)).to.be.revertedWithCustomError(f.mach, "ServiceInvalidParameter");
+      }
+      expect(await f.mach.setDefaults()).to.deep.equal(setParamsTuple(setParams(f.d)));
+    });
+
+    it("updateRollupSet: the owner changes one registered rollup's set and its liveness", async function () {
+      const f = await loadFixture(machFixture);
+      const params = setParams(f.d, {
+        minStake: 2_000n * ALT,
+        maxSize: 5n,
+        minMembers: 3n,
+        minTotalStake: 5_000n * ALT,
+      });
+      await expect(f.mach.connect(f.outsider).updateRollupSet(f.rollupAddress, params))
         .to.be.revertedWithCustomError(f.mach, "OwnableUnauthorizedAccount")
         .withArgs(f.outsider.address);
-      await expect(f.mach.updateRollupSet(f.rollupAddress, 2_000n * ALT, 5))
+      await expect(f.mach.updateRollupSet(f.rollupAddress, params))
         .to.emit(f.d.operatorSets, "SetUpdated")
-        .withArgs(f.setId, 2_000n * ALT, 5);
+        .withArgs(f.setId, 2_000n * ALT, 5n)
+        .and.to.emit(f.d.operatorSets, "LivenessUpdated")
+        .withArgs(f.setId, 3n, 5_000n * ALT);
       const config = await f.d.operatorSets.setConfig(f.setId);
-      expect([config.minStake, config.maxSize]).to.deep.equal([2_000n * ALT, 5n]);
-      // the next snapshot applies the new minimum: members 2 and 3 (1,167 ALT and less) drop out
+      expect([config.minStake, config.maxSize, config.minMembers, config.minTotalStake]).to.deep.equal(
+        setParamsTuple(params),
+      );
+      // the service's defaults are untouched
+      expect(await f.mach.setDefaults()).to.deep.equal(setParamsTuple(setParams(f.d)));
+      // the next snapshot applies the new minimum: members 2 and 3 (1,167 ALT and less) drop out; three members and
+      // 3,000 + 2,500 + 2,166 ALT + 1 unit are enough to stay live
       await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
       await (await f.d.operatorSets.snapshot(f.setId)).wait();
       const [operators] = await f.d.operatorSets.snapshotEntries(f.setId, SNAPSHOT_EPOCH + 1n);
       expect(operators).to.deep.equal([f.ops[0].address, f.ops[1].address, f.ops[4].address]);
-      // bad sizes are refused by OperatorSets; an unregistered rollup by the service
-      for (const maxSize of [0, 257]) {
-        await expect(f.mach.updateRollupSet(f.rollupAddress, 0, maxSize))
-          .to.be.revertedWithCustomError(f.d.operatorSets, "SetsInvalidSize")
-          .withArgs(maxSize);
+      expect(await f.d.operatorSets.isLive(f.setId, SNAPSHOT_EPOCH + 1n)).to.equal(true);
+      // bad sizes and liveness minimums are refused by the service before anything changes; an unregistered rollup too
+      for (const refused of [
+        { ...params, maxSize: 0n, minMembers: 0n },
+        { ...params, maxSize: 257n },
+        { ...params, minMembers: 6n },
+      ]) {
+        await expect(f.mach.updateRollupSet(f.rollupAddress, refused)).to.be.revertedWithCustomError(
+          f.mach,
+          "ServiceInvalidParameter",
+        );
       }
       const rollup = await createRollup(f.d, f.creator, { chainId: 910_020, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
-      await expect(f.mach.updateRollupSet(address, 0, 5))
+      await expect(f.mach.updateRollupSet(address, params))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
         .withArgs(address);
     });

@@ -9,7 +9,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, encodeBytes32String, id, keccak256 } from "ethers";
 import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
-import { DAY, HOUR } from "../helpers/time";
+import { DAY, HOUR, nextEpoch } from "../helpers/time";
 import {
   SERVICE,
   addOperators,
@@ -31,6 +31,9 @@ const CENSORSHIP_BPS = 500n;
 /** "services": every set the services create. */
 const MIN_STAKE = 1_000n * ALT;
 const MAX_SIZE = 64n;
+/** "services": a live snapshot holds at least one member and 1,000 ALT. */
+const MIN_MEMBERS = 1n;
+const MIN_TOTAL_STAKE = 1_000n * ALT;
 /** "restaking": veto window 2 days, reporter share 10 %. */
 const VETO_WINDOW = BigInt(2 * DAY);
 const REPORTER_BPS = 1_000n;
@@ -54,6 +57,7 @@ const FEES = [3n * ALT + 1n, 5n * ALT + 7n];
 const TX_HASHES = [id("squad-tx-0"), id("squad-tx-1")];
 const COMMITMENT = id("squad-batch-0");
 const COMMITMENT_2 = id("squad-batch-1");
+const COMMITMENT_3 = id("squad-batch-2");
 
 const startOf = (slot: bigint) => slot * SLOT;
 /** keccak256(abi.encode(previous root, commitment, queue head after)): the rollup's next batch root. */
@@ -166,6 +170,20 @@ describe("SquadService", function () {
   const slotsLedBy = (f: Fixture, op: Operator, from: bigint, to: bigint) =>
     slotsWhere(f, from, to, (leader) => leader === op.address);
 
+  /** The owner sets the liveness minimums of rollup A's set (keeping the set's minimum stake and size). */
+  const setMinimums = (f: Fixture, minMembers: bigint, minTotalStake: bigint) =>
+    f.squad
+      .connect(f.d.deployer)
+      .updateRollupSet(f.rollupAddress, { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers, minTotalStake });
+
+  /** The slots of `epoch` that begin once `setId`'s snapshot of it was taken: those its draw may give a leader. */
+  async function slotsOfEpoch(f: Fixture, setId: bigint, epoch: bigint) {
+    const { takenAt } = await f.d.operatorSets.snapshotInfo(setId, epoch);
+    const first = (takenAt + SLOT - 1n) / SLOT;
+    const last = ((await f.d.operatorSets.epochStart(epoch + 1n)) - 1n) / SLOT;
+    return Array.from({ length: Number(last - first + 1n) }, (_, i) => first + BigInt(i));
+  }
+
   /** A slot from `from` on whose leader differs from the next slot's. */
   async function slotWithNewLeaderNext(f: Fixture, from: bigint) {
     const leaders = await f.squad.schedule(f.rollupAddress, from, 50n);
@@ -209,6 +227,7 @@ describe("SquadService", function () {
       expect(config.service).to.equal(f.squadAddress);
       expect(config.minStake).to.equal(MIN_STAKE);
       expect(config.maxSize).to.equal(MAX_SIZE);
+      expect([config.minMembers, config.minTotalStake]).to.deep.equal([MIN_MEMBERS, MIN_TOTAL_STAKE]);
       expect(await f.squad.parameters()).to.deep.equal([SLOT, GRACE, MAX_MISSES, JAIL_TIME, CENSORSHIP_BPS]);
     });
 
@@ -270,6 +289,114 @@ describe("SquadService", function () {
       expect(last).to.not.equal(ZeroAddress);
       expect(next).to.equal(ZeroAddress);
       expect(await f.squad.leaderAt(f.plainAddress, f.firstSlot)).to.equal(ZeroAddress);
+    });
+
+    it("a slot of a snapshot that is not live has no leader (live at exactly the minimum members and stake)", async function () {
+      const f = await loadFixture(squadFixture);
+      const total = ALLOCATIONS.reduce((a, b) => a + b, 0n);
+      /**
+       * A's minimums, then the next epoch and both sets' snapshots (the same four members and stakes), taken under
+       * them; the slots of that epoch from A's snapshot on.
+       */
+      const snapshotUnder = async (minMembers: bigint, minTotalStake: bigint) => {
+        await expect(setMinimums(f, minMembers, minTotalStake))
+          .to.emit(f.d.operatorSets, "LivenessUpdated")
+          .withArgs(f.setId, minMembers, minTotalStake);
+        const epoch = await nextEpoch(f.d.operatorSets);
+        await (await f.d.operatorSets.snapshot(f.otherSetId)).wait();
+        await (await f.d.operatorSets.snapshot(f.setId)).wait();
+        const info = await f.d.operatorSets.snapshotInfo(f.setId, epoch);
+        expect([info.size, info.totalStake]).to.deep.equal([4n, total]);
+        const slots = await slotsOfEpoch(f, f.setId, epoch);
+        const others = await drawLeaders(f, f.otherAddress, f.otherSetId, epoch, slots);
+        expect(others).to.not.include(ZeroAddress);
+        return { epoch, slots, count: BigInt(slots.length), others };
+      };
+      // one member short, then one wei of stake short: no slot of the epoch has a leader; B's set is untouched
+      for (const [minMembers, minTotalStake] of [
+        [5n, total],
+        [4n, total + 1n],
+      ]) {
+        const { epoch, slots, count, others } = await snapshotUnder(minMembers, minTotalStake);
+        expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
+        expect(await f.d.operatorSets.isLive(f.otherSetId, epoch)).to.equal(true);
+        expect(await f.squad.leaderAt(f.rollupAddress, slots[0])).to.equal(ZeroAddress);
+        expect(await f.squad.leaderAt(f.rollupAddress, slots[slots.length - 1])).to.equal(ZeroAddress);
+        expect(await f.squad.schedule(f.rollupAddress, slots[0], count)).to.deep.equal(slots.map(() => ZeroAddress));
+        expect(await f.squad.schedule(f.otherAddress, slots[0], count)).to.deep.equal(others);
+      }
+      // exactly four members and 50,000 ALT: every slot has the leader of the draw
+      const { epoch, slots, count } = await snapshotUnder(4n, total);
+      expect(epoch).to.equal(f.epoch + 3n);
+      expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
+      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, epoch, slots);
+      expect(leaders).to.not.include(ZeroAddress);
+      expect(await f.squad.schedule(f.rollupAddress, slots[0], count)).to.deep.equal(leaders);
+      expect(await f.squad.leaderAt(f.rollupAddress, slots[slots.length - 1])).to.equal(leaders[leaders.length - 1]);
+    });
+
+    it("a slot without leader because its snapshot is not live: any member posts at once, nobody misses it", async function () {
+      const f = await loadFixture(squadFixture);
+      // one member more than the set holds, asked before the next epoch's snapshot
+      await (await setMinimums(f, 5n, MIN_TOTAL_STAKE)).wait();
+      const epoch = await nextEpoch(f.d.operatorSets);
+      await (await f.d.operatorSets.snapshot(f.setId)).wait();
+      expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
+      const [first] = await slotsOfEpoch(f, f.setId, epoch);
+      const slot = first + 2n;
+      // the member the draw picks is nobody's leader: another member posts in the slot's first second
+      const [drawn] = await drawLeaders(f, f.rollupAddress, f.setId, epoch, [slot]);
+      expect(drawn).to.not.equal(ZeroAddress);
+      expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(ZeroAddress);
+      const member = otherMember(f, drawn);
+      await time.setNextBlockTimestamp(startOf(slot));
+      await expect(f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.rollupAddress, slot, member.address, false);
+      await time.setNextBlockTimestamp(startOf(slot + 1n));
+      await expect(f.squad.reportMiss(f.rollupAddress, slot))
+        .to.be.revertedWithCustomError(f.squad, "SquadNoLeader")
+        .withArgs(slot);
+      expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([false, false]);
+    });
+
+    it("a later change of the minimums rewrites no past schedule", async function () {
+      const f = await loadFixture(squadFixture);
+      const count = f.lastSlot - f.firstSlot + 1n;
+      const slots = Array.from({ length: Number(count) }, (_, i) => f.firstSlot + BigInt(i));
+      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, f.epoch, slots);
+      expect(leaders).to.not.include(ZeroAddress);
+      expect(await f.squad.schedule(f.rollupAddress, f.firstSlot, count)).to.deep.equal(leaders);
+      // slot firstSlot + 1 goes by without its leader's batch; at the start of the next one, the owner raises
+      // minMembers above the set's four members
+      const missed = f.firstSlot + 1n;
+      await time.setNextBlockTimestamp(startOf(missed + 1n));
+      await expect(setMinimums(f, 5n, MIN_TOTAL_STAKE))
+        .to.emit(f.d.operatorSets, "LivenessUpdated")
+        .withArgs(f.setId, 5n, MIN_TOTAL_STAKE);
+      // the epoch's snapshot was taken live and stays so: every slot keeps its leader, past, current and to come
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch)).to.equal(true);
+      expect((await f.d.operatorSets.snapshotInfo(f.setId, f.epoch)).live).to.equal(true);
+      expect(await f.squad.leaderAt(f.rollupAddress, missed)).to.equal(leaders[1]);
+      expect(await f.squad.leaderAt(f.rollupAddress, missed + 1n)).to.equal(leaders[2]);
+      expect(await f.squad.leaderAt(f.rollupAddress, f.lastSlot)).to.equal(leaders[leaders.length - 1]);
+      expect(await f.squad.schedule(f.rollupAddress, f.firstSlot, count)).to.deep.equal(leaders);
+      // the slot that went by is still its leader's miss, and the current one its leader's to post in
+      await expect(f.squad.reportMiss(f.rollupAddress, missed))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, missed, leaders[1], 1n);
+      const current = memberOf(f, leaders[2]);
+      await expect(f.squad.connect(current.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.rollupAddress, missed + 1n, current.address, true);
+      // the new minimums hold from the next snapshot on: its slots have no leader
+      const next = await nextEpoch(f.d.operatorSets);
+      await (await f.d.operatorSets.snapshot(f.setId)).wait();
+      expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(false);
+      const nextSlots = await slotsOfEpoch(f, f.setId, next);
+      expect(await f.squad.schedule(f.rollupAddress, nextSlots[0], BigInt(nextSlots.length))).to.deep.equal(
+        nextSlots.map(() => ZeroAddress),
+      );
     });
 
     it("gives the same leaders on every call and other leaders for another rollup", async function () {
@@ -407,13 +534,57 @@ describe("SquadService", function () {
       await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, own, leaving.address, true);
-      // and may stand in for another member's slot after the grace period
-      const [others] = await slotsWhere(f, own + 1n, f.lastSlot, (leader) => leader !== leaving.address);
+      expect(await f.squad.slotMarks(f.rollupAddress, own)).to.deep.equal([true, false]);
+      expect(await f.rollup.batchCount()).to.equal(1n);
+      const m = await f.d.operatorSets.membership(f.setId, leaving.address);
+      expect(m.member).to.equal(false);
+      expect(m.leaveAt).to.be.greaterThan(BigInt(await time.latest()));
+    });
+
+    it("an operator that left stands in for nobody", async function () {
+      const f = await loadFixture(squadFixture);
+      const leaving = f.members[3];
+      await (await f.d.operatorSets.connect(leaving.account).requestLeave(f.setId)).wait();
+      const left = await f.d.operatorSets.membership(f.setId, leaving.address);
+      expect(left.member).to.equal(false);
+      // it has not completed leaving by the end of the next epoch: it is still bound to the set
+      expect(left.leaveAt).to.be.greaterThan(await f.d.operatorSets.epochStart(f.epoch + 2n));
+      // another member's slot, then one of its own after it, in this epoch's schedule
+      const [others] = await slotsWhere(f, f.firstSlot + 1n, f.lastSlot, (leader) => leader !== leaving.address);
+      const [own] = await slotsLedBy(f, leaving, others + 1n, f.lastSlot + 1n);
+      const othersLeader = await f.squad.leaderAt(f.rollupAddress, others);
+      const member = otherMember(f, othersLeader, leaving.address);
+
+      // after the grace period of another leader's slot: refused, while a member stands in at the same second
       await time.setNextBlockTimestamp(startOf(others) + GRACE);
+      await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
+        .withArgs(leaving.address);
+      await time.setNextBlockTimestamp(startOf(others) + GRACE);
+      await expect(f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.rollupAddress, others, member.address, false);
+
+      // the slot it was drawn for in this epoch's snapshot is still its own
+      await time.setNextBlockTimestamp(startOf(own) + 1n);
       await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT_2, 0))
         .to.emit(f.squad, "BatchPosted")
-        .withArgs(f.rollupAddress, others, leaving.address, false);
-      expect(await f.rollup.batchCount()).to.equal(2n);
+        .withArgs(f.rollupAddress, own, leaving.address, true);
+      expect(await f.squad.slotMarks(f.rollupAddress, own)).to.deep.equal([true, false]);
+
+      // a slot without leader (the next epoch has no snapshot yet): refused, while a member posts at once
+      const leaderless = (f.epochEnd + SLOT - 1n) / SLOT;
+      expect(await f.squad.leaderAt(f.rollupAddress, leaderless)).to.equal(ZeroAddress);
+      await time.setNextBlockTimestamp(startOf(leaderless) + 1n);
+      await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT_3, 0))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
+        .withArgs(leaving.address);
+      await time.setNextBlockTimestamp(startOf(leaderless) + 1n);
+      await expect(f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT_3, 0))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.rollupAddress, leaderless, member.address, false);
+      expect(await f.rollup.batchCount()).to.equal(3n);
+      expect((await f.d.operatorSets.membership(f.setId, leaving.address)).leaveAt).to.equal(left.leaveAt);
     });
 
     it("lets any eligible member post at once in a slot without leader, and never gives that slot one", async function () {
@@ -693,6 +864,38 @@ describe("SquadService", function () {
       await expect(f.squad.reportMiss(f.rollupAddress, fourth))
         .to.emit(f.squad, "SlotMissed")
         .withArgs(f.rollupAddress, fourth, leader.address, 1n);
+    });
+
+    it("leaving is no way out of a jail: a leader still leaving is jailed in the set at maxMisses", async function () {
+      const f = await loadFixture(squadFixture);
+      const leader = f.members[3];
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
+      const leaveAt = at + (await f.d.registry.withdrawalDelay());
+      await expect(f.d.operatorSets.connect(leader.account).requestLeave(f.setId))
+        .to.emit(f.d.operatorSets, "LeaveRequested")
+        .withArgs(f.setId, leader.address, leaveAt);
+      // out of the member list, still this epoch's leader of its slots
+      const missed = (await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot)).slice(0, Number(MAX_MISSES));
+      const reportAt = startOf(missed[missed.length - 1] + 1n);
+      for (let i = 0; i < missed.length - 1; i++) {
+        await time.setNextBlockTimestamp(reportAt + BigInt(i));
+        await (await f.squad.reportMiss(f.rollupAddress, missed[i])).wait();
+      }
+      const jailAt = reportAt + MAX_MISSES;
+      const until = jailAt + JAIL_TIME;
+      await time.setNextBlockTimestamp(jailAt);
+      await expect(f.squad.reportMiss(f.rollupAddress, missed[missed.length - 1]))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, until)
+        .and.to.emit(f.d.operatorSets, "MemberJailed")
+        .withArgs(f.setId, leader.address, until);
+      const membership = await f.d.operatorSets.membership(f.setId, leader.address);
+      expect([membership.member, membership.leaveAt, membership.jailedUntil]).to.deep.equal([false, leaveAt, until]);
+      // re-joining before the term ends is refused
+      await expect(f.d.operatorSets.connect(leader.account).join(f.setId, ALLOCATIONS[3]))
+        .to.be.revertedWithCustomError(f.d.operatorSets, "SetsJailed")
+        .withArgs(f.setId, leader.address, until);
     });
 
     it("does not jail in the set a leader that has left it", async function () {

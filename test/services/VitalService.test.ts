@@ -9,15 +9,17 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
-import { DAY, HOUR } from "../helpers/time";
+import { DAY, HOUR, nextEpoch } from "../helpers/time";
 import {
   addOperators,
   createRollup,
   deployServices,
   joinAndSnapshot,
   launchRollup,
+  setParams,
   snapshotIndexes,
   SERVICE,
   type Operator,
@@ -306,17 +308,60 @@ describe("VitalService", function () {
       expect(await f.token.balanceOf(late.address)).to.equal(0n);
     });
 
-    it("refuses a member that asked to leave the set", async function () {
+    it("only a current member challenges: one that left (requested, replaced or removed) cannot, yet still votes", async function () {
       const f = await loadFixture(vitalFixture);
-      await (await f.operatorSets.connect(f.ops[1].account).requestLeave(f.setId)).wait();
-      await expect(f.vital.connect(f.ops[1].account).challenge(f.rollupAddress, 0))
+      const [requested, replaced, removed] = [f.ops[1], f.ops[2], f.ops[3]];
+      // 1. it requests to leave: out of the member list at once, bound to the set until it completes leaving
+      const at = await nextBlockAt();
+      const leaveAt = at + (await f.registry.withdrawalDelay());
+      await expect(f.operatorSets.connect(requested.account).requestLeave(f.setId))
+        .to.emit(f.operatorSets, "LeaveRequested")
+        .withArgs(f.setId, requested.address, leaveAt);
+      const left = await f.operatorSets.membership(f.setId, requested.address);
+      expect([left.member, left.leaveAt]).to.deep.equal([false, leaveAt]);
+      await expect(f.vital.connect(requested.account).challenge(f.rollupAddress, 0))
         .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
-        .withArgs(f.ops[1].address);
-      // the leaving member still votes with its stake in the snapshot
+        .withArgs(requested.address);
+
+      // 2. it is replaced in the full set by a newcomer allocating its allocation plus the churn margin
+      const members = await f.operatorSets.members(f.setId);
+      expect(members.length).to.equal(4);
+      await (await f.vital.updateRollupSet(f.rollupAddress, setParams(f.d, { maxSize: 4n }))).wait();
+      const margin = await f.operatorSets.churnMarginBps();
+      const needed = (STAKES[2] * (BPS + margin) + BPS - 1n) / BPS;
+      expect(needed).to.equal(2_200n * ALT);
+      const [newcomer] = await addOperators(f.d, "vital-newcomer", [needed]);
+      await expect(f.operatorSets.connect(newcomer.account).joinReplacing(f.setId, needed, replaced.address))
+        .to.emit(f.operatorSets, "MemberReplaced")
+        .withArgs(f.setId, replaced.address, newcomer.address);
+      expect((await f.operatorSets.membership(f.setId, replaced.address)).member).to.equal(false);
+      await expect(f.vital.connect(replaced.account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
+        .withArgs(replaced.address);
+
+      // 3. anyone removes it once its allocation is below the set's (raised) minimum
+      await (
+        await f.vital.updateRollupSet(f.rollupAddress, setParams(f.d, { minStake: 2_000n * ALT, maxSize: 4n }))
+      ).wait();
+      await expect(f.operatorSets.connect(f.users[3]).removeMember(f.setId, removed.address))
+        .to.emit(f.operatorSets, "MemberRemoved")
+        .withArgs(f.setId, removed.address, STAKES[3]);
+      await expect(f.vital.connect(removed.account).challenge(f.rollupAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
+        .withArgs(removed.address);
+      expect(await f.vital.challengeCount()).to.equal(0n);
+
+      // all three still vote with their stake in the challenge epoch's snapshot
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
-      await expect(f.vital.connect(f.ops[1].account).vote(id, 1, true))
-        .to.emit(f.vital, "Voted")
-        .withArgs(id, f.ops[1].address, true, STAKES[1]);
+      for (const [index, op] of [
+        [1, requested],
+        [2, replaced],
+        [3, removed],
+      ] as const) {
+        await expect(f.vital.connect(op.account).vote(id, index, true))
+          .to.emit(f.vital, "Voted")
+          .withArgs(id, op.address, true, STAKES[index]);
+      }
     });
 
     it("refuses a member jailed by a pending slash request", async function () {
@@ -408,6 +453,85 @@ describe("VitalService", function () {
       const treasuryBefore = await f.token.balanceOf(f.treasury.address);
       await expect(f.vital.resolve(0)).to.emit(f.vital, "Resolved").withArgs(0n, Result.Failed);
       expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore);
+    });
+  });
+
+  describe("liveness", function () {
+    it("an empty snapshot decides nothing: a member who snapshots the set with no stake, then joins, cannot challenge", async function () {
+      const f = await loadFixture(vitalFixture);
+      // a fresh rollup (its creator proposes) whose VITAL set nobody joined yet, with an honest output
+      const fresh = await launchRollup(f.d, f.creator, { chainId: 71_010, salt: ethers.id("vital-empty") });
+      const freshAddress = await fresh.getAddress();
+      const freshSetId = await f.vital.setIdOf(freshAddress);
+      await (await fresh.connect(f.creator).proposeOutput(l2BlockOf(0), ROOTS[0])).wait();
+      const minStake = f.d.config.minStake;
+      const [attacker] = await addOperators(f.d, "vital-attacker", [minStake]);
+      await (await f.token.connect(f.funder).transfer(attacker.address, f.bond)).wait();
+      await (await f.token.connect(attacker.account).approve(f.vitalAddress, f.bond)).wait();
+      // governance asks for no members and no stake before the snapshot: a set with no stake is still never live
+      await (await f.vital.updateRollupSet(freshAddress, setParams(f.d, { minMembers: 0n, minTotalStake: 0n }))).wait();
+
+      // the attacker takes the epoch's snapshot while the set has no stake, then joins
+      await expect(f.operatorSets.connect(attacker.account).snapshot(freshSetId))
+        .to.emit(f.operatorSets, "SnapshotTaken")
+        .withArgs(freshSetId, FIXTURE_EPOCH, 0n, 0n, anyValue);
+      await expect(f.operatorSets.connect(attacker.account).join(freshSetId, minStake))
+        .to.emit(f.operatorSets, "Joined")
+        .withArgs(freshSetId, attacker.address);
+      expect((await f.operatorSets.snapshotInfo(freshSetId, FIXTURE_EPOCH)).live).to.equal(false);
+      expect(await f.operatorSets.isLive(freshSetId, FIXTURE_EPOCH)).to.equal(false);
+      await expect(f.vital.connect(attacker.account).challenge(freshAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "ServiceSetNotLive")
+        .withArgs(freshSetId, FIXTURE_EPOCH);
+
+      // no challenge exists that a vote or resolve could decide on zero stake: the output stays live, the bond unpaid
+      expect(await f.vital.challengeCount()).to.equal(0n);
+      await expect(f.vital.resolve(0)).to.be.revertedWithCustomError(f.vital, "VitalUnknownChallenge").withArgs(0n);
+      expect(await f.token.balanceOf(attacker.address)).to.equal(f.bond);
+      expect(await fresh.outputCount()).to.equal(1n);
+      expect((await fresh.output(0)).status).to.equal(OutputStatus.Proposed);
+      expect(await f.vital.openChallenge(freshAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([false, 0n]);
+      expect(await f.vital.invalidatedAt(freshAddress, l2BlockOf(0), ROOTS[0])).to.equal(0n);
+    });
+
+    it("a snapshot below the set's minimum members or stake decides nothing (live at exactly the minimum)", async function () {
+      const f = await loadFixture(vitalFixture);
+      const info = await f.operatorSets.snapshotInfo(f.setId, FIXTURE_EPOCH);
+      expect([info.size, info.totalStake, info.live]).to.deep.equal([5n, TOTAL_STAKE, true]);
+      /** The minimums, then the next epoch and its snapshot (the same five members and stake), taken under them. */
+      const snapshotUnder = async (minMembers: bigint, minTotalStake: bigint) => {
+        await expect(f.vital.updateRollupSet(f.rollupAddress, setParams(f.d, { minMembers, minTotalStake })))
+          .to.emit(f.operatorSets, "LivenessUpdated")
+          .withArgs(f.setId, minMembers, minTotalStake);
+        const epoch = await nextEpoch(f.operatorSets);
+        const next = await f.operatorSets.snapshotInfo(f.setId, await snapshotNow(f, f.setId));
+        expect([next.size, next.totalStake]).to.deep.equal([5n, TOTAL_STAKE]);
+        return epoch;
+      };
+      const challenger = f.ops[0];
+      const before = await f.token.balanceOf(challenger.address);
+      // one member short, then one wei of stake short
+      for (const [minMembers, minTotalStake] of [
+        [6n, TOTAL_STAKE],
+        [5n, TOTAL_STAKE + 1n],
+      ]) {
+        const epoch = await snapshotUnder(minMembers, minTotalStake);
+        expect(await f.operatorSets.isLive(f.setId, epoch)).to.equal(false);
+        await expect(f.vital.connect(challenger.account).challenge(f.rollupAddress, 0))
+          .to.be.revertedWithCustomError(f.vital, "ServiceSetNotLive")
+          .withArgs(f.setId, epoch);
+      }
+      expect(await f.vital.challengeCount()).to.equal(0n);
+      expect(await f.token.balanceOf(challenger.address)).to.equal(before);
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
+      // exactly five members and 18,000 ALT
+      const epoch = await snapshotUnder(5n, TOTAL_STAKE);
+      expect(epoch).to.equal(FIXTURE_EPOCH + 3n);
+      expect(await f.operatorSets.isLive(f.setId, epoch)).to.equal(true);
+      const at = await nextBlockAt();
+      await expect(f.vital.connect(challenger.account).challenge(f.rollupAddress, 0))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, f.rollupAddress, 0n, challenger.address, f.bond, epoch, at + f.votingPeriod);
     });
   });
 

@@ -11,6 +11,7 @@ import type { VestingPosition } from "../../typechain-types";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
 import { coverageRunning } from "../helpers/coverage";
 import { hardhatCli, terminalEnv } from "../helpers/cli";
+import { ALT } from "../helpers/constants";
 
 const CATEGORIES = ["Treasury", "ProtocolDevelopment", "Investors", "Ecosystem", "Team", "Advisors", "Launchpool"];
 const BOOK_KEYS = [
@@ -361,8 +362,17 @@ describe("deploy:genesis task", function () {
         expect(await manager.slasher(address)).to.deep.equal([true, BigInt(caps[i]), BigInt(tenDays)]);
         const service = await hre.ethers.getContractAt("MachService", address);
         expect(await service.owner()).to.equal((await hre.ethers.getSigners())[0].address);
-        expect(await service.setDefaults()).to.deep.equal([1_000n * 10n ** 18n, BigInt(section.maxSize)]);
+        // hardhat.json: 1,000 ALT and 64 members at most per set; a snapshot is live with 1 member and 1,000 ALT
+        expect(await service.setDefaults()).to.deep.equal([1_000n * ALT, 64n, 1n, 1_000n * ALT]);
       }
+      expect([section.minStake, section.maxSize, section.minMembers, section.minTotalStake]).to.deep.equal([
+        "1000",
+        64,
+        1,
+        "1000",
+      ]);
+      // the operator sets' churn margin: a newcomer replaces a member of a full set with 10 % more
+      expect(await sets.churnMarginBps()).to.equal(1_000n);
       expect([...(await manager.slashers())]).to.have.members(addresses); // exactly the three, in setSlasher order
     });
   });
@@ -406,6 +416,13 @@ describe("deploy:genesis task", function () {
         );
       }
       expect(Object.keys(book)).to.include.members(["Governance#AltGovernor", "Services#MachService"]);
+      // the testnets' sets are live with 3 members and 10,000 ALT
+      for (const key of ["Services#MachService", "Services#VitalService", "Services#SquadService"]) {
+        const service = await hre.ethers.getContractAt("MachService", book[key]);
+        expect(await service.setDefaults(), key).to.deep.equal([1_000n * ALT, 64n, 3n, 10_000n * ALT]);
+      }
+      const sets = await hre.ethers.getContractAt("OperatorSets", book["Restaking#OperatorSets"]);
+      expect(await sets.churnMarginBps()).to.equal(1_000n);
     });
 
     it("refuses the mainnet file until its addresses and airdrop root are set", async function () {
@@ -468,6 +485,34 @@ describe("deploy:genesis task", function () {
       await refusedByServices(
         withServices((s) => ((s as unknown as Record<string, unknown>).maxSize = 257)),
         "services parameters: maxSize must be a whole number from 1 to 256, not 257",
+      );
+    });
+
+    it("refuses a live snapshot that needs more members than a set may hold, or a malformed total stake", async function () {
+      await refusedByServices(
+        withServices((s) => ((s as unknown as Record<string, unknown>).minMembers = 65)),
+        "services parameters: minMembers must be a whole number from 0 to 64, not 65",
+      );
+      await refusedByServices(
+        withServices((s) => ((s as unknown as Record<string, unknown>).minMembers = -1)),
+        "services parameters: minMembers must be a whole number from 0 to 64, not -1",
+      );
+      // the bound follows maxSize: 8 members at most, so 9 are refused
+      await refusedByServices(
+        withServices((s) => {
+          const section = s as unknown as Record<string, unknown>;
+          section.maxSize = 8;
+          section.minMembers = 9;
+        }),
+        "services parameters: minMembers must be a whole number from 0 to 8, not 9",
+      );
+      await refusedByServices(
+        withServices((s) => delete (s as unknown as Record<string, unknown>).minMembers),
+        "services parameters: minMembers must be a whole number from 0 to 64, not undefined",
+      );
+      await refusedByServices(
+        withServices((s) => ((s as unknown as Record<string, unknown>).minTotalStake = "much")),
+        'services parameters: minTotalStake: invalid amount "much": expected a non-negative decimal',
       );
     });
 

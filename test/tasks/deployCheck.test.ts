@@ -7,7 +7,14 @@ import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parame
 import { loadAddressBook, recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { PLUGIN } from "../../tasks/lib/cli";
 import type { CheckReport } from "../../tasks/deployCheck";
-import type { RestakingRegistry, SquadService, VestingFactory } from "../../typechain-types";
+import type {
+  OperatorSets,
+  RestakingRegistry,
+  SquadService,
+  VestingFactory,
+  VitalService,
+} from "../../typechain-types";
+import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { hardhatCli } from "../helpers/cli";
 import { hardhatParameters, STAGED_TREASURY, stagedParameters, stagedParametersFile } from "../helpers/parameters";
@@ -20,10 +27,12 @@ const DAY = 24 * 3600;
 function valuesChecked(p: ProtocolParameters): number {
   const positions = p.genesis.allocations.length * 6; // beneficiary, total, start, cliff, end, revocable
   const genesis = 1 + 2 + positions + 4; // supply; factory treasury, owner; airdrop root, period, treasury, balance
-  const restaking = 3 + 1 + 5 + 2 + 4; // registry 3 delays, sets 1 (epoch length), manager 5, rewards 2; 4 owners
+  const restaking = 3 + 2 + 5 + 2 + 4; // registry 3 delays, sets 2 (epoch length, churn margin), manager 5, rewards 2; 4 owners
   const templates = p.rollups!.templates.length * 11; // every field of the Template struct
   const rollups = 6 + templates; // fee, window, council, treasury, owner, template count
-  const services = 2 + 5 + 5 + 3 * 6 + 3; // MACH, VITAL, SQUAD parameters; per service 6; factory services
+  // MACH, VITAL, SQUAD parameters; per service 8 (setDefaults' minStake, maxSize, minMembers, minTotalStake, owner,
+  // slasher cap and evidence age, isService); factory services
+  const services = 2 + 5 + 5 + 3 * 8 + 3;
   const governance = p.governance === undefined ? 0 : 7; // 5 settings, guardian, timelock delay
   return genesis + restaking + rollups + services + governance;
 }
@@ -71,8 +80,8 @@ describe("deploy:check task", function () {
 
   describe("on the protocol deployed from hardhat.json", function () {
     it("derives the number of values it compares from the parameters", function () {
-      expect(valuesChecked(hardhatParameters())).to.equal(165);
-      expect(valuesChecked(stagedParameters())).to.equal(158);
+      expect(valuesChecked(hardhatParameters())).to.equal(172);
+      expect(valuesChecked(stagedParameters())).to.equal(165);
     });
 
     it("finds every value as the parameters say, one line each, with a summary", async function () {
@@ -117,6 +126,10 @@ describe("deploy:check task", function () {
         `  RollupFactory.template(3).verifier: ok (${book["Rollups#MockVerifier"]})`,
         `  RollupFactory.template(4).implementation: ok (${book["Rollups#Rollup"]})`,
         "  SquadService.parameters.maxMisses: ok (5)",
+        "  OperatorSets.churnMarginBps: ok (1000 bps)",
+        "  MachService.setDefaults.minMembers: ok (1)",
+        "  VitalService.setDefaults.minTotalStake: ok (1,000 ALT)",
+        "  SquadService.setDefaults.maxSize: ok (64)",
         "  SlashingManager.slasher(SquadService).maxBps: ok (500 bps)",
         "  OperatorSets.isService(VitalService): ok (true)",
         `  RollupFactory.services.mach: ok (${book["Services#MachService"]})`,
@@ -129,7 +142,7 @@ describe("deploy:check task", function () {
     it("returns and prints the same report with --json", async function () {
       await load(protocolFixture);
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: true });
-      expect(result).to.deep.equal({ checked: 165, differences: [] });
+      expect(result).to.deep.equal({ checked: 172, differences: [] });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
     });
 
@@ -141,10 +154,10 @@ describe("deploy:check task", function () {
       )) as unknown as RestakingRegistry;
       await (await registry.connect(await asTimelock(book)).setDelays(15 * DAY, 7 * DAY, 7 * DAY)).wait();
 
-      const message = `1 of 165 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
+      const message = `1 of 172 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
       const lines = await checkFailing({ json: true }, message);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 165,
+        checked: 172,
         differences: [{ what: "RestakingRegistry.withdrawalDelay", chain: "15d", parameters: "2w" }],
       });
     });
@@ -165,15 +178,49 @@ describe("deploy:check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `2 of 165 values differ from ${HARDHAT_FILE}: RestakingRegistry.signingKeyDelay`,
+        `2 of 172 values differ from ${HARDHAT_FILE}: RestakingRegistry.signingKeyDelay`,
       );
-      expect(lines).to.have.lengthOf(167);
+      expect(lines).to.have.lengthOf(174);
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  RestakingRegistry.signingKeyDelay: DIFFERENT: chain 8d, parameters 1w",
         "  SquadService.parameters.maxMisses: DIFFERENT: chain 6, parameters 5",
       ]);
       expect(lines.filter((l) => l.endsWith(": ok (5)"))).to.include("  RollupFactory.templateCount: ok (5)");
-      expect(lines.at(-1)).to.equal(`2 of 165 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`2 of 172 values differ from ${HARDHAT_FILE}`);
+    });
+
+    it("fails naming the churn margin and a service's liveness defaults that governance changed on chain", async function () {
+      const { book } = await load(protocolFixture);
+      const timelock = await asTimelock(book);
+      const sets = (await hre.ethers.getContractAt(
+        "OperatorSets",
+        book["Restaking#OperatorSets"],
+      )) as unknown as OperatorSets;
+      await (await sets.connect(timelock).setChurnMargin(500)).wait();
+      const vital = (await hre.ethers.getContractAt(
+        "VitalService",
+        book["Services#VitalService"],
+      )) as unknown as VitalService;
+      const defaults = { minStake: 1_000n * ALT, maxSize: 64, minMembers: 2, minTotalStake: 2_500n * ALT };
+      await (await vital.connect(timelock).setSetDefaults(defaults)).wait();
+
+      const lines = await checkFailing(
+        { json: false },
+        `3 of 172 values differ from ${HARDHAT_FILE}: OperatorSets.churnMarginBps`,
+      );
+      expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
+        "  OperatorSets.churnMarginBps: DIFFERENT: chain 500 bps, parameters 1000 bps",
+        "  VitalService.setDefaults.minMembers: DIFFERENT: chain 2, parameters 1",
+        "  VitalService.setDefaults.minTotalStake: DIFFERENT: chain 2,500 ALT, parameters 1,000 ALT",
+      ]);
+      // the other services' defaults are untouched
+      expect(lines).to.include.members([
+        "  MachService.setDefaults.minMembers: ok (1)",
+        "  SquadService.setDefaults.minTotalStake: ok (1,000 ALT)",
+        "  VitalService.setDefaults.minStake: ok (1,000 ALT)",
+        "  VitalService.setDefaults.maxSize: ok (64)",
+      ]);
+      expect(lines.at(-1)).to.equal(`3 of 172 values differ from ${HARDHAT_FILE}`);
     });
 
     it("fails naming the value a parameter file has that was not deployed", async function () {
@@ -183,10 +230,10 @@ describe("deploy:check task", function () {
       const file = files.write("creation-fee.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `1 of 165 values differ from ${file}: RollupFactory.template(4).creationFee`,
+        `1 of 172 values differ from ${file}: RollupFactory.template(4).creationFee`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 165,
+        checked: 172,
         differences: [{ what: "RollupFactory.template(4).creationFee", chain: "1,000 ALT", parameters: "2,000 ALT" }],
       });
     });
@@ -200,10 +247,10 @@ describe("deploy:check task", function () {
       const file = files.write("extra-category.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `2 of 166 values differ from ${file}: Vesting_Launchpool.total`,
+        `2 of 173 values differ from ${file}: Vesting_Launchpool.total`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 166,
+        checked: 173,
         differences: [
           { what: "Vesting_Launchpool.total", chain: "500,000,000 ALT", parameters: "400,000,000 ALT" },
           {
@@ -222,10 +269,10 @@ describe("deploy:check task", function () {
       try {
         const lines = await checkFailing(
           { json: true },
-          `1 of 159 values differ from ${HARDHAT_FILE}: governance stage`,
+          `1 of 166 values differ from ${HARDHAT_FILE}: governance stage`,
         );
         expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-          checked: 165 - 7 + 1,
+          checked: 172 - 7 + 1,
           differences: [
             {
               what: "governance stage",
@@ -258,9 +305,9 @@ describe("deploy:check task", function () {
       const [deployer] = await hre.ethers.getSigners();
       const file = stagedParametersFile();
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false, parameters: file });
-      expect(result).to.deep.equal({ checked: 158, differences: [] });
-      expect(lines).to.have.lengthOf(160);
-      expect(lines.at(-1)).to.equal(`all 158 values match ${file}`);
+      expect(result).to.deep.equal({ checked: 165, differences: [] });
+      expect(lines).to.have.lengthOf(167);
+      expect(lines.at(-1)).to.equal(`all 165 values match ${file}`);
       expect(lines.filter((l) => l.includes(".owner: ok ("))).to.deep.equal(
         [
           "VestingFactory",

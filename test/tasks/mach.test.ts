@@ -10,8 +10,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
 import { attest, createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
+import { ALT } from "../helpers/constants";
 import { asJson, expectRefused, expectTaskFailure, load, runTask, task, tempDir, expectTx } from "../helpers/tasks";
 import { nextEpoch } from "../helpers/time";
+import { formatAlt } from "../../tasks/lib/cli";
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -610,6 +612,31 @@ describe("mach tasks", function () {
       );
     });
 
+    it("refuses a snapshot that is not live in one line, before sending anything", async function () {
+      const f = await load(machFixture);
+      const [op0, op1, op2] = f.operators;
+      // the service's owner (the deployer) asks 5 members of a live snapshot; the next epoch's has the same 4
+      const params = { minStake: 1_000n * ALT, maxSize: 64, minMembers: 5, minTotalStake: 1_000n * ALT };
+      await (await f.mach.connect(f.deployer).updateRollupSet(f.rollupAddress, params)).wait();
+      const next = await nextEpoch(f.sets);
+      await (await f.sets.snapshot(f.setId)).wait();
+      const info = await f.sets.snapshotInfo(f.setId, next);
+      expect([info.size, info.totalStake, info.live]).to.deep.equal([4n, f.totalStake, false]);
+      // 900,000 of 1,000,000 ALT sign: enough stake, but nothing is decided on a snapshot that is not live
+      const attestations = [
+        await attestFile("not-live-0.json", op0, 0),
+        await attestFile("not-live-1.json", op1, 0),
+        await attestFile("not-live-2.json", op2, 0),
+      ].join(",");
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations, json: true },
+        `the epoch ${next} snapshot is not live (4 members, ${formatAlt(f.totalStake)}; the set needs 5 and ` +
+          `${formatAlt(1_000n * ALT)}, and some stake): nothing is decided on it`,
+      );
+      expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
+    });
+
     it("refuses an output that is fast-finalized or finalized already, before reading the files", async function () {
       const f = await load(machFixture);
       const attestations = [
@@ -873,6 +900,45 @@ describe("mach tasks", function () {
         `${op.address} is the signing key of no operator`,
       );
       expect(await f.registry.isJailed(op.address)).to.equal(false);
+    });
+
+    it("proves the equivocation of a member that left the set but has not completed leaving: still bound to it", async function () {
+      const f = await load(machFixture);
+      const op = f.operators[2];
+      await (await f.sets.connect(op.signer).requestLeave(f.setId)).wait();
+      const membership = await f.sets.membership(f.setId, op.address);
+      expect([membership.member, membership.leaveAt > 0n]).to.deep.equal([false, true]);
+      // what it deallocated by leaving stays slashable in the set until it completes
+      expect(await f.sets.allocation(f.setId, op.address)).to.deep.equal([0n, OPERATOR_STAKES[2], membership.leaveAt]);
+      const first = await attestFile("left-pending-proposed.json", op, 0);
+      const second = await attestFile("left-pending-forged.json", op, 0, { root: FORGED });
+      const requestId = await f.manager.requestCount();
+      const result = await task<EquivocationResult>("mach:prove-equivocation", { first, second, json: true });
+      expect(result).to.deep.equal({
+        operator: op.address,
+        rollup: f.rollupAddress,
+        l2BlockNumber: f.blocks[0],
+        tx: result.tx,
+      });
+      await expectTx(result.tx, f.deployer.address, f.machAddress);
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.mach, "EquivocationProven")
+        .withArgs(op.address, f.rollupAddress, f.blocks[0], ROOTS[0], FORGED, requestId);
+      const request = await f.manager.request(requestId);
+      expect([request.operator, request.setId, request.bps, request.status]).to.deep.equal([
+        op.address,
+        f.setId,
+        EQUIVOCATION_BPS,
+        SlashStatus.Pending,
+      ]);
+      expect(await f.registry.isJailed(op.address)).to.equal(true);
+      // the pending request keeps it from completing its leave, even once the delay is over
+      await time.increaseTo(membership.leaveAt);
+      await expectRefused(
+        "service:leave",
+        { service: "mach", rollup: "5001", from: op.address, complete: true, json: true },
+        `the contract refused the transaction: SetsOperatorJailed("${op.address}")`,
+      );
     });
 
     it("ends on the contract's refusal of an operator outside the rollup's MACH set, in one line", async function () {

@@ -195,6 +195,17 @@ describe("operator tasks and deploy:restaking", function () {
       );
     });
 
+    it("refuses a churn margin above 10,000 bps or not whole", async function () {
+      for (const margin of [10_001, 2.5, -1]) {
+        const parameters = hardhatParameters();
+        parameters.restaking.churnMarginBps = margin;
+        await expectBrokenFile(
+          parameters,
+          `restaking parameters: churnMarginBps must be a whole number of bps from 0 to 10000, not ${margin}`,
+        );
+      }
+    });
+
     it("refuses a parameter file without a restaking section", async function () {
       const parameters = hardhatParameters() as Partial<ProtocolParameters>;
       delete parameters.restaking;

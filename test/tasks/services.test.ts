@@ -1,7 +1,9 @@
 // The operator-set tasks the three restaked services share (tasks/services.ts): service:join (registering the rollup's
-// set on the first join), service:leave (the request, then --complete once the leave delay is over) and
-// service:snapshot, for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services`
-// (servicesTaskFixture). Set ids, leave times, epochs and snapshot members are computed independently of the tasks.
+// set on the first join; in a full set, replacing a member with --replace), service:allocate, service:leave (out of
+// the set at once, then --complete once the leave delay is over), service:remove (anyone, a member below the minimum)
+// and service:snapshot, for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services`
+// (servicesTaskFixture). Set ids, leave times, epochs, churn thresholds and snapshot members are computed independently
+// of the tasks.
 import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -12,16 +14,24 @@ import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
 import { stagedParameters } from "../helpers/parameters";
 import { OPERATOR_STAKES, servicesTaskFixture, type ServicesTaskFixture } from "../helpers/serviceTasks";
-import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
+import { expectRefused, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 import { attest } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { nextEpoch } from "../helpers/time";
+import { formatTime } from "../../tasks/lib/cli";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
-/** deploy/parameters/hardhat.json: every set a service registers takes 1,000 ALT at least, 64 members at most. */
+/**
+ * deploy/parameters/hardhat.json: every set a service registers takes 1,000 ALT at least, 64 members at most; its
+ * snapshots are live with 1 member and 1,000 ALT.
+ */
 const MIN_STAKE = parseTokenAmount(parameters.services!.minStake);
 const MAX_SIZE = BigInt(parameters.services!.maxSize);
+const MIN_MEMBERS = BigInt(parameters.services!.minMembers);
+const MIN_TOTAL_STAKE = parseTokenAmount(parameters.services!.minTotalStake);
+/** Restaking: a newcomer replaces a member of a full set allocating 10 % (1,000 bps) more than it. */
+const CHURN_MARGIN_BPS = BigInt(parameters.restaking.churnMarginBps);
 /** Restaking: leaving a set waits the 14-day withdrawal delay; 1-day epochs. */
 const LEAVE_DELAY = parseDuration(parameters.restaking.withdrawalDelay);
 const EPOCH = BigInt(parseDuration(parameters.restaking.epochLength));
@@ -38,6 +48,7 @@ interface JoinResult {
   setId: bigint;
   operator: string;
   amount: bigint;
+  replaced: string | null;
   countsFrom: bigint;
   registered?: TxReport;
   joined: TxReport;
@@ -64,12 +75,23 @@ interface LeaveResult {
   tx: TxReport;
 }
 
+interface RemoveResult {
+  service: string;
+  rollup: string;
+  setId: bigint;
+  operator: string;
+  allocated: bigint;
+  minStake: bigint;
+  tx: TxReport;
+}
+
 interface SnapshotResult {
   service: string;
   rollup: string;
   setId: bigint;
   epoch: bigint;
   totalStake: bigint;
+  live: boolean;
   members: { index: number; operator: string; stake: bigint }[];
   taken?: TxReport;
 }
@@ -123,6 +145,39 @@ async function joined(f: ServicesTaskFixture, name: Name, operators = f.operator
   return setId;
 }
 
+/** What operators 0, 1 and 2 allocate to the full set of `fullSet`: the smallest, operator 2's, one wei over 20,000 ALT. */
+const FULL_SET_ALLOCATIONS = [50_000n * ALT, 40_000n * ALT, 20_000n * ALT + 1n];
+
+/**
+ * A full set: the service registers the rollup, operators 0, 1 and 2 join with FULL_SET_ALLOCATIONS (by the
+ * contracts), and the service's owner (the deployer, in the staged deployment) bounds the set at `maxSize` members,
+ * keeping the other parameters of hardhat.json.
+ */
+async function fullSet(f: ServicesTaskFixture, name: Name, maxSize = 3) {
+  const { service, rollup } = target(f, name);
+  await (await service.registerRollup(rollup)).wait();
+  const setId = await setIdOf(f, name);
+  for (const [i, amount] of FULL_SET_ALLOCATIONS.entries()) {
+    await (await f.sets.connect(f.operators[i].signer).join(setId, amount)).wait();
+  }
+  await setParameters(f, name, { maxSize });
+  return setId;
+}
+
+/** The service's owner (the deployer) changes the rollup's set: hardhat.json's parameters but for `change`. */
+async function setParameters(f: ServicesTaskFixture, name: Name, change: { minStake?: bigint; maxSize?: number }) {
+  const { service, rollup } = target(f, name);
+  const params = {
+    minStake: change.minStake ?? MIN_STAKE,
+    maxSize: change.maxSize ?? Number(MAX_SIZE),
+    minMembers: MIN_MEMBERS,
+    minTotalStake: MIN_TOTAL_STAKE,
+  };
+  await (await service.connect(f.deployer).updateRollupSet(rollup, params)).wait();
+  const config = await f.sets.setConfig(await setIdOf(f, name));
+  expect([config.minStake, config.maxSize]).to.deep.equal([params.minStake, BigInt(params.maxSize)]);
+}
+
 /** The epoch of `timestamp` counted from OperatorSets' genesis (epoch 0's start). */
 async function epochAt(f: ServicesTaskFixture, timestamp: bigint) {
   return (timestamp - (await f.sets.epochStart(0))) / EPOCH;
@@ -153,6 +208,7 @@ describe("service tasks", function () {
           setId,
           operator: op.address,
           amount: free,
+          replaced: null,
           countsFrom: (await f.sets.currentEpoch()) + 1n,
           registered: result.registered,
           joined: result.joined,
@@ -164,18 +220,21 @@ describe("service tasks", function () {
         expect([result.registered!.block, result.joined.block]).to.deep.equal([block + 1, block + 2]);
         await expect(transaction(result.registered!.hash))
           .to.emit(service, "RollupRegistered")
-          .withArgs(rollup, setId, MIN_STAKE, MAX_SIZE)
+          .withArgs(rollup, setId, [MIN_STAKE, MAX_SIZE, MIN_MEMBERS, MIN_TOTAL_STAKE])
           .and.to.emit(f.sets, "SetCreated")
-          .withArgs(setId, await service.getAddress(), zeroPadValue(rollup, 32), MIN_STAKE, MAX_SIZE);
+          .withArgs(setId, await service.getAddress(), zeroPadValue(rollup, 32), MIN_STAKE, MAX_SIZE)
+          .and.to.emit(f.sets, "LivenessUpdated")
+          .withArgs(setId, MIN_MEMBERS, MIN_TOTAL_STAKE);
         await expect(transaction(result.joined.hash)).to.emit(f.sets, "Joined").withArgs(setId, op.address);
         expect(await service.isRegistered(rollup)).to.equal(true);
         expect(await service.setIdOf(rollup)).to.equal(setId);
-        const config = await f.sets.setConfig(setId);
-        expect([config.service, config.minStake, config.maxSize, config.exists]).to.deep.equal([
+        expect(await f.sets.setConfig(setId)).to.deep.equal([
           await service.getAddress(),
-          MIN_STAKE,
           MAX_SIZE,
           true,
+          MIN_MEMBERS,
+          MIN_STAKE,
+          MIN_TOTAL_STAKE,
         ]);
         expect(await f.sets.members(setId)).to.deep.equal([op.address]);
         const membership = await f.sets.membership(setId, op.address);
@@ -217,6 +276,7 @@ describe("service tasks", function () {
         setId,
         operator: second.address,
         amount: OPERATOR_STAKES[1],
+        replaced: null,
         countsFrom: next,
         registered: undefined,
         joined: result.joined,
@@ -376,13 +436,6 @@ describe("service tasks", function () {
           `${op.address} is a member of the set already`,
         );
       }
-      // a member that asked to leave is a member still
-      await (await f.sets.connect(other.signer).requestLeave(setId)).wait();
-      await expectRefused(
-        "service:join",
-        { service: "mach", rollup: "5001", from: other.address, json: false },
-        `${other.address} is a member of the set already`,
-      );
       expect(await f.sets.members(setId)).to.deep.equal([op.address, other.address]);
       // a member of the MACH set joins the VITAL set of the same rollup with new stake: its MACH allocation holds the
       // rest
@@ -397,6 +450,72 @@ describe("service tasks", function () {
       });
       expect(await f.sets.members(vital.setId)).to.deep.equal([op.address]);
       expect((await f.sets.allocation(vital.setId, op.address)).allocated).to.equal(MIN_STAKE);
+    });
+
+    it("lets an operator that left join again before completing its leave, its deallocation still pending", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op, other] = f.operators;
+      const setId = await joined(f, "mach", [op, other]);
+      const left = await task<LeaveResult>("service:leave", {
+        service: "mach",
+        rollup: "5001",
+        from: other.address,
+        complete: false,
+        json: true,
+      });
+      const freeAt = (await blockTime(left.tx.block)) + BigInt(LEAVE_DELAY);
+      expect(await f.sets.members(setId)).to.deep.equal([op.address]);
+      // all its stake is still held by the deallocation: nothing free to join with
+      await expectRefused(
+        "service:join",
+        { service: "mach", rollup: "5001", from: other.address, json: true },
+        "the set needs at least 1,000 ALT allocated, not 0 ALT",
+      );
+      await (await f.token.connect(other.signer).approve(await f.registry.getAddress(), 5_000n * ALT)).wait();
+      await (await f.registry.connect(other.signer).stake(other.address, 0, 5_000n * ALT)).wait();
+      const block = await hre.ethers.provider.getBlockNumber();
+      const { result, lines } = await runTask<JoinResult>("service:join", {
+        service: "mach",
+        rollup: "5001",
+        from: other.address,
+        json: false,
+      });
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 1);
+      const countsFrom = (await f.sets.currentEpoch()) + 1n;
+      expect(result).to.deep.equal({
+        service: "mach",
+        rollup: f.rollupAddress,
+        setId,
+        operator: other.address,
+        amount: 5_000n * ALT,
+        replaced: null,
+        countsFrom,
+        registered: undefined,
+        joined: result.joined,
+      });
+      expect(lines).to.deep.equal([
+        txLine(
+          `${other.address} joined set ${setId} with 5,000 ALT allocated, counted from epoch ${countsFrom}`,
+          result.joined,
+        ),
+      ]);
+      await expect(transaction(result.joined.hash))
+        .to.emit(f.sets, "Joined")
+        .withArgs(setId, other.address)
+        .and.to.emit(f.sets, "AllocationUpdated")
+        .withArgs(setId, other.address, 5_000n * ALT, OPERATOR_STAKES[1], freeAt, countsFrom);
+      // a member again, at the end of the list; the set is once in its list of sets; the deallocation still pending
+      expect(await f.sets.members(setId)).to.deep.equal([op.address, other.address]);
+      const membership = await f.sets.membership(setId, other.address);
+      expect([membership.member, membership.index, membership.leaveAt]).to.deep.equal([true, 1n, 0n]);
+      expect(await f.sets.setsOf(other.address)).to.deep.equal([setId]);
+      expect(await f.sets.allocation(setId, other.address)).to.deep.equal([5_000n * ALT, OPERATOR_STAKES[1], freeAt]);
+      // nothing left to complete
+      await expectRefused(
+        "service:leave",
+        { service: "mach", rollup: "5001", from: other.address, complete: true, json: true },
+        `${other.address} is a member of the set: service:leave without --complete first`,
+      );
     });
 
     it("refuses an allocation above the free stake or below the set's minimum, sending nothing", async function () {
@@ -432,6 +551,193 @@ describe("service tasks", function () {
       );
       expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
       expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
+    });
+  });
+
+  describe("service:join in a full set", function () {
+    // replacing operator 2 (20,000 ALT + 1 wei) needs ceil((20,000 ALT + 1 wei) * 11,000 / 10,000) = 22,000 ALT + 2 wei
+    const NEEDED = 22_000n * ALT + 2n;
+
+    it("refuses to join a full set without --replace, naming the smallest member and what replacing it needs, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, newcomer] = f.operators;
+      const setId = await fullSet(f, "mach");
+      expect(CHURN_MARGIN_BPS).to.equal(1_000n);
+      expect(await f.sets.churnMarginBps()).to.equal(CHURN_MARGIN_BPS);
+      expect((FULL_SET_ALLOCATIONS[2] * (10_000n + CHURN_MARGIN_BPS) - 1n) / 10_000n + 1n).to.equal(NEEDED);
+      const message =
+        `the set is full (3 members, at most 3): to replace its smallest member ${op2.address} ` +
+        "(20,000.000000000000000001 ALT), pass --replace smallest and allocate at least 22,000.000000000000000002 ALT";
+      // all its free stake (100,000 ALT, enough), or an amount of its own: the same refusal
+      await expectRefused(
+        "service:join",
+        { service: "mach", rollup: "5001", from: newcomer.address, json: true },
+        message,
+      );
+      await expectRefused(
+        "service:join",
+        { service: "mach", rollup: f.rollupAddress, amount: "30000", from: newcomer.address, json: false },
+        message,
+      );
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address]);
+      expect((await f.sets.membership(setId, newcomer.address)).member).to.equal(false);
+      expect(await f.sets.freeStake(newcomer.address)).to.equal(OPERATOR_STAKES[3]);
+    });
+
+    it("replaces the smallest member with --replace smallest, allocating exactly the churn margin more (JSON)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, newcomer] = f.operators;
+      const setId = await fullSet(f, "vital");
+      const block = await hre.ethers.provider.getBlockNumber();
+      const result = await task<JoinResult>("service:join", {
+        service: "vital",
+        rollup: "5001",
+        amount: "22000.000000000000000002",
+        replace: "smallest",
+        from: newcomer.address,
+        json: true,
+      });
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 1);
+      const countsFrom = (await f.sets.currentEpoch()) + 1n;
+      expect(result).to.deep.equal({
+        service: "vital",
+        rollup: f.rollupAddress,
+        setId,
+        operator: newcomer.address,
+        amount: NEEDED,
+        replaced: op2.address,
+        countsFrom,
+        registered: undefined,
+        joined: result.joined,
+      });
+      await expectMined(result.joined, newcomer.address, await f.sets.getAddress());
+      const leaveAt = (await blockTime(result.joined.block)) + BigInt(LEAVE_DELAY);
+      await expect(transaction(result.joined.hash))
+        .to.emit(f.sets, "LeaveRequested")
+        .withArgs(setId, op2.address, leaveAt)
+        .and.to.emit(f.sets, "MemberReplaced")
+        .withArgs(setId, op2.address, newcomer.address)
+        .and.to.emit(f.sets, "Joined")
+        .withArgs(setId, newcomer.address)
+        .and.to.emit(f.sets, "AllocationUpdated")
+        .withArgs(setId, newcomer.address, NEEDED, 0n, 0n, countsFrom)
+        .and.to.emit(f.sets, "AllocationUpdated")
+        .withArgs(setId, op2.address, 0n, FULL_SET_ALLOCATIONS[2], leaveAt, countsFrom);
+      // the newcomer in the replaced member's place (the last one), which left as by its own request
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, newcomer.address]);
+      expect(await f.sets.membership(setId, op2.address)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
+      expect(await f.sets.allocation(setId, op2.address)).to.deep.equal([0n, FULL_SET_ALLOCATIONS[2], leaveAt]);
+      expect(await f.sets.allocation(setId, newcomer.address)).to.deep.equal([NEEDED, 0n, 0n]);
+    });
+
+    it("replaces a member named by its address, printing whom it replaced (text mode)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, newcomer] = f.operators;
+      const setId = await fullSet(f, "squad");
+      // operator 1 holds 40,000 ALT: 44,000 ALT replace it
+      const { result, lines } = await runTask<JoinResult>("service:join", {
+        service: "squad",
+        rollup: "5002",
+        amount: "44000",
+        replace: op1.address.toLowerCase(),
+        from: newcomer.address,
+        json: false,
+      });
+      const countsFrom = (await f.sets.currentEpoch()) + 1n;
+      expect(result.replaced).to.equal(op1.address);
+      expect(lines).to.deep.equal([
+        txLine(
+          `${newcomer.address} joined set ${setId} with 44,000 ALT allocated, counted from epoch ${countsFrom}, ` +
+            `replacing ${op1.address}`,
+          result.joined,
+        ),
+      ]);
+      await expect(transaction(result.joined.hash))
+        .to.emit(f.sets, "MemberReplaced")
+        .withArgs(setId, op1.address, newcomer.address);
+      // the last member took operator 1's place, the newcomer is last
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op2.address, newcomer.address]);
+      expect((await f.sets.membership(setId, op1.address)).member).to.equal(false);
+    });
+
+    it("refuses a replacement one wei short of the churn margin, or of a non-member, naming what it needs, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, newcomer] = f.operators;
+      const setId = await fullSet(f, "mach");
+      const args = { service: "mach", rollup: "5001", from: newcomer.address, json: true };
+      await expectRefused(
+        "service:join",
+        { ...args, amount: "22000.000000000000000001", replace: "smallest" },
+        `replacing ${op2.address} needs at least 22,000.000000000000000002 ALT allocated (churn margin), not ` +
+          "22,000.000000000000000001 ALT",
+      );
+      // a named member: operator 0's 50,000 ALT need 55,000
+      await expectRefused(
+        "service:join",
+        { ...args, amount: "54999.999999999999999999", replace: op0.address },
+        `replacing ${op0.address} needs at least 55,000 ALT allocated (churn margin), not 54,999.999999999999999999 ALT`,
+      );
+      // with all its free stake (100,000 ALT) it would replace operator 0, but only a member can be replaced
+      await expectRefused(
+        "service:join",
+        { ...args, replace: f.outsider.address },
+        `${f.outsider.address} is not a member of the set`,
+      );
+      await expectRefused("service:join", { ...args, replace: "largest" }, "--replace is not a valid address: largest");
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address]);
+    });
+
+    it("reads the churn margin governance set on chain, not the parameter file", async function () {
+      const f = await load(servicesTaskFixture);
+      const [, , op2, newcomer] = f.operators;
+      await fullSet(f, "vital");
+      // the deployer owns OperatorSets in the staged deployment: 2,500 bps, so 20,000 ALT + 1 wei need
+      // ceil((20,000 ALT + 1 wei) * 1.25) = 25,000 ALT + 2 wei
+      await expect(f.sets.connect(f.deployer).setChurnMargin(2_500))
+        .to.emit(f.sets, "ChurnMarginUpdated")
+        .withArgs(2_500);
+      const args = { service: "vital", rollup: "5001", from: newcomer.address, json: true };
+      await expectRefused(
+        "service:join",
+        args,
+        `the set is full (3 members, at most 3): to replace its smallest member ${op2.address} ` +
+          "(20,000.000000000000000001 ALT), pass --replace smallest and allocate at least 25,000.000000000000000002 ALT",
+      );
+      await expectRefused(
+        "service:join",
+        { ...args, amount: "25000.000000000000000001", replace: "smallest" },
+        `replacing ${op2.address} needs at least 25,000.000000000000000002 ALT allocated (churn margin), not ` +
+          "25,000.000000000000000001 ALT",
+      );
+      const result = await task<JoinResult>("service:join", {
+        ...args,
+        amount: "25000.000000000000000002",
+        replace: "smallest",
+      });
+      expect(result.replaced).to.equal(op2.address);
+    });
+
+    it("refuses --replace while the set has room, registered or not, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, newcomer] = f.operators;
+      const message = "--replace is for a full set only: this one has room";
+      // not registered yet: nothing registered either
+      await expectRefused(
+        "service:join",
+        { service: "squad", rollup: "5002", replace: "smallest", from: newcomer.address, json: true },
+        message,
+      );
+      expect(await f.squad.isRegistered(f.squadRollupAddress)).to.equal(false);
+      // three members, room for four: a named member, or the smallest, is not replaced
+      const setId = await fullSet(f, "mach", 4);
+      for (const replace of ["smallest", op2.address]) {
+        await expectRefused(
+          "service:join",
+          { service: "mach", rollup: "5001", amount: "30000", replace, from: newcomer.address, json: false },
+          message,
+        );
+      }
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address]);
     });
   });
 
@@ -490,7 +796,7 @@ describe("service tasks", function () {
       expect(await f.sets.freeStake(op.address)).to.equal(0n);
     });
 
-    it("refuses a non-member, a leaving member, and amounts below the minimum or above the free stake", async function () {
+    it("refuses a non-member, one that left, and amounts below the minimum or above the free stake", async function () {
       const f = await load(servicesTaskFixture);
       const [op, other, third] = f.operators;
       const setId = await joined(f, "mach", [op, other]);
@@ -512,12 +818,12 @@ describe("service tasks", function () {
         `${op.address} has 0 ALT of free stake: at most 400,000 ALT can be allocated`,
       );
       expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      // one that left is out of the set at once: it joins again to allocate
       await (await f.sets.connect(other.signer).requestLeave(setId)).wait();
-      const { leaveAt } = await f.sets.membership(setId, other.address);
       await expectRefused(
         "service:allocate",
         { ...args, amount: "1000", from: other.address },
-        `${other.address} leaves the set from ${isoTime(leaveAt)}`,
+        `${other.address} is not a member of the set (service:join)`,
       );
       await expectRefused(
         "service:allocate",
@@ -529,7 +835,7 @@ describe("service tasks", function () {
 
   describe("service:leave", function () {
     for (const name of NAMES) {
-      it(`requests to leave the ${name.toUpperCase()} set, then completes once the delay is over (JSON)`, async function () {
+      it(`leaves the ${name.toUpperCase()} set at once, then completes once the delay is over (JSON)`, async function () {
         const f = await load(servicesTaskFixture);
         const { rollup, chainId } = target(f, name);
         const [op0, op1, op2] = f.operators;
@@ -550,9 +856,15 @@ describe("service tasks", function () {
         await expectMined(request.tx, op0.address, await f.sets.getAddress());
         await expect(transaction(request.tx.hash))
           .to.emit(f.sets, "LeaveRequested")
-          .withArgs(setId, op0.address, leaveAt);
+          .withArgs(setId, op0.address, leaveAt)
+          .and.to.emit(f.sets, "AllocationUpdated")
+          .withArgs(setId, op0.address, 0n, OPERATOR_STAKES[0], leaveAt, (await f.sets.currentEpoch()) + 1n);
+        // out of the member list at once (the last member took its place); its stake deallocated until leaveAt
         const pending = await f.sets.membership(setId, op0.address);
-        expect([pending.member, pending.leaveAt]).to.deep.equal([true, leaveAt]);
+        expect([pending.member, pending.leaveAt]).to.deep.equal([false, leaveAt]);
+        expect(await f.sets.members(setId)).to.deep.equal([op2.address, op1.address]);
+        expect(await f.sets.allocation(setId, op0.address)).to.deep.equal([0n, OPERATOR_STAKES[0], leaveAt]);
+        expect(await f.sets.setsOf(op0.address)).to.deep.equal([setId]);
 
         // completed in the first second the delay allows (the transaction is mined one second after the latest block)
         await time.increaseTo(leaveAt - 1n);
@@ -571,8 +883,10 @@ describe("service tasks", function () {
         await expect(transaction(done.tx.hash)).to.emit(f.sets, "Left").withArgs(setId, op0.address);
         const left = await f.sets.membership(setId, op0.address);
         expect([left.member, left.leaveAt]).to.deep.equal([false, 0n]);
-        // the last member took the leaver's place
         expect(await f.sets.members(setId)).to.deep.equal([op2.address, op1.address]);
+        // the set is off its list, its stake free again
+        expect(await f.sets.setsOf(op0.address)).to.deep.equal([]);
+        expect(await f.sets.freeStake(op0.address)).to.equal(OPERATOR_STAKES[0]);
       });
     }
 
@@ -642,19 +956,21 @@ describe("service tasks", function () {
       const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, complete: false });
       // the completion would be mined at leaveAt - 1: the chain refuses it (SetsLeavePending), the task says when
       await time.increaseTo(leaveAt - 2n);
-      await expectTaskFailure(
+      await expectRefused(
         "service:leave",
         { ...args, complete: true },
         `the leave can be completed from ${isoTime(leaveAt)}`,
       );
       const pending = await f.sets.membership(setId, op.address);
-      expect([pending.member, pending.leaveAt]).to.deep.equal([true, leaveAt]);
-      expect(await f.sets.members(setId)).to.deep.equal([op.address]);
+      expect([pending.member, pending.leaveAt]).to.deep.equal([false, leaveAt]);
+      expect(await f.sets.members(setId)).to.deep.equal([]);
+      expect(await f.sets.setsOf(op.address)).to.deep.equal([setId]);
       // mined at leaveAt: completed
       await time.setNextBlockTimestamp(leaveAt);
       const done = await task<LeaveResult>("service:leave", { ...args, complete: true });
       expect(await blockTime(done.tx.block)).to.equal(leaveAt);
-      expect(await f.sets.members(setId)).to.deep.equal([]);
+      await expect(transaction(done.tx.hash)).to.emit(f.sets, "Left").withArgs(setId, op.address);
+      expect(await f.sets.setsOf(op.address)).to.deep.equal([]);
     });
 
     it("sends nothing when the contract refuses the completion", async function () {
@@ -672,7 +988,7 @@ describe("service tasks", function () {
       expect(await hre.ethers.provider.getTransactionCount(op.address)).to.equal(nonce);
     });
 
-    it("refuses a non-member, --complete without a request and a second request, sending nothing", async function () {
+    it("refuses --complete to a member that has not left, one that never joined, and a second completion, sending nothing", async function () {
       const f = await load(servicesTaskFixture);
       const [member, other] = f.operators;
       const setId = await joined(f, "mach", [member]);
@@ -680,35 +996,171 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, from: member.address, complete: true },
-        `${member.address} has not asked to leave (service:leave without --complete)`,
+        `${member.address} is a member of the set: service:leave without --complete first`,
       );
       // an operator outside the set, and an account that is no operator (the default account)
-      for (const complete of [false, true]) {
-        await expectRefused(
-          "service:leave",
-          { ...args, from: other.address, complete },
-          `${other.address} is not a member of the set`,
-        );
-        await expectRefused("service:leave", { ...args, complete }, `${f.deployer.address} is not a member of the set`);
-      }
-      expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(0n);
-      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: false });
       await expectRefused(
         "service:leave",
-        { ...args, from: member.address, complete: false, json: false },
-        `${member.address} leaves already, from ${isoTime(leaveAt)}`,
+        { ...args, from: other.address, complete: true },
+        `${other.address} has no leave to complete in the set`,
       );
-      expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(leaveAt);
-      // once left, not a member any more
+      await expectRefused(
+        "service:leave",
+        { ...args, complete: true },
+        `${f.deployer.address} has no leave to complete in the set`,
+      );
+      expect(await f.sets.membership(setId, member.address)).to.deep.equal([true, 0n, 0n, 0n, 0n]);
+      // once completed, there is nothing left to complete
+      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: false });
       await time.increaseTo(leaveAt);
       await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: true });
-      for (const complete of [false, true]) {
-        await expectRefused(
-          "service:leave",
-          { ...args, from: member.address, complete },
-          `${member.address} is not a member of the set`,
-        );
-      }
+      await expectRefused(
+        "service:leave",
+        { ...args, from: member.address, complete: true },
+        `${member.address} has no leave to complete in the set`,
+      );
+    });
+
+    it("refuses to leave to a non-member, and a second request of one that left, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const [member, other] = f.operators;
+      const setId = await joined(f, "mach", [member]);
+      const args = { service: "mach", rollup: "5001", complete: false, json: true };
+      await expectRefused(
+        "service:leave",
+        { ...args, from: other.address },
+        `${other.address} is not a member of the set`,
+      );
+      await expectRefused("service:leave", args, `${f.deployer.address} is not a member of the set`);
+      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, from: member.address });
+      // it left the member list with the request: a second one is told how to complete
+      await expectRefused(
+        "service:leave",
+        { ...args, from: member.address, json: false },
+        `${member.address} has left the set already: service:leave --complete from ${formatTime(leaveAt)}`,
+      );
+      expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(leaveAt);
+      // nor after completing
+      await time.increaseTo(leaveAt);
+      await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: true });
+      await expectRefused(
+        "service:leave",
+        { ...args, from: member.address },
+        `${member.address} is not a member of the set`,
+      );
+    });
+  });
+
+  describe("service:remove", function () {
+    it("refuses to remove a member at or above the set's minimum, a non-member, or from a rollup not registered, sending nothing", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, op3] = f.operators;
+      const setId = await joined(f, "vital");
+      const args = { service: "vital", rollup: "5001", json: true };
+      await expectRefused(
+        "service:remove",
+        { ...args, operator: op3.address },
+        `${op3.address} allocates 100,000 ALT, not below the minimum of 1,000 ALT`,
+      );
+      // the owner raises the minimum to operator 2's allocation exactly: still not below it
+      await setParameters(f, "vital", { minStake: 200_000n * ALT });
+      await expectRefused(
+        "service:remove",
+        { ...args, operator: op2.address, from: f.outsider.address },
+        `${op2.address} allocates 200,000 ALT, not below the minimum of 200,000 ALT`,
+      );
+      await expectRefused(
+        "service:remove",
+        { ...args, operator: f.outsider.address },
+        `${f.outsider.address} is not a member of the set`,
+      );
+      await expectRefused(
+        "service:remove",
+        { ...args, operator: "nobody" },
+        "--operator is not a valid address: nobody",
+      );
+      await expectRefused(
+        "service:remove",
+        { service: "squad", rollup: "5002", operator: op3.address, json: false },
+        `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+      );
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address, op3.address]);
+    });
+
+    it("lets anyone remove a member the owner's raised minimum left below it (JSON)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, op3] = f.operators;
+      const setId = await joined(f, "vital");
+      await setParameters(f, "vital", { minStake: 200_000n * ALT });
+      // the outsider is no operator and no member: anyone may remove
+      const result = await task<RemoveResult>("service:remove", {
+        service: "vital",
+        rollup: f.rollupAddress,
+        operator: op3.address.toLowerCase(),
+        from: f.outsider.address,
+        json: true,
+      });
+      expect(result).to.deep.equal({
+        service: "vital",
+        rollup: f.rollupAddress,
+        setId,
+        operator: op3.address,
+        allocated: OPERATOR_STAKES[3],
+        minStake: 200_000n * ALT,
+        tx: result.tx,
+      });
+      await expectMined(result.tx, f.outsider.address, await f.sets.getAddress());
+      const leaveAt = (await blockTime(result.tx.block)) + BigInt(LEAVE_DELAY);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.sets, "LeaveRequested")
+        .withArgs(setId, op3.address, leaveAt)
+        .and.to.emit(f.sets, "MemberRemoved")
+        .withArgs(setId, op3.address, OPERATOR_STAKES[3]);
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address]);
+      expect(await f.sets.membership(setId, op3.address)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
+      expect(await f.sets.allocation(setId, op3.address)).to.deep.equal([0n, OPERATOR_STAKES[3], leaveAt]);
+      // removed, it completes leaving like one that asked to leave
+      await expectRefused(
+        "service:remove",
+        { service: "vital", rollup: "5001", operator: op3.address, json: true },
+        `${op3.address} is not a member of the set`,
+      );
+      await time.increaseTo(leaveAt - 1n);
+      const done = await task<LeaveResult>("service:leave", {
+        service: "vital",
+        rollup: "5001",
+        from: op3.address,
+        complete: true,
+        json: true,
+      });
+      await expect(transaction(done.tx.hash)).to.emit(f.sets, "Left").withArgs(setId, op3.address);
+    });
+
+    it("removes a member whose own stake's unstake request shrank its allocation below the minimum (text mode)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, op3] = f.operators;
+      const setId = await joined(f, "squad");
+      // operator 3 unstakes 99,400 of the 100,000 ALT it staked to itself: its allocation shrinks to the 600 ALT left
+      const shares = await f.registry.sharesOf(op3.address, op3.address, 0);
+      await (await f.registry.connect(op3.signer).requestUnstake(op3.address, 0, (shares * 994n) / 1_000n)).wait();
+      expect(await f.registry.operatorStake(op3.address)).to.equal(600n * ALT);
+      expect((await f.sets.allocation(setId, op3.address)).allocated).to.equal(600n * ALT);
+      expect((await f.sets.membership(setId, op3.address)).member).to.equal(true);
+      // by the default account (the deployer)
+      const { result, lines } = await runTask<RemoveResult>("service:remove", {
+        service: "squad",
+        rollup: "5002",
+        operator: op3.address,
+        json: false,
+      });
+      await expectMined(result.tx, f.deployer.address, await f.sets.getAddress());
+      expect(lines).to.deep.equal([
+        txLine(`removed ${op3.address} from set ${setId} (600 ALT allocated, below 1,000 ALT)`, result.tx),
+      ]);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.sets, "MemberRemoved")
+        .withArgs(setId, op3.address, 600n * ALT);
+      expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address]);
     });
   });
 
@@ -718,7 +1170,7 @@ describe("service tasks", function () {
         const f = await load(servicesTaskFixture);
         const { rollup, chainId } = target(f, name);
         const setId = await joined(f, name);
-        // operator 2 asked to leave: left out of the snapshot
+        // operator 2 left: out of the member list, and of the snapshot
         await (await f.sets.connect(f.operators[2].signer).requestLeave(setId)).wait();
         const included = [0, 1, 3];
         const members = included.map((i, index) => ({
@@ -742,6 +1194,7 @@ describe("service tasks", function () {
           setId,
           epoch,
           totalStake,
+          live: true,
           members,
           taken: result.taken,
         });
@@ -749,7 +1202,7 @@ describe("service tasks", function () {
           .to.emit(f.sets, "SnapshotTaken")
           .withArgs(setId, epoch, 3, totalStake, anyValue);
         const info = await f.sets.snapshotInfo(setId, epoch);
-        expect([info.totalStake, info.takenAt, info.size]).to.deep.equal([totalStake, takenAt, 3n]);
+        expect([info.totalStake, info.takenAt, info.size, info.live]).to.deep.equal([totalStake, takenAt, 3n, true]);
         const [operators, stakes] = await f.sets.snapshotEntries(setId, epoch);
         expect(operators).to.deep.equal(members.map((m) => m.operator));
         expect(stakes).to.deep.equal(members.map((m) => m.stake));
@@ -772,7 +1225,7 @@ describe("service tasks", function () {
       expect(result.taken).to.equal(undefined);
       expect(result.epoch).to.equal(epoch);
       expect(lines).to.deep.equal([
-        `SQUAD set ${setId}, epoch ${epoch}: 4 members, 1,000,000 ALT`,
+        `SQUAD set ${setId}, epoch ${epoch}: 4 members, 1,000,000 ALT, live`,
         `  #0 ${f.operators[0].address} 400,000 ALT`,
         `  #1 ${f.operators[1].address} 300,000 ALT`,
         `  #2 ${f.operators[2].address} 200,000 ALT`,
@@ -804,7 +1257,7 @@ describe("service tasks", function () {
       expect(result.totalStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[1] + ALT / 2n);
       expect(lines).to.deep.equal([
         txLine(`snapshot of epoch ${next} taken`, result.taken!),
-        `MACH set ${setId}, epoch ${next}: 2 members, 700,000.5 ALT`,
+        `MACH set ${setId}, epoch ${next}: 2 members, 700,000.5 ALT, live`,
         `  #0 ${op0.address} 400,000 ALT`,
         `  #1 ${op1.address} 300,000.5 ALT`,
       ]);
@@ -828,12 +1281,13 @@ describe("service tasks", function () {
         setId,
         epoch,
         totalStake: 0n,
+        live: false,
         members: [],
         taken: result.taken,
       });
       expect(lines).to.deep.equal([
         txLine(`snapshot of epoch ${epoch} taken`, result.taken!),
-        `VITAL set ${setId}, epoch ${epoch}: 0 members, 0 ALT`,
+        `VITAL set ${setId}, epoch ${epoch}: 0 members, 0 ALT, not live (the services decide nothing on it)`,
       ]);
       expect(await f.sets.hasSnapshot(setId, epoch)).to.equal(true);
     });

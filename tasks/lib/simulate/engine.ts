@@ -601,7 +601,7 @@ class Simulation {
   /** Members that can act in a set now: in the set, not jailed there or by a pending slash. */
   private async eligible(setId: bigint, operator: string, t: number) {
     const m = await this.c.sets.membership(setId, operator);
-    return m.member && m.leaveAt === 0n && Number(m.jailedUntil) <= t && !(await this.c.registry.isJailed(operator));
+    return m.member && Number(m.jailedUntil) <= t && !(await this.c.registry.isJailed(operator));
   }
 
   /**
