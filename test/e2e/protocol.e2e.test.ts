@@ -510,6 +510,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
         setId: setId.toString(),
         epoch: epoch.toString(),
         totalStake: TOTAL_ALLOCATED.toString(),
+        live: true,
         members: operators.map((operator, index) => ({ index, operator, stake: ALLOCATIONS[index].toString() })),
         taken: snapshot.taken,
       });
