@@ -16,6 +16,7 @@ import {
 } from "./lib/cli";
 import { operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
+import type { Signer } from "ethers";
 import type { OperatorSets } from "../typechain-types";
 import {
   currentSnapshot,
@@ -59,6 +60,12 @@ async function smallestMember(sets: OperatorSets, setId: bigint) {
 async function churnNeeded(sets: OperatorSets, allocated: bigint) {
   const margin = await sets.churnMarginBps();
   return (allocated * (10_000n + margin) + 9_999n) / 10_000n;
+}
+
+/** Takes the current epoch's snapshot of `setId` if nobody has; the transaction, or undefined when it exists. */
+async function ensureSnapshot(sets: OperatorSets, signer: Signer, setId: bigint) {
+  if (await sets.hasSnapshot(setId, await sets.currentEpoch())) return undefined;
+  return confirm(sets.connect(signer).snapshot(setId));
 }
 
 /** The epoch from which an allocation changed by `tx` counts: the one after the epoch it was mined in. */
@@ -109,6 +116,8 @@ serviceTask(
       fail("--replace is for a full set only: this one has room");
     let registered: TxReport | undefined;
     if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
+    // a member is replaced only once the epoch's snapshot exists: take it first if nobody has
+    const snapshotTaken = replaced === undefined ? undefined : await ensureSnapshot(sets, signer, setId);
     const joined = await confirm(
       replaced === undefined
         ? sets.connect(signer).join(setId, amount)
@@ -126,10 +135,12 @@ serviceTask(
         replaced: replaced ?? null,
         countsFrom: counts,
         registered,
+        ...(snapshotTaken ? { snapshotTaken } : {}),
         joined,
       },
       () => [
         ...(registered ? [txLine(`registered ${rollup} in ${name.toUpperCase()}`, registered)] : []),
+        ...(snapshotTaken ? [txLine(`took the epoch's snapshot of set ${setId} first`, snapshotTaken)] : []),
         txLine(
           `${operator} joined set ${setId} with ${formatAlt(amount)} allocated, counted from epoch ${counts}` +
             (replaced === undefined ? "" : `, replacing ${replaced}`),
@@ -253,13 +264,21 @@ serviceTask(
     if (allocated >= minStake) {
       fail(`${operator} allocates ${formatAlt(allocated)}, not below the minimum of ${formatAlt(minStake)}`);
     }
-    const tx = await confirm(sets.connect(await signerFor(hre, args.from)).removeMember(setId, operator));
-    return output(args.json, { service: name, rollup, setId, operator, allocated, minStake, tx }, () => [
-      txLine(
-        `removed ${operator} from set ${setId} (${formatAlt(allocated)} allocated, below ${formatAlt(minStake)})`,
-        tx,
-      ),
-    ]);
+    const signer = await signerFor(hre, args.from);
+    // a member is removed only once the epoch's snapshot exists: take it first if nobody has
+    const snapshotTaken = await ensureSnapshot(sets, signer, setId);
+    const tx = await confirm(sets.connect(signer).removeMember(setId, operator));
+    return output(
+      args.json,
+      { service: name, rollup, setId, operator, allocated, minStake, ...(snapshotTaken ? { snapshotTaken } : {}), tx },
+      () => [
+        ...(snapshotTaken ? [txLine(`took the epoch's snapshot of set ${setId} first`, snapshotTaken)] : []),
+        txLine(
+          `removed ${operator} from set ${setId} (${formatAlt(allocated)} allocated, below ${formatAlt(minStake)})`,
+          tx,
+        ),
+      ],
+    );
   });
 
 serviceTask(

@@ -24,6 +24,8 @@ interface IOperatorSets {
     error SetsNotFull(uint256 setId);
     /// @notice A newcomer must allocate at least `needed` (the replaced member's allocation plus the churn margin).
     error SetsChurnTooSmall(uint256 amount, uint256 needed);
+    /// @notice A member is replaced or removed only after the epoch's snapshot is taken (`snapshot`, anyone).
+    error SetsSnapshotPending(uint256 setId, uint256 epoch);
     /// @notice Only a member whose allocation fell below the set's minimum can be removed by others.
     error SetsStakeNotTooLow(uint256 allocated, uint256 minStake);
     /// @notice An allocation below the set's minimum stake.
@@ -152,14 +154,15 @@ interface IOperatorSets {
     ///         (and unavailable to other sets) for the registry's withdrawal delay. Frees earlier decreases that are due.
     function allocate(uint256 setId, uint256 amount) external;
     /// @notice Joins a full set in place of member `replaced`, allocating at least its allocation plus the churn
-    ///         margin (`SetsChurnTooSmall`). The replaced member leaves as by `requestLeave`. Name the smallest member
-    ///         (`members` and `allocation` tell) to need the least.
+    ///         margin (`SetsChurnTooSmall`), once the epoch's snapshot is taken (`SetsSnapshotPending`). The replaced
+    ///         member leaves as by `requestLeave`. Name the smallest member (`members` and `allocation` tell) to need the
+    ///         least.
     function joinReplacing(uint256 setId, uint256 amount, address replaced) external;
     /// @notice Leaves the member list at once (out of the next snapshots, its place free) and deallocates everything;
     ///         `completeLeave` after the withdrawal delay frees it. Re-joining before that is allowed.
     function requestLeave(uint256 setId) external;
-    /// @notice Anyone removes a member whose allocation fell below the set's minimum (after a slash or stake leaving);
-    ///         it leaves as by `requestLeave`.
+    /// @notice Anyone removes a member whose allocation fell below the set's minimum (after a slash or stake leaving),
+    ///         once the epoch's snapshot is taken; it leaves as by `requestLeave`.
     function removeMember(uint256 setId, address operator) external;
     function completeLeave(uint256 setId) external;
 

@@ -171,6 +171,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         // turns evicting each other
         uint256 needed = Math.mulDiv(theirs, BPS + s.churnMarginBps, BPS, Math.Rounding.Ceil);
         if (amount < needed) revert SetsChurnTooSmall(amount, needed);
+        _requireSnapshot(s, setId);
         _exit(s, setId, replaced);
         emit MemberReplaced(setId, replaced, msg.sender);
         _join(s, setId, config, amount);
@@ -199,6 +200,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         SetConfig storage config = _member(setId, operator);
         uint256 allocated = s.allocations[setId][operator].allocated;
         if (allocated >= config.minStake) revert SetsStakeNotTooLow(allocated, config.minStake);
+        _requireSnapshot(s, setId);
         _exit(s, setId, operator);
         emit MemberRemoved(setId, operator, allocated);
     }
@@ -594,6 +596,14 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         s.totals[operator] = t;
         s.registry.setAllocated(operator, t.allocated);
         _store(s, setId, operator, a);
+    }
+
+    /// @dev A member is taken out by someone else (replaced, removed) only once the epoch's snapshot exists: the snapshot
+    ///      lists the members of the moment, so an exit before it would take the member's stake out of the epoch that
+    ///      still counts it (and let a newcomer whose stake counts only from the next epoch empty or capture it).
+    function _requireSnapshot(SetsStorage storage s, uint256 setId) private view {
+        uint256 epoch = currentEpoch();
+        if (s.snapshots[setId][epoch].takenAt == 0) revert SetsSnapshotPending(setId, epoch);
     }
 
     /// @dev `operator`'s stake less `encumbered` (zero if below).

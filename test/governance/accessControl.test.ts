@@ -1335,6 +1335,12 @@ describe("Governance access control", function () {
       }
       // the service raises the minimum to 1 wei and bounds the set at its one member
       await operatorSets.connect(service).updateSet(setId, 1n, 1);
+      // nobody is replaced or removed before the epoch's snapshot, which anyone takes
+      const epoch = await operatorSets.currentEpoch();
+      await expect(operatorSets.connect(c.stranger).removeMember(setId, operator.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsSnapshotPending")
+        .withArgs(setId, epoch);
+      await operatorSets.connect(c.stranger).snapshot(setId);
       for (const [label, caller] of callers) {
         // the set is full and 1 wei beats the member's 0 by any margin: only being no operator stops the caller
         await expect(operatorSets.connect(caller).joinReplacing(setId, 1n, operator.address), label)

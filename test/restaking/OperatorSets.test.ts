@@ -64,6 +64,11 @@ function proRataCuts(allocations: bigint[], active: bigint): bigint[] {
   });
 }
 
+/** Takes the current epoch's snapshot of `setId` if nobody has: members are replaced or removed only after it. */
+async function ensureSnapshot(operatorSets: OperatorSets, setId: bigint) {
+  if (!(await operatorSets.hasSnapshot(setId, await operatorSets.currentEpoch()))) await operatorSets.snapshot(setId);
+}
+
 describe("OperatorSets", function () {
   // Stakes of operators 0..5 (ALT, self-staked into fresh pools: the pool value equals the deposit exactly).
   const STAKES = [
@@ -2119,6 +2124,7 @@ describe("OperatorSets", function () {
       const [op0, op1, op3] = [operators[0], operators[1], operators[3]];
       await operatorSets.connect(op0).join(pair, MIN_STAKE);
       await operatorSets.connect(op1).join(pair, MIN_STAKE);
+      await ensureSnapshot(operatorSets, pair);
       const leaveAt =
         (await timestampOf(await operatorSets.connect(op3).joinReplacing(pair, 1_000n * ALT, op0.address))) +
         withdrawalDelay;
@@ -2181,8 +2187,13 @@ describe("OperatorSets", function () {
         .to.be.revertedWithCustomError(operatorSets, "SetsFull")
         .withArgs(small, SMALL_SIZE);
 
-      // every member allocated the minimum: any is a smallest; the second one, so the last takes its place
+      // every member allocated the minimum: any is a smallest; the second one, so the last takes its place. Not before
+      // the epoch's snapshot: an exit before it would take the member's stake out of the epoch that still counts it
       const replaced = sybils[1];
+      await expect(operatorSets.connect(big).joinReplacing(small, amount, s1))
+        .to.be.revertedWithCustomError(operatorSets, "SetsSnapshotPending")
+        .withArgs(small, e);
+      await operatorSets.snapshot(small);
       const now = BigInt(await time.latest()) + 10n;
       await time.setNextBlockTimestamp(now);
       const tx = await operatorSets.connect(big).joinReplacing(small, amount, s1);
@@ -2218,12 +2229,12 @@ describe("OperatorSets", function () {
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(MIN_STAKE, needed);
 
-      // a snapshot of this epoch no longer lists the replaced member (the newcomer counts from the next one)
-      await operatorSets.snapshot(small);
+      // this epoch's snapshot, taken before, still lists the replaced member (the newcomer counts from the next one)
       expect(await entriesOf(operatorSets, small, e)).to.deep.equal([
         [s0, MIN_STAKE],
-        [s4, MIN_STAKE],
+        [s1, MIN_STAKE],
         [s2, MIN_STAKE],
+        [s4, MIN_STAKE],
       ]);
       // the next snapshot lists the newcomer and not the replaced member
       await nextEpoch(operatorSets);
@@ -2250,9 +2261,11 @@ describe("OperatorSets", function () {
       expect((theirs * (BPS + margin)) % BPS).to.not.equal(0n); // the rounding up is exercised
       expect(needed).to.equal(660n * ALT + 8n);
 
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, needed - 1n, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(needed - 1n, needed);
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, needed, op0.address))
         .to.emit(operatorSets, "MemberReplaced")
         .withArgs(pair, op0.address, op3.address);
@@ -2261,14 +2274,17 @@ describe("OperatorSets", function () {
 
       // the margin is governance's: at 10,000 bps a newcomer must double the member's allocation
       await operatorSets.connect(deployer).setChurnMargin(10_000);
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op5).joinReplacing(pair, 1_200n * ALT - 1n, op2.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(1_200n * ALT - 1n, 1_200n * ALT);
       // at 0, matching it is enough
       await operatorSets.connect(deployer).setChurnMargin(0);
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op5).joinReplacing(pair, 600n * ALT - 1n, op2.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(600n * ALT - 1n, 600n * ALT);
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op5).joinReplacing(pair, 600n * ALT, op2.address))
         .to.emit(operatorSets, "MemberReplaced")
         .withArgs(pair, op2.address, op5.address);
@@ -2279,6 +2295,7 @@ describe("OperatorSets", function () {
       const { operatorSets, service, operators } = await loadFixture(setsFixture);
       const pair = await createSet(service, "pair", MIN_STAKE, 2);
       await operatorSets.connect(operators[0]).join(pair, MIN_STAKE);
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(operators[3]).joinReplacing(pair, 2_000n * ALT, operators[0].address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotFull")
         .withArgs(pair);
@@ -2297,12 +2314,14 @@ describe("OperatorSets", function () {
       const [op0, op1, op2, op3] = operators;
       await operatorSets.connect(op0).join(pair, MIN_STAKE);
       await operatorSets.connect(op1).join(pair, MIN_STAKE);
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, 2_000n * ALT, outsider.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(pair, outsider.address);
       // operator 0 leaves (not completed) and operator 2 fills its place: operator 0 is not a member to replace
       await operatorSets.connect(op0).requestLeave(pair);
       await operatorSets.connect(op2).join(pair, MIN_STAKE);
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, 2_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(pair, op0.address);
@@ -2316,18 +2335,22 @@ describe("OperatorSets", function () {
       await operatorSets.connect(op0).join(pair, MIN_STAKE);
       await operatorSets.connect(op1).join(pair, MIN_STAKE);
       // a member cannot replace another to hold two places
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op1).joinReplacing(pair, 1_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsAlreadyMember")
         .withArgs(pair, op1.address);
       // not an operator
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(outsider).joinReplacing(pair, 1_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotOperator")
         .withArgs(outsider.address);
       // an operator without the stake it offers (carol has none)
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(carol).joinReplacing(pair, 1_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
         .withArgs(carol.address, 1_000n * ALT, 0n);
       // operator 2 holds 600 ALT: enough for the margin over 500 ALT (550 ALT), not for 601 ALT
+      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op2).joinReplacing(pair, 601n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
         .withArgs(op2.address, 601n * ALT, 600n * ALT);
@@ -2359,6 +2382,7 @@ describe("OperatorSets", function () {
     it("a member below the minimum can be removed by anyone: after an unstake shrank it, its place is free", async function () {
       const { operatorSets, registry, operators, outsider, floor, withdrawalDelay } = await loadFixture(floorFixture);
       const [op0, op1, op2, , op4, op5] = operators;
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(STAKES[4], MIN_STAKE);
@@ -2374,6 +2398,7 @@ describe("OperatorSets", function () {
       ]);
 
       const now = BigInt(await time.latest()) + 10n;
+      await ensureSnapshot(operatorSets, floor);
       await time.setNextBlockTimestamp(now);
       const tx = await operatorSets.connect(outsider).removeMember(floor, op4.address);
       const e = await epochOf(operatorSets, tx);
@@ -2393,6 +2418,7 @@ describe("OperatorSets", function () {
         .to.emit(operatorSets, "Joined")
         .withArgs(floor, op5.address);
       await expectMembers(operatorSets, floor, [op0.address, op1.address, op2.address, op5.address]);
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(floor, op4.address);
@@ -2405,6 +2431,7 @@ describe("OperatorSets", function () {
       await requestSlash(service, floor, op0.address, staker.address);
       const requestId = (await slashingManager.requestCount()) - 1n;
       // pending, nothing was taken yet: still at the minimum
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(MIN_STAKE, MIN_STAKE);
@@ -2414,6 +2441,7 @@ describe("OperatorSets", function () {
       expect(await allocationOf(operatorSets, floor, op0.address)).to.deep.equal([left, 0n, 0n]);
 
       const now = BigInt(await time.latest()) + 10n;
+      await ensureSnapshot(operatorSets, floor);
       await time.setNextBlockTimestamp(now);
       const tx = operatorSets.connect(outsider).removeMember(floor, op0.address);
       await expect(tx)
@@ -2431,12 +2459,15 @@ describe("OperatorSets", function () {
     it("a member at or above the minimum cannot be removed by others; a raised minimum makes it removable", async function () {
       const { operatorSets, service, operators, outsider, floor } = await loadFixture(floorFixture);
       const [op0, , op2, , op4] = operators;
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(MIN_STAKE, MIN_STAKE);
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op2.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(STAKES[2], MIN_STAKE);
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, outsider.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(floor, outsider.address);
@@ -2446,9 +2477,11 @@ describe("OperatorSets", function () {
 
       // the service raises the minimum to 700 ALT: 600 ALT is below it, 750 ALT is not
       await service.updateSet(floor, 700n * ALT, 4);
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(STAKES[4], 700n * ALT);
+      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op2.address))
         .to.emit(operatorSets, "MemberRemoved")
         .withArgs(floor, op2.address, STAKES[2]);

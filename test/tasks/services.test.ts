@@ -51,6 +51,7 @@ interface JoinResult {
   replaced: string | null;
   countsFrom: bigint;
   registered?: TxReport;
+  snapshotTaken?: TxReport;
   joined: TxReport;
 }
 
@@ -82,6 +83,7 @@ interface RemoveResult {
   operator: string;
   allocated: bigint;
   minStake: bigint;
+  snapshotTaken?: TxReport;
   tx: TxReport;
 }
 
@@ -597,7 +599,8 @@ describe("service tasks", function () {
         from: newcomer.address,
         json: true,
       });
-      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 1);
+      // nobody had taken the epoch's snapshot: the task takes it first (a member is replaced only after it)
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 2);
       const countsFrom = (await f.sets.currentEpoch()) + 1n;
       expect(result).to.deep.equal({
         service: "vital",
@@ -608,8 +611,11 @@ describe("service tasks", function () {
         replaced: op2.address,
         countsFrom,
         registered: undefined,
+        snapshotTaken: result.snapshotTaken,
         joined: result.joined,
       });
+      await expectMined(result.snapshotTaken, newcomer.address, await f.sets.getAddress());
+      await expect(transaction(result.snapshotTaken!.hash)).to.emit(f.sets, "SnapshotTaken");
       await expectMined(result.joined, newcomer.address, await f.sets.getAddress());
       const leaveAt = (await blockTime(result.joined.block)) + BigInt(LEAVE_DELAY);
       await expect(transaction(result.joined.hash))
@@ -646,6 +652,7 @@ describe("service tasks", function () {
       const countsFrom = (await f.sets.currentEpoch()) + 1n;
       expect(result.replaced).to.equal(op1.address);
       expect(lines).to.deep.equal([
+        txLine(`took the epoch's snapshot of set ${setId} first`, result.snapshotTaken!),
         txLine(
           `${newcomer.address} joined set ${setId} with 44,000 ALT allocated, counted from epoch ${countsFrom}, ` +
             `replacing ${op1.address}`,
@@ -1107,8 +1114,10 @@ describe("service tasks", function () {
         operator: op3.address,
         allocated: OPERATOR_STAKES[3],
         minStake: 200_000n * ALT,
+        snapshotTaken: result.snapshotTaken,
         tx: result.tx,
       });
+      await expectMined(result.snapshotTaken, f.outsider.address, await f.sets.getAddress());
       await expectMined(result.tx, f.outsider.address, await f.sets.getAddress());
       const leaveAt = (await blockTime(result.tx.block)) + BigInt(LEAVE_DELAY);
       await expect(transaction(result.tx.hash))
@@ -1155,6 +1164,7 @@ describe("service tasks", function () {
       });
       await expectMined(result.tx, f.deployer.address, await f.sets.getAddress());
       expect(lines).to.deep.equal([
+        txLine(`took the epoch's snapshot of set ${setId} first`, result.snapshotTaken!),
         txLine(`removed ${op3.address} from set ${setId} (600 ALT allocated, below 1,000 ALT)`, result.tx),
       ]);
       await expect(transaction(result.tx.hash))
