@@ -256,16 +256,36 @@ describe("MachService", function () {
     return { ...f, offender, signatureA, signatureB, evidence };
   }
 
+  /** The reporter proves the fixture's equivocation (not awaited). */
+  const proveFixtureEquivocation = (f: Awaited<ReturnType<typeof equivocationFixture>>) =>
+    f.mach
+      .connect(f.reporter)
+      .proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB);
+
+  /** SlashRequested's arguments for the fixture's equivocation filed as request `requestId`, executable then. */
+  const equivocationRequest = (
+    f: Awaited<ReturnType<typeof equivocationFixture>>,
+    requestId: bigint,
+    bps: bigint,
+    executableAt: bigint,
+  ) => [
+    requestId,
+    f.offender.address,
+    f.machAddress,
+    f.setId,
+    bps,
+    encodeBytes32String("MACH_EQUIVOCATION"),
+    f.evidence,
+    f.reporter.address,
+    executableAt,
+  ];
+
   /** The equivocation proven by the reporter. */
   async function provenFixture() {
     const f = await loadFixture(equivocationFixture);
     const requestId = await f.d.slashingManager.requestCount();
     const provenAt = await nextTimestamp();
-    await (
-      await f.mach
-        .connect(f.reporter)
-        .proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB)
-    ).wait();
+    await (await proveFixtureEquivocation(f)).wait();
     const executableAt = provenAt + (await f.d.slashingManager.vetoWindow());
     return { ...f, requestId, provenAt, executableAt };
   }
@@ -871,23 +891,9 @@ describe("MachService", function () {
       const executableAt = at + (await d.slashingManager.vetoWindow());
       const bps = BigInt(d.config.mach.equivocationBps);
       expect(await f.mach.offenceBps()).to.deep.equal([bps, BigInt(d.config.mach.invalidCertificateBps)]);
-      await expect(
-        f.mach
-          .connect(f.reporter)
-          .proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB),
-      )
+      await expect(proveFixtureEquivocation(f))
         .to.emit(d.slashingManager, "SlashRequested")
-        .withArgs(
-          requestId,
-          offender.address,
-          f.machAddress,
-          f.setId,
-          bps,
-          encodeBytes32String("MACH_EQUIVOCATION"),
-          f.evidence,
-          f.reporter.address,
-          executableAt,
-        )
+        .withArgs(...equivocationRequest(f, requestId, bps, executableAt))
         .and.to.emit(f.mach, "EquivocationProven")
         .withArgs(offender.address, f.rollupAddress, L2_BLOCK, ROOT, OTHER_ROOT, requestId);
       expect(await d.registry.isJailed(offender.address)).to.equal(true);
@@ -1091,23 +1097,9 @@ describe("MachService", function () {
       const requestId = await d.slashingManager.requestCount();
       const at = await nextTimestamp();
       const bps = BigInt(d.config.mach.equivocationBps);
-      await expect(
-        f.mach
-          .connect(f.reporter)
-          .proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB),
-      )
+      await expect(proveFixtureEquivocation(f))
         .to.emit(d.slashingManager, "SlashRequested")
-        .withArgs(
-          requestId,
-          offender.address,
-          f.machAddress,
-          f.setId,
-          bps,
-          encodeBytes32String("MACH_EQUIVOCATION"),
-          f.evidence,
-          f.reporter.address,
-          at + (await d.slashingManager.vetoWindow()),
-        )
+        .withArgs(...equivocationRequest(f, requestId, bps, at + (await d.slashingManager.vetoWindow())))
         .and.to.emit(f.mach, "EquivocationProven")
         .withArgs(offender.address, f.rollupAddress, L2_BLOCK, ROOT, OTHER_ROOT, requestId);
       expect(await d.registry.isJailed(offender.address)).to.equal(true);
