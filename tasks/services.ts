@@ -103,7 +103,9 @@ serviceTask(
     if (isRegistered && (await sets.membership(await service.setIdOf(rollup), operator)).member) {
       fail(`${operator} is a member of the set already`);
     }
-    const free = await sets.freeStake(operator);
+    // what it deallocated from this set and is still held comes back first, needing no free stake
+    const held = isRegistered ? (await sets.allocation(await service.setIdOf(rollup), operator)).pendingFree : 0n;
+    const free = (await sets.freeStake(operator)) + held;
     const amount = args.amount === undefined ? free : parseAmount(args.amount, "--amount");
     if (amount > free) fail(`${operator} has ${formatAlt(free)} of free stake, less than ${formatAlt(amount)}`);
     const minStake = isRegistered
@@ -193,8 +195,8 @@ serviceTask(
     if (!membership.member) fail(`${operator} is not a member of the set (service:join)`);
     const { minStake } = await sets.setConfig(setId);
     requireMinimum(amount, minStake);
-    const before = (await sets.allocation(setId, operator)).allocated;
-    const free = await sets.freeStake(operator);
+    const { allocated: before, pendingFree: held } = await sets.allocation(setId, operator);
+    const free = (await sets.freeStake(operator)) + held;
     if (amount > before + free) {
       fail(`${operator} has ${formatAlt(free)} of free stake: at most ${formatAlt(before + free)} can be allocated`);
     }

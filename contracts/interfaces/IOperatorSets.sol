@@ -149,9 +149,11 @@ interface IOperatorSets {
     // operators
     /// @notice Joins `setId` with `amount` of the caller's free stake allocated to it (at least the set's minimum).
     function join(uint256 setId, uint256 amount) external;
-    /// @notice Sets the caller's allocation to `setId` to `amount` (at least the set's minimum). An increase takes free
-    ///         stake and counts from the next epoch; a decrease stops counting from the next epoch and stays slashable
-    ///         (and unavailable to other sets) for the registry's withdrawal delay. Frees earlier decreases that are due.
+    /// @notice Sets the caller's allocation to `setId` to `amount` (at least the set's minimum). An increase takes back
+    ///         the caller's own pending deallocation from the set first (still held, it needs no free stake), then free
+    ///         stake, never more than the active stake, and counts from the next epoch; a decrease stops counting from
+    ///         the next epoch and stays slashable (and unavailable to other sets) for the registry's withdrawal delay.
+    ///         Frees earlier decreases that are due.
     function allocate(uint256 setId, uint256 amount) external;
     /// @notice Joins a full set in place of member `replaced`, allocating at least its allocation plus the churn
     ///         margin (`SetsChurnTooSmall`), once the epoch's snapshot is taken (`SetsSnapshotPending`). The replaced
@@ -187,9 +189,9 @@ interface IOperatorSets {
     // anyone
     /// @notice Shrinks `operator`'s allocations pro rata if they exceed its stake (after a governance weight change).
     function syncAllocations(address operator) external;
-    /// @notice Records the current epoch's members and the allocations that count in it: members not leaving, not
-    ///         jailed (in the set or by a pending slash) and with at least the minimum stake allocated. Once per set per
-    ///         epoch. Loops over <= 256 members.
+    /// @notice Records the current epoch's members and the allocations that count in it: members (not those that
+    ///         left), not jailed (in the set or by a pending slash) and with at least the minimum stake allocated. Once
+    ///         per set per epoch. Loops over <= 256 members.
     function snapshot(uint256 setId) external returns (uint256 epoch);
 
     // views

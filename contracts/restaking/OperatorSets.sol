@@ -39,6 +39,16 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint128 encumbered;
     }
 
+    /// @dev What `_reduce` carries through its loop over the operator's sets.
+    struct Shrink {
+        uint256 excess;
+        uint256 total;
+        uint48 freeAt;
+        bool release;
+        uint256 reduced;
+        uint256 freed;
+    }
+
     /// @custom:storage-location erc7201:alt.storage.OperatorSets
     struct SetsStorage {
         IRestakingRegistry registry;
@@ -555,6 +565,8 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @dev Takes `operator` out of the member list at once (its place is free) and deallocates everything; the set
     ///      stays among its sets, slashable, until `completeLeave` after the withdrawal delay.
     function _exit(SetsStorage storage s, uint256 setId, address operator) private {
+        // an older deallocation already free is freed, not re-locked under the new one's delay
+        _release(s, setId, operator);
         Membership storage m = s.memberships[setId][operator];
         address[] storage list = s.members[setId];
         uint256 index = m.index;
@@ -579,11 +591,20 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         OperatorTotals memory t = s.totals[operator];
         if (amount > a.allocated) {
             uint256 increase = amount - a.allocated;
-            uint256 free = _free(s, operator, t.encumbered);
-            if (increase > free) revert SetsInsufficientFreeStake(operator, increase, free);
+            uint256 stake = s.registry.operatorStake(operator);
+            // its own pending deallocation from this set comes back first: still held (and slashable), it needs no free
+            // stake — so a member replaced or removed can return at once with what it had there
+            uint256 back = Math.min(increase, a.pendingFree);
+            uint256 free = stake > t.encumbered ? stake - t.encumbered : 0;
+            if (increase - back > free) revert SetsInsufficientFreeStake(operator, increase - back, free);
+            // never more allocated than the active stake (what stake leaving deallocated comes back only with stake)
+            uint256 room = stake > t.allocated ? stake - t.allocated : 0;
+            if (increase > room) revert SetsInsufficientFreeStake(operator, increase, room);
+            a.pendingFree -= uint104(back);
+            if (a.pendingFree == 0) a.freeAt = 0;
             // encumbered <= stake, which the registry keeps below 2^128
             t.allocated += uint128(increase);
-            t.encumbered += uint128(increase);
+            t.encumbered += uint128(increase - back);
         } else if (amount < a.allocated) {
             uint256 decrease = a.allocated - amount;
             t.allocated -= uint128(decrease);
@@ -631,26 +652,43 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     function _reduce(SetsStorage storage s, address operator, uint256 activeValue) private returns (uint256) {
         OperatorTotals memory t = s.totals[operator];
         if (t.allocated <= activeValue) return t.allocated;
-        uint256 excess = t.allocated - activeValue;
+        Shrink memory k = Shrink({
+            excess: t.allocated - activeValue,
+            total: t.allocated,
+            freeAt: uint48(block.timestamp + s.registry.withdrawalDelay()),
+            // an older deallocation already free is freed, not re-locked under the new one's delay (unless a pending
+            // slash request may still take from it)
+            release: !s.registry.isJailed(operator),
+            reduced: 0,
+            freed: 0
+        });
         uint256[] storage sets_ = s.setList[operator];
         uint256 count = sets_.length; // <= MAX_SETS_PER_OPERATOR
-        uint48 freeAt = uint48(block.timestamp + s.registry.withdrawalDelay());
-        uint256 reduced;
-        for (uint256 i; i < count; ++i) {
-            uint256 setId = sets_[i];
-            Allocation memory a = s.allocations[setId][operator];
-            if (a.allocated == 0) continue;
-            uint256 cut = Math.min(Math.mulDiv(a.allocated, excess, t.allocated, Math.Rounding.Ceil), a.allocated);
-            a.allocated -= uint104(cut);
-            a.pendingFree += uint104(cut);
-            if (freeAt > a.freeAt) a.freeAt = freeAt;
-            reduced += cut;
-            _store(s, setId, operator, a);
-        }
-        uint256 allocated = t.allocated - reduced;
-        s.totals[operator].allocated = uint128(allocated);
-        emit AllocationsReduced(operator, reduced);
+        for (uint256 i; i < count; ++i) _shrink(s, sets_[i], operator, k);
+        uint256 allocated = t.allocated - k.reduced;
+        s.totals[operator] = OperatorTotals({
+            allocated: uint128(allocated),
+            encumbered: uint128(t.encumbered - k.freed)
+        });
+        emit AllocationsReduced(operator, k.reduced);
         return allocated;
+    }
+
+    /// @dev `_reduce`'s cut of `operator`'s allocation to `setId`: its share (rounded up) of `k.excess` over `k.total`,
+    ///      into the pending deallocation (free from `k.freeAt`), after freeing an older deallocation already due.
+    function _shrink(SetsStorage storage s, uint256 setId, address operator, Shrink memory k) private {
+        Allocation memory a = s.allocations[setId][operator];
+        if (a.allocated == 0) return;
+        if (k.release && a.pendingFree != 0 && a.freeAt <= block.timestamp) {
+            k.freed += a.pendingFree;
+            a.pendingFree = 0;
+        }
+        uint256 cut = Math.min(Math.mulDiv(a.allocated, k.excess, k.total, Math.Rounding.Ceil), a.allocated);
+        a.allocated -= uint104(cut);
+        a.pendingFree += uint104(cut);
+        if (k.freeAt > a.freeAt || a.pendingFree == cut) a.freeAt = k.freeAt;
+        k.reduced += cut;
+        _store(s, setId, operator, a);
     }
 
     /// @dev Stores `a` and checkpoints what counts from the next epoch: the member's allocation and the set's total.

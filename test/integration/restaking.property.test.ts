@@ -511,7 +511,8 @@ const EXAMPLE: Action[] = [
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "overFree" } },
   { kind: "allocate", set: 1, operator: 0, amount: { kind: "belowMin" } },
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "downPpm", value: 750_000 } }, // 200 ALT held for 14 days
-  { kind: "allocate", set: 0, operator: 0, amount: { kind: "allFree" } }, // all of its stake is encumbered again
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "allFree" } }, // takes the 200 ALT back first, then free stake
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "downPpm", value: 750_000 } }, // a quarter held again
   { kind: "allocate", set: 0, operator: OPERATORS, amount: { kind: "same" } }, // the outsider is no member
   { kind: "allocate", set: 0, operator: 2, amount: { kind: "units", value: 0n } }, // slashable 14 days more
   { kind: "allocate", set: 0, operator: 1, amount: { kind: "downPpm", value: 500_000 } }, // 150 ALT, the same
@@ -532,10 +533,10 @@ const EXAMPLE: Action[] = [
   slashRequest({ operator: 1, slasher: 1, bps: 100, reporter: 0, target: "unknown" }),
   { kind: "creditFees", set: 0, amount: { kind: "units", value: 10n } },
   { kind: "distribute", fromState: false, set: 0, snapshotFirst: true, epoch: "latest" }, // still counts the old ones
-  { kind: "execute", fromState: true, pick: 1, when: "ready" }, // request 4, through set 1
   // request 6 takes from set 0's allocation and from its deallocations (stake still in the pools): what stays active
   // no longer backs set 1's allocation, which shrinks pro rata
   { kind: "execute", fromState: false, pick: 6, when: "ready" },
+  { kind: "execute", fromState: true, pick: 1, when: "ready" }, // request 4, through set 1
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "same" } }, // not due yet: nothing freed
   { kind: "warp", seconds: days(15) },
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "same" } }, // due: freed
@@ -664,6 +665,8 @@ interface Model {
   observed?: Observed;
   /** [set][operator]: what slashes took from the deallocations since the last check (not a release, see (f)) */
   slashedPending: bigint[][];
+  /** [set][operator]: what allocations took back from their own deallocations since the last check (still held) */
+  takenBack: bigint[][];
   /** [operator]: what slashes took from its allocations and deallocations since the last check */
   slashedEncumbered: bigint[];
   credited: bigint;
@@ -1060,6 +1063,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       members: [0, 1].map(() => Array.from({ length: OPERATORS }, (_, o) => o)),
       stakeHistory: SETUP_STAKE.map((x): Trace => [[setupKey, x]]),
       slashedPending: grid(SLASHERS.length, OPERATORS, () => 0n),
+      takenBack: grid(SLASHERS.length, OPERATORS, () => 0n),
       slashedEncumbered: Array(OPERATORS).fill(0n),
       credited: 0n,
       paid: 0n,
@@ -1169,9 +1173,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
   /**
    * OperatorSets._reduce in the model, for a transaction at `t` that left `operator` with `active` stake: if its
    * allocations exceed it, each (in set-list order) gives up ceil(allocated * excess / total), capped at itself, to its
-   * pending deallocation, and freeAt becomes at least t + withdrawalDelay.
+   * pending deallocation, and freeAt becomes at least t + withdrawalDelay. An older deallocation already due is freed
+   * first unless the operator is `jailed` (then freeAt only moves on).
    */
-  function planReduce(s: System, m: Model, operator: number, active: bigint, t: number) {
+  function planReduce(s: System, m: Model, operator: number, active: bigint, t: number, jailed: boolean) {
     const total = allocatedOf(m, operator).allocated;
     const changes: AllocationChange[] = [];
     const events: EventSpec[] = [];
@@ -1184,12 +1189,15 @@ describe("Restaking layer properties (random sequences against a model)", functi
       if (a.allocated === 0n) continue;
       const ceil = (a.allocated * excess + total - 1n) / total;
       const cut = ceil < a.allocated ? ceil : a.allocated;
+      const releases = !jailed && a.pendingFree !== 0n && a.freeAt <= t;
+      if (releases) count("reduce:releasedDue");
+      const older = releases ? 0n : a.pendingFree;
       const c = {
         set,
         operator,
         allocated: a.allocated - cut,
-        pendingFree: a.pendingFree + cut,
-        freeAt: Math.max(a.freeAt, freeAt),
+        pendingFree: older + cut,
+        freeAt: older === 0n ? freeAt : Math.max(a.freeAt, freeAt),
       };
       changes.push(c);
       events.push(allocationEvent(s, c, t));
@@ -1290,7 +1298,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const root = keccak256(coder.encode([WITHDRAWAL_TUPLE], [tuple]));
     // the registry tells OperatorSets the operator's new active stake: allocations above it shrink pro rata
     const active = operatorStakeIf(m, o, (pools) => (pools[asset].queuedShares += shares));
-    const reduce = planReduce(s, m, o, active, t);
+    const reduce = planReduce(s, m, o, active, t, m.pendingSlashes[o] !== 0);
     const outcome = await expectEvents(call, [
       { contract: s.registry, address: s.addresses.registry, events: [["UnstakeRequested", [root, tuple]]] },
       { contract: s.operatorSets, address: s.addresses.operatorSets, events: reduce.events },
@@ -1577,7 +1585,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const allocatedAfterCut = allocatedOf(m, o).allocated;
     const active = operatorStakeIf(m, o, (ps) => ps.forEach((p, asset) => (p.totalAssets -= amounts[asset])));
     const shrinks = active < allocatedAfterCut;
-    const reduce = planReduce(s, m, o, active, t);
+    // the registry un-counts the request before the operator sets shrink anything: jailed only by others
+    const reduce = planReduce(s, m, o, active, t, m.pendingSlashes[o] > 1);
     holds(shrinks === (reduce.changes.length !== 0), `model: shrink ${shrinks} with ${reduce.changes.length} changes`);
     setsEvents.push(...reduce.events);
     const outcome = await expectEvents(call, [
@@ -1606,12 +1615,15 @@ describe("Restaking layer properties (random sequences against a model)", functi
       }
       const ceil = (before.allocated * excess + allocatedAfterCut - 1n) / allocatedAfterCut;
       const cut = ceil < before.allocated ? ceil : before.allocated;
+      // an older deallocation already due is freed first, unless another request still jails the operator
+      const older =
+        m.pendingSlashes[o] <= 1 && before.pendingFree !== 0n && before.freeAt <= t ? 0n : before.pendingFree;
       same(
         got,
         {
           allocated: before.allocated - cut,
-          pendingFree: before.pendingFree + cut,
-          freeAt: Math.max(before.freeAt, t + s.params.withdrawalDelay),
+          pendingFree: older + cut,
+          freeAt: older === 0n ? t + s.params.withdrawalDelay : Math.max(before.freeAt, t + s.params.withdrawalDelay),
         },
         `(g) set ${k} shrunk pro rata`,
       );
@@ -1738,12 +1750,19 @@ describe("Restaking layer properties (random sequences against a model)", functi
                     : x.value * ALT;
     const call = s.operatorSets.connect(operator).allocate(setId, amount);
     if (amount < min) return expectRevert(call, s.operatorSets, "SetsStakeTooLow", [amount, min]);
-    if (amount > current.allocated && amount - current.allocated > free) {
-      return expectRevert(call, s.operatorSets, "SetsInsufficientFreeStake", [
-        operator.address,
-        amount - current.allocated,
-        free,
-      ]);
+    // an increase takes back the set's own pending deallocation first (after the release above), then free stake, and
+    // never allocates more than the active stake
+    const pendingLeft = releases ? 0n : current.pendingFree;
+    const increase = amount > current.allocated ? amount - current.allocated : 0n;
+    const back = increase < pendingLeft ? increase : pendingLeft;
+    if (increase - back > free) {
+      return expectRevert(call, s.operatorSets, "SetsInsufficientFreeStake", [operator.address, increase - back, free]);
+    }
+    const allocatedSum = allocatedOf(m, o).allocated;
+    const room = stakeValue > allocatedSum ? stakeValue - allocatedSum : 0n;
+    if (increase > room) {
+      count("allocate:refusedAboveStake");
+      return expectRevert(call, s.operatorSets, "SetsInsufficientFreeStake", [operator.address, increase, room]);
     }
     const events: EventSpec[] = [];
     const released = {
@@ -1756,7 +1775,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
     if (releases) events.push(allocationEvent(s, released, t));
     let change: AllocationChange | undefined;
     if (amount > current.allocated) {
-      change = { ...released, allocated: amount };
+      if (back !== 0n) count("allocate:tookBackPending");
+      const pendingFree = released.pendingFree - back;
+      change = { ...released, allocated: amount, pendingFree, freeAt: pendingFree === 0n ? 0 : released.freeAt };
     } else if (amount < current.allocated) {
       change = {
         ...released,
@@ -1772,13 +1793,14 @@ describe("Restaking layer properties (random sequences against a model)", functi
       applyAllocation(s, m, released, t);
     }
     if (change !== undefined) applyAllocation(s, m, change, t);
+    m.takenBack[a.set][o] += back;
     return outcome;
   }
 
   async function syncAllocations(s: System, m: Model, a: Extract<Action, { kind: "syncAllocations" }>) {
     const t = await at(m);
     const call = s.operatorSets.connect(s.outsider).syncAllocations(s.operators[a.operator].address);
-    const reduce = planReduce(s, m, a.operator, operatorStake(m, a.operator), t);
+    const reduce = planReduce(s, m, a.operator, operatorStake(m, a.operator), t, m.pendingSlashes[a.operator] !== 0);
     const outcome = await expectEvents(call, [
       { contract: s.operatorSets, address: s.addresses.operatorSets, events: reduce.events },
     ]);
@@ -2355,9 +2377,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
           if (prev.freeAt <= BigInt(chainNow) && jailedNow[o] === 0n) due += prev.pendingFree;
           else {
             holds(
-              row[o].pendingFree + m.slashedPending[k][o] >= prev.pendingFree,
+              row[o].pendingFree + m.slashedPending[k][o] + m.takenBack[k][o] >= prev.pendingFree,
               `(f) ${where}: operator ${o} set ${k}: ${prev.pendingFree - row[o].pendingFree} freed before ${prev.freeAt}` +
-                ` (${m.slashedPending[k][o]} slashed)`,
+                ` (${m.slashedPending[k][o]} slashed, ${m.takenBack[k][o]} allocated again)`,
             );
           }
         }
@@ -2375,6 +2397,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     }
     m.observed = { rows, encumbered: totals.map((t) => t.encumbered) };
     m.slashedPending = grid(SLASHERS.length, OPERATORS, () => 0n);
+    m.takenBack = grid(SLASHERS.length, OPERATORS, () => 0n);
     m.slashedEncumbered = Array(OPERATORS).fill(0n);
   }
 
@@ -2548,6 +2571,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "allocate:SetsInsufficientFreeStake",
       "allocate:SetsNotMember",
       "allocations:released",
+      "allocate:tookBackPending",
       "allocations:reducedByUnstake",
       "allocations:reducedBySlash",
       "syncAllocations:ok",

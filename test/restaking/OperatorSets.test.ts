@@ -2067,7 +2067,7 @@ describe("OperatorSets", function () {
       );
     });
 
-    it("a left operator re-joins before completing with one entry in its sets, its deallocation still held", async function () {
+    it("a left operator re-joins before completing with one entry in its sets, taking its held deallocation back first", async function () {
       const { operatorSets, service, operators, setId, withdrawalDelay } = await loadFixture(setsFixture);
       const op3 = operators[3]; // 3,000 ALT + 1 wei
       const side = await createSet(service, "side", 0n, 4);
@@ -2084,27 +2084,23 @@ describe("OperatorSets", function () {
 
       // the 1,000 ALT deallocated stays held: 1,500 ALT + 1 wei are free
       expect(await operatorSets.freeStake(op3.address)).to.equal(1_500n * ALT + 1n);
+      // re-joining with 1,200 ALT takes the held 1,000 back (still held, so no free stake for it) and 200 of free stake
       const tx = await operatorSets.connect(op3).join(setId, 1_200n * ALT);
       const e = await epochOf(operatorSets, tx);
       expect(await setsEventsOf(operatorSets, tx)).to.deep.equal([
         ["Joined", [setId, op3.address]],
-        ["AllocationUpdated", [setId, op3.address, 1_200n * ALT, 1_000n * ALT, leaveAt, e + 1n]],
+        ["AllocationUpdated", [setId, op3.address, 1_200n * ALT, 0n, 0n, e + 1n]],
       ]);
       // in place: the same position in its sets, not a second entry
       await expectSets(operatorSets, op3.address, [setId, side]);
       expect(await membershipOf(operatorSets, setId, op3.address)).to.deep.equal([true, 0n, 0n, 0n, 0n]);
-      expect(await allocationOf(operatorSets, setId, op3.address)).to.deep.equal([1_200n * ALT, 1_000n * ALT, leaveAt]);
-      expect(await totalsOf(operatorSets, op3.address)).to.deep.equal([1_700n * ALT, 2_700n * ALT]);
+      expect(await allocationOf(operatorSets, setId, op3.address)).to.deep.equal([1_200n * ALT, 0n, 0n]);
+      expect(await totalsOf(operatorSets, op3.address)).to.deep.equal([1_700n * ALT, 1_700n * ALT]);
+      expect(await operatorSets.freeStake(op3.address)).to.equal(1_300n * ALT + 1n);
       // a member again: there is no leave to complete
       await expect(operatorSets.connect(op3).completeLeave(setId))
         .to.be.revertedWithCustomError(operatorSets, "SetsLeaveNotRequested")
         .withArgs(setId, op3.address);
-
-      // the held deallocation is freed when due, as any other
-      await time.setNextBlockTimestamp(leaveAt);
-      await operatorSets.connect(op3).allocate(setId, 1_200n * ALT);
-      expect(await allocationOf(operatorSets, setId, op3.address)).to.deep.equal([1_200n * ALT, 0n, 0n]);
-      expect(await operatorSets.freeStake(op3.address)).to.equal(1_300n * ALT + 1n);
 
       // leaving for good removes its one entry
       const again = (await timestampOf(await operatorSets.connect(op3).requestLeave(setId))) + withdrawalDelay;
@@ -2115,6 +2111,31 @@ describe("OperatorSets", function () {
       await expectSets(operatorSets, op3.address, [side]);
       expect(await membershipOf(operatorSets, setId, op3.address)).to.deep.equal([false, 0n, 0n, 0n, 0n]);
       expect(await totalsOf(operatorSets, op3.address)).to.deep.equal([500n * ALT, 500n * ALT]);
+    });
+
+    it("a replaced member can return at once with what it had there, though all its other stake is allocated elsewhere", async function () {
+      const { operatorSets, service, operators } = await loadFixture(setsFixture);
+      const pair = await createSet(service, "pair", MIN_STAKE, 2);
+      const side = await createSet(service, "side", 0n, 4);
+      const [op0, op1, op3] = [operators[0], operators[1], operators[3]];
+      await operatorSets.connect(op0).join(pair, MIN_STAKE);
+      await operatorSets.connect(op0).join(side, STAKES[0] - MIN_STAKE);
+      await operatorSets.connect(op1).join(pair, MIN_STAKE);
+      await ensureSnapshot(operatorSets, pair);
+      await operatorSets.connect(op3).joinReplacing(pair, 550n * ALT, op0.address);
+      // op0's 500 ALT in pair is held (slashable) for the withdrawal delay; nothing of its stake is free
+      expect(await operatorSets.freeStake(op0.address)).to.equal(0n);
+      // a place opens (op1 leaves): op0 re-joins with its held deallocation, needing no free stake
+      await operatorSets.connect(op1).requestLeave(pair);
+      const tx = await operatorSets.connect(op0).join(pair, MIN_STAKE);
+      await expect(tx)
+        .to.emit(operatorSets, "AllocationUpdated")
+        .withArgs(pair, op0.address, MIN_STAKE, 0n, 0n, (await epochOf(operatorSets, tx)) + 1n);
+      expect(await totalsOf(operatorSets, op0.address)).to.deep.equal([STAKES[0], STAKES[0]]);
+      // the held amount is all it can take back: one wei more needs free stake it does not have
+      await expect(operatorSets.connect(op0).allocate(pair, MIN_STAKE + 1n))
+        .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
+        .withArgs(op0.address, 1n, 0n);
     });
 
     it("a replaced member completes leaving only at leaveAt and not while a slash request against it is pending", async function () {

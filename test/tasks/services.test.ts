@@ -454,27 +454,20 @@ describe("service tasks", function () {
       expect((await f.sets.allocation(vital.setId, op.address)).allocated).to.equal(MIN_STAKE);
     });
 
-    it("lets an operator that left join again before completing its leave, its deallocation still pending", async function () {
+    it("lets an operator that left join again before completing its leave, taking its held deallocation back", async function () {
       const f = await load(servicesTaskFixture);
       const [op, other] = f.operators;
       const setId = await joined(f, "mach", [op, other]);
-      const left = await task<LeaveResult>("service:leave", {
+      await task<LeaveResult>("service:leave", {
         service: "mach",
         rollup: "5001",
         from: other.address,
         complete: false,
         json: true,
       });
-      const freeAt = (await blockTime(left.tx.block)) + BigInt(LEAVE_DELAY);
       expect(await f.sets.members(setId)).to.deep.equal([op.address]);
-      // all its stake is still held by the deallocation: nothing free to join with
-      await expectRefused(
-        "service:join",
-        { service: "mach", rollup: "5001", from: other.address, json: true },
-        "the set needs at least 1,000 ALT allocated, not 0 ALT",
-      );
-      await (await f.token.connect(other.signer).approve(await f.registry.getAddress(), 5_000n * ALT)).wait();
-      await (await f.registry.connect(other.signer).stake(other.address, 0, 5_000n * ALT)).wait();
+      // all its stake is still held by the deallocation, and that is what it joins with by default
+      expect(await f.sets.freeStake(other.address)).to.equal(0n);
       const block = await hre.ethers.provider.getBlockNumber();
       const { result, lines } = await runTask<JoinResult>("service:join", {
         service: "mach",
@@ -489,7 +482,7 @@ describe("service tasks", function () {
         rollup: f.rollupAddress,
         setId,
         operator: other.address,
-        amount: 5_000n * ALT,
+        amount: OPERATOR_STAKES[1],
         replaced: null,
         countsFrom,
         registered: undefined,
@@ -497,7 +490,7 @@ describe("service tasks", function () {
       });
       expect(lines).to.deep.equal([
         txLine(
-          `${other.address} joined set ${setId} with 5,000 ALT allocated, counted from epoch ${countsFrom}`,
+          `${other.address} joined set ${setId} with 300,000 ALT allocated, counted from epoch ${countsFrom}`,
           result.joined,
         ),
       ]);
@@ -505,13 +498,19 @@ describe("service tasks", function () {
         .to.emit(f.sets, "Joined")
         .withArgs(setId, other.address)
         .and.to.emit(f.sets, "AllocationUpdated")
-        .withArgs(setId, other.address, 5_000n * ALT, OPERATOR_STAKES[1], freeAt, countsFrom);
-      // a member again, at the end of the list; the set is once in its list of sets; the deallocation still pending
+        .withArgs(setId, other.address, OPERATOR_STAKES[1], 0n, 0n, countsFrom);
+      // a member again, at the end of the list; the set is once in its list of sets; nothing deallocated any more
       expect(await f.sets.members(setId)).to.deep.equal([op.address, other.address]);
       const membership = await f.sets.membership(setId, other.address);
       expect([membership.member, membership.index, membership.leaveAt]).to.deep.equal([true, 1n, 0n]);
       expect(await f.sets.setsOf(other.address)).to.deep.equal([setId]);
-      expect(await f.sets.allocation(setId, other.address)).to.deep.equal([5_000n * ALT, OPERATOR_STAKES[1], freeAt]);
+      expect(await f.sets.allocation(setId, other.address)).to.deep.equal([OPERATOR_STAKES[1], 0n, 0n]);
+      // more than it held needs free stake, refused before anything is sent
+      await expectRefused(
+        "service:allocate",
+        { service: "mach", rollup: "5001", from: other.address, amount: "300001", json: true },
+        `${other.address} has 0 ALT of free stake: at most 300,000 ALT can be allocated`,
+      );
       // nothing left to complete
       await expectRefused(
         "service:leave",
