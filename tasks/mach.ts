@@ -17,7 +17,7 @@ import {
 import { confirm, fail, formatAlt, output, signerFor, txLine } from "./lib/cli";
 import { operatorSets, restakingRegistry } from "./lib/restaking";
 import { OUTPUT_STATUS, parseRollup, rollupAt, rollupFactory, rollupOutput } from "./lib/rollups";
-import { currentSnapshot, registeredSet, serviceContract } from "./lib/services";
+import { liveEpoch, registeredSet, serviceContract } from "./lib/services";
 import type { MachService } from "../typechain-types";
 
 const ATTESTATION_TYPES: Record<string, TypedDataField[]> = {
@@ -122,9 +122,17 @@ async function readSigned(hre: HardhatRuntimeEnvironment, mach: MachService, lis
   });
 }
 
+/** Ascending by the address as a number: the order MACH takes a certificate's signers in. */
+const byAddress = (a: { operator: string }, b: { operator: string }) => {
+  const [x, y] = [BigInt(a.operator), BigInt(b.operator)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 /**
- * Orders signed files by their operator's index in the current snapshot, refusing keys of non-members, jailed members
- * and a total below the rollup's threshold (`what` names the files in that refusal).
+ * Orders signed files by their operator's address, refusing a set that is not live in the current epoch, keys that are
+ * not the current signing key of an operator with stake counted in the set in that epoch, two files of one operator,
+ * jailed operators and a total below the rollup's threshold (`what` names the files in that refusal). Stakes come from
+ * the set's checkpoints: no snapshot is needed.
  */
 async function toCertificate(
   hre: HardhatRuntimeEnvironment,
@@ -134,26 +142,39 @@ async function toCertificate(
   what: string,
 ) {
   const registry = await restakingRegistry(hre);
-  const snap = await currentSnapshot(await operatorSets(hre), await registeredSet(hre, mach, rollup, "mach"));
-  const signatures: { index: number; r: string; vs: string }[] = [];
-  let stake = 0n;
+  const sets = await operatorSets(hre);
+  const setId = await registeredSet(hre, mach, rollup, "mach");
+  const { epoch, total } = await liveEpoch(sets, setId);
+  const entries: { operator: string; signature: SignedFile["signature"] }[] = [];
   for (const s of signed) {
     const operator = await registry.operatorOfSigningKey(s.key);
-    const index = snap.operators.indexOf(operator);
-    if (index < 0) fail(`${s.key} is not the signing key of a member of the epoch ${snap.epoch} snapshot`);
-    if (signatures.some((x) => x.index === index)) fail(`two signatures by ${operator}`);
+    if (operator === ZeroAddress || (await registry.signingKeyOf(operator)) !== s.key) {
+      fail(`${s.key} is not the current signing key of an operator`);
+    }
+    if (entries.some((x) => x.operator === operator)) fail(`two signatures by ${operator}`);
+    entries.push({ operator, signature: s.signature });
+  }
+  entries.sort(byAddress);
+  const signers = entries.map((x) => x.operator);
+  const stakes = await sets.allocationsAt(setId, signers, epoch);
+  let stake = 0n;
+  for (const [i, operator] of signers.entries()) {
+    if (stakes[i] === 0n) {
+      // a member that joined (or raised its allocation from zero) this epoch counts from the next one
+      const joined = (await sets.allocation(setId, operator)).allocated !== 0n;
+      fail(
+        `${operator} has no stake counted in the set in epoch ${epoch}` +
+          (joined ? `: its allocation counts from epoch ${epoch + 1n}` : ""),
+      );
+    }
     if (await registry.isJailed(operator)) fail(`${operator} is jailed: its signature does not count`);
-    signatures.push({ index, ...s.signature });
-    stake += snap.stakes[index];
+    stake += stakes[i];
   }
-  signatures.sort((a, b) => a.index - b.index);
   const threshold = BigInt(await (await rollupAt(hre, rollup)).fastFinalityBps());
-  if (stake * 10_000n < snap.info.totalStake * threshold) {
-    fail(
-      `the ${what} carry ${formatAlt(stake)} of ${formatAlt(snap.info.totalStake)}: below the ${threshold} bps threshold`,
-    );
+  if (stake * 10_000n < total * threshold) {
+    fail(`the ${what} carry ${formatAlt(stake)} of ${formatAlt(total)}: below the ${threshold} bps threshold`);
   }
-  return { signatures, stake, total: snap.info.totalStake, epoch: snap.epoch };
+  return { signers, signatures: entries.map((x) => x.signature), stake, total, epoch };
 }
 
 task("mach:attest", "Signs a MACH attestation of a rollup output with the signing key and writes it to a JSON file")
@@ -218,13 +239,15 @@ task("mach:certify", "Submits a MACH certificate for a rollup output from attest
       );
       if (matching.length === 0) fail(`no attestation of output ${index} (root ${proposed.root}) among the files`);
       const cert = await toCertificate(hre, mach, rollup, matching, "attestations");
-      const tx = await confirm(mach.connect(await signerFor(hre, args.from)).certify(rollup, index, cert.signatures));
+      const tx = await confirm(
+        mach.connect(await signerFor(hre, args.from)).certify(rollup, index, cert.signers, cert.signatures),
+      );
       return output(
         args.json,
-        { rollup, output: index, signers: cert.signatures.length, signedStake: cert.stake, totalStake: cert.total, tx },
+        { rollup, output: index, signers: cert.signers.length, signedStake: cert.stake, totalStake: cert.total, tx },
         () => [
           txLine(
-            `output ${index} fast-finalized by ${cert.signatures.length} signers (${formatAlt(cert.stake)} of ${formatAlt(cert.total)})`,
+            `output ${index} fast-finalized by ${cert.signers.length} signers (${formatAlt(cert.stake)} of ${formatAlt(cert.total)})`,
             tx,
           ),
         ],
@@ -258,10 +281,7 @@ task("mach:prove-equivocation", "Proves from two attestation files that one memb
     const tx = await confirm(
       mach
         .connect(signer)
-        .proveEquivocation(a.rollup, block, a.message.outputRoot, { index: 0, ...a.signature }, b.message.outputRoot, {
-          index: 0,
-          ...b.signature,
-        }),
+        .proveEquivocation(a.rollup, block, a.message.outputRoot, a.signature, b.message.outputRoot, b.signature),
     );
     return output(args.json, { operator, rollup: a.rollup, l2BlockNumber: block, tx }, () => [
       txLine(`equivocation of ${operator} at block ${block} proven: slash requested, operator jailed`, tx),
@@ -313,10 +333,10 @@ task("mach:alert", "Signs a MACH alert for a rollup (--out), or raises it from a
       if (matching.length === 0) fail(`no alert file signs reason ${reason} with nonce ${nonce}`);
       const cert = await toCertificate(hre, mach, rollup, matching, "alert signatures");
       const tx = await confirm(
-        mach.connect(await signerFor(hre, args.from)).raiseAlert(rollup, reason, cert.signatures),
+        mach.connect(await signerFor(hre, args.from)).raiseAlert(rollup, reason, cert.signers, cert.signatures),
       );
-      return output(args.json, { rollup, reason, nonce, signers: cert.signatures.length, tx }, () => [
-        txLine(`alert raised on ${rollup} by ${cert.signatures.length} signers`, tx),
+      return output(args.json, { rollup, reason, nonce, signers: cert.signers.length, tx }, () => [
+        txLine(`alert raised on ${rollup} by ${cert.signers.length} signers`, tx),
       ]);
     },
   );

@@ -293,9 +293,9 @@ serviceTask(
   let taken: TxReport | undefined;
   if (!(await sets.hasSnapshot(setId, epoch)))
     taken = await confirm(sets.connect(await signerFor(hre, args.from)).snapshot(setId));
-  const snap = await currentSnapshot(sets, setId, false);
+  const snap = await currentSnapshot(sets, setId);
   const members = snap.operators.map((operator, index) => ({ index, operator, stake: snap.stakes[index] }));
-  const live = snap.info.live;
+  const live = await sets.isLive(setId, epoch);
   return output(
     args.json,
     { service: name, rollup, setId, epoch, totalStake: snap.info.totalStake, live, members, taken },

@@ -1,12 +1,15 @@
-// VITAL verification tasks: challenge an output (with the bond), vote with snapshot stake, resolve after the vote.
+// VITAL verification tasks: challenge an output (with the bond) of a set live in the current epoch, vote with the stake
+// counted in the set in the challenge's epoch (OperatorSets' checkpoints: no snapshot), resolve after the vote.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine } from "./lib/cli";
 import { operatorSets, parseWhole, restakingRegistry } from "./lib/restaking";
 import { ensureAlt, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
-import { currentSnapshot, registeredSet, serviceContract } from "./lib/services";
+import { liveEpoch, registeredSet, serviceContract } from "./lib/services";
 
 const RESULTS = ["None", "Open", "Invalidated", "Failed", "Void"] as const;
+/** VitalService.Vote */
+const VOTES = ["None", "Valid", "Invalid", "ValidReported"] as const;
 
 async function challengeOf(hre: HardhatRuntimeEnvironment, value: string) {
   const vital = await serviceContract(hre, "vital");
@@ -36,7 +39,8 @@ task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a
     if (!membership.member || (await (await restakingRegistry(hre)).isJailed(challenger))) {
       fail(`${challenger} is not an active member of the rollup's VITAL set (a member, not jailed)`);
     }
-    await currentSnapshot(sets, setId);
+    // the set must be live in the current epoch (read from the checkpoints: no snapshot needed)
+    await liveEpoch(sets, setId);
     const [open, openId] = await vital.openChallenge(rollup, challenged.l2BlockNumber, challenged.root);
     if (open) fail(`output ${outputIndex} is under challenge ${openId} already`);
     const [, bond] = await vital.parameters();
@@ -51,7 +55,7 @@ task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a
     ]);
   });
 
-task("vital:vote", "Votes on a VITAL challenge with the caller's snapshot stake")
+task("vital:vote", "Votes on a VITAL challenge with the caller's stake counted in the set in the challenge's epoch")
   .addParam("challenge", "Challenge id")
   .addFlag("invalid", "Vote that the output is invalid")
   .addFlag("valid", "Vote that the output is valid")
@@ -65,11 +69,18 @@ task("vital:vote", "Votes on a VITAL challenge with the caller's snapshot stake"
         fail(`challenge ${challengeId} is ${RESULTS[Number(challenge.result)]}`);
       const signer = await signerFor(hre, args.from);
       const voter = await signer.getAddress();
+      // refused before sending, in the contract's order: no stake counted in the challenge's epoch, voted, jailed
       const sets = await operatorSets(hre);
-      const [operators] = await sets.snapshotEntries(await vital.setIdOf(challenge.rollup), challenge.epoch);
-      const index = operators.indexOf(voter);
-      if (index < 0) fail(`${voter} is not in the epoch ${challenge.epoch} snapshot of this challenge`);
-      const tx = await confirm(vital.connect(signer).vote(challengeId, index, args.invalid));
+      const stake = await sets.allocationAt(await vital.setIdOf(challenge.rollup), voter, challenge.epoch);
+      if (stake === 0n) {
+        fail(`${voter} had no stake counted in the set in epoch ${challenge.epoch}, the challenge's: it cannot vote`);
+      }
+      const cast = VOTES[Number(await vital.voteOf(challengeId, voter))];
+      if (cast !== "None") fail(`${voter} voted on challenge ${challengeId} already (${cast})`);
+      if (await (await restakingRegistry(hre)).isJailed(voter)) {
+        fail(`${voter} is jailed by a pending slash request: it cannot vote`);
+      }
+      const tx = await confirm(vital.connect(signer).vote(challengeId, args.invalid));
       const after = await vital.challengeOf(challengeId);
       const result = RESULTS[Number(after.result)];
       return output(

@@ -7,8 +7,9 @@ pragma solidity 0.8.28;
 ///         stake, so one stake is counted once (unique stake). Allocation changes are checkpointed by epoch and count
 ///         from the next epoch on; decreases (and leaving) stay slashable for the registry's withdrawal delay. Stake that
 ///         leaves the operator is taken from its unallocated stake first, then from every allocation pro rata.
-///         Set stake is measured in per-epoch snapshots of the members' allocations, taken by a permissionless call.
-///         A snapshot lists at most 256 members, so a signer bitmap over its indexes fits one word.
+///         What counted in an epoch — each operator's allocation, the set's total, how many operators, the liveness
+///         minimums — is read from these checkpoints (O(log n) lookups, no per-epoch transaction). A per-epoch snapshot
+///         of the members (a permissionless call, at most 256 entries) remains for SQUAD's leader draw and rewards.
 interface IOperatorSets {
     error SetsNotService(address caller);
     error SetsNotSetService(uint256 setId, address caller);
@@ -46,14 +47,13 @@ interface IOperatorSets {
     error SetsLeavePending(uint256 setId, address operator, uint256 leaveAt);
     error SetsSnapshotTaken(uint256 setId, uint256 epoch);
     error SetsNoSnapshot(uint256 setId, uint256 epoch);
-    error SetsIndexOutOfRange(uint256 index, uint256 size);
     /// @notice The snapshot has no stake to draw from.
     error SetsEmptySnapshot(uint256 setId, uint256 epoch);
     error SetsInvalidParameter();
 
     /// @notice slot 0: service (160) | maxSize (16) | exists (8) | minMembers (16); slot 1: minStake; slot 2:
-    ///         minTotalStake. A snapshot of the set is live (services decide on it) with at least `minMembers` entries
-    ///         and `minTotalStake` (and never with no stake).
+    ///         minTotalStake. The set is live in an epoch (services decide on it) with at least `minMembers` operators
+    ///         and `minTotalStake` counted (and never with no stake).
     struct SetConfig {
         address service;
         uint16 maxSize;
@@ -89,7 +89,6 @@ interface IOperatorSets {
         uint256 totalStake;
         uint48 takenAt;
         uint16 size;
-        bool live;
         bytes32 seed;
     }
 
@@ -140,7 +139,8 @@ interface IOperatorSets {
     function createSet(bytes32 key, uint256 minStake, uint16 maxSize) external returns (uint256 setId);
     /// @notice Changes a set's minimum stake and size bound (a bound below the member count only stops joins).
     function updateSet(uint256 setId, uint256 minStake, uint16 maxSize) external;
-    /// @notice The least entries and stake a snapshot of the set needs to be live (`isLive`).
+    /// @notice The least members and stake the set needs to be live (`isLive`), from the next epoch on; the least stake
+    ///         below 2^192.
     function setLiveness(uint256 setId, uint16 minMembers, uint256 minTotalStake) external;
     /// @notice Keeps `operator` (a member, or one that left and has not completed leaving) out of joins and snapshots
     ///         of the set until `until`.
@@ -214,6 +214,15 @@ interface IOperatorSets {
     function allocationAt(uint256 setId, address operator, uint256 epoch) external view returns (uint256);
     /// @notice The sum of the allocations that counted in `setId` in `epoch`.
     function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256);
+    /// @notice How many operators had a non-zero allocation counted in `setId` in `epoch`.
+    function memberCountAt(uint256 setId, uint256 epoch) external view returns (uint256);
+    /// @notice What each of `operators` had allocated to `setId` counted in `epoch` (one call for a certificate's
+    ///         signers: O(log n) per operator, nothing per member of the set).
+    function allocationsAt(
+        uint256 setId,
+        address[] calldata operators,
+        uint256 epoch
+    ) external view returns (uint256[] memory stakes);
     /// @notice Who may slash `operator` for `setId` and for how much: the set's service (zero once governance removed
     ///         it) and the operator's allocation to the set plus its deallocation from it not yet free.
     function slashTarget(uint256 setId, address operator) external view returns (address service, uint256 stake);
@@ -225,29 +234,17 @@ interface IOperatorSets {
     function freeStake(address operator) external view returns (uint256);
     function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool);
     function churnMarginBps() external view returns (uint256);
-    /// @notice Whether the set's snapshot of `epoch` exists with some stake, at least `minTotalStake` of it and at least
-    ///         `minMembers` entries — the set's minimums when it was taken: services decide nothing on a set that is
-    ///         not live, and a later change of the minimums rewrites no past epoch.
+    /// @notice Whether the set counted some stake in `epoch`, at least `minTotalStake` of it, from at least `minMembers`
+    ///         operators — the minimums that counted in that epoch (a change counts from the next epoch, like an
+    ///         allocation): services decide nothing on a set that is not live, and no change rewrites a past or the
+    ///         current epoch. Read from checkpoints: no snapshot needed.
     function isLive(uint256 setId, uint256 epoch) external view returns (bool);
     function latestSnapshotEpoch(uint256 setId) external view returns (uint256 epoch, bool exists);
     function snapshotInfo(uint256 setId, uint256 epoch) external view returns (SnapshotInfo memory);
-    /// @notice Entry `index` of a snapshot: the operator and its stake (ALT-equivalent wei).
-    function snapshotEntry(
-        uint256 setId,
-        uint256 epoch,
-        uint256 index
-    ) external view returns (address operator, uint256 stake);
     function snapshotEntries(
         uint256 setId,
         uint256 epoch
     ) external view returns (address[] memory operators, uint256[] memory stakes);
-    /// @notice The entries at the indexes set in `bitmap` (bit i = index i), in index order, and their summed stake.
-    ///         Reads only those entries (and the one before each run), so a certificate costs per signer, not per member.
-    function snapshotSubset(
-        uint256 setId,
-        uint256 epoch,
-        uint256 bitmap
-    ) external view returns (address[] memory operators, uint256 stake);
     /// @notice A stake-weighted draw: the entry whose stake range holds `random % total`, found by binary search over
     ///         cumulative stakes (each member's chance equals its share of the snapshot stake).
     function snapshotPick(

@@ -20,13 +20,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     uint256 public constant MAX_SETS_PER_OPERATOR = 64;
     uint256 private constant BPS = 10_000;
+    /// @dev A set's least total stake for liveness is kept in 192 bits beside its least member count.
+    uint256 private constant MAX_MIN_TOTAL_STAKE = type(uint192).max;
 
     struct Snapshot {
         uint128 totalUnits;
         uint48 takenAt;
         uint16 size;
-        // decided when taken, against the set's minimums then: a later change of the minimums rewrites no past epoch
-        bool live;
         bytes32 seed;
         // operator << 96 | cumulative stake in STAKE_UNITs of entries [0, i]: an entry's own stake is the difference
         // with the previous one, and a stake-weighted draw is a binary search
@@ -64,6 +64,10 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         // what counted in each epoch, keyed by the first epoch it counts in (a change made in epoch e is keyed e + 1)
         mapping(uint256 setId => mapping(address operator => Checkpoints.Trace208)) allocationHistory;
         mapping(uint256 setId => Checkpoints.Trace208) stakeHistory;
+        // how many operators have a non-zero allocation counted, and the liveness minimums (minMembers << 192 |
+        // minTotalStake), keyed the same way
+        mapping(uint256 setId => Checkpoints.Trace208) countHistory;
+        mapping(uint256 setId => Checkpoints.Trace208) livenessHistory;
         mapping(address operator => OperatorTotals) totals;
         mapping(address operator => uint256[]) setList;
         // how much more a newcomer must allocate than the member it replaces in a full set
@@ -144,9 +148,14 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function setLiveness(uint256 setId, uint16 minMembers, uint256 minTotalStake) external {
         SetConfig storage config = _ownSet(setId);
-        if (minMembers > MAX_SET_SIZE) revert SetsInvalidParameter();
+        if (minMembers > MAX_SET_SIZE || minTotalStake > MAX_MIN_TOTAL_STAKE) revert SetsInvalidParameter();
         config.minMembers = minMembers;
         config.minTotalStake = minTotalStake;
+        // from the next epoch on, like the allocations: a change rewrites neither a past epoch nor the current one
+        _s().livenessHistory[setId].push(
+            uint48(currentEpoch() + 1),
+            uint208((uint256(minMembers) << 192) | minTotalStake)
+        );
         emit LivenessUpdated(setId, minMembers, minTotalStake);
     }
 
@@ -315,9 +324,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         snap.takenAt = uint48(block.timestamp);
         uint256 size = snap.entries.length;
         snap.size = uint16(size);
-        // a set with no stake decides nothing, whatever its minimums say
-        uint256 stake = totalUnits * STAKE_UNIT;
-        snap.live = stake != 0 && stake >= config.minTotalStake && size >= config.minMembers;
         snap.seed = seed;
         s.latestEpochPlusOne[setId] = epoch + 1;
         emit SnapshotTaken(setId, epoch, snap.size, totalUnits * STAKE_UNIT, seed);
@@ -427,7 +433,33 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function isLive(uint256 setId, uint256 epoch) external view returns (bool) {
         _set(setId);
-        return _s().snapshots[setId][epoch].live;
+        SetsStorage storage s = _s();
+        uint48 key = _key(epoch);
+        uint256 stake = s.stakeHistory[setId].upperLookupRecent(key);
+        uint256 minimums = s.livenessHistory[setId].upperLookupRecent(key);
+        // a set with no stake decides nothing, whatever its minimums say
+        return
+            stake != 0 &&
+            stake >= minimums & MAX_MIN_TOTAL_STAKE &&
+            s.countHistory[setId].upperLookupRecent(key) >= minimums >> 192;
+    }
+
+    /// @inheritdoc IOperatorSets
+    function memberCountAt(uint256 setId, uint256 epoch) external view returns (uint256) {
+        return _s().countHistory[setId].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IOperatorSets
+    function allocationsAt(
+        uint256 setId,
+        address[] calldata operators,
+        uint256 epoch
+    ) external view returns (uint256[] memory stakes) {
+        mapping(address => Checkpoints.Trace208) storage history = _s().allocationHistory[setId];
+        uint48 key = _key(epoch);
+        uint256 count = operators.length;
+        stakes = new uint256[](count);
+        for (uint256 i; i < count; ++i) stakes[i] = history[operators[i]].upperLookupRecent(key);
     }
 
     /// @inheritdoc IOperatorSets
@@ -444,19 +476,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function snapshotInfo(uint256 setId, uint256 epoch) external view returns (SnapshotInfo memory) {
         Snapshot storage snap = _snapshot(setId, epoch);
-        return SnapshotInfo(uint256(snap.totalUnits) * STAKE_UNIT, snap.takenAt, snap.size, snap.live, snap.seed);
-    }
-
-    /// @inheritdoc IOperatorSets
-    function snapshotEntry(
-        uint256 setId,
-        uint256 epoch,
-        uint256 index
-    ) external view returns (address operator, uint256 stake) {
-        uint256[] storage entries = _snapshot(setId, epoch).entries;
-        if (index >= entries.length) revert SetsIndexOutOfRange(index, entries.length);
-        uint256 entry = entries[index];
-        return (_operatorOf(entry), _units(entry, index == 0 ? 0 : entries[index - 1]) * STAKE_UNIT);
+        return SnapshotInfo(uint256(snap.totalUnits) * STAKE_UNIT, snap.takenAt, snap.size, snap.seed);
     }
 
     /// @inheritdoc IOperatorSets
@@ -475,36 +495,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             stakes[i] = _units(entry, previous) * STAKE_UNIT;
             previous = entry;
         }
-    }
-
-    /// @inheritdoc IOperatorSets
-    function snapshotSubset(
-        uint256 setId,
-        uint256 epoch,
-        uint256 bitmap
-    ) external view returns (address[] memory operators, uint256 stake) {
-        uint256[] storage entries = _snapshot(setId, epoch).entries;
-        uint256 count = entries.length;
-        if (count < MAX_SET_SIZE && bitmap >> count != 0) revert SetsIndexOutOfRange(_highestBit(bitmap), count);
-        operators = new address[](_popCount(bitmap));
-        uint256 units;
-        uint256 found;
-        uint256 previous; // the entry before index i, read when i - 1 was not in the bitmap
-        bool previousRead = true;
-        for (uint256 i; bitmap != 0; ++i) {
-            if (bitmap & 1 == 0) {
-                previousRead = false;
-            } else {
-                if (!previousRead) previous = entries[i - 1];
-                uint256 entry = entries[i];
-                operators[found++] = _operatorOf(entry);
-                units += _units(entry, previous);
-                previous = entry;
-                previousRead = true;
-            }
-            bitmap >>= 1;
-        }
-        stake = units * STAKE_UNIT;
     }
 
     /// @inheritdoc IOperatorSets
@@ -702,6 +692,11 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             Checkpoints.Trace208 storage total = s.stakeHistory[setId];
             // the total is the sum of its members' latest allocations, each below 2^104
             total.push(key, uint208(total.latest() + a.allocated - previous));
+            // the count of operators with stake in the set changes when an allocation starts or ends
+            if (previous == 0 || a.allocated == 0) {
+                Checkpoints.Trace208 storage count = s.countHistory[setId];
+                count.push(key, previous == 0 ? count.latest() + 1 : count.latest() - 1);
+            }
         }
         emit AllocationUpdated(setId, operator, a.allocated, a.pendingFree, a.freeAt, key);
     }
@@ -733,14 +728,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @dev An entry's own stake units: its cumulative units less the previous entry's (zero for the first).
     function _units(uint256 entry, uint256 previous) private pure returns (uint256) {
         return (entry & type(uint96).max) - (previous & type(uint96).max);
-    }
-
-    function _popCount(uint256 bitmap) private pure returns (uint256 count) {
-        for (; bitmap != 0; ++count) bitmap &= bitmap - 1;
-    }
-
-    function _highestBit(uint256 bitmap) private pure returns (uint256 bit) {
-        while (bitmap >> (bit + 1) != 0) ++bit;
     }
 
     function _snapshot(uint256 setId, uint256 epoch) private view returns (Snapshot storage snap) {

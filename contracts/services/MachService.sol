@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {RollupService} from "./RollupService.sol";
-import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {MACH} from "../rollups/Services.sol";
 
@@ -17,13 +16,15 @@ interface IInvalidations {
 /// @notice Fast finality by stake-weighted attestations. Members of a rollup's MACH set sign EIP-712 attestations
 ///         (rollup, L2 block number, output root) with their registered signing keys; the domain binds the chain ID and
 ///         this contract, so an attestation is good for one rollup on one chain only. Anyone submits a certificate: at
-///         least the rollup's threshold of the current snapshot's stake makes the output FastFinalized and the signer
-///         bitmap is kept. Two attestations by one member for the same rollup and block with different roots prove an
+///         least the rollup's threshold of the set's stake counted in the current epoch makes the output
+///         FastFinalized, and the hash of its signer list is kept. Two attestations by one member for the same rollup and block with different roots prove an
 ///         equivocation: a slash request, which jails the operator at once. Signers of an output VITAL later invalidated
 ///         are slashable. A quorum-signed alert flags a rollup for its owner and the security council.
-/// @dev A certificate lists (snapshot index, signature) in strictly increasing index order: duplicates and unsorted
-///      lists are refused, the signer set is a 256-bit bitmap, the snapshot entries and the signing keys are read in
-///      one call each. Signatures are EIP-2098 compact (r, vs). Storage: ERC-7201 `alt.storage.MachService`.
+/// @dev A certificate lists its signers (operators) in strictly increasing address order, with one signature each:
+///      duplicates and unsorted lists are refused; the signers' stakes (OperatorSets' checkpoints of the epoch) and
+///      signing keys are read in one call each, so a certificate costs per signer, never per member, and needs no
+///      snapshot. A report names signers by their positions in that list (a bitmap: at most 256 signers).
+///      Signatures are EIP-2098 compact (r, vs). Storage: ERC-7201 `alt.storage.MachService`.
 contract MachService is RollupService, EIP712Upgradeable {
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "Attestation(address rollup,uint64 l2BlockNumber,bytes32 outputRoot)"
@@ -33,33 +34,38 @@ contract MachService is RollupService, EIP712Upgradeable {
     bytes32 public constant INVALID_CERTIFICATE = "MACH_INVALID_CERTIFICATE";
     uint256 private constant BPS = 10_000;
 
-    /// @notice One member's signature: its index in the current snapshot and its EIP-2098 compact signature.
+    /// @notice An EIP-2098 compact signature.
     struct Signature {
-        uint256 index;
         bytes32 r;
         bytes32 vs;
     }
 
-    /// @notice slot 0: the signer bitmap; slot 1: epoch (64) | certifiedAt (48) | signedStake (144).
+    /// @notice slot 0: keccak256(abi.encodePacked(signers)); slot 1: epoch (64) | certifiedAt (48) | signedStake (144).
     struct Certificate {
-        uint256 signerBitmap;
+        bytes32 signersHash;
         uint64 epoch;
         uint48 certifiedAt;
         uint144 signedStake;
     }
 
-    /// @notice A rollup's flag: the reason the quorum signed and when (zero once cleared).
+    /// @notice A rollup's flag: the reason the quorum signed and when (zero once cleared), and its signers' hash.
     struct Alert {
         bytes32 reason;
         uint48 raisedAt;
         uint64 epoch;
-        uint256 signerBitmap;
+        bytes32 signersHash;
     }
 
     error MachSignersNotSorted(uint256 position);
     error MachEmptyCertificate();
-    /// @notice The signature at `position` is not by the current signing key of snapshot member `operator`.
+    /// @notice `signers` and `signatures` differ in length, or there are more than 256 signers.
+    error MachBadLength(uint256 signers, uint256 signatures);
+    /// @notice The signer at `position` had no stake counted in the set in the certificate's epoch.
+    error MachNotSigner(uint256 position, address operator);
+    /// @notice The signature at `position` is not by the current signing key of `operator`.
     error MachBadSignature(uint256 position, address operator);
+    /// @notice The list given is not the certificate's signer list.
+    error MachSignersMismatch();
     /// @notice `operator` has a pending slash request: its signature does not count.
     error MachSignerJailed(address operator);
     error MachBelowThreshold(uint256 signedStake, uint256 totalStake, uint256 thresholdBps);
@@ -71,8 +77,8 @@ contract MachService is RollupService, EIP712Upgradeable {
     error MachOutputInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
     error MachNoCertificate(address rollup, uint64 l2BlockNumber, bytes32 root);
     error MachNotInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
-    /// @notice Bits of `signers` that did not sign, or were reported already.
-    error MachNotReportable(uint256 signers);
+    /// @notice `positions` is empty, past the signer list, or names signers reported already.
+    error MachNotReportable(uint256 positions);
     error MachNoAlert(address rollup);
     error MachNotOwnerOrCouncil(address caller);
 
@@ -82,7 +88,7 @@ contract MachService is RollupService, EIP712Upgradeable {
         uint64 l2BlockNumber,
         bytes32 root,
         uint256 epoch,
-        uint256 signerBitmap,
+        address[] signers,
         uint256 signedStake
     );
     event EquivocationProven(
@@ -100,7 +106,7 @@ contract MachService is RollupService, EIP712Upgradeable {
         address indexed operator,
         uint256 requestId
     );
-    event AlertRaised(address indexed rollup, bytes32 reason, uint256 nonce, uint256 epoch, uint256 signerBitmap);
+    event AlertRaised(address indexed rollup, bytes32 reason, uint256 nonce, uint256 epoch, address[] signers);
     event AlertCleared(address indexed rollup, address by);
     event OffenceBpsUpdated(uint256 equivocationBps, uint256 invalidCertificateBps);
 
@@ -150,40 +156,51 @@ contract MachService is RollupService, EIP712Upgradeable {
 
     // ================================================================= certificates
 
-    /// @notice Fast-finalizes output `outputIndex` of `rollup`: the signatures, by members of the current snapshot over
-    ///         the output's (rollup, block, root), must carry at least the rollup's threshold of the snapshot stake.
-    function certify(address rollup, uint256 outputIndex, Signature[] calldata signatures) external {
+    /// @notice Fast-finalizes output `outputIndex` of `rollup`: `signers` (operators, strictly increasing) sign the
+    ///         output's (rollup, block, root), one signature each, and must carry at least the rollup's threshold of
+    ///         the set's stake counted in the current epoch (the set live in it).
+    function certify(
+        address rollup,
+        uint256 outputIndex,
+        address[] calldata signers,
+        Signature[] calldata signatures
+    ) external {
         uint256 setId = _setOf(rollup);
         IRollup.Output memory output = IRollup(rollup).output(outputIndex);
         if (_invalidatedAt(rollup, output.l2BlockNumber, output.root) != 0) {
             revert MachOutputInvalidated(rollup, output.l2BlockNumber, output.root);
         }
         bytes32 digest = attestationDigest(rollup, output.l2BlockNumber, output.root);
-        (uint256 epoch, uint256 bitmap, uint256 signed) = _tally(rollup, setId, digest, signatures);
+        (uint256 epoch, uint256 signed) = _tally(rollup, setId, digest, signers, signatures);
         _s().certificates[_outputKey(rollup, output.l2BlockNumber, output.root)] = Certificate({
-            signerBitmap: bitmap,
+            signersHash: keccak256(abi.encodePacked(signers)),
             epoch: uint64(epoch),
             certifiedAt: uint48(block.timestamp),
-            signedStake: uint144(signed) // < 2^96 stake units of 1e9 wei
+            signedStake: uint144(signed) // allocations < 2^104 each, at most 256 of them
         });
-        emit Certified(rollup, outputIndex, output.l2BlockNumber, output.root, epoch, bitmap, signed);
+        emit Certified(rollup, outputIndex, output.l2BlockNumber, output.root, epoch, signers, signed);
         IRollup(rollup).fastFinalize(outputIndex);
     }
 
-    /// @notice Flags `rollup` with `reason`, signed by at least the rollup's threshold of the current snapshot's stake.
-    ///         Each alert signs the rollup's alert nonce, so signatures raise one alert only.
-    function raiseAlert(address rollup, bytes32 reason, Signature[] calldata signatures) external {
+    /// @notice Flags `rollup` with `reason`, signed by at least the rollup's threshold of the set's stake counted in the
+    ///         current epoch. Each alert signs the rollup's alert nonce, so signatures raise one alert only.
+    function raiseAlert(
+        address rollup,
+        bytes32 reason,
+        address[] calldata signers,
+        Signature[] calldata signatures
+    ) external {
         uint256 setId = _setOf(rollup);
         MachStorage storage s = _s();
         uint256 nonce = s.alertNonces[rollup]++;
-        (uint256 epoch, uint256 bitmap, ) = _tally(rollup, setId, alertDigest(rollup, reason, nonce), signatures);
+        (uint256 epoch, ) = _tally(rollup, setId, alertDigest(rollup, reason, nonce), signers, signatures);
         s.alerts[rollup] = Alert({
             reason: reason,
             raisedAt: uint48(block.timestamp),
             epoch: uint64(epoch),
-            signerBitmap: bitmap
+            signersHash: keccak256(abi.encodePacked(signers))
         });
-        emit AlertRaised(rollup, reason, nonce, epoch, bitmap);
+        emit AlertRaised(rollup, reason, nonce, epoch, signers);
     }
 
     /// @notice The rollup's owner or the security council lowers its flag.
@@ -234,31 +251,32 @@ contract MachService is RollupService, EIP712Upgradeable {
         emit EquivocationProven(operator, rollup, l2BlockNumber, rootA, rootB, requestId);
     }
 
-    /// @notice Reports the signers in `signers` (a subset of the certificate's bitmap not reported before) of an output
-    ///         that VITAL invalidated: one slash request each, dated when the certificate was submitted.
-    function reportInvalidCertificate(address rollup, uint64 l2BlockNumber, bytes32 root, uint256 signers) external {
-        uint256 setId = _setOf(rollup);
+    /// @notice Reports signers of an output that VITAL invalidated: `signers` is the certificate's signer list (as in
+    ///         `Certified`), `positions` a bitmap of the positions in it to report (not reported before): one slash
+    ///         request each, dated when the certificate was submitted.
+    function reportInvalidCertificate(
+        address rollup,
+        uint64 l2BlockNumber,
+        bytes32 root,
+        address[] calldata signers,
+        uint256 positions
+    ) external {
+        _setOf(rollup);
         MachStorage storage s = _s();
         bytes32 key = _outputKey(rollup, l2BlockNumber, root);
         Certificate memory cert = s.certificates[key];
         if (cert.certifiedAt == 0) revert MachNoCertificate(rollup, l2BlockNumber, root);
         if (_invalidatedAt(rollup, l2BlockNumber, root) == 0) revert MachNotInvalidated(rollup, l2BlockNumber, root);
+        if (keccak256(abi.encodePacked(signers)) != cert.signersHash) revert MachSignersMismatch();
+        uint256 count = signers.length; // <= 256, checked when certified
         uint256 reported = s.reported[key];
-        if (signers == 0 || signers & (cert.signerBitmap & ~reported) != signers) revert MachNotReportable(signers);
-        s.reported[key] = reported | signers;
-        (address[] memory operators, ) = _service().sets.snapshotSubset(setId, cert.epoch, signers);
-        uint16 bps = s.invalidCertificateBps;
-        for (uint256 i; i < operators.length; ++i) {
-            uint256 requestId = _requestSlash(
-                operators[i],
-                setId,
-                bps,
-                INVALID_CERTIFICATE,
-                key,
-                msg.sender,
-                cert.certifiedAt
-            );
-            emit InvalidCertificateReported(rollup, l2BlockNumber, root, operators[i], requestId);
+        if (positions == 0 || positions & reported != 0 || (count < 256 && positions >> count != 0)) {
+            revert MachNotReportable(positions);
+        }
+        s.reported[key] = reported | positions;
+        for (uint256 i; positions != 0; ++i) {
+            if (positions & 1 != 0) _reportSigner(rollup, l2BlockNumber, root, signers[i], cert.certifiedAt);
+            positions >>= 1;
         }
     }
 
@@ -282,7 +300,7 @@ contract MachService is RollupService, EIP712Upgradeable {
         return _s().certificates[_outputKey(rollup, l2BlockNumber, root)];
     }
 
-    /// @notice Signers of that certificate already reported as having certified an invalidated output.
+    /// @notice Positions in that certificate's signer list already reported as having certified an invalidated output.
     function reportedSigners(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (uint256) {
         return _s().reported[_outputKey(rollup, l2BlockNumber, root)];
     }
@@ -308,37 +326,54 @@ contract MachService is RollupService, EIP712Upgradeable {
 
     // ================================================================= internals
 
-    /// @dev Checks each signature against the current signing key of its snapshot member, in strictly increasing index
-    ///      order, and the summed snapshot stake against the rollup's threshold.
+    /// @dev Checks the signers (strictly increasing: no duplicates), each one's stake counted in the current epoch and
+    ///      its signature by its current signing key, and the summed stake against the rollup's threshold of the set's.
     function _tally(
         address rollup,
         uint256 setId,
         bytes32 digest,
+        address[] calldata signers,
         Signature[] calldata signatures
-    ) private view returns (uint256 epoch, uint256 bitmap, uint256 signed) {
-        uint256 count = signatures.length;
+    ) private view returns (uint256 epoch, uint256 signed) {
+        uint256 count = signers.length;
         if (count == 0) revert MachEmptyCertificate();
-        for (uint256 i; i < count; ++i) {
-            uint256 index = signatures[i].index;
-            // strictly increasing: no duplicates; an index past 255 shifts out and is refused as out of range below
-            if (i != 0 && index <= signatures[i - 1].index) revert MachSignersNotSorted(i);
-            if (index > 255) revert IOperatorSets.SetsIndexOutOfRange(index, 256);
-            bitmap |= 1 << index;
+        if (count != signatures.length || count > 256) revert MachBadLength(count, signatures.length);
+        for (uint256 i = 1; i < count; ++i) {
+            if (signers[i] <= signers[i - 1]) revert MachSignersNotSorted(i);
         }
-        IOperatorSets.SnapshotInfo memory info;
-        (epoch, info) = _currentSnapshot(setId);
+        epoch = _liveEpoch(setId);
         ServiceStorage storage service = _service();
-        address[] memory operators;
-        (operators, signed) = service.sets.snapshotSubset(setId, epoch, bitmap);
-        address[] memory keys = service.registry.activeSigningKeys(operators);
+        uint256[] memory stakes = service.sets.allocationsAt(setId, signers, epoch);
+        address[] memory keys = service.registry.activeSigningKeys(signers);
         for (uint256 i; i < count; ++i) {
-            if (keys[i] == address(0)) revert MachSignerJailed(operators[i]);
-            if (_recover(digest, signatures[i]) != keys[i]) revert MachBadSignature(i, operators[i]);
+            if (stakes[i] == 0) revert MachNotSigner(i, signers[i]);
+            if (keys[i] == address(0)) revert MachSignerJailed(signers[i]);
+            if (_recover(digest, signatures[i]) != keys[i]) revert MachBadSignature(i, signers[i]);
+            signed += stakes[i];
         }
+        uint256 total = service.sets.setStakeAt(setId, epoch);
         uint256 thresholdBps = IRollup(rollup).fastFinalityBps();
-        if (signed * BPS < info.totalStake * thresholdBps) {
-            revert MachBelowThreshold(signed, info.totalStake, thresholdBps);
-        }
+        if (signed * BPS < total * thresholdBps) revert MachBelowThreshold(signed, total, thresholdBps);
+    }
+
+    /// @dev One slash request against `operator`, a signer of the certificate of an invalidated output.
+    function _reportSigner(
+        address rollup,
+        uint64 l2BlockNumber,
+        bytes32 root,
+        address operator,
+        uint256 certifiedAt
+    ) private {
+        uint256 requestId = _requestSlash(
+            operator,
+            setIdOf(rollup),
+            _s().invalidCertificateBps,
+            INVALID_CERTIFICATE,
+            _outputKey(rollup, l2BlockNumber, root),
+            msg.sender,
+            certifiedAt
+        );
+        emit InvalidCertificateReported(rollup, l2BlockNumber, root, operator, requestId);
     }
 
     /// @dev When VITAL invalidated the output (zero if it did not, or there is no VITAL).

@@ -11,7 +11,8 @@ import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 /// @title RollupService
 /// @notice What the three restaked services share: each rollup of the factory that enabled the service gets one
 ///         operator set, keyed by the rollup's address (the key its fees are credited under); anyone registers it, once.
-///         Stake always comes from the set's snapshot of the current epoch; offences become slash requests to the
+///         Stake always comes from what counted in the set in an epoch (OperatorSets' checkpoints: nobody needs to
+///         send anything each epoch for MACH and VITAL to decide); offences become slash requests to the
 ///         slashing manager, where this service is a registered slasher with its own per-offence cap.
 /// @dev Storage: ERC-7201 `alt.storage.RollupService`; each service keeps its own state in a namespace of its own.
 abstract contract RollupService is OwnedUpgradeable {
@@ -22,14 +23,12 @@ abstract contract RollupService is OwnedUpgradeable {
     /// @notice `rollup` has no set in this service yet (`registerRollup`).
     error ServiceNotRegistered(address rollup);
     error ServiceAlreadyRegistered(address rollup);
-    /// @notice The set has no snapshot for the current epoch (`OperatorSets.snapshot` takes it, permissionless).
-    error ServiceNoSnapshot(uint256 setId, uint256 epoch);
-    /// @notice The set's snapshot of `epoch` is not live (too few members or too little stake): nothing is decided on it.
+    /// @notice The set is not live in `epoch` (too few operators or too little stake counted): nothing is decided on it.
     error ServiceSetNotLive(uint256 setId, uint256 epoch);
     error ServiceInvalidParameter();
 
     /// @notice What the sets a service creates start with: the least allocation of a member and the most members, and
-    ///         the least members and total stake of a live snapshot.
+    ///         the least operators and total stake of a live set.
     struct SetDefaults {
         uint256 minStake;
         uint16 maxSize;
@@ -166,15 +165,11 @@ abstract contract RollupService is OwnedUpgradeable {
         return setIdOf(rollup);
     }
 
-    /// @dev The current epoch and its snapshot of `setId`; reverts when nobody has taken it yet or it is not live.
-    function _currentSnapshot(
-        uint256 setId
-    ) internal view returns (uint256 epoch, IOperatorSets.SnapshotInfo memory info) {
+    /// @dev The current epoch, in which `setId` must be live.
+    function _liveEpoch(uint256 setId) internal view returns (uint256 epoch) {
         IOperatorSets sets = _service().sets;
         epoch = sets.currentEpoch();
-        if (!sets.hasSnapshot(setId, epoch)) revert ServiceNoSnapshot(setId, epoch);
-        info = sets.snapshotInfo(setId, epoch);
-        if (!info.live) revert ServiceSetNotLive(setId, epoch);
+        if (!sets.isLive(setId, epoch)) revert ServiceSetNotLive(setId, epoch);
     }
 
     /// @dev Whether `account` is bound to the set: a member, or one that left and has not completed leaving (it still
@@ -231,7 +226,12 @@ abstract contract RollupService is OwnedUpgradeable {
     }
 
     function _checkParams(SetDefaults memory params) private pure {
-        if (params.maxSize == 0 || params.maxSize > 256 || params.minMembers > params.maxSize) {
+        if (
+            params.maxSize == 0 ||
+            params.maxSize > 256 ||
+            params.minMembers > params.maxSize ||
+            params.minTotalStake > type(uint192).max
+        ) {
             revert ServiceInvalidParameter();
         }
     }

@@ -263,7 +263,7 @@ contract SquadService is RollupService {
         IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
         // slots that began before the seed was known keep no leader: a schedule is never rewritten after the fact
         // nor do slots of a snapshot that is not live (too few members or too little stake)
-        if (info.takenAt > start || !info.live) return address(0);
+        if (info.takenAt > start || info.totalStake == 0 || !sets.isLive(setId, epoch)) return address(0);
         (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(info.seed, rollup, slot))));
     }
 

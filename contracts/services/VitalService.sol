@@ -10,13 +10,15 @@ import {VITAL} from "../rollups/Services.sol";
 /// @title VitalService
 /// @notice Verification of state outputs by stake-weighted challenges. A member of a rollup's VITAL set challenges a
 ///         live output with an ALT bond, early enough that the vote ends inside the output's challenge period (so the
-///         output cannot finalize under an open challenge); one open challenge per output. Members of the snapshot of
-///         the challenge's epoch vote with that stake until the deadline. The vote that brings "invalid" to two thirds of
-///         the snapshot stake invalidates the output (and every later one): the bond goes back to the challenger, the
+///         output cannot finalize under an open challenge); one open challenge per output; the set must be live in the
+///         challenge's epoch. Operators with stake counted in the set in that epoch vote with that stake until the
+///         deadline. The vote that brings "invalid" to two thirds of the set's stake of that epoch invalidates the
+///         output (and every later one): the bond goes back to the challenger, the
 ///         proposer (when it is a registered operator) is reported with the challenger as reporter (who gets the
 ///         reporter share of the slash: the reward), and the members who voted "valid" become reportable. A challenge
 ///         still short of two thirds at the deadline fails: its bond goes to the treasury.
-/// @dev Storage: ERC-7201 `alt.storage.VitalService`. Votes are bitmaps over snapshot indexes (<= 256 members).
+/// @dev Storage: ERC-7201 `alt.storage.VitalService`. Stakes are read from OperatorSets' checkpoints; each vote is
+///      recorded per (challenge, operator).
 contract VitalService is RollupService {
     using SafeERC20 for IERC20;
 
@@ -38,9 +40,18 @@ contract VitalService is RollupService {
         Void
     }
 
+    /// @notice An operator's vote on a challenge; `ValidReported`: voted "valid" on an output the challenge invalidated
+    ///         and was reported for it.
+    enum Vote {
+        None,
+        Valid,
+        Invalid,
+        ValidReported
+    }
+
     /// @notice slot 0: rollup (160) | createdAt (48) | deadline (48); slot 1: challenger (160) | result (8) |
-    ///         epoch (64); slot 2: outputIndex (48) | l2BlockNumber (64) | proposedAt (48) | bond (96); then the root,
-    ///         the stakes and the bitmaps of the two sides.
+    ///         epoch (64); slot 2: outputIndex (48) | l2BlockNumber (64) | proposedAt (48) | bond (96); then the root
+    ///         and the stakes of the two sides.
     struct Challenge {
         address rollup;
         uint48 createdAt;
@@ -56,8 +67,6 @@ contract VitalService is RollupService {
         bytes32 root;
         uint128 invalidStake;
         uint128 validStake;
-        uint256 invalidVoters;
-        uint256 validVoters;
     }
 
     error VitalNotMember(address account);
@@ -71,12 +80,13 @@ contract VitalService is RollupService {
     error VitalNotOpen(uint256 challengeId, Result result);
     error VitalVotingClosed(uint256 challengeId, uint256 deadline);
     error VitalVotingOpen(uint256 challengeId, uint256 deadline);
-    /// @notice Snapshot entry `index` of the challenge's epoch is `operator`, not the caller.
-    error VitalNotVoter(uint256 index, address operator);
+    /// @notice `operator` had no stake counted in the set in the challenge's epoch.
+    error VitalNotVoter(address operator, uint256 epoch);
     error VitalAlreadyVoted(uint256 challengeId, address operator);
     error VitalVoterJailed(address operator);
-    /// @notice Bits of `voters` that did not vote "valid", or were reported already.
-    error VitalNotReportable(uint256 challengeId, uint256 voters);
+    /// @notice `operator` did not vote "valid" on the challenge, or was reported already.
+    error VitalNotReportable(uint256 challengeId, address operator);
+    error VitalNoVoters();
 
     event Challenged(
         uint256 indexed challengeId,
@@ -116,7 +126,7 @@ contract VitalService is RollupService {
         // keccak256(rollup, l2BlockNumber, root)
         mapping(bytes32 output => uint256 challengeIdPlusOne) open;
         mapping(bytes32 output => uint256) invalidatedAt;
-        mapping(uint256 challengeId => uint256) reportedVoters;
+        mapping(uint256 challengeId => mapping(address operator => Vote)) votes;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.VitalService")) - 1)) & ~bytes32(uint256(0xff))
@@ -161,7 +171,7 @@ contract VitalService is RollupService {
     // ================================================================= challenges
 
     /// @notice Challenges output `outputIndex` of `rollup`, pulling the bond in ALT from the caller, a member of the
-    ///         rollup's VITAL set. Votes count the stake of the current epoch's snapshot.
+    ///         rollup's VITAL set, which must be live in the current epoch. Votes count the stake of that epoch.
     function challenge(address rollup, uint256 outputIndex) external returns (uint256 challengeId) {
         uint256 setId = _setOf(rollup);
         ServiceStorage storage service = _service();
@@ -178,7 +188,7 @@ contract VitalService is RollupService {
         bytes32 key = _outputKey(rollup, output.l2BlockNumber, output.root);
         uint256 open = s.open[key];
         if (open != 0) revert VitalChallengeOpen(open - 1);
-        (uint256 epoch, ) = _currentSnapshot(setId);
+        uint256 epoch = _liveEpoch(setId);
         challengeId = s.challenges.length;
         s.open[key] = challengeId + 1;
         uint96 bond_ = s.bond;
@@ -197,29 +207,29 @@ contract VitalService is RollupService {
         if (bond_ != 0) s.alt.safeTransferFrom(msg.sender, address(this), bond_);
     }
 
-    /// @notice Votes on an open challenge with the caller's stake in the challenge's snapshot (`index` is the caller's
-    ///         position in it). The vote that brings "invalid" to two thirds of the snapshot stake invalidates the output.
-    function vote(uint256 challengeId, uint256 index, bool invalid) external {
+    /// @notice Votes on an open challenge with the caller's stake counted in the set in the challenge's epoch. The
+    ///         vote that brings "invalid" to two thirds of the set's stake of that epoch invalidates the output.
+    function vote(uint256 challengeId, bool invalid) external {
         Challenge storage c = _openChallenge(challengeId);
         if (block.timestamp >= c.deadline) revert VitalVotingClosed(challengeId, c.deadline);
         ServiceStorage storage service = _service();
         uint256 setId = setIdOf(c.rollup);
-        (address operator, uint256 stake) = service.sets.snapshotEntry(setId, c.epoch, index);
-        if (operator != msg.sender) revert VitalNotVoter(index, operator);
-        uint256 bit = 1 << index;
-        if ((c.invalidVoters | c.validVoters) & bit != 0) revert VitalAlreadyVoted(challengeId, operator);
-        if (service.registry.isJailed(operator)) revert VitalVoterJailed(operator);
-        emit Voted(challengeId, operator, invalid, stake);
+        uint256 stake = service.sets.allocationAt(setId, msg.sender, c.epoch);
+        if (stake == 0) revert VitalNotVoter(msg.sender, c.epoch);
+        mapping(address => Vote) storage votes = _s().votes[challengeId];
+        if (votes[msg.sender] != Vote.None) revert VitalAlreadyVoted(challengeId, msg.sender);
+        if (service.registry.isJailed(msg.sender)) revert VitalVoterJailed(msg.sender);
+        emit Voted(challengeId, msg.sender, invalid, stake);
+        // allocations stay below 2^104 each, and so do sums over at most 256 operators
         if (!invalid) {
-            c.validVoters |= bit;
+            votes[msg.sender] = Vote.Valid;
             c.validStake += uint128(stake);
             return;
         }
-        c.invalidVoters |= bit;
+        votes[msg.sender] = Vote.Invalid;
         uint256 invalidStake = c.invalidStake + stake;
         c.invalidStake = uint128(invalidStake);
-        if (invalidStake * 3 >= service.sets.snapshotInfo(setId, c.epoch).totalStake * 2)
-            _invalidate(challengeId, c, false);
+        if (invalidStake * 3 >= service.sets.setStakeAt(setId, c.epoch) * 2) _invalidate(challengeId, c, false);
     }
 
     /// @notice Ends a challenge. One that reached two thirds (while the rollup could not take the invalidation, e.g.
@@ -229,29 +239,29 @@ contract VitalService is RollupService {
     function resolve(uint256 challengeId) external {
         Challenge storage c = _openChallenge(challengeId);
         bool over = block.timestamp >= c.deadline;
-        uint256 total = _service().sets.snapshotInfo(setIdOf(c.rollup), c.epoch).totalStake;
+        uint256 total = _service().sets.setStakeAt(setIdOf(c.rollup), c.epoch);
         if (uint256(c.invalidStake) * 3 >= total * 2) return _invalidate(challengeId, c, over);
         if (!over) revert VitalVotingOpen(challengeId, c.deadline);
         _close(challengeId, c, _outputLive(c) ? Result.Failed : Result.Void);
     }
 
-    /// @notice Reports members in `voters` (a subset of the "valid" voters not reported before) of a challenge that
+    /// @notice Reports `voters` (operators that voted "valid" and were not reported before) of a challenge that
     ///         invalidated its output: one slash request each, dated at the challenge.
-    function reportVoters(uint256 challengeId, uint256 voters) external {
+    function reportVoters(uint256 challengeId, address[] calldata voters) external {
         Challenge storage c = _challenge(challengeId);
         if (c.result != Result.Invalidated) revert VitalNotOpen(challengeId, c.result);
+        if (voters.length == 0) revert VitalNoVoters();
         VitalStorage storage s = _s();
-        uint256 reported = s.reportedVoters[challengeId];
-        if (voters == 0 || voters & (c.validVoters & ~reported) != voters)
-            revert VitalNotReportable(challengeId, voters);
-        s.reportedVoters[challengeId] = reported | voters;
+        mapping(address => Vote) storage votes = s.votes[challengeId];
         uint256 setId = setIdOf(c.rollup);
-        (address[] memory operators, ) = _service().sets.snapshotSubset(setId, c.epoch, voters);
         bytes32 evidence = keccak256(abi.encode(challengeId, c.rollup, c.l2BlockNumber, c.root));
         uint16 bps = s.voterBps;
-        for (uint256 i; i < operators.length; ++i) {
-            uint256 requestId = _requestSlash(operators[i], setId, bps, VOTED_VALID, evidence, msg.sender, c.createdAt);
-            emit VoterReported(challengeId, operators[i], requestId);
+        for (uint256 i; i < voters.length; ++i) {
+            address voter = voters[i];
+            if (votes[voter] != Vote.Valid) revert VitalNotReportable(challengeId, voter);
+            votes[voter] = Vote.ValidReported;
+            uint256 requestId = _requestSlash(voter, setId, bps, VOTED_VALID, evidence, msg.sender, c.createdAt);
+            emit VoterReported(challengeId, voter, requestId);
         }
     }
 
@@ -280,8 +290,9 @@ contract VitalService is RollupService {
         return _s().invalidatedAt[_outputKey(rollup, l2BlockNumber, root)];
     }
 
-    function reportedVoters(uint256 challengeId) external view returns (uint256) {
-        return _s().reportedVoters[challengeId];
+    /// @notice How `operator` voted on a challenge (and whether it was reported for a "valid" vote).
+    function voteOf(uint256 challengeId, address operator) external view returns (Vote) {
+        return _s().votes[challengeId][operator];
     }
 
     function parameters()

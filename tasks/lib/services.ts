@@ -59,21 +59,32 @@ export async function registeredSet(
   return service.setIdOf(rollup);
 }
 
-/**
- * The operators and stakes of the set's snapshot for the current epoch, refusing when nobody has taken it and, unless
- * `requireLive` is false, when it is not live (the services decide nothing on it).
- */
-export async function currentSnapshot(sets: OperatorSets, setId: bigint, requireLive = true) {
+/** The operators and stakes of the set's snapshot for the current epoch, refusing when nobody has taken it. */
+export async function currentSnapshot(sets: OperatorSets, setId: bigint) {
   const epoch = await sets.currentEpoch();
   if (!(await sets.hasSnapshot(setId, epoch))) fail(`no snapshot for epoch ${epoch} yet: run service:snapshot first`);
   const [operators, stakes] = await sets.snapshotEntries(setId, epoch);
   const info = await sets.snapshotInfo(setId, epoch);
-  if (requireLive && !info.live) {
+  return { epoch, operators, stakes, info };
+}
+
+/**
+ * The current epoch and what the set counts in it (its stake and how many operators), refusing unless the set is live
+ * in it: the services decide nothing otherwise. Read from the checkpoints: no snapshot is needed.
+ */
+export async function liveEpoch(sets: OperatorSets, setId: bigint) {
+  const epoch = await sets.currentEpoch();
+  const [total, count, live] = await Promise.all([
+    sets.setStakeAt(setId, epoch),
+    sets.memberCountAt(setId, epoch),
+    sets.isLive(setId, epoch),
+  ]);
+  if (!live) {
     const { minMembers, minTotalStake } = await sets.setConfig(setId);
     fail(
-      `the epoch ${epoch} snapshot is not live (${info.size} members, ${formatAlt(info.totalStake)}; the set needs ` +
+      `the set is not live in epoch ${epoch} (${count} operators, ${formatAlt(total)} counted; it needs ` +
         `${minMembers} and ${formatAlt(minTotalStake)}, and some stake): nothing is decided on it`,
     );
   }
-  return { epoch, operators, stakes, info };
+  return { epoch, total, count };
 }

@@ -674,6 +674,21 @@ describeGas("restaking", __filename, (gas) => {
       expect((await f.operatorSets.membership(f.setA, f.op)).index).to.equal(1n);
     });
 
+    it("allocate: raise a member's allocation from free stake, then lower it", async function () {
+      const f = await loadFixture(baseFixture);
+      await f.operatorSets.connect(f.op).join(f.setA, MIN_STAKE);
+      await gas.recordTx(
+        "operator set: allocate, increase from free stake (member's second change; counts from the next epoch)",
+        f.operatorSets.connect(f.op).allocate(f.setA, 2n * MIN_STAKE),
+      );
+      await gas.recordTx(
+        "operator set: allocate, decrease (held as pendingFree for the withdrawal delay)",
+        f.operatorSets.connect(f.op).allocate(f.setA, MIN_STAKE),
+      );
+      expect((await f.operatorSets.allocation(f.setA, f.op)).allocated).to.equal(MIN_STAKE);
+      expect((await f.operatorSets.allocation(f.setA, f.op)).pendingFree).to.equal(MIN_STAKE);
+    });
+
     it("snapshot of a 64-member set", async function () {
       const f = await loadFixture(sets64Fixture);
       const epoch = await f.operatorSets.currentEpoch();
@@ -697,7 +712,7 @@ describeGas("restaking", __filename, (gas) => {
         "operator set: snapshot (1 member, one ALT pool; previous epoch's snapshot exists)",
         f.operatorSets.snapshot(f.setB),
       );
-      expect(await f.operatorSets.snapshotEntry(f.setB, epoch + 1n, 0)).to.deep.equal([f.op2.address, STAKE / 2n]);
+      expect(await f.operatorSets.snapshotEntries(f.setB, epoch + 1n)).to.deep.equal([[f.op2.address], [STAKE / 2n]]);
     });
   });
 

@@ -1,4 +1,4 @@
-// Gas snapshot of the restaked services (suite "services" of test/gas/snapshot.json): MACH certificates by snapshot
+// Gas snapshot of the restaked services (suite "services" of test/gas/snapshot.json): MACH certificates by set
 // size (SPEC 7: 100 signers ≤ 1,000,000), the equivocation proof, VITAL challenge and votes, SQUAD batch posting and a
 // missed-slot report. See test/helpers/gas.ts.
 import { expect } from "chai";
@@ -12,6 +12,7 @@ import {
   attest,
   certificate,
   deployServices,
+  joinAndCount,
   joinAndSnapshot,
   launchRollup,
   SERVICE,
@@ -33,13 +34,13 @@ async function operatorsFixture() {
   return { ...d, operators };
 }
 
-/** A VITAL + MACH rollup (account 10 owns and proposes) whose MACH set is the first `size` operators, snapshotted; output 0 proposed. */
+/** A VITAL + MACH rollup (account 10 owns and proposes) whose MACH set is the first `size` operators, counted in the current epoch (no snapshot); output 0 proposed. */
 async function machRollup(d: ServicesDeployment & { operators: Operator[] }, size: number) {
   const owner = d.users[0];
   const rollup = await launchRollup(d, owner, { chainId: 70_000 + size, salt: id(`gas-mach-${size}`) });
   const address = await rollup.getAddress();
   await (await d.mach.updateRollupSet(address, setParams(d, { minStake: 0n, maxSize: 256n }))).wait();
-  await joinAndSnapshot(d, d.mach, address, d.operators.slice(0, size));
+  await joinAndCount(d, d.mach, address, d.operators.slice(0, size));
   await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
   return { rollup, address };
 }
@@ -58,8 +59,8 @@ const machFixtures = Object.fromEntries(
 /** certify with every member of a `size`-member snapshot signing. */
 async function certifyAll(size: number) {
   const f = await loadFixture(machFixtures[size]);
-  const signatures = await certificate(f, f.address, OUTPUT_INTERVAL, ROOT, f.operators.slice(0, size));
-  const receipt = await (await f.mach.certify(f.address, 0, signatures)).wait();
+  const { signers, signatures } = await certificate(f, f.address, OUTPUT_INTERVAL, ROOT, f.operators.slice(0, size));
+  const receipt = await (await f.mach.certify(f.address, 0, signers, signatures)).wait();
   expect((await f.rollup.output(0)).status).to.equal(2n); // FastFinalized
   return receipt!.gasUsed;
 }
@@ -71,7 +72,7 @@ async function vitalFixture() {
   const rollup = await launchRollup(f, owner, { chainId: 71_000, salt: id("gas-vital") });
   const address = await rollup.getAddress();
   const members = f.operators.slice(0, 9);
-  await joinAndSnapshot(f, f.vital, address, members);
+  await joinAndCount(f, f.vital, address, members);
   await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
   const [challenger] = members;
   const [, bond] = await f.vital.parameters();
@@ -84,7 +85,7 @@ async function challengedFixture() {
   const f = await loadFixture(vitalFixture);
   await (await f.vital.connect(f.challenger.account).challenge(f.address, 0)).wait();
   // members 0..4 voted invalid: 5 of 9 equal stakes, one short of two thirds (6 of 9)
-  for (let i = 0; i < 5; i++) await (await f.vital.connect(f.members[i].account).vote(0, i, true)).wait();
+  for (let i = 0; i < 5; i++) await (await f.vital.connect(f.members[i].account).vote(0, true)).wait();
   return f;
 }
 
@@ -120,7 +121,7 @@ describeGas("services", __filename, (gas) => {
       const gasUsed = await certifyAll(size);
       // Over the SPEC budget from about 70 signers: recorded without it; see the skipped test below.
       gas.record(
-        `MACH certify: ${size} of ${size} snapshot members sign (equal stakes; output proposed, set snapshotted)`,
+        `MACH certify: ${size} of ${size} members sign (equal stakes; output proposed; stakes read from the epoch's checkpoints)`,
         gasUsed,
       );
     });
@@ -129,8 +130,8 @@ describeGas("services", __filename, (gas) => {
   it("MACH proveEquivocation", async function () {
     const f = await loadFixture(machFixtures[10]);
     const [op] = f.operators;
-    const a = { index: 0, ...(await attest(f.mach, op.key, f.address, OUTPUT_INTERVAL, ROOT)) };
-    const b = { index: 0, ...(await attest(f.mach, op.key, f.address, OUTPUT_INTERVAL, id("other"))) };
+    const a = await attest(f.mach, op.key, f.address, OUTPUT_INTERVAL, ROOT);
+    const b = await attest(f.mach, op.key, f.address, OUTPUT_INTERVAL, id("other"));
     await gas.recordTx(
       "MACH proveEquivocation: two attestations of one block, slash request (operator's first request)",
       f.mach.proveEquivocation(f.address, OUTPUT_INTERVAL, ROOT, a, id("other"), b),
@@ -141,7 +142,7 @@ describeGas("services", __filename, (gas) => {
   it("VITAL challenge", async function () {
     const f = await loadFixture(vitalFixture);
     await gas.recordTx(
-      "VITAL challenge: bond pulled (service already holds no ALT), snapshot of the current epoch",
+      "VITAL challenge: bond pulled (service already holds no ALT), set live in the current epoch (checkpoints)",
       f.vital.connect(f.challenger.account).challenge(f.address, 0),
     );
   });
@@ -150,7 +151,7 @@ describeGas("services", __filename, (gas) => {
     const f = await loadFixture(challengedFixture);
     await gas.recordTx(
       "VITAL vote: valid, not deciding (sixth voter)",
-      f.vital.connect(f.members[5].account).vote(0, 5, false),
+      f.vital.connect(f.members[5].account).vote(0, false),
     );
   });
 
@@ -158,7 +159,7 @@ describeGas("services", __filename, (gas) => {
     const f = await loadFixture(challengedFixture);
     await gas.recordTx(
       "VITAL vote: invalid, reaching two thirds: output invalidated, bond back, proposer not an operator",
-      f.vital.connect(f.members[5].account).vote(0, 5, true),
+      f.vital.connect(f.members[5].account).vote(0, true),
     );
     expect(await f.rollup.outputCount()).to.equal(0n);
   });

@@ -70,7 +70,7 @@ const MAX_EVIDENCE_AGE = days(10);
 const SERVICE_CAPS = { mach: 1_000, vital: 1_000, squad: 500 };
 const SERVICE_MIN_STAKE = 1_000n * ALT;
 const SERVICE_MAX_SIZE = 64;
-// and their snapshots are live with 1 member and 1,000 ALT
+// and they are live in an epoch that counts 1 operator and 1,000 ALT
 const SERVICE_MIN_MEMBERS = 1;
 const SERVICE_MIN_TOTAL_STAKE = 1_000n * ALT;
 /** RollupService.SetDefaults of hardhat.json, as an ABI tuple. */
@@ -270,8 +270,8 @@ describe("Governance access control", function () {
     await token.connect(member).approve(await registry.getAddress(), MEMBER_STAKE);
     await registry.connect(member).stake(member.address, 0, MEMBER_STAKE);
     // the user's rollup registered in MACH and VITAL (SQUAD refuses it: it has a sequencer), the SQUAD rollup in SQUAD;
-    // the member joins the three sets with a third of its stake each, and in the next epoch (when the allocations
-    // count) the MACH and VITAL sets' snapshots are taken
+    // the member joins the three sets with a third of its stake each; in the next epoch the allocations count and the
+    // MACH and VITAL sets are live (no snapshot needed)
     await machService.connect(member).registerRollup(rollupAddress);
     await vitalService.connect(member).registerRollup(rollupAddress);
     await squadService.connect(member).registerRollup(squadRollupAddress);
@@ -281,9 +281,9 @@ describe("Governance access control", function () {
       await operatorSets.connect(member).join(setId, MEMBER_STAKE / 3n);
     }
     await nextEpoch(operatorSets);
-    await operatorSets.snapshot(machSet);
-    await operatorSets.snapshot(vitalSet);
-    // the member, all of the MACH set's stake, raises an alert on the user's rollup (snapshot index 0, nonce 0)
+    expect(await operatorSets.isLive(machSet, await operatorSets.currentEpoch())).to.equal(true);
+    expect(await operatorSets.isLive(vitalSet, await operatorSets.currentEpoch())).to.equal(true);
+    // the member, all of the MACH set's stake, raises an alert on the user's rollup (the one signer, nonce 0)
     const alertReason = id("access control alert");
     const domain = {
       name: "ALT MACH",
@@ -294,11 +294,12 @@ describe("Governance access control", function () {
     const alert = Signature.from(
       await member.signTypedData(domain, ALERT_TYPES, { rollup: rollupAddress, reason: alertReason, nonce: 0n }),
     );
-    await machService.raiseAlert(rollupAddress, alertReason, [{ index: 0n, r: alert.r, vs: alert.yParityAndS }]);
+    await machService.raiseAlert(rollupAddress, alertReason, [member.address], [{ r: alert.r, vs: alert.yParityAndS }]);
     // and challenges output 0 with VITAL's bond: the vote is open
     await token.connect(member).approve(await vitalService.getAddress(), VITAL_BOND);
     await vitalService.connect(member).challenge(rollupAddress, 0);
     const challengeId = (await vitalService.challengeCount()) - 1n;
+    const challengeEpoch = (await vitalService.challengeOf(challengeId)).epoch;
 
     return {
       ...deployment,
@@ -317,6 +318,7 @@ describe("Governance access control", function () {
       member,
       alertReason,
       challengeId,
+      challengeEpoch,
       rollupOwner,
       sequencer,
       rollupProposer,
@@ -381,7 +383,7 @@ describe("Governance access control", function () {
       "anyone registers a factory rollup that enabled the service, once: it creates the rollup's operator set",
     ),
   });
-  const SIGNATURE = "(uint256,bytes32,bytes32)";
+  const SIGNATURE = "(bytes32,bytes32)";
   const userRollup = (c: Ctx) => c.rollup.target as string;
   const onlyExecutor = (args?: Args) => guarded("GovernorOnlyExecutor", (_, caller) => [caller.address], args);
   const missingRole = (role: string, args?: Args) =>
@@ -753,11 +755,13 @@ describe("Governance access control", function () {
         ...ownedUpgradeable(`initialize(${SERVICE_CONFIG},uint16,uint16)`),
         ...rollupService(userRollup),
         "setOffenceBps(uint16,uint16)": onlyOwner(() => [1_000, 500]),
-        [`certify(address,uint256,${SIGNATURE}[])`]: open(
-          "the certificate authorises it: signatures of members holding the rollup's threshold of the snapshot stake",
+        [`certify(address,uint256,address[],${SIGNATURE}[])`]: open(
+          "the certificate authorises it: signatures of operators holding the rollup's threshold of the stake counted " +
+            "in the epoch",
         ),
-        [`raiseAlert(address,bytes32,${SIGNATURE}[])`]: open(
-          "the signatures authorise it: members holding the rollup's threshold of the snapshot stake, over a fresh nonce",
+        [`raiseAlert(address,bytes32,address[],${SIGNATURE}[])`]: open(
+          "the signatures authorise it: operators holding the rollup's threshold of the stake counted in the epoch, " +
+            "over a fresh nonce",
         ),
         // the user's rollup has an alert raised: only its owner or the council lowers it
         "clearAlert(address)": {
@@ -767,7 +771,7 @@ describe("Governance access control", function () {
         [`proveEquivocation(address,uint64,bytes32,${SIGNATURE},bytes32,${SIGNATURE})`]: open(
           "two conflicting attestations by a member's signing key are the proof; the caller is only the reporter",
         ),
-        "reportInvalidCertificate(address,uint64,bytes32,uint256)": open(
+        "reportInvalidCertificate(address,uint64,bytes32,address[],uint256)": open(
           "anyone reports the signers of a certificate of an output VITAL invalidated: the evidence is on chain",
         ),
       },
@@ -789,16 +793,16 @@ describe("Governance access control", function () {
         ]),
         // the user's rollup is registered: only a member of its VITAL set challenges
         "challenge(address,uint256)": guarded("VitalNotMember", self, (c) => [userRollup(c), 0]),
-        // the challenge is open: only the operator at the index of its snapshot votes there (the member, index 0)
-        "vote(uint256,uint256,bool)": guarded(
+        // the challenge is open: only an operator with stake counted in the set in its epoch votes (the member)
+        "vote(uint256,bool)": guarded(
           "VitalNotVoter",
-          (c) => [0n, c.member.address],
-          (c) => [c.challengeId, 0, true],
+          (c, caller) => [caller.address, c.challengeEpoch],
+          (c) => [c.challengeId, true],
         ),
         "resolve(uint256)": open(
           "anyone ends a challenge as its votes decided, or at its deadline; the bond goes where the outcome sends it",
         ),
-        "reportVoters(uint256,uint256)": open(
+        "reportVoters(uint256,address[])": open(
           "anyone reports the members who voted 'valid' on an output VITAL invalidated: the votes are the evidence",
         ),
       },
@@ -1470,7 +1474,7 @@ describe("Governance access control", function () {
         [mach, machService, "clearAlert(address)", rollupOwner],
         [mach, machService, "clearAlert(address)", council],
         [vital, vitalService, "setParameters(address,uint96,uint48,uint16,uint16)", owner],
-        [vital, vitalService, "vote(uint256,uint256,bool)", member],
+        [vital, vitalService, "vote(uint256,bool)", member],
         [squad, squadService, "setParameters(uint48,uint16,uint48,uint16)", owner],
         [squad, squadService, "postBatch(address,bytes32,uint256)", member],
       ];
@@ -1513,11 +1517,11 @@ describe("Governance access control", function () {
         .to.emit(machService, "AlertCleared")
         .withArgs(rollup.target, council.address);
       const cleared = await machService.alertOf(rollup.target);
-      expect([cleared.reason, cleared.raisedAt, cleared.epoch, cleared.signerBitmap]).to.deep.equal([
+      expect([cleared.reason, cleared.raisedAt, cleared.epoch, cleared.signersHash]).to.deep.equal([
         ZeroHash,
         0n,
         0n,
-        0n,
+        ZeroHash,
       ]);
       // the alert's nonce moved on: the same signatures cannot raise it again
       expect(await machService.alertNonce(rollup.target)).to.equal(1n);

@@ -147,7 +147,7 @@ export async function launchRollup(
 
 type Service = MachService | VitalService | SquadService;
 
-/** RollupService.SetDefaults: a set's minimum allocation and size bound, and what a live snapshot of it needs. */
+/** RollupService.SetDefaults: a set's minimum allocation and size bound, and what it needs to be live in an epoch. */
 export interface SetParams {
   minStake: bigint;
   maxSize: bigint;
@@ -173,10 +173,10 @@ export function setParams(d: Pick<ServicesDeployment, "config">, overrides: Part
 export const setParamsTuple = (p: SetParams) => [p.minStake, p.maxSize, p.minMembers, p.minTotalStake];
 
 /**
- * Every operator joins the rollup's set in `service`, allocating `amounts[i]` (default: all its free stake); then, in
- * the next epoch (when the allocations count), that epoch's snapshot is taken.
+ * Every operator joins the rollup's set in `service`, allocating `amounts[i]` (default: all its free stake); then the
+ * chain moves to the start of the next epoch, when the allocations count (what MACH and VITAL read: no snapshot needed).
  */
-export async function joinAndSnapshot(
+export async function joinAndCount(
   d: ServicesDeployment,
   service: Service,
   rollup: string,
@@ -189,6 +189,20 @@ export async function joinAndSnapshot(
     await (await d.operatorSets.connect(op.account).join(setId, amount)).wait();
   }
   await nextEpoch(d.operatorSets);
+  return setId;
+}
+
+/**
+ * `joinAndCount`, then that epoch's snapshot is taken (what SQUAD's leader draw and the rewards still read).
+ */
+export async function joinAndSnapshot(
+  d: ServicesDeployment,
+  service: Service,
+  rollup: string,
+  operators: Operator[],
+  amounts?: bigint[],
+) {
+  const setId = await joinAndCount(d, service, rollup, operators, amounts);
   await (await d.operatorSets.snapshot(setId)).wait();
   return setId;
 }
@@ -214,22 +228,34 @@ export async function attest(mach: MachService, key: Signer, rollup: string, l2B
   return { r: signature.r, vs: signature.yParityAndS };
 }
 
-/** The certificate of `signers` for an output: their signatures with snapshot indexes, sorted by index. */
+/** Orders addresses as MACH lists signers: ascending by their value as a number (not by their checksummed text). */
+export const byAddress = (a: string, b: string) => {
+  const [x, y] = [BigInt(a), BigInt(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** A MACH certificate: the signers (operators) in strictly increasing address order, and one signature each. */
+export interface MachCertificate {
+  signers: string[];
+  signatures: { r: string; vs: string }[];
+}
+
+/**
+ * The certificate of `signers` for an output: their addresses sorted ascending and their attestations in the same
+ * order, as `MachService.certify(rollup, outputIndex, signers, signatures)` takes them.
+ */
 export async function certificate(
-  d: ServicesDeployment,
+  d: Pick<ServicesDeployment, "mach">,
   rollup: string,
   l2BlockNumber: bigint,
   root: string,
   signers: Operator[],
-) {
-  const indexes = await snapshotIndexes(d, await d.mach.setIdOf(rollup));
-  const signatures = await Promise.all(
-    signers.map(async (op) => ({
-      index: indexes.get(op.address)!,
-      ...(await attest(d.mach, op.key, rollup, l2BlockNumber, root)),
-    })),
-  );
-  return signatures.sort((a, b) => a.index - b.index);
+): Promise<MachCertificate> {
+  const sorted = [...signers].sort((a, b) => byAddress(a.address, b.address));
+  return {
+    signers: sorted.map((op) => op.address),
+    signatures: await Promise.all(sorted.map((op) => attest(d.mach, op.key, rollup, l2BlockNumber, root))),
+  };
 }
 
 export { SERVICE };

@@ -2517,36 +2517,55 @@ describe("OperatorSets", function () {
   // ================================================================= liveness
 
   describe("liveness (setLiveness, isLive)", function () {
-    it("a set with no stake is never live, whatever its minimums", async function () {
-      const { operatorSets, operators, setId } = await loadFixture(setsFixture);
+    const MAX_MIN_TOTAL_STAKE = 2n ** 192n - 1n;
+
+    /** [memberCountAt, setStakeAt, isLive] of `epoch`. */
+    async function livenessAt(operatorSets: OperatorSets, setId: bigint, epoch: bigint) {
+      return [
+        await operatorSets.memberCountAt(setId, epoch),
+        await operatorSets.setStakeAt(setId, epoch),
+        await operatorSets.isLive(setId, epoch),
+      ];
+    }
+
+    it("a set with no stake counted is never live, whatever its minimums", async function () {
+      const { operatorSets, service, operators, setId } = await loadFixture(setsFixture);
       const config = await operatorSets.setConfig(setId);
       expect([config.minMembers, config.minTotalStake]).to.deep.equal([0n, 0n]);
       const e = await operatorSets.currentEpoch();
-      // no snapshot
-      expect(await operatorSets.hasSnapshot(setId, e)).to.equal(false);
-      expect(await operatorSets.isLive(setId, e)).to.equal(false);
+      expect(await livenessAt(operatorSets, setId, e)).to.deep.equal([0n, 0n, false]);
+      // zero minimums, set explicitly, change nothing
+      await service.setLiveness(setId, 0, 0);
 
-      // a member whose allocation counts from the next epoch: this epoch's snapshot has no stake
+      // a member whose allocation counts from the next epoch: nothing counts in this one, snapshot or not
       await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
+      expect(await livenessAt(operatorSets, setId, e)).to.deep.equal([0n, 0n, false]);
       await operatorSets.snapshot(setId);
       const info = await operatorSets.snapshotInfo(setId, e);
-      expect([info.size, info.totalStake, info.live]).to.deep.equal([0n, 0n, false]);
+      expect([info.size, info.totalStake]).to.deep.equal([0n, 0n]);
       expect(await operatorSets.isLive(setId, e)).to.equal(false);
 
+      // the next epoch counts it: live, and nobody took a snapshot
       await nextEpoch(operatorSets);
-      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(false);
-      await operatorSets.snapshot(setId);
-      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(true);
-      expect(await operatorSets.isLive(setId, e + 2n)).to.equal(false);
+      expect(await operatorSets.hasSnapshot(setId, e + 1n)).to.equal(false);
+      expect(await livenessAt(operatorSets, setId, e + 1n)).to.deep.equal([1n, MIN_STAKE, true]);
+
+      // it leaves: it still counts in the epoch it left in, and from the next one the set has no stake again
+      await operatorSets.connect(operators[0]).requestLeave(setId);
+      expect(await livenessAt(operatorSets, setId, e + 1n)).to.deep.equal([1n, MIN_STAKE, true]);
+      await nextEpoch(operatorSets);
+      expect(await livenessAt(operatorSets, setId, e + 2n)).to.deep.equal([0n, 0n, false]);
+      expect(await operatorSets.isLive(setId, e)).to.equal(false);
       await expect(operatorSets.isLive(99n, e))
         .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
         .withArgs(99n);
     });
 
-    it("a set below its liveness minimums is not live: it takes minMembers entries and minTotalStake, exactly", async function () {
+    it("a set below its liveness minimums is not live: it takes minMembers operators and minTotalStake counted, exactly", async function () {
       const { operatorSets, service, operators, setId } = await loadFixture(setsFixture);
       const [op0, op1, op2] = operators;
-      const X = 2_600n * ALT;
+      // operator 0's whole stake is not a whole number of snapshot units: the stake counted is exact, in wei
+      const X = STAKES[0] + 1_600n * ALT;
       await expect(service.setLiveness(setId, 3, X))
         .to.emit(operatorSets, "LivenessUpdated")
         .withArgs(setId, 3, X);
@@ -2557,67 +2576,96 @@ describe("OperatorSets", function () {
         MIN_STAKE,
         BigInt(MAX_SIZE),
       ]);
-      /** The next epoch's snapshot: [size, totalStake, live], and isLive of that epoch. */
-      const snapshotNext = async () => {
-        const epoch = await nextEpoch(operatorSets);
-        await operatorSets.snapshot(setId);
-        const info = await operatorSets.snapshotInfo(setId, epoch);
-        return [info.size, info.totalStake, info.live, await operatorSets.isLive(setId, epoch)];
-      };
+      /** The next epoch's [memberCountAt, setStakeAt, isLive]. */
+      const liveNext = async () => livenessAt(operatorSets, setId, await nextEpoch(operatorSets));
 
-      // two members, 3,000 ALT: enough stake, one member short
-      await operatorSets.connect(op0).join(setId, 1_000n * ALT);
+      // two operators, X + 400 ALT: enough stake, one operator short
+      await operatorSets.connect(op0).join(setId, STAKES[0]);
       await operatorSets.connect(op1).join(setId, 2_000n * ALT);
-      expect(await snapshotNext()).to.deep.equal([2n, 3_000n * ALT, false, false]);
+      expect(await liveNext()).to.deep.equal([2n, X + 400n * ALT, false]);
 
-      // three members, exactly X
+      // three operators, exactly X
       await operatorSets.connect(op1).allocate(setId, 1_000n * ALT);
       await operatorSets.connect(op2).join(setId, 600n * ALT);
-      expect(await snapshotNext()).to.deep.equal([3n, X, true, true]);
+      expect(await liveNext()).to.deep.equal([3n, X, true]);
 
-      // the same three members and X, under minimums set before the snapshot: one wei more stake, or one more member,
-      // and it is not live; back to exactly the minimums, it is
+      // the same three operators and X, under minimums set in the epoch before: one wei more stake, or one more
+      // operator, and it is not live; back to exactly the minimums, it is
       await service.setLiveness(setId, 3, X + 1n);
-      expect(await snapshotNext()).to.deep.equal([3n, X, false, false]);
+      expect(await liveNext()).to.deep.equal([3n, X, false]);
       await service.setLiveness(setId, 4, X);
-      expect(await snapshotNext()).to.deep.equal([3n, X, false, false]);
+      expect(await liveNext()).to.deep.equal([3n, X, false]);
       await service.setLiveness(setId, 3, X);
-      expect(await snapshotNext()).to.deep.equal([3n, X, true, true]);
+      expect(await liveNext()).to.deep.equal([3n, X, true]);
+
+      // one wei of stake less (an allocation cut by one wei) and it is not live
+      await operatorSets.connect(op1).allocate(setId, 1_000n * ALT - 1n);
+      expect(await liveNext()).to.deep.equal([3n, X - 1n, false]);
+      // no snapshot was ever taken
+      const [, exists] = await operatorSets.latestSnapshotEpoch(setId);
+      expect(exists).to.equal(false);
     });
 
-    it("a later change of the minimums rewrites no past epoch", async function () {
+    it("a change of the minimums rewrites neither a past nor the current epoch", async function () {
       const { operatorSets, service, setId } = await loadFixture(joinedFixture);
-      const total = sum(STAKES.map(inUnits));
+      const total = sum(STAKES);
       const e = await operatorSets.currentEpoch();
       await operatorSets.snapshot(setId);
       const before = await operatorSets.snapshotInfo(setId, e);
-      expect([before.size, before.totalStake, before.live]).to.deep.equal([6n, total, true]);
-      expect(await operatorSets.isLive(setId, e)).to.equal(true);
+      await nextEpoch(operatorSets);
+      expect(await livenessAt(operatorSets, setId, e)).to.deep.equal([6n, total, true]);
+      expect(await livenessAt(operatorSets, setId, e + 1n)).to.deep.equal([6n, total, true]);
 
-      // the service raises the minimums above the snapshot (one more member, one wei more stake): the epoch taken
-      // stays live, exactly as it was recorded
+      // in epoch e + 1 the service raises the minimums above the set (one more operator, one wei more stake): the past
+      // epoch and the current one stay live
       await expect(service.setLiveness(setId, 7, total + 1n))
         .to.emit(operatorSets, "LivenessUpdated")
         .withArgs(setId, 7, total + 1n);
+      const config = await operatorSets.setConfig(setId);
+      expect([config.minMembers, config.minTotalStake]).to.deep.equal([7n, total + 1n]);
       expect(await operatorSets.isLive(setId, e)).to.equal(true);
-      expect((await operatorSets.snapshotInfo(setId, e)).live).to.equal(true);
+      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(true);
       expect(await operatorSets.snapshotInfo(setId, e)).to.deep.equal(before);
 
-      // the next epoch's snapshot, the same six members and stake, is taken under the new minimums: not live
+      // they count from the next epoch: the same six operators and stake are not live in it
+      expect(await operatorSets.isLive(setId, e + 2n)).to.equal(false);
       await nextEpoch(operatorSets);
-      await operatorSets.snapshot(setId);
-      const next = await operatorSets.snapshotInfo(setId, e + 1n);
-      expect([next.size, next.totalStake, next.live]).to.deep.equal([6n, total, false]);
-      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(false);
+      expect(await livenessAt(operatorSets, setId, e + 2n)).to.deep.equal([6n, total, false]);
 
-      // nor does lowering them revive it: the epoch stays not live, the first one live
-      await service.setLiveness(setId, 0, 0);
-      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(false);
-      expect((await operatorSets.snapshotInfo(setId, e + 1n)).live).to.equal(false);
+      // nor does lowering them revive the current epoch: only the next one
+      await service.setLiveness(setId, 6, total);
+      expect(await operatorSets.isLive(setId, e + 2n)).to.equal(false);
+      expect(await operatorSets.isLive(setId, e + 3n)).to.equal(true);
+      // several changes in one epoch: the last one counts from the next epoch
+      await service.setLiveness(setId, 7, 0);
+      expect(await operatorSets.isLive(setId, e + 3n)).to.equal(false);
+      await service.setLiveness(setId, 6, total);
+      await nextEpoch(operatorSets);
+      expect(await livenessAt(operatorSets, setId, e + 3n)).to.deep.equal([6n, total, true]);
+      // and every epoch before keeps what counted in it
       expect(await operatorSets.isLive(setId, e)).to.equal(true);
+      expect(await operatorSets.isLive(setId, e + 1n)).to.equal(true);
+      expect(await operatorSets.isLive(setId, e + 2n)).to.equal(false);
     });
 
-    it("only the set's own service, not removed by governance, sets its liveness, at most 256 members", async function () {
+    it("the least member count and the least stake are checked apart, up to 256 members and 2^192 - 1 wei", async function () {
+      const { operatorSets, service, setId } = await loadFixture(joinedFixture);
+      const total = sum(STAKES);
+      /** The set's minimums, then the next epoch's liveness (the same six operators and stake). */
+      const liveUnder = async (minMembers: number, minTotalStake: bigint) => {
+        await service.setLiveness(setId, minMembers, minTotalStake);
+        return operatorSets.isLive(setId, await nextEpoch(operatorSets));
+      };
+      expect(await liveUnder(0, MAX_MIN_TOTAL_STAKE)).to.equal(false);
+      expect(await liveUnder(256, 0n)).to.equal(false);
+      expect(await liveUnder(256, MAX_MIN_TOTAL_STAKE)).to.equal(false);
+      expect(await liveUnder(6, total)).to.equal(true);
+      expect(await liveUnder(7, 0n)).to.equal(false);
+      expect(await liveUnder(0, total + 1n)).to.equal(false);
+      expect(await liveUnder(0, 0n)).to.equal(true);
+    });
+
+    it("only the set's own service, not removed by governance, sets its liveness, at most 256 members and 2^192 - 1 wei", async function () {
       const { operatorSets, service, otherService, deployer, outsider, setId } = await loadFixture(setsFixture);
       await expect(otherService.setLiveness(setId, 1, 1))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
@@ -2632,16 +2680,219 @@ describe("OperatorSets", function () {
         operatorSets,
         "SetsInvalidParameter",
       );
-      await expect(service.setLiveness(setId, 256, 0))
+      await expect(service.setLiveness(setId, 1, MAX_MIN_TOTAL_STAKE + 1n)).to.be.revertedWithCustomError(
+        operatorSets,
+        "SetsInvalidParameter",
+      );
+      await expect(service.setLiveness(setId, 256, MAX_MIN_TOTAL_STAKE))
         .to.emit(operatorSets, "LivenessUpdated")
-        .withArgs(setId, 256, 0);
+        .withArgs(setId, 256, MAX_MIN_TOTAL_STAKE);
 
       await operatorSets.connect(deployer).setService(service, false);
       await expect(service.setLiveness(setId, 1, 1))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotService")
         .withArgs(await service.getAddress());
       const config = await operatorSets.setConfig(setId);
-      expect([config.minMembers, config.minTotalStake]).to.deep.equal([256n, 0n]);
+      expect([config.minMembers, config.minTotalStake]).to.deep.equal([256n, MAX_MIN_TOTAL_STAKE]);
+    });
+  });
+
+  // ================================================================= what counted in an epoch
+
+  describe("member count (memberCountAt)", function () {
+    it("counts a joining operator from the next epoch, and never one with nothing allocated", async function () {
+      const { operatorSets, service, operators, setId } = await loadFixture(setsFixture);
+      const [op0, op1, op2] = operators;
+      const e = await nextEpoch(operatorSets);
+      await operatorSets.connect(op0).join(setId, MIN_STAKE);
+      await operatorSets.connect(op1).join(setId, 1_000n * ALT);
+      expect(await operatorSets.memberCountAt(setId, e)).to.equal(0n);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(2n);
+      expect(await operatorSets.memberCountAt(setId, 0n)).to.equal(0n);
+
+      // a set without a minimum: a member with nothing allocated is no operator with stake in it, until it allocates
+      const open = await createSet(service, "open", 0n, 4);
+      await operatorSets.connect(op2).join(open, 0n);
+      expect(await operatorSets.members(open)).to.deep.equal([op2.address]);
+      expect(await operatorSets.memberCountAt(open, e + 1n)).to.equal(0n);
+      await nextEpoch(operatorSets);
+      await operatorSets.connect(op2).allocate(open, 1n);
+      expect(await operatorSets.memberCountAt(open, e + 1n)).to.equal(0n);
+      expect(await operatorSets.memberCountAt(open, e + 2n)).to.equal(1n);
+      expect(await operatorSets.memberCountAt(setId, e + 2n)).to.equal(2n);
+    });
+
+    it("counts a leaving operator through the epoch it left in and out from the next", async function () {
+      const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
+      const e = await operatorSets.currentEpoch();
+      await operatorSets.connect(operators[1]).requestLeave(setId);
+      expect(await operatorSets.members(setId)).to.have.length(5);
+      expect(await operatorSets.memberCountAt(setId, e)).to.equal(6n);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(5n);
+      await nextEpoch(operatorSets);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(5n);
+      expect(await operatorSets.memberCountAt(setId, e)).to.equal(6n);
+    });
+
+    it("counts a replaced and a removed member out from the next epoch, the newcomer in from it", async function () {
+      const { operatorSets, service, operators, outsider } = await loadFixture(setsFixture);
+      const [op0, , op2, op3] = operators;
+      const pair = await createSet(service, "pair", MIN_STAKE, 2);
+      await operatorSets.connect(op0).join(pair, MIN_STAKE);
+      await operatorSets.connect(op2).join(pair, STAKES[2]);
+      const e = await nextEpoch(operatorSets);
+      expect(await operatorSets.memberCountAt(pair, e)).to.equal(2n);
+
+      // operator 3 replaces operator 0: one out and one in, both from the next epoch
+      await ensureSnapshot(operatorSets, pair);
+      await expect(operatorSets.connect(op3).joinReplacing(pair, 1_000n * ALT, op0.address))
+        .to.emit(operatorSets, "MemberReplaced")
+        .withArgs(pair, op0.address, op3.address);
+      expect(await operatorSets.memberCountAt(pair, e)).to.equal(2n);
+      expect(await operatorSets.memberCountAt(pair, e + 1n)).to.equal(2n);
+      expect(await operatorSets.allocationsAt(pair, [op0.address, op3.address], e)).to.deep.equal([MIN_STAKE, 0n]);
+      expect(await operatorSets.allocationsAt(pair, [op0.address, op3.address], e + 1n)).to.deep.equal([
+        0n,
+        1_000n * ALT,
+      ]);
+
+      // a raised minimum leaves operator 2 below it: removed, it still counts in this epoch
+      await service.updateSet(pair, 700n * ALT, 2);
+      await expect(operatorSets.connect(outsider).removeMember(pair, op2.address))
+        .to.emit(operatorSets, "MemberRemoved")
+        .withArgs(pair, op2.address, STAKES[2]);
+      expect(await operatorSets.memberCountAt(pair, e)).to.equal(2n);
+      expect(await operatorSets.memberCountAt(pair, e + 1n)).to.equal(1n);
+      await nextEpoch(operatorSets);
+      expect(await operatorSets.memberCountAt(pair, e + 1n)).to.equal(1n);
+      expect(await operatorSets.setStakeAt(pair, e + 1n)).to.equal(1_000n * ALT);
+    });
+
+    it("counts an operator whose allocation shrank to zero out from the next epoch, though it stays a member", async function () {
+      const { operatorSets, registry, operators, setId } = await loadFixture(joinedFixture);
+      const op2 = operators[2];
+      const e = await operatorSets.currentEpoch();
+      // operator 2 unstakes all its 600 ALT: its allocation shrinks to nothing
+      await registry.connect(op2).requestUnstake(op2.address, 0, STAKES[2] * VIRTUAL_SHARES);
+      expect((await operatorSets.allocation(setId, op2.address)).allocated).to.equal(0n);
+      expect((await operatorSets.membership(setId, op2.address)).member).to.equal(true);
+      expect(await operatorSets.memberCountAt(setId, e)).to.equal(6n);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(5n);
+      // a shrink that leaves some stake changes no count
+      await registry.connect(operators[3]).requestUnstake(operators[3].address, 0, 1_000n * ALT * VIRTUAL_SHARES);
+      expect(await operatorSets.allocationAt(setId, operators[3].address, e + 1n)).to.equal(2_000n * ALT + 1n);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(5n);
+    });
+
+    it("counts several changes in one epoch once, by what holds at its end", async function () {
+      const { operatorSets, operators, setId } = await loadFixture(setsFixture);
+      const [op0, op1, , op3] = operators;
+      const e = await nextEpoch(operatorSets);
+      await operatorSets.connect(op0).join(setId, 600n * ALT);
+      await operatorSets.connect(op0).allocate(setId, 900n * ALT);
+      await operatorSets.connect(op0).allocate(setId, MIN_STAKE);
+      // operator 1 joins and leaves within the epoch: it never counts
+      await operatorSets.connect(op1).join(setId, 700n * ALT);
+      await operatorSets.connect(op1).requestLeave(setId);
+      await operatorSets.connect(op3).join(setId, 1_000n * ALT);
+      expect(await operatorSets.memberCountAt(setId, e)).to.equal(0n);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(2n);
+      expect(await operatorSets.allocationAt(setId, op1.address, e + 1n)).to.equal(0n);
+      expect(await operatorSets.setStakeAt(setId, e + 1n)).to.equal(MIN_STAKE + 1_000n * ALT);
+
+      // the next epoch: operator 3 leaves and operator 1 joins again, with what it held back
+      await nextEpoch(operatorSets);
+      await operatorSets.connect(op3).requestLeave(setId);
+      await operatorSets.connect(op1).join(setId, 700n * ALT);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(2n);
+      expect(await operatorSets.memberCountAt(setId, e + 2n)).to.equal(2n);
+      expect(await operatorSets.allocationsAt(setId, [op0.address, op1.address, op3.address], e + 2n)).to.deep.equal([
+        MIN_STAKE,
+        700n * ALT,
+        0n,
+      ]);
+    });
+
+    it("counts an operator re-joining before it completed leaving once", async function () {
+      const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
+      const [, op1, , , op4] = operators;
+      const e = await operatorSets.currentEpoch();
+      await operatorSets.connect(op1).requestLeave(setId);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(5n);
+
+      // in the next epoch, operator 1 re-joins (its leave not completed): six, not seven
+      await nextEpoch(operatorSets);
+      await operatorSets.connect(op1).join(setId, STAKES[1]);
+      expect(await operatorSets.memberCountAt(setId, e + 1n)).to.equal(5n);
+      expect(await operatorSets.memberCountAt(setId, e + 2n)).to.equal(6n);
+      // operator 4 leaves and re-joins within one epoch: still six
+      await operatorSets.connect(op4).requestLeave(setId);
+      await operatorSets.connect(op4).join(setId, STAKES[4]);
+      expect(await operatorSets.memberCountAt(setId, e + 2n)).to.equal(6n);
+      expect(await operatorSets.setsOf(op1.address)).to.deep.equal([setId]);
+      expect(await operatorSets.setsOf(op4.address)).to.deep.equal([setId]);
+      await nextEpoch(operatorSets);
+      expect(await operatorSets.memberCountAt(setId, e + 2n)).to.equal(6n);
+      expect(await operatorSets.setStakeAt(setId, e + 2n)).to.equal(sum(STAKES));
+    });
+
+    it("counts every operator with stake counted, whether or not a snapshot lists it (jailed, below the minimum)", async function () {
+      const { operatorSets, service, operators, staker, setId } = await loadFixture(joinedFixture);
+      const e = await operatorSets.currentEpoch();
+      await service.jail(setId, operators[2].address, (await time.latest()) + days(3));
+      await requestSlash(service, setId, operators[3].address, staker.address);
+      await service.updateSet(setId, 1_000n * ALT, MAX_SIZE); // operator 4's 750 ALT is below
+      await operatorSets.snapshot(setId);
+      expect((await operatorSets.snapshotInfo(setId, e)).size).to.equal(3n);
+      expect(await operatorSets.memberCountAt(setId, e)).to.equal(6n);
+      expect(await operatorSets.setStakeAt(setId, e)).to.equal(sum(STAKES));
+    });
+  });
+
+  describe("allocations of a list (allocationsAt)", function () {
+    it("gives allocationAt of each operator, in the order asked, zero for outsiders, through changes and slashes", async function () {
+      const f = await loadFixture(setsFixture);
+      const { operatorSets, registry, slashingManager, service, operators, carol, outsider, staker, setId } = f;
+      const [op0, op1, op2, op3] = operators;
+      const list = [op3, outsider, op0, op1, op2, carol, op0].map((o) => o.address);
+      const first = await operatorSets.currentEpoch();
+      const check = async (epoch: bigint) => {
+        const each = await Promise.all(list.map((op) => operatorSets.allocationAt(setId, op, epoch)));
+        expect(await operatorSets.allocationsAt(setId, list, epoch)).to.deep.equal(each);
+        return each;
+      };
+      for (const i of [0, 1, 2, 3]) await operatorSets.connect(operators[i]).join(setId, STAKES[i]);
+      const e = await nextEpoch(operatorSets);
+      // operator 1 halves its allocation; operator 0 unstakes 400 ALT (its allocation shrinks to fit); operator 3 is
+      // slashed 1 % once the veto window is over; operator 2 leaves
+      await operatorSets.connect(op1).allocate(setId, 1_000n * ALT);
+      await registry.connect(op0).requestUnstake(op0.address, 0, 400n * ALT * VIRTUAL_SHARES);
+      const requestId = await slashingManager.requestCount();
+      await requestSlash(service, setId, op3.address, staker.address);
+      await time.increaseTo((await slashingManager.request(requestId)).executableAt);
+      await slashingManager.execute(requestId);
+      const slashedAt = await operatorSets.currentEpoch();
+      await operatorSets.connect(op2).requestLeave(setId);
+
+      const shrunk0 = await registry.operatorStake(op0.address);
+      const slashed3 = STAKES[3] - (STAKES[3] * 100n) / BPS;
+      expect(await check(first)).to.deep.equal(list.map(() => 0n));
+      expect(await check(e)).to.deep.equal([STAKES[3], 0n, STAKES[0], STAKES[1], STAKES[2], 0n, STAKES[0]]);
+      expect(await check(e + 1n)).to.deep.equal([STAKES[3], 0n, shrunk0, 1_000n * ALT, STAKES[2], 0n, shrunk0]);
+      expect(await check(slashedAt)).to.deep.equal([STAKES[3], 0n, shrunk0, 1_000n * ALT, STAKES[2], 0n, shrunk0]);
+      expect(await check(slashedAt + 1n)).to.deep.equal([slashed3, 0n, shrunk0, 1_000n * ALT, 0n, 0n, shrunk0]);
+      expect(await check(slashedAt + 100n)).to.deep.equal([slashed3, 0n, shrunk0, 1_000n * ALT, 0n, 0n, shrunk0]);
+    });
+
+    it("answers an empty list with an empty one, and epochs before any change with zeros", async function () {
+      const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
+      const e = await operatorSets.currentEpoch();
+      expect(await operatorSets.allocationsAt(setId, [], e)).to.deep.equal([]);
+      const all = operators.map((o) => o.address);
+      expect(await operatorSets.allocationsAt(setId, all, e)).to.deep.equal(STAKES);
+      // the operators joined in epoch e - 1: nothing counted there, nor in epoch 0
+      expect(await operatorSets.allocationsAt(setId, all, e - 1n)).to.deep.equal(STAKES.map(() => 0n));
+      expect(await operatorSets.allocationsAt(setId, all, 0n)).to.deep.equal(STAKES.map(() => 0n));
     });
   });
 
@@ -2718,18 +2969,8 @@ describe("OperatorSets", function () {
       const [ops, stakes] = await operatorSets.snapshotEntries(setId, epoch);
       expect(ops).to.deep.equal([operators[0].address, operators[5].address]);
       expect(stakes).to.deep.equal([stake0, stake5]);
-      const first = await operatorSets.snapshotEntry(setId, epoch, 0);
-      expect([first[0], first[1]]).to.deep.equal([operators[0].address, stake0]);
-      const second = await operatorSets.snapshotEntry(setId, epoch, 1);
-      expect([second[0], second[1]]).to.deep.equal([operators[5].address, stake5]);
       const info = await operatorSets.snapshotInfo(setId, epoch);
-      expect([info.totalStake, info.takenAt, info.size, info.live, info.seed]).to.deep.equal([
-        total,
-        takenAt,
-        2n,
-        true,
-        seed,
-      ]);
+      expect([info.totalStake, info.takenAt, info.size, info.seed]).to.deep.equal([total, takenAt, 2n, seed]);
       expect(await operatorSets.hasSnapshot(setId, epoch)).to.equal(true);
       const [latest, exists] = await operatorSets.latestSnapshotEpoch(setId);
       expect([latest, exists]).to.deep.equal([epoch, true]);
@@ -2891,9 +3132,10 @@ describe("OperatorSets", function () {
       expect(ops).to.deep.equal([]);
       expect(stakes).to.deep.equal([]);
       expect((await operatorSets.snapshotInfo(setId, epoch)).size).to.equal(0n);
-      await expect(operatorSets.snapshotEntry(setId, epoch, 0))
-        .to.be.revertedWithCustomError(operatorSets, "SetsIndexOutOfRange")
-        .withArgs(0, 0);
+      // nobody to draw
+      await expect(operatorSets.snapshotPick(setId, epoch, 0))
+        .to.be.revertedWithCustomError(operatorSets, "SetsEmptySnapshot")
+        .withArgs(setId, epoch);
     });
 
     it("refuses an unknown set", async function () {
@@ -2903,22 +3145,20 @@ describe("OperatorSets", function () {
         .withArgs(11n);
     });
 
-    it("reports a missing snapshot and an entry index out of range", async function () {
+    it("reports a missing snapshot", async function () {
       const { operatorSets, setId } = await loadFixture(mixedFixture);
       const epoch = await operatorSets.currentEpoch();
       await expect(operatorSets.snapshotInfo(setId, epoch))
         .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
         .withArgs(setId, epoch);
-      await expect(operatorSets.snapshotEntry(setId, epoch, 0))
-        .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
-        .withArgs(setId, epoch);
       await expect(operatorSets.snapshotEntries(setId, epoch))
         .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
         .withArgs(setId, epoch);
+      await expect(operatorSets.snapshotPick(setId, epoch, 0))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
+        .withArgs(setId, epoch);
       await operatorSets.snapshot(setId);
-      await expect(operatorSets.snapshotEntry(setId, epoch, 2))
-        .to.be.revertedWithCustomError(operatorSets, "SetsIndexOutOfRange")
-        .withArgs(2, 2);
+      expect((await operatorSets.snapshotInfo(setId, epoch)).size).to.equal(2n);
       await expect(operatorSets.snapshotInfo(setId, epoch + 1n))
         .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
         .withArgs(setId, epoch + 1n);
@@ -2987,11 +3227,22 @@ describe("OperatorSets", function () {
       const [ops, recorded] = await operatorSets.snapshotEntries(fullId, epoch);
       expect(ops).to.deep.equal(wallets.slice(0, SIZE).map((w) => w.address));
       expect(recorded).to.deep.equal(expectedStakes);
-      const [lastOp, lastStake] = await operatorSets.snapshotEntry(fullId, epoch, SIZE - 1);
-      expect([lastOp, lastStake]).to.deep.equal([wallets[SIZE - 1].address, expectedStakes[SIZE - 1]]);
-      await expect(operatorSets.snapshotEntry(fullId, epoch, SIZE))
-        .to.be.revertedWithCustomError(operatorSets, "SetsIndexOutOfRange")
-        .withArgs(SIZE, SIZE);
+      // the draw's last stake unit falls to the last member
+      const [lastIndex, lastOp] = await operatorSets.snapshotPick(fullId, epoch, total / STAKE_UNIT - 1n);
+      expect([lastIndex, lastOp]).to.deep.equal([BigInt(SIZE - 1), wallets[SIZE - 1].address]);
+    });
+
+    it("counts all 256 members in an epoch and reads their allocations in one call, without a snapshot", async function () {
+      const { operatorSets, service, fullId, wallets, stakes } = await loadFixture(fullSetFixture);
+      const epoch = await operatorSets.currentEpoch();
+      const all = wallets.slice(0, SIZE).map((w) => w.address);
+      expect(await operatorSets.memberCountAt(fullId, epoch)).to.equal(BigInt(SIZE));
+      expect(await operatorSets.allocationsAt(fullId, all, epoch)).to.deep.equal(stakes.slice(0, SIZE));
+      // live at the largest minimums it can meet: all 256 members and every wei of their stake
+      await service.setLiveness(fullId, SIZE, sum(stakes.slice(0, SIZE)));
+      const next = await nextEpoch(operatorSets);
+      expect(await operatorSets.isLive(fullId, next)).to.equal(true);
+      expect(await operatorSets.hasSnapshot(fullId, next)).to.equal(false);
     });
   });
 

@@ -1,10 +1,11 @@
 // MACH fast finality (contracts/services/MachService.sol on the RollupService base): certificates of EIP-712
-// attestations by the members of a rollup's MACH set, checked against the current epoch's snapshot stake and the
-// rollup's threshold; equivocation proofs and reports of certified outputs VITAL invalidated, turned into slash requests;
-// quorum-signed alerts; fees streamed by the rollup to its MACH set. Everything runs end to end on the staged deployment
-// of test/helpers/services.ts (real OperatorSets, RestakingRegistry, SlashingManager, RewardsDistributor, VitalService).
-// Stakes are chosen so that one subset of members holds exactly the threshold of the snapshot stake and another one
-// stake unit (1e9 wei) less; every expected value below is computed independently in bigint math.
+// attestations by the operators of a rollup's MACH set (listed by address, ascending), checked against the stake counted
+// in the set in the current epoch (OperatorSets' checkpoints: no snapshot) and the rollup's threshold; equivocation
+// proofs and reports of certified outputs VITAL invalidated, turned into slash requests; quorum-signed alerts; fees
+// streamed by the rollup to its MACH set. Everything runs end to end on the staged deployment of test/helpers/services.ts
+// (real OperatorSets, RestakingRegistry, SlashingManager, RewardsDistributor, VitalService).
+// Stakes are chosen so that one subset of members holds exactly the threshold of the set's stake and another one
+// 1e9 wei less; every expected value below is computed independently in bigint math.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
@@ -17,6 +18,8 @@ import {
 } from "@nomicfoundation/hardhat-network-helpers";
 import {
   AbiCoder,
+  concat,
+  getAddress,
   Signature,
   TypedDataEncoder,
   Wallet,
@@ -25,6 +28,7 @@ import {
   encodeBytes32String,
   id,
   keccak256,
+  toBeHex,
   zeroPadValue,
 } from "ethers";
 import type { IRollupFactory } from "../../typechain-types/contracts/rollups/RollupFactory";
@@ -36,19 +40,19 @@ import { createParams } from "../helpers/rollups";
 import {
   SERVICE,
   addOperators,
+  byAddress,
   createRollup,
   deployServices,
-  joinAndSnapshot,
+  joinAndCount,
   launchRollup,
   setParams,
   setParamsTuple,
-  snapshotIndexes,
   type Operator,
 } from "../helpers/services";
 
 const coder = AbiCoder.defaultAbiCoder();
 
-/** OperatorSets.STAKE_UNIT: snapshot stakes are whole multiples of 1e9 wei. */
+/** 1e9 wei (OperatorSets.STAKE_UNIT, the unit of snapshot stakes): the margin the threshold tests miss by. */
 const STAKE_UNIT = 10n ** 9n;
 /** RestakingRegistry virtual shares: a fresh pool mints amount × 1e6 shares for its first deposit. */
 const VIRTUAL_SHARES = 10n ** 6n;
@@ -58,8 +62,8 @@ const BPS = 10_000n;
 /** RollupFactory.DEFAULT_FAST_FINALITY_BPS (createParams leaves fastFinalityBps 0). */
 const DEFAULT_THRESHOLD_BPS = 6_667n;
 const STRICT_THRESHOLD_BPS = 8_000n;
-/** The epoch the fixture snapshots in: a non-zero one, so a certificate's epoch is not a default value. */
-const SNAPSHOT_EPOCH = 3n;
+/** The epoch the fixture's allocations first count in: a non-zero one, so a certificate's epoch is not a default value. */
+const EPOCH = 3n;
 /** The OP Stack template's output interval: output i is for L2 block (i + 1) × 1,800. */
 const L2_BLOCK = 1_800n;
 const ROOT = id("mach:output-root");
@@ -83,7 +87,23 @@ const STRICT_STAKES = [5_000n * ALT, 3_500n * ALT, 1_500n * ALT, 1_500n * ALT - 
 const STRICT_TOTAL = STRICT_STAKES.reduce((a, b) => a + b, 0n);
 
 const sumOf = (stakes: bigint[], indexes: number[]) => indexes.reduce((sum, i) => sum + stakes[i], 0n);
-const bitmapOf = (indexes: number[]) => indexes.reduce((bitmap, i) => bitmap | (1n << BigInt(i)), 0n);
+const bitmapOf = (positions: number[]) => positions.reduce((bitmap, i) => bitmap | (1n << BigInt(i)), 0n);
+/** The indexes (into `ops`) in the order a certificate lists their operators: by address, ascending. */
+const inAddressOrder = (ops: Operator[], indexes: number[]) =>
+  [...indexes].sort((a, b) => byAddress(ops[a].address, ops[b].address));
+/** The signer list of the members at `indexes`: their addresses, ascending. */
+const signerList = (ops: Operator[], indexes: number[]) => inAddressOrder(ops, indexes).map((i) => ops[i].address);
+/** Certificate.signersHash: keccak256(abi.encodePacked(signers)), each address padded to a word in a packed array. */
+const signersHash = (signers: string[]) => keccak256(concat(signers.map((signer) => zeroPadValue(signer, 32))));
+/** The bitmap of the positions of `reported` in the signer list `signers`. */
+const positionsOf = (signers: string[], reported: Operator[]) =>
+  bitmapOf(
+    reported.map((op) => {
+      const position = signers.indexOf(op.address);
+      expect(position).to.not.equal(-1);
+      return position;
+    }),
+  );
 
 const ATTESTATION_TYPES = {
   Attestation: [
@@ -156,13 +176,13 @@ describe("MachService", function () {
     );
     const rollup = await launchRollup(d, creator, { chainId: 910_001, salt: id("mach:main") });
     const rollupAddress = await rollup.getAddress();
-    // the members join in the epoch before SNAPSHOT_EPOCH; their allocations count (and are snapshotted) from it
-    await time.increaseTo(await d.operatorSets.epochStart(SNAPSHOT_EPOCH - 1n));
+    // the members join in the epoch before EPOCH; their allocations count from it (nobody takes a snapshot)
+    await time.increaseTo(await d.operatorSets.epochStart(EPOCH - 1n));
     const vitalSetId = await d.vital.setIdOf(rollupAddress);
     for (const [i, op] of ops.entries()) {
       await (await d.operatorSets.connect(op.account).join(vitalSetId, STAKES[i])).wait();
     }
-    const setId = await joinAndSnapshot(d, d.mach, rollupAddress, ops, STAKES);
+    const setId = await joinAndCount(d, d.mach, rollupAddress, ops, STAKES);
     await (await rollup.connect(creator).proposeOutput(L2_BLOCK, ROOT)).wait();
     const machAddress = await d.mach.getAddress();
     const domain: Domain = {
@@ -181,26 +201,33 @@ describe("MachService", function () {
     l2BlockNumber?: bigint;
     root?: string;
     domain?: Domain;
-    /** The operators whose keys sign at each index (the main members by default). */
+    /** The operators indexes refer to, whose keys sign (the main members by default). */
     signers?: Operator[];
   }
 
-  /** Signatures by the members at `indexes`, in the order given (snapshot index i = member i in the fixture). */
-  function signaturesOf(f: Fixture, indexes: number[], o: SignOptions = {}): Promise<MachService.SignatureStruct[]> {
+  /** `certify`'s and `raiseAlert`'s last two arguments: the signer list and one signature each. */
+  type Certificate = [signers: string[], signatures: MachService.SignatureStruct[]];
+
+  /** The members at `indexes` and their attestations, in the order given (member i = `o.signers[i]`). */
+  async function signedInOrder(f: Fixture, indexes: number[], o: SignOptions = {}): Promise<Certificate> {
     const signers = o.signers ?? f.ops;
-    return Promise.all(
-      indexes.map(async (index) => ({
-        index,
-        ...(await signAttestation(
+    const signatures = await Promise.all(
+      indexes.map((index) =>
+        signAttestation(
           signers[index].key,
           o.domain ?? f.domain,
           o.rollup ?? f.rollupAddress,
           o.l2BlockNumber ?? L2_BLOCK,
           o.root ?? ROOT,
-        )),
-      })),
+        ),
+      ),
     );
+    return [indexes.map((index) => signers[index].address), signatures];
   }
+
+  /** The certificate of the members at `indexes`: listed by address, ascending, as the contract takes it. */
+  const signaturesOf = (f: Fixture, indexes: number[], o: SignOptions = {}) =>
+    signedInOrder(f, inAddressOrder(o.signers ?? f.ops, indexes), o);
 
   /** A generic slash request against `operator`'s MACH allocation, filed as the MACH service itself (jailing at once). */
   async function fileSlashRequest(f: Fixture, operator: string) {
@@ -216,7 +243,7 @@ describe("MachService", function () {
     return (await f.d.slashingManager.requestCount()) - 1n;
   }
 
-  /** A second rollup (fastFinalityBps 8,000) with its own members, snapshot (next epoch) and output (block, root). */
+  /** A second rollup (fastFinalityBps 8,000) with its own members (counted from the next epoch) and output. */
   async function strictFixture() {
     const f = await loadFixture(machFixture);
     const strictOps = await addOperators(f.d, "mach-strict", STRICT_STAKES);
@@ -226,7 +253,7 @@ describe("MachService", function () {
       fastFinalityBps: Number(STRICT_THRESHOLD_BPS),
     });
     const strictAddress = await strict.getAddress();
-    const strictSetId = await joinAndSnapshot(f.d, f.mach, strictAddress, strictOps);
+    const strictSetId = await joinAndCount(f.d, f.mach, strictAddress, strictOps);
     const strictEpoch = await f.d.operatorSets.currentEpoch();
     await (await strict.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
     return { ...f, strict, strictAddress, strictSetId, strictOps, strictEpoch };
@@ -236,14 +263,8 @@ describe("MachService", function () {
   async function equivocationFixture() {
     const f = await loadFixture(machFixture);
     const offender = f.ops[2];
-    const signatureA = {
-      index: 2,
-      ...(await signAttestation(offender.key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)),
-    };
-    const signatureB = {
-      index: 2,
-      ...(await signAttestation(offender.key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)),
-    };
+    const signatureA = await signAttestation(offender.key, f.domain, f.rollupAddress, L2_BLOCK, ROOT);
+    const signatureB = await signAttestation(offender.key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT);
     const evidence = keccak256(
       coder.encode(
         ["bytes32", "bytes32"],
@@ -297,11 +318,12 @@ describe("MachService", function () {
   async function invalidatedFixture() {
     const f = await loadFixture(machFixture);
     const { d } = f;
-    // the members allocated to the VITAL set in the fixture: its snapshot of the same epoch
+    // the members allocated to the VITAL set in the fixture: their stakes count there in the same epoch, no snapshot
     const vitalSetId = await d.vital.setIdOf(f.rollupAddress);
-    await (await d.operatorSets.snapshot(vitalSetId)).wait();
+    const certified = await signaturesOf(f, [0, 1, 2]);
+    const [signers] = certified;
     const certifiedAt = await nextTimestamp();
-    await (await f.mach.connect(f.reporter).certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2]))).wait();
+    await (await f.mach.connect(f.reporter).certify(f.rollupAddress, 0, ...certified)).wait();
 
     const challenger = f.ops[4];
     const [, bond] = await d.vital.parameters();
@@ -309,11 +331,10 @@ describe("MachService", function () {
     await (await d.token.connect(challenger.account).approve(await d.vital.getAddress(), bond)).wait();
     const challengeId = await d.vital.challengeCount();
     await (await d.vital.connect(challenger.account).challenge(f.rollupAddress, 0)).wait();
-    for (const index of [4, 0])
-      await (await d.vital.connect(f.ops[index].account).vote(challengeId, index, true)).wait();
+    for (const index of [4, 0]) await (await d.vital.connect(f.ops[index].account).vote(challengeId, true)).wait();
     const invalidatedAt = await nextTimestamp();
-    await (await d.vital.connect(f.ops[1].account).vote(challengeId, 1, true)).wait();
-    return { ...f, vitalSetId, certifiedAt, challengeId, invalidatedAt };
+    await (await d.vital.connect(f.ops[1].account).vote(challengeId, true)).wait();
+    return { ...f, vitalSetId, signers, certifiedAt, challengeId, invalidatedAt };
   }
 
   describe("deployment", function () {
@@ -443,13 +464,19 @@ describe("MachService", function () {
   });
 
   describe("certify", function () {
-    it("reads the snapshot the fixture built: five members, 10,000 ALT, a 6,667 ALT threshold", async function () {
+    it("reads the stake the fixture's members have counted: five operators, 10,000 ALT, a 6,667 ALT threshold", async function () {
       const f = await loadFixture(machFixture);
-      expect(await f.d.operatorSets.currentEpoch()).to.equal(SNAPSHOT_EPOCH);
-      const [operators, stakes] = await f.d.operatorSets.snapshotEntries(f.setId, SNAPSHOT_EPOCH);
-      expect(operators).to.deep.equal(f.ops.map((op) => op.address));
-      expect(stakes).to.deep.equal(STAKES);
-      expect((await f.d.operatorSets.snapshotInfo(f.setId, SNAPSHOT_EPOCH)).totalStake).to.equal(TOTAL_STAKE);
+      const sets = f.d.operatorSets;
+      expect(await sets.currentEpoch()).to.equal(EPOCH);
+      const members = f.ops.map((op) => op.address);
+      expect(await sets.allocationsAt(f.setId, members, EPOCH)).to.deep.equal(STAKES);
+      // they joined in the epoch before: nothing counted then
+      expect(await sets.allocationsAt(f.setId, members, EPOCH - 1n)).to.deep.equal(STAKES.map(() => 0n));
+      expect(await sets.setStakeAt(f.setId, EPOCH)).to.equal(TOTAL_STAKE);
+      expect(await sets.memberCountAt(f.setId, EPOCH)).to.equal(5n);
+      expect(await sets.isLive(f.setId, EPOCH)).to.equal(true);
+      // and nobody took a snapshot
+      expect(await sets.hasSnapshot(f.setId, EPOCH)).to.equal(false);
       expect(await f.rollup.fastFinalityBps()).to.equal(DEFAULT_THRESHOLD_BPS);
       expect((TOTAL_STAKE * DEFAULT_THRESHOLD_BPS) % BPS).to.equal(0n);
       expect(sumOf(STAKES, [0, 1, 2]) * BPS).to.equal(TOTAL_STAKE * DEFAULT_THRESHOLD_BPS);
@@ -460,27 +487,31 @@ describe("MachService", function () {
       const f = await loadFixture(machFixture);
       const indexes = [0, 1, 2];
       const signed = sumOf(STAKES, indexes);
+      const [signers, signatures] = await signaturesOf(f, indexes);
+      // listed by address, which is not the members' order here
+      expect(signers).to.deep.equal(signerList(f.ops, indexes));
+      expect(signers).to.not.deep.equal(indexes.map((i) => f.ops[i].address));
       const at = await nextTimestamp();
-      await expect(f.mach.connect(f.outsider).certify(f.rollupAddress, 0, await signaturesOf(f, indexes)))
+      await expect(f.mach.connect(f.outsider).certify(f.rollupAddress, 0, signers, signatures))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, bitmapOf(indexes), signed)
+        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, signers, signed)
         .and.to.emit(f.rollup, "OutputFastFinalized")
         .withArgs(0);
       const output = await f.rollup.output(0);
       expect([output.status, output.l2BlockNumber, output.root]).to.deep.equal([Output.FastFinalized, L2_BLOCK, ROOT]);
       const certificate = await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT);
       expect([
-        certificate.signerBitmap,
+        certificate.signersHash,
         certificate.epoch,
         certificate.certifiedAt,
         certificate.signedStake,
-      ]).to.deep.equal([0b111n, SNAPSHOT_EPOCH, at, signed]);
+      ]).to.deep.equal([signersHash(signers), EPOCH, at, signed]);
       expect(await f.mach.reportedSigners(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(0n);
     });
 
     it("refuses a certificate one stake unit below the threshold", async function () {
       const f = await loadFixture(machFixture);
-      await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 3])))
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 3]))))
         .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
         .withArgs(sumOf(STAKES, [0, 1, 3]), TOTAL_STAKE, DEFAULT_THRESHOLD_BPS);
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
@@ -490,39 +521,47 @@ describe("MachService", function () {
 
     it("counts the stake of a sparse signer set and of every member", async function () {
       const f = await loadFixture(machFixture);
-      await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 4])))
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 4]))))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b10011n, sumOf(STAKES, [0, 1, 4]));
+        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, signerList(f.ops, [0, 1, 4]), sumOf(STAKES, [0, 1, 4]));
       await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
       const all = [0, 1, 2, 3, 4];
       await expect(
         f.mach.certify(
           f.rollupAddress,
           1,
-          await signaturesOf(f, all, { l2BlockNumber: 2n * L2_BLOCK, root: OTHER_ROOT }),
+          ...(await signaturesOf(f, all, { l2BlockNumber: 2n * L2_BLOCK, root: OTHER_ROOT })),
         ),
       )
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, SNAPSHOT_EPOCH, 0b11111n, TOTAL_STAKE);
+        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, EPOCH, signerList(f.ops, all), TOTAL_STAKE);
       expect((await f.rollup.output(1)).status).to.equal(Output.FastFinalized);
     });
 
     it("applies a rollup's own threshold: 8,000 bps, exactly at it and one stake unit below", async function () {
       const f = await loadFixture(strictFixture);
       expect(await f.strict.fastFinalityBps()).to.equal(STRICT_THRESHOLD_BPS);
-      expect((await f.d.operatorSets.snapshotInfo(f.strictSetId, f.strictEpoch)).totalStake).to.equal(STRICT_TOTAL);
+      expect(await f.d.operatorSets.setStakeAt(f.strictSetId, f.strictEpoch)).to.equal(STRICT_TOTAL);
       expect(sumOf(STRICT_STAKES, [0, 1, 2]) * BPS).to.equal(STRICT_TOTAL * STRICT_THRESHOLD_BPS);
       const options = { rollup: f.strictAddress, signers: f.strictOps };
-      await expect(f.mach.certify(f.strictAddress, 0, await signaturesOf(f, [0, 1, 3], options)))
+      await expect(f.mach.certify(f.strictAddress, 0, ...(await signaturesOf(f, [0, 1, 3], options))))
         .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
         .withArgs(sumOf(STRICT_STAKES, [0, 1, 2]) - STAKE_UNIT, STRICT_TOTAL, STRICT_THRESHOLD_BPS);
       // 7,500 ALT of 12,500 (60 %) would pass the default threshold, not this one
-      await expect(f.mach.certify(f.strictAddress, 0, await signaturesOf(f, [1, 2, 3, 4], options)))
+      await expect(f.mach.certify(f.strictAddress, 0, ...(await signaturesOf(f, [1, 2, 3, 4], options))))
         .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
         .withArgs(sumOf(STRICT_STAKES, [1, 2, 3, 4]), STRICT_TOTAL, STRICT_THRESHOLD_BPS);
-      await expect(f.mach.certify(f.strictAddress, 0, await signaturesOf(f, [0, 1, 2], options)))
+      await expect(f.mach.certify(f.strictAddress, 0, ...(await signaturesOf(f, [0, 1, 2], options))))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.strictAddress, 0, L2_BLOCK, ROOT, f.strictEpoch, 0b111n, sumOf(STRICT_STAKES, [0, 1, 2]));
+        .withArgs(
+          f.strictAddress,
+          0,
+          L2_BLOCK,
+          ROOT,
+          f.strictEpoch,
+          signerList(f.strictOps, [0, 1, 2]),
+          sumOf(STRICT_STAKES, [0, 1, 2]),
+        );
       expect((await f.strict.output(0)).status).to.equal(Output.FastFinalized);
       // certificates are per rollup: the main rollup's output (same block and root) is untouched
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
@@ -531,51 +570,119 @@ describe("MachService", function () {
 
     it("refuses an empty certificate", async function () {
       const f = await loadFixture(machFixture);
-      await expect(f.mach.certify(f.rollupAddress, 0, [])).to.be.revertedWithCustomError(
+      await expect(f.mach.certify(f.rollupAddress, 0, [], [])).to.be.revertedWithCustomError(
+        f.mach,
+        "MachEmptyCertificate",
+      );
+      // no signer at all, whatever signatures come with it
+      const [, signatures] = await signaturesOf(f, [0]);
+      await expect(f.mach.certify(f.rollupAddress, 0, [], signatures)).to.be.revertedWithCustomError(
         f.mach,
         "MachEmptyCertificate",
       );
     });
 
-    it("refuses unsorted and duplicate indexes at the first offending position", async function () {
+    it("refuses unsorted and duplicate signers at the first offending position (MachSignersNotSorted)", async function () {
       const f = await loadFixture(machFixture);
-      const [s0, s1, s2, s3] = await signaturesOf(f, [0, 1, 2, 3]);
-      await expect(f.mach.certify(f.rollupAddress, 0, [s0, s2, s1]))
+      // the certificate of members 0..3, by address: positions 0..3 below are places in that list
+      const [signers, signatures] = await signaturesOf(f, [0, 1, 2, 3]);
+      const certifyAt = (positions: number[]) =>
+        f.mach.certify(
+          f.rollupAddress,
+          0,
+          positions.map((p) => signers[p]),
+          positions.map((p) => signatures[p]),
+        );
+      for (const [positions, offending] of [
+        [[0, 2, 1], 2],
+        [[1, 0, 2], 1],
+        [[3, 2, 1, 0], 1],
+        // a duplicate would count a member's stake twice: it is refused, not tallied
+        [[0, 1, 1, 3], 2],
+        [[0, 0], 1],
+      ] as const) {
+        await expect(certifyAt([...positions]))
+          .to.be.revertedWithCustomError(f.mach, "MachSignersNotSorted")
+          .withArgs(offending);
+      }
+      // the members' own order is not the address order
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signedInOrder(f, [0, 1, 2]))))
         .to.be.revertedWithCustomError(f.mach, "MachSignersNotSorted")
         .withArgs(2);
-      await expect(f.mach.certify(f.rollupAddress, 0, [s1, s0, s2]))
-        .to.be.revertedWithCustomError(f.mach, "MachSignersNotSorted")
-        .withArgs(1);
-      // a duplicate would count a member's stake twice: {0, 1, 1} is refused, not tallied
-      await expect(f.mach.certify(f.rollupAddress, 0, [s0, s1, s1, s3]))
-        .to.be.revertedWithCustomError(f.mach, "MachSignersNotSorted")
-        .withArgs(2);
+      expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
     });
 
-    it("refuses an index outside the snapshot", async function () {
+    it("refuses lists of different lengths and more than 256 signers (MachBadLength)", async function () {
       const f = await loadFixture(machFixture);
-      const signatures = await signaturesOf(f, [0, 1, 2]);
-      const extra = { ...signatures[2], index: STAKES.length };
-      await expect(f.mach.certify(f.rollupAddress, 0, [...signatures, extra]))
-        .to.be.revertedWithCustomError(f.d.operatorSets, "SetsIndexOutOfRange")
-        .withArgs(STAKES.length, STAKES.length);
-      // past the 256-bit bitmap: refused by the service itself
-      await expect(f.mach.certify(f.rollupAddress, 0, [...signatures, { ...extra, index: 256 }]))
-        .to.be.revertedWithCustomError(f.mach, "SetsIndexOutOfRange")
-        .withArgs(256, 256);
+      const [signers, signatures] = await signaturesOf(f, [0, 1, 2]);
+      for (const [signerCount, signatureCount] of [
+        [3, 2],
+        [2, 3],
+        [1, 0],
+      ]) {
+        await expect(
+          f.mach.certify(f.rollupAddress, 0, signers.slice(0, signerCount), signatures.slice(0, signatureCount)),
+        )
+          .to.be.revertedWithCustomError(f.mach, "MachBadLength")
+          .withArgs(signerCount, signatureCount);
+      }
+      await expect(f.mach.certify(f.rollupAddress, 0, signers, [...signatures, signatures[0]]))
+        .to.be.revertedWithCustomError(f.mach, "MachBadLength")
+        .withArgs(3, 4);
+      // 257 signers in increasing order, one signature each: refused before anything is read
+      const many = Array.from({ length: 257 }, (_, i) => getAddress(zeroPadValue(toBeHex(i + 1), 20)));
+      const manySignatures = many.map(() => signatures[0]);
+      await expect(f.mach.certify(f.rollupAddress, 0, many, manySignatures))
+        .to.be.revertedWithCustomError(f.mach, "MachBadLength")
+        .withArgs(257, 257);
+      // 256 pass the length check: the first of them has no stake counted in the set
+      await expect(f.mach.certify(f.rollupAddress, 0, many.slice(0, 256), manySignatures.slice(0, 256)))
+        .to.be.revertedWithCustomError(f.mach, "MachNotSigner")
+        .withArgs(0, many[0]);
+    });
+
+    it("refuses a signer with no stake counted in the set in the epoch (MachNotSigner)", async function () {
+      const f = await loadFixture(machFixture);
+      // a registered operator with its own stake and key, in no set: its genuine attestation does not count
+      const [outsider] = await addOperators(f.d, "mach-nonmember", [1_000n * ALT]);
+      const signers = [...f.ops, outsider];
+      const [list, signatures] = await signaturesOf(f, [0, 1, 2, 5], { signers });
+      await expect(f.mach.certify(f.rollupAddress, 0, list, signatures))
+        .to.be.revertedWithCustomError(f.mach, "MachNotSigner")
+        .withArgs(list.indexOf(outsider.address), outsider.address);
+      // an address that is no operator at all, whatever it signs
+      const stranger = keyWallet("mach:stranger");
+      const [list2, signatures2] = await signaturesOf(f, [0, 1, 2, 5], {
+        signers: [...f.ops, { account: stranger, key: stranger, address: stranger.address }],
+      });
+      await expect(f.mach.certify(f.rollupAddress, 0, list2, signatures2))
+        .to.be.revertedWithCustomError(f.mach, "MachNotSigner")
+        .withArgs(list2.indexOf(stranger.address), stranger.address);
+      // the members alone carry it
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2])))).to.emit(
+        f.mach,
+        "Certified",
+      );
     });
 
     it("refuses a signature that is not the member's attestation of this output", async function () {
       const f = await loadFixture(machFixture);
-      const [s0, , s2] = await signaturesOf(f, [0, 1, 2]);
-      const badAt1 = (signature: Compact) => f.mach.certify(f.rollupAddress, 0, [s0, { index: 1, ...signature }, s2]);
+      const [signers, signatures] = await signaturesOf(f, [0, 1, 2]);
+      const position = signers.indexOf(f.ops[1].address);
+      const badAt1 = (signature: Compact) =>
+        f.mach.certify(
+          f.rollupAddress,
+          0,
+          signers,
+          signatures.map((s, i) => (i === position ? signature : s)),
+        );
       const expectBad = (tx: Promise<unknown>) =>
-        expect(tx).to.be.revertedWithCustomError(f.mach, "MachBadSignature").withArgs(1, f.ops[1].address);
+        expect(tx).to.be.revertedWithCustomError(f.mach, "MachBadSignature").withArgs(position, f.ops[1].address);
       const stranger = keyWallet("mach:stranger");
       const key1 = f.ops[1].key;
       // by a key that is no member's
       await expectBad(badAt1(await signAttestation(stranger, f.domain, f.rollupAddress, L2_BLOCK, ROOT)));
-      // by another member's key at this member's index
+      // by another member's key at this member's position
       await expectBad(badAt1(await signAttestation(f.ops[3].key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)));
       // by the member's key, over another root, another block, another rollup
       await expectBad(badAt1(await signAttestation(key1, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)));
@@ -595,33 +702,55 @@ describe("MachService", function () {
       );
     });
 
-    it("refuses the signature of a member jailed by a slash request made after the snapshot", async function () {
+    it("refuses the signature of a member jailed by a slash request made in the epoch", async function () {
       const f = await loadFixture(machFixture);
       await fileSlashRequest(f, f.ops[1].address);
       expect(await f.d.registry.isJailed(f.ops[1].address)).to.equal(true);
-      // still in the snapshot, with its stake
-      const [operators] = await f.d.operatorSets.snapshotEntries(f.setId, SNAPSHOT_EPOCH);
-      expect(operators[1]).to.equal(f.ops[1].address);
-      await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2])))
+      // its stake still counts in the epoch
+      expect(await f.d.operatorSets.allocationAt(f.setId, f.ops[1].address, EPOCH)).to.equal(STAKES[1]);
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2]))))
         .to.be.revertedWithCustomError(f.mach, "MachSignerJailed")
         .withArgs(f.ops[1].address);
       // the others carry the output without it: 3,000 + 1,167 + 1,167 − 1 unit + 2,166 + 1 unit = 7,500 ALT
-      await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 2, 3, 4])))
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 2, 3, 4]))))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b11101n, sumOf(STAKES, [0, 2, 3, 4]));
+        .withArgs(
+          f.rollupAddress,
+          0,
+          L2_BLOCK,
+          ROOT,
+          EPOCH,
+          signerList(f.ops, [0, 2, 3, 4]),
+          sumOf(STAKES, [0, 2, 3, 4]),
+        );
     });
 
-    it("needs the snapshot of the current epoch", async function () {
+    it("a certificate needs no snapshot: stake is read from the epoch's checkpoints", async function () {
       const f = await loadFixture(machFixture);
-      await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
-      const signatures = await signaturesOf(f, [0, 1, 2]);
-      await expect(f.mach.certify(f.rollupAddress, 0, signatures))
-        .to.be.revertedWithCustomError(f.mach, "ServiceNoSnapshot")
-        .withArgs(f.setId, SNAPSHOT_EPOCH + 1n);
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      await expect(f.mach.certify(f.rollupAddress, 0, signatures))
+      const sets = f.d.operatorSets;
+      expect(await sets.latestSnapshotEpoch(f.setId)).to.deep.equal([0n, false]);
+      // member 0 doubles its allocation in epoch 3: the change counts from epoch 4, epoch 3 keeps what it counted
+      await (await sets.connect(f.ops[0].account).allocate(f.setId, 2n * STAKES[0])).wait();
+      expect((await sets.allocation(f.setId, f.ops[0].address)).allocated).to.equal(2n * STAKES[0]);
+      expect(await sets.allocationAt(f.setId, f.ops[0].address, EPOCH)).to.equal(STAKES[0]);
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2]))))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH + 1n, 0b111n, sumOf(STAKES, [0, 1, 2]));
+        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, signerList(f.ops, [0, 1, 2]), sumOf(STAKES, [0, 1, 2]));
+      // two epochs on, nobody having sent anything: the certificate counts what the checkpoints hold for epoch 5
+      await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
+      await time.increaseTo(await sets.epochStart(EPOCH + 2n));
+      expect(await sets.hasSnapshot(f.setId, EPOCH + 2n)).to.equal(false);
+      const total = TOTAL_STAKE + STAKES[0];
+      expect(await sets.setStakeAt(f.setId, EPOCH + 2n)).to.equal(total);
+      const signed = sumOf(STAKES, [0, 1, 2]) + STAKES[0];
+      // 9,667 of 13,000 ALT
+      expect(signed * BPS >= total * DEFAULT_THRESHOLD_BPS).to.equal(true);
+      const options = { l2BlockNumber: 2n * L2_BLOCK, root: OTHER_ROOT };
+      await expect(f.mach.certify(f.rollupAddress, 1, ...(await signaturesOf(f, [0, 1, 2], options))))
+        .to.emit(f.mach, "Certified")
+        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, EPOCH + 2n, signerList(f.ops, [0, 1, 2]), signed);
+      expect((await f.mach.certificate(f.rollupAddress, 2n * L2_BLOCK, OTHER_ROOT)).signedStake).to.equal(signed);
+      expect(await sets.latestSnapshotEpoch(f.setId)).to.deep.equal([0n, false]);
     });
 
     it("refuses a rollup not registered in MACH", async function () {
@@ -629,34 +758,36 @@ describe("MachService", function () {
       const rollup = await createRollup(f.d, f.creator, { chainId: 910_013, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
       await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
-      await expect(f.mach.certify(address, 0, await signaturesOf(f, [0, 1, 2], { rollup: address })))
+      await expect(f.mach.certify(address, 0, ...(await signaturesOf(f, [0, 1, 2], { rollup: address }))))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
         .withArgs(address);
     });
 
     it("refuses an output the rollup does not have, or one fast-finalized already", async function () {
       const f = await loadFixture(machFixture);
-      const signatures = await signaturesOf(f, [0, 1, 2]);
-      await expect(f.mach.certify(f.rollupAddress, 1, signatures))
+      const certified = await signaturesOf(f, [0, 1, 2]);
+      await expect(f.mach.certify(f.rollupAddress, 1, ...certified))
         .to.be.revertedWithCustomError(f.rollup, "RollupUnknownOutput")
         .withArgs(1);
-      await (await f.mach.certify(f.rollupAddress, 0, signatures)).wait();
-      await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2, 3, 4])))
+      await (await f.mach.certify(f.rollupAddress, 0, ...certified)).wait();
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2, 3, 4]))))
         .to.be.revertedWithCustomError(f.rollup, "RollupOutputStatus")
         .withArgs(0, Output.FastFinalized);
       // the first certificate stands
-      expect((await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT)).signerBitmap).to.equal(0b111n);
+      expect((await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT)).signersHash).to.equal(
+        signersHash(certified[0]),
+      );
     });
 
     // Attestations carry nothing but (rollup, block, root): once the proposer re-proposes an invalidated root at the same
     // block, the old certificate's signatures would fast-finalize it again without a new signature and overwrite its
-    // certificate (while reportedSigners still holds the old epoch's bits). certify refuses an output VITAL invalidated.
+    // certificate (while reportedSigners still holds the old list's positions). certify refuses an output VITAL invalidated.
     it("refuses to certify again an output VITAL invalidated (old attestations replayed)", async function () {
       const f = await loadFixture(invalidatedFixture);
-      const signatures = await signaturesOf(f, [0, 1, 2]);
+      const certified = await signaturesOf(f, [0, 1, 2]);
       await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
       expect(await f.d.vital.invalidatedAt(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(f.invalidatedAt);
-      await expect(f.mach.certify(f.rollupAddress, 0, signatures))
+      await expect(f.mach.certify(f.rollupAddress, 0, ...certified))
         .to.be.revertedWithCustomError(f.mach, "MachOutputInvalidated")
         .withArgs(f.rollupAddress, L2_BLOCK, ROOT);
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
@@ -664,91 +795,93 @@ describe("MachService", function () {
     });
 
     describe("signer set changes", function () {
-      it("a member who joined after an epoch's snapshot signs from the next epoch's snapshot on", async function () {
+      it("a member that joined this epoch cannot sign until the next (MachNotSigner)", async function () {
         const f = await loadFixture(machFixture);
+        const sets = f.d.operatorSets;
         const [late] = await addOperators(f.d, "mach-late", [5_000n * ALT]);
-        await (await f.d.operatorSets.connect(late.account).join(f.setId, 5_000n * ALT)).wait();
-        expect((await f.d.operatorSets.membership(f.setId, late.address)).member).to.equal(true);
-        expect((await snapshotIndexes(f.d, f.setId)).has(late.address)).to.equal(false);
+        await (await sets.connect(late.account).join(f.setId, 5_000n * ALT)).wait();
+        expect((await sets.membership(f.setId, late.address)).member).to.equal(true);
+        // its allocation counts from epoch 4, in its stake and in the set's
+        expect(await sets.allocationAt(f.setId, late.address, EPOCH)).to.equal(0n);
+        expect(await sets.allocationAt(f.setId, late.address, EPOCH + 1n)).to.equal(5_000n * ALT);
+        expect(await sets.setStakeAt(f.setId, EPOCH)).to.equal(TOTAL_STAKE);
         const signers = [...f.ops, late];
-        const lateSignature = async (l2BlockNumber: bigint) =>
-          (await signaturesOf(f, [5], { signers, l2BlockNumber }))[0];
-        // epoch 3: no index for it; at the one past the snapshot its signature is refused
-        const [s0, s1] = await signaturesOf(f, [0, 1]);
-        await expect(f.mach.certify(f.rollupAddress, 0, [s0, s1, await lateSignature(L2_BLOCK)]))
-          .to.be.revertedWithCustomError(f.d.operatorSets, "SetsIndexOutOfRange")
-          .withArgs(5, 5);
+        const withLate = await signaturesOf(f, [0, 1, 5], { signers });
+        await expect(f.mach.certify(f.rollupAddress, 0, ...withLate))
+          .to.be.revertedWithCustomError(f.mach, "MachNotSigner")
+          .withArgs(withLate[0].indexOf(late.address), late.address);
 
-        await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
-        await (await f.d.operatorSets.snapshot(f.setId)).wait();
-        const indexes = await snapshotIndexes(f.d, f.setId);
-        expect(indexes.get(late.address)).to.equal(5);
+        await time.increaseTo(await sets.epochStart(EPOCH + 1n));
         const total = TOTAL_STAKE + 5_000n * ALT;
-        expect((await f.d.operatorSets.snapshotInfo(f.setId, SNAPSHOT_EPOCH + 1n)).totalStake).to.equal(total);
+        expect(await sets.setStakeAt(f.setId, EPOCH + 1n)).to.equal(total);
+        expect(await sets.memberCountAt(f.setId, EPOCH + 1n)).to.equal(6n);
         // 3,000 + 2,500 alone are short of 6,667 bps of 15,000; with the newcomer's 5,000 they are not
-        await expect(f.mach.certify(f.rollupAddress, 0, [s0, s1]))
+        await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1]))))
           .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
           .withArgs(sumOf(STAKES, [0, 1]), total, DEFAULT_THRESHOLD_BPS);
-        await expect(f.mach.certify(f.rollupAddress, 0, [s0, s1, await lateSignature(L2_BLOCK)]))
+        await expect(f.mach.certify(f.rollupAddress, 0, ...withLate))
           .to.emit(f.mach, "Certified")
           .withArgs(
             f.rollupAddress,
             0,
             L2_BLOCK,
             ROOT,
-            SNAPSHOT_EPOCH + 1n,
-            0b100011n,
+            EPOCH + 1n,
+            signerList(signers, [0, 1, 5]),
             sumOf(STAKES, [0, 1]) + 5_000n * ALT,
           );
       });
 
-      it("a member who requested to leave signs in the current snapshot, not in the next", async function () {
+      it("a member that left this epoch still signs with the stake it had at the epoch's start", async function () {
         const f = await loadFixture(machFixture);
+        const sets = f.d.operatorSets;
         const leaver = f.ops[4];
         const leftAt = await nextTimestamp();
         const leaveAt = leftAt + (await f.d.registry.withdrawalDelay());
-        await expect(f.d.operatorSets.connect(leaver.account).requestLeave(f.setId))
-          .to.emit(f.d.operatorSets, "LeaveRequested")
+        await expect(sets.connect(leaver.account).requestLeave(f.setId))
+          .to.emit(sets, "LeaveRequested")
           .withArgs(f.setId, leaver.address, leaveAt);
-        // out of the member list at once (its place free), still bound to the set until it completes leaving
-        expect(await f.d.operatorSets.members(f.setId)).to.deep.equal(f.ops.slice(0, 4).map((op) => op.address));
-        const left = await f.d.operatorSets.membership(f.setId, leaver.address);
+        // out of the member list at once (its place free), nothing allocated any more, still bound to the set
+        expect(await sets.members(f.setId)).to.deep.equal(f.ops.slice(0, 4).map((op) => op.address));
+        const left = await sets.membership(f.setId, leaver.address);
         expect([left.member, left.leaveAt]).to.deep.equal([false, leaveAt]);
-        // epoch 3: its snapshot entry still counts
-        await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 4])))
+        expect(await sets.allocation(f.setId, leaver.address)).to.deep.equal([0n, STAKES[4], leaveAt]);
+        // epoch 3 counts what it had at the start of the epoch: its signature carries that stake
+        expect(await sets.allocationAt(f.setId, leaver.address, EPOCH)).to.equal(STAKES[4]);
+        expect(await sets.allocationAt(f.setId, leaver.address, EPOCH + 1n)).to.equal(0n);
+        await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 4]))))
           .to.emit(f.mach, "Certified")
-          .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b10011n, sumOf(STAKES, [0, 1, 4]));
+          .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, signerList(f.ops, [0, 1, 4]), sumOf(STAKES, [0, 1, 4]));
+        expect((await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT)).signedStake).to.equal(
+          sumOf(STAKES, [0, 1, 4]),
+        );
 
+        // a newcomer joins in its place; in epoch 4 the leaver counts no more
         const [late] = await addOperators(f.d, "mach-late", [5_000n * ALT]);
-        await (await f.d.operatorSets.connect(late.account).join(f.setId, 5_000n * ALT)).wait();
-        await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
-        await (await f.d.operatorSets.snapshot(f.setId)).wait();
-        expect((await f.d.operatorSets.membership(f.setId, leaver.address)).leaveAt).to.equal(leaveAt);
-        const [operators, stakes] = await f.d.operatorSets.snapshotEntries(f.setId, SNAPSHOT_EPOCH + 1n);
-        expect(operators).to.deep.equal([...f.ops.slice(0, 4).map((op) => op.address), late.address]);
-        expect(stakes).to.deep.equal([...STAKES.slice(0, 4), 5_000n * ALT]);
-
-        // index 4 is the newcomer's now: the leaver's signature there is refused as not the newcomer's
+        await (await sets.connect(late.account).join(f.setId, 5_000n * ALT)).wait();
+        await time.increaseTo(await sets.epochStart(EPOCH + 1n));
+        expect((await sets.membership(f.setId, leaver.address)).leaveAt).to.equal(leaveAt);
+        const total = sumOf(STAKES, [0, 1, 2, 3]) + 5_000n * ALT;
+        expect(await sets.setStakeAt(f.setId, EPOCH + 1n)).to.equal(total);
+        expect(await sets.memberCountAt(f.setId, EPOCH + 1n)).to.equal(5n);
         await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, ROOT)).wait();
         const options = { l2BlockNumber: 2n * L2_BLOCK };
-        const [s0, s1, s4] = await signaturesOf(f, [0, 1, 4], options);
-        await expect(f.mach.certify(f.rollupAddress, 1, [s0, s1, s4]))
-          .to.be.revertedWithCustomError(f.mach, "MachBadSignature")
-          .withArgs(2, late.address);
-        const [lateSignature] = await signaturesOf(f, [0], { ...options, signers: [late] });
-        const total = sumOf(STAKES, [0, 1, 2, 3]) + 5_000n * ALT;
-        await expect(f.mach.certify(f.rollupAddress, 1, [s0, s1, { ...lateSignature, index: 4 }]))
+        const withLeaver = await signaturesOf(f, [0, 1, 4], options);
+        await expect(f.mach.certify(f.rollupAddress, 1, ...withLeaver))
+          .to.be.revertedWithCustomError(f.mach, "MachNotSigner")
+          .withArgs(withLeaver[0].indexOf(leaver.address), leaver.address);
+        const signers = [...f.ops, late];
+        await expect(f.mach.certify(f.rollupAddress, 1, ...(await signaturesOf(f, [0, 1, 5], { ...options, signers }))))
           .to.emit(f.mach, "Certified")
           .withArgs(
             f.rollupAddress,
             1,
             2n * L2_BLOCK,
             ROOT,
-            SNAPSHOT_EPOCH + 1n,
-            0b10011n,
+            EPOCH + 1n,
+            signerList(signers, [0, 1, 5]),
             sumOf(STAKES, [0, 1]) + 5_000n * ALT,
           );
-        expect((await f.d.operatorSets.snapshotInfo(f.setId, SNAPSHOT_EPOCH + 1n)).totalStake).to.equal(total);
       });
 
       it("a rotated signing key: the old key signs until the rotation takes effect, then only the new one", async function () {
@@ -764,121 +897,158 @@ describe("MachService", function () {
         await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, ROOT)).wait();
 
         const rotated = [{ ...member, key: newKey }, ...f.ops.slice(1)];
+        const position = signerList(f.ops, [0, 1, 2]).indexOf(member.address);
         // before the rotation takes effect: the new key is refused, the old one signs
-        await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2], { signers: rotated })))
+        await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2], { signers: rotated }))))
           .to.be.revertedWithCustomError(f.mach, "MachBadSignature")
-          .withArgs(0, member.address);
-        await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2])))
+          .withArgs(position, member.address);
+        await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2]))))
           .to.emit(f.mach, "Certified")
-          .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b111n, sumOf(STAKES, [0, 1, 2]));
+          .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, signerList(f.ops, [0, 1, 2]), sumOf(STAKES, [0, 1, 2]));
 
         await time.increaseTo(effectiveAt);
         expect(await f.d.registry.signingKeyOf(member.address)).to.equal(newKey.address);
         const epoch = await f.d.operatorSets.currentEpoch();
-        await (await f.d.operatorSets.snapshot(f.setId)).wait();
         const options = { l2BlockNumber: 2n * L2_BLOCK };
-        await expect(f.mach.certify(f.rollupAddress, 1, await signaturesOf(f, [0, 1, 2], options)))
+        await expect(f.mach.certify(f.rollupAddress, 1, ...(await signaturesOf(f, [0, 1, 2], options))))
           .to.be.revertedWithCustomError(f.mach, "MachBadSignature")
-          .withArgs(0, member.address);
+          .withArgs(position, member.address);
         await expect(
-          f.mach.certify(f.rollupAddress, 1, await signaturesOf(f, [0, 1, 2], { ...options, signers: rotated })),
+          f.mach.certify(f.rollupAddress, 1, ...(await signaturesOf(f, [0, 1, 2], { ...options, signers: rotated }))),
         )
           .to.emit(f.mach, "Certified")
-          .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, ROOT, epoch, 0b111n, sumOf(STAKES, [0, 1, 2]));
+          .withArgs(
+            f.rollupAddress,
+            1,
+            2n * L2_BLOCK,
+            ROOT,
+            epoch,
+            signerList(f.ops, [0, 1, 2]),
+            sumOf(STAKES, [0, 1, 2]),
+          );
       });
     });
   });
 
   describe("liveness", function () {
-    /** The main rollup's set gets the deployment's defaults with these liveness minimums. */
+    /** The main rollup's set gets the deployment's defaults with these liveness minimums (counted from the next epoch). */
     const setLiveness = (f: Fixture, minMembers: bigint, minTotalStake: bigint) =>
       f.mach.updateRollupSet(f.rollupAddress, setParams(f.d, { minMembers, minTotalStake }));
 
-    const alertSignaturesOf = (f: Fixture, indexes: number[], nonce: bigint, rollup = f.rollupAddress) =>
-      Promise.all(
-        indexes.map(async (index) => ({
-          index,
-          ...(await signAlert(f.ops[index].key, f.domain, rollup, ALERT_REASON, nonce)),
-        })),
-      );
+    /** The alert of the members at `indexes`, listed by address. */
+    const alertSignaturesOf = async (
+      f: Fixture,
+      indexes: number[],
+      nonce: bigint,
+      rollup = f.rollupAddress,
+    ): Promise<Certificate> => {
+      const sorted = inAddressOrder(f.ops, indexes);
+      return [
+        sorted.map((i) => f.ops[i].address),
+        await Promise.all(sorted.map((i) => signAlert(f.ops[i].key, f.domain, rollup, ALERT_REASON, nonce))),
+      ];
+    };
 
-    it("an empty snapshot decides nothing: no certificate or alert on a set snapshotted before anyone joined", async function () {
+    it("a set with no stake counted decides nothing: no certificate or alert before its first allocation counts", async function () {
       const f = await loadFixture(machFixture);
+      const sets = f.d.operatorSets;
       const rollup = await launchRollup(f.d, f.creator, { chainId: 910_030, salt: id("mach:empty") });
       const address = await rollup.getAddress();
       const setId = await f.mach.setIdOf(address);
       await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
-      // governance asks for no members and no stake before the snapshot: a set with no stake is still never live
+      // governance asks for no operators and no stake, from the next epoch: a set with no stake is still never live
       await (await f.mach.updateRollupSet(address, setParams(f.d, { minMembers: 0n, minTotalStake: 0n }))).wait();
-      // anyone takes the epoch's snapshot while the set is empty; a member joins after it
-      await expect(f.d.operatorSets.connect(f.outsider).snapshot(setId))
-        .to.emit(f.d.operatorSets, "SnapshotTaken")
-        .withArgs(setId, SNAPSHOT_EPOCH, 0, 0, anyValue);
-      await (await f.d.operatorSets.connect(f.ops[0].account).join(setId, STAKES[0])).wait();
-      expect((await f.d.operatorSets.snapshotInfo(setId, SNAPSHOT_EPOCH)).live).to.equal(false);
-      expect(await f.d.operatorSets.isLive(setId, SNAPSHOT_EPOCH)).to.equal(false);
-      const signatures = await signaturesOf(f, [0], { rollup: address });
-      await expect(f.mach.certify(address, 0, signatures))
+      const epoch = await nextEpoch(sets);
+      // a member joins: its allocation counts from the epoch after
+      await (await sets.connect(f.ops[0].account).join(setId, STAKES[0])).wait();
+      expect([await sets.setStakeAt(setId, epoch), await sets.memberCountAt(setId, epoch)]).to.deep.equal([0n, 0n]);
+      expect(await sets.isLive(setId, epoch)).to.equal(false);
+      const certified = await signaturesOf(f, [0], { rollup: address });
+      await expect(f.mach.certify(address, 0, ...certified))
         .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
-        .withArgs(setId, SNAPSHOT_EPOCH);
-      await expect(f.mach.raiseAlert(address, ALERT_REASON, await alertSignaturesOf(f, [0], 0n, address)))
+        .withArgs(setId, epoch);
+      await expect(f.mach.raiseAlert(address, ALERT_REASON, ...(await alertSignaturesOf(f, [0], 0n, address))))
         .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
-        .withArgs(setId, SNAPSHOT_EPOCH);
+        .withArgs(setId, epoch);
       expect((await rollup.output(0)).status).to.equal(Output.Proposed);
       expect((await f.mach.certificate(address, L2_BLOCK, ROOT)).certifiedAt).to.equal(0n);
       expect(await f.mach.alertNonce(address)).to.equal(0n);
-      // the next epoch's snapshot holds the member's stake: it certifies
-      await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
-      await (await f.d.operatorSets.snapshot(setId)).wait();
-      await expect(f.mach.certify(address, 0, signatures))
+      // the next epoch counts the member's stake: it certifies, no snapshot taken
+      await time.increaseTo(await sets.epochStart(epoch + 1n));
+      expect(await sets.isLive(setId, epoch + 1n)).to.equal(true);
+      expect(await sets.hasSnapshot(setId, epoch + 1n)).to.equal(false);
+      await expect(f.mach.certify(address, 0, ...certified))
         .to.emit(f.mach, "Certified")
-        .withArgs(address, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH + 1n, 0b1n, STAKES[0]);
+        .withArgs(address, 0, L2_BLOCK, ROOT, epoch + 1n, [f.ops[0].address], STAKES[0]);
     });
 
-    it("a snapshot below the set's minimum members or stake decides nothing (live at exactly the minimum)", async function () {
+    it("a set that is not live in the epoch decides nothing (ServiceSetNotLive); minimums count from the next epoch", async function () {
       const f = await loadFixture(machFixture);
-      const info = await f.d.operatorSets.snapshotInfo(f.setId, SNAPSHOT_EPOCH);
-      expect([info.size, info.totalStake, info.live]).to.deep.equal([5n, TOTAL_STAKE, true]);
-      const signatures = await signaturesOf(f, [0, 1, 2]);
+      const sets = f.d.operatorSets;
+      /** What the set counts in `epoch` (the same five members and stake throughout: only the minimums change). */
+      const counted = async (epoch: bigint) => [
+        await sets.memberCountAt(f.setId, epoch),
+        await sets.setStakeAt(f.setId, epoch),
+        await sets.isLive(f.setId, epoch),
+      ];
+      expect(await counted(EPOCH)).to.deep.equal([5n, TOTAL_STAKE, true]);
+      await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
+      const output1 = await signaturesOf(f, [0, 1, 2], { l2BlockNumber: 2n * L2_BLOCK, root: OTHER_ROOT });
       const alert = await alertSignaturesOf(f, [0, 1, 2], 0n);
-      /** The minimums, then the next epoch and its snapshot (the same five members and stake), taken under them. */
-      const snapshotUnder = async (minMembers: bigint, minTotalStake: bigint) => {
-        await expect(setLiveness(f, minMembers, minTotalStake))
-          .to.emit(f.d.operatorSets, "LivenessUpdated")
-          .withArgs(f.setId, minMembers, minTotalStake);
-        const epoch = await nextEpoch(f.d.operatorSets);
-        await (await f.d.operatorSets.snapshot(f.setId)).wait();
-        const next = await f.d.operatorSets.snapshotInfo(f.setId, epoch);
-        expect([next.size, next.totalStake]).to.deep.equal([5n, TOTAL_STAKE]);
-        return epoch;
+      const expectNotLive = async (epoch: bigint) => {
+        expect(await counted(epoch)).to.deep.equal([5n, TOTAL_STAKE, false]);
+        await expect(f.mach.certify(f.rollupAddress, 1, ...output1))
+          .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
+          .withArgs(f.setId, epoch);
+        await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...alert))
+          .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
+          .withArgs(f.setId, epoch);
       };
-      // one member short, then one wei of stake short
-      for (const [minMembers, minTotalStake] of [
-        [6n, TOTAL_STAKE],
-        [5n, TOTAL_STAKE + 1n],
-      ]) {
-        const epoch = await snapshotUnder(minMembers, minTotalStake);
-        expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
-        await expect(f.mach.certify(f.rollupAddress, 0, signatures))
-          .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
-          .withArgs(f.setId, epoch);
-        await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, alert))
-          .to.be.revertedWithCustomError(f.mach, "ServiceSetNotLive")
-          .withArgs(f.setId, epoch);
-      }
-      expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
-      expect((await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT)).certifiedAt).to.equal(0n);
-      expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
-      // exactly five members and 10,000 ALT
-      const epoch = await snapshotUnder(5n, TOTAL_STAKE);
-      expect(epoch).to.equal(SNAPSHOT_EPOCH + 3n);
-      expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
-      await expect(f.mach.certify(f.rollupAddress, 0, signatures))
+
+      // epoch 3: governance asks for six operators; the epoch keeps the minimums it started with
+      await expect(setLiveness(f, 6n, TOTAL_STAKE))
+        .to.emit(f.d.operatorSets, "LivenessUpdated")
+        .withArgs(f.setId, 6n, TOTAL_STAKE);
+      expect(await counted(EPOCH)).to.deep.equal([5n, TOTAL_STAKE, true]);
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2]))))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, epoch, 0b111n, sumOf(STAKES, [0, 1, 2]));
-      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, alert))
+        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, signerList(f.ops, [0, 1, 2]), sumOf(STAKES, [0, 1, 2]));
+      // epoch 4 needs six: one operator short
+      let epoch = await nextEpoch(sets);
+      await expectNotLive(epoch);
+      // five operators and one wei more than the set's stake, asked in epoch 4: epoch 4 still needs six
+      await (await setLiveness(f, 5n, TOTAL_STAKE + 1n)).wait();
+      await expectNotLive(epoch);
+      // epoch 5: one wei of stake short
+      epoch = await nextEpoch(sets);
+      await expectNotLive(epoch);
+      await (await setLiveness(f, 5n, TOTAL_STAKE)).wait();
+      expect((await f.rollup.output(1)).status).to.equal(Output.Proposed);
+      expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
+      // epoch 6: exactly five operators and 10,000 ALT
+      epoch = await nextEpoch(sets);
+      expect(epoch).to.equal(EPOCH + 3n);
+      expect(await counted(epoch)).to.deep.equal([5n, TOTAL_STAKE, true]);
+      await expect(f.mach.certify(f.rollupAddress, 1, ...output1))
+        .to.emit(f.mach, "Certified")
+        .withArgs(
+          f.rollupAddress,
+          1,
+          2n * L2_BLOCK,
+          OTHER_ROOT,
+          epoch,
+          signerList(f.ops, [0, 1, 2]),
+          sumOf(STAKES, [0, 1, 2]),
+        );
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...alert))
         .to.emit(f.mach, "AlertRaised")
-        .withArgs(f.rollupAddress, ALERT_REASON, 0, epoch, 0b111n);
+        .withArgs(f.rollupAddress, ALERT_REASON, 0, epoch, signerList(f.ops, [0, 1, 2]));
+      // no change rewrote an epoch before it
+      expect(await Promise.all([EPOCH, EPOCH + 1n, EPOCH + 2n].map((e) => sets.isLive(f.setId, e)))).to.deep.equal([
+        true,
+        false,
+        false,
+      ]);
     });
   });
 
@@ -909,7 +1079,7 @@ describe("MachService", function () {
         request.executableAt,
       ]).to.deep.equal([offender.address, bps, Request.Pending, at, f.reporter.address, executableAt]);
       // jailed: its attestation no longer counts
-      await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2])))
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2]))))
         .to.be.revertedWithCustomError(f.mach, "MachSignerJailed")
         .withArgs(offender.address);
     });
@@ -982,9 +1152,9 @@ describe("MachService", function () {
       expect(await d.registry.isJailed(offender.address)).to.equal(false);
       expect((await d.slashingManager.request(f.requestId)).status).to.equal(Request.Vetoed);
       expect(await d.registry.operatorStake(offender.address)).to.equal(3n * STAKES[2]);
-      await expect(f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2])))
+      await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2]))))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, SNAPSHOT_EPOCH, 0b111n, sumOf(STAKES, [0, 1, 2]));
+        .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, signerList(f.ops, [0, 1, 2]), sumOf(STAKES, [0, 1, 2]));
       // the offence stays proven: it cannot be reported again
       await expect(f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB))
         .to.be.revertedWithCustomError(f.mach, "MachAlreadyProven")
@@ -993,10 +1163,7 @@ describe("MachService", function () {
 
     it("refuses a repeated proof of the same offence, in any order and with any other root", async function () {
       const f = await loadFixture(provenFixture);
-      const third = {
-        index: 2,
-        ...(await signAttestation(f.offender.key, f.domain, f.rollupAddress, L2_BLOCK, THIRD_ROOT)),
-      };
+      const third = await signAttestation(f.offender.key, f.domain, f.rollupAddress, L2_BLOCK, THIRD_ROOT);
       for (const args of [
         [ROOT, f.signatureA, OTHER_ROOT, f.signatureB],
         [OTHER_ROOT, f.signatureB, ROOT, f.signatureA],
@@ -1009,8 +1176,8 @@ describe("MachService", function () {
       expect(await f.d.registry.pendingSlashes(f.offender.address)).to.equal(1n);
       // another block is another offence
       const blockB = 2n * L2_BLOCK;
-      const a = { index: 2, ...(await signAttestation(f.offender.key, f.domain, f.rollupAddress, blockB, ROOT)) };
-      const b = { index: 2, ...(await signAttestation(f.offender.key, f.domain, f.rollupAddress, blockB, OTHER_ROOT)) };
+      const a = await signAttestation(f.offender.key, f.domain, f.rollupAddress, blockB, ROOT);
+      const b = await signAttestation(f.offender.key, f.domain, f.rollupAddress, blockB, OTHER_ROOT);
       await expect(f.mach.proveEquivocation(f.rollupAddress, blockB, ROOT, a, OTHER_ROOT, b))
         .to.emit(f.mach, "EquivocationProven")
         .withArgs(f.offender.address, f.rollupAddress, blockB, ROOT, OTHER_ROOT, f.requestId + 1n);
@@ -1022,18 +1189,12 @@ describe("MachService", function () {
       await expect(
         f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, ROOT, f.signatureA),
       ).to.be.revertedWithCustomError(f.mach, "MachNotEquivocation");
-      const byOther = {
-        index: 3,
-        ...(await signAttestation(f.ops[3].key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)),
-      };
+      const byOther = await signAttestation(f.ops[3].key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT);
       await expect(
         f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, byOther),
       ).to.be.revertedWithCustomError(f.mach, "MachNotEquivocation");
       // a signature over another block is not one over this block
-      const otherBlock = {
-        index: 2,
-        ...(await signAttestation(f.offender.key, f.domain, f.rollupAddress, 2n * L2_BLOCK, OTHER_ROOT)),
-      };
+      const otherBlock = await signAttestation(f.offender.key, f.domain, f.rollupAddress, 2n * L2_BLOCK, OTHER_ROOT);
       await expect(
         f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, otherBlock),
       ).to.be.revertedWithCustomError(f.mach, "MachNotEquivocation");
@@ -1043,8 +1204,8 @@ describe("MachService", function () {
     it("refuses a key that is not a member's current signing key", async function () {
       const f = await loadFixture(equivocationFixture);
       const pair = async (key: Wallet) => [
-        { index: 0, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)) },
-        { index: 0, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)) },
+        await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, ROOT),
+        await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT),
       ];
       const prove = async (key: Wallet) => {
         const [a, b] = await pair(key);
@@ -1113,8 +1274,8 @@ describe("MachService", function () {
         .to.emit(d.operatorSets, "Left")
         .withArgs(f.setId, other.address);
       // once it completed leaving it is bound no more: its equivocation is no longer this set's to prove
-      const a = { index: 3, ...(await signAttestation(other.key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)) };
-      const b = { index: 3, ...(await signAttestation(other.key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)) };
+      const a = await signAttestation(other.key, f.domain, f.rollupAddress, L2_BLOCK, ROOT);
+      const b = await signAttestation(other.key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT);
       await expect(f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, a, OTHER_ROOT, b))
         .to.be.revertedWithCustomError(f.mach, "MachUnknownSigner")
         .withArgs(other.key.address);
@@ -1124,16 +1285,13 @@ describe("MachService", function () {
       const f = await loadFixture(equivocationFixture);
       const other = await launchRollup(f.d, f.creator, { chainId: 910_014, salt: id("mach:replay") });
       const otherAddress = await other.getAddress();
-      await joinAndSnapshot(f.d, f.mach, otherAddress, f.ops);
+      await joinAndCount(f.d, f.mach, otherAddress, f.ops);
       // rollup A's pair submitted as rollup B's: each signature recovers some other address over B's digests
       await expect(
         f.mach.proveEquivocation(otherAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, f.signatureB),
       ).to.be.revertedWithCustomError(f.mach, "MachNotEquivocation");
       // one attestation per rollup is no equivocation on either
-      const onB = {
-        index: 2,
-        ...(await signAttestation(f.offender.key, f.domain, otherAddress, L2_BLOCK, OTHER_ROOT)),
-      };
+      const onB = await signAttestation(f.offender.key, f.domain, otherAddress, L2_BLOCK, OTHER_ROOT);
       await expect(
         f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, f.signatureA, OTHER_ROOT, onB),
       ).to.be.revertedWithCustomError(f.mach, "MachNotEquivocation");
@@ -1159,15 +1317,16 @@ describe("MachService", function () {
       expect(await f.d.vital.invalidatedAt(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(f.invalidatedAt);
       expect((await f.d.vital.challengeOf(f.challengeId)).result).to.equal(2n); // Invalidated
       expect(await f.rollup.outputCount()).to.equal(0n);
+      expect(f.signers).to.deep.equal(signerList(f.ops, [0, 1, 2]));
       const certificate = await f.mach.certificate(f.rollupAddress, L2_BLOCK, ROOT);
-      expect([certificate.signerBitmap, certificate.epoch, certificate.certifiedAt]).to.deep.equal([
-        0b111n,
-        SNAPSHOT_EPOCH,
+      expect([certificate.signersHash, certificate.epoch, certificate.certifiedAt]).to.deep.equal([
+        signersHash(f.signers),
+        EPOCH,
         f.certifiedAt,
       ]);
     });
 
-    it("reports a subset of the signers: one slash request each, dated at the certification", async function () {
+    it("reports signers by their positions in the certificate's list: one slash request each, dated at the certification", async function () {
       const f = await loadFixture(invalidatedFixture);
       const { d } = f;
       const firstId = await d.slashingManager.requestCount();
@@ -1176,19 +1335,34 @@ describe("MachService", function () {
       const bps = BigInt(d.config.mach.invalidCertificateBps);
       const reason = encodeBytes32String("MACH_INVALID_CERTIFICATE");
       const key = outputKey(f.rollupAddress, L2_BLOCK, ROOT);
-      const [op0, , op2] = f.ops;
-      await expect(f.mach.connect(f.reporter).reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, 0b101n))
+      // members 0 and 2, in the order of the list (requests are filed by position)
+      const [first, second] = [f.ops[0], f.ops[2]].sort((a, b) => byAddress(a.address, b.address));
+      const positions = positionsOf(f.signers, [first, second]);
+      expect(positions).to.equal(bitmapOf([f.signers.indexOf(first.address), f.signers.indexOf(second.address)]));
+      await expect(
+        f.mach.connect(f.reporter).reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, f.signers, positions),
+      )
         .to.emit(d.slashingManager, "SlashRequested")
-        .withArgs(firstId, op0.address, f.machAddress, f.setId, bps, reason, key, f.reporter.address, executableAt)
+        .withArgs(firstId, first.address, f.machAddress, f.setId, bps, reason, key, f.reporter.address, executableAt)
         .and.to.emit(d.slashingManager, "SlashRequested")
-        .withArgs(firstId + 1n, op2.address, f.machAddress, f.setId, bps, reason, key, f.reporter.address, executableAt)
+        .withArgs(
+          firstId + 1n,
+          second.address,
+          f.machAddress,
+          f.setId,
+          bps,
+          reason,
+          key,
+          f.reporter.address,
+          executableAt,
+        )
         .and.to.emit(f.mach, "InvalidCertificateReported")
-        .withArgs(f.rollupAddress, L2_BLOCK, ROOT, op0.address, firstId)
+        .withArgs(f.rollupAddress, L2_BLOCK, ROOT, first.address, firstId)
         .and.to.emit(f.mach, "InvalidCertificateReported")
-        .withArgs(f.rollupAddress, L2_BLOCK, ROOT, op2.address, firstId + 1n);
+        .withArgs(f.rollupAddress, L2_BLOCK, ROOT, second.address, firstId + 1n);
       expect(await d.slashingManager.requestCount()).to.equal(firstId + 2n);
-      expect(await f.mach.reportedSigners(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(0b101n);
-      for (const [i, op] of [op0, op2].entries()) {
+      expect(await f.mach.reportedSigners(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(positions);
+      for (const [i, op] of [first, second].entries()) {
         const request = await d.slashingManager.request(firstId + BigInt(i));
         expect([request.operator, request.bps, request.status, request.requestedAt, request.reporter]).to.deep.equal([
           op.address,
@@ -1202,28 +1376,53 @@ describe("MachService", function () {
       expect(await d.registry.isJailed(f.ops[1].address)).to.equal(false);
 
       // the remaining signer, later
-      await expect(f.mach.connect(f.outsider).reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, 0b010n))
+      const rest = positionsOf(f.signers, [f.ops[1]]);
+      await expect(
+        f.mach.connect(f.outsider).reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, f.signers, rest),
+      )
         .to.emit(f.mach, "InvalidCertificateReported")
         .withArgs(f.rollupAddress, L2_BLOCK, ROOT, f.ops[1].address, firstId + 2n);
       expect(await f.mach.reportedSigners(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(0b111n);
+      expect(await d.registry.isJailed(f.ops[1].address)).to.equal(true);
     });
 
-    it("refuses bits reported already, bits that did not sign, and no bits", async function () {
+    it("refuses positions reported already, past the list, and none (MachNotReportable)", async function () {
       const f = await loadFixture(invalidatedFixture);
-      await (await f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, 0b101n)).wait();
-      for (const bits of [0b101n, 0b001n, 0b110n, 0b1000n, 0b11000n, 1n << 200n, 0n]) {
-        await expect(f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, bits))
+      await (await f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, f.signers, 0b101n)).wait();
+      // reported already (alone or with a new one), past the three signers, none
+      for (const positions of [0b101n, 0b001n, 0b110n, 0b1000n, 0b1010n, 1n << 200n, 1n << 255n, 0n]) {
+        await expect(f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, f.signers, positions))
           .to.be.revertedWithCustomError(f.mach, "MachNotReportable")
-          .withArgs(bits);
+          .withArgs(positions);
       }
       expect(await f.mach.reportedSigners(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(0b101n);
-      expect(await f.d.registry.isJailed(f.ops[3].address)).to.equal(false);
+      expect(await f.d.registry.isJailed(f.signers[1])).to.equal(false);
+      // the one left is reportable
+      await expect(f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, f.signers, 0b010n))
+        .to.emit(f.mach, "InvalidCertificateReported")
+        .withArgs(f.rollupAddress, L2_BLOCK, ROOT, f.signers[1], anyValue);
+    });
+
+    it("refuses a list that is not the certificate's (MachSignersMismatch)", async function () {
+      const f = await loadFixture(invalidatedFixture);
+      const [a, b, c] = f.signers;
+      const nonSigner = signerList(f.ops, [3])[0];
+      const requests = await f.d.slashingManager.requestCount();
+      // reordered, short, longer, another signer in its place, none: each would name other operators by position
+      for (const signers of [[b, a, c], [a, b], [a, b, c, nonSigner], [a, nonSigner, c], [c, b, a], []]) {
+        await expect(
+          f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, signers, 0b1n),
+        ).to.be.revertedWithCustomError(f.mach, "MachSignersMismatch");
+      }
+      expect(await f.d.slashingManager.requestCount()).to.equal(requests);
+      expect(await f.d.registry.isJailed(nonSigner)).to.equal(false);
     });
 
     it("refuses a certified output VITAL did not invalidate", async function () {
       const f = await loadFixture(machFixture);
-      await (await f.mach.certify(f.rollupAddress, 0, await signaturesOf(f, [0, 1, 2]))).wait();
-      await expect(f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, 0b111n))
+      const certified = await signaturesOf(f, [0, 1, 2]);
+      await (await f.mach.certify(f.rollupAddress, 0, ...certified)).wait();
+      await expect(f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, certified[0], 0b111n))
         .to.be.revertedWithCustomError(f.mach, "MachNotInvalidated")
         .withArgs(f.rollupAddress, L2_BLOCK, ROOT);
     });
@@ -1234,13 +1433,13 @@ describe("MachService", function () {
         [L2_BLOCK, OTHER_ROOT],
         [2n * L2_BLOCK, ROOT],
       ] as const) {
-        await expect(f.mach.reportInvalidCertificate(f.rollupAddress, block, root, 0b1n))
+        await expect(f.mach.reportInvalidCertificate(f.rollupAddress, block, root, f.signers, 0b1n))
           .to.be.revertedWithCustomError(f.mach, "MachNoCertificate")
           .withArgs(f.rollupAddress, block, root);
       }
       const unregistered = await createRollup(f.d, f.creator, { chainId: 910_016, salt: id("mach:unregistered") });
       const address = await unregistered.getAddress();
-      await expect(f.mach.reportInvalidCertificate(address, L2_BLOCK, ROOT, 0b1n))
+      await expect(f.mach.reportInvalidCertificate(address, L2_BLOCK, ROOT, f.signers, 0b1n))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
         .withArgs(address);
     });
@@ -1249,76 +1448,109 @@ describe("MachService", function () {
       const f = await loadFixture(invalidatedFixture);
       const maxAge = BigInt(f.d.config.maxEvidenceAge);
       await time.increaseTo(f.certifiedAt + maxAge + 1n);
-      await expect(f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, 0b1n))
+      await expect(f.mach.reportInvalidCertificate(f.rollupAddress, L2_BLOCK, ROOT, f.signers, 0b1n))
         .to.be.revertedWithCustomError(f.d.slashingManager, "SlashingEvidenceTooOld")
         .withArgs(f.certifiedAt, maxAge);
     });
   });
 
   describe("raiseAlert", function () {
-    async function alertSignatures(f: Fixture, indexes: number[], nonce: bigint, reason = ALERT_REASON) {
-      return Promise.all(
-        indexes.map(async (index) => ({
-          index,
-          ...(await signAlert(f.ops[index].key, f.domain, f.rollupAddress, reason, nonce)),
-        })),
-      );
+    /** The alert of the members at `indexes`, listed by address. */
+    async function alertSignatures(
+      f: Fixture,
+      indexes: number[],
+      nonce: bigint,
+      reason = ALERT_REASON,
+    ): Promise<Certificate> {
+      const sorted = inAddressOrder(f.ops, indexes);
+      return [
+        sorted.map((i) => f.ops[i].address),
+        await Promise.all(sorted.map((i) => signAlert(f.ops[i].key, f.domain, f.rollupAddress, reason, nonce))),
+      ];
     }
 
     it("stores an alert signed by the threshold stake and moves the nonce on", async function () {
       const f = await loadFixture(machFixture);
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
+      const signers = signerList(f.ops, [0, 1, 2]);
       const at = await nextTimestamp();
       await expect(
-        f.mach.connect(f.outsider).raiseAlert(f.rollupAddress, ALERT_REASON, await alertSignatures(f, [0, 1, 2], 0n)),
+        f.mach
+          .connect(f.outsider)
+          .raiseAlert(f.rollupAddress, ALERT_REASON, ...(await alertSignatures(f, [0, 1, 2], 0n))),
       )
         .to.emit(f.mach, "AlertRaised")
-        .withArgs(f.rollupAddress, ALERT_REASON, 0, SNAPSHOT_EPOCH, 0b111n);
+        .withArgs(f.rollupAddress, ALERT_REASON, 0, EPOCH, signers);
       const alert = await f.mach.alertOf(f.rollupAddress);
-      expect([alert.reason, alert.raisedAt, alert.epoch, alert.signerBitmap]).to.deep.equal([
+      expect([alert.reason, alert.raisedAt, alert.epoch, alert.signersHash]).to.deep.equal([
         ALERT_REASON,
         at,
-        SNAPSHOT_EPOCH,
-        0b111n,
+        EPOCH,
+        signersHash(signers),
       ]);
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(1n);
     });
 
     it("refuses the same signatures for a second alert: the nonce they signed is spent", async function () {
       const f = await loadFixture(machFixture);
-      const signatures = await alertSignatures(f, [0, 1, 2], 0n);
-      await (await f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, signatures)).wait();
-      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, signatures))
+      const signed = await alertSignatures(f, [0, 1, 2], 0n);
+      const [first] = signed[0];
+      await (await f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...signed)).wait();
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...signed))
         .to.be.revertedWithCustomError(f.mach, "MachBadSignature")
-        .withArgs(0, f.ops[0].address);
+        .withArgs(0, first);
       // an attestation is not an alert, nor is another reason's alert
-      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, await signaturesOf(f, [0, 1, 2])))
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...(await signaturesOf(f, [0, 1, 2]))))
         .to.be.revertedWithCustomError(f.mach, "MachBadSignature")
-        .withArgs(0, f.ops[0].address);
+        .withArgs(0, first);
       const otherReason = await alertSignatures(f, [0, 1, 2], 1n, encodeBytes32String("OTHER"));
-      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, otherReason))
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...otherReason))
         .to.be.revertedWithCustomError(f.mach, "MachBadSignature")
-        .withArgs(0, f.ops[0].address);
-      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, await alertSignatures(f, [0, 1, 2], 1n)))
+        .withArgs(0, first);
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...(await alertSignatures(f, [0, 1, 2], 1n))))
         .to.emit(f.mach, "AlertRaised")
-        .withArgs(f.rollupAddress, ALERT_REASON, 1, SNAPSHOT_EPOCH, 0b111n);
+        .withArgs(f.rollupAddress, ALERT_REASON, 1, EPOCH, signerList(f.ops, [0, 1, 2]));
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(2n);
     });
 
     it("refuses an alert below the threshold, leaving the nonce unspent", async function () {
       const f = await loadFixture(machFixture);
-      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, await alertSignatures(f, [0, 1, 3], 0n)))
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, ...(await alertSignatures(f, [0, 1, 3], 0n))))
         .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
         .withArgs(sumOf(STAKES, [0, 1, 3]), TOTAL_STAKE, DEFAULT_THRESHOLD_BPS);
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
       expect((await f.mach.alertOf(f.rollupAddress)).raisedAt).to.equal(0n);
-      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, [])).to.be.revertedWithCustomError(
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, [], [])).to.be.revertedWithCustomError(
         f.mach,
         "MachEmptyCertificate",
       );
+      // the rules of a certificate's list hold for an alert's: sorted, one signature each, stake counted
+      const [signers, signatures] = await alertSignatures(f, [0, 1, 2], 0n);
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, [signers[1], signers[0]], signatures.slice(0, 2)))
+        .to.be.revertedWithCustomError(f.mach, "MachSignersNotSorted")
+        .withArgs(1);
+      await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, signers, signatures.slice(0, 2)))
+        .to.be.revertedWithCustomError(f.mach, "MachBadLength")
+        .withArgs(3, 2);
+      const [outsider] = await addOperators(f.d, "mach-nonmember", [1_000n * ALT]);
+      const withOutsider = [...signers, outsider.address].sort(byAddress);
+      const outsiderSignature = await signAlert(outsider.key, f.domain, f.rollupAddress, ALERT_REASON, 0n);
+      await expect(
+        f.mach.raiseAlert(
+          f.rollupAddress,
+          ALERT_REASON,
+          withOutsider,
+          withOutsider.map((signer) =>
+            signer === outsider.address ? outsiderSignature : signatures[signers.indexOf(signer)],
+          ),
+        ),
+      )
+        .to.be.revertedWithCustomError(f.mach, "MachNotSigner")
+        .withArgs(withOutsider.indexOf(outsider.address), outsider.address);
+      expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
       const rollup = await createRollup(f.d, f.creator, { chainId: 910_017, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
-      await expect(f.mach.raiseAlert(address, ALERT_REASON, await alertSignatures(f, [0, 1, 2], 0n)))
+      await expect(f.mach.raiseAlert(address, ALERT_REASON, ...(await alertSignatures(f, [0, 1, 2], 0n))))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
         .withArgs(address);
     });
@@ -1327,13 +1559,18 @@ describe("MachService", function () {
   describe("clearAlert", function () {
     async function alertedFixture() {
       const f = await loadFixture(machFixture);
+      const sorted = inAddressOrder(f.ops, [0, 1, 2]);
       const signatures = await Promise.all(
-        [0, 1, 2].map(async (index) => ({
-          index,
-          ...(await signAlert(f.ops[index].key, f.domain, f.rollupAddress, ALERT_REASON, 0n)),
-        })),
+        sorted.map((index) => signAlert(f.ops[index].key, f.domain, f.rollupAddress, ALERT_REASON, 0n)),
       );
-      await (await f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, signatures)).wait();
+      await (
+        await f.mach.raiseAlert(
+          f.rollupAddress,
+          ALERT_REASON,
+          sorted.map((index) => f.ops[index].address),
+          signatures,
+        )
+      ).wait();
       return f;
     }
 
@@ -1344,7 +1581,12 @@ describe("MachService", function () {
         .to.emit(f.mach, "AlertCleared")
         .withArgs(f.rollupAddress, f.creator.address);
       const alert = await f.mach.alertOf(f.rollupAddress);
-      expect([alert.reason, alert.raisedAt, alert.epoch, alert.signerBitmap]).to.deep.equal([ZeroHash, 0n, 0n, 0n]);
+      expect([alert.reason, alert.raisedAt, alert.epoch, alert.signersHash]).to.deep.equal([
+        ZeroHash,
+        0n,
+        0n,
+        ZeroHash,
+      ]);
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(1n);
       await expect(f.mach.connect(f.creator).clearAlert(f.rollupAddress))
         .to.be.revertedWithCustomError(f.mach, "MachNoAlert")
@@ -1386,8 +1628,8 @@ describe("MachService", function () {
       expect(await f.mach.offenceBps()).to.deep.equal([700n, 300n]);
       // the next equivocation requests the new fraction
       const key = f.ops[2].key;
-      const a = { index: 2, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)) };
-      const b = { index: 2, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)) };
+      const a = await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, ROOT);
+      const b = await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT);
       await (await f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, a, OTHER_ROOT, b)).wait();
       const requestId = (await f.d.slashingManager.requestCount()) - 1n;
       expect((await f.d.slashingManager.request(requestId)).bps).to.equal(700n);
@@ -1417,8 +1659,8 @@ describe("MachService", function () {
       const cap = BigInt(f.d.config.mach.capBps);
       await (await f.mach.setOffenceBps(cap + 1n, 300)).wait();
       const key = f.ops[2].key;
-      const a = { index: 2, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, ROOT)) };
-      const b = { index: 2, ...(await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT)) };
+      const a = await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, ROOT);
+      const b = await signAttestation(key, f.domain, f.rollupAddress, L2_BLOCK, OTHER_ROOT);
       const requestId = await f.d.slashingManager.requestCount();
       await expect(f.mach.proveEquivocation(f.rollupAddress, L2_BLOCK, ROOT, a, OTHER_ROOT, b))
         .to.emit(f.mach, "EquivocationProven")
@@ -1435,7 +1677,7 @@ describe("MachService", function () {
       await expect(f.mach.setSetDefaults({ ...defaults, maxSize: 256n }))
         .to.emit(f.mach, "SetDefaultsUpdated")
         .withArgs(setParamsTuple({ ...defaults, maxSize: 256n }));
-      // a live snapshot may need as many members as the set can hold, not one more
+      // a live set may need as many members as it can hold, not one more
       await expect(f.mach.setSetDefaults({ ...defaults, minMembers: 8n }))
         .to.emit(f.mach, "SetDefaultsUpdated")
         .withArgs(setParamsTuple({ ...defaults, minMembers: 8n }));
@@ -1500,13 +1742,16 @@ describe("MachService", function () {
       );
       // the service's defaults are untouched
       expect(await f.mach.setDefaults()).to.deep.equal(setParamsTuple(setParams(f.d)));
-      // the next snapshot applies the new minimum: members 2 and 3 (1,167 ALT and less) drop out; three members and
-      // 3,000 + 2,500 + 2,166 ALT + 1 unit are enough to stay live
-      await time.increaseTo(await f.d.operatorSets.epochStart(SNAPSHOT_EPOCH + 1n));
+      // the next epoch's snapshot (SQUAD's draw, the rewards) applies the new minimum stake: members 2 and 3 (1,167 ALT
+      // and less) drop out of it; the liveness minimums count from that epoch: three operators and 5,000 ALT, met
+      await time.increaseTo(await f.d.operatorSets.epochStart(EPOCH + 1n));
       await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      const [operators] = await f.d.operatorSets.snapshotEntries(f.setId, SNAPSHOT_EPOCH + 1n);
+      const [operators] = await f.d.operatorSets.snapshotEntries(f.setId, EPOCH + 1n);
       expect(operators).to.deep.equal([f.ops[0].address, f.ops[1].address, f.ops[4].address]);
-      expect(await f.d.operatorSets.isLive(f.setId, SNAPSHOT_EPOCH + 1n)).to.equal(true);
+      expect(await f.d.operatorSets.isLive(f.setId, EPOCH + 1n)).to.equal(true);
+      // liveness (and MACH's stake) reads the checkpoints, which the minimum stake does not filter: all five count
+      expect(await f.d.operatorSets.memberCountAt(f.setId, EPOCH + 1n)).to.equal(5n);
+      expect(await f.d.operatorSets.setStakeAt(f.setId, EPOCH + 1n)).to.equal(TOTAL_STAKE);
       // bad sizes and liveness minimums are refused by the service before anything changes; an unregistered rollup too
       for (const refused of [
         { ...params, maxSize: 0n, minMembers: 0n },
@@ -1531,6 +1776,10 @@ describe("MachService", function () {
       const f = await loadFixture(machFixture);
       const { d } = f;
       const rewards = d.rewards;
+      // MACH decides without snapshots; the rewards are split over the epoch's, which anyone takes
+      await expect(d.operatorSets.connect(f.outsider).snapshot(f.setId))
+        .to.emit(d.operatorSets, "SnapshotTaken")
+        .withArgs(f.setId, EPOCH, 5, TOTAL_STAKE, anyValue);
       const rate = await f.rollup.feePerServicePerSecond();
       expect(rate).to.equal(ALT / 1_000n);
       const lastStreamed = await f.rollup.lastStreamed();
@@ -1559,16 +1808,16 @@ describe("MachService", function () {
       const treasury = await rewards.treasury();
       const treasuryOwed = await rewards.owedScaled(treasury);
 
-      const distribution = rewards.connect(f.outsider).distribute(f.setId, SNAPSHOT_EPOCH);
+      const distribution = rewards.connect(f.outsider).distribute(f.setId, EPOCH);
       await expect(distribution)
         .to.emit(rewards, "Distributed")
-        .withArgs(f.setId, SNAPSHOT_EPOCH, share, protocolScaled / SCALE, restScaled - used);
+        .withArgs(f.setId, EPOCH, share, protocolScaled / SCALE, restScaled - used);
       for (const [i, op] of f.ops.entries()) {
         await expect(distribution)
           .to.emit(rewards, "OperatorRewarded")
           .withArgs(
             f.setId,
-            SNAPSHOT_EPOCH,
+            EPOCH,
             op.address,
             expected[i].commission / SCALE,
             (expected[i].increment * expected[i].active) / SCALE,

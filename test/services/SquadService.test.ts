@@ -31,7 +31,7 @@ const CENSORSHIP_BPS = 500n;
 /** "services": every set the services create. */
 const MIN_STAKE = 1_000n * ALT;
 const MAX_SIZE = 64n;
-/** "services": a live snapshot holds at least one member and 1,000 ALT. */
+/** "services": a live set counts at least one operator and 1,000 ALT in the epoch. */
 const MIN_MEMBERS = 1n;
 const MIN_TOTAL_STAKE = 1_000n * ALT;
 /** "restaking": veto window 2 days, reporter share 10 %. */
@@ -291,18 +291,29 @@ describe("SquadService", function () {
       expect(await f.squad.leaderAt(f.plainAddress, f.firstSlot)).to.equal(ZeroAddress);
     });
 
-    it("a slot of a snapshot that is not live has no leader (live at exactly the minimum members and stake)", async function () {
+    it("a slot of an epoch in which the set is not live has no leader (live at exactly the minimum operators and stake)", async function () {
       const f = await loadFixture(squadFixture);
       const total = ALLOCATIONS.reduce((a, b) => a + b, 0n);
       /**
-       * A's minimums, then the next epoch and both sets' snapshots (the same four members and stakes), taken under
-       * them; the slots of that epoch from A's snapshot on.
+       * A's minimums, which count from the next epoch only (the current one keeps its liveness and its leaders); then
+       * the next epoch and both sets' snapshots (the same four members and stakes); the slots of that epoch from A's
+       * snapshot on.
        */
       const snapshotUnder = async (minMembers: bigint, minTotalStake: bigint) => {
+        const current = await f.d.operatorSets.currentEpoch();
+        const liveNow = await f.d.operatorSets.isLive(f.setId, current);
+        const slotsNow = await slotsOfEpoch(f, f.setId, current);
+        const scheduleNow = await f.squad.schedule(f.rollupAddress, slotsNow[0], BigInt(slotsNow.length));
         await expect(setMinimums(f, minMembers, minTotalStake))
           .to.emit(f.d.operatorSets, "LivenessUpdated")
           .withArgs(f.setId, minMembers, minTotalStake);
+        expect(await f.d.operatorSets.isLive(f.setId, current)).to.equal(liveNow);
+        expect(await f.squad.schedule(f.rollupAddress, slotsNow[0], BigInt(slotsNow.length))).to.deep.equal(
+          scheduleNow,
+        );
         const epoch = await nextEpoch(f.d.operatorSets);
+        expect(await f.d.operatorSets.memberCountAt(f.setId, epoch)).to.equal(4n);
+        expect(await f.d.operatorSets.setStakeAt(f.setId, epoch)).to.equal(total);
         await (await f.d.operatorSets.snapshot(f.otherSetId)).wait();
         await (await f.d.operatorSets.snapshot(f.setId)).wait();
         const info = await f.d.operatorSets.snapshotInfo(f.setId, epoch);
@@ -312,7 +323,7 @@ describe("SquadService", function () {
         expect(others).to.not.include(ZeroAddress);
         return { epoch, slots, count: BigInt(slots.length), others };
       };
-      // one member short, then one wei of stake short: no slot of the epoch has a leader; B's set is untouched
+      // one operator short, then one wei of stake short: no slot of the epoch has a leader; B's set is untouched
       for (const [minMembers, minTotalStake] of [
         [5n, total],
         [4n, total + 1n],
@@ -325,7 +336,7 @@ describe("SquadService", function () {
         expect(await f.squad.schedule(f.rollupAddress, slots[0], count)).to.deep.equal(slots.map(() => ZeroAddress));
         expect(await f.squad.schedule(f.otherAddress, slots[0], count)).to.deep.equal(others);
       }
-      // exactly four members and 50,000 ALT: every slot has the leader of the draw
+      // exactly four operators and 50,000 ALT: every slot has the leader of the draw
       const { epoch, slots, count } = await snapshotUnder(4n, total);
       expect(epoch).to.equal(f.epoch + 3n);
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
@@ -335,10 +346,11 @@ describe("SquadService", function () {
       expect(await f.squad.leaderAt(f.rollupAddress, slots[slots.length - 1])).to.equal(leaders[leaders.length - 1]);
     });
 
-    it("a slot without leader because its snapshot is not live: any member posts at once, nobody misses it", async function () {
+    it("a slot without leader because the set is not live in its epoch: any member posts at once, nobody misses it", async function () {
       const f = await loadFixture(squadFixture);
-      // one member more than the set holds, asked before the next epoch's snapshot
+      // one operator more than the set holds, asked in the epoch before (minimums count from the next epoch)
       await (await setMinimums(f, 5n, MIN_TOTAL_STAKE)).wait();
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch)).to.equal(true);
       const epoch = await nextEpoch(f.d.operatorSets);
       await (await f.d.operatorSets.snapshot(f.setId)).wait();
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
@@ -360,7 +372,7 @@ describe("SquadService", function () {
       expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([false, false]);
     });
 
-    it("a later change of the minimums rewrites no past schedule", async function () {
+    it("a change of the minimums rewrites neither a past nor the current schedule", async function () {
       const f = await loadFixture(squadFixture);
       const count = f.lastSlot - f.firstSlot + 1n;
       const slots = Array.from({ length: Number(count) }, (_, i) => f.firstSlot + BigInt(i));
@@ -374,9 +386,9 @@ describe("SquadService", function () {
       await expect(setMinimums(f, 5n, MIN_TOTAL_STAKE))
         .to.emit(f.d.operatorSets, "LivenessUpdated")
         .withArgs(f.setId, 5n, MIN_TOTAL_STAKE);
-      // the epoch's snapshot was taken live and stays so: every slot keeps its leader, past, current and to come
+      // the new minimums count from the next epoch: this one stays live and every slot keeps its leader, past, current
+      // and to come
       expect(await f.d.operatorSets.isLive(f.setId, f.epoch)).to.equal(true);
-      expect((await f.d.operatorSets.snapshotInfo(f.setId, f.epoch)).live).to.equal(true);
       expect(await f.squad.leaderAt(f.rollupAddress, missed)).to.equal(leaders[1]);
       expect(await f.squad.leaderAt(f.rollupAddress, missed + 1n)).to.equal(leaders[2]);
       expect(await f.squad.leaderAt(f.rollupAddress, f.lastSlot)).to.equal(leaders[leaders.length - 1]);
@@ -389,9 +401,68 @@ describe("SquadService", function () {
       await expect(f.squad.connect(current.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, missed + 1n, current.address, true);
-      // the new minimums hold from the next snapshot on: its slots have no leader
+      // the new minimums hold from the next epoch on: its slots have no leader
       const next = await nextEpoch(f.d.operatorSets);
       await (await f.d.operatorSets.snapshot(f.setId)).wait();
+      expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(false);
+      const nextSlots = await slotsOfEpoch(f, f.setId, next);
+      expect(await f.squad.schedule(f.rollupAddress, nextSlots[0], BigInt(nextSlots.length))).to.deep.equal(
+        nextSlots.map(() => ZeroAddress),
+      );
+    });
+
+    it("a slot of a snapshot without stake has no leader, though the set is live in its epoch", async function () {
+      const f = await loadFixture(squadFixture);
+      // a least allocation above every member's: the next snapshot lists nobody, while the four allocations still count
+      await (
+        await f.squad.connect(f.d.deployer).updateRollupSet(f.rollupAddress, {
+          minStake: 25_000n * ALT,
+          maxSize: MAX_SIZE,
+          minMembers: MIN_MEMBERS,
+          minTotalStake: MIN_TOTAL_STAKE,
+        })
+      ).wait();
+      const epoch = await nextEpoch(f.d.operatorSets);
+      await (await f.d.operatorSets.snapshot(f.setId)).wait();
+      const info = await f.d.operatorSets.snapshotInfo(f.setId, epoch);
+      expect([info.size, info.totalStake]).to.deep.equal([0n, 0n]);
+      expect(await f.d.operatorSets.memberCountAt(f.setId, epoch)).to.equal(4n);
+      expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
+      const slots = await slotsOfEpoch(f, f.setId, epoch);
+      // no draw from an empty snapshot (which would revert): no leader
+      await expect(f.d.operatorSets.snapshotPick(f.setId, epoch, 0n))
+        .to.be.revertedWithCustomError(f.d.operatorSets, "SetsEmptySnapshot")
+        .withArgs(f.setId, epoch);
+      expect(await f.squad.leaderAt(f.rollupAddress, slots[0])).to.equal(ZeroAddress);
+      expect(await f.squad.schedule(f.rollupAddress, slots[0], BigInt(slots.length))).to.deep.equal(
+        slots.map(() => ZeroAddress),
+      );
+    });
+
+    it("liveness is what counted in the epoch, not the snapshot: a member that left in it still counts there", async function () {
+      const f = await loadFixture(squadFixture);
+      const total = ALLOCATIONS.reduce((a, b) => a + b, 0n);
+      await (await setMinimums(f, 4n, total)).wait();
+      const epoch = await nextEpoch(f.d.operatorSets);
+      // a member leaves before the epoch's snapshot: the snapshot lists three, the epoch counts all four
+      const leaver = f.members[0];
+      await (await f.d.operatorSets.connect(leaver.account).requestLeave(f.setId)).wait();
+      await (await f.d.operatorSets.snapshot(f.setId)).wait();
+      expect((await f.d.operatorSets.snapshotInfo(f.setId, epoch)).size).to.equal(3n);
+      expect(await f.d.operatorSets.memberCountAt(f.setId, epoch)).to.equal(4n);
+      expect(await f.d.operatorSets.setStakeAt(f.setId, epoch)).to.equal(total);
+      expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
+      // the set is live: every slot has the leader of the draw among the three listed
+      const slots = await slotsOfEpoch(f, f.setId, epoch);
+      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, epoch, slots);
+      expect(leaders).to.not.include(ZeroAddress);
+      expect(leaders).to.not.include(leaver.address);
+      expect(await f.squad.schedule(f.rollupAddress, slots[0], BigInt(slots.length))).to.deep.equal(leaders);
+
+      // the next epoch counts three: not live, no leaders
+      const next = await nextEpoch(f.d.operatorSets);
+      await (await f.d.operatorSets.snapshot(f.setId)).wait();
+      expect(await f.d.operatorSets.memberCountAt(f.setId, next)).to.equal(3n);
       expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(false);
       const nextSlots = await slotsOfEpoch(f, f.setId, next);
       expect(await f.squad.schedule(f.rollupAddress, nextSlots[0], BigInt(nextSlots.length))).to.deep.equal(

@@ -1,11 +1,13 @@
 // VITAL verification (contracts/services/VitalService.sol): a member of a rollup's VITAL set challenges an output with an
-// ALT bond; the members of the challenge epoch's snapshot vote with their snapshot stake; the vote that brings "invalid"
-// to two thirds of the snapshot stake invalidates the output (and every later one) and reports the proposer; a vote
-// short of it fails at the deadline (bond to the treasury). End to end on the in-process network with the staged
-// deployment of test/helpers/services.ts: the real OperatorSets, RestakingRegistry, SlashingManager and Rollup.
+// ALT bond while the set is live; the operators with stake counted in the set in the challenge's epoch (OperatorSets'
+// checkpoints: no snapshot is needed, and none is taken unless a test says why) vote with that stake; the vote that brings
+// "invalid" to two thirds of the set's stake of that epoch invalidates the output (and every later one) and reports the
+// proposer; a vote short of it fails at the deadline (bond to the treasury); the "valid" voters of an invalidated output
+// are reported by address. End to end on the in-process network with the staged deployment of test/helpers/services.ts:
+// the real OperatorSets, RestakingRegistry, SlashingManager and Rollup.
 //
-// Member stakes are chosen so that members {0, 1, 2} hold exactly two thirds of the snapshot stake and members {0, 1, 3}
-// one stake unit (1e9 wei) less; every expected value below is derived from the contracts' rules in bigint math.
+// Member stakes are chosen so that members {0, 1, 2} hold exactly two thirds of the set's stake and members {0, 1, 3}
+// one wei less; every expected value below is derived from the contracts' rules in bigint math.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -17,21 +19,19 @@ import {
   addOperators,
   createRollup,
   deployServices,
-  joinAndSnapshot,
   launchRollup,
   setParams,
-  snapshotIndexes,
   SERVICE,
   type Operator,
 } from "../helpers/services";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
-/** OperatorSets.STAKE_UNIT: snapshot stakes are whole multiples of 1e9 wei. */
-const STAKE_UNIT = 10n ** 9n;
 const BPS = 10_000n;
 /** VitalService.Result */
 const Result = { None: 0n, Open: 1n, Invalidated: 2n, Failed: 3n, Void: 4n } as const;
+/** VitalService.Vote */
+const Vote = { None: 0n, Valid: 1n, Invalid: 2n, ValidReported: 3n } as const;
 /** IRollup.OutputStatus */
 const OutputStatus = { None: 0n, Proposed: 1n, FastFinalized: 2n, Finalized: 3n } as const;
 /** ISlashingManager.Status */
@@ -44,22 +44,23 @@ const OUTPUT_INTERVAL = 1_800n;
 const CHALLENGE_PERIOD = 7n * BigInt(DAY);
 const ROOTS = [ethers.id("vital-root-0"), ethers.id("vital-root-1"), ethers.id("vital-root-2")];
 const l2BlockOf = (index: number) => OUTPUT_INTERVAL * BigInt(index + 1);
-/** The epoch the fixture snapshots and proposes in (not epoch 0, so an epoch of 0 is never a default value). */
+/**
+ * The epoch the fixture proposes in, the first its members' allocations count in (not epoch 0, so an epoch of 0 is never
+ * a default value).
+ */
 const FIXTURE_EPOCH = 2n;
 
 /**
- * Self-stakes of members 0..4 (fresh pools: each operator's stake is its deposit exactly). Total 18,000 ALT: two thirds
- * are 12,000 ALT = members {0, 1, 2} exactly; members {0, 1, 3} hold one stake unit less. Member 4 proposes the outputs
- * of the fixture's first rollup.
+ * Allocations of members 0..4 to each set (fresh pools: each operator's stake is twice its allocation exactly). Total
+ * 18,000 ALT: two thirds are 12,000 ALT = members {0, 1, 2} exactly; members {0, 1, 3} hold one wei less (checkpoints
+ * count allocations to the wei). Member 4 proposes the outputs of the fixture's first rollup.
  */
-const STAKES = [6_000n * ALT, 4_000n * ALT, 2_000n * ALT, 2_000n * ALT - STAKE_UNIT, 4_000n * ALT + STAKE_UNIT];
+const STAKES = [6_000n * ALT, 4_000n * ALT, 2_000n * ALT, 2_000n * ALT - 1n, 4_000n * ALT + 1n];
 const TOTAL_STAKE = STAKES.reduce((a, b) => a + b, 0n);
 const QUORUM = [0, 1, 2];
 const SHORT = [0, 1, 3];
 const PROPOSER = 4;
 const stakeOf = (indexes: number[]) => indexes.reduce((sum, i) => sum + STAKES[i], 0n);
-const bit = (index: number) => 1n << BigInt(index);
-const bitmapOf = (indexes: number[]) => indexes.reduce((bitmap, i) => bitmap | bit(i), 0n);
 /** VitalService evidence of an output: keccak256(abi.encode(challengeId, rollup, l2BlockNumber, root)). */
 const evidenceOf = (challengeId: bigint, rollup: string, l2BlockNumber: bigint, root: string) =>
   ethers.keccak256(
@@ -95,7 +96,8 @@ describe("VitalService", function () {
       await (await token.connect(op.account).approve(vitalAddress, ethers.MaxUint256)).wait();
     }
 
-    // the members join in the epoch before FIXTURE_EPOCH; the snapshots are taken an hour into it
+    // the members join in the epoch before FIXTURE_EPOCH, so their allocations count from it; the fixture ends an hour
+    // into it (no snapshot: VITAL needs none)
     await time.increaseTo(genesis + Number(FIXTURE_EPOCH - 1n) * DAY + HOUR);
     const setId = await vital.setIdOf(rollupAddress);
     const plainSetId = await vital.setIdOf(plainAddress);
@@ -104,8 +106,6 @@ describe("VitalService", function () {
       await (await operatorSets.connect(op.account).join(plainSetId, STAKES[i])).wait();
     }
     await time.increaseTo(genesis + Number(FIXTURE_EPOCH) * DAY + HOUR);
-    await (await operatorSets.snapshot(setId)).wait();
-    await (await operatorSets.snapshot(plainSetId)).wait();
     for (let i = 0; i < 3; i++) {
       await (await rollup.connect(ops[PROPOSER].account).proposeOutput(l2BlockOf(i), ROOTS[i])).wait();
     }
@@ -143,10 +143,19 @@ describe("VitalService", function () {
     return { id, c: await f.vital.challengeOf(id) };
   }
 
-  /** Members `voters` (snapshot index = position in `f.ops`) vote on challenge `id`. */
+  /** Members `voters` (positions in `f.ops`) vote on challenge `id`. */
   async function castVotes(f: Fixture, id: bigint, voters: number[], invalid: boolean) {
-    for (const i of voters) await (await f.vital.connect(f.ops[i].account).vote(id, i, invalid)).wait();
+    for (const i of voters) await (await f.vital.connect(f.ops[i].account).vote(id, invalid)).wait();
   }
+
+  /** The addresses of members `indexes` (positions in `f.ops`): a `reportVoters` list. */
+  const addressesOf = (f: Fixture, indexes: number[]) => indexes.map((i) => f.ops[i].address);
+
+  /** How each member voted on challenge `id`, in `f.ops` order. */
+  const votesOf = async (f: Fixture, id: bigint) => Promise.all(f.ops.map((op) => f.vital.voteOf(id, op.address)));
+
+  /** The `Vote` of each member: `votes[i]` for the members listed, `None` for the others. */
+  const expectedVotes = (votes: Record<number, bigint>) => STAKES.map((_, i) => votes[i] ?? Vote.None);
 
   /** The next block's timestamp, `delay` seconds from the latest one. */
   async function nextBlockAt(delay = 10) {
@@ -155,15 +164,9 @@ describe("VitalService", function () {
     return BigInt(at);
   }
 
-  /** Takes the current epoch's snapshot of `setId` (anyone may). */
-  async function snapshotNow(f: Fixture, setId: bigint) {
-    await (await f.operatorSets.snapshot(setId)).wait();
-    return f.operatorSets.currentEpoch();
-  }
-
   /**
    * The fixture, then a challenge of output 0 of `rollup` (proposer: member 4) by member 0, invalidated at exactly two
-   * thirds; members 3 and 4 voted "valid" first. (Built on the fixture's snapshot: a second fixture would be re-deployed
+   * thirds; members 3 and 4 voted "valid" first. (Built on the fixture itself: a second fixture would be re-deployed
    * each time the tests alternate between the two.)
    */
   async function invalidatedFixture() {
@@ -176,18 +179,25 @@ describe("VitalService", function () {
   }
 
   describe("fixture", function () {
-    it("snapshots the members in joining order, with two thirds of the stake exactly in members {0, 1, 2}", async function () {
+    it("counts each member's allocation from the fixture's epoch on, with two thirds of the stake exactly in members {0, 1, 2}", async function () {
       const f = await loadFixture(vitalFixture);
       expect(await f.operatorSets.currentEpoch()).to.equal(FIXTURE_EPOCH);
+      const addresses = f.ops.map((op) => op.address);
       for (const setId of [f.setId, f.plainSetId]) {
-        const indexes = await snapshotIndexes(f.d, setId);
-        expect([...indexes.entries()]).to.deep.equal(f.ops.map((op, i) => [op.address, i]));
-        const [, stakes] = await f.operatorSets.snapshotEntries(setId, FIXTURE_EPOCH);
-        expect(stakes).to.deep.equal(STAKES);
-        expect((await f.operatorSets.snapshotInfo(setId, FIXTURE_EPOCH)).totalStake).to.equal(TOTAL_STAKE);
+        // joined in the epoch before: nothing counted in it, everything in the fixture's epoch, read from checkpoints
+        expect(await f.operatorSets.allocationsAt(setId, addresses, FIXTURE_EPOCH - 1n)).to.deep.equal(
+          STAKES.map(() => 0n),
+        );
+        expect(await f.operatorSets.allocationsAt(setId, addresses, FIXTURE_EPOCH)).to.deep.equal(STAKES);
+        expect(await f.operatorSets.setStakeAt(setId, FIXTURE_EPOCH - 1n)).to.equal(0n);
+        expect(await f.operatorSets.setStakeAt(setId, FIXTURE_EPOCH)).to.equal(TOTAL_STAKE);
+        expect(await f.operatorSets.memberCountAt(setId, FIXTURE_EPOCH)).to.equal(BigInt(STAKES.length));
+        expect(await f.operatorSets.isLive(setId, FIXTURE_EPOCH - 1n)).to.equal(false);
+        expect(await f.operatorSets.isLive(setId, FIXTURE_EPOCH)).to.equal(true);
+        expect(await f.operatorSets.hasSnapshot(setId, FIXTURE_EPOCH)).to.equal(false);
       }
       expect(stakeOf(QUORUM) * 3n).to.equal(TOTAL_STAKE * 2n);
-      expect(stakeOf(SHORT)).to.equal(stakeOf(QUORUM) - STAKE_UNIT);
+      expect(stakeOf(SHORT)).to.equal(stakeOf(QUORUM) - 1n);
       expect(await f.vital.parameters()).to.deep.equal([
         f.treasury.address,
         f.bond,
@@ -232,7 +242,8 @@ describe("VitalService", function () {
       expect(c.proposedAt).to.equal(output.proposedAt);
       expect(c.bond).to.equal(f.bond);
       expect(c.root).to.equal(ROOTS[1]);
-      expect([c.invalidStake, c.validStake, c.invalidVoters, c.validVoters]).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
+      expect(await votesOf(f, 0n)).to.deep.equal(expectedVotes({}));
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([true, 0n]);
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([false, 0n]);
     });
@@ -241,9 +252,11 @@ describe("VitalService", function () {
       const f = await loadFixture(vitalFixture);
       const { proposedAt } = await f.rollup.output(0);
       const at = proposedAt + CHALLENGE_PERIOD - f.votingPeriod;
+      // days later, in an epoch nobody took a snapshot of: the set is live in it all the same
+      const epoch = await f.operatorSets.epochAt(at);
+      expect(epoch).to.equal(FIXTURE_EPOCH + 6n);
       await time.increaseTo(at - 10n);
-      const epoch = await snapshotNow(f, f.setId);
-      expect(epoch).to.equal(await f.operatorSets.epochAt(at));
+      expect(await f.operatorSets.hasSnapshot(f.setId, epoch)).to.equal(false);
       await time.setNextBlockTimestamp(at);
       await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
         .to.emit(f.vital, "Challenged")
@@ -255,7 +268,6 @@ describe("VitalService", function () {
       const { proposedAt } = await f.rollup.output(0);
       const at = proposedAt + CHALLENGE_PERIOD - f.votingPeriod + 1n;
       await time.increaseTo(at - 10n);
-      await snapshotNow(f, f.setId);
       await time.setNextBlockTimestamp(at);
       await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
         .to.be.revertedWithCustomError(f.vital, "VitalNotChallengeable")
@@ -268,7 +280,6 @@ describe("VitalService", function () {
       await time.increaseTo(proposedAt + CHALLENGE_PERIOD);
       await (await f.rollup.finalize(0)).wait();
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Finalized);
-      await snapshotNow(f, f.setId);
       const at = await nextBlockAt();
       await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
         .to.be.revertedWithCustomError(f.vital, "VitalNotChallengeable")
@@ -295,10 +306,11 @@ describe("VitalService", function () {
         .withArgs(outsider.address);
     });
 
-    it("accepts a member that joined after the snapshot", async function () {
+    it("accepts a member that joined in the current epoch (its stake counts only from the next one)", async function () {
       const f = await loadFixture(vitalFixture);
       const [late] = await addOperators(f.d, "vital-late", [STAKES[0]]);
       await (await f.operatorSets.connect(late.account).join(f.setId, STAKES[0])).wait();
+      expect(await f.operatorSets.allocationAt(f.setId, late.address, FIXTURE_EPOCH)).to.equal(0n);
       await (await f.token.connect(f.funder).transfer(late.address, f.bond)).wait();
       await (await f.token.connect(late.account).approve(f.vitalAddress, f.bond)).wait();
       const at = await nextBlockAt();
@@ -323,7 +335,9 @@ describe("VitalService", function () {
         .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
         .withArgs(requested.address);
 
-      // 2. it is replaced in the full set by a newcomer allocating its allocation plus the churn margin
+      // 2. it is replaced in the full set by a newcomer allocating its allocation plus the churn margin (OperatorSets
+      //    evicts a member, replaced or removed, only once the epoch's snapshot exists)
+      await (await f.operatorSets.snapshot(f.setId)).wait();
       const members = await f.operatorSets.members(f.setId);
       expect(members.length).to.equal(4);
       await (await f.vital.updateRollupSet(f.rollupAddress, setParams(f.d, { maxSize: 4n }))).wait();
@@ -351,14 +365,15 @@ describe("VitalService", function () {
         .withArgs(removed.address);
       expect(await f.vital.challengeCount()).to.equal(0n);
 
-      // all three still vote with their stake in the challenge epoch's snapshot
+      // all three still vote with their allocation counted in the challenge's epoch, the one they left in
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       for (const [index, op] of [
         [1, requested],
         [2, replaced],
         [3, removed],
       ] as const) {
-        await expect(f.vital.connect(op.account).vote(id, index, true))
+        expect((await f.operatorSets.allocation(f.setId, op.address)).allocated).to.equal(0n);
+        await expect(f.vital.connect(op.account).vote(id, true))
           .to.emit(f.vital, "Voted")
           .withArgs(id, op.address, true, STAKES[index]);
       }
@@ -386,21 +401,49 @@ describe("VitalService", function () {
       await time.increaseTo(c.deadline);
       await (await f.vital.resolve(id)).wait();
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([false, 0n]);
-      await snapshotNow(f, f.setId);
       expect((await challengeOutput(f, f.ops[1], f.rollup, 1)).id).to.equal(id + 3n);
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([true, id + 3n]);
     });
 
-    it("refuses a challenge without a snapshot of the current epoch", async function () {
+    it("a challenge needs no snapshot: votes count the stake of the challenge's epoch from checkpoints", async function () {
       const f = await loadFixture(vitalFixture);
-      await time.increase(DAY);
-      const epoch = await f.operatorSets.currentEpoch();
-      expect(epoch).to.equal(FIXTURE_EPOCH + 1n);
-      await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
-        .to.be.revertedWithCustomError(f.vital, "ServiceNoSnapshot")
-        .withArgs(f.setId, epoch);
-      await snapshotNow(f, f.setId);
-      expect((await challengeOutput(f, f.ops[0], f.rollup, 0)).c.epoch).to.equal(epoch);
+      // an hour into the next epoch, nobody having taken a snapshot of any
+      const epoch = FIXTURE_EPOCH + 1n;
+      await time.increaseTo((await f.operatorSets.epochStart(epoch)) + BigInt(HOUR));
+      expect(await f.operatorSets.hasSnapshot(f.setId, epoch)).to.equal(false);
+      expect(await f.operatorSets.latestSnapshotEpoch(f.setId)).to.deep.equal([0n, false]);
+      const { id, c } = await challengeOutput(f, f.ops[3], f.rollup, 0);
+      expect(c.epoch).to.equal(epoch);
+
+      // during the challenge's epoch, member 3 allocates 1,000 ALT more and member 2 half its allocation less: both
+      // count from the next epoch only, which the challenge does not read
+      const extra = 1_000n * ALT;
+      const [two, three] = [f.ops[2], f.ops[3]];
+      await (await f.token.connect(f.funder).transfer(three.address, extra)).wait();
+      await (await f.token.connect(three.account).approve(await f.registry.getAddress(), extra)).wait();
+      await (await f.registry.connect(three.account).stake(three.address, 0, extra)).wait();
+      await (await f.operatorSets.connect(three.account).allocate(f.setId, STAKES[3] + extra)).wait();
+      await (await f.operatorSets.connect(two.account).allocate(f.setId, STAKES[2] / 2n)).wait();
+      const next = TOTAL_STAKE + extra - STAKES[2] / 2n;
+      expect(await f.operatorSets.setStakeAt(f.setId, epoch + 1n)).to.equal(next);
+      expect(await f.operatorSets.setStakeAt(f.setId, epoch)).to.equal(TOTAL_STAKE);
+
+      // the votes, some cast in the next epoch, count what was allocated in the challenge's: two thirds of its stake
+      await castVotes(f, id, [0, 1], true);
+      await time.increaseTo(await f.operatorSets.epochStart(epoch + 1n));
+      expect(await time.latest()).to.be.lessThan(Number(c.deadline));
+      await expect(f.vital.connect(two.account).vote(id, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, two.address, true, STAKES[2])
+        .and.to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated);
+      const after = await f.vital.challengeOf(id);
+      expect(after.invalidStake).to.equal(stakeOf(QUORUM));
+      expect(await votesOf(f, id)).to.deep.equal(expectedVotes({ 0: Vote.Invalid, 1: Vote.Invalid, 2: Vote.Invalid }));
+      // what the same votes weigh in the next epoch would not have been two thirds of its stake
+      const weighed = STAKES[0] + STAKES[1] + STAKES[2] / 2n;
+      expect(weighed * 3n).to.be.lessThan(next * 2n);
+      expect(await f.operatorSets.hasSnapshot(f.setId, epoch)).to.equal(false);
     });
 
     it("refuses an output index the rollup does not have", async function () {
@@ -457,34 +500,47 @@ describe("VitalService", function () {
   });
 
   describe("liveness", function () {
-    it("an empty snapshot decides nothing: a member who snapshots the set with no stake, then joins, cannot challenge", async function () {
+    it("an empty or non-live set decides nothing: one member alone in a fresh set whose minimums count from the next epoch", async function () {
       const f = await loadFixture(vitalFixture);
-      // a fresh rollup (its creator proposes) whose VITAL set nobody joined yet, with an honest output
+      // a fresh rollup (its creator proposes), registered in this epoch: its set's minimums count from the next one
       const fresh = await launchRollup(f.d, f.creator, { chainId: 71_010, salt: ethers.id("vital-empty") });
       const freshAddress = await fresh.getAddress();
       const freshSetId = await f.vital.setIdOf(freshAddress);
       await (await fresh.connect(f.creator).proposeOutput(l2BlockOf(0), ROOTS[0])).wait();
       const minStake = f.d.config.minStake;
-      const [attacker] = await addOperators(f.d, "vital-attacker", [minStake]);
+      const [attacker, second] = await addOperators(f.d, "vital-attacker", [minStake, minStake]);
       await (await f.token.connect(f.funder).transfer(attacker.address, f.bond)).wait();
       await (await f.token.connect(attacker.account).approve(f.vitalAddress, f.bond)).wait();
-      // governance asks for no members and no stake before the snapshot: a set with no stake is still never live
-      await (await f.vital.updateRollupSet(freshAddress, setParams(f.d, { minMembers: 0n, minTotalStake: 0n }))).wait();
+      // governance asks two members from the next epoch on (the default asks one, which the attacker alone would be)
+      await expect(f.vital.updateRollupSet(freshAddress, setParams(f.d, { minMembers: 2n })))
+        .to.emit(f.operatorSets, "LivenessUpdated")
+        .withArgs(freshSetId, 2n, f.d.config.minTotalStake);
 
-      // the attacker takes the epoch's snapshot while the set has no stake, then joins
-      await expect(f.operatorSets.connect(attacker.account).snapshot(freshSetId))
-        .to.emit(f.operatorSets, "SnapshotTaken")
-        .withArgs(freshSetId, FIXTURE_EPOCH, 0n, 0n, anyValue);
+      // the attacker joins alone, and even takes the epoch's snapshot: in this epoch nothing counts, and no minimums
+      // either (they count from the next one), but a set with no stake is never live
       await expect(f.operatorSets.connect(attacker.account).join(freshSetId, minStake))
         .to.emit(f.operatorSets, "Joined")
         .withArgs(freshSetId, attacker.address);
-      expect((await f.operatorSets.snapshotInfo(freshSetId, FIXTURE_EPOCH)).live).to.equal(false);
+      await expect(f.operatorSets.connect(attacker.account).snapshot(freshSetId))
+        .to.emit(f.operatorSets, "SnapshotTaken")
+        .withArgs(freshSetId, FIXTURE_EPOCH, 0n, 0n, anyValue);
+      expect(await f.operatorSets.setStakeAt(freshSetId, FIXTURE_EPOCH)).to.equal(0n);
+      expect(await f.operatorSets.memberCountAt(freshSetId, FIXTURE_EPOCH)).to.equal(0n);
       expect(await f.operatorSets.isLive(freshSetId, FIXTURE_EPOCH)).to.equal(false);
       await expect(f.vital.connect(attacker.account).challenge(freshAddress, 0))
         .to.be.revertedWithCustomError(f.vital, "ServiceSetNotLive")
         .withArgs(freshSetId, FIXTURE_EPOCH);
 
-      // no challenge exists that a vote or resolve could decide on zero stake: the output stays live, the bond unpaid
+      // the next epoch counts its stake, all of the set's, and the minimums with it: one member of the two asked
+      const next = await nextEpoch(f.operatorSets);
+      expect(await f.operatorSets.setStakeAt(freshSetId, next)).to.equal(minStake);
+      expect(await f.operatorSets.memberCountAt(freshSetId, next)).to.equal(1n);
+      expect(await f.operatorSets.isLive(freshSetId, next)).to.equal(false);
+      await expect(f.vital.connect(attacker.account).challenge(freshAddress, 0))
+        .to.be.revertedWithCustomError(f.vital, "ServiceSetNotLive")
+        .withArgs(freshSetId, next);
+
+      // no challenge exists that a vote or resolve could decide on: the output stays live, the bond unpaid
       expect(await f.vital.challengeCount()).to.equal(0n);
       await expect(f.vital.resolve(0)).to.be.revertedWithCustomError(f.vital, "VitalUnknownChallenge").withArgs(0n);
       expect(await f.token.balanceOf(attacker.address)).to.equal(f.bond);
@@ -492,97 +548,185 @@ describe("VitalService", function () {
       expect((await fresh.output(0)).status).to.equal(OutputStatus.Proposed);
       expect(await f.vital.openChallenge(freshAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([false, 0n]);
       expect(await f.vital.invalidatedAt(freshAddress, l2BlockOf(0), ROOTS[0])).to.equal(0n);
+
+      // a second member joins: the set is live from the epoch after, where both count (and the attacker holds half)
+      await (await f.operatorSets.connect(second.account).join(freshSetId, minStake)).wait();
+      expect(await f.operatorSets.isLive(freshSetId, next)).to.equal(false);
+      const live = await nextEpoch(f.operatorSets);
+      expect(await f.operatorSets.memberCountAt(freshSetId, live)).to.equal(2n);
+      expect(await f.operatorSets.isLive(freshSetId, live)).to.equal(true);
+      const at = await nextBlockAt();
+      await expect(f.vital.connect(attacker.account).challenge(freshAddress, 0))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(0n, freshAddress, 0n, attacker.address, f.bond, live, at + f.votingPeriod);
+      // alone, it is half the stake: short of two thirds
+      await expect(f.vital.connect(attacker.account).vote(0, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(0n, attacker.address, true, minStake);
+      expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
     });
 
-    it("a snapshot below the set's minimum members or stake decides nothing (live at exactly the minimum)", async function () {
+    it("a set below its minimum operators or stake counted decides nothing (live at exactly the minimum, from the next epoch)", async function () {
       const f = await loadFixture(vitalFixture);
-      const info = await f.operatorSets.snapshotInfo(f.setId, FIXTURE_EPOCH);
-      expect([info.size, info.totalStake, info.live]).to.deep.equal([5n, TOTAL_STAKE, true]);
-      /** The minimums, then the next epoch and its snapshot (the same five members and stake), taken under them. */
-      const snapshotUnder = async (minMembers: bigint, minTotalStake: bigint) => {
+      expect(await f.operatorSets.memberCountAt(f.setId, FIXTURE_EPOCH)).to.equal(5n);
+      expect(await f.operatorSets.setStakeAt(f.setId, FIXTURE_EPOCH)).to.equal(TOTAL_STAKE);
+      expect(await f.operatorSets.isLive(f.setId, FIXTURE_EPOCH)).to.equal(true);
+      /**
+       * New minimums: they leave the current epoch's liveness as it was and count from the next epoch (the same five
+       * members and stake), which this moves to.
+       */
+      const minimumsFrom = async (minMembers: bigint, minTotalStake: bigint) => {
+        const current = await f.operatorSets.currentEpoch();
+        const wasLive = await f.operatorSets.isLive(f.setId, current);
         await expect(f.vital.updateRollupSet(f.rollupAddress, setParams(f.d, { minMembers, minTotalStake })))
           .to.emit(f.operatorSets, "LivenessUpdated")
           .withArgs(f.setId, minMembers, minTotalStake);
+        expect(await f.operatorSets.isLive(f.setId, current)).to.equal(wasLive);
         const epoch = await nextEpoch(f.operatorSets);
-        const next = await f.operatorSets.snapshotInfo(f.setId, await snapshotNow(f, f.setId));
-        expect([next.size, next.totalStake]).to.deep.equal([5n, TOTAL_STAKE]);
+        expect(await f.operatorSets.memberCountAt(f.setId, epoch)).to.equal(5n);
+        expect(await f.operatorSets.setStakeAt(f.setId, epoch)).to.equal(TOTAL_STAKE);
         return epoch;
       };
       const challenger = f.ops[0];
+      // asked in the fixture's epoch, the first minimums do not rewrite it: it is still live and decides
+      await (await f.vital.updateRollupSet(f.rollupAddress, setParams(f.d, { minMembers: 6n }))).wait();
+      expect(await f.operatorSets.isLive(f.setId, FIXTURE_EPOCH)).to.equal(true);
+      const { id, c } = await challengeOutput(f, f.ops[1], f.rollup, 2);
+      expect([id, c.epoch]).to.deep.equal([0n, FIXTURE_EPOCH]);
       const before = await f.token.balanceOf(challenger.address);
       // one member short, then one wei of stake short
       for (const [minMembers, minTotalStake] of [
         [6n, TOTAL_STAKE],
         [5n, TOTAL_STAKE + 1n],
       ]) {
-        const epoch = await snapshotUnder(minMembers, minTotalStake);
+        const epoch = await minimumsFrom(minMembers, minTotalStake);
         expect(await f.operatorSets.isLive(f.setId, epoch)).to.equal(false);
         await expect(f.vital.connect(challenger.account).challenge(f.rollupAddress, 0))
           .to.be.revertedWithCustomError(f.vital, "ServiceSetNotLive")
           .withArgs(f.setId, epoch);
       }
-      expect(await f.vital.challengeCount()).to.equal(0n);
+      expect(await f.vital.challengeCount()).to.equal(1n);
       expect(await f.token.balanceOf(challenger.address)).to.equal(before);
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
       // exactly five members and 18,000 ALT
-      const epoch = await snapshotUnder(5n, TOTAL_STAKE);
+      const epoch = await minimumsFrom(5n, TOTAL_STAKE);
       expect(epoch).to.equal(FIXTURE_EPOCH + 3n);
       expect(await f.operatorSets.isLive(f.setId, epoch)).to.equal(true);
       const at = await nextBlockAt();
       await expect(f.vital.connect(challenger.account).challenge(f.rollupAddress, 0))
         .to.emit(f.vital, "Challenged")
-        .withArgs(0n, f.rollupAddress, 0n, challenger.address, f.bond, epoch, at + f.votingPeriod);
+        .withArgs(1n, f.rollupAddress, 0n, challenger.address, f.bond, epoch, at + f.votingPeriod);
     });
   });
 
   describe("vote", function () {
-    it("counts the voter's stake in the challenge's snapshot, not its current stake", async function () {
+    it("counts the voter's allocation counted in the challenge's epoch, not its current stake or allocation", async function () {
       const f = await loadFixture(vitalFixture);
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
-      // member 0 stakes 1,000 ALT more after the snapshot
+      // member 0 stakes 1,000 ALT more after the challenge and allocates it to the set: that counts from the next epoch
       const extra = 1_000n * ALT;
       await (await f.token.connect(f.ops[0].account).approve(await f.registry.getAddress(), extra)).wait();
       await (await f.registry.connect(f.ops[0].account).stake(f.ops[0].address, 0, extra)).wait();
+      await (await f.operatorSets.connect(f.ops[0].account).allocate(f.setId, STAKES[0] + extra)).wait();
       expect(await f.registry.operatorStake(f.ops[0].address)).to.equal(2n * STAKES[0] + extra);
+      expect((await f.operatorSets.allocation(f.setId, f.ops[0].address)).allocated).to.equal(STAKES[0] + extra);
+      expect(await f.operatorSets.allocationAt(f.setId, f.ops[0].address, FIXTURE_EPOCH + 1n)).to.equal(
+        STAKES[0] + extra,
+      );
 
-      await expect(f.vital.connect(f.ops[0].account).vote(id, 0, true))
+      await expect(f.vital.connect(f.ops[0].account).vote(id, true))
         .to.emit(f.vital, "Voted")
         .withArgs(id, f.ops[0].address, true, STAKES[0]);
-      await expect(f.vital.connect(f.ops[3].account).vote(id, 3, false))
+      await expect(f.vital.connect(f.ops[3].account).vote(id, false))
         .to.emit(f.vital, "Voted")
         .withArgs(id, f.ops[3].address, false, STAKES[3]);
-      await expect(f.vital.connect(f.ops[PROPOSER].account).vote(id, PROPOSER, false))
+      await expect(f.vital.connect(f.ops[PROPOSER].account).vote(id, false))
         .to.emit(f.vital, "Voted")
         .withArgs(id, f.ops[PROPOSER].address, false, STAKES[PROPOSER]);
       const c = await f.vital.challengeOf(id);
       expect(c.invalidStake).to.equal(STAKES[0]);
-      expect(c.invalidVoters).to.equal(bit(0));
       expect(c.validStake).to.equal(STAKES[3] + STAKES[PROPOSER]);
-      expect(c.validVoters).to.equal(bitmapOf([3, PROPOSER]));
+      expect(await votesOf(f, id)).to.deep.equal(
+        expectedVotes({ 0: Vote.Invalid, 3: Vote.Valid, [PROPOSER]: Vote.Valid }),
+      );
       expect(c.result).to.equal(Result.Open);
     });
 
-    it("refuses an index that is not the caller's snapshot entry", async function () {
+    it("an operator that joined after the challenge's epoch began cannot vote (VitalNotVoter(operator, epoch))", async function () {
       const f = await loadFixture(vitalFixture);
-      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
-      await expect(f.vital.connect(f.ops[0].account).vote(id, 1, true))
-        .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
-        .withArgs(1n, f.ops[1].address);
-      // a member that joined after the snapshot has no entry
-      const [late] = await addOperators(f.d, "vital-late", [STAKES[0]]);
-      await (await f.operatorSets.connect(late.account).join(f.setId, STAKES[0])).wait();
-      await expect(f.vital.connect(late.account).vote(id, 0, true))
-        .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
-        .withArgs(0n, f.ops[0].address);
-      await expect(f.vital.connect(late.account).vote(id, STAKES.length, true))
-        .to.be.revertedWithCustomError(f.operatorSets, "SetsIndexOutOfRange")
-        .withArgs(BigInt(STAKES.length), BigInt(STAKES.length));
-      await expect(f.vital.connect(f.users[2]).vote(id, 2, true))
-        .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
-        .withArgs(2n, f.ops[2].address);
+      // one joins in the challenge's epoch before the challenge, one after it
+      const [before, after] = await addOperators(f.d, "vital-late", [STAKES[0], STAKES[0]]);
+      await (await f.operatorSets.connect(before.account).join(f.setId, STAKES[0])).wait();
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      expect(c.epoch).to.equal(FIXTURE_EPOCH);
+      await (await f.operatorSets.connect(after.account).join(f.setId, STAKES[0])).wait();
+      // so does a plain account, and an operator of the set of another rollup only
+      const [other] = await addOperators(f.d, "vital-other", [STAKES[0]]);
+      await (await f.operatorSets.connect(other.account).join(f.plainSetId, STAKES[0])).wait();
+      const refused = [before.account, after.account, f.users[2], other.account];
+      for (const voter of refused) {
+        await expect(f.vital.connect(voter).vote(id, true))
+          .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
+          .withArgs(voter.address, FIXTURE_EPOCH);
+      }
+      // the next epoch counts their allocations, but the challenge reads its own epoch's
+      const next = await nextEpoch(f.operatorSets);
+      expect(await time.latest()).to.be.lessThan(Number(c.deadline));
+      for (const op of [before, after]) {
+        expect(await f.operatorSets.allocationAt(f.setId, op.address, next)).to.equal(STAKES[0]);
+        await expect(f.vital.connect(op.account).vote(id, true))
+          .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
+          .withArgs(op.address, FIXTURE_EPOCH);
+        expect(await f.vital.voteOf(id, op.address)).to.equal(Vote.None);
+      }
+      const unchanged = await f.vital.challengeOf(id);
+      expect([unchanged.invalidStake, unchanged.validStake]).to.deep.equal([0n, 0n]);
+      // on a challenge of the next epoch they vote with that stake
+      const { id: later } = await challengeOutput(f, f.ops[1], f.rollup, 1);
+      await expect(f.vital.connect(after.account).vote(later, false))
+        .to.emit(f.vital, "Voted")
+        .withArgs(later, after.address, false, STAKES[0]);
     });
 
-    it("refuses a second vote of a member, on either side", async function () {
+    it("a member that left after the challenge was opened still votes with the stake it had (its allocation counted in that epoch)", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 1);
+      const leaver = f.ops[1];
+      await expect(f.operatorSets.connect(leaver.account).requestLeave(f.setId)).to.emit(
+        f.operatorSets,
+        "LeaveRequested",
+      );
+      expect((await f.operatorSets.membership(f.setId, leaver.address)).member).to.equal(false);
+      expect((await f.operatorSets.allocation(f.setId, leaver.address)).allocated).to.equal(0n);
+      // its leaving counts from the next epoch: the set's stake of the challenge's epoch is unchanged
+      expect(await f.operatorSets.allocationAt(f.setId, leaver.address, FIXTURE_EPOCH)).to.equal(STAKES[1]);
+      expect(await f.operatorSets.setStakeAt(f.setId, FIXTURE_EPOCH)).to.equal(TOTAL_STAKE);
+      expect(await f.operatorSets.setStakeAt(f.setId, FIXTURE_EPOCH + 1n)).to.equal(TOTAL_STAKE - STAKES[1]);
+
+      // it votes in the next epoch, once it no longer counts there, with what it had in the challenge's
+      const next = await nextEpoch(f.operatorSets);
+      expect(await f.operatorSets.allocationAt(f.setId, leaver.address, next)).to.equal(0n);
+      expect(await time.latest()).to.be.lessThan(Number(c.deadline));
+      await castVotes(f, id, [0], true);
+      await expect(f.vital.connect(leaver.account).vote(id, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, leaver.address, true, STAKES[1]);
+      expect((await f.vital.challengeOf(id)).invalidStake).to.equal(STAKES[0] + STAKES[1]);
+      // two thirds of the challenge epoch's 18,000 ALT, not of the 14,000 ALT left: member 2 completes it
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
+        .to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated);
+      expect(await f.vital.voteOf(id, leaver.address)).to.equal(Vote.Invalid);
+
+      // on a challenge opened in the next epoch it has nothing counted in the set: it cannot vote
+      const { id: later, c: laterChallenge } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      expect(laterChallenge.epoch).to.equal(next);
+      await expect(f.vital.connect(leaver.account).vote(later, false))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotVoter")
+        .withArgs(leaver.address, next);
+    });
+
+    it("refuses a second vote of a member, on either side (VitalAlreadyVoted), and keeps its first", async function () {
       const f = await loadFixture(vitalFixture);
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [1], true);
@@ -593,60 +737,70 @@ describe("VitalService", function () {
         [3, false],
         [3, true],
       ] as const) {
-        await expect(f.vital.connect(f.ops[voter].account).vote(id, voter, invalid))
+        await expect(f.vital.connect(f.ops[voter].account).vote(id, invalid))
           .to.be.revertedWithCustomError(f.vital, "VitalAlreadyVoted")
           .withArgs(id, f.ops[voter].address);
       }
       const c = await f.vital.challengeOf(id);
       expect([c.invalidStake, c.validStake]).to.deep.equal([STAKES[1], STAKES[3]]);
+      expect(await votesOf(f, id)).to.deep.equal(expectedVotes({ 1: Vote.Invalid, 3: Vote.Valid }));
+      // a vote on one challenge is none on another
+      const { id: other } = await challengeOutput(f, f.ops[0], f.plainRollup, 0);
+      await expect(f.vital.connect(f.ops[1].account).vote(other, false))
+        .to.emit(f.vital, "Voted")
+        .withArgs(other, f.ops[1].address, false, STAKES[1]);
     });
 
     it("accepts votes until one second before the deadline, refuses them from the deadline on", async function () {
       const f = await loadFixture(vitalFixture);
       const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await time.setNextBlockTimestamp(c.deadline - 1n);
-      await expect(f.vital.connect(f.ops[1].account).vote(id, 1, true))
+      await expect(f.vital.connect(f.ops[1].account).vote(id, true))
         .to.emit(f.vital, "Voted")
         .withArgs(id, f.ops[1].address, true, STAKES[1]);
-      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
         .to.be.revertedWithCustomError(f.vital, "VitalVotingClosed")
         .withArgs(id, c.deadline);
     });
 
     it("refuses a voter jailed by a pending slash request", async function () {
       const f = await loadFixture(vitalFixture);
-      // a challenge of the plain rollup, whose snapshot holds member 4 ...
+      // a challenge of the plain rollup, whose set counts member 4's allocation in the challenge's epoch ...
       const { id } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
       // ... which gets jailed when its own output is invalidated
       const { id: other } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, other, QUORUM, true);
       expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(true);
       for (const invalid of [true, false]) {
-        await expect(f.vital.connect(f.ops[PROPOSER].account).vote(id, PROPOSER, invalid))
+        await expect(f.vital.connect(f.ops[PROPOSER].account).vote(id, invalid))
           .to.be.revertedWithCustomError(f.vital, "VitalVoterJailed")
           .withArgs(f.ops[PROPOSER].address);
       }
+      expect(await f.operatorSets.allocationAt(f.plainSetId, f.ops[PROPOSER].address, FIXTURE_EPOCH)).to.equal(
+        STAKES[PROPOSER],
+      );
+      expect(await f.vital.voteOf(id, f.ops[PROPOSER].address)).to.equal(Vote.None);
     });
 
     it("refuses votes on a challenge that is no longer open, or does not exist", async function () {
       const f = await loadFixture(vitalFixture);
       const { id: invalidated } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, invalidated, QUORUM, true);
-      await expect(f.vital.connect(f.ops[3].account).vote(invalidated, 3, true))
+      await expect(f.vital.connect(f.ops[3].account).vote(invalidated, true))
         .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
         .withArgs(invalidated, Result.Invalidated);
       const { id: failed, c } = await challengeOutput(f, f.ops[0], f.plainRollup, 0);
       await time.increaseTo(c.deadline);
       await (await f.vital.resolve(failed)).wait();
-      await expect(f.vital.connect(f.ops[3].account).vote(failed, 3, true))
+      await expect(f.vital.connect(f.ops[3].account).vote(failed, true))
         .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
         .withArgs(failed, Result.Failed);
-      await expect(f.vital.connect(f.ops[3].account).vote(2, 3, true))
+      await expect(f.vital.connect(f.ops[3].account).vote(2, true))
         .to.be.revertedWithCustomError(f.vital, "VitalUnknownChallenge")
         .withArgs(2n);
     });
 
-    it("does not invalidate one stake unit short of two thirds", async function () {
+    it("does not invalidate one wei short of two thirds", async function () {
       const f = await loadFixture(vitalFixture);
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       expect(stakeOf(SHORT) * 3n).to.be.lessThan(TOTAL_STAKE * 2n);
@@ -656,7 +810,9 @@ describe("VitalService", function () {
       const c = await f.vital.challengeOf(id);
       expect(c.result).to.equal(Result.Open);
       expect(c.invalidStake).to.equal(stakeOf(SHORT));
-      expect(c.invalidVoters).to.equal(bitmapOf(SHORT));
+      expect(await votesOf(f, id)).to.deep.equal(
+        expectedVotes({ 0: Vote.Invalid, 1: Vote.Invalid, 3: Vote.Invalid, [PROPOSER]: Vote.Valid }),
+      );
       expect(await f.rollup.outputCount()).to.equal(3n);
       expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.equal(0n);
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([true, id]);
@@ -676,7 +832,7 @@ describe("VitalService", function () {
       const challengerBefore = await f.token.balanceOf(challenger.address);
       const vitalBefore = await f.token.balanceOf(f.vitalAddress);
       const at = await nextBlockAt();
-      const tx = f.vital.connect(f.ops[2].account).vote(id, 2, true);
+      const tx = f.vital.connect(f.ops[2].account).vote(id, true);
       await expect(tx)
         .to.emit(f.vital, "Voted")
         .withArgs(id, f.ops[2].address, true, STAKES[2])
@@ -710,7 +866,7 @@ describe("VitalService", function () {
       const c = await f.vital.challengeOf(id);
       expect(c.result).to.equal(Result.Invalidated);
       expect(c.invalidStake).to.equal(stakeOf(QUORUM));
-      expect(c.invalidVoters).to.equal(bitmapOf(QUORUM));
+      expect(await votesOf(f, id)).to.deep.equal(expectedVotes({ 0: Vote.Invalid, 1: Vote.Invalid, 2: Vote.Invalid }));
       expect(c.proposedAt).to.equal(output.proposedAt);
       expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.equal(at);
       expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.equal(0n);
@@ -739,7 +895,7 @@ describe("VitalService", function () {
       const requests = await f.slashingManager.requestCount();
       const challengerBefore = await f.token.balanceOf(challenger.address);
       const at = await nextBlockAt();
-      const tx = f.vital.connect(f.ops[2].account).vote(id, 2, true);
+      const tx = f.vital.connect(f.ops[2].account).vote(id, true);
       await expect(tx)
         .to.emit(f.vital, "ProposerNotSlashed")
         .withArgs(id, f.creator.address, "0x")
@@ -762,7 +918,7 @@ describe("VitalService", function () {
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
       const reason = f.slashingManager.interface.encodeErrorResult("SlashingInvalidBps", [proposerBps, f.capBps]);
-      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
         .to.emit(f.vital, "ProposerNotSlashed")
         .withArgs(id, f.ops[PROPOSER].address, reason)
         .and.to.emit(f.rollup, "OutputsInvalidated")
@@ -778,11 +934,10 @@ describe("VitalService", function () {
       await (await f.slashingManager.setSlasher(f.vitalAddress, f.capBps, maxAge)).wait();
       const { proposedAt } = await f.rollup.output(0);
       await time.increaseTo(proposedAt + maxAge);
-      await snapshotNow(f, f.setId);
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
       const reason = f.slashingManager.interface.encodeErrorResult("SlashingEvidenceTooOld", [proposedAt, maxAge]);
-      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
         .to.emit(f.vital, "ProposerNotSlashed")
         .withArgs(id, f.ops[PROPOSER].address, reason)
         .and.to.emit(f.vital, "Resolved")
@@ -796,7 +951,7 @@ describe("VitalService", function () {
       await castVotes(f, id, [0, 1], true);
       await (await f.rollup.connect(f.council).setPaused(true)).wait();
       const paused = f.rollup.interface.encodeErrorResult("RollupPaused", []);
-      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
         .to.emit(f.vital, "InvalidationDeferred")
         .withArgs(id, paused);
       expect((await f.vital.challengeOf(id)).result).to.equal(Result.Open);
@@ -818,7 +973,7 @@ describe("VitalService", function () {
       const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
       await (await f.rollup.connect(f.council).setPaused(true)).wait();
-      await (await f.vital.connect(f.ops[2].account).vote(id, 2, true)).wait();
+      await (await f.vital.connect(f.ops[2].account).vote(id, true)).wait();
       await time.increaseTo(c.deadline);
       const treasuryBefore = await f.token.balanceOf(f.treasury.address);
       const challengerBefore = await f.token.balanceOf(f.ops[0].address);
@@ -839,7 +994,7 @@ describe("VitalService", function () {
       const requests = await f.slashingManager.requestCount();
       const challengerBefore = await f.token.balanceOf(f.ops[1].address);
       const vitalBefore = await f.token.balanceOf(f.vitalAddress);
-      const tx = f.vital.connect(f.ops[2].account).vote(later, 2, true);
+      const tx = f.vital.connect(f.ops[2].account).vote(later, true);
       await expect(tx).to.emit(f.vital, "Resolved").withArgs(later, Result.Void);
       await expect(tx).not.to.emit(f.rollup, "OutputsInvalidated");
       await expect(tx).not.to.emit(f.vital, "ProposerReported");
@@ -921,7 +1076,7 @@ describe("VitalService", function () {
       expect(requestId).to.equal(f.proposerRequest + 1n);
       const evidence = evidenceOf(f.id, f.rollupAddress, l2BlockOf(0), ROOTS[0]);
       const at = await nextBlockAt();
-      const tx = f.vital.connect(reporter).reportVoters(f.id, bitmapOf([3, PROPOSER]));
+      const tx = f.vital.connect(reporter).reportVoters(f.id, addressesOf(f, [3, PROPOSER]));
       await expect(tx)
         .to.emit(f.vital, "VoterReported")
         .withArgs(f.id, f.ops[3].address, requestId)
@@ -951,7 +1106,15 @@ describe("VitalService", function () {
         ]);
       }
       expect(await f.slashingManager.requestCount()).to.equal(requestId + 2n);
-      expect(await f.vital.reportedVoters(f.id)).to.equal(bitmapOf([3, PROPOSER]));
+      expect(await votesOf(f, f.id)).to.deep.equal(
+        expectedVotes({
+          0: Vote.Invalid,
+          1: Vote.Invalid,
+          2: Vote.Invalid,
+          3: Vote.ValidReported,
+          [PROPOSER]: Vote.ValidReported,
+        }),
+      );
       expect(await f.registry.isJailed(f.ops[3].address)).to.equal(true);
       // member 4 is reported twice: as the proposer and as a "valid" voter
       expect(await f.registry.pendingSlashes(f.ops[PROPOSER].address)).to.equal(2n);
@@ -963,41 +1126,90 @@ describe("VitalService", function () {
     it("dates the requests at the challenge: accepted at the evidence age's end, refused one second later", async function () {
       const f = await invalidatedFixture();
       await time.setNextBlockTimestamp(f.createdAt + f.maxEvidenceAge + 1n);
-      await expect(f.vital.reportVoters(f.id, bit(3)))
+      await expect(f.vital.reportVoters(f.id, addressesOf(f, [3])))
         .to.be.revertedWithCustomError(f.slashingManager, "SlashingEvidenceTooOld")
         .withArgs(f.createdAt, f.maxEvidenceAge);
 
       const g = await invalidatedFixture();
       const requestId = await g.slashingManager.requestCount();
       await time.setNextBlockTimestamp(g.createdAt + g.maxEvidenceAge);
-      await expect(g.vital.reportVoters(g.id, bit(3)))
+      await expect(g.vital.reportVoters(g.id, addressesOf(g, [3])))
         .to.emit(g.vital, "VoterReported")
         .withArgs(g.id, g.ops[3].address, requestId);
     });
 
-    it("refuses members reported already", async function () {
-      const f = await invalidatedFixture();
-      await (await f.vital.reportVoters(f.id, bit(3))).wait();
-      for (const voters of [bit(3), bitmapOf([3, PROPOSER])]) {
-        await expect(f.vital.reportVoters(f.id, voters))
-          .to.be.revertedWithCustomError(f.vital, "VitalNotReportable")
-          .withArgs(f.id, voters);
-      }
+    it("a vote goes None → Valid → ValidReported (and None → Invalid), one report per voter", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      expect(await votesOf(f, id)).to.deep.equal(expectedVotes({}));
+      await castVotes(f, id, [3], false);
+      expect(await votesOf(f, id)).to.deep.equal(expectedVotes({ 3: Vote.Valid }));
+      await castVotes(f, id, QUORUM, true);
+      const voted = { 0: Vote.Invalid, 1: Vote.Invalid, 2: Vote.Invalid };
+      expect(await votesOf(f, id)).to.deep.equal(expectedVotes({ ...voted, 3: Vote.Valid }));
+      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Invalidated);
       const requestId = await f.slashingManager.requestCount();
-      await expect(f.vital.reportVoters(f.id, bit(PROPOSER)))
+      await expect(f.vital.reportVoters(id, addressesOf(f, [3])))
         .to.emit(f.vital, "VoterReported")
-        .withArgs(f.id, f.ops[PROPOSER].address, requestId);
-      expect(await f.vital.reportedVoters(f.id)).to.equal(bitmapOf([3, PROPOSER]));
+        .withArgs(id, f.ops[3].address, requestId);
+      expect(await votesOf(f, id)).to.deep.equal(expectedVotes({ ...voted, 3: Vote.ValidReported }));
+      expect(await f.slashingManager.requestCount()).to.equal(requestId + 1n);
     });
 
-    it("refuses members that voted invalid or have no snapshot entry, and an empty set", async function () {
+    it("refuses members reported already (VitalNotReportable(challengeId, operator)), the whole list with them", async function () {
       const f = await invalidatedFixture();
-      for (const voters of [bit(0), bitmapOf([3, 0]), bitmapOf(QUORUM), bit(STAKES.length), bit(255), 0n]) {
+      const [three, proposer] = [f.ops[3].address, f.ops[PROPOSER].address];
+      await (await f.vital.reportVoters(f.id, [three])).wait();
+      // alone, after a reportable one, or twice in one list: the first not reportable is named, nothing is reported
+      const refused: [string[], string][] = [
+        [[three], three],
+        [[proposer, three], three],
+        [[proposer, proposer], proposer],
+      ];
+      for (const [voters, named] of refused) {
         await expect(f.vital.reportVoters(f.id, voters))
           .to.be.revertedWithCustomError(f.vital, "VitalNotReportable")
-          .withArgs(f.id, voters);
+          .withArgs(f.id, named);
       }
-      expect(await f.vital.reportedVoters(f.id)).to.equal(0n);
+      expect(await f.vital.voteOf(f.id, proposer)).to.equal(Vote.Valid);
+      const requestId = await f.slashingManager.requestCount();
+      await expect(f.vital.reportVoters(f.id, [proposer]))
+        .to.emit(f.vital, "VoterReported")
+        .withArgs(f.id, proposer, requestId);
+      expect([await f.vital.voteOf(f.id, three), await f.vital.voteOf(f.id, proposer)]).to.deep.equal([
+        Vote.ValidReported,
+        Vote.ValidReported,
+      ]);
+      await expect(f.vital.reportVoters(f.id, [proposer]))
+        .to.be.revertedWithCustomError(f.vital, "VitalNotReportable")
+        .withArgs(f.id, proposer);
+    });
+
+    it("refuses an empty list (VitalNoVoters) and operators that voted invalid or did not vote (VitalNotReportable)", async function () {
+      const f = await invalidatedFixture();
+      await expect(f.vital.reportVoters(f.id, [])).to.be.revertedWithCustomError(f.vital, "VitalNoVoters");
+      // an operator of the set that did not vote, a plain account, the zero address
+      const [silent] = await addOperators(f.d, "vital-silent", [STAKES[0]]);
+      await (await f.operatorSets.connect(silent.account).join(f.setId, STAKES[0])).wait();
+      const refused: [string[], string][] = [
+        [addressesOf(f, [0]), f.ops[0].address],
+        [addressesOf(f, [3, 0]), f.ops[0].address],
+        [addressesOf(f, QUORUM), f.ops[0].address],
+        [addressesOf(f, [3, 2, PROPOSER]), f.ops[2].address],
+        [[silent.address], silent.address],
+        [[f.users[2].address], f.users[2].address],
+        [[ethers.ZeroAddress], ethers.ZeroAddress],
+      ];
+      for (const [voters, named] of refused) {
+        await expect(f.vital.reportVoters(f.id, voters))
+          .to.be.revertedWithCustomError(f.vital, "VitalNotReportable")
+          .withArgs(f.id, named);
+      }
+      expect(await votesOf(f, f.id)).to.deep.equal(
+        expectedVotes({ 0: Vote.Invalid, 1: Vote.Invalid, 2: Vote.Invalid, 3: Vote.Valid, [PROPOSER]: Vote.Valid }),
+      );
+      expect(await f.vital.voteOf(f.id, silent.address)).to.equal(Vote.None);
+      expect(await f.slashingManager.requestCount()).to.equal(f.proposerRequest + 1n);
     });
 
     it("refuses a challenge that did not invalidate its output", async function () {
@@ -1005,28 +1217,27 @@ describe("VitalService", function () {
       // open, with a "valid" vote
       const { id: open, c } = await challengeOutput(f, f.ops[0], f.plainRollup, 0);
       await castVotes(f, open, [3], false);
-      await expect(f.vital.reportVoters(open, bit(3)))
+      await expect(f.vital.reportVoters(open, addressesOf(f, [3])))
         .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
         .withArgs(open, Result.Open);
       // failed
       await time.increaseTo(c.deadline);
       await (await f.vital.resolve(open)).wait();
-      await expect(f.vital.reportVoters(open, bit(3)))
+      await expect(f.vital.reportVoters(open, addressesOf(f, [3])))
         .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
         .withArgs(open, Result.Failed);
       // void: its output went with an earlier one
-      await snapshotNow(f, f.setId);
       const { id: later } = await challengeOutput(f, f.ops[1], f.rollup, 1);
       await castVotes(f, later, [3], false);
       const { id: earlier } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, earlier, QUORUM, true);
       await castVotes(f, later, QUORUM, true);
       expect((await f.vital.challengeOf(later)).result).to.equal(Result.Void);
-      await expect(f.vital.reportVoters(later, bit(3)))
+      await expect(f.vital.reportVoters(later, addressesOf(f, [3])))
         .to.be.revertedWithCustomError(f.vital, "VitalNotOpen")
         .withArgs(later, Result.Void);
       const unknown = await f.vital.challengeCount();
-      await expect(f.vital.reportVoters(unknown, bit(3)))
+      await expect(f.vital.reportVoters(unknown, addressesOf(f, [3])))
         .to.be.revertedWithCustomError(f.vital, "VitalUnknownChallenge")
         .withArgs(unknown);
     });
@@ -1067,16 +1278,15 @@ describe("VitalService", function () {
       expect(await f.token.balanceOf(treasury.address)).to.equal(treasuryBefore + bond);
 
       // the new fractions are what the next invalidation and report request
-      await snapshotNow(f, f.setId);
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [3], false);
       await castVotes(f, id, [0, 1], true);
       const requestId = await f.slashingManager.requestCount();
-      await expect(f.vital.connect(f.ops[2].account).vote(id, 2, true))
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
         .to.emit(f.vital, "ProposerReported")
         .withArgs(id, f.ops[PROPOSER].address, requestId);
       expect((await f.slashingManager.request(requestId)).bps).to.equal(proposerBps);
-      await (await f.vital.reportVoters(id, bit(3))).wait();
+      await (await f.vital.reportVoters(id, addressesOf(f, [3]))).wait();
       expect((await f.slashingManager.request(requestId + 1n)).bps).to.equal(voterBps);
     });
 
@@ -1130,7 +1340,7 @@ describe("VitalService", function () {
   });
 
   describe("slashing end to end", function () {
-    it("jails the proposer while its request is pending, leaves it out of the next snapshot, then slashes proposerBps", async function () {
+    it("jails the proposer while its request is pending (its stake counts, it cannot vote), then slashes proposerBps", async function () {
       const f = await invalidatedFixture();
       const proposer = f.ops[PROPOSER].address;
       const challenger = f.ops[0].address;
@@ -1141,16 +1351,19 @@ describe("VitalService", function () {
         .to.be.revertedWithCustomError(f.slashingManager, "SlashingVetoWindowOpen")
         .withArgs(requestId, executableAt);
 
-      // next epoch (still inside the veto window): the jailed proposer is left out of the snapshot
+      // next epoch (still inside the veto window): the jailed proposer's allocation still counts in its sets, but it
+      // votes on no challenge of that epoch
       await time.increase(DAY);
-      const epoch = await snapshotNow(f, f.setId);
+      const epoch = await f.operatorSets.currentEpoch();
       expect(epoch).to.equal(FIXTURE_EPOCH + 1n);
       expect(executableAt).to.be.greaterThan(await time.latest());
-      const [operators, stakes] = await f.operatorSets.snapshotEntries(f.setId, epoch);
-      expect(operators).to.deep.equal(f.ops.slice(0, PROPOSER).map((op) => op.address));
-      expect(stakes).to.deep.equal(STAKES.slice(0, PROPOSER));
-      expect((await f.operatorSets.snapshotInfo(f.setId, epoch)).totalStake).to.equal(TOTAL_STAKE - STAKES[PROPOSER]);
-      expect((await f.operatorSets.membership(f.setId, proposer)).member).to.equal(true);
+      expect(await f.operatorSets.allocationAt(f.plainSetId, proposer, epoch)).to.equal(STAKES[PROPOSER]);
+      expect(await f.operatorSets.setStakeAt(f.plainSetId, epoch)).to.equal(TOTAL_STAKE);
+      expect((await f.operatorSets.membership(f.plainSetId, proposer)).member).to.equal(true);
+      const { id: jailedVote } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
+      await expect(f.vital.connect(f.ops[PROPOSER].account).vote(jailedVote, false))
+        .to.be.revertedWithCustomError(f.vital, "VitalVoterJailed")
+        .withArgs(proposer);
 
       // after the veto window anyone executes: proposerBps of its pool, the reporter share claimable by the challenger,
       // the rest burned
@@ -1179,14 +1392,20 @@ describe("VitalService", function () {
       expect((await f.slashingManager.request(requestId)).status).to.equal(SlashStatus.Executed);
       expect(await f.registry.isJailed(proposer)).to.equal(false);
 
-      // released, it is back in the following snapshot with its allocation less the slash (in whole stake units)
+      // released, it votes again, with its allocation less the slash from the epoch after the slash on (the epoch of
+      // the slash still counts it whole)
+      const slashedIn = await f.operatorSets.currentEpoch();
       expect((await f.operatorSets.allocation(f.setId, proposer)).allocated).to.equal(STAKES[PROPOSER] - amount);
-      const cut = amount;
-      await time.increase(DAY);
-      const later = await snapshotNow(f, f.setId);
-      const [laterOperators, laterStakes] = await f.operatorSets.snapshotEntries(f.setId, later);
-      expect(laterOperators).to.deep.equal(f.ops.map((op) => op.address));
-      expect(laterStakes[PROPOSER]).to.equal(((STAKES[PROPOSER] - cut) / STAKE_UNIT) * STAKE_UNIT);
+      expect(await f.operatorSets.allocationAt(f.setId, proposer, slashedIn)).to.equal(STAKES[PROPOSER]);
+      expect(await f.operatorSets.allocationAt(f.setId, proposer, slashedIn + 1n)).to.equal(STAKES[PROPOSER] - amount);
+      expect(await f.operatorSets.setStakeAt(f.setId, slashedIn + 1n)).to.equal(TOTAL_STAKE - amount);
+      // it proposes again after the last live output (the invalidation took all three)
+      await (await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(0), ROOTS[1])).wait();
+      await nextEpoch(f.operatorSets);
+      const { id: later } = await challengeOutput(f, f.ops[1], f.rollup, 0);
+      await expect(f.vital.connect(f.ops[PROPOSER].account).vote(later, false))
+        .to.emit(f.vital, "Voted")
+        .withArgs(later, proposer, false, STAKES[PROPOSER] - amount);
     });
 
     it("slashes reported voters voterBps after the veto window, the reporter earning the reporter share", async function () {
@@ -1194,14 +1413,18 @@ describe("VitalService", function () {
       const reporter = f.users[3];
       const voter = f.ops[3].address;
       const requestId = await f.slashingManager.requestCount();
-      await (await f.vital.connect(reporter).reportVoters(f.id, bit(3))).wait();
+      await (await f.vital.connect(reporter).reportVoters(f.id, [voter])).wait();
       const { executableAt } = await f.slashingManager.request(requestId);
       expect(await f.registry.isJailed(voter)).to.equal(true);
 
+      // next epoch: its allocation still counts, but jailed it votes on no challenge
       await time.increase(DAY);
-      const epoch = await snapshotNow(f, f.setId);
-      const [operators] = await f.operatorSets.snapshotEntries(f.setId, epoch);
-      expect(operators).to.deep.equal([0, 1, 2].map((i) => f.ops[i].address));
+      const epoch = await f.operatorSets.currentEpoch();
+      expect(await f.operatorSets.allocationAt(f.plainSetId, voter, epoch)).to.equal(STAKES[3]);
+      const { id } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
+      await expect(f.vital.connect(f.ops[3].account).vote(id, true))
+        .to.be.revertedWithCustomError(f.vital, "VitalVoterJailed")
+        .withArgs(voter);
 
       // voterBps of the voter's allocation to the set (half its stake)
       const amount = (STAKES[3] * f.voterBps) / BPS;

@@ -5,13 +5,25 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, encodeBytes32String, id, keccak256, recoverAddress, Signature, Wallet, type Signer } from "ethers";
+import {
+  AbiCoder,
+  concat,
+  encodeBytes32String,
+  id,
+  keccak256,
+  recoverAddress,
+  Signature,
+  Wallet,
+  zeroPadValue,
+  type Signer,
+} from "ethers";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
-import { attest, createRollup } from "../helpers/services";
+import { attest, byAddress, createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { asJson, expectRefused, expectTaskFailure, load, runTask, task, tempDir, expectTx } from "../helpers/tasks";
+import { keyProof, keyWallet } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import { formatAlt } from "../../tasks/lib/cli";
 
@@ -72,7 +84,10 @@ interface AlertResult {
 }
 
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
-const bitmapOf = (indexes: number[]) => indexes.reduce((bitmap, i) => bitmap | (1n << BigInt(i)), 0n);
+/** A certificate's signer list: the operators' addresses, ascending as numbers. */
+const signerList = (ops: TaskOperator[]) => ops.map((op) => op.address).sort(byAddress);
+/** MachService's Certificate/Alert signersHash: keccak256(abi.encodePacked(signers)), each address a padded word. */
+const signersHash = (signers: string[]) => keccak256(concat(signers.map((signer) => zeroPadValue(signer, 32))));
 const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
 
 /** Runs `run` with $name set to `value` (unset if undefined), then restores what the variable was. */
@@ -93,9 +108,9 @@ describe("mach tasks", function () {
   after(files.remove);
 
   /**
-   * The fixture's rollup (chain 5001) registered in MACH, operators 0..3 members of its set, the snapshot of a fresh
-   * epoch taken, outputs 0 and 1 proposed; `other` (chain 5003): a MACH rollup, NOT registered, with an output at the
-   * same L2 block as output 0.
+   * The fixture's rollup (chain 5001) registered in MACH, operators 0..3 members of its set, their allocations counted
+   * from the fresh epoch the chain is in (no snapshot taken), outputs 0 and 1 proposed; `other` (chain 5003): a MACH
+   * rollup, NOT registered, with an output at the same L2 block as output 0.
    */
   async function machFixture() {
     const f = await loadFixture(servicesTaskFixture);
@@ -106,10 +121,8 @@ describe("mach tasks", function () {
     for (const op of operators) {
       await (await sets.connect(op.signer).join(setId, await sets.freeStake(op.address))).wait();
     }
-    // the start of the next epoch: a whole epoch for the suite's snapshot, never epoch 0
-    await nextEpoch(sets);
-    await (await sets.snapshot(setId)).wait();
-    const epoch = await sets.currentEpoch();
+    // the start of the next epoch, when the allocations count: a whole epoch for the suite, never epoch 0
+    const epoch = await nextEpoch(sets);
     const interval = await rollup.outputInterval();
     const blocks = [interval, 2n * interval];
     for (const [i, root] of ROOTS.entries())
@@ -120,7 +133,8 @@ describe("mach tasks", function () {
       services: SERVICE.MACH,
     });
     await (await other.connect(creator).proposeOutput(blocks[0], ROOTS[0])).wait();
-    const [snapshotOperators, snapshotStakes] = await sets.snapshotEntries(setId, epoch);
+    const members = operators.map((op) => op.address);
+    const counted = await sets.allocationsAt(setId, members, epoch);
     return {
       ...f,
       setId,
@@ -130,10 +144,9 @@ describe("mach tasks", function () {
       otherAddress: await other.getAddress(),
       machAddress: await mach.getAddress(),
       chainId: (await hre.ethers.provider.getNetwork()).chainId,
-      /** Snapshot index of each operator (its position in the snapshot entries). */
-      indexOf: (op: TaskOperator) => snapshotOperators.indexOf(op.address),
-      stakeOf: (op: TaskOperator) => snapshotStakes[snapshotOperators.indexOf(op.address)],
-      totalStake: (await sets.snapshotInfo(setId, epoch)).totalStake,
+      /** What each operator has counted in the set in the fixture's epoch. */
+      stakeOf: (op: TaskOperator) => counted[members.indexOf(op.address)],
+      totalStake: await sets.setStakeAt(setId, epoch),
     };
   }
 
@@ -310,12 +323,13 @@ describe("mach tasks", function () {
   });
 
   describe("mach:certify", function () {
-    it("certifies from a list of files out of snapshot order: certificate, output status and event (text mode)", async function () {
+    it("certifies from a list of files out of address order: certificate, output status and event (text mode)", async function () {
       const f = await load(machFixture);
       const [op0, op1] = f.operators;
-      // the list names member 1 before member 0: the task sorts the signatures by snapshot index
-      const second = await attestFile("certify-list-1.json", op1, 0);
-      const first = await attestFile("certify-list-0.json", op0, 0);
+      // the list names the higher address first: the task sorts the signers by address
+      const [low, high] = [op0, op1].sort((a, b) => byAddress(a.address, b.address));
+      const second = await attestFile("certify-list-high.json", high, 0);
+      const first = await attestFile("certify-list-low.json", low, 0);
       const { result, lines } = await runTask<CertifyResult>("mach:certify", {
         rollup: "5001",
         output: "0",
@@ -340,28 +354,24 @@ describe("mach tasks", function () {
         totalStake: f.totalStake,
         tx: result.tx,
       });
-      // the certificate the contract received: sorted by snapshot index, each the member's own signature
+      // the certificate the contract received: the signers by address, each with the member's own signature
+      const signers = [low.address, high.address];
+      expect(signerList([op0, op1])).to.deep.equal(signers);
       const signatures = await Promise.all(
-        [op0, op1]
-          .sort((a, b) => f.indexOf(a) - f.indexOf(b))
-          .map(async (op) => ({
-            index: f.indexOf(op),
-            ...(await attest(f.mach, op.key, f.rollupAddress, f.blocks[0], ROOTS[0])),
-          })),
+        [low, high].map((op) => attest(f.mach, op.key, f.rollupAddress, f.blocks[0], ROOTS[0])),
       );
       expect((await hre.ethers.provider.getTransaction(result.tx.hash))!.data).to.equal(
-        f.mach.interface.encodeFunctionData("certify", [f.rollupAddress, 0n, signatures]),
+        f.mach.interface.encodeFunctionData("certify", [f.rollupAddress, 0n, signers, signatures]),
       );
-      const bitmap = bitmapOf([f.indexOf(op0), f.indexOf(op1)]);
       const certifiedAt = await blockTime(receipt.blockNumber);
       const cert = await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0]);
-      expect(cert.signerBitmap).to.equal(bitmap);
+      expect(cert.signersHash).to.equal(signersHash(signers));
       expect(cert.epoch).to.equal(f.epoch);
       expect(cert.certifiedAt).to.equal(certifiedAt);
       expect(cert.signedStake).to.equal(signedStake);
       await expect(hre.ethers.provider.getTransaction(result.tx.hash))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 0n, f.blocks[0], ROOTS[0], f.epoch, bitmap, signedStake)
+        .withArgs(f.rollupAddress, 0n, f.blocks[0], ROOTS[0], f.epoch, signers, signedStake)
         .and.to.emit(f.rollup, "OutputFastFinalized")
         .withArgs(0n);
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.FastFinalized);
@@ -372,7 +382,7 @@ describe("mach tasks", function () {
       const f = await load(machFixture);
       const [op0, op1, op2, op3] = f.operators;
       const dir = directory("certify-dir");
-      // the names sort out of index order (3, 0, 2)
+      // the names sort as the operators do not (3, 0, 2)
       await attestFile("certify-dir/a-member-3.json", op3, 0);
       await attestFile("certify-dir/b-member-0.json", op0, 0);
       await attestFile("certify-dir/c-member-2.json", op2, 0);
@@ -403,7 +413,7 @@ describe("mach tasks", function () {
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
       await expectTx(result.tx, f.deployer.address, f.machAddress);
       const cert = await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0]);
-      expect(cert.signerBitmap).to.equal(bitmapOf(members.map(f.indexOf)));
+      expect(cert.signersHash).to.equal(signersHash(signerList(members)));
       expect(cert.signedStake).to.equal(signedStake);
       expect(cert.epoch).to.equal(f.epoch);
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.FastFinalized);
@@ -445,7 +455,7 @@ describe("mach tasks", function () {
       );
     });
 
-    it("refuses signing keys of non-members, a member signing twice, and unknown outputs", async function () {
+    it("refuses keys that are no operator's current signing key, a member signing twice, and unknown outputs", async function () {
       const f = await load(machFixture);
       const [op0, op1] = f.operators;
       const member0 = await attestFile("refuse-member-0.json", op0, 0);
@@ -455,7 +465,7 @@ describe("mach tasks", function () {
       await expectRefused(
         "mach:certify",
         { rollup: "5001", output: "0", attestations: `${member0},${strangerFile},${member1}`, json: true },
-        `${stranger.address} is not the signing key of a member of the epoch ${f.epoch} snapshot`,
+        `${stranger.address} is not the current signing key of an operator`,
       );
       // the operator's account is not its signing key
       const account = files.path("refuse-account.json");
@@ -472,7 +482,18 @@ describe("mach tasks", function () {
       await expectRefused(
         "mach:certify",
         { rollup: "5001", output: "0", attestations: `${member0},${account}`, json: true },
-        `${op1.address} is not the signing key of a member of the epoch ${f.epoch} snapshot`,
+        `${op1.address} is not the current signing key of an operator`,
+      );
+      // a key operator 1 rotates to: its own, but not current before the rotation takes effect
+      const rotated = keyWallet("mach-task-rotated:1");
+      const proof = await keyProof(f.registry, rotated.address, op1.address);
+      await (await f.registry.connect(op1.signer).rotateSigningKey(rotated.address, proof)).wait();
+      expect(await f.registry.operatorOfSigningKey(rotated.address)).to.equal(op1.address);
+      const rotatedFile = await attestFile("refuse-rotated.json", rotated, 0);
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: `${member0},${rotatedFile}`, json: true },
+        `${rotated.address} is not the current signing key of an operator`,
       );
       await expectRefused(
         "mach:certify",
@@ -591,7 +612,7 @@ describe("mach tasks", function () {
       );
     });
 
-    it("refuses a rollup not registered in MACH, and a set without a snapshot for the current epoch", async function () {
+    it("refuses a rollup not registered in MACH", async function () {
       const f = await load(machFixture);
       const [op0, op1] = f.operators;
       const attestations = [
@@ -603,38 +624,158 @@ describe("mach tasks", function () {
         { rollup: "5003", output: "0", attestations, json: true },
         `${f.otherAddress} is not registered in MACH (service:join registers it)`,
       );
-      const valid = [await attestFile("late-0.json", op0, 0), await attestFile("late-1.json", op1, 0)].join(",");
-      await time.increaseTo(await f.sets.epochStart(f.epoch + 1n));
-      await expectRefused(
-        "mach:certify",
-        { rollup: "5001", output: "0", attestations: valid, json: true },
-        `no snapshot for epoch ${f.epoch + 1n} yet: run service:snapshot first`,
-      );
     });
 
-    it("refuses a snapshot that is not live in one line, before sending anything", async function () {
+    it("needs no snapshot: certifies in a later epoch nobody snapshotted, with the stake counted in it", async function () {
+      const f = await load(machFixture);
+      const [op0, op1] = f.operators;
+      const attestations = [await attestFile("late-0.json", op0, 0), await attestFile("late-1.json", op1, 0)].join(",");
+      // operator 0 lowers its allocation in the fixture's epoch: the next one counts the lower stake
+      const lowered = OPERATOR_STAKES[0] - 100_000n * ALT;
+      await (await f.sets.connect(op0.signer).allocate(f.setId, lowered)).wait();
+      const next = await nextEpoch(f.sets);
+      expect(await f.sets.hasSnapshot(f.setId, next)).to.equal(false);
+      expect((await f.sets.latestSnapshotEpoch(f.setId)).exists).to.equal(false);
+      const total = f.totalStake - 100_000n * ALT;
+      const signedStake = lowered + OPERATOR_STAKES[1];
+      // 600,000 of 900,000 ALT: 6,666 bps, below the rollup's 6,667
+      expect(signedStake * 10_000n < total * (await f.rollup.fastFinalityBps())).to.equal(true);
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations, json: true },
+        "the attestations carry 600,000 ALT of 900,000 ALT: below the 6667 bps threshold",
+      );
+      // with operator 2's 200,000 ALT: 800,000 of 900,000
+      const three = [attestations, await attestFile("late-2.json", f.operators[2], 0)].join(",");
+      const result = await task<CertifyResult>("mach:certify", {
+        rollup: "5001",
+        output: "0",
+        attestations: three,
+        json: true,
+      });
+      expect(result).to.deep.equal({
+        rollup: f.rollupAddress,
+        output: 0n,
+        signers: 3,
+        signedStake: signedStake + OPERATOR_STAKES[2],
+        totalStake: total,
+        tx: result.tx,
+      });
+      const cert = await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0]);
+      expect([cert.epoch, cert.signedStake, cert.signersHash]).to.deep.equal([
+        next,
+        signedStake + OPERATOR_STAKES[2],
+        signersHash(signerList(f.operators.slice(0, 3))),
+      ]);
+      expect(await f.sets.hasSnapshot(f.setId, next)).to.equal(false);
+    });
+
+    it("counts an operator that joined from the next epoch and one that left through the current one, before sending", async function () {
+      const f = await load(machFixture);
+      const [op0, op1, , op3] = f.operators;
+      // account 15 registers as an operator and joins in the fixture's epoch: it counts from the next one
+      const newcomer: TaskOperator = {
+        signer: f.outsider,
+        address: f.outsider.address,
+        key: keyWallet("mach-task-newcomer"),
+      };
+      const stake = 500_000n * ALT;
+      const proof = await keyProof(f.registry, newcomer.key.address, newcomer.address);
+      await (
+        await f.registry.connect(f.outsider).registerOperator("ipfs://newcomer", 0, newcomer.key.address, proof)
+      ).wait();
+      await (await f.token.connect(f.outsider).approve(await f.registry.getAddress(), stake)).wait();
+      await (await f.registry.connect(f.outsider).stake(newcomer.address, 0, stake)).wait();
+      await (await f.sets.connect(f.outsider).join(f.setId, stake)).wait();
+      const withNewcomer = [
+        await attestFile("joined-0.json", op0, 0),
+        await attestFile("joined-1.json", op1, 0),
+        await attestFile("joined-newcomer.json", newcomer, 0),
+      ].join(",");
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "0", attestations: withNewcomer, json: true },
+        `${newcomer.address} has no stake counted in the set in epoch ${f.epoch}: its allocation counts from epoch ${f.epoch + 1n}`,
+      );
+      // operator 3 leaves in the fixture's epoch: it still counts in it, with what it had allocated
+      await (await f.sets.connect(op3.signer).requestLeave(f.setId)).wait();
+      const withLeaver = [
+        await attestFile("left-0.json", op0, 0),
+        await attestFile("left-1.json", op1, 0),
+        await attestFile("left-3.json", op3, 0),
+      ].join(",");
+      const certified = await task<CertifyResult>("mach:certify", {
+        rollup: "5001",
+        output: "0",
+        attestations: withLeaver,
+        json: true,
+      });
+      expect([certified.signedStake, certified.totalStake]).to.deep.equal([
+        OPERATOR_STAKES[0] + OPERATOR_STAKES[1] + OPERATOR_STAKES[3],
+        f.totalStake,
+      ]);
+      expect((await f.mach.certificate(f.rollupAddress, f.blocks[0], ROOTS[0])).signersHash).to.equal(
+        signersHash(signerList([op0, op1, op3])),
+      );
+      // the next epoch: operator 3 counts no more, the newcomer does
+      const next = await nextEpoch(f.sets);
+      const leaver = await attestFile("left-next-3.json", op3, 1);
+      const signed = [await attestFile("next-0.json", op0, 1), await attestFile("next-1.json", op1, 1)];
+      await expectRefused(
+        "mach:certify",
+        { rollup: "5001", output: "1", attestations: [...signed, leaver].join(","), json: true },
+        `${op3.address} has no stake counted in the set in epoch ${next}`,
+      );
+      const result = await task<CertifyResult>("mach:certify", {
+        rollup: "5001",
+        output: "1",
+        attestations: [...signed, await attestFile("next-newcomer.json", newcomer, 1)].join(","),
+        json: true,
+      });
+      // 1,200,000 of 1,400,000 ALT
+      const total = f.totalStake - OPERATOR_STAKES[3] + stake;
+      expect([result.signers, result.signedStake, result.totalStake]).to.deep.equal([
+        3,
+        OPERATOR_STAKES[0] + OPERATOR_STAKES[1] + stake,
+        total,
+      ]);
+      const cert = await f.mach.certificate(f.rollupAddress, f.blocks[1], ROOTS[1]);
+      expect([cert.epoch, cert.signersHash]).to.deep.equal([next, signersHash(signerList([op0, op1, newcomer]))]);
+    });
+
+    it("refuses a set that is not live in the epoch in one line, before sending anything", async function () {
       const f = await load(machFixture);
       const [op0, op1, op2] = f.operators;
-      // the service's owner (the deployer) asks 5 members of a live snapshot; the next epoch's has the same 4
+      // the service's owner (the deployer) asks 5 operators, from the next epoch on; the set counts the same 4
       const params = { minStake: 1_000n * ALT, maxSize: 64, minMembers: 5, minTotalStake: 1_000n * ALT };
       await (await f.mach.connect(f.deployer).updateRollupSet(f.rollupAddress, params)).wait();
+      // the current epoch keeps the minimums it started with
+      expect(await f.sets.isLive(f.setId, f.epoch)).to.equal(true);
       const next = await nextEpoch(f.sets);
-      await (await f.sets.snapshot(f.setId)).wait();
-      const info = await f.sets.snapshotInfo(f.setId, next);
-      expect([info.size, info.totalStake, info.live]).to.deep.equal([4n, f.totalStake, false]);
-      // 900,000 of 1,000,000 ALT sign: enough stake, but nothing is decided on a snapshot that is not live
+      expect([
+        await f.sets.memberCountAt(f.setId, next),
+        await f.sets.setStakeAt(f.setId, next),
+        await f.sets.isLive(f.setId, next),
+      ]).to.deep.equal([4n, f.totalStake, false]);
+      const notLive =
+        `the set is not live in epoch ${next} (4 operators, ${formatAlt(f.totalStake)} counted; it needs 5 and ` +
+        `${formatAlt(1_000n * ALT)}, and some stake): nothing is decided on it`;
+      // 900,000 of 1,000,000 ALT sign: enough stake, but nothing is decided on a set that is not live
       const attestations = [
         await attestFile("not-live-0.json", op0, 0),
         await attestFile("not-live-1.json", op1, 0),
         await attestFile("not-live-2.json", op2, 0),
       ].join(",");
-      await expectRefused(
-        "mach:certify",
-        { rollup: "5001", output: "0", attestations, json: true },
-        `the epoch ${next} snapshot is not live (4 members, ${formatAlt(f.totalStake)}; the set needs 5 and ` +
-          `${formatAlt(1_000n * ALT)}, and some stake): nothing is decided on it`,
-      );
+      await expectRefused("mach:certify", { rollup: "5001", output: "0", attestations, json: true }, notLive);
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
+      // nor an alert
+      const signatures = [
+        await alertFile("not-live-alert-0.json", op0, "down"),
+        await alertFile("not-live-alert-1.json", op1, "down"),
+        await alertFile("not-live-alert-2.json", op2, "down"),
+      ].join(",");
+      await expectRefused("mach:alert", { rollup: "5001", reason: "down", signatures, json: true }, notLive);
+      expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
     });
 
     it("refuses an output that is fast-finalized or finalized already, before reading the files", async function () {
@@ -990,7 +1131,7 @@ describe("mach tasks", function () {
       expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
     });
 
-    it("raises the alert from --signatures (a directory, --json): alert, bitmap and the nonce moved on", async function () {
+    it("raises the alert from --signatures (a directory, --json): alert, signers and the nonce moved on", async function () {
       const f = await load(machFixture);
       const [op0, op1, op2] = f.operators;
       const reason = id("halt");
@@ -1012,15 +1153,27 @@ describe("mach tasks", function () {
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
       const receipt = await expectTx(result.tx, f.outsider.address, f.machAddress);
-      const bitmap = bitmapOf([f.indexOf(op0), f.indexOf(op1)]);
+      const signers = signerList([op0, op1]);
+      expect((await hre.ethers.provider.getTransaction(result.tx.hash))!.data).to.equal(
+        f.mach.interface.encodeFunctionData("raiseAlert", [
+          f.rollupAddress,
+          reason,
+          signers,
+          await Promise.all(
+            [op0, op1]
+              .sort((a, b) => byAddress(a.address, b.address))
+              .map(async (op) => (await expectedAlert(f, op.key, reason, 0n)).signature),
+          ),
+        ]),
+      );
       await expect(hre.ethers.provider.getTransaction(result.tx.hash))
         .to.emit(f.mach, "AlertRaised")
-        .withArgs(f.rollupAddress, reason, 0n, f.epoch, bitmap);
+        .withArgs(f.rollupAddress, reason, 0n, f.epoch, signers);
       const alert = await f.mach.alertOf(f.rollupAddress);
       expect(alert.reason).to.equal(reason);
       expect(alert.raisedAt).to.equal(await blockTime(receipt.blockNumber));
       expect(alert.epoch).to.equal(f.epoch);
-      expect(alert.signerBitmap).to.equal(bitmap);
+      expect(alert.signersHash).to.equal(signersHash(signers));
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(1n);
       // the files signed nonce 0: they raise no second alert
       await expectRefused(

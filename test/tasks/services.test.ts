@@ -24,7 +24,7 @@ const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
 /**
  * deploy/parameters/hardhat.json: every set a service registers takes 1,000 ALT at least, 64 members at most; its
- * snapshots are live with 1 member and 1,000 ALT.
+ * set is live in an epoch that counts 1 operator and 1,000 ALT.
  */
 const MIN_STAKE = parseTokenAmount(parameters.services!.minStake);
 const MAX_SIZE = BigInt(parameters.services!.maxSize);
@@ -404,12 +404,7 @@ describe("service tasks", function () {
       const [rootA, rootB] = [id("join-jailed-a"), id("join-jailed-b")];
       const signatureA = await attest(f.mach, op.key, f.rollupAddress, block, rootA);
       const signatureB = await attest(f.mach, op.key, f.rollupAddress, block, rootB);
-      await (
-        await f.mach.proveEquivocation(f.rollupAddress, block, rootA, { index: 0, ...signatureA }, rootB, {
-          index: 0,
-          ...signatureB,
-        })
-      ).wait();
+      await (await f.mach.proveEquivocation(f.rollupAddress, block, rootA, signatureA, rootB, signatureB)).wait();
       expect(await f.registry.isJailed(op.address)).to.equal(true);
       await expectRefused(
         "service:join",
@@ -1211,7 +1206,10 @@ describe("service tasks", function () {
           .to.emit(f.sets, "SnapshotTaken")
           .withArgs(setId, epoch, 3, totalStake, anyValue);
         const info = await f.sets.snapshotInfo(setId, epoch);
-        expect([info.totalStake, info.takenAt, info.size, info.live]).to.deep.equal([totalStake, takenAt, 3n, true]);
+        expect([info.totalStake, info.takenAt, info.size]).to.deep.equal([totalStake, takenAt, 3n]);
+        // live as the contracts decide: operator 2 still counts in the epoch it left in
+        expect(await f.sets.memberCountAt(setId, epoch)).to.equal(4n);
+        expect(await f.sets.isLive(setId, epoch)).to.equal(true);
         const [operators, stakes] = await f.sets.snapshotEntries(setId, epoch);
         expect(operators).to.deep.equal(members.map((m) => m.operator));
         expect(stakes).to.deep.equal(members.map((m) => m.stake));
@@ -1272,6 +1270,41 @@ describe("service tasks", function () {
       ]);
       // the first epoch's snapshot is kept as it was
       expect((await f.sets.snapshotInfo(setId, first.epoch)).totalStake).to.equal(first.totalStake);
+    });
+
+    it("reports the set live as it counts in the epoch, not by the snapshot's entries (text mode)", async function () {
+      const f = await load(servicesTaskFixture);
+      const [op0, op1, op2, op3] = f.operators;
+      const setId = await joined(f, "mach");
+      // the owner asks four operators of the set, from the next epoch on
+      const params = { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers: 4n, minTotalStake: MIN_TOTAL_STAKE };
+      await (await f.mach.connect(f.deployer).updateRollupSet(f.rollupAddress, params)).wait();
+      const epoch = await nextEpoch(f.sets);
+      // operator 3 leaves: out of the snapshot, still counted in this epoch
+      await (await f.sets.connect(op3.signer).requestLeave(setId)).wait();
+      const members = [op0, op1, op2].map(
+        (op, i) => `  #${i} ${op.address} ${["400,000", "300,000", "200,000"][i]} ALT`,
+      );
+      const first = await runTask<SnapshotResult>("service:snapshot", { service: "mach", rollup: "5001", json: false });
+      expect(first.result.epoch).to.equal(epoch);
+      expect(first.lines).to.deep.equal([
+        txLine(`snapshot of epoch ${epoch} taken`, first.result.taken!),
+        `MACH set ${setId}, epoch ${epoch}: 3 members, 900,000 ALT, live`,
+        ...members,
+      ]);
+      // the next epoch counts three: not live, though its snapshot lists the same three
+      const next = await nextEpoch(f.sets);
+      const second = await runTask<SnapshotResult>("service:snapshot", {
+        service: "mach",
+        rollup: "5001",
+        json: false,
+      });
+      expect(second.lines).to.deep.equal([
+        txLine(`snapshot of epoch ${next} taken`, second.result.taken!),
+        `MACH set ${setId}, epoch ${next}: 3 members, 900,000 ALT, not live (the services decide nothing on it)`,
+        ...members,
+      ]);
+      expect(second.result.live).to.equal(false);
     });
 
     it("takes an empty snapshot of a registered set nobody joined", async function () {

@@ -1,24 +1,29 @@
 // The VITAL tasks (tasks/vital.ts) against the staged deployment of `servicesTaskFixture`: a challenge with its bond
-// (approved by the task or beforehand), votes with snapshot stake up to the two thirds that invalidate the output and
-// report the proposer when it is an operator, and the resolution of a vote that ended short. The bond is followed from
-// balance to balance and every record (challenge, output, slash request) is read back from the contracts.
+// (approved by the task or beforehand) of a set live in the current epoch, votes with the stake counted in the set in the
+// challenge's epoch (OperatorSets' checkpoints: no snapshot is ever taken here) up to the two thirds that invalidate the
+// output and report the proposer when it is an operator, and the resolution of a vote that ended short. The bond is
+// followed from balance to balance and every record (challenge, vote, output, slash request) is read back from the
+// contracts.
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, encodeBytes32String, id, keccak256 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
+import { keyProof, keyWallet } from "../helpers/keys";
 import { createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { DAY, nextEpoch } from "../helpers/time";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, expectTx } from "../helpers/tasks";
+import { formatAlt } from "../../tasks/lib/cli";
 
 const coder = AbiCoder.defaultAbiCoder();
 
 const ROOTS = [id("vital-task-root-0"), id("vital-task-root-1")];
-/** VitalService.Result, IRollup.OutputStatus, ISlashingManager.Status */
+/** VitalService.Result, VitalService.Vote, ISlashingManager.Status */
 const Result = { Open: 1n, Invalidated: 2n, Failed: 3n, Void: 4n } as const;
+const Vote = { None: 0n, Valid: 1n, Invalid: 2n, ValidReported: 3n } as const;
 const SlashStatus = { Pending: 1n } as const;
 const INVALID_OUTPUT = encodeBytes32String("VITAL_INVALID_OUTPUT");
 /** deploy/parameters/hardhat.json services.vital */
@@ -60,14 +65,13 @@ interface ResolveResult {
 }
 
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
-const bit = (index: number) => 1n << BigInt(index);
 const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
 
 describe("vital tasks", function () {
   /**
    * The fixture's rollup (chain 5001, proposer: its creator, no operator) and `operatorRollup` (chain 5003, VITAL only,
-   * proposer: operator 3) registered in VITAL, operators 0..3 members of both sets, the snapshots of a fresh epoch taken;
-   * outputs 0 and 1 of the first, output 0 of the second proposed.
+   * proposer: operator 3) registered in VITAL, operators 0..3 members of both sets since the epoch before (their
+   * allocations count in this one; no snapshot taken); outputs 0 and 1 of the first, output 0 of the second proposed.
    */
   async function vitalFixture() {
     const f = await loadFixture(servicesTaskFixture);
@@ -89,18 +93,22 @@ describe("vital tasks", function () {
       }
       setIds.push(setId);
     }
-    // the start of the next epoch: a whole epoch for the snapshots, never epoch 0
-    await nextEpoch(sets);
-    for (const setId of setIds) await (await sets.snapshot(setId)).wait();
-    const epoch = await sets.currentEpoch();
+    // the start of the next epoch (the allocations count from it): a whole epoch to challenge in, never epoch 0
+    const epoch = await nextEpoch(sets);
     const interval = await rollup.outputInterval();
     const blocks = [interval, 2n * interval];
     for (const [i, root] of ROOTS.entries())
       await (await rollup.connect(creator).proposeOutput(blocks[i], root)).wait();
     await (await operatorRollup.connect(operators[3].signer).proposeOutput(blocks[0], ROOTS[0])).wait();
-    const [snapshotOperators, snapshotStakes] = await sets.snapshotEntries(setIds[0], epoch);
-    const [operatorRollupOperators] = await sets.snapshotEntries(setIds[1], epoch);
-    expect(operatorRollupOperators).to.deep.equal(snapshotOperators);
+    // what counts in this epoch, the same in both sets: half of each operator's stake, from the checkpoints alone
+    const addresses = operators.map((op) => op.address);
+    const stakes = await sets.allocationsAt(setIds[0], addresses, epoch);
+    expect(stakes).to.deep.equal(OPERATOR_STAKES.map((stake) => stake / 2n));
+    expect(await sets.allocationsAt(setIds[1], addresses, epoch)).to.deep.equal(stakes);
+    for (const setId of setIds) {
+      expect(await sets.isLive(setId, epoch)).to.equal(true);
+      expect(await sets.hasSnapshot(setId, epoch)).to.equal(false);
+    }
     const councilAddress = await factory.council();
     /** The security council (an account of the network): it pauses and resumes rollups. */
     const council = f.signers.find((s) => s.address === councilAddress)!;
@@ -114,10 +122,9 @@ describe("vital tasks", function () {
       council,
       vitalAddress: await vital.getAddress(),
       tokenAddress: await f.token.getAddress(),
-      /** Snapshot index of each operator (the same in both sets). */
-      indexOf: (op: TaskOperator) => snapshotOperators.indexOf(op.address),
-      stakeOf: (op: TaskOperator) => snapshotStakes[snapshotOperators.indexOf(op.address)],
-      totalStake: (await sets.snapshotInfo(setIds[0], epoch)).totalStake,
+      /** What `op` has counted in either set in the fixture's epoch. */
+      stakeOf: (op: TaskOperator) => stakes[addresses.indexOf(op.address)],
+      totalStake: await sets.setStakeAt(setIds[0], epoch),
     };
   }
 
@@ -140,7 +147,19 @@ describe("vital tasks", function () {
   }
 
   const vote = async (f: Fixture, op: TaskOperator, challengeId: bigint, invalid: boolean) =>
-    (await f.vital.connect(op.signer).vote(challengeId, f.indexOf(op), invalid)).wait();
+    (await f.vital.connect(op.signer).vote(challengeId, invalid)).wait();
+
+  /** The outsider (account 15) registers as an operator staking `stake` ALT to itself, and joins `setId` with it. */
+  async function outsiderJoins(f: Fixture, setId: bigint, stake: bigint): Promise<TaskOperator> {
+    const { outsider, registry } = f;
+    const key = keyWallet("vital-task-outsider");
+    const proof = await keyProof(registry, key.address, outsider.address);
+    await (await registry.connect(outsider).registerOperator("ipfs://outsider", 0, key.address, proof)).wait();
+    await (await f.token.connect(outsider).approve(await registry.getAddress(), stake)).wait();
+    await (await registry.connect(outsider).stake(outsider.address, 0, stake)).wait();
+    await (await f.sets.connect(outsider).join(setId, stake)).wait();
+    return { signer: outsider, address: outsider.address, key };
+  }
 
   describe("vital:challenge", function () {
     it("approves the bond with --approve and challenges: bond moved, challenge record and event (text mode)", async function () {
@@ -200,7 +219,8 @@ describe("vital tasks", function () {
       expect(c.proposedAt).to.equal(output.proposedAt);
       expect(c.bond).to.equal(BOND);
       expect(c.root).to.equal(ROOTS[0]);
-      expect([c.invalidStake, c.validStake, c.invalidVoters, c.validVoters]).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
+      for (const other of f.operators) expect(await f.vital.voteOf(0, other.address)).to.equal(Vote.None);
       expect(await f.vital.challengeCount()).to.equal(1n);
       expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([true, 0n]);
     });
@@ -296,7 +316,7 @@ describe("vital tasks", function () {
       for (const from of [f.outsider.address, undefined, f.signers[16].address]) {
         await expectRefused("vital:challenge", { ...args, from }, notActive(from ?? f.deployer.address));
       }
-      // operator 2 left rollup 5001's set: out of the member list at once (it stays in the snapshot)
+      // operator 2 left rollup 5001's set: out of the member list at once (its stake still counts in this epoch)
       await (await f.sets.connect(op2.signer).requestLeave(f.setIds[0])).wait();
       await expectRefused("vital:challenge", { ...args, from: op2.address }, notActive(op2.address));
       // operator 3 proposed the invalid output 0 of rollup 5003: the invalidation reports and jails it
@@ -342,9 +362,9 @@ describe("vital tasks", function () {
       await vote(f, op1, 0n, false);
       await time.increaseTo(f.deadline);
       await (await f.vital.resolve(0)).wait();
-      // the deadline fell in the next epoch: its snapshot first
+      // the deadline fell in the next epoch: the set is live in it too, no snapshot needed
       expect(await f.sets.currentEpoch()).to.equal(f.epoch + 1n);
-      await (await f.sets.snapshot(f.setIds[0])).wait();
+      expect(await f.sets.hasSnapshot(f.setIds[0], f.epoch + 1n)).to.equal(false);
       const again = await task<ChallengeResult>("vital:challenge", {
         rollup: "5001",
         output: "0",
@@ -356,24 +376,51 @@ describe("vital tasks", function () {
       expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([true, 2n]);
     });
 
-    it("refuses a set without a snapshot for the current epoch before approving the bond", async function () {
+    it("refuses a set that is not live in the current epoch before approving the bond, naming what it counts", async function () {
       const f = await load(vitalFixture);
-      const op = f.operators[0];
-      await time.increaseTo(await f.sets.epochStart(f.epoch + 1n));
+      const op0 = f.operators[0];
+      // the service's owner (the deployer) asks 5 operators: the change counts from the next epoch, not in this one
+      const params = { minStake: 1_000n * ALT, maxSize: 64, minMembers: 5, minTotalStake: 1_000n * ALT };
+      await (await f.vital.connect(f.deployer).updateRollupSet(f.rollupAddress, params)).wait();
+      expect(await f.sets.isLive(f.setIds[0], f.epoch)).to.equal(true);
+      const next = await nextEpoch(f.sets);
+      expect([await f.sets.memberCountAt(f.setIds[0], next), await f.sets.isLive(f.setIds[0], next)]).to.deep.equal([
+        4n,
+        false,
+      ]);
       for (const approve of [false, true]) {
         await expectRefused(
           "vital:challenge",
-          { rollup: "5001", output: "0", from: op.address, approve, json: true },
-          `no snapshot for epoch ${f.epoch + 1n} yet: run service:snapshot first`,
+          { rollup: "5001", output: "0", from: op0.address, approve, json: true },
+          `the set is not live in epoch ${next} (4 operators, ${formatAlt(f.totalStake)} counted; it needs 5 and ` +
+            `${formatAlt(1_000n * ALT)}, and some stake): nothing is decided on it`,
         );
       }
-      expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
+      expect(await f.token.allowance(op0.address, f.vitalAddress)).to.equal(0n);
+
+      // an empty set: a member that joined a rollup's fresh set in this epoch counts from the next epoch only
+      const fresh = await createRollup({ factory: f.factory }, f.creator, {
+        chainId: 5004,
+        salt: id("vital-tasks:empty-set"),
+        services: SERVICE.VITAL,
+      });
+      const freshAddress = await fresh.getAddress();
+      await (await f.vital.registerRollup(freshAddress)).wait();
+      await (await fresh.connect(f.creator).proposeOutput(f.blocks[0], ROOTS[0])).wait();
+      const member = await outsiderJoins(f, await f.vital.setIdOf(freshAddress), 1_000n * ALT);
+      await expectRefused(
+        "vital:challenge",
+        { rollup: "5004", output: "0", from: member.address, approve: true, json: false },
+        `the set is not live in epoch ${next} (0 operators, 0 ALT counted; it needs 1 and ${formatAlt(1_000n * ALT)}, ` +
+          "and some stake): nothing is decided on it",
+      );
+      expect(await f.token.allowance(member.address, f.vitalAddress)).to.equal(0n);
       expect(await f.vital.challengeCount()).to.equal(0n);
     });
   });
 
   describe("vital:vote", function () {
-    it("votes valid with the snapshot stake (text mode)", async function () {
+    it("votes valid with the stake counted in the challenge's epoch (text mode)", async function () {
       const f = await load(challengedFixture);
       const op = f.operators[2];
       const { result, lines } = await runTask<VoteResult>("vital:vote", {
@@ -389,7 +436,7 @@ describe("vital tasks", function () {
       ]);
       await expectTx(result.tx, op.address, f.vitalAddress);
       expect((await hre.ethers.provider.getTransaction(result.tx.hash))!.data).to.equal(
-        f.vital.interface.encodeFunctionData("vote", [0n, f.indexOf(op), false]),
+        f.vital.interface.encodeFunctionData("vote", [0n, false]),
       );
       const stake = f.stakeOf(op);
       expect(stake).to.equal(OPERATOR_STAKES[2] / 2n);
@@ -398,7 +445,8 @@ describe("vital tasks", function () {
         .withArgs(0n, op.address, false, stake);
       const c = await f.vital.challengeOf(0);
       expect([c.invalidStake, c.validStake]).to.deep.equal([0n, stake]);
-      expect([c.invalidVoters, c.validVoters]).to.deep.equal([0n, bit(f.indexOf(op))]);
+      expect(await f.vital.voteOf(0, op.address)).to.equal(Vote.Valid);
+      expect(await f.vital.voteOf(1, op.address)).to.equal(Vote.None);
       expect(c.result).to.equal(Result.Open);
     });
 
@@ -467,7 +515,8 @@ describe("vital tasks", function () {
       const c = await f.vital.challengeOf(0);
       expect(c.result).to.equal(Result.Invalidated);
       expect(c.invalidStake).to.equal(invalidStake);
-      expect(c.invalidVoters).to.equal(bit(f.indexOf(op0)) | bit(f.indexOf(op1)));
+      for (const op of [op0, op1]) expect(await f.vital.voteOf(0, op.address)).to.equal(Vote.Invalid);
+      for (const op of f.operators.slice(2)) expect(await f.vital.voteOf(0, op.address)).to.equal(Vote.None);
       // output 0 and every later one are gone
       expect(await f.rollup.outputCount()).to.equal(0n);
       expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], ROOTS[0])).to.equal(
@@ -537,7 +586,7 @@ describe("vital tasks", function () {
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
     });
 
-    it("requires exactly one of --invalid and --valid, and refuses unknown challenges and voters outside the snapshot", async function () {
+    it("requires exactly one of --invalid and --valid, and refuses unknown challenges and accounts with no stake counted", async function () {
       const f = await load(challengedFixture);
       const args = { challenge: "0", from: f.operators[2].address, json: true };
       await expectRefused(
@@ -563,26 +612,71 @@ describe("vital tasks", function () {
       await expectRefused(
         "vital:vote",
         { ...args, from: f.outsider.address, invalid: true, valid: false },
-        `${f.outsider.address} is not in the epoch ${f.epoch} snapshot of this challenge`,
+        `${f.outsider.address} had no stake counted in the set in epoch ${f.epoch}, the challenge's: it cannot vote`,
       );
       const c = await f.vital.challengeOf(0);
       expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
     });
 
-    it("ends on the contract's refusal of a second vote by the same member, in one line", async function () {
+    it("refuses a second vote by the same member before sending, in one line, naming the vote cast", async function () {
       const f = await load(challengedFixture);
-      const op = f.operators[2];
-      await vote(f, op, 0n, false);
-      for (const invalid of [true, false]) {
-        await expectTaskFailure(
-          "vital:vote",
-          { challenge: "0", invalid, valid: !invalid, from: op.address, json: true },
-          `the contract refused the transaction: VitalAlreadyVoted(0, "${op.address}")`,
-        );
+      const [op0, , op2] = f.operators;
+      await vote(f, op2, 0n, false);
+      await vote(f, op0, 0n, true);
+      for (const [op, cast] of [
+        [op2, "Valid"],
+        [op0, "Invalid"],
+      ] as const) {
+        for (const invalid of [true, false]) {
+          await expectRefused(
+            "vital:vote",
+            { challenge: "0", invalid, valid: !invalid, from: op.address, json: true },
+            `${op.address} voted on challenge 0 already (${cast})`,
+          );
+        }
       }
       const c = await f.vital.challengeOf(0);
-      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, f.stakeOf(op)]);
-      expect([c.invalidVoters, c.validVoters]).to.deep.equal([0n, bit(f.indexOf(op))]);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([f.stakeOf(op0), f.stakeOf(op2)]);
+      expect(await f.vital.voteOf(0, op2.address)).to.equal(Vote.Valid);
+      expect(await f.vital.voteOf(0, op0.address)).to.equal(Vote.Invalid);
+      // a vote on one challenge is no vote on the other
+      await vote(f, op2, 1n, true);
+      expect(await f.vital.voteOf(1, op2.address)).to.equal(Vote.Invalid);
+    });
+
+    it("refuses before sending an operator that joined after the challenge's epoch began, even once its stake counts", async function () {
+      const f = await load(challengedFixture);
+      const late = await outsiderJoins(f, f.setIds[0], 1_000n * ALT);
+      const args = { challenge: "0", invalid: true, valid: false, from: late.address, json: true };
+      const refusal = `${late.address} had no stake counted in the set in epoch ${f.epoch}, the challenge's: it cannot vote`;
+      await expectRefused("vital:vote", args, refusal);
+      // the next epoch counts its allocation, but the challenge counts the stake of its own epoch
+      const next = await nextEpoch(f.sets);
+      expect(await f.sets.allocationAt(f.setIds[0], late.address, next)).to.equal(1_000n * ALT);
+      expect(await f.sets.allocationAt(f.setIds[0], late.address, f.epoch)).to.equal(0n);
+      expect(BigInt(await time.latest())).to.be.lessThan(f.deadline);
+      await expectRefused("vital:vote", args, refusal);
+      expect(await f.vital.voteOf(0, late.address)).to.equal(Vote.None);
+    });
+
+    it("refuses before sending a voter jailed by a pending slash request", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, , proposer] = f.operators;
+      // operator 3 proposed output 0 of rollup 5003: the invalidation by challenge 1 reports and jails it
+      await vote(f, op0, 1n, true);
+      await vote(f, op1, 1n, true);
+      expect(await f.registry.isJailed(proposer.address)).to.equal(true);
+      expect(await f.sets.allocationAt(f.setIds[0], proposer.address, f.epoch)).to.equal(f.stakeOf(proposer));
+      for (const invalid of [true, false]) {
+        await expectRefused(
+          "vital:vote",
+          { challenge: "0", invalid, valid: !invalid, from: proposer.address, json: false },
+          `${proposer.address} is jailed by a pending slash request: it cannot vote`,
+        );
+      }
+      expect(await f.vital.voteOf(0, proposer.address)).to.equal(Vote.None);
+      const c = await f.vital.challengeOf(0);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
     });
 
     it("ends on the contract's refusal of a vote mined at the deadline or later, in one line", async function () {
@@ -601,21 +695,24 @@ describe("vital tasks", function () {
         `the contract refused the transaction: VitalVotingClosed(0, ${f.deadline})`,
       );
       const c = await f.vital.challengeOf(0);
-      expect([c.invalidStake, c.validStake, c.invalidVoters, c.validVoters]).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
+      for (const op of f.operators.slice(0, 2)) expect(await f.vital.voteOf(0, op.address)).to.equal(Vote.None);
       expect(c.result).to.equal(Result.Open);
     });
 
     it("sends nothing when the contract refuses the vote", async function () {
       const f = await load(challengedFixture);
       const op = f.operators[2];
-      await vote(f, op, 0n, false);
+      // past the deadline: only the contract knows the vote is closed
+      await time.increaseTo(f.deadline);
       const nonce = await hre.ethers.provider.getTransactionCount(op.address);
       await expectRefused(
         "vital:vote",
         { challenge: "0", invalid: true, valid: false, from: op.address, json: true },
-        `the contract refused the transaction: VitalAlreadyVoted(0, "${op.address}")`,
+        `the contract refused the transaction: VitalVotingClosed(0, ${f.deadline})`,
       );
       expect(await hre.ethers.provider.getTransactionCount(op.address)).to.equal(nonce);
+      expect(await f.vital.voteOf(0, op.address)).to.equal(Vote.None);
     });
   });
 
@@ -716,7 +813,7 @@ describe("vital tasks", function () {
       const paused = f.rollup.interface.encodeErrorResult("RollupPaused", []);
       await pause(f, f.council, true);
       await vote(f, op0, 0n, true);
-      const reaching = await f.vital.connect(op1.signer).vote(0n, f.indexOf(op1), true);
+      const reaching = await f.vital.connect(op1.signer).vote(0n, true);
       // two thirds, but the paused rollup refused the invalidation: deferred, the challenge open
       await expect(reaching).to.emit(f.vital, "InvalidationDeferred").withArgs(0n, paused);
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);

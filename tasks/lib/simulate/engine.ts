@@ -39,7 +39,7 @@ import { rollupFactory } from "../rollups";
 import { serviceContract } from "../services";
 import { Chain, type CallTarget, type MinedReceipt } from "./chain";
 import { GovernanceThread } from "./governance";
-import { CHALLENGE, Ledger, OUTPUT, protocolInterface } from "./ledger";
+import { CHALLENGE, Ledger, OUTPUT, VOTE, protocolInterface } from "./ledger";
 import type { EpochPoint, OperatorRow, RollupRow, SimulationReport } from "./report";
 import { Names, Rng } from "./rng";
 import {
@@ -736,10 +736,17 @@ class Simulation {
     this.observe();
   }
 
-  private async signersOf(setId: bigint, chainEpoch: bigint) {
-    const [operators, stakes] = await this.c.sets.snapshotEntries(setId, chainEpoch);
-    const keys = operators.length === 0 ? [] : await this.c.registry.activeSigningKeys([...operators]);
-    return operators.map((address, index) => ({ address, index, stake: stakes[index], key: keys[index] }));
+  /** The set's members with stake counted in the epoch (read from the checkpoints), and their active signing keys. */
+  private async stakedMembers(setId: bigint, chainEpoch: bigint) {
+    const members = [...(await this.c.sets.members(setId))];
+    if (members.length === 0) return [];
+    const [stakes, keys] = await Promise.all([
+      this.c.sets.allocationsAt(setId, members, chainEpoch),
+      this.c.registry.activeSigningKeys(members),
+    ]);
+    return members
+      .map((address, i) => ({ address, stake: stakes[i], key: keys[i], plan: this.operatorAt.get(address)! }))
+      .filter((m) => m.stake !== 0n);
   }
 
   private attest(key: Wallet, rollup: string, l2BlockNumber: bigint, outputRoot: string) {
@@ -755,22 +762,31 @@ class Simulation {
     return { r: signature.r, vs: signature.yParityAndS };
   }
 
-  /** The aggregator (the rollup's owner) submits the first signatures, by snapshot index, that reach the threshold. */
+  /**
+   * The aggregator (the rollup's owner) collects the first signatures, in member order, that reach the threshold of the
+   * set's stake counted in the epoch, and submits them sorted by signer address.
+   */
   private async certify(r: LiveRollup, index: number, l2: bigint, root: string, chainEpoch: bigint) {
-    const signers = await this.signersOf(r.sets.MACH!, chainEpoch);
-    const total = signers.reduce((sum, s) => sum + s.stake, 0n);
-    if (total === 0n) return;
-    const signatures = [];
+    const setId = r.sets.MACH!;
+    if (!(await this.c.sets.isLive(setId, chainEpoch))) return;
+    const total = await this.c.sets.setStakeAt(setId, chainEpoch);
+    const chosen = [];
     let signed = 0n;
-    for (const s of signers) {
-      if (s.key === ZeroAddress) continue; // jailed since the snapshot
-      const op = this.operatorAt.get(s.address)!;
-      signatures.push({ index: s.index, ...this.attest(op.key, r.address, l2, root) });
-      signed += s.stake;
+    for (const m of await this.stakedMembers(setId, chainEpoch)) {
+      if (m.key === ZeroAddress) continue; // jailed by a pending slash request
+      chosen.push({ address: m.address, signature: this.attest(m.plan.key, r.address, l2, root) });
+      signed += m.stake;
       if (signed * 10_000n >= total * r.thresholdBps) break;
     }
     if (signed * 10_000n < total * r.thresholdBps) return;
-    await this.call(r.plan.owner, this.c.services.MACH, "certify", [r.address, index, signatures], "MACH: certify");
+    chosen.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+    await this.call(
+      r.plan.owner,
+      this.c.services.MACH,
+      "certify",
+      [r.address, index, chosen.map((c) => c.address), chosen.map((c) => c.signature)],
+      "MACH: certify",
+    );
   }
 
   /** The first honest, eligible member of the rollup's VITAL set challenges the bad output. */
@@ -798,7 +814,7 @@ class Simulation {
       watcher.address,
       this.c.services.MACH,
       "proveEquivocation",
-      [r.address, l2, root, { index: 0, ...a }, other, { index: 0, ...b }],
+      [r.address, l2, root, a, other, b],
       "MACH: prove equivocation",
     );
   }
@@ -810,22 +826,16 @@ class Simulation {
     for (const challenge of this.ledger.challenges.values()) {
       if (challenge.result !== CHALLENGE.Open || t >= challenge.deadline) continue;
       const setId = await vital.setIdOf(challenge.rollup);
-      const [operators, stakes] = await this.c.sets.snapshotEntries(setId, challenge.epoch);
-      const total = stakes.reduce((sum, s) => sum + s, 0n);
-      const ops = operators.map((address, index) => ({
-        address,
-        index,
-        stake: stakes[index],
-        plan: this.operatorAt.get(address)!,
-      }));
+      const epoch = BigInt(challenge.epoch);
+      const total = await this.c.sets.setStakeAt(setId, epoch);
+      const ops = await this.stakedMembers(setId, epoch);
       const voters = ops.filter((o) => !o.plan.honest).concat(ops.filter((o) => o.plan.honest));
-      const c = await vital.challengeOf(challenge.id);
-      const voted = c.validVoters | c.invalidVoters;
-      let invalid = c.invalidStake;
+      let invalid = (await vital.challengeOf(challenge.id)).invalidStake;
       for (const v of voters) {
-        if ((voted >> BigInt(v.index)) & 1n) continue; // voted in an earlier epoch (a voting period over a day)
-        if (await this.c.registry.isJailed(v.address)) continue;
-        await this.call(v.address, vital, "vote", [challenge.id, v.index, v.plan.honest], "VITAL: vote");
+        // voted in an earlier epoch (a voting period over a day)
+        if ((await vital.voteOf(challenge.id, v.address)) !== VOTE.None) continue;
+        if (v.key === ZeroAddress) continue; // jailed by a pending slash request
+        await this.call(v.address, vital, "vote", [challenge.id, v.plan.honest], "VITAL: vote");
         if (!v.plan.honest) continue;
         invalid += v.stake;
         if (invalid * 3n >= total * 2n) break;
@@ -841,8 +851,11 @@ class Simulation {
     for (const challenge of this.ledger.challenges.values()) {
       if (challenge.result !== CHALLENGE.Invalidated) continue;
       const c = await vital.challengeOf(challenge.id);
-      const unreported = c.validVoters & ~(await vital.reportedVoters(challenge.id));
-      if (unreported !== 0n)
+      const unreported = [];
+      for (const address of this.operatorAt.keys()) {
+        if ((await vital.voteOf(challenge.id, address)) === VOTE.Valid) unreported.push(address);
+      }
+      if (unreported.length !== 0)
         await this.call(c.challenger, vital, "reportVoters", [challenge.id, unreported], "VITAL: report voters");
     }
     this.observe();

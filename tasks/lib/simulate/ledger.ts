@@ -46,6 +46,8 @@ const OFFENCES: Record<string, string> = {
 export const OUTPUT = { Proposed: 1, FastFinalized: 2, Finalized: 3 } as const;
 /** VitalService.Result. */
 export const CHALLENGE = { Open: 1, Invalidated: 2, Failed: 3, Void: 4 } as const;
+/** VitalService.Vote. */
+export const VOTE = { None: 0n, Valid: 1n, Invalid: 2n, ValidReported: 3n } as const;
 const CHALLENGE_RESULTS = ["None", "Open", "Invalidated", "Failed", "Void"];
 
 export interface OutputRecord {
