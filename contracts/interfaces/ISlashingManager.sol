@@ -155,7 +155,8 @@ interface ISlashingManager {
     ) external view returns (bool);
     /// @notice Bps of `operator`'s allocation to `setId` requested (pending or executed) within the rolling window.
     function windowSlashedBps(address operator, uint256 setId) external view returns (uint256);
-    /// @notice Veto window plus the longest evidence age of any slasher: the least withdrawal delay that keeps every
-    ///         stake slashable for what it did.
+    /// @notice The veto window (or the operator sets' epoch length if longer: stake counted in an epoch acts until it
+    ///         ends, though it may have left at its start) plus the longest evidence age of any slasher: the least
+    ///         withdrawal delay that keeps every stake slashable for what it did.
     function minWithdrawalDelay() external view returns (uint256);
 }

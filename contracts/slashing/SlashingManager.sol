@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
@@ -81,7 +82,7 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
             s.slasherList.push(slasher_);
         }
         s.slashers[slasher_] = SlasherConfig({registered: true, maxBps: maxBps, maxEvidenceAge: maxEvidenceAge});
-        _checkDelay(s.vetoWindow + uint256(maxEvidenceAge));
+        _checkDelay(_delayBase(s) + uint256(maxEvidenceAge));
         emit SlasherSet(slasher_, maxBps, maxEvidenceAge);
     }
 
@@ -286,7 +287,7 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
             uint256 age = s.slashers[s.slasherList[i]].maxEvidenceAge;
             if (age > longest) longest = age;
         }
-        return s.vetoWindow + longest;
+        return _delayBase(s) + longest;
     }
 
     // ================================================================= internals
@@ -389,6 +390,14 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         s.windowDuration = windowDuration_;
         _checkDelay(minWithdrawalDelay());
         emit ParametersUpdated(vetoWindow_, reporterBps_, windowDuration_);
+    }
+
+    /// @dev What a withdrawal delay needs besides the evidence age: the veto window, or the operator sets' epoch length
+    ///      if longer — stake counted in an epoch serves (and can offend) until it ends, though it may have been
+    ///      deallocated or queued for withdrawal at its start.
+    function _delayBase(ManagerStorage storage s) private view returns (uint256) {
+        address sets = s.registry.operatorSets();
+        return sets == address(0) ? s.vetoWindow : Math.max(s.vetoWindow, IOperatorSets(sets).epochLength());
     }
 
     function _checkDelay(uint256 required) private view {

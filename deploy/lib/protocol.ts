@@ -46,12 +46,14 @@ export function buildProtocolModules(parameters: ProtocolParameters, stage: Stag
 
   // the registry refuses it on chain too, but only once the services are slashers: refuse it before anything is sent
   if (servicesConfig) {
-    const { withdrawalDelay, vetoWindow } = restakingConfig!;
-    if (withdrawalDelay < vetoWindow + servicesConfig.maxEvidenceAge) {
+    const { withdrawalDelay, vetoWindow, epochLength } = restakingConfig!;
+    // stake counted in an epoch acts until it ends, though it may have left at its start: the epoch counts if longer
+    const base = Math.max(vetoWindow, epochLength);
+    if (withdrawalDelay < base + servicesConfig.maxEvidenceAge) {
       fail(
-        `restaking.withdrawalDelay (${withdrawalDelay}s) must be at least restaking.vetoWindow plus` +
-          ` services.maxEvidenceAge (${vetoWindow + servicesConfig.maxEvidenceAge}s): stake could leave before` +
-          " the evidence against it expires",
+        `restaking.withdrawalDelay (${withdrawalDelay}s) must be at least the longer of restaking.vetoWindow and` +
+          ` restaking.epochLength plus services.maxEvidenceAge (${base + servicesConfig.maxEvidenceAge}s): stake` +
+          " could leave before the evidence against it expires",
       );
     }
   }

@@ -1893,6 +1893,22 @@ describe("SlashingManager", function () {
       expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(1) + SERVICE_AGE));
     });
 
+    it("stake counted in an epoch stays slashable through it: the minimum delay covers an epoch longer than the veto window", async function () {
+      const { slashingManager, operatorSets, registry, deployer, outsider } = await loadFixture(slashingFixture);
+      const epochLength = await operatorSets.epochLength();
+      // a veto window shorter than an epoch: the epoch length takes its place
+      await slashingManager.connect(deployer).setParameters(Number(epochLength) - 1, 1_000, days(30));
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(epochLength + BigInt(SERVICE_AGE));
+      // a slasher whose evidence age leaves no room for the epoch is refused, naming the delay it would need
+      const delay = await registry.withdrawalDelay();
+      const age = delay - epochLength + 1n;
+      await expect(slashingManager.connect(deployer).setSlasher(outsider.address, 100, age))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingDelayConflict")
+        .withArgs(delay + 1n, delay);
+      await slashingManager.connect(deployer).setSlasher(outsider.address, 100, age - 1n);
+      expect(await slashingManager.minWithdrawalDelay()).to.equal(delay);
+    });
+
     it("windowSlashedBps sums the operator's non-vetoed requests of the window", async function () {
       const { slashingManager, council, service, serviceSet, malicious, maliciousSet, operator, operator2, reporter } =
         await loadFixture(slashingFixture);

@@ -519,12 +519,25 @@ describe("deploy:genesis task", function () {
     it("refuses a withdrawal delay below the veto window plus the services' evidence age", async function () {
       await refusedByServices(
         withServices((s) => ((s as unknown as Record<string, unknown>).maxEvidenceAge = 1_036_801)),
-        "protocol parameters: restaking.withdrawalDelay (1209600s) must be at least restaking.vetoWindow plus" +
-          " services.maxEvidenceAge (1209601s): stake could leave before the evidence against it expires",
+        "protocol parameters: restaking.withdrawalDelay (1209600s) must be at least the longer of restaking.vetoWindow" +
+          " and restaking.epochLength plus services.maxEvidenceAge (1209601s): stake could leave before the evidence" +
+          " against it expires",
       );
       // exactly at the bound (2 days + 12 days = the 14-day withdrawal delay) is accepted by the file checks
       const atBound = withServices((s) => ((s as unknown as Record<string, unknown>).maxEvidenceAge = "12d"));
       expect(() => buildProtocolModules(atBound, "services")).to.not.throw();
+    });
+
+    it("refuses a withdrawal delay below an epoch longer than the veto window plus the evidence age: stake counted in an epoch acts until it ends", async function () {
+      // a 3-day epoch and a 12-day evidence age need 15 days, one more than the 14-day withdrawal delay
+      const longEpoch = withServices((s) => ((s as unknown as Record<string, unknown>).maxEvidenceAge = "12d"));
+      (longEpoch.restaking as unknown as Record<string, unknown>).epochLength = "3d";
+      await refusedByServices(
+        longEpoch,
+        "protocol parameters: restaking.withdrawalDelay (1209600s) must be at least the longer of restaking.vetoWindow" +
+          " and restaking.epochLength plus services.maxEvidenceAge (1296000s): stake could leave before the evidence" +
+          " against it expires",
+      );
     });
 
     it("refuses a malformed bond, minimum stake or evidence age", async function () {
