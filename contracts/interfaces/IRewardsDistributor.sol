@@ -50,7 +50,8 @@ interface IRewardsDistributor is IStakeObserver {
     // anyone
     /// @notice Pulls `amount` ALT from the caller as fees for the operator set `setId`.
     function creditFees(uint256 setId, uint256 amount) external;
-    /// @notice Distributes everything credited (and carried) for `setId` over the snapshot of `epoch`.
+    /// @notice Distributes everything credited (and carried) for `setId` over the snapshot of `epoch`; the protocol
+    ///         share is taken from what was credited since the last distribution only (once per fee).
     ///         Loops over the snapshot's members (<= 256) and their assets (<= 8).
     function distribute(uint256 setId, uint256 epoch) external;
 
@@ -64,8 +65,11 @@ interface IRewardsDistributor is IStakeObserver {
     function operatorSets() external view returns (address);
     function treasury() external view returns (address);
     function protocolShareBps() external view returns (uint256);
-    /// @notice Fees waiting for the next distribution of `setId` (scaled).
+    /// @notice Fees waiting for the next distribution of `setId` (scaled), carried ones included.
     function pendingFeesScaled(uint256 setId) external view returns (uint256);
+    /// @notice The part of `pendingFeesScaled` carried from earlier distributions (scaled): it paid the protocol share
+    ///         when first distributed and does not pay it again.
+    function carriedFeesScaled(uint256 setId) external view returns (uint256);
     /// @notice The next epoch of `setId` that may be distributed.
     function nextEpoch(uint256 setId) external view returns (uint256);
     function accRewardPerShare(address operator, uint256 assetId) external view returns (uint256);

@@ -34,6 +34,8 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         mapping(address operator => mapping(uint256 assetId => uint256)) acc;
         mapping(address staker => mapping(address operator => mapping(uint256 assetId => uint256))) lastAcc;
         mapping(address account => uint256) owedScaled;
+        // the part of pendingFeesScaled carried from earlier distributions: it paid the protocol share already
+        mapping(uint256 setId => uint256) carriedScaled;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.RewardsDistributor")) - 1)) & ~bytes32(uint256(0xff))
@@ -87,7 +89,8 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         (address[] memory operators, uint256[] memory stakes) = s.sets.snapshotEntries(setId, epoch); // reverts if none
         s.nextEpoch[setId] = epoch + 1;
 
-        uint256 protocolScaled = (amountScaled * s.protocolShareBps) / BPS;
+        // the protocol share is charged once per credited fee: not again on what earlier distributions carried
+        uint256 protocolScaled = ((amountScaled - s.carriedScaled[setId]) * s.protocolShareBps) / BPS;
         s.owedScaled[s.treasury] += protocolScaled;
         uint256 restScaled = amountScaled - protocolScaled;
         uint256 totalStake;
@@ -110,6 +113,7 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         // usedScaled <= restScaled: each operator's share is a floor of its stake fraction, and it uses no more
         uint256 carried = restScaled - usedScaled;
         s.pendingFeesScaled[setId] = carried;
+        s.carriedScaled[setId] = carried;
         emit Distributed(setId, epoch, amountScaled / SCALE, protocolScaled / SCALE, carried);
     }
 
@@ -172,6 +176,11 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     /// @inheritdoc IRewardsDistributor
     function pendingFeesScaled(uint256 setId) external view returns (uint256) {
         return _s().pendingFeesScaled[setId];
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function carriedFeesScaled(uint256 setId) external view returns (uint256) {
+        return _s().carriedScaled[setId];
     }
 
     /// @inheritdoc IRewardsDistributor

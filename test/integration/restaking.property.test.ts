@@ -653,6 +653,8 @@ interface Model {
   lastAcc: Map<string, bigint>; // `${account}|${operator}|${asset}`
   owed: Map<string, bigint>;
   pendingFees: bigint[];
+  /** The part of pendingFees carried from earlier distributions (it paid the protocol share already). */
+  carriedFees: bigint[];
   nextEpoch: bigint[];
   snapshots: Map<string, Snapshot>; // `${set}|${epoch}`
   chainSnapshots: Map<string, { operators: string[]; stakes: bigint[] }>; // the same, as read from the chain
@@ -1053,6 +1055,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       lastAcc: new Map(),
       owed: new Map(),
       pendingFees: [0n, 0n],
+      carriedFees: [0n, 0n],
       nextEpoch: [0n, 0n],
       snapshots: new Map(),
       chainSnapshots: new Map(),
@@ -1829,7 +1832,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
 
     // RewardsDistributor.distribute, in the model
     const amountScaled = m.pendingFees[a.set];
-    const protocolScaled = (amountScaled * s.params.protocolShareBps) / BPS;
+    // what earlier distributions carried paid the protocol share already: charged once per credited fee
+    const protocolScaled = ((amountScaled - m.carriedFees[a.set]) * s.params.protocolShareBps) / BPS;
     const rest = amountScaled - protocolScaled;
     const totalStake = sum(snap.stakes);
     const owedAdds: [string, bigint][] = [[s.treasury.address, protocolScaled]];
@@ -1870,6 +1874,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     for (const [account, add] of owedAdds) m.owed.set(account, (m.owed.get(account) ?? 0n) + add);
     for (const [o, asset, add] of accAdds) m.acc[o][asset] += add;
     m.pendingFees[a.set] = carried;
+    m.carriedFees[a.set] = carried;
     m.nextEpoch[a.set] = epoch + 1n;
     return outcome;
   }
@@ -2062,6 +2067,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       acc: allPools.map(([o, a]) => read(rewards, addresses.rewards, "accRewardPerShare", [ops[o], a])),
       owed: accounts(s).map((x) => read(rewards, addresses.rewards, "owedScaled", [x.address])),
       pendingFees: s.setIds.map((id) => read(rewards, addresses.rewards, "pendingFeesScaled", [id])),
+      carriedFees: s.setIds.map((id) => read(rewards, addresses.rewards, "carriedFeesScaled", [id])),
       nextEpochs: s.setIds.map((id) => read(rewards, addresses.rewards, "nextEpoch", [id])),
       altBalances: altHolders.map((h) => read(token, addresses.token, "balanceOf", [h])),
       lstBalances: lstHolders.map((h) => read(lst, addresses.lst, "balanceOf", [h])),
@@ -2077,10 +2083,11 @@ describe("Restaking layer properties (random sequences against a model)", functi
       ),
     });
     const shares = stakerAddresses.map((_, x) => first(r.shares.slice(x * allPools.length, (x + 1) * allPools.length)));
-    const [acc, owed, pendingFees, nextEpochs, windows, jailedCounts] = [
+    const [acc, owed, pendingFees, carriedFees, nextEpochs, windows, jailedCounts] = [
       r.acc,
       r.owed,
       r.pendingFees,
+      r.carriedFees,
       r.nextEpochs,
       r.windows,
       r.jailed,
@@ -2261,6 +2268,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       `(e) ${where}: owedScaled`,
     );
     same(pendingFees, m.pendingFees, `(e) ${where}: pendingFeesScaled`);
+    same(carriedFees, m.carriedFees, `(e) ${where}: carriedFeesScaled`);
     same(nextEpochs, m.nextEpoch, `(e) ${where}: nextEpoch`);
     let unsettledScaled = 0n;
     for (const [k, [x, i]] of positions.entries()) unsettledScaled += shares[x][i] * (acc[i] - lastAcc[k]);

@@ -64,6 +64,8 @@ class Ledger {
   credited = 0n;
   claimed = 0n;
   pending = 0n;
+  /** The part of `pending` carried from earlier distributions (it paid the protocol share already). */
+  carried = 0n;
 
   constructor(readonly treasury: string) {}
 
@@ -131,7 +133,8 @@ class Ledger {
   /** Distributes everything pending over `entries` (snapshot stakes) with the commissions in force. */
   distribute(entries: { operator: string; stake: bigint; commissionBps: bigint }[]) {
     const amountScaled = this.pending;
-    const protocol = (amountScaled * PROTOCOL_BPS) / BPS;
+    // carried fees paid the protocol share when first distributed: it is charged once per fee
+    const protocol = ((amountScaled - this.carried) * PROTOCOL_BPS) / BPS;
     const rest = amountScaled - protocol;
     const totalStake = entries.reduce((t, e) => t + e.stake, 0n);
     this.credit(this.treasury, protocol);
@@ -157,6 +160,7 @@ class Ledger {
     });
     const carried = rest - used;
     this.pending = carried;
+    this.carried = carried;
     return { amountScaled, protocol, carried, operators };
   }
 

@@ -71,9 +71,12 @@ interface OperatorSplit {
   allotted: bigint;
 }
 
-/** The distribution, with the contract's floor order: protocol, stake pro rata, commission, pools by value, per share. */
-function split(amountScaled: bigint, protocolBps: bigint, operators: OperatorCase[]) {
-  const protocol = (amountScaled * protocolBps) / BPS;
+/**
+ * The distribution, with the contract's floor order: protocol, stake pro rata, commission, pools by value, per share.
+ * `carriedScaled` of `amountScaled` was carried from an earlier distribution: it paid the protocol share already.
+ */
+function split(amountScaled: bigint, protocolBps: bigint, operators: OperatorCase[], carriedScaled = 0n) {
+  const protocol = ((amountScaled - carriedScaled) * protocolBps) / BPS;
   const rest = amountScaled - protocol;
   const totalStake = operators.reduce((t, o) => t + o.stake, 0n);
   let used = 0n;
@@ -116,11 +119,17 @@ function expectedFor(
   amountScaled: bigint,
   atSnapshot: Model = stakedModel(),
   commissions = [OP1_COMMISSION, OP2_COMMISSION],
+  carriedScaled = 0n,
 ) {
-  return split(amountScaled, PROTOCOL_BPS, [
-    { stake: snapshotStake(atSnapshot.op1Pools), commissionBps: commissions[0], pools: m.op1Pools },
-    { stake: snapshotStake(atSnapshot.op2Pools), commissionBps: commissions[1], pools: m.op2Pools },
-  ]);
+  return split(
+    amountScaled,
+    PROTOCOL_BPS,
+    [
+      { stake: snapshotStake(atSnapshot.op1Pools), commissionBps: commissions[0], pools: m.op1Pools },
+      { stake: snapshotStake(atSnapshot.op2Pools), commissionBps: commissions[1], pools: m.op2Pools },
+    ],
+    carriedScaled,
+  );
 }
 
 /** How many `name` events of `contract` the transaction emitted. */
@@ -460,8 +469,9 @@ describe("RewardsDistributor", function () {
       const [next] = await operatorSets.latestSnapshotEpoch(setId);
       expect(next).to.equal(epoch + 1n);
 
-      // the carried remainder alone is enough to distribute
-      const second = expectedFor(model(), first.carried);
+      // the carried remainder alone is enough to distribute, and pays no protocol share a second time
+      const second = expectedFor(model(), first.carried, undefined, undefined, first.carried);
+      expect(second.protocol).to.equal(0n);
       await expect(rewards.distribute(setId, next))
         .to.emit(rewards, "Distributed")
         .withArgs(setId, next, first.carried / SCALE, second.protocol / SCALE, second.carried);
@@ -472,7 +482,7 @@ describe("RewardsDistributor", function () {
       await operatorSets.snapshot(setId);
       await rewards.connect(payer).creditFees(setId, 3n * ALT);
       const amount = second.carried + 3n * ALT * SCALE;
-      const third = expectedFor(model(), amount);
+      const third = expectedFor(model(), amount, undefined, undefined, second.carried);
       await expect(rewards.distribute(setId, next + 1n))
         .to.emit(rewards, "Distributed")
         .withArgs(setId, next + 1n, amount / SCALE, third.protocol / SCALE, third.carried);
@@ -486,6 +496,30 @@ describe("RewardsDistributor", function () {
         expect(await rewards.accRewardPerShare(operator, asset)).to.equal(sum);
       }
       expect(await rewards.pendingFeesScaled(setId)).to.equal(third.carried);
+    });
+
+    it("carried fees are taxed once: fees carried through empty epochs pay the protocol share only when first distributed", async function () {
+      const { rewards, operatorSets, setId, epoch, treasury, model } = await loadFixture(snapshotFixture);
+      // the attack of the first version: 1,000 ALT carried over five empty epochs paid 468.56 ALT instead of 100
+      const first = expectedFor(model(), FEES * SCALE);
+      await rewards.distribute(setId, epoch);
+      expect(await rewards.carriedFeesScaled(setId)).to.equal(first.carried);
+      let carried = first.carried;
+      let next = epoch + 1n;
+      for (let i = 0; i < 5; i++) {
+        await time.increase(days(1));
+        await operatorSets.snapshot(setId);
+        const again = expectedFor(model(), carried, undefined, undefined, carried);
+        await expect(rewards.distribute(setId, next))
+          .to.emit(rewards, "Distributed")
+          .withArgs(setId, next, carried / SCALE, 0n, again.carried);
+        carried = again.carried;
+        next += 1n;
+      }
+      // the treasury has exactly the share of the one credit
+      expect(await rewards.owedScaled(treasury)).to.equal((FEES * SCALE * PROTOCOL_BPS) / BPS);
+      expect(await rewards.pendingFeesScaled(setId)).to.equal(carried);
+      expect(await rewards.carriedFeesScaled(setId)).to.equal(carried);
     });
 
     it("applies the commission in force at distribution: a decrease at once, an increase only after the delay", async function () {
@@ -502,7 +536,7 @@ describe("RewardsDistributor", function () {
       await operatorSets.snapshot(setId);
       const [later] = await operatorSets.latestSnapshotEpoch(setId);
       await rewards.connect(payer).creditFees(setId, FEES);
-      const second = expectedFor(model(), first.carried + FEES * SCALE, model(), [2000n, 0n]);
+      const second = expectedFor(model(), first.carried + FEES * SCALE, model(), [2000n, 0n], first.carried);
       await rewards.distribute(setId, later);
       expect(await rewards.owedScaled(op1)).to.equal(first.operators[0].commission + second.operators[0].commission);
       expect(second.operators[0].commission).to.equal((second.operators[0].share * 2000n) / BPS);
@@ -803,7 +837,7 @@ describe("RewardsDistributor", function () {
       await rewards.connect(payer).creditFees(setId, FEES);
       await rewards.distribute(setId, epoch + 1n);
       // the second snapshot counts dave's (allocated) stake
-      const second = expectedFor(m, first.carried + FEES * SCALE, m);
+      const second = expectedFor(m, first.carried + FEES * SCALE, m, undefined, first.carried);
       const inc1 = first.operators[0].increments[0];
       const inc2 = second.operators[0].increments[0];
       expect(await rewards.accRewardPerShare(op1, 0)).to.equal(inc1 + inc2);
