@@ -214,6 +214,8 @@ interface IOperatorSets {
     function allocationAt(uint256 setId, address operator, uint256 epoch) external view returns (uint256);
     /// @notice The sum of the allocations that counted in `setId` in `epoch`.
     function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256);
+    /// @notice The liveness minimums that counted in `setId` in `epoch` (zero before the service first set them).
+    function livenessAt(uint256 setId, uint256 epoch) external view returns (uint256 minMembers, uint256 minTotalStake);
     /// @notice How many operators had a non-zero allocation counted in `setId` in `epoch`.
     function memberCountAt(uint256 setId, uint256 epoch) external view returns (uint256);
     /// @notice What each of `operators` had allocated to `setId` counted in `epoch` (one call for a certificate's

@@ -445,6 +445,15 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
+    function livenessAt(
+        uint256 setId,
+        uint256 epoch
+    ) external view returns (uint256 minMembers, uint256 minTotalStake) {
+        uint256 minimums = _s().livenessHistory[setId].upperLookupRecent(_key(epoch));
+        return (minimums >> 192, minimums & MAX_MIN_TOTAL_STAKE);
+    }
+
+    /// @inheritdoc IOperatorSets
     function memberCountAt(uint256 setId, uint256 epoch) external view returns (uint256) {
         return _s().countHistory[setId].upperLookupRecent(_key(epoch));
     }

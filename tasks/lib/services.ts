@@ -80,7 +80,8 @@ export async function liveEpoch(sets: OperatorSets, setId: bigint) {
     sets.isLive(setId, epoch),
   ]);
   if (!live) {
-    const { minMembers, minTotalStake } = await sets.setConfig(setId);
+    // the minimums that count in this epoch (a change counts from the next)
+    const [minMembers, minTotalStake] = await sets.livenessAt(setId, epoch);
     fail(
       `the set is not live in epoch ${epoch} (${count} operators, ${formatAlt(total)} counted; it needs ` +
         `${minMembers} and ${formatAlt(minTotalStake)}, and some stake): nothing is decided on it`,

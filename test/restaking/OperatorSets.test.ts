@@ -2618,6 +2618,7 @@ describe("OperatorSets", function () {
 
       // in epoch e + 1 the service raises the minimums above the set (one more operator, one wei more stake): the past
       // epoch and the current one stay live
+      const counted = await operatorSets.livenessAt(setId, e + 1n);
       await expect(service.setLiveness(setId, 7, total + 1n))
         .to.emit(operatorSets, "LivenessUpdated")
         .withArgs(setId, 7, total + 1n);
@@ -2626,6 +2627,9 @@ describe("OperatorSets", function () {
       expect(await operatorSets.isLive(setId, e)).to.equal(true);
       expect(await operatorSets.isLive(setId, e + 1n)).to.equal(true);
       expect(await operatorSets.snapshotInfo(setId, e)).to.deep.equal(before);
+      expect(await operatorSets.livenessAt(setId, e + 1n)).to.deep.equal(counted);
+      expect(await operatorSets.livenessAt(setId, e)).to.deep.equal(counted);
+      expect(await operatorSets.livenessAt(setId, e + 2n)).to.deep.equal([7n, total + 1n]);
 
       // they count from the next epoch: the same six operators and stake are not live in it
       expect(await operatorSets.isLive(setId, e + 2n)).to.equal(false);
@@ -2640,6 +2644,7 @@ describe("OperatorSets", function () {
       await service.setLiveness(setId, 7, 0);
       expect(await operatorSets.isLive(setId, e + 3n)).to.equal(false);
       await service.setLiveness(setId, 6, total);
+      expect(await operatorSets.livenessAt(setId, e + 3n)).to.deep.equal([6n, total]);
       await nextEpoch(operatorSets);
       expect(await livenessAt(operatorSets, setId, e + 3n)).to.deep.equal([6n, total, true]);
       // and every epoch before keeps what counted in it
