@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import { Signature, type ContractTransactionResponse, type TransactionResponse } from "ethers";
+import { Signature, type ContractTransactionResponse } from "ethers";
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
@@ -12,6 +12,7 @@ import { deployProtocol } from "../helpers/protocol";
 import { domainOf, PERMIT_TYPES } from "../../tasks/lib/signatures";
 import type { MockERC20 } from "../../typechain-types";
 import { keyProof, rememberKey } from "../helpers/keys";
+import { BATCH_FEES, inBlocks } from "../helpers/batch";
 
 // SPEC 7 budgets (warm storage).
 const STAKE_BUDGET = 100_000;
@@ -46,33 +47,7 @@ const FEES = 10_000n * ALT;
 const wallet = (label: string) => rememberKey(new ethers.Wallet(ethers.id(`alt-gas-restaking:${label}`)));
 
 /** Explicit limits and fees for transactions sent with automining off (no estimate against a pending state). */
-const BATCH_TX = { gasLimit: 400_000n, maxFeePerGas: 1_000n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n };
-
-/**
- * Sends many transactions with automining off and mines them in as few blocks as the block gas limit allows, then
- * checks that every one of them succeeded.
- */
-async function inBlocks(send: () => Promise<(TransactionResponse | string)[]>): Promise<void> {
-  await network.provider.send("evm_setAutomine", [false]);
-  let sent: (TransactionResponse | string)[];
-  try {
-    sent = await send();
-    for (let blocks = 0; ; blocks++) {
-      const pending = await network.provider.send("eth_getBlockByNumber", ["pending", false]);
-      if (pending.transactions.length === 0) break;
-      if (blocks > 1_000) throw new Error("inBlocks: transactions still pending after 1,000 blocks");
-      await network.provider.send("evm_mine");
-    }
-  } finally {
-    await network.provider.send("evm_setAutomine", [true]);
-  }
-  for (const tx of sent) {
-    const hash = typeof tx === "string" ? tx : tx.hash;
-    const receipt = await ethers.provider.getTransactionReceipt(hash);
-    if (receipt === null) throw new Error(`inBlocks: ${hash} was never mined`);
-    expect(receipt.status, `transaction ${hash}`).to.equal(1);
-  }
-}
+const BATCH_TX = { gasLimit: 400_000n, ...BATCH_FEES };
 
 /** mulDiv rounding down, as the contracts do. */
 const sharesFor = (amount: bigint, totalShares: bigint, totalAssets: bigint) =>

@@ -1,0 +1,742 @@
+// Max-size gas (EIP-7825): at the largest sizes the contracts allow, every external function a keeper, an operator, a
+// staker or a service must be able to call fits one transaction of at most 2^24 = 16,777,216 gas. The sizes:
+// operator sets of OperatorSets.MAX_SET_SIZE (256) members, RestakingRegistry.MAX_ASSETS (8) assets — ALT and 7
+// MockERC20 — with a 1-wei stake (dust) in every non-ALT pool of every operator, an operator in MAX_SETS_PER_OPERATOR
+// (64) sets, a staker with 64 (operator, asset) pools, 50 queued withdrawals of one pool, MACH and VITAL sets of 256.
+//
+// Everything runs on the in-process network (Osaka: it refuses any transaction, and any eth_call, asking for more than
+// the cap). Each figure is the receipt's gasUsed of a transaction sent with a gas limit of exactly the cap. A function
+// that cannot fit today is sent with that limit too and must run out of gas (its figure, which no call can measure
+// above the cap, is extrapolated from smaller sets of the same shape); its guarantee waits in the skipped tests at the
+// end of this file. The table of figures is printed after the suite.
+import { expect } from "chai";
+import { ethers, network } from "hardhat";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { id, toQuantity, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { coverageRunning } from "../helpers/coverage";
+import { ALT } from "../helpers/constants";
+import { days, nextEpoch } from "../helpers/time";
+import { keyProof, rememberKey } from "../helpers/keys";
+import {
+  certificate,
+  deployServices,
+  launchRollup,
+  setParams,
+  type Operator as ServiceOperator,
+} from "../helpers/services";
+import type { MockERC20 } from "../../typechain-types";
+import { BATCH_FEES, inBlocks } from "../helpers/batch";
+
+/** EIP-7825: the most gas one transaction may ask for (Osaka). */
+const TX_GAS_CAP = 16_777_216n;
+/** OperatorSets.MAX_SET_SIZE. */
+const MEMBERS = 256;
+/** RestakingRegistry.MAX_ASSETS: ALT and 7 MockERC20. */
+const ASSETS = 8;
+/** OperatorSets.MAX_SETS_PER_OPERATOR. */
+const SETS_PER_OPERATOR = 64;
+/** Queued withdrawals of one staker in one pool when one of them completes. */
+const QUEUED = 50;
+/** The two smaller sets (same shape: 8 pools a member, 7 of them dust) the over-cap distribution is extrapolated from. */
+const SMALL = 24;
+const LARGER = 48;
+
+const URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+const COMMISSION = 1_000;
+/** Each of the 256 members' ALT pool (staked by one staker); its 7 other pools hold 1 wei each. */
+const OPERATOR_STAKE = 10_000n * ALT;
+/** Set S, the 256-member set of the rewards: minimum and base allocation (member i allocates BASE + i ALT). */
+const S_MIN_STAKE = 1_000n * ALT;
+const S_BASE = 2_000n * ALT;
+/** Each member's allocation to the rollup's MACH and VITAL sets (the deployment's minimum is 1,000 ALT). */
+const SERVICE_ALLOCATION = 2_000n * ALT;
+/** The 24- and 48-member sets, and the 64 sets of the busy operator. */
+const SMALL_MIN_STAKE = 100n * ALT;
+const SMALL_ALLOCATION = 500n * ALT;
+/** The busy operator: 200 ALT in each of its 64 sets (all its stake, dust included). */
+const BUSY_ALLOCATION = 200n * ALT;
+/** The claimant's stake in each of its 64 pools (operators 0..7 x assets 0..7). */
+const CLAIM_STAKE = 100n * ALT;
+const CLAIM_OPERATORS = 8;
+const FEES = 10_000n * ALT;
+const OUTPUT_INTERVAL = 1_800n;
+const ROOT = id("maxsize-output-0");
+const SLASH_BPS = 1_000;
+
+/** Deterministic accounts (operators, signing keys) that hold nothing yet. */
+const wallet = (label: string) => rememberKey(new ethers.Wallet(ethers.id(`alt-e2e-maxsize:${label}`)));
+
+/** Explicit limits and fees for transactions sent with automining off (no estimate against a pending state). */
+const BATCH_TX = { gasLimit: 800_000n, ...BATCH_FEES };
+
+/** One call of a batch: raw JSON-RPC sends from local or impersonated accounts (no signing, no estimate). */
+interface Call {
+  from: string;
+  to: string;
+  data: string;
+}
+
+/** Sends `calls` (explicit nonces, in order per sender) in full blocks; returns their hashes. */
+async function sendCalls(calls: Call[]): Promise<string[]> {
+  const nonces = new Map<string, number>();
+  for (const from of new Set(calls.map((c) => c.from))) {
+    nonces.set(from, Number(await network.provider.send("eth_getTransactionCount", [from, "pending"])));
+  }
+  const fees = {
+    gas: toQuantity(BATCH_TX.gasLimit),
+    maxFeePerGas: toQuantity(BATCH_TX.maxFeePerGas),
+    maxPriorityFeePerGas: toQuantity(BATCH_TX.maxPriorityFeePerGas),
+  };
+  return inBlocks(async () => {
+    const sent: string[] = [];
+    for (const { from, to, data } of calls) {
+      const nonce = nonces.get(from)!;
+      nonces.set(from, nonce + 1);
+      sent.push(
+        await network.provider.send("eth_sendTransaction", [{ from, to, data, nonce: toQuantity(nonce), ...fees }]),
+      );
+    }
+    return sent;
+  });
+}
+
+// ===================================================================================================== figures
+
+interface Figure {
+  operation: string;
+  gas: bigint;
+  note?: string;
+}
+const figures: Figure[] = [];
+
+/** Mines `tx` (sent with a gas limit of the cap), records its gas and checks it succeeded within the cap. */
+async function measure(
+  operation: string,
+  tx: Promise<ContractTransactionResponse>,
+): Promise<{ response: ContractTransactionResponse; receipt: ContractTransactionReceipt }> {
+  const response = await tx;
+  const receipt = (await response.wait())!;
+  expect(receipt.status).to.equal(1);
+  figures.push({ operation, gas: receipt.gasUsed });
+  expect(receipt.gasUsed, `${operation}: ${receipt.gasUsed} gas`).to.be.below(TX_GAS_CAP);
+  return { response, receipt };
+}
+
+/** A gas limit of exactly the cap: nothing is estimated, and the network accepts it. */
+const AT_CAP = { gasLimit: TX_GAS_CAP };
+
+/**
+ * Sends `data` to `to` from `from` with a gas limit of `gas` (default: the cap) and mines it without hardhat's automine
+ * (which throws on a failed transaction); returns the receipt, succeeded or not.
+ */
+async function mineWithGas(from: string, to: string, data: string, gas = TX_GAS_CAP) {
+  await network.provider.send("evm_setAutomine", [false]);
+  let hash: string;
+  try {
+    hash = await network.provider.send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }]);
+    await network.provider.send("evm_mine");
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
+  return (await ethers.provider.getTransactionReceipt(hash))!;
+}
+
+/**
+ * Whether a failed transaction ran out of gas: it used all its gas but what the calls it was inside hand back to revert
+ * with. A call gets at most 63/64 of what its caller has left, so at most 1/64 comes back at each call boundary; the
+ * distribution crosses at most three (into its proxy's implementation, then another contract's proxy and
+ * implementation). A revert for a reason would use the same gas whatever the limit.
+ */
+const ranOutOfGas = (receipt: { status: number | null; gasUsed: bigint }, gas: bigint) =>
+  receipt.status === 0 && receipt.gasUsed > gas - (3n * gas) / 64n;
+
+const signer = (address: string) => ethers.getImpersonatedSigner(address);
+
+// ===================================================================================================== fixtures
+
+/**
+ * The services deployment (staged: the deployer governs), a MockService registered as a set creator and a slasher
+ * (30 % per offence, 7-day evidence), 7 MockERC20 assets (weight 1:1) beside ALT, and:
+ * - 256 operators (impersonated deterministic wallets, each with its own signing key, 10 % commission), each with an
+ *   ALT pool of 10,000 ALT (the funder's) and 7 dust pools (1 wei each, the duster's); each is a member of set S
+ *   (minimum 1,000 ALT; member i allocates 2,000 + i ALT), of the rollup's MACH and VITAL sets (2,000 ALT each, the
+ *   sets' bound raised to 256), operators 0..47 of set L (48 members) and 0..23 of set M (24), 500 ALT each;
+ * - the busy operator, staked by the unstaker (12,800 ALT) plus 7 dust pools, in 64 sets (200 ALT each, the last one
+ *   also the 7 wei of dust): all its stake allocated;
+ * - the newcomer, staked like the 256 and in no set;
+ * - the claimant, 100 of each asset in each of the 64 pools of operators 0..7;
+ * then the chain moved to the next epoch (the allocations count) and the rollup's output 0 proposed.
+ */
+async function maxSizeFixture() {
+  const d = await deployServices();
+  const { token, registry, operatorSets, slashingManager, deployer } = d;
+  const [owner, funder, duster, claimant, unstaker, payer] = d.users;
+  expect(await operatorSets.MAX_SET_SIZE()).to.equal(BigInt(MEMBERS));
+  expect(await operatorSets.MAX_SETS_PER_OPERATOR()).to.equal(BigInt(SETS_PER_OPERATOR));
+  expect(await registry.MAX_ASSETS()).to.equal(BigInt(ASSETS));
+
+  const service = await ethers.deployContract("MockService", [operatorSets, slashingManager], deployer);
+  await (await operatorSets.connect(deployer).setService(service, true)).wait();
+  await (await slashingManager.connect(deployer).setSlasher(service, 3_000, days(7))).wait();
+
+  const tokens: MockERC20[] = [];
+  for (let i = 1; i < ASSETS; i++) {
+    const lst = await ethers.deployContract("MockERC20", [`Mock LST${i}`, `LST${i}`], deployer);
+    await (await registry.connect(deployer).addAsset(lst, ALT, 10n ** 30n)).wait();
+    await (await lst.mint(duster, 1_000_000n)).wait();
+    await (await lst.mint(claimant, 1_000_000n * ALT)).wait();
+    await (await lst.connect(duster).approve(registry, ethers.MaxUint256)).wait();
+    await (await lst.connect(claimant).approve(registry, ethers.MaxUint256)).wait();
+    tokens.push(lst);
+  }
+  expect(await registry.assetCount()).to.equal(BigInt(ASSETS));
+  for (const account of [funder, claimant, unstaker]) {
+    await (await token.connect(account).approve(registry, ethers.MaxUint256)).wait();
+  }
+  await (await token.connect(payer).approve(d.rewards, ethers.MaxUint256)).wait();
+
+  // the rollup (VITAL + MACH), its sets bounded at 256 members
+  const rollup = await launchRollup(d, owner, { chainId: 90_256, salt: id("alt-e2e-maxsize") });
+  const rollupAddress = await rollup.getAddress();
+  for (const svc of [d.mach, d.vital]) {
+    await (
+      await svc.connect(deployer).updateRollupSet(rollupAddress, setParams(d, { maxSize: BigInt(MEMBERS) }))
+    ).wait();
+  }
+  const machSet = await d.mach.setIdOf(rollupAddress);
+  const vitalSet = await d.vital.setIdOf(rollupAddress);
+
+  // the MockService's sets: S, the 24- and 48-member sets, and the busy operator's 64
+  const serviceAddress = await service.getAddress();
+  const createSet = (label: string, minStake: bigint): Call => ({
+    from: deployer.address,
+    to: serviceAddress,
+    data: service.interface.encodeFunctionData("createSet", [id(`maxsize:${label}`), minStake, MEMBERS]),
+  });
+  const busyLabels = Array.from({ length: SETS_PER_OPERATOR }, (_, j) => `busy-${j}`);
+  await sendCalls([
+    createSet("S", S_MIN_STAKE),
+    createSet("M", SMALL_MIN_STAKE),
+    createSet("L", SMALL_MIN_STAKE),
+    ...busyLabels.map((label) => createSet(label, SMALL_MIN_STAKE)),
+  ]);
+  const setOf = (label: string) => operatorSets.setIdOf(service, id(`maxsize:${label}`));
+  const setS = await setOf("S");
+  const setM = await setOf("M");
+  const setL = await setOf("L");
+  const busySets = await Promise.all(busyLabels.map(setOf));
+
+  // operators: impersonated, funded with ETH, registered with their own signing keys
+  const operators: ServiceOperator[] = Array.from({ length: MEMBERS }, (_, i) => ({
+    account: wallet(`operator-${i}`),
+    key: wallet(`operator-key-${i}`),
+    address: wallet(`operator-${i}`).address,
+  }));
+  const newcomer = wallet("newcomer").address;
+  const busy = wallet("busy-operator").address;
+  const everyone = [...operators.map((op) => op.address), newcomer, busy];
+  const keys = [...operators.map((op) => op.key), wallet("newcomer-key"), wallet("busy-operator-key")];
+  for (const address of everyone) {
+    await network.provider.send("hardhat_impersonateAccount", [address]);
+    await setBalance(address, 100n * ALT);
+  }
+  const registryAddress = await registry.getAddress();
+  const proofs = await Promise.all(everyone.map((address, i) => keyProof(registry, keys[i].address, address)));
+  await sendCalls(
+    everyone.map((from, i) => ({
+      from,
+      to: registryAddress,
+      data: registry.interface.encodeFunctionData("registerOperator", [URI, COMMISSION, keys[i].address, proofs[i]]),
+    })),
+  );
+
+  // stakes: the funder's ALT, the unstaker's ALT in the busy operator, 1 wei of each other asset in every pool, the
+  // claimant's 64 pools
+  const stake = (from: string, operator: string, assetId: number, amount: bigint): Call => ({
+    from,
+    to: registryAddress,
+    data: registry.interface.encodeFunctionData("stake", [operator, assetId, amount]),
+  });
+  const busyStake = BUSY_ALLOCATION * BigInt(SETS_PER_OPERATOR);
+  const stakes: Call[] = [
+    ...[...operators.map((op) => op.address), newcomer].map((op) => stake(funder.address, op, 0, OPERATOR_STAKE)),
+    stake(unstaker.address, busy, 0, busyStake),
+  ];
+  for (const op of everyone) for (let a = 1; a < ASSETS; a++) stakes.push(stake(duster.address, op, a, 1n));
+  for (const op of operators.slice(0, CLAIM_OPERATORS)) {
+    for (let a = 0; a < ASSETS; a++) stakes.push(stake(claimant.address, op.address, a, CLAIM_STAKE));
+  }
+  await sendCalls(stakes);
+  const dustValue = BigInt(ASSETS - 1); // each dust pool is worth 1 wei: 1e6 shares of (1 + 1) / (1e6 + 1e6)
+  expect(await registry.operatorStake(busy)).to.equal(busyStake + dustValue);
+  expect((await registry.pool(operators[MEMBERS - 1].address, ASSETS - 1)).totalAssets).to.equal(1n);
+
+  // joins
+  const setsAddress = await operatorSets.getAddress();
+  const join = (from: string, setId: bigint, amount: bigint): Call => ({
+    from,
+    to: setsAddress,
+    data: operatorSets.interface.encodeFunctionData("join", [setId, amount]),
+  });
+  const joins: Call[] = [];
+  for (const [i, op] of operators.entries()) {
+    joins.push(join(op.address, setS, S_BASE + BigInt(i) * ALT));
+    joins.push(join(op.address, machSet, SERVICE_ALLOCATION));
+    joins.push(join(op.address, vitalSet, SERVICE_ALLOCATION));
+    if (i < LARGER) joins.push(join(op.address, setL, SMALL_ALLOCATION));
+    if (i < SMALL) joins.push(join(op.address, setM, SMALL_ALLOCATION));
+  }
+  for (const [j, setId] of busySets.entries()) {
+    joins.push(join(busy, setId, j === SETS_PER_OPERATOR - 1 ? BUSY_ALLOCATION + dustValue : BUSY_ALLOCATION));
+  }
+  await sendCalls(joins);
+  for (const setId of [setS, machSet, vitalSet]) expect(await operatorSets.members(setId)).to.have.length(MEMBERS);
+  expect(await operatorSets.members(setL)).to.have.length(LARGER);
+  expect(await operatorSets.members(setM)).to.have.length(SMALL);
+  expect(await operatorSets.setsOf(busy)).to.deep.equal(busySets);
+  expect(await operatorSets.freeStake(busy)).to.equal(0n);
+  expect((await operatorSets.allocatedOf(busy)).allocated).to.equal(busyStake + dustValue);
+
+  // the allocations count from the next epoch; output 0 proposed in it
+  await nextEpoch(operatorSets);
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
+
+  return {
+    ...d,
+    owner,
+    funder,
+    duster,
+    claimant,
+    unstaker,
+    payer,
+    service,
+    tokens,
+    rollup,
+    rollupAddress,
+    machSet,
+    vitalSet,
+    setS,
+    setM,
+    setL,
+    busySets,
+    operators,
+    newcomer,
+    busy,
+    epoch: await operatorSets.currentEpoch(),
+  };
+}
+
+type MaxSize = Awaited<ReturnType<typeof maxSizeFixture>>;
+
+/** The max-size fixture, with the current epoch's snapshots of S (256 members) and of the 24- and 48-member sets. */
+async function snapshotsFixture() {
+  const f = await loadFixture(maxSizeFixture);
+  for (const setId of [f.setS, f.setM, f.setL]) await (await f.operatorSets.snapshot(setId, AT_CAP)).wait();
+  expect((await f.operatorSets.snapshotInfo(f.setS, f.epoch)).size).to.equal(BigInt(MEMBERS));
+  return f;
+}
+
+/** Fees credited to `setId` by the payer. */
+async function credit(f: MaxSize, setId: bigint) {
+  await (await f.rewards.connect(f.payer).creditFees(setId, FEES)).wait();
+}
+
+/** The funder queued 50 withdrawals of 10 ALT each from operator 200's ALT pool (within its free stake). */
+async function queuedFixture() {
+  const f = await loadFixture(maxSizeFixture);
+  const operator = f.operators[200].address;
+  const each = (await f.registry.sharesOf(f.funder, operator, 0)) / 1_000n;
+  const registryAddress = await f.registry.getAddress();
+  const data = f.registry.interface.encodeFunctionData("requestUnstake", [operator, 0, each]);
+  const hashes = await sendCalls(
+    Array.from({ length: QUEUED }, () => ({ from: f.funder.address, to: registryAddress, data })),
+  );
+  expect((await f.registry.pool(operator, 0)).queuedShares).to.equal(each * BigInt(QUEUED));
+  // the 25th, in the middle of the queue
+  const receipt = (await ethers.provider.getTransactionReceipt(hashes[24]))!;
+  const log = receipt.logs
+    .map((l) => f.registry.interface.parseLog(l))
+    .find((parsed) => parsed?.name === "UnstakeRequested")!;
+  const [staker, op, assetId, shares, unlockAt, nonce] = log.args.withdrawal;
+  return { ...f, operator, each, withdrawal: { staker, operator: op, assetId, shares, unlockAt, nonce } };
+}
+
+/**
+ * The max-size fixture, with operator 0 challenging output 0 in VITAL (bond paid) and operators 1..170 voting it
+ * invalid: 170 of 256 equal stakes, one short of two thirds (171 x 3 >= 256 x 2).
+ */
+async function vitalVotesFixture() {
+  const f = await loadFixture(maxSizeFixture);
+  const challenger = await signer(f.operators[0].address);
+  const [, bond] = await f.vital.parameters();
+  await (await f.token.connect(f.funder).transfer(challenger, bond)).wait();
+  await (await f.token.connect(challenger).approve(f.vital, bond)).wait();
+  await (await f.vital.connect(challenger).challenge(f.rollupAddress, 0)).wait();
+  const vitalAddress = await f.vital.getAddress();
+  const data = f.vital.interface.encodeFunctionData("vote", [0, true]);
+  await sendCalls(f.operators.slice(1, 171).map((op) => ({ from: op.address, to: vitalAddress, data })));
+  const challenge = await f.vital.challengeOf(0);
+  expect(challenge.invalidStake).to.equal(170n * SERVICE_ALLOCATION);
+  expect(challenge.result).to.equal(1n); // Open
+  return f;
+}
+
+// ===================================================================================================== tests
+
+describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", function () {
+  this.timeout(15 * 60_000);
+
+  before(function () {
+    if (coverageRunning()) this.skip(); // instrumented bytecode: gas figures mean nothing
+  });
+
+  after(function () {
+    if (figures.length === 0) return;
+    const width = Math.max(...figures.map((f) => f.operation.length));
+    const lines = figures.map(
+      (f) =>
+        `  ${f.operation.padEnd(width)}  ${f.gas.toLocaleString("en-US").padStart(12)}` +
+        `  ${((Number(f.gas) * 100) / Number(TX_GAS_CAP)).toFixed(1).padStart(6)} %${f.note ? `  ${f.note}` : ""}`,
+    );
+    console.log(
+      [
+        "",
+        `  Max-size gas (cap ${TX_GAS_CAP.toLocaleString("en-US")}):`,
+        `  ${"operation".padEnd(width)}  ${"gas".padStart(12)}  of cap`,
+        ...lines,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  describe("operator sets", function () {
+    it("join by the 256th member of a set (the set full after it) stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const leaver = await signer(f.operators[100].address);
+      await (await f.operatorSets.connect(leaver).requestLeave(f.setS)).wait();
+      expect(await f.operatorSets.members(f.setS)).to.have.length(MEMBERS - 1);
+      const newcomer = await signer(f.newcomer);
+      const { response } = await measure(
+        "OperatorSets.join: 256th member of the set (8 pools, 7 dust; first membership)",
+        f.operatorSets.connect(newcomer).join(f.setS, S_BASE, AT_CAP),
+      );
+      await expect(response).to.emit(f.operatorSets, "Joined").withArgs(f.setS, f.newcomer);
+      expect(await f.operatorSets.members(f.setS)).to.have.length(MEMBERS);
+      expect((await f.operatorSets.membership(f.setS, f.newcomer)).index).to.equal(BigInt(MEMBERS - 1));
+      await expect(f.operatorSets.connect(leaver).join(f.setS, S_BASE))
+        .to.be.revertedWithCustomError(f.operatorSets, "SetsFull")
+        .withArgs(f.setS, MEMBERS);
+    });
+
+    it("joinReplacing the smallest member of a full 256-member set stays under the transaction gas cap", async function () {
+      const f = await loadFixture(snapshotsFixture);
+      const smallest = f.operators[0].address; // member i allocates 2,000 + i ALT
+      expect((await f.operatorSets.allocation(f.setS, smallest)).allocated).to.equal(S_BASE);
+      const needed = (S_BASE * (10_000n + (await f.operatorSets.churnMarginBps()))) / 10_000n;
+      const { response } = await measure(
+        "OperatorSets.joinReplacing: the smallest member of a full 256-member set",
+        f.operatorSets.connect(await signer(f.newcomer)).joinReplacing(f.setS, needed, smallest, AT_CAP),
+      );
+      await expect(response).to.emit(f.operatorSets, "MemberReplaced").withArgs(f.setS, smallest, f.newcomer);
+      const members = await f.operatorSets.members(f.setS);
+      expect(members).to.have.length(MEMBERS);
+      expect(members).to.include(f.newcomer);
+      expect(members).to.not.include(smallest);
+    });
+
+    it("removeMember of a member fallen below the minimum, in a 256-member set, stays under the transaction gas cap", async function () {
+      const f = await loadFixture(snapshotsFixture);
+      const operator = f.operators[200].address;
+      // the funder takes 95 % of the operator's ALT out: its three allocations shrink pro rata below S's minimum
+      const shares = ((await f.registry.sharesOf(f.funder, operator, 0)) * 95n) / 100n;
+      await (await f.registry.connect(f.funder).requestUnstake(operator, 0, shares, AT_CAP)).wait();
+      const { allocated } = await f.operatorSets.allocation(f.setS, operator);
+      expect(allocated).to.be.lessThan(S_MIN_STAKE);
+      const { response } = await measure(
+        "OperatorSets.removeMember: allocation below the minimum, 256-member set (snapshot taken)",
+        f.operatorSets.connect(f.payer).removeMember(f.setS, operator, AT_CAP),
+      );
+      await expect(response).to.emit(f.operatorSets, "MemberRemoved").withArgs(f.setS, operator, allocated);
+      expect(await f.operatorSets.members(f.setS)).to.have.length(MEMBERS - 1);
+      expect((await f.operatorSets.membership(f.setS, operator)).member).to.equal(false);
+    });
+
+    it("requestLeave from a 256-member set stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const operator = f.operators[100].address;
+      const { response } = await measure(
+        "OperatorSets.requestLeave: member of a 256-member set (in 3 sets)",
+        f.operatorSets.connect(await signer(operator)).requestLeave(f.setS, AT_CAP),
+      );
+      await expect(response).to.emit(f.operatorSets, "LeaveRequested");
+      const members = await f.operatorSets.members(f.setS);
+      expect(members).to.have.length(MEMBERS - 1);
+      expect(members).to.not.include(operator);
+    });
+
+    it("allocate, an increase then a decrease, in a 256-member set stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const operator = f.operators[100].address;
+      const member = await signer(operator);
+      const current = S_BASE + 100n * ALT;
+      expect((await f.operatorSets.allocation(f.setS, operator)).allocated).to.equal(current);
+      await measure(
+        "OperatorSets.allocate: increase from free stake (256-member set, 8 pools, 7 dust)",
+        f.operatorSets.connect(member).allocate(f.setS, current + 1_000n * ALT, AT_CAP),
+      );
+      await measure(
+        "OperatorSets.allocate: decrease (held as pendingFree)",
+        f.operatorSets.connect(member).allocate(f.setS, current, AT_CAP),
+      );
+      const allocation = await f.operatorSets.allocation(f.setS, operator);
+      expect(allocation.allocated).to.equal(current);
+      expect(allocation.pendingFree).to.equal(1_000n * ALT);
+    });
+
+    it("snapshot of a 256-member set with 8 dusty assets stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const { response } = await measure(
+        "OperatorSets.snapshot: 256 members, all eligible (8 pools each, 7 dust; first snapshot of the set)",
+        f.operatorSets.connect(f.payer).snapshot(f.setS, AT_CAP),
+      );
+      // member i allocated 2,000 + i ALT (whole stake units)
+      const total = S_BASE * BigInt(MEMBERS) + (BigInt(MEMBERS * (MEMBERS - 1)) / 2n) * ALT;
+      await expect(response).to.emit(f.operatorSets, "SnapshotTaken");
+      const info = await f.operatorSets.snapshotInfo(f.setS, f.epoch);
+      expect(info.size).to.equal(BigInt(MEMBERS));
+      expect(info.totalStake).to.equal(total);
+    });
+  });
+
+  describe("restaking", function () {
+    it("requestUnstake beyond the free stake of an operator in 64 sets stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const before = await Promise.all(f.busySets.map((setId) => f.operatorSets.allocation(setId, f.busy)));
+      const shares = (await f.registry.sharesOf(f.unstaker, f.busy, 0)) / 4n;
+      const { response } = await measure(
+        "RestakingRegistry.requestUnstake: beyond the free stake, operator in 64 sets (all 64 allocations shrink)",
+        f.registry.connect(f.unstaker).requestUnstake(f.busy, 0, shares, AT_CAP),
+      );
+      await expect(response).to.emit(f.operatorSets, "AllocationsReduced");
+      const after = await Promise.all(f.busySets.map((setId) => f.operatorSets.allocation(setId, f.busy)));
+      for (const [j, a] of after.entries()) {
+        expect(a.allocated).to.be.lessThan(before[j].allocated);
+        expect(a.pendingFree).to.equal(before[j].allocated - a.allocated);
+      }
+      const { allocated } = await f.operatorSets.allocatedOf(f.busy);
+      expect(allocated).to.equal(after.reduce((sum, a) => sum + a.allocated, 0n));
+      expect(allocated).to.be.at.most(await f.registry.operatorStake(f.busy));
+    });
+
+    it("syncAllocations of an operator in 64 sets stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      // governance halves asset 1's weight: the busy operator's dust in it is worth nothing, 1 wei short of its
+      // allocations, and each of its 64 allocations gives up (rounded up) 1 wei
+      const { cap } = await f.registry.asset(1);
+      await (await f.registry.connect(f.deployer).updateAsset(1, ALT / 2n, cap)).wait();
+      const before = await Promise.all(f.busySets.map((setId) => f.operatorSets.allocation(setId, f.busy)));
+      const { response } = await measure(
+        "OperatorSets.syncAllocations: operator in 64 sets (all 64 allocations shrink)",
+        f.operatorSets.connect(f.payer).syncAllocations(f.busy, AT_CAP),
+      );
+      await expect(response).to.emit(f.operatorSets, "AllocationsReduced").withArgs(f.busy, BigInt(SETS_PER_OPERATOR));
+      const after = await Promise.all(f.busySets.map((setId) => f.operatorSets.allocation(setId, f.busy)));
+      for (const [j, a] of after.entries()) expect(a.allocated).to.equal(before[j].allocated - 1n);
+      expect((await f.operatorSets.allocatedOf(f.busy)).allocated).to.be.at.most(
+        await f.registry.operatorStake(f.busy),
+      );
+    });
+
+    it("completeUnstake of one of 50 queued withdrawals stays under the transaction gas cap", async function () {
+      const f = await loadFixture(queuedFixture);
+      await time.increaseTo(f.withdrawal.unlockAt);
+      const amount = await f.registry.sharesToAmount(f.operator, 0, f.withdrawal.shares);
+      const { response } = await measure(
+        "RestakingRegistry.completeUnstake: one of the staker's 50 queued withdrawals of the pool",
+        f.registry.connect(f.funder).completeUnstake(f.withdrawal, AT_CAP),
+      );
+      await expect(response)
+        .to.emit(f.registry, "UnstakeCompleted")
+        .withArgs(await f.registry.withdrawalRoot(f.withdrawal), f.funder.address, f.operator, amount);
+      expect((await f.registry.pool(f.operator, 0)).queuedShares).to.equal(f.each * BigInt(QUEUED - 1));
+    });
+  });
+
+  describe("slashing", function () {
+    it("requestSlash and execute against an operator in 64 sets with 8 pools stay under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const setId = f.busySets[0];
+      const evidenceTime = await time.latest();
+      const { response } = await measure(
+        "SlashingManager.requestSlash: through a MockService, operator in 64 sets with 8 pools (7 dust)",
+        f.service.requestSlash(
+          f.busy,
+          setId,
+          SLASH_BPS,
+          id("double-sign"),
+          id("maxsize-evidence"),
+          f.claimant,
+          evidenceTime,
+          AT_CAP,
+        ),
+      );
+      await expect(response).to.emit(f.slashingManager, "SlashRequested");
+      const requestId = (await f.slashingManager.requestCount()) - 1n;
+      expect(await f.registry.isJailed(f.busy)).to.equal(true);
+      await time.increaseTo((await f.slashingManager.request(requestId)).executableAt);
+
+      const before = await f.operatorSets.allocation(setId, f.busy);
+      const { response: executed } = await measure(
+        "SlashingManager.execute: operator in 64 sets with 8 pools (7 dust: nothing taken from them)",
+        f.slashingManager.connect(f.payer).execute(requestId, AT_CAP),
+      );
+      const taken = (before.allocated * BigInt(SLASH_BPS)) / 10_000n;
+      const total = BUSY_ALLOCATION * BigInt(SETS_PER_OPERATOR) + BigInt(ASSETS - 1);
+      const fromAlt = (BUSY_ALLOCATION * BigInt(SETS_PER_OPERATOR) * taken) / total;
+      await expect(executed)
+        .to.emit(f.slashingManager, "SlashExecuted")
+        .withArgs(requestId, f.busy, setId, SLASH_BPS, [fromAlt, 0n, 0n, 0n, 0n, 0n, 0n, 0n]);
+      expect((await f.operatorSets.allocation(setId, f.busy)).allocated).to.equal(before.allocated - taken);
+      expect(await f.operatorSets.setsOf(f.busy)).to.have.length(SETS_PER_OPERATOR);
+      expect(await f.registry.isJailed(f.busy)).to.equal(false);
+    });
+  });
+
+  describe("rewards", function () {
+    it("creditFees to a 256-member set stays under the transaction gas cap", async function () {
+      const f = await loadFixture(snapshotsFixture);
+      const { response } = await measure(
+        "RewardsDistributor.creditFees: 256-member set (its first credit)",
+        f.rewards.connect(f.payer).creditFees(f.setS, FEES, AT_CAP),
+      );
+      await expect(response).to.emit(f.rewards, "FeesCredited").withArgs(f.setS, f.payer.address, FEES);
+      expect(await f.rewards.pendingFeesScaled(f.setS)).to.equal(FEES * 10n ** 18n);
+    });
+
+    it("distribute over a 256-member, 8-asset snapshot exceeds the cap today (known: rewards v2 removes the loop)", async function () {
+      // What one member with 8 pools (7 dust) costs, from the same first distribution over 24 and over 48 members
+      const distribute = async (setOf: (f: MaxSize) => bigint, members: number) => {
+        const f = await loadFixture(snapshotsFixture);
+        const setId = setOf(f);
+        expect(await f.operatorSets.members(setId)).to.have.length(members);
+        await credit(f, setId);
+        const { response, receipt } = await measure(
+          `RewardsDistributor.distribute: ${members}-member snapshot, 8 pools each (7 dust; first distribution)`,
+          f.rewards.connect(f.payer).distribute(setId, f.epoch, AT_CAP),
+        );
+        await expect(response).to.emit(f.rewards, "Distributed");
+        expect(await f.rewards.nextEpoch(setId)).to.equal(f.epoch + 1n);
+        expect(await f.rewards.accRewardPerShare(f.operators[members - 1].address, ASSETS - 1)).to.be.greaterThan(0n);
+        return receipt.gasUsed;
+      };
+      const small = await distribute((f) => f.setM, SMALL);
+      const larger = await distribute((f) => f.setL, LARGER);
+      const perMember = (larger - small) / BigInt(LARGER - SMALL);
+      const extrapolated = larger + perMember * BigInt(MEMBERS - LARGER);
+
+      // the 256-member distribution itself: with all the gas a transaction may have (and with half of it), it runs out
+      // of gas (no call, not even eth_call or eth_estimateGas, may ask for more on Osaka)
+      const f = await loadFixture(snapshotsFixture);
+      await credit(f, f.setS);
+      const data = f.rewards.interface.encodeFunctionData("distribute", [f.setS, f.epoch]);
+      const rewardsAddress = await f.rewards.getAddress();
+      const half = await mineWithGas(f.payer.address, rewardsAddress, data, TX_GAS_CAP / 2n);
+      expect(ranOutOfGas(half, TX_GAS_CAP / 2n), `half the cap: status ${half.status}, ${half.gasUsed} gas`).to.equal(
+        true,
+      );
+      const receipt = await mineWithGas(f.payer.address, rewardsAddress, data);
+      expect(receipt.status, "distribute over 256 members succeeded: un-skip the test below").to.equal(0);
+      expect(ranOutOfGas(receipt, TX_GAS_CAP), `the cap: ${receipt.gasUsed} gas`).to.equal(true);
+      expect(await f.rewards.nextEpoch(f.setS)).to.equal(0n);
+      figures.push({
+        operation: "RewardsDistributor.distribute: 256-member snapshot, 8 pools each (7 dust; first distribution)",
+        gas: extrapolated,
+        note: `OVER THE CAP (out of gas at ${TX_GAS_CAP.toLocaleString("en-US")}); extrapolated: ${perMember.toLocaleString("en-US")} a member`,
+      });
+      console.log(
+        `    distribute over 256 members x 8 assets: out of gas at the cap (${receipt.gasUsed} used); ` +
+          `extrapolated ${extrapolated} gas (${small} for ${SMALL} members, ${larger} for ${LARGER}: ` +
+          `${perMember} a member; ${small + perMember * BigInt(64 - SMALL)} for 64)`,
+      );
+      expect(extrapolated).to.be.greaterThan(TX_GAS_CAP);
+    });
+
+    it("claim over 64 (operator, asset) pools stays under the transaction gas cap", async function () {
+      const f = await loadFixture(snapshotsFixture);
+      await credit(f, f.setM);
+      await (await f.rewards.connect(f.payer).distribute(f.setM, f.epoch, AT_CAP)).wait();
+      const operators: string[] = [];
+      const assetIds: number[] = [];
+      for (const op of f.operators.slice(0, CLAIM_OPERATORS)) {
+        for (let a = 0; a < ASSETS; a++) {
+          operators.push(op.address);
+          assetIds.push(a);
+          expect(await f.rewards.accRewardPerShare(op.address, a)).to.be.greaterThan(0n);
+        }
+      }
+      expect(operators).to.have.length(64);
+      const claimable = await f.rewards.claimable(f.claimant, operators, assetIds);
+      expect(claimable).to.be.greaterThan(0n);
+      const { response } = await measure(
+        "RewardsDistributor.claim: 64 pools (8 operators x 8 assets; the staker's first claim)",
+        f.rewards.connect(f.claimant).claim(operators, assetIds, AT_CAP),
+      );
+      await expect(response).to.emit(f.rewards, "Claimed").withArgs(f.claimant.address, claimable);
+      await expect(response).to.changeTokenBalance(f.token, f.claimant, claimable);
+    });
+  });
+
+  describe("services", function () {
+    it("MACH certify with all 256 members signing stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const { signers, signatures } = await certificate(f, f.rollupAddress, OUTPUT_INTERVAL, ROOT, f.operators);
+      expect(signers).to.have.length(MEMBERS);
+      const { response } = await measure(
+        "MachService.certify: 256 of 256 members sign (stakes from the epoch's checkpoints)",
+        f.mach.connect(f.payer).certify(f.rollupAddress, 0, signers, signatures, AT_CAP),
+      );
+      await expect(response).to.emit(f.mach, "Certified");
+      expect((await f.rollup.output(0)).status).to.equal(2n); // FastFinalized
+    });
+
+    it("VITAL vote by the deciding voter of a 256-member set stays under the transaction gas cap", async function () {
+      const f = await loadFixture(vitalVotesFixture);
+      const voter = f.operators[171].address;
+      const { response } = await measure(
+        "VitalService.vote: the deciding (171st of 256) invalid vote: output invalidated, bond back",
+        f.vital.connect(await signer(voter)).vote(0, true, AT_CAP),
+      );
+      await expect(response)
+        .to.emit(f.vital, "Voted")
+        .withArgs(0, voter, true, SERVICE_ALLOCATION)
+        .and.to.emit(f.vital, "Resolved")
+        .withArgs(0, 2); // Invalidated
+      expect(await f.rollup.outputCount()).to.equal(0n);
+    });
+  });
+});
+
+describe("Max-size gas: not under the transaction gas cap yet", function () {
+  before(function () {
+    if (coverageRunning()) this.skip(); // instrumented bytecode: gas figures mean nothing
+  });
+
+  // RewardsDistributor.distribute loops over the snapshot's members and, for each, over every asset (a fresh
+  // accumulator per pool on a first distribution). Measured by "distribute over a 256-member, 8-asset snapshot exceeds
+  // the cap today" above: out of gas at 16,777,216 (and at half of it); about 75,300,000 gas, extrapolated from the
+  // same first distribution over 24 members (7,212,650) and over 48 (14,254,509): 293,410 a member (18,949,000 for 64,
+  // where the issue measured 17.9M). Beyond even the 60M block gas limit. Known: rewards v2 removes the loop. Un-skip
+  // when that test fails because the distribution succeeds.
+  it.skip("distribute over a 256-member, 8-asset snapshot stays under the transaction gas cap", async function () {
+    const f = await loadFixture(snapshotsFixture);
+    await credit(f, f.setS);
+    const receipt = await mineWithGas(
+      f.payer.address,
+      await f.rewards.getAddress(),
+      f.rewards.interface.encodeFunctionData("distribute", [f.setS, f.epoch]),
+    );
+    expect(receipt.status).to.equal(1);
+    expect(receipt.gasUsed).to.be.below(TX_GAS_CAP);
+    expect(await f.rewards.nextEpoch(f.setS)).to.equal(f.epoch + 1n);
+  });
+});
