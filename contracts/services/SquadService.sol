@@ -263,8 +263,25 @@ contract SquadService is RollupService {
         IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
         // slots that began before the seed was known keep no leader: a schedule is never rewritten after the fact
         // nor do slots of a snapshot that is not live (too few members or too little stake)
-        if (info.takenAt > start || info.totalStake == 0 || !sets.isLive(setId, epoch)) return address(0);
+        if (info.takenAt > start || !_drawable(sets, setId, epoch, info)) return address(0);
         (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(info.seed, rollup, slot))));
+    }
+
+    /// @dev Whether the epoch's snapshot can schedule leaders: the set live in the epoch, and the snapshot itself — the
+    ///      members it draws from (not jailed, at least the minimum stake) — meeting the minimums that count in the
+    ///      epoch, so members that could never lead (jailed, dust left by an unstake) do not make a set live for SQUAD.
+    function _drawable(
+        IOperatorSets sets,
+        uint256 setId,
+        uint256 epoch,
+        IOperatorSets.SnapshotInfo memory info
+    ) private view returns (bool) {
+        (uint256 minMembers, uint256 minTotalStake) = sets.livenessAt(setId, epoch);
+        return
+            info.totalStake != 0 &&
+            info.size >= minMembers &&
+            info.totalStake >= minTotalStake &&
+            sets.isLive(setId, epoch);
     }
 
     /// @dev Not jailed (in the set or by a pending slash), and a member — or, for the slot's own leader, one that left

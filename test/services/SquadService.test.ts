@@ -439,7 +439,7 @@ describe("SquadService", function () {
       );
     });
 
-    it("liveness is what counted in the epoch, not the snapshot: a member that left in it still counts there", async function () {
+    it("SQUAD schedules only from a snapshot that meets the epoch's minimums itself, though the epoch counts more", async function () {
       const f = await loadFixture(squadFixture);
       const total = ALLOCATIONS.reduce((a, b) => a + b, 0n);
       await (await setMinimums(f, 4n, total)).wait();
@@ -452,22 +452,25 @@ describe("SquadService", function () {
       expect(await f.d.operatorSets.memberCountAt(f.setId, epoch)).to.equal(4n);
       expect(await f.d.operatorSets.setStakeAt(f.setId, epoch)).to.equal(total);
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
-      // the set is live: every slot has the leader of the draw among the three listed
+      // live for MACH and VITAL, but the three SQUAD could draw from are below the minimums: no leaders (members that
+      // could never lead — one that left, jailed ones, dust — must not make a set live for SQUAD)
       const slots = await slotsOfEpoch(f, f.setId, epoch);
-      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, epoch, slots);
-      expect(leaders).to.not.include(ZeroAddress);
-      expect(leaders).to.not.include(leaver.address);
-      expect(await f.squad.schedule(f.rollupAddress, slots[0], BigInt(slots.length))).to.deep.equal(leaders);
+      expect(await f.squad.schedule(f.rollupAddress, slots[0], BigInt(slots.length))).to.deep.equal(
+        slots.map(() => ZeroAddress),
+      );
 
-      // the next epoch counts three: not live, no leaders
+      // minimums the three meet count from the next epoch: then every slot has a leader among them
+      const three = total - ALLOCATIONS[0];
+      await (await setMinimums(f, 3n, three)).wait();
       const next = await nextEpoch(f.d.operatorSets);
       await (await f.d.operatorSets.snapshot(f.setId)).wait();
       expect(await f.d.operatorSets.memberCountAt(f.setId, next)).to.equal(3n);
-      expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(false);
+      expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(true);
       const nextSlots = await slotsOfEpoch(f, f.setId, next);
-      expect(await f.squad.schedule(f.rollupAddress, nextSlots[0], BigInt(nextSlots.length))).to.deep.equal(
-        nextSlots.map(() => ZeroAddress),
-      );
+      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, next, nextSlots);
+      expect(leaders).to.not.include(ZeroAddress);
+      expect(leaders).to.not.include(leaver.address);
+      expect(await f.squad.schedule(f.rollupAddress, nextSlots[0], BigInt(nextSlots.length))).to.deep.equal(leaders);
     });
 
     it("gives the same leaders on every call and other leaders for another rollup", async function () {
@@ -977,20 +980,29 @@ describe("SquadService", function () {
     it("does not jail in the set a leader that has left it", async function () {
       const f = await loadFixture(squadFixture);
       const leader = f.members[3];
-      // leaving waits the withdrawal delay, which outlasts the veto window plus every slasher's evidence age: the
-      // owner (the deployer, staged) shortens all three to a minute so that the leader can leave within the epoch
+      // leaving waits the withdrawal delay, which outlasts an epoch (or the veto window if longer) plus every
+      // slasher's evidence age: the owner (the deployer, staged) shortens the window and the ages to a minute so that
+      // the leader completes leaving in the next epoch, while its slots of this one can still be reported
       const manager = f.d.slashingManager.connect(f.d.deployer);
       await (await manager.setParameters(0, await manager.reporterBps(), await manager.windowDuration())).wait();
       for (const slasher of await manager.slashers()) {
         await (await manager.setSlasher(slasher, (await manager.slasher(slasher)).maxBps, 60)).wait();
       }
       const registry = f.d.registry.connect(f.d.deployer);
-      await (await registry.setDelays(60, await registry.commissionDelay(), await registry.signingKeyDelay())).wait();
+      const delay = (await f.d.operatorSets.epochLength()) + 60n;
+      await (
+        await registry.setDelays(delay, await registry.commissionDelay(), await registry.signingKeyDelay())
+      ).wait();
       await (await f.d.operatorSets.connect(leader.account).requestLeave(f.setId)).wait();
-      await time.increaseTo((await f.d.operatorSets.membership(f.setId, leader.address)).leaveAt);
+      const { leaveAt } = await f.d.operatorSets.membership(f.setId, leader.address);
+      // the leave completes in the next epoch: the slots of this one are the previous epoch's, still reportable
+      expect(await f.d.operatorSets.epochAt(leaveAt)).to.equal(
+        (await f.d.operatorSets.epochAt(startOf(f.firstSlot))) + 1n,
+      );
+      await time.increaseTo(leaveAt);
       await (await f.d.operatorSets.connect(leader.account).completeLeave(f.setId)).wait();
       const missed = (await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot)).slice(0, Number(MAX_MISSES));
-      const reportAt = startOf(missed[missed.length - 1] + 1n);
+      const reportAt = BigInt(await time.latest()) + 1n;
       for (let i = 0; i < missed.length - 1; i++) {
         await time.setNextBlockTimestamp(reportAt + BigInt(i));
         await (await f.squad.reportMiss(f.rollupAddress, missed[i])).wait();
