@@ -226,7 +226,8 @@ contract SquadService is RollupService {
     ) external view returns (address[] memory leaders) {
         uint256 setId = setIdOf(rollup);
         leaders = new address[](count);
-        for (uint256 i; i < count; ++i) leaders[i] = _leaderAt(rollup, setId, firstSlot + i);
+        Draw memory draw = Draw({epoch: type(uint256).max, drawable: false, takenAt: 0, seed: 0});
+        for (uint256 i; i < count; ++i) leaders[i] = _leaderIn(rollup, setId, firstSlot + i, draw);
     }
 
     /// @notice Whether the leader of `slot` posted in it, and whether its miss was reported.
@@ -256,15 +257,41 @@ contract SquadService is RollupService {
     // ================================================================= internals
 
     function _leaderAt(address rollup, uint256 setId, uint256 slot) private view returns (address leader) {
+        return _leaderIn(rollup, setId, slot, Draw({epoch: type(uint256).max, drawable: false, takenAt: 0, seed: 0}));
+    }
+
+    /// @dev What an epoch's snapshot offers a draw, read once per epoch by a schedule.
+    struct Draw {
+        uint256 epoch;
+        bool drawable;
+        uint256 takenAt;
+        bytes32 seed;
+    }
+
+    /// @dev The leader of `slot`, reading the slot's epoch into `draw` unless it holds that epoch already.
+    function _leaderIn(
+        address rollup,
+        uint256 setId,
+        uint256 slot,
+        Draw memory draw
+    ) private view returns (address leader) {
         IOperatorSets sets = _service().sets;
         uint256 start = slot * _s().slotLength;
         uint256 epoch = sets.epochAt(start);
-        if (!sets.hasSnapshot(setId, epoch)) return address(0);
-        IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
+        if (epoch != draw.epoch) {
+            draw.epoch = epoch;
+            draw.drawable = false;
+            if (sets.hasSnapshot(setId, epoch)) {
+                IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
+                draw.drawable = _drawable(sets, setId, epoch, info);
+                draw.takenAt = info.takenAt;
+                draw.seed = info.seed;
+            }
+        }
         // slots that began before the seed was known keep no leader: a schedule is never rewritten after the fact
         // nor do slots of a snapshot that is not live (too few members or too little stake)
-        if (info.takenAt > start || !_drawable(sets, setId, epoch, info)) return address(0);
-        (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(info.seed, rollup, slot))));
+        if (!draw.drawable || draw.takenAt > start) return address(0);
+        (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(draw.seed, rollup, slot))));
     }
 
     /// @dev Whether the epoch's snapshot can schedule leaders: the set live in the epoch, and the snapshot itself — the
