@@ -212,6 +212,9 @@ interface IOperatorSets {
     function allocation(uint256 setId, address operator) external view returns (Allocation memory);
     /// @notice What `operator`'s allocation to `setId` counted in `epoch`.
     function allocationAt(uint256 setId, address operator, uint256 epoch) external view returns (uint256);
+    /// @notice The current epoch and the stake `setId` counts in it (`SetsUnknownSet` for an unknown set): one call for
+    ///         a fee credit.
+    function currentSetStake(uint256 setId) external view returns (uint256 epoch, uint256 stake);
     /// @notice The sum of the allocations that counted in `setId` in `epoch`.
     function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256);
     /// @notice The liveness minimums that counted in `setId` in `epoch` (zero before the service first set them).
@@ -234,6 +237,15 @@ interface IOperatorSets {
     function allocatedOf(address operator) external view returns (uint256 allocated, uint256 encumbered);
     /// @notice Stake `operator` can still allocate: its stake less `encumbered` (zero if below).
     function freeStake(address operator) external view returns (uint256);
+    /// @notice `operator`'s allocation to `setId` in force at epoch `from` and its changes keyed in (`from`, `until`),
+    ///         at most `max` (a change counts from the epoch it is keyed at): what rewards settle over.
+    function allocationWindow(
+        uint256 setId,
+        address operator,
+        uint256 from,
+        uint256 until,
+        uint256 max
+    ) external view returns (uint256 start, uint48[] memory keys, uint208[] memory values);
     function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool);
     function churnMarginBps() external view returns (uint256);
     /// @notice Whether the set counted some stake in `epoch`, at least `minTotalStake` of it, from at least `minMembers`

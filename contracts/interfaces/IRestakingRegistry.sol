@@ -53,6 +53,9 @@ interface IRestakingRegistry {
     error RegistryDelayTooShort(uint256 delay, uint256 minimum);
     /// @notice A delay above the 365-day ceiling.
     error RegistryDelayTooLong(uint256 delay);
+    /// @notice Operator sets wired in place of others must keep their epoch clock (genesis, epoch length): reward
+    ///         units are checkpointed by its epochs.
+    error RegistryEpochClockChanged(uint256 genesis, uint256 epochLength);
 
     /// @notice Governance added `token` as asset `assetId`.
     event AssetAdded(uint256 indexed assetId, address indexed token, uint256 weight, uint256 cap);
@@ -99,8 +102,16 @@ interface IRestakingRegistry {
     event SlashProceedsClaimed(address indexed account, uint256 indexed assetId, address to, uint256 amount);
     /// @notice A delay parameter changed.
     event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay, uint256 signingKeyDelay);
-    /// @notice The slashing manager or the rewards distributor was (re)wired.
-    event ModulesUpdated(address slashingManager, address rewardsDistributor, address operatorSets);
+    /// @notice The slashing manager or the operator sets were (re)wired.
+    event ModulesUpdated(address slashingManager, address operatorSets);
+    /// @notice From epoch `epoch` on, `staker` holds `stakerUnits` reward units in `operator`, of `operatorUnits`.
+    event UnitsChanged(
+        address indexed operator,
+        address indexed staker,
+        uint256 epoch,
+        uint256 stakerUnits,
+        uint256 operatorUnits
+    );
 
     /// @notice A restakable asset. `weight` converts its amounts to ALT-equivalent stake (1e18 = 1:1). `cap` bounds
     ///         `totalStaked`, the sum of the asset's pools; ALT (asset 0, fixed supply) is neither capped nor counted.
@@ -150,10 +161,11 @@ interface IRestakingRegistry {
     function updateAsset(uint256 assetId, uint96 weight, uint128 cap) external;
     /// @notice Sets the withdrawal, commission-increase and signing-key-rotation delays.
     function setDelays(uint48 withdrawalDelay, uint48 commissionDelay, uint48 signingKeyDelay) external;
-    /// @notice Wires the slashing manager, the rewards distributor and the operator sets (zero: not wired).
+    /// @notice Wires the slashing manager and the operator sets (zero: not wired).
     /// @param operatorSets told whenever an operator's active stake falls (unstake request, slash), so the operator's
-    ///        allocations can shrink to fit it
-    function setModules(address slashingManager, address rewardsDistributor, address operatorSets) external;
+    ///        allocations can shrink to fit it; its epoch clock keys the reward units, and later operator sets must
+    ///        keep that clock (`RegistryEpochClockChanged`)
+    function setModules(address slashingManager, address operatorSets) external;
 
     // ---------------------------------------------------------------- operators
     /// @param keyProof the signing key's EIP-191 signature (`personal_sign`) of `signingKeyMessage(operator)`; empty
@@ -210,6 +222,29 @@ interface IRestakingRegistry {
     function asset(uint256 assetId) external view returns (Asset memory);
     function pool(address operator, uint256 assetId) external view returns (Pool memory);
     function sharesOf(address staker, address operator, uint256 assetId) external view returns (uint256);
+    /// @notice The reward units that `staker`'s active shares in the pool carry. Units measure a staker's part of an
+    ///         operator's stakers' rewards: a stake mints its ALT-equivalent value (at the asset's weight then) times
+    ///         the operator's `unitRate`; an unstake request burns the requested shares' part of the position's units.
+    function unitsOf(address staker, address operator, uint256 assetId) external view returns (uint256);
+    /// @notice Units minted per ALT-equivalent staked with `operator` (1e18 = one per wei): it starts at 1e18 and each
+    ///         slash that takes a fraction f of the operator's pools divides it by (1 - f), so units minted after a
+    ///         slash weigh what the stake weighs against the units of older (now slashed) stake.
+    function unitRate(address operator) external view returns (uint256);
+    /// @notice The reward units of `operator`'s stakers that count in `epoch` (changes count from the next epoch).
+    function operatorUnitsAt(address operator, uint256 epoch) external view returns (uint256);
+    /// @notice The reward units of `staker` in `operator` that count in `epoch`.
+    function stakerUnitsAt(address staker, address operator, uint256 epoch) external view returns (uint256);
+    /// @notice The units in force at epoch `from` and their changes keyed in (`from`, `until`), at most `max`: the
+    ///         operator's total when `staker` is zero, else the staker's.
+    function unitsWindow(
+        address operator,
+        address staker,
+        uint256 from,
+        uint256 until,
+        uint256 max
+    ) external view returns (uint256 start, uint48[] memory keys, uint208[] memory values);
+    /// @notice The operator sets' epoch now (0 until they are wired).
+    function currentEpoch() external view returns (uint256);
     /// @notice What `shares` of the pool would pay now.
     function sharesToAmount(address operator, uint256 assetId, uint256 shares) external view returns (uint256);
     /// @notice The ALT-equivalent stake of `operator`: active (not queued) pool value times asset weight, all assets.
@@ -235,7 +270,6 @@ interface IRestakingRegistry {
     function commissionDelay() external view returns (uint256);
     function signingKeyDelay() external view returns (uint256);
     function slashingManager() external view returns (address);
-    function rewardsDistributor() external view returns (address);
     function operatorSets() external view returns (address);
     function isPendingWithdrawal(bytes32 root) external view returns (bool);
     /// @notice What a signing key signs (EIP-191) to prove `operator` controls it:

@@ -1,63 +1,83 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IStakeObserver} from "./IStakeObserver.sol";
-
 /// @title Rewards distributor
-/// @notice Rollups pay service fees in ALT per operator set (one set per service per rollup). Each distribution of a
-///         set's fees for an epoch pays the protocol share to the treasury's account, then splits the rest between the
-///         members of the epoch's snapshot in proportion to their snapshot stake; each operator keeps its commission and
-///         the rest goes to its pools' stakers through reward-per-share accumulators (O(1) per staker and pool; queued
-///         shares earn nothing).
-/// @dev All internal amounts are scaled by 1e18 (`SCALE`) and settled as exact integer products, so no rounding
-///      remainder is lost: what cannot be allotted is carried to the set's next distribution, and fractions of a wei
-///      stay on the account that earned them until they add up. Invariant: credited * SCALE ==
-///      sum(rewards owed, scaled) + paid * SCALE + sum(carried, scaled).
-interface IRewardsDistributor is IStakeObserver {
+/// @notice Rollups pay service fees in ALT per operator set (one set per service per rollup). Three levels, none of
+///         which loops over members, assets or stakers:
+///         1. Set: `creditFees` takes the protocol share once, then raises the set's reward per unit of allocated stake
+///            for the current epoch by what is left over the stake the set counts in that epoch (O(1); a set with no
+///            stake carries the fees to its next credit, without charging the protocol share again).
+///         2. Operator: `settle` walks the epochs an operator's allocation to a set and its stakers' reward units were
+///            constant (checkpoints, not epochs): the allocation times the rise in reward per stake is what the
+///            operator earned there; it keeps its commission and the rest raises the reward per unit of its stakers.
+///         3. Staker: `claim` walks the staker's own unit changes: units times the rise in reward per unit.
+///         Allocations and units both count from the epoch after they change, so stake that arrives and leaves within
+///         an epoch earns nothing of it, and stake is paid only for the epochs it was counted (and slashable) in.
+/// @dev Amounts are scaled by 1e18 (`SCALE`) and every division leaves its remainder somewhere on record: a set's
+///      fees that do not divide by its stake are carried to its next credit; an operator's stakers' part that does not
+///      divide by their units goes to the operator. Exact conservation: credited * SCALE == paid * SCALE + sum(owed) +
+///      sum(carried) + what settled stakers have not claimed + what is credited and not yet settled.
+interface IRewardsDistributor {
     error RewardsZeroAddress();
     error RewardsZeroAmount();
-    error RewardsNotRegistry(address caller);
-    /// @notice Epochs of a set are distributed in increasing order; the next allowed is `next`.
-    error RewardsEpochDistributed(uint256 setId, uint256 epoch, uint256 next);
-    error RewardsNothingToDistribute(uint256 setId);
     error RewardsInvalidParameter();
     error RewardsLengthMismatch();
 
-    event FeesCredited(uint256 indexed setId, address indexed payer, uint256 amount);
-    /// @notice Fees of `setId` were distributed over the snapshot of `epoch`; `carried` (scaled) waits for the next.
-    event Distributed(
+    /// @notice `payer` credited `amount` of fees to `setId` in `epoch`: `protocolShareScaled` to the treasury's
+    ///         account, the rest spread over the set's stake in that epoch; `carriedScaled` waits for the next credit.
+    event FeesCredited(
         uint256 indexed setId,
+        address indexed payer,
         uint256 indexed epoch,
         uint256 amount,
-        uint256 protocolShare,
-        uint256 carried
+        uint256 protocolShareScaled,
+        uint256 carriedScaled
     );
-    event OperatorRewarded(
-        uint256 indexed setId,
-        uint256 indexed epoch,
+    /// @notice `operator`'s earnings in `setId` over epochs [`from`, `until`) were settled: `toOperatorScaled` (its
+    ///         commission and what its stakers' units could not take) is owed to it, `toStakersScaled` to its stakers.
+    event Settled(
         address indexed operator,
-        uint256 commission,
-        uint256 toStakers
+        uint256 indexed setId,
+        uint256 from,
+        uint256 until,
+        uint256 toOperatorScaled,
+        uint256 toStakersScaled
+    );
+    /// @notice `staker` earned `amountScaled` as a staker of `operator` in `setId` over epochs [`from`, `until`).
+    event Accrued(
+        address indexed staker,
+        address indexed operator,
+        uint256 indexed setId,
+        uint256 from,
+        uint256 until,
+        uint256 amountScaled
     );
     event Claimed(address indexed account, uint256 amount);
     event ParametersUpdated(address treasury, uint256 protocolShareBps);
 
     function SCALE() external view returns (uint256);
+    /// @notice Changes walked per (operator, set) by a claim: a claim's gas is bounded whatever the history, and a
+    ///         longer history is claimed in several calls (or settled first with a larger `maxSteps`).
+    function CLAIM_STEPS() external view returns (uint256);
 
     // governance
     function setParameters(address treasury, uint16 protocolShareBps) external;
 
     // anyone
-    /// @notice Pulls `amount` ALT from the caller as fees for the operator set `setId`.
+    /// @notice Pulls `amount` ALT from the caller as fees of the current epoch for the operator set `setId`. O(1).
     function creditFees(uint256 setId, uint256 amount) external;
-    /// @notice Distributes everything credited (and carried) for `setId` over the snapshot of `epoch`; the protocol
-    ///         share is taken from what was credited since the last distribution only (once per fee).
-    ///         Loops over the snapshot's members (<= 256) and their assets (<= 8).
-    function distribute(uint256 setId, uint256 epoch) external;
+    /// @notice Settles `operator`'s earnings in `setId` for the epochs before the current one, walking at most
+    ///         `maxSteps` changes of its allocation there and of its stakers' units; returns the first epoch not
+    ///         settled. Permissionless: it only moves earnings to the accounts they belong to.
+    function settle(address operator, uint256 setId, uint256 maxSteps) external returns (uint256 until);
 
     // accounts
-    /// @notice Settles the caller's rewards in the given pools, then pays every whole wei it is owed.
-    function claim(address[] calldata operators, uint256[] calldata assetIds) external returns (uint256 amount);
+    /// @notice For each pair (operators[i], setIds[i]): settles it (at most `CLAIM_STEPS` changes) and adds what the
+    ///         caller earned there as a staker (at most `CLAIM_STEPS` of its unit changes); then pays every whole wei
+    ///         the caller is owed (commission, stakers' rewards, protocol share). Refused (`RewardsZeroAmount`) when it
+    ///         neither pays anything nor moves any of the caller's walks on; a call that only moves a walk on (a long
+    ///         history earning less than a wei so far) keeps that progress and pays 0.
+    function claim(address[] calldata operators, uint256[] calldata setIds) external returns (uint256 amount);
 
     // views
     function alt() external view returns (address);
@@ -65,20 +85,23 @@ interface IRewardsDistributor is IStakeObserver {
     function operatorSets() external view returns (address);
     function treasury() external view returns (address);
     function protocolShareBps() external view returns (uint256);
-    /// @notice Fees waiting for the next distribution of `setId` (scaled), carried ones included.
-    function pendingFeesScaled(uint256 setId) external view returns (uint256);
-    /// @notice The part of `pendingFeesScaled` carried from earlier distributions (scaled): it paid the protocol share
-    ///         when first distributed and does not pay it again.
+    /// @notice Fees of `setId` carried to its next credit (scaled): they paid the protocol share already.
     function carriedFeesScaled(uint256 setId) external view returns (uint256);
-    /// @notice The next epoch of `setId` that may be distributed.
-    function nextEpoch(uint256 setId) external view returns (uint256);
-    function accRewardPerShare(address operator, uint256 assetId) external view returns (uint256);
-    /// @notice What `account` could claim after settling the given pools, in wei.
+    /// @notice The set's cumulative reward per wei of allocated stake (scaled) for the fees credited before `epoch`.
+    function rewardPerStakeBefore(uint256 setId, uint256 epoch) external view returns (uint256);
+    /// @notice The cumulative reward per unit (scaled) of `operator`'s stakers in `setId`, settled before `epoch`.
+    function rewardPerUnitBefore(address operator, uint256 setId, uint256 epoch) external view returns (uint256);
+    /// @notice The first epoch of `operator` in `setId` not settled yet.
+    function settledUntil(address operator, uint256 setId) external view returns (uint256);
+    /// @notice The first epoch `staker` has not taken its rewards of, as a staker of `operator` in `setId`.
+    function claimedUntil(address staker, address operator, uint256 setId) external view returns (uint256);
+    /// @notice What `account` could claim now from the given pairs' settled epochs, in wei (claim settles first, so
+    ///         it may pay more: simulate it for the exact figure).
     function claimable(
         address account,
         address[] calldata operators,
-        uint256[] calldata assetIds
+        uint256[] calldata setIds
     ) external view returns (uint256);
-    /// @notice Rewards credited to `account` and not claimed, scaled, without unsettled pool rewards.
+    /// @notice Rewards credited to `account` and not claimed, scaled, without its unclaimed stakers' rewards.
     function owedScaled(address account) external view returns (uint256);
 }

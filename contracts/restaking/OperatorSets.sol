@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 
@@ -11,6 +12,7 @@ import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 /// @notice Operator sets, the allocations that back them, and their epoch snapshots (UUPS proxy, ERC-7201 storage).
 contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     using Checkpoints for Checkpoints.Trace208;
+    using CheckpointWindow for Checkpoints.Trace208;
 
     /// @notice Snapshot stakes are stored in whole units of 1e9 wei (1 gwei of ALT-equivalent), 96 bits beside the
     ///         operator's address in one slot per entry.
@@ -399,6 +401,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
+    function currentSetStake(uint256 setId) external view returns (uint256 epoch, uint256 stake) {
+        _set(setId);
+        epoch = currentEpoch();
+        stake = _s().stakeHistory[setId].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IOperatorSets
     function slashTarget(uint256 setId, address operator) external view returns (address service, uint256 stake) {
         SetsStorage storage s = _s();
         service = _set(setId).service;
@@ -469,6 +478,17 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 count = operators.length;
         stakes = new uint256[](count);
         for (uint256 i; i < count; ++i) stakes[i] = history[operators[i]].upperLookupRecent(key);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function allocationWindow(
+        uint256 setId,
+        address operator,
+        uint256 from,
+        uint256 until,
+        uint256 max
+    ) external view returns (uint256 start, uint48[] memory keys, uint208[] memory values) {
+        return _s().allocationHistory[setId][operator].window(from, until, max);
     }
 
     /// @inheritdoc IOperatorSets

@@ -9,17 +9,20 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
-import {IStakeObserver} from "../interfaces/IStakeObserver.sol";
 import {IAltToken} from "../interfaces/IAltToken.sol";
 
 /// @title RestakingRegistry
 /// @notice Assets, operators and staking pools of ALT Protocol (UUPS proxy, ERC-7201 storage).
 contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
+    using CheckpointWindow for Checkpoints.Trace208;
 
     /// @notice At most 8 assets: every loop over assets is bounded by this.
     uint256 public constant MAX_ASSETS = 8;
@@ -27,6 +30,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     uint16 public constant MAX_COMMISSION_BPS = 2_000;
     uint256 private constant BPS = 10_000;
     uint256 private constant WEIGHT_UNIT = 1e18;
+    /// @dev Reward units per ALT-equivalent of stake before any slash (see `OperatorData.unitRate`).
+    uint256 private constant RATE_UNIT = 1e18;
     /// @dev Virtual shares and assets of every pool: a share is worth (totalAssets + 1) / (totalShares + 1e6). Assets
     ///      are tracked, not read from balances, so donations change no price; the offset bounds rounding losses.
     uint256 private constant VIRTUAL_SHARES = 1e6;
@@ -36,7 +41,7 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
 
     /// @dev slot 0: signingKey (160) | commissionBps (16) | pendingCommissionBps (16) | commissionEffectiveAt (48) |
     ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32);
-    ///      slot 2: allocated (128).
+    ///      slot 2: allocated (128) | unitRate (128).
     struct OperatorData {
         address signingKey;
         uint16 commissionBps;
@@ -49,6 +54,16 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         // the sum of its allocations to operator sets, kept by OperatorSets: while the active stake stays at or above
         // it, a stake decrease needs no call to OperatorSets
         uint128 allocated;
+        // reward units minted per ALT-equivalent staked, RATE_UNIT-scaled (0 reads as RATE_UNIT): a slash takes the
+        // same fraction f of every pool of the operator and raises the rate by 1 / (1 - f), so units stay
+        // proportional to stake across stakers who staked before and after it
+        uint128 unitRate;
+    }
+
+    /// @dev A staker's active shares in a pool and the reward units they carry (both < 2^128).
+    struct Position {
+        uint128 shares;
+        uint128 units;
     }
 
     /// @custom:storage-location erc7201:alt.storage.RestakingRegistry
@@ -60,20 +75,28 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         mapping(address key => address operator) signingKeyOwner;
         mapping(address operator => mapping(uint256 assetId => Pool)) pools;
         // Active shares only: shares a staker requested to withdraw live in the withdrawal, not here.
-        mapping(address staker => mapping(address operator => mapping(uint256 assetId => uint256))) shares;
+        mapping(address staker => mapping(address operator => mapping(uint256 assetId => Position))) positions;
         mapping(bytes32 root => bool) pendingWithdrawals;
         uint8 assetCount;
         uint64 withdrawalNonce;
         uint48 withdrawalDelay;
-        uint48 commissionDelay;
-        uint48 signingKeyDelay;
+        // <= MAX_DELAY < 2^32
+        uint32 commissionDelay;
+        uint32 signingKeyDelay;
+        // the operator sets' epoch clock (fixed for the life of that contract), read when it is wired; in the slot of
+        // the withdrawal nonce and delay, which every stake change reads or writes anyway
+        uint40 genesis;
+        uint32 epochLength;
         ISlashingManager slashingManager;
-        IStakeObserver rewardsDistributor;
         // Slash proceeds not yet claimed (reporter shares, other assets for the treasury): held by this contract,
         // outside every pool, and paid only when their owner claims them.
         mapping(address account => mapping(uint256 assetId => uint256)) slashProceeds;
         // told when an operator's active stake falls, so its allocations never exceed it
         IOperatorSets operatorSets;
+        // Reward units by epoch (keyed by the epoch they count from: the next one), per operator and per staker of it.
+        // Invariant: an operator's units at any epoch == the sum of its stakers' units at that epoch.
+        mapping(address operator => Checkpoints.Trace208) operatorUnits;
+        mapping(address operator => mapping(address staker => Checkpoints.Trace208)) stakerUnits;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.RestakingRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -125,16 +148,23 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
-    function setModules(
-        address slashingManager_,
-        address rewardsDistributor_,
-        address operatorSets_
-    ) external onlyOwner {
+    function setModules(address slashingManager_, address operatorSets_) external onlyOwner {
         RegistryStorage storage s = _s();
         s.slashingManager = ISlashingManager(slashingManager_);
-        s.rewardsDistributor = IStakeObserver(rewardsDistributor_);
         s.operatorSets = IOperatorSets(operatorSets_);
-        emit ModulesUpdated(slashingManager_, rewardsDistributor_, operatorSets_);
+        if (operatorSets_ != address(0)) {
+            // epochs are counted from the operator sets' genesis, and their length never changes
+            uint256 genesis = IOperatorSets(operatorSets_).epochStart(0);
+            uint256 length = IOperatorSets(operatorSets_).epochLength();
+            // reward units are checkpointed by the epochs of one clock: a clock that went back would refuse every
+            // later stake change (checkpoints only move forward), so a replacement must keep the clock
+            if (s.epochLength != 0 && (genesis != s.genesis || length != s.epochLength)) {
+                revert RegistryEpochClockChanged(s.genesis, s.epochLength);
+            }
+            s.genesis = SafeCast.toUint40(genesis);
+            s.epochLength = SafeCast.toUint32(length);
+        }
+        emit ModulesUpdated(slashingManager_, operatorSets_);
         // the slashing manager may demand a longer delay than the current one
         if (slashingManager_ != address(0)) _checkWithdrawalDelay(s.withdrawalDelay);
     }
@@ -221,10 +251,16 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     ) external nonReentrant returns (bytes32 root) {
         if (shareAmount == 0) revert RegistryZeroAmount();
         RegistryStorage storage s = _s();
-        uint256 held = s.shares[msg.sender][operator][assetId];
-        if (shareAmount > held) revert RegistryInsufficientShares(shareAmount, held);
+        Position storage position = s.positions[msg.sender][operator][assetId];
+        Position memory held = position;
+        if (shareAmount > held.shares) revert RegistryInsufficientShares(shareAmount, held.shares);
+        // the requested shares' units, pro rata (all of them with the last share): they earn no rewards from the next
+        // epoch on, like the shares stop counting as stake
+        uint256 units = shareAmount == held.shares ? held.units : (uint256(held.units) * shareAmount) / held.shares;
         unchecked {
-            s.shares[msg.sender][operator][assetId] = held - shareAmount; // checked just above
+            // checked just above; units <= held.units
+            position.shares = held.shares - uint128(shareAmount);
+            position.units = held.units - uint128(units);
         }
         // shareAmount <= held <= totalShares < 2^128
         s.pools[operator][assetId].queuedShares += uint128(shareAmount);
@@ -239,7 +275,7 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         root = keccak256(abi.encode(w));
         s.pendingWithdrawals[root] = true;
         emit UnstakeRequested(root, w);
-        _notify(s, msg.sender, operator, assetId, held, held - shareAmount);
+        if (units != 0) _moveUnits(s, msg.sender, operator, units, false);
         _stakeDecreased(s, operator);
     }
 
@@ -352,7 +388,46 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
 
     /// @inheritdoc IRestakingRegistry
     function sharesOf(address staker, address operator, uint256 assetId) external view returns (uint256) {
-        return _s().shares[staker][operator][assetId];
+        return _s().positions[staker][operator][assetId].shares;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function unitsOf(address staker, address operator, uint256 assetId) external view returns (uint256) {
+        return _s().positions[staker][operator][assetId].units;
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function unitRate(address operator) external view returns (uint256) {
+        return _unitRate(_s().operators[operator]);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function operatorUnitsAt(address operator, uint256 epoch) external view returns (uint256) {
+        return _s().operatorUnits[operator].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function stakerUnitsAt(address staker, address operator, uint256 epoch) external view returns (uint256) {
+        return _s().stakerUnits[operator][staker].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function unitsWindow(
+        address operator,
+        address staker,
+        uint256 from,
+        uint256 until,
+        uint256 max
+    ) external view returns (uint256 start, uint48[] memory keys, uint208[] memory values) {
+        RegistryStorage storage s = _s();
+        Checkpoints.Trace208 storage trace =
+            staker == address(0) ? s.operatorUnits[operator] : s.stakerUnits[operator][staker];
+        return trace.window(from, until, max);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function currentEpoch() external view returns (uint256) {
+        return _currentEpoch(_s());
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -423,11 +498,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     /// @inheritdoc IRestakingRegistry
     function slashingManager() external view returns (address) {
         return address(_s().slashingManager);
-    }
-
-    /// @inheritdoc IRestakingRegistry
-    function rewardsDistributor() external view returns (address) {
-        return address(_s().rewardsDistributor);
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -504,6 +574,11 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         uint256 most = (totalValue * order.bps) / BPS;
         if (value > most) value = most;
         if (value == 0) return;
+        // every pool loses the fraction value / totalValue (bps <= 100 %, and the slashing manager caps it far lower)
+        OperatorData storage op = s.operators[operator];
+        if (value < totalValue) {
+            op.unitRate = SafeCast.toUint128(Math.mulDiv(_unitRate(op), totalValue, totalValue - value));
+        }
         for (uint256 i; i < count; ++i) {
             Pool storage p = s.pools[operator][i];
             uint256 total = p.totalAssets;
@@ -563,28 +638,59 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         if (newShares == 0) revert RegistryZeroAmount();
         p.totalShares = SafeCast.toUint128(totalShares + newShares);
         p.totalAssets = SafeCast.toUint128(totalAssets + amount);
-        uint256 held = s.shares[msg.sender][operator][assetId];
-        s.shares[msg.sender][operator][assetId] = held + newShares;
         emit Staked(msg.sender, operator, assetId, amount, newShares);
-        _notify(s, msg.sender, operator, assetId, held, held + newShares);
+        // ALT's weight is 1:1 for good (updateAsset refuses asset 0); units keep the weight in force when staked
+        uint256 value = assetId == 0 ? amount : Math.mulDiv(amount, a.weight, WEIGHT_UNIT);
+        _addPosition(s, operator, assetId, newShares, Math.mulDiv(value, _unitRate(op), RATE_UNIT));
+    }
+
+    /// @dev Adds `shares` carrying `units` to the caller's position in the pool.
+    function _addPosition(
+        RegistryStorage storage s,
+        address operator,
+        uint256 assetId,
+        uint256 shares,
+        uint256 units
+    ) private {
+        Position storage position = s.positions[msg.sender][operator][assetId];
+        Position memory held = position;
+        // shares <= the pool's total < 2^128; units < 2^128 unless the unit rate explodes (see unitRate)
+        position.shares = uint128(held.shares + shares);
+        position.units = SafeCast.toUint128(held.units + units);
+        if (units != 0) _moveUnits(s, msg.sender, operator, units, true);
+    }
+
+    /// @dev Adds (or removes) `units` of `staker` in `operator`, from the next epoch on, in both checkpoint traces.
+    function _moveUnits(RegistryStorage storage s, address staker, address operator, uint256 units, bool add) private {
+        uint48 key = uint48(_currentEpoch(s) + 1);
+        Checkpoints.Trace208 storage own = s.stakerUnits[operator][staker];
+        Checkpoints.Trace208 storage total = s.operatorUnits[operator];
+        // a staker's units <= the operator's total (the sum of its stakers'), so removing never underflows
+        uint256 ownUnits = add ? own.latest() + units : own.latest() - units;
+        uint256 totalUnits = add ? total.latest() + units : total.latest() - units;
+        own.push(key, SafeCast.toUint208(ownUnits));
+        total.push(key, SafeCast.toUint208(totalUnits));
+        emit UnitsChanged(operator, staker, key, ownUnits, totalUnits);
+    }
+
+    /// @dev The epoch of the operator sets' clock now (0 until it is wired).
+    function _currentEpoch(RegistryStorage storage s) private view returns (uint256) {
+        uint256 length = s.epochLength;
+        return length == 0 ? 0 : (block.timestamp - s.genesis) / length;
+    }
+
+    function _unitRate(OperatorData storage op) private view returns (uint256 rate) {
+        rate = op.unitRate;
+        if (rate == 0) rate = RATE_UNIT;
     }
 
     function _onlySlashingManager() private view {
         if (msg.sender != address(_s().slashingManager)) revert RegistryNotSlashingManager(msg.sender);
     }
 
-    function _notify(
-        RegistryStorage storage s,
-        address staker,
-        address operator,
-        uint256 assetId,
-        uint256 oldShares,
-        uint256 newShares
-    ) private {
-        IStakeObserver observer = s.rewardsDistributor;
-        if (address(observer) != address(0)) {
-            observer.onActiveSharesChanged(staker, operator, assetId, oldShares, newShares);
-        }
+    /// @dev A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).
+    function _key(uint256 epoch) private pure returns (uint48) {
+        return epoch > type(uint48).max ? type(uint48).max : uint48(epoch);
     }
 
     function _toAmount(Pool memory p, uint256 shareAmount) private pure returns (uint256) {
@@ -645,8 +751,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         _checkWithdrawalDelay(withdrawalDelay_);
         RegistryStorage storage s = _s();
         s.withdrawalDelay = withdrawalDelay_;
-        s.commissionDelay = commissionDelay_;
-        s.signingKeyDelay = signingKeyDelay_;
+        s.commissionDelay = uint32(commissionDelay_); // <= MAX_DELAY
+        s.signingKeyDelay = uint32(signingKeyDelay_);
         emit DelaysUpdated(withdrawalDelay_, commissionDelay_, signingKeyDelay_);
     }
 

@@ -3,20 +3,23 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
-import {IStakeObserver} from "../interfaces/IStakeObserver.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 
 /// @title RewardsDistributor
-/// @notice Service fees to operators and stakers (UUPS proxy, ERC-7201 storage).
+/// @notice Service fees to operators and stakers, settled lazily over checkpoints (UUPS proxy, ERC-7201 storage).
 contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
 
     /// @inheritdoc IRewardsDistributor
     uint256 public constant SCALE = 1e18;
+    /// @inheritdoc IRewardsDistributor
+    uint256 public constant CLAIM_STEPS = 64;
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_PROTOCOL_SHARE_BPS = 5_000;
 
@@ -27,15 +30,15 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         IOperatorSets sets;
         address treasury;
         uint16 protocolShareBps;
-        mapping(uint256 setId => uint256) pendingFeesScaled;
-        mapping(uint256 setId => uint256) nextEpoch;
-        // Invariant: sum over stakers of their pool's active shares == the pool's active shares in the registry, so
-        // acc increments times active shares are exactly what the pool's stakers are owed.
-        mapping(address operator => mapping(uint256 assetId => uint256)) acc;
-        mapping(address staker => mapping(address operator => mapping(uint256 assetId => uint256))) lastAcc;
-        mapping(address account => uint256) owedScaled;
-        // the part of pendingFeesScaled carried from earlier distributions: it paid the protocol share already
+        // cumulative scaled reward per wei of allocated stake, keyed by the epoch whose credits it includes
+        mapping(uint256 setId => Checkpoints.Trace208) rewardPerStake;
         mapping(uint256 setId => uint256) carriedScaled;
+        // cumulative scaled reward per unit of an operator's stakers in a set, keyed by the epoch it stands at the
+        // start of (it includes the earnings of every epoch before the key)
+        mapping(address operator => mapping(uint256 setId => Checkpoints.Trace208)) rewardPerUnit;
+        mapping(address operator => mapping(uint256 setId => uint256)) settledUntil;
+        mapping(address staker => mapping(address operator => mapping(uint256 setId => uint256))) claimedUntil;
+        mapping(address account => uint256) owedScaled;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.RewardsDistributor")) - 1)) & ~bytes32(uint256(0xff))
@@ -73,77 +76,58 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     function creditFees(uint256 setId, uint256 amount) external {
         if (amount == 0) revert RewardsZeroAmount();
         RewardsStorage storage s = _s();
-        s.sets.setConfig(setId); // reverts for an unknown set
-        s.pendingFeesScaled[setId] += amount * SCALE;
-        emit FeesCredited(setId, msg.sender, amount);
+        // the stake the set counts in this epoch (allocations changed now count from the next one); reverts for an
+        // unknown set
+        (uint256 epoch, uint256 stake) = s.sets.currentSetStake(setId);
+        uint256 creditedScaled = amount * SCALE;
+        // the protocol share is charged here, once per credited fee: never on what is carried
+        uint256 protocolScaled = (creditedScaled * s.protocolShareBps) / BPS;
+        s.owedScaled[s.treasury] += protocolScaled;
+        uint256 restScaled = creditedScaled - protocolScaled + s.carriedScaled[setId];
+        uint256 increment = stake == 0 ? 0 : restScaled / stake;
+        uint256 carried = restScaled - increment * stake;
+        s.carriedScaled[setId] = carried;
+        if (increment != 0) {
+            Checkpoints.Trace208 storage trace = s.rewardPerStake[setId];
+            trace.push(uint48(epoch), SafeCast.toUint208(trace.latest() + increment));
+        }
+        emit FeesCredited(setId, msg.sender, epoch, amount, protocolScaled, carried);
         s.alt.safeTransferFrom(msg.sender, address(this), amount); // ALT: no fee on transfer
     }
 
     /// @inheritdoc IRewardsDistributor
-    function distribute(uint256 setId, uint256 epoch) external {
-        RewardsStorage storage s = _s();
-        uint256 next = s.nextEpoch[setId];
-        if (epoch < next) revert RewardsEpochDistributed(setId, epoch, next);
-        uint256 amountScaled = s.pendingFeesScaled[setId];
-        if (amountScaled == 0) revert RewardsNothingToDistribute(setId);
-        (address[] memory operators, uint256[] memory stakes) = s.sets.snapshotEntries(setId, epoch); // reverts if none
-        s.nextEpoch[setId] = epoch + 1;
-
-        // the protocol share is charged once per credited fee: not again on what earlier distributions carried
-        uint256 protocolScaled = ((amountScaled - s.carriedScaled[setId]) * s.protocolShareBps) / BPS;
-        s.owedScaled[s.treasury] += protocolScaled;
-        uint256 restScaled = amountScaled - protocolScaled;
-        uint256 totalStake;
-        for (uint256 i; i < stakes.length; ++i) totalStake += stakes[i];
-
-        uint256 usedScaled;
-        if (totalStake != 0) {
-            Weights memory w = _weights(s.registry);
-            for (uint256 i; i < operators.length; ++i) {
-                usedScaled += _rewardOperator(
-                    s,
-                    w,
-                    setId,
-                    epoch,
-                    operators[i],
-                    Math.mulDiv(restScaled, stakes[i], totalStake)
-                );
-            }
-        }
-        // usedScaled <= restScaled: each operator's share is a floor of its stake fraction, and it uses no more
-        uint256 carried = restScaled - usedScaled;
-        s.pendingFeesScaled[setId] = carried;
-        s.carriedScaled[setId] = carried;
-        emit Distributed(setId, epoch, amountScaled / SCALE, protocolScaled / SCALE, carried);
+    function settle(address operator, uint256 setId, uint256 maxSteps) external returns (uint256 until) {
+        if (maxSteps == 0) revert RewardsInvalidParameter();
+        return _settle(_s(), operator, setId, maxSteps);
     }
 
     /// @inheritdoc IRewardsDistributor
-    function claim(address[] calldata operators, uint256[] calldata assetIds) external returns (uint256 amount) {
-        if (operators.length != assetIds.length) revert RewardsLengthMismatch();
+    function claim(address[] calldata operators, uint256[] calldata setIds) external returns (uint256 amount) {
+        if (operators.length != setIds.length) revert RewardsLengthMismatch();
         RewardsStorage storage s = _s();
+        uint256 earned;
+        bool progressed;
         for (uint256 i; i < operators.length; ++i) {
-            uint256 shares = s.registry.sharesOf(msg.sender, operators[i], assetIds[i]);
-            _settle(s, msg.sender, operators[i], assetIds[i], shares);
+            (address operator, uint256 setId) = (operators[i], setIds[i]);
+            _settle(s, operator, setId, CLAIM_STEPS);
+            (uint256 from, uint256 until, uint256 pairEarned) = _earned(s, msg.sender, operator, setId);
+            if (until == from) continue;
+            s.claimedUntil[msg.sender][operator][setId] = until;
+            earned += pairEarned;
+            progressed = true;
+            emit Accrued(msg.sender, operator, setId, from, until, pairEarned);
         }
-        uint256 owed = s.owedScaled[msg.sender];
+        uint256 owed = s.owedScaled[msg.sender] + earned;
         amount = owed / SCALE;
-        if (amount == 0) revert RewardsZeroAmount();
         s.owedScaled[msg.sender] = owed - amount * SCALE; // the fraction of a wei stays owed
+        if (amount == 0) {
+            // a walk that moved on keeps its progress (a long history earning less than a wei per call must not
+            // stall); a claim that did nothing at all is refused
+            if (!progressed) revert RewardsZeroAmount();
+            return 0;
+        }
         emit Claimed(msg.sender, amount);
         s.alt.safeTransfer(msg.sender, amount);
-    }
-
-    /// @inheritdoc IStakeObserver
-    function onActiveSharesChanged(
-        address staker,
-        address operator,
-        uint256 assetId,
-        uint256 oldShares,
-        uint256
-    ) external {
-        RewardsStorage storage s = _s();
-        if (msg.sender != address(s.registry)) revert RewardsNotRegistry(msg.sender);
-        _settle(s, staker, operator, assetId, oldShares);
     }
 
     // ================================================================= views
@@ -174,38 +158,43 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     }
 
     /// @inheritdoc IRewardsDistributor
-    function pendingFeesScaled(uint256 setId) external view returns (uint256) {
-        return _s().pendingFeesScaled[setId];
-    }
-
-    /// @inheritdoc IRewardsDistributor
     function carriedFeesScaled(uint256 setId) external view returns (uint256) {
         return _s().carriedScaled[setId];
     }
 
     /// @inheritdoc IRewardsDistributor
-    function nextEpoch(uint256 setId) external view returns (uint256) {
-        return _s().nextEpoch[setId];
+    function rewardPerStakeBefore(uint256 setId, uint256 epoch) external view returns (uint256) {
+        return _rewardPerStakeBefore(_s(), setId, epoch);
     }
 
     /// @inheritdoc IRewardsDistributor
-    function accRewardPerShare(address operator, uint256 assetId) external view returns (uint256) {
-        return _s().acc[operator][assetId];
+    function rewardPerUnitBefore(address operator, uint256 setId, uint256 epoch) external view returns (uint256) {
+        return _s().rewardPerUnit[operator][setId].upperLookupRecent(_key(epoch));
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function settledUntil(address operator, uint256 setId) external view returns (uint256) {
+        return _s().settledUntil[operator][setId];
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function claimedUntil(address staker, address operator, uint256 setId) external view returns (uint256) {
+        return _s().claimedUntil[staker][operator][setId];
     }
 
     /// @inheritdoc IRewardsDistributor
     function claimable(
         address account,
         address[] calldata operators,
-        uint256[] calldata assetIds
+        uint256[] calldata setIds
     ) external view returns (uint256) {
-        if (operators.length != assetIds.length) revert RewardsLengthMismatch();
+        if (operators.length != setIds.length) revert RewardsLengthMismatch();
         RewardsStorage storage s = _s();
         uint256 owed = s.owedScaled[account];
         for (uint256 i; i < operators.length; ++i) {
-            if (_listedBefore(operators, assetIds, i)) continue; // claim settles a pool once; so does this view
-            uint256 shares = s.registry.sharesOf(account, operators[i], assetIds[i]);
-            owed += shares * (s.acc[operators[i]][assetIds[i]] - s.lastAcc[account][operators[i]][assetIds[i]]);
+            if (_listedBefore(operators, setIds, i)) continue; // claim takes a pair once; so does this view
+            (, , uint256 earned) = _earned(s, account, operators[i], setIds[i]);
+            owed += earned;
         }
         return owed / SCALE;
     }
@@ -217,98 +206,164 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
 
     // ================================================================= internals
 
-    /// @dev Whether pool `i` of the list appeared earlier in it (a view helper: O(i), over a caller-chosen list).
+    /// @dev Whether pair `i` of the list appeared earlier in it (a view helper: O(i), over a caller-chosen list).
     function _listedBefore(
         address[] calldata operators,
-        uint256[] calldata assetIds,
+        uint256[] calldata setIds,
         uint256 i
     ) private pure returns (bool) {
-        for (uint256 j; j < i; ++j) if (operators[j] == operators[i] && assetIds[j] == assetIds[i]) return true;
+        for (uint256 j; j < i; ++j) if (operators[j] == operators[i] && setIds[j] == setIds[i]) return true;
         return false;
     }
 
-    /// @dev Asset weights read once per distribution (<= 8 assets).
-    struct Weights {
-        uint256[] weight;
+    /// @dev A walk over the epochs where `operator`'s allocation to a set and its stakers' units were both constant.
+    struct Walk {
+        uint48[] allocationKeys;
+        uint208[] allocations;
+        uint48[] unitKeys;
+        uint208[] units;
+        uint256 allocation; // in force at the walk's epoch
+        uint256 unitCount; // in force at the walk's epoch
+        uint256 i; // the next allocation change
+        uint256 j; // the next unit change
+        uint256 commissionBps;
+        uint256 toOperator;
+        uint256 toStakers;
     }
 
-    function _weights(IRestakingRegistry registry_) private view returns (Weights memory w) {
-        uint256 count = registry_.assetCount();
-        w.weight = new uint256[](count);
-        for (uint256 i; i < count; ++i) w.weight[i] = registry_.asset(i).weight;
-    }
-
-    /// @dev Credits the operator's commission and spreads the rest over its pools by active weighted value.
-    ///      Returns what was allotted (scaled); the unallotted rest is carried by the caller.
-    function _rewardOperator(
-        RewardsStorage storage s,
-        Weights memory w,
-        uint256 setId,
-        uint256 epoch,
-        address operator,
-        uint256 shareScaled
-    ) private returns (uint256 usedScaled) {
-        if (shareScaled == 0) return 0;
-        IRestakingRegistry registry_ = s.registry;
-        uint256 commission = (shareScaled * registry_.commissionOf(operator)) / BPS;
-        s.owedScaled[operator] += commission;
-        uint256 toStakers = shareScaled - commission;
-
-        uint256 allotted = _allotToPools(s, w, operator, toStakers);
-        emit OperatorRewarded(setId, epoch, operator, commission / SCALE, allotted / SCALE);
-        return commission + allotted;
-    }
-
-    /// @dev Spreads `toStakers` (scaled) over the operator's pools in proportion to their active, weighted value and
-    ///      raises each pool's accumulator; returns exactly what the pools' stakers are now owed (<= toStakers).
-    function _allotToPools(
-        RewardsStorage storage s,
-        Weights memory w,
-        address operator,
-        uint256 toStakers
-    ) private returns (uint256 allotted) {
-        (uint256[] memory active, uint256[] memory value, uint256 totalValue) = _poolValues(s.registry, w, operator);
-        if (totalValue == 0) return 0;
-        for (uint256 a; a < active.length; ++a) {
-            if (value[a] == 0) continue;
-            uint256 increment = Math.mulDiv(toStakers, value[a], totalValue) / active[a];
-            s.acc[operator][a] += increment;
-            allotted += increment * active[a];
-        }
-    }
-
-    /// @dev Active (not queued) shares and their ALT-equivalent value, per asset of `operator`.
-    function _poolValues(
-        IRestakingRegistry registry_,
-        Weights memory w,
-        address operator
-    ) private view returns (uint256[] memory active, uint256[] memory value, uint256 totalValue) {
-        uint256 count = w.weight.length;
-        active = new uint256[](count);
-        value = new uint256[](count);
-        for (uint256 a; a < count; ++a) {
-            IRestakingRegistry.Pool memory p = registry_.pool(operator, a);
-            uint256 shares = p.totalShares - p.queuedShares;
-            if (shares == 0) continue;
-            active[a] = shares;
-            value[a] = Math.mulDiv(registry_.sharesToAmount(operator, a, shares), w.weight[a], 1e18);
-            totalValue += value[a];
-        }
-    }
-
-    /// @dev Moves what `shares` earned since the staker's last settlement into its owed balance.
+    /// @dev Settles `operator` in `setId` from its first unsettled epoch to the current epoch (exclusive), or to the
+    ///      last change read if either history has more than `maxSteps` changes in between; returns where it stopped.
     function _settle(
+        RewardsStorage storage s,
+        address operator,
+        uint256 setId,
+        uint256 maxSteps
+    ) private returns (uint256 until) {
+        uint256 from = s.settledUntil[operator][setId];
+        until = s.sets.currentEpoch();
+        if (from >= until) return from;
+        Walk memory w;
+        (w.allocation, w.allocationKeys, w.allocations) = s.sets.allocationWindow(
+            setId,
+            operator,
+            from,
+            until,
+            maxSteps
+        );
+        // a window cut short may miss changes after its last key: stop there
+        if (w.allocationKeys.length == maxSteps) until = w.allocationKeys[maxSteps - 1];
+        // nothing is earned before the first allocation: the walk starts there (or nowhere, if none comes)
+        uint256 start = from;
+        if (w.allocation == 0) start = w.allocationKeys.length == 0 ? until : w.allocationKeys[0];
+        if (start < until) {
+            (w.unitCount, w.unitKeys, w.units) = s.registry.unitsWindow(operator, address(0), start, until, maxSteps);
+        }
+        if (w.unitKeys.length == maxSteps && w.unitKeys[maxSteps - 1] < until) until = w.unitKeys[maxSteps - 1];
+        w.commissionBps = s.registry.commissionOf(operator);
+        Checkpoints.Trace208 storage perUnit = s.rewardPerUnit[operator][setId];
+        uint256 accumulated = perUnit.latest();
+        // the set's reward per stake before `rateEpoch`: each stretch reads it at its end, and its start is the
+        // previous stretch's end unless a stretch without allocation (not read) came between
+        uint256 rate;
+        uint256 rateEpoch = type(uint256).max;
+        for (uint256 epoch = start; epoch < until;) {
+            uint256 next = _nextChange(w, until);
+            if (w.allocation != 0) {
+                if (rateEpoch != epoch) rate = _rewardPerStakeBefore(s, setId, epoch);
+                uint256 rateNext = _rewardPerStakeBefore(s, setId, next);
+                uint256 increment = _split(w, w.allocation * (rateNext - rate));
+                if (increment != 0) {
+                    accumulated += increment;
+                    perUnit.push(uint48(next), SafeCast.toUint208(accumulated));
+                }
+                (rate, rateEpoch) = (rateNext, next);
+            }
+            _apply(w, next);
+            epoch = next;
+        }
+        s.settledUntil[operator][setId] = until;
+        if (w.toOperator != 0) s.owedScaled[operator] += w.toOperator;
+        emit Settled(operator, setId, from, until, w.toOperator, w.toStakers);
+    }
+
+    /// @dev The walk's next change before `until` (or `until`).
+    function _nextChange(Walk memory w, uint256 until) private pure returns (uint256 next) {
+        next = until;
+        if (w.i < w.allocationKeys.length && w.allocationKeys[w.i] < next) next = w.allocationKeys[w.i];
+        if (w.j < w.unitKeys.length && w.unitKeys[w.j] < next) next = w.unitKeys[w.j];
+    }
+
+    /// @dev Applies the changes keyed at `epoch`.
+    function _apply(Walk memory w, uint256 epoch) private pure {
+        if (w.i < w.allocationKeys.length && w.allocationKeys[w.i] == epoch) w.allocation = w.allocations[w.i++];
+        if (w.j < w.unitKeys.length && w.unitKeys[w.j] == epoch) w.unitCount = w.units[w.j++];
+    }
+
+    /// @dev Splits what an operator earned over a stretch (scaled) into its commission and its stakers' part; returns
+    ///      the rise in reward per unit, the remainder of the division by the units going to the operator (all of the
+    ///      stakers' part when no units counted: nobody else backed the allocation).
+    function _split(Walk memory w, uint256 earned) private pure returns (uint256 increment) {
+        if (earned == 0) return 0;
+        uint256 stakers = earned - (earned * w.commissionBps) / BPS;
+        uint256 units = w.unitCount;
+        if (units != 0) increment = stakers / units;
+        uint256 paid = increment * units;
+        w.toStakers += paid;
+        w.toOperator += earned - paid;
+    }
+
+    /// @dev What `staker` earned as a staker of `operator` in `setId` from its first unclaimed epoch to the first
+    ///      unsettled one (or to its last unit change read, if it made more than `CLAIM_STEPS` in between).
+    function _earned(
         RewardsStorage storage s,
         address staker,
         address operator,
-        uint256 assetId,
-        uint256 shares
-    ) private {
-        uint256 current = s.acc[operator][assetId];
-        uint256 last = s.lastAcc[staker][operator][assetId];
-        if (current == last) return;
-        if (shares != 0) s.owedScaled[staker] += shares * (current - last);
-        s.lastAcc[staker][operator][assetId] = current;
+        uint256 setId
+    ) private view returns (uint256 from, uint256 until, uint256 earned) {
+        from = s.claimedUntil[staker][operator][setId];
+        until = s.settledUntil[operator][setId];
+        if (from >= until) return (from, from, 0);
+        (uint256 units, uint48[] memory keys, uint208[] memory values) = s.registry.unitsWindow(
+            operator,
+            staker,
+            from,
+            until,
+            CLAIM_STEPS
+        );
+        if (keys.length == CLAIM_STEPS) until = keys[CLAIM_STEPS - 1];
+        Checkpoints.Trace208 storage perUnit = s.rewardPerUnit[operator][setId];
+        // the reward per unit at the walk's epoch (read again only after a stretch without units)
+        uint256 accumulated = perUnit.upperLookupRecent(uint48(from));
+        uint256 epoch = from;
+        for (uint256 i; epoch < until; ++i) {
+            uint256 next = i < keys.length ? keys[i] : until;
+            if (next > until) next = until;
+            if (units != 0) {
+                uint256 accumulatedNext = perUnit.upperLookupRecent(uint48(next));
+                earned += units * (accumulatedNext - accumulated);
+                accumulated = accumulatedNext;
+            }
+            if (i < keys.length) {
+                uint256 unitsNext = values[i];
+                if (units == 0 && unitsNext != 0) accumulated = perUnit.upperLookupRecent(uint48(next));
+                units = unitsNext;
+            }
+            epoch = next;
+        }
+    }
+
+    /// @dev The set's cumulative reward per stake from the fees credited in epochs before `epoch`.
+    function _rewardPerStakeBefore(
+        RewardsStorage storage s,
+        uint256 setId,
+        uint256 epoch
+    ) private view returns (uint256) {
+        return epoch == 0 ? 0 : s.rewardPerStake[setId].upperLookupRecent(_key(epoch - 1));
+    }
+
+    /// @dev A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).
+    function _key(uint256 epoch) private pure returns (uint48) {
+        return epoch > type(uint48).max ? type(uint48).max : uint48(epoch);
     }
 
     function _setParameters(address treasury_, uint16 protocolShareBps_) private {

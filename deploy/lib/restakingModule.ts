@@ -50,7 +50,7 @@ export function buildRestakingModule(
       treasury,
       config.protocolShareBps,
     ]);
-    const wired = m.call(registry, "setModules", [slashingManager, rewardsDistributor, operatorSets]);
+    const wired = m.call(registry, "setModules", [slashingManager, operatorSets]);
 
     if (config.owner !== undefined) {
       for (const contract of [registry, operatorSets, slashingManager, rewardsDistributor]) {

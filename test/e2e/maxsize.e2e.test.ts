@@ -59,6 +59,9 @@ const BUSY_ALLOCATION = 200n * ALT;
 const CLAIM_STAKE = 100n * ALT;
 const CLAIM_OPERATORS = 8;
 const FEES = 10_000n * ALT;
+const SCALE = 10n ** 18n;
+/** Epochs of reward history (one unit change a epoch): more than a claim walks in one call. */
+const HISTORY = 65;
 const OUTPUT_INTERVAL = 1_800n;
 const ROOT = id("maxsize-output-0");
 const SLASH_BPS = 1_000;
@@ -124,31 +127,6 @@ async function measure(
 
 /** A gas limit of exactly the cap: nothing is estimated, and the network accepts it. */
 const AT_CAP = { gasLimit: TX_GAS_CAP };
-
-/**
- * Sends `data` to `to` from `from` with a gas limit of `gas` (default: the cap) and mines it without hardhat's automine
- * (which throws on a failed transaction); returns the receipt, succeeded or not.
- */
-async function mineWithGas(from: string, to: string, data: string, gas = TX_GAS_CAP) {
-  await network.provider.send("evm_setAutomine", [false]);
-  let hash: string;
-  try {
-    hash = await network.provider.send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }]);
-    await network.provider.send("evm_mine");
-  } finally {
-    await network.provider.send("evm_setAutomine", [true]);
-  }
-  return (await ethers.provider.getTransactionReceipt(hash))!;
-}
-
-/**
- * Whether a failed transaction ran out of gas: it used all its gas but what the calls it was inside hand back to revert
- * with. A call gets at most 63/64 of what its caller has left, so at most 1/64 comes back at each call boundary; the
- * distribution crosses at most three (into its proxy's implementation, then another contract's proxy and
- * implementation). A revert for a reason would use the same gas whatever the limit.
- */
-const ranOutOfGas = (receipt: { status: number | null; gasUsed: bigint }, gas: bigint) =>
-  receipt.status === 0 && receipt.gasUsed > gas - (3n * gas) / 64n;
 
 const signer = (address: string) => ethers.getImpersonatedSigner(address);
 
@@ -339,6 +317,23 @@ async function snapshotsFixture() {
 /** Fees credited to `setId` by the payer. */
 async function credit(f: MaxSize, setId: bigint) {
   await (await f.rewards.connect(f.payer).creditFees(setId, FEES)).wait();
+}
+
+/**
+ * The max-size fixture, then HISTORY epochs in each of which the claimant stakes 1 ALT more into operator 0's ALT pool
+ * (a change of its units and of the operator's, keyed by the next epoch) and fees are credited to set S; then the next
+ * epoch. `firstChange`: the epoch the claimant's fixture stake counts from (its first unit change).
+ */
+async function historyFixture() {
+  const f = await loadFixture(maxSizeFixture);
+  const op = f.operators[0].address;
+  const [firstChange] = await f.registry.unitsWindow(op, f.claimant.address, 0, 1n << 40n, 1).then((w) => w[1]);
+  for (let i = 0; i < HISTORY; i++) {
+    await (await f.registry.connect(f.claimant).stake(op, 0, ALT)).wait();
+    await credit(f, f.setS);
+    await nextEpoch(f.operatorSets);
+  }
+  return { ...f, firstChange };
 }
 
 /** The funder queued 50 withdrawals of 10 ALT each from operator 200's ALT pool (within its free stake). */
@@ -603,86 +598,70 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
   });
 
   describe("rewards", function () {
-    it("creditFees to a 256-member set stays under the transaction gas cap", async function () {
-      const f = await loadFixture(snapshotsFixture);
+    it("creditFees to a 256-member, 8-asset set stays under the transaction gas cap (O(1): no loop over members)", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const stake = await f.operatorSets.setStakeAt(f.setS, f.epoch);
+      expect(stake).to.be.greaterThan(0n);
       const { response } = await measure(
-        "RewardsDistributor.creditFees: 256-member set (its first credit)",
+        "RewardsDistributor.creditFees: 256-member set, 8 pools each (its first credit)",
         f.rewards.connect(f.payer).creditFees(f.setS, FEES, AT_CAP),
       );
-      await expect(response).to.emit(f.rewards, "FeesCredited").withArgs(f.setS, f.payer.address, FEES);
-      expect(await f.rewards.pendingFeesScaled(f.setS)).to.equal(FEES * 10n ** 18n);
+      const protocol = (FEES * SCALE * (await f.rewards.protocolShareBps())) / 10_000n;
+      const rest = FEES * SCALE - protocol;
+      await expect(response)
+        .to.emit(f.rewards, "FeesCredited")
+        .withArgs(f.setS, f.payer.address, f.epoch, FEES, protocol, rest % stake);
+      expect(await f.rewards.rewardPerStakeBefore(f.setS, f.epoch + 1n)).to.equal(rest / stake);
     });
 
-    it("distribute over a 256-member, 8-asset snapshot exceeds the cap today (known: rewards v2 removes the loop)", async function () {
-      // What one member with 8 pools (7 dust) costs, from the same first distribution over 24 and over 48 members
-      const distribute = async (setOf: (f: MaxSize) => bigint, members: number) => {
-        const f = await loadFixture(snapshotsFixture);
-        const setId = setOf(f);
-        expect(await f.operatorSets.members(setId)).to.have.length(members);
-        await credit(f, setId);
-        const { response, receipt } = await measure(
-          `RewardsDistributor.distribute: ${members}-member snapshot, 8 pools each (7 dust; first distribution)`,
-          f.rewards.connect(f.payer).distribute(setId, f.epoch, AT_CAP),
-        );
-        await expect(response).to.emit(f.rewards, "Distributed");
-        expect(await f.rewards.nextEpoch(setId)).to.equal(f.epoch + 1n);
-        expect(await f.rewards.accRewardPerShare(f.operators[members - 1].address, ASSETS - 1)).to.be.greaterThan(0n);
-        return receipt.gasUsed;
-      };
-      const small = await distribute((f) => f.setM, SMALL);
-      const larger = await distribute((f) => f.setL, LARGER);
-      const perMember = (larger - small) / BigInt(LARGER - SMALL);
-      const extrapolated = larger + perMember * BigInt(MEMBERS - LARGER);
-
-      // the 256-member distribution itself: with all the gas a transaction may have (and with half of it), it runs out
-      // of gas (no call, not even eth_call or eth_estimateGas, may ask for more on Osaka)
-      const f = await loadFixture(snapshotsFixture);
-      await credit(f, f.setS);
-      const data = f.rewards.interface.encodeFunctionData("distribute", [f.setS, f.epoch]);
-      const rewardsAddress = await f.rewards.getAddress();
-      const half = await mineWithGas(f.payer.address, rewardsAddress, data, TX_GAS_CAP / 2n);
-      expect(ranOutOfGas(half, TX_GAS_CAP / 2n), `half the cap: status ${half.status}, ${half.gasUsed} gas`).to.equal(
-        true,
-      );
-      const receipt = await mineWithGas(f.payer.address, rewardsAddress, data);
-      expect(receipt.status, "distribute over 256 members succeeded: un-skip the test below").to.equal(0);
-      expect(ranOutOfGas(receipt, TX_GAS_CAP), `the cap: ${receipt.gasUsed} gas`).to.equal(true);
-      expect(await f.rewards.nextEpoch(f.setS)).to.equal(0n);
-      figures.push({
-        operation: "RewardsDistributor.distribute: 256-member snapshot, 8 pools each (7 dust; first distribution)",
-        gas: extrapolated,
-        note: `OVER THE CAP (out of gas at ${TX_GAS_CAP.toLocaleString("en-US")}); extrapolated: ${perMember.toLocaleString("en-US")} a member`,
-      });
-      console.log(
-        `    distribute over 256 members x 8 assets: out of gas at the cap (${receipt.gasUsed} used); ` +
-          `extrapolated ${extrapolated} gas (${small} for ${SMALL} members, ${larger} for ${LARGER}: ` +
-          `${perMember} a member; ${small + perMember * BigInt(64 - SMALL)} for 64)`,
-      );
-      expect(extrapolated).to.be.greaterThan(TX_GAS_CAP);
-    });
-
-    it("claim over 64 (operator, asset) pools stays under the transaction gas cap", async function () {
-      const f = await loadFixture(snapshotsFixture);
-      await credit(f, f.setM);
-      await (await f.rewards.connect(f.payer).distribute(f.setM, f.epoch, AT_CAP)).wait();
-      const operators: string[] = [];
-      const assetIds: number[] = [];
-      for (const op of f.operators.slice(0, CLAIM_OPERATORS)) {
-        for (let a = 0; a < ASSETS; a++) {
-          operators.push(op.address);
-          assetIds.push(a);
-          expect(await f.rewards.accRewardPerShare(op.address, a)).to.be.greaterThan(0n);
-        }
-      }
-      expect(operators).to.have.length(64);
-      const claimable = await f.rewards.claimable(f.claimant, operators, assetIds);
-      expect(claimable).to.be.greaterThan(0n);
+    it("settle over 64 changes, and a claim walking 64 of the staker's unit changes, stay under the transaction gas cap", async function () {
+      const f = await loadFixture(historyFixture);
+      const op = f.operators[0].address;
       const { response } = await measure(
-        "RewardsDistributor.claim: 64 pools (8 operators x 8 assets; the staker's first claim)",
-        f.rewards.connect(f.claimant).claim(operators, assetIds, AT_CAP),
+        `RewardsDistributor.settle: ${HISTORY} epochs of fees, the operator's units changing in each (64 steps)`,
+        f.rewards.settle(op, f.setS, 64, AT_CAP),
       );
-      await expect(response).to.emit(f.rewards, "Claimed").withArgs(f.claimant.address, claimable);
-      await expect(response).to.changeTokenBalance(f.token, f.claimant, claimable);
+      await expect(response).to.emit(f.rewards, "Settled");
+      // the walk starts at the operator's first allocation (the epoch of the fixture's stakes, `firstChange`) and the
+      // window of the 64 unit changes after it stops at the 64th
+      const settled = await f.rewards.settledUntil(op, f.setS);
+      expect(await f.operatorSets.allocationAt(f.setS, op, f.firstChange - 1n)).to.equal(0n);
+      expect(await f.operatorSets.allocationAt(f.setS, op, f.firstChange)).to.be.greaterThan(0n);
+      expect(settled).to.equal(f.firstChange + 64n);
+      const { response: claimed } = await measure(
+        "RewardsDistributor.claim: one pair, walking 64 of the staker's unit changes (its first claim; the " +
+          "settlement finishes on the way)",
+        f.rewards.connect(f.claimant).claim([op], [f.setS], AT_CAP),
+      );
+      await expect(claimed).to.emit(f.rewards, "Accrued");
+      expect(await f.rewards.settledUntil(op, f.setS)).to.equal(await f.operatorSets.currentEpoch());
+      expect(await f.rewards.claimedUntil(f.claimant, op, f.setS)).to.equal(f.firstChange + 63n);
+      // the rest in a second claim
+      await (await f.rewards.connect(f.claimant).claim([op], [f.setS], AT_CAP)).wait();
+      expect(await f.rewards.claimedUntil(f.claimant, op, f.setS)).to.equal(await f.operatorSets.currentEpoch());
+    });
+
+    it("claim over 64 (operator, set) pairs stays under the transaction gas cap", async function () {
+      const f = await loadFixture(maxSizeFixture);
+      const rewardsAddress = await f.rewards.getAddress();
+      await sendCalls(
+        f.busySets.map((setId) => ({
+          from: f.payer.address,
+          to: rewardsAddress,
+          data: f.rewards.interface.encodeFunctionData("creditFees", [setId, FEES]),
+        })),
+      );
+      await nextEpoch(f.operatorSets);
+      const operators = f.busySets.map(() => f.busy);
+      expect(operators).to.have.length(64);
+      const { response } = await measure(
+        "RewardsDistributor.claim: 64 pairs (one operator in 64 sets; each settled on the way; the staker's first claim)",
+        f.rewards.connect(f.unstaker).claim(operators, f.busySets, AT_CAP),
+      );
+      await expect(response).to.emit(f.rewards, "Claimed");
+      for (const setId of f.busySets) {
+        expect(await f.rewards.claimedUntil(f.unstaker, f.busy, setId)).to.equal(f.epoch + 1n);
+      }
     });
   });
 
@@ -713,30 +692,5 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
         .withArgs(0, 2); // Invalidated
       expect(await f.rollup.outputCount()).to.equal(0n);
     });
-  });
-});
-
-describe("Max-size gas: not under the transaction gas cap yet", function () {
-  before(function () {
-    if (coverageRunning()) this.skip(); // instrumented bytecode: gas figures mean nothing
-  });
-
-  // RewardsDistributor.distribute loops over the snapshot's members and, for each, over every asset (a fresh
-  // accumulator per pool on a first distribution). Measured by "distribute over a 256-member, 8-asset snapshot exceeds
-  // the cap today" above: out of gas at 16,777,216 (and at half of it); about 75,300,000 gas, extrapolated from the
-  // same first distribution over 24 members (7,212,650) and over 48 (14,254,509): 293,410 a member (18,949,000 for 64,
-  // where the issue measured 17.9M). Beyond even the 60M block gas limit. Known: rewards v2 removes the loop. Un-skip
-  // when that test fails because the distribution succeeds.
-  it.skip("distribute over a 256-member, 8-asset snapshot stays under the transaction gas cap", async function () {
-    const f = await loadFixture(snapshotsFixture);
-    await credit(f, f.setS);
-    const receipt = await mineWithGas(
-      f.payer.address,
-      await f.rewards.getAddress(),
-      f.rewards.interface.encodeFunctionData("distribute", [f.setS, f.epoch]),
-    );
-    expect(receipt.status).to.equal(1);
-    expect(receipt.gasUsed).to.be.below(TX_GAS_CAP);
-    expect(await f.rewards.nextEpoch(f.setS)).to.equal(f.epoch + 1n);
   });
 });

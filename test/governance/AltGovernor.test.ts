@@ -1095,7 +1095,7 @@ describe("AltGovernor", function () {
       const before = {
         withdrawalDelay: await registry.withdrawalDelay(),
         slashingManager: await registry.slashingManager(),
-        rewardsDistributor: await registry.rewardsDistributor(),
+        operatorSets: await registry.operatorSets(),
         asset: await registry.asset(0),
         assetCount: await registry.assetCount(),
       };
@@ -1125,7 +1125,8 @@ describe("AltGovernor", function () {
       expect(await upgraded.withdrawalDelay()).to.equal(BigInt(days(14)));
       expect(await upgraded.slashingManager()).to.equal(before.slashingManager);
       expect(await upgraded.slashingManager()).to.equal(await f.slashingManager.getAddress());
-      expect(await upgraded.rewardsDistributor()).to.equal(before.rewardsDistributor);
+      expect(await upgraded.operatorSets()).to.equal(before.operatorSets);
+      expect(await upgraded.operatorSets()).to.equal(await f.operatorSets.getAddress());
       expect(await upgraded.assetCount()).to.equal(before.assetCount);
       expect(await upgraded.asset(0)).to.deep.equal(before.asset);
       expect(await upgraded.isOperator(operator)).to.equal(true);

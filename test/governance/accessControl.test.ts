@@ -494,11 +494,7 @@ describe("Governance access control", function () {
         "addAsset(address,uint96,uint128)": onlyOwner(),
         "updateAsset(uint256,uint96,uint128)": onlyOwner(),
         "setDelays(uint48,uint48,uint48)": onlyOwner(),
-        "setModules(address,address,address)": onlyOwner((_, caller) => [
-          caller.address,
-          caller.address,
-          caller.address,
-        ]),
+        "setModules(address,address)": onlyOwner((_, caller) => [caller.address, caller.address]),
         "registerOperator(string,uint16,address,bytes)": open("anyone may become an operator"),
         "setMetadataURI(string)": guarded("RegistryNotOperator", self),
         "setCommission(uint16)": guarded("RegistryNotOperator", self),
@@ -612,9 +608,10 @@ describe("Governance access control", function () {
         ...ownedUpgradeable("initialize(address,address,address,address,uint16)"),
         "setParameters(address,uint16)": onlyOwner((_, caller) => [caller.address, 0]),
         "creditFees(uint256,uint256)": open("anyone pays fees into a set, from its own ALT"),
-        "distribute(uint256,uint256)": open("anyone distributes a set's fees over a snapshot, once per epoch"),
+        "settle(address,uint256,uint256)": open(
+          "anyone settles an operator's earnings in a set: it only moves them to the accounts they belong to",
+        ),
         "claim(address[],uint256[])": open("pays the caller's own rewards"),
-        "onActiveSharesChanged(address,address,uint256,uint256,uint256)": guarded("RewardsNotRegistry", self),
       },
     },
     {
@@ -1059,7 +1056,7 @@ describe("Governance access control", function () {
     it("wires the registry's modules, and the modules to the registry", async function () {
       const { registry, operatorSets, slashingManager, rewards } = await loadFixture(deployedFixture);
       expect(await registry.slashingManager()).to.equal(slashingManager.target);
-      expect(await registry.rewardsDistributor()).to.equal(rewards.target);
+      expect(await registry.operatorSets()).to.equal(operatorSets.target);
       expect(await operatorSets.registry()).to.equal(registry.target);
       expect(await slashingManager.registry()).to.equal(registry.target);
       expect(await rewards.registry()).to.equal(registry.target);

@@ -193,7 +193,8 @@ export async function joinAndCount(
 }
 
 /**
- * `joinAndCount`, then that epoch's snapshot is taken (what SQUAD's leader draw and the rewards still read).
+ * `joinAndCount`, then that epoch's snapshot is taken (what SQUAD's leader draw reads; the rewards read the allocations'
+ * checkpoints and need none).
  */
 export async function joinAndSnapshot(
   d: ServicesDeployment,

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { AddressLike } from "ethers";
+import type { AddressLike, BaseContract, ContractTransactionReceipt } from "ethers";
 import type {
   IRestakingRegistry,
   MockService,
@@ -45,29 +45,84 @@ interface PoolModel {
 const sharesFor = (p: PoolModel, amount: bigint) => (amount * (p.totalShares + VIRTUAL_SHARES)) / (p.totalAssets + 1n);
 const toAmount = (p: PoolModel, shares: bigint) => (shares * (p.totalAssets + 1n)) / (p.totalShares + VIRTUAL_SHARES);
 
-function activeValue(p: PoolModel) {
-  const active = p.totalShares - p.queued;
-  return { active, value: active === 0n ? 0n : (toAmount(p, active) * p.weight) / SCALE };
-}
-
 type Signer = HardhatEthersSigner;
 
+/** An epoch-keyed history: [key, value] pairs by increasing key; a value counts from its key on. */
+type Trace = [bigint, bigint][];
+
+/** Records `value` from epoch `key` on (replacing a value recorded at the same key). */
+function push(trace: Trace, key: bigint, value: bigint) {
+  const last = trace[trace.length - 1];
+  if (last !== undefined && last[0] === key) last[1] = value;
+  else trace.push([key, value]);
+}
+/** The value in force at `epoch`: the last one keyed at or before it (0 before any). */
+function lookup(trace: Trace, epoch: bigint): bigint {
+  let value = 0n;
+  for (const [key, v] of trace) {
+    if (key > epoch) break;
+    value = v;
+  }
+  return value;
+}
+const latest = (trace: Trace) => (trace.length === 0 ? 0n : trace[trace.length - 1][1]);
+/** The keys strictly between `from` and `until`. */
+const keysIn = (trace: Trace, from: bigint, until: bigint) =>
+  trace.filter(([key]) => key > from && key < until).map(([key]) => key);
+
 /**
- * Pools, active shares and every account's owed rewards (scaled by 1e18), computed eagerly: at each distribution every
- * staker is credited its active shares times its pool's increment, which is what the contract's lazy settlement adds up
- * to.
+ * What a claim settles, accrues and pays, as its events report it; `reverted` when it is refused (RewardsZeroAmount:
+ * it pays nothing and moves none of the account's walks on), then with no events and nothing changed.
+ */
+interface ClaimResult {
+  settled: [string, bigint, bigint, bigint, bigint, bigint][]; // Settled(operator, setId, from, until, toOp, toStakers)
+  accrued: [string, string, bigint, bigint, bigint, bigint][]; // Accrued(staker, operator, setId, from, until, amount)
+  paid: bigint;
+  reverted: boolean;
+}
+
+/** How a claim ends: it pays, it only moves the account's walks on (paying nothing), or it is refused. */
+type ClaimOutcome = "pays" | "movesOn" | "refused";
+
+/**
+ * Pools, positions with their reward units, and the rewards of one operator set, computed from the rules (common to
+ * the spec and the contracts' NatSpec), not read from the contracts: units = value * unitRate / 1e18 per stake, burned
+ * pro rata by a request, counted from the next epoch; a credit raises the set's reward per stake of its epoch by
+ * rest / stake (the remainder carried); an operator's settlement walks the stretches where its allocation and units are
+ * constant (commission in force at settlement, the stakers' part divided by the units, the remainder to the operator);
+ * a staker earns its units times the rise in reward per unit. Allocations are inputs: the harness records them as the
+ * operator sets count them.
  */
 class Ledger {
   readonly pools = new Map<string, PoolModel>();
-  readonly active = new Map<string, { staker: string; operator: string; asset: number; shares: bigint }>();
+  readonly positions = new Map<
+    string,
+    { staker: string; operator: string; asset: number; shares: bigint; units: bigint }
+  >();
+  readonly rates = new Map<string, bigint>();
+  readonly operatorUnits = new Map<string, Trace>();
+  readonly stakerUnits = new Map<string, Trace>();
+  readonly allocations = new Map<string, Trace>();
+  /** The set's cumulative reward per stake, keyed by the epoch of the credit that raised it. */
+  readonly perStake: Trace = [];
+  /** Each operator's cumulative reward per unit, keyed by the end of the stretch that raised it. */
+  readonly perUnit = new Map<string, Trace>();
+  readonly settledUntil = new Map<string, bigint>();
+  readonly claimedUntil = new Map<string, bigint>();
   readonly owed = new Map<string, bigint>();
+  carried = 0n;
   credited = 0n;
   claimed = 0n;
-  pending = 0n;
-  /** The part of `pending` carried from earlier distributions (it paid the protocol share already). */
-  carried = 0n;
 
-  constructor(readonly treasury: string) {}
+  constructor(
+    readonly treasury: string,
+    readonly setId: bigint,
+  ) {}
+
+  private static trace(map: Map<string, Trace>, key: string): Trace {
+    if (!map.has(key)) map.set(key, []);
+    return map.get(key)!;
+  }
 
   pool(operator: string, asset: number): PoolModel {
     const key = `${operator}/${asset}`;
@@ -76,34 +131,54 @@ class Ledger {
     return this.pools.get(key)!;
   }
 
-  private position(staker: string, operator: string, asset: number) {
+  position(staker: string, operator: string, asset: number) {
     const key = `${staker}/${operator}/${asset}`;
-    if (!this.active.has(key)) this.active.set(key, { staker, operator, asset, shares: 0n });
-    return this.active.get(key)!;
+    if (!this.positions.has(key)) this.positions.set(key, { staker, operator, asset, shares: 0n, units: 0n });
+    return this.positions.get(key)!;
   }
 
-  /** The pools `staker` ever held shares in, as claim() takes them. */
-  poolsOf(staker: string): [string[], number[]] {
-    const held = [...this.active.values()].filter((p) => p.staker === staker);
-    return [held.map((p) => p.operator), held.map((p) => p.asset)];
+  rate(operator: string) {
+    return this.rates.get(operator) ?? SCALE;
   }
 
-  sharesOf(staker: string, operator: string, asset: number) {
-    return this.position(staker, operator, asset).shares;
+  unitsOf(operator: string, staker?: string): Trace {
+    return staker === undefined
+      ? Ledger.trace(this.operatorUnits, operator)
+      : Ledger.trace(this.stakerUnits, `${operator}/${staker}`);
   }
 
-  stake(staker: string, operator: string, asset: number, amount: bigint): bigint {
+  allocationOf(operator: string): Trace {
+    return Ledger.trace(this.allocations, operator);
+  }
+
+  private moveUnits(staker: string, operator: string, delta: bigint, epoch: bigint) {
+    for (const trace of [this.unitsOf(operator, staker), this.unitsOf(operator)])
+      push(trace, epoch + 1n, latest(trace) + delta);
+  }
+
+  /** A stake in `epoch`: shares at the pool's price, units at the operator's rate, counted from epoch + 1. */
+  stake(staker: string, operator: string, asset: number, amount: bigint, epoch: bigint): bigint {
     const p = this.pool(operator, asset);
     const shares = sharesFor(p, amount);
     p.totalShares += shares;
     p.totalAssets += amount;
-    this.position(staker, operator, asset).shares += shares;
+    const value = asset === 0 ? amount : (amount * p.weight) / SCALE;
+    const units = (value * this.rate(operator)) / SCALE;
+    const position = this.position(staker, operator, asset);
+    position.shares += shares;
+    position.units += units;
+    if (units !== 0n) this.moveUnits(staker, operator, units, epoch);
     return shares;
   }
 
-  request(staker: string, operator: string, asset: number, shares: bigint) {
-    this.position(staker, operator, asset).shares -= shares;
+  /** An unstake request in `epoch`: the shares' units, pro rata (all with the last share), stop from epoch + 1. */
+  request(staker: string, operator: string, asset: number, shares: bigint, epoch: bigint) {
+    const position = this.position(staker, operator, asset);
+    const burned = shares === position.shares ? position.units : (position.units * shares) / position.shares;
+    position.shares -= shares;
+    position.units -= burned;
     this.pool(operator, asset).queued += shares;
+    if (burned !== 0n) this.moveUnits(staker, operator, -burned, epoch);
   }
 
   complete(operator: string, asset: number, shares: bigint): bigint {
@@ -115,62 +190,139 @@ class Ledger {
     return amount;
   }
 
-  /** The stake a snapshot records now: weighted active value, floored to whole 1e9 units. */
-  snapshotStake(operator: string): bigint {
-    const total = WEIGHTS.reduce((t, _, a) => t + activeValue(this.pool(operator, a)).value, 0n);
-    return (total / STAKE_UNIT) * STAKE_UNIT;
+  /** A slash took `amounts` (ALT-equivalent `value` of the pools' `totalValue`): the unit rate rises by 1 / (1 - f). */
+  slash(operator: string, amounts: bigint[], value: bigint, totalValue: bigint) {
+    amounts.forEach((amount, asset) => (this.pool(operator, asset).totalAssets -= amount));
+    if (value < totalValue) this.rates.set(operator, (this.rate(operator) * totalValue) / (totalValue - value));
   }
 
   credit(account: string, scaled: bigint) {
     this.owed.set(account, (this.owed.get(account) ?? 0n) + scaled);
   }
 
-  creditFees(amount: bigint) {
+  stakeAt(epoch: bigint) {
+    return [...this.allocations.values()].reduce((t, trace) => t + lookup(trace, epoch), 0n);
+  }
+
+  perStakeBefore(epoch: bigint) {
+    return epoch === 0n ? 0n : lookup(this.perStake, epoch - 1n);
+  }
+
+  /** `amount` of fees credited in `epoch`. */
+  creditFees(amount: bigint, epoch: bigint) {
     this.credited += amount;
-    this.pending += amount * SCALE;
-  }
-
-  /** Distributes everything pending over `entries` (snapshot stakes) with the commissions in force. */
-  distribute(entries: { operator: string; stake: bigint; commissionBps: bigint }[]) {
-    const amountScaled = this.pending;
-    // carried fees paid the protocol share when first distributed: it is charged once per fee
-    const protocol = ((amountScaled - this.carried) * PROTOCOL_BPS) / BPS;
-    const rest = amountScaled - protocol;
-    const totalStake = entries.reduce((t, e) => t + e.stake, 0n);
+    const protocol = (amount * SCALE * PROTOCOL_BPS) / BPS;
     this.credit(this.treasury, protocol);
-    let used = 0n;
-    const operators = entries.map((e) => {
-      const share = (rest * e.stake) / totalStake;
-      const commission = (share * e.commissionBps) / BPS;
-      const toStakers = share - commission;
-      this.credit(e.operator, commission);
-      const values = WEIGHTS.map((_, a) => activeValue(this.pool(e.operator, a)));
-      const totalValue = values.reduce((t, v) => t + v.value, 0n);
-      let allotted = 0n;
-      values.forEach(({ active, value }, a) => {
-        if (totalValue === 0n || value === 0n) return;
-        const increment = (toStakers * value) / totalValue / active;
-        allotted += increment * active;
-        for (const pos of this.active.values()) {
-          if (pos.operator === e.operator && pos.asset === a) this.credit(pos.staker, pos.shares * increment);
-        }
-      });
-      used += commission + allotted;
-      return { operator: e.operator, commission, allotted };
-    });
-    const carried = rest - used;
-    this.pending = carried;
-    this.carried = carried;
-    return { amountScaled, protocol, carried, operators };
+    const rest = amount * SCALE - protocol + this.carried;
+    const stake = this.stakeAt(epoch);
+    const increment = stake === 0n ? 0n : rest / stake;
+    this.carried = rest - increment * stake;
+    if (increment !== 0n) push(this.perStake, epoch, latest(this.perStake) + increment);
+    return { protocol, carried: this.carried, increment, stake };
   }
 
-  /** What a claim pays now (whole wei), leaving the fraction owed. */
-  claim(account: string): bigint {
-    const owed = this.owed.get(account) ?? 0n;
-    const paid = owed / SCALE;
-    this.owed.set(account, owed - paid * SCALE);
-    this.claimed += paid;
-    return paid;
+  /** Settles `operator` up to `now` at `commissionBps`; the Settled event's fields, or undefined if nothing to do. */
+  settle(operator: string, now: bigint, commissionBps: bigint) {
+    const from = this.settledUntil.get(operator) ?? 0n;
+    if (from >= now) return undefined;
+    const allocation = this.allocationOf(operator);
+    const units = this.unitsOf(operator);
+    const keys = [...new Set([...keysIn(allocation, from, now), ...keysIn(units, from, now)])].sort((a, b) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    const perUnit = Ledger.trace(this.perUnit, operator);
+    let toOperator = 0n;
+    let toStakers = 0n;
+    let epoch = from;
+    for (const next of [...keys, now]) {
+      const allocated = lookup(allocation, epoch);
+      const earned = allocated * (this.perStakeBefore(next) - this.perStakeBefore(epoch));
+      if (earned !== 0n) {
+        const stakersPart = earned - (earned * commissionBps) / BPS;
+        const count = lookup(units, epoch);
+        const increment = count === 0n ? 0n : stakersPart / count;
+        toStakers += increment * count;
+        toOperator += earned - increment * count;
+        if (increment !== 0n) push(perUnit, next, latest(perUnit) + increment);
+      }
+      epoch = next;
+    }
+    this.settledUntil.set(operator, now);
+    this.credit(operator, toOperator);
+    return { from, until: now, toOperator, toStakers };
+  }
+
+  /** What `staker` earned as a staker of `operator` over its settled, unclaimed epochs. */
+  earned(staker: string, operator: string) {
+    const from = this.claimedUntil.get(`${staker}/${operator}`) ?? 0n;
+    const until = this.settledUntil.get(operator) ?? 0n;
+    if (from >= until) return { from, until: from, amount: 0n };
+    const units = this.unitsOf(operator, staker);
+    const perUnit = Ledger.trace(this.perUnit, operator);
+    let amount = 0n;
+    let epoch = from;
+    for (const next of [...keysIn(units, from, until), until]) {
+      amount += lookup(units, epoch) * (lookup(perUnit, next) - lookup(perUnit, epoch));
+      epoch = next;
+    }
+    return { from, until, amount };
+  }
+
+  /** `claimable`: owed plus the staker earnings over settled epochs, in whole wei. */
+  claimable(account: string, operators: string[]): bigint {
+    const pairs = [...new Set(operators)];
+    return pairs.reduce((t, op) => t + this.earned(account, op).amount, this.owed.get(account) ?? 0n) / SCALE;
+  }
+
+  /**
+   * `claim` in epoch `now`, the commissions in force given by `commissionOf`. A claim that pays nothing but moves one of
+   * the account's walks on (an Accrued, perhaps of 0) keeps that progress and the fraction owed; one that pays nothing
+   * and moves nothing on is refused, and changes nothing (its settlements are undone with it).
+   */
+  claim(account: string, operators: string[], now: bigint, commissionOf: (op: string) => bigint): ClaimResult {
+    const saved = this.save();
+    const result: ClaimResult = { settled: [], accrued: [], paid: 0n, reverted: false };
+    let earned = 0n;
+    for (const op of operators) {
+      const s = this.settle(op, now, commissionOf(op));
+      if (s !== undefined) result.settled.push([op, this.setId, s.from, s.until, s.toOperator, s.toStakers]);
+      const e = this.earned(account, op);
+      if (e.until === e.from) continue;
+      this.claimedUntil.set(`${account}/${op}`, e.until);
+      earned += e.amount;
+      result.accrued.push([account, op, this.setId, e.from, e.until, e.amount]);
+    }
+    const owed = (this.owed.get(account) ?? 0n) + earned;
+    result.paid = owed / SCALE;
+    if (result.paid === 0n && result.accrued.length === 0) {
+      this.restore(saved);
+      return { settled: [], accrued: [], paid: 0n, reverted: true };
+    }
+    this.owed.set(account, owed - result.paid * SCALE);
+    this.claimed += result.paid;
+    return result;
+  }
+
+  /** What a claim may change: the settlements, the walks, the owed balances (traces copied: `push` edits in place). */
+  private save() {
+    const copy = <T>(map: Map<string, T>, f: (v: T) => T) => new Map([...map].map(([k, v]) => [k, f(v)]));
+    return {
+      perUnit: copy(this.perUnit, (trace) => trace.map(([key, value]) => [key, value] as [bigint, bigint])),
+      settledUntil: copy(this.settledUntil, (v) => v),
+      claimedUntil: copy(this.claimedUntil, (v) => v),
+      owed: copy(this.owed, (v) => v),
+    };
+  }
+
+  private restore(saved: ReturnType<Ledger["save"]>) {
+    const refill = <T>(map: Map<string, T>, from: Map<string, T>) => {
+      map.clear();
+      for (const [k, v] of from) map.set(k, v);
+    };
+    refill(this.perUnit, saved.perUnit);
+    refill(this.settledUntil, saved.settledUntil);
+    refill(this.claimedUntil, saved.claimedUntil);
+    refill(this.owed, saved.owed);
   }
 }
 
@@ -200,6 +352,16 @@ function withdrawalRoot(w: IRestakingRegistry.WithdrawalStruct): string {
       [w],
     ),
   );
+}
+
+/** The arguments of `contract`'s events named `name` in a receipt, in log order. */
+function eventsOf(contract: BaseContract, receipt: ContractTransactionReceipt | null, name: string) {
+  const target = (contract.target as string).toLowerCase();
+  return receipt!.logs
+    .filter((log) => log.address.toLowerCase() === target)
+    .map((log) => contract.interface.parseLog(log))
+    .filter((event) => event !== null && event.name === name)
+    .map((event) => event!.args.toArray());
 }
 
 const keyOf = (label: string) => keyWallet(label).address;
@@ -817,40 +979,71 @@ describe("Restaking integration", function () {
   describe("rewards over several epochs", function () {
     type Fixture = Awaited<ReturnType<typeof integrationFixture>>;
 
-    /** The ledger and checked actions over it: every claim and distribution is compared with the ledger. */
+    /** The ledger and checked actions over it: every stake, credit and claim is compared with the ledger. */
     function harness(f: Fixture) {
-      const { token, registry, operatorSets, rewards, treasury, op1, op2, alice, bob, carol, dave, payer, setId } = f;
-      const L = new Ledger(treasury.address);
-      const stakers = [alice, bob, carol, dave];
-      const accounts = [treasury, op1, op2, ...stakers];
+      const { token, registry, operatorSets, rewards, treasury, op1, op2, payer, setId } = f;
+      const L = new Ledger(treasury.address, setId);
       const commissions = new Map([
         [op1.address, 1000n],
         [op2.address, 500n],
       ]);
+      const operators = [op1, op2];
+      /** The operators each staker stakes with, as claim() takes them. */
+      const stakedWith = new Map<string, Signer[]>();
+      const now = () => operatorSets.currentEpoch();
+
+      /** Records the allocations the operator sets count from the next epoch (after joins, requests and slashes). */
+      const syncAllocations = async () => {
+        const epoch = await now();
+        for (const op of operators) {
+          const trace = L.allocationOf(op.address);
+          expect(await operatorSets.allocationAt(setId, op, epoch)).to.equal(lookup(trace, epoch));
+          const next = await operatorSets.allocationAt(setId, op, epoch + 1n);
+          if (next !== lookup(trace, epoch + 1n)) push(trace, epoch + 1n, next);
+        }
+      };
+
+      /** The registry's units of `staker` in `operator` (position, next epoch's checkpoints) against the ledger's. */
+      const expectUnits = async (staker: Signer, operator: Signer, asset: number) => {
+        const next = (await now()) + 1n;
+        expect(await registry.unitsOf(staker, operator, asset)).to.equal(
+          L.position(staker.address, operator.address, asset).units,
+        );
+        expect(await registry.stakerUnitsAt(staker, operator, next)).to.equal(
+          lookup(L.unitsOf(operator.address, staker.address), next),
+        );
+        expect(await registry.operatorUnitsAt(operator, next)).to.equal(lookup(L.unitsOf(operator.address), next));
+      };
 
       const stake = async (staker: Signer, operator: Signer, asset: number, amount: bigint) => {
         await registry.connect(staker).stake(operator, asset, amount);
-        L.stake(staker.address, operator.address, asset, amount);
-        expect(await registry.sharesOf(staker, operator, asset)).to.equal(
-          L.sharesOf(staker.address, operator.address, asset),
-        );
+        L.stake(staker.address, operator.address, asset, amount, await now());
+        const position = L.position(staker.address, operator.address, asset);
+        expect(await registry.sharesOf(staker, operator, asset)).to.equal(position.shares);
+        await expectUnits(staker, operator, asset);
+        const list = stakedWith.get(staker.address) ?? [];
+        if (!list.includes(operator)) stakedWith.set(staker.address, [...list, operator]);
       };
 
-      /** Checks the claim of `account` against the ledger: claimable, Claimed, the balance change, the fraction kept. */
-      const claim = async (account: Signer) => {
-        const [operators, assets] = L.poolsOf(account.address);
-        const expected = L.claim(account.address);
-        expect(expected).to.be.greaterThan(0n);
-        expect(await rewards.claimable(account, operators, assets)).to.equal(expected);
-        const tx = rewards.connect(account).claim(operators, assets);
-        await expect(tx).to.emit(rewards, "Claimed").withArgs(account.address, expected);
-        await expect(tx).to.changeTokenBalances(token, [account, rewards], [expected, -expected]);
-        expect(await rewards.owedScaled(account)).to.equal(L.owed.get(account.address));
+      const request = async (staker: Signer, operator: Signer, asset: number, shares: bigint) => {
+        const withdrawal = await requestUnstake(registry, staker, operator, asset, shares);
+        L.request(staker.address, operator.address, asset, shares, await now());
+        expect(await registry.sharesOf(staker, operator, asset)).to.equal(
+          L.position(staker.address, operator.address, asset).shares,
+        );
+        await expectUnits(staker, operator, asset);
+        await syncAllocations();
+        return withdrawal;
+      };
+
+      const join = async (operator: Signer) => {
+        await operatorSets.connect(operator).join(setId, await registry.operatorStake(operator));
+        await syncAllocations();
       };
 
       /**
-       * Each member allocates all its stake to the set; in the next epoch (when that counts) a snapshot is taken, `fees`
-       * credited and distributed over it; checks the snapshot and the distribution against the ledger.
+       * Each member allocates all its stake to the set; in the next epoch (when that counts) `fees` are credited; checks
+       * the credit against the ledger. Returns the epoch.
        */
       const epochRound = async (fees: bigint, members: Signer[]) => {
         for (const m of members) {
@@ -859,96 +1052,132 @@ describe("Restaking integration", function () {
             await operatorSets.connect(m).allocate(setId, stake);
           }
         }
-        await nextEpoch(operatorSets);
-        await operatorSets.snapshot(setId);
-        const [epoch] = await operatorSets.latestSnapshotEpoch(setId);
-        const entries = members.map((m) => ({
-          operator: m.address,
-          stake: L.snapshotStake(m.address),
-          commissionBps: commissions.get(m.address)!,
-        }));
-        const [operators, stakes] = await operatorSets.snapshotEntries(setId, epoch);
-        expect(operators).to.deep.equal(entries.map((e) => e.operator));
-        expect(stakes).to.deep.equal(entries.map((e) => e.stake));
-        await rewards.connect(payer).creditFees(setId, fees);
-        L.creditFees(fees);
-        const expected = L.distribute(entries);
-        const tx = rewards.distribute(setId, epoch);
-        await expect(tx)
-          .to.emit(rewards, "Distributed")
-          .withArgs(setId, epoch, expected.amountScaled / SCALE, expected.protocol / SCALE, expected.carried);
-        for (const o of expected.operators) {
-          await expect(tx)
-            .to.emit(rewards, "OperatorRewarded")
-            .withArgs(setId, epoch, o.operator, o.commission / SCALE, o.allotted / SCALE);
-        }
-        expect(await rewards.pendingFeesScaled(setId)).to.equal(L.pending);
-        // the operators' and the treasury's rewards are credited at once
-        for (const a of [treasury, op1, op2]) expect(await rewards.owedScaled(a)).to.equal(L.owed.get(a.address) ?? 0n);
-        // the stakers' are settled lazily: the view settles them virtually
-        for (const s of stakers) {
-          const [ops, assets] = L.poolsOf(s.address);
-          expect(await rewards.claimable(s, ops, assets)).to.equal((L.owed.get(s.address) ?? 0n) / SCALE);
-        }
+        await syncAllocations();
+        const epoch = await nextEpoch(operatorSets);
+        const expected = L.creditFees(fees, epoch);
+        expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(expected.stake);
+        expect(expected.increment).to.not.equal(0n);
+        await expect(rewards.connect(payer).creditFees(setId, fees))
+          .to.emit(rewards, "FeesCredited")
+          .withArgs(setId, payer.address, epoch, fees, expected.protocol, expected.carried);
+        expect(await rewards.carriedFeesScaled(setId)).to.equal(L.carried);
+        expect(await rewards.rewardPerStakeBefore(setId, epoch + 1n)).to.equal(L.perStakeBefore(epoch + 1n));
+        expect(await rewards.owedScaled(treasury)).to.equal(L.owed.get(treasury.address));
         return epoch;
       };
 
-      /** Everyone claims, then: credited * 1e18 == sum of owed (all settled) + claimed * 1e18 + pending. */
-      const claimAllAndCheckConservation = async () => {
-        for (const account of accounts) await claim(account);
+      /**
+       * `account` claims from the sets' pairs of `from` (its operators by default), the ledger predicting `outcome`:
+       * claimable (settled epochs only) first, then the claim's Settled, Accrued and Claimed events (none when it pays
+       * nothing), the transfer, what stays owed, the walks' progress; or its refusal, which changes nothing.
+       */
+      const claim = async (account: Signer, from?: Signer[], outcome: ClaimOutcome = "pays") => {
+        const ops = (from ?? stakedWith.get(account.address) ?? []).map((o) => o.address);
+        const sets = ops.map(() => setId);
+        expect(await rewards.claimable(account, ops, sets)).to.equal(L.claimable(account.address, ops));
+        const epoch = await now();
+        for (const op of new Set(ops)) expect(await registry.commissionOf(op)).to.equal(commissions.get(op));
+        const owedBefore = await rewards.owedScaled(account);
+        const expected = L.claim(account.address, ops, epoch, (op) => commissions.get(op)!);
+        expect(expected.reverted ? "refused" : expected.paid === 0n ? "movesOn" : "pays").to.equal(outcome);
+        if (expected.reverted) {
+          const walks = await Promise.all(ops.map((op) => rewards.claimedUntil(account, op, setId)));
+          await expect(rewards.connect(account).claim(ops, sets)).to.be.revertedWithCustomError(
+            rewards,
+            "RewardsZeroAmount",
+          );
+          expect(await rewards.owedScaled(account)).to.equal(owedBefore);
+          expect(await Promise.all(ops.map((op) => rewards.claimedUntil(account, op, setId)))).to.deep.equal(walks);
+          return expected;
+        }
+        expect(await rewards.connect(account).claim.staticCall(ops, sets)).to.equal(expected.paid);
+        const tx = rewards.connect(account).claim(ops, sets);
+        await expect(tx).to.changeTokenBalances(token, [account, rewards], [expected.paid, -expected.paid]);
+        const receipt = await (await tx).wait();
+        expect(eventsOf(rewards, receipt, "Settled")).to.deep.equal(expected.settled);
+        expect(eventsOf(rewards, receipt, "Accrued")).to.deep.equal(expected.accrued);
+        expect(eventsOf(rewards, receipt, "Claimed")).to.deep.equal(
+          expected.paid === 0n ? [] : [[account.address, expected.paid]],
+        );
+        expect(await rewards.owedScaled(account)).to.equal(L.owed.get(account.address) ?? 0n);
+        for (const op of ops) {
+          expect(await rewards.settledUntil(op, setId)).to.equal(epoch);
+          expect(await rewards.claimedUntil(account, op, setId)).to.equal(epoch);
+        }
+        return expected;
+      };
+
+      /**
+       * In an epoch after the last credit: the operators, `stakers` (those who have not claimed everything yet) and the
+       * treasury claim; then every fee is accounted for exactly: credited * 1e18 == claimed * 1e18 + the sum of what
+       * stays owed + the carried fees.
+       */
+      const claimAllAndCheckConservation = async (stakers: Signer[]) => {
+        for (const op of operators) await claim(op, [op]);
+        for (const s of stakers) await claim(s);
+        await claim(treasury, []);
         let owedTotal = 0n;
-        for (const account of accounts) {
+        for (const account of [treasury, ...operators, f.alice, f.bob, f.carol, f.dave, f.other]) {
           const owed = await rewards.owedScaled(account);
           expect(owed).to.be.lessThan(SCALE);
           owedTotal += owed;
         }
-        const pending = await rewards.pendingFeesScaled(setId);
-        expect(L.claimed).to.be.greaterThan(0n);
-        expect(owedTotal + L.claimed * SCALE + pending).to.equal(L.credited * SCALE);
+        const carried = await rewards.carriedFeesScaled(setId);
+        expect(carried).to.equal(L.carried);
+        expect(owedTotal + L.claimed * SCALE + carried).to.equal(L.credited * SCALE);
         expect(await token.balanceOf(rewards)).to.equal(L.credited - L.claimed);
       };
 
-      return { L, commissions, stake, claim, epochRound, claimAllAndCheckConservation };
+      return { L, commissions, stake, request, join, epochRound, claim, syncAllocations, claimAllAndCheckConservation };
     }
 
     it("pays every account exactly through stake, unstake and commission changes, and conserves every fee", async function () {
       const f = await loadFixture(integrationFixture);
-      const { token, registry, operatorSets, op1, op2, alice, bob, carol, dave, setId } = f;
-      const { L, commissions, stake, claim, epochRound, claimAllAndCheckConservation } = harness(f);
+      const { token, registry, rewards, operatorSets, op1, op2, alice, bob, carol, dave, setId } = f;
+      const { L, commissions, stake, request, join, epochRound, claim, claimAllAndCheckConservation } = harness(f);
 
-      // epoch A: alice (ALT) and bob (LST, weight 2) with op1; carol with op2
+      // alice (ALT) and bob (LST, weight 2) with op1; carol with op2; both operators allocate everything
       await stake(alice, op1, 0, ALICE_ALT);
       await stake(bob, op1, 1, BOB_LST);
       await stake(carol, op2, 0, CAROL_ALT);
-      await operatorSets.connect(op1).join(setId, await registry.operatorStake(op1));
-      await operatorSets.connect(op2).join(setId, await registry.operatorStake(op2));
-      const epochA = await epochRound(1_000n * ALT + 7n, [op1, op2]);
-      await claim(op1);
-      await claim(alice);
+      await join(op1);
+      await join(op2);
 
-      // between A and B: dave joins op1's ALT pool, carol queues half her shares, op1 raises its commission (delayed),
-      // op2 lowers its own (at once)
+      // epoch A: the first fees; nothing is settled before A is over
+      const epochA = await epochRound(1_000n * ALT + 7n, [op1, op2]);
+      expect(await rewards.claimable(alice, [op1], [setId])).to.equal(0n);
+      // a claim in A settles op1 up to A (nothing was allocated before it) and walks alice's epochs before A (she
+      // earned nothing in them): it pays nothing and keeps that progress; a second one has nothing left to do
+      const early = await claim(alice, [op1], "movesOn");
+      expect(early.settled).to.deep.equal([[op1.address, setId, 0n, epochA, 0n, 0n]]);
+      expect(early.accrued).to.deep.equal([[alice.address, op1.address, setId, 0n, epochA, 0n]]);
+      await claim(alice, [op1], "refused");
+      // still in A: dave joins op1's ALT pool and carol queues half her shares (both count from B: op2's allocation
+      // shrinks to its active stake then); op1 raises its commission (in force in 7 days), op2 lowers its own (at
+      // once: it applies to whatever op2 settles from now on, A's earnings included)
       await stake(dave, op1, 0, DAVE_ALT);
-      const carolQueued = L.sharesOf(carol.address, op2.address, 0) / 2n;
-      const carolWithdrawal = await requestUnstake(registry, carol, op2, 0, carolQueued);
-      L.request(carol.address, op2.address, 0, carolQueued);
-      expect(await registry.sharesOf(carol, op2, 0)).to.equal(L.sharesOf(carol.address, op2.address, 0));
+      const carolQueued = L.position(carol.address, op2.address, 0).shares / 2n;
+      const carolWithdrawal = await request(carol, op2, 0, carolQueued);
+      expect(lookup(L.allocationOf(op2.address), epochA + 1n)).to.be.lessThan(
+        lookup(L.allocationOf(op2.address), epochA),
+      );
       await registry.connect(op1).setCommission(1500);
       const raisedAt = BigInt(await time.latest()) + BigInt(days(7));
       await registry.connect(op2).setCommission(200);
       commissions.set(op2.address, 200n);
 
-      // epoch B: op1's raise is not in force yet
+      // epoch B: A is settled by the first claim that touches it; op1's raise is not in force
       const epochB = await epochRound(2_345_678_901_234_567_890_123n, [op1, op2]);
       expect(epochB).to.equal(epochA + 1n);
-      expect(await registry.commissionOf(op1)).to.equal(1000n);
-      await claim(bob);
+      await claim(op1, [op1]);
+      await claim(alice);
 
-      // epoch C: the raise is in force
+      // epoch C: the raise is in force, for what op1 settles from now on (B included)
       await time.increaseTo(raisedAt);
       commissions.set(op1.address, 1500n);
       const epochC = await epochRound(999n * ALT + 3n, [op1, op2]);
       expect(epochC).to.be.greaterThan(epochB);
+      await claim(bob);
 
       // carol's withdrawal completes at the unslashed price
       await time.increaseTo(carolWithdrawal.unlockAt);
@@ -959,39 +1188,78 @@ describe("Restaking integration", function () {
         carolOut,
       );
 
-      // epoch D: after the withdrawal left the pool
+      // epoch D: after the withdrawal left the pool; then everyone claims what the ledger says
       await epochRound(500n * ALT + 1n, [op1, op2]);
-
-      // everyone claims exactly what the ledger says, and every fee is accounted for
-      await claimAllAndCheckConservation();
+      await nextEpoch(operatorSets);
+      await claimAllAndCheckConservation([alice, bob, carol, dave]);
     });
 
-    it("leaves a jailed operator out of the rewards; after the slash, its stake and pools count at the slashed value", async function () {
+    it("pays stake that arrives and leaves within an epoch nothing, and a request's stake for its epoch", async function () {
+      const f = await loadFixture(integrationFixture);
+      const { registry, rewards, operatorSets, op1, op2, alice, bob, carol, setId } = f;
+      const { L, stake, request, join, epochRound, claim, claimAllAndCheckConservation } = harness(f);
+      await stake(alice, op1, 0, ALICE_ALT);
+      await stake(carol, op2, 0, CAROL_ALT);
+      await join(op1);
+      await join(op2);
+      const epochA = await epochRound(1_000n * ALT + 7n, [op1, op2]);
+      // in the credited epoch: bob stakes with op1 and requests everything out again
+      await stake(bob, op1, 1, BOB_LST);
+      await request(bob, op1, 1, L.position(bob.address, op1.address, 1).shares);
+      // alice requests a third: her units stop from the next epoch, this one still pays all of them
+      const aliceUnits = L.position(alice.address, op1.address, 0).units;
+      await request(alice, op1, 0, L.position(alice.address, op1.address, 0).shares / 3n);
+      await epochRound(3_000n * ALT + 1n, [op2]);
+      await nextEpoch(operatorSets);
+      // bob earned nothing, in any epoch
+      expect(await rewards.claimable(bob, [op1], [setId])).to.equal(0n);
+      await rewards.settle(op1, setId, 64);
+      L.settle(op1.address, await operatorSets.currentEpoch(), 1000n);
+      expect(await rewards.claimable(bob, [op1], [setId])).to.equal(0n);
+      // his claim walks his epochs, earns nothing and pays nothing, and keeps that progress; a second one is refused
+      const bobClaim = await claim(bob, [op1], "movesOn");
+      expect(bobClaim.settled).to.deep.equal([]);
+      expect(bobClaim.accrued).to.deep.equal([
+        [bob.address, op1.address, setId, 0n, await operatorSets.currentEpoch(), 0n],
+      ]);
+      await claim(bob, [op1], "refused");
+      // alice's first two epochs at her whole units, then two thirds of them
+      expect(await registry.stakerUnitsAt(alice, op1, epochA)).to.equal(aliceUnits);
+      expect(await registry.stakerUnitsAt(alice, op1, epochA + 1n)).to.equal(aliceUnits - aliceUnits / 3n);
+      expect(await registry.stakerUnitsAt(bob, op1, epochA + 1n)).to.equal(0n);
+      expect(await registry.operatorUnitsAt(op1, epochA + 1n)).to.equal(aliceUnits - aliceUnits / 3n);
+      const accrued = await claim(alice);
+      expect(accrued.accrued).to.have.length(1);
+      await claimAllAndCheckConservation([carol]);
+    });
+
+    it("keeps paying a jailed operator's allocation; after the slash, its allocation and new stake count at the slashed value", async function () {
       const f = await loadFixture(integrationFixture);
       const { registry, operatorSets, rewards, slashingManager, service, op1, op2, alice, bob, carol, dave } = f;
       const { reporter, setId } = f;
-      const { L, stake, epochRound, claimAllAndCheckConservation } = harness(f);
+      const { L, stake, join, epochRound, claim, syncAllocations, claimAllAndCheckConservation } = harness(f);
       await stake(alice, op1, 0, ALICE_ALT);
       await stake(bob, op1, 1, BOB_LST);
-      await stake(carol, op2, 0, CAROL_ALT);
       await stake(dave, op2, 0, DAVE_ALT);
-      await operatorSets.connect(op1).join(setId, await registry.operatorStake(op1));
-      await operatorSets.connect(op2).join(setId, await registry.operatorStake(op2));
+      await join(op1);
+      await join(op2);
       await epochRound(1_000n * ALT + 7n, [op1, op2]);
 
-      // a slash request jails op1: the next epoch's fees go to op2 alone
-      await time.increase(days(1));
+      // a slash request jails op1: its allocation still counts (and stays slashable), so it still earns
       const requestedAt = await time.latest();
       await requestAt(service, op1, setId, reporter, requestedAt);
-      const op1Owed = await rewards.owedScaled(op1);
-      const acc = [await rewards.accRewardPerShare(op1, 0), await rewards.accRewardPerShare(op1, 1)];
-      await epochRound(777n * ALT + 1n, [op2]);
-      expect(await rewards.owedScaled(op1)).to.equal(op1Owed);
-      expect([await rewards.accRewardPerShare(op1, 0), await rewards.accRewardPerShare(op1, 1)]).to.deep.equal(acc);
+      expect(await registry.isJailed(op1)).to.equal(true);
+      const epochB = await epochRound(777n * ALT + 1n, [op1, op2]);
+      expect(await operatorSets.allocationAt(setId, op1, epochB)).to.equal(lookup(L.allocationOf(op1.address), epochB));
+      await nextEpoch(operatorSets);
+      const jailed = await claim(alice);
+      expect(jailed.settled).to.have.length(1);
+      expect(jailed.settled[0][5]).to.be.greaterThan(0n);
 
       // executed: op1 allocated all its stake to the set, so it is back with 90 % of it, the same fraction of every
-      // pool, and its stakers share by the slashed values
-      await time.increaseTo((await slashingManager.request(0)).executableAt);
+      // pool; the unit rate rises by 1 / 0.9 so that stake arriving now weighs what the slashed stake does
+      const { executableAt } = await slashingManager.request(0);
+      if (executableAt > BigInt(await time.latest())) await time.increaseTo(executableAt);
       const expected = await expectedSlash(f, 0);
       expect(expected.allocation.allocated).to.equal(await registry.operatorStake(op1));
       expect(expected.fromPending).to.equal(0n);
@@ -1003,15 +1271,31 @@ describe("Restaking integration", function () {
       await expect(slashingManager.execute(0))
         .to.emit(slashingManager, "SlashExecuted")
         .withArgs(0, op1.address, setId, SLASH_BPS, expected.amounts);
+      L.slash(op1.address, expected.amounts, expected.value, expected.totalValue);
+      await syncAllocations();
+      expect(await registry.unitRate(op1)).to.equal(L.rate(op1.address));
       for (const asset of [0, 1]) {
-        const p = L.pool(op1.address, asset);
-        p.totalAssets -= expected.amounts[asset];
         const [, totalAssets] = await registry.pool(op1, asset);
-        expect(totalAssets).to.equal(p.totalAssets);
+        expect(totalAssets).to.equal(L.pool(op1.address, asset).totalAssets);
       }
-      await epochRound(2_000n * ALT + 3n, [op1, op2]);
 
-      await claimAllAndCheckConservation();
+      // carol stakes with op1 after the slash; the next credit is the first since alice's last claim
+      await stake(carol, op1, 0, CAROL_ALT);
+      const epochE = await epochRound(2_000n * ALT + 3n, [op1, op2]);
+      await nextEpoch(operatorSets);
+      // alice (older, slashed stake) and carol (newer) earn E's fees in proportion to what their stake is worth now
+      const aliceLast = await claim(alice);
+      const carolLast = await claim(carol);
+      expect(aliceLast.accrued[0].slice(3, 5)).to.deep.equal([epochB + 1n, epochE + 1n]);
+      expect(carolLast.accrued[0].slice(3, 5)).to.deep.equal([0n, epochE + 1n]);
+      expect(await registry.stakerUnitsAt(carol, op1, epochE - 1n)).to.equal(0n);
+      const aliceAmount = aliceLast.accrued[0][5];
+      const carolAmount = carolLast.accrued[0][5];
+      const aliceValue = await registry.sharesToAmount(op1, 0, L.position(alice.address, op1.address, 0).shares);
+      const gap = aliceAmount * CAROL_ALT - carolAmount * aliceValue;
+      expect((gap < 0n ? -gap : gap) * 10n ** 15n < aliceAmount * CAROL_ALT).to.equal(true);
+
+      await claimAllAndCheckConservation([bob, dave]);
     });
   });
 });

@@ -1161,6 +1161,113 @@ describe("OperatorSets", function () {
       }
       expect(await operatorSets.allocationAt(setId, op0.address, e + 4n)).to.equal(400n * ALT);
     });
+
+    describe("allocationWindow", function () {
+      /** allocationWindow as plain arrays: [start, keys, values]. */
+      async function windowOf(
+        operatorSets: OperatorSets,
+        setId: bigint,
+        operator: string,
+        from: bigint,
+        until: bigint,
+        max: bigint,
+      ) {
+        const [start, keys, values] = await operatorSets.allocationWindow(setId, operator, from, until, max);
+        return [start, [...keys], [...values]];
+      }
+
+      /**
+       * Operator 0 joins with the minimum in epoch e (counted from e + 1), allocates 1,000 ALT in e + 1, 700 then
+       * 800 ALT in e + 2 (one change, keyed e + 3) and leaves in e + 4 (zero from e + 5); operator 3 joins with
+       * 1,500 ALT in e + 1.
+       */
+      async function windowFixture() {
+        const base = await loadFixture(setsFixture);
+        const { operatorSets, operators, setId } = base;
+        const [op0, , , op3] = operators;
+        const e = await nextEpoch(operatorSets);
+        await operatorSets.connect(op0).join(setId, MIN_STAKE);
+        await nextEpoch(operatorSets);
+        await operatorSets.connect(op0).allocate(setId, 1_000n * ALT);
+        await operatorSets.connect(op3).join(setId, 1_500n * ALT);
+        await nextEpoch(operatorSets);
+        await operatorSets.connect(op0).allocate(setId, 700n * ALT);
+        await operatorSets.connect(op0).allocate(setId, 800n * ALT);
+        await nextEpoch(operatorSets);
+        await nextEpoch(operatorSets);
+        await operatorSets.connect(op0).requestLeave(setId);
+        return { ...base, e, op0: op0.address, op3: op3.address };
+      }
+
+      it("gives the allocation in force at `from` and every change keyed strictly between `from` and `until`", async function () {
+        const { operatorSets, setId, e, op0 } = await loadFixture(windowFixture);
+        expect(await windowOf(operatorSets, setId, op0, 0n, e + 10n, 10n)).to.deep.equal([
+          0n,
+          [e + 1n, e + 2n, e + 3n, e + 5n],
+          [MIN_STAKE, 1_000n * ALT, 800n * ALT, 0n],
+        ]);
+        // a change keyed at `from` is the start value; one keyed at `until` is left out
+        expect(await windowOf(operatorSets, setId, op0, e + 1n, e + 5n, 10n)).to.deep.equal([
+          MIN_STAKE,
+          [e + 2n, e + 3n],
+          [1_000n * ALT, 800n * ALT],
+        ]);
+        expect(await windowOf(operatorSets, setId, op0, e + 2n, e + 6n, 10n)).to.deep.equal([
+          1_000n * ALT,
+          [e + 3n, e + 5n],
+          [800n * ALT, 0n],
+        ]);
+        expect(await windowOf(operatorSets, setId, op0, e + 3n, e + 5n, 10n)).to.deep.equal([800n * ALT, [], []]);
+        expect(await windowOf(operatorSets, setId, op0, e + 5n, e + 100n, 10n)).to.deep.equal([0n, [], []]);
+        // an empty or reversed window: the start value alone
+        expect(await windowOf(operatorSets, setId, op0, e + 3n, e + 3n, 10n)).to.deep.equal([800n * ALT, [], []]);
+        expect(await windowOf(operatorSets, setId, op0, e + 3n, e + 1n, 10n)).to.deep.equal([800n * ALT, [], []]);
+        // the start value is what allocationAt reads, in every epoch
+        for (let epoch = 0n; epoch <= e + 6n; epoch++) {
+          const [start] = await operatorSets.allocationWindow(setId, op0, epoch, epoch + 1n, 1n);
+          expect(start).to.equal(await operatorSets.allocationAt(setId, op0, epoch));
+        }
+      });
+
+      it("returns at most `max` changes, the earliest ones", async function () {
+        const { operatorSets, setId, e, op0 } = await loadFixture(windowFixture);
+        expect(await windowOf(operatorSets, setId, op0, 0n, e + 10n, 4n)).to.deep.equal([
+          0n,
+          [e + 1n, e + 2n, e + 3n, e + 5n],
+          [MIN_STAKE, 1_000n * ALT, 800n * ALT, 0n],
+        ]);
+        expect(await windowOf(operatorSets, setId, op0, 0n, e + 10n, 2n)).to.deep.equal([
+          0n,
+          [e + 1n, e + 2n],
+          [MIN_STAKE, 1_000n * ALT],
+        ]);
+        expect(await windowOf(operatorSets, setId, op0, e + 2n, e + 10n, 1n)).to.deep.equal([
+          1_000n * ALT,
+          [e + 3n],
+          [800n * ALT],
+        ]);
+        expect(await windowOf(operatorSets, setId, op0, e + 1n, e + 10n, 0n)).to.deep.equal([MIN_STAKE, [], []]);
+        // `until` bounds it before `max` does
+        expect(await windowOf(operatorSets, setId, op0, 0n, e + 3n, 3n)).to.deep.equal([
+          0n,
+          [e + 1n, e + 2n],
+          [MIN_STAKE, 1_000n * ALT],
+        ]);
+      });
+
+      it("reads each (set, operator) history on its own: zeros for another operator, set or outsider", async function () {
+        const { operatorSets, service, setId, e, op0, op3, outsider } = await loadFixture(windowFixture);
+        expect(await windowOf(operatorSets, setId, op3, 0n, e + 10n, 10n)).to.deep.equal([
+          0n,
+          [e + 2n],
+          [1_500n * ALT],
+        ]);
+        expect(await windowOf(operatorSets, setId, outsider.address, 0n, e + 10n, 10n)).to.deep.equal([0n, [], []]);
+        const other = await createSet(service, "window: another set", MIN_STAKE, MAX_SIZE);
+        expect(await windowOf(operatorSets, other, op0, 0n, e + 10n, 10n)).to.deep.equal([0n, [], []]);
+        expect(await windowOf(operatorSets, 12345n, op0, 0n, e + 10n, 10n)).to.deep.equal([0n, [], []]);
+      });
+    });
   });
 
   // ================================================================= unique stake
@@ -1263,9 +1370,9 @@ describe("OperatorSets", function () {
     });
 
     it("never blocks a staker when governance unwired the operator sets: the request leaves the allocations alone", async function () {
-      const { operatorSets, registry, slashingManager, rewards, deployer, carol, staker, setA, setB } =
+      const { operatorSets, registry, slashingManager, deployer, carol, staker, setA, setB } =
         await loadFixture(carolFixture);
-      await registry.connect(deployer).setModules(slashingManager, rewards, ethers.ZeroAddress);
+      await registry.connect(deployer).setModules(slashingManager, ethers.ZeroAddress);
       const tx = registry.connect(staker).requestUnstake(carol.address, 0, 4_000n * ALT * VIRTUAL_SHARES);
       await expect(tx).to.emit(registry, "UnstakeRequested");
       await expect(tx).to.not.emit(operatorSets, "AllocationsReduced");

@@ -5,7 +5,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { ContractTransactionReceipt } from "ethers";
 import type { OperatorSets, RestakingRegistry } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
-import { days } from "../helpers/time";
+import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { signPermit } from "../../tasks/lib/signatures";
 import { keyProof, keyWallet } from "../helpers/keys";
@@ -194,7 +194,8 @@ describe("RestakingRegistry", function () {
     }
 
     it("makes ALT asset 0 with weight 1e18 and an unlimited cap, and sets the delays", async function () {
-      const { registry, tokenAddress, deployer, config, slashingManager, rewards } = await loadFixture(registryFixture);
+      const { registry, tokenAddress, deployer, config, slashingManager, operatorSets } =
+        await loadFixture(registryFixture);
       expect(await registry.alt()).to.equal(tokenAddress);
       expect(await registry.assetCount()).to.equal(1n);
       const alt = await registry.asset(0);
@@ -208,7 +209,7 @@ describe("RestakingRegistry", function () {
       expect(await registry.signingKeyDelay()).to.equal(BigInt(days(7)));
       expect(await registry.owner()).to.equal(deployer.address);
       expect(await registry.slashingManager()).to.equal(await slashingManager.getAddress());
-      expect(await registry.rewardsDistributor()).to.equal(await rewards.getAddress());
+      expect(await registry.operatorSets()).to.equal(await operatorSets.getAddress());
     });
 
     it("emits AssetAdded for ALT and DelaysUpdated when a fresh proxy is initialised", async function () {
@@ -223,9 +224,10 @@ describe("RestakingRegistry", function () {
       expect(await fresh.withdrawalDelay()).to.equal(BigInt(days(10)));
       expect(await fresh.commissionDelay()).to.equal(BigInt(days(3)));
       expect(await fresh.signingKeyDelay()).to.equal(BigInt(days(5)));
-      // not wired yet: no slashing manager, no observer
+      // not wired yet: no slashing manager, no operator sets (and so no epoch clock)
       expect(await fresh.slashingManager()).to.equal(ethers.ZeroAddress);
-      expect(await fresh.rewardsDistributor()).to.equal(ethers.ZeroAddress);
+      expect(await fresh.operatorSets()).to.equal(ethers.ZeroAddress);
+      expect(await fresh.currentEpoch()).to.equal(0n);
     });
 
     it("refuses a zero ALT address", async function () {
@@ -451,7 +453,7 @@ describe("RestakingRegistry", function () {
       await expect(registry.connect(other).setDelays(days(15), days(3), days(1)))
         .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
         .withArgs(other.address);
-      await expect(registry.connect(other).setModules(other.address, other.address, other.address))
+      await expect(registry.connect(other).setModules(other.address, other.address))
         .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
         .withArgs(other.address);
     });
@@ -496,33 +498,28 @@ describe("RestakingRegistry", function () {
     });
 
     it("wires modules and emits ModulesUpdated", async function () {
-      const { registry, other, slashingManager, rewards, operatorSets } = await loadFixture(registryFixture);
+      const { registry, slashingManager, operatorSets } = await loadFixture(registryFixture);
       const manager = await slashingManager.getAddress();
-      const distributor = await rewards.getAddress();
       const sets = await operatorSets.getAddress();
-      await expect(registry.setModules(ethers.ZeroAddress, other.address, ethers.ZeroAddress))
+      await expect(registry.setModules(ethers.ZeroAddress, ethers.ZeroAddress))
         .to.emit(registry, "ModulesUpdated")
-        .withArgs(ethers.ZeroAddress, other.address, ethers.ZeroAddress);
+        .withArgs(ethers.ZeroAddress, ethers.ZeroAddress);
       expect(await registry.slashingManager()).to.equal(ethers.ZeroAddress);
-      expect(await registry.rewardsDistributor()).to.equal(other.address);
       expect(await registry.operatorSets()).to.equal(ethers.ZeroAddress);
       // without a manager, no minimum applies
       await registry.setDelays(1, days(7), days(7));
       // re-wiring the manager re-checks the current delay
-      await expect(registry.setModules(manager, distributor, sets))
+      await expect(registry.setModules(manager, sets))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(1, days(2));
       await registry.setDelays(days(14), days(7), days(7));
-      await expect(registry.setModules(manager, distributor, sets))
-        .to.emit(registry, "ModulesUpdated")
-        .withArgs(manager, distributor, sets);
+      await expect(registry.setModules(manager, sets)).to.emit(registry, "ModulesUpdated").withArgs(manager, sets);
       expect(await registry.slashingManager()).to.equal(manager);
-      expect(await registry.rewardsDistributor()).to.equal(distributor);
       expect(await registry.operatorSets()).to.equal(sets);
     });
 
     it("refuses a slashing manager whose veto window exceeds the withdrawal delay", async function () {
-      const { registry, rewards, deployer, council, treasury, tokenAddress } = await loadFixture(registryFixture);
+      const { registry, deployer, council, treasury, tokenAddress } = await loadFixture(registryFixture);
       const ProxyFactory = await ethers.getContractFactory("ERC1967Proxy");
       // the manager's own initialisation checks its registry's delay: give it a registry with a 30-day delay
       const registryImplementation = await ethers.deployContract("RestakingRegistry");
@@ -551,7 +548,7 @@ describe("RestakingRegistry", function () {
       );
       const longManager = await ethers.getContractAt("SlashingManager", await managerProxy.getAddress());
       expect(await longManager.minWithdrawalDelay()).to.equal(BigInt(days(20)));
-      await expect(registry.setModules(await longManager.getAddress(), await rewards.getAddress(), ethers.ZeroAddress))
+      await expect(registry.setModules(await longManager.getAddress(), ethers.ZeroAddress))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(days(14), days(20));
     });
@@ -1529,10 +1526,10 @@ describe("RestakingRegistry", function () {
     });
 
     it("takes nothing when governance unwired the operator sets: the request is only un-counted", async function () {
-      const { registry, slashingManager, operatorSets, rewards, deployer, operator, setId, requestSlash } =
+      const { registry, slashingManager, operatorSets, deployer, operator, setId, requestSlash } =
         await loadFixture(slashFixture);
       const { requestId, executableAt } = await requestSlash(operator.address, 1000);
-      await registry.connect(deployer).setModules(slashingManager, rewards, ethers.ZeroAddress);
+      await registry.connect(deployer).setModules(slashingManager, ethers.ZeroAddress);
       const altPool = await registry.pool(operator.address, 0);
       const lstPool = await registry.pool(operator.address, 1);
       await time.increaseTo(executableAt);
@@ -1766,6 +1763,449 @@ describe("RestakingRegistry", function () {
     });
   });
 
+  // ================================================================= reward units
+
+  describe("reward units", function () {
+    const RATE_UNIT = 10n ** 18n;
+    /** Units a stake worth `value` (ALT-equivalent) mints at `rate`: value * rate / 1e18, floored. */
+    const unitsFor = (value: bigint, rate: bigint) => (value * rate) / RATE_UNIT;
+    /** units * 1e18 / value: the units one ALT-equivalent (1e18 wei) of stake carries, floored. */
+    const perAlt = (units: bigint, value: bigint) => (units * WEIGHT_UNIT) / value;
+
+    /** unitsWindow as plain arrays: [start, keys, values]. */
+    async function windowOf(
+      registry: RestakingRegistry,
+      operator: string,
+      staker: string,
+      from: bigint,
+      until: bigint,
+      max: bigint,
+    ) {
+      const [start, keys, values] = await registry.unitsWindow(operator, staker, from, until, max);
+      return [start, [...keys], [...values]];
+    }
+
+    it("mints value * unitRate / 1e18 units per stake: the amount for ALT, amount * weight / 1e18 for another asset", async function () {
+      const { registry, operator, alice, bob, lstId } = await loadFixture(assetFixture);
+      expect(await registry.unitRate(operator.address)).to.equal(RATE_UNIT);
+      const altAmount = 1_000n * ALT + 7n;
+      await registry.connect(alice).stake(operator.address, 0, altAmount);
+      expect(await registry.unitsOf(alice.address, operator.address, 0)).to.equal(altAmount);
+      await registry.connect(alice).stake(operator.address, 0, 3n);
+      expect(await registry.unitsOf(alice.address, operator.address, 0)).to.equal(altAmount + 3n);
+
+      // weight 2: twice the amount
+      const lstAmount = 3n * ALT + 1n;
+      await registry.connect(alice).stake(operator.address, lstId, lstAmount);
+      const aliceLst = unitsFor((lstAmount * LST_WEIGHT) / WEIGHT_UNIT, RATE_UNIT);
+      expect(aliceLst).to.equal(2n * lstAmount);
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(aliceLst);
+
+      // a new weight counts for new stake only: units keep the weight in force when they were minted
+      const weight = 1_500_000_000_000_000_001n;
+      await registry.updateAsset(lstId, weight, LST_CAP);
+      const bobAmount = 10n * ALT + 3n;
+      await registry.connect(bob).stake(operator.address, lstId, bobAmount);
+      const bobLst = (bobAmount * weight) / WEIGHT_UNIT;
+      expect((bobAmount * weight) % WEIGHT_UNIT).to.not.equal(0n); // the rounding is exercised
+      expect(await registry.unitsOf(bob.address, operator.address, lstId)).to.equal(bobLst);
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(aliceLst);
+      await registry.connect(alice).stake(operator.address, lstId, 1n);
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(aliceLst + 1n);
+
+      // the operator's units are the sum of its stakers' (they count from the next epoch)
+      const next = (await registry.currentEpoch()) + 1n;
+      const aliceTotal = altAmount + 3n + aliceLst + 1n;
+      expect(await registry.stakerUnitsAt(alice.address, operator.address, next)).to.equal(aliceTotal);
+      expect(await registry.stakerUnitsAt(bob.address, operator.address, next)).to.equal(bobLst);
+      expect(await registry.operatorUnitsAt(operator.address, next)).to.equal(aliceTotal + bobLst);
+      expect(await registry.unitsOf(bob.address, operator.address, 0)).to.equal(0n);
+      expect(await registry.unitsOf(alice.address, bob.address, 0)).to.equal(0n);
+      expect(await registry.unitRate(operator.address)).to.equal(RATE_UNIT);
+    });
+
+    it("mints no units, and emits no UnitsChanged, for a stake worth less than one wei of ALT", async function () {
+      const { registry, operator, alice, lstId } = await loadFixture(assetFixture);
+      // weight 1 %: 99 wei are worth 0.99 wei of ALT
+      await registry.updateAsset(lstId, WEIGHT_UNIT / 100n, LST_CAP);
+      const tx = registry.connect(alice).stake(operator.address, lstId, 99n);
+      await expect(tx)
+        .to.emit(registry, "Staked")
+        .withArgs(alice.address, operator.address, lstId, 99n, 99n * 10n ** 6n);
+      await expect(tx).to.not.emit(registry, "UnitsChanged");
+      expect(await registry.sharesOf(alice.address, operator.address, lstId)).to.equal(99n * 10n ** 6n);
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(0n);
+      // 100 wei are worth exactly 1 wei: one unit
+      await expect(registry.connect(alice).stake(operator.address, lstId, 100n))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, alice.address, (await registry.currentEpoch()) + 1n, 1n, 1n);
+      // a request of shares that carry no unit burns none
+      await expect(registry.connect(alice).requestUnstake(operator.address, lstId, 99n * 10n ** 6n)).to.not.emit(
+        registry,
+        "UnitsChanged",
+      );
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(1n);
+    });
+
+    it("emits UnitsChanged(operator, staker, currentEpoch + 1, staker's units, operator's units)", async function () {
+      const { registry, operatorSets, operator, alice, bob } = await loadFixture(registryFixture);
+      const e = await operatorSets.currentEpoch();
+      expect(await registry.currentEpoch()).to.equal(e);
+      await expect(registry.connect(alice).stake(operator.address, 0, 1_000n * ALT))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, alice.address, e + 1n, 1_000n * ALT, 1_000n * ALT);
+      await expect(registry.connect(bob).stake(operator.address, 0, 300n * ALT))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, bob.address, e + 1n, 300n * ALT, 1_300n * ALT);
+      expect(await nextEpoch(operatorSets)).to.equal(e + 1n);
+      await expect(registry.connect(alice).stake(operator.address, 0, 5n))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, alice.address, e + 2n, 1_000n * ALT + 5n, 1_300n * ALT + 5n);
+      // a request burns the requested shares' units: a quarter of bob's shares, a quarter of his units
+      const bobShares = await registry.sharesOf(bob.address, operator.address, 0);
+      const tx = registry.connect(bob).requestUnstake(operator.address, 0, bobShares / 4n);
+      await expect(tx)
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, bob.address, e + 2n, 225n * ALT, 1_225n * ALT + 5n);
+      const receipt = await (await tx).wait();
+      expect(eventsOf(registry, receipt, "UnitsChanged")).to.have.length(1);
+    });
+
+    it("counts units from the next epoch: operatorUnitsAt and stakerUnitsAt keep the current epoch's", async function () {
+      const { registry, operatorSets, operator, alice, bob } = await loadFixture(registryFixture);
+      const e = await nextEpoch(operatorSets);
+      await registry.connect(alice).stake(operator.address, 0, 1_000n * ALT);
+      // the position holds them at once; the checkpoints count them from e + 1
+      expect(await registry.unitsOf(alice.address, operator.address, 0)).to.equal(1_000n * ALT);
+      for (const epoch of [0n, e - 1n, e]) {
+        expect(await registry.operatorUnitsAt(operator.address, epoch)).to.equal(0n);
+        expect(await registry.stakerUnitsAt(alice.address, operator.address, epoch)).to.equal(0n);
+      }
+      expect(await registry.operatorUnitsAt(operator.address, e + 1n)).to.equal(1_000n * ALT);
+      expect(await registry.stakerUnitsAt(alice.address, operator.address, e + 1n)).to.equal(1_000n * ALT);
+
+      await nextEpoch(operatorSets);
+      await registry.connect(bob).stake(operator.address, 0, 500n * ALT);
+      const aliceShares = await registry.sharesOf(alice.address, operator.address, 0);
+      await registry.connect(alice).requestUnstake(operator.address, 0, aliceShares / 4n);
+      expect(await registry.unitsOf(alice.address, operator.address, 0)).to.equal(750n * ALT);
+      // epoch e + 1 still counts alice's whole stake (the requested shares stay slashable) and nothing of bob's
+      expect(await registry.operatorUnitsAt(operator.address, e + 1n)).to.equal(1_000n * ALT);
+      expect(await registry.stakerUnitsAt(alice.address, operator.address, e + 1n)).to.equal(1_000n * ALT);
+      expect(await registry.stakerUnitsAt(bob.address, operator.address, e + 1n)).to.equal(0n);
+      for (const epoch of [e + 2n, e + 100n, 2n ** 48n, ethers.MaxUint256]) {
+        expect(await registry.operatorUnitsAt(operator.address, epoch)).to.equal(1_250n * ALT);
+        expect(await registry.stakerUnitsAt(alice.address, operator.address, epoch)).to.equal(750n * ALT);
+        expect(await registry.stakerUnitsAt(bob.address, operator.address, epoch)).to.equal(500n * ALT);
+      }
+    });
+
+    it("burns the requested shares' units pro rata, rounded down, and all that is left with the last share", async function () {
+      const { registry, operator, alice, lstId } = await loadFixture(assetFixture);
+      const amount = 5n * ALT + 3n;
+      await registry.connect(alice).stake(operator.address, lstId, amount);
+      const shares = sharesFor(amount, 0n, 0n);
+      const units = 2n * amount;
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(units);
+      const next = (await registry.currentEpoch()) + 1n;
+
+      // a third of a unit's worth of shares and more: floor(units * requested / held)
+      const first = 333_333_333n;
+      const burned = (units * first) / shares;
+      expect((units * first) % shares).to.not.equal(0n); // the rounding is exercised
+      await expect(registry.connect(alice).requestUnstake(operator.address, lstId, first))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, alice.address, next, units - burned, units - burned);
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(units - burned);
+
+      // all shares but one: pro rata of what is left
+      const heldShares = shares - first;
+      const heldUnits = units - burned;
+      const second = heldShares - 1n;
+      const burned2 = (heldUnits * second) / heldShares;
+      expect((heldUnits * second) % heldShares).to.not.equal(0n);
+      await registry.connect(alice).requestUnstake(operator.address, lstId, second);
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(heldUnits - burned2);
+      expect(heldUnits - burned2).to.not.equal(0n);
+
+      // the last share takes every unit left: none stays behind without shares
+      await expect(registry.connect(alice).requestUnstake(operator.address, lstId, 1n))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, alice.address, next, 0n, 0n);
+      expect(await registry.sharesOf(alice.address, operator.address, lstId)).to.equal(0n);
+      expect(await registry.unitsOf(alice.address, operator.address, lstId)).to.equal(0n);
+      expect(await registry.operatorUnitsAt(operator.address, next)).to.equal(0n);
+    });
+
+    it("leaves the next epoch's units unchanged when a stake is requested out in the epoch it arrived", async function () {
+      const { registry, operatorSets, operator, alice, bob } = await loadFixture(registryFixture);
+      await registry.connect(alice).stake(operator.address, 0, 1_000n * ALT);
+      const e = await nextEpoch(operatorSets);
+      await expect(registry.connect(bob).stake(operator.address, 0, 3_000n * ALT))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, bob.address, e + 1n, 3_000n * ALT, 4_000n * ALT);
+      const bobShares = await registry.sharesOf(bob.address, operator.address, 0);
+      await expect(registry.connect(bob).requestUnstake(operator.address, 0, bobShares))
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(operator.address, bob.address, e + 1n, 0n, 1_000n * ALT);
+      expect(await registry.unitsOf(bob.address, operator.address, 0)).to.equal(0n);
+      for (const epoch of [e, e + 1n, e + 5n]) {
+        expect(await registry.operatorUnitsAt(operator.address, epoch)).to.equal(1_000n * ALT);
+        expect(await registry.stakerUnitsAt(bob.address, operator.address, epoch)).to.equal(0n);
+        expect(await registry.stakerUnitsAt(alice.address, operator.address, epoch)).to.equal(1_000n * ALT);
+      }
+      // one checkpoint at e + 1, its value unchanged
+      expect(await windowOf(registry, operator.address, ethers.ZeroAddress, e, e + 5n, 8n)).to.deep.equal([
+        1_000n * ALT,
+        [e + 1n],
+        [1_000n * ALT],
+      ]);
+      expect(await windowOf(registry, operator.address, bob.address, e, e + 5n, 8n)).to.deep.equal([
+        0n,
+        [e + 1n],
+        [0n],
+      ]);
+    });
+
+    it("gives unitsWindow: the units in force at `from` and the changes keyed in (from, until), at most `max`", async function () {
+      const { registry, operatorSets, operator, alice, bob, other } = await loadFixture(registryFixture);
+      const e = await nextEpoch(operatorSets);
+      await registry.connect(alice).stake(operator.address, 0, 100n * ALT); // keyed e + 1
+      await nextEpoch(operatorSets);
+      await registry.connect(alice).stake(operator.address, 0, 50n * ALT); // keyed e + 2
+      await registry.connect(bob).stake(operator.address, 0, 10n * ALT); // keyed e + 2
+      await nextEpoch(operatorSets);
+      await nextEpoch(operatorSets);
+      const aliceShares = await registry.sharesOf(alice.address, operator.address, 0);
+      await registry.connect(alice).requestUnstake(operator.address, 0, aliceShares / 2n); // keyed e + 4
+      const op = operator.address;
+      const all = ethers.ZeroAddress; // the operator's total
+
+      expect(await windowOf(registry, op, all, 0n, e + 10n, 10n)).to.deep.equal([
+        0n,
+        [e + 1n, e + 2n, e + 4n],
+        [100n * ALT, 160n * ALT, 85n * ALT],
+      ]);
+      // a change keyed at `from` is the start value; one keyed at `until` is out
+      expect(await windowOf(registry, op, all, e + 1n, e + 4n, 10n)).to.deep.equal([
+        100n * ALT,
+        [e + 2n],
+        [160n * ALT],
+      ]);
+      expect(await windowOf(registry, op, all, e + 2n, e + 5n, 10n)).to.deep.equal([160n * ALT, [e + 4n], [85n * ALT]]);
+      expect(await windowOf(registry, op, all, e + 3n, e + 4n, 10n)).to.deep.equal([160n * ALT, [], []]);
+      expect(await windowOf(registry, op, all, e + 4n, e + 100n, 10n)).to.deep.equal([85n * ALT, [], []]);
+      // at most `max` changes, the first ones
+      expect(await windowOf(registry, op, all, 0n, e + 10n, 2n)).to.deep.equal([
+        0n,
+        [e + 1n, e + 2n],
+        [100n * ALT, 160n * ALT],
+      ]);
+      expect(await windowOf(registry, op, all, e, e + 10n, 1n)).to.deep.equal([0n, [e + 1n], [100n * ALT]]);
+      expect(await windowOf(registry, op, all, e + 1n, e + 10n, 0n)).to.deep.equal([100n * ALT, [], []]);
+      // the start value is what operatorUnitsAt reads
+      for (let epoch = 0n; epoch <= e + 5n; epoch++) {
+        const [start] = await registry.unitsWindow(op, all, epoch, epoch + 1n, 1n);
+        expect(start).to.equal(await registry.operatorUnitsAt(op, epoch));
+      }
+      // each staker's own trace
+      expect(await windowOf(registry, op, alice.address, 0n, e + 10n, 10n)).to.deep.equal([
+        0n,
+        [e + 1n, e + 2n, e + 4n],
+        [100n * ALT, 150n * ALT, 75n * ALT],
+      ]);
+      expect(await windowOf(registry, op, alice.address, e + 3n, e + 10n, 10n)).to.deep.equal([
+        150n * ALT,
+        [e + 4n],
+        [75n * ALT],
+      ]);
+      expect(await windowOf(registry, op, bob.address, 0n, e + 10n, 10n)).to.deep.equal([0n, [e + 2n], [10n * ALT]]);
+      expect(await windowOf(registry, op, other.address, 0n, e + 10n, 10n)).to.deep.equal([0n, [], []]);
+      expect(await windowOf(registry, other.address, all, 0n, e + 10n, 10n)).to.deep.equal([0n, [], []]);
+    });
+
+    it("reads currentEpoch as 0 before the operator sets are wired, and as OperatorSets.currentEpoch() after", async function () {
+      const { registry, operatorSets, deployer, tokenAddress, operator, alice, token } =
+        await loadFixture(registryFixture);
+      // the deployed registry follows the operator sets' clock, to the second
+      for (let k = 1n; k <= 3n; k++) {
+        await time.increaseTo((await operatorSets.epochStart(k)) - 1n);
+        expect(await registry.currentEpoch()).to.equal(k - 1n);
+        expect(await registry.currentEpoch()).to.equal(await operatorSets.currentEpoch());
+        await time.increaseTo(await operatorSets.epochStart(k));
+        expect(await registry.currentEpoch()).to.equal(k);
+        expect(await registry.currentEpoch()).to.equal(await operatorSets.currentEpoch());
+      }
+
+      // a fresh registry, not wired: epoch 0 whatever the time, units keyed at epoch 1
+      const implementation = await ethers.deployContract("RestakingRegistry");
+      const proxy = await ethers.deployContract("ERC1967Proxy", [
+        await implementation.getAddress(),
+        implementation.interface.encodeFunctionData("initialize", [
+          deployer.address,
+          tokenAddress,
+          days(10),
+          days(3),
+          days(5),
+        ]),
+      ]);
+      const fresh = await ethers.getContractAt("RestakingRegistry", await proxy.getAddress());
+      expect(await fresh.currentEpoch()).to.equal(0n);
+      await time.increase(days(100));
+      expect(await operatorSets.currentEpoch()).to.not.equal(0n);
+      expect(await fresh.currentEpoch()).to.equal(0n);
+      await fresh.connect(operator).registerOperator("ipfs://fresh", 0, operator.address, "0x");
+      await token.connect(alice).approve(await fresh.getAddress(), ethers.MaxUint256);
+      await expect(fresh.connect(alice).stake(operator.address, 0, ALT))
+        .to.emit(fresh, "UnitsChanged")
+        .withArgs(operator.address, alice.address, 1n, ALT, ALT);
+
+      // wired: the operator sets' clock
+      await fresh.setModules(ethers.ZeroAddress, await operatorSets.getAddress());
+      const now = await operatorSets.currentEpoch();
+      expect(await fresh.currentEpoch()).to.equal(now);
+      await time.increaseTo(await operatorSets.epochStart(now + 1n));
+      expect(await fresh.currentEpoch()).to.equal(now + 1n);
+      await expect(fresh.connect(alice).stake(operator.address, 0, ALT))
+        .to.emit(fresh, "UnitsChanged")
+        .withArgs(operator.address, alice.address, now + 2n, 2n * ALT, 2n * ALT);
+    });
+
+    it("refuses operator sets with another epoch clock: reward units never go back", async function () {
+      const { registry, operatorSets, slashingManager, deployer, operator, alice } = await loadFixture(registryFixture);
+      for (let i = 0; i < 5; i++) await nextEpoch(operatorSets);
+      await registry.connect(alice).stake(operator.address, 0, 100n * ALT);
+      const genesis = await operatorSets.epochStart(0);
+      const length = await operatorSets.epochLength();
+      // a fresh operator sets proxy starts its clock now: its epoch 0 is the registry's epoch 5
+      const implementation = await ethers.deployContract("OperatorSets");
+      const proxy = await ethers.deployContract("ERC1967Proxy", [
+        await implementation.getAddress(),
+        implementation.interface.encodeFunctionData("initialize", [
+          deployer.address,
+          await registry.getAddress(),
+          length,
+          1_000,
+        ]),
+      ]);
+      await expect(registry.connect(deployer).setModules(slashingManager, await proxy.getAddress()))
+        .to.be.revertedWithCustomError(registry, "RegistryEpochClockChanged")
+        .withArgs(genesis, length);
+      // unwiring keeps the clock, and the same operator sets wire again; stake changes go on
+      await registry.connect(deployer).setModules(slashingManager, ethers.ZeroAddress);
+      expect(await registry.currentEpoch()).to.equal(await operatorSets.currentEpoch());
+      await registry.connect(deployer).setModules(slashingManager, operatorSets);
+      const shares = await registry.sharesOf(alice.address, operator.address, 0);
+      await expect(registry.connect(alice).requestUnstake(operator.address, 0, shares)).to.emit(
+        registry,
+        "UnitsChanged",
+      );
+    });
+
+    it("raises unitRate by exactly totalValue / (totalValue - value) when a slash executes, compounding", async function () {
+      const { registry, operatorSets, slashingManager, operator, operator2, alice, setId, requestSlash } =
+        await loadFixture(slashFixture);
+      const next = (await registry.currentEpoch()) + 1n;
+      const aliceAlt = await registry.unitsOf(alice.address, operator.address, 0);
+      const aliceLst = await registry.unitsOf(alice.address, operator.address, 1);
+      const operatorUnits = await registry.operatorUnitsAt(operator.address, next);
+      let rate = RATE_UNIT;
+      for (const bps of [1000n, 700n]) {
+        const { requestId, requestedAt, executableAt } = await requestSlash(operator.address, Number(bps));
+        const { value, totalValue } = await expectedSlash(
+          registry,
+          operatorSets,
+          operator.address,
+          setId,
+          bps,
+          requestedAt,
+        );
+        expect(value).to.not.equal(0n);
+        const expected = (rate * totalValue) / (totalValue - value);
+        expect((rate * totalValue) % (totalValue - value)).to.not.equal(0n); // the rounding is exercised
+        await time.increaseTo(executableAt);
+        await slashingManager.execute(requestId);
+        expect(await registry.unitRate(operator.address)).to.equal(expected);
+        rate = expected;
+      }
+      expect(rate > RATE_UNIT).to.equal(true);
+      // units already minted stay; other operators keep their rate
+      expect(await registry.unitsOf(alice.address, operator.address, 0)).to.equal(aliceAlt);
+      expect(await registry.unitsOf(alice.address, operator.address, 1)).to.equal(aliceLst);
+      expect(await registry.operatorUnitsAt(operator.address, 2n ** 48n)).to.equal(operatorUnits);
+      expect(await registry.unitRate(operator2.address)).to.equal(RATE_UNIT);
+    });
+
+    it("leaves unitRate alone when a slash takes nothing", async function () {
+      const { registry, slashingManager, deployer, operator, requestSlash } = await loadFixture(slashFixture);
+      const { requestId, executableAt } = await requestSlash(operator.address, 1000);
+      // unwired operator sets: the execution takes nothing
+      await registry.connect(deployer).setModules(slashingManager, ethers.ZeroAddress);
+      await time.increaseTo(executableAt);
+      await expect(slashingManager.execute(requestId)).to.not.emit(registry, "PoolSlashed");
+      expect(await registry.unitRate(operator.address)).to.equal(RATE_UNIT);
+    });
+
+    it("keeps units proportional to stake across a slash: new stake weighs per ALT what the slashed stake left does", async function () {
+      const { registry, operatorSets, slashingManager, operator, alice, bob, setId, requestSlash, lstId } =
+        await loadFixture(slashFixture);
+      const { requestId, requestedAt, executableAt } = await requestSlash(operator.address, 1000);
+      const { value, totalValue } = await expectedSlash(
+        registry,
+        operatorSets,
+        operator.address,
+        setId,
+        1000n,
+        requestedAt,
+      );
+      await time.increaseTo(executableAt);
+      await slashingManager.execute(requestId);
+      const rate = await registry.unitRate(operator.address);
+      expect(rate).to.equal((RATE_UNIT * totalValue) / (totalValue - value));
+
+      // alice's older stake: 1,000e18 units per asset, worth less after the slash
+      const aliceAltUnits = await registry.unitsOf(alice.address, operator.address, 0);
+      const aliceLstUnits = await registry.unitsOf(alice.address, operator.address, lstId);
+      expect([aliceAltUnits, aliceLstUnits]).to.deep.equal([1_000n * ALT, 1_000n * ALT]);
+      const altPool = await registry.pool(operator.address, 0);
+      const lstPool = await registry.pool(operator.address, lstId);
+      const aliceAltShares = await registry.sharesOf(alice.address, operator.address, 0);
+      const aliceLstShares = await registry.sharesOf(alice.address, operator.address, lstId);
+      const altLeft = amountFor(aliceAltShares, altPool.totalShares, altPool.totalAssets);
+      const lstLeft = (amountFor(aliceLstShares, lstPool.totalShares, lstPool.totalAssets) * LST_WEIGHT) / WEIGHT_UNIT;
+      expect(await registry.sharesToAmount(operator.address, 0, aliceAltShares)).to.equal(altLeft);
+      expect(altLeft < 1_000n * ALT && lstLeft < 1_000n * ALT).to.equal(true);
+
+      // bob's new stake, ALT and LST, minted at the raised rate
+      const altAmount = 777n * ALT + 1n;
+      const bobBefore = await registry.unitsOf(bob.address, operator.address, 0);
+      await registry.connect(bob).stake(operator.address, 0, altAmount);
+      const bobAltUnits = unitsFor(altAmount, rate);
+      expect(await registry.unitsOf(bob.address, operator.address, 0)).to.equal(bobBefore + bobAltUnits);
+      const lstAmount = 55n * ALT + 3n;
+      await registry.connect(bob).stake(operator.address, lstId, lstAmount);
+      const bobLstUnits = unitsFor((lstAmount * LST_WEIGHT) / WEIGHT_UNIT, rate);
+      expect(await registry.unitsOf(bob.address, operator.address, lstId)).to.equal(bobLstUnits);
+
+      // per ALT-equivalent, the new units weigh what the old ones do on the value they have left, within a wei of
+      // rounding (the rate's floor, the share price's floor)
+      const newPerAlt = perAlt(bobAltUnits, altAmount);
+      const newLstPerAlt = perAlt(bobLstUnits, (lstAmount * LST_WEIGHT) / WEIGHT_UNIT);
+      const oldAltPerAlt = perAlt(aliceAltUnits, altLeft);
+      const oldLstPerAlt = perAlt(aliceLstUnits, lstLeft);
+      for (const [a, b] of [
+        [newPerAlt, oldAltPerAlt],
+        [newLstPerAlt, oldLstPerAlt],
+        [newPerAlt, newLstPerAlt],
+      ]) {
+        const gap = a > b ? a - b : b - a;
+        expect(gap <= 1n, `${a} vs ${b}`).to.equal(true);
+      }
+      // without the raised rate, new stake would weigh 1e18 per ALT: far from the old stake's weight
+      expect(oldAltPerAlt - RATE_UNIT > 10n ** 15n).to.equal(true);
+    });
+  });
+
   // ================================================================= upgrades
 
   describe("upgrades", function () {
@@ -1888,6 +2328,11 @@ describe("RestakingRegistry", function () {
       expect(await registry.isJailed(other.address)).to.equal(false);
       expect(await registry.pendingSlashes(other.address)).to.equal(0n);
       expect(await registry.sharesOf(other.address, other.address, 0)).to.equal(0n);
+      expect(await registry.unitsOf(other.address, other.address, 0)).to.equal(0n);
+      expect(await registry.operatorUnitsAt(other.address, 1n)).to.equal(0n);
+      expect(await registry.stakerUnitsAt(other.address, other.address, 1n)).to.equal(0n);
+      // no slash: the rate units start at
+      expect(await registry.unitRate(other.address)).to.equal(WEIGHT_UNIT);
       expect(await registry.isPendingWithdrawal(ethers.ZeroHash)).to.equal(false);
     });
 

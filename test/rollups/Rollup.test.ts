@@ -71,6 +71,25 @@ const setIdOf = (service: string, key: string) =>
   BigInt(ethers.keccak256(coder.encode(["address", "bytes32"], [service, key])));
 
 /** A factory template as a plain struct (a decoded Result cannot be passed back as an argument). */
+/**
+ * `FeesCredited`'s arguments for a credit of `amount` by `payer` at `timestamp` to `setId`, a set counting no stake in
+ * that epoch: everything but the protocol share is carried, on top of `carriedBefore` (rewards.md).
+ */
+async function creditArgs(
+  d: RollupsDeployment,
+  setId: bigint,
+  payer: string,
+  amount: bigint,
+  timestamp: number,
+  carriedBefore = 0n,
+) {
+  const epoch = await d.operatorSets.epochAt(timestamp);
+  expect(await d.operatorSets.setStakeAt(setId, epoch)).to.equal(0n);
+  const scaled = amount * 10n ** 18n;
+  const protocol = (scaled * (await d.rewards.protocolShareBps())) / 10_000n;
+  return [setId, payer, epoch, amount, protocol, carriedBefore + scaled - protocol] as const;
+}
+
 async function templateOf(d: RollupsDeployment, templateId: number): Promise<IRollupFactory.TemplateStruct> {
   const t = await d.factory.template(templateId);
   return {
@@ -971,18 +990,21 @@ describe("Rollup", function () {
       const streamedBefore = RATE * 2n * BigInt(10 * DAY);
       expect(await r.streamed()).to.equal(streamedBefore);
 
-      await time.setNextBlockTimestamp(eph.expiry + WINDOW);
+      const key = keyOf(eph.address);
+      const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
+      const carried = [await d.rewards.carriedFeesScaled(vitalSet), await d.rewards.carriedFeesScaled(machSet)];
+      const settledAt = eph.expiry + WINDOW;
+      await time.setNextBlockTimestamp(settledAt);
       const tx = r.connect(outsider).settle();
       const due = RATE * BigInt(eph.expiry - streamedAt); // per service
-      const key = keyOf(eph.address);
       await expect(tx)
         .to.emit(r, "FeesStreamed")
         .withArgs(2n * due, BigInt(eph.expiry));
       await expect(tx)
         .to.emit(d.rewards, "FeesCredited")
-        .withArgs(setIdOf(d.vital.address, key), eph.address, due)
+        .withArgs(...(await creditArgs(d, vitalSet, eph.address, due, settledAt, carried[0])))
         .and.to.emit(d.rewards, "FeesCredited")
-        .withArgs(setIdOf(d.mach.address, key), eph.address, due);
+        .withArgs(...(await creditArgs(d, machSet, eph.address, due, settledAt, carried[1])));
       await expect(tx).to.emit(r, "Retired").withArgs(EXTRA);
       await expect(tx).to.changeTokenBalances(
         d.token,
@@ -1289,7 +1311,7 @@ describe("Rollup", function () {
       for (const service of [d.vital, d.mach, d.squad]) {
         await expect(tx)
           .to.emit(d.rewards, "FeesCredited")
-          .withArgs(setIdOf(service.address, key), perm.address, share);
+          .withArgs(...(await creditArgs(d, setIdOf(service.address, key), perm.address, share, at)));
       }
       await expect(tx).to.changeTokenBalances(d.token, [r, d.rewards, outsider], [-3n * share, 3n * share, 0n]);
       await expect(tx).not.to.emit(r, "FeesNotCredited");
@@ -1363,7 +1385,7 @@ describe("Rollup", function () {
       const second = r.streamFees();
       await expect(second)
         .to.emit(d.rewards, "FeesCredited")
-        .withArgs(vitalSet, bare.address, RATE * 500n);
+        .withArgs(...(await creditArgs(d, vitalSet, bare.address, RATE * 500n, t2)));
       await expect(second)
         .to.emit(r, "FeesNotCredited")
         .withArgs(d.mach.address, machSet, RATE * 500n);
@@ -1379,12 +1401,13 @@ describe("Rollup", function () {
       await (await d.operatorSets.connect(d.mach).createSet(key, 0, 10)).wait();
       const t3 = t2 + 100;
       await time.setNextBlockTimestamp(t3);
+      const vitalCarried = await d.rewards.carriedFeesScaled(vitalSet);
       const third = r.streamFees();
       await expect(third)
         .to.emit(d.rewards, "FeesCredited")
-        .withArgs(vitalSet, bare.address, RATE * 100n)
+        .withArgs(...(await creditArgs(d, vitalSet, bare.address, RATE * 100n, t3, vitalCarried)))
         .and.to.emit(d.rewards, "FeesCredited")
-        .withArgs(machSet, bare.address, RATE * 100n);
+        .withArgs(...(await creditArgs(d, machSet, bare.address, RATE * 100n, t3)));
       await expect(third)
         .to.emit(r, "FeesStreamed")
         .withArgs(2n * RATE * 100n, t3);

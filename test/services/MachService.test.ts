@@ -1772,70 +1772,91 @@ describe("MachService", function () {
   });
 
   describe("fees", function () {
-    it("reach the MACH members: the rollup streams to its set, distribute splits by snapshot stake", async function () {
+    it("reach the MACH members: the rollup streams to its set, each member claims its allocation's share", async function () {
       const f = await loadFixture(machFixture);
       const { d } = f;
       const rewards = d.rewards;
-      // MACH decides without snapshots; the rewards are split over the epoch's, which anyone takes
-      await expect(d.operatorSets.connect(f.outsider).snapshot(f.setId))
-        .to.emit(d.operatorSets, "SnapshotTaken")
-        .withArgs(f.setId, EPOCH, 5, TOTAL_STAKE, anyValue);
+      // the rewards read the allocations' checkpoints: no snapshot is taken, none is needed
+      expect(await d.operatorSets.hasSnapshot(f.setId, EPOCH)).to.equal(false);
+      expect(await d.operatorSets.setStakeAt(f.setId, EPOCH)).to.equal(TOTAL_STAKE);
       const rate = await f.rollup.feePerServicePerSecond();
       expect(rate).to.equal(ALT / 1_000n);
       const lastStreamed = await f.rollup.lastStreamed();
       const at = await nextTimestamp();
       const share = rate * (at - lastStreamed);
-      await expect(f.rollup.connect(f.outsider).streamFees())
-        .to.emit(rewards, "FeesCredited")
-        .withArgs(f.setId, f.rollupAddress, share)
-        .and.to.emit(f.rollup, "FeesStreamed")
-        .withArgs(2n * share, at); // VITAL's set is paid the same share
-      expect(await rewards.pendingFeesScaled(f.setId)).to.equal(share * SCALE);
-
       const amountScaled = share * SCALE;
       const protocolScaled = (amountScaled * (await rewards.protocolShareBps())) / BPS;
       const restScaled = amountScaled - protocolScaled;
-      const expected = await Promise.all(
-        f.ops.map(async (op, i) => {
-          const shareScaled = (restScaled * STAKES[i]) / TOTAL_STAKE;
-          const commission = (shareScaled * (await d.registry.commissionOf(op.address))) / BPS;
-          const active = 3n * STAKES[i] * VIRTUAL_SHARES; // the operator's whole pool shares its rewards
-          const increment = (shareScaled - commission) / active;
-          return { commission, active, increment, claimable: (commission + increment * active) / SCALE };
-        }),
-      );
-      const used = expected.reduce((sum, e) => sum + e.commission + e.increment * e.active, 0n);
+      // spread over the stake the set counts in EPOCH; what does not divide is carried to its next credit
+      const increment = restScaled / TOTAL_STAKE;
+      const carried = restScaled - increment * TOTAL_STAKE;
       const treasury = await rewards.treasury();
       const treasuryOwed = await rewards.owedScaled(treasury);
+      await expect(f.rollup.connect(f.outsider).streamFees())
+        .to.emit(rewards, "FeesCredited")
+        .withArgs(f.setId, f.rollupAddress, EPOCH, share, protocolScaled, carried)
+        .and.to.emit(f.rollup, "FeesStreamed")
+        .withArgs(2n * share, at); // VITAL's set is paid the same share
+      expect(await rewards.carriedFeesScaled(f.setId)).to.equal(carried);
+      expect(await rewards.rewardPerStakeBefore(f.setId, EPOCH + 1n)).to.equal(increment);
+      // the protocol share of both sets' fees
+      expect(await rewards.owedScaled(treasury)).to.equal(treasuryOwed + 2n * protocolScaled);
 
-      const distribution = rewards.connect(f.outsider).distribute(f.setId, EPOCH);
-      await expect(distribution)
-        .to.emit(rewards, "Distributed")
-        .withArgs(f.setId, EPOCH, share, protocolScaled / SCALE, restScaled - used);
-      for (const [i, op] of f.ops.entries()) {
-        await expect(distribution)
-          .to.emit(rewards, "OperatorRewarded")
-          .withArgs(
-            f.setId,
-            EPOCH,
-            op.address,
-            expected[i].commission / SCALE,
-            (expected[i].increment * expected[i].active) / SCALE,
-          );
-      }
-      expect(await rewards.owedScaled(treasury)).to.equal(treasuryOwed + protocolScaled);
-      expect(await rewards.pendingFeesScaled(f.setId)).to.equal(restScaled - used);
+      // each member earned its allocation times the set's reward per stake; no commission (0 %): its stakers' part
+      // is spread over its units (its own self-stake: three times its allocation), the remainder of that division
+      // going to the operator
+      const expected = await Promise.all(
+        f.ops.map(async (op, i) => {
+          const earned = STAKES[i] * increment;
+          expect(await d.registry.commissionOf(op.address)).to.equal(0n);
+          const units = await d.registry.operatorUnitsAt(op.address, EPOCH);
+          expect(units).to.equal(3n * STAKES[i]);
+          const toStakers = (earned / units) * units;
+          return { earned, toOperator: earned - toStakers, toStakers, claimable: earned / SCALE };
+        }),
+      );
+      // settled epochs only: nothing is claimable before the epoch is over
+      for (const op of f.ops) expect(await rewards.claimable(op.address, [op.address], [f.setId])).to.equal(0n);
+      // a claim within EPOCH settles and walks the epochs before it (nothing was allocated then): it keeps that
+      // progress and pays nothing; a second one has nothing left to do and is refused
+      const first = f.ops[0];
+      expect(await rewards.connect(first.account).claim.staticCall([first.address], [f.setId])).to.equal(0n);
+      const firstBefore = await d.token.balanceOf(first.address);
+      const early = rewards.connect(first.account).claim([first.address], [f.setId]);
+      await expect(early)
+        .to.emit(rewards, "Settled")
+        .withArgs(first.address, f.setId, 0n, EPOCH, 0n, 0n)
+        .and.to.emit(rewards, "Accrued")
+        .withArgs(first.address, first.address, f.setId, 0n, EPOCH, 0n);
+      await expect(early).not.to.emit(rewards, "Claimed");
+      expect(await d.token.balanceOf(first.address)).to.equal(firstBefore);
+      expect(await rewards.settledUntil(first.address, f.setId)).to.equal(EPOCH);
+      expect(await rewards.claimedUntil(first.address, first.address, f.setId)).to.equal(EPOCH);
+      expect(await rewards.owedScaled(first.address)).to.equal(0n);
+      await expect(rewards.connect(first.account).claim([first.address], [f.setId])).to.be.revertedWithCustomError(
+        rewards,
+        "RewardsZeroAmount",
+      );
 
+      await nextEpoch(d.operatorSets);
       for (const [i, op] of f.ops.entries()) {
-        expect(await d.registry.sharesOf(op.address, op.address, 0)).to.equal(expected[i].active);
-        const claimable = await rewards.claimable(op.address, [op.address], [0]);
-        expect(claimable).to.equal(expected[i].claimable);
-        expect(claimable > 0n).to.equal(true);
+        expect(await rewards.connect(op.account).claim.staticCall([op.address], [f.setId])).to.equal(
+          expected[i].claimable,
+        );
         const before = await d.token.balanceOf(op.address);
-        await expect(rewards.connect(op.account).claim([op.address], [0]))
-          .to.emit(rewards, "Claimed")
-          .withArgs(op.address, claimable);
-        expect(await d.token.balanceOf(op.address)).to.equal(before + claimable);
+        // the first member's walks start where its early claim left them
+        const from = i === 0 ? EPOCH : 0n;
+        await expect(rewards.connect(op.account).claim([op.address], [f.setId]))
+          .to.emit(rewards, "Settled")
+          .withArgs(op.address, f.setId, from, EPOCH + 1n, expected[i].toOperator, expected[i].toStakers)
+          .and.to.emit(rewards, "Accrued")
+          .withArgs(op.address, op.address, f.setId, from, EPOCH + 1n, expected[i].toStakers)
+          .and.to.emit(rewards, "Claimed")
+          .withArgs(op.address, expected[i].claimable);
+        expect(expected[i].claimable > 0n).to.equal(true);
+        expect(await d.token.balanceOf(op.address)).to.equal(before + expected[i].claimable);
+        // the fraction of a wei stays owed
+        expect(await rewards.owedScaled(op.address)).to.equal(expected[i].earned - expected[i].claimable * SCALE);
       }
       // bigger stake, bigger share
       expect(expected[0].claimable > expected[1].claimable).to.equal(true);

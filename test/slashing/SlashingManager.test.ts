@@ -1844,7 +1844,7 @@ describe("SlashingManager", function () {
     });
 
     it("takes nothing once governance unwired the operator sets, and releases the operator", async function () {
-      const { slashingManager, registry, operatorSets, rewards, deployer, service, serviceSet, operator, reporter } =
+      const { slashingManager, registry, operatorSets, deployer, service, serviceSet, operator, reporter } =
         await loadFixture(slashingFixture);
       const id = await requestFrom(service, operator.address, 1_000, reporter.address);
       const allocation = await allocationOf(operatorSets, serviceSet, operator.address);
@@ -1853,9 +1853,9 @@ describe("SlashingManager", function () {
         (await registry.pool(operator.address, 1)).totalAssets,
       ];
       const stake = await registry.operatorStake(operator.address);
-      await expect(registry.connect(deployer).setModules(slashingManager, rewards, ethers.ZeroAddress))
+      await expect(registry.connect(deployer).setModules(slashingManager, ethers.ZeroAddress))
         .to.emit(registry, "ModulesUpdated")
-        .withArgs(await slashingManager.getAddress(), await rewards.getAddress(), ethers.ZeroAddress);
+        .withArgs(await slashingManager.getAddress(), ethers.ZeroAddress);
       // no set has a service any more: new requests are refused
       await expect(requestTx(service, operator.address, 100, reporter.address, { setId: serviceSet }))
         .to.be.revertedWithCustomError(slashingManager, "SlashingNotSetService")

@@ -125,12 +125,15 @@ describe("operator tasks and deploy:restaking", function () {
       )) as unknown as RewardsDistributor;
       expect(await registry.alt()).to.equal(book["Genesis#AltToken"]);
       expect(await registry.slashingManager()).to.equal(book[RESTAKING_KEYS.slashingManager]);
-      expect(await registry.rewardsDistributor()).to.equal(book[RESTAKING_KEYS.rewardsDistributor]);
+      expect(await registry.operatorSets()).to.equal(book[RESTAKING_KEYS.operatorSets]);
       expect(await registry.withdrawalDelay()).to.equal(days(14));
       expect(await sets.registry()).to.equal(book[RESTAKING_KEYS.registry]);
       expect(await manager.registry()).to.equal(book[RESTAKING_KEYS.registry]);
       expect(await manager.vetoer()).to.equal(parameters.restaking.council);
       expect(await manager.treasury()).to.equal(parameters.genesis.treasury);
+      // the rewards distributor reads the registry and the operator sets; the registry no longer calls it
+      expect(await rewards.registry()).to.equal(book[RESTAKING_KEYS.registry]);
+      expect(await rewards.alt()).to.equal(book["Genesis#AltToken"]);
       expect(await rewards.operatorSets()).to.equal(book[RESTAKING_KEYS.operatorSets]);
       expect(await rewards.treasury()).to.equal(parameters.genesis.treasury);
       for (const contract of [registry, sets, manager, rewards])

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { reset } from "@nomicfoundation/hardhat-network-helpers";
+import { reset, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { existsSync, readFileSync } from "fs";
 import path from "path";
 import { simulate } from "../../tasks/lib/simulate/engine";
@@ -14,7 +14,7 @@ import {
 } from "../../tasks/lib/simulate/report";
 import { formatNumber } from "../../tasks/lib/simulate/render";
 import { altToken } from "../../tasks/lib/genesis";
-import { restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
+import { operatorSets, restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
 import { coverageRunning } from "../helpers/coverage";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
 
@@ -22,6 +22,30 @@ import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
 const SMALL = { seed: "test-seed", operators: 6, dishonest: 2, stakers: 10, rollups: 3, epochs: 16 };
 
 const sum = (...values: string[]) => values.reduce((total, v) => total + BigInt(v), 0n);
+const SCALE = 10n ** 18n;
+
+/**
+ * From the chain's events: every account that staked (operators on themselves included), every set allocated to, and
+ * each (operator, set) pair with the accounts staked with the operator.
+ */
+async function rewardAccounts() {
+  const registry = await restakingRegistry(hre);
+  const sets = await operatorSets(hre);
+  const stakers = new Map<string, Set<string>>();
+  for (const e of await registry.queryFilter(registry.filters.Staked())) {
+    stakers.set(e.args.operator, (stakers.get(e.args.operator) ?? new Set()).add(e.args.staker));
+  }
+  const pairs: { operator: string; setId: bigint; stakers: Set<string> }[] = [];
+  const seen = new Set<string>();
+  for (const e of await sets.queryFilter(sets.filters.AllocationUpdated())) {
+    const key = `${e.args.operator}/${e.args.setId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pairs.push({ operator: e.args.operator, setId: e.args.setId, stakers: stakers.get(e.args.operator) ?? new Set() });
+  }
+  const accounts = [...new Set([...stakers.values()].flatMap((s) => [...s]))];
+  return { accounts, pairs, setIds: [...new Set(pairs.map((p) => p.setId))] };
+}
 
 describe("simulate task", function () {
   const files = tempDir("alt-simulate-");
@@ -134,19 +158,67 @@ describe("simulate task", function () {
       expect(last.slashed).to.equal(c.slashed);
     });
 
-    it("conserves fees: paid + claimable + pending + sub-wei dust == credited, and the distributor holds the unpaid", async function () {
+    it("conserves fees exactly: credited × 10^18 == paid × 10^18 + owed + unclaimed + unsettled + carried, and the distributor holds the unpaid", async function () {
       const c = second.conservation;
-      expect(sum(c.rewardsPaid, c.rewardsClaimable, c.rewardsPending, c.rewardsDust)).to.equal(BigInt(c.feesCredited));
-      // each account and set keeps less than one wei of fractions
-      const holders = SMALL.operators + SMALL.stakers + 1 + second.rollups.reduce((n, r) => n + r.services.length, 0);
-      expect(BigInt(c.rewardsDust) >= 0n && BigInt(c.rewardsDust) < BigInt(holders)).to.equal(true);
+      const terms = [c.rewardsOwedScaled, c.rewardsUnclaimedScaled, c.rewardsUnsettledScaled, c.rewardsCarriedScaled];
+      expect(BigInt(c.rewardsPaid) * SCALE + sum(...terms)).to.equal(BigInt(c.feesCredited) * SCALE);
+      for (const term of terms) expect(BigInt(term) >= 0n).to.equal(true);
       expect(BigInt(c.rewardsPaid)).to.be.greaterThan(0n);
+      // the fees of the last epoch settle once it is over; everyone claimed in it, so no settled reward is unclaimed
+      expect(BigInt(c.rewardsUnsettledScaled)).to.be.greaterThan(0n);
+      expect(c.rewardsUnclaimedScaled).to.equal("0");
       const token = await altToken(hre);
       const rewards = await rewardsDistributor(hre);
       expect(await token.balanceOf(await rewards.getAddress())).to.equal(
         BigInt(c.feesCredited) - BigInt(c.rewardsPaid),
       );
       expect(second.epochs[second.epochs.length - 1].rewardsPaid).to.equal(c.rewardsPaid);
+      // the terms read again from the chain: every account that staked and the treasury, every set
+      const { accounts, setIds } = await rewardAccounts();
+      let owed = 0n;
+      for (const account of [...accounts, await rewards.treasury()]) owed += await rewards.owedScaled(account);
+      expect(owed).to.equal(BigInt(c.rewardsOwedScaled));
+      let carried = 0n;
+      for (const setId of setIds) carried += await rewards.carriedFeesScaled(setId);
+      expect(carried).to.equal(BigInt(c.rewardsCarriedScaled));
+      const credited = await rewards.queryFilter(rewards.filters.FeesCredited());
+      expect(credited.reduce((n, e) => n + e.args.amount, 0n)).to.equal(BigInt(c.feesCredited));
+    });
+
+    it("settles exactly the unsettled fees once the last epoch is over; then, everyone claimed, the distributor holds only what is owed and carried", async function () {
+      const c = second.conservation;
+      const rewards = await rewardsDistributor(hre);
+      const sets = await operatorSets(hre);
+      const token = await altToken(hre);
+      const { accounts, pairs, setIds } = await rewardAccounts();
+      const restore = await takeSnapshot();
+      try {
+        await time.increaseTo(await sets.epochStart((await sets.currentEpoch()) + 1n));
+        let settled = 0n;
+        for (const { operator, setId } of pairs) {
+          const receipt = (await (await rewards.settle(operator, setId, 1_000)).wait())!;
+          for (const log of receipt.logs) {
+            const event = rewards.interface.parseLog(log);
+            if (event?.name === "Settled") settled += event.args.toOperatorScaled + event.args.toStakersScaled;
+          }
+        }
+        expect(settled).to.equal(BigInt(c.rewardsUnsettledScaled));
+        for (const account of accounts) {
+          await hre.network.provider.send("hardhat_impersonateAccount", [account]);
+          const signer = await hre.ethers.getSigner(account);
+          const own = pairs.filter((p) => p.stakers.has(account));
+          const args = [own.map((p) => p.operator), own.map((p) => p.setId)] as const;
+          await (await rewards.connect(signer).claim(...args)).wait();
+        }
+        let owed = 0n;
+        for (const account of [...accounts, await rewards.treasury()]) owed += await rewards.owedScaled(account);
+        let carried = 0n;
+        for (const setId of setIds) carried += await rewards.carriedFeesScaled(setId);
+        expect((await token.balanceOf(await rewards.getAddress())) * SCALE).to.equal(owed + carried);
+        expect(carried).to.equal(BigInt(c.rewardsCarriedScaled));
+      } finally {
+        await restore.restore();
+      }
     });
 
     it("plays every scripted event", async function () {
@@ -243,9 +315,9 @@ describe("simulate task", function () {
         0,
       );
       expect(total).to.equal(second.gas.reduce((n, g) => n + g.gas, 0));
-      // setup sends no duty, upkeep or governance; after it, the only setup-category action is a settlement
+      // setup sends no reward claim, duty, upkeep or governance; after it, the only setup-category action is a settlement
       const setup = second.gasByEpoch[0].byCategory;
-      expect([setup.duties, setup.upkeep, setup.governance]).to.deep.equal([0, 0, 0]);
+      expect([setup.rewards, setup.duties, setup.upkeep, setup.governance]).to.deep.equal([0, 0, 0, 0]);
       expect(setup.staking).to.equal(gasOf(second, "stake"));
       expect(overEpochs("setup", 1)).to.equal(gasOf(second, "rollup: settle"));
       // the upkeep runs every epoch
@@ -255,7 +327,7 @@ describe("simulate task", function () {
 
     it("gives the upkeep per rollup-epoch: the upkeep actions' gas over the epochs each rollup was not retired", function () {
       const { totalGas, rollupEpochs, perRollupEpoch } = second.upkeep;
-      const upkeepActions = ["rollup: stream fees", "service: snapshot", "rewards: distribute"];
+      const upkeepActions = ["rollup: stream fees", "service: snapshot"];
       expect(totalGas).to.equal(upkeepActions.reduce((n, action) => n + gasOf(second, action), 0));
       expect(totalGas).to.equal(actionGas(second, "upkeep"));
       // a rollup counts in every epoch before the one whose first step settles it
@@ -280,6 +352,7 @@ describe("simulate task", function () {
         "epoch",
         "setup",
         "staking",
+        "rewards",
         "duties",
         "upkeep",
         "governance",
@@ -319,9 +392,11 @@ describe("simulate gas categories", function () {
     expect(Object.keys(ACTION_CATEGORIES).filter((action) => !sent.has(action))).to.deep.equal(["stake"]);
   });
 
-  it("puts the upkeep actions, and only them, in upkeep", function () {
+  it("puts the upkeep actions, and only them, in upkeep; reward claims in rewards", function () {
     const upkeep = Object.keys(ACTION_CATEGORIES).filter((action) => ACTION_CATEGORIES[action] === "upkeep");
-    expect(upkeep).to.deep.equal(["rollup: stream fees", "service: snapshot", "rewards: distribute"]);
+    expect(upkeep).to.deep.equal(["rollup: stream fees", "service: snapshot"]);
+    const rewards = Object.keys(ACTION_CATEGORIES).filter((action) => ACTION_CATEGORIES[action] === "rewards");
+    expect(rewards).to.deep.equal(["rewards: claim"]);
     expect(new Set(Object.values(ACTION_CATEGORIES))).to.deep.equal(new Set(GAS_CATEGORIES));
   });
 

@@ -18,6 +18,8 @@ import { BAR_WIDTH, Progress } from "../../tasks/lib/simulate/progress";
 
 /** A decimal ALT amount as a wei string. */
 const alt = (amount: string) => parseUnits(amount, 18).toString();
+/** One ALT in the rewards distributor's scaled unit (wei × 10^18). */
+const SCALED_ALT = 10n ** 36n;
 
 function operator(name: string, stakeBefore: string, overrides: Partial<OperatorRow> = {}): OperatorRow {
   return {
@@ -112,10 +114,22 @@ function reportFixture(): SimulationReport {
       { action: "propose output", count: 8, gas: 800000, average: 100000 },
     ],
     gasByEpoch: [
-      { epoch: 0, byCategory: { setup: 2500000, staking: 1000000, duties: 0, upkeep: 0, governance: 0 } },
-      { epoch: 1, byCategory: { setup: 0, staking: 50000, duties: 800000, upkeep: 450000, governance: 120000 } },
-      { epoch: 2, byCategory: { setup: 0, staking: 0, duties: 650000, upkeep: 450000, governance: 90000 } },
-      { epoch: 3, byCategory: { setup: 0, staking: 184567, duties: 700000, upkeep: 300001, governance: 0 } },
+      {
+        epoch: 0,
+        byCategory: { setup: 2500000, staking: 1000000, rewards: 0, duties: 0, upkeep: 0, governance: 0 },
+      },
+      {
+        epoch: 1,
+        byCategory: { setup: 0, staking: 50000, rewards: 0, duties: 800000, upkeep: 450000, governance: 120000 },
+      },
+      {
+        epoch: 2,
+        byCategory: { setup: 0, staking: 0, rewards: 630000, duties: 650000, upkeep: 450000, governance: 90000 },
+      },
+      {
+        epoch: 3,
+        byCategory: { setup: 0, staking: 184567, rewards: 1260001, duties: 700000, upkeep: 300001, governance: 0 },
+      },
     ],
     upkeep: { totalGas: 1200001, rollupEpochs: 6, perRollupEpoch: 200000 },
     events: [
@@ -165,9 +179,10 @@ function reportFixture(): SimulationReport {
       proceedsUnclaimed: "0",
       feesCredited: alt("10"),
       rewardsPaid: alt("6"),
-      rewardsClaimable: alt("3"),
-      rewardsPending: "999999999999999999",
-      rewardsDust: "1",
+      rewardsOwedScaled: (3n * SCALED_ALT).toString(),
+      rewardsUnclaimedScaled: (SCALED_ALT / 2n).toString(),
+      rewardsUnsettledScaled: (SCALED_ALT / 2n - 1n).toString(),
+      rewardsCarriedScaled: "1",
     },
     run: {
       startedAt: "2025-01-01T00:00:00Z",
@@ -257,13 +272,13 @@ describe("simulate report rendering", function () {
     it("shows the gas per epoch by category, with each epoch's total and the run's totals", function () {
       expect(sectionOf(summaryLines(reportFixture()), "Gas per epoch by category")).to.deep.equal([
         "Gas per epoch by category",
-        "  epoch      setup    staking     duties     upkeep  governance      total",
-        "  -----  ---------  ---------  ---------  ---------  ----------  ---------",
-        "      0  2,500,000  1,000,000          0          0           0  3,500,000",
-        "      1          0     50,000    800,000    450,000     120,000  1,420,000",
-        "      2          0          0    650,000    450,000      90,000  1,190,000",
-        "      3          0    184,567    700,000    300,001           0  1,184,568",
-        "    all  2,500,000  1,234,567  2,150,000  1,200,001     210,000  7,294,568",
+        "  epoch      setup    staking    rewards     duties     upkeep  governance      total",
+        "  -----  ---------  ---------  ---------  ---------  ---------  ----------  ---------",
+        "      0  2,500,000  1,000,000          0          0          0           0  3,500,000",
+        "      1          0     50,000          0    800,000    450,000     120,000  1,420,000",
+        "      2          0          0    630,000    650,000    450,000      90,000  1,820,000",
+        "      3          0    184,567  1,260,001    700,000    300,001           0  2,444,569",
+        "    all  2,500,000  1,234,567  1,890,001  2,150,000  1,200,001     210,000  9,184,569",
       ]);
     });
 
@@ -272,18 +287,18 @@ describe("simulate report rendering", function () {
       const upkeep = "Upkeep: 200,000 gas per rollup-epoch (1,200,001 over 6 rollup-epochs; budget 200,000)";
       expect(lines).to.include(upkeep);
       expect(lines.indexOf(upkeep)).to.equal(
-        lines.indexOf("    all  2,500,000  1,234,567  2,150,000  1,200,001     210,000  7,294,568") + 2,
+        lines.indexOf("    all  2,500,000  1,234,567  1,890,001  2,150,000  1,200,001     210,000  9,184,569") + 2,
       );
       expect(lines[lines.indexOf(upkeep) + 1]).to.equal("");
     });
 
     it("shows every epoch of a long run, not only the first 20", function () {
       const report = reportFixture();
-      const byCategory = { setup: 0, staking: 0, duties: 1000, upkeep: 2000, governance: 0 };
+      const byCategory = { setup: 0, staking: 0, rewards: 500, duties: 1000, upkeep: 2000, governance: 0 };
       report.gasByEpoch = Array.from({ length: 31 }, (_, epoch) => ({ epoch, byCategory }));
       const section = sectionOf(summaryLines(report), "Gas per epoch by category");
       expect(firstCells(section)).to.deep.equal([...Array.from({ length: 31 }, (_, epoch) => String(epoch)), "all"]);
-      expect(section.at(-1)).to.equal("    all      0        0  31,000  62,000           0  93,000");
+      expect(section.at(-1)).to.equal("    all      0        0   15,500  31,000  62,000           0  108,500");
     });
 
     it("lists the scripted events", function () {
@@ -300,8 +315,8 @@ describe("simulate report rendering", function () {
       expect(sectionOf(summaryLines(reportFixture()), "Conservation")).to.deep.equal([
         "Conservation",
         "  stake 3,050 ALT + slashed 100 ALT + withdrawn 0 ALT = 3,150 ALT vs deposited 3,150 ALT: holds",
-        "  rewards paid 6 ALT + claimable 3 ALT + pending 0.999999999999999999 ALT + dust 0.000000000000000001 ALT" +
-          " = 10 ALT vs fees credited 10 ALT: holds",
+        "  rewards paid 6 ALT + owed 3 ALT + unclaimed 0.5 ALT + unsettled 0.499999999999999999999999999999999999 ALT" +
+          " + carried 0.000000000000000000000000000000000001 ALT = 10 ALT vs fees credited 10 ALT: holds",
       ]);
     });
 
@@ -344,19 +359,19 @@ describe("simulate report rendering", function () {
 
       it("marks the fee law BROKEN when the terms do not add up", function () {
         const report = reportFixture();
-        report.conservation.rewardsClaimable = alt("4");
+        report.conservation.rewardsOwedScaled = (4n * SCALED_ALT).toString();
         expect(sectionOf(summaryLines(report), "Conservation")[2]).to.match(
           /= 11 ALT vs fees credited 10 ALT: BROKEN$/,
         );
       });
 
-      it("marks the fee law BROKEN when the dust is negative, even if the terms add up", function () {
+      it("marks the fee law BROKEN when a term is negative, even if the terms add up", function () {
         const report = reportFixture();
-        report.conservation.rewardsPending = alt("1.000000000000000001");
-        report.conservation.rewardsDust = "-1";
+        report.conservation.rewardsUnsettledScaled = (SCALED_ALT / 2n + 1n).toString();
+        report.conservation.rewardsCarriedScaled = "-1";
         expect(sectionOf(summaryLines(report), "Conservation")[2]).to.equal(
-          "  rewards paid 6 ALT + claimable 3 ALT + pending 1.000000000000000001 ALT + dust -0.000000000000000001 ALT = 10 ALT" +
-            " vs fees credited 10 ALT: BROKEN",
+          "  rewards paid 6 ALT + owed 3 ALT + unclaimed 0.5 ALT + unsettled 0.500000000000000000000000000000000001 ALT" +
+            " + carried -0.000000000000000000000000000000000001 ALT = 10 ALT vs fees credited 10 ALT: BROKEN",
         );
       });
     });

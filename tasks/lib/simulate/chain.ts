@@ -6,7 +6,7 @@
 // transactions with automine off and mining them together is slower (its mempool costs grow with every pending
 // transaction: 400 transactions took 8.6 s in one block, 0.44 s as 400 blocks).
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Interface } from "ethers";
+import type { Interface, Result } from "ethers";
 import { toBeHex } from "ethers";
 import { fail, revertReason } from "../cli";
 import { categoryOf, GAS_CATEGORIES, type EpochGas, type GasCategory, type GasRow } from "./report";
@@ -140,6 +140,27 @@ export class Chain {
     this.gasByEpoch.set(this.epoch, epoch);
     this.actions++;
     this.mined.push({ action, receipt, time });
+  }
+
+  /**
+   * What `fn` of `contract` returns when `from` calls it now, without sending anything (an `eth_call`: nothing is mined
+   * or counted), or its decoded refusal: a transaction whose refusal is expected (a claim with nothing to pay) is
+   * simulated first, since a refused transaction stops the run.
+   */
+  async simulate(
+    from: string,
+    contract: CallTarget,
+    fn: string,
+    args: unknown[],
+  ): Promise<{ result: Result; refusal?: undefined } | { result?: undefined; refusal: string }> {
+    const data = contract.interface.encodeFunctionData(fn, args);
+    let returned: string;
+    try {
+      returned = (await this.provider.send("eth_call", [{ from, to: contract.target, data, gas: TX_GAS }])) as string;
+    } catch (error) {
+      return { refusal: this.reason(error) };
+    }
+    return { result: contract.interface.decodeFunctionResult(fn, returned) };
   }
 
   /**

@@ -1,6 +1,6 @@
 // The whole restaked-rollup economy on the in-process network: the protocol deployed as a real deployment is (Ignition,
 // a parameter file), the seeded world set up on it, then epoch after epoch of snapshots, fees, SQUAD slots, outputs,
-// MACH certificates, VITAL challenges, slashes, withdrawals, claims, rollup expiry and a governance proposal.
+// MACH certificates, VITAL challenges, slashes, withdrawals, reward claims, rollup expiry and a governance proposal.
 // Each step of an epoch starts at a fixed time into the epoch (its transactions one second apart); the report
 // is folded from the chain's events.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -63,7 +63,6 @@ export const START_TIME = 4_102_444_800;
 /** Seconds between two setup steps. */
 const SETUP_GAP = 12;
 const HOUR = 3_600;
-const SCALE = 10n ** 18n;
 
 type ServiceName = (typeof SERVICE_NAMES)[number];
 type Service = VitalService | MachService | SquadService;
@@ -223,6 +222,8 @@ class Simulation {
   private squadTiming = { slotLength: 0, gracePeriod: 0 };
   /** Each operator's plan by its address. */
   private readonly operatorAt = new Map<string, OperatorPlan>();
+  /** The sets each operator joined, by its address, in the order it joined them: its rewards' (operator, set) pairs. */
+  private readonly setsOf = new Map<string, bigint[]>();
   /** The outputs proposed in the current epoch, by rollup: their index, and whether it is the scripted bad one. */
   private readonly proposed = new Map<LiveRollup, { index: number; bad: boolean }>();
   /** Rollup-epochs so far: each epoch, the rollups not retired at its first step and with at least one service set. */
@@ -477,6 +478,7 @@ class Simulation {
         r.sets[name] = setId;
         for (const i of members) {
           await this.call(operators[i].address, sets, "join", [setId, allocation.get(i)!], "service: join");
+          this.setsOf.set(operators[i].address, [...(this.setsOf.get(operators[i].address) ?? []), setId]);
         }
       }
     }
@@ -503,7 +505,6 @@ class Simulation {
     const t0 = this.epochStart(e);
     const chainEpoch = BigInt(this.firstEpoch + e - 1);
     await this.startOfEpoch(t0 + 60);
-    await this.distribute(t0 + 120, chainEpoch);
     await this.slot(t0 + 1 * HOUR, chainEpoch);
     await this.proposeOutputs(t0 + 2 * HOUR + 30, e);
     await this.finality(t0 + 3 * HOUR + 30, e, chainEpoch);
@@ -581,21 +582,6 @@ class Simulation {
         `${completed} withdrawal(s) completed: ${formatAlt(this.ledger.withdrawn - before)}`,
       );
     }
-  }
-
-  /** Fees credited since the last distribution are split over this epoch's snapshot of each set. */
-  private async distribute(t: number, chainEpoch: bigint) {
-    this.at(t);
-    for (const r of this.live) {
-      for (const name of SERVICE_NAMES) {
-        const setId = r.sets[name];
-        if (setId === undefined) continue;
-        if ((await this.c.rewards.pendingFeesScaled(setId)) < SCALE) continue;
-        if (!(await this.c.sets.hasSnapshot(setId, chainEpoch))) continue;
-        await this.call(this.keeper, this.c.rewards, "distribute", [setId, chainEpoch], "rewards: distribute");
-      }
-    }
-    this.observe();
   }
 
   /** Members that can act in a set now: in the set, not jailed there or by a pending slash. */
@@ -876,27 +862,90 @@ class Simulation {
     this.observe();
   }
 
-  /** Stakers unstake as planned and claim now and then; operators claim every fifth epoch. */
+  /**
+   * Stakers unstake as planned and claim now and then; operators claim every fifth epoch; in the last epoch everyone
+   * claims. A claim settles its (operator, set) pairs first, so the rewards flow without any upkeep.
+   */
   private async stakers(t: number, e: number) {
     this.at(t);
-    const { registry, rewards } = this.c;
+    const { registry } = this.c;
+    const last = e === this.run.options.epochs;
     for (const s of this.world.stakers) {
-      const ops = s.delegations.map((d) => this.world.operators[d.operator].address);
+      const ops = this.delegatesOf(s);
       if (s.unstakeEpoch === e) {
         const shares = (await registry.sharesOf(s.address, ops[0], 0)) / 2n;
         if (shares > 0n)
           await this.call(s.address, registry, "requestUnstake", [ops[0], 0, shares], "unstake: request");
       }
-      if (this.rng.chance(1 / 7)) await this.claim(s.address, ops);
+      if (this.rng.chance(1 / 7) || last) await this.claim(s.address, ops);
     }
-    if (e % 5 === 0) for (const op of this.world.operators) await this.claim(op.address, [op.address]);
+    if (e % 5 === 0 || last) for (const op of this.world.operators) await this.claim(op.address, [op.address]);
     this.observe();
   }
 
+  /** The operators a staker delegated to. */
+  private delegatesOf(s: World["stakers"][number]) {
+    return s.delegations.map((d) => this.world.operators[d.operator].address);
+  }
+
+  /** The (operator, set) pairs of `operators`' sets, as `claim`'s two argument lists. */
+  private pairs(operators: string[]): [string[], bigint[]] {
+    const ops: string[] = [];
+    const setIds: bigint[] = [];
+    for (const op of operators) {
+      for (const setId of this.setsOf.get(op) ?? []) {
+        ops.push(op);
+        setIds.push(setId);
+      }
+    }
+    return [ops, setIds];
+  }
+
+  /** What `account` would be paid by claiming its pairs with `operators` now (the claim simulated; 0 if nothing). */
+  private async claimable(account: string, operators: string[]): Promise<bigint> {
+    const { result, refusal } = await this.chain.simulate(account, this.c.rewards, "claim", this.pairs(operators));
+    if (refusal === undefined) return result[0] as bigint;
+    if (refusal === "RewardsZeroAmount()") return 0n;
+    throw new Error(`a claim of ${account} would be refused: ${refusal}`);
+  }
+
+  /** `account` claims its pairs with `operators` when the claim pays something (simulated first). */
   private async claim(account: string, operators: string[]) {
-    const zeros = operators.map(() => 0);
-    if ((await this.c.rewards.claimable(account, operators, zeros)) === 0n) return;
-    await this.call(account, this.c.rewards, "claim", [operators, zeros], "rewards: claim");
+    if ((await this.claimable(account, operators)) === 0n) return;
+    await this.call(account, this.c.rewards, "claim", this.pairs(operators), "rewards: claim");
+  }
+
+  /**
+   * Fees credited to epochs not settled yet (scaled): for each member of each set, its allocation in each epoch from
+   * its first unsettled one to the current one, times the rise of the set's reward per stake in that epoch. Read from
+   * the operator sets' allocation history and the distributor's reward per stake, not from what settling would pay.
+   */
+  private async unsettledScaled(): Promise<bigint> {
+    const { rewards, sets } = this.c;
+    const current = await sets.currentEpoch();
+    let total = 0n;
+    for (const r of this.live) {
+      for (const name of SERVICE_NAMES) {
+        const setId = r.sets[name];
+        if (setId === undefined) continue;
+        const rise = new Map<bigint, bigint>();
+        for (const i of r.plan.members[name]!) {
+          const op = this.world.operators[i].address;
+          for (let epoch = await rewards.settledUntil(op, setId); epoch <= current; epoch++) {
+            if (!rise.has(epoch)) {
+              const [before, after] = await Promise.all([
+                rewards.rewardPerStakeBefore(setId, epoch),
+                rewards.rewardPerStakeBefore(setId, epoch + 1n),
+              ]);
+              rise.set(epoch, after - before);
+            }
+            const perStake = rise.get(epoch)!;
+            if (perStake !== 0n) total += (await sets.allocationAt(setId, op, epoch)) * perStake;
+          }
+        }
+      }
+    }
+    return total;
   }
 
   private async totalStake() {
@@ -922,10 +971,7 @@ class Simulation {
     const { registry, rewards } = this.c;
     const end = this.chain.time;
     const operators: OperatorRow[] = [];
-    let claimable = 0n;
     for (const op of this.world.operators) {
-      const owed = await rewards.claimable(op.address, [op.address], [0]);
-      claimable += owed;
       operators.push({
         name: op.name,
         address: op.address,
@@ -933,23 +979,24 @@ class Simulation {
         stakeBefore: this.stakeBefore.get(op.address)!.toString(),
         stakeAfter: (await registry.pool(op.address, 0)).totalAssets.toString(),
         slashed: (this.ledger.slashedOf.get(op.address) ?? 0n).toString(),
-        rewards: (owed + (this.ledger.paidTo.get(op.address) ?? 0n)).toString(),
+        rewards: (
+          (await this.claimable(op.address, [op.address])) + (this.ledger.paidTo.get(op.address) ?? 0n)
+        ).toString(),
         jailed: await registry.isJailed(op.address),
       });
     }
-    for (const s of this.world.stakers) {
-      const ops = s.delegations.map((d) => this.world.operators[d.operator].address);
-      claimable += await rewards.claimable(
-        s.address,
-        ops,
-        ops.map(() => 0),
-      );
-    }
-    claimable += await rewards.claimable(await rewards.treasury(), [], []);
-    let pending = 0n;
+    // every account the distributor can owe: operators (commission), stakers (fractions of a wei) and the treasury
+    const accounts = new Set([
+      ...this.world.operators.map((op) => op.address),
+      ...this.world.stakers.map((s) => s.address),
+      await rewards.treasury(),
+    ]);
+    let owed = 0n;
+    for (const account of accounts) owed += await rewards.owedScaled(account);
+    let carried = 0n;
     const rollups: RollupRow[] = [];
     for (const r of this.live) {
-      for (const setId of Object.values(r.sets)) pending += (await rewards.pendingFeesScaled(setId)) / SCALE;
+      for (const setId of Object.values(r.sets)) carried += await rewards.carriedFeesScaled(setId);
       const record = this.ledger.rollup(r.address);
       const count = (status: number) => record.outputs.filter((o) => o.status === status).length;
       rollups.push({
@@ -1016,9 +1063,10 @@ class Simulation {
         proceedsUnclaimed: [...l.proceeds.values()].reduce((a, b) => a + b, 0n).toString(),
         feesCredited: l.feesCredited.toString(),
         rewardsPaid: l.rewardsPaid.toString(),
-        rewardsClaimable: claimable.toString(),
-        rewardsPending: pending.toString(),
-        rewardsDust: (l.feesCredited - l.rewardsPaid - claimable - pending).toString(),
+        rewardsOwedScaled: owed.toString(),
+        rewardsUnclaimedScaled: (l.toStakersScaled - l.accruedScaled).toString(),
+        rewardsUnsettledScaled: (await this.unsettledScaled()).toString(),
+        rewardsCarriedScaled: carried.toString(),
       },
       run: { startedAt: "", wallSeconds: 0, actions: 0, actionsPerSecond: 0 },
     };

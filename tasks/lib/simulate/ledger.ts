@@ -1,6 +1,6 @@
 // What the chain said: every log of every simulated transaction, decoded and folded into the running totals the report
-// is made of (deposits, withdrawals, slashes, fees, claims, outputs, challenges), so the report describes what
-// happened on chain, not what the simulation meant to do.
+// is made of (deposits, withdrawals, slashes, fees, reward settlements and claims, outputs, challenges), so the report
+// describes what happened on chain, not what the simulation meant to do.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { decodeBytes32String, Interface, type EventFragment, type Fragment } from "ethers";
 import { formatAlt } from "../cli";
@@ -80,6 +80,10 @@ export class Ledger {
   slashed = 0n;
   feesCredited = 0n;
   rewardsPaid = 0n;
+  /** The stakers' part of every settlement (`Settled`), scaled by 1e18. */
+  toStakersScaled = 0n;
+  /** What stakers took of it into their claims (`Accrued`), scaled by 1e18. */
+  accruedScaled = 0n;
   finalized = 0;
   fastFinalized = 0;
   readonly slashedOf = new Map<string, bigint>();
@@ -184,6 +188,12 @@ export class Ledger {
         break;
       case "FeesCredited":
         this.feesCredited += a.amount;
+        break;
+      case "Settled":
+        this.toStakersScaled += a.toStakersScaled;
+        break;
+      case "Accrued":
+        this.accruedScaled += a.amountScaled;
         break;
       case "Claimed":
         this.rewardsPaid += a.amount;

@@ -1,5 +1,6 @@
 // What `simulate` shows of its report: the summary printed at the end of the run (plain text, aligned tables) and the
 // SVG chart of the run over epochs (four panels, deterministic: nothing from `report.run`).
+import { formatUnits } from "ethers";
 import { formatAlt } from "../cli";
 import {
   GAS_CATEGORIES,
@@ -12,6 +13,8 @@ import {
 } from "./report";
 
 const WEI_PER_ALT = 10n ** 18n;
+/** The rewards distributor's scale: its accounts are in wei × 10^18. */
+const SCALE = 10n ** 18n;
 /** Rows a table shows before it is cut short (the JSON report has them all). */
 export const MAX_ROWS = 20;
 /** Operators shown by stake when the operator table is cut short (dishonest and slashed ones are always shown). */
@@ -224,24 +227,34 @@ function eventLines(report: SimulationReport): string[] {
   return section("Scripted events", ["epoch", "kind", "detail"], rows, ["right", "left", "left"]);
 }
 
+/** An amount scaled by 10^18 (wei × 10^18) as ALT with every decimal: "0.000000000000000000500000000000000001 ALT". */
+export function formatScaledAlt(scaled: bigint): string {
+  const sign = scaled < 0n ? "-" : "";
+  const [whole, fraction] = formatUnits(scaled < 0n ? -scaled : scaled, 36).split(".");
+  return `${sign}${groupDigits(whole)}${fraction === "0" ? "" : "." + fraction} ALT`;
+}
+
 /** The two conservation laws written out with their terms, each followed by "holds" or "BROKEN". */
 export function conservationLines(report: SimulationReport): string[] {
   const c = report.conservation;
   const alt = (wei: string) => formatAlt(BigInt(wei));
+  const scaled = (value: string) => formatScaledAlt(BigInt(value));
   const sum = (...terms: string[]) => terms.reduce((total, term) => total + BigInt(term), 0n);
   const verdict = (holds: boolean) => (holds ? "holds" : "BROKEN");
   const stakeSide = sum(c.stake, c.slashed, c.withdrawn);
-  const feeSide = sum(c.rewardsPaid, c.rewardsClaimable, c.rewardsPending, c.rewardsDust);
   const stakeHolds = stakeSide === BigInt(c.deposited);
-  const feesHold = feeSide === BigInt(c.feesCredited) && BigInt(c.rewardsDust) >= 0n;
+  const rewardTerms = [c.rewardsOwedScaled, c.rewardsUnclaimedScaled, c.rewardsUnsettledScaled, c.rewardsCarriedScaled];
+  const feeSide = BigInt(c.rewardsPaid) * SCALE + sum(...rewardTerms);
+  const feesHold = feeSide === BigInt(c.feesCredited) * SCALE && rewardTerms.every((term) => BigInt(term) >= 0n);
   return [
     "Conservation",
     INDENT +
       `stake ${alt(c.stake)} + slashed ${alt(c.slashed)} + withdrawn ${alt(c.withdrawn)} = ${formatAlt(stakeSide)}` +
       ` vs deposited ${alt(c.deposited)}: ${verdict(stakeHolds)}`,
     INDENT +
-      `rewards paid ${alt(c.rewardsPaid)} + claimable ${alt(c.rewardsClaimable)} + pending ${alt(c.rewardsPending)}` +
-      ` + dust ${alt(c.rewardsDust)} = ${formatAlt(feeSide)} vs fees credited ${alt(c.feesCredited)}:` +
+      `rewards paid ${alt(c.rewardsPaid)} + owed ${scaled(c.rewardsOwedScaled)} + unclaimed ` +
+      `${scaled(c.rewardsUnclaimedScaled)} + unsettled ${scaled(c.rewardsUnsettledScaled)} + carried ` +
+      `${scaled(c.rewardsCarriedScaled)} = ${formatScaledAlt(feeSide)} vs fees credited ${alt(c.feesCredited)}:` +
       ` ${verdict(feesHold)}`,
   ];
 }

@@ -91,7 +91,7 @@ export interface GasRow {
 }
 
 /** The categories of gas, in the report's and the summary's column order. */
-export const GAS_CATEGORIES = ["setup", "staking", "duties", "upkeep", "governance"] as const;
+export const GAS_CATEGORIES = ["setup", "staking", "rewards", "duties", "upkeep", "governance"] as const;
 export type GasCategory = (typeof GAS_CATEGORIES)[number];
 
 /**
@@ -99,11 +99,14 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  *
  * - setup: one-off lifecycle transactions: funding, approvals, operator registration, rollup creation, registration
  *   with services, joining sets, and a rollup's settlement (its retirement, once);
- * - staking: a staker's or operator's own ALT: stake, unstake, reward claims and a reporter's claim of slash proceeds;
+ * - staking: a staker's or operator's own ALT: stake, unstake and a reporter's claim of slash proceeds;
+ * - rewards: reward claims, each settling its (operator, set) pairs first: pulled by the accounts paid, whenever they
+ *   choose, never needed for a service to stay live or paid;
  * - duties: the services' and rollups' work, per batch, output or incident: SQUAD and central batches, outputs
  *   (proposed, proven, finalized), MACH certificates, VITAL challenges, votes and resolutions, reports, slash execution;
  * - upkeep: what must be sent every epoch for a rollup's services to stay live and paid, whatever happens on it: its
- *   fees streamed, a snapshot of each of its sets, and the distribution of each set's fees;
+ *   fees streamed and a snapshot of each of its sets (fees are credited to a set in O(1) as they are streamed, and
+ *   settled lazily by claims: rewards need nothing every epoch);
  * - governance: the proposal's life.
  */
 export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
@@ -118,7 +121,7 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   stake: "staking",
   "unstake: request": "staking",
   "unstake: complete": "staking",
-  "rewards: claim": "staking",
+  "rewards: claim": "rewards",
   "slash: claim proceeds": "staking",
   "SQUAD: post batch": "duties",
   "SQUAD: post batch (backup)": "duties",
@@ -136,7 +139,6 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "slash: execute": "duties",
   "rollup: stream fees": "upkeep",
   "service: snapshot": "upkeep",
-  "rewards: distribute": "upkeep",
   "governance: propose": "governance",
   "governance: vote": "governance",
   "governance: queue": "governance",
@@ -193,7 +195,10 @@ export type ScriptedKind =
   | "proposal-created"
   | "proposal-executed";
 
-/** The conservation laws, with every term (wei). */
+/**
+ * The conservation laws, with every term: wei, except the rewards terms named `…Scaled`, which are in the rewards
+ * distributor's unit, wei scaled by 10^18 (its accounts keep fractions of a wei).
+ */
 export interface Conservation {
   /** stake + slashed + withdrawn == deposited. */
   deposited: string;
@@ -202,14 +207,20 @@ export interface Conservation {
   withdrawn: string;
   /** Reporter shares of slashed ALT not yet claimed: the registry holds stake + these. */
   proceedsUnclaimed: string;
-  /** rewards paid + claimable + pending (+ sub-wei dust) == fees credited. */
+  /**
+   * feesCredited × 10^18 == rewardsPaid × 10^18 + rewardsOwedScaled + rewardsUnclaimedScaled + rewardsUnsettledScaled
+   * + rewardsCarriedScaled, exactly.
+   */
   feesCredited: string;
   rewardsPaid: string;
-  rewardsClaimable: string;
-  /** Fees credited but not yet distributed (or carried), rounded down to wei. */
-  rewardsPending: string;
-  /** Fractions of a wei held by accounts and sets: feesCredited − paid − claimable − pending, less than one wei each. */
-  rewardsDust: string;
+  /** Owed to the accounts and not claimed (`owedScaled`): commission, the protocol share, fractions of a wei kept. */
+  rewardsOwedScaled: string;
+  /** The stakers' part of the settlements not taken into their claims yet (`Settled` less `Accrued`). */
+  rewardsUnclaimedScaled: string;
+  /** Credited to epochs not settled yet: the allocations counted in them times their rise in reward per stake. */
+  rewardsUnsettledScaled: string;
+  /** Carried by the sets to their next credit (`carriedFeesScaled`). */
+  rewardsCarriedScaled: string;
 }
 
 export interface SimulationReport {

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+
+/// @title CheckpointWindow
+/// @notice Reads the changes of an epoch-keyed `Checkpoints.Trace208` inside a window of epochs, for callers that walk a
+///         piecewise-constant history (rewards settle between changes instead of epoch by epoch).
+library CheckpointWindow {
+    using Checkpoints for Checkpoints.Trace208;
+
+    /// @notice A trace's changes strictly after `from` and strictly before `until`, at most `max` of them, in order.
+    /// @dev One binary search (O(log n) reads) and one read per change returned.
+    /// @return start the value in force at `from` (the latest checkpoint keyed at or before it; 0 if none)
+    /// @return keys the epochs at which the value changed
+    /// @return values the value from each of those epochs on
+    function window(
+        Checkpoints.Trace208 storage trace,
+        uint256 from,
+        uint256 until,
+        uint256 max
+    ) internal view returns (uint256 start, uint48[] memory keys, uint208[] memory values) {
+        uint256 length = trace.length();
+        // the first position keyed after `from`
+        uint256 low;
+        uint256 high = length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (trace.at(uint32(mid))._key > from) high = mid;
+            else low = mid + 1;
+        }
+        if (low != 0) start = trace.at(uint32(low - 1))._value;
+        uint256 room = length - low;
+        if (room > max) room = max;
+        keys = new uint48[](room);
+        values = new uint208[](room);
+        uint256 count;
+        for (; count < room; ++count) {
+            Checkpoints.Checkpoint208 memory c = trace.at(uint32(low + count));
+            if (c._key >= until) break;
+            keys[count] = c._key;
+            values[count] = c._value;
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            // shorten both arrays to what was filled (count <= room: memory stays allocated, nothing else moves)
+            mstore(keys, count)
+            mstore(values, count)
+        }
+    }
+}
