@@ -540,16 +540,17 @@ class Simulation {
         this.ledger.note("settlement", `${r.plan.name} settled: remaining fees streamed, escrow refunded, retired`);
         continue;
       }
-      if (Object.keys(r.sets).length > 0) this.rollupEpochs++; // a rollup-epoch of upkeep: its sets get snapshots
+      if (Object.keys(r.sets).length > 0) this.rollupEpochs++; // a rollup-epoch of upkeep: fees streamed, SQUAD snapshot
       if (Math.min(t, r.paidUntil) > r.lastStreamed) {
         await this.call(this.keeper, r.contract, "streamFees", [], "rollup: stream fees");
         r.lastStreamed = Math.min(this.chain.time, r.paidUntil); // streamed up to its block's time
       }
-      for (const name of SERVICE_NAMES) {
-        const setId = r.sets[name];
-        if (setId === undefined) continue;
+      // only SQUAD's leader draw reads a snapshot: MACH, VITAL and rewards read the epoch's checkpoints (a replacement
+      // or removal of a member would need its set's snapshot first; the simulation makes none)
+      const squadSet = r.sets.SQUAD;
+      if (squadSet !== undefined) {
         await this.chain.seedNextBlock(); // the snapshot's leader-election seed
-        await this.call(this.keeper, this.c.sets, "snapshot", [setId], "service: snapshot");
+        await this.call(this.keeper, this.c.sets, "snapshot", [squadSet], "service: snapshot");
       }
     }
     // reporters take the shares of the slashes executed in earlier steps (slash proceeds are pulled, not pushed)
