@@ -7,6 +7,7 @@ import { id, ZeroAddress } from "ethers";
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
+import { nextEpoch } from "../helpers/time";
 import {
   addOperators,
   attest,
@@ -115,6 +116,31 @@ async function squadFixture() {
   return { ...f, rollup, address, members, slot, slotLength };
 }
 
+/**
+ * A rollup with VITAL, MACH and SQUAD whose three sets have 4 members each (2,000 ALT allocated by each), counted in the
+ * current epoch; its fees streamed once in the previous epoch, so each set has a reward-per-stake checkpoint already.
+ */
+async function streamingFixture() {
+  const f = await loadFixture(operatorsFixture);
+  const owner = f.users[3];
+  const rollup = await launchRollup(f, owner, {
+    chainId: 73_000,
+    salt: id("gas-stream"),
+    sequencer: ZeroAddress,
+    services: SERVICE.VITAL | SERVICE.MACH | SERVICE.SQUAD,
+  });
+  const address = await rollup.getAddress();
+  const members = f.operators.slice(100, 104);
+  const allocation = members.map(() => 2_000n * ALT);
+  for (const service of [f.vital, f.mach, f.squad]) {
+    await (await service.updateRollupSet(address, setParams(f, { minStake: 0n, maxSize: 256n }))).wait();
+    await joinAndCount(f, service, address, members, allocation);
+  }
+  await (await rollup.streamFees()).wait();
+  await nextEpoch(f.operatorSets);
+  return { ...f, rollup, address };
+}
+
 describeGas("services", __filename, (gas) => {
   for (const size of SNAPSHOT_SIZES) {
     it(`MACH certify, ${size} signers`, async function () {
@@ -162,6 +188,38 @@ describeGas("services", __filename, (gas) => {
       f.vital.connect(f.members[5].account).vote(0, true),
     );
     expect(await f.rollup.outputCount()).to.equal(0n);
+  });
+
+  it("rollup streamFees to three services' sets, the first stream of an epoch", async function () {
+    const f = await loadFixture(streamingFixture);
+    const epoch = await f.operatorSets.currentEpoch();
+    const setIds = [
+      await f.vital.setIdOf(f.address),
+      await f.mach.setIdOf(f.address),
+      await f.squad.setIdOf(f.address),
+    ];
+    const stake = 8_000n * ALT;
+    for (const setId of setIds) expect(await f.operatorSets.setStakeAt(setId, epoch)).to.equal(stake);
+    const carried = await Promise.all(setIds.map((setId) => f.rewards.carriedFeesScaled(setId)));
+    const bps = await f.rewards.protocolShareBps();
+    const streamedBefore = await f.rollup.streamed();
+    const tx = f.rollup.streamFees();
+    await gas.recordTx(
+      "rollup: streamFees (VITAL, MACH and SQUAD sets with stake; the epoch's first stream: a new reward-per-stake " +
+        "checkpoint per set, a transfer per set)",
+      tx,
+    );
+    await expect(tx).not.to.emit(f.rollup, "FeesNotCredited");
+    const streamed = (await f.rollup.streamed()) - streamedBefore;
+    expect(streamed).to.be.greaterThan(0n);
+    const share = streamed / 3n;
+    const protocol = (share * 10n ** 18n * bps) / 10_000n;
+    for (const [i, setId] of setIds.entries()) {
+      const rest = share * 10n ** 18n - protocol + carried[i];
+      await expect(tx)
+        .to.emit(f.rewards, "FeesCredited")
+        .withArgs(setId, f.address, epoch, share, protocol, rest % stake);
+    }
   });
 
   it("SQUAD postBatch by the leader", async function () {
