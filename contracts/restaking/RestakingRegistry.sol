@@ -577,7 +577,10 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         // every pool loses the fraction value / totalValue (bps <= 100 %, and the slashing manager caps it far lower)
         OperatorData storage op = s.operators[operator];
         if (value < totalValue) {
-            op.unitRate = SafeCast.toUint128(Math.mulDiv(_unitRate(op), totalValue, totalValue - value));
+            // saturating, never reverting: an execution must always go through (an operator slashed to dust so
+            // often that the rate would pass 2^128 - 1 refuses new stake instead, as its units overflow)
+            uint256 rate = Math.mulDiv(_unitRate(op), totalValue, totalValue - value);
+            op.unitRate = rate > type(uint128).max ? type(uint128).max : uint128(rate);
         }
         for (uint256 i; i < count; ++i) {
             Pool storage p = s.pools[operator][i];
