@@ -5,8 +5,8 @@ pragma solidity 0.8.28;
 /// @notice Rollups pay service fees in ALT per operator set (one set per service per rollup). Three levels, none of
 ///         which loops over members, assets or stakers:
 ///         1. Set: `creditFees` takes the protocol share once, then raises the set's reward per unit of allocated stake
-///            for the current epoch by what is left over the stake the set counts in that epoch (O(1); a set with no
-///            stake carries the fees to its next credit, without charging the protocol share again).
+///            for the current epoch by what is left over the stake the set counts in that epoch (O(1); a set that
+///            counts no stake refuses fees: nobody would have secured what they pay for).
 ///         2. Operator: `settle` walks the epochs an operator's allocation to a set and its stakers' reward units were
 ///            constant (checkpoints, not epochs): the allocation times the rise in reward per stake is what the
 ///            operator earned there; it keeps its commission and the rest raises the reward per unit of its stakers.
@@ -22,6 +22,8 @@ interface IRewardsDistributor {
     error RewardsZeroAmount();
     error RewardsInvalidParameter();
     error RewardsLengthMismatch();
+    /// @notice `setId` counts no stake in the current epoch `epoch`: nobody would earn fees credited now.
+    error RewardsNoStake(uint256 setId, uint256 epoch);
 
     /// @notice `payer` credited `amount` of fees to `setId` in `epoch`: `protocolShareScaled` to the treasury's
     ///         account, the rest spread over the set's stake in that epoch; `carriedScaled` waits for the next credit.
@@ -65,6 +67,7 @@ interface IRewardsDistributor {
 
     // anyone
     /// @notice Pulls `amount` ALT from the caller as fees of the current epoch for the operator set `setId`. O(1).
+    ///         Refused (`RewardsNoStake`) when the set counts no stake in the current epoch.
     function creditFees(uint256 setId, uint256 amount) external;
     /// @notice Settles `operator`'s earnings in `setId` for the epochs before the current one, walking at most
     ///         `maxSteps` changes of its allocation there and of its stakers' units; returns the first epoch not

@@ -79,12 +79,15 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         // the stake the set counts in this epoch (allocations changed now count from the next one); reverts for an
         // unknown set
         (uint256 epoch, uint256 stake) = s.sets.currentSetStake(setId);
+        // nobody secures a set that counts no stake: its fees are refused (a rollup keeps them in escrow), not carried
+        // to whoever is counted first afterwards
+        if (stake == 0) revert RewardsNoStake(setId, epoch);
         uint256 creditedScaled = amount * SCALE;
         // the protocol share is charged here, once per credited fee: never on what is carried
         uint256 protocolScaled = (creditedScaled * s.protocolShareBps) / BPS;
         s.owedScaled[s.treasury] += protocolScaled;
         uint256 restScaled = creditedScaled - protocolScaled + s.carriedScaled[setId];
-        uint256 increment = stake == 0 ? 0 : restScaled / stake;
+        uint256 increment = restScaled / stake;
         uint256 carried = restScaled - increment * stake;
         s.carriedScaled[setId] = carried;
         if (increment != 0) {

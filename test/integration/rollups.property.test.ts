@@ -3,8 +3,9 @@
 // against an exact model. Every step's outcome is predicted by the model (success with its exact effects, or the exact
 // custom error with its arguments), and after every step the chain is compared with the model:
 //   (a) per rollup: paid == escrow + streamed + refunded (each equal to the model: prepayment + extensions, rate ×
-//       elapsed seconds streamed up to paidUntil to each service that has a set for the rollup — the share of one
-//       without a set stays in escrow — and the escrow refunded at settlement);
+//       elapsed seconds streamed up to paidUntil to each service whose set for the rollup counts stake — the share of
+//       one without a set, or whose set counts no stake (refused: RewardsNoStake), stays in escrow; the stand-in
+//       services' sets here never get members, so every share stays — and the escrow refunded at settlement);
 //   (b) per rollup: ALT.balanceOf(rollup) == escrow + the fees of queue items neither paid out (included by a batch
 //       or forced in) nor reclaimed;
 //   (c) ALT is conserved: every involved account (users, stand-in services, treasury, rewards distributor) holds what
@@ -385,14 +386,19 @@ describe("Rollup layer properties (random sequences against a model)", function 
   }
 
   /**
-   * Streams `r`'s fees from `from` to `until` in the model: each enabled service with a set for the rollup is credited
-   * rate × seconds; the share of one without a set stays in escrow. Returns whether some share went uncredited.
+   * Streams `r`'s fees from `from` to `until` in the model: each enabled service whose set for the rollup counts stake
+   * would be credited rate × seconds; the share of one without a set, or whose set counts no stake (the distributor
+   * refuses it: RewardsNoStake), stays in escrow. The stand-in services' sets never get members here, so no share is
+   * credited. Returns whether some share went uncredited.
    */
   function stream(s: System, m: Model, r: RollupModel, from: number, until: number): boolean {
     r.lastStreamed = until;
     const share = RATE * BigInt(until - from);
     if (share === 0n || r.services === 0) return false;
-    const paidServices = BigInt(SERVICE_BITS.filter((bit) => r.services & bit && !(r.missingSets & bit)).length);
+    const stakedSets = 0; // no set here counts stake
+    const paidServices = BigInt(
+      SERVICE_BITS.filter((bit) => r.services & bit && !(r.missingSets & bit) && stakedSets & bit).length,
+    );
     r.streamed += share * paidServices;
     move(m, r.address, s.rewardsAddress, share * paidServices);
     return paidServices < r.count;

@@ -302,12 +302,14 @@ class RewardsModel {
 
   creditFees(setId: bigint, amount: bigint) {
     const epoch = this.s.epoch;
+    const stake = this.setStakeAt(setId, epoch);
+    // the contract refuses (RewardsNoStake) fees for a set that counts no stake: callers assert the revert instead
+    if (stake === 0n) throw new Error(`model: set ${setId} counts no stake in epoch ${epoch}`);
     const scaled = amount * SCALE;
     const protocol = (scaled * this.s.protocolBps) / BPS;
     this.s.owed[this.s.treasury] = this.owed(this.s.treasury) + protocol;
     const rest = scaled - protocol + this.carried(setId);
-    const stake = this.setStakeAt(setId, epoch);
-    const increment = stake === 0n ? 0n : rest / stake;
+    const increment = rest / stake;
     const carried = rest - increment * stake;
     this.s.carried[`${setId}`] = carried;
     if (increment !== 0n) {
@@ -919,50 +921,64 @@ describe("RewardsDistributor", function () {
     });
 
     it("refuses a payer without allowance", async function () {
-      const { rewards, token, other, setId } = await loadFixture(rewardsFixture);
+      const { rewards, token, other, setId, operatorSets } = await loadFixture(rewardsFixture);
+      // in an epoch where the set counts stake, so that the credit gets as far as the transfer
+      const e1 = await nextEpoch(operatorSets);
+      expect(await operatorSets.setStakeAt(setId, e1)).to.equal(ALLOC1 + ALLOC2);
       await expect(rewards.connect(other).creditFees(setId, 1))
         .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
         .withArgs(await rewards.getAddress(), 0, 1);
     });
 
-    it("a set with no stake carries its fees, and carried fees are taxed once", async function () {
+    it("a set that counts no stake refuses fees (RewardsNoStake), and carried rounding remainders are taxed once", async function () {
       const f = await loadFixture(rewardsFixture);
-      const { rewards, operatorSets, service, payer, setId, treasury, epoch } = f;
+      const { rewards, token, operatorSets, service, payer, setId, treasury, epoch } = f;
       const h = new Harness(f);
-      // E0, the epoch of the joins: the allocations count from E0 + 1, so the set counts no stake yet
+      // E0, the epoch of the joins: the allocations count from E0 + 1, so the set counts no stake yet and refuses fees;
+      // nothing moves: no transfer, no protocol share, nothing carried
       expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(0n);
-      const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
-      await expect(rewards.connect(payer).creditFees(setId, FEES))
-        .to.emit(rewards, "FeesCredited")
-        .withArgs(setId, payer.address, epoch, FEES, protocol, FEES * SCALE - protocol);
-      h.m.creditFees(setId, FEES);
-      expect(await rewards.carriedFeesScaled(setId)).to.equal(FEES * SCALE - protocol);
+      const tx = rewards.connect(payer).creditFees(setId, FEES);
+      await expect(tx).to.be.revertedWithCustomError(rewards, "RewardsNoStake").withArgs(setId, epoch);
+      expect(await token.balanceOf(rewards)).to.equal(0n);
+      expect(await rewards.owedScaled(treasury)).to.equal(0n);
+      expect(await rewards.carriedFeesScaled(setId)).to.equal(0n);
       expect(await rewards.rewardPerStakeBefore(setId, epoch + 1n)).to.equal(0n);
 
-      // a set that never has stake carries credit after credit, each charged the protocol share of its own amount
+      // a set that never counts stake refuses credit after credit, epoch after epoch
       const key = ethers.id("empty set");
       await service.createSet(key, MIN_STAKE, 8);
       const emptySet = await operatorSets.setIdOf(service, key);
-      let carriedEmpty = 0n;
-      let treasuryOwed = protocol;
       for (const amount of [FEES, 5n * ALT + 3n, 1n]) {
-        const p = (amount * SCALE * PROTOCOL_BPS) / BPS;
-        carriedEmpty += amount * SCALE - p;
-        treasuryOwed += p;
-        await h.credit(payer, emptySet, amount);
-        expect(await rewards.carriedFeesScaled(emptySet)).to.equal(carriedEmpty);
+        await expect(rewards.connect(payer).creditFees(emptySet, amount))
+          .to.be.revertedWithCustomError(rewards, "RewardsNoStake")
+          .withArgs(emptySet, h.epoch);
+        expect(await rewards.carriedFeesScaled(emptySet)).to.equal(0n);
         await h.nextEpoch();
       }
-      expect(await rewards.owedScaled(treasury)).to.equal(treasuryOwed);
+      expect(await rewards.owedScaled(treasury)).to.equal(0n);
+      expect(await token.balanceOf(rewards)).to.equal(0n);
 
-      // once the set counts stake, a credit is charged the protocol share of its own amount only, and the carried
-      // fees are spread with its rest
+      // once the set counts stake, a credit leaves its rounding remainder carried (less than the stake, scaled)
       const stake = ALLOC1 + ALLOC2;
-      const now = h.epoch;
-      expect(await operatorSets.setStakeAt(setId, now)).to.equal(stake);
+      const e1 = h.epoch;
+      expect(await operatorSets.setStakeAt(setId, e1)).to.equal(stake);
+      const first = await h.credit(payer, setId, FEES);
+      const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
+      expect([first.protocol, first.stake, first.carried]).to.deep.equal([
+        protocol,
+        stake,
+        FEES * SCALE - protocol - first.increment * stake,
+      ]);
+      expect(first.carried).to.be.greaterThan(0n);
+      expect(first.carried).to.be.lessThan(stake);
+      expect(await rewards.carriedFeesScaled(setId)).to.equal(first.carried);
+
+      // the next credit (a later epoch) is charged the protocol share of its own amount only, and the carried remainder
+      // is spread with its rest
+      const e2 = await h.nextEpoch();
       const amount = 10n * ALT + 9n;
       const p = (amount * SCALE * PROTOCOL_BPS) / BPS;
-      const rest = amount * SCALE - p + (FEES * SCALE - protocol);
+      const rest = amount * SCALE - p + first.carried;
       const increment = rest / stake;
       const r = await h.credit(payer, setId, amount);
       expect([r.protocol, r.rest, r.increment, r.carried]).to.deep.equal([
@@ -971,9 +987,11 @@ describe("RewardsDistributor", function () {
         increment,
         rest - increment * stake,
       ]);
-      expect(await rewards.owedScaled(treasury)).to.equal(treasuryOwed + p);
-      expect(await rewards.rewardPerStakeBefore(setId, now + 1n)).to.equal(increment);
+      expect(await rewards.owedScaled(treasury)).to.equal(protocol + p);
+      expect(await rewards.rewardPerStakeBefore(setId, e2)).to.equal(first.increment);
+      expect(await rewards.rewardPerStakeBefore(setId, e2 + 1n)).to.equal(first.increment + increment);
       expect(await rewards.carriedFeesScaled(setId)).to.equal(rest - increment * stake);
+      expect(await token.balanceOf(rewards)).to.equal(FEES + amount);
     });
 
     it("fees credited in epoch e use setStakeAt(setId, e): an allocation increase made in e does not dilute e's fees", async function () {
@@ -1535,13 +1553,18 @@ describe("RewardsDistributor", function () {
       const { rewards, token, service, operatorSets, treasury, payer, other, op1, op2 } = f;
       const { alice, bob, carol, dave, erin, frank, setId: set1 } = f;
       const h = new Harness(f);
-      // E0: a second set, op2 joins it; both sets credited while they count no stake
+      // E0: a second set, op2 joins it; both sets count no stake yet and refuse fees (nothing credited)
       const key = ethers.id("rollup-2/service");
       await service.createSet(key, MIN_STAKE, 64);
       const set2 = await operatorSets.setIdOf(service, key);
       await h.join(op2, set2, 150n * ALT + 13n);
-      for (const c of [await h.credit(payer, set1, FEES), await h.credit(payer, set2, 77n * ALT + 1n)]) {
-        expect([c.stake, c.increment]).to.deep.equal([0n, 0n]);
+      for (const [setId, amount] of [
+        [set1, FEES],
+        [set2, 77n * ALT + 1n],
+      ] as const) {
+        await expect(rewards.connect(payer).creditFees(setId, amount))
+          .to.be.revertedWithCustomError(rewards, "RewardsNoStake")
+          .withArgs(setId, h.epoch);
       }
       // E1
       await h.nextEpoch();

@@ -14,7 +14,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { IRollupFactory } from "../../typechain-types/contracts/rollups/RollupFactory";
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
-import { DAY, HOUR } from "../helpers/time";
+import { DAY, HOUR, nextEpoch } from "../helpers/time";
+import { keyProof } from "../helpers/keys";
 import { DA, SERVICE, TEMPLATE, createParams, createRollup, deployRollups } from "../helpers/rollups";
 import type { RollupsDeployment } from "../helpers/rollups";
 
@@ -70,10 +71,13 @@ const keyOf = (rollup: string) => ethers.zeroPadValue(rollup, 32);
 const setIdOf = (service: string, key: string) =>
   BigInt(ethers.keccak256(coder.encode(["address", "bytes32"], [service, key])));
 
-/** A factory template as a plain struct (a decoded Result cannot be passed back as an argument). */
+/** The stake the fixture's operator allocates to each staffed set (odd, so credits leave rounding remainders). */
+const SET_STAKE = 1_000n * ALT + 7n;
+
 /**
- * `FeesCredited`'s arguments for a credit of `amount` by `payer` at `timestamp` to `setId`, a set counting no stake in
- * that epoch: everything but the protocol share is carried, on top of `carriedBefore` (rewards.md).
+ * `FeesCredited`'s arguments for a credit of `amount` by `payer` at `timestamp` to `setId`, a set counting stake in that
+ * epoch (a set counting none refuses fees: RewardsNoStake): the protocol share goes to the treasury, the rest plus
+ * `carriedBefore` is spread over the stake and the remainder of the division is carried (rewards.md).
  */
 async function creditArgs(
   d: RollupsDeployment,
@@ -84,12 +88,33 @@ async function creditArgs(
   carriedBefore = 0n,
 ) {
   const epoch = await d.operatorSets.epochAt(timestamp);
-  expect(await d.operatorSets.setStakeAt(setId, epoch)).to.equal(0n);
+  const stake = await d.operatorSets.setStakeAt(setId, epoch);
+  expect(stake).to.equal(SET_STAKE);
   const scaled = amount * 10n ** 18n;
   const protocol = (scaled * (await d.rewards.protocolShareBps())) / 10_000n;
-  return [setId, payer, epoch, amount, protocol, carriedBefore + scaled - protocol] as const;
+  const rest = carriedBefore + scaled - protocol;
+  return [setId, payer, epoch, amount, protocol, rest - (rest / stake) * stake] as const;
 }
 
+/**
+ * A fresh operator, registered and self-staked (ALT from `funder`), joins each of `setIds` with SET_STAKE; the
+ * allocations count from the next epoch.
+ */
+async function staffSets(d: RollupsDeployment, funder: HardhatEthersSigner, label: string, setIds: bigint[]) {
+  const registry = await ethers.getContractAt("RestakingRegistry", await d.operatorSets.registry());
+  const operator = new ethers.Wallet(ethers.id(`alt-test-operator:rollup:${label}`), ethers.provider);
+  await setBalance(operator.address, ethers.parseEther("100"));
+  const stake = SET_STAKE * BigInt(setIds.length);
+  await (await d.token.connect(funder).transfer(operator.address, stake)).wait();
+  await (await d.token.connect(operator).approve(await registry.getAddress(), stake)).wait();
+  const proof = await keyProof(registry, operator.address, operator.address);
+  await (await registry.connect(operator).registerOperator(`ipfs://${label}`, 0, operator.address, proof)).wait();
+  await (await registry.connect(operator).stake(operator.address, 0, stake)).wait();
+  for (const setId of setIds) await (await d.operatorSets.connect(operator).join(setId, SET_STAKE)).wait();
+  return operator;
+}
+
+/** A factory template as a plain struct (a decoded Result cannot be passed back as an argument). */
 async function templateOf(d: RollupsDeployment, templateId: number): Promise<IRollupFactory.TemplateStruct> {
   const t = await d.factory.template(templateId);
   return {
@@ -123,12 +148,29 @@ describe("Rollup", function () {
     const d = await deployRollups();
     const [owner, sequencer, proposer, payer, payer2, outsider] = d.users;
 
-    /** Creates a rollup owned by `owner` at a fixed timestamp; `setsBy` then create its operator sets. */
+    // The operator sets of "eph" (VITAL, MACH) and "perm" (VITAL, MACH, SQUAD) exist before their rollups (at the
+    // addresses the factory will give them), each with an operator's SET_STAKE counted from the next epoch, when the
+    // rollups are created: every stream credits them (a set that counts no stake would refuse its fees).
+    const staffed: [string, HardhatEthersSigner[]][] = [
+      ["eph", [d.vital, d.mach]],
+      ["perm", [d.vital, d.mach, d.squad]],
+    ];
+    const staffedSets: bigint[] = [];
+    for (const [name, services] of staffed) {
+      const key = keyOf(await d.factory.predictRollupAddress(owner.address, TEMPLATE.OPStack, ethers.id(name)));
+      for (const service of services) {
+        await (await d.operatorSets.connect(service).createSet(key, 0, 10)).wait();
+        staffedSets.push(setIdOf(service.address, key));
+      }
+    }
+    await staffSets(d, outsider, "rollup-sets", staffedSets);
+    await nextEpoch(d.operatorSets);
+
+    /** Creates a rollup owned by `owner` at a fixed timestamp (its sets, if any, already exist). */
     async function make(
       name: string,
       chainId: number,
       shape: (createdAt: number) => Partial<IRollupFactory.CreateParamsStruct> & { prepaidFees: bigint },
-      setsBy: HardhatEthersSigner[],
     ): Promise<Created> {
       const createdAt = (await time.latest()) + 10;
       const overrides = {
@@ -141,8 +183,6 @@ describe("Rollup", function () {
       await time.setNextBlockTimestamp(createdAt);
       const rollup = await createRollup(d, owner, overrides);
       const address = await rollup.getAddress();
-      for (const service of setsBy)
-        await (await d.operatorSets.connect(service).createSet(keyOf(address), 0, 10)).wait();
       for (const user of [owner, payer, payer2, outsider]) {
         await (await d.token.connect(user).approve(address, ethers.MaxUint256)).wait();
       }
@@ -159,62 +199,44 @@ describe("Rollup", function () {
 
     const VM = SERVICE.VITAL | SERVICE.MACH;
     const ALL = SERVICE.VITAL | SERVICE.MACH | SERVICE.SQUAD;
-    // ephemeral OP Stack rollup on Celestia, VITAL + MACH, 30 days prepaid plus EXTRA; both sets exist
-    const eph = await make(
-      "eph",
-      1001,
-      (createdAt) => ({
-        daLayer: DA.Celestia,
-        daConfig: "0xda7a",
-        services: VM,
-        expiry: createdAt + LIFETIME,
-        prepaidFees: RATE * 2n * BigInt(LIFETIME) + EXTRA,
-      }),
-      [d.vital, d.mach],
-    );
-    // permanent, all three services, 30 days of fees plus DUST; all three sets exist
-    const perm = await make(
-      "perm",
-      1002,
-      () => ({ services: ALL, fastFinalityBps: 7_500, prepaidFees: RATE * 3n * BigInt(MIN_PREPAID) + DUST }),
-      [d.vital, d.mach, d.squad],
-    );
+    // ephemeral OP Stack rollup on Celestia, VITAL + MACH, 30 days prepaid plus EXTRA; both sets staffed
+    const eph = await make("eph", 1001, (createdAt) => ({
+      daLayer: DA.Celestia,
+      daConfig: "0xda7a",
+      services: VM,
+      expiry: createdAt + LIFETIME,
+      prepaidFees: RATE * 2n * BigInt(LIFETIME) + EXTRA,
+    }));
+    // permanent, all three services, 30 days of fees plus DUST; all three sets staffed
+    const perm = await make("perm", 1002, () => ({
+      services: ALL,
+      fastFinalityBps: 7_500,
+      prepaidFees: RATE * 3n * BigInt(MIN_PREPAID) + DUST,
+    }));
     // permanent, sequenced by SQUAD (no sequencer), VITAL + SQUAD (no MACH); no sets
-    const squadSeq = await make(
-      "squad",
-      1003,
-      () => ({
-        sequencer: ethers.ZeroAddress,
-        services: SERVICE.VITAL | SERVICE.SQUAD,
-        prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
-      }),
-      [],
-    );
+    const squadSeq = await make("squad", 1003, () => ({
+      sequencer: ethers.ZeroAddress,
+      services: SERVICE.VITAL | SERVICE.SQUAD,
+      prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
+    }));
     // validity rollups: ZK Stack (VITAL + MACH) and Polygon CDK on EigenDA (MACH + SQUAD: no VITAL); no sets
-    const zk = await make(
-      "zk",
-      1004,
-      () => ({ templateId: TEMPLATE.ZKStack, services: VM, prepaidFees: RATE * 2n * BigInt(MIN_PREPAID) }),
-      [],
-    );
-    const cdk = await make(
-      "cdk",
-      1005,
-      () => ({
-        templateId: TEMPLATE.PolygonCDK,
-        daLayer: DA.EigenDA,
-        services: SERVICE.MACH | SERVICE.SQUAD,
-        prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
-      }),
-      [],
-    );
+    const zk = await make("zk", 1004, () => ({
+      templateId: TEMPLATE.ZKStack,
+      services: VM,
+      prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
+    }));
+    const cdk = await make("cdk", 1005, () => ({
+      templateId: TEMPLATE.PolygonCDK,
+      daLayer: DA.EigenDA,
+      services: SERVICE.MACH | SERVICE.SQUAD,
+      prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
+    }));
     // ephemeral, VITAL + MACH, exactly its lifetime's fees; no sets
-    const bare = await make(
-      "bare",
-      1006,
-      (createdAt) => ({ services: VM, expiry: createdAt + LIFETIME, prepaidFees: RATE * 2n * BigInt(LIFETIME) }),
-      [],
-    );
+    const bare = await make("bare", 1006, (createdAt) => ({
+      services: VM,
+      expiry: createdAt + LIFETIME,
+      prepaidFees: RATE * 2n * BigInt(LIFETIME),
+    }));
     return { d, owner, sequencer, proposer, payer, payer2, outsider, eph, perm, squadSeq, zk, cdk, bare };
   }
 
@@ -1354,8 +1376,8 @@ describe("Rollup", function () {
       await expect(r.streamFees()).to.be.revertedWithCustomError(r, "RollupNothingToStream");
     });
 
-    it("leaves a service without a set unpaid for the time streamed, its share in escrow", async function () {
-      const { d, owner, bare } = await loadFixture(rollupsFixture);
+    it("leaves a service without a set, or whose set counts no stake, unpaid for the time streamed, its share in escrow", async function () {
+      const { d, owner, outsider, bare } = await loadFixture(rollupsFixture);
       const r = bare.rollup;
       const key = keyOf(bare.address);
       const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
@@ -1377,54 +1399,71 @@ describe("Rollup", function () {
       expect(await r.escrow()).to.equal(bare.paid);
       expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
 
-      // VITAL's set exists, MACH's only under another key: VITAL is paid, MACH is not
+      // VITAL's set exists but counts no stake (refused: RewardsNoStake), MACH's only under another key: nothing
+      // credited, the time is streamed all the same
       await (await d.operatorSets.connect(d.vital).createSet(key, 0, 10)).wait();
       await (await d.operatorSets.connect(d.mach).createSet(ethers.id("not-the-rollup"), 0, 10)).wait();
       const t2 = t1 + 500;
       await time.setNextBlockTimestamp(t2);
       const second = r.streamFees();
       await expect(second)
-        .to.emit(d.rewards, "FeesCredited")
-        .withArgs(...(await creditArgs(d, vitalSet, bare.address, RATE * 500n, t2)));
-      await expect(second)
         .to.emit(r, "FeesNotCredited")
+        .withArgs(d.vital.address, vitalSet, RATE * 500n)
+        .and.to.emit(r, "FeesNotCredited")
         .withArgs(d.mach.address, machSet, RATE * 500n);
-      await expect(second)
-        .to.emit(r, "FeesStreamed")
-        .withArgs(RATE * 500n, t2);
-      await expect(second).to.changeTokenBalances(d.token, [r, d.rewards], [-RATE * 500n, RATE * 500n]);
-      expect(await r.streamed()).to.equal(RATE * 500n);
+      await expect(second).to.emit(r, "FeesStreamed").withArgs(0n, t2);
+      await expect(second).not.to.emit(d.rewards, "FeesCredited");
+      await expect(second).to.changeTokenBalances(d.token, [r, d.rewards], [0n, 0n]);
+      expect(await r.streamed()).to.equal(0n);
+      expect(await r.escrow()).to.equal(bare.paid);
+      expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
+
+      // an operator joins VITAL's set; from the next epoch it counts stake: VITAL is paid, MACH is not
+      await staffSets(d, outsider, "bare-vital", [vitalSet]);
+      const t3 = Number(await d.operatorSets.epochStart((await d.operatorSets.currentEpoch()) + 1n));
+      await time.setNextBlockTimestamp(t3);
+      const third = r.streamFees();
+      const paid3 = RATE * BigInt(t3 - t2);
+      await expect(third)
+        .to.emit(d.rewards, "FeesCredited")
+        .withArgs(...(await creditArgs(d, vitalSet, bare.address, paid3, t3)));
+      await expect(third).to.emit(r, "FeesNotCredited").withArgs(d.mach.address, machSet, paid3);
+      await expect(third).to.emit(r, "FeesStreamed").withArgs(paid3, t3);
+      await expect(third).to.changeTokenBalances(d.token, [r, d.rewards], [-paid3, paid3]);
+      expect(await r.streamed()).to.equal(paid3);
       // the allowance of the share not credited is withdrawn
       expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
 
-      // both sets exist: both paid, from the last stream on
+      // MACH's set for the rollup, staffed: from the next epoch both are paid, from the last stream on
       await (await d.operatorSets.connect(d.mach).createSet(key, 0, 10)).wait();
-      const t3 = t2 + 100;
-      await time.setNextBlockTimestamp(t3);
+      await staffSets(d, outsider, "bare-mach", [machSet]);
+      const t4 = Number(await d.operatorSets.epochStart((await d.operatorSets.currentEpoch()) + 1n));
+      await time.setNextBlockTimestamp(t4);
       const vitalCarried = await d.rewards.carriedFeesScaled(vitalSet);
-      const third = r.streamFees();
-      await expect(third)
+      const fourth = r.streamFees();
+      const share4 = RATE * BigInt(t4 - t3);
+      await expect(fourth)
         .to.emit(d.rewards, "FeesCredited")
-        .withArgs(...(await creditArgs(d, vitalSet, bare.address, RATE * 100n, t3, vitalCarried)))
+        .withArgs(...(await creditArgs(d, vitalSet, bare.address, share4, t4, vitalCarried)))
         .and.to.emit(d.rewards, "FeesCredited")
-        .withArgs(...(await creditArgs(d, machSet, bare.address, RATE * 100n, t3)));
-      await expect(third)
+        .withArgs(...(await creditArgs(d, machSet, bare.address, share4, t4)));
+      await expect(fourth)
         .to.emit(r, "FeesStreamed")
-        .withArgs(2n * RATE * 100n, t3);
-      await expect(third).not.to.emit(r, "FeesNotCredited");
+        .withArgs(2n * share4, t4);
+      await expect(fourth).not.to.emit(r, "FeesNotCredited");
       expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
 
       // the unpaid shares come back to the owner at settlement
       await time.setNextBlockTimestamp(bare.expiry + WINDOW);
-      const rest = 2n * RATE * BigInt(bare.expiry - t3);
-      const streamed = RATE * 500n + 2n * RATE * 100n + rest;
+      const rest = 2n * RATE * BigInt(bare.expiry - t4);
+      const streamed = paid3 + 2n * share4 + rest;
       const settle = r.settle();
       await expect(settle).to.emit(r, "FeesStreamed").withArgs(rest, bare.expiry);
       await expect(settle)
         .to.emit(r, "Retired")
         .withArgs(bare.paid - streamed);
       await expect(settle).to.changeTokenBalance(d.token, owner, bare.paid - streamed);
-      expect(bare.paid - streamed).to.equal(RATE * (1_000n * 2n + 500n));
+      expect(bare.paid - streamed).to.equal(RATE * (1_000n * 2n + 500n * 2n + BigInt(t3 - t2)));
     });
   });
 });

@@ -917,13 +917,25 @@ describe("RollupFactory", function () {
       await time.setNextBlockTimestamp(T);
       const rollup = await createRollup(f, f.creator, { chainId: 70, services: SERVICE.VITAL, expiry });
       const rollupAddress = await rollup.getAddress();
-      // VITAL's operator set for the rollup, so that settling can stream its fees
+      // VITAL's operator set for the rollup, with no members: it counts no stake, so settling refuses its fees
+      // (RewardsNoStake) and refunds them with the rest of the escrow
       await f.operatorSets.connect(f.vital).createSet(ethers.zeroPadValue(rollupAddress, 32), 0, 8);
 
       await time.increaseTo(expiry + BigInt(SETTLEMENT_WINDOW));
-      await expect(rollup.connect(f.outsider).settle()).to.emit(rollup, "Retired");
+      const tx = rollup.connect(f.outsider).settle();
+      await expect(tx)
+        .to.emit(rollup, "FeesNotCredited")
+        .withArgs(
+          f.vital.address,
+          BigInt(await f.operatorSets.setIdOf(f.vital, ethers.zeroPadValue(rollupAddress, 32))),
+          FEE_RATE * BigInt(days(1)),
+        );
+      await expect(tx)
+        .to.emit(rollup, "Retired")
+        .withArgs(await rollup.paid());
       expect(await rollup.status()).to.equal(Status.Retired);
-      expect(await rollup.streamed()).to.equal(FEE_RATE * BigInt(days(1)));
+      expect(await rollup.streamed()).to.equal(0n);
+      expect(await rollup.refunded()).to.equal(await rollup.paid());
 
       await expect(f.factory.connect(f.other).createRollup(paramsOf(f, { chainId: 70, salt: id("reuse") })))
         .to.be.revertedWithCustomError(f.factory, "FactoryChainIdTaken")

@@ -3,8 +3,8 @@
 // and forced inclusion. Every fee, time and address is computed independently (bigint math, CREATE2 by hand).
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, getCreate2Address, id, keccak256, ZeroAddress, ZeroHash } from "ethers";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AbiCoder, getCreate2Address, id, keccak256, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import type { AddressBook } from "../../tasks/lib/addressBook";
 import type { RollupInfo, TemplateView } from "../../tasks/rollup";
 import type {
@@ -18,6 +18,7 @@ import type {
 import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, days } from "../helpers/time";
+import { keyProof } from "../helpers/keys";
 import { stagedParametersFile } from "../helpers/parameters";
 import { DA, SERVICE, TEMPLATE, createParams } from "../helpers/rollups";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
@@ -26,6 +27,8 @@ const coder = AbiCoder.defaultAbiCoder();
 
 /** ALT the fixture gives each of accounts 10..13 (from the Launchpool position, account 7). */
 const FUNDED = 100_000n * ALT;
+/** What the fixture's operator allocates to each of the rollups' sets. */
+const SET_STAKE = 1_000n * ALT;
 /** deploy/parameters/hardhat.json "rollups": 0.001 ALT per service per second, 1,000 ALT per rollup, 7-day window. */
 const RATE = ALT / 1_000n;
 const CREATION_FEE = 1_000n * ALT;
@@ -203,10 +206,26 @@ describe("rollup tasks", function () {
       )
     ).wait();
     const ephemeral = await rollupAt(cloneAddress(f, bob.address, TEMPLATE.ZKStack, id("ephemeral")));
+    // VITAL's and MACH's sets for both rollups, each joined by an operator with SET_STAKE (counted from the next
+    // epoch, long before any settlement here): a set that counts no stake would refuse its fees (RewardsNoStake)
+    const setIds: bigint[] = [];
     for (const rollup of [permanent, ephemeral]) {
       const key = coder.encode(["address"], [await rollup.getAddress()]);
-      for (const service of [vital, mach]) await (await operatorSets.connect(service).createSet(key, 0, 10)).wait();
+      for (const service of [vital, mach]) {
+        await (await operatorSets.connect(service).createSet(key, 0, 10)).wait();
+        setIds.push(await operatorSets.setIdOf(service.address, key));
+      }
     }
+    const registry = await hre.ethers.getContractAt("RestakingRegistry", await operatorSets.registry());
+    const operator = new Wallet(id("alt-test-operator:rollup-tasks"), hre.ethers.provider);
+    await setBalance(operator.address, 10n ** 20n);
+    const stake = SET_STAKE * BigInt(setIds.length);
+    await (await f.token.connect(f.signers[7]).transfer(operator.address, stake)).wait();
+    await (await f.token.connect(operator).approve(await registry.getAddress(), stake)).wait();
+    const proof = await keyProof(registry, operator.address, operator.address);
+    await (await registry.connect(operator).registerOperator("ipfs://rollup-tasks", 0, operator.address, proof)).wait();
+    await (await registry.connect(operator).stake(operator.address, 0, stake)).wait();
+    for (const setId of setIds) await (await operatorSets.connect(operator).join(setId, SET_STAKE)).wait();
     return {
       ...f,
       permanent,
