@@ -259,6 +259,11 @@ interface IOperatorSets {
         uint256 setId,
         uint256 epoch
     ) external view returns (address[] memory operators, uint256[] memory stakes);
+    /// @notice A stake-weighted draw over the allocations counted in `epoch`, from checkpoints (no snapshot): the
+    ///         operator whose range holds `random % setStakeAt(setId, epoch)`, the operators in the set's draw-index
+    ///         order (each one's chance is its share of the set's stake); zero when the set counted no stake. Reads at
+    ///         most 16 bucket totals and 16 positions' operators and allocations.
+    function drawAt(uint256 setId, uint256 epoch, uint256 random) external view returns (address);
     /// @notice A stake-weighted draw: the entry whose stake range holds `random % total`, found by binary search over
     ///         cumulative stakes (each member's chance equals its share of the snapshot stake).
     function snapshotPick(

@@ -22,6 +22,8 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     uint256 public constant MAX_SETS_PER_OPERATOR = 64;
     uint256 private constant BPS = 10_000;
+    /// @dev The draw index groups the positions of a set's counted operators in buckets of 16 (16 buckets for 256).
+    uint256 private constant BUCKET = 16;
     /// @dev A set's least total stake for liveness is kept in 192 bits beside its least member count.
     uint256 private constant MAX_MIN_TOTAL_STAKE = type(uint192).max;
 
@@ -33,6 +35,15 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         // operator << 96 | cumulative stake in STAKE_UNITs of entries [0, i]: an entry's own stake is the difference
         // with the previous one, and a stake-weighted draw is a binary search
         uint256[] entries;
+    }
+
+    /// @dev A set's draw index: the operators with an allocation counted, at positions [0, count), and the total
+    ///      allocation of each bucket of BUCKET positions, all checkpointed by epoch like the allocations — so a
+    ///      stake-weighted draw over any epoch reads O(sqrt(MAX_SET_SIZE)) checkpoints and needs no snapshot.
+    struct DrawIndex {
+        mapping(uint256 position => Checkpoints.Trace208) operators; // the operator's address
+        mapping(uint256 bucket => Checkpoints.Trace208) buckets;
+        mapping(address operator => uint256) positionPlusOne; // now (0: none)
     }
 
     /// @dev Per operator, one slot: the sum of its allocations, and of allocations plus pending deallocations.
@@ -74,6 +85,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         mapping(address operator => uint256[]) setList;
         // how much more a newcomer must allocate than the member it replaces in a full set
         uint16 churnMarginBps;
+        mapping(uint256 setId => DrawIndex) drawIndex;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.OperatorSets")) - 1)) & ~bytes32(uint256(0xff))
@@ -492,6 +504,33 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     }
 
     /// @inheritdoc IOperatorSets
+    function drawAt(uint256 setId, uint256 epoch, uint256 random) external view returns (address) {
+        SetsStorage storage s = _s();
+        uint48 key = _key(epoch);
+        uint256 total = s.stakeHistory[setId].upperLookupRecent(key);
+        if (total == 0) return address(0);
+        uint256 target = random % total;
+        DrawIndex storage d = s.drawIndex[setId];
+        mapping(address => Checkpoints.Trace208) storage allocations = s.allocationHistory[setId];
+        for (uint256 first; first < MAX_SET_SIZE; first += BUCKET) {
+            uint256 inBucket = d.buckets[first / BUCKET].upperLookupRecent(key);
+            if (target >= inBucket) {
+                target -= inBucket;
+                continue;
+            }
+            for (uint256 position = first; position < first + BUCKET; ++position) {
+                address operator = address(uint160(d.operators[position].upperLookupRecent(key)));
+                if (operator == address(0)) continue;
+                uint256 allocation = allocations[operator].upperLookupRecent(key);
+                if (target < allocation) return operator;
+                target -= allocation;
+            }
+        }
+        // unreachable: the buckets' totals sum to the set's stake in every epoch
+        return address(0);
+    }
+
+    /// @inheritdoc IOperatorSets
     function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool) {
         return _s().snapshots[setId][epoch].takenAt != 0;
     }
@@ -722,12 +761,64 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             // the total is the sum of its members' latest allocations, each below 2^104
             total.push(key, uint208(total.latest() + a.allocated - previous));
             // the count of operators with stake in the set changes when an allocation starts or ends
+            uint256 counted = s.countHistory[setId].latest();
             if (previous == 0 || a.allocated == 0) {
-                Checkpoints.Trace208 storage count = s.countHistory[setId];
-                count.push(key, previous == 0 ? count.latest() + 1 : count.latest() - 1);
+                counted = previous == 0 ? counted + 1 : counted - 1;
+                s.countHistory[setId].push(key, uint208(counted));
             }
+            _index(s, setId, operator, previous, a.allocated, counted, key);
         }
         emit AllocationUpdated(setId, operator, a.allocated, a.pendingFree, a.freeAt, key);
+    }
+
+    /// @dev Moves `operator` in the set's draw index from `previous` to `current` (they differ), `counted` operators
+    ///      having an allocation after the change: a new one takes the next position, one that leaves gives its
+    ///      position to the last one, and the buckets' totals follow; all keyed `key`, like the allocation.
+    function _index(
+        SetsStorage storage s,
+        uint256 setId,
+        address operator,
+        uint256 previous,
+        uint256 current,
+        uint256 counted,
+        uint48 key
+    ) private {
+        DrawIndex storage d = s.drawIndex[setId];
+        if (previous == 0) {
+            uint256 position = counted - 1;
+            d.positionPlusOne[operator] = counted;
+            d.operators[position].push(key, uint160(operator));
+            _bucket(d, position, current, true, key);
+            return;
+        }
+        uint256 at = d.positionPlusOne[operator] - 1;
+        if (current != 0) {
+            if (current > previous) _bucket(d, at, current - previous, true, key);
+            else _bucket(d, at, previous - current, false, key);
+            return;
+        }
+        // the last position moves into the freed one (`counted` is the last position's index now)
+        delete d.positionPlusOne[operator];
+        _bucket(d, at, previous, false, key);
+        if (at != counted) {
+            address moved = address(uint160(d.operators[counted].latest()));
+            uint256 movedAllocation = s.allocationHistory[setId][moved].latest();
+            d.operators[at].push(key, uint160(moved));
+            d.positionPlusOne[moved] = at + 1;
+            if (at / BUCKET != counted / BUCKET) {
+                _bucket(d, counted, movedAllocation, false, key);
+                _bucket(d, at, movedAllocation, true, key);
+            }
+        }
+        d.operators[counted].push(key, 0);
+    }
+
+    /// @dev Adds `amount` to (or takes it from) the total of `position`'s bucket, keyed `key`.
+    function _bucket(DrawIndex storage d, uint256 position, uint256 amount, bool add, uint48 key) private {
+        Checkpoints.Trace208 storage bucket = d.buckets[position / BUCKET];
+        uint256 total = bucket.latest();
+        // a bucket's total is a sum of allocations below 2^104 each
+        bucket.push(key, uint208(add ? total + amount : total - amount));
     }
 
     /// @dev What `operator`'s allocation counts in a snapshot of `epoch`: nothing if it is leaving, jailed (in the set or

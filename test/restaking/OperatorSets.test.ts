@@ -1162,6 +1162,122 @@ describe("OperatorSets", function () {
       expect(await operatorSets.allocationAt(setId, op0.address, e + 4n)).to.equal(400n * ALT);
     });
 
+    describe("drawAt", function () {
+      /**
+       * Every operator of `order` (address, allocation counted in `epoch`, in draw-index order) is drawn exactly for
+       * the randoms of its range: its first and last value, and the set's total wraps to the first.
+       */
+      async function expectDraws(operatorSets: OperatorSets, setId: bigint, epoch: bigint, order: [string, bigint][]) {
+        const total = order.reduce((sum, [, allocation]) => sum + allocation, 0n);
+        expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(total);
+        let start = 0n;
+        for (const [operator, allocation] of order) {
+          expect(await operatorSets.drawAt(setId, epoch, start)).to.equal(operator);
+          expect(await operatorSets.drawAt(setId, epoch, start + allocation - 1n)).to.equal(operator);
+          start += allocation;
+        }
+        expect(await operatorSets.drawAt(setId, epoch, total)).to.equal(order[0][0]);
+        expect(await operatorSets.drawAt(setId, epoch, ethers.MaxUint256)).to.equal(
+          (() => {
+            const target = ethers.MaxUint256 % total;
+            let at = 0n;
+            for (const [operator, allocation] of order) {
+              if (target < at + allocation) return operator;
+              at += allocation;
+            }
+            return ethers.ZeroAddress;
+          })(),
+        );
+      }
+
+      it("draws each operator for the randoms of its share of the set's stake, in the order they joined", async function () {
+        const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
+        const epoch = await operatorSets.currentEpoch();
+        await expectDraws(
+          operatorSets,
+          setId,
+          epoch,
+          operators.map((op, i) => [op.address, STAKES[i]]),
+        );
+      });
+
+      it("draws nobody from a set that counts no stake", async function () {
+        const { operatorSets, setId } = await loadFixture(setsFixture);
+        expect(await operatorSets.drawAt(setId, await operatorSets.currentEpoch(), 12345n)).to.equal(
+          ethers.ZeroAddress,
+        );
+        expect(await operatorSets.drawAt(setId + 1n, 0n, 0n)).to.equal(ethers.ZeroAddress);
+      });
+
+      it("reads the epoch: a change counts from the next epoch, and a past epoch keeps its draw", async function () {
+        const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
+        const e = await operatorSets.currentEpoch();
+        const before = operators.map((op, i): [string, bigint] => [op.address, STAKES[i]]);
+        // operator 1 lowers its allocation, operator 0 leaves: the last (5) takes position 0
+        await operatorSets.connect(operators[1]).allocate(setId, MIN_STAKE);
+        await operatorSets.connect(operators[0]).requestLeave(setId);
+        await expectDraws(operatorSets, setId, e, before);
+        await nextEpoch(operatorSets);
+        await expectDraws(operatorSets, setId, e, before);
+        await expectDraws(operatorSets, setId, e + 1n, [
+          [operators[5].address, STAKES[5]],
+          [operators[1].address, MIN_STAKE],
+          [operators[2].address, STAKES[2]],
+          [operators[3].address, STAKES[3]],
+          [operators[4].address, STAKES[4]],
+        ]);
+        // operator 0 comes back: the next position
+        await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
+        await nextEpoch(operatorSets);
+        await expectDraws(operatorSets, setId, e + 2n, [
+          [operators[5].address, STAKES[5]],
+          [operators[1].address, MIN_STAKE],
+          [operators[2].address, STAKES[2]],
+          [operators[3].address, STAKES[3]],
+          [operators[4].address, STAKES[4]],
+          [operators[0].address, MIN_STAKE],
+        ]);
+        await expectDraws(operatorSets, setId, e + 1n, [
+          [operators[5].address, STAKES[5]],
+          [operators[1].address, MIN_STAKE],
+          [operators[2].address, STAKES[2]],
+          [operators[3].address, STAKES[3]],
+          [operators[4].address, STAKES[4]],
+        ]);
+      });
+
+      it("keeps every bucket's total when the last position, in another bucket, moves into a freed one", async function () {
+        const { operatorSets, registry, token, service, outsider } = await loadFixture(setsFixture);
+        // 20 operators, 100 ALT + i each: positions 0..15 in bucket 0, 16..19 in bucket 1
+        const wallets = Array.from({ length: 20 }, (_, i) =>
+          new ethers.Wallet(ethers.id(`draw-index-${i}`)).connect(ethers.provider),
+        );
+        const allocations = wallets.map((_, i) => MIN_STAKE + BigInt(i) * ALT);
+        await service.createSet(ethers.id("draw-index"), MIN_STAKE, 256);
+        const bigSet = setIdOf(await service.getAddress(), ethers.id("draw-index"));
+        for (const [i, w] of wallets.entries()) {
+          await network.provider.send("hardhat_setBalance", [w.address, "0x56BC75E2D63100000"]);
+          await token.connect(outsider).transfer(w.address, allocations[i]);
+          await token.connect(w).approve(await registry.getAddress(), ethers.MaxUint256);
+          await registry.connect(w).registerOperator(`ipfs://draw-${i}`, 0, w.address, "0x");
+          await registry.connect(w).stake(w.address, 0, allocations[i]);
+          await operatorSets.connect(w).join(bigSet, allocations[i]);
+        }
+        const e = await nextEpoch(operatorSets);
+        const order: [string, bigint][] = wallets.map((w, i) => [w.address, allocations[i]]);
+        await expectDraws(operatorSets, bigSet, e, order);
+        // operator 3 (bucket 0) leaves: operator 19 (bucket 1) takes position 3; then operator 17 leaves: 18 takes 17
+        await operatorSets.connect(wallets[3]).requestLeave(bigSet);
+        await operatorSets.connect(wallets[17]).requestLeave(bigSet);
+        await nextEpoch(operatorSets);
+        const after = [...order];
+        after[3] = order[19];
+        after[17] = order[18];
+        await expectDraws(operatorSets, bigSet, e + 1n, after.slice(0, 18));
+        await expectDraws(operatorSets, bigSet, e, order);
+      });
+    });
+
     describe("allocationWindow", function () {
       /** allocationWindow as plain arrays: [start, keys, values]. */
       async function windowOf(
