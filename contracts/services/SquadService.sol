@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {RollupService} from "./RollupService.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
@@ -20,6 +21,7 @@ import {SQUAD} from "../rollups/Services.sol";
 /// @dev Storage: ERC-7201 `alt.storage.SquadService`.
 contract SquadService is RollupService {
     using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
 
     bytes32 public constant CENSORSHIP = "SQUAD_SKIPPED_FORCED_INCLUSION";
 
@@ -67,6 +69,9 @@ contract SquadService is RollupService {
         mapping(address rollup => mapping(uint256 word => uint256)) slotMarks;
         mapping(address rollup => mapping(address operator => uint256)) misses;
         mapping(address rollup => mapping(uint256 slot => bool)) censorshipReported;
+        // the leader-draw seed of each epoch, keyed by the epoch it draws for: every batch posted mixes the block's
+        // randomness into the next epoch's seed, so an epoch's schedule is fixed when it begins (one epoch ahead)
+        mapping(address rollup => Checkpoints.Trace208) seeds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.SquadService")) - 1)) & ~bytes32(uint256(0xff))
@@ -138,6 +143,7 @@ contract SquadService is RollupService {
             revert SquadNotLeader(msg.sender, leader);
         }
         emit BatchPosted(rollup, slot, msg.sender, byLeader);
+        _mixSeed(s, rollup);
         if (includeCount == 0) {
             IRollup(rollup).appendBatch(commitment, 0);
         } else {
@@ -226,7 +232,7 @@ contract SquadService is RollupService {
     ) external view returns (address[] memory leaders) {
         uint256 setId = setIdOf(rollup);
         leaders = new address[](count);
-        Draw memory draw = Draw({epoch: type(uint256).max, drawable: false, takenAt: 0, seed: 0});
+        Draw memory draw = Draw({epoch: type(uint256).max, live: false, seed: 0});
         for (uint256 i; i < count; ++i) leaders[i] = _leaderIn(rollup, setId, firstSlot + i, draw);
     }
 
@@ -257,18 +263,19 @@ contract SquadService is RollupService {
     // ================================================================= internals
 
     function _leaderAt(address rollup, uint256 setId, uint256 slot) private view returns (address leader) {
-        return _leaderIn(rollup, setId, slot, Draw({epoch: type(uint256).max, drawable: false, takenAt: 0, seed: 0}));
+        return _leaderIn(rollup, setId, slot, Draw({epoch: type(uint256).max, live: false, seed: 0}));
     }
 
-    /// @dev What an epoch's snapshot offers a draw, read once per epoch by a schedule.
+    /// @dev What an epoch offers a draw, read once per epoch by a schedule.
     struct Draw {
         uint256 epoch;
-        bool drawable;
-        uint256 takenAt;
-        bytes32 seed;
+        bool live;
+        uint256 seed;
     }
 
-    /// @dev The leader of `slot`, reading the slot's epoch into `draw` unless it holds that epoch already.
+    /// @dev The leader of `slot`, reading the slot's epoch into `draw` unless it holds that epoch already: drawn
+    ///      stake-weighted from the allocations counted in the epoch (`OperatorSets.drawAt`, no snapshot), with the
+    ///      epoch's seed; no leader in an epoch the set is not live in.
     function _leaderIn(
         address rollup,
         uint256 setId,
@@ -276,39 +283,21 @@ contract SquadService is RollupService {
         Draw memory draw
     ) private view returns (address leader) {
         IOperatorSets sets = _service().sets;
-        uint256 start = slot * _s().slotLength;
-        uint256 epoch = sets.epochAt(start);
+        uint256 epoch = sets.epochAt(slot * _s().slotLength);
         if (epoch != draw.epoch) {
             draw.epoch = epoch;
-            draw.drawable = false;
-            if (sets.hasSnapshot(setId, epoch)) {
-                IOperatorSets.SnapshotInfo memory info = sets.snapshotInfo(setId, epoch);
-                draw.drawable = _drawable(sets, setId, epoch, info);
-                draw.takenAt = info.takenAt;
-                draw.seed = info.seed;
-            }
+            draw.live = sets.isLive(setId, epoch);
+            draw.seed = _s().seeds[rollup].upperLookupRecent(uint48(epoch));
         }
-        // slots that began before the seed was known keep no leader: a schedule is never rewritten after the fact
-        // nor do slots of a snapshot that is not live (too few members or too little stake)
-        if (!draw.drawable || draw.takenAt > start) return address(0);
-        (, leader) = sets.snapshotPick(setId, epoch, uint256(keccak256(abi.encode(draw.seed, rollup, slot))));
+        if (!draw.live) return address(0);
+        return sets.drawAt(setId, epoch, uint256(keccak256(abi.encode(draw.seed, rollup, slot))));
     }
 
-    /// @dev Whether the epoch's snapshot can schedule leaders: the set live in the epoch, and the snapshot itself — the
-    ///      members it draws from (not jailed, at least the minimum stake) — meeting the minimums that count in the
-    ///      epoch, so members that could never lead (jailed, dust left by an unstake) do not make a set live for SQUAD.
-    function _drawable(
-        IOperatorSets sets,
-        uint256 setId,
-        uint256 epoch,
-        IOperatorSets.SnapshotInfo memory info
-    ) private view returns (bool) {
-        (uint256 minMembers, uint256 minTotalStake) = sets.livenessAt(setId, epoch);
-        return
-            info.totalStake != 0 &&
-            info.size >= minMembers &&
-            info.totalStake >= minTotalStake &&
-            sets.isLive(setId, epoch);
+    /// @dev Mixes the block's randomness into `rollup`'s seed for the next epoch.
+    function _mixSeed(SquadStorage storage s, address rollup) private {
+        Checkpoints.Trace208 storage seeds = s.seeds[rollup];
+        uint256 mixed = uint256(keccak256(abi.encode(seeds.latest(), block.prevrandao)));
+        seeds.push(uint48(_service().sets.currentEpoch() + 1), uint208(mixed));
     }
 
     /// @dev Not jailed (in the set or by a pending slash), and a member — or, for the slot's own leader, one that left
