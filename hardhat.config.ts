@@ -97,10 +97,10 @@ const config: HardhatUserConfig = {
     compilers: [compiler(10_000)],
     overrides: {
       "contracts/governance/AltGovernor.sol": compiler(200),
-      "contracts/restaking/OperatorSets.sol": compiler(200),
+      "contracts/restaking/OperatorSets.sol": compiler(1_000),
       "contracts/restaking/RestakingRegistry.sol": compiler(1_000),
       // the test-only upgrade targets, one of which extends OperatorSets
-      "contracts/mocks/UpgradeMocks.sol": compiler(200),
+      "contracts/mocks/UpgradeMocks.sol": compiler(1_000),
     },
   },
   paths: {

@@ -8,8 +8,8 @@ pragma solidity 0.8.28;
 ///         from the next epoch on; decreases (and leaving) stay slashable for the registry's withdrawal delay. Stake that
 ///         leaves the operator is taken from its unallocated stake first, then from every allocation pro rata.
 ///         What counted in an epoch — each operator's allocation, the set's total, how many operators, the liveness
-///         minimums — is read from these checkpoints (O(log n) lookups, no per-epoch transaction). A per-epoch snapshot
-///         of the members (a permissionless call, at most 256 entries) remains for SQUAD's leader draw and rewards.
+///         minimums — is read from these checkpoints (O(log n) lookups, no per-epoch transaction), and so is a stake-weighted
+///         draw over an epoch's allocations (`drawAt`, for SQUAD's leaders), from a draw index kept beside them.
 interface IOperatorSets {
     error SetsNotService(address caller);
     error SetsNotSetService(uint256 setId, address caller);
@@ -25,8 +25,6 @@ interface IOperatorSets {
     error SetsNotFull(uint256 setId);
     /// @notice A newcomer must allocate at least `needed` (the replaced member's allocation plus the churn margin).
     error SetsChurnTooSmall(uint256 amount, uint256 needed);
-    /// @notice A member is replaced or removed only after the epoch's snapshot is taken (`snapshot`, anyone).
-    error SetsSnapshotPending(uint256 setId, uint256 epoch);
     /// @notice Only a member whose allocation fell below the set's minimum can be removed by others.
     error SetsStakeNotTooLow(uint256 allocated, uint256 minStake);
     /// @notice An allocation below the set's minimum stake.
@@ -45,10 +43,6 @@ interface IOperatorSets {
     error SetsOperatorJailed(address operator);
     error SetsLeaveNotRequested(uint256 setId, address operator);
     error SetsLeavePending(uint256 setId, address operator, uint256 leaveAt);
-    error SetsSnapshotTaken(uint256 setId, uint256 epoch);
-    error SetsNoSnapshot(uint256 setId, uint256 epoch);
-    /// @notice The snapshot has no stake to draw from.
-    error SetsEmptySnapshot(uint256 setId, uint256 epoch);
     error SetsInvalidParameter();
 
     /// @notice slot 0: service (160) | maxSize (16) | exists (8) | minMembers (16); slot 1: minStake; slot 2:
@@ -81,15 +75,6 @@ interface IOperatorSets {
         uint104 allocated;
         uint104 pendingFree;
         uint48 freeAt;
-    }
-
-    /// @notice A snapshot's header. `totalStake` is the sum of its entries' stakes (ALT-equivalent wei, in whole
-    ///         STAKE_UNITs); `seed` is fixed when it was taken (for leader election).
-    struct SnapshotInfo {
-        uint256 totalStake;
-        uint48 takenAt;
-        uint16 size;
-        bytes32 seed;
     }
 
     event ServiceUpdated(address indexed service, bool allowed);
@@ -126,7 +111,6 @@ interface IOperatorSets {
     );
     /// @notice Stake left `operator` beyond its unallocated stake: its allocations shrank by `amount` in all, pro rata.
     event AllocationsReduced(address indexed operator, uint256 amount);
-    event SnapshotTaken(uint256 indexed setId, uint256 indexed epoch, uint256 size, uint256 totalStake, bytes32 seed);
 
     // governance (owner)
     function setService(address service, bool allowed) external;
@@ -142,8 +126,8 @@ interface IOperatorSets {
     /// @notice The least members and stake the set needs to be live (`isLive`), from the next epoch on; the least stake
     ///         below 2^192.
     function setLiveness(uint256 setId, uint16 minMembers, uint256 minTotalStake) external;
-    /// @notice Keeps `operator` (a member, or one that left and has not completed leaving) out of joins and snapshots
-    ///         of the set until `until`.
+    /// @notice Keeps `operator` (a member, or one that left and has not completed leaving) out of joins to the set (and
+    ///         the services' eligibility checks) until `until`.
     function jail(uint256 setId, address operator, uint48 until) external;
 
     // operators
@@ -156,15 +140,15 @@ interface IOperatorSets {
     ///         Frees earlier decreases that are due.
     function allocate(uint256 setId, uint256 amount) external;
     /// @notice Joins a full set in place of member `replaced`, allocating at least its allocation plus the churn
-    ///         margin (`SetsChurnTooSmall`), once the epoch's snapshot is taken (`SetsSnapshotPending`). The replaced
-    ///         member leaves as by `requestLeave`. Name the smallest member (`members` and `allocation` tell) to need the
+    ///         margin (`SetsChurnTooSmall`). The replaced member leaves as by `requestLeave` (its allocation still counts in the
+    ///         current epoch; the newcomer's counts from the next). Name the smallest member (`members` and `allocation` tell) to need the
     ///         least.
     function joinReplacing(uint256 setId, uint256 amount, address replaced) external;
-    /// @notice Leaves the member list at once (out of the next snapshots, its place free) and deallocates everything;
+    /// @notice Leaves the member list at once (its allocation counts no more from the next epoch, its place free) and deallocates everything;
     ///         `completeLeave` after the withdrawal delay frees it. Re-joining before that is allowed.
     function requestLeave(uint256 setId) external;
-    /// @notice Anyone removes a member whose allocation fell below the set's minimum (after a slash or stake leaving),
-    ///         once the epoch's snapshot is taken; it leaves as by `requestLeave`.
+    /// @notice Anyone removes a member whose allocation fell below the set's minimum (after a slash or stake leaving);
+    ///         it leaves as by `requestLeave`.
     function removeMember(uint256 setId, address operator) external;
     function completeLeave(uint256 setId) external;
 
@@ -189,13 +173,8 @@ interface IOperatorSets {
     // anyone
     /// @notice Shrinks `operator`'s allocations pro rata if they exceed its stake (after a governance weight change).
     function syncAllocations(address operator) external;
-    /// @notice Records the current epoch's members and the allocations that count in it: members (not those that
-    ///         left), not jailed (in the set or by a pending slash) and with at least the minimum stake allocated. Once
-    ///         per set per epoch. Loops over <= 256 members.
-    function snapshot(uint256 setId) external returns (uint256 epoch);
 
     // views
-    function STAKE_UNIT() external view returns (uint256);
     function registry() external view returns (address);
     function epochLength() external view returns (uint256);
     function epochStart(uint256 epoch) external view returns (uint256);
@@ -246,29 +225,15 @@ interface IOperatorSets {
         uint256 until,
         uint256 max
     ) external view returns (uint256 start, uint48[] memory keys, uint208[] memory values);
-    function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool);
     function churnMarginBps() external view returns (uint256);
     /// @notice Whether the set counted some stake in `epoch`, at least `minTotalStake` of it, from at least `minMembers`
     ///         operators — the minimums that counted in that epoch (a change counts from the next epoch, like an
     ///         allocation): services decide nothing on a set that is not live, and no change rewrites a past or the
-    ///         current epoch. Read from checkpoints: no snapshot needed.
+    ///         current epoch. Read from checkpoints.
     function isLive(uint256 setId, uint256 epoch) external view returns (bool);
-    function latestSnapshotEpoch(uint256 setId) external view returns (uint256 epoch, bool exists);
-    function snapshotInfo(uint256 setId, uint256 epoch) external view returns (SnapshotInfo memory);
-    function snapshotEntries(
-        uint256 setId,
-        uint256 epoch
-    ) external view returns (address[] memory operators, uint256[] memory stakes);
     /// @notice A stake-weighted draw over the allocations counted in `epoch`, from checkpoints (no snapshot): the
     ///         operator whose range holds `random % setStakeAt(setId, epoch)`, the operators in the set's draw-index
     ///         order (each one's chance is its share of the set's stake); zero when the set counted no stake. Reads at
     ///         most 16 bucket totals and 16 positions' operators and allocations.
     function drawAt(uint256 setId, uint256 epoch, uint256 random) external view returns (address);
-    /// @notice A stake-weighted draw: the entry whose stake range holds `random % total`, found by binary search over
-    ///         cumulative stakes (each member's chance equals its share of the snapshot stake).
-    function snapshotPick(
-        uint256 setId,
-        uint256 epoch,
-        uint256 random
-    ) external view returns (uint256 index, address operator);
 }

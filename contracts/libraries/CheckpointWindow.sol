@@ -9,6 +9,16 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 library CheckpointWindow {
     using Checkpoints for Checkpoints.Trace208;
 
+    /// @notice The trace's value in force at `epoch` (the latest checkpoint keyed at or before it; 0 if none).
+    function valueAt(Checkpoints.Trace208 storage trace, uint256 epoch) internal view returns (uint256) {
+        return trace.upperLookupRecent(key(epoch));
+    }
+
+    /// @notice A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).
+    function key(uint256 epoch) internal pure returns (uint48) {
+        return epoch > type(uint48).max ? type(uint48).max : uint48(epoch);
+    }
+
     /// @notice A trace's changes strictly after `from` and strictly before `until`, at most `max` of them, in order.
     /// @dev One binary search (O(log n) reads) and one read per change returned.
     /// @return start the value in force at `from` (the latest checkpoint keyed at or before it; 0 if none)

@@ -9,15 +9,13 @@ import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 
 /// @title OperatorSets
-/// @notice Operator sets, the allocations that back them, and their epoch snapshots (UUPS proxy, ERC-7201 storage).
+/// @notice Operator sets, the allocations that back them checkpointed by epoch, and a draw index over them (UUPS proxy,
+///         ERC-7201 storage).
 contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     using Checkpoints for Checkpoints.Trace208;
     using CheckpointWindow for Checkpoints.Trace208;
 
-    /// @notice Snapshot stakes are stored in whole units of 1e9 wei (1 gwei of ALT-equivalent), 96 bits beside the
-    ///         operator's address in one slot per entry.
-    uint256 public constant STAKE_UNIT = 1e9;
-    /// @notice The largest set: a signer bitmap over snapshot indexes fits one uint256.
+    /// @notice The largest set (16 buckets of 16 in the draw index).
     uint256 public constant MAX_SET_SIZE = 256;
     /// @inheritdoc IOperatorSets
     uint256 public constant MAX_SETS_PER_OPERATOR = 64;
@@ -26,16 +24,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     uint256 private constant BUCKET = 16;
     /// @dev A set's least total stake for liveness is kept in 192 bits beside its least member count.
     uint256 private constant MAX_MIN_TOTAL_STAKE = type(uint192).max;
-
-    struct Snapshot {
-        uint128 totalUnits;
-        uint48 takenAt;
-        uint16 size;
-        bytes32 seed;
-        // operator << 96 | cumulative stake in STAKE_UNITs of entries [0, i]: an entry's own stake is the difference
-        // with the previous one, and a stake-weighted draw is a binary search
-        uint256[] entries;
-    }
 
     /// @dev A set's draw index: the operators with an allocation counted, at positions [0, count), and the total
     ///      allocation of each bucket of BUCKET positions, all checkpointed by epoch like the allocations — so a
@@ -71,8 +59,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         mapping(uint256 setId => SetConfig) sets;
         mapping(uint256 setId => address[]) members;
         mapping(uint256 setId => mapping(address operator => Membership)) memberships;
-        mapping(uint256 setId => mapping(uint256 epoch => Snapshot)) snapshots;
-        mapping(uint256 setId => uint256) latestEpochPlusOne;
         mapping(uint256 setId => mapping(address operator => Allocation)) allocations;
         // what counted in each epoch, keyed by the first epoch it counts in (a change made in epoch e is keyed e + 1)
         mapping(uint256 setId => mapping(address operator => Checkpoints.Trace208)) allocationHistory;
@@ -204,8 +190,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         // turns evicting each other
         uint256 needed = Math.mulDiv(theirs, BPS + s.churnMarginBps, BPS, Math.Rounding.Ceil);
         if (amount < needed) revert SetsChurnTooSmall(amount, needed);
-        _requireSnapshot(s, setId);
-        _exit(s, setId, replaced);
+_exit(s, setId, replaced);
         emit MemberReplaced(setId, replaced, msg.sender);
         _join(s, setId, config, amount);
     }
@@ -233,8 +218,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         SetConfig storage config = _member(setId, operator);
         uint256 allocated = s.allocations[setId][operator].allocated;
         if (allocated >= config.minStake) revert SetsStakeNotTooLow(allocated, config.minStake);
-        _requireSnapshot(s, setId);
-        _exit(s, setId, operator);
+_exit(s, setId, operator);
         emit MemberRemoved(setId, operator, allocated);
     }
 
@@ -309,40 +293,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         if (allocated != before) registry_.setAllocated(operator, allocated);
     }
 
-    // ================================================================= snapshots
-
-    /// @inheritdoc IOperatorSets
-    function snapshot(uint256 setId) external returns (uint256 epoch) {
-        SetsStorage storage s = _s();
-        SetConfig storage config = _set(setId);
-        epoch = currentEpoch();
-        Snapshot storage snap = s.snapshots[setId][epoch];
-        if (snap.takenAt != 0) revert SetsSnapshotTaken(setId, epoch);
-
-        uint256 minStake = config.minStake;
-        address[] storage list = s.members[setId];
-        uint256 count = list.length; // <= 256
-        uint256 totalUnits;
-        for (uint256 i; i < count; ++i) {
-            address operator = list[i];
-            uint256 units = _eligibleStake(s, setId, operator, uint48(epoch), minStake) / STAKE_UNIT;
-            // the running total stays below 2^96 units (~7.9e37 wei, beyond any real stake)
-            uint256 room = type(uint96).max - totalUnits;
-            if (units > room) units = room;
-            if (units == 0) continue;
-            totalUnits += units;
-            snap.entries.push((uint256(uint160(operator)) << 96) | totalUnits);
-        }
-        bytes32 seed = keccak256(abi.encode(block.prevrandao, setId, epoch));
-        snap.totalUnits = uint128(totalUnits); // < 2^96
-        snap.takenAt = uint48(block.timestamp);
-        uint256 size = snap.entries.length;
-        snap.size = uint16(size);
-        snap.seed = seed;
-        s.latestEpochPlusOne[setId] = epoch + 1;
-        emit SnapshotTaken(setId, epoch, snap.size, totalUnits * STAKE_UNIT, seed);
-    }
-
     // ================================================================= views
 
     /// @inheritdoc IOperatorSets
@@ -404,19 +354,19 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
 
     /// @inheritdoc IOperatorSets
     function allocationAt(uint256 setId, address operator, uint256 epoch) external view returns (uint256) {
-        return _s().allocationHistory[setId][operator].upperLookupRecent(_key(epoch));
+        return _s().allocationHistory[setId][operator].valueAt(epoch);
     }
 
     /// @inheritdoc IOperatorSets
     function setStakeAt(uint256 setId, uint256 epoch) external view returns (uint256) {
-        return _s().stakeHistory[setId].upperLookupRecent(_key(epoch));
+        return _s().stakeHistory[setId].valueAt(epoch);
     }
 
     /// @inheritdoc IOperatorSets
     function currentSetStake(uint256 setId) external view returns (uint256 epoch, uint256 stake) {
         _set(setId);
         epoch = currentEpoch();
-        stake = _s().stakeHistory[setId].upperLookupRecent(_key(epoch));
+        stake = _s().stakeHistory[setId].valueAt(epoch);
     }
 
     /// @inheritdoc IOperatorSets
@@ -455,7 +405,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     function isLive(uint256 setId, uint256 epoch) external view returns (bool) {
         _set(setId);
         SetsStorage storage s = _s();
-        uint48 key = _key(epoch);
+        uint48 key = CheckpointWindow.key(epoch);
         uint256 stake = s.stakeHistory[setId].upperLookupRecent(key);
         uint256 minimums = s.livenessHistory[setId].upperLookupRecent(key);
         // a set with no stake decides nothing, whatever its minimums say
@@ -470,13 +420,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 setId,
         uint256 epoch
     ) external view returns (uint256 minMembers, uint256 minTotalStake) {
-        uint256 minimums = _s().livenessHistory[setId].upperLookupRecent(_key(epoch));
+        uint256 minimums = _s().livenessHistory[setId].valueAt(epoch);
         return (minimums >> 192, minimums & MAX_MIN_TOTAL_STAKE);
     }
 
     /// @inheritdoc IOperatorSets
     function memberCountAt(uint256 setId, uint256 epoch) external view returns (uint256) {
-        return _s().countHistory[setId].upperLookupRecent(_key(epoch));
+        return _s().countHistory[setId].valueAt(epoch);
     }
 
     /// @inheritdoc IOperatorSets
@@ -486,7 +436,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 epoch
     ) external view returns (uint256[] memory stakes) {
         mapping(address => Checkpoints.Trace208) storage history = _s().allocationHistory[setId];
-        uint48 key = _key(epoch);
+        uint48 key = CheckpointWindow.key(epoch);
         uint256 count = operators.length;
         stakes = new uint256[](count);
         for (uint256 i; i < count; ++i) stakes[i] = history[operators[i]].upperLookupRecent(key);
@@ -506,7 +456,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function drawAt(uint256 setId, uint256 epoch, uint256 random) external view returns (address) {
         SetsStorage storage s = _s();
-        uint48 key = _key(epoch);
+        uint48 key = CheckpointWindow.key(epoch);
         uint256 total = s.stakeHistory[setId].upperLookupRecent(key);
         if (total == 0) return address(0);
         uint256 target = random % total;
@@ -521,70 +471,13 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             for (uint256 position = first; position < first + BUCKET; ++position) {
                 address operator = address(uint160(d.operators[position].upperLookupRecent(key)));
                 if (operator == address(0)) continue;
-                uint256 allocation = allocations[operator].upperLookupRecent(key);
-                if (target < allocation) return operator;
-                target -= allocation;
+                uint256 allocated = allocations[operator].upperLookupRecent(key);
+                if (target < allocated) return operator;
+                target -= allocated;
             }
         }
         // unreachable: the buckets' totals sum to the set's stake in every epoch
         return address(0);
-    }
-
-    /// @inheritdoc IOperatorSets
-    function hasSnapshot(uint256 setId, uint256 epoch) external view returns (bool) {
-        return _s().snapshots[setId][epoch].takenAt != 0;
-    }
-
-    /// @inheritdoc IOperatorSets
-    function latestSnapshotEpoch(uint256 setId) external view returns (uint256 epoch, bool exists) {
-        uint256 plusOne = _s().latestEpochPlusOne[setId];
-        return plusOne == 0 ? (0, false) : (plusOne - 1, true);
-    }
-
-    /// @inheritdoc IOperatorSets
-    function snapshotInfo(uint256 setId, uint256 epoch) external view returns (SnapshotInfo memory) {
-        Snapshot storage snap = _snapshot(setId, epoch);
-        return SnapshotInfo(uint256(snap.totalUnits) * STAKE_UNIT, snap.takenAt, snap.size, snap.seed);
-    }
-
-    /// @inheritdoc IOperatorSets
-    function snapshotEntries(
-        uint256 setId,
-        uint256 epoch
-    ) external view returns (address[] memory operators, uint256[] memory stakes) {
-        uint256[] storage entries = _snapshot(setId, epoch).entries;
-        uint256 count = entries.length;
-        operators = new address[](count);
-        stakes = new uint256[](count);
-        uint256 previous;
-        for (uint256 i; i < count; ++i) {
-            uint256 entry = entries[i];
-            operators[i] = _operatorOf(entry);
-            stakes[i] = _units(entry, previous) * STAKE_UNIT;
-            previous = entry;
-        }
-    }
-
-    /// @inheritdoc IOperatorSets
-    function snapshotPick(
-        uint256 setId,
-        uint256 epoch,
-        uint256 random
-    ) external view returns (uint256 index, address operator) {
-        Snapshot storage snap = _snapshot(setId, epoch);
-        uint256 total = snap.totalUnits;
-        if (total == 0) revert SetsEmptySnapshot(setId, epoch);
-        uint256 target = random % total;
-        uint256[] storage entries = snap.entries;
-        // the first entry whose cumulative stake passes the target
-        uint256 low;
-        uint256 high = entries.length - 1;
-        while (low < high) {
-            uint256 mid = (low + high) >> 1;
-            if (entries[mid] & type(uint96).max > target) high = mid;
-            else low = mid + 1;
-        }
-        return (low, _operatorOf(entries[low]));
     }
 
     // ================================================================= internals
@@ -675,14 +568,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         s.totals[operator] = t;
         s.registry.setAllocated(operator, t.allocated);
         _store(s, setId, operator, a);
-    }
-
-    /// @dev A member is taken out by someone else (replaced, removed) only once the epoch's snapshot exists: the snapshot
-    ///      lists the members of the moment, so an exit before it would take the member's stake out of the epoch that
-    ///      still counts it (and let a newcomer whose stake counts only from the next epoch empty or capture it).
-    function _requireSnapshot(SetsStorage storage s, uint256 setId) private view {
-        uint256 epoch = currentEpoch();
-        if (s.snapshots[setId][epoch].takenAt == 0) revert SetsSnapshotPending(setId, epoch);
     }
 
     /// @dev `operator`'s stake less `encumbered` (zero if below).
@@ -819,40 +704,6 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 total = bucket.latest();
         // a bucket's total is a sum of allocations below 2^104 each
         bucket.push(key, uint208(add ? total + amount : total - amount));
-    }
-
-    /// @dev What `operator`'s allocation counts in a snapshot of `epoch`: nothing if it is leaving, jailed (in the set or
-    ///      by a pending slash) or below the minimum stake.
-    function _eligibleStake(
-        SetsStorage storage s,
-        uint256 setId,
-        address operator,
-        uint48 epoch,
-        uint256 minStake
-    ) private view returns (uint256 stake) {
-        Membership storage m = s.memberships[setId][operator];
-        if (block.timestamp < m.jailedUntil || s.registry.isJailed(operator)) return 0;
-        stake = s.allocationHistory[setId][operator].upperLookupRecent(epoch);
-        if (stake < minStake) return 0;
-    }
-
-    /// @dev A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).
-    function _key(uint256 epoch) private pure returns (uint48) {
-        return epoch > type(uint48).max ? type(uint48).max : uint48(epoch);
-    }
-
-    function _operatorOf(uint256 entry) private pure returns (address) {
-        return address(uint160(entry >> 96));
-    }
-
-    /// @dev An entry's own stake units: its cumulative units less the previous entry's (zero for the first).
-    function _units(uint256 entry, uint256 previous) private pure returns (uint256) {
-        return (entry & type(uint96).max) - (previous & type(uint96).max);
-    }
-
-    function _snapshot(uint256 setId, uint256 epoch) private view returns (Snapshot storage snap) {
-        snap = _s().snapshots[setId][epoch];
-        if (snap.takenAt == 0) revert SetsNoSnapshot(setId, epoch);
     }
 
     function _set(uint256 setId) private view returns (SetConfig storage config) {

@@ -403,12 +403,12 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
 
     /// @inheritdoc IRestakingRegistry
     function operatorUnitsAt(address operator, uint256 epoch) external view returns (uint256) {
-        return _s().operatorUnits[operator].upperLookupRecent(_key(epoch));
+        return _s().operatorUnits[operator].valueAt(epoch);
     }
 
     /// @inheritdoc IRestakingRegistry
     function stakerUnitsAt(address staker, address operator, uint256 epoch) external view returns (uint256) {
-        return _s().stakerUnits[operator][staker].upperLookupRecent(_key(epoch));
+        return _s().stakerUnits[operator][staker].valueAt(epoch);
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -689,11 +689,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
 
     function _onlySlashingManager() private view {
         if (msg.sender != address(_s().slashingManager)) revert RegistryNotSlashingManager(msg.sender);
-    }
-
-    /// @dev A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).
-    function _key(uint256 epoch) private pure returns (uint48) {
-        return epoch > type(uint48).max ? type(uint48).max : uint48(epoch);
     }
 
     function _toAmount(Pool memory p, uint256 shareAmount) private pure returns (uint256) {

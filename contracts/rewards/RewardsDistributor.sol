@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
@@ -15,6 +16,7 @@ import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
+    using CheckpointWindow for Checkpoints.Trace208;
 
     /// @inheritdoc IRewardsDistributor
     uint256 public constant SCALE = 1e18;
@@ -172,7 +174,7 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
 
     /// @inheritdoc IRewardsDistributor
     function rewardPerUnitBefore(address operator, uint256 setId, uint256 epoch) external view returns (uint256) {
-        return _s().rewardPerUnit[operator][setId].upperLookupRecent(_key(epoch));
+        return _s().rewardPerUnit[operator][setId].valueAt(epoch);
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -361,12 +363,7 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         uint256 setId,
         uint256 epoch
     ) private view returns (uint256) {
-        return epoch == 0 ? 0 : s.rewardPerStake[setId].upperLookupRecent(_key(epoch - 1));
-    }
-
-    /// @dev A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).
-    function _key(uint256 epoch) private pure returns (uint48) {
-        return epoch > type(uint48).max ? type(uint48).max : uint48(epoch);
+        return epoch == 0 ? 0 : s.rewardPerStake[setId].valueAt(epoch - 1);
     }
 
     function _setParameters(address treasury_, uint16 protocolShareBps_) private {

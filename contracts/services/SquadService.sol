@@ -11,10 +11,11 @@ import {SQUAD} from "../rollups/Services.sol";
 
 /// @title SquadService
 /// @notice Decentralised sequencing for rollups that chose SQUAD (their sequencer role is this contract). Time is cut
-///         into slots of `slotLength` seconds; the leader of a slot is drawn stake-weighted from the snapshot of the
-///         slot's epoch, with the seed that snapshot fixed when it was taken, for slots starting after it was taken
-///         (never from data a leader controls, and never rewritten after the fact). Only the leader posts batches in its
-///         slot; after `gracePeriod` any eligible member may (liveness). A slot its leader left empty is reported by
+///         into slots of `slotLength` seconds; the leader of a slot is drawn stake-weighted from the allocations counted
+///         in the slot's epoch (`OperatorSets.drawAt`, no snapshot) with the rollup's seed for that epoch: every batch
+///         posted mixes the block's randomness into the next epoch's seed, so an epoch's schedule is fixed when it
+///         begins and never rewritten after the fact. A set not live in an epoch gives it no leaders. Only the leader
+///         posts batches in its slot; after `gracePeriod` any eligible member may (liveness). A slot its leader left empty is reported by
 ///         anyone as a miss; `maxMisses` misses (a leader's own post resets the count) jail it in the set for
 ///         `jailTime`. A forced-inclusion item forced in after a whole slot went by without it is censorship by that
 ///         slot's leader: a slash request with the item as evidence.
@@ -31,6 +32,8 @@ contract SquadService is RollupService {
     /// @notice Misses are reported within the slot's epoch and the next.
     error SquadSlotTooOld(uint256 slot);
     error SquadNoLeader(uint256 slot);
+    /// @notice The slot's leader is jailed (in the set or by a pending slash): it cannot post, so its misses do not count.
+    error SquadLeaderJailed(uint256 slot, address leader);
     /// @notice The leader posted in its slot, or the miss was reported already.
     error SquadNotMissed(uint256 slot);
     error SquadNotForced(uint256 queueIndex);
@@ -167,6 +170,7 @@ contract SquadService is RollupService {
         _requireLiveDuring(rollup, slot);
         address leader = _leaderAt(rollup, setId, slot);
         if (leader == address(0)) revert SquadNoLeader(slot);
+        if (_jailedIn(setId, leader)) revert SquadLeaderJailed(slot, leader);
         uint256 shift = (slot & 127) << 1;
         uint256 word = s.slotMarks[rollup][slot >> 7];
         if ((word >> shift) & (POSTED | REPORTED) != 0) revert SquadNotMissed(slot);
@@ -197,7 +201,10 @@ contract SquadService is RollupService {
         uint256 slot = item.deadline / slotLength_ + 1;
         uint256 slotEnd = (slot + 1) * slotLength_;
         address leader = _leaderAt(rollup, setId, slot);
-        if (slotEnd > item.forcedAt || leader == address(0)) revert SquadNotAttributable(queueIndex);
+        // a jailed leader could not post: the slot was open to every member at once, nobody's censorship
+        if (slotEnd > item.forcedAt || leader == address(0) || _jailedIn(setId, leader)) {
+            revert SquadNotAttributable(queueIndex);
+        }
         _requireLiveDuring(rollup, slot);
         if (s.censorshipReported[rollup][slot]) revert SquadAlreadyReported(slot);
         s.censorshipReported[rollup][slot] = true;
@@ -219,7 +226,7 @@ contract SquadService is RollupService {
         return block.timestamp / _s().slotLength;
     }
 
-    /// @notice The leader of `slot` of `rollup`; zero while the slot's epoch has no snapshot taken before the slot began.
+    /// @notice The leader of `slot` of `rollup`; zero in an epoch in which the rollup's set is not live.
     function leaderAt(address rollup, uint256 slot) external view returns (address) {
         return _leaderAt(rollup, setIdOf(rollup), slot);
     }
@@ -304,12 +311,17 @@ contract SquadService is RollupService {
     ///      (or was replaced) and has not completed leaving: it still serves the slots it was drawn for and stays
     ///      slashable for them, but stands in for nobody.
     function _eligible(uint256 setId, address account, bool asLeader) private view returns (bool) {
-        ServiceStorage storage service = _service();
-        IOperatorSets.Membership memory m = service.sets.membership(setId, account);
-        return
-            (m.member || (asLeader && m.leaveAt != 0)) &&
-            block.timestamp >= m.jailedUntil &&
-            !service.registry.isJailed(account);
+        IOperatorSets.Membership memory m = _service().sets.membership(setId, account);
+        return (m.member || (asLeader && m.leaveAt != 0)) && !_jailed(account, m.jailedUntil);
+    }
+
+    /// @dev Jailed in the set or by a pending slash request: it may not post.
+    function _jailedIn(uint256 setId, address account) private view returns (bool) {
+        return _jailed(account, _service().sets.membership(setId, account).jailedUntil);
+    }
+
+    function _jailed(address account, uint256 jailedUntil) private view returns (bool) {
+        return block.timestamp < jailedUntil || _service().registry.isJailed(account);
     }
 
     /// @dev A slot's leader is at fault only if the rollup could take batches throughout the slot: not paused now, not
