@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {RollupService} from "./RollupService.sol";
+import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {SQUAD} from "../rollups/Services.sol";
@@ -23,6 +24,7 @@ import {SQUAD} from "../rollups/Services.sol";
 contract SquadService is RollupService {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
+    using CheckpointWindow for Checkpoints.Trace208;
 
     bytes32 public constant CENSORSHIP = "SQUAD_SKIPPED_FORCED_INCLUSION";
 
@@ -243,6 +245,12 @@ contract SquadService is RollupService {
         for (uint256 i; i < count; ++i) leaders[i] = _leaderIn(rollup, setId, firstSlot + i, draw);
     }
 
+    /// @notice The leader-draw seed of `rollup` for `epoch`: what the last batch posted before the epoch began left
+    ///         (0 if none was); fixed once the epoch begins.
+    function seedAt(address rollup, uint256 epoch) external view returns (uint256) {
+        return _s().seeds[rollup].valueAt(epoch);
+    }
+
     /// @notice Whether the leader of `slot` posted in it, and whether its miss was reported.
     function slotMarks(address rollup, uint256 slot) external view returns (bool posted, bool missReported) {
         uint256 bits = _s().slotMarks[rollup][slot >> 7] >> ((slot & 127) << 1);
@@ -294,7 +302,7 @@ contract SquadService is RollupService {
         if (epoch != draw.epoch) {
             draw.epoch = epoch;
             draw.live = sets.isLive(setId, epoch);
-            draw.seed = _s().seeds[rollup].upperLookupRecent(uint48(epoch));
+            draw.seed = _s().seeds[rollup].valueAt(epoch);
         }
         if (!draw.live) return address(0);
         return sets.drawAt(setId, epoch, uint256(keccak256(abi.encode(draw.seed, rollup, slot))));

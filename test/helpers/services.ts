@@ -174,7 +174,7 @@ export const setParamsTuple = (p: SetParams) => [p.minStake, p.maxSize, p.minMem
 
 /**
  * Every operator joins the rollup's set in `service`, allocating `amounts[i]` (default: all its free stake); then the
- * chain moves to the start of the next epoch, when the allocations count (what MACH and VITAL read: no snapshot needed).
+ * chain moves to the start of the next epoch, when the allocations count (what MACH, VITAL and SQUAD's leader draw read).
  */
 export async function joinAndCount(
   d: ServicesDeployment,
@@ -190,28 +190,6 @@ export async function joinAndCount(
   }
   await nextEpoch(d.operatorSets);
   return setId;
-}
-
-/**
- * `joinAndCount`, then that epoch's snapshot is taken (what SQUAD's leader draw reads; the rewards read the allocations'
- * checkpoints and need none).
- */
-export async function joinAndSnapshot(
-  d: ServicesDeployment,
-  service: Service,
-  rollup: string,
-  operators: Operator[],
-  amounts?: bigint[],
-) {
-  const setId = await joinAndCount(d, service, rollup, operators, amounts);
-  await (await d.operatorSets.snapshot(setId)).wait();
-  return setId;
-}
-
-/** Snapshot index of each operator in the set's current snapshot. */
-export async function snapshotIndexes(d: ServicesDeployment, setId: bigint): Promise<Map<string, number>> {
-  const [operators] = await d.operatorSets.snapshotEntries(setId, await d.operatorSets.currentEpoch());
-  return new Map(operators.map((address, i) => [address, i]));
 }
 
 /** An EIP-712 MACH attestation by `key`, as the contract's compact (r, vs) pair. */
