@@ -24,7 +24,6 @@ const BPS = 10_000n;
 const SCALE = 10n ** 18n;
 const VIRTUAL_SHARES = 10n ** 6n;
 const VIRTUAL_ASSETS = 1n;
-const STAKE_UNIT = 10n ** 9n;
 
 /** A fixed permit deadline (2100-01-01) keeps the calldata independent of the wall clock. */
 const EXPIRY = 4_102_444_800n;
@@ -280,8 +279,8 @@ async function slashTwoSetsFixture() {
 
 /**
  * Base, plus set C with 64 member operators (each registered, with an ALT pool it staked itself, 1,000 + i ALT;
- * the claimant also stakes 5,000 ALT with the first), its snapshot of the current epoch taken, and time moved to the
- * start of the next epoch.
+ * the claimant also stakes 5,000 ALT with the first), counted from the current epoch, and time moved to the start of the
+ * next epoch.
  */
 async function sets64Fixture() {
   const f = await loadFixture(baseFixture);
@@ -325,7 +324,6 @@ async function sets64Fixture() {
   // the allocations count from the next epoch
   await nextEpoch(f.operatorSets);
   const epoch = await f.operatorSets.currentEpoch();
-  await f.operatorSets.snapshot(setC);
   await time.increaseTo(await f.operatorSets.epochStart(epoch + 1n));
   return { ...f, setC, operators, stakes, claimantStake, firstEpoch: epoch };
 }
@@ -679,32 +677,24 @@ describeGas("restaking", __filename, (gas) => {
       expect((await f.operatorSets.allocation(f.setA, f.op)).pendingFree).to.equal(MIN_STAKE);
     });
 
-    it("snapshot of a 64-member set", async function () {
+    it("drawAt in a 64-member set, the last position (the worst case: every bucket total, a whole bucket)", async function () {
       const f = await loadFixture(sets64Fixture);
-      const epoch = await f.operatorSets.currentEpoch();
-      expect(epoch).to.equal(f.firstEpoch + 1n);
-      await gas.recordTx(
-        "operator set: snapshot (64 members, all eligible, one ALT pool each; previous epoch's snapshot exists)",
-        f.operatorSets.snapshot(f.setC),
+      const epoch = f.firstEpoch;
+      const total = f.stakes.reduce((sum, s) => sum + s, 0n) + f.claimantStake;
+      expect(await f.operatorSets.setStakeAt(f.setC, epoch)).to.equal(total);
+      // the operators sit in join order: the last one's range ends the set's stake
+      const last = f.operators[SET_MEMBERS - 1].address;
+      expect(await f.operatorSets.drawAt(f.setC, epoch, total - 1n)).to.equal(last);
+      expect(await f.operatorSets.drawAt(f.setC, epoch, total - f.stakes[SET_MEMBERS - 1])).to.equal(last);
+      expect(await f.operatorSets.drawAt(f.setC, epoch, total - f.stakes[SET_MEMBERS - 1] - 1n)).to.equal(
+        f.operators[SET_MEMBERS - 2].address,
       );
-      const info = await f.operatorSets.snapshotInfo(f.setC, epoch);
-      expect(info.size).to.equal(BigInt(SET_MEMBERS));
-      const total = f.stakes.reduce((sum, s) => sum + (s / STAKE_UNIT) * STAKE_UNIT, 0n) + f.claimantStake;
-      expect(info.totalStake).to.equal(total);
-    });
-
-    it("snapshot of a 1-member set", async function () {
-      const f = await loadFixture(baseFixture);
-      const epoch = await f.operatorSets.currentEpoch();
-      await f.operatorSets.snapshot(f.setB);
-      await time.increaseTo(await f.operatorSets.epochStart(epoch + 1n));
-      await gas.recordTx(
-        "operator set: snapshot (1 member, one ALT pool; previous epoch's snapshot exists)",
-        f.operatorSets.snapshot(f.setB),
+      // a view: its cost as a call (estimateGas, with the 21,000 of a transaction and its calldata)
+      gas.record(
+        "operator set: drawAt view, 64 members, the last position (4 bucket totals, 16 positions; estimateGas of a call)",
+        await f.operatorSets.drawAt.estimateGas(f.setC, epoch, total - 1n),
       );
-      expect(await f.operatorSets.snapshotEntries(f.setB, epoch + 1n)).to.deep.equal([[f.op2.address], [STAKE / 2n]]);
     });
-  });
 
   describe("rewards", function () {
     it("creditFees, second credit of the epoch", async function () {

@@ -14,7 +14,6 @@ import {
   certificate,
   deployServices,
   joinAndCount,
-  joinAndSnapshot,
   launchRollup,
   SERVICE,
   setParams,
@@ -90,11 +89,11 @@ async function challengedFixture() {
   return f;
 }
 
-/** A SQUAD rollup (account 12 owns and proposes) with 10 members, snapshotted; the clock at the start of a slot. */
 /**
- * A SQUAD rollup (account 12 owns it) whose set has one member, snapshotted an hour into a fresh epoch; `slot` is two
- * slots later, inside that epoch. One member keeps the figures exact: the leader draw's binary search reads one more
- * cold snapshot entry per halving (about 2,100 gas for each doubling of the set) on a path the random seed decides.
+ * A SQUAD rollup (account 12 owns it) whose set has one member, counted from an hour into a fresh epoch; `slot` is two
+ * slots later, inside that epoch. One member keeps the figures exact: the leader draw (`OperatorSets.drawAt`) reads the
+ * bucket totals up to the leader's bucket and the positions in it up to the leader, a path the seed decides (the
+ * worst case at 256 members is measured by the max-size e2e test).
  */
 async function squadFixture() {
   const f = await loadFixture(operatorsFixture);
@@ -108,7 +107,7 @@ async function squadFixture() {
   const address = await rollup.getAddress();
   await time.increaseTo((await f.operatorSets.epochStart((await f.operatorSets.currentEpoch()) + 1n)) + 3_600n);
   const members = f.operators.slice(0, 1);
-  await joinAndSnapshot(f, f.squad, address, members);
+  await joinAndCount(f, f.squad, address, members);
   const [slotLength] = await f.squad.parameters();
   const slot = BigInt(await time.latest()) / slotLength + 2n;
   await time.increaseTo(slot * slotLength);
