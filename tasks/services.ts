@@ -1,5 +1,6 @@
 // Operator-set tasks common to the three restaked services: join (registering the rollup's set if needed, replacing a
-// smaller member of a full set), allocate, leave, remove a member below the minimum, snapshot.
+// smaller member of a full set), allocate, leave, remove a member below the minimum, and the set as it counts in the
+// current epoch (read from OperatorSets' checkpoints).
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
@@ -16,12 +17,11 @@ import {
 } from "./lib/cli";
 import { operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
-import type { Signer } from "ethers";
 import type { OperatorSets } from "../typechain-types";
 import {
-  currentSnapshot,
   parseServiceName,
   registeredSet,
+  setInEpoch,
   requireEnabled,
   serviceContract,
   type ServiceName,
@@ -60,12 +60,6 @@ async function smallestMember(sets: OperatorSets, setId: bigint) {
 async function churnNeeded(sets: OperatorSets, allocated: bigint) {
   const margin = await sets.churnMarginBps();
   return (allocated * (10_000n + margin) + 9_999n) / 10_000n;
-}
-
-/** Takes the current epoch's snapshot of `setId` if nobody has; the transaction, or undefined when it exists. */
-async function ensureSnapshot(sets: OperatorSets, signer: Signer, setId: bigint) {
-  if (await sets.hasSnapshot(setId, await sets.currentEpoch())) return undefined;
-  return confirm(sets.connect(signer).snapshot(setId));
 }
 
 /** The epoch from which an allocation changed by `tx` counts: the one after the epoch it was mined in. */
@@ -118,8 +112,7 @@ serviceTask(
       fail("--replace is for a full set only: this one has room");
     let registered: TxReport | undefined;
     if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
-    // a member is replaced only once the epoch's snapshot exists: take it first if nobody has
-    const snapshotTaken = replaced === undefined ? undefined : await ensureSnapshot(sets, signer, setId);
+    // a replaced member's allocation still counts in this epoch, the newcomer's from the next: nothing waits
     const joined = await confirm(
       replaced === undefined
         ? sets.connect(signer).join(setId, amount)
@@ -137,12 +130,10 @@ serviceTask(
         replaced: replaced ?? null,
         countsFrom: counts,
         registered,
-        ...(snapshotTaken ? { snapshotTaken } : {}),
         joined,
       },
       () => [
         ...(registered ? [txLine(`registered ${rollup} in ${name.toUpperCase()}`, registered)] : []),
-        ...(snapshotTaken ? [txLine(`took the epoch's snapshot of set ${setId} first`, snapshotTaken)] : []),
         txLine(
           `${operator} joined set ${setId} with ${formatAlt(amount)} allocated, counted from epoch ${counts}` +
             (replaced === undefined ? "" : `, replacing ${replaced}`),
@@ -267,43 +258,33 @@ serviceTask(
       fail(`${operator} allocates ${formatAlt(allocated)}, not below the minimum of ${formatAlt(minStake)}`);
     }
     const signer = await signerFor(hre, args.from);
-    // a member is removed only once the epoch's snapshot exists: take it first if nobody has
-    const snapshotTaken = await ensureSnapshot(sets, signer, setId);
+    // its allocation still counts in this epoch (the change is keyed from the next): nothing waits for the epoch
     const tx = await confirm(sets.connect(signer).removeMember(setId, operator));
-    return output(
-      args.json,
-      { service: name, rollup, setId, operator, allocated, minStake, ...(snapshotTaken ? { snapshotTaken } : {}), tx },
-      () => [
-        ...(snapshotTaken ? [txLine(`took the epoch's snapshot of set ${setId} first`, snapshotTaken)] : []),
-        txLine(
-          `removed ${operator} from set ${setId} (${formatAlt(allocated)} allocated, below ${formatAlt(minStake)})`,
-          tx,
-        ),
-      ],
-    );
+    return output(args.json, { service: name, rollup, setId, operator, allocated, minStake, tx }, () => [
+      txLine(
+        `removed ${operator} from set ${setId} (${formatAlt(allocated)} allocated, below ${formatAlt(minStake)})`,
+        tx,
+      ),
+    ]);
   });
 
-serviceTask(
-  "service:snapshot",
-  "Takes the current epoch's snapshot of the rollup's set (if not taken) and prints it",
-).setAction(async (args: ServiceArgs, hre) => {
-  const { name, rollup, service, sets } = await resolve(hre, args);
-  const setId = await registeredSet(hre, service, rollup, name);
-  const epoch = await sets.currentEpoch();
-  let taken: TxReport | undefined;
-  if (!(await sets.hasSnapshot(setId, epoch)))
-    taken = await confirm(sets.connect(await signerFor(hre, args.from)).snapshot(setId));
-  const snap = await currentSnapshot(sets, setId);
-  const members = snap.operators.map((operator, index) => ({ index, operator, stake: snap.stakes[index] }));
-  const live = await sets.isLive(setId, epoch);
-  return output(
-    args.json,
-    { service: name, rollup, setId, epoch, totalStake: snap.info.totalStake, live, members, taken },
-    () => [
-      ...(taken ? [txLine(`snapshot of epoch ${epoch} taken`, taken)] : []),
-      `${name.toUpperCase()} set ${setId}, epoch ${epoch}: ${members.length} members, ` +
-        `${formatAlt(snap.info.totalStake)}, ${live ? "live" : "not live (the services decide nothing on it)"}`,
-      ...members.map((m) => `  #${m.index} ${m.operator} ${formatAlt(m.stake)}`),
-    ],
-  );
-});
+task("service:set", "Prints the rollup's set of a service as it counts in the current epoch (sends nothing)")
+  .addParam("service", "mach, vital or squad")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: Omit<ServiceArgs, "from">, hre) => {
+    const { name, rollup, service, sets } = await resolve(hre, args);
+    const setId = await registeredSet(hre, service, rollup, name);
+    const epoch = await sets.currentEpoch();
+    const set = await setInEpoch(sets, setId, epoch);
+    const { count, totalStake, minMembers, minTotalStake, live } = set;
+    return output(args.json, { service: name, rollup, setId, epoch, ...set }, () => [
+      `${name.toUpperCase()} set ${setId}, epoch ${epoch}: ${count} operators counted, ${formatAlt(totalStake)}; ` +
+        `needs ${minMembers} and ${formatAlt(minTotalStake)}: ` +
+        (live ? "live" : "not live (the services decide nothing on it)"),
+      ...set.members.map(
+        (m) => `  ${m.operator} ${formatAlt(m.counted)} counted, ${formatAlt(m.allocated)} allocated now`,
+      ),
+      ...set.left.map((m) => `  ${m.operator} ${formatAlt(m.counted)} counted, left the set`),
+    ]);
+  });

@@ -1,4 +1,7 @@
 // SQUAD sequencing tasks: the leader schedule, and posting a batch as leader (or as a member after the grace period).
+// A slot's leader is drawn stake-weighted from the allocations counted in its epoch, with the rollup's seed of that
+// epoch (the one the batches posted before the epoch began left): a slot of a later epoch is shown as drawn now, and
+// its leader may change until that epoch begins (a batch mixes the seed; an allocation changed now counts in it).
 import { task } from "hardhat/config";
 import { id, isHexString, ZeroAddress } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine } from "./lib/cli";
@@ -10,7 +13,10 @@ import { altToken } from "./lib/genesis";
 /** The most slots one schedule call reads (a view: bounded to stay under a node's call gas cap). */
 const MAX_SLOTS = 500;
 
-task("squad:schedule", "Prints the SQUAD leaders of the next slots of a rollup")
+task(
+  "squad:schedule",
+  "Prints the SQUAD leaders of the next slots of a rollup (those of a later epoch may change until it begins)",
+)
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("slots", "How many slots, from the current one", "10")
   .addFlag("json", "Print the result as JSON")

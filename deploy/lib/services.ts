@@ -7,7 +7,7 @@ export interface ServicesInput {
   /** Minimum stake (whole ALT-equivalent) and size bound of every set the services create. */
   minStake: string;
   maxSize: number;
-  /** What a snapshot of such a set needs to be live: members, and total stake (whole ALT-equivalent). */
+  /** What such a set needs counted in an epoch to be live in it: members, and total stake (whole ALT-equivalent). */
   minMembers: number;
   minTotalStake: string;
   mach: { capBps: number; equivocationBps: number; invalidCertificateBps: number };

@@ -59,18 +59,58 @@ export async function registeredSet(
   return service.setIdOf(rollup);
 }
 
-/** The operators and stakes of the set's snapshot for the current epoch, refusing when nobody has taken it. */
-export async function currentSnapshot(sets: OperatorSets, setId: bigint) {
-  const epoch = await sets.currentEpoch();
-  if (!(await sets.hasSnapshot(setId, epoch))) fail(`no snapshot for epoch ${epoch} yet: run service:snapshot first`);
-  const [operators, stakes] = await sets.snapshotEntries(setId, epoch);
-  const info = await sets.snapshotInfo(setId, epoch);
-  return { epoch, operators, stakes, info };
+/**
+ * The set as it counts in `epoch` (the current one), read from OperatorSets' checkpoints: each member with its
+ * allocation now and the one counted in the epoch (a change counts from the next epoch), the operators that left the
+ * member list in this epoch and still count in it (a leave, replacement or removal takes effect in the next epoch),
+ * the stake and the number of operators counted, the liveness minimums that count, and whether the set is live.
+ */
+export async function setInEpoch(sets: OperatorSets, setId: bigint, epoch: bigint) {
+  const members = [...(await sets.members(setId))]; // a copy: ethers' results are read-only
+  const [allocations, counted, totalStake, count, [minMembers, minTotalStake], live] = await Promise.all([
+    Promise.all(members.map((operator) => sets.allocation(setId, operator))),
+    sets.allocationsAt(setId, members, epoch),
+    sets.setStakeAt(setId, epoch),
+    sets.memberCountAt(setId, epoch),
+    sets.livenessAt(setId, epoch),
+    sets.isLive(setId, epoch),
+  ]);
+  const listed = members.map((operator, i) => ({
+    operator,
+    allocated: allocations[i].allocated,
+    counted: counted[i],
+  }));
+  // the count includes operators out of the member list whose allocation still counts: look for them only then
+  const countedMembers = BigInt(counted.filter((stake) => stake > 0n).length);
+  const left = count > countedMembers ? await leftInEpoch(sets, setId, epoch, members) : [];
+  return { members: listed, left, totalStake, count, minMembers, minTotalStake, live };
+}
+
+/**
+ * The operators that left `setId`'s member list during `epoch` (requested to leave, replaced or removed: each emits
+ * `LeaveRequested`) and are no members now, with the allocation they still count in it (non-zero only), in the order
+ * they left. An earlier leave no longer counts in `epoch`, so only the epoch's own blocks are searched.
+ */
+async function leftInEpoch(sets: OperatorSets, setId: bigint, epoch: bigint, members: string[]) {
+  const provider = sets.runner!.provider!;
+  const start = Number(await sets.epochStart(epoch));
+  // the first block mined at or after the epoch's start (binary search over the blocks' timestamps)
+  let low = 0;
+  let high = await provider.getBlockNumber();
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if ((await provider.getBlock(middle))!.timestamp < start) low = middle + 1;
+    else high = middle;
+  }
+  const events = await sets.queryFilter(sets.filters.LeaveRequested(setId), low);
+  const operators = [...new Set(events.map((e) => e.args.operator))].filter((op) => !members.includes(op));
+  const counted = await sets.allocationsAt(setId, operators, epoch);
+  return operators.map((operator, i) => ({ operator, counted: counted[i] })).filter((o) => o.counted > 0n);
 }
 
 /**
  * The current epoch and what the set counts in it (its stake and how many operators), refusing unless the set is live
- * in it: the services decide nothing otherwise. Read from the checkpoints: no snapshot is needed.
+ * in it: the services decide nothing otherwise. Read from the checkpoints.
  */
 export async function liveEpoch(sets: OperatorSets, setId: bigint) {
   const epoch = await sets.currentEpoch();

@@ -695,6 +695,7 @@ describeGas("restaking", __filename, (gas) => {
         await f.operatorSets.drawAt.estimateGas(f.setC, epoch, total - 1n),
       );
     });
+  });
 
   describe("rewards", function () {
     it("creditFees, second credit of the epoch", async function () {

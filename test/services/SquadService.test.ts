@@ -1,24 +1,20 @@
 // SQUAD decentralised sequencing (contracts/services/SquadService.sol): slots of 5 minutes, a leader per slot drawn by
-// stake from the snapshot of the slot's epoch, batches posted through the service (which holds the rollup's sequencer
-// role), misses reported and jailed, forced-inclusion items turned into censorship slash requests. The protocol is the
-// staged deployment of test/helpers/services.ts; every block that matters is mined at a timestamp the test fixes, and
-// every leader, deadline, slot and slashed amount is computed independently in bigint math.
+// stake from the allocations counted in the slot's epoch (OperatorSets.drawAt) with the rollup's seed for that epoch,
+// which every batch posted mixes with the block's randomness for the next epoch; batches posted through the service
+// (which holds the rollup's sequencer role), misses reported and jailed, forced-inclusion items turned into censorship
+// slash requests. The protocol is the staged deployment of test/helpers/services.ts; every block that matters is mined at
+// a timestamp the test fixes, and every leader, seed, deadline, slot and slashed amount is computed independently in
+// bigint math (the draw replayed here from the members' allocations in the set's draw-index order).
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, encodeBytes32String, id, keccak256 } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
 import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
-import {
-  SERVICE,
-  addOperators,
-  createRollup,
-  deployServices,
-  joinAndSnapshot,
-  launchRollup,
-} from "../helpers/services";
-import type { Operator, ServicesDeployment } from "../helpers/services";
+import { SERVICE, addOperators, createRollup, deployServices, launchRollup } from "../helpers/services";
+import type { Operator } from "../helpers/services";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
@@ -34,14 +30,18 @@ const MAX_SIZE = 64n;
 /** "services": a live set counts at least one operator and 1,000 ALT in the epoch. */
 const MIN_MEMBERS = 1n;
 const MIN_TOTAL_STAKE = 1_000n * ALT;
-/** "restaking": veto window 2 days, reporter share 10 %. */
+/** "restaking": veto window 2 days, reporter share 10 %, a newcomer beats the member it replaces by 10 %. */
 const VETO_WINDOW = BigInt(2 * DAY);
 const REPORTER_BPS = 1_000n;
+const CHURN_MARGIN_BPS = 1_000n;
 const BPS = 10_000n;
 /** Rollup.INCLUSION_DELAY. */
 const INCLUSION_DELAY = BigInt(12 * HOUR);
-/** OperatorSets.STAKE_UNIT: snapshot stakes are whole multiples of 1e9 wei. */
-const STAKE_UNIT = 10n ** 9n;
+/** OperatorSets: the draw index groups positions in buckets of 16, 16 buckets for the largest set (256). */
+const BUCKET = 16;
+const MAX_SET_SIZE = 256;
+/** SquadService keeps a rollup's seeds in a Checkpoints.Trace208: the mixed hash truncated to 208 bits. */
+const SEED_MASK = 2n ** 208n - 1n;
 /** RestakingRegistry virtual shares and assets: a fresh pool mints amount * 1e6 shares for its first deposit. */
 const VIRTUAL_SHARES = 10n ** 6n;
 const VIRTUAL_ASSETS = 1n;
@@ -52,6 +52,8 @@ const STAKES = [10_000n * ALT, 20_000n * ALT, 30_000n * ALT, 40_000n * ALT];
 const TOTAL_STAKE = STAKES.reduce((a, b) => a + b, 0n);
 /** What each member allocates to each of the two SQUAD sets: half its stake. */
 const ALLOCATIONS = STAKES.map((stake) => stake / 2n);
+/** What the four allocations add up to in each set: 50,000 ALT. */
+const SET_STAKE = ALLOCATIONS.reduce((a, b) => a + b, 0n);
 /** Queue fees (odd amounts, so a fee that went astray would show). */
 const FEES = [3n * ALT + 1n, 5n * ALT + 7n];
 const TX_HASHES = [id("squad-tx-0"), id("squad-tx-1")];
@@ -73,11 +75,66 @@ const setIdOf = (service: string, rollup: string) =>
 const toAmount = (shares: bigint, totalShares: bigint, totalAssets: bigint) =>
   (shares * (totalAssets + VIRTUAL_ASSETS)) / (totalShares + VIRTUAL_SHARES);
 
+/** An operator with an allocation counted in an epoch, and that allocation: one position of a set's draw index. */
+interface Entry {
+  operator: string;
+  allocation: bigint;
+}
+
+/**
+ * OperatorSets.drawAt replayed from the counted allocations in draw-index order: target = random mod their total; the
+ * buckets of 16 positions are walked in order, each bucket's total taken off the target until the target falls in one;
+ * that bucket's positions are walked the same way, and the operator whose allocation exceeds what is left is drawn.
+ */
+function drawFrom(entries: Entry[], random: bigint): string {
+  expect(entries.length).to.be.lessThanOrEqual(MAX_SET_SIZE);
+  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
+  if (total === 0n) return ZeroAddress;
+  let target = random % total;
+  for (let first = 0; first < MAX_SET_SIZE; first += BUCKET) {
+    const bucket = entries.slice(first, first + BUCKET);
+    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
+    if (target >= inBucket) {
+      target -= inBucket;
+      continue;
+    }
+    for (const { operator, allocation } of bucket) {
+      if (target < allocation) return operator;
+      target -= allocation;
+    }
+  }
+  throw new Error("the buckets add up to less than the total");
+}
+
+/** The random number of a slot's draw: keccak256(abi.encode(seed, rollup, slot)). */
+const slotRandom = (seed: bigint, rollup: string, slot: bigint) =>
+  BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot])));
+
+/** The leaders of `slots` (all of one epoch) of `rollup`, drawn here from the epoch's `entries` with its `seed`. */
+const drawLeaders = (rollup: string, entries: Entry[], seed: bigint, slots: bigint[]) =>
+  slots.map((slot) => drawFrom(entries, slotRandom(seed, rollup, slot)));
+
+/** The seed a batch leaves the next epoch: keccak256(abi.encode(latest seed, block.prevrandao)), its low 208 bits. */
+const mixSeed = (seed: bigint, prevRandao: string) =>
+  BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, prevRandao]))) & SEED_MASK;
+
+/**
+ * The prevrandao of the block a transaction was mined in: the block's mixHash field (the provider's Block leaves its
+ * `prevRandao` null, so the raw block is read).
+ */
+async function prevRandaoOf(tx: Promise<ContractTransactionResponse>): Promise<string> {
+  const receipt = (await (await tx).wait())!;
+  const block = await ethers.provider.send("eth_getBlockByNumber", [ethers.toQuantity(receipt.blockNumber), false]);
+  expect(block.mixHash).to.match(/^0x[0-9a-f]{64}$/);
+  return block.mixHash;
+}
+
 describe("SquadService", function () {
   /**
    * Four members (10/20/30/40 % of the stake) in the SQUAD sets of two rollups sequenced by SQUAD, plus an operator
-   * that joined neither. Epoch `epoch` (the first after deployment) begins; the members join; rollup B's snapshot is
-   * taken 150 s into slot `firstSlot - 1`, rollup A's exactly at the start of `firstSlot` (the last block mined).
+   * that joined neither. The members join both sets in the epoch before `epoch`, in order (positions 0..3 of each set's
+   * draw index); `epoch` (the first after deployment) begins, in which their allocations count, and the chain moves to
+   * the start of slot `firstSlot`, a few slots in (the last block mined). No batch was posted: every seed is 0.
    */
   async function squadFixture() {
     const d = await deployServices();
@@ -114,16 +171,15 @@ describe("SquadService", function () {
       await (await d.operatorSets.connect(op.account).join(otherSetId, ALLOCATIONS[i])).wait();
     }
     await time.increaseTo(epochStart);
-    // a slot boundary more than 500 s after the last block: B's snapshot fits 150 s before it, and the slot before
-    // it begins in this epoch too
+    // a slot boundary a few slots into the epoch
     const t0 = ((BigInt(await time.latest()) + 200n) / SLOT + 2n) * SLOT;
-    await time.setNextBlockTimestamp(t0 - 150n);
-    await (await d.operatorSets.snapshot(otherSetId)).wait();
-    await time.setNextBlockTimestamp(t0);
-    await (await d.operatorSets.snapshot(setId)).wait();
+    await time.increaseTo(t0);
     const firstSlot = t0 / SLOT;
-    // the last slot that begins in `epoch` (its leader comes from this epoch's snapshot)
+    // the first and the last slot that begin in `epoch` (their leaders are drawn from what counts in it)
+    const firstOfEpoch = (epochStart + SLOT - 1n) / SLOT;
     const lastSlot = (epochEnd - 1n) / SLOT;
+    // what counts in `epoch` in each set, in draw-index order: the join order
+    const entries: Entry[] = members.map((m, i) => ({ operator: m.address, allocation: ALLOCATIONS[i] }));
     return {
       d,
       squad: d.squad,
@@ -147,7 +203,9 @@ describe("SquadService", function () {
       epochEnd,
       t0,
       firstSlot,
+      firstOfEpoch,
       lastSlot,
+      entries,
     };
   }
 
@@ -176,12 +234,25 @@ describe("SquadService", function () {
       .connect(f.d.deployer)
       .updateRollupSet(f.rollupAddress, { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers, minTotalStake });
 
-  /** The slots of `epoch` that begin once `setId`'s snapshot of it was taken: those its draw may give a leader. */
-  async function slotsOfEpoch(f: Fixture, setId: bigint, epoch: bigint) {
-    const { takenAt } = await f.d.operatorSets.snapshotInfo(setId, epoch);
-    const first = (takenAt + SLOT - 1n) / SLOT;
+  /** The slots that begin in `epoch`: their leaders are drawn from what counts in it. */
+  async function slotsOfEpoch(f: Fixture, epoch: bigint) {
+    const first = ((await f.d.operatorSets.epochStart(epoch)) + SLOT - 1n) / SLOT;
     const last = ((await f.d.operatorSets.epochStart(epoch + 1n)) - 1n) / SLOT;
     return Array.from({ length: Number(last - first + 1n) }, (_, i) => first + BigInt(i));
+  }
+
+  /** `rollup`'s schedule of `slots` (consecutive). */
+  const scheduleOf = (f: Fixture, slots: bigint[], rollup?: string) =>
+    f.squad.schedule(rollup ?? f.rollupAddress, slots[0], BigInt(slots.length));
+
+  /** Checks that `setId` counts exactly `entries` in `epoch`: each allocation, their number and their total. */
+  async function expectCounted(f: Fixture, setId: bigint, epoch: bigint, entries: Entry[]) {
+    const operators = entries.map((e) => e.operator);
+    expect(await f.d.operatorSets.allocationsAt(setId, operators, epoch)).to.deep.equal(
+      entries.map((e) => e.allocation),
+    );
+    expect(await f.d.operatorSets.memberCountAt(setId, epoch)).to.equal(BigInt(entries.length));
+    expect(await f.d.operatorSets.setStakeAt(setId, epoch)).to.equal(entries.reduce((a, e) => a + e.allocation, 0n));
   }
 
   /** A slot from `from` on whose leader differs from the next slot's. */
@@ -191,27 +262,14 @@ describe("SquadService", function () {
     return from + BigInt(i);
   }
 
-  /**
-   * The leaders OperatorSets.snapshotPick gives, computed here: target = keccak256(abi.encode(seed, rollup, slot)) mod
-   * the snapshot's total stake units; the leader is the first entry whose cumulative units exceed the target. Slots
-   * that began before the snapshot was taken have none. All `slots` must begin in `epoch`.
-   */
-  async function drawLeaders(f: Fixture, rollup: string, setId: bigint, epoch: bigint, slots: bigint[]) {
-    const info = await f.d.operatorSets.snapshotInfo(setId, epoch);
-    const [operators, stakes] = await f.d.operatorSets.snapshotEntries(setId, epoch);
-    const cumulative: bigint[] = [];
-    let units = 0n;
-    for (const stake of stakes) {
-      units += stake / STAKE_UNIT;
-      cumulative.push(units);
-    }
-    expect(units * STAKE_UNIT).to.equal(info.totalStake);
-    return slots.map((slot) => {
-      if (info.takenAt > startOf(slot)) return ZeroAddress;
-      const random = BigInt(keccak256(coder.encode(["bytes32", "address", "uint256"], [info.seed, rollup, slot])));
-      const target = random % units;
-      return operators[cumulative.findIndex((c) => c > target)];
-    });
+  /** The leader of the slot of `timestamp` posts a batch at that second; returns the block's prevrandao. */
+  async function leaderPostsAt(f: Fixture, timestamp: bigint, commitment: string) {
+    const slot = timestamp / SLOT;
+    const leader = memberOf(f, await f.squad.leaderAt(f.rollupAddress, slot));
+    await time.setNextBlockTimestamp(timestamp);
+    const tx = f.squad.connect(leader.account).postBatch(f.rollupAddress, commitment, 0);
+    await expect(tx).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, slot, leader.address, true);
+    return prevRandaoOf(tx);
   }
 
   // ================================================================= registration
@@ -245,90 +303,118 @@ describe("SquadService", function () {
   // ================================================================= leaders
 
   describe("leaderAt and schedule", function () {
-    it("draws every slot's leader by stake from its epoch's snapshot with keccak256(seed, rollup, slot)", async function () {
+    it("draws every slot's leader by stake from the allocations counted in its epoch with keccak256(seed, rollup, slot)", async function () {
       const f = await loadFixture(squadFixture);
-      const count = f.lastSlot - f.firstSlot + 1n;
-      const slots = Array.from({ length: Number(count) }, (_, i) => f.firstSlot + BigInt(i));
+      const slots = await slotsOfEpoch(f, f.epoch);
+      expect([slots[0], slots[slots.length - 1]]).to.deep.equal([f.firstOfEpoch, f.lastSlot]);
+      const schedules: string[][] = [];
       for (const [rollup, setId] of [
         [f.rollupAddress, f.setId],
         [f.otherAddress, f.otherSetId],
       ] as const) {
-        const expected = await drawLeaders(f, rollup, setId, f.epoch, slots);
-        expect(expected).to.not.include(ZeroAddress);
-        expect(await f.squad.schedule(rollup, f.firstSlot, count)).to.deep.equal(expected);
+        // the four allocations count in the epoch, and no batch was ever posted: the seed is 0
+        await expectCounted(f, setId, f.epoch, f.entries);
+        expect(await f.squad.seedAt(rollup, f.epoch)).to.equal(0n);
+        const expected = drawLeaders(rollup, f.entries, 0n, slots);
+        // every member leads some slot of the epoch: the draw reaches every position
+        expect([...new Set(expected)].sort()).to.deep.equal(f.members.map((m) => m.address).sort());
+        expect(await f.squad.schedule(rollup, slots[0], BigInt(slots.length))).to.deep.equal(expected);
+        for (let i = 0; i < slots.length; i += 37) {
+          expect(await f.squad.leaderAt(rollup, slots[i])).to.equal(expected[i]);
+        }
         expect(await f.squad.leaderAt(rollup, f.lastSlot)).to.equal(expected[expected.length - 1]);
+        schedules.push(expected);
       }
+      // the same members and allocations in both sets: only the rollup in the hash sets the two schedules apart
+      expect(schedules[0]).to.not.deep.equal(schedules[1]);
     });
 
-    it("has no leader for a slot that began before the snapshot was taken", async function () {
+    it("draws the operator whose allocation exceeds what is left of random mod the set's stake, in draw-index order", async function () {
       const f = await loadFixture(squadFixture);
-      // A: taken exactly at the start of firstSlot; B: 150 s into firstSlot - 1
-      expect((await f.d.operatorSets.snapshotInfo(f.setId, f.epoch)).takenAt).to.equal(startOf(f.firstSlot));
-      expect((await f.d.operatorSets.snapshotInfo(f.otherSetId, f.epoch)).takenAt).to.equal(
-        startOf(f.firstSlot) - 150n,
+      const [a0, a1, a2] = ALLOCATIONS;
+      // both edges of each member's range of [0, 50,000 ALT); random past the set's stake wraps around
+      const cases: [bigint, number][] = [
+        [0n, 0],
+        [a0 - 1n, 0],
+        [a0, 1],
+        [a0 + a1 - 1n, 1],
+        [a0 + a1, 2],
+        [a0 + a1 + a2 - 1n, 2],
+        [a0 + a1 + a2, 3],
+        [SET_STAKE - 1n, 3],
+        [SET_STAKE, 0],
+        [7n * SET_STAKE + a0 + a1, 2],
+      ];
+      for (const [random, index] of cases) {
+        expect(drawFrom(f.entries, random)).to.equal(f.members[index].address);
+        expect(await f.d.operatorSets.drawAt(f.setId, f.epoch, random)).to.equal(f.members[index].address);
+      }
+      const largest = 2n ** 256n - 1n;
+      expect(await f.d.operatorSets.drawAt(f.setId, f.epoch, largest)).to.equal(drawFrom(f.entries, largest));
+      // nothing counted in the epoch before: nobody is drawn
+      expect(await f.d.operatorSets.setStakeAt(f.setId, f.epoch - 1n)).to.equal(0n);
+      expect(await f.d.operatorSets.drawAt(f.setId, f.epoch - 1n, a0)).to.equal(ZeroAddress);
+      // SQUAD draws slot s with the random number keccak256(abi.encode(seed, rollup, s))
+      const slot = f.firstSlot + 1n;
+      expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(
+        await f.d.operatorSets.drawAt(f.setId, f.epoch, slotRandom(0n, f.rollupAddress, slot)),
       );
-      const firstOfEpoch = (f.epochStart + SLOT - 1n) / SLOT;
-      expect(firstOfEpoch).to.be.lessThan(f.firstSlot);
-      expect(await f.d.operatorSets.epochAt(startOf(f.firstSlot - 1n))).to.equal(f.epoch);
-      for (const rollup of [f.rollupAddress, f.otherAddress]) {
-        expect(await f.squad.leaderAt(rollup, f.firstSlot - 1n)).to.equal(ZeroAddress);
-        expect(await f.squad.leaderAt(rollup, firstOfEpoch)).to.equal(ZeroAddress);
-        expect(await f.squad.leaderAt(rollup, f.firstSlot)).to.not.equal(ZeroAddress);
-      }
-      const [before, first] = await f.squad.schedule(f.rollupAddress, f.firstSlot - 1n, 2n);
-      expect(before).to.equal(ZeroAddress);
-      expect(first).to.equal((await drawLeaders(f, f.rollupAddress, f.setId, f.epoch, [f.firstSlot]))[0]);
     });
 
-    it("has no leader in an epoch whose snapshot was not taken, nor for an unregistered rollup", async function () {
+    it("every slot of a live epoch has a leader, from the epoch's first slot on; none before the allocations count", async function () {
       const f = await loadFixture(squadFixture);
-      // the first slot beginning in the next epoch reads that epoch's (missing) snapshot
-      expect(await f.d.operatorSets.epochAt(startOf(f.lastSlot + 1n))).to.equal(f.epoch + 1n);
-      const [last, next] = await f.squad.schedule(f.rollupAddress, f.lastSlot, 2n);
-      expect(last).to.equal((await drawLeaders(f, f.rollupAddress, f.setId, f.epoch, [f.lastSlot]))[0]);
-      expect(last).to.not.equal(ZeroAddress);
-      expect(next).to.equal(ZeroAddress);
-      expect(await f.squad.leaderAt(f.plainAddress, f.firstSlot)).to.equal(ZeroAddress);
+      // the slot before the epoch's first begins in the previous epoch, in which nothing counted
+      const before = f.firstOfEpoch - 1n;
+      expect(await f.d.operatorSets.epochAt(startOf(before))).to.equal(f.epoch - 1n);
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch - 1n)).to.equal(false);
+      expect(await f.squad.leaderAt(f.rollupAddress, before)).to.equal(ZeroAddress);
+      // 500 slots from the epoch's first run into the next epoch (the same allocations, the same seed 0): all led
+      const slots = Array.from({ length: 500 }, (_, i) => f.firstOfEpoch + BigInt(i));
+      expect(await f.d.operatorSets.epochAt(startOf(slots[slots.length - 1]))).to.equal(f.epoch + 1n);
+      await expectCounted(f, f.setId, f.epoch + 1n, f.entries);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(0n);
+      const leaders = await f.squad.schedule(f.rollupAddress, before, 501n);
+      expect(leaders[0]).to.equal(ZeroAddress);
+      expect(leaders.slice(1)).to.not.include(ZeroAddress);
+      expect(leaders.slice(1)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots));
+      // the slots before the latest block have their leaders too: no slot of the epoch goes without
+      expect(f.firstOfEpoch).to.be.lessThan(f.firstSlot);
+      expect(await f.squad.leaderAt(f.rollupAddress, f.firstOfEpoch)).to.equal(leaders[1]);
+      expect(await f.squad.leaderAt(f.rollupAddress, f.firstSlot - 1n)).to.equal(
+        leaders[Number(f.firstSlot - 1n - before)],
+      );
     });
 
     it("a slot of an epoch in which the set is not live has no leader (live at exactly the minimum operators and stake)", async function () {
       const f = await loadFixture(squadFixture);
-      const total = ALLOCATIONS.reduce((a, b) => a + b, 0n);
       /**
        * A's minimums, which count from the next epoch only (the current one keeps its liveness and its leaders); then
-       * the next epoch and both sets' snapshots (the same four members and stakes); the slots of that epoch from A's
-       * snapshot on.
+       * the next epoch (the same four members and allocations), its slots, and B's leaders in them (seed 0: no batch).
        */
-      const snapshotUnder = async (minMembers: bigint, minTotalStake: bigint) => {
+      const epochUnder = async (minMembers: bigint, minTotalStake: bigint) => {
         const current = await f.d.operatorSets.currentEpoch();
         const liveNow = await f.d.operatorSets.isLive(f.setId, current);
-        const slotsNow = await slotsOfEpoch(f, f.setId, current);
-        const scheduleNow = await f.squad.schedule(f.rollupAddress, slotsNow[0], BigInt(slotsNow.length));
+        const slotsNow = await slotsOfEpoch(f, current);
+        const scheduleNow = await scheduleOf(f, slotsNow);
         await expect(setMinimums(f, minMembers, minTotalStake))
           .to.emit(f.d.operatorSets, "LivenessUpdated")
           .withArgs(f.setId, minMembers, minTotalStake);
         expect(await f.d.operatorSets.isLive(f.setId, current)).to.equal(liveNow);
-        expect(await f.squad.schedule(f.rollupAddress, slotsNow[0], BigInt(slotsNow.length))).to.deep.equal(
-          scheduleNow,
-        );
+        expect(await scheduleOf(f, slotsNow)).to.deep.equal(scheduleNow);
         const epoch = await nextEpoch(f.d.operatorSets);
-        expect(await f.d.operatorSets.memberCountAt(f.setId, epoch)).to.equal(4n);
-        expect(await f.d.operatorSets.setStakeAt(f.setId, epoch)).to.equal(total);
-        await (await f.d.operatorSets.snapshot(f.otherSetId)).wait();
-        await (await f.d.operatorSets.snapshot(f.setId)).wait();
-        const info = await f.d.operatorSets.snapshotInfo(f.setId, epoch);
-        expect([info.size, info.totalStake]).to.deep.equal([4n, total]);
-        const slots = await slotsOfEpoch(f, f.setId, epoch);
-        const others = await drawLeaders(f, f.otherAddress, f.otherSetId, epoch, slots);
+        await expectCounted(f, f.setId, epoch, f.entries);
+        expect(await f.d.operatorSets.livenessAt(f.setId, epoch)).to.deep.equal([minMembers, minTotalStake]);
+        const slots = await slotsOfEpoch(f, epoch);
+        const others = drawLeaders(f.otherAddress, f.entries, 0n, slots);
         expect(others).to.not.include(ZeroAddress);
         return { epoch, slots, count: BigInt(slots.length), others };
       };
       // one operator short, then one wei of stake short: no slot of the epoch has a leader; B's set is untouched
       for (const [minMembers, minTotalStake] of [
-        [5n, total],
-        [4n, total + 1n],
+        [5n, SET_STAKE],
+        [4n, SET_STAKE + 1n],
       ]) {
-        const { epoch, slots, count, others } = await snapshotUnder(minMembers, minTotalStake);
+        const { epoch, slots, count, others } = await epochUnder(minMembers, minTotalStake);
         expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
         expect(await f.d.operatorSets.isLive(f.otherSetId, epoch)).to.equal(true);
         expect(await f.squad.leaderAt(f.rollupAddress, slots[0])).to.equal(ZeroAddress);
@@ -337,10 +423,10 @@ describe("SquadService", function () {
         expect(await f.squad.schedule(f.otherAddress, slots[0], count)).to.deep.equal(others);
       }
       // exactly four operators and 50,000 ALT: every slot has the leader of the draw
-      const { epoch, slots, count } = await snapshotUnder(4n, total);
+      const { epoch, slots, count } = await epochUnder(4n, SET_STAKE);
       expect(epoch).to.equal(f.epoch + 3n);
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
-      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, epoch, slots);
+      const leaders = drawLeaders(f.rollupAddress, f.entries, 0n, slots);
       expect(leaders).to.not.include(ZeroAddress);
       expect(await f.squad.schedule(f.rollupAddress, slots[0], count)).to.deep.equal(leaders);
       expect(await f.squad.leaderAt(f.rollupAddress, slots[slots.length - 1])).to.equal(leaders[leaders.length - 1]);
@@ -352,12 +438,14 @@ describe("SquadService", function () {
       await (await setMinimums(f, 5n, MIN_TOTAL_STAKE)).wait();
       expect(await f.d.operatorSets.isLive(f.setId, f.epoch)).to.equal(true);
       const epoch = await nextEpoch(f.d.operatorSets);
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
-      const [first] = await slotsOfEpoch(f, f.setId, epoch);
+      const [first] = await slotsOfEpoch(f, epoch);
       const slot = first + 2n;
-      // the member the draw picks is nobody's leader: another member posts in the slot's first second
-      const [drawn] = await drawLeaders(f, f.rollupAddress, f.setId, epoch, [slot]);
+      // the member a draw over the four allocations counted picks is nobody's leader: another member posts in the
+      // slot's first second
+      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(0n);
+      const [drawn] = drawLeaders(f.rollupAddress, f.entries, 0n, [slot]);
+      expect(await f.d.operatorSets.drawAt(f.setId, epoch, slotRandom(0n, f.rollupAddress, slot))).to.equal(drawn);
       expect(drawn).to.not.equal(ZeroAddress);
       expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(ZeroAddress);
       const member = otherMember(f, drawn);
@@ -374,11 +462,11 @@ describe("SquadService", function () {
 
     it("a change of the minimums rewrites neither a past nor the current schedule", async function () {
       const f = await loadFixture(squadFixture);
-      const count = f.lastSlot - f.firstSlot + 1n;
-      const slots = Array.from({ length: Number(count) }, (_, i) => f.firstSlot + BigInt(i));
-      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, f.epoch, slots);
+      const slots = await slotsOfEpoch(f, f.epoch);
+      const leaders = drawLeaders(f.rollupAddress, f.entries, 0n, slots);
+      const leaderOf = (slot: bigint) => leaders[Number(slot - slots[0])];
       expect(leaders).to.not.include(ZeroAddress);
-      expect(await f.squad.schedule(f.rollupAddress, f.firstSlot, count)).to.deep.equal(leaders);
+      expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
       // slot firstSlot + 1 goes by without its leader's batch; at the start of the next one, the owner raises
       // minMembers above the set's four members
       const missed = f.firstSlot + 1n;
@@ -389,88 +477,141 @@ describe("SquadService", function () {
       // the new minimums count from the next epoch: this one stays live and every slot keeps its leader, past, current
       // and to come
       expect(await f.d.operatorSets.isLive(f.setId, f.epoch)).to.equal(true);
-      expect(await f.squad.leaderAt(f.rollupAddress, missed)).to.equal(leaders[1]);
-      expect(await f.squad.leaderAt(f.rollupAddress, missed + 1n)).to.equal(leaders[2]);
-      expect(await f.squad.leaderAt(f.rollupAddress, f.lastSlot)).to.equal(leaders[leaders.length - 1]);
-      expect(await f.squad.schedule(f.rollupAddress, f.firstSlot, count)).to.deep.equal(leaders);
+      expect(await f.squad.leaderAt(f.rollupAddress, missed)).to.equal(leaderOf(missed));
+      expect(await f.squad.leaderAt(f.rollupAddress, missed + 1n)).to.equal(leaderOf(missed + 1n));
+      expect(await f.squad.leaderAt(f.rollupAddress, f.lastSlot)).to.equal(leaderOf(f.lastSlot));
+      expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
       // the slot that went by is still its leader's miss, and the current one its leader's to post in
       await expect(f.squad.reportMiss(f.rollupAddress, missed))
         .to.emit(f.squad, "SlotMissed")
-        .withArgs(f.rollupAddress, missed, leaders[1], 1n);
-      const current = memberOf(f, leaders[2]);
+        .withArgs(f.rollupAddress, missed, leaderOf(missed), 1n);
+      const current = memberOf(f, leaderOf(missed + 1n));
       await expect(f.squad.connect(current.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, missed + 1n, current.address, true);
-      // the new minimums hold from the next epoch on: its slots have no leader
+      // the new minimums hold from the next epoch on: its slots have no leader, the past epoch's keep theirs
       const next = await nextEpoch(f.d.operatorSets);
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
       expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(false);
-      const nextSlots = await slotsOfEpoch(f, f.setId, next);
-      expect(await f.squad.schedule(f.rollupAddress, nextSlots[0], BigInt(nextSlots.length))).to.deep.equal(
-        nextSlots.map(() => ZeroAddress),
-      );
+      const nextSlots = await slotsOfEpoch(f, next);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextSlots.map(() => ZeroAddress));
+      expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
     });
 
-    it("a slot of a snapshot without stake has no leader, though the set is live in its epoch", async function () {
+    it("draws an operator whose allocation is below the set's minimum stake: its allocation still counts", async function () {
       const f = await loadFixture(squadFixture);
-      // a least allocation above every member's: the next snapshot lists nobody, while the four allocations still count
+      // a least allocation above every member's (5,000 to 20,000 ALT): none of them could join with it now
+      const minStake = 25_000n * ALT;
       await (
         await f.squad.connect(f.d.deployer).updateRollupSet(f.rollupAddress, {
-          minStake: 25_000n * ALT,
+          minStake,
           maxSize: MAX_SIZE,
           minMembers: MIN_MEMBERS,
           minTotalStake: MIN_TOTAL_STAKE,
         })
       ).wait();
+      await expect(f.d.operatorSets.connect(f.outsider.account).join(f.setId, 5_000n * ALT))
+        .to.be.revertedWithCustomError(f.d.operatorSets, "SetsStakeTooLow")
+        .withArgs(5_000n * ALT, minStake);
       const epoch = await nextEpoch(f.d.operatorSets);
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      const info = await f.d.operatorSets.snapshotInfo(f.setId, epoch);
-      expect([info.size, info.totalStake]).to.deep.equal([0n, 0n]);
-      expect(await f.d.operatorSets.memberCountAt(f.setId, epoch)).to.equal(4n);
+      await expectCounted(f, f.setId, epoch, f.entries);
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
-      const slots = await slotsOfEpoch(f, f.setId, epoch);
-      // no draw from an empty snapshot (which would revert): no leader
-      await expect(f.d.operatorSets.snapshotPick(f.setId, epoch, 0n))
-        .to.be.revertedWithCustomError(f.d.operatorSets, "SetsEmptySnapshot")
-        .withArgs(f.setId, epoch);
-      expect(await f.squad.leaderAt(f.rollupAddress, slots[0])).to.equal(ZeroAddress);
-      expect(await f.squad.schedule(f.rollupAddress, slots[0], BigInt(slots.length))).to.deep.equal(
-        slots.map(() => ZeroAddress),
-      );
+      const slots = await slotsOfEpoch(f, epoch);
+      const leaders = drawLeaders(f.rollupAddress, f.entries, 0n, slots);
+      expect([...new Set(leaders)].sort()).to.deep.equal(f.members.map((m) => m.address).sort());
+      expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
+      // and such a leader posts in its slot
+      const leader = memberOf(f, leaders[2]);
+      await time.setNextBlockTimestamp(startOf(slots[2]) + 1n);
+      await expect(f.squad.connect(leader.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.rollupAddress, slots[2], leader.address, true);
     });
 
-    it("SQUAD schedules only from a snapshot that meets the epoch's minimums itself, though the epoch counts more", async function () {
+    it("keeps the current epoch's schedule when a member leaves, and never draws it from the next (the last member takes its position)", async function () {
       const f = await loadFixture(squadFixture);
-      const total = ALLOCATIONS.reduce((a, b) => a + b, 0n);
-      await (await setMinimums(f, 4n, total)).wait();
-      const epoch = await nextEpoch(f.d.operatorSets);
-      // a member leaves before the epoch's snapshot: the snapshot lists three, the epoch counts all four
+      const slots = await slotsOfEpoch(f, f.epoch);
+      const before = await scheduleOf(f, slots);
       const leaver = f.members[0];
-      await (await f.d.operatorSets.connect(leaver.account).requestLeave(f.setId)).wait();
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      expect((await f.d.operatorSets.snapshotInfo(f.setId, epoch)).size).to.equal(3n);
-      expect(await f.d.operatorSets.memberCountAt(f.setId, epoch)).to.equal(4n);
-      expect(await f.d.operatorSets.setStakeAt(f.setId, epoch)).to.equal(total);
-      expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
-      // live for MACH and VITAL, but the three SQUAD could draw from are below the minimums: no leaders (members that
-      // could never lead — one that left, jailed ones, dust — must not make a set live for SQUAD)
-      const slots = await slotsOfEpoch(f, f.setId, epoch);
-      expect(await f.squad.schedule(f.rollupAddress, slots[0], BigInt(slots.length))).to.deep.equal(
-        slots.map(() => ZeroAddress),
+      expect(before).to.include(leaver.address);
+      await expect(f.d.operatorSets.connect(leaver.account).requestLeave(f.setId)).to.emit(
+        f.d.operatorSets,
+        "LeaveRequested",
       );
+      // its allocation counts until the epoch is over: the epoch's schedule is untouched
+      await expectCounted(f, f.setId, f.epoch, f.entries);
+      expect(await scheduleOf(f, slots)).to.deep.equal(before);
 
-      // minimums the three meet count from the next epoch: then every slot has a leader among them
-      const three = total - ALLOCATIONS[0];
-      await (await setMinimums(f, 3n, three)).wait();
-      const next = await nextEpoch(f.d.operatorSets);
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      expect(await f.d.operatorSets.memberCountAt(f.setId, next)).to.equal(3n);
-      expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(true);
-      const nextSlots = await slotsOfEpoch(f, f.setId, next);
-      const leaders = await drawLeaders(f, f.rollupAddress, f.setId, next, nextSlots);
-      expect(leaders).to.not.include(ZeroAddress);
+      const epoch = await nextEpoch(f.d.operatorSets);
+      // the three others count; the last of the index (members[3]) moved into the leaver's position 0
+      const three = [f.entries[3], f.entries[1], f.entries[2]];
+      await expectCounted(f, f.setId, epoch, three);
+      expect(await f.d.operatorSets.allocationAt(f.setId, leaver.address, epoch)).to.equal(0n);
+      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(0n);
+      const nextSlots = await slotsOfEpoch(f, epoch);
+      const leaders = drawLeaders(f.rollupAddress, three, 0n, nextSlots);
       expect(leaders).to.not.include(leaver.address);
-      expect(await f.squad.schedule(f.rollupAddress, nextSlots[0], BigInt(nextSlots.length))).to.deep.equal(leaders);
+      expect(leaders).to.not.include(ZeroAddress);
+      // the draw follows the index order: the same three in join order would give other leaders
+      expect(drawLeaders(f.rollupAddress, f.entries.slice(1), 0n, nextSlots)).to.not.deep.equal(leaders);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(leaders);
+      // nor in any later epoch
+      const later = await slotsOfEpoch(f, epoch + 5n);
+      expect(await scheduleOf(f, later)).to.deep.equal(drawLeaders(f.rollupAddress, three, 0n, later));
+      expect(await scheduleOf(f, later)).to.not.include(leaver.address);
+    });
+
+    it("keeps a member replaced in a full set leading its slots of the current epoch; from the next the newcomer takes the last position", async function () {
+      const f = await loadFixture(squadFixture);
+      // the set holds four at most: full; a newcomer with 10 % more than the smallest allocation replaces its member
+      await (
+        await f.squad.connect(f.d.deployer).updateRollupSet(f.rollupAddress, {
+          minStake: MIN_STAKE,
+          maxSize: 4n,
+          minMembers: MIN_MEMBERS,
+          minTotalStake: MIN_TOTAL_STAKE,
+        })
+      ).wait();
+      const amount = 6_000n * ALT;
+      const [newcomer] = await addOperators(f.d, "squad-newcomer", [amount]);
+      const replaced = f.members[0];
+      expect(await f.d.operatorSets.churnMarginBps()).to.equal(CHURN_MARGIN_BPS);
+      expect(amount).to.be.greaterThanOrEqual((ALLOCATIONS[0] * (BPS + CHURN_MARGIN_BPS)) / BPS);
+      const slots = await slotsOfEpoch(f, f.epoch);
+      const before = await scheduleOf(f, slots);
+      await expect(f.d.operatorSets.connect(newcomer.account).joinReplacing(f.setId, amount, replaced.address))
+        .to.emit(f.d.operatorSets, "MemberReplaced")
+        .withArgs(f.setId, replaced.address, newcomer.address);
+      expect(await scheduleOf(f, slots)).to.deep.equal(before);
+      expect(before).to.not.include(newcomer.address);
+      expect(await f.d.operatorSets.allocationAt(f.setId, newcomer.address, f.epoch)).to.equal(0n);
+
+      // the replaced member still posts as the leader of its slots of this epoch: the newcomer waits for the grace period
+      const next = BigInt(await time.latest()) / SLOT + 1n;
+      const [own] = await slotsLedBy(f, replaced, next, f.lastSlot + 1n);
+      await time.setNextBlockTimestamp(startOf(own) + 1n);
+      await expect(f.squad.connect(newcomer.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotLeader")
+        .withArgs(newcomer.address, replaced.address);
+      await time.setNextBlockTimestamp(startOf(own) + 2n);
+      const post = f.squad.connect(replaced.account).postBatch(f.rollupAddress, COMMITMENT, 0);
+      await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, own, replaced.address, true);
+      const seed = mixSeed(0n, await prevRandaoOf(post));
+
+      // from the next epoch: members 3, 1, 2 (the last moved into the freed position 0), then the newcomer
+      const epoch = await nextEpoch(f.d.operatorSets);
+      const four = [f.entries[3], f.entries[1], f.entries[2], { operator: newcomer.address, allocation: amount }];
+      await expectCounted(f, f.setId, epoch, four);
+      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(seed);
+      const nextSlots = await slotsOfEpoch(f, epoch);
+      const leaders = drawLeaders(f.rollupAddress, four, seed, nextSlots);
+      expect(leaders).to.include(newcomer.address);
+      expect(leaders).to.not.include(replaced.address);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(leaders);
+      // and it stands in for nobody, even after the grace period
+      await time.setNextBlockTimestamp(startOf(nextSlots[1]) + GRACE);
+      await expect(f.squad.connect(replaced.account).postBatch(f.rollupAddress, COMMITMENT_2, 0))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
+        .withArgs(replaced.address);
     });
 
     it("gives the same leaders on every call and other leaders for another rollup", async function () {
@@ -492,13 +633,7 @@ describe("SquadService", function () {
       if (coverageRunning()) this.skip();
       const f = await loadFixture(squadFixture);
       const total = 10_000n;
-      const last = f.firstSlot + total - 1n;
-      const lastEpoch = await f.d.operatorSets.epochAt(startOf(last));
-      // one snapshot per epoch, each taken as its epoch begins: every slot beginning in it has a leader
-      for (let e = f.epoch + 1n; e <= lastEpoch; e++) {
-        await time.setNextBlockTimestamp(await f.d.operatorSets.epochStart(e));
-        await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      }
+      // the allocations keep counting in every epoch after the first: every slot has a leader
       const counts = new Map<string, bigint>();
       for (let offset = 0n; offset < total; offset += 500n) {
         const leaders = await f.squad.schedule(f.rollupAddress, f.firstSlot + offset, 500n);
@@ -513,6 +648,92 @@ describe("SquadService", function () {
         const bound = (3n * total * TOTAL_STAKE) / 100n;
         expect(deviation < 0n ? -deviation : deviation).to.be.lessThanOrEqual(bound);
       }
+    });
+
+    it("reads no set for a rollup that is not registered", async function () {
+      const f = await loadFixture(squadFixture);
+      const setId = setIdOf(f.squadAddress, f.plainAddress);
+      await expect(f.squad.leaderAt(f.plainAddress, f.firstSlot))
+        .to.be.revertedWithCustomError(f.d.operatorSets, "SetsUnknownSet")
+        .withArgs(setId);
+    });
+  });
+
+  // ================================================================= seeds
+
+  describe("seedAt", function () {
+    it("a batch posted in epoch e sets epoch e + 1's seed to keccak256(latest seed, prevrandao), whoever posts it", async function () {
+      const f = await loadFixture(squadFixture);
+      const next = f.epoch + 1n;
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(0n);
+      const seed1 = mixSeed(0n, await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT));
+      expect(seed1).to.not.equal(0n);
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed1);
+      // not the current epoch's; every later one's, until another batch; per rollup (B's stay 0)
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
+      expect(await f.squad.seedAt(f.rollupAddress, next + 5n)).to.equal(seed1);
+      expect(await f.squad.seedAt(f.otherAddress, next)).to.equal(0n);
+      // another member's batch after the grace period mixes in too, over the latest seed
+      const slot = f.firstSlot + 2n;
+      const member = otherMember(f, await f.squad.leaderAt(f.rollupAddress, slot));
+      await time.setNextBlockTimestamp(startOf(slot) + GRACE);
+      const post = f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT_2, 0);
+      await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, slot, member.address, false);
+      const seed2 = mixSeed(seed1, await prevRandaoOf(post));
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed2);
+      // the next epoch's leaders are drawn with it
+      const slots = await slotsOfEpoch(f, next);
+      const leaders = drawLeaders(f.rollupAddress, f.entries, seed2, slots);
+      expect(leaders).to.not.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots));
+      expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
+    });
+
+    it("neither the seed nor the schedule of the current epoch changes when batches are posted in it", async function () {
+      const f = await loadFixture(squadFixture);
+      const slots = await slotsOfEpoch(f, f.epoch);
+      const before = await scheduleOf(f, slots);
+      expect(before).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots));
+      for (const [i, commitment] of [COMMITMENT, COMMITMENT_2, COMMITMENT_3].entries()) {
+        await leaderPostsAt(f, startOf(f.firstSlot + 1n + BigInt(i)) + 1n, commitment);
+      }
+      expect(await f.rollup.batchCount()).to.equal(3n);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
+      expect(await scheduleOf(f, slots)).to.deep.equal(before);
+
+      // the same in the next epoch: a batch posted in it changes the epoch after only
+      const epoch = await nextEpoch(f.d.operatorSets);
+      const seed = await f.squad.seedAt(f.rollupAddress, epoch);
+      const nextSlots = await slotsOfEpoch(f, epoch);
+      const scheduled = await scheduleOf(f, nextSlots);
+      expect(scheduled).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed, nextSlots));
+      const prevRandao = await leaderPostsAt(f, startOf(nextSlots[1]) + 1n, COMMITMENT);
+      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(seed);
+      expect(await f.squad.seedAt(f.rollupAddress, epoch + 1n)).to.equal(mixSeed(seed, prevRandao));
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(scheduled);
+      expect(await scheduleOf(f, slots)).to.deep.equal(before);
+    });
+
+    it("an epoch's seed is the one the last batch before it began left; an epoch without batch before it inherits it", async function () {
+      const f = await loadFixture(squadFixture);
+      // a batch in the last second of the epoch sets the next epoch's seed; one in the next second, the epoch after's
+      const seed1 = mixSeed(0n, await leaderPostsAt(f, f.epochEnd - 1n, COMMITMENT));
+      const seed2 = mixSeed(seed1, await leaderPostsAt(f, f.epochEnd, COMMITMENT_2));
+      expect(await f.d.operatorSets.currentEpoch()).to.equal(f.epoch + 1n);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(seed1);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed2);
+      const slots1 = await slotsOfEpoch(f, f.epoch + 1n);
+      expect(await scheduleOf(f, slots1)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed1, slots1));
+      // no batch in epoch + 2: epoch + 3 draws with the seed epoch + 2 had
+      await nextEpoch(f.d.operatorSets);
+      const epoch = await nextEpoch(f.d.operatorSets);
+      expect(epoch).to.equal(f.epoch + 3n);
+      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(seed2);
+      const slots = await slotsOfEpoch(f, epoch);
+      expect(await scheduleOf(f, slots)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed2, slots));
+      // the past epochs keep their seeds
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(seed1);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed2);
     });
   });
 
@@ -593,10 +814,16 @@ describe("SquadService", function () {
       expect(await f.rollup.batchCount()).to.equal(0n);
     });
 
-    it("keeps a member that asked to leave serving its snapshot's slots (still slashable until it has left)", async function () {
+    it("keeps a member that asked to leave serving its slots of the current epoch (its allocation counts; slashable until it has left)", async function () {
       const f = await loadFixture(squadFixture);
       const leaving = f.members[3];
+      const slots = await slotsOfEpoch(f, f.epoch);
+      const before = await scheduleOf(f, slots);
       await (await f.d.operatorSets.connect(leaving.account).requestLeave(f.setId)).wait();
+      // its allocation counts in this epoch, not from the next one: this epoch's slots are still its own
+      expect(await f.d.operatorSets.allocationAt(f.setId, leaving.address, f.epoch)).to.equal(ALLOCATIONS[3]);
+      expect(await f.d.operatorSets.allocationAt(f.setId, leaving.address, f.epoch + 1n)).to.equal(0n);
+      expect(await scheduleOf(f, slots)).to.deep.equal(before);
       // a slot of its that begins after the latest block (a slow run, e.g. under coverage, may be well into the next)
       const next = BigInt(await time.latest()) / SLOT + 1n;
       const [own] = await slotsLedBy(f, leaving, next > f.firstSlot + 1n ? next : f.firstSlot + 1n, f.lastSlot);
@@ -619,6 +846,8 @@ describe("SquadService", function () {
 
     it("an operator that left stands in for nobody", async function () {
       const f = await loadFixture(squadFixture);
+      // four operators needed from the next epoch on, in which only three will count: its slots have no leader
+      await (await setMinimums(f, 4n, MIN_TOTAL_STAKE)).wait();
       const leaving = f.members[3];
       await (await f.d.operatorSets.connect(leaving.account).requestLeave(f.setId)).wait();
       const left = await f.d.operatorSets.membership(f.setId, leaving.address);
@@ -644,15 +873,17 @@ describe("SquadService", function () {
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, others, member.address, false);
 
-      // the slot it was drawn for in this epoch's snapshot is still its own
+      // the slot it was drawn for in this epoch is still its own
       await time.setNextBlockTimestamp(startOf(own) + 1n);
       await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT_2, 0))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, own, leaving.address, true);
       expect(await f.squad.slotMarks(f.rollupAddress, own)).to.deep.equal([true, false]);
 
-      // a slot without leader (the next epoch has no snapshot yet): refused, while a member posts at once
+      // a slot without leader (the set is not live in the next epoch): refused, while a member posts at once
       const leaderless = (f.epochEnd + SLOT - 1n) / SLOT;
+      expect(await f.d.operatorSets.memberCountAt(f.setId, f.epoch + 1n)).to.equal(3n);
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 1n)).to.equal(false);
       expect(await f.squad.leaderAt(f.rollupAddress, leaderless)).to.equal(ZeroAddress);
       await time.setNextBlockTimestamp(startOf(leaderless) + 1n);
       await expect(f.squad.connect(leaving.account).postBatch(f.rollupAddress, COMMITMENT_3, 0))
@@ -668,29 +899,34 @@ describe("SquadService", function () {
 
     it("lets any eligible member post at once in a slot without leader, and never gives that slot one", async function () {
       const f = await loadFixture(squadFixture);
-      // the next epoch has no snapshot yet
+      // five operators needed from the next epoch on: the set, of four, is not live in it
+      await (await setMinimums(f, 5n, MIN_TOTAL_STAKE)).wait();
       const slot = (f.epochEnd + SLOT - 1n) / SLOT;
+      expect(await f.d.operatorSets.epochAt(startOf(slot))).to.equal(f.epoch + 1n);
       expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(ZeroAddress);
       const member = f.members[0];
       await time.setNextBlockTimestamp(startOf(slot) + 1n);
-      await expect(f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT, 0))
-        .to.emit(f.squad, "BatchPosted")
-        .withArgs(f.rollupAddress, slot, member.address, false);
+      const first = f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT, 0);
+      await expect(first).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, slot, member.address, false);
       expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([false, false]);
-      // a snapshot taken in the middle of the next slot: that slot still has no leader, the one after has
-      const takenAt = startOf(slot + 1n) + 150n;
-      await time.setNextBlockTimestamp(takenAt);
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
+      // the minimums lowered back in that epoch count from the next one: its slots keep no leader
+      await (await setMinimums(f, MIN_MEMBERS, MIN_TOTAL_STAKE)).wait();
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 1n)).to.equal(false);
+      expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(ZeroAddress);
       expect(await f.squad.leaderAt(f.rollupAddress, slot + 1n)).to.equal(ZeroAddress);
-      const [expected] = await drawLeaders(f, f.rollupAddress, f.setId, f.epoch + 1n, [slot + 2n]);
-      expect(expected).to.not.equal(ZeroAddress);
-      expect(await f.squad.leaderAt(f.rollupAddress, slot + 2n)).to.equal(expected);
       const second = f.members[1];
-      await time.setNextBlockTimestamp(takenAt + 1n);
-      await expect(f.squad.connect(second.account).postBatch(f.rollupAddress, COMMITMENT_2, 0))
+      await time.setNextBlockTimestamp(startOf(slot + 1n) + 1n);
+      const next = f.squad.connect(second.account).postBatch(f.rollupAddress, COMMITMENT_2, 0);
+      await expect(next)
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, slot + 1n, second.address, false);
       expect(await f.rollup.batchCount()).to.equal(2n);
+      // the epoch after is live again, its leaders drawn with the seed the two batches left
+      const seed = mixSeed(mixSeed(0n, await prevRandaoOf(first)), await prevRandaoOf(next));
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed);
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 2n)).to.equal(true);
+      const slots = await slotsOfEpoch(f, f.epoch + 2n);
+      expect(await scheduleOf(f, slots)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed, slots));
     });
 
     it("passes the fees of the queue items the leader includes on to the leader", async function () {
@@ -843,18 +1079,26 @@ describe("SquadService", function () {
       expect(await f.squad.misses(f.rollupAddress, missedLeader)).to.equal(1n);
     });
 
-    it("refuses a slot without leader", async function () {
+    it("refuses a slot without leader: one of an epoch in which the set is not live", async function () {
       const f = await loadFixture(squadFixture);
-      // before this epoch's snapshot
-      await expect(f.squad.reportMiss(f.rollupAddress, f.firstSlot - 1n))
+      // the slot before the epoch's first: nothing counted in the previous epoch
+      const before = f.firstOfEpoch - 1n;
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch - 1n)).to.equal(false);
+      await expect(f.squad.reportMiss(f.rollupAddress, before))
         .to.be.revertedWithCustomError(f.squad, "SquadNoLeader")
-        .withArgs(f.firstSlot - 1n);
-      // in the next epoch, whose snapshot nobody took
+        .withArgs(before);
+      // every member leaves: nothing counts in the next epoch
+      for (const op of f.members) {
+        await (await f.d.operatorSets.connect(op.account).requestLeave(f.setId)).wait();
+      }
+      expect(await f.d.operatorSets.setStakeAt(f.setId, f.epoch + 1n)).to.equal(0n);
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 1n)).to.equal(false);
       const slot = (f.epochEnd + SLOT - 1n) / SLOT;
       await time.setNextBlockTimestamp(startOf(slot + 1n));
       await expect(f.squad.reportMiss(f.rollupAddress, slot))
         .to.be.revertedWithCustomError(f.squad, "SquadNoLeader")
         .withArgs(slot);
+      expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([false, false]);
     });
 
     it("accepts slots of the previous epoch and refuses older ones", async function () {
@@ -872,7 +1116,7 @@ describe("SquadService", function () {
       expect(await f.squad.slotMarks(f.rollupAddress, second)).to.deep.equal([false, false]);
     });
 
-    it("jails a leader at maxMisses misses: it cannot post and is left out of the next snapshot", async function () {
+    it("jails a leader at maxMisses misses: it cannot post while jailed, and its further misses are refused", async function () {
       const f = await loadFixture(squadFixture);
       const leader = f.members[3];
       const led = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
@@ -913,18 +1157,55 @@ describe("SquadService", function () {
       await expect(f.squad.connect(f.members[0].account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, later, f.members[0].address, false);
+      // it could not post: the slot is no miss of its
+      await time.setNextBlockTimestamp(startOf(later + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, later))
+        .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
+        .withArgs(later, leader.address);
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
+      expect(await f.squad.slotMarks(f.rollupAddress, later)).to.deep.equal([false, false]);
 
-      // the next epoch's snapshot leaves it out
-      await time.setNextBlockTimestamp(f.epochEnd);
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      const [operators, stakes] = await f.d.operatorSets.snapshotEntries(f.setId, f.epoch + 1n);
-      expect(operators).to.deep.equal(f.members.slice(0, 3).map((m) => m.address));
-      expect(stakes).to.deep.equal(ALLOCATIONS.slice(0, 3));
-      expect((await f.d.operatorSets.snapshotInfo(f.setId, f.epoch + 1n)).totalStake).to.equal(
-        (TOTAL_STAKE - STAKES[3]) / 2n,
-      );
-      const nextSlot = (f.epochEnd + SLOT - 1n) / SLOT;
-      expect(await f.squad.schedule(f.rollupAddress, nextSlot, 200n)).to.not.include(leader.address);
+      // its allocation still counts: the next epoch draws it too, and its misses there are refused as well
+      const seed = await f.squad.seedAt(f.rollupAddress, f.epoch + 1n);
+      const nextSlots = await slotsOfEpoch(f, f.epoch + 1n);
+      const leaders = drawLeaders(f.rollupAddress, f.entries, seed, nextSlots);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(leaders);
+      const nextOwn = nextSlots[leaders.indexOf(leader.address)];
+      expect(startOf(nextOwn + 1n)).to.be.lessThan(until);
+      await time.setNextBlockTimestamp(startOf(nextOwn + 1n));
+      await expect(f.squad.reportMiss(f.rollupAddress, nextOwn))
+        .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
+        .withArgs(nextOwn, leader.address);
+    });
+
+    it("counts the misses of a leader again once its jail is over", async function () {
+      const f = await loadFixture(squadFixture);
+      // one miss jails, for two hours
+      const jailTime = 2n * BigInt(HOUR);
+      await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, jailTime, CENSORSHIP_BPS)).wait();
+      const leader = f.members[3];
+      const led = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
+      const jailAt = startOf(led[0] + 1n);
+      const until = jailAt + jailTime;
+      await time.setNextBlockTimestamp(jailAt);
+      await expect(f.squad.reportMiss(f.rollupAddress, led[0]))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, until);
+      // a slot of its that is over while the jail lasts: refused
+      const during = led.find((slot) => startOf(slot) >= jailAt && startOf(slot + 1n) < until)!;
+      await time.setNextBlockTimestamp(startOf(during + 1n));
+      await expect(f.squad.reportMiss(f.rollupAddress, during))
+        .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
+        .withArgs(during, leader.address);
+      // a slot of its after the jail: it could post, it did not; the miss counts (and jails it again)
+      const after = led.find((slot) => startOf(slot) >= until)!;
+      await time.setNextBlockTimestamp(startOf(after + 1n));
+      await expect(f.squad.reportMiss(f.rollupAddress, after))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, after, leader.address, 1n)
+        .and.to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, startOf(after + 1n) + jailTime);
+      expect(await f.squad.slotMarks(f.rollupAddress, after)).to.deep.equal([false, true]);
     });
 
     it("resets a leader's misses when it posts in its slot", async function () {
@@ -1096,6 +1377,12 @@ describe("SquadService", function () {
       await expect(f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, later, member.address, false);
+      // it could not post: that slot is no miss of its
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(0n);
+      await time.setNextBlockTimestamp(startOf(later + 1n));
+      await expect(f.squad.reportMiss(f.rollupAddress, later))
+        .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
+        .withArgs(later, leader.address);
     });
 
     it("takes exactly censorshipBps of the leader's allocation to the set once the veto window is over", async function () {
@@ -1179,11 +1466,15 @@ describe("SquadService", function () {
 
     it("refuses an item whose first whole slot after the deadline has no leader", async function () {
       const f = await loadFixture(squadFixture);
-      // deadline 100 s into the next epoch, whose snapshot nobody takes
+      // five operators needed from the next epoch on: the set, of four, is not live in it
+      await (await setMinimums(f, 5n, MIN_TOTAL_STAKE)).wait();
+      // deadline 100 s into the next epoch
       const queuedAt = f.epochEnd + 100n - INCLUSION_DELAY;
       await time.setNextBlockTimestamp(queuedAt);
       await (await f.rollup.connect(f.payer).queueTransaction(TX_HASHES[0], FEES[0])).wait();
       const slot = (queuedAt + INCLUSION_DELAY) / SLOT + 1n;
+      expect(await f.d.operatorSets.epochAt(startOf(slot))).to.equal(f.epoch + 1n);
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 1n)).to.equal(false);
       expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(ZeroAddress);
       await forceAt(f, startOf(slot + 1n));
       await expect(f.squad.reportCensorship(f.rollupAddress, 0n))
@@ -1191,12 +1482,45 @@ describe("SquadService", function () {
         .withArgs(0n);
     });
 
-    it("refuses a second report of the same item (one report per slot)", async function () {
+    it("refuses to blame a leader jailed now: it could not post, the slot was open to every member", async function () {
       const f = await loadFixture(squadFixture);
-      const { slot, slotEnd } = await queueItem(f);
-      await forceAt(f, slotEnd + 30n);
-      await (await f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n)).wait();
+      const { slot, slotEnd, leader } = await queueItem(f);
+      // one miss jails: the item's leader misses an earlier slot of its and is jailed for 7 days
+      await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, JAIL_TIME, CENSORSHIP_BPS)).wait();
+      const [earlier] = await slotsLedBy(f, leader, f.firstSlot + 1n, slot);
+      const jailAt = startOf(earlier + 1n);
+      await time.setNextBlockTimestamp(jailAt);
+      await expect(f.squad.reportMiss(f.rollupAddress, earlier))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, jailAt + JAIL_TIME);
+      await forceAt(f, slotEnd);
       const requests = await f.d.slashingManager.requestCount();
+      await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
+        .withArgs(0n);
+      expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(false);
+      expect(await f.d.slashingManager.requestCount()).to.equal(requests);
+    });
+
+    it("refuses a second report of the same item (one report per slot), also once the first request is executed", async function () {
+      const f = await loadFixture(squadFixture);
+      const { slot, slotEnd, leader } = await queueItem(f);
+      await forceAt(f, slotEnd + 30n);
+      const requestId = await f.d.slashingManager.requestCount();
+      const reportedAt = slotEnd + 31n;
+      await time.setNextBlockTimestamp(reportedAt);
+      await (await f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n)).wait();
+      const requests = requestId + 1n;
+      expect(await f.d.slashingManager.requestCount()).to.equal(requests);
+      // while the request is pending, it jails the leader in the registry: a jailed leader is blamed for nothing
+      expect(await f.d.registry.isJailed(leader.address)).to.equal(true);
+      await expect(f.squad.connect(f.stranger).reportCensorship(f.rollupAddress, 0n))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
+        .withArgs(0n);
+      // executed, the request frees the leader; the slot stays reported
+      await time.setNextBlockTimestamp(reportedAt + VETO_WINDOW);
+      await (await f.d.slashingManager.execute(requestId)).wait();
+      expect(await f.d.registry.isJailed(leader.address)).to.equal(false);
       await expect(f.squad.connect(f.stranger).reportCensorship(f.rollupAddress, 0n))
         .to.be.revertedWithCustomError(f.squad, "SquadAlreadyReported")
         .withArgs(slot);
@@ -1292,7 +1616,7 @@ describe("SquadService", function () {
       // instrumented run reverts to the fixture minutes after it was taken)
       const ahead = (BigInt(await time.latest()) + 1n) / SLOT + 2n;
       const slot = ahead > f.firstSlot + 2n ? ahead : f.firstSlot + 2n;
-      expect(slot <= f.lastSlot).to.equal(true); // a slot of the fixture's epoch: its leader comes from the snapshot
+      expect(slot <= f.lastSlot).to.equal(true); // a slot of the fixture's epoch, drawn with the seed 0
       const leader = await f.squad.leaderAt(f.rollupAddress, slot);
       const member = otherMember(f, leader);
       await time.setNextBlockTimestamp(startOf(slot) + grace - 1n);

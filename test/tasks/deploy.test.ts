@@ -362,7 +362,7 @@ describe("deploy:genesis task", function () {
         expect(await manager.slasher(address)).to.deep.equal([true, BigInt(caps[i]), BigInt(tenDays)]);
         const service = await hre.ethers.getContractAt("MachService", address);
         expect(await service.owner()).to.equal((await hre.ethers.getSigners())[0].address);
-        // hardhat.json: 1,000 ALT and 64 members at most per set; a snapshot is live with 1 member and 1,000 ALT
+        // hardhat.json: 1,000 ALT and 64 members at most per set; live in an epoch counting 1 member and 1,000 ALT
         expect(await service.setDefaults()).to.deep.equal([1_000n * ALT, 64n, 1n, 1_000n * ALT]);
       }
       expect([section.minStake, section.maxSize, section.minMembers, section.minTotalStake]).to.deep.equal([
@@ -488,7 +488,7 @@ describe("deploy:genesis task", function () {
       );
     });
 
-    it("refuses a live snapshot that needs more members than a set may hold, or a malformed total stake", async function () {
+    it("refuses liveness minimums that need more members than a set may hold, or a malformed total stake", async function () {
       await refusedByServices(
         withServices((s) => ((s as unknown as Record<string, unknown>).minMembers = 65)),
         "services parameters: minMembers must be a whole number from 0 to 64, not 65",

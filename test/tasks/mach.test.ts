@@ -109,7 +109,7 @@ describe("mach tasks", function () {
 
   /**
    * The fixture's rollup (chain 5001) registered in MACH, operators 0..3 members of its set, their allocations counted
-   * from the fresh epoch the chain is in (no snapshot taken), outputs 0 and 1 proposed; `other` (chain 5003): a MACH
+   * from the fresh epoch the chain is in, outputs 0 and 1 proposed; `other` (chain 5003): a MACH
    * rollup, NOT registered, with an output at the same L2 block as output 0.
    */
   async function machFixture() {
@@ -626,7 +626,7 @@ describe("mach tasks", function () {
       );
     });
 
-    it("needs no snapshot: certifies in a later epoch nobody snapshotted, with the stake counted in it", async function () {
+    it("certifies in a later epoch with the stake counted in it: an allocation lowered in the epoch before counts lowered", async function () {
       const f = await load(machFixture);
       const [op0, op1] = f.operators;
       const attestations = [await attestFile("late-0.json", op0, 0), await attestFile("late-1.json", op1, 0)].join(",");
@@ -634,8 +634,8 @@ describe("mach tasks", function () {
       const lowered = OPERATOR_STAKES[0] - 100_000n * ALT;
       await (await f.sets.connect(op0.signer).allocate(f.setId, lowered)).wait();
       const next = await nextEpoch(f.sets);
-      expect(await f.sets.hasSnapshot(f.setId, next)).to.equal(false);
-      expect((await f.sets.latestSnapshotEpoch(f.setId)).exists).to.equal(false);
+      expect(await f.sets.allocationAt(f.setId, op0.address, next - 1n)).to.equal(OPERATOR_STAKES[0]);
+      expect(await f.sets.allocationAt(f.setId, op0.address, next)).to.equal(lowered);
       const total = f.totalStake - 100_000n * ALT;
       const signedStake = lowered + OPERATOR_STAKES[1];
       // 600,000 of 900,000 ALT: 6,666 bps, below the rollup's 6,667
@@ -667,7 +667,7 @@ describe("mach tasks", function () {
         signedStake + OPERATOR_STAKES[2],
         signersHash(signerList(f.operators.slice(0, 3))),
       ]);
-      expect(await f.sets.hasSnapshot(f.setId, next)).to.equal(false);
+      expect(await f.sets.setStakeAt(f.setId, next)).to.equal(total);
     });
 
     it("counts an operator that joined from the next epoch and one that left through the current one, before sending", async function () {

@@ -1,13 +1,12 @@
 // The operator-set tasks the three restaked services share (tasks/services.ts): service:join (registering the rollup's
 // set on the first join; in a full set, replacing a member with --replace), service:allocate, service:leave (out of
 // the set at once, then --complete once the leave delay is over), service:remove (anyone, a member below the minimum)
-// and service:snapshot, for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services`
-// (servicesTaskFixture). Set ids, leave times, epochs, churn thresholds and snapshot members are computed independently
-// of the tasks.
+// and service:set (the set as it counts in the current epoch, read from OperatorSets' checkpoints; it sends nothing),
+// for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services` (servicesTaskFixture). Set ids, leave
+// times, epochs, churn thresholds and the allocations counted in an epoch are computed independently of the tasks.
 import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { AbiCoder, keccak256, Wallet, zeroPadValue, id } from "ethers";
 import type { RollupService } from "../../typechain-types";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
@@ -51,7 +50,6 @@ interface JoinResult {
   replaced: string | null;
   countsFrom: bigint;
   registered?: TxReport;
-  snapshotTaken?: TxReport;
   joined: TxReport;
 }
 
@@ -83,19 +81,23 @@ interface RemoveResult {
   operator: string;
   allocated: bigint;
   minStake: bigint;
-  snapshotTaken?: TxReport;
   tx: TxReport;
 }
 
-interface SnapshotResult {
+interface SetResult {
   service: string;
   rollup: string;
   setId: bigint;
   epoch: bigint;
+  /** Each member, in the member list's order: its allocation now and the one counted in the epoch. */
+  members: { operator: string; allocated: bigint; counted: bigint }[];
+  /** Operators out of the member list whose allocation still counts in the epoch. */
+  left: { operator: string; counted: bigint }[];
   totalStake: bigint;
+  count: bigint;
+  minMembers: bigint;
+  minTotalStake: bigint;
   live: boolean;
-  members: { index: number; operator: string; stake: bigint }[];
-  taken?: TxReport;
 }
 
 type Name = "mach" | "vital" | "squad";
@@ -580,10 +582,12 @@ describe("service tasks", function () {
       expect(await f.sets.freeStake(newcomer.address)).to.equal(OPERATOR_STAKES[3]);
     });
 
-    it("replaces the smallest member with --replace smallest, allocating exactly the churn margin more (JSON)", async function () {
+    it("replaces the smallest member with --replace smallest, allocating exactly the churn margin more, in one transaction (JSON)", async function () {
       const f = await load(servicesTaskFixture);
       const [op0, op1, op2, newcomer] = f.operators;
       const setId = await fullSet(f, "vital");
+      // the three allocations count from this epoch on
+      const epoch = await nextEpoch(f.sets);
       const block = await hre.ethers.provider.getBlockNumber();
       const result = await task<JoinResult>("service:join", {
         service: "vital",
@@ -593,9 +597,10 @@ describe("service tasks", function () {
         from: newcomer.address,
         json: true,
       });
-      // nobody had taken the epoch's snapshot: the task takes it first (a member is replaced only after it)
-      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 2);
-      const countsFrom = (await f.sets.currentEpoch()) + 1n;
+      // the join only: a member is replaced at any time of the epoch, nothing is sent before
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 1);
+      expect(await f.sets.currentEpoch()).to.equal(epoch);
+      const countsFrom = epoch + 1n;
       expect(result).to.deep.equal({
         service: "vital",
         rollup: f.rollupAddress,
@@ -605,12 +610,10 @@ describe("service tasks", function () {
         replaced: op2.address,
         countsFrom,
         registered: undefined,
-        snapshotTaken: result.snapshotTaken,
         joined: result.joined,
       });
-      await expectMined(result.snapshotTaken, newcomer.address, await f.sets.getAddress());
-      await expect(transaction(result.snapshotTaken!.hash)).to.emit(f.sets, "SnapshotTaken");
       await expectMined(result.joined, newcomer.address, await f.sets.getAddress());
+      expect(result.joined.block).to.equal(block + 1);
       const leaveAt = (await blockTime(result.joined.block)) + BigInt(LEAVE_DELAY);
       await expect(transaction(result.joined.hash))
         .to.emit(f.sets, "LeaveRequested")
@@ -628,6 +631,17 @@ describe("service tasks", function () {
       expect(await f.sets.membership(setId, op2.address)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
       expect(await f.sets.allocation(setId, op2.address)).to.deep.equal([0n, FULL_SET_ALLOCATIONS[2], leaveAt]);
       expect(await f.sets.allocation(setId, newcomer.address)).to.deep.equal([NEEDED, 0n, 0n]);
+      // the replaced member's allocation still counts in this epoch, the newcomer's from the next
+      const everyone = [op0, op1, op2, newcomer].map((op) => op.address);
+      const [a0, a1, a2] = FULL_SET_ALLOCATIONS;
+      expect(await f.sets.allocationsAt(setId, everyone, epoch)).to.deep.equal([a0, a1, a2, 0n]);
+      expect(await f.sets.allocationsAt(setId, everyone, countsFrom)).to.deep.equal([a0, a1, 0n, NEEDED]);
+      expect(await f.sets.setStakeAt(setId, epoch)).to.equal(a0 + a1 + a2);
+      expect(await f.sets.setStakeAt(setId, countsFrom)).to.equal(a0 + a1 + NEEDED);
+      expect([await f.sets.memberCountAt(setId, epoch), await f.sets.memberCountAt(setId, countsFrom)]).to.deep.equal([
+        3n,
+        3n,
+      ]);
     });
 
     it("replaces a member named by its address, printing whom it replaced (text mode)", async function () {
@@ -646,7 +660,6 @@ describe("service tasks", function () {
       const countsFrom = (await f.sets.currentEpoch()) + 1n;
       expect(result.replaced).to.equal(op1.address);
       expect(lines).to.deep.equal([
-        txLine(`took the epoch's snapshot of set ${setId} first`, result.snapshotTaken!),
         txLine(
           `${newcomer.address} joined set ${setId} with 44,000 ALT allocated, counted from epoch ${countsFrom}, ` +
             `replacing ${op1.address}`,
@@ -1088,11 +1101,13 @@ describe("service tasks", function () {
       expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address, op3.address]);
     });
 
-    it("lets anyone remove a member the owner's raised minimum left below it (JSON)", async function () {
+    it("lets anyone remove a member the owner's raised minimum left below it, in one transaction (JSON)", async function () {
       const f = await load(servicesTaskFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "vital");
       await setParameters(f, "vital", { minStake: 200_000n * ALT });
+      const epoch = await f.sets.currentEpoch();
+      const block = await hre.ethers.provider.getBlockNumber();
       // the outsider is no operator and no member: anyone may remove
       const result = await task<RemoveResult>("service:remove", {
         service: "vital",
@@ -1108,10 +1123,11 @@ describe("service tasks", function () {
         operator: op3.address,
         allocated: OPERATOR_STAKES[3],
         minStake: 200_000n * ALT,
-        snapshotTaken: result.snapshotTaken,
         tx: result.tx,
       });
-      await expectMined(result.snapshotTaken, f.outsider.address, await f.sets.getAddress());
+      // the removal only: nothing is sent before it
+      expect(result.tx.block).to.equal(block + 1);
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block + 1);
       await expectMined(result.tx, f.outsider.address, await f.sets.getAddress());
       const leaveAt = (await blockTime(result.tx.block)) + BigInt(LEAVE_DELAY);
       await expect(transaction(result.tx.hash))
@@ -1122,6 +1138,16 @@ describe("service tasks", function () {
       expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address]);
       expect(await f.sets.membership(setId, op3.address)).to.deep.equal([false, 0n, 0n, leaveAt, 0n]);
       expect(await f.sets.allocation(setId, op3.address)).to.deep.equal([0n, OPERATOR_STAKES[3], leaveAt]);
+      // its allocation still counts in the epoch it was removed in, no longer from the next
+      expect(await f.sets.currentEpoch()).to.equal(epoch);
+      expect(await f.sets.allocationAt(setId, op3.address, epoch)).to.equal(OPERATOR_STAKES[3]);
+      expect(await f.sets.allocationAt(setId, op3.address, epoch + 1n)).to.equal(0n);
+      expect(await f.sets.setStakeAt(setId, epoch)).to.equal(1_000_000n * ALT);
+      expect(await f.sets.setStakeAt(setId, epoch + 1n)).to.equal(1_000_000n * ALT - OPERATOR_STAKES[3]);
+      expect([await f.sets.memberCountAt(setId, epoch), await f.sets.memberCountAt(setId, epoch + 1n)]).to.deep.equal([
+        4n,
+        3n,
+      ]);
       // removed, it completes leaving like one that asked to leave
       await expectRefused(
         "service:remove",
@@ -1158,7 +1184,6 @@ describe("service tasks", function () {
       });
       await expectMined(result.tx, f.deployer.address, await f.sets.getAddress());
       expect(lines).to.deep.equal([
-        txLine(`took the epoch's snapshot of set ${setId} first`, result.snapshotTaken!),
         txLine(`removed ${op3.address} from set ${setId} (600 ALT allocated, below 1,000 ALT)`, result.tx),
       ]);
       await expect(transaction(result.tx.hash))
@@ -1168,170 +1193,171 @@ describe("service tasks", function () {
     });
   });
 
-  describe("service:snapshot", function () {
+  describe("service:set", function () {
     for (const name of NAMES) {
-      it(`takes the current epoch's snapshot of the ${name.toUpperCase()} set when nobody has (JSON)`, async function () {
+      it(`prints the ${name.toUpperCase()} set as it counts in the current epoch: allocations now and counted, an operator that left still counted, the total, the minimums, live (JSON)`, async function () {
         const f = await load(servicesTaskFixture);
+        const [op0, op1, op2, op3] = f.operators;
         const { rollup, chainId } = target(f, name);
         const setId = await joined(f, name);
-        // operator 2 left: out of the member list, and of the snapshot
-        await (await f.sets.connect(f.operators[2].signer).requestLeave(setId)).wait();
-        const included = [0, 1, 3];
-        const members = included.map((i, index) => ({
-          index,
-          operator: f.operators[i].address,
-          stake: OPERATOR_STAKES[i],
-        }));
-        const totalStake = included.reduce((sum, i) => sum + OPERATOR_STAKES[i], 0n);
-        const result = await task<SnapshotResult>("service:snapshot", {
+        // in this epoch: operator 1 stakes 0.5 ALT more and allocates it, operator 3 lowers its allocation to 50,000
+        // ALT, operator 2 leaves (the last member, operator 3, takes its place in the list): all count from the next
+        await (await f.token.connect(op1.signer).approve(await f.registry.getAddress(), ALT / 2n)).wait();
+        await (await f.registry.connect(op1.signer).stake(op1.address, 0, ALT / 2n)).wait();
+        await (await f.sets.connect(op1.signer).allocate(setId, OPERATOR_STAKES[1] + ALT / 2n)).wait();
+        await (await f.sets.connect(op3.signer).allocate(setId, 50_000n * ALT)).wait();
+        await (await f.sets.connect(op2.signer).requestLeave(setId)).wait();
+        const epoch = await epochAt(f, BigInt(await time.latest()));
+        const block = await hre.ethers.provider.getBlockNumber();
+        const result = await task<SetResult>("service:set", {
           service: name,
           rollup: name === "vital" ? rollup : chainId,
-          from: f.outsider.address,
           json: true,
         });
-        await expectMined(result.taken, f.outsider.address, await f.sets.getAddress());
-        const takenAt = await blockTime(result.taken!.block);
-        const epoch = await epochAt(f, takenAt);
+        expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
         expect(result).to.deep.equal({
           service: name,
           rollup,
           setId,
           epoch,
-          totalStake,
+          members: [
+            { operator: op0.address, allocated: OPERATOR_STAKES[0], counted: OPERATOR_STAKES[0] },
+            { operator: op1.address, allocated: OPERATOR_STAKES[1] + ALT / 2n, counted: OPERATOR_STAKES[1] },
+            { operator: op3.address, allocated: 50_000n * ALT, counted: OPERATOR_STAKES[3] },
+          ],
+          left: [{ operator: op2.address, counted: OPERATOR_STAKES[2] }],
+          totalStake: 1_000_000n * ALT,
+          count: 4n,
+          minMembers: MIN_MEMBERS,
+          minTotalStake: MIN_TOTAL_STAKE,
           live: true,
-          members,
-          taken: result.taken,
         });
-        await expect(transaction(result.taken!.hash))
-          .to.emit(f.sets, "SnapshotTaken")
-          .withArgs(setId, epoch, 3, totalStake, anyValue);
-        const info = await f.sets.snapshotInfo(setId, epoch);
-        expect([info.totalStake, info.takenAt, info.size]).to.deep.equal([totalStake, takenAt, 3n]);
-        // live as the contracts decide: operator 2 still counts in the epoch it left in
+        // as the contracts count the epoch
+        expect(await f.sets.setStakeAt(setId, epoch)).to.equal(1_000_000n * ALT);
         expect(await f.sets.memberCountAt(setId, epoch)).to.equal(4n);
         expect(await f.sets.isLive(setId, epoch)).to.equal(true);
-        const [operators, stakes] = await f.sets.snapshotEntries(setId, epoch);
-        expect(operators).to.deep.equal(members.map((m) => m.operator));
-        expect(stakes).to.deep.equal(members.map((m) => m.stake));
-        for (const m of members) expect(await f.registry.operatorStake(m.operator)).to.equal(m.stake);
       });
     }
 
-    it("prints a snapshot already taken without sending anything (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
-      const setId = await joined(f, "squad");
-      await (await f.sets.snapshot(setId)).wait();
-      const epoch = await epochAt(f, BigInt(await time.latest()));
-      const block = await hre.ethers.provider.getBlockNumber();
-      const { result, lines } = await runTask<SnapshotResult>("service:snapshot", {
-        service: "squad",
-        rollup: "5002",
-        json: false,
-      });
-      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
-      expect(result.taken).to.equal(undefined);
-      expect(result.epoch).to.equal(epoch);
-      expect(lines).to.deep.equal([
-        `SQUAD set ${setId}, epoch ${epoch}: 4 members, 1,000,000 ALT, live`,
-        `  #0 ${f.operators[0].address} 400,000 ALT`,
-        `  #1 ${f.operators[1].address} 300,000 ALT`,
-        `  #2 ${f.operators[2].address} 200,000 ALT`,
-        `  #3 ${f.operators[3].address} 100,000 ALT`,
-      ]);
-    });
-
-    it("takes the next epoch's snapshot with the stakes of then, printing its transaction (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
-      const [op0, op1] = f.operators;
-      const setId = await joined(f, "mach", [op0, op1]);
-      const first = await task<SnapshotResult>("service:snapshot", { service: "mach", rollup: "5001", json: true });
-      expect(first.totalStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[1]);
-      // operator 1 stakes 0.5 ALT more and allocates it; the next epoch's snapshot counts it
-      await (await f.token.connect(op1.signer).approve(await f.registry.getAddress(), ALT / 2n)).wait();
-      await (await f.registry.connect(op1.signer).stake(op1.address, 0, ALT / 2n)).wait();
-      await (await f.sets.connect(op1.signer).allocate(setId, OPERATOR_STAKES[1] + ALT / 2n)).wait();
-      const next = first.epoch + 1n;
-      await time.increaseTo((await f.sets.epochStart(next)) + 10n);
-      const { result, lines } = await runTask<SnapshotResult>("service:snapshot", {
-        service: "mach",
-        rollup: f.rollupAddress,
-        from: op1.address,
-        json: false,
-      });
-      await expectMined(result.taken, op1.address, await f.sets.getAddress());
-      expect(result.epoch).to.equal(next);
-      expect(await epochAt(f, await blockTime(result.taken!.block))).to.equal(next);
-      expect(result.totalStake).to.equal(OPERATOR_STAKES[0] + OPERATOR_STAKES[1] + ALT / 2n);
-      expect(lines).to.deep.equal([
-        txLine(`snapshot of epoch ${next} taken`, result.taken!),
-        `MACH set ${setId}, epoch ${next}: 2 members, 700,000.5 ALT, live`,
-        `  #0 ${op0.address} 400,000 ALT`,
-        `  #1 ${op1.address} 300,000.5 ALT`,
-      ]);
-      // the first epoch's snapshot is kept as it was
-      expect((await f.sets.snapshotInfo(setId, first.epoch)).totalStake).to.equal(first.totalStake);
-    });
-
-    it("reports the set live as it counts in the epoch, not by the snapshot's entries (text mode)", async function () {
+    it("prints each member's allocation counted and now, then the operators that left and still count; the next epoch counts the changes (text mode)", async function () {
       const f = await load(servicesTaskFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "mach");
-      // the owner asks four operators of the set, from the next epoch on
-      const params = { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers: 4n, minTotalStake: MIN_TOTAL_STAKE };
-      await (await f.mach.connect(f.deployer).updateRollupSet(f.rollupAddress, params)).wait();
-      const epoch = await nextEpoch(f.sets);
-      // operator 3 leaves: out of the snapshot, still counted in this epoch
-      await (await f.sets.connect(op3.signer).requestLeave(setId)).wait();
-      const members = [op0, op1, op2].map(
-        (op, i) => `  #${i} ${op.address} ${["400,000", "300,000", "200,000"][i]} ALT`,
-      );
-      const first = await runTask<SnapshotResult>("service:snapshot", { service: "mach", rollup: "5001", json: false });
+      await (await f.sets.connect(op3.signer).allocate(setId, 50_000n * ALT)).wait();
+      await (await f.sets.connect(op0.signer).requestLeave(setId)).wait();
+      await (await f.sets.connect(op2.signer).requestLeave(setId)).wait();
+      const epoch = await epochAt(f, BigInt(await time.latest()));
+      const first = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
       expect(first.result.epoch).to.equal(epoch);
+      // operator 0's place went to operator 3 (the last), then operator 2 was the last: the list is operators 3 and 1
       expect(first.lines).to.deep.equal([
-        txLine(`snapshot of epoch ${epoch} taken`, first.result.taken!),
-        `MACH set ${setId}, epoch ${epoch}: 3 members, 900,000 ALT, live`,
-        ...members,
+        `MACH set ${setId}, epoch ${epoch}: 4 operators counted, 1,000,000 ALT; needs 1 and 1,000 ALT: live`,
+        `  ${op3.address} 100,000 ALT counted, 50,000 ALT allocated now`,
+        `  ${op1.address} 300,000 ALT counted, 300,000 ALT allocated now`,
+        `  ${op0.address} 400,000 ALT counted, left the set`,
+        `  ${op2.address} 200,000 ALT counted, left the set`,
       ]);
-      // the next epoch counts three: not live, though its snapshot lists the same three
+      // the next epoch counts what the members allocate now, and nothing of those that left
       const next = await nextEpoch(f.sets);
-      const second = await runTask<SnapshotResult>("service:snapshot", {
-        service: "mach",
-        rollup: "5001",
-        json: false,
-      });
+      const second = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
       expect(second.lines).to.deep.equal([
-        txLine(`snapshot of epoch ${next} taken`, second.result.taken!),
-        `MACH set ${setId}, epoch ${next}: 3 members, 900,000 ALT, not live (the services decide nothing on it)`,
-        ...members,
+        `MACH set ${setId}, epoch ${next}: 2 operators counted, 350,000 ALT; needs 1 and 1,000 ALT: live`,
+        `  ${op3.address} 50,000 ALT counted, 50,000 ALT allocated now`,
+        `  ${op1.address} 300,000 ALT counted, 300,000 ALT allocated now`,
       ]);
-      expect(second.result.live).to.equal(false);
+      expect(second.result.left).to.deep.equal([]);
+      expect(await f.sets.allocationsAt(setId, [op0.address, op2.address], next)).to.deep.equal([0n, 0n]);
     });
 
-    it("takes an empty snapshot of a registered set nobody joined", async function () {
+    it("reports the set not live in an epoch that counts fewer operators than the minimum counted in it (text mode)", async function () {
       const f = await load(servicesTaskFixture);
-      const setId = await joined(f, "vital", []);
-      const { result, lines } = await runTask<SnapshotResult>("service:snapshot", {
-        service: "vital",
-        rollup: "5001",
-        json: false,
-      });
-      await expectMined(result.taken, f.deployer.address, await f.sets.getAddress());
-      const epoch = await epochAt(f, await blockTime(result.taken!.block));
-      expect(result).to.deep.equal({
+      const [op0, op1, op2, op3] = f.operators;
+      const setId = await joined(f, "mach");
+      // the owner asks four operators of the set, from the next epoch on: this one still counts one
+      const params = { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers: 4n, minTotalStake: MIN_TOTAL_STAKE };
+      await (await f.mach.connect(f.deployer).updateRollupSet(f.rollupAddress, params)).wait();
+      const now = await task<SetResult>("service:set", { service: "mach", rollup: "5001", json: true });
+      expect([now.minMembers, now.count, now.live]).to.deep.equal([MIN_MEMBERS, 4n, true]);
+      const epoch = await nextEpoch(f.sets);
+      // operator 3 leaves: still counted in this epoch, which is live with four
+      await (await f.sets.connect(op3.signer).requestLeave(setId)).wait();
+      const first = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
+      expect(first.lines).to.deep.equal([
+        `MACH set ${setId}, epoch ${epoch}: 4 operators counted, 1,000,000 ALT; needs 4 and 1,000 ALT: live`,
+        ...[op0, op1, op2].map(
+          (op, i) =>
+            `  ${op.address} ${["400,000", "300,000", "200,000"][i]} ALT counted, ` +
+            `${["400,000", "300,000", "200,000"][i]} ALT allocated now`,
+        ),
+        `  ${op3.address} 100,000 ALT counted, left the set`,
+      ]);
+      // the next epoch counts three: not live
+      const next = await nextEpoch(f.sets);
+      const second = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
+      expect(second.lines).to.deep.equal([
+        `MACH set ${setId}, epoch ${next}: 3 operators counted, 900,000 ALT; needs 4 and 1,000 ALT: ` +
+          "not live (the services decide nothing on it)",
+        ...[op0, op1, op2].map(
+          (op, i) =>
+            `  ${op.address} ${["400,000", "300,000", "200,000"][i]} ALT counted, ` +
+            `${["400,000", "300,000", "200,000"][i]} ALT allocated now`,
+        ),
+      ]);
+      expect(second.result.live).to.equal(false);
+      expect(await f.sets.isLive(setId, next)).to.equal(false);
+    });
+
+    it("counts nothing in the epoch a set is registered in, not even its minimums; a join counts from the next epoch (JSON)", async function () {
+      const f = await load(servicesTaskFixture);
+      const op = f.operators[1];
+      await (await f.vital.registerRollup(f.rollupAddress)).wait();
+      const setId = await setIdOf(f, "vital");
+      const epoch = await epochAt(f, BigInt(await time.latest()));
+      const empty = {
         service: "vital",
         rollup: f.rollupAddress,
         setId,
         epoch,
-        totalStake: 0n,
-        live: false,
         members: [],
-        taken: result.taken,
+        left: [],
+        totalStake: 0n,
+        count: 0n,
+        minMembers: 0n,
+        minTotalStake: 0n,
+        live: false,
+      };
+      expect(await task<SetResult>("service:set", { service: "vital", rollup: "5001", json: true })).to.deep.equal(
+        empty,
+      );
+      // operator 1 joins with 1,000 ALT: a member now, counted from the next epoch
+      await (await f.sets.connect(op.signer).join(setId, MIN_STAKE)).wait();
+      const { result, lines } = await runTask<SetResult>("service:set", {
+        service: "vital",
+        rollup: "5001",
+        json: false,
+      });
+      expect(result).to.deep.equal({
+        ...empty,
+        members: [{ operator: op.address, allocated: MIN_STAKE, counted: 0n }],
       });
       expect(lines).to.deep.equal([
-        txLine(`snapshot of epoch ${epoch} taken`, result.taken!),
-        `VITAL set ${setId}, epoch ${epoch}: 0 members, 0 ALT, not live (the services decide nothing on it)`,
+        `VITAL set ${setId}, epoch ${epoch}: 0 operators counted, 0 ALT; needs 0 and 0 ALT: ` +
+          "not live (the services decide nothing on it)",
+        `  ${op.address} 0 ALT counted, 1,000 ALT allocated now`,
       ]);
-      expect(await f.sets.hasSnapshot(setId, epoch)).to.equal(true);
+      // the next epoch counts it and the minimums the registration set: live with exactly 1 operator and 1,000 ALT
+      const next = await nextEpoch(f.sets);
+      expect(await task<SetResult>("service:set", { service: "vital", rollup: "5001", json: true })).to.deep.equal({
+        ...empty,
+        epoch: next,
+        members: [{ operator: op.address, allocated: MIN_STAKE, counted: MIN_STAKE }],
+        totalStake: MIN_STAKE,
+        count: 1n,
+        minMembers: MIN_MEMBERS,
+        minTotalStake: MIN_TOTAL_STAKE,
+        live: true,
+      });
+      expect([MIN_MEMBERS, MIN_TOTAL_STAKE]).to.deep.equal([1n, MIN_STAKE]);
     });
 
     it("refuses before anyone joined (no set registered), a service the rollup does not use, an unknown service or rollup", async function () {
@@ -1339,42 +1365,38 @@ describe("service tasks", function () {
       for (const name of NAMES) {
         const { rollup, chainId } = target(f, name);
         await expectRefused(
-          "service:snapshot",
+          "service:set",
           { service: name, rollup: chainId, json: true },
           `${rollup} is not registered in ${name.toUpperCase()} (service:join registers it)`,
         );
       }
       // a rollup that does not use the service
       await expectRefused(
-        "service:snapshot",
+        "service:set",
         { service: "squad", rollup: "5001", json: true },
         `${f.rollupAddress} does not use SQUAD`,
       );
       for (const name of ["mach", "vital"]) {
         await expectRefused(
-          "service:snapshot",
+          "service:set",
           { service: name, rollup: "5002", json: false },
           `${f.squadRollupAddress} does not use ${name.toUpperCase()}`,
         );
       }
       await expectRefused(
-        "service:snapshot",
+        "service:set",
         { service: "", rollup: "5001", json: true },
         "--service must be one of mach, vital, squad, not ",
       );
-      await expectRefused(
-        "service:snapshot",
-        { service: "mach", rollup: "0", json: false },
-        "no rollup has chain ID 0",
-      );
+      await expectRefused("service:set", { service: "mach", rollup: "0", json: false }, "no rollup has chain ID 0");
       const notRollup = await f.registry.getAddress();
       await expectRefused(
-        "service:snapshot",
+        "service:set",
         { service: "mach", rollup: notRollup, json: false },
         `${notRollup} is not a rollup of the factory`,
       );
       await expectRefused(
-        "service:snapshot",
+        "service:set",
         { service: "mach", rollup: id("x"), json: false },
         `--rollup is not a valid address: ${id("x")}`,
       );

@@ -3,6 +3,7 @@ import hre from "hardhat";
 import { reset, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { existsSync, readFileSync } from "fs";
 import path from "path";
+import { AbiCoder, keccak256, toQuantity } from "ethers";
 import { simulate } from "../../tasks/lib/simulate/engine";
 import {
   ACTION_CATEGORIES,
@@ -15,6 +16,7 @@ import {
 import { formatNumber } from "../../tasks/lib/simulate/render";
 import { altToken } from "../../tasks/lib/genesis";
 import { operatorSets, restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
+import { serviceContract } from "../../tasks/lib/services";
 import { coverageRunning } from "../helpers/coverage";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
 
@@ -23,6 +25,7 @@ const SMALL = { seed: "test-seed", operators: 6, dishonest: 2, stakers: 10, roll
 
 const sum = (...values: string[]) => values.reduce((total, v) => total + BigInt(v), 0n);
 const SCALE = 10n ** 18n;
+const coder = AbiCoder.defaultAbiCoder();
 
 /**
  * From the chain's events: every account that staked (operators on themselves included), every set allocated to, and
@@ -292,6 +295,46 @@ describe("simulate task", function () {
       expect(second.gas.reduce((n, g) => n + g.count, 0)).to.equal(second.run.actions);
     });
 
+    it("mixes the block randomness of each SQUAD batch into its rollup's seed of the next epoch", async function () {
+      const squad = await serviceContract(hre, "squad");
+      const sets = await operatorSets(hre);
+      const posted = await squad.queryFilter(squad.filters.BatchPosted());
+      const squadBatches = second.rollups.filter((r) => r.sequencing === "SQUAD").reduce((n, r) => n + r.batches, 0);
+      expect(squadBatches).to.be.greaterThan(0);
+      expect(posted.length).to.equal(squadBatches);
+      // replayed from the events in chain order: seed' = keccak256(abi.encode(seed, prevrandao)) truncated to 208 bits,
+      // counted from the next epoch; an epoch's seed is the one the batches before it left (0 before any)
+      const mask = 2n ** 208n - 1n;
+      const replay = new Map<string, { epoch: bigint; latest: bigint }>();
+      const randomness = new Set<string>();
+      for (const event of posted) {
+        // the block's prevrandao, raw: the node returns it as mixHash
+        const block = (await hre.network.provider.send("eth_getBlockByNumber", [
+          toQuantity(event.blockNumber),
+          false,
+        ])) as {
+          timestamp: string;
+          mixHash: string;
+        };
+        const { rollup } = event.args;
+        const epoch = await sets.epochAt(block.timestamp);
+        const state = replay.get(rollup) ?? { epoch: -1n, latest: 0n };
+        if (epoch !== state.epoch) {
+          expect(await squad.seedAt(rollup, epoch), `${rollup}, epoch ${epoch}`).to.equal(state.latest);
+        }
+        const mixed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [state.latest, block.mixHash])));
+        replay.set(rollup, { epoch, latest: mixed & mask });
+        randomness.add(block.mixHash);
+      }
+      expect(replay.size).to.equal(second.rollups.filter((r) => r.sequencing === "SQUAD").length);
+      for (const [rollup, { epoch, latest }] of replay) {
+        expect(latest).not.to.equal(0n);
+        expect(await squad.seedAt(rollup, epoch + 1n), `${rollup}, epoch ${epoch + 1n}`).to.equal(latest);
+      }
+      // each batch's block had randomness of its own, seeded by the run
+      expect(randomness.size).to.equal(posted.length);
+    });
+
     /** The gas of the report's actions of `category`, from the gas-per-action table. */
     const actionGas = (report: SimulationReport, category: GasCategory) =>
       report.gas.filter((g) => categoryOf(g.action) === category).reduce((n, g) => n + g.gas, 0);
@@ -327,8 +370,8 @@ describe("simulate task", function () {
 
     it("gives the upkeep per rollup-epoch: the upkeep actions' gas over the epochs each rollup was not retired", function () {
       const { totalGas, rollupEpochs, perRollupEpoch } = second.upkeep;
-      const upkeepActions = ["rollup: stream fees", "service: snapshot"];
-      expect(totalGas).to.equal(upkeepActions.reduce((n, action) => n + gasOf(second, action), 0));
+      // the fees streamed are the only upkeep: nothing is sent per set
+      expect(totalGas).to.equal(gasOf(second, "rollup: stream fees"));
       expect(totalGas).to.equal(actionGas(second, "upkeep"));
       // a rollup counts in every epoch before the one whose first step settles it
       const epochsOf = (rollup: SimulationReport["rollups"][number]) => {
@@ -339,11 +382,15 @@ describe("simulate task", function () {
       expect(second.rollups.every((r) => r.services.length > 0)).to.equal(true);
       expect(second.rollups.some((r) => r.state === "Retired")).to.equal(true);
       expect(rollupEpochs).to.equal(second.rollups.reduce((n, r) => n + epochsOf(r), 0));
-      // each rollup-epoch of a rollup with SQUAD is one snapshot of its SQUAD set (nothing else reads snapshots)
-      const snapshots = second.gas.find((g) => g.action === "service: snapshot")?.count ?? 0;
-      const squadEpochs = second.rollups.reduce((n, r) => n + (r.services.includes("SQUAD") ? epochsOf(r) : 0), 0);
-      expect(squadEpochs).to.be.greaterThan(0);
-      expect(snapshots).to.equal(squadEpochs);
+      // one stream per rollup-epoch while fees are due: every epoch for a permanent rollup; for an ephemeral one, up to
+      // the first epoch that starts after its expiry (the one that notes it), whose stream reaches the expiry
+      const streamsOf = (rollup: SimulationReport["rollups"][number]) => {
+        if (!rollup.ephemeral) return SMALL.epochs;
+        return second.events.find((e) => e.kind === "expiry" && e.detail.startsWith(`${rollup.name} `))!.epoch;
+      };
+      const streams = second.gas.find((g) => g.action === "rollup: stream fees")!.count;
+      expect(streams).to.equal(second.rollups.reduce((n, r) => n + streamsOf(r), 0));
+      expect(streams).to.be.lessThan(rollupEpochs);
       expect(perRollupEpoch).to.equal(Math.floor(totalGas / rollupEpochs));
     });
 
@@ -396,7 +443,7 @@ describe("simulate gas categories", function () {
 
   it("puts the upkeep actions, and only them, in upkeep; reward claims in rewards", function () {
     const upkeep = Object.keys(ACTION_CATEGORIES).filter((action) => ACTION_CATEGORIES[action] === "upkeep");
-    expect(upkeep).to.deep.equal(["rollup: stream fees", "service: snapshot"]);
+    expect(upkeep).to.deep.equal(["rollup: stream fees"]);
     const rewards = Object.keys(ACTION_CATEGORIES).filter((action) => ACTION_CATEGORIES[action] === "rewards");
     expect(rewards).to.deep.equal(["rewards: claim"]);
     expect(new Set(Object.values(ACTION_CATEGORIES))).to.deep.equal(new Set(GAS_CATEGORIES));

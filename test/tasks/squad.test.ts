@@ -1,18 +1,19 @@
 // The SQUAD sequencing tasks (tasks/squad.ts): squad:schedule (the leaders of the next slots) and squad:post-batch
 // (a batch posted by the leader of the current slot, or by another member after the grace period or in a slot without
 // leader, with forced-queue items included), against the staged deployment of `deploy:services` (servicesTaskFixture:
-// rollup 5002 is SQUAD-sequenced). Every leader is drawn by hand from the snapshot (the seed, the cumulative stakes)
-// and checked against SquadService.leaderAt; slots are chosen with time.increaseTo (a task's transaction is mined one
-// second after the latest block; squad:post-batch reports the slot of the block its batch was mined in).
+// rollup 5002 is SQUAD-sequenced). Every leader is drawn by hand (OperatorSets.drawAt replayed over the operators'
+// allocations in join order, with the rollup's seed for the slot's epoch) and checked against SquadService.leaderAt;
+// slots are chosen with time.increaseTo (a task's transaction is mined one second after the latest block;
+// squad:post-batch reports the slot of the block its batch was mined in).
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, id, keccak256, Wallet, ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder, id, keccak256, toQuantity, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import { parseDuration } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { stagedParameters } from "../helpers/parameters";
-import { servicesTaskFixture, type ServicesTaskFixture } from "../helpers/serviceTasks";
+import { OPERATOR_STAKES, servicesTaskFixture } from "../helpers/serviceTasks";
 import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 import { nextEpoch } from "../helpers/time";
 
@@ -22,8 +23,11 @@ const parameters = stagedParameters();
 const SLOT = BigInt(parseDuration(parameters.services!.squad.slotLength));
 const GRACE = BigInt(parseDuration(parameters.services!.squad.gracePeriod));
 const EPOCH = BigInt(parseDuration(parameters.restaking.epochLength));
-/** OperatorSets.STAKE_UNIT: snapshot stakes are kept (and drawn) in units of 1e9 wei. */
-const STAKE_UNIT = 10n ** 9n;
+/** OperatorSets: the draw index groups positions in buckets of 16, 16 buckets for the largest set (256). */
+const BUCKET = 16;
+const MAX_SET_SIZE = 256;
+/** SquadService keeps a rollup's seeds in 208 bits. */
+const SEED_MASK = 2n ** 208n - 1n;
 /** tasks/squad.ts MAX_SLOTS. */
 const MAX_SLOTS = 500;
 
@@ -61,10 +65,16 @@ interface PostResult {
 
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
 const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
+/** A block's prevrandao: its mixHash (the provider's Block leaves `prevRandao` null). */
+const prevRandao = async (block: number): Promise<string> =>
+  (await hre.ethers.provider.send("eth_getBlockByNumber", [toQuantity(block), false])).mixHash;
 const latest = async () => BigInt(await time.latest());
 /** keccak256(abi.encode(prevRoot, commitment, queueHeadAfter)): the next head of the rollup's batch hash chain. */
 const batchRootOf = (prev: string, commitment: string, queueHead: bigint) =>
   keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [prev, commitment, queueHead]));
+/** The seed a batch leaves the next epoch: keccak256(abi.encode(latest seed, prevrandao)), its low 208 bits. */
+const mixSeed = (seed: bigint, randao: string) =>
+  BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, randao]))) & SEED_MASK;
 const slotView = (slot: bigint, leader: string): SlotView => ({
   slot,
   start: Number(slot * SLOT),
@@ -73,8 +83,32 @@ const slotView = (slot: bigint, leader: string): SlotView => ({
 });
 
 /**
- * Rollup 5002 registered in SQUAD and operators 0..3 in its set, all their stake allocated; the next epoch (in which the
- * allocations count) has begun; no snapshot yet.
+ * OperatorSets.drawAt replayed over the allocations counted in an epoch, in draw-index order: target = random mod their
+ * total; buckets of 16 positions walked in order (each bucket's total taken off the target until it falls in one), then
+ * that bucket's positions; the operator whose allocation exceeds what is left is drawn.
+ */
+function drawFrom(entries: { operator: string; allocation: bigint }[], random: bigint): string {
+  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
+  if (total === 0n) return ZeroAddress;
+  let target = random % total;
+  for (let first = 0; first < MAX_SET_SIZE; first += BUCKET) {
+    const bucket = entries.slice(first, first + BUCKET);
+    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
+    if (target >= inBucket) {
+      target -= inBucket;
+      continue;
+    }
+    for (const { operator, allocation } of bucket) {
+      if (target < allocation) return operator;
+      target -= allocation;
+    }
+  }
+  throw new Error("the buckets add up to less than the total");
+}
+
+/**
+ * Rollup 5002 registered in SQUAD and operators 0..3 in its set in that order, all their stake allocated, in epoch
+ * `joinEpoch`: their allocations count from the next epoch on, none in this one.
  */
 async function joinedFixture() {
   const f = await loadFixture(servicesTaskFixture);
@@ -83,63 +117,48 @@ async function joinedFixture() {
   for (const op of f.operators) {
     await (await f.sets.connect(op.signer).join(setId, await f.sets.freeStake(op.address))).wait();
   }
-  await nextEpoch(f.sets);
-  return { ...f, setId, squadAddress: await f.squad.getAddress() };
+  const joinEpoch = await f.sets.currentEpoch();
+  return { ...f, setId, joinEpoch, squadAddress: await f.squad.getAddress() };
 }
 
 type Joined = Awaited<ReturnType<typeof joinedFixture>>;
 
 /**
- * The snapshot of the first epoch taken 100 s into slot `snapshotSlot` (the latest block): that slot keeps no leader,
- * the later slots of the epoch have one.
+ * The epoch after the joins has begun (`epoch`, in which the allocations count: every slot beginning in it has a
+ * leader); the latest block is mined 100 s into slot `firstSlot`. No batch was posted: the seed is 0.
  */
-async function snapshotFixture() {
+async function countedFixture() {
   const f = await loadFixture(joinedFixture);
-  const snapshotSlot = (await latest()) / SLOT + 1n;
-  const takenAt = snapshotSlot * SLOT + 100n;
-  await time.setNextBlockTimestamp(takenAt);
-  await (await f.sets.snapshot(f.setId)).wait();
-  return { ...f, snapshotSlot, takenAt };
+  const epoch = await nextEpoch(f.sets);
+  const firstSlot = (await latest()) / SLOT + 1n;
+  await time.increaseTo(firstSlot * SLOT + 100n);
+  return { ...f, epoch, firstSlot };
 }
 
 /**
- * The leaders of `count` slots from `first`, drawn by hand: the snapshot of the epoch each slot starts in, if taken by
- * the slot's start and not empty; the first entry whose cumulative stake units exceed
- * keccak256(abi.encode(seed, rollup, slot)) modulo the total units.
+ * The leaders of `count` slots from `first`, drawn by hand: none in an epoch up to the joins' (nothing counted); from the
+ * next one, the four operators' whole stakes in join order (the draw-index order), with the rollup's seed for the slot's
+ * epoch and the random number keccak256(abi.encode(seed, rollup, slot)).
  */
 async function drawLeaders(f: Joined, first: bigint, count: number): Promise<string[]> {
   const genesis = await f.sets.epochStart(0);
   const rollup = f.squadRollupAddress;
-  const snapshots = new Map<bigint, { takenAt: bigint; seed: string; operators: string[]; units: bigint[] } | null>();
+  const entries = f.operators.map((op, i) => ({ operator: op.address, allocation: OPERATOR_STAKES[i] }));
+  const seeds = new Map<bigint, bigint>();
   const leaders: string[] = [];
   for (let i = 0n; i < BigInt(count); i++) {
     const slot = first + i;
     const start = slot * SLOT;
     const epoch = start < genesis ? 0n : (start - genesis) / EPOCH;
-    if (!snapshots.has(epoch)) {
-      if (!(await f.sets.hasSnapshot(f.setId, epoch))) snapshots.set(epoch, null);
-      else {
-        const info = await f.sets.snapshotInfo(f.setId, epoch);
-        const [operators, stakes] = await f.sets.snapshotEntries(f.setId, epoch);
-        snapshots.set(epoch, {
-          takenAt: info.takenAt,
-          seed: info.seed,
-          operators,
-          units: stakes.map((s) => s / STAKE_UNIT),
-        });
-      }
-    }
-    const snap = snapshots.get(epoch)!;
-    const total = snap === null ? 0n : snap.units.reduce((sum, u) => sum + u, 0n);
-    if (snap === null || snap.takenAt > start || total === 0n) {
+    if (epoch <= f.joinEpoch) {
       leaders.push(ZeroAddress);
       continue;
     }
-    const random = BigInt(keccak256(coder.encode(["bytes32", "address", "uint256"], [snap.seed, rollup, slot])));
-    const target = random % total;
-    let cumulative = 0n;
-    const index = snap.units.findIndex((units) => (cumulative += units) > target);
-    leaders.push(snap.operators[index]);
+    if (!seeds.has(epoch)) seeds.set(epoch, await f.squad.seedAt(rollup, epoch));
+    const random = BigInt(
+      keccak256(coder.encode(["uint256", "address", "uint256"], [seeds.get(epoch)!, rollup, slot])),
+    );
+    leaders.push(drawFrom(entries, random));
   }
   return leaders;
 }
@@ -158,9 +177,12 @@ const othersThan = (f: Joined, leader: string) => f.operators.filter((op) => op.
 
 describe("squad tasks", function () {
   describe("squad:schedule", function () {
-    it("shows no leader for any slot while the epoch has no snapshot (JSON, 10 slots by default)", async function () {
+    it("shows no leader for any slot while no allocation counts yet (JSON, 10 slots by default)", async function () {
       const f = await load(joinedFixture);
       const first = (await latest()) / SLOT;
+      // the ten slots begin in the epoch of the joins, in which the set counts no stake
+      expect(await f.sets.epochAt((first + 9n) * SLOT)).to.equal(f.joinEpoch);
+      expect(await f.sets.isLive(f.setId, f.joinEpoch)).to.equal(false);
       const result = await task<ScheduleResult>("squad:schedule", { rollup: "5002", json: true });
       const [slotLength, gracePeriod] = await f.squad.parameters();
       expect([slotLength, gracePeriod]).to.deep.equal([SLOT, GRACE]);
@@ -175,20 +197,23 @@ describe("squad tasks", function () {
       }
     });
 
-    it("draws the leaders of the slots after the snapshot from it; the slot it was taken in has none (JSON)", async function () {
-      const f = await load(snapshotFixture);
-      const first = f.snapshotSlot;
+    it("draws every slot's leader by stake from the allocations counted in its epoch (JSON)", async function () {
+      const f = await load(countedFixture);
+      const first = f.firstSlot;
       expect((await latest()) / SLOT).to.equal(first);
+      // what the hand draw assumes: the four whole stakes count, the seed is 0
+      const operators = f.operators.map((op) => op.address);
+      expect(await f.sets.allocationsAt(f.setId, operators, f.epoch)).to.deep.equal(OPERATOR_STAKES);
+      expect(await f.squad.seedAt(f.squadRollupAddress, f.epoch)).to.equal(0n);
       const result = await task<ScheduleResult>("squad:schedule", {
         rollup: f.squadRollupAddress.toLowerCase(),
         slots: "24",
         json: true,
       });
       const leaders = await drawLeaders(f, first, 24);
-      expect(leaders[0]).to.equal(ZeroAddress);
-      expect(leaders.slice(1)).not.to.include(ZeroAddress);
-      // stake-weighted over the whole set: 23 draws do not all fall on one operator
-      expect(new Set(leaders.slice(1)).size).to.be.greaterThan(1);
+      expect(leaders).not.to.include(ZeroAddress);
+      // stake-weighted over the whole set: 24 draws do not all fall on one operator
+      expect(new Set(leaders).size).to.be.greaterThan(1);
       expect(result).to.deep.equal({
         rollup: f.squadRollupAddress,
         slotLength: SLOT,
@@ -201,57 +226,70 @@ describe("squad tasks", function () {
       }
     });
 
-    it("leaves the next epoch's slots without leader until its snapshot, then only those after it (text)", async function () {
-      const f = await load(snapshotFixture);
+    it("draws the next epoch's slots with the seed the batches before it left, and keeps them (text)", async function () {
+      const f = await load(countedFixture);
       const rollup = f.squadRollupAddress;
-      // "epoch 0" below is the snapshot's epoch, "epoch 1" the next one
-      const epochOne = await f.sets.epochStart((await f.sets.epochAt(f.takenAt)) + 1n);
-      const boundary = epochOne / SLOT; // the slot in progress when epoch 1 begins
+      const epochOne = await f.sets.epochStart(f.epoch + 1n);
+      const boundary = epochOne / SLOT; // the slot in progress when the next epoch begins
       const first = boundary - 3n;
       await time.increaseTo(first * SLOT + 10n);
+      // a batch in this epoch: the next one's seed mixes in its block's prevrandao
+      const [leader] = await drawLeaders(f, first, 1);
+      const posted = await task<PostResult>("squad:post-batch", {
+        rollup,
+        commitment: "mix",
+        from: leader,
+        json: true,
+      });
+      expect([posted.slot, posted.byLeader]).to.deep.equal([first, true]);
+      const seed = mixSeed(0n, await prevRandao(posted.tx.block));
+      expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
+      expect(await f.squad.seedAt(rollup, f.epoch)).to.equal(0n);
+
       const { result, lines } = await runTask<ScheduleResult>("squad:schedule", {
         rollup: "5002",
         slots: "7",
         json: false,
       });
       const leaders = await drawLeaders(f, first, 7);
-      // a slot starting in epoch 0 is drawn from its snapshot; one starting in epoch 1 has no snapshot to draw from
-      leaders.forEach((leader, i) => {
-        expect(leader === ZeroAddress).to.equal((first + BigInt(i)) * SLOT >= epochOne);
-      });
-      expect(result.slots).to.deep.equal(leaders.map((leader, i) => slotView(first + BigInt(i), leader)));
+      expect(leaders).not.to.include(ZeroAddress);
+      expect(result.slots).to.deep.equal(leaders.map((l, i) => slotView(first + BigInt(i), l)));
       expect(lines).to.deep.equal([
         `SQUAD schedule of ${rollup} (slots of ${SLOT}s, grace ${GRACE}s):`,
-        ...leaders.map((leader, i) => {
+        ...leaders.map((l, i) => {
           const slot = first + BigInt(i);
-          return `  slot ${slot} from ${isoTime(slot * SLOT)}: ${leader === ZeroAddress ? "no leader (any member)" : leader}`;
+          return `  slot ${slot} from ${isoTime(slot * SLOT)}: ${l === ZeroAddress ? "no leader (any member)" : l}`;
         }),
       ]);
 
-      // epoch 1's snapshot, 50 s into the second slot after the boundary: the slots before it stay without leader
-      const takenAt = (boundary + 2n) * SLOT + 50n;
-      await time.setNextBlockTimestamp(takenAt);
-      await (await f.sets.snapshot(f.setId)).wait();
-      const after = await task<ScheduleResult>("squad:schedule", { rollup: "5002", slots: "5", json: true });
-      const drawn = await drawLeaders(f, boundary + 2n, 5);
-      expect(drawn[0]).to.equal(ZeroAddress);
-      expect(drawn.slice(1)).not.to.include(ZeroAddress);
-      expect(after.slots).to.deep.equal(drawn.map((leader, i) => slotView(boundary + 2n + BigInt(i), leader)));
-      for (const { slot, leader } of after.slots) expect(await f.squad.leaderAt(rollup, slot)).to.equal(leader);
-      expect(await f.squad.leaderAt(rollup, boundary + 1n)).to.equal(ZeroAddress);
+      // a batch posted once the next epoch has begun leaves its schedule as it was
+      await time.increaseTo(epochOne + 10n);
+      const slot = (epochOne + 11n) / SLOT;
+      const current = await f.squad.leaderAt(rollup, slot);
+      const again = await task<PostResult>("squad:post-batch", {
+        rollup,
+        commitment: "mix",
+        from: current,
+        json: true,
+      });
+      expect([again.slot, again.byLeader]).to.deep.equal([slot, true]);
+      expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
+      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(mixSeed(seed, await prevRandao(again.tx.block)));
+      expect(await f.squad.schedule(rollup, first, 7)).to.deep.equal(leaders);
     });
 
     it(`reads up to ${MAX_SLOTS} slots at once, across epochs`, async function () {
-      const f = await load(snapshotFixture);
-      const first = f.snapshotSlot;
+      const f = await load(countedFixture);
+      const first = f.firstSlot;
       const result = await task<ScheduleResult>("squad:schedule", {
         rollup: "5002",
         slots: String(MAX_SLOTS),
         json: true,
       });
       const leaders = await drawLeaders(f, first, MAX_SLOTS);
-      // 500 slots of 5 minutes outlast the 1-day epoch of the snapshot: the last ones have no leader
-      expect(leaders[MAX_SLOTS - 1]).to.equal(ZeroAddress);
+      // 500 slots of 5 minutes outlast the 1-day epoch: the last ones begin in the next, drawn the same way
+      expect(await f.sets.epochAt((first + BigInt(MAX_SLOTS) - 1n) * SLOT)).to.equal(f.epoch + 1n);
+      expect(leaders).not.to.include(ZeroAddress);
       expect(result.slots).to.deep.equal(leaders.map((leader, i) => slotView(first + BigInt(i), leader)));
     });
 
@@ -291,9 +329,9 @@ describe("squad tasks", function () {
     });
 
     it("posts as the leader of the current slot, a 32-byte hex commitment as it is (JSON)", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       const rollup = f.squadRollupAddress;
-      const slot = f.snapshotSlot + 1n;
+      const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       expect(await f.squad.leaderAt(rollup, slot)).to.equal(leader);
       await time.increaseTo(slot * SLOT); // the batch is mined one second into the slot
@@ -337,9 +375,9 @@ describe("squad tasks", function () {
     });
 
     it("hashes a text commitment, and hex that is not 32 bytes, printing the batch (text mode)", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       const rollup = f.squadRollupAddress;
-      const slot = f.snapshotSlot + 1n;
+      const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       await time.increaseTo(slot * SLOT + 30n);
       const text = "L2 blocks 1-100 (blob 0x01)";
@@ -374,9 +412,9 @@ describe("squad tasks", function () {
     });
 
     it("lets another member post from the end of the grace period, for the leader (JSON, then text)", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       const rollup = f.squadRollupAddress;
-      const slot = f.snapshotSlot + 1n;
+      const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       const [member, another] = othersThan(f, leader);
       // mined in the first second open to all
@@ -420,20 +458,23 @@ describe("squad tasks", function () {
     });
 
     it("lets any member post at once in a slot without leader (JSON)", async function () {
-      // the slot the snapshot was taken in (100 s in: the batch is mined before the grace period ends)
-      const f = await load(snapshotFixture);
+      // the epoch of the joins, in which nothing counts yet (10 s into a slot: the batch is mined before the grace
+      // period ends)
+      const f = await load(joinedFixture);
       const member = f.operators[3];
-      expect(await f.squad.leaderAt(f.squadRollupAddress, f.snapshotSlot)).to.equal(ZeroAddress);
+      const slot = (await latest()) / SLOT + 1n;
+      await time.increaseTo(slot * SLOT + 10n);
+      expect(await f.squad.leaderAt(f.squadRollupAddress, slot)).to.equal(ZeroAddress);
       const result = await task<PostResult>("squad:post-batch", {
         rollup: "5002",
         commitment: "no leader",
         from: member.address,
         json: true,
       });
-      expect(await blockTime(result.tx.block)).to.be.lessThan(f.snapshotSlot * SLOT + GRACE);
+      expect(await blockTime(result.tx.block)).to.equal(slot * SLOT + 11n);
       expect(result).to.deep.equal({
         rollup: f.squadRollupAddress,
-        slot: f.snapshotSlot,
+        slot,
         leader: ZeroAddress,
         poster: member.address,
         byLeader: false,
@@ -444,21 +485,32 @@ describe("squad tasks", function () {
       });
       await expect(transaction(result.tx.hash))
         .to.emit(f.squad, "BatchPosted")
-        .withArgs(f.squadRollupAddress, f.snapshotSlot, member.address, false);
+        .withArgs(f.squadRollupAddress, slot, member.address, false);
 
-      // and while the epoch has no snapshot at all
-      const g = await load(joinedFixture);
-      const slot = (await latest()) / SLOT + 1n;
-      await time.increaseTo(slot * SLOT + 10n);
+      // and in an epoch in which the set is not live: five operators required from the next epoch on
+      const g = await load(countedFixture);
+      const defaults = await g.squad.setDefaults();
+      await (
+        await g.squad.connect(g.deployer).updateRollupSet(g.squadRollupAddress, {
+          minStake: defaults.minStake,
+          maxSize: defaults.maxSize,
+          minMembers: 5n,
+          minTotalStake: defaults.minTotalStake,
+        })
+      ).wait();
+      const next = await nextEpoch(g.sets);
+      expect(await g.sets.isLive(g.setId, next)).to.equal(false);
+      const later = (await latest()) / SLOT + 1n;
+      await time.increaseTo(later * SLOT + 10n);
       const posted = await task<PostResult>("squad:post-batch", {
         rollup: "5002",
-        commitment: "no snapshot",
+        commitment: "not live",
         from: g.operators[2].address,
         json: true,
       });
-      expect(await blockTime(posted.tx.block)).to.equal(slot * SLOT + 11n);
+      expect(await blockTime(posted.tx.block)).to.equal(later * SLOT + 11n);
       expect([posted.slot, posted.leader, posted.poster, posted.byLeader]).to.deep.equal([
-        slot,
+        later,
         ZeroAddress,
         g.operators[2].address,
         false,
@@ -467,14 +519,14 @@ describe("squad tasks", function () {
     });
 
     it("includes forced-queue items with --include, passing their fees to the poster (JSON, then text)", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       const rollup = f.squadRollupAddress;
       const fees = [5n * ALT, 0n, (7n * ALT) / 2n];
       await (await f.token.connect(f.outsider).approve(rollup, 10n * ALT)).wait();
       for (const [i, fee] of fees.entries()) {
         await (await f.squadRollup.connect(f.outsider).queueTransaction(id(`forced ${i}`), fee)).wait();
       }
-      const slot = f.snapshotSlot + 1n;
+      const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       await time.increaseTo(slot * SLOT);
       const [leaderBefore, rollupBefore] = [await f.token.balanceOf(leader), await f.token.balanceOf(rollup)];
@@ -528,7 +580,7 @@ describe("squad tasks", function () {
     });
 
     it("refuses a bad --include or --from, an unknown rollup, one not registered in SQUAD and one that does not use it", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       const from = f.operators[0].address;
       const args = { rollup: "5002", commitment: "batch", include: "0", from, json: true };
       for (const include of ["two", "-1", "1.5", "0x1"]) {
@@ -560,8 +612,8 @@ describe("squad tasks", function () {
     });
 
     it("ends on the contract's refusal of a member that is not the leader before the grace period, in one line", async function () {
-      const f = await load(snapshotFixture);
-      const slot = f.snapshotSlot + 1n;
+      const f = await load(countedFixture);
+      const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       const [member] = othersThan(f, leader);
       await time.increaseTo(slot * SLOT + GRACE - 2n); // mined in the last second reserved to the leader
@@ -575,7 +627,7 @@ describe("squad tasks", function () {
     });
 
     it("sends nothing when the contract refuses the batch", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       const nonce = await hre.ethers.provider.getTransactionCount(f.outsider.address);
       await expectRefused(
         "squad:post-batch",
@@ -586,7 +638,7 @@ describe("squad tasks", function () {
     });
 
     it("ends on the contract's refusal of an account outside the rollup's SQUAD set, in one line", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       // the outsider (account 15) and the default account (the deployer): in the set of no rollup
       for (const account of [f.outsider, f.deployer]) {
         expect((await f.sets.membership(f.setId, account.address)).member).to.equal(false);
@@ -596,8 +648,8 @@ describe("squad tasks", function () {
           `the contract refused the transaction: SquadNotEligible("${account.address}")`,
         );
       }
-      // after the grace period of a slot without leader too
-      await time.increaseTo(f.snapshotSlot * SLOT + GRACE);
+      // after the grace period too, when any member may stand in for the leader
+      await time.increaseTo(f.firstSlot * SLOT + GRACE);
       await expectTaskFailure(
         "squad:post-batch",
         { rollup: "5002", commitment: "intruder", from: f.outsider.address, json: false },
@@ -607,9 +659,9 @@ describe("squad tasks", function () {
     });
 
     it("ends on the rollup's refusal of --include beyond the queue, or of a batch leaving an overdue item out", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       const rollup = f.squadRollupAddress;
-      const slot = f.snapshotSlot + 1n;
+      const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       await time.increaseTo(slot * SLOT);
       await expectTaskFailure(
@@ -652,9 +704,9 @@ describe("squad tasks", function () {
     });
 
     it("reports the slot the batch is mined in, when posted in the last second of the previous one", async function () {
-      const f = await load(snapshotFixture);
+      const f = await load(countedFixture);
       // a slot whose leader does not lead the next one
-      const { slot, next } = await findSlot(f, f.snapshotSlot + 1n, (leader, following) => leader !== following);
+      const { slot, next } = await findSlot(f, f.firstSlot + 1n, (leader, following) => leader !== following);
       await time.increaseTo(slot * SLOT + SLOT - 1n);
       const { result, lines } = await runTask<PostResult>("squad:post-batch", {
         rollup: "5002",
@@ -685,21 +737,22 @@ describe("squad tasks", function () {
     });
 
     it("says there is no leader in a slot without one (text mode)", async function () {
-      const f = await load(snapshotFixture);
+      // the epoch of the joins, in which nothing counts yet
+      const f = await load(joinedFixture);
       const member = f.operators[1];
+      const slot = (await latest()) / SLOT + 1n;
+      await time.increaseTo(slot * SLOT + 10n);
       const { result, lines } = await runTask<PostResult>("squad:post-batch", {
         rollup: "5002",
         commitment: "no leader",
         from: member.address,
         json: false,
       });
-      expect([result.slot, result.leader, result.byLeader]).to.deep.equal([f.snapshotSlot, ZeroAddress, false]);
-      expect(lines).to.deep.equal([
-        txLine(`batch ${id("no leader")} posted in slot ${f.snapshotSlot} (no leader)`, result.tx),
-      ]);
+      expect([result.slot, result.leader, result.byLeader]).to.deep.equal([slot, ZeroAddress, false]);
+      expect(lines).to.deep.equal([txLine(`batch ${id("no leader")} posted in slot ${slot} (no leader)`, result.tx)]);
       await expect(transaction(result.tx.hash))
         .to.emit(f.squad, "BatchPosted")
-        .withArgs(f.squadRollupAddress, f.snapshotSlot, member.address, false);
+        .withArgs(f.squadRollupAddress, slot, member.address, false);
     });
   });
 });

@@ -1,9 +1,8 @@
 // The VITAL tasks (tasks/vital.ts) against the staged deployment of `servicesTaskFixture`: a challenge with its bond
 // (approved by the task or beforehand) of a set live in the current epoch, votes with the stake counted in the set in the
-// challenge's epoch (OperatorSets' checkpoints: no snapshot is ever taken here) up to the two thirds that invalidate the
-// output and report the proposer when it is an operator, and the resolution of a vote that ended short. The bond is
-// followed from balance to balance and every record (challenge, vote, output, slash request) is read back from the
-// contracts.
+// challenge's epoch (read from OperatorSets' checkpoints) up to the two thirds that invalidate the output and report
+// the proposer when it is an operator, and the resolution of a vote that ended short. The bond is followed from balance
+// to balance and every record (challenge, vote, output, slash request) is read back from the contracts.
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -71,7 +70,7 @@ describe("vital tasks", function () {
   /**
    * The fixture's rollup (chain 5001, proposer: its creator, no operator) and `operatorRollup` (chain 5003, VITAL only,
    * proposer: operator 3) registered in VITAL, operators 0..3 members of both sets since the epoch before (their
-   * allocations count in this one; no snapshot taken); outputs 0 and 1 of the first, output 0 of the second proposed.
+   * allocations count in this one); outputs 0 and 1 of the first, output 0 of the second proposed.
    */
   async function vitalFixture() {
     const f = await loadFixture(servicesTaskFixture);
@@ -105,10 +104,7 @@ describe("vital tasks", function () {
     const stakes = await sets.allocationsAt(setIds[0], addresses, epoch);
     expect(stakes).to.deep.equal(OPERATOR_STAKES.map((stake) => stake / 2n));
     expect(await sets.allocationsAt(setIds[1], addresses, epoch)).to.deep.equal(stakes);
-    for (const setId of setIds) {
-      expect(await sets.isLive(setId, epoch)).to.equal(true);
-      expect(await sets.hasSnapshot(setId, epoch)).to.equal(false);
-    }
+    for (const setId of setIds) expect(await sets.isLive(setId, epoch)).to.equal(true);
     const councilAddress = await factory.council();
     /** The security council (an account of the network): it pauses and resumes rollups. */
     const council = f.signers.find((s) => s.address === councilAddress)!;
@@ -362,9 +358,12 @@ describe("vital tasks", function () {
       await vote(f, op1, 0n, false);
       await time.increaseTo(f.deadline);
       await (await f.vital.resolve(0)).wait();
-      // the deadline fell in the next epoch: the set is live in it too, no snapshot needed
+      // the deadline fell in the next epoch: the set is live in it too, with the same allocations counted
       expect(await f.sets.currentEpoch()).to.equal(f.epoch + 1n);
-      expect(await f.sets.hasSnapshot(f.setIds[0], f.epoch + 1n)).to.equal(false);
+      expect(await f.sets.isLive(f.setIds[0], f.epoch + 1n)).to.equal(true);
+      expect(await f.sets.setStakeAt(f.setIds[0], f.epoch + 1n)).to.equal(
+        await f.sets.setStakeAt(f.setIds[0], f.epoch),
+      );
       const again = await task<ChallengeResult>("vital:challenge", {
         rollup: "5001",
         output: "0",

@@ -164,8 +164,8 @@ export class Chain {
   }
 
   /**
-   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (an operator-set
-   * snapshot draws its leader-election seed from it).
+   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (a SQUAD batch mixes it
+   * into its rollup's leader-election seed of the next epoch).
    */
   async seedNextBlock() {
     await this.provider.send("hardhat_setPrevRandao", [this.randomness(this.blocks)]);

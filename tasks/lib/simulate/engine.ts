@@ -1,5 +1,5 @@
 // The whole restaked-rollup economy on the in-process network: the protocol deployed as a real deployment is (Ignition,
-// a parameter file), the seeded world set up on it, then epoch after epoch of snapshots, fees, SQUAD slots, outputs,
+// a parameter file), the seeded world set up on it, then epoch after epoch of fees, SQUAD slots, outputs,
 // MACH certificates, VITAL challenges, slashes, withdrawals, reward claims, rollup expiry and a governance proposal.
 // Each step of an epoch starts at a fixed time into the epoch (its transactions one second apart); the report
 // is folded from the chain's events.
@@ -505,7 +505,7 @@ class Simulation {
     const t0 = this.epochStart(e);
     const chainEpoch = BigInt(this.firstEpoch + e - 1);
     await this.startOfEpoch(t0 + 60);
-    await this.slot(t0 + 1 * HOUR, chainEpoch);
+    await this.slot(t0 + 1 * HOUR);
     await this.proposeOutputs(t0 + 2 * HOUR + 30, e);
     await this.finality(t0 + 3 * HOUR + 30, e, chainEpoch);
     await this.votes(t0 + 4 * HOUR + 30);
@@ -517,12 +517,12 @@ class Simulation {
       await this.governance.propose();
       this.observe();
     }
-    await this.slot(t0 + 9 * HOUR, chainEpoch);
-    await this.slot(t0 + 17 * HOUR, chainEpoch);
+    await this.slot(t0 + 9 * HOUR);
+    await this.slot(t0 + 17 * HOUR);
     await this.point(e);
   }
 
-  /** Fees streamed, snapshots taken, due slashes executed, due withdrawals completed, rollups settled, governance. */
+  /** Fees streamed, due slashes executed, due withdrawals completed, rollups settled, governance. */
   private async startOfEpoch(t: number) {
     this.at(t);
     for (const r of this.live) {
@@ -540,17 +540,12 @@ class Simulation {
         this.ledger.note("settlement", `${r.plan.name} settled: remaining fees streamed, escrow refunded, retired`);
         continue;
       }
-      if (Object.keys(r.sets).length > 0) this.rollupEpochs++; // a rollup-epoch of upkeep: fees streamed, SQUAD snapshot
+      if (Object.keys(r.sets).length > 0) this.rollupEpochs++; // a rollup-epoch of upkeep: its fees streamed
+      // the only upkeep: nothing is sent per set (SQUAD's leaders, MACH, VITAL and rewards read what counts in an epoch
+      // from OperatorSets' checkpoints, and SQUAD's leader seed is mixed by the batches themselves)
       if (Math.min(t, r.paidUntil) > r.lastStreamed) {
         await this.call(this.keeper, r.contract, "streamFees", [], "rollup: stream fees");
         r.lastStreamed = Math.min(this.chain.time, r.paidUntil); // streamed up to its block's time
-      }
-      // only SQUAD's leader draw reads a snapshot: MACH, VITAL and rewards read the epoch's checkpoints (a replacement
-      // or removal of a member would need its set's snapshot first; the simulation makes none)
-      const squadSet = r.sets.SQUAD;
-      if (squadSet !== undefined) {
-        await this.chain.seedNextBlock(); // the snapshot's leader-election seed
-        await this.call(this.keeper, this.c.sets, "snapshot", [squadSet], "service: snapshot");
       }
     }
     // reporters take the shares of the slashes executed in earlier steps (slash proceeds are pulled, not pushed)
@@ -595,7 +590,7 @@ class Simulation {
    * One SQUAD slot of every SQUAD rollup: the leader posts, or misses it (then a member posts after the grace period
    * and the miss is reported in the next slot); centrally sequenced rollups post their batch too.
    */
-  private async slot(target: number, chainEpoch: bigint) {
+  private async slot(target: number) {
     const squad = this.c.services.SQUAD as SquadService;
     const { slotLength, gracePeriod } = this.squadTiming;
     const slot = BigInt(Math.floor(target / slotLength) + 1);
@@ -619,38 +614,39 @@ class Simulation {
       }
       const leader = await squad.leaderAt(r.address, slot);
       if (leader === ZeroAddress) continue;
-      const backup = async () => {
-        const [operators] = await this.c.sets.snapshotEntries(setId, chainEpoch);
-        return this.firstEligible(setId, operators, t, leader);
-      };
+      // the backup poster: the first eligible member but the leader, in the set's member order (the chain's, which the
+      // seed fixes); a jailed leader (drawn all the same: its allocation counts) leaves its slot to it at once
+      const backup = async () => this.firstEligible(setId, [...(await this.c.sets.members(setId))], t, leader);
       const plan = this.operatorAt.get(leader)!;
       if (!(await this.eligible(setId, leader, t))) {
         const poster = await backup();
-        if (poster)
-          await this.call(poster, squad, "postBatch", [r.address, commitment, 0], "SQUAD: post batch (backup)");
+        if (poster) await this.postBatch(poster, r, commitment, "SQUAD: post batch (backup)");
       } else if (this.rng.chance(plan.missRate)) {
         missed.push(r);
         const poster = await backup();
         if (poster) late.push({ r, poster });
       } else {
-        await this.call(leader, squad, "postBatch", [r.address, commitment, 0], "SQUAD: post batch");
+        await this.postBatch(leader, r, commitment, "SQUAD: post batch");
       }
     }
     this.observe();
     this.at(t + gracePeriod + 10);
     for (const { r, poster } of late) {
-      await this.call(
-        poster,
-        squad,
-        "postBatch",
-        [r.address, this.names.hash(`batch:${r.plan.index}:${slot}`), 0],
-        "SQUAD: post batch (backup)",
-      );
+      await this.postBatch(poster, r, this.names.hash(`batch:${r.plan.index}:${slot}`), "SQUAD: post batch (backup)");
     }
     this.observe();
     this.at(t + slotLength + 40);
     for (const r of missed) await this.call(this.keeper, squad, "reportMiss", [r.address, slot], "SQUAD: report miss");
     this.observe();
+  }
+
+  /**
+   * Posts a batch to a SQUAD rollup, its block's randomness seeded first: every batch mixes the block's prevrandao into
+   * the rollup's leader-election seed of the next epoch, so the leaders depend on the run's seed only.
+   */
+  private async postBatch(poster: string, r: LiveRollup, commitment: string, action: string) {
+    await this.chain.seedNextBlock();
+    await this.call(poster, this.c.services.SQUAD, "postBatch", [r.address, commitment, 0], action);
   }
 
   private async firstEligible(setId: bigint, operators: string[], t: number, except?: string) {

@@ -105,8 +105,9 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  * - duties: the services' and rollups' work, per batch, output or incident: SQUAD and central batches, outputs
  *   (proposed, proven, finalized), MACH certificates, VITAL challenges, votes and resolutions, reports, slash execution;
  * - upkeep: what must be sent every epoch for a rollup's services to stay live and paid, whatever happens on it: its
- *   fees streamed and a snapshot of each of its sets (fees are credited to a set in O(1) as they are streamed, and
- *   settled lazily by claims: rewards need nothing every epoch);
+ *   fees streamed (credited to each of its sets in O(1), and settled lazily by claims: rewards need nothing every
+ *   epoch); nothing is sent per set, since what counts in an epoch is read from OperatorSets' checkpoints and SQUAD's
+ *   leader seed is mixed by the batches;
  * - governance: the proposal's life.
  */
 export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
@@ -138,7 +139,6 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "VITAL: resolve": "duties",
   "slash: execute": "duties",
   "rollup: stream fees": "upkeep",
-  "service: snapshot": "upkeep",
   "governance: propose": "governance",
   "governance: vote": "governance",
   "governance: queue": "governance",
