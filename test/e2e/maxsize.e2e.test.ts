@@ -2,7 +2,8 @@
 // staker or a service must be able to call fits one transaction of at most 2^24 = 16,777,216 gas. The sizes:
 // operator sets of OperatorSets.MAX_SET_SIZE (256) members, RestakingRegistry.MAX_ASSETS (8) assets — ALT and 7
 // MockERC20 — with a 1-wei stake (dust) in every non-ALT pool of every operator, an operator in MAX_SETS_PER_OPERATOR
-// (64) sets, a staker with 64 (operator, asset) pools, 50 queued withdrawals of one pool, MACH and VITAL sets of 256.
+// (64) sets, a staker with 64 (operator, asset) pools, 50 queued withdrawals of one pool, MACH, VITAL and SQUAD sets of
+// 256.
 //
 // Everything runs on the in-process network (Osaka: it refuses any transaction, and any eth_call, asking for more than
 // the cap). Each figure is the receipt's gasUsed of a transaction sent with a gas limit of exactly the cap. A function
@@ -12,12 +13,21 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import { id, toQuantity, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import {
+  AbiCoder,
+  id,
+  keccak256,
+  toQuantity,
+  ZeroAddress,
+  type TransactionReceipt,
+  type TransactionResponse,
+} from "ethers";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { keyProof, rememberKey } from "../helpers/keys";
 import {
+  SERVICE,
   certificate,
   deployServices,
   launchRollup,
@@ -48,7 +58,10 @@ const OPERATOR_STAKE = 10_000n * ALT;
 /** Set S, the 256-member set of the rewards: minimum and base allocation (member i allocates BASE + i ALT). */
 const S_MIN_STAKE = 1_000n * ALT;
 const S_BASE = 2_000n * ALT;
-/** Each member's allocation to the rollup's MACH and VITAL sets (the deployment's minimum is 1,000 ALT). */
+/**
+ * Each member's allocation to the rollup's MACH and VITAL sets, and to the SQUAD rollup's set (the deployment's minimum
+ * is 1,000 ALT).
+ */
 const SERVICE_ALLOCATION = 2_000n * ALT;
 /** The 24- and 48-member sets, and the 64 sets of the busy operator. */
 const SMALL_MIN_STAKE = 100n * ALT;
@@ -65,6 +78,9 @@ const HISTORY = 65;
 const OUTPUT_INTERVAL = 1_800n;
 const ROOT = id("maxsize-output-0");
 const SLASH_BPS = 1_000;
+/** OperatorSets' draw index: positions in buckets of 16 (16 buckets at 256 members). */
+const BUCKET = 16;
+const coder = AbiCoder.defaultAbiCoder();
 
 /** Deterministic accounts (operators, signing keys) that hold nothing yet. */
 const wallet = (label: string) => rememberKey(new ethers.Wallet(ethers.id(`alt-e2e-maxsize:${label}`)));
@@ -113,10 +129,10 @@ interface Figure {
 const figures: Figure[] = [];
 
 /** Mines `tx` (sent with a gas limit of the cap), records its gas and checks it succeeded within the cap. */
-async function measure(
+async function measure<R extends TransactionResponse>(
   operation: string,
-  tx: Promise<ContractTransactionResponse>,
-): Promise<{ response: ContractTransactionResponse; receipt: ContractTransactionReceipt }> {
+  tx: Promise<R>,
+): Promise<{ response: R; receipt: TransactionReceipt }> {
   const response = await tx;
   const receipt = (await response.wait())!;
   expect(receipt.status).to.equal(1);
@@ -306,12 +322,64 @@ async function maxSizeFixture() {
 
 type MaxSize = Awaited<ReturnType<typeof maxSizeFixture>>;
 
-/** The max-size fixture, with the current epoch's snapshots of S (256 members) and of the 24- and 48-member sets. */
-async function snapshotsFixture() {
+/**
+ * OperatorSets.drawAt recomputed: `entries` are the operators counted in the epoch with their allocations, in the draw
+ * index's order; the bucket totals are walked first, then the positions of the bucket holding `random % total`.
+ * Returns the drawn position.
+ */
+function drawPosition(entries: { operator: string; allocation: bigint }[], random: bigint): number {
+  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
+  let target = random % total;
+  for (let first = 0; first < entries.length; first += BUCKET) {
+    const bucket = entries.slice(first, first + BUCKET);
+    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
+    if (target >= inBucket) {
+      target -= inBucket;
+      continue;
+    }
+    for (const [i, { allocation }] of bucket.entries()) {
+      if (target < allocation) return first + i;
+      target -= allocation;
+    }
+  }
+  throw new Error("drawPosition: the buckets do not sum to the total");
+}
+
+/** SquadService's draw of `slot`: keccak256(abi.encode(seed, rollup, slot)). */
+const slotRandom = (seed: bigint, rollup: string, slot: bigint) =>
+  BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot])));
+
+/**
+ * The max-size fixture, then a rollup sequenced by SQUAD (its set bounded at 256) that the 256 operators join,
+ * 2,000 ALT each, and the next epoch, in which their allocations count. `entries`: the operators in the draw index's
+ * order (the order their joins were mined in).
+ */
+async function squadFixture() {
   const f = await loadFixture(maxSizeFixture);
-  for (const setId of [f.setS, f.setM, f.setL]) await (await f.operatorSets.snapshot(setId, AT_CAP)).wait();
-  expect((await f.operatorSets.snapshotInfo(f.setS, f.epoch)).size).to.equal(BigInt(MEMBERS));
-  return f;
+  const squadRollup = await launchRollup(f, f.owner, {
+    sequencer: ZeroAddress,
+    services: SERVICE.SQUAD,
+    chainId: 90_257,
+    salt: id("alt-e2e-maxsize-squad"),
+  });
+  const squadRollupAddress = await squadRollup.getAddress();
+  await (
+    await f.squad.connect(f.deployer).updateRollupSet(squadRollupAddress, setParams(f, { maxSize: BigInt(MEMBERS) }))
+  ).wait();
+  const squadSet = await f.squad.setIdOf(squadRollupAddress);
+  const setsAddress = await f.operatorSets.getAddress();
+  const data = f.operatorSets.interface.encodeFunctionData("join", [squadSet, SERVICE_ALLOCATION]);
+  const hashes = await sendCalls(f.operators.map((op) => ({ from: op.address, to: setsAddress, data })));
+  // each newcomer takes the next position of the draw index: the order the joins were mined in
+  const receipts = await Promise.all(hashes.map((hash) => ethers.provider.getTransactionReceipt(hash)));
+  const mined = receipts.map((r, i) => ({ block: r!.blockNumber, index: r!.index, operator: f.operators[i].address }));
+  mined.sort((a, b) => a.block - b.block || a.index - b.index);
+  const entries = mined.map(({ operator }) => ({ operator, allocation: SERVICE_ALLOCATION }));
+  const squadEpoch = await nextEpoch(f.operatorSets);
+  expect(await f.operatorSets.memberCountAt(squadSet, squadEpoch)).to.equal(BigInt(MEMBERS));
+  expect(await f.operatorSets.setStakeAt(squadSet, squadEpoch)).to.equal(SERVICE_ALLOCATION * BigInt(MEMBERS));
+  expect(await f.operatorSets.isLive(squadSet, squadEpoch)).to.equal(true);
+  return { ...f, squadRollup, squadRollupAddress, squadSet, squadEpoch, entries };
 }
 
 /** Fees credited to `setId` by the payer. */
@@ -424,7 +492,7 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
     });
 
     it("joinReplacing the smallest member of a full 256-member set stays under the transaction gas cap", async function () {
-      const f = await loadFixture(snapshotsFixture);
+      const f = await loadFixture(maxSizeFixture);
       const smallest = f.operators[0].address; // member i allocates 2,000 + i ALT
       expect((await f.operatorSets.allocation(f.setS, smallest)).allocated).to.equal(S_BASE);
       const needed = (S_BASE * (10_000n + (await f.operatorSets.churnMarginBps()))) / 10_000n;
@@ -440,7 +508,7 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
     });
 
     it("removeMember of a member fallen below the minimum, in a 256-member set, stays under the transaction gas cap", async function () {
-      const f = await loadFixture(snapshotsFixture);
+      const f = await loadFixture(maxSizeFixture);
       const operator = f.operators[200].address;
       // the funder takes 95 % of the operator's ALT out: its three allocations shrink pro rata below S's minimum
       const shares = ((await f.registry.sharesOf(f.funder, operator, 0)) * 95n) / 100n;
@@ -448,7 +516,7 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
       const { allocated } = await f.operatorSets.allocation(f.setS, operator);
       expect(allocated).to.be.lessThan(S_MIN_STAKE);
       const { response } = await measure(
-        "OperatorSets.removeMember: allocation below the minimum, 256-member set (snapshot taken)",
+        "OperatorSets.removeMember: allocation below the minimum, 256-member set",
         f.operatorSets.connect(f.payer).removeMember(f.setS, operator, AT_CAP),
       );
       await expect(response).to.emit(f.operatorSets, "MemberRemoved").withArgs(f.setS, operator, allocated);
@@ -486,20 +554,6 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
       const allocation = await f.operatorSets.allocation(f.setS, operator);
       expect(allocation.allocated).to.equal(current);
       expect(allocation.pendingFree).to.equal(1_000n * ALT);
-    });
-
-    it("snapshot of a 256-member set with 8 dusty assets stays under the transaction gas cap", async function () {
-      const f = await loadFixture(maxSizeFixture);
-      const { response } = await measure(
-        "OperatorSets.snapshot: 256 members, all eligible (8 pools each, 7 dust; first snapshot of the set)",
-        f.operatorSets.connect(f.payer).snapshot(f.setS, AT_CAP),
-      );
-      // member i allocated 2,000 + i ALT (whole stake units)
-      const total = S_BASE * BigInt(MEMBERS) + (BigInt(MEMBERS * (MEMBERS - 1)) / 2n) * ALT;
-      await expect(response).to.emit(f.operatorSets, "SnapshotTaken");
-      const info = await f.operatorSets.snapshotInfo(f.setS, f.epoch);
-      expect(info.size).to.equal(BigInt(MEMBERS));
-      expect(info.totalStake).to.equal(total);
     });
   });
 
@@ -691,6 +745,61 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
         .and.to.emit(f.vital, "Resolved")
         .withArgs(0, 2); // Invalidated
       expect(await f.rollup.outputCount()).to.equal(0n);
+    });
+
+    it("a SQUAD leader draw at the maximum set size (256 members) and the worst-case position stays cheap", async function () {
+      const f = await loadFixture(squadFixture);
+      const { squadRollupAddress: rollup, entries } = f;
+      const [slotLength] = await f.squad.parameters();
+      // no batch was ever posted: every epoch's seed is 0 until one is
+      expect(await f.squad.seedAt(rollup, f.squadEpoch)).to.equal(0n);
+      const last = entries.length - 1;
+      expect(last).to.equal(MEMBERS - 1);
+      expect(Math.floor(last / BUCKET)).to.equal(MEMBERS / BUCKET - 1);
+
+      // the schedule of the epoch's slots (the 288 of 5 minutes that begin in it: epochs need not begin at a slot's
+      // start), sent as a transaction to measure it; the leaders match the draw recomputed from the 256 allocations in
+      // draw-index order
+      const epochStart = await f.operatorSets.epochStart(f.squadEpoch);
+      const firstSlot = (epochStart + slotLength - 1n) / slotLength;
+      const slots = (await f.operatorSets.epochLength()) / slotLength;
+      expect(slots).to.equal(288n);
+      expect(await f.operatorSets.epochAt(firstSlot * slotLength)).to.equal(f.squadEpoch);
+      expect(await f.operatorSets.epochAt((firstSlot + slots - 1n) * slotLength)).to.equal(f.squadEpoch);
+      expect(await f.operatorSets.epochAt((firstSlot + slots) * slotLength)).to.equal(f.squadEpoch + 1n);
+      const leaders = await f.squad.schedule(rollup, firstSlot, slots);
+      const expected = Array.from({ length: Number(slots) }, (_, i) => {
+        const position = drawPosition(entries, slotRandom(0n, rollup, firstSlot + BigInt(i)));
+        return entries[position].operator;
+      });
+      expect([...leaders]).to.deep.equal(expected);
+      await measure(
+        `SquadService.schedule: the ${slots} slots of an epoch, 256-member set (sent as a transaction)`,
+        f.payer.sendTransaction({
+          to: await f.squad.getAddress(),
+          data: f.squad.interface.encodeFunctionData("schedule", [rollup, firstSlot, slots]),
+          ...AT_CAP,
+        }),
+      );
+
+      // the worst case of a draw: the last position of the last bucket (all 16 bucket totals, then all 16 positions of
+      // the last bucket read); the first slot from now on whose leader sits there
+      let slot = BigInt(await time.latest()) / slotLength + 1n;
+      while (drawPosition(entries, slotRandom(0n, rollup, slot)) !== last) slot++;
+      const epoch = await f.operatorSets.epochAt(slot * slotLength);
+      expect(epoch - f.squadEpoch).to.be.lessThan(20n);
+      const leader = entries[last].operator;
+      expect(await f.squad.leaderAt(rollup, slot)).to.equal(leader);
+      await time.setNextBlockTimestamp(slot * slotLength);
+      const { response } = await measure(
+        "SquadService.postBatch: the leader at the last of 256 positions posts (its first batch: new seed checkpoint)",
+        f.squad.connect(await signer(leader)).postBatch(rollup, id("maxsize-batch"), 0, AT_CAP),
+      );
+      await expect(response).to.emit(f.squad, "BatchPosted").withArgs(rollup, slot, leader, true);
+      expect((await f.squad.slotMarks(rollup, slot)).posted).to.equal(true);
+      expect(await f.squadRollup.batchCount()).to.equal(1n);
+      const figure = figures.slice(-2).map(({ operation, gas }) => `${operation}: ${gas.toLocaleString("en-US")} gas`);
+      console.log(`      SQUAD draw at 256 members:\n        ${figure.join("\n        ")}`);
     });
   });
 });

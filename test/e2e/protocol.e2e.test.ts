@@ -2,11 +2,12 @@
 // step a `npx hardhat <task> --network localhost --json` subprocess, as an operator would run them from a terminal.
 // The whole release is deployed from deploy/parameters/localhost.json and checked (deploy:check); the Launchpool
 // position is released; operators and a rollup developer claim their airdrop; three operators register and stake, a
-// SQUAD-sequenced rollup with MACH and VITAL is created, the operators join its three sets, the sets are snapshotted,
-// the slot's leader posts a batch, the proposer proposes an output, MACH fast-finalizes it from the operators'
-// attestation files; then governance lengthens the withdrawal delay to 21 days (delegate, propose, vote, queue,
-// execute). Each task's JSON is asserted exactly and cross-checked on the chain through an ethers provider; time moves
-// only through evm_setNextBlockTimestamp + evm_mine, to the second. A failed step skips the ones after it.
+// SQUAD-sequenced rollup with MACH and VITAL is created, the operators join its three sets (their allocations count
+// from the next epoch), the slot's leader (drawn by stake, recomputed here) posts a batch, the proposer proposes an
+// output, MACH fast-finalizes it from the operators' attestation files; then governance lengthens the withdrawal delay
+// to 21 days (delegate, propose, vote, queue, execute). Each task's JSON is asserted exactly and cross-checked on the
+// chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine, to the second. A
+// failed step skips the ones after it.
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "fs";
 import os from "os";
@@ -112,6 +113,38 @@ const VOTING_PERIOD = parseDuration(PARAMETERS.governance!.votingPeriod);
 const TIMELOCK_DELAY = parseDuration(PARAMETERS.governance!.timelockDelay);
 const NEW_DELAYS = [1814400, 604800, 604800]; // withdrawal-delay.json: 21 days, 7 days, 7 days
 const coder = AbiCoder.defaultAbiCoder();
+/** SquadService's seeds are checkpointed as uint208. */
+const SEED_MASK = 2n ** 208n - 1n;
+/** OperatorSets' draw index: positions grouped in buckets of 16. */
+const BUCKET = 16;
+
+/**
+ * OperatorSets.drawAt recomputed: `entries` are the operators counted in the epoch with their allocations, in the draw
+ * index's order (join order while nobody left); the bucket totals are walked first, then the positions of the bucket
+ * holding `random % total`.
+ */
+function drawOf(entries: { operator: string; allocation: bigint }[], random: bigint): string {
+  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
+  if (total === 0n) return ZeroAddress;
+  let target = random % total;
+  for (let first = 0; first < entries.length; first += BUCKET) {
+    const bucket = entries.slice(first, first + BUCKET);
+    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
+    if (target >= inBucket) {
+      target -= inBucket;
+      continue;
+    }
+    for (const { operator, allocation } of bucket) {
+      if (target < allocation) return operator;
+      target -= allocation;
+    }
+  }
+  throw new Error("drawOf: the buckets do not sum to the total");
+}
+
+/** SquadService's leader of `slot`: drawOf with keccak256(abi.encode(seed, rollup, slot)). */
+const leaderOf = (entries: { operator: string; allocation: bigint }[], seed: bigint, rollup: string, slot: number) =>
+  drawOf(entries, BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot]))));
 
 interface TxReport {
   hash: string;
@@ -490,43 +523,35 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("service:snapshot takes each set's snapshot at the start of a fresh epoch", async function () {
+  it("the operators' allocations count in each set from the next epoch: live, with no transaction", async function () {
     epoch = (await sets().currentEpoch()) + 1n;
     await mineAt(Number(await sets().epochStart(epoch)));
     expect(await sets().currentEpoch()).to.equal(epoch);
     for (const name of SERVICE_NAMES) {
-      const snapshot = await hardhat<{ taken: TxReport }>([
-        "service:snapshot",
-        "--service",
-        name,
-        "--rollup",
-        ROLLUP_CHAIN_ID,
-        "--json",
-      ]);
       const setId = await service(name).setIdOf(rollup);
-      expect(snapshot).to.deep.equal({
-        service: name,
-        rollup,
-        setId: setId.toString(),
-        epoch: epoch.toString(),
-        totalStake: TOTAL_ALLOCATED.toString(),
-        live: true,
-        members: operators.map((operator, index) => ({ index, operator, stake: ALLOCATIONS[index].toString() })),
-        taken: snapshot.taken,
-      });
-      await expectTx(snapshot.taken, accounts[0], book["Restaking#OperatorSets"]);
-      expect(await sets().hasSnapshot(setId, epoch)).to.equal(true);
+      // read from the allocations' checkpoints: nothing counted in the epoch they joined in, all of it in this one
+      expect(await sets().allocationsAt(setId, operators, epoch - 1n)).to.deep.equal(operators.map(() => 0n));
+      expect(await sets().isLive(setId, epoch - 1n)).to.equal(false);
+      expect(await sets().allocationsAt(setId, operators, epoch)).to.deep.equal(ALLOCATIONS);
+      expect(await sets().setStakeAt(setId, epoch)).to.equal(TOTAL_ALLOCATED);
+      expect(await sets().memberCountAt(setId, epoch)).to.equal(BigInt(operators.length));
+      expect(await sets().isLive(setId, epoch)).to.equal(true);
     }
   });
 
   it("squad:schedule names the leader of a fresh slot and squad:post-batch posts its batch", async function () {
     const squad = at(SquadService__factory, "Services#SquadService");
-    // the next slot to begin: after the snapshot, so it has a leader (a slot that began before it has none)
+    // the next slot to begin, in the epoch the set is live in: every slot of it has a leader
     const slot = Math.floor((await blockTime("latest")) / SLOT) + 1;
     await mineAt(slot * SLOT);
     expect(await sets().epochAt(slot * SLOT)).to.equal(epoch);
+    // no batch was ever posted: the epoch's seed is 0; the leaders are drawn by stake from the allocations counted in
+    // it, in join order
+    expect(await squad.seedAt(rollup, epoch)).to.equal(0n);
+    const entries = operators.map((operator, i) => ({ operator, allocation: ALLOCATIONS[i] }));
     const leaders = [...(await squad.schedule(rollup, slot, 3))];
-    expect(leaders.every((leader) => operators.includes(leader))).to.equal(true);
+    expect(leaders).to.deep.equal([0, 1, 2].map((i) => leaderOf(entries, 0n, rollup, slot + i)));
+    expect(await squad.leaderAt(rollup, slot)).to.equal(leaders[0]);
 
     const schedule = await hardhat<unknown>(["squad:schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
     expect(schedule).to.deep.equal({
@@ -572,6 +597,13 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, commitment, 0])),
     );
     expect((await squad.slotMarks(rollup, slot)).posted).to.equal(true);
+    // the batch mixed its block's randomness into the next epoch's seed; this epoch's seed and schedule do not change
+    const block = (await provider.getBlock(posted.tx.block))!;
+    expect(block.prevRandao).to.not.equal(null);
+    const mixed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [0n, block.prevRandao!]))) & SEED_MASK;
+    expect(await squad.seedAt(rollup, epoch + 1n)).to.equal(mixed);
+    expect(await squad.seedAt(rollup, epoch)).to.equal(0n);
+    expect([...(await squad.schedule(rollup, slot, 3))]).to.deep.equal(leaders);
   });
 
   it("rollup:propose-output proposes the first output, by the proposer (the creator)", async function () {

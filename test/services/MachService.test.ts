@@ -1,11 +1,11 @@
 // MACH fast finality (contracts/services/MachService.sol on the RollupService base): certificates of EIP-712
 // attestations by the operators of a rollup's MACH set (listed by address, ascending), checked against the stake counted
-// in the set in the current epoch (OperatorSets' checkpoints: no snapshot) and the rollup's threshold; equivocation
+// in the set in the current epoch (read from OperatorSets' checkpoints) and the rollup's threshold; equivocation
 // proofs and reports of certified outputs VITAL invalidated, turned into slash requests; quorum-signed alerts; fees
 // streamed by the rollup to its MACH set. Everything runs end to end on the staged deployment of test/helpers/services.ts
 // (real OperatorSets, RestakingRegistry, SlashingManager, RewardsDistributor, VitalService).
 // Stakes are chosen so that one subset of members holds exactly the threshold of the set's stake and another one
-// 1e9 wei less; every expected value below is computed independently in bigint math.
+// 1 wei less (allocations count to the wei); every expected value below is computed independently in bigint math.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
@@ -52,8 +52,8 @@ import {
 
 const coder = AbiCoder.defaultAbiCoder();
 
-/** 1e9 wei (OperatorSets.STAKE_UNIT, the unit of snapshot stakes): the margin the threshold tests miss by. */
-const STAKE_UNIT = 10n ** 9n;
+/** The margin the threshold tests miss by: allocations count to the wei, so 1 wei below the threshold is refused. */
+const ONE_WEI = 1n;
 /** RestakingRegistry virtual shares: a fresh pool mints amount × 1e6 shares for its first deposit. */
 const VIRTUAL_SHARES = 10n ** 6n;
 /** RewardsDistributor.SCALE. */
@@ -75,15 +75,15 @@ const Request = { None: 0n, Pending: 1n, Vetoed: 2n, Executed: 3n } as const;
 
 /**
  * Self-stakes of the main members 0..4 (fresh pools: each operator's stake is its deposit exactly). Total 10,000 ALT,
- * so the default threshold (6,667 bps) is 6,667 ALT: members {0, 1, 2} hold exactly that, {0, 1, 3} one stake unit less.
+ * so the default threshold (6,667 bps) is 6,667 ALT: members {0, 1, 2} hold exactly that, {0, 1, 3} 1 wei less.
  */
-const STAKES = [3_000n * ALT, 2_500n * ALT, 1_167n * ALT, 1_167n * ALT - STAKE_UNIT, 2_166n * ALT + STAKE_UNIT];
+const STAKES = [3_000n * ALT, 2_500n * ALT, 1_167n * ALT, 1_167n * ALT - ONE_WEI, 2_166n * ALT + ONE_WEI];
 const TOTAL_STAKE = STAKES.reduce((a, b) => a + b, 0n);
 /**
  * Members of the strict rollup (fastFinalityBps 8,000). Total 12,500 ALT, threshold 10,000 ALT: {0, 1, 2} exactly,
- * {0, 1, 3} one stake unit less.
+ * {0, 1, 3} 1 wei less.
  */
-const STRICT_STAKES = [5_000n * ALT, 3_500n * ALT, 1_500n * ALT, 1_500n * ALT - STAKE_UNIT, 1_000n * ALT + STAKE_UNIT];
+const STRICT_STAKES = [5_000n * ALT, 3_500n * ALT, 1_500n * ALT, 1_500n * ALT - ONE_WEI, 1_000n * ALT + ONE_WEI];
 const STRICT_TOTAL = STRICT_STAKES.reduce((a, b) => a + b, 0n);
 
 const sumOf = (stakes: bigint[], indexes: number[]) => indexes.reduce((sum, i) => sum + stakes[i], 0n);
@@ -176,7 +176,7 @@ describe("MachService", function () {
     );
     const rollup = await launchRollup(d, creator, { chainId: 910_001, salt: id("mach:main") });
     const rollupAddress = await rollup.getAddress();
-    // the members join in the epoch before EPOCH; their allocations count from it (nobody takes a snapshot)
+    // the members join in the epoch before EPOCH; their allocations count from it, with no further transaction
     await time.increaseTo(await d.operatorSets.epochStart(EPOCH - 1n));
     const vitalSetId = await d.vital.setIdOf(rollupAddress);
     for (const [i, op] of ops.entries()) {
@@ -313,12 +313,12 @@ describe("MachService", function () {
 
   /**
    * Members {0, 1, 2} certified output 0; the members, also the rollup's VITAL set, then invalidated it: member 4
-   * challenged with the bond, and members 4, 0 and 1 (7,666 ALT + 1 unit of 10,000 ≥ 2/3) voted "invalid".
+   * challenged with the bond, and members 4, 0 and 1 (7,666 ALT + 1 wei of 10,000 ≥ 2/3) voted "invalid".
    */
   async function invalidatedFixture() {
     const f = await loadFixture(machFixture);
     const { d } = f;
-    // the members allocated to the VITAL set in the fixture: their stakes count there in the same epoch, no snapshot
+    // the members allocated to the VITAL set in the fixture: their stakes count there in the same epoch (checkpoints)
     const vitalSetId = await d.vital.setIdOf(f.rollupAddress);
     const certified = await signaturesOf(f, [0, 1, 2]);
     const [signers] = certified;
@@ -475,12 +475,10 @@ describe("MachService", function () {
       expect(await sets.setStakeAt(f.setId, EPOCH)).to.equal(TOTAL_STAKE);
       expect(await sets.memberCountAt(f.setId, EPOCH)).to.equal(5n);
       expect(await sets.isLive(f.setId, EPOCH)).to.equal(true);
-      // and nobody took a snapshot
-      expect(await sets.hasSnapshot(f.setId, EPOCH)).to.equal(false);
       expect(await f.rollup.fastFinalityBps()).to.equal(DEFAULT_THRESHOLD_BPS);
       expect((TOTAL_STAKE * DEFAULT_THRESHOLD_BPS) % BPS).to.equal(0n);
       expect(sumOf(STAKES, [0, 1, 2]) * BPS).to.equal(TOTAL_STAKE * DEFAULT_THRESHOLD_BPS);
-      expect(sumOf(STAKES, [0, 1, 3])).to.equal(sumOf(STAKES, [0, 1, 2]) - STAKE_UNIT);
+      expect(sumOf(STAKES, [0, 1, 3])).to.equal(sumOf(STAKES, [0, 1, 2]) - ONE_WEI);
     });
 
     it("fast-finalizes an output signed by exactly the threshold stake and stores its certificate", async function () {
@@ -509,7 +507,7 @@ describe("MachService", function () {
       expect(await f.mach.reportedSigners(f.rollupAddress, L2_BLOCK, ROOT)).to.equal(0n);
     });
 
-    it("refuses a certificate one stake unit below the threshold", async function () {
+    it("refuses a certificate 1 wei below the threshold", async function () {
       const f = await loadFixture(machFixture);
       await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 3]))))
         .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
@@ -538,7 +536,7 @@ describe("MachService", function () {
       expect((await f.rollup.output(1)).status).to.equal(Output.FastFinalized);
     });
 
-    it("applies a rollup's own threshold: 8,000 bps, exactly at it and one stake unit below", async function () {
+    it("applies a rollup's own threshold: 8,000 bps, exactly at it and 1 wei below", async function () {
       const f = await loadFixture(strictFixture);
       expect(await f.strict.fastFinalityBps()).to.equal(STRICT_THRESHOLD_BPS);
       expect(await f.d.operatorSets.setStakeAt(f.strictSetId, f.strictEpoch)).to.equal(STRICT_TOTAL);
@@ -546,7 +544,7 @@ describe("MachService", function () {
       const options = { rollup: f.strictAddress, signers: f.strictOps };
       await expect(f.mach.certify(f.strictAddress, 0, ...(await signaturesOf(f, [0, 1, 3], options))))
         .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
-        .withArgs(sumOf(STRICT_STAKES, [0, 1, 2]) - STAKE_UNIT, STRICT_TOTAL, STRICT_THRESHOLD_BPS);
+        .withArgs(sumOf(STRICT_STAKES, [0, 1, 2]) - ONE_WEI, STRICT_TOTAL, STRICT_THRESHOLD_BPS);
       // 7,500 ALT of 12,500 (60 %) would pass the default threshold, not this one
       await expect(f.mach.certify(f.strictAddress, 0, ...(await signaturesOf(f, [1, 2, 3, 4], options))))
         .to.be.revertedWithCustomError(f.mach, "MachBelowThreshold")
@@ -711,7 +709,7 @@ describe("MachService", function () {
       await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 1, 2]))))
         .to.be.revertedWithCustomError(f.mach, "MachSignerJailed")
         .withArgs(f.ops[1].address);
-      // the others carry the output without it: 3,000 + 1,167 + 1,167 − 1 unit + 2,166 + 1 unit = 7,500 ALT
+      // the others carry the output without it: 3,000 + 1,167 + 1,167 − 1 wei + 2,166 + 1 wei = 7,500 ALT
       await expect(f.mach.certify(f.rollupAddress, 0, ...(await signaturesOf(f, [0, 2, 3, 4]))))
         .to.emit(f.mach, "Certified")
         .withArgs(
@@ -725,10 +723,9 @@ describe("MachService", function () {
         );
     });
 
-    it("a certificate needs no snapshot: stake is read from the epoch's checkpoints", async function () {
+    it("a certificate counts the stake of its epoch from the checkpoints: a change counts from the next epoch", async function () {
       const f = await loadFixture(machFixture);
       const sets = f.d.operatorSets;
-      expect(await sets.latestSnapshotEpoch(f.setId)).to.deep.equal([0n, false]);
       // member 0 doubles its allocation in epoch 3: the change counts from epoch 4, epoch 3 keeps what it counted
       await (await sets.connect(f.ops[0].account).allocate(f.setId, 2n * STAKES[0])).wait();
       expect((await sets.allocation(f.setId, f.ops[0].address)).allocated).to.equal(2n * STAKES[0]);
@@ -739,7 +736,6 @@ describe("MachService", function () {
       // two epochs on, nobody having sent anything: the certificate counts what the checkpoints hold for epoch 5
       await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
       await time.increaseTo(await sets.epochStart(EPOCH + 2n));
-      expect(await sets.hasSnapshot(f.setId, EPOCH + 2n)).to.equal(false);
       const total = TOTAL_STAKE + STAKES[0];
       expect(await sets.setStakeAt(f.setId, EPOCH + 2n)).to.equal(total);
       const signed = sumOf(STAKES, [0, 1, 2]) + STAKES[0];
@@ -750,7 +746,6 @@ describe("MachService", function () {
         .to.emit(f.mach, "Certified")
         .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, EPOCH + 2n, signerList(f.ops, [0, 1, 2]), signed);
       expect((await f.mach.certificate(f.rollupAddress, 2n * L2_BLOCK, OTHER_ROOT)).signedStake).to.equal(signed);
-      expect(await sets.latestSnapshotEpoch(f.setId)).to.deep.equal([0n, false]);
     });
 
     it("refuses a rollup not registered in MACH", async function () {
@@ -973,10 +968,9 @@ describe("MachService", function () {
       expect((await rollup.output(0)).status).to.equal(Output.Proposed);
       expect((await f.mach.certificate(address, L2_BLOCK, ROOT)).certifiedAt).to.equal(0n);
       expect(await f.mach.alertNonce(address)).to.equal(0n);
-      // the next epoch counts the member's stake: it certifies, no snapshot taken
+      // the next epoch counts the member's stake, with no transaction in between: it certifies
       await time.increaseTo(await sets.epochStart(epoch + 1n));
       expect(await sets.isLive(setId, epoch + 1n)).to.equal(true);
-      expect(await sets.hasSnapshot(setId, epoch + 1n)).to.equal(false);
       await expect(f.mach.certify(address, 0, ...certified))
         .to.emit(f.mach, "Certified")
         .withArgs(address, 0, L2_BLOCK, ROOT, epoch + 1n, [f.ops[0].address], STAKES[0]);
@@ -1742,16 +1736,26 @@ describe("MachService", function () {
       );
       // the service's defaults are untouched
       expect(await f.mach.setDefaults()).to.deep.equal(setParamsTuple(setParams(f.d)));
-      // the next epoch's snapshot (SQUAD's draw, the rewards) applies the new minimum stake: members 2 and 3 (1,167 ALT
-      // and less) drop out of it; the liveness minimums count from that epoch: three operators and 5,000 ALT, met
+      // the liveness minimums count from the next epoch: three operators and 5,000 ALT, met
       await time.increaseTo(await f.d.operatorSets.epochStart(EPOCH + 1n));
-      await (await f.d.operatorSets.snapshot(f.setId)).wait();
-      const [operators] = await f.d.operatorSets.snapshotEntries(f.setId, EPOCH + 1n);
-      expect(operators).to.deep.equal([f.ops[0].address, f.ops[1].address, f.ops[4].address]);
       expect(await f.d.operatorSets.isLive(f.setId, EPOCH + 1n)).to.equal(true);
-      // liveness (and MACH's stake) reads the checkpoints, which the minimum stake does not filter: all five count
+      // what counts is read from the checkpoints, which the new minimum stake does not filter: members 2 and 3 (1,167
+      // ALT and 1 wei less, below 2,000 ALT) still count for liveness, MACH's stake and the rewards
       expect(await f.d.operatorSets.memberCountAt(f.setId, EPOCH + 1n)).to.equal(5n);
       expect(await f.d.operatorSets.setStakeAt(f.setId, EPOCH + 1n)).to.equal(TOTAL_STAKE);
+      // and in SQUAD's stake-weighted draw: the members in join order, each over a range as wide as its allocation
+      // (a draw of r lands where r falls in these cumulative ranges)
+      const rangeStart = (i: number) => sumOf(STAKES, [...Array(i).keys()]);
+      for (const [random, member] of [
+        [0n, 0],
+        [rangeStart(2), 2],
+        [rangeStart(3) - 1n, 2],
+        [rangeStart(3), 3],
+        [rangeStart(4) - 1n, 3],
+        [TOTAL_STAKE + rangeStart(4), 4], // taken modulo the set's stake
+      ] as const) {
+        expect(await f.d.operatorSets.drawAt(f.setId, EPOCH + 1n, random)).to.equal(f.ops[member].address);
+      }
       // bad sizes and liveness minimums are refused by the service before anything changes; an unregistered rollup too
       for (const refused of [
         { ...params, maxSize: 0n, minMembers: 0n },
@@ -1776,8 +1780,7 @@ describe("MachService", function () {
       const f = await loadFixture(machFixture);
       const { d } = f;
       const rewards = d.rewards;
-      // the rewards read the allocations' checkpoints: no snapshot is taken, none is needed
-      expect(await d.operatorSets.hasSnapshot(f.setId, EPOCH)).to.equal(false);
+      // the rewards read the stake the set counts in the epoch from the allocations' checkpoints
       expect(await d.operatorSets.setStakeAt(f.setId, EPOCH)).to.equal(TOTAL_STAKE);
       const rate = await f.rollup.feePerServicePerSecond();
       expect(rate).to.equal(ALT / 1_000n);

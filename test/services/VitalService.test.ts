@@ -1,6 +1,6 @@
 // VITAL verification (contracts/services/VitalService.sol): a member of a rollup's VITAL set challenges an output with an
-// ALT bond while the set is live; the operators with stake counted in the set in the challenge's epoch (OperatorSets'
-// checkpoints: no snapshot is needed, and none is taken unless a test says why) vote with that stake; the vote that brings
+// ALT bond while the set is live; the operators with stake counted in the set in the challenge's epoch (read from
+// OperatorSets' checkpoints, with no per-epoch transaction) vote with that stake; the vote that brings
 // "invalid" to two thirds of the set's stake of that epoch invalidates the output (and every later one) and reports the
 // proposer; a vote short of it fails at the deadline (bond to the treasury); the "valid" voters of an invalidated output
 // are reported by address. End to end on the in-process network with the staged deployment of test/helpers/services.ts:
@@ -11,7 +11,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
@@ -97,7 +96,7 @@ describe("VitalService", function () {
     }
 
     // the members join in the epoch before FIXTURE_EPOCH, so their allocations count from it; the fixture ends an hour
-    // into it (no snapshot: VITAL needs none)
+    // into it
     await time.increaseTo(genesis + Number(FIXTURE_EPOCH - 1n) * DAY + HOUR);
     const setId = await vital.setIdOf(rollupAddress);
     const plainSetId = await vital.setIdOf(plainAddress);
@@ -194,7 +193,6 @@ describe("VitalService", function () {
         expect(await f.operatorSets.memberCountAt(setId, FIXTURE_EPOCH)).to.equal(BigInt(STAKES.length));
         expect(await f.operatorSets.isLive(setId, FIXTURE_EPOCH - 1n)).to.equal(false);
         expect(await f.operatorSets.isLive(setId, FIXTURE_EPOCH)).to.equal(true);
-        expect(await f.operatorSets.hasSnapshot(setId, FIXTURE_EPOCH)).to.equal(false);
       }
       expect(stakeOf(QUORUM) * 3n).to.equal(TOTAL_STAKE * 2n);
       expect(stakeOf(SHORT)).to.equal(stakeOf(QUORUM) - 1n);
@@ -252,11 +250,12 @@ describe("VitalService", function () {
       const f = await loadFixture(vitalFixture);
       const { proposedAt } = await f.rollup.output(0);
       const at = proposedAt + CHALLENGE_PERIOD - f.votingPeriod;
-      // days later, in an epoch nobody took a snapshot of: the set is live in it all the same
+      // days later, with no transaction to the set since the joins: it counts the same stake and is live
       const epoch = await f.operatorSets.epochAt(at);
       expect(epoch).to.equal(FIXTURE_EPOCH + 6n);
       await time.increaseTo(at - 10n);
-      expect(await f.operatorSets.hasSnapshot(f.setId, epoch)).to.equal(false);
+      expect(await f.operatorSets.setStakeAt(f.setId, epoch)).to.equal(TOTAL_STAKE);
+      expect(await f.operatorSets.isLive(f.setId, epoch)).to.equal(true);
       await time.setNextBlockTimestamp(at);
       await expect(f.vital.connect(f.ops[0].account).challenge(f.rollupAddress, 0))
         .to.emit(f.vital, "Challenged")
@@ -335,9 +334,7 @@ describe("VitalService", function () {
         .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
         .withArgs(requested.address);
 
-      // 2. it is replaced in the full set by a newcomer allocating its allocation plus the churn margin (OperatorSets
-      //    evicts a member, replaced or removed, only once the epoch's snapshot exists)
-      await (await f.operatorSets.snapshot(f.setId)).wait();
+      // 2. it is replaced in the full set by a newcomer allocating its allocation plus the churn margin
       const members = await f.operatorSets.members(f.setId);
       expect(members.length).to.equal(4);
       await (await f.vital.updateRollupSet(f.rollupAddress, setParams(f.d, { maxSize: 4n }))).wait();
@@ -405,13 +402,11 @@ describe("VitalService", function () {
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([true, id + 3n]);
     });
 
-    it("a challenge needs no snapshot: votes count the stake of the challenge's epoch from checkpoints", async function () {
+    it("votes count the stake of the challenge's epoch from the checkpoints, not what counts when they are cast", async function () {
       const f = await loadFixture(vitalFixture);
-      // an hour into the next epoch, nobody having taken a snapshot of any
+      // an hour into the next epoch, with no transaction to the set since the joins
       const epoch = FIXTURE_EPOCH + 1n;
       await time.increaseTo((await f.operatorSets.epochStart(epoch)) + BigInt(HOUR));
-      expect(await f.operatorSets.hasSnapshot(f.setId, epoch)).to.equal(false);
-      expect(await f.operatorSets.latestSnapshotEpoch(f.setId)).to.deep.equal([0n, false]);
       const { id, c } = await challengeOutput(f, f.ops[3], f.rollup, 0);
       expect(c.epoch).to.equal(epoch);
 
@@ -443,7 +438,6 @@ describe("VitalService", function () {
       // what the same votes weigh in the next epoch would not have been two thirds of its stake
       const weighed = STAKES[0] + STAKES[1] + STAKES[2] / 2n;
       expect(weighed * 3n).to.be.lessThan(next * 2n);
-      expect(await f.operatorSets.hasSnapshot(f.setId, epoch)).to.equal(false);
     });
 
     it("refuses an output index the rollup does not have", async function () {
@@ -516,14 +510,12 @@ describe("VitalService", function () {
         .to.emit(f.operatorSets, "LivenessUpdated")
         .withArgs(freshSetId, 2n, f.d.config.minTotalStake);
 
-      // the attacker joins alone, and even takes the epoch's snapshot: in this epoch nothing counts, and no minimums
-      // either (they count from the next one), but a set with no stake is never live
+      // the attacker joins alone: in this epoch nothing counts, and no minimums either (they count from the next
+      // one), but a set with no stake is never live
       await expect(f.operatorSets.connect(attacker.account).join(freshSetId, minStake))
         .to.emit(f.operatorSets, "Joined")
         .withArgs(freshSetId, attacker.address);
-      await expect(f.operatorSets.connect(attacker.account).snapshot(freshSetId))
-        .to.emit(f.operatorSets, "SnapshotTaken")
-        .withArgs(freshSetId, FIXTURE_EPOCH, 0n, 0n, anyValue);
+      expect(await f.operatorSets.livenessAt(freshSetId, FIXTURE_EPOCH)).to.deep.equal([0n, 0n]);
       expect(await f.operatorSets.setStakeAt(freshSetId, FIXTURE_EPOCH)).to.equal(0n);
       expect(await f.operatorSets.memberCountAt(freshSetId, FIXTURE_EPOCH)).to.equal(0n);
       expect(await f.operatorSets.isLive(freshSetId, FIXTURE_EPOCH)).to.equal(false);
