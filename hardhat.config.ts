@@ -85,7 +85,7 @@ extendEnvironment((hre) => {
 });
 
 /// Optimised for many calls (10,000 runs); the governor, called rarely and close to the 24 KiB code-size limit at that
-/// setting, for size (200 runs); the operator sets (while they still carry the epoch snapshots) and the registry (with
+/// setting, for size (200 runs); the operator sets (with their checkpoints and draw index) and the registry (with
 /// its reward-unit checkpoints), above the limit at 10,000 runs, at 1,000 runs.
 const compiler = (runs: number) => ({
   version: SOLC_VERSION,

@@ -271,7 +271,7 @@ describe("Governance access control", function () {
     await registry.connect(member).stake(member.address, 0, MEMBER_STAKE);
     // the user's rollup registered in MACH and VITAL (SQUAD refuses it: it has a sequencer), the SQUAD rollup in SQUAD;
     // the member joins the three sets with a third of its stake each; in the next epoch the allocations count and the
-    // MACH and VITAL sets are live (no snapshot needed)
+    // MACH and VITAL sets are live
     await machService.connect(member).registerRollup(rollupAddress);
     await vitalService.connect(member).registerRollup(rollupAddress);
     await squadService.connect(member).registerRollup(squadRollupAddress);
@@ -574,7 +574,6 @@ describe("Governance access control", function () {
           (c, caller) => [c.setId, caller.address],
           (c) => [c.setId],
         ),
-        "snapshot(uint256)": open("anyone takes the epoch's snapshot of an existing set, once"),
       },
     },
     {
@@ -1336,12 +1335,6 @@ describe("Governance access control", function () {
       }
       // the service raises the minimum to 1 wei and bounds the set at its one member
       await operatorSets.connect(service).updateSet(setId, 1n, 1);
-      // nobody is replaced or removed before the epoch's snapshot, which anyone takes
-      const epoch = await operatorSets.currentEpoch();
-      await expect(operatorSets.connect(c.stranger).removeMember(setId, operator.address))
-        .to.be.revertedWithCustomError(operatorSets, "SetsSnapshotPending")
-        .withArgs(setId, epoch);
-      await operatorSets.connect(c.stranger).snapshot(setId);
       for (const [label, caller] of callers) {
         // the set is full and 1 wei beats the member's 0 by any margin: only being no operator stops the caller
         await expect(operatorSets.connect(caller).joinReplacing(setId, 1n, operator.address), label)

@@ -25,7 +25,7 @@
 //       deallocation and freeAt, the epoch-keyed histories (allocationAt, setStakeAt) and the per-operator totals equal
 //       the model exactly; an operator's allocations never sum above its active stake; encumbered == sum(allocated +
 //       pendingFree) and freeStake == max(0, stake - encumbered); setStakeAt(set, e) == sum of the members'
-//       allocationAt(set, op, e); the stakes a snapshot of epoch e gives an operator, summed over all sets, never exceed
+//       allocationAt(set, op, e); what an operator's allocations count in epoch e, summed over all sets, never exceeds
 //       the operator's stake at the start of e (one stake is not counted twice); and no deallocation is freed (no
 //       freeStake comes back) before its freeAt or while its operator has a pending slash (what a slash takes from a
 //       deallocation is no release).
@@ -38,11 +38,18 @@
 //       allocations, unless its remaining active stake is below its allocated sum afterwards, in which case (and only
 //       then) every allocation shrinks pro rata (checked against the chain at every execution). Stake is refused
 //       (RegistryOperatorJailed) while a slash request against its operator is pending.
+//   (h) the draw index, against its model (an operator whose counted allocation becomes non-zero takes the next
+//       position, one whose allocation drops to 0 gives its position to the last one): in the current and the next
+//       epoch, each bucket's total (read from OperatorSets' storage) is the sum of the allocations at its positions and
+//       the buckets sum to setStakeAt; in every epoch read, drawAt gives each operator with a counted allocation the
+//       first and the last random of its range (the ranges laid end to end in position order), the set's stake wraps
+//       to the first position, and a set that counts nothing draws nobody. Jailed operators and allocations below the
+//       set's minimum are drawn like any other.
 // In the fixture the last staker stakes ALT with every operator and each operator allocates part of it to both sets
 // (operator 2 below set 1's minimum, raised after the joins); the run starts at the first epoch those count in.
-// Each run starts from a loadFixture snapshot and ends with a drain (execute every pending slash, complete every
-// withdrawal, free every due deallocation, settle every operator in every set in a later epoch, claim every whole wei and
-// all slash proceeds) followed by a last check. Actions choose actors by index;
+// Each run starts from the fixture's saved chain state and ends with a drain (execute every pending slash, complete
+// every withdrawal, free every due deallocation, settle every operator in every set in a later epoch, claim every whole
+// wei and all slash proceeds) followed by a last check. Actions choose actors by index;
 // most pick among what the model says exists (held positions, pending withdrawals and requests, accounts owed a wei or
 // slash proceeds, evidence already sent), the rest are arbitrary and often invalid, and then must revert with the right
 // custom error. A hand-written example sequence runs first.
@@ -72,8 +79,10 @@ const SCALE = 10n ** 18n;
 const BPS = 10_000n;
 const VIRTUAL_SHARES = 10n ** 6n;
 const VIRTUAL_ASSETS = 1n;
-const STAKE_UNIT = 10n ** 9n;
 const WINDOW_CAP_BPS = 3_000;
+/** OperatorSets' draw index: positions in buckets of BUCKET, BUCKETS of them (MAX_SET_SIZE 256). */
+const BUCKET = 16;
+const BUCKETS = 16;
 const MAX_REQUESTS_PER_WINDOW = 16;
 
 const LST_WEIGHT = 2n * SCALE;
@@ -205,7 +214,6 @@ type Action =
   | { kind: "creditFees"; set: number; amount: Amount }
   // fromState: a pair (operator, set) with epochs to settle, if any; maxSteps 0 is refused
   | { kind: "settle"; fromState: boolean; pick: number; operator: number; set: number; maxSteps: number }
-  | { kind: "snapshot"; set: number }
   // mask: bit (operator * 2 + set) names the pair (operator, set) claimed from; fromState: an account a claim pays
   | { kind: "claim"; fromState: boolean; pick: number; account: number; mask: number }
   // payee: a reporter or the treasury (PAYEES); asset ASSETS is unknown; `to` indexes RECIPIENTS unless toSelf
@@ -389,7 +397,6 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       ),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("snapshot" as const), set: fc.integer({ min: 0, max: 1 }) }) },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -467,7 +474,6 @@ const EXAMPLE: Action[] = [
   { kind: "stake", staker: 4, operator: 1, asset: 1, amount: { kind: "ppm", value: 900_000 } },
   { kind: "stake", staker: 5, operator: 0, asset: 1, amount: { kind: "ppm", value: 1_000_000 } }, // above the cap
   { kind: "creditFees", set: 0, amount: { kind: "units", value: 100n } },
-  { kind: "snapshot", set: 0 },
   // the epochs before this one: no fees were credited in them
   { kind: "settle", fromState: false, pick: 0, operator: 0, set: 0, maxSteps: CLAIM_STEPS },
   // staker 0's stake counts from the next epoch: its claim walks the settled epochs, earning nothing, and keeps that
@@ -499,7 +505,6 @@ const EXAMPLE: Action[] = [
   { kind: "execute", fromState: false, pick: 2, when: "now" },
   { kind: "creditFees", set: 1, amount: { kind: "units", value: 50n } },
   { kind: "warp", seconds: DAY },
-  { kind: "snapshot", set: 1 },
   { kind: "settle", fromState: false, pick: 0, operator: 2, set: 1, maxSteps: 1 }, // up to its first change only
   { kind: "settle", fromState: false, pick: 0, operator: 2, set: 1, maxSteps: 0 }, // refused
   { kind: "settle", fromState: false, pick: 0, operator: 2, set: 1, maxSteps: CLAIM_STEPS },
@@ -550,7 +555,6 @@ const EXAMPLE: Action[] = [
   slashRequest({ operator: 1, slasher: 0, bps: 100, reporter: 0, target: "other" }),
   slashRequest({ operator: 1, slasher: 1, bps: 100, reporter: 0, target: "unknown" }),
   { kind: "creditFees", set: 0, amount: { kind: "units", value: 10n } },
-  { kind: "snapshot", set: 0 }, // still counts the old ones
   // request 6 takes from set 0's allocation and from its deallocations (stake still in the pools): what stays active
   // no longer backs set 1's allocation, which shrinks pro rata
   { kind: "execute", fromState: false, pick: 6, when: "ready" },
@@ -570,6 +574,12 @@ const EXAMPLE: Action[] = [
   { kind: "warp", seconds: DAY },
   { kind: "claim", fromState: false, pick: 0, account: SETUP_STAKER, mask: 63 },
   { kind: "claim", fromState: true, pick: 0, account: 0, mask: 63 },
+  // the draw index: operators 2 and 1 left set 0's draw (their allocations dropped to 0, each from the last position:
+  // nothing moved); operator 2 comes back (the next position, after operator 0); in the next epoch operator 0's
+  // allocation drops to 0: operator 2, the last, takes position 0
+  { kind: "allocate", set: 0, operator: 2, amount: { kind: "units", value: 100n } },
+  { kind: "warp", seconds: DAY },
+  { kind: "allocate", set: 0, operator: 0, amount: { kind: "units", value: 0n } },
 ];
 
 // ------------------------------------------------------------------------------------------------ model
@@ -630,13 +640,11 @@ interface EvidenceModel {
   used: boolean;
 }
 
-interface Snapshot {
-  operators: number[];
-  stakes: bigint[];
-}
-
 /** A checkpoint trace: (first epoch the value counts in, value), keys increasing, as OZ Checkpoints.Trace208. */
 type Trace = [epoch: bigint, value: bigint][];
+
+/** A set's draw index by epoch: (first epoch it counts in, the operators by position), keys increasing. */
+type OrderTrace = [epoch: bigint, order: number[]][];
 
 /** OperatorSets' Allocation of one (set, operator), and the history of what counted in each epoch. */
 interface AllocationModel {
@@ -693,13 +701,11 @@ interface Model {
   /** [operator][staker]: the staker's units in the operator by epoch */
   stakerUnits: Trace[][];
   rewards: RewardsModel;
-  snapshots: Map<string, Snapshot>; // `${set}|${epoch}`
-  chainSnapshots: Map<string, { operators: string[]; stakes: bigint[] }>; // the same, as read from the chain
-  latestSnapshot: (bigint | undefined)[];
   allocations: AllocationModel[][]; // [set][operator]
   setStake: Trace[]; // [set]: setStakeAt
+  drawOrder: OrderTrace[]; // [set]: the operators with an allocation counted, by draw-index position
   setsOf: number[][]; // [operator]: OperatorSets.setsOf, in list order (the order a reduction walks)
-  members: number[][]; // [set]: OperatorSets.members, in list order (the order of a snapshot)
+  members: number[][]; // [set]: OperatorSets.members, in list order
   stakeHistory: Trace[]; // [operator]: the active stake, keyed like allocations (a change in epoch e counts from e + 1)
   observed?: Observed;
   /** [set][operator]: what slashes took from the deallocations since the last check (not a release, see (f)) */
@@ -768,7 +774,6 @@ const same = (actual: unknown, expected: unknown, message?: string) =>
   assert.deepStrictEqual(actual, expected, message);
 const holds = (condition: boolean, message?: string) => assert.ok(condition, message);
 
-const ANY = Symbol("any");
 type EventSpec = [name: string, args: unknown[]];
 
 /** The actions that can change an operator's stake or encumbered stake, hence its freeStake. */
@@ -971,6 +976,81 @@ describe("Restaking layer properties (random sequences against a model)", functi
 
   const asAddress = (word: bigint) => ethers.getAddress(ethers.toBeHex(word, 20));
 
+  // OperatorSets keeps the buckets' totals of its draw index in storage only (no view): they are read from its ERC-7201
+  // namespace (keccak256(abi.encode(uint256(keccak256("alt.storage.OperatorSets")) - 1)) & ~0xff) — field 13 is
+  // `drawIndex` (setId => DrawIndex {operators, buckets, positionPlusOne}); a bucket's total is a Checkpoints.Trace208,
+  // an array of (uint48 key, uint208 value) words. One eth_call reads a list of slots: for its duration, the proxy's
+  // code is replaced (a state override) by SLOT_READER, which returns sload(word) for each calldata word.
+  const SETS_NAMESPACE =
+    BigInt(ethers.keccak256(coder.encode(["uint256"], [BigInt(ethers.id("alt.storage.OperatorSets")) - 1n]))) & ~0xffn;
+  const DRAW_INDEX_FIELD = 13n;
+  const SLOT_READER = `0x${[
+    "5f5b", //             00 PUSH0 JUMPDEST                      [i = 0] loop:
+    "368110600b57", //     02 CALLDATASIZE DUP2 LT PUSH1 body JUMPI  if i < calldatasize goto body
+    "365ff3", //           08 CALLDATASIZE PUSH0 RETURN           return(0, calldatasize)
+    "5b8035548152", //     0b body: JUMPDEST DUP1 CALLDATALOAD SLOAD DUP2 MSTORE   memory[i] = sload(calldata[i])
+    "602001600156", //     11 PUSH1 32 ADD PUSH1 loop JUMP        i += 32
+  ].join("")}`;
+  const slotOf = (...words: bigint[]) =>
+    BigInt(
+      ethers.keccak256(
+        coder.encode(
+          words.map(() => "uint256"),
+          words,
+        ),
+      ),
+    );
+
+  /** The storage words at `slots` of OperatorSets (in one eth_call). */
+  async function storageAt(s: System, slots: bigint[]): Promise<bigint[]> {
+    const to = s.addresses.operatorSets;
+    const data = ethers.concat(slots.map((slot) => ethers.toBeHex(slot, 32)));
+    const ret: string = await ethers.provider.send("eth_call", [
+      { to, data },
+      "latest",
+      { [to]: { code: SLOT_READER } },
+    ]);
+    same(ret.length - 2, 64 * slots.length, "storage reader: return size");
+    return slots.map((_, i) => BigInt(`0x${ret.slice(2 + 64 * i, 2 + 64 * (i + 1))}`));
+  }
+
+  /**
+   * Every bucket's total in each set, in the current epoch and the next: [set][0 current, 1 next][bucket]. Changes are
+   * keyed current + 1 at the latest, so the last checkpoint gives the next epoch's total and, unless it is keyed
+   * current + 1, the current one's too (else the one before it does).
+   */
+  async function bucketTotals(s: System, current: bigint): Promise<bigint[][][]> {
+    const traces = s.setIds.flatMap((id) => {
+      const drawIndex = slotOf(id, SETS_NAMESPACE + DRAW_INDEX_FIELD);
+      return Array.from({ length: BUCKETS }, (_, b) => slotOf(BigInt(b), drawIndex + 1n));
+    });
+    const lengths = await storageAt(s, traces);
+    // the last two checkpoints of each trace that has them
+    const tails: bigint[] = [];
+    const at: number[][] = traces.map((trace, i) => {
+      const data = slotOf(trace);
+      const own: number[] = [];
+      for (let back = 1n; back <= 2n && back <= lengths[i]; ++back) {
+        own.push(tails.length);
+        tails.push(data + lengths[i] - back);
+      }
+      return own;
+    });
+    const words = tails.length === 0 ? [] : await storageAt(s, tails);
+    const checkpoint = (word: bigint) => ({ key: word & (2n ** 48n - 1n), value: word >> 48n });
+    return s.setIds.map((_, k) => {
+      const totals = [0, 1].map(() => Array(BUCKETS).fill(0n) as bigint[]);
+      for (let b = 0; b < BUCKETS; ++b) {
+        const [last, before] = at[k * BUCKETS + b].map((w) => checkpoint(words[w]));
+        if (last === undefined) continue;
+        holds(last.key <= current + 1n, `bucket ${b} of set ${k}: a checkpoint keyed ${last.key}`);
+        totals[1][b] = last.value;
+        totals[0][b] = last.key <= current ? last.value : (before?.value ?? 0n);
+      }
+      return totals;
+    });
+  }
+
   // -------------------------------------------------------------------------------------------- tx helpers
 
   async function at(m: Model, desired = 0): Promise<number> {
@@ -1004,10 +1084,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
           const parsed = contract.interface.parseLog(log)!;
           return [parsed.name, normalize(parsed.args)] as [string, unknown[]];
         });
-      const want = events.map(([name, args], i) => [
-        name,
-        args.map((arg, j) => (arg === ANY ? (got[i]?.[1] as unknown[] | undefined)?.[j] : normalize(arg))),
-      ]);
+      const want = events.map(([name, args]) => [name, args.map(normalize)]);
       same(got, want, `events of ${address}`);
     }
     return "ok";
@@ -1083,11 +1160,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
         claimedUntil: new Map(),
         owed: new Map(),
       },
-      snapshots: new Map(),
-      chainSnapshots: new Map(),
-      latestSnapshot: [undefined, undefined],
       allocations,
       setStake: SETUP_ALLOCATION.map((row): Trace => [[setupKey, sum(row)]]),
+      // every setup allocation is non-zero: the operators in the order they joined
+      drawOrder: SETUP_ALLOCATION.map((): OrderTrace => [[setupKey, Array.from({ length: OPERATORS }, (_, o) => o)]]),
       setsOf: Array.from({ length: OPERATORS }, () => [0, 1]),
       members: [0, 1].map(() => Array.from({ length: OPERATORS }, (_, o) => o)),
       stakeHistory: SETUP_STAKE.map((x): Trace => [[setupKey, x]]),
@@ -1385,7 +1461,34 @@ describe("Restaking layer properties (random sequences against a model)", functi
       pushCheckpoint(a.history, key, c.allocated);
       const total = m.setStake[c.set];
       pushCheckpoint(total, key, latestOf(total) + c.allocated - previous);
+      // the draw index: a new allocation takes the next position, one that ends gives its position to the last one
+      if (previous === 0n || c.allocated === 0n) {
+        const trace = m.drawOrder[c.set];
+        const order = trace.length === 0 ? [] : [...trace[trace.length - 1][1]];
+        if (previous === 0n) {
+          order.push(c.operator);
+          count("drawIndex:appended");
+        } else {
+          const position = order.indexOf(c.operator);
+          holds(position !== -1, `model: operator ${c.operator} has no position in set ${c.set}`);
+          const last = order.pop()!;
+          if (position < order.length) {
+            order[position] = last;
+            count("drawIndex:movedLast");
+          } else count("drawIndex:poppedLast");
+        }
+        const latest = trace[trace.length - 1];
+        if (latest !== undefined && latest[0] === key) latest[1] = order;
+        else trace.push([key, order]);
+      }
     }
+  }
+
+  /** The draw order counted in `epoch` (the latest keyed at or before it). */
+  function drawOrderAt(m: Model, set: number, epoch: bigint): number[] {
+    const trace = m.drawOrder[set];
+    for (let i = trace.length - 1; i >= 0; --i) if (trace[i][0] <= epoch) return trace[i][1];
+    return [];
   }
 
   /**
@@ -1903,56 +2006,6 @@ describe("Restaking layer properties (random sequences against a model)", functi
     return outcome;
   }
 
-  /**
-   * OperatorSets.snapshot over the model: members in list order, skipping operators with a pending slash and those
-   * whose allocation counted in `epoch` (keyed <= epoch) is below the minimum; stakes in whole STAKE_UNITs.
-   */
-  function predictSnapshot(m: Model, set: number, epoch: bigint): Snapshot {
-    const snap: Snapshot = { operators: [], stakes: [] };
-    for (const o of m.members[set]) {
-      if (m.pendingSlashes[o] !== 0) continue;
-      const counted = valueAt(m.allocations[set][o].history, epoch);
-      if (counted < SET_MIN_STAKE[set]) continue;
-      const units = counted / STAKE_UNIT;
-      if (units === 0n) continue;
-      snap.operators.push(o);
-      snap.stakes.push(units * STAKE_UNIT);
-    }
-    return snap;
-  }
-
-  async function snapshot(s: System, m: Model, set: number) {
-    const setId = s.setIds[set];
-    const t = await at(m);
-    const epoch = epochAt(s, t);
-    const call = s.operatorSets.connect(s.outsider).snapshot(setId);
-    if (m.snapshots.has(`${set}|${epoch}`)) {
-      return expectRevert(call, s.operatorSets, "SetsSnapshotTaken", [setId, epoch]);
-    }
-    const snap = predictSnapshot(m, set, epoch);
-    const outcome = await expectEvents(call, [
-      {
-        contract: s.operatorSets,
-        address: s.addresses.operatorSets,
-        events: [["SnapshotTaken", [setId, epoch, snap.operators.length, sum(snap.stakes), ANY]]],
-      },
-    ]);
-    const [operators, stakes] = await s.operatorSets.snapshotEntries(setId, epoch);
-    expect([[...operators], [...stakes]]).to.deep.equal([
-      snap.operators.map((o) => s.operators[o].address),
-      snap.stakes,
-    ]);
-    m.snapshots.set(`${set}|${epoch}`, snap);
-    m.chainSnapshots.set(`${set}|${epoch}`, { operators: [...operators], stakes: [...stakes] });
-    m.latestSnapshot[set] = epoch;
-    // informational: the allocation counted in an epoch was fixed before it began; stake that left the operator since
-    // (an unstake request, a slash) is still counted until the next epoch
-    for (const [i, o] of snap.operators.entries()) {
-      if (snap.stakes[i] > operatorStake(m, o)) count("snapshot:countsMoreThanCurrentStake");
-    }
-    return outcome;
-  }
-
   async function allocate(s: System, m: Model, a: Extract<Action, { kind: "allocate" }>) {
     const setId = s.setIds[a.set];
     const min = SET_MIN_STAKE[a.set];
@@ -2160,8 +2213,6 @@ describe("Restaking layer properties (random sequences against a model)", functi
         return creditFees(s, m, a);
       case "settle":
         return settle(s, m, a);
-      case "snapshot":
-        return snapshot(s, m, a.set);
       case "claim":
         return claim(s, m, a);
       case "claimProceeds":
@@ -2198,10 +2249,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
 
     const altHolders = [...m.alt.keys()];
     const lstHolders = [...m.lst.keys()];
-    // (f) the epochs whose counted allocations are read: the current one and the next (the latest values). Every
-    // change is keyed current + 1, so an epoch's values are final once it began, and checking these two after every
-    // step checks every epoch's final values (reads cost: each is a traced call); the last check reads all of them:
-    // around every checkpoint and at every snapshot's epoch.
+    // (f, h) the epochs whose counted allocations and draws are read: the current one and the next (the latest values).
+    // Every change is keyed current + 1, so an epoch's values are final once it began, and checking these two after
+    // every step checks every epoch's final values (reads cost: each is a traced call); the last check reads all of
+    // them: around every checkpoint.
     const current = epochAt(s, m.now);
     const epochSet = new Set<bigint>([current, current + 1n]);
     if (options.allEpochs) {
@@ -2217,11 +2268,39 @@ describe("Restaking layer properties (random sequences against a model)", functi
       ]) {
         for (const [key] of trace) for (const e of [key - 1n, key]) if (e >= 0n && e <= current + 1n) epochSet.add(e);
       }
-      for (const key of m.snapshots.keys()) epochSet.add(BigInt(key.split("|")[1]));
     }
     const epochs = [...epochSet].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     const setOps: [number, number][] = [];
     for (let k = 0; k < s.setIds.length; ++k) for (let o = 0; o < OPERATORS; ++o) setOps.push([k, o]);
+    // (h) the draws to read, from the model: the first and the last random of each range in position order, and the
+    // set's stake (which wraps to the first position; nobody when nothing counts)
+    const probes: { set: number; epoch: bigint; random: bigint; drawn: string }[] = [];
+    for (const e of epochs) {
+      for (let k = 0; k < s.setIds.length; ++k) {
+        const order = drawOrderAt(m, k, e);
+        // the model's index holds exactly the operators with an allocation counted
+        same(
+          [...order].sort((x, y) => x - y),
+          ops.flatMap((_, o) => (valueAt(m.allocations[k][o].history, e) === 0n ? [] : [o])),
+          `(h) ${where}: model: set ${k} epoch ${e} draws ${order}`,
+        );
+        let start = 0n;
+        for (const o of order) {
+          const allocation = valueAt(m.allocations[k][o].history, e);
+          probes.push({ set: k, epoch: e, random: start, drawn: ops[o] });
+          probes.push({ set: k, epoch: e, random: start + allocation - 1n, drawn: ops[o] });
+          start += allocation;
+        }
+        same(start, valueAt(m.setStake[k], e), `(h) ${where}: model: set ${k} epoch ${e} draws over its stake`);
+        probes.push({
+          set: k,
+          epoch: e,
+          random: start,
+          drawn: order.length === 0 ? ethers.ZeroAddress : ops[order[0]],
+        });
+      }
+    }
+    const buckets = bucketTotals(s, current);
     // what every share is worth, active (as the model holds them: compared with the chain below) and queued
     const queuedOf = ([o, a]: [number, number]) =>
       m.withdrawals.filter((w) => w.pending && w.operator === o && w.asset === a).map((w) => w.w.shares);
@@ -2242,6 +2321,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
       ),
       setStakeAt: epochs.flatMap((e) =>
         s.setIds.map((id) => read(operatorSets, addresses.operatorSets, "setStakeAt", [id, e])),
+      ),
+      draws: probes.map((p) =>
+        read(operatorSets, addresses.operatorSets, "drawAt", [s.setIds[p.set], p.epoch, p.random]),
       ),
       pools: allPools.map(([o, a]) => read(registry, addresses.registry, "pool", [ops[o], a])),
       shares: stakerAddresses.flatMap((x) =>
@@ -2603,7 +2685,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
           `(f) ${where}: setStakeAt(${k}, ${e}) == sum of allocationAt`,
         );
       }
-      // what counts in e was allocated before e began, within the stake the operator had then
+      // what counts in e was allocated before e began, within the stake the operator had then: one stake is not
+      // counted twice
       for (let o = 0; o < OPERATORS; ++o) {
         const counted = sum(countedAt[i].map((row) => row[o]));
         const stakeThen = valueAt(m.stakeHistory[o], e);
@@ -2613,22 +2696,28 @@ describe("Restaking layer properties (random sequences against a model)", functi
         );
       }
     }
-    // one stake is not counted twice: an operator's snapshot stakes of one epoch, over all sets, within its stake then
-    const snapshotSums = new Map<string, bigint>(); // `${epoch}|${operator address}`
-    for (const [key, snap] of m.chainSnapshots) {
-      const epoch = key.split("|")[1];
-      for (const [j, operator] of snap.operators.entries()) {
-        const k = `${epoch}|${operator}`;
-        snapshotSums.set(k, (snapshotSums.get(k) ?? 0n) + snap.stakes[j]);
+    // (h) the draw index: each operator drawn for exactly its range, in the model's position order
+    same(
+      first(r.draws).map(asAddress),
+      probes.map((p) => p.drawn),
+      `(h) ${where}: drawAt at the ends of every range`,
+    );
+    // and the buckets' totals, in the current and the next epoch: the allocations at their positions, summing to
+    // setStakeAt
+    const bucketsOnChain = await buckets;
+    for (const [j, e] of [current, current + 1n].entries()) {
+      for (let k = 0; k < s.setIds.length; ++k) {
+        const expected: bigint[] = Array(BUCKETS).fill(0n);
+        for (const [position, o] of drawOrderAt(m, k, e).entries()) {
+          expected[Math.floor(position / BUCKET)] += valueAt(m.allocations[k][o].history, e);
+        }
+        same(bucketsOnChain[k][j], expected, `(h) ${where}: set ${k} epoch ${e} bucket totals`);
+        same(
+          sum(bucketsOnChain[k][j]),
+          setStakeAt[epochs.indexOf(e)][k],
+          `(h) ${where}: set ${k} epoch ${e}: the buckets sum to setStakeAt`,
+        );
       }
-    }
-    for (const [k, counted] of snapshotSums) {
-      const [epoch, operator] = k.split("|");
-      const stakeThen = valueAt(m.stakeHistory[ops.indexOf(operator)], BigInt(epoch));
-      holds(
-        counted <= stakeThen,
-        `(f) ${where}: ${operator} has ${counted} in the snapshots of epoch ${epoch}, with a stake of ${stakeThen}`,
-      );
     }
     // no stake leaves before its delay: a deallocation is freed (leaves encumbered) only once its freeAt passed and
     // while no slash is pending, so freeStake never grows from a decrease before then; what a slash took from an
@@ -2880,7 +2969,6 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "claimProceeds:ok",
       "claimProceeds:RegistryZeroAmount",
       "claimProceeds:RegistryUnknownAsset",
-      "snapshot:ok",
       "allocate:ok",
       "allocate:SetsStakeTooLow",
       "allocate:SetsInsufficientFreeStake",
@@ -2890,6 +2978,9 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "allocations:reducedByUnstake",
       "allocations:reducedBySlash",
       "syncAllocations:ok",
+      "drawIndex:appended",
+      "drawIndex:movedLast",
+      "drawIndex:poppedLast",
     ]) {
       expect(stats.get(outcome) ?? 0, outcome).to.be.greaterThan(0);
     }

@@ -20,7 +20,6 @@ import { toWithdrawal } from "../../tasks/lib/restaking";
 const SCALE = 10n ** 18n;
 const BPS = 10_000n;
 const VIRTUAL_SHARES = 1_000_000n;
-const STAKE_UNIT = 10n ** 9n;
 const WEIGHTS = [10n ** 18n, 2n * 10n ** 18n]; // ALT, LST
 const PROTOCOL_BPS = 1_000n; // hardhat.json
 const REPORTER_BPS = 1_000n; // hardhat.json
@@ -459,16 +458,17 @@ describe("Restaking integration", function () {
     return { ...protocol, service, lst, op1, op2, alice, bob, carol, dave, payer, reporter, other, setId };
   }
 
-  /** alice (ALT) and bob (LST) stake to op1, which joins the set with all its stake; the next epoch's snapshot is taken. */
+  /**
+   * alice (ALT) and bob (LST) stake to op1, which joins the set with all its stake; the next epoch, which counts it,
+   * began.
+   */
   async function stakedFixture() {
     const base = await loadFixture(integrationFixture);
     const { registry, operatorSets, op1, alice, bob, setId } = base;
     await registry.connect(alice).stake(op1, 0, ALICE_ALT);
     await registry.connect(bob).stake(op1, 1, BOB_LST);
     await operatorSets.connect(op1).join(setId, await registry.operatorStake(op1));
-    await nextEpoch(operatorSets);
-    await operatorSets.snapshot(setId);
-    const [epoch] = await operatorSets.latestSnapshotEpoch(setId);
+    const epoch = await nextEpoch(operatorSets);
     const aliceShares = await registry.sharesOf(alice, op1, 0);
     const bobShares = await registry.sharesOf(bob, op1, 1);
     return { ...base, epoch, aliceShares, bobShares };
@@ -483,10 +483,12 @@ describe("Restaking integration", function () {
       expect(bobShares).to.equal(BOB_LST * VIRTUAL_SHARES);
       const stake = ALICE_ALT + 2n * BOB_LST;
       expect(await registry.operatorStake(op1)).to.equal(stake);
-      const [, stakes] = await operatorSets.snapshotEntries(setId, epoch);
-      expect(stakes).to.deep.equal([(stake / STAKE_UNIT) * STAKE_UNIT]);
+      // the set's one member, with all its stake: every draw of the epoch picks it
+      expect(await operatorSets.allocationAt(setId, op1, epoch)).to.equal(stake);
+      expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(stake);
+      expect(await operatorSets.drawAt(setId, epoch, stake - 1n)).to.equal(op1.address);
 
-      // 1. a request jails the operator at once: the next snapshot leaves it out
+      // 1. a request jails the operator at once (it cannot act); its allocation still counts, and is still drawn
       const reason = ethers.id("double-sign");
       const evidence = ethers.id("evidence 1");
       const t1 = (await time.latest()) + 100;
@@ -512,12 +514,15 @@ describe("Restaking integration", function () {
         .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
         .withArgs(op1.address);
       await time.increase(days(1));
-      await operatorSets.snapshot(setId);
-      const [jailedEpoch] = await operatorSets.latestSnapshotEpoch(setId);
+      const jailedEpoch = await operatorSets.currentEpoch();
       expect(jailedEpoch).to.equal(epoch + 1n);
-      expect((await operatorSets.snapshotEntries(setId, jailedEpoch))[0]).to.deep.equal([]);
+      expect(await registry.isJailed(op1)).to.equal(true);
+      expect(await operatorSets.allocationAt(setId, op1, jailedEpoch)).to.equal(stake);
+      expect(await operatorSets.setStakeAt(setId, jailedEpoch)).to.equal(stake);
+      expect(await operatorSets.drawAt(setId, jailedEpoch, 0n)).to.equal(op1.address);
+      expect(await operatorSets.drawAt(setId, jailedEpoch, stake - 1n)).to.equal(op1.address);
 
-      // 2. the council vetoes it: unjailed, nothing taken, back in the next snapshot
+      // 2. the council vetoes it: unjailed, nothing taken, its allocation unchanged in the next epoch
       await expect(slashingManager.connect(council).veto(0))
         .to.emit(slashingManager, "SlashVetoed")
         .withArgs(0, op1.address);
@@ -530,9 +535,10 @@ describe("Restaking integration", function () {
       expect(await slashingManager.windowSlashedBps(op1, setId)).to.equal(0n);
       expect((await operatorSets.allocation(setId, op1)).allocated).to.equal(stake);
       await time.increase(days(1));
-      await operatorSets.snapshot(setId);
-      const [freedEpoch] = await operatorSets.latestSnapshotEpoch(setId);
-      expect((await operatorSets.snapshotEntries(setId, freedEpoch))[0]).to.deep.equal([op1.address]);
+      const freedEpoch = await operatorSets.currentEpoch();
+      expect(freedEpoch).to.equal(epoch + 2n);
+      expect(await operatorSets.allocationAt(setId, op1, freedEpoch)).to.equal(stake);
+      expect(await operatorSets.drawAt(setId, freedEpoch, stake - 1n)).to.equal(op1.address);
 
       // 3. another request, executed by anyone once the veto window is over
       const t2 = (await time.latest()) + 100;
@@ -902,10 +908,11 @@ describe("Restaking integration", function () {
       await expect(registry.connect(alice).completeUnstake(withdrawal))
         .to.be.revertedWithCustomError(registry, "RegistryOperatorJailed")
         .withArgs(op1.address);
-      // the jailed operator is left out of the epoch's snapshot too
-      await operatorSets.snapshot(setId);
-      const [epoch] = await operatorSets.latestSnapshotEpoch(setId);
-      expect((await operatorSets.snapshotEntries(setId, epoch))[0]).to.deep.equal([]);
+      // jailed, its allocation (bob's stake: alice's part was deallocated) still counts in the set, and is drawn
+      const epoch = await operatorSets.currentEpoch();
+      expect(await operatorSets.allocationAt(setId, op1, epoch)).to.equal(2n * BOB_LST);
+      expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(2n * BOB_LST);
+      expect(await operatorSets.drawAt(setId, epoch, 2n * BOB_LST - 1n)).to.equal(op1.address);
     });
 
     it("a withdrawal requested before the slash executes pays the slashed price", async function () {

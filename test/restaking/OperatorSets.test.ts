@@ -4,7 +4,6 @@ import {
   impersonateAccount,
   loadFixture,
   setBalance,
-  setPrevRandao,
   takeSnapshot,
   time,
 } from "@nomicfoundation/hardhat-network-helpers";
@@ -18,29 +17,16 @@ import { coverageRunning } from "../helpers/coverage";
 import { keyProof } from "../helpers/keys";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
-const STAKE_UNIT = 10n ** 9n;
 const VIRTUAL_SHARES = 10n ** 6n;
 const WEIGHT_UNIT = 10n ** 18n;
 const BPS = 10_000n;
+/** OperatorSets' draw index groups positions in buckets of 16. */
+const BUCKET = 16;
 
 /** The set id of `key` created by `service`, computed independently of the contract. */
 function setIdOf(service: string, key: string): bigint {
   return BigInt(ethers.keccak256(coder.encode(["address", "bytes32"], [service, key])));
 }
-
-/** keccak256(abi.encode(prevrandao, setId, epoch)). */
-function seedOf(prevRandao: bigint | string, setId: bigint, epoch: bigint): string {
-  return ethers.keccak256(coder.encode(["uint256", "uint256", "uint256"], [prevRandao, setId, epoch]));
-}
-
-/** The prevrandao of a mined block (ethers does not expose it on the hardhat network: read the raw mixHash). */
-async function prevRandaoOf(blockNumber: number): Promise<string> {
-  const block = await network.provider.send("eth_getBlockByNumber", [ethers.toQuantity(blockNumber), false]);
-  return block.mixHash as string;
-}
-
-/** A stake rounded down to whole snapshot units, as a snapshot stores it. */
-const inUnits = (stake: bigint) => (stake / STAKE_UNIT) * STAKE_UNIT;
 
 /** Value of `shares` of a pool holding `assets` for `totalShares`: shares * (assets + 1) / (totalShares + 1e6). */
 const shareValue = (shares: bigint, assets: bigint, totalShares: bigint) =>
@@ -64,20 +50,60 @@ function proRataCuts(allocations: bigint[], active: bigint): bigint[] {
   });
 }
 
-/** Takes the current epoch's snapshot of `setId` if nobody has: members are replaced or removed only after it. */
-async function ensureSnapshot(operatorSets: OperatorSets, setId: bigint) {
-  if (!(await operatorSets.hasSnapshot(setId, await operatorSets.currentEpoch()))) await operatorSets.snapshot(setId);
+/** A set's draw order: (operator, allocation counted) by position. */
+type DrawOrder = [operator: string, allocation: bigint][];
+
+/**
+ * The stake-weighted draw over `order`, computed independently of the contract: random % total falls in one operator's
+ * range, the ranges laid end to end in position order (grouping the positions in buckets, as the contract does to
+ * skip whole buckets, changes no range); nobody when nothing is allocated.
+ */
+function drawFrom(order: DrawOrder, random: bigint): string {
+  const total = sum(order.map(([, allocation]) => allocation));
+  if (total === 0n) return ethers.ZeroAddress;
+  let target = random % total;
+  for (const [operator, allocation] of order) {
+    if (target < allocation) return operator;
+    target -= allocation;
+  }
+  throw new Error("unreachable: the ranges cover [0, total)");
+}
+
+/**
+ * A set's draw index in TypeScript, as the rule states it: an operator whose allocation becomes non-zero takes the next
+ * position; one whose allocation drops to 0 gives its position to the last one (swap-and-pop); any other change keeps
+ * the position. Applied in transaction order, `order` is what counts from the next epoch.
+ */
+class DrawIndexModel {
+  order: DrawOrder = [];
+
+  allocate(operator: string, allocation: bigint) {
+    const at = this.order.findIndex(([o]) => o === operator);
+    if (at === -1) {
+      if (allocation !== 0n) this.order.push([operator, allocation]);
+    } else if (allocation !== 0n) {
+      this.order[at] = [operator, allocation];
+    } else {
+      const last = this.order.pop()!;
+      if (at < this.order.length) this.order[at] = last;
+    }
+  }
+
+  /** The order as it stands (a copy). */
+  copy(): DrawOrder {
+    return this.order.map(([operator, allocation]) => [operator, allocation]);
+  }
 }
 
 describe("OperatorSets", function () {
   // Stakes of operators 0..5 (ALT, self-staked into fresh pools: the pool value equals the deposit exactly).
   const STAKES = [
-    1_000n * ALT + 123_456_789n, // not a whole number of units
+    1_000n * ALT + 123_456_789n, // not a whole number of ALT
     2_000n * ALT + 999_999_999n,
     600n * ALT,
     3_000n * ALT + 1n,
     750n * ALT,
-    1_200n * ALT + 7n * STAKE_UNIT + 3n,
+    1_200n * ALT + 7_000_000_003n,
   ];
   const MIN_STAKE = 500n * ALT;
   const MAX_SIZE = 8;
@@ -257,10 +283,27 @@ describe("OperatorSets", function () {
     return operatorSets.epochAt(await timestampOf(tx));
   }
 
-  /** The snapshot's entries as [operator, stake] pairs. */
-  async function entriesOf(operatorSets: OperatorSets, setId: bigint, epoch: bigint) {
-    const [ops, stakes] = await operatorSets.snapshotEntries(setId, epoch);
-    return ops.map((op, i) => [op, stakes[i]]);
+  /**
+   * What counts in `epoch` is `order` (address, allocation counted, in draw-index order), exactly: setStakeAt is its
+   * sum and memberCountAt its length; each operator is drawn for the first and the last random of its range; the total
+   * wraps to the first position, and the largest random falls where the independent draw puts it (nobody, when nothing
+   * counts).
+   */
+  async function expectDraws(operatorSets: OperatorSets, setId: bigint, epoch: bigint, order: DrawOrder) {
+    const total = sum(order.map(([, allocation]) => allocation));
+    expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(total);
+    expect(await operatorSets.memberCountAt(setId, epoch)).to.equal(BigInt(order.length));
+    let start = 0n;
+    for (const [operator, allocation] of order) {
+      expect(allocation).to.be.greaterThan(0n);
+      expect(await operatorSets.drawAt(setId, epoch, start)).to.equal(operator);
+      expect(await operatorSets.drawAt(setId, epoch, start + allocation - 1n)).to.equal(operator);
+      start += allocation;
+    }
+    expect(await operatorSets.drawAt(setId, epoch, total)).to.equal(
+      order.length === 0 ? ethers.ZeroAddress : order[0][0],
+    );
+    expect(await operatorSets.drawAt(setId, epoch, ethers.MaxUint256)).to.equal(drawFrom(order, ethers.MaxUint256));
   }
 
   /**
@@ -324,7 +367,6 @@ describe("OperatorSets", function () {
       expect(epochLength).to.equal(BigInt(DAY));
       expect(await operatorSets.epochLength()).to.equal(epochLength);
       expect(await operatorSets.epochStart(0)).to.equal(genesis);
-      expect(await operatorSets.STAKE_UNIT()).to.equal(STAKE_UNIT);
       expect(await operatorSets.MAX_SET_SIZE()).to.equal(256n);
       expect(await operatorSets.MAX_SETS_PER_OPERATOR()).to.equal(BigInt(MAX_SETS));
       // leaving and deallocating wait the registry's withdrawal delay
@@ -871,10 +913,10 @@ describe("OperatorSets", function () {
           ]);
         }
         expect(await totalsOf(operatorSets, op3.address)).to.deep.equal([2_000n * ALT, 2_560n * ALT]);
-        // ~2.0M gas (about 31k per set): the unstake stays cheap enough for any staker (instrumented bytecode under
-        // coverage costs more)
+        // ~3.07M gas (about 48k per set, the draw index's bucket checkpoint included): the unstake stays cheap
+        // enough for any staker (instrumented bytecode under coverage costs more)
         const receipt = (await tx.wait())!;
-        if (!coverageRunning()) expect(receipt.gasUsed).to.be.lessThan(3_000_000n);
+        if (!coverageRunning()) expect(receipt.gasUsed).to.be.lessThan(3_500_000n);
       });
     });
   });
@@ -1068,7 +1110,7 @@ describe("OperatorSets", function () {
   // ================================================================= epoch checkpoints
 
   describe("allocation checkpoints", function () {
-    it("counts an increase from the next epoch only (allocationAt, setStakeAt, snapshots)", async function () {
+    it("counts an increase from the next epoch only (allocationAt, setStakeAt, drawAt)", async function () {
       const { operatorSets, operators, setId } = await loadFixture(setsFixture);
       const op0 = operators[0];
       const e = await nextEpoch(operatorSets);
@@ -1078,9 +1120,9 @@ describe("OperatorSets", function () {
       expect(await operatorSets.allocationAt(setId, op0.address, e + 1n)).to.equal(MIN_STAKE);
       expect(await operatorSets.setStakeAt(setId, e)).to.equal(0n);
       expect(await operatorSets.setStakeAt(setId, e + 1n)).to.equal(MIN_STAKE);
-      // a member whose allocation counts nothing yet is left out of this epoch's snapshot
-      await operatorSets.snapshot(setId);
-      expect(await entriesOf(operatorSets, setId, e)).to.deep.equal([]);
+      // a member whose allocation counts nothing yet is not drawn in this epoch
+      await expectDraws(operatorSets, setId, e, []);
+      await expectDraws(operatorSets, setId, e + 1n, [[op0.address, MIN_STAKE]]);
 
       await nextEpoch(operatorSets);
       await operatorSets.connect(op0).allocate(setId, 1_000n * ALT);
@@ -1089,12 +1131,10 @@ describe("OperatorSets", function () {
       expect(await operatorSets.allocationAt(setId, op0.address, e + 100n)).to.equal(1_000n * ALT);
       expect(await operatorSets.setStakeAt(setId, e + 1n)).to.equal(MIN_STAKE);
       expect(await operatorSets.setStakeAt(setId, e + 2n)).to.equal(1_000n * ALT);
-      await operatorSets.snapshot(setId);
-      expect(await entriesOf(operatorSets, setId, e + 1n)).to.deep.equal([[op0.address, MIN_STAKE]]);
+      await expectDraws(operatorSets, setId, e + 1n, [[op0.address, MIN_STAKE]]);
 
       await nextEpoch(operatorSets);
-      await operatorSets.snapshot(setId);
-      expect(await entriesOf(operatorSets, setId, e + 2n)).to.deep.equal([[op0.address, 1_000n * ALT]]);
+      await expectDraws(operatorSets, setId, e + 2n, [[op0.address, 1_000n * ALT]]);
     });
 
     it("keeps counting a decrease during the epoch it was made in", async function () {
@@ -1106,14 +1146,14 @@ describe("OperatorSets", function () {
       expect(await operatorSets.allocationAt(setId, op1.address, e + 1n)).to.equal(MIN_STAKE);
       expect(await operatorSets.setStakeAt(setId, e)).to.equal(sum(STAKES));
       expect(await operatorSets.setStakeAt(setId, e + 1n)).to.equal(sum(STAKES) - STAKES[1] + MIN_STAKE);
-      await operatorSets.snapshot(setId);
-      const [, stakesNow] = await operatorSets.snapshotEntries(setId, e);
-      expect(stakesNow[1]).to.equal(inUnits(STAKES[1]));
+      // operator 1's range in this epoch is still [STAKES[0], STAKES[0] + STAKES[1])
+      expect(await operatorSets.drawAt(setId, e, STAKES[0] + STAKES[1] - 1n)).to.equal(op1.address);
+      expect(await operatorSets.drawAt(setId, e, STAKES[0] + STAKES[1])).to.equal(operators[2].address);
 
       await nextEpoch(operatorSets);
-      await operatorSets.snapshot(setId);
-      const [, stakesNext] = await operatorSets.snapshotEntries(setId, e + 1n);
-      expect(stakesNext[1]).to.equal(MIN_STAKE);
+      expect(await operatorSets.drawAt(setId, e + 1n, STAKES[0] + MIN_STAKE - 1n)).to.equal(op1.address);
+      expect(await operatorSets.drawAt(setId, e + 1n, STAKES[0] + MIN_STAKE)).to.equal(operators[2].address);
+      expect(await operatorSets.drawAt(setId, e, STAKES[0] + STAKES[1] - 1n)).to.equal(op1.address);
     });
 
     it("keys several changes in one epoch to the next epoch, where the last one counts", async function () {
@@ -1163,33 +1203,6 @@ describe("OperatorSets", function () {
     });
 
     describe("drawAt", function () {
-      /**
-       * Every operator of `order` (address, allocation counted in `epoch`, in draw-index order) is drawn exactly for
-       * the randoms of its range: its first and last value, and the set's total wraps to the first.
-       */
-      async function expectDraws(operatorSets: OperatorSets, setId: bigint, epoch: bigint, order: [string, bigint][]) {
-        const total = order.reduce((sum, [, allocation]) => sum + allocation, 0n);
-        expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(total);
-        let start = 0n;
-        for (const [operator, allocation] of order) {
-          expect(await operatorSets.drawAt(setId, epoch, start)).to.equal(operator);
-          expect(await operatorSets.drawAt(setId, epoch, start + allocation - 1n)).to.equal(operator);
-          start += allocation;
-        }
-        expect(await operatorSets.drawAt(setId, epoch, total)).to.equal(order[0][0]);
-        expect(await operatorSets.drawAt(setId, epoch, ethers.MaxUint256)).to.equal(
-          (() => {
-            const target = ethers.MaxUint256 % total;
-            let at = 0n;
-            for (const [operator, allocation] of order) {
-              if (target < at + allocation) return operator;
-              at += allocation;
-            }
-            return ethers.ZeroAddress;
-          })(),
-        );
-      }
-
       it("draws each operator for the randoms of its share of the set's stake, in the order they joined", async function () {
         const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
         const epoch = await operatorSets.currentEpoch();
@@ -1275,6 +1288,338 @@ describe("OperatorSets", function () {
         after[17] = order[18];
         await expectDraws(operatorSets, bigSet, e + 1n, after.slice(0, 18));
         await expectDraws(operatorSets, bigSet, e, order);
+      });
+
+      /**
+       * A registered operator with a deterministic key (`label`), staked exactly `amount` by the staker (a fresh ALT
+       * pool: its stake is the amount, to the wei).
+       */
+      async function stakedOperator(f: Awaited<ReturnType<typeof setsFixture>>, label: string, amount: bigint) {
+        const { registry, staker } = f;
+        const wallet = new ethers.Wallet(ethers.id(label), ethers.provider);
+        await setBalance(wallet.address, 10n ** 18n);
+        await registry
+          .connect(wallet)
+          .registerOperator(
+            `ipfs://${label}`,
+            0,
+            wallet.address,
+            await keyProof(registry, wallet.address, wallet.address),
+          );
+        await registry.connect(staker).stake(wallet.address, 0, amount);
+        return wallet;
+      }
+
+      it("gives each operator exactly the randoms of its range, in join order, and takes any random modulo the set's stake", async function () {
+        const { operatorSets, service, operators } = await loadFixture(setsFixture);
+        const trio = await createSet(service, "trio", MIN_STAKE, MAX_SIZE);
+        // joined in the order 3, 0, 4: the ranges follow the join order, not the operators' own
+        const [first, second, third] = [operators[3], operators[0], operators[4]].map((o) => o.address);
+        const [a0, a1, a2] = [STAKES[3], MIN_STAKE + 7n, STAKES[4]];
+        await operatorSets.connect(operators[3]).join(trio, a0);
+        await operatorSets.connect(operators[0]).join(trio, a1);
+        await operatorSets.connect(operators[4]).join(trio, a2);
+        const e = await nextEpoch(operatorSets);
+        const order: DrawOrder = [
+          [first, a0],
+          [second, a1],
+          [third, a2],
+        ];
+        const total = a0 + a1 + a2;
+        const top = ethers.MaxUint256 - (ethers.MaxUint256 % total); // the largest multiple of the total
+        const cases: [random: bigint, drawn: string][] = [
+          [0n, first],
+          [a0 - 1n, first],
+          [a0, second],
+          [a0 + a1 - 1n, second],
+          [a0 + a1, third],
+          [total - 1n, third],
+          // at and past the total: the random modulo the total
+          [total, first],
+          [total + a0 - 1n, first],
+          [total + a0, second],
+          [5n * total + a0 + a1 - 1n, second],
+          [5n * total + a0 + a1, third],
+          [top - 1n, third],
+          [top, first],
+        ];
+        for (const [random, drawn] of cases) {
+          expect(drawFrom(order, random), `independent draw of ${random}`).to.equal(drawn);
+          expect(await operatorSets.drawAt(trio, e, random), `drawAt ${random}`).to.equal(drawn);
+        }
+        await expectDraws(operatorSets, trio, e, order);
+        // the epoch they joined in counts nothing: nobody is drawn
+        await expectDraws(operatorSets, trio, e - 1n, []);
+      });
+
+      it("gives a leaving operator's position to the last one from the next epoch, leaving the current epoch's ranges as they were", async function () {
+        const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
+        const [op0, op1, op2, op3, op4, op5] = operators.map((o) => o.address);
+        const e = await operatorSets.currentEpoch();
+        const joined: DrawOrder = operators.map((o, i) => [o.address, STAKES[i]]);
+        // operator 2, in the middle, leaves: the last one (5) takes position 2, so the ranges from position 2 on move
+        await operatorSets.connect(operators[2]).requestLeave(setId);
+        const afterLeave: DrawOrder = [
+          [op0, STAKES[0]],
+          [op1, STAKES[1]],
+          [op5, STAKES[5]],
+          [op3, STAKES[3]],
+          [op4, STAKES[4]],
+        ];
+        await expectDraws(operatorSets, setId, e, joined);
+        await expectDraws(operatorSets, setId, e + 1n, afterLeave);
+        const start2 = STAKES[0] + STAKES[1];
+        expect(await operatorSets.drawAt(setId, e, start2)).to.equal(op2);
+        expect(await operatorSets.drawAt(setId, e + 1n, start2)).to.equal(op5);
+        await nextEpoch(operatorSets);
+        await expectDraws(operatorSets, setId, e, joined);
+        await expectDraws(operatorSets, setId, e + 1n, afterLeave);
+
+        // in e + 1: operator 5 lowers its allocation (it keeps its position), operator 2 comes back (the next
+        // position), then operator 1 leaves and re-joins with the same allocation: the last one (2) takes its
+        // position and it takes the next one — leaving and re-joining within one epoch moves an operator to the end
+        await operatorSets.connect(operators[5]).allocate(setId, MIN_STAKE);
+        await operatorSets.connect(operators[2]).join(setId, STAKES[2]);
+        await operatorSets.connect(operators[1]).requestLeave(setId);
+        await operatorSets.connect(operators[1]).join(setId, STAKES[1]);
+        expect(await operatorSets.allocationAt(setId, op1, e + 2n)).to.equal(STAKES[1]);
+        await nextEpoch(operatorSets);
+        await expectDraws(operatorSets, setId, e + 2n, [
+          [op0, STAKES[0]],
+          [op2, STAKES[2]],
+          [op5, MIN_STAKE],
+          [op3, STAKES[3]],
+          [op4, STAKES[4]],
+          [op1, STAKES[1]],
+        ]);
+        await expectDraws(operatorSets, setId, e + 1n, afterLeave);
+        await expectDraws(operatorSets, setId, e, joined);
+      });
+
+      it("keeps the ranges exact over three buckets: exits from the first and the second bucket take the last position, wherever it is", async function () {
+        const f = await loadFixture(setsFixture);
+        const { operatorSets, registry, staker } = f;
+        // 33 operators: positions 0..15 in bucket 0, 16..31 in bucket 1, 32 alone in bucket 2
+        const amounts = Array.from({ length: 33 }, (_, i) => MIN_STAKE + BigInt(i) * ALT + BigInt(i));
+        const setId = await createSet(f.service, "three buckets", MIN_STAKE, 256);
+        const wallets = [];
+        for (const [i, amount] of amounts.entries()) {
+          const wallet = await stakedOperator(f, `three buckets ${i}`, amount);
+          await operatorSets.connect(wallet).join(setId, amount);
+          wallets.push(wallet);
+        }
+        const w = wallets.map((x) => x.address);
+        const model = new DrawIndexModel();
+        for (const [i, amount] of amounts.entries()) model.allocate(w[i], amount);
+        const e = await nextEpoch(operatorSets);
+        const joined = model.copy();
+        expect(joined).to.deep.equal(w.map((address, i) => [address, amounts[i]]));
+        await expectDraws(operatorSets, setId, e, joined);
+
+        // in e: operator 5 (bucket 0) leaves: operator 32 (bucket 2) takes position 5. All of operator 20's stake
+        // (bucket 1) is requested: its allocation drops to 0 and operator 31 (the last now, bucket 1) takes position
+        // 20. Operator 10 lowers its allocation in place; operator 5 comes back (position 31, bucket 1); a newcomer
+        // joins (position 32, bucket 2).
+        await operatorSets.connect(wallets[5]).requestLeave(setId);
+        model.allocate(w[5], 0n);
+        await registry.connect(staker).requestUnstake(w[20], 0, await registry.sharesOf(staker.address, w[20], 0));
+        expect((await operatorSets.allocation(setId, w[20])).allocated).to.equal(0n);
+        model.allocate(w[20], 0n);
+        await operatorSets.connect(wallets[10]).allocate(setId, MIN_STAKE);
+        model.allocate(w[10], MIN_STAKE);
+        await operatorSets.connect(wallets[5]).join(setId, amounts[5]);
+        model.allocate(w[5], amounts[5]);
+        const newcomer = await stakedOperator(f, "three buckets newcomer", 2_000n * ALT + 3n);
+        await operatorSets.connect(newcomer).join(setId, 2_000n * ALT + 3n);
+        model.allocate(newcomer.address, 2_000n * ALT + 3n);
+        const next = [...joined];
+        next[5] = joined[32];
+        next[20] = joined[31];
+        next[10] = [w[10], MIN_STAKE];
+        next[31] = [w[5], amounts[5]];
+        next[32] = [newcomer.address, 2_000n * ALT + 3n];
+        expect(model.copy()).to.deep.equal(next);
+        await expectDraws(operatorSets, setId, e + 1n, next);
+        await expectDraws(operatorSets, setId, e, joined);
+
+        // in e + 1: operator 0 leaves: the newcomer (bucket 2) takes position 0; then operator 5, the last now, leaves:
+        // nothing moves
+        await nextEpoch(operatorSets);
+        await operatorSets.connect(wallets[0]).requestLeave(setId);
+        await operatorSets.connect(wallets[5]).requestLeave(setId);
+        model.allocate(w[0], 0n);
+        model.allocate(w[5], 0n);
+        const last = [next[32], ...next.slice(1, 31)];
+        expect(model.copy()).to.deep.equal(last);
+        await nextEpoch(operatorSets);
+        await expectDraws(operatorSets, setId, e + 2n, last);
+        await expectDraws(operatorSets, setId, e + 1n, next);
+        await expectDraws(operatorSets, setId, e, joined);
+      });
+
+      it("shrinks a slashed operator's range from the epoch after the execution, and draws it while its request is pending", async function () {
+        const { operatorSets, registry, slashingManager, service, operators, staker, setId } =
+          await loadFixture(joinedFixture);
+        const op2 = operators[2].address;
+        const e = await operatorSets.currentEpoch();
+        const joined: DrawOrder = operators.map((o, i) => [o.address, STAKES[i]]);
+        await requestSlash(service, setId, op2, staker.address);
+        const requestId = (await slashingManager.requestCount()) - 1n;
+        // jailed (it cannot act), its allocation still counts: the draw picks it for its whole range
+        expect(await registry.isJailed(op2)).to.equal(true);
+        await expectDraws(operatorSets, setId, e, joined);
+        await expectDraws(operatorSets, setId, e + 1n, joined);
+
+        const { executableAt } = await slashingManager.request(requestId);
+        await time.setNextBlockTimestamp(executableAt);
+        await slashingManager.execute(requestId);
+        const x = await operatorSets.epochAt(executableAt);
+        const slashed = STAKES[2] - (STAKES[2] * 100n) / BPS; // 1 %
+        expect(slashed).to.equal(594n * ALT);
+        expect((await operatorSets.allocation(setId, op2)).allocated).to.equal(slashed);
+        const after: DrawOrder = joined.map(([o, a]) => [o, o === op2 ? slashed : a]);
+        await expectDraws(operatorSets, setId, x, joined);
+        await expectDraws(operatorSets, setId, x + 1n, after);
+        // the 6 ALT cut from the end of operator 2's range fall to operator 3 from the next epoch
+        const end2 = STAKES[0] + STAKES[1] + STAKES[2];
+        expect(await operatorSets.drawAt(setId, x, end2 - 6n * ALT)).to.equal(op2);
+        expect(await operatorSets.drawAt(setId, x + 1n, end2 - 6n * ALT)).to.equal(operators[3].address);
+        expect(await operatorSets.drawAt(setId, x + 1n, end2 - 6n * ALT - 1n)).to.equal(op2);
+        await nextEpoch(operatorSets);
+        await expectDraws(operatorSets, setId, x + 1n, after);
+        await expectDraws(operatorSets, setId, x, joined);
+      });
+
+      it("shrinks an operator's range from the next epoch when stake leaving it shrinks its allocation, and drops it at zero", async function () {
+        const { operatorSets, registry, operators, setId } = await loadFixture(joinedFixture);
+        const [op0, op1, op2, op3, op4, op5] = operators.map((o) => o.address);
+        const e = await operatorSets.currentEpoch();
+        const joined: DrawOrder = operators.map((o, i) => [o.address, STAKES[i]]);
+        // operator 3 requests 1,000 ALT of its own stake: its allocation shrinks to 2,000 ALT + 1 wei; operator 4
+        // requests all of its stake: its allocation drops to 0, and the last one (5) takes its position
+        await registry.connect(operators[3]).requestUnstake(op3, 0, 1_000n * ALT * VIRTUAL_SHARES);
+        await registry.connect(operators[4]).requestUnstake(op4, 0, STAKES[4] * VIRTUAL_SHARES);
+        expect((await operatorSets.allocation(setId, op3)).allocated).to.equal(2_000n * ALT + 1n);
+        expect((await operatorSets.allocation(setId, op4)).allocated).to.equal(0n);
+        const after: DrawOrder = [
+          [op0, STAKES[0]],
+          [op1, STAKES[1]],
+          [op2, STAKES[2]],
+          [op3, 2_000n * ALT + 1n],
+          [op5, STAKES[5]],
+        ];
+        await expectDraws(operatorSets, setId, e, joined);
+        await expectDraws(operatorSets, setId, e + 1n, after);
+        const end3 = STAKES[0] + STAKES[1] + STAKES[2] + 2_000n * ALT + 1n;
+        expect(await operatorSets.drawAt(setId, e, end3)).to.equal(op3);
+        expect(await operatorSets.drawAt(setId, e + 1n, end3)).to.equal(op5);
+        await nextEpoch(operatorSets);
+        await expectDraws(operatorSets, setId, e + 1n, after);
+        await expectDraws(operatorSets, setId, e, joined);
+      });
+
+      it("draws nobody once no allocation counts: members that left are drawn through the epoch they left in, then nobody", async function () {
+        const { operatorSets, registry, service, operators, staker } = await loadFixture(setsFixture);
+        const duo = await createSet(service, "duo", 0n, MAX_SIZE);
+        const [op0, op1] = operators;
+        await operatorSets.connect(op0).join(duo, MIN_STAKE);
+        await operatorSets.connect(op1).join(duo, 1n); // a single wei has a range of one random
+        // a member with nothing allocated takes no position: it is never drawn
+        await registry
+          .connect(staker)
+          .registerOperator(
+            "ipfs://empty",
+            0,
+            staker.address,
+            await keyProof(registry, staker.address, staker.address),
+          );
+        await operatorSets.connect(staker).join(duo, 0n);
+        expect(await operatorSets.members(duo)).to.deep.equal([op0.address, op1.address, staker.address]);
+        const e = await nextEpoch(operatorSets);
+        const both: DrawOrder = [
+          [op0.address, MIN_STAKE],
+          [op1.address, 1n],
+        ];
+        await expectDraws(operatorSets, duo, e, both);
+        expect(await operatorSets.drawAt(duo, e, MIN_STAKE)).to.equal(op1.address);
+        expect(await operatorSets.drawAt(duo, e, MIN_STAKE + 1n)).to.equal(op0.address);
+
+        await operatorSets.connect(op0).requestLeave(duo);
+        await operatorSets.connect(op1).requestLeave(duo);
+        await expectDraws(operatorSets, duo, e, both);
+        await expectDraws(operatorSets, duo, e + 1n, []);
+        await nextEpoch(operatorSets);
+        for (const random of [0n, 1n, MIN_STAKE, ethers.MaxUint256]) {
+          expect(await operatorSets.drawAt(duo, e + 1n, random)).to.equal(ethers.ZeroAddress);
+          expect(await operatorSets.drawAt(duo, e + 1_000n, random)).to.equal(ethers.ZeroAddress);
+        }
+        await expectDraws(operatorSets, duo, e, both);
+      });
+
+      it("never changes a past epoch's draw: every epoch keeps its ranges through later exits, re-joins, allocation changes, unstakes and slashes", async function () {
+        const { operatorSets, registry, slashingManager, service, operators, staker, setId } =
+          await loadFixture(joinedFixture);
+        const [op0, op1, op2, op3, op4, op5] = operators.map((o) => o.address);
+        const model = new DrawIndexModel();
+        for (const [i, o] of operators.entries()) model.allocate(o.address, STAKES[i]);
+        const e = await operatorSets.currentEpoch();
+        const counted = new Map<bigint, DrawOrder>([[e, model.copy()]]);
+        /** Moves to the next epoch, which counts the model's order as the changes made before left it. */
+        const nextCounted = async () => counted.set(await nextEpoch(operatorSets), model.copy());
+
+        // e: operator 1 lowers its allocation, operator 0 leaves
+        await operatorSets.connect(operators[1]).allocate(setId, MIN_STAKE);
+        model.allocate(op1, MIN_STAKE);
+        await operatorSets.connect(operators[0]).requestLeave(setId);
+        model.allocate(op0, 0n);
+        await nextCounted();
+        expect(counted.get(e + 1n)).to.deep.equal([
+          [op5, STAKES[5]],
+          [op1, MIN_STAKE],
+          [op2, STAKES[2]],
+          [op3, STAKES[3]],
+          [op4, STAKES[4]],
+        ]);
+        // e + 1: operator 0 comes back with the minimum, operator 3 unstakes 1,000 ALT
+        await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
+        model.allocate(op0, MIN_STAKE);
+        await registry.connect(operators[3]).requestUnstake(op3, 0, 1_000n * ALT * VIRTUAL_SHARES);
+        model.allocate(op3, 2_000n * ALT + 1n);
+        await nextCounted();
+        // e + 2: a slash of operator 4 is requested (jailed, it still counts); operator 5 leaves; operator 2 leaves and
+        // comes back
+        await requestSlash(service, setId, op4, staker.address);
+        const requestId = (await slashingManager.requestCount()) - 1n;
+        await operatorSets.connect(operators[5]).requestLeave(setId);
+        model.allocate(op5, 0n);
+        await operatorSets.connect(operators[2]).requestLeave(setId);
+        await operatorSets.connect(operators[2]).join(setId, STAKES[2]);
+        model.allocate(op2, 0n);
+        model.allocate(op2, STAKES[2]);
+        await nextCounted();
+        await nextCounted();
+        // e + 4: the slash executes (1 % of 750 ALT), operator 5 comes back
+        const { executableAt } = await slashingManager.request(requestId);
+        expect(await operatorSets.epochAt(executableAt)).to.equal(e + 4n);
+        await time.increaseTo(executableAt);
+        await slashingManager.execute(requestId);
+        model.allocate(op4, 742n * ALT + ALT / 2n);
+        await operatorSets.connect(operators[5]).join(setId, STAKES[5]);
+        model.allocate(op5, STAKES[5]);
+        await nextCounted();
+
+        // e + 3 by hand: operator 5's exit gave position 0 to the last one (0), operator 2's gave position 2 to the
+        // last one (4), and operator 2 came back last
+        expect(counted.get(e + 3n)).to.deep.equal([
+          [op0, MIN_STAKE],
+          [op1, MIN_STAKE],
+          [op4, STAKES[4]],
+          [op3, 2_000n * ALT + 1n],
+          [op2, STAKES[2]],
+        ]);
+        expect(counted.size).to.equal(6);
+        // read after every change: each epoch still draws exactly as it counted
+        for (const [epoch, order] of counted) await expectDraws(operatorSets, setId, epoch, order);
       });
     });
 
@@ -1413,22 +1758,19 @@ describe("OperatorSets", function () {
         .withArgs(carol.address, MIN_STAKE, 0n);
 
       const e = await nextEpoch(operatorSets);
-      await operatorSets.snapshot(setA);
-      await operatorSets.snapshot(setB);
-      expect(await entriesOf(operatorSets, setA, e)).to.deep.equal([[carol.address, 10_000n * ALT]]);
-      expect(await entriesOf(operatorSets, setB, e)).to.deep.equal([]);
+      expect(await operatorSets.allocationAt(setA, carol.address, e)).to.equal(10_000n * ALT);
+      expect(await operatorSets.allocationAt(setB, carol.address, e)).to.equal(0n);
+      await expectDraws(operatorSets, setA, e, [[carol.address, 10_000n * ALT]]);
+      await expectDraws(operatorSets, setB, e, []);
     });
 
-    it("never lets one operator's snapshot stakes across its sets exceed its stake, even while it moves stake", async function () {
+    it("never lets one operator's allocations counted in an epoch, across its sets, exceed its stake, even while it moves stake", async function () {
       const { operatorSets, registry, carol, setA, setB, withdrawalDelay } = await loadFixture(tenThousandFixture);
-      const snapshotSum = async () => {
+      /** Carol's allocations counted in the current epoch, over both sets (within her stake). */
+      const countedSum = async () => {
         const epoch = await operatorSets.currentEpoch();
         let total = 0n;
-        for (const set of [setA, setB]) {
-          await operatorSets.snapshot(set);
-          const entries = await entriesOf(operatorSets, set, epoch);
-          total += sum(entries.filter(([op]) => op === carol.address).map(([, stake]) => stake as bigint));
-        }
+        for (const set of [setA, setB]) total += await operatorSets.allocationAt(set, carol.address, epoch);
         expect(total).to.be.at.most(await registry.operatorStake(carol.address));
         return total;
       };
@@ -1436,7 +1778,7 @@ describe("OperatorSets", function () {
       await operatorSets.connect(carol).join(setA, 4_000n * ALT);
       await operatorSets.connect(carol).join(setB, 6_000n * ALT);
       await nextEpoch(operatorSets);
-      expect(await snapshotSum()).to.equal(10_000n * ALT);
+      expect(await countedSum()).to.equal(10_000n * ALT);
 
       // moving 3,000 ALT from A to B: the decrease is held, B cannot take it yet
       const freeAt =
@@ -1445,16 +1787,16 @@ describe("OperatorSets", function () {
         .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
         .withArgs(carol.address, 3_000n * ALT, 0n);
       await nextEpoch(operatorSets);
-      expect(await snapshotSum()).to.equal(7_000n * ALT);
+      expect(await countedSum()).to.equal(7_000n * ALT);
 
       // once free, B takes it: it counts from the next epoch, A's decrease counted already
       await time.increaseTo(freeAt);
       await operatorSets.connect(carol).allocate(setA, 1_000n * ALT);
       await operatorSets.connect(carol).allocate(setB, 9_000n * ALT);
       expect(await operatorSets.freeStake(carol.address)).to.equal(0n);
-      expect(await snapshotSum()).to.equal(7_000n * ALT);
+      expect(await countedSum()).to.equal(7_000n * ALT);
       await nextEpoch(operatorSets);
-      expect(await snapshotSum()).to.equal(10_000n * ALT);
+      expect(await countedSum()).to.equal(10_000n * ALT);
     });
   });
 
@@ -2266,7 +2608,7 @@ describe("OperatorSets", function () {
   // ================================================================= leaving and re-joining
 
   describe("leaving and re-joining", function () {
-    it("a member that left is out of the member list at once and out of every snapshot taken after, even in its epoch", async function () {
+    it("a member that left is out of the member list at once; its allocation counts and is drawn through the epoch it left in, not after", async function () {
       const { operatorSets, operators, setId } = await loadFixture(joinedFixture);
       const e = await operatorSets.currentEpoch();
       const op2 = operators[2];
@@ -2276,18 +2618,18 @@ describe("OperatorSets", function () {
         setId,
         [0, 1, 5, 3, 4].map((i) => operators[i].address),
       );
-      // its allocation still counts in this epoch's checkpoints, yet no snapshot lists it: it is not in the list
+      // its allocation still counts in this epoch: it can be drawn in it
       expect(await operatorSets.allocationAt(setId, op2.address, e)).to.equal(STAKES[2]);
+      expect(await operatorSets.allocationAt(setId, op2.address, e + 1n)).to.equal(0n);
       expect(await operatorSets.setStakeAt(setId, e)).to.equal(sum(STAKES));
-      await operatorSets.snapshot(setId);
-      expect(await entriesOf(operatorSets, setId, e)).to.deep.equal(
-        [0, 1, 5, 3, 4].map((i) => [operators[i].address, inUnits(STAKES[i])]),
-      );
+      const joined: DrawOrder = operators.map((o, i) => [o.address, STAKES[i]]);
+      await expectDraws(operatorSets, setId, e, joined);
+      // from the next epoch, the last one (5) holds its position in the draw, as in the member list
+      const after = [0, 1, 5, 3, 4].map((i): [string, bigint] => [operators[i].address, STAKES[i]]);
+      await expectDraws(operatorSets, setId, e + 1n, after);
       await nextEpoch(operatorSets);
-      await operatorSets.snapshot(setId);
-      expect(await entriesOf(operatorSets, setId, e + 1n)).to.deep.equal(
-        [0, 1, 5, 3, 4].map((i) => [operators[i].address, inUnits(STAKES[i])]),
-      );
+      await expectDraws(operatorSets, setId, e + 1n, after);
+      await expectDraws(operatorSets, setId, e, joined);
     });
 
     it("a left operator re-joins before completing with one entry in its sets, taking its held deallocation back first", async function () {
@@ -2344,7 +2686,6 @@ describe("OperatorSets", function () {
       await operatorSets.connect(op0).join(pair, MIN_STAKE);
       await operatorSets.connect(op0).join(side, STAKES[0] - MIN_STAKE);
       await operatorSets.connect(op1).join(pair, MIN_STAKE);
-      await ensureSnapshot(operatorSets, pair);
       await operatorSets.connect(op3).joinReplacing(pair, 550n * ALT, op0.address);
       // op0's 500 ALT in pair is held (slashable) for the withdrawal delay; nothing of its stake is free
       expect(await operatorSets.freeStake(op0.address)).to.equal(0n);
@@ -2368,7 +2709,6 @@ describe("OperatorSets", function () {
       const [op0, op1, op3] = [operators[0], operators[1], operators[3]];
       await operatorSets.connect(op0).join(pair, MIN_STAKE);
       await operatorSets.connect(op1).join(pair, MIN_STAKE);
-      await ensureSnapshot(operatorSets, pair);
       const leaveAt =
         (await timestampOf(await operatorSets.connect(op3).joinReplacing(pair, 1_000n * ALT, op0.address))) +
         withdrawalDelay;
@@ -2431,13 +2771,8 @@ describe("OperatorSets", function () {
         .to.be.revertedWithCustomError(operatorSets, "SetsFull")
         .withArgs(small, SMALL_SIZE);
 
-      // every member allocated the minimum: any is a smallest; the second one, so the last takes its place. Not before
-      // the epoch's snapshot: an exit before it would take the member's stake out of the epoch that still counts it
+      // every member allocated the minimum: any is a smallest; the second one, so the last takes its place
       const replaced = sybils[1];
-      await expect(operatorSets.connect(big).joinReplacing(small, amount, s1))
-        .to.be.revertedWithCustomError(operatorSets, "SetsSnapshotPending")
-        .withArgs(small, e);
-      await operatorSets.snapshot(small);
       const now = BigInt(await time.latest()) + 10n;
       await time.setNextBlockTimestamp(now);
       const tx = await operatorSets.connect(big).joinReplacing(small, amount, s1);
@@ -2472,24 +2807,42 @@ describe("OperatorSets", function () {
       await expect(operatorSets.connect(replaced).joinReplacing(small, MIN_STAKE, big.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(MIN_STAKE, needed);
+    });
 
-      // this epoch's snapshot, taken before, still lists the replaced member (the newcomer counts from the next one)
-      expect(await entriesOf(operatorSets, small, e)).to.deep.equal([
+    it("a replaced member's allocation still counts in the current epoch, where it can be drawn, and the newcomer's from the next", async function () {
+      const { operatorSets, small, sybils, big } = await loadFixture(sybilFixture);
+      const [s0, s1, s2, s4] = sybils.map((o) => o.address);
+      const e = await operatorSets.currentEpoch();
+      const amount = 2_000n * ALT;
+      // no waiting: the exit is keyed to the next epoch like any allocation change
+      await expect(operatorSets.connect(big).joinReplacing(small, amount, s1))
+        .to.emit(operatorSets, "MemberReplaced")
+        .withArgs(small, s1, big.address);
+      expect(await operatorSets.allocationsAt(small, [s1, big.address], e)).to.deep.equal([MIN_STAKE, 0n]);
+      expect(await operatorSets.allocationsAt(small, [s1, big.address], e + 1n)).to.deep.equal([0n, amount]);
+      expect(await operatorSets.setStakeAt(small, e)).to.equal(4n * MIN_STAKE);
+      expect(await operatorSets.setStakeAt(small, e + 1n)).to.equal(3n * MIN_STAKE + amount);
+      // this epoch draws the replaced member for its range; the next one gives its position to the last member and the
+      // next free position to the newcomer
+      const current: DrawOrder = [
         [s0, MIN_STAKE],
         [s1, MIN_STAKE],
         [s2, MIN_STAKE],
         [s4, MIN_STAKE],
-      ]);
-      // the next snapshot lists the newcomer and not the replaced member
-      await nextEpoch(operatorSets);
-      await operatorSets.snapshot(small);
-      expect(await entriesOf(operatorSets, small, e + 1n)).to.deep.equal([
+      ];
+      const next: DrawOrder = [
         [s0, MIN_STAKE],
         [s4, MIN_STAKE],
         [s2, MIN_STAKE],
         [big.address, amount],
-      ]);
-      expect((await operatorSets.snapshotInfo(small, e + 1n)).totalStake).to.equal(before - MIN_STAKE + amount);
+      ];
+      await expectDraws(operatorSets, small, e, current);
+      expect(await operatorSets.drawAt(small, e, MIN_STAKE)).to.equal(s1);
+      await expectDraws(operatorSets, small, e + 1n, next);
+      expect(await operatorSets.drawAt(small, e + 1n, MIN_STAKE)).to.equal(s4);
+      await nextEpoch(operatorSets);
+      await expectDraws(operatorSets, small, e, current);
+      await expectDraws(operatorSets, small, e + 1n, next);
     });
 
     it("a newcomer cannot displace a member without beating its allocation by the churn margin", async function () {
@@ -2505,11 +2858,9 @@ describe("OperatorSets", function () {
       expect((theirs * (BPS + margin)) % BPS).to.not.equal(0n); // the rounding up is exercised
       expect(needed).to.equal(660n * ALT + 8n);
 
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, needed - 1n, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(needed - 1n, needed);
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, needed, op0.address))
         .to.emit(operatorSets, "MemberReplaced")
         .withArgs(pair, op0.address, op3.address);
@@ -2518,17 +2869,14 @@ describe("OperatorSets", function () {
 
       // the margin is governance's: at 10,000 bps a newcomer must double the member's allocation
       await operatorSets.connect(deployer).setChurnMargin(10_000);
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op5).joinReplacing(pair, 1_200n * ALT - 1n, op2.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(1_200n * ALT - 1n, 1_200n * ALT);
       // at 0, matching it is enough
       await operatorSets.connect(deployer).setChurnMargin(0);
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op5).joinReplacing(pair, 600n * ALT - 1n, op2.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsChurnTooSmall")
         .withArgs(600n * ALT - 1n, 600n * ALT);
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op5).joinReplacing(pair, 600n * ALT, op2.address))
         .to.emit(operatorSets, "MemberReplaced")
         .withArgs(pair, op2.address, op5.address);
@@ -2539,7 +2887,6 @@ describe("OperatorSets", function () {
       const { operatorSets, service, operators } = await loadFixture(setsFixture);
       const pair = await createSet(service, "pair", MIN_STAKE, 2);
       await operatorSets.connect(operators[0]).join(pair, MIN_STAKE);
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(operators[3]).joinReplacing(pair, 2_000n * ALT, operators[0].address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotFull")
         .withArgs(pair);
@@ -2558,14 +2905,12 @@ describe("OperatorSets", function () {
       const [op0, op1, op2, op3] = operators;
       await operatorSets.connect(op0).join(pair, MIN_STAKE);
       await operatorSets.connect(op1).join(pair, MIN_STAKE);
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, 2_000n * ALT, outsider.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(pair, outsider.address);
       // operator 0 leaves (not completed) and operator 2 fills its place: operator 0 is not a member to replace
       await operatorSets.connect(op0).requestLeave(pair);
       await operatorSets.connect(op2).join(pair, MIN_STAKE);
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, 2_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(pair, op0.address);
@@ -2579,22 +2924,18 @@ describe("OperatorSets", function () {
       await operatorSets.connect(op0).join(pair, MIN_STAKE);
       await operatorSets.connect(op1).join(pair, MIN_STAKE);
       // a member cannot replace another to hold two places
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op1).joinReplacing(pair, 1_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsAlreadyMember")
         .withArgs(pair, op1.address);
       // not an operator
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(outsider).joinReplacing(pair, 1_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotOperator")
         .withArgs(outsider.address);
       // an operator without the stake it offers (carol has none)
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(carol).joinReplacing(pair, 1_000n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
         .withArgs(carol.address, 1_000n * ALT, 0n);
       // operator 2 holds 600 ALT: enough for the margin over 500 ALT (550 ALT), not for 601 ALT
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op2).joinReplacing(pair, 601n * ALT, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsInsufficientFreeStake")
         .withArgs(op2.address, 601n * ALT, 600n * ALT);
@@ -2626,7 +2967,6 @@ describe("OperatorSets", function () {
     it("a member below the minimum can be removed by anyone: after an unstake shrank it, its place is free", async function () {
       const { operatorSets, registry, operators, outsider, floor, withdrawalDelay } = await loadFixture(floorFixture);
       const [op0, op1, op2, , op4, op5] = operators;
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(STAKES[4], MIN_STAKE);
@@ -2642,7 +2982,6 @@ describe("OperatorSets", function () {
       ]);
 
       const now = BigInt(await time.latest()) + 10n;
-      await ensureSnapshot(operatorSets, floor);
       await time.setNextBlockTimestamp(now);
       const tx = await operatorSets.connect(outsider).removeMember(floor, op4.address);
       const e = await epochOf(operatorSets, tx);
@@ -2662,7 +3001,6 @@ describe("OperatorSets", function () {
         .to.emit(operatorSets, "Joined")
         .withArgs(floor, op5.address);
       await expectMembers(operatorSets, floor, [op0.address, op1.address, op2.address, op5.address]);
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(floor, op4.address);
@@ -2675,7 +3013,6 @@ describe("OperatorSets", function () {
       await requestSlash(service, floor, op0.address, staker.address);
       const requestId = (await slashingManager.requestCount()) - 1n;
       // pending, nothing was taken yet: still at the minimum
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(MIN_STAKE, MIN_STAKE);
@@ -2685,7 +3022,6 @@ describe("OperatorSets", function () {
       expect(await allocationOf(operatorSets, floor, op0.address)).to.deep.equal([left, 0n, 0n]);
 
       const now = BigInt(await time.latest()) + 10n;
-      await ensureSnapshot(operatorSets, floor);
       await time.setNextBlockTimestamp(now);
       const tx = operatorSets.connect(outsider).removeMember(floor, op0.address);
       await expect(tx)
@@ -2703,15 +3039,12 @@ describe("OperatorSets", function () {
     it("a member at or above the minimum cannot be removed by others; a raised minimum makes it removable", async function () {
       const { operatorSets, service, operators, outsider, floor } = await loadFixture(floorFixture);
       const [op0, , op2, , op4] = operators;
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op0.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(MIN_STAKE, MIN_STAKE);
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op2.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(STAKES[2], MIN_STAKE);
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, outsider.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsNotMember")
         .withArgs(floor, outsider.address);
@@ -2721,11 +3054,9 @@ describe("OperatorSets", function () {
 
       // the service raises the minimum to 700 ALT: 600 ALT is below it, 750 ALT is not
       await service.updateSet(floor, 700n * ALT, 4);
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op4.address))
         .to.be.revertedWithCustomError(operatorSets, "SetsStakeNotTooLow")
         .withArgs(STAKES[4], 700n * ALT);
-      await ensureSnapshot(operatorSets, floor);
       await expect(operatorSets.connect(outsider).removeMember(floor, op2.address))
         .to.emit(operatorSets, "MemberRemoved")
         .withArgs(floor, op2.address, STAKES[2]);
@@ -2734,6 +3065,41 @@ describe("OperatorSets", function () {
         floor,
         [0, 4, 1].map((i) => operators[i].address),
       );
+    });
+
+    it("a removed member's allocation still counts in the current epoch, where it can be drawn, and not from the next", async function () {
+      const { operatorSets, service, operators, outsider, floor } = await loadFixture(floorFixture);
+      const [op0, op1, op2, , op4] = operators.map((o) => o.address);
+      const e = await nextEpoch(operatorSets);
+      // a raised minimum leaves operator 2 (600 ALT) below it: removed at once, no waiting
+      await service.updateSet(floor, 700n * ALT, 4);
+      await expect(operatorSets.connect(outsider).removeMember(floor, op2))
+        .to.emit(operatorSets, "MemberRemoved")
+        .withArgs(floor, op2, STAKES[2]);
+      expect(await operatorSets.allocationAt(floor, op2, e)).to.equal(STAKES[2]);
+      expect(await operatorSets.allocationAt(floor, op2, e + 1n)).to.equal(0n);
+      const all = 2n * MIN_STAKE + STAKES[4] + STAKES[2];
+      expect(await operatorSets.setStakeAt(floor, e)).to.equal(all);
+      expect(await operatorSets.setStakeAt(floor, e + 1n)).to.equal(all - STAKES[2]);
+      // joined in the order 0, 4, 2, 1: from the next epoch the last one (1) takes operator 2's position
+      const current: DrawOrder = [
+        [op0, MIN_STAKE],
+        [op4, STAKES[4]],
+        [op2, STAKES[2]],
+        [op1, MIN_STAKE],
+      ];
+      const next: DrawOrder = [
+        [op0, MIN_STAKE],
+        [op4, STAKES[4]],
+        [op1, MIN_STAKE],
+      ];
+      await expectDraws(operatorSets, floor, e, current);
+      expect(await operatorSets.drawAt(floor, e, MIN_STAKE + STAKES[4])).to.equal(op2);
+      await expectDraws(operatorSets, floor, e + 1n, next);
+      expect(await operatorSets.drawAt(floor, e + 1n, MIN_STAKE + STAKES[4])).to.equal(op1);
+      await nextEpoch(operatorSets);
+      await expectDraws(operatorSets, floor, e, current);
+      await expectDraws(operatorSets, floor, e + 1n, next);
     });
   });
 
@@ -2760,18 +3126,15 @@ describe("OperatorSets", function () {
       // zero minimums, set explicitly, change nothing
       await service.setLiveness(setId, 0, 0);
 
-      // a member whose allocation counts from the next epoch: nothing counts in this one, snapshot or not
+      // a member whose allocation counts from the next epoch: nothing counts in this one, nobody is drawn
       await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
       expect(await livenessAt(operatorSets, setId, e)).to.deep.equal([0n, 0n, false]);
-      await operatorSets.snapshot(setId);
-      const info = await operatorSets.snapshotInfo(setId, e);
-      expect([info.size, info.totalStake]).to.deep.equal([0n, 0n]);
-      expect(await operatorSets.isLive(setId, e)).to.equal(false);
+      expect(await operatorSets.drawAt(setId, e, 0n)).to.equal(ethers.ZeroAddress);
 
-      // the next epoch counts it: live, and nobody took a snapshot
+      // the next epoch counts it: live, with nothing more to do
       await nextEpoch(operatorSets);
-      expect(await operatorSets.hasSnapshot(setId, e + 1n)).to.equal(false);
       expect(await livenessAt(operatorSets, setId, e + 1n)).to.deep.equal([1n, MIN_STAKE, true]);
+      expect(await operatorSets.drawAt(setId, e + 1n, 0n)).to.equal(operators[0].address);
 
       // it leaves: it still counts in the epoch it left in, and from the next one the set has no stake again
       await operatorSets.connect(operators[0]).requestLeave(setId);
@@ -2787,7 +3150,7 @@ describe("OperatorSets", function () {
     it("a set below its liveness minimums is not live: it takes minMembers operators and minTotalStake counted, exactly", async function () {
       const { operatorSets, service, operators, setId } = await loadFixture(setsFixture);
       const [op0, op1, op2] = operators;
-      // operator 0's whole stake is not a whole number of snapshot units: the stake counted is exact, in wei
+      // operator 0's whole stake is not a whole number of ALT: the stake counted is exact, in wei
       const X = STAKES[0] + 1_600n * ALT;
       await expect(service.setLiveness(setId, 3, X))
         .to.emit(operatorSets, "LivenessUpdated")
@@ -2824,17 +3187,12 @@ describe("OperatorSets", function () {
       // one wei of stake less (an allocation cut by one wei) and it is not live
       await operatorSets.connect(op1).allocate(setId, 1_000n * ALT - 1n);
       expect(await liveNext()).to.deep.equal([3n, X - 1n, false]);
-      // no snapshot was ever taken
-      const [, exists] = await operatorSets.latestSnapshotEpoch(setId);
-      expect(exists).to.equal(false);
     });
 
     it("a change of the minimums rewrites neither a past nor the current epoch", async function () {
       const { operatorSets, service, setId } = await loadFixture(joinedFixture);
       const total = sum(STAKES);
       const e = await operatorSets.currentEpoch();
-      await operatorSets.snapshot(setId);
-      const before = await operatorSets.snapshotInfo(setId, e);
       await nextEpoch(operatorSets);
       expect(await livenessAt(operatorSets, setId, e)).to.deep.equal([6n, total, true]);
       expect(await livenessAt(operatorSets, setId, e + 1n)).to.deep.equal([6n, total, true]);
@@ -2849,7 +3207,6 @@ describe("OperatorSets", function () {
       expect([config.minMembers, config.minTotalStake]).to.deep.equal([7n, total + 1n]);
       expect(await operatorSets.isLive(setId, e)).to.equal(true);
       expect(await operatorSets.isLive(setId, e + 1n)).to.equal(true);
-      expect(await operatorSets.snapshotInfo(setId, e)).to.deep.equal(before);
       expect(await operatorSets.livenessAt(setId, e + 1n)).to.deep.equal(counted);
       expect(await operatorSets.livenessAt(setId, e)).to.deep.equal(counted);
       expect(await operatorSets.livenessAt(setId, e + 2n)).to.deep.equal([7n, total + 1n]);
@@ -2972,7 +3329,6 @@ describe("OperatorSets", function () {
       expect(await operatorSets.memberCountAt(pair, e)).to.equal(2n);
 
       // operator 3 replaces operator 0: one out and one in, both from the next epoch
-      await ensureSnapshot(operatorSets, pair);
       await expect(operatorSets.connect(op3).joinReplacing(pair, 1_000n * ALT, op0.address))
         .to.emit(operatorSets, "MemberReplaced")
         .withArgs(pair, op0.address, op3.address);
@@ -3064,16 +3420,21 @@ describe("OperatorSets", function () {
       expect(await operatorSets.setStakeAt(setId, e + 2n)).to.equal(sum(STAKES));
     });
 
-    it("counts every operator with stake counted, whether or not a snapshot lists it (jailed, below the minimum)", async function () {
-      const { operatorSets, service, operators, staker, setId } = await loadFixture(joinedFixture);
+    it("counts and draws every operator with stake counted: jailed in the set, slash-jailed or below the minimum", async function () {
+      const { operatorSets, registry, service, operators, staker, setId } = await loadFixture(joinedFixture);
       const e = await operatorSets.currentEpoch();
       await service.jail(setId, operators[2].address, (await time.latest()) + days(3));
       await requestSlash(service, setId, operators[3].address, staker.address);
       await service.updateSet(setId, 1_000n * ALT, MAX_SIZE); // operator 4's 750 ALT is below
-      await operatorSets.snapshot(setId);
-      expect((await operatorSets.snapshotInfo(setId, e)).size).to.equal(3n);
-      expect(await operatorSets.memberCountAt(setId, e)).to.equal(6n);
-      expect(await operatorSets.setStakeAt(setId, e)).to.equal(sum(STAKES));
+      expect((await operatorSets.membership(setId, operators[2].address)).jailedUntil).to.be.greaterThan(
+        BigInt(await time.latest()),
+      );
+      expect(await registry.isJailed(operators[3].address)).to.equal(true);
+      const joined: DrawOrder = operators.map((o, i) => [o.address, STAKES[i]]);
+      // all six, at their allocations, in this epoch and the next (nothing changed their allocations)
+      await expectDraws(operatorSets, setId, e, joined);
+      await nextEpoch(operatorSets);
+      await expectDraws(operatorSets, setId, e + 1n, joined);
     });
   });
 
@@ -3124,7 +3485,7 @@ describe("OperatorSets", function () {
     });
   });
 
-  // ================================================================= epochs and snapshots
+  // ================================================================= epochs
 
   describe("epochs", function () {
     it("numbers epochs from genesis in epochLength steps", async function () {
@@ -3141,17 +3502,18 @@ describe("OperatorSets", function () {
     });
   });
 
-  describe("snapshot", function () {
+  describe("what an epoch draws", function () {
     /**
-     * Of the six members: 1 left (out of the list at once, 5 took its place), 2 is jailed in the set, 3 has a pending
-     * slash request, 4 unstaked down to 450 ALT (its allocation shrank below the minimum), 5 unstaked some shares (its
-     * allocation shrank to fit); 0 got more stake but did not allocate it. Then the next epoch begins. Only 0 and 5 are
-     * recorded, at their allocations.
+     * Of the six members: 1 left (5 takes its place in the list at once, and in the draw from the next epoch), 2 is
+     * jailed in the set, 3 has a pending slash request, 4 unstaked down to 450 ALT (its allocation shrank below the
+     * minimum), 5 unstaked some shares (its allocation shrank to fit); 0 got more stake but did not allocate it. Then
+     * the next epoch begins.
      */
     async function mixedFixture() {
       const base = await loadFixture(joinedFixture);
       const { operatorSets, registry, service, operators, setId, staker } = base;
       const now = await time.latest();
+      const before = await operatorSets.currentEpoch();
       await operatorSets.connect(operators[1]).requestLeave(setId);
       await service.jail(setId, operators[2].address, now + days(3));
       await requestSlash(service, setId, operators[3].address, staker.address, "r");
@@ -3164,11 +3526,11 @@ describe("OperatorSets", function () {
       const total5 = STAKES[5] * VIRTUAL_SHARES; // the first deposit got amount * 1e6 shares
       const expected5 = shareValue(total5 - queued5, STAKES[5], total5);
       await nextEpoch(operatorSets);
-      return { ...base, expected0, expected5 };
+      return { ...base, before, expected0, expected5 };
     }
 
-    it("records members in order at their allocations, skipping left, jailed, slash-jailed and below-minimum ones", async function () {
-      const { operatorSets, registry, operators, setId, expected0, expected5, outsider } =
+    it("draws every allocation counted, at its amount: jailed, slash-jailed, below the minimum or shrunk; a left member through its epoch only", async function () {
+      const { operatorSets, registry, operators, setId, before, expected0, expected5 } =
         await loadFixture(mixedFixture);
       // the registry agrees with the independent computation
       expect(await registry.operatorStake(operators[0].address)).to.equal(expected0);
@@ -3181,215 +3543,23 @@ describe("OperatorSets", function () {
       expect((await operatorSets.allocation(setId, operators[5].address)).allocated).to.equal(expected5);
 
       const epoch = await operatorSets.currentEpoch();
-      expect(await operatorSets.connect(outsider).snapshot.staticCall(setId)).to.equal(epoch);
-      const randao = ethers.id("randao");
-      await setPrevRandao(randao);
-      const tx = await operatorSets.connect(outsider).snapshot(setId);
-      const takenAt = await timestampOf(tx);
-      // operator 0's allocation, not its larger stake
-      const stake0 = inUnits(STAKES[0]);
-      const stake5 = inUnits(expected5);
-      expect(stake0).to.not.equal(STAKES[0]); // the rounding is exercised
-      const total = stake0 + stake5;
-      const seed = seedOf(randao, setId, epoch);
-      await expect(tx).to.emit(operatorSets, "SnapshotTaken").withArgs(setId, epoch, 2, total, seed);
-
-      const [ops, stakes] = await operatorSets.snapshotEntries(setId, epoch);
-      expect(ops).to.deep.equal([operators[0].address, operators[5].address]);
-      expect(stakes).to.deep.equal([stake0, stake5]);
-      const info = await operatorSets.snapshotInfo(setId, epoch);
-      expect([info.totalStake, info.takenAt, info.size, info.seed]).to.deep.equal([total, takenAt, 2n, seed]);
-      expect(await operatorSets.hasSnapshot(setId, epoch)).to.equal(true);
-      const [latest, exists] = await operatorSets.latestSnapshotEpoch(setId);
-      expect([latest, exists]).to.deep.equal([epoch, true]);
-    });
-
-    it("derives the seed from the block's prevrandao", async function () {
-      const { operatorSets, setId } = await loadFixture(joinedFixture);
-      const epoch = await operatorSets.currentEpoch();
-      const tx = await operatorSets.snapshot(setId);
-      const receipt = (await tx.wait())!;
-      const seed = seedOf(await prevRandaoOf(receipt.blockNumber), setId, epoch);
-      expect((await operatorSets.snapshotInfo(setId, epoch)).seed).to.equal(seed);
-    });
-
-    it("is taken once per epoch and again in the next epoch with a different seed", async function () {
-      const { operatorSets, setId, genesis, epochLength } = await loadFixture(joinedFixture);
-      const epoch = await operatorSets.currentEpoch();
-      expect(await operatorSets.hasSnapshot(setId, epoch)).to.equal(false);
-      const [none, noneExists] = await operatorSets.latestSnapshotEpoch(setId);
-      expect([none, noneExists]).to.deep.equal([0n, false]);
-
-      await operatorSets.snapshot(setId);
-      await expect(operatorSets.snapshot(setId))
-        .to.be.revertedWithCustomError(operatorSets, "SetsSnapshotTaken")
-        .withArgs(setId, epoch);
-      // the last second of the epoch is still the same epoch
-      await time.setNextBlockTimestamp(genesis + (epoch + 1n) * epochLength - 1n);
-      await expect(operatorSets.snapshot(setId))
-        .to.be.revertedWithCustomError(operatorSets, "SetsSnapshotTaken")
-        .withArgs(setId, epoch);
-
-      await time.setNextBlockTimestamp(genesis + (epoch + 1n) * epochLength);
-      await expect(operatorSets.snapshot(setId)).to.emit(operatorSets, "SnapshotTaken");
-      expect(await operatorSets.hasSnapshot(setId, epoch + 1n)).to.equal(true);
-      const [latest, exists] = await operatorSets.latestSnapshotEpoch(setId);
-      expect([latest, exists]).to.deep.equal([epoch + 1n, true]);
-      const first = await operatorSets.snapshotInfo(setId, epoch);
-      const second = await operatorSets.snapshotInfo(setId, epoch + 1n);
-      expect(first.seed).to.not.equal(ethers.ZeroHash);
-      expect(second.seed).to.not.equal(ethers.ZeroHash);
-      expect(second.seed).to.not.equal(first.seed);
-      // an epoch skipped has no snapshot
-      await time.increaseTo(genesis + (epoch + 3n) * epochLength);
-      await operatorSets.snapshot(setId);
-      expect(await operatorSets.hasSnapshot(setId, epoch + 2n)).to.equal(false);
-      const [latest3] = await operatorSets.latestSnapshotEpoch(setId);
-      expect(latest3).to.equal(epoch + 3n);
-    });
-
-    it("does not change when stakes and allocations change after it was taken", async function () {
-      const { operatorSets, registry, operators, staker, setId } = await loadFixture(joinedFixture);
-      const epoch = await operatorSets.currentEpoch();
-      await operatorSets.snapshot(setId);
-      const [opsBefore, stakesBefore] = await operatorSets.snapshotEntries(setId, epoch);
-      const infoBefore = await operatorSets.snapshotInfo(setId, epoch);
-      expect(opsBefore).to.deep.equal(operators.map((o) => o.address));
-      expect(stakesBefore).to.deep.equal(STAKES.map(inUnits));
-      expect(infoBefore.totalStake).to.equal(sum(STAKES.map(inUnits)));
-
-      // operator 2 gets 1,000 ALT more and allocates it; operator 3 unstakes down to 100 ALT + 1 wei
-      await registry.connect(staker).stake(operators[2].address, 0, 1_000n * ALT);
-      // the deposit into a pool holding 600 ALT for 600e24 shares gets exactly 1,000e24 shares: 1,600 ALT in all
-      const stake2 = 1_600n * ALT;
-      await expectStake(registry, operators[2].address, stake2);
-      await operatorSets.connect(operators[2]).allocate(setId, stake2);
-      await registry.connect(operators[3]).requestUnstake(operators[3].address, 0, 2_900n * ALT * VIRTUAL_SHARES);
-      expect((await operatorSets.allocation(setId, operators[3].address)).allocated).to.equal(100n * ALT + 1n);
-
-      const [opsAfter, stakesAfter] = await operatorSets.snapshotEntries(setId, epoch);
-      expect(opsAfter).to.deep.equal(opsBefore);
-      expect(stakesAfter).to.deep.equal(stakesBefore);
-      const infoAfter = await operatorSets.snapshotInfo(setId, epoch);
-      expect(infoAfter.totalStake).to.equal(infoBefore.totalStake);
-
-      // the next epoch sees the new allocations; operator 3 fell below the minimum
-      await nextEpoch(operatorSets);
-      await operatorSets.snapshot(setId);
-      const [opsNext, stakesNext] = await operatorSets.snapshotEntries(setId, epoch + 1n);
-      expect(opsNext).to.deep.equal([0, 1, 2, 4, 5].map((i) => operators[i].address));
-      expect(stakesNext).to.deep.equal([
-        inUnits(STAKES[0]),
-        inUnits(STAKES[1]),
-        inUnits(stake2),
-        inUnits(STAKES[4]),
-        inUnits(STAKES[5]),
+      expect(epoch).to.equal(before + 1n);
+      // operator 0 at its allocation, not its larger stake; the left operator 1's position went to the last one (5);
+      // the jailed 2 and 3 and operator 4, below the minimum, at their whole allocations
+      await expectDraws(operatorSets, setId, epoch, [
+        [operators[0].address, STAKES[0]],
+        [operators[5].address, expected5],
+        [operators[2].address, STAKES[2]],
+        [operators[3].address, STAKES[3]],
+        [operators[4].address, 450n * ALT],
       ]);
-    });
-
-    it("includes a set-jailed member again from the end of its term", async function () {
-      const { operatorSets, service, operators, setId, genesis, epochLength } = await loadFixture(joinedFixture);
-      const epoch = await operatorSets.currentEpoch();
-      const until = genesis + (epoch + 1n) * epochLength + 100n;
-      await service.jail(setId, operators[0].address, until);
-      await time.setNextBlockTimestamp(until - 1n);
-      await operatorSets.snapshot(setId); // epoch + 1
-      const [ops1] = await operatorSets.snapshotEntries(setId, epoch + 1n);
-      expect(ops1).to.not.include(operators[0].address);
-      expect(ops1).to.have.length(5);
-
-      await service.jail(setId, operators[1].address, genesis + (epoch + 2n) * epochLength);
-      await time.setNextBlockTimestamp(genesis + (epoch + 2n) * epochLength);
-      await operatorSets.snapshot(setId); // epoch + 2: both terms are over
-      const [ops2] = await operatorSets.snapshotEntries(setId, epoch + 2n);
-      expect(ops2).to.deep.equal(operators.map((o) => o.address));
-    });
-
-    it("leaves out allocations below a raised minimum, keeping them members", async function () {
-      const { operatorSets, service, operators, setId } = await loadFixture(joinedFixture);
-      await service.updateSet(setId, 1_000n * ALT, MAX_SIZE);
-      const epoch = await operatorSets.currentEpoch();
-      await operatorSets.snapshot(setId);
-      // operators 2 (600 ALT) and 4 (750 ALT) are below 1,000 ALT
-      expect(await entriesOf(operatorSets, setId, epoch)).to.deep.equal(
-        [0, 1, 3, 5].map((i) => [operators[i].address, inUnits(STAKES[i])]),
-      );
-      await expectMembers(
+      // the epoch of the changes drew as before them, operator 1 included
+      await expectDraws(
         operatorSets,
         setId,
-        operators.map((o) => o.address),
+        before,
+        operators.map((o, i) => [o.address, STAKES[i]]),
       );
-    });
-
-    it("leaves out members whose allocation is less than one unit", async function () {
-      const { operatorSets, service, registry, operators, outsider, token, staker } = await loadFixture(setsFixture);
-      await registry
-        .connect(outsider)
-        .registerOperator(
-          "ipfs://tiny",
-          0,
-          outsider.address,
-          await keyProof(registry, outsider.address, outsider.address),
-        );
-      await token.connect(outsider).approve(await registry.getAddress(), ethers.MaxUint256);
-      await registry.connect(outsider).stake(outsider.address, 0, STAKE_UNIT - 1n);
-      const open = await createSet(service, "open", 0n, 4);
-      await operatorSets.connect(outsider).join(open, STAKE_UNIT - 1n);
-      await operatorSets.connect(operators[0]).join(open, STAKES[0]);
-      // an operator with no stake at all joins with nothing allocated
-      await registry
-        .connect(staker)
-        .registerOperator("ipfs://empty", 0, staker.address, await keyProof(registry, staker.address, staker.address));
-      await operatorSets.connect(staker).join(open, 0n);
-      const epoch = await nextEpoch(operatorSets);
-      await expect(operatorSets.snapshot(open))
-        .to.emit(operatorSets, "SnapshotTaken")
-        .withArgs(open, epoch, 1, inUnits(STAKES[0]), (seed: string) => seed !== ethers.ZeroHash);
-      const [ops] = await operatorSets.snapshotEntries(open, epoch);
-      expect(ops).to.deep.equal([operators[0].address]);
-      await expectMembers(operatorSets, open, [outsider.address, operators[0].address, staker.address]);
-    });
-
-    it("records an empty snapshot of a set without eligible members", async function () {
-      const { operatorSets, setId } = await loadFixture(setsFixture);
-      const epoch = await operatorSets.currentEpoch();
-      await expect(operatorSets.snapshot(setId))
-        .to.emit(operatorSets, "SnapshotTaken")
-        .withArgs(setId, epoch, 0, 0, (seed: string) => seed !== ethers.ZeroHash);
-      const [ops, stakes] = await operatorSets.snapshotEntries(setId, epoch);
-      expect(ops).to.deep.equal([]);
-      expect(stakes).to.deep.equal([]);
-      expect((await operatorSets.snapshotInfo(setId, epoch)).size).to.equal(0n);
-      // nobody to draw
-      await expect(operatorSets.snapshotPick(setId, epoch, 0))
-        .to.be.revertedWithCustomError(operatorSets, "SetsEmptySnapshot")
-        .withArgs(setId, epoch);
-    });
-
-    it("refuses an unknown set", async function () {
-      const { operatorSets } = await loadFixture(setsFixture);
-      await expect(operatorSets.snapshot(11n))
-        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
-        .withArgs(11n);
-    });
-
-    it("reports a missing snapshot", async function () {
-      const { operatorSets, setId } = await loadFixture(mixedFixture);
-      const epoch = await operatorSets.currentEpoch();
-      await expect(operatorSets.snapshotInfo(setId, epoch))
-        .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
-        .withArgs(setId, epoch);
-      await expect(operatorSets.snapshotEntries(setId, epoch))
-        .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
-        .withArgs(setId, epoch);
-      await expect(operatorSets.snapshotPick(setId, epoch, 0))
-        .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
-        .withArgs(setId, epoch);
-      await operatorSets.snapshot(setId);
-      expect((await operatorSets.snapshotInfo(setId, epoch)).size).to.equal(2n);
-      await expect(operatorSets.snapshotInfo(setId, epoch + 1n))
-        .to.be.revertedWithCustomError(operatorSets, "SetsNoSnapshot")
-        .withArgs(setId, epoch + 1n);
     });
   });
 
@@ -3397,6 +3567,8 @@ describe("OperatorSets", function () {
 
   describe("a set of 256 members", function () {
     const SIZE = 256;
+    /** A bound on the gas of the costliest draw of a full set, as a call (measured: 287,835, base cost included). */
+    const DRAW_GAS = 300_000n;
 
     async function fullSetFixture() {
       const base = await loadFixture(setsFixture);
@@ -3437,30 +3609,28 @@ describe("OperatorSets", function () {
         .withArgs(fullId, SIZE);
     });
 
-    it("snapshots all 256 members in one transaction", async function () {
+    it("draws over all 256 members in 16 buckets: the first and last random of each bucket's first and last position", async function () {
       const { operatorSets, fullId, wallets, stakes } = await loadFixture(fullSetFixture);
       const epoch = await operatorSets.currentEpoch();
-      const expectedStakes = stakes.slice(0, SIZE).map(inUnits);
-      const total = sum(expectedStakes);
-      expect(await operatorSets.setStakeAt(fullId, epoch)).to.equal(sum(stakes.slice(0, SIZE)));
-      const randao = ethers.id("full");
-      await setPrevRandao(randao);
-      const tx = await operatorSets.snapshot(fullId);
-      await expect(tx)
-        .to.emit(operatorSets, "SnapshotTaken")
-        .withArgs(fullId, epoch, SIZE, total, seedOf(randao, fullId, epoch));
-      const receipt = (await tx.wait())!;
-      // ~9.4M gas (about 37k per member): well within a 30M block (instrumented bytecode under coverage costs more)
-      if (!coverageRunning()) expect(receipt.gasUsed).to.be.lessThan(30_000_000n);
-      const [ops, recorded] = await operatorSets.snapshotEntries(fullId, epoch);
-      expect(ops).to.deep.equal(wallets.slice(0, SIZE).map((w) => w.address));
-      expect(recorded).to.deep.equal(expectedStakes);
-      // the draw's last stake unit falls to the last member
-      const [lastIndex, lastOp] = await operatorSets.snapshotPick(fullId, epoch, total / STAKE_UNIT - 1n);
-      expect([lastIndex, lastOp]).to.deep.equal([BigInt(SIZE - 1), wallets[SIZE - 1].address]);
+      const order: DrawOrder = wallets.slice(0, SIZE).map((w, i) => [w.address, stakes[i]]);
+      const total = sum(stakes.slice(0, SIZE));
+      expect(await operatorSets.setStakeAt(fullId, epoch)).to.equal(total);
+      let start = 0n;
+      for (const [i, [operator, allocation]] of order.entries()) {
+        if (i % BUCKET === 0 || i % BUCKET === BUCKET - 1) {
+          expect(await operatorSets.drawAt(fullId, epoch, start), `position ${i}`).to.equal(operator);
+          expect(await operatorSets.drawAt(fullId, epoch, start + allocation - 1n), `position ${i}`).to.equal(operator);
+        }
+        start += allocation;
+      }
+      expect(await operatorSets.drawAt(fullId, epoch, total)).to.equal(wallets[0].address);
+      expect(await operatorSets.drawAt(fullId, epoch, ethers.MaxUint256)).to.equal(drawFrom(order, ethers.MaxUint256));
+      // the costliest draw, the last random (every bucket's total, then every position of the last bucket), is bounded
+      const gas = await operatorSets.drawAt.estimateGas(fullId, epoch, total - 1n);
+      if (!coverageRunning()) expect(gas).to.be.lessThan(DRAW_GAS);
     });
 
-    it("counts all 256 members in an epoch and reads their allocations in one call, without a snapshot", async function () {
+    it("counts all 256 members in an epoch and reads their allocations in one call", async function () {
       const { operatorSets, service, fullId, wallets, stakes } = await loadFixture(fullSetFixture);
       const epoch = await operatorSets.currentEpoch();
       const all = wallets.slice(0, SIZE).map((w) => w.address);
@@ -3470,7 +3640,6 @@ describe("OperatorSets", function () {
       await service.setLiveness(fullId, SIZE, sum(stakes.slice(0, SIZE)));
       const next = await nextEpoch(operatorSets);
       expect(await operatorSets.isLive(fullId, next)).to.equal(true);
-      expect(await operatorSets.hasSnapshot(fullId, next)).to.equal(false);
     });
   });
 
