@@ -190,7 +190,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         // turns evicting each other
         uint256 needed = Math.mulDiv(theirs, BPS + s.churnMarginBps, BPS, Math.Rounding.Ceil);
         if (amount < needed) revert SetsChurnTooSmall(amount, needed);
-_exit(s, setId, replaced);
+        _exit(s, setId, replaced);
         emit MemberReplaced(setId, replaced, msg.sender);
         _join(s, setId, config, amount);
     }
@@ -218,7 +218,7 @@ _exit(s, setId, replaced);
         SetConfig storage config = _member(setId, operator);
         uint256 allocated = s.allocations[setId][operator].allocated;
         if (allocated >= config.minStake) revert SetsStakeNotTooLow(allocated, config.minStake);
-_exit(s, setId, operator);
+        _exit(s, setId, operator);
         emit MemberRemoved(setId, operator, allocated);
     }
 

@@ -13,9 +13,10 @@ import {SQUAD} from "../rollups/Services.sol";
 /// @title SquadService
 /// @notice Decentralised sequencing for rollups that chose SQUAD (their sequencer role is this contract). Time is cut
 ///         into slots of `slotLength` seconds; the leader of a slot is drawn stake-weighted from the allocations counted
-///         in the slot's epoch (`OperatorSets.drawAt`, no snapshot) with the rollup's seed for that epoch: every batch
-///         posted mixes the block's randomness into the next epoch's seed, so an epoch's schedule is fixed when it
-///         begins and never rewritten after the fact. A set not live in an epoch gives it no leaders. Only the leader
+///         in the epoch before the slot's (`OperatorSets.drawAt`, no snapshot) with the rollup's seed for the slot's
+///         epoch, which the first batch posted in the epoch before fixes from the block's randomness: the allocations
+///         drawn from are fixed before the seed is known, and an epoch's schedule is fixed before it begins, never
+///         rewritten after the fact. No leaders in an epoch unless the set is live in it and in the one before. Only the leader
 ///         posts batches in its slot; after `gracePeriod` any eligible member may (liveness). A slot its leader left empty is reported by
 ///         anyone as a miss; `maxMisses` misses (a leader's own post resets the count) jail it in the set for
 ///         `jailTime`. A forced-inclusion item forced in after a whole slot went by without it is censorship by that
@@ -34,7 +35,8 @@ contract SquadService is RollupService {
     /// @notice Misses are reported within the slot's epoch and the next.
     error SquadSlotTooOld(uint256 slot);
     error SquadNoLeader(uint256 slot);
-    /// @notice The slot's leader is jailed (in the set or by a pending slash): it cannot post, so its misses do not count.
+    /// @notice The slot's leader could not post in it: jailed now (in the set or by a pending slash), or the slot began
+    ///         before the end of its last jail for misses. Its misses there do not count.
     error SquadLeaderJailed(uint256 slot, address leader);
     /// @notice The leader posted in its slot, or the miss was reported already.
     error SquadNotMissed(uint256 slot);
@@ -73,6 +75,8 @@ contract SquadService is RollupService {
         // two bits per slot, 128 slots a word: bit 0 = the leader posted, bit 1 = its miss was reported
         mapping(address rollup => mapping(uint256 word => uint256)) slotMarks;
         mapping(address rollup => mapping(address operator => uint256)) misses;
+        // when the leader's last jail for misses ends: slots that began before it are not counted against it
+        mapping(address rollup => mapping(address operator => uint48)) releasedAt;
         mapping(address rollup => mapping(uint256 slot => bool)) censorshipReported;
         // the leader-draw seed of each epoch, keyed by the epoch it draws for: every batch posted mixes the block's
         // randomness into the next epoch's seed, so an epoch's schedule is fixed when it begins (one epoch ahead)
@@ -172,7 +176,7 @@ contract SquadService is RollupService {
         _requireLiveDuring(rollup, slot);
         address leader = _leaderAt(rollup, setId, slot);
         if (leader == address(0)) revert SquadNoLeader(slot);
-        if (_jailedIn(setId, leader)) revert SquadLeaderJailed(slot, leader);
+        if (_excused(s, rollup, setId, leader, slot)) revert SquadLeaderJailed(slot, leader);
         uint256 shift = (slot & 127) << 1;
         uint256 word = s.slotMarks[rollup][slot >> 7];
         if ((word >> shift) & (POSTED | REPORTED) != 0) revert SquadNotMissed(slot);
@@ -185,6 +189,7 @@ contract SquadService is RollupService {
         }
         s.misses[rollup][leader] = 0;
         uint48 until = uint48(block.timestamp) + s.jailTime;
+        s.releasedAt[rollup][leader] = until;
         emit LeaderJailed(rollup, leader, until);
         // a leader that has completed leaving cannot be jailed in the set (one still leaving can)
         IOperatorSets.Membership memory m = sets.membership(setId, leader);
@@ -203,12 +208,11 @@ contract SquadService is RollupService {
         uint256 slot = item.deadline / slotLength_ + 1;
         uint256 slotEnd = (slot + 1) * slotLength_;
         address leader = _leaderAt(rollup, setId, slot);
-        // a jailed leader could not post: the slot was open to every member at once, nobody's censorship
-        if (slotEnd > item.forcedAt || leader == address(0) || _jailedIn(setId, leader)) {
-            revert SquadNotAttributable(queueIndex);
-        }
-        _requireLiveDuring(rollup, slot);
+        if (slotEnd > item.forcedAt || leader == address(0)) revert SquadNotAttributable(queueIndex);
         if (s.censorshipReported[rollup][slot]) revert SquadAlreadyReported(slot);
+        // a leader that could not post (jailed) censored nobody: the slot was open to every member at once
+        if (_excused(s, rollup, setId, leader, slot)) revert SquadNotAttributable(queueIndex);
+        _requireLiveDuring(rollup, slot);
         s.censorshipReported[rollup][slot] = true;
         requestId = _requestSlash(
             leader,
@@ -228,7 +232,8 @@ contract SquadService is RollupService {
         return block.timestamp / _s().slotLength;
     }
 
-    /// @notice The leader of `slot` of `rollup`; zero in an epoch in which the rollup's set is not live.
+    /// @notice The leader of `slot` of `rollup`; zero unless the rollup's set is live in the slot's epoch and the one
+    ///         before.
     function leaderAt(address rollup, uint256 slot) external view returns (address) {
         return _leaderAt(rollup, setIdOf(rollup), slot);
     }
@@ -245,8 +250,9 @@ contract SquadService is RollupService {
         for (uint256 i; i < count; ++i) leaders[i] = _leaderIn(rollup, setId, firstSlot + i, draw);
     }
 
-    /// @notice The leader-draw seed of `rollup` for `epoch`: what the last batch posted before the epoch began left
-    ///         (0 if none was); fixed once the epoch begins.
+    /// @notice The leader-draw seed of `rollup` for `epoch`: fixed by the first batch posted in the epoch before (the
+    ///         seed before mixed with that block's `prevrandao`); an epoch no batch fixed inherits the seed before (0
+    ///         before any batch).
     function seedAt(address rollup, uint256 epoch) external view returns (uint256) {
         return _s().seeds[rollup].valueAt(epoch);
     }
@@ -259,6 +265,12 @@ contract SquadService is RollupService {
 
     function misses(address rollup, address operator) external view returns (uint256) {
         return _s().misses[rollup][operator];
+    }
+
+    /// @notice When `operator`'s last jail for misses in `rollup`'s set ends: its misses count only in slots beginning
+    ///         from then on (0: never jailed).
+    function releasedAt(address rollup, address operator) external view returns (uint256) {
+        return _s().releasedAt[rollup][operator];
     }
 
     /// @notice Whether the leader of `slot` was reported for censorship.
@@ -301,18 +313,24 @@ contract SquadService is RollupService {
         uint256 epoch = sets.epochAt(slot * _s().slotLength);
         if (epoch != draw.epoch) {
             draw.epoch = epoch;
-            draw.live = sets.isLive(setId, epoch);
+            // live in the epoch and in the one before, whose allocations the leaders are drawn from
+            draw.live = epoch != 0 && sets.isLive(setId, epoch) && sets.isLive(setId, epoch - 1);
             draw.seed = _s().seeds[rollup].valueAt(epoch);
         }
         if (!draw.live) return address(0);
-        return sets.drawAt(setId, epoch, uint256(keccak256(abi.encode(draw.seed, rollup, slot))));
+        // the previous epoch's allocations were fixed before it began, so before the seed was: nobody can reorder or
+        // resize the draw once the seed is known
+        return sets.drawAt(setId, epoch - 1, uint256(keccak256(abi.encode(draw.seed, rollup, slot))));
     }
 
-    /// @dev Mixes the block's randomness into `rollup`'s seed for the next epoch.
+    /// @dev The first batch posted in an epoch fixes `rollup`'s seed for the next epoch, mixing the block's randomness
+    ///      into the seed before; later batches of the epoch leave it (a poster cannot re-roll it batch after batch).
     function _mixSeed(SquadStorage storage s, address rollup) private {
         Checkpoints.Trace208 storage seeds = s.seeds[rollup];
-        uint256 mixed = uint256(keccak256(abi.encode(seeds.latest(), block.prevrandao)));
-        seeds.push(uint48(_service().sets.currentEpoch() + 1), uint208(mixed));
+        uint48 next = uint48(_service().sets.currentEpoch() + 1);
+        (bool exists, uint48 key, uint208 seed) = seeds.latestCheckpoint();
+        if (exists && key == next) return;
+        seeds.push(next, uint208(uint256(keccak256(abi.encode(seed, block.prevrandao)))));
     }
 
     /// @dev Not jailed (in the set or by a pending slash), and a member — or, for the slot's own leader, one that left
@@ -323,9 +341,18 @@ contract SquadService is RollupService {
         return (m.member || (asLeader && m.leaveAt != 0)) && !_jailed(account, m.jailedUntil);
     }
 
-    /// @dev Jailed in the set or by a pending slash request: it may not post.
-    function _jailedIn(uint256 setId, address account) private view returns (bool) {
-        return _jailed(account, _service().sets.membership(setId, account).jailedUntil);
+    /// @dev Whether `leader` is not to blame for `slot` because it could not post in it: the slot began before the
+    ///      end of its last jail for misses (so a jail's slots never count towards the next one), or it is jailed now
+    ///      (in the set, or by a pending slash request).
+    function _excused(
+        SquadStorage storage s,
+        address rollup,
+        uint256 setId,
+        address leader,
+        uint256 slot
+    ) private view returns (bool) {
+        if (slot * s.slotLength < s.releasedAt[rollup][leader]) return true;
+        return _jailed(leader, _service().sets.membership(setId, leader).jailedUntil);
     }
 
     function _jailed(address account, uint256 jailedUntil) private view returns (bool) {
