@@ -46,7 +46,7 @@ const FEES = 10_000n * ALT;
 const wallet = (label: string) => rememberKey(new ethers.Wallet(ethers.id(`alt-gas-restaking:${label}`)));
 
 /** Explicit limits and fees for transactions sent with automining off (no estimate against a pending state). */
-const BATCH_TX = { gasLimit: 400_000n, ...BATCH_FEES };
+const BATCH_TX = { gasLimit: 600_000n, ...BATCH_FEES };
 
 /** mulDiv rounding down, as the contracts do. */
 const sharesFor = (amount: bigint, totalShares: bigint, totalAssets: bigint) =>

@@ -90,8 +90,9 @@ async function challengedFixture() {
 }
 
 /**
- * A SQUAD rollup (account 12 owns it) whose set has one member, counted from an hour into a fresh epoch; `slot` is two
- * slots later, inside that epoch. One member keeps the figures exact: the leader draw (`OperatorSets.drawAt`) reads the
+ * A SQUAD rollup (account 12 owns it) whose set has one member, joined an hour into a fresh epoch and drawn from two
+ * epochs later (an epoch's leaders come from the allocations counted in the epoch before); `slot` is two slots after
+ * an hour into that epoch. One member keeps the figures exact: the leader draw (`OperatorSets.drawAt`) reads the
  * bucket totals up to the leader's bucket and the positions in it up to the leader, a path the seed decides (the
  * worst case at 256 members is measured by the max-size e2e test).
  */
@@ -108,6 +109,9 @@ async function squadFixture() {
   await time.increaseTo((await f.operatorSets.epochStart((await f.operatorSets.currentEpoch()) + 1n)) + 3_600n);
   const members = f.operators.slice(0, 1);
   await joinAndCount(f, f.squad, address, members);
+  // an epoch's leaders are drawn from the allocations counted in the epoch before
+  await nextEpoch(f.operatorSets);
+  await time.increaseTo((await time.latest()) + 3_600);
   const [slotLength] = await f.squad.parameters();
   const slot = BigInt(await time.latest()) / slotLength + 2n;
   await time.increaseTo(slot * slotLength);
