@@ -1,10 +1,11 @@
 // SQUAD decentralised sequencing (contracts/services/SquadService.sol): slots of 5 minutes, a leader per slot drawn by
-// stake from the allocations counted in the slot's epoch (OperatorSets.drawAt) with the rollup's seed for that epoch,
-// which every batch posted mixes with the block's randomness for the next epoch; batches posted through the service
-// (which holds the rollup's sequencer role), misses reported and jailed, forced-inclusion items turned into censorship
-// slash requests. The protocol is the staged deployment of test/helpers/services.ts; every block that matters is mined at
-// a timestamp the test fixes, and every leader, seed, deadline, slot and slashed amount is computed independently in
-// bigint math (the draw replayed here from the members' allocations in the set's draw-index order).
+// stake from the allocations counted in the epoch before the slot's (OperatorSets.drawAt) with the rollup's seed for the
+// slot's epoch, which the first batch posted in the epoch before fixes from the block's randomness; batches posted
+// through the service (which holds the rollup's sequencer role), misses reported and jailed (a jail's slots never count
+// towards the next one), forced-inclusion items turned into censorship slash requests. The protocol is the staged
+// deployment of test/helpers/services.ts; every block that matters is mined at a timestamp the test fixes, and every
+// leader, seed, deadline, slot and slashed amount is computed independently in bigint math (the draw replayed here from
+// the members' allocations in the set's draw-index order).
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -110,11 +111,17 @@ function drawFrom(entries: Entry[], random: bigint): string {
 const slotRandom = (seed: bigint, rollup: string, slot: bigint) =>
   BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot])));
 
-/** The leaders of `slots` (all of one epoch) of `rollup`, drawn here from the epoch's `entries` with its `seed`. */
+/**
+ * The leaders of `slots` (all of one epoch) of `rollup`, drawn here with the epoch's `seed` from `entries`: what counted
+ * in the epoch before theirs, in draw-index order.
+ */
 const drawLeaders = (rollup: string, entries: Entry[], seed: bigint, slots: bigint[]) =>
   slots.map((slot) => drawFrom(entries, slotRandom(seed, rollup, slot)));
 
-/** The seed a batch leaves the next epoch: keccak256(abi.encode(latest seed, block.prevrandao)), its low 208 bits. */
+/**
+ * The seed the first batch of an epoch fixes for the next one: keccak256(abi.encode(latest seed, block.prevrandao)), its
+ * low 208 bits.
+ */
 const mixSeed = (seed: bigint, prevRandao: string) =>
   BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, prevRandao]))) & SEED_MASK;
 
@@ -132,9 +139,10 @@ async function prevRandaoOf(tx: Promise<ContractTransactionResponse>): Promise<s
 describe("SquadService", function () {
   /**
    * Four members (10/20/30/40 % of the stake) in the SQUAD sets of two rollups sequenced by SQUAD, plus an operator
-   * that joined neither. The members join both sets in the epoch before `epoch`, in order (positions 0..3 of each set's
-   * draw index); `epoch` (the first after deployment) begins, in which their allocations count, and the chain moves to
-   * the start of slot `firstSlot`, a few slots in (the last block mined). No batch was posted: every seed is 0.
+   * that joined neither. The members join both sets in epoch `epoch - 2`, in order (positions 0..3 of each set's draw
+   * index); their allocations count from `counted` = `epoch - 1`, whose slots have no leader (the set was not live in
+   * the epoch before it); `epoch` is the first whose leaders are drawn from them. The chain moves to the start of slot
+   * `firstSlot`, a few slots into `epoch` (the last block mined). No batch was posted: every seed is 0.
    */
   async function squadFixture() {
     const d = await deployServices();
@@ -160,8 +168,10 @@ describe("SquadService", function () {
     const plainAddress = await plain.getAddress();
     await (await d.token.connect(payer).approve(rollupAddress, 1_000n * ALT)).wait();
 
-    // the members join both sets, half their stake allocated to each; the allocations count from the next epoch
-    const epoch = (await d.operatorSets.currentEpoch()) + 1n;
+    // the members join both sets, half their stake allocated to each; the allocations count from the next epoch,
+    // whose own slots have no leader, and the leaders of the epoch after are drawn from them
+    const counted = (await d.operatorSets.currentEpoch()) + 1n;
+    const epoch = counted + 1n;
     const epochStart = await d.operatorSets.epochStart(epoch);
     const epochEnd = await d.operatorSets.epochStart(epoch + 1n);
     const setId = await d.squad.setIdOf(rollupAddress);
@@ -175,10 +185,10 @@ describe("SquadService", function () {
     const t0 = ((BigInt(await time.latest()) + 200n) / SLOT + 2n) * SLOT;
     await time.increaseTo(t0);
     const firstSlot = t0 / SLOT;
-    // the first and the last slot that begin in `epoch` (their leaders are drawn from what counts in it)
+    // the first and the last slot that begin in `epoch` (their leaders are drawn from what counts in `counted`)
     const firstOfEpoch = (epochStart + SLOT - 1n) / SLOT;
     const lastSlot = (epochEnd - 1n) / SLOT;
-    // what counts in `epoch` in each set, in draw-index order: the join order
+    // what counts in `counted` (and in `epoch`) in each set, in draw-index order: the join order
     const entries: Entry[] = members.map((m, i) => ({ operator: m.address, allocation: ALLOCATIONS[i] }));
     return {
       d,
@@ -198,6 +208,7 @@ describe("SquadService", function () {
       squadAddress: await d.squad.getAddress(),
       setId,
       otherSetId,
+      counted,
       epoch,
       epochStart,
       epochEnd,
@@ -234,7 +245,7 @@ describe("SquadService", function () {
       .connect(f.d.deployer)
       .updateRollupSet(f.rollupAddress, { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers, minTotalStake });
 
-  /** The slots that begin in `epoch`: their leaders are drawn from what counts in it. */
+  /** The slots that begin in `epoch`: their leaders are drawn from what counts in the epoch before. */
   async function slotsOfEpoch(f: Fixture, epoch: bigint) {
     const first = ((await f.d.operatorSets.epochStart(epoch)) + SLOT - 1n) / SLOT;
     const last = ((await f.d.operatorSets.epochStart(epoch + 1n)) - 1n) / SLOT;
@@ -303,7 +314,7 @@ describe("SquadService", function () {
   // ================================================================= leaders
 
   describe("leaderAt and schedule", function () {
-    it("draws every slot's leader by stake from the allocations counted in its epoch with keccak256(seed, rollup, slot)", async function () {
+    it("draws every slot's leader by stake from the allocations counted in the epoch before its own with keccak256(seed, rollup, slot)", async function () {
       const f = await loadFixture(squadFixture);
       const slots = await slotsOfEpoch(f, f.epoch);
       expect([slots[0], slots[slots.length - 1]]).to.deep.equal([f.firstOfEpoch, f.lastSlot]);
@@ -312,8 +323,9 @@ describe("SquadService", function () {
         [f.rollupAddress, f.setId],
         [f.otherAddress, f.otherSetId],
       ] as const) {
-        // the four allocations count in the epoch, and no batch was ever posted: the seed is 0
-        await expectCounted(f, setId, f.epoch, f.entries);
+        // the four allocations count in the epoch before, and no batch was ever posted: the seed is 0
+        await expectCounted(f, setId, f.counted, f.entries);
+        expect(f.counted).to.equal(f.epoch - 1n);
         expect(await f.squad.seedAt(rollup, f.epoch)).to.equal(0n);
         const expected = drawLeaders(rollup, f.entries, 0n, slots);
         // every member leads some slot of the epoch: the draw reaches every position
@@ -351,27 +363,35 @@ describe("SquadService", function () {
       }
       const largest = 2n ** 256n - 1n;
       expect(await f.d.operatorSets.drawAt(f.setId, f.epoch, largest)).to.equal(drawFrom(f.entries, largest));
-      // nothing counted in the epoch before: nobody is drawn
-      expect(await f.d.operatorSets.setStakeAt(f.setId, f.epoch - 1n)).to.equal(0n);
-      expect(await f.d.operatorSets.drawAt(f.setId, f.epoch - 1n, a0)).to.equal(ZeroAddress);
-      // SQUAD draws slot s with the random number keccak256(abi.encode(seed, rollup, s))
+      // nothing counted in the epoch the members joined in: nobody is drawn
+      expect(await f.d.operatorSets.setStakeAt(f.setId, f.counted - 1n)).to.equal(0n);
+      expect(await f.d.operatorSets.drawAt(f.setId, f.counted - 1n, a0)).to.equal(ZeroAddress);
+      // SQUAD draws slot s of epoch e with the random number keccak256(abi.encode(seed of e, rollup, s)) from what
+      // counted in e - 1
       const slot = f.firstSlot + 1n;
+      expect(await f.d.operatorSets.epochAt(startOf(slot))).to.equal(f.epoch);
       expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(
-        await f.d.operatorSets.drawAt(f.setId, f.epoch, slotRandom(0n, f.rollupAddress, slot)),
+        await f.d.operatorSets.drawAt(f.setId, f.epoch - 1n, slotRandom(0n, f.rollupAddress, slot)),
       );
     });
 
-    it("every slot of a live epoch has a leader, from the epoch's first slot on; none before the allocations count", async function () {
+    it("a slot has a leader only if the set is live in its epoch and the one before: none in the first epoch the allocations count in", async function () {
       const f = await loadFixture(squadFixture);
-      // the slot before the epoch's first begins in the previous epoch, in which nothing counted
+      // the allocations count from `counted`, live; nothing counted in the epoch before it
+      expect(await f.d.operatorSets.isLive(f.setId, f.counted)).to.equal(true);
+      expect(await f.d.operatorSets.isLive(f.setId, f.counted - 1n)).to.equal(false);
+      expect(await f.d.operatorSets.setStakeAt(f.setId, f.counted - 1n)).to.equal(0n);
+      // every slot of `counted` goes without leader, its last (the slot before `epoch`'s first) included
+      const countedSlots = await slotsOfEpoch(f, f.counted);
       const before = f.firstOfEpoch - 1n;
-      expect(await f.d.operatorSets.epochAt(startOf(before))).to.equal(f.epoch - 1n);
-      expect(await f.d.operatorSets.isLive(f.setId, f.epoch - 1n)).to.equal(false);
+      expect(countedSlots[countedSlots.length - 1]).to.equal(before);
+      expect(await scheduleOf(f, countedSlots)).to.deep.equal(countedSlots.map(() => ZeroAddress));
+      expect(await f.squad.leaderAt(f.rollupAddress, countedSlots[0])).to.equal(ZeroAddress);
       expect(await f.squad.leaderAt(f.rollupAddress, before)).to.equal(ZeroAddress);
-      // 500 slots from the epoch's first run into the next epoch (the same allocations, the same seed 0): all led
+      // 500 slots from `epoch`'s first run into the next epoch (the same allocations, the same seed 0): all led
       const slots = Array.from({ length: 500 }, (_, i) => f.firstOfEpoch + BigInt(i));
       expect(await f.d.operatorSets.epochAt(startOf(slots[slots.length - 1]))).to.equal(f.epoch + 1n);
-      await expectCounted(f, f.setId, f.epoch + 1n, f.entries);
+      await expectCounted(f, f.setId, f.epoch, f.entries);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(0n);
       const leaders = await f.squad.schedule(f.rollupAddress, before, 501n);
       expect(leaders[0]).to.equal(ZeroAddress);
@@ -385,7 +405,7 @@ describe("SquadService", function () {
       );
     });
 
-    it("a slot of an epoch in which the set is not live has no leader (live at exactly the minimum operators and stake)", async function () {
+    it("a slot has no leader in an epoch the set is not live in, nor in the epoch after it (live at exactly the minimum operators and stake)", async function () {
       const f = await loadFixture(squadFixture);
       /**
        * A's minimums, which count from the next epoch only (the current one keeps its liveness and its leaders); then
@@ -409,7 +429,14 @@ describe("SquadService", function () {
         expect(others).to.not.include(ZeroAddress);
         return { epoch, slots, count: BigInt(slots.length), others };
       };
-      // one operator short, then one wei of stake short: no slot of the epoch has a leader; B's set is untouched
+      /** No slot of `slots` of A has a leader; B's set, live throughout, keeps its draw. */
+      const leaderless = async (slots: bigint[], count: bigint, others: string[]) => {
+        expect(await f.squad.leaderAt(f.rollupAddress, slots[0])).to.equal(ZeroAddress);
+        expect(await f.squad.leaderAt(f.rollupAddress, slots[slots.length - 1])).to.equal(ZeroAddress);
+        expect(await f.squad.schedule(f.rollupAddress, slots[0], count)).to.deep.equal(slots.map(() => ZeroAddress));
+        expect(await f.squad.schedule(f.otherAddress, slots[0], count)).to.deep.equal(others);
+      };
+      // one operator short, then one wei of stake short: not live, no slot of the epoch has a leader
       for (const [minMembers, minTotalStake] of [
         [5n, SET_STAKE],
         [4n, SET_STAKE + 1n],
@@ -417,15 +444,20 @@ describe("SquadService", function () {
         const { epoch, slots, count, others } = await epochUnder(minMembers, minTotalStake);
         expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
         expect(await f.d.operatorSets.isLive(f.otherSetId, epoch)).to.equal(true);
-        expect(await f.squad.leaderAt(f.rollupAddress, slots[0])).to.equal(ZeroAddress);
-        expect(await f.squad.leaderAt(f.rollupAddress, slots[slots.length - 1])).to.equal(ZeroAddress);
-        expect(await f.squad.schedule(f.rollupAddress, slots[0], count)).to.deep.equal(slots.map(() => ZeroAddress));
-        expect(await f.squad.schedule(f.otherAddress, slots[0], count)).to.deep.equal(others);
+        await leaderless(slots, count, others);
       }
-      // exactly four operators and 50,000 ALT: every slot has the leader of the draw
-      const { epoch, slots, count } = await epochUnder(4n, SET_STAKE);
-      expect(epoch).to.equal(f.epoch + 3n);
+      // exactly four operators and 50,000 ALT: live again, but the epoch before was not: still no leader
+      const after = await epochUnder(4n, SET_STAKE);
+      expect(after.epoch).to.equal(f.epoch + 3n);
+      expect(await f.d.operatorSets.isLive(f.setId, after.epoch)).to.equal(true);
+      expect(await f.d.operatorSets.isLive(f.setId, after.epoch - 1n)).to.equal(false);
+      await leaderless(after.slots, after.count, after.others);
+      // live two epochs running: every slot has the leader of the draw from the allocations counted in the first
+      const epoch = await nextEpoch(f.d.operatorSets);
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
+      await expectCounted(f, f.setId, epoch - 1n, f.entries);
+      const slots = await slotsOfEpoch(f, epoch);
+      const count = BigInt(slots.length);
       const leaders = drawLeaders(f.rollupAddress, f.entries, 0n, slots);
       expect(leaders).to.not.include(ZeroAddress);
       expect(await f.squad.schedule(f.rollupAddress, slots[0], count)).to.deep.equal(leaders);
@@ -441,11 +473,12 @@ describe("SquadService", function () {
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(false);
       const [first] = await slotsOfEpoch(f, epoch);
       const slot = first + 2n;
-      // the member a draw over the four allocations counted picks is nobody's leader: another member posts in the
-      // slot's first second
+      // the member a draw over the four allocations counted in the epoch before (live) picks is nobody's leader:
+      // another member posts in the slot's first second
+      expect(await f.d.operatorSets.isLive(f.setId, epoch - 1n)).to.equal(true);
       expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(0n);
       const [drawn] = drawLeaders(f.rollupAddress, f.entries, 0n, [slot]);
-      expect(await f.d.operatorSets.drawAt(f.setId, epoch, slotRandom(0n, f.rollupAddress, slot))).to.equal(drawn);
+      expect(await f.d.operatorSets.drawAt(f.setId, epoch - 1n, slotRandom(0n, f.rollupAddress, slot))).to.equal(drawn);
       expect(drawn).to.not.equal(ZeroAddress);
       expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.equal(ZeroAddress);
       const member = otherMember(f, drawn);
@@ -489,11 +522,14 @@ describe("SquadService", function () {
       await expect(f.squad.connect(current.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, missed + 1n, current.address, true);
-      // the new minimums hold from the next epoch on: its slots have no leader, the past epoch's keep theirs
+      // the new minimums hold from the next epoch on: its slots have no leader, nor the epoch after's (the set was not
+      // live in the one before); the past epoch's keep theirs
       const next = await nextEpoch(f.d.operatorSets);
       expect(await f.d.operatorSets.isLive(f.setId, next)).to.equal(false);
       const nextSlots = await slotsOfEpoch(f, next);
       expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextSlots.map(() => ZeroAddress));
+      const laterSlots = await slotsOfEpoch(f, next + 1n);
+      expect(await scheduleOf(f, laterSlots)).to.deep.equal(laterSlots.map(() => ZeroAddress));
       expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
     });
 
@@ -512,8 +548,12 @@ describe("SquadService", function () {
       await expect(f.d.operatorSets.connect(f.outsider.account).join(f.setId, 5_000n * ALT))
         .to.be.revertedWithCustomError(f.d.operatorSets, "SetsStakeTooLow")
         .withArgs(5_000n * ALT, minStake);
+      // the epoch after the next draws from the allocations counted in the next, all below the minimum throughout it
+      await nextEpoch(f.d.operatorSets);
       const epoch = await nextEpoch(f.d.operatorSets);
-      await expectCounted(f, f.setId, epoch, f.entries);
+      expect(epoch).to.equal(f.epoch + 2n);
+      await expectCounted(f, f.setId, epoch - 1n, f.entries);
+      expect((await f.d.operatorSets.setConfig(f.setId)).minStake).to.equal(minStake);
       expect(await f.d.operatorSets.isLive(f.setId, epoch)).to.equal(true);
       const slots = await slotsOfEpoch(f, epoch);
       const leaders = drawLeaders(f.rollupAddress, f.entries, 0n, slots);
@@ -527,40 +567,70 @@ describe("SquadService", function () {
         .withArgs(f.rollupAddress, slots[2], leader.address, true);
     });
 
-    it("keeps the current epoch's schedule when a member leaves, and never draws it from the next (the last member takes its position)", async function () {
+    it("a member that leaves in epoch L still leads (and posts in) its slots of L + 1, and is never drawn from L + 2 on (the last member takes its position)", async function () {
       const f = await loadFixture(squadFixture);
       const slots = await slotsOfEpoch(f, f.epoch);
       const before = await scheduleOf(f, slots);
+      const nextSlots = await slotsOfEpoch(f, f.epoch + 1n);
+      const nextBefore = await scheduleOf(f, nextSlots);
+      expect(nextBefore).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, nextSlots));
       const leaver = f.members[0];
       expect(before).to.include(leaver.address);
-      await expect(f.d.operatorSets.connect(leaver.account).requestLeave(f.setId)).to.emit(
-        f.d.operatorSets,
-        "LeaveRequested",
-      );
-      // its allocation counts until the epoch is over: the epoch's schedule is untouched
+      expect(nextBefore).to.include(leaver.address);
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
+      const leaveAt = at + (await f.d.registry.withdrawalDelay());
+      await expect(f.d.operatorSets.connect(leaver.account).requestLeave(f.setId))
+        .to.emit(f.d.operatorSets, "LeaveRequested")
+        .withArgs(f.setId, leaver.address, leaveAt);
+      // its allocation counts until this epoch is over: this epoch's and the next one's schedules are untouched
       await expectCounted(f, f.setId, f.epoch, f.entries);
       expect(await scheduleOf(f, slots)).to.deep.equal(before);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextBefore);
 
-      const epoch = await nextEpoch(f.d.operatorSets);
-      // the three others count; the last of the index (members[3]) moved into the leaver's position 0
+      // L + 1: the three others count; the last of the index (members[3]) moved into the leaver's position 0
+      const next = await nextEpoch(f.d.operatorSets);
+      expect(next).to.equal(f.epoch + 1n);
       const three = [f.entries[3], f.entries[1], f.entries[2]];
-      await expectCounted(f, f.setId, epoch, three);
-      expect(await f.d.operatorSets.allocationAt(f.setId, leaver.address, epoch)).to.equal(0n);
-      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(0n);
-      const nextSlots = await slotsOfEpoch(f, epoch);
-      const leaders = drawLeaders(f.rollupAddress, three, 0n, nextSlots);
+      await expectCounted(f, f.setId, next, three);
+      expect(await f.d.operatorSets.allocationAt(f.setId, leaver.address, next)).to.equal(0n);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextBefore);
+      // still leaving (not a member), it posts as the leader of a slot of its in L + 1, the epoch's first batch
+      expect(leaveAt).to.be.greaterThan(await f.d.operatorSets.epochStart(next + 1n));
+      const [own] = await slotsLedBy(
+        f,
+        leaver,
+        BigInt(await time.latest()) / SLOT + 1n,
+        nextSlots[nextSlots.length - 1] + 1n,
+      );
+      const other = otherMember(f, leaver.address);
+      await time.setNextBlockTimestamp(startOf(own) + 1n);
+      await expect(f.squad.connect(other.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotLeader")
+        .withArgs(other.address, leaver.address);
+      await time.setNextBlockTimestamp(startOf(own) + 2n);
+      const post = f.squad.connect(leaver.account).postBatch(f.rollupAddress, COMMITMENT, 0);
+      await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, own, leaver.address, true);
+      expect(await f.squad.slotMarks(f.rollupAddress, own)).to.deep.equal([true, false]);
+      const seed = mixSeed(0n, await prevRandaoOf(post));
+      expect(await f.squad.seedAt(f.rollupAddress, next + 1n)).to.equal(seed);
+
+      // L + 2: drawn from the three counted in L + 1, in index order
+      const laterSlots = await slotsOfEpoch(f, next + 1n);
+      const leaders = drawLeaders(f.rollupAddress, three, seed, laterSlots);
       expect(leaders).to.not.include(leaver.address);
       expect(leaders).to.not.include(ZeroAddress);
       // the draw follows the index order: the same three in join order would give other leaders
-      expect(drawLeaders(f.rollupAddress, f.entries.slice(1), 0n, nextSlots)).to.not.deep.equal(leaders);
-      expect(await scheduleOf(f, nextSlots)).to.deep.equal(leaders);
-      // nor in any later epoch
-      const later = await slotsOfEpoch(f, epoch + 5n);
-      expect(await scheduleOf(f, later)).to.deep.equal(drawLeaders(f.rollupAddress, three, 0n, later));
-      expect(await scheduleOf(f, later)).to.not.include(leaver.address);
+      expect(drawLeaders(f.rollupAddress, f.entries.slice(1), seed, laterSlots)).to.not.deep.equal(leaders);
+      expect(await scheduleOf(f, laterSlots)).to.deep.equal(leaders);
+      // nor in any later epoch (no batch since: the seed is inherited)
+      const farSlots = await slotsOfEpoch(f, next + 5n);
+      expect(await f.squad.seedAt(f.rollupAddress, next + 5n)).to.equal(seed);
+      expect(await scheduleOf(f, farSlots)).to.deep.equal(drawLeaders(f.rollupAddress, three, seed, farSlots));
+      expect(await scheduleOf(f, farSlots)).to.not.include(leaver.address);
     });
 
-    it("keeps a member replaced in a full set leading its slots of the current epoch; from the next the newcomer takes the last position", async function () {
+    it("a member replaced in a full set in epoch L still leads (and posts in) its slots of L + 1; from L + 2 the newcomer, in the last position, is drawn instead", async function () {
       const f = await loadFixture(squadFixture);
       // the set holds four at most: full; a newcomer with 10 % more than the smallest allocation replaces its member
       await (
@@ -578,16 +648,33 @@ describe("SquadService", function () {
       expect(amount).to.be.greaterThanOrEqual((ALLOCATIONS[0] * (BPS + CHURN_MARGIN_BPS)) / BPS);
       const slots = await slotsOfEpoch(f, f.epoch);
       const before = await scheduleOf(f, slots);
+      const nextSlots = await slotsOfEpoch(f, f.epoch + 1n);
+      const nextBefore = drawLeaders(f.rollupAddress, f.entries, 0n, nextSlots);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextBefore);
       await expect(f.d.operatorSets.connect(newcomer.account).joinReplacing(f.setId, amount, replaced.address))
         .to.emit(f.d.operatorSets, "MemberReplaced")
         .withArgs(f.setId, replaced.address, newcomer.address);
-      expect(await scheduleOf(f, slots)).to.deep.equal(before);
-      expect(before).to.not.include(newcomer.address);
+      // the replaced member's allocation counts in this epoch, the newcomer's from the next: neither this epoch's
+      // schedule nor the next one's changes
       expect(await f.d.operatorSets.allocationAt(f.setId, newcomer.address, f.epoch)).to.equal(0n);
+      expect(await f.d.operatorSets.allocationAt(f.setId, replaced.address, f.epoch)).to.equal(ALLOCATIONS[0]);
+      expect(await scheduleOf(f, slots)).to.deep.equal(before);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextBefore);
+      expect(nextBefore).to.include(replaced.address);
+      expect(nextBefore).to.not.include(newcomer.address);
 
-      // the replaced member still posts as the leader of its slots of this epoch: the newcomer waits for the grace period
-      const next = BigInt(await time.latest()) / SLOT + 1n;
-      const [own] = await slotsLedBy(f, replaced, next, f.lastSlot + 1n);
+      // L + 1: members 3, 1, 2 (the last moved into the freed position 0), then the newcomer count
+      const epoch = await nextEpoch(f.d.operatorSets);
+      const four = [f.entries[3], f.entries[1], f.entries[2], { operator: newcomer.address, allocation: amount }];
+      await expectCounted(f, f.setId, epoch, four);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextBefore);
+      // the replaced member still posts as the leader of its slots of L + 1: the newcomer waits for the grace period
+      const [own] = await slotsLedBy(
+        f,
+        replaced,
+        BigInt(await time.latest()) / SLOT + 1n,
+        nextSlots[nextSlots.length - 1],
+      );
       await time.setNextBlockTimestamp(startOf(own) + 1n);
       await expect(f.squad.connect(newcomer.account).postBatch(f.rollupAddress, COMMITMENT, 0))
         .to.be.revertedWithCustomError(f.squad, "SquadNotLeader")
@@ -597,21 +684,81 @@ describe("SquadService", function () {
       await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, own, replaced.address, true);
       const seed = mixSeed(0n, await prevRandaoOf(post));
 
-      // from the next epoch: members 3, 1, 2 (the last moved into the freed position 0), then the newcomer
-      const epoch = await nextEpoch(f.d.operatorSets);
-      const four = [f.entries[3], f.entries[1], f.entries[2], { operator: newcomer.address, allocation: amount }];
-      await expectCounted(f, f.setId, epoch, four);
-      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(seed);
-      const nextSlots = await slotsOfEpoch(f, epoch);
-      const leaders = drawLeaders(f.rollupAddress, four, seed, nextSlots);
+      // L + 2: drawn from the four counted in L + 1, with the seed that batch fixed
+      const later = await nextEpoch(f.d.operatorSets);
+      expect(await f.squad.seedAt(f.rollupAddress, later)).to.equal(seed);
+      const laterSlots = await slotsOfEpoch(f, later);
+      const leaders = drawLeaders(f.rollupAddress, four, seed, laterSlots);
       expect(leaders).to.include(newcomer.address);
       expect(leaders).to.not.include(replaced.address);
-      expect(await scheduleOf(f, nextSlots)).to.deep.equal(leaders);
+      expect(await scheduleOf(f, laterSlots)).to.deep.equal(leaders);
       // and it stands in for nobody, even after the grace period
-      await time.setNextBlockTimestamp(startOf(nextSlots[1]) + GRACE);
+      await time.setNextBlockTimestamp(startOf(laterSlots[1]) + GRACE);
       await expect(f.squad.connect(replaced.account).postBatch(f.rollupAddress, COMMITMENT_2, 0))
         .to.be.revertedWithCustomError(f.squad, "SquadNotEligible")
         .withArgs(replaced.address);
+    });
+
+    it("changes made in epoch E - 1 after E's seed is fixed (an allocation cut, a leave and re-join to the last position) leave E's schedule and change E + 1's, drawn from E's allocations", async function () {
+      const f = await loadFixture(squadFixture);
+      // the first batch of epoch E - 1 (the fixture's) fixes E's seed
+      const e = f.epoch + 1n;
+      const seed = mixSeed(0n, await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT));
+      expect(await f.squad.seedAt(f.rollupAddress, e)).to.equal(seed);
+      const slots = await slotsOfEpoch(f, e);
+      const scheduled = drawLeaders(f.rollupAddress, f.entries, seed, slots);
+      expect(await scheduleOf(f, slots)).to.deep.equal(scheduled);
+      const nextSlots = await slotsOfEpoch(f, e + 1n);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed, nextSlots));
+
+      // then, still in E - 1: members[1] cuts its allocation to 2,000 ALT (its range shrinks)...
+      const cut = 2_000n * ALT;
+      const [, shrinking] = f.members;
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
+      await expect(f.d.operatorSets.connect(shrinking.account).allocate(f.setId, cut))
+        .to.emit(f.d.operatorSets, "AllocationUpdated")
+        .withArgs(
+          f.setId,
+          shrinking.address,
+          cut,
+          ALLOCATIONS[1] - cut,
+          at + (await f.d.registry.withdrawalDelay()),
+          e,
+        );
+      // ...and members[0] leaves (members[3] moves into its position 0) and re-joins with its allocation: last
+      const [moving] = f.members;
+      await expect(f.d.operatorSets.connect(moving.account).requestLeave(f.setId)).to.emit(
+        f.d.operatorSets,
+        "LeaveRequested",
+      );
+      await expect(f.d.operatorSets.connect(moving.account).join(f.setId, ALLOCATIONS[0]))
+        .to.emit(f.d.operatorSets, "Joined")
+        .withArgs(f.setId, moving.address);
+      const changed = [
+        f.entries[3],
+        { operator: shrinking.address, allocation: cut },
+        f.entries[2],
+        { operator: moving.address, allocation: ALLOCATIONS[0] },
+      ];
+      // what counts in E - 1 is untouched; E counts the changes
+      await expectCounted(f, f.setId, e - 1n, f.entries);
+      await expectCounted(f, f.setId, e, changed);
+      // E's leaders are drawn from E - 1's allocations: its schedule is the one fixed with its seed, although a draw
+      // over the changed allocations would give other leaders
+      expect(drawLeaders(f.rollupAddress, changed, seed, slots)).to.not.deep.equal(scheduled);
+      expect(await scheduleOf(f, slots)).to.deep.equal(scheduled);
+      // E + 1's are drawn from E's: the changed allocations in the changed order
+      const nextLeaders = drawLeaders(f.rollupAddress, changed, seed, nextSlots);
+      expect(nextLeaders).to.not.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed, nextSlots));
+      // (the re-join's move matters: the same allocations in join order would give other leaders)
+      const joinOrder = [changed[3], changed[1], changed[2], changed[0]];
+      expect(drawLeaders(f.rollupAddress, joinOrder, seed, nextSlots)).to.not.deep.equal(nextLeaders);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextLeaders);
+      // and so they stay once E has begun
+      await nextEpoch(f.d.operatorSets);
+      expect(await scheduleOf(f, slots)).to.deep.equal(scheduled);
+      expect(await scheduleOf(f, nextSlots)).to.deep.equal(nextLeaders);
     });
 
     it("gives the same leaders on every call and other leaders for another rollup", async function () {
@@ -662,28 +809,34 @@ describe("SquadService", function () {
   // ================================================================= seeds
 
   describe("seedAt", function () {
-    it("a batch posted in epoch e sets epoch e + 1's seed to keccak256(latest seed, prevrandao), whoever posts it", async function () {
+    it("the first batch of epoch e fixes seedAt(e + 1) to keccak256(latest seed, prevrandao); later batches of e, by the leader or a standby, leave it", async function () {
       const f = await loadFixture(squadFixture);
       const next = f.epoch + 1n;
       expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(0n);
-      const seed1 = mixSeed(0n, await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT));
-      expect(seed1).to.not.equal(0n);
-      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed1);
-      // not the current epoch's; every later one's, until another batch; per rollup (B's stay 0)
+      const seed = mixSeed(0n, await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT));
+      expect(seed).to.not.equal(0n);
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed);
+      // not the current epoch's; every later one's, until another epoch's first batch; per rollup (B's stay 0)
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
-      expect(await f.squad.seedAt(f.rollupAddress, next + 5n)).to.equal(seed1);
+      expect(await f.squad.seedAt(f.rollupAddress, next + 5n)).to.equal(seed);
       expect(await f.squad.seedAt(f.otherAddress, next)).to.equal(0n);
-      // another member's batch after the grace period mixes in too, over the latest seed
-      const slot = f.firstSlot + 2n;
+      // a second batch, by the next slot's leader: the seed stays (no re-roll)
+      const second = await leaderPostsAt(f, startOf(f.firstSlot + 2n) + 1n, COMMITMENT_2);
+      expect(mixSeed(seed, second)).to.not.equal(seed);
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed);
+      // a third, by a standby member after the grace period: the seed stays
+      const slot = f.firstSlot + 3n;
       const member = otherMember(f, await f.squad.leaderAt(f.rollupAddress, slot));
       await time.setNextBlockTimestamp(startOf(slot) + GRACE);
-      const post = f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT_2, 0);
+      const post = f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT_3, 0);
       await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, slot, member.address, false);
-      const seed2 = mixSeed(seed1, await prevRandaoOf(post));
-      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed2);
-      // the next epoch's leaders are drawn with it
+      expect(mixSeed(seed, await prevRandaoOf(post))).to.not.equal(seed);
+      expect(await f.rollup.batchCount()).to.equal(3n);
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
+      // the next epoch's leaders are drawn with it (from the allocations counted in this one)
       const slots = await slotsOfEpoch(f, next);
-      const leaders = drawLeaders(f.rollupAddress, f.entries, seed2, slots);
+      const leaders = drawLeaders(f.rollupAddress, f.entries, seed, slots);
       expect(leaders).to.not.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots));
       expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
     });
@@ -693,16 +846,19 @@ describe("SquadService", function () {
       const slots = await slotsOfEpoch(f, f.epoch);
       const before = await scheduleOf(f, slots);
       expect(before).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots));
+      const prevRandaos: string[] = [];
       for (const [i, commitment] of [COMMITMENT, COMMITMENT_2, COMMITMENT_3].entries()) {
-        await leaderPostsAt(f, startOf(f.firstSlot + 1n + BigInt(i)) + 1n, commitment);
+        prevRandaos.push(await leaderPostsAt(f, startOf(f.firstSlot + 1n + BigInt(i)) + 1n, commitment));
       }
       expect(await f.rollup.batchCount()).to.equal(3n);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
       expect(await scheduleOf(f, slots)).to.deep.equal(before);
 
-      // the same in the next epoch: a batch posted in it changes the epoch after only
+      // the same in the next epoch (whose seed the first of the three fixed): a batch posted in it changes the epoch
+      // after only
       const epoch = await nextEpoch(f.d.operatorSets);
-      const seed = await f.squad.seedAt(f.rollupAddress, epoch);
+      const seed = mixSeed(0n, prevRandaos[0]);
+      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(seed);
       const nextSlots = await slotsOfEpoch(f, epoch);
       const scheduled = await scheduleOf(f, nextSlots);
       expect(scheduled).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed, nextSlots));
@@ -713,13 +869,16 @@ describe("SquadService", function () {
       expect(await scheduleOf(f, slots)).to.deep.equal(before);
     });
 
-    it("an epoch's seed is the one the last batch before it began left; an epoch without batch before it inherits it", async function () {
+    it("an epoch's seed is fixed by the first batch of the epoch before; an epoch no batch fixed inherits the latest seed", async function () {
       const f = await loadFixture(squadFixture);
-      // a batch in the last second of the epoch sets the next epoch's seed; one in the next second, the epoch after's
+      // a batch in the last second of the epoch fixes the next epoch's seed; one in the next second, the epoch after's
       const seed1 = mixSeed(0n, await leaderPostsAt(f, f.epochEnd - 1n, COMMITMENT));
       const seed2 = mixSeed(seed1, await leaderPostsAt(f, f.epochEnd, COMMITMENT_2));
       expect(await f.d.operatorSets.currentEpoch()).to.equal(f.epoch + 1n);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(seed1);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed2);
+      // another batch in epoch + 1 leaves epoch + 2's seed
+      await leaderPostsAt(f, startOf(f.epochEnd / SLOT + 1n) + 1n, COMMITMENT_3);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed2);
       const slots1 = await slotsOfEpoch(f, f.epoch + 1n);
       expect(await scheduleOf(f, slots1)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed1, slots1));
@@ -814,13 +973,14 @@ describe("SquadService", function () {
       expect(await f.rollup.batchCount()).to.equal(0n);
     });
 
-    it("keeps a member that asked to leave serving its slots of the current epoch (its allocation counts; slashable until it has left)", async function () {
+    it("keeps a member that asked to leave serving its slots of the current epoch (drawn from the epoch before; slashable until it has left)", async function () {
       const f = await loadFixture(squadFixture);
       const leaving = f.members[3];
       const slots = await slotsOfEpoch(f, f.epoch);
       const before = await scheduleOf(f, slots);
       await (await f.d.operatorSets.connect(leaving.account).requestLeave(f.setId)).wait();
-      // its allocation counts in this epoch, not from the next one: this epoch's slots are still its own
+      // its allocation counts in this epoch, not from the next one; this epoch's slots, drawn from the epoch before, are
+      // still its own
       expect(await f.d.operatorSets.allocationAt(f.setId, leaving.address, f.epoch)).to.equal(ALLOCATIONS[3]);
       expect(await f.d.operatorSets.allocationAt(f.setId, leaving.address, f.epoch + 1n)).to.equal(0n);
       expect(await scheduleOf(f, slots)).to.deep.equal(before);
@@ -921,11 +1081,17 @@ describe("SquadService", function () {
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, slot + 1n, second.address, false);
       expect(await f.rollup.batchCount()).to.equal(2n);
-      // the epoch after is live again, its leaders drawn with the seed the two batches left
-      const seed = mixSeed(mixSeed(0n, await prevRandaoOf(first)), await prevRandaoOf(next));
+      // the first of the two batches fixed the seed of the epoch after, which is live again but has no leader either
+      // (the set was not live in the one before)
+      const seed = mixSeed(0n, await prevRandaoOf(first));
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed);
       expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 2n)).to.equal(true);
-      const slots = await slotsOfEpoch(f, f.epoch + 2n);
+      const slots2 = await slotsOfEpoch(f, f.epoch + 2n);
+      expect(await scheduleOf(f, slots2)).to.deep.equal(slots2.map(() => ZeroAddress));
+      // the one after that draws with the seed inherited (no batch in epoch + 2) from what counted in epoch + 2
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 3n)).to.equal(seed);
+      expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 3n)).to.equal(true);
+      const slots = await slotsOfEpoch(f, f.epoch + 3n);
       expect(await scheduleOf(f, slots)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed, slots));
     });
 
@@ -1079,11 +1245,13 @@ describe("SquadService", function () {
       expect(await f.squad.misses(f.rollupAddress, missedLeader)).to.equal(1n);
     });
 
-    it("refuses a slot without leader: one of an epoch in which the set is not live", async function () {
+    it("refuses a slot without leader: one of an epoch in which the set, or the epoch before, is not live", async function () {
       const f = await loadFixture(squadFixture);
-      // the slot before the epoch's first: nothing counted in the previous epoch
+      // the slot before the epoch's first: of the first epoch the allocations count in, after one they did not
       const before = f.firstOfEpoch - 1n;
-      expect(await f.d.operatorSets.isLive(f.setId, f.epoch - 1n)).to.equal(false);
+      expect(await f.d.operatorSets.epochAt(startOf(before))).to.equal(f.counted);
+      expect(await f.d.operatorSets.isLive(f.setId, f.counted)).to.equal(true);
+      expect(await f.d.operatorSets.isLive(f.setId, f.counted - 1n)).to.equal(false);
       await expect(f.squad.reportMiss(f.rollupAddress, before))
         .to.be.revertedWithCustomError(f.squad, "SquadNoLeader")
         .withArgs(before);
@@ -1130,6 +1298,7 @@ describe("SquadService", function () {
           .and.not.to.emit(f.squad, "LeaderJailed");
       }
       expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(MAX_MISSES - 1n);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(0n);
       const jailAt = reportAt + MAX_MISSES;
       const until = jailAt + JAIL_TIME;
       await time.setNextBlockTimestamp(jailAt);
@@ -1144,8 +1313,11 @@ describe("SquadService", function () {
       const membership = await f.d.operatorSets.membership(f.setId, leader.address);
       expect(membership.member).to.equal(true);
       expect(membership.jailedUntil).to.equal(until);
+      // its release is recorded: the jail's end
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(until);
       // jailed in A's set only
       expect((await f.d.operatorSets.membership(f.otherSetId, leader.address)).jailedUntil).to.equal(0n);
+      expect(await f.squad.releasedAt(f.otherAddress, leader.address)).to.equal(0n);
 
       // it still leads its later slots of this epoch, but cannot post in them; others may at once
       const [later] = led.filter((slot) => startOf(slot) > jailAt);
@@ -1191,6 +1363,7 @@ describe("SquadService", function () {
       await expect(f.squad.reportMiss(f.rollupAddress, led[0]))
         .to.emit(f.squad, "LeaderJailed")
         .withArgs(f.rollupAddress, leader.address, until);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(until);
       // a slot of its that is over while the jail lasts: refused
       const during = led.find((slot) => startOf(slot) >= jailAt && startOf(slot + 1n) < until)!;
       await time.setNextBlockTimestamp(startOf(during + 1n));
@@ -1206,6 +1379,53 @@ describe("SquadService", function () {
         .and.to.emit(f.squad, "LeaderJailed")
         .withArgs(f.rollupAddress, leader.address, startOf(after + 1n) + jailTime);
       expect(await f.squad.slotMarks(f.rollupAddress, after)).to.deep.equal([false, true]);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(startOf(after + 1n) + jailTime);
+    });
+
+    it("a jail's slots never count towards the next jail: once it is over, its slots and those before it are refused; a slot beginning after the release counts", async function () {
+      const f = await loadFixture(squadFixture);
+      // a jail of six hours (72 slots), within the epoch
+      const jailTime = 6n * BigInt(HOUR);
+      await (await f.squad.connect(f.d.deployer).setParameters(GRACE, MAX_MISSES, jailTime, CENSORSHIP_BPS)).wait();
+      const leader = f.members[3];
+      const led = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
+      // its first slot goes unreported; the next maxMisses are reported, the last at the start of a slot: the jail
+      // begins and ends at slot boundaries
+      const [unreported, ...rest] = led;
+      const missed = rest.slice(0, Number(MAX_MISSES));
+      const jailAt = startOf(missed[missed.length - 1] + 1n);
+      for (const [i, slot] of missed.entries()) {
+        await time.setNextBlockTimestamp(jailAt - BigInt(missed.length - 1 - i));
+        await (await f.squad.connect(f.reporter).reportMiss(f.rollupAddress, slot)).wait();
+      }
+      const until = jailAt + jailTime;
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(until);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(until);
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
+      // nobody reports its slots while the jail lasts (enough of them for another jail); a reporter waits for the
+      // release to count them
+      const jailed = led.filter((slot) => startOf(slot) >= jailAt && startOf(slot) < until);
+      expect(jailed.length).to.be.greaterThanOrEqual(Number(MAX_MISSES));
+      expect(await f.d.operatorSets.epochAt(until)).to.equal(f.epoch);
+      await time.setNextBlockTimestamp(until);
+      for (const slot of [unreported, ...jailed]) {
+        await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, slot))
+          .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
+          .withArgs(slot, leader.address);
+        expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([false, false]);
+      }
+      // the jail is over (not jailed now): only its release keeps those slots out
+      expect(BigInt(await time.latest())).to.be.greaterThanOrEqual(until);
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
+      // a slot of its beginning after the release: it could post, it did not; the count starts over
+      const after = led.find((slot) => startOf(slot) >= until)!;
+      await time.setNextBlockTimestamp(startOf(after + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, after))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, after, leader.address, 1n)
+        .and.not.to.emit(f.squad, "LeaderJailed");
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(1n);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(until);
     });
 
     it("resets a leader's misses when it posts in its slot", async function () {
@@ -1298,6 +1518,8 @@ describe("SquadService", function () {
       expect(membership.member).to.equal(false);
       expect(membership.jailedUntil).to.equal(0n);
       expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
+      // SQUAD records the release all the same: its slots until then count no more
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(jailAt + JAIL_TIME);
     });
 
     it("refuses a rollup that is not registered", async function () {
@@ -1482,27 +1704,69 @@ describe("SquadService", function () {
         .withArgs(0n);
     });
 
-    it("refuses to blame a leader jailed now: it could not post, the slot was open to every member", async function () {
+    it("refuses to blame a leader for a slot of its SQUAD jail (the slot began before its release), even once the jail is over", async function () {
       const f = await loadFixture(squadFixture);
       const { slot, slotEnd, leader } = await queueItem(f);
       // one miss jails: the item's leader misses an earlier slot of its and is jailed for 7 days
       await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, JAIL_TIME, CENSORSHIP_BPS)).wait();
       const [earlier] = await slotsLedBy(f, leader, f.firstSlot + 1n, slot);
       const jailAt = startOf(earlier + 1n);
+      const until = jailAt + JAIL_TIME;
       await time.setNextBlockTimestamp(jailAt);
       await expect(f.squad.reportMiss(f.rollupAddress, earlier))
         .to.emit(f.squad, "LeaderJailed")
-        .withArgs(f.rollupAddress, leader.address, jailAt + JAIL_TIME);
+        .withArgs(f.rollupAddress, leader.address, until);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(until);
+      expect(startOf(slot)).to.be.lessThan(until);
       await forceAt(f, slotEnd);
       const requests = await f.d.slashingManager.requestCount();
+      // while the jail lasts
       await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
         .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
         .withArgs(0n);
+      // and once it is over (not jailed now: the slot began before the release, it could not post in it)
+      await time.setNextBlockTimestamp(until);
+      await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
+        .withArgs(0n);
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(until);
+      expect(BigInt(await time.latest())).to.equal(until);
+      expect(await f.d.registry.isJailed(leader.address)).to.equal(false);
       expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(false);
       expect(await f.d.slashingManager.requestCount()).to.equal(requests);
     });
 
-    it("refuses a second report of the same item (one report per slot), also once the first request is executed", async function () {
+    it("refuses to blame a leader jailed now (by a pending slash request): it could not post, the slot was open to every member", async function () {
+      const f = await loadFixture(squadFixture);
+      const { slot, leader } = await queueItem(f);
+      // item 1, queued so that the first whole slot after its deadline is a later slot of the same leader
+      const [slot1] = await slotsLedBy(f, leader, slot + 1n, slot + 200n);
+      const queuedAt = startOf(slot1 - 1n) + 10n - INCLUSION_DELAY;
+      await time.setNextBlockTimestamp(queuedAt);
+      await (await f.rollup.connect(f.payer).queueTransaction(TX_HASHES[1], FEES[1])).wait();
+      expect((await f.rollup.queuedTransaction(1n)).deadline / SLOT + 1n).to.equal(slot1);
+      // both forced in once slot1 is over
+      const forcedAt = startOf(slot1 + 1n);
+      await time.setNextBlockTimestamp(forcedAt);
+      await (await f.rollup.connect(f.forcer).forceInclude(2)).wait();
+      expect((await f.rollup.queuedTransaction(1n)).forcedAt).to.equal(forcedAt);
+      // item 0's report puts a slash request against the leader: pending, it jails the leader in the registry
+      const requestId = await f.d.slashingManager.requestCount();
+      await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
+        .to.emit(f.squad, "CensorshipReported")
+        .withArgs(f.rollupAddress, 0n, slot, leader.address, requestId);
+      expect(await f.d.registry.isJailed(leader.address)).to.equal(true);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(0n);
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(0n);
+      // item 1's slot is another: not reported yet, but its leader is jailed now
+      await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 1n))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
+        .withArgs(1n);
+      expect(await f.squad.isCensorshipReported(f.rollupAddress, slot1)).to.equal(false);
+      expect(await f.d.slashingManager.requestCount()).to.equal(requestId + 1n);
+    });
+
+    it("refuses a second report of the same slot: already reported while the first request is pending, and once it is executed", async function () {
       const f = await loadFixture(squadFixture);
       const { slot, slotEnd, leader } = await queueItem(f);
       await forceAt(f, slotEnd + 30n);
@@ -1512,11 +1776,11 @@ describe("SquadService", function () {
       await (await f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n)).wait();
       const requests = requestId + 1n;
       expect(await f.d.slashingManager.requestCount()).to.equal(requests);
-      // while the request is pending, it jails the leader in the registry: a jailed leader is blamed for nothing
+      // while the request is pending (the leader jailed in the registry), the slot is reported already
       expect(await f.d.registry.isJailed(leader.address)).to.equal(true);
       await expect(f.squad.connect(f.stranger).reportCensorship(f.rollupAddress, 0n))
-        .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
-        .withArgs(0n);
+        .to.be.revertedWithCustomError(f.squad, "SquadAlreadyReported")
+        .withArgs(slot);
       // executed, the request frees the leader; the slot stays reported
       await time.setNextBlockTimestamp(reportedAt + VETO_WINDOW);
       await (await f.d.slashingManager.execute(requestId)).wait();
