@@ -1,7 +1,10 @@
 // SQUAD sequencing tasks: the leader schedule, and posting a batch as leader (or as a member after the grace period).
-// A slot's leader is drawn stake-weighted from the allocations counted in its epoch, with the rollup's seed of that
-// epoch (the one the batches posted before the epoch began left): a slot of a later epoch is shown as drawn now, and
-// its leader may change until that epoch begins (a batch mixes the seed; an allocation changed now counts in it).
+// A slot's leader is drawn stake-weighted from the allocations counted in the epoch before the slot's, with the
+// rollup's seed of the slot's epoch, which the first batch posted in the epoch before fixes: an epoch's schedule is
+// fixed once the first batch of the epoch before is posted (its allocations were fixed before that epoch began), or
+// when it begins if no batch was (it inherits the latest seed). The slots of the current epoch are fixed; those of the
+// next are once a batch is posted in this one; a slot further on is shown as drawn now and may change (an allocation
+// changed now counts in the next epoch, and the seed is not fixed yet).
 import { task } from "hardhat/config";
 import { id, isHexString, ZeroAddress } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine } from "./lib/cli";
@@ -15,7 +18,7 @@ const MAX_SLOTS = 500;
 
 task(
   "squad:schedule",
-  "Prints the SQUAD leaders of the next slots of a rollup (those of a later epoch may change until it begins)",
+  "Prints the SQUAD leaders of the next slots of a rollup (those of a later epoch may change until the first batch of the epoch before it)",
 )
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("slots", "How many slots, from the current one", "10")

@@ -350,9 +350,9 @@ const slotRandom = (seed: bigint, rollup: string, slot: bigint) =>
   BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot])));
 
 /**
- * The max-size fixture, then a rollup sequenced by SQUAD (its set bounded at 256) that the 256 operators join,
- * 2,000 ALT each, and the next epoch, in which their allocations count. `entries`: the operators in the draw index's
- * order (the order their joins were mined in).
+ * The max-size fixture, then a rollup sequenced by SQUAD (its set bounded at 256) that the 256 operators join, 2,000
+ * ALT each, and the next epoch (`squadEpoch`), in which their allocations count: the leaders of the epoch after it are
+ * drawn from them. `entries`: the operators in the draw index's order (the order their joins were mined in).
  */
 async function squadFixture() {
   const f = await loadFixture(maxSizeFixture);
@@ -751,22 +751,28 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
       const f = await loadFixture(squadFixture);
       const { squadRollupAddress: rollup, entries } = f;
       const [slotLength] = await f.squad.parameters();
+      // the leaders of an epoch are drawn from the allocations counted in the one before: none in the epoch the 256
+      // allocations first count (nothing counted before it), every slot of the next one drawn from them
+      const drawn = f.squadEpoch + 1n;
+      const next = BigInt(await time.latest()) / slotLength + 1n;
+      expect(await f.operatorSets.epochAt(next * slotLength)).to.equal(f.squadEpoch);
+      expect(await f.squad.leaderAt(rollup, next)).to.equal(ZeroAddress);
       // no batch was ever posted: every epoch's seed is 0 until one is
-      expect(await f.squad.seedAt(rollup, f.squadEpoch)).to.equal(0n);
+      expect(await f.squad.seedAt(rollup, drawn)).to.equal(0n);
       const last = entries.length - 1;
       expect(last).to.equal(MEMBERS - 1);
       expect(Math.floor(last / BUCKET)).to.equal(MEMBERS / BUCKET - 1);
 
-      // the schedule of the epoch's slots (the 288 of 5 minutes that begin in it: epochs need not begin at a slot's
+      // the schedule of that epoch's slots (the 288 of 5 minutes that begin in it: epochs need not begin at a slot's
       // start), sent as a transaction to measure it; the leaders match the draw recomputed from the 256 allocations in
       // draw-index order
-      const epochStart = await f.operatorSets.epochStart(f.squadEpoch);
+      const epochStart = await f.operatorSets.epochStart(drawn);
       const firstSlot = (epochStart + slotLength - 1n) / slotLength;
       const slots = (await f.operatorSets.epochLength()) / slotLength;
       expect(slots).to.equal(288n);
-      expect(await f.operatorSets.epochAt(firstSlot * slotLength)).to.equal(f.squadEpoch);
-      expect(await f.operatorSets.epochAt((firstSlot + slots - 1n) * slotLength)).to.equal(f.squadEpoch);
-      expect(await f.operatorSets.epochAt((firstSlot + slots) * slotLength)).to.equal(f.squadEpoch + 1n);
+      expect(await f.operatorSets.epochAt(firstSlot * slotLength)).to.equal(drawn);
+      expect(await f.operatorSets.epochAt((firstSlot + slots - 1n) * slotLength)).to.equal(drawn);
+      expect(await f.operatorSets.epochAt((firstSlot + slots) * slotLength)).to.equal(drawn + 1n);
       const leaders = await f.squad.schedule(rollup, firstSlot, slots);
       const expected = Array.from({ length: Number(slots) }, (_, i) => {
         const position = drawPosition(entries, slotRandom(0n, rollup, firstSlot + BigInt(i)));
@@ -783,21 +789,29 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
       );
 
       // the worst case of a draw: the last position of the last bucket (all 16 bucket totals, then all 16 positions of
-      // the last bucket read); the first slot from now on whose leader sits there
-      let slot = BigInt(await time.latest()) / slotLength + 1n;
+      // the last bucket read); the first slot from the epoch drawn from the 256 allocations whose leader sits there
+      let slot = firstSlot;
       while (drawPosition(entries, slotRandom(0n, rollup, slot)) !== last) slot++;
       const epoch = await f.operatorSets.epochAt(slot * slotLength);
-      expect(epoch - f.squadEpoch).to.be.lessThan(20n);
+      expect(epoch - drawn).to.be.lessThan(20n);
       const leader = entries[last].operator;
       expect(await f.squad.leaderAt(rollup, slot)).to.equal(leader);
       await time.setNextBlockTimestamp(slot * slotLength);
       const { response } = await measure(
-        "SquadService.postBatch: the leader at the last of 256 positions posts (its first batch: new seed checkpoint)",
+        "SquadService.postBatch: the leader at the last of 256 positions posts (the first batch of its epoch: new seed checkpoint)",
         f.squad.connect(await signer(leader)).postBatch(rollup, id("maxsize-batch"), 0, AT_CAP),
       );
       await expect(response).to.emit(f.squad, "BatchPosted").withArgs(rollup, slot, leader, true);
       expect((await f.squad.slotMarks(rollup, slot)).posted).to.equal(true);
       expect(await f.squadRollup.batchCount()).to.equal(1n);
+      // it fixed the next epoch's seed from its block's prevrandao (the node's mixHash); its own epoch's stays 0
+      const { mixHash } = await network.provider.send("eth_getBlockByNumber", [
+        toQuantity((await response.wait())!.blockNumber),
+        false,
+      ]);
+      const seed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [0n, mixHash]))) & (2n ** 208n - 1n);
+      expect(await f.squad.seedAt(rollup, epoch + 1n)).to.equal(seed);
+      expect(await f.squad.seedAt(rollup, epoch)).to.equal(0n);
       const figure = figures.slice(-2).map(({ operation, gas }) => `${operation}: ${gas.toLocaleString("en-US")} gas`);
       console.log(`      SQUAD draw at 256 members:\n        ${figure.join("\n        ")}`);
     });

@@ -3,8 +3,10 @@
 // The whole release is deployed from deploy/parameters/localhost.json and checked (deploy:check); the Launchpool
 // position is released; operators and a rollup developer claim their airdrop; three operators register and stake, a
 // SQUAD-sequenced rollup with MACH and VITAL is created, the operators join its three sets (their allocations count
-// from the next epoch), the slot's leader (drawn by stake, recomputed here) posts a batch, the proposer proposes an
-// output, MACH fast-finalizes it from the operators' attestation files; then governance lengthens the withdrawal delay
+// from the next epoch, SQUAD's leaders are drawn from them in the epoch after), an operator posts a batch in a slot
+// without leader (it fixes the next epoch's leader seed), the leader of a slot of that epoch (drawn by stake,
+// recomputed here) posts a batch, the proposer proposes an output, MACH fast-finalizes it from the operators'
+// attestation files; then governance lengthens the withdrawal delay
 // to 21 days (delegate, propose, vote, queue, execute). Each task's JSON is asserted exactly and cross-checked on the
 // chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine, to the second. A
 // failed step skips the ones after it.
@@ -105,6 +107,7 @@ const TOTAL_ALLOCATED = ALLOCATIONS.reduce((a, b) => a + b);
 const VIRTUAL_SHARES = 10n ** 6n;
 const COMMISSION_BPS = 500;
 const BATCH = "ALT e2e batch 1";
+const SECOND_BATCH = "ALT e2e batch 2";
 const OUTPUT_ROOT = id("ALT e2e output root at L2 block 1800");
 const SLOT = parseDuration(PARAMETERS.services!.squad.slotLength);
 const GRACE = parseDuration(PARAMETERS.services!.squad.gracePeriod);
@@ -113,6 +116,9 @@ const VOTING_PERIOD = parseDuration(PARAMETERS.governance!.votingPeriod);
 const TIMELOCK_DELAY = parseDuration(PARAMETERS.governance!.timelockDelay);
 const NEW_DELAYS = [1814400, 604800, 604800]; // withdrawal-delay.json: 21 days, 7 days, 7 days
 const coder = AbiCoder.defaultAbiCoder();
+/** The rollup's batch hash chain after each batch: keccak256(abi.encode(prevRoot, commitment, queueHeadAfter)). */
+const BATCH_ROOT = keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, id(BATCH), 0]));
+const SECOND_BATCH_ROOT = keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [BATCH_ROOT, id(SECOND_BATCH), 0]));
 /** SquadService's seeds are checkpointed as uint208. */
 const SEED_MASK = 2n ** 208n - 1n;
 /** OperatorSets' draw index: positions grouped in buckets of 16. */
@@ -171,6 +177,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   let rollup: string;
   let createdAt: number;
   let epoch: bigint;
+  /** The leader seed the first batch fixed for the epoch after `epoch`. */
+  let seed: bigint;
   let proposalId: string;
   let voteStart: number;
   let voteEnd: number;
@@ -539,18 +547,81 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("squad:schedule names the leader of a fresh slot and squad:post-batch posts its batch", async function () {
+  it("squad:schedule shows no leader in the first epoch the allocations count, and a batch any operator posts with squad:post-batch fixes the next epoch's seed", async function () {
     const squad = at(SquadService__factory, "Services#SquadService");
-    // the next slot to begin, in the epoch the set is live in: every slot of it has a leader
+    // the next slot to begin, in the epoch the allocations count: its leaders would be drawn from the epoch before,
+    // which counted none
     const slot = Math.floor((await blockTime("latest")) / SLOT) + 1;
     await mineAt(slot * SLOT);
     expect(await sets().epochAt(slot * SLOT)).to.equal(epoch);
-    // no batch was ever posted: the epoch's seed is 0; the leaders are drawn by stake from the allocations counted in
-    // it, in join order
+    const schedule = await hardhat<unknown>(["squad:schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
+    expect(schedule).to.deep.equal({
+      rollup,
+      slotLength: SLOT.toString(),
+      gracePeriod: GRACE.toString(),
+      slots: [0, 1, 2].map((i) => ({
+        slot: (slot + i).toString(),
+        start: (slot + i) * SLOT,
+        openToAllAt: (slot + i) * SLOT + GRACE,
+        leader: ZeroAddress,
+      })),
+    });
+    // no batch was ever posted: every seed is 0
+    expect(await squad.seedAt(rollup, epoch + 1n)).to.equal(0n);
+
+    // a slot without leader: any member posts at once
+    const poster = operators[2];
+    const commitment = id(BATCH);
+    const posted = await hardhat<{ tx: TxReport }>([
+      "squad:post-batch",
+      "--rollup",
+      ROLLUP_CHAIN_ID,
+      "--commitment",
+      BATCH,
+      "--from",
+      poster,
+      "--json",
+    ]);
+    expect(posted).to.deep.equal({
+      rollup,
+      slot: slot.toString(),
+      leader: ZeroAddress,
+      poster,
+      byLeader: false,
+      commitment,
+      included: "0",
+      fees: "0",
+      tx: posted.tx,
+    });
+    await expectTx(posted.tx, poster, await squad.getAddress());
+    const r = Rollup__factory.connect(rollup, provider);
+    expect(await r.batchCount()).to.equal(1n);
+    expect(await r.batchRoot()).to.equal(BATCH_ROOT);
+    // the first batch of the epoch mixed its block's randomness into the next epoch's seed
+    const block = (await provider.getBlock(posted.tx.block))!;
+    expect(block.prevRandao).to.not.equal(null);
+    seed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [0n, block.prevRandao!]))) & SEED_MASK;
+    expect(await squad.seedAt(rollup, epoch + 1n)).to.equal(seed);
     expect(await squad.seedAt(rollup, epoch)).to.equal(0n);
+  });
+
+  it("squad:schedule names the leaders of the next epoch, drawn from the allocations of this one, and squad:post-batch posts the leader's batch", async function () {
+    const squad = at(SquadService__factory, "Services#SquadService");
+    // the first slot that begins in the next epoch (an epoch need not begin at a slot's start)
+    const drawn = epoch + 1n;
+    const slot = Math.ceil(Number(await sets().epochStart(drawn)) / SLOT);
+    await mineAt(slot * SLOT);
+    expect(await sets().epochAt(slot * SLOT)).to.equal(drawn);
+    expect(await sets().epochAt((slot - 1) * SLOT)).to.equal(epoch);
+    // the leaders are drawn by stake from the allocations counted in the epoch before (in join order), with the seed
+    // the batch posted in it fixed
+    expect(await squad.seedAt(rollup, drawn)).to.equal(seed);
+    const setId = await squad.setIdOf(rollup);
+    expect(await sets().allocationsAt(setId, operators, epoch)).to.deep.equal(ALLOCATIONS);
     const entries = operators.map((operator, i) => ({ operator, allocation: ALLOCATIONS[i] }));
     const leaders = [...(await squad.schedule(rollup, slot, 3))];
-    expect(leaders).to.deep.equal([0, 1, 2].map((i) => leaderOf(entries, 0n, rollup, slot + i)));
+    expect(leaders).to.deep.equal([0, 1, 2].map((i) => leaderOf(entries, seed, rollup, slot + i)));
+    expect(leaders).to.not.include(ZeroAddress);
     expect(await squad.leaderAt(rollup, slot)).to.equal(leaders[0]);
 
     const schedule = await hardhat<unknown>(["squad:schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
@@ -568,13 +639,13 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
 
     // the leader posts at any time of its slot (the slot lasts 5 minutes from the block mined at its start)
     const leader = leaders[0];
-    const commitment = id(BATCH);
+    const commitment = id(SECOND_BATCH);
     const posted = await hardhat<{ tx: TxReport }>([
       "squad:post-batch",
       "--rollup",
       ROLLUP_CHAIN_ID,
       "--commitment",
-      BATCH,
+      SECOND_BATCH,
       "--from",
       leader,
       "--json",
@@ -592,17 +663,15 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     });
     await expectTx(posted.tx, leader, await squad.getAddress());
     const r = Rollup__factory.connect(rollup, provider);
-    expect(await r.batchCount()).to.equal(1n);
-    expect(await r.batchRoot()).to.equal(
-      keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, commitment, 0])),
-    );
+    expect(await r.batchCount()).to.equal(2n);
+    expect(await r.batchRoot()).to.equal(SECOND_BATCH_ROOT);
     expect((await squad.slotMarks(rollup, slot)).posted).to.equal(true);
-    // the batch mixed its block's randomness into the next epoch's seed; this epoch's seed and schedule do not change
+    // the first batch of this epoch fixed the next one's seed; this epoch's seed and schedule do not change
     const block = (await provider.getBlock(posted.tx.block))!;
     expect(block.prevRandao).to.not.equal(null);
-    const mixed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [0n, block.prevRandao!]))) & SEED_MASK;
-    expect(await squad.seedAt(rollup, epoch + 1n)).to.equal(mixed);
-    expect(await squad.seedAt(rollup, epoch)).to.equal(0n);
+    const mixed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, block.prevRandao!]))) & SEED_MASK;
+    expect(await squad.seedAt(rollup, drawn + 1n)).to.equal(mixed);
+    expect(await squad.seedAt(rollup, drawn)).to.equal(seed);
     expect([...(await squad.schedule(rollup, slot, 3))]).to.deep.equal(leaders);
   });
 
@@ -717,10 +786,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       paidUntil: createdAt + MIN_PREPAID_DURATION,
       escrow: PREPAID.toString(),
       streamed: "0",
-      batches: {
-        count: "1",
-        root: keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, id(BATCH), 0])),
-      },
+      batches: { count: "2", root: SECOND_BATCH_ROOT },
       outputs: {
         count: "1",
         finalized: "0",

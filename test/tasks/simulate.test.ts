@@ -295,18 +295,21 @@ describe("simulate task", function () {
       expect(second.gas.reduce((n, g) => n + g.count, 0)).to.equal(second.run.actions);
     });
 
-    it("mixes the block randomness of each SQUAD batch into its rollup's seed of the next epoch", async function () {
+    it("fixes each SQUAD rollup's seed of the next epoch with the block randomness of its first batch of an epoch", async function () {
       const squad = await serviceContract(hre, "squad");
       const sets = await operatorSets(hre);
       const posted = await squad.queryFilter(squad.filters.BatchPosted());
       const squadBatches = second.rollups.filter((r) => r.sequencing === "SQUAD").reduce((n, r) => n + r.batches, 0);
       expect(squadBatches).to.be.greaterThan(0);
       expect(posted.length).to.equal(squadBatches);
-      // replayed from the events in chain order: seed' = keccak256(abi.encode(seed, prevrandao)) truncated to 208 bits,
-      // counted from the next epoch; an epoch's seed is the one the batches before it left (0 before any)
+      // replayed from the events in chain order: the first batch of a rollup in an epoch fixes its seed of the next,
+      // seed' = keccak256(abi.encode(seed, prevrandao)) truncated to 208 bits; the rollup's later batches in the epoch
+      // leave it; an epoch no batch fixed inherits the latest seed (0 before any)
       const mask = 2n ** 208n - 1n;
       const replay = new Map<string, { epoch: bigint; latest: bigint }>();
+      const fixed: { rollup: string; epoch: bigint; seed: bigint }[] = [];
       const randomness = new Set<string>();
+      let later = 0;
       for (const event of posted) {
         // the block's prevrandao, raw: the node returns it as mixHash
         const block = (await hre.network.provider.send("eth_getBlockByNumber", [
@@ -316,20 +319,31 @@ describe("simulate task", function () {
           timestamp: string;
           mixHash: string;
         };
+        randomness.add(block.mixHash);
         const { rollup } = event.args;
         const epoch = await sets.epochAt(block.timestamp);
         const state = replay.get(rollup) ?? { epoch: -1n, latest: 0n };
-        if (epoch !== state.epoch) {
-          expect(await squad.seedAt(rollup, epoch), `${rollup}, epoch ${epoch}`).to.equal(state.latest);
+        if (epoch === state.epoch) {
+          later++;
+          continue;
         }
-        const mixed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [state.latest, block.mixHash])));
-        replay.set(rollup, { epoch, latest: mixed & mask });
-        randomness.add(block.mixHash);
+        // the epoch's own seed: the one the rollup's first batch of an earlier epoch fixed (inherited since)
+        expect(await squad.seedAt(rollup, epoch), `${rollup}, epoch ${epoch}`).to.equal(state.latest);
+        const seed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [state.latest, block.mixHash]))) & mask;
+        replay.set(rollup, { epoch, latest: seed });
+        fixed.push({ rollup, epoch: epoch + 1n, seed });
       }
       expect(replay.size).to.equal(second.rollups.filter((r) => r.sequencing === "SQUAD").length);
+      // up to three batches a rollup an epoch: most are not the first of their epoch
+      expect(later).to.be.greaterThan(fixed.length);
+      expect(fixed.length + later).to.equal(posted.length);
+      for (const { rollup, epoch, seed } of fixed) {
+        expect(seed).not.to.equal(0n);
+        expect(await squad.seedAt(rollup, epoch), `${rollup}, epoch ${epoch}`).to.equal(seed);
+      }
+      // after its last batch, a rollup's later epochs inherit the seed that batch's epoch fixed
       for (const [rollup, { epoch, latest }] of replay) {
-        expect(latest).not.to.equal(0n);
-        expect(await squad.seedAt(rollup, epoch + 1n), `${rollup}, epoch ${epoch + 1n}`).to.equal(latest);
+        expect(await squad.seedAt(rollup, epoch + 2n), `${rollup}, epoch ${epoch + 2n}`).to.equal(latest);
       }
       // each batch's block had randomness of its own, seeded by the run
       expect(randomness.size).to.equal(posted.length);

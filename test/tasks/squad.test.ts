@@ -1,10 +1,11 @@
-// The SQUAD sequencing tasks (tasks/squad.ts): squad:schedule (the leaders of the next slots) and squad:post-batch
-// (a batch posted by the leader of the current slot, or by another member after the grace period or in a slot without
+// The SQUAD sequencing tasks (tasks/squad.ts): squad:schedule (the leaders of the next slots) and squad:post-batch (a
+// batch posted by the leader of the current slot, or by another member after the grace period or in a slot without
 // leader, with forced-queue items included), against the staged deployment of `deploy:services` (servicesTaskFixture:
 // rollup 5002 is SQUAD-sequenced). Every leader is drawn by hand (OperatorSets.drawAt replayed over the operators'
-// allocations in join order, with the rollup's seed for the slot's epoch) and checked against SquadService.leaderAt;
-// slots are chosen with time.increaseTo (a task's transaction is mined one second after the latest block;
-// squad:post-batch reports the slot of the block its batch was mined in).
+// allocations counted in the epoch before the slot's, in draw-index order, with the rollup's seed for the slot's epoch,
+// which the first batch of the epoch before fixed) and checked against SquadService.leaderAt; slots are chosen with
+// time.increaseTo (a task's transaction is mined one second after the latest block; squad:post-batch reports the slot
+// of the block its batch was mined in).
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -72,7 +73,10 @@ const latest = async () => BigInt(await time.latest());
 /** keccak256(abi.encode(prevRoot, commitment, queueHeadAfter)): the next head of the rollup's batch hash chain. */
 const batchRootOf = (prev: string, commitment: string, queueHead: bigint) =>
   keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [prev, commitment, queueHead]));
-/** The seed a batch leaves the next epoch: keccak256(abi.encode(latest seed, prevrandao)), its low 208 bits. */
+/**
+ * The seed the first batch of an epoch fixes for the next: keccak256(abi.encode(latest seed, prevrandao)), its low 208
+ * bits.
+ */
 const mixSeed = (seed: bigint, randao: string) =>
   BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, randao]))) & SEED_MASK;
 const slotView = (slot: bigint, leader: string): SlotView => ({
@@ -82,12 +86,18 @@ const slotView = (slot: bigint, leader: string): SlotView => ({
   leader,
 });
 
+/** An operator counted in an epoch and its allocation. */
+interface Entry {
+  operator: string;
+  allocation: bigint;
+}
+
 /**
  * OperatorSets.drawAt replayed over the allocations counted in an epoch, in draw-index order: target = random mod their
  * total; buckets of 16 positions walked in order (each bucket's total taken off the target until it falls in one), then
  * that bucket's positions; the operator whose allocation exceeds what is left is drawn.
  */
-function drawFrom(entries: { operator: string; allocation: bigint }[], random: bigint): string {
+function drawFrom(entries: Entry[], random: bigint): string {
   const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
   if (total === 0n) return ZeroAddress;
   let target = random % total;
@@ -124,33 +134,57 @@ async function joinedFixture() {
 type Joined = Awaited<ReturnType<typeof joinedFixture>>;
 
 /**
- * The epoch after the joins has begun (`epoch`, in which the allocations count: every slot beginning in it has a
- * leader); the latest block is mined 100 s into slot `firstSlot`. No batch was posted: the seed is 0.
+ * The epoch after the joins has begun (`countEpoch`): the allocations count in it, but its leaders would be drawn from
+ * the joins' epoch, which counted none: no slot beginning in it has a leader. The latest block is mined 100 s into slot
+ * `firstSlot`.
  */
 async function countedFixture() {
   const f = await loadFixture(joinedFixture);
+  const countEpoch = await nextEpoch(f.sets);
+  const firstSlot = (await latest()) / SLOT + 1n;
+  await time.increaseTo(firstSlot * SLOT + 100n);
+  return { ...f, countEpoch, firstSlot };
+}
+
+/**
+ * The epoch after that has begun (`epoch`): its leaders are drawn from the allocations counted in the one before (the
+ * four whole stakes), so every slot beginning in it has a leader; the latest block is mined 100 s into slot
+ * `firstSlot`. No batch was posted: the seed is 0.
+ */
+async function drawnFixture() {
+  const f = await loadFixture(countedFixture);
   const epoch = await nextEpoch(f.sets);
   const firstSlot = (await latest()) / SLOT + 1n;
   await time.increaseTo(firstSlot * SLOT + 100n);
   return { ...f, epoch, firstSlot };
 }
 
+/** The four operators' whole stakes in join order: the draw-index order while nobody left. */
+const joinOrder = (f: Joined): Entry[] =>
+  f.operators.map((op, i) => ({ operator: op.address, allocation: OPERATOR_STAKES[i] }));
+
 /**
- * The leaders of `count` slots from `first`, drawn by hand: none in an epoch up to the joins' (nothing counted); from the
- * next one, the four operators' whole stakes in join order (the draw-index order), with the rollup's seed for the slot's
- * epoch and the random number keccak256(abi.encode(seed, rollup, slot)).
+ * The leaders of `count` slots from `first`, drawn by hand. A slot of epoch E has a leader when the set is live in E
+ * and in E - 1 (here: when something counts in both, the set needing one member and 1,000 ALT); it is drawn from the
+ * allocations counted in E - 1, in draw-index order (`counted`; by default none up to the joins' epoch, the four whole
+ * stakes in join order from the next one), with the rollup's seed for E and the random number
+ * keccak256(abi.encode(seed, rollup, slot)).
  */
-async function drawLeaders(f: Joined, first: bigint, count: number): Promise<string[]> {
+async function drawLeaders(
+  f: Joined,
+  first: bigint,
+  count: number,
+  counted: (epoch: bigint) => Entry[] = (epoch) => (epoch <= f.joinEpoch ? [] : joinOrder(f)),
+): Promise<string[]> {
   const genesis = await f.sets.epochStart(0);
   const rollup = f.squadRollupAddress;
-  const entries = f.operators.map((op, i) => ({ operator: op.address, allocation: OPERATOR_STAKES[i] }));
   const seeds = new Map<bigint, bigint>();
   const leaders: string[] = [];
   for (let i = 0n; i < BigInt(count); i++) {
     const slot = first + i;
     const start = slot * SLOT;
     const epoch = start < genesis ? 0n : (start - genesis) / EPOCH;
-    if (epoch <= f.joinEpoch) {
+    if (epoch === 0n || counted(epoch).length === 0 || counted(epoch - 1n).length === 0) {
       leaders.push(ZeroAddress);
       continue;
     }
@@ -158,7 +192,7 @@ async function drawLeaders(f: Joined, first: bigint, count: number): Promise<str
     const random = BigInt(
       keccak256(coder.encode(["uint256", "address", "uint256"], [seeds.get(epoch)!, rollup, slot])),
     );
-    leaders.push(drawFrom(entries, random));
+    leaders.push(drawFrom(counted(epoch - 1n), random));
   }
   return leaders;
 }
@@ -177,7 +211,7 @@ const othersThan = (f: Joined, leader: string) => f.operators.filter((op) => op.
 
 describe("squad tasks", function () {
   describe("squad:schedule", function () {
-    it("shows no leader for any slot while no allocation counts yet (JSON, 10 slots by default)", async function () {
+    it("shows no leader in the epoch of the joins, nor in the next, whose leaders would be drawn from the joins' (JSON, 10 slots by default)", async function () {
       const f = await load(joinedFixture);
       const first = (await latest()) / SLOT;
       // the ten slots begin in the epoch of the joins, in which the set counts no stake
@@ -195,15 +229,33 @@ describe("squad tasks", function () {
       for (const { slot } of result.slots) {
         expect(await f.squad.leaderAt(f.squadRollupAddress, slot)).to.equal(ZeroAddress);
       }
+
+      // the next epoch: the four whole stakes count and the set is live in it, not in the epoch before
+      const g = await load(countedFixture);
+      const operators = g.operators.map((op) => op.address);
+      expect(await g.sets.allocationsAt(g.setId, operators, g.countEpoch)).to.deep.equal(OPERATOR_STAKES);
+      expect([await g.sets.isLive(g.setId, g.countEpoch), await g.sets.isLive(g.setId, g.joinEpoch)]).to.deep.equal([
+        true,
+        false,
+      ]);
+      expect(await g.sets.epochAt((g.firstSlot + 9n) * SLOT)).to.equal(g.countEpoch);
+      const counted = await task<ScheduleResult>("squad:schedule", { rollup: "5002", json: true });
+      expect(counted.slots).to.deep.equal(
+        Array.from({ length: 10 }, (_, i) => slotView(g.firstSlot + BigInt(i), ZeroAddress)),
+      );
+      expect(await drawLeaders(g, g.firstSlot, 10)).to.deep.equal(counted.slots.map((s) => s.leader));
+      expect(await g.squad.schedule(g.squadRollupAddress, g.firstSlot, 10)).to.deep.equal(
+        counted.slots.map((s) => s.leader),
+      );
     });
 
-    it("draws every slot's leader by stake from the allocations counted in its epoch (JSON)", async function () {
-      const f = await load(countedFixture);
+    it("draws every slot's leader by stake from the allocations counted in the epoch before its own (JSON)", async function () {
+      const f = await load(drawnFixture);
       const first = f.firstSlot;
       expect((await latest()) / SLOT).to.equal(first);
-      // what the hand draw assumes: the four whole stakes count, the seed is 0
+      // what the hand draw assumes: the four whole stakes count in the epoch before, the seed is 0
       const operators = f.operators.map((op) => op.address);
-      expect(await f.sets.allocationsAt(f.setId, operators, f.epoch)).to.deep.equal(OPERATOR_STAKES);
+      expect(await f.sets.allocationsAt(f.setId, operators, f.epoch - 1n)).to.deep.equal(OPERATOR_STAKES);
       expect(await f.squad.seedAt(f.squadRollupAddress, f.epoch)).to.equal(0n);
       const result = await task<ScheduleResult>("squad:schedule", {
         rollup: f.squadRollupAddress.toLowerCase(),
@@ -226,14 +278,16 @@ describe("squad tasks", function () {
       }
     });
 
-    it("draws the next epoch's slots with the seed the batches before it left, and keeps them (text)", async function () {
-      const f = await load(countedFixture);
+    it("fixes the next epoch's seed with the first batch of an epoch: later batches do not re-roll it, nor change a schedule (text)", async function () {
+      const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const epochOne = await f.sets.epochStart(f.epoch + 1n);
       const boundary = epochOne / SLOT; // the slot in progress when the next epoch begins
       const first = boundary - 3n;
       await time.increaseTo(first * SLOT + 10n);
-      // a batch in this epoch: the next one's seed mixes in its block's prevrandao
+      // no batch yet in this epoch: the next one inherits the latest seed, 0
+      expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(0n);
+      // the first batch of this epoch: the next one's seed mixes in its block's prevrandao
       const [leader] = await drawLeaders(f, first, 1);
       const posted = await task<PostResult>("squad:post-batch", {
         rollup,
@@ -245,6 +299,16 @@ describe("squad tasks", function () {
       const seed = mixSeed(0n, await prevRandao(posted.tx.block));
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
       expect(await f.squad.seedAt(rollup, f.epoch)).to.equal(0n);
+      // the leader posts again, in a block with randomness of its own: the seed stays
+      const again = await task<PostResult>("squad:post-batch", {
+        rollup,
+        commitment: "re-roll",
+        from: leader,
+        json: true,
+      });
+      expect([again.slot, again.byLeader]).to.deep.equal([first, true]);
+      expect(await prevRandao(again.tx.block)).not.to.equal(await prevRandao(posted.tx.block));
+      expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
 
       const { result, lines } = await runTask<ScheduleResult>("squad:schedule", {
         rollup: "5002",
@@ -253,6 +317,7 @@ describe("squad tasks", function () {
       });
       const leaders = await drawLeaders(f, first, 7);
       expect(leaders).not.to.include(ZeroAddress);
+      expect(await f.sets.epochAt((first + 6n) * SLOT)).to.equal(f.epoch + 1n);
       expect(result.slots).to.deep.equal(leaders.map((l, i) => slotView(first + BigInt(i), l)));
       expect(lines).to.deep.equal([
         `SQUAD schedule of ${rollup} (slots of ${SLOT}s, grace ${GRACE}s):`,
@@ -262,24 +327,25 @@ describe("squad tasks", function () {
         }),
       ]);
 
-      // a batch posted once the next epoch has begun leaves its schedule as it was
+      // the first batch of the next epoch fixes the seed of the one after, leaving its own schedule as it was
       await time.increaseTo(epochOne + 10n);
       const slot = (epochOne + 11n) / SLOT;
       const current = await f.squad.leaderAt(rollup, slot);
-      const again = await task<PostResult>("squad:post-batch", {
+      expect(current).to.equal(leaders[Number(slot - first)]);
+      const next = await task<PostResult>("squad:post-batch", {
         rollup,
         commitment: "mix",
         from: current,
         json: true,
       });
-      expect([again.slot, again.byLeader]).to.deep.equal([slot, true]);
+      expect([next.slot, next.byLeader]).to.deep.equal([slot, true]);
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
-      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(mixSeed(seed, await prevRandao(again.tx.block)));
+      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(mixSeed(seed, await prevRandao(next.tx.block)));
       expect(await f.squad.schedule(rollup, first, 7)).to.deep.equal(leaders);
     });
 
     it(`reads up to ${MAX_SLOTS} slots at once, across epochs`, async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const first = f.firstSlot;
       const result = await task<ScheduleResult>("squad:schedule", {
         rollup: "5002",
@@ -329,7 +395,7 @@ describe("squad tasks", function () {
     });
 
     it("posts as the leader of the current slot, a 32-byte hex commitment as it is (JSON)", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
@@ -375,7 +441,7 @@ describe("squad tasks", function () {
     });
 
     it("hashes a text commitment, and hex that is not 32 bytes, printing the batch (text mode)", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
@@ -412,7 +478,7 @@ describe("squad tasks", function () {
     });
 
     it("lets another member post from the end of the grace period, for the leader (JSON, then text)", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
@@ -488,7 +554,7 @@ describe("squad tasks", function () {
         .withArgs(f.squadRollupAddress, slot, member.address, false);
 
       // and in an epoch in which the set is not live: five operators required from the next epoch on
-      const g = await load(countedFixture);
+      const g = await load(drawnFixture);
       const defaults = await g.squad.setDefaults();
       await (
         await g.squad.connect(g.deployer).updateRollupSet(g.squadRollupAddress, {
@@ -519,7 +585,7 @@ describe("squad tasks", function () {
     });
 
     it("includes forced-queue items with --include, passing their fees to the poster (JSON, then text)", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const fees = [5n * ALT, 0n, (7n * ALT) / 2n];
       await (await f.token.connect(f.outsider).approve(rollup, 10n * ALT)).wait();
@@ -580,7 +646,7 @@ describe("squad tasks", function () {
     });
 
     it("refuses a bad --include or --from, an unknown rollup, one not registered in SQUAD and one that does not use it", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const from = f.operators[0].address;
       const args = { rollup: "5002", commitment: "batch", include: "0", from, json: true };
       for (const include of ["two", "-1", "1.5", "0x1"]) {
@@ -612,7 +678,7 @@ describe("squad tasks", function () {
     });
 
     it("ends on the contract's refusal of a member that is not the leader before the grace period, in one line", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
       const [member] = othersThan(f, leader);
@@ -627,7 +693,7 @@ describe("squad tasks", function () {
     });
 
     it("sends nothing when the contract refuses the batch", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const nonce = await hre.ethers.provider.getTransactionCount(f.outsider.address);
       await expectRefused(
         "squad:post-batch",
@@ -638,7 +704,7 @@ describe("squad tasks", function () {
     });
 
     it("ends on the contract's refusal of an account outside the rollup's SQUAD set, in one line", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       // the outsider (account 15) and the default account (the deployer): in the set of no rollup
       for (const account of [f.outsider, f.deployer]) {
         expect((await f.sets.membership(f.setId, account.address)).member).to.equal(false);
@@ -659,7 +725,7 @@ describe("squad tasks", function () {
     });
 
     it("ends on the rollup's refusal of --include beyond the queue, or of a batch leaving an overdue item out", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const slot = f.firstSlot + 1n;
       const [leader] = await drawLeaders(f, slot, 1);
@@ -704,7 +770,7 @@ describe("squad tasks", function () {
     });
 
     it("reports the slot the batch is mined in, when posted in the last second of the previous one", async function () {
-      const f = await load(countedFixture);
+      const f = await load(drawnFixture);
       // a slot whose leader does not lead the next one
       const { slot, next } = await findSlot(f, f.firstSlot + 1n, (leader, following) => leader !== following);
       await time.increaseTo(slot * SLOT + SLOT - 1n);
@@ -736,23 +802,109 @@ describe("squad tasks", function () {
       expect(await f.squad.slotMarks(f.squadRollupAddress, slot)).to.deep.equal([false, false]);
     });
 
-    it("says there is no leader in a slot without one (text mode)", async function () {
-      // the epoch of the joins, in which nothing counts yet
-      const f = await load(joinedFixture);
+    it("says there is no leader in a slot without one (text mode), a batch there fixing the next epoch's seed all the same", async function () {
+      // the epoch after the joins: their allocations count in it, but its leaders would be drawn from the joins' epoch,
+      // which counted nothing (10 s into a slot: the batch is mined before the grace period ends)
+      const f = await load(countedFixture);
+      const rollup = f.squadRollupAddress;
       const member = f.operators[1];
-      const slot = (await latest()) / SLOT + 1n;
+      const slot = f.firstSlot + 1n;
       await time.increaseTo(slot * SLOT + 10n);
+      expect(await f.squad.leaderAt(rollup, slot)).to.equal(ZeroAddress);
       const { result, lines } = await runTask<PostResult>("squad:post-batch", {
         rollup: "5002",
         commitment: "no leader",
         from: member.address,
         json: false,
       });
+      expect(await blockTime(result.tx.block)).to.equal(slot * SLOT + 11n);
       expect([result.slot, result.leader, result.byLeader]).to.deep.equal([slot, ZeroAddress, false]);
       expect(lines).to.deep.equal([txLine(`batch ${id("no leader")} posted in slot ${slot} (no leader)`, result.tx)]);
       await expect(transaction(result.tx.hash))
         .to.emit(f.squad, "BatchPosted")
-        .withArgs(f.squadRollupAddress, slot, member.address, false);
+        .withArgs(rollup, slot, member.address, false);
+      // the first batch of the epoch: the next one, the first with leaders, draws them with the seed it fixed
+      const seed = mixSeed(0n, await prevRandao(result.tx.block));
+      expect(await f.squad.seedAt(rollup, f.countEpoch + 1n)).to.equal(seed);
+      expect(await f.squad.seedAt(rollup, f.countEpoch)).to.equal(0n);
+      const next = (await f.sets.epochStart(f.countEpoch + 1n)) / SLOT + 1n;
+      const leaders = await drawLeaders(f, next, 10);
+      expect(leaders).not.to.include(ZeroAddress);
+      expect(await f.squad.schedule(rollup, next, 10)).to.deep.equal(leaders);
+    });
+
+    it("draws an epoch's leaders from the allocations counted in the epoch before: one that leaves still leads (and posts in) the next epoch's slots, none after", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      const [leaving, second, third, last] = f.operators;
+      // operator 0 leaves in epoch E: its allocation still counts in E, none from E + 1, when the last position of the
+      // draw index (operator 3's) takes its place
+      await (await f.sets.connect(leaving.signer).requestLeave(f.setId)).wait();
+      const operators = f.operators.map((op) => op.address);
+      expect(await f.sets.allocationsAt(f.setId, operators, f.epoch)).to.deep.equal(OPERATOR_STAKES);
+      expect(await f.sets.allocationsAt(f.setId, operators, f.epoch + 1n)).to.deep.equal([
+        0n,
+        ...OPERATOR_STAKES.slice(1),
+      ]);
+      const entry = (op: (typeof f.operators)[number]) => ({
+        operator: op.address,
+        allocation: OPERATOR_STAKES[f.operators.indexOf(op)],
+      });
+      const afterLeave = [last, second, third].map(entry);
+      const counted = (epoch: bigint) => (epoch <= f.joinEpoch ? [] : epoch <= f.epoch ? joinOrder(f) : afterLeave);
+      // the 40 slots before epoch E + 2 begins (drawn from E) and the 40 after (drawn from E + 1); no seed fixed yet
+      const split = ((await f.sets.epochStart(f.epoch + 2n)) + SLOT - 1n) / SLOT;
+      expect(await f.sets.epochAt((split - 1n) * SLOT)).to.equal(f.epoch + 1n);
+      expect(await f.sets.epochAt(split * SLOT)).to.equal(f.epoch + 2n);
+      const from = split - 40n;
+      const leaders = await drawLeaders(f, from, 80, counted);
+      expect(await f.squad.schedule(rollup, from, 80)).to.deep.equal(leaders);
+      expect(leaders).not.to.include(ZeroAddress);
+      expect(leaders.slice(0, 40)).to.include(leaving.address);
+      expect(leaders.slice(40)).not.to.include(leaving.address);
+      // the draw-index order counts: the three in join order would draw other leaders
+      const joined = await drawLeaders(f, split, 40, (epoch) =>
+        epoch <= f.epoch ? counted(epoch) : [second, third, last].map(entry),
+      );
+      expect(joined).not.to.deep.equal(leaders.slice(40));
+
+      // in epoch E + 1 operator 0, not a member and still leaving, posts as the leader of a slot it was drawn for
+      await nextEpoch(f.sets);
+      const now = (await latest()) / SLOT + 1n;
+      const drawn = await drawLeaders(f, now, 40, counted);
+      const slot = now + BigInt(drawn.indexOf(leaving.address));
+      expect(slot).to.be.greaterThanOrEqual(now);
+      await time.increaseTo(slot * SLOT + 10n);
+      const membership = await f.sets.membership(f.setId, leaving.address);
+      expect(membership.member).to.equal(false);
+      expect(membership.leaveAt).to.be.greaterThan(await latest());
+      const posted = await task<PostResult>("squad:post-batch", {
+        rollup,
+        commitment: "drawn before leaving",
+        from: leaving.address,
+        json: true,
+      });
+      expect([posted.slot, posted.leader, posted.poster, posted.byLeader]).to.deep.equal([
+        slot,
+        leaving.address,
+        leaving.address,
+        true,
+      ]);
+      expect(await f.squad.slotMarks(rollup, slot)).to.deep.equal([true, false]);
+      // that batch fixed the seed of E + 2, whose leaders come from the three left, never operator 0
+      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(mixSeed(0n, await prevRandao(posted.tx.block)));
+      const after = await drawLeaders(f, split, 40, counted);
+      expect(await f.squad.schedule(rollup, split, 40)).to.deep.equal(after);
+      expect(after).not.to.include(leaving.address);
+      expect(after).not.to.include(ZeroAddress);
+      // from the first slot of E + 2 (the slot in progress when it begins is one of E + 1) it may not post at all
+      await time.increaseTo(split * SLOT);
+      await expectRefused(
+        "squad:post-batch",
+        { rollup: "5002", commitment: "too late", from: leaving.address, json: true },
+        `the contract refused the transaction: SquadNotEligible("${leaving.address}")`,
+      );
+      expect(await f.squadRollup.batchCount()).to.equal(1n);
     });
   });
 });

@@ -164,8 +164,8 @@ export class Chain {
   }
 
   /**
-   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (a SQUAD batch mixes it
-   * into its rollup's leader-election seed of the next epoch).
+   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (the first SQUAD batch of
+   * an epoch mixes it into its rollup's leader-election seed of the next epoch).
    */
   async seedNextBlock() {
     await this.provider.send("hardhat_setPrevRandao", [this.randomness(this.blocks)]);

@@ -542,7 +542,7 @@ class Simulation {
       }
       if (Object.keys(r.sets).length > 0) this.rollupEpochs++; // a rollup-epoch of upkeep: its fees streamed
       // the only upkeep: nothing is sent per set (SQUAD's leaders, MACH, VITAL and rewards read what counts in an epoch
-      // from OperatorSets' checkpoints, and SQUAD's leader seed is mixed by the batches themselves)
+      // from OperatorSets' checkpoints, and SQUAD's leader seed is fixed by the batches themselves)
       if (Math.min(t, r.paidUntil) > r.lastStreamed) {
         await this.call(this.keeper, r.contract, "streamFees", [], "rollup: stream fees");
         r.lastStreamed = Math.min(this.chain.time, r.paidUntil); // streamed up to its block's time
@@ -641,8 +641,9 @@ class Simulation {
   }
 
   /**
-   * Posts a batch to a SQUAD rollup, its block's randomness seeded first: every batch mixes the block's prevrandao into
-   * the rollup's leader-election seed of the next epoch, so the leaders depend on the run's seed only.
+   * Posts a batch to a SQUAD rollup, its block's randomness seeded first: the first batch of an epoch fixes the
+   * rollup's leader-election seed of the next epoch from the block's prevrandao, so the leaders depend on the run's
+   * seed only.
    */
   private async postBatch(poster: string, r: LiveRollup, commitment: string, action: string) {
     await this.chain.seedNextBlock();

@@ -107,7 +107,7 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  * - upkeep: what must be sent every epoch for a rollup's services to stay live and paid, whatever happens on it: its
  *   fees streamed (credited to each of its sets in O(1), and settled lazily by claims: rewards need nothing every
  *   epoch); nothing is sent per set, since what counts in an epoch is read from OperatorSets' checkpoints and SQUAD's
- *   leader seed is mixed by the batches;
+ *   leader seed is fixed by the batches;
  * - governance: the proposal's life.
  */
 export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
