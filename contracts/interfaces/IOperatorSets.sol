@@ -44,15 +44,20 @@ interface IOperatorSets {
     error SetsLeaveNotRequested(uint256 setId, address operator);
     error SetsLeavePending(uint256 setId, address operator, uint256 leaveAt);
     error SetsInvalidParameter();
+    /// @notice `drawAt` on a set that keeps no draw index.
+    error SetsNotDrawable(uint256 setId);
+    /// @notice Draws are enabled on a set before any allocation to it (the index must hold every allocation).
+    error SetsDrawsTooLate(uint256 setId);
 
-    /// @notice slot 0: service (160) | maxSize (16) | exists (8) | minMembers (16); slot 1: minStake; slot 2:
-    ///         minTotalStake. The set is live in an epoch (services decide on it) with at least `minMembers` operators
+    /// @notice slot 0: service (160) | maxSize (16) | exists (8) | minMembers (16) | drawable (8); slot 1: minStake;
+    ///         slot 2: minTotalStake. `drawable`: the set keeps a draw index (`enableDraws`), so `drawAt` works on it. The set is live in an epoch (services decide on it) with at least `minMembers` operators
     ///         and `minTotalStake` counted (and never with no stake).
     struct SetConfig {
         address service;
         uint16 maxSize;
         bool exists;
         uint16 minMembers;
+        bool drawable;
         uint256 minStake;
         uint256 minTotalStake;
     }
@@ -79,6 +84,8 @@ interface IOperatorSets {
 
     event ServiceUpdated(address indexed service, bool allowed);
     event SetCreated(uint256 indexed setId, address indexed service, bytes32 key, uint256 minStake, uint256 maxSize);
+    /// @notice `setId` keeps a draw index from now on (`drawAt`).
+    event DrawsEnabled(uint256 indexed setId);
     event SetUpdated(uint256 indexed setId, uint256 minStake, uint256 maxSize);
     event Joined(uint256 indexed setId, address indexed operator);
     /// @notice `operator` left the member list (its place is free); it completes leaving from `leaveAt`.
@@ -121,6 +128,10 @@ interface IOperatorSets {
     // services
     /// @notice Creates the set `keccak256(abi.encode(msg.sender, key))`.
     function createSet(bytes32 key, uint256 minStake, uint16 maxSize) external returns (uint256 setId);
+    /// @notice Makes the set keep a draw index, for `drawAt` (the set's service; before any allocation to the set,
+    ///         else `SetsDrawsTooLate`). Only a service that draws from its sets needs it (SQUAD): keeping the index
+    ///         costs each join, allocation change and slash of the set more gas.
+    function enableDraws(uint256 setId) external;
     /// @notice Changes a set's minimum stake and size bound (a bound below the member count only stops joins).
     function updateSet(uint256 setId, uint256 minStake, uint16 maxSize) external;
     /// @notice The least members and stake the set needs to be live (`isLive`), from the next epoch on; the least stake
@@ -233,7 +244,8 @@ interface IOperatorSets {
     function isLive(uint256 setId, uint256 epoch) external view returns (bool);
     /// @notice A stake-weighted draw over the allocations counted in `epoch`, from checkpoints (no snapshot): the
     ///         operator whose range holds `random % setStakeAt(setId, epoch)`, the operators in the set's draw-index
-    ///         order (each one's chance is its share of the set's stake); zero when the set counted no stake. Reads at
+    ///         order (each one's chance is its share of the set's stake); zero when the set counted no stake;
+    ///         `SetsNotDrawable` on a set that keeps no draw index (`enableDraws`). Reads at
     ///         most 16 bucket totals and 16 positions' operators and allocations.
     function drawAt(uint256 setId, uint256 epoch, uint256 random) external view returns (address);
 }

@@ -15,8 +15,19 @@ contract MockService {
         slashing = slashing_;
     }
 
-    function createSet(bytes32 key, uint256 minStake, uint16 maxSize) external returns (uint256) {
+    /// @dev A set that keeps a draw index (as SQUAD's do), so tests can draw from it.
+    function createSet(bytes32 key, uint256 minStake, uint16 maxSize) external returns (uint256 setId) {
+        setId = sets.createSet(key, minStake, maxSize);
+        sets.enableDraws(setId);
+    }
+
+    /// @dev A set without a draw index (as MACH's and VITAL's are).
+    function createPlainSet(bytes32 key, uint256 minStake, uint16 maxSize) external returns (uint256) {
         return sets.createSet(key, minStake, maxSize);
+    }
+
+    function enableDraws(uint256 setId) external {
+        sets.enableDraws(setId);
     }
 
     function updateSet(uint256 setId, uint256 minStake, uint16 maxSize) external {

@@ -130,10 +130,19 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             maxSize: maxSize,
             exists: true,
             minMembers: 0,
+            drawable: false,
             minStake: minStake,
             minTotalStake: 0
         });
         emit SetCreated(setId, msg.sender, key, minStake, maxSize);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function enableDraws(uint256 setId) external {
+        SetConfig storage config = _ownSet(setId);
+        if (_s().stakeHistory[setId].length() != 0) revert SetsDrawsTooLate(setId);
+        config.drawable = true;
+        emit DrawsEnabled(setId);
     }
 
     /// @inheritdoc IOperatorSets
@@ -457,6 +466,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     function drawAt(uint256 setId, uint256 epoch, uint256 random) external view returns (address) {
         SetsStorage storage s = _s();
         uint48 key = CheckpointWindow.key(epoch);
+        if (!s.sets[setId].drawable) revert SetsNotDrawable(setId);
         uint256 total = s.stakeHistory[setId].upperLookupRecent(key);
         if (total == 0) return address(0);
         uint256 target = random % total;
@@ -645,13 +655,15 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             Checkpoints.Trace208 storage total = s.stakeHistory[setId];
             // the total is the sum of its members' latest allocations, each below 2^104
             total.push(key, uint208(total.latest() + a.allocated - previous));
-            // the count of operators with stake in the set changes when an allocation starts or ends
-            uint256 counted = s.countHistory[setId].latest();
+            // the count of operators with stake in the set changes when an allocation starts or ends (only then does
+            // the draw index need it)
+            uint256 counted;
             if (previous == 0 || a.allocated == 0) {
-                counted = previous == 0 ? counted + 1 : counted - 1;
-                s.countHistory[setId].push(key, uint208(counted));
+                Checkpoints.Trace208 storage count = s.countHistory[setId];
+                counted = previous == 0 ? count.latest() + 1 : count.latest() - 1;
+                count.push(key, uint208(counted));
             }
-            _index(s, setId, operator, previous, a.allocated, counted, key);
+            if (s.sets[setId].drawable) _index(s, setId, operator, previous, a.allocated, counted, key);
         }
         emit AllocationUpdated(setId, operator, a.allocated, a.pendingFree, a.freeAt, key);
     }

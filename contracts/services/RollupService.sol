@@ -91,6 +91,11 @@ abstract contract RollupService is OwnedUpgradeable {
     // solhint-disable-next-line no-empty-blocks
     function _acceptRollup(address rollup) internal view virtual {}
 
+    /// @dev Whether the service draws from its sets (`OperatorSets.drawAt`): only then do they keep a draw index.
+    function _drawsFromSets() internal pure virtual returns (bool) {
+        return false;
+    }
+
     // ================================================================= governance
 
     /// @notice The parameters of the sets registered from now on.
@@ -122,6 +127,7 @@ abstract contract RollupService is OwnedUpgradeable {
         s.registered[rollup] = true;
         SetDefaults memory d = s.defaults;
         setId = s.sets.createSet(_keyOf(rollup), d.minStake, d.maxSize);
+        if (_drawsFromSets()) s.sets.enableDraws(setId);
         s.sets.setLiveness(setId, d.minMembers, d.minTotalStake);
         emit RollupRegistered(rollup, setId, d);
     }

@@ -370,6 +370,10 @@ contract SquadService is RollupService {
         }
     }
 
+    function _drawsFromSets() internal pure override returns (bool) {
+        return true;
+    }
+
     function _acceptRollup(address rollup) internal view override {
         if (IRollup(rollup).sequencer() != address(0)) revert SquadNotSequencer(rollup);
     }

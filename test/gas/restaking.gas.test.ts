@@ -96,7 +96,8 @@ async function baseFixture() {
 
   const keyA = ethers.id("gas-set-a");
   const keyB = ethers.id("gas-set-b");
-  await service.createSet(keyA, MIN_STAKE, MAX_SIZE);
+  // set A without a draw index (as MACH's and VITAL's sets are), set B with one (as SQUAD's are)
+  await service.createPlainSet(keyA, MIN_STAKE, MAX_SIZE);
   await service.createSet(keyB, MIN_STAKE, MAX_SIZE);
   const setA = await operatorSets.setIdOf(service, keyA);
   const setB = await operatorSets.setIdOf(service, keyB);
@@ -654,12 +655,32 @@ describeGas("restaking", __filename, (gas) => {
   describe("operator sets", function () {
     it("join a set that has a member, allocating part of the stake", async function () {
       const f = await loadFixture(baseFixture);
+      expect((await f.operatorSets.setConfig(f.setA)).drawable).to.equal(false);
       await gas.recordTx(
-        "operator set: join (set already has a member; operator's first membership and allocation, one asset)",
+        "operator set: join (set without a draw index, already has a member; operator's first membership and " +
+          "allocation, one asset)",
         f.operatorSets.connect(f.op).join(f.setA, MIN_STAKE),
       );
       expect(await f.operatorSets.members(f.setA)).to.deep.equal([f.op2.address, f.op.address]);
       expect((await f.operatorSets.membership(f.setA, f.op)).index).to.equal(1n);
+    });
+
+    it("join a set with a draw index (SQUAD's), allocating part of the stake", async function () {
+      const f = await loadFixture(baseFixture);
+      expect((await f.operatorSets.setConfig(f.setB)).drawable).to.equal(true);
+      await gas.recordTx(
+        "operator set: join a set with a draw index (set already has a member; operator's first membership and " +
+          "allocation, one asset: a new draw position)",
+        f.operatorSets.connect(f.op).join(f.setB, MIN_STAKE),
+      );
+      await gas.recordTx(
+        "operator set: allocate in a set with a draw index, increase from free stake (member's second change)",
+        f.operatorSets.connect(f.op).allocate(f.setB, 2n * MIN_STAKE),
+      );
+      const epoch = (await f.operatorSets.currentEpoch()) + 1n;
+      const total = await f.operatorSets.setStakeAt(f.setB, epoch);
+      // op2 joined first (position 0), op second
+      expect(await f.operatorSets.drawAt(f.setB, epoch, total - 1n)).to.equal(f.op.address);
     });
 
     it("allocate: raise a member's allocation from free stake, then lower it", async function () {

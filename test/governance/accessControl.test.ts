@@ -527,6 +527,11 @@ describe("Governance access control", function () {
         // hardhat.json's margin: only the caller is wrong
         "setChurnMargin(uint16)": onlyOwner(() => [CHURN_MARGIN_BPS]),
         "createSet(bytes32,uint256,uint16)": guarded("SetsNotService", self),
+        "enableDraws(uint256)": guarded(
+          "SetsNotSetService",
+          (c, caller) => [c.setId, caller.address],
+          (c) => [c.setId],
+        ),
         "updateSet(uint256,uint256,uint16)": guarded(
           "SetsNotSetService",
           (c, caller) => [c.setId, caller.address],

@@ -499,6 +499,53 @@ describe("OperatorSets", function () {
 
   // ================================================================= services
 
+  describe("enableDraws", function () {
+    it("a set keeps no draw index unless its service enables it before any allocation (DrawsEnabled)", async function () {
+      const { operatorSets, service, operators } = await loadFixture(setsFixture);
+      const key = ethers.id("plain");
+      const setId = setIdOf(await service.getAddress(), key);
+      await service.createPlainSet(key, MIN_STAKE, MAX_SIZE);
+      expect((await operatorSets.setConfig(setId)).drawable).to.equal(false);
+      await expect(operatorSets.drawAt(setId, 0n, 0n))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotDrawable")
+        .withArgs(setId);
+      await expect(service.enableDraws(setId)).to.emit(operatorSets, "DrawsEnabled").withArgs(setId);
+      expect((await operatorSets.setConfig(setId)).drawable).to.equal(true);
+      // an empty drawable set draws nobody
+      expect(await operatorSets.drawAt(setId, await operatorSets.currentEpoch(), 0n)).to.equal(ethers.ZeroAddress);
+      await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
+      const next = (await operatorSets.currentEpoch()) + 1n;
+      expect(await operatorSets.drawAt(setId, next, MIN_STAKE - 1n)).to.equal(operators[0].address);
+    });
+
+    it("refuses to index a set once an allocation was made to it: the index would miss it", async function () {
+      const { operatorSets, service, operators } = await loadFixture(setsFixture);
+      const key = ethers.id("late");
+      const setId = setIdOf(await service.getAddress(), key);
+      await service.createPlainSet(key, MIN_STAKE, MAX_SIZE);
+      await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
+      // even once the allocation is gone again
+      await operatorSets.connect(operators[0]).requestLeave(setId);
+      await expect(service.enableDraws(setId))
+        .to.be.revertedWithCustomError(operatorSets, "SetsDrawsTooLate")
+        .withArgs(setId);
+      expect((await operatorSets.setConfig(setId)).drawable).to.equal(false);
+    });
+
+    it("only the set's service enables draws", async function () {
+      const { operatorSets, otherService, outsider, setId } = await loadFixture(setsFixture);
+      await expect(otherService.enableDraws(setId))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(setId, await otherService.getAddress());
+      await expect(operatorSets.connect(outsider).enableDraws(setId))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(setId, outsider.address);
+      await expect(operatorSets.connect(outsider).enableDraws(42n))
+        .to.be.revertedWithCustomError(operatorSets, "SetsUnknownSet")
+        .withArgs(42n);
+    });
+  });
+
   describe("createSet", function () {
     it("creates the set keccak256(abi.encode(service, key)) and emits SetCreated", async function () {
       const { operatorSets, service } = await loadFixture(setsFixture);
@@ -1219,7 +1266,10 @@ describe("OperatorSets", function () {
         expect(await operatorSets.drawAt(setId, await operatorSets.currentEpoch(), 12345n)).to.equal(
           ethers.ZeroAddress,
         );
-        expect(await operatorSets.drawAt(setId + 1n, 0n, 0n)).to.equal(ethers.ZeroAddress);
+        // an unknown set keeps no draw index
+        await expect(operatorSets.drawAt(setId + 1n, 0n, 0n))
+          .to.be.revertedWithCustomError(operatorSets, "SetsNotDrawable")
+          .withArgs(setId + 1n);
       });
 
       it("reads the epoch: a change counts from the next epoch, and a past epoch keeps its draw", async function () {

@@ -1743,19 +1743,11 @@ describe("MachService", function () {
       // ALT and 1 wei less, below 2,000 ALT) still count for liveness, MACH's stake and the rewards
       expect(await f.d.operatorSets.memberCountAt(f.setId, EPOCH + 1n)).to.equal(5n);
       expect(await f.d.operatorSets.setStakeAt(f.setId, EPOCH + 1n)).to.equal(TOTAL_STAKE);
-      // and in SQUAD's stake-weighted draw: the members in join order, each over a range as wide as its allocation
-      // (a draw of r lands where r falls in these cumulative ranges)
-      const rangeStart = (i: number) => sumOf(STAKES, [...Array(i).keys()]);
-      for (const [random, member] of [
-        [0n, 0],
-        [rangeStart(2), 2],
-        [rangeStart(3) - 1n, 2],
-        [rangeStart(3), 3],
-        [rangeStart(4) - 1n, 3],
-        [TOTAL_STAKE + rangeStart(4), 4], // taken modulo the set's stake
-      ] as const) {
-        expect(await f.d.operatorSets.drawAt(f.setId, EPOCH + 1n, random)).to.equal(f.ops[member].address);
-      }
+      // MACH draws nobody: its sets keep no draw index (only SQUAD's do, at a cost to each allocation change)
+      expect((await f.d.operatorSets.setConfig(f.setId)).drawable).to.equal(false);
+      await expect(f.d.operatorSets.drawAt(f.setId, EPOCH + 1n, 0n))
+        .to.be.revertedWithCustomError(f.d.operatorSets, "SetsNotDrawable")
+        .withArgs(f.setId);
       // bad sizes and liveness minimums are refused by the service before anything changes; an unregistered rollup too
       for (const refused of [
         { ...params, maxSize: 0n, minMembers: 0n },

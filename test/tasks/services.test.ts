@@ -237,6 +237,8 @@ describe("service tasks", function () {
           MAX_SIZE,
           true,
           MIN_MEMBERS,
+          // only SQUAD draws from its sets: only its sets keep a draw index
+          name === "squad",
           MIN_STAKE,
           MIN_TOTAL_STAKE,
         ]);
