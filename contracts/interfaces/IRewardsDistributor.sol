@@ -69,6 +69,12 @@ interface IRewardsDistributor {
     /// @notice Pulls `amount` ALT from the caller as fees of the current epoch for the operator set `setId`. O(1).
     ///         Refused (`RewardsNoStake`) when the set counts no stake in the current epoch.
     function creditFees(uint256 setId, uint256 amount) external;
+    /// @notice Credits `amount` to each of `setIds` that exists and counts stake in the current epoch, as `creditFees`
+    ///         does, and skips the others (no revert); pulls `amount` times the number credited in one transfer and
+    ///         adds the protocol share once. For a payer that funds several sets at a time (a rollup's stream to its
+    ///         services' sets).
+    /// @return creditedMask bit i set when `setIds[i]` was credited (at most 256 sets)
+    function creditFeesToSets(uint256[] calldata setIds, uint256 amount) external returns (uint256 creditedMask);
     /// @notice Settles `operator`'s earnings in `setId` for the epochs before the current one, walking at most
     ///         `maxSteps` changes of its allocation there and of its stakers' units; returns the first epoch not
     ///         settled. Permissionless: it only moves earnings to the accounts they belong to.

@@ -84,10 +84,48 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         // nobody secures a set that counts no stake: its fees are refused (a rollup keeps them in escrow), not carried
         // to whoever is counted first afterwards
         if (stake == 0) revert RewardsNoStake(setId, epoch);
-        uint256 creditedScaled = amount * SCALE;
-        // the protocol share is charged here, once per credited fee: never on what is carried
-        uint256 protocolScaled = (creditedScaled * s.protocolShareBps) / BPS;
+        s.owedScaled[s.treasury] += _credit(s, setId, epoch, stake, amount);
+        s.alt.safeTransferFrom(msg.sender, address(this), amount); // ALT: no fee on transfer
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function creditFeesToSets(uint256[] calldata setIds, uint256 amount) external returns (uint256 creditedMask) {
+        if (amount == 0) revert RewardsZeroAmount();
+        uint256 count = setIds.length;
+        if (count > 256) revert RewardsInvalidParameter();
+        RewardsStorage storage s = _s();
+        IOperatorSets sets = s.sets;
+        uint256 protocolScaled;
+        uint256 credited;
+        for (uint256 i; i < count; ++i) {
+            uint256 setId = setIds[i];
+            // an unknown set (its service has not registered the payer yet), or one that counts no stake, is skipped
+            try sets.currentSetStake(setId) returns (uint256 epoch, uint256 stake) {
+                if (stake == 0) continue;
+                protocolScaled += _credit(s, setId, epoch, stake, amount);
+                creditedMask |= 1 << i;
+                ++credited;
+            } catch {
+                continue;
+            }
+        }
+        if (credited == 0) return 0;
         s.owedScaled[s.treasury] += protocolScaled;
+        s.alt.safeTransferFrom(msg.sender, address(this), amount * credited); // ALT: no fee on transfer
+    }
+
+    /// @dev Raises `setId`'s reward per stake for `epoch`, in which it counts `stake` (non-zero), by `amount` less the
+    ///      protocol share plus what was carried; keeps the division's remainder; returns the protocol share (scaled),
+    ///      which the caller owes the treasury (charged here, once per credited fee: never on what is carried).
+    function _credit(
+        RewardsStorage storage s,
+        uint256 setId,
+        uint256 epoch,
+        uint256 stake,
+        uint256 amount
+    ) private returns (uint256 protocolScaled) {
+        uint256 creditedScaled = amount * SCALE;
+        protocolScaled = (creditedScaled * s.protocolShareBps) / BPS;
         uint256 restScaled = creditedScaled - protocolScaled + s.carriedScaled[setId];
         uint256 increment = restScaled / stake;
         uint256 carried = restScaled - increment * stake;
@@ -97,7 +135,6 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
             trace.push(uint48(epoch), SafeCast.toUint208(trace.latest() + increment));
         }
         emit FeesCredited(setId, msg.sender, epoch, amount, protocolScaled, carried);
-        s.alt.safeTransferFrom(msg.sender, address(this), amount); // ALT: no fee on transfer
     }
 
     /// @inheritdoc IRewardsDistributor

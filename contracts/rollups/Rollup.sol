@@ -6,7 +6,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IRollup} from "../interfaces/IRollup.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
-import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
 import {MACH, SQUAD, VITAL, serviceCount} from "./Services.sol";
 
@@ -340,29 +339,46 @@ contract Rollup is IRollup {
         uint256 share = uint256(feePerServicePerSecond) * (until - from);
         uint8 enabled = services;
         if (share == 0 || enabled == 0) return;
-        IRewardsDistributor rewards = IRewardsDistributor(factory.rewardsDistributor());
-        IERC20 token = IERC20(factory.alt());
-        uint256 total = share * serviceCount(enabled);
-        token.forceApprove(address(rewards), total);
-        (address vital, address mach, address squad) = factory.services();
-        uint256 credited;
-        if (enabled & VITAL != 0) credited += _credit(rewards, vital, share);
-        if (enabled & MACH != 0) credited += _credit(rewards, mach, share);
-        if (enabled & SQUAD != 0) credited += _credit(rewards, squad, share);
-        if (credited < total) token.forceApprove(address(rewards), 0);
+        (address[] memory paid, uint256[] memory setIds) = _serviceSets(enabled);
+        uint256 credited = _credit(paid, setIds, share);
         streamed += uint96(credited);
         emit FeesStreamed(credited, until);
     }
 
-    /// @dev Credits `share` to `service`'s set for this rollup; returns what was credited (0 if the set is missing).
-    function _credit(IRewardsDistributor rewards, address service, uint256 share) private returns (uint256) {
-        uint256 setId = IOperatorSets(factory.operatorSets()).setIdOf(service, serviceKey());
-        try rewards.creditFees(setId, share) {
-            return share;
-        } catch {
-            emit FeesNotCredited(service, setId, share);
-            return 0;
+    /// @dev The enabled services and their sets for this rollup (OperatorSets' ids, keccak256(abi.encode(service,
+    ///      key))), in the order VITAL, MACH, SQUAD.
+    function _serviceSets(uint8 enabled) private view returns (address[] memory paid, uint256[] memory setIds) {
+        (address vital, address mach, address squad) = factory.services();
+        address[3] memory all = [vital, mach, squad];
+        uint8[3] memory bits = [VITAL, MACH, SQUAD];
+        uint256 count = serviceCount(enabled);
+        paid = new address[](count);
+        setIds = new uint256[](count);
+        uint256 n;
+        bytes32 key = serviceKey();
+        for (uint256 i; i < 3; ++i) {
+            if (enabled & bits[i] == 0) continue;
+            paid[n] = all[i];
+            setIds[n++] = uint256(keccak256(abi.encode(all[i], key)));
         }
+    }
+
+    /// @dev Credits `share` to each of `setIds` in one call and one transfer; a set that is missing or counts no stake
+    ///      is skipped (`FeesNotCredited`: its share stays in escrow). Returns what was credited.
+    function _credit(address[] memory paid, uint256[] memory setIds, uint256 share) private returns (uint256 credited) {
+        IRewardsDistributor rewards = IRewardsDistributor(factory.rewardsDistributor());
+        IERC20 token = IERC20(factory.alt());
+        uint256 total = share * setIds.length;
+        token.forceApprove(address(rewards), total);
+        uint256 mask;
+        try rewards.creditFeesToSets(setIds, share) returns (uint256 creditedMask) {
+            mask = creditedMask;
+        } catch {} // solhint-disable-line no-empty-blocks
+        for (uint256 i; i < setIds.length; ++i) {
+            if (mask & (1 << i) != 0) credited += share;
+            else emit FeesNotCredited(paid[i], setIds[i], share);
+        }
+        if (credited < total) token.forceApprove(address(rewards), 0);
     }
 
     /// @inheritdoc IRollup

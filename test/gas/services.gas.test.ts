@@ -209,7 +209,7 @@ describeGas("services", __filename, (gas) => {
     const tx = f.rollup.streamFees();
     await gas.recordTx(
       "rollup: streamFees (VITAL, MACH and SQUAD sets with stake; the epoch's first stream: a new reward-per-stake " +
-        "checkpoint per set, a transfer per set)",
+        "checkpoint per set, one creditFeesToSets call and one transfer for the three)",
       tx,
     );
     await expect(tx).not.to.emit(f.rollup, "FeesNotCredited");

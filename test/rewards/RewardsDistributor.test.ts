@@ -1022,6 +1022,75 @@ describe("RewardsDistributor", function () {
     });
   });
 
+  describe("creditFeesToSets", function () {
+    it("credits each set that counts stake as creditFees would, skips a set without stake and an unknown one, in one transfer", async function () {
+      const { rewards, token, operatorSets, service, payer, setId, treasury, op1 } = await loadFixture(rewardsFixture);
+      // a second set with op1's allocation only, and a set nobody joined; all counted from the next epoch
+      const keyB = ethers.id("rollup-1/other-service");
+      await service.createSet(keyB, MIN_STAKE, 64);
+      const setB = await operatorSets.setIdOf(service, keyB);
+      await operatorSets.connect(op1).join(setB, MIN_STAKE);
+      const keyEmpty = ethers.id("rollup-1/empty");
+      await service.createSet(keyEmpty, MIN_STAKE, 64);
+      const empty = await operatorSets.setIdOf(service, keyEmpty);
+      const unknown = setId + 1n;
+      const e1 = await nextEpoch(operatorSets);
+
+      const setIds = [setId, empty, setB, unknown];
+      // bits 0 and 2: the two sets with stake
+      expect(await rewards.connect(payer).creditFeesToSets.staticCall(setIds, FEES)).to.equal(0b101n);
+      const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
+      const rest = FEES * SCALE - protocol;
+      const [stakeA, stakeB] = [ALLOC1 + ALLOC2, MIN_STAKE];
+      const tx = rewards.connect(payer).creditFeesToSets(setIds, FEES);
+      await expect(tx)
+        .to.emit(rewards, "FeesCredited")
+        .withArgs(setId, payer.address, e1, FEES, protocol, rest - (rest / stakeA) * stakeA)
+        .and.to.emit(rewards, "FeesCredited")
+        .withArgs(setB, payer.address, e1, FEES, protocol, rest - (rest / stakeB) * stakeB);
+      // exactly two credits, pulled in one transfer
+      const receipt = await (await tx).wait();
+      const credited = receipt!.logs
+        .map((log) => rewards.interface.parseLog(log))
+        .filter((parsed) => parsed?.name === "FeesCredited");
+      expect(credited.map((parsed) => parsed!.args.setId)).to.deep.equal([setId, setB]);
+      const tokenAddress = await token.getAddress();
+      const transfers = receipt!.logs
+        .map((log) => (log.address === tokenAddress ? token.interface.parseLog(log) : null))
+        .filter((parsed) => parsed?.name === "Transfer");
+      expect(transfers.map((parsed) => [parsed!.args.from, parsed!.args.to, parsed!.args.value])).to.deep.equal([
+        [payer.address, await rewards.getAddress(), 2n * FEES],
+      ]);
+      expect(await rewards.owedScaled(treasury)).to.equal(2n * protocol);
+      expect(await rewards.rewardPerStakeBefore(setId, e1 + 1n)).to.equal(rest / stakeA);
+      expect(await rewards.rewardPerStakeBefore(setB, e1 + 1n)).to.equal(rest / stakeB);
+      expect(await rewards.rewardPerStakeBefore(empty, e1 + 1n)).to.equal(0n);
+      expect(await rewards.carriedFeesScaled(empty)).to.equal(0n);
+    });
+
+    it("pulls nothing and credits nothing when no set can take fees", async function () {
+      const { rewards, token, payer, setId, treasury, epoch } = await loadFixture(rewardsFixture);
+      // in the fixture's epoch the allocations do not count yet
+      expect(await rewards.connect(payer).creditFeesToSets.staticCall([setId, setId + 1n], FEES)).to.equal(0n);
+      const tx = rewards.connect(payer).creditFeesToSets([setId, setId + 1n], FEES);
+      await expect(tx).to.not.emit(rewards, "FeesCredited");
+      await expect(tx).to.changeTokenBalances(token, [payer, rewards], [0n, 0n]);
+      expect(await rewards.owedScaled(treasury)).to.equal(0n);
+      expect(await rewards.rewardPerStakeBefore(setId, epoch + 1n)).to.equal(0n);
+    });
+
+    it("refuses a zero amount and more than 256 sets", async function () {
+      const { rewards, payer, setId } = await loadFixture(rewardsFixture);
+      await expect(rewards.connect(payer).creditFeesToSets([setId], 0)).to.be.revertedWithCustomError(
+        rewards,
+        "RewardsZeroAmount",
+      );
+      await expect(
+        rewards.connect(payer).creditFeesToSets(Array<bigint>(257).fill(setId), 1),
+      ).to.be.revertedWithCustomError(rewards, "RewardsInvalidParameter");
+    });
+  });
+
   describe("settle", function () {
     it("splits exactly: allocation pro rata across operators, commission, units across stakers of different assets, remainders to the operator", async function () {
       const f = await loadFixture(rewardsFixture);
