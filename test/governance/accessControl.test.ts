@@ -612,6 +612,7 @@ describe("Governance access control", function () {
         ...ownedUpgradeable("initialize(address,address,address,address,uint16)"),
         "setParameters(address,uint16)": onlyOwner((_, caller) => [caller.address, 0]),
         "creditFees(uint256,uint256)": open("anyone pays fees into a set, from its own ALT"),
+        "creditFeesToSets(uint256[],uint256)": open("anyone pays fees into several sets, from its own ALT"),
         "settle(address,uint256,uint256)": open(
           "anyone settles an operator's earnings in a set: it only moves them to the accounts they belong to",
         ),
