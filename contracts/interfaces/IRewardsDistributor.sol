@@ -13,10 +13,11 @@ pragma solidity 0.8.28;
 ///         3. Staker: `claim` walks the staker's own unit changes: units times the rise in reward per unit.
 ///         Allocations and units both count from the epoch after they change, so stake that arrives and leaves within
 ///         an epoch earns nothing of it, and stake is paid only for the epochs it was counted (and slashable) in.
-/// @dev Amounts are scaled by 1e18 (`SCALE`) and every division leaves its remainder somewhere on record: a set's
-///      fees that do not divide by its stake are carried to its next credit; an operator's stakers' part that does not
-///      divide by their units goes to the operator. Exact conservation: credited * SCALE == paid * SCALE + sum(owed) +
-///      sum(carried) + what settled stakers have not claimed + what is credited and not yet settled.
+/// @dev Amounts are scaled by 1e18 (`SCALE`) and every division leaves its remainder somewhere on record: the part of
+///      a credit that does not divide by the set's stake (less than one scaled unit per wei of stake, so below
+///      stake / 1e18 wei) goes to the treasury's account; an operator's stakers' part that does not divide by their
+///      units goes to the operator. Exact conservation: credited * SCALE == paid * SCALE + sum(owed) + what settled
+///      stakers have not claimed + what is credited and not yet settled.
 interface IRewardsDistributor {
     error RewardsZeroAddress();
     error RewardsZeroAmount();
@@ -26,14 +27,15 @@ interface IRewardsDistributor {
     error RewardsNoStake(uint256 setId, uint256 epoch);
 
     /// @notice `payer` credited `amount` of fees to `setId` in `epoch`: `protocolShareScaled` to the treasury's
-    ///         account, the rest spread over the set's stake in that epoch; `carriedScaled` waits for the next credit.
+    ///         account, the rest spread over the set's stake in that epoch but `remainderScaled`, the division's
+    ///         rounding remainder (below the stake, scaled), also to the treasury's account.
     event FeesCredited(
         uint256 indexed setId,
         address indexed payer,
         uint256 indexed epoch,
         uint256 amount,
         uint256 protocolShareScaled,
-        uint256 carriedScaled
+        uint256 remainderScaled
     );
     /// @notice `operator`'s earnings in `setId` over epochs [`from`, `until`) were settled: `toOperatorScaled` (its
     ///         commission and what its stakers' units could not take) is owed to it, `toStakersScaled` to its stakers.
@@ -94,8 +96,6 @@ interface IRewardsDistributor {
     function operatorSets() external view returns (address);
     function treasury() external view returns (address);
     function protocolShareBps() external view returns (uint256);
-    /// @notice Fees of `setId` carried to its next credit (scaled): they paid the protocol share already.
-    function carriedFeesScaled(uint256 setId) external view returns (uint256);
     /// @notice The set's cumulative reward per wei of allocated stake (scaled) for the fees credited before `epoch`.
     function rewardPerStakeBefore(uint256 setId, uint256 epoch) external view returns (uint256);
     /// @notice The cumulative reward per unit (scaled) of `operator`'s stakers in `setId`, settled before `epoch`.

@@ -34,7 +34,6 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         uint16 protocolShareBps;
         // cumulative scaled reward per wei of allocated stake, keyed by the epoch whose credits it includes
         mapping(uint256 setId => Checkpoints.Trace208) rewardPerStake;
-        mapping(uint256 setId => uint256) carriedScaled;
         // cumulative scaled reward per unit of an operator's stakers in a set, keyed by the epoch it stands at the
         // start of (it includes the earnings of every epoch before the key)
         mapping(address operator => mapping(uint256 setId => Checkpoints.Trace208)) rewardPerUnit;
@@ -95,14 +94,14 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         if (count > 256) revert RewardsInvalidParameter();
         RewardsStorage storage s = _s();
         IOperatorSets sets = s.sets;
-        uint256 protocolScaled;
+        uint256 toTreasuryScaled;
         uint256 credited;
         for (uint256 i; i < count; ++i) {
             uint256 setId = setIds[i];
             // an unknown set (its service has not registered the payer yet), or one that counts no stake, is skipped
             try sets.currentSetStake(setId) returns (uint256 epoch, uint256 stake) {
                 if (stake == 0) continue;
-                protocolScaled += _credit(s, setId, epoch, stake, amount);
+                toTreasuryScaled += _credit(s, setId, epoch, stake, amount);
                 creditedMask |= 1 << i;
                 ++credited;
             } catch {
@@ -110,31 +109,32 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
             }
         }
         if (credited == 0) return 0;
-        s.owedScaled[s.treasury] += protocolScaled;
+        s.owedScaled[s.treasury] += toTreasuryScaled;
         s.alt.safeTransferFrom(msg.sender, address(this), amount * credited); // ALT: no fee on transfer
     }
 
     /// @dev Raises `setId`'s reward per stake for `epoch`, in which it counts `stake` (non-zero), by `amount` less the
-    ///      protocol share plus what was carried; keeps the division's remainder; returns the protocol share (scaled),
-    ///      which the caller owes the treasury (charged here, once per credited fee: never on what is carried).
+    ///      protocol share; returns what the caller owes the treasury (scaled): the protocol share (charged here, once
+    ///      per credited fee) and the division's rounding remainder (below the stake: dust, not worth a storage slot
+    ///      per set, which a credit would write every time).
     function _credit(
         RewardsStorage storage s,
         uint256 setId,
         uint256 epoch,
         uint256 stake,
         uint256 amount
-    ) private returns (uint256 protocolScaled) {
+    ) private returns (uint256 toTreasuryScaled) {
         uint256 creditedScaled = amount * SCALE;
-        protocolScaled = (creditedScaled * s.protocolShareBps) / BPS;
-        uint256 restScaled = creditedScaled - protocolScaled + s.carriedScaled[setId];
+        uint256 protocolScaled = (creditedScaled * s.protocolShareBps) / BPS;
+        uint256 restScaled = creditedScaled - protocolScaled;
         uint256 increment = restScaled / stake;
-        uint256 carried = restScaled - increment * stake;
-        s.carriedScaled[setId] = carried;
+        uint256 remainder = restScaled - increment * stake;
         if (increment != 0) {
             Checkpoints.Trace208 storage trace = s.rewardPerStake[setId];
             trace.push(uint48(epoch), SafeCast.toUint208(trace.latest() + increment));
         }
-        emit FeesCredited(setId, msg.sender, epoch, amount, protocolScaled, carried);
+        emit FeesCredited(setId, msg.sender, epoch, amount, protocolScaled, remainder);
+        return protocolScaled + remainder;
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -197,11 +197,6 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     /// @inheritdoc IRewardsDistributor
     function protocolShareBps() external view returns (uint256) {
         return _s().protocolShareBps;
-    }
-
-    /// @inheritdoc IRewardsDistributor
-    function carriedFeesScaled(uint256 setId) external view returns (uint256) {
-        return _s().carriedScaled[setId];
     }
 
     /// @inheritdoc IRewardsDistributor
