@@ -723,17 +723,20 @@ describeGas("restaking", __filename, (gas) => {
       const f = await loadFixture(rewardsFixture);
       await f.rewards.connect(f.payer).creditFees(f.setC, FEES);
       const before = await f.rewards.rewardPerStakeBefore(f.setC, f.epoch + 1n);
-      const carried = await f.rewards.carriedFeesScaled(f.setC);
+      const treasury = await f.rewards.treasury();
+      const owedBefore = await f.rewards.owedScaled(treasury);
       const held = await f.token.balanceOf(f.rewards);
       const stake = await f.operatorSets.setStakeAt(f.setC, f.epoch);
-      const rest = FEES * SCALE - (FEES * SCALE * (await f.rewards.protocolShareBps())) / BPS + carried;
+      const protocol = (FEES * SCALE * (await f.rewards.protocolShareBps())) / BPS;
+      const rest = FEES * SCALE - protocol;
       await gas.recordTx(
         "rewards: creditFees (second credit of the epoch: the set's reward-per-stake checkpoint already written; " +
           "distributor and payer already hold ALT)",
         f.rewards.connect(f.payer).creditFees(f.setC, FEES),
       );
       expect(await f.rewards.rewardPerStakeBefore(f.setC, f.epoch + 1n)).to.equal(before + rest / stake);
-      expect(await f.rewards.carriedFeesScaled(f.setC)).to.equal(rest % stake);
+      // the protocol share and the rounding remainder are owed to the treasury
+      expect((await f.rewards.owedScaled(treasury)) - owedBefore).to.equal(protocol + (rest % stake));
       expect(await f.token.balanceOf(f.rewards)).to.equal(held + FEES);
     });
 

@@ -13,14 +13,14 @@
 //   (e) rewards (lazily settled: fees credited per set and epoch, operators settled over the stretches their allocation
 //       and their stakers' reward units were constant, stakers paid by their units): the registry's reward units
 //       (unitsOf, unitRate, operatorUnitsAt, stakerUnitsAt: an operator's units are its stakers' sum), the sets' reward
-//       per stake, the operators' settlement (settledUntil, rewardPerUnitBefore), the stakers' claimedUntil, owedScaled,
-//       carriedFeesScaled and claimable all equal the model; the identity holds exactly, in scaled units: credited * 1e18
-//       == paid * 1e18 + sum of owedScaled + sum of carriedFeesScaled + what settled stakers have not claimed + what is
-//       credited and not yet settled; claimable never adds up to more than the distributor holds, nor exceeds what a
+//       per stake, the operators' settlement (settledUntil, rewardPerUnitBefore), the stakers' claimedUntil, owedScaled
+//       (the treasury's with each credit's protocol share and rounding remainder) and claimable all equal the model; the
+//       identity holds exactly, in scaled units: credited * 1e18 == paid * 1e18 + sum of owedScaled + what settled
+//       stakers have not claimed + what is credited and not yet settled; claimable never adds up to more than the distributor holds, nor exceeds what a
 //       claim pays; a claim that pays nothing yet moves one of the account's walks on (claimedUntil) keeps that
 //       progress (no Claimed, no transfer), one that does neither is refused. After the drain (everyone settled in a
 //       later epoch, every staker with a whole wei claimed):
-//       credited * 1e18 == paid * 1e18 + sum of owedScaled + sum of carried + the stakers' unclaimed fractions, exactly.
+//       credited * 1e18 == paid * 1e18 + sum of owedScaled + the stakers' unclaimed fractions, exactly.
 //   (f) allocations (unique stake), against the model of OperatorSets: every (set, operator) allocation, pending
 //       deallocation and freeAt, the epoch-keyed histories (allocationAt, setStakeAt) and the per-operator totals equal
 //       the model exactly; an operator's allocations never sum above its active stake; encumbered == sum(allocated +
@@ -658,8 +658,6 @@ interface AllocationModel {
 interface RewardsModel {
   /** [set]: the cumulative reward per stake (scaled), keyed by the epoch whose credits it includes */
   perStake: Trace[];
-  /** [set]: carriedFeesScaled */
-  carried: bigint[];
   /** `${operator}|${set}`: the cumulative reward per unit of the operator's stakers, keyed by a stretch's end */
   perUnit: Map<string, Trace>;
   /** `${operator}|${set}`: the first epoch not settled */
@@ -1154,7 +1152,6 @@ describe("Restaking layer properties (random sequences against a model)", functi
       ),
       rewards: {
         perStake: [[], []],
-        carried: [0n, 0n],
         perUnit: new Map(),
         settledUntil: new Map(),
         claimedUntil: new Map(),
@@ -1982,24 +1979,25 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const t = await at(m);
     const call = s.rewards.connect(s.feePayer).creditFees(setId, amount);
     if (amount === 0n) return expectRevert(call, s.rewards, "RewardsZeroAmount", []);
-    // the protocol share once; the rest (and what earlier credits carried) over the stake the set counts in this epoch
+    // the protocol share once; the rest over the stake the set counts in this epoch, the division's rounding remainder
+    // (below the stake) to the treasury with the protocol share
     const rw = m.rewards;
     const epoch = epochAt(s, t);
     const protocolScaled = (amount * SCALE * s.params.protocolShareBps) / BPS;
-    const rest = amount * SCALE - protocolScaled + rw.carried[a.set];
+    const rest = amount * SCALE - protocolScaled;
     const stake = valueAt(m.setStake[a.set], epoch);
     const increment = stake === 0n ? 0n : rest / stake;
-    const carried = rest - increment * stake;
+    const remainder = rest - increment * stake;
     if (stake === 0n) count("creditFees:noStake");
+    if (stake !== 0n && remainder !== 0n) count("creditFees:remainderToTreasury");
     const outcome = await expectEvents(call, [
       {
         contract: s.rewards,
         address: s.addresses.rewards,
-        events: [["FeesCredited", [setId, s.feePayer.address, epoch, amount, protocolScaled, carried]]],
+        events: [["FeesCredited", [setId, s.feePayer.address, epoch, amount, protocolScaled, remainder]]],
       },
     ]);
-    addOwed(rw, s.treasury.address, protocolScaled);
-    rw.carried[a.set] = carried;
+    addOwed(rw, s.treasury.address, protocolScaled + remainder);
     if (increment !== 0n) pushCheckpoint(rw.perStake[a.set], epoch, latestOf(rw.perStake[a.set]) + increment);
     m.credited += amount;
     move(m.alt, s.feePayer.address, s.addresses.rewards, amount);
@@ -2348,7 +2346,6 @@ describe("Restaking layer properties (random sequences against a model)", functi
         Array.from({ length: ASSETS }, (_, a) => read(registry, addresses.registry, "slashProceeds", [p.address, a])),
       ),
       owed: accounts(s).map((x) => read(rewards, addresses.rewards, "owedScaled", [x.address])),
-      carriedFees: s.setIds.map((id) => read(rewards, addresses.rewards, "carriedFeesScaled", [id])),
       perStake: epochs.flatMap((e) =>
         s.setIds.map((id) => read(rewards, addresses.rewards, "rewardPerStakeBefore", [id, e])),
       ),
@@ -2384,13 +2381,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       ),
     });
     const shares = stakerAddresses.map((_, x) => first(r.shares.slice(x * allPools.length, (x + 1) * allPools.length)));
-    const [owed, carriedFees, settledUntil, windows, jailedCounts] = [
-      r.owed,
-      r.carriedFees,
-      r.settledUntil,
-      r.windows,
-      r.jailed,
-    ].map(first);
+    const [owed, settledUntil, windows, jailedCounts] = [r.owed, r.settledUntil, r.windows, r.jailed].map(first);
     const [altBalances, lstBalances, [altSupply, lstSupply]] = [r.altBalances, r.lstBalances, r.supplies].map(first);
     const proceeds = s.payees.map((_, i) => first(r.proceeds.slice(i * ASSETS, (i + 1) * ASSETS)));
     const [pools, requests, pending, lstAsset] = [r.pools, r.requests, r.pending, r.lstAsset[0]];
@@ -2587,7 +2578,6 @@ describe("Restaking layer properties (random sequences against a model)", functi
       accounts(s).map((x) => rw.owed.get(x.address) ?? 0n),
       `(e) ${where}: owedScaled`,
     );
-    same(carriedFees, rw.carried, `(e) ${where}: carriedFeesScaled`);
     same(
       epochs.map((_, i) => first(r.perStake.slice(i * s.setIds.length, (i + 1) * s.setIds.length))),
       epochs.map((e) => [0, 1].map((k) => perStakeBefore(rw, k, e))),
@@ -2609,11 +2599,12 @@ describe("Restaking layer properties (random sequences against a model)", functi
       stakerAddresses.map((x) => ALL_PAIRS.map(([o, k]) => rw.claimedUntil.get(`${x}|${o}|${k}`) ?? 0n)),
       `(e) ${where}: claimedUntil`,
     );
-    // every credited wei, exactly: paid, owed, carried, earned by stakers and not claimed, or credited and not settled
+    // every credited wei, exactly: paid, owed (the treasury's with the credits' remainders), earned by stakers and not
+    // claimed, or credited and not settled
     same(
-      m.paid * SCALE + sum(owed) + sum(carriedFees) + unclaimedScaled(s, m) + unsettledScaled(m),
+      m.paid * SCALE + sum(owed) + unclaimedScaled(s, m) + unsettledScaled(m),
       m.credited * SCALE,
-      `(e) ${where}: credited * 1e18 == paid * 1e18 + owed + carried + unclaimed + unsettled`,
+      `(e) ${where}: credited * 1e18 == paid * 1e18 + owed + unclaimed + unsettled`,
     );
     const distributorAlt = altBalances[altHolders.indexOf(addresses.rewards)];
     same(distributorAlt, m.credited - m.paid, `(e) ${where}: distributor holds credited - paid`);
@@ -2837,7 +2828,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       }
     }
     await checkInvariants(s, m, "after draining", { allEpochs: true, freeStake: true });
-    // nothing is pending, nothing whole is owed, and the distributor keeps only fractions and carried fees
+    // nothing is pending, nothing whole is owed, and the distributor keeps only fractions
     holds(
       m.withdrawals.every((w) => !w.pending),
       "drain: a withdrawal is still pending",
@@ -2858,7 +2849,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     same(claimable, Array(ACCOUNTS).fill(0n), "drain: whole wei left to claim");
     // everyone is settled up to this epoch (after every credit), and every account a claim pays has claimed: what the
     // distributor holds is the fractions owed, what stakers earned and cannot claim yet (less than a wei with what
-    // they are owed) and the carried fees, exactly
+    // they are owed), exactly
     const epoch = epochAt(s, m.now);
     const settled = await Promise.all(
       ALL_PAIRS.map(([o, set]) => s.rewards.settledUntil(s.operators[o].address, s.setIds[set])),
@@ -2866,7 +2857,6 @@ describe("Restaking layer properties (random sequences against a model)", functi
     same(settled, Array(ALL_PAIRS.length).fill(epoch), "drain: every operator settled in every set");
     same(unsettledScaled(m), 0n, "drain: nothing credited is left unsettled");
     const owed = await Promise.all(accounts(s).map((account) => s.rewards.owedScaled(account.address)));
-    const carried = await Promise.all(s.setIds.map((id) => s.rewards.carriedFeesScaled(id)));
     for (const [i, account] of accounts(s).entries()) {
       const unclaimed =
         i < STAKERS
@@ -2877,12 +2867,12 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const unclaimed = unclaimedScaled(s, m);
     same(
       m.credited * SCALE,
-      m.paid * SCALE + sum(owed) + sum(carried) + unclaimed,
-      "drain: credited * 1e18 == paid * 1e18 + owed + carried + the stakers' unclaimed fractions",
+      m.paid * SCALE + sum(owed) + unclaimed,
+      "drain: credited * 1e18 == paid * 1e18 + owed + the stakers' unclaimed fractions",
     );
     // the form without unclaimed fractions, when every staker claimed its last earnings
     if (unclaimed === 0n) {
-      same(m.credited * SCALE, m.paid * SCALE + sum(owed) + sum(carried), "drain: conservation, all claimed");
+      same(m.credited * SCALE, m.paid * SCALE + sum(owed), "drain: conservation, all claimed");
       count("drain:everyStakerClaimed");
     }
     same(await s.token.balanceOf(s.addresses.rewards), m.credited - m.paid, "drain: the distributor holds the rest");
@@ -2951,6 +2941,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "veto:SlashingVetoWindowClosed",
       "execute:ok",
       "creditFees:ok",
+      "creditFees:remainderToTreasury",
       "settle:ok",
       "settle:stoppedAtMaxSteps",
       "settle:RewardsInvalidParameter",

@@ -87,7 +87,7 @@ type ClaimOutcome = "pays" | "movesOn" | "refused";
  * Pools, positions with their reward units, and the rewards of one operator set, computed from the rules (common to
  * the spec and the contracts' NatSpec), not read from the contracts: units = value * unitRate / 1e18 per stake, burned
  * pro rata by a request, counted from the next epoch; a credit raises the set's reward per stake of its epoch by
- * rest / stake (the remainder carried); an operator's settlement walks the stretches where its allocation and units are
+ * rest / stake (the remainder to the treasury, with the protocol share); an operator's settlement walks the stretches where its allocation and units are
  * constant (commission in force at settlement, the stakers' part divided by the units, the remainder to the operator);
  * a staker earns its units times the rise in reward per unit. Allocations are inputs: the harness records them as the
  * operator sets count them.
@@ -109,7 +109,6 @@ class Ledger {
   readonly settledUntil = new Map<string, bigint>();
   readonly claimedUntil = new Map<string, bigint>();
   readonly owed = new Map<string, bigint>();
-  carried = 0n;
   credited = 0n;
   claimed = 0n;
 
@@ -211,13 +210,16 @@ class Ledger {
   creditFees(amount: bigint, epoch: bigint) {
     this.credited += amount;
     const protocol = (amount * SCALE * PROTOCOL_BPS) / BPS;
-    this.credit(this.treasury, protocol);
-    const rest = amount * SCALE - protocol + this.carried;
+    const rest = amount * SCALE - protocol;
     const stake = this.stakeAt(epoch);
-    const increment = stake === 0n ? 0n : rest / stake;
-    this.carried = rest - increment * stake;
+    // the contract refuses fees for a set that counts no stake (RewardsNoStake)
+    if (stake === 0n) throw new Error(`ledger: the set counts no stake in epoch ${epoch}`);
+    const increment = rest / stake;
+    // the division's rounding remainder (below the stake) goes to the treasury with the protocol share
+    const remainder = rest - increment * stake;
+    this.credit(this.treasury, protocol + remainder);
     if (increment !== 0n) push(this.perStake, epoch, latest(this.perStake) + increment);
-    return { protocol, carried: this.carried, increment, stake };
+    return { protocol, remainder, increment, stake };
   }
 
   /** Settles `operator` up to `now` at `commissionBps`; the Settled event's fields, or undefined if nothing to do. */
@@ -1066,8 +1068,8 @@ describe("Restaking integration", function () {
         expect(expected.increment).to.not.equal(0n);
         await expect(rewards.connect(payer).creditFees(setId, fees))
           .to.emit(rewards, "FeesCredited")
-          .withArgs(setId, payer.address, epoch, fees, expected.protocol, expected.carried);
-        expect(await rewards.carriedFeesScaled(setId)).to.equal(L.carried);
+          .withArgs(setId, payer.address, epoch, fees, expected.protocol, expected.remainder);
+        expect(expected.remainder).to.be.lessThan(expected.stake);
         expect(await rewards.rewardPerStakeBefore(setId, epoch + 1n)).to.equal(L.perStakeBefore(epoch + 1n));
         expect(await rewards.owedScaled(treasury)).to.equal(L.owed.get(treasury.address));
         return epoch;
@@ -1117,7 +1119,7 @@ describe("Restaking integration", function () {
       /**
        * In an epoch after the last credit: the operators, `stakers` (those who have not claimed everything yet) and the
        * treasury claim; then every fee is accounted for exactly: credited * 1e18 == claimed * 1e18 + the sum of what
-       * stays owed + the carried fees.
+       * stays owed (the treasury's share includes every credit's rounding remainder).
        */
       const claimAllAndCheckConservation = async (stakers: Signer[]) => {
         for (const op of operators) await claim(op, [op]);
@@ -1129,9 +1131,7 @@ describe("Restaking integration", function () {
           expect(owed).to.be.lessThan(SCALE);
           owedTotal += owed;
         }
-        const carried = await rewards.carriedFeesScaled(setId);
-        expect(carried).to.equal(L.carried);
-        expect(owedTotal + L.claimed * SCALE + carried).to.equal(L.credited * SCALE);
+        expect(owedTotal + L.claimed * SCALE).to.equal(L.credited * SCALE);
         expect(await token.balanceOf(rewards)).to.equal(L.credited - L.claimed);
       };
 

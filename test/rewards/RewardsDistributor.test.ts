@@ -91,7 +91,6 @@ interface ModelState {
   weights: bigint[];
   /** setId -> the cumulative reward per stake, keyed by the epoch whose credits it includes */
   rewardPerStake: Record<string, Trace>;
-  carried: Record<string, bigint>;
   /** `${setId}|${operator}` -> allocation, keyed by the epoch it counts from */
   allocations: Record<string, Trace>;
   operatorUnits: Record<string, Trace>;
@@ -147,7 +146,6 @@ class RewardsModel {
       protocolBps: PROTOCOL_BPS,
       weights: [...weights],
       rewardPerStake: {},
-      carried: {},
       allocations: {},
       operatorUnits: {},
       stakerUnits: {},
@@ -288,10 +286,6 @@ class RewardsModel {
     return this.s.owed[account] ?? 0n;
   }
 
-  carried(setId: bigint): bigint {
-    return this.s.carried[`${setId}`] ?? 0n;
-  }
-
   settledUntil(operator: string, setId: bigint): bigint {
     return this.s.settledUntil[`${operator}|${setId}`] ?? 0n;
   }
@@ -307,17 +301,17 @@ class RewardsModel {
     if (stake === 0n) throw new Error(`model: set ${setId} counts no stake in epoch ${epoch}`);
     const scaled = amount * SCALE;
     const protocol = (scaled * this.s.protocolBps) / BPS;
-    this.s.owed[this.s.treasury] = this.owed(this.s.treasury) + protocol;
-    const rest = scaled - protocol + this.carried(setId);
+    const rest = scaled - protocol;
     const increment = rest / stake;
-    const carried = rest - increment * stake;
-    this.s.carried[`${setId}`] = carried;
+    // the division's rounding remainder (below the stake) goes to the treasury with the protocol share
+    const remainder = rest - increment * stake;
+    this.s.owed[this.s.treasury] = this.owed(this.s.treasury) + protocol + remainder;
     if (increment !== 0n) {
       const trace = (this.s.rewardPerStake[`${setId}`] ??= []);
       push(trace, epoch, latest(trace) + increment);
     }
     this.s.credited += amount;
-    return { epoch, protocol, rest, stake, increment, carried };
+    return { epoch, protocol, rest, stake, increment, remainder };
   }
 
   settle(operator: string, setId: bigint, maxSteps: bigint): SettleResult {
@@ -536,8 +530,9 @@ class Harness {
     const tx = rewards.connect(payer).creditFees(setId, amount);
     await expect(tx)
       .to.emit(rewards, "FeesCredited")
-      .withArgs(setId, payer.address, r.epoch, amount, r.protocol, r.carried);
+      .withArgs(setId, payer.address, r.epoch, amount, r.protocol, r.remainder);
     await expect(tx).to.changeTokenBalances(token, [payer, rewards], [-amount, amount]);
+    expect(await rewards.owedScaled(this.m.s.treasury)).to.equal(this.m.owed(this.m.s.treasury));
     return r;
   }
 
@@ -604,7 +599,6 @@ class Harness {
       }
     }
     for (const setId of new Set(pairs.map(([, setId]) => setId))) {
-      expect(await rewards.carriedFeesScaled(setId)).to.equal(this.m.carried(setId));
       for (let e = 0n; e <= this.epoch + 1n; e++) {
         expect(await rewards.rewardPerStakeBefore(setId, e)).to.equal(this.m.rewardPerStakeBefore(setId, e));
       }
@@ -864,13 +858,20 @@ describe("RewardsDistributor", function () {
       await h.nextEpoch();
       const r = await h.credit(payer, setId, FEES);
       expect(r.protocol).to.equal((FEES * SCALE * 2500n) / BPS);
-      expect(await rewards.owedScaled(other)).to.equal(r.protocol);
+      // 1,000 ALT + 7 wei at 2,500 bps over 1,666.67 ALT of stake: 4.65 wei of the rest (scaled) does not divide
+      expect([r.protocol, r.increment, r.remainder]).to.deep.equal([
+        250_000_000_000_000_000_001_750_000_000_000_000_000n,
+        450_000_000_000_000_000n,
+        4_650_000_000_000_000_000n,
+      ]);
+      // the new treasury is owed the protocol share and the remainder; the old one nothing
+      expect(await rewards.owedScaled(other)).to.equal(r.protocol + r.remainder);
       expect(await rewards.owedScaled(treasury)).to.equal(0n);
     });
   });
 
   describe("creditFees", function () {
-    it("pulls the amount, emits FeesCredited, raises rewardPerStakeBefore(setId, epoch + 1) by floor(rest / stake) and carries the remainder", async function () {
+    it("pulls the amount, emits FeesCredited, raises rewardPerStakeBefore(setId, epoch + 1) by floor(rest / stake) and owes the remainder to the treasury", async function () {
       const { rewards, token, payer, setId, operatorSets, treasury } = await loadFixture(rewardsFixture);
       const e1 = await nextEpoch(operatorSets);
       const stake = ALLOC1 + ALLOC2;
@@ -879,29 +880,41 @@ describe("RewardsDistributor", function () {
       const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
       const rest = FEES * SCALE - protocol;
       const increment = rest / stake;
-      const carried = rest - increment * stake;
-      expect(carried).to.be.greaterThan(0n);
+      const remainder = rest - increment * stake;
+      // 1,000 ALT + 7 wei, 10% to the protocol, the rest over 1,666.67 ALT of stake: 5.58 wei (scaled) does not divide
+      expect([protocol, increment, remainder]).to.deep.equal([
+        100_000_000_000_000_000_000_700_000_000_000_000_000n,
+        540_000_000_000_000_000n,
+        5_580_000_000_000_000_000n,
+      ]);
       const tx = rewards.connect(payer).creditFees(setId, FEES);
-      await expect(tx).to.emit(rewards, "FeesCredited").withArgs(setId, payer.address, e1, FEES, protocol, carried);
+      await expect(tx).to.emit(rewards, "FeesCredited").withArgs(setId, payer.address, e1, FEES, protocol, remainder);
       await expect(tx).to.changeTokenBalances(token, [payer, rewards], [-FEES, FEES]);
-      expect(await rewards.owedScaled(treasury)).to.equal(protocol);
-      expect(await rewards.carriedFeesScaled(setId)).to.equal(carried);
+      expect(await rewards.owedScaled(treasury)).to.equal(protocol + remainder);
       // the credits of e1 count in the reward per stake before e1 + 1, not before e1
       expect(await rewards.rewardPerStakeBefore(setId, e1)).to.equal(0n);
       expect(await rewards.rewardPerStakeBefore(setId, e1 + 1n)).to.equal(increment);
       expect(await rewards.rewardPerStakeBefore(setId, e1 + 5n)).to.equal(increment);
+      // nothing created, nothing lost: the stake's part and the treasury's add up to the credit
+      expect(increment * stake + protocol + remainder).to.equal(FEES * SCALE);
 
-      // a second credit of the same epoch adds the carried remainder to its rest, and to the same epoch
+      // a second credit of the same epoch divides its own rest only (nothing waits from the first), in the same epoch;
+      // its remainder joins the first at the treasury
       const second = 3n * ALT + 1n;
       const protocol2 = (second * SCALE * PROTOCOL_BPS) / BPS;
-      const rest2 = second * SCALE - protocol2 + carried;
+      const rest2 = second * SCALE - protocol2;
       const increment2 = rest2 / stake;
+      const remainder2 = rest2 - increment2 * stake;
+      expect([protocol2, increment2, remainder2]).to.deep.equal([
+        300_000_000_000_000_000_100_000_000_000_000_000n,
+        1_620_000_000_000_000n,
+        897_840_000_000_000_000n,
+      ]);
       await expect(rewards.connect(payer).creditFees(setId, second))
         .to.emit(rewards, "FeesCredited")
-        .withArgs(setId, payer.address, e1, second, protocol2, rest2 - increment2 * stake);
+        .withArgs(setId, payer.address, e1, second, protocol2, remainder2);
       expect(await rewards.rewardPerStakeBefore(setId, e1 + 1n)).to.equal(increment + increment2);
-      expect(await rewards.carriedFeesScaled(setId)).to.equal(rest2 - increment2 * stake);
-      expect(await rewards.owedScaled(treasury)).to.equal(protocol + protocol2);
+      expect(await rewards.owedScaled(treasury)).to.equal(protocol + remainder + protocol2 + remainder2);
       expect(await token.balanceOf(rewards)).to.equal(FEES + second);
     });
 
@@ -930,18 +943,17 @@ describe("RewardsDistributor", function () {
         .withArgs(await rewards.getAddress(), 0, 1);
     });
 
-    it("a set that counts no stake refuses fees (RewardsNoStake), and carried rounding remainders are taxed once", async function () {
+    it("a set that counts no stake refuses fees (RewardsNoStake); a credit's rounding remainder goes to the treasury, untaxed", async function () {
       const f = await loadFixture(rewardsFixture);
       const { rewards, token, operatorSets, service, payer, setId, treasury, epoch } = f;
       const h = new Harness(f);
       // E0, the epoch of the joins: the allocations count from E0 + 1, so the set counts no stake yet and refuses fees;
-      // nothing moves: no transfer, no protocol share, nothing carried
+      // nothing moves: no transfer, nothing owed to the treasury, no reward per stake
       expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(0n);
       const tx = rewards.connect(payer).creditFees(setId, FEES);
       await expect(tx).to.be.revertedWithCustomError(rewards, "RewardsNoStake").withArgs(setId, epoch);
       expect(await token.balanceOf(rewards)).to.equal(0n);
       expect(await rewards.owedScaled(treasury)).to.equal(0n);
-      expect(await rewards.carriedFeesScaled(setId)).to.equal(0n);
       expect(await rewards.rewardPerStakeBefore(setId, epoch + 1n)).to.equal(0n);
 
       // a set that never counts stake refuses credit after credit, epoch after epoch
@@ -952,46 +964,58 @@ describe("RewardsDistributor", function () {
         await expect(rewards.connect(payer).creditFees(emptySet, amount))
           .to.be.revertedWithCustomError(rewards, "RewardsNoStake")
           .withArgs(emptySet, h.epoch);
-        expect(await rewards.carriedFeesScaled(emptySet)).to.equal(0n);
+        expect(await rewards.rewardPerStakeBefore(emptySet, h.epoch + 1n)).to.equal(0n);
         await h.nextEpoch();
       }
       expect(await rewards.owedScaled(treasury)).to.equal(0n);
       expect(await token.balanceOf(rewards)).to.equal(0n);
 
-      // once the set counts stake, a credit leaves its rounding remainder carried (less than the stake, scaled)
+      // once the set counts stake, a credit's rounding remainder (less than the stake, scaled) is owed to the treasury
+      // with the protocol share: 5.58 wei (scaled) of 1,000 ALT + 7 wei over 1,666.67 ALT of stake
       const stake = ALLOC1 + ALLOC2;
       const e1 = h.epoch;
       expect(await operatorSets.setStakeAt(setId, e1)).to.equal(stake);
       const first = await h.credit(payer, setId, FEES);
       const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
-      expect([first.protocol, first.stake, first.carried]).to.deep.equal([
+      expect([first.protocol, first.stake, first.increment, first.remainder]).to.deep.equal([
         protocol,
         stake,
+        (FEES * SCALE - protocol) / stake,
         FEES * SCALE - protocol - first.increment * stake,
       ]);
-      expect(first.carried).to.be.greaterThan(0n);
-      expect(first.carried).to.be.lessThan(stake);
-      expect(await rewards.carriedFeesScaled(setId)).to.equal(first.carried);
+      expect(first.remainder).to.equal(5_580_000_000_000_000_000n);
+      expect(first.remainder).to.be.lessThan(stake);
+      expect(await rewards.owedScaled(treasury)).to.equal(protocol + first.remainder);
+      expect(await rewards.owedScaled(treasury)).to.equal(100_000_000_000_000_000_006_280_000_000_000_000_000n);
 
-      // the next credit (a later epoch) is charged the protocol share of its own amount only, and the carried remainder
-      // is spread with its rest
+      // the next credit (a later epoch) is charged the protocol share of its own amount only and spreads its own rest
+      // only: the first credit's remainder is neither spread again nor charged a protocol share (the treasury has it
+      // whole); this credit's remainder joins it
       const e2 = await h.nextEpoch();
       const amount = 10n * ALT + 9n;
       const p = (amount * SCALE * PROTOCOL_BPS) / BPS;
-      const rest = amount * SCALE - p + first.carried;
+      const rest = amount * SCALE - p;
       const increment = rest / stake;
       const r = await h.credit(payer, setId, amount);
-      expect([r.protocol, r.rest, r.increment, r.carried]).to.deep.equal([
+      expect([r.protocol, r.rest, r.increment, r.remainder]).to.deep.equal([
         p,
         rest,
         increment,
         rest - increment * stake,
       ]);
-      expect(await rewards.owedScaled(treasury)).to.equal(protocol + p);
+      expect([r.protocol, r.increment, r.remainder]).to.deep.equal([
+        1_000_000_000_000_000_000_900_000_000_000_000_000n,
+        5_400_000_000_000_000n,
+        8_092_800_000_000_000_000n,
+      ]);
+      expect(await rewards.owedScaled(treasury)).to.equal(protocol + first.remainder + p + r.remainder);
       expect(await rewards.rewardPerStakeBefore(setId, e2)).to.equal(first.increment);
       expect(await rewards.rewardPerStakeBefore(setId, e2 + 1n)).to.equal(first.increment + increment);
-      expect(await rewards.carriedFeesScaled(setId)).to.equal(rest - increment * stake);
       expect(await token.balanceOf(rewards)).to.equal(FEES + amount);
+      // every scaled unit of the two credits: the stake's part, or the treasury's
+      expect((first.increment + increment) * stake + (await rewards.owedScaled(treasury))).to.equal(
+        (FEES + amount) * SCALE,
+      );
     });
 
     it("fees credited in epoch e use setStakeAt(setId, e): an allocation increase made in e does not dilute e's fees", async function () {
@@ -1010,7 +1034,7 @@ describe("RewardsDistributor", function () {
       await h.nextEpoch();
       const second = await h.credit(payer, setId, FEES);
       expect(second.stake).to.equal(raised + ALLOC2);
-      expect(second.increment).to.equal((FEES * SCALE - second.protocol + first.carried) / (raised + ALLOC2));
+      expect(second.increment).to.equal((FEES * SCALE - second.protocol) / (raised + ALLOC2));
       await h.nextEpoch();
 
       // op1 earned e1's fees on its old allocation and e1 + 1's on the raised one
@@ -1042,12 +1066,15 @@ describe("RewardsDistributor", function () {
       const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
       const rest = FEES * SCALE - protocol;
       const [stakeA, stakeB] = [ALLOC1 + ALLOC2, MIN_STAKE];
+      const [remainderA, remainderB] = [rest - (rest / stakeA) * stakeA, rest - (rest / stakeB) * stakeB];
+      // of each rest, 900 ALT + 6.3 wei, 5.58 wei (scaled) does not divide by 1,666.67 ALT of stake, 6.3 wei by 100 ALT
+      expect([remainderA, remainderB]).to.deep.equal([5_580_000_000_000_000_000n, 6_300_000_000_000_000_000n]);
       const tx = rewards.connect(payer).creditFeesToSets(setIds, FEES);
       await expect(tx)
         .to.emit(rewards, "FeesCredited")
-        .withArgs(setId, payer.address, e1, FEES, protocol, rest - (rest / stakeA) * stakeA)
+        .withArgs(setId, payer.address, e1, FEES, protocol, remainderA)
         .and.to.emit(rewards, "FeesCredited")
-        .withArgs(setB, payer.address, e1, FEES, protocol, rest - (rest / stakeB) * stakeB);
+        .withArgs(setB, payer.address, e1, FEES, protocol, remainderB);
       // exactly two credits, pulled in one transfer
       const receipt = await (await tx).wait();
       const credited = receipt!.logs
@@ -1061,11 +1088,15 @@ describe("RewardsDistributor", function () {
       expect(transfers.map((parsed) => [parsed!.args.from, parsed!.args.to, parsed!.args.value])).to.deep.equal([
         [payer.address, await rewards.getAddress(), 2n * FEES],
       ]);
-      expect(await rewards.owedScaled(treasury)).to.equal(2n * protocol);
+      // the treasury is owed both protocol shares and both remainders
+      expect(await rewards.owedScaled(treasury)).to.equal(2n * protocol + remainderA + remainderB);
       expect(await rewards.rewardPerStakeBefore(setId, e1 + 1n)).to.equal(rest / stakeA);
       expect(await rewards.rewardPerStakeBefore(setB, e1 + 1n)).to.equal(rest / stakeB);
       expect(await rewards.rewardPerStakeBefore(empty, e1 + 1n)).to.equal(0n);
-      expect(await rewards.carriedFeesScaled(empty)).to.equal(0n);
+      // nothing created, nothing lost
+      expect((rest / stakeA) * stakeA + (rest / stakeB) * stakeB + (await rewards.owedScaled(treasury))).to.equal(
+        2n * FEES * SCALE,
+      );
     });
 
     it("pulls nothing and credits nothing when no set can take fees", async function () {
@@ -1141,7 +1172,7 @@ describe("RewardsDistributor", function () {
         [op1, op2, treasury, other],
       );
       // nothing created, nothing lost
-      expect(credit.protocol + s1.toOperator + s1.toStakers + s2.toOperator + s2.toStakers + credit.carried).to.equal(
+      expect(credit.protocol + s1.toOperator + s1.toStakers + s2.toOperator + s2.toStakers + credit.remainder).to.equal(
         FEES * SCALE,
       );
 
@@ -1501,17 +1532,22 @@ describe("RewardsDistributor", function () {
       await expect(rewards.connect(other).claim([], [])).to.be.revertedWithCustomError(rewards, "RewardsZeroAmount");
     });
 
-    it("pays the treasury its protocol share with claim([], [])", async function () {
+    it("pays the treasury its protocol share and the credit's rounding remainder with claim([], [])", async function () {
       const { rewards, token, treasury } = await loadFixture(settledFixture);
       const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
-      expect(await rewards.owedScaled(treasury)).to.equal(protocol);
-      expect(await rewards.claimable(treasury, [], [])).to.equal(protocol / SCALE);
+      const rest = FEES * SCALE - protocol;
+      const stake = ALLOC1 + ALLOC2;
+      const owed = protocol + (rest - (rest / stake) * stake);
+      // 100 ALT + 0.7 wei of protocol share and 5.58 wei of remainder: 100 ALT + 6 wei whole, 0.28 wei kept
+      expect(owed).to.equal(100_000_000_000_000_000_006_280_000_000_000_000_000n);
+      expect(await rewards.owedScaled(treasury)).to.equal(owed);
+      expect(await rewards.claimable(treasury, [], [])).to.equal(owed / SCALE);
       const tx = rewards.connect(treasury).claim([], []);
       await expect(tx)
         .to.emit(rewards, "Claimed")
-        .withArgs(treasury.address, protocol / SCALE);
-      await expect(tx).to.changeTokenBalances(token, [treasury, rewards], [protocol / SCALE, -(protocol / SCALE)]);
-      expect(await rewards.owedScaled(treasury)).to.equal(protocol % SCALE);
+        .withArgs(treasury.address, 100n * ALT + 6n);
+      await expect(tx).to.changeTokenBalances(token, [treasury, rewards], [owed / SCALE, -(owed / SCALE)]);
+      expect(await rewards.owedScaled(treasury)).to.equal(280_000_000_000_000_000n);
     });
 
     it("a staker with more than CLAIM_STEPS unit changes claims in several calls and gets the same total", async function () {
@@ -1635,34 +1671,36 @@ describe("RewardsDistributor", function () {
           .to.be.revertedWithCustomError(rewards, "RewardsNoStake")
           .withArgs(setId, h.epoch);
       }
+      // what each credit owes the treasury: its protocol share and its rounding remainder
+      const credits: { protocol: bigint; remainder: bigint }[] = [];
       // E1
       await h.nextEpoch();
-      await h.credit(payer, set1, FEES);
-      await h.credit(payer, set2, 33n * ALT + 5n);
+      credits.push(await h.credit(payer, set1, FEES));
+      credits.push(await h.credit(payer, set2, 33n * ALT + 5n));
       const daveStake = await h.stake(dave, op1, 0, 250n * ALT + 3n);
       await h.stake(erin, op2, 1, 100n * ALT + 9n);
       // E2: op1 lowers its commission; frank comes and goes; carol leaves in part
       await h.nextEpoch();
       await h.lowerCommission(op1, 500n);
       const jit = await h.stake(frank, op2, 0, 1_000_000n * ALT);
-      await h.credit(payer, set1, 3n * FEES + 1n);
+      credits.push(await h.credit(payer, set1, 3n * FEES + 1n));
       await h.requestUnstake(frank, op2, 0, jit.shares);
       await h.requestUnstake(carol, op2, 0, h.m.position(carol.address, op2.address, 0).shares / 4n);
       await h.settle(op1, set1, 2n, other);
       // E3: a credit of 5 wei to set2, alice claims midway, op1 allocates more
       await h.nextEpoch();
-      await h.credit(payer, set1, FEES);
-      await h.credit(payer, set2, 5n);
+      credits.push(await h.credit(payer, set1, FEES));
+      credits.push(await h.credit(payer, set2, 5n));
       const claims = [await h.claim(alice, [op1], [set1])];
       await h.allocate(op1, set1, ALLOC1 + 100n * ALT);
       // E4
       await h.nextEpoch();
       await h.requestUnstake(dave, op1, 0, daveStake.shares / 2n);
-      await h.credit(payer, set1, FEES);
-      await h.credit(payer, set2, 21n * ALT);
+      credits.push(await h.credit(payer, set1, FEES));
+      credits.push(await h.credit(payer, set2, 21n * ALT));
       // E5
       await h.nextEpoch();
-      await h.credit(payer, set1, 7n);
+      credits.push(await h.credit(payer, set1, 7n));
       // E6: everything settled, every account claims
       await h.nextEpoch();
       const pairs: [Signer, bigint][] = [
@@ -1690,9 +1728,13 @@ describe("RewardsDistributor", function () {
       expect(paid).to.equal(h.m.s.paid);
       let owed = 0n;
       for (const account of accounts) owed += await rewards.owedScaled(account);
-      const carried = (await rewards.carriedFeesScaled(set1)) + (await rewards.carriedFeesScaled(set2));
-      expect(carried).to.be.greaterThan(0n);
-      expect(credited * SCALE).to.equal(paid * SCALE + owed + carried);
+      // nothing waits for a later credit: every scaled unit credited was paid or is owed
+      expect(credited * SCALE).to.equal(paid * SCALE + owed);
+      // the treasury took (claims[1]) and is owed exactly the protocol shares and the remainders, which were not zero
+      const remainders = credits.reduce((t, c) => t + c.remainder, 0n);
+      expect(remainders).to.be.greaterThan(0n);
+      const toTreasury = credits.reduce((t, c) => t + c.protocol, 0n) + remainders;
+      expect(claims[1] * SCALE + (await rewards.owedScaled(treasury))).to.equal(toTreasury);
       expect(await token.balanceOf(rewards)).to.equal(credited - paid);
       // and no staker has anything left to take
       for (const account of accounts) {
@@ -1739,7 +1781,6 @@ describe("RewardsDistributor", function () {
         .withArgs(other.address);
       const epoch = await rewards.settledUntil(op1, setId);
       const read = async (r: RewardsDistributor) => [
-        await r.carriedFeesScaled(setId),
         await r.rewardPerStakeBefore(setId, epoch),
         await r.rewardPerUnitBefore(op1, setId, epoch),
         await r.settledUntil(op1, setId),

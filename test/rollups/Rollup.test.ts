@@ -76,25 +76,23 @@ const SET_STAKE = 1_000n * ALT + 7n;
 
 /**
  * `FeesCredited`'s arguments for a credit of `amount` by `payer` at `timestamp` to `setId`, a set counting stake in that
- * epoch (a set counting none refuses fees: RewardsNoStake): the protocol share goes to the treasury, the rest plus
- * `carriedBefore` is spread over the stake and the remainder of the division is carried (rewards.md).
+ * epoch (a set counting none refuses fees: RewardsNoStake): the protocol share goes to the treasury, the rest is
+ * spread over the stake and the remainder of the division goes to the treasury too (rewards.md). The treasury is owed
+ * the last two arguments' sum.
  */
-async function creditArgs(
-  d: RollupsDeployment,
-  setId: bigint,
-  payer: string,
-  amount: bigint,
-  timestamp: number,
-  carriedBefore = 0n,
-) {
+async function creditArgs(d: RollupsDeployment, setId: bigint, payer: string, amount: bigint, timestamp: number) {
   const epoch = await d.operatorSets.epochAt(timestamp);
   const stake = await d.operatorSets.setStakeAt(setId, epoch);
   expect(stake).to.equal(SET_STAKE);
   const scaled = amount * 10n ** 18n;
   const protocol = (scaled * (await d.rewards.protocolShareBps())) / 10_000n;
-  const rest = carriedBefore + scaled - protocol;
+  const rest = scaled - protocol;
   return [setId, payer, epoch, amount, protocol, rest - (rest / stake) * stake] as const;
 }
+
+/** What the treasury is owed for the credits whose `FeesCredited` arguments are `credits`: protocol shares and remainders. */
+const toTreasury = (...credits: Awaited<ReturnType<typeof creditArgs>>[]) =>
+  credits.reduce((total, c) => total + c[4] + c[5], 0n);
 
 /**
  * A fresh operator, registered and self-staked (ALT from `funder`), joins each of `setIds` with SET_STAKE; the
@@ -1014,7 +1012,8 @@ describe("Rollup", function () {
 
       const key = keyOf(eph.address);
       const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
-      const carried = [await d.rewards.carriedFeesScaled(vitalSet), await d.rewards.carriedFeesScaled(machSet)];
+      const treasury = await d.rewards.treasury();
+      const owedBefore = await d.rewards.owedScaled(treasury);
       const settledAt = eph.expiry + WINDOW;
       await time.setNextBlockTimestamp(settledAt);
       const tx = r.connect(outsider).settle();
@@ -1022,11 +1021,17 @@ describe("Rollup", function () {
       await expect(tx)
         .to.emit(r, "FeesStreamed")
         .withArgs(2n * due, BigInt(eph.expiry));
+      const credits = [
+        await creditArgs(d, vitalSet, eph.address, due, settledAt),
+        await creditArgs(d, machSet, eph.address, due, settledAt),
+      ];
       await expect(tx)
         .to.emit(d.rewards, "FeesCredited")
-        .withArgs(...(await creditArgs(d, vitalSet, eph.address, due, settledAt, carried[0])))
+        .withArgs(...credits[0])
         .and.to.emit(d.rewards, "FeesCredited")
-        .withArgs(...(await creditArgs(d, machSet, eph.address, due, settledAt, carried[1])));
+        .withArgs(...credits[1]);
+      // the treasury is owed both protocol shares and both rounding remainders
+      expect((await d.rewards.owedScaled(treasury)) - owedBefore).to.equal(toTreasury(...credits));
       await expect(tx).to.emit(r, "Retired").withArgs(EXTRA);
       await expect(tx).to.changeTokenBalances(
         d.token,
@@ -1439,14 +1444,22 @@ describe("Rollup", function () {
       await staffSets(d, outsider, "bare-mach", [machSet]);
       const t4 = Number(await d.operatorSets.epochStart((await d.operatorSets.currentEpoch()) + 1n));
       await time.setNextBlockTimestamp(t4);
-      const vitalCarried = await d.rewards.carriedFeesScaled(vitalSet);
+      const treasury = await d.rewards.treasury();
+      const owedBefore = await d.rewards.owedScaled(treasury);
       const fourth = r.streamFees();
       const share4 = RATE * BigInt(t4 - t3);
+      const credits = [
+        await creditArgs(d, vitalSet, bare.address, share4, t4),
+        await creditArgs(d, machSet, bare.address, share4, t4),
+      ];
       await expect(fourth)
         .to.emit(d.rewards, "FeesCredited")
-        .withArgs(...(await creditArgs(d, vitalSet, bare.address, share4, t4, vitalCarried)))
+        .withArgs(...credits[0])
         .and.to.emit(d.rewards, "FeesCredited")
-        .withArgs(...(await creditArgs(d, machSet, bare.address, share4, t4)));
+        .withArgs(...credits[1]);
+      // one credit does not wait for the next: each is the same share of the same stake, so the same remainder
+      expect(credits[0][5]).to.equal(credits[1][5]);
+      expect((await d.rewards.owedScaled(treasury)) - owedBefore).to.equal(toTreasury(...credits));
       await expect(fourth)
         .to.emit(r, "FeesStreamed")
         .withArgs(2n * share4, t4);

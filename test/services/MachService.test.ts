@@ -1782,20 +1782,24 @@ describe("MachService", function () {
       const amountScaled = share * SCALE;
       const protocolScaled = (amountScaled * (await rewards.protocolShareBps())) / BPS;
       const restScaled = amountScaled - protocolScaled;
-      // spread over the stake the set counts in EPOCH; what does not divide is carried to its next credit
+      // spread over the stake the set counts in EPOCH; what does not divide goes to the treasury
       const increment = restScaled / TOTAL_STAKE;
-      const carried = restScaled - increment * TOTAL_STAKE;
+      const remainder = restScaled - increment * TOTAL_STAKE;
+      // VITAL's set, the same members with the same allocations, counts the same stake and is paid the same share
+      const vitalSetId = await d.vital.setIdOf(f.rollupAddress);
+      expect(await d.operatorSets.setStakeAt(vitalSetId, EPOCH)).to.equal(TOTAL_STAKE);
       const treasury = await rewards.treasury();
       const treasuryOwed = await rewards.owedScaled(treasury);
       await expect(f.rollup.connect(f.outsider).streamFees())
         .to.emit(rewards, "FeesCredited")
-        .withArgs(f.setId, f.rollupAddress, EPOCH, share, protocolScaled, carried)
+        .withArgs(f.setId, f.rollupAddress, EPOCH, share, protocolScaled, remainder)
+        .and.to.emit(rewards, "FeesCredited")
+        .withArgs(vitalSetId, f.rollupAddress, EPOCH, share, protocolScaled, remainder)
         .and.to.emit(f.rollup, "FeesStreamed")
-        .withArgs(2n * share, at); // VITAL's set is paid the same share
-      expect(await rewards.carriedFeesScaled(f.setId)).to.equal(carried);
+        .withArgs(2n * share, at);
       expect(await rewards.rewardPerStakeBefore(f.setId, EPOCH + 1n)).to.equal(increment);
-      // the protocol share of both sets' fees
-      expect(await rewards.owedScaled(treasury)).to.equal(treasuryOwed + 2n * protocolScaled);
+      // the protocol share and the rounding remainder of both sets' fees
+      expect(await rewards.owedScaled(treasury)).to.equal(treasuryOwed + 2n * (protocolScaled + remainder));
 
       // each member earned its allocation times the set's reward per stake; no commission (0 %): its stakers' part
       // is spread over its units (its own self-stake: three times its allocation), the remainder of that division
@@ -1810,6 +1814,8 @@ describe("MachService", function () {
           return { earned, toOperator: earned - toStakers, toStakers, claimable: earned / SCALE };
         }),
       );
+      // nothing created, nothing lost: the members' earnings, the protocol share and the remainder make up MACH's share
+      expect(expected.reduce((total, e) => total + e.earned, 0n) + protocolScaled + remainder).to.equal(amountScaled);
       // settled epochs only: nothing is claimable before the epoch is over
       for (const op of f.ops) expect(await rewards.claimable(op.address, [op.address], [f.setId])).to.equal(0n);
       // a claim within EPOCH settles and walks the epochs before it (nothing was allocated then): it keeps that

@@ -91,7 +91,8 @@ describe("rewards tasks", function () {
     const protocolScaled = (amountScaled * PROTOCOL_SHARE_BPS) / BPS;
     const rest = amountScaled - protocolScaled;
     const perStake = rest / stakeCounted;
-    const carried = rest - perStake * stakeCounted;
+    // the division's rounding remainder goes to the treasury with the protocol share
+    const remainder = rest - perStake * stakeCounted;
     // units: one per wei of ALT staked (no slash, so the unit rate is 1); `perStake`: the rise in reward per stake over
     // the stretch settled (allocations and units constant over it)
     const split = (allocation: bigint, commissionBps: bigint, units: bigint, perStake: bigint) => {
@@ -106,7 +107,7 @@ describe("rewards tasks", function () {
     });
     const { op, ot } = settleModel(perStake);
     const owed = {
-      treasury: protocolScaled,
+      treasury: protocolScaled + remainder,
       operator: op.toOperator,
       other: ot.toOperator,
       alice: 1_000n * ALT * op.perUnit + 500n * ALT * ot.perUnit,
@@ -125,7 +126,7 @@ describe("rewards tasks", function () {
       stakeCounted,
       protocolScaled,
       perStake,
-      carried,
+      remainder,
       settleModel,
       op,
       ot,
@@ -133,16 +134,19 @@ describe("rewards tasks", function () {
     };
   }
 
-  it("credits the fees over the allocations the model predicts, carrying the remainder", async function () {
-    const { sets, rewards, setId, epoch, operator, other, allocations, carried, owed, op, ot } =
+  it("credits the fees over the allocations the model predicts, the remainder owed to the treasury", async function () {
+    const { sets, rewards, setId, epoch, operator, other, allocations, protocolScaled, remainder, owed, op, ot } =
       await load(creditedFixture);
     expect(await sets.allocationAt(setId, operator.address, epoch)).to.equal(allocations.operator);
     expect(await sets.allocationAt(setId, other.address, epoch)).to.equal(allocations.other);
     expect(await sets.setStakeAt(setId, epoch)).to.equal(allocations.operator + allocations.other);
-    expect(await rewards.carriedFeesScaled(setId)).to.equal(carried);
+    // 900 ALT (scaled) over 6,500 ALT of stake leaves 3,500 wei (scaled): the treasury's, with the protocol share
+    expect(allocations.operator + allocations.other).to.equal(6_500n * ALT);
+    expect(remainder).to.equal(3_500n * SCALE);
+    expect(owed.treasury).to.equal(protocolScaled + remainder);
     expect(await rewards.owedScaled(await rewards.treasury())).to.equal(owed.treasury);
     // everything credited is accounted for once the epoch is settled and claimed
-    expect(owed.treasury + op.earned + ot.earned + carried).to.equal(FEES * SCALE);
+    expect(owed.treasury + op.earned + ot.earned).to.equal(FEES * SCALE);
     expect(op.toOperator + op.toStakers).to.equal(op.earned);
     expect(owed.aliceOp + owed.bob).to.equal(op.toStakers);
     expect(owed.alice - owed.aliceOp + owed.carol).to.equal(ot.toStakers);
@@ -205,24 +209,26 @@ describe("rewards tasks", function () {
       }
     });
 
-    it("includes the treasury's protocol share: 10 % of the fees, owed at the credit", async function () {
+    it("includes the treasury's protocol share (10 % of the fees) and the credit's rounding remainder, owed at the credit", async function () {
       const { treasury, owed } = await load(creditedFixture);
       const { result, lines } = await runTask<PendingRewards>("rewards:pending", {
         account: treasury.address,
         json: false,
       });
-      expect(owed.treasury).to.equal(100n * ALT * SCALE);
+      // 100 ALT and the 3,500 wei of the 900 ALT the stake's 6,500 ALT did not divide
+      const whole = 100n * ALT + 3_500n;
+      expect(owed.treasury).to.equal(whole * SCALE);
       expect(result).to.deep.include({
-        claimable: 100n * ALT,
-        owedScaled: 100n * ALT * SCALE,
-        owed: 100n * ALT,
-        settled: 100n * ALT,
+        claimable: whole,
+        owedScaled: whole * SCALE,
+        owed: whole,
+        settled: whole,
         isTreasury: true,
       });
       expect(result.pairs).to.deep.equal([]);
       expect(lines).to.deep.equal([
-        `${treasury.address} can claim 100 ALT (100000000000000000000 wei) as the treasury`,
-        "  owed 100 ALT, claimable before settling 100 ALT",
+        `${treasury.address} can claim 100.0000000000000035 ALT (100000000000000003500 wei) as the treasury`,
+        "  owed 100.0000000000000035 ALT, claimable before settling 100.0000000000000035 ALT",
       ]);
     });
 
@@ -374,7 +380,7 @@ describe("rewards tasks", function () {
       await (await registry.connect(bob).requestUnstake(operator.address, 0, shares.bobOp)).wait();
       await nextEpoch(sets);
       // both epochs make one stretch (allocations and units changed from the current one): one split over both credits
-      const second = (FEES * SCALE - f.protocolScaled + f.carried) / f.stakeCounted;
+      const second = (FEES * SCALE - f.protocolScaled) / f.stakeCounted;
       const { op } = f.settleModel(f.perStake + second);
       const before = await token.balanceOf(bob.address);
       const result = await task<ClaimResult>("rewards:claim", { from: bob.address, json: true });

@@ -984,6 +984,7 @@ class Simulation {
       });
     }
     // every account the distributor can owe: operators (commission), stakers (fractions of a wei) and the treasury
+    // (the protocol share and each credit's rounding remainder)
     const accounts = new Set([
       ...this.world.operators.map((op) => op.address),
       ...this.world.stakers.map((s) => s.address),
@@ -991,10 +992,8 @@ class Simulation {
     ]);
     let owed = 0n;
     for (const account of accounts) owed += await rewards.owedScaled(account);
-    let carried = 0n;
     const rollups: RollupRow[] = [];
     for (const r of this.live) {
-      for (const setId of Object.values(r.sets)) carried += await rewards.carriedFeesScaled(setId);
       const record = this.ledger.rollup(r.address);
       const count = (status: number) => record.outputs.filter((o) => o.status === status).length;
       rollups.push({
@@ -1064,7 +1063,6 @@ class Simulation {
         rewardsOwedScaled: owed.toString(),
         rewardsUnclaimedScaled: (l.toStakersScaled - l.accruedScaled).toString(),
         rewardsUnsettledScaled: (await this.unsettledScaled()).toString(),
-        rewardsCarriedScaled: carried.toString(),
       },
       run: { startedAt: "", wallSeconds: 0, actions: 0, actionsPerSecond: 0 },
     };

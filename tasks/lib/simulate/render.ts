@@ -243,7 +243,7 @@ export function conservationLines(report: SimulationReport): string[] {
   const verdict = (holds: boolean) => (holds ? "holds" : "BROKEN");
   const stakeSide = sum(c.stake, c.slashed, c.withdrawn);
   const stakeHolds = stakeSide === BigInt(c.deposited);
-  const rewardTerms = [c.rewardsOwedScaled, c.rewardsUnclaimedScaled, c.rewardsUnsettledScaled, c.rewardsCarriedScaled];
+  const rewardTerms = [c.rewardsOwedScaled, c.rewardsUnclaimedScaled, c.rewardsUnsettledScaled];
   const feeSide = BigInt(c.rewardsPaid) * SCALE + sum(...rewardTerms);
   const feesHold = feeSide === BigInt(c.feesCredited) * SCALE && rewardTerms.every((term) => BigInt(term) >= 0n);
   return [
@@ -253,8 +253,8 @@ export function conservationLines(report: SimulationReport): string[] {
       ` vs deposited ${alt(c.deposited)}: ${verdict(stakeHolds)}`,
     INDENT +
       `rewards paid ${alt(c.rewardsPaid)} + owed ${scaled(c.rewardsOwedScaled)} + unclaimed ` +
-      `${scaled(c.rewardsUnclaimedScaled)} + unsettled ${scaled(c.rewardsUnsettledScaled)} + carried ` +
-      `${scaled(c.rewardsCarriedScaled)} = ${formatScaledAlt(feeSide)} vs fees credited ${alt(c.feesCredited)}:` +
+      `${scaled(c.rewardsUnclaimedScaled)} + unsettled ${scaled(c.rewardsUnsettledScaled)} = ` +
+      `${formatScaledAlt(feeSide)} vs fees credited ${alt(c.feesCredited)}:` +
       ` ${verdict(feesHold)}`,
   ];
 }

@@ -208,19 +208,20 @@ export interface Conservation {
   /** Reporter shares of slashed ALT not yet claimed: the registry holds stake + these. */
   proceedsUnclaimed: string;
   /**
-   * feesCredited × 10^18 == rewardsPaid × 10^18 + rewardsOwedScaled + rewardsUnclaimedScaled + rewardsUnsettledScaled
-   * + rewardsCarriedScaled, exactly.
+   * feesCredited × 10^18 == rewardsPaid × 10^18 + rewardsOwedScaled + rewardsUnclaimedScaled + rewardsUnsettledScaled,
+   * exactly.
    */
   feesCredited: string;
   rewardsPaid: string;
-  /** Owed to the accounts and not claimed (`owedScaled`): commission, the protocol share, fractions of a wei kept. */
+  /**
+   * Owed to the accounts and not claimed (`owedScaled`): commission, the protocol share and each credit's rounding
+   * remainder (the treasury's), fractions of a wei kept.
+   */
   rewardsOwedScaled: string;
   /** The stakers' part of the settlements not taken into their claims yet (`Settled` less `Accrued`). */
   rewardsUnclaimedScaled: string;
   /** Credited to epochs not settled yet: the allocations counted in them times their rise in reward per stake. */
   rewardsUnsettledScaled: string;
-  /** Carried by the sets to their next credit (`carriedFeesScaled`). */
-  rewardsCarriedScaled: string;
 }
 
 export interface SimulationReport {
