@@ -136,6 +136,15 @@ async function prevRandaoOf(tx: Promise<ContractTransactionResponse>): Promise<s
   return block.mixHash;
 }
 
+/**
+ * Under coverage the instrumented contracts run far slower and the coverage run keeps what every step hit: the tests
+ * that draw whole epochs of slots (hundreds of `drawAt` calls each) would take minutes each and exhaust the heap. They
+ * run in the ordinary test run; under coverage the lighter tests below still reach every line of the draw.
+ */
+function skipUnderCoverage(test: Mocha.Context) {
+  if (coverageRunning()) test.skip();
+}
+
 describe("SquadService", function () {
   /**
    * Four members (10/20/30/40 % of the stake) in the SQUAD sets of two rollups sequenced by SQUAD, plus an operator
@@ -315,6 +324,7 @@ describe("SquadService", function () {
 
   describe("leaderAt and schedule", function () {
     it("draws every slot's leader by stake from the allocations counted in the epoch before its own with keccak256(seed, rollup, slot)", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const slots = await slotsOfEpoch(f, f.epoch);
       expect([slots[0], slots[slots.length - 1]]).to.deep.equal([f.firstOfEpoch, f.lastSlot]);
@@ -376,6 +386,7 @@ describe("SquadService", function () {
     });
 
     it("a slot has a leader only if the set is live in its epoch and the one before: none in the first epoch the allocations count in", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       // the allocations count from `counted`, live; nothing counted in the epoch before it
       expect(await f.d.operatorSets.isLive(f.setId, f.counted)).to.equal(true);
@@ -406,6 +417,7 @@ describe("SquadService", function () {
     });
 
     it("a slot has no leader in an epoch the set is not live in, nor in the epoch after it (live at exactly the minimum operators and stake)", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       /**
        * A's minimums, which count from the next epoch only (the current one keeps its liveness and its leaders); then
@@ -494,6 +506,7 @@ describe("SquadService", function () {
     });
 
     it("a change of the minimums rewrites neither a past nor the current schedule", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const slots = await slotsOfEpoch(f, f.epoch);
       const leaders = drawLeaders(f.rollupAddress, f.entries, 0n, slots);
@@ -534,6 +547,7 @@ describe("SquadService", function () {
     });
 
     it("draws an operator whose allocation is below the set's minimum stake: its allocation still counts", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       // a least allocation above every member's (5,000 to 20,000 ALT): none of them could join with it now
       const minStake = 25_000n * ALT;
@@ -568,6 +582,7 @@ describe("SquadService", function () {
     });
 
     it("a member that leaves in epoch L still leads (and posts in) its slots of L + 1, and is never drawn from L + 2 on (the last member takes its position)", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const slots = await slotsOfEpoch(f, f.epoch);
       const before = await scheduleOf(f, slots);
@@ -631,6 +646,7 @@ describe("SquadService", function () {
     });
 
     it("a member replaced in a full set in epoch L still leads (and posts in) its slots of L + 1; from L + 2 the newcomer, in the last position, is drawn instead", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       // the set holds four at most: full; a newcomer with 10 % more than the smallest allocation replaces its member
       await (
@@ -700,6 +716,7 @@ describe("SquadService", function () {
     });
 
     it("changes made in epoch E - 1 after E's seed is fixed (an allocation cut, a leave and re-join to the last position) leave E's schedule and change E + 1's, drawn from E's allocations", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       // the first batch of epoch E - 1 (the fixture's) fixes E's seed
       const e = f.epoch + 1n;
@@ -762,6 +779,7 @@ describe("SquadService", function () {
     });
 
     it("gives the same leaders on every call and other leaders for another rollup", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const first = await f.squad.schedule(f.rollupAddress, f.firstSlot, 200n);
       await time.increase(3_600);
@@ -810,6 +828,7 @@ describe("SquadService", function () {
 
   describe("seedAt", function () {
     it("the first batch of epoch e fixes seedAt(e + 1) to keccak256(latest seed, prevrandao); later batches of e, by the leader or a standby, leave it", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const next = f.epoch + 1n;
       expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(0n);
@@ -842,6 +861,7 @@ describe("SquadService", function () {
     });
 
     it("neither the seed nor the schedule of the current epoch changes when batches are posted in it", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const slots = await slotsOfEpoch(f, f.epoch);
       const before = await scheduleOf(f, slots);
@@ -870,6 +890,7 @@ describe("SquadService", function () {
     });
 
     it("an epoch's seed is fixed by the first batch of the epoch before; an epoch no batch fixed inherits the latest seed", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       // a batch in the last second of the epoch fixes the next epoch's seed; one in the next second, the epoch after's
       const seed1 = mixSeed(0n, await leaderPostsAt(f, f.epochEnd - 1n, COMMITMENT));
@@ -974,6 +995,7 @@ describe("SquadService", function () {
     });
 
     it("keeps a member that asked to leave serving its slots of the current epoch (drawn from the epoch before; slashable until it has left)", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const leaving = f.members[3];
       const slots = await slotsOfEpoch(f, f.epoch);
@@ -1005,6 +1027,7 @@ describe("SquadService", function () {
     });
 
     it("an operator that left stands in for nobody", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       // four operators needed from the next epoch on, in which only three will count: its slots have no leader
       await (await setMinimums(f, 4n, MIN_TOTAL_STAKE)).wait();
@@ -1058,6 +1081,7 @@ describe("SquadService", function () {
     });
 
     it("lets any eligible member post at once in a slot without leader, and never gives that slot one", async function () {
+      skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       // five operators needed from the next epoch on: the set, of four, is not live in it
       await (await setMinimums(f, 5n, MIN_TOTAL_STAKE)).wait();
