@@ -36,6 +36,7 @@ import {
 } from "../helpers/services";
 import type { MockERC20 } from "../../typechain-types";
 import { BATCH_FEES, inBlocks } from "../helpers/batch";
+import { DRAW_BUCKET, drawPosition, slotRandom } from "../helpers/draw";
 
 /** EIP-7825: the most gas one transaction may ask for (Osaka). */
 const TX_GAS_CAP = 16_777_216n;
@@ -78,8 +79,6 @@ const HISTORY = 65;
 const OUTPUT_INTERVAL = 1_800n;
 const ROOT = id("maxsize-output-0");
 const SLASH_BPS = 1_000;
-/** OperatorSets' draw index: positions in buckets of 16 (16 buckets at 256 members). */
-const BUCKET = 16;
 const coder = AbiCoder.defaultAbiCoder();
 
 /** Deterministic accounts (operators, signing keys) that hold nothing yet. */
@@ -321,33 +320,6 @@ async function maxSizeFixture() {
 }
 
 type MaxSize = Awaited<ReturnType<typeof maxSizeFixture>>;
-
-/**
- * OperatorSets.drawAt recomputed: `entries` are the operators counted in the epoch with their allocations, in the draw
- * index's order; the bucket totals are walked first, then the positions of the bucket holding `random % total`.
- * Returns the drawn position.
- */
-function drawPosition(entries: { operator: string; allocation: bigint }[], random: bigint): number {
-  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
-  let target = random % total;
-  for (let first = 0; first < entries.length; first += BUCKET) {
-    const bucket = entries.slice(first, first + BUCKET);
-    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
-    if (target >= inBucket) {
-      target -= inBucket;
-      continue;
-    }
-    for (const [i, { allocation }] of bucket.entries()) {
-      if (target < allocation) return first + i;
-      target -= allocation;
-    }
-  }
-  throw new Error("drawPosition: the buckets do not sum to the total");
-}
-
-/** SquadService's draw of `slot`: keccak256(abi.encode(seed, rollup, slot)). */
-const slotRandom = (seed: bigint, rollup: string, slot: bigint) =>
-  BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot])));
 
 /**
  * The max-size fixture, then a rollup sequenced by SQUAD (its set bounded at 256) that the 256 operators join, 2,000
@@ -761,7 +733,7 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
       expect(await f.squad.seedAt(rollup, drawn)).to.equal(0n);
       const last = entries.length - 1;
       expect(last).to.equal(MEMBERS - 1);
-      expect(Math.floor(last / BUCKET)).to.equal(MEMBERS / BUCKET - 1);
+      expect(Math.floor(last / DRAW_BUCKET)).to.equal(MEMBERS / DRAW_BUCKET - 1);
 
       // the schedule of that epoch's slots (the 288 of 5 minutes that begin in it: epochs need not begin at a slot's
       // start), sent as a transaction to measure it; the leaders match the draw recomputed from the 256 allocations in

@@ -47,6 +47,7 @@ import { ALT, GENESIS_SUPPLY, TOTAL_BPS } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { hardhatCli, terminalEnv } from "../helpers/cli";
 import { startHardhatNode, type HardhatNode } from "../helpers/node";
+import { drawFrom, slotRandom, type DrawEntry } from "../helpers/draw";
 
 const ROOT = path.join(__dirname, "..", "..");
 /** The node's chain ID: not the in-process network's 31337, so its Ignition records are its own. */
@@ -121,36 +122,10 @@ const BATCH_ROOT = keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [Ze
 const SECOND_BATCH_ROOT = keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [BATCH_ROOT, id(SECOND_BATCH), 0]));
 /** SquadService's seeds are checkpointed as uint208. */
 const SEED_MASK = 2n ** 208n - 1n;
-/** OperatorSets' draw index: positions grouped in buckets of 16. */
-const BUCKET = 16;
 
-/**
- * OperatorSets.drawAt recomputed: `entries` are the operators counted in the epoch with their allocations, in the draw
- * index's order (join order while nobody left); the bucket totals are walked first, then the positions of the bucket
- * holding `random % total`.
- */
-function drawOf(entries: { operator: string; allocation: bigint }[], random: bigint): string {
-  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
-  if (total === 0n) return ZeroAddress;
-  let target = random % total;
-  for (let first = 0; first < entries.length; first += BUCKET) {
-    const bucket = entries.slice(first, first + BUCKET);
-    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
-    if (target >= inBucket) {
-      target -= inBucket;
-      continue;
-    }
-    for (const { operator, allocation } of bucket) {
-      if (target < allocation) return operator;
-      target -= allocation;
-    }
-  }
-  throw new Error("drawOf: the buckets do not sum to the total");
-}
-
-/** SquadService's leader of `slot`: drawOf with keccak256(abi.encode(seed, rollup, slot)). */
-const leaderOf = (entries: { operator: string; allocation: bigint }[], seed: bigint, rollup: string, slot: number) =>
-  drawOf(entries, BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot]))));
+/** SquadService's leader of `slot`: drawFrom with keccak256(abi.encode(seed, rollup, slot)). */
+const leaderOf = (entries: DrawEntry[], seed: bigint, rollup: string, slot: number) =>
+  drawFrom(entries, slotRandom(seed, rollup, BigInt(slot)));
 
 interface TxReport {
   hash: string;

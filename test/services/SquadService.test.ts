@@ -16,6 +16,7 @@ import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
 import { SERVICE, addOperators, createRollup, deployServices, launchRollup } from "../helpers/services";
 import type { Operator } from "../helpers/services";
+import { drawFrom, slotRandom } from "../helpers/draw";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
@@ -38,9 +39,6 @@ const CHURN_MARGIN_BPS = 1_000n;
 const BPS = 10_000n;
 /** Rollup.INCLUSION_DELAY. */
 const INCLUSION_DELAY = BigInt(12 * HOUR);
-/** OperatorSets: the draw index groups positions in buckets of 16, 16 buckets for the largest set (256). */
-const BUCKET = 16;
-const MAX_SET_SIZE = 256;
 /** SquadService keeps a rollup's seeds in a Checkpoints.Trace208: the mixed hash truncated to 208 bits. */
 const SEED_MASK = 2n ** 208n - 1n;
 /** RestakingRegistry virtual shares and assets: a fresh pool mints amount * 1e6 shares for its first deposit. */
@@ -81,35 +79,6 @@ interface Entry {
   operator: string;
   allocation: bigint;
 }
-
-/**
- * OperatorSets.drawAt replayed from the counted allocations in draw-index order: target = random mod their total; the
- * buckets of 16 positions are walked in order, each bucket's total taken off the target until the target falls in one;
- * that bucket's positions are walked the same way, and the operator whose allocation exceeds what is left is drawn.
- */
-function drawFrom(entries: Entry[], random: bigint): string {
-  expect(entries.length).to.be.lessThanOrEqual(MAX_SET_SIZE);
-  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
-  if (total === 0n) return ZeroAddress;
-  let target = random % total;
-  for (let first = 0; first < MAX_SET_SIZE; first += BUCKET) {
-    const bucket = entries.slice(first, first + BUCKET);
-    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
-    if (target >= inBucket) {
-      target -= inBucket;
-      continue;
-    }
-    for (const { operator, allocation } of bucket) {
-      if (target < allocation) return operator;
-      target -= allocation;
-    }
-  }
-  throw new Error("the buckets add up to less than the total");
-}
-
-/** The random number of a slot's draw: keccak256(abi.encode(seed, rollup, slot)). */
-const slotRandom = (seed: bigint, rollup: string, slot: bigint) =>
-  BigInt(keccak256(coder.encode(["uint256", "address", "uint256"], [seed, rollup, slot])));
 
 /**
  * The leaders of `slots` (all of one epoch) of `rollup`, drawn here with the epoch's `seed` from `entries`: what counted

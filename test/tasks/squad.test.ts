@@ -17,6 +17,7 @@ import { stagedParameters } from "../helpers/parameters";
 import { OPERATOR_STAKES, servicesTaskFixture } from "../helpers/serviceTasks";
 import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 import { nextEpoch } from "../helpers/time";
+import { drawFrom } from "../helpers/draw";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
@@ -24,9 +25,6 @@ const parameters = stagedParameters();
 const SLOT = BigInt(parseDuration(parameters.services!.squad.slotLength));
 const GRACE = BigInt(parseDuration(parameters.services!.squad.gracePeriod));
 const EPOCH = BigInt(parseDuration(parameters.restaking.epochLength));
-/** OperatorSets: the draw index groups positions in buckets of 16, 16 buckets for the largest set (256). */
-const BUCKET = 16;
-const MAX_SET_SIZE = 256;
 /** SquadService keeps a rollup's seeds in 208 bits. */
 const SEED_MASK = 2n ** 208n - 1n;
 /** tasks/squad.ts MAX_SLOTS. */
@@ -90,30 +88,6 @@ const slotView = (slot: bigint, leader: string): SlotView => ({
 interface Entry {
   operator: string;
   allocation: bigint;
-}
-
-/**
- * OperatorSets.drawAt replayed over the allocations counted in an epoch, in draw-index order: target = random mod their
- * total; buckets of 16 positions walked in order (each bucket's total taken off the target until it falls in one), then
- * that bucket's positions; the operator whose allocation exceeds what is left is drawn.
- */
-function drawFrom(entries: Entry[], random: bigint): string {
-  const total = entries.reduce((sum, e) => sum + e.allocation, 0n);
-  if (total === 0n) return ZeroAddress;
-  let target = random % total;
-  for (let first = 0; first < MAX_SET_SIZE; first += BUCKET) {
-    const bucket = entries.slice(first, first + BUCKET);
-    const inBucket = bucket.reduce((sum, e) => sum + e.allocation, 0n);
-    if (target >= inBucket) {
-      target -= inBucket;
-      continue;
-    }
-    for (const { operator, allocation } of bucket) {
-      if (target < allocation) return operator;
-      target -= allocation;
-    }
-  }
-  throw new Error("the buckets add up to less than the total");
 }
 
 /**
