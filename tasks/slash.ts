@@ -1,5 +1,5 @@
 // Slashing tasks: list requests, veto one (the security council), execute one after its veto window, claim the
-// proceeds of executed slashes (reporters, the treasury).
+// proceeds of executed slashes (reporters, the treasury), burn the slashed ALT they set aside.
 import { toBeHex } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -175,7 +175,8 @@ task("slash:execute", "Executes a pending slash request once its veto window has
       txLine(`executed slash request #${id}: ${formatBps(request.bps)} of ${request.operator}`, tx),
       ...amounts.map(
         (a) =>
-          `  ${formatAsset(assets[a.assetId], a.amount)} slashed, ${formatAsset(assets[a.assetId], a.reporterAmount)} claimable by the reporter`,
+          `  ${formatAsset(assets[a.assetId], a.amount)} slashed, ${formatAsset(assets[a.assetId], a.reporterAmount)} claimable by the reporter` +
+          (a.assetId === 0 ? ", the rest set aside to burn (slash:burn)" : ", the rest claimable by the treasury"),
       ),
     ]);
   });
@@ -217,4 +218,18 @@ task(
     return output(args.json, result, () =>
       claims.map((c) => txLine(`claimed ${formatAsset(assets[c.assetId], c.amount)} of slash proceeds to ${to}`, c.tx)),
     );
+  });
+
+task("slash:burn", "Burns the slashed ALT that executed slashes set aside (anyone)")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { from?: string; json: boolean }, hre) => {
+    const registry = await restakingRegistry(hre);
+    const signer = await signerFor(hre, args.from);
+    const amount = await registry.altToBurn();
+    if (amount === 0n) fail("nothing to burn: no slashed ALT is set aside");
+    await preflight(registry.connect(signer).burnSlashedAlt.staticCall());
+    const tx: TxReport = await confirm(registry.connect(signer).burnSlashedAlt());
+    const [alt] = await listAssets(hre, registry);
+    return output(args.json, { amount, tx }, () => [txLine(`burned ${formatAsset(alt, amount)} of slashed ALT`, tx)]);
   });

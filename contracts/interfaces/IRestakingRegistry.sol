@@ -87,7 +87,8 @@ interface IRestakingRegistry {
     /// @notice The withdrawal `root` paid `amount` to its staker.
     event UnstakeCompleted(bytes32 indexed root, address indexed staker, address indexed operator, uint256 amount);
     /// @notice Slash request `requestId` took `amount` of asset `assetId` from the pool of `operator`: `reporterAmount`
-    ///         claimable by the reporter, the rest burned (ALT) or claimable by the treasury (other assets).
+    ///         claimable by the reporter, the rest to burn (ALT, see `burnSlashedAlt`) or claimable by the treasury (other
+    ///         assets).
     event PoolSlashed(
         uint256 indexed requestId,
         address indexed operator,
@@ -100,6 +101,8 @@ interface IRestakingRegistry {
     event SlashProceedsCredited(address indexed account, uint256 indexed assetId, uint256 amount);
     /// @notice `account` claimed its `amount` of asset `assetId` from slashes, paid to `to`.
     event SlashProceedsClaimed(address indexed account, uint256 indexed assetId, address to, uint256 amount);
+    /// @notice `caller` burned `amount` of slashed ALT (all that slashes had left to burn).
+    event SlashedAltBurned(address indexed caller, uint256 amount);
     /// @notice A delay parameter changed.
     event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay, uint256 signingKeyDelay);
     /// @notice The slashing manager or the operator sets were (re)wired.
@@ -205,9 +208,13 @@ interface IRestakingRegistry {
     /// @notice Executes a request: uncounts it, has the operator sets cut the operator's allocation to the request's set
     ///         (`OperatorSets.slashAllocation`) and takes the value cut from the operator's pools, the same fraction of
     ///         each (queued shares included). `reporterBps` of it becomes claimable by the reporter, the rest of the ALT
-    ///         is burned and the rest of other assets becomes claimable by `treasury`. Transfers nothing but the burn,
-    ///         so no token can block it. O(number of assets).
+    ///         is set aside to burn (`altToBurn`) and the rest of other assets becomes claimable by `treasury`. Calls no
+    ///         token, so no token can block it. O(number of assets).
     function slash(uint256 requestId, SlashOrder calldata order) external returns (uint256[] memory amounts);
+
+    /// @notice Burns all the slashed ALT set aside by executions (anyone; refused, `RegistryZeroAmount`, when there is
+    ///         none). The ALT sits in the registry outside every pool until then: nobody can withdraw or claim it.
+    function burnSlashedAlt() external returns (uint256 amount);
 
     /// @notice Pays the caller's slash proceeds of asset `assetId` (reporter shares, or the treasury's part of other
     ///         assets) to `to` (another address than a blocklisted caller's own, if need be). Refused
@@ -217,6 +224,8 @@ interface IRestakingRegistry {
     // ---------------------------------------------------------------- views
     /// @notice Slash proceeds of asset `assetId` that `account` can claim.
     function slashProceeds(address account, uint256 assetId) external view returns (uint256);
+    /// @notice Slashed ALT set aside by executions and not yet burned (`burnSlashedAlt`).
+    function altToBurn() external view returns (uint256);
     function alt() external view returns (address);
     function assetCount() external view returns (uint256);
     function asset(uint256 assetId) external view returns (Asset memory);

@@ -88,6 +88,10 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         uint40 genesis;
         uint32 epochLength;
         ISlashingManager slashingManager;
+        // Slashed ALT set aside to burn (`burnSlashedAlt`), in the slashing manager's slot: an execution then writes a
+        // slot that is never zero instead of calling the token (whose burn writes a new supply checkpoint). ALT's
+        // whole supply (1e28) is below 2^96.
+        uint96 altToBurn;
         // Slash proceeds not yet claimed (reporter shares, other assets for the treasury): held by this contract,
         // outside every pool, and paid only when their owner claims them.
         mapping(address account => mapping(uint256 assetId => uint256)) slashProceeds;
@@ -364,7 +368,22 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         token.safeTransfer(to, amount);
     }
 
+    /// @inheritdoc IRestakingRegistry
+    function burnSlashedAlt() external returns (uint256 amount) {
+        RegistryStorage storage s = _s();
+        amount = s.altToBurn;
+        if (amount == 0) revert RegistryZeroAmount();
+        s.altToBurn = 0;
+        emit SlashedAltBurned(msg.sender, amount);
+        IAltToken(s.assets[0].token).burn(amount);
+    }
+
     // ================================================================= views
+
+    /// @inheritdoc IRestakingRegistry
+    function altToBurn() external view returns (uint256) {
+        return _s().altToBurn;
+    }
 
     /// @inheritdoc IRestakingRegistry
     function alt() external view returns (address) {
@@ -596,11 +615,12 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
             if (i != 0) s.assets[i].totalStaked -= uint128(amount);
             amounts[i] = amount;
             emit PoolSlashed(requestId, operator, i, amount, toReporter, total - amount);
-            // Nothing is pushed: a token that refuses a transfer (a blocklisted reporter or treasury) must not block
-            // the execution, and with it the operator's jail. Shares become claimable; ALT's rest is burned (ALT has
-            // no hook that could refuse).
+            // Nothing is pushed and no token is called: a token that refuses a transfer (a blocklisted reporter or
+            // treasury) must not block the execution, and with it the operator's jail. Shares become claimable; ALT's
+            // rest waits in the registry for `burnSlashedAlt`.
             if (toReporter != 0) _creditProceeds(s, order.reporter, i, toReporter);
-            if (i == 0) IAltToken(s.assets[0].token).burn(amount - toReporter);
+            // ALT's supply < 2^96 bounds what the registry can hold to burn
+            if (i == 0) s.altToBurn += uint96(amount - toReporter);
             else _creditProceeds(s, order.treasury, i, amount - toReporter);
         }
     }

@@ -505,6 +505,7 @@ describe("Governance access control", function () {
         ),
         "requestUnstake(address,uint256,uint256)": open("queues the caller's own shares"),
         "claimSlashProceeds(uint256,address)": open("pays the caller's own slash proceeds"),
+        "burnSlashedAlt()": open("burns the slashed ALT that executions set aside, which nobody owns"),
         "completeUnstake((address,address,uint8,uint128,uint48,uint64))": guarded("RegistryNotStaker", self, (c) => [
           c.withdrawal,
         ]),

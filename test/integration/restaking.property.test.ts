@@ -2,8 +2,9 @@
 // against an exact model: 3 operators × 2 assets (ALT and a MockERC20 "LST" of weight 2) × 8 stakers. Every step's
 // outcome is predicted by the model (success with its exact events, or the exact custom error with its arguments), and
 // after every step these invariants are checked against the chain:
-//   (a) every pool's assets cover the claims of all its shares, active and queued; the registry holds the pools' assets
-//       and the unclaimed slash proceeds (reporter shares, and the treasury's part of the LST);
+//   (a) every pool's assets cover the claims of all its shares, active and queued; the registry holds the pools' assets,
+//       the unclaimed slash proceeds (reporter shares, and the treasury's part of the LST) and the slashed ALT not yet
+//       burned (altToBurn);
 //   (b) no withdrawal completes before its unlockAt or while its operator has a pending slash;
 //   (c) slashes stay within the per-offence cap and the 30 % rolling-window cap per (operator, set) (windowSlashedBps
 //       equals the model), and each piece of evidence is accepted once per (slasher, operator, reason)
@@ -230,6 +231,8 @@ type Action =
   | { kind: "allocate"; set: number; operator: number; amount: AllocAmount }
   | { kind: "syncAllocations"; operator: number }
   | { kind: "warp"; seconds: number }
+  // burns the slashed ALT set aside by executions (anyone)
+  | { kind: "burnSlashedAlt"; caller: number }
   | { kind: "noop" }; // what any step can shrink to (see actionArb), so counterexamples keep only the steps that matter
 
 const stakerArb = fc.integer({ min: 0, max: STAKERS - 1 });
@@ -290,6 +293,13 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   // withCrossShrink: while shrinking, fast-check tries the first arbitrary in place of each step; a sequence cannot get
   // shorter than minLength, so irrelevant steps shrink to noops instead
   { withCrossShrink: true },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("burnSlashedAlt" as const),
+      caller: fc.integer({ min: 0, max: PAYEES - 1 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: "noop" as const }) },
   {
     weight: 7,
@@ -529,6 +539,9 @@ const EXAMPLE: Action[] = [
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 0, asset: 1, toSelf: false, to: 1 }, // to reporter 1
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: 1, toSelf: true, to: 0 }, // nothing
   { kind: "claimProceeds", fromState: false, pick: 0, payee: 1, asset: ASSETS, toSelf: true, to: 0 },
+  // requests 0 and 2 set ALT aside to burn: burned by a reporter, then nothing is left
+  { kind: "burnSlashedAlt", caller: 1 },
+  { kind: "burnSlashedAlt", caller: 0 },
   // allocations: operator 0 allocated all its setup stake (less what request 0 took from set 1), the stakes above are
   // free (request 4 against it is pending)
   { kind: "allocate", set: 0, operator: 0, amount: { kind: "overFree" } },
@@ -690,6 +703,8 @@ interface Model {
   initialAltSum: bigint;
   initialAltSupply: bigint;
   burned: bigint;
+  /** slashed ALT set aside by executions, held by the registry until burnSlashedAlt */
+  toBurn: bigint;
   /** [staker][operator][asset]: the reward units of each position (RestakingRegistry.unitsOf) */
   units: bigint[][][];
   /** [operator]: units minted per ALT-equivalent staked, 1e18-scaled (raised by every slash that takes something) */
@@ -1141,6 +1156,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       initialAltSum: sum([...alt.values()]),
       initialAltSupply: await s.token.totalSupply(),
       burned: 0n,
+      toBurn: 0n,
       // the setup's stakes: ALT, 1:1, at the initial rate, counted from the setup's next epoch
       units: Array.from({ length: STAKERS }, (_, x) =>
         Array.from({ length: OPERATORS }, (_, o) => [x === SETUP_STAKER ? SETUP_STAKE[o] : 0n, 0n]),
@@ -1890,15 +1906,14 @@ describe("Restaking layer properties (random sequences against a model)", functi
       const toReporter = (amount * s.params.reporterBps) / BPS;
       poolEvents.push(["PoolSlashed", [id, operator, asset, amount, toReporter, total - amount]]);
       // nothing is paid out: the reporter's share (and the treasury's part of other assets) stays in the registry,
-      // claimable; the rest of the ALT is burned
+      // claimable; the rest of the ALT stays there too, set aside to burn
       if (toReporter !== 0n) poolEvents.push(["SlashProceedsCredited", [r.reporter, asset, toReporter]]);
       if (asset !== 0) poolEvents.push(["SlashProceedsCredited", [s.treasury.address, asset, amount - toReporter]]);
       effects.push(() => {
         pool.totalAssets = total - amount;
         if (toReporter !== 0n) creditProceeds(m, r.reporter, asset, toReporter);
         if (asset === 0) {
-          m.alt.set(s.addresses.registry, m.alt.get(s.addresses.registry)! - (amount - toReporter));
-          m.burned += amount - toReporter;
+          m.toBurn += amount - toReporter;
         } else {
           m.lstTotalStaked -= amount;
           creditProceeds(m, s.treasury.address, asset, amount - toReporter);
@@ -2193,6 +2208,25 @@ describe("Restaking layer properties (random sequences against a model)", functi
     return outcome;
   }
 
+  async function burnSlashedAlt(s: System, m: Model, a: Extract<Action, { kind: "burnSlashedAlt" }>) {
+    const caller = s.payees[a.caller];
+    await at(m);
+    const call = s.registry.connect(caller).burnSlashedAlt();
+    const amount = m.toBurn;
+    if (amount === 0n) return expectRevert(call, s.registry, "RegistryZeroAmount", []);
+    const outcome = await expectEvents(call, [
+      {
+        contract: s.registry,
+        address: s.addresses.registry,
+        events: [["SlashedAltBurned", [caller.address, amount]]],
+      },
+    ]);
+    m.toBurn = 0n;
+    m.alt.set(s.addresses.registry, m.alt.get(s.addresses.registry)! - amount);
+    m.burned += amount;
+    return outcome;
+  }
+
   async function step(s: System, m: Model, a: Action): Promise<string> {
     switch (a.kind) {
       case "stake":
@@ -2215,6 +2249,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
         return claim(s, m, a);
       case "claimProceeds":
         return claimProceeds(s, m, a);
+      case "burnSlashedAlt":
+        return burnSlashedAlt(s, m, a);
       case "allocate":
         return allocate(s, m, a);
       case "syncAllocations":
@@ -2370,6 +2406,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
       altBalances: altHolders.map((h) => read(token, addresses.token, "balanceOf", [h])),
       lstBalances: lstHolders.map((h) => read(lst, addresses.lst, "balanceOf", [h])),
       supplies: [read(token, addresses.token, "totalSupply"), read(lst, addresses.lst, "totalSupply")],
+      altToBurn: [read(registry, addresses.registry, "altToBurn")],
       isJailed: ops.map((o) => read(registry, addresses.registry, "isJailed", [o])),
       operatorStake: ops.map((o) => read(registry, addresses.registry, "operatorStake", [o])),
       claimable: accounts(s).map((x) =>
@@ -2436,9 +2473,10 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const registryAlt = altBalances[altHolders.indexOf(addresses.registry)];
     const registryLst = lstBalances[lstHolders.indexOf(addresses.registry)];
     const [altProceeds, lstProceeds] = [0, 1].map((a) => sum(proceeds.map((row) => row[a])));
+    const [altToBurn] = first(r.altToBurn);
     holds(
-      registryAlt >= altPooled + altProceeds,
-      `(a) ${where}: registry ALT ${registryAlt} < pooled ${altPooled} + proceeds ${altProceeds}`,
+      registryAlt >= altPooled + altProceeds + altToBurn,
+      `(a) ${where}: registry ALT ${registryAlt} < pooled ${altPooled} + proceeds ${altProceeds} + to burn ${altToBurn}`,
     );
     holds(
       registryLst >= lstPooled + lstProceeds,
@@ -2531,7 +2569,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
     same(sum(altBalances) + burned, m.initialAltSum, `(d) ${where}: ALT conserved`);
     same(sum(lstBalances), lstSupply, `(d) ${where}: LST conserved`);
     same(lstSupply, LST_FUNDED * BigInt(STAKERS));
-    same(registryAlt, altPooled + altProceeds, `(d) ${where}: registry ALT == pooled + proceeds`);
+    same(altToBurn, m.toBurn, `(d) ${where}: altToBurn`);
+    same(registryAlt, altPooled + altProceeds + altToBurn, `(d) ${where}: registry ALT == pooled + proceeds + to burn`);
     same(registryLst, lstPooled + lstProceeds, `(d) ${where}: registry LST == pooled + proceeds`);
 
     // (e) rewards. The registry's reward units: each position's, the unit rates, and what counts in each epoch read
@@ -2827,6 +2866,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
         }
       }
     }
+    if (m.toBurn !== 0n)
+      await expectOk(burnSlashedAlt(s, m, { kind: "burnSlashedAlt", caller: 0 }), "burn slashed ALT");
     await checkInvariants(s, m, "after draining", { allEpochs: true, freeStake: true });
     // nothing is pending, nothing whole is owed, and the distributor keeps only fractions
     holds(
@@ -2960,6 +3001,8 @@ describe("Restaking layer properties (random sequences against a model)", functi
       "claimProceeds:ok",
       "claimProceeds:RegistryZeroAmount",
       "claimProceeds:RegistryUnknownAsset",
+      "burnSlashedAlt:ok",
+      "burnSlashedAlt:RegistryZeroAmount",
       "allocate:ok",
       "allocate:SetsStakeTooLow",
       "allocate:SetsInsufficientFreeStake",

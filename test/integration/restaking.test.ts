@@ -567,6 +567,7 @@ describe("Restaking integration", function () {
       expect(altReporter).to.equal((altSlashed * REPORTER_BPS) / BPS);
       expect(lstReporter).to.equal((lstSlashed * REPORTER_BPS) / BPS);
       const supplyBefore = await token.totalSupply();
+      expect(await registry.altToBurn()).to.equal(0n);
       await time.setNextBlockTimestamp(executableAt);
       const execution = slashingManager.connect(other).execute(1);
       await expect(execution)
@@ -583,9 +584,12 @@ describe("Restaking integration", function () {
         .withArgs(1, op1.address, 1, lstSlashed, lstReporter, BOB_LST - lstSlashed);
       // what stays active (ALICE_ALT - altSlashed + 2 (BOB_LST - lstSlashed)) still backs the remaining allocation
       await expect(execution).not.to.emit(operatorSets, "AllocationsReduced");
-      // only the burn leaves at execution; the reporter and the treasury claim their shares afterwards
-      await expect(execution).to.changeTokenBalances(token, [registry, reporter], [-(altSlashed - altReporter), 0n]);
+      // nothing leaves at execution and nothing is burned: the ALT not paid to the reporter is set aside to burn, the
+      // reporter and the treasury claim their shares afterwards
+      await expect(execution).to.changeTokenBalances(token, [registry, reporter], [0n, 0n]);
       await expect(execution).to.changeTokenBalances(lst, [registry, reporter, treasury], [0n, 0n, 0n]);
+      expect(await token.totalSupply()).to.equal(supplyBefore);
+      expect(await registry.altToBurn()).to.equal(altSlashed - altReporter);
       await expect(registry.connect(reporter).claimSlashProceeds(0, reporter.address)).to.changeTokenBalances(
         token,
         [registry, reporter],
@@ -601,8 +605,14 @@ describe("Restaking integration", function () {
         [registry, treasury],
         [-(lstSlashed - lstReporter), lstSlashed - lstReporter],
       );
-      // the ALT not paid to the reporter is burned
+      // anyone burns the ALT not paid to the reporter
+      const burn = registry.connect(alice).burnSlashedAlt();
+      await expect(burn)
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(alice.address, altSlashed - altReporter);
+      await expect(burn).to.changeTokenBalances(token, [registry, alice], [-(altSlashed - altReporter), 0n]);
       expect(await token.totalSupply()).to.equal(supplyBefore - (altSlashed - altReporter));
+      expect(await registry.altToBurn()).to.equal(0n);
       expect(await registry.isJailed(op1)).to.equal(false);
       expect(await registry.operatorStake(op1)).to.equal(ALICE_ALT - altSlashed + 2n * (BOB_LST - lstSlashed));
       expect(await operatorSets.allocation(setId, op1)).to.deep.equal([stake - expected.fromAllocated, 0n, 0n]);
@@ -919,7 +929,8 @@ describe("Restaking integration", function () {
 
     it("a withdrawal requested before the slash executes pays the slashed price", async function () {
       const f = await loadFixture(pendingSlashFixture);
-      const { token, registry, operatorSets, slashingManager, op1, alice, reporter, withdrawal, executableAt } = f;
+      const { token, registry, operatorSets, slashingManager, op1, alice, reporter, other, withdrawal, executableAt } =
+        f;
       const { aliceShares, setId } = f;
       await time.increaseTo(executableAt);
       // the slash takes 10 % of the allocation and of the deallocation still pending when it was requested, from every
@@ -962,9 +973,17 @@ describe("Restaking integration", function () {
       await expect(completion).to.changeTokenBalances(token, [alice, registry], [paid, -paid]);
       expect(paid).to.be.lessThan(ALICE_ALT - altSlashed + 1n);
       expect(paid).to.be.greaterThan(ALICE_ALT - altSlashed - 2n);
-      // what stays: the reporter's share, until it is claimed
+      // what stays: the reporter's share, until it is claimed, and the rest of the ALT slashed, until it is burned
       const toReporter = (altSlashed * REPORTER_BPS) / BPS;
       expect(await registry.slashProceeds(reporter.address, 0)).to.equal(toReporter);
+      expect(await registry.altToBurn()).to.equal(altSlashed - toReporter);
+      expect(await token.balanceOf(registry)).to.equal(ALICE_ALT - paid);
+      const supply = await token.totalSupply();
+      await expect(registry.connect(other).burnSlashedAlt())
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(other.address, altSlashed - toReporter);
+      expect(await token.totalSupply()).to.equal(supply - (altSlashed - toReporter));
+      expect(await registry.altToBurn()).to.equal(0n);
       expect(await token.balanceOf(registry)).to.equal(ALICE_ALT - altSlashed + toReporter - paid);
     });
 

@@ -1399,7 +1399,7 @@ describe("RestakingRegistry", function () {
       await expectAccepted(secondPermit, amount);
     });
 
-    it("takes bps of the set's allocation from every pool in proportion, queued shares included, burning ALT and crediting other assets to the treasury", async function () {
+    it("takes bps of the set's allocation from every pool in proportion, queued shares included, setting ALT aside to burn and crediting other assets to the treasury", async function () {
       const {
         registry,
         token,
@@ -1443,6 +1443,8 @@ describe("RestakingRegistry", function () {
       expect(taken <= value && taken >= value - 2n).to.equal(true);
 
       const supply = await token.totalSupply();
+      const altToBurn = await registry.altToBurn();
+      expect(altToBurn).to.equal(0n);
       const registryAlt = await token.balanceOf(registryAddress);
       const registryLst = await lst.balanceOf(registryAddress);
       const reporterAlt = await token.balanceOf(reporter.address);
@@ -1477,10 +1479,13 @@ describe("RestakingRegistry", function () {
         [treasury.address, 1n, lstAmount - lstToReporter],
       ]);
 
-      // ALT: reporter share claimable, the rest burned; LST: reporter share claimable, the rest claimable by the
-      // treasury. Nothing but the burn leaves the registry until claimed.
-      expect(await token.totalSupply()).to.equal(supply - (altAmount - altToReporter));
-      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt - (altAmount - altToReporter));
+      // ALT: reporter share claimable, the rest set aside to burn (burnSlashedAlt); LST: reporter share claimable, the
+      // rest claimable by the treasury. Nothing leaves the registry and nothing is burned yet.
+      await expect(tx).to.not.emit(registry, "SlashedAltBurned");
+      await expect(tx).to.not.emit(token, "Transfer");
+      expect(await token.totalSupply()).to.equal(supply);
+      expect(await registry.altToBurn()).to.equal(altToBurn + (altAmount - altToReporter));
+      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt);
       expect(await token.balanceOf(reporter.address)).to.equal(reporterAlt);
       expect(await token.balanceOf(treasury.address)).to.equal(treasuryAlt);
       expect(await lst.balanceOf(registryAddress)).to.equal(registryLst);
@@ -1760,6 +1765,113 @@ describe("RestakingRegistry", function () {
       const after = await registry.pool(operator2.address, 0);
       expect(after.totalAssets).to.equal(before.totalAssets);
       expect(after.totalShares).to.equal(before.totalShares);
+    });
+  });
+
+  // ================================================================= burn of slashed ALT
+
+  describe("burnSlashedAlt", function () {
+    /** Executes a slash of `bps` of `target`'s allocation; returns the ALT it set aside to burn and its reporter share. */
+    async function executeSlash(f: Awaited<ReturnType<typeof slashFixture>>, target: string, bps: bigint) {
+      const { registry, operatorSets, slashingManager, setId, reporterBps, requestSlash } = f;
+      const { requestId, requestedAt, executableAt } = await requestSlash(target, Number(bps));
+      const {
+        totals: [altTotal],
+        amounts: [altAmount],
+      } = await expectedSlash(registry, operatorSets, target, setId, bps, requestedAt);
+      const toReporter = (altAmount * reporterBps) / BPS;
+      await time.increaseTo(executableAt);
+      await expect(slashingManager.execute(requestId))
+        .to.emit(registry, "PoolSlashed")
+        .withArgs(requestId, target, 0n, altAmount, toReporter, altTotal - altAmount);
+      return { toBurn: altAmount - toReporter, toReporter };
+    }
+
+    it("lets anyone burn exactly what executions set aside: supply and registry balance fall by it, nothing else moves", async function () {
+      const f = await loadFixture(slashFixture);
+      const { registry, token, registryAddress, operator, reporter, other } = f;
+      const { toBurn, toReporter } = await executeSlash(f, operator.address, 1000n);
+      expect(toBurn).to.not.equal(0n);
+      expect(toReporter).to.not.equal(0n);
+      expect(await registry.altToBurn()).to.equal(toBurn);
+
+      const supply = await token.totalSupply();
+      const registryAlt = await token.balanceOf(registryAddress);
+      const altPool = await registry.pool(operator.address, 0);
+      const lstPool = await registry.pool(operator.address, 1);
+      expect(await registry.connect(other).burnSlashedAlt.staticCall()).to.equal(toBurn);
+      const tx = registry.connect(other).burnSlashedAlt();
+      await expect(tx)
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(other.address, toBurn)
+        .and.to.emit(token, "Transfer")
+        .withArgs(registryAddress, ethers.ZeroAddress, toBurn);
+      expect(await token.totalSupply()).to.equal(supply - toBurn);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt - toBurn);
+      expect(await registry.altToBurn()).to.equal(0n);
+      // the pools and the reporter's share are not touched: the share is still claimable in full
+      expect(await registry.pool(operator.address, 0)).to.deep.equal(altPool);
+      expect(await registry.pool(operator.address, 1)).to.deep.equal(lstPool);
+      expect(await registry.slashProceeds(reporter.address, 0)).to.equal(toReporter);
+      await expect(registry.connect(reporter).claimSlashProceeds(0, reporter.address)).to.changeTokenBalances(
+        token,
+        [registryAddress, reporter],
+        [-toReporter, toReporter],
+      );
+    });
+
+    it("refuses a second burn with RegistryZeroAmount: the first burned it all", async function () {
+      const f = await loadFixture(slashFixture);
+      const { registry, token, other, alice } = f;
+      const { toBurn } = await executeSlash(f, f.operator.address, 1000n);
+      await expect(registry.connect(alice).burnSlashedAlt())
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(alice.address, toBurn);
+      const supply = await token.totalSupply();
+      await expect(registry.connect(other).burnSlashedAlt())
+        .to.be.revertedWithCustomError(registry, "RegistryZeroAmount")
+        .withArgs();
+      await expect(registry.connect(alice).burnSlashedAlt())
+        .to.be.revertedWithCustomError(registry, "RegistryZeroAmount")
+        .withArgs();
+      expect(await token.totalSupply()).to.equal(supply);
+      expect(await registry.altToBurn()).to.equal(0n);
+    });
+
+    it("accumulates what several executions set aside and burns it all in one call", async function () {
+      const f = await loadFixture(slashFixture);
+      const { registry, token, registryAddress, operator, operator2, other } = f;
+      const supply = await token.totalSupply();
+      const registryAlt = await token.balanceOf(registryAddress);
+      const first = await executeSlash(f, operator.address, 1000n);
+      expect(await registry.altToBurn()).to.equal(first.toBurn);
+      const second = await executeSlash(f, operator2.address, 500n);
+      const third = await executeSlash(f, operator.address, 300n);
+      const total = first.toBurn + second.toBurn + third.toBurn;
+      expect(second.toBurn).to.not.equal(0n);
+      expect(third.toBurn).to.not.equal(0n);
+      expect(await registry.altToBurn()).to.equal(total);
+      // nothing burned by the executions: supply and the registry's ALT unchanged
+      expect(await token.totalSupply()).to.equal(supply);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt);
+
+      expect(await registry.connect(other).burnSlashedAlt.staticCall()).to.equal(total);
+      await expect(registry.connect(other).burnSlashedAlt())
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(other.address, total);
+      expect(await token.totalSupply()).to.equal(supply - total);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt - total);
+      expect(await registry.altToBurn()).to.equal(0n);
+    });
+
+    it("refuses a burn with RegistryZeroAmount when no execution set anything aside", async function () {
+      const { registry, token, other } = await loadFixture(slashFixture);
+      expect(await registry.altToBurn()).to.equal(0n);
+      const supply = await token.totalSupply();
+      await expect(registry.connect(other).burnSlashedAlt())
+        .to.be.revertedWithCustomError(registry, "RegistryZeroAmount")
+        .withArgs();
+      expect(await token.totalSupply()).to.equal(supply);
     });
   });
 

@@ -1107,6 +1107,7 @@ describe("MachService", function () {
       const executorBefore = await d.token.balanceOf(executor.address);
       const supplyBefore = await d.token.totalSupply();
       const registryBefore = await d.token.balanceOf(await d.registry.getAddress());
+      expect(await d.registry.altToBurn()).to.equal(0n);
 
       await time.increaseTo(f.executableAt);
       await expect(d.slashingManager.connect(executor).execute(f.requestId))
@@ -1125,8 +1126,16 @@ describe("MachService", function () {
       expect(await d.token.balanceOf(f.reporter.address)).to.equal(reporterBefore);
       expect(await d.registry.slashProceeds(f.reporter.address, 0)).to.equal(toReporter);
       expect(await d.token.balanceOf(executor.address)).to.equal(executorBefore);
+      // the rest of the ALT taken is set aside to burn: it stays in the registry until anyone burns it
+      expect(await d.token.totalSupply()).to.equal(supplyBefore);
+      expect(await d.registry.altToBurn()).to.equal(amount - toReporter);
+      expect(await d.token.balanceOf(await d.registry.getAddress())).to.equal(registryBefore);
+      await expect(d.registry.connect(executor).burnSlashedAlt())
+        .to.emit(d.registry, "SlashedAltBurned")
+        .withArgs(executor.address, amount - toReporter);
       expect(await d.token.totalSupply()).to.equal(supplyBefore - (amount - toReporter));
       expect(await d.token.balanceOf(await d.registry.getAddress())).to.equal(registryBefore - (amount - toReporter));
+      expect(await d.registry.altToBurn()).to.equal(0n);
       // the reporter collects its share
       await (await d.registry.connect(f.reporter).claimSlashProceeds(0, f.reporter.address)).wait();
       expect(await d.token.balanceOf(f.reporter.address)).to.equal(reporterBefore + toReporter);

@@ -1626,6 +1626,7 @@ describe("SquadService", function () {
       const assets = await f.d.registry.assetCount();
       const amounts = Array.from({ length: Number(assets) }, (_, i) => (i === 0 ? slashed : 0n));
       const supply = await f.d.token.totalSupply();
+      expect(await f.d.registry.altToBurn()).to.equal(0n);
       await time.setNextBlockTimestamp(executableAt);
       const execution = f.d.slashingManager.execute(requestId);
       await expect(execution)
@@ -1633,14 +1634,26 @@ describe("SquadService", function () {
         .withArgs(requestId, leader.address, f.setId, CENSORSHIP_BPS, amounts)
         .and.to.emit(f.d.operatorSets, "AllocationSlashed")
         .withArgs(f.setId, leader.address, slashed, 0n);
-      // the reporter's share stays in the registry until claimed; the rest is burned
+      // the reporter's share stays in the registry until claimed; the rest too, set aside until anyone burns it
       await expect(execution).to.changeTokenBalances(
+        f.d.token,
+        [f.reporter, await f.d.registry.getAddress()],
+        [0n, 0n],
+      );
+      expect(await f.d.registry.slashProceeds(f.reporter.address, 0)).to.equal(toReporter);
+      expect(await f.d.token.totalSupply()).to.equal(supply);
+      expect(await f.d.registry.altToBurn()).to.equal(slashed - toReporter);
+      const burn = f.d.registry.connect(f.reporter).burnSlashedAlt();
+      await expect(burn)
+        .to.emit(f.d.registry, "SlashedAltBurned")
+        .withArgs(f.reporter.address, slashed - toReporter);
+      await expect(burn).to.changeTokenBalances(
         f.d.token,
         [f.reporter, await f.d.registry.getAddress()],
         [0n, -(slashed - toReporter)],
       );
-      expect(await f.d.registry.slashProceeds(f.reporter.address, 0)).to.equal(toReporter);
       expect(await f.d.token.totalSupply()).to.equal(supply - (slashed - toReporter));
+      expect(await f.d.registry.altToBurn()).to.equal(0n);
       const after = await f.d.registry.pool(leader.address, 0n);
       expect(after.totalAssets).to.equal(stake - slashed);
       expect(after.totalShares).to.equal(pool.totalShares);

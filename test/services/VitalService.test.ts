@@ -1358,7 +1358,7 @@ describe("VitalService", function () {
         .withArgs(proposer);
 
       // after the veto window anyone executes: proposerBps of its pool, the reporter share claimable by the challenger,
-      // the rest burned
+      // the rest set aside to burn
       // the slash takes proposerBps of what the proposer allocated to this set, not of its whole (twice as large) stake
       const amount = (STAKES[PROPOSER] * f.proposerBps) / BPS;
       const toReporter = (amount * f.reporterBps) / BPS;
@@ -1366,6 +1366,8 @@ describe("VitalService", function () {
       amounts[0] = amount;
       const challengerBefore = await f.token.balanceOf(challenger);
       const supplyBefore = await f.token.totalSupply();
+      const registryBefore = await f.token.balanceOf(await f.registry.getAddress());
+      expect(await f.registry.altToBurn()).to.equal(0n);
       await time.increaseTo(executableAt);
       const tx = f.slashingManager.connect(f.users[5]).execute(requestId);
       await expect(tx)
@@ -1378,7 +1380,15 @@ describe("VitalService", function () {
       expect(await f.registry.slashProceeds(challenger, 0)).to.equal(toReporter);
       await (await f.registry.connect(f.ops[0].account).claimSlashProceeds(0, challenger)).wait();
       expect(await f.token.balanceOf(challenger)).to.equal(challengerBefore + toReporter);
+      // nothing burned yet: the rest stays in the registry until anyone burns it
+      expect(await f.token.totalSupply()).to.equal(supplyBefore);
+      expect(await f.registry.altToBurn()).to.equal(amount - toReporter);
+      expect(await f.token.balanceOf(await f.registry.getAddress())).to.equal(registryBefore - toReporter);
+      await expect(f.registry.connect(f.users[5]).burnSlashedAlt())
+        .to.emit(f.registry, "SlashedAltBurned")
+        .withArgs(f.users[5].address, amount - toReporter);
       expect(await f.token.totalSupply()).to.equal(supplyBefore - (amount - toReporter));
+      expect(await f.registry.altToBurn()).to.equal(0n);
       expect((await f.registry.pool(proposer, 0)).totalAssets).to.equal(2n * STAKES[PROPOSER] - amount);
       expect(await f.registry.operatorStake(proposer)).to.equal(2n * STAKES[PROPOSER] - amount);
       expect((await f.slashingManager.request(requestId)).status).to.equal(SlashStatus.Executed);

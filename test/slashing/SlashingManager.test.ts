@@ -1031,7 +1031,7 @@ describe("SlashingManager", function () {
         .withArgs(id, executableAt);
     });
 
-    it("lets anyone execute at executableAt: reporter share claimable, ALT burned, other assets claimable by the treasury", async function () {
+    it("lets anyone execute at executableAt: reporter share claimable, ALT set aside to burn, other assets claimable by the treasury", async function () {
       const {
         slashingManager,
         registry,
@@ -1068,6 +1068,7 @@ describe("SlashingManager", function () {
       const lstReporter = (lstAmount * reporterBps) / BPS;
 
       const supplyBefore = await token.totalSupply();
+      expect(await registry.altToBurn()).to.equal(0n);
       const registryAlt = await token.balanceOf(registry);
       const registryLst = await lst.balanceOf(registry);
       const reporterAlt = await token.balanceOf(reporter);
@@ -1095,9 +1096,12 @@ describe("SlashingManager", function () {
         .and.to.emit(registry, "SlashProceedsCredited")
         .withArgs(treasury.address, 1, lstAmount - lstReporter);
 
-      // only the burn leaves the registry: the shares wait there to be claimed
-      expect(await token.totalSupply()).to.equal(supplyBefore - (altAmount - altReporter));
-      expect(await token.balanceOf(registry)).to.equal(registryAlt - (altAmount - altReporter));
+      // nothing leaves the registry and nothing is burned: the shares wait there to be claimed, the rest of the ALT to
+      // be burned
+      await expect(tx).to.not.emit(token, "Transfer");
+      expect(await token.totalSupply()).to.equal(supplyBefore);
+      expect(await registry.altToBurn()).to.equal(altAmount - altReporter);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt);
       expect(await lst.balanceOf(registry)).to.equal(registryLst);
       expect(await token.balanceOf(reporter)).to.equal(reporterAlt);
       expect(await lst.balanceOf(reporter)).to.equal(0n);
@@ -1105,7 +1109,7 @@ describe("SlashingManager", function () {
       expect(await lst.balanceOf(treasury)).to.equal(treasuryLst);
       expect(await registry.slashProceeds(reporter.address, 0)).to.equal(altReporter);
       expect(await registry.slashProceeds(reporter.address, 1)).to.equal(lstReporter);
-      expect(await registry.slashProceeds(treasury.address, 0)).to.equal(0n); // ALT is burned, never the treasury's
+      expect(await registry.slashProceeds(treasury.address, 0)).to.equal(0n); // ALT's rest is burned, never the treasury's
       expect(await registry.slashProceeds(treasury.address, 1)).to.equal(lstAmount - lstReporter);
 
       await expect(registry.connect(reporter).claimSlashProceeds(0, reporter.address))
@@ -1116,6 +1120,15 @@ describe("SlashingManager", function () {
       expect(await token.balanceOf(reporter)).to.equal(reporterAlt + altReporter);
       expect(await lst.balanceOf(reporter)).to.equal(lstReporter);
       expect(await lst.balanceOf(treasury)).to.equal(treasuryLst + lstAmount - lstReporter);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt - altReporter);
+      expect(await token.totalSupply()).to.equal(supplyBefore);
+      // anyone burns the rest of the ALT
+      expect(await registry.connect(outsider).burnSlashedAlt.staticCall()).to.equal(altAmount - altReporter);
+      await expect(registry.connect(outsider).burnSlashedAlt())
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(outsider.address, altAmount - altReporter);
+      expect(await token.totalSupply()).to.equal(supplyBefore - (altAmount - altReporter));
+      expect(await registry.altToBurn()).to.equal(0n);
       expect(await token.balanceOf(registry)).to.equal(registryAlt - altAmount);
       expect(await lst.balanceOf(registry)).to.equal(registryLst - lstAmount);
       expect(await registry.slashProceeds(reporter.address, 0)).to.equal(0n);
@@ -1276,8 +1289,8 @@ describe("SlashingManager", function () {
         .withArgs(0);
     });
 
-    it("executes a request without a reporter: no reporter share, all ALT burned, the rest to the treasury", async function () {
-      const { slashingManager, registry, operatorSets, token, lst, service, serviceSet, operator, treasury } =
+    it("executes a request without a reporter: no reporter share, all ALT set aside to burn, the rest to the treasury", async function () {
+      const { slashingManager, registry, operatorSets, token, lst, service, serviceSet, operator, treasury, outsider } =
         await loadFixture(slashingFixture);
       const now = await time.latest();
       const id = await slashingManager.requestCount();
@@ -1299,6 +1312,8 @@ describe("SlashingManager", function () {
       const [altAmount, lstAmount] = expected.amounts;
       expect(lstAmount).to.be.greaterThan(0n);
       const supplyBefore = await token.totalSupply();
+      const registryAlt = await token.balanceOf(registry);
+      expect(await registry.altToBurn()).to.equal(0n);
       const treasuryLst = await lst.balanceOf(treasury);
       await time.increaseTo(executableAt);
       const tx = slashingManager.execute(id);
@@ -1308,11 +1323,20 @@ describe("SlashingManager", function () {
       await expect(tx)
         .to.emit(registry, "PoolSlashed")
         .withArgs(id, operator.address, 0, altAmount, 0, SELF_STAKE + STAKER_ALT - altAmount);
-      expect(await token.totalSupply()).to.equal(supplyBefore - altAmount);
+      expect(await token.totalSupply()).to.equal(supplyBefore);
+      expect(await registry.altToBurn()).to.equal(altAmount);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt);
       expect(await lst.balanceOf(treasury)).to.equal(treasuryLst);
       expect(await registry.slashProceeds(treasury.address, 1)).to.equal(lstAmount);
       expect(await registry.slashProceeds(ethers.ZeroAddress, 0)).to.equal(0n);
       expect(await registry.isJailed(operator.address)).to.equal(false);
+      // all of the ALT taken is burned
+      await expect(registry.connect(outsider).burnSlashedAlt())
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(outsider.address, altAmount);
+      expect(await token.totalSupply()).to.equal(supplyBefore - altAmount);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt - altAmount);
+      expect(await registry.altToBurn()).to.equal(0n);
     });
   });
 
@@ -2012,11 +2036,13 @@ describe("SlashingManager", function () {
       const serviceAllocation = await allocationOf(operatorSets, serviceSet, operator.address);
       const stakeBefore = await registry.operatorStake(operator.address);
       const supplyBefore = await token.totalSupply();
+      const registryAlt = await token.balanceOf(registry);
+      expect(await registry.altToBurn()).to.equal(0n);
       await time.increaseTo((await slashingManager.request(ids[ids.length - 1])).executableAt);
       let allocation = allocationBefore;
       let cut = 0n;
       let taken = 0n;
-      let burned = 0n;
+      let toBurn = 0n;
       for (const id of ids) {
         const { requestedAt } = await slashingManager.request(id);
         const expected = await expectedSlash(
@@ -2031,7 +2057,7 @@ describe("SlashingManager", function () {
         allocation -= expected.fromAllocated;
         cut += expected.value;
         taken += expected.takenValue;
-        burned += expected.amounts[0] - (expected.amounts[0] * reporterBps) / BPS;
+        toBurn += expected.amounts[0] - (expected.amounts[0] * reporterBps) / BPS;
         await expect(slashingManager.connect(outsider).execute(id))
           .to.emit(slashingManager, "SlashExecuted")
           .withArgs(id, operator.address, maliciousSet, MALICIOUS_MAX_BPS, expected.amounts);
@@ -2040,7 +2066,16 @@ describe("SlashingManager", function () {
       expect(cut * BPS).to.be.lessThanOrEqual(allocationBefore * CAP);
       expect(await registry.operatorStake(operator.address)).to.equal(stakeBefore - taken);
       expect(await allocationOf(operatorSets, serviceSet, operator.address)).to.deep.equal(serviceAllocation);
-      expect(await token.totalSupply()).to.equal(supplyBefore - burned);
+      // the ALT the executions took, less the reporter's shares, is set aside, then burned in one call
+      expect(await token.totalSupply()).to.equal(supplyBefore);
+      expect(await registry.altToBurn()).to.equal(toBurn);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt);
+      await expect(registry.connect(outsider).burnSlashedAlt())
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(outsider.address, toBurn);
+      expect(await token.totalSupply()).to.equal(supplyBefore - toBurn);
+      expect(await token.balanceOf(registry)).to.equal(registryAlt - toBurn);
+      expect(await registry.altToBurn()).to.equal(0n);
     });
 
     it("cannot move the registry's pools, the allocations or the jail counter directly", async function () {

@@ -143,7 +143,7 @@ describe("simulate task", function () {
       expect(lines.some((l) => l.startsWith("Conservation"))).to.equal(true);
     });
 
-    it("conserves stake: stake + slashed + withdrawn == deposited, and the registry holds the stake and unclaimed proceeds", async function () {
+    it("conserves stake: stake + slashed + withdrawn == deposited, and the registry holds the stake, unclaimed proceeds and the ALT to burn", async function () {
       const c = second.conservation;
       expect(sum(c.stake, c.slashed, c.withdrawn)).to.equal(BigInt(c.deposited));
       expect(BigInt(c.slashed)).to.be.greaterThan(0n);
@@ -151,8 +151,12 @@ describe("simulate task", function () {
       const token = await altToken(hre);
       const registry = await restakingRegistry(hre);
       expect(await token.balanceOf(await registry.getAddress())).to.equal(
-        BigInt(c.stake) + BigInt(c.proceedsUnclaimed),
+        BigInt(c.stake) + BigInt(c.proceedsUnclaimed) + BigInt(c.altToBurn),
       );
+      expect(BigInt(c.altToBurn)).to.equal(await registry.altToBurn());
+      // the keeper burned what earlier executions set aside (only the last step's executions can be left)
+      const burned = second.gas.find((g) => g.action === "slash: burn ALT");
+      expect(burned?.count ?? 0).to.be.greaterThan(0);
       // reporters claimed in the steps after each execution: only the last step's credits can be left
       expect(second.gas.some((g) => g.action === "slash: claim proceeds")).to.equal(true);
       const last = second.epochs[second.epochs.length - 1];

@@ -177,6 +177,7 @@ function reportFixture(): SimulationReport {
       slashed: alt("100"),
       withdrawn: "0",
       proceedsUnclaimed: "0",
+      altToBurn: "0",
       feesCredited: alt("10"),
       rewardsPaid: alt("6"),
       rewardsOwedScaled: (3n * SCALED_ALT).toString(),

@@ -21,6 +21,7 @@ import {
   TASK_FUNDED_ALT,
   asJson,
   expectRefused,
+  expectTx,
   isoTime,
   load,
   restakingTaskFixture,
@@ -58,6 +59,11 @@ interface ClaimResult {
   account: string;
   to: string;
   claims: { assetId: number; symbol: string; amount: bigint; tx: { hash: string; gasUsed: bigint; block: number } }[];
+}
+
+interface BurnResult {
+  amount: bigint;
+  tx: TxReport;
 }
 
 interface ExecuteResult {
@@ -360,7 +366,7 @@ describe("slash tasks", function () {
   });
 
   describe("slash:execute", function () {
-    it("executes after the window: the reporter's share claimable, ALT burned, other assets claimable by the treasury", async function () {
+    it("executes after the window: the reporter's share claimable, ALT set aside to burn, other assets claimable by the treasury", async function () {
       const { manager, registry, sets, token, steth, treasury, carol, operator, alice, setId, requestedAt0 } =
         await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
@@ -374,6 +380,7 @@ describe("slash tasks", function () {
       const carolAlt = await token.balanceOf(carol.address);
       const treasuryAlt = await token.balanceOf(treasury.address);
       const registryAlt = await token.balanceOf(await registry.getAddress());
+      expect(await registry.altToBurn()).to.equal(0n);
       const { result, lines } = await runTask<ExecuteResult>("slash:execute", {
         id: "0",
         from: alice.address,
@@ -396,10 +403,12 @@ describe("slash tasks", function () {
       await expect(transaction(result.tx.hash))
         .to.emit(sets, "AllocationSlashed")
         .withArgs(setId, operator.address, value, 0);
-      expect(supply - (await token.totalSupply())).to.equal(altAmount - altReporter);
+      // nothing burned yet: the ALT not paid to the reporter stays in the registry, set aside for slash:burn
+      expect(await token.totalSupply()).to.equal(supply);
+      expect(await registry.altToBurn()).to.equal(altAmount - altReporter);
       expect(await token.balanceOf(carol.address)).to.equal(carolAlt);
       expect(await token.balanceOf(treasury.address)).to.equal(treasuryAlt);
-      expect(registryAlt - (await token.balanceOf(await registry.getAddress()))).to.equal(altAmount - altReporter);
+      expect(await token.balanceOf(await registry.getAddress())).to.equal(registryAlt);
       expect(await steth.balanceOf(carol.address)).to.equal(0n);
       expect(await steth.balanceOf(treasury.address)).to.equal(0n);
       expect(await registry.slashProceeds(carol.address, 0)).to.equal(altReporter);
@@ -412,8 +421,8 @@ describe("slash tasks", function () {
       const { hash, gasUsed, block } = result.tx;
       expect(lines).to.deep.equal([
         `executed slash request #0: 500 bps (5 %) of ${operator.address}: tx ${hash} (gas ${gasUsed}, block ${block})`,
-        "  50 ALT slashed, 5 ALT claimable by the reporter",
-        "  5 stETH slashed, 0.5 stETH claimable by the reporter",
+        "  50 ALT slashed, 5 ALT claimable by the reporter, the rest set aside to burn (slash:burn)",
+        "  5 stETH slashed, 0.5 stETH claimable by the reporter, the rest claimable by the treasury",
       ]);
     });
 
@@ -516,6 +525,77 @@ describe("slash tasks", function () {
         "the contract refused the transaction: RegistryZeroAddress()",
       );
       expect(await hre.ethers.provider.getTransactionCount(carol.address)).to.equal(carolNonce);
+      expect(await hre.ethers.provider.getTransactionCount(payer.address)).to.equal(nonce);
+    });
+  });
+
+  describe("slash:burn", function () {
+    /** Request #0 executed: 50 ALT taken, 5 ALT for carol (the reporter), 45 ALT set aside to burn. */
+    async function executedFixture() {
+      const f = await loadFixture(requestedFixture);
+      await time.increaseTo(f.requestedAt0 + VETO_WINDOW);
+      await (await f.manager.execute(0)).wait();
+      return f;
+    }
+
+    it("burns the slashed ALT set aside, for anyone, and prints it (text)", async function () {
+      const { registry, token, carol, payer } = await load(executedFixture);
+      const registryAddress = await registry.getAddress();
+      expect(await registry.altToBurn()).to.equal(45n * ALT);
+      const supply = await token.totalSupply();
+      const registryAlt = await token.balanceOf(registryAddress);
+      const { result, lines } = await runTask<BurnResult>("slash:burn", { from: payer.address, json: false });
+      expect(result.amount).to.equal(45n * ALT);
+      await expectTx(result.tx, payer.address, registryAddress);
+      await expect(transaction(result.tx.hash))
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(payer.address, 45n * ALT);
+      expect(await token.totalSupply()).to.equal(supply - 45n * ALT);
+      expect(await token.balanceOf(registryAddress)).to.equal(registryAlt - 45n * ALT);
+      expect(await registry.altToBurn()).to.equal(0n);
+      // the reporter's share is not burned: it stays claimable
+      expect(await registry.slashProceeds(carol.address, 0)).to.equal(5n * ALT);
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([`burned 45 ALT of slashed ALT: tx ${hash} (gas ${gasUsed}, block ${block})`]);
+      // all of it is gone: a second burn has nothing left
+      await expectRefused(
+        "slash:burn",
+        { from: payer.address, json: false },
+        "nothing to burn: no slashed ALT is set aside",
+      );
+    });
+
+    it("burns what several executions set aside in one transaction, from the first account by default (JSON)", async function () {
+      const { registry, token, manager, deployer, requestedAt1 } = await load(executedFixture);
+      const registryAddress = await registry.getAddress();
+      // #1: 200 bps of `other`'s 3,000 ALT allocated, 60 ALT, 6 ALT of it for carol: 54 ALT more set aside
+      await time.increaseTo(requestedAt1 + VETO_WINDOW);
+      await (await manager.execute(1)).wait();
+      expect(await registry.altToBurn()).to.equal(99n * ALT);
+      const supply = await token.totalSupply();
+      const { result, lines } = await runTask<BurnResult>("slash:burn", { json: true });
+      expect(result.amount).to.equal(99n * ALT);
+      await expectTx(result.tx, deployer.address, registryAddress);
+      await expect(transaction(result.tx.hash))
+        .to.emit(registry, "SlashedAltBurned")
+        .withArgs(deployer.address, 99n * ALT);
+      expect(await token.totalSupply()).to.equal(supply - 99n * ALT);
+      expect(await registry.altToBurn()).to.equal(0n);
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal({ amount: (99n * ALT).toString(), tx: result.tx });
+    });
+
+    it("refuses when no slashed ALT is set aside, sending nothing", async function () {
+      const { registry, payer } = await load(requestedFixture);
+      // requests pending, none executed: nothing set aside
+      expect(await registry.altToBurn()).to.equal(0n);
+      const nonce = await hre.ethers.provider.getTransactionCount(payer.address);
+      await expectRefused(
+        "slash:burn",
+        { from: payer.address, json: true },
+        "nothing to burn: no slashed ALT is set aside",
+      );
+      await expectRefused("slash:burn", { json: false }, "nothing to burn: no slashed ALT is set aside");
       expect(await hre.ethers.provider.getTransactionCount(payer.address)).to.equal(nonce);
     });
   });

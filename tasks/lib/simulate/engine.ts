@@ -552,6 +552,10 @@ class Simulation {
     for (const account of this.ledger.proceeds.keys()) {
       await this.call(account, this.c.registry, "claimSlashProceeds", [0, account], "slash: claim proceeds");
     }
+    // the slashed ALT that earlier executions set aside is burned (anyone may: the keeper does)
+    if ((await this.c.registry.altToBurn()) !== 0n) {
+      await this.call(this.keeper, this.c.registry, "burnSlashedAlt", [], "slash: burn ALT");
+    }
     for (const request of this.ledger.requests.values()) {
       if (request.status === "pending" && request.executableAt <= t) {
         await this.call(this.keeper, this.c.slashing, "execute", [request.requestId], "slash: execute");
@@ -1058,6 +1062,7 @@ class Simulation {
         slashed: l.slashed.toString(),
         withdrawn: l.withdrawn.toString(),
         proceedsUnclaimed: [...l.proceeds.values()].reduce((a, b) => a + b, 0n).toString(),
+        altToBurn: (await this.c.registry.altToBurn()).toString(),
         feesCredited: l.feesCredited.toString(),
         rewardsPaid: l.rewardsPaid.toString(),
         rewardsOwedScaled: owed.toString(),

@@ -138,6 +138,7 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "VITAL: report voters": "duties",
   "VITAL: resolve": "duties",
   "slash: execute": "duties",
+  "slash: burn ALT": "duties",
   "rollup: stream fees": "upkeep",
   "governance: propose": "governance",
   "governance: vote": "governance",
@@ -205,8 +206,10 @@ export interface Conservation {
   stake: string;
   slashed: string;
   withdrawn: string;
-  /** Reporter shares of slashed ALT not yet claimed: the registry holds stake + these. */
+  /** Reporter shares of slashed ALT not yet claimed: the registry holds stake + these + `altToBurn`. */
   proceedsUnclaimed: string;
+  /** Slashed ALT that executions set aside and nobody has burned yet (`burnSlashedAlt`; the keeper burns each step). */
+  altToBurn: string;
   /**
    * feesCredited × 10^18 == rewardsPaid × 10^18 + rewardsOwedScaled + rewardsUnclaimedScaled + rewardsUnsettledScaled,
    * exactly.
