@@ -71,12 +71,22 @@ interface IRewardsDistributor {
     /// @notice Pulls `amount` ALT from the caller as fees of the current epoch for the operator set `setId`. O(1).
     ///         Refused (`RewardsNoStake`) when the set counts no stake in the current epoch.
     function creditFees(uint256 setId, uint256 amount) external;
-    /// @notice Credits `amount` to each of `setIds` that exists and counts stake in the current epoch, as `creditFees`
-    ///         does, and skips the others (no revert); pulls `amount` times the number credited in one transfer and
-    ///         adds the protocol share once. For a payer that funds several sets at a time (a rollup's stream to its
-    ///         services' sets).
+    /// @notice Credits a stream of fees, `perSecond` for each of `setIds` over the time `[from, until)` (`until` not in
+    ///         the future), to the sets' stake of the current epoch — but only the time since the previous epoch began:
+    ///         older time, which nobody streamed while it was recent, is not credited (the payer keeps it), so no stake
+    ///         counted in one epoch can take more than two epochs of a stream. Each set that exists and counts stake in
+    ///         the current epoch is credited as `creditFees` would; the others are skipped (no revert). Pulls what it
+    ///         credits in one transfer and adds the protocol share once. For a payer that funds several sets at a time
+    ///         (a rollup's stream to its services' sets).
     /// @return creditedMask bit i set when `setIds[i]` was credited (at most 256 sets)
-    function creditFeesToSets(uint256[] calldata setIds, uint256 amount) external returns (uint256 creditedMask);
+    /// @return paidFrom the start of the time credited (`from`, or the previous epoch's start if later; `until` when
+    ///         no time is left): each credited set received `perSecond × (until − paidFrom)`
+    function creditStreamToSets(
+        uint256[] calldata setIds,
+        uint256 perSecond,
+        uint256 from,
+        uint256 until
+    ) external returns (uint256 creditedMask, uint256 paidFrom);
     /// @notice Settles `operator`'s earnings in `setId` for the epochs before the current one, walking at most
     ///         `maxSteps` changes of its allocation there and of its stakers' units; returns the first epoch not
     ///         settled. Permissionless: it only moves earnings to the accounts they belong to.

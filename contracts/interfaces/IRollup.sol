@@ -85,8 +85,12 @@ interface IRollup {
     event SequencerFault(address indexed sequencer, uint256 indexed queueIndex, uint48 deadline);
     /// @notice `amount` credited to the services' sets, for the time up to `until`.
     event FeesStreamed(uint256 amount, uint48 until);
-    /// @notice `service` has no set for this rollup: its `amount` stays in escrow (refunded at settlement).
+    /// @notice `service` has no set for this rollup, or its set counts no stake: its `amount` stays in escrow (refunded
+    ///         at settlement).
     event FeesNotCredited(address indexed service, uint256 setId, uint256 amount);
+    /// @notice The time `[from, until)` was streamed only after the previous epoch had begun: the rewards distributor
+    ///         credits no set for it, and each service's `amount` stays in escrow (refunded at settlement).
+    event FeesExpired(uint48 from, uint48 until, uint256 amount);
     event Extended(uint48 expiry, uint256 paid);
     event Sunset(uint48 expiry);
     event Retired(uint256 refund);

@@ -30,6 +30,10 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         IERC20 alt;
         IRestakingRegistry registry;
         IOperatorSets sets;
+        // the operator sets' epoch clock (fixed for the life of that contract), read at initialization; in the slot of
+        // `sets`, which every credit reads anyway
+        uint40 genesis;
+        uint32 epochLength;
         address treasury;
         uint16 protocolShareBps;
         // cumulative scaled reward per wei of allocated stake, keyed by the epoch whose credits it includes
@@ -65,6 +69,9 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         s.registry = IRestakingRegistry(registry_);
         s.alt = IERC20(IRestakingRegistry(registry_).alt());
         s.sets = IOperatorSets(sets_);
+        // the clock starts before 2^40 s and its epochs are shorter than 2^32 s (OperatorSets keeps them within bounds)
+        s.genesis = uint40(IOperatorSets(sets_).epochStart(0));
+        s.epochLength = uint32(IOperatorSets(sets_).epochLength());
         _setParameters(treasury_, protocolShareBps_);
     }
 
@@ -88,15 +95,44 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     }
 
     /// @inheritdoc IRewardsDistributor
-    function creditFeesToSets(uint256[] calldata setIds, uint256 amount) external returns (uint256 creditedMask) {
-        if (amount == 0) revert RewardsZeroAmount();
-        uint256 count = setIds.length;
-        if (count > 256) revert RewardsInvalidParameter();
+    function creditStreamToSets(
+        uint256[] calldata setIds,
+        uint256 perSecond,
+        uint256 from,
+        uint256 until
+    ) external returns (uint256 creditedMask, uint256 paidFrom) {
+        if (from >= until || until > block.timestamp || setIds.length > 256) revert RewardsInvalidParameter();
         RewardsStorage storage s = _s();
+        paidFrom = _streamStart(s, from);
+        if (paidFrom >= until) return (0, until);
+        uint256 amount = perSecond * (until - paidFrom);
+        if (amount == 0) return (0, paidFrom);
+        uint256 credited;
+        (creditedMask, credited) = _creditSets(s, setIds, amount);
+        if (credited != 0) s.alt.safeTransferFrom(msg.sender, address(this), amount * credited); // ALT: no fee
+    }
+
+    /// @dev The start of the time a stream sent now may credit: the previous epoch's start (the clock's start in epoch
+    ///      0, or before it), or `from` if later.
+    function _streamStart(RewardsStorage storage s, uint256 from) private view returns (uint256) {
+        uint256 genesis = s.genesis;
+        uint256 length = s.epochLength;
+        uint256 epoch = block.timestamp < genesis ? 0 : (block.timestamp - genesis) / length;
+        uint256 opensAt = genesis + (epoch == 0 ? 0 : epoch - 1) * length;
+        return from < opensAt ? opensAt : from;
+    }
+
+    /// @dev Credits `amount` to each of `setIds` that exists and counts stake in the current epoch and skips the others;
+    ///      adds the protocol share (and the remainders) to the treasury once. Returns the mask and count of those
+    ///      credited.
+    function _creditSets(
+        RewardsStorage storage s,
+        uint256[] calldata setIds,
+        uint256 amount
+    ) private returns (uint256 creditedMask, uint256 credited) {
         IOperatorSets sets = s.sets;
         uint256 toTreasuryScaled;
-        uint256 credited;
-        for (uint256 i; i < count; ++i) {
+        for (uint256 i; i < setIds.length; ++i) {
             uint256 setId = setIds[i];
             // an unknown set (its service has not registered the payer yet), or one that counts no stake, is skipped
             try sets.currentSetStake(setId) returns (uint256 epoch, uint256 stake) {
@@ -108,9 +144,7 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
                 continue;
             }
         }
-        if (credited == 0) return 0;
-        s.owedScaled[s.treasury] += toTreasuryScaled;
-        s.alt.safeTransferFrom(msg.sender, address(this), amount * credited); // ALT: no fee on transfer
+        if (credited != 0) s.owedScaled[s.treasury] += toTreasuryScaled;
     }
 
     /// @dev Raises `setId`'s reward per stake for `epoch`, in which it counts `stake` (non-zero), by `amount` less the

@@ -331,16 +331,17 @@ contract Rollup is IRollup {
         _stream(last, until);
     }
 
-    /// @dev Pays each enabled service's operator set `rate × (until − from)` through the rewards distributor. A service
-    ///      whose set for this rollup does not exist (yet) is not paid for that time: its share stays in escrow and is
-    ///      refunded at settlement, so a missing set never blocks streaming or settling.
+    /// @dev Pays each enabled service's operator set `rate × (until − from)` through the rewards distributor, which
+    ///      credits only the time since the previous epoch began (`FeesExpired` for the rest). A service whose set for
+    ///      this rollup does not exist (yet) or counts no stake is not paid for that time. What is not paid stays in
+    ///      escrow and is refunded at settlement, so a missing set never blocks streaming or settling.
     function _stream(uint48 from, uint48 until) private {
         lastStreamed = until;
-        uint256 share = uint256(feePerServicePerSecond) * (until - from);
+        uint256 perSecond = feePerServicePerSecond;
         uint8 enabled = services;
-        if (share == 0 || enabled == 0) return;
+        if (perSecond == 0 || enabled == 0) return;
         (address[] memory paid, uint256[] memory setIds) = _serviceSets(enabled);
-        uint256 credited = _credit(paid, setIds, share);
+        uint256 credited = _credit(paid, setIds, perSecond, from, until);
         streamed += uint96(credited);
         emit FeesStreamed(credited, until);
     }
@@ -363,20 +364,30 @@ contract Rollup is IRollup {
         }
     }
 
-    /// @dev Credits `share` to each of `setIds` in one call and one transfer; a set that is missing or counts no stake
-    ///      is skipped (`FeesNotCredited`: its share stays in escrow). Returns what was credited.
-    function _credit(address[] memory paid, uint256[] memory setIds, uint256 share) private returns (uint256 credited) {
+    /// @dev Credits `perSecond × (until − from)` to each of `setIds` in one call and one transfer; time older than the
+    ///      previous epoch is not credited (`FeesExpired`), and a set that is missing or counts no stake is skipped
+    ///      (`FeesNotCredited`); what is not credited stays in escrow. Returns what was credited.
+    function _credit(
+        address[] memory paid,
+        uint256[] memory setIds,
+        uint256 perSecond,
+        uint48 from,
+        uint48 until
+    ) private returns (uint256 credited) {
         IRewardsDistributor rewards = IRewardsDistributor(factory.rewardsDistributor());
         IERC20 token = IERC20(factory.alt());
-        uint256 total = share * setIds.length;
+        uint256 total = perSecond * (until - from) * setIds.length;
         token.forceApprove(address(rewards), total);
         uint256 mask;
-        try rewards.creditFeesToSets(setIds, share) returns (uint256 creditedMask) {
-            mask = creditedMask;
+        uint256 paidFrom = from;
+        try rewards.creditStreamToSets(setIds, perSecond, from, until) returns (uint256 creditedMask, uint256 start) {
+            (mask, paidFrom) = (creditedMask, start);
         } catch {} // solhint-disable-line no-empty-blocks
+        if (paidFrom > from) emit FeesExpired(from, uint48(paidFrom), perSecond * (paidFrom - from)); // <= until
+        uint256 share = perSecond * (until - paidFrom);
         for (uint256 i; i < setIds.length; ++i) {
             if (mask & (1 << i) != 0) credited += share;
-            else emit FeesNotCredited(paid[i], setIds[i], share);
+            else if (share != 0) emit FeesNotCredited(paid[i], setIds[i], share);
         }
         if (credited < total) token.forceApprove(address(rewards), 0);
     }

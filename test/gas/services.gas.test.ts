@@ -210,10 +210,11 @@ describeGas("services", __filename, (gas) => {
     const tx = f.rollup.streamFees();
     await gas.recordTx(
       "rollup: streamFees (VITAL, MACH and SQUAD sets with stake; the epoch's first stream: a new reward-per-stake " +
-        "checkpoint per set, one creditFeesToSets call and one transfer for the three)",
+        "checkpoint per set, one creditStreamToSets call and one transfer for the three; nothing expired)",
       tx,
     );
     await expect(tx).not.to.emit(f.rollup, "FeesNotCredited");
+    await expect(tx).not.to.emit(f.rollup, "FeesExpired");
     const streamed = (await f.rollup.streamed()) - streamedBefore;
     expect(streamed).to.be.greaterThan(0n);
     const share = streamed / 3n;

@@ -613,7 +613,9 @@ describe("Governance access control", function () {
         ...ownedUpgradeable("initialize(address,address,address,address,uint16)"),
         "setParameters(address,uint16)": onlyOwner((_, caller) => [caller.address, 0]),
         "creditFees(uint256,uint256)": open("anyone pays fees into a set, from its own ALT"),
-        "creditFeesToSets(uint256[],uint256)": open("anyone pays fees into several sets, from its own ALT"),
+        "creditStreamToSets(uint256[],uint256,uint256,uint256)": open(
+          "anyone streams fees into several sets for time up to now, from its own ALT: the payer pays",
+        ),
         "settle(address,uint256,uint256)": open(
           "anyone settles an operator's earnings in a set: it only moves them to the accounts they belong to",
         ),

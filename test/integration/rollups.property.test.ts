@@ -1,11 +1,14 @@
 // Random sequences over the rollup layer — the factory's createRollup and the rollups' extend, sunset, streamFees,
-// settle, queueTransaction, forceInclude, appendBatch (with includes) and reclaimFee, between random time jumps —
-// against an exact model. Every step's outcome is predicted by the model (success with its exact effects, or the exact
-// custom error with its arguments), and after every step the chain is compared with the model:
-//   (a) per rollup: paid == escrow + streamed + refunded (each equal to the model: prepayment + extensions, rate ×
-//       elapsed seconds streamed up to paidUntil to each service whose set for the rollup counts stake — the share of
-//       one without a set, or whose set counts no stake (refused: RewardsNoStake), stays in escrow; the stand-in
-//       services' sets here never get members, so every share stays — and the escrow refunded at settlement);
+// settle, queueTransaction, forceInclude, appendBatch (with includes) and reclaimFee, with an operator joining the
+// rollups' sets, between random time jumps — against an exact model. Every step's outcome is predicted by the model
+// (success with its exact effects, or the exact custom error with its arguments), every stream's events too
+// (FeesExpired, FeesNotCredited, FeesStreamed, and the distributor's FeesCredited), and after every step the chain is
+// compared with the model:
+//   (a) per rollup: paid == escrow + streamed + refunded (each equal to the model: prepayment + extensions; each stream
+//       sent at time t pays only its time since the start of the epoch before t's (older time expires: FeesExpired),
+//       rate × those seconds to each service whose set for the rollup counts stake in t's epoch — the share of one
+//       without a set, or whose set counts no stake, stays in escrow (FeesNotCredited), as does the expired time — and
+//       the escrow refunded at settlement);
 //   (b) per rollup: ALT.balanceOf(rollup) == escrow + the fees of queue items neither paid out (included by a batch
 //       or forced in) nor reclaimed;
 //   (c) ALT is conserved: every involved account (users, stand-in services, treasury, rewards distributor) holds what
@@ -17,14 +20,15 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
+import type { BaseContract, ContractTransactionReceipt, ContractTransactionResponse, Wallet } from "ethers";
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR } from "../helpers/time";
 import { SERVICE, createParams, deployRollups, type RollupsDeployment } from "../helpers/rollups";
 import { coverageRunning } from "../helpers/coverage";
+import { keyProof } from "../helpers/keys";
 
 // ------------------------------------------------------------------------------------------------ parameters
 
@@ -48,7 +52,13 @@ const RUNS = Number(process.env.PROPERTY_RUNS ?? 15);
 const SEED = process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED);
 const PATH = process.env.PROPERTY_PATH;
 
+/** What the property's operator allocates to each set it joins (odd, so credits leave rounding remainders). */
+const SET_STAKE = 1_000n * ALT + 7n;
+
 const keyOf = (rollup: string) => ethers.zeroPadValue(rollup, 32);
+/** OperatorSets.setIdOf: keccak256(abi.encode(service, key)). */
+const setIdOf = (service: string, key: string) =>
+  BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [service, key])));
 const serviceCount = (services: number) => BigInt(SERVICE_BITS.filter((bit) => services & bit).length);
 
 // ------------------------------------------------------------------------------------------------ actions
@@ -67,11 +77,16 @@ interface CreateAction {
   extra: bigint;
   /** The services create their operator sets right away (else their shares stay in escrow until createSets). */
   withSets: boolean;
+  /** With withSets: the operator joins them right away (else their shares stay in escrow until staff). */
+  staffed: boolean;
 }
 
 type Action =
   | CreateAction
   | { kind: "createSets"; pick: number }
+  // the operator joins the picked rollup's set of SERVICE_BITS[service] (3: every set), if it exists and the operator is
+  // not a member yet; counted from the next epoch
+  | { kind: "staff"; pick: number; service: number }
   | { kind: "extend"; pick: number; byOwner: boolean; caller: number; seconds: number }
   | { kind: "sunset"; pick: number; byOwner: boolean; caller: number }
   | { kind: "streamFees"; pick: number; caller: number }
@@ -86,8 +101,9 @@ type Action =
   | {
       kind: "warp";
       // a number of seconds, or to just before a boundary of the picked rollup (expiry, end of the settlement
-      // window, the head queue item's deadline, paidUntil) so that the next transaction lands at boundary + offset
-      target: "seconds" | "expiry" | "settlesAt" | "deadline" | "paidUntil";
+      // window, the head queue item's deadline, paidUntil) or of the next epoch, so that the next transaction lands at
+      // boundary + offset
+      target: "seconds" | "expiry" | "settlesAt" | "deadline" | "paidUntil" | "epoch";
       pick: number;
       offset: number;
       seconds: number;
@@ -108,11 +124,20 @@ const createArb: fc.Arbitrary<CreateAction> = fc.record({
   sequencer: userArb,
   extra: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 6n }), fc.bigInt({ min: 1n, max: 50n * ALT })),
   withSets: fc.integer({ min: 0, max: 3 }).map((n) => n !== 0),
+  staffed: fc.boolean(),
 });
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: createArb },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("createSets" as const), pick: pickArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("staff" as const),
+      pick: pickArb,
+      service: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -172,9 +197,15 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       kind: fc.constant("warp" as const),
-      target: fc.constantFrom("seconds", "seconds", "expiry", "settlesAt", "deadline", "paidUntil") as fc.Arbitrary<
-        "seconds" | "expiry" | "settlesAt" | "deadline" | "paidUntil"
-      >,
+      target: fc.constantFrom(
+        "seconds",
+        "seconds",
+        "expiry",
+        "settlesAt",
+        "deadline",
+        "paidUntil",
+        "epoch",
+      ) as fc.Arbitrary<"seconds" | "expiry" | "settlesAt" | "deadline" | "paidUntil" | "epoch">,
       pick: pickArb,
       offset: fc.integer({ min: -1, max: 1 }),
       seconds: fc.oneof(
@@ -198,8 +229,14 @@ const EXAMPLE_CREATE: CreateAction = {
   sequencer: 1,
   extra: 5n * ALT + 1n,
   withSets: true,
+  staffed: false,
 };
 const EXAMPLE: Action[] = [
+  { kind: "staff", pick: 0, service: 0 },
+  { kind: "staff", pick: 0, service: 1 },
+  { kind: "warp", target: "epoch", pick: 0, offset: 0, seconds: 1 },
+  // at the next epoch's start: nothing expired; VITAL and MACH credited, SQUAD's set counts no stake
+  { kind: "streamFees", pick: 0, caller: 5 },
   { kind: "queue", pick: 0, payer: 2, fee: 3n * ALT },
   { kind: "queue", pick: 0, payer: 3, fee: ALT + 7n },
   { kind: "appendBatch", pick: 0, include: 1, overshoot: false, byOther: false, caller: 0 },
@@ -221,6 +258,7 @@ const EXAMPLE: Action[] = [
     sequencer: 0,
     extra: 123n,
     withSets: false,
+    staffed: false,
   },
   { kind: "warp", target: "seconds", pick: 0, offset: 0, seconds: HOUR },
   { kind: "streamFees", pick: 1, caller: 5 }, // no sets: nothing credited
@@ -234,11 +272,28 @@ const EXAMPLE: Action[] = [
   { kind: "settle", pick: 1, caller: 2 }, // not yet
   { kind: "warp", target: "settlesAt", pick: 0, offset: -1, seconds: 1 },
   { kind: "settle", pick: 0, caller: 2 }, // one second early
-  { kind: "settle", pick: 0, caller: 2 },
+  { kind: "settle", pick: 0, caller: 2 }, // the rest of its life older than the previous epoch: all expired
   { kind: "settle", pick: 1, caller: 2 },
   { kind: "reclaim", pick: 0, fromState: false, index: 2, caller: 5 },
   { kind: "reclaim", pick: 0, fromState: false, index: 2, caller: 5 }, // reclaimed already
   { kind: "queue", pick: 0, payer: 2, fee: ALT }, // retired
+  {
+    kind: "create",
+    creator: 2,
+    templateId: 0,
+    permanent: true,
+    lifetime: 1,
+    services: SERVICE.VITAL | SERVICE.MACH,
+    squadSequences: false,
+    sequencer: 2,
+    extra: 0n,
+    withSets: true,
+    staffed: false,
+  },
+  { kind: "staff", pick: 2, service: 0 },
+  { kind: "warp", target: "seconds", pick: 0, offset: 0, seconds: 3 * DAY },
+  // three days without a stream: the time before the previous epoch expires, the rest is credited to VITAL only
+  { kind: "streamFees", pick: 2, caller: 4 },
 ];
 
 // ------------------------------------------------------------------------------------------------ model
@@ -275,6 +330,8 @@ interface RollupModel {
   batchCount: number;
   /** Enabled services whose operator set does not exist yet. */
   missingSets: number;
+  /** Service bit -> the epoch from which its set counts the operator's stake (once joined). */
+  stakedFrom: Map<number, number>;
 }
 
 interface Model {
@@ -292,6 +349,12 @@ interface System {
   d: RollupsDeployment;
   users: HardhatEthersSigner[];
   rewardsAddress: string;
+  /** Registered and self-staked for every set it may join; its ALT is the registry's, outside the model. */
+  operator: Wallet;
+  /** The operator sets' clock: the start of epoch 0 and the epoch length. */
+  genesis: number;
+  epochLength: number;
+  protocolShareBps: bigint;
   /** Everyone whose ALT the model follows, besides the rollups. */
   accounts: string[];
 }
@@ -341,10 +404,26 @@ describe("Rollup layer properties (random sequences against a model)", function 
 
   async function propertyFixture(): Promise<System> {
     const d = await deployRollups();
+    // an operator staked enough for a set of every service of every rollup, funded by a user before the run starts
+    const registry = await ethers.getContractAt("RestakingRegistry", await d.operatorSets.registry());
+    const operator = new ethers.Wallet(ethers.id("alt-test-operator:rollups-property"), ethers.provider);
+    await setBalance(operator.address, ethers.parseEther("100"));
+    const stake = SET_STAKE * BigInt(3 * MAX_ROLLUPS);
+    await (await d.token.connect(d.users[0]).transfer(operator.address, stake)).wait();
+    await (await d.token.connect(operator).approve(await registry.getAddress(), stake)).wait();
+    const proof = await keyProof(registry, operator.address, operator.address);
+    await (
+      await registry.connect(operator).registerOperator("ipfs://rollups-property", 0, operator.address, proof)
+    ).wait();
+    await (await registry.connect(operator).stake(operator.address, 0, stake)).wait();
     return {
       d,
       users: d.users,
       rewardsAddress: await d.rewards.getAddress(),
+      operator,
+      genesis: Number(await d.operatorSets.epochStart(0)),
+      epochLength: Number(await d.operatorSets.epochLength()),
+      protocolShareBps: await d.rewards.protocolShareBps(),
       accounts: [
         ...d.users.map((u) => u.address),
         d.vital.address,
@@ -385,23 +464,83 @@ describe("Rollup layer properties (random sequences against a model)", function 
     return name;
   }
 
+  const epochAt = (s: System, t: number) => (t < s.genesis ? 0 : Math.floor((t - s.genesis) / s.epochLength));
+
   /**
-   * Streams `r`'s fees from `from` to `until` in the model: each enabled service whose set for the rollup counts stake
-   * would be credited rate × seconds; the share of one without a set, or whose set counts no stake (the distributor
-   * refuses it: RewardsNoStake), stays in escrow. The stand-in services' sets never get members here, so no share is
-   * credited. Returns whether some share went uncredited.
+   * Streams `r`'s fees from `from` to `until` in the model, by a transaction at `ts` whose receipt is `receipt`, and
+   * checks the events it emitted. The rewards distributor pays only the time since the start of the epoch before ts's
+   * (`opensAt`): older time expires (FeesExpired: rate × its seconds, each service's, stays in escrow). For the rest,
+   * each enabled service whose set exists and counts stake in ts's epoch is credited rate × seconds (FeesCredited, with
+   * the protocol share and the rounding remainder of SET_STAKE); the share of any other stays in escrow
+   * (FeesNotCredited, when not zero). A rollup without services emits nothing.
    */
-  function stream(s: System, m: Model, r: RollupModel, from: number, until: number): boolean {
+  function stream(
+    s: System,
+    m: Model,
+    r: RollupModel,
+    from: number,
+    until: number,
+    ts: number,
+    receipt: ContractTransactionReceipt,
+    what: string,
+  ) {
     r.lastStreamed = until;
-    const share = RATE * BigInt(until - from);
-    if (share === 0n || r.services === 0) return false;
-    const stakedSets = 0; // no set here counts stake
-    const paidServices = BigInt(
-      SERVICE_BITS.filter((bit) => r.services & bit && !(r.missingSets & bit) && stakedSets & bit).length,
-    );
-    r.streamed += share * paidServices;
-    move(m, r.address, s.rewardsAddress, share * paidServices);
-    return paidServices < r.count;
+    const streamEvents = ["FeesExpired", "FeesNotCredited", "FeesStreamed"];
+    const emitted = receipt.logs
+      .filter((log) => log.address === r.address)
+      .map((log) => r.contract.interface.parseLog(log)!)
+      .filter((event) => streamEvents.includes(event.name))
+      .map((event) => [event.name, [...event.args]]);
+    const credits = receipt.logs
+      .filter((log) => log.address === s.rewardsAddress)
+      .map((log) => s.d.rewards.interface.parseLog(log)!)
+      .filter((event) => event.name === "FeesCredited")
+      .map((event) => [...event.args]);
+    if (r.services === 0) {
+      expect(emitted, `${what}: events of a rollup without services`).to.deep.equal([]);
+      expect(credits, `${what}: credits of a rollup without services`).to.deep.equal([]);
+      count("stream:noServices");
+      return;
+    }
+    const epoch = epochAt(s, ts);
+    const opensAt = s.genesis + Math.max(epoch - 1, 0) * s.epochLength;
+    const paidFrom = Math.min(Math.max(from, opensAt), until);
+    const share = RATE * BigInt(until - paidFrom);
+    const expected: [string, unknown[]][] = [];
+    const expectedCredits: unknown[][] = [];
+    if (paidFrom > from) {
+      expected.push(["FeesExpired", [BigInt(from), BigInt(paidFrom), RATE * BigInt(paidFrom - from)]]);
+    }
+    let credited = 0n;
+    let unpaid = false;
+    for (const bit of SERVICE_BITS) {
+      if (!(r.services & bit)) continue;
+      const service = serviceSigner(s, bit).address;
+      const setId = setIdOf(service, keyOf(r.address));
+      const stakedFrom = r.stakedFrom.get(bit);
+      const staked = !(r.missingSets & bit) && stakedFrom !== undefined && epoch >= stakedFrom;
+      if (share === 0n) continue;
+      if (staked) {
+        credited += share;
+        const scaled = share * 10n ** 18n;
+        const protocol = (scaled * s.protocolShareBps) / 10_000n;
+        const rest = scaled - protocol;
+        expectedCredits.push([setId, r.address, BigInt(epoch), share, protocol, rest % SET_STAKE]);
+      } else {
+        unpaid = true;
+        expected.push(["FeesNotCredited", [service, setId, share]]);
+      }
+    }
+    expected.push(["FeesStreamed", [credited, BigInt(until)]]);
+    expect(emitted, `${what}: the rollup's stream events`).to.deep.equal(expected);
+    expect(credits, `${what}: the distributor's credits`).to.deep.equal(expectedCredits);
+    r.streamed += credited;
+    move(m, r.address, s.rewardsAddress, credited);
+    if (paidFrom === from) count("stream:inWindow");
+    else if (paidFrom < until) count("stream:expired");
+    else count("stream:allExpired");
+    if (credited !== 0n) count("stream:credited");
+    if (unpaid) count("stream:unpaid");
   }
 
   async function create(s: System, m: Model, a: CreateAction): Promise<string> {
@@ -447,11 +586,13 @@ describe("Rollup layer properties (random sequences against a model)", function 
       head: 0,
       batchCount: 0,
       missingSets: a.services,
+      stakedFrom: new Map(),
     };
     m.rollups.push(r);
     move(m, creator.address, s.d.treasury.address, CREATION_FEE);
     move(m, creator.address, address, prepaid);
     if (a.withSets) await createSets(s, r);
+    if (a.withSets && a.staffed) for (const bit of SERVICE_BITS) await staff(s, m, r, bit);
     return "ok";
   }
 
@@ -466,6 +607,16 @@ describe("Rollup layer properties (random sequences against a model)", function 
     return "ok";
   }
 
+  /** The operator joins `r`'s set of `bit` (if the set exists and it is not a member yet), counted from the next epoch. */
+  async function staff(s: System, m: Model, r: RollupModel, bit: number): Promise<string> {
+    if (!(r.services & bit) || r.missingSets & bit || r.stakedFrom.has(bit)) return "none";
+    const ts = await nextTimestamp(m);
+    const setId = setIdOf(serviceSigner(s, bit).address, keyOf(r.address));
+    await (await s.d.operatorSets.connect(s.operator).join(setId, SET_STAKE)).wait();
+    r.stakedFrom.set(bit, epochAt(s, ts) + 1);
+    return "ok";
+  }
+
   async function step(s: System, m: Model, a: Action): Promise<string> {
     if (a.kind === "create") return create(s, m, a);
     if (m.rollups.length === 0) return "noRollup";
@@ -474,6 +625,14 @@ describe("Rollup layer properties (random sequences against a model)", function 
     switch (a.kind) {
       case "createSets":
         return createSets(s, r);
+
+      case "staff": {
+        const outcomes = [];
+        for (const bit of a.service === 3 ? SERVICE_BITS : [SERVICE_BITS[a.service]]) {
+          outcomes.push(await staff(s, m, r, bit));
+        }
+        return outcomes.includes("ok") ? "ok" : "none";
+      }
 
       case "extend": {
         const caller = a.byOwner ? r.owner : s.users[a.caller];
@@ -520,9 +679,10 @@ describe("Rollup layer properties (random sequences against a model)", function 
         let refusal: Refusal | undefined;
         if (r.retired) refusal = [c, "RollupRetired", []];
         else if (until <= r.lastStreamed) refusal = [c, "RollupNothingToStream", []];
-        const outcome = await send(() => c.connect(s.users[a.caller]).streamFees(), refusal);
-        if (refusal === undefined && stream(s, m, r, r.lastStreamed, until)) return "ok:unpaid";
-        return outcome;
+        if (refusal !== undefined) return send(() => c.connect(s.users[a.caller]).streamFees(), refusal);
+        const receipt = (await (await c.connect(s.users[a.caller]).streamFees()).wait())!;
+        stream(s, m, r, r.lastStreamed, until, ts, receipt, "streamFees");
+        return "ok";
       }
 
       case "settle": {
@@ -531,15 +691,20 @@ describe("Rollup layer properties (random sequences against a model)", function 
         let refusal: Refusal | undefined;
         if (r.retired) refusal = [c, "RollupRetired", []];
         else if (BigInt(ts) < settlesAt) refusal = [c, "RollupNotSettled", [settlesAt]];
-        const outcome = await send(() => c.connect(s.users[a.caller]).settle(), refusal);
-        if (refusal === undefined) {
-          if (r.paidUntil > r.lastStreamed) stream(s, m, r, r.lastStreamed, r.paidUntil);
-          r.retired = true;
-          const refund = escrowOf(r);
-          r.refunded += refund;
-          move(m, r.address, r.owner.address, refund);
-        }
-        return outcome;
+        if (refusal !== undefined) return send(() => c.connect(s.users[a.caller]).settle(), refusal);
+        const receipt = (await (await c.connect(s.users[a.caller]).settle()).wait())!;
+        if (r.paidUntil > r.lastStreamed) stream(s, m, r, r.lastStreamed, r.paidUntil, ts, receipt, "settle");
+        r.retired = true;
+        const refund = escrowOf(r);
+        r.refunded += refund;
+        move(m, r.address, r.owner.address, refund);
+        // the rollup's last event: the refund (after the stream's, if any; none when nothing was left to stream)
+        const events = receipt.logs
+          .filter((log) => log.address === r.address)
+          .map((log) => c.interface.parseLog(log)!)
+          .map((event) => [event.name, [...event.args]]);
+        expect(events.at(-1), "settle: Retired").to.deep.equal(["Retired", [refund]]);
+        return "ok";
       }
 
       case "queue": {
@@ -662,6 +827,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
         else if (a.target === "settlesAt" && r.expiry !== 0) target = r.expiry + WINDOW;
         else if (a.target === "deadline" && r.head < r.queue.length) target = r.queue[r.head].deadline;
         else if (a.target === "paidUntil" && r.paidUntil !== MAX_UINT48) target = r.paidUntil;
+        else if (a.target === "epoch") target = s.genesis + (epochAt(s, now) + 1) * s.epochLength;
         // the next transaction lands one second later: at the boundary + offset
         target = target === undefined || target + a.offset - 1 <= now ? now + a.seconds : target + a.offset - 1;
         await time.increaseTo(target);
@@ -776,8 +942,13 @@ describe("Rollup layer properties (random sequences against a model)", function 
       "extend:RollupNotOwner",
       "extend:RollupPermanent",
       "sunset:ok",
+      "staff:ok",
       "streamFees:ok",
-      "streamFees:ok:unpaid",
+      "stream:inWindow",
+      "stream:expired",
+      "stream:allExpired",
+      "stream:credited",
+      "stream:unpaid",
       "settle:ok",
       "settle:RollupNotSettled",
       "queue:ok",

@@ -1046,8 +1046,51 @@ describe("RewardsDistributor", function () {
     });
   });
 
-  describe("creditFeesToSets", function () {
-    it("credits each set that counts stake as creditFees would, skips a set without stake and an unknown one, in one transfer", async function () {
+  describe("creditStreamToSets", function () {
+    /** An odd rate, so every amount, share and division has a remainder. */
+    const PER_SECOND = 123_456_789_012_345_679n;
+
+    /** What a credit of `amount` to a set counting `stake` gives the protocol, the stake and the treasury (scaled). */
+    function creditFigures(amount: bigint, stake: bigint) {
+      const protocol = (amount * SCALE * PROTOCOL_BPS) / BPS;
+      const rest = amount * SCALE - protocol;
+      const increment = rest / stake;
+      return { protocol, rest, increment, remainder: rest - increment * stake };
+    }
+
+    /** The ALT transfers `tx` made, as [from, to, value]. */
+    async function transfers(tx: Promise<ContractTransactionResponse>, token: AltToken) {
+      const receipt = (await (await tx).wait())!;
+      const tokenAddress = await token.getAddress();
+      return receipt.logs
+        .filter((log) => log.address === tokenAddress)
+        .map((log) => token.interface.parseLog(log))
+        .filter((parsed) => parsed?.name === "Transfer")
+        .map((parsed) => [parsed!.args.from, parsed!.args.to, parsed!.args.value]);
+    }
+
+    /** One operator staked and joined to a fresh set in epoch 0: the set counts its allocation from epoch 1. */
+    async function genesisFixture() {
+      const protocol = await deployProtocol();
+      const { token, registry, operatorSets, slashingManager, rewards, deployer, users } = protocol;
+      const [op, staker, payer] = users;
+      const service = await (await ethers.getContractFactory("MockService")).deploy(operatorSets, slashingManager);
+      await operatorSets.connect(deployer).setService(service, true);
+      await slashingManager.connect(deployer).setSlasher(service, 1000, days(7));
+      const key = keyOf("genesis op key");
+      await registry.connect(op).registerOperator("ipfs://genesis", 0, key, await keyProof(registry, key, op.address));
+      await token.connect(staker).approve(registry, ethers.MaxUint256);
+      await registry.connect(staker).stake(op, 0, ALICE_ALT);
+      const setKey = ethers.id("genesis/service");
+      await service.createSet(setKey, MIN_STAKE, 8);
+      const setId = await operatorSets.setIdOf(service, setKey);
+      await operatorSets.connect(op).join(setId, ALLOC1);
+      await token.connect(payer).approve(rewards, ethers.MaxUint256);
+      expect(await operatorSets.currentEpoch()).to.equal(0n);
+      return { ...protocol, op, payer, setId, genesis: await operatorSets.epochStart(0) };
+    }
+
+    it("credits each set that counts stake as creditFees would, perSecond × (until − paidFrom), skips a set without stake and an unknown one, in one transfer", async function () {
       const { rewards, token, operatorSets, service, payer, setId, treasury, op1 } = await loadFixture(rewardsFixture);
       // a second set with op1's allocation only, and a set nobody joined; all counted from the next epoch
       const keyB = ethers.id("rollup-1/other-service");
@@ -1059,66 +1102,283 @@ describe("RewardsDistributor", function () {
       const empty = await operatorSets.setIdOf(service, keyEmpty);
       const unknown = setId + 1n;
       const e1 = await nextEpoch(operatorSets);
+      // a stream from two hours before e1 (within e1 - 1, which it may still pay) to six hours into e1
+      const from = (await operatorSets.epochStart(e1)) - 7_200n + 3n;
+      const until = (await operatorSets.epochStart(e1)) + 21_600n;
+      await time.increaseTo(until);
+      const amount = PER_SECOND * (until - from);
 
       const setIds = [setId, empty, setB, unknown];
-      // bits 0 and 2: the two sets with stake
-      expect(await rewards.connect(payer).creditFeesToSets.staticCall(setIds, FEES)).to.equal(0b101n);
-      const protocol = (FEES * SCALE * PROTOCOL_BPS) / BPS;
-      const rest = FEES * SCALE - protocol;
+      // bits 0 and 2: the two sets with stake; the whole stream is paid, from `from`
+      const [mask, paidFrom] = await rewards
+        .connect(payer)
+        .creditStreamToSets.staticCall(setIds, PER_SECOND, from, until);
+      expect([mask, paidFrom]).to.deep.equal([0b101n, from]);
       const [stakeA, stakeB] = [ALLOC1 + ALLOC2, MIN_STAKE];
-      const [remainderA, remainderB] = [rest - (rest / stakeA) * stakeA, rest - (rest / stakeB) * stakeB];
-      // of each rest, 900 ALT + 6.3 wei, 5.58 wei (scaled) does not divide by 1,666.67 ALT of stake, 6.3 wei by 100 ALT
-      expect([remainderA, remainderB]).to.deep.equal([5_580_000_000_000_000_000n, 6_300_000_000_000_000_000n]);
-      const tx = rewards.connect(payer).creditFeesToSets(setIds, FEES);
+      const a = creditFigures(amount, stakeA);
+      const b = creditFigures(amount, stakeB);
+      const payerBefore = await token.balanceOf(payer);
+      const tx = rewards.connect(payer).creditStreamToSets(setIds, PER_SECOND, from, until);
       await expect(tx)
         .to.emit(rewards, "FeesCredited")
-        .withArgs(setId, payer.address, e1, FEES, protocol, remainderA)
+        .withArgs(setId, payer.address, e1, amount, a.protocol, a.remainder)
         .and.to.emit(rewards, "FeesCredited")
-        .withArgs(setB, payer.address, e1, FEES, protocol, remainderB);
+        .withArgs(setB, payer.address, e1, amount, b.protocol, b.remainder);
       // exactly two credits, pulled in one transfer
       const receipt = await (await tx).wait();
       const credited = receipt!.logs
         .map((log) => rewards.interface.parseLog(log))
         .filter((parsed) => parsed?.name === "FeesCredited");
       expect(credited.map((parsed) => parsed!.args.setId)).to.deep.equal([setId, setB]);
-      const tokenAddress = await token.getAddress();
-      const transfers = receipt!.logs
-        .map((log) => (log.address === tokenAddress ? token.interface.parseLog(log) : null))
-        .filter((parsed) => parsed?.name === "Transfer");
-      expect(transfers.map((parsed) => [parsed!.args.from, parsed!.args.to, parsed!.args.value])).to.deep.equal([
-        [payer.address, await rewards.getAddress(), 2n * FEES],
-      ]);
+      expect(await transfers(tx, token)).to.deep.equal([[payer.address, await rewards.getAddress(), 2n * amount]]);
+      expect(await token.balanceOf(payer)).to.equal(payerBefore - 2n * amount);
+      expect(await token.balanceOf(rewards)).to.equal(2n * amount);
       // the treasury is owed both protocol shares and both remainders
-      expect(await rewards.owedScaled(treasury)).to.equal(2n * protocol + remainderA + remainderB);
-      expect(await rewards.rewardPerStakeBefore(setId, e1 + 1n)).to.equal(rest / stakeA);
-      expect(await rewards.rewardPerStakeBefore(setB, e1 + 1n)).to.equal(rest / stakeB);
+      expect(await rewards.owedScaled(treasury)).to.equal(2n * a.protocol + a.remainder + b.remainder);
+      expect(await rewards.rewardPerStakeBefore(setId, e1 + 1n)).to.equal(a.increment);
+      expect(await rewards.rewardPerStakeBefore(setB, e1 + 1n)).to.equal(b.increment);
       expect(await rewards.rewardPerStakeBefore(empty, e1 + 1n)).to.equal(0n);
       // nothing created, nothing lost
-      expect((rest / stakeA) * stakeA + (rest / stakeB) * stakeB + (await rewards.owedScaled(treasury))).to.equal(
-        2n * FEES * SCALE,
+      expect(a.increment * stakeA + b.increment * stakeB + (await rewards.owedScaled(treasury))).to.equal(
+        2n * amount * SCALE,
       );
     });
 
-    it("pulls nothing and credits nothing when no set can take fees", async function () {
-      const { rewards, token, payer, setId, treasury, epoch } = await loadFixture(rewardsFixture);
-      // in the fixture's epoch the allocations do not count yet
-      expect(await rewards.connect(payer).creditFeesToSets.staticCall([setId, setId + 1n], FEES)).to.equal(0n);
-      const tx = rewards.connect(payer).creditFeesToSets([setId, setId + 1n], FEES);
-      await expect(tx).to.not.emit(rewards, "FeesCredited");
-      await expect(tx).to.changeTokenBalances(token, [payer, rewards], [0n, 0n]);
+    it("pulls nothing and credits nothing when no set can take the stream, or the rate is 0", async function () {
+      const { rewards, token, operatorSets, payer, other, setId, treasury, epoch } = await loadFixture(rewardsFixture);
+      // in the fixture's epoch the allocations do not count yet; `other` has given no allowance, and needs none
+      const until = BigInt(await time.latest());
+      const from = until - 3_600n;
+      for (const caller of [payer, other]) {
+        const [mask, paidFrom] = await rewards
+          .connect(caller)
+          .creditStreamToSets.staticCall([setId, setId + 1n], PER_SECOND, from, until);
+        expect([mask, paidFrom]).to.deep.equal([0n, from]);
+        const tx = rewards.connect(caller).creditStreamToSets([setId, setId + 1n], PER_SECOND, from, until);
+        await expect(tx).to.not.emit(rewards, "FeesCredited");
+        await expect(tx).to.changeTokenBalances(token, [caller, rewards], [0n, 0n]);
+      }
       expect(await rewards.owedScaled(treasury)).to.equal(0n);
       expect(await rewards.rewardPerStakeBefore(setId, epoch + 1n)).to.equal(0n);
+
+      // once the set counts stake: a rate of 0 credits nothing either, and returns where the time it paid (none) began
+      const e1 = await nextEpoch(operatorSets);
+      const now = BigInt(await time.latest());
+      const [mask, paidFrom] = await rewards.connect(other).creditStreamToSets.staticCall([setId], 0n, now - 60n, now);
+      expect([mask, paidFrom]).to.deep.equal([0n, now - 60n]);
+      const tx = rewards.connect(other).creditStreamToSets([setId], 0n, now - 60n, now);
+      await expect(tx).to.not.emit(rewards, "FeesCredited");
+      await expect(tx).to.changeTokenBalances(token, [other, rewards], [0n, 0n]);
+      // and no set at all credits nothing
+      const [noneMask, nonePaidFrom] = await rewards
+        .connect(other)
+        .creditStreamToSets.staticCall([], PER_SECOND, now - 60n, now);
+      expect([noneMask, nonePaidFrom]).to.deep.equal([0n, now - 60n]);
+      expect(await rewards.rewardPerStakeBefore(setId, e1 + 1n)).to.equal(0n);
+      expect(await rewards.owedScaled(treasury)).to.equal(0n);
     });
 
-    it("refuses a zero amount and more than 256 sets", async function () {
-      const { rewards, payer, setId } = await loadFixture(rewardsFixture);
-      await expect(rewards.connect(payer).creditFeesToSets([setId], 0)).to.be.revertedWithCustomError(
-        rewards,
-        "RewardsZeroAmount",
+    it("refuses (RewardsInvalidParameter) from >= until, until in the future and more than 256 sets", async function () {
+      const { rewards, token, operatorSets, payer, setId } = await loadFixture(rewardsFixture);
+      await nextEpoch(operatorSets);
+      const now = BigInt(await time.latest());
+      const refuse = (setIds: bigint[], from: bigint, until: bigint) =>
+        expect(rewards.connect(payer).creditStreamToSets(setIds, PER_SECOND, from, until))
+          .to.be.revertedWithCustomError(rewards, "RewardsInvalidParameter")
+          .withArgs();
+      await refuse([setId], now - 10n, now - 10n);
+      await refuse([setId], now - 10n, now - 11n);
+      await refuse([setId], now - 10n, now + 3_600n);
+      await refuse(Array<bigint>(257).fill(setId), now - 10n, now);
+      expect(await token.balanceOf(rewards)).to.equal(0n);
+
+      // at the bounds: `until` the block's own timestamp is accepted, one second later refused
+      const at = now + 100n;
+      await time.setNextBlockTimestamp(at);
+      await refuse([setId], at - 10n, at + 1n);
+      await time.setNextBlockTimestamp(at + 1n);
+      const tx = rewards.connect(payer).creditStreamToSets([setId], PER_SECOND, at - 10n, at + 1n);
+      await expect(tx).to.changeTokenBalances(token, [payer, rewards], [-11n * PER_SECOND, 11n * PER_SECOND]);
+      // 256 sets are accepted (here all unknown: nothing credited)
+      const [mask, paidFrom] = await rewards
+        .connect(payer)
+        .creditStreamToSets.staticCall(Array<bigint>(256).fill(setId + 1n), PER_SECOND, at - 10n, at);
+      expect([mask, paidFrom]).to.deep.equal([0n, at - 10n]);
+    });
+
+    it("credits only the time since the previous epoch began: an older `from` is clamped to it and the payer keeps the rest; a stream entirely older credits nothing", async function () {
+      const f = await loadFixture(rewardsFixture);
+      const { rewards, token, operatorSets, payer, setId, treasury, epoch } = f;
+      const h = new Harness(f);
+      // the set counts stake from epoch + 1; the stream is credited in E = epoch + 3, whose previous epoch began at
+      // opensAt; it was last paid at the start of `epoch`, three epochs before E
+      await h.nextEpoch();
+      await h.nextEpoch();
+      const e = await h.nextEpoch();
+      expect(e).to.equal(epoch + 3n);
+      const opensAt = await operatorSets.epochStart(e - 1n);
+      const from = await operatorSets.epochStart(epoch);
+      const until = (await operatorSets.epochStart(e)) + 10_000n + 1n;
+      await time.increaseTo(until);
+
+      // a stream entirely older than E - 1 credits nothing, pulls nothing and returns (0, until)
+      for (const old of [opensAt, opensAt - 1n]) {
+        const [mask, paidFrom] = await rewards
+          .connect(payer)
+          .creditStreamToSets.staticCall([setId], PER_SECOND, from, old);
+        expect([mask, paidFrom]).to.deep.equal([0n, old]);
+        const tx = rewards.connect(payer).creditStreamToSets([setId], PER_SECOND, from, old);
+        await expect(tx).to.not.emit(rewards, "FeesCredited");
+        await expect(tx).to.changeTokenBalances(token, [payer, rewards], [0n, 0n]);
+      }
+      expect(await rewards.owedScaled(treasury)).to.equal(0n);
+
+      // the whole stream: only [opensAt, until) is credited (two epochs' worth at most), the rest stays with the payer
+      const [mask, paidFrom] = await rewards
+        .connect(payer)
+        .creditStreamToSets.staticCall([setId], PER_SECOND, from, until);
+      expect([mask, paidFrom]).to.deep.equal([1n, opensAt]);
+      const amount = PER_SECOND * (until - opensAt);
+      const backlog = PER_SECOND * (until - from);
+      expect(backlog - amount).to.equal(PER_SECOND * (opensAt - from));
+      expect(backlog - amount).to.equal(PER_SECOND * 2n * (await operatorSets.epochLength()));
+      const r = h.m.creditFees(setId, amount);
+      expect(r.epoch).to.equal(e);
+      const payerBefore = await token.balanceOf(payer);
+      const tx = rewards.connect(payer).creditStreamToSets([setId], PER_SECOND, from, until);
+      await expect(tx)
+        .to.emit(rewards, "FeesCredited")
+        .withArgs(setId, payer.address, e, amount, r.protocol, r.remainder);
+      expect(await token.balanceOf(payer)).to.equal(payerBefore - amount);
+      expect(await token.balanceOf(rewards)).to.equal(amount);
+      await h.expectViews([[f.op1, setId]], [treasury]);
+    });
+
+    it("credits a stream from exactly the previous epoch's start in full; one second earlier is clamped by one second", async function () {
+      const f = await loadFixture(rewardsFixture);
+      const { rewards, token, operatorSets, payer, setId, treasury } = f;
+      const h = new Harness(f);
+      await h.nextEpoch();
+      const e = await h.nextEpoch();
+      const opensAt = await operatorSets.epochStart(e - 1n);
+      const until = (await operatorSets.epochStart(e)) + 3_600n;
+      await time.increaseTo(until);
+      const amount = PER_SECOND * (until - opensAt);
+      for (const from of [opensAt, opensAt - 1n]) {
+        const [mask, paidFrom] = await rewards
+          .connect(payer)
+          .creditStreamToSets.staticCall([setId], PER_SECOND, from, until);
+        expect([mask, paidFrom]).to.deep.equal([1n, opensAt]);
+        const r = h.m.creditFees(setId, amount);
+        const tx = rewards.connect(payer).creditStreamToSets([setId], PER_SECOND, from, until);
+        await expect(tx)
+          .to.emit(rewards, "FeesCredited")
+          .withArgs(setId, payer.address, e, amount, r.protocol, r.remainder);
+        await expect(tx).to.changeTokenBalances(token, [payer, rewards], [-amount, amount]);
+      }
+      await h.expectViews([[f.op1, setId]], [treasury]);
+    });
+
+    it("in epoch 0 and 1 a stream is clamped to the clock's start (genesis), not earlier", async function () {
+      const { rewards, token, operatorSets, payer, setId, genesis } = await loadFixture(genesisFixture);
+      // epoch 0: the set counts no stake yet, so nothing is credited; the time a stream would pay starts at genesis
+      const now = BigInt(await time.latest());
+      expect(now > genesis + 1n).to.equal(true);
+      for (const [from, expected] of [
+        [0n, genesis],
+        [genesis - 1n, genesis],
+        [genesis, genesis],
+        [genesis + 1n, genesis + 1n],
+      ]) {
+        const [mask, paidFrom] = await rewards
+          .connect(payer)
+          .creditStreamToSets.staticCall([setId], PER_SECOND, from, now);
+        expect([mask, paidFrom]).to.deep.equal([0n, expected]);
+      }
+      // epoch 1 (its previous epoch is 0): the set counts the allocation; a stream from before genesis pays from genesis
+      const e1 = await nextEpoch(operatorSets);
+      expect(e1).to.equal(1n);
+      const until = (await operatorSets.epochStart(1)) + 5_000n;
+      await time.increaseTo(until);
+      const [mask, paidFrom] = await rewards
+        .connect(payer)
+        .creditStreamToSets.staticCall([setId], PER_SECOND, 0n, until);
+      expect([mask, paidFrom]).to.deep.equal([1n, genesis]);
+      const amount = PER_SECOND * (until - genesis);
+      const r = creditFigures(amount, ALLOC1);
+      const tx = rewards.connect(payer).creditStreamToSets([setId], PER_SECOND, 0n, until);
+      await expect(tx)
+        .to.emit(rewards, "FeesCredited")
+        .withArgs(setId, payer.address, 1n, amount, r.protocol, r.remainder);
+      await expect(tx).to.changeTokenBalances(token, [payer, rewards], [-amount, amount]);
+      expect(await rewards.rewardPerStakeBefore(setId, 2n)).to.equal(r.increment);
+    });
+
+    it("a stake counted in one epoch takes at most two epochs of a stream", async function () {
+      const f = await loadFixture(rewardsFixture);
+      const { rewards, token, registry, operatorSets, payer, setId, treasury, frank, other: attacker } = f;
+      const h = new Harness(f);
+      const length = await operatorSets.epochLength();
+      // a stream last paid at the start of the first epoch the set counts stake, then left unpaid for 30 epochs
+      const streamFrom = await operatorSets.epochStart(h.epoch + 1n);
+      await time.increaseTo(await operatorSets.epochStart(h.epoch + 30n));
+      const before = await h.sync(); // E - 1
+      // the attacker registers, is staked, and joins with ten times the set's stake in E - 1: it counts in E only
+      const key = keyOf("attacker key");
+      await registry
+        .connect(attacker)
+        .registerOperator("ipfs://attacker", 0, key, await keyProof(registry, key, attacker.address));
+      h.m.s.commission[attacker.address] = 0n;
+      const honest = ALLOC1 + ALLOC2;
+      const big = 10n * honest + 3n;
+      await h.stake(frank, attacker, 0, big);
+      await h.join(attacker, setId, big);
+      const e = await h.nextEpoch();
+      expect(e).to.equal(before + 1n);
+      h.m.allocate(setId, attacker.address, 0n);
+      await expect(operatorSets.connect(attacker).requestLeave(setId))
+        .to.emit(operatorSets, "AllocationUpdated")
+        .withArgs(setId, attacker.address, 0n, anyValue, anyValue, e + 1n);
+      expect(await operatorSets.setStakeAt(setId, e)).to.equal(honest + big);
+      expect(await operatorSets.setStakeAt(setId, e + 1n)).to.equal(honest);
+
+      // at the end of E the whole backlog is streamed: only [start of E - 1, until) is credited, at most 2 epochs
+      const opensAt = await operatorSets.epochStart(e - 1n);
+      const until = (await operatorSets.epochStart(e + 1n)) - 2n;
+      await time.increaseTo(until);
+      const backlog = PER_SECOND * (until - streamFrom);
+      const amount = PER_SECOND * (until - opensAt);
+      expect(amount).to.equal(PER_SECOND * (2n * length - 2n));
+      expect(backlog > 15n * amount).to.equal(true);
+      const r = h.m.creditFees(setId, amount);
+      expect([r.epoch, r.stake]).to.deep.equal([e, honest + big]);
+      const [mask, paidFrom] = await rewards
+        .connect(payer)
+        .creditStreamToSets.staticCall([setId], PER_SECOND, streamFrom, until);
+      expect([mask, paidFrom]).to.deep.equal([1n, opensAt]);
+      const payerBefore = await token.balanceOf(payer);
+      await expect(rewards.connect(payer).creditStreamToSets([setId], PER_SECOND, streamFrom, until))
+        .to.emit(rewards, "FeesCredited")
+        .withArgs(setId, payer.address, e, amount, r.protocol, r.remainder);
+      // the payer paid two epochs' worth (less two seconds) and kept the rest of the backlog
+      expect(payerBefore - (await token.balanceOf(payer))).to.equal(amount);
+
+      // the attacker earned its share of those two epochs of fees, and nothing more
+      await h.nextEpoch();
+      const s = await h.settle(attacker, setId, CLAIM_STEPS, frank);
+      const earned = s.toOperator + s.toStakers;
+      expect(earned).to.equal(big * r.increment);
+      const twoEpochs = PER_SECOND * 2n * length * SCALE;
+      expect(earned <= (big * twoEpochs) / (honest + big)).to.equal(true);
+      // without the window it would have taken its share of the whole backlog: over fifteen times as much
+      expect(earned * 15n < (big * backlog * SCALE) / (honest + big)).to.equal(true);
+      await h.expectViews(
+        [
+          [attacker, setId],
+          [f.op1, setId],
+        ],
+        [treasury],
       );
-      await expect(
-        rewards.connect(payer).creditFeesToSets(Array<bigint>(257).fill(setId), 1),
-      ).to.be.revertedWithCustomError(rewards, "RewardsInvalidParameter");
     });
   });
 

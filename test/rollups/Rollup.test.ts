@@ -7,6 +7,7 @@ import {
   impersonateAccount,
   loadFixture,
   setBalance,
+  setCode,
   stopImpersonatingAccount,
   time,
 } from "@nomicfoundation/hardhat-network-helpers";
@@ -93,6 +94,56 @@ async function creditArgs(d: RollupsDeployment, setId: bigint, payer: string, am
 /** What the treasury is owed for the credits whose `FeesCredited` arguments are `credits`: protocol shares and remainders. */
 const toTreasury = (...credits: Awaited<ReturnType<typeof creditArgs>>[]) =>
   credits.reduce((total, c) => total + c[4] + c[5], 0n);
+
+/**
+ * The start of the time a stream sent at `timestamp` still pays (RewardsDistributor.creditStreamToSets): the start of the
+ * epoch before the one holding `timestamp` (the clock's start in epoch 0), on the operator sets' clock. A stream's time
+ * before it expires (FeesExpired): no set is credited for it and it stays in escrow.
+ */
+async function opensAt(d: RollupsDeployment, timestamp: number): Promise<number> {
+  const genesis = Number(await d.operatorSets.epochStart(0));
+  const length = Number(await d.operatorSets.epochLength());
+  const epoch = timestamp < genesis ? 0 : Math.floor((timestamp - genesis) / length);
+  return genesis + Math.max(epoch - 1, 0) * length;
+}
+
+/** The start of the epoch after the one holding `timestamp`. */
+async function nextEpochStart(d: RollupsDeployment, timestamp: number): Promise<number> {
+  return Number(await d.operatorSets.epochStart((await d.operatorSets.epochAt(timestamp)) + 1n));
+}
+
+/** Every ALT paid in is in escrow, streamed or refunded, and the rollup holds its escrow and `queued` fees. */
+async function expectAccounted(d: RollupsDeployment, r: Rollup, queued = 0n) {
+  const [paid, escrow, streamed, refunded] = await Promise.all([r.paid(), r.escrow(), r.streamed(), r.refunded()]);
+  expect(paid, "paid == escrow + streamed + refunded").to.equal(escrow + streamed + refunded);
+  expect(await d.token.balanceOf(await r.getAddress()), "ALT held == escrow + queue fees").to.equal(escrow + queued);
+}
+
+/**
+ * A keeper streams `r`'s fees at the start of every epoch after its last stream, up to `through` (or until paidUntil is
+ * streamed), so no time expires: each stream credits `services` × RATE × its seconds to the staffed sets. The chain must
+ * still be in the epoch of the last stream. Returns what was credited in all.
+ */
+async function streamEachEpoch(d: RollupsDeployment, r: Rollup, services: bigint, through: number): Promise<bigint> {
+  const paidUntil = Number(await r.paidUntil());
+  let last = Number(await r.lastStreamed());
+  expect(await d.operatorSets.epochAt(await time.latest()), "still in the last stream's epoch").to.equal(
+    await d.operatorSets.epochAt(last),
+  );
+  let total = 0n;
+  for (let at = await nextEpochStart(d, last); at <= through && last < paidUntil; at = await nextEpochStart(d, at)) {
+    const until = Math.min(at, paidUntil);
+    const credited = services * RATE * BigInt(until - last);
+    await time.setNextBlockTimestamp(at);
+    const tx = r.streamFees();
+    await expect(tx).to.emit(r, "FeesStreamed").withArgs(credited, until);
+    await expect(tx).not.to.emit(r, "FeesExpired");
+    await expect(tx).not.to.emit(r, "FeesNotCredited");
+    total += credited;
+    last = until;
+  }
+  return total;
+}
 
 /**
  * A fresh operator, registered and self-staked (ALT from `funder`), joins each of `setIds` with SET_STAKE; the
@@ -1000,52 +1051,68 @@ describe("Rollup", function () {
       await expect(eph.rollup.settle()).to.emit(eph.rollup, "Retired");
     });
 
-    it("settles by streaming the fees still due and refunding the escrow to the owner, leaving queue fees", async function () {
+    it("settles by streaming the fees still due — expired by then, refunded with the escrow to the owner — leaving queue fees", async function () {
       const { d, owner, payer, outsider, eph } = await loadFixture(rollupsFixture);
       const r = eph.rollup;
       await (await r.connect(payer).queueTransaction(TX_HASHES[0], FEES[0])).wait();
-      const streamedAt = eph.createdAt + 10 * DAY;
-      await time.setNextBlockTimestamp(streamedAt);
-      await (await r.streamFees()).wait();
-      const streamedBefore = RATE * 2n * BigInt(10 * DAY);
-      expect(await r.streamed()).to.equal(streamedBefore);
-
       const key = keyOf(eph.address);
       const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
       const treasury = await d.rewards.treasury();
+
+      // a first stream 10 days after the creation pays each set the time since the previous epoch began
+      const streamedAt = eph.createdAt + 10 * DAY;
+      const open = await opensAt(d, streamedAt);
+      expect(open).to.be.greaterThan(eph.createdAt).and.lessThan(streamedAt);
+      const expired = RATE * BigInt(open - eph.createdAt); // per service
+      const share = RATE * BigInt(streamedAt - open);
       const owedBefore = await d.rewards.owedScaled(treasury);
-      const settledAt = eph.expiry + WINDOW;
-      await time.setNextBlockTimestamp(settledAt);
-      const tx = r.connect(outsider).settle();
-      const due = RATE * BigInt(eph.expiry - streamedAt); // per service
-      await expect(tx)
-        .to.emit(r, "FeesStreamed")
-        .withArgs(2n * due, BigInt(eph.expiry));
+      await time.setNextBlockTimestamp(streamedAt);
+      const stream = r.connect(outsider).streamFees();
+      await expect(stream).to.emit(r, "FeesExpired").withArgs(eph.createdAt, open, expired);
       const credits = [
-        await creditArgs(d, vitalSet, eph.address, due, settledAt),
-        await creditArgs(d, machSet, eph.address, due, settledAt),
+        await creditArgs(d, vitalSet, eph.address, share, streamedAt),
+        await creditArgs(d, machSet, eph.address, share, streamedAt),
       ];
-      await expect(tx)
+      await expect(stream)
         .to.emit(d.rewards, "FeesCredited")
         .withArgs(...credits[0])
         .and.to.emit(d.rewards, "FeesCredited")
         .withArgs(...credits[1]);
       // the treasury is owed both protocol shares and both rounding remainders
       expect((await d.rewards.owedScaled(treasury)) - owedBefore).to.equal(toTreasury(...credits));
-      await expect(tx).to.emit(r, "Retired").withArgs(EXTRA);
-      await expect(tx).to.changeTokenBalances(
-        d.token,
-        [owner, d.rewards, r, outsider],
-        [EXTRA, 2n * due, -(EXTRA + 2n * due), 0n],
-      );
+      await expect(stream)
+        .to.emit(r, "FeesStreamed")
+        .withArgs(2n * share, streamedAt);
+      await expect(stream).to.changeTokenBalances(d.token, [r, d.rewards], [-2n * share, 2n * share]);
+      expect(await r.streamed()).to.equal(2n * share);
+      expect(await r.escrow()).to.equal(eph.paid - 2n * share);
+      await expectAccounted(d, r, FEES[0]);
+
+      // at the end of the settlement window the rest of the lifetime is older than the previous epoch: expired, no set
+      // is credited for it, and it is refunded with the rest of the escrow
+      const settledAt = eph.expiry + WINDOW;
+      expect(await opensAt(d, settledAt)).to.be.at.least(eph.expiry);
+      const due = RATE * BigInt(eph.expiry - streamedAt); // per service
+      const refund = EXTRA + 2n * (expired + due);
+      await time.setNextBlockTimestamp(settledAt);
+      const tx = r.connect(outsider).settle();
+      await expect(tx).to.emit(r, "FeesExpired").withArgs(streamedAt, eph.expiry, due);
+      await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, eph.expiry);
+      await expect(tx).not.to.emit(d.rewards, "FeesCredited");
+      await expect(tx).not.to.emit(r, "FeesNotCredited");
+      await expect(tx).to.emit(r, "Retired").withArgs(refund);
+      await expect(tx).to.changeTokenBalances(d.token, [owner, d.rewards, r, outsider], [refund, 0n, -refund, 0n]);
       expect(await r.status()).to.equal(Status.Retired);
-      expect(await r.streamed()).to.equal(RATE * 2n * BigInt(LIFETIME));
-      expect(await r.refunded()).to.equal(EXTRA);
+      expect(await r.streamed()).to.equal(2n * share);
+      expect(await r.refunded()).to.equal(refund);
       expect(await r.paid()).to.equal(eph.paid);
+      expect(refund + 2n * share).to.equal(eph.paid);
       expect(await r.escrow()).to.equal(0n);
       expect(await r.lastStreamed()).to.equal(BigInt(eph.expiry));
+      expect(await d.token.allowance(eph.address, await d.rewards.getAddress())).to.equal(0n);
       // the pending item's fee stays, for its payer to reclaim
       expect(await d.token.balanceOf(eph.address)).to.equal(FEES[0]);
+      await expectAccounted(d, r, FEES[0]);
       await expect(r.settle()).to.be.revertedWithCustomError(r, "RollupRetired");
       await expect(r.streamFees()).to.be.revertedWithCustomError(r, "RollupRetired");
     });
@@ -1054,14 +1121,35 @@ describe("Rollup", function () {
       const { d, owner, bare } = await loadFixture(rollupsFixture);
       const r = bare.rollup;
       const key = keyOf(bare.address);
-      const share = RATE * BigInt(LIFETIME);
+      const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
+      // a keeper streams every epoch: no set, so each share stays in escrow (FeesNotCredited), none expires
+      const through = (await nextEpochStart(d, bare.expiry)) - Number(await d.operatorSets.epochLength());
+      let last = bare.createdAt;
+      for (let at = await nextEpochStart(d, last); at <= through; at = await nextEpochStart(d, at)) {
+        await time.setNextBlockTimestamp(at);
+        const share = RATE * BigInt(at - last);
+        const tx = r.streamFees();
+        await expect(tx)
+          .to.emit(r, "FeesNotCredited")
+          .withArgs(d.vital.address, vitalSet, share)
+          .and.to.emit(r, "FeesNotCredited")
+          .withArgs(d.mach.address, machSet, share);
+        await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, at);
+        await expect(tx).not.to.emit(r, "FeesExpired");
+        last = at;
+      }
+      // the last one streamed the start of the expiry's epoch
+      expect(await r.lastStreamed()).to.equal(BigInt(through));
+      expect(through).to.be.lessThan(bare.expiry);
+      expect(await r.streamed()).to.equal(0n);
+      expect(await r.escrow()).to.equal(bare.paid);
+      // settling streams the rest, older than the previous epoch by then: expired, so no FeesNotCredited either
       await time.setNextBlockTimestamp(bare.expiry + WINDOW);
       const tx = r.settle();
       await expect(tx)
-        .to.emit(r, "FeesNotCredited")
-        .withArgs(d.vital.address, setIdOf(d.vital.address, key), share)
-        .and.to.emit(r, "FeesNotCredited")
-        .withArgs(d.mach.address, setIdOf(d.mach.address, key), share);
+        .to.emit(r, "FeesExpired")
+        .withArgs(through, bare.expiry, RATE * BigInt(bare.expiry - through));
+      await expect(tx).not.to.emit(r, "FeesNotCredited");
       await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, bare.expiry);
       await expect(tx).not.to.emit(d.rewards, "FeesCredited");
       await expect(tx).to.emit(r, "Retired").withArgs(bare.paid);
@@ -1070,6 +1158,7 @@ describe("Rollup", function () {
       expect(await r.refunded()).to.equal(bare.paid);
       expect(await r.status()).to.equal(Status.Retired);
       expect(await d.token.allowance(bare.address, await d.rewards.getAddress())).to.equal(0n);
+      await expectAccounted(d, r);
     });
 
     describe("extend", function () {
@@ -1140,6 +1229,11 @@ describe("Rollup", function () {
         const { d, owner, eph } = await loadFixture(rollupsFixture);
         const r = eph.rollup;
         const at = eph.createdAt + 10 * DAY;
+        // a keeper streams every epoch up to the sunset
+        const streamed = await streamEachEpoch(d, r, 2n, at - 1);
+        const last = Number(await r.lastStreamed());
+        expect(last).to.equal(Number(await d.operatorSets.epochStart(await d.operatorSets.epochAt(at))));
+        expect(streamed).to.equal(RATE * 2n * BigInt(last - eph.createdAt));
         await time.setNextBlockTimestamp(at);
         await expect(r.connect(owner).sunset()).to.emit(r, "Sunset").withArgs(at);
         expect(await r.expiry()).to.equal(BigInt(at));
@@ -1149,17 +1243,19 @@ describe("Rollup", function () {
         await expect(r.settle())
           .to.be.revertedWithCustomError(r, "RollupNotSettled")
           .withArgs(at + WINDOW);
-        const streamed = RATE * 2n * BigInt(10 * DAY);
+        // the time since the keeper's last stream is older than the previous epoch by the end of the window: expired,
+        // and refunded with the fees of the time after the sunset
+        const expired = RATE * BigInt(at - last);
+        const refund = eph.paid - streamed;
+        expect(refund).to.equal(EXTRA + 2n * RATE * BigInt(eph.expiry - at) + 2n * expired);
         const tx = r.settle();
-        await expect(tx).to.emit(r, "FeesStreamed").withArgs(streamed, at);
-        await expect(tx)
-          .to.emit(r, "Retired")
-          .withArgs(eph.paid - streamed);
-        await expect(tx).to.changeTokenBalances(
-          d.token,
-          [owner, d.rewards, r],
-          [eph.paid - streamed, streamed, -eph.paid],
-        );
+        await expect(tx).to.emit(r, "FeesExpired").withArgs(last, at, expired);
+        await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, at);
+        await expect(tx).to.emit(r, "Retired").withArgs(refund);
+        await expect(tx).to.changeTokenBalances(d.token, [owner, d.rewards, r], [refund, 0n, -refund]);
+        expect(await r.streamed()).to.equal(streamed);
+        expect(await r.refunded()).to.equal(refund);
+        await expectAccounted(d, r);
       });
 
       it("turns a permanent rollup ephemeral, settleable after the window", async function () {
@@ -1174,32 +1270,41 @@ describe("Rollup", function () {
           .to.be.revertedWithCustomError(r, "RollupNotActive")
           .withArgs(Status.Settling);
         await time.setNextBlockTimestamp(at + WINDOW);
-        const streamed = RATE * 3n * BigInt(5 * DAY);
+        // never streamed: by the end of the window its whole life is older than the previous epoch, so it all expires
+        // and the whole prepayment is refunded
+        expect(await opensAt(d, at + WINDOW)).to.be.at.least(at);
         const tx = r.settle();
         await expect(tx)
-          .to.emit(r, "Retired")
-          .withArgs(perm.paid - streamed);
-        await expect(tx).to.changeTokenBalances(
-          d.token,
-          [owner, d.rewards, r],
-          [perm.paid - streamed, streamed, -perm.paid],
-        );
+          .to.emit(r, "FeesExpired")
+          .withArgs(perm.createdAt, at, RATE * BigInt(5 * DAY));
+        await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, at);
+        await expect(tx).not.to.emit(r, "FeesNotCredited");
+        await expect(tx).to.emit(r, "Retired").withArgs(perm.paid);
+        await expect(tx).to.changeTokenBalances(d.token, [owner, d.rewards, r], [perm.paid, 0n, -perm.paid]);
+        expect(await r.status()).to.equal(Status.Retired);
+        await expectAccounted(d, r);
       });
 
       it("keeps a permanent rollup's paidUntil when sunset after it, refunding only the dust", async function () {
         const { d, owner, perm } = await loadFixture(rollupsFixture);
         const r = perm.rollup;
-        const at = perm.createdAt + MIN_PREPAID + 10 * DAY;
+        const paidUntil = perm.createdAt + MIN_PREPAID;
+        // a keeper streams every epoch, the last time in the epoch after paidUntil, up to paidUntil
+        const streamed = await streamEachEpoch(d, r, 3n, await nextEpochStart(d, paidUntil));
+        expect(streamed).to.equal(RATE * 3n * BigInt(MIN_PREPAID));
+        expect(await r.lastStreamed()).to.equal(BigInt(paidUntil));
+        const at = paidUntil + 10 * DAY;
         await time.setNextBlockTimestamp(at);
         await (await r.connect(owner).sunset()).wait();
-        expect(await r.paidUntil()).to.equal(BigInt(perm.createdAt + MIN_PREPAID));
+        expect(await r.paidUntil()).to.equal(BigInt(paidUntil));
         await time.setNextBlockTimestamp(at + WINDOW);
         const tx = r.settle();
-        await expect(tx)
-          .to.emit(r, "FeesStreamed")
-          .withArgs(RATE * 3n * BigInt(MIN_PREPAID), perm.createdAt + MIN_PREPAID);
+        await expect(tx).not.to.emit(r, "FeesStreamed");
+        await expect(tx).not.to.emit(r, "FeesExpired");
         await expect(tx).to.emit(r, "Retired").withArgs(DUST);
-        await expect(tx).to.changeTokenBalance(d.token, owner, DUST);
+        await expect(tx).to.changeTokenBalances(d.token, [owner, d.rewards, r], [DUST, 0n, -DUST]);
+        expect(await r.streamed()).to.equal(streamed);
+        await expectAccounted(d, r);
       });
 
       it("refuses a sunset from anyone but the owner, once Settling, while paused and once retired", async function () {
@@ -1282,7 +1387,13 @@ describe("Rollup", function () {
         await (await eph.rollup.connect(owner).transferOwnership(payer2.address)).wait();
         await (await eph.rollup.connect(payer2).acceptOwnership()).wait();
         await time.increaseTo(eph.expiry + WINDOW);
-        await expect(eph.rollup.settle()).to.changeTokenBalances(d.token, [owner, payer2], [0n, EXTRA]);
+        // never streamed: its whole life has expired by the end of the window, so the whole prepayment is refunded
+        const tx = eph.rollup.settle();
+        await expect(tx)
+          .to.emit(eph.rollup, "FeesExpired")
+          .withArgs(eph.createdAt, eph.expiry, RATE * BigInt(LIFETIME));
+        await expect(tx).to.emit(eph.rollup, "Retired").withArgs(eph.paid);
+        await expect(tx).to.changeTokenBalances(d.token, [owner, payer2], [0n, eph.paid]);
       });
     });
 
@@ -1342,6 +1453,7 @@ describe("Rollup", function () {
       }
       await expect(tx).to.changeTokenBalances(d.token, [r, d.rewards, outsider], [-3n * share, 3n * share, 0n]);
       await expect(tx).not.to.emit(r, "FeesNotCredited");
+      await expect(tx).not.to.emit(r, "FeesExpired");
       expect(await d.token.allowance(perm.address, await d.rewards.getAddress())).to.equal(0n);
       expect(await r.streamed()).to.equal(3n * share);
       expect(await r.lastStreamed()).to.equal(BigInt(at));
@@ -1358,26 +1470,45 @@ describe("Rollup", function () {
       const { d, perm } = await loadFixture(rollupsFixture);
       const r = perm.rollup;
       const paidUntil = perm.createdAt + MIN_PREPAID;
-      await time.setNextBlockTimestamp(paidUntil + 10 * DAY);
+      const at = paidUntil + 10 * DAY;
+      // never streamed until 10 days after paidUntil: all of it is older than the previous epoch, so all of it expires
+      expect(await opensAt(d, at)).to.be.at.least(paidUntil);
+      await time.setNextBlockTimestamp(at);
       const tx = r.streamFees();
-      const total = RATE * 3n * BigInt(MIN_PREPAID);
-      await expect(tx).to.emit(r, "FeesStreamed").withArgs(total, paidUntil);
-      await expect(tx).to.changeTokenBalance(d.token, d.rewards, total);
+      await expect(tx)
+        .to.emit(r, "FeesExpired")
+        .withArgs(perm.createdAt, paidUntil, RATE * BigInt(MIN_PREPAID));
+      await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, paidUntil);
+      await expect(tx).not.to.emit(d.rewards, "FeesCredited");
+      await expect(tx).not.to.emit(r, "FeesNotCredited");
+      await expect(tx).to.changeTokenBalances(d.token, [r, d.rewards], [0n, 0n]);
       expect(await r.lastStreamed()).to.equal(BigInt(paidUntil));
-      expect(await r.escrow()).to.equal(DUST);
+      expect(await r.streamed()).to.equal(0n);
+      expect(await r.escrow()).to.equal(perm.paid);
       expect(await r.status()).to.equal(Status.Active);
+      await expectAccounted(d, r);
       await time.increase(DAY);
       await expect(r.streamFees()).to.be.revertedWithCustomError(r, "RollupNothingToStream");
     });
 
     it("stops an ephemeral rollup's stream at the expiry", async function () {
-      const { eph } = await loadFixture(rollupsFixture);
+      const { d, eph } = await loadFixture(rollupsFixture);
       const r = eph.rollup;
-      await time.setNextBlockTimestamp(eph.expiry + DAY);
-      await expect(r.streamFees())
-        .to.emit(r, "FeesStreamed")
-        .withArgs(RATE * 2n * BigInt(LIFETIME), eph.expiry);
-      expect(await r.escrow()).to.equal(EXTRA);
+      const at = eph.expiry + DAY;
+      // a day after the expiry the previous epoch began before the expiry: that time is paid, the rest expired
+      const open = await opensAt(d, at);
+      expect(open).to.be.greaterThan(eph.createdAt).and.at.most(eph.expiry);
+      const credited = RATE * 2n * BigInt(eph.expiry - open);
+      await time.setNextBlockTimestamp(at);
+      const tx = r.streamFees();
+      await expect(tx)
+        .to.emit(r, "FeesExpired")
+        .withArgs(eph.createdAt, open, RATE * BigInt(open - eph.createdAt));
+      await expect(tx).to.emit(r, "FeesStreamed").withArgs(credited, eph.expiry);
+      await expect(tx).to.changeTokenBalances(d.token, [r, d.rewards], [-credited, credited]);
+      expect(await r.lastStreamed()).to.equal(BigInt(eph.expiry));
+      expect(await r.escrow()).to.equal(EXTRA + RATE * 2n * BigInt(open - eph.createdAt));
+      await expectAccounted(d, r);
       await expect(r.streamFees()).to.be.revertedWithCustomError(r, "RollupNothingToStream");
     });
 
@@ -1396,6 +1527,8 @@ describe("Rollup", function () {
         .withArgs(d.vital.address, vitalSet, RATE * 1_000n)
         .and.to.emit(r, "FeesNotCredited")
         .withArgs(d.mach.address, machSet, RATE * 1_000n);
+      // streamed within an epoch of the last stream: nothing expired
+      await expect(first).not.to.emit(r, "FeesExpired");
       await expect(first).to.emit(r, "FeesStreamed").withArgs(0n, t1);
       await expect(first).not.to.emit(d.rewards, "FeesCredited");
       await expect(first).to.changeTokenBalances(d.token, [r, d.rewards], [0n, 0n]);
@@ -1416,6 +1549,8 @@ describe("Rollup", function () {
         .withArgs(d.vital.address, vitalSet, RATE * 500n)
         .and.to.emit(r, "FeesNotCredited")
         .withArgs(d.mach.address, machSet, RATE * 500n);
+      // streamed within an epoch of the last stream: nothing expired
+      await expect(second).not.to.emit(r, "FeesExpired");
       await expect(second).to.emit(r, "FeesStreamed").withArgs(0n, t2);
       await expect(second).not.to.emit(d.rewards, "FeesCredited");
       await expect(second).to.changeTokenBalances(d.token, [r, d.rewards], [0n, 0n]);
@@ -1433,6 +1568,8 @@ describe("Rollup", function () {
         .to.emit(d.rewards, "FeesCredited")
         .withArgs(...(await creditArgs(d, vitalSet, bare.address, paid3, t3)));
       await expect(third).to.emit(r, "FeesNotCredited").withArgs(d.mach.address, machSet, paid3);
+      // streamed within an epoch of the last stream: nothing expired
+      await expect(third).not.to.emit(r, "FeesExpired");
       await expect(third).to.emit(r, "FeesStreamed").withArgs(paid3, t3);
       await expect(third).to.changeTokenBalances(d.token, [r, d.rewards], [-paid3, paid3]);
       expect(await r.streamed()).to.equal(paid3);
@@ -1460,23 +1597,268 @@ describe("Rollup", function () {
       // one credit does not wait for the next: each is the same share of the same stake, so the same remainder
       expect(credits[0][5]).to.equal(credits[1][5]);
       expect((await d.rewards.owedScaled(treasury)) - owedBefore).to.equal(toTreasury(...credits));
+      // streamed within an epoch of the last stream: nothing expired
+      await expect(fourth).not.to.emit(r, "FeesExpired");
       await expect(fourth)
         .to.emit(r, "FeesStreamed")
         .withArgs(2n * share4, t4);
       await expect(fourth).not.to.emit(r, "FeesNotCredited");
       expect(await d.token.allowance(bare.address, rewards)).to.equal(0n);
 
-      // the unpaid shares come back to the owner at settlement
+      // the unpaid shares come back to the owner at settlement, with the rest of the lifetime: never streamed while
+      // recent, it has expired by then
       await time.setNextBlockTimestamp(bare.expiry + WINDOW);
-      const rest = 2n * RATE * BigInt(bare.expiry - t4);
-      const streamed = paid3 + 2n * share4 + rest;
+      const rest = RATE * BigInt(bare.expiry - t4); // per service
+      const streamed = paid3 + 2n * share4;
       const settle = r.settle();
-      await expect(settle).to.emit(r, "FeesStreamed").withArgs(rest, bare.expiry);
+      await expect(settle).to.emit(r, "FeesExpired").withArgs(t4, bare.expiry, rest);
+      await expect(settle).to.emit(r, "FeesStreamed").withArgs(0n, bare.expiry);
+      await expect(settle).not.to.emit(r, "FeesNotCredited");
       await expect(settle)
         .to.emit(r, "Retired")
         .withArgs(bare.paid - streamed);
       await expect(settle).to.changeTokenBalance(d.token, owner, bare.paid - streamed);
-      expect(bare.paid - streamed).to.equal(RATE * (1_000n * 2n + 500n * 2n + BigInt(t3 - t2)));
+      expect(await r.streamed()).to.equal(streamed);
+      expect(bare.paid - streamed).to.equal(RATE * (1_000n * 2n + 500n * 2n + BigInt(t3 - t2)) + 2n * rest);
+      await expectAccounted(d, r);
+    });
+
+    describe("expiry of time not streamed while recent", function () {
+      it("expires a late stream's time before the previous epoch, credits only the rest, and refunds the expired part at settlement", async function () {
+        const { d, owner, outsider, eph } = await loadFixture(rollupsFixture);
+        const r = eph.rollup;
+        const key = keyOf(eph.address);
+        const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
+        const length = Number(await d.operatorSets.epochLength());
+        // first stream in the third epoch after the creation's, 1,000 s in: more than an epoch without a stream
+        const at = (await nextEpochStart(d, eph.createdAt)) + 2 * length + 1_000;
+        const open = await opensAt(d, at);
+        expect(open).to.equal(at - 1_000 - length);
+        const expired = RATE * BigInt(open - eph.createdAt); // per service
+        const share = RATE * BigInt(at - open);
+        await time.setNextBlockTimestamp(at);
+        const tx = r.connect(outsider).streamFees();
+        await expect(tx).to.emit(r, "FeesExpired").withArgs(eph.createdAt, open, expired);
+        await expect(tx)
+          .to.emit(d.rewards, "FeesCredited")
+          .withArgs(...(await creditArgs(d, vitalSet, eph.address, share, at)))
+          .and.to.emit(d.rewards, "FeesCredited")
+          .withArgs(...(await creditArgs(d, machSet, eph.address, share, at)));
+        await expect(tx)
+          .to.emit(r, "FeesStreamed")
+          .withArgs(2n * share, at);
+        await expect(tx).not.to.emit(r, "FeesNotCredited");
+        await expect(tx).to.changeTokenBalances(d.token, [r, d.rewards, outsider], [-2n * share, 2n * share, 0n]);
+        const receipt = (await (await tx).wait())!;
+        const expiredLogs = receipt.logs.filter((log) => r.interface.parseLog(log)?.name === "FeesExpired");
+        expect(expiredLogs.length).to.equal(1); // one event: the amount is each service's
+        expect(await r.streamed()).to.equal(2n * share);
+        expect(await r.lastStreamed()).to.equal(BigInt(at));
+        // the expired part stays in escrow with the fees of the time still to come
+        expect(await r.escrow()).to.equal(EXTRA + 2n * expired + 2n * RATE * BigInt(eph.expiry - at));
+        expect(await d.token.allowance(eph.address, await d.rewards.getAddress())).to.equal(0n);
+        await expectAccounted(d, r);
+
+        // within the next epoch a stream expires nothing
+        const next = at + length;
+        await time.setNextBlockTimestamp(next);
+        const second = r.streamFees();
+        await expect(second).not.to.emit(r, "FeesExpired");
+        await expect(second)
+          .to.emit(r, "FeesStreamed")
+          .withArgs(2n * RATE * BigInt(length), next);
+        const streamed = 2n * share + 2n * RATE * BigInt(length);
+        expect(await r.streamed()).to.equal(streamed);
+        await expectAccounted(d, r);
+
+        // at settlement the rest is expired too; the refund is all that was not credited, the first expiry included
+        await time.setNextBlockTimestamp(eph.expiry + WINDOW);
+        const rest = RATE * BigInt(eph.expiry - next);
+        const refund = EXTRA + 2n * expired + 2n * rest;
+        const settle = r.settle();
+        await expect(settle).to.emit(r, "FeesExpired").withArgs(next, eph.expiry, rest);
+        await expect(settle).to.emit(r, "Retired").withArgs(refund);
+        await expect(settle).to.changeTokenBalances(d.token, [owner, d.rewards, r], [refund, 0n, -refund]);
+        expect(refund + streamed).to.equal(eph.paid);
+        expect(await r.refunded()).to.equal(refund);
+        expect(await r.escrow()).to.equal(0n);
+        await expectAccounted(d, r);
+      });
+
+      it("expires nothing from a stream starting at the previous epoch's start, and one second from one starting a second earlier", async function () {
+        const { d, perm } = await loadFixture(rollupsFixture);
+        const r = perm.rollup;
+        const key = keyOf(perm.address);
+        const sets = [d.vital, d.mach, d.squad].map((service) => setIdOf(service.address, key));
+        const length = Number(await d.operatorSets.epochLength());
+        // at the start of the next epoch: from the creation, in the previous epoch
+        const t1 = await nextEpochStart(d, perm.createdAt);
+        await time.setNextBlockTimestamp(t1);
+        const first = r.streamFees();
+        await expect(first).not.to.emit(r, "FeesExpired");
+        await expect(first)
+          .to.emit(r, "FeesStreamed")
+          .withArgs(3n * RATE * BigInt(t1 - perm.createdAt), t1);
+        // in the last second of the epoch after next: from t1, the previous epoch's start exactly
+        const t2 = t1 + 2 * length - 1;
+        expect(await opensAt(d, t2)).to.equal(t1);
+        await time.setNextBlockTimestamp(t2);
+        const second = r.streamFees();
+        await expect(second).not.to.emit(r, "FeesExpired");
+        await expect(second)
+          .to.emit(r, "FeesStreamed")
+          .withArgs(3n * RATE * BigInt(t2 - t1), t2);
+        // an epoch and a second later: the previous epoch began a second after t2, so that second expires
+        const t3 = t2 + 1 + length;
+        expect(await opensAt(d, t3)).to.equal(t2 + 1);
+        const share = RATE * BigInt(length);
+        await time.setNextBlockTimestamp(t3);
+        const third = r.streamFees();
+        await expect(third)
+          .to.emit(r, "FeesExpired")
+          .withArgs(t2, t2 + 1, RATE);
+        for (const setId of sets) {
+          await expect(third)
+            .to.emit(d.rewards, "FeesCredited")
+            .withArgs(...(await creditArgs(d, setId, perm.address, share, t3)));
+        }
+        await expect(third)
+          .to.emit(r, "FeesStreamed")
+          .withArgs(3n * share, t3);
+        await expect(third).to.changeTokenBalances(d.token, [r, d.rewards], [-3n * share, 3n * share]);
+        const streamed = 3n * RATE * BigInt(t3 - perm.createdAt - 1);
+        expect(await r.streamed()).to.equal(streamed);
+        expect(await r.escrow()).to.equal(perm.paid - streamed);
+        expect(await r.lastStreamed()).to.equal(BigInt(t3));
+        await expectAccounted(d, r);
+      });
+
+      it("credits nothing from a stream wholly older than the previous epoch: FeesExpired for all of it, no FeesNotCredited", async function () {
+        const { d, owner, perm } = await loadFixture(rollupsFixture);
+        const r = perm.rollup;
+        const paidUntil = perm.createdAt + MIN_PREPAID;
+        const t1 = perm.createdAt + 1_000;
+        await time.setNextBlockTimestamp(t1);
+        await (await r.streamFees()).wait();
+        const streamed = 3n * RATE * 1_000n;
+        expect(await r.streamed()).to.equal(streamed);
+        // two epochs after the one holding paidUntil: the previous epoch began after paidUntil
+        const length = Number(await d.operatorSets.epochLength());
+        const at = (await nextEpochStart(d, paidUntil)) + length;
+        expect(await opensAt(d, at)).to.be.greaterThan(paidUntil);
+        const rewardsOwed = await d.rewards.owedScaled(await d.rewards.treasury());
+        await time.setNextBlockTimestamp(at);
+        const tx = r.streamFees();
+        await expect(tx)
+          .to.emit(r, "FeesExpired")
+          .withArgs(t1, paidUntil, RATE * BigInt(paidUntil - t1));
+        await expect(tx).not.to.emit(r, "FeesNotCredited");
+        await expect(tx).not.to.emit(d.rewards, "FeesCredited");
+        await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, paidUntil);
+        await expect(tx).to.changeTokenBalances(d.token, [r, d.rewards], [0n, 0n]);
+        expect(await d.rewards.owedScaled(await d.rewards.treasury())).to.equal(rewardsOwed);
+        expect(await r.streamed()).to.equal(streamed);
+        expect(await r.lastStreamed()).to.equal(BigInt(paidUntil));
+        expect(await r.escrow()).to.equal(perm.paid - streamed);
+        expect(await d.token.allowance(perm.address, await d.rewards.getAddress())).to.equal(0n);
+        await expectAccounted(d, r);
+        // what expired is refunded at settlement, with the dust
+        const sunsetAt = at + 1;
+        await time.setNextBlockTimestamp(sunsetAt);
+        await (await r.connect(owner).sunset()).wait();
+        await time.setNextBlockTimestamp(sunsetAt + WINDOW);
+        const settle = r.settle();
+        await expect(settle).not.to.emit(r, "FeesStreamed");
+        await expect(settle)
+          .to.emit(r, "Retired")
+          .withArgs(perm.paid - streamed);
+        await expect(settle).to.changeTokenBalance(d.token, owner, 3n * RATE * BigInt(paidUntil - t1) + DUST);
+        await expectAccounted(d, r);
+      });
+
+      it("settles a rollup whose window ends within an epoch of its expiry by crediting the time since the previous epoch began", async function () {
+        const { d, owner, outsider } = await loadFixture(rollupsFixture);
+        await (await d.factory.connect(d.deployer).setSettlementWindow(0)).wait();
+        // VITAL's set for the rollup, staffed before its creation
+        const salt = ethers.id("short-window");
+        const address = await d.factory.predictRollupAddress(owner.address, TEMPLATE.OPStack, salt);
+        const key = keyOf(address);
+        await (await d.operatorSets.connect(d.vital).createSet(key, 0, 10)).wait();
+        const setId = setIdOf(d.vital.address, key);
+        await staffSets(d, outsider, "short-window", [setId]);
+        await nextEpoch(d.operatorSets);
+        const length = Number(await d.operatorSets.epochLength());
+        const createdAt = (await time.latest()) + 10;
+        const expiry = createdAt + 3 * length + 500;
+        const paid = RATE * BigInt(expiry - createdAt) + EXTRA;
+        await time.setNextBlockTimestamp(createdAt);
+        const r = await createRollup(d, owner, {
+          chainId: 1007,
+          salt,
+          services: SERVICE.VITAL,
+          expiry,
+          prepaidFees: paid,
+        });
+        expect(await r.settlementWindow()).to.equal(0n);
+        // settled an hour after the expiry, never streamed: the time since the previous epoch's start is credited
+        const settledAt = expiry + HOUR;
+        const open = await opensAt(d, settledAt);
+        expect(open).to.equal(createdAt - 10 + 2 * length);
+        const expired = RATE * BigInt(open - createdAt);
+        const credited = RATE * BigInt(expiry - open);
+        const refund = paid - credited;
+        const treasury = await d.rewards.treasury();
+        const owedBefore = await d.rewards.owedScaled(treasury);
+        await time.setNextBlockTimestamp(settledAt);
+        const tx = r.connect(outsider).settle();
+        await expect(tx).to.emit(r, "FeesExpired").withArgs(createdAt, open, expired);
+        const credit = await creditArgs(d, setId, address, credited, settledAt);
+        await expect(tx)
+          .to.emit(d.rewards, "FeesCredited")
+          .withArgs(...credit);
+        expect((await d.rewards.owedScaled(treasury)) - owedBefore).to.equal(toTreasury(credit));
+        await expect(tx).to.emit(r, "FeesStreamed").withArgs(credited, expiry);
+        await expect(tx).not.to.emit(r, "FeesNotCredited");
+        await expect(tx).to.emit(r, "Retired").withArgs(refund);
+        expect(refund).to.equal(EXTRA + expired);
+        await expect(tx).to.changeTokenBalances(
+          d.token,
+          [owner, d.rewards, r, outsider],
+          [refund, credited, -paid, 0n],
+        );
+        expect(await r.streamed()).to.equal(credited);
+        expect(await r.refunded()).to.equal(refund);
+        expect(await r.lastStreamed()).to.equal(BigInt(expiry));
+        expect(await d.token.allowance(address, await d.rewards.getAddress())).to.equal(0n);
+        await expectAccounted(d, r);
+      });
+
+      it("credits nothing and expires nothing when the distributor reverts: every share stays in escrow", async function () {
+        const { d, eph } = await loadFixture(rollupsFixture);
+        const r = eph.rollup;
+        const key = keyOf(eph.address);
+        const rewards = await d.rewards.getAddress();
+        // the distributor's code replaced by one that always reverts (PUSH1 0, PUSH1 0, REVERT)
+        await setCode(rewards, "0x60006000fd");
+        const at = eph.createdAt + 3 * DAY;
+        expect(await opensAt(d, at)).to.be.greaterThan(eph.createdAt); // the distributor would have expired some
+        const share = RATE * BigInt(at - eph.createdAt);
+        await time.setNextBlockTimestamp(at);
+        const tx = r.streamFees();
+        await expect(tx).not.to.emit(r, "FeesExpired");
+        await expect(tx)
+          .to.emit(r, "FeesNotCredited")
+          .withArgs(d.vital.address, setIdOf(d.vital.address, key), share)
+          .and.to.emit(r, "FeesNotCredited")
+          .withArgs(d.mach.address, setIdOf(d.mach.address, key), share);
+        await expect(tx).to.emit(r, "FeesStreamed").withArgs(0n, at);
+        await expect(tx).to.changeTokenBalances(d.token, [r, rewards], [0n, 0n]);
+        expect(await r.streamed()).to.equal(0n);
+        expect(await r.lastStreamed()).to.equal(BigInt(at));
+        expect(await r.escrow()).to.equal(eph.paid);
+        expect(await d.token.allowance(eph.address, rewards)).to.equal(0n);
+        await expectAccounted(d, r);
+      });
     });
   });
 });

@@ -917,19 +917,21 @@ describe("RollupFactory", function () {
       await time.setNextBlockTimestamp(T);
       const rollup = await createRollup(f, f.creator, { chainId: 70, services: SERVICE.VITAL, expiry });
       const rollupAddress = await rollup.getAddress();
-      // VITAL's operator set for the rollup, with no members: it counts no stake, so settling refuses its fees
-      // (RewardsNoStake) and refunds them with the rest of the escrow
+      // VITAL's operator set for the rollup, with no members: it counts no stake
       await f.operatorSets.connect(f.vital).createSet(ethers.zeroPadValue(rollupAddress, 32), 0, 8);
 
-      await time.increaseTo(expiry + BigInt(SETTLEMENT_WINDOW));
+      // never streamed: by the end of the window its whole day is older than the previous epoch (the operator sets'
+      // clock), so it expires — no set is offered it, not even VITAL's empty one — and is refunded with the escrow
+      const settledAt = expiry + BigInt(SETTLEMENT_WINDOW);
+      const previousEpochStart = await f.operatorSets.epochStart((await f.operatorSets.epochAt(settledAt)) - 1n);
+      expect(previousEpochStart).to.be.at.least(expiry);
+      await time.increaseTo(settledAt);
       const tx = rollup.connect(f.outsider).settle();
       await expect(tx)
-        .to.emit(rollup, "FeesNotCredited")
-        .withArgs(
-          f.vital.address,
-          BigInt(await f.operatorSets.setIdOf(f.vital, ethers.zeroPadValue(rollupAddress, 32))),
-          FEE_RATE * BigInt(days(1)),
-        );
+        .to.emit(rollup, "FeesExpired")
+        .withArgs(T, expiry, FEE_RATE * BigInt(days(1)));
+      await expect(tx).not.to.emit(rollup, "FeesNotCredited");
+      await expect(tx).to.emit(rollup, "FeesStreamed").withArgs(0n, expiry);
       await expect(tx)
         .to.emit(rollup, "Retired")
         .withArgs(await rollup.paid());

@@ -1786,8 +1786,18 @@ describe("MachService", function () {
       const rate = await f.rollup.feePerServicePerSecond();
       expect(rate).to.equal(ALT / 1_000n);
       const lastStreamed = await f.rollup.lastStreamed();
+      // the rollup was launched before EPOCH - 1 and has streamed nothing since: the distributor credits only the time
+      // since EPOCH - 1 began; the older time expires (FeesExpired) and stays in escrow, to be refunded at settlement
+      const opensAt = await d.operatorSets.epochStart(EPOCH - 1n);
+      expect(lastStreamed < opensAt).to.equal(true);
       const at = await nextTimestamp();
-      const share = rate * (at - lastStreamed);
+      expect(await d.operatorSets.epochAt(at)).to.equal(EPOCH);
+      const share = rate * (at - opensAt);
+      const expired = rate * (opensAt - lastStreamed);
+      expect(expired > 0n).to.equal(true);
+      const escrowBefore = await f.rollup.escrow();
+      const streamedBefore = await f.rollup.streamed();
+      const payerBefore = await d.token.balanceOf(f.rollupAddress);
       const amountScaled = share * SCALE;
       const protocolScaled = (amountScaled * (await rewards.protocolShareBps())) / BPS;
       const restScaled = amountScaled - protocolScaled;
@@ -1799,13 +1809,23 @@ describe("MachService", function () {
       expect(await d.operatorSets.setStakeAt(vitalSetId, EPOCH)).to.equal(TOTAL_STAKE);
       const treasury = await rewards.treasury();
       const treasuryOwed = await rewards.owedScaled(treasury);
-      await expect(f.rollup.connect(f.outsider).streamFees())
+      const stream = f.rollup.connect(f.outsider).streamFees();
+      await expect(stream)
         .to.emit(rewards, "FeesCredited")
         .withArgs(f.setId, f.rollupAddress, EPOCH, share, protocolScaled, remainder)
         .and.to.emit(rewards, "FeesCredited")
         .withArgs(vitalSetId, f.rollupAddress, EPOCH, share, protocolScaled, remainder)
         .and.to.emit(f.rollup, "FeesStreamed")
-        .withArgs(2n * share, at);
+        .withArgs(2n * share, at)
+        .and.to.emit(f.rollup, "FeesExpired")
+        .withArgs(lastStreamed, opensAt, expired);
+      // both sets were credited
+      await expect(stream).not.to.emit(f.rollup, "FeesNotCredited");
+      expect(await f.rollup.lastStreamed()).to.equal(at);
+      // the rollup paid the two credited shares only; both services' expired time stays in its escrow
+      expect(await d.token.balanceOf(f.rollupAddress)).to.equal(payerBefore - 2n * share);
+      expect(await f.rollup.streamed()).to.equal(streamedBefore + 2n * share);
+      expect(await f.rollup.escrow()).to.equal(escrowBefore - 2n * share);
       expect(await rewards.rewardPerStakeBefore(f.setId, EPOCH + 1n)).to.equal(increment);
       // the protocol share and the rounding remainder of both sets' fees
       expect(await rewards.owedScaled(treasury)).to.equal(treasuryOwed + 2n * (protocolScaled + remainder));

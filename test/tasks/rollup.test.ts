@@ -1274,13 +1274,56 @@ describe("rollup tasks", function () {
   });
 
   describe("rollup:settle", function () {
-    /** `ephemeral` sunset by bob 10 days after its creation. */
+    /**
+     * A keeper (dave) streams `rollup`'s fees (VITAL and MACH, both staffed) at the start of every epoch after its last
+     * stream up to `through`, or until paidUntil is streamed: a stream pays only the time since the previous epoch
+     * began, so streaming every epoch lets none expire; each credits 2 × RATE × its seconds. The chain must still be in
+     * the epoch of the last stream. Returns what was credited in all.
+     */
+    async function streamEachEpoch(f: Deployed, rollup: Rollup, through: number): Promise<bigint> {
+      const { operatorSets } = f;
+      const nextEpochStart = async (t: number) =>
+        Number(await operatorSets.epochStart((await operatorSets.epochAt(t)) + 1n));
+      const paidUntil = Number(await rollup.paidUntil());
+      let last = Number(await rollup.lastStreamed());
+      expect(await operatorSets.epochAt(await time.latest()), "still in the last stream's epoch").to.equal(
+        await operatorSets.epochAt(last),
+      );
+      let total = 0n;
+      for (let at = await nextEpochStart(last); at <= through && last < paidUntil; at = await nextEpochStart(at)) {
+        const until = Math.min(at, paidUntil);
+        const credited = 2n * RATE * BigInt(until - last);
+        await time.setNextBlockTimestamp(at);
+        const tx = rollup.connect(f.dave).streamFees();
+        await expect(tx).to.emit(rollup, "FeesStreamed").withArgs(credited, until);
+        await expect(tx).not.to.emit(rollup, "FeesExpired");
+        await expect(tx).not.to.emit(rollup, "FeesNotCredited");
+        total += credited;
+        last = until;
+      }
+      return total;
+    }
+
+    /**
+     * `ephemeral` sunset by bob 10 days after its creation, its fees streamed by a keeper every epoch before and once
+     * right after: all of them credited up to the sunset.
+     */
     async function sunsetFixture() {
       const f = await loadFixture(rollupsFixture);
       const sunsetAt = f.ephemeralCreatedAt + days(10);
+      const streamedBefore = await streamEachEpoch(f, f.ephemeral, sunsetAt - 1);
       await time.setNextBlockTimestamp(sunsetAt);
       await (await f.ephemeral.connect(f.bob).sunset()).wait();
-      return { ...f, sunsetAt, settlesAt: sunsetAt + WINDOW };
+      const streamedAt = sunsetAt + 1;
+      const last = Number(await f.ephemeral.lastStreamed());
+      await time.setNextBlockTimestamp(streamedAt);
+      const final = f.ephemeral.connect(f.dave).streamFees();
+      await expect(final)
+        .to.emit(f.ephemeral, "FeesStreamed")
+        .withArgs(2n * RATE * BigInt(sunsetAt - last), sunsetAt);
+      await expect(final).not.to.emit(f.ephemeral, "FeesExpired");
+      const streamed = streamedBefore + 2n * RATE * BigInt(sunsetAt - last);
+      return { ...f, sunsetAt, settlesAt: sunsetAt + WINDOW, streamed };
     }
 
     it("refuses before the settlement window has passed, naming when it settles", async function () {
@@ -1310,7 +1353,12 @@ describe("rollup tasks", function () {
         carol,
         sunsetAt,
         settlesAt,
+        streamed,
       } = await load(sunsetFixture);
+      // the keeper streamed 10 days of two services: 1,728 ALT
+      expect(streamed).to.equal(RATE * 2n * BigInt(sunsetAt - ephemeralCreatedAt));
+      expect(await ephemeral.streamed()).to.equal(streamed);
+      expect(await ephemeral.lastStreamed()).to.equal(BigInt(sunsetAt));
       await time.increaseTo(settlesAt - 1);
       await time.setNextBlockTimestamp(settlesAt);
       const bobBefore = await token.balanceOf(bob.address);
@@ -1320,18 +1368,16 @@ describe("rollup tasks", function () {
         from: carol.address,
         json: false,
       });
-      const streamed = RATE * 2n * BigInt(sunsetAt - ephemeralCreatedAt); // 10 days of two services: 1,728 ALT
       const refund = ephemeralPrepay - streamed;
       expect(refund).to.equal(3_456n * ALT);
       expect(result).to.deep.equal({ rollup: ephemeralAddress, refund, owner: bob.address, tx: result.tx });
       expect(await blockTime(result.tx.block)).to.equal(settlesAt);
-      await expect(transaction(result.tx.hash))
-        .to.emit(ephemeral, "FeesStreamed")
-        .withArgs(streamed, sunsetAt)
-        .and.to.emit(ephemeral, "Retired")
-        .withArgs(refund);
+      // nothing left to stream: the settlement only refunds
+      await expect(transaction(result.tx.hash)).to.emit(ephemeral, "Retired").withArgs(refund);
+      await expect(transaction(result.tx.hash)).not.to.emit(ephemeral, "FeesStreamed");
+      await expect(transaction(result.tx.hash)).not.to.emit(ephemeral, "FeesExpired");
       expect((await token.balanceOf(bob.address)) - bobBefore).to.equal(refund);
-      expect((await token.balanceOf(await rewards.getAddress())) - rewardsBefore).to.equal(streamed);
+      expect(await token.balanceOf(await rewards.getAddress())).to.equal(rewardsBefore);
       expect(await token.balanceOf(ephemeralAddress)).to.equal(0n);
       expect(await ephemeral.status()).to.equal(2n); // Retired
       expect(await ephemeral.refunded()).to.equal(refund);
@@ -1339,18 +1385,26 @@ describe("rollup tasks", function () {
       expect(lines).to.deep.equal([txLine(`retired; refunded 3,456 ALT to ${bob.address}`, result.tx)]);
     });
 
-    it("refunds nothing to a rollup that ran its whole prepaid lifetime", async function () {
-      const { ephemeral, ephemeralExpiry, ephemeralPrepay, token, bob } = await load(rollupsFixture);
+    it("refunds nothing to a rollup that ran its whole prepaid lifetime, its fees streamed every epoch", async function () {
+      const f = await load(rollupsFixture);
+      const { ephemeral, ephemeralExpiry, ephemeralPrepay, token, rewards, bob } = f;
+      const rewardsBefore = await token.balanceOf(await rewards.getAddress());
+      // the last stream, in the epoch after the expiry, pays up to the expiry
+      const through = Number(await f.operatorSets.epochStart((await f.operatorSets.epochAt(ephemeralExpiry)) + 1n));
+      expect(await streamEachEpoch(f, ephemeral, through)).to.equal(ephemeralPrepay);
+      expect(await ephemeral.lastStreamed()).to.equal(BigInt(ephemeralExpiry));
+      expect((await token.balanceOf(await rewards.getAddress())) - rewardsBefore).to.equal(ephemeralPrepay);
       await time.increaseTo(ephemeralExpiry + WINDOW - 1);
       const bobBefore = await token.balanceOf(bob.address);
       const result = await task<SettleResult>("rollup:settle", { rollup: "1002", json: true });
       expect(result.refund).to.equal(0n);
+      await expect(transaction(result.tx.hash)).to.emit(ephemeral, "Retired").withArgs(0n);
       expect(await ephemeral.streamed()).to.equal(ephemeralPrepay);
       expect(await token.balanceOf(bob.address)).to.equal(bobBefore);
     });
 
     it("refuses a permanent rollup until it is sunset", async function () {
-      const { permanent, permanentAddress, permanentCreatedAt, token, alice } = await load(rollupsFixture);
+      const { permanent, permanentAddress, permanentCreatedAt, token, rewards, alice } = await load(rollupsFixture);
       await expectRefused(
         "rollup:settle",
         { rollup: "1001", json: true },
@@ -1361,10 +1415,19 @@ describe("rollup tasks", function () {
       await task("rollup:sunset", { rollup: "1001", from: alice.address, json: true });
       await time.increaseTo(sunsetAt + WINDOW - 1);
       const before = await token.balanceOf(alice.address);
+      const rewardsBefore = await token.balanceOf(await rewards.getAddress());
       const result = await task<SettleResult>("rollup:settle", { rollup: permanentAddress, json: true });
-      const refund = PERMANENT_PREPAY - RATE * 2n * BigInt(days(1)); // 5,184 - 172.8 ALT
-      expect(result.refund).to.equal(refund);
-      expect((await token.balanceOf(alice.address)) - before).to.equal(refund);
+      // never streamed: by the end of the window its day is older than the previous epoch, so it expired (the rewards
+      // distributor pays only the time since the previous epoch began) and the whole prepayment is refunded
+      await expect(transaction(result.tx.hash))
+        .to.emit(permanent, "FeesExpired")
+        .withArgs(permanentCreatedAt, sunsetAt, RATE * BigInt(days(1)))
+        .and.to.emit(permanent, "FeesStreamed")
+        .withArgs(0n, sunsetAt);
+      expect(result.refund).to.equal(PERMANENT_PREPAY);
+      expect((await token.balanceOf(alice.address)) - before).to.equal(PERMANENT_PREPAY);
+      expect(await token.balanceOf(await rewards.getAddress())).to.equal(rewardsBefore);
+      expect(await permanent.streamed()).to.equal(0n);
       expect(await permanent.status()).to.equal(2n);
     });
 
