@@ -56,6 +56,8 @@ interface IRestakingRegistry {
     /// @notice Operator sets wired in place of others must keep their epoch clock (genesis, epoch length): reward
     ///         units are checkpointed by its epochs.
     error RegistryEpochClockChanged(uint256 genesis, uint256 epochLength);
+    /// @notice A position's `units` are within 0.1 % of what its shares are worth now (`fair`): nothing to revalue.
+    error RegistryUnitsInLine(uint256 units, uint256 fair);
 
     /// @notice Governance added `token` as asset `assetId`.
     event AssetAdded(uint256 indexed assetId, address indexed token, uint256 weight, uint256 cap);
@@ -107,6 +109,15 @@ interface IRestakingRegistry {
     event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay, uint256 signingKeyDelay);
     /// @notice The slashing manager or the operator sets were (re)wired.
     event ModulesUpdated(address slashingManager, address operatorSets);
+    /// @notice `staker`'s position in the pool of `operator` and `assetId` now carries `units` reward units instead of
+    ///         `previous`, at the asset's current weight.
+    event UnitsRevalued(
+        address indexed staker,
+        address indexed operator,
+        uint256 indexed assetId,
+        uint256 previous,
+        uint256 units
+    );
     /// @notice From epoch `epoch` on, `staker` holds `stakerUnits` reward units in `operator`, of `operatorUnits`.
     event UnitsChanged(
         address indexed operator,
@@ -198,6 +209,12 @@ interface IRestakingRegistry {
         bytes32 s
     ) external returns (uint256 shares);
     function requestUnstake(address operator, uint256 assetId, uint256 shares) external returns (bytes32 root);
+    /// @notice Re-values a position's reward units at what its shares are worth now, at the asset's current weight and
+    ///         the operator's `unitRate` (anyone: after governance changes an asset's weight, the units of older
+    ///         positions would otherwise keep the weight they were minted at). Counts from the next epoch, like any
+    ///         unit change. Refused (`RegistryUnitsInLine`) when the units are within 0.1 % of that already.
+    /// @return units the position's units from the next epoch on
+    function revalueUnits(address staker, address operator, uint256 assetId) external returns (uint256 units);
     function completeUnstake(Withdrawal calldata withdrawal) external returns (uint256 amount);
 
     // ---------------------------------------------------------------- slashing manager

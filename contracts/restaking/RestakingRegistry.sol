@@ -32,6 +32,10 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     uint256 private constant WEIGHT_UNIT = 1e18;
     /// @dev Reward units per ALT-equivalent of stake before any slash (see `OperatorData.unitRate`).
     uint256 private constant RATE_UNIT = 1e18;
+    /// @dev `revalueUnits` moves units that are more than this far (in bps) from their fair value: rounding and the
+    ///      pools' virtual offset keep positions of unchanged weight within it, but for dust (under about 1,000 units,
+    ///      1e-15 ALT) where one wei of rounding is more.
+    uint256 private constant REVALUE_TOLERANCE_BPS = 10;
     /// @dev Virtual shares and assets of every pool: a share is worth (totalAssets + 1) / (totalShares + 1e6). Assets
     ///      are tracked, not read from balances, so donations change no price; the offset bounds rounding losses.
     uint256 private constant VIRTUAL_SHARES = 1e6;
@@ -281,6 +285,28 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         emit UnstakeRequested(root, w);
         if (units != 0) _moveUnits(s, msg.sender, operator, units, false);
         _stakeDecreased(s, operator);
+    }
+
+    /// @inheritdoc IRestakingRegistry
+    function revalueUnits(
+        address staker,
+        address operator,
+        uint256 assetId
+    ) external nonReentrant returns (uint256 units) {
+        RegistryStorage storage s = _s();
+        Position storage position = s.positions[staker][operator][assetId];
+        Position memory held = position;
+        Asset storage a = _asset(assetId);
+        uint256 amount = _toAmount(s.pools[operator][assetId], held.shares);
+        // ALT's weight is 1:1 for good (updateAsset refuses asset 0)
+        uint256 value = assetId == 0 ? amount : Math.mulDiv(amount, a.weight, WEIGHT_UNIT);
+        units = Math.mulDiv(value, _unitRate(s.operators[operator]), RATE_UNIT);
+        uint256 previous = held.units;
+        uint256 gap = units > previous ? units - previous : previous - units;
+        if (gap * BPS <= previous * REVALUE_TOLERANCE_BPS) revert RegistryUnitsInLine(previous, units);
+        position.units = SafeCast.toUint128(units);
+        emit UnitsRevalued(staker, operator, assetId, previous, units);
+        _moveUnits(s, staker, operator, gap, units > previous);
     }
 
     /// @inheritdoc IRestakingRegistry

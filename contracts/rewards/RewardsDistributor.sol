@@ -407,8 +407,8 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         uint256 accumulated = perUnit.upperLookupRecent(uint48(from));
         uint256 epoch = from;
         for (uint256 i; epoch < until; ++i) {
+            // the window's keys are before `until` (a window cut short ends at its last key)
             uint256 next = i < keys.length ? keys[i] : until;
-            if (next > until) next = until;
             if (units != 0) {
                 uint256 accumulatedNext = perUnit.upperLookupRecent(uint48(next));
                 earned += units * (accumulatedNext - accumulated);

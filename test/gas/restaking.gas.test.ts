@@ -598,6 +598,26 @@ describeGas("restaking", __filename, (gas) => {
       // Over the SPEC budget of 60,000: recorded without it; the skipped test at the end of this file asserts it.
       gas.record(COMPLETE_UNSTAKE_OP, gasUsed);
     });
+
+    it("revalueUnits of an LST position after a weight cut, by a third party in a later epoch", async function () {
+      const f = await loadFixture(secondAssetFixture);
+      // the staker's LST (STAKE at weight 2: 2 * STAKE units) was staked in an earlier epoch
+      expect(await f.registry.unitsOf(f.staker, f.op, 1)).to.equal(2n * STAKE);
+      const epoch = await nextEpoch(f.operatorSets);
+      await f.registry.connect(f.deployer).updateAsset(1, SCALE, 10n ** 30n);
+      const operatorUnits = await f.registry.operatorUnitsAt(f.op, epoch);
+      const stakerUnits = await f.registry.stakerUnitsAt(f.staker, f.op, epoch);
+      await gas.recordTx(
+        "revalueUnits: LST position after a weight cut (2e18 to 1e18; by a third party, in a later epoch than the " +
+          "stake: two new reward-unit checkpoints, the staker's and the operator's)",
+        f.registry.connect(f.relayer).revalueUnits(f.staker, f.op, 1),
+      );
+      // the staker's shares pay exactly STAKE (the pool's only stake): STAKE units at weight 1, from the next epoch
+      expect(await f.registry.unitsOf(f.staker, f.op, 1)).to.equal(STAKE);
+      expect(await f.registry.stakerUnitsAt(f.staker, f.op, epoch)).to.equal(stakerUnits);
+      expect(await f.registry.stakerUnitsAt(f.staker, f.op, epoch + 1n)).to.equal(stakerUnits - STAKE);
+      expect(await f.registry.operatorUnitsAt(f.op, epoch + 1n)).to.equal(operatorUnits - STAKE);
+    });
   });
 
   describe("slashing", function () {

@@ -504,6 +504,9 @@ describe("Governance access control", function () {
           "stakes the caller's own ALT (the permit is the caller's)",
         ),
         "requestUnstake(address,uint256,uint256)": open("queues the caller's own shares"),
+        "revalueUnits(address,address,uint256)": open(
+          "anyone brings a position's reward units to what its shares are worth at the asset's current weight",
+        ),
         "claimSlashProceeds(uint256,address)": open("pays the caller's own slash proceeds"),
         "burnSlashedAlt()": open("burns the slashed ALT that executions set aside, which nobody owns"),
         "completeUnstake((address,address,uint8,uint128,uint48,uint64))": guarded("RegistryNotStaker", self, (c) => [

@@ -24,6 +24,8 @@ const WEIGHTS = [10n ** 18n, 2n * 10n ** 18n]; // ALT, LST
 const PROTOCOL_BPS = 1_000n; // hardhat.json
 const REPORTER_BPS = 1_000n; // hardhat.json
 const SLASH_BPS = 1_000n;
+/** revalueUnits refuses units within this much (bps) of what the position is worth now. */
+const REVALUE_TOLERANCE_BPS = 10n;
 const MIN_STAKE = 100n * ALT;
 
 const ALICE_ALT = 1_234_567_890_123_456_789_012n;
@@ -109,6 +111,8 @@ class Ledger {
   readonly settledUntil = new Map<string, bigint>();
   readonly claimedUntil = new Map<string, bigint>();
   readonly owed = new Map<string, bigint>();
+  /** Each asset's weight now (governance may change it: new stake and revalues use it). */
+  readonly weights = [...WEIGHTS];
   credited = 0n;
   claimed = 0n;
 
@@ -125,7 +129,7 @@ class Ledger {
   pool(operator: string, asset: number): PoolModel {
     const key = `${operator}/${asset}`;
     if (!this.pools.has(key))
-      this.pools.set(key, { totalShares: 0n, totalAssets: 0n, queued: 0n, weight: WEIGHTS[asset] });
+      this.pools.set(key, { totalShares: 0n, totalAssets: 0n, queued: 0n, weight: this.weights[asset] });
     return this.pools.get(key)!;
   }
 
@@ -177,6 +181,30 @@ class Ledger {
     position.units -= burned;
     this.pool(operator, asset).queued += shares;
     if (burned !== 0n) this.moveUnits(staker, operator, -burned, epoch);
+  }
+
+  /** Governance sets `asset`'s weight: every pool of it is valued at it from now on; minted units keep theirs. */
+  reweigh(asset: number, weight: bigint) {
+    this.weights[asset] = weight;
+    for (const [key, p] of this.pools) if (key.endsWith(`/${asset}`)) p.weight = weight;
+  }
+
+  /**
+   * A revalue in `epoch`: the position's active shares valued now (the pool's price, the asset's weight now, the
+   * operator's rate) replace its units from epoch + 1, unless they are within 0.1 % of them (`inLine`: refused).
+   */
+  revalue(staker: string, operator: string, asset: number, epoch: bigint) {
+    const p = this.pool(operator, asset);
+    const position = this.position(staker, operator, asset);
+    const amount = toAmount(p, position.shares);
+    const value = asset === 0 ? amount : (amount * p.weight) / SCALE;
+    const units = (value * this.rate(operator)) / SCALE;
+    const previous = position.units;
+    const gap = units > previous ? units - previous : previous - units;
+    if (gap * BPS <= previous * REVALUE_TOLERANCE_BPS) return { previous, units, inLine: true };
+    position.units = units;
+    this.moveUnits(staker, operator, units - previous, epoch);
+    return { previous, units, inLine: false };
   }
 
   complete(operator: string, asset: number, shares: bigint): bigint {
@@ -1064,6 +1092,33 @@ describe("Restaking integration", function () {
         return withdrawal;
       };
 
+      /** `caller` revalues `staker`'s position: the registry's events (or refusal) and units against the ledger's. */
+      const revalue = async (caller: Signer, staker: Signer, operator: Signer, asset: number) => {
+        const epoch = await now();
+        const expected = L.revalue(staker.address, operator.address, asset, epoch);
+        const tx = registry.connect(caller).revalueUnits(staker, operator, asset);
+        if (expected.inLine) {
+          await expect(tx)
+            .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+            .withArgs(expected.previous, expected.units);
+        } else {
+          await expect(tx)
+            .to.emit(registry, "UnitsRevalued")
+            .withArgs(staker.address, operator.address, asset, expected.previous, expected.units);
+          await expect(tx)
+            .to.emit(registry, "UnitsChanged")
+            .withArgs(
+              operator.address,
+              staker.address,
+              epoch + 1n,
+              latest(L.unitsOf(operator.address, staker.address)),
+              latest(L.unitsOf(operator.address)),
+            );
+        }
+        await expectUnits(staker, operator, asset);
+        return expected;
+      };
+
       const join = async (operator: Signer) => {
         await operatorSets.connect(operator).join(setId, await registry.operatorStake(operator));
         await syncAllocations();
@@ -1154,7 +1209,18 @@ describe("Restaking integration", function () {
         expect(await token.balanceOf(rewards)).to.equal(L.credited - L.claimed);
       };
 
-      return { L, commissions, stake, request, join, epochRound, claim, syncAllocations, claimAllAndCheckConservation };
+      return {
+        L,
+        commissions,
+        stake,
+        request,
+        revalue,
+        join,
+        epochRound,
+        claim,
+        syncAllocations,
+        claimAllAndCheckConservation,
+      };
     }
 
     it("pays every account exactly through stake, unstake and commission changes, and conserves every fee", async function () {
@@ -1322,6 +1388,66 @@ describe("Restaking integration", function () {
       expect((gap < 0n ? -gap : gap) * 10n ** 15n < aliceAmount * CAROL_ALT).to.equal(true);
 
       await claimAllAndCheckConservation([bob, dave]);
+    });
+
+    it("pays on revalued units: after a weight cut, an older LST position earns per epoch what an equal newer one does", async function () {
+      const f = await loadFixture(integrationFixture);
+      const { registry, lst, deployer, op1, op2, bob, carol, dave, other } = f;
+      const { L, stake, revalue, join, epochRound, claim, claimAllAndCheckConservation } = harness(f);
+      await lst.mint(dave, 10_000n * ALT);
+      await lst.connect(dave).approve(registry, ethers.MaxUint256);
+      // bob stakes LST with op1 at weight 2, carol ALT with op2; both operators allocate everything
+      await stake(bob, op1, 1, BOB_LST);
+      await stake(carol, op2, 0, CAROL_ALT);
+      await join(op1);
+      await join(op2);
+      await epochRound(1_000n * ALT + 7n, [op1, op2]);
+
+      // in A: governance cuts LST's weight to 1; dave stakes as much LST as bob: the same shares, half bob's units
+      await registry.connect(deployer).updateAsset(1, SCALE, 10n ** 30n);
+      L.reweigh(1, SCALE);
+      await stake(dave, op1, 1, BOB_LST);
+      const bobPosition = L.position(bob.address, op1.address, 1);
+      const davePosition = L.position(dave.address, op1.address, 1);
+      expect(davePosition.shares).to.equal(bobPosition.shares);
+      expect([bobPosition.units, davePosition.units]).to.deep.equal([2n * BOB_LST, BOB_LST]);
+
+      // B: bob's old units still count; he claims A (he alone staked then); then anyone revalues him, from C on
+      const epochB = await epochRound(2_000n * ALT + 3n, [op1, op2]);
+      await claim(bob);
+      const revalued = await revalue(other, bob, op1, 1);
+      expect(revalued).to.deep.equal({ previous: 2n * BOB_LST, units: BOB_LST, inLine: false });
+      await revalue(other, bob, op1, 1); // in line now: refused
+      expect(await registry.stakerUnitsAt(bob, op1, epochB)).to.equal(2n * BOB_LST);
+      expect(await registry.stakerUnitsAt(dave, op1, epochB)).to.equal(BOB_LST);
+      expect(await registry.stakerUnitsAt(bob, op1, epochB + 1n)).to.equal(BOB_LST);
+      expect(await registry.operatorUnitsAt(op1, epochB + 1n)).to.equal(2n * BOB_LST);
+
+      // C: B's fees paid bob twice what they paid dave
+      const epochC = await epochRound(3_000n * ALT + 1n, [op1, op2]);
+      const bobB = await claim(bob);
+      const daveB = await claim(dave);
+      expect(bobB.accrued).to.deep.equal([[bob.address, op1.address, f.setId, epochB, epochC, bobB.accrued[0][5]]]);
+      expect(daveB.accrued).to.deep.equal([[dave.address, op1.address, f.setId, 0n, epochC, daveB.accrued[0][5]]]);
+      expect(daveB.accrued[0][5]).to.not.equal(0n);
+      expect(bobB.accrued[0][5]).to.equal(2n * daveB.accrued[0][5]);
+
+      // D, then E: the fees of C and D pay them equally
+      await epochRound(1_500n * ALT + 11n, [op1, op2]);
+      const epochE = await epochRound(500n * ALT + 5n, [op1, op2]);
+      const bobLater = await claim(bob);
+      const daveLater = await claim(dave);
+      for (const [s, later] of [
+        [bob, bobLater],
+        [dave, daveLater],
+      ] as const) {
+        expect(later.accrued).to.deep.equal([[s.address, op1.address, f.setId, epochC, epochE, later.accrued[0][5]]]);
+      }
+      expect(bobLater.accrued[0][5]).to.not.equal(0n);
+      expect(bobLater.accrued[0][5]).to.equal(daveLater.accrued[0][5]);
+
+      await nextEpoch(f.operatorSets);
+      await claimAllAndCheckConservation([bob, dave, carol]);
     });
   });
 });

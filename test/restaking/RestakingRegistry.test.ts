@@ -2318,6 +2318,257 @@ describe("RestakingRegistry", function () {
     });
   });
 
+  // ================================================================= revalueUnits
+
+  describe("revalueUnits", function () {
+    const RATE_UNIT = 10n ** 18n;
+    /** 0.1 % of 1e18 units: the tolerance of a position carrying 1e18 units. */
+    const TENTH_PERCENT = 10n ** 15n;
+
+    /**
+     * The units `staker`'s position is worth now, computed from the pool, the asset's weight and the operator's unit
+     * rate as read: amount = shares * (totalAssets + 1) / (totalShares + 1e6), value = amount * weight / 1e18 (the
+     * amount itself for ALT), units = value * unitRate / 1e18, each floored.
+     */
+    async function fairUnits(registry: RestakingRegistry, staker: string, operator: string, assetId: bigint) {
+      const { totalShares, totalAssets } = await registry.pool(operator, assetId);
+      const amount = amountFor(await registry.sharesOf(staker, operator, assetId), totalShares, totalAssets);
+      const value = assetId === 0n ? amount : (amount * (await registry.asset(assetId)).weight) / WEIGHT_UNIT;
+      return (value * (await registry.unitRate(operator))) / RATE_UNIT;
+    }
+
+    /** The names of the registry's events in a receipt, in log order. */
+    function eventNames(registry: RestakingRegistry, receipt: ContractTransactionReceipt | null) {
+      const target = (registry.target as string).toLowerCase();
+      return receipt!.logs
+        .filter((log) => log.address.toLowerCase() === target)
+        .map((log) => registry.interface.parseLog(log)!.name);
+    }
+
+    it("a weight cut reaches older positions through revalueUnits", async function () {
+      const { registry, operatorSets, operator, alice, bob, other, lstId } = await loadFixture(assetFixture);
+      const op = operator.address;
+      // alice holds ALT and LST, bob LST, all staked at weight 2 in an earlier epoch
+      const aliceAlt = 100n * ALT + 3n;
+      const aliceLst = 30n * ALT + 7n;
+      const bobLst = 11n * ALT + 1n;
+      await registry.connect(alice).stake(op, 0, aliceAlt);
+      await registry.connect(alice).stake(op, lstId, aliceLst);
+      await registry.connect(bob).stake(op, lstId, bobLst);
+      const previous = 2n * aliceLst;
+      const bobUnits = 2n * bobLst;
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(previous);
+      const e = await nextEpoch(operatorSets);
+      const aliceShares = await registry.sharesOf(alice.address, op, lstId);
+
+      // governance cuts LST's weight to 1: the stake is valued at it at once, the units minted at 2 stay until someone
+      // revalues them
+      await registry.updateAsset(lstId, WEIGHT_UNIT, LST_CAP);
+      const stake = aliceAlt + aliceLst + bobLst;
+      expect(await registry.operatorStake(op)).to.equal(stake);
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(previous);
+      const fair = await fairUnits(registry, alice.address, op, lstId);
+      // no slash, no rounding in the pool: alice's shares pay exactly what she staked, worth that much ALT at weight 1
+      expect(fair).to.equal(aliceLst);
+
+      // anyone revalues: here an account that holds no stake at all
+      expect(await registry.connect(other).revalueUnits.staticCall(alice.address, op, lstId)).to.equal(fair);
+      const tx = registry.connect(other).revalueUnits(alice.address, op, lstId);
+      await expect(tx).to.emit(registry, "UnitsRevalued").withArgs(alice.address, op, lstId, previous, fair);
+      await expect(tx)
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(op, alice.address, e + 1n, aliceAlt + fair, aliceAlt + fair + bobUnits);
+      expect(eventNames(registry, await (await tx).wait())).to.deep.equal(["UnitsRevalued", "UnitsChanged"]);
+
+      // the position carries the new units; alice's ALT and bob's LST keep theirs; no share, no stake moved
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(fair);
+      expect(await registry.unitsOf(alice.address, op, 0)).to.equal(aliceAlt);
+      expect(await registry.unitsOf(bob.address, op, lstId)).to.equal(bobUnits);
+      expect(await registry.sharesOf(alice.address, op, lstId)).to.equal(aliceShares);
+      expect(await registry.operatorStake(op)).to.equal(stake);
+
+      // the current epoch keeps the old units; they change from the next one on (keyed currentEpoch + 1), and the
+      // operator's units stay the sum of its stakers'
+      expect(await registry.stakerUnitsAt(alice.address, op, e)).to.equal(aliceAlt + previous);
+      expect(await registry.operatorUnitsAt(op, e)).to.equal(aliceAlt + previous + bobUnits);
+      for (const epoch of [e + 1n, e + 10n]) {
+        const aliceAt = await registry.stakerUnitsAt(alice.address, op, epoch);
+        const bobAt = await registry.stakerUnitsAt(bob.address, op, epoch);
+        expect([aliceAt, bobAt]).to.deep.equal([aliceAlt + fair, bobUnits]);
+        expect(await registry.operatorUnitsAt(op, epoch)).to.equal(aliceAt + bobAt);
+      }
+    });
+
+    it("raises an older position's units the same way after a weight raise", async function () {
+      const { registry, operatorSets, operator, alice, bob, lstId } = await loadFixture(assetFixture);
+      const op = operator.address;
+      const amount = 40n * ALT + 9n;
+      await registry.connect(alice).stake(op, lstId, amount);
+      const previous = 2n * amount;
+      const e = await nextEpoch(operatorSets);
+
+      const weight = 2_500_000_000_000_000_001n; // 2.5, and a wei
+      await registry.updateAsset(lstId, weight, LST_CAP);
+      const fair = (amount * weight) / WEIGHT_UNIT;
+      expect((amount * weight) % WEIGHT_UNIT).to.not.equal(0n); // the rounding is exercised
+      expect(await fairUnits(registry, alice.address, op, lstId)).to.equal(fair);
+      expect(fair > previous).to.equal(true);
+
+      const tx = registry.connect(bob).revalueUnits(alice.address, op, lstId);
+      await expect(tx).to.emit(registry, "UnitsRevalued").withArgs(alice.address, op, lstId, previous, fair);
+      await expect(tx)
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(op, alice.address, e + 1n, fair, fair);
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(fair);
+      expect(await registry.stakerUnitsAt(alice.address, op, e)).to.equal(previous);
+      expect(await registry.operatorUnitsAt(op, e)).to.equal(previous);
+      expect(await registry.stakerUnitsAt(alice.address, op, e + 1n)).to.equal(fair);
+      expect(await registry.operatorUnitsAt(op, e + 1n)).to.equal(fair);
+    });
+
+    it("refuses a position a slash left in line (the unit rate rose as its value fell): RegistryUnitsInLine(units, fair)", async function () {
+      const { registry, slashingManager, operator, alice, other, lstId, requestSlash } =
+        await loadFixture(slashFixture);
+      const op = operator.address;
+      const { requestId, executableAt } = await requestSlash(op, 1000);
+      await time.increaseTo(executableAt);
+      await slashingManager.execute(requestId);
+      expect((await registry.unitRate(op)) > RATE_UNIT).to.equal(true);
+      expect((await registry.asset(lstId)).weight).to.equal(LST_WEIGHT);
+      for (const assetId of [0n, lstId]) {
+        const units = await registry.unitsOf(alice.address, op, assetId);
+        expect(units).to.equal(1_000n * ALT);
+        const fair = await fairUnits(registry, alice.address, op, assetId);
+        // rounding (the amount's floor, the rate's floor) moves fair by a few wei, far within 0.1 %
+        expect(fair).to.not.equal(units);
+        const gap = fair > units ? fair - units : units - fair;
+        expect(gap * BPS <= units * 10n).to.equal(true);
+        await expect(registry.connect(other).revalueUnits(alice.address, op, assetId))
+          .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+          .withArgs(units, fair);
+      }
+    });
+
+    it("refuses to revalue a position within 0.1 % of its fair units", async function () {
+      const { registry, operator, operator2, alice, bob, carol, other, lstId } = await loadFixture(assetFixture);
+      const op = operator.address;
+      const revalue = (staker: HardhatEthersSigner, assetId: bigint) =>
+        registry.connect(other).revalueUnits(staker.address, op, assetId);
+
+      // ALT, weight 1:1 for good: its units are what its shares pay
+      const altAmount = 123n * ALT + 45n;
+      await registry.connect(alice).stake(op, 0, altAmount);
+      await registry.connect(bob).stake(op, 0, 7n * ALT + 1n);
+      expect(await fairUnits(registry, alice.address, op, 0n)).to.equal(altAmount);
+      await expect(revalue(alice, 0n))
+        .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+        .withArgs(altAmount, altAmount);
+
+      // no shares: no units, and nothing they are worth (carol never staked; nobody staked with operator2)
+      await expect(revalue(carol, 0n)).to.be.revertedWithCustomError(registry, "RegistryUnitsInLine").withArgs(0n, 0n);
+      await expect(revalue(carol, lstId))
+        .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+        .withArgs(0n, 0n);
+      await expect(registry.connect(other).revalueUnits(alice.address, operator2.address, 0))
+        .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+        .withArgs(0n, 0n);
+
+      // the edge: half an LST each at weight 2 carries 1e18 units; 0.1 % of them is 1e15
+      await registry.connect(alice).stake(op, lstId, ALT / 2n);
+      await registry.connect(bob).stake(op, lstId, ALT / 2n);
+      for (const staker of [alice, bob]) expect(await registry.unitsOf(staker.address, op, lstId)).to.equal(ALT);
+
+      // a cut to 1.998 puts fair exactly 0.1 % below the units: refused
+      await registry.updateAsset(lstId, LST_WEIGHT - 2n * TENTH_PERCENT, LST_CAP);
+      expect(await fairUnits(registry, alice.address, op, lstId)).to.equal(ALT - TENTH_PERCENT);
+      await expect(revalue(alice, lstId))
+        .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+        .withArgs(ALT, ALT - TENTH_PERCENT);
+      // two wei of weight less put it one wei beyond: accepted
+      await registry.updateAsset(lstId, LST_WEIGHT - 2n * TENTH_PERCENT - 2n, LST_CAP);
+      expect(await fairUnits(registry, alice.address, op, lstId)).to.equal(ALT - TENTH_PERCENT - 1n);
+      await expect(revalue(alice, lstId))
+        .to.emit(registry, "UnitsRevalued")
+        .withArgs(alice.address, op, lstId, ALT, ALT - TENTH_PERCENT - 1n);
+
+      // the same edge upwards, on bob's position: exactly 0.1 % above refused, one wei more accepted
+      await registry.updateAsset(lstId, LST_WEIGHT + 2n * TENTH_PERCENT, LST_CAP);
+      await expect(revalue(bob, lstId))
+        .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+        .withArgs(ALT, ALT + TENTH_PERCENT);
+      await registry.updateAsset(lstId, LST_WEIGHT + 2n * TENTH_PERCENT + 2n, LST_CAP);
+      await expect(revalue(bob, lstId))
+        .to.emit(registry, "UnitsRevalued")
+        .withArgs(bob.address, op, lstId, ALT, ALT + TENTH_PERCENT + 1n);
+      expect(await registry.unitsOf(bob.address, op, lstId)).to.equal(ALT + TENTH_PERCENT + 1n);
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(ALT - TENTH_PERCENT - 1n);
+    });
+
+    it("refuses an unknown asset with RegistryUnknownAsset(assetId)", async function () {
+      const { registry, operator, alice, other } = await loadFixture(assetFixture);
+      await registry.connect(alice).stake(operator.address, 0, ALT);
+      for (const assetId of [2n, 7n, 8n, ethers.MaxUint256]) {
+        await expect(registry.connect(other).revalueUnits(alice.address, operator.address, assetId))
+          .to.be.revertedWithCustomError(registry, "RegistryUnknownAsset")
+          .withArgs(assetId);
+      }
+    });
+
+    it("refuses a second revalue right after the first: the units are in line", async function () {
+      const { registry, operatorSets, operator, alice, other, lstId } = await loadFixture(assetFixture);
+      const op = operator.address;
+      const amount = 20n * ALT + 1n;
+      await registry.connect(alice).stake(op, lstId, amount);
+      await registry.updateAsset(lstId, WEIGHT_UNIT, LST_CAP);
+      await registry.connect(other).revalueUnits(alice.address, op, lstId);
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(amount);
+      const e = await registry.currentEpoch();
+      await expect(registry.connect(alice).revalueUnits(alice.address, op, lstId))
+        .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+        .withArgs(amount, amount);
+      // and in a later epoch, the weight unchanged
+      await nextEpoch(operatorSets);
+      await expect(registry.connect(other).revalueUnits(alice.address, op, lstId))
+        .to.be.revertedWithCustomError(registry, "RegistryUnitsInLine")
+        .withArgs(amount, amount);
+      // one checkpoint, keyed e + 1: the revalue rewrote the stake's in place, the refusals wrote none
+      const [start, keys, values] = await registry.unitsWindow(op, alice.address, e, e + 10n, 8n);
+      expect([start, [...keys], [...values]]).to.deep.equal([0n, [e + 1n], [amount]]);
+    });
+
+    it("values only the active shares of a position with a pending withdrawal", async function () {
+      const { registry, operator, alice, other, lstId } = await loadFixture(assetFixture);
+      const op = operator.address;
+      const amount = 90n * ALT + 1n;
+      await registry.connect(alice).stake(op, lstId, amount);
+      const shares = await registry.sharesOf(alice.address, op, lstId);
+      const requested = shares / 3n;
+      await requestUnstake(registry, alice, op, lstId, requested);
+      const active = shares - requested;
+      // the request burned its shares' units pro rata
+      const units = 2n * amount - (2n * amount * requested) / shares;
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(units);
+      const pool = await registry.pool(op, lstId);
+      expect([pool.totalShares, pool.queuedShares]).to.deep.equal([shares, requested]);
+
+      await registry.updateAsset(lstId, WEIGHT_UNIT, LST_CAP);
+      // weight 1: the active shares' amount, priced by the whole pool (queued shares included); not all the shares'
+      const fair = amountFor(active, pool.totalShares, pool.totalAssets);
+      expect(fair < amountFor(shares, pool.totalShares, pool.totalAssets)).to.equal(true);
+      expect(await fairUnits(registry, alice.address, op, lstId)).to.equal(fair);
+      const e = await registry.currentEpoch();
+      const tx = registry.connect(other).revalueUnits(alice.address, op, lstId);
+      await expect(tx).to.emit(registry, "UnitsRevalued").withArgs(alice.address, op, lstId, units, fair);
+      await expect(tx)
+        .to.emit(registry, "UnitsChanged")
+        .withArgs(op, alice.address, e + 1n, fair, fair);
+      expect(await registry.unitsOf(alice.address, op, lstId)).to.equal(fair);
+      // the withdrawal stays queued, its shares apart from the position
+      expect(await registry.sharesOf(alice.address, op, lstId)).to.equal(active);
+      expect(await registry.pool(op, lstId)).to.deep.equal(pool);
+    });
+  });
+
   // ================================================================= upgrades
 
   describe("upgrades", function () {
