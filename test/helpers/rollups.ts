@@ -1,6 +1,8 @@
 // The protocol deployed up to the rollup factory (staged parameters: the deployer owns everything), with stand-in
 // services (plain accounts allowed as services in OperatorSets) and a funded rollup creator.
 import hre, { ignition } from "hardhat";
+import { expect } from "chai";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { id } from "ethers";
 import { buildProtocolModule } from "../../deploy/lib/protocol";
@@ -126,4 +128,45 @@ export async function createRollup(
   const predicted = await d.factory.predictRollupAddress(creator.address, params.templateId, params.salt);
   await (await d.factory.connect(creator).createRollup(params)).wait();
   return (await hre.ethers.getContractAt("Rollup", predicted)) as unknown as Rollup;
+}
+
+/** The start of the epoch after the one `timestamp` falls in. */
+export async function nextEpochStart(operatorSets: OperatorSets, timestamp: number): Promise<number> {
+  return Number(await operatorSets.epochStart((await operatorSets.epochAt(timestamp)) + 1n));
+}
+
+/**
+ * A keeper (`rollup`'s runner) streams its fees at the start of every epoch after its last stream, up to `through`, or
+ * until paidUntil is streamed: a stream pays only the time since the previous epoch began, so streaming every epoch
+ * lets none expire; each credits `perSecond` (the rate times the staffed services) × its seconds. The chain must still
+ * be in the epoch of the last stream. Returns what was credited in all.
+ */
+export async function streamEachEpoch(
+  operatorSets: OperatorSets,
+  rollup: Rollup,
+  perSecond: bigint,
+  through: number,
+): Promise<bigint> {
+  const paidUntil = Number(await rollup.paidUntil());
+  let last = Number(await rollup.lastStreamed());
+  expect(await operatorSets.epochAt(await time.latest()), "still in the last stream's epoch").to.equal(
+    await operatorSets.epochAt(last),
+  );
+  let total = 0n;
+  for (
+    let at = await nextEpochStart(operatorSets, last);
+    at <= through && last < paidUntil;
+    at = await nextEpochStart(operatorSets, at)
+  ) {
+    const until = Math.min(at, paidUntil);
+    const credited = perSecond * BigInt(until - last);
+    await time.setNextBlockTimestamp(at);
+    const tx = rollup.streamFees();
+    await expect(tx).to.emit(rollup, "FeesStreamed").withArgs(credited, until);
+    await expect(tx).not.to.emit(rollup, "FeesExpired");
+    await expect(tx).not.to.emit(rollup, "FeesNotCredited");
+    total += credited;
+    last = until;
+  }
+  return total;
 }

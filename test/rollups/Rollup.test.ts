@@ -17,7 +17,16 @@ import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
 import { keyProof } from "../helpers/keys";
-import { DA, SERVICE, TEMPLATE, createParams, createRollup, deployRollups } from "../helpers/rollups";
+import {
+  DA,
+  SERVICE,
+  TEMPLATE,
+  createParams,
+  createRollup,
+  deployRollups,
+  nextEpochStart,
+  streamEachEpoch,
+} from "../helpers/rollups";
 import type { RollupsDeployment } from "../helpers/rollups";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
@@ -107,42 +116,11 @@ async function opensAt(d: RollupsDeployment, timestamp: number): Promise<number>
   return genesis + Math.max(epoch - 1, 0) * length;
 }
 
-/** The start of the epoch after the one holding `timestamp`. */
-async function nextEpochStart(d: RollupsDeployment, timestamp: number): Promise<number> {
-  return Number(await d.operatorSets.epochStart((await d.operatorSets.epochAt(timestamp)) + 1n));
-}
-
 /** Every ALT paid in is in escrow, streamed or refunded, and the rollup holds its escrow and `queued` fees. */
 async function expectAccounted(d: RollupsDeployment, r: Rollup, queued = 0n) {
   const [paid, escrow, streamed, refunded] = await Promise.all([r.paid(), r.escrow(), r.streamed(), r.refunded()]);
   expect(paid, "paid == escrow + streamed + refunded").to.equal(escrow + streamed + refunded);
   expect(await d.token.balanceOf(await r.getAddress()), "ALT held == escrow + queue fees").to.equal(escrow + queued);
-}
-
-/**
- * A keeper streams `r`'s fees at the start of every epoch after its last stream, up to `through` (or until paidUntil is
- * streamed), so no time expires: each stream credits `services` × RATE × its seconds to the staffed sets. The chain must
- * still be in the epoch of the last stream. Returns what was credited in all.
- */
-async function streamEachEpoch(d: RollupsDeployment, r: Rollup, services: bigint, through: number): Promise<bigint> {
-  const paidUntil = Number(await r.paidUntil());
-  let last = Number(await r.lastStreamed());
-  expect(await d.operatorSets.epochAt(await time.latest()), "still in the last stream's epoch").to.equal(
-    await d.operatorSets.epochAt(last),
-  );
-  let total = 0n;
-  for (let at = await nextEpochStart(d, last); at <= through && last < paidUntil; at = await nextEpochStart(d, at)) {
-    const until = Math.min(at, paidUntil);
-    const credited = services * RATE * BigInt(until - last);
-    await time.setNextBlockTimestamp(at);
-    const tx = r.streamFees();
-    await expect(tx).to.emit(r, "FeesStreamed").withArgs(credited, until);
-    await expect(tx).not.to.emit(r, "FeesExpired");
-    await expect(tx).not.to.emit(r, "FeesNotCredited");
-    total += credited;
-    last = until;
-  }
-  return total;
 }
 
 /**
@@ -1123,9 +1101,13 @@ describe("Rollup", function () {
       const key = keyOf(bare.address);
       const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
       // a keeper streams every epoch: no set, so each share stays in escrow (FeesNotCredited), none expires
-      const through = (await nextEpochStart(d, bare.expiry)) - Number(await d.operatorSets.epochLength());
+      const through = (await nextEpochStart(d.operatorSets, bare.expiry)) - Number(await d.operatorSets.epochLength());
       let last = bare.createdAt;
-      for (let at = await nextEpochStart(d, last); at <= through; at = await nextEpochStart(d, at)) {
+      for (
+        let at = await nextEpochStart(d.operatorSets, last);
+        at <= through;
+        at = await nextEpochStart(d.operatorSets, at)
+      ) {
         await time.setNextBlockTimestamp(at);
         const share = RATE * BigInt(at - last);
         const tx = r.streamFees();
@@ -1230,7 +1212,7 @@ describe("Rollup", function () {
         const r = eph.rollup;
         const at = eph.createdAt + 10 * DAY;
         // a keeper streams every epoch up to the sunset
-        const streamed = await streamEachEpoch(d, r, 2n, at - 1);
+        const streamed = await streamEachEpoch(d.operatorSets, r, 2n * RATE, at - 1);
         const last = Number(await r.lastStreamed());
         expect(last).to.equal(Number(await d.operatorSets.epochStart(await d.operatorSets.epochAt(at))));
         expect(streamed).to.equal(RATE * 2n * BigInt(last - eph.createdAt));
@@ -1290,7 +1272,12 @@ describe("Rollup", function () {
         const r = perm.rollup;
         const paidUntil = perm.createdAt + MIN_PREPAID;
         // a keeper streams every epoch, the last time in the epoch after paidUntil, up to paidUntil
-        const streamed = await streamEachEpoch(d, r, 3n, await nextEpochStart(d, paidUntil));
+        const streamed = await streamEachEpoch(
+          d.operatorSets,
+          r,
+          3n * RATE,
+          await nextEpochStart(d.operatorSets, paidUntil),
+        );
         expect(streamed).to.equal(RATE * 3n * BigInt(MIN_PREPAID));
         expect(await r.lastStreamed()).to.equal(BigInt(paidUntil));
         const at = paidUntil + 10 * DAY;
@@ -1631,7 +1618,7 @@ describe("Rollup", function () {
         const [vitalSet, machSet] = [setIdOf(d.vital.address, key), setIdOf(d.mach.address, key)];
         const length = Number(await d.operatorSets.epochLength());
         // first stream in the third epoch after the creation's, 1,000 s in: more than an epoch without a stream
-        const at = (await nextEpochStart(d, eph.createdAt)) + 2 * length + 1_000;
+        const at = (await nextEpochStart(d.operatorSets, eph.createdAt)) + 2 * length + 1_000;
         const open = await opensAt(d, at);
         expect(open).to.equal(at - 1_000 - length);
         const expired = RATE * BigInt(open - eph.createdAt); // per service
@@ -1692,7 +1679,7 @@ describe("Rollup", function () {
         const sets = [d.vital, d.mach, d.squad].map((service) => setIdOf(service.address, key));
         const length = Number(await d.operatorSets.epochLength());
         // at the start of the next epoch: from the creation, in the previous epoch
-        const t1 = await nextEpochStart(d, perm.createdAt);
+        const t1 = await nextEpochStart(d.operatorSets, perm.createdAt);
         await time.setNextBlockTimestamp(t1);
         const first = r.streamFees();
         await expect(first).not.to.emit(r, "FeesExpired");
@@ -1744,7 +1731,7 @@ describe("Rollup", function () {
         expect(await r.streamed()).to.equal(streamed);
         // two epochs after the one holding paidUntil: the previous epoch began after paidUntil
         const length = Number(await d.operatorSets.epochLength());
-        const at = (await nextEpochStart(d, paidUntil)) + length;
+        const at = (await nextEpochStart(d.operatorSets, paidUntil)) + length;
         expect(await opensAt(d, at)).to.be.greaterThan(paidUntil);
         const rewardsOwed = await d.rewards.owedScaled(await d.rewards.treasury());
         await time.setNextBlockTimestamp(at);

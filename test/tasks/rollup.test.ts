@@ -20,7 +20,7 @@ import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, days } from "../helpers/time";
 import { keyProof } from "../helpers/keys";
 import { stagedParametersFile } from "../helpers/parameters";
-import { DA, SERVICE, TEMPLATE, createParams } from "../helpers/rollups";
+import { DA, SERVICE, TEMPLATE, createParams, streamEachEpoch } from "../helpers/rollups";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -1275,43 +1275,18 @@ describe("rollup tasks", function () {
 
   describe("rollup:settle", function () {
     /**
-     * A keeper (dave) streams `rollup`'s fees (VITAL and MACH, both staffed) at the start of every epoch after its last
-     * stream up to `through`, or until paidUntil is streamed: a stream pays only the time since the previous epoch
-     * began, so streaming every epoch lets none expire; each credits 2 × RATE × its seconds. The chain must still be in
-     * the epoch of the last stream. Returns what was credited in all.
-     */
-    async function streamEachEpoch(f: Deployed, rollup: Rollup, through: number): Promise<bigint> {
-      const { operatorSets } = f;
-      const nextEpochStart = async (t: number) =>
-        Number(await operatorSets.epochStart((await operatorSets.epochAt(t)) + 1n));
-      const paidUntil = Number(await rollup.paidUntil());
-      let last = Number(await rollup.lastStreamed());
-      expect(await operatorSets.epochAt(await time.latest()), "still in the last stream's epoch").to.equal(
-        await operatorSets.epochAt(last),
-      );
-      let total = 0n;
-      for (let at = await nextEpochStart(last); at <= through && last < paidUntil; at = await nextEpochStart(at)) {
-        const until = Math.min(at, paidUntil);
-        const credited = 2n * RATE * BigInt(until - last);
-        await time.setNextBlockTimestamp(at);
-        const tx = rollup.connect(f.dave).streamFees();
-        await expect(tx).to.emit(rollup, "FeesStreamed").withArgs(credited, until);
-        await expect(tx).not.to.emit(rollup, "FeesExpired");
-        await expect(tx).not.to.emit(rollup, "FeesNotCredited");
-        total += credited;
-        last = until;
-      }
-      return total;
-    }
-
-    /**
      * `ephemeral` sunset by bob 10 days after its creation, its fees streamed by a keeper every epoch before and once
      * right after: all of them credited up to the sunset.
      */
     async function sunsetFixture() {
       const f = await loadFixture(rollupsFixture);
       const sunsetAt = f.ephemeralCreatedAt + days(10);
-      const streamedBefore = await streamEachEpoch(f, f.ephemeral, sunsetAt - 1);
+      const streamedBefore = await streamEachEpoch(
+        f.operatorSets,
+        f.ephemeral.connect(f.dave),
+        2n * RATE,
+        sunsetAt - 1,
+      );
       await time.setNextBlockTimestamp(sunsetAt);
       await (await f.ephemeral.connect(f.bob).sunset()).wait();
       const streamedAt = sunsetAt + 1;
@@ -1391,7 +1366,9 @@ describe("rollup tasks", function () {
       const rewardsBefore = await token.balanceOf(await rewards.getAddress());
       // the last stream, in the epoch after the expiry, pays up to the expiry
       const through = Number(await f.operatorSets.epochStart((await f.operatorSets.epochAt(ephemeralExpiry)) + 1n));
-      expect(await streamEachEpoch(f, ephemeral, through)).to.equal(ephemeralPrepay);
+      expect(await streamEachEpoch(f.operatorSets, ephemeral.connect(f.dave), 2n * RATE, through)).to.equal(
+        ephemeralPrepay,
+      );
       expect(await ephemeral.lastStreamed()).to.equal(BigInt(ephemeralExpiry));
       expect((await token.balanceOf(await rewards.getAddress())) - rewardsBefore).to.equal(ephemeralPrepay);
       await time.increaseTo(ephemeralExpiry + WINDOW - 1);
