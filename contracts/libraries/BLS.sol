@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title BLS
+/// @notice BLS12-381 signatures on the EIP-2537 precompiles: public keys in G1, signatures and hashed messages in G2
+///         (the "minimal public key" variant, as Ethereum's consensus layer uses). Points are EIP-2537 encodings: an Fp
+///         element is 64 big-endian bytes (16 zero bytes, then the 48-byte value), a G1 point is x || y (128 bytes), an
+///         Fp2 element is c0 || c1 and a G2 point x || y (256 bytes); the point at infinity is all zeros.
+///         Messages are hashed to G2 per RFC 9380, suite BLS12381G2_XMD:SHA-256_SSWU_RO_, with the caller's domain
+///         separation tag.
+library BLS {
+    /// @notice A precompile refused its input (a point not on its curve, or outside the subgroup where required).
+    error BLSPrecompileFailed(address precompile);
+    /// @notice RFC 9380 allows domain separation tags of 1 to 255 bytes.
+    error BLSInvalidDomainTag(uint256 length);
+    /// @notice expand_message_xmd gives 1 to 255 × 32 bytes.
+    error BLSInvalidOutputLength(uint256 length);
+    /// @notice A G1 point must be 128 bytes.
+    error BLSInvalidPointLength(uint256 length);
+
+    uint256 internal constant G1_SIZE = 128;
+    uint256 internal constant G2_SIZE = 256;
+
+    address private constant MODEXP = address(0x05);
+    address private constant G1_ADD = address(0x0b);
+    address private constant G1_MSM = address(0x0c);
+    address private constant G2_ADD = address(0x0d);
+    address private constant PAIRING_CHECK = address(0x0f);
+    address private constant MAP_FP2_TO_G2 = address(0x11);
+
+    /// @dev The base field's modulus p (381 bits, 48 bytes).
+    bytes private constant P =
+        hex"1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab";
+    /// @dev p split for two-word arithmetic: the high 16 bytes and the low 32 bytes.
+    uint256 private constant P_HIGH = 0x1a0111ea397fe69a4b1ba7b6434bacd7;
+    uint256 private constant P_LOW = 0x64774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab;
+    /// @dev The negated G1 generator (x, p − y), for checking e(pk, H(m)) · e(−g1, sig) == 1.
+    bytes private constant NEG_G1_GENERATOR =
+        hex"0000000000000000000000000000000017f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"
+        hex"00000000000000000000000000000000114d1d6855d545a8aa7d76c8cf2e21f267816aef1db507c96655b9d5caac42364e6f38ba0ecb751bad54dcd6b939c2ca";
+
+    /// @dev RFC 9380 hash_to_field for Fp2 with count 2: 2 elements × 2 coordinates × L = 64 bytes.
+    uint256 private constant UNIFORM_BYTES = 256;
+
+    // ================================================================= signatures
+
+    /// @notice Whether `signature` (G2) is `publicKey`'s (G1) signature of the message hashed to `messagePoint` (G2):
+    ///         e(publicKey, messagePoint) == e(g1, signature), with one pairing check of two pairs. False for points
+    ///         off their curve or outside their subgroup (the precompile checks both), never a revert.
+    function verify(
+        bytes memory publicKey,
+        bytes memory messagePoint,
+        bytes memory signature
+    ) internal view returns (bool) {
+        if (publicKey.length != G1_SIZE || messagePoint.length != G2_SIZE || signature.length != G2_SIZE) return false;
+        bytes memory input = bytes.concat(publicKey, messagePoint, NEG_G1_GENERATOR, signature);
+        (bool ok, bytes memory out) = PAIRING_CHECK.staticcall(input);
+        return ok && out.length == 32 && abi.decode(out, (uint256)) == 1;
+    }
+
+    /// @notice Whether `point` is a G1 point fit to be a public key: 128 bytes, on the curve, in the prime-order
+    ///         subgroup (checked by a one-point multi-scalar multiplication, which refuses anything else) and not the
+    ///         point at infinity.
+    function isValidPublicKey(bytes memory point) internal view returns (bool) {
+        if (point.length != G1_SIZE || _isZero(point)) return false;
+        (bool ok, ) = G1_MSM.staticcall(bytes.concat(point, bytes32(uint256(1))));
+        return ok;
+    }
+
+    // ================================================================= group operations
+
+    /// @notice a + b in G1 (on-curve checked by the precompile, no subgroup check).
+    function g1Add(bytes memory a, bytes memory b) internal view returns (bytes memory) {
+        return _call(G1_ADD, bytes.concat(a, b), G1_SIZE);
+    }
+
+    /// @notice −a in G1: (x, p − y), the point at infinity for itself.
+    function g1Negate(bytes memory a) internal pure returns (bytes memory negated) {
+        if (a.length != G1_SIZE) revert BLSInvalidPointLength(a.length);
+        negated = bytes.concat(a);
+        if (_isZero(a)) return negated;
+        // y: 16 zero bytes, then 16 high bytes (word at offset 64) and 32 low bytes (word at offset 96)
+        uint256 yHigh;
+        uint256 yLow;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            yHigh := mload(add(a, 96))
+            yLow := mload(add(a, 128))
+        }
+        // p − y over two words, borrowing from the high one (a y of p or more, off every curve, underflows: a panic)
+        uint256 borrow = yLow > P_LOW ? 1 : 0;
+        uint256 low;
+        unchecked {
+            low = P_LOW - yLow;
+        }
+        uint256 high = P_HIGH - yHigh - borrow;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            mstore(add(negated, 96), high)
+            mstore(add(negated, 128), low)
+        }
+    }
+
+    /// @notice a + b in G2 (on-curve checked by the precompile, no subgroup check).
+    function g2Add(bytes memory a, bytes memory b) internal view returns (bytes memory) {
+        return _call(G2_ADD, bytes.concat(a, b), G2_SIZE);
+    }
+
+    // ================================================================= hashing (RFC 9380)
+
+    /// @notice hash_to_curve for G2: two field elements from `message`, each mapped (simplified SWU, isogeny and
+    ///         cofactor clearing: the precompile), then added.
+    function hashToG2(bytes memory message, bytes memory domainTag) internal view returns (bytes memory) {
+        bytes memory uniform = expandMessageXmd(message, domainTag, UNIFORM_BYTES);
+        bytes memory q0 = _call(MAP_FP2_TO_G2, bytes.concat(_toField(uniform, 0), _toField(uniform, 64)), G2_SIZE);
+        bytes memory q1 = _call(MAP_FP2_TO_G2, bytes.concat(_toField(uniform, 128), _toField(uniform, 192)), G2_SIZE);
+        return g2Add(q0, q1);
+    }
+
+    /// @notice expand_message_xmd with SHA-256 (RFC 9380, 5.3.1): `length` uniform bytes (1 to 255 × 32).
+    function expandMessageXmd(
+        bytes memory message,
+        bytes memory domainTag,
+        uint256 length
+    ) internal pure returns (bytes memory uniform) {
+        uint256 tagLength = domainTag.length;
+        if (tagLength == 0 || tagLength > 255) revert BLSInvalidDomainTag(tagLength);
+        uint256 blocks = (length + 31) / 32;
+        if (length == 0 || blocks > 255) revert BLSInvalidOutputLength(length);
+        bytes memory tagPrime = bytes.concat(domainTag, bytes1(uint8(tagLength)));
+        // Z_pad (64 zero bytes, SHA-256's block) || msg || I2OSP(length, 2) || I2OSP(0, 1) || DST_prime
+        bytes32 b0 = sha256(bytes.concat(bytes32(0), bytes32(0), message, bytes2(uint16(length)), bytes1(0), tagPrime));
+        bytes32 bi = sha256(bytes.concat(b0, bytes1(uint8(1)), tagPrime));
+        uniform = new bytes(blocks * 32);
+        for (uint256 i = 1; ; ++i) {
+            // solhint-disable-next-line no-inline-assembly
+            assembly {
+                mstore(add(uniform, mul(i, 32)), bi)
+            }
+            if (i == blocks) break;
+            bi = sha256(bytes.concat(b0 ^ bi, bytes1(uint8(i + 1)), tagPrime));
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            mstore(uniform, length) // a length that is not a multiple of 32 drops the tail
+        }
+    }
+
+    // ================================================================= internals
+
+    /// @dev The 64 bytes of `uniform` at `offset` as a big-endian integer, reduced mod p, as an EIP-2537 Fp element.
+    function _toField(bytes memory uniform, uint256 offset) private view returns (bytes memory element) {
+        bytes32 high;
+        bytes32 low;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            high := mload(add(add(uniform, 32), offset))
+            low := mload(add(add(uniform, 64), offset))
+        }
+        // MODEXP(base, 1, p): lengths 64, 1 and 48, then the base, the exponent 1 and the modulus
+        bytes memory reduced = _call(
+            MODEXP,
+            bytes.concat(bytes32(uint256(64)), bytes32(uint256(1)), bytes32(uint256(48)), high, low, bytes1(0x01), P),
+            48
+        );
+        element = bytes.concat(bytes16(0), reduced);
+    }
+
+    /// @dev Calls a precompile and returns its `size`-byte output; reverts when it fails or answers short.
+    function _call(address precompile, bytes memory input, uint256 size) private view returns (bytes memory out) {
+        bool ok;
+        (ok, out) = precompile.staticcall(input);
+        if (!ok || out.length != size) revert BLSPrecompileFailed(precompile);
+    }
+
+    /// @dev Whether every byte of `data` is zero.
+    function _isZero(bytes memory data) private pure returns (bool) {
+        uint256 words = data.length / 32;
+        for (uint256 i; i < words; ++i) {
+            uint256 word;
+            // solhint-disable-next-line no-inline-assembly
+            assembly {
+                word := mload(add(data, mul(add(i, 1), 32)))
+            }
+            if (word != 0) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {BLS} from "../libraries/BLS.sol";
+
+/// @notice Test-only: exposes the BLS library's functions, and measures their gas as transactions.
+contract BLSHarness {
+    event Measured(bytes result);
+
+    function verify(
+        bytes memory publicKey,
+        bytes memory messagePoint,
+        bytes memory signature
+    ) external view returns (bool) {
+        return BLS.verify(publicKey, messagePoint, signature);
+    }
+
+    function isValidPublicKey(bytes memory point) external view returns (bool) {
+        return BLS.isValidPublicKey(point);
+    }
+
+    function g1Add(bytes memory a, bytes memory b) external view returns (bytes memory) {
+        return BLS.g1Add(a, b);
+    }
+
+    function g1Negate(bytes memory a) external pure returns (bytes memory) {
+        return BLS.g1Negate(a);
+    }
+
+    function g2Add(bytes memory a, bytes memory b) external view returns (bytes memory) {
+        return BLS.g2Add(a, b);
+    }
+
+    function hashToG2(bytes memory message, bytes memory domainTag) external view returns (bytes memory) {
+        return BLS.hashToG2(message, domainTag);
+    }
+
+    function expandMessageXmd(
+        bytes memory message,
+        bytes memory domainTag,
+        uint256 length
+    ) external pure returns (bytes memory) {
+        return BLS.expandMessageXmd(message, domainTag, length);
+    }
+
+    /// @notice Hashes `message` to G2 and verifies `signature` against it, as a transaction (for the gas snapshot).
+    function hashAndVerify(
+        bytes memory publicKey,
+        bytes memory message,
+        bytes memory domainTag,
+        bytes memory signature
+    ) external {
+        bool ok = BLS.verify(publicKey, BLS.hashToG2(message, domainTag), signature);
+        emit Measured(abi.encode(ok));
+    }
+}
