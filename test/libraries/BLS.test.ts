@@ -7,34 +7,32 @@ import { bls12_381 } from "@noble/curves/bls12-381";
 import { expand_message_xmd } from "@noble/curves/abstract/hash-to-curve";
 import { sha256 } from "@noble/hashes/sha256";
 import { hexlify, toUtf8Bytes, getBytes } from "ethers";
+import {
+  ORDER,
+  aggregateG1,
+  aggregateG2,
+  encodeG1,
+  encodeG2,
+  hashToG2 as hashMessage,
+  publicKeyOf,
+  sign as signMessage,
+} from "../../tasks/lib/bls";
 import { coverageRunning } from "../helpers/coverage";
 
-const { G1, G2 } = bls12_381;
-type G1Point = InstanceType<typeof G1.ProjectivePoint>;
-type G2Point = InstanceType<typeof G2.ProjectivePoint>;
-
-/** An Fp element as EIP-2537 encodes it: 64 big-endian bytes. */
+const { G1 } = bls12_381;
+const g1 = encodeG1;
+const g2 = encodeG2;
+/** An Fp element as EIP-2537 encodes it, for building points by hand: 64 big-endian bytes (hex, no prefix). */
 const fp = (x: bigint) => x.toString(16).padStart(128, "0");
-const g1 = (p: G1Point) => {
-  if (p.equals(G1.ProjectivePoint.ZERO)) return "0x" + "00".repeat(128);
-  const a = p.toAffine();
-  return "0x" + fp(a.x) + fp(a.y);
-};
-const g2 = (p: G2Point) => {
-  if (p.equals(G2.ProjectivePoint.ZERO)) return "0x" + "00".repeat(256);
-  const a = p.toAffine();
-  return "0x" + fp(a.x.c0) + fp(a.x.c1) + fp(a.y.c0) + fp(a.y.c1);
-};
 
 /** This project's tag for tests (any 1-255 bytes); RFC 9380's own for its vectors. */
 const DST = toUtf8Bytes("ALT-TEST-V01-with-BLS12381G2_XMD:SHA-256_SSWU_RO_");
 const RFC_G2_DST = toUtf8Bytes("QUUX-V01-CS02-with-BLS12381G2_XMD:SHA-256_SSWU_RO_");
 const RFC_XMD_DST = toUtf8Bytes("QUUX-V01-CS02-with-expander-SHA256-128");
 
-const hashToG2 = (message: Uint8Array, dst: Uint8Array = DST) =>
-  G2.hashToCurve(message, { DST: dst }) as unknown as G2Point;
-const keyOf = (secret: bigint) => G1.ProjectivePoint.BASE.multiply(secret);
-const sign = (secret: bigint, message: Uint8Array) => hashToG2(message).multiply(secret);
+const hashToG2 = (message: Uint8Array, dst: Uint8Array = DST) => hashMessage(message, dst);
+const keyOf = publicKeyOf;
+const sign = (secret: bigint, message: Uint8Array) => signMessage(secret, message, DST);
 
 async function harnessFixture() {
   const harness = await (await ethers.getContractFactory("BLSHarness")).deploy();
@@ -157,9 +155,11 @@ describe("BLS", function () {
       let aggregateKey = g1(keyOf(secrets[0]));
       for (const s of secrets.slice(1)) aggregateKey = await harness.g1Add(aggregateKey, g1(keyOf(s)));
       expect(aggregateKey).to.equal(g1(keyOf(secrets.reduce((a, b) => a + b))));
+      expect(aggregateKey).to.equal(g1(aggregateG1(secrets.map(keyOf))));
       let aggregateSignature = g2(sign(secrets[0], MESSAGE));
       for (const s of secrets.slice(1))
         aggregateSignature = await harness.g2Add(aggregateSignature, g2(sign(s, MESSAGE)));
+      expect(aggregateSignature).to.equal(g2(aggregateG2(secrets.map((s) => sign(s, MESSAGE)))));
       expect(await harness.verify(aggregateKey, point, aggregateSignature)).to.equal(true);
       // the last member did not sign: the signers' key is the aggregate less its key
       let signersSignature = g2(sign(secrets[0], MESSAGE));
@@ -175,7 +175,7 @@ describe("BLS", function () {
   describe("group operations", function () {
     it("negates a G1 point to (x, p − y): the sum is the point at infinity, which negates to itself", async function () {
       const { harness } = await loadFixture(harnessFixture);
-      for (const secret of [1n, 2n, 3n, 0xdeadbeefn, bls12_381.params.r - 1n]) {
+      for (const secret of [1n, 2n, 3n, 0xdeadbeefn, ORDER - 1n]) {
         const point = keyOf(secret);
         expect(await harness.g1Negate(g1(point))).to.equal(g1(point.negate()));
         expect(await harness.g1Add(g1(point), await harness.g1Negate(g1(point)))).to.equal("0x" + "00".repeat(128));
