@@ -42,19 +42,32 @@ library BLS {
     /// @dev RFC 9380 hash_to_field for Fp2 with count 2: 2 elements × 2 coordinates × L = 64 bytes.
     uint256 private constant UNIFORM_BYTES = 256;
 
+    /// @dev Gas forwarded to each precompile: EIP-2537's fixed prices for these inputs (a failing precompile consumes
+    ///      all the gas it is given, so it is given no more), and for MODEXP of a 64-byte base, exponent 1 and a 48-byte
+    ///      modulus a bound above its price (500 since Osaka's EIP-7883, 200 before).
+    uint256 private constant PAIRING_2_GAS = 37_700 + 2 * 32_600;
+    uint256 private constant G1_MSM_1_GAS = 12_000;
+    uint256 private constant G1_ADD_GAS = 375;
+    uint256 private constant G2_ADD_GAS = 600;
+    uint256 private constant MAP_FP2_TO_G2_GAS = 23_800;
+    uint256 private constant MODEXP_GAS = 1_000;
+
     // ================================================================= signatures
 
     /// @notice Whether `signature` (G2) is `publicKey`'s (G1) signature of the message hashed to `messagePoint` (G2):
     ///         e(publicKey, messagePoint) == e(g1, signature), with one pairing check of two pairs. False for points
-    ///         off their curve or outside their subgroup (the precompile checks both), never a revert.
+    ///         off their curve or outside their subgroup (the precompile checks both), and for the point at infinity as
+    ///         key or signature (which would pass the pairing for any message), never a revert. Rogue keys (one chosen
+    ///         to cancel another in an aggregate) are the key registry's to refuse, by a proof of possession.
     function verify(
         bytes memory publicKey,
         bytes memory messagePoint,
         bytes memory signature
     ) internal view returns (bool) {
         if (publicKey.length != G1_SIZE || messagePoint.length != G2_SIZE || signature.length != G2_SIZE) return false;
+        if (_isZero(publicKey) || _isZero(signature)) return false;
         bytes memory input = bytes.concat(publicKey, messagePoint, NEG_G1_GENERATOR, signature);
-        (bool ok, bytes memory out) = PAIRING_CHECK.staticcall(input);
+        (bool ok, bytes memory out) = PAIRING_CHECK.staticcall{gas: PAIRING_2_GAS}(input);
         return ok && out.length == 32 && abi.decode(out, (uint256)) == 1;
     }
 
@@ -63,15 +76,16 @@ library BLS {
     ///         point at infinity.
     function isValidPublicKey(bytes memory point) internal view returns (bool) {
         if (point.length != G1_SIZE || _isZero(point)) return false;
-        (bool ok, ) = G1_MSM.staticcall(bytes.concat(point, bytes32(uint256(1))));
-        return ok;
+        (bool ok, bytes memory out) = G1_MSM.staticcall{gas: G1_MSM_1_GAS}(bytes.concat(point, bytes32(uint256(1))));
+        // a chain without the precompile answers a call to it with success and no output
+        return ok && out.length == G1_SIZE;
     }
 
     // ================================================================= group operations
 
     /// @notice a + b in G1 (on-curve checked by the precompile, no subgroup check).
     function g1Add(bytes memory a, bytes memory b) internal view returns (bytes memory) {
-        return _call(G1_ADD, bytes.concat(a, b), G1_SIZE);
+        return _call(G1_ADD, G1_ADD_GAS, bytes.concat(a, b), G1_SIZE);
     }
 
     /// @notice −a in G1: (x, p − y), the point at infinity for itself.
@@ -103,7 +117,7 @@ library BLS {
 
     /// @notice a + b in G2 (on-curve checked by the precompile, no subgroup check).
     function g2Add(bytes memory a, bytes memory b) internal view returns (bytes memory) {
-        return _call(G2_ADD, bytes.concat(a, b), G2_SIZE);
+        return _call(G2_ADD, G2_ADD_GAS, bytes.concat(a, b), G2_SIZE);
     }
 
     // ================================================================= hashing (RFC 9380)
@@ -112,8 +126,18 @@ library BLS {
     ///         cofactor clearing: the precompile), then added.
     function hashToG2(bytes memory message, bytes memory domainTag) internal view returns (bytes memory) {
         bytes memory uniform = expandMessageXmd(message, domainTag, UNIFORM_BYTES);
-        bytes memory q0 = _call(MAP_FP2_TO_G2, bytes.concat(_toField(uniform, 0), _toField(uniform, 64)), G2_SIZE);
-        bytes memory q1 = _call(MAP_FP2_TO_G2, bytes.concat(_toField(uniform, 128), _toField(uniform, 192)), G2_SIZE);
+        bytes memory q0 = _call(
+            MAP_FP2_TO_G2,
+            MAP_FP2_TO_G2_GAS,
+            bytes.concat(_toField(uniform, 0), _toField(uniform, 64)),
+            G2_SIZE
+        );
+        bytes memory q1 = _call(
+            MAP_FP2_TO_G2,
+            MAP_FP2_TO_G2_GAS,
+            bytes.concat(_toField(uniform, 128), _toField(uniform, 192)),
+            G2_SIZE
+        );
         return g2Add(q0, q1);
     }
 
@@ -160,16 +184,23 @@ library BLS {
         // MODEXP(base, 1, p): lengths 64, 1 and 48, then the base, the exponent 1 and the modulus
         bytes memory reduced = _call(
             MODEXP,
+            MODEXP_GAS,
             bytes.concat(bytes32(uint256(64)), bytes32(uint256(1)), bytes32(uint256(48)), high, low, bytes1(0x01), P),
             48
         );
         element = bytes.concat(bytes16(0), reduced);
     }
 
-    /// @dev Calls a precompile and returns its `size`-byte output; reverts when it fails or answers short.
-    function _call(address precompile, bytes memory input, uint256 size) private view returns (bytes memory out) {
+    /// @dev Calls a precompile with `gasLimit` and returns its `size`-byte output; reverts when it fails or answers
+    ///      short (as a chain without it does).
+    function _call(
+        address precompile,
+        uint256 gasLimit,
+        bytes memory input,
+        uint256 size
+    ) private view returns (bytes memory out) {
         bool ok;
-        (ok, out) = precompile.staticcall(input);
+        (ok, out) = precompile.staticcall{gas: gasLimit}(input);
         if (!ok || out.length != size) revert BLSPrecompileFailed(precompile);
     }
 

@@ -69,9 +69,9 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         s.registry = IRestakingRegistry(registry_);
         s.alt = IERC20(IRestakingRegistry(registry_).alt());
         s.sets = IOperatorSets(sets_);
-        // the clock starts before 2^40 s and its epochs are shorter than 2^32 s (OperatorSets keeps them within bounds)
-        s.genesis = uint40(IOperatorSets(sets_).epochStart(0));
-        s.epochLength = uint32(IOperatorSets(sets_).epochLength());
+        // a clock that does not fit (a start past 2^40 s, epochs of 2^32 s or more) is refused, not truncated
+        s.genesis = SafeCast.toUint40(IOperatorSets(sets_).epochStart(0));
+        s.epochLength = SafeCast.toUint32(IOperatorSets(sets_).epochLength());
         _setParameters(treasury_, protocolShareBps_);
     }
 

@@ -381,7 +381,15 @@ contract Rollup is IRollup {
         uint256 mask;
         uint256 paidFrom = from;
         try rewards.creditStreamToSets(setIds, perSecond, from, until) returns (uint256 creditedMask, uint256 start) {
-            (mask, paidFrom) = (creditedMask, start);
+            // within [from, until] whatever the distributor answers: the arithmetic below must never revert
+            (mask, paidFrom) = (
+                creditedMask,
+                start < from
+                    ? from
+                    : start > until
+                        ? until
+                        : start
+            );
         } catch {} // solhint-disable-line no-empty-blocks
         if (paidFrom > from) emit FeesExpired(from, uint48(paidFrom), perSecond * (paidFrom - from)); // <= until
         uint256 share = perSecond * (until - paidFrom);

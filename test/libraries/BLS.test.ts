@@ -148,6 +148,29 @@ describe("BLS", function () {
       expect(await harness.verify(offCurve, point, signature)).to.equal(false);
     });
 
+    it("refuses the point at infinity as key or signature (it would pass the pairing for any message)", async function () {
+      const { harness } = await loadFixture(harnessFixture);
+      const zeroKey = "0x" + "00".repeat(128);
+      const zeroSignature = "0x" + "00".repeat(256);
+      const point = await harness.hashToG2(MESSAGE, DST);
+      expect(await harness.verify(zeroKey, point, zeroSignature)).to.equal(false);
+      expect(await harness.verify(g1(keyOf(SECRET)), point, zeroSignature)).to.equal(false);
+      expect(await harness.verify(zeroKey, point, g2(sign(SECRET, MESSAGE)))).to.equal(false);
+    });
+
+    it("spends at most a precompile's price on input it refuses: a failing precompile keeps no more gas than it was given", async function () {
+      const { harness } = await loadFixture(harnessFixture);
+      const garbage = "0x" + "ab".repeat(128);
+      expect(await harness.isValidPublicKey(garbage)).to.equal(false);
+      // the whole call, 21,000 and calldata included, not the 63/64 of the gas limit a free-running call would burn
+      expect(await harness.isValidPublicKey.estimateGas(garbage, { gasLimit: 5_000_000 })).to.be.lessThan(60_000n);
+      const point = await harness.hashToG2(MESSAGE, DST);
+      const pk = g1(keyOf(SECRET));
+      const offCurve = pk.slice(0, -2) + (pk.endsWith("00") ? "01" : "00");
+      expect(await harness.verify(offCurve, point, g2(sign(SECRET, MESSAGE)))).to.equal(false);
+      expect(await harness.verify.estimateGas(offCurve, point, g2(sign(SECRET, MESSAGE)))).to.be.lessThan(200_000n);
+    });
+
     it("verifies an aggregate: the sum of the keys against the sum of the signatures, and the sum less a non-signer", async function () {
       const { harness } = await loadFixture(harnessFixture);
       const secrets = [11n, 22n, 33n, 44n];
@@ -228,7 +251,7 @@ describe("BLS", function () {
     });
   });
 
-  // The cost a BLS certificate starts from: 204,752 gas measured, of which the precompiles take 150,500 (PAIRING_CHECK
+  // The cost a BLS certificate starts from: 205,260 gas measured, of which the precompiles take 150,500 (PAIRING_CHECK
   // of two pairs 102,900, MAP_FP2_TO_G2 twice 47,600); the rest is the transaction (21,000 and ~7,000 of calldata),
   // the SHA-256 blocks, four MODEXP reductions and memory.
   it("hashes a message to G2 and verifies a signature in one transaction for at most 210,000 gas", async function () {

@@ -1846,6 +1846,41 @@ describe("Rollup", function () {
         expect(await d.token.allowance(eph.address, rewards)).to.equal(0n);
         await expectAccounted(d, r);
       });
+
+      it("never reverts on a distributor that answers a start outside [from, until]: it is clamped to that range", async function () {
+        const { d, eph } = await loadFixture(rollupsFixture);
+        const r = eph.rollup;
+        const key = keyOf(eph.address);
+        const rewards = await d.rewards.getAddress();
+        /** Runtime code that answers any call with abi.encode(0, start): credits nothing, claims `start`. */
+        const answering = (start: bigint) => "0x7f" + start.toString(16).padStart(64, "0") + "602052" + "60406000f3";
+        // a start after `until`: clamped to `until`, so all the time expired and nothing was credited
+        const first = eph.createdAt + DAY;
+        await setCode(rewards, answering(BigInt(first) + 1_000_000n));
+        await time.setNextBlockTimestamp(first);
+        const tx1 = r.streamFees();
+        await expect(tx1)
+          .to.emit(r, "FeesExpired")
+          .withArgs(eph.createdAt, first, RATE * BigInt(first - eph.createdAt));
+        await expect(tx1).not.to.emit(r, "FeesNotCredited");
+        await expect(tx1).to.emit(r, "FeesStreamed").withArgs(0n, first);
+        // a start before `from`: clamped to `from`, so nothing expired and each set's whole share was not credited
+        const second = first + DAY;
+        await setCode(rewards, answering(0n));
+        await time.setNextBlockTimestamp(second);
+        const share = RATE * BigInt(second - first);
+        const tx2 = r.streamFees();
+        await expect(tx2).not.to.emit(r, "FeesExpired");
+        await expect(tx2)
+          .to.emit(r, "FeesNotCredited")
+          .withArgs(d.vital.address, setIdOf(d.vital.address, key), share)
+          .and.to.emit(r, "FeesNotCredited")
+          .withArgs(d.mach.address, setIdOf(d.mach.address, key), share);
+        await expect(tx2).to.emit(r, "FeesStreamed").withArgs(0n, second);
+        expect(await r.streamed()).to.equal(0n);
+        expect(await r.escrow()).to.equal(eph.paid);
+        await expectAccounted(d, r);
+      });
     });
   });
 });
