@@ -48,9 +48,12 @@ interface IOperatorSets {
     error SetsNotDrawable(uint256 setId);
     /// @notice Draws are enabled on a set before any allocation to it (the index must hold every allocation).
     error SetsDrawsTooLate(uint256 setId);
+    /// @notice A listener is set before any allocation to the set, once.
+    error SetsListenerTooLate(uint256 setId);
 
     /// @notice slot 0: service (160) | maxSize (16) | exists (8) | minMembers (16) | drawable (8); slot 1: minStake;
-    ///         slot 2: minTotalStake. `drawable`: the set keeps a draw index (`enableDraws`), so `drawAt` works on it. The set is live in an epoch (services decide on it) with at least `minMembers` operators
+    ///         slot 2: minTotalStake. `drawable`: the set keeps a draw index (`enableDraws`), so `drawAt` works on it.
+    ///         `notifies`: the set tells its listener (`setListener`) when an operator starts or stops counting. The set is live in an epoch (services decide on it) with at least `minMembers` operators
     ///         and `minTotalStake` counted (and never with no stake).
     struct SetConfig {
         address service;
@@ -58,6 +61,7 @@ interface IOperatorSets {
         bool exists;
         uint16 minMembers;
         bool drawable;
+        bool notifies;
         uint256 minStake;
         uint256 minTotalStake;
     }
@@ -86,6 +90,7 @@ interface IOperatorSets {
     event SetCreated(uint256 indexed setId, address indexed service, bytes32 key, uint256 minStake, uint256 maxSize);
     /// @notice `setId` keeps a draw index from now on (`drawAt`).
     event DrawsEnabled(uint256 indexed setId);
+    event ListenerSet(uint256 indexed setId, address indexed listener);
     event SetUpdated(uint256 indexed setId, uint256 minStake, uint256 maxSize);
     event Joined(uint256 indexed setId, address indexed operator);
     /// @notice `operator` left the member list (its place is free); it completes leaving from `leaveAt`.
@@ -132,6 +137,12 @@ interface IOperatorSets {
     ///         else `SetsDrawsTooLate`). Only a service that draws from its sets needs it (SQUAD): keeping the index
     ///         costs each join, allocation change and slash of the set more gas.
     function enableDraws(uint256 setId) external;
+    /// @notice Makes the set call `listener` (ISetListener) whenever an operator starts or stops counting in it (the
+    ///         set's service; before any allocation to the set, once, else `SetsListenerTooLate`). MACH's sets tell the
+    ///         BLS key registry, which keeps their aggregate public keys.
+    function setListener(uint256 setId, address listener) external;
+    /// @notice The set's listener (zero if none).
+    function listenerOf(uint256 setId) external view returns (address);
     /// @notice Changes a set's minimum stake and size bound (a bound below the member count only stops joins).
     function updateSet(uint256 setId, uint256 minStake, uint16 maxSize) external;
     /// @notice The least members and stake the set needs to be live (`isLive`), from the next epoch on; the least stake

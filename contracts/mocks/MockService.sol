@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
+import {ISetListener} from "../interfaces/ISetListener.sol";
 
 /// @notice Test-only: a service that governance registered as an operator-set creator and as a slasher, driven
 ///         directly by tests until SQUAD, VITAL and MACH exist.
@@ -30,6 +31,10 @@ contract MockService {
         sets.enableDraws(setId);
     }
 
+    function setListener(uint256 setId, address listener) external {
+        sets.setListener(setId, listener);
+    }
+
     function updateSet(uint256 setId, uint256 minStake, uint16 maxSize) external {
         sets.updateSet(setId, minStake, maxSize);
     }
@@ -52,5 +57,25 @@ contract MockService {
         uint48 evidenceTime
     ) external returns (uint256) {
         return slashing.requestSlash(operator, setId, bps, reason, evidenceHash, reporter, evidenceTime);
+    }
+}
+
+/// @notice Test-only: a set listener that records what it is told, and refuses starts when asked to.
+contract MockSetListener is ISetListener {
+    event Told(uint256 setId, address operator, bool counted, uint256 epoch);
+
+    error Refused(address operator);
+
+    bool public refuseStarts;
+    uint256 public calls;
+
+    function setRefuseStarts(bool refuse) external {
+        refuseStarts = refuse;
+    }
+
+    function onCountedChanged(uint256 setId, address operator, bool counted, uint256 epoch) external {
+        if (counted && refuseStarts) revert Refused(operator);
+        ++calls;
+        emit Told(setId, operator, counted, epoch);
     }
 }

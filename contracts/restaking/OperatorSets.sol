@@ -7,6 +7,7 @@ import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
+import {ISetListener} from "../interfaces/ISetListener.sol";
 
 /// @title OperatorSets
 /// @notice Operator sets, the allocations that back them checkpointed by epoch, and a draw index over them (UUPS proxy,
@@ -72,6 +73,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         // how much more a newcomer must allocate than the member it replaces in a full set
         uint16 churnMarginBps;
         mapping(uint256 setId => DrawIndex) drawIndex;
+        mapping(uint256 setId => address) listeners;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.OperatorSets")) - 1)) & ~bytes32(uint256(0xff))
@@ -131,6 +133,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             exists: true,
             minMembers: 0,
             drawable: false,
+            notifies: false,
             minStake: minStake,
             minTotalStake: 0
         });
@@ -143,6 +146,17 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         if (_s().stakeHistory[setId].length() != 0) revert SetsDrawsTooLate(setId);
         config.drawable = true;
         emit DrawsEnabled(setId);
+    }
+
+    /// @inheritdoc IOperatorSets
+    function setListener(uint256 setId, address listener) external {
+        SetConfig storage config = _ownSet(setId);
+        SetsStorage storage s = _s();
+        if (listener == address(0)) revert SetsInvalidParameter();
+        if (config.notifies || s.stakeHistory[setId].length() != 0) revert SetsListenerTooLate(setId);
+        config.notifies = true;
+        s.listeners[setId] = listener;
+        emit ListenerSet(setId, listener);
     }
 
     /// @inheritdoc IOperatorSets
@@ -339,6 +353,11 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function setIdOf(address service, bytes32 key) public pure returns (uint256) {
         return uint256(keccak256(abi.encode(service, key)));
+    }
+
+    /// @inheritdoc IOperatorSets
+    function listenerOf(uint256 setId) external view returns (address) {
+        return _s().listeners[setId];
     }
 
     /// @inheritdoc IOperatorSets
@@ -658,12 +677,16 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
             // the count of operators with stake in the set changes when an allocation starts or ends (only then does
             // the draw index need it)
             uint256 counted;
+            SetConfig storage config = s.sets[setId];
             if (previous == 0 || a.allocated == 0) {
                 Checkpoints.Trace208 storage count = s.countHistory[setId];
                 counted = previous == 0 ? count.latest() + 1 : count.latest() - 1;
                 count.push(key, uint208(counted));
+                if (config.notifies) {
+                    ISetListener(s.listeners[setId]).onCountedChanged(setId, operator, previous == 0, key);
+                }
             }
-            if (s.sets[setId].drawable) _index(s, setId, operator, previous, a.allocated, counted, key);
+            if (config.drawable) _index(s, setId, operator, previous, a.allocated, counted, key);
         }
         emit AllocationUpdated(setId, operator, a.allocated, a.pendingFree, a.freeAt, key);
     }

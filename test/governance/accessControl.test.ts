@@ -536,6 +536,11 @@ describe("Governance access control", function () {
           (c, caller) => [c.setId, caller.address],
           (c) => [c.setId],
         ),
+        "setListener(uint256,address)": guarded(
+          "SetsNotSetService",
+          (c, caller) => [c.setId, caller.address],
+          (c, caller) => [c.setId, caller.address],
+        ),
         "updateSet(uint256,uint256,uint16)": guarded(
           "SetsNotSetService",
           (c, caller) => [c.setId, caller.address],

@@ -546,6 +546,85 @@ describe("OperatorSets", function () {
     });
   });
 
+  describe("setListener", function () {
+    async function listenedFixture() {
+      const f = await setsFixture();
+      const listener = await (await ethers.getContractFactory("MockSetListener")).deploy();
+      const key = ethers.id("listened");
+      const setId = setIdOf(await f.service.getAddress(), key);
+      await f.service.createPlainSet(key, MIN_STAKE, MAX_SIZE);
+      await expect(f.service.setListener(setId, listener))
+        .to.emit(f.operatorSets, "ListenerSet")
+        .withArgs(setId, await listener.getAddress());
+      return { ...f, listener, listenedSet: setId };
+    }
+
+    it("tells the listener when an operator starts and stops counting, keyed by the epoch it takes effect in", async function () {
+      const { operatorSets, listener, listenedSet, operators } = await loadFixture(listenedFixture);
+      const [op0] = operators;
+      expect(await operatorSets.listenerOf(listenedSet)).to.equal(await listener.getAddress());
+      expect((await operatorSets.setConfig(listenedSet)).notifies).to.equal(true);
+      let next = (await operatorSets.currentEpoch()) + 1n;
+      await expect(operatorSets.connect(op0).join(listenedSet, MIN_STAKE))
+        .to.emit(listener, "Told")
+        .withArgs(listenedSet, op0.address, true, next);
+      // a change between two non-zero allocations is no start or stop
+      await expect(operatorSets.connect(op0).allocate(listenedSet, MIN_STAKE + 1n)).to.not.emit(listener, "Told");
+      expect(await listener.calls()).to.equal(1n);
+      await nextEpoch(operatorSets);
+      next = (await operatorSets.currentEpoch()) + 1n;
+      await expect(operatorSets.connect(op0).requestLeave(listenedSet))
+        .to.emit(listener, "Told")
+        .withArgs(listenedSet, op0.address, false, next);
+      expect(await listener.calls()).to.equal(2n);
+    });
+
+    it("a listener may refuse a start, never a stop", async function () {
+      const { operatorSets, listener, listenedSet, operators } = await loadFixture(listenedFixture);
+      const [op0, op1] = operators;
+      await operatorSets.connect(op0).join(listenedSet, MIN_STAKE);
+      await listener.setRefuseStarts(true);
+      await expect(operatorSets.connect(op1).join(listenedSet, MIN_STAKE))
+        .to.be.revertedWithCustomError(listener, "Refused")
+        .withArgs(op1.address);
+      expect((await operatorSets.membership(listenedSet, op1.address)).member).to.equal(false);
+      await expect(operatorSets.connect(op0).requestLeave(listenedSet)).to.emit(listener, "Told");
+    });
+
+    it("sets without a listener call none, and a set's stake does not reach a listener set too late", async function () {
+      const { operatorSets, service, setId, operators, listener } = await loadFixture(listenedFixture);
+      expect(await operatorSets.listenerOf(setId)).to.equal(ethers.ZeroAddress);
+      expect((await operatorSets.setConfig(setId)).notifies).to.equal(false);
+      await operatorSets.connect(operators[0]).join(setId, MIN_STAKE);
+      await operatorSets.connect(operators[0]).requestLeave(setId);
+      // once stake was allocated, a listener would miss who counts already: refused (even after everyone left)
+      await expect(service.setListener(setId, listener))
+        .to.be.revertedWithCustomError(operatorSets, "SetsListenerTooLate")
+        .withArgs(setId);
+      expect(await listener.calls()).to.equal(0n);
+    });
+
+    it("only the set's service sets its listener, once, and never the zero address", async function () {
+      const { operatorSets, service, otherService, outsider, listener, listenedSet } =
+        await loadFixture(listenedFixture);
+      await expect(otherService.setListener(listenedSet, listener))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(listenedSet, await otherService.getAddress());
+      await expect(operatorSets.connect(outsider).setListener(listenedSet, listener))
+        .to.be.revertedWithCustomError(operatorSets, "SetsNotSetService")
+        .withArgs(listenedSet, outsider.address);
+      // a second listener would start with nothing of what the first was told
+      await expect(service.setListener(listenedSet, outsider.address))
+        .to.be.revertedWithCustomError(operatorSets, "SetsListenerTooLate")
+        .withArgs(listenedSet);
+      const key = ethers.id("zero-listener");
+      await service.createPlainSet(key, MIN_STAKE, MAX_SIZE);
+      await expect(
+        service.setListener(setIdOf(await service.getAddress(), key), ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(operatorSets, "SetsInvalidParameter");
+    });
+  });
+
   describe("createSet", function () {
     it("creates the set keccak256(abi.encode(service, key)) and emits SetCreated", async function () {
       const { operatorSets, service } = await loadFixture(setsFixture);
