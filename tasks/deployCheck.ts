@@ -1,5 +1,6 @@
 // deploy:check: reads the deployed configuration back from the chain and compares every value with the parameter file
-// the deployment used. One line per value; any difference, or a section of the file whose stage is not deployed, fails.
+// the deployment used (and the BLS key registry's wiring, which has no parameter, with the address book). One line per
+// value; any difference, or a section of the file whose stage is not deployed, fails.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ZeroAddress } from "ethers";
@@ -23,7 +24,14 @@ import {
   vestingPosition,
 } from "./lib/genesis";
 import { GOVERNANCE_KEYS, governor, timelock } from "./lib/governance";
-import { operatorSets, restakingRegistry, rewardsDistributor, RESTAKING_KEYS, slashingManager } from "./lib/restaking";
+import {
+  blsKeyRegistry,
+  operatorSets,
+  restakingRegistry,
+  rewardsDistributor,
+  RESTAKING_KEYS,
+  slashingManager,
+} from "./lib/restaking";
 import { ROLLUP_KEYS, rollupFactory } from "./lib/rollups";
 import { SERVICE_KEYS, SERVICE_NAMES, serviceContract } from "./lib/services";
 
@@ -178,7 +186,7 @@ async function checkPosition(ctx: Context, category: string, expected: PositionP
 }
 
 async function checkRestaking(ctx: Context, config: RestakingConfig) {
-  const { hre, check, address } = ctx;
+  const { hre, book, check, address } = ctx;
   const registry = await restakingRegistry(hre);
   const sets = await operatorSets(hre);
   const manager = await slashingManager(hre);
@@ -207,6 +215,13 @@ async function checkRestaking(ctx: Context, config: RestakingConfig) {
     ["protocolShareBps", await rewards.protocolShareBps(), config.protocolShareBps, bps],
     ["treasury", await rewards.treasury(), address(config.treasury)],
     ["owner", await rewards.owner(), owner],
+  ]);
+  // no parameters of its own: its wiring, which a certificate's keys and aggregates depend on
+  const keys = await blsKeyRegistry(hre);
+  check.rows("BlsKeyRegistry", [
+    ["operatorSets", await keys.operatorSets(), book[RESTAKING_KEYS.operatorSets]],
+    ["registry", await keys.registry(), book[RESTAKING_KEYS.registry]],
+    ["owner", await keys.owner(), owner],
   ]);
 }
 
@@ -261,6 +276,7 @@ async function checkServices(ctx: Context, config: ServicesConfig, treasury: str
     ["equivocationBps", equivocationBps, config.mach.equivocationBps, bps],
     ["invalidCertificateBps", invalidCertificateBps, config.mach.invalidCertificateBps, bps],
   ]);
+  check.compare("MachService.blsKeys", await services.mach.blsKeys(), book[RESTAKING_KEYS.blsKeyRegistry]);
   const vital = await services.vital.parameters();
   check.rows("VitalService.parameters", [
     ["treasury", vital.treasury, ctx.address(treasury)],

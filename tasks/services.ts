@@ -15,7 +15,7 @@ import {
   txLine,
   type TxReport,
 } from "./lib/cli";
-import { operatorSets, restakingRegistry } from "./lib/restaking";
+import { blsKeyRegistry, operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
 import type { OperatorSets } from "../typechain-types";
 import {
@@ -94,6 +94,13 @@ serviceTask(
     const registry = await restakingRegistry(hre);
     if (!(await registry.isOperator(operator))) fail(`${operator} is not an operator (operator:register first)`);
     if (await registry.isJailed(operator)) fail(`${operator} is jailed by a pending slash request`);
+    // a MACH set adds each member's BLS key to its aggregate key: the registry refuses a join without one (BlsNoKey)
+    if (name === "mach" && (await (await blsKeyRegistry(hre)).keyOf(operator)) === "0x") {
+      fail(
+        `${operator} has no BLS key, which MACH needs: register a BLS key first: ` +
+          `npx hardhat mach:register-key --from ${operator} (its secret key in $ALT_BLS_KEY)`,
+      );
+    }
     if (isRegistered && (await sets.membership(await service.setIdOf(rollup), operator)).member) {
       fail(`${operator} is a member of the set already`);
     }

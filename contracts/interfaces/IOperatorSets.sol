@@ -253,6 +253,8 @@ interface IOperatorSets {
     ///         allocation): services decide nothing on a set that is not live, and no change rewrites a past or the
     ///         current epoch. Read from checkpoints.
     function isLive(uint256 setId, uint256 epoch) external view returns (bool);
+    /// @notice The set's stake counted in `epoch` if it is live in it, else zero (`isLive` and `setStakeAt` in one).
+    function liveStakeAt(uint256 setId, uint256 epoch) external view returns (uint256);
     /// @notice A stake-weighted draw over the allocations counted in `epoch`, from checkpoints (no snapshot): the
     ///         operator whose range holds `random % setStakeAt(setId, epoch)`, the operators in the set's draw-index
     ///         order (each one's chance is its share of the set's stake); zero when the set counted no stake;

@@ -61,6 +61,10 @@ interface IRollup {
     error RollupInvalidOutput(uint64 l2BlockNumber, uint64 expected);
     error RollupUnknownOutput(uint256 index);
     error RollupOutputStatus(uint256 index, OutputStatus status);
+    /// @notice Output `index` is not for the block and root the caller named.
+    error RollupOutputMismatch(uint256 index);
+    /// @notice VITAL proved this root wrong for this block: it can never be proposed again.
+    error RollupRootInvalidated(uint64 l2BlockNumber, bytes32 root);
     error RollupOutputNotInOrder(uint256 index);
     error RollupChallengePeriod(uint256 index, uint256 finalizesAt);
     error RollupNotOptimistic();
@@ -122,10 +126,14 @@ interface IRollup {
 
     function appendBatch(bytes32 commitment, uint256 includeCount) external;
     function proposeOutput(uint64 l2BlockNumber, bytes32 root) external;
-    function fastFinalize(uint256 index) external;
+    /// @notice MACH: output `index`, which must be for `l2BlockNumber` and `root`, is FastFinalized; returns the
+    ///         rollup's threshold (bps of the set's stake) that the certificate must meet.
+    function fastFinalize(uint256 index, uint64 l2BlockNumber, bytes32 root) external returns (uint16 thresholdBps);
     function finalize(uint256 index) external;
     function proveOutput(uint256 index, bytes calldata proof) external;
     function invalidate(uint256 index) external;
+    /// @notice When VITAL invalidated `root` for `l2BlockNumber` (zero if it never did).
+    function invalidatedAt(uint64 l2BlockNumber, bytes32 root) external view returns (uint256);
     function queueTransaction(bytes32 txHash, uint256 fee) external;
     function forceInclude(uint256 count) external;
     function streamFees() external;

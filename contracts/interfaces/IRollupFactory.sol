@@ -135,4 +135,7 @@ interface IRollupFactory {
     function rewardsDistributor() external view returns (address);
     function operatorSets() external view returns (address);
     function services() external view returns (address vital, address mach, address squad);
+    /// @notice The contract of one service, by its bit (VITAL 1, MACH 2, SQUAD 4; zero for anything else): one storage
+    ///         read, where `services()` takes three.
+    function serviceOf(uint8 service) external view returns (address);
 }

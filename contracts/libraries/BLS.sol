@@ -92,11 +92,53 @@ library BLS {
         return uint208(uint256(keccak256(publicKey)));
     }
 
+    /// @notice `keyHash` of a key in calldata, hashed in scratch memory (nothing allocated: a loop over many keys does
+    ///         not grow memory).
+    function keyHashCalldata(bytes calldata publicKey) internal pure returns (uint208 hash) {
+        uint256 full;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            let scratch := mload(0x40)
+            calldatacopy(scratch, publicKey.offset, publicKey.length)
+            full := keccak256(scratch, publicKey.length)
+        }
+        return uint208(full);
+    }
+
     // ================================================================= group operations
 
     /// @notice a + b in G1 (on-curve checked by the precompile, no subgroup check).
     function g1Add(bytes memory a, bytes memory b) internal view returns (bytes memory) {
         return _call(G1_ADD, G1_ADD_GAS, bytes.concat(a, b), G1_SIZE);
+    }
+
+    /// @notice The sum of `points` (G2, 256 bytes each; the point at infinity for none), accumulated in one buffer:
+    ///         nothing is allocated per point. On-curve checked by the precompile, no subgroup check.
+    function g2Sum(bytes[] calldata points) internal view returns (bytes memory sum) {
+        sum = new bytes(2 * G2_SIZE); // the sum so far || the next point
+        address precompile = G2_ADD;
+        uint256 gasLimit = G2_ADD_GAS;
+        uint256 count = points.length;
+        for (uint256 i; i < count; ++i) {
+            bytes calldata point = points[i];
+            if (point.length != G2_SIZE) revert BLSInvalidPointLength(point.length);
+            bool ok;
+            // solhint-disable-next-line no-inline-assembly
+            assembly {
+                let data := add(sum, 32)
+                calldatacopy(add(data, 256), point.offset, 256)
+                ok := staticcall(gasLimit, precompile, data, 512, data, 256)
+                // a chain without the precompile answers with success and no output
+                if iszero(eq(returndatasize(), 256)) {
+                    ok := 0
+                }
+            }
+            if (!ok) revert BLSPrecompileFailed(precompile);
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            mstore(sum, 256) // the sum only (the rest stays allocated, unused)
+        }
     }
 
     /// @notice a + b in G2 (on-curve checked by the precompile, no subgroup check).

@@ -10,8 +10,17 @@ library CheckpointWindow {
     using Checkpoints for Checkpoints.Trace208;
 
     /// @notice The trace's value in force at `epoch` (the latest checkpoint keyed at or before it; 0 if none).
+    /// @dev Recent epochs first: what quorums read (the current epoch, or the one before) is one of the last two
+    ///      checkpoints (a change made now is keyed to the next epoch), one read each however long the history; older
+    ///      epochs fall back to a binary search.
     function valueAt(Checkpoints.Trace208 storage trace, uint256 epoch) internal view returns (uint256) {
-        return trace.upperLookupRecent(key(epoch));
+        uint48 k = key(epoch);
+        uint256 length = trace.length();
+        for (uint256 back = 1; back <= 2 && back <= length; ++back) {
+            Checkpoints.Checkpoint208 memory c = trace.at(uint32(length - back));
+            if (c._key <= k) return c._value;
+        }
+        return length > 2 ? trace.upperLookup(k) : 0;
     }
 
     /// @notice A checkpoint key for `epoch` (epochs past 2^48 - 1 read the latest value).

@@ -5,6 +5,7 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
+import {EpochClock} from "../libraries/EpochClock.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {ISetListener} from "../interfaces/ISetListener.sol";
@@ -342,7 +343,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function epochAt(uint256 timestamp) public view returns (uint256) {
         SetsStorage storage s = _s();
-        return timestamp < s.genesis ? 0 : (timestamp - s.genesis) / s.epochLength;
+        return EpochClock.epochAt(s.genesis, s.epochLength, timestamp);
     }
 
     /// @inheritdoc IOperatorSets
@@ -431,16 +432,21 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
 
     /// @inheritdoc IOperatorSets
     function isLive(uint256 setId, uint256 epoch) external view returns (bool) {
+        return liveStakeAt(setId, epoch) != 0;
+    }
+
+    /// @inheritdoc IOperatorSets
+    function liveStakeAt(uint256 setId, uint256 epoch) public view returns (uint256) {
         _set(setId);
         SetsStorage storage s = _s();
-        uint48 key = CheckpointWindow.key(epoch);
-        uint256 stake = s.stakeHistory[setId].upperLookupRecent(key);
-        uint256 minimums = s.livenessHistory[setId].upperLookupRecent(key);
+        uint256 stake = s.stakeHistory[setId].valueAt(epoch);
+        uint256 minimums = s.livenessHistory[setId].valueAt(epoch);
         // a set with no stake decides nothing, whatever its minimums say
-        return
+        bool live =
             stake != 0 &&
-            stake >= minimums & MAX_MIN_TOTAL_STAKE &&
-            s.countHistory[setId].upperLookupRecent(key) >= minimums >> 192;
+                stake >= minimums & MAX_MIN_TOTAL_STAKE &&
+                s.countHistory[setId].valueAt(epoch) >= minimums >> 192;
+        return live ? stake : 0;
     }
 
     /// @inheritdoc IOperatorSets
@@ -464,10 +470,9 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
         uint256 epoch
     ) external view returns (uint256[] memory stakes) {
         mapping(address => Checkpoints.Trace208) storage history = _s().allocationHistory[setId];
-        uint48 key = CheckpointWindow.key(epoch);
         uint256 count = operators.length;
         stakes = new uint256[](count);
-        for (uint256 i; i < count; ++i) stakes[i] = history[operators[i]].upperLookupRecent(key);
+        for (uint256 i; i < count; ++i) stakes[i] = history[operators[i]].valueAt(epoch);
     }
 
     /// @inheritdoc IOperatorSets

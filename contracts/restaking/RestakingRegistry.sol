@@ -11,6 +11,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {EpochClock} from "../libraries/EpochClock.sol";
 import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
@@ -725,7 +726,7 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     /// @dev The epoch of the operator sets' clock now (0 until it is wired).
     function _currentEpoch(RegistryStorage storage s) private view returns (uint256) {
         uint256 length = s.epochLength;
-        return length == 0 ? 0 : (block.timestamp - s.genesis) / length;
+        return length == 0 ? 0 : EpochClock.epochAt(s.genesis, length, block.timestamp);
     }
 
     function _unitRate(OperatorData storage op) private view returns (uint256 rate) {

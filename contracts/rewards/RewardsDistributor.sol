@@ -7,6 +7,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {CheckpointWindow} from "../libraries/CheckpointWindow.sol";
+import {EpochClock} from "../libraries/EpochClock.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
@@ -117,7 +118,7 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
     function _streamStart(RewardsStorage storage s, uint256 from) private view returns (uint256) {
         uint256 genesis = s.genesis;
         uint256 length = s.epochLength;
-        uint256 epoch = block.timestamp < genesis ? 0 : (block.timestamp - genesis) / length;
+        uint256 epoch = EpochClock.epochAt(genesis, length, block.timestamp);
         uint256 opensAt = genesis + (epoch == 0 ? 0 : epoch - 1) * length;
         return from < opensAt ? opensAt : from;
     }

@@ -71,6 +71,8 @@ contract Rollup is IRollup {
     uint256 public queueHead;
     /// @notice When the council last lifted a pause (zero if never): duties missed before it are nobody's fault.
     uint48 public resumedAt;
+    /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when.
+    mapping(bytes32 output => uint256) internal _invalidatedAt;
 
     /// @param factory_ the factory proxy whose templates point at this implementation
     constructor(IRollupFactory factory_) {
@@ -134,8 +136,7 @@ contract Rollup is IRollup {
     function sequencerRole() public view returns (address) {
         address s = sequencer;
         if (s != address(0)) return s;
-        (, , address squad) = factory.services();
-        return squad;
+        return factory.serviceOf(SQUAD);
     }
 
     function output(uint256 index) external view returns (Output memory) {
@@ -242,6 +243,8 @@ contract Rollup is IRollup {
         uint256 count = outputCount;
         uint64 expected = (count == 0 ? 0 : _outputs[count - 1].l2BlockNumber) + outputInterval;
         if (l2BlockNumber != expected) revert RollupInvalidOutput(l2BlockNumber, expected);
+        // a root proven wrong stays wrong: re-proposing it would let MACH fast-finalize it again
+        if (_invalidatedAt[_rootKey(l2BlockNumber, root)] != 0) revert RollupRootInvalidated(l2BlockNumber, root);
         _outputs[count] = Output({
             l2BlockNumber: l2BlockNumber,
             proposedAt: uint48(block.timestamp),
@@ -253,13 +256,19 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
-    function fastFinalize(uint256 index) external whenLive {
+    function fastFinalize(
+        uint256 index,
+        uint64 l2BlockNumber,
+        bytes32 root
+    ) external whenLive returns (uint16 thresholdBps) {
         _requireService(MACH);
         _requireNotSettled();
         Output storage o = _liveOutput(index);
+        if (o.l2BlockNumber != l2BlockNumber || o.root != root) revert RollupOutputMismatch(index);
         if (o.status != OutputStatus.Proposed) revert RollupOutputStatus(index, o.status);
         o.status = OutputStatus.FastFinalized;
         emit OutputFastFinalized(index);
+        return fastFinalityBps;
     }
 
     /// @inheritdoc IRollup
@@ -287,7 +296,18 @@ contract Rollup is IRollup {
         if (o.status == OutputStatus.Finalized) revert RollupOutputStatus(index, o.status);
         uint256 count = outputCount;
         outputCount = index; // the output and every later one: their slots are overwritten by later proposals
+        // only this one was proven wrong: the later ones were dropped for building on it
+        _invalidatedAt[_rootKey(o.l2BlockNumber, o.root)] = block.timestamp;
         emit OutputsInvalidated(index, count);
+    }
+
+    /// @inheritdoc IRollup
+    function invalidatedAt(uint64 l2BlockNumber, bytes32 root) external view returns (uint256) {
+        return _invalidatedAt[_rootKey(l2BlockNumber, root)];
+    }
+
+    function _rootKey(uint64 l2BlockNumber, bytes32 root) private pure returns (bytes32) {
+        return keccak256(abi.encode(l2BlockNumber, root));
     }
 
     function _liveOutput(uint256 index) private view returns (Output storage o) {
@@ -308,9 +328,7 @@ contract Rollup is IRollup {
     }
 
     function _requireService(uint8 service) private view {
-        (address vital, address mach, ) = factory.services();
-        address holder = service == VITAL ? vital : mach;
-        if (services & service == 0 || msg.sender != holder) revert RollupNotService(msg.sender);
+        if (services & service == 0 || msg.sender != factory.serviceOf(service)) revert RollupNotService(msg.sender);
     }
 
     /// @dev Outputs may still be proposed and finalized during the settlement window, not after it.

@@ -8,7 +8,7 @@ import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {Rollup} from "./Rollup.sol";
-import {ALL_SERVICES, SQUAD, serviceCount} from "./Services.sol";
+import {ALL_SERVICES, MACH, SQUAD, VITAL, serviceCount} from "./Services.sol";
 
 /// @title RollupFactory
 /// @notice Templates (governance) and permissionless rollup creation (UUPS proxy, ERC-7201 storage).
@@ -310,5 +310,14 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     function services() external view returns (address vital, address mach, address squad) {
         FactoryStorage storage s = _s();
         return (s.vital, s.mach, s.squad);
+    }
+
+    /// @inheritdoc IRollupFactory
+    function serviceOf(uint8 service) external view returns (address) {
+        FactoryStorage storage s = _s();
+        if (service == VITAL) return s.vital;
+        if (service == MACH) return s.mach;
+        if (service == SQUAD) return s.squad;
+        return address(0);
     }
 }

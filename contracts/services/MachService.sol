@@ -1,84 +1,107 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RollupService} from "./RollupService.sol";
+import {BLS} from "../libraries/BLS.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
+import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {MACH} from "../rollups/Services.sol";
 
-/// @dev What MACH reads of VITAL: whether it invalidated an output.
-interface IInvalidations {
-    function invalidatedAt(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (uint256);
+/// @dev What MACH reads of the BLS key registry: operators' keys and sets' aggregate keys in an epoch, as hashes.
+interface IBlsKeys {
+    function keyHashAt(address operator, uint256 epoch) external view returns (uint256);
+    function keyHashesAt(address[] calldata operators, uint256 epoch) external view returns (uint256[] memory);
+    function aggregateKeyHashAt(uint256 setId, uint256 epoch) external view returns (uint256);
 }
 
 /// @title MachService
-/// @notice Fast finality by stake-weighted attestations. Members of a rollup's MACH set sign EIP-712 attestations
-///         (rollup, L2 block number, output root) with their registered signing keys; the domain binds the chain ID and
-///         this contract, so an attestation is good for one rollup on one chain only. Anyone submits a certificate: at
-///         least the rollup's threshold of the set's stake counted in the current epoch makes the output
-///         FastFinalized, and the hash of its signer list is kept. Two attestations by one member for the same rollup and block with different roots prove an
-///         equivocation: a slash request, which jails the operator at once. Signers of an output VITAL later invalidated
-///         are slashable. A quorum-signed alert flags a rollup for its owner and the security council.
-/// @dev A certificate lists its signers (operators) in strictly increasing address order, with one signature each:
-///      duplicates and unsorted lists are refused; the signers' stakes (OperatorSets' checkpoints of the epoch) and
-///      signing keys are read in one call each, so a certificate costs per signer, never per member, and needs no
-///      snapshot. A report names signers by their positions in that list (a bitmap: at most 256 signers).
-///      Signatures are EIP-2098 compact (r, vs). Storage: ERC-7201 `alt.storage.MachService`.
-contract MachService is RollupService, EIP712Upgradeable {
+/// @notice Fast finality by BLS12-381 aggregate certificates. Members of a rollup's MACH set sign the EIP-712 digest of
+///         an attestation (rollup, output index, L2 block number, output root, epoch; the domain binds the chain ID and
+///         this contract) with their BLS keys (BlsKeyRegistry), the digest hashed to G1 per RFC 9380 under `DOMAIN`.
+///         Anyone submits a certificate: one aggregate signature and the list of the members that did not sign. The
+///         signers' key is the set's aggregate key in the epoch less the non-signers' keys, their stake the set's stake
+///         in the epoch less the non-signers' allocations; at least the rollup's threshold of it, and one pairing
+///         check, make the output FastFinalized. The cost does not grow with the members, only with the non-signers.
+///         Two attestations by one member for the same rollup and block with different roots prove an equivocation;
+///         the signers of an output VITAL invalidated are slashable, proven by their aggregate signature of it. A
+///         quorum-signed alert flags a rollup for its owner and the security council.
+/// @dev A certificate's epoch is the current one or the one before (signatures gathered across an epoch's end stay
+///      good), and the set must be live in it. Keys and aggregates are given in calldata and checked against the key
+///      registry's hashes (cheaper than reading 6 words each); non-signers are listed in strictly increasing address
+///      order, at most 256, each with stake counted in the epoch. Nothing of a certificate is stored: its signatures
+///      are its own evidence (`Certified` has the rest). A signer with a pending slash request still counts (its
+///      stake in the epoch is what is at risk); an operator proven to equivocate is jailed at once.
+///      Storage: ERC-7201 `alt.storage.MachService`.
+contract MachService is RollupService {
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
-        "Attestation(address rollup,uint64 l2BlockNumber,bytes32 outputRoot)"
+        "Attestation(address rollup,uint256 outputIndex,uint64 l2BlockNumber,bytes32 outputRoot,uint64 epoch)"
     );
-    bytes32 public constant ALERT_TYPEHASH = keccak256("Alert(address rollup,bytes32 reason,uint256 nonce)");
+    bytes32 public constant ALERT_TYPEHASH = keccak256(
+        "Alert(address rollup,bytes32 reason,uint256 nonce,uint64 epoch)"
+    );
+    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    /// @dev The EIP-712 domain's name ("ALT MACH") and version ("2"), hashed.
+    bytes32 private constant NAME_HASH = keccak256("ALT MACH");
+    bytes32 private constant VERSION_HASH = keccak256("2");
+    /// @notice The domain separation tag under which attestation and alert digests are hashed to G1.
+    bytes public constant DOMAIN = "ALT-MACH-V01-CS01-with-BLS12381G1_XMD:SHA-256_SSWU_RO_";
     bytes32 public constant EQUIVOCATION = "MACH_EQUIVOCATION";
     bytes32 public constant INVALID_CERTIFICATE = "MACH_INVALID_CERTIFICATE";
     uint256 private constant BPS = 10_000;
+    uint256 private constant MAX_NON_SIGNERS = 256;
 
-    /// @notice An EIP-2098 compact signature.
-    struct Signature {
-        bytes32 r;
-        bytes32 vs;
-    }
-
-    /// @notice slot 0: keccak256(abi.encodePacked(signers)); slot 1: epoch (64) | certifiedAt (48) | signedStake (144).
-    struct Certificate {
-        bytes32 signersHash;
+    /// @notice A quorum's proof: an aggregate signature (G1) over a digest of `epoch`, by the members counted in the set
+    ///         in `epoch` except `nonSigners` (strictly increasing), whose keys (G2) are `nonSignerKeys`;
+    ///         `aggregateKey` is the set's aggregate key in `epoch` (BlsKeyRegistry's `AggregateKeyUpdated`).
+    struct Quorum {
         uint64 epoch;
-        uint48 certifiedAt;
-        uint144 signedStake;
+        bytes signature;
+        bytes aggregateKey;
+        address[] nonSigners;
+        bytes[] nonSignerKeys;
     }
 
-    /// @notice A rollup's flag: the reason the quorum signed and when (zero once cleared), and its signers' hash.
+    /// @notice One member's attestation, as signed: its output index, block, root and epoch, and its signature (G1).
+    struct Attestation {
+        uint256 outputIndex;
+        uint64 l2BlockNumber;
+        bytes32 outputRoot;
+        uint64 epoch;
+        bytes signature;
+    }
+
+    /// @notice A rollup's flag: the reason the quorum signed and when (zero once cleared), and its epoch.
     struct Alert {
         bytes32 reason;
         uint48 raisedAt;
         uint64 epoch;
-        bytes32 signersHash;
     }
 
-    error MachSignersNotSorted(uint256 position);
     error MachEmptyCertificate();
-    /// @notice `signers` and `signatures` differ in length, or there are more than 256 signers.
-    error MachBadLength(uint256 signers, uint256 signatures);
-    /// @notice The signer at `position` had no stake counted in the set in the certificate's epoch.
-    error MachNotSigner(uint256 position, address operator);
-    /// @notice The signature at `position` is not by the current signing key of `operator`.
-    error MachBadSignature(uint256 position, address operator);
-    /// @notice The list given is not the certificate's signer list.
-    error MachSignersMismatch();
-    /// @notice `operator` has a pending slash request: its signature does not count.
-    error MachSignerJailed(address operator);
+    /// @notice The quorum's epoch is neither the current one nor the one before.
+    error MachStaleEpoch(uint256 epoch, uint256 currentEpoch);
+    /// @notice `nonSigners` and `nonSignerKeys` differ in length, or there are more than 256 non-signers.
+    error MachBadLength(uint256 nonSigners, uint256 keys);
+    error MachNonSignersNotSorted(uint256 position);
+    /// @notice The non-signer at `position` had no stake counted in the set in the quorum's epoch.
+    error MachNotCounted(uint256 position, address operator);
+    /// @notice The key given for the non-signer (or attestation) at `position` is not its key in that epoch.
+    error MachWrongKey(uint256 position, address operator);
+    /// @notice The aggregate key given is not the set's in the quorum's epoch.
+    error MachWrongAggregateKey(uint256 setId, uint256 epoch);
+    error MachBadSignature();
     error MachBelowThreshold(uint256 signedStake, uint256 totalStake, uint256 thresholdBps);
     error MachNotEquivocation();
-    /// @notice `key` is nobody's current signing key, or its operator is not a member of the rollup's set.
-    error MachUnknownSigner(address key);
+    /// @notice `operator` had no stake counted in the rollup's set in `epoch`: what it signed then decided nothing.
+    error MachNotMember(address operator, uint256 epoch);
     error MachAlreadyProven(address operator, address rollup, uint64 l2BlockNumber);
-    /// @notice VITAL invalidated this (block, root): no certificate can bring it back.
-    error MachOutputInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
-    error MachNoCertificate(address rollup, uint64 l2BlockNumber, bytes32 root);
     error MachNotInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
-    /// @notice `positions` is empty, past the signer list, or names signers reported already.
-    error MachNotReportable(uint256 positions);
+    /// @notice `operator` did not sign the certificate (not counted in its epoch, or a non-signer), or was reported.
+    error MachNotReportable(address operator);
     error MachNoAlert(address rollup);
     error MachNotOwnerOrCouncil(address caller);
 
@@ -88,8 +111,9 @@ contract MachService is RollupService, EIP712Upgradeable {
         uint64 l2BlockNumber,
         bytes32 root,
         uint256 epoch,
-        address[] signers,
-        uint256 signedStake
+        address[] nonSigners,
+        uint256 signedStake,
+        uint256 totalStake
     );
     event EquivocationProven(
         address indexed operator,
@@ -106,17 +130,17 @@ contract MachService is RollupService, EIP712Upgradeable {
         address indexed operator,
         uint256 requestId
     );
-    event AlertRaised(address indexed rollup, bytes32 reason, uint256 nonce, uint256 epoch, address[] signers);
+    event AlertRaised(address indexed rollup, bytes32 reason, uint256 nonce, uint256 epoch, address[] nonSigners);
     event AlertCleared(address indexed rollup, address by);
     event OffenceBpsUpdated(uint256 equivocationBps, uint256 invalidCertificateBps);
 
     /// @custom:storage-location erc7201:alt.storage.MachService
     struct MachStorage {
+        IBlsKeys keys;
         uint16 equivocationBps;
         uint16 invalidCertificateBps;
-        // keccak256(rollup, l2BlockNumber, root)
-        mapping(bytes32 output => Certificate) certificates;
-        mapping(bytes32 output => uint256) reported;
+        // keccak256(keccak256(rollup, l2BlockNumber, root), operator)
+        mapping(bytes32 signer => bool) reported;
         // keccak256(operator, rollup, l2BlockNumber)
         mapping(bytes32 offence => bool) proven;
         mapping(address rollup => Alert) alerts;
@@ -133,18 +157,25 @@ contract MachService is RollupService, EIP712Upgradeable {
         }
     }
 
+    /// @param keys the BLS key registry, which every MACH set tells who counts (it keeps the sets' aggregate keys)
     function initialize(
         ServiceConfig calldata config,
+        address keys,
         uint16 equivocationBps_,
         uint16 invalidCertificateBps_
     ) external initializer {
+        if (keys == address(0)) revert ServiceInvalidParameter();
         __RollupService_init(config);
-        __EIP712_init("ALT MACH", "1");
+        _s().keys = IBlsKeys(keys);
         _setOffenceBps(equivocationBps_, invalidCertificateBps_);
     }
 
     function _serviceBit() internal pure override returns (uint8) {
         return MACH;
+    }
+
+    function _listener() internal view override returns (address) {
+        return address(_s().keys);
     }
 
     // ================================================================= governance
@@ -156,51 +187,37 @@ contract MachService is RollupService, EIP712Upgradeable {
 
     // ================================================================= certificates
 
-    /// @notice Fast-finalizes output `outputIndex` of `rollup`: `signers` (operators, strictly increasing) sign the
-    ///         output's (rollup, block, root), one signature each, and must carry at least the rollup's threshold of
-    ///         the set's stake counted in the current epoch (the set live in it).
+    /// @notice Fast-finalizes output `outputIndex` of `rollup`, for `l2BlockNumber` and `root`, with `quorum`'s
+    ///         aggregate signature of `attestationDigest(rollup, outputIndex, l2BlockNumber, root, quorum.epoch)`.
     function certify(
         address rollup,
         uint256 outputIndex,
-        address[] calldata signers,
-        Signature[] calldata signatures
+        uint64 l2BlockNumber,
+        bytes32 root,
+        Quorum calldata quorum
     ) external {
         uint256 setId = _setOf(rollup);
-        IRollup.Output memory output = IRollup(rollup).output(outputIndex);
-        if (_invalidatedAt(rollup, output.l2BlockNumber, output.root) != 0) {
-            revert MachOutputInvalidated(rollup, output.l2BlockNumber, output.root);
-        }
-        bytes32 digest = attestationDigest(rollup, output.l2BlockNumber, output.root);
-        (uint256 epoch, uint256 signed) = _tally(rollup, setId, digest, signers, signatures);
-        _s().certificates[_outputKey(rollup, output.l2BlockNumber, output.root)] = Certificate({
-            signersHash: keccak256(abi.encodePacked(signers)),
-            epoch: uint64(epoch),
-            certifiedAt: uint48(block.timestamp),
-            signedStake: uint144(signed) // allocations < 2^104 each, at most 256 of them
-        });
-        emit Certified(rollup, outputIndex, output.l2BlockNumber, output.root, epoch, signers, signed);
-        IRollup(rollup).fastFinalize(outputIndex);
+        uint256 total = _recentStake(setId, quorum.epoch);
+        bytes32 digest = attestationDigest(rollup, outputIndex, l2BlockNumber, root, quorum.epoch);
+        uint256 signed = _checkQuorum(setId, total, digest, quorum);
+        // the rollup checks the output is (block, root) and Proposed (a root VITAL invalidated never is again)
+        uint256 thresholdBps = IRollup(rollup).fastFinalize(outputIndex, l2BlockNumber, root);
+        if (signed * BPS < total * thresholdBps) revert MachBelowThreshold(signed, total, thresholdBps);
+        emit Certified(rollup, outputIndex, l2BlockNumber, root, quorum.epoch, quorum.nonSigners, signed, total);
     }
 
-    /// @notice Flags `rollup` with `reason`, signed by at least the rollup's threshold of the set's stake counted in the
-    ///         current epoch. Each alert signs the rollup's alert nonce, so signatures raise one alert only.
-    function raiseAlert(
-        address rollup,
-        bytes32 reason,
-        address[] calldata signers,
-        Signature[] calldata signatures
-    ) external {
+    /// @notice Flags `rollup` with `reason`, signed by a quorum over `alertDigest(rollup, reason, nonce, epoch)` with the
+    ///         rollup's alert nonce, so signatures raise one alert only.
+    function raiseAlert(address rollup, bytes32 reason, Quorum calldata quorum) external {
         uint256 setId = _setOf(rollup);
+        uint256 total = _recentStake(setId, quorum.epoch);
         MachStorage storage s = _s();
         uint256 nonce = s.alertNonces[rollup]++;
-        (uint256 epoch, ) = _tally(rollup, setId, alertDigest(rollup, reason, nonce), signers, signatures);
-        s.alerts[rollup] = Alert({
-            reason: reason,
-            raisedAt: uint48(block.timestamp),
-            epoch: uint64(epoch),
-            signersHash: keccak256(abi.encodePacked(signers))
-        });
-        emit AlertRaised(rollup, reason, nonce, epoch, signers);
+        uint256 signed = _checkQuorum(setId, total, alertDigest(rollup, reason, nonce, quorum.epoch), quorum);
+        uint256 thresholdBps = IRollup(rollup).fastFinalityBps();
+        if (signed * BPS < total * thresholdBps) revert MachBelowThreshold(signed, total, thresholdBps);
+        s.alerts[rollup] = Alert({reason: reason, raisedAt: uint48(block.timestamp), epoch: quorum.epoch});
+        emit AlertRaised(rollup, reason, nonce, quorum.epoch, quorum.nonSigners);
     }
 
     /// @notice The rollup's owner or the security council lowers its flag.
@@ -216,93 +233,98 @@ contract MachService is RollupService, EIP712Upgradeable {
 
     // ================================================================= faults
 
-    /// @notice Two attestations by one member's signing key for the same rollup and block with different roots: the
-    ///         member is reported to the slashing manager (jailed at once, slashed after the veto window). The key must
-    ///         be its operator's current one (a key rotated away cannot frame it) and the operator a member of the set.
+    /// @notice Two attestations by `operator` for the same rollup and block with different roots, each verified against
+    ///         the operator's key in its own epoch (`keyA`, `keyB`; a key rotated away still proves what it signed), in
+    ///         which the operator counted in the rollup's set: a slash request (the operator jailed at once, slashed
+    ///         after the veto window), dated at the start of the later attestation's epoch. It stays provable for as
+    ///         long as the slashing manager accepts evidence of that age and the set holds what the operator
+    ///         allocated: leaving the set does not end it.
     function proveEquivocation(
         address rollup,
-        uint64 l2BlockNumber,
-        bytes32 rootA,
-        Signature calldata signatureA,
-        bytes32 rootB,
-        Signature calldata signatureB
+        address operator,
+        Attestation calldata a,
+        bytes calldata keyA,
+        Attestation calldata b,
+        bytes calldata keyB
     ) external returns (uint256 requestId) {
         uint256 setId = _setOf(rollup);
-        if (rootA == rootB) revert MachNotEquivocation();
-        bytes32 digestA = attestationDigest(rollup, l2BlockNumber, rootA);
-        bytes32 digestB = attestationDigest(rollup, l2BlockNumber, rootB);
-        address key = _recover(digestA, signatureA);
-        if (_recover(digestB, signatureB) != key) revert MachNotEquivocation();
-        address operator = _memberOfKey(setId, key);
-        MachStorage storage s = _s();
-        bytes32 offence = keccak256(abi.encode(operator, rollup, l2BlockNumber));
-        if (s.proven[offence]) revert MachAlreadyProven(operator, rollup, l2BlockNumber);
-        s.proven[offence] = true;
-        // an attestation carries no time: the offence is dated by its proof
-        requestId = _requestSlash(
-            operator,
-            setId,
-            s.equivocationBps,
-            EQUIVOCATION,
-            keccak256(abi.encode(digestA, digestB)),
-            msg.sender,
-            block.timestamp
+        if (a.l2BlockNumber != b.l2BlockNumber || a.outputRoot == b.outputRoot) revert MachNotEquivocation();
+        bytes32 evidence = keccak256(
+            abi.encode(
+                _checkAttestation(rollup, setId, operator, a, keyA, 0),
+                _checkAttestation(rollup, setId, operator, b, keyB, 1)
+            )
         );
-        emit EquivocationProven(operator, rollup, l2BlockNumber, rootA, rootB, requestId);
+        MachStorage storage s = _s();
+        bytes32 offence = keccak256(abi.encode(operator, rollup, a.l2BlockNumber));
+        if (s.proven[offence]) revert MachAlreadyProven(operator, rollup, a.l2BlockNumber);
+        s.proven[offence] = true;
+        // dated when the later attestation's epoch began (now, for one signed ahead of its epoch): the slashing
+        // manager's evidence age bounds how long after it the offence stays provable
+        uint256 signedAt = Math.min(_epochStart(Math.max(a.epoch, b.epoch)), block.timestamp);
+        requestId = _requestSlash(operator, setId, s.equivocationBps, EQUIVOCATION, evidence, msg.sender, signedAt);
+        emit EquivocationProven(operator, rollup, a.l2BlockNumber, a.outputRoot, b.outputRoot, requestId);
     }
 
-    /// @notice Reports signers of an output that VITAL invalidated: `signers` is the certificate's signer list (as in
-    ///         `Certified`), `positions` a bitmap of the positions in it to report (not reported before): one slash
-    ///         request each, dated when the certificate was submitted.
+    /// @notice Reports `operators`, signers of output `outputIndex` of `rollup` for (`l2BlockNumber`, `root`), which
+    ///         VITAL invalidated: `quorum` is their aggregate signature of its attestation (as certified, or any other
+    ///         subset's), each reported operator counted in the set in its epoch and not a non-signer, and reported
+    ///         once: one slash request each, dated when VITAL invalidated the output (the slashing manager's evidence
+    ///         age counts from the proof of the fault, whenever the quorum signed).
     function reportInvalidCertificate(
         address rollup,
+        uint256 outputIndex,
         uint64 l2BlockNumber,
         bytes32 root,
-        address[] calldata signers,
-        uint256 positions
+        Quorum calldata quorum,
+        address[] calldata operators
     ) external {
-        _setOf(rollup);
-        MachStorage storage s = _s();
+        uint256 setId = _setOf(rollup);
+        uint256 invalidatedAt = IRollup(rollup).invalidatedAt(l2BlockNumber, root);
+        if (invalidatedAt == 0) revert MachNotInvalidated(rollup, l2BlockNumber, root);
+        IOperatorSets sets = _service().sets;
+        bytes32 digest = attestationDigest(rollup, outputIndex, l2BlockNumber, root, quorum.epoch);
+        _checkQuorum(setId, sets.setStakeAt(setId, quorum.epoch), digest, quorum);
         bytes32 key = _outputKey(rollup, l2BlockNumber, root);
-        Certificate memory cert = s.certificates[key];
-        if (cert.certifiedAt == 0) revert MachNoCertificate(rollup, l2BlockNumber, root);
-        if (_invalidatedAt(rollup, l2BlockNumber, root) == 0) revert MachNotInvalidated(rollup, l2BlockNumber, root);
-        if (keccak256(abi.encodePacked(signers)) != cert.signersHash) revert MachSignersMismatch();
-        uint256 count = signers.length; // <= 256, checked when certified
-        uint256 reported = s.reported[key];
-        if (positions == 0 || positions & reported != 0 || (count < 256 && positions >> count != 0)) {
-            revert MachNotReportable(positions);
-        }
-        s.reported[key] = reported | positions;
-        for (uint256 i; positions != 0; ++i) {
-            if (positions & 1 != 0) _reportSigner(rollup, l2BlockNumber, root, signers[i], cert.certifiedAt);
-            positions >>= 1;
+        uint256[] memory stakes = sets.allocationsAt(setId, operators, quorum.epoch);
+        for (uint256 i; i < operators.length; ++i) {
+            uint256 requestId = _reportSigner(key, setId, operators[i], stakes[i], quorum.nonSigners, invalidatedAt);
+            emit InvalidCertificateReported(rollup, l2BlockNumber, root, operators[i], requestId);
         }
     }
 
     // ================================================================= views
 
-    function attestationDigest(address rollup, uint64 l2BlockNumber, bytes32 outputRoot) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_TYPEHASH, rollup, l2BlockNumber, outputRoot)));
+    function attestationDigest(
+        address rollup,
+        uint256 outputIndex,
+        uint64 l2BlockNumber,
+        bytes32 outputRoot,
+        uint64 epoch
+    ) public view returns (bytes32) {
+        return
+            _hashTyped(
+                keccak256(abi.encode(ATTESTATION_TYPEHASH, rollup, outputIndex, l2BlockNumber, outputRoot, epoch))
+            );
     }
 
-    function alertDigest(address rollup, bytes32 reason, uint256 nonce) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(ALERT_TYPEHASH, rollup, reason, nonce)));
+    function alertDigest(address rollup, bytes32 reason, uint256 nonce, uint64 epoch) public view returns (bytes32) {
+        return _hashTyped(keccak256(abi.encode(ALERT_TYPEHASH, rollup, reason, nonce, epoch)));
     }
 
-    /// @notice The certificate of an output (zero if none), keyed by its block and root: a later output at the same
-    ///         index after an invalidation has a certificate of its own.
-    function certificate(
+    /// @notice The EIP-712 domain separator: name "ALT MACH", version "2", this chain and this contract.
+    function domainSeparator() public view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+    }
+
+    /// @notice Whether `operator` was reported as a signer of that (invalidated) output.
+    function isReported(
         address rollup,
         uint64 l2BlockNumber,
-        bytes32 root
-    ) external view returns (Certificate memory) {
-        return _s().certificates[_outputKey(rollup, l2BlockNumber, root)];
-    }
-
-    /// @notice Positions in that certificate's signer list already reported as having certified an invalidated output.
-    function reportedSigners(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (uint256) {
-        return _s().reported[_outputKey(rollup, l2BlockNumber, root)];
+        bytes32 root,
+        address operator
+    ) external view returns (bool) {
+        return _s().reported[keccak256(abi.encode(_outputKey(rollup, l2BlockNumber, root), operator))];
     }
 
     /// @notice The rollup's raised alert (`raisedAt` zero if none).
@@ -324,75 +346,116 @@ contract MachService is RollupService, EIP712Upgradeable {
         return (s.equivocationBps, s.invalidCertificateBps);
     }
 
+    /// @notice The BLS key registry.
+    function blsKeys() external view returns (address) {
+        return address(_s().keys);
+    }
+
     // ================================================================= internals
 
-    /// @dev Checks the signers (strictly increasing: no duplicates), each one's stake counted in the current epoch and
-    ///      its signature by its current signing key, and the summed stake against the rollup's threshold of the set's.
-    function _tally(
+    /// @dev The set's stake in `epoch`, which must be the current one or the one before, and live.
+    function _recentStake(uint256 setId, uint256 epoch) private view returns (uint256) {
+        uint256 current = _currentEpoch();
+        if (epoch > current || epoch + 1 < current) revert MachStaleEpoch(epoch, current);
+        return _liveStake(setId, epoch);
+    }
+
+    /// @dev Checks `quorum` for `digest`: the aggregate key and each non-signer's key and stake in its epoch, then the
+    ///      signature under the aggregate less the non-signers' keys. Returns the signers' stake: the set's `total` less
+    ///      the non-signers'.
+    function _checkQuorum(
+        uint256 setId,
+        uint256 total,
+        bytes32 digest,
+        Quorum calldata quorum
+    ) private view returns (uint256 signed) {
+        uint256 epoch = quorum.epoch;
+        IBlsKeys keys = _s().keys;
+        if (BLS.keyHashCalldata(quorum.aggregateKey) != keys.aggregateKeyHashAt(setId, epoch)) {
+            revert MachWrongAggregateKey(setId, epoch);
+        }
+        address[] calldata nonSigners = quorum.nonSigners;
+        uint256 count = nonSigners.length;
+        if (count != quorum.nonSignerKeys.length || count > MAX_NON_SIGNERS) {
+            revert MachBadLength(count, quorum.nonSignerKeys.length);
+        }
+        bytes memory signersKey = quorum.aggregateKey;
+        signed = total;
+        if (count != 0) {
+            uint256[] memory stakes = _service().sets.allocationsAt(setId, nonSigners, epoch);
+            uint256[] memory hashes = keys.keyHashesAt(nonSigners, epoch);
+            for (uint256 i; i < count; ++i) {
+                if (i != 0 && nonSigners[i] <= nonSigners[i - 1]) revert MachNonSignersNotSorted(i);
+                if (stakes[i] == 0) revert MachNotCounted(i, nonSigners[i]);
+                if (BLS.keyHashCalldata(quorum.nonSignerKeys[i]) != hashes[i]) revert MachWrongKey(i, nonSigners[i]);
+                signed -= stakes[i];
+            }
+            signersKey = BLS.g2Add(signersKey, BLS.g2Negate(BLS.g2Sum(quorum.nonSignerKeys)));
+        }
+        if (signed == 0) revert MachEmptyCertificate();
+        if (!BLS.verify(signersKey, BLS.hashToG1(abi.encodePacked(digest), DOMAIN), quorum.signature)) {
+            revert MachBadSignature();
+        }
+    }
+
+    /// @dev Checks one attestation of `operator` (counted in the set in its epoch, signed with its key then) and returns
+    ///      its digest.
+    function _checkAttestation(
         address rollup,
         uint256 setId,
-        bytes32 digest,
-        address[] calldata signers,
-        Signature[] calldata signatures
-    ) private view returns (uint256 epoch, uint256 signed) {
-        uint256 count = signers.length;
-        if (count == 0) revert MachEmptyCertificate();
-        if (count != signatures.length || count > 256) revert MachBadLength(count, signatures.length);
-        for (uint256 i = 1; i < count; ++i) {
-            if (signers[i] <= signers[i - 1]) revert MachSignersNotSorted(i);
-        }
-        epoch = _liveEpoch(setId);
-        ServiceStorage storage service = _service();
-        uint256[] memory stakes = service.sets.allocationsAt(setId, signers, epoch);
-        address[] memory keys = service.registry.activeSigningKeys(signers);
-        for (uint256 i; i < count; ++i) {
-            if (stakes[i] == 0) revert MachNotSigner(i, signers[i]);
-            if (keys[i] == address(0)) revert MachSignerJailed(signers[i]);
-            if (_recover(digest, signatures[i]) != keys[i]) revert MachBadSignature(i, signers[i]);
-            signed += stakes[i];
-        }
-        uint256 total = service.sets.setStakeAt(setId, epoch);
-        uint256 thresholdBps = IRollup(rollup).fastFinalityBps();
-        if (signed * BPS < total * thresholdBps) revert MachBelowThreshold(signed, total, thresholdBps);
-    }
-
-    /// @dev One slash request against `operator`, a signer of the certificate of an invalidated output.
-    function _reportSigner(
-        address rollup,
-        uint64 l2BlockNumber,
-        bytes32 root,
         address operator,
-        uint256 certifiedAt
-    ) private {
-        uint256 requestId = _requestSlash(
-            operator,
-            setIdOf(rollup),
-            _s().invalidCertificateBps,
-            INVALID_CERTIFICATE,
-            _outputKey(rollup, l2BlockNumber, root),
-            msg.sender,
-            certifiedAt
-        );
-        emit InvalidCertificateReported(rollup, l2BlockNumber, root, operator, requestId);
+        Attestation calldata a,
+        bytes calldata key,
+        uint256 position
+    ) private view returns (bytes32 digest) {
+        if (_service().sets.allocationAt(setId, operator, a.epoch) == 0) revert MachNotMember(operator, a.epoch);
+        if (BLS.keyHashCalldata(key) != _s().keys.keyHashAt(operator, a.epoch)) revert MachWrongKey(position, operator);
+        digest = attestationDigest(rollup, a.outputIndex, a.l2BlockNumber, a.outputRoot, a.epoch);
+        if (!BLS.verify(key, BLS.hashToG1(abi.encodePacked(digest), DOMAIN), a.signature)) revert MachBadSignature();
     }
 
-    /// @dev When VITAL invalidated the output (zero if it did not, or there is no VITAL).
-    function _invalidatedAt(address rollup, uint64 l2BlockNumber, bytes32 root) private view returns (uint256) {
-        (address vital, , ) = _service().factory.services();
-        return vital == address(0) ? 0 : IInvalidations(vital).invalidatedAt(rollup, l2BlockNumber, root);
+    /// @dev One slash request against `operator`, reported as a signer of the invalidated output `key`.
+    function _reportSigner(
+        bytes32 key,
+        uint256 setId,
+        address operator,
+        uint256 stake,
+        address[] calldata nonSigners,
+        uint256 evidenceTime
+    ) private returns (uint256) {
+        MachStorage storage s = _s();
+        bytes32 signer = keccak256(abi.encode(key, operator));
+        if (stake == 0 || s.reported[signer] || _contains(nonSigners, operator)) revert MachNotReportable(operator);
+        s.reported[signer] = true;
+        return
+            _requestSlash(
+                operator,
+                setId,
+                s.invalidCertificateBps,
+                INVALID_CERTIFICATE,
+                signer,
+                msg.sender,
+                evidenceTime
+            );
     }
 
-    /// @dev The operator whose current signing key is `key`, bound to the set (a member, or one that has not completed
-    ///      leaving: what it signed while a member stays provable).
-    function _memberOfKey(uint256 setId, address key) private view returns (address operator) {
-        ServiceStorage storage service = _service();
-        operator = service.registry.operatorOfSigningKey(key);
-        if (operator == address(0) || service.registry.signingKeyOf(operator) != key || !_bound(setId, operator))
-            revert MachUnknownSigner(key);
+    /// @dev The EIP-712 digest of `structHash` in this contract's domain.
+    function _hashTyped(bytes32 structHash) private view returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(domainSeparator(), structHash);
     }
 
-    function _recover(bytes32 digest, Signature calldata signature) private pure returns (address) {
-        return ECDSA.recover(digest, signature.r, signature.vs);
+    /// @dev Whether the strictly increasing `list` holds `account` (binary search).
+    function _contains(address[] calldata list, address account) private pure returns (bool) {
+        uint256 low;
+        uint256 high = list.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            address at = list[mid];
+            if (at == account) return true;
+            if (at < account) low = mid + 1;
+            else high = mid;
+        }
+        return false;
     }
 
     function _setOffenceBps(uint16 equivocationBps_, uint16 invalidCertificateBps_) private {

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
+import {EpochClock} from "../libraries/EpochClock.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
@@ -53,7 +54,10 @@ abstract contract RollupService is OwnedUpgradeable {
     /// @custom:storage-location erc7201:alt.storage.RollupService
     struct ServiceStorage {
         IRollupFactory factory;
+        // one slot: the operator sets and their epoch clock (fixed for their life), so the current epoch costs no call
         IOperatorSets sets;
+        uint48 genesis;
+        uint48 epochLength;
         IRestakingRegistry registry;
         ISlashingManager slashing;
         SetDefaults defaults;
@@ -81,6 +85,7 @@ abstract contract RollupService is OwnedUpgradeable {
         __OwnedUpgradeable_init(config.owner);
         ServiceStorage storage s = _service();
         (s.factory, s.sets, s.registry, s.slashing) = (config.factory, config.sets, config.registry, config.slashing);
+        (s.genesis, s.epochLength) = (uint48(config.sets.epochStart(0)), uint48(config.sets.epochLength()));
         _setDefaults(config.defaults);
     }
 
@@ -94,6 +99,11 @@ abstract contract RollupService is OwnedUpgradeable {
     /// @dev Whether the service draws from its sets (`OperatorSets.drawAt`): only then do they keep a draw index.
     function _drawsFromSets() internal pure virtual returns (bool) {
         return false;
+    }
+
+    /// @dev Who its sets tell when an operator starts or stops counting (`OperatorSets.setListener`; none by default).
+    function _listener() internal view virtual returns (address) {
+        return address(0);
     }
 
     // ================================================================= governance
@@ -128,6 +138,8 @@ abstract contract RollupService is OwnedUpgradeable {
         SetDefaults memory d = s.defaults;
         setId = s.sets.createSet(_keyOf(rollup), d.minStake, d.maxSize);
         if (_drawsFromSets()) s.sets.enableDraws(setId);
+        address listener = _listener();
+        if (listener != address(0)) s.sets.setListener(setId, listener);
         s.sets.setLiveness(setId, d.minMembers, d.minTotalStake);
         emit RollupRegistered(rollup, setId, d);
     }
@@ -136,7 +148,8 @@ abstract contract RollupService is OwnedUpgradeable {
 
     /// @notice The operator set of `rollup` in this service (whether registered or not).
     function setIdOf(address rollup) public view returns (uint256) {
-        return _service().sets.setIdOf(address(this), _keyOf(rollup));
+        // OperatorSets.setIdOf(address(this), key), computed here: one call less on every certificate and vote
+        return uint256(keccak256(abi.encode(address(this), _keyOf(rollup))));
     }
 
     function isRegistered(address rollup) external view returns (bool) {
@@ -173,16 +186,26 @@ abstract contract RollupService is OwnedUpgradeable {
 
     /// @dev The current epoch, in which `setId` must be live.
     function _liveEpoch(uint256 setId) internal view returns (uint256 epoch) {
-        IOperatorSets sets = _service().sets;
-        epoch = sets.currentEpoch();
-        if (!sets.isLive(setId, epoch)) revert ServiceSetNotLive(setId, epoch);
+        epoch = _currentEpoch();
+        _liveStake(setId, epoch);
     }
 
-    /// @dev Whether `account` is bound to the set: a member, or one that left and has not completed leaving (it still
-    ///      serves what it was scheduled for and stays slashable for it).
-    function _bound(uint256 setId, address account) internal view returns (bool) {
-        IOperatorSets.Membership memory m = _service().sets.membership(setId, account);
-        return m.member || m.leaveAt != 0;
+    /// @dev The operator sets' epoch now.
+    function _currentEpoch() internal view returns (uint256) {
+        ServiceStorage storage s = _service();
+        return EpochClock.epochAt(s.genesis, s.epochLength, block.timestamp);
+    }
+
+    /// @dev When `epoch` begins on the operator sets' clock.
+    function _epochStart(uint256 epoch) internal view returns (uint256) {
+        ServiceStorage storage s = _service();
+        return s.genesis + epoch * s.epochLength;
+    }
+
+    /// @dev The set's stake counted in `epoch`, which must be a live one.
+    function _liveStake(uint256 setId, uint256 epoch) internal view returns (uint256 stake) {
+        stake = _service().sets.liveStakeAt(setId, epoch);
+        if (stake == 0) revert ServiceSetNotLive(setId, epoch);
     }
 
     /// @dev A slash request against what `operator` allocated to `setId`, one of this service's sets.

@@ -125,7 +125,6 @@ contract VitalService is RollupService {
         Challenge[] challenges;
         // keccak256(rollup, l2BlockNumber, root)
         mapping(bytes32 output => uint256 challengeIdPlusOne) open;
-        mapping(bytes32 output => uint256) invalidatedAt;
         mapping(uint256 challengeId => mapping(address operator => Vote)) votes;
     }
 
@@ -285,9 +284,9 @@ contract VitalService is RollupService {
         return plusOne == 0 ? (false, 0) : (true, plusOne - 1);
     }
 
-    /// @notice When VITAL invalidated this output (zero if it did not).
+    /// @notice When VITAL invalidated this output (zero if it did not): the rollup's own record of it.
     function invalidatedAt(address rollup, uint64 l2BlockNumber, bytes32 root) external view returns (uint256) {
-        return _s().invalidatedAt[_outputKey(rollup, l2BlockNumber, root)];
+        return IRollup(rollup).invalidatedAt(l2BlockNumber, root);
     }
 
     /// @notice How `operator` voted on a challenge (and whether it was reported for a "valid" vote).
@@ -312,7 +311,6 @@ contract VitalService is RollupService {
         if (!_outputLive(c)) return _close(challengeId, c, Result.Void); // an earlier invalidation took it
         _requireCallGas();
         try IRollup(c.rollup).invalidate{gas: CALL_GAS}(c.outputIndex) {
-            _s().invalidatedAt[_outputKey(c.rollup, c.l2BlockNumber, c.root)] = block.timestamp;
             _close(challengeId, c, Result.Invalidated);
             _reportProposer(challengeId, c);
         } catch (bytes memory reason) {

@@ -19,6 +19,7 @@ export const TIMELOCK_OWNED = [
   "operatorSets",
   "slashingManager",
   "rewardsDistributor",
+  "blsKeyRegistry",
   "rollupFactory",
   "machService",
   "vitalService",
@@ -46,7 +47,7 @@ export function buildGovernanceModule(
     const deployer = m.getAccount(0);
     const { timelock } = m.useModule(timelockModule);
     const { token, vestingFactory } = m.useModule(genesis);
-    const { registry, operatorSets, slashingManager, rewardsDistributor } = m.useModule(restaking);
+    const { registry, operatorSets, slashingManager, rewardsDistributor, blsKeyRegistry } = m.useModule(restaking);
     const { rollupFactory } = m.useModule(rollups);
     const { machService, vitalService, squadService } = m.useModule(services);
     const governor = m.contract("AltGovernor", [
@@ -82,6 +83,7 @@ export function buildGovernanceModule(
       operatorSets,
       slashingManager,
       rewardsDistributor,
+      blsKeyRegistry,
       rollupFactory,
       machService,
       vitalService,

@@ -1,4 +1,4 @@
-// The restaking Ignition module: registry, operator sets, slashing manager and rewards distributor, each a UUPS
+// The restaking Ignition module: registry, operator sets, slashing manager, rewards distributor and BLS key registry, each a UUPS
 // implementation behind an ERC-1967 proxy initialised in its constructor call, then wired together.
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
@@ -6,7 +6,7 @@ import type { RestakingConfig } from "./restaking";
 import { deployProxied } from "./proxy";
 import { addressResolver, type TimelockModule } from "./timelock";
 
-type ProxyTarget = "RestakingRegistry" | "OperatorSets" | "SlashingManager" | "RewardsDistributor";
+type ProxyTarget = "RestakingRegistry" | "OperatorSets" | "SlashingManager" | "RewardsDistributor" | "BlsKeyRegistry";
 
 /**
  * `genesis` is the genesis module object (one per deployment graph), whose `token` is ALT; `timelockModule` is needed
@@ -50,13 +50,14 @@ export function buildRestakingModule(
       treasury,
       config.protocolShareBps,
     ]);
+    const blsKeyRegistry = proxied("BlsKeyRegistry", [deployer, operatorSets, registry]);
     const wired = m.call(registry, "setModules", [slashingManager, operatorSets]);
 
     if (config.owner !== undefined) {
-      for (const contract of [registry, operatorSets, slashingManager, rewardsDistributor]) {
+      for (const contract of [registry, operatorSets, slashingManager, rewardsDistributor, blsKeyRegistry]) {
         m.call(contract, "transferOwnership", [config.owner], { after: [wired] });
       }
     }
-    return { registry, operatorSets, slashingManager, rewardsDistributor };
+    return { registry, operatorSets, slashingManager, rewardsDistributor, blsKeyRegistry };
   });
 }

@@ -18,7 +18,7 @@ export function buildServicesModule(
 ) {
   return buildModule("Services", (m) => {
     const deployer = m.getAccount(0);
-    const { registry, operatorSets, slashingManager } = m.useModule(restaking);
+    const { registry, operatorSets, slashingManager, blsKeyRegistry } = m.useModule(restaking);
     const { rollupFactory } = m.useModule(rollups);
     const base = {
       owner: deployer,
@@ -36,6 +36,7 @@ export function buildServicesModule(
     const { mach: machConfig, vital: vitalConfig, squad: squadConfig } = config;
     const machService = deployProxied(m, "MachService", [
       base,
+      blsKeyRegistry,
       machConfig.equivocationBps,
       machConfig.invalidCertificateBps,
     ]);

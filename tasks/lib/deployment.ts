@@ -23,6 +23,7 @@ const BOOK_KEYS: [string, string][] = [
   ["operatorSets", RESTAKING_KEYS.operatorSets],
   ["slashingManager", RESTAKING_KEYS.slashingManager],
   ["rewardsDistributor", RESTAKING_KEYS.rewardsDistributor],
+  ["blsKeyRegistry", RESTAKING_KEYS.blsKeyRegistry],
   ["rollupFactory", ROLLUP_KEYS.factory],
   ["rollupImplementation", ROLLUP_KEYS.implementation],
   ["mockVerifier", ROLLUP_KEYS.mockVerifier],

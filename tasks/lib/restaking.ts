@@ -4,6 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { BaseContract, Log, LogDescription } from "ethers";
 import { formatUnits, getAddress, isAddress, isHexString, parseUnits } from "ethers";
 import type {
+  BlsKeyRegistry,
   IERC20Metadata,
   OperatorSets,
   RestakingRegistry,
@@ -18,6 +19,7 @@ export const RESTAKING_KEYS = {
   operatorSets: "Restaking#OperatorSets",
   slashingManager: "Restaking#SlashingManager",
   rewardsDistributor: "Restaking#RewardsDistributor",
+  blsKeyRegistry: "Restaking#BlsKeyRegistry",
 } as const;
 
 /** The address recorded under a restaking key; a deployment without the restaking contracts says what to run. */
@@ -47,6 +49,11 @@ export async function slashingManager(hre: HardhatRuntimeEnvironment): Promise<S
 export async function rewardsDistributor(hre: HardhatRuntimeEnvironment): Promise<RewardsDistributor> {
   const address = await restakingAddress(hre, RESTAKING_KEYS.rewardsDistributor);
   return hre.ethers.getContractAt("RewardsDistributor", address) as Promise<RewardsDistributor>;
+}
+
+export async function blsKeyRegistry(hre: HardhatRuntimeEnvironment): Promise<BlsKeyRegistry> {
+  const address = await restakingAddress(hre, RESTAKING_KEYS.blsKeyRegistry);
+  return hre.ethers.getContractAt("BlsKeyRegistry", address) as Promise<BlsKeyRegistry>;
 }
 
 export function erc20(hre: HardhatRuntimeEnvironment, address: string): Promise<IERC20Metadata> {

@@ -1,12 +1,13 @@
 // The protocol end to end over JSON-RPC (issue 7): a separate `npx hardhat node` (chain 31338, its own port) and every
 // step a `npx hardhat <task> --network localhost --json` subprocess, as an operator would run them from a terminal.
 // The whole release is deployed from deploy/parameters/localhost.json and checked (deploy:check); the Launchpool
-// position is released; operators and a rollup developer claim their airdrop; three operators register and stake, a
+// position is released; operators and a rollup developer claim their airdrop; three operators register and stake and
+// register their BLS keys (each its own secret key in $ALT_BLS_KEY), a
 // SQUAD-sequenced rollup with MACH and VITAL is created, the operators join its three sets (their allocations count
 // from the next epoch, SQUAD's leaders are drawn from them in the epoch after), an operator posts a batch in a slot
 // without leader (it fixes the next epoch's leader seed), the leader of a slot of that epoch (drawn by stake,
 // recomputed here) posts a batch, the proposer proposes an output, MACH fast-finalizes it from the operators'
-// attestation files; then governance lengthens the withdrawal delay
+// attestation files (BLS signatures aggregated into one quorum); then governance lengthens the withdrawal delay
 // to 21 days (delegate, propose, vote, queue, execute). Each task's JSON is asserted exactly and cross-checked on the
 // chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine, to the second. A
 // failed step skips the ones after it.
@@ -17,13 +18,12 @@ import path from "path";
 import {
   AbiCoder,
   getAddress,
+  getBytes,
   id,
   Interface,
   JsonRpcProvider,
   keccak256,
-  Signature,
   toQuantity,
-  verifyTypedData,
   ZeroAddress,
   ZeroHash,
 } from "ethers";
@@ -33,6 +33,7 @@ import type { AddressBook } from "../../tasks/lib/addressBook";
 import {
   AltGovernor__factory,
   AltToken__factory,
+  BlsKeyRegistry__factory,
   GasReserve__factory,
   MachService__factory,
   OperatorSets__factory,
@@ -48,6 +49,9 @@ import { coverageRunning } from "../helpers/coverage";
 import { hardhatCli, terminalEnv } from "../helpers/cli";
 import { startHardhatNode, type HardhatNode } from "../helpers/node";
 import { drawFrom, slotRandom, type DrawEntry } from "../helpers/draw";
+import { blsPublicKey, blsSecretFrom, MACH_DOMAIN, signDigest, sortAddresses } from "../../tasks/lib/mach";
+import { aggregateG2, decodeG1, decodeG2, encodeG2, hashToG1, publicKeyOf } from "../../tasks/lib/bls";
+import { bls12_381 } from "@noble/curves/bls12-381";
 
 const ROOT = path.join(__dirname, "..", "..");
 /** The node's chain ID: not the in-process network's 31337, so its Ignition records are its own. */
@@ -72,6 +76,7 @@ const BOOK_KEYS = [
   "Restaking#OperatorSets",
   "Restaking#SlashingManager",
   "Restaking#RewardsDistributor",
+  "Restaking#BlsKeyRegistry",
   "Rollups#RollupFactory",
   "Rollups#Rollup",
   "Rollups#MockVerifier",
@@ -99,6 +104,9 @@ const PREPAID = parseTokenAmount(PARAMETERS.rollups!.feePerServicePerSecond) * 3
 const CREATION_FEE = parseTokenAmount(TEMPLATE.creationFee);
 /** RollupFactory.DEFAULT_FAST_FINALITY_BPS. */
 const DEFAULT_THRESHOLD = 6667;
+/** Each operator's BLS secret key, handed to the tasks in $ALT_BLS_KEY (as an operator keeps it: in its environment). */
+const BLS_SECRETS = [0, 1, 2].map((i) => blsSecretFrom(`alt-e2e-operator:${i}`));
+const blsEnv = (i: number) => ({ ALT_BLS_KEY: "0x" + BLS_SECRETS[i].toString(16).padStart(64, "0") });
 /** What the three operators stake to themselves, in ALT. */
 const STAKES = [300_000n, 200_000n, 100_000n];
 /** What each operator allocates to each of the rollup's three sets: a third of its stake, in whole ALT. */
@@ -159,9 +167,16 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   let voteEnd: number;
   let eta: number;
 
-  /** Runs `npx hardhat <args> --network localhost` against the node; refuses a failure; returns its parsed JSON. */
-  async function hardhat<T>(args: string[], timeout = 180_000): Promise<T> {
-    const env = terminalEnv({ HARDHAT_VAR_LOCALHOST_RPC_URL: node!.url, ALT_SIGNING_KEY: "" });
+  /**
+   * Runs `npx hardhat <args> --network localhost` against the node (no key of the developer's environment: `extra` sets
+   * the BLS secret key where a step needs one); refuses a failure; returns its parsed JSON.
+   */
+  async function hardhat<T>(args: string[], timeout = 180_000, extra: Record<string, string> = {}): Promise<T> {
+    const env = terminalEnv({
+      HARDHAT_VAR_LOCALHOST_RPC_URL: node!.url,
+      ALT_BLS_KEY: "",
+      ...extra,
+    });
     delete env.ALT_PARAMETERS;
     const command = `npx hardhat ${args.join(" ")} --network localhost`;
     const run = await hardhatCli([...args, "--network", "localhost"], { env, timeout });
@@ -204,6 +219,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   const token = () => at(AltToken__factory, "Genesis#AltToken");
   const registry = () => at(RestakingRegistry__factory, "Restaking#RestakingRegistry");
   const sets = () => at(OperatorSets__factory, "Restaking#OperatorSets");
+  const blsKeys = () => at(BlsKeyRegistry__factory, "Restaking#BlsKeyRegistry");
   const rollupFactory = () => at(RollupFactory__factory, "Rollups#RollupFactory");
   const governor = () => at(AltGovernor__factory, "Governance#AltGovernor");
   const service = (name: (typeof SERVICE_NAMES)[number]) =>
@@ -315,7 +331,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const report = await hardhat<{ checked: number; differences: unknown[] }>(["deploy:check", "--json"]);
     expect(Object.keys(report)).to.deep.equal(["checked", "differences"]);
     expect(report.differences).to.deep.equal([]);
-    expect(report.checked).to.equal(172); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 172
+    expect(report.checked).to.equal(176); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 176
   });
 
   it("vesting:release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
@@ -423,6 +439,30 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
+  it("mach:register-key registers each operator's BLS key with its proof of possession: it counts from the next epoch", async function () {
+    for (const [i, operator] of operators.entries()) {
+      const next = (await sets().currentEpoch()) + 1n;
+      const registered = await hardhat<{ tx: TxReport }>(
+        ["mach:register-key", "--from", operator, "--json"],
+        180_000,
+        blsEnv(i),
+      );
+      const publicKey = blsPublicKey(BLS_SECRETS[i]);
+      expect(registered).to.deep.equal({
+        operator,
+        publicKey,
+        countsFrom: next.toString(),
+        previousKey: null,
+        sets: [],
+        tx: registered.tx,
+      });
+      await expectTx(registered.tx, operator, book["Restaking#BlsKeyRegistry"]);
+      expect(await blsKeys().keyOf(operator)).to.equal(publicKey);
+      expect(await blsKeys().keyHashAt(operator, next - 1n)).to.equal(0n);
+      expect(await blsKeys().keyHashAt(operator, next)).to.equal(BigInt(keccak256(publicKey)) & ((1n << 208n) - 1n));
+    }
+  });
+
   it("rollup:create creates a rollup sequenced by SQUAD, with MACH and VITAL", async function () {
     const salt = id(`ALT rollup ${ROLLUP_CHAIN_ID}`); // the task's default salt
     const predicted = await rollupFactory().predictRollupAddress(creator, 0, salt);
@@ -504,6 +544,11 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       expect(await service(name).isRegistered(rollup)).to.equal(true);
       expect([...(await sets().members(await service(name).setIdOf(rollup)))]).to.deep.equal(operators);
     }
+    // MACH's set keeps the sum of its members' BLS keys, from the epoch their allocations count in
+    const machSet = await service("mach").setIdOf(rollup);
+    expect(await blsKeys().aggregateKeyOf(machSet)).to.equal(
+      encodeG2(aggregateG2(BLS_SECRETS.map((secret) => publicKeyOf(secret)))),
+    );
   });
 
   it("the operators' allocations count in each set from the next epoch: live, with no transaction", async function () {
@@ -679,46 +724,53 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
 
   it("mach:attest signs each operator's attestation and mach:certify fast-finalizes the output", async function () {
     const mach = book["Services#MachService"];
-    const domain = { name: "ALT MACH", version: "1", chainId: CHAIN_ID, verifyingContract: mach };
-    const types = {
-      Attestation: [
-        { name: "rollup", type: "address" },
-        { name: "l2BlockNumber", type: "uint64" },
-        { name: "outputRoot", type: "bytes32" },
-      ],
+    const machService = MachService__factory.connect(mach, provider);
+    const block = BigInt(TEMPLATE.outputInterval);
+    // the epoch the squad steps left the chain in: the allocations and keys count in it
+    const current = await sets().currentEpoch();
+    const digest = await machService.attestationDigest(rollup, 0n, block, OUTPUT_ROOT, current);
+    const message = {
+      outputIndex: "0",
+      l2BlockNumber: block.toString(),
+      outputRoot: OUTPUT_ROOT,
+      epoch: current.toString(),
     };
-    const message = { rollup, l2BlockNumber: TEMPLATE.outputInterval.toString(), outputRoot: OUTPUT_ROOT };
-    // signing sends nothing: the three operators sign at once
+    // signing sends nothing: the three operators sign at once, each with its own secret key
     const attestations = await Promise.all(
-      operators.map((operator) =>
-        hardhat<{ signature: { r: string; vs: string } }>([
-          "mach:attest",
-          "--rollup",
-          ROLLUP_CHAIN_ID,
-          "--output",
-          "0",
-          "--out",
-          path.join(attestationDir!, `${operator}.json`),
-          "--from",
-          operator,
-          "--json",
-        ]),
+      operators.map((operator, i) =>
+        hardhat<{ signature: string }>(
+          [
+            "mach:attest",
+            "--rollup",
+            ROLLUP_CHAIN_ID,
+            "--output",
+            "0",
+            "--out",
+            path.join(attestationDir!, `${operator}.json`),
+            "--from",
+            operator,
+            "--json",
+          ],
+          180_000,
+          blsEnv(i),
+        ),
       ),
     );
     for (const [i, operator] of operators.entries()) {
       const attestation = attestations[i];
+      // BLS signatures are deterministic: the operator's, over the contract's own digest
       expect(attestation).to.deep.equal({
         kind: "attestation",
         chainId: CHAIN_ID.toString(),
         mach,
         rollup,
-        key: operator, // the signing key is the operator's own account
+        operator,
         message,
-        signature: attestation.signature,
+        signature: signDigest(BLS_SECRETS[i], digest),
       });
-      const { r, vs } = attestation.signature;
-      const signature = Signature.from({ r, yParityAndS: vs }).serialized;
-      expect(verifyTypedData(domain, types, message, signature)).to.equal(operator);
+      const hashed = hashToG1(getBytes(digest), MACH_DOMAIN);
+      const key = decodeG2(await blsKeys().keyOf(operator));
+      expect(bls12_381.verifyShortSignature(decodeG1(attestation.signature), hashed, key)).to.equal(true);
       const file = JSON.parse(readFileSync(path.join(attestationDir!, `${operator}.json`), "utf8"));
       expect(file).to.deep.equal(attestation);
     }
@@ -733,15 +785,38 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       attestationDir!,
       "--json",
     ]);
+    // every member signed: no non-signer, all the stake counted
     expect(certified).to.deep.equal({
       rollup,
       output: "0",
-      signers: 3,
+      l2BlockNumber: block.toString(),
+      root: OUTPUT_ROOT,
+      epoch: current.toString(),
+      signers: sortAddresses(operators),
+      nonSigners: [],
       signedStake: TOTAL_ALLOCATED.toString(),
       totalStake: TOTAL_ALLOCATED.toString(),
+      thresholdBps: DEFAULT_THRESHOLD.toString(),
       tx: certified.tx,
     });
     await expectTx(certified.tx, accounts[0], mach);
+    const receipt = (await provider.getTransactionReceipt(certified.tx.hash))!;
+    const events = receipt.logs
+      .filter((log) => log.address === mach)
+      .map((log) => machService.interface.parseLog(log)!)
+      .filter((e) => e.name === "Certified");
+    expect(events.length).to.equal(1);
+    const [r, index, l2Block, root, epochOf, nonSigners, signedStake, totalStake] = events[0].args;
+    expect([r, index, l2Block, root, epochOf, [...nonSigners], signedStake, totalStake]).to.deep.equal([
+      rollup,
+      0n,
+      block,
+      OUTPUT_ROOT,
+      current,
+      [],
+      TOTAL_ALLOCATED,
+      TOTAL_ALLOCATED,
+    ]);
 
     const info = await hardhat<unknown>(["rollup:info", "--rollup", ROLLUP_CHAIN_ID, "--json"]);
     expect(info).to.deep.equal({

@@ -1,12 +1,16 @@
-// Gas snapshot of the restaked services (suite "services" of test/gas/snapshot.json): MACH certificates by set
-// size (SPEC 7: 100 signers ≤ 1,000,000), the equivocation proof, VITAL challenge and votes, SQUAD batch posting and a
-// missed-slot report. See test/helpers/gas.ts.
+// Gas snapshot of the restaked services (suite "services" of test/gas/snapshot.json): MACH v2 (issue 17) certificates
+// by set size with every member signing (flat: budget 250,000) and with non-signers (their slope: budget 15,000 each),
+// BLS key registration and rotation, the first and a later join of a MACH set (its aggregate key), the equivocation
+// proof and an invalid certificate's report; VITAL challenge and votes, SQUAD batch posting and a missed-slot report.
+// See test/helpers/gas.ts.
 import { expect } from "chai";
+import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { id, ZeroAddress } from "ethers";
+import { id, Wallet, ZeroAddress } from "ethers";
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
+import { keyProof, keyWallet } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import {
   addOperators,
@@ -20,29 +24,36 @@ import {
   type Operator,
   type ServicesDeployment,
 } from "../helpers/services";
+import { blsPublicKey, blsSecretFrom, keyRegistration } from "../../tasks/lib/mach";
+import { aggregateG2, decodeG2, encodeG2 } from "../../tasks/lib/bls";
 
-/** SPEC 7: a MACH certificate with 100 signers ≤ 1,000,000 gas. */
-const CERTIFY_100_BUDGET = 1_000_000;
-const SNAPSHOT_SIZES = [10, 50, 100, 200];
+/** Issue 17: a MACH certificate with every member signing costs at most 250,000 gas, whatever the set's size. */
+const CERTIFY_BUDGET = 250_000;
+/** Issue 17: each non-signer adds at most 15,000 gas. */
+const NON_SIGNER_BUDGET = 15_000;
+const SNAPSHOT_SIZES = [10, 100, 256];
+/** The non-signer figures' set size, and their two counts (the slope is taken between them). */
+const NON_SIGNER_SET = 100;
+const NON_SIGNERS = [1, 33];
 const OUTPUT_INTERVAL = 1_800n;
 const ROOT = id("output-0");
 
-/** 200 operators staking 10,000 ALT each. */
+/** 256 operators (OperatorSets.MAX_SET_SIZE) staking 10,000 ALT each, each with its BLS key. */
 async function operatorsFixture() {
   const d = await deployServices();
-  const operators = await addOperators(d, "gas", Array(200).fill(10_000n * ALT));
+  const operators = await addOperators(d, "gas", Array(256).fill(10_000n * ALT));
   return { ...d, operators };
 }
 
-/** A VITAL + MACH rollup (account 10 owns and proposes) whose MACH set is the first `size` operators, counted in the current epoch (no snapshot); output 0 proposed. */
+/** A VITAL + MACH rollup (account 10 owns and proposes) whose MACH set is the first `size` operators, counted in the current epoch; output 0 proposed. */
 async function machRollup(d: ServicesDeployment & { operators: Operator[] }, size: number) {
   const owner = d.users[0];
   const rollup = await launchRollup(d, owner, { chainId: 70_000 + size, salt: id(`gas-mach-${size}`) });
   const address = await rollup.getAddress();
   await (await d.mach.updateRollupSet(address, setParams(d, { minStake: 0n, maxSize: 256n }))).wait();
-  await joinAndCount(d, d.mach, address, d.operators.slice(0, size));
+  const setId = await joinAndCount(d, d.mach, address, d.operators.slice(0, size));
   await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
-  return { rollup, address };
+  return { rollup, address, setId };
 }
 
 const machFixtures = Object.fromEntries(
@@ -56,13 +67,83 @@ const machFixtures = Object.fromEntries(
   ]),
 );
 
-/** certify with every member of a `size`-member snapshot signing. */
-async function certifyAll(size: number) {
+/**
+ * certify of output 0 in a `size`-member set (equal stakes) by every member but the first `nonSigners` in address
+ * order (the quorum's epoch the current one); checks the event's figures and the output's status, returns the gas.
+ */
+async function certifyWith(size: number, nonSigners = 0) {
   const f = await loadFixture(machFixtures[size]);
-  const { signers, signatures } = await certificate(f, f.address, OUTPUT_INTERVAL, ROOT, f.operators.slice(0, size));
-  const receipt = await (await f.mach.certify(f.address, 0, signers, signatures)).wait();
+  const members = f.operators.slice(0, size);
+  const left = new Set(
+    [...members].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1)).slice(0, nonSigners),
+  );
+  const signers = members.filter((op) => !left.has(op));
+  const quorum = await certificate(f, f.address, 0n, OUTPUT_INTERVAL, ROOT, signers);
+  expect(quorum.nonSigners).to.have.length(nonSigners);
+  const tx = f.mach.certify(f.address, 0, OUTPUT_INTERVAL, ROOT, quorum);
+  const stake = 10_000n * ALT;
+  await expect(tx)
+    .to.emit(f.mach, "Certified")
+    .withArgs(
+      f.address,
+      0n,
+      OUTPUT_INTERVAL,
+      ROOT,
+      quorum.epoch,
+      quorum.nonSigners,
+      BigInt(size - nonSigners) * stake,
+      BigInt(size) * stake,
+    );
   expect((await f.rollup.output(0)).status).to.equal(2n); // FastFinalized
-  return receipt!.gasUsed;
+  return (await (await tx).wait())!.gasUsed;
+}
+
+/** certify in the 100-member set with 1 and with 33 non-signers, and the slope per non-signer between them. */
+async function nonSignerFigures() {
+  const [few, many] = [
+    await certifyWith(NON_SIGNER_SET, NON_SIGNERS[0]),
+    await certifyWith(NON_SIGNER_SET, NON_SIGNERS[1]),
+  ];
+  return { few, many, slope: (many - few) / BigInt(NON_SIGNERS[1] - NON_SIGNERS[0]) };
+}
+
+/** An operator registered in the restaking registry (10,000 ALT staked, a signing key) with no BLS key yet. */
+async function keylessFixture() {
+  const f = await loadFixture(operatorsFixture);
+  const account = new Wallet(id("alt-test-operator:gas-keyless"), hre.ethers.provider);
+  const key = keyWallet("gas-keyless");
+  await hre.network.provider.send("hardhat_setBalance", [account.address, "0x56BC75E2D63100000"]);
+  const proof = await keyProof(f.registry, key.address, account.address);
+  await (await f.registry.connect(account).registerOperator("ipfs://gas-keyless", 0, key.address, proof)).wait();
+  return { ...f, account, bls: blsSecretFrom("alt-test-bls:gas-keyless") };
+}
+
+/**
+ * A VITAL + MACH rollup (account 11 owns and proposes) whose MACH set is operators 0..9 and VITAL set operators 0..8,
+ * counted in the current epoch; output 0 proposed, challenged by operator 0 and invalidated by the votes of operators
+ * 0..5 (6 of 9 equal stakes: two thirds).
+ */
+async function invalidatedFixture() {
+  const f = await loadFixture(operatorsFixture);
+  const owner = f.users[1];
+  const rollup = await launchRollup(f, owner, { chainId: 74_000, salt: id("gas-invalid-certificate") });
+  const address = await rollup.getAddress();
+  const signers = f.operators.slice(0, 10);
+  const machSet = await f.mach.setIdOf(address);
+  const vitalSet = await f.vital.setIdOf(address);
+  for (const op of signers) await (await f.operatorSets.connect(op.account).join(machSet, 1_000n * ALT)).wait();
+  for (const op of signers.slice(0, 9))
+    await (await f.operatorSets.connect(op.account).join(vitalSet, 1_000n * ALT)).wait();
+  await nextEpoch(f.operatorSets);
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
+  const [challenger] = signers;
+  const [, bond] = await f.vital.parameters();
+  await (await f.token.connect(f.funder).transfer(challenger.address, bond)).wait();
+  await (await f.token.connect(challenger.account).approve(await f.vital.getAddress(), bond)).wait();
+  await (await f.vital.connect(challenger.account).challenge(address, 0)).wait();
+  for (let i = 0; i < 6; i++) await (await f.vital.connect(signers[i].account).vote(0, true)).wait();
+  expect(await rollup.invalidatedAt(OUTPUT_INTERVAL, ROOT)).to.not.equal(0n);
+  return { ...f, rollup, address, signers, machSet };
 }
 
 /** A VITAL rollup with 10 members (one third challenges and the rest vote), output 0 proposed and challenged. */
@@ -146,26 +227,131 @@ async function streamingFixture() {
 
 describeGas("services", __filename, (gas) => {
   for (const size of SNAPSHOT_SIZES) {
-    it(`MACH certify, ${size} signers`, async function () {
-      const gasUsed = await certifyAll(size);
-      // Over the SPEC budget from about 70 signers: recorded without it; see the skipped test below.
+    it(`MACH certify, ${size} of ${size} members signing`, async function () {
       gas.record(
-        `MACH certify: ${size} of ${size} members sign (equal stakes; output proposed; stakes read from the epoch's checkpoints)`,
-        gasUsed,
+        `MACH certify: ${size} of ${size} members sign, no non-signer (equal stakes; output proposed; one pairing ` +
+          "check against the set's aggregate key)",
+        await certifyWith(size),
+        { budget: CERTIFY_BUDGET },
       );
     });
   }
 
+  it(`MACH certify with ${NON_SIGNERS[0]} and ${NON_SIGNERS[1]} non-signers of ${NON_SIGNER_SET}, and the slope per non-signer`, async function () {
+    const { few, many, slope } = await nonSignerFigures();
+    const [a, b] = NON_SIGNERS;
+    gas.record(`MACH certify: ${NON_SIGNER_SET - a} of ${NON_SIGNER_SET} members sign, ${a} non-signer`, few);
+    gas.record(`MACH certify: ${NON_SIGNER_SET - b} of ${NON_SIGNER_SET} members sign, ${b} non-signers`, many);
+    gas.record(`MACH certify: per non-signer (${NON_SIGNER_SET} members, (${b} − ${a} non-signers) / ${b - a})`, slope);
+  });
+
+  it("BlsKeyRegistry registerKey, the operator's first key", async function () {
+    const f = await loadFixture(keylessFixture);
+    const { publicKey, proof } = await keyRegistration(f.blsKeys, f.account.address, f.bls);
+    const epoch = (await f.operatorSets.currentEpoch()) + 1n;
+    const tx = f.blsKeys.connect(f.account).registerKey(publicKey, proof);
+    await gas.recordTx(
+      "BlsKeyRegistry registerKey: first key (G2 subgroup check, proof of possession hashed to G1 and verified; " +
+        "operator in no set)",
+      tx,
+    );
+    await expect(tx).to.emit(f.blsKeys, "KeyRegistered").withArgs(f.account.address, publicKey, epoch);
+    await expect(tx).not.to.emit(f.blsKeys, "AggregateKeyUpdated");
+    expect(await f.blsKeys.keyOf(f.account.address)).to.equal(publicKey);
+  });
+
+  it("BlsKeyRegistry registerKey, a rotation by a member of one MACH set", async function () {
+    const f = await loadFixture(machFixtures[10]);
+    const [op, ...others] = f.operators.slice(0, 10);
+    const secret = blsSecretFrom("alt-test-bls:gas-rotation");
+    const { publicKey, proof } = await keyRegistration(f.blsKeys, op.address, secret);
+    const epoch = (await f.operatorSets.currentEpoch()) + 1n;
+    const tx = f.blsKeys.connect(op.account).registerKey(publicKey, proof);
+    await gas.recordTx(
+      "BlsKeyRegistry registerKey: rotation, the operator counted in 1 MACH set (its aggregate moved to the new key " +
+        "from the next epoch)",
+      tx,
+    );
+    // the set's aggregate from the next epoch: the other nine members' keys and the new one
+    const aggregate = encodeG2(aggregateG2([...others.map((o) => decodeG2(blsPublicKey(o.bls))), decodeG2(publicKey)]));
+    await expect(tx).to.emit(f.blsKeys, "KeyRegistered").withArgs(op.address, publicKey, epoch);
+    await expect(tx).to.emit(f.blsKeys, "AggregateKeyUpdated").withArgs(f.setId, aggregate, epoch);
+    expect(await f.blsKeys.aggregateKeyOf(f.setId)).to.equal(aggregate);
+  });
+
+  it("OperatorSets join of a MACH set: the first member (aggregate key created) and a later one", async function () {
+    const f = await loadFixture(operatorsFixture);
+    const rollup = await launchRollup(f, f.users[0], { chainId: 75_000, salt: id("gas-mach-join") });
+    const address = await rollup.getAddress();
+    const setId = await f.mach.setIdOf(address);
+    const [first, second] = f.operators;
+    const epoch = (await f.operatorSets.currentEpoch()) + 1n;
+    const joined = f.operatorSets.connect(first.account).join(setId, 1_000n * ALT);
+    await gas.recordTx(
+      "OperatorSets join: a MACH set's first member (the key registry told: the set's aggregate key created; the " +
+        "operator's first set)",
+      joined,
+    );
+    await expect(joined).to.emit(f.blsKeys, "AggregateKeyUpdated").withArgs(setId, blsPublicKey(first.bls), epoch);
+    const later = f.operatorSets.connect(second.account).join(setId, 1_000n * ALT);
+    await gas.recordTx(
+      "OperatorSets join: a MACH set's second member (the set's aggregate key updated; the operator's first set)",
+      later,
+    );
+    const both = encodeG2(aggregateG2([first, second].map((op) => decodeG2(blsPublicKey(op.bls)))));
+    await expect(later).to.emit(f.blsKeys, "AggregateKeyUpdated").withArgs(setId, both, epoch);
+    expect(await f.blsKeys.aggregateKeyOf(setId)).to.equal(both);
+  });
+
   it("MACH proveEquivocation", async function () {
     const f = await loadFixture(machFixtures[10]);
     const [op] = f.operators;
-    const a = await attest(f.mach, op.key, f.address, OUTPUT_INTERVAL, ROOT);
-    const b = await attest(f.mach, op.key, f.address, OUTPUT_INTERVAL, id("other"));
-    await gas.recordTx(
-      "MACH proveEquivocation: two attestations of one block, slash request (operator's first request)",
-      f.mach.proveEquivocation(f.address, OUTPUT_INTERVAL, ROOT, a, id("other"), b),
+    const epoch = await f.operatorSets.currentEpoch();
+    const attestation = async (root: string) => ({
+      outputIndex: 0n,
+      l2BlockNumber: OUTPUT_INTERVAL,
+      outputRoot: root,
+      epoch,
+      signature: await attest(f.mach, op, f.address, 0n, OUTPUT_INTERVAL, root, epoch),
+    });
+    const key = blsPublicKey(op.bls);
+    const requestId = await f.slashingManager.requestCount();
+    const tx = f.mach.proveEquivocation(
+      f.address,
+      op.address,
+      await attestation(ROOT),
+      key,
+      await attestation(id("other")),
+      key,
     );
+    await gas.recordTx(
+      "MACH proveEquivocation: two BLS attestations of one block (two hashes to G1 and pairing checks), slash " +
+        "request (operator's first request)",
+      tx,
+    );
+    await expect(tx)
+      .to.emit(f.mach, "EquivocationProven")
+      .withArgs(op.address, f.address, OUTPUT_INTERVAL, ROOT, id("other"), requestId);
     expect(await f.registry.isJailed(op.address)).to.equal(true);
+  });
+
+  it("MACH reportInvalidCertificate of one signer", async function () {
+    const f = await loadFixture(invalidatedFixture);
+    const quorum = await certificate(f, f.address, 0n, OUTPUT_INTERVAL, ROOT, f.signers);
+    expect(quorum.nonSigners).to.deep.equal([]);
+    const reported = f.signers[1];
+    const requestId = await f.slashingManager.requestCount();
+    const tx = f.mach.reportInvalidCertificate(f.address, 0, OUTPUT_INTERVAL, ROOT, quorum, [reported.address]);
+    await gas.recordTx(
+      "MACH reportInvalidCertificate: one signer of an output VITAL invalidated (10-member quorum, no non-signer; " +
+        "slash request, the operator's first)",
+      tx,
+    );
+    await expect(tx)
+      .to.emit(f.mach, "InvalidCertificateReported")
+      .withArgs(f.address, OUTPUT_INTERVAL, ROOT, reported.address, requestId);
+    expect(await f.mach.isReported(f.address, OUTPUT_INTERVAL, ROOT, reported.address)).to.equal(true);
+    expect(await f.registry.isJailed(reported.address)).to.equal(true);
   });
 
   it("VITAL challenge", async function () {
@@ -246,16 +432,34 @@ describeGas("services", __filename, (gas) => {
   });
 });
 
+describe("Gas budgets (services): MACH v2 certificates (issue 17)", function () {
+  this.timeout(10 * 60_000);
+  before(function () {
+    if (coverageRunning()) this.skip(); // instrumented bytecode: gas figures mean nothing
+  });
+
+  it(`certify with every member signing stays within ${CERTIFY_BUDGET.toLocaleString("en-US")} gas, flat in the set's size (10, 100, 256 members)`, async function () {
+    const figures = [];
+    for (const size of SNAPSHOT_SIZES) figures.push(Number(await certifyWith(size)));
+    for (const figure of figures) expect(figure).to.be.at.most(CERTIFY_BUDGET);
+    // nothing is read or sent per member: only the calldata's zero bytes (the signature's) differ
+    expect(Math.max(...figures) - Math.min(...figures)).to.be.at.most(500);
+  });
+});
+
 describe("Gas budgets (services) not met yet", function () {
   before(function () {
     if (coverageRunning()) this.skip(); // instrumented bytecode: gas figures mean nothing
   });
 
-  // SPEC 7: a MACH certificate with 100 signers <= 1,000,000. Measured 1,996,603: per signer ~18.1k (two cold reads
-  // of the signer's allocation checkpoint, two of the registry's operator record, an ecrecover, 96 bytes of calldata,
-  // the signer list hashed and logged, array passing). Fitting needs BLS aggregation (issue 17; see
-  // docs/services.md#gas). Kept out of the "services" suite so a skipped test does not hold back its stale-entry check.
-  it.skip("MACH certify with 100 signers fits the 1,000,000 budget", async function () {
-    expect(Number(await certifyAll(100))).to.be.at.most(CERTIFY_100_BUDGET);
+  // Issue 17: each non-signer adds at most 15,000 gas. Measured 15,990 (100 members, between 1 and 33 non-signers;
+  // the snapshot entry "MACH certify: per non-signer" holds it to 1 %), roughly: 4.0k of calldata (its address, its
+  // 256-byte key and the key's two ABI words), 6.3k for three cold storage reads in two other contracts (its
+  // allocation checkpoint's length and entry, its latest key hash), and the rest for the lookups, the returned arrays,
+  // the key's hash, its copy into the G2 sum (a G2ADD, 600) and memory. Kept out of the "services" suite so a skipped
+  // test does not hold back its stale-entry check.
+  it.skip(`each non-signer adds at most ${NON_SIGNER_BUDGET.toLocaleString("en-US")} gas`, async function () {
+    const { slope } = await nonSignerFigures();
+    expect(Number(slope)).to.be.at.most(NON_SIGNER_BUDGET);
   });
 });

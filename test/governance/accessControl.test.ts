@@ -1,8 +1,8 @@
 // Who may do what once governance is deployed: every owner and role of the protocol ends with the timelock (the
 // council keeps its four narrow powers: veto a slash, cancel a proposal, pause a rollup, lower a MACH alert), and every
-// state-changing function of every deployed contract (the restaked services included, and of a rollup a user created)
-// is either guarded (an outsider, the deployer and the council are refused with the exact error) or public by design,
-// with the reason.
+// state-changing function of every deployed contract (the restaked services and the BLS key registry included, and of
+// a rollup a user created) is either guarded (an outsider, the deployer and the council are refused with the exact
+// error) or public by design, with the reason.
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -17,7 +17,6 @@ import {
   keccak256,
   MaxUint256,
   type ParamType,
-  Signature,
   type Signer,
   Wallet,
   ZeroAddress,
@@ -28,6 +27,8 @@ import { deployGovernance } from "../helpers/governance";
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { signPermit } from "../../tasks/lib/signatures";
+import { blsPublicKey, blsSecretFrom, buildQuorum, keyRegistration, signDigest } from "../../tasks/lib/mach";
+import type { BlsKeyRegistry } from "../../typechain-types";
 
 // ERC-1967 slots: bytes32(uint256(keccak256("eip1967.proxy.<name>")) - 1)
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
@@ -81,14 +82,8 @@ const VITAL_BOND = 10_000n * ALT;
 const VETO_WINDOW = days(2); // hardhat.json "restaking"
 /** The stake of the member of the services' sets in the matrix. */
 const MEMBER_STAKE = 10_000n * ALT;
-/** MachService's EIP-712 alert: what a quorum of the rollup's MACH set signs to raise one. */
-const ALERT_TYPES = {
-  Alert: [
-    { name: "rollup", type: "address" },
-    { name: "reason", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-  ],
-};
+/** The member's BLS secret key (MACH signs with BLS keys, which the key registry holds). */
+const MEMBER_BLS = blsSecretFrom("access-control:member");
 
 type Account = Signer & { address: string };
 
@@ -100,6 +95,11 @@ describe("Governance access control", function () {
   /** The deployment as governance leaves it, and an outsider: a fresh key with gas money and nothing else. */
   async function deployedFixture() {
     const deployment = await deployGovernance();
+    // the deployment helper does not return the key registry: MACH's, which the wiring test checks from the other side
+    const blsKeys = (await ethers.getContractAt(
+      "BlsKeyRegistry",
+      await deployment.machService.blsKeys(),
+    )) as unknown as BlsKeyRegistry;
     const stranger = new Wallet(id("access-control:stranger"), ethers.provider);
     await setBalance(stranger.address, 10n ** 18n);
     // deployed for the validity templates (hardhat.json's verifier "mock"); the factory names it in the template
@@ -107,7 +107,7 @@ describe("Governance access control", function () {
       "MockVerifier",
       (await deployment.rollupFactory.template(ZK_STACK)).verifier,
     );
-    return { ...deployment, stranger, mockVerifier };
+    return { ...deployment, blsKeys, stranger, mockVerifier };
   }
 
   /** A contract as a signer (impersonated, for setup and checks only). */
@@ -129,6 +129,7 @@ describe("Governance access control", function () {
     d.operatorSets,
     d.slashingManager,
     d.rewards,
+    d.blsKeys,
     d.rollupFactory,
     ...services(d),
   ];
@@ -143,8 +144,18 @@ describe("Governance access control", function () {
    */
   async function matrixFixture() {
     const deployment = await loadFixture(deployedFixture);
-    const { token, registry, operatorSets, slashingManager, rollupFactory, governor, timelock, positions, signers } =
-      deployment;
+    const {
+      token,
+      registry,
+      operatorSets,
+      slashingManager,
+      rollupFactory,
+      governor,
+      timelock,
+      positions,
+      signers,
+      blsKeys,
+    } = deployment;
     const service = signers[1]; // the set's service and the slasher: an address governance trusted
     const proposer = signers[2]; // ProtocolDevelopment's beneficiary: 2B votes
     const staker = signers[7]; // Launchpool's beneficiary: 500M ALT to release
@@ -263,12 +274,15 @@ describe("Governance access control", function () {
     await rollup.connect(rollupProposer).proposeOutput(OUTPUT_INTERVAL, id("output 0"));
     await rollup.connect(rollupOwner).transferOwnership(nextRollupOwner.address);
 
-    // a member of the services' sets: an operator staking its own ALT, its account its signing key
+    // a member of the services' sets: an operator staking its own ALT, its account its signing key, with a BLS key
+    // (without one it could not join the MACH set)
     const member = signers[14];
     await token.connect(staker).transfer(member.address, MEMBER_STAKE + VITAL_BOND);
     await registry.connect(member).registerOperator("ipfs://member", 0, member.address, "0x");
     await token.connect(member).approve(await registry.getAddress(), MEMBER_STAKE);
     await registry.connect(member).stake(member.address, 0, MEMBER_STAKE);
+    const registration = await keyRegistration(blsKeys, member.address, MEMBER_BLS);
+    await blsKeys.connect(member).registerKey(registration.publicKey, registration.proof);
     // the user's rollup registered in MACH and VITAL (SQUAD refuses it: it has a sequencer), the SQUAD rollup in SQUAD;
     // the member joins the three sets with a third of its stake each; in the next epoch the allocations count and the
     // MACH and VITAL sets are live
@@ -285,16 +299,21 @@ describe("Governance access control", function () {
     expect(await operatorSets.isLive(vitalSet, await operatorSets.currentEpoch())).to.equal(true);
     // the member, all of the MACH set's stake, raises an alert on the user's rollup (the one signer, nonce 0)
     const alertReason = id("access control alert");
-    const domain = {
-      name: "ALT MACH",
-      version: "1",
-      chainId: (await ethers.provider.getNetwork()).chainId,
-      verifyingContract: await machService.getAddress(),
-    };
-    const alert = Signature.from(
-      await member.signTypedData(domain, ALERT_TYPES, { rollup: rollupAddress, reason: alertReason, nonce: 0n }),
+    const alertEpoch = await operatorSets.currentEpoch();
+    const alertSignature = signDigest(
+      MEMBER_BLS,
+      await machService.alertDigest(rollupAddress, alertReason, 0n, alertEpoch),
     );
-    await machService.raiseAlert(rollupAddress, alertReason, [member.address], [{ r: alert.r, vs: alert.yParityAndS }]);
+    const alertQuorum = await buildQuorum(
+      operatorSets,
+      blsKeys,
+      machSet,
+      alertEpoch,
+      [member.address],
+      [alertSignature],
+    );
+    const alertReceipt = await (await machService.raiseAlert(rollupAddress, alertReason, alertQuorum)).wait();
+    const alertRaisedAt = (await ethers.provider.getBlock(alertReceipt!.blockNumber))!.timestamp;
     // and challenges output 0 with VITAL's bond: the vote is open
     await token.connect(member).approve(await vitalService.getAddress(), VITAL_BOND);
     await vitalService.connect(member).challenge(rollupAddress, 0);
@@ -316,7 +335,10 @@ describe("Governance access control", function () {
       rollup,
       squadRollup,
       member,
+      machSet,
       alertReason,
+      alertEpoch,
+      alertRaisedAt,
       challengeId,
       challengeEpoch,
       rollupOwner,
@@ -372,7 +394,7 @@ describe("Governance access control", function () {
     "transferOwnership(address)": onlyOwner(self),
     "upgradeToAndCall(address,bytes)": onlyOwner(),
   });
-  // RollupService.SetDefaults, ServiceConfig and MachService.Signature as ABI tuples
+  // RollupService.SetDefaults, ServiceConfig, MachService.Quorum and MachService.Attestation as ABI tuples
   const SET_DEFAULTS_TUPLE = "(uint256,uint16,uint16,uint256)";
   const SERVICE_CONFIG = `(address,address,address,address,address,${SET_DEFAULTS_TUPLE})`;
   /** The functions every restaked service shares (RollupService): its set defaults, a rollup's set, registration. */
@@ -383,7 +405,8 @@ describe("Governance access control", function () {
       "anyone registers a factory rollup that enabled the service, once: it creates the rollup's operator set",
     ),
   });
-  const SIGNATURE = "(bytes32,bytes32)";
+  const QUORUM = "(uint64,bytes,bytes,address[],bytes[])";
+  const ATTESTATION = "(uint256,uint64,bytes32,uint64,bytes)";
   const userRollup = (c: Ctx) => c.rollup.target as string;
   const onlyExecutor = (args?: Args) => guarded("GovernorOnlyExecutor", (_, caller) => [caller.address], args);
   const missingRole = (role: string, args?: Args) =>
@@ -631,6 +654,26 @@ describe("Governance access control", function () {
       },
     },
     {
+      name: "BlsKeyRegistry",
+      artifact: "BlsKeyRegistry",
+      contract: (c) => c.blsKeys,
+      functions: {
+        ...ownedUpgradeable("initialize(address,address,address)"),
+        // any registered operator registers (or rotates) its own key, with the key's proof of possession
+        "registerKey(bytes,bytes)": guarded("BlsNotOperator", self, () => [
+          blsPublicKey(blsSecretFrom("access-control:other key")),
+          "0x",
+        ]),
+        // the member stops counting in the MACH set from the next epoch: only the caller is wrong
+        "onCountedChanged(uint256,address,bool,uint256)": guarded("BlsNotOperatorSets", self, async (c) => [
+          c.machSet,
+          c.member.address,
+          false,
+          (await c.operatorSets.currentEpoch()) + 1n,
+        ]),
+      },
+    },
+    {
       name: "TimelockController",
       artifact: "TimelockController",
       contract: (c) => c.timelock,
@@ -735,7 +778,11 @@ describe("Governance access control", function () {
           id("output 1"),
         ]),
         // output 0 is proposed: the MACH service could fast-finalize it, the VITAL service invalidate it
-        "fastFinalize(uint256)": guarded("RollupNotService", self, () => [0]),
+        "fastFinalize(uint256,uint64,bytes32)": guarded("RollupNotService", self, () => [
+          0,
+          OUTPUT_INTERVAL,
+          id("output 0"),
+        ]),
         "invalidate(uint256)": guarded("RollupNotService", self, () => [0]),
         "setPaused(bool)": {
           ...guarded("RollupNotCouncil", self, () => [true]),
@@ -765,27 +812,27 @@ describe("Governance access control", function () {
       artifact: "MachService",
       contract: (c) => c.machService,
       functions: {
-        ...ownedUpgradeable(`initialize(${SERVICE_CONFIG},uint16,uint16)`),
+        ...ownedUpgradeable(`initialize(${SERVICE_CONFIG},address,uint16,uint16)`),
         ...rollupService(userRollup),
         "setOffenceBps(uint16,uint16)": onlyOwner(() => [1_000, 500]),
-        [`certify(address,uint256,address[],${SIGNATURE}[])`]: open(
-          "the certificate authorises it: signatures of operators holding the rollup's threshold of the stake counted " +
-            "in the epoch",
+        [`certify(address,uint256,uint64,bytes32,${QUORUM})`]: open(
+          "the quorum authorises it: an aggregate BLS signature of operators holding the rollup's threshold of the " +
+            "stake counted in the epoch, checked against the set's aggregate key",
         ),
-        [`raiseAlert(address,bytes32,address[],${SIGNATURE}[])`]: open(
-          "the signatures authorise it: operators holding the rollup's threshold of the stake counted in the epoch, " +
-            "over a fresh nonce",
+        [`raiseAlert(address,bytes32,${QUORUM})`]: open(
+          "the quorum authorises it: an aggregate BLS signature of operators holding the rollup's threshold of the " +
+            "stake counted in the epoch, over a fresh nonce",
         ),
         // the user's rollup has an alert raised: only its owner or the council lowers it
         "clearAlert(address)": {
           ...guarded("MachNotOwnerOrCouncil", self, (c) => [userRollup(c)]),
           council: "the factory's council lowers an alert on any rollup",
         },
-        [`proveEquivocation(address,uint64,bytes32,${SIGNATURE},bytes32,${SIGNATURE})`]: open(
-          "two conflicting attestations by a member's signing key are the proof; the caller is only the reporter",
+        [`proveEquivocation(address,address,${ATTESTATION},bytes,${ATTESTATION},bytes)`]: open(
+          "two conflicting attestations signed by a member's BLS key are the proof; the caller is only the reporter",
         ),
-        "reportInvalidCertificate(address,uint64,bytes32,address[],uint256)": open(
-          "anyone reports the signers of a certificate of an output VITAL invalidated: the evidence is on chain",
+        [`reportInvalidCertificate(address,uint256,uint64,bytes32,${QUORUM},address[])`]: open(
+          "anyone reports the signers of an output VITAL invalidated: their aggregate signature of it is the evidence",
         ),
       },
     },
@@ -903,7 +950,7 @@ describe("Governance access control", function () {
       }
     });
 
-    it("leaves the ERC-1967 admin and beacon slots of the eight proxies empty (UUPS: the owner upgrades)", async function () {
+    it("leaves the ERC-1967 admin and beacon slots of the nine proxies empty (UUPS: the owner upgrades)", async function () {
       const d = await loadFixture(deployedFixture);
       for (const proxy of proxies(d)) {
         const address = await proxy.getAddress();
@@ -913,7 +960,7 @@ describe("Governance access control", function () {
       }
     });
 
-    it("locks the eight implementations: no owner, no initialisation", async function () {
+    it("locks the nine implementations: no owner, no initialisation", async function () {
       const d = await loadFixture(deployedFixture);
       const { stranger } = d;
       for (const proxy of proxies(d)) {
@@ -1077,6 +1124,13 @@ describe("Governance access control", function () {
       expect(await slashingManager.registry()).to.equal(registry.target);
       expect(await rewards.registry()).to.equal(registry.target);
       expect(await rewards.operatorSets()).to.equal(operatorSets.target);
+    });
+
+    it("wires MACH's BLS key registry to the operator sets and the registry", async function () {
+      // the fixture's key registry is MachService.blsKeys(); that the sets tell it who counts is checked on a MACH set
+      const { blsKeys, operatorSets, registry } = await loadFixture(deployedFixture);
+      expect(await blsKeys.operatorSets()).to.equal(operatorSets.target);
+      expect(await blsKeys.registry()).to.equal(registry.target);
     });
 
     it("wires the rollup factory to ALT, the rewards distributor and the operator sets", async function () {
@@ -1442,7 +1496,7 @@ describe("Governance access control", function () {
       const allowed: [Record<string, Access>, BaseContract, string, Account][] = [
         [rollupGuards, rollup, "appendBatch(bytes32,uint256)", sequencer],
         [rollupGuards, rollup, "proposeOutput(uint64,bytes32)", rollupProposer],
-        [rollupGuards, rollup, "fastFinalize(uint256)", mach],
+        [rollupGuards, rollup, "fastFinalize(uint256,uint64,bytes32)", mach],
         [rollupGuards, rollup, "invalidate(uint256)", vital],
         [rollupGuards, rollup, "setPaused(bool)", c.council],
         [rollupGuards, rollup, "sunset()", rollupOwner],
@@ -1497,6 +1551,51 @@ describe("Governance access control", function () {
     });
   });
 
+  // ============================================================================ the BLS key registry
+
+  describe("the BLS key registry", function () {
+    it("is told who counts in the MACH set it keeps the aggregate of, and in no other service's set", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { operatorSets, blsKeys, machSet, vitalService, squadService, rollup, squadRollup, member } = c;
+      expect(await operatorSets.listenerOf(machSet)).to.equal(blsKeys.target);
+      expect(await operatorSets.listenerOf(await vitalService.setIdOf(rollup.target))).to.equal(ZeroAddress);
+      expect(await operatorSets.listenerOf(await squadService.setIdOf(squadRollup.target))).to.equal(ZeroAddress);
+      expect(await operatorSets.listenerOf(c.setId)).to.equal(ZeroAddress);
+      // the member alone counts in the MACH set: its aggregate is the member's key
+      expect(await blsKeys.aggregateKeyOf(machSet)).to.equal(blsPublicKey(MEMBER_BLS));
+    });
+
+    it("lets an operator register its own key, and OperatorSets alone (not its owner, the timelock) report a change", async function () {
+      const c = await loadFixture(matrixFixture);
+      const { blsKeys, operatorSets, operator, timelock } = c;
+      // the fixture's operator has no BLS key yet: it registers one, counting from the next epoch
+      const secret = blsSecretFrom("access-control:operator");
+      const registration = await keyRegistration(blsKeys, operator.address, secret);
+      const epoch = await operatorSets.currentEpoch();
+      await expect(blsKeys.connect(operator).registerKey(registration.publicKey, registration.proof))
+        .to.emit(blsKeys, "KeyRegistered")
+        .withArgs(operator.address, registration.publicKey, epoch + 1n);
+      expect(await blsKeys.keyOf(operator.address)).to.equal(registration.publicKey);
+      // the matrix's arguments, from the operator sets: a stop passes the guard (and never reverts)
+      const access = TABLE.find((e) => e.name === "BlsKeyRegistry")!.functions[
+        "onCountedChanged(uint256,address,bool,uint256)"
+      ] as Guarded;
+      const sets = await impersonate(operatorSets);
+      await blsKeys
+        .connect(sets)
+        .onCountedChanged.staticCall(...((await access.args!(c, sets)) as [bigint, string, boolean, bigint]));
+      // the owner of everything is not the operator sets
+      const owner = await timelockSigner(timelock);
+      await expect(
+        blsKeys
+          .connect(owner)
+          .onCountedChanged(...((await access.args!(c, owner)) as [bigint, string, boolean, bigint])),
+      )
+        .to.be.revertedWithCustomError(blsKeys, "BlsNotOperatorSets")
+        .withArgs(timelock.target);
+    });
+  });
+
   // ============================================================================ the council
 
   describe("the security council", function () {
@@ -1516,20 +1615,18 @@ describe("Governance access control", function () {
     });
 
     it("lowers the MACH alert raised on a user's rollup", async function () {
-      const { machService, rollup, council, alertReason } = await loadFixture(matrixFixture);
+      const { machService, rollup, council, alertReason, alertEpoch, alertRaisedAt } = await loadFixture(matrixFixture);
       const raised = await machService.alertOf(rollup.target);
-      expect(raised.reason).to.equal(alertReason);
-      expect(raised.raisedAt).to.not.equal(0n);
+      expect([raised.reason, raised.raisedAt, raised.epoch]).to.deep.equal([
+        alertReason,
+        BigInt(alertRaisedAt),
+        alertEpoch,
+      ]);
       await expect(machService.connect(council).clearAlert(rollup.target))
         .to.emit(machService, "AlertCleared")
         .withArgs(rollup.target, council.address);
       const cleared = await machService.alertOf(rollup.target);
-      expect([cleared.reason, cleared.raisedAt, cleared.epoch, cleared.signersHash]).to.deep.equal([
-        ZeroHash,
-        0n,
-        0n,
-        ZeroHash,
-      ]);
+      expect([cleared.reason, cleared.raisedAt, cleared.epoch]).to.deep.equal([ZeroHash, 0n, 0n]);
       // the alert's nonce moved on: the same signatures cannot raise it again
       expect(await machService.alertNonce(rollup.target)).to.equal(1n);
     });

@@ -1,14 +1,15 @@
 // The protocol deployed up to the restaked services (staged parameters: the deployer owns everything), operators with
-// their own signing keys, rollups registered in their services, and attestation signing.
+// their own signing keys and BLS keys, rollups registered in their services, and MACH attestations and quorums.
 import hre, { ignition } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { id, Signature, Wallet, type Signer } from "ethers";
+import { id, Wallet } from "ethers";
 import { buildProtocolModule } from "../../deploy/lib/protocol";
 import type { ProtocolParameters } from "../../deploy/lib/parameters";
 import type { ServicesConfig } from "../../deploy/lib/services";
 import type { IRollupFactory } from "../../typechain-types/contracts/rollups/RollupFactory";
 import type {
   AltToken,
+  BlsKeyRegistry,
   MachService,
   OperatorSets,
   RestakingRegistry,
@@ -25,6 +26,7 @@ import { keyProof, keyWallet } from "./keys";
 import { stagedParameters } from "./parameters";
 import { nextEpoch } from "./time";
 import { createParams, SERVICE } from "./rollups";
+import { blsSecretFrom, buildQuorum, keyRegistration, signDigest, type Quorum } from "../../tasks/lib/mach";
 
 export interface ServicesDeployment {
   parameters: ProtocolParameters;
@@ -34,6 +36,7 @@ export interface ServicesDeployment {
   operatorSets: OperatorSets;
   slashingManager: SlashingManager;
   rewards: RewardsDistributor;
+  blsKeys: BlsKeyRegistry;
   factory: RollupFactory;
   mach: MachService;
   vital: VitalService;
@@ -49,11 +52,12 @@ export interface ServicesDeployment {
   users: HardhatEthersSigner[];
 }
 
-/** An operator: its account (a fresh wallet with ETH) and its separate signing key. */
+/** An operator: its account (a fresh wallet with ETH), its separate signing key and its BLS secret key. */
 export interface Operator {
   account: Wallet;
   key: Wallet;
   address: string;
+  bls: bigint;
 }
 
 type Deployed = Record<string, { getAddress(): Promise<string> }>;
@@ -83,6 +87,7 @@ export async function deployServices(parameters: ProtocolParameters = stagedPara
     operatorSets: await at<OperatorSets>("OperatorSets", "operatorSets"),
     slashingManager: await at<SlashingManager>("SlashingManager", "slashingManager"),
     rewards: await at<RewardsDistributor>("RewardsDistributor", "rewardsDistributor"),
+    blsKeys: await at<BlsKeyRegistry>("BlsKeyRegistry", "blsKeyRegistry"),
     factory,
     mach: await at<MachService>("MachService", "machService"),
     vital: await at<VitalService>("VitalService", "vitalService"),
@@ -97,7 +102,7 @@ export async function deployServices(parameters: ProtocolParameters = stagedPara
 
 /**
  * Registers operators `label-0..label-(n-1)` (fresh wallets funded with ETH and ALT), each with a separate signing key
- * and staking `stakes[i]` ALT to itself.
+ * and a BLS key (so it may join MACH sets), and staking `stakes[i]` ALT to itself.
  */
 export async function addOperators(d: ServicesDeployment, label: string, stakes: bigint[]): Promise<Operator[]> {
   const operators: Operator[] = [];
@@ -111,7 +116,10 @@ export async function addOperators(d: ServicesDeployment, label: string, stakes:
     const proof = await keyProof(d.registry, key.address, account.address);
     await (await d.registry.connect(account).registerOperator(`ipfs://${label}-${i}`, 0, key.address, proof)).wait();
     await (await d.registry.connect(account).stake(account.address, 0, stakes[i])).wait();
-    operators.push({ account, key, address: account.address });
+    const bls = blsSecretFrom(`alt-test-bls:${label}:${i}`);
+    const registration = await keyRegistration(d.blsKeys, account.address, bls);
+    await (await d.blsKeys.connect(account).registerKey(registration.publicKey, registration.proof)).wait();
+    operators.push({ account, key, address: account.address, bls });
   }
   return operators;
 }
@@ -192,49 +200,52 @@ export async function joinAndCount(
   return setId;
 }
 
-/** An EIP-712 MACH attestation by `key`, as the contract's compact (r, vs) pair. */
-export async function attest(mach: MachService, key: Signer, rollup: string, l2BlockNumber: bigint, root: string) {
-  const { chainId } = await hre.ethers.provider.getNetwork();
-  const domain = { name: "ALT MACH", version: "1", chainId, verifyingContract: await mach.getAddress() };
-  const types = {
-    Attestation: [
-      { name: "rollup", type: "address" },
-      { name: "l2BlockNumber", type: "uint64" },
-      { name: "outputRoot", type: "bytes32" },
-    ],
-  };
-  const signature = Signature.from(await key.signTypedData(domain, types, { rollup, l2BlockNumber, outputRoot: root }));
-  return { r: signature.r, vs: signature.yParityAndS };
+/** `op`'s BLS signature (G1, encoded) of the attestation of an output in `epoch`. */
+export async function attest(
+  mach: MachService,
+  op: Pick<Operator, "bls">,
+  rollup: string,
+  outputIndex: bigint,
+  l2BlockNumber: bigint,
+  root: string,
+  epoch: bigint,
+) {
+  return signDigest(op.bls, await mach.attestationDigest(rollup, outputIndex, l2BlockNumber, root, epoch));
 }
 
-/** Orders addresses as MACH lists signers: ascending by their value as a number (not by their checksummed text). */
+/** Orders addresses as MACH lists non-signers: ascending by their value as a number (not by their checksummed text). */
 export const byAddress = (a: string, b: string) => {
   const [x, y] = [BigInt(a), BigInt(b)];
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** A MACH certificate: the signers (operators) in strictly increasing address order, and one signature each. */
-export interface MachCertificate {
-  signers: string[];
-  signatures: { r: string; vs: string }[];
-}
-
 /**
- * The certificate of `signers` for an output: their addresses sorted ascending and their attestations in the same
- * order, as `MachService.certify(rollup, outputIndex, signers, signatures)` takes them.
+ * The quorum of `signers` for output `outputIndex` of `rollup` in `epoch` (default: the current one), as
+ * `MachService.certify(rollup, outputIndex, quorum)` takes it: their aggregate signature, the set's aggregate key and
+ * every other operator counted in the set then as a non-signer, with its key.
  */
 export async function certificate(
-  d: Pick<ServicesDeployment, "mach">,
+  d: Pick<ServicesDeployment, "mach" | "operatorSets" | "blsKeys">,
   rollup: string,
+  outputIndex: bigint,
   l2BlockNumber: bigint,
   root: string,
   signers: Operator[],
-): Promise<MachCertificate> {
-  const sorted = [...signers].sort((a, b) => byAddress(a.address, b.address));
-  return {
-    signers: sorted.map((op) => op.address),
-    signatures: await Promise.all(sorted.map((op) => attest(d.mach, op.key, rollup, l2BlockNumber, root))),
-  };
+  epoch?: bigint,
+): Promise<Quorum> {
+  const e = epoch ?? (await d.operatorSets.currentEpoch());
+  const setId = await d.mach.setIdOf(rollup);
+  const signatures = await Promise.all(
+    signers.map((op) => attest(d.mach, op, rollup, outputIndex, l2BlockNumber, root, e)),
+  );
+  return buildQuorum(
+    d.operatorSets,
+    d.blsKeys,
+    setId,
+    e,
+    signers.map((op) => op.address),
+    signatures,
+  );
 }
 
 export { SERVICE };

@@ -3234,16 +3234,44 @@ describe("OperatorSets", function () {
 
   // ================================================================= liveness
 
+  describe("checkpoint reads (CheckpointWindow.valueAt: the last two checkpoints first, then a binary search)", function () {
+    it("reads every epoch of a long history exactly, recent and old, one by one and in a batch", async function () {
+      const { operatorSets, operators, setId } = await loadFixture(setsFixture);
+      const op = operators[0];
+      const first = (await operatorSets.currentEpoch()) + 1n;
+      // one change per epoch: the allocation counting in epoch first + i is amounts[i]
+      const amounts = [MIN_STAKE, MIN_STAKE + 7n, MIN_STAKE + 3n, MIN_STAKE + 11n, MIN_STAKE + 5n, MIN_STAKE + 13n];
+      await operatorSets.connect(op).join(setId, amounts[0]);
+      for (const amount of amounts.slice(1)) {
+        await nextEpoch(operatorSets);
+        await operatorSets.connect(op).allocate(setId, amount);
+      }
+      // the current epoch is first + amounts.length - 2; the last change counts from the next one
+      const expected = (epoch: bigint) =>
+        epoch < first ? 0n : amounts[Math.min(Number(epoch - first), amounts.length - 1)];
+      for (let epoch = 0n; epoch <= first + BigInt(amounts.length) + 1n; epoch++) {
+        expect(await operatorSets.allocationAt(setId, op.address, epoch)).to.equal(expected(epoch));
+        expect(await operatorSets.allocationsAt(setId, [op.address, operators[1].address], epoch)).to.deep.equal([
+          expected(epoch),
+          0n,
+        ]);
+        expect(await operatorSets.setStakeAt(setId, epoch)).to.equal(expected(epoch));
+      }
+    });
+  });
+
   describe("liveness (setLiveness, isLive)", function () {
     const MAX_MIN_TOTAL_STAKE = 2n ** 192n - 1n;
 
-    /** [memberCountAt, setStakeAt, isLive] of `epoch`. */
+    /** [memberCountAt, setStakeAt, isLive] of `epoch`; liveStakeAt must agree (the stake if live, else zero). */
     async function livenessAt(operatorSets: OperatorSets, setId: bigint, epoch: bigint) {
-      return [
+      const [count, stake, live] = [
         await operatorSets.memberCountAt(setId, epoch),
         await operatorSets.setStakeAt(setId, epoch),
         await operatorSets.isLive(setId, epoch),
       ];
+      expect(await operatorSets.liveStakeAt(setId, epoch)).to.equal(live ? stake : 0n);
+      return [count, stake, live];
     }
 
     it("a set with no stake counted is never live, whatever its minimums", async function () {

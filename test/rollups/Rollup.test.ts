@@ -90,6 +90,16 @@ const SET_STAKE = 1_000n * ALT + 7n;
  * spread over the stake and the remainder of the division goes to the treasury too (rewards.md). The treasury is owed
  * the last two arguments' sum.
  */
+/**
+ * MACH's call: fast-finalizes output `index` of `r`, naming the block and root it holds (block 0 and the zero root for an
+ * index with no live output, which the rollup refuses before comparing them).
+ */
+async function fastFinalize(r: Rollup, caller: HardhatEthersSigner, index: number) {
+  const live = BigInt(index) < (await r.outputCount());
+  const o = live ? await r.output(index) : { l2BlockNumber: 0n, root: ethers.ZeroHash };
+  return r.connect(caller).fastFinalize(index, o.l2BlockNumber, o.root);
+}
+
 async function creditArgs(d: RollupsDeployment, setId: bigint, payer: string, amount: bigint, timestamp: number) {
   const epoch = await d.operatorSets.epochAt(timestamp);
   const stake = await d.operatorSets.setStakeAt(setId, epoch);
@@ -708,7 +718,7 @@ describe("Rollup", function () {
       const { d, proposer, eph } = await loadFixture(rollupsFixture);
       await (await eph.rollup.connect(proposer).proposeOutput(await eph.rollup.outputInterval(), ROOTS[0])).wait();
       await time.setNextBlockTimestamp(eph.expiry + WINDOW);
-      await expect(eph.rollup.connect(d.mach).fastFinalize(0))
+      await expect(fastFinalize(eph.rollup, d.mach, 0))
         .to.be.revertedWithCustomError(eph.rollup, "RollupNotActive")
         .withArgs(Status.Settling);
       await time.setNextBlockTimestamp(eph.expiry + WINDOW + 1);
@@ -768,26 +778,67 @@ describe("Rollup", function () {
     it("lets MACH fast-finalize a Proposed output, once", async function () {
       const { d, eph } = await loadFixture(proposedFixture);
       const r = eph.rollup;
-      await expect(r.connect(d.mach).fastFinalize(1)).to.emit(r, "OutputFastFinalized").withArgs(1n);
+      await expect(fastFinalize(r, d.mach, 1))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(1n);
       expect((await r.output(1)).status).to.equal(OutputStatus.FastFinalized);
       expect((await r.output(0)).status).to.equal(OutputStatus.Proposed);
-      await expect(r.connect(d.mach).fastFinalize(1))
+      await expect(fastFinalize(r, d.mach, 1))
         .to.be.revertedWithCustomError(r, "RollupOutputStatus")
         .withArgs(1n, OutputStatus.FastFinalized);
-      await expect(r.connect(d.mach).fastFinalize(3))
+      await expect(fastFinalize(r, d.mach, 3))
         .to.be.revertedWithCustomError(r, "RollupUnknownOutput")
         .withArgs(3n);
+    });
+
+    it("fast-finalizes only the output MACH names: its own block and root, and returns the rollup's threshold", async function () {
+      const { d, eph } = await loadFixture(proposedFixture);
+      const r = eph.rollup;
+      const o = await r.output(1);
+      // a certificate for another root or block at this index must not finalize this output
+      await expect(r.connect(d.mach).fastFinalize(1, o.l2BlockNumber, ROOTS[2]))
+        .to.be.revertedWithCustomError(r, "RollupOutputMismatch")
+        .withArgs(1n);
+      await expect(r.connect(d.mach).fastFinalize(1, o.l2BlockNumber + OP_INTERVAL, o.root))
+        .to.be.revertedWithCustomError(r, "RollupOutputMismatch")
+        .withArgs(1n);
+      expect(await r.connect(d.mach).fastFinalize.staticCall(1, o.l2BlockNumber, o.root)).to.equal(
+        await r.fastFinalityBps(),
+      );
+      expect(await r.fastFinalityBps()).to.equal(DEFAULT_FAST_FINALITY_BPS);
+    });
+
+    it("a root VITAL invalidated can never be proposed again for its block; the outputs dropped after it can", async function () {
+      const { d, proposer, eph } = await loadFixture(proposedFixture);
+      const r = eph.rollup;
+      const [bad, dropped] = [await r.output(1), await r.output(2)];
+      const at = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(at);
+      await (await r.connect(d.vital).invalidate(1)).wait();
+      expect(await r.invalidatedAt(bad.l2BlockNumber, bad.root)).to.equal(BigInt(at));
+      // only the output proven wrong is marked: the later ones were dropped for building on it
+      expect(await r.invalidatedAt(dropped.l2BlockNumber, dropped.root)).to.equal(0n);
+      // MACH could otherwise fast-finalize the proven-wrong root again at the same index
+      await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, bad.root))
+        .to.be.revertedWithCustomError(r, "RollupRootInvalidated")
+        .withArgs(bad.l2BlockNumber, bad.root);
+      await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, ROOTS[0]))
+        .to.emit(r, "OutputProposed")
+        .withArgs(1n, bad.l2BlockNumber, ROOTS[0], proposer.address);
+      await expect(r.connect(proposer).proposeOutput(dropped.l2BlockNumber, dropped.root))
+        .to.emit(r, "OutputProposed")
+        .withArgs(2n, dropped.l2BlockNumber, dropped.root, proposer.address);
     });
 
     it("refuses fast finality from anyone but MACH, and from MACH when it is not a service of the rollup", async function () {
       const { d, owner, proposer, eph, squadSeq } = await loadFixture(proposedFixture);
       for (const caller of [d.vital, d.squad, owner, proposer]) {
-        await expect(eph.rollup.connect(caller).fastFinalize(0))
+        await expect(fastFinalize(eph.rollup, caller, 0))
           .to.be.revertedWithCustomError(eph.rollup, "RollupNotService")
           .withArgs(caller.address);
       }
       await (await squadSeq.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).wait();
-      await expect(squadSeq.rollup.connect(d.mach).fastFinalize(0))
+      await expect(fastFinalize(squadSeq.rollup, d.mach, 0))
         .to.be.revertedWithCustomError(squadSeq.rollup, "RollupNotService")
         .withArgs(d.mach.address);
     });
@@ -809,14 +860,14 @@ describe("Rollup", function () {
       await expect(r.connect(outsider).finalize(0))
         .to.be.revertedWithCustomError(r, "RollupOutputNotInOrder")
         .withArgs(0n);
-      await expect(r.connect(d.mach).fastFinalize(0))
+      await expect(fastFinalize(r, d.mach, 0))
         .to.be.revertedWithCustomError(r, "RollupOutputStatus")
         .withArgs(0n, OutputStatus.Finalized);
       await expect(r.connect(outsider).finalize(3))
         .to.be.revertedWithCustomError(r, "RollupUnknownOutput")
         .withArgs(3n);
       // a fast-finalized output still finalizes after its challenge period
-      await (await r.connect(d.mach).fastFinalize(1)).wait();
+      await (await fastFinalize(r, d.mach, 1)).wait();
       await time.setNextBlockTimestamp(proposedAt[1] + CHALLENGE - 1);
       await expect(r.connect(outsider).finalize(1))
         .to.be.revertedWithCustomError(r, "RollupChallengePeriod")
@@ -886,7 +937,7 @@ describe("Rollup", function () {
       await expect(r.connect(d.vital).invalidate(1))
         .to.be.revertedWithCustomError(r, "RollupUnknownOutput")
         .withArgs(1n);
-      await expect(r.connect(d.mach).fastFinalize(1))
+      await expect(fastFinalize(r, d.mach, 1))
         .to.be.revertedWithCustomError(r, "RollupUnknownOutput")
         .withArgs(1n);
       await expect(r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]))
@@ -915,7 +966,7 @@ describe("Rollup", function () {
     it("lets VITAL invalidate a fast-finalized output but never a Finalized one", async function () {
       const { d, eph, proposedAt } = await loadFixture(proposedFixture);
       const r = eph.rollup;
-      await (await r.connect(d.mach).fastFinalize(2)).wait();
+      await (await fastFinalize(r, d.mach, 2)).wait();
       await time.increaseTo(proposedAt[0] + CHALLENGE);
       await (await r.finalize(0)).wait();
       await expect(r.connect(d.vital).invalidate(0))
@@ -947,7 +998,7 @@ describe("Rollup", function () {
       await time.increaseTo(proposedAt[2] + CHALLENGE);
       for (const call of [
         () => r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]),
-        () => r.connect(d.mach).fastFinalize(0),
+        () => fastFinalize(r, d.mach, 0),
         () => r.finalize(0),
         () => r.connect(d.vital).invalidate(0),
       ]) {

@@ -474,11 +474,16 @@ describe("RollupFactory", function () {
   describe("governance setters", function () {
     it("sets the services and emits ServicesSet", async function () {
       const f = await loadFixture(factoryFixture);
-      const [a, b, c] = [f.other.address, f.owner.address, ZeroAddress];
+      const [a, b, c] = [f.other.address, f.owner.address, f.creator.address];
       await expect(f.factory.connect(f.deployer).setServices(a, b, c))
         .to.emit(f.factory, "ServicesSet")
         .withArgs(a, b, c);
       expect([...(await f.factory.services())]).to.deep.equal([a, b, c]);
+      // one service by its bit (VITAL 1, MACH 2, SQUAD 4), zero for any other value
+      expect(await f.factory.serviceOf(SERVICE.VITAL)).to.equal(a);
+      expect(await f.factory.serviceOf(SERVICE.MACH)).to.equal(b);
+      expect(await f.factory.serviceOf(SERVICE.SQUAD)).to.equal(c);
+      for (const other of [0, 3, 7, 8]) expect(await f.factory.serviceOf(other)).to.equal(ZeroAddress);
     });
 
     it("sets the fee rate and emits FeeRateSet; it prices rollups created afterwards only", async function () {

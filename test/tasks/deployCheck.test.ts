@@ -8,6 +8,7 @@ import { loadAddressBook, recordInProcess, type AddressBook } from "../../tasks/
 import { PLUGIN } from "../../tasks/lib/cli";
 import type { CheckReport } from "../../tasks/deployCheck";
 import type {
+  BlsKeyRegistry,
   OperatorSets,
   RestakingRegistry,
   SquadService,
@@ -22,17 +23,21 @@ import { asJson, expectTaskFailure, isoTime, load, runTask, task, tempDir } from
 
 const HARDHAT_FILE = path.join(PARAMETERS_DIR, "hardhat.json");
 const DAY = 24 * 3600;
+/** An account the timelock hands an Ownable to (anyone but the timelock). */
+const OTHER_OWNER = "0x000000000000000000000000000000000000bEEF";
 
 /** Values deploy:check compares for a deployment of every stage of `p` (governance when `p` has it). */
 function valuesChecked(p: ProtocolParameters): number {
   const positions = p.genesis.allocations.length * 6; // beneficiary, total, start, cliff, end, revocable
   const genesis = 1 + 2 + positions + 4; // supply; factory treasury, owner; airdrop root, period, treasury, balance
-  const restaking = 3 + 2 + 5 + 2 + 4; // registry 3 delays, sets 2 (epoch length, churn margin), manager 5, rewards 2; 4 owners
+  // registry 3 delays, sets 2 (epoch length, churn margin), manager 5, rewards 2, BLS key registry 2 (its operator
+  // sets and registry); 5 owners
+  const restaking = 3 + 2 + 5 + 2 + 2 + 5;
   const templates = p.rollups!.templates.length * 11; // every field of the Template struct
   const rollups = 6 + templates; // fee, window, council, treasury, owner, template count
-  // MACH, VITAL, SQUAD parameters; per service 8 (setDefaults' minStake, maxSize, minMembers, minTotalStake, owner,
-  // slasher cap and evidence age, isService); factory services
-  const services = 2 + 5 + 5 + 3 * 8 + 3;
+  // MACH (2 and its key registry), VITAL, SQUAD parameters; per service 8 (setDefaults' minStake, maxSize, minMembers,
+  // minTotalStake, owner, slasher cap and evidence age, isService); factory services
+  const services = 2 + 1 + 5 + 5 + 3 * 8 + 3;
   const governance = p.governance === undefined ? 0 : 7; // 5 settings, guardian, timelock delay
   return genesis + restaking + rollups + services + governance;
 }
@@ -80,8 +85,8 @@ describe("deploy:check task", function () {
 
   describe("on the protocol deployed from hardhat.json", function () {
     it("derives the number of values it compares from the parameters", function () {
-      expect(valuesChecked(hardhatParameters())).to.equal(172);
-      expect(valuesChecked(stagedParameters())).to.equal(165);
+      expect(valuesChecked(hardhatParameters())).to.equal(176);
+      expect(valuesChecked(stagedParameters())).to.equal(169);
     });
 
     it("finds every value as the parameters say, one line each, with a summary", async function () {
@@ -119,6 +124,10 @@ describe("deploy:check task", function () {
         "  RestakingRegistry.withdrawalDelay: ok (2w)",
         "  SlashingManager.vetoer: ok (0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f)",
         `  RewardsDistributor.owner: ok (${timelock})`,
+        `  BlsKeyRegistry.operatorSets: ok (${book["Restaking#OperatorSets"]})`,
+        `  BlsKeyRegistry.registry: ok (${book["Restaking#RestakingRegistry"]})`,
+        `  BlsKeyRegistry.owner: ok (${timelock})`,
+        `  MachService.blsKeys: ok (${book["Restaking#BlsKeyRegistry"]})`,
         "  RollupFactory.feePerServicePerSecond: ok (0.001 ALT)",
         "  RollupFactory.templateCount: ok (5)",
         "  RollupFactory.template(0).challengePeriod: ok (1w)",
@@ -142,7 +151,7 @@ describe("deploy:check task", function () {
     it("returns and prints the same report with --json", async function () {
       await load(protocolFixture);
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: true });
-      expect(result).to.deep.equal({ checked: 172, differences: [] });
+      expect(result).to.deep.equal({ checked: 176, differences: [] });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
     });
 
@@ -154,10 +163,10 @@ describe("deploy:check task", function () {
       )) as unknown as RestakingRegistry;
       await (await registry.connect(await asTimelock(book)).setDelays(15 * DAY, 7 * DAY, 7 * DAY)).wait();
 
-      const message = `1 of 172 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
+      const message = `1 of 176 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
       const lines = await checkFailing({ json: true }, message);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 172,
+        checked: 176,
         differences: [{ what: "RestakingRegistry.withdrawalDelay", chain: "15d", parameters: "2w" }],
       });
     });
@@ -178,15 +187,15 @@ describe("deploy:check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `2 of 172 values differ from ${HARDHAT_FILE}: RestakingRegistry.signingKeyDelay`,
+        `2 of 176 values differ from ${HARDHAT_FILE}: RestakingRegistry.signingKeyDelay`,
       );
-      expect(lines).to.have.lengthOf(174);
+      expect(lines).to.have.lengthOf(178);
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  RestakingRegistry.signingKeyDelay: DIFFERENT: chain 8d, parameters 1w",
         "  SquadService.parameters.maxMisses: DIFFERENT: chain 6, parameters 5",
       ]);
       expect(lines.filter((l) => l.endsWith(": ok (5)"))).to.include("  RollupFactory.templateCount: ok (5)");
-      expect(lines.at(-1)).to.equal(`2 of 172 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`2 of 176 values differ from ${HARDHAT_FILE}`);
     });
 
     it("fails naming the churn margin and a service's liveness defaults that governance changed on chain", async function () {
@@ -206,7 +215,7 @@ describe("deploy:check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `3 of 172 values differ from ${HARDHAT_FILE}: OperatorSets.churnMarginBps`,
+        `3 of 176 values differ from ${HARDHAT_FILE}: OperatorSets.churnMarginBps`,
       );
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  OperatorSets.churnMarginBps: DIFFERENT: chain 500 bps, parameters 1000 bps",
@@ -220,7 +229,57 @@ describe("deploy:check task", function () {
         "  VitalService.setDefaults.minStake: ok (1,000 ALT)",
         "  VitalService.setDefaults.maxSize: ok (64)",
       ]);
-      expect(lines.at(-1)).to.equal(`3 of 172 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`3 of 176 values differ from ${HARDHAT_FILE}`);
+    });
+
+    it("fails naming the BLS key registry's owner when the timelock handed it to another account", async function () {
+      const { book } = await load(protocolFixture);
+      const keys = (await hre.ethers.getContractAt(
+        "BlsKeyRegistry",
+        book["Restaking#BlsKeyRegistry"],
+      )) as unknown as BlsKeyRegistry;
+      await (await keys.connect(await asTimelock(book)).transferOwnership(OTHER_OWNER)).wait();
+
+      const lines = await checkFailing(
+        { json: true },
+        `1 of 176 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.owner`,
+      );
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal({
+        checked: 176,
+        differences: [
+          { what: "BlsKeyRegistry.owner", chain: OTHER_OWNER, parameters: book["Timelock#TimelockController"] },
+        ],
+      });
+    });
+
+    it("fails naming each wire of a BLS key registry the deployment did not wire: its sets, its registry, MACH's keys", async function () {
+      const { book } = await load(protocolFixture);
+      // a key registry owned by the timelock but initialised with the registry and the operator sets swapped, recorded
+      // in place of the deployed one (which MachService still reads)
+      const implementation = await hre.ethers.deployContract("BlsKeyRegistry");
+      const data = implementation.interface.encodeFunctionData("initialize", [
+        book["Timelock#TimelockController"],
+        book["Restaking#RestakingRegistry"],
+        book["Restaking#OperatorSets"],
+      ]);
+      const miswired = await (await hre.ethers.deployContract("ERC1967Proxy", [implementation, data])).getAddress();
+      recordInProcess({ "Restaking#BlsKeyRegistry": miswired });
+      try {
+        const lines = await checkFailing(
+          { json: false },
+          `3 of 176 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.operatorSets`,
+        );
+        expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
+          `  BlsKeyRegistry.operatorSets: DIFFERENT: chain ${book["Restaking#RestakingRegistry"]}, parameters ${book["Restaking#OperatorSets"]}`,
+          `  BlsKeyRegistry.registry: DIFFERENT: chain ${book["Restaking#OperatorSets"]}, parameters ${book["Restaking#RestakingRegistry"]}`,
+          `  MachService.blsKeys: DIFFERENT: chain ${book["Restaking#BlsKeyRegistry"]}, parameters ${miswired}`,
+        ]);
+        // its owner is the timelock, as the parameters want
+        expect(lines).to.include(`  BlsKeyRegistry.owner: ok (${book["Timelock#TimelockController"]})`);
+        expect(lines.at(-1)).to.equal(`3 of 176 values differ from ${HARDHAT_FILE}`);
+      } finally {
+        recordInProcess(book);
+      }
     });
 
     it("fails naming the value a parameter file has that was not deployed", async function () {
@@ -230,10 +289,10 @@ describe("deploy:check task", function () {
       const file = files.write("creation-fee.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `1 of 172 values differ from ${file}: RollupFactory.template(4).creationFee`,
+        `1 of 176 values differ from ${file}: RollupFactory.template(4).creationFee`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 172,
+        checked: 176,
         differences: [{ what: "RollupFactory.template(4).creationFee", chain: "1,000 ALT", parameters: "2,000 ALT" }],
       });
     });
@@ -247,10 +306,10 @@ describe("deploy:check task", function () {
       const file = files.write("extra-category.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `2 of 173 values differ from ${file}: Vesting_Launchpool.total`,
+        `2 of 177 values differ from ${file}: Vesting_Launchpool.total`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 173,
+        checked: 177,
         differences: [
           { what: "Vesting_Launchpool.total", chain: "500,000,000 ALT", parameters: "400,000,000 ALT" },
           {
@@ -269,10 +328,10 @@ describe("deploy:check task", function () {
       try {
         const lines = await checkFailing(
           { json: true },
-          `1 of 166 values differ from ${HARDHAT_FILE}: governance stage`,
+          `1 of 170 values differ from ${HARDHAT_FILE}: governance stage`,
         );
         expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-          checked: 172 - 7 + 1,
+          checked: 176 - 7 + 1,
           differences: [
             {
               what: "governance stage",
@@ -305,9 +364,9 @@ describe("deploy:check task", function () {
       const [deployer] = await hre.ethers.getSigners();
       const file = stagedParametersFile();
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false, parameters: file });
-      expect(result).to.deep.equal({ checked: 165, differences: [] });
-      expect(lines).to.have.lengthOf(167);
-      expect(lines.at(-1)).to.equal(`all 165 values match ${file}`);
+      expect(result).to.deep.equal({ checked: 169, differences: [] });
+      expect(lines).to.have.lengthOf(171);
+      expect(lines.at(-1)).to.equal(`all 169 values match ${file}`);
       expect(lines.filter((l) => l.includes(".owner: ok ("))).to.deep.equal(
         [
           "VestingFactory",
@@ -315,6 +374,7 @@ describe("deploy:check task", function () {
           "OperatorSets",
           "SlashingManager",
           "RewardsDistributor",
+          "BlsKeyRegistry",
           "RollupFactory",
           "MachService",
           "VitalService",

@@ -80,6 +80,7 @@ const BOOK_KEYS = [
   "Restaking#OperatorSets",
   "Restaking#SlashingManager",
   "Restaking#RewardsDistributor",
+  "Restaking#BlsKeyRegistry",
   "Rollups#RollupFactory",
   "Rollups#Rollup",
   "Rollups#MockVerifier",
@@ -267,11 +268,11 @@ describe("governance tasks", function () {
   }
 
   describe("deploy:governance", function () {
-    it("records the 22 contracts of the protocol, rollup factory, services, timelock and governor included", async function () {
+    it("records the 23 contracts of the protocol, rollup factory, services, timelock and governor included", async function () {
       const { book, lines } = await load(governanceTaskFixture);
       expect(Object.keys(book)).to.have.members(BOOK_KEYS);
-      expect(Object.keys(book)).to.have.lengthOf(22);
-      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(22);
+      expect(Object.keys(book)).to.have.lengthOf(23);
+      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(23);
       for (const address of Object.values(book)) {
         expect(address).to.equal(getAddress(address));
         expect(await hre.ethers.provider.getCode(address)).to.not.equal("0x");
@@ -279,11 +280,12 @@ describe("governance tasks", function () {
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(book);
     });
 
-    it("hands the nine Ownables to the timelock and configures the governor from hardhat.json", async function () {
+    it("hands the ten Ownables to the timelock and configures the governor from hardhat.json", async function () {
       const f = await load(governanceTaskFixture);
       const { timelock, governor, token, council, deployer } = f;
       const timelockAddress = await timelock.getAddress();
       const rollupFactory = await hre.ethers.getContractAt("RollupFactory", f.book["Rollups#RollupFactory"]);
+      const blsKeys = await hre.ethers.getContractAt("BlsKeyRegistry", f.book["Restaking#BlsKeyRegistry"]);
       const services = await Promise.all(
         (["MachService", "VitalService", "SquadService"] as const).map((name) =>
           hre.ethers.getContractAt(name, f.book[`Services#${name}`]),
@@ -295,6 +297,7 @@ describe("governance tasks", function () {
         f.operatorSets,
         f.slashingManager,
         f.rewards,
+        blsKeys,
         rollupFactory,
         ...services,
       ]) {

@@ -10,6 +10,7 @@ import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import type { OperatorInfo } from "../../tasks/operator";
 import type {
   AltToken,
+  BlsKeyRegistry,
   MockERC20,
   OperatorSets,
   RestakingRegistry,
@@ -56,6 +57,7 @@ const BOOK_KEYS = [
   "Restaking#OperatorSets",
   "Restaking#SlashingManager",
   "Restaking#RewardsDistributor",
+  "Restaking#BlsKeyRegistry",
 ];
 
 interface RegisterResult {
@@ -99,7 +101,7 @@ describe("operator tasks and deploy:restaking", function () {
   }
 
   describe("deploy:restaking", function () {
-    it("records the genesis and the four restaking contracts, each holding code", async function () {
+    it("records the genesis and the five restaking contracts, each holding code", async function () {
       const { book } = await load(restakingTaskFixture);
       expect(Object.keys(book)).to.deep.equal(BOOK_KEYS);
       expect(new Set(Object.values(book)).size).to.equal(BOOK_KEYS.length);
@@ -136,7 +138,14 @@ describe("operator tasks and deploy:restaking", function () {
       expect(await rewards.alt()).to.equal(book["Genesis#AltToken"]);
       expect(await rewards.operatorSets()).to.equal(book[RESTAKING_KEYS.operatorSets]);
       expect(await rewards.treasury()).to.equal(parameters.genesis.treasury);
-      for (const contract of [registry, sets, manager, rewards])
+      // the BLS key registry asks the registry who is an operator and hears from the operator sets who counts
+      const blsKeys = (await hre.ethers.getContractAt(
+        "BlsKeyRegistry",
+        book[RESTAKING_KEYS.blsKeyRegistry],
+      )) as unknown as BlsKeyRegistry;
+      expect(await blsKeys.registry()).to.equal(book[RESTAKING_KEYS.registry]);
+      expect(await blsKeys.operatorSets()).to.equal(book[RESTAKING_KEYS.operatorSets]);
+      for (const contract of [registry, sets, manager, rewards, blsKeys])
         expect(await contract.owner()).to.equal(deployer.address);
     });
 

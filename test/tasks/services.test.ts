@@ -2,13 +2,14 @@
 // set on the first join; in a full set, replacing a member with --replace), service:allocate, service:leave (out of
 // the set at once, then --complete once the leave delay is over), service:remove (anyone, a member below the minimum)
 // and service:set (the set as it counts in the current epoch, read from OperatorSets' checkpoints; it sends nothing),
-// for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services` (servicesTaskFixture). Set ids, leave
-// times, epochs, churn thresholds and the allocations counted in an epoch are computed independently of the tasks.
+// for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services` (servicesTaskFixture, each operator with a
+// BLS key: a MACH set takes no member without one). Set ids, leave times, epochs, churn thresholds and the allocations
+// counted in an epoch are computed independently of the tasks.
 import { expect } from "chai";
 import hre from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, keccak256, Wallet, zeroPadValue, id } from "ethers";
-import type { RollupService } from "../../typechain-types";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AbiCoder, keccak256, Wallet, zeroPadValue, id, ZeroAddress } from "ethers";
+import type { BlsKeyRegistry, RollupService } from "../../typechain-types";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
 import { stagedParameters } from "../helpers/parameters";
@@ -16,8 +17,11 @@ import { OPERATOR_STAKES, servicesTaskFixture, type ServicesTaskFixture } from "
 import { expectRefused, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 import { attest } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
+import { keyProof } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import { formatTime } from "../../tasks/lib/cli";
+import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
+import { blsPublicKey, blsSecretFrom, keyRegistration } from "../../tasks/lib/mach";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
@@ -106,6 +110,24 @@ const NAMES: Name[] = ["mach", "vital", "squad"];
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
 const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
 
+/**
+ * servicesTaskFixture with a BLS key registered for each operator by the contract (counted from the next epoch, as any
+ * allocation made now): MACH's sets add their members' keys to an aggregate key and refuse an operator without one.
+ */
+async function servicesFixture() {
+  const f = await loadFixture(servicesTaskFixture);
+  const blsKeys = (await hre.ethers.getContractAt(
+    "BlsKeyRegistry",
+    f.book[RESTAKING_KEYS.blsKeyRegistry],
+  )) as unknown as BlsKeyRegistry;
+  const operators = f.operators.map((op, i) => ({ ...op, bls: blsSecretFrom(`service-task-operator:${i}`) }));
+  for (const op of operators) {
+    const { publicKey, proof } = await keyRegistration(blsKeys, op.address, op.bls);
+    await (await blsKeys.connect(op.signer).registerKey(publicKey, proof)).wait();
+  }
+  return { ...f, operators, blsKeys };
+}
+
 /** The service's contract, the rollup it serves in the fixture (VITAL and MACH: chain 5001; SQUAD: chain 5002). */
 function target(f: ServicesTaskFixture, name: Name) {
   const service = f[name] as unknown as RollupService;
@@ -191,7 +213,7 @@ describe("service tasks", function () {
   describe("service:join", function () {
     for (const name of NAMES) {
       it(`registers the rollup in ${name.toUpperCase()} on the first join, then joins its set (JSON)`, async function () {
-        const f = await load(servicesTaskFixture);
+        const f = await load(servicesFixture);
         const { service, rollup, chainId } = target(f, name);
         const op = f.operators[1];
         const setId = await setIdOf(f, name);
@@ -230,6 +252,17 @@ describe("service tasks", function () {
           .and.to.emit(f.sets, "LivenessUpdated")
           .withArgs(setId, MIN_MEMBERS, MIN_TOTAL_STAKE);
         await expect(transaction(result.joined.hash)).to.emit(f.sets, "Joined").withArgs(setId, op.address);
+        const listener = name === "mach" ? await f.blsKeys.getAddress() : ZeroAddress;
+        expect(await f.sets.listenerOf(setId)).to.equal(listener);
+        if (name === "mach") {
+          await expect(transaction(result.registered!.hash)).to.emit(f.sets, "ListenerSet").withArgs(setId, listener);
+          // the member's key in the set's aggregate key from the epoch its allocation counts in
+          await expect(transaction(result.joined.hash))
+            .to.emit(f.blsKeys, "AggregateKeyUpdated")
+            .withArgs(setId, blsPublicKey(op.bls), result.countsFrom);
+        } else {
+          await expect(transaction(result.registered!.hash)).not.to.emit(f.sets, "ListenerSet");
+        }
         expect(await service.isRegistered(rollup)).to.equal(true);
         expect(await service.setIdOf(rollup)).to.equal(setId);
         expect(await f.sets.setConfig(setId)).to.deep.equal([
@@ -239,6 +272,8 @@ describe("service tasks", function () {
           MIN_MEMBERS,
           // only SQUAD draws from its sets: only its sets keep a draw index
           name === "squad",
+          // only MACH's sets tell a listener (the BLS key registry, for their aggregate keys) who counts
+          name === "mach",
           MIN_STAKE,
           MIN_TOTAL_STAKE,
         ]);
@@ -249,7 +284,7 @@ describe("service tasks", function () {
     }
 
     it("joins a registered set without registering it again, printing one line per transaction", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [first, second] = f.operators;
       const setId = await setIdOf(f, "squad");
       const rollup = f.squadRollupAddress;
@@ -299,7 +334,7 @@ describe("service tasks", function () {
     });
 
     it("gives MACH and VITAL each a set of their own for the same rollup", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1] = f.operators;
       const mach = await task<JoinResult>("service:join", {
         service: "mach",
@@ -327,7 +362,7 @@ describe("service tasks", function () {
     });
 
     it("refuses an unknown service, chain ID, address or account, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const from = f.operators[0].address;
       const args = { service: "mach", rollup: "5001", from, json: true };
       await expectRefused(
@@ -355,7 +390,7 @@ describe("service tasks", function () {
     });
 
     it("refuses a service the rollup did not enable, before registering anything", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const from = f.operators[0].address;
       // rollup 5001 uses VITAL and MACH; rollup 5002 SQUAD only
       expect(await f.rollup.services()).to.equal(BigInt(SERVICE.VITAL | SERVICE.MACH));
@@ -378,7 +413,7 @@ describe("service tasks", function () {
     });
 
     it("refuses an account that is not an operator before registering anything", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       // the outsider (account 15) and the default account (the deployer) registered no operator
       for (const account of [f.outsider, f.deployer]) {
         expect(await f.registry.isOperator(account.address)).to.equal(false);
@@ -399,16 +434,73 @@ describe("service tasks", function () {
       expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address]);
     });
 
+    it("refuses an operator without a BLS key joining MACH before registering anything (the registry would revert BlsNoKey); VITAL takes it", async function () {
+      const f = await load(servicesFixture);
+      // the outsider (account 15) registers as an operator and stakes, with no BLS key
+      const stake = 100_000n * ALT;
+      const proof = await keyProof(f.registry, f.outsider.address, f.outsider.address);
+      await (
+        await f.registry.connect(f.outsider).registerOperator("ipfs://no-bls", 0, f.outsider.address, proof)
+      ).wait();
+      await (await f.token.connect(f.outsider).approve(await f.registry.getAddress(), stake)).wait();
+      await (await f.registry.connect(f.outsider).stake(f.outsider.address, 0, stake)).wait();
+      expect(await f.blsKeys.keyOf(f.outsider.address)).to.equal("0x");
+      const noKey =
+        `${f.outsider.address} has no BLS key, which MACH needs: register a BLS key first: ` +
+        `npx hardhat mach:register-key --from ${f.outsider.address} (its secret key in $ALT_BLS_KEY)`;
+      const args = { service: "mach", rollup: "5001", from: f.outsider.address, json: true };
+      await expectRefused("service:join", args, noKey);
+      expect(await f.mach.isRegistered(f.rollupAddress)).to.equal(false);
+      // a registered set likewise: the set unchanged
+      const setId = await joined(f, "mach", [f.operators[0]]);
+      await expectRefused("service:join", { ...args, amount: "50000" }, noKey);
+      expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address]);
+      expect(await f.sets.freeStake(f.outsider.address)).to.equal(stake);
+      // VITAL keeps no aggregate key: no BLS key needed
+      const vital = await task<JoinResult>("service:join", { ...args, service: "vital", amount: "50000" });
+      expect(await f.sets.members(vital.setId)).to.deep.equal([f.outsider.address]);
+      // with a key registered through mach:register-key, the MACH join goes through; the key counts with the stake
+      const secret = blsSecretFrom("service-task-no-bls");
+      const previous = process.env.ALT_BLS_KEY;
+      process.env.ALT_BLS_KEY = "0x" + secret.toString(16).padStart(64, "0");
+      try {
+        await task("mach:register-key", { from: f.outsider.address, json: true });
+      } finally {
+        if (previous === undefined) delete process.env.ALT_BLS_KEY;
+        else process.env.ALT_BLS_KEY = previous;
+      }
+      const mach = await task<JoinResult>("service:join", { ...args, amount: "50000" });
+      expect(mach.countsFrom).to.equal((await f.sets.currentEpoch()) + 1n);
+      expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address, f.outsider.address]);
+      expect(await f.blsKeys.keyOf(f.outsider.address)).to.equal(blsPublicKey(secret));
+    });
+
     it("refuses an operator jailed by a pending slash request before registering anything", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const op = f.operators[1];
       // a MACH equivocation proven against operator 1 (a member of rollup 5001's MACH set): a pending slash request
       await joined(f, "mach", [op]);
+      const epoch = await f.sets.currentEpoch();
       const block = 100n;
       const [rootA, rootB] = [id("join-jailed-a"), id("join-jailed-b")];
-      const signatureA = await attest(f.mach, op.key, f.rollupAddress, block, rootA);
-      const signatureB = await attest(f.mach, op.key, f.rollupAddress, block, rootB);
-      await (await f.mach.proveEquivocation(f.rollupAddress, block, rootA, signatureA, rootB, signatureB)).wait();
+      const attestation = async (outputRoot: string) => ({
+        outputIndex: 0n,
+        l2BlockNumber: block,
+        outputRoot,
+        epoch,
+        signature: await attest(f.mach, op, f.rollupAddress, 0n, block, outputRoot, epoch),
+      });
+      const key = blsPublicKey(op.bls);
+      await (
+        await f.mach.proveEquivocation(
+          f.rollupAddress,
+          op.address,
+          await attestation(rootA),
+          key,
+          await attestation(rootB),
+          key,
+        )
+      ).wait();
       expect(await f.registry.isJailed(op.address)).to.equal(true);
       await expectRefused(
         "service:join",
@@ -427,7 +519,7 @@ describe("service tasks", function () {
     });
 
     it("refuses a member joining the same set again, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op, other] = f.operators;
       const setId = await joined(f, "mach", [op, other]);
       for (const rollup of ["5001", f.rollupAddress]) {
@@ -454,7 +546,7 @@ describe("service tasks", function () {
     });
 
     it("lets an operator that left join again before completing its leave, taking its held deallocation back", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op, other] = f.operators;
       const setId = await joined(f, "mach", [op, other]);
       await task<LeaveResult>("service:leave", {
@@ -519,7 +611,7 @@ describe("service tasks", function () {
     });
 
     it("refuses an allocation above the free stake or below the set's minimum, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op, other] = f.operators;
       await joined(f, "mach", [op]);
       const block = await hre.ethers.provider.getBlockNumber();
@@ -559,7 +651,7 @@ describe("service tasks", function () {
     const NEEDED = 22_000n * ALT + 2n;
 
     it("refuses to join a full set without --replace, naming the smallest member and what replacing it needs, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, newcomer] = f.operators;
       const setId = await fullSet(f, "mach");
       expect(CHURN_MARGIN_BPS).to.equal(1_000n);
@@ -585,7 +677,7 @@ describe("service tasks", function () {
     });
 
     it("replaces the smallest member with --replace smallest, allocating exactly the churn margin more, in one transaction (JSON)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, newcomer] = f.operators;
       const setId = await fullSet(f, "vital");
       // the three allocations count from this epoch on
@@ -647,7 +739,7 @@ describe("service tasks", function () {
     });
 
     it("replaces a member named by its address, printing whom it replaced (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, newcomer] = f.operators;
       const setId = await fullSet(f, "squad");
       // operator 1 holds 40,000 ALT: 44,000 ALT replace it
@@ -677,7 +769,7 @@ describe("service tasks", function () {
     });
 
     it("refuses a replacement one wei short of the churn margin, or of a non-member, naming what it needs, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, newcomer] = f.operators;
       const setId = await fullSet(f, "mach");
       const args = { service: "mach", rollup: "5001", from: newcomer.address, json: true };
@@ -704,7 +796,7 @@ describe("service tasks", function () {
     });
 
     it("reads the churn margin governance set on chain, not the parameter file", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [, , op2, newcomer] = f.operators;
       await fullSet(f, "vital");
       // the deployer owns OperatorSets in the staged deployment: 2,500 bps, so 20,000 ALT + 1 wei need
@@ -734,7 +826,7 @@ describe("service tasks", function () {
     });
 
     it("refuses --replace while the set has room, registered or not, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, newcomer] = f.operators;
       const message = "--replace is for a full set only: this one has room";
       // not registered yet: nothing registered either
@@ -759,7 +851,7 @@ describe("service tasks", function () {
 
   describe("service:allocate", function () {
     it("raises a member's allocation from its free stake, counted from the next epoch (JSON)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op] = f.operators;
       const setId = await joined(f, "mach", []);
       await (await f.sets.connect(op.signer).join(setId, MIN_STAKE)).wait();
@@ -789,7 +881,7 @@ describe("service tasks", function () {
     });
 
     it("lowers a member's allocation, printing until when the decrease stays slashable (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op] = f.operators;
       const setId = await joined(f, "squad", [op]);
       const { result, lines } = await runTask<AllocateResult>("service:allocate", {
@@ -813,7 +905,7 @@ describe("service tasks", function () {
     });
 
     it("refuses a non-member, one that left, and amounts below the minimum or above the free stake", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op, other, third] = f.operators;
       const setId = await joined(f, "mach", [op, other]);
       const args = { service: "mach", rollup: "5001", json: true };
@@ -852,7 +944,7 @@ describe("service tasks", function () {
   describe("service:leave", function () {
     for (const name of NAMES) {
       it(`leaves the ${name.toUpperCase()} set at once, then completes once the delay is over (JSON)`, async function () {
-        const f = await load(servicesTaskFixture);
+        const f = await load(servicesFixture);
         const { rollup, chainId } = target(f, name);
         const [op0, op1, op2] = f.operators;
         const setId = await joined(f, name, [op0, op1, op2]);
@@ -907,7 +999,7 @@ describe("service tasks", function () {
     }
 
     it("prints when the leave is possible, then the leave (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const op = f.operators[2];
       const setId = await joined(f, "vital", [op]);
       const args = { service: "VITAL", rollup: f.rollupAddress, from: op.address, json: false };
@@ -925,7 +1017,7 @@ describe("service tasks", function () {
     });
 
     it("refuses a rollup not registered in the service, an unknown service or chain ID, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const from = f.operators[0].address;
       // MACH has a set of rollup 5001, VITAL not yet; SQUAD never (5001 is centrally sequenced), nor MACH on 5002
       await joined(f, "mach", [f.operators[0]]);
@@ -965,7 +1057,7 @@ describe("service tasks", function () {
     });
 
     it("refuses --complete before the leave delay is over, saying when it can be completed", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const op = f.operators[1];
       const setId = await joined(f, "squad", [op]);
       const args = { service: "squad", rollup: "5002", from: op.address, json: true };
@@ -990,7 +1082,7 @@ describe("service tasks", function () {
     });
 
     it("sends nothing when the contract refuses the completion", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const op = f.operators[1];
       await joined(f, "squad", [op]);
       const args = { service: "squad", rollup: "5002", from: op.address, json: true };
@@ -1005,7 +1097,7 @@ describe("service tasks", function () {
     });
 
     it("refuses --complete to a member that has not left, one that never joined, and a second completion, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [member, other] = f.operators;
       const setId = await joined(f, "mach", [member]);
       const args = { service: "mach", rollup: "5001", json: true };
@@ -1038,7 +1130,7 @@ describe("service tasks", function () {
     });
 
     it("refuses to leave to a non-member, and a second request of one that left, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [member, other] = f.operators;
       const setId = await joined(f, "mach", [member]);
       const args = { service: "mach", rollup: "5001", complete: false, json: true };
@@ -1069,7 +1161,7 @@ describe("service tasks", function () {
 
   describe("service:remove", function () {
     it("refuses to remove a member at or above the set's minimum, a non-member, or from a rollup not registered, sending nothing", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "vital");
       const args = { service: "vital", rollup: "5001", json: true };
@@ -1104,7 +1196,7 @@ describe("service tasks", function () {
     });
 
     it("lets anyone remove a member the owner's raised minimum left below it, in one transaction (JSON)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "vital");
       await setParameters(f, "vital", { minStake: 200_000n * ALT });
@@ -1168,7 +1260,7 @@ describe("service tasks", function () {
     });
 
     it("removes a member whose own stake's unstake request shrank its allocation below the minimum (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "squad");
       // operator 3 unstakes 99,400 of the 100,000 ALT it staked to itself: its allocation shrinks to the 600 ALT left
@@ -1198,7 +1290,7 @@ describe("service tasks", function () {
   describe("service:set", function () {
     for (const name of NAMES) {
       it(`prints the ${name.toUpperCase()} set as it counts in the current epoch: allocations now and counted, an operator that left still counted, the total, the minimums, live (JSON)`, async function () {
-        const f = await load(servicesTaskFixture);
+        const f = await load(servicesFixture);
         const [op0, op1, op2, op3] = f.operators;
         const { rollup, chainId } = target(f, name);
         const setId = await joined(f, name);
@@ -1242,7 +1334,7 @@ describe("service tasks", function () {
     }
 
     it("prints each member's allocation counted and now, then the operators that left and still count; the next epoch counts the changes (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "mach");
       await (await f.sets.connect(op3.signer).allocate(setId, 50_000n * ALT)).wait();
@@ -1272,7 +1364,7 @@ describe("service tasks", function () {
     });
 
     it("reports the set not live in an epoch that counts fewer operators than the minimum counted in it (text mode)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "mach");
       // the owner asks four operators of the set, from the next epoch on: this one still counts one
@@ -1310,7 +1402,7 @@ describe("service tasks", function () {
     });
 
     it("counts nothing in the epoch a set is registered in, not even its minimums; a join counts from the next epoch (JSON)", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       const op = f.operators[1];
       await (await f.vital.registerRollup(f.rollupAddress)).wait();
       const setId = await setIdOf(f, "vital");
@@ -1363,7 +1455,7 @@ describe("service tasks", function () {
     });
 
     it("refuses before anyone joined (no set registered), a service the rollup does not use, an unknown service or rollup", async function () {
-      const f = await load(servicesTaskFixture);
+      const f = await load(servicesFixture);
       for (const name of NAMES) {
         const { rollup, chainId } = target(f, name);
         await expectRefused(

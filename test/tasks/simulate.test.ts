@@ -15,7 +15,7 @@ import {
 } from "../../tasks/lib/simulate/report";
 import { formatNumber } from "../../tasks/lib/simulate/render";
 import { altToken } from "../../tasks/lib/genesis";
-import { operatorSets, restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
+import { blsKeyRegistry, operatorSets, restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
 import { serviceContract } from "../../tasks/lib/services";
 import { coverageRunning } from "../helpers/coverage";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
@@ -276,6 +276,44 @@ describe("simulate task", function () {
       const byTier = second.rollups.reduce((n, r) => n + r.outputs.finalized, 0);
       expect(second.outputs.finalized).to.equal(byTier);
       expect(second.epochs[second.epochs.length - 1].finalizedOutputs).to.be.greaterThanOrEqual(byTier);
+    });
+
+    it("registers every operator's BLS key before its MACH joins, and certifies with BLS quorums that reach the threshold", async function () {
+      const keys = await blsKeyRegistry(hre);
+      const sets = await operatorSets(hre);
+      const mach = await serviceContract(hre, "mach");
+      // one key per operator (with its proof of possession), counting from the epoch its first allocation counts from
+      const registered = await keys.queryFilter(keys.filters.KeyRegistered());
+      expect(registered.map((e) => e.args.operator)).to.deep.equal(second.operators.map((o) => o.address));
+      const allocations = await sets.queryFilter(sets.filters.AllocationUpdated());
+      for (const e of registered) {
+        const first = allocations.find((a) => a.args.operator === e.args.operator)!;
+        expect(e.args.epoch).to.equal(first.args.effectiveEpoch);
+        expect(await keys.keyOf(e.args.operator)).to.equal(e.args.publicKey);
+      }
+      // every certificate: its total is the set's live stake in its epoch, its signed stake that less its non-signers'
+      // allocations, at least the rollup's threshold (6,667 bps) of it; the aggregator asked just enough members, so
+      // some certificates leave members out
+      const certified = await mach.queryFilter(mach.filters.Certified());
+      expect(certified).to.have.length(second.gas.find((g) => g.action === "MACH: certify")!.count);
+      expect(certified.length).to.equal(second.epochs[second.epochs.length - 1].fastFinalizedOutputs);
+      let withNonSigners = 0;
+      for (const e of certified) {
+        const { rollup, epoch, nonSigners, signedStake, totalStake } = e.args;
+        const setId = await mach.setIdOf(rollup);
+        expect(totalStake).to.equal(await sets.liveStakeAt(setId, epoch));
+        const left = nonSigners.length === 0 ? [] : await sets.allocationsAt(setId, [...nonSigners], epoch);
+        expect(signedStake).to.equal(totalStake - left.reduce((n, x) => n + x, 0n));
+        expect(signedStake * 10_000n).to.be.at.least(totalStake * 6_667n);
+        if (nonSigners.length > 0) withNonSigners++;
+      }
+      expect(withNonSigners).to.be.greaterThan(0);
+      // the equivocation was proven with the culprit's BLS attestations
+      const proven = await mach.queryFilter(mach.filters.EquivocationProven());
+      expect(proven).to.have.length(1);
+      const culprit = second.operators.find((o) => o.address === proven[0].args.operator)!;
+      expect(culprit.honest).to.equal(false);
+      expect(second.slashes.find((s) => s.offence === "equivocation")!.operator).to.equal(culprit.name);
     });
 
     it("executes the governance proposal, which changes the parameter on chain", async function () {

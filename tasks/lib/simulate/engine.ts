@@ -2,23 +2,14 @@
 // a parameter file), the seeded world set up on it, then epoch after epoch of fees, SQUAD slots, outputs,
 // MACH certificates, VITAL challenges, slashes, withdrawals, reward claims, rollup expiry and a governance proposal.
 // Each step of an epoch starts at a fixed time into the epoch (its transactions one second apart); the report
-// is folded from the chain's events.
+// is folded from the chain's events. MACH is played with BLS: each operator registers a BLS key (seeded) at setup, and
+// certificates are quorums (one aggregate signature, the set's other members as non-signers).
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import {
-  AbiCoder,
-  getBytes,
-  keccak256,
-  MaxUint256,
-  Signature,
-  TypedDataEncoder,
-  isAddress,
-  ZeroAddress,
-  type Interface,
-  type Wallet,
-} from "ethers";
+import { AbiCoder, getBytes, keccak256, MaxUint256, isAddress, ZeroAddress, type Interface } from "ethers";
 import type {
   AltGovernor,
   AltToken,
+  BlsKeyRegistry,
   MachService,
   OperatorSets,
   RestakingRegistry,
@@ -34,7 +25,9 @@ import { fail, formatAlt } from "../cli";
 import { deployProtocol } from "../deployment";
 import { altToken, VESTING_KEY_PREFIX } from "../genesis";
 import { governor as governorOf } from "../governance";
-import { operatorSets, restakingRegistry, rewardsDistributor, slashingManager } from "../restaking";
+import { blsKeyRegistry, operatorSets, restakingRegistry, rewardsDistributor, slashingManager } from "../restaking";
+import { blsPublicKey, buildQuorum, keyAt, keyRegistration, MACH_DOMAIN, signDigest } from "../mach";
+import { encodeG1, hashToG1 } from "../bls";
 import { rollupFactory } from "../rollups";
 import { serviceContract } from "../services";
 import { Chain, type CallTarget, type MinedReceipt } from "./chain";
@@ -216,7 +209,6 @@ class Simulation {
   private genesis = 0;
   /** The chain's epoch number of the simulation's epoch 1. */
   private firstEpoch = 0;
-  private domain!: { name: string; version: string; chainId: bigint; verifyingContract: string };
   private readonly keeper: string;
   /** SquadService's slot length and grace period (s), read once at setup. */
   private squadTiming = { slotLength: 0, gracePeriod: 0 };
@@ -241,6 +233,7 @@ class Simulation {
       sets: OperatorSets;
       slashing: SlashingManager;
       rewards: RewardsDistributor;
+      keys: BlsKeyRegistry;
       factory: RollupFactory;
       governor: AltGovernor;
       services: Record<ServiceName, Service>;
@@ -277,6 +270,7 @@ class Simulation {
       sets: await operatorSets(hre),
       slashing: await slashingManager(hre),
       rewards: await rewardsDistributor(hre),
+      keys: await blsKeyRegistry(hre),
       factory: await rollupFactory(hre),
       governor: await governorOf(hre),
       services: {
@@ -330,12 +324,10 @@ class Simulation {
     const { operators, stakers, rollups } = this.world;
     const L = this.timings.epochLength;
     this.genesis = Number(await sets.epochStart(0));
-    const { chainId } = await this.hre.ethers.provider.getNetwork();
-    this.domain = { name: "ALT MACH", version: "1", chainId, verifyingContract: this.c.services.MACH.target as string };
     // the simulation's epoch 1 is the first whole epoch after setup: one second per transaction, bounded (twice over)
-    // by five per operator and per staker, six per rollup and one per set member
+    // by six per operator, five per staker, six per rollup and one per set member
     const members = rollups.reduce((n, r) => n + Object.values(r.members).reduce((m, list) => m + list.length, 0), 0);
-    const setupSeconds = 2 * (4 * SETUP_GAP + 5 * (operators.length + stakers.length) + 6 * rollups.length + members);
+    const setupSeconds = 2 * (4 * SETUP_GAP + 6 * operators.length + 5 * stakers.length + 6 * rollups.length + members);
     this.firstEpoch = Math.floor((this.chain.time + setupSeconds - this.genesis) / L) + 1;
     const nextBlock = () => this.chain.time + SETUP_GAP;
     const rate = await factory.feePerServicePerSecond();
@@ -367,7 +359,8 @@ class Simulation {
     await this.chain.actor(this.keeper);
     this.observe();
 
-    // step 2: operators register with their signing keys and stake; rollups are created
+    // step 2: operators register with their signing keys and stake, and register their BLS keys (with a proof of
+    // possession: a MACH join without a key is refused); rollups are created
     this.at(nextBlock());
     for (const op of operators) {
       const proof = await op.key.signMessage(getBytes(await registry.signingKeyMessage(op.address)));
@@ -379,6 +372,8 @@ class Simulation {
         [`sim://${op.name}`, op.commissionBps, op.key.address, proof],
         "operator: register",
       );
+      const { publicKey, proof: possession } = await keyRegistration(this.c.keys, op.address, op.bls);
+      await this.call(op.address, this.c.keys, "registerKey", [publicKey, possession], "operator: register BLS key");
       await this.call(op.address, registry, "stake", [op.address, 0, op.stake], "stake");
       if (op.honest)
         await this.call(op.address, token, "approve", [this.c.services.VITAL.target, MaxUint256], "setup: approve");
@@ -719,12 +714,15 @@ class Simulation {
       }
       if (bad) await this.challenge(r, index, t);
       if (e === SCRIPT.equivocation && r.plan.index === 0 && fresh)
-        await this.equivocate(r, output.l2BlockNumber, output.root, t);
+        await this.equivocate(r, index, output.l2BlockNumber, output.root, t, chainEpoch);
     }
     this.observe();
   }
 
-  /** The set's members with stake counted in the epoch (read from the checkpoints), and their active signing keys. */
+  /**
+   * The set's members with stake counted in the epoch (read from the checkpoints), and their active signing keys (the
+   * zero address for an operator jailed by a pending slash request).
+   */
   private async stakedMembers(setId: bigint, chainEpoch: bigint) {
     const members = [...(await this.c.sets.members(setId))];
     if (members.length === 0) return [];
@@ -737,44 +735,34 @@ class Simulation {
       .filter((m) => m.stake !== 0n);
   }
 
-  private attest(key: Wallet, rollup: string, l2BlockNumber: bigint, outputRoot: string) {
-    const types = {
-      Attestation: [
-        { name: "rollup", type: "address" },
-        { name: "l2BlockNumber", type: "uint64" },
-        { name: "outputRoot", type: "bytes32" },
-      ],
-    };
-    const digest = TypedDataEncoder.hash(this.domain, types, { rollup, l2BlockNumber, outputRoot });
-    const signature = Signature.from(key.signingKey.sign(digest));
-    return { r: signature.r, vs: signature.yParityAndS };
-  }
-
   /**
-   * The aggregator (the rollup's owner) collects the first signatures, in member order, that reach the threshold of the
-   * set's stake counted in the epoch, and submits them sorted by signer address.
+   * The aggregator (the rollup's owner) asks the members, in member order, for their BLS signatures of the output's
+   * attestation in the epoch until their stake reaches the threshold of the set's stake counted in the epoch, and
+   * submits one quorum: their aggregate signature, the set's aggregate key, and every other member counted in the
+   * epoch as a non-signer with its key (read from the key registry's events). A member jailed by a pending slash
+   * request is not asked (the contract would still count it: its stake in the epoch is what is at risk).
    */
   private async certify(r: LiveRollup, index: number, l2: bigint, root: string, chainEpoch: bigint) {
     const setId = r.sets.MACH!;
-    if (!(await this.c.sets.isLive(setId, chainEpoch))) return;
-    const total = await this.c.sets.setStakeAt(setId, chainEpoch);
-    const chosen = [];
+    const total = await this.c.sets.liveStakeAt(setId, chainEpoch); // zero: not live, nothing certifies
+    if (total === 0n) return;
+    const mach = this.c.services.MACH as MachService;
+    const digest = await mach.attestationDigest(r.address, index, l2, root, chainEpoch);
+    // each member's signature is its secret times the digest hashed to G1 (what signDigest computes): hashed once here
+    const message = hashToG1(getBytes(digest), MACH_DOMAIN);
+    const signers: string[] = [];
+    const signatures: string[] = [];
     let signed = 0n;
     for (const m of await this.stakedMembers(setId, chainEpoch)) {
       if (m.key === ZeroAddress) continue; // jailed by a pending slash request
-      chosen.push({ address: m.address, signature: this.attest(m.plan.key, r.address, l2, root) });
+      signers.push(m.address);
+      signatures.push(encodeG1(message.multiply(m.plan.bls)));
       signed += m.stake;
       if (signed * 10_000n >= total * r.thresholdBps) break;
     }
     if (signed * 10_000n < total * r.thresholdBps) return;
-    chosen.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-    await this.call(
-      r.plan.owner,
-      this.c.services.MACH,
-      "certify",
-      [r.address, index, chosen.map((c) => c.address), chosen.map((c) => c.signature)],
-      "MACH: certify",
-    );
+    const quorum = await buildQuorum(this.c.sets, this.c.keys, setId, chainEpoch, signers, signatures);
+    await this.call(r.plan.owner, mach, "certify", [r.address, index, l2, root, quorum], "MACH: certify");
   }
 
   /** The first honest, eligible member of the rollup's VITAL set challenges the bad output. */
@@ -788,21 +776,33 @@ class Simulation {
     }
   }
 
-  /** A dishonest member signs a second root for the block it attested; an honest member proves it. */
-  private async equivocate(r: LiveRollup, l2: bigint, root: string, t: number) {
+  /**
+   * A dishonest member signs (BLS) a second root for the block of the output it attested; an honest member proves it
+   * with the two attestations and the culprit's key in their epoch (read from the key registry's events).
+   */
+  private async equivocate(r: LiveRollup, index: number, l2: bigint, root: string, t: number, chainEpoch: bigint) {
     const [first, second] = this.world.dishonest;
     const culprit = this.world.operators[second ?? first];
     const watcher = this.world.operators.find((op) => op.honest);
     if (culprit === undefined || watcher === undefined || !(await this.eligible(r.sets.MACH!, culprit.address, t)))
       return;
+    const mach = this.c.services.MACH as MachService;
     const other = this.names.hash(`equivocation:${l2}`);
-    const a = this.attest(culprit.key, r.address, l2, root);
-    const b = this.attest(culprit.key, r.address, l2, other);
+    const attestation = async (outputRoot: string) => ({
+      outputIndex: index,
+      l2BlockNumber: l2,
+      outputRoot,
+      epoch: chainEpoch,
+      signature: signDigest(culprit.bls, await mach.attestationDigest(r.address, index, l2, outputRoot, chainEpoch)),
+    });
+    const key = await keyAt(this.c.keys, culprit.address, chainEpoch);
+    if (key !== blsPublicKey(culprit.bls))
+      throw new Error(`${culprit.name} signed with a key not its own in epoch ${chainEpoch}`);
     await this.call(
       watcher.address,
-      this.c.services.MACH,
+      mach,
       "proveEquivocation",
-      [r.address, l2, root, a, other, b],
+      [r.address, culprit.address, await attestation(root), key, await attestation(other), key],
       "MACH: prove equivocation",
     );
   }

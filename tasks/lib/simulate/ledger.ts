@@ -15,6 +15,7 @@ const ARTIFACTS = [
   "OperatorSets",
   "SlashingManager",
   "RewardsDistributor",
+  "BlsKeyRegistry",
   "RollupFactory",
   "Rollup",
   "VitalService",

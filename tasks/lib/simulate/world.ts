@@ -4,6 +4,7 @@
 import type { Wallet } from "ethers";
 import { fail } from "../cli";
 import { DA_LAYERS, STACKS, VMS, type TemplateConfig } from "../../../deploy/lib/rollups";
+import { blsSecretFrom } from "../mach";
 import { Names, Rng } from "./rng";
 
 export interface SimulateOptions {
@@ -106,8 +107,10 @@ export interface OperatorPlan {
   index: number;
   name: string;
   address: string;
-  /** The operator's separate signing key (MACH attestations). */
+  /** The operator's separate signing key (the registry requires one; MACH no longer uses it). */
   key: Wallet;
+  /** The operator's BLS secret key (MACH attestations and certificates; its public key in BlsKeyRegistry). */
+  bls: bigint;
   honest: boolean;
   /** ALT the operator stakes to itself. */
   stake: bigint;
@@ -169,6 +172,7 @@ export function drawWorld(o: SimulateOptions, templates: TemplateConfig[], maxSe
       name: `op-${String(i).padStart(2, "0")}`,
       address: names.address(`operator:${i}`),
       key: names.wallet(`signing-key:${i}`),
+      bls: blsSecretFrom(names.hash(`bls-key:${i}`)),
       honest,
       // opportunists run smaller operations: 50k-300k ALT; honest operators 100k-2M ALT
       stake: (honest ? rng.logUniform(100_000, 2_000_000) : rng.logUniform(50_000, 300_000)) * ALT,
