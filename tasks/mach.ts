@@ -157,6 +157,27 @@ function writeSigned(out: string, signed: SignedFile) {
   }
 }
 
+/** Signs `message` of `kind` for `rollup` as `operator` with `secret` and writes the signed file to `out`. */
+async function signToFile(
+  ctx: Awaited<ReturnType<typeof machContext>>,
+  unsigned: Pick<SignedFile, "kind" | "rollup" | "operator" | "message">,
+  secret: bigint,
+  out: string,
+): Promise<SignedFile> {
+  const digest = await digestOf(ctx.mach, unsigned);
+  const signed: SignedFile = {
+    kind: unsigned.kind,
+    chainId: ctx.chainId,
+    mach: ctx.machAddress,
+    rollup: unsigned.rollup,
+    operator: unsigned.operator,
+    message: unsigned.message,
+    signature: signDigest(secret, digest),
+  };
+  writeSigned(out, signed);
+  return signed;
+}
+
 /** Comma-separated files, or every .json file of a directory (in name order). */
 function listFiles(list: string): string[] {
   return list.split(",").flatMap((entry) => {
@@ -441,17 +462,7 @@ task("mach:attest", "Signs the MACH attestation of a rollup output with the oper
         outputRoot: (args.root ?? proposed.root).toLowerCase(),
         epoch: epoch.toString(),
       };
-      const digest = await digestOf(ctx.mach, { kind: "attestation", rollup, message });
-      const signed: SignedFile = {
-        kind: "attestation",
-        chainId: ctx.chainId,
-        mach: ctx.machAddress,
-        rollup,
-        operator,
-        message,
-        signature: signDigest(secret, digest),
-      };
-      writeSigned(args.out, signed);
+      const signed = await signToFile(ctx, { kind: "attestation", rollup, operator, message }, secret, args.out);
       return output(args.json, signed, () => [
         `attestation of ${rollup} output ${index} (block ${message.l2BlockNumber}, root ${message.outputRoot}) ` +
           `in epoch ${epoch} by ${operator} -> ${args.out}`,
@@ -606,17 +617,7 @@ task("mach:alert", "Signs a MACH alert for a rollup (--out), or raises it from a
         const epoch = await parseEpoch(ctx.sets, args.epoch);
         await requireOwnKey(ctx.keys, operator, epoch, secret, args.keyEnv);
         const message = { reason, nonce, epoch: epoch.toString() };
-        const digest = await digestOf(ctx.mach, { kind: "alert", rollup, message });
-        const signed: SignedFile = {
-          kind: "alert",
-          chainId: ctx.chainId,
-          mach: ctx.machAddress,
-          rollup,
-          operator,
-          message,
-          signature: signDigest(secret, digest),
-        };
-        writeSigned(args.out, signed);
+        const signed = await signToFile(ctx, { kind: "alert", rollup, operator, message }, secret, args.out);
         return output(args.json, signed, () => [
           `alert ${reason} (nonce ${nonce}) for ${rollup} in epoch ${epoch} by ${operator} -> ${args.out}`,
         ]);

@@ -21,18 +21,14 @@ import {
   sign as signMessage,
 } from "../../tasks/lib/bls";
 import { coverageRunning } from "../helpers/coverage";
+import { G1_ZERO, fp, g2OutsideSubgroup, offCurve } from "../helpers/bls";
 
 const { G1, G2 } = bls12_381;
-const { Fp, Fp2 } = bls12_381.fields;
+const { Fp } = bls12_381.fields;
 const P = Fp.ORDER;
 const g1 = encodeG1;
 const g2 = encodeG2;
-/** An Fp element as EIP-2537 encodes it, for building points by hand: 64 big-endian bytes (hex, no prefix). */
-const fp = (x: bigint) => x.toString(16).padStart(128, "0");
-const G1_ZERO = "0x" + "00".repeat(128);
 const G2_ZERO = "0x" + "00".repeat(256);
-/** `encoded` with its last byte changed: off the curve (the same x with another y). */
-const offCurve = (encoded: string) => encoded.slice(0, -2) + (encoded.endsWith("00") ? "01" : "00");
 
 /** This project's tag for tests (any 1-255 bytes); RFC 9380's own for its vectors. */
 const DST = toUtf8Bytes("ALT-TEST-V01-with-BLS12381G1_XMD:SHA-256_SSWU_RO_");
@@ -51,22 +47,6 @@ function g1OutsideSubgroup(): string {
       const point = G1.ProjectivePoint.fromAffine({ x, y });
       expect(point.isTorsionFree()).to.equal(false);
       return "0x" + fp(x) + fp(y);
-    } catch {
-      continue;
-    }
-  }
-}
-
-/** A point of E'(Fp2) outside G2's prime-order subgroup: the smallest x = (k, 0) with x³ + 4(1 + i) a square. */
-function g2OutsideSubgroup(): string {
-  const b = Fp2.fromBigTuple([4n, 4n]);
-  for (let k = 1n; ; k++) {
-    const x = Fp2.fromBigTuple([k, 0n]);
-    try {
-      const y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), b));
-      const point = G2.ProjectivePoint.fromAffine({ x, y });
-      expect(point.isTorsionFree()).to.equal(false);
-      return "0x" + fp(x.c0) + fp(x.c1) + fp(y.c0) + fp(y.c1);
     } catch {
       continue;
     }

@@ -18,6 +18,7 @@ import {
   aggregateKeyAt,
 } from "../../tasks/lib/mach";
 import { ALT } from "../helpers/constants";
+import { G1_ZERO, g2OutsideSubgroup, offCurve } from "../helpers/bls";
 import { keyProof, keyWallet } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import {
@@ -28,37 +29,15 @@ import {
   type ServicesDeployment,
 } from "../helpers/services";
 
-const { G1, G2 } = bls12_381;
-const { Fp2 } = bls12_381.fields;
+const { G1 } = bls12_381;
 
 /** Each operator's self-stake; it allocates ALLOCATION (above the services' 1,000 ALT minimum) to each set it joins. */
 const STAKE = 10_000n * ALT;
 const ALLOCATION = 2_000n * ALT;
-const G1_ZERO = "0x" + "00".repeat(128);
 /** BLS.keyHash: the low 208 bits of the key's keccak256 (what the checkpoints hold). */
 const keyHash = (encoded: string) => BigInt(keccak256(encoded)) & ((1n << 208n) - 1n);
 /** The EIP-2537 encoding of the sum of the public keys of `secrets` (the point at infinity for none). */
 const sumOfKeys = (...secrets: bigint[]) => encodeG2(aggregateG2(secrets.map(publicKeyOf)));
-/** An Fp element as EIP-2537 encodes it: 64 big-endian bytes (hex, no prefix). */
-const fp = (x: bigint) => x.toString(16).padStart(128, "0");
-/** `encoded` with its last byte changed: off the curve (the same x with another y). */
-const offCurve = (encoded: string) => encoded.slice(0, -2) + (encoded.endsWith("00") ? "01" : "00");
-
-/** A point of E'(Fp2) outside G2's prime-order subgroup: the smallest x = (k, 0) with x³ + 4(1 + i) a square. */
-function g2OutsideSubgroup(): string {
-  const b = Fp2.fromBigTuple([4n, 4n]);
-  for (let k = 1n; ; k++) {
-    const x = Fp2.fromBigTuple([k, 0n]);
-    try {
-      const y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), b));
-      const point = G2.ProjectivePoint.fromAffine({ x, y });
-      expect(point.isTorsionFree()).to.equal(false);
-      return "0x" + fp(x.c0) + fp(x.c1) + fp(y.c0) + fp(y.c1);
-    } catch {
-      continue;
-    }
-  }
-}
 
 /** A proof of possession as the registry checks it: `secret`'s signature of `message` under `tag` (G1, encoded). */
 const proofOf = (secret: bigint, message: string, tag: Uint8Array = POP_DOMAIN) =>
@@ -424,20 +403,26 @@ describe("BlsKeyRegistry", function () {
       return { ...f, epoch };
     }
 
+    /** Expects operator 0's rotation to `secret`: sets A and B and its key move to the new key from the next epoch. */
+    async function expectRotatedInBothSets(f: Awaited<ReturnType<typeof countedFixture>>, secret: bigint) {
+      const { keys, ops, setA, setB, epoch } = f;
+      const tx = await register(f, ops[0], secret);
+      // one update per MACH set, in the order the operator joined them; none for the VITAL set
+      expect(await keyEvents(f, tx)).to.deep.equal([
+        ["AggregateKeyUpdated", setA, sumOfKeys(secret, ops[1].bls), epoch + 1n],
+        ["AggregateKeyUpdated", setB, sumOfKeys(secret, ops[2].bls), epoch + 1n],
+        ["KeyRegistered", ops[0].address, blsPublicKey(secret), epoch + 1n],
+      ]);
+      expect(await keys.keyOf(ops[0].address)).to.equal(blsPublicKey(secret));
+      expect(await keys.keyHashAt(ops[0].address, epoch)).to.equal(keyHash(blsPublicKey(ops[0].bls)));
+      expect(await keys.keyHashAt(ops[0].address, epoch + 1n)).to.equal(keyHash(blsPublicKey(secret)));
+    }
+
     it("a rotated-away key counts only in the epochs before the rotation: every set where the operator counts moves to the new key from the next epoch", async function () {
       const f = await loadFixture(countedFixture);
       const { keys, ops, setA, setB, vitalSet, epoch } = f;
       const rotated = blsSecretFrom("bls-keys:op0:rotated");
-      const tx = await register(f, ops[0], rotated);
-      // one update per MACH set, in the order the operator joined them; none for the VITAL set
-      expect(await keyEvents(f, tx)).to.deep.equal([
-        ["AggregateKeyUpdated", setA, sumOfKeys(rotated, ops[1].bls), epoch + 1n],
-        ["AggregateKeyUpdated", setB, sumOfKeys(rotated, ops[2].bls), epoch + 1n],
-        ["KeyRegistered", ops[0].address, blsPublicKey(rotated), epoch + 1n],
-      ]);
-      expect(await keys.keyOf(ops[0].address)).to.equal(blsPublicKey(rotated));
-      expect(await keys.keyHashAt(ops[0].address, epoch)).to.equal(keyHash(blsPublicKey(ops[0].bls)));
-      expect(await keys.keyHashAt(ops[0].address, epoch + 1n)).to.equal(keyHash(blsPublicKey(rotated)));
+      await expectRotatedInBothSets(f, rotated);
       for (const [setId, other] of [
         [setA, ops[1].bls],
         [setB, ops[2].bls],
@@ -495,15 +480,7 @@ describe("BlsKeyRegistry", function () {
       const between = blsSecretFrom("bls-keys:op0:between");
       const last = blsSecretFrom("bls-keys:op0:last");
       await (await register(f, ops[0], between)).wait();
-      const tx = await register(f, ops[0], last);
-      expect(await keyEvents(f, tx)).to.deep.equal([
-        ["AggregateKeyUpdated", setA, sumOfKeys(last, ops[1].bls), epoch + 1n],
-        ["AggregateKeyUpdated", setB, sumOfKeys(last, ops[2].bls), epoch + 1n],
-        ["KeyRegistered", ops[0].address, blsPublicKey(last), epoch + 1n],
-      ]);
-      expect(await keys.keyOf(ops[0].address)).to.equal(blsPublicKey(last));
-      expect(await keys.keyHashAt(ops[0].address, epoch)).to.equal(keyHash(blsPublicKey(ops[0].bls)));
-      expect(await keys.keyHashAt(ops[0].address, epoch + 1n)).to.equal(keyHash(blsPublicKey(last)));
+      await expectRotatedInBothSets(f, last);
       expect(await keys.aggregateKeyHashAt(setA, epoch + 1n)).to.equal(keyHash(sumOfKeys(last, ops[1].bls)));
       expect(await keys.aggregateKeyHashAt(setB, epoch + 1n)).to.equal(keyHash(sumOfKeys(last, ops[2].bls)));
       const again = await keyRegistration(keys, ops[0].address, between);

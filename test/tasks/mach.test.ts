@@ -85,11 +85,8 @@ interface KeyResult {
   tx: TxReport;
 }
 
-interface CertifyResult {
-  rollup: string;
-  output: bigint;
-  l2BlockNumber: bigint;
-  root: string;
+/** What mach:certify and mach:alert report of the quorum they sent. */
+interface QuorumResult {
   epoch: bigint;
   signers: string[];
   nonSigners: string[];
@@ -97,6 +94,13 @@ interface CertifyResult {
   totalStake: bigint;
   thresholdBps: bigint;
   tx: TxReport;
+}
+
+interface CertifyResult extends QuorumResult {
+  rollup: string;
+  output: bigint;
+  l2BlockNumber: bigint;
+  root: string;
 }
 
 interface EquivocationResult {
@@ -107,17 +111,10 @@ interface EquivocationResult {
   tx: TxReport;
 }
 
-interface AlertResult {
+interface AlertResult extends QuorumResult {
   rollup: string;
   reason: string;
   nonce: string;
-  epoch: bigint;
-  signers: string[];
-  nonSigners: string[];
-  signedStake: bigint;
-  totalStake: bigint;
-  thresholdBps: bigint;
-  tx: TxReport;
 }
 
 interface ReportResult {
@@ -312,6 +309,22 @@ describe("mach tasks", function () {
     );
     return out;
   }
+
+  /** Signs attestations of `output` by each of `ops` in turn, as files `${prefix}-0.json`, `${prefix}-1.json`, … */
+  async function attestFiles(
+    prefix: string,
+    ops: MachOperator[],
+    output: number,
+    options: { root?: string; rollup?: string; epoch?: bigint } = {},
+  ): Promise<string[]> {
+    const signed: string[] = [];
+    for (const [i, op] of ops.entries()) signed.push(await attestFile(`${prefix}-${i}.json`, op, output, options));
+    return signed;
+  }
+
+  /** Certifies `output` of the fixture's rollup (chain 5001) with `attestations` through `mach:certify --json`. */
+  const certify = (attestations: string, output = "0") =>
+    task<CertifyResult>("mach:certify", { rollup: "5001", output, attestations, json: true });
 
   /** A fresh sub-directory of the suite's temporary directory. */
   function directory(name: string): string {
@@ -940,10 +953,7 @@ describe("mach tasks", function () {
     it("refuses a rollup not registered in MACH", async function () {
       const f = await load(machFixture);
       const [op0, op1] = f.operators;
-      const attestations = [
-        await attestFile("other-0.json", op0, 0, { rollup: "5003" }),
-        await attestFile("other-1.json", op1, 0, { rollup: "5003" }),
-      ].join(",");
+      const attestations = (await attestFiles("other", [op0, op1], 0, { rollup: "5003" })).join(",");
       await expectRefused(
         "mach:certify",
         { rollup: "5003", output: "0", attestations, json: true },
@@ -969,12 +979,7 @@ describe("mach tasks", function () {
       );
       // with operator 2's 200,000 ALT: 800,000 of 900,000
       attestations.push(await attestFile("late-2.json", op2, 0));
-      const result = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "0",
-        attestations: attestations.join(","),
-        json: true,
-      });
+      const result = await certify(attestations.join(","));
       const signedStake = lowered + OPERATOR_STAKES[1] + OPERATOR_STAKES[2];
       expect([result.epoch, result.signers, result.nonSigners, result.signedStake, result.totalStake]).to.deep.equal([
         next,
@@ -991,23 +996,10 @@ describe("mach tasks", function () {
     it("certifies with the attestations of the epoch before (signed across an epoch's end), and refuses older ones", async function () {
       const f = await load(machFixture);
       const [op0, op1, op2] = f.operators;
-      const output0 = [
-        await attestFile("before-0-0.json", op0, 0),
-        await attestFile("before-0-1.json", op1, 0),
-        await attestFile("before-0-2.json", op2, 0),
-      ].join(",");
-      const output1 = [
-        await attestFile("before-1-0.json", op0, 1),
-        await attestFile("before-1-1.json", op1, 1),
-        await attestFile("before-1-2.json", op2, 1),
-      ].join(",");
+      const output0 = (await attestFiles("before-0", [op0, op1, op2], 0)).join(",");
+      const output1 = (await attestFiles("before-1", [op0, op1, op2], 1)).join(",");
       const next = await nextEpoch(f.sets);
-      const result = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "0",
-        attestations: output0,
-        json: true,
-      });
+      const result = await certify(output0);
       expect([result.epoch, result.signers, result.signedStake]).to.deep.equal([
         f.epoch,
         sorted([op0, op1, op2]),
@@ -1028,33 +1020,19 @@ describe("mach tasks", function () {
       const f = await load(machFixture);
       const [op0, op1, op2, op3] = f.operators;
       // output 0: three members in the fixture's epoch, one in the next; output 1: one, then all four
-      const first = [
-        await attestFile("two-epochs-0-0.json", op0, 0),
-        await attestFile("two-epochs-0-1.json", op1, 0),
-        await attestFile("two-epochs-0-2.json", op2, 0),
-      ];
+      const first = await attestFiles("two-epochs-0", [op0, op1, op2], 0);
       const early = await attestFile("two-epochs-1-0.json", op0, 1);
       const next = await nextEpoch(f.sets);
       first.push(await attestFile("two-epochs-0-3-next.json", op3, 0));
       const late = [];
       for (const [i, op] of f.operators.entries()) late.push(await attestFile(`two-epochs-1-${i}-next.json`, op, 1));
-      const zero = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "0",
-        attestations: first.join(","),
-        json: true,
-      });
+      const zero = await certify(first.join(","));
       expect([zero.epoch, zero.signers, zero.nonSigners]).to.deep.equal([
         f.epoch,
         sorted([op0, op1, op2]),
         [op3.address],
       ]);
-      const one = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "1",
-        attestations: [early, ...late].join(","),
-        json: true,
-      });
+      const one = await certify([early, ...late].join(","), "1");
       expect([one.epoch, one.signers, one.nonSigners, one.signedStake]).to.deep.equal([
         next,
         sorted(f.operators),
@@ -1091,17 +1069,8 @@ describe("mach tasks", function () {
       );
       // operator 3 leaves in the fixture's epoch: it still counts in it, with what it had allocated
       await (await f.sets.connect(op3.signer).requestLeave(f.setId)).wait();
-      const withLeaver = [
-        await attestFile("left-0.json", op0, 0),
-        await attestFile("left-1.json", op1, 0),
-        await attestFile("left-3.json", op3, 0),
-      ].join(",");
-      const certified = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "0",
-        attestations: withLeaver,
-        json: true,
-      });
+      const withLeaver = (await attestFiles("left", [op0, op1, op3], 0)).join(",");
+      const certified = await certify(withLeaver);
       expect([certified.signedStake, certified.totalStake, certified.nonSigners]).to.deep.equal([
         OPERATOR_STAKES[0] + OPERATOR_STAKES[1] + OPERATOR_STAKES[3],
         f.totalStake,
@@ -1116,12 +1085,7 @@ describe("mach tasks", function () {
         { rollup: "5001", output: "1", attestations: [...signed, leaver].join(","), json: true },
         `${op3.address} has no stake counted in the set in epoch ${next}`,
       );
-      const result = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "1",
-        attestations: [...signed, await attestFile("next-newcomer.json", newcomer, 1)].join(","),
-        json: true,
-      });
+      const result = await certify([...signed, await attestFile("next-newcomer.json", newcomer, 1)].join(","), "1");
       // 1,200,000 of 1,400,000 ALT, operator 2 the only non-signer (operator 3 no longer counts)
       expect([result.signers, result.nonSigners, result.signedStake, result.totalStake]).to.deep.equal([
         sorted([op0, op1, newcomer]),
@@ -1143,11 +1107,7 @@ describe("mach tasks", function () {
         `the set is not live in epoch ${next} (4 operators, ${formatAlt(f.totalStake)} counted; it needs 5 and ` +
         `${formatAlt(1_000n * ALT)}, and some stake): nothing is decided on it`;
       // 900,000 of 1,000,000 ALT sign: enough stake, but nothing is decided on a set that is not live
-      const attestations = [
-        await attestFile("not-live-0.json", op0, 0),
-        await attestFile("not-live-1.json", op1, 0),
-        await attestFile("not-live-2.json", op2, 0),
-      ].join(",");
+      const attestations = (await attestFiles("not-live", [op0, op1, op2], 0)).join(",");
       await expectRefused("mach:certify", { rollup: "5001", output: "0", attestations, json: true }, notLive);
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
       // nor an alert
@@ -1159,26 +1119,15 @@ describe("mach tasks", function () {
       await expectRefused("mach:alert", { rollup: "5001", reason: "down", signatures, json: true }, notLive);
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
       // the epoch before was live: attestations signed in it still certify
-      const before = [
-        await attestFile("live-before-0.json", op0, 0, { epoch: f.epoch }),
-        await attestFile("live-before-1.json", op1, 0, { epoch: f.epoch }),
-      ];
-      const result = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "0",
-        attestations: [attestations, ...before].join(","),
-        json: true,
-      });
+      const before = await attestFiles("live-before", [op0, op1], 0, { epoch: f.epoch });
+      const result = await certify([attestations, ...before].join(","));
       expect([result.epoch, result.signers]).to.deep.equal([f.epoch, sorted([op0, op1])]);
     });
 
     it("refuses an output that is fast-finalized or finalized already, before reading the files", async function () {
       const f = await load(machFixture);
-      const attestations = [
-        await attestFile("twice-0.json", f.operators[0], 0),
-        await attestFile("twice-1.json", f.operators[1], 0),
-      ].join(",");
-      await task("mach:certify", { rollup: "5001", output: "0", attestations, json: true });
+      const attestations = (await attestFiles("twice", f.operators.slice(0, 2), 0)).join(",");
+      await certify(attestations);
       await expectRefused(
         "mach:certify",
         { rollup: "5001", output: "0", attestations, json: true },
@@ -1208,12 +1157,7 @@ describe("mach tasks", function () {
       const forged = await attestFile("jailed-forged.json", op1, 0, { root: FORGED });
       await task("mach:prove-equivocation", { first: proposed, second: forged, json: true });
       expect(await f.registry.isJailed(op1.address)).to.equal(true);
-      const result = await task<CertifyResult>("mach:certify", {
-        rollup: "5001",
-        output: "0",
-        attestations: [await attestFile("jailed-member-0.json", op0, 0), proposed].join(","),
-        json: true,
-      });
+      const result = await certify([await attestFile("jailed-member-0.json", op0, 0), proposed].join(","));
       expect([result.signers, result.signedStake]).to.deep.equal([
         sorted([op0, op1]),
         OPERATOR_STAKES[0] + OPERATOR_STAKES[1],
@@ -1696,7 +1640,7 @@ describe("mach tasks", function () {
       mkdirSync(dir, { recursive: true });
       const signed = [];
       for (const op of [op0, op1, op2]) signed.push(await attestFile(`invalid/${op.address}.json`, op, 0));
-      await task("mach:certify", { rollup: "5001", output: "0", attestations: dir, json: true });
+      await certify(dir);
       await (await f.vital.registerRollup(f.rollupAddress)).wait();
       const vitalSet = await f.vital.setIdOf(f.rollupAddress);
       const registryAddress = await f.registry.getAddress();
