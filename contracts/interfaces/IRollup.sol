@@ -25,6 +25,12 @@ interface IRollup {
     }
 
     /// @notice slot: l2BlockNumber (64) | proposedAt (48) | status (8); then root.
+    /// @notice An invalidated output: when it was proposed and when VITAL invalidated it.
+    struct Invalidation {
+        uint48 proposedAt;
+        uint48 invalidatedAt;
+    }
+
     struct Output {
         uint64 l2BlockNumber;
         uint48 proposedAt;
@@ -63,7 +69,7 @@ interface IRollup {
     error RollupOutputStatus(uint256 index, OutputStatus status);
     /// @notice Output `index` is not for the block and root the caller named.
     error RollupOutputMismatch(uint256 index);
-    /// @notice VITAL proved this root wrong for this block: it can never be proposed again.
+    /// @notice VITAL proved this root wrong for this block: it can never be fast-finalized again.
     error RollupRootInvalidated(uint64 l2BlockNumber, bytes32 root);
     error RollupOutputNotInOrder(uint256 index);
     error RollupChallengePeriod(uint256 index, uint256 finalizesAt);
@@ -134,6 +140,9 @@ interface IRollup {
     function invalidate(uint256 index) external;
     /// @notice When VITAL invalidated `root` for `l2BlockNumber` (zero if it never did).
     function invalidatedAt(uint64 l2BlockNumber, bytes32 root) external view returns (uint256);
+    /// @notice VITAL's last invalidation of `root` for `l2BlockNumber`: when that output was proposed and when it was
+    ///         invalidated (zeros if never).
+    function invalidation(uint64 l2BlockNumber, bytes32 root) external view returns (Invalidation memory);
     function queueTransaction(bytes32 txHash, uint256 fee) external;
     function forceInclude(uint256 count) external;
     function streamFees() external;

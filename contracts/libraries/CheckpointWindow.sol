@@ -15,10 +15,16 @@ library CheckpointWindow {
     ///      epochs fall back to a binary search.
     function valueAt(Checkpoints.Trace208 storage trace, uint256 epoch) internal view returns (uint256) {
         uint48 k = key(epoch);
-        uint256 length = trace.length();
-        for (uint256 back = 1; back <= 2 && back <= length; ++back) {
-            Checkpoints.Checkpoint208 memory c = trace.at(uint32(length - back));
-            if (c._key <= k) return c._value;
+        Checkpoints.Checkpoint208[] storage checkpoints = trace._checkpoints;
+        uint256 length = checkpoints.length;
+        // each checkpoint is one word (key and value): one read each
+        if (length != 0) {
+            Checkpoints.Checkpoint208 memory last = checkpoints[length - 1];
+            if (last._key <= k) return last._value;
+            if (length > 1) {
+                Checkpoints.Checkpoint208 memory previous = checkpoints[length - 2];
+                if (previous._key <= k) return previous._value;
+            }
         }
         return length > 2 ? trace.upperLookup(k) : 0;
     }

@@ -54,6 +54,9 @@ contract BlsKeyRegistry is ISetListener, OwnedUpgradeable {
         mapping(address operator => uint256) latestKey;
         mapping(address operator => Checkpoints.Trace208) keyHistory;
         mapping(uint256 setId => bytes32[6]) aggregates;
+        // the latest aggregate's hash and the epoch it counts from, in one word (as `latestKey`): what every
+        // certificate reads
+        mapping(uint256 setId => uint256) latestAggregate;
         mapping(uint256 setId => Checkpoints.Trace208) aggregateHistory;
         mapping(uint256 keyHash => address) owners;
     }
@@ -147,7 +150,8 @@ contract BlsKeyRegistry is ISetListener, OwnedUpgradeable {
 
     /// @notice The hash of `setId`'s aggregate key in `epoch` (zero if nobody had counted in it yet).
     function aggregateKeyHashAt(uint256 setId, uint256 epoch) external view returns (uint256) {
-        return _s().aggregateHistory[setId].valueAt(epoch);
+        KeyStorage storage s = _s();
+        return _hashAt(s.latestAggregate[setId], s.aggregateHistory[setId], epoch);
     }
 
     function operatorSets() external view returns (address) {
@@ -160,11 +164,20 @@ contract BlsKeyRegistry is ISetListener, OwnedUpgradeable {
 
     // ================================================================= internals
 
-    /// @dev `operator`'s key hash in `epoch`: the latest key's if it counts by then (one read), else from the history.
+    /// @dev `operator`'s key hash in `epoch`.
     function _keyHashAt(KeyStorage storage s, address operator, uint256 epoch) private view returns (uint256) {
-        uint256 latest = s.latestKey[operator];
-        if (latest >> 208 <= epoch) return uint208(latest);
-        return s.keyHistory[operator].valueAt(epoch);
+        return _hashAt(s.latestKey[operator], s.keyHistory[operator], epoch);
+    }
+
+    /// @dev A hash in `epoch`: the latest one (`latest`: epoch << 208 | hash) if it counts by then, one read, else
+    ///      from `history`.
+    function _hashAt(
+        uint256 latest,
+        Checkpoints.Trace208 storage history,
+        uint256 epoch
+    ) private view returns (uint256) {
+        if (latest != 0 && latest >> 208 <= epoch) return uint208(latest);
+        return history.valueAt(epoch);
     }
 
     /// @dev Moves the aggregate of each set where `operator` counts (its latest allocation, of a set this registry keeps
@@ -190,7 +203,9 @@ contract BlsKeyRegistry is ISetListener, OwnedUpgradeable {
     function _updateAggregate(KeyStorage storage s, uint256 setId, bytes memory change, uint48 epoch) private {
         bytes memory aggregate = BLS.g2Add(_unpack(s.aggregates[setId]), change);
         s.aggregates[setId] = _pack(aggregate);
-        s.aggregateHistory[setId].push(epoch, uint208(BLS.keyHash(aggregate)));
+        uint208 hash = BLS.keyHash(aggregate);
+        s.latestAggregate[setId] = (uint256(epoch) << 208) | hash;
+        s.aggregateHistory[setId].push(epoch, hash);
         emit AggregateKeyUpdated(setId, aggregate, epoch);
     }
 

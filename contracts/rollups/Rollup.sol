@@ -71,8 +71,9 @@ contract Rollup is IRollup {
     uint256 public queueHead;
     /// @notice When the council last lifted a pause (zero if never): duties missed before it are nobody's fault.
     uint48 public resumedAt;
-    /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when.
-    mapping(bytes32 output => uint256) internal _invalidatedAt;
+    /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when it was proposed and
+    ///      when it was invalidated (its last invalidation).
+    mapping(bytes32 output => Invalidation) internal _invalidations;
 
     /// @param factory_ the factory proxy whose templates point at this implementation
     constructor(IRollupFactory factory_) {
@@ -243,8 +244,6 @@ contract Rollup is IRollup {
         uint256 count = outputCount;
         uint64 expected = (count == 0 ? 0 : _outputs[count - 1].l2BlockNumber) + outputInterval;
         if (l2BlockNumber != expected) revert RollupInvalidOutput(l2BlockNumber, expected);
-        // a root proven wrong stays wrong: re-proposing it would let MACH fast-finalize it again
-        if (_invalidatedAt[_rootKey(l2BlockNumber, root)] != 0) revert RollupRootInvalidated(l2BlockNumber, root);
         _outputs[count] = Output({
             l2BlockNumber: l2BlockNumber,
             proposedAt: uint48(block.timestamp),
@@ -266,6 +265,11 @@ contract Rollup is IRollup {
         Output storage o = _liveOutput(index);
         if (o.l2BlockNumber != l2BlockNumber || o.root != root) revert RollupOutputMismatch(index);
         if (o.status != OutputStatus.Proposed) revert RollupOutputStatus(index, o.status);
+        // a root VITAL proved wrong may be proposed again (VITAL may have erred, and the chain must go on) but never
+        // fast-finalized again: replayed signatures of it count for nothing
+        if (_invalidations[_rootKey(l2BlockNumber, root)].invalidatedAt != 0) {
+            revert RollupRootInvalidated(l2BlockNumber, root);
+        }
         o.status = OutputStatus.FastFinalized;
         emit OutputFastFinalized(index);
         return fastFinalityBps;
@@ -297,13 +301,21 @@ contract Rollup is IRollup {
         uint256 count = outputCount;
         outputCount = index; // the output and every later one: their slots are overwritten by later proposals
         // only this one was proven wrong: the later ones were dropped for building on it
-        _invalidatedAt[_rootKey(o.l2BlockNumber, o.root)] = block.timestamp;
+        _invalidations[_rootKey(o.l2BlockNumber, o.root)] = Invalidation({
+            proposedAt: o.proposedAt,
+            invalidatedAt: uint48(block.timestamp)
+        });
         emit OutputsInvalidated(index, count);
     }
 
     /// @inheritdoc IRollup
     function invalidatedAt(uint64 l2BlockNumber, bytes32 root) external view returns (uint256) {
-        return _invalidatedAt[_rootKey(l2BlockNumber, root)];
+        return _invalidations[_rootKey(l2BlockNumber, root)].invalidatedAt;
+    }
+
+    /// @inheritdoc IRollup
+    function invalidation(uint64 l2BlockNumber, bytes32 root) external view returns (Invalidation memory) {
+        return _invalidations[_rootKey(l2BlockNumber, root)];
     }
 
     function _rootKey(uint64 l2BlockNumber, bytes32 root) private pure returns (bytes32) {

@@ -100,6 +100,8 @@ contract MachService is RollupService {
     error MachNotMember(address operator, uint256 epoch);
     error MachAlreadyProven(address operator, address rollup, uint64 l2BlockNumber);
     error MachNotInvalidated(address rollup, uint64 l2BlockNumber, bytes32 root);
+    /// @notice A report's quorum epoch is outside [from, until]: the epochs in which the output could be certified.
+    error MachEpochOutOfRange(uint256 epoch, uint256 from, uint256 until);
     /// @notice `operator` did not sign the certificate (not counted in its epoch, or a non-signer), or was reported.
     error MachNotReportable(address operator);
     error MachNoAlert(address rollup);
@@ -280,8 +282,7 @@ contract MachService is RollupService {
         address[] calldata operators
     ) external {
         uint256 setId = _setOf(rollup);
-        uint256 invalidatedAt = IRollup(rollup).invalidatedAt(l2BlockNumber, root);
-        if (invalidatedAt == 0) revert MachNotInvalidated(rollup, l2BlockNumber, root);
+        uint256 invalidatedAt = _invalidatedAt(rollup, l2BlockNumber, root, quorum.epoch);
         IOperatorSets sets = _service().sets;
         bytes32 digest = attestationDigest(rollup, outputIndex, l2BlockNumber, root, quorum.epoch);
         _checkQuorum(setId, sets.setStakeAt(setId, quorum.epoch), digest, quorum);
@@ -412,6 +413,23 @@ contract MachService is RollupService {
         if (BLS.keyHashCalldata(key) != _s().keys.keyHashAt(operator, a.epoch)) revert MachWrongKey(position, operator);
         digest = attestationDigest(rollup, a.outputIndex, a.l2BlockNumber, a.outputRoot, a.epoch);
         if (!BLS.verify(key, BLS.hashToG1(abi.encodePacked(digest), DOMAIN), a.signature)) revert MachBadSignature();
+    }
+
+    /// @dev When VITAL invalidated (block, root) of `rollup`, which it must have, and `epoch` one in which the output
+    ///      could have been certified: from the one before its proposal to the invalidation's (so a key rotated away
+    ///      long before cannot be used to frame its former operator).
+    function _invalidatedAt(
+        address rollup,
+        uint64 l2BlockNumber,
+        bytes32 root,
+        uint256 epoch
+    ) private view returns (uint256) {
+        IRollup.Invalidation memory invalidation = IRollup(rollup).invalidation(l2BlockNumber, root);
+        if (invalidation.invalidatedAt == 0) revert MachNotInvalidated(rollup, l2BlockNumber, root);
+        uint256 from = _epochAt(invalidation.proposedAt);
+        uint256 until = _epochAt(invalidation.invalidatedAt);
+        if (epoch + 1 < from || epoch > until) revert MachEpochOutOfRange(epoch, from == 0 ? 0 : from - 1, until);
+        return invalidation.invalidatedAt;
     }
 
     /// @dev One slash request against `operator`, reported as a signer of the invalidated output `key`.

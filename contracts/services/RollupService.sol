@@ -192,8 +192,13 @@ abstract contract RollupService is OwnedUpgradeable {
 
     /// @dev The operator sets' epoch now.
     function _currentEpoch() internal view returns (uint256) {
+        return _epochAt(block.timestamp);
+    }
+
+    /// @dev The operator sets' epoch at `timestamp`.
+    function _epochAt(uint256 timestamp) internal view returns (uint256) {
         ServiceStorage storage s = _service();
-        return EpochClock.epochAt(s.genesis, s.epochLength, block.timestamp);
+        return EpochClock.epochAt(s.genesis, s.epochLength, timestamp);
     }
 
     /// @dev When `epoch` begins on the operator sets' clock.

@@ -808,7 +808,7 @@ describe("Rollup", function () {
       expect(await r.fastFinalityBps()).to.equal(DEFAULT_FAST_FINALITY_BPS);
     });
 
-    it("a root VITAL invalidated can never be proposed again for its block; the outputs dropped after it can", async function () {
+    it("a root VITAL invalidated may be proposed again but never fast-finalized again; the outputs dropped after it are not marked", async function () {
       const { d, proposer, eph } = await loadFixture(proposedFixture);
       const r = eph.rollup;
       const [bad, dropped] = [await r.output(1), await r.output(2)];
@@ -816,18 +816,24 @@ describe("Rollup", function () {
       await time.setNextBlockTimestamp(at);
       await (await r.connect(d.vital).invalidate(1)).wait();
       expect(await r.invalidatedAt(bad.l2BlockNumber, bad.root)).to.equal(BigInt(at));
+      expect([...(await r.invalidation(bad.l2BlockNumber, bad.root))]).to.deep.equal([bad.proposedAt, BigInt(at)]);
       // only the output proven wrong is marked: the later ones were dropped for building on it
       expect(await r.invalidatedAt(dropped.l2BlockNumber, dropped.root)).to.equal(0n);
-      // MACH could otherwise fast-finalize the proven-wrong root again at the same index
+      expect([...(await r.invalidation(dropped.l2BlockNumber, dropped.root))]).to.deep.equal([0n, 0n]);
+      // VITAL may have erred: the same root may come back, to finalize by its challenge period or a proof...
       await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, bad.root))
+        .to.emit(r, "OutputProposed")
+        .withArgs(1n, bad.l2BlockNumber, bad.root, proposer.address);
+      // ...but MACH's signatures of a root proven wrong never fast-finalize it again
+      await expect(r.connect(d.mach).fastFinalize(1, bad.l2BlockNumber, bad.root))
         .to.be.revertedWithCustomError(r, "RollupRootInvalidated")
         .withArgs(bad.l2BlockNumber, bad.root);
-      await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, ROOTS[0]))
-        .to.emit(r, "OutputProposed")
-        .withArgs(1n, bad.l2BlockNumber, ROOTS[0], proposer.address);
       await expect(r.connect(proposer).proposeOutput(dropped.l2BlockNumber, dropped.root))
         .to.emit(r, "OutputProposed")
         .withArgs(2n, dropped.l2BlockNumber, dropped.root, proposer.address);
+      await expect(r.connect(d.mach).fastFinalize(2, dropped.l2BlockNumber, dropped.root))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(2n);
     });
 
     it("refuses fast finality from anyone but MACH, and from MACH when it is not a service of the rollup", async function () {

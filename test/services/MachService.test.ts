@@ -288,6 +288,21 @@ describe("MachService", function () {
   /** `certify` of the fixture's output 0 (L2_BLOCK, ROOT) with `quorum` (not awaited). */
   const certify0 = (f: Fixture, quorum: Quorum) => f.mach.certify(f.rollupAddress, 0, L2_BLOCK, ROOT, quorum);
 
+  /** Certified's arguments for the fixture's output 0 in EPOCH signed by the members at `signers`, the others not. */
+  const certified0 = (f: Fixture, signers: number[]) => {
+    const nonSigners = [...STAKES.keys()].filter((i) => !signers.includes(i));
+    return [
+      f.rollupAddress,
+      0,
+      L2_BLOCK,
+      ROOT,
+      EPOCH,
+      addressesOf(f.ops, nonSigners),
+      sumOf(STAKES, signers),
+      TOTAL_STAKE,
+    ];
+  };
+
   /** `op`'s attestation as proveEquivocation takes it: signed with its BLS key over `o`. */
   async function attestationOf(
     f: Fixture,
@@ -378,6 +393,19 @@ describe("MachService", function () {
     f.reporter.address,
     executableAt,
   ];
+
+  /** The fixture's offender attests ROOT in EPOCH and OTHER_ROOT in EPOCH + 1 (`later` is when EPOCH + 1 starts). */
+  async function crossEpochFixture() {
+    const f = await loadFixture(equivocationFixture);
+    const { d, offender } = f;
+    return {
+      ...f,
+      maxAge: BigInt(d.config.maxEvidenceAge),
+      a: await attestationOf(f, offender, { root: ROOT, epoch: EPOCH }),
+      b: await attestationOf(f, offender, { root: OTHER_ROOT, epoch: EPOCH + 1n }),
+      later: await d.operatorSets.epochStart(EPOCH + 1n),
+    };
+  }
 
   /** The equivocation proven by the reporter. */
   async function provenFixture() {
@@ -657,16 +685,7 @@ describe("MachService", function () {
       // 3,000 + 2,500 + 2,166 ALT + 1 wei: members 2 and 3 do not sign
       await expect(certify0(f, await quorumOf(f, pick(f.ops, [0, 1, 4]))))
         .to.emit(f.mach, "Certified")
-        .withArgs(
-          f.rollupAddress,
-          0,
-          L2_BLOCK,
-          ROOT,
-          EPOCH,
-          addressesOf(f.ops, [2, 3]),
-          sumOf(STAKES, [0, 1, 4]),
-          TOTAL_STAKE,
-        );
+        .withArgs(...certified0(f, [0, 1, 4]));
     });
 
     it("applies a rollup's own threshold: 8,000 bps, exactly at it and 1 wei below", async function () {
@@ -716,6 +735,7 @@ describe("MachService", function () {
       const signed = sumOf(STAKES, [0, 1, 2]);
       const q0 = await quorumOf(f, signers);
       const q1 = await quorumOf(f, signers, output1);
+      const certify1 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, quorum);
       // signed for the next epoch before it began: not yet
       await expect(certify0(f, await quorumOf(f, signers, { epoch: EPOCH + 1n })))
         .to.be.revertedWithCustomError(f.mach, "MachStaleEpoch")
@@ -727,31 +747,15 @@ describe("MachService", function () {
         .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, nonSigners, signed, TOTAL_STAKE);
       // two epochs back: refused before anything else is read
       await nextEpoch(sets);
-      await expect(f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, q1))
+      await expect(certify1(q1))
         .to.be.revertedWithCustomError(f.mach, "MachStaleEpoch")
         .withArgs(EPOCH, EPOCH + 2n);
-      await expect(
-        f.mach.certify(
-          f.rollupAddress,
-          1,
-          2n * L2_BLOCK,
-          OTHER_ROOT,
-          await quorumOf(f, signers, { ...output1, epoch: EPOCH + 3n }),
-        ),
-      )
+      await expect(certify1(await quorumOf(f, signers, { ...output1, epoch: EPOCH + 3n })))
         .to.be.revertedWithCustomError(f.mach, "MachStaleEpoch")
         .withArgs(EPOCH + 3n, EPOCH + 2n);
       expect((await f.rollup.output(1)).status).to.equal(Output.Proposed);
       // the same members re-sign for the previous epoch, EPOCH + 1
-      await expect(
-        f.mach.certify(
-          f.rollupAddress,
-          1,
-          2n * L2_BLOCK,
-          OTHER_ROOT,
-          await quorumOf(f, signers, { ...output1, epoch: EPOCH + 1n }),
-        ),
-      )
+      await expect(certify1(await quorumOf(f, signers, { ...output1, epoch: EPOCH + 1n })))
         .to.emit(f.mach, "Certified")
         .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, EPOCH + 1n, nonSigners, signed, TOTAL_STAKE);
     });
@@ -1014,19 +1018,22 @@ describe("MachService", function () {
         .withArgs(address);
     });
 
-    // A quorum's digest names the output index, block and root: once VITAL invalidated (block, root), the proposer could
-    // re-propose the same root at the same index and the old quorum would fast-finalize it again. The rollup refuses it.
-    it("a root VITAL invalidated cannot come back: the rollup refuses it (RollupRootInvalidated), the old quorum finalizes nothing", async function () {
+    // A quorum's digest names the output index, block and root: once VITAL invalidated (block, root), the proposer may
+    // re-propose the same root at the same index (VITAL may have erred; the chain must go on), but the old quorum must
+    // not fast-finalize it again. The rollup refuses it in fastFinalize.
+    it("a root VITAL invalidated cannot be fast-finalized again: the old quorum finalizes nothing (RollupRootInvalidated)", async function () {
       const f = await loadFixture(invalidatedFixture);
       expect(await f.rollup.invalidatedAt(L2_BLOCK, ROOT)).to.equal(f.invalidatedAt);
       expect(await f.rollup.outputCount()).to.equal(0n);
-      await expect(f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT))
+      await expect(certify0(f, f.quorum)).to.be.revertedWithCustomError(f.rollup, "RollupUnknownOutput").withArgs(0);
+      await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
+      await expect(certify0(f, f.quorum))
         .to.be.revertedWithCustomError(f.rollup, "RollupRootInvalidated")
         .withArgs(L2_BLOCK, ROOT);
-      await expect(certify0(f, f.quorum)).to.be.revertedWithCustomError(f.rollup, "RollupUnknownOutput").withArgs(0);
-      // another root at the block is proposed as output 0 again: the old quorum is not over it
-      await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, OTHER_ROOT)).wait();
-      await expect(certify0(f, f.quorum)).to.be.revertedWithCustomError(f.rollup, "RollupOutputMismatch").withArgs(0);
+      // nor a fresh quorum of the current epoch
+      await expect(certify0(f, await quorumOf(f, f.ops)))
+        .to.be.revertedWithCustomError(f.rollup, "RollupRootInvalidated")
+        .withArgs(L2_BLOCK, ROOT);
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
     });
 
@@ -1039,16 +1046,7 @@ describe("MachService", function () {
       expect(await f.d.operatorSets.allocationAt(f.setId, f.ops[1].address, EPOCH)).to.equal(STAKES[1]);
       await expect(certify0(f, await quorumOf(f, pick(f.ops, [0, 1, 2]))))
         .to.emit(f.mach, "Certified")
-        .withArgs(
-          f.rollupAddress,
-          0,
-          L2_BLOCK,
-          ROOT,
-          EPOCH,
-          addressesOf(f.ops, [3, 4]),
-          sumOf(STAKES, [0, 1, 2]),
-          TOTAL_STAKE,
-        );
+        .withArgs(...certified0(f, [0, 1, 2]));
     });
 
     it("a quorum counts the stake of its epoch from the checkpoints: a change counts from the next epoch", async function () {
@@ -1061,16 +1059,7 @@ describe("MachService", function () {
       const signers = pick(f.ops, [0, 1, 2]);
       await expect(certify0(f, await quorumOf(f, signers)))
         .to.emit(f.mach, "Certified")
-        .withArgs(
-          f.rollupAddress,
-          0,
-          L2_BLOCK,
-          ROOT,
-          EPOCH,
-          addressesOf(f.ops, [3, 4]),
-          sumOf(STAKES, [0, 1, 2]),
-          TOTAL_STAKE,
-        );
+        .withArgs(...certified0(f, [0, 1, 2]));
       // two epochs on, nobody having sent anything: the quorum counts what the checkpoints hold for epoch 5
       await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
       await time.increaseTo(await sets.epochStart(EPOCH + 2n));
@@ -1154,16 +1143,7 @@ describe("MachService", function () {
         expect(await f.keys.aggregateKeyHashAt(f.setId, EPOCH)).to.equal(keyHash(aggregateKeyOf(f.ops)));
         await expect(certify0(f, await quorumOf(f, pick(f.ops, [0, 1, 4]))))
           .to.emit(f.mach, "Certified")
-          .withArgs(
-            f.rollupAddress,
-            0,
-            L2_BLOCK,
-            ROOT,
-            EPOCH,
-            addressesOf(f.ops, [2, 3]),
-            sumOf(STAKES, [0, 1, 4]),
-            TOTAL_STAKE,
-          );
+          .withArgs(...certified0(f, [0, 1, 4]));
 
         // in EPOCH + 1 the leaver counts no more: neither as a signer nor as a non-signer
         await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, ROOT)).wait();
@@ -1681,16 +1661,11 @@ describe("MachService", function () {
     });
 
     it("dates an equivocation at the start of the later attestation's epoch, and one signed ahead of its epoch now", async function () {
-      const f = await loadFixture(equivocationFixture);
-      const { d, offender } = f;
-      const maxAge = BigInt(d.config.maxEvidenceAge);
-      const key = keyOf(offender);
-      const a = await attestationOf(f, offender, { root: ROOT, epoch: EPOCH });
-      const b = await attestationOf(f, offender, { root: OTHER_ROOT, epoch: EPOCH + 1n });
+      const f = await loadFixture(crossEpochFixture);
+      const { d, offender, maxAge, key, a, b, later } = f;
       const prove = () =>
         f.mach.connect(f.reporter).proveEquivocation(f.rollupAddress, offender.address, a, key, b, key);
       // signed ahead of its epoch: dated now (the slashing manager refuses evidence from the future)
-      const later = await d.operatorSets.epochStart(EPOCH + 1n);
       expect((await time.latest()) < later).to.equal(true);
       expect(
         await f.mach
@@ -1709,13 +1684,8 @@ describe("MachService", function () {
     });
 
     it("an equivocation is provable until the later attestation's epoch start is the slasher's evidence age old", async function () {
-      const f = await loadFixture(equivocationFixture);
-      const { d, offender } = f;
-      const maxAge = BigInt(d.config.maxEvidenceAge);
-      const key = keyOf(offender);
-      const a = await attestationOf(f, offender, { root: ROOT, epoch: EPOCH });
-      const b = await attestationOf(f, offender, { root: OTHER_ROOT, epoch: EPOCH + 1n });
-      const later = await d.operatorSets.epochStart(EPOCH + 1n);
+      const f = await loadFixture(crossEpochFixture);
+      const { d, offender, maxAge, key, a, b, later } = f;
       const requestId = await d.slashingManager.requestCount();
       await time.setNextBlockTimestamp(later + maxAge);
       await expect(f.mach.connect(f.reporter).proveEquivocation(f.rollupAddress, offender.address, a, key, b, key))
@@ -1891,6 +1861,28 @@ describe("MachService", function () {
       expect(await f.d.slashingManager.requestCount()).to.equal(requests);
       expect(await f.mach.isReported(f.rollupAddress, L2_BLOCK, ROOT, f.ops[1].address)).to.equal(false);
       expect(await f.d.registry.isJailed(f.ops[1].address)).to.equal(false);
+    });
+
+    it("a rotated-away key cannot frame its former operator: only a quorum of an epoch the output could be certified in is evidence", async function () {
+      const f = await loadFixture(invalidatedFixture);
+      const { proposedAt, invalidatedAt } = await f.rollup.invalidation(L2_BLOCK, ROOT);
+      const from = (await f.d.operatorSets.epochAt(proposedAt)) - 1n;
+      const until = await f.d.operatorSets.epochAt(invalidatedAt);
+      expect([from, until]).to.deep.equal([EPOCH - 1n, EPOCH]);
+      // a quorum of an epoch before the window (a key an operator rotated away from long ago, say) proves nothing
+      // about this output, whatever it verifies against: refused before any check of its keys
+      const early = { ...f.quorum, epoch: from - 1n };
+      await expect(report(f, early, [f.ops[0].address]))
+        .to.be.revertedWithCustomError(f.mach, "MachEpochOutOfRange")
+        .withArgs(from - 1n, from, until);
+      // nor one of an epoch after the invalidation, signed once the root was known to be wrong
+      await nextEpoch(f.d.operatorSets);
+      const late = await quorumOf(f, pick(f.ops, [0, 1, 2]), { epoch: until + 1n });
+      await expect(report(f, late, [f.ops[0].address]))
+        .to.be.revertedWithCustomError(f.mach, "MachEpochOutOfRange")
+        .withArgs(until + 1n, from, until);
+      // the window's own epochs are evidence
+      await expect(report(f, f.quorum, [f.ops[0].address])).to.emit(f.mach, "InvalidCertificateReported");
     });
 
     it("a quorum never submitted as a certificate proves its signers signed the bad root, in any later epoch", async function () {
