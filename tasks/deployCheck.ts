@@ -195,7 +195,6 @@ async function checkRestaking(ctx: Context, config: RestakingConfig) {
   check.rows("RestakingRegistry", [
     ["withdrawalDelay", await registry.withdrawalDelay(), config.withdrawalDelay, seconds],
     ["commissionDelay", await registry.commissionDelay(), config.commissionDelay, seconds],
-    ["signingKeyDelay", await registry.signingKeyDelay(), config.signingKeyDelay, seconds],
     ["owner", await registry.owner(), owner],
   ]);
   check.rows("OperatorSets", [

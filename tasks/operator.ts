@@ -1,8 +1,7 @@
 // Operator tasks: register, inspect, change the commission.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { getBytes, isHexString, verifyMessage, ZeroAddress } from "ethers";
-import { confirm, fail, formatTime, output, parseAddress, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatTime, output, signerFor, txLine } from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
@@ -44,7 +43,6 @@ export interface OperatorInfo {
   registered: boolean;
   metadataURI: string;
   commission: { bps: bigint; pending: { bps: bigint; effectiveAt: number } | null };
-  signingKey: { key: string; pending: { key: string; effectiveAt: number } | null };
   pools: PoolView[];
   /** ALT-equivalent stake: active pool value times asset weight. */
   stake: bigint;
@@ -80,14 +78,9 @@ export async function describeOperator(hre: HardhatRuntimeEnvironment, operator:
     ...(await registry.queryFilter(registry.filters.OperatorMetadataURIUpdated(operator))),
   ]);
   const commissionEvent = latest(await registry.queryFilter(registry.filters.CommissionChanged(operator)));
-  const keyEvent = latest(await registry.queryFilter(registry.filters.SigningKeyRotated(operator)));
   const pendingCommission =
     commissionEvent && Number(commissionEvent.args.effectiveAt) > now
       ? { bps: commissionEvent.args.bps, effectiveAt: Number(commissionEvent.args.effectiveAt) }
-      : null;
-  const pendingKey =
-    keyEvent && Number(keyEvent.args.effectiveAt) > now
-      ? { key: keyEvent.args.key, effectiveAt: Number(keyEvent.args.effectiveAt) }
       : null;
 
   const pools: PoolView[] = [];
@@ -98,7 +91,6 @@ export async function describeOperator(hre: HardhatRuntimeEnvironment, operator:
     registered: true,
     metadataURI: uriEvent?.args.metadataURI ?? "",
     commission: { bps: await registry.commissionOf(operator), pending: pendingCommission },
-    signingKey: { key: await registry.signingKeyOf(operator), pending: pendingKey },
     pools,
     stake: await registry.operatorStake(operator),
     pendingSlashes,
@@ -107,7 +99,7 @@ export async function describeOperator(hre: HardhatRuntimeEnvironment, operator:
 }
 
 function infoLines(info: OperatorInfo, assets: AssetInfo[]): string[] {
-  const { commission, signingKey } = info;
+  const { commission } = info;
   return [
     `operator ${info.operator}${info.jailed ? ` (jailed: ${info.pendingSlashes} pending slash requests)` : ""}`,
     `  metadata    ${info.metadataURI}`,
@@ -115,8 +107,6 @@ function infoLines(info: OperatorInfo, assets: AssetInfo[]): string[] {
       (commission.pending
         ? `, ${formatBps(commission.pending.bps)} from ${formatTime(commission.pending.effectiveAt)}`
         : ""),
-    `  signing key ${signingKey.key}` +
-      (signingKey.pending ? `, ${signingKey.pending.key} from ${formatTime(signingKey.pending.effectiveAt)}` : ""),
     `  stake       ${formatAsset(assets[0], info.stake)} (ALT-equivalent, active)`,
     ...info.pools.map((p) => {
       const asset = assets[p.assetId];
@@ -129,71 +119,28 @@ function infoLines(info: OperatorInfo, assets: AssetInfo[]): string[] {
   ];
 }
 
-/**
- * The proof that `operator` controls `signingKey`: none for the operator's own address, the given one, or a signature
- * made here when the key is an account of the network. Refused with one line when it would not verify.
- */
-async function proofFor(
-  hre: HardhatRuntimeEnvironment,
-  registry: RestakingRegistry,
-  operator: string,
-  signingKey: string,
-  given?: string,
-): Promise<string> {
-  if (signingKey === operator) return "0x";
-  const message = getBytes(await registry.signingKeyMessage(operator));
-  if (given !== undefined) {
-    if (!isHexString(given, 65)) fail("--key-proof must be a 65-byte hex signature");
-    if (verifyMessage(message, given) !== signingKey) {
-      fail(`--key-proof is not a signature by ${signingKey} of signingKeyMessage(${operator})`);
-    }
-    return given;
-  }
-  const accounts = await hre.ethers.getSigners();
-  const key = accounts.find((a) => a.address === signingKey);
-  if (!key) fail(`--signing-key ${signingKey} is not an account here: pass --key-proof, its signature of the message`);
-  return key.signMessage(message);
-}
-
 task("operator:register", "Registers the sender as an operator")
   .addParam("uri", "Metadata URI (name, website, contact)")
   .addParam("commission", "Commission on rewards in basis points: 100 = 1 %, at most 2000 (20 %)")
-  .addOptionalParam("signingKey", "Signing key for service duties (default: the sender); a key is usable once, ever")
-  .addOptionalParam(
-    "keyProof",
-    "The signing key's personal_sign of the registry's signingKeyMessage(operator); signed here when the key is an account",
-  )
   .addOptionalParam("from", "Acting account, the operator (default: the first account)")
   .addFlag("json", "Print JSON")
-  .setAction(
-    async (
-      args: { uri: string; commission: string; signingKey?: string; keyProof?: string; from?: string; json: boolean },
-      hre,
-    ) => {
-      const registry = await restakingRegistry(hre);
-      const commissionBps = await parseCommission(registry, args.commission);
-      const signer = await signerFor(hre, args.from);
-      const operator = await signer.getAddress();
-      const signingKey = args.signingKey === undefined ? operator : parseAddress(args.signingKey, "--signing-key");
-      if (signingKey === ZeroAddress) fail("--signing-key is the zero address");
-      if (await registry.isOperator(operator)) fail(`${operator} is a registered operator already`);
-      const keyOwner = await registry.operatorOfSigningKey(signingKey);
-      if (keyOwner !== ZeroAddress) fail(`signing key ${signingKey} is taken: it belongs to operator ${keyOwner}`);
+  .setAction(async (args: { uri: string; commission: string; from?: string; json: boolean }, hre) => {
+    const registry = await restakingRegistry(hre);
+    const commissionBps = await parseCommission(registry, args.commission);
+    const signer = await signerFor(hre, args.from);
+    const operator = await signer.getAddress();
+    if (await registry.isOperator(operator)) fail(`${operator} is a registered operator already`);
 
-      const keyProof = await proofFor(hre, registry, operator, signingKey, args.keyProof);
-      const tx = await confirm(
-        registry.connect(signer).registerOperator(args.uri, commissionBps, signingKey, keyProof),
-      );
-      const result = { operator, metadataURI: args.uri, commissionBps, signingKey, tx };
-      return output(args.json, result, () => [
-        txLine(`registered operator ${operator}`, tx),
-        `  commission ${formatBps(commissionBps)}, signing key ${signingKey}`,
-        `  metadata ${args.uri}`,
-      ]);
-    },
-  );
+    const tx = await confirm(registry.connect(signer).registerOperator(args.uri, commissionBps));
+    const result = { operator, metadataURI: args.uri, commissionBps, tx };
+    return output(args.json, result, () => [
+      txLine(`registered operator ${operator}`, tx),
+      `  commission ${formatBps(commissionBps)}`,
+      `  metadata ${args.uri}`,
+    ]);
+  });
 
-task("operator:info", "Shows an operator: commission, signing key, pools, stake, pending slashes, metadata URI")
+task("operator:info", "Shows an operator: commission, pools, stake, pending slashes, metadata URI")
   .addParam("operator", "Operator address")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { operator: string; json: boolean }, hre) => {

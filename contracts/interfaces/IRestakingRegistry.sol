@@ -33,10 +33,6 @@ interface IRestakingRegistry {
     error RegistryNotOperator(address account);
     /// @notice A commission above the maximum.
     error RegistryCommissionTooHigh(uint256 bps, uint256 max);
-    /// @notice The proof does not show that the caller's operator controls `key`.
-    error RegistryInvalidKeyProof(address key);
-    /// @notice `key` is (or was) the signing key of an operator already.
-    error RegistrySigningKeyTaken(address key);
     /// @notice Amounts and shares must be positive.
     error RegistryZeroAmount();
     /// @notice The staker holds fewer active shares in the pool than requested.
@@ -64,18 +60,11 @@ interface IRestakingRegistry {
     /// @notice Governance changed an asset's weight (ALT-equivalent multiplier, 1e18 = 1:1) and cap.
     event AssetUpdated(uint256 indexed assetId, uint256 weight, uint256 cap);
     /// @notice `operator` registered.
-    event OperatorRegistered(
-        address indexed operator,
-        address indexed signingKey,
-        uint256 commissionBps,
-        string metadataURI
-    );
+    event OperatorRegistered(address indexed operator, uint256 commissionBps, string metadataURI);
     /// @notice `operator` published new metadata.
     event OperatorMetadataURIUpdated(address indexed operator, string metadataURI);
     /// @notice The commission of `operator` becomes `bps` at `effectiveAt` (at once for decreases).
     event CommissionChanged(address indexed operator, uint256 bps, uint256 effectiveAt);
-    /// @notice The signing key of `operator` becomes `key` at `effectiveAt`.
-    event SigningKeyRotated(address indexed operator, address indexed key, uint256 effectiveAt);
     /// @notice `staker` staked `amount` of asset `assetId` with `operator` for `shares`.
     event Staked(
         address indexed staker,
@@ -106,7 +95,7 @@ interface IRestakingRegistry {
     /// @notice `caller` burned `amount` of slashed ALT (all that slashes had left to burn).
     event SlashedAltBurned(address indexed caller, uint256 amount);
     /// @notice A delay parameter changed.
-    event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay, uint256 signingKeyDelay);
+    event DelaysUpdated(uint256 withdrawalDelay, uint256 commissionDelay);
     /// @notice The slashing manager or the operator sets were (re)wired.
     event ModulesUpdated(address slashingManager, address operatorSets);
     /// @notice `staker`'s position in the pool of `operator` and `assetId` now carries `units` reward units instead of
@@ -173,8 +162,8 @@ interface IRestakingRegistry {
     function addAsset(address token, uint96 weight, uint128 cap) external returns (uint256 assetId);
     /// @notice Changes an asset's weight and cap (a cap below the total staked only stops new deposits); not ALT's.
     function updateAsset(uint256 assetId, uint96 weight, uint128 cap) external;
-    /// @notice Sets the withdrawal, commission-increase and signing-key-rotation delays.
-    function setDelays(uint48 withdrawalDelay, uint48 commissionDelay, uint48 signingKeyDelay) external;
+    /// @notice Sets the withdrawal and commission-increase delays.
+    function setDelays(uint48 withdrawalDelay, uint48 commissionDelay) external;
     /// @notice Wires the slashing manager and the operator sets (zero: not wired).
     /// @param operatorSets told whenever an operator's active stake falls (unstake request, slash), so the operator's
     ///        allocations can shrink to fit it; its epoch clock keys the reward units, and later operator sets must
@@ -182,20 +171,12 @@ interface IRestakingRegistry {
     function setModules(address slashingManager, address operatorSets) external;
 
     // ---------------------------------------------------------------- operators
-    /// @param keyProof the signing key's EIP-191 signature (`personal_sign`) of `signingKeyMessage(operator)`; empty
-    ///        when the key is the operator's own address
-    function registerOperator(
-        string calldata metadataURI,
-        uint16 commissionBps,
-        address signingKey,
-        bytes calldata keyProof
-    ) external;
+    /// @notice Registers the caller as an operator. Operators hold no signing key here: the services that need one
+    ///         (MACH) take BLS keys registered in `BlsKeyRegistry`.
+    function registerOperator(string calldata metadataURI, uint16 commissionBps) external;
     function setMetadataURI(string calldata metadataURI) external;
     /// @notice Decreases apply at once; increases after the commission delay.
     function setCommission(uint16 bps) external;
-    /// @notice The new key applies after the signing-key delay; a key can belong to one operator only, ever.
-    /// @param keyProof as for `registerOperator`
-    function rotateSigningKey(address newKey, bytes calldata keyProof) external;
 
     // ---------------------------------------------------------------- stakers
     function stake(address operator, uint256 assetId, uint256 amount) external returns (uint256 shares);
@@ -285,22 +266,11 @@ interface IRestakingRegistry {
     function pendingSlashes(address operator) external view returns (uint256);
     /// @notice The commission in force now.
     function commissionOf(address operator) external view returns (uint256);
-    /// @notice The signing key in force now.
-    function signingKeyOf(address operator) external view returns (address);
-    /// @notice The current signing key of each operator, or zero for one that is jailed (a pending slash request) or
-    ///         not registered: one call for a whole certificate.
-    function activeSigningKeys(address[] calldata operators) external view returns (address[] memory keys);
-    /// @notice The operator a signing key belongs to (zero if none).
-    function operatorOfSigningKey(address key) external view returns (address);
     function withdrawalDelay() external view returns (uint256);
     function commissionDelay() external view returns (uint256);
-    function signingKeyDelay() external view returns (uint256);
     function slashingManager() external view returns (address);
     function operatorSets() external view returns (address);
     function isPendingWithdrawal(bytes32 root) external view returns (bool);
-    /// @notice What a signing key signs (EIP-191) to prove `operator` controls it:
-    ///         keccak256(abi.encode(keccak256("ALT Protocol signing key"), chainid, registry, operator)).
-    function signingKeyMessage(address operator) external view returns (bytes32);
     /// @notice The hash that identifies a withdrawal.
     function withdrawalRoot(Withdrawal calldata withdrawal) external pure returns (bytes32);
 }

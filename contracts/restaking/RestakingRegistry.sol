@@ -6,8 +6,6 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {OwnedUpgradeable} from "../libraries/OwnedUpgradeable.sol";
@@ -42,19 +40,16 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     uint256 private constant VIRTUAL_SHARES = 1e6;
     uint256 private constant VIRTUAL_ASSETS = 1;
     uint256 private constant MAX_DELAY = 365 days;
-    bytes32 private constant SIGNING_KEY_TAG = keccak256("ALT Protocol signing key");
 
-    /// @dev slot 0: signingKey (160) | commissionBps (16) | pendingCommissionBps (16) | commissionEffectiveAt (48) |
-    ///      registered (8); slot 1: pendingSigningKey (160) | signingKeyEffectiveAt (48) | pendingSlashes (32);
-    ///      slot 2: allocated (128) | unitRate (128).
+    /// @dev slot 0: commissionBps (16) | pendingCommissionBps (16) | commissionEffectiveAt (48) | registered (8) |
+    ///      pendingSlashes (32) | allocated (128); slot 1: unitRate (128). Slot 0 is never zero once registered, so a
+    ///      slash request (the jail counter) and a first allocation write a non-zero slot; slot 1 is written at the
+    ///      operator's first executed slash.
     struct OperatorData {
-        address signingKey;
         uint16 commissionBps;
         uint16 pendingCommissionBps;
         uint48 commissionEffectiveAt;
         bool registered;
-        address pendingSigningKey;
-        uint48 signingKeyEffectiveAt;
         uint32 pendingSlashes;
         // the sum of its allocations to operator sets, kept by OperatorSets: while the active stake stays at or above
         // it, a stake decrease needs no call to OperatorSets
@@ -77,7 +72,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         Asset[MAX_ASSETS] assets;
         mapping(address token => bool) isAsset;
         mapping(address operator => OperatorData) operators;
-        mapping(address key => address operator) signingKeyOwner;
         mapping(address operator => mapping(uint256 assetId => Pool)) pools;
         // Active shares only: shares a staker requested to withdraw live in the withdrawal, not here.
         mapping(address staker => mapping(address operator => mapping(uint256 assetId => Position))) positions;
@@ -87,7 +81,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         uint48 withdrawalDelay;
         // <= MAX_DELAY < 2^32
         uint32 commissionDelay;
-        uint32 signingKeyDelay;
         // the operator sets' epoch clock (fixed for the life of that contract), read when it is wired; in the slot of
         // the withdrawal nonce and delay, which every stake change reads or writes anyway
         uint40 genesis;
@@ -124,13 +117,12 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         address owner_,
         address alt_,
         uint48 withdrawalDelay_,
-        uint48 commissionDelay_,
-        uint48 signingKeyDelay_
+        uint48 commissionDelay_
     ) external initializer {
         if (alt_ == address(0)) revert RegistryZeroAddress();
         __OwnedUpgradeable_init(owner_);
         _addAsset(alt_, uint96(WEIGHT_UNIT), type(uint128).max); // ALT: fixed supply, never capped
-        _setDelays(withdrawalDelay_, commissionDelay_, signingKeyDelay_);
+        _setDelays(withdrawalDelay_, commissionDelay_);
     }
 
     // ================================================================= governance
@@ -152,8 +144,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
-    function setDelays(uint48 withdrawalDelay_, uint48 commissionDelay_, uint48 signingKeyDelay_) external onlyOwner {
-        _setDelays(withdrawalDelay_, commissionDelay_, signingKeyDelay_);
+    function setDelays(uint48 withdrawalDelay_, uint48 commissionDelay_) external onlyOwner {
+        _setDelays(withdrawalDelay_, commissionDelay_);
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -181,21 +173,14 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     // ================================================================= operators
 
     /// @inheritdoc IRestakingRegistry
-    function registerOperator(
-        string calldata metadataURI,
-        uint16 commissionBps,
-        address signingKey,
-        bytes calldata keyProof
-    ) external {
+    function registerOperator(string calldata metadataURI, uint16 commissionBps) external {
         OperatorData storage op = _s().operators[msg.sender];
         if (op.registered) revert RegistryOperatorExists(msg.sender);
         if (commissionBps > MAX_COMMISSION_BPS) revert RegistryCommissionTooHigh(commissionBps, MAX_COMMISSION_BPS);
-        _claimSigningKey(signingKey, keyProof);
         op.registered = true;
         op.commissionBps = commissionBps;
         op.pendingCommissionBps = commissionBps; // in force from effectiveAt = 0, i.e. now
-        op.signingKey = signingKey;
-        emit OperatorRegistered(msg.sender, signingKey, commissionBps, metadataURI);
+        emit OperatorRegistered(msg.sender, commissionBps, metadataURI);
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -216,17 +201,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         op.pendingCommissionBps = bps;
         op.commissionEffectiveAt = effectiveAt;
         emit CommissionChanged(msg.sender, bps, effectiveAt);
-    }
-
-    /// @inheritdoc IRestakingRegistry
-    function rotateSigningKey(address newKey, bytes calldata keyProof) external {
-        OperatorData storage op = _operator(msg.sender);
-        _claimSigningKey(newKey, keyProof);
-        op.signingKey = _currentSigningKey(op);
-        uint48 effectiveAt = uint48(block.timestamp) + _s().signingKeyDelay;
-        op.pendingSigningKey = newKey;
-        op.signingKeyEffectiveAt = effectiveAt;
-        emit SigningKeyRotated(msg.sender, newKey, effectiveAt);
     }
 
     // ================================================================= stakers
@@ -507,26 +481,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     }
 
     /// @inheritdoc IRestakingRegistry
-    function signingKeyOf(address operator) external view returns (address) {
-        return _currentSigningKey(_s().operators[operator]);
-    }
-
-    /// @inheritdoc IRestakingRegistry
-    function activeSigningKeys(address[] calldata operators) external view returns (address[] memory keys) {
-        mapping(address => OperatorData) storage data = _s().operators;
-        keys = new address[](operators.length);
-        for (uint256 i; i < operators.length; ++i) {
-            OperatorData storage op = data[operators[i]];
-            if (op.pendingSlashes == 0) keys[i] = _currentSigningKey(op);
-        }
-    }
-
-    /// @inheritdoc IRestakingRegistry
-    function operatorOfSigningKey(address key) external view returns (address) {
-        return _s().signingKeyOwner[key];
-    }
-
-    /// @inheritdoc IRestakingRegistry
     function withdrawalDelay() external view returns (uint256) {
         return _s().withdrawalDelay;
     }
@@ -534,11 +488,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     /// @inheritdoc IRestakingRegistry
     function commissionDelay() external view returns (uint256) {
         return _s().commissionDelay;
-    }
-
-    /// @inheritdoc IRestakingRegistry
-    function signingKeyDelay() external view returns (uint256) {
-        return _s().signingKeyDelay;
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -559,11 +508,6 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
     /// @inheritdoc IRestakingRegistry
     function isPendingWithdrawal(bytes32 root) external view returns (bool) {
         return _s().pendingWithdrawals[root];
-    }
-
-    /// @inheritdoc IRestakingRegistry
-    function signingKeyMessage(address operator) public view returns (bytes32) {
-        return keccak256(abi.encode(SIGNING_KEY_TAG, block.chainid, address(this), operator));
     }
 
     /// @inheritdoc IRestakingRegistry
@@ -769,36 +713,14 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         return block.timestamp >= op.commissionEffectiveAt ? op.pendingCommissionBps : op.commissionBps;
     }
 
-    function _currentSigningKey(OperatorData storage op) private view returns (address) {
-        address pending = op.pendingSigningKey;
-        return pending != address(0) && block.timestamp >= op.signingKeyEffectiveAt ? pending : op.signingKey;
-    }
-
-    /// @dev A key is claimed only with proof that the caller's operator controls it: the key's EIP-191 signature of
-    ///      `signingKeyMessage(operator)` (bound to this chain, this registry and the operator), or the key being the
-    ///      caller itself. Without it anyone could squat a key an operator announced, or front-run its registration.
-    function _claimSigningKey(address key, bytes calldata keyProof) private {
-        RegistryStorage storage s = _s();
-        if (key == address(0)) revert RegistryZeroAddress();
-        if (s.signingKeyOwner[key] != address(0)) revert RegistrySigningKeyTaken(key);
-        if (key != msg.sender) {
-            bytes32 digest = MessageHashUtils.toEthSignedMessageHash(signingKeyMessage(msg.sender));
-            (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, keyProof);
-            if (error != ECDSA.RecoverError.NoError || signer != key) revert RegistryInvalidKeyProof(key);
-        }
-        s.signingKeyOwner[key] = msg.sender;
-    }
-
-    function _setDelays(uint48 withdrawalDelay_, uint48 commissionDelay_, uint48 signingKeyDelay_) private {
+    function _setDelays(uint48 withdrawalDelay_, uint48 commissionDelay_) private {
         if (withdrawalDelay_ > MAX_DELAY) revert RegistryDelayTooLong(withdrawalDelay_);
         if (commissionDelay_ > MAX_DELAY) revert RegistryDelayTooLong(commissionDelay_);
-        if (signingKeyDelay_ > MAX_DELAY) revert RegistryDelayTooLong(signingKeyDelay_);
         _checkWithdrawalDelay(withdrawalDelay_);
         RegistryStorage storage s = _s();
         s.withdrawalDelay = withdrawalDelay_;
         s.commissionDelay = uint32(commissionDelay_); // <= MAX_DELAY
-        s.signingKeyDelay = uint32(signingKeyDelay_);
-        emit DelaysUpdated(withdrawalDelay_, commissionDelay_, signingKeyDelay_);
+        emit DelaysUpdated(withdrawalDelay_, commissionDelay_);
     }
 
     /// @dev A withdrawal must outlast every slash that could still be requested and vetoed for what the stake did.

@@ -8,7 +8,6 @@ export interface RestakingInput {
   owner?: string;
   withdrawalDelay: string | number;
   commissionDelay: string | number;
-  signingKeyDelay: string | number;
   epochLength: string | number;
   /** How much more than a member's allocation a newcomer must allocate to replace it in a full set. */
   churnMarginBps: number;
@@ -27,7 +26,6 @@ export interface RestakingConfig {
   treasury: string;
   withdrawalDelay: number;
   commissionDelay: number;
-  signingKeyDelay: number;
   epochLength: number;
   churnMarginBps: number;
   vetoWindow: number;
@@ -60,7 +58,6 @@ export function resolveRestaking(input: RestakingInput, treasury: string): Resta
     treasury,
     withdrawalDelay: delay(input.withdrawalDelay, "withdrawalDelay"),
     commissionDelay: delay(input.commissionDelay, "commissionDelay"),
-    signingKeyDelay: delay(input.signingKeyDelay, "signingKeyDelay"),
     epochLength: delay(input.epochLength, "epochLength", 1),
     churnMarginBps: bps(input.churnMarginBps, "churnMarginBps", 10_000),
     vetoWindow: delay(input.vetoWindow, "vetoWindow"),

@@ -26,13 +26,7 @@ export function buildRestakingModule(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const proxied = (name: ProxyTarget, initArgs: any[]) => deployProxied(m, name, initArgs);
 
-    const registry = proxied("RestakingRegistry", [
-      deployer,
-      token,
-      config.withdrawalDelay,
-      config.commissionDelay,
-      config.signingKeyDelay,
-    ]);
+    const registry = proxied("RestakingRegistry", [deployer, token, config.withdrawalDelay, config.commissionDelay]);
     const operatorSets = proxied("OperatorSets", [deployer, registry, config.epochLength, config.churnMarginBps]);
     const slashingManager = proxied("SlashingManager", [
       deployer,

@@ -1,5 +1,5 @@
 // EIP-712 signatures of the ALT token (permit and vote delegation), shared by tasks, tests and scripts.
-import { AbiCoder, getBytes, id, keccak256, Signature, type Signer, type TypedDataDomain } from "ethers";
+import { Signature, type Signer, type TypedDataDomain } from "ethers";
 
 export const PERMIT_TYPES = {
   Permit: [
@@ -95,24 +95,4 @@ export async function signBallot(
   const domain = await domainOf(governor);
   if (reason === undefined) return signer.signTypedData(domain, BALLOT_TYPES, message);
   return signer.signTypedData(domain, EXTENDED_BALLOT_TYPES, { ...message, reason, params: "0x" });
-}
-
-/**
- * Proof that `operator` controls the signing key `key`: the key's EIP-191 signature of
- * keccak256(abi.encode(keccak256("ALT Protocol signing key"), chainId, registry, operator)) — the registry's
- * `signingKeyMessage(operator)`, computed here independently.
- */
-export async function signingKeyProof(
-  key: Signer,
-  chainId: bigint,
-  registry: string,
-  operator: string,
-): Promise<string> {
-  const message = keccak256(
-    AbiCoder.defaultAbiCoder().encode(
-      ["bytes32", "uint256", "address", "address"],
-      [id("ALT Protocol signing key"), chainId, registry, operator],
-    ),
-  );
-  return key.signMessage(getBytes(message));
 }

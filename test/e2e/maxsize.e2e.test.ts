@@ -25,7 +25,6 @@ import {
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
-import { keyProof, rememberKey } from "../helpers/keys";
 import {
   SERVICE,
   certificate,
@@ -89,8 +88,8 @@ const CERTIFY_BUDGET = 250_000n;
 const MAX_NON_SIGNERS = 85;
 const coder = AbiCoder.defaultAbiCoder();
 
-/** Deterministic accounts (operators, signing keys) that hold nothing yet. */
-const wallet = (label: string) => rememberKey(new ethers.Wallet(ethers.id(`alt-e2e-maxsize:${label}`)));
+/** Deterministic accounts (operators) that hold nothing yet. */
+const wallet = (label: string) => new ethers.Wallet(ethers.id(`alt-e2e-maxsize:${label}`));
 
 /** Explicit limits and fees for transactions sent with automining off (no estimate against a pending state). */
 const BATCH_TX = { gasLimit: 800_000n, ...BATCH_FEES };
@@ -158,7 +157,7 @@ const signer = (address: string) => ethers.getImpersonatedSigner(address);
 /**
  * The services deployment (staged: the deployer governs), a MockService registered as a set creator and a slasher
  * (30 % per offence, 7-day evidence), 7 MockERC20 assets (weight 1:1) beside ALT, and:
- * - 256 operators (impersonated deterministic wallets, each with its own signing key, 10 % commission), each with an
+ * - 256 operators (impersonated deterministic wallets, 10 % commission), each with an
  *   ALT pool of 10,000 ALT (the funder's) and 7 dust pools (1 wei each, the duster's); each is a member of set S
  *   (minimum 1,000 ALT; member i allocates 2,000 + i ALT), of the rollup's MACH and VITAL sets (2,000 ALT each, the
  *   sets' bound raised to 256), operators 0..47 of set L (48 members) and 0..23 of set M (24), 500 ALT each;
@@ -227,28 +226,25 @@ async function maxSizeFixture() {
   const setL = await setOf("L");
   const busySets = await Promise.all(busyLabels.map(setOf));
 
-  // operators: impersonated, funded with ETH, registered with their own signing keys, the 256 with BLS keys
+  // operators: impersonated, funded with ETH, registered, the 256 with BLS keys
   const operators: ServiceOperator[] = Array.from({ length: MEMBERS }, (_, i) => ({
     account: wallet(`operator-${i}`),
-    key: wallet(`operator-key-${i}`),
     address: wallet(`operator-${i}`).address,
     bls: blsSecretFrom(`alt-e2e-maxsize:operator-bls-${i}`),
   }));
   const newcomer = wallet("newcomer").address;
   const busy = wallet("busy-operator").address;
   const everyone = [...operators.map((op) => op.address), newcomer, busy];
-  const keys = [...operators.map((op) => op.key), wallet("newcomer-key"), wallet("busy-operator-key")];
   for (const address of everyone) {
     await network.provider.send("hardhat_impersonateAccount", [address]);
     await setBalance(address, 100n * ALT);
   }
   const registryAddress = await registry.getAddress();
-  const proofs = await Promise.all(everyone.map((address, i) => keyProof(registry, keys[i].address, address)));
   await sendCalls(
-    everyone.map((from, i) => ({
+    everyone.map((from) => ({
       from,
       to: registryAddress,
-      data: registry.interface.encodeFunctionData("registerOperator", [URI, COMMISSION, keys[i].address, proofs[i]]),
+      data: registry.interface.encodeFunctionData("registerOperator", [URI, COMMISSION]),
     })),
   );
   // the 256 register their BLS keys (each with its proof of possession): they count from the next epoch, like the

@@ -123,7 +123,7 @@ const GRACE = parseDuration(PARAMETERS.services!.squad.gracePeriod);
 const VOTING_DELAY = parseDuration(PARAMETERS.governance!.votingDelay);
 const VOTING_PERIOD = parseDuration(PARAMETERS.governance!.votingPeriod);
 const TIMELOCK_DELAY = parseDuration(PARAMETERS.governance!.timelockDelay);
-const NEW_DELAYS = [1814400, 604800, 604800]; // withdrawal-delay.json: 21 days, 7 days, 7 days
+const NEW_DELAYS = [1814400, 604800]; // withdrawal-delay.json: 21 days, 7 days
 const coder = AbiCoder.defaultAbiCoder();
 /** The rollup's batch hash chain after each batch: keccak256(abi.encode(prevRoot, commitment, queueHeadAfter)). */
 const BATCH_ROOT = keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, id(BATCH), 0]));
@@ -331,7 +331,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const report = await hardhat<{ checked: number; differences: unknown[] }>(["deploy:check", "--json"]);
     expect(Object.keys(report)).to.deep.equal(["checked", "differences"]);
     expect(report.differences).to.deep.equal([]);
-    expect(report.checked).to.equal(176); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 176
+    expect(report.checked).to.equal(175); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 175
   });
 
   it("vesting:release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
@@ -401,12 +401,10 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
         operator,
         metadataURI: uri,
         commissionBps: COMMISSION_BPS,
-        signingKey: operator,
         tx: registered.tx,
       });
       await expectTx(registered.tx, operator, book["Restaking#RestakingRegistry"]);
       expect(await registry().isOperator(operator)).to.equal(true);
-      expect(await registry().signingKeyOf(operator)).to.equal(operator);
       expect(await registry().commissionOf(operator)).to.equal(BigInt(COMMISSION_BPS));
 
       const amount = STAKES[i] * ALT;
@@ -877,10 +875,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       "--json",
     ]);
     const target = book["Restaking#RestakingRegistry"];
-    const calldata = new Interface(["function setDelays(uint48,uint48,uint48)"]).encodeFunctionData(
-      "setDelays",
-      NEW_DELAYS,
-    );
+    const calldata = new Interface(["function setDelays(uint48,uint48)"]).encodeFunctionData("setDelays", NEW_DELAYS);
     const description = `${PROPOSAL.description}#proposer=${holder}`;
     proposalId = BigInt(
       keccak256(
@@ -899,7 +894,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
           target,
           contract: "Restaking#RestakingRegistry",
           artifact: "RestakingRegistry",
-          signature: "setDelays(uint48,uint48,uint48)",
+          signature: "setDelays(uint48,uint48)",
           args: NEW_DELAYS,
           value: "0",
           calldata,
@@ -978,6 +973,5 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await governor().state(proposalId)).to.equal(7n); // Executed
     expect(await registry().withdrawalDelay()).to.equal(1814400n);
     expect(await registry().commissionDelay()).to.equal(604800n);
-    expect(await registry().signingKeyDelay()).to.equal(604800n);
   });
 });

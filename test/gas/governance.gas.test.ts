@@ -39,7 +39,7 @@ async function governanceGasFixture() {
     return {
       targets: [registryAddress],
       values: [0n],
-      calldatas: [registry.interface.encodeFunctionData("setDelays", [withdrawalDelay, days(7), days(7)])],
+      calldatas: [registry.interface.encodeFunctionData("setDelays", [withdrawalDelay, days(7)])],
       description,
       descriptionHash: id(description),
     };
@@ -164,7 +164,7 @@ describeGas("governance", __filename, (gas) => {
     const f = await loadFixture(readyGasFixture);
     const { proposal } = f;
     await gas.recordTx(
-      "execute: 1 action (timelock executeBatch -> registry.setDelays, three delays already non-zero)",
+      "execute: 1 action (timelock executeBatch -> registry.setDelays, both delays already non-zero)",
       f.governor
         .connect(f.executor)
         ["execute(address[],uint256[],bytes[],bytes32)"](

@@ -11,7 +11,6 @@ import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { domainOf, PERMIT_TYPES } from "../../tasks/lib/signatures";
 import type { MockERC20 } from "../../typechain-types";
-import { keyProof, rememberKey } from "../helpers/keys";
 import { BATCH_FEES, inBlocks } from "../helpers/batch";
 
 // SPEC 7 budgets (warm storage).
@@ -42,8 +41,8 @@ const CROWD_STAKE = 1_000n * ALT;
 const SET_MEMBERS = 64;
 const FEES = 10_000n * ALT;
 
-/** Deterministic accounts (operators, stakers, signing keys, the mocks' deployer) that hold nothing yet. */
-const wallet = (label: string) => rememberKey(new ethers.Wallet(ethers.id(`alt-gas-restaking:${label}`)));
+/** Deterministic accounts (operators, stakers, the mocks' deployer) that hold nothing yet. */
+const wallet = (label: string) => new ethers.Wallet(ethers.id(`alt-gas-restaking:${label}`));
 
 /** Explicit limits and fees for transactions sent with automining off (no estimate against a pending state). */
 const BATCH_TX = { gasLimit: 600_000n, ...BATCH_FEES };
@@ -73,22 +72,8 @@ async function baseFixture() {
   await operatorSets.connect(deployer).setService(service, true);
   await slashingManager.connect(deployer).setSlasher(service, 3_000, days(7));
 
-  await registry
-    .connect(op)
-    .registerOperator(
-      URI,
-      COMMISSION,
-      wallet("op-key").address,
-      await keyProof(registry, wallet("op-key").address, op.address),
-    );
-  await registry
-    .connect(op2)
-    .registerOperator(
-      URI,
-      COMMISSION,
-      wallet("op2-key").address,
-      await keyProof(registry, wallet("op2-key").address, op2.address),
-    );
+  await registry.connect(op).registerOperator(URI, COMMISSION);
+  await registry.connect(op2).registerOperator(URI, COMMISSION);
   for (const account of [staker, op2, claimant]) await token.connect(account).approve(registry, ethers.MaxUint256);
   await token.connect(payer).approve(rewards, ethers.MaxUint256);
   await registry.connect(staker).stake(op, 0, STAKE);
@@ -319,9 +304,8 @@ async function sets64Fixture() {
   await inBlocks(async () => {
     const sent = [];
     for (const [i, w] of operators.entries()) {
-      const key = wallet(`operator-key-${i}`).address;
       sent.push(
-        await f.registry.connect(w).registerOperator(URI, COMMISSION, key, await keyProof(f.registry, key, w.address), {
+        await f.registry.connect(w).registerOperator(URI, COMMISSION, {
           nonce: 0,
           ...BATCH_TX,
         }),
@@ -842,15 +826,8 @@ describeGas("restaking", __filename, (gas) => {
       const fresh = wallet("new-operator").connect(ethers.provider);
       await setBalance(fresh.address, ALT);
       await gas.recordTx(
-        "operator: registerOperator (new operator, fresh signing key, 66-byte metadata URI)",
-        f.registry
-          .connect(fresh)
-          .registerOperator(
-            URI,
-            COMMISSION,
-            wallet("new-operator-key").address,
-            await keyProof(f.registry, wallet("new-operator-key").address, fresh.address),
-          ),
+        "operator: registerOperator (new operator, 66-byte metadata URI)",
+        f.registry.connect(fresh).registerOperator(URI, COMMISSION),
       );
       expect(await f.registry.isOperator(fresh)).to.equal(true);
     });

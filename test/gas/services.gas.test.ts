@@ -10,7 +10,6 @@ import { id, Wallet, ZeroAddress } from "ethers";
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import {
   addOperators,
@@ -107,14 +106,12 @@ async function nonSignerFigures() {
   return { few, many, slope: (many - few) / BigInt(NON_SIGNERS[1] - NON_SIGNERS[0]) };
 }
 
-/** An operator registered in the restaking registry (10,000 ALT staked, a signing key) with no BLS key yet. */
+/** An operator registered in the restaking registry with no BLS key yet. */
 async function keylessFixture() {
   const f = await loadFixture(operatorsFixture);
   const account = new Wallet(id("alt-test-operator:gas-keyless"), hre.ethers.provider);
-  const key = keyWallet("gas-keyless");
   await hre.network.provider.send("hardhat_setBalance", [account.address, "0x56BC75E2D63100000"]);
-  const proof = await keyProof(f.registry, key.address, account.address);
-  await (await f.registry.connect(account).registerOperator("ipfs://gas-keyless", 0, key.address, proof)).wait();
+  await (await f.registry.connect(account).registerOperator("ipfs://gas-keyless", 0)).wait();
   return { ...f, account, bls: blsSecretFrom("alt-test-bls:gas-keyless") };
 }
 

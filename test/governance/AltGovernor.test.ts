@@ -8,7 +8,6 @@ import { AbiCoder, id, keccak256, toBeHex, ZeroAddress, ZeroHash, type ContractT
 import { deployGovernance } from "../helpers/governance";
 import { ALT, GENESIS_SUPPLY } from "../helpers/constants";
 import { days, HOUR } from "../helpers/time";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { signBallot } from "../../tasks/lib/signatures";
 
 // ------------------------------------------------------------------------------------------------ parameters
@@ -214,7 +213,7 @@ async function propose(
 
 const setDelaysAction = (f: Fixture): Action => ({
   target: f.registryAddress,
-  data: f.registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, days(7), days(7)]),
+  data: f.registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, days(7)]),
 });
 
 const queue = (f: Fixture, p: Proposal, from: HardhatEthersSigner = f.outsider) =>
@@ -278,11 +277,8 @@ async function upgradeFixture() {
   const RegistryV1 = await ethers.getContractFactory("RestakingRegistry");
   // Ignition deployed the proxy: the plugin learns of it through forceImport
   await upgrades.forceImport(f.registryAddress, RegistryV1, { kind: "uups" });
-  const key = keyWallet("governance-upgrade-operator");
-  await f.registry
-    .connect(f.operator)
-    .registerOperator(OPERATOR_URI, 500, key.address, await keyProof(f.registry, key.address, f.operator.address));
-  return { ...f, signingKey: key.address };
+  await f.registry.connect(f.operator).registerOperator(OPERATOR_URI, 500);
+  return f;
 }
 
 // ================================================================================================= tests
@@ -676,7 +672,7 @@ describe("AltGovernor", function () {
         .to.emit(governor, "ProposalExecuted")
         .withArgs(proposal.id)
         .and.to.emit(registry, "DelaysUpdated")
-        .withArgs(NEW_WITHDRAWAL_DELAY, days(7), days(7))
+        .withArgs(NEW_WITHDRAWAL_DELAY, days(7))
         .and.to.emit(timelock, "CallExecuted")
         .withArgs(f.operationId, 0n, proposal.targets[0], 0n, proposal.calldatas[0]);
       expect(await registry.withdrawalDelay()).to.equal(NEW_WITHDRAWAL_DELAY);
@@ -1085,7 +1081,7 @@ describe("AltGovernor", function () {
 
     it("upgrades the registry proxy to V2 through a proposal, keeping its state", async function () {
       const f = await loadFixture(upgradeFixture);
-      const { registry, registryAddress, operator, signingKey, token, timelockAddress } = f;
+      const { registry, registryAddress, operator, token, timelockAddress } = f;
       await upgrades.validateUpgrade(registryAddress, await ethers.getContractFactory("RestakingRegistryV2"), {
         kind: "uups",
       });
@@ -1130,7 +1126,6 @@ describe("AltGovernor", function () {
       expect(await upgraded.assetCount()).to.equal(before.assetCount);
       expect(await upgraded.asset(0)).to.deep.equal(before.asset);
       expect(await upgraded.isOperator(operator)).to.equal(true);
-      expect(await upgraded.signingKeyOf(operator)).to.equal(signingKey);
       expect(await upgraded.commissionOf(operator)).to.equal(500n);
       // still governed: only the timelock upgrades
       await expect(upgraded.connect(f.deployer).upgradeToAndCall(v1Address, "0x"))

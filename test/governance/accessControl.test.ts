@@ -170,7 +170,7 @@ describe("Governance access control", function () {
     await operatorSets.connect(service).createSet(setKey, 0, 8);
     const setId = await operatorSets.setIdOf(service.address, setKey);
 
-    await registry.connect(operator).registerOperator("ipfs://operator", 500, operator.address, "0x");
+    await registry.connect(operator).registerOperator("ipfs://operator", 500);
     await positions.Launchpool.release();
     await token.connect(staker).approve(await registry.getAddress(), STAKE);
     await registry.connect(staker).stake(operator.address, 0, STAKE);
@@ -274,11 +274,11 @@ describe("Governance access control", function () {
     await rollup.connect(rollupProposer).proposeOutput(OUTPUT_INTERVAL, id("output 0"));
     await rollup.connect(rollupOwner).transferOwnership(nextRollupOwner.address);
 
-    // a member of the services' sets: an operator staking its own ALT, its account its signing key, with a BLS key
+    // a member of the services' sets: an operator staking its own ALT, with a BLS key
     // (without one it could not join the MACH set)
     const member = signers[14];
     await token.connect(staker).transfer(member.address, MEMBER_STAKE + VITAL_BOND);
-    await registry.connect(member).registerOperator("ipfs://member", 0, member.address, "0x");
+    await registry.connect(member).registerOperator("ipfs://member", 0);
     await token.connect(member).approve(await registry.getAddress(), MEMBER_STAKE);
     await registry.connect(member).stake(member.address, 0, MEMBER_STAKE);
     const registration = await keyRegistration(blsKeys, member.address, MEMBER_BLS);
@@ -513,15 +513,14 @@ describe("Governance access control", function () {
       artifact: "RestakingRegistry",
       contract: (c) => c.registry,
       functions: {
-        ...ownedUpgradeable("initialize(address,address,uint48,uint48,uint48)"),
+        ...ownedUpgradeable("initialize(address,address,uint48,uint48)"),
         "addAsset(address,uint96,uint128)": onlyOwner(),
         "updateAsset(uint256,uint96,uint128)": onlyOwner(),
-        "setDelays(uint48,uint48,uint48)": onlyOwner(),
+        "setDelays(uint48,uint48)": onlyOwner(),
         "setModules(address,address)": onlyOwner((_, caller) => [caller.address, caller.address]),
-        "registerOperator(string,uint16,address,bytes)": open("anyone may become an operator"),
+        "registerOperator(string,uint16)": open("anyone may become an operator"),
         "setMetadataURI(string)": guarded("RegistryNotOperator", self),
         "setCommission(uint16)": guarded("RegistryNotOperator", self),
-        "rotateSigningKey(address,bytes)": guarded("RegistryNotOperator", self),
         "stake(address,uint256,uint256)": open("stakes the caller's own tokens"),
         "stakeWithPermit(address,uint256,uint256,uint8,bytes32,bytes32)": open(
           "stakes the caller's own ALT (the permit is the caller's)",

@@ -1,7 +1,7 @@
 // The base of the service task suites: the staged protocol deployed through `deploy:services`, four operators that are
-// Hardhat accounts (so tasks can act as them with --from) with their own signing keys, and two factory rollups.
+// Hardhat accounts (so tasks can act as them with --from), and two factory rollups.
 import hre from "hardhat";
-import { id, ZeroAddress, type Wallet } from "ethers";
+import { id, ZeroAddress } from "ethers";
 import type { AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import { SERVICE_KEYS } from "../../tasks/lib/services";
@@ -16,7 +16,6 @@ import type {
 } from "../../typechain-types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ALT } from "./constants";
-import { keyProof, keyWallet } from "./keys";
 import { stagedParametersFile } from "./parameters";
 import { SERVICE } from "./rollups";
 import { createRollup } from "./services";
@@ -30,8 +29,6 @@ export const OPERATOR_STAKES = [400_000n * ALT, 300_000n * ALT, 200_000n * ALT, 
 export interface TaskOperator {
   signer: HardhatEthersSigner;
   address: string;
-  /** Its signing key (not the account): what MACH attestations are signed with. */
-  key: Wallet;
 }
 
 export async function servicesTaskFixture() {
@@ -44,12 +41,10 @@ export async function servicesTaskFixture() {
   const operators: TaskOperator[] = [];
   for (const [i, stake] of OPERATOR_STAKES.entries()) {
     const signer = signers[10 + i];
-    const key = keyWallet(`service-task-operator:${i}`);
-    const proof = await keyProof(registry, key.address, signer.address);
-    await (await registry.connect(signer).registerOperator(`ipfs://operator-${i}`, 0, key.address, proof)).wait();
+    await (await registry.connect(signer).registerOperator(`ipfs://operator-${i}`, 0)).wait();
     await (await token.connect(signer).approve(registryAddress, stake)).wait();
     await (await registry.connect(signer).stake(signer.address, 0, stake)).wait();
-    operators.push({ signer, address: signer.address, key });
+    operators.push({ signer, address: signer.address });
   }
   const factory = await at<RollupFactory>("RollupFactory", "Rollups#RollupFactory");
   const creator = signers[14];

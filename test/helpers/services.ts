@@ -1,5 +1,5 @@
 // The protocol deployed up to the restaked services (staged parameters: the deployer owns everything), operators with
-// their own signing keys and BLS keys, rollups registered in their services, and MACH attestations and quorums.
+// their BLS keys, rollups registered in their services, and MACH attestations and quorums.
 import hre, { ignition } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { id, Wallet } from "ethers";
@@ -22,7 +22,6 @@ import type {
   VitalService,
 } from "../../typechain-types";
 import { ALT } from "./constants";
-import { keyProof, keyWallet } from "./keys";
 import { stagedParameters } from "./parameters";
 import { nextEpoch } from "./time";
 import { createParams, SERVICE } from "./rollups";
@@ -52,10 +51,9 @@ export interface ServicesDeployment {
   users: HardhatEthersSigner[];
 }
 
-/** An operator: its account (a fresh wallet with ETH), its separate signing key and its BLS secret key. */
+/** An operator: its account (a fresh wallet with ETH) and its BLS secret key. */
 export interface Operator {
   account: Wallet;
-  key: Wallet;
   address: string;
   bls: bigint;
 }
@@ -101,25 +99,23 @@ export async function deployServices(parameters: ProtocolParameters = stagedPara
 }
 
 /**
- * Registers operators `label-0..label-(n-1)` (fresh wallets funded with ETH and ALT), each with a separate signing key
- * and a BLS key (so it may join MACH sets), and staking `stakes[i]` ALT to itself.
+ * Registers operators `label-0..label-(n-1)` (fresh wallets funded with ETH and ALT), each with a BLS key (so it may
+ * join MACH sets), and staking `stakes[i]` ALT to itself.
  */
 export async function addOperators(d: ServicesDeployment, label: string, stakes: bigint[]): Promise<Operator[]> {
   const operators: Operator[] = [];
   const registry = await d.registry.getAddress();
   for (let i = 0; i < stakes.length; i++) {
     const account = new Wallet(id(`alt-test-operator:${label}:${i}`), hre.ethers.provider);
-    const key = keyWallet(`${label}:${i}`);
     await hre.network.provider.send("hardhat_setBalance", [account.address, "0x56BC75E2D63100000"]);
     await (await d.token.connect(d.funder).transfer(account.address, stakes[i])).wait();
     await (await d.token.connect(account).approve(registry, stakes[i])).wait();
-    const proof = await keyProof(d.registry, key.address, account.address);
-    await (await d.registry.connect(account).registerOperator(`ipfs://${label}-${i}`, 0, key.address, proof)).wait();
+    await (await d.registry.connect(account).registerOperator(`ipfs://${label}-${i}`, 0)).wait();
     await (await d.registry.connect(account).stake(account.address, 0, stakes[i])).wait();
     const bls = blsSecretFrom(`alt-test-bls:${label}:${i}`);
     const registration = await keyRegistration(d.blsKeys, account.address, bls);
     await (await d.blsKeys.connect(account).registerKey(registration.publicKey, registration.proof)).wait();
-    operators.push({ account, key, address: account.address, bls });
+    operators.push({ account, address: account.address, bls });
   }
   return operators;
 }

@@ -66,7 +66,6 @@ import type { MockERC20, MockService } from "../../typechain-types";
 import { deployProtocol } from "../helpers/protocol";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR, days } from "../helpers/time";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { coverageRunning } from "../helpers/coverage";
 
 // ------------------------------------------------------------------------------------------------ parameters
@@ -838,11 +837,7 @@ describe("Restaking layer properties (random sequences against a model)", functi
     const lst = (await ethers.deployContract("MockERC20", ["Liquid staked token", "LST"])) as unknown as MockERC20;
     await (await registry.connect(deployer).addAsset(await lst.getAddress(), LST_WEIGHT, LST_CAP)).wait();
     for (const [i, operator] of operators.entries()) {
-      const key = keyWallet(`property operator ${i}`).address;
-      const proof = await keyProof(registry, key, operator.address);
-      await (
-        await registry.connect(operator).registerOperator(`ipfs://operator-${i}`, COMMISSION_BPS[i], key, proof)
-      ).wait();
+      await (await registry.connect(operator).registerOperator(`ipfs://operator-${i}`, COMMISSION_BPS[i])).wait();
     }
 
     const services: MockService[] = [];

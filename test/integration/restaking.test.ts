@@ -14,7 +14,6 @@ import type {
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { toWithdrawal } from "../../tasks/lib/restaking";
 
 const SCALE = 10n ** 18n;
@@ -393,8 +392,6 @@ function eventsOf(contract: BaseContract, receipt: ContractTransactionReceipt | 
     .map((event) => event!.args.toArray());
 }
 
-const keyOf = (label: string) => keyWallet(label).address;
-
 interface SlashContracts {
   registry: RestakingRegistry;
   operatorSets: OperatorSets;
@@ -475,12 +472,8 @@ describe("Restaking integration", function () {
     for (const s of [alice, carol, dave]) await token.connect(s).approve(registry, ethers.MaxUint256);
     await token.connect(payer).approve(rewards, ethers.MaxUint256);
 
-    await registry
-      .connect(op1)
-      .registerOperator("ipfs://op1", 1000, keyOf("op1 key"), await keyProof(registry, keyOf("op1 key"), op1.address));
-    await registry
-      .connect(op2)
-      .registerOperator("ipfs://op2", 500, keyOf("op2 key"), await keyProof(registry, keyOf("op2 key"), op2.address));
+    await registry.connect(op1).registerOperator("ipfs://op1", 1000);
+    await registry.connect(op2).registerOperator("ipfs://op2", 500);
 
     const setKey = ethers.id("rollup-1/service");
     await service.createSet(setKey, MIN_STAKE, 64);

@@ -28,7 +28,6 @@ import { ALT } from "../helpers/constants";
 import { DAY, HOUR } from "../helpers/time";
 import { SERVICE, createParams, deployRollups, type RollupsDeployment } from "../helpers/rollups";
 import { coverageRunning } from "../helpers/coverage";
-import { keyProof } from "../helpers/keys";
 
 // ------------------------------------------------------------------------------------------------ parameters
 
@@ -411,10 +410,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
     const stake = SET_STAKE * BigInt(3 * MAX_ROLLUPS);
     await (await d.token.connect(d.users[0]).transfer(operator.address, stake)).wait();
     await (await d.token.connect(operator).approve(await registry.getAddress(), stake)).wait();
-    const proof = await keyProof(registry, operator.address, operator.address);
-    await (
-      await registry.connect(operator).registerOperator("ipfs://rollups-property", 0, operator.address, proof)
-    ).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://rollups-property", 0)).wait();
     await (await registry.connect(operator).stake(operator.address, 0, stake)).wait();
     return {
       d,

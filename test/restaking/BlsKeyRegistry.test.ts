@@ -19,7 +19,6 @@ import {
 } from "../../tasks/lib/mach";
 import { ALT } from "../helpers/constants";
 import { G1_ZERO, g2OutsideSubgroup, offCurve } from "../helpers/bls";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import {
   addOperators,
@@ -52,12 +51,10 @@ interface Keyless {
 /** As addOperators registers an operator, without the BLS key. */
 async function addKeylessOperator(d: ServicesDeployment, label: string): Promise<Keyless> {
   const account = new Wallet(id(`alt-test-operator:${label}`), ethers.provider);
-  const key = keyWallet(label);
   await hre.network.provider.send("hardhat_setBalance", [account.address, "0x56BC75E2D63100000"]);
   await (await d.token.connect(d.funder).transfer(account.address, STAKE)).wait();
   await (await d.token.connect(account).approve(await d.registry.getAddress(), STAKE)).wait();
-  const proof = await keyProof(d.registry, key.address, account.address);
-  await (await d.registry.connect(account).registerOperator(`ipfs://${label}`, 0, key.address, proof)).wait();
+  await (await d.registry.connect(account).registerOperator(`ipfs://${label}`, 0)).wait();
   await (await d.registry.connect(account).stake(account.address, 0, STAKE)).wait();
   return { account, address: account.address };
 }

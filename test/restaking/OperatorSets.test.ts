@@ -14,7 +14,6 @@ import { ALT } from "../helpers/constants";
 import { DAY, days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { coverageRunning } from "../helpers/coverage";
-import { keyProof } from "../helpers/keys";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 const VIRTUAL_SHARES = 10n ** 6n;
@@ -123,22 +122,13 @@ describe("OperatorSets", function () {
     const operators = users.slice(0, STAKES.length);
     const registryAddress = await registry.getAddress();
     for (const [i, operator] of operators.entries()) {
-      await registry
-        .connect(operator)
-        .registerOperator(
-          `ipfs://operator-${i}`,
-          500,
-          operator.address,
-          await keyProof(registry, operator.address, operator.address),
-        );
+      await registry.connect(operator).registerOperator(`ipfs://operator-${i}`, 500);
       await token.connect(operator).approve(registryAddress, ethers.MaxUint256);
       await registry.connect(operator).stake(operator.address, 0, STAKES[i]);
     }
     // a registered operator without stake of its own, staked to by `staker` in some tests
     const carol = users[6];
-    await registry
-      .connect(carol)
-      .registerOperator("ipfs://carol", 0, carol.address, await keyProof(registry, carol.address, carol.address));
+    await registry.connect(carol).registerOperator("ipfs://carol", 0);
     const outsider = users[8];
     const staker = users[9];
     await token.connect(staker).approve(registryAddress, ethers.MaxUint256);
@@ -1401,7 +1391,7 @@ describe("OperatorSets", function () {
           await network.provider.send("hardhat_setBalance", [w.address, "0x56BC75E2D63100000"]);
           await token.connect(outsider).transfer(w.address, allocations[i]);
           await token.connect(w).approve(await registry.getAddress(), ethers.MaxUint256);
-          await registry.connect(w).registerOperator(`ipfs://draw-${i}`, 0, w.address, "0x");
+          await registry.connect(w).registerOperator(`ipfs://draw-${i}`, 0);
           await registry.connect(w).stake(w.address, 0, allocations[i]);
           await operatorSets.connect(w).join(bigSet, allocations[i]);
         }
@@ -1427,14 +1417,7 @@ describe("OperatorSets", function () {
         const { registry, staker } = f;
         const wallet = new ethers.Wallet(ethers.id(label), ethers.provider);
         await setBalance(wallet.address, 10n ** 18n);
-        await registry
-          .connect(wallet)
-          .registerOperator(
-            `ipfs://${label}`,
-            0,
-            wallet.address,
-            await keyProof(registry, wallet.address, wallet.address),
-          );
+        await registry.connect(wallet).registerOperator(`ipfs://${label}`, 0);
         await registry.connect(staker).stake(wallet.address, 0, amount);
         return wallet;
       }
@@ -1654,14 +1637,7 @@ describe("OperatorSets", function () {
         await operatorSets.connect(op0).join(duo, MIN_STAKE);
         await operatorSets.connect(op1).join(duo, 1n); // a single wei has a range of one random
         // a member with nothing allocated takes no position: it is never drawn
-        await registry
-          .connect(staker)
-          .registerOperator(
-            "ipfs://empty",
-            0,
-            staker.address,
-            await keyProof(registry, staker.address, staker.address),
-          );
+        await registry.connect(staker).registerOperator("ipfs://empty", 0);
         await operatorSets.connect(staker).join(duo, 0n);
         expect(await operatorSets.members(duo)).to.deep.equal([op0.address, op1.address, staker.address]);
         const e = await nextEpoch(operatorSets);
@@ -2629,9 +2605,7 @@ describe("OperatorSets", function () {
       const { operatorSets, registry, operators, deployer, setId, withdrawalDelay } = await loadFixture(joinedFixture);
       const leaveAt =
         (await timestampOf(await operatorSets.connect(operators[0]).requestLeave(setId))) + withdrawalDelay;
-      await registry
-        .connect(deployer)
-        .setDelays(days(60), await registry.commissionDelay(), await registry.signingKeyDelay());
+      await registry.connect(deployer).setDelays(days(60), await registry.commissionDelay());
       expect(await registry.withdrawalDelay()).to.equal(BigInt(days(60)));
       await time.setNextBlockTimestamp(leaveAt);
       await expect(operatorSets.connect(operators[0]).completeLeave(setId)).to.emit(operatorSets, "Left");
@@ -3737,16 +3711,7 @@ describe("OperatorSets", function () {
         // deterministic keys: the same operators on every run
         const wallet = new ethers.Wallet(ethers.id(`operator ${i}`), ethers.provider);
         await setBalance(wallet.address, 10n ** 18n);
-        await (
-          await registry
-            .connect(wallet)
-            .registerOperator(
-              `ipfs://${i}`,
-              0,
-              wallet.address,
-              await keyProof(registry, wallet.address, wallet.address),
-            )
-        ).wait();
+        await (await registry.connect(wallet).registerOperator(`ipfs://${i}`, 0)).wait();
         const amount = ALT + BigInt(i) * 1_000_000_007n;
         await registry.connect(staker).stake(wallet.address, 0, amount);
         const stake = await registry.operatorStake(wallet.address);

@@ -8,8 +8,6 @@ import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
 import { signPermit } from "../../tasks/lib/signatures";
-import { keyProof, keyWallet } from "../helpers/keys";
-import { signingKeyProof } from "../../tasks/lib/signatures";
 import { toWithdrawal, type Withdrawal } from "../../tasks/lib/restaking";
 import { expectedSlash } from "../helpers/slashing";
 
@@ -36,9 +34,6 @@ const sharesFor = (amount: bigint, totalShares: bigint, totalAssets: bigint) =>
 /** What `shares` pay: shares * (totalAssets + 1) / (totalShares + 1e6), floored. */
 const amountFor = (shares: bigint, totalShares: bigint, totalAssets: bigint) =>
   (shares * (totalAssets + VIRTUAL_ASSETS)) / (totalShares + VIRTUAL_SHARES);
-
-/** A distinct signing-key address that no hardhat account owns. */
-const key = (n: number) => keyWallet(`registry key ${n}`).address;
 
 /** The withdrawal root computed independently of the registry: keccak256(abi.encode(withdrawal)). */
 function rootOf(w: Withdrawal): string {
@@ -89,10 +84,7 @@ describe("RestakingRegistry", function () {
     const [operator, operator2, alice, bob, carol, attacker, victim, reporter, , other] = users;
     const registryAddress = await registry.getAddress();
     const tokenAddress = await token.getAddress();
-    const signingKey = key(1);
-    await registry
-      .connect(operator)
-      .registerOperator("ipfs://operator", 500, signingKey, await keyProof(registry, signingKey, operator.address));
+    await registry.connect(operator).registerOperator("ipfs://operator", 500);
     // carol stays without an allowance (permit and allowance tests)
     for (const staker of [alice, bob, attacker, victim]) {
       await token.connect(staker).approve(registryAddress, ethers.MaxUint256);
@@ -101,7 +93,6 @@ describe("RestakingRegistry", function () {
       ...protocol,
       registryAddress,
       tokenAddress,
-      signingKey,
       operator,
       operator2,
       alice,
@@ -145,9 +136,7 @@ describe("RestakingRegistry", function () {
     await operatorSets.setService(await service.getAddress(), true);
     await service.createSet(SET_KEY, 0, 8);
     const setId = await operatorSets.setIdOf(await service.getAddress(), SET_KEY);
-    await registry
-      .connect(operator2)
-      .registerOperator("ipfs://operator2", 0, key(2), await keyProof(registry, key(2), operator2.address));
+    await registry.connect(operator2).registerOperator("ipfs://operator2", 0);
     await token.connect(carol).approve(registryAddress, ethers.MaxUint256);
     await registry.connect(alice).stake(operator.address, 0, 1_000n * ALT);
     await registry.connect(alice).stake(operator.address, 1, 500n * ALT);
@@ -184,7 +173,7 @@ describe("RestakingRegistry", function () {
       const implementation = await ethers.deployContract("RestakingRegistry");
       const ProxyFactory = await ethers.getContractFactory("ERC1967Proxy");
       const initData = (owner: string, alt: string, withdrawal: number) =>
-        implementation.interface.encodeFunctionData("initialize", [owner, alt, withdrawal, days(3), days(5)]);
+        implementation.interface.encodeFunctionData("initialize", [owner, alt, withdrawal, days(3)]);
       const proxy = await ProxyFactory.deploy(
         await implementation.getAddress(),
         initData(deployer.address, tokenAddress, days(10)),
@@ -206,7 +195,6 @@ describe("RestakingRegistry", function () {
       expect(await registry.withdrawalDelay()).to.equal(BigInt(days(14)));
       expect(await registry.withdrawalDelay()).to.equal(BigInt(config.withdrawalDelay));
       expect(await registry.commissionDelay()).to.equal(BigInt(days(7)));
-      expect(await registry.signingKeyDelay()).to.equal(BigInt(days(7)));
       expect(await registry.owner()).to.equal(deployer.address);
       expect(await registry.slashingManager()).to.equal(await slashingManager.getAddress());
       expect(await registry.operatorSets()).to.equal(await operatorSets.getAddress());
@@ -218,12 +206,11 @@ describe("RestakingRegistry", function () {
         .to.emit(fresh, "AssetAdded")
         .withArgs(0n, tokenAddress, WEIGHT_UNIT, MAX_UINT128)
         .and.to.emit(fresh, "DelaysUpdated")
-        .withArgs(days(10), days(3), days(5));
+        .withArgs(days(10), days(3));
       expect(await fresh.owner()).to.equal(deployer.address);
       expect(await fresh.assetCount()).to.equal(1n);
       expect(await fresh.withdrawalDelay()).to.equal(BigInt(days(10)));
       expect(await fresh.commissionDelay()).to.equal(BigInt(days(3)));
-      expect(await fresh.signingKeyDelay()).to.equal(BigInt(days(5)));
       // not wired yet: no slashing manager, no operator sets (and so no epoch clock)
       expect(await fresh.slashingManager()).to.equal(ethers.ZeroAddress);
       expect(await fresh.operatorSets()).to.equal(ethers.ZeroAddress);
@@ -261,11 +248,12 @@ describe("RestakingRegistry", function () {
     it("cannot be initialised twice", async function () {
       const { registry, deployer, tokenAddress, fresh } = await loadFixture(freshProxyFixture);
       await expect(
-        registry.initialize(deployer.address, tokenAddress, days(14), days(7), days(7)),
+        registry.initialize(deployer.address, tokenAddress, days(14), days(7)),
       ).to.be.revertedWithCustomError(registry, "InvalidInitialization");
-      await expect(
-        fresh.initialize(deployer.address, tokenAddress, days(14), days(7), days(7)),
-      ).to.be.revertedWithCustomError(fresh, "InvalidInitialization");
+      await expect(fresh.initialize(deployer.address, tokenAddress, days(14), days(7))).to.be.revertedWithCustomError(
+        fresh,
+        "InvalidInitialization",
+      );
     });
 
     it("refuses to initialise the implementation itself", async function () {
@@ -275,10 +263,10 @@ describe("RestakingRegistry", function () {
         await upgrades.erc1967.getImplementationAddress(registryAddress),
       );
       await expect(
-        deployed.connect(other).initialize(other.address, tokenAddress, days(14), days(7), days(7)),
+        deployed.connect(other).initialize(other.address, tokenAddress, days(14), days(7)),
       ).to.be.revertedWithCustomError(deployed, "InvalidInitialization");
       await expect(
-        implementation.connect(other).initialize(other.address, tokenAddress, days(14), days(7), days(7)),
+        implementation.connect(other).initialize(other.address, tokenAddress, days(14), days(7)),
       ).to.be.revertedWithCustomError(implementation, "InvalidInitialization");
     });
   });
@@ -440,17 +428,16 @@ describe("RestakingRegistry", function () {
   describe("delays and modules", function () {
     it("lets the owner set the delays", async function () {
       const { registry } = await loadFixture(registryFixture);
-      await expect(registry.setDelays(days(15), days(3), days(1)))
+      await expect(registry.setDelays(days(15), days(3)))
         .to.emit(registry, "DelaysUpdated")
-        .withArgs(days(15), days(3), days(1));
+        .withArgs(days(15), days(3));
       expect(await registry.withdrawalDelay()).to.equal(BigInt(days(15)));
       expect(await registry.commissionDelay()).to.equal(BigInt(days(3)));
-      expect(await registry.signingKeyDelay()).to.equal(BigInt(days(1)));
     });
 
     it("refuses setDelays and setModules from anyone but the owner", async function () {
       const { registry, other } = await loadFixture(registryFixture);
-      await expect(registry.connect(other).setDelays(days(15), days(3), days(1)))
+      await expect(registry.connect(other).setDelays(days(15), days(3)))
         .to.be.revertedWithCustomError(registry, "OwnableUnauthorizedAccount")
         .withArgs(other.address);
       await expect(registry.connect(other).setModules(other.address, other.address))
@@ -461,39 +448,36 @@ describe("RestakingRegistry", function () {
     it("refuses any delay above 365 days and accepts 365 days", async function () {
       const { registry } = await loadFixture(registryFixture);
       const tooLong = MAX_DELAY + 1;
-      await expect(registry.setDelays(tooLong, days(7), days(7)))
+      await expect(registry.setDelays(tooLong, days(7)))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooLong")
         .withArgs(tooLong);
-      await expect(registry.setDelays(days(14), tooLong, days(7)))
+      await expect(registry.setDelays(days(14), tooLong))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooLong")
         .withArgs(tooLong);
-      await expect(registry.setDelays(days(14), days(7), tooLong))
-        .to.be.revertedWithCustomError(registry, "RegistryDelayTooLong")
-        .withArgs(tooLong);
-      await expect(registry.setDelays(MAX_DELAY, MAX_DELAY, MAX_DELAY))
+      await expect(registry.setDelays(MAX_DELAY, MAX_DELAY))
         .to.emit(registry, "DelaysUpdated")
-        .withArgs(MAX_DELAY, MAX_DELAY, MAX_DELAY);
+        .withArgs(MAX_DELAY, MAX_DELAY);
     });
 
     it("refuses a withdrawal delay below the veto window when no slasher is registered", async function () {
       const { registry, slashingManager } = await loadFixture(registryFixture);
       expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(2)));
-      await expect(registry.setDelays(days(2) - 1, days(7), days(7)))
+      await expect(registry.setDelays(days(2) - 1, days(7)))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(days(2) - 1, days(2));
-      await expect(registry.setDelays(days(2), days(7), days(7)))
+      await expect(registry.setDelays(days(2), days(7)))
         .to.emit(registry, "DelaysUpdated")
-        .withArgs(days(2), days(7), days(7));
+        .withArgs(days(2), days(7));
     });
 
     it("refuses a withdrawal delay below the veto window plus the longest evidence age", async function () {
       const { registry, slashingManager } = await loadFixture(slashFixture);
       const minimum = days(2) + days(7);
       expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(minimum));
-      await expect(registry.setDelays(minimum - 1, days(7), days(7)))
+      await expect(registry.setDelays(minimum - 1, days(7)))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(minimum - 1, minimum);
-      await registry.setDelays(minimum, days(7), days(7));
+      await registry.setDelays(minimum, days(7));
       expect(await registry.withdrawalDelay()).to.equal(BigInt(minimum));
     });
 
@@ -507,12 +491,12 @@ describe("RestakingRegistry", function () {
       expect(await registry.slashingManager()).to.equal(ethers.ZeroAddress);
       expect(await registry.operatorSets()).to.equal(ethers.ZeroAddress);
       // without a manager, no minimum applies
-      await registry.setDelays(1, days(7), days(7));
+      await registry.setDelays(1, days(7));
       // re-wiring the manager re-checks the current delay
       await expect(registry.setModules(manager, sets))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(1, days(2));
-      await registry.setDelays(days(14), days(7), days(7));
+      await registry.setDelays(days(14), days(7));
       await expect(registry.setModules(manager, sets)).to.emit(registry, "ModulesUpdated").withArgs(manager, sets);
       expect(await registry.slashingManager()).to.equal(manager);
       expect(await registry.operatorSets()).to.equal(sets);
@@ -529,7 +513,6 @@ describe("RestakingRegistry", function () {
           deployer.address,
           tokenAddress,
           days(30),
-          days(7),
           days(7),
         ]),
       );
@@ -557,86 +540,28 @@ describe("RestakingRegistry", function () {
   // ================================================================= operators
 
   describe("operators", function () {
-    describe("proof of the signing key", function () {
-      it("publishes the message a key signs: keccak256(tag, chainId, registry, operator)", async function () {
-        const { registry, operator2 } = await loadFixture(registryFixture);
-        const { chainId } = await ethers.provider.getNetwork();
-        const expected = ethers.keccak256(
-          ethers.AbiCoder.defaultAbiCoder().encode(
-            ["bytes32", "uint256", "address", "address"],
-            [ethers.id("ALT Protocol signing key"), chainId, await registry.getAddress(), operator2.address],
-          ),
-        );
-        expect(await registry.signingKeyMessage(operator2.address)).to.equal(expected);
-      });
-
-      it("accepts the shared tasks' proof (computed off chain) for registration", async function () {
-        const { registry, operator2 } = await loadFixture(registryFixture);
-        const wallet = keyWallet("off-chain proof");
-        const { chainId } = await ethers.provider.getNetwork();
-        const proof = await signingKeyProof(wallet, chainId, await registry.getAddress(), operator2.address);
-        await registry.connect(operator2).registerOperator("ipfs://op2", 0, wallet.address, proof);
-        expect(await registry.signingKeyOf(operator2.address)).to.equal(wallet.address);
-      });
-
-      it("needs no proof when the key is the operator's own address", async function () {
-        const { registry, operator2 } = await loadFixture(registryFixture);
-        await registry.connect(operator2).registerOperator("ipfs://op2", 0, operator2.address, "0x");
-        expect(await registry.signingKeyOf(operator2.address)).to.equal(operator2.address);
-      });
-
-      it("refuses a missing, malformed, foreign or misdirected proof with RegistryInvalidKeyProof(key)", async function () {
-        const { registry, operator, operator2 } = await loadFixture(registryFixture);
-        const wanted = keyWallet("wanted key").address;
-        const byAnotherKey = await keyProof(registry, key(40), operator2.address);
-        const forAnotherOperator = await keyProof(registry, wanted, operator.address);
-        for (const proof of ["0x", "0x1234", byAnotherKey, forAnotherOperator]) {
-          await expect(registry.connect(operator2).registerOperator("ipfs://op2", 0, wanted, proof))
-            .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
-            .withArgs(wanted);
-        }
-        await expect(registry.connect(operator).rotateSigningKey(wanted, forAnotherOperator.replace(/..$/, "00")))
-          .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
-          .withArgs(wanted);
-        expect(await registry.operatorOfSigningKey(wanted)).to.equal(ethers.ZeroAddress);
-      });
-
-      it("stops an operator from squatting another account's address as its key", async function () {
-        const { registry, operator, operator2 } = await loadFixture(registryFixture);
-        await expect(registry.connect(operator).rotateSigningKey(operator2.address, "0x"))
-          .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
-          .withArgs(operator2.address);
-        await registry.connect(operator2).registerOperator("ipfs://op2", 0, operator2.address, "0x");
-        expect(await registry.operatorOfSigningKey(operator2.address)).to.equal(operator2.address);
-      });
-    });
-
-    it("registers an operator with its metadata, commission and signing key", async function () {
+    it("registers an operator with its metadata and commission, and no signing key", async function () {
       const { registry, operator2 } = await loadFixture(registryFixture);
-      const signingKey = key(2);
       expect(await registry.isOperator(operator2.address)).to.equal(false);
-      await expect(
-        registry
-          .connect(operator2)
-          .registerOperator("ipfs://op2", 2000, signingKey, await keyProof(registry, signingKey, operator2.address)),
-      )
-        .to.emit(registry, "OperatorRegistered")
-        .withArgs(operator2.address, signingKey, 2000, "ipfs://op2");
+      const tx = registry.connect(operator2).registerOperator("ipfs://op2", 2000);
+      await expect(tx).to.emit(registry, "OperatorRegistered").withArgs(operator2.address, 2000, "ipfs://op2");
       expect(await registry.isOperator(operator2.address)).to.equal(true);
       expect(await registry.commissionOf(operator2.address)).to.equal(2000n);
-      expect(await registry.signingKeyOf(operator2.address)).to.equal(signingKey);
-      expect(await registry.operatorOfSigningKey(signingKey)).to.equal(operator2.address);
       expect(await registry.isJailed(operator2.address)).to.equal(false);
       expect(await registry.pendingSlashes(operator2.address)).to.equal(0n);
+      // the ECDSA signing key is gone for good: MACH's keys are BLS keys, in BlsKeyRegistry
+      const names: string[] = [];
+      registry.interface.forEachFunction((f) => names.push(f.name));
+      registry.interface.forEachEvent((e) => names.push(e.name));
+      expect(names.filter((name) => /signingkey/i.test(name))).to.deep.equal([]);
+      expect(registry.interface.getEvent("OperatorRegistered")!.format()).to.equal(
+        "OperatorRegistered(address,uint256,string)",
+      );
     });
 
     it("refuses to register an operator twice", async function () {
       const { registry, operator } = await loadFixture(registryFixture);
-      await expect(
-        registry
-          .connect(operator)
-          .registerOperator("ipfs://again", 100, key(9), await keyProof(registry, key(9), operator.address)),
-      )
+      await expect(registry.connect(operator).registerOperator("ipfs://again", 100))
         .to.be.revertedWithCustomError(registry, "RegistryOperatorExists")
         .withArgs(operator.address);
     });
@@ -644,35 +569,9 @@ describe("RestakingRegistry", function () {
     it("refuses a commission above 20 %", async function () {
       const { registry, operator2 } = await loadFixture(registryFixture);
       expect(await registry.MAX_COMMISSION_BPS()).to.equal(2000n);
-      await expect(
-        registry
-          .connect(operator2)
-          .registerOperator("ipfs://op2", 2001, key(2), await keyProof(registry, key(2), operator2.address)),
-      )
+      await expect(registry.connect(operator2).registerOperator("ipfs://op2", 2001))
         .to.be.revertedWithCustomError(registry, "RegistryCommissionTooHigh")
         .withArgs(2001, 2000);
-    });
-
-    it("refuses a zero signing key and a key that is taken", async function () {
-      const { registry, operator2, signingKey } = await loadFixture(registryFixture);
-      await expect(
-        registry
-          .connect(operator2)
-          .registerOperator(
-            "ipfs://op2",
-            0,
-            ethers.ZeroAddress,
-            await keyProof(registry, ethers.ZeroAddress, operator2.address),
-          ),
-      ).to.be.revertedWithCustomError(registry, "RegistryZeroAddress");
-      await expect(
-        registry
-          .connect(operator2)
-          .registerOperator("ipfs://op2", 0, signingKey, await keyProof(registry, signingKey, operator2.address)),
-      )
-        .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
-        .withArgs(signingKey);
-      expect(await registry.isOperator(operator2.address)).to.equal(false);
     });
 
     it("publishes new metadata for operators only", async function () {
@@ -745,109 +644,6 @@ describe("RestakingRegistry", function () {
           .to.be.revertedWithCustomError(registry, "RegistryCommissionTooHigh")
           .withArgs(2001, 2000);
         await expect(registry.connect(other).setCommission(100))
-          .to.be.revertedWithCustomError(registry, "RegistryNotOperator")
-          .withArgs(other.address);
-      });
-    });
-
-    describe("signing key", function () {
-      it("rotates to the new key exactly when the signing-key delay has passed", async function () {
-        const { registry, operator, signingKey } = await loadFixture(registryFixture);
-        const newKey = key(20);
-        const at = (await time.latest()) + 10;
-        const effectiveAt = at + days(7);
-        await time.setNextBlockTimestamp(at);
-        await expect(
-          registry.connect(operator).rotateSigningKey(newKey, await keyProof(registry, newKey, operator.address)),
-        )
-          .to.emit(registry, "SigningKeyRotated")
-          .withArgs(operator.address, newKey, effectiveAt);
-        // reserved for the operator at once, in force only after the delay
-        expect(await registry.operatorOfSigningKey(newKey)).to.equal(operator.address);
-        expect(await registry.signingKeyOf(operator.address)).to.equal(signingKey);
-        await time.increaseTo(effectiveAt - 1);
-        expect(await registry.signingKeyOf(operator.address)).to.equal(signingKey);
-        await time.increaseTo(effectiveAt);
-        expect(await registry.signingKeyOf(operator.address)).to.equal(newKey);
-        // the old key stays the operator's forever
-        expect(await registry.operatorOfSigningKey(signingKey)).to.equal(operator.address);
-      });
-
-      it("keeps new and retired keys unusable by any other operator", async function () {
-        const { registry, operator, operator2, signingKey } = await loadFixture(registryFixture);
-        const newKey = key(20);
-        await registry.connect(operator).rotateSigningKey(newKey, await keyProof(registry, newKey, operator.address));
-        await expect(
-          registry
-            .connect(operator2)
-            .registerOperator("ipfs://op2", 0, newKey, await keyProof(registry, newKey, operator2.address)),
-        )
-          .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
-          .withArgs(newKey);
-        await time.increase(days(8));
-        await expect(
-          registry
-            .connect(operator2)
-            .registerOperator("ipfs://op2", 0, signingKey, await keyProof(registry, signingKey, operator2.address)),
-        )
-          .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
-          .withArgs(signingKey);
-        // nor by the operator itself again
-        await expect(
-          registry
-            .connect(operator)
-            .rotateSigningKey(signingKey, await keyProof(registry, signingKey, operator.address)),
-        )
-          .to.be.revertedWithCustomError(registry, "RegistrySigningKeyTaken")
-          .withArgs(signingKey);
-      });
-
-      it("replaces a pending rotation that has not taken effect, keeping the old key until the new one does", async function () {
-        const { registry, operator, signingKey } = await loadFixture(registryFixture);
-        const first = key(20);
-        const second = key(21);
-        await registry.connect(operator).rotateSigningKey(first, await keyProof(registry, first, operator.address));
-        const at = (await time.latest()) + days(3);
-        await time.setNextBlockTimestamp(at);
-        await expect(
-          registry.connect(operator).rotateSigningKey(second, await keyProof(registry, second, operator.address)),
-        )
-          .to.emit(registry, "SigningKeyRotated")
-          .withArgs(operator.address, second, at + days(7));
-        // the first rotation's effective time passes: the first key never comes into force
-        await time.increaseTo(at + days(7) - 1);
-        expect(await registry.signingKeyOf(operator.address)).to.equal(signingKey);
-        await time.increaseTo(at + days(7));
-        expect(await registry.signingKeyOf(operator.address)).to.equal(second);
-        expect(await registry.operatorOfSigningKey(first)).to.equal(operator.address);
-      });
-
-      it("keeps a rotated-in key in force until the next rotation takes effect", async function () {
-        const { registry, operator } = await loadFixture(registryFixture);
-        const first = key(20);
-        const second = key(21);
-        await registry.connect(operator).rotateSigningKey(first, await keyProof(registry, first, operator.address));
-        await time.increase(days(7));
-        expect(await registry.signingKeyOf(operator.address)).to.equal(first);
-        const at = (await time.latest()) + 10;
-        await time.setNextBlockTimestamp(at);
-        await registry.connect(operator).rotateSigningKey(second, await keyProof(registry, second, operator.address));
-        await time.increaseTo(at + days(7) - 1);
-        expect(await registry.signingKeyOf(operator.address)).to.equal(first);
-        await time.increaseTo(at + days(7));
-        expect(await registry.signingKeyOf(operator.address)).to.equal(second);
-      });
-
-      it("refuses a zero key and a caller that is not an operator", async function () {
-        const { registry, operator, other } = await loadFixture(registryFixture);
-        await expect(
-          registry
-            .connect(operator)
-            .rotateSigningKey(ethers.ZeroAddress, await keyProof(registry, ethers.ZeroAddress, operator.address)),
-        ).to.be.revertedWithCustomError(registry, "RegistryZeroAddress");
-        await expect(
-          registry.connect(other).rotateSigningKey(key(30), await keyProof(registry, key(30), other.address)),
-        )
           .to.be.revertedWithCustomError(registry, "RegistryNotOperator")
           .withArgs(other.address);
       });
@@ -1247,7 +1043,7 @@ describe("RestakingRegistry", function () {
     it("keeps the unlock time fixed when the delay changes after the request", async function () {
       const { registry, operator, alice, shares } = await loadFixture(stakedFixture);
       const { withdrawal } = await requestUnstake(registry, alice, operator.address, 0n, shares);
-      await registry.setDelays(days(30), days(7), days(7));
+      await registry.setDelays(days(30), days(7));
       await time.setNextBlockTimestamp(withdrawal.unlockAt);
       await expect(registry.connect(alice).completeUnstake(withdrawal)).to.emit(registry, "UnstakeCompleted");
     });
@@ -1567,9 +1363,7 @@ describe("RestakingRegistry", function () {
       // `other` holds 500 LST only (1,000 ALT-equivalent), all allocated to the set
       const staked = 500n * ALT;
       const allocated = (staked * LST_WEIGHT) / WEIGHT_UNIT;
-      await registry
-        .connect(other)
-        .registerOperator("ipfs://other", 0, key(3), await keyProof(registry, key(3), other.address));
+      await registry.connect(other).registerOperator("ipfs://other", 0);
       await registry.connect(carol).stake(other.address, 1, staked);
       await operatorSets.connect(other).join(setId, allocated);
       // governance cuts the weight to 1 %: the stake is worth 5 ALT, the allocation still 1,000 ALT
@@ -2153,20 +1947,14 @@ describe("RestakingRegistry", function () {
       const implementation = await ethers.deployContract("RestakingRegistry");
       const proxy = await ethers.deployContract("ERC1967Proxy", [
         await implementation.getAddress(),
-        implementation.interface.encodeFunctionData("initialize", [
-          deployer.address,
-          tokenAddress,
-          days(10),
-          days(3),
-          days(5),
-        ]),
+        implementation.interface.encodeFunctionData("initialize", [deployer.address, tokenAddress, days(10), days(3)]),
       ]);
       const fresh = await ethers.getContractAt("RestakingRegistry", await proxy.getAddress());
       expect(await fresh.currentEpoch()).to.equal(0n);
       await time.increase(days(100));
       expect(await operatorSets.currentEpoch()).to.not.equal(0n);
       expect(await fresh.currentEpoch()).to.equal(0n);
-      await fresh.connect(operator).registerOperator("ipfs://fresh", 0, operator.address, "0x");
+      await fresh.connect(operator).registerOperator("ipfs://fresh", 0);
       await token.connect(alice).approve(await fresh.getAddress(), ethers.MaxUint256);
       await expect(fresh.connect(alice).stake(operator.address, 0, ALT))
         .to.emit(fresh, "UnitsChanged")
@@ -2597,7 +2385,7 @@ describe("RestakingRegistry", function () {
     });
 
     it("upgrades to V2 by the owner and keeps every operator, asset and pool", async function () {
-      const { registry, registryAddress, operator, alice, signingKey, lstAddress } = await loadFixture(upgradeFixture);
+      const { registry, registryAddress, operator, alice, lstAddress } = await loadFixture(upgradeFixture);
       const altPool = await registry.pool(operator.address, 0);
       const lstPool = await registry.pool(operator.address, 1);
       const aliceShares = await registry.sharesOf(alice.address, operator.address, 0);
@@ -2611,7 +2399,6 @@ describe("RestakingRegistry", function () {
       expect(await upgraded.version()).to.equal(2n);
       expect(await upgraded.isOperator(operator.address)).to.equal(true);
       expect(await upgraded.commissionOf(operator.address)).to.equal(500n);
-      expect(await upgraded.signingKeyOf(operator.address)).to.equal(signingKey);
       expect(await upgraded.assetCount()).to.equal(2n);
       expect((await upgraded.asset(1)).token).to.equal(lstAddress);
       expect(await upgraded.pool(operator.address, 0)).to.deep.equal(altPool);
@@ -2685,8 +2472,6 @@ describe("RestakingRegistry", function () {
       const { registry, other } = await loadFixture(registryFixture);
       expect(await registry.isOperator(other.address)).to.equal(false);
       expect(await registry.commissionOf(other.address)).to.equal(0n);
-      expect(await registry.signingKeyOf(other.address)).to.equal(ethers.ZeroAddress);
-      expect(await registry.operatorOfSigningKey(key(99))).to.equal(ethers.ZeroAddress);
       expect(await registry.operatorStake(other.address)).to.equal(0n);
       expect(await registry.isJailed(other.address)).to.equal(false);
       expect(await registry.pendingSlashes(other.address)).to.equal(0n);

@@ -8,7 +8,6 @@ import type { AltToken, OperatorSets, RestakingRegistry, RewardsDistributor } fr
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { expectedSlash, type ExpectedSlash } from "../helpers/slashing";
 
 const SCALE = 10n ** 18n;
@@ -618,8 +617,6 @@ function operatorSplit(earned: bigint, commissionBps: bigint, units: bigint) {
   return { commission, stakersPart, increment, toStakers, toOperator: earned - toStakers };
 }
 
-const keyOf = (label: string) => keyWallet(label).address;
-
 describe("RewardsDistributor", function () {
   /**
    * Two operators in one set: op1 (10 % commission) with alice's ALT and bob's LST (weight 2), op2 (5 %) with carol's
@@ -648,10 +645,7 @@ describe("RewardsDistributor", function () {
       [op1, OP1_COMMISSION, "op1"],
       [op2, OP2_COMMISSION, "op2"],
     ] as const) {
-      const key = keyOf(`${label} key`);
-      await registry
-        .connect(op)
-        .registerOperator(`ipfs://${label}`, commission, key, await keyProof(registry, key, op.address));
+      await registry.connect(op).registerOperator(`ipfs://${label}`, commission);
     }
 
     const setKey = ethers.id("rollup-1/service");
@@ -1077,8 +1071,7 @@ describe("RewardsDistributor", function () {
       const service = await (await ethers.getContractFactory("MockService")).deploy(operatorSets, slashingManager);
       await operatorSets.connect(deployer).setService(service, true);
       await slashingManager.connect(deployer).setSlasher(service, 1000, days(7));
-      const key = keyOf("genesis op key");
-      await registry.connect(op).registerOperator("ipfs://genesis", 0, key, await keyProof(registry, key, op.address));
+      await registry.connect(op).registerOperator("ipfs://genesis", 0);
       await token.connect(staker).approve(registry, ethers.MaxUint256);
       await registry.connect(staker).stake(op, 0, ALICE_ALT);
       const setKey = ethers.id("genesis/service");
@@ -1324,10 +1317,7 @@ describe("RewardsDistributor", function () {
       await time.increaseTo(await operatorSets.epochStart(h.epoch + 30n));
       const before = await h.sync(); // E - 1
       // the attacker registers, is staked, and joins with ten times the set's stake in E - 1: it counts in E only
-      const key = keyOf("attacker key");
-      await registry
-        .connect(attacker)
-        .registerOperator("ipfs://attacker", 0, key, await keyProof(registry, key, attacker.address));
+      await registry.connect(attacker).registerOperator("ipfs://attacker", 0);
       h.m.s.commission[attacker.address] = 0n;
       const honest = ALLOC1 + ALLOC2;
       const big = 10n * honest + 3n;
@@ -1554,8 +1544,7 @@ describe("RewardsDistributor", function () {
       h.m.s.weights.push(1n);
       await dust.mint(frank, ALT);
       await dust.connect(frank).approve(registry, ethers.MaxUint256);
-      const key = keyOf("op3 key");
-      await registry.connect(op3).registerOperator("ipfs://op3", 1500, key, await keyProof(registry, key, op3.address));
+      await registry.connect(op3).registerOperator("ipfs://op3", 1500);
       h.m.s.commission[op3.address] = 1500n;
       const { units } = await h.stake(frank, op3, 2, ALT - 1n);
       expect(units).to.equal(0n);
@@ -1627,10 +1616,7 @@ describe("RewardsDistributor", function () {
         frank: staker,
         dave: jit,
       } = await loadFixture(rewardsFixture);
-      const key = keyOf("example key");
-      await registry
-        .connect(op)
-        .registerOperator("ipfs://example", 1000, key, await keyProof(registry, key, op.address));
+      await registry.connect(op).registerOperator("ipfs://example", 1000);
       await registry.connect(staker).stake(op, 0, 1000n * ALT);
       await service.createSet(ethers.id("example"), MIN_STAKE, 8);
       const exampleSet = await operatorSets.setIdOf(service, ethers.id("example"));

@@ -16,7 +16,6 @@ import type { IRollupFactory } from "../../typechain-types/contracts/rollups/Rol
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
-import { keyProof } from "../helpers/keys";
 import {
   DA,
   SERVICE,
@@ -159,8 +158,7 @@ async function staffSets(d: RollupsDeployment, funder: HardhatEthersSigner, labe
   const stake = SET_STAKE * BigInt(setIds.length);
   await (await d.token.connect(funder).transfer(operator.address, stake)).wait();
   await (await d.token.connect(operator).approve(await registry.getAddress(), stake)).wait();
-  const proof = await keyProof(registry, operator.address, operator.address);
-  await (await registry.connect(operator).registerOperator(`ipfs://${label}`, 0, operator.address, proof)).wait();
+  await (await registry.connect(operator).registerOperator(`ipfs://${label}`, 0)).wait();
   await (await registry.connect(operator).stake(operator.address, 0, stake)).wait();
   for (const setId of setIds) await (await d.operatorSets.connect(operator).join(setId, SET_STAKE)).wait();
   return operator;

@@ -557,7 +557,7 @@ describe("MachService", function () {
       await setBalance(account.address, ethers.parseEther("100"));
       await (await d.token.connect(d.funder).transfer(account.address, stake)).wait();
       await (await d.token.connect(account).approve(await d.registry.getAddress(), stake)).wait();
-      await (await d.registry.connect(account).registerOperator("ipfs://keyless", 0, account.address, "0x")).wait();
+      await (await d.registry.connect(account).registerOperator("ipfs://keyless", 0)).wait();
       await (await d.registry.connect(account).stake(account.address, 0, stake)).wait();
       expect(await f.keys.keyOf(account.address)).to.equal("0x");
       await expect(d.operatorSets.connect(account).join(f.setId, 1_000n * ALT))

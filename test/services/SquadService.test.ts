@@ -1484,9 +1484,7 @@ describe("SquadService", function () {
       }
       const registry = f.d.registry.connect(f.d.deployer);
       const delay = (await f.d.operatorSets.epochLength()) + 60n;
-      await (
-        await registry.setDelays(delay, await registry.commissionDelay(), await registry.signingKeyDelay())
-      ).wait();
+      await (await registry.setDelays(delay, await registry.commissionDelay())).wait();
       await (await f.d.operatorSets.connect(leader.account).requestLeave(f.setId)).wait();
       const { leaveAt } = await f.d.operatorSets.membership(f.setId, leader.address);
       // the leave completes in the next epoch: the slots of this one are the previous epoch's, still reportable

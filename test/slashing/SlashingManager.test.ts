@@ -6,7 +6,6 @@ import type { MockService, OperatorSets, RestakingRegistry } from "../../typecha
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { deployProtocol } from "../helpers/protocol";
-import { keyProof } from "../helpers/keys";
 import { toWithdrawal } from "../../tasks/lib/restaking";
 import { expectedSlash, weightsOf } from "../helpers/slashing";
 
@@ -97,9 +96,7 @@ describe("SlashingManager", function () {
     const outsider = users[8];
     const registryAddress = await registry.getAddress();
     for (const [i, op] of [operator, operator2].entries()) {
-      await registry
-        .connect(op)
-        .registerOperator(`ipfs://operator-${i}`, 500, op.address, await keyProof(registry, op.address, op.address));
+      await registry.connect(op).registerOperator(`ipfs://operator-${i}`, 500);
       await token.connect(op).approve(registryAddress, ethers.MaxUint256);
     }
     await registry.connect(operator).stake(operator.address, 0, SELF_STAKE);
@@ -410,17 +407,17 @@ describe("SlashingManager", function () {
       expect(await slashingManager.minWithdrawalDelay()).to.equal(vetoWindow + BigInt(SERVICE_AGE));
       await slashingManager.connect(deployer).setSlasher(outsider.address, 100, days(12));
       expect(await slashingManager.minWithdrawalDelay()).to.equal(withdrawalDelay);
-      await expect(registry.connect(deployer).setDelays(withdrawalDelay - 1n, days(7), days(7)))
+      await expect(registry.connect(deployer).setDelays(withdrawalDelay - 1n, days(7)))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(withdrawalDelay - 1n, withdrawalDelay);
 
       await slashingManager.connect(deployer).removeSlasher(outsider.address);
       const minimum = vetoWindow + BigInt(SERVICE_AGE);
       expect(await slashingManager.minWithdrawalDelay()).to.equal(minimum);
-      await expect(registry.connect(deployer).setDelays(minimum - 1n, days(7), days(7)))
+      await expect(registry.connect(deployer).setDelays(minimum - 1n, days(7)))
         .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
         .withArgs(minimum - 1n, minimum);
-      await registry.connect(deployer).setDelays(minimum, days(7), days(7));
+      await registry.connect(deployer).setDelays(minimum, days(7));
       expect(await registry.withdrawalDelay()).to.equal(minimum);
 
       await slashingManager.connect(deployer).removeSlasher(service);
@@ -1347,8 +1344,7 @@ describe("SlashingManager", function () {
 
     /** Registers `account` as an operator with `amount` ALT of its own stake, allocated to no set. */
     async function registerOperator({ registry, token }: Fixture, account: Fixture["outsider"], amount: bigint) {
-      const proof = await keyProof(registry, account.address, account.address);
-      await registry.connect(account).registerOperator("ipfs://operator-new", 500, account.address, proof);
+      await registry.connect(account).registerOperator("ipfs://operator-new", 500);
       await token.connect(account).approve(registry, ethers.MaxUint256);
       await registry.connect(account).stake(account.address, 0, amount);
     }

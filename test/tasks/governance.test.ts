@@ -223,11 +223,7 @@ describe("governance tasks", function () {
     });
     const proposedAt = await blockTime(proposal.tx.hash);
     const registry = await f.registry.getAddress();
-    const calldata = f.registry.interface.encodeFunctionData("setDelays", [
-      NEW_WITHDRAWAL_DELAY,
-      SEVEN_DAYS,
-      SEVEN_DAYS,
-    ]);
+    const calldata = f.registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, SEVEN_DAYS]);
     const description = `${descriptionOf(WITHDRAWAL_DELAY_FILE)}#proposer=${f.proposer.address}`;
     return {
       ...f,
@@ -402,11 +398,7 @@ describe("governance tasks", function () {
         from: holder.address,
         json: true,
       });
-      const calldata = registry.interface.encodeFunctionData("setDelays", [
-        NEW_WITHDRAWAL_DELAY,
-        SEVEN_DAYS,
-        SEVEN_DAYS,
-      ]);
+      const calldata = registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, SEVEN_DAYS]);
       const receipt = await (
         await governor.connect(holder).propose([await registry.getAddress()], [0n], [calldata], "Fresh delegate")
       ).wait();
@@ -462,8 +454,8 @@ describe("governance tasks", function () {
             target: await registry.getAddress(),
             contract: "Restaking#RestakingRegistry",
             artifact: "RestakingRegistry",
-            signature: "setDelays(uint48,uint48,uint48)",
-            args: [1814400, 604800, 604800],
+            signature: "setDelays(uint48,uint48)",
+            args: [1814400, 604800],
             value: 0n,
             calldata: calldatas[0],
           },
@@ -508,7 +500,7 @@ describe("governance tasks", function () {
       const { proposal, proposeLines, proposedAt } = await load(proposedFixture);
       expect(proposeLines).to.deep.equal([
         txLine(`proposed ${proposal.id}`, proposal.tx),
-        "  1. Restaking#RestakingRegistry.setDelays(1814400, 604800, 604800)",
+        "  1. Restaking#RestakingRegistry.setDelays(1814400, 604800)",
         `  voting from ${isoTime(proposedAt + VOTING_DELAY + 1)} (in 1d 1s) to ${isoTime(
           proposedAt + VOTING_DELAY + VOTING_PERIOD,
         )} (in 8d)`,
@@ -543,7 +535,7 @@ describe("governance tasks", function () {
       const file = oneAction({
         contract: address.toLowerCase(),
         function: "setDelays",
-        args: [1814400, 604800, 604800],
+        args: [1814400, 604800],
       });
       const proposal = await task<ProposeResult>("gov:propose", { file, from: proposer.address, json: true });
       expect(proposal.actions[0]).to.deep.include({
@@ -733,23 +725,23 @@ describe("governance tasks", function () {
           oneAction({ contract: "Restaking#RestakingRegistry", function: "setDelays", args });
         await expectRefused(
           "gov:propose",
-          { file: setDelays([1814400, 604800]), from, json: true },
-          "action 1: setDelays(uint48,uint48,uint48) takes 3 arguments, not 2",
+          { file: setDelays([1814400, 604800, 604800]), from, json: true },
+          "action 1: setDelays(uint48,uint48) takes 2 arguments, not 3",
         );
         await expectRefused(
           "gov:propose",
           { file: oneAction({ contract: "Restaking#RestakingRegistry", function: "setDelays" }), from, json: true },
-          "action 1: setDelays(uint48,uint48,uint48) takes 3 arguments, not 0",
+          "action 1: setDelays(uint48,uint48) takes 2 arguments, not 0",
         );
         await expectRefused(
           "gov:propose",
-          { file: setDelays(["abc", 604800, 604800]), from, json: true },
+          { file: setDelays(["abc", 604800]), from, json: true },
           "action 1: argument 1 (uint48 withdrawalDelay_) of setDelays: invalid BigNumberish string: Cannot convert abc to a BigInt",
         );
         await expectRefused(
           "gov:propose",
-          { file: setDelays([1814400, 604800, 2 ** 48]), from, json: true },
-          "action 1: argument 3 (uint48 signingKeyDelay_) of setDelays: value out-of-bounds",
+          { file: setDelays([1814400, 2 ** 48]), from, json: true },
+          "action 1: argument 2 (uint48 commissionDelay_) of setDelays: value out-of-bounds",
         );
       });
 
@@ -1205,13 +1197,12 @@ describe("governance tasks", function () {
       const tx = await transaction(result.tx.hash);
       expect(tx.from).to.equal(outsider.address);
       await expect(tx).to.emit(governor, "ProposalExecuted").withArgs(proposalId);
-      await expect(tx).to.emit(registry, "DelaysUpdated").withArgs(NEW_WITHDRAWAL_DELAY, SEVEN_DAYS, SEVEN_DAYS);
+      await expect(tx).to.emit(registry, "DelaysUpdated").withArgs(NEW_WITHDRAWAL_DELAY, SEVEN_DAYS);
       const operation = operationIdOf(await governor.getAddress(), targets, values, calldatas, description);
       await expect(tx).to.emit(timelock, "CallExecuted").withArgs(operation, 0, targets[0], 0, calldatas[0]);
       expect(await registry.withdrawalDelay()).to.equal(NEW_WITHDRAWAL_DELAY);
       expect(await registry.withdrawalDelay()).to.equal(1814400n);
       expect(await registry.commissionDelay()).to.equal(SEVEN_DAYS);
-      expect(await registry.signingKeyDelay()).to.equal(SEVEN_DAYS);
       expect(await governor.state(proposalId)).to.equal(STATE.Executed);
       expect(await timelock.isOperationDone(operation)).to.equal(true);
       expect(lines).to.deep.equal([txLine(`executed ${proposalId}`, result.tx)]);
@@ -1369,7 +1360,7 @@ describe("governance tasks", function () {
         "  votes    for 0 ALT, against 0 ALT, abstain 0 ALT",
         "  quorum   314,000,000 ALT (not reached)",
         "  eta      not queued",
-        `  1. ${f.targets[0]} 0x93189310 value 0`,
+        `  1. ${f.targets[0]} 0x2d769a95 value 0`,
       ]);
       expect(f.calldatas[0].slice(0, 10)).to.equal(f.registry.interface.getFunction("setDelays")!.selector);
     });
@@ -1542,11 +1533,7 @@ describe("governance tasks", function () {
       const f = await load(governanceTaskFixture);
       const { registry } = f;
       const registryAddress = await registry.getAddress();
-      const calldata = registry.interface.encodeFunctionData("setDelays", [
-        NEW_WITHDRAWAL_DELAY,
-        SEVEN_DAYS,
-        SEVEN_DAYS,
-      ]);
+      const calldata = registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, SEVEN_DAYS]);
       const { result: report, lines } = await runTask<SimulationReport>("gov:simulate", {
         file: WITHDRAWAL_DELAY_FILE,
         json: false,
@@ -1554,7 +1541,7 @@ describe("governance tasks", function () {
       const description = descriptionOf(WITHDRAWAL_DELAY_FILE);
       const { proposalId, operation } = await expectStages(report, f, description, [registryAddress], [calldata]);
       expect(report.events).to.deep.equal([
-        "RestakingRegistry.DelaysUpdated(withdrawalDelay=1814400, commissionDelay=604800, signingKeyDelay=604800)",
+        "RestakingRegistry.DelaysUpdated(withdrawalDelay=1814400, commissionDelay=604800)",
         `TimelockController.CallExecuted(id=${operation}, index=0, target=${registryAddress}, value=0, data=${calldata})`,
         `AltGovernor.ProposalExecuted(proposalId=${proposalId})`,
       ]);

@@ -18,7 +18,6 @@ import { attest, byAddress, createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { asJson, expectRefused, load, runTask, task, tempDir, expectTx } from "../helpers/tasks";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import { formatAlt } from "../../tasks/lib/cli";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
@@ -227,12 +226,10 @@ describe("mach tasks", function () {
   /** Account 15 registers as an operator (no BLS key) staking `stake` ALT to itself; its BLS secret is given. */
   async function newOperator(f: Fixture, stake = 500_000n * ALT): Promise<MachOperator> {
     const { outsider, registry } = f;
-    const key = keyWallet("mach-task-newcomer");
-    const proof = await keyProof(registry, key.address, outsider.address);
-    await (await registry.connect(outsider).registerOperator("ipfs://newcomer", 0, key.address, proof)).wait();
+    await (await registry.connect(outsider).registerOperator("ipfs://newcomer", 0)).wait();
     await (await f.token.connect(outsider).approve(await registry.getAddress(), stake)).wait();
     await (await registry.connect(outsider).stake(outsider.address, 0, stake)).wait();
-    return { signer: outsider, address: outsider.address, key, bls: blsSecretFrom("mach-task-newcomer") };
+    return { signer: outsider, address: outsider.address, bls: blsSecretFrom("mach-task-newcomer") };
   }
 
   /** Registers `secret` as `op`'s BLS key by the contract (a rotation if it has one). */

@@ -32,7 +32,6 @@ import {
   tempDir,
   transaction,
 } from "../helpers/tasks";
-import { keyProof, keyWallet } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
 const FUNDED = TASK_FUNDED_ALT;
@@ -64,7 +63,6 @@ interface RegisterResult {
   operator: string;
   metadataURI: string;
   commissionBps: number;
-  signingKey: string;
   tx: { hash: string; gasUsed: string; block: number };
 }
 
@@ -90,7 +88,7 @@ describe("operator tasks and deploy:restaking", function () {
   async function registeredFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, operator, deployer, alice, bob } = f;
-    await (await registry.connect(operator).registerOperator("ipfs://operator-10", 500, operator.address, "0x")).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://operator-10", 500)).wait();
     const steth = (await (
       await hre.ethers.getContractFactory("MockERC20")
     ).deploy("Staked ETH", "stETH")) as unknown as MockERC20;
@@ -284,7 +282,7 @@ describe("operator tasks and deploy:restaking", function () {
   });
 
   describe("operator:register", function () {
-    it("registers the sender with its metadata URI, a commission in bps and itself as signing key", async function () {
+    it("registers the sender with its metadata URI and a commission in bps", async function () {
       const { registry, other } = await load(restakingTaskFixture);
       const result = await task<RegisterResult>("operator:register", {
         uri: "https://op.example/meta.json",
@@ -292,41 +290,42 @@ describe("operator tasks and deploy:restaking", function () {
         from: other.address,
         json: true,
       });
-      expect(result).to.deep.include({
+      expect(result).to.deep.equal({
         operator: other.address,
         metadataURI: "https://op.example/meta.json",
         commissionBps: 250,
-        signingKey: other.address,
+        tx: result.tx,
       });
       await expect(transaction(result.tx.hash))
         .to.emit(registry, "OperatorRegistered")
-        .withArgs(other.address, other.address, 250, "https://op.example/meta.json");
+        .withArgs(other.address, 250, "https://op.example/meta.json");
       expect(await registry.isOperator(other.address)).to.equal(true);
       expect(await registry.commissionOf(other.address)).to.equal(250n);
-      expect(await registry.signingKeyOf(other.address)).to.equal(other.address);
-      expect(await registry.operatorOfSigningKey(other.address)).to.equal(other.address);
     });
 
-    it("registers with a separate --signing-key and the 2,000 bps maximum, printing three lines", async function () {
+    it("registers with the 2,000 bps maximum, printing three lines", async function () {
       const { registry, other } = await load(restakingTaskFixture);
-      const key = keyWallet("separate task key").address;
       const { result, lines } = await runTask<RegisterResult>("operator:register", {
         uri: "ipfs://meta",
         commission: "2000",
-        signingKey: key.toLowerCase(),
-        keyProof: await keyProof(registry, key, other.address),
         from: other.address,
         json: false,
       });
-      expect(result.signingKey).to.equal(key);
-      expect(await registry.signingKeyOf(other.address)).to.equal(key);
-      expect(await registry.operatorOfSigningKey(key)).to.equal(other.address);
       expect(await registry.commissionOf(other.address)).to.equal(2000n);
       const { hash, gasUsed, block } = result.tx;
       expect(lines).to.deep.equal([
         `registered operator ${other.address}: tx ${hash} (gas ${gasUsed}, block ${block})`,
-        `  commission 2000 bps (20 %), signing key ${key}`,
+        "  commission 2000 bps (20 %)",
         "  metadata ipfs://meta",
+      ]);
+    });
+
+    it("takes no signing key: operators hold no ECDSA key (MACH's are BLS keys, registered with mach tasks)", async function () {
+      expect(Object.keys(hre.tasks["operator:register"].paramDefinitions).sort()).to.deep.equal([
+        "commission",
+        "from",
+        "json",
+        "uri",
       ]);
     });
 
@@ -348,101 +347,13 @@ describe("operator tasks and deploy:restaking", function () {
       });
     }
 
-    it("refuses a malformed --signing-key", async function () {
-      const { other } = await load(restakingTaskFixture);
-      await expectRefused(
-        "operator:register",
-        { uri: "x", commission: "100", signingKey: "0x1234", from: other.address, json: true },
-        "--signing-key is not a valid address: 0x1234",
-      );
-    });
-
-    it("refuses the zero address as signing key", async function () {
-      const { other } = await load(restakingTaskFixture);
-      await expectRefused(
-        "operator:register",
-        { uri: "x", commission: "100", signingKey: ZeroAddress, from: other.address, json: true },
-        "--signing-key is the zero address",
-      );
-    });
-
     it("refuses a sender that is registered already", async function () {
       const { operator } = await load(registeredFixture);
       await expectRefused(
         "operator:register",
-        { uri: "x", commission: "100", signingKey: Wallet.createRandom().address, from: operator.address, json: true },
+        { uri: "x", commission: "100", from: operator.address, json: true },
         `${operator.address} is a registered operator already`,
       );
-    });
-
-    it("refuses a signing key another operator holds, or held before rotating away from it", async function () {
-      const { registry, operator, other } = await load(registeredFixture);
-      const message = `signing key ${operator.address} is taken: it belongs to operator ${operator.address}`;
-      await expectRefused(
-        "operator:register",
-        { uri: "x", commission: "100", signingKey: operator.address, from: other.address, json: true },
-        message,
-      );
-      const fresh = keyWallet("rotated away").address;
-      await (
-        await registry.connect(operator).rotateSigningKey(fresh, await keyProof(registry, fresh, operator.address))
-      ).wait();
-      await time.increase(days(8));
-      await expectRefused(
-        "operator:register",
-        { uri: "x", commission: "100", signingKey: operator.address, from: other.address, json: true },
-        message,
-      );
-    });
-
-    it("cannot have its default key squatted: a rotation to another account's address needs that key's proof", async function () {
-      const { registry, operator, other } = await load(registeredFixture);
-      await expect(registry.connect(operator).rotateSigningKey(other.address, "0x"))
-        .to.be.revertedWithCustomError(registry, "RegistryInvalidKeyProof")
-        .withArgs(other.address);
-      await task("operator:register", { uri: "x", commission: "100", from: other.address, json: true });
-      expect(await registry.signingKeyOf(other.address)).to.equal(other.address);
-    });
-
-    it("signs the key proof itself when the signing key is an account of the network", async function () {
-      const { registry, other } = await load(restakingTaskFixture);
-      const accounts = await hre.ethers.getSigners();
-      const key = accounts[16].address;
-      await task("operator:register", {
-        uri: "x",
-        commission: "100",
-        signingKey: key,
-        from: other.address,
-        json: true,
-      });
-      expect(await registry.signingKeyOf(other.address)).to.equal(key);
-      expect(await registry.operatorOfSigningKey(key)).to.equal(other.address);
-    });
-
-    it("refuses a separate key that is not an account without --key-proof", async function () {
-      const { other } = await load(restakingTaskFixture);
-      const key = keyWallet("offline key").address;
-      await expectRefused(
-        "operator:register",
-        { uri: "x", commission: "100", signingKey: key, from: other.address, json: true },
-        `--signing-key ${key} is not an account here: pass --key-proof, its signature of the message`,
-      );
-    });
-
-    it("refuses a malformed --key-proof, and one signed by another key or for another operator", async function () {
-      const { registry, operator, other } = await load(restakingTaskFixture);
-      const key = keyWallet("offline key").address;
-      const args = { uri: "x", commission: "100", signingKey: key, from: other.address, json: true };
-      await expectRefused(
-        "operator:register",
-        { ...args, keyProof: "0x1234" },
-        "--key-proof must be a 65-byte hex signature",
-      );
-      const notThisKey = await keyProof(registry, keyWallet("another key").address, other.address);
-      const wrong = `--key-proof is not a signature by ${key} of signingKeyMessage(${other.address})`;
-      await expectRefused("operator:register", { ...args, keyProof: notThisKey }, wrong);
-      const forAnotherOperator = await keyProof(registry, key, operator.address);
-      await expectRefused("operator:register", { ...args, keyProof: forAnotherOperator }, wrong);
     });
 
     it("refuses a --from that is not an account of the network", async function () {
@@ -457,7 +368,7 @@ describe("operator tasks and deploy:restaking", function () {
   });
 
   describe("operator:info", function () {
-    it("shows a fresh operator: URI, commission, signing key, empty pools, no stake, not jailed", async function () {
+    it("shows a fresh operator: URI, commission, empty pools, no stake, not jailed", async function () {
       const { operator, book, steth } = await load(registeredFixture);
       const info = await task<OperatorInfo>("operator:info", { operator: operator.address.toLowerCase(), json: true });
       const emptyPool = {
@@ -473,7 +384,6 @@ describe("operator tasks and deploy:restaking", function () {
         registered: true,
         metadataURI: "ipfs://operator-10",
         commission: { bps: 500n, pending: null },
-        signingKey: { key: operator.address, pending: null },
         pools: [
           { assetId: 0, symbol: "ALT", token: book["Genesis#AltToken"], ...emptyPool },
           { assetId: 1, symbol: "stETH", token: await steth.getAddress(), ...emptyPool },
@@ -534,38 +444,28 @@ describe("operator tasks and deploy:restaking", function () {
       expect(info.metadataURI).to.equal("ipfs://v3");
     });
 
-    it("shows a pending commission increase and key rotation with their effective times, then in force", async function () {
+    it("shows a pending commission increase with its effective time, then in force", async function () {
       const { registry, operator } = await load(registeredFixture);
-      const key = keyWallet("pending rotation").address;
       await (await registry.connect(operator).setCommission(900)).wait();
       const commissionAt = (await time.latest()) + days(7);
-      await (
-        await registry.connect(operator).rotateSigningKey(key, await keyProof(registry, key, operator.address))
-      ).wait();
-      const keyAt = (await time.latest()) + days(7);
 
       const { result: info, lines } = await runTask<OperatorInfo>("operator:info", {
         operator: operator.address,
         json: false,
       });
       expect(info.commission).to.deep.equal({ bps: 500n, pending: { bps: 900n, effectiveAt: commissionAt } });
-      expect(info.signingKey).to.deep.equal({ key: operator.address, pending: { key, effectiveAt: keyAt } });
-      expect(lines.slice(0, 5)).to.deep.equal([
+      expect(lines).to.deep.equal([
         `operator ${operator.address}`,
         "  metadata    ipfs://operator-10",
         `  commission  500 bps (5 %), 900 bps (9 %) from ${isoTime(commissionAt)}`,
-        `  signing key ${operator.address}, ${key} from ${isoTime(keyAt)}`,
         "  stake       0 ALT (ALT-equivalent, active)",
-      ]);
-      expect(lines.slice(5)).to.deep.equal([
         "  pool 0 ALT: 0 ALT in 0 shares (active 0 ALT in 0; queued 0 ALT in 0)",
         "  pool 1 stETH: 0 stETH in 0 shares (active 0 stETH in 0; queued 0 stETH in 0)",
       ]);
 
-      await time.increaseTo(keyAt);
+      await time.increaseTo(commissionAt);
       const later = await task<OperatorInfo>("operator:info", { operator: operator.address, json: true });
       expect(later.commission).to.deep.equal({ bps: 900n, pending: null });
-      expect(later.signingKey).to.deep.equal({ key, pending: null });
     });
 
     it("shows no pending commission after a decrease cancelled an increase", async function () {

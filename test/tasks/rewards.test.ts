@@ -48,8 +48,8 @@ describe("rewards tasks", function () {
   async function creditedFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, sets, rewards, token, deployer, operator, other, alice, bob, carol, payer } = f;
-    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address, "0x")).wait();
-    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address, "0x")).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://op", 500)).wait();
+    await (await registry.connect(other).registerOperator("ipfs://other", 1000)).wait();
     const pools = { operator: new PoolModel(), other: new PoolModel() };
     const shares = { aliceOp: 0n, bobOp: 0n, carolOther: 0n, aliceOther: 0n };
     const registryAddress = await registry.getAddress();

@@ -18,7 +18,6 @@ import type {
 import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, days } from "../helpers/time";
-import { keyProof } from "../helpers/keys";
 import { stagedParametersFile } from "../helpers/parameters";
 import { DA, SERVICE, TEMPLATE, createParams, streamEachEpoch } from "../helpers/rollups";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
@@ -222,8 +221,7 @@ describe("rollup tasks", function () {
     const stake = SET_STAKE * BigInt(setIds.length);
     await (await f.token.connect(f.signers[7]).transfer(operator.address, stake)).wait();
     await (await f.token.connect(operator).approve(await registry.getAddress(), stake)).wait();
-    const proof = await keyProof(registry, operator.address, operator.address);
-    await (await registry.connect(operator).registerOperator("ipfs://rollup-tasks", 0, operator.address, proof)).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://rollup-tasks", 0)).wait();
     await (await registry.connect(operator).stake(operator.address, 0, stake)).wait();
     for (const setId of setIds) await (await operatorSets.connect(operator).join(setId, SET_STAKE)).wait();
     return {

@@ -17,7 +17,6 @@ import { OPERATOR_STAKES, servicesTaskFixture, type ServicesTaskFixture } from "
 import { expectRefused, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 import { attest } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
-import { keyProof } from "../helpers/keys";
 import { nextEpoch } from "../helpers/time";
 import { formatTime } from "../../tasks/lib/cli";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
@@ -438,10 +437,7 @@ describe("service tasks", function () {
       const f = await load(servicesFixture);
       // the outsider (account 15) registers as an operator and stakes, with no BLS key
       const stake = 100_000n * ALT;
-      const proof = await keyProof(f.registry, f.outsider.address, f.outsider.address);
-      await (
-        await f.registry.connect(f.outsider).registerOperator("ipfs://no-bls", 0, f.outsider.address, proof)
-      ).wait();
+      await (await f.registry.connect(f.outsider).registerOperator("ipfs://no-bls", 0)).wait();
       await (await f.token.connect(f.outsider).approve(await f.registry.getAddress(), stake)).wait();
       await (await f.registry.connect(f.outsider).stake(f.outsider.address, 0, stake)).wait();
       expect(await f.blsKeys.keyOf(f.outsider.address)).to.equal("0x");

@@ -29,7 +29,6 @@ import {
   task,
   transaction,
 } from "../helpers/tasks";
-import { keyProof } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
 const FUNDED = TASK_FUNDED_ALT;
@@ -84,8 +83,8 @@ describe("slash tasks", function () {
   async function slasherFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, manager, sets, token, deployer, operator, other, alice, bob } = f;
-    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address, "0x")).wait();
-    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address, "0x")).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://op", 500)).wait();
+    await (await registry.connect(other).registerOperator("ipfs://other", 1000)).wait();
     const steth = (await (
       await hre.ethers.getContractFactory("MockERC20")
     ).deploy("Staked ETH", "stETH")) as unknown as MockERC20;

@@ -28,7 +28,6 @@ import {
   task,
   transaction,
 } from "../helpers/tasks";
-import { keyProof } from "../helpers/keys";
 
 /** ALT the fixture gives each of hardhat accounts 10..15 (from the Launchpool, released whole at TGE). */
 const FUNDED = TASK_FUNDED_ALT;
@@ -47,8 +46,8 @@ describe("stake tasks", function () {
   async function operatorsFixture() {
     const f = await loadFixture(restakingTaskFixture);
     const { registry, operator, other, deployer, alice, bob } = f;
-    await (await registry.connect(operator).registerOperator("ipfs://op", 500, operator.address, "0x")).wait();
-    await (await registry.connect(other).registerOperator("ipfs://other", 1000, other.address, "0x")).wait();
+    await (await registry.connect(operator).registerOperator("ipfs://op", 500)).wait();
+    await (await registry.connect(other).registerOperator("ipfs://other", 1000)).wait();
     const factory = await hre.ethers.getContractFactory("MockERC20");
     const steth = (await factory.deploy("Staked ETH", "stETH")) as unknown as MockERC20;
     await steth.waitForDeployment();

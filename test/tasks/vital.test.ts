@@ -9,7 +9,6 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, encodeBytes32String, id, keccak256 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
-import { keyProof, keyWallet } from "../helpers/keys";
 import { createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
@@ -148,13 +147,11 @@ describe("vital tasks", function () {
   /** The outsider (account 15) registers as an operator staking `stake` ALT to itself, and joins `setId` with it. */
   async function outsiderJoins(f: Fixture, setId: bigint, stake: bigint): Promise<TaskOperator> {
     const { outsider, registry } = f;
-    const key = keyWallet("vital-task-outsider");
-    const proof = await keyProof(registry, key.address, outsider.address);
-    await (await registry.connect(outsider).registerOperator("ipfs://outsider", 0, key.address, proof)).wait();
+    await (await registry.connect(outsider).registerOperator("ipfs://outsider", 0)).wait();
     await (await f.token.connect(outsider).approve(await registry.getAddress(), stake)).wait();
     await (await registry.connect(outsider).stake(outsider.address, 0, stake)).wait();
     await (await f.sets.connect(outsider).join(setId, stake)).wait();
-    return { signer: outsider, address: outsider.address, key };
+    return { signer: outsider, address: outsider.address };
   }
 
   describe("vital:challenge", function () {

@@ -359,17 +359,16 @@ class Simulation {
     await this.chain.actor(this.keeper);
     this.observe();
 
-    // step 2: operators register with their signing keys and stake, and register their BLS keys (with a proof of
-    // possession: a MACH join without a key is refused); rollups are created
+    // step 2: operators register and stake, and register their BLS keys (with a proof of possession: a MACH join
+    // without a key is refused); rollups are created
     this.at(nextBlock());
     for (const op of operators) {
-      const proof = await op.key.signMessage(getBytes(await registry.signingKeyMessage(op.address)));
       await this.call(op.address, token, "approve", [registry.target, op.stake], "setup: approve");
       await this.call(
         op.address,
         registry,
         "registerOperator",
-        [`sim://${op.name}`, op.commissionBps, op.key.address, proof],
+        [`sim://${op.name}`, op.commissionBps],
         "operator: register",
       );
       const { publicKey, proof: possession } = await keyRegistration(this.c.keys, op.address, op.bls);
@@ -720,18 +719,18 @@ class Simulation {
   }
 
   /**
-   * The set's members with stake counted in the epoch (read from the checkpoints), and their active signing keys (the
-   * zero address for an operator jailed by a pending slash request).
+   * The set's members with stake counted in the epoch (read from the checkpoints), and whether each is jailed by a
+   * pending slash request now.
    */
   private async stakedMembers(setId: bigint, chainEpoch: bigint) {
     const members = [...(await this.c.sets.members(setId))];
     if (members.length === 0) return [];
-    const [stakes, keys] = await Promise.all([
+    const [stakes, jailed] = await Promise.all([
       this.c.sets.allocationsAt(setId, members, chainEpoch),
-      this.c.registry.activeSigningKeys(members),
+      Promise.all(members.map((member) => this.c.registry.isJailed(member))),
     ]);
     return members
-      .map((address, i) => ({ address, stake: stakes[i], key: keys[i], plan: this.operatorAt.get(address)! }))
+      .map((address, i) => ({ address, stake: stakes[i], jailed: jailed[i], plan: this.operatorAt.get(address)! }))
       .filter((m) => m.stake !== 0n);
   }
 
@@ -754,7 +753,7 @@ class Simulation {
     const signatures: string[] = [];
     let signed = 0n;
     for (const m of await this.stakedMembers(setId, chainEpoch)) {
-      if (m.key === ZeroAddress) continue; // jailed by a pending slash request
+      if (m.jailed) continue; // by a pending slash request
       signers.push(m.address);
       signatures.push(encodeG1(message.multiply(m.plan.bls)));
       signed += m.stake;
@@ -822,7 +821,7 @@ class Simulation {
       for (const v of voters) {
         // voted in an earlier epoch (a voting period over a day)
         if ((await vital.voteOf(challenge.id, v.address)) !== VOTE.None) continue;
-        if (v.key === ZeroAddress) continue; // jailed by a pending slash request
+        if (v.jailed) continue; // by a pending slash request
         await this.call(v.address, vital, "vote", [challenge.id, v.plan.honest], "VITAL: vote");
         if (!v.plan.honest) continue;
         invalid += v.stake;

@@ -1,6 +1,6 @@
 // The simulation's randomness: one seeded generator (sfc32 over a keccak of the seed), so that a seed fixes every
 // choice of a run. Never Math.random.
-import { getAddress, getBytes, id, keccak256, toUtf8Bytes, Wallet } from "ethers";
+import { getAddress, getBytes, id, keccak256, toUtf8Bytes } from "ethers";
 
 export class Rng {
   private a: number;
@@ -61,10 +61,6 @@ export class Names {
 
   address(label: string): string {
     return getAddress("0x" + keccak256(toUtf8Bytes(`alt-simulation:${this.seed}:${label}`)).slice(26));
-  }
-
-  wallet(label: string): Wallet {
-    return new Wallet(id(`alt-simulation:${this.seed}:${label}`));
   }
 
   /** 32 bytes named by the seed and a label (state roots, batch commitments, block randomness). */

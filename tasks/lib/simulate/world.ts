@@ -1,7 +1,6 @@
 // Who and what the simulation plays with, drawn from the seed before anything runs: operators (stake spread, some
 // dishonest), stakers delegating across them, rollups of several templates and DA layers (some ephemeral), which
 // operators serve which rollup, and when the scripted events happen.
-import type { Wallet } from "ethers";
 import { fail } from "../cli";
 import { DA_LAYERS, STACKS, VMS, type TemplateConfig } from "../../../deploy/lib/rollups";
 import { blsSecretFrom } from "../mach";
@@ -107,8 +106,6 @@ export interface OperatorPlan {
   index: number;
   name: string;
   address: string;
-  /** The operator's separate signing key (the registry requires one; MACH no longer uses it). */
-  key: Wallet;
   /** The operator's BLS secret key (MACH attestations and certificates; its public key in BlsKeyRegistry). */
   bls: bigint;
   honest: boolean;
@@ -171,7 +168,6 @@ export function drawWorld(o: SimulateOptions, templates: TemplateConfig[], maxSe
       index: i,
       name: `op-${String(i).padStart(2, "0")}`,
       address: names.address(`operator:${i}`),
-      key: names.wallet(`signing-key:${i}`),
       bls: blsSecretFrom(names.hash(`bls-key:${i}`)),
       honest,
       // opportunists run smaller operations: 50k-300k ALT; honest operators 100k-2M ALT
