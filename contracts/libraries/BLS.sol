@@ -22,6 +22,8 @@ library BLS {
 
     uint256 internal constant G1_SIZE = 128;
     uint256 internal constant G2_SIZE = 256;
+    /// @notice A G2 point packed: its EIP-2537 encoding without the 16 zero bytes before each coordinate.
+    uint256 internal constant G2_PACKED_SIZE = 192;
 
     address private constant MODEXP = address(0x05);
     address private constant G1_ADD = address(0x0b);
@@ -112,32 +114,59 @@ library BLS {
         return _call(G1_ADD, G1_ADD_GAS, bytes.concat(a, b), G1_SIZE);
     }
 
-    /// @notice The sum of `points` (G2, 256 bytes each; the point at infinity for none), accumulated in one buffer:
-    ///         nothing is allocated per point. On-curve checked by the precompile, no subgroup check.
-    function g2Sum(bytes[] calldata points) internal view returns (bytes memory sum) {
-        sum = new bytes(2 * G2_SIZE); // the sum so far || the next point
-        address precompile = G2_ADD;
-        uint256 gasLimit = G2_ADD_GAS;
-        uint256 count = points.length;
-        for (uint256 i; i < count; ++i) {
-            bytes calldata point = points[i];
-            if (point.length != G2_SIZE) revert BLSInvalidPointLength(point.length);
-            bool ok;
-            // solhint-disable-next-line no-inline-assembly
-            assembly {
-                let data := add(sum, 32)
-                calldatacopy(add(data, 256), point.offset, 256)
-                ok := staticcall(gasLimit, precompile, data, 512, data, 256)
-                // a chain without the precompile answers with success and no output
-                if iszero(eq(returndatasize(), 256)) {
-                    ok := 0
-                }
-            }
-            if (!ok) revert BLSPrecompileFailed(precompile);
-        }
+    /// @notice A buffer to sum G2 points in, nothing allocated per point: the sum so far (the point at infinity) ||
+    ///         the next point to add.
+    function g2SumBuffer() internal pure returns (bytes memory buffer) {
+        buffer = new bytes(2 * G2_SIZE);
+    }
+
+    /// @notice Loads point `index` of `packed` into `buffer` as the next point to add, and returns its `keyHash` (of its
+    ///         256-byte encoding). `packed` holds G2 points of `G2_PACKED_SIZE` bytes each: a point's EIP-2537 encoding
+    ///         without the 16 zero bytes before each of its four coordinates.
+    function loadPackedG2(
+        bytes memory buffer,
+        bytes calldata packed,
+        uint256 index
+    ) internal pure returns (uint208 hash) {
+        if ((index + 1) * G2_PACKED_SIZE > packed.length) revert BLSInvalidPointLength(packed.length);
+        uint256 full;
         // solhint-disable-next-line no-inline-assembly
         assembly {
-            mstore(sum, 256) // the sum only (the rest stays allocated, unused)
+            // the next point's padding bytes are never written: they stay zero
+            let next := add(buffer, 288)
+            let from := add(packed.offset, mul(index, 192))
+            calldatacopy(add(next, 16), from, 48)
+            calldatacopy(add(next, 80), add(from, 48), 48)
+            calldatacopy(add(next, 144), add(from, 96), 48)
+            calldatacopy(add(next, 208), add(from, 144), 48)
+            full := keccak256(next, 256)
+        }
+        return uint208(full);
+    }
+
+    /// @notice Adds the point loaded into `buffer` to its sum (on-curve checked by the precompile, no subgroup check).
+    function addLoadedG2(bytes memory buffer) internal view {
+        address precompile = G2_ADD;
+        uint256 gasLimit = G2_ADD_GAS;
+        bool ok;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            let data := add(buffer, 32)
+            ok := staticcall(gasLimit, precompile, data, 512, data, 256)
+            // a chain without the precompile answers with success and no output
+            if iszero(eq(returndatasize(), 256)) {
+                ok := 0
+            }
+        }
+        if (!ok) revert BLSPrecompileFailed(precompile);
+    }
+
+    /// @notice The sum in `buffer` (256 bytes: the buffer itself, shortened).
+    function g2BufferSum(bytes memory buffer) internal pure returns (bytes memory sum) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            mstore(buffer, 256)
+            sum := buffer
         }
     }
 

@@ -35,6 +35,20 @@ contract BLSHarness {
         return BLS.g2Add(a, b);
     }
 
+    /// @notice The sum of `count` points of `packed` (the first `count`), summed in one buffer, and each one's keyHash.
+    function g2SumPacked(
+        bytes calldata packed,
+        uint256 count
+    ) external view returns (bytes memory sum, uint256[] memory hashes) {
+        bytes memory buffer = BLS.g2SumBuffer();
+        hashes = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            hashes[i] = BLS.loadPackedG2(buffer, packed, i);
+            BLS.addLoadedG2(buffer);
+        }
+        sum = BLS.g2BufferSum(buffer);
+    }
+
     function g2Negate(bytes memory a) external pure returns (bytes memory) {
         return BLS.g2Negate(a);
     }

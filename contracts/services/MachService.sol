@@ -55,14 +55,15 @@ contract MachService is RollupService {
     uint256 private constant MAX_NON_SIGNERS = 256;
 
     /// @notice A quorum's proof: an aggregate signature (G1) over a digest of `epoch`, by the members counted in the set
-    ///         in `epoch` except `nonSigners` (strictly increasing), whose keys (G2) are `nonSignerKeys`;
+    ///         in `epoch` except `nonSigners` (strictly increasing), whose keys (G2) are `nonSignerKeys`, packed
+    ///         (`BLS.G2_PACKED_SIZE`, 192 bytes each: a key's EIP-2537 encoding without its padding) and concatenated;
     ///         `aggregateKey` is the set's aggregate key in `epoch` (BlsKeyRegistry's `AggregateKeyUpdated`).
     struct Quorum {
         uint64 epoch;
         bytes signature;
         bytes aggregateKey;
         address[] nonSigners;
-        bytes[] nonSignerKeys;
+        bytes nonSignerKeys;
     }
 
     /// @notice One member's attestation, as signed: its output index, block, root and epoch, and its signature (G1).
@@ -84,8 +85,8 @@ contract MachService is RollupService {
     error MachEmptyCertificate();
     /// @notice The quorum's epoch is neither the current one nor the one before.
     error MachStaleEpoch(uint256 epoch, uint256 currentEpoch);
-    /// @notice `nonSigners` and `nonSignerKeys` differ in length, or there are more than 256 non-signers.
-    error MachBadLength(uint256 nonSigners, uint256 keys);
+    /// @notice `nonSignerKeys` is not 192 bytes a non-signer, or there are more than 256 non-signers.
+    error MachBadLength(uint256 nonSigners, uint256 keyBytes);
     error MachNonSignersNotSorted(uint256 position);
     /// @notice The non-signer at `position` had no stake counted in the set in the quorum's epoch.
     error MachNotCounted(uint256 position, address operator);
@@ -376,22 +377,25 @@ contract MachService is RollupService {
             revert MachWrongAggregateKey(setId, epoch);
         }
         address[] calldata nonSigners = quorum.nonSigners;
+        bytes calldata packedKeys = quorum.nonSignerKeys;
         uint256 count = nonSigners.length;
-        if (count != quorum.nonSignerKeys.length || count > MAX_NON_SIGNERS) {
-            revert MachBadLength(count, quorum.nonSignerKeys.length);
+        if (packedKeys.length != count * BLS.G2_PACKED_SIZE || count > MAX_NON_SIGNERS) {
+            revert MachBadLength(count, packedKeys.length);
         }
         bytes memory signersKey = quorum.aggregateKey;
         signed = total;
         if (count != 0) {
             uint256[] memory stakes = _service().sets.allocationsAt(setId, nonSigners, epoch);
             uint256[] memory hashes = keys.keyHashesAt(nonSigners, epoch);
+            bytes memory sum = BLS.g2SumBuffer();
             for (uint256 i; i < count; ++i) {
                 if (i != 0 && nonSigners[i] <= nonSigners[i - 1]) revert MachNonSignersNotSorted(i);
                 if (stakes[i] == 0) revert MachNotCounted(i, nonSigners[i]);
-                if (BLS.keyHashCalldata(quorum.nonSignerKeys[i]) != hashes[i]) revert MachWrongKey(i, nonSigners[i]);
+                if (BLS.loadPackedG2(sum, packedKeys, i) != hashes[i]) revert MachWrongKey(i, nonSigners[i]);
+                BLS.addLoadedG2(sum);
                 signed -= stakes[i];
             }
-            signersKey = BLS.g2Add(signersKey, BLS.g2Negate(BLS.g2Sum(quorum.nonSignerKeys)));
+            signersKey = BLS.g2Add(signersKey, BLS.g2Negate(BLS.g2BufferSum(sum)));
         }
         if (signed == 0) revert MachEmptyCertificate();
         if (!BLS.verify(signersKey, BLS.hashToG1(abi.encodePacked(digest), DOMAIN), quorum.signature)) {

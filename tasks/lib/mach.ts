@@ -19,7 +19,33 @@ export interface Quorum {
   signature: string;
   aggregateKey: string;
   nonSigners: string[];
-  nonSignerKeys: string[];
+  /** The non-signers' keys packed (`packKeys`). */
+  nonSignerKeys: string;
+}
+
+/** Encoded G2 keys as a quorum's `nonSignerKeys` takes them: each without the 16 zero bytes before each of its four
+ *  coordinates (192 bytes), concatenated. */
+export function packKeys(keys: string[]): string {
+  return (
+    "0x" +
+    keys
+      .map((key) => {
+        const hex = key.slice(2);
+        if (hex.length !== 2 * G2_SIZE) throw new Error(`MACH: a G2 key is ${G2_SIZE} bytes, not ${hex.length / 2}`);
+        return [0, 1, 2, 3].map((c) => hex.slice(128 * c + 32, 128 * (c + 1))).join("");
+      })
+      .join("")
+  );
+}
+
+/** The encoded G2 keys of packed `nonSignerKeys` (`packKeys`'s inverse). */
+export function unpackKeys(packed: string): string[] {
+  const hex = packed.slice(2);
+  const keys: string[] = [];
+  for (let at = 0; at < hex.length; at += 384) {
+    keys.push("0x" + [0, 1, 2, 3].map((c) => "0".repeat(32) + hex.slice(at + 96 * c, at + 96 * (c + 1))).join(""));
+  }
+  return keys;
 }
 
 /** A BLS secret key from any seed (e.g. a private key or a name): keccak256(seed) mod (r − 1) + 1, never zero. */
@@ -119,6 +145,6 @@ export async function buildQuorum(
     signature: aggregateSignatures(signatures),
     aggregateKey: await aggregateKeyAt(keys, setId, epoch),
     nonSigners,
-    nonSignerKeys,
+    nonSignerKeys: packKeys(nonSignerKeys),
   };
 }

@@ -239,7 +239,13 @@ describeGas("services", __filename, (gas) => {
     const [a, b] = NON_SIGNERS;
     gas.record(`MACH certify: ${NON_SIGNER_SET - a} of ${NON_SIGNER_SET} members sign, ${a} non-signer`, few);
     gas.record(`MACH certify: ${NON_SIGNER_SET - b} of ${NON_SIGNER_SET} members sign, ${b} non-signers`, many);
-    gas.record(`MACH certify: per non-signer (${NON_SIGNER_SET} members, (${b} − ${a} non-signers) / ${b - a})`, slope);
+    gas.record(
+      `MACH certify: per non-signer (${NON_SIGNER_SET} members, (${b} − ${a} non-signers) / ${b - a})`,
+      slope,
+      {
+        budget: NON_SIGNER_BUDGET,
+      },
+    );
   });
 
   it("BlsKeyRegistry registerKey, the operator's first key", async function () {
@@ -441,22 +447,5 @@ describe("Gas budgets (services): MACH v2 certificates (issue 17)", function () 
     for (const figure of figures) expect(figure).to.be.at.most(CERTIFY_BUDGET);
     // nothing is read or sent per member: only the calldata's zero bytes (the signature's) differ
     expect(Math.max(...figures) - Math.min(...figures)).to.be.at.most(500);
-  });
-});
-
-describe("Gas budgets (services) not met yet", function () {
-  before(function () {
-    if (coverageRunning()) this.skip(); // instrumented bytecode: gas figures mean nothing
-  });
-
-  // Issue 17: each non-signer adds at most 15,000 gas. Measured 15,990 (100 members, between 1 and 33 non-signers;
-  // the snapshot entry "MACH certify: per non-signer" holds it to 1 %), roughly: 4.0k of calldata (its address, its
-  // 256-byte key and the key's two ABI words), 6.3k for three cold storage reads in two other contracts (its
-  // allocation checkpoint's length and entry, its latest key hash), and the rest for the lookups, the returned arrays,
-  // the key's hash, its copy into the G2 sum (a G2ADD, 600) and memory. Kept out of the "services" suite so a skipped
-  // test does not hold back its stale-entry check.
-  it.skip(`each non-signer adds at most ${NON_SIGNER_BUDGET.toLocaleString("en-US")} gas`, async function () {
-    const { slope } = await nonSignerFigures();
-    expect(Number(slope)).to.be.at.most(NON_SIGNER_BUDGET);
   });
 });

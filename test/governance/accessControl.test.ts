@@ -405,7 +405,7 @@ describe("Governance access control", function () {
       "anyone registers a factory rollup that enabled the service, once: it creates the rollup's operator set",
     ),
   });
-  const QUORUM = "(uint64,bytes,bytes,address[],bytes[])";
+  const QUORUM = "(uint64,bytes,bytes,address[],bytes)";
   const ATTESTATION = "(uint256,uint64,bytes32,uint64,bytes)";
   const userRollup = (c: Ctx) => c.rollup.target as string;
   const onlyExecutor = (args?: Args) => guarded("GovernorOnlyExecutor", (_, caller) => [caller.address], args);

@@ -7,7 +7,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { bls12_381 } from "@noble/curves/bls12-381";
 import { expand_message_xmd } from "@noble/curves/abstract/hash-to-curve";
 import { sha256 } from "@noble/hashes/sha256";
-import { hexlify, keccak256, toUtf8Bytes, getBytes } from "ethers";
+import { dataLength, hexlify, keccak256, toUtf8Bytes, getBytes } from "ethers";
 import {
   ORDER,
   aggregateG1,
@@ -20,6 +20,7 @@ import {
   publicKeyOf,
   sign as signMessage,
 } from "../../tasks/lib/bls";
+import { packKeys, unpackKeys } from "../../tasks/lib/mach";
 import { coverageRunning } from "../helpers/coverage";
 import { G1_ZERO, fp, g2OutsideSubgroup, offCurve } from "../helpers/bls";
 
@@ -316,6 +317,34 @@ describe("BLS", function () {
       }
     });
 
+    it("sums packed G2 points (192 bytes each) in one buffer and hashes each as its 256-byte encoding", async function () {
+      const { harness } = await loadFixture(harnessFixture);
+      const secrets = [3n, 0xdeadbeefn, ORDER - 1n, 77n];
+      const keys = secrets.map((s) => g2(keyOf(s)));
+      const packed = packKeys(keys);
+      expect(dataLength(packed)).to.equal(4 * 192);
+      expect(unpackKeys(packed)).to.deep.equal(keys);
+      for (const count of [0, 1, 4]) {
+        const [sum, hashes] = await harness.g2SumPacked(packed, count);
+        expect(sum).to.equal(count === 0 ? G2_ZERO : g2(aggregateG2(secrets.slice(0, count).map(keyOf))));
+        expect(hashes).to.deep.equal(keys.slice(0, count).map((k) => BigInt(keccak256(k)) & ((1n << 208n) - 1n)));
+      }
+      // a point and its negation sum to the point at infinity; the point at infinity packs to zeros and adds nothing
+      const [zero] = await harness.g2SumPacked(packKeys([keys[0], g2(keyOf(secrets[0]).negate()), G2_ZERO]), 3);
+      expect(zero).to.equal(G2_ZERO);
+    });
+
+    it("refuses to read a packed point past the end (BLSInvalidPointLength with the packed length)", async function () {
+      const { harness } = await loadFixture(harnessFixture);
+      const packed = packKeys([g2(keyOf(5n)), g2(keyOf(6n))]);
+      await expect(harness.g2SumPacked(packed, 3))
+        .to.be.revertedWithCustomError(harness, "BLSInvalidPointLength")
+        .withArgs(384);
+      await expect(harness.g2SumPacked(packed.slice(0, -2), 2))
+        .to.be.revertedWithCustomError(harness, "BLSInvalidPointLength")
+        .withArgs(383);
+    });
+
     it("refuses to add a point off the curve (BLSPrecompileFailed with the precompile's address)", async function () {
       const { harness } = await loadFixture(harnessFixture);
       const sig = g1(sign(5n, toUtf8Bytes("m")));
@@ -324,6 +353,9 @@ describe("BLS", function () {
         .withArgs("0x000000000000000000000000000000000000000b");
       const pk = g2(keyOf(5n));
       await expect(harness.g2Add(pk, offCurve(pk)))
+        .to.be.revertedWithCustomError(harness, "BLSPrecompileFailed")
+        .withArgs("0x000000000000000000000000000000000000000d");
+      await expect(harness.g2SumPacked(packKeys([pk, offCurve(pk)]), 2))
         .to.be.revertedWithCustomError(harness, "BLSPrecompileFailed")
         .withArgs("0x000000000000000000000000000000000000000d");
     });

@@ -24,6 +24,8 @@ import {
   Wallet,
   ZeroAddress,
   ZeroHash,
+  concat,
+  dataLength,
   encodeBytes32String,
   getAddress,
   hexlify,
@@ -55,8 +57,10 @@ import {
   blsSecretFrom,
   buildQuorum,
   keyRegistration,
+  packKeys,
   signDigest,
   sortAddresses,
+  unpackKeys,
   type Quorum,
 } from "../../tasks/lib/mach";
 import { aggregateG2, encodeG1, encodeG2, publicKeyOf, sign } from "../../tasks/lib/bls";
@@ -650,7 +654,7 @@ describe("MachService", function () {
         EPOCH,
         aggregateKeyOf(f.ops),
         [],
-        [],
+        "0x",
       ]);
       await expect(f.mach.connect(f.outsider).certify(f.rollupAddress, 0, L2_BLOCK, ROOT, quorum))
         .to.emit(f.mach, "Certified")
@@ -667,7 +671,9 @@ describe("MachService", function () {
       // non-signers by address, ascending, each with its key
       const nonSigners = addressesOf(f.ops, [3, 4]);
       expect(quorum.nonSigners).to.deep.equal(nonSigners);
-      expect(quorum.nonSignerKeys).to.deep.equal(nonSigners.map((a) => keyOf(f.ops.find((op) => op.address === a)!)));
+      expect(unpackKeys(quorum.nonSignerKeys)).to.deep.equal(
+        nonSigners.map((a) => keyOf(f.ops.find((op) => op.address === a)!)),
+      );
       await expect(certify0(f, quorum))
         .to.emit(f.mach, "Certified")
         .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, nonSigners, sumOf(STAKES, [0, 1, 2]), TOTAL_STAKE)
@@ -786,13 +792,14 @@ describe("MachService", function () {
       // member 0 signs alone (the check comes before any stake is tallied); the other four, by address, are positions
       // 0..3 below
       const quorum = await quorumOf(f, [f.ops[0]]);
-      const { nonSigners, nonSignerKeys } = quorum;
+      const { nonSigners } = quorum;
+      const nonSignerKeys = unpackKeys(quorum.nonSignerKeys);
       expect(nonSigners.length).to.equal(4);
       const withOrder = (positions: number[]) =>
         certify0(f, {
           ...quorum,
           nonSigners: positions.map((p) => nonSigners[p]),
-          nonSignerKeys: positions.map((p) => nonSignerKeys[p]),
+          nonSignerKeys: packKeys(positions.map((p) => nonSignerKeys[p])),
         });
       for (const [positions, offending] of [
         [[1, 0, 2, 3], 1],
@@ -809,28 +816,35 @@ describe("MachService", function () {
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
     });
 
-    it("refuses non-signer and key lists of different lengths, and more than 256 non-signers (MachBadLength)", async function () {
+    it("refuses keys that are not 192 bytes a non-signer, and more than 256 non-signers (MachBadLength)", async function () {
       const f = await loadFixture(machFixture);
       const quorum = await quorumOf(f, pick(f.ops, [0, 1, 2]));
-      const [k0, k1] = quorum.nonSignerKeys;
+      const [k0, k1] = unpackKeys(quorum.nonSignerKeys);
       for (const [nonSigners, keys] of [
-        [quorum.nonSigners, [k0]],
-        [quorum.nonSigners, [k0, k1, k1]],
-        [[], [k0]],
-        [quorum.nonSigners.slice(0, 1), []],
-      ]) {
+        [quorum.nonSigners, packKeys([k0])],
+        [quorum.nonSigners, packKeys([k0, k1, k1])],
+        [[], packKeys([k0])],
+        [quorum.nonSigners.slice(0, 1), "0x"],
+        // a byte short, a byte over: 192 bytes a key exactly
+        [quorum.nonSigners, quorum.nonSignerKeys.slice(0, -2)],
+        [quorum.nonSigners, quorum.nonSignerKeys + "00"],
+        // unpacked (EIP-2537's 256 bytes a key)
+        [quorum.nonSigners.slice(0, 3), concat([k0, k1, k1])],
+      ] as [string[], string][]) {
         await expect(certify0(f, { ...quorum, nonSigners, nonSignerKeys: keys }))
           .to.be.revertedWithCustomError(f.mach, "MachBadLength")
-          .withArgs(nonSigners.length, keys.length);
+          .withArgs(nonSigners.length, dataLength(keys));
       }
       // 257 non-signers in increasing order, one key each: refused before anything is read
       const many = Array.from({ length: 257 }, (_, i) => getAddress(zeroPadValue(toBeHex(i + 1), 20)));
       const manyKeys = many.map(() => k0);
-      await expect(certify0(f, { ...quorum, nonSigners: many, nonSignerKeys: manyKeys }))
+      await expect(certify0(f, { ...quorum, nonSigners: many, nonSignerKeys: packKeys(manyKeys) }))
         .to.be.revertedWithCustomError(f.mach, "MachBadLength")
-        .withArgs(257, 257);
+        .withArgs(257, 257 * 192);
       // 256 pass the length check: the first of them has no stake counted in the set
-      await expect(certify0(f, { ...quorum, nonSigners: many.slice(0, 256), nonSignerKeys: manyKeys.slice(0, 256) }))
+      await expect(
+        certify0(f, { ...quorum, nonSigners: many.slice(0, 256), nonSignerKeys: packKeys(manyKeys.slice(0, 256)) }),
+      )
         .to.be.revertedWithCustomError(f.mach, "MachNotCounted")
         .withArgs(0, many[0]);
     });
@@ -843,9 +857,9 @@ describe("MachService", function () {
       const nonSigners = sortAddresses([...quorum.nonSigners, outsider.address]);
       const position = nonSigners.indexOf(outsider.address);
       const nonSignerKeys = nonSigners.map((a) =>
-        a === outsider.address ? keyOf(outsider) : quorum.nonSignerKeys[quorum.nonSigners.indexOf(a)],
+        a === outsider.address ? keyOf(outsider) : unpackKeys(quorum.nonSignerKeys)[quorum.nonSigners.indexOf(a)],
       );
-      await expect(certify0(f, { ...quorum, nonSigners, nonSignerKeys }))
+      await expect(certify0(f, { ...quorum, nonSigners, nonSignerKeys: packKeys(nonSignerKeys) }))
         .to.be.revertedWithCustomError(f.mach, "MachNotCounted")
         .withArgs(position, outsider.address);
       // an address that is no operator at all
@@ -854,7 +868,7 @@ describe("MachService", function () {
         certify0(f, {
           ...quorum,
           nonSigners: [stranger, ...quorum.nonSigners],
-          nonSignerKeys: [keyOf({ bls: STRANGER_BLS }), ...quorum.nonSignerKeys],
+          nonSignerKeys: packKeys([keyOf({ bls: STRANGER_BLS }), ...unpackKeys(quorum.nonSignerKeys)]),
         }),
       )
         .to.be.revertedWithCustomError(f.mach, "MachNotCounted")
@@ -866,8 +880,8 @@ describe("MachService", function () {
       const f = await loadFixture(machFixture);
       const quorum = await quorumOf(f, pick(f.ops, [0, 1, 2]));
       const [first, second] = quorum.nonSigners;
-      const [firstKey, secondKey] = quorum.nonSignerKeys;
-      const withKeys = (keys: string[]) => certify0(f, { ...quorum, nonSignerKeys: keys });
+      const [firstKey, secondKey] = unpackKeys(quorum.nonSignerKeys);
+      const withKeys = (keys: string[]) => certify0(f, { ...quorum, nonSignerKeys: packKeys(keys) });
       // another member's key (a signer's: subtracting it would drop a signer's key and keep the non-signer's)
       await expect(withKeys([keyOf(f.ops[0]), secondKey]))
         .to.be.revertedWithCustomError(f.mach, "MachWrongKey")
@@ -1096,9 +1110,9 @@ describe("MachService", function () {
         const quorum = await quorumOf(f, pick(f.ops, [0, 1, 2]));
         const nonSigners = sortAddresses([...quorum.nonSigners, late.address]);
         const nonSignerKeys = nonSigners.map((a) =>
-          a === late.address ? keyOf(late) : quorum.nonSignerKeys[quorum.nonSigners.indexOf(a)],
+          a === late.address ? keyOf(late) : unpackKeys(quorum.nonSignerKeys)[quorum.nonSigners.indexOf(a)],
         );
-        await expect(certify0(f, { ...quorum, nonSigners, nonSignerKeys }))
+        await expect(certify0(f, { ...quorum, nonSigners, nonSignerKeys: packKeys(nonSignerKeys) }))
           .to.be.revertedWithCustomError(f.mach, "MachNotCounted")
           .withArgs(nonSigners.indexOf(late.address), late.address);
 
@@ -1159,7 +1173,7 @@ describe("MachService", function () {
         expect(quorum.nonSigners).to.deep.equal([f.ops[3].address]);
         const nonSigners = sortAddresses([f.ops[3].address, leaver.address]);
         const nonSignerKeys = nonSigners.map((a) => (a === leaver.address ? keyOf(leaver) : keyOf(f.ops[3])));
-        await expect(certify1({ ...quorum, nonSigners, nonSignerKeys }))
+        await expect(certify1({ ...quorum, nonSigners, nonSignerKeys: packKeys(nonSignerKeys) }))
           .to.be.revertedWithCustomError(f.mach, "MachNotCounted")
           .withArgs(nonSigners.indexOf(leaver.address), leaver.address);
         await expect(certify1(quorum))
@@ -1205,8 +1219,11 @@ describe("MachService", function () {
         // EPOCH: the new key is refused as a signer and as a non-signer's key; the old one signs
         await expect(certify0(f, await quorumOf(f, withNew))).to.be.revertedWithCustomError(f.mach, "MachBadSignature");
         const without = await quorumOf(f, pick(f.ops, [1, 2, 3, 4]));
-        expect([without.nonSigners, without.nonSignerKeys]).to.deep.equal([[member.address], [keyOf(member)]]);
-        await expect(certify0(f, { ...without, nonSignerKeys: [publicKey] }))
+        expect([without.nonSigners, without.nonSignerKeys]).to.deep.equal([
+          [member.address],
+          packKeys([keyOf(member)]),
+        ]);
+        await expect(certify0(f, { ...without, nonSignerKeys: packKeys([publicKey]) }))
           .to.be.revertedWithCustomError(f.mach, "MachWrongKey")
           .withArgs(0, member.address);
         await expect(certify0(f, await quorumOf(f, withOld)))
@@ -1226,8 +1243,8 @@ describe("MachService", function () {
           "MachBadSignature",
         );
         const withoutNow = await quorumOf(f, pick(f.ops, [1, 2, 3, 4]), output2);
-        expect(withoutNow.nonSignerKeys).to.deep.equal([publicKey]);
-        await expect(certify2({ ...withoutNow, nonSignerKeys: [keyOf(member)] }))
+        expect(withoutNow.nonSignerKeys).to.equal(packKeys([publicKey]));
+        await expect(certify2({ ...withoutNow, nonSignerKeys: packKeys([keyOf(member)]) }))
           .to.be.revertedWithCustomError(f.mach, "MachWrongKey")
           .withArgs(0, member.address);
         await expect(certify2(await quorumOf(f, withNew, output2)))
@@ -1939,7 +1956,11 @@ describe("MachService", function () {
       await expect(report(f, { ...f.quorum, aggregateKey: aggregateKeyOf(pick(f.ops, [0, 1, 2])) }, [f.ops[0].address]))
         .to.be.revertedWithCustomError(f.mach, "MachWrongAggregateKey")
         .withArgs(f.setId, EPOCH);
-      await expect(report(f, { ...f.quorum, nonSignerKeys: [...f.quorum.nonSignerKeys].reverse() }, [f.ops[0].address]))
+      await expect(
+        report(f, { ...f.quorum, nonSignerKeys: packKeys(unpackKeys(f.quorum.nonSignerKeys).reverse()) }, [
+          f.ops[0].address,
+        ]),
+      )
         .to.be.revertedWithCustomError(f.mach, "MachWrongKey")
         .withArgs(0, f.quorum.nonSigners[0]);
       // a quorum of an epoch before anyone counted
@@ -2028,15 +2049,15 @@ describe("MachService", function () {
         raise({
           ...quorum,
           nonSigners: [...quorum.nonSigners].reverse(),
-          nonSignerKeys: [...quorum.nonSignerKeys].reverse(),
+          nonSignerKeys: packKeys(unpackKeys(quorum.nonSignerKeys).reverse()),
         }),
       )
         .to.be.revertedWithCustomError(f.mach, "MachNonSignersNotSorted")
         .withArgs(1);
-      await expect(raise({ ...quorum, nonSignerKeys: quorum.nonSignerKeys.slice(0, 1) }))
+      await expect(raise({ ...quorum, nonSignerKeys: packKeys(unpackKeys(quorum.nonSignerKeys).slice(0, 1)) }))
         .to.be.revertedWithCustomError(f.mach, "MachBadLength")
-        .withArgs(2, 1);
-      await expect(raise({ ...quorum, nonSignerKeys: [...quorum.nonSignerKeys].reverse() }))
+        .withArgs(2, 192);
+      await expect(raise({ ...quorum, nonSignerKeys: packKeys(unpackKeys(quorum.nonSignerKeys).reverse()) }))
         .to.be.revertedWithCustomError(f.mach, "MachWrongKey")
         .withArgs(0, quorum.nonSigners[0]);
       await expect(raise({ ...quorum, aggregateKey: NO_KEY }))

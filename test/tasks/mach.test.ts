@@ -22,7 +22,7 @@ import { nextEpoch } from "../helpers/time";
 import { formatAlt } from "../../tasks/lib/cli";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import { recordInProcess } from "../../tasks/lib/addressBook";
-import { blsSecretFrom, keyRegistration, MACH_DOMAIN, NO_KEY } from "../../tasks/lib/mach";
+import { blsSecretFrom, keyRegistration, MACH_DOMAIN, NO_KEY, packKeys } from "../../tasks/lib/mach";
 import {
   aggregateG1,
   aggregateG2,
@@ -271,7 +271,7 @@ describe("mach tasks", function () {
       signature: encodeG1(aggregateG1(signatures.map((s) => decodeG1(s)))),
       aggregateKey: aggregateKey(counted),
       nonSigners: nonSigners.map((op) => op.address),
-      nonSignerKeys: nonSigners.map(pk),
+      nonSignerKeys: packKeys(nonSigners.map(pk)),
     };
   }
 
