@@ -14,7 +14,7 @@ import { getAddress, getBytes, hexlify, id, isAddress, isHexString } from "ether
 import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine, type TxReport } from "./lib/cli";
 import { blsKeyRegistry, eventsOf, operatorSets, parseWhole, restakingRegistry } from "./lib/restaking";
 import { OUTPUT_STATUS, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
-import { registeredSet, serviceContract } from "./lib/services";
+import { notLiveIn, registeredSet, serviceContract } from "./lib/services";
 import { blsPublicKey, buildQuorum, keyAt, keyRegistration, MACH_DOMAIN, signDigest, sortAddresses } from "./lib/mach";
 import { decodeG1, decodeG2, G1_SIZE, hashToG1, ORDER } from "./lib/bls";
 import type { BlsKeyRegistry, MachService, OperatorSets } from "../typechain-types";
@@ -291,19 +291,6 @@ async function signersOf(ctx: Context, setId: bigint, epoch: bigint, files: Load
   };
 }
 
-/** The refusal for a set not live in `epoch` (the services decide nothing on it), with what it counts and needs. */
-async function notLive(sets: OperatorSets, setId: bigint, epoch: bigint): Promise<string> {
-  const [total, count, [minMembers, minTotalStake]] = await Promise.all([
-    sets.setStakeAt(setId, epoch),
-    sets.memberCountAt(setId, epoch),
-    sets.livenessAt(setId, epoch),
-  ]);
-  return (
-    `the set is not live in epoch ${epoch} (${count} operators, ${formatAlt(total)} counted; it needs ` +
-    `${minMembers} and ${formatAlt(minTotalStake)}, and some stake): nothing is decided on it`
-  );
-}
-
 /**
  * The quorum MachService takes (certify, raiseAlert) from signed files of one message: the epochs it may be of are the
  * current one and the one before; of those among the files, in which the set is live, the one whose signers carry the
@@ -327,7 +314,7 @@ async function quorumOf(ctx: Context, setId: bigint, files: Loaded[], what: stri
     const [total, live] = await Promise.all([ctx.sets.setStakeAt(setId, epoch), ctx.sets.isLive(setId, epoch)]);
     if (live) candidates.push({ epoch, total, ...signers });
   }
-  if (candidates.length === 0) fail(await notLive(ctx.sets, setId, usable[0]));
+  if (candidates.length === 0) fail(await notLiveIn(ctx.sets, setId, usable[0]));
   // the later epoch comes first: it stays unless another carries a strictly larger share
   const best = candidates.reduce((a, b) => (b.signed * a.total > a.signed * b.total ? b : a));
   if (best.signed * 10_000n < best.total * thresholdBps) {
@@ -339,6 +326,16 @@ async function quorumOf(ctx: Context, setId: bigint, files: Loaded[], what: stri
   const quorum = await buildQuorum(ctx.sets, ctx.keys, setId, best.epoch, best.signers, best.signatures);
   return { ...best, quorum };
 }
+
+/** What the quorum tasks report of a quorum (JSON), after their own fields and before the transaction. */
+const quorumFields = (q: Awaited<ReturnType<typeof quorumOf>>, thresholdBps: bigint) => ({
+  epoch: q.epoch,
+  signers: q.signers,
+  nonSigners: q.quorum.nonSigners,
+  signedStake: q.signed,
+  totalStake: q.total,
+  thresholdBps,
+});
 
 /** What the quorum tasks print of a quorum. */
 const quorumSummary = (q: { epoch: bigint; signers: string[]; signed: bigint; total: bigint }, thresholdBps: bigint) =>
@@ -512,12 +509,7 @@ task("mach:certify", "Fast-finalizes a rollup output with a MACH quorum built fr
           output: index,
           l2BlockNumber: proposed.l2BlockNumber,
           root,
-          epoch: q.epoch,
-          signers: q.signers,
-          nonSigners: q.quorum.nonSigners,
-          signedStake: q.signed,
-          totalStake: q.total,
-          thresholdBps: threshold,
+          ...quorumFields(q, threshold),
           tx,
         },
         () => [txLine(`output ${index} fast-finalized: ${quorumSummary(q, threshold)}`, tx)],
@@ -635,12 +627,7 @@ task("mach:alert", "Signs a MACH alert for a rollup (--out), or raises it from a
           rollup,
           reason,
           nonce,
-          epoch: q.epoch,
-          signers: q.signers,
-          nonSigners: q.quorum.nonSigners,
-          signedStake: q.signed,
-          totalStake: q.total,
-          thresholdBps: threshold,
+          ...quorumFields(q, threshold),
           tx,
         },
         () => [txLine(`alert raised on ${rollup}: ${quorumSummary(q, threshold)}`, tx)],

@@ -10,4 +10,9 @@ library EpochClock {
     function epochAt(uint256 genesis, uint256 length, uint256 timestamp) internal pure returns (uint256) {
         return timestamp < genesis ? 0 : (timestamp - genesis) / length;
     }
+
+    /// @notice When `epoch` begins.
+    function epochStart(uint256 genesis, uint256 length, uint256 epoch) internal pure returns (uint256) {
+        return genesis + epoch * length;
+    }
 }

@@ -332,7 +332,7 @@ contract OperatorSets is IOperatorSets, OwnedUpgradeable {
     /// @inheritdoc IOperatorSets
     function epochStart(uint256 epoch) external view returns (uint256) {
         SetsStorage storage s = _s();
-        return s.genesis + epoch * s.epochLength;
+        return EpochClock.epochStart(s.genesis, s.epochLength, epoch);
     }
 
     /// @inheritdoc IOperatorSets

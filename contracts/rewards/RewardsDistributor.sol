@@ -119,7 +119,7 @@ contract RewardsDistributor is IRewardsDistributor, OwnedUpgradeable {
         uint256 genesis = s.genesis;
         uint256 length = s.epochLength;
         uint256 epoch = EpochClock.epochAt(genesis, length, block.timestamp);
-        uint256 opensAt = genesis + (epoch == 0 ? 0 : epoch - 1) * length;
+        uint256 opensAt = EpochClock.epochStart(genesis, length, epoch == 0 ? 0 : epoch - 1);
         return from < opensAt ? opensAt : from;
     }
 

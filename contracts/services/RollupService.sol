@@ -204,7 +204,7 @@ abstract contract RollupService is OwnedUpgradeable {
     /// @dev When `epoch` begins on the operator sets' clock.
     function _epochStart(uint256 epoch) internal view returns (uint256) {
         ServiceStorage storage s = _service();
-        return s.genesis + epoch * s.epochLength;
+        return EpochClock.epochStart(s.genesis, s.epochLength, epoch);
     }
 
     /// @dev The set's stake counted in `epoch`, which must be a live one.

@@ -119,13 +119,28 @@ export async function liveEpoch(sets: OperatorSets, setId: bigint) {
     sets.memberCountAt(setId, epoch),
     sets.isLive(setId, epoch),
   ]);
-  if (!live) {
-    // the minimums that count in this epoch (a change counts from the next)
-    const [minMembers, minTotalStake] = await sets.livenessAt(setId, epoch);
-    fail(
-      `the set is not live in epoch ${epoch} (${count} operators, ${formatAlt(total)} counted; it needs ` +
-        `${minMembers} and ${formatAlt(minTotalStake)}, and some stake): nothing is decided on it`,
-    );
-  }
+  if (!live) fail(await notLiveIn(sets, setId, epoch, total, count));
   return { epoch, total, count };
+}
+
+/**
+ * The refusal for a set not live in `epoch` (the services decide nothing on it), with what it counts (`total` and
+ * `count` if read already) and the minimums that count in that epoch (a change counts from the next).
+ */
+export async function notLiveIn(
+  sets: OperatorSets,
+  setId: bigint,
+  epoch: bigint,
+  total?: bigint,
+  count?: bigint,
+): Promise<string> {
+  const [stake, members, [minMembers, minTotalStake]] = await Promise.all([
+    total ?? sets.setStakeAt(setId, epoch),
+    count ?? sets.memberCountAt(setId, epoch),
+    sets.livenessAt(setId, epoch),
+  ]);
+  return (
+    `the set is not live in epoch ${epoch} (${members} operators, ${formatAlt(stake)} counted; it needs ` +
+    `${minMembers} and ${formatAlt(minTotalStake)}, and some stake): nothing is decided on it`
+  );
 }
