@@ -106,6 +106,8 @@ export interface RollupInfo {
   pendingOwner: string;
   status: string;
   paused: boolean;
+  /** Paused until this time (0 if never paused; in the past once the pause ended). */
+  pausedUntil: number;
   daLayer: string;
   sequencer: string;
   proposer: string;
@@ -135,6 +137,7 @@ async function describeRollup(rollup: Rollup): Promise<RollupInfo> {
     pendingOwner: await rollup.pendingOwner(),
     status: STATUS[Number(await rollup.status())],
     paused: await rollup.paused(),
+    pausedUntil: Number(await rollup.pausedUntil()),
     daLayer: DA_LAYERS[Number(await rollup.daLayer())],
     sequencer: await rollup.sequencerRole(),
     proposer: await rollup.proposer(),
@@ -357,7 +360,7 @@ task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, ex
     const info = await describeRollup(await parseRollup(hre, await rollupFactory(hre), args.rollup));
     return output(args.json, info, () => [
       `rollup ${info.address} (chain ID ${info.chainId}, template ${info.templateId}): ${info.status}${
-        info.paused ? ", paused" : ""
+        info.paused ? `, paused until ${formatTime(info.pausedUntil)}` : ""
       }`,
       `  owner ${info.owner}; sequencer ${info.sequencer}; proposer ${info.proposer}; DA ${info.daLayer}`,
       `  services ${info.services.join(", ") || "none"}; fast finality at ${info.fastFinalityBps} bps`,

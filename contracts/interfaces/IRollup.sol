@@ -58,7 +58,13 @@ interface IRollup {
     error RollupNotProposer(address caller);
     error RollupNotService(address caller);
     error RollupNotCouncil(address caller);
-    error RollupPaused();
+    error RollupPaused(uint256 until);
+    error RollupNotPaused();
+    error RollupPauseCooldown(uint256 pausableAt);
+    error RollupPauseInPast(uint256 until);
+    error RollupNotGovernance(address caller);
+    /// @notice VITAL has a challenge of the output open (voting, or decided and waiting for the rollup to take it).
+    error RollupOutputChallenged(uint256 index, uint256 challengeId);
     error RollupNotActive(Status status);
     error RollupRetired();
     error RollupNotSettled(uint256 settlesAt);
@@ -105,7 +111,10 @@ interface IRollup {
     event Sunset(uint48 expiry);
     event Retired(uint256 refund);
     event FeeReclaimed(uint256 indexed queueIndex, address payer, uint256 fee);
-    event Paused(bool paused);
+    /// @notice Paused until `until` (by the council for `MAX_COUNCIL_PAUSE`, or by governance).
+    event Paused(uint256 until);
+    /// @notice The council lifted the pause.
+    event Resumed();
     event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
@@ -117,7 +126,9 @@ interface IRollup {
     function fastFinalityBps() external view returns (uint16);
     function challengePeriod() external view returns (uint48);
     function status() external view returns (Status);
+    /// @notice Whether the rollup is paused now: it takes no batches, outputs, finality or queue changes.
     function paused() external view returns (bool);
+    /// @notice When the last pause ended, lifted or lapsed (zero if never): duties missed before it are nobody's fault.
     function resumedAt() external view returns (uint48);
     function sequencer() external view returns (address);
     function expiry() external view returns (uint48);
@@ -150,7 +161,11 @@ interface IRollup {
     function sunset() external;
     function settle() external;
     function reclaimFee(uint256 queueIndex) external;
+    /// @notice The security council pauses for `MAX_COUNCIL_PAUSE` (not within `PAUSE_COOLDOWN` of the last pause's
+    ///         end) or lifts a pause.
     function setPaused(bool paused) external;
+    /// @notice Governance (the factory's owner) pauses, or extends or shortens a pause, until `until` (in the future).
+    function pauseUntil(uint48 until) external;
     function transferOwnership(address newOwner) external;
     function acceptOwnership() external;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
+import {IVitalChallenges} from "../interfaces/IVitalChallenges.sol";
 import {MACH, SQUAD, VITAL, serviceCount} from "./Services.sol";
 
 /// @title Rollup
@@ -20,12 +22,15 @@ contract Rollup is IRollup {
     /// @notice The factory that deployed this implementation: the only caller of `initialize`.
     IRollupFactory public immutable factory;
 
-    // slot 0: owner (160) | chainId (64) | services (8) | paused (8) | retired (8)
+    /// @notice The longest pause the security council sets; governance (the factory's owner) pauses for longer.
+    uint256 public constant MAX_COUNCIL_PAUSE = 3 days;
+    /// @notice Once a pause ends, the council may pause again only this long after: it alone cannot hold a rollup
+    ///         paused for more than half the time.
+    uint256 public constant PAUSE_COOLDOWN = 3 days;
+
+    // slot 0: owner (160) | chainId (64)
     address public owner;
     uint64 public chainId;
-    uint8 public services;
-    bool public paused;
-    bool internal _retired;
     // slot 1: sequencer (160) | expiry (48) | fastFinalityBps (16) | proofSystem (8) | daLayer (8)
     /// @notice The centralised sequencer; zero when SQUAD sequences (its service contract holds the role).
     address public sequencer;
@@ -69,8 +74,13 @@ contract Rollup is IRollup {
     QueuedTx[] internal _queue;
     /// @notice Queue items [0, queueHead) are included.
     uint256 public queueHead;
-    /// @notice When the council last lifted a pause (zero if never): duties missed before it are nobody's fault.
-    uint48 public resumedAt;
+    // one slot, what every state change reads: pausedUntil (48) | _resumedAt (48) | _retired (8) | services (8)
+    /// @notice Paused until this time (zero if never paused); a pause ends then, or earlier when the council lifts it.
+    uint48 public pausedUntil;
+    /// @dev When the pause before the latest one ended (zero if none).
+    uint48 internal _resumedAt;
+    bool internal _retired;
+    uint8 public services;
     /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when it was proposed and
     ///      when it was invalidated (its last invalidation).
     mapping(bytes32 output => Invalidation) internal _invalidations;
@@ -87,7 +97,8 @@ contract Rollup is IRollup {
 
     modifier whenLive() {
         if (_retired) revert RollupRetired();
-        if (paused) revert RollupPaused();
+        uint256 until = pausedUntil;
+        if (block.timestamp < until) revert RollupPaused(until);
         _;
     }
 
@@ -281,6 +292,20 @@ contract Rollup is IRollup {
         Output storage o = _nextToFinalize(index);
         uint256 finalizesAt = uint256(o.proposedAt) + challengePeriod;
         if (block.timestamp < finalizesAt) revert RollupChallengePeriod(index, finalizesAt);
+        // an output VITAL is deciding on, or has decided against (its invalidation deferred while the rollup could not
+        // take it), never finalizes: a pause or a late call never turns a challenge's outcome
+        if (services & VITAL != 0) {
+            address vital = factory.serviceOf(VITAL);
+            // (an address without code, as in unit tests, has no challenges)
+            if (vital.code.length != 0) {
+                (bool open, uint256 challengeId) = IVitalChallenges(vital).openChallenge(
+                    address(this),
+                    o.l2BlockNumber,
+                    o.root
+                );
+                if (open) revert RollupOutputChallenged(index, challengeId);
+            }
+        }
         _finalize(o, index);
     }
 
@@ -484,9 +509,43 @@ contract Rollup is IRollup {
     function setPaused(bool paused_) external {
         if (msg.sender != factory.council()) revert RollupNotCouncil(msg.sender);
         if (_retired) revert RollupRetired();
-        if (paused && !paused_) resumedAt = uint48(block.timestamp);
-        paused = paused_;
-        emit Paused(paused_);
+        uint256 until = pausedUntil;
+        if (!paused_) {
+            if (block.timestamp >= until) revert RollupNotPaused();
+            pausedUntil = uint48(block.timestamp);
+            emit Resumed();
+            return;
+        }
+        uint256 pausableAt = until == 0 ? 0 : until + PAUSE_COOLDOWN;
+        if (block.timestamp < pausableAt) revert RollupPauseCooldown(pausableAt);
+        _pause(block.timestamp + MAX_COUNCIL_PAUSE);
+    }
+
+    /// @inheritdoc IRollup
+    function pauseUntil(uint48 until) external {
+        if (msg.sender != Ownable(address(factory)).owner()) revert RollupNotGovernance(msg.sender);
+        if (_retired) revert RollupRetired();
+        if (until <= block.timestamp) revert RollupPauseInPast(until);
+        _pause(until);
+    }
+
+    /// @inheritdoc IRollup
+    function paused() public view returns (bool) {
+        return block.timestamp < pausedUntil;
+    }
+
+    /// @inheritdoc IRollup
+    function resumedAt() external view returns (uint48) {
+        uint48 until = pausedUntil;
+        return block.timestamp < until ? _resumedAt : until;
+    }
+
+    /// @dev Pauses (or keeps paused) until `until`; a new pause records when the previous one ended.
+    function _pause(uint256 until) private {
+        uint48 current = pausedUntil;
+        if (block.timestamp >= current) _resumedAt = current;
+        pausedUntil = uint48(until);
+        emit Paused(until);
     }
 
     /// @inheritdoc IRollup

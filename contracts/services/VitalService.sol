@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {RollupService} from "./RollupService.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
+import {IVitalChallenges} from "../interfaces/IVitalChallenges.sol";
 import {VITAL} from "../rollups/Services.sol";
 
 /// @title VitalService
@@ -19,7 +20,7 @@ import {VITAL} from "../rollups/Services.sol";
 ///         still short of two thirds at the deadline fails: its bond goes to the treasury.
 /// @dev Storage: ERC-7201 `alt.storage.VitalService`. Stakes are read from OperatorSets' checkpoints; each vote is
 ///      recorded per (challenge, operator).
-contract VitalService is RollupService {
+contract VitalService is RollupService, IVitalChallenges {
     using SafeERC20 for IERC20;
 
     bytes32 public constant INVALID_OUTPUT = "VITAL_INVALID_OUTPUT";
@@ -232,8 +233,9 @@ contract VitalService is RollupService {
     }
 
     /// @notice Ends a challenge. One that reached two thirds (while the rollup could not take the invalidation, e.g.
-    ///         paused) retries the invalidation at any time, and after the deadline ends Void if it still cannot (bond
-    ///         back). One short of two thirds at the deadline fails: its bond goes to the treasury (or back to the
+    ///         paused) retries the invalidation at any time; after the deadline it ends Void (bond back) if the rollup
+    ///         still refuses for good (past its settlement window, VITAL no longer its service), never for a pause:
+    ///         it stays open, and the rollup finalizes no output with an open challenge. One short of two thirds at the deadline fails: its bond goes to the treasury (or back to the
     ///         challenger if the output was already gone).
     function resolve(uint256 challengeId) external {
         Challenge storage c = _openChallenge(challengeId);
@@ -274,7 +276,7 @@ contract VitalService is RollupService {
         return _s().challenges.length;
     }
 
-    /// @notice The open challenge of an output, if any.
+    /// @inheritdoc IVitalChallenges
     function openChallenge(
         address rollup,
         uint64 l2BlockNumber,
@@ -306,7 +308,8 @@ contract VitalService is RollupService {
     // ================================================================= internals
 
     /// @dev Invalidates the challenged output if it is still there. When the rollup refuses (paused, past its settlement
-    ///      window) the challenge stays open for `resolve` to retry, or, when `last` (the vote is over), ends Void with the bond back.
+    ///      window) the challenge stays open for `resolve` to retry, or, when `last` (the vote is over) and the rollup
+    ///      is not paused (a pause only defers), ends Void with the bond back.
     function _invalidate(uint256 challengeId, Challenge storage c, bool last) private {
         if (!_outputLive(c)) return _close(challengeId, c, Result.Void); // an earlier invalidation took it
         _requireCallGas();
@@ -314,7 +317,7 @@ contract VitalService is RollupService {
             _close(challengeId, c, Result.Invalidated);
             _reportProposer(challengeId, c);
         } catch (bytes memory reason) {
-            if (last) _close(challengeId, c, Result.Void);
+            if (last && !IRollup(c.rollup).paused()) _close(challengeId, c, Result.Void);
             else emit InvalidationDeferred(challengeId, reason);
         }
     }

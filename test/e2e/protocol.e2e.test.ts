@@ -825,6 +825,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       pendingOwner: ZeroAddress,
       status: "Active",
       paused: false,
+      pausedUntil: 0,
       daLayer: "EthereumBlobs",
       sequencer: book["Services#SquadService"], // the sequencer role of a SQUAD rollup
       proposer: creator,

@@ -785,8 +785,11 @@ describe("Governance access control", function () {
         "invalidate(uint256)": guarded("RollupNotService", self, () => [0]),
         "setPaused(bool)": {
           ...guarded("RollupNotCouncil", self, () => [true]),
-          council: "the factory's council pauses and unpauses any rollup",
+          council:
+            "the factory's council pauses any rollup for at most 3 days (then a 3-day cooldown) and lifts pauses",
         },
+        // governance (the factory's owner, the timelock) pauses for longer, or extends or shortens a pause
+        "pauseUntil(uint48)": guarded("RollupNotGovernance", self, (c) => [c.rollupExpiry]),
         "extend(uint48)": guarded("RollupNotOwner", self, (c) => [c.rollupExpiry + days(30)]),
         "sunset()": guarded("RollupNotOwner", self),
         "transferOwnership(address)": guarded("RollupNotOwner", self, self),
@@ -1498,6 +1501,7 @@ describe("Governance access control", function () {
         [rollupGuards, rollup, "fastFinalize(uint256,uint64,bytes32)", mach],
         [rollupGuards, rollup, "invalidate(uint256)", vital],
         [rollupGuards, rollup, "setPaused(bool)", c.council],
+        [rollupGuards, rollup, "pauseUntil(uint48)", await timelockSigner(timelock)],
         [rollupGuards, rollup, "sunset()", rollupOwner],
         [rollupGuards, rollup, "transferOwnership(address)", rollupOwner],
         [rollupGuards, rollup, "acceptOwnership()", nextRollupOwner],
@@ -1636,15 +1640,18 @@ describe("Governance access control", function () {
       const escrowBefore = await rollup.escrow();
       const balanceBefore = await token.balanceOf(rollup.target);
 
-      await expect(rollup.connect(council).setPaused(true)).to.emit(rollup, "Paused").withArgs(true);
+      const pausedAt = (await time.latest()) + 1;
+      await time.setNextBlockTimestamp(pausedAt);
+      await expect(rollup.connect(council).setPaused(true))
+        .to.emit(rollup, "Paused")
+        .withArgs(pausedAt + 3 * 86_400);
       expect(await rollup.paused()).to.equal(true);
       // paused: the sequencer is stopped
-      await expect(rollup.connect(sequencer).appendBatch(id("batch"), 0)).to.be.revertedWithCustomError(
-        rollup,
-        "RollupPaused",
-      );
+      await expect(rollup.connect(sequencer).appendBatch(id("batch"), 0))
+        .to.be.revertedWithCustomError(rollup, "RollupPaused")
+        .withArgs(pausedAt + 3 * 86_400);
 
-      await expect(rollup.connect(council).setPaused(false)).to.emit(rollup, "Paused").withArgs(false);
+      await expect(rollup.connect(council).setPaused(false)).to.emit(rollup, "Resumed");
       expect(await rollup.paused()).to.equal(false);
       await expect(rollup.connect(sequencer).appendBatch(id("batch"), 0))
         .to.emit(rollup, "BatchAppended")
@@ -1665,7 +1672,7 @@ describe("Governance access control", function () {
       const others = Object.entries(entry.functions).filter(
         ([signature, access]) => isGuarded(access) && signature !== "setPaused(bool)",
       );
-      expect(others).to.have.length(9);
+      expect(others).to.have.length(10);
       for (const [signature, access] of others) {
         const guard = access as Guarded;
         const fragment = (rollup as BaseContract).interface.getFunction(signature)!;

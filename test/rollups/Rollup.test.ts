@@ -998,8 +998,8 @@ describe("Rollup", function () {
     it("refuses every output operation while paused", async function () {
       const { d, proposer, eph, proposedAt } = await loadFixture(proposedFixture);
       const r = eph.rollup;
-      await (await r.connect(d.council).setPaused(true)).wait();
       await time.increaseTo(proposedAt[2] + CHALLENGE);
+      await (await r.connect(d.council).setPaused(true)).wait();
       for (const call of [
         () => r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]),
         () => fastFinalize(r, d.mach, 0),
@@ -1380,14 +1380,104 @@ describe("Rollup", function () {
     });
 
     describe("pause", function () {
-      it("lets the council pause and unpause", async function () {
+      it("lets the council pause for MAX_COUNCIL_PAUSE and lift the pause early", async function () {
         const { d, sequencer, eph } = await loadFixture(rollupsFixture);
         const r = eph.rollup;
-        await expect(r.connect(d.council).setPaused(true)).to.emit(r, "Paused").withArgs(true);
-        expect(await r.paused()).to.equal(true);
-        await expect(r.connect(d.council).setPaused(false)).to.emit(r, "Paused").withArgs(false);
-        expect(await r.paused()).to.equal(false);
+        expect([await r.MAX_COUNCIL_PAUSE(), await r.PAUSE_COOLDOWN()]).to.deep.equal([
+          3n * BigInt(DAY),
+          3n * BigInt(DAY),
+        ]);
+        expect([await r.paused(), await r.pausedUntil(), await r.resumedAt()]).to.deep.equal([false, 0n, 0n]);
+        const at = (await time.latest()) + 10;
+        await time.setNextBlockTimestamp(at);
+        await expect(r.connect(d.council).setPaused(true))
+          .to.emit(r, "Paused")
+          .withArgs(at + 3 * DAY);
+        expect([await r.paused(), await r.pausedUntil(), await r.resumedAt()]).to.deep.equal([
+          true,
+          BigInt(at + 3 * DAY),
+          0n,
+        ]);
+        await expect(r.connect(sequencer).appendBatch(COMMITMENT, 0))
+          .to.be.revertedWithCustomError(r, "RollupPaused")
+          .withArgs(at + 3 * DAY);
+        await time.setNextBlockTimestamp(at + DAY);
+        await expect(r.connect(d.council).setPaused(false)).to.emit(r, "Resumed");
+        expect([await r.paused(), await r.pausedUntil(), await r.resumedAt()]).to.deep.equal([
+          false,
+          BigInt(at + DAY),
+          BigInt(at + DAY),
+        ]);
         await expect(r.connect(sequencer).appendBatch(COMMITMENT, 0)).to.emit(r, "BatchAppended");
+        await expect(r.connect(d.council).setPaused(false)).to.be.revertedWithCustomError(r, "RollupNotPaused");
+      });
+
+      it("a council pause lapses by itself after MAX_COUNCIL_PAUSE, and the council pauses again only PAUSE_COOLDOWN after a pause ended (RollupPauseCooldown)", async function () {
+        const { d, sequencer, eph } = await loadFixture(rollupsFixture);
+        const r = eph.rollup;
+        const at = (await time.latest()) + 10;
+        await time.setNextBlockTimestamp(at);
+        await (await r.connect(d.council).setPaused(true)).wait();
+        // paused already: a second pause would only restart the clock
+        await expect(r.connect(d.council).setPaused(true))
+          .to.be.revertedWithCustomError(r, "RollupPauseCooldown")
+          .withArgs(at + 6 * DAY);
+        await time.increaseTo(at + 3 * DAY - 1);
+        expect(await r.paused()).to.equal(true);
+        await time.increaseTo(at + 3 * DAY);
+        // lapsed: nobody had to lift it, and it ended when it lapsed
+        expect([await r.paused(), await r.resumedAt()]).to.deep.equal([false, BigInt(at + 3 * DAY)]);
+        await expect(r.connect(sequencer).appendBatch(COMMITMENT, 0)).to.emit(r, "BatchAppended");
+        await expect(r.connect(d.council).setPaused(false)).to.be.revertedWithCustomError(r, "RollupNotPaused");
+        await time.setNextBlockTimestamp(at + 6 * DAY - 1);
+        await expect(r.connect(d.council).setPaused(true))
+          .to.be.revertedWithCustomError(r, "RollupPauseCooldown")
+          .withArgs(at + 6 * DAY);
+        await time.setNextBlockTimestamp(at + 6 * DAY);
+        await expect(r.connect(d.council).setPaused(true))
+          .to.emit(r, "Paused")
+          .withArgs(at + 9 * DAY);
+        // during a pause, resumedAt is when the one before ended
+        expect(await r.resumedAt()).to.equal(BigInt(at + 3 * DAY));
+        // a pause lifted early starts the cooldown from the lift
+        await time.setNextBlockTimestamp(at + 7 * DAY);
+        await (await r.connect(d.council).setPaused(false)).wait();
+        await time.setNextBlockTimestamp(at + 10 * DAY - 1);
+        await expect(r.connect(d.council).setPaused(true))
+          .to.be.revertedWithCustomError(r, "RollupPauseCooldown")
+          .withArgs(at + 10 * DAY);
+      });
+
+      it("governance (the factory's owner) pauses for longer, extends and shortens a pause, and the council still lifts it; nobody else, never into the past (RollupNotGovernance, RollupPauseInPast)", async function () {
+        const { d, owner, eph } = await loadFixture(rollupsFixture);
+        const r = eph.rollup;
+        expect(await d.factory.owner()).to.equal(d.deployer.address);
+        const at = (await time.latest()) + 10;
+        for (const caller of [d.council, owner, d.vital]) {
+          await expect(r.connect(caller).pauseUntil(at + 30 * DAY))
+            .to.be.revertedWithCustomError(r, "RollupNotGovernance")
+            .withArgs(caller.address);
+        }
+        await time.setNextBlockTimestamp(at);
+        await expect(r.connect(d.deployer).pauseUntil(at))
+          .to.be.revertedWithCustomError(r, "RollupPauseInPast")
+          .withArgs(at);
+        await time.setNextBlockTimestamp(at + 1);
+        await expect(r.connect(d.deployer).pauseUntil(at + 30 * DAY))
+          .to.emit(r, "Paused")
+          .withArgs(at + 30 * DAY);
+        // the council's own pause lasts 3 days; governance's a month, and it extends a council pause likewise
+        await time.setNextBlockTimestamp(at + 2);
+        await expect(r.connect(d.deployer).pauseUntil(at + 40 * DAY))
+          .to.emit(r, "Paused")
+          .withArgs(at + 40 * DAY);
+        await time.setNextBlockTimestamp(at + 3);
+        await (await r.connect(d.deployer).pauseUntil(at + 20 * DAY)).wait();
+        expect([await r.pausedUntil(), await r.resumedAt()]).to.deep.equal([BigInt(at + 20 * DAY), 0n]);
+        await time.increaseTo(at + 20 * DAY - 2);
+        expect(await r.paused()).to.equal(true);
+        await expect(r.connect(d.council).setPaused(false)).to.emit(r, "Resumed");
+        expect([await r.paused(), await r.resumedAt()]).to.deep.equal([false, BigInt(at + 20 * DAY - 1)]);
       });
 
       it("refuses pausing from anyone but the council, and once retired", async function () {
@@ -1398,6 +1488,10 @@ describe("Rollup", function () {
             .withArgs(caller.address);
         }
         await expect(eph.rollup.connect(d.council).setPaused(true)).to.be.revertedWithCustomError(
+          eph.rollup,
+          "RollupRetired",
+        );
+        await expect(eph.rollup.connect(d.deployer).pauseUntil(2n ** 40n)).to.be.revertedWithCustomError(
           eph.rollup,
           "RollupRetired",
         );

@@ -942,7 +942,7 @@ describe("VitalService", function () {
       const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
       await (await f.rollup.connect(f.council).setPaused(true)).wait();
-      const paused = f.rollup.interface.encodeErrorResult("RollupPaused", []);
+      const paused = f.rollup.interface.encodeErrorResult("RollupPaused", [await f.rollup.pausedUntil()]);
       await expect(f.vital.connect(f.ops[2].account).vote(id, true))
         .to.emit(f.vital, "InvalidationDeferred")
         .withArgs(id, paused);
@@ -960,12 +960,67 @@ describe("VitalService", function () {
       expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
     });
 
-    it("voids a challenge whose rollup stayed paused past the deadline: the bond goes back, not to the treasury", async function () {
+    it("a pause never turns a decided invalidation: past the deadline and the challenge period the challenge stays open, the output cannot finalize, and the invalidation and the proposer's report follow the pause", async function () {
       const f = await loadFixture(vitalFixture);
       const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
-      await (await f.rollup.connect(f.council).setPaused(true)).wait();
+      // governance holds the rollup paused past the vote's deadline and the output's challenge period
+      const until = Number(c.proposedAt + CHALLENGE_PERIOD) + DAY;
+      await (await f.rollup.connect(f.deployer).pauseUntil(until)).wait();
       await (await f.vital.connect(f.ops[2].account).vote(id, true)).wait();
+      await time.increaseTo(Number(c.proposedAt + CHALLENGE_PERIOD));
+      const treasuryBefore = await f.token.balanceOf(f.treasury.address);
+      const challengerBefore = await f.token.balanceOf(f.ops[0].address);
+      // past the deadline, paused: resolve (anyone's, the proposer's too) defers again, it never voids
+      const paused = f.rollup.interface.encodeErrorResult("RollupPaused", [until]);
+      await expect(f.vital.connect(f.ops[PROPOSER].account).resolve(id))
+        .to.emit(f.vital, "InvalidationDeferred")
+        .withArgs(id, paused);
+      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Open);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([true, id]);
+      // the pause over, the proposer racing to finalize first is refused: the challenge is open
+      await time.increaseTo(until);
+      await expect(f.rollup.finalize(0))
+        .to.be.revertedWithCustomError(f.rollup, "RollupOutputChallenged")
+        .withArgs(0n, id);
+      const requests = await f.slashingManager.requestCount();
+      await expect(f.vital.resolve(id))
+        .to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated)
+        .and.to.emit(f.rollup, "OutputsInvalidated")
+        .withArgs(0n, 3n)
+        .and.to.emit(f.vital, "ProposerReported")
+        .withArgs(id, f.ops[PROPOSER].address, requests);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore);
+      expect(await f.rollup.outputCount()).to.equal(0n);
+    });
+
+    it("finalize refuses an output with an open challenge (RollupOutputChallenged), and finalizes it once the challenge failed", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, SHORT, true);
+      await time.increaseTo(Number(c.proposedAt + CHALLENGE_PERIOD));
+      expect(BigInt(await time.latest())).to.be.greaterThan(c.deadline);
+      // the vote is over, short of two thirds, but nobody resolved it yet
+      await expect(f.rollup.finalize(0))
+        .to.be.revertedWithCustomError(f.rollup, "RollupOutputChallenged")
+        .withArgs(0n, id);
+      await expect(f.vital.resolve(id)).to.emit(f.vital, "Resolved").withArgs(id, Result.Failed);
+      await expect(f.rollup.finalize(0)).to.emit(f.rollup, "OutputFinalized").withArgs(0n);
+    });
+
+    it("voids a decided challenge the rollup refuses for good at the deadline (VITAL replaced in the factory): the bond goes back, not to the treasury", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id, c } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [0, 1], true);
+      const [mach, squad] = [await f.factory.serviceOf(2), await f.factory.serviceOf(4)];
+      await (await f.factory.connect(f.deployer).setServices(f.deployer.address, mach, squad)).wait();
+      const refused = f.rollup.interface.encodeErrorResult("RollupNotService", [f.vitalAddress]);
+      // before the deadline: deferred
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
+        .to.emit(f.vital, "InvalidationDeferred")
+        .withArgs(id, refused);
       await time.increaseTo(c.deadline);
       const treasuryBefore = await f.token.balanceOf(f.treasury.address);
       const challengerBefore = await f.token.balanceOf(f.ops[0].address);

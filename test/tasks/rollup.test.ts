@@ -1045,6 +1045,7 @@ describe("rollup tasks", function () {
         pendingOwner: ZeroAddress,
         status: "Active",
         paused: false,
+        pausedUntil: 0,
         daLayer: "EthereumBlobs",
         sequencer: alice.address,
         proposer: alice.address,
@@ -1090,6 +1091,21 @@ describe("rollup tasks", function () {
         `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included)`,
         "  outputs 1 (0 finalized); latest #0 at L2 block 1800: Proposed",
       ]);
+    });
+
+    it("shows a paused rollup with the end of its pause, and the past end once it lapsed", async function () {
+      const { permanent, permanentAddress, deployer } = await load(rollupsFixture);
+      const until = (await time.latest()) + 5 * 86_400;
+      await (await permanent.connect(deployer).pauseUntil(until)).wait();
+      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      expect([result.paused, result.pausedUntil]).to.deep.equal([true, until]);
+      expect(lines[0]).to.equal(
+        `rollup ${permanentAddress} (chain ID 1001, template 0): Active, paused until ${isoTime(until)}`,
+      );
+      await time.increaseTo(until);
+      const after = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      expect([after.result.paused, after.result.pausedUntil]).to.deep.equal([false, until]);
+      expect(after.lines[0]).to.equal(`rollup ${permanentAddress} (chain ID 1001, template 0): Active`);
     });
 
     it("shows an ephemeral rollup's expiry, and Settling once it is sunset", async function () {

@@ -807,8 +807,8 @@ describe("vital tasks", function () {
     it("retries a deferred invalidation before the deadline: deferred again while paused, then invalidated (text)", async function () {
       const f = await load(challengedFixture);
       const [op0, op1] = f.operators;
-      const paused = f.rollup.interface.encodeErrorResult("RollupPaused", []);
       await pause(f, f.council, true);
+      const paused = f.rollup.interface.encodeErrorResult("RollupPaused", [await f.rollup.pausedUntil()]);
       await vote(f, op0, 0n, true);
       const reaching = await f.vital.connect(op1.signer).vote(0n, true);
       // two thirds, but the paused rollup refused the invalidation: deferred, the challenge open
@@ -846,25 +846,34 @@ describe("vital tasks", function () {
       await expectRefused("vital:resolve", { challenge: "0", json: true }, "challenge 0 is Invalidated");
     });
 
-    it("voids a deferred invalidation the rollup still refuses at the deadline: the bond back (--json)", async function () {
+    it("keeps a decided invalidation through a pause past the deadline: deferred while paused, invalidated once the pause lapsed (--json)", async function () {
       const f = await load(challengedFixture);
       const [op0, op1] = f.operators;
       await pause(f, f.council, true);
+      const until = await f.rollup.pausedUntil();
       await vote(f, op0, 0n, true);
       await vote(f, op1, 0n, true);
       await time.increaseTo(f.deadline);
+      expect(BigInt(f.deadline)).to.be.lessThan(until);
+      const paused = await runTask<ResolveResult>("vital:resolve", { challenge: "0", json: true });
+      expect(paused.result).to.deep.equal({ challengeId: 0n, result: "Open", tx: paused.result.tx });
+      await expect(hre.ethers.provider.getTransaction(paused.result.tx.hash))
+        .to.emit(f.vital, "InvalidationDeferred")
+        .withArgs(0n, f.rollup.interface.encodeErrorResult("RollupPaused", [until]));
+      expect(await f.rollup.outputCount()).to.equal(2n);
+      await time.increaseTo(until);
       const challenger = await f.token.balanceOf(op0.address);
       const treasury = await f.token.balanceOf(f.treasury.address);
       const { result, lines } = await runTask<ResolveResult>("vital:resolve", { challenge: "0", json: true });
-      const expected = { challengeId: 0n, result: "Void", tx: result.tx };
+      const expected = { challengeId: 0n, result: "Invalidated", tx: result.tx };
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
       await expect(hre.ethers.provider.getTransaction(result.tx.hash))
         .to.emit(f.vital, "Resolved")
-        .withArgs(0n, Result.Void);
+        .withArgs(0n, Result.Invalidated);
       expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND);
       expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury);
-      expect(await f.rollup.outputCount()).to.equal(2n);
+      expect(await f.rollup.outputCount()).to.equal(0n);
     });
   });
 
