@@ -87,6 +87,9 @@ interface IRollupFactory {
     error FactoryInvalidThreshold(uint16 fastFinalityBps);
     error FactoryExpiryInPast(uint48 expiry);
     error FactoryPrepaymentTooLow(uint256 paid, uint256 required);
+    /// @notice The settlement window is shorter than the template's challenge period: an output proposed at the expiry
+    ///         would not finalize before the rollup could be settled.
+    error FactorySettlementWindowTooShort(uint256 settlementWindow, uint256 challengePeriod);
     /// @notice A settlement window above 365 days.
     error FactoryInvalidParameter();
 

@@ -57,7 +57,8 @@ contract Rollup is IRollup {
     // slot 5: feePerServicePerSecond (128) | refunded (96) | settlementWindow (32); both terms fixed at creation
     uint128 public feePerServicePerSecond;
     uint96 public refunded;
-    /// @notice After the expiry, outputs may still be proposed and finalized for this long; then `settle`.
+    /// @notice After the expiry, outputs may still be proposed for this long (at least the template's challenge period);
+    ///         then `settle`. Outputs proposed before its end finalize (or are invalidated) after it, retired or not.
     uint32 public settlementWindow;
     // slot 6
     bytes32 public daConfigHash;
@@ -92,6 +93,14 @@ contract Rollup is IRollup {
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert RollupNotOwner(msg.sender);
+        _;
+    }
+
+    /// @dev Finality (finalize, prove, invalidate) of outputs proposed before the end of settlement goes on after it, and
+    ///      after retirement: only a pause stops it.
+    modifier whenNotPaused() {
+        uint256 until = pausedUntil;
+        if (block.timestamp < until) revert RollupPaused(until);
         _;
     }
 
@@ -287,7 +296,7 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
-    function finalize(uint256 index) external whenLive {
+    function finalize(uint256 index) external whenNotPaused {
         if (proofSystem != IRollupFactory.ProofSystem.Optimistic) revert RollupNotOptimistic();
         Output storage o = _nextToFinalize(index);
         uint256 finalizesAt = uint256(o.proposedAt) + challengePeriod;
@@ -310,7 +319,7 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
-    function proveOutput(uint256 index, bytes calldata proof) external whenLive {
+    function proveOutput(uint256 index, bytes calldata proof) external whenNotPaused {
         if (proofSystem != IRollupFactory.ProofSystem.Validity) revert RollupNotValidity();
         Output storage o = _nextToFinalize(index);
         if (!IProofVerifier(verifier).verify(chainId, o.l2BlockNumber, o.root, proof)) revert RollupInvalidProof(index);
@@ -318,9 +327,8 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
-    function invalidate(uint256 index) external whenLive {
+    function invalidate(uint256 index) external whenNotPaused {
         _requireService(VITAL);
-        _requireNotSettled();
         Output storage o = _liveOutput(index);
         if (o.status == OutputStatus.Finalized) revert RollupOutputStatus(index, o.status);
         uint256 count = outputCount;
@@ -358,7 +366,6 @@ contract Rollup is IRollup {
     }
 
     function _finalize(Output storage o, uint256 index) private {
-        _requireNotSettled();
         o.status = OutputStatus.Finalized;
         finalizedCount = index + 1;
         emit OutputFinalized(index);
@@ -368,7 +375,8 @@ contract Rollup is IRollup {
         if (services & service == 0 || msg.sender != factory.serviceOf(service)) revert RollupNotService(msg.sender);
     }
 
-    /// @dev Outputs may still be proposed and finalized during the settlement window, not after it.
+    /// @dev Outputs may still be proposed (and fast-finalized) during the settlement window, not after it; their
+    ///      finality by challenge period, proof or VITAL goes on after it.
     function _requireNotSettled() private view {
         if (expiry == 0) return;
         uint256 settlesAt = uint256(expiry) + settlementWindow;

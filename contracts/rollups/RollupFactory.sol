@@ -192,6 +192,10 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
 
     function _checkParams(FactoryStorage storage s, Template memory t, CreateParams calldata p) private view {
         if (t.deprecated) revert FactoryTemplateDeprecated(p.templateId);
+        // an output proposed at the expiry finalizes before the rollup can be settled
+        if (s.settlementWindow < t.challengePeriod) {
+            revert FactorySettlementWindowTooShort(s.settlementWindow, t.challengePeriod);
+        }
         if (t.daLayers & (1 << uint8(p.daLayer)) == 0) revert FactoryDALayerUnsupported(p.templateId, p.daLayer);
         uint256 id = p.chainId;
         if (id == 0 || id == block.chainid || id > MAX_CHAIN_ID) revert FactoryInvalidChainId(id);

@@ -234,7 +234,7 @@ contract VitalService is RollupService, IVitalChallenges {
 
     /// @notice Ends a challenge. One that reached two thirds (while the rollup could not take the invalidation, e.g.
     ///         paused) retries the invalidation at any time; after the deadline it ends Void (bond back) if the rollup
-    ///         still refuses for good (past its settlement window, VITAL no longer its service), never for a pause:
+    ///         still refuses for good (VITAL no longer its service in the factory), never for a pause:
     ///         it stays open, and the rollup finalizes no output with an open challenge. One short of two thirds at the deadline fails: its bond goes to the treasury (or back to the
     ///         challenger if the output was already gone).
     function resolve(uint256 challengeId) external {
@@ -307,8 +307,8 @@ contract VitalService is RollupService, IVitalChallenges {
 
     // ================================================================= internals
 
-    /// @dev Invalidates the challenged output if it is still there. When the rollup refuses (paused, past its settlement
-    ///      window) the challenge stays open for `resolve` to retry, or, when `last` (the vote is over) and the rollup
+    /// @dev Invalidates the challenged output if it is still there. When the rollup refuses (paused, VITAL no longer
+    ///      its service) the challenge stays open for `resolve` to retry, or, when `last` (the vote is over) and the rollup
     ///      is not paused (a pause only defers), ends Void with the bond back.
     function _invalidate(uint256 challengeId, Challenge storage c, bool last) private {
         if (!_outputLive(c)) return _close(challengeId, c, Result.Void); // an earlier invalidation took it

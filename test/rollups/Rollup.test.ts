@@ -712,7 +712,7 @@ describe("Rollup", function () {
         .withArgs(0, 1);
     });
 
-    it("lets neither MACH nor VITAL change an output after the settlement window", async function () {
+    it("after the settlement window MACH fast-finalizes nothing, while VITAL still invalidates an output proposed before it ended", async function () {
       const { d, proposer, eph } = await loadFixture(rollupsFixture);
       await (await eph.rollup.connect(proposer).proposeOutput(await eph.rollup.outputInterval(), ROOTS[0])).wait();
       await time.setNextBlockTimestamp(eph.expiry + WINDOW);
@@ -721,8 +721,8 @@ describe("Rollup", function () {
         .withArgs(Status.Settling);
       await time.setNextBlockTimestamp(eph.expiry + WINDOW + 1);
       await expect(eph.rollup.connect(d.vital).invalidate(0))
-        .to.be.revertedWithCustomError(eph.rollup, "RollupNotActive")
-        .withArgs(Status.Settling);
+        .to.emit(eph.rollup, "OutputsInvalidated")
+        .withArgs(0n, 1n);
     });
 
     it("appends no batch once Settling: forceInclude is refused and the sequencer is not blamed", async function () {
@@ -1027,31 +1027,44 @@ describe("Rollup", function () {
       expect(await r.status()).to.equal(Status.Retired);
     });
 
-    it("takes and finalizes outputs through the settlement window, not after it", async function () {
+    it("settling rollups keep their last outputs: an output proposed before the end of settlement finalizes after it, and after retirement", async function () {
       const { proposer, outsider, eph } = await loadFixture(rollupsFixture);
       const r = eph.rollup;
       const settlesAt = eph.expiry + WINDOW;
-      for (const [i, at] of [eph.expiry - 10, eph.expiry - 5, eph.expiry].entries()) {
-        await time.setNextBlockTimestamp(at);
+      const proposedAt = [eph.expiry - 10, eph.expiry, settlesAt - 1];
+      const propose = async (i: number) => {
+        await time.setNextBlockTimestamp(proposedAt[i]);
         await expect(r.connect(proposer).proposeOutput(OP_INTERVAL * BigInt(i + 1), ROOTS[i])).to.emit(
           r,
           "OutputProposed",
         );
-      }
+      };
+      await propose(0);
+      await propose(1);
       expect(await r.status()).to.equal(Status.Settling);
-      await time.setNextBlockTimestamp(settlesAt - 1);
+      // outputs 0 and 1 (proposed up to the expiry) finalize within the window: it is at least the challenge period
+      await time.setNextBlockTimestamp(settlesAt - 2);
       await expect(r.connect(outsider).finalize(0)).to.emit(r, "OutputFinalized").withArgs(0n);
-      // output 1's challenge period ended at settlesAt - 5, but the window is over
+      await propose(2);
       await time.setNextBlockTimestamp(settlesAt);
-      await expect(r.connect(outsider).finalize(1))
-        .to.be.revertedWithCustomError(r, "RollupNotActive")
-        .withArgs(Status.Settling);
+      await expect(r.connect(outsider).finalize(1)).to.emit(r, "OutputFinalized").withArgs(1n);
+      // nothing new is proposed once the window is over
       await expect(r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]))
         .to.be.revertedWithCustomError(r, "RollupNotActive")
         .withArgs(Status.Settling);
+      await (await r.settle()).wait();
+      expect(await r.status()).to.equal(Status.Retired);
+      // output 2, proposed a second before the end of settlement, finalizes when its challenge period ends
+      await time.setNextBlockTimestamp(proposedAt[2] + CHALLENGE - 1);
+      await expect(r.connect(outsider).finalize(2))
+        .to.be.revertedWithCustomError(r, "RollupChallengePeriod")
+        .withArgs(2n, proposedAt[2] + CHALLENGE);
+      await time.setNextBlockTimestamp(proposedAt[2] + CHALLENGE);
+      await expect(r.connect(outsider).finalize(2)).to.emit(r, "OutputFinalized").withArgs(2n);
+      expect(await r.finalizedCount()).to.equal(3n);
     });
 
-    it("takes validity proofs through the settlement window of a sunset rollup, not after it", async function () {
+    it("takes validity proofs of outputs proposed before the end of settlement after it, and after retirement", async function () {
       const { owner, proposer, zk } = await loadFixture(rollupsFixture);
       const r = zk.rollup;
       await (await r.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0])).wait();
@@ -1062,9 +1075,10 @@ describe("Rollup", function () {
       await time.setNextBlockTimestamp(sunsetAt + WINDOW - 1);
       await expect(r.proveOutput(0, proofOf(zk.chainId, ZK_INTERVAL, ROOTS[0]))).to.emit(r, "OutputFinalized");
       await time.setNextBlockTimestamp(sunsetAt + WINDOW);
+      await (await r.settle()).wait();
       await expect(r.proveOutput(1, proofOf(zk.chainId, 2n * ZK_INTERVAL, ROOTS[1])))
-        .to.be.revertedWithCustomError(r, "RollupNotActive")
-        .withArgs(Status.Settling);
+        .to.emit(r, "OutputFinalized")
+        .withArgs(1n);
     });
 
     it("keeps the fee rate and settlement window it was created with when the factory's terms change", async function () {
@@ -1917,13 +1931,14 @@ describe("Rollup", function () {
 
       it("settles a rollup whose window ends within an epoch of its expiry by crediting the time since the previous epoch began", async function () {
         const { d, owner, outsider } = await loadFixture(rollupsFixture);
+        // no settlement window: only a template without a challenge period takes it (a validity one)
         await (await d.factory.connect(d.deployer).setSettlementWindow(0)).wait();
-        // VITAL's set for the rollup, staffed before its creation
+        // MACH's set for the rollup, staffed before its creation
         const salt = ethers.id("short-window");
-        const address = await d.factory.predictRollupAddress(owner.address, TEMPLATE.OPStack, salt);
+        const address = await d.factory.predictRollupAddress(owner.address, TEMPLATE.ZKStack, salt);
         const key = keyOf(address);
-        await (await d.operatorSets.connect(d.vital).createSet(key, 0, 10)).wait();
-        const setId = setIdOf(d.vital.address, key);
+        await (await d.operatorSets.connect(d.mach).createSet(key, 0, 10)).wait();
+        const setId = setIdOf(d.mach.address, key);
         await staffSets(d, outsider, "short-window", [setId]);
         await nextEpoch(d.operatorSets);
         const length = Number(await d.operatorSets.epochLength());
@@ -1932,9 +1947,10 @@ describe("Rollup", function () {
         const paid = RATE * BigInt(expiry - createdAt) + EXTRA;
         await time.setNextBlockTimestamp(createdAt);
         const r = await createRollup(d, owner, {
+          templateId: TEMPLATE.ZKStack,
           chainId: 1007,
           salt,
-          services: SERVICE.VITAL,
+          services: SERVICE.MACH,
           expiry,
           prepaidFees: paid,
         });

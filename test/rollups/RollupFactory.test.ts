@@ -864,6 +864,23 @@ describe("RollupFactory", function () {
         .withArgs(TEMPLATE.OrbitEVM);
     });
 
+    it("refuses a settlement window shorter than the template's challenge period (FactorySettlementWindowTooShort): an output proposed at the expiry finalizes before settlement", async function () {
+      const f = await loadFixture(factoryFixture);
+      const challengePeriod = (await f.factory.template(TEMPLATE.OPStack)).challengePeriod;
+      expect(challengePeriod).to.equal(BigInt(days(7)));
+      await (await f.factory.connect(f.deployer).setSettlementWindow(challengePeriod - 1n)).wait();
+      await expect(f.factory.connect(f.creator).createRollup(paramsOf(f)))
+        .to.be.revertedWithCustomError(f.factory, "FactorySettlementWindowTooShort")
+        .withArgs(challengePeriod - 1n, challengePeriod);
+      // a validity template has no challenge period: any window does
+      const zk = await createRollup(f, f.creator, { templateId: TEMPLATE.ZKStack, services: 2, salt: id("zk-window") });
+      expect(await zk.settlementWindow()).to.equal(challengePeriod - 1n);
+      // exactly the challenge period is enough
+      await (await f.factory.connect(f.deployer).setSettlementWindow(challengePeriod)).wait();
+      const op = await createRollup(f, f.creator, { chainId: 77, salt: id("op-window") });
+      expect(await op.settlementWindow()).to.equal(challengePeriod);
+    });
+
     it("refuses a DA layer the template does not support (EigenDA on ZK Stack)", async function () {
       const f = await loadFixture(factoryFixture);
       await expect(
