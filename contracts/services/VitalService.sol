@@ -88,6 +88,10 @@ contract VitalService is RollupService {
     /// @notice `operator` did not vote "valid" on the challenge, or was reported already.
     error VitalNotReportable(uint256 challengeId, address operator);
     error VitalNoVoters();
+    /// @notice `rollup` has no challenge period (validity proofs): no output of it could ever be challenged.
+    error VitalNoChallengePeriod(address rollup);
+    /// @notice `rollup`'s challenge period is shorter than the voting period: no vote could end inside it.
+    error VitalChallengePeriodTooShort(address rollup, uint256 challengePeriod, uint256 votingPeriod);
 
     event Challenged(
         uint256 indexed challengeId,
@@ -154,6 +158,15 @@ contract VitalService is RollupService {
 
     function _serviceBit() internal pure override returns (uint8) {
         return VITAL;
+    }
+
+    /// @dev Only a rollup whose outputs can be challenged: a challenge period (none under validity proofs) at least as
+    ///      long as the voting period. A later, longer voting period is not checked against registered rollups.
+    function _acceptRollup(address rollup) internal view override {
+        uint256 period = IRollup(rollup).challengePeriod();
+        if (period == 0) revert VitalNoChallengePeriod(rollup);
+        uint256 votingPeriod_ = _s().votingPeriod;
+        if (period < votingPeriod_) revert VitalChallengePeriodTooShort(rollup, period, votingPeriod_);
     }
 
     // ================================================================= governance

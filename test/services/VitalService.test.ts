@@ -213,6 +213,74 @@ describe("VitalService", function () {
     });
   });
 
+  describe("registerRollup", function () {
+    it("VITAL refuses to register a rollup without a challenge period (VitalNoChallengePeriod(rollup)), as one created before the factory refused them", async function () {
+      const f = await loadFixture(vitalFixture);
+      // a rollup implementation that reports no challenge period, behind an optimistic template the factory accepts
+      const legacy = await (await ethers.getContractFactory("MockLegacyRollup")).deploy(await f.factory.getAddress());
+      const t = await f.factory.template(0);
+      const templateId = await f.factory.templateCount();
+      await (
+        await f.factory.connect(f.deployer).registerTemplate({
+          stack: t.stack,
+          vm: t.vm,
+          proofSystem: t.proofSystem,
+          daLayers: t.daLayers,
+          deprecated: false,
+          implementation: await legacy.getAddress(),
+          version: t.version,
+          challengePeriod: t.challengePeriod,
+          verifier: t.verifier,
+          outputInterval: t.outputInterval,
+          creationFee: t.creationFee,
+        })
+      ).wait();
+      const rollup = await createRollup(f, f.creator, {
+        templateId,
+        chainId: 71_010,
+        salt: ethers.id("vital-legacy"),
+        services: SERVICE.VITAL | SERVICE.MACH,
+      });
+      const address = await rollup.getAddress();
+      expect(await rollup.challengePeriod()).to.equal(0n);
+      expect(await f.factory.rollupByChainId(71_010)).to.equal(address);
+      await expect(f.vital.registerRollup(address))
+        .to.be.revertedWithCustomError(f.vital, "VitalNoChallengePeriod")
+        .withArgs(address);
+      expect(await f.vital.isRegistered(address)).to.equal(false);
+      // no set: its VITAL fee share is never credited (it stays in the rollup's escrow), and no challenge is taken
+      await expect(f.vital.connect(f.ops[0].account).challenge(address, 0))
+        .to.be.revertedWithCustomError(f.vital, "ServiceNotRegistered")
+        .withArgs(address);
+      // MACH has no such condition
+      await expect(f.mach.registerRollup(address)).to.emit(f.mach, "RollupRegistered");
+    });
+
+    it("refuses to register a rollup whose challenge period is shorter than the voting period (VitalChallengePeriodTooShort), takes one as long", async function () {
+      const f = await loadFixture(vitalFixture);
+      const rollup = await createRollup(f, f.creator, {
+        chainId: 71_011,
+        salt: ethers.id("vital-short-period"),
+        services: SERVICE.VITAL,
+      });
+      const address = await rollup.getAddress();
+      expect(await rollup.challengePeriod()).to.equal(CHALLENGE_PERIOD);
+      const setParameters = (votingPeriod: bigint) =>
+        f.vital.setParameters(f.treasury.address, f.bond, votingPeriod, f.proposerBps, f.voterBps);
+      await (await setParameters(CHALLENGE_PERIOD + 1n)).wait();
+      await expect(f.vital.registerRollup(address))
+        .to.be.revertedWithCustomError(f.vital, "VitalChallengePeriodTooShort")
+        .withArgs(address, CHALLENGE_PERIOD, CHALLENGE_PERIOD + 1n);
+      expect(await f.vital.isRegistered(address)).to.equal(false);
+      await (await setParameters(CHALLENGE_PERIOD)).wait();
+      const defaults = await f.vital.setDefaults();
+      await expect(f.vital.registerRollup(address))
+        .to.emit(f.vital, "RollupRegistered")
+        .withArgs(address, await f.vital.setIdOf(address), [...defaults]);
+      expect(await f.vital.isRegistered(address)).to.equal(true);
+    });
+  });
+
   describe("challenge", function () {
     it("pulls the bond from a member and opens a challenge of the output in the current epoch", async function () {
       const f = await loadFixture(vitalFixture);
