@@ -259,6 +259,11 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
       if (sequencer === ZeroAddress && (services & SERVICES.SQUAD) === 0) {
         fail("--sequencer squad needs SQUAD among --services");
       }
+      if ((services & SERVICES.VITAL) !== 0 && template.challengePeriod === 0) {
+        fail(
+          `VITAL needs a challenge period: template ${template.name} (${template.proofSystem}) has none; leave VITAL out of --services`,
+        );
+      }
       const threshold = args.threshold === undefined ? 0 : Number(parseWhole(args.threshold, "--threshold"));
       if (threshold !== 0 && (threshold <= 5_000 || threshold > 10_000)) {
         fail(`--threshold must be above 5000 and at most 10000 bps, not ${threshold}`);

@@ -3,7 +3,7 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine } from "./lib/cli";
-import { operatorSets, parseWhole, restakingRegistry } from "./lib/restaking";
+import { operatorSets, parseWhole } from "./lib/restaking";
 import { ensureAlt, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
 import { liveEpoch, registeredSet, serviceContract } from "./lib/services";
 
@@ -36,9 +36,7 @@ task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a
     // refused before the bond's approval is sent
     const sets = await operatorSets(hre);
     const membership = await sets.membership(setId, challenger);
-    if (!membership.member || (await (await restakingRegistry(hre)).isJailed(challenger))) {
-      fail(`${challenger} is not an active member of the rollup's VITAL set (a member, not jailed)`);
-    }
+    if (!membership.member) fail(`${challenger} is not a member of the rollup's VITAL set`);
     // the set must be live in the current epoch (read from the checkpoints: no snapshot needed)
     await liveEpoch(sets, setId);
     const [open, openId] = await vital.openChallenge(rollup, challenged.l2BlockNumber, challenged.root);
@@ -69,7 +67,8 @@ task("vital:vote", "Votes on a VITAL challenge with the caller's stake counted i
         fail(`challenge ${challengeId} is ${RESULTS[Number(challenge.result)]}`);
       const signer = await signerFor(hre, args.from);
       const voter = await signer.getAddress();
-      // refused before sending, in the contract's order: no stake counted in the challenge's epoch, voted, jailed
+      // refused before sending, in the contract's order: no stake counted in the challenge's epoch, voted (a jailed
+      // voter votes with that stake too)
       const sets = await operatorSets(hre);
       const stake = await sets.allocationAt(await vital.setIdOf(challenge.rollup), voter, challenge.epoch);
       if (stake === 0n) {
@@ -77,9 +76,6 @@ task("vital:vote", "Votes on a VITAL challenge with the caller's stake counted i
       }
       const cast = VOTES[Number(await vital.voteOf(challengeId, voter))];
       if (cast !== "None") fail(`${voter} voted on challenge ${challengeId} already (${cast})`);
-      if (await (await restakingRegistry(hre)).isJailed(voter)) {
-        fail(`${voter} is jailed by a pending slash request: it cannot vote`);
-      }
       const tx = await confirm(vital.connect(signer).vote(challengeId, args.invalid));
       const after = await vital.challengeOf(challengeId);
       const result = RESULTS[Number(after.result)];

@@ -84,6 +84,9 @@ interface IRollupFactory {
     error FactoryInvalidChainId(uint256 chainId);
     error FactoryZeroAddress();
     error FactoryInvalidServices(uint8 services);
+    /// @notice VITAL among the services of a rollup whose template has no challenge period (validity proofs): no
+    ///         output of it could ever be challenged.
+    error FactoryVitalWithoutChallengePeriod(uint256 templateId);
     error FactoryInvalidThreshold(uint16 fastFinalityBps);
     error FactoryExpiryInPast(uint48 expiry);
     error FactoryPrepaymentTooLow(uint256 paid, uint256 required);

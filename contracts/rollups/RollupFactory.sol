@@ -204,6 +204,7 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
         if (p.services > ALL_SERVICES || (p.sequencer == address(0) && p.services & SQUAD == 0)) {
             revert FactoryInvalidServices(p.services);
         }
+        if (p.services & VITAL != 0 && t.challengePeriod == 0) revert FactoryVitalWithoutChallengePeriod(p.templateId);
         if (p.fastFinalityBps != 0 && (p.fastFinalityBps <= 5_000 || p.fastFinalityBps > 10_000)) {
             revert FactoryInvalidThreshold(p.fastFinalityBps);
         }

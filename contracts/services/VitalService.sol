@@ -13,11 +13,13 @@ import {VITAL} from "../rollups/Services.sol";
 ///         live output with an ALT bond, early enough that the vote ends inside the output's challenge period (so the
 ///         output cannot finalize under an open challenge); one open challenge per output; the set must be live in the
 ///         challenge's epoch. Operators with stake counted in the set in that epoch vote with that stake until the
-///         deadline. The vote that brings "invalid" to two thirds of the set's stake of that epoch invalidates the
-///         output (and every later one): the bond goes back to the challenger, the
-///         proposer (when it is a registered operator) is reported with the challenger as reporter (who gets the
-///         reporter share of the slash: the reward), and the members who voted "valid" become reportable. A challenge
-///         still short of two thirds at the deadline fails: its bond goes to the treasury.
+///         deadline, jailed by a pending slash request or not (that stake is what a vote puts at risk, and it stays in
+///         the two-thirds denominator: a jailed member kept from voting would count as a "valid" vote). The vote that
+///         brings "invalid" to two thirds of the set's stake of that epoch invalidates the output (and every later
+///         one): the bond goes back to the challenger, the proposer (when it is a registered operator) is reported
+///         with the challenger as reporter (who gets the reporter share of the slash: the reward), and the members who
+///         voted "valid" become reportable. A challenge still short of two thirds at the deadline fails: its bond goes
+///         to the treasury.
 /// @dev Storage: ERC-7201 `alt.storage.VitalService`. Stakes are read from OperatorSets' checkpoints; each vote is
 ///      recorded per (challenge, operator).
 contract VitalService is RollupService, IVitalChallenges {
@@ -84,10 +86,13 @@ contract VitalService is RollupService, IVitalChallenges {
     /// @notice `operator` had no stake counted in the set in the challenge's epoch.
     error VitalNotVoter(address operator, uint256 epoch);
     error VitalAlreadyVoted(uint256 challengeId, address operator);
-    error VitalVoterJailed(address operator);
     /// @notice `operator` did not vote "valid" on the challenge, or was reported already.
     error VitalNotReportable(uint256 challengeId, address operator);
     error VitalNoVoters();
+    /// @notice `rollup` has no challenge period (validity proofs): no output of it could ever be challenged.
+    error VitalNoChallengePeriod(address rollup);
+    /// @notice `rollup`'s challenge period is shorter than the voting period: no vote could end inside it.
+    error VitalChallengePeriodTooShort(address rollup, uint256 challengePeriod, uint256 votingPeriod);
 
     event Challenged(
         uint256 indexed challengeId,
@@ -156,6 +161,15 @@ contract VitalService is RollupService, IVitalChallenges {
         return VITAL;
     }
 
+    /// @dev Only a rollup whose outputs can be challenged: a challenge period (none under validity proofs) at least as
+    ///      long as the voting period. A later, longer voting period is not checked against registered rollups.
+    function _acceptRollup(address rollup) internal view override {
+        uint256 period = IRollup(rollup).challengePeriod();
+        if (period == 0) revert VitalNoChallengePeriod(rollup);
+        uint256 votingPeriod_ = _s().votingPeriod;
+        if (period < votingPeriod_) revert VitalChallengePeriodTooShort(rollup, period, votingPeriod_);
+    }
+
     // ================================================================= governance
 
     function setParameters(
@@ -171,13 +185,11 @@ contract VitalService is RollupService, IVitalChallenges {
     // ================================================================= challenges
 
     /// @notice Challenges output `outputIndex` of `rollup`, pulling the bond in ALT from the caller, a member of the
-    ///         rollup's VITAL set, which must be live in the current epoch. Votes count the stake of that epoch.
+    ///         rollup's VITAL set (jailed by a pending slash request or not: the bond is at stake, not a privilege),
+    ///         which must be live in the current epoch. Votes count the stake of that epoch.
     function challenge(address rollup, uint256 outputIndex) external returns (uint256 challengeId) {
         uint256 setId = _setOf(rollup);
-        ServiceStorage storage service = _service();
-        if (!service.sets.membership(setId, msg.sender).member || service.registry.isJailed(msg.sender)) {
-            revert VitalNotMember(msg.sender);
-        }
+        if (!_service().sets.membership(setId, msg.sender).member) revert VitalNotMember(msg.sender);
         VitalStorage storage s = _s();
         IRollup.Output memory output = IRollup(rollup).output(outputIndex);
         uint256 deadline = block.timestamp + s.votingPeriod;
@@ -207,8 +219,9 @@ contract VitalService is RollupService, IVitalChallenges {
         if (bond_ != 0) s.alt.safeTransferFrom(msg.sender, address(this), bond_);
     }
 
-    /// @notice Votes on an open challenge with the caller's stake counted in the set in the challenge's epoch. The
-    ///         vote that brings "invalid" to two thirds of the set's stake of that epoch invalidates the output.
+    /// @notice Votes on an open challenge with the caller's stake counted in the set in the challenge's epoch, whether
+    ///         or not the caller is jailed now. The vote that brings "invalid" to two thirds of the set's stake of that
+    ///         epoch invalidates the output.
     function vote(uint256 challengeId, bool invalid) external {
         Challenge storage c = _openChallenge(challengeId);
         if (block.timestamp >= c.deadline) revert VitalVotingClosed(challengeId, c.deadline);
@@ -218,7 +231,6 @@ contract VitalService is RollupService, IVitalChallenges {
         if (stake == 0) revert VitalNotVoter(msg.sender, c.epoch);
         mapping(address => Vote) storage votes = _s().votes[challengeId];
         if (votes[msg.sender] != Vote.None) revert VitalAlreadyVoted(challengeId, msg.sender);
-        if (service.registry.isJailed(msg.sender)) revert VitalVoterJailed(msg.sender);
         emit Voted(challengeId, msg.sender, invalid, stake);
         // allocations stay below 2^104 each, and so do sums over at most 256 operators
         if (!invalid) {

@@ -37,6 +37,8 @@ const WINDOW = 7 * DAY;
 /** Every template's creation fee, paid to the treasury. */
 const CREATION_FEE = 1_000n * ALT;
 const TEMPLATES = 5;
+/** Templates 3 and 4 (ZK Stack, Polygon CDK) are validity templates: no challenge period, so no VITAL. */
+const FIRST_VALIDITY_TEMPLATE = 3;
 /** Rollup.INCLUSION_DELAY and RollupFactory.MIN_PREPAID_DURATION. */
 const INCLUSION_DELAY = 12 * HOUR;
 const MIN_PREPAID = 30 * DAY;
@@ -246,13 +248,27 @@ const EXAMPLE: Action[] = [
   { kind: "forceInclude", pick: 0, caller: 4, count: 3 }, // nothing queued
   { kind: "queue", pick: 0, payer: 2, fee: 2n * ALT },
   { kind: "streamFees", pick: 0, caller: 5 },
+  // VITAL on a validity template (no challenge period): refused
+  {
+    kind: "create",
+    creator: 1,
+    templateId: 4,
+    permanent: true,
+    lifetime: 1,
+    services: SERVICE.VITAL | SERVICE.MACH,
+    squadSequences: false,
+    sequencer: 0,
+    extra: 0n,
+    withSets: false,
+    staffed: false,
+  },
   {
     kind: "create",
     creator: 1,
     templateId: 3,
     permanent: true,
     lifetime: 1,
-    services: 5,
+    services: SERVICE.MACH | SERVICE.SQUAD,
     squadSequences: true,
     sequencer: 0,
     extra: 123n,
@@ -558,6 +574,13 @@ describe("Rollup layer properties (random sequences against a model)", function 
       expiry,
       prepaidFees: prepaid,
     });
+    if (a.templateId >= FIRST_VALIDITY_TEMPLATE && (a.services & SERVICE.VITAL) !== 0) {
+      // no challenge period: VITAL could never challenge an output
+      return send(
+        () => s.d.factory.connect(creator).createRollup(params),
+        [s.d.factory, "FactoryVitalWithoutChallengePeriod", [BigInt(a.templateId)]],
+      );
+    }
     const address = await s.d.factory.predictRollupAddress(creator.address, a.templateId, params.salt);
     await time.setNextBlockTimestamp(ts);
     await (await s.d.factory.connect(creator).createRollup(params)).wait();
@@ -933,6 +956,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
     // the sequences reached every path that matters (the example guarantees each at least once)
     for (const outcome of [
       "create:ok",
+      "create:FactoryVitalWithoutChallengePeriod",
       "createSets:ok",
       "extend:ok",
       "extend:RollupNotOwner",

@@ -269,11 +269,12 @@ describe("Rollup", function () {
       services: SERVICE.VITAL | SERVICE.SQUAD,
       prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
     }));
-    // validity rollups: ZK Stack (VITAL + MACH) and Polygon CDK on EigenDA (MACH + SQUAD: no VITAL); no sets
+    // validity rollups (no challenge period, so never VITAL): ZK Stack (MACH) and Polygon CDK on EigenDA (MACH +
+    // SQUAD); no sets
     const zk = await make("zk", 1004, () => ({
       templateId: TEMPLATE.ZKStack,
-      services: VM,
-      prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
+      services: SERVICE.MACH,
+      prepaidFees: RATE * BigInt(MIN_PREPAID),
     }));
     const cdk = await make("cdk", 1005, () => ({
       templateId: TEMPLATE.PolygonCDK,

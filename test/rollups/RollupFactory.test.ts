@@ -619,7 +619,8 @@ describe("RollupFactory", function () {
 
     it("creates an ephemeral validity rollup sequenced by SQUAD: event, stored configuration and payments", async function () {
       const f = await loadFixture(factoryFixture);
-      const services = SERVICE.VITAL | SERVICE.MACH | SERVICE.SQUAD;
+      // no VITAL: a validity rollup has no challenge period
+      const services = SERVICE.MACH | SERVICE.SQUAD;
       const T = BigInt(await time.latest()) + 100n;
       const expiry = T + BigInt(days(30)) + 17n;
       const required = prepayment(services, expiry - T);
@@ -892,6 +893,7 @@ describe("RollupFactory", function () {
       for (const [i, daLayer] of [DA.EthereumBlobs, DA.Celestia, DA.Avail].entries()) {
         const rollup = await createRollup(f, f.creator, {
           templateId: TEMPLATE.ZKStack,
+          services: SERVICE.MACH,
           daLayer,
           chainId: 50 + i,
           salt: id(`da-${i}`),
@@ -982,6 +984,43 @@ describe("RollupFactory", function () {
       await expect(f.factory.connect(f.creator).createRollup(paramsOf(f, { services: 8 })))
         .to.be.revertedWithCustomError(f.factory, "FactoryInvalidServices")
         .withArgs(8);
+    });
+
+    it("refuses VITAL on a validity template (FactoryVitalWithoutChallengePeriod(templateId)), or on any without a challenge period", async function () {
+      const f = await loadFixture(factoryFixture);
+      for (const templateId of [TEMPLATE.ZKStack, TEMPLATE.PolygonCDK]) {
+        expect((await f.factory.template(templateId)).challengePeriod).to.equal(0n);
+        for (const services of [
+          SERVICE.VITAL,
+          SERVICE.VITAL | SERVICE.MACH,
+          SERVICE.VITAL | SERVICE.MACH | SERVICE.SQUAD,
+        ]) {
+          await expect(f.factory.connect(f.creator).createRollup(paramsOf(f, { templateId, services })))
+            .to.be.revertedWithCustomError(f.factory, "FactoryVitalWithoutChallengePeriod")
+            .withArgs(templateId);
+        }
+      }
+      // an optimistic template registered without a challenge period likewise
+      const zeroPeriod = await f.factory.templateCount();
+      await (await f.factory.connect(f.deployer).registerTemplate(f.template({ challengePeriod: 0 }))).wait();
+      await expect(
+        f.factory
+          .connect(f.creator)
+          .createRollup(paramsOf(f, { templateId: zeroPeriod, daLayer: DA.Celestia, services: SERVICE.VITAL })),
+      )
+        .to.be.revertedWithCustomError(f.factory, "FactoryVitalWithoutChallengePeriod")
+        .withArgs(zeroPeriod);
+      expect(await f.factory.rollupCount()).to.equal(0n);
+      // the other services are taken on a validity template, and VITAL on an optimistic one
+      const zk = await createRollup(f, f.creator, {
+        templateId: TEMPLATE.ZKStack,
+        services: SERVICE.MACH | SERVICE.SQUAD,
+        chainId: 90,
+        salt: id("zk-mach-squad"),
+      });
+      expect(await zk.services()).to.equal(BigInt(SERVICE.MACH | SERVICE.SQUAD));
+      const op = await createRollup(f, f.creator, { services: SERVICE.VITAL, chainId: 91, salt: id("op-vital") });
+      expect([await op.services(), await op.challengePeriod()]).to.deep.equal([BigInt(SERVICE.VITAL), BigInt(days(7))]);
     });
 
     it("refuses SQUAD sequencing (zero sequencer) without SQUAD among the services", async function () {

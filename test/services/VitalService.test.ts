@@ -213,6 +213,74 @@ describe("VitalService", function () {
     });
   });
 
+  describe("registerRollup", function () {
+    it("VITAL refuses to register a rollup without a challenge period (VitalNoChallengePeriod(rollup)), as one created before the factory refused them", async function () {
+      const f = await loadFixture(vitalFixture);
+      // a rollup implementation that reports no challenge period, behind an optimistic template the factory accepts
+      const legacy = await (await ethers.getContractFactory("MockLegacyRollup")).deploy(await f.factory.getAddress());
+      const t = await f.factory.template(0);
+      const templateId = await f.factory.templateCount();
+      await (
+        await f.factory.connect(f.deployer).registerTemplate({
+          stack: t.stack,
+          vm: t.vm,
+          proofSystem: t.proofSystem,
+          daLayers: t.daLayers,
+          deprecated: false,
+          implementation: await legacy.getAddress(),
+          version: t.version,
+          challengePeriod: t.challengePeriod,
+          verifier: t.verifier,
+          outputInterval: t.outputInterval,
+          creationFee: t.creationFee,
+        })
+      ).wait();
+      const rollup = await createRollup(f, f.creator, {
+        templateId,
+        chainId: 71_010,
+        salt: ethers.id("vital-legacy"),
+        services: SERVICE.VITAL | SERVICE.MACH,
+      });
+      const address = await rollup.getAddress();
+      expect(await rollup.challengePeriod()).to.equal(0n);
+      expect(await f.factory.rollupByChainId(71_010)).to.equal(address);
+      await expect(f.vital.registerRollup(address))
+        .to.be.revertedWithCustomError(f.vital, "VitalNoChallengePeriod")
+        .withArgs(address);
+      expect(await f.vital.isRegistered(address)).to.equal(false);
+      // no set: its VITAL fee share is never credited (it stays in the rollup's escrow), and no challenge is taken
+      await expect(f.vital.connect(f.ops[0].account).challenge(address, 0))
+        .to.be.revertedWithCustomError(f.vital, "ServiceNotRegistered")
+        .withArgs(address);
+      // MACH has no such condition
+      await expect(f.mach.registerRollup(address)).to.emit(f.mach, "RollupRegistered");
+    });
+
+    it("refuses to register a rollup whose challenge period is shorter than the voting period (VitalChallengePeriodTooShort), takes one as long", async function () {
+      const f = await loadFixture(vitalFixture);
+      const rollup = await createRollup(f, f.creator, {
+        chainId: 71_011,
+        salt: ethers.id("vital-short-period"),
+        services: SERVICE.VITAL,
+      });
+      const address = await rollup.getAddress();
+      expect(await rollup.challengePeriod()).to.equal(CHALLENGE_PERIOD);
+      const setParameters = (votingPeriod: bigint) =>
+        f.vital.setParameters(f.treasury.address, f.bond, votingPeriod, f.proposerBps, f.voterBps);
+      await (await setParameters(CHALLENGE_PERIOD + 1n)).wait();
+      await expect(f.vital.registerRollup(address))
+        .to.be.revertedWithCustomError(f.vital, "VitalChallengePeriodTooShort")
+        .withArgs(address, CHALLENGE_PERIOD, CHALLENGE_PERIOD + 1n);
+      expect(await f.vital.isRegistered(address)).to.equal(false);
+      await (await setParameters(CHALLENGE_PERIOD)).wait();
+      const defaults = await f.vital.setDefaults();
+      await expect(f.vital.registerRollup(address))
+        .to.emit(f.vital, "RollupRegistered")
+        .withArgs(address, await f.vital.setIdOf(address), [...defaults]);
+      expect(await f.vital.isRegistered(address)).to.equal(true);
+    });
+  });
+
   describe("challenge", function () {
     it("pulls the bond from a member and opens a challenge of the output in the current epoch", async function () {
       const f = await loadFixture(vitalFixture);
@@ -376,14 +444,21 @@ describe("VitalService", function () {
       }
     });
 
-    it("refuses a member jailed by a pending slash request", async function () {
+    it("takes a challenge from a member jailed by a pending slash request: its bond is at stake, not a privilege", async function () {
       const f = await invalidatedFixture();
       const proposer = f.ops[PROPOSER];
       expect(await f.registry.isJailed(proposer.address)).to.equal(true);
       expect((await f.operatorSets.membership(f.plainSetId, proposer.address)).member).to.equal(true);
+      const before = await f.token.balanceOf(proposer.address);
+      const id = await f.vital.challengeCount();
+      expect(id).to.equal(f.id + 1n);
+      const at = await nextBlockAt();
       await expect(f.vital.connect(proposer.account).challenge(f.plainAddress, 0))
-        .to.be.revertedWithCustomError(f.vital, "VitalNotMember")
-        .withArgs(proposer.address);
+        .to.emit(f.vital, "Challenged")
+        .withArgs(id, f.plainAddress, 0n, proposer.address, f.bond, FIXTURE_EPOCH, at + f.votingPeriod);
+      expect(await f.token.balanceOf(proposer.address)).to.equal(before - f.bond);
+      const c = await f.vital.challengeOf(id);
+      expect([c.challenger, c.result, c.epoch]).to.deep.equal([proposer.address, Result.Open, FIXTURE_EPOCH]);
     });
 
     it("refuses a second challenge of an output while one is open, and takes one again once it is resolved", async function () {
@@ -755,23 +830,92 @@ describe("VitalService", function () {
         .withArgs(id, c.deadline);
     });
 
-    it("refuses a voter jailed by a pending slash request", async function () {
+    it('a jailed member votes with its stake of the challenge\'s epoch, and a "valid" vote stays reportable', async function () {
       const f = await loadFixture(vitalFixture);
+      const jailed = f.ops[PROPOSER];
       // a challenge of the plain rollup, whose set counts member 4's allocation in the challenge's epoch ...
       const { id } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
       // ... which gets jailed when its own output is invalidated
       const { id: other } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, other, QUORUM, true);
-      expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(true);
-      for (const invalid of [true, false]) {
-        await expect(f.vital.connect(f.ops[PROPOSER].account).vote(id, invalid))
-          .to.be.revertedWithCustomError(f.vital, "VitalVoterJailed")
-          .withArgs(f.ops[PROPOSER].address);
+      expect(await f.registry.pendingSlashes(jailed.address)).to.equal(1n);
+      expect(await f.operatorSets.allocationAt(f.plainSetId, jailed.address, FIXTURE_EPOCH)).to.equal(STAKES[PROPOSER]);
+      await expect(f.vital.connect(jailed.account).vote(id, false))
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, jailed.address, false, STAKES[PROPOSER]);
+      let c = await f.vital.challengeOf(id);
+      expect([c.invalidStake, c.validStake, c.result]).to.deep.equal([0n, STAKES[PROPOSER], Result.Open]);
+      expect(await f.vital.voteOf(id, jailed.address)).to.equal(Vote.Valid);
+
+      // the output is invalidated regardless: the jailed member's "valid" vote is reported like any other
+      await castVotes(f, id, QUORUM, true);
+      c = await f.vital.challengeOf(id);
+      expect([c.invalidStake, c.result]).to.deep.equal([stakeOf(QUORUM), Result.Invalidated]);
+      const requestId = await f.slashingManager.requestCount();
+      await expect(f.vital.connect(f.users[3]).reportVoters(id, [jailed.address]))
+        .to.emit(f.vital, "VoterReported")
+        .withArgs(id, jailed.address, requestId);
+      expect((await f.slashingManager.request(requestId)).setId).to.equal(f.plainSetId);
+      expect(await f.registry.pendingSlashes(jailed.address)).to.equal(2n);
+      expect(await f.vital.voteOf(id, jailed.address)).to.equal(Vote.ValidReported);
+    });
+
+    it("over a third of the stake jailed by pending (later vetoed) requests does not block an invalidation", async function () {
+      const f = await loadFixture(vitalFixture);
+      const [one, four] = [f.ops[1], f.ops[PROPOSER]];
+      // challenge A, of the proposer's (member 4's) output 0: member 1 votes "valid", the others "invalid" (member 4
+      // too: its vote takes "invalid" over two thirds), which reports member 4; then member 1 is reported as a voter
+      const { id: a } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, a, [1], false);
+      const proposerRequest = await f.slashingManager.requestCount();
+      await castVotes(f, a, [0, 2, 3, PROPOSER], true);
+      expect((await f.vital.challengeOf(a)).result).to.equal(Result.Invalidated);
+      const voterRequest = proposerRequest + 1n;
+      await expect(f.vital.reportVoters(a, [one.address]))
+        .to.emit(f.vital, "VoterReported")
+        .withArgs(a, one.address, voterRequest);
+      for (const op of [one, four]) expect(await f.registry.pendingSlashes(op.address)).to.equal(1n);
+      // the jailed members hold over a third of the plain rollup's set's stake: the others alone cannot reach two thirds
+      const jailedStake = stakeOf([1, PROPOSER]);
+      expect(jailedStake).to.equal(8_000n * ALT + 1n);
+      expect(jailedStake * 3n).to.be.greaterThan(TOTAL_STAKE);
+      expect(stakeOf([0, 2, 3]) * 3n).to.be.lessThan(TOTAL_STAKE * 2n);
+
+      // challenge B, of the plain rollup's output 0 in the same epoch: both jailed members vote "invalid" with their
+      // stake of the epoch, and members 2 and 3 take it to exactly two thirds (member 0 does not vote)
+      const { id: b } = await challengeOutput(f, f.ops[0], f.plainRollup, 0);
+      expect((await f.vital.challengeOf(b)).epoch).to.equal(FIXTURE_EPOCH);
+      await expect(f.vital.connect(one.account).vote(b, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(b, one.address, true, STAKES[1]);
+      await expect(f.vital.connect(four.account).vote(b, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(b, four.address, true, STAKES[PROPOSER]);
+      await castVotes(f, b, [2], true);
+      expect((await f.vital.challengeOf(b)).result).to.equal(Result.Open);
+      await expect(f.vital.connect(f.ops[3].account).vote(b, true))
+        .to.emit(f.vital, "Voted")
+        .withArgs(b, f.ops[3].address, true, STAKES[3])
+        .and.to.emit(f.vital, "Resolved")
+        .withArgs(b, Result.Invalidated);
+      const c = await f.vital.challengeOf(b);
+      expect(c.invalidStake).to.equal(stakeOf([1, PROPOSER, 2, 3]));
+      expect(c.invalidStake * 3n).to.equal(TOTAL_STAKE * 2n);
+      expect(await f.plainRollup.outputCount()).to.equal(0n);
+
+      // the council vetoes both requests: the members are free again, the invalidation stands
+      for (const [requestId, op] of [
+        [proposerRequest, four],
+        [voterRequest, one],
+      ] as const) {
+        await expect(f.slashingManager.connect(f.council).veto(requestId))
+          .to.emit(f.slashingManager, "SlashVetoed")
+          .withArgs(requestId, op.address);
+        expect(await f.registry.isJailed(op.address)).to.equal(false);
       }
-      expect(await f.operatorSets.allocationAt(f.plainSetId, f.ops[PROPOSER].address, FIXTURE_EPOCH)).to.equal(
-        STAKES[PROPOSER],
-      );
-      expect(await f.vital.voteOf(id, f.ops[PROPOSER].address)).to.equal(Vote.None);
+      expect((await f.vital.challengeOf(b)).result).to.equal(Result.Invalidated);
+      expect(await f.vital.invalidatedAt(f.plainAddress, l2BlockOf(0), ROOTS[0])).to.not.equal(0n);
+      expect(await f.plainRollup.outputCount()).to.equal(0n);
     });
 
     it("refuses votes on a challenge that is no longer open, or does not exist", async function () {
@@ -1387,7 +1531,7 @@ describe("VitalService", function () {
   });
 
   describe("slashing end to end", function () {
-    it("jails the proposer while its request is pending (its stake counts, it cannot vote), then slashes proposerBps", async function () {
+    it("jails the proposer while its request is pending (its stake counts and it votes with it), then slashes proposerBps", async function () {
       const f = await invalidatedFixture();
       const proposer = f.ops[PROPOSER].address;
       const challenger = f.ops[0].address;
@@ -1398,8 +1542,8 @@ describe("VitalService", function () {
         .to.be.revertedWithCustomError(f.slashingManager, "SlashingVetoWindowOpen")
         .withArgs(requestId, executableAt);
 
-      // next epoch (still inside the veto window): the jailed proposer's allocation still counts in its sets, but it
-      // votes on no challenge of that epoch
+      // next epoch (still inside the veto window): the jailed proposer's allocation still counts in its sets, and it
+      // votes with it on a challenge of that epoch
       await time.increase(DAY);
       const epoch = await f.operatorSets.currentEpoch();
       expect(epoch).to.equal(FIXTURE_EPOCH + 1n);
@@ -1409,8 +1553,8 @@ describe("VitalService", function () {
       expect((await f.operatorSets.membership(f.plainSetId, proposer)).member).to.equal(true);
       const { id: jailedVote } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
       await expect(f.vital.connect(f.ops[PROPOSER].account).vote(jailedVote, false))
-        .to.be.revertedWithCustomError(f.vital, "VitalVoterJailed")
-        .withArgs(proposer);
+        .to.emit(f.vital, "Voted")
+        .withArgs(jailedVote, proposer, false, STAKES[PROPOSER]);
 
       // after the veto window anyone executes: proposerBps of its pool, the reporter share claimable by the challenger,
       // the rest set aside to burn
@@ -1474,14 +1618,14 @@ describe("VitalService", function () {
       const { executableAt } = await f.slashingManager.request(requestId);
       expect(await f.registry.isJailed(voter)).to.equal(true);
 
-      // next epoch: its allocation still counts, but jailed it votes on no challenge
+      // next epoch: its allocation still counts, and jailed it still votes with it
       await time.increase(DAY);
       const epoch = await f.operatorSets.currentEpoch();
       expect(await f.operatorSets.allocationAt(f.plainSetId, voter, epoch)).to.equal(STAKES[3]);
       const { id } = await challengeOutput(f, f.ops[1], f.plainRollup, 0);
       await expect(f.vital.connect(f.ops[3].account).vote(id, true))
-        .to.be.revertedWithCustomError(f.vital, "VitalVoterJailed")
-        .withArgs(voter);
+        .to.emit(f.vital, "Voted")
+        .withArgs(id, voter, true, STAKES[3]);
 
       // voterBps of the voter's allocation to the set (half its stake)
       const amount = (STAKES[3] * f.voterBps) / BPS;

@@ -167,7 +167,7 @@ describe("rollup tasks", function () {
   /**
    * Services set (accounts 16, 17, 18, allowed in OperatorSets) and two rollups created through the factory at fixed
    * times, each with its VITAL and MACH operator sets: `permanent` (alice, OP Stack on blobs, chain 1001, the default
-   * prepayment) and `ephemeral` (bob, ZK Stack on Celestia, chain 1002, 30 days, exactly prepaid).
+   * prepayment) and `ephemeral` (bob, Arbitrum Orbit WASM on Celestia, chain 1002, 30 days, exactly prepaid).
    */
   async function rollupsFixture() {
     const f = await loadFixture(deployedFixture);
@@ -195,7 +195,7 @@ describe("rollup tasks", function () {
     await (
       await factory.connect(bob).createRollup(
         createParams(bob.address, {
-          templateId: TEMPLATE.ZKStack,
+          templateId: TEMPLATE.OrbitWASM,
           daLayer: DA.Celestia,
           chainId: 1002,
           expiry: ephemeralExpiry,
@@ -204,7 +204,7 @@ describe("rollup tasks", function () {
         }),
       )
     ).wait();
-    const ephemeral = await rollupAt(cloneAddress(f, bob.address, TEMPLATE.ZKStack, id("ephemeral")));
+    const ephemeral = await rollupAt(cloneAddress(f, bob.address, TEMPLATE.OrbitWASM, id("ephemeral")));
     // VITAL's and MACH's sets for both rollups, each joined by an operator with SET_STAKE (counted from the next
     // epoch, long before any settlement here): a set that counts no stake would refuse its fees (RewardsNoStake)
     const setIds: bigint[] = [];
@@ -348,6 +348,7 @@ describe("rollup tasks", function () {
         template: "3",
         chainId: "777",
         salt: "my rollup",
+        services: "MACH",
         from: alice.address,
         approve: true,
         json: true,
@@ -573,7 +574,7 @@ describe("rollup tasks", function () {
       const { token, alice } = await load(deployedFixture);
       const before = await token.balanceOf(alice.address);
       const result = await task<CreateResult>("rollup:create", {
-        template: "PolygonCDK-EVM",
+        template: "ArbitrumOrbit-WASM",
         chainId: "4004",
         sequencer: "squad",
         services: "vital, MACH,Squad",
@@ -640,6 +641,7 @@ describe("rollup tasks", function () {
         chainId: "7007",
         da: "Celestia",
         daConfig: "0xdeadbeef",
+        services: "MACH",
         from: alice.address,
         approve: true,
         json: true,
@@ -657,10 +659,10 @@ describe("rollup tasks", function () {
           alice.address,
           alice.address,
           alice.address,
-          SERVICE.VITAL | SERVICE.MACH,
+          SERVICE.MACH,
           DEFAULT_THRESHOLD,
           0,
-          PERMANENT_PREPAY,
+          PERMANENT_PREPAY / 2n,
           id("ALT rollup 7007"),
         ]);
     });
@@ -834,6 +836,20 @@ describe("rollup tasks", function () {
           create({ from: bob.address, salt: "other" }),
           `chain ID 424242 is taken (by ${first.address}), forever`,
         );
+      });
+
+      it("refuses VITAL on a validity template, which has no challenge period (the default --services included)", async function () {
+        const { factory, alice } = await load(deployedFixture);
+        const refusal =
+          "VITAL needs a challenge period: template ZKStack-EVM (validity) has none; leave VITAL out of --services";
+        for (const services of [undefined, "VITAL", "VITAL,MACH,SQUAD"]) {
+          await expectRefused(
+            "rollup:create",
+            create({ template: "ZKStack-EVM", services, from: alice.address }),
+            refusal,
+          );
+        }
+        expect(await factory.rollupCount()).to.equal(0n);
       });
 
       it("refuses --sequencer squad without SQUAD among the services", async function () {
@@ -1113,7 +1129,7 @@ describe("rollup tasks", function () {
       const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: ephemeralAddress, json: false });
       expect(result).to.deep.include({
         chainId: 1002n,
-        templateId: 3,
+        templateId: 2,
         owner: bob.address,
         daLayer: "Celestia",
         status: "Active",
@@ -1121,7 +1137,7 @@ describe("rollup tasks", function () {
         paidUntil: ephemeralExpiry,
         escrow: ephemeralPrepay,
       });
-      expect(lines[0]).to.equal(`rollup ${ephemeralAddress} (chain ID 1002, template 3): Active`);
+      expect(lines[0]).to.equal(`rollup ${ephemeralAddress} (chain ID 1002, template 2): Active`);
       expect(lines[3]).to.equal(
         `  expires ${isoTime(ephemeralExpiry)}; fees paid until ${isoTime(ephemeralExpiry)}; escrow 5,184 ALT, streamed 0 ALT`,
       );

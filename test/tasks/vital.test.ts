@@ -299,11 +299,10 @@ describe("vital tasks", function () {
       );
     });
 
-    it("refuses a challenger outside the rollup's VITAL set, one that left it or one jailed, before approving the bond", async function () {
+    it("refuses a challenger outside the rollup's VITAL set or one that left it, before approving the bond", async function () {
       const f = await load(challengedFixture);
-      const [op0, op1, op2, op3] = f.operators;
-      const notActive = (address: string) =>
-        `${address} is not an active member of the rollup's VITAL set (a member, not jailed)`;
+      const [, , op2] = f.operators;
+      const notActive = (address: string) => `${address} is not a member of the rollup's VITAL set`;
       const args = { rollup: "5001", output: "1", approve: true, json: true };
       // no operator (the outsider; the default account), and account 16 that holds no ALT either
       for (const from of [f.outsider.address, undefined, f.signers[16].address]) {
@@ -312,18 +311,48 @@ describe("vital tasks", function () {
       // operator 2 left rollup 5001's set: out of the member list at once (its stake still counts in this epoch)
       await (await f.sets.connect(op2.signer).requestLeave(f.setIds[0])).wait();
       await expectRefused("vital:challenge", { ...args, from: op2.address }, notActive(op2.address));
-      // operator 3 proposed the invalid output 0 of rollup 5003: the invalidation reports and jails it
-      await vote(f, op0, 1n, true);
-      await vote(f, op1, 1n, true);
-      expect(await f.registry.isJailed(op3.address)).to.equal(true);
-      await expectRefused("vital:challenge", { ...args, from: op3.address }, notActive(op3.address));
-      for (const op of [f.outsider, f.deployer, op2, op3]) {
+      for (const op of [f.outsider, f.deployer, op2]) {
         expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
       }
       expect(await f.vital.challengeCount()).to.equal(2n);
       // operator 2 left rollup 5001's set only
       const other = await f.sets.membership(f.setIds[1], op2.address);
       expect([other.member, other.leaveAt]).to.deep.equal([true, 0n]);
+    });
+
+    it("challenges as a member jailed by a pending slash request, as the contract does", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, , op3] = f.operators;
+      // operator 3 proposed the invalid output 0 of rollup 5003: the invalidation reports and jails it
+      await vote(f, op0, 1n, true);
+      await vote(f, op1, 1n, true);
+      expect(await f.registry.isJailed(op3.address)).to.equal(true);
+      expect((await f.sets.membership(f.setIds[0], op3.address)).member).to.equal(true);
+      const balance = await f.token.balanceOf(op3.address);
+      const { result } = await runTask<ChallengeResult>("vital:challenge", {
+        rollup: "5001",
+        output: "1",
+        from: op3.address,
+        approve: true,
+        json: true,
+      });
+      const receipt = await expectTx(result.tx, op3.address, f.vitalAddress);
+      const deadline = (await blockTime(receipt.blockNumber)) + VOTING_PERIOD;
+      expect(result).to.deep.equal({
+        challengeId: 2n,
+        rollup: f.rollupAddress,
+        outputIndex: 1n,
+        bond: BOND,
+        epoch: f.epoch,
+        deadline,
+        approval: result.approval,
+        tx: result.tx,
+      });
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "Challenged")
+        .withArgs(2n, f.rollupAddress, 1n, op3.address, BOND, f.epoch, deadline);
+      expect(await f.token.balanceOf(op3.address)).to.equal(balance - BOND);
+      expect((await f.vital.challengeOf(2)).challenger).to.equal(op3.address);
     });
 
     it("refuses an output under challenge, naming the challenge, before sending", async function () {
@@ -656,24 +685,36 @@ describe("vital tasks", function () {
       expect(await f.vital.voteOf(0, late.address)).to.equal(Vote.None);
     });
 
-    it("refuses before sending a voter jailed by a pending slash request", async function () {
+    it("votes as a member jailed by a pending slash request, with its stake of the challenge's epoch", async function () {
       const f = await load(challengedFixture);
       const [op0, op1, , proposer] = f.operators;
       // operator 3 proposed output 0 of rollup 5003: the invalidation by challenge 1 reports and jails it
       await vote(f, op0, 1n, true);
       await vote(f, op1, 1n, true);
       expect(await f.registry.isJailed(proposer.address)).to.equal(true);
-      expect(await f.sets.allocationAt(f.setIds[0], proposer.address, f.epoch)).to.equal(f.stakeOf(proposer));
-      for (const invalid of [true, false]) {
-        await expectRefused(
-          "vital:vote",
-          { challenge: "0", invalid, valid: !invalid, from: proposer.address, json: false },
-          `${proposer.address} is jailed by a pending slash request: it cannot vote`,
-        );
-      }
-      expect(await f.vital.voteOf(0, proposer.address)).to.equal(Vote.None);
-      const c = await f.vital.challengeOf(0);
-      expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
+      const stake = f.stakeOf(proposer);
+      expect(await f.sets.allocationAt(f.setIds[0], proposer.address, f.epoch)).to.equal(stake);
+      const { result } = await runTask<VoteResult>("vital:vote", {
+        challenge: "0",
+        invalid: true,
+        valid: false,
+        from: proposer.address,
+        json: true,
+      });
+      expect(result).to.deep.equal({
+        challengeId: 0n,
+        voter: proposer.address,
+        invalid: true,
+        invalidStake: stake,
+        validStake: 0n,
+        result: "Open",
+        tx: result.tx,
+      });
+      await expect(hre.ethers.provider.getTransaction(result.tx.hash))
+        .to.emit(f.vital, "Voted")
+        .withArgs(0n, proposer.address, true, stake);
+      expect(await f.vital.voteOf(0, proposer.address)).to.equal(Vote.Invalid);
+      expect(await f.registry.isJailed(proposer.address)).to.equal(true);
     });
 
     it("ends on the contract's refusal of a vote mined at the deadline or later, in one line", async function () {

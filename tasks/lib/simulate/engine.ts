@@ -821,7 +821,7 @@ class Simulation {
       for (const v of voters) {
         // voted in an earlier epoch (a voting period over a day)
         if ((await vital.voteOf(challenge.id, v.address)) !== VOTE.None) continue;
-        if (v.jailed) continue; // by a pending slash request
+        if (v.jailed) continue; // by a pending slash request: it abstains (VITAL would take its vote)
         await this.call(v.address, vital, "vote", [challenge.id, v.plan.honest], "VITAL: vote");
         if (!v.plan.honest) continue;
         invalid += v.stake;
