@@ -845,7 +845,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
           status: "FastFinalized",
         },
       },
-      queue: { length: "0", included: "0" },
+      queue: { length: "0", included: "0", minFee: parseTokenAmount(PARAMETERS.rollups!.minQueueFee).toString() },
     });
     expect((await Rollup__factory.connect(rollup, provider).output(0)).status).to.equal(2n); // FastFinalized
   });
