@@ -231,6 +231,7 @@ async function checkRollups(ctx: Context, config: RollupsConfig, restaking: Rest
   check.rows("RollupFactory", [
     ["feePerServicePerSecond", await factory.feePerServicePerSecond(), config.feePerServicePerSecond, alt],
     ["settlementWindow", await factory.settlementWindow(), config.settlementWindow, seconds],
+    ["minQueueFee", await factory.minQueueFee(), config.minQueueFee, alt],
     ["council", await factory.council(), restaking.council],
     ["treasury", await factory.treasury(), ctx.address(restaking.treasury)],
     ["owner", await factory.owner(), ctx.owner()],

@@ -123,10 +123,11 @@ export interface RollupInfo {
     finalized: bigint;
     latest?: { index: number; l2BlockNumber: bigint; root: string; status: string };
   };
-  queue: { length: bigint; included: bigint };
+  /** `minFee`: the factory's minimum fee of a queued transaction now (every rollup reads it at each call). */
+  queue: { length: bigint; included: bigint; minFee: bigint };
 }
 
-async function describeRollup(rollup: Rollup): Promise<RollupInfo> {
+async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<RollupInfo> {
   const count = await rollup.outputCount();
   const latest = count === 0n ? undefined : await rollup.output(count - 1n);
   return {
@@ -160,7 +161,11 @@ async function describeRollup(rollup: Rollup): Promise<RollupInfo> {
         },
       }),
     },
-    queue: { length: await rollup.queueLength(), included: await rollup.queueHead() },
+    queue: {
+      length: await rollup.queueLength(),
+      included: await rollup.queueHead(),
+      minFee: await factory.minQueueFee(),
+    },
   };
 }
 
@@ -362,7 +367,8 @@ task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, ex
   .addParam("rollup", "Rollup address or chain ID")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { rollup: string; json: boolean }, hre) => {
-    const info = await describeRollup(await parseRollup(hre, await rollupFactory(hre), args.rollup));
+    const factory = await rollupFactory(hre);
+    const info = await describeRollup(await parseRollup(hre, factory, args.rollup), factory);
     return output(args.json, info, () => [
       `rollup ${info.address} (chain ID ${info.chainId}, template ${info.templateId}): ${info.status}${
         info.paused ? `, paused until ${formatTime(info.pausedUntil)}` : ""
@@ -372,7 +378,7 @@ task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, ex
       `  ${lifetime(info.expiry)}; fees paid until ${formatTime(info.paidUntil)}; escrow ${formatAlt(
         info.escrow,
       )}, streamed ${formatAlt(info.streamed)}`,
-      `  batches ${info.batches.count} (root ${info.batches.root}); forced-inclusion queue ${info.queue.length} (${info.queue.included} included)`,
+      `  batches ${info.batches.count} (root ${info.batches.root}); forced-inclusion queue ${info.queue.length} (${info.queue.included} included; minimum fee ${formatAlt(info.queue.minFee)})`,
       info.outputs.latest
         ? `  outputs ${info.outputs.count} (${info.outputs.finalized} finalized); latest #${info.outputs.latest.index} at L2 block ${info.outputs.latest.l2BlockNumber}: ${info.outputs.latest.status}`
         : "  no outputs",

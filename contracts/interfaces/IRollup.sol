@@ -86,6 +86,8 @@ interface IRollup {
     error RollupNothingToInclude(uint256 count, uint256 pending);
     error RollupNotOverdue(uint256 queueIndex, uint256 deadline);
     error RollupNothingToStream();
+    /// @notice A queued transaction's fee below the factory's `minQueueFee` (`minimum`).
+    error RollupFeeTooLow(uint256 fee, uint256 minimum);
     /// @notice Only the payer of an item still queued when the rollup retired gets its fee back, once.
     error RollupNotReclaimable(uint256 queueIndex);
 
@@ -154,6 +156,8 @@ interface IRollup {
     /// @notice VITAL's last invalidation of `root` for `l2BlockNumber`: when that output was proposed and when it was
     ///         invalidated (zeros if never).
     function invalidation(uint64 l2BlockNumber, bytes32 root) external view returns (Invalidation memory);
+    /// @notice Queues an L1 transaction for forced inclusion, paying `fee` ALT to whoever includes it: at least the
+    ///         factory's `minQueueFee` at the time of the call (`RollupFeeTooLow`), so the queue cannot be filled for free.
     function queueTransaction(bytes32 txHash, uint256 fee) external;
     function forceInclude(uint256 count) external;
     function streamFees() external;

@@ -95,6 +95,8 @@ interface IRollupFactory {
     error FactorySettlementWindowTooShort(uint256 settlementWindow, uint256 challengePeriod);
     /// @notice A settlement window above 365 days.
     error FactoryInvalidParameter();
+    /// @notice A minimum forced-inclusion fee above `MAX_MIN_QUEUE_FEE` (`max`).
+    error FactoryMinQueueFeeTooHigh(uint256 minQueueFee, uint256 max);
 
     event TemplateRegistered(uint256 indexed templateId, Template template);
     event TemplateUpdated(uint256 indexed templateId, Template template);
@@ -111,6 +113,7 @@ interface IRollupFactory {
     event SettlementWindowSet(uint48 settlementWindow);
     event CouncilSet(address council);
     event TreasurySet(address treasury);
+    event MinQueueFeeSet(uint256 minQueueFee);
 
     function registerTemplate(Template calldata template) external returns (uint256 templateId);
     function updateTemplate(uint256 templateId, Template calldata template) external;
@@ -120,6 +123,8 @@ interface IRollupFactory {
     function setSettlementWindow(uint48 settlementWindow) external;
     function setCouncil(address council) external;
     function setTreasury(address treasury) external;
+    /// @notice The least ALT fee of a forced-inclusion item, at most `MAX_MIN_QUEUE_FEE`; every rollup reads it live.
+    function setMinQueueFee(uint256 minQueueFee) external;
 
     function createRollup(CreateParams calldata params) external returns (address rollup);
 
@@ -140,6 +145,9 @@ interface IRollupFactory {
     function alt() external view returns (address);
     function rewardsDistributor() external view returns (address);
     function operatorSets() external view returns (address);
+    /// @notice The least ALT fee `Rollup.queueTransaction` accepts, on every rollup (anti-spam: read at each call, not
+    ///         fixed at creation).
+    function minQueueFee() external view returns (uint256);
     function services() external view returns (address vital, address mach, address squad);
     /// @notice The contract of one service, by its bit (VITAL 1, MACH 2, SQUAD 4; zero for anything else): one storage
     ///         read, where `services()` takes three.

@@ -210,6 +210,9 @@ contract Rollup is IRollup {
     function queueTransaction(bytes32 txHash, uint256 fee) external whenLive {
         Status current = status();
         if (current != Status.Active) revert RollupNotActive(current);
+        // read live, not fixed at creation: an anti-spam setting of governance, not a term of the owner's rollup
+        uint256 minimum = factory.minQueueFee();
+        if (fee < minimum) revert RollupFeeTooLow(fee, minimum);
         uint48 deadline = uint48(block.timestamp) + INCLUSION_DELAY;
         _queue.push(
             QueuedTx({payer: msg.sender, deadline: deadline, included: false, forcedAt: 0, fee: fee, txHash: txHash})

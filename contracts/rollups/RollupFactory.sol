@@ -23,6 +23,8 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     uint16 public constant DEFAULT_FAST_FINALITY_BPS = 6_667;
     uint8 private constant ALL_DA_LAYERS = 15;
     uint48 private constant MAX_SETTLEMENT_WINDOW = 365 days;
+    /// @notice The minimum forced-inclusion fee is at most this: governance cannot price users out of the escape hatch.
+    uint256 public constant MAX_MIN_QUEUE_FEE = 100e18; // 100 ALT
 
     /// @custom:storage-location erc7201:alt.storage.RollupFactory
     struct FactoryStorage {
@@ -41,6 +43,8 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
         address[] rollups;
         // chain IDs are taken forever: a retired rollup keeps its entry
         mapping(uint256 chainId => address rollup) byChainId;
+        // appended: the least fee of a forced-inclusion item, on every rollup (at most MAX_MIN_QUEUE_FEE < 2^96)
+        uint96 minQueueFee;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.RollupFactory")) - 1)) & ~bytes32(uint256(0xff))
@@ -61,7 +65,8 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
         address treasury_,
         address council_,
         uint128 feePerServicePerSecond_,
-        uint48 settlementWindow_
+        uint48 settlementWindow_,
+        uint256 minQueueFee_
     ) external initializer {
         if (
             alt_ == address(0) ||
@@ -80,6 +85,7 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
         s.council = council_;
         s.feePerServicePerSecond = feePerServicePerSecond_;
         s.settlementWindow = settlementWindow_;
+        _setMinQueueFee(minQueueFee_);
     }
 
     // ---------------------------------------------------------------- governance
@@ -139,6 +145,17 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
         if (treasury_ == address(0)) revert FactoryZeroAddress();
         _s().treasury = treasury_;
         emit TreasurySet(treasury_);
+    }
+
+    /// @inheritdoc IRollupFactory
+    function setMinQueueFee(uint256 minQueueFee_) external onlyOwner {
+        _setMinQueueFee(minQueueFee_);
+    }
+
+    function _setMinQueueFee(uint256 minQueueFee_) private {
+        if (minQueueFee_ > MAX_MIN_QUEUE_FEE) revert FactoryMinQueueFeeTooHigh(minQueueFee_, MAX_MIN_QUEUE_FEE);
+        _s().minQueueFee = uint96(minQueueFee_);
+        emit MinQueueFeeSet(minQueueFee_);
     }
 
     function _checkTemplate(Template calldata t) private view {
@@ -309,6 +326,11 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     /// @inheritdoc IRollupFactory
     function operatorSets() external view returns (address) {
         return _s().operatorSets;
+    }
+
+    /// @inheritdoc IRollupFactory
+    function minQueueFee() external view returns (uint256) {
+        return _s().minQueueFee;
     }
 
     /// @inheritdoc IRollupFactory

@@ -1,4 +1,5 @@
-// Rollup factory parameters (templates, fee rate, settlement window, SPEC 3.6): validated before deploying.
+// Rollup factory parameters (templates, fee rate, settlement window, minimum queue fee, SPEC 3.6): validated before
+// deploying.
 import { getAddress, isAddress, ZeroAddress } from "ethers";
 import { fieldValidators } from "./validate";
 
@@ -10,6 +11,8 @@ export const DA_LAYERS = ["EthereumBlobs", "Celestia", "EigenDA", "Avail"] as co
 export const SERVICES = { VITAL: 1, MACH: 2, SQUAD: 4 } as const;
 /** Written as a validity template's verifier: deploy the test verifier (MockVerifier), for dev networks only. */
 export const MOCK_VERIFIER = "mock";
+/** The factory's MAX_MIN_QUEUE_FEE: the highest minimum fee of a forced-inclusion item (100 ALT, in wei). */
+export const MAX_MIN_QUEUE_FEE = 100n * 10n ** 18n;
 
 export interface TemplateInput {
   stack: (typeof STACKS)[number];
@@ -30,6 +33,8 @@ export interface RollupsInput {
   /** ALT per second paid to each restaked service of a rollup. */
   feePerServicePerSecond: string;
   settlementWindow: string | number;
+  /** Whole ALT: the least fee of a forced-inclusion item on every rollup (at most 100). */
+  minQueueFee: string;
   templates: TemplateInput[];
 }
 
@@ -51,6 +56,7 @@ export interface TemplateConfig {
 export interface RollupsConfig {
   feePerServicePerSecond: bigint;
   settlementWindow: number;
+  minQueueFee: bigint;
   templates: TemplateConfig[];
 }
 
@@ -110,6 +116,13 @@ function resolveTemplate(input: TemplateInput, i: number): TemplateConfig {
   };
 }
 
+/** At most the factory's MAX_MIN_QUEUE_FEE, which would refuse more when deploying. */
+function resolveMinQueueFee(value: unknown): bigint {
+  const fee = amount(value, "minQueueFee");
+  if (fee > MAX_MIN_QUEUE_FEE) fail(`minQueueFee must be at most 100 ALT, not ${String(value)}`);
+  return fee;
+}
+
 /** Validates the rollups section. */
 export function resolveRollups(input: RollupsInput | undefined): RollupsConfig {
   if (input === undefined || input === null || typeof input !== "object") fail("the rollups section is missing");
@@ -117,6 +130,7 @@ export function resolveRollups(input: RollupsInput | undefined): RollupsConfig {
   return {
     feePerServicePerSecond: amount(input.feePerServicePerSecond, "feePerServicePerSecond"),
     settlementWindow: duration(input.settlementWindow, "settlementWindow"),
+    minQueueFee: resolveMinQueueFee(input.minQueueFee),
     templates: input.templates.map(resolveTemplate),
   };
 }

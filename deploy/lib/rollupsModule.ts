@@ -32,6 +32,7 @@ export function buildRollupsModule(
       council,
       config.feePerServicePerSecond,
       config.settlementWindow,
+      config.minQueueFee,
     ]);
     const rollupImplementation = m.contract("Rollup", [rollupFactory]);
     const needsMock = config.templates.some((t) => t.verifier === MOCK_VERIFIER);

@@ -748,7 +748,7 @@ describe("Governance access control", function () {
       artifact: "RollupFactory",
       contract: (c) => c.rollupFactory,
       functions: {
-        ...ownedUpgradeable("initialize(address,address,address,address,address,address,uint128,uint48)"),
+        ...ownedUpgradeable("initialize(address,address,address,address,address,address,uint128,uint48,uint256)"),
         // a valid template (template 0 as registered): only the caller is wrong
         [`registerTemplate(${TEMPLATE})`]: onlyOwner(async (c) => [await opStackTemplate(c)]),
         [`updateTemplate(uint256,${TEMPLATE})`]: onlyOwner(async (c) => [OP_STACK, await opStackTemplate(c)]),
@@ -756,6 +756,7 @@ describe("Governance access control", function () {
         "setServices(address,address,address)": onlyOwner(),
         "setFeeRate(uint128)": onlyOwner(),
         "setSettlementWindow(uint48)": onlyOwner(),
+        "setMinQueueFee(uint256)": onlyOwner(() => [2n * ALT]),
         "setCouncil(address)": onlyOwner(self),
         "setTreasury(address)": onlyOwner(self),
         [`createRollup(${CREATE_PARAMS})`]: open(
@@ -799,7 +800,7 @@ describe("Governance access control", function () {
           "anyone finalizes the next output with a proof the template's verifier accepts (validity)",
         ),
         "queueTransaction(bytes32,uint256)": open(
-          "anyone queues a transaction for forced inclusion, paying its own fee",
+          "anyone queues a transaction for forced inclusion, paying its own fee (at least the factory's minimum)",
         ),
         "forceInclude(uint256)": open(
           "anyone includes the transactions the sequencer left overdue, and is paid their fees (censorship resistance)",

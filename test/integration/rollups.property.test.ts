@@ -34,6 +34,8 @@ import { coverageRunning } from "../helpers/coverage";
 /** deploy/parameters/hardhat.json "rollups": 0.001 ALT per service per second, 7-day settlement window. */
 const RATE = ALT / 1_000n;
 const WINDOW = 7 * DAY;
+/** hardhat.json "rollups.minQueueFee": the least fee of a queued transaction (RollupFactory.minQueueFee). */
+const MIN_QUEUE_FEE = ALT;
 /** Every template's creation fee, paid to the treasury. */
 const CREATION_FEE = 1_000n * ALT;
 const TEMPLATES = 5;
@@ -112,7 +114,13 @@ type Action =
 
 const userArb = fc.integer({ min: 0, max: USERS - 1 });
 const pickArb = fc.nat({ max: 1_000 });
-const feeArb = fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 1_000n }), fc.bigInt({ min: 1n, max: 5n * ALT }));
+// mostly at or above the factory's minimum; below it (RollupFeeTooLow) one time in five
+const feeArb = fc.oneof(
+  { arbitrary: fc.constant(MIN_QUEUE_FEE), weight: 1 },
+  { arbitrary: fc.bigInt({ min: MIN_QUEUE_FEE, max: MIN_QUEUE_FEE + 1_000n }), weight: 1 },
+  { arbitrary: fc.bigInt({ min: MIN_QUEUE_FEE, max: 5n * ALT }), weight: 2 },
+  { arbitrary: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: MIN_QUEUE_FEE - 1n })), weight: 1 },
+);
 
 const createArb: fc.Arbitrary<CreateAction> = fc.record({
   kind: fc.constant("create" as const),
@@ -419,6 +427,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
 
   async function propertyFixture(): Promise<System> {
     const d = await deployRollups();
+    expect(await d.factory.minQueueFee(), "the model's minimum queue fee").to.equal(MIN_QUEUE_FEE);
     // an operator staked enough for a set of every service of every rollup, funded by a user before the run starts
     const registry = await ethers.getContractAt("RestakingRegistry", await d.operatorSets.registry());
     const operator = new ethers.Wallet(ethers.id("alt-test-operator:rollups-property"), ethers.provider);
@@ -734,6 +743,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
         let refusal: Refusal | undefined;
         if (r.retired) refusal = [c, "RollupRetired", []];
         else if (status !== Status.Active) refusal = [c, "RollupNotActive", [status]];
+        else if (a.fee < MIN_QUEUE_FEE) refusal = [c, "RollupFeeTooLow", [a.fee, MIN_QUEUE_FEE]];
         const txHash = ethers.id(`tx-${r.queue.length}`);
         const outcome = await send(() => c.connect(payer).queueTransaction(txHash, a.fee), refusal);
         if (refusal === undefined) {

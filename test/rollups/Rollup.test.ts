@@ -48,7 +48,9 @@ const DEFAULT_FAST_FINALITY_BPS = 6_667n;
 const EXTRA = 7n * ALT + 3n;
 /** A permanent rollup's prepayment beyond whole seconds of fees: never streamed, refunded at settlement. */
 const DUST = 12_345n;
-/** Queue fees (odd amounts). */
+/** hardhat.json "rollups.minQueueFee": the least fee of a queued transaction (RollupFactory.minQueueFee). */
+const MIN_QUEUE_FEE = ALT;
+/** Queue fees (odd amounts, above MIN_QUEUE_FEE). */
 const FEES = [3n * ALT + 1n, 5n * ALT + 7n, 2n * ALT + 11n];
 const TX_HASHES = [ethers.id("tx-0"), ethers.id("tx-1"), ethers.id("tx-2")];
 const ROOTS = [ethers.id("root-0"), ethers.id("root-1"), ethers.id("root-2")];
@@ -317,14 +319,16 @@ describe("Rollup", function () {
   }
 
   /**
-   * The ephemeral rollup retired: items 0 (payer), 1 (payer2) and 2 (payer, no fee) queued, item 0 included by a
-   * batch, then settled by an outsider at expiry + settlement window.
+   * The ephemeral rollup retired: items 0 (payer), 1 (payer2) and 2 (payer, no fee: governance lowered the factory's
+   * minimum queue fee to 0 first) queued, item 0 included by a batch, then settled by an outsider at expiry + settlement
+   * window.
    */
   async function retiredFixture() {
     const f = await loadFixture(rollupsFixture);
-    const { eph, sequencer, payer, payer2, outsider } = f;
+    const { d, eph, sequencer, payer, payer2, outsider } = f;
     await (await eph.rollup.connect(payer).queueTransaction(TX_HASHES[0], FEES[0])).wait();
     await (await eph.rollup.connect(payer2).queueTransaction(TX_HASHES[1], FEES[1])).wait();
+    await (await d.factory.connect(d.deployer).setMinQueueFee(0)).wait();
     await (await eph.rollup.connect(payer).queueTransaction(TX_HASHES[2], 0)).wait();
     await (await eph.rollup.connect(sequencer).appendBatch(COMMITMENT, 1)).wait();
     await time.increaseTo(eph.expiry + WINDOW);
@@ -509,6 +513,57 @@ describe("Rollup", function () {
       expect(await r.queueHead()).to.equal(0n);
       // the fee is held apart from the escrow
       expect(await r.escrow()).to.equal(eph.paid);
+    });
+
+    it("refuses a queued transaction whose fee is below the factory's minimum (RollupFeeTooLow); accepts exactly it", async function () {
+      const { d, payer, eph } = await loadFixture(rollupsFixture);
+      const r = eph.rollup;
+      expect(await d.factory.minQueueFee()).to.equal(MIN_QUEUE_FEE);
+      const [payerBefore, rollupBefore] = [await d.token.balanceOf(payer), await d.token.balanceOf(r)];
+      for (const fee of [0n, 1n, MIN_QUEUE_FEE - 1n]) {
+        await expect(r.connect(payer).queueTransaction(TX_HASHES[0], fee))
+          .to.be.revertedWithCustomError(r, "RollupFeeTooLow")
+          .withArgs(fee, MIN_QUEUE_FEE);
+      }
+      expect(await r.queueLength()).to.equal(0n);
+      expect([await d.token.balanceOf(payer), await d.token.balanceOf(r)]).to.deep.equal([payerBefore, rollupBefore]);
+
+      const at = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(at);
+      const tx = r.connect(payer).queueTransaction(TX_HASHES[0], MIN_QUEUE_FEE);
+      await expect(tx)
+        .to.emit(r, "TransactionQueued")
+        .withArgs(0n, TX_HASHES[0], MIN_QUEUE_FEE, BigInt(at + INCLUSION_DELAY), payer.address);
+      await expect(tx).to.changeTokenBalances(d.token, [payer, r], [-MIN_QUEUE_FEE, MIN_QUEUE_FEE]);
+      expect(await r.queueLength()).to.equal(1n);
+      expect((await r.queuedTransaction(0)).fee).to.equal(MIN_QUEUE_FEE);
+    });
+
+    it("a change of the minimum applies to the next queued item", async function () {
+      const { d, sequencer, payer, payer2, eph, perm } = await loadFixture(rollupsFixture);
+      const r = eph.rollup;
+      // FEES[2] (2 ALT + 11 wei) is above the deployed minimum of 1 ALT: queued before the change
+      await (await r.connect(payer).queueTransaction(TX_HASHES[0], FEES[2])).wait();
+      const raised = 3n * ALT;
+      await (await d.factory.connect(d.deployer).setMinQueueFee(raised)).wait();
+      // every rollup reads the factory's minimum at each call, those created before the change too
+      for (const rollup of [r, perm.rollup]) {
+        await expect(rollup.connect(payer2).queueTransaction(TX_HASHES[1], FEES[2]))
+          .to.be.revertedWithCustomError(rollup, "RollupFeeTooLow")
+          .withArgs(FEES[2], raised);
+      }
+      await (await r.connect(payer2).queueTransaction(TX_HASHES[1], raised)).wait();
+      // the item queued before keeps its fee and is included as it was
+      const tx = r.connect(sequencer).appendBatch(COMMITMENT, 2);
+      await expect(tx).to.changeTokenBalances(d.token, [sequencer, r], [FEES[2] + raised, -(FEES[2] + raised)]);
+      expect([(await r.queuedTransaction(0)).fee, (await r.queuedTransaction(1)).fee]).to.deep.equal([FEES[2], raised]);
+
+      // lowered to 0: a fee-less item is queued again, pulling nothing
+      await (await d.factory.connect(d.deployer).setMinQueueFee(0)).wait();
+      const free = perm.rollup.connect(payer).queueTransaction(TX_HASHES[2], 0);
+      await expect(free).to.emit(perm.rollup, "TransactionQueued");
+      await expect(free).to.changeTokenBalances(d.token, [payer, perm.rollup], [0n, 0n]);
+      expect((await perm.rollup.queuedTransaction(0)).fee).to.equal(0n);
     });
 
     it("refuses to queue while paused, once Settling and once retired", async function () {

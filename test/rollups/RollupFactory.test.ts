@@ -27,6 +27,9 @@ const ALL_DA = 0b1111;
 const FEE_RATE = ALT / 1_000n; // 0.001 ALT per service per second
 const SETTLEMENT_WINDOW = days(7);
 const CREATION_FEE = 1_000n * ALT;
+const MIN_QUEUE_FEE = ALT;
+/** RollupFactory.MAX_MIN_QUEUE_FEE: 100 ALT. */
+const MAX_MIN_QUEUE_FEE = 100n * ALT;
 const MIN_PREPAID_DURATION = BigInt(days(30));
 const DEFAULT_FAST_FINALITY_BPS = 6_667n;
 const HOST_CHAIN_ID = 31_337n;
@@ -230,11 +233,13 @@ describe("RollupFactory", function () {
       );
     });
 
-    it("sets the fee rate, settlement window, council, treasury, token, rewards, operator sets and services", async function () {
+    it("sets the fee rate, settlement window, minimum queue fee, council, treasury, token, rewards, operator sets and services", async function () {
       const f = await loadFixture(factoryFixture);
       expect(await f.factory.owner()).to.equal(f.deployer.address);
       expect(await f.factory.feePerServicePerSecond()).to.equal(FEE_RATE);
       expect(await f.factory.settlementWindow()).to.equal(BigInt(SETTLEMENT_WINDOW));
+      expect(await f.factory.minQueueFee()).to.equal(MIN_QUEUE_FEE);
+      expect(await f.factory.MAX_MIN_QUEUE_FEE()).to.equal(MAX_MIN_QUEUE_FEE);
       expect(await f.factory.council()).to.equal(f.council.address);
       expect(await f.factory.treasury()).to.equal(f.treasury.address);
       expect(await f.factory.alt()).to.equal(await f.token.getAddress());
@@ -262,6 +267,7 @@ describe("RollupFactory", function () {
         await f.operatorSets.getAddress(),
         f.outsider.address,
         f.outsider.address,
+        1n,
         1n,
         1n,
       ] as const;
@@ -293,6 +299,7 @@ describe("RollupFactory", function () {
         f.council.address,
         FEE_RATE,
         SETTLEMENT_WINDOW,
+        MIN_QUEUE_FEE,
       ];
       const init = (args: unknown[]) => f.factory.interface.encodeFunctionData("initialize", args as never);
       for (const position of [1, 2, 3, 4, 5]) {
@@ -313,6 +320,31 @@ describe("RollupFactory", function () {
       const fresh = (await ethers.getContractAt("RollupFactory", await proxy.getAddress())) as unknown as RollupFactory;
       expect(await fresh.owner()).to.equal(f.outsider.address);
       expect(await fresh.templateCount()).to.equal(0n);
+      expect(await fresh.minQueueFee()).to.equal(MIN_QUEUE_FEE);
+    });
+
+    it("refuses a minimum queue fee above MAX_MIN_QUEUE_FEE in initialize (FactoryMinQueueFeeTooHigh), takes it at the bound", async function () {
+      const f = await loadFixture(factoryFixture);
+      const implementation = await upgrades.erc1967.getImplementationAddress(f.factoryAddress);
+      const Proxy = await ethers.getContractFactory("ERC1967Proxy");
+      const init = (minQueueFee: bigint) =>
+        f.factory.interface.encodeFunctionData("initialize", [
+          f.outsider.address,
+          f.outsider.address,
+          f.outsider.address,
+          f.outsider.address,
+          f.treasury.address,
+          f.council.address,
+          FEE_RATE,
+          SETTLEMENT_WINDOW,
+          minQueueFee,
+        ]);
+      await expect(Proxy.deploy(implementation, init(MAX_MIN_QUEUE_FEE + 1n)))
+        .to.be.revertedWithCustomError(f.factory, "FactoryMinQueueFeeTooHigh")
+        .withArgs(MAX_MIN_QUEUE_FEE + 1n, MAX_MIN_QUEUE_FEE);
+      const proxy = await Proxy.deploy(implementation, init(MAX_MIN_QUEUE_FEE));
+      const fresh = (await ethers.getContractAt("RollupFactory", await proxy.getAddress())) as unknown as RollupFactory;
+      expect(await fresh.minQueueFee()).to.equal(MAX_MIN_QUEUE_FEE);
     });
 
     it("is a valid UUPS implementation for the OpenZeppelin upgrades tooling", async function () {
@@ -328,6 +360,7 @@ describe("RollupFactory", function () {
       expect(await upgrades.erc1967.getImplementationAddress(f.factoryAddress)).to.equal(await next.getAddress());
       expect(await f.factory.templateCount()).to.equal(5n);
       expect(await f.factory.feePerServicePerSecond()).to.equal(FEE_RATE);
+      expect(await f.factory.minQueueFee()).to.equal(MIN_QUEUE_FEE);
       expect(await f.factory.treasury()).to.equal(f.treasury.address);
     });
   });
@@ -509,6 +542,27 @@ describe("RollupFactory", function () {
       expect(await f.factory.settlementWindow()).to.equal(BigInt(days(2)));
     });
 
+    it("only the owner sets the minimum queue fee, within its bound", async function () {
+      const f = await loadFixture(factoryFixture);
+      for (const caller of [f.outsider, f.council, f.treasury]) {
+        await expect(f.factory.connect(caller).setMinQueueFee(2n * ALT))
+          .to.be.revertedWithCustomError(f.factory, "OwnableUnauthorizedAccount")
+          .withArgs(caller.address);
+      }
+      for (const above of [MAX_MIN_QUEUE_FEE + 1n, 2n ** 96n, ethers.MaxUint256]) {
+        await expect(f.factory.connect(f.deployer).setMinQueueFee(above))
+          .to.be.revertedWithCustomError(f.factory, "FactoryMinQueueFeeTooHigh")
+          .withArgs(above, MAX_MIN_QUEUE_FEE);
+      }
+      expect(await f.factory.minQueueFee()).to.equal(MIN_QUEUE_FEE);
+      for (const fee of [MAX_MIN_QUEUE_FEE, 0n, 5n * ALT + 3n]) {
+        await expect(f.factory.connect(f.deployer).setMinQueueFee(fee))
+          .to.emit(f.factory, "MinQueueFeeSet")
+          .withArgs(fee);
+        expect(await f.factory.minQueueFee()).to.equal(fee);
+      }
+    });
+
     it("sets the council and emits CouncilSet; refuses a zero council", async function () {
       const f = await loadFixture(factoryFixture);
       await expect(f.factory.connect(f.deployer).setCouncil(f.other.address))
@@ -542,6 +596,7 @@ describe("RollupFactory", function () {
       ["setServices", (f, factory) => factory.setServices(f.vital.address, f.mach.address, f.squad.address)],
       ["setFeeRate", (_, factory) => factory.setFeeRate(1n)],
       ["setSettlementWindow", (_, factory) => factory.setSettlementWindow(1n)],
+      ["setMinQueueFee", (_, factory) => factory.setMinQueueFee(1n)],
       ["setCouncil", (f, factory) => factory.setCouncil(f.outsider.address)],
       ["setTreasury", (f, factory) => factory.setTreasury(f.outsider.address)],
       ["registerTemplate", (f, factory) => factory.registerTemplate(f.template())],

@@ -5,6 +5,7 @@ import { readFileSync } from "fs";
 import path from "path";
 import { getAddress, isAddress, ZeroAddress } from "ethers";
 import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
+import { resolveRollups } from "../../deploy/lib/rollups";
 import { buildProtocolModules } from "../../deploy/lib/protocol";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import type { VestingPosition } from "../../typechain-types";
@@ -332,6 +333,24 @@ describe("deploy:genesis task", function () {
         rate,
         'rollups parameters: feePerServicePerSecond: invalid amount "free": expected a non-negative decimal',
       );
+    });
+
+    it("refuses a minimum queue fee that is malformed or above the factory's bound of 100 ALT, and takes 100", async function () {
+      const malformed = hardhatParameters();
+      malformed.rollups!.minQueueFee = "none";
+      await refusedByRollups(
+        malformed,
+        'rollups parameters: minQueueFee: invalid amount "none": expected a non-negative decimal',
+      );
+      const above = hardhatParameters();
+      above.rollups!.minQueueFee = "100.000000000000000001";
+      await refusedByRollups(
+        above,
+        "rollups parameters: minQueueFee must be at most 100 ALT, not 100.000000000000000001",
+      );
+      const bound = hardhatParameters();
+      bound.rollups!.minQueueFee = "100";
+      expect(resolveRollups(bound.rollups).minQueueFee).to.equal(100n * ALT);
     });
   });
 

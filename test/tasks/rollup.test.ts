@@ -1073,7 +1073,7 @@ describe("rollup tasks", function () {
         streamed: 0n,
         batches: { count: 0n, root: ZeroHash },
         outputs: { count: 0n, finalized: 0n },
-        queue: { length: 0n, included: 0n },
+        queue: { length: 0n, included: 0n, minFee: ALT }, // hardhat.json's minQueueFee
       };
       const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: permanentAddress, json: true });
       expect(result).to.deep.equal(expected);
@@ -1097,14 +1097,14 @@ describe("rollup tasks", function () {
         finalized: 0n,
         latest: { index: 0, l2BlockNumber: 1_800n, root, status: "Proposed" },
       });
-      expect(result.queue).to.deep.equal({ length: 0n, included: 0n });
+      expect(result.queue).to.deep.equal({ length: 0n, included: 0n, minFee: ALT });
       expect(result.escrow).to.equal(PERMANENT_PREPAY);
       expect(lines).to.deep.equal([
         `rollup ${permanentAddress} (chain ID 1001, template 0): Active`,
         `  owner ${alice.address}; sequencer ${alice.address}; proposer ${alice.address}; DA EthereumBlobs`,
         "  services VITAL, MACH; fast finality at 6667 bps",
         `  permanent; fees paid until ${isoTime(result.paidUntil)}; escrow 5,184 ALT, streamed 0 ALT`,
-        `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included)`,
+        `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included; minimum fee 1 ALT)`,
         "  outputs 1 (0 finalized); latest #0 at L2 block 1800: Proposed",
       ]);
     });
@@ -1122,6 +1122,14 @@ describe("rollup tasks", function () {
       const after = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
       expect([after.result.paused, after.result.pausedUntil]).to.deep.equal([false, until]);
       expect(after.lines[0]).to.equal(`rollup ${permanentAddress} (chain ID 1001, template 0): Active`);
+    });
+
+    it("shows the factory's minimum queue fee as it is now, for a rollup created before it changed", async function () {
+      const { factory, deployer } = await load(rollupsFixture);
+      await (await factory.connect(deployer).setMinQueueFee((5n * ALT) / 2n)).wait();
+      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      expect(result.queue).to.deep.equal({ length: 0n, included: 0n, minFee: (5n * ALT) / 2n });
+      expect(lines[4]).to.match(/; forced-inclusion queue 0 \(0 included; minimum fee 2\.5 ALT\)$/);
     });
 
     it("shows an ephemeral rollup's expiry, and Settling once it is sunset", async function () {

@@ -561,7 +561,7 @@ describe("squad tasks", function () {
     it("includes forced-queue items with --include, passing their fees to the poster (JSON, then text)", async function () {
       const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
-      const fees = [5n * ALT, 0n, (7n * ALT) / 2n];
+      const fees = [5n * ALT, ALT, (7n * ALT) / 2n]; // the second pays exactly the factory's minimum
       await (await f.token.connect(f.outsider).approve(rollup, 10n * ALT)).wait();
       for (const [i, fee] of fees.entries()) {
         await (await f.squadRollup.connect(f.outsider).queueTransaction(id(`forced ${i}`), fee)).wait();
