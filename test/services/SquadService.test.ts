@@ -1,8 +1,9 @@
 // SQUAD decentralised sequencing (contracts/services/SquadService.sol): slots of 5 minutes, a leader per slot drawn by
 // stake from the allocations counted in the epoch before the slot's (OperatorSets.drawAt) with the rollup's seed for the
 // slot's epoch, which the first batch posted in the epoch before fixes from the block's randomness; batches posted
-// through the service (which holds the rollup's sequencer role), misses reported and jailed (a jail's slots never count
-// towards the next one), forced-inclusion items turned into censorship slash requests. The protocol is the staged
+// through the service (which holds the rollup's sequencer role), misses reported and counted over two epochs and jailed
+// (a slot is judged by the jails of its own time: a jail's slots never count towards the next one), forced-inclusion
+// items turned into censorship slash requests. The protocol is the staged
 // deployment of test/helpers/services.ts; every block that matters is mined at a timestamp the test fixes, and every
 // leader, seed, deadline, slot and slashed amount is computed independently in bigint math (the draw replayed here from
 // the members' allocations in the set's draw-index order).
