@@ -286,8 +286,8 @@ contract SquadService is RollupService {
     }
 
     /// @notice The misses of `operator` counted towards its next jail in `rollup`'s set: reported in its slots of the
-    ///         current epoch and the one before, since its last jail (what `SlotMissed` gave last, while still in the
-    ///         window).
+    ///         current epoch and the one before, since its last jail (the count of its last `SlotMissed`, unless a jail
+    ///         cleared it or an epoch of it has dropped out of the window since).
     function misses(address rollup, address operator) external view returns (uint256) {
         return _missCount(_rollMisses(_s().missWindow[rollup][operator], _service().sets.currentEpoch()));
     }
