@@ -18,9 +18,12 @@ import {SQUAD} from "../rollups/Services.sol";
 ///         drawn from are fixed before the seed is known, and an epoch's schedule is fixed before it begins, never
 ///         rewritten after the fact. No leaders in an epoch unless the set is live in it and in the one before. Only the leader
 ///         posts batches in its slot; after `gracePeriod` any eligible member may (liveness). A slot its leader left empty is reported by
-///         anyone as a miss; `maxMisses` misses (a leader's own post resets the count) jail it in the set for
-///         `jailTime`. A forced-inclusion item forced in after a whole slot went by without it is censorship by that
-///         slot's leader: a slash request with the item as evidence.
+///         anyone as a miss; `maxMisses` misses in its slots of the current epoch and the one before (its posts do
+///         not reset the count) jail it in the set for `jailTime`. A forced-inclusion item forced in after a whole slot
+///         went by without it is censorship by that slot's leader: a slash request with the item as evidence. A leader
+///         is excused for a slot only if it could not post in it: jailed for misses at some moment from the slot's
+///         start to the end of its grace period (judged from the jails' history, whenever the report comes), or
+///         jailed now by a pending slash request.
 /// @dev Storage: ERC-7201 `alt.storage.SquadService`.
 contract SquadService is RollupService {
     using SafeERC20 for IERC20;
@@ -35,8 +38,9 @@ contract SquadService is RollupService {
     /// @notice Misses are reported within the slot's epoch and the next.
     error SquadSlotTooOld(uint256 slot);
     error SquadNoLeader(uint256 slot);
-    /// @notice The slot's leader could not post in it: jailed now (in the set or by a pending slash), or the slot began
-    ///         before the end of its last jail for misses. Its misses there do not count.
+    /// @notice The slot's leader could not post in it: jailed for misses (by this contract) at some moment from the
+    ///         slot's start to the end of its grace period, or jailed now by a pending slash request. Its misses there do
+    ///         not count.
     error SquadLeaderJailed(uint256 slot, address leader);
     /// @notice The leader posted in its slot, or the miss was reported already.
     error SquadNotMissed(uint256 slot);
@@ -74,13 +78,18 @@ contract SquadService is RollupService {
         uint16 censorshipBps;
         // two bits per slot, 128 slots a word: bit 0 = the leader posted, bit 1 = its miss was reported
         mapping(address rollup => mapping(uint256 word => uint256)) slotMarks;
-        mapping(address rollup => mapping(address operator => uint256)) misses;
-        // when the leader's last jail for misses ends: slots that began before it are not counted against it
-        mapping(address rollup => mapping(address operator => uint48)) releasedAt;
+        // the misses counted towards a jail, in one word: epoch (48 bits, the latest epoch the word was moved to) |
+        // misses in its slots of that epoch (104) | misses in its slots of the epoch before (104); cleared by a jail
+        mapping(address rollup => mapping(address operator => uint256)) missWindow;
+        // unused (the release of the last jail, read before the jails' history): kept for the layout
+        mapping(address rollup => mapping(address operator => uint48)) retiredReleasedAt;
         mapping(address rollup => mapping(uint256 slot => bool)) censorshipReported;
         // the leader-draw seed of each epoch, keyed by the epoch it draws for: every batch posted mixes the block's
         // randomness into the next epoch's seed, so an epoch's schedule is fixed when it begins (one epoch ahead)
         mapping(address rollup => Checkpoints.Trace208) seeds;
+        // each leader's jails for misses, keyed by the second they began, valued at when the jails so far end (the
+        // latest release: a jail ending before one already running is not recorded); never pruned, one a jail
+        mapping(address rollup => mapping(address operator => Checkpoints.Trace208)) jails;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.SquadService")) - 1)) & ~bytes32(uint256(0xff))
@@ -88,6 +97,11 @@ contract SquadService is RollupService {
 
     uint256 private constant POSTED = 1;
     uint256 private constant REPORTED = 2;
+    // the miss window's fields: the epoch in bits 0-47, its misses from bit 48, the epoch before's from bit 152
+    uint256 private constant EPOCH_MASK = (1 << 48) - 1;
+    uint256 private constant COUNT_MASK = (1 << 104) - 1;
+    uint256 private constant MISS = 1 << 48;
+    uint256 private constant MISS_BEFORE = 1 << 152;
 
     function _s() private pure returns (SquadStorage storage s) {
         // solhint-disable-next-line no-inline-assembly
@@ -143,7 +157,6 @@ contract SquadService is RollupService {
         if (!_eligible(setId, msg.sender, byLeader)) revert SquadNotEligible(msg.sender);
         if (byLeader) {
             s.slotMarks[rollup][slot >> 7] |= POSTED << ((slot & 127) << 1);
-            if (s.misses[rollup][leader] != 0) s.misses[rollup][leader] = 0;
         } else if (
             leader != address(0) &&
             block.timestamp < slot * s.slotLength + s.gracePeriod &&
@@ -165,31 +178,39 @@ contract SquadService is RollupService {
         }
     }
 
-    /// @notice Records that the leader of `slot` (over, in this epoch or the previous one) did not post in it; at
-    ///         `maxMisses` the leader is jailed in the set.
+    /// @notice Records that the leader of `slot` (over, in this epoch or the previous one) did not post in it. It counts
+    ///         in the leader's window of the current epoch and the one before (the slots still reportable), a late report
+    ///         of a previous-epoch slot included; at `maxMisses` in the window the leader is jailed in the set and the
+    ///         window is cleared.
     function reportMiss(address rollup, uint256 slot) external {
         uint256 setId = _setOf(rollup);
         SquadStorage storage s = _s();
         if (slot >= currentSlot()) revert SquadSlotNotOver(slot);
         IOperatorSets sets = _service().sets;
-        if (sets.epochAt(slot * s.slotLength) + 1 < sets.currentEpoch()) revert SquadSlotTooOld(slot);
+        uint256 epoch = sets.epochAt(slot * s.slotLength);
+        uint256 current = sets.currentEpoch();
+        if (epoch + 1 < current) revert SquadSlotTooOld(slot);
         _requireLiveDuring(rollup, slot);
         address leader = _leaderAt(rollup, setId, slot);
         if (leader == address(0)) revert SquadNoLeader(slot);
-        if (_excused(s, rollup, setId, leader, slot)) revert SquadLeaderJailed(slot, leader);
+        if (_excused(s, rollup, leader, slot)) revert SquadLeaderJailed(slot, leader);
         uint256 shift = (slot & 127) << 1;
         uint256 word = s.slotMarks[rollup][slot >> 7];
         if ((word >> shift) & (POSTED | REPORTED) != 0) revert SquadNotMissed(slot);
         s.slotMarks[rollup][slot >> 7] = word | (REPORTED << shift);
-        uint256 count = s.misses[rollup][leader] + 1;
+        // the slot is of the current epoch or the one before: the window's bucket of its own epoch
+        uint256 window = _rollMisses(s.missWindow[rollup][leader], current) + (epoch == current ? MISS : MISS_BEFORE);
+        uint256 count = _missCount(window);
         emit SlotMissed(rollup, slot, leader, count);
         if (count < s.maxMisses) {
-            s.misses[rollup][leader] = count;
+            s.missWindow[rollup][leader] = window;
             return;
         }
-        s.misses[rollup][leader] = 0;
+        delete s.missWindow[rollup][leader];
         uint48 until = uint48(block.timestamp) + s.jailTime;
-        s.releasedAt[rollup][leader] = until;
+        // the history keeps the union of the jails: a jail that ends no later than the one running adds nothing
+        Checkpoints.Trace208 storage jails = s.jails[rollup][leader];
+        if (until > block.timestamp && until > jails.latest()) jails.push(uint48(block.timestamp), until);
         emit LeaderJailed(rollup, leader, until);
         // a leader that has completed leaving cannot be jailed in the set (one still leaving can)
         IOperatorSets.Membership memory m = sets.membership(setId, leader);
@@ -210,8 +231,9 @@ contract SquadService is RollupService {
         address leader = _leaderAt(rollup, setId, slot);
         if (slotEnd > item.forcedAt || leader == address(0)) revert SquadNotAttributable(queueIndex);
         if (s.censorshipReported[rollup][slot]) revert SquadAlreadyReported(slot);
-        // a leader that could not post (jailed) censored nobody: the slot was open to every member at once
-        if (_excused(s, rollup, setId, leader, slot)) revert SquadNotAttributable(queueIndex);
+        // a leader that could not post (jailed) censored nobody: the slot was open to every member at once; one jailed
+        // for misses only after the slot's grace period could post in it, and is to blame
+        if (_excused(s, rollup, leader, slot)) revert SquadNotAttributable(queueIndex);
         _requireLiveDuring(rollup, slot);
         s.censorshipReported[rollup][slot] = true;
         requestId = _requestSlash(
@@ -263,14 +285,33 @@ contract SquadService is RollupService {
         return (bits & POSTED != 0, bits & REPORTED != 0);
     }
 
+    /// @notice The misses of `operator` counted towards its next jail in `rollup`'s set: reported in its slots of the
+    ///         current epoch and the one before, since its last jail (the count of its last `SlotMissed`, unless a jail
+    ///         cleared it or an epoch of it has dropped out of the window since).
     function misses(address rollup, address operator) external view returns (uint256) {
-        return _s().misses[rollup][operator];
+        return _missCount(_rollMisses(_s().missWindow[rollup][operator], _service().sets.currentEpoch()));
     }
 
-    /// @notice When `operator`'s last jail for misses in `rollup`'s set ends: its misses count only in slots beginning
-    ///         from then on (0: never jailed).
+    /// @notice When `operator`'s jails for misses in `rollup`'s set end (the latest release; 0: never jailed).
     function releasedAt(address rollup, address operator) external view returns (uint256) {
-        return _s().releasedAt[rollup][operator];
+        return _s().jails[rollup][operator].latest();
+    }
+
+    /// @notice How many jails for misses of `operator` in `rollup`'s set are recorded (see `jailAt`).
+    function jailCount(address rollup, address operator) external view returns (uint256) {
+        return _s().jails[rollup][operator].length();
+    }
+
+    /// @notice The `index`-th recorded jail for misses of `operator` in `rollup`'s set: when it began, and when the jails
+    ///         up to it end (a jail ending no later than one already running is not recorded). A slot is excused if
+    ///         a jail covers some moment from its start to the end of its grace period.
+    function jailAt(
+        address rollup,
+        address operator,
+        uint256 index
+    ) external view returns (uint256 start, uint256 release) {
+        Checkpoints.Checkpoint208 memory jail = _s().jails[rollup][operator].at(uint32(index));
+        return (jail._key, jail._value);
     }
 
     /// @notice Whether the leader of `slot` was reported for censorship.
@@ -341,18 +382,36 @@ contract SquadService is RollupService {
         return (m.member || (asLeader && m.leaveAt != 0)) && !_jailed(account, m.jailedUntil);
     }
 
-    /// @dev Whether `leader` is not to blame for `slot` because it could not post in it: the slot began before the
-    ///      end of its last jail for misses (so a jail's slots never count towards the next one), or it is jailed now
-    ///      (in the set, or by a pending slash request).
+    /// @dev Whether `leader` is not to blame for `slot` because it could not post in it: it was jailed for misses at
+    ///      some moment of the slot's exclusive window, from its start to the end of its grace period (so a jail's slots
+    ///      never count towards the next one, whenever reported; a jail begun after the window does not excuse: the
+    ///      leader had its chance), or it is jailed now by a pending slash request (judged at the report). Only this
+    ///      contract jails in its sets: the history holds every jail in the set.
     function _excused(
         SquadStorage storage s,
         address rollup,
-        uint256 setId,
         address leader,
         uint256 slot
     ) private view returns (bool) {
-        if (slot * s.slotLength < s.releasedAt[rollup][leader]) return true;
-        return _jailed(leader, _service().sets.membership(setId, leader).jailedUntil);
+        uint256 start = slot * s.slotLength;
+        // the latest jail begun by the window's end, valued at when the jails up to it end; the slot is over (or
+        // forced past), so the window's end is a past second
+        if (s.jails[rollup][leader].upperLookupRecent(uint48(start + s.gracePeriod)) > start) return true;
+        return _service().registry.isJailed(leader);
+    }
+
+    /// @dev `window` moved forward to `epoch` (not earlier than its own): the misses of an epoch that is no longer the
+    ///      current one or the one before drop out. A word written before the window (a plain count) reads as an
+    ///      epoch with no misses.
+    function _rollMisses(uint256 window, uint256 epoch) private pure returns (uint256) {
+        uint256 stored = window & EPOCH_MASK;
+        if (stored == epoch) return window;
+        uint256 kept = stored + 1 == epoch ? (window >> 48) & COUNT_MASK : 0;
+        return epoch | (kept << 152);
+    }
+
+    function _missCount(uint256 window) private pure returns (uint256) {
+        return ((window >> 48) & COUNT_MASK) + (window >> 152);
     }
 
     function _jailed(address account, uint256 jailedUntil) private view returns (bool) {

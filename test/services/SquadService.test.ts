@@ -1,8 +1,9 @@
 // SQUAD decentralised sequencing (contracts/services/SquadService.sol): slots of 5 minutes, a leader per slot drawn by
 // stake from the allocations counted in the epoch before the slot's (OperatorSets.drawAt) with the rollup's seed for the
 // slot's epoch, which the first batch posted in the epoch before fixes from the block's randomness; batches posted
-// through the service (which holds the rollup's sequencer role), misses reported and jailed (a jail's slots never count
-// towards the next one), forced-inclusion items turned into censorship slash requests. The protocol is the staged
+// through the service (which holds the rollup's sequencer role), misses reported and counted over two epochs and jailed
+// (a slot is judged by the jails of its own time: a jail's slots never count towards the next one), forced-inclusion
+// items turned into censorship slash requests. The protocol is the staged
 // deployment of test/helpers/services.ts; every block that matters is mined at a timestamp the test fixes, and every
 // leader, seed, deadline, slot and slashed amount is computed independently in bigint math (the draw replayed here from
 // the members' allocations in the set's draw-index order).
@@ -1375,15 +1376,15 @@ describe("SquadService", function () {
       expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(startOf(after + 1n) + jailTime);
     });
 
-    it("a jail's slots never count towards the next jail: once it is over, its slots and those before it are refused; a slot beginning after the release counts", async function () {
+    it("a jail's slots never count towards the next jail: once it is over, its slots are refused; a slot before it (it could post) and one beginning after the release count", async function () {
       const f = await loadFixture(squadFixture);
       // a jail of six hours (72 slots), within the epoch
       const jailTime = 6n * BigInt(HOUR);
       await (await f.squad.connect(f.d.deployer).setParameters(GRACE, MAX_MISSES, jailTime, CENSORSHIP_BPS)).wait();
       const leader = f.members[3];
       const led = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
-      // its first slot goes unreported; the next maxMisses are reported, the last at the start of a slot: the jail
-      // begins and ends at slot boundaries
+      // its first slot goes unreported (a miss: it could post in it); the next maxMisses are reported, the last at the
+      // start of a slot: the jail begins and ends at slot boundaries
       const [unreported, ...rest] = led;
       const missed = rest.slice(0, Number(MAX_MISSES));
       const jailAt = startOf(missed[missed.length - 1] + 1n);
@@ -1401,42 +1402,233 @@ describe("SquadService", function () {
       expect(jailed.length).to.be.greaterThanOrEqual(Number(MAX_MISSES));
       expect(await f.d.operatorSets.epochAt(until)).to.equal(f.epoch);
       await time.setNextBlockTimestamp(until);
-      for (const slot of [unreported, ...jailed]) {
+      for (const slot of jailed) {
         await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, slot))
           .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
           .withArgs(slot, leader.address);
         expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([false, false]);
       }
-      // the jail is over (not jailed now): only its release keeps those slots out
+      // the jail is over (not jailed now): only its record in the history keeps those slots out
       expect(BigInt(await time.latest())).to.be.greaterThanOrEqual(until);
+      expect(await f.squad.jailCount(f.rollupAddress, leader.address)).to.equal(1n);
+      expect(await f.squad.jailAt(f.rollupAddress, leader.address, 0n)).to.deep.equal([jailAt, until]);
       expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
-      // a slot of its beginning after the release: it could post, it did not; the count starts over
+      // the slot before the jail: it could post, it did not; it counts towards the next jail (the jail cleared the
+      // window)
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, unreported))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, unreported, leader.address, 1n)
+        .and.not.to.emit(f.squad, "LeaderJailed");
+      // a slot of its beginning after the release: it could post, it did not
       const after = led.find((slot) => startOf(slot) >= until)!;
       await time.setNextBlockTimestamp(startOf(after + 1n));
       await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, after))
         .to.emit(f.squad, "SlotMissed")
-        .withArgs(f.rollupAddress, after, leader.address, 1n)
+        .withArgs(f.rollupAddress, after, leader.address, 2n)
         .and.not.to.emit(f.squad, "LeaderJailed");
-      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(1n);
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(2n);
       expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(until);
     });
 
-    it("resets a leader's misses when it posts in its slot", async function () {
+    it("a leader posting in one of its slots in five is jailed: its own posts do not reset the count", async function () {
       const f = await loadFixture(squadFixture);
       const leader = f.members[3];
-      const [first, second, third, fourth] = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
-      await time.setNextBlockTimestamp(startOf(third) + 1n);
-      await (await f.squad.connect(f.reporter).reportMiss(f.rollupAddress, first)).wait();
-      await (await f.squad.connect(f.reporter).reportMiss(f.rollupAddress, second)).wait();
-      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(2n);
-      await (await f.squad.connect(leader.account).postBatch(f.rollupAddress, COMMITMENT, 0)).wait();
+      // its first ten slots of the epoch: it posts in the fifth and the tenth, misses the others, each reported at
+      // once; the fifth miss (its sixth slot) jails it
+      const led = (await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot)).slice(0, 10);
+      expect(startOf(led[5] + 1n)).to.be.lessThan(f.epochEnd);
+      let count = 0n;
+      for (const [i, slot] of led.slice(0, 6).entries()) {
+        if (i % 5 === 4) {
+          await time.setNextBlockTimestamp(startOf(slot) + 1n);
+          await expect(f.squad.connect(leader.account).postBatch(f.rollupAddress, COMMITMENT, 0))
+            .to.emit(f.squad, "BatchPosted")
+            .withArgs(f.rollupAddress, slot, leader.address, true);
+          expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([true, false]);
+          // its post leaves the count
+          expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(count);
+          continue;
+        }
+        count += 1n;
+        await time.setNextBlockTimestamp(startOf(slot + 1n));
+        const report = f.squad.connect(f.reporter).reportMiss(f.rollupAddress, slot);
+        await expect(report).to.emit(f.squad, "SlotMissed").withArgs(f.rollupAddress, slot, leader.address, count);
+        if (count < MAX_MISSES) await expect(report).not.to.emit(f.squad, "LeaderJailed");
+        else {
+          await expect(report)
+            .to.emit(f.squad, "LeaderJailed")
+            .withArgs(f.rollupAddress, leader.address, startOf(slot + 1n) + JAIL_TIME);
+        }
+      }
+      expect(count).to.equal(MAX_MISSES);
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(
+        startOf(led[5] + 1n) + JAIL_TIME,
+      );
+      // the jail cleared the window
       expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
-      expect(await f.squad.slotMarks(f.rollupAddress, third)).to.deep.equal([true, false]);
-      // counting starts over
-      await time.setNextBlockTimestamp(startOf(fourth + 1n));
-      await expect(f.squad.reportMiss(f.rollupAddress, fourth))
+    });
+
+    it("misses of two consecutive epochs add up; older ones drop out of the window", async function () {
+      const f = await loadFixture(squadFixture);
+      const leader = f.members[3];
+      const e = f.epoch;
+      const [first, second] = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
+      const nextSlots = await slotsOfEpoch(f, e + 1n);
+      const [third, fourth] = await slotsLedBy(f, leader, nextSlots[0], nextSlots[nextSlots.length - 1] + 1n);
+      const laterSlots = await slotsOfEpoch(f, e + 2n);
+      const [fifth] = await slotsLedBy(f, leader, laterSlots[0], laterSlots[laterSlots.length - 1] + 1n);
+      // two misses in epoch e, reported in e
+      await time.setNextBlockTimestamp(startOf(second + 1n));
+      await (await f.squad.connect(f.reporter).reportMiss(f.rollupAddress, first)).wait();
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, second))
         .to.emit(f.squad, "SlotMissed")
-        .withArgs(f.rollupAddress, fourth, leader.address, 1n);
+        .withArgs(f.rollupAddress, second, leader.address, 2n);
+      // two in e + 1, reported in e + 1: the window (e + 1 and e) holds the four
+      await time.setNextBlockTimestamp(startOf(third + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, third))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, third, leader.address, 3n);
+      await time.setNextBlockTimestamp(startOf(fourth + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, fourth))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, fourth, leader.address, 4n)
+        .and.not.to.emit(f.squad, "LeaderJailed");
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(4n);
+      // in e + 2 the misses of e drop out: the fifth miss counts three, no jail
+      await time.increaseTo(await f.d.operatorSets.epochStart(e + 2n));
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(2n);
+      await time.setNextBlockTimestamp(startOf(fifth + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, fifth))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, fifth, leader.address, 3n)
+        .and.not.to.emit(f.squad, "LeaderJailed");
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(3n);
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(0n);
+      // in e + 3 only the miss of e + 2 is left; in e + 4 none
+      await time.increaseTo(await f.d.operatorSets.epochStart(e + 3n));
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(1n);
+      await time.increaseTo(await f.d.operatorSets.epochStart(e + 4n));
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
+      expect(await f.squad.misses(f.otherAddress, leader.address)).to.equal(0n);
+    });
+
+    it("a late report of a previous-epoch slot counts in the window", async function () {
+      const f = await loadFixture(squadFixture);
+      const leader = f.members[3];
+      const e = f.epoch;
+      const [first, second, third] = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
+      const nextSlots = await slotsOfEpoch(f, e + 1n);
+      const [fourth, fifth] = await slotsLedBy(f, leader, nextSlots[0], nextSlots[nextSlots.length - 1] + 1n);
+      // one miss of epoch e reported in e
+      await time.setNextBlockTimestamp(startOf(first + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, first))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, first, leader.address, 1n);
+      // in e + 1: one of its slots there, then two of e reported late, count with it and with the first
+      await time.setNextBlockTimestamp(startOf(fourth + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, fourth))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, fourth, leader.address, 2n);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, second))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, second, leader.address, 3n);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, third))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, third, leader.address, 4n)
+        .and.not.to.emit(f.squad, "LeaderJailed");
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(4n);
+      // the fifth jails it
+      const jailAt = startOf(fifth + 1n);
+      await time.setNextBlockTimestamp(jailAt);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, fifth))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, fifth, leader.address, MAX_MISSES)
+        .and.to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, jailAt + JAIL_TIME);
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(0n);
+    });
+
+    it("counts the miss of a leader jailed for misses after the grace period of its slot, not of one jailed by its end", async function () {
+      const f = await loadFixture(squadFixture);
+      // one miss jails, for a minute
+      const jailTime = 60n;
+      await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, jailTime, CENSORSHIP_BPS)).wait();
+      const leader = f.members[3];
+      const [a, b, c, d] = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
+      // a's miss jails it at the last second of b's grace period: b was open to every member, no miss of its
+      const firstJail = startOf(b) + GRACE;
+      await time.setNextBlockTimestamp(firstJail);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, a))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, firstJail + jailTime);
+      await time.setNextBlockTimestamp(startOf(b + 1n));
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, b))
+        .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
+        .withArgs(b, leader.address);
+      // c's miss jails it a second after d's grace period: it had d to itself until then, the miss counts
+      const secondJail = startOf(d) + GRACE + 1n;
+      await time.setNextBlockTimestamp(secondJail);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, c))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, secondJail + jailTime);
+      const thirdJail = startOf(d + 1n);
+      await time.setNextBlockTimestamp(thirdJail);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, d))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, d, leader.address, 1n)
+        .and.to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, thirdJail + jailTime);
+      // the history: each jail from its start to its release
+      expect(await f.squad.jailCount(f.rollupAddress, leader.address)).to.equal(3n);
+      expect(await f.squad.jailAt(f.rollupAddress, leader.address, 0n)).to.deep.equal([
+        firstJail,
+        firstJail + jailTime,
+      ]);
+      expect(await f.squad.jailAt(f.rollupAddress, leader.address, 1n)).to.deep.equal([
+        secondJail,
+        secondJail + jailTime,
+      ]);
+      expect(await f.squad.jailAt(f.rollupAddress, leader.address, 2n)).to.deep.equal([
+        thirdJail,
+        thirdJail + jailTime,
+      ]);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(thirdJail + jailTime);
+    });
+
+    it("a miss of a slot before a jail counts while the jail lasts: a jail ending no later than the running one adds nothing to the history", async function () {
+      const f = await loadFixture(squadFixture);
+      // one miss jails, for two hours
+      const jailTime = 2n * BigInt(HOUR);
+      await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, jailTime, CENSORSHIP_BPS)).wait();
+      const leader = f.members[3];
+      const [a, b, c] = await slotsLedBy(f, leader, f.firstSlot + 1n, f.lastSlot);
+      const jailAt = startOf(c + 1n);
+      await time.setNextBlockTimestamp(jailAt);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, c))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, jailAt + jailTime);
+      // a, before the jail, reported while it lasts: it could post in a, the miss counts and jails it again
+      const againAt = jailAt + 10n;
+      await time.setNextBlockTimestamp(againAt);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, a))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, a, leader.address, 1n)
+        .and.to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, againAt + jailTime)
+        .and.to.emit(f.d.operatorSets, "MemberJailed")
+        .withArgs(f.setId, leader.address, againAt + jailTime);
+      expect(await f.squad.jailCount(f.rollupAddress, leader.address)).to.equal(2n);
+      expect(await f.squad.jailAt(f.rollupAddress, leader.address, 1n)).to.deep.equal([againAt, againAt + jailTime]);
+      // the owner shortens the jail: b's miss jails it for a minute, ending before the running jail: not recorded
+      await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, 60n, CENSORSHIP_BPS)).wait();
+      const shortAt = againAt + 100n;
+      await time.setNextBlockTimestamp(shortAt);
+      await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, b))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, shortAt + 60n);
+      expect(await f.squad.jailCount(f.rollupAddress, leader.address)).to.equal(2n);
+      expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(againAt + jailTime);
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(againAt + jailTime);
     });
 
     it("leaving is no way out of a jail: a leader still leaving is jailed in the set at maxMisses", async function () {
@@ -1738,6 +1930,117 @@ describe("SquadService", function () {
       expect(await f.d.registry.isJailed(leader.address)).to.equal(false);
       expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(false);
       expect(await f.d.slashingManager.requestCount()).to.equal(requests);
+    });
+
+    it("blames a leader that could post in the slot although it was jailed for misses after it", async function () {
+      const f = await loadFixture(squadFixture);
+      const { slot, slotEnd, leader } = await queueItem(f);
+      // four earlier slots of the leader, left empty, reported in the item's slot (by the leader itself, say)
+      const earlier = (await slotsLedBy(f, leader, f.firstSlot + 2n, slot)).slice(-4);
+      expect(earlier.length).to.equal(4);
+      await time.setNextBlockTimestamp(startOf(slot) + 1n);
+      for (const s of earlier) await (await f.squad.connect(leader.account).reportMiss(f.rollupAddress, s)).wait();
+      expect(await f.squad.misses(f.rollupAddress, leader.address)).to.equal(MAX_MISSES - 1n);
+      // it could post in the slot and did not; at the slot's end it reports its own miss of it, the fifth: jailed
+      await time.setNextBlockTimestamp(slotEnd);
+      await expect(f.squad.connect(leader.account).reportMiss(f.rollupAddress, slot))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, slot, leader.address, MAX_MISSES)
+        .and.to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, slotEnd + JAIL_TIME);
+      await forceAt(f, slotEnd + 1n);
+      // the jail began after the slot's grace period: the censorship is the leader's, reported while it is jailed
+      expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(slotEnd + JAIL_TIME);
+      const requestId = await f.d.slashingManager.requestCount();
+      const reportedAt = slotEnd + 2n;
+      await time.setNextBlockTimestamp(reportedAt);
+      await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
+        .to.emit(f.d.slashingManager, "SlashRequested")
+        .withArgs(
+          requestId,
+          leader.address,
+          f.squadAddress,
+          f.setId,
+          CENSORSHIP_BPS,
+          CENSORSHIP,
+          censorshipEvidence(f.rollupAddress, 0n, TX_HASHES[0], slot),
+          f.reporter.address,
+          reportedAt + VETO_WINDOW,
+        )
+        .and.to.emit(f.squad, "CensorshipReported")
+        .withArgs(f.rollupAddress, 0n, slot, leader.address, requestId);
+      expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(true);
+    });
+
+    it("a leader jailed for misses after the grace period of its slot is blamed; one jailed at the grace period's end is not", async function () {
+      // one miss jails; an earlier slot of the item's leader is reported at `offset` into the item's slot
+      async function jailedAt(offset: bigint) {
+        const f = await loadFixture(squadFixture);
+        const { slot, slotEnd, leader } = await queueItem(f);
+        await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, JAIL_TIME, CENSORSHIP_BPS)).wait();
+        const [earlier] = await slotsLedBy(f, leader, f.firstSlot + 1n, slot);
+        await time.setNextBlockTimestamp(startOf(slot) + offset);
+        await expect(f.squad.reportMiss(f.rollupAddress, earlier))
+          .to.emit(f.squad, "LeaderJailed")
+          .withArgs(f.rollupAddress, leader.address, startOf(slot) + offset + JAIL_TIME);
+        await forceAt(f, slotEnd);
+        return { f, slot, leader };
+      }
+      // a second after the grace period: it had the slot to itself until then
+      const late = await jailedAt(GRACE + 1n);
+      const requestId = await late.f.d.slashingManager.requestCount();
+      await expect(late.f.squad.connect(late.f.reporter).reportCensorship(late.f.rollupAddress, 0n))
+        .to.emit(late.f.squad, "CensorshipReported")
+        .withArgs(late.f.rollupAddress, 0n, late.slot, late.leader.address, requestId);
+      // at the grace period's last second: the slot was open to every member from then on
+      const early = await jailedAt(GRACE);
+      const requests = await early.f.d.slashingManager.requestCount();
+      await expect(early.f.squad.connect(early.f.reporter).reportCensorship(early.f.rollupAddress, 0n))
+        .to.be.revertedWithCustomError(early.f.squad, "SquadNotAttributable")
+        .withArgs(0n);
+      expect(await early.f.d.slashingManager.requestCount()).to.equal(requests);
+    });
+
+    it("does not blame a leader for a slot of an earlier SQUAD jail after a later jail (nor count its miss)", async function () {
+      const f = await loadFixture(squadFixture);
+      const { slot, slotEnd, leader } = await queueItem(f);
+      // one miss jails, for two hours: the leader's last slot before the item's is reported at its end
+      const jailTime = 2n * BigInt(HOUR);
+      await (await f.squad.connect(f.d.deployer).setParameters(GRACE, 1, jailTime, CENSORSHIP_BPS)).wait();
+      const earlier = (await slotsLedBy(f, leader, f.firstSlot + 1n, slot)).slice(-1)[0];
+      const firstJail = startOf(earlier + 1n);
+      await time.setNextBlockTimestamp(firstJail);
+      await (await f.squad.reportMiss(f.rollupAddress, earlier)).wait();
+      expect(startOf(slot)).to.be.lessThan(firstJail + jailTime);
+      // after the release, a slot of its missed: jailed again
+      const [later] = await slotsLedBy(f, leader, (firstJail + jailTime) / SLOT, f.lastSlot);
+      const secondJail = startOf(later + 1n);
+      await time.setNextBlockTimestamp(secondJail);
+      await expect(f.squad.reportMiss(f.rollupAddress, later))
+        .to.emit(f.squad, "LeaderJailed")
+        .withArgs(f.rollupAddress, leader.address, secondJail + jailTime);
+      expect(await f.squad.jailCount(f.rollupAddress, leader.address)).to.equal(2n);
+      expect(await f.squad.jailAt(f.rollupAddress, leader.address, 0n)).to.deep.equal([
+        firstJail,
+        firstJail + jailTime,
+      ]);
+      expect(await f.squad.jailAt(f.rollupAddress, leader.address, 1n)).to.deep.equal([
+        secondJail,
+        secondJail + jailTime,
+      ]);
+      // the item's slot was in the first jail: no censorship, no miss, during the second jail and after it
+      await forceAt(f, secondJail + 1n);
+      for (const at of [secondJail + 2n, secondJail + jailTime]) {
+        await time.setNextBlockTimestamp(at);
+        await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
+          .to.be.revertedWithCustomError(f.squad, "SquadNotAttributable")
+          .withArgs(0n);
+        await expect(f.squad.connect(f.reporter).reportMiss(f.rollupAddress, slot))
+          .to.be.revertedWithCustomError(f.squad, "SquadLeaderJailed")
+          .withArgs(slot, leader.address);
+      }
+      expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(false);
+      expect(slotEnd).to.be.lessThan(secondJail);
     });
 
     it("refuses to blame a leader jailed now (by a pending slash request): it could not post, the slot was open to every member", async function () {
