@@ -239,6 +239,7 @@ describe("simulate task", function () {
         "invalidation",
         "slash-executed",
         "expiry",
+        "final-output",
         "settlement",
         "proposal-executed",
         "unstake-completed",

@@ -74,6 +74,8 @@ interface LiveRollup {
   sets: Partial<Record<ServiceName, bigint>>;
   expiryNoted: boolean;
   settled: boolean;
+  /** Its final output (the one after its expiry, covering the blocks up to it) is proposed. */
+  finalProposed: boolean;
 }
 
 export interface SimulationRun {
@@ -419,6 +421,7 @@ class Simulation {
         sets: {},
         expiryNoted: false,
         settled: false,
+        finalProposed: false,
       });
     }
     this.observe();
@@ -653,18 +656,32 @@ class Simulation {
     return undefined;
   }
 
-  /** Each active rollup's proposer posts the next output; rollup 0's proposer lies once (the scripted bad output). */
+  /**
+   * Each active rollup's proposer posts the next output; rollup 0's proposer lies once (the scripted bad output). An
+   * expired rollup's proposer posts one final output while it settles (the blocks up to its expiry), which finalizes
+   * even after the settlement window ends.
+   */
   private async proposeOutputs(t: number, e: number) {
     this.at(t);
     this.proposed.clear();
     for (const r of this.live) {
-      if (r.settled || (r.expiry !== 0 && t >= r.expiry)) continue;
+      if (r.settled || t >= r.settlesAt) continue;
+      const settling = r.expiry !== 0 && t >= r.expiry;
+      if (settling && r.finalProposed) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
       const l2 = (outputs.length === 0 ? 0n : outputs[outputs.length - 1].l2BlockNumber) + r.interval;
       const lie = e === SCRIPT.badOutput && r.plan.index === 0 && r.plan.proposer !== r.plan.owner;
       const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
       await this.call(r.plan.proposer, r.contract, "proposeOutput", [l2, root], "rollup: propose output");
       this.proposed.set(r, { index: outputs.length, bad: lie });
+      if (settling) {
+        r.finalProposed = true;
+        this.ledger.note(
+          "final-output",
+          `${r.plan.name} (settling) proposed its final output #${outputs.length}, block ${l2}: it finalizes ` +
+            (r.plan.optimistic ? "when its challenge period ends, after the settlement window" : "by its proof"),
+        );
+      }
       if (lie) {
         this.ledger.note(
           "bad-output",
@@ -848,16 +865,26 @@ class Simulation {
     this.observe();
   }
 
-  /** Optimistic outputs whose challenge period is over are finalized, in order. */
+  /**
+   * Optimistic outputs whose challenge period is over are finalized, in order: also those of a rollup past its
+   * settlement window, retired or not (an output proposed before the window ended keeps its finality).
+   */
   private async finalize(t: number) {
     this.at(t);
     for (const r of this.live) {
-      if (!r.plan.optimistic || t >= r.settlesAt) continue;
+      if (!r.plan.optimistic) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
       for (let i = 0; i < outputs.length; i++) {
         if (outputs[i].status === OUTPUT.Finalized) continue;
         if (outputs[i].proposedAt + r.challengePeriod > t) break;
         await this.call(this.keeper, r.contract, "finalize", [i], "rollup: finalize output");
+        if (t >= r.settlesAt) {
+          this.ledger.note(
+            "late-finality",
+            `${r.plan.name}'s output #${i}, proposed before the end of its settlement window, finalized after it` +
+              (r.settled ? " (the rollup retired)" : ""),
+          );
+        }
       }
     }
     this.observe();

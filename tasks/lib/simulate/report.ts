@@ -194,6 +194,8 @@ export type ScriptedKind =
   | "unstake-completed"
   | "expiry"
   | "settlement"
+  | "final-output"
+  | "late-finality"
   | "proposal-created"
   | "proposal-executed";
 
