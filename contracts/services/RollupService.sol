@@ -224,19 +224,23 @@ abstract contract RollupService is OwnedUpgradeable {
         uint256 evidenceTime
     ) internal returns (uint256) {
         ISlashingManager slashing = _service().slashing;
-        // an offence's fraction above this slasher's cap (lowered by governance since) is requested at the cap, so the
-        // offence stays punishable
-        uint16 cap = slashing.slasher(address(this)).maxBps;
         return
             slashing.requestSlash(
                 operator,
                 setId,
-                bps > cap ? cap : bps,
+                _capped(slashing, bps),
                 reason,
                 evidence,
                 reporter,
                 uint48(evidenceTime)
             );
+    }
+
+    /// @dev An offence's fraction above this slasher's cap (lowered by governance since) is requested at the cap, so the
+    ///      offence stays punishable.
+    function _capped(ISlashingManager slashing, uint16 bps) internal view returns (uint16) {
+        uint16 cap = slashing.slasher(address(this)).maxBps;
+        return bps > cap ? cap : bps;
     }
 
     /// @dev An output by what it claims (a later output at the same index after an invalidation is another one).

@@ -353,12 +353,13 @@ contract VitalService is RollupService, IVitalChallenges {
             return;
         }
         bytes32 evidence = keccak256(abi.encode(challengeId, c.rollup, c.l2BlockNumber, c.root));
+        uint16 bps = _capped(service.slashing, _s().proposerBps);
         _requireCallGas();
         try
             service.slashing.requestSlash{gas: CALL_GAS}(
                 proposer,
                 setIdOf(c.rollup),
-                _s().proposerBps,
+                bps,
                 INVALID_OUTPUT,
                 evidence,
                 c.challenger,

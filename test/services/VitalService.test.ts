@@ -1047,21 +1047,23 @@ describe("VitalService", function () {
       expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore + f.bond);
     });
 
-    it("invalidates even when the slashing manager refuses the proposer's request (bps above VITAL's cap)", async function () {
+    it("requests the proposer's slash at VITAL's cap when proposerBps is above it (the cap lowered since): the offence stays punishable", async function () {
       const f = await loadFixture(vitalFixture);
       const proposerBps = f.capBps + 1n;
       await (await f.vital.setParameters(f.treasury.address, f.bond, f.votingPeriod, proposerBps, f.voterBps)).wait();
       const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
       await castVotes(f, id, [0, 1], true);
-      const reason = f.slashingManager.interface.encodeErrorResult("SlashingInvalidBps", [proposerBps, f.capBps]);
-      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
-        .to.emit(f.vital, "ProposerNotSlashed")
-        .withArgs(id, f.ops[PROPOSER].address, reason)
+      const requestId = await f.slashingManager.requestCount();
+      const tx = f.vital.connect(f.ops[2].account).vote(id, true);
+      await expect(tx)
+        .to.emit(f.vital, "ProposerReported")
+        .withArgs(id, f.ops[PROPOSER].address, requestId)
         .and.to.emit(f.rollup, "OutputsInvalidated")
         .withArgs(0n, 3n);
-      expect(await f.rollup.outputCount()).to.equal(0n);
-      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Invalidated);
-      expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(false);
+      const request = await f.slashingManager.request(requestId);
+      expect([request.operator, request.bps]).to.deep.equal([f.ops[PROPOSER].address, f.capBps]);
+      await expect(tx).not.to.emit(f.vital, "ProposerNotSlashed");
+      expect(await f.registry.isJailed(f.ops[PROPOSER].address)).to.equal(true);
     });
 
     it("dates the proposer's request at the output's proposal (refused when older than VITAL's evidence age)", async function () {
