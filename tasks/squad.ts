@@ -1,14 +1,15 @@
-// SQUAD sequencing tasks: the leader schedule, and posting a batch as leader (or as a member after the grace period).
-// A slot's leader is drawn stake-weighted from the allocations counted in the epoch before the slot's, with the
-// rollup's seed of the slot's epoch, which the first batch posted in the epoch before fixes: an epoch's schedule is
-// fixed once the first batch of the epoch before is posted (its allocations were fixed before that epoch began), or
-// when it begins if no batch was (it inherits the latest seed). The slots of the current epoch are fixed; those of the
-// next are once a batch is posted in this one; a slot further on is shown as drawn now and may change (an allocation
-// changed now counts in the next epoch, and the seed is not fixed yet).
+// SQUAD sequencing tasks: the leader schedule, posting a batch as leader (or as a member after the grace period), and
+// the keeper's seed duty. A slot's leader is drawn stake-weighted from the allocations counted in the epoch before the
+// slot's, with the rollup's seed of the slot's epoch, set in the epoch before by commit and reveal: the first batch of
+// an epoch (or squad:reveal-seed) commits the next epoch's seed to the prevrandao of a block SEED_DELAY blocks ahead,
+// and a reveal in exactly that block (squad:reveal-seed, or a batch landing in it) sets it; a target missed leaves the
+// next epoch the latest seed. The slots of the current epoch are fixed; those of the next are once its seed is revealed
+// (or, at the latest, when it begins); a slot further on is shown as drawn now and may change (an allocation changed now
+// counts in the next epoch, and the seed is not revealed yet).
 import { task } from "hardhat/config";
 import { id, isHexString, ZeroAddress } from "ethers";
-import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine } from "./lib/cli";
-import { parseWhole } from "./lib/restaking";
+import { confirm, fail, formatAlt, formatTime, output, preflight, signerFor, txLine } from "./lib/cli";
+import { operatorSets, parseWhole } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
 import { registeredSet, serviceContract } from "./lib/services";
 import { altToken } from "./lib/genesis";
@@ -18,7 +19,7 @@ const MAX_SLOTS = 500;
 
 task(
   "squad:schedule",
-  "Prints the SQUAD leaders of the next slots of a rollup (those of a later epoch may change until the first batch of the epoch before it)",
+  "Prints the SQUAD leaders of the next slots of a rollup (those of a later epoch may change until its seed is revealed in the epoch before it)",
 )
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("slots", "How many slots, from the current one", "10")
@@ -81,3 +82,58 @@ task("squad:post-batch", "Posts a batch to a SQUAD rollup in the current slot")
       );
     },
   );
+
+/** How often squad:reveal-seed --wait reads the latest block. */
+const WAIT_POLL_MS = 1_000;
+
+task(
+  "squad:reveal-seed",
+  "The keeper's seed duty for a SQUAD rollup: commits the next epoch's seed if nothing has, or reveals it in the committed block",
+)
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("from", "Account to act as (default: the first account)")
+  .addFlag(
+    "wait",
+    "Wait for the block before the committed one, then reveal (otherwise refuse unless it is the latest)",
+  )
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: { rollup: string; from?: string; wait: boolean; json: boolean }, hre) => {
+    const rollup = await (await parseRollup(hre, await rollupFactory(hre), args.rollup)).getAddress();
+    const squad = await serviceContract(hre, "squad");
+    await registeredSet(hre, squad, rollup, "squad");
+    const sets = await operatorSets(hre);
+    const signer = await signerFor(hre, args.from);
+    const provider = hre.ethers.provider;
+    const next = (await sets.currentEpoch()) + 1n;
+    const [epoch, target, revealed] = await squad.seedCommitment(rollup);
+    if (epoch !== next) {
+      // nothing committed for the next epoch yet: commit it (the reveal is for a later run, in the target block)
+      await preflight(squad.connect(signer).commitSeed.staticCall(rollup));
+      const tx = await confirm(squad.connect(signer).commitSeed(rollup));
+      const [, committed] = await squad.seedCommitment(rollup);
+      return output(args.json, { rollup, epoch: next, action: "committed", target: committed, tx }, () => [
+        txLine(`seed of epoch ${next} committed to the prevrandao of block ${committed}`, tx),
+        `  reveal it in block ${committed}: squad:reveal-seed --rollup ${rollup} --wait`,
+      ]);
+    }
+    if (revealed) fail(`the seed of epoch ${next} of ${rollup} was revealed already (in block ${target})`);
+    let latest = BigInt(await provider.getBlockNumber());
+    if (latest + 1n < target && args.wait) {
+      while (latest + 1n < target) {
+        await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+        latest = BigInt(await provider.getBlockNumber());
+      }
+    }
+    if (latest + 1n < target) {
+      fail(`the seed of epoch ${next} is revealed in block ${target} only: the latest is ${latest} (run with --wait)`);
+    }
+    if (latest + 1n > target) {
+      fail(`block ${target}, the seed of epoch ${next}'s, is past (latest ${latest}): epoch ${next} inherits the seed`);
+    }
+    await preflight(squad.connect(signer).revealSeed.staticCall(rollup, { blockTag: "pending" }));
+    const tx = await confirm(squad.connect(signer).revealSeed(rollup));
+    const seed = await squad.seedAt(rollup, next);
+    return output(args.json, { rollup, epoch: next, action: "revealed", target, seed, tx }, () => [
+      txLine(`seed of epoch ${next} revealed in block ${target}: ${seed}`, tx),
+    ]);
+  });

@@ -14,9 +14,11 @@ import {SQUAD} from "../rollups/Services.sol";
 /// @notice Decentralised sequencing for rollups that chose SQUAD (their sequencer role is this contract). Time is cut
 ///         into slots of `slotLength` seconds; the leader of a slot is drawn stake-weighted from the allocations counted
 ///         in the epoch before the slot's (`OperatorSets.drawAt`, no snapshot) with the rollup's seed for the slot's
-///         epoch, which the first batch posted in the epoch before fixes from the block's randomness: the allocations
-///         drawn from are fixed before the seed is known, and an epoch's schedule is fixed before it begins, never
-///         rewritten after the fact. No leaders in an epoch unless the set is live in it and in the one before. Only the leader
+///         epoch, set in the epoch before by commit and reveal: the first batch of that epoch (or anyone, `commitSeed`)
+///         names a block `SEED_DELAY` blocks ahead, and a reveal in exactly that block (`revealSeed`, anyone, or a batch
+///         landing in it) mixes in its `prevrandao`, which nobody knew at the commit; a target missed or past the epoch
+///         leaves the seed inherited. The allocations drawn from are fixed before the seed is known, no poster chooses
+///         the seed, and an epoch's schedule is fixed before it begins, never rewritten after the fact. No leaders in an epoch unless the set is live in it and in the one before. Only the leader
 ///         posts batches in its slot; after `gracePeriod` any eligible member may (liveness). A slot its leader left empty is reported by
 ///         anyone as a miss; `maxMisses` misses in its slots of the current epoch and the one before (its posts do
 ///         not reset the count) jail it in the set for `jailTime`. A forced-inclusion item forced in after a whole slot
@@ -53,6 +55,16 @@ contract SquadService is RollupService {
     error SquadNotSequencer(address rollup);
     /// @notice The rollup could not take batches in that slot (paused, resumed after it began, or past its expiry).
     error SquadRollupNotLive(uint256 slot);
+    /// @notice The seed of `epoch` (the next) was committed already: one commitment an epoch, never replaced.
+    error SquadSeedCommitted(uint256 epoch);
+    /// @notice No seed is committed for `epoch` (the next one): nothing to reveal.
+    error SquadSeedNotCommitted(uint256 epoch);
+    /// @notice The latest commitment was for `epoch`, which has begun: its seed is inherited, no longer revealed.
+    error SquadSeedEpochBegun(uint256 epoch);
+    /// @notice A seed is revealed only in the committed block `target`.
+    error SquadNotSeedBlock(uint256 target);
+    /// @notice The seed of `epoch` was revealed already.
+    error SquadSeedRevealed(uint256 epoch);
 
     event BatchPosted(address indexed rollup, uint256 indexed slot, address indexed poster, bool byLeader);
     event SlotMissed(address indexed rollup, uint256 indexed slot, address indexed leader, uint256 misses);
@@ -65,6 +77,9 @@ contract SquadService is RollupService {
         uint256 requestId
     );
     event ParametersUpdated(uint256 gracePeriod, uint256 maxMisses, uint256 jailTime, uint256 censorshipBps);
+    /// @notice The seed of `epoch` will mix in the `prevrandao` of block `target`, if revealed in it.
+    event SeedCommitted(address indexed rollup, uint256 indexed epoch, uint256 target);
+    event SeedRevealed(address indexed rollup, uint256 indexed epoch, uint256 seed);
 
     /// @custom:storage-location erc7201:alt.storage.SquadService
     struct SquadStorage {
@@ -84,13 +99,25 @@ contract SquadService is RollupService {
         // unused (the release of the last jail, read before the jails' history): kept for the layout
         mapping(address rollup => mapping(address operator => uint48)) retiredReleasedAt;
         mapping(address rollup => mapping(uint256 slot => bool)) censorshipReported;
-        // the leader-draw seed of each epoch, keyed by the epoch it draws for: every batch posted mixes the block's
-        // randomness into the next epoch's seed, so an epoch's schedule is fixed when it begins (one epoch ahead)
+        // the leader-draw seed of each epoch, keyed by the epoch it draws for: revealed in the epoch before (or
+        // inherited), so an epoch's schedule is fixed when it begins (one epoch ahead)
         mapping(address rollup => Checkpoints.Trace208) seeds;
         // each leader's jails for misses, keyed by the second they began, valued at when the jails so far end (the
         // latest release: a jail ending before one already running is not recorded); never pruned, one a jail
         mapping(address rollup => mapping(address operator => Checkpoints.Trace208)) jails;
+        // the latest seed commitment: the epoch whose seed it is (the one after the epoch it was made in) and the block
+        // whose prevrandao the seed mixes in
+        mapping(address rollup => SeedCommitment) seedCommitments;
     }
+
+    struct SeedCommitment {
+        uint48 epoch;
+        uint64 target;
+    }
+
+    /// @notice Blocks from a seed's commitment to the block whose `prevrandao` it mixes in: at the commitment that
+    ///         value depends on the RANDAO reveals of the proposers of the blocks in between, not yet made.
+    uint256 public constant SEED_DELAY = 64;
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.SquadService")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_SLOT = 0x8ba00c39526655cd435414a815f75c09ca09c9af2e9b82db86d4092a2a01a700;
@@ -165,7 +192,7 @@ contract SquadService is RollupService {
             revert SquadNotLeader(msg.sender, leader);
         }
         emit BatchPosted(rollup, slot, msg.sender, byLeader);
-        _mixSeed(s, rollup);
+        _seedDuty(s, rollup);
         if (includeCount == 0) {
             IRollup(rollup).appendBatch(commitment, 0);
         } else {
@@ -248,6 +275,34 @@ contract SquadService is RollupService {
         emit CensorshipReported(rollup, queueIndex, slot, leader, requestId);
     }
 
+    // ================================================================= seeds
+
+    /// @notice Commits the seed of the next epoch of `rollup` to the `prevrandao` of the block `SEED_DELAY` blocks
+    ///         from this one (the first batch of an epoch does the same). One commitment an epoch.
+    function commitSeed(address rollup) external {
+        _setOf(rollup);
+        SquadStorage storage s = _s();
+        uint256 next = _service().sets.currentEpoch() + 1;
+        if (s.seedCommitments[rollup].epoch == next) revert SquadSeedCommitted(next);
+        _commitSeed(s, rollup, next);
+    }
+
+    /// @notice Reveals the next epoch's seed of `rollup` in the committed block, still in the epoch of the commitment:
+    ///         keccak256(abi.encode(latest seed, block.prevrandao, next epoch)). Anyone may; a batch posted in that
+    ///         block reveals it too. A target missed leaves the next epoch the latest seed (inherited).
+    function revealSeed(address rollup) external {
+        _setOf(rollup);
+        SquadStorage storage s = _s();
+        uint256 next = _service().sets.currentEpoch() + 1;
+        SeedCommitment memory c = s.seedCommitments[rollup];
+        if (c.epoch != next) {
+            if (c.epoch != 0) revert SquadSeedEpochBegun(c.epoch);
+            revert SquadSeedNotCommitted(next);
+        }
+        if (block.number != c.target) revert SquadNotSeedBlock(c.target);
+        if (!_revealSeed(s, rollup, next)) revert SquadSeedRevealed(next);
+    }
+
     // ================================================================= views
 
     function currentSlot() public view returns (uint256) {
@@ -272,11 +327,20 @@ contract SquadService is RollupService {
         for (uint256 i; i < count; ++i) leaders[i] = _leaderIn(rollup, setId, firstSlot + i, draw);
     }
 
-    /// @notice The leader-draw seed of `rollup` for `epoch`: fixed by the first batch posted in the epoch before (the
-    ///         seed before mixed with that block's `prevrandao`); an epoch no batch fixed inherits the seed before (0
-    ///         before any batch).
+    /// @notice The leader-draw seed of `rollup` for `epoch`: revealed in the epoch before (the seed before mixed with
+    ///         the committed block's `prevrandao`); an epoch whose seed was not revealed inherits the seed before (0
+    ///         before any reveal). Final once `epoch` begins; before that, the inherited seed until a reveal.
     function seedAt(address rollup, uint256 epoch) external view returns (uint256) {
         return _s().seeds[rollup].valueAt(epoch);
+    }
+
+    /// @notice The latest seed commitment of `rollup`: the epoch whose seed it is, the block it mixes the `prevrandao`
+    ///         of, and whether it was revealed (0, 0, false before any).
+    function seedCommitment(address rollup) external view returns (uint256 epoch, uint256 target, bool revealed) {
+        SquadStorage storage s = _s();
+        SeedCommitment memory c = s.seedCommitments[rollup];
+        (bool exists, uint48 key, ) = s.seeds[rollup].latestCheckpoint();
+        return (c.epoch, c.target, c.epoch != 0 && exists && key == c.epoch);
     }
 
     /// @notice Whether the leader of `slot` posted in it, and whether its miss was reported.
@@ -364,14 +428,31 @@ contract SquadService is RollupService {
         return sets.drawAt(setId, epoch - 1, uint256(keccak256(abi.encode(draw.seed, rollup, slot))));
     }
 
-    /// @dev The first batch posted in an epoch fixes `rollup`'s seed for the next epoch, mixing the block's randomness
-    ///      into the seed before; later batches of the epoch leave it (a poster cannot re-roll it batch after batch).
-    function _mixSeed(SquadStorage storage s, address rollup) private {
+    /// @dev A batch's part in the seed: the first of an epoch commits the next epoch's seed, one landing in the
+    ///      committed block reveals it; neither lets the poster choose the seed (the target's `prevrandao` is unknown at
+    ///      the commitment, and the reveal block is not the poster's to pick).
+    function _seedDuty(SquadStorage storage s, address rollup) private {
+        uint256 next = _service().sets.currentEpoch() + 1;
+        SeedCommitment memory c = s.seedCommitments[rollup];
+        if (c.epoch != next) _commitSeed(s, rollup, next);
+        else if (block.number == c.target) _revealSeed(s, rollup, next);
+    }
+
+    function _commitSeed(SquadStorage storage s, address rollup, uint256 next) private {
+        uint256 target = block.number + SEED_DELAY;
+        s.seedCommitments[rollup] = SeedCommitment({epoch: uint48(next), target: uint64(target)});
+        emit SeedCommitted(rollup, next, target);
+    }
+
+    /// @dev Sets the seed of `next` unless revealed already; whether it did.
+    function _revealSeed(SquadStorage storage s, address rollup, uint256 next) private returns (bool) {
         Checkpoints.Trace208 storage seeds = s.seeds[rollup];
-        uint48 next = uint48(_service().sets.currentEpoch() + 1);
         (bool exists, uint48 key, uint208 seed) = seeds.latestCheckpoint();
-        if (exists && key == next) return;
-        seeds.push(next, uint208(uint256(keccak256(abi.encode(seed, block.prevrandao)))));
+        if (exists && key == next) return false;
+        uint208 revealed = uint208(uint256(keccak256(abi.encode(seed, block.prevrandao, next))));
+        seeds.push(uint48(next), revealed);
+        emit SeedRevealed(rollup, next, revealed);
+        return true;
     }
 
     /// @dev Not jailed (in the set or by a pending slash), and a member — or, for the slot's own leader, one that left

@@ -820,19 +820,20 @@ describe("Max-size gas: every call fits the transaction gas cap (EIP-7825)", fun
       expect(await f.squad.leaderAt(rollup, slot)).to.equal(leader);
       await time.setNextBlockTimestamp(slot * slotLength);
       const { response } = await measure(
-        "SquadService.postBatch: the leader at the last of 256 positions posts (the first batch of its epoch: new seed checkpoint)",
+        "SquadService.postBatch: the leader at the last of 256 positions posts (the first batch of its epoch: the next epoch's seed committed)",
         f.squad.connect(await signer(leader)).postBatch(rollup, id("maxsize-batch"), 0, AT_CAP),
       );
       await expect(response).to.emit(f.squad, "BatchPosted").withArgs(rollup, slot, leader, true);
       expect((await f.squad.slotMarks(rollup, slot)).posted).to.equal(true);
       expect(await f.squadRollup.batchCount()).to.equal(1n);
-      // it fixed the next epoch's seed from its block's prevrandao (the node's mixHash); its own epoch's stays 0
-      const { mixHash } = await network.provider.send("eth_getBlockByNumber", [
-        toQuantity((await response.wait())!.blockNumber),
-        false,
-      ]);
-      const seed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [0n, mixHash]))) & (2n ** 208n - 1n);
-      expect(await f.squad.seedAt(rollup, epoch + 1n)).to.equal(seed);
+      // it committed the next epoch's seed to the block SEED_DELAY blocks on (not revealed: the next epoch's seed is
+      // still the inherited 0); its own epoch's stays 0
+      const target = BigInt((await response.wait())!.blockNumber) + (await f.squad.SEED_DELAY());
+      await expect(response)
+        .to.emit(f.squad, "SeedCommitted")
+        .withArgs(rollup, epoch + 1n, target);
+      expect(await f.squad.seedCommitment(rollup)).to.deep.equal([epoch + 1n, target, false]);
+      expect(await f.squad.seedAt(rollup, epoch + 1n)).to.equal(0n);
       expect(await f.squad.seedAt(rollup, epoch)).to.equal(0n);
       const figure = figures.slice(-2).map(({ operation, gas }) => `${operation}: ${gas.toLocaleString("en-US")} gas`);
       console.log(`      SQUAD draw at 256 members:\n        ${figure.join("\n        ")}`);

@@ -5,11 +5,13 @@
 // register their BLS keys (each its own secret key in $ALT_BLS_KEY), a
 // SQUAD-sequenced rollup with MACH and VITAL is created, the operators join its three sets (their allocations count
 // from the next epoch, SQUAD's leaders are drawn from them in the epoch after), an operator posts a batch in a slot
-// without leader (it fixes the next epoch's leader seed), the leader of a slot of that epoch (drawn by stake,
+// without leader (it commits the next epoch's leader seed, which squad:reveal-seed reveals in the committed block), the
+// leader of a slot of that epoch (drawn by stake,
 // recomputed here) posts a batch, the proposer proposes an output, MACH fast-finalizes it from the operators'
 // attestation files (BLS signatures aggregated into one quorum); then governance lengthens the withdrawal delay
 // to 21 days (delegate, propose, vote, queue, execute). Each task's JSON is asserted exactly and cross-checked on the
-// chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine, to the second. A
+// chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine, to the second (and
+// a second a block while mining up to a seed's committed block). A
 // failed step skips the ones after it.
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "fs";
@@ -160,7 +162,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   let rollup: string;
   let createdAt: number;
   let epoch: bigint;
-  /** The leader seed the first batch fixed for the epoch after `epoch`. */
+  /** The leader seed the first batch committed for the epoch after `epoch`, revealed by squad:reveal-seed. */
   let seed: bigint;
   let proposalId: string;
   let voteStart: number;
@@ -212,6 +214,29 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     await provider.send("evm_setNextBlockTimestamp", [timestamp]);
     await provider.send("evm_mine", []);
     expect(await blockTime("latest")).to.equal(timestamp);
+  }
+
+  /**
+   * Mines empty blocks, a second apart, up to the block before the seed's committed `target`; then squad:reveal-seed
+   * reveals the seed in it. Returns the task's JSON and the reveal block's prevrandao.
+   */
+  async function revealSeed(target: bigint) {
+    const latest = BigInt(await provider.getBlockNumber());
+    if (target - latest > 1n) await provider.send("hardhat_mine", [toQuantity(target - latest - 1n)]);
+    const revealed = await hardhat<{ epoch: string; action: string; target: string; seed: string; tx: TxReport }>([
+      "squad:reveal-seed",
+      "--rollup",
+      ROLLUP_CHAIN_ID,
+      "--json",
+    ]);
+    expect([revealed.action, revealed.target, revealed.tx.block]).to.deep.equal([
+      "revealed",
+      target.toString(),
+      Number(target),
+    ]);
+    const block = (await provider.getBlock(revealed.tx.block))!;
+    expect(block.prevRandao).to.not.equal(null);
+    return { revealed, prevRandao: block.prevRandao! };
   }
 
   const at = <T>(factory: { connect(address: string, runner: JsonRpcProvider): T }, key: string) =>
@@ -565,7 +590,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("squad:schedule shows no leader in the first epoch the allocations count, and a batch any operator posts with squad:post-batch fixes the next epoch's seed", async function () {
+  it("squad:schedule shows no leader in the first epoch the allocations count; a batch any operator posts with squad:post-batch commits the next epoch's seed, and squad:reveal-seed reveals it in the committed block", async function () {
     const squad = at(SquadService__factory, "Services#SquadService");
     // the next slot to begin, in the epoch the allocations count: its leaders would be drawn from the epoch before,
     // which counted none
@@ -615,10 +640,13 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const r = Rollup__factory.connect(rollup, provider);
     expect(await r.batchCount()).to.equal(1n);
     expect(await r.batchRoot()).to.equal(BATCH_ROOT);
-    // the first batch of the epoch mixed its block's randomness into the next epoch's seed
-    const block = (await provider.getBlock(posted.tx.block))!;
-    expect(block.prevRandao).to.not.equal(null);
-    seed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [0n, block.prevRandao!]))) & SEED_MASK;
+    // the first batch of the epoch committed the next epoch's seed to the block SEED_DELAY blocks on; revealed there
+    const target = BigInt(posted.tx.block) + (await squad.SEED_DELAY());
+    expect(await squad.seedCommitment(rollup)).to.deep.equal([epoch + 1n, target, false]);
+    expect(await squad.seedAt(rollup, epoch + 1n)).to.equal(0n);
+    const { revealed, prevRandao } = await revealSeed(target);
+    seed = BigInt(keccak256(coder.encode(["uint256", "uint256", "uint256"], [0n, prevRandao, epoch + 1n]))) & SEED_MASK;
+    expect([revealed.epoch, revealed.seed]).to.deep.equal([(epoch + 1n).toString(), seed.toString()]);
     expect(await squad.seedAt(rollup, epoch + 1n)).to.equal(seed);
     expect(await squad.seedAt(rollup, epoch)).to.equal(0n);
   });
@@ -632,7 +660,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await sets().epochAt(slot * SLOT)).to.equal(drawn);
     expect(await sets().epochAt((slot - 1) * SLOT)).to.equal(epoch);
     // the leaders are drawn by stake from the allocations counted in the epoch before (in join order), with the seed
-    // the batch posted in it fixed
+    // the batch posted in it committed (revealed)
     expect(await squad.seedAt(rollup, drawn)).to.equal(seed);
     const setId = await squad.setIdOf(rollup);
     expect(await sets().allocationsAt(setId, operators, epoch)).to.deep.equal(ALLOCATIONS);
@@ -684,10 +712,11 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await r.batchCount()).to.equal(2n);
     expect(await r.batchRoot()).to.equal(SECOND_BATCH_ROOT);
     expect((await squad.slotMarks(rollup, slot)).posted).to.equal(true);
-    // the first batch of this epoch fixed the next one's seed; this epoch's seed and schedule do not change
-    const block = (await provider.getBlock(posted.tx.block))!;
-    expect(block.prevRandao).to.not.equal(null);
-    const mixed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, block.prevRandao!]))) & SEED_MASK;
+    // the first batch of this epoch committed the next one's seed, revealed in the committed block; this epoch's seed
+    // and schedule do not change
+    const { prevRandao } = await revealSeed(BigInt(posted.tx.block) + (await squad.SEED_DELAY()));
+    const mixed =
+      BigInt(keccak256(coder.encode(["uint256", "uint256", "uint256"], [seed, prevRandao, drawn + 1n]))) & SEED_MASK;
     expect(await squad.seedAt(rollup, drawn + 1n)).to.equal(mixed);
     expect(await squad.seedAt(rollup, drawn)).to.equal(seed);
     expect([...(await squad.schedule(rollup, slot, 3))]).to.deep.equal(leaders);

@@ -5,7 +5,7 @@
 // See test/helpers/gas.ts.
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { id, Wallet, ZeroAddress } from "ethers";
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
@@ -418,11 +418,23 @@ describeGas("services", __filename, (gas) => {
 
   it("SQUAD postBatch by the leader", async function () {
     const f = await loadFixture(squadFixture);
+    const tx = f.squad.connect(f.members[0].account).postBatch(f.address, id("batch-0"), 0);
     await gas.recordTx(
-      "SQUAD postBatch: the slot's leader, no queue items (rollup's first batch; one-member set)",
-      f.squad.connect(f.members[0].account).postBatch(f.address, id("batch-0"), 0),
+      "SQUAD postBatch: the slot's leader, no queue items (rollup's first batch, committing the next epoch's seed; one-member set)",
+      tx,
     );
+    await expect(tx).to.emit(f.squad, "SeedCommitted");
     expect(await f.rollup.batchCount()).to.equal(1n);
+  });
+
+  it("SQUAD revealSeed", async function () {
+    const f = await loadFixture(squadFixture);
+    await (await f.squad.connect(f.members[0].account).postBatch(f.address, id("batch-0"), 0)).wait();
+    const [, target] = await f.squad.seedCommitment(f.address);
+    await mine(target - BigInt(await hre.ethers.provider.getBlockNumber()) - 1n);
+    const tx = f.squad.revealSeed(f.address);
+    await gas.recordTx("SQUAD revealSeed: in the committed block (the rollup's first seed checkpoint)", tx);
+    await expect(tx).to.emit(f.squad, "SeedRevealed");
   });
 
   it("SQUAD reportMiss", async function () {

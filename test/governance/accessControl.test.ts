@@ -891,6 +891,12 @@ describe("Governance access control", function () {
         "reportCensorship(address,uint256)": open(
           "anyone reports the leader of the slot that skipped a queued item later forced in: the queue is the evidence",
         ),
+        "commitSeed(address)": open(
+          "anyone commits the next epoch's seed to a block 64 blocks ahead (once an epoch): its randomness is unknown then",
+        ),
+        "revealSeed(address)": open(
+          "anyone reveals the committed seed, only in the committed block: the block's prevrandao is the randomness",
+        ),
       },
     },
     {

@@ -1,6 +1,7 @@
 // SQUAD decentralised sequencing (contracts/services/SquadService.sol): slots of 5 minutes, a leader per slot drawn by
 // stake from the allocations counted in the epoch before the slot's (OperatorSets.drawAt) with the rollup's seed for the
-// slot's epoch, which the first batch posted in the epoch before fixes from the block's randomness; batches posted
+// slot's epoch, committed in the epoch before (by its first batch, or commitSeed) to the prevrandao of a block
+// SEED_DELAY blocks ahead and revealed in that block (revealSeed, or a batch landing in it); batches posted
 // through the service (which holds the rollup's sequencer role), misses reported and counted over two epochs and jailed
 // (a slot is judged by the jails of its own time: a jail's slots never count towards the next one), forced-inclusion
 // items turned into censorship slash requests. The protocol is the staged
@@ -9,7 +10,7 @@
 // the members' allocations in the set's draw-index order).
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, setPrevRandao, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, encodeBytes32String, id, keccak256 } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import { ALT } from "../helpers/constants";
@@ -42,6 +43,8 @@ const BPS = 10_000n;
 const INCLUSION_DELAY = BigInt(12 * HOUR);
 /** SquadService keeps a rollup's seeds in a Checkpoints.Trace208: the mixed hash truncated to 208 bits. */
 const SEED_MASK = 2n ** 208n - 1n;
+/** SquadService.SEED_DELAY: blocks from a seed's commitment to the block whose prevrandao it mixes in. */
+const SEED_DELAY = 64n;
 /** RestakingRegistry virtual shares and assets: a fresh pool mints amount * 1e6 shares for its first deposit. */
 const VIRTUAL_SHARES = 10n ** 6n;
 const VIRTUAL_ASSETS = 1n;
@@ -89,11 +92,11 @@ const drawLeaders = (rollup: string, entries: Entry[], seed: bigint, slots: bigi
   slots.map((slot) => drawFrom(entries, slotRandom(seed, rollup, slot)));
 
 /**
- * The seed the first batch of an epoch fixes for the next one: keccak256(abi.encode(latest seed, block.prevrandao)), its
+ * The seed of `epoch` a reveal sets: keccak256(abi.encode(latest seed, prevrandao of the committed block, epoch)), its
  * low 208 bits.
  */
-const mixSeed = (seed: bigint, prevRandao: string) =>
-  BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, prevRandao]))) & SEED_MASK;
+const mixSeed = (seed: bigint, prevRandao: string | bigint, epoch: bigint) =>
+  BigInt(keccak256(coder.encode(["uint256", "uint256", "uint256"], [seed, prevRandao, epoch]))) & SEED_MASK;
 
 /**
  * The prevrandao of the block a transaction was mined in: the block's mixHash field (the provider's Block leaves its
@@ -260,6 +263,28 @@ describe("SquadService", function () {
     const tx = f.squad.connect(leader.account).postBatch(f.rollupAddress, commitment, 0);
     await expect(tx).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, slot, leader.address, true);
     return prevRandaoOf(tx);
+  }
+
+  /**
+   * Mines up to the block before `rollup`'s committed target (unrevealed) and reveals the seed there (the stranger:
+   * anyone may); checks the event and returns the prevrandao of the reveal block. Mining moves the clock a second a
+   * block.
+   */
+  async function revealCommitted(f: Fixture, rollup?: string) {
+    const address = rollup ?? f.rollupAddress;
+    const [epoch, target, revealed] = await f.squad.seedCommitment(address);
+    expect(revealed).to.equal(false);
+    const latest = BigInt(await ethers.provider.getBlockNumber());
+    expect(target).to.be.greaterThan(latest);
+    if (target - latest > 1n) await mine(target - latest - 1n);
+    const before = await f.squad.seedAt(address, epoch);
+    const tx = f.squad.connect(f.stranger).revealSeed(address);
+    const prevRandao = await prevRandaoOf(tx);
+    await expect(tx)
+      .to.emit(f.squad, "SeedRevealed")
+      .withArgs(address, epoch, mixSeed(before, prevRandao, epoch));
+    expect(await f.squad.seedCommitment(address)).to.deep.equal([epoch, target, true]);
+    return prevRandao;
   }
 
   // ================================================================= registration
@@ -597,7 +622,8 @@ describe("SquadService", function () {
       const post = f.squad.connect(leaver.account).postBatch(f.rollupAddress, COMMITMENT, 0);
       await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, own, leaver.address, true);
       expect(await f.squad.slotMarks(f.rollupAddress, own)).to.deep.equal([true, false]);
-      const seed = mixSeed(0n, await prevRandaoOf(post));
+      // the epoch's first batch committed the seed of L + 2; revealed in the target block
+      const seed = mixSeed(0n, await revealCommitted(f), next + 1n);
       expect(await f.squad.seedAt(f.rollupAddress, next + 1n)).to.equal(seed);
 
       // L + 2: drawn from the three counted in L + 1, in index order
@@ -668,9 +694,9 @@ describe("SquadService", function () {
       await time.setNextBlockTimestamp(startOf(own) + 2n);
       const post = f.squad.connect(replaced.account).postBatch(f.rollupAddress, COMMITMENT, 0);
       await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, own, replaced.address, true);
-      const seed = mixSeed(0n, await prevRandaoOf(post));
+      const seed = mixSeed(0n, await revealCommitted(f), epoch + 1n);
 
-      // L + 2: drawn from the four counted in L + 1, with the seed that batch fixed
+      // L + 2: drawn from the four counted in L + 1, with the seed that batch committed (revealed)
       const later = await nextEpoch(f.d.operatorSets);
       expect(await f.squad.seedAt(f.rollupAddress, later)).to.equal(seed);
       const laterSlots = await slotsOfEpoch(f, later);
@@ -688,9 +714,10 @@ describe("SquadService", function () {
     it("changes made in epoch E - 1 after E's seed is fixed (an allocation cut, a leave and re-join to the last position) leave E's schedule and change E + 1's, drawn from E's allocations", async function () {
       skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
-      // the first batch of epoch E - 1 (the fixture's) fixes E's seed
+      // the first batch of epoch E - 1 (the fixture's) commits E's seed, revealed in the target block
       const e = f.epoch + 1n;
-      const seed = mixSeed(0n, await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT));
+      await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT);
+      const seed = mixSeed(0n, await revealCommitted(f), e);
       expect(await f.squad.seedAt(f.rollupAddress, e)).to.equal(seed);
       const slots = await slotsOfEpoch(f, e);
       const scheduled = drawLeaders(f.rollupAddress, f.entries, seed, slots);
@@ -797,32 +824,44 @@ describe("SquadService", function () {
   // ================================================================= seeds
 
   describe("seedAt", function () {
-    it("the first batch of epoch e fixes seedAt(e + 1) to keccak256(latest seed, prevrandao); later batches of e, by the leader or a standby, leave it", async function () {
+    it("the first batch of epoch e commits seedAt(e + 1) to the block SEED_DELAY blocks on, revealed there as keccak256(latest seed, prevrandao, e + 1); later batches of e, by the leader or a standby, neither commit again nor re-roll it", async function () {
       skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const next = f.epoch + 1n;
+      expect(await f.squad.SEED_DELAY()).to.equal(SEED_DELAY);
       expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(0n);
-      const seed = mixSeed(0n, await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT));
+      expect(await f.squad.seedCommitment(f.rollupAddress)).to.deep.equal([0n, 0n, false]);
+      const slot = f.firstSlot + 1n;
+      const leader = memberOf(f, await f.squad.leaderAt(f.rollupAddress, slot));
+      await time.setNextBlockTimestamp(startOf(slot) + 1n);
+      const tx = f.squad.connect(leader.account).postBatch(f.rollupAddress, COMMITMENT, 0);
+      const target = BigInt((await (await tx).wait())!.blockNumber) + SEED_DELAY;
+      await expect(tx).to.emit(f.squad, "SeedCommitted").withArgs(f.rollupAddress, next, target);
+      // committed, not fixed: the next epoch still inherits the latest seed
+      expect(await f.squad.seedCommitment(f.rollupAddress)).to.deep.equal([next, target, false]);
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(0n);
+      // a second batch, by the next slot's leader: no new commitment, no seed
+      const second = leaderPostsAt(f, startOf(f.firstSlot + 2n) + 1n, COMMITMENT_2);
+      await second;
+      expect(await f.squad.seedCommitment(f.rollupAddress)).to.deep.equal([next, target, false]);
+      // the reveal in the target block (anyone may)
+      const seed = mixSeed(0n, await revealCommitted(f), next);
       expect(seed).to.not.equal(0n);
       expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed);
-      // not the current epoch's; every later one's, until another epoch's first batch; per rollup (B's stay 0)
+      // not the current epoch's; every later one's, until another reveal; per rollup (B's stay 0)
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
       expect(await f.squad.seedAt(f.rollupAddress, next + 5n)).to.equal(seed);
       expect(await f.squad.seedAt(f.otherAddress, next)).to.equal(0n);
-      // a second batch, by the next slot's leader: the seed stays (no re-roll)
-      const second = await leaderPostsAt(f, startOf(f.firstSlot + 2n) + 1n, COMMITMENT_2);
-      expect(mixSeed(seed, second)).to.not.equal(seed);
-      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed);
-      // a third, by a standby member after the grace period: the seed stays
-      const slot = f.firstSlot + 3n;
-      const member = otherMember(f, await f.squad.leaderAt(f.rollupAddress, slot));
-      await time.setNextBlockTimestamp(startOf(slot) + GRACE);
+      // a third batch, by a standby member after the grace period: no new commitment, the seed stays
+      const third = (BigInt(await time.latest()) + SLOT) / SLOT;
+      const member = otherMember(f, await f.squad.leaderAt(f.rollupAddress, third));
+      await time.setNextBlockTimestamp(startOf(third) + GRACE);
       const post = f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT_3, 0);
-      await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, slot, member.address, false);
-      expect(mixSeed(seed, await prevRandaoOf(post))).to.not.equal(seed);
+      await expect(post).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, third, member.address, false);
+      await expect(post).to.not.emit(f.squad, "SeedCommitted");
       expect(await f.rollup.batchCount()).to.equal(3n);
       expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(seed);
-      expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
+      expect(await f.squad.seedCommitment(f.rollupAddress)).to.deep.equal([next, target, true]);
       // the next epoch's leaders are drawn with it (from the allocations counted in this one)
       const slots = await slotsOfEpoch(f, next);
       const leaders = drawLeaders(f.rollupAddress, f.entries, seed, slots);
@@ -830,50 +869,52 @@ describe("SquadService", function () {
       expect(await scheduleOf(f, slots)).to.deep.equal(leaders);
     });
 
-    it("neither the seed nor the schedule of the current epoch changes when batches are posted in it", async function () {
+    it("neither the seed nor the schedule of the current epoch changes when batches are posted or seeds revealed in it", async function () {
       skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
       const slots = await slotsOfEpoch(f, f.epoch);
       const before = await scheduleOf(f, slots);
       expect(before).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots));
-      const prevRandaos: string[] = [];
       for (const [i, commitment] of [COMMITMENT, COMMITMENT_2, COMMITMENT_3].entries()) {
-        prevRandaos.push(await leaderPostsAt(f, startOf(f.firstSlot + 1n + BigInt(i)) + 1n, commitment));
+        await leaderPostsAt(f, startOf(f.firstSlot + 1n + BigInt(i)) + 1n, commitment);
       }
+      const seed = mixSeed(0n, await revealCommitted(f), f.epoch + 1n);
       expect(await f.rollup.batchCount()).to.equal(3n);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
       expect(await scheduleOf(f, slots)).to.deep.equal(before);
 
-      // the same in the next epoch (whose seed the first of the three fixed): a batch posted in it changes the epoch
-      // after only
+      // the same in the next epoch (whose seed was revealed): a batch and a reveal in it change the epoch after only
       const epoch = await nextEpoch(f.d.operatorSets);
-      const seed = mixSeed(0n, prevRandaos[0]);
       expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(seed);
       const nextSlots = await slotsOfEpoch(f, epoch);
       const scheduled = await scheduleOf(f, nextSlots);
       expect(scheduled).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed, nextSlots));
-      const prevRandao = await leaderPostsAt(f, startOf(nextSlots[1]) + 1n, COMMITMENT);
+      await leaderPostsAt(f, startOf(nextSlots[1]) + 1n, COMMITMENT);
+      const prevRandao = await revealCommitted(f);
       expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(seed);
-      expect(await f.squad.seedAt(f.rollupAddress, epoch + 1n)).to.equal(mixSeed(seed, prevRandao));
+      expect(await f.squad.seedAt(f.rollupAddress, epoch + 1n)).to.equal(mixSeed(seed, prevRandao, epoch + 1n));
       expect(await scheduleOf(f, nextSlots)).to.deep.equal(scheduled);
       expect(await scheduleOf(f, slots)).to.deep.equal(before);
     });
 
-    it("an epoch's seed is fixed by the first batch of the epoch before; an epoch no batch fixed inherits the latest seed", async function () {
+    it("an epoch's seed is revealed in the epoch before; an epoch whose seed was not revealed inherits the latest seed", async function () {
       skipUnderCoverage(this);
       const f = await loadFixture(squadFixture);
-      // a batch in the last second of the epoch fixes the next epoch's seed; one in the next second, the epoch after's
-      const seed1 = mixSeed(0n, await leaderPostsAt(f, f.epochEnd - 1n, COMMITMENT));
-      const seed2 = mixSeed(seed1, await leaderPostsAt(f, f.epochEnd, COMMITMENT_2));
+      // a batch in the last second of the epoch commits the next epoch's seed to a block the epoch never reaches; one
+      // in the next second commits the epoch after's, revealed in its target block
+      await leaderPostsAt(f, f.epochEnd - 1n, COMMITMENT);
+      expect((await f.squad.seedCommitment(f.rollupAddress))[0]).to.equal(f.epoch + 1n);
+      await leaderPostsAt(f, f.epochEnd, COMMITMENT_2);
       expect(await f.d.operatorSets.currentEpoch()).to.equal(f.epoch + 1n);
-      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(seed1);
+      const seed2 = mixSeed(0n, await revealCommitted(f), f.epoch + 2n);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(0n);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed2);
       // another batch in epoch + 1 leaves epoch + 2's seed
-      await leaderPostsAt(f, startOf(f.epochEnd / SLOT + 1n) + 1n, COMMITMENT_3);
+      await leaderPostsAt(f, startOf(BigInt(await time.latest()) / SLOT + 1n) + 1n, COMMITMENT_3);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed2);
       const slots1 = await slotsOfEpoch(f, f.epoch + 1n);
-      expect(await scheduleOf(f, slots1)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed1, slots1));
-      // no batch in epoch + 2: epoch + 3 draws with the seed epoch + 2 had
+      expect(await scheduleOf(f, slots1)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots1));
+      // nothing in epoch + 2: epoch + 3 draws with the seed epoch + 2 had
       await nextEpoch(f.d.operatorSets);
       const epoch = await nextEpoch(f.d.operatorSets);
       expect(epoch).to.equal(f.epoch + 3n);
@@ -882,8 +923,244 @@ describe("SquadService", function () {
       expect(await scheduleOf(f, slots)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, seed2, slots));
       // the past epochs keep their seeds
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch)).to.equal(0n);
-      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(seed1);
+      expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 1n)).to.equal(0n);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed2);
+    });
+  });
+
+  // ================================================================= seed commitment and reveal
+
+  describe("commitSeed and revealSeed", function () {
+    /** A random number of this test's own (the L1's future randomness): keccak256 of a label. */
+    const randao = (label: string) => BigInt(id(label));
+
+    it("the first poster of an epoch cannot choose the next seed: every block of its slot gives the same seedAt(e + 1)", async function () {
+      skipUnderCoverage(this);
+      const f = await loadFixture(squadFixture);
+      const next = f.epoch + 1n;
+      const slot = f.firstSlot + 1n;
+      const leader = memberOf(f, await f.squad.leaderAt(f.rollupAddress, slot));
+      // the leader posts the epoch's first batch at one of many blocks of its slot (each with another prevrandao, and
+      // after any number of empty blocks): right after its post the next seed is the inherited one, whatever the
+      // block, and the seed revealed later depends on the target block's randomness only, which no post can see
+      const future = randao("the L1's randomness at the target");
+      const seeds: bigint[] = [];
+      for (const [i, offset] of [1n, 13n, 97n, 200n, SLOT - 1n].entries()) {
+        const branch = await takeSnapshot();
+        if (i > 0) await mine(BigInt(i) * 3n);
+        await setPrevRandao(randao(`the post's block ${i}`));
+        await time.setNextBlockTimestamp(startOf(slot) + offset);
+        const tx = f.squad.connect(leader.account).postBatch(f.rollupAddress, COMMITMENT, 0);
+        const posted = BigInt((await (await tx).wait())!.blockNumber);
+        await expect(tx)
+          .to.emit(f.squad, "SeedCommitted")
+          .withArgs(f.rollupAddress, next, posted + SEED_DELAY);
+        expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(0n);
+        expect(await f.squad.schedule(f.rollupAddress, (await slotsOfEpoch(f, next))[0], 20n)).to.deep.equal(
+          drawLeaders(f.rollupAddress, f.entries, 0n, (await slotsOfEpoch(f, next)).slice(0, 20)),
+        );
+        await mine(SEED_DELAY - 1n);
+        await setPrevRandao(future);
+        await expect(f.squad.connect(f.stranger).revealSeed(f.rollupAddress))
+          .to.emit(f.squad, "SeedRevealed")
+          .withArgs(f.rollupAddress, next, mixSeed(0n, future, next));
+        seeds.push(await f.squad.seedAt(f.rollupAddress, next));
+        await branch.restore();
+      }
+      expect(seeds).to.deep.equal(seeds.map(() => mixSeed(0n, future, next)));
+    });
+
+    it("withholding the first batch does not change the next seed", async function () {
+      skipUnderCoverage(this);
+      const f = await loadFixture(squadFixture);
+      const next = f.epoch + 1n;
+      // a keeper commits at the epoch's start (here the fixture's first slot): the target is fixed before any batch
+      const commit = f.squad.connect(f.stranger).commitSeed(f.rollupAddress);
+      const target = BigInt((await (await commit).wait())!.blockNumber) + SEED_DELAY;
+      await expect(commit).to.emit(f.squad, "SeedCommitted").withArgs(f.rollupAddress, next, target);
+      const slot = f.firstSlot + 1n;
+      const leader = memberOf(f, await f.squad.leaderAt(f.rollupAddress, slot));
+      const future = randao("the L1's randomness at the keeper's target");
+      const reveal = async () => {
+        const latest = BigInt(await ethers.provider.getBlockNumber());
+        await mine(target - latest - 1n);
+        await setPrevRandao(future);
+        await (await f.squad.connect(f.stranger).revealSeed(f.rollupAddress)).wait();
+        return f.squad.seedAt(f.rollupAddress, next);
+      };
+      // the leader posts the first batch...
+      const branch = await takeSnapshot();
+      await time.setNextBlockTimestamp(startOf(slot) + 1n);
+      await expect(f.squad.connect(leader.account).postBatch(f.rollupAddress, COMMITMENT, 0)).to.not.emit(
+        f.squad,
+        "SeedCommitted",
+      );
+      const posted = await reveal();
+      await branch.restore();
+      // ...or withholds it, a standby posting after the grace period instead...
+      const standby = otherMember(f, leader.address);
+      await time.setNextBlockTimestamp(startOf(slot) + GRACE);
+      await expect(f.squad.connect(standby.account).postBatch(f.rollupAddress, COMMITMENT, 0)).to.not.emit(
+        f.squad,
+        "SeedCommitted",
+      );
+      const standIn = await reveal();
+      await branch.restore();
+      // ...or nobody posts at all: the same seed each time
+      const none = await reveal();
+      expect(posted).to.equal(mixSeed(0n, future, next));
+      expect(standIn).to.equal(posted);
+      expect(none).to.equal(posted);
+    });
+
+    it("a reveal outside the target block is refused; an unrevealed target leaves the seed inherited", async function () {
+      const f = await loadFixture(squadFixture);
+      const next = f.epoch + 1n;
+      // nothing committed yet
+      await expect(f.squad.connect(f.stranger).revealSeed(f.rollupAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadSeedNotCommitted")
+        .withArgs(next);
+      const commit = f.squad.connect(f.stranger).commitSeed(f.rollupAddress);
+      const target = BigInt((await (await commit).wait())!.blockNumber) + SEED_DELAY;
+      // one commitment an epoch: neither a second commitSeed nor a batch replaces it
+      await expect(f.squad.connect(f.stranger).commitSeed(f.rollupAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadSeedCommitted")
+        .withArgs(next);
+      // the block after the commitment and the block before the target are refused
+      await expect(f.squad.connect(f.stranger).revealSeed(f.rollupAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotSeedBlock")
+        .withArgs(target);
+      await mine(target - BigInt(await ethers.provider.getBlockNumber()) - 2n);
+      expect(BigInt(await ethers.provider.getBlockNumber())).to.equal(target - 2n);
+      await expect(f.squad.connect(f.stranger).revealSeed(f.rollupAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotSeedBlock")
+        .withArgs(target);
+      // (that refused transaction did not mine a block) the target passes unrevealed; after it, refused too
+      await mine(1n);
+      expect(BigInt(await ethers.provider.getBlockNumber())).to.equal(target);
+      await expect(f.squad.connect(f.stranger).revealSeed(f.rollupAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadNotSeedBlock")
+        .withArgs(target);
+      await expect(f.squad.connect(f.stranger).commitSeed(f.rollupAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadSeedCommitted")
+        .withArgs(next);
+      // a batch after the target reveals nothing either
+      await leaderPostsAt(f, startOf(BigInt(await time.latest()) / SLOT + 1n) + 1n, COMMITMENT);
+      expect(await f.squad.seedCommitment(f.rollupAddress)).to.deep.equal([next, target, false]);
+      // the next epoch inherits the latest seed (0) and draws with it
+      const epoch = await nextEpoch(f.d.operatorSets);
+      expect(await f.squad.seedAt(f.rollupAddress, epoch)).to.equal(0n);
+      const slots = (await slotsOfEpoch(f, epoch)).slice(0, 30);
+      expect(await scheduleOf(f, slots)).to.deep.equal(drawLeaders(f.rollupAddress, f.entries, 0n, slots));
+      // not a registered rollup: neither
+      await expect(f.squad.commitSeed(f.plainAddress))
+        .to.be.revertedWithCustomError(f.squad, "ServiceNotRegistered")
+        .withArgs(f.plainAddress);
+      await expect(f.squad.revealSeed(f.plainAddress))
+        .to.be.revertedWithCustomError(f.squad, "ServiceNotRegistered")
+        .withArgs(f.plainAddress);
+    });
+
+    it("a reveal after the epoch ended is refused", async function () {
+      const f = await loadFixture(squadFixture);
+      const next = f.epoch + 1n;
+      // committed SEED_DELAY blocks before the epoch's end; the chain's clock passes the end before the target
+      await time.setNextBlockTimestamp(f.epochEnd - 10n);
+      const commit = f.squad.connect(f.stranger).commitSeed(f.rollupAddress);
+      const target = BigInt((await (await commit).wait())!.blockNumber) + SEED_DELAY;
+      await time.setNextBlockTimestamp(f.epochEnd);
+      await mine(target - BigInt(await ethers.provider.getBlockNumber()) - 1n);
+      expect(await f.d.operatorSets.currentEpoch()).to.equal(next);
+      // the target block, in the epoch the seed was for: refused, the seed stays inherited
+      await expect(f.squad.connect(f.stranger).revealSeed(f.rollupAddress))
+        .to.be.revertedWithCustomError(f.squad, "SquadSeedEpochBegun")
+        .withArgs(next);
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(0n);
+      expect(await f.squad.seedCommitment(f.rollupAddress)).to.deep.equal([next, target, false]);
+      // the new epoch commits the one after
+      await expect(f.squad.connect(f.stranger).commitSeed(f.rollupAddress)).to.emit(f.squad, "SeedCommitted");
+      expect((await f.squad.seedCommitment(f.rollupAddress))[0]).to.equal(next + 1n);
+    });
+
+    it("a batch landing in the target block reveals the seed; a reveal in the same block after it is refused", async function () {
+      const f = await loadFixture(squadFixture);
+      const next = f.epoch + 1n;
+      await leaderPostsAt(f, startOf(f.firstSlot + 1n) + 1n, COMMITMENT);
+      const [, target] = await f.squad.seedCommitment(f.rollupAddress);
+      await mine(target - BigInt(await ethers.provider.getBlockNumber()) - 1n);
+      const future = randao("the target's randomness");
+      await setPrevRandao(future);
+      const slot = BigInt(await time.latest()) / SLOT + 1n;
+      const leader = memberOf(f, await f.squad.leaderAt(f.rollupAddress, slot));
+      await time.setNextBlockTimestamp(startOf(slot) + 1n);
+      // both in the target block: the batch first
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        const post = await f.squad.connect(leader.account).postBatch(f.rollupAddress, COMMITMENT_2, 0);
+        const reveal = await f.squad.connect(f.stranger).revealSeed(f.rollupAddress, { gasLimit: 200_000n });
+        await mine(1n);
+        const block = (await post.wait())!.blockNumber;
+        expect(BigInt(block)).to.equal(target);
+        await expect(post)
+          .to.emit(f.squad, "SeedRevealed")
+          .withArgs(f.rollupAddress, next, mixSeed(0n, future, next));
+        // mined and failed: its revert data, read from the trace
+        expect((await ethers.provider.getTransactionReceipt(reveal.hash))!.status).to.equal(0);
+        const trace = await ethers.provider.send("debug_traceTransaction", [reveal.hash]);
+        expect(trace.failed).to.equal(true);
+        const error = f.squad.interface.parseError(`0x${trace.returnValue.replace(/^0x/, "")}`)!;
+        expect([error.name, error.args.toArray()]).to.deep.equal(["SquadSeedRevealed", [next]]);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      expect(await f.squad.seedAt(f.rollupAddress, next)).to.equal(mixSeed(0n, future, next));
+    });
+
+    it("an adversary with 10 % of the stake that chooses its posting blocks and withholds when it likes leads within 3 points of its stake share", async function () {
+      skipUnderCoverage(this);
+      const f = await loadFixture(squadFixture);
+      const adversary = f.members[0];
+      const EPOCHS = 20;
+      const COUNTED = 64;
+      const BLOCKS = 4;
+      let led = 0;
+      for (let e = 0; e < EPOCHS; e++) {
+        const epoch = await f.d.operatorSets.currentEpoch();
+        const slots = (await slotsOfEpoch(f, epoch + 1n)).slice(0, COUNTED);
+        const own = (seed: bigint) =>
+          drawLeaders(f.rollupAddress, f.entries, seed, slots).filter((l) => l === adversary.address).length;
+        // after the first slot's grace period any member may post: the adversary posts the epoch's first batch at one
+        // of BLOCKS blocks, or withholds, whichever shows it the best next schedule (all it can see)
+        const slot = BigInt(await time.latest()) / SLOT + 1n;
+        await time.setNextBlockTimestamp(startOf(slot) + GRACE);
+        await mine(1n);
+        let best = { score: own(await f.squad.seedAt(f.rollupAddress, epoch + 1n)), blocks: -1 };
+        for (let k = 0; k < BLOCKS; k++) {
+          const branch = await takeSnapshot();
+          if (k > 0) await mine(BigInt(k));
+          await (await f.squad.connect(adversary.account).postBatch(f.rollupAddress, COMMITMENT, 0)).wait();
+          const score = own(await f.squad.seedAt(f.rollupAddress, epoch + 1n));
+          if (score > best.score) best = { score, blocks: k };
+          await branch.restore();
+        }
+        // its choice; if it withheld, another member posts a few blocks later
+        await mine(BigInt(best.blocks < 0 ? 5 : best.blocks));
+        const poster = best.blocks < 0 ? f.members[1 + (e % 3)] : adversary;
+        await (await f.squad.connect(poster.account).postBatch(f.rollupAddress, COMMITMENT, 0)).wait();
+        // a keeper reveals in the target block, whose randomness nobody knew at the post
+        const [, target] = await f.squad.seedCommitment(f.rollupAddress);
+        await mine(target - BigInt(await ethers.provider.getBlockNumber()) - 1n);
+        await setPrevRandao(randao(`epoch ${e}`));
+        await (await f.squad.connect(f.stranger).revealSeed(f.rollupAddress)).wait();
+        // what it leads in the next epoch's first slots, by the contract's schedule
+        await time.increaseTo(await f.d.operatorSets.epochStart(epoch + 1n));
+        const leaders = await scheduleOf(f, slots);
+        led += leaders.filter((l) => l === adversary.address).length;
+      }
+      const total = BigInt(EPOCHS * COUNTED);
+      // |led / total - stake / TOTAL_STAKE| <= 3 / 100, in integers
+      const deviation = BigInt(led) * TOTAL_STAKE - STAKES[0] * total;
+      expect(deviation < 0n ? -deviation : deviation).to.be.lessThanOrEqual((3n * total * TOTAL_STAKE) / 100n);
     });
   });
 
@@ -1061,7 +1338,11 @@ describe("SquadService", function () {
       const member = f.members[0];
       await time.setNextBlockTimestamp(startOf(slot) + 1n);
       const first = f.squad.connect(member.account).postBatch(f.rollupAddress, COMMITMENT, 0);
-      await expect(first).to.emit(f.squad, "BatchPosted").withArgs(f.rollupAddress, slot, member.address, false);
+      await expect(first)
+        .to.emit(f.squad, "BatchPosted")
+        .withArgs(f.rollupAddress, slot, member.address, false)
+        .and.to.emit(f.squad, "SeedCommitted")
+        .withArgs(f.rollupAddress, f.epoch + 2n, BigInt((await (await first).wait())!.blockNumber) + SEED_DELAY);
       expect(await f.squad.slotMarks(f.rollupAddress, slot)).to.deep.equal([false, false]);
       // the minimums lowered back in that epoch count from the next one: its slots keep no leader
       await (await setMinimums(f, MIN_MEMBERS, MIN_TOTAL_STAKE)).wait();
@@ -1075,9 +1356,9 @@ describe("SquadService", function () {
         .to.emit(f.squad, "BatchPosted")
         .withArgs(f.rollupAddress, slot + 1n, second.address, false);
       expect(await f.rollup.batchCount()).to.equal(2n);
-      // the first of the two batches fixed the seed of the epoch after, which is live again but has no leader either
-      // (the set was not live in the one before)
-      const seed = mixSeed(0n, await prevRandaoOf(first));
+      // the first of the two batches committed the seed of the epoch after, which is live again but has no leader
+      // either (the set was not live in the one before): revealed in the target block
+      const seed = mixSeed(0n, await revealCommitted(f), f.epoch + 2n);
       expect(await f.squad.seedAt(f.rollupAddress, f.epoch + 2n)).to.equal(seed);
       expect(await f.d.operatorSets.isLive(f.setId, f.epoch + 2n)).to.equal(true);
       const slots2 = await slotsOfEpoch(f, f.epoch + 2n);

@@ -339,58 +339,63 @@ describe("simulate task", function () {
       expect(second.gas.reduce((n, g) => n + g.count, 0)).to.equal(second.run.actions);
     });
 
-    it("fixes each SQUAD rollup's seed of the next epoch with the block randomness of its first batch of an epoch", async function () {
+    it("reveals each SQUAD rollup's seed of the next epoch in the block its first batch of an epoch (or the keeper) committed, with that block's randomness", async function () {
       const squad = await serviceContract(hre, "squad");
       const sets = await operatorSets(hre);
       const posted = await squad.queryFilter(squad.filters.BatchPosted());
       const squadBatches = second.rollups.filter((r) => r.sequencing === "SQUAD").reduce((n, r) => n + r.batches, 0);
       expect(squadBatches).to.be.greaterThan(0);
       expect(posted.length).to.equal(squadBatches);
-      // replayed from the events in chain order: the first batch of a rollup in an epoch fixes its seed of the next,
-      // seed' = keccak256(abi.encode(seed, prevrandao)) truncated to 208 bits; the rollup's later batches in the epoch
-      // leave it; an epoch no batch fixed inherits the latest seed (0 before any)
+      const committed = await squad.queryFilter(squad.filters.SeedCommitted());
+      const revealed = await squad.queryFilter(squad.filters.SeedRevealed());
+      const delay = await squad.SEED_DELAY();
+      // one commitment a rollup an epoch, by the epoch's first batch or else the keeper's commitSeed; every one revealed
+      // by the keeper in its target block (the run mines up to it)
+      const squadRollups = second.rollups.filter((r) => r.sequencing === "SQUAD").length;
+      expect(committed.length).to.be.greaterThan(squadRollups);
+      expect(revealed.length).to.equal(committed.length);
+      const keeperCommits = (second.gas.find((g) => g.action === "SQUAD: commit seed")?.count ?? 0) as number;
+      const reveals = (second.gas.find((g) => g.action === "SQUAD: reveal seed")?.count ?? 0) as number;
+      expect(reveals).to.equal(revealed.length);
+      const batchTxs = new Set(posted.map((e) => e.transactionHash));
+      expect(committed.filter((e) => batchTxs.has(e.transactionHash)).length).to.equal(
+        committed.length - keeperCommits,
+      );
+      // replayed in chain order: seed(e) = keccak256(abi.encode(latest seed, prevrandao of the target, e)) truncated to
+      // 208 bits, revealed in the epoch before e; epochs between reveals inherit
       const mask = 2n ** 208n - 1n;
-      const replay = new Map<string, { epoch: bigint; latest: bigint }>();
-      const fixed: { rollup: string; epoch: bigint; seed: bigint }[] = [];
+      const latest = new Map<string, bigint>();
       const randomness = new Set<string>();
-      let later = 0;
-      for (const event of posted) {
+      for (const [i, event] of revealed.entries()) {
+        const commitment = committed[i];
+        const { rollup, epoch, seed } = event.args;
+        expect([commitment.args.rollup, commitment.args.epoch]).to.deep.equal([rollup, epoch]);
+        expect(BigInt(event.blockNumber)).to.equal(commitment.args.target);
+        expect(commitment.args.target).to.equal(BigInt(commitment.blockNumber) + delay);
         // the block's prevrandao, raw: the node returns it as mixHash
         const block = (await hre.network.provider.send("eth_getBlockByNumber", [
           toQuantity(event.blockNumber),
           false,
-        ])) as {
-          timestamp: string;
-          mixHash: string;
-        };
+        ])) as { timestamp: string; mixHash: string };
         randomness.add(block.mixHash);
-        const { rollup } = event.args;
-        const epoch = await sets.epochAt(block.timestamp);
-        const state = replay.get(rollup) ?? { epoch: -1n, latest: 0n };
-        if (epoch === state.epoch) {
-          later++;
-          continue;
-        }
-        // the epoch's own seed: the one the rollup's first batch of an earlier epoch fixed (inherited since)
-        expect(await squad.seedAt(rollup, epoch), `${rollup}, epoch ${epoch}`).to.equal(state.latest);
-        const seed = BigInt(keccak256(coder.encode(["uint256", "uint256"], [state.latest, block.mixHash]))) & mask;
-        replay.set(rollup, { epoch, latest: seed });
-        fixed.push({ rollup, epoch: epoch + 1n, seed });
+        // revealed in the epoch before the one it is for
+        expect(await sets.epochAt(block.timestamp)).to.equal(epoch - 1n);
+        expect(await squad.seedAt(rollup, epoch - 1n), `${rollup}, epoch ${epoch - 1n}`).to.equal(
+          latest.get(rollup) ?? 0n,
+        );
+        const expected =
+          BigInt(
+            keccak256(
+              coder.encode(["uint256", "uint256", "uint256"], [latest.get(rollup) ?? 0n, block.mixHash, epoch]),
+            ),
+          ) & mask;
+        expect(seed).to.equal(expected);
+        expect(await squad.seedAt(rollup, epoch), `${rollup}, epoch ${epoch}`).to.equal(expected);
+        latest.set(rollup, expected);
       }
-      expect(replay.size).to.equal(second.rollups.filter((r) => r.sequencing === "SQUAD").length);
-      // up to three batches a rollup an epoch: most are not the first of their epoch
-      expect(later).to.be.greaterThan(fixed.length);
-      expect(fixed.length + later).to.equal(posted.length);
-      for (const { rollup, epoch, seed } of fixed) {
-        expect(seed).not.to.equal(0n);
-        expect(await squad.seedAt(rollup, epoch), `${rollup}, epoch ${epoch}`).to.equal(seed);
-      }
-      // after its last batch, a rollup's later epochs inherit the seed that batch's epoch fixed
-      for (const [rollup, { epoch, latest }] of replay) {
-        expect(await squad.seedAt(rollup, epoch + 2n), `${rollup}, epoch ${epoch + 2n}`).to.equal(latest);
-      }
-      // each batch's block had randomness of its own, seeded by the run
-      expect(randomness.size).to.equal(posted.length);
+      expect(latest.size).to.equal(squadRollups);
+      // each reveal's block had randomness of its own, seeded by the run
+      expect(randomness.size).to.equal(revealed.length);
     });
 
     /** The gas of the report's actions of `category`, from the gas-per-action table. */

@@ -3,12 +3,13 @@
 // leader, with forced-queue items included), against the staged deployment of `deploy:services` (servicesTaskFixture:
 // rollup 5002 is SQUAD-sequenced). Every leader is drawn by hand (OperatorSets.drawAt replayed over the operators'
 // allocations counted in the epoch before the slot's, in draw-index order, with the rollup's seed for the slot's epoch,
-// which the first batch of the epoch before fixed) and checked against SquadService.leaderAt; slots are chosen with
+// committed in the epoch before and revealed in the committed block) and checked against SquadService.leaderAt; and
+// squad:reveal-seed (the keeper's seed duty: commit, then reveal in the target block); slots are chosen with
 // time.increaseTo (a task's transaction is mined one second after the latest block; squad:post-batch reports the slot
 // of the block its batch was mined in).
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, id, keccak256, toQuantity, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import { parseDuration } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
@@ -27,6 +28,8 @@ const GRACE = BigInt(parseDuration(parameters.services!.squad.gracePeriod));
 const EPOCH = BigInt(parseDuration(parameters.restaking.epochLength));
 /** SquadService keeps a rollup's seeds in 208 bits. */
 const SEED_MASK = 2n ** 208n - 1n;
+/** SquadService.SEED_DELAY: blocks from a seed's commitment to the block it is revealed in. */
+const SEED_DELAY = 64n;
 /** tasks/squad.ts MAX_SLOTS. */
 const MAX_SLOTS = 500;
 
@@ -48,6 +51,15 @@ interface ScheduleResult {
   slotLength: bigint;
   gracePeriod: bigint;
   slots: SlotView[];
+}
+
+interface SeedResult {
+  rollup: string;
+  epoch: bigint;
+  action: "committed" | "revealed";
+  target: bigint;
+  seed?: bigint;
+  tx: TxReport;
 }
 
 interface PostResult {
@@ -72,11 +84,16 @@ const latest = async () => BigInt(await time.latest());
 const batchRootOf = (prev: string, commitment: string, queueHead: bigint) =>
   keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [prev, commitment, queueHead]));
 /**
- * The seed the first batch of an epoch fixes for the next: keccak256(abi.encode(latest seed, prevrandao)), its low 208
- * bits.
+ * The seed of `epoch` a reveal sets: keccak256(abi.encode(latest seed, prevrandao of the committed block, epoch)), its
+ * low 208 bits.
  */
-const mixSeed = (seed: bigint, randao: string) =>
-  BigInt(keccak256(coder.encode(["uint256", "uint256"], [seed, randao]))) & SEED_MASK;
+const mixSeed = (seed: bigint, randao: string, epoch: bigint) =>
+  BigInt(keccak256(coder.encode(["uint256", "uint256", "uint256"], [seed, randao, epoch]))) & SEED_MASK;
+/** Mines up to the block before `target`: a transaction sent next lands in it. */
+const mineTo = async (target: bigint) => {
+  const latestBlock = BigInt(await hre.ethers.provider.getBlockNumber());
+  if (target - latestBlock > 1n) await mine(target - latestBlock - 1n);
+};
 const slotView = (slot: bigint, leader: string): SlotView => ({
   slot,
   start: Number(slot * SLOT),
@@ -252,7 +269,7 @@ describe("squad tasks", function () {
       }
     });
 
-    it("fixes the next epoch's seed with the first batch of an epoch: later batches do not re-roll it, nor change a schedule (text)", async function () {
+    it("shows the next epoch's leaders drawn with the seed the first batch of an epoch committed and squad:reveal-seed revealed: later batches do not re-roll it, nor change a schedule (text)", async function () {
       const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const epochOne = await f.sets.epochStart(f.epoch + 1n);
@@ -261,7 +278,7 @@ describe("squad tasks", function () {
       await time.increaseTo(first * SLOT + 10n);
       // no batch yet in this epoch: the next one inherits the latest seed, 0
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(0n);
-      // the first batch of this epoch: the next one's seed mixes in its block's prevrandao
+      // the first batch of this epoch commits the next one's seed to the block SEED_DELAY blocks on
       const [leader] = await drawLeaders(f, first, 1);
       const posted = await task<PostResult>("squad:post-batch", {
         rollup,
@@ -270,7 +287,17 @@ describe("squad tasks", function () {
         json: true,
       });
       expect([posted.slot, posted.byLeader]).to.deep.equal([first, true]);
-      const seed = mixSeed(0n, await prevRandao(posted.tx.block));
+      expect(await f.squad.seedCommitment(rollup)).to.deep.equal([
+        f.epoch + 1n,
+        BigInt(posted.tx.block) + SEED_DELAY,
+        false,
+      ]);
+      expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(0n);
+      // revealed in that block, its prevrandao mixed in
+      await mineTo(BigInt(posted.tx.block) + SEED_DELAY);
+      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      expect(BigInt(revealed.tx.block)).to.equal(BigInt(posted.tx.block) + SEED_DELAY);
+      const seed = mixSeed(0n, await prevRandao(revealed.tx.block), f.epoch + 1n);
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
       expect(await f.squad.seedAt(rollup, f.epoch)).to.equal(0n);
       // the leader posts again, in a block with randomness of its own: the seed stays
@@ -301,7 +328,7 @@ describe("squad tasks", function () {
         }),
       ]);
 
-      // the first batch of the next epoch fixes the seed of the one after, leaving its own schedule as it was
+      // the first batch of the next epoch commits the seed of the one after, revealed, leaving its own schedule as it was
       await time.increaseTo(epochOne + 10n);
       const slot = (epochOne + 11n) / SLOT;
       const current = await f.squad.leaderAt(rollup, slot);
@@ -313,8 +340,12 @@ describe("squad tasks", function () {
         json: true,
       });
       expect([next.slot, next.byLeader]).to.deep.equal([slot, true]);
+      await mineTo(BigInt(next.tx.block) + SEED_DELAY);
+      const nextSeed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
-      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(mixSeed(seed, await prevRandao(next.tx.block)));
+      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(
+        mixSeed(seed, await prevRandao(nextSeed.tx.block), f.epoch + 2n),
+      );
       expect(await f.squad.schedule(rollup, first, 7)).to.deep.equal(leaders);
     });
 
@@ -776,7 +807,7 @@ describe("squad tasks", function () {
       expect(await f.squad.slotMarks(f.squadRollupAddress, slot)).to.deep.equal([false, false]);
     });
 
-    it("says there is no leader in a slot without one (text mode), a batch there fixing the next epoch's seed all the same", async function () {
+    it("says there is no leader in a slot without one (text mode), a batch there committing the next epoch's seed all the same", async function () {
       // the epoch after the joins: their allocations count in it, but its leaders would be drawn from the joins' epoch,
       // which counted nothing (10 s into a slot: the batch is mined before the grace period ends)
       const f = await load(countedFixture);
@@ -797,8 +828,11 @@ describe("squad tasks", function () {
       await expect(transaction(result.tx.hash))
         .to.emit(f.squad, "BatchPosted")
         .withArgs(rollup, slot, member.address, false);
-      // the first batch of the epoch: the next one, the first with leaders, draws them with the seed it fixed
-      const seed = mixSeed(0n, await prevRandao(result.tx.block));
+      // the first batch of the epoch committed the next one's seed: that epoch, the first with leaders, draws them with
+      // the seed revealed in the committed block
+      await mineTo(BigInt(result.tx.block) + SEED_DELAY);
+      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      const seed = mixSeed(0n, await prevRandao(revealed.tx.block), f.countEpoch + 1n);
       expect(await f.squad.seedAt(rollup, f.countEpoch + 1n)).to.equal(seed);
       expect(await f.squad.seedAt(rollup, f.countEpoch)).to.equal(0n);
       const next = (await f.sets.epochStart(f.countEpoch + 1n)) / SLOT + 1n;
@@ -865,8 +899,13 @@ describe("squad tasks", function () {
         true,
       ]);
       expect(await f.squad.slotMarks(rollup, slot)).to.deep.equal([true, false]);
-      // that batch fixed the seed of E + 2, whose leaders come from the three left, never operator 0
-      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(mixSeed(0n, await prevRandao(posted.tx.block)));
+      // that batch committed the seed of E + 2 (revealed in the target block), whose leaders come from the three left,
+      // never operator 0
+      await mineTo(BigInt(posted.tx.block) + SEED_DELAY);
+      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(
+        mixSeed(0n, await prevRandao(revealed.tx.block), f.epoch + 2n),
+      );
       const after = await drawLeaders(f, split, 40, counted);
       expect(await f.squad.schedule(rollup, split, 40)).to.deep.equal(after);
       expect(after).not.to.include(leaving.address);
@@ -879,6 +918,96 @@ describe("squad tasks", function () {
         `the contract refused the transaction: SquadNotEligible("${leaving.address}")`,
       );
       expect(await f.squadRollup.batchCount()).to.equal(1n);
+    });
+  });
+
+  describe("squad:reveal-seed", function () {
+    it("commits the next epoch's seed when nothing has, then reveals it in the committed block only, refusing too early and twice in one line (JSON)", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      const [keeper] = await hre.ethers.getSigners();
+      const next = f.epoch + 1n;
+      expect(await f.squad.seedCommitment(rollup)).to.deep.equal([0n, 0n, false]);
+      const committed = await task<SeedResult>("squad:reveal-seed", { rollup: "5002", json: true });
+      const target = BigInt(committed.tx.block) + SEED_DELAY;
+      expect(committed).to.deep.equal({ rollup, epoch: next, action: "committed", target, tx: committed.tx });
+      await expect(transaction(committed.tx.hash))
+        .to.emit(f.squad, "SeedCommitted")
+        .withArgs(rollup, next, target)
+        .and.not.to.emit(f.squad, "SeedRevealed");
+      expect(await f.squad.seedCommitment(rollup)).to.deep.equal([next, target, false]);
+      // the block after the commitment is not the target: refused before anything is sent
+      await expectRefused(
+        "squad:reveal-seed",
+        { rollup, json: true },
+        `the seed of epoch ${next} is revealed in block ${target} only: the latest is ${committed.tx.block} (run with --wait)`,
+      );
+      // with the target next, revealed in it by the keeper
+      await mineTo(target);
+      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, from: keeper.address, json: true });
+      const seed = mixSeed(0n, await prevRandao(revealed.tx.block), next);
+      expect(revealed).to.deep.equal({ rollup, epoch: next, action: "revealed", target, seed, tx: revealed.tx });
+      expect(BigInt(revealed.tx.block)).to.equal(target);
+      await expect(transaction(revealed.tx.hash)).to.emit(f.squad, "SeedRevealed").withArgs(rollup, next, seed);
+      expect(await f.squad.seedAt(rollup, next)).to.equal(seed);
+      expect(await f.squad.seedCommitment(rollup)).to.deep.equal([next, target, true]);
+      await expectRefused(
+        "squad:reveal-seed",
+        { rollup, json: true },
+        `the seed of epoch ${next} of ${rollup} was revealed already (in block ${target})`,
+      );
+      // the next epoch's leaders are drawn with it
+      const first = (await f.sets.epochStart(next)) / SLOT + 1n;
+      expect(await f.squad.schedule(rollup, first, 10)).to.deep.equal(await drawLeaders(f, first, 10));
+    });
+
+    it("waits for the block before the target with --wait, and refuses a target gone by: the next epoch inherits the seed (text)", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      const next = f.epoch + 1n;
+      const { result: committed, lines } = await runTask<SeedResult>("squad:reveal-seed", {
+        rollup: "5002",
+        json: false,
+      });
+      const target = BigInt(committed.tx.block) + SEED_DELAY;
+      expect(lines).to.deep.equal([
+        txLine(`seed of epoch ${next} committed to the prevrandao of block ${target}`, committed.tx),
+        `  reveal it in block ${target}: squad:reveal-seed --rollup ${rollup} --wait`,
+      ]);
+      // a target gone by unrevealed: refused, the next epoch inherits the latest seed (0)
+      await mine(SEED_DELAY);
+      await expectRefused(
+        "squad:reveal-seed",
+        { rollup, json: false },
+        `block ${target}, the seed of epoch ${next}'s, is past (latest ${target}): epoch ${next} inherits the seed`,
+      );
+      await nextEpoch(f.sets);
+      expect(await f.squad.seedAt(rollup, next)).to.equal(0n);
+      // in the next epoch: commit, then --wait while the blocks up to the target are mined
+      const again = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      expect([again.epoch, again.action]).to.deep.equal([next + 1n, "committed"]);
+      const waiting = runTask<SeedResult>("squad:reveal-seed", { rollup, wait: true, json: false });
+      await mineTo(again.target);
+      const { result, lines: revealedLines } = await waiting;
+      expect(BigInt(result.tx.block)).to.equal(again.target);
+      const seed = mixSeed(0n, await prevRandao(result.tx.block), next + 1n);
+      expect(result.seed).to.equal(seed);
+      expect(revealedLines).to.deep.equal([
+        txLine(`seed of epoch ${next + 1n} revealed in block ${again.target}: ${seed}`, result.tx),
+      ]);
+      expect(await f.squad.seedAt(rollup, next + 1n)).to.equal(seed);
+    });
+
+    it("refuses an unknown rollup, one not registered in SQUAD and one that does not use it", async function () {
+      const f = await load(servicesTaskFixture);
+      const args = { rollup: "5002", json: true };
+      await expectRefused(
+        "squad:reveal-seed",
+        args,
+        `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+      );
+      await expectRefused("squad:reveal-seed", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
+      await expectRefused("squad:reveal-seed", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
     });
   });
 });

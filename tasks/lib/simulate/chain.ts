@@ -171,6 +171,19 @@ export class Chain {
     await this.provider.send("hardhat_setPrevRandao", [this.randomness(this.blocks)]);
   }
 
+  /**
+   * Mines empty blocks, a second apart from the current time on, until the next block is number `block` (a SQUAD seed's
+   * committed block, which its reveal must land in); nothing if it is already, or past.
+   */
+  async mineUntil(block: number) {
+    const count = block - Number(await this.provider.send("eth_blockNumber", [])) - 1;
+    if (count <= 0) return;
+    await this.provider.send("evm_setNextBlockTimestamp", [toBeHex(this.next)]);
+    await this.provider.send("hardhat_mine", [toBeHex(count), toBeHex(1)]);
+    this.time = this.next + count - 1;
+    this.next = this.time + 1;
+  }
+
   /** The receipts mined since the last call, in order. */
   take(): MinedReceipt[] {
     const mined = this.mined;

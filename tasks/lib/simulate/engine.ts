@@ -503,6 +503,7 @@ class Simulation {
     const chainEpoch = BigInt(this.firstEpoch + e - 1);
     await this.startOfEpoch(t0 + 60);
     await this.slot(t0 + 1 * HOUR);
+    await this.revealSeeds(t0 + 1 * HOUR + 30 * 60);
     await this.proposeOutputs(t0 + 2 * HOUR + 30, e);
     await this.finality(t0 + 3 * HOUR + 30, e, chainEpoch);
     await this.votes(t0 + 4 * HOUR + 30);
@@ -539,7 +540,7 @@ class Simulation {
       }
       if (Object.keys(r.sets).length > 0) this.rollupEpochs++; // a rollup-epoch of upkeep: its fees streamed
       // the only upkeep: nothing is sent per set (SQUAD's leaders, MACH, VITAL and rewards read what counts in an epoch
-      // from OperatorSets' checkpoints, and SQUAD's leader seed is fixed by the batches themselves)
+      // from OperatorSets' checkpoints; SQUAD's leader seed is the keeper's later step, see revealSeeds)
       if (Math.min(t, r.paidUntil) > r.lastStreamed) {
         await this.call(this.keeper, r.contract, "streamFees", [], "rollup: stream fees");
         r.lastStreamed = Math.min(this.chain.time, r.paidUntil); // streamed up to its block's time
@@ -642,9 +643,36 @@ class Simulation {
   }
 
   /**
-   * Posts a batch to a SQUAD rollup, its block's randomness seeded first: the first batch of an epoch fixes the
-   * rollup's leader-election seed of the next epoch from the block's prevrandao, so the leaders depend on the run's
-   * seed only.
+   * The keeper's SQUAD seed duty: for each SQUAD rollup, commits the next epoch's seed unless a batch of this epoch did
+   * (its set had no leader yet), then reveals it in the committed block (empty blocks mined up to it, its randomness
+   * seeded by the run, so the leaders depend on the run's seed only). A target already past (not in these runs) leaves
+   * the next epoch the latest seed.
+   */
+  private async revealSeeds(t: number) {
+    this.at(t);
+    const squad = this.c.services.SQUAD as SquadService;
+    const next = (await this.c.sets.currentEpoch()) + 1n;
+    const due: { r: LiveRollup; target: number }[] = [];
+    for (const r of this.live) {
+      if (r.sets.SQUAD === undefined || r.settled || (r.expiry !== 0 && t >= r.expiry)) continue;
+      if ((await squad.seedCommitment(r.address)).epoch !== next) {
+        await this.call(this.keeper, squad, "commitSeed", [r.address], "SQUAD: commit seed");
+      }
+      const [, target, revealed] = await squad.seedCommitment(r.address);
+      if (!revealed) due.push({ r, target: Number(target) });
+    }
+    for (const { r, target } of due.sort((a, b) => a.target - b.target)) {
+      if ((await this.hre.ethers.provider.getBlockNumber()) >= target) continue;
+      await this.chain.mineUntil(target);
+      await this.chain.seedNextBlock();
+      await this.call(this.keeper, squad, "revealSeed", [r.address], "SQUAD: reveal seed");
+    }
+    this.observe();
+  }
+
+  /**
+   * Posts a batch to a SQUAD rollup, its block's randomness seeded first (the epoch's first batch commits the next
+   * epoch's seed; one landing in the committed block reveals it).
    */
   private async postBatch(poster: string, r: LiveRollup, commitment: string, action: string) {
     await this.chain.seedNextBlock();

@@ -128,6 +128,8 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "SQUAD: post batch": "duties",
   "SQUAD: post batch (backup)": "duties",
   "SQUAD: report miss": "duties",
+  "SQUAD: commit seed": "duties",
+  "SQUAD: reveal seed": "duties",
   "rollup: append batch (central sequencer)": "duties",
   "rollup: propose output": "duties",
   "rollup: prove output (validity)": "duties",
