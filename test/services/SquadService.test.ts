@@ -2018,16 +2018,9 @@ describe("SquadService", function () {
       expect((await f.rollup.queuedTransaction(0n)).forcedAt).to.equal(forcedAt);
     }
 
-    it("requests a slash of the leader of the first whole slot after the deadline", async function () {
-      const f = await loadFixture(squadFixture);
-      const { deadline, slot, slotEnd, leader } = await queueItem(f);
-      expect(slot).to.equal(deadline / SLOT + 1n);
-      await time.setNextBlockTimestamp(slotEnd);
-      await expect(f.rollup.connect(f.forcer).forceInclude(1))
-        .to.emit(f.rollup, "SequencerFault")
-        .withArgs(f.squadAddress, 0n, deadline);
+    /** The reporter reports item 0's censorship at `reportedAt`: a slash request of `leader` for `slot`; its id. */
+    async function expectCensorshipReported(f: Fixture, leader: { address: string }, slot: bigint, reportedAt: bigint) {
       const requestId = await f.d.slashingManager.requestCount();
-      const reportedAt = slotEnd + 10n;
       await time.setNextBlockTimestamp(reportedAt);
       await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
         .to.emit(f.d.slashingManager, "SlashRequested")
@@ -2044,6 +2037,19 @@ describe("SquadService", function () {
         )
         .and.to.emit(f.squad, "CensorshipReported")
         .withArgs(f.rollupAddress, 0n, slot, leader.address, requestId);
+      return requestId;
+    }
+
+    it("requests a slash of the leader of the first whole slot after the deadline", async function () {
+      const f = await loadFixture(squadFixture);
+      const { deadline, slot, slotEnd, leader } = await queueItem(f);
+      expect(slot).to.equal(deadline / SLOT + 1n);
+      await time.setNextBlockTimestamp(slotEnd);
+      await expect(f.rollup.connect(f.forcer).forceInclude(1))
+        .to.emit(f.rollup, "SequencerFault")
+        .withArgs(f.squadAddress, 0n, deadline);
+      const reportedAt = slotEnd + 10n;
+      const requestId = await expectCensorshipReported(f, leader, slot, reportedAt);
       expect(await f.squad.CENSORSHIP()).to.equal(CENSORSHIP);
       expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(true);
       const request = await f.d.slashingManager.request(requestId);
@@ -2232,24 +2238,7 @@ describe("SquadService", function () {
       await forceAt(f, slotEnd + 1n);
       // the jail began after the slot's grace period: the censorship is the leader's, reported while it is jailed
       expect((await f.d.operatorSets.membership(f.setId, leader.address)).jailedUntil).to.equal(slotEnd + JAIL_TIME);
-      const requestId = await f.d.slashingManager.requestCount();
-      const reportedAt = slotEnd + 2n;
-      await time.setNextBlockTimestamp(reportedAt);
-      await expect(f.squad.connect(f.reporter).reportCensorship(f.rollupAddress, 0n))
-        .to.emit(f.d.slashingManager, "SlashRequested")
-        .withArgs(
-          requestId,
-          leader.address,
-          f.squadAddress,
-          f.setId,
-          CENSORSHIP_BPS,
-          CENSORSHIP,
-          censorshipEvidence(f.rollupAddress, 0n, TX_HASHES[0], slot),
-          f.reporter.address,
-          reportedAt + VETO_WINDOW,
-        )
-        .and.to.emit(f.squad, "CensorshipReported")
-        .withArgs(f.rollupAddress, 0n, slot, leader.address, requestId);
+      await expectCensorshipReported(f, leader, slot, slotEnd + 2n);
       expect(await f.squad.isCensorshipReported(f.rollupAddress, slot)).to.equal(true);
     });
 
