@@ -258,6 +258,7 @@ async function checkRollups(ctx: Context, config: RollupsConfig, restaking: Rest
       ["verifier", t.verifier, expected.verifier === MOCK_VERIFIER ? mockVerifier : expected.verifier],
       ["outputInterval", t.outputInterval, expected.outputInterval],
       ["creationFee", t.creationFee, expected.creationFee, alt],
+      ["outputBond", t.outputBond, expected.outputBond, alt],
     ]);
   }
 }

@@ -38,6 +38,7 @@ export interface TemplateView {
   verifier: string;
   outputInterval: bigint;
   creationFee: bigint;
+  outputBond: bigint;
 }
 
 async function templates(factory: RollupFactory): Promise<TemplateView[]> {
@@ -61,6 +62,7 @@ async function templates(factory: RollupFactory): Promise<TemplateView[]> {
       verifier: t.verifier,
       outputInterval: t.outputInterval,
       creationFee: t.creationFee,
+      outputBond: t.outputBond,
     });
   }
   return views;
@@ -180,7 +182,9 @@ task("rollup:templates", "Lists the factory's rollup templates")
         (t) =>
           `${t.id} ${t.name} v${t.version} ${t.proofSystem}${t.deprecated ? " (deprecated)" : ""}: DA ${t.daLayers.join(
             ", ",
-          )}; output every ${t.outputInterval} L2 blocks; creation fee ${formatAlt(t.creationFee)}`,
+          )}; output every ${t.outputInterval} L2 blocks; creation fee ${formatAlt(t.creationFee)}${
+            t.outputBond === 0n ? "" : `; output bond ${formatAlt(t.outputBond)}`
+          }`,
       ),
     );
   });
@@ -495,19 +499,40 @@ task("rollup:propose-output", "Proposes the rollup's next state output (its prop
   .addParam("root", "The output root: 32-byte hex")
   .addOptionalParam("block", "Its L2 block number (default: the next one, one output interval on)")
   .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("approve", "Approve the rollup for the output bond if the allowance is short")
   .addFlag("json", "Print JSON")
-  .setAction(async (args: { rollup: string; root: string; block?: string; from?: string; json: boolean }, hre) => {
-    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
-    if (!isHexString(args.root, 32)) fail(`--root must be 32-byte hex: ${args.root}`);
-    const count = await rollup.outputCount();
-    const last = count === 0n ? 0n : (await rollup.output(count - 1n)).l2BlockNumber;
-    const next = last + (await rollup.outputInterval());
-    const block = args.block === undefined ? next : parseWhole(args.block, "--block");
-    if (block !== next) fail(`the next output is at L2 block ${next}, not ${block}`);
-    const signer = await signerFor(hre, args.from);
-    const proposer = await rollup.proposer();
-    if ((await signer.getAddress()) !== proposer) fail(`only the rollup's proposer ${proposer} proposes outputs`);
-    const tx = await confirm(rollup.connect(signer).proposeOutput(block, args.root));
-    const result = { rollup: await rollup.getAddress(), index: count, l2BlockNumber: block, root: args.root, tx };
-    return output(args.json, result, () => [txLine(`output ${count} proposed at L2 block ${block}`, tx)]);
-  });
+  .setAction(
+    async (
+      args: { rollup: string; root: string; block?: string; from?: string; approve: boolean; json: boolean },
+      hre,
+    ) => {
+      const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+      if (!isHexString(args.root, 32)) fail(`--root must be 32-byte hex: ${args.root}`);
+      const count = await rollup.outputCount();
+      const last = count === 0n ? 0n : (await rollup.output(count - 1n)).l2BlockNumber;
+      const next = last + (await rollup.outputInterval());
+      const block = args.block === undefined ? next : parseWhole(args.block, "--block");
+      if (block !== next) fail(`the next output is at L2 block ${next}, not ${block}`);
+      const signer = await signerFor(hre, args.from);
+      const proposer = await rollup.proposer();
+      if ((await signer.getAddress()) !== proposer) fail(`only the rollup's proposer ${proposer} proposes outputs`);
+      // the bond (rollups with VITAL): back when the output finalizes, forfeited if VITAL invalidates it
+      const bond = await rollup.outputBond();
+      const approval =
+        bond === 0n ? undefined : await ensureAlt(hre, signer, await rollup.getAddress(), bond, args.approve);
+      const tx = await confirm(rollup.connect(signer).proposeOutput(block, args.root));
+      const result = {
+        rollup: await rollup.getAddress(),
+        index: count,
+        l2BlockNumber: block,
+        root: args.root,
+        bond,
+        ...(approval && { approval }),
+        tx,
+      };
+      return output(args.json, result, () => [
+        ...(approval ? [txLine("approved the rollup", approval)] : []),
+        txLine(`output ${count} proposed at L2 block ${block}${bond === 0n ? "" : `, bonding ${formatAlt(bond)}`}`, tx),
+      ]);
+    },
+  );

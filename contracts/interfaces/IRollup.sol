@@ -97,6 +97,15 @@ interface IRollup {
     event OutputFinalized(uint256 indexed index);
     /// @notice The output at `index` and every later one are gone (`count` outputs before).
     event OutputsInvalidated(uint256 indexed index, uint256 count);
+    /// @notice The bond of invalidated output `index`: `reward` to `challenger`, `toTreasury` to the treasury;
+    ///         `returned` (the bonds of the later outputs dropped with it) back to the proposer.
+    event OutputBondForfeited(
+        uint256 indexed index,
+        address indexed challenger,
+        uint256 reward,
+        uint256 toTreasury,
+        uint256 returned
+    );
     event TransactionQueued(uint256 indexed queueIndex, bytes32 txHash, uint256 fee, uint48 deadline, address payer);
     event TransactionsIncluded(uint256 firstQueueIndex, uint256 count, address indexed includer);
     /// @notice Overdue queue items forced in by anyone: `sequencer` (the sequencer role at the time) skipped them.
@@ -125,6 +134,8 @@ interface IRollup {
     function services() external view returns (uint8);
     function owner() external view returns (address);
     function proposer() external view returns (address);
+    /// @notice ALT the proposer bonds per output (zero without VITAL).
+    function outputBond() external view returns (uint96);
     function fastFinalityBps() external view returns (uint16);
     function challengePeriod() external view returns (uint48);
     function status() external view returns (Status);
@@ -150,7 +161,10 @@ interface IRollup {
     function fastFinalize(uint256 index, uint64 l2BlockNumber, bytes32 root) external returns (uint16 thresholdBps);
     function finalize(uint256 index) external;
     function proveOutput(uint256 index, bytes calldata proof) external;
-    function invalidate(uint256 index) external;
+    /// @notice VITAL: output `index` was proven wrong in a challenge opened by `challenger`. It and every later output
+    ///         are dropped; its bond is forfeited (`challenger` gets `CHALLENGER_SHARE_BPS`, the treasury the rest), the
+    ///         dropped outputs' bonds go back to the proposer.
+    function invalidate(uint256 index, address challenger) external;
     /// @notice When VITAL invalidated `root` for `l2BlockNumber` (zero if it never did).
     function invalidatedAt(uint64 l2BlockNumber, bytes32 root) external view returns (uint256);
     /// @notice VITAL's last invalidation of `root` for `l2BlockNumber`: when that output was proposed and when it was

@@ -49,8 +49,11 @@ interface IRollupFactory {
         address verifier;
         /// @notice L2 blocks between two outputs
         uint64 outputInterval;
-        /// @notice ALT paid to the treasury per rollup created
-        uint128 creationFee;
+        /// @notice ALT paid to the treasury per rollup created (the whole supply fits 96 bits)
+        uint96 creationFee;
+        /// @notice optimistic: ALT the proposer of a rollup with VITAL bonds per output, back when the output
+        ///         finalizes, forfeited when VITAL invalidates it (half to the challenger); validity: 0
+        uint96 outputBond;
     }
 
     /// @notice What `createRollup` takes.

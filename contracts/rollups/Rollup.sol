@@ -27,6 +27,8 @@ contract Rollup is IRollup {
     /// @notice Once a pause ends, the council may pause again only this long after: it alone cannot hold a rollup
     ///         paused for more than half the time.
     uint256 public constant PAUSE_COOLDOWN = 3 days;
+    /// @notice The challenger's share of a forfeited output bond, in basis points; the rest goes to the treasury.
+    uint256 public constant CHALLENGER_SHARE_BPS = 5_000;
 
     // slot 0: owner (160) | chainId (64)
     address public owner;
@@ -75,13 +77,17 @@ contract Rollup is IRollup {
     QueuedTx[] internal _queue;
     /// @notice Queue items [0, queueHead) are included.
     uint256 public queueHead;
-    // one slot, what every state change reads: pausedUntil (48) | _resumedAt (48) | _retired (8) | services (8)
+    // one slot, what every state change reads: pausedUntil (48) | _resumedAt (48) | _retired (8) | services (8) |
+    // outputBond (96)
     /// @notice Paused until this time (zero if never paused); a pause ends then, or earlier when the council lifts it.
     uint48 public pausedUntil;
     /// @dev When the pause before the latest one ended (zero if none).
     uint48 internal _resumedAt;
     bool internal _retired;
     uint8 public services;
+    /// @notice ALT the proposer bonds per output (the template's, when VITAL can invalidate outputs; else 0), fixed at
+    ///         creation: back when the output finalizes, forfeited when VITAL invalidates it.
+    uint96 public outputBond;
     /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when it was proposed and
     ///      when it was invalidated (its last invalidation).
     mapping(bytes32 output => Invalidation) internal _invalidations;
@@ -142,6 +148,8 @@ contract Rollup is IRollup {
                 : uint48(perSecond == 0 ? type(uint48).max : block.timestamp + p.prepaidFees / perSecond);
         daConfigHash = keccak256(p.daConfig);
         paid = uint96(p.prepaidFees);
+        // only VITAL can forfeit a bond: without it, bonding would only lock the proposer's ALT
+        if (p.services & VITAL != 0) outputBond = t.outputBond;
     }
 
     // ---------------------------------------------------------------- views
@@ -275,6 +283,8 @@ contract Rollup is IRollup {
         });
         outputCount = count + 1;
         emit OutputProposed(count, l2BlockNumber, root, msg.sender);
+        uint256 bond = outputBond;
+        if (bond != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), bond);
     }
 
     /// @inheritdoc IRollup
@@ -330,7 +340,7 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
-    function invalidate(uint256 index) external whenNotPaused {
+    function invalidate(uint256 index, address challenger) external whenNotPaused {
         _requireService(VITAL);
         Output storage o = _liveOutput(index);
         if (o.status == OutputStatus.Finalized) revert RollupOutputStatus(index, o.status);
@@ -342,6 +352,22 @@ contract Rollup is IRollup {
             invalidatedAt: uint48(block.timestamp)
         });
         emit OutputsInvalidated(index, count);
+        _forfeitBond(index, count, challenger);
+    }
+
+    /// @dev The invalidated output's bond is forfeited (`CHALLENGER_SHARE_BPS` to the challenger, the rest to the
+    ///      treasury); the outputs dropped after it were not proven wrong: their bonds go back to the proposer. The
+    ///      bond is fixed per rollup, so this is O(1) however many outputs were dropped.
+    function _forfeitBond(uint256 index, uint256 count, address challenger) private {
+        uint256 bond = outputBond;
+        if (bond == 0) return;
+        uint256 reward = (bond * CHALLENGER_SHARE_BPS) / 10_000;
+        uint256 returned = bond * (count - index - 1);
+        emit OutputBondForfeited(index, challenger, reward, bond - reward, returned);
+        IERC20 alt = IERC20(factory.alt());
+        alt.safeTransfer(challenger, reward);
+        alt.safeTransfer(factory.treasury(), bond - reward);
+        if (returned != 0) alt.safeTransfer(proposer, returned);
     }
 
     /// @inheritdoc IRollup
@@ -372,6 +398,8 @@ contract Rollup is IRollup {
         o.status = OutputStatus.Finalized;
         finalizedCount = index + 1;
         emit OutputFinalized(index);
+        uint256 bond = outputBond;
+        if (bond != 0) IERC20(factory.alt()).safeTransfer(proposer, bond);
     }
 
     function _requireService(uint8 service) private view {

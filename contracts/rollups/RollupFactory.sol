@@ -165,7 +165,11 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
             t.daLayers > ALL_DA_LAYERS ||
             t.deprecated ||
             t.outputInterval == 0 ||
-            (validity ? t.verifier == address(0) || t.challengePeriod != 0 : t.verifier != address(0)) ||
+            (
+                validity
+                    ? t.verifier == address(0) || t.challengePeriod != 0 || t.outputBond != 0
+                    : t.verifier != address(0)
+            ) ||
             !_clonesFromHere(t.implementation)
         ) revert FactoryInvalidTemplate();
     }

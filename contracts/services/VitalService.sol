@@ -16,7 +16,8 @@ import {VITAL} from "../rollups/Services.sol";
 ///         deadline, jailed by a pending slash request or not (that stake is what a vote puts at risk, and it stays in
 ///         the two-thirds denominator: a jailed member kept from voting would count as a "valid" vote). The vote that
 ///         brings "invalid" to two thirds of the set's stake of that epoch invalidates the output (and every later
-///         one): the bond goes back to the challenger, the proposer (when it is a registered operator) is reported
+///         one, forfeiting the proposer's output bond, half of it to the challenger): the bond goes back to the
+///         challenger, the proposer (when it is a registered operator) is reported
 ///         with the challenger as reporter (who gets the reporter share of the slash: the reward), and the members who
 ///         voted "valid" become reportable. A challenge still short of two thirds at the deadline fails: its bond goes
 ///         to the treasury.
@@ -325,7 +326,7 @@ contract VitalService is RollupService, IVitalChallenges {
     function _invalidate(uint256 challengeId, Challenge storage c, bool last) private {
         if (!_outputLive(c)) return _close(challengeId, c, Result.Void); // an earlier invalidation took it
         _requireCallGas();
-        try IRollup(c.rollup).invalidate{gas: CALL_GAS}(c.outputIndex) {
+        try IRollup(c.rollup).invalidate{gas: CALL_GAS}(c.outputIndex, c.challenger) {
             _close(challengeId, c, Result.Invalidated);
             _reportProposer(challengeId, c);
         } catch (bytes memory reason) {

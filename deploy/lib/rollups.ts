@@ -27,6 +27,8 @@ export interface TemplateInput {
   outputInterval: number;
   /** Whole ALT. */
   creationFee: string;
+  /** Optimistic only, whole ALT: what the proposer of a rollup with VITAL bonds per output (0 if absent). */
+  outputBond?: string;
 }
 
 export interface RollupsInput {
@@ -51,6 +53,7 @@ export interface TemplateConfig {
   verifier: string;
   outputInterval: bigint;
   creationFee: bigint;
+  outputBond: bigint;
 }
 
 export interface RollupsConfig {
@@ -88,11 +91,14 @@ function resolveTemplate(input: TemplateInput, i: number): TemplateConfig {
   }
   let verifier = ZeroAddress;
   let challengePeriod = 0;
+  let outputBond = 0n;
   if (PROOF_SYSTEMS[proofSystem] === "optimistic") {
     if (input.verifier !== undefined) fail(`${at}: an optimistic template has no verifier`);
     challengePeriod = duration(input.challengePeriod, `${at}.challengePeriod`);
+    if (input.outputBond !== undefined) outputBond = amount(input.outputBond, `${at}.outputBond`);
   } else {
     if (input.challengePeriod !== undefined) fail(`${at}: a validity template has no challengePeriod`);
+    if (input.outputBond !== undefined) fail(`${at}: a validity template has no outputBond`);
     if (input.verifier === MOCK_VERIFIER) verifier = MOCK_VERIFIER;
     else if (
       typeof input.verifier === "string" &&
@@ -113,6 +119,7 @@ function resolveTemplate(input: TemplateInput, i: number): TemplateConfig {
     verifier,
     outputInterval: BigInt(input.outputInterval),
     creationFee: amount(input.creationFee, `${at}.creationFee`),
+    outputBond,
   };
 }
 

@@ -356,7 +356,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const report = await hardhat<{ checked: number; differences: unknown[] }>(["deploy:check", "--json"]);
     expect(Object.keys(report)).to.deep.equal(["checked", "differences"]);
     expect(report.differences).to.deep.equal([]);
-    expect(report.checked).to.equal(176); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 176
+    expect(report.checked).to.equal(181); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 181
   });
 
   it("vesting:release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
@@ -722,8 +722,9 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect([...(await squad.schedule(rollup, slot, 3))]).to.deep.equal(leaders);
   });
 
-  it("rollup:propose-output proposes the first output, by the proposer (the creator)", async function () {
-    const proposed = await hardhat<{ tx: TxReport }>([
+  it("rollup:propose-output proposes the first output, by the proposer (the creator), approving its bond", async function () {
+    const bond = await Rollup__factory.connect(rollup, provider).outputBond();
+    const proposed = await hardhat<{ tx: TxReport; approval?: TxReport }>([
       "rollup:propose-output",
       "--rollup",
       ROLLUP_CHAIN_ID,
@@ -731,6 +732,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       OUTPUT_ROOT,
       "--from",
       creator,
+      "--approve",
       "--json",
     ]);
     expect(proposed).to.deep.equal({
@@ -738,6 +740,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       index: "0",
       l2BlockNumber: TEMPLATE.outputInterval.toString(),
       root: OUTPUT_ROOT,
+      bond: bond.toString(),
+      ...(bond === 0n ? {} : { approval: proposed.approval }),
       tx: proposed.tx,
     });
     await expectTx(proposed.tx, creator, rollup);

@@ -271,6 +271,10 @@ describe("Governance access control", function () {
     await time.setNextBlockTimestamp(rollupCreatedAt);
     await rollupFactory.connect(rollupOwner).createRollup(rollupParams);
     const rollup = await ethers.getContractAt("Rollup", rollupAddress);
+    // the proposer bonds each output (the template's outputBond: the rollup has VITAL)
+    const outputBond = await rollup.outputBond();
+    await token.connect(staker).transfer(rollupProposer.address, 10n * outputBond);
+    await token.connect(rollupProposer).approve(rollupAddress, ethers.MaxUint256);
     await rollup.connect(rollupProposer).proposeOutput(OUTPUT_INTERVAL, id("output 0"));
     await rollup.connect(rollupOwner).transferOwnership(nextRollupOwner.address);
 
@@ -431,7 +435,7 @@ describe("Governance access control", function () {
   });
   const treasuryPosition = (c: Ctx) => c.positions.Treasury.getAddress();
   // IRollupFactory.Template and CreateParams as ABI tuples
-  const TEMPLATE = "(uint8,uint8,uint8,uint8,bool,address,uint32,uint48,address,uint64,uint128)";
+  const TEMPLATE = "(uint8,uint8,uint8,uint8,bool,address,uint32,uint48,address,uint64,uint96,uint96)";
   const CREATE_PARAMS = "(uint256,uint8,bytes,uint64,address,address,address,uint8,uint16,uint48,uint128,bytes32)";
   const opStackTemplate = async (c: Ctx) => [...(await c.rollupFactory.template(OP_STACK))];
 
@@ -783,7 +787,7 @@ describe("Governance access control", function () {
           OUTPUT_INTERVAL,
           id("output 0"),
         ]),
-        "invalidate(uint256)": guarded("RollupNotService", self, () => [0]),
+        "invalidate(uint256,address)": guarded("RollupNotService", self, (c) => [0, c.rollupOwner.address]),
         "setPaused(bool)": {
           ...guarded("RollupNotCouncil", self, () => [true]),
           council:
@@ -1483,7 +1487,8 @@ describe("Governance access control", function () {
       const { rollupFactory, rollup, token, timelock, rollupOwner, prepayment, treasuryBefore, rollupCreatedAt } = c;
       expect(prepayment).to.equal(FEE_PER_SERVICE_PER_SECOND * 3n * BigInt(days(60)));
       expect(await token.balanceOf(timelock.target)).to.equal(treasuryBefore + CREATION_FEE);
-      expect(await token.balanceOf(rollup.target)).to.equal(prepayment);
+      // the prepayment, and the bond of the fixture's one output
+      expect(await token.balanceOf(rollup.target)).to.equal(prepayment + (await rollup.outputBond()));
       expect(await token.balanceOf(rollupOwner.address)).to.equal(0n);
       expect(await rollup.paid()).to.equal(prepayment);
       expect(await rollup.paidUntil()).to.equal(BigInt(rollupCreatedAt + days(60)));
@@ -1506,7 +1511,7 @@ describe("Governance access control", function () {
         [rollupGuards, rollup, "appendBatch(bytes32,uint256)", sequencer],
         [rollupGuards, rollup, "proposeOutput(uint64,bytes32)", rollupProposer],
         [rollupGuards, rollup, "fastFinalize(uint256,uint64,bytes32)", mach],
-        [rollupGuards, rollup, "invalidate(uint256)", vital],
+        [rollupGuards, rollup, "invalidate(uint256,address)", vital],
         [rollupGuards, rollup, "setPaused(bool)", c.council],
         [rollupGuards, rollup, "pauseUntil(uint48)", await timelockSigner(timelock)],
         [rollupGuards, rollup, "sunset()", rollupOwner],

@@ -93,6 +93,28 @@ export async function deployRollups(parameters: ProtocolParameters = stagedParam
   };
 }
 
+/** Template `templateId` of `factory` as a plain struct (a decoded Result cannot be passed back as an argument). */
+export async function templateStruct(
+  factory: RollupFactory,
+  templateId: number,
+): Promise<IRollupFactory.TemplateStruct> {
+  const t = await factory.template(templateId);
+  return {
+    stack: t.stack,
+    vm: t.vm,
+    proofSystem: t.proofSystem,
+    daLayers: t.daLayers,
+    deprecated: t.deprecated,
+    implementation: t.implementation,
+    version: t.version,
+    challengePeriod: t.challengePeriod,
+    verifier: t.verifier,
+    outputInterval: t.outputInterval,
+    creationFee: t.creationFee,
+    outputBond: t.outputBond,
+  };
+}
+
 /** CreateParams with sensible defaults: OP Stack on blobs, owner = sequencer = proposer = `owner`, VITAL + MACH. */
 export function createParams(
   owner: string,
@@ -127,7 +149,26 @@ export async function createRollup(
   }
   const predicted = await d.factory.predictRollupAddress(creator.address, params.templateId, params.salt);
   await (await d.factory.connect(creator).createRollup(params)).wait();
-  return (await hre.ethers.getContractAt("Rollup", predicted)) as unknown as Rollup;
+  return approveOutputBonds(d.factory, predicted, creator);
+}
+
+/**
+ * The rollup at `address`, once its proposer, when it is `creator` (the default), has approved it for its output bonds
+ * (only a rollup with VITAL on an optimistic template bonds outputs; nothing is sent otherwise).
+ */
+export async function approveOutputBonds(
+  factory: RollupFactory,
+  address: string,
+  creator: HardhatEthersSigner,
+): Promise<Rollup> {
+  const rollup = (await hre.ethers.getContractAt("Rollup", address)) as unknown as Rollup;
+  // (a stand-in implementation without outputBond, as MockLegacyRollup, bonds nothing)
+  const bond = await rollup.outputBond().catch(() => 0n);
+  if (bond !== 0n && (await rollup.proposer()) === creator.address) {
+    const token = await hre.ethers.getContractAt("AltToken", await factory.alt());
+    await (await token.connect(creator).approve(address, hre.ethers.MaxUint256)).wait();
+  }
+  return rollup;
 }
 
 /** The start of the epoch after the one `timestamp` falls in. */

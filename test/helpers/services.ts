@@ -24,7 +24,7 @@ import type {
 import { ALT } from "./constants";
 import { stagedParameters } from "./parameters";
 import { nextEpoch } from "./time";
-import { createParams, SERVICE } from "./rollups";
+import { approveOutputBonds, createParams, SERVICE } from "./rollups";
 import { blsSecretFrom, buildQuorum, keyRegistration, signDigest, type Quorum } from "../../tasks/lib/mach";
 
 export interface ServicesDeployment {
@@ -131,7 +131,7 @@ export async function createRollup(
   params.prepaidFees = await d.factory.requiredPrepayment(params.services, params.expiry);
   const predicted = await d.factory.predictRollupAddress(creator.address, params.templateId, params.salt);
   await (await d.factory.connect(creator).createRollup(params)).wait();
-  return (await hre.ethers.getContractAt("Rollup", predicted)) as unknown as Rollup;
+  return approveOutputBonds(d.factory, predicted, creator);
 }
 
 /** `createRollup`, then registered with every service it enables. */

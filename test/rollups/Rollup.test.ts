@@ -25,6 +25,7 @@ import {
   deployRollups,
   nextEpochStart,
   streamEachEpoch,
+  templateStruct,
 } from "../helpers/rollups";
 import type { RollupsDeployment } from "../helpers/rollups";
 
@@ -54,6 +55,10 @@ const MIN_QUEUE_FEE = ALT;
 const FEES = [3n * ALT + 1n, 5n * ALT + 7n, 2n * ALT + 11n];
 const TX_HASHES = [ethers.id("tx-0"), ethers.id("tx-1"), ethers.id("tx-2")];
 const ROOTS = [ethers.id("root-0"), ethers.id("root-1"), ethers.id("root-2")];
+/** hardhat.json: the optimistic templates' output bond (Rollup.outputBond of a rollup with VITAL). */
+const OUTPUT_BOND = 1_000n * ALT;
+/** Who opened the VITAL challenge that invalidates an output (gets the challenger's share of its bond). */
+const CHALLENGER = ethers.getAddress("0x00000000000000000000000000000000c4a11e49");
 const COMMITMENT = ethers.id("commitment-0");
 const COMMITMENT_2 = ethers.id("commitment-1");
 
@@ -166,23 +171,8 @@ async function staffSets(d: RollupsDeployment, funder: HardhatEthersSigner, labe
   return operator;
 }
 
-/** A factory template as a plain struct (a decoded Result cannot be passed back as an argument). */
-async function templateOf(d: RollupsDeployment, templateId: number): Promise<IRollupFactory.TemplateStruct> {
-  const t = await d.factory.template(templateId);
-  return {
-    stack: t.stack,
-    vm: t.vm,
-    proofSystem: t.proofSystem,
-    daLayers: t.daLayers,
-    deprecated: t.deprecated,
-    implementation: t.implementation,
-    version: t.version,
-    challengePeriod: t.challengePeriod,
-    verifier: t.verifier,
-    outputInterval: t.outputInterval,
-    creationFee: t.creationFee,
-  };
-}
+/** A factory template as a plain struct. */
+const templateOf = (d: RollupsDeployment, templateId: number) => templateStruct(d.factory, templateId);
 
 describe("Rollup", function () {
   interface Created {
@@ -235,7 +225,7 @@ describe("Rollup", function () {
       await time.setNextBlockTimestamp(createdAt);
       const rollup = await createRollup(d, owner, overrides);
       const address = await rollup.getAddress();
-      for (const user of [owner, payer, payer2, outsider]) {
+      for (const user of [owner, proposer, payer, payer2, outsider]) {
         await (await d.token.connect(user).approve(address, ethers.MaxUint256)).wait();
       }
       return {
@@ -776,7 +766,7 @@ describe("Rollup", function () {
         .to.be.revertedWithCustomError(eph.rollup, "RollupNotActive")
         .withArgs(Status.Settling);
       await time.setNextBlockTimestamp(eph.expiry + WINDOW + 1);
-      await expect(eph.rollup.connect(d.vital).invalidate(0))
+      await expect(eph.rollup.connect(d.vital).invalidate(0, CHALLENGER))
         .to.emit(eph.rollup, "OutputsInvalidated")
         .withArgs(0n, 1n);
     });
@@ -868,7 +858,7 @@ describe("Rollup", function () {
       const [bad, dropped] = [await r.output(1), await r.output(2)];
       const at = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(at);
-      await (await r.connect(d.vital).invalidate(1)).wait();
+      await (await r.connect(d.vital).invalidate(1, CHALLENGER)).wait();
       expect(await r.invalidatedAt(bad.l2BlockNumber, bad.root)).to.equal(BigInt(at));
       expect([...(await r.invalidation(bad.l2BlockNumber, bad.root))]).to.deep.equal([bad.proposedAt, BigInt(at)]);
       // only the output proven wrong is marked: the later ones were dropped for building on it
@@ -983,7 +973,7 @@ describe("Rollup", function () {
     it("lets VITAL invalidate an output and every later one; the next proposal continues from the last live one", async function () {
       const { d, proposer, eph, proposedAt } = await loadFixture(proposedFixture);
       const r = eph.rollup;
-      await expect(r.connect(d.vital).invalidate(1)).to.emit(r, "OutputsInvalidated").withArgs(1n, 3n);
+      await expect(r.connect(d.vital).invalidate(1, CHALLENGER)).to.emit(r, "OutputsInvalidated").withArgs(1n, 3n);
       expect(await r.outputCount()).to.equal(1n);
       for (const gone of [1n, 2n]) {
         await expect(r.output(gone)).to.be.revertedWithCustomError(r, "RollupUnknownOutput").withArgs(gone);
@@ -994,7 +984,7 @@ describe("Rollup", function () {
         OutputStatus.Proposed,
         ROOTS[0],
       ]);
-      await expect(r.connect(d.vital).invalidate(1))
+      await expect(r.connect(d.vital).invalidate(1, CHALLENGER))
         .to.be.revertedWithCustomError(r, "RollupUnknownOutput")
         .withArgs(1n);
       await expect(fastFinalize(r, d.mach, 1))
@@ -1016,7 +1006,7 @@ describe("Rollup", function () {
         replacement,
       ]);
       // invalidating the first output empties the list: the next proposal is the first interval again
-      await expect(r.connect(d.vital).invalidate(0)).to.emit(r, "OutputsInvalidated").withArgs(0n, 2n);
+      await expect(r.connect(d.vital).invalidate(0, CHALLENGER)).to.emit(r, "OutputsInvalidated").withArgs(0n, 2n);
       expect(await r.outputCount()).to.equal(0n);
       await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[2]))
         .to.emit(r, "OutputProposed")
@@ -1029,11 +1019,11 @@ describe("Rollup", function () {
       await (await fastFinalize(r, d.mach, 2)).wait();
       await time.increaseTo(proposedAt[0] + CHALLENGE);
       await (await r.finalize(0)).wait();
-      await expect(r.connect(d.vital).invalidate(0))
+      await expect(r.connect(d.vital).invalidate(0, CHALLENGER))
         .to.be.revertedWithCustomError(r, "RollupOutputStatus")
         .withArgs(0n, OutputStatus.Finalized);
-      await expect(r.connect(d.vital).invalidate(2)).to.emit(r, "OutputsInvalidated").withArgs(2n, 3n);
-      await expect(r.connect(d.vital).invalidate(1)).to.emit(r, "OutputsInvalidated").withArgs(1n, 2n);
+      await expect(r.connect(d.vital).invalidate(2, CHALLENGER)).to.emit(r, "OutputsInvalidated").withArgs(2n, 3n);
+      await expect(r.connect(d.vital).invalidate(1, CHALLENGER)).to.emit(r, "OutputsInvalidated").withArgs(1n, 2n);
       expect(await r.outputCount()).to.equal(1n);
       expect(await r.finalizedCount()).to.equal(1n);
     });
@@ -1041,12 +1031,12 @@ describe("Rollup", function () {
     it("refuses invalidation from anyone but VITAL, and from VITAL when it is not a service of the rollup", async function () {
       const { d, owner, proposer, eph, cdk } = await loadFixture(proposedFixture);
       for (const caller of [d.mach, d.squad, owner, proposer]) {
-        await expect(eph.rollup.connect(caller).invalidate(0))
+        await expect(eph.rollup.connect(caller).invalidate(0, CHALLENGER))
           .to.be.revertedWithCustomError(eph.rollup, "RollupNotService")
           .withArgs(caller.address);
       }
       await (await cdk.rollup.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0])).wait();
-      await expect(cdk.rollup.connect(d.vital).invalidate(0))
+      await expect(cdk.rollup.connect(d.vital).invalidate(0, CHALLENGER))
         .to.be.revertedWithCustomError(cdk.rollup, "RollupNotService")
         .withArgs(d.vital.address);
     });
@@ -1060,10 +1050,112 @@ describe("Rollup", function () {
         () => r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]),
         () => fastFinalize(r, d.mach, 0),
         () => r.finalize(0),
-        () => r.connect(d.vital).invalidate(0),
+        () => r.connect(d.vital).invalidate(0, CHALLENGER),
       ]) {
         await expect(call()).to.be.revertedWithCustomError(r, "RollupPaused");
       }
+    });
+  });
+
+  describe("output bonds", function () {
+    /** Rollup.CHALLENGER_SHARE_BPS of a forfeited bond. */
+    const challengerShare = (bond: bigint) => (bond * 5_000n) / 10_000n;
+
+    it("bonds the proposer per output: a proposal pulls the rollup's outputBond, its finalization gives it back", async function () {
+      const { d, proposer, outsider, eph } = await loadFixture(rollupsFixture);
+      const r = eph.rollup;
+      expect(await r.outputBond()).to.equal(OUTPUT_BOND);
+      const before = await d.token.balanceOf(proposer.address);
+      const held = await d.token.balanceOf(eph.address);
+      await (await r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).wait();
+      await (await r.connect(proposer).proposeOutput(2n * OP_INTERVAL, ROOTS[1])).wait();
+      expect(await d.token.balanceOf(proposer.address)).to.equal(before - 2n * OUTPUT_BOND);
+      expect(await d.token.balanceOf(eph.address)).to.equal(held + 2n * OUTPUT_BOND);
+      await time.increaseTo((await r.output(0)).proposedAt + BigInt(CHALLENGE));
+      // whoever finalizes, the bond goes back to the proposer
+      await expect(r.connect(outsider).finalize(0)).to.changeTokenBalances(
+        d.token,
+        [proposer, outsider, r],
+        [OUTPUT_BOND, 0n, -OUTPUT_BOND],
+      );
+      expect(await d.token.balanceOf(eph.address)).to.equal(held + OUTPUT_BOND);
+    });
+
+    it("a bad output costs its bond, operator or not, slash cap full or not: invalidation forfeits it (the challenger's share to the challenger, the rest to the treasury) and gives the dropped outputs' bonds back", async function () {
+      const { d, proposer, eph } = await loadFixture(proposedFixture);
+      const r = eph.rollup;
+      const reward = challengerShare(OUTPUT_BOND);
+      const invalidation = r.connect(d.vital).invalidate(1, CHALLENGER);
+      await expect(invalidation)
+        .to.emit(r, "OutputBondForfeited")
+        .withArgs(1n, CHALLENGER, reward, OUTPUT_BOND - reward, OUTPUT_BOND);
+      await expect(invalidation).to.changeTokenBalances(
+        d.token,
+        [CHALLENGER, d.treasury.address, proposer.address, eph.address],
+        [reward, OUTPUT_BOND - reward, OUTPUT_BOND, -2n * OUTPUT_BOND],
+      );
+      // the last output's bond alone: nothing dropped after it
+      const last = r.connect(d.vital).invalidate(0, CHALLENGER);
+      await expect(last)
+        .to.emit(r, "OutputBondForfeited")
+        .withArgs(0n, CHALLENGER, reward, OUTPUT_BOND - reward, 0n);
+      await expect(last).to.changeTokenBalances(d.token, [proposer.address, eph.address], [0n, -OUTPUT_BOND]);
+    });
+
+    it("a fast-finalized output VITAL invalidates forfeits its bond too", async function () {
+      const { d, eph } = await loadFixture(proposedFixture);
+      const r = eph.rollup;
+      await (await fastFinalize(r, d.mach, 2)).wait();
+      const reward = challengerShare(OUTPUT_BOND);
+      await expect(r.connect(d.vital).invalidate(2, CHALLENGER))
+        .to.emit(r, "OutputBondForfeited")
+        .withArgs(2n, CHALLENGER, reward, OUTPUT_BOND - reward, 0n);
+    });
+
+    it("refuses a proposal whose bond cannot be pulled, changing nothing", async function () {
+      const { d, proposer, eph } = await loadFixture(rollupsFixture);
+      const r = eph.rollup;
+      await (await d.token.connect(proposer).approve(eph.address, OUTPUT_BOND - 1n)).wait();
+      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0]))
+        .to.be.revertedWithCustomError(d.token, "ERC20InsufficientAllowance")
+        .withArgs(eph.address, OUTPUT_BOND - 1n, OUTPUT_BOND);
+      expect(await r.outputCount()).to.equal(0n);
+    });
+
+    it("bonds nothing where nothing could forfeit the bond: without VITAL, and on validity rollups", async function () {
+      const { d, owner, proposer, zk } = await loadFixture(rollupsFixture);
+      const machOnly = await createRollup(d, owner, {
+        chainId: 1_007,
+        salt: ethers.id("mach-only"),
+        proposer: proposer.address,
+        services: SERVICE.MACH,
+      });
+      for (const [r, interval] of [
+        [machOnly, OP_INTERVAL],
+        [zk.rollup, ZK_INTERVAL],
+      ] as const) {
+        expect(await r.outputBond()).to.equal(0n);
+        await expect(r.connect(proposer).proposeOutput(interval, ROOTS[0])).to.changeTokenBalance(
+          d.token,
+          proposer,
+          0n,
+        );
+      }
+    });
+
+    it("keeps the output bond it was created with when its template changes", async function () {
+      const { d, proposer, eph } = await loadFixture(rollupsFixture);
+      await (
+        await d.factory
+          .connect(d.deployer)
+          .updateTemplate(TEMPLATE.OPStack, { ...(await templateOf(d, TEMPLATE.OPStack)), outputBond: 7n * ALT })
+      ).wait();
+      expect(await eph.rollup.outputBond()).to.equal(OUTPUT_BOND);
+      await expect(eph.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).to.changeTokenBalance(
+        d.token,
+        proposer,
+        -OUTPUT_BOND,
+      );
     });
   });
 

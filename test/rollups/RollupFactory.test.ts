@@ -27,6 +27,8 @@ const ALL_DA = 0b1111;
 const FEE_RATE = ALT / 1_000n; // 0.001 ALT per service per second
 const SETTLEMENT_WINDOW = days(7);
 const CREATION_FEE = 1_000n * ALT;
+/** hardhat.json: the optimistic templates' output bond (whole ALT). */
+const OUTPUT_BOND = 1_000n * ALT;
 const MIN_QUEUE_FEE = ALT;
 /** RollupFactory.MAX_MIN_QUEUE_FEE: 100 ALT. */
 const MAX_MIN_QUEUE_FEE = 100n * ALT;
@@ -55,6 +57,7 @@ function templateTuple(t: Template) {
     t.verifier,
     BigInt(t.outputInterval),
     BigInt(t.creationFee),
+    BigInt(t.outputBond),
   ];
 }
 
@@ -144,6 +147,7 @@ describe("RollupFactory", function () {
       verifier: ZeroAddress,
       outputInterval: 3_600,
       creationFee: 250n * ALT,
+      outputBond: 40n * ALT,
       ...overrides,
     });
     return {
@@ -178,6 +182,7 @@ describe("RollupFactory", function () {
       verifier: ZeroAddress,
       outputInterval: 1_800,
       creationFee: CREATION_FEE,
+      outputBond: OUTPUT_BOND,
     });
     const validity = (stack: number, daLayers: number): Template => ({
       stack,
@@ -191,6 +196,7 @@ describe("RollupFactory", function () {
       verifier: f.verifierAddress,
       outputInterval: 600,
       creationFee: CREATION_FEE,
+      outputBond: 0n,
     });
     return [
       optimistic(Stack.OPStack, VM.EVM),
@@ -374,6 +380,7 @@ describe("RollupFactory", function () {
         challengePeriod: 0,
         verifier: f.verifierAddress,
         daLayers: DA_BIT.EthereumBlobs,
+        outputBond: 0,
       });
       expect(await f.factory.connect(f.deployer).registerTemplate.staticCall(t)).to.equal(5n);
       await expect(f.factory.connect(f.deployer).registerTemplate(t))
@@ -430,11 +437,25 @@ describe("RollupFactory", function () {
         ["outputInterval 0", async () => ({ outputInterval: 0 })],
         [
           "validity without a verifier",
-          async () => ({ proofSystem: Proof.Validity, challengePeriod: 0, verifier: ZeroAddress }),
+          async () => ({ proofSystem: Proof.Validity, challengePeriod: 0, verifier: ZeroAddress, outputBond: 0 }),
         ],
         [
           "validity with a challenge period",
-          async (f) => ({ proofSystem: Proof.Validity, challengePeriod: 1, verifier: f.verifierAddress }),
+          async (f) => ({
+            proofSystem: Proof.Validity,
+            challengePeriod: 1,
+            verifier: f.verifierAddress,
+            outputBond: 0,
+          }),
+        ],
+        [
+          "validity with an output bond (nothing could forfeit it: VITAL needs a challenge period)",
+          async (f) => ({
+            proofSystem: Proof.Validity,
+            challengePeriod: 0,
+            verifier: f.verifierAddress,
+            outputBond: 1,
+          }),
         ],
         ["optimistic with a verifier", async (f) => ({ verifier: f.verifierAddress })],
         ["an implementation without code", async (f) => ({ implementation: f.outsider.address })],

@@ -23,6 +23,7 @@ import {
   SERVICE,
   type Operator,
 } from "../helpers/services";
+import { templateStruct } from "../helpers/rollups";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
@@ -89,11 +90,14 @@ describe("VitalService", function () {
     const rollupAddress = await rollup.getAddress();
     const plainAddress = await plainRollup.getAddress();
     const { bond, votingPeriod, proposerBps, voterBps, capBps } = d.config.vital;
-    // every member can pay three bonds
+    // every member can pay three bonds; the proposer also bonds its outputs
     for (const op of ops) {
       await (await token.connect(funder).transfer(op.address, 3n * bond)).wait();
       await (await token.connect(op.account).approve(vitalAddress, ethers.MaxUint256)).wait();
     }
+    const outputBond = await rollup.outputBond();
+    await (await token.connect(funder).transfer(ops[PROPOSER].address, 3n * outputBond)).wait();
+    await (await token.connect(ops[PROPOSER].account).approve(rollupAddress, ethers.MaxUint256)).wait();
 
     // the members join in the epoch before FIXTURE_EPOCH, so their allocations count from it; the fixture ends an hour
     // into it
@@ -124,6 +128,9 @@ describe("VitalService", function () {
       setId,
       plainSetId,
       bond,
+      outputBond,
+      /** Rollup.CHALLENGER_SHARE_BPS of a forfeited output bond: the challenger's. */
+      bondReward: (outputBond * 5_000n) / 10_000n,
       votingPeriod: BigInt(votingPeriod),
       proposerBps: BigInt(proposerBps),
       voterBps: BigInt(voterBps),
@@ -218,21 +225,11 @@ describe("VitalService", function () {
       const f = await loadFixture(vitalFixture);
       // a rollup implementation that reports no challenge period, behind an optimistic template the factory accepts
       const legacy = await (await ethers.getContractFactory("MockLegacyRollup")).deploy(await f.factory.getAddress());
-      const t = await f.factory.template(0);
       const templateId = await f.factory.templateCount();
       await (
         await f.factory.connect(f.deployer).registerTemplate({
-          stack: t.stack,
-          vm: t.vm,
-          proofSystem: t.proofSystem,
-          daLayers: t.daLayers,
-          deprecated: false,
+          ...(await templateStruct(f.factory, 0)),
           implementation: await legacy.getAddress(),
-          version: t.version,
-          challengePeriod: t.challengePeriod,
-          verifier: t.verifier,
-          outputInterval: t.outputInterval,
-          creationFee: t.creationFee,
         })
       ).wait();
       const rollup = await createRollup(f, f.creator, {
@@ -976,6 +973,8 @@ describe("VitalService", function () {
         .withArgs(id, Result.Invalidated)
         .and.to.emit(f.rollup, "OutputsInvalidated")
         .withArgs(1n, 3n)
+        .and.to.emit(f.rollup, "OutputBondForfeited")
+        .withArgs(1n, challenger.address, f.bondReward, f.outputBond - f.bondReward, f.outputBond)
         .and.to.emit(f.vital, "ProposerReported")
         .withArgs(id, proposer.address, requestId);
       await expect(tx)
@@ -992,7 +991,7 @@ describe("VitalService", function () {
           at + f.vetoWindow,
         );
       await expect(tx).not.to.emit(f.vital, "ProposerNotSlashed");
-      expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore + f.bond + f.bondReward);
       expect(await f.token.balanceOf(f.vitalAddress)).to.equal(vitalBefore - f.bond);
 
       // output 1 and output 2 are gone, output 0 stays
@@ -1023,7 +1022,7 @@ describe("VitalService", function () {
         .withArgs(1n, l2BlockOf(1), ROOTS[2], proposer.address);
     });
 
-    it("invalidates without a slash request when the proposer is not an operator", async function () {
+    it("invalidates without a slash request when the proposer is not an operator: its output bond is forfeited all the same", async function () {
       const f = await loadFixture(vitalFixture);
       const challenger = f.ops[0];
       const { id } = await challengeOutput(f, challenger, f.plainRollup, 0);
@@ -1038,13 +1037,15 @@ describe("VitalService", function () {
         .and.to.emit(f.vital, "Resolved")
         .withArgs(id, Result.Invalidated)
         .and.to.emit(f.plainRollup, "OutputsInvalidated")
-        .withArgs(0n, 2n);
+        .withArgs(0n, 2n)
+        .and.to.emit(f.plainRollup, "OutputBondForfeited")
+        .withArgs(0n, challenger.address, f.bondReward, f.outputBond - f.bondReward, f.outputBond);
       await expect(tx).not.to.emit(f.vital, "ProposerReported");
       await expect(tx).not.to.emit(f.slashingManager, "SlashRequested");
       expect(await f.slashingManager.requestCount()).to.equal(requests);
       expect(await f.plainRollup.outputCount()).to.equal(0n);
       expect(await f.vital.invalidatedAt(f.plainAddress, l2BlockOf(0), ROOTS[0])).to.equal(at);
-      expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(challenger.address)).to.equal(challengerBefore + f.bond + f.bondReward);
     });
 
     it("requests the proposer's slash at VITAL's cap when proposerBps is above it (the cap lowered since): the offence stays punishable", async function () {
@@ -1103,7 +1104,7 @@ describe("VitalService", function () {
         .withArgs(id, Result.Invalidated)
         .and.to.emit(f.rollup, "OutputsInvalidated")
         .withArgs(0n, 3n);
-      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond + f.bondReward);
     });
 
     it("a pause never turns a decided invalidation: past the deadline and the challenge period the challenge stays open, the output cannot finalize, and the invalidation and the proposer's report follow the pause", async function () {
@@ -1137,8 +1138,8 @@ describe("VitalService", function () {
         .withArgs(0n, 3n)
         .and.to.emit(f.vital, "ProposerReported")
         .withArgs(id, f.ops[PROPOSER].address, requests);
-      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
-      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond + f.bondReward);
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasuryBefore + f.outputBond - f.bondReward);
       expect(await f.rollup.outputCount()).to.equal(0n);
     });
 
@@ -1521,7 +1522,7 @@ describe("VitalService", function () {
 
       const challengerBefore = await f.token.balanceOf(f.ops[0].address);
       await castVotes(f, invalidated, QUORUM, true);
-      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond);
+      expect(await f.token.balanceOf(f.ops[0].address)).to.equal(challengerBefore + f.bond + f.bondReward);
 
       const treasuryBefore = await f.token.balanceOf(f.treasury.address);
       await time.increaseTo(c.deadline);

@@ -33,7 +33,7 @@ function valuesChecked(p: ProtocolParameters): number {
   // registry 2 delays, sets 2 (epoch length, churn margin), manager 5, rewards 2, BLS key registry 2 (its operator
   // sets and registry); 5 owners
   const restaking = 2 + 2 + 5 + 2 + 2 + 5;
-  const templates = p.rollups!.templates.length * 11; // every field of the Template struct
+  const templates = p.rollups!.templates.length * 12; // every field of the Template struct
   const rollups = 7 + templates; // fee, window, minimum queue fee, council, treasury, owner, template count
   // MACH (2 and its key registry), VITAL, SQUAD parameters; per service 8 (setDefaults' minStake, maxSize, minMembers,
   // minTotalStake, owner, slasher cap and evidence age, isService); factory services
@@ -85,8 +85,8 @@ describe("deploy:check task", function () {
 
   describe("on the protocol deployed from hardhat.json", function () {
     it("derives the number of values it compares from the parameters", function () {
-      expect(valuesChecked(hardhatParameters())).to.equal(176);
-      expect(valuesChecked(stagedParameters())).to.equal(169);
+      expect(valuesChecked(hardhatParameters())).to.equal(181);
+      expect(valuesChecked(stagedParameters())).to.equal(174);
     });
 
     it("finds every value as the parameters say, one line each, with a summary", async function () {
@@ -100,7 +100,7 @@ describe("deploy:check task", function () {
       expect(values).to.have.lengthOf(checked);
       for (const line of values) expect(line).to.match(/^ {2}\S.*: ok \(.+\)$/);
       expect(values.filter((l) => l.startsWith("  Vesting_"))).to.have.lengthOf(7 * 6);
-      expect(values.filter((l) => l.startsWith("  RollupFactory.template("))).to.have.lengthOf(5 * 11);
+      expect(values.filter((l) => l.startsWith("  RollupFactory.template("))).to.have.lengthOf(5 * 12);
 
       const timelock = book["Timelock#TimelockController"];
       const factory = (await hre.ethers.getContractAt(
@@ -152,7 +152,7 @@ describe("deploy:check task", function () {
     it("returns and prints the same report with --json", async function () {
       await load(protocolFixture);
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: true });
-      expect(result).to.deep.equal({ checked: 176, differences: [] });
+      expect(result).to.deep.equal({ checked: 181, differences: [] });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
     });
 
@@ -164,10 +164,10 @@ describe("deploy:check task", function () {
       )) as unknown as RestakingRegistry;
       await (await registry.connect(await asTimelock(book)).setDelays(15 * DAY, 7 * DAY)).wait();
 
-      const message = `1 of 176 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
+      const message = `1 of 181 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
       const lines = await checkFailing({ json: true }, message);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 176,
+        checked: 181,
         differences: [{ what: "RestakingRegistry.withdrawalDelay", chain: "15d", parameters: "2w" }],
       });
     });
@@ -188,15 +188,15 @@ describe("deploy:check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `2 of 176 values differ from ${HARDHAT_FILE}: RestakingRegistry.commissionDelay`,
+        `2 of 181 values differ from ${HARDHAT_FILE}: RestakingRegistry.commissionDelay`,
       );
-      expect(lines).to.have.lengthOf(178);
+      expect(lines).to.have.lengthOf(183);
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  RestakingRegistry.commissionDelay: DIFFERENT: chain 8d, parameters 1w",
         "  SquadService.parameters.maxMisses: DIFFERENT: chain 6, parameters 5",
       ]);
       expect(lines.filter((l) => l.endsWith(": ok (5)"))).to.include("  RollupFactory.templateCount: ok (5)");
-      expect(lines.at(-1)).to.equal(`2 of 176 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`2 of 181 values differ from ${HARDHAT_FILE}`);
     });
 
     it("fails naming the churn margin and a service's liveness defaults that governance changed on chain", async function () {
@@ -216,7 +216,7 @@ describe("deploy:check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `3 of 176 values differ from ${HARDHAT_FILE}: OperatorSets.churnMarginBps`,
+        `3 of 181 values differ from ${HARDHAT_FILE}: OperatorSets.churnMarginBps`,
       );
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  OperatorSets.churnMarginBps: DIFFERENT: chain 500 bps, parameters 1000 bps",
@@ -230,7 +230,7 @@ describe("deploy:check task", function () {
         "  VitalService.setDefaults.minStake: ok (1,000 ALT)",
         "  VitalService.setDefaults.maxSize: ok (64)",
       ]);
-      expect(lines.at(-1)).to.equal(`3 of 176 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`3 of 181 values differ from ${HARDHAT_FILE}`);
     });
 
     it("fails naming the BLS key registry's owner when the timelock handed it to another account", async function () {
@@ -243,10 +243,10 @@ describe("deploy:check task", function () {
 
       const lines = await checkFailing(
         { json: true },
-        `1 of 176 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.owner`,
+        `1 of 181 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.owner`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 176,
+        checked: 181,
         differences: [
           { what: "BlsKeyRegistry.owner", chain: OTHER_OWNER, parameters: book["Timelock#TimelockController"] },
         ],
@@ -268,7 +268,7 @@ describe("deploy:check task", function () {
       try {
         const lines = await checkFailing(
           { json: false },
-          `3 of 176 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.operatorSets`,
+          `3 of 181 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.operatorSets`,
         );
         expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
           `  BlsKeyRegistry.operatorSets: DIFFERENT: chain ${book["Restaking#RestakingRegistry"]}, parameters ${book["Restaking#OperatorSets"]}`,
@@ -277,7 +277,7 @@ describe("deploy:check task", function () {
         ]);
         // its owner is the timelock, as the parameters want
         expect(lines).to.include(`  BlsKeyRegistry.owner: ok (${book["Timelock#TimelockController"]})`);
-        expect(lines.at(-1)).to.equal(`3 of 176 values differ from ${HARDHAT_FILE}`);
+        expect(lines.at(-1)).to.equal(`3 of 181 values differ from ${HARDHAT_FILE}`);
       } finally {
         recordInProcess(book);
       }
@@ -290,10 +290,10 @@ describe("deploy:check task", function () {
       const file = files.write("creation-fee.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `1 of 176 values differ from ${file}: RollupFactory.template(4).creationFee`,
+        `1 of 181 values differ from ${file}: RollupFactory.template(4).creationFee`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 176,
+        checked: 181,
         differences: [{ what: "RollupFactory.template(4).creationFee", chain: "1,000 ALT", parameters: "2,000 ALT" }],
       });
     });
@@ -307,10 +307,10 @@ describe("deploy:check task", function () {
       const file = files.write("extra-category.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `2 of 177 values differ from ${file}: Vesting_Launchpool.total`,
+        `2 of 182 values differ from ${file}: Vesting_Launchpool.total`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 177,
+        checked: 182,
         differences: [
           { what: "Vesting_Launchpool.total", chain: "500,000,000 ALT", parameters: "400,000,000 ALT" },
           {
@@ -329,10 +329,10 @@ describe("deploy:check task", function () {
       try {
         const lines = await checkFailing(
           { json: true },
-          `1 of 170 values differ from ${HARDHAT_FILE}: governance stage`,
+          `1 of 175 values differ from ${HARDHAT_FILE}: governance stage`,
         );
         expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-          checked: 176 - 7 + 1,
+          checked: 181 - 7 + 1,
           differences: [
             {
               what: "governance stage",
@@ -365,9 +365,9 @@ describe("deploy:check task", function () {
       const [deployer] = await hre.ethers.getSigners();
       const file = stagedParametersFile();
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false, parameters: file });
-      expect(result).to.deep.equal({ checked: 169, differences: [] });
-      expect(lines).to.have.lengthOf(171);
-      expect(lines.at(-1)).to.equal(`all 169 values match ${file}`);
+      expect(result).to.deep.equal({ checked: 174, differences: [] });
+      expect(lines).to.have.lengthOf(176);
+      expect(lines.at(-1)).to.equal(`all 174 values match ${file}`);
       expect(lines.filter((l) => l.includes(".owner: ok ("))).to.deep.equal(
         [
           "VestingFactory",

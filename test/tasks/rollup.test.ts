@@ -16,6 +16,8 @@ import type {
   VestingPosition,
 } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
+/** hardhat.json: the optimistic templates' output bond (rollups with VITAL bond each output). */
+const OUTPUT_BOND = 1_000n * ALT;
 import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, days } from "../helpers/time";
 import { stagedParametersFile } from "../helpers/parameters";
@@ -251,14 +253,19 @@ describe("rollup tasks", function () {
   }
 
   describe("rollup:templates", function () {
-    const optimistic = { proofSystem: "optimistic", challengePeriod: days(7), outputInterval: 1_800n };
+    const optimistic = {
+      proofSystem: "optimistic",
+      challengePeriod: days(7),
+      outputInterval: 1_800n,
+      outputBond: OUTPUT_BOND,
+    };
     const allDa = ["EthereumBlobs", "Celestia", "EigenDA", "Avail"];
 
     it("returns the five templates of the parameter file with their DA layers, intervals and fees", async function () {
       const { implementation, verifier } = await load(deployedFixture);
       const views = await task<TemplateView[]>("rollup:templates", { json: true });
       const common = { deprecated: false, implementation, version: 1, creationFee: CREATION_FEE };
-      const validity = { proofSystem: "validity", challengePeriod: 0, verifier, outputInterval: 600n };
+      const validity = { proofSystem: "validity", challengePeriod: 0, verifier, outputInterval: 600n, outputBond: 0n };
       expect(views).to.deep.equal([
         {
           id: 0,
@@ -319,9 +326,9 @@ describe("rollup tasks", function () {
       expect(result.map((t) => t.deprecated)).to.deep.equal([false, true, false, false, false]);
       const all = "EthereumBlobs, Celestia, EigenDA, Avail";
       expect(lines).to.deep.equal([
-        `0 OPStack-EVM v1 optimistic: DA ${all}; output every 1800 L2 blocks; creation fee 1,000 ALT`,
-        `1 ArbitrumOrbit-EVM v1 optimistic (deprecated): DA ${all}; output every 1800 L2 blocks; creation fee 1,000 ALT`,
-        `2 ArbitrumOrbit-WASM v1 optimistic: DA ${all}; output every 1800 L2 blocks; creation fee 1,000 ALT`,
+        `0 OPStack-EVM v1 optimistic: DA ${all}; output every 1800 L2 blocks; creation fee 1,000 ALT; output bond 1,000 ALT`,
+        `1 ArbitrumOrbit-EVM v1 optimistic (deprecated): DA ${all}; output every 1800 L2 blocks; creation fee 1,000 ALT; output bond 1,000 ALT`,
+        `2 ArbitrumOrbit-WASM v1 optimistic: DA ${all}; output every 1800 L2 blocks; creation fee 1,000 ALT; output bond 1,000 ALT`,
         "3 ZKStack-EVM v1 validity: DA EthereumBlobs, Celestia, Avail; output every 600 L2 blocks; creation fee 1,000 ALT",
         `4 PolygonCDK-EVM v1 validity: DA ${all}; output every 600 L2 blocks; creation fee 1,000 ALT`,
       ]);
@@ -1085,10 +1092,11 @@ describe("rollup tasks", function () {
     });
 
     it("shows the batch chain and the latest output after a batch and an output", async function () {
-      const { permanent, permanentAddress, alice } = await load(rollupsFixture);
+      const { permanent, permanentAddress, alice, token } = await load(rollupsFixture);
       const commitment = id("batch-0");
       const root = id("output-0");
       await (await permanent.connect(alice).appendBatch(commitment, 0)).wait();
+      await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
       await (await permanent.connect(alice).proposeOutput(1_800, root)).wait();
       const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
       expect(result.batches).to.deep.equal({ count: 1n, root: batchRootOf(ZeroHash, commitment, 0) });
@@ -1577,26 +1585,37 @@ describe("rollup tasks", function () {
       index: bigint;
       l2BlockNumber: bigint;
       root: string;
+      bond: bigint;
+      approval?: TxReport;
       tx: TxReport;
     }
     /** Template 0 (OP Stack): one output every 1,800 L2 blocks. */
     const INTERVAL = 1_800n;
 
-    it("proposes the next output at the next interval, by the proposer; then the one after", async function () {
-      const { permanent, permanentAddress, alice } = await load(rollupsFixture);
+    it("proposes the next output at the next interval, by the proposer, approving its bond with --approve; then the one after", async function () {
+      const { permanent, permanentAddress, alice, token } = await load(rollupsFixture);
+      const before = await token.balanceOf(alice.address);
       const { result, lines } = await runTask<ProposeResult>("rollup:propose-output", {
         rollup: "1001",
         root: id("output 0"),
         from: alice.address,
+        approve: true,
         json: false,
       });
-      expect([result.rollup, result.index, result.l2BlockNumber, result.root]).to.deep.equal([
+      expect([result.rollup, result.index, result.l2BlockNumber, result.root, result.bond]).to.deep.equal([
         permanentAddress,
         0n,
         INTERVAL,
         id("output 0"),
+        OUTPUT_BOND,
       ]);
-      expect(lines).to.deep.equal([txLine("output 0 proposed at L2 block 1800", result.tx)]);
+      expect(lines).to.deep.equal([
+        txLine("approved the rollup", result.approval!),
+        txLine("output 0 proposed at L2 block 1800, bonding 1,000 ALT", result.tx),
+      ]);
+      expect(await token.balanceOf(alice.address)).to.equal(before - OUTPUT_BOND);
+      // the next proposal needs its own allowance
+      await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
       await expect(transaction(result.tx.hash))
         .to.emit(permanent, "OutputProposed")
         .withArgs(0, INTERVAL, id("output 0"), alice.address);
@@ -1612,8 +1631,14 @@ describe("rollup tasks", function () {
       expect([output.l2BlockNumber, output.root, output.status]).to.deep.equal([2n * INTERVAL, id("output 1"), 1n]);
     });
 
-    it("refuses another block, a root that is not 32-byte hex, and anyone but the proposer", async function () {
-      const { alice, bob } = await load(rollupsFixture);
+    it("refuses another block, a root that is not 32-byte hex, anyone but the proposer, and a short bond allowance without --approve, sending nothing", async function () {
+      const { alice, bob, permanent } = await load(rollupsFixture);
+      await expectRefused(
+        "rollup:propose-output",
+        { rollup: "1001", root: id("x"), from: alice.address, json: true },
+        "allowance 0 ALT is below the 1,000 ALT needed: pass --approve",
+      );
+      expect(await permanent.outputCount()).to.equal(0n);
       await expectRefused(
         "rollup:propose-output",
         { rollup: "1001", root: id("x"), block: "1799", from: alice.address, json: true },

@@ -26,6 +26,10 @@ const SlashStatus = { Pending: 1n } as const;
 const INVALID_OUTPUT = encodeBytes32String("VITAL_INVALID_OUTPUT");
 /** deploy/parameters/hardhat.json services.vital */
 const BOND = 10_000n * ALT;
+/** hardhat.json: the output bond of the optimistic templates. */
+const OUTPUT_BOND = 1_000n * ALT;
+/** Rollup.CHALLENGER_SHARE_BPS of a forfeited output bond. */
+const BOND_REWARD = OUTPUT_BOND / 2n;
 const VOTING_PERIOD = BigInt(DAY);
 const PROPOSER_BPS = 1_000n;
 
@@ -81,6 +85,8 @@ describe("vital tasks", function () {
       proposer: operators[3].address,
     });
     const operatorRollupAddress = await operatorRollup.getAddress();
+    // operator 3 bonds the outputs it proposes
+    await (await f.token.connect(operators[3].signer).approve(operatorRollupAddress, hre.ethers.MaxUint256)).wait();
     const setIds: bigint[] = [];
     for (const address of [rollupAddress, operatorRollupAddress]) {
       await (await vital.registerRollup(address)).wait();
@@ -536,7 +542,7 @@ describe("vital tasks", function () {
       expect(await f.registry.isOperator(f.creator.address)).to.equal(false);
       expect(await f.manager.requestCount()).to.equal(requests);
       // the bond back to the challenger
-      expect(await f.token.balanceOf(op0.address)).to.equal(challengerBalance + BOND);
+      expect(await f.token.balanceOf(op0.address)).to.equal(challengerBalance + BOND + BOND_REWARD);
       expect(await f.token.balanceOf(f.vitalAddress)).to.equal(held - BOND);
       const c = await f.vital.challengeOf(0);
       expect(c.result).to.equal(Result.Invalidated);
@@ -607,7 +613,7 @@ describe("vital tasks", function () {
       expect(await f.registry.isJailed(proposer.address)).to.equal(true);
       expect(await f.operatorRollup.outputCount()).to.equal(0n);
       expect((await f.vital.challengeOf(1)).result).to.equal(Result.Invalidated);
-      expect(await f.token.balanceOf(op1.address)).to.equal(challengerBalance + BOND);
+      expect(await f.token.balanceOf(op1.address)).to.equal(challengerBalance + BOND + BOND_REWARD);
       // the other challenge is untouched
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
     });
@@ -880,7 +886,7 @@ describe("vital tasks", function () {
         .and.to.emit(f.rollup, "OutputsInvalidated")
         .withArgs(0n, 2n);
       expect(await f.rollup.outputCount()).to.equal(0n);
-      expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND);
+      expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND + BOND_REWARD);
       expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], ROOTS[0])).to.equal(
         await blockTime(receipt.blockNumber),
       );
@@ -912,8 +918,9 @@ describe("vital tasks", function () {
       await expect(hre.ethers.provider.getTransaction(result.tx.hash))
         .to.emit(f.vital, "Resolved")
         .withArgs(0n, Result.Invalidated);
-      expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND);
-      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury);
+      expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND + BOND_REWARD);
+      // the rest of the forfeited output bond
+      expect(await f.token.balanceOf(f.treasury.address)).to.equal(treasury + OUTPUT_BOND - BOND_REWARD);
       expect(await f.rollup.outputCount()).to.equal(0n);
     });
   });

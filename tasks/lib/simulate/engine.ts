@@ -143,23 +143,31 @@ async function prepare(hre: HardhatRuntimeEnvironment, run: SimulationRun) {
   return { world, timings, funding, delegates, services };
 }
 
-/** ALT the world needs: stakes, bonds for challenges, rollup creation fees and prepaid service fees. */
+/** ALT the world needs: stakes, bonds for challenges, rollup creation fees, prepaid service fees and output bonds. */
 function fundingNeeded(
   world: World,
   epochs: number,
   epochLength: number,
-  rollups: { feePerServicePerSecond: bigint; templates: { creationFee: bigint }[] },
+  rollups: { feePerServicePerSecond: bigint; templates: { creationFee: bigint; outputBond: bigint }[] },
   bond: bigint,
 ): bigint {
   let total = 0n;
   for (const op of world.operators) total += op.stake + (op.honest ? 2n * bond : 0n);
   for (const s of world.stakers) total += stakerTotal(s);
   for (const r of world.rollups) {
-    total +=
-      rollups.templates[r.templateId].creationFee + prepaid(rollups.feePerServicePerSecond, r, epochs, epochLength);
+    const t = rollups.templates[r.templateId];
+    total += t.creationFee + prepaid(rollups.feePerServicePerSecond, r, epochs, epochLength);
+    total += outputBonds(r, t.outputBond, epochs);
   }
   return total;
 }
+
+/**
+ * What `r`'s proposer holds for its output bonds (a rollup with VITAL bonds each output until it finalizes): one per
+ * output of the run, so it never runs short whatever finalizes when.
+ */
+const outputBonds = (r: RollupPlan, bond: bigint, epochs: number) =>
+  r.services & SERVICE.VITAL ? bond * BigInt(epochs + 2) : 0n;
 
 const serviceCount = (services: number) => (services & 1) + ((services >> 1) & 1) + ((services >> 2) & 1);
 
@@ -352,11 +360,13 @@ class Simulation {
     for (const s of stakers) await fund(s.address, stakerTotal(s));
     const rollupCost = new Map<number, { fee: bigint; prepaid: bigint; expiry: number }>();
     for (const r of rollups) {
-      const fee = (await factory.template(r.templateId)).creationFee;
+      const { creationFee: fee, outputBond } = await factory.template(r.templateId);
       const expiry = r.expiryEpoch === undefined ? 0 : this.epochStart(r.expiryEpoch) + L / 2;
       const prepay = prepaid(rate, r, this.run.options.epochs, L);
       rollupCost.set(r.index, { fee, prepaid: prepay, expiry });
       await fund(r.owner, fee + prepay);
+      const bonds = outputBonds(r, outputBond, this.run.options.epochs);
+      if (bonds !== 0n) await fund(r.proposer, bonds);
     }
     await this.chain.actor(this.keeper);
     this.observe();
@@ -407,6 +417,8 @@ class Simulation {
       );
       const address = await factory.predictRollupAddress(r.owner, r.templateId, salt);
       this.ledger.track(address);
+      if (r.services & SERVICE.VITAL)
+        await this.call(r.proposer, token, "approve", [address, MaxUint256], "setup: approve");
       this.live.push({
         plan: r,
         address,
