@@ -147,6 +147,28 @@ describe("VestingFactory", function () {
       expect(s.end).to.equal(start + months(24));
     });
 
+    it("refuses an amount above the uint96 maximum: it does not ABI-decode into PositionParams", async function () {
+      const { factory, token, deployer, params } = await loadFixture(approvedFixture);
+      // createPositions with the batch encoded as if the amount were a uint256, as a caller bypassing the ABI sends it
+      const selector = factory.interface.getFunction("createPositions").selector;
+      const send = (amount: bigint) => {
+        const p = params({ amount: 1n });
+        const entry = [p.beneficiary, p.start, p.cliffDuration, p.duration, amount, p.revocable, p.delegatee, p.salt];
+        const args = ethers.AbiCoder.defaultAbiCoder().encode(
+          ["(address,uint48,uint48,uint48,uint256,bool,address,bytes32)[]"],
+          [[entry]],
+        );
+        return deployer.sendTransaction({ to: factory, data: ethers.concat([selector, args]), gasLimit: 1_000_000n });
+      };
+      const UINT96_MAX = 2n ** 96n - 1n;
+      await expect(send(UINT96_MAX + 1n)).to.be.revertedWithoutReason();
+      // the maximum decodes, and is refused only because it exceeds the whole supply
+      expect(UINT96_MAX).to.be.greaterThan(GENESIS_SUPPLY);
+      await expect(send(UINT96_MAX))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+        .withArgs(deployer.address, GENESIS_SUPPLY, UINT96_MAX);
+    });
+
     it("reverts when the end overflows uint48, and accepts an end of exactly the uint48 maximum", async function () {
       const { factory, deployer, params } = await loadFixture(approvedFixture);
       const duration = 1000n;
@@ -341,6 +363,22 @@ describe("VestingFactory", function () {
       expect(fromCaller.length).to.equal(1);
       expect(fromCaller[0]!.args.value).to.equal(sum);
       expect(transfers.length).to.equal(1 + amounts.length);
+    });
+
+    it("spends nobody else's allowance to the factory: createPositions pulls only from its caller", async function () {
+      const { factory, token, deployer, other, params } = await loadFixture(approvedFixture);
+      const factoryAddress = await factory.getAddress();
+      const before = await token.balanceOf(deployer.address);
+      // the deployer approved the factory for everything; another account creating a position to itself pays itself
+      await expect(factory.connect(other).createPositions([params({ beneficiary: other.address })]))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(factoryAddress, 0n, 1_000n * ALT);
+      await token.connect(other).approve(factoryAddress, ethers.MaxUint256);
+      await expect(factory.connect(other).createPositions([params({ beneficiary: other.address })]))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+        .withArgs(other.address, 0n, 1_000n * ALT);
+      expect(await token.balanceOf(deployer.address)).to.equal(before);
+      expect(await token.allowance(deployer.address, factoryAddress)).to.equal(ethers.MaxUint256);
     });
 
     it("reverts with ERC20InsufficientAllowance when the caller approved less than the sum", async function () {
