@@ -1,10 +1,17 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import path from "path";
+import { deploy, DeploymentResultType } from "@nomicfoundation/ignition-core";
+import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { IVestingFactory } from "../../typechain-types/contracts/token/VestingFactory";
 import { ALT, GENESIS_SUPPLY } from "../helpers/constants";
 import { days, months } from "../helpers/time";
-import { deployGenesis } from "../helpers/genesis";
+import { deployGenesis, hardhatGenesisInput } from "../helpers/genesis";
+import { resolveGenesis, type GenesisInput } from "../../deploy/lib/genesis";
+import { buildGenesisModule } from "../../deploy/lib/genesisModule";
 import { deployTokenAndFactory } from "../helpers/vesting";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 import { stagedParameters } from "../helpers/parameters";
@@ -517,6 +524,45 @@ describe("VestingFactory", function () {
       expect(await vestingFactory.owner()).to.equal(deployer.address);
       expect(await vestingFactory.treasury()).to.equal(ethers.getAddress(input.treasury));
       expect(await vestingFactory.token()).to.equal(await token.getAddress());
+    });
+
+    it("genesis: Ignition refuses a re-run with changed parameters on a chain that has the genesis; the same parameters send nothing", async function () {
+      const dir = mkdtempSync(path.join(tmpdir(), "alt-genesis-"));
+      try {
+        const input = hardhatGenesisInput();
+        const accounts = (await hre.network.provider.request({ method: "eth_accounts" })) as string[];
+        // as the deploy tasks do on a live network: the records of the deployment kept in its folder
+        const run = (genesis: GenesisInput) =>
+          deploy({
+            provider: hre.network.provider,
+            deploymentDir: dir,
+            artifactResolver: new HardhatArtifactResolver(hre),
+            ignitionModule: buildGenesisModule(resolveGenesis(genesis)),
+            deploymentParameters: {},
+            accounts,
+          });
+        const first = await run(input);
+        if (first.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) expect.fail(JSON.stringify(first));
+        const block = await ethers.provider.getBlockNumber();
+        const again = await run(input);
+        if (again.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) expect.fail(JSON.stringify(again));
+        expect(again.contracts).to.deep.equal(first.contracts);
+        // another airdrop root, another treasury: refused before any transaction
+        const changed = await run({
+          ...input,
+          treasury: accounts[9],
+          airdrop: { ...input.airdrop, root: ethers.id("another airdrop") },
+        });
+        if (changed.type !== DeploymentResultType.RECONCILIATION_ERROR) expect.fail(JSON.stringify(changed));
+        // (Ignition names the first changed argument of each contract: the treasury of the factory, the airdrop's root)
+        expect(changed.errors).to.deep.equal({
+          "Genesis#VestingFactory": ["Argument at index 1 has been changed"],
+          "Genesis#MerkleAirdrop": ["Argument at index 1 has been changed"],
+        });
+        expect(await ethers.provider.getBlockNumber()).to.equal(block);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("genesis: starts every schedule at the block that created the positions", async function () {
