@@ -282,7 +282,7 @@ describe("VestingPosition", function () {
       expect(await token.balanceOf(other.address)).to.equal(0n);
     });
 
-    it("records a release before its transfer: a token re-entering release from that transfer gets nothing more", async function () {
+    it("records a release or a revocation before its transfer: a token re-entering release from that transfer gets nothing more than vested", async function () {
       const { deployer, treasury, beneficiary, timing } = await loadFixture(deployVestingFixture);
       const reentrant = await ethers.deployContract("ReentrantToken");
       const factory: VestingFactory = await ethers.deployContract("VestingFactory", [
@@ -305,6 +305,22 @@ describe("VestingPosition", function () {
       expect(await reentrant.balanceOf(beneficiary.address)).to.equal(VESTED_AT_HALF);
       expect(await reentrant.balanceOf(await position.getAddress())).to.equal(TOTAL - VESTED_AT_HALF);
       expect((await position.schedule()).released).to.equal(VESTED_AT_HALF);
+
+      // a revocation at 27 of 36 months: re-entered from its transfer to the treasury, release pays what vested since
+      const t = timing.start + months(27);
+      const vested = vestedAt(timing, t);
+      await reentrant.arm(await position.getAddress(), position.interface.encodeFunctionData("release"));
+      await time.setNextBlockTimestamp(t);
+      await expect(position.revoke())
+        .to.emit(position, "Revoked")
+        .withArgs(vested, TOTAL - vested, treasury.address)
+        .and.to.emit(position, "Released")
+        .withArgs(beneficiary.address, vested - VESTED_AT_HALF);
+      expect(await reentrant.reentryFailed()).to.equal(false);
+      expect(await reentrant.balanceOf(beneficiary.address)).to.equal(vested);
+      expect(await reentrant.balanceOf(treasury.address)).to.equal(TOTAL - vested);
+      expect(await reentrant.balanceOf(await position.getAddress())).to.equal(0n);
+      await expect(position.release()).to.be.revertedWithCustomError(position, "VestingNothingToRelease");
     });
 
     it("never lets rounding release more than an odd total over a 7-second schedule with a cliff", async function () {
