@@ -28,8 +28,8 @@ contract FeeOnTransferToken is ERC20 {
     }
 }
 
-/// @notice Test-only: on every transferFrom, calls back into `target` with `payload` (a reentrancy attempt), and
-///         records whether the call failed.
+/// @notice Test-only: on the first transfer or transferFrom after `arm`, calls back into `target` with `payload` (a
+///         reentrancy attempt), and records whether the call failed.
 contract ReentrantToken is ERC20 {
     address public reentryTarget;
     bytes public payload;
@@ -47,15 +47,23 @@ contract ReentrantToken is ERC20 {
         payload = payload_;
     }
 
+    function transfer(address to, uint256 value) public override returns (bool) {
+        _reenter();
+        return super.transfer(to, value);
+    }
+
     function transferFrom(address from, address to, uint256 value) public override returns (bool) {
-        if (reentryTarget != address(0)) {
-            address t = reentryTarget;
-            reentryTarget = address(0);
-            (bool ok, bytes memory err) = t.call(payload);
-            reentryFailed = !ok;
-            reentryError = err;
-        }
+        _reenter();
         return super.transferFrom(from, to, value);
+    }
+
+    function _reenter() private {
+        if (reentryTarget == address(0)) return;
+        address t = reentryTarget;
+        reentryTarget = address(0);
+        (bool ok, bytes memory err) = t.call(payload);
+        reentryFailed = !ok;
+        reentryError = err;
     }
 }
 

@@ -483,6 +483,41 @@ describe("AltGovernor", function () {
       );
     });
 
+    it("flash-loaned or just-bought votes count nothing: votes are read at the snapshot, one voting delay after the proposal", async function () {
+      const f = await loadFixture(proposedFixture);
+      const { governor, token, proposal, launchpool, outsider, proposer, relayer } = f;
+      const loan = 100_000_000n * ALT;
+      await token.connect(outsider).delegate(outsider);
+      // a loan taken and repaid in the snapshot's own block leaves no votes at the snapshot
+      await ethers.provider.send("evm_setAutomine", [false]);
+      let borrowed: ContractTransactionResponse;
+      try {
+        borrowed = await token.connect(launchpool).transfer(outsider, loan, { gasLimit: 200_000n });
+        await token.connect(outsider).transfer(launchpool, loan, { gasLimit: 200_000n });
+        await ethers.provider.send("evm_mine", [Number(proposal.snapshot)]);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      expect(await blockTimestamp(borrowed)).to.equal(proposal.snapshot);
+      expect(await token.balanceOf(outsider)).to.equal(0n);
+      await time.increaseTo(proposal.snapshot + 1n);
+      expect(await token.getPastVotes(outsider, proposal.snapshot)).to.equal(0n);
+      // votes bought (and delegated) once voting is open weigh nothing either
+      await token.connect(launchpool).transfer(outsider, loan);
+      expect(await token.getVotes(outsider)).to.equal(loan);
+      await expect(governor.connect(outsider).castVote(proposal.id, For))
+        .to.emit(governor, "VoteCast")
+        .withArgs(outsider.address, proposal.id, For, 0n, "");
+      // nor do votes passed on after they were cast: the same ALT votes once
+      await governor.connect(proposer).castVote(proposal.id, For);
+      await token.connect(proposer).transfer(relayer, PROPOSER_ALT);
+      await token.connect(relayer).delegate(relayer);
+      await expect(governor.connect(relayer).castVote(proposal.id, For))
+        .to.emit(governor, "VoteCast")
+        .withArgs(relayer.address, proposal.id, For, 0n, "");
+      expect(await governor.proposalVotes(proposal.id)).to.deep.equal([0n, PROPOSER_ALT, 0n]);
+    });
+
     it("refuses a vote before the voting delay has passed", async function () {
       const { governor, proposal, dev } = await loadFixture(proposedFixture);
       // still Pending at the snapshot itself
@@ -839,6 +874,45 @@ describe("AltGovernor", function () {
       await expect(cancel(active, active.proposal, active.proposer))
         .to.be.revertedWithCustomError(active.governor, "GovernorUnableToCancel")
         .withArgs(active.proposal.id, active.proposer.address);
+    });
+
+    it("governance replaces the council: a proposal names a new proposal guardian and slash vetoer, and the old council cancels and vetoes nothing", async function () {
+      const f = await loadFixture(governanceFixture);
+      const { governor, slashingManager, council, governorAddress } = f;
+      const successor = f.relayer;
+      const p = await propose(
+        f,
+        [
+          {
+            target: governorAddress,
+            data: governor.interface.encodeFunctionData("setProposalGuardian", [successor.address]),
+          },
+          {
+            target: await slashingManager.getAddress(),
+            data: slashingManager.interface.encodeFunctionData("setVetoer", [successor.address]),
+          },
+        ],
+        "Governance: a new security council",
+      );
+      await expect(enact(f, p))
+        .to.emit(governor, "ProposalGuardianSet")
+        .withArgs(council.address, successor.address)
+        .and.to.emit(slashingManager, "VetoerUpdated")
+        .withArgs(successor.address);
+      expect(await governor.proposalGuardian()).to.equal(successor.address);
+      expect(await slashingManager.vetoer()).to.equal(successor.address);
+
+      const next = await propose(f, [setDelaysAction(f)], "Restaking: lengthen the withdrawal delay to 21 days");
+      await time.increaseTo(next.snapshot + 1n);
+      await expect(cancel(f, next, council))
+        .to.be.revertedWithCustomError(governor, "GovernorUnableToCancel")
+        .withArgs(next.id, council.address);
+      await expect(slashingManager.connect(council).veto(0n))
+        .to.be.revertedWithCustomError(slashingManager, "SlashingNotVetoer")
+        .withArgs(council.address);
+      await expect(cancel(f, next, successor))
+        .to.emit(governor, "ProposalCanceled")
+        .withArgs(next.id);
     });
 
     it("cannot cancel an Executed proposal", async function () {

@@ -2400,7 +2400,7 @@ describe("OperatorSets", function () {
   // ================================================================= a removed service
 
   describe("a removed service", function () {
-    it("loses its powers: updateSet and jail revert SetsNotService, the set stays readable and members can still leave", async function () {
+    it("a removed service loses its powers: updateSet and jail revert SetsNotService, the set stays readable and members can still leave", async function () {
       const {
         operatorSets,
         slashingManager,
@@ -3203,6 +3203,53 @@ describe("OperatorSets", function () {
       await nextEpoch(operatorSets);
       await expectDraws(operatorSets, floor, e, current);
       await expectDraws(operatorSets, floor, e + 1n, next);
+    });
+
+    it("an eviction does not rewrite the current epoch: it stays live with what counted, the newcomer counts from the next", async function () {
+      const { operatorSets, service, operators, outsider, floor } = await loadFixture(floorFixture);
+      const [op0, op1, op2, op3, op4] = operators;
+      // live only with all four members and all their stake
+      const all = 2n * MIN_STAKE + STAKES[4] + STAKES[2];
+      await service.setLiveness(floor, 4, all);
+      await nextEpoch(operatorSets);
+      const e = await nextEpoch(operatorSets);
+      const counted: DrawOrder = [
+        [op0.address, MIN_STAKE],
+        [op4.address, STAKES[4]],
+        [op2.address, STAKES[2]],
+        [op1.address, MIN_STAKE],
+      ];
+      await expectDraws(operatorSets, floor, e, counted);
+      expect(await operatorSets.isLive(floor, e)).to.equal(true);
+
+      // in epoch e a newcomer replaces a member, then a raised minimum lets anyone evict the three others below it
+      const amount = 1_000n * ALT;
+      await expect(operatorSets.connect(op3).joinReplacing(floor, amount, op1.address))
+        .to.emit(operatorSets, "MemberReplaced")
+        .withArgs(floor, op1.address, op3.address);
+      await service.updateSet(floor, 800n * ALT, 4);
+      for (const [evicted, allocation] of [
+        [op0, MIN_STAKE],
+        [op4, STAKES[4]],
+        [op2, STAKES[2]],
+      ] as const) {
+        await expect(operatorSets.connect(outsider).removeMember(floor, evicted.address))
+          .to.emit(operatorSets, "MemberRemoved")
+          .withArgs(floor, evicted.address, allocation);
+      }
+      expect(await operatorSets.currentEpoch()).to.equal(e);
+      await expectMembers(operatorSets, floor, [op3.address]);
+
+      // epoch e is neither emptied nor captured: the same stake, members, draws and liveness; the newcomer has none
+      await expectDraws(operatorSets, floor, e, counted);
+      expect(await operatorSets.isLive(floor, e)).to.equal(true);
+      expect(await operatorSets.allocationAt(floor, op3.address, e)).to.equal(0n);
+      // the evictions and the newcomer count from e + 1, which is not live: one member of the four needed
+      await expectDraws(operatorSets, floor, e + 1n, [[op3.address, amount]]);
+      expect(await operatorSets.isLive(floor, e + 1n)).to.equal(false);
+      await nextEpoch(operatorSets);
+      await expectDraws(operatorSets, floor, e, counted);
+      expect(await operatorSets.isLive(floor, e)).to.equal(true);
     });
   });
 

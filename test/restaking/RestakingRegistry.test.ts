@@ -10,6 +10,7 @@ import { deployProtocol } from "../helpers/protocol";
 import { signPermit } from "../../tasks/lib/signatures";
 import { toWithdrawal, type Withdrawal } from "../../tasks/lib/restaking";
 import { expectedSlash } from "../helpers/slashing";
+import { expectReentryRefused } from "../helpers/reentrancy";
 
 const MAX_UINT128 = 2n ** 128n - 1n;
 const VIRTUAL_SHARES = 1_000_000n;
@@ -876,13 +877,19 @@ describe("RestakingRegistry", function () {
         expect(await registry.sharesOf(alice.address, operator.address, 1)).to.equal(0n);
       });
 
+      /** Asset 1: a token that calls back into the registry from its next transfer once armed; alice holds 1,000. */
+      async function reentrantAssetFixture() {
+        const base = await loadFixture(registryFixture);
+        const reentrant = await ethers.deployContract("ReentrantToken");
+        await base.registry.addAsset(await reentrant.getAddress(), ALT, MAX_UINT128);
+        await reentrant.mint(base.alice.address, 1_000n * ALT);
+        await reentrant.connect(base.alice).approve(base.registryAddress, ethers.MaxUint256);
+        return { ...base, reentrant };
+      }
+
       for (const target of ["stake", "requestUnstake"] as const) {
         it(`blocks a token re-entering ${target} during transferFrom while the outer stake succeeds`, async function () {
-          const { registry, registryAddress, operator, alice } = await loadFixture(registryFixture);
-          const reentrant = await ethers.deployContract("ReentrantToken");
-          await registry.addAsset(await reentrant.getAddress(), ALT, MAX_UINT128);
-          await reentrant.mint(alice.address, 1_000n * ALT);
-          await reentrant.connect(alice).approve(registryAddress, ethers.MaxUint256);
+          const { registry, registryAddress, operator, alice, reentrant } = await loadFixture(reentrantAssetFixture);
           const payload =
             target === "stake"
               ? registry.interface.encodeFunctionData("stake", [operator.address, 1, 1])
@@ -893,14 +900,35 @@ describe("RestakingRegistry", function () {
           await expect(registry.connect(alice).stake(operator.address, 1, amount))
             .to.emit(registry, "Staked")
             .withArgs(alice.address, operator.address, 1n, amount, sharesFor(amount, 0n, 0n));
-          expect(await reentrant.reentryFailed()).to.equal(true);
-          const error = registry.interface.parseError(await reentrant.reentryError());
-          expect(error?.name).to.equal("ReentrancyGuardReentrantCall");
+          await expectReentryRefused(reentrant, registry, "ReentrancyGuardReentrantCall");
           expect((await registry.pool(operator.address, 1)).totalAssets).to.equal(amount);
           expect((await registry.asset(1)).totalStaked).to.equal(amount);
           expect(await reentrant.balanceOf(registryAddress)).to.equal(amount);
         });
       }
+
+      it("blocks a token re-entering completeUnstake from its transfer out: a withdrawal is paid once", async function () {
+        const { registry, registryAddress, operator, alice, reentrant } = await loadFixture(reentrantAssetFixture);
+        const amount = 100n * ALT;
+        await registry.connect(alice).stake(operator.address, 1, amount);
+        const shares = sharesFor(amount, 0n, 0n);
+        const { root, withdrawal } = await requestUnstake(registry, alice, operator.address, 1n, shares);
+        const paid = amountFor(shares, shares, amount);
+        await time.increaseTo(withdrawal.unlockAt);
+        // the token pays out from within completeUnstake and asks for the same withdrawal again
+        await reentrant.arm(registryAddress, registry.interface.encodeFunctionData("completeUnstake", [withdrawal]));
+        await expect(registry.connect(alice).completeUnstake(withdrawal))
+          .to.emit(registry, "UnstakeCompleted")
+          .withArgs(root, alice.address, operator.address, paid);
+        await expectReentryRefused(reentrant, registry, "ReentrancyGuardReentrantCall");
+        expect(await reentrant.balanceOf(alice.address)).to.equal(1_000n * ALT - amount + paid);
+        expect(await reentrant.balanceOf(registryAddress)).to.equal(amount - paid);
+        expect((await registry.pool(operator.address, 1)).totalAssets).to.equal(amount - paid);
+        expect((await registry.asset(1)).totalStaked).to.equal(amount - paid);
+        await expect(registry.connect(alice).completeUnstake(withdrawal))
+          .to.be.revertedWithCustomError(registry, "RegistryUnknownWithdrawal")
+          .withArgs(root);
+      });
     });
   });
 

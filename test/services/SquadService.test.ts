@@ -1986,6 +1986,57 @@ describe("SquadService", function () {
       expect(await f.squad.releasedAt(f.rollupAddress, leader.address)).to.equal(jailAt + JAIL_TIME);
     });
 
+    it("no miss is counted while the rollup is paused, for a slot that began before its last resume, or for one ending past an ephemeral rollup's expiry (SquadRollupNotLive)", async function () {
+      const f = await loadFixture(squadFixture);
+      const reportMiss = (rollup: string, slot: bigint) => f.squad.connect(f.reporter).reportMiss(rollup, slot);
+      const slot = f.firstSlot;
+      expect(await f.squad.leaderAt(f.rollupAddress, slot)).to.not.equal(ZeroAddress);
+      // the leader left its slot empty; the rollup is paused after it
+      await time.setNextBlockTimestamp(startOf(slot + 1n) + 10n);
+      await (await f.rollup.connect(f.d.council).setPaused(true)).wait();
+      await expect(reportMiss(f.rollupAddress, slot))
+        .to.be.revertedWithCustomError(f.squad, "SquadRollupNotLive")
+        .withArgs(slot);
+      // resumed: the slots that began before the resume stay refused, the one it fell in too
+      const resumedAt = startOf(slot + 1n) + 20n;
+      await time.setNextBlockTimestamp(resumedAt);
+      await (await f.rollup.connect(f.d.council).setPaused(false)).wait();
+      expect(await f.rollup.resumedAt()).to.equal(resumedAt);
+      await time.increaseTo(startOf(slot + 2n));
+      for (const refused of [slot, slot + 1n]) {
+        await expect(reportMiss(f.rollupAddress, refused))
+          .to.be.revertedWithCustomError(f.squad, "SquadRollupNotLive")
+          .withArgs(refused);
+      }
+      // the first slot begun after the resume counts
+      const after = slot + 2n;
+      await time.increaseTo(startOf(after + 1n));
+      await expect(reportMiss(f.rollupAddress, after))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(f.rollupAddress, after, await f.squad.leaderAt(f.rollupAddress, after), 1n);
+
+      // an ephemeral SQUAD rollup expiring in the middle of a slot: that slot is nobody's fault, the one before is judged
+      const expiry = startOf(BigInt(await time.latest()) / SLOT + 3n) + SLOT / 2n;
+      const ephemeral = await launchRollup(f.d, f.owner, {
+        sequencer: ZeroAddress,
+        services: SERVICE.SQUAD,
+        chainId: 71_005,
+        salt: id("squad-ephemeral"),
+        expiry,
+      });
+      const ephemeralAddress = await ephemeral.getAddress();
+      expect(await ephemeral.expiry()).to.equal(expiry);
+      await time.increaseTo(expiry + SLOT);
+      const last = expiry / SLOT;
+      await expect(reportMiss(ephemeralAddress, last))
+        .to.be.revertedWithCustomError(f.squad, "SquadRollupNotLive")
+        .withArgs(last);
+      // (its set has no members: the slot before passes the check and has no leader)
+      await expect(reportMiss(ephemeralAddress, last - 1n))
+        .to.be.revertedWithCustomError(f.squad, "SquadNoLeader")
+        .withArgs(last - 1n);
+    });
+
     it("refuses a rollup that is not registered", async function () {
       const f = await loadFixture(squadFixture);
       await expect(f.squad.reportMiss(f.plainAddress, f.firstSlot))

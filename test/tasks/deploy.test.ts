@@ -6,6 +6,7 @@ import path from "path";
 import { getAddress, isAddress, ZeroAddress } from "ethers";
 import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
 import { resolveRollups } from "../../deploy/lib/rollups";
+import { resolveGenesis } from "../../deploy/lib/genesis";
 import { buildProtocolModules } from "../../deploy/lib/protocol";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import type { VestingPosition } from "../../typechain-types";
@@ -163,6 +164,15 @@ describe("deploy:genesis task", function () {
       const parameters = hardhatParameters();
       allocation(parameters, "Team").beneficiary = "00".repeat(20);
       await expectRefused(parameters, "genesis parameters: Team.beneficiary is the zero address");
+    });
+
+    it("refuses a zero-address delegatee: an undelegated position is written as none", async function () {
+      const parameters = hardhatParameters();
+      allocation(parameters, "Team").delegatee = ZeroAddress;
+      await expectRefused(parameters, "genesis parameters: Team.delegatee is the zero address");
+      allocation(parameters, "Team").delegatee = "none";
+      const { positions, categories } = resolveGenesis(parameters.genesis);
+      expect(positions[categories.indexOf("Team")].delegatee).to.equal(ZeroAddress);
     });
 
     it("refuses a revocable flag that is not a boolean", async function () {

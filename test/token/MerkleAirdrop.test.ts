@@ -2,10 +2,11 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getAddress, id, dataSlice, Signature, ZeroAddress, ZeroHash } from "ethers";
+import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { AbiCoder, getAddress, id, dataSlice, keccak256, Signature, ZeroAddress, ZeroHash } from "ethers";
 import type { AltToken, MerkleAirdrop } from "../../typechain-types";
-import { airdropTree } from "../helpers/airdrop";
+import { AIRDROP_LEAF_ENCODING, airdropTree } from "../helpers/airdrop";
+import { expectReentryRefused } from "../helpers/reentrancy";
 import { ALT } from "../helpers/constants";
 import { deployGenesis, hardhatGenesisInput } from "../helpers/genesis";
 import { days } from "../helpers/time";
@@ -202,6 +203,23 @@ describe("MerkleAirdrop", function () {
         expect(await token.balanceOf(bob.address)).to.equal(250n * ALT);
         expect(await token.balanceOf(await airdrop.getAddress())).to.equal(airdropBalance);
       });
+      it("marks a leaf claimed before its transfer: a token re-entering claim from that transfer is refused (AirdropAlreadyClaimed)", async function () {
+        const { factory, tree, entries, treasury, alice } = await loadFixture(airdropFixture);
+        const reentrant = await ethers.deployContract("ReentrantToken");
+        const airdrop = await factory.deploy(await reentrant.getAddress(), tree.root, CLAIM_PERIOD, treasury.address);
+        const airdropAddress = await airdrop.getAddress();
+        const amount = entries[0].amount;
+        // enough to pay the leaf twice
+        await reentrant.mint(airdropAddress, 2n * amount);
+        const leaf = [0, alice.address, amount, tree.getProof(0)] as const;
+        await reentrant.arm(airdropAddress, airdrop.interface.encodeFunctionData("claim", [...leaf]));
+        await expect(airdrop.claim(...leaf))
+          .to.emit(airdrop, "Claimed")
+          .withArgs(0n, alice.address, amount);
+        await expectReentryRefused(reentrant, airdrop, "AirdropAlreadyClaimed", [0n]);
+        expect(await reentrant.balanceOf(alice.address)).to.equal(amount);
+        expect(await reentrant.balanceOf(airdropAddress)).to.equal(amount);
+      });
     });
 
     describe("when the leaf or proof is wrong", function () {
@@ -244,6 +262,25 @@ describe("MerkleAirdrop", function () {
         await expect(airdrop.claim(1, bob.address, 250n * ALT, []))
           .to.be.revertedWithCustomError(airdrop, "AirdropInvalidProof")
           .withArgs();
+      });
+
+      it("refuses a forged leaf: leaves are double-hashed, so a tree of single-hashed leaves proves nothing (AirdropInvalidProof)", async function () {
+        const { factory, token, entries, treasury } = await loadFixture(airdropFixture);
+        const coder = AbiCoder.defaultAbiCoder();
+        // the leaves hashed once: in such a tree an internal node (a hash of 64 bytes) could pass for a leaf
+        const single = SimpleMerkleTree.of(
+          entries.map((e, i) => keccak256(coder.encode(AIRDROP_LEAF_ENCODING, [i, e.account, e.amount]))),
+        );
+        const airdrop = await factory.deploy(await token.getAddress(), single.root, CLAIM_PERIOD, treasury.address);
+        const airdropAddress = await airdrop.getAddress();
+        await token.transfer(airdropAddress, 10_000n * ALT);
+        for (const [i, e] of entries.entries()) {
+          await expect(airdrop.claim(i, e.account, e.amount, single.getProof(i)))
+            .to.be.revertedWithCustomError(airdrop, "AirdropInvalidProof")
+            .withArgs();
+          expect(await airdrop.isClaimed(i)).to.equal(false);
+        }
+        expect(await token.balanceOf(airdropAddress)).to.equal(10_000n * ALT);
       });
 
       it("refuses a tampered proof with AirdropInvalidProof", async function () {
@@ -680,6 +717,23 @@ describe("MerkleAirdrop", function () {
       const genesis = await deployGenesis({ ...input, airdrop: { ...input.airdrop, root: tree.root } });
       return { ...genesis, tree, entries, alice, bob };
     }
+
+    it("keeps the treasury fixed at deployment: the factory's setTreasury does not redirect the sweep", async function () {
+      const { airdrop, vestingFactory, token, config, bob } = await loadFixture(genesisFixture);
+      const treasury = getAddress(config.treasury);
+      const owner = await ethers.getSigner(await vestingFactory.owner());
+      await expect(vestingFactory.connect(owner).setTreasury(bob.address))
+        .to.emit(vestingFactory, "TreasuryUpdated")
+        .withArgs(treasury, bob.address);
+      expect(await airdrop.treasury()).to.equal(treasury);
+      await time.increaseTo((await airdrop.deadline()) + 1n);
+      const before = await token.balanceOf(treasury);
+      await expect(airdrop.connect(bob).sweep())
+        .to.emit(airdrop, "Swept")
+        .withArgs(treasury, 55_000_000n * ALT);
+      expect(await token.balanceOf(treasury)).to.equal(before + 55_000_000n * ALT);
+      expect(await token.balanceOf(bob.address)).to.equal(0n);
+    });
 
     it("pays a claim from the airdrop that the genesis deploys and funds", async function () {
       const { airdrop, token, config, tree, alice } = await loadFixture(genesisFixture);

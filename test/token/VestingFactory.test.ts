@@ -1,10 +1,17 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import path from "path";
+import { deploy, DeploymentResultType } from "@nomicfoundation/ignition-core";
+import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { IVestingFactory } from "../../typechain-types/contracts/token/VestingFactory";
 import { ALT, GENESIS_SUPPLY } from "../helpers/constants";
 import { days, months } from "../helpers/time";
-import { deployGenesis } from "../helpers/genesis";
+import { deployGenesis, hardhatGenesisInput } from "../helpers/genesis";
+import { resolveGenesis, type GenesisInput } from "../../deploy/lib/genesis";
+import { buildGenesisModule } from "../../deploy/lib/genesisModule";
 import { deployTokenAndFactory } from "../helpers/vesting";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 import { stagedParameters } from "../helpers/parameters";
@@ -145,6 +152,28 @@ describe("VestingFactory", function () {
       const s = await position.schedule();
       expect(s.cliff).to.equal(start + months(24));
       expect(s.end).to.equal(start + months(24));
+    });
+
+    it("refuses an amount above the uint96 maximum: it does not ABI-decode into PositionParams", async function () {
+      const { factory, token, deployer, params } = await loadFixture(approvedFixture);
+      // createPositions with the batch encoded as if the amount were a uint256, as a caller bypassing the ABI sends it
+      const selector = factory.interface.getFunction("createPositions").selector;
+      const send = (amount: bigint) => {
+        const p = params({ amount: 1n });
+        const entry = [p.beneficiary, p.start, p.cliffDuration, p.duration, amount, p.revocable, p.delegatee, p.salt];
+        const args = ethers.AbiCoder.defaultAbiCoder().encode(
+          ["(address,uint48,uint48,uint48,uint256,bool,address,bytes32)[]"],
+          [[entry]],
+        );
+        return deployer.sendTransaction({ to: factory, data: ethers.concat([selector, args]), gasLimit: 1_000_000n });
+      };
+      const UINT96_MAX = 2n ** 96n - 1n;
+      await expect(send(UINT96_MAX + 1n)).to.be.revertedWithoutReason();
+      // the maximum decodes, and is refused only because it exceeds the whole supply
+      expect(UINT96_MAX).to.be.greaterThan(GENESIS_SUPPLY);
+      await expect(send(UINT96_MAX))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+        .withArgs(deployer.address, GENESIS_SUPPLY, UINT96_MAX);
     });
 
     it("reverts when the end overflows uint48, and accepts an end of exactly the uint48 maximum", async function () {
@@ -343,6 +372,22 @@ describe("VestingFactory", function () {
       expect(transfers.length).to.equal(1 + amounts.length);
     });
 
+    it("spends nobody else's allowance to the factory: createPositions pulls only from its caller", async function () {
+      const { factory, token, deployer, other, params } = await loadFixture(approvedFixture);
+      const factoryAddress = await factory.getAddress();
+      const before = await token.balanceOf(deployer.address);
+      // the deployer approved the factory for everything; another account creating a position to itself pays itself
+      await expect(factory.connect(other).createPositions([params({ beneficiary: other.address })]))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(factoryAddress, 0n, 1_000n * ALT);
+      await token.connect(other).approve(factoryAddress, ethers.MaxUint256);
+      await expect(factory.connect(other).createPositions([params({ beneficiary: other.address })]))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+        .withArgs(other.address, 0n, 1_000n * ALT);
+      expect(await token.balanceOf(deployer.address)).to.equal(before);
+      expect(await token.allowance(deployer.address, factoryAddress)).to.equal(ethers.MaxUint256);
+    });
+
     it("reverts with ERC20InsufficientAllowance when the caller approved less than the sum", async function () {
       const { factory, token, params } = await loadFixture(deployFactoryFixture);
       const factoryAddress = await factory.getAddress();
@@ -479,6 +524,45 @@ describe("VestingFactory", function () {
       expect(await vestingFactory.owner()).to.equal(deployer.address);
       expect(await vestingFactory.treasury()).to.equal(ethers.getAddress(input.treasury));
       expect(await vestingFactory.token()).to.equal(await token.getAddress());
+    });
+
+    it("genesis: Ignition refuses a re-run with changed parameters on a chain that has the genesis; the same parameters send nothing", async function () {
+      const dir = mkdtempSync(path.join(tmpdir(), "alt-genesis-"));
+      try {
+        const input = hardhatGenesisInput();
+        const accounts = (await hre.network.provider.request({ method: "eth_accounts" })) as string[];
+        // as the deploy tasks do on a live network: the records of the deployment kept in its folder
+        const run = (genesis: GenesisInput) =>
+          deploy({
+            provider: hre.network.provider,
+            deploymentDir: dir,
+            artifactResolver: new HardhatArtifactResolver(hre),
+            ignitionModule: buildGenesisModule(resolveGenesis(genesis)),
+            deploymentParameters: {},
+            accounts,
+          });
+        const first = await run(input);
+        if (first.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) expect.fail(JSON.stringify(first));
+        const block = await ethers.provider.getBlockNumber();
+        const again = await run(input);
+        if (again.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) expect.fail(JSON.stringify(again));
+        expect(again.contracts).to.deep.equal(first.contracts);
+        // another airdrop root, another treasury: refused before any transaction
+        const changed = await run({
+          ...input,
+          treasury: accounts[9],
+          airdrop: { ...input.airdrop, root: ethers.id("another airdrop") },
+        });
+        if (changed.type !== DeploymentResultType.RECONCILIATION_ERROR) expect.fail(JSON.stringify(changed));
+        // (Ignition names the first changed argument of each contract: the treasury of the factory, the airdrop's root)
+        expect(changed.errors).to.deep.equal({
+          "Genesis#VestingFactory": ["Argument at index 1 has been changed"],
+          "Genesis#MerkleAirdrop": ["Argument at index 1 has been changed"],
+        });
+        expect(await ethers.provider.getBlockNumber()).to.equal(block);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("genesis: starts every schedule at the block that created the positions", async function () {

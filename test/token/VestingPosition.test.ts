@@ -7,6 +7,7 @@ import type { IVestingFactory } from "../../typechain-types/contracts/token/Vest
 import { ALT } from "../helpers/constants";
 import { DAY, YEAR, days, months } from "../helpers/time";
 import { deployTokenAndFactory, type Timing, vestedAt } from "../helpers/vesting";
+import { expectReentryRefused } from "../helpers/reentrancy";
 
 const TOTAL = 36_000_000n * ALT;
 const CLIFF_DURATION = months(6);
@@ -281,6 +282,47 @@ describe("VestingPosition", function () {
       expect(await token.balanceOf(other.address)).to.equal(0n);
     });
 
+    it("records a release or a revocation before its transfer: a token re-entering release from that transfer gets nothing more than vested", async function () {
+      const { deployer, treasury, beneficiary, timing } = await loadFixture(deployVestingFixture);
+      const reentrant = await ethers.deployContract("ReentrantToken");
+      const factory: VestingFactory = await ethers.deployContract("VestingFactory", [
+        await reentrant.getAddress(),
+        treasury.address,
+        deployer.address,
+      ]);
+      await reentrant.mint(deployer.address, TOTAL);
+      await reentrant.approve(await factory.getAddress(), TOTAL);
+      const position = await createPosition(factory, deployer, {
+        beneficiary: beneficiary.address,
+        start: timing.start,
+      });
+      // the position holds the whole total: a second payout would find the tokens
+      await reentrant.arm(await position.getAddress(), position.interface.encodeFunctionData("release"));
+      await expect(releaseAt(position, timing.start + months(18)))
+        .to.emit(position, "Released")
+        .withArgs(beneficiary.address, VESTED_AT_HALF);
+      await expectReentryRefused(reentrant, position, "VestingNothingToRelease", []);
+      expect(await reentrant.balanceOf(beneficiary.address)).to.equal(VESTED_AT_HALF);
+      expect(await reentrant.balanceOf(await position.getAddress())).to.equal(TOTAL - VESTED_AT_HALF);
+      expect((await position.schedule()).released).to.equal(VESTED_AT_HALF);
+
+      // a revocation at 27 of 36 months: re-entered from its transfer to the treasury, release pays what vested since
+      const t = timing.start + months(27);
+      const vested = vestedAt(timing, t);
+      await reentrant.arm(await position.getAddress(), position.interface.encodeFunctionData("release"));
+      await time.setNextBlockTimestamp(t);
+      await expect(position.revoke())
+        .to.emit(position, "Revoked")
+        .withArgs(vested, TOTAL - vested, treasury.address)
+        .and.to.emit(position, "Released")
+        .withArgs(beneficiary.address, vested - VESTED_AT_HALF);
+      expect(await reentrant.reentryFailed()).to.equal(false);
+      expect(await reentrant.balanceOf(beneficiary.address)).to.equal(vested);
+      expect(await reentrant.balanceOf(treasury.address)).to.equal(TOTAL - vested);
+      expect(await reentrant.balanceOf(await position.getAddress())).to.equal(0n);
+      await expect(position.release()).to.be.revertedWithCustomError(position, "VestingNothingToRelease");
+    });
+
     it("never lets rounding release more than an odd total over a 7-second schedule with a cliff", async function () {
       const { withCliff, withCliffTiming, token, beneficiary } = await loadFixture(oddRoundingFixture);
       const s = withCliffTiming;
@@ -336,6 +378,31 @@ describe("VestingPosition", function () {
       expect(await token.balanceOf(positionAddress)).to.equal(SURPLUS);
       expect(await position.releasable()).to.equal(0n);
       await expect(position.release()).to.be.revertedWithCustomError(position, "VestingNothingToRelease");
+    });
+
+    it("never vests tokens sent to a predicted address before creation: they are surplus, swept only to the treasury", async function () {
+      const { factory, token, deployer, treasury, beneficiary, timing } = await loadFixture(deployVestingFixture);
+      const salt = nextSalt();
+      const predicted = await factory.predictPositionAddress(deployer.address, salt);
+      await token.transfer(predicted, SURPLUS);
+      const position = await createPosition(factory, deployer, {
+        beneficiary: beneficiary.address,
+        start: timing.start,
+        salt,
+      });
+      expect(await position.getAddress()).to.equal(predicted);
+      expect(await token.balanceOf(predicted)).to.equal(TOTAL + SURPLUS);
+      expect(await position.vestedAmount(timing.end)).to.equal(TOTAL);
+      await expect(releaseAt(position, timing.end)).to.emit(position, "Released").withArgs(beneficiary.address, TOTAL);
+      await expect(position.release()).to.be.revertedWithCustomError(position, "VestingNothingToRelease");
+      await expect(position.connect(beneficiary).sweep(await token.getAddress()))
+        .to.be.revertedWithCustomError(position, "VestingNotRevoker")
+        .withArgs(beneficiary.address);
+      await expect(position.sweep(await token.getAddress()))
+        .to.emit(position, "SurplusSwept")
+        .withArgs(await token.getAddress(), SURPLUS, treasury.address);
+      expect(await token.balanceOf(beneficiary.address)).to.equal(TOTAL);
+      expect(await token.balanceOf(treasury.address)).to.equal(SURPLUS);
     });
 
     it("sweeps only the surplus to the treasury, keeping what the schedule still owes", async function () {
