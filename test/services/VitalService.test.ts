@@ -1200,6 +1200,25 @@ describe("VitalService", function () {
       expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(2), ROOTS[2])).to.equal(0n);
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(2), ROOTS[2])).to.deep.equal([false, 0n]);
     });
+    it("a voter or relayer starving VITAL's guarded calls of gas: a deciding vote that leaves less than CALL_GAS for the invalidation reverts (VitalInsufficientGas), changing nothing", async function () {
+      const f = await loadFixture(vitalFixture);
+      const { id } = await challengeOutput(f, f.ops[0], f.rollup, 0);
+      await castVotes(f, id, [0, 1], true);
+      const callGas = await f.vital.CALL_GAS();
+      expect(callGas).to.equal(400_000n);
+      // enough for the vote itself (about 232,000 gas), not for the guarded call's reserve
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true, { gasLimit: callGas }))
+        .to.be.revertedWithCustomError(f.vital, "VitalInsufficientGas")
+        .withArgs();
+      expect((await f.vital.challengeOf(id)).result).to.equal(Result.Open);
+      expect(await f.vital.voteOf(id, f.ops[2].address)).to.equal(Vote.None);
+      expect(await f.rollup.outputCount()).to.equal(3n);
+      // given the reserve, the same vote invalidates
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
+        .to.emit(f.vital, "Resolved")
+        .withArgs(id, Result.Invalidated);
+      expect(await f.rollup.outputCount()).to.equal(0n);
+    });
   });
 
   describe("resolve", function () {
