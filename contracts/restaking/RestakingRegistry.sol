@@ -611,7 +611,8 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
         Asset storage a = _asset(assetId);
 
         // The transfer comes first so the balance delta can prove the token moved exactly `amount`
-        // (fee-on-transfer and rebasing tokens are refused); `nonReentrant` guards the callers. ALT (asset 0) is the
+        // (fee-on-transfer tokens are refused, and rebasing ones moving less than asked; governance vets assets for
+        // rebases that move exact amounts); `nonReentrant` guards the callers. ALT (asset 0) is the
         // protocol's own plain ERC20 and needs no such proof.
         IERC20 token = IERC20(a.token);
         if (assetId == 0) {
