@@ -939,6 +939,16 @@ describe("RollupFactory", function () {
       return f.factory.connect(committer).commitRollup(commitment);
     }
 
+    /** The creator committed to `victimParams` at `C`. */
+    async function committedFixture() {
+      const f = await loadFixture(factoryFixture);
+      const params = victimParams(f);
+      const commitment = committed(f, params);
+      const C = BigInt(await time.latest()) + 10n;
+      await commitAt(f, f.creator, commitment, C);
+      return { f, params, commitment, C };
+    }
+
     it("computes rollupCommitment as keccak256(abi.encode(creator, chainId, salt))", async function () {
       const f = await loadFixture(factoryFixture);
       const salt = id("salt");
@@ -968,12 +978,9 @@ describe("RollupFactory", function () {
     });
 
     it("chain IDs cannot be sniped: a front-runner copying a pending creation's chain ID cannot take it, committed or not", async function () {
-      const f = await loadFixture(factoryFixture);
+      // the victim's commitment reveals nothing of the chain ID
+      const { f, params, C } = await loadFixture(committedFixture);
       const attacker = f.other;
-      const params = victimParams(f);
-      const C = BigInt(await time.latest()) + 10n;
-      // the commitment reveals nothing of the chain ID
-      await commitAt(f, f.creator, committed(f, params), C);
       const victimBefore = await f.token.balanceOf(f.creator);
       const attackerBefore = await f.token.balanceOf(attacker);
 
@@ -1078,11 +1085,7 @@ describe("RollupFactory", function () {
     });
 
     it("refuses a commitment younger than COMMIT_DELAY (FactoryCommitmentTooNew(commitment, usableAt)); takes it at COMMIT_DELAY", async function () {
-      const f = await loadFixture(factoryFixture);
-      const params = victimParams(f);
-      const commitment = committed(f, params);
-      const C = BigInt(await time.latest()) + 10n;
-      await commitAt(f, f.creator, commitment, C);
+      const { f, params, commitment, C } = await loadFixture(committedFixture);
       for (const at of [C + 1n, C + COMMIT_DELAY - 1n]) {
         await expect(createAt(f, f.creator, params, at))
           .to.be.revertedWithCustomError(f.factory, "FactoryCommitmentTooNew")
@@ -1111,11 +1114,7 @@ describe("RollupFactory", function () {
     });
 
     it("renews an expired commitment, usable COMMIT_DELAY after the renewal; refuses to renew a live one", async function () {
-      const f = await loadFixture(factoryFixture);
-      const params = victimParams(f);
-      const commitment = committed(f, params);
-      const C = BigInt(await time.latest()) + 10n;
-      await commitAt(f, f.creator, commitment, C);
+      const { f, params, commitment, C } = await loadFixture(committedFixture);
       await expect(commitAt(f, f.creator, commitment, C + COMMIT_TTL - 1n))
         .to.be.revertedWithCustomError(f.factory, "FactoryAlreadyCommitted")
         .withArgs(commitment, C + COMMIT_TTL);
