@@ -1,7 +1,8 @@
-// Rollup tasks: templates, create (with a predicted address), list, info, extend, sunset, settle, force-include.
+// Rollup tasks: templates, create (commit, then create, at a predicted address), list, info, extend, sunset, settle,
+// force-include.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { id, isHexString, ZeroAddress } from "ethers";
+import { hexlify, id, isHexString, randomBytes, ZeroAddress } from "ethers";
 import {
   confirm,
   fail,
@@ -11,8 +12,10 @@ import {
   parseAddress,
   parseAmount,
   parseSeconds,
+  preflight,
   signerFor,
   txLine,
+  type TxReport,
 } from "./lib/cli";
 import { latestTime, parseWhole } from "./lib/restaking";
 import { ensureAlt, OUTPUT_STATUS, parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
@@ -99,6 +102,43 @@ const serviceNames = (bits: number) =>
 
 /** A salt given as 32-byte hex, or any text (hashed). */
 const parseSalt = (value: string) => (isHexString(value, 32) ? value : id(value));
+
+/** How often rollup:create reads the latest block while its commitment is too new (on a chain it cannot move). */
+const WAIT_POLL_MS = 1_000;
+
+/** Whether the chain is a Hardhat network (in process, or `npx hardhat node`): one whose clock a task may move. */
+async function isHardhatChain(hre: HardhatRuntimeEnvironment): Promise<boolean> {
+  const client: unknown = await hre.network.provider.send("web3_clientVersion");
+  return String(client).startsWith("HardhatNetwork");
+}
+
+/**
+ * Gets the chain to `timestamp`, so that the next block is at it or later, and returns the next block's timestamp. A
+ * Hardhat chain (`movable`) is moved there: its next block at exactly that time, or the second after the latest if that
+ * is later. On any other chain this waits until the latest block is at least that late, and counts on the next a
+ * second later.
+ */
+async function reach(hre: HardhatRuntimeEnvironment, timestamp: number, movable: boolean): Promise<number> {
+  if (movable) {
+    const next = Math.max(timestamp, (await latestTime(hre)) + 1);
+    await hre.network.provider.send("evm_setNextBlockTimestamp", [next]);
+    return next;
+  }
+  let latest = await latestTime(hre);
+  while (latest < timestamp) {
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+    latest = await latestTime(hre);
+  }
+  return latest + 1;
+}
+
+/** Refusals of a simulated creation that rollup:create deals with before it creates: commit, wait, approve. */
+const CREATE_LATER = [
+  "FactoryNotCommitted",
+  "FactoryCommitmentExpired",
+  "FactoryCommitmentTooNew",
+  "ERC20InsufficientAllowance",
+];
 
 export interface RollupInfo {
   address: string;
@@ -203,7 +243,11 @@ task("rollup:predict-address", "The address a rollup will have, before it is cre
     return output(args.json, result, () => [`${address} (template ${template.name}, creator ${creator})`]);
   });
 
-task("rollup:create", "Creates a rollup from a template (permissionless)")
+task(
+  "rollup:create",
+  "Creates a rollup from a template (permissionless): commits to its chain ID, waits COMMIT_DELAY (moving a Hardhat " +
+    "chain's clock), then creates it",
+)
   .addParam("template", "Template id or name, e.g. OPStack-EVM (see rollup:templates)")
   .addParam("chainId", "Chain ID: unique forever, not 0, not the host chain's, at most 2^53-1")
   .addOptionalParam("da", `DA layer: ${DA_LAYERS.join(", ")}`, "EthereumBlobs")
@@ -215,7 +259,11 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
   .addOptionalParam("threshold", "MACH fast-finality threshold in bps (default 6667)")
   .addOptionalParam("lifetime", 'How long it lives: "permanent" or a duration such as 30d', "permanent")
   .addOptionalParam("prepay", "ALT prepaid for the services (default: the minimum the factory requires)")
-  .addOptionalParam("salt", "Salt for the address (default: derived from the chain ID)")
+  .addOptionalParam(
+    "salt",
+    "Salt of the commitment and the address: 32-byte hex or any text (default: random). Keep it secret until the " +
+      "creation: whoever guesses it learns the chain ID from the commitment",
+  )
   .addOptionalParam("from", "Creating account (default: the first account)")
   .addFlag("approve", "Approve the factory for the creation fee and prepayment if the allowance is short")
   .addFlag("json", "Print JSON")
@@ -291,6 +339,13 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
       const proposer = args.proposer ? parseAddress(args.proposer, "--proposer") : sender;
       if (owner === ZeroAddress || proposer === ZeroAddress)
         fail("--owner and --proposer must not be the zero address");
+      const salt = args.salt === undefined ? hexlify(randomBytes(32)) : parseSalt(args.salt);
+      const address = await factory.predictRollupAddress(sender, template.id, salt);
+      if ((await hre.ethers.provider.getCode(address)) !== "0x") {
+        fail(`${sender} created a rollup from template ${template.name} with this salt already (${address})`);
+      }
+      // the rollup lives --lifetime from the block that creates it
+      const expiryFrom = (createdAt: number) => (lifetimeSeconds === 0 ? 0 : createdAt + lifetimeSeconds);
       const params = {
         templateId: template.id,
         daLayer,
@@ -301,10 +356,29 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
         proposer,
         services,
         fastFinalityBps: threshold,
-        expiry: 0,
+        expiry: expiryFrom((await latestTime(hre)) + 1),
         prepaidFees,
-        salt: parseSalt(args.salt ?? `ALT rollup ${chainId}`),
+        salt,
       };
+
+      // Everything this sends is simulated before the first transaction. The creation cannot be, before its commitment
+      // is mined and old enough: the factory checks the commitment after every parameter, and takes the fee and the
+      // prepayment after the commitment, so a simulated creation refused for its commitment (none, expired: commit;
+      // too new: wait) or for the allowance (approve) passes every parameter check. Balance and allowance are checked
+      // below (ensureAlt), the clone address above; the creation itself is simulated again (gas estimation) when sent.
+      await preflight(
+        factory.connect(signer).createRollup.staticCall(params, { blockTag: "pending" }),
+        undefined,
+        CREATE_LATER,
+      );
+      const commitment = await factory.rollupCommitment(sender, chainId, salt);
+      const [delay, ttl] = [Number(await factory.COMMIT_DELAY()), Number(await factory.COMMIT_TTL())];
+      const committed = Number(await factory.committedAt(commitment));
+      // a live commitment of the sender to this chain ID and salt (an earlier run's) is used as it is
+      const mustCommit = committed === 0 || committed + ttl <= (await latestTime(hre)) + 1;
+      if (mustCommit) {
+        await preflight(factory.connect(signer).commitRollup.staticCall(commitment, { blockTag: "pending" }));
+      }
       const approval = await ensureAlt(
         hre,
         signer,
@@ -312,10 +386,24 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
         template.creationFee + prepaidFees,
         args.approve,
       );
-      // the rollup lives --lifetime from the block that creates it (the next one, after any approval)
-      const expiry = lifetimeSeconds === 0 ? 0 : (await latestTime(hre)) + 1 + lifetimeSeconds;
-      params.expiry = expiry;
-      const address = await factory.predictRollupAddress(sender, template.id, params.salt);
+      let commit: TxReport | undefined;
+      if (mustCommit) {
+        commit = await confirm(factory.connect(signer).commitRollup(commitment), (reason) =>
+          reason.startsWith("FactoryAlreadyCommitted(")
+            ? `the same commitment was made meanwhile (copied?): it binds ${sender} all the same; run rollup:create ` +
+              `again with --salt ${salt}`
+            : undefined,
+        );
+      }
+      const usableAt = Number(await factory.committedAt(commitment)) + delay;
+      const movable = await isHardhatChain(hre);
+      if (!movable && usableAt > (await latestTime(hre))) {
+        // on stderr: a redirected --json output holds the result only
+        console.warn(
+          `committed; creating from ${formatTime(usableAt)} (if interrupted, run rollup:create again with --salt ${salt})`,
+        );
+      }
+      params.expiry = expiryFrom(await reach(hre, usableAt, movable));
       const tx = await confirm(factory.connect(signer).createRollup(params));
       const result = {
         address,
@@ -323,16 +411,19 @@ task("rollup:create", "Creates a rollup from a template (permissionless)")
         template: template.name,
         owner: params.owner,
         services: serviceNames(services),
-        expiry,
+        expiry: params.expiry,
         prepaidFees,
         creationFee: template.creationFee,
+        salt,
         ...(approval && { approval }),
+        ...(commit && { commit }),
         tx,
       };
       return output(args.json, result, () => [
         ...(approval ? [txLine("approved the factory", approval)] : []),
+        ...(commit ? [txLine(`committed to the creation (salt ${salt})`, commit)] : []),
         txLine(`created rollup ${address} (chain ID ${chainId}, ${template.name})`, tx),
-        `  ${lifetime(expiry)}; services ${result.services.join(", ") || "none"}; prepaid ${formatAlt(
+        `  ${lifetime(params.expiry)}; services ${result.services.join(", ") || "none"}; prepaid ${formatAlt(
           prepaidFees,
         )}, creation fee ${formatAlt(template.creationFee)}`,
       ]);

@@ -2,9 +2,11 @@
 pragma solidity 0.8.28;
 
 /// @title Rollup factory
-/// @notice Rollup-as-a-Service: governance registers templates; anyone creates a rollup from one in a single
-///         transaction, as an EIP-1167 clone at a CREATE2 address that can be predicted before creation. Chain IDs are
-///         unique forever, never 0, never the host chain's, at most 2^53 - 1.
+/// @notice Rollup-as-a-Service: governance registers templates; anyone creates a rollup from one, as an EIP-1167 clone
+///         at a CREATE2 address that can be predicted before creation. Chain IDs are unique forever, never 0, never the
+///         host chain's, at most 2^53 - 1, and cannot be sniped from a pending creation: a creator first commits to the
+///         chain ID, hidden by a salt (`commitRollup`), then creates the rollup from `COMMIT_DELAY` until `COMMIT_TTL`
+///         after (commit and reveal, as the ENS registrar does).
 interface IRollupFactory {
     enum Stack {
         OPStack,
@@ -100,10 +102,22 @@ interface IRollupFactory {
     error FactoryInvalidParameter();
     /// @notice A minimum forced-inclusion fee above `MAX_MIN_QUEUE_FEE` (`max`).
     error FactoryMinQueueFeeTooHigh(uint256 minQueueFee, uint256 max);
+    /// @notice `commitment` was made less than `COMMIT_TTL` ago: it cannot be made again (reset or delayed) before
+    ///         `expiresAt`.
+    error FactoryAlreadyCommitted(bytes32 commitment, uint256 expiresAt);
+    /// @notice The sender made no commitment to this chain ID and salt (`commitment`), or its creation used it.
+    error FactoryNotCommitted(bytes32 commitment);
+    /// @notice The sender's commitment to this chain ID and salt is usable from `usableAt` only (`COMMIT_DELAY`).
+    error FactoryCommitmentTooNew(bytes32 commitment, uint256 usableAt);
+    /// @notice The sender's commitment to this chain ID and salt expired at `expiredAt` (`COMMIT_TTL`): commit again.
+    error FactoryCommitmentExpired(bytes32 commitment, uint256 expiredAt);
 
     event TemplateRegistered(uint256 indexed templateId, Template template);
     event TemplateUpdated(uint256 indexed templateId, Template template);
     event TemplateDeprecated(uint256 indexed templateId);
+    /// @notice `committer` committed to a creation: the creator it binds may use it from `usableAt` until `expiresAt`
+    ///         (excluded).
+    event RollupCommitted(bytes32 indexed commitment, address indexed committer, uint256 usableAt, uint256 expiresAt);
     event RollupCreated(
         uint256 indexed rollupId,
         address indexed rollup,
@@ -129,8 +143,23 @@ interface IRollupFactory {
     /// @notice The least ALT fee of a forced-inclusion item, at most `MAX_MIN_QUEUE_FEE`; every rollup reads it live.
     function setMinQueueFee(uint256 minQueueFee) external;
 
+    /// @notice Commits to creating a rollup (permissionless): `commitment` is `rollupCommitment(creator, chainId,
+    ///         salt)`, with the `salt` of the creation, chosen at random (a guessable salt reveals the chain ID). Only
+    ///         `creator` can use it, from `COMMIT_DELAY` to `COMMIT_TTL` after now; a commitment made less than
+    ///         `COMMIT_TTL` ago is refused (`FactoryAlreadyCommitted`), an expired one is renewed.
+    function commitRollup(bytes32 commitment) external;
+
+    /// @notice Creates a rollup (permissionless), using the sender's commitment to `params.chainId` and `params.salt`:
+    ///         made at least `COMMIT_DELAY` and less than `COMMIT_TTL` ago (`FactoryNotCommitted`,
+    ///         `FactoryCommitmentTooNew`, `FactoryCommitmentExpired`). The commitment is then spent. Pulls the template's
+    ///         creation fee (to the treasury) and `params.prepaidFees` (to the rollup) from the sender.
     function createRollup(CreateParams calldata params) external returns (address rollup);
 
+    /// @notice The commitment `commitRollup` takes for a creation by `creator` of chain ID `chainId` with `salt`:
+    ///         `keccak256(abi.encode(creator, chainId, salt))`.
+    function rollupCommitment(address creator, uint256 chainId, bytes32 salt) external pure returns (bytes32);
+    /// @notice When `commitment` was made; 0 if never, or once a creation used it.
+    function committedAt(bytes32 commitment) external view returns (uint48);
     function predictRollupAddress(address creator, uint256 templateId, bytes32 salt) external view returns (address);
     function template(uint256 templateId) external view returns (Template memory);
     function templateCount() external view returns (uint256);

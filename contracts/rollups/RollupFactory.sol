@@ -25,6 +25,11 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     uint48 private constant MAX_SETTLEMENT_WINDOW = 365 days;
     /// @notice The minimum forced-inclusion fee is at most this: governance cannot price users out of the escape hatch.
     uint256 public constant MAX_MIN_QUEUE_FEE = 100e18; // 100 ALT
+    /// @notice A commitment to a creation is usable this long after it was made (about five L1 blocks): to take a chain
+    ///         ID seen in a pending creation, a front-runner would need that creation kept out of blocks this long.
+    uint48 public constant COMMIT_DELAY = 60;
+    /// @notice A commitment expires this long after it was made: hidden claims on chain IDs cannot be held for free.
+    uint48 public constant COMMIT_TTL = 1 days;
 
     /// @custom:storage-location erc7201:alt.storage.RollupFactory
     struct FactoryStorage {
@@ -45,6 +50,9 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
         mapping(uint256 chainId => address rollup) byChainId;
         // appended: the least fee of a forced-inclusion item, on every rollup (at most MAX_MIN_QUEUE_FEE < 2^96)
         uint96 minQueueFee;
+        // appended: when each commitment to a creation was made; deleted by the creation that uses it. A commitment is
+        // usable from committedAt + COMMIT_DELAY until committedAt + COMMIT_TTL (excluded), when it may be made again
+        mapping(bytes32 commitment => uint48 committedAt) commitments;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.RollupFactory")) - 1)) & ~bytes32(uint256(0xff))
@@ -193,10 +201,23 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     // ---------------------------------------------------------------- creation
 
     /// @inheritdoc IRollupFactory
+    function commitRollup(bytes32 commitment) external {
+        mapping(bytes32 => uint48) storage commitments = _s().commitments;
+        uint256 at = commitments[commitment];
+        // a live commitment is never made again: copying a pending one delays nobody
+        if (at != 0 && block.timestamp < at + COMMIT_TTL) revert FactoryAlreadyCommitted(commitment, at + COMMIT_TTL);
+        commitments[commitment] = uint48(block.timestamp);
+        emit RollupCommitted(commitment, msg.sender, block.timestamp + COMMIT_DELAY, block.timestamp + COMMIT_TTL);
+    }
+
+    /// @inheritdoc IRollupFactory
     function createRollup(CreateParams calldata params) external returns (address rollup) {
         FactoryStorage storage s = _s();
         Template memory t = _template(params.templateId);
         _checkParams(s, t, params);
+        // after the parameters: a creation simulated before its commitment is refused with FactoryNotCommitted only if
+        // every other check passes
+        _useCommitment(s, params.chainId, params.salt);
 
         CreateParams memory p = params;
         if (p.fastFinalityBps == 0) p.fastFinalityBps = DEFAULT_FAST_FINALITY_BPS;
@@ -234,6 +255,16 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
         if (p.prepaidFees < required) revert FactoryPrepaymentTooLow(p.prepaidFees, required);
     }
 
+    /// @dev Deletes the sender's usable commitment to `chainId` and `salt`; refuses a missing, too new or expired one.
+    function _useCommitment(FactoryStorage storage s, uint256 chainId, bytes32 salt) private {
+        bytes32 commitment = rollupCommitment(msg.sender, chainId, salt);
+        uint256 at = s.commitments[commitment];
+        if (at == 0) revert FactoryNotCommitted(commitment);
+        if (block.timestamp < at + COMMIT_DELAY) revert FactoryCommitmentTooNew(commitment, at + COMMIT_DELAY);
+        if (block.timestamp >= at + COMMIT_TTL) revert FactoryCommitmentExpired(commitment, at + COMMIT_TTL);
+        delete s.commitments[commitment];
+    }
+
     function _salt(address creator, uint256 templateId, bytes32 salt) private pure returns (bytes32) {
         return keccak256(abi.encode(creator, templateId, salt));
     }
@@ -244,6 +275,16 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     function predictRollupAddress(address creator, uint256 templateId, bytes32 salt) external view returns (address) {
         return
             Clones.predictDeterministicAddress(_template(templateId).implementation, _salt(creator, templateId, salt));
+    }
+
+    /// @inheritdoc IRollupFactory
+    function rollupCommitment(address creator, uint256 chainId, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encode(creator, chainId, salt));
+    }
+
+    /// @inheritdoc IRollupFactory
+    function committedAt(bytes32 commitment) external view returns (uint48) {
+        return _s().commitments[commitment];
     }
 
     /// @inheritdoc IRollupFactory

@@ -114,14 +114,22 @@ export async function confirm(
 
 /**
  * Runs `call` (a `staticCall` of a transaction a task will send later) and ends the task with its refusal on one line,
- * as `confirm` does: a task that sends several transactions checks them all before it sends the first.
+ * as `confirm` does: a task that sends several transactions checks them all before it sends the first. A refusal by
+ * one of the custom errors named in `expected` (one the task deals with before it sends `call`) is returned instead.
  */
-export async function preflight(call: Promise<unknown>, explain?: (reason: string) => string | undefined) {
+export async function preflight(
+  call: Promise<unknown>,
+  explain?: (reason: string) => string | undefined,
+  expected: string[] = [],
+): Promise<string | undefined> {
   try {
     await call;
   } catch (error) {
+    const reason = revertReason(error);
+    if (reason !== undefined && expected.some((name) => reason.startsWith(`${name}(`))) return reason;
     refused(error, explain);
   }
+  return undefined;
 }
 
 /** Ends the task with a contract's refusal, decoded, on one line; rethrows any other error. */

@@ -486,10 +486,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("rollup:create creates a rollup sequenced by SQUAD, with MACH and VITAL", async function () {
-    const salt = id(`ALT rollup ${ROLLUP_CHAIN_ID}`); // the task's default salt
-    const predicted = await rollupFactory().predictRollupAddress(creator, 0, salt);
-    const created = await hardhat<{ approval: TxReport; tx: TxReport }>([
+  it("rollup:create commits, then creates a rollup sequenced by SQUAD, with MACH and VITAL", async function () {
+    const created = await hardhat<{ salt: string; approval: TxReport; commit: TxReport; tx: TxReport }>([
       "rollup:create",
       "--template",
       "OPStack-EVM",
@@ -504,6 +502,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       creator,
       "--json",
     ]);
+    // the task's default salt is random: it reports it
+    const predicted = await rollupFactory().predictRollupAddress(creator, 0, created.salt);
     expect(created).to.deep.equal({
       address: predicted,
       chainId: ROLLUP_CHAIN_ID,
@@ -513,10 +513,15 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       expiry: 0,
       prepaidFees: PREPAID.toString(),
       creationFee: CREATION_FEE.toString(),
+      salt: created.salt,
       approval: created.approval,
+      commit: created.commit,
       tx: created.tx,
     });
     await expectTx(created.approval, creator, book["Genesis#AltToken"]);
+    await expectTx(created.commit, creator, book["Rollups#RollupFactory"]);
+    // the node is a Hardhat chain: the task set the creation's block at the commitment's COMMIT_DELAY
+    expect(await blockTime(created.tx.block)).to.equal((await blockTime(created.commit.block)) + 60);
     await expectTx(created.tx, creator, book["Rollups#RollupFactory"]);
     rollup = predicted;
     createdAt = await blockTime(created.tx.block);

@@ -24,6 +24,7 @@ import {
   zeroPadValue,
 } from "ethers";
 import { deployGovernance } from "../helpers/governance";
+import { commitRollup } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { signPermit } from "../../tasks/lib/signatures";
@@ -226,6 +227,7 @@ describe("Governance access control", function () {
     const squadRollupSalt = id("access control SQUAD rollup");
     const squadPrepayment = FEE_PER_SERVICE_PER_SECOND * BigInt(ROLLUP_LIFETIME);
     await token.connect(staker).approve(await rollupFactory.getAddress(), CREATION_FEE + squadPrepayment);
+    await commitRollup(rollupFactory, staker, { chainId: 424_243, salt: squadRollupSalt });
     const squadRollupAddress = await rollupFactory.predictRollupAddress(staker.address, OP_STACK, squadRollupSalt);
     await rollupFactory.connect(staker).createRollup({
       templateId: OP_STACK,
@@ -246,6 +248,8 @@ describe("Governance access control", function () {
     // then a user creates an ephemeral OP Stack rollup with all three services, paying the creation fee and the
     // prepayment with ALT from the Launchpool's beneficiary
     const [rollupOwner, sequencer, rollupProposer, nextRollupOwner] = signers.slice(10, 14);
+    const rollupSalt = id("access control rollup");
+    await commitRollup(rollupFactory, rollupOwner, { chainId: 424_242, salt: rollupSalt });
     const rollupCreatedAt = (await time.latest()) + 10;
     const rollupExpiry = rollupCreatedAt + ROLLUP_LIFETIME;
     const prepayment = FEE_PER_SERVICE_PER_SECOND * 3n * BigInt(ROLLUP_LIFETIME);
@@ -264,7 +268,7 @@ describe("Governance access control", function () {
       fastFinalityBps: 0,
       expiry: rollupExpiry,
       prepaidFees: prepayment,
-      salt: id("access control rollup"),
+      salt: rollupSalt,
     };
     const rollupAddress = await rollupFactory.predictRollupAddress(rollupOwner.address, OP_STACK, rollupParams.salt);
     const treasuryBefore = await token.balanceOf(timelock.target);
@@ -763,6 +767,10 @@ describe("Governance access control", function () {
         "setMinQueueFee(uint256)": onlyOwner(() => [2n * ALT]),
         "setCouncil(address)": onlyOwner(self),
         "setTreasury(address)": onlyOwner(self),
+        "commitRollup(bytes32)": open(
+          "permissionless: anyone commits to a creation; the commitment binds the creator it names, the only one " +
+            "who can use it",
+        ),
         [`createRollup(${CREATE_PARAMS})`]: open(
           "permissionless: anyone creates a rollup from a live template, paying the creation fee (to the timelock) " +
             "and the services' prepayment from its own ALT; the creator picks the rollup's owner and roles",

@@ -20,6 +20,7 @@ import type {
 } from "../../typechain-types";
 import { ALT } from "./constants";
 import { stagedParameters } from "./parameters";
+import { DAY } from "./time";
 
 export const TEMPLATE = { OPStack: 0, OrbitEVM: 1, OrbitWASM: 2, ZKStack: 3, PolygonCDK: 4 } as const;
 export const DA = { EthereumBlobs: 0, Celestia: 1, EigenDA: 2, Avail: 3 } as const;
@@ -137,13 +138,40 @@ export function createParams(
   };
 }
 
-/** Creates a rollup from `creator` (prepaying what the factory requires unless given) and returns its contract. */
+/** RollupFactory.COMMIT_DELAY: a commitment to a creation is usable this long after it was made. */
+export const COMMIT_DELAY = 60;
+/** RollupFactory.COMMIT_TTL: a commitment expires this long after it was made. */
+export const COMMIT_TTL = DAY;
+
+/**
+ * Commits `creator` to a rollup of `params`' chain ID and salt (`createParams`' defaults otherwise), then mines a block
+ * COMMIT_DELAY later: a creation in any later block (within COMMIT_TTL) may use the commitment. Returns it.
+ */
+export async function commitRollup(
+  factory: RollupFactory,
+  creator: HardhatEthersSigner,
+  params: Partial<Pick<IRollupFactory.CreateParamsStruct, "chainId" | "salt">> = {},
+): Promise<string> {
+  const { chainId, salt } = createParams(creator.address, params);
+  const commitment = await factory.rollupCommitment(creator.address, chainId, salt);
+  await (await factory.connect(creator).commitRollup(commitment)).wait();
+  await time.increase(COMMIT_DELAY);
+  return commitment;
+}
+
+/**
+ * Creates a rollup from `creator` (prepaying what the factory requires unless given) and returns its contract. Commits
+ * first (`commitRollup`) unless `creator` holds a commitment to the chain ID and salt already: a test that needs the
+ * creation at an exact time commits, then sets the next block's timestamp, then calls this.
+ */
 export async function createRollup(
-  d: RollupsDeployment,
+  d: Pick<RollupsDeployment, "factory">,
   creator: HardhatEthersSigner,
   overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
 ): Promise<Rollup> {
   const params = createParams(creator.address, overrides);
+  const commitment = await d.factory.rollupCommitment(creator.address, params.chainId, params.salt);
+  if ((await d.factory.committedAt(commitment)) === 0n) await commitRollup(d.factory, creator, params);
   if (overrides.prepaidFees === undefined) {
     params.prepaidFees = await d.factory.requiredPrepayment(params.services, params.expiry);
   }

@@ -24,8 +24,11 @@ import type {
 import { ALT } from "./constants";
 import { stagedParameters } from "./parameters";
 import { nextEpoch } from "./time";
-import { approveOutputBonds, createParams, SERVICE } from "./rollups";
+import { createRollup, SERVICE } from "./rollups";
 import { blsSecretFrom, buildQuorum, keyRegistration, signDigest, type Quorum } from "../../tasks/lib/mach";
+
+/** A rollup `creator` launches from the factory (commit, then create; prepaying its services), registered with none. */
+export { createRollup };
 
 export interface ServicesDeployment {
   parameters: ProtocolParameters;
@@ -118,20 +121,6 @@ export async function addOperators(d: ServicesDeployment, label: string, stakes:
     operators.push({ account, address: account.address, bls });
   }
   return operators;
-}
-
-/** Creates a rollup (prepaying what the factory requires) and registers it in each service it enabled. */
-/** A rollup `creator` launches from the factory (prepaying its services), registered with none of them. */
-export async function createRollup(
-  d: Pick<ServicesDeployment, "factory">,
-  creator: HardhatEthersSigner,
-  overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
-): Promise<Rollup> {
-  const params = createParams(creator.address, overrides);
-  params.prepaidFees = await d.factory.requiredPrepayment(params.services, params.expiry);
-  const predicted = await d.factory.predictRollupAddress(creator.address, params.templateId, params.salt);
-  await (await d.factory.connect(creator).createRollup(params)).wait();
-  return approveOutputBonds(d.factory, predicted, creator);
 }
 
 /** `createRollup`, then registered with every service it enables. */

@@ -26,7 +26,7 @@ import type { BaseContract, ContractTransactionReceipt, ContractTransactionRespo
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR } from "../helpers/time";
-import { SERVICE, createParams, deployRollups, type RollupsDeployment } from "../helpers/rollups";
+import { SERVICE, commitRollup, createParams, deployRollups, type RollupsDeployment } from "../helpers/rollups";
 import { coverageRunning } from "../helpers/coverage";
 
 // ------------------------------------------------------------------------------------------------ parameters
@@ -569,6 +569,10 @@ describe("Rollup layer properties (random sequences against a model)", function 
     const creator = s.users[a.creator];
     const squadSequences = a.squadSequences && (a.services & SERVICE.SQUAD) !== 0;
     const sequencer = squadSequences ? s.d.squad : s.users[a.sequencer];
+    const [chainId, salt] = [50_000 + m.created, ethers.id(`property-${m.created}`)];
+    // no challenge period: VITAL could never challenge an output (refused before the commitment is looked at)
+    const refused = a.templateId >= FIRST_VALIDITY_TEMPLATE && (a.services & SERVICE.VITAL) !== 0;
+    if (!refused) await commitRollup(s.d.factory, creator, { chainId, salt });
     const ts = (await time.latest()) + 1;
     const expiry = a.permanent ? 0 : ts + a.lifetime;
     const count = serviceCount(a.services);
@@ -576,15 +580,14 @@ describe("Rollup layer properties (random sequences against a model)", function 
     const prepaid = required + a.extra;
     const params = createParams(creator.address, {
       templateId: a.templateId,
-      chainId: 50_000 + m.created,
-      salt: ethers.id(`property-${m.created}`),
+      chainId,
+      salt,
       sequencer: squadSequences ? ethers.ZeroAddress : sequencer.address,
       services: a.services,
       expiry,
       prepaidFees: prepaid,
     });
-    if (a.templateId >= FIRST_VALIDITY_TEMPLATE && (a.services & SERVICE.VITAL) !== 0) {
-      // no challenge period: VITAL could never challenge an output
+    if (refused) {
       return send(
         () => s.d.factory.connect(creator).createRollup(params),
         [s.d.factory, "FactoryVitalWithoutChallengePeriod", [BigInt(a.templateId)]],

@@ -7,7 +7,7 @@ import type { IRollupFactory } from "../../typechain-types/contracts/rollups/Rol
 import type { Rollup, RollupFactory } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
-import { DA, SERVICE, TEMPLATE, createParams, createRollup, deployRollups } from "../helpers/rollups";
+import { DA, SERVICE, TEMPLATE, commitRollup, createParams, createRollup, deployRollups } from "../helpers/rollups";
 
 type Template = IRollupFactory.TemplateStruct;
 type CreateParams = IRollupFactory.CreateParamsStruct;
@@ -37,6 +37,9 @@ const DEFAULT_FAST_FINALITY_BPS = 6_667n;
 const HOST_CHAIN_ID = 31_337n;
 const MAX_CHAIN_ID = 2n ** 53n - 1n;
 const UINT48_MAX = 2n ** 48n - 1n;
+/** RollupFactory.COMMIT_DELAY and COMMIT_TTL: a commitment is usable from 60 seconds after it was made, for a day. */
+const COMMIT_DELAY = 60n;
+const COMMIT_TTL = BigInt(days(1));
 
 const serviceCount = (services: number) => BigInt((services & 1) + ((services >> 1) & 1) + ((services >> 2) & 1));
 /** rate × #services × duration. */
@@ -256,6 +259,8 @@ describe("RollupFactory", function () {
       expect(await f.factory.MAX_CHAIN_ID()).to.equal(MAX_CHAIN_ID);
       expect(await f.factory.MIN_PREPAID_DURATION()).to.equal(MIN_PREPAID_DURATION);
       expect(await f.factory.DEFAULT_FAST_FINALITY_BPS()).to.equal(DEFAULT_FAST_FINALITY_BPS);
+      expect(await f.factory.COMMIT_DELAY()).to.equal(COMMIT_DELAY);
+      expect(await f.factory.COMMIT_TTL()).to.equal(COMMIT_TTL);
     });
 
     it("deploys the Rollup implementation for the factory proxy, never initialised", async function () {
@@ -679,6 +684,7 @@ describe("RollupFactory", function () {
       );
       expect(await ethers.provider.getCode(predicted)).to.equal("0x");
       const params = createParams(f.creator.address, { salt, prepaidFees: prepayment(3, MIN_PREPAID_DURATION) });
+      await commitRollup(f.factory, f.creator, params);
       expect(await f.factory.connect(f.creator).createRollup.staticCall(params)).to.equal(predicted);
       await expect(f.factory.connect(f.creator).createRollup(params))
         .to.emit(f.factory, "RollupCreated")
@@ -697,6 +703,7 @@ describe("RollupFactory", function () {
       const f = await loadFixture(factoryFixture);
       // no VITAL: a validity rollup has no challenge period
       const services = SERVICE.MACH | SERVICE.SQUAD;
+      await commitRollup(f.factory, f.creator, { chainId: 777_001, salt: id("zk") });
       const T = BigInt(await time.latest()) + 100n;
       const expiry = T + BigInt(days(30)) + 17n;
       const required = prepayment(services, expiry - T);
@@ -774,6 +781,7 @@ describe("RollupFactory", function () {
       const f = await loadFixture(factoryFixture);
       const services = SERVICE.VITAL | SERVICE.MACH;
       const prepaid = 123_456n * ALT + 789n; // not a whole number of seconds
+      await commitRollup(f.factory, f.creator, { chainId: 42_424_242, salt: id("orbit") });
       const T = BigInt(await time.latest()) + 10n;
       const params = createParams(f.owner.address, {
         templateId: TEMPLATE.OrbitWASM,
@@ -906,6 +914,7 @@ describe("RollupFactory", function () {
         salt: id("twice"),
         prepaidFees: prepayment(3, MIN_PREPAID_DURATION),
       });
+      await commitRollup(f.factory, f.creator, params);
       await expect(f.factory.connect(f.creator).createRollup(params)).to.be.revertedWithCustomError(
         f.factory,
         "FailedDeployment",
@@ -925,6 +934,257 @@ describe("RollupFactory", function () {
       await expect(f.implementation.connect(f.outsider).initialize(params, t))
         .to.be.revertedWithCustomError(rollup, "RollupNotFactory")
         .withArgs(f.outsider.address);
+    });
+  });
+
+  describe("commitments (chain IDs cannot be sniped)", function () {
+    const CHAIN_ID = 5_005n;
+    /** The victim's creation: the chain ID hidden by a salt nobody can guess; prepaid generously. */
+    const victimParams = (f: Fixture, overrides: Partial<CreateParams> = {}) =>
+      createParams(f.creator.address, {
+        chainId: CHAIN_ID,
+        salt: id("the victim's random salt"),
+        prepaidFees: 10_000n * ALT,
+        ...overrides,
+      });
+    /** keccak256(abi.encode(creator, chainId, salt)), computed independently. */
+    const commitmentOf = (creator: string, chainId: bigint | number, salt: string) =>
+      keccak256(coder.encode(["address", "uint256", "bytes32"], [creator, chainId, salt]));
+    /** The commitment of the creator (`f.creator`) to `p`'s chain ID and salt. */
+    const committed = (f: Fixture, p: CreateParams) =>
+      commitmentOf(f.creator.address, BigInt(p.chainId), String(p.salt));
+
+    /** Sends `commitRollup(commitment)` from `committer` in a block at `timestamp`. */
+    async function commitAt(f: Fixture, committer: HardhatEthersSigner, commitment: string, timestamp: bigint) {
+      await time.setNextBlockTimestamp(timestamp);
+      return f.factory.connect(committer).commitRollup(commitment);
+    }
+
+    /** The creator committed to `victimParams` at `C`. */
+    async function committedFixture() {
+      const f = await loadFixture(factoryFixture);
+      const params = victimParams(f);
+      const commitment = committed(f, params);
+      const C = BigInt(await time.latest()) + 10n;
+      await commitAt(f, f.creator, commitment, C);
+      return { f, params, commitment, C };
+    }
+
+    it("computes rollupCommitment as keccak256(abi.encode(creator, chainId, salt))", async function () {
+      const f = await loadFixture(factoryFixture);
+      const salt = id("salt");
+      const commitment = await f.factory.rollupCommitment(f.creator, CHAIN_ID, salt);
+      expect(commitment).to.equal(commitmentOf(f.creator.address, CHAIN_ID, salt));
+      for (const other of [
+        await f.factory.rollupCommitment(f.other, CHAIN_ID, salt),
+        await f.factory.rollupCommitment(f.creator, CHAIN_ID + 1n, salt),
+        await f.factory.rollupCommitment(f.creator, CHAIN_ID, id("salt 2")),
+      ]) {
+        expect(other).to.not.equal(commitment);
+      }
+      expect(await f.factory.committedAt(commitment)).to.equal(0n);
+    });
+
+    it("records a commitment and emits RollupCommitted(commitment, committer, usableAt, expiresAt); anyone may commit for a creator", async function () {
+      const f = await loadFixture(factoryFixture);
+      const params = victimParams(f);
+      const commitment = committed(f, params);
+      const C = BigInt(await time.latest()) + 10n;
+      await expect(commitAt(f, f.outsider, commitment, C))
+        .to.emit(f.factory, "RollupCommitted")
+        .withArgs(commitment, f.outsider.address, C + COMMIT_DELAY, C + COMMIT_TTL);
+      expect(await f.factory.committedAt(commitment)).to.equal(C);
+      // only the creator it binds uses it
+      await expect(createAt(f, f.creator, params, C + COMMIT_DELAY)).to.emit(f.factory, "RollupCreated");
+    });
+
+    it("chain IDs cannot be sniped: a front-runner copying a pending creation's chain ID cannot take it, committed or not", async function () {
+      // the victim's commitment reveals nothing of the chain ID
+      const { f, params, C } = await loadFixture(committedFixture);
+      const attacker = f.other;
+      const victimBefore = await f.token.balanceOf(f.creator);
+      const attackerBefore = await f.token.balanceOf(attacker);
+
+      // the victim's creation is pending from C + COMMIT_DELAY: the attacker reads it and sends first, with the same
+      // parameters (salt included), then with its own salt
+      const copied = { ...params, owner: attacker.address, sequencer: attacker.address, proposer: attacker.address };
+      const seen = C + COMMIT_DELAY;
+      await expect(createAt(f, attacker, copied, seen))
+        .to.be.revertedWithCustomError(f.factory, "FactoryNotCommitted")
+        .withArgs(commitmentOf(attacker.address, CHAIN_ID, params.salt as string));
+      const ownSalt = { ...copied, salt: id("the attacker's salt") };
+      await expect(createAt(f, attacker, ownSalt, seen + 1n))
+        .to.be.revertedWithCustomError(f.factory, "FactoryNotCommitted")
+        .withArgs(commitmentOf(attacker.address, CHAIN_ID, ownSalt.salt));
+      // it commits now, after seeing the chain ID: too late, unless the victim's creation stays out of blocks for
+      // COMMIT_DELAY
+      const attackerCommitment = commitmentOf(attacker.address, CHAIN_ID, ownSalt.salt);
+      await commitAt(f, attacker, attackerCommitment, seen + 2n);
+      await expect(createAt(f, attacker, ownSalt, seen + 3n))
+        .to.be.revertedWithCustomError(f.factory, "FactoryCommitmentTooNew")
+        .withArgs(attackerCommitment, seen + 2n + COMMIT_DELAY);
+
+      // the victim's creation is mined
+      const rollup = await f.factory.predictRollupAddress(f.creator, params.templateId, params.salt);
+      await expect(createAt(f, f.creator, params, seen + 4n))
+        .to.emit(f.factory, "RollupCreated")
+        .withArgs(
+          0n,
+          rollup,
+          CHAIN_ID,
+          f.creator.address,
+          paramsTuple({ ...params, fastFinalityBps: DEFAULT_FAST_FINALITY_BPS }),
+        );
+      // once its commitment is usable, the attacker finds the chain ID taken
+      await expect(createAt(f, attacker, ownSalt, seen + 2n + COMMIT_DELAY))
+        .to.be.revertedWithCustomError(f.factory, "FactoryChainIdTaken")
+        .withArgs(CHAIN_ID);
+      expect(await f.factory.rollupByChainId(CHAIN_ID)).to.equal(rollup);
+      expect(await (await rollupAt(rollup)).owner()).to.equal(f.creator.address);
+      expect(await f.token.balanceOf(f.creator)).to.equal(victimBefore - CREATION_FEE - BigInt(params.prepaidFees));
+      expect(await f.token.balanceOf(attacker)).to.equal(attackerBefore);
+    });
+
+    it("copying a pending commitment delays nobody: the copy is refused (FactoryAlreadyCommitted), before or after the victim's", async function () {
+      const f = await loadFixture(factoryFixture);
+      const attacker = f.other;
+      // the attacker copies the victim's pending commitment and gets it mined first: the victim's is refused, but the
+      // commitment exists from then on and binds the victim, who creates COMMIT_DELAY after it
+      const first = victimParams(f);
+      const h1 = committed(f, first);
+      const C = BigInt(await time.latest()) + 10n;
+      await expect(commitAt(f, attacker, h1, C))
+        .to.emit(f.factory, "RollupCommitted")
+        .withArgs(h1, attacker.address, C + COMMIT_DELAY, C + COMMIT_TTL);
+      await expect(commitAt(f, f.creator, h1, C + 1n))
+        .to.be.revertedWithCustomError(f.factory, "FactoryAlreadyCommitted")
+        .withArgs(h1, C + COMMIT_TTL);
+      await expect(createAt(f, attacker, { ...first, owner: attacker.address }, C + COMMIT_DELAY))
+        .to.be.revertedWithCustomError(f.factory, "FactoryNotCommitted")
+        .withArgs(commitmentOf(attacker.address, CHAIN_ID, first.salt as string));
+      await expect(createAt(f, f.creator, first, C + COMMIT_DELAY + 1n)).to.emit(f.factory, "RollupCreated");
+
+      // the attacker copies a commitment already mined, to restart its delay: refused, up to the last second of it
+      const second = victimParams(f, { chainId: CHAIN_ID + 1n, salt: id("another random salt") });
+      const h2 = committed(f, second);
+      const D = C + COMMIT_DELAY + 10n;
+      await commitAt(f, f.creator, h2, D);
+      for (const at of [D + 1n, D + COMMIT_DELAY - 1n]) {
+        await expect(commitAt(f, attacker, h2, at))
+          .to.be.revertedWithCustomError(f.factory, "FactoryAlreadyCommitted")
+          .withArgs(h2, D + COMMIT_TTL);
+      }
+      expect(await f.factory.committedAt(h2)).to.equal(D);
+      await expect(createAt(f, f.creator, second, D + COMMIT_DELAY)).to.emit(f.factory, "RollupCreated");
+      expect(await f.factory.rollupCount()).to.equal(2n);
+    });
+
+    it("refuses a creation without a commitment (FactoryNotCommitted(commitment)); a commitment binds its creator, chain ID and salt", async function () {
+      const f = await loadFixture(factoryFixture);
+      const params = victimParams(f);
+      const commitment = committed(f, params);
+      await expect(f.factory.connect(f.creator).createRollup(params))
+        .to.be.revertedWithCustomError(f.factory, "FactoryNotCommitted")
+        .withArgs(commitment);
+      const C = BigInt(await time.latest()) + 10n;
+      await commitAt(f, f.creator, commitment, C);
+      // another sender with the same chain ID and salt (and otherwise the same creation)
+      await expect(createAt(f, f.other, params, C + COMMIT_DELAY))
+        .to.be.revertedWithCustomError(f.factory, "FactoryNotCommitted")
+        .withArgs(commitmentOf(f.other.address, CHAIN_ID, params.salt as string));
+      // the creator with another chain ID, or another salt
+      for (const [chainId, salt] of [
+        [CHAIN_ID + 1n, params.salt as string],
+        [CHAIN_ID, id("another salt")],
+      ] as const) {
+        await expect(f.factory.connect(f.creator).createRollup({ ...params, chainId, salt }))
+          .to.be.revertedWithCustomError(f.factory, "FactoryNotCommitted")
+          .withArgs(commitmentOf(f.creator.address, chainId, salt));
+      }
+      // the commitment's own creation
+      await expect(f.factory.connect(f.creator).createRollup(params)).to.emit(f.factory, "RollupCreated");
+    });
+
+    it("refuses a commitment younger than COMMIT_DELAY (FactoryCommitmentTooNew(commitment, usableAt)); takes it at COMMIT_DELAY", async function () {
+      const { f, params, commitment, C } = await loadFixture(committedFixture);
+      for (const at of [C + 1n, C + COMMIT_DELAY - 1n]) {
+        await expect(createAt(f, f.creator, params, at))
+          .to.be.revertedWithCustomError(f.factory, "FactoryCommitmentTooNew")
+          .withArgs(commitment, C + COMMIT_DELAY);
+      }
+      const tx = await createAt(f, f.creator, params, C + COMMIT_DELAY);
+      await expect(tx).to.emit(f.factory, "RollupCreated");
+      expect(await timestampOf(tx)).to.equal(C + COMMIT_DELAY);
+    });
+
+    it("refuses a commitment from COMMIT_TTL after it was made (FactoryCommitmentExpired(commitment, expiredAt)); takes it a second before", async function () {
+      const f = await loadFixture(factoryFixture);
+      const expired = victimParams(f);
+      const live = victimParams(f, { chainId: CHAIN_ID + 1n, salt: id("made two seconds later") });
+      const C = BigInt(await time.latest()) + 10n;
+      await commitAt(f, f.creator, committed(f, expired), C);
+      await commitAt(f, f.creator, committed(f, live), C + 2n);
+      await expect(createAt(f, f.creator, expired, C + COMMIT_TTL))
+        .to.be.revertedWithCustomError(f.factory, "FactoryCommitmentExpired")
+        .withArgs(committed(f, expired), C + COMMIT_TTL);
+      // a second later, the commitment made two seconds later is in its last second
+      await expect(createAt(f, f.creator, live, C + 2n + COMMIT_TTL - 1n)).to.emit(f.factory, "RollupCreated");
+      await expect(f.factory.connect(f.creator).createRollup(expired))
+        .to.be.revertedWithCustomError(f.factory, "FactoryCommitmentExpired")
+        .withArgs(committed(f, expired), C + COMMIT_TTL);
+    });
+
+    it("renews an expired commitment, usable COMMIT_DELAY after the renewal; refuses to renew a live one", async function () {
+      const { f, params, commitment, C } = await loadFixture(committedFixture);
+      await expect(commitAt(f, f.creator, commitment, C + COMMIT_TTL - 1n))
+        .to.be.revertedWithCustomError(f.factory, "FactoryAlreadyCommitted")
+        .withArgs(commitment, C + COMMIT_TTL);
+      const R = C + COMMIT_TTL;
+      await expect(commitAt(f, f.creator, commitment, R))
+        .to.emit(f.factory, "RollupCommitted")
+        .withArgs(commitment, f.creator.address, R + COMMIT_DELAY, R + COMMIT_TTL);
+      expect(await f.factory.committedAt(commitment)).to.equal(R);
+      await expect(createAt(f, f.creator, params, R + COMMIT_DELAY - 1n))
+        .to.be.revertedWithCustomError(f.factory, "FactoryCommitmentTooNew")
+        .withArgs(commitment, R + COMMIT_DELAY);
+      await expect(createAt(f, f.creator, params, R + COMMIT_DELAY)).to.emit(f.factory, "RollupCreated");
+    });
+
+    it("spends the commitment on creation: it cannot create a second rollup, and the chain ID stays taken", async function () {
+      const f = await loadFixture(factoryFixture);
+      const params = victimParams(f);
+      const commitment = await commitRollup(f.factory, f.creator, params);
+      await (await f.factory.connect(f.creator).createRollup(params)).wait();
+      expect(await f.factory.committedAt(commitment)).to.equal(0n);
+      // a second rollup with the same commitment (another template: another address) finds the chain ID taken
+      const again = { ...params, templateId: TEMPLATE.OrbitEVM };
+      await expect(f.factory.connect(f.creator).createRollup(again))
+        .to.be.revertedWithCustomError(f.factory, "FactoryChainIdTaken")
+        .withArgs(CHAIN_ID);
+      // the spent commitment is no longer live: it may be made again at once, and changes nothing (taken forever)
+      const R = BigInt(await time.latest()) + 1n;
+      await expect(commitAt(f, f.creator, commitment, R))
+        .to.emit(f.factory, "RollupCommitted")
+        .withArgs(commitment, f.creator.address, R + COMMIT_DELAY, R + COMMIT_TTL);
+      await time.increase(COMMIT_DELAY);
+      await expect(f.factory.connect(f.creator).createRollup(again))
+        .to.be.revertedWithCustomError(f.factory, "FactoryChainIdTaken")
+        .withArgs(CHAIN_ID);
+      expect(await f.factory.rollupCount()).to.equal(1n);
+    });
+
+    it("checks every parameter before the commitment: a creation simulated before committing fails only with FactoryNotCommitted", async function () {
+      const f = await loadFixture(factoryFixture);
+      const params = victimParams(f);
+      await expect(f.factory.connect(f.creator).createRollup.staticCall({ ...params, chainId: 0 }))
+        .to.be.revertedWithCustomError(f.factory, "FactoryInvalidChainId")
+        .withArgs(0);
+      await expect(f.factory.connect(f.creator).createRollup.staticCall({ ...params, prepaidFees: 0 }))
+        .to.be.revertedWithCustomError(f.factory, "FactoryPrepaymentTooLow")
+        .withArgs(0, prepayment(Number(params.services), MIN_PREPAID_DURATION));
+      await expect(f.factory.connect(f.creator).createRollup.staticCall(params))
+        .to.be.revertedWithCustomError(f.factory, "FactoryNotCommitted")
+        .withArgs(committed(f, params));
     });
   });
 
@@ -1012,6 +1272,7 @@ describe("RollupFactory", function () {
 
     it("keeps a chain ID taken forever: after its ephemeral rollup expired, settled and retired", async function () {
       const f = await loadFixture(factoryFixture);
+      await commitRollup(f.factory, f.creator, { chainId: 70 });
       const T = BigInt(await time.latest()) + 10n;
       const expiry = T + BigInt(days(1));
       await time.setNextBlockTimestamp(T);
@@ -1129,6 +1390,7 @@ describe("RollupFactory", function () {
 
     it("refuses an expiry at the creation block's timestamp or before it; accepts one second later", async function () {
       const f = await loadFixture(factoryFixture);
+      await commitRollup(f.factory, f.creator);
       const T = BigInt(await time.latest()) + 10n;
       await expect(createAt(f, f.creator, paramsOf(f, { expiry: T }), T))
         .to.be.revertedWithCustomError(f.factory, "FactoryExpiryInPast")
@@ -1144,6 +1406,7 @@ describe("RollupFactory", function () {
     it("refuses an ephemeral prepayment one wei below rate × #services × (expiry − now); accepts it exact", async function () {
       const f = await loadFixture(factoryFixture);
       const services = SERVICE.VITAL | SERVICE.MACH;
+      await commitRollup(f.factory, f.creator);
       const T = BigInt(await time.latest()) + 10n;
       const expiry = T + BigInt(days(30)) + 7n;
       const required = prepayment(services, expiry - T);
@@ -1166,6 +1429,7 @@ describe("RollupFactory", function () {
       const required = prepayment(services, MIN_PREPAID_DURATION);
       expect(required).to.equal(7_776n * ALT);
       const base = { services, sequencer: ZeroAddress, expiry: 0 };
+      await commitRollup(f.factory, f.creator);
       await expect(f.factory.connect(f.creator).createRollup(paramsOf(f, { ...base, prepaidFees: required - 1n })))
         .to.be.revertedWithCustomError(f.factory, "FactoryPrepaymentTooLow")
         .withArgs(required - 1n, required);
@@ -1181,6 +1445,7 @@ describe("RollupFactory", function () {
 
     it("requires no prepayment without services, ephemeral or permanent", async function () {
       const f = await loadFixture(factoryFixture);
+      await commitRollup(f.factory, f.creator, { chainId: 90 });
       const T = BigInt(await time.latest()) + 10n;
       await createAt(f, f.creator, paramsOf(f, { services: 0, expiry: T + 1_000n, prepaidFees: 0, chainId: 90 }), T);
       await createRollup(f, f.creator, { services: 0, prepaidFees: 0, chainId: 91, salt: id("permanent") });
@@ -1194,6 +1459,8 @@ describe("RollupFactory", function () {
       const f = await loadFixture(factoryFixture);
       const prepaid = prepayment(3, MIN_PREPAID_DURATION);
       const params = createParams(f.poor.address, { prepaidFees: prepaid });
+      const commitment = await commitRollup(f.factory, f.poor, params);
+      const committedAt = await f.factory.committedAt(commitment);
       await f.token.connect(f.poor).approve(f.factory, CREATION_FEE - 1n);
       await expect(f.factory.connect(f.poor).createRollup(params))
         .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
@@ -1203,6 +1470,8 @@ describe("RollupFactory", function () {
         .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
         .withArgs(f.factoryAddress, prepaid - 1n, prepaid);
       expect(await f.factory.rollupCount()).to.equal(0n);
+      // the refused creations spent nothing: the commitment is still there
+      expect(await f.factory.committedAt(commitment)).to.equal(committedAt);
     });
   });
 });

@@ -16,13 +16,13 @@ import type {
   VestingPosition,
 } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
-/** hardhat.json: the optimistic templates' output bond (rollups with VITAL bond each output). */
-const OUTPUT_BOND = 1_000n * ALT;
-import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, days } from "../helpers/time";
 import { stagedParametersFile } from "../helpers/parameters";
-import { DA, SERVICE, TEMPLATE, createParams, streamEachEpoch } from "../helpers/rollups";
+import { DA, SERVICE, TEMPLATE, commitRollup, createParams, streamEachEpoch } from "../helpers/rollups";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
+
+/** hardhat.json: the optimistic templates' output bond (rollups with VITAL bond each output). */
+const OUTPUT_BOND = 1_000n * ALT;
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -43,6 +43,9 @@ const PERMANENT_PREPAY = RATE * 2n * BigInt(MIN_PREPAID);
 const MAX_CHAIN_ID = 2n ** 53n - 1n;
 const HOST_CHAIN_ID = 31337n;
 const MAX_UINT48 = 2n ** 48n - 1n;
+/** RollupFactory.COMMIT_DELAY and COMMIT_TTL: a commitment is usable from 60 seconds after it was made, for a day. */
+const COMMIT_DELAY = 60;
+const COMMIT_TTL = days(1);
 const TEMPLATE_LIST = "0 OPStack-EVM, 1 ArbitrumOrbit-EVM, 2 ArbitrumOrbit-WASM, 3 ZKStack-EVM, 4 PolygonCDK-EVM";
 
 interface TxReport {
@@ -67,7 +70,9 @@ interface CreateResult {
   expiry: number;
   prepaidFees: bigint;
   creationFee: bigint;
+  salt: string;
   approval?: TxReport;
+  commit?: TxReport;
   tx: TxReport;
 }
 
@@ -179,6 +184,8 @@ describe("rollup tasks", function () {
     }
     await (await factory.connect(deployer).setServices(vital.address, mach.address, squad.address)).wait();
     for (const user of [alice, bob]) await (await f.token.connect(user).approve(f.factoryAddress, FUNDED)).wait();
+    await commitRollup(factory, alice, { chainId: 1001, salt: id("permanent") });
+    await commitRollup(factory, bob, { chainId: 1002, salt: id("ephemeral") });
 
     const permanentCreatedAt = (await time.latest()) + 10;
     await time.setNextBlockTimestamp(permanentCreatedAt);
@@ -378,23 +385,32 @@ describe("rollup tasks", function () {
       });
     });
 
-    it("predicts the default salt of rollup:create, derived from the chain ID", async function () {
+    it("predicts the address from the random salt rollup:create draws by default and reports", async function () {
       const f = await load(deployedFixture);
+      const created: CreateResult[] = [];
+      for (const chainId of ["5151", "5152"]) {
+        created.push(
+          await task<CreateResult>("rollup:create", {
+            template: "OPStack-EVM",
+            chainId,
+            from: f.bob.address,
+            approve: true,
+            json: true,
+          }),
+        );
+      }
       const predicted = await task<PredictResult>("rollup:predict-address", {
         template: "OPStack-EVM",
-        salt: "ALT rollup 5151",
+        salt: created[0].salt,
         creator: f.bob.address,
         json: true,
       });
-      const created = await task<CreateResult>("rollup:create", {
-        template: "OPStack-EVM",
-        chainId: "5151",
-        from: f.bob.address,
-        approve: true,
-        json: true,
-      });
-      expect(created.address).to.equal(predicted.address);
+      expect(created[0].address).to.equal(predicted.address);
       expect(await f.factory.rollupByChainId(5151)).to.equal(predicted.address);
+      // not derived from the chain ID (whoever could guess the salt would learn the chain ID from the commitment)
+      expect(created[0].salt).to.match(/^0x[0-9a-f]{64}$/);
+      expect(created[1].salt).to.not.equal(created[0].salt);
+      for (const salt of [id("ALT rollup 5151"), id("5151")]) expect(created[0].salt).to.not.equal(salt);
     });
 
     it("refuses an unknown template and a malformed creator", async function () {
@@ -419,8 +435,6 @@ describe("rollup tasks", function () {
       expect(PERMANENT_PREPAY).to.equal(5_184n * ALT);
       const aliceBefore = await token.balanceOf(alice.address);
       const treasuryBefore = await token.balanceOf(treasury.address);
-      const salt = id("ALT rollup 424242");
-      const address = cloneAddress(f, alice.address, TEMPLATE.OPStack, salt);
       const { result, lines } = await runTask<CreateResult>("rollup:create", {
         template: "OPStack-EVM",
         chainId: "424242",
@@ -428,6 +442,8 @@ describe("rollup tasks", function () {
         approve: true,
         json: false,
       });
+      const salt = result.salt;
+      const address = cloneAddress(f, alice.address, TEMPLATE.OPStack, salt);
       expect(result).to.deep.equal({
         address,
         chainId: 424242n,
@@ -437,14 +453,24 @@ describe("rollup tasks", function () {
         expiry: 0,
         prepaidFees: PERMANENT_PREPAY,
         creationFee: CREATION_FEE,
+        salt,
         approval: result.approval,
+        commit: result.commit,
         tx: result.tx,
       });
-      const approval = result.approval!;
-      expect(approval.block).to.equal(result.tx.block - 1);
+      // approval, commitment, creation in three blocks in a row: the creation COMMIT_DELAY after the commitment
+      const [approval, commit] = [result.approval!, result.commit!];
+      expect([approval.block, commit.block]).to.deep.equal([result.tx.block - 2, result.tx.block - 1]);
       await expect(transaction(approval.hash))
         .to.emit(token, "Approval")
         .withArgs(alice.address, factoryAddress, CREATION_FEE + PERMANENT_PREPAY);
+      const committedAt = await blockTime(commit.block);
+      const commitment = keccak256(coder.encode(["address", "uint256", "bytes32"], [alice.address, 424242, salt]));
+      await expect(transaction(commit.hash))
+        .to.emit(factory, "RollupCommitted")
+        .withArgs(commitment, alice.address, committedAt + COMMIT_DELAY, committedAt + COMMIT_TTL);
+      expect(await blockTime(result.tx.block)).to.equal(committedAt + COMMIT_DELAY);
+      expect(await factory.committedAt(commitment)).to.equal(0n); // spent
       await expect(transaction(result.tx.hash))
         .to.emit(factory, "RollupCreated")
         .withArgs(0, address, 424242, alice.address, [
@@ -483,6 +509,7 @@ describe("rollup tasks", function () {
 
       expect(lines).to.deep.equal([
         txLine("approved the factory", approval),
+        txLine(`committed to the creation (salt ${salt})`, commit),
         txLine(`created rollup ${address} (chain ID 424242, OPStack-EVM)`, result.tx),
         "  permanent; services VITAL, MACH; prepaid 5,184 ALT, creation fee 1,000 ALT",
       ]);
@@ -514,15 +541,16 @@ describe("rollup tasks", function () {
         json: false,
       });
       expect(result).not.to.have.property("approval");
-      expect(lines).to.have.length(2);
+      expect(lines).to.have.length(3);
       expect(await token.allowance(alice.address, factoryAddress)).to.equal(0n);
     });
 
     it("creates an ephemeral rollup with --lifetime: expiry 7 days after its block, 7 days of fees prepaid", async function () {
       const { factory, token, alice, factoryAddress } = await load(deployedFixture);
       await (await token.connect(alice).approve(factoryAddress, FUNDED)).wait();
-      const createdAt = (await time.latest()) + 1;
-      await time.setNextBlockTimestamp(createdAt);
+      const committedAt = (await time.latest()) + 1;
+      const createdAt = committedAt + COMMIT_DELAY;
+      await time.setNextBlockTimestamp(committedAt);
       const { result, lines } = await runTask<CreateResult>("rollup:create", {
         template: "ArbitrumOrbit-WASM",
         chainId: "3003",
@@ -552,18 +580,19 @@ describe("rollup tasks", function () {
       await expect(factory.connect(alice).createRollup(params))
         .to.be.revertedWithCustomError(factory, "FactoryPrepaymentTooLow")
         .withArgs(prepay - 1n, prepay);
+      expect(await blockTime(result.commit!.block)).to.equal(committedAt);
       expect(lines).to.deep.equal([
+        txLine(`committed to the creation (salt ${result.salt})`, result.commit!),
         txLine(`created rollup ${result.address} (chain ID 3003, ArbitrumOrbit-WASM)`, result.tx),
         `  expires ${isoTime(createdAt + days(7))}; services VITAL, MACH; prepaid 1,209.6 ALT, creation fee 1,000 ALT`,
       ]);
     });
 
-    // BUG (minor, tasks/rollup.ts rollup:create): the expiry is `latest block time + 1 + lifetime`, computed before the
-    // approval that --approve may send; the creation then lands a block later, so the rollup lives one second less than
-    // --lifetime (expiry = creation block time + lifetime − 1) and prepays one second more than the factory requires.
+    // Regression (rollup:create, fixed): the expiry was `latest block time + 1 + lifetime`, computed before the
+    // approval that --approve may send; the creation then landed a block later, so the rollup lived one second less
+    // than --lifetime. The expiry is now computed from the creation block's time, which the task sets on a Hardhat
+    // chain (COMMIT_DELAY after the commitment), so it is exact however slowly the chain runs.
     it("with --approve, an ephemeral rollup still expires --lifetime after its creation block", async function () {
-      // exact only when the creation lands within the second after the latest block: not under coverage's slowness
-      if (coverageRunning()) this.skip();
       const { alice } = await load(deployedFixture);
       const result = await task<CreateResult>("rollup:create", {
         template: "0",
@@ -619,7 +648,7 @@ describe("rollup tasks", function () {
       expect(await token.balanceOf(result.address)).to.equal(0n);
       expect(before - (await token.balanceOf(alice.address))).to.equal(CREATION_FEE);
       expect((await token.balanceOf(treasury.address)) - treasuryBefore).to.equal(CREATION_FEE);
-      expect(lines[2]).to.equal("  permanent; services none; prepaid 0 ALT, creation fee 1,000 ALT");
+      expect(lines[3]).to.equal("  permanent; services none; prepaid 0 ALT, creation fee 1,000 ALT");
     });
 
     it("sets the MACH threshold with --threshold, from 5001 to 10000 bps", async function () {
@@ -670,7 +699,7 @@ describe("rollup tasks", function () {
           DEFAULT_THRESHOLD,
           0,
           PERMANENT_PREPAY / 2n,
-          id("ALT rollup 7007"),
+          result.salt,
         ]);
     });
 
@@ -750,6 +779,54 @@ describe("rollup tasks", function () {
       });
       expect(result.chainId).to.equal(MAX_CHAIN_ID);
       expect(await factory.rollupByChainId(MAX_CHAIN_ID)).to.equal(result.address);
+    });
+
+    it("uses the sender's live commitment to the chain ID and salt (a resumed run): sends no second one", async function () {
+      const { factory, alice } = await load(deployedFixture);
+      const salt = id("resumed");
+      const commitment = await factory.rollupCommitment(alice, 4242, salt);
+      await (await factory.connect(alice).commitRollup(commitment)).wait();
+      const committedAt = await time.latest();
+      const { result, lines } = await runTask<CreateResult>("rollup:create", {
+        template: "0",
+        chainId: "4242",
+        salt: "resumed",
+        from: alice.address,
+        approve: true,
+        json: false,
+      });
+      expect(result).not.to.have.property("commit");
+      expect(result.salt).to.equal(salt);
+      // the creation waits for the commitment to be usable
+      expect(await blockTime(result.tx.block)).to.equal(committedAt + COMMIT_DELAY);
+      expect(await factory.rollupByChainId(4242)).to.equal(result.address);
+      expect(lines.map((line) => line.split(":")[0])).to.deep.equal([
+        "approved the factory",
+        `created rollup ${result.address} (chain ID 4242, OPStack-EVM)`,
+        "  permanent; services VITAL, MACH; prepaid 5,184 ALT, creation fee 1,000 ALT",
+      ]);
+    });
+
+    it("renews the sender's expired commitment, and creates COMMIT_DELAY after the renewal", async function () {
+      const { factory, alice } = await load(deployedFixture);
+      const salt = id("expired");
+      const commitment = await factory.rollupCommitment(alice, 4343, salt);
+      await (await factory.connect(alice).commitRollup(commitment)).wait();
+      await time.increase(COMMIT_TTL);
+      const result = await task<CreateResult>("rollup:create", {
+        template: "0",
+        chainId: "4343",
+        salt: "expired",
+        from: alice.address,
+        approve: true,
+        json: true,
+      });
+      const renewedAt = await blockTime(result.commit!.block);
+      await expect(transaction(result.commit!.hash))
+        .to.emit(factory, "RollupCommitted")
+        .withArgs(commitment, alice.address, renewedAt + COMMIT_DELAY, renewedAt + COMMIT_TTL);
+      expect(await blockTime(result.tx.block)).to.equal(renewedAt + COMMIT_DELAY);
+      expect(await factory.rollupByChainId(4343)).to.equal(result.address);
     });
 
     describe("refusals", function () {
@@ -942,6 +1019,31 @@ describe("rollup tasks", function () {
           create({ prepay: "lots", from: alice.address }),
           '--prepay: invalid amount "lots": expected a non-negative decimal',
         );
+      });
+
+      it("simulates the creation before sending anything: a refusal only the factory knows ends the task, nothing sent", async function () {
+        const { factory, deployer, alice } = await load(deployedFixture);
+        // a settlement window shorter than the templates' 7-day challenge period: rollup:create does not check it
+        await (await factory.connect(deployer).setSettlementWindow(days(7) - 1)).wait();
+        const block = await hre.ethers.provider.getBlockNumber();
+        await expectRefused(
+          "rollup:create",
+          create({ from: alice.address }),
+          `the contract refused the transaction: FactorySettlementWindowTooShort(${days(7) - 1}, ${days(7)})`,
+        );
+        expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      });
+
+      it("refuses a --salt the sender created a rollup of the template with already, sending nothing", async function () {
+        const { alice } = await load(deployedFixture);
+        const first = await task<CreateResult>("rollup:create", create({ salt: "mine", from: alice.address }));
+        const block = await hre.ethers.provider.getBlockNumber();
+        await expectRefused(
+          "rollup:create",
+          create({ chainId: "424243", salt: "mine", from: alice.address }),
+          `${alice.address} created a rollup from template OPStack-EVM with this salt already (${first.address})`,
+        );
+        expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
       });
 
       it("refuses a creator without enough ALT for the fee and the prepayment", async function () {

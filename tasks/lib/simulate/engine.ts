@@ -335,9 +335,11 @@ class Simulation {
     const L = this.timings.epochLength;
     this.genesis = Number(await sets.epochStart(0));
     // the simulation's epoch 1 is the first whole epoch after setup: one second per transaction, bounded (twice over)
-    // by six per operator, five per staker, six per rollup and one per set member
+    // by six per operator, five per staker, seven per rollup and one per set member, and the rollups' commitment delay
     const members = rollups.reduce((n, r) => n + Object.values(r.members).reduce((m, list) => m + list.length, 0), 0);
-    const setupSeconds = 2 * (4 * SETUP_GAP + 6 * operators.length + 5 * stakers.length + 6 * rollups.length + members);
+    const commitDelay = Number(await factory.COMMIT_DELAY());
+    const setupSeconds =
+      2 * (4 * SETUP_GAP + commitDelay + 6 * operators.length + 5 * stakers.length + 7 * rollups.length + members);
     this.firstEpoch = Math.floor((this.chain.time + setupSeconds - this.genesis) / L) + 1;
     const nextBlock = () => this.chain.time + SETUP_GAP;
     const rate = await factory.feePerServicePerSecond();
@@ -368,12 +370,19 @@ class Simulation {
       const bonds = outputBonds(r, outputBond, this.run.options.epochs);
       if (bonds !== 0n) await fund(r.proposer, bonds);
     }
+    // each rollup owner commits to its chain ID (hidden by the salt): the creations may use the commitments
+    // COMMIT_DELAY later
+    for (const r of rollups) {
+      const commitment = await factory.rollupCommitment(r.owner, r.chainId, this.names.hash(`salt:${r.index}`));
+      await this.call(r.owner, factory, "commitRollup", [commitment], "rollup: commit");
+    }
+    const usableAt = this.chain.time + commitDelay;
     await this.chain.actor(this.keeper);
     this.observe();
 
     // step 2: operators register and stake, and register their BLS keys (with a proof of possession: a MACH join
-    // without a key is refused); rollups are created
-    this.at(nextBlock());
+    // without a key is refused); rollups are created (their commitments usable by then)
+    this.at(Math.max(nextBlock(), usableAt));
     for (const op of operators) {
       await this.call(op.address, token, "approve", [registry.target, op.stake], "setup: approve");
       await this.call(

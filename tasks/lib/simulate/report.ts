@@ -98,7 +98,7 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  * The category of every action name the simulation sends (engine.ts, governance.ts): the one place they are classified.
  *
  * - setup: one-off lifecycle transactions: funding, approvals, operator registration (its BLS key included), rollup
- *   creation, registration with services, joining sets, and a rollup's settlement (its retirement, once);
+ *   commitment and creation, registration with services, joining sets, and a rollup's settlement (its retirement, once);
  * - staking: a staker's or operator's own ALT: stake, unstake and a reporter's claim of slash proceeds;
  * - rewards: reward claims, each settling its (operator, set) pairs first: pulled by the accounts paid, whenever they
  *   choose, never needed for a service to stay live or paid;
@@ -116,6 +116,7 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "setup: approve": "setup",
   "operator: register": "setup",
   "operator: register BLS key": "setup",
+  "rollup: commit": "setup",
   "rollup: create": "setup",
   "rollup: register with service": "setup",
   "service: join": "setup",
