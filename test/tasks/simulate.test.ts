@@ -243,12 +243,106 @@ describe("simulate task", function () {
         "settlement",
         "proposal-executed",
         "unstake-completed",
+        "pause",
+        "invalidation-deferred",
+        "resume",
+        "finalize-refused",
       ]) {
         expect(kinds.has(kind as never), kind).to.equal(true);
       }
       expect(second.events.find((e) => e.kind === "equivocation")!.epoch).to.equal(2);
       expect(second.events.find((e) => e.kind === "bad-output")!.epoch).to.equal(3);
-      expect(second.events.find((e) => e.kind === "invalidation")!.epoch).to.equal(3);
+      // challenged 4 epochs later (the council's 3-day pause then outlasts the output's 7-day challenge period),
+      // invalidated at the start of the epoch after the pause lapsed
+      expect(second.events.find((e) => e.kind === "challenge")!.epoch).to.equal(7);
+      expect(second.events.find((e) => e.kind === "invalidation")!.epoch).to.equal(11);
+    });
+
+    it("pauses the challenged rollup past the output's challenge period: the invalidation deferred, the proposer's finalize refused, invalidated after the pause", async function () {
+      // the report's lines for it, exactly
+      const scenario = new Set([
+        "challenge",
+        "pause",
+        "invalidation-deferred",
+        "resume",
+        "finalize-refused",
+        "invalidation",
+      ]);
+      expect(second.events.filter((e) => scenario.has(e.kind))).to.deep.equal([
+        { epoch: 7, kind: "challenge", detail: "op-00 challenged output 2 of rollup-0" },
+        {
+          epoch: 7,
+          kind: "pause",
+          detail:
+            "the security council paused rollup-0 during challenge 0 until epoch 10 at 4:00:00, past the end of " +
+            "output 2's challenge period (epoch 10 at 2:00:30)",
+        },
+        {
+          epoch: 7,
+          kind: "invalidation-deferred",
+          detail:
+            "challenge 0: two thirds voted invalid while rollup-0 refuses the invalidation (RollupPaused): deferred, " +
+            "the challenge stays open",
+        },
+        ...[9, 10].map((epoch) => ({
+          epoch,
+          kind: "invalidation-deferred",
+          detail:
+            "challenge 0: resolved past its deadline while rollup-0 refuses (RollupPaused): deferred again, the " +
+            "challenge stays open, not void",
+        })),
+        {
+          epoch: 10,
+          kind: "resume",
+          detail:
+            "rollup-0's pause lapsed at epoch 10 at 4:00:00, challenge 0 still open: the next resolve invalidates",
+        },
+        {
+          epoch: 10,
+          kind: "finalize-refused",
+          detail:
+            "op-01 tried to finalize output 2 of rollup-0, its challenge period over since epoch 10 at 2:00:30: " +
+            "refused, RollupOutputChallenged(2, 0)",
+        },
+        { epoch: 11, kind: "invalidation", detail: "challenge 0: output 2 of rollup-0 invalidated" },
+      ]);
+      // the chain's side: one council pause of the maximum length, through the output's challenge period
+      const vital = await serviceContract(hre, "vital");
+      const [challenged] = await vital.queryFilter(vital.filters.Challenged());
+      const rollup = await hre.ethers.getContractAt("Rollup", challenged.args.rollup);
+      const timeOf = async (event: { getBlock: () => Promise<{ timestamp: number }> }) =>
+        BigInt((await event.getBlock()).timestamp);
+      const paused = await rollup.queryFilter(rollup.filters.Paused());
+      expect(paused).to.have.length(1);
+      const until = paused[0].args.until;
+      expect(until).to.equal(await rollup.pausedUntil());
+      expect(until - (await timeOf(paused[0]))).to.equal(await rollup.MAX_COUNCIL_PAUSE());
+      expect(await timeOf(challenged)).to.be.lessThan(await timeOf(paused[0]));
+      // the bad output (the first output 2) would have been final before the pause ended
+      const [proposed] = await rollup.queryFilter(rollup.filters.OutputProposed(2n));
+      expect(proposed.blockNumber).to.be.lessThan(challenged.blockNumber);
+      expect((await timeOf(proposed)) + (await rollup.challengePeriod())).to.be.lessThan(until);
+      // the deciding vote and the two resolves past the deadline, all during the pause: deferred (RollupPaused)
+      const deferred = await vital.queryFilter(vital.filters.InvalidationDeferred(0n));
+      expect(deferred).to.have.length(3);
+      for (const e of deferred) {
+        expect(await timeOf(e)).to.be.lessThan(until);
+        expect(rollup.interface.parseError(e.args.reason)!.name).to.equal("RollupPaused");
+      }
+      const [vote, ...resolves] = await Promise.all(deferred.map((e) => e.getTransaction()));
+      expect(vital.interface.parseTransaction(vote)!.name).to.equal("vote");
+      expect(resolves.map((tx) => vital.interface.parseTransaction(tx)!.name)).to.deep.equal(["resolve", "resolve"]);
+      // after the pause: invalidated, the bad output and the four proposed on it dropped, the proposer reported
+      const [resolved] = await vital.queryFilter(vital.filters.Resolved(0n));
+      expect(resolved.args.result).to.equal(2n); // Invalidated
+      expect(await timeOf(resolved)).to.be.greaterThanOrEqual(until);
+      const [dropped] = await rollup.queryFilter(rollup.filters.OutputsInvalidated());
+      expect([dropped.args.index, dropped.args.count]).to.deep.equal([2n, 7n]);
+      expect(second.rollups[0].outputs.invalidated).to.equal(5);
+      expect(await vital.queryFilter(vital.filters.ProposerReported(0n))).to.have.length(1);
+      // nothing at index 2 finalized before the invalidation
+      for (const e of await rollup.queryFilter(rollup.filters.OutputFinalized(2n)))
+        expect(e.blockNumber).to.be.greaterThan(resolved.blockNumber);
     });
 
     it("slashes the equivocator and the bad proposer after the veto window, and reports what they lost", async function () {
@@ -269,7 +363,8 @@ describe("simulate task", function () {
     it("takes rollups through their lives and outputs through the finality tiers", async function () {
       const [permanent, ephemeral] = second.rollups;
       expect(permanent.services).to.deep.equal(["VITAL", "MACH", "SQUAD"]);
-      expect(permanent.outputs.invalidated).to.equal(1);
+      // the bad output and the four proposed on it before the council's pause
+      expect(permanent.outputs.invalidated).to.equal(5);
       expect(ephemeral.ephemeral).to.equal(true);
       expect(ephemeral.state).to.equal("Retired");
       expect(second.outputs.fastFinalized).to.be.greaterThan(0);
@@ -487,8 +582,8 @@ describe("simulate task", function () {
 });
 
 describe("simulate gas categories", function () {
-  const sources = ["tasks/lib/simulate/engine.ts", "tasks/lib/simulate/governance.ts"].map((file) =>
-    readFileSync(file, "utf8"),
+  const sources = ["engine.ts", "governance.ts"].map((file) =>
+    readFileSync(path.join("tasks/lib/simulate", file), "utf8"),
   );
 
   it("classifies every action name the simulation sends, and only those", function () {

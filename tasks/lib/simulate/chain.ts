@@ -176,12 +176,17 @@ export class Chain {
    * committed block, which its reveal must land in); nothing if it is already, or past.
    */
   async mineUntil(block: number) {
-    const count = block - Number(await this.provider.send("eth_blockNumber", [])) - 1;
+    const count = block - (await this.blockNumber()) - 1;
     if (count <= 0) return;
     await this.provider.send("evm_setNextBlockTimestamp", [toBeHex(this.next)]);
     await this.provider.send("hardhat_mine", [toBeHex(count), toBeHex(1)]);
     this.time = this.next + count - 1;
     this.next = this.time + 1;
+  }
+
+  /** The number of the last block mined. */
+  async blockNumber(): Promise<number> {
+    return Number(await this.provider.send("eth_blockNumber", []));
   }
 
   /** The receipts mined since the last call, in order. */

@@ -108,7 +108,7 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  *   fees streamed (credited to each of its sets in O(1), and settled lazily by claims: rewards need nothing every
  *   epoch); nothing is sent per set, since what counts in an epoch is read from OperatorSets' checkpoints and SQUAD's
  *   leader seed is fixed by the batches;
- * - governance: the proposal's life.
+ * - governance: the proposal's life, and the security council's pause of a rollup.
  */
 export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "setup: release allocation": "setup",
@@ -147,6 +147,7 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "governance: vote": "governance",
   "governance: queue": "governance",
   "governance: execute": "governance",
+  "council: pause rollup": "governance",
 };
 
 /** The category of `action`; an action name missing from ACTION_CATEGORIES throws (it must be classified). */
@@ -198,6 +199,10 @@ export type ScriptedKind =
   | "settlement"
   | "final-output"
   | "late-finality"
+  | "pause"
+  | "invalidation-deferred"
+  | "resume"
+  | "finalize-refused"
   | "proposal-created"
   | "proposal-executed";
 
