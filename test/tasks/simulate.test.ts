@@ -247,6 +247,8 @@ describe("simulate task", function () {
         "invalidation-deferred",
         "resume",
         "finalize-refused",
+        "seed-adversary",
+        "leader-share",
       ]) {
         expect(kinds.has(kind as never), kind).to.equal(true);
       }
@@ -343,6 +345,88 @@ describe("simulate task", function () {
       // nothing at index 2 finalized before the invalidation
       for (const e of await rollup.queryFilter(rollup.filters.OutputFinalized(2n)))
         expect(e.blockNumber).to.be.greaterThan(resolved.blockNumber);
+    });
+
+    it("plays a seed adversary: it commits and reveals rollup-0's seeds itself, withholds when it likes, and leads its stake share", async function () {
+      const a = second.seedAdversary!;
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars
+      const { perEpoch, ...totals } = a;
+      expect(totals).to.deep.equal({
+        operator: "op-04",
+        rollup: "rollup-0",
+        epochs: SMALL.epochs - 1,
+        slots: 4_320,
+        led: 358,
+        fair: 354.89,
+        sigma: 18.05,
+        commits: SMALL.epochs,
+        withheld: 8,
+        sought: 35,
+      });
+      expect(second.events.filter((e) => e.kind === "leader-share")).to.deep.equal([
+        {
+          epoch: SMALL.epochs,
+          kind: "leader-share",
+          detail:
+            "op-04 led 358 of 4,320 rollup-0 slots (8.29 %) in the 15 epochs it seeded vs 354.89 (8.22 %) at its " +
+            "stake share, σ 18.05: +0.17σ, within 2σ",
+        },
+        {
+          epoch: SMALL.epochs,
+          kind: "leader-share",
+          detail:
+            "op-04 withheld 8 of its 16 reveals, seeking 35 more slots: the keeper revealed the same seeds in those " +
+            "blocks, it won none",
+        },
+      ]);
+      for (const event of second.events.filter((e) => e.kind === "leader-share"))
+        expect(lines.join("\n")).to.include(event.detail);
+      // on chain: every commitment of rollup-0 from epoch 2 on is the adversary's, each revealed in its target block by
+      // it or, where it withheld, by the keeper
+      const squad = await serviceContract(hre, "squad");
+      const sets = await operatorSets(hre);
+      const adversary = second.operators.find((o) => o.name === a.operator)!.address;
+      const vital = await serviceContract(hre, "vital");
+      const [challenged] = await vital.queryFilter(vital.filters.Challenged());
+      const rollup = challenged.args.rollup;
+      const commits = await squad.queryFilter(squad.filters.SeedCommitted(rollup));
+      const own = [];
+      for (const e of commits) if ((await e.getTransaction()).from === adversary) own.push(e);
+      expect(own).to.have.length(a.commits);
+      const revealers = new Map<string, number>();
+      for (const e of own) {
+        const [reveal] = await squad.queryFilter(squad.filters.SeedRevealed(rollup, e.args.epoch));
+        expect(BigInt(reveal.blockNumber)).to.equal(e.args.target);
+        const from = (await reveal.getTransaction()).from;
+        revealers.set(from, (revealers.get(from) ?? 0) + 1);
+      }
+      expect(revealers.get(adversary)).to.equal(a.commits - a.withheld);
+      expect([...revealers.keys()]).to.have.length(2); // the adversary and the keeper
+      // its stake share from the chain's allocations, and its led slots by the contract's schedule in the last two
+      // epochs it seeded (the report counts, epoch by epoch, the leaders SquadService draws from the chain's seeds and
+      // allocations, computed off chain: a whole epoch's schedule costs seconds of EVM)
+      expect(a.perEpoch.map((p) => p.epoch)).to.deep.equal([...Array(SMALL.epochs - 1).keys()].map((i) => i + 2));
+      expect(a.perEpoch.reduce((n, p) => n + p.led, 0)).to.equal(a.led);
+      expect(a.perEpoch.reduce((n, p) => n + p.slots, 0)).to.equal(a.slots);
+      const setId = await squad.setIdOf(rollup);
+      const [slotLength] = await squad.parameters();
+      const firstEpoch = own[0].args.epoch - 2n; // the chain's epoch before the run's epoch 1
+      let fair = 0;
+      for (const p of a.perEpoch) {
+        const epoch = firstEpoch + BigInt(p.epoch);
+        const [allocated, total] = [
+          await sets.allocationAt(setId, adversary, epoch - 1n),
+          await sets.setStakeAt(setId, epoch - 1n),
+        ];
+        fair += p.slots * (Number((allocated * 1_000_000_000n) / total) / 1e9);
+      }
+      expect(Math.round(fair * 100) / 100).to.equal(a.fair);
+      for (const p of a.perEpoch.slice(-2)) {
+        const epoch = firstEpoch + BigInt(p.epoch);
+        const first = (await sets.epochStart(epoch)) / slotLength;
+        const leaders = await squad.schedule(rollup, first, BigInt(p.slots));
+        expect(leaders.filter((l) => l === adversary).length, `epoch ${p.epoch}`).to.equal(p.led);
+      }
     });
 
     it("slashes the equivocator and the bad proposer after the veto window, and reports what they lost", async function () {
@@ -449,8 +533,11 @@ describe("simulate task", function () {
       const squadRollups = second.rollups.filter((r) => r.sequencing === "SQUAD").length;
       expect(committed.length).to.be.greaterThan(squadRollups);
       expect(revealed.length).to.equal(committed.length);
-      const keeperCommits = (second.gas.find((g) => g.action === "SQUAD: commit seed")?.count ?? 0) as number;
-      const reveals = (second.gas.find((g) => g.action === "SQUAD: reveal seed")?.count ?? 0) as number;
+      // the keeper's and, on rollup-0, the seed adversary's
+      const count = (action: string) => second.gas.find((g) => g.action === action)?.count ?? 0;
+      const keeperCommits = count("SQUAD: commit seed") + count("SQUAD: commit seed (adversary)");
+      const reveals = count("SQUAD: reveal seed") + count("SQUAD: reveal seed (adversary)");
+      expect(count("SQUAD: commit seed (adversary)")).to.equal(SMALL.epochs);
       expect(reveals).to.equal(revealed.length);
       const batchTxs = new Set(posted.map((e) => e.transactionHash));
       expect(committed.filter((e) => batchTxs.has(e.transactionHash)).length).to.equal(
@@ -582,7 +669,7 @@ describe("simulate task", function () {
 });
 
 describe("simulate gas categories", function () {
-  const sources = ["engine.ts", "governance.ts"].map((file) =>
+  const sources = ["engine.ts", "governance.ts", "adversary.ts"].map((file) =>
     readFileSync(path.join("tasks/lib/simulate", file), "utf8"),
   );
 

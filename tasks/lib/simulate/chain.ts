@@ -164,11 +164,13 @@ export class Chain {
   }
 
   /**
-   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (the first SQUAD batch of
-   * an epoch mixes it into its rollup's leader-election seed of the next epoch).
+   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (a SQUAD seed's reveal
+   * mixes it into its rollup's leader-election seed of the next epoch), and returns it.
    */
-  async seedNextBlock() {
-    await this.provider.send("hardhat_setPrevRandao", [this.randomness(this.blocks)]);
+  async seedNextBlock(): Promise<string> {
+    const randomness = this.randomness(this.blocks);
+    await this.provider.send("hardhat_setPrevRandao", [randomness]);
+    return randomness;
   }
 
   /**

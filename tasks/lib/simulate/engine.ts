@@ -30,10 +30,11 @@ import { blsPublicKey, buildQuorum, keyAt, keyRegistration, MACH_DOMAIN, signDig
 import { encodeG1, hashToG1 } from "../bls";
 import { rollupFactory } from "../rollups";
 import { serviceContract } from "../services";
+import { SeedAdversary } from "./adversary";
 import { Chain, type CallTarget, type MinedReceipt } from "./chain";
 import { GovernanceThread } from "./governance";
 import { CHALLENGE, Ledger, OUTPUT, VOTE, protocolInterface } from "./ledger";
-import type { EpochPoint, OperatorRow, RollupRow, SimulationReport } from "./report";
+import type { EpochPoint, OperatorRow, RollupRow, SeedAdversaryResult, SimulationReport } from "./report";
 import { Names, Rng } from "./rng";
 import {
   challengeDelay,
@@ -232,6 +233,8 @@ class Simulation {
   private scripted?: { r: LiveRollup; index: number; challengeEpoch: number; resumed: boolean };
   /** Challenges whose output's proposer tried to finalize it (refused): one attempt each. */
   private readonly refusedFinality = new Set<bigint>();
+  /** The operator that grinds rollup-0's SQUAD seed (the second dishonest one, else the first), from epoch 1. */
+  private adversary?: SeedAdversary;
 
   private constructor(
     private readonly hre: HardhatRuntimeEnvironment,
@@ -512,6 +515,7 @@ class Simulation {
     const t0 = this.epochStart(e);
     const chainEpoch = BigInt(this.firstEpoch + e - 1);
     await this.startOfEpoch(t0 + 60);
+    await this.grindSeed(t0 + 30 * 60);
     await this.slot(t0 + 1 * HOUR);
     await this.revealSeeds(t0 + 1 * HOUR + 30 * 60);
     await this.proposeOutputs(t0 + 2 * HOUR + 30, e);
@@ -945,7 +949,7 @@ class Simulation {
     this.observe();
   }
 
-  // ================================================================= the council's pause
+  // ================================================================= the council's pause, the seed adversary
 
   /** Whether `r` is paused (by the scripted pause) at `t`: it takes no batch, output or finality then. */
   private paused(r: LiveRollup, t: number) {
@@ -1028,6 +1032,40 @@ class Simulation {
       `the security council paused ${r.plan.name} during challenge ${challenge.id} until ${this.when(r.pause.until)}, ` +
         `past the end of output ${index}'s challenge period (${this.when(output.proposedAt + r.challengePeriod)})`,
     );
+  }
+
+  /** The seed adversary's move of the epoch (issue 18, finding 4; see adversary.ts), from epoch 1 on. */
+  private async grindSeed(t: number) {
+    if (this.adversary === undefined) {
+      const [first, second] = this.world.dishonest;
+      const plan = this.world.operators[second ?? first] as OperatorPlan | undefined;
+      const r = this.live.find((rollup) => rollup.plan.index === 0);
+      if (plan === undefined || r?.sets.SQUAD === undefined) return;
+      this.adversary = new SeedAdversary(
+        {
+          chain: this.chain,
+          squad: this.c.services.SQUAD as SquadService,
+          sets: this.c.sets,
+          observe: () => this.observe(),
+          keeper: this.keeper,
+          firstChainEpoch: BigInt(this.firstEpoch),
+          epochs: this.run.options.epochs,
+        },
+        this.run.options.seed,
+        plan.name,
+        plan.address,
+        r.plan.name,
+        r.address,
+        r.sets.SQUAD,
+      );
+      this.ledger.note(
+        "seed-adversary",
+        `${plan.name} commits ${r.plan.name}'s SQUAD seeds itself, at blocks it picks, and withholds its reveal ` +
+          "when the inherited seed would lead it more",
+      );
+    }
+    this.at(t);
+    await this.adversary.play();
   }
 
   /**
@@ -1186,6 +1224,8 @@ class Simulation {
     }
     const sum = (key: keyof RollupRow["outputs"]) => rollups.reduce((total, r) => total + r.outputs[key], 0);
     const l = this.ledger;
+    const seedAdversary = await this.adversary?.result();
+    if (seedAdversary !== undefined) for (const line of leaderShare(seedAdversary)) l.note("leader-share", line);
     const proposalState = await this.governance.state();
     const gasByEpoch = this.chain.gasByEpochReport(this.run.options.epochs);
     const upkeepGas = gasByEpoch.reduce((total, row) => total + row.byCategory.upkeep, 0);
@@ -1221,6 +1261,7 @@ class Simulation {
         perRollupEpoch: this.rollupEpochs === 0 ? 0 : Math.floor(upkeepGas / this.rollupEpochs),
       },
       events: l.events,
+      ...(seedAdversary === undefined ? {} : { seedAdversary }),
       epochs: this.points,
       conservation: {
         deposited: l.deposited.toString(),
@@ -1239,3 +1280,23 @@ class Simulation {
     };
   }
 }
+
+/**
+ * The seed adversary's result: its led slots against its stake's, in standard deviations; what its withheld reveals
+ * sought, and won.
+ */
+function leaderShare(a: SeedAdversaryResult): string[] {
+  const percent = (slots: number) => `${(a.slots === 0 ? 0 : (100 * slots) / a.slots).toFixed(2)} %`;
+  const z = a.sigma === 0 ? 0 : (a.led - a.fair) / a.sigma;
+  return [
+    `${a.operator} led ${formatCount(a.led)} of ${formatCount(a.slots)} ${a.rollup} slots (${percent(a.led)}) in the ` +
+      `${a.epochs} epochs it seeded vs ${a.fair} (${percent(a.fair)}) at its stake share, σ ${a.sigma}: ` +
+      `${z >= 0 ? "+" : ""}${z.toFixed(2)}σ, ${Math.abs(z) <= 2 ? "within" : "beyond"} 2σ`,
+    a.withheld === 0
+      ? `${a.operator} withheld none of its ${a.commits} reveals: each seed revealed led it at least as much as the inherited one`
+      : `${a.operator} withheld ${a.withheld} of its ${a.commits} reveals, seeking ${formatCount(a.sought)} more slots: ` +
+        "the keeper revealed the same seeds in those blocks, it won none",
+  ];
+}
+
+const formatCount = (n: number) => n.toLocaleString("en-US");
