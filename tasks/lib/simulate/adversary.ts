@@ -49,9 +49,9 @@ export class SeedAdversary {
   constructor(
     private readonly x: AdversaryContext,
     seed: string,
-    readonly name: string,
-    readonly address: string,
-    readonly rollupName: string,
+    private readonly name: string,
+    private readonly address: string,
+    private readonly rollupName: string,
     private readonly rollup: string,
     private readonly setId: bigint,
   ) {
