@@ -243,12 +243,190 @@ describe("simulate task", function () {
         "settlement",
         "proposal-executed",
         "unstake-completed",
+        "pause",
+        "invalidation-deferred",
+        "resume",
+        "finalize-refused",
+        "seed-adversary",
+        "leader-share",
       ]) {
         expect(kinds.has(kind as never), kind).to.equal(true);
       }
       expect(second.events.find((e) => e.kind === "equivocation")!.epoch).to.equal(2);
       expect(second.events.find((e) => e.kind === "bad-output")!.epoch).to.equal(3);
-      expect(second.events.find((e) => e.kind === "invalidation")!.epoch).to.equal(3);
+      // challenged 4 epochs later (the council's 3-day pause then outlasts the output's 7-day challenge period),
+      // invalidated at the start of the epoch after the pause lapsed
+      expect(second.events.find((e) => e.kind === "challenge")!.epoch).to.equal(7);
+      expect(second.events.find((e) => e.kind === "invalidation")!.epoch).to.equal(11);
+    });
+
+    it("pauses the challenged rollup past the output's challenge period: the invalidation deferred, the proposer's finalize refused, invalidated after the pause", async function () {
+      // the report's lines for it, exactly
+      const scenario = new Set([
+        "challenge",
+        "pause",
+        "invalidation-deferred",
+        "resume",
+        "finalize-refused",
+        "invalidation",
+      ]);
+      expect(second.events.filter((e) => scenario.has(e.kind))).to.deep.equal([
+        { epoch: 7, kind: "challenge", detail: "op-00 challenged output 2 of rollup-0" },
+        {
+          epoch: 7,
+          kind: "pause",
+          detail:
+            "the security council paused rollup-0 during challenge 0 until epoch 10 at 4:00:00, past the end of " +
+            "output 2's challenge period (epoch 10 at 2:00:30)",
+        },
+        {
+          epoch: 7,
+          kind: "invalidation-deferred",
+          detail:
+            "challenge 0: two thirds voted invalid while rollup-0 refuses the invalidation (RollupPaused): deferred, " +
+            "the challenge stays open",
+        },
+        ...[9, 10].map((epoch) => ({
+          epoch,
+          kind: "invalidation-deferred",
+          detail:
+            "challenge 0: resolved past its deadline while rollup-0 refuses (RollupPaused): deferred again, the " +
+            "challenge stays open, not void",
+        })),
+        {
+          epoch: 10,
+          kind: "resume",
+          detail:
+            "rollup-0's pause lapsed at epoch 10 at 4:00:00, challenge 0 still open: the next resolve invalidates",
+        },
+        {
+          epoch: 10,
+          kind: "finalize-refused",
+          detail:
+            "op-01 tried to finalize output 2 of rollup-0, its challenge period over since epoch 10 at 2:00:30: " +
+            "refused, RollupOutputChallenged(2, 0)",
+        },
+        { epoch: 11, kind: "invalidation", detail: "challenge 0: output 2 of rollup-0 invalidated" },
+      ]);
+      // the chain's side: one council pause of the maximum length, through the output's challenge period
+      const vital = await serviceContract(hre, "vital");
+      const [challenged] = await vital.queryFilter(vital.filters.Challenged());
+      const rollup = await hre.ethers.getContractAt("Rollup", challenged.args.rollup);
+      const timeOf = async (event: { getBlock: () => Promise<{ timestamp: number }> }) =>
+        BigInt((await event.getBlock()).timestamp);
+      const paused = await rollup.queryFilter(rollup.filters.Paused());
+      expect(paused).to.have.length(1);
+      const until = paused[0].args.until;
+      expect(until).to.equal(await rollup.pausedUntil());
+      expect(until - (await timeOf(paused[0]))).to.equal(await rollup.MAX_COUNCIL_PAUSE());
+      expect(await timeOf(challenged)).to.be.lessThan(await timeOf(paused[0]));
+      // the bad output (the first output 2) would have been final before the pause ended
+      const [proposed] = await rollup.queryFilter(rollup.filters.OutputProposed(2n));
+      expect(proposed.blockNumber).to.be.lessThan(challenged.blockNumber);
+      expect((await timeOf(proposed)) + (await rollup.challengePeriod())).to.be.lessThan(until);
+      // the deciding vote and the two resolves past the deadline, all during the pause: deferred (RollupPaused)
+      const deferred = await vital.queryFilter(vital.filters.InvalidationDeferred(0n));
+      expect(deferred).to.have.length(3);
+      for (const e of deferred) {
+        expect(await timeOf(e)).to.be.lessThan(until);
+        expect(rollup.interface.parseError(e.args.reason)!.name).to.equal("RollupPaused");
+      }
+      const [vote, ...resolves] = await Promise.all(deferred.map((e) => e.getTransaction()));
+      expect(vital.interface.parseTransaction(vote)!.name).to.equal("vote");
+      expect(resolves.map((tx) => vital.interface.parseTransaction(tx)!.name)).to.deep.equal(["resolve", "resolve"]);
+      // after the pause: invalidated, the bad output and the four proposed on it dropped, the proposer reported
+      const [resolved] = await vital.queryFilter(vital.filters.Resolved(0n));
+      expect(resolved.args.result).to.equal(2n); // Invalidated
+      expect(await timeOf(resolved)).to.be.greaterThanOrEqual(until);
+      const [dropped] = await rollup.queryFilter(rollup.filters.OutputsInvalidated());
+      expect([dropped.args.index, dropped.args.count]).to.deep.equal([2n, 7n]);
+      expect(second.rollups[0].outputs.invalidated).to.equal(5);
+      expect(await vital.queryFilter(vital.filters.ProposerReported(0n))).to.have.length(1);
+      // nothing at index 2 finalized before the invalidation
+      for (const e of await rollup.queryFilter(rollup.filters.OutputFinalized(2n)))
+        expect(e.blockNumber).to.be.greaterThan(resolved.blockNumber);
+    });
+
+    it("plays a seed adversary: it commits and reveals rollup-0's seeds itself, withholds when it likes, and leads its stake share", async function () {
+      const a = second.seedAdversary!;
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars
+      const { perEpoch, ...totals } = a;
+      expect(totals).to.deep.equal({
+        operator: "op-04",
+        rollup: "rollup-0",
+        epochs: SMALL.epochs - 1,
+        slots: 4_320,
+        led: 329,
+        fair: 354.89,
+        sigma: 18.05,
+        commits: SMALL.epochs,
+        withheld: 10,
+        sought: 53,
+      });
+      expect(second.events.filter((e) => e.kind === "leader-share")).to.deep.equal([
+        {
+          epoch: SMALL.epochs,
+          kind: "leader-share",
+          detail:
+            "op-04 led 329 of 4,320 rollup-0 slots (7.62 %) in the 15 epochs it seeded vs 354.89 (8.22 %) at its " +
+            "stake share, σ 18.05: -1.43σ, within 2σ",
+        },
+        {
+          epoch: SMALL.epochs,
+          kind: "leader-share",
+          detail:
+            "op-04 withheld 10 of its 16 reveals, seeking 53 more slots: the keeper revealed the same seeds in those " +
+            "blocks, it won none",
+        },
+      ]);
+      for (const event of second.events.filter((e) => e.kind === "leader-share"))
+        expect(lines.join("\n")).to.include(event.detail);
+      // on chain: every commitment of rollup-0 from epoch 2 on is the adversary's, each revealed in its target block by
+      // it or, where it withheld, by the keeper
+      const squad = await serviceContract(hre, "squad");
+      const sets = await operatorSets(hre);
+      const adversary = second.operators.find((o) => o.name === a.operator)!.address;
+      const vital = await serviceContract(hre, "vital");
+      const [challenged] = await vital.queryFilter(vital.filters.Challenged());
+      const rollup = challenged.args.rollup;
+      const commits = await squad.queryFilter(squad.filters.SeedCommitted(rollup));
+      const own = [];
+      for (const e of commits) if ((await e.getTransaction()).from === adversary) own.push(e);
+      expect(own).to.have.length(a.commits);
+      const revealers = new Map<string, number>();
+      for (const e of own) {
+        const [reveal] = await squad.queryFilter(squad.filters.SeedRevealed(rollup, e.args.epoch));
+        expect(BigInt(reveal.blockNumber)).to.equal(e.args.target);
+        const from = (await reveal.getTransaction()).from;
+        revealers.set(from, (revealers.get(from) ?? 0) + 1);
+      }
+      expect(revealers.get(adversary)).to.equal(a.commits - a.withheld);
+      expect([...revealers.keys()]).to.have.length(2); // the adversary and the keeper
+      // its stake share from the chain's allocations, and its led slots by the contract's schedule in the last two
+      // epochs it seeded (the report counts, epoch by epoch, the leaders SquadService draws from the chain's seeds and
+      // allocations, computed off chain: a whole epoch's schedule costs seconds of EVM)
+      expect(a.perEpoch.map((p) => p.epoch)).to.deep.equal([...Array(SMALL.epochs - 1).keys()].map((i) => i + 2));
+      expect(a.perEpoch.reduce((n, p) => n + p.led, 0)).to.equal(a.led);
+      expect(a.perEpoch.reduce((n, p) => n + p.slots, 0)).to.equal(a.slots);
+      const setId = await squad.setIdOf(rollup);
+      const [slotLength] = await squad.parameters();
+      const firstEpoch = own[0].args.epoch - 2n; // the chain's epoch before the run's epoch 1
+      let fair = 0;
+      for (const p of a.perEpoch) {
+        const epoch = firstEpoch + BigInt(p.epoch);
+        const [allocated, total] = [
+          await sets.allocationAt(setId, adversary, epoch - 1n),
+          await sets.setStakeAt(setId, epoch - 1n),
+        ];
+        fair += p.slots * (Number((allocated * 1_000_000_000n) / total) / 1e9);
+      }
+      expect(Math.round(fair * 100) / 100).to.equal(a.fair);
+      for (const p of a.perEpoch.slice(-2)) {
+        const epoch = firstEpoch + BigInt(p.epoch);
+        const first = (await sets.epochStart(epoch)) / slotLength;
+        const leaders = await squad.schedule(rollup, first, BigInt(p.slots));
+        expect(leaders.filter((l) => l === adversary).length, `epoch ${p.epoch}`).to.equal(p.led);
+      }
     });
 
     it("slashes the equivocator and the bad proposer after the veto window, and reports what they lost", async function () {
@@ -269,7 +447,8 @@ describe("simulate task", function () {
     it("takes rollups through their lives and outputs through the finality tiers", async function () {
       const [permanent, ephemeral] = second.rollups;
       expect(permanent.services).to.deep.equal(["VITAL", "MACH", "SQUAD"]);
-      expect(permanent.outputs.invalidated).to.equal(1);
+      // the bad output and the four proposed on it before the council's pause
+      expect(permanent.outputs.invalidated).to.equal(5);
       expect(ephemeral.ephemeral).to.equal(true);
       expect(ephemeral.state).to.equal("Retired");
       expect(second.outputs.fastFinalized).to.be.greaterThan(0);
@@ -354,8 +533,11 @@ describe("simulate task", function () {
       const squadRollups = second.rollups.filter((r) => r.sequencing === "SQUAD").length;
       expect(committed.length).to.be.greaterThan(squadRollups);
       expect(revealed.length).to.equal(committed.length);
-      const keeperCommits = (second.gas.find((g) => g.action === "SQUAD: commit seed")?.count ?? 0) as number;
-      const reveals = (second.gas.find((g) => g.action === "SQUAD: reveal seed")?.count ?? 0) as number;
+      // the keeper's and, on rollup-0, the seed adversary's
+      const count = (action: string) => second.gas.find((g) => g.action === action)?.count ?? 0;
+      const keeperCommits = count("SQUAD: commit seed") + count("SQUAD: commit seed (adversary)");
+      const reveals = count("SQUAD: reveal seed") + count("SQUAD: reveal seed (adversary)");
+      expect(count("SQUAD: commit seed (adversary)")).to.equal(SMALL.epochs);
       expect(reveals).to.equal(revealed.length);
       const batchTxs = new Set(posted.map((e) => e.transactionHash));
       expect(committed.filter((e) => batchTxs.has(e.transactionHash)).length).to.equal(
@@ -487,8 +669,8 @@ describe("simulate task", function () {
 });
 
 describe("simulate gas categories", function () {
-  const sources = ["tasks/lib/simulate/engine.ts", "tasks/lib/simulate/governance.ts"].map((file) =>
-    readFileSync(file, "utf8"),
+  const sources = ["engine.ts", "governance.ts", "adversary.ts"].map((file) =>
+    readFileSync(path.join("tasks/lib/simulate", file), "utf8"),
   );
 
   it("classifies every action name the simulation sends, and only those", function () {

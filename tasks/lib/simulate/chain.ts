@@ -164,11 +164,13 @@ export class Chain {
   }
 
   /**
-   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (the first SQUAD batch of
-   * an epoch mixes it into its rollup's leader-election seed of the next epoch).
+   * Gives the next block seeded randomness (its prevrandao), for a transaction that reads it (a SQUAD seed's reveal
+   * mixes it into its rollup's leader-election seed of the next epoch), and returns it.
    */
-  async seedNextBlock() {
-    await this.provider.send("hardhat_setPrevRandao", [this.randomness(this.blocks)]);
+  async seedNextBlock(): Promise<string> {
+    const randomness = this.randomness(this.blocks);
+    await this.provider.send("hardhat_setPrevRandao", [randomness]);
+    return randomness;
   }
 
   /**
@@ -176,12 +178,17 @@ export class Chain {
    * committed block, which its reveal must land in); nothing if it is already, or past.
    */
   async mineUntil(block: number) {
-    const count = block - Number(await this.provider.send("eth_blockNumber", [])) - 1;
+    const count = block - (await this.blockNumber()) - 1;
     if (count <= 0) return;
     await this.provider.send("evm_setNextBlockTimestamp", [toBeHex(this.next)]);
     await this.provider.send("hardhat_mine", [toBeHex(count), toBeHex(1)]);
     this.time = this.next + count - 1;
     this.next = this.time + 1;
+  }
+
+  /** The number of the last block mined. */
+  async blockNumber(): Promise<number> {
+    return Number(await this.provider.send("eth_blockNumber", []));
   }
 
   /** The receipts mined since the last call, in order. */

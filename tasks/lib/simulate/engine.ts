@@ -30,12 +30,14 @@ import { blsPublicKey, buildQuorum, keyAt, keyRegistration, MACH_DOMAIN, signDig
 import { encodeG1, hashToG1 } from "../bls";
 import { rollupFactory } from "../rollups";
 import { serviceContract } from "../services";
+import { SeedAdversary } from "./adversary";
 import { Chain, type CallTarget, type MinedReceipt } from "./chain";
 import { GovernanceThread } from "./governance";
 import { CHALLENGE, Ledger, OUTPUT, VOTE, protocolInterface } from "./ledger";
-import type { EpochPoint, OperatorRow, RollupRow, SimulationReport } from "./report";
+import type { EpochPoint, OperatorRow, RollupRow, SeedAdversaryResult, SimulationReport } from "./report";
 import { Names, Rng } from "./rng";
 import {
+  challengeDelay,
   drawWorld,
   SCRIPT,
   SERVICE,
@@ -76,6 +78,8 @@ interface LiveRollup {
   settled: boolean;
   /** Its final output (the one after its expiry, covering the blocks up to it) is proposed. */
   finalProposed: boolean;
+  /** The security council's pause (the scripted one): when it began and until when. */
+  pause?: { from: number; until: number };
 }
 
 export interface SimulationRun {
@@ -230,6 +234,15 @@ class Simulation {
   private readonly proposed = new Map<LiveRollup, { index: number; bad: boolean }>();
   /** Rollup-epochs so far: each epoch, the rollups not retired at its first step and with at least one service set. */
   private rollupEpochs = 0;
+  /**
+   * The scripted bad output once proposed: its rollup and index, the epoch it is challenged in (late enough for the
+   * council's pause to outlast its challenge period), and how its paused challenge went.
+   */
+  private scripted?: { r: LiveRollup; index: number; challengeEpoch: number; resumed: boolean };
+  /** Challenges whose output's proposer tried to finalize it (refused): one attempt each. */
+  private readonly refusedFinality = new Set<bigint>();
+  /** The operator that grinds rollup-0's SQUAD seed (the second dishonest one, else the first), from epoch 1. */
+  private adversary?: SeedAdversary;
 
   private constructor(
     private readonly hre: HardhatRuntimeEnvironment,
@@ -523,10 +536,12 @@ class Simulation {
     const t0 = this.epochStart(e);
     const chainEpoch = BigInt(this.firstEpoch + e - 1);
     await this.startOfEpoch(t0 + 60);
+    await this.grindSeed(t0 + 30 * 60);
     await this.slot(t0 + 1 * HOUR);
     await this.revealSeeds(t0 + 1 * HOUR + 30 * 60);
     await this.proposeOutputs(t0 + 2 * HOUR + 30, e);
     await this.finality(t0 + 3 * HOUR + 30, e, chainEpoch);
+    await this.councilPause(t0 + 4 * HOUR);
     await this.votes(t0 + 4 * HOUR + 30);
     await this.reportVoters(t0 + 5 * HOUR + 30);
     await this.finalize(t0 + 6 * HOUR + 30);
@@ -622,7 +637,7 @@ class Simulation {
     const late: { r: LiveRollup; poster: string }[] = [];
     const missed: LiveRollup[] = [];
     for (const r of this.live) {
-      if (r.expiry !== 0 && t >= r.expiry) continue;
+      if ((r.expiry !== 0 && t >= r.expiry) || this.paused(r, t)) continue; // a paused rollup takes no batch
       const commitment = this.names.hash(`batch:${r.plan.index}:${slot}`);
       const setId = r.sets.SQUAD;
       if (setId === undefined) {
@@ -655,11 +670,16 @@ class Simulation {
     this.observe();
     this.at(t + gracePeriod + 10);
     for (const { r, poster } of late) {
+      if (this.paused(r, t + gracePeriod + 10)) continue;
       await this.postBatch(poster, r, this.names.hash(`batch:${r.plan.index}:${slot}`), "SQUAD: post batch (backup)");
     }
     this.observe();
     this.at(t + slotLength + 40);
-    for (const r of missed) await this.call(this.keeper, squad, "reportMiss", [r.address, slot], "SQUAD: report miss");
+    for (const r of missed) {
+      // a slot the rollup was paused in, at some moment up to now, is nobody's miss (SquadRollupNotLive)
+      if (this.pausedDuring(r, Number(slot) * slotLength, t + slotLength + 40)) continue;
+      await this.call(this.keeper, squad, "reportMiss", [r.address, slot], "SQUAD: report miss");
+    }
     this.observe();
   }
 
@@ -714,7 +734,7 @@ class Simulation {
     this.at(t);
     this.proposed.clear();
     for (const r of this.live) {
-      if (r.settled || t >= r.settlesAt) continue;
+      if (r.settled || t >= r.settlesAt || this.paused(r, t)) continue;
       const settling = r.expiry !== 0 && t >= r.expiry;
       if (settling && r.finalProposed) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
@@ -732,6 +752,8 @@ class Simulation {
         );
       }
       if (lie) {
+        const delay = challengeDelay({ ...this.timings, challengePeriod: r.challengePeriod });
+        this.scripted = { r, index: outputs.length, challengeEpoch: e + delay, resumed: false };
         this.ledger.note(
           "bad-output",
           `${this.nameOf(r.plan.proposer)} proposed a false root for block ${l2} of ${r.plan.name}`,
@@ -749,11 +771,14 @@ class Simulation {
     return this.operatorAt.get(address)?.name ?? address;
   }
 
-  /** MACH certificates, validity proofs, the challenge of the bad output and the scripted equivocation. */
+  /**
+   * MACH certificates, validity proofs, the challenge of the bad output (in its challenge epoch) and the scripted
+   * equivocation; nothing on a paused rollup (it takes no finality).
+   */
   private async finality(t: number, e: number, chainEpoch: bigint) {
     this.at(t);
     for (const r of this.live) {
-      if (t >= r.settlesAt) continue;
+      if (t >= r.settlesAt || this.paused(r, t)) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
       const { index, bad } = this.proposed.get(r) ?? { index: -1, bad: false };
       const output = outputs[index];
@@ -777,7 +802,7 @@ class Simulation {
           await this.call(r.plan.owner, r.contract, "proveOutput", [i, proof], "rollup: prove output (validity)");
         }
       }
-      if (bad) await this.challenge(r, index, t);
+      if (this.scripted?.r === r && e === this.scripted.challengeEpoch) await this.challenge(r, this.scripted.index, t);
       if (e === SCRIPT.equivocation && r.plan.index === 0 && fresh)
         await this.equivocate(r, index, output.l2BlockNumber, output.root, t, chainEpoch);
     }
@@ -916,16 +941,22 @@ class Simulation {
 
   /**
    * Optimistic outputs whose challenge period is over are finalized, in order: also those of a rollup past its
-   * settlement window, retired or not (an output proposed before the window ended keeps its finality).
+   * settlement window, retired or not (an output proposed before the window ended keeps its finality); not on a paused
+   * rollup. An output with an open challenge stops them: its proposer tries to finalize it, refused (noted once).
    */
   private async finalize(t: number) {
     this.at(t);
     for (const r of this.live) {
-      if (!r.plan.optimistic) continue;
+      if (!r.plan.optimistic || this.paused(r, t)) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
       for (let i = 0; i < outputs.length; i++) {
         if (outputs[i].status === OUTPUT.Finalized) continue;
         if (outputs[i].proposedAt + r.challengePeriod > t) break;
+        const challenge = this.openChallenge(r, i);
+        if (challenge !== undefined) {
+          await this.finalizeChallenged(r, i, challenge, t);
+          break;
+        }
         await this.call(this.keeper, r.contract, "finalize", [i], "rollup: finalize output");
         if (t >= r.settlesAt) {
           this.ledger.note(
@@ -937,6 +968,125 @@ class Simulation {
       }
     }
     this.observe();
+  }
+
+  // ================================================================= the council's pause, the seed adversary
+
+  /** Whether `r` is paused (by the scripted pause) at `t`: it takes no batch, output or finality then. */
+  private paused(r: LiveRollup, t: number) {
+    return this.pausedDuring(r, t, t);
+  }
+
+  /** Whether `r` was paused at some moment from `from` to `to`. */
+  private pausedDuring(r: LiveRollup, from: number, to: number) {
+    return r.pause !== undefined && r.pause.from <= to && from < r.pause.until;
+  }
+
+  /** The open challenge of output `index` of `r`, if any (from the ledger). */
+  private openChallenge(r: LiveRollup, index: number) {
+    for (const c of this.ledger.challenges.values()) {
+      if (c.result === CHALLENGE.Open && c.outputIndex === index && c.rollup.toLowerCase() === r.address.toLowerCase())
+        return c;
+    }
+    return undefined;
+  }
+
+  /** A timestamp as the report gives it: the run's epoch and the time into it, "epoch 10 at 4:00:00". */
+  private when(t: number) {
+    const epoch = Math.floor((t - this.epochStart(1)) / this.timings.epochLength) + 1;
+    const into = new Date((t - this.epochStart(epoch)) * 1000).toISOString().slice(11, 19).replace(/^0/, "");
+    return `epoch ${epoch} at ${into}`;
+  }
+
+  /**
+   * The proposer of an output whose challenge period is over tries to finalize it while its challenge is open (voting,
+   * or decided and deferred by a pause): simulated, since the rollup refuses it (`RollupOutputChallenged`); noted once.
+   */
+  private async finalizeChallenged(r: LiveRollup, index: number, challenge: { id: bigint }, t: number) {
+    if (this.refusedFinality.has(challenge.id)) return;
+    this.refusedFinality.add(challenge.id);
+    // a call runs in the latest block: one is mined now if the step has mined none yet
+    if (this.chain.time < t) await this.chain.mineUntil((await this.chain.blockNumber()) + 2);
+    const { refusal } = await this.chain.simulate(r.plan.proposer, r.contract, "finalize", [index]);
+    if (refusal === undefined) throw new Error(`output ${index} of ${r.plan.name} would finalize while challenged`);
+    const output = this.ledger.rollup(r.address).outputs[index];
+    this.ledger.note(
+      "finalize-refused",
+      `${this.nameOf(r.plan.proposer)} tried to finalize output ${index} of ${r.plan.name}, its challenge period over ` +
+        `since ${this.when(output.proposedAt + r.challengePeriod)}: refused, ${refusal}`,
+    );
+  }
+
+  /**
+   * The scripted pause (issue 18, finding 2): once the bad output is challenged, the security council pauses its rollup
+   * before the vote, for the longest a council may (Rollup.MAX_COUNCIL_PAUSE); the challenge came late enough that the
+   * pause outlasts the output's challenge period. VITAL's deciding vote, and `resolve` past the deadline, only defer the
+   * invalidation (InvalidationDeferred), and the rollup finalizes nothing meanwhile. The pause lapses by itself (noted
+   * at the first step after); then the proposer's finalize is refused and the keeper's next `resolve` invalidates.
+   */
+  private async councilPause(t: number) {
+    const s = this.scripted;
+    if (s === undefined || s.resumed) return;
+    const { r, index } = s;
+    if (r.pause !== undefined) {
+      if (t < r.pause.until) return;
+      s.resumed = true;
+      const open = this.openChallenge(r, index);
+      this.ledger.note(
+        "resume",
+        `${r.plan.name}'s pause lapsed at ${this.when(r.pause.until)}` +
+          (open === undefined ? "" : `, challenge ${open.id} still open: the next resolve invalidates`),
+      );
+      return;
+    }
+    const challenge = this.openChallenge(r, index);
+    if (challenge === undefined) return;
+    this.at(t);
+    const council = await this.c.factory.council();
+    await this.chain.actor(council);
+    await this.call(council, r.contract, "setPaused", [true], "council: pause rollup");
+    this.observe();
+    r.pause = { from: this.chain.time, until: Number(await r.contract.pausedUntil()) };
+    const output = this.ledger.rollup(r.address).outputs[index];
+    this.ledger.note(
+      "pause",
+      `the security council paused ${r.plan.name} during challenge ${challenge.id} until ${this.when(r.pause.until)}, ` +
+        `past the end of output ${index}'s challenge period (${this.when(output.proposedAt + r.challengePeriod)})`,
+    );
+  }
+
+  /** The seed adversary's move of the epoch (issue 18, finding 4; see adversary.ts), from epoch 1 on. */
+  private async grindSeed(t: number) {
+    if (this.adversary === undefined) {
+      const [first, second] = this.world.dishonest;
+      const plan = this.world.operators[second ?? first] as OperatorPlan | undefined;
+      const r = this.live.find((rollup) => rollup.plan.index === 0);
+      if (plan === undefined || r?.sets.SQUAD === undefined) return;
+      this.adversary = new SeedAdversary(
+        {
+          chain: this.chain,
+          squad: this.c.services.SQUAD as SquadService,
+          sets: this.c.sets,
+          observe: () => this.observe(),
+          keeper: this.keeper,
+          firstChainEpoch: BigInt(this.firstEpoch),
+          epochs: this.run.options.epochs,
+        },
+        this.run.options.seed,
+        plan.name,
+        plan.address,
+        r.plan.name,
+        r.address,
+        r.sets.SQUAD,
+      );
+      this.ledger.note(
+        "seed-adversary",
+        `${plan.name} commits ${r.plan.name}'s SQUAD seeds itself, at blocks it picks, and withholds its reveal ` +
+          "when the inherited seed would lead it more",
+      );
+    }
+    this.at(t);
+    await this.adversary.play();
   }
 
   /**
@@ -1095,6 +1245,8 @@ class Simulation {
     }
     const sum = (key: keyof RollupRow["outputs"]) => rollups.reduce((total, r) => total + r.outputs[key], 0);
     const l = this.ledger;
+    const seedAdversary = await this.adversary?.result();
+    if (seedAdversary !== undefined) for (const line of leaderShare(seedAdversary)) l.note("leader-share", line);
     const proposalState = await this.governance.state();
     const gasByEpoch = this.chain.gasByEpochReport(this.run.options.epochs);
     const upkeepGas = gasByEpoch.reduce((total, row) => total + row.byCategory.upkeep, 0);
@@ -1130,6 +1282,7 @@ class Simulation {
         perRollupEpoch: this.rollupEpochs === 0 ? 0 : Math.floor(upkeepGas / this.rollupEpochs),
       },
       events: l.events,
+      ...(seedAdversary === undefined ? {} : { seedAdversary }),
       epochs: this.points,
       conservation: {
         deposited: l.deposited.toString(),
@@ -1148,3 +1301,23 @@ class Simulation {
     };
   }
 }
+
+/**
+ * The seed adversary's result: its led slots against its stake's, in standard deviations; what its withheld reveals
+ * sought, and won.
+ */
+function leaderShare(a: SeedAdversaryResult): string[] {
+  const percent = (slots: number) => `${(a.slots === 0 ? 0 : (100 * slots) / a.slots).toFixed(2)} %`;
+  const z = a.sigma === 0 ? 0 : (a.led - a.fair) / a.sigma;
+  return [
+    `${a.operator} led ${formatCount(a.led)} of ${formatCount(a.slots)} ${a.rollup} slots (${percent(a.led)}) in the ` +
+      `${a.epochs} epochs it seeded vs ${a.fair} (${percent(a.fair)}) at its stake share, σ ${a.sigma}: ` +
+      `${z >= 0 ? "+" : ""}${z.toFixed(2)}σ, ${Math.abs(z) <= 2 ? "within" : "beyond"} 2σ`,
+    a.withheld === 0
+      ? `${a.operator} withheld none of its ${a.commits} reveals: each seed revealed led it at least as much as the inherited one`
+      : `${a.operator} withheld ${a.withheld} of its ${a.commits} reveals, seeking ${formatCount(a.sought)} more slots: ` +
+        "the keeper revealed the same seeds in those blocks, it won none",
+  ];
+}
+
+const formatCount = (n: number) => n.toLocaleString("en-US");

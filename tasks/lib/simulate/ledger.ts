@@ -127,10 +127,10 @@ export class Ledger {
   }
 
   observe(mined: MinedReceipt[]) {
-    for (const { receipt, time } of mined) for (const log of receipt.logs) this.apply(log, time);
+    for (const { receipt, time, action } of mined) for (const log of receipt.logs) this.apply(log, time, action);
   }
 
-  private apply(log: RawReceipt["logs"][number], at: number) {
+  private apply(log: RawReceipt["logs"][number], at: number, action: string) {
     const fragment = this.fragments.get(log.topics[0]);
     if (fragment === undefined) return;
     const parsed = { name: fragment.name, args: this.abi.decodeEventLog(fragment, log.data, log.topics) };
@@ -255,6 +255,20 @@ export class Ledger {
         } else {
           this.note("challenge", `challenge ${a.challengeId} ended ${CHALLENGE_RESULTS[challenge.result]}`);
         }
+        break;
+      }
+      case "InvalidationDeferred": {
+        const challenge = this.challenges.get(a.challengeId)!;
+        const rollupName = this.nameOf(challenge.rollup);
+        const refusal = this.abi.parseError(a.reason)?.name ?? "refused";
+        this.note(
+          "invalidation-deferred",
+          action === "VITAL: resolve"
+            ? `challenge ${a.challengeId}: resolved past its deadline while ${rollupName} refuses (${refusal}): ` +
+                "deferred again, the challenge stays open, not void"
+            : `challenge ${a.challengeId}: two thirds voted invalid while ${rollupName} refuses the invalidation ` +
+                `(${refusal}): deferred, the challenge stays open`,
+        );
         break;
       }
       case "EquivocationProven":

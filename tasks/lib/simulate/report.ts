@@ -108,7 +108,7 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  *   fees streamed (credited to each of its sets in O(1), and settled lazily by claims: rewards need nothing every
  *   epoch); nothing is sent per set, since what counts in an epoch is read from OperatorSets' checkpoints and SQUAD's
  *   leader seed is fixed by the batches;
- * - governance: the proposal's life.
+ * - governance: the proposal's life, and the security council's pause of a rollup.
  */
 export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "setup: release allocation": "setup",
@@ -131,6 +131,8 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "SQUAD: report miss": "duties",
   "SQUAD: commit seed": "duties",
   "SQUAD: reveal seed": "duties",
+  "SQUAD: commit seed (adversary)": "duties",
+  "SQUAD: reveal seed (adversary)": "duties",
   "rollup: append batch (central sequencer)": "duties",
   "rollup: propose output": "duties",
   "rollup: prove output (validity)": "duties",
@@ -148,6 +150,7 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "governance: vote": "governance",
   "governance: queue": "governance",
   "governance: execute": "governance",
+  "council: pause rollup": "governance",
 };
 
 /** The category of `action`; an action name missing from ACTION_CATEGORIES throws (it must be classified). */
@@ -199,8 +202,41 @@ export type ScriptedKind =
   | "settlement"
   | "final-output"
   | "late-finality"
+  | "pause"
+  | "invalidation-deferred"
+  | "resume"
+  | "finalize-refused"
+  | "seed-adversary"
+  | "leader-share"
   | "proposal-created"
   | "proposal-executed";
+
+/**
+ * What the seed adversary (an operator of rollup-0's SQUAD set that commits the rollup's seeds itself, at blocks it
+ * picks, and withholds its reveal when the inherited seed would lead it more) led, against its share of the stake.
+ */
+export interface SeedAdversaryResult {
+  operator: string;
+  rollup: string;
+  /** Epochs whose seed it committed, within the run, that have leaders (the set live), and their slots. */
+  epochs: number;
+  slots: number;
+  /** Those slots it leads (the leaders SquadService draws, computed from the seeds and allocations on chain). */
+  led: number;
+  /**
+   * Slots it would lead at its share of the stake drawn from in each epoch (its allocation over the set's, in the epoch
+   * before), and the standard deviation of its count (binomial, slot by slot), both rounded to 2 decimals.
+   */
+  fair: number;
+  sigma: number;
+  /** Its commitments, and the target blocks in which it withheld its reveal (the keeper revealed). */
+  commits: number;
+  withheld: number;
+  /** The slots those withheld reveals sought: what it would have led more in those epochs had nobody revealed. */
+  sought: number;
+  /** Each epoch it seeded, within the run: its slots with a leader, and those it leads. */
+  perEpoch: { epoch: number; slots: number; led: number }[];
+}
 
 /**
  * The conservation laws, with every term: wei, except the rewards terms named `…Scaled`, which are in the rewards
@@ -246,6 +282,8 @@ export interface SimulationReport {
   gasByEpoch: EpochGas[];
   upkeep: Upkeep;
   events: ScriptedEvent[];
+  /** The seed adversary's leader share (absent without a dishonest operator). */
+  seedAdversary?: SeedAdversaryResult;
   epochs: EpochPoint[];
   conservation: Conservation;
   /** The run itself: varies from run to run. Actions are transactions, each mined on its own block. */

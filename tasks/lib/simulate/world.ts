@@ -53,13 +53,36 @@ export const SCRIPT: Script = { proposal: 1, equivocation: 2, badOutput: 3, unst
 
 const epochsFor = (seconds: number, epochLength: number) => Math.ceil(seconds / epochLength);
 
+/** Rollup.MAX_COUNCIL_PAUSE: the security council's longest pause, the scripted pause's length. */
+export const COUNCIL_PAUSE = 3 * DAY;
+
+/**
+ * Epochs from the bad output (proposed at 2:00:30 into its epoch) to its challenge (3:00:30), for the council's pause
+ * (from 4:00:00, before the vote) to outlast the output's challenge period: the fewest that do, but no more than leave
+ * the challenge's vote (the VITAL voting period) within the challenge period, as VITAL requires.
+ */
+export function challengeDelay(t: Pick<Timings, "epochLength" | "challengePeriod" | "vitalVotingPeriod">): number {
+  const outlasting = Math.ceil((t.challengePeriod - COUNCIL_PAUSE - 2 * HOUR) / t.epochLength);
+  const latest = Math.floor((t.challengePeriod - t.vitalVotingPeriod - HOUR) / t.epochLength);
+  return Math.max(0, Math.min(outlasting, latest));
+}
+
 /** The fewest epochs in which every scripted event can complete on these timings, and what needs them. */
 export function minimumEpochs(t: Timings): { epochs: number; longest: string } {
   const needs: [number, string][] = [
     // the proposal moves on only at epoch starts: one epoch more for the rounding of the vote and of the queue
     [SCRIPT.proposal + epochsFor(t.governance, t.epochLength) + 2, "the governance proposal"],
     [SCRIPT.unstake + epochsFor(t.withdrawalDelay, t.epochLength) + 1, "the unstake (withdrawal delay)"],
-    [SCRIPT.badOutput + epochsFor(t.vetoWindow, t.epochLength) + 1, "the slash (veto window)"],
+    // invalidated at the start of the epoch after the pause's; its slashes executed after the veto window
+    [
+      SCRIPT.badOutput +
+        challengeDelay(t) +
+        epochsFor(COUNCIL_PAUSE, t.epochLength) +
+        1 +
+        epochsFor(t.vetoWindow, t.epochLength) +
+        1,
+      "the paused challenge's slashes (council pause, veto window)",
+    ],
     [SCRIPT.expiry + epochsFor(t.settlementWindow, t.epochLength) + 1, "the ephemeral rollup's settlement"],
     [1 + epochsFor(t.challengePeriod, t.epochLength) + 1, "optimistic finality (challenge period)"],
   ];
