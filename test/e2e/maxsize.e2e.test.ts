@@ -19,7 +19,6 @@ import {
   keccak256,
   toQuantity,
   ZeroAddress,
-  ZeroHash,
   type TransactionReceipt,
   type TransactionResponse,
 } from "ethers";
@@ -35,7 +34,7 @@ import {
   type Operator as ServiceOperator,
 } from "../helpers/services";
 import type { MockERC20 } from "../../typechain-types";
-import { outputRootOf } from "../../tasks/lib/rollups";
+import { firstOutputRoot } from "../helpers/rollups";
 import { blsSecretFrom, keyRegistration } from "../../tasks/lib/mach";
 import { BATCH_FEES, inBlocks } from "../helpers/batch";
 import { DRAW_BUCKET, drawPosition, slotRandom } from "../helpers/draw";
@@ -81,12 +80,7 @@ const HISTORY = 65;
 const OUTPUT_INTERVAL = 1_800n;
 /** Output 0's state root, and its output root (what MACH signs): proposed before any batch, with no parent. */
 const STATE_ROOT = id("maxsize-output-0");
-const ROOT = outputRootOf({
-  l2BlockNumber: OUTPUT_INTERVAL,
-  stateRoot: STATE_ROOT,
-  batchCount: 0n,
-  batchRoot: ZeroHash,
-});
+const ROOT = firstOutputRoot(OUTPUT_INTERVAL, STATE_ROOT);
 const SLASH_BPS = 1_000;
 /** Issue 17: a MACH certificate with every member signing costs at most 250,000 gas, whatever the set's size. */
 const CERTIFY_BUDGET = 250_000n;

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { id, Wallet, ZeroAddress, ZeroHash } from "ethers";
+import { id, Wallet, ZeroAddress } from "ethers";
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
@@ -23,7 +23,7 @@ import {
   type Operator,
   type ServicesDeployment,
 } from "../helpers/services";
-import { outputRootOf } from "../../tasks/lib/rollups";
+import { firstOutputRoot } from "../helpers/rollups";
 import { blsPublicKey, blsSecretFrom, keyRegistration } from "../../tasks/lib/mach";
 import { aggregateG2, decodeG2, encodeG2 } from "../../tasks/lib/bls";
 
@@ -38,12 +38,7 @@ const NON_SIGNERS = [1, 33];
 const OUTPUT_INTERVAL = 1_800n;
 /** Output 0's state root, and its output root (what MACH signs): proposed before any batch, with no parent. */
 const STATE_ROOT = id("output-0");
-const ROOT = outputRootOf({
-  l2BlockNumber: OUTPUT_INTERVAL,
-  stateRoot: STATE_ROOT,
-  batchCount: 0n,
-  batchRoot: ZeroHash,
-});
+const ROOT = firstOutputRoot(OUTPUT_INTERVAL, STATE_ROOT);
 
 /** 256 operators (OperatorSets.MAX_SET_SIZE) staking 10,000 ALT each, each with its BLS key. */
 async function operatorsFixture() {

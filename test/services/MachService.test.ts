@@ -64,6 +64,7 @@ import {
   type Quorum,
 } from "../../tasks/lib/mach";
 import { outputRootOf } from "../../tasks/lib/rollups";
+import { firstOutputRoot } from "../helpers/rollups";
 import { aggregateG2, encodeG1, encodeG2, publicKeyOf, sign } from "../../tasks/lib/bls";
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -85,7 +86,7 @@ const L2_BLOCK = 1_800n;
 /** The state root the fixture's proposer proposes for output 0. */
 const STATE_ROOT = id("mach:state-root");
 /** Output 0's root, what MACH signs: STATE_ROOT at L2_BLOCK bound to the batch chain (empty) and no parent. */
-const ROOT = outputRootOf({ l2BlockNumber: L2_BLOCK, stateRoot: STATE_ROOT, batchCount: 0n, batchRoot: ZeroHash });
+const ROOT = firstOutputRoot(L2_BLOCK, STATE_ROOT);
 const OTHER_ROOT = id("mach:conflicting-root");
 const THIRD_ROOT = id("mach:third-root");
 const ALERT_REASON = encodeBytes32String("SEQUENCER_DOWN");
