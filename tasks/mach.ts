@@ -422,7 +422,10 @@ task(
 task("mach:attest", "Signs the MACH attestation of a rollup output with the operator's BLS key into a JSON file")
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("output", "Index of the output")
-  .addOptionalParam("root", "The output root the operator computed (default: the proposed one)")
+  .addOptionalParam(
+    "root",
+    "The output root the operator computed (default: the proposed one, bound to its batches and previous output)",
+  )
   .addOptionalParam("epoch", "The epoch the attestation is of (default: the current one)")
   .addParam("out", "File to write")
   .addOptionalParam("keyEnv", "Environment variable holding the BLS secret key", BLS_KEY_ENV)

@@ -163,7 +163,15 @@ export interface RollupInfo {
   outputs: {
     count: bigint;
     finalized: bigint;
-    latest?: { index: number; l2BlockNumber: bigint; root: string; status: string };
+    /** `root`: the output root (bound to `stateRoot`, the first `batchCount` batches and the previous output). */
+    latest?: {
+      index: number;
+      l2BlockNumber: bigint;
+      root: string;
+      stateRoot: string;
+      batchCount: bigint;
+      status: string;
+    };
   };
   /** `minFee`: the factory's minimum fee of a queued transaction now (every rollup reads it at each call). */
   queue: { length: bigint; included: bigint; minFee: bigint };
@@ -199,6 +207,8 @@ async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<R
           index: Number(count - 1n),
           l2BlockNumber: latest.l2BlockNumber,
           root: latest.root,
+          stateRoot: latest.stateRoot,
+          batchCount: latest.batchCount,
           status: OUTPUT_STATUS[Number(latest.status)],
         },
       }),
@@ -475,7 +485,7 @@ task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, ex
       )}, streamed ${formatAlt(info.streamed)}`,
       `  batches ${info.batches.count} (root ${info.batches.root}); forced-inclusion queue ${info.queue.length} (${info.queue.included} included; minimum fee ${formatAlt(info.queue.minFee)})`,
       info.outputs.latest
-        ? `  outputs ${info.outputs.count} (${info.outputs.finalized} finalized); latest #${info.outputs.latest.index} at L2 block ${info.outputs.latest.l2BlockNumber}: ${info.outputs.latest.status}`
+        ? `  outputs ${info.outputs.count} (${info.outputs.finalized} finalized); latest #${info.outputs.latest.index} at L2 block ${info.outputs.latest.l2BlockNumber}: ${info.outputs.latest.status}, root ${info.outputs.latest.root} (state root ${info.outputs.latest.stateRoot}; batches ${info.outputs.latest.batchCount})`
         : "  no outputs",
     ]);
   });
@@ -587,7 +597,7 @@ task(
 
 task("rollup:propose-output", "Proposes the rollup's next state output (its proposer)")
   .addParam("rollup", "Rollup address or chain ID")
-  .addParam("root", "The output root: 32-byte hex")
+  .addParam("root", "The L2 state root: 32-byte hex (the rollup binds it to the batches and the previous output)")
   .addOptionalParam("block", "Its L2 block number (default: the next one, one output interval on)")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("approve", "Approve the rollup for the output bond if the allowance is short")
@@ -612,11 +622,15 @@ task("rollup:propose-output", "Proposes the rollup's next state output (its prop
       const approval =
         bond === 0n ? undefined : await ensureAlt(hre, signer, await rollup.getAddress(), bond, args.approve);
       const tx = await confirm(rollup.connect(signer).proposeOutput(block, args.root));
+      // the output root the rollup bound: what MACH certifies and VITAL judges
+      const proposed = await rollup.output(count);
       const result = {
         rollup: await rollup.getAddress(),
         index: count,
         l2BlockNumber: block,
-        root: args.root,
+        root: proposed.root,
+        stateRoot: proposed.stateRoot,
+        batchCount: proposed.batchCount,
         bond,
         ...(approval && { approval }),
         tx,
@@ -624,6 +638,7 @@ task("rollup:propose-output", "Proposes the rollup's next state output (its prop
       return output(args.json, result, () => [
         ...(approval ? [txLine("approved the rollup", approval)] : []),
         txLine(`output ${count} proposed at L2 block ${block}${bond === 0n ? "" : `, bonding ${formatAlt(bond)}`}`, tx),
+        `  output root ${proposed.root} (state root ${proposed.stateRoot}; batches ${proposed.batchCount})`,
       ]);
     },
   );

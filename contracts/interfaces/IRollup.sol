@@ -24,18 +24,25 @@ interface IRollup {
         Finalized
     }
 
-    /// @notice slot: l2BlockNumber (64) | proposedAt (48) | status (8); then root.
     /// @notice An invalidated output: when it was proposed and when VITAL invalidated it.
     struct Invalidation {
         uint48 proposedAt;
         uint48 invalidatedAt;
     }
 
+    /// @notice slot: l2BlockNumber (64) | proposedAt (48) | status (8) | batchCount (64); then root, stateRoot.
+    ///         `root` is the output root, bound at proposal to the data and the chain of outputs:
+    ///         keccak256(abi.encode(l2BlockNumber, stateRoot, batchCount, batchRoot, parentRoot)), where batchCount and
+    ///         batchRoot are the rollup's batch count and batch chain head when the output was proposed (batchRoot is
+    ///         not stored: read it from `OutputProposed`) and parentRoot is the previous live output's `root` (zero for
+    ///         output 0). MACH certifies it, VITAL judges it, validity proofs prove it.
     struct Output {
         uint64 l2BlockNumber;
         uint48 proposedAt;
         OutputStatus status;
+        uint64 batchCount;
         bytes32 root;
+        bytes32 stateRoot;
     }
 
     /// @notice A queued L1 transaction: slot: payer (160) | deadline (48) | included (8) | forcedAt (40); then the fee and
@@ -92,7 +99,17 @@ interface IRollup {
     error RollupNotReclaimable(uint256 queueIndex);
 
     event BatchAppended(uint256 indexed batchIndex, bytes32 commitment, bytes32 batchRoot, address indexed poster);
-    event OutputProposed(uint256 indexed index, uint64 l2BlockNumber, bytes32 root, address indexed proposer);
+    /// @notice Output `index`: its output `root` and the parts it commits to (see `Output`).
+    event OutputProposed(
+        uint256 indexed index,
+        uint64 l2BlockNumber,
+        bytes32 root,
+        bytes32 stateRoot,
+        uint64 batchCount,
+        bytes32 batchRoot,
+        bytes32 parentRoot,
+        address indexed proposer
+    );
     event OutputFastFinalized(uint256 indexed index);
     event OutputFinalized(uint256 indexed index);
     /// @notice The output at `index` and every later one are gone (`count` outputs before).
@@ -155,8 +172,10 @@ interface IRollup {
     ) external;
 
     function appendBatch(bytes32 commitment, uint256 includeCount) external;
-    function proposeOutput(uint64 l2BlockNumber, bytes32 root) external;
-    /// @notice MACH: output `index`, which must be for `l2BlockNumber` and `root`, is FastFinalized; returns the
+    /// @notice Proposes the output for `l2BlockNumber` with L2 state root `stateRoot`, bound to the batch chain as it
+    ///         stands now and to the previous output (see `Output`); pulls `outputBond`.
+    function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot) external;
+    /// @notice MACH: output `index`, which must be for `l2BlockNumber` and output root `root`, is FastFinalized; returns the
     ///         rollup's threshold (bps of the set's stake) that the certificate must meet.
     function fastFinalize(uint256 index, uint64 l2BlockNumber, bytes32 root) external returns (uint16 thresholdBps);
     function finalize(uint256 index) external;

@@ -269,20 +269,32 @@ contract Rollup is IRollup {
     // ---------------------------------------------------------------- outputs
 
     /// @inheritdoc IRollup
-    function proposeOutput(uint64 l2BlockNumber, bytes32 root) external whenLive {
+    function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot) external whenLive {
         if (msg.sender != proposer) revert RollupNotProposer(msg.sender);
         _requireNotSettled();
         uint256 count = outputCount;
-        uint64 expected = (count == 0 ? 0 : _outputs[count - 1].l2BlockNumber) + outputInterval;
+        bytes32 parentRoot;
+        uint64 expected = outputInterval;
+        if (count != 0) {
+            Output storage parent = _outputs[count - 1];
+            parentRoot = parent.root;
+            expected += parent.l2BlockNumber;
+        }
         if (l2BlockNumber != expected) revert RollupInvalidOutput(l2BlockNumber, expected);
+        // bound at proposal (as OP Stack's dispute games bind the L1 head): judged against the batches as they stand now
+        uint64 batches = uint64(batchCount);
+        bytes32 head = batchRoot;
+        bytes32 root = keccak256(abi.encode(l2BlockNumber, stateRoot, batches, head, parentRoot));
         _outputs[count] = Output({
             l2BlockNumber: l2BlockNumber,
             proposedAt: uint48(block.timestamp),
             status: OutputStatus.Proposed,
-            root: root
+            batchCount: batches,
+            root: root,
+            stateRoot: stateRoot
         });
         outputCount = count + 1;
-        emit OutputProposed(count, l2BlockNumber, root, msg.sender);
+        emit OutputProposed(count, l2BlockNumber, root, stateRoot, batches, head, parentRoot, msg.sender);
         uint256 bond = outputBond;
         if (bond != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), bond);
     }

@@ -2,7 +2,7 @@
 // rollup and ALT-payment checks the rollup and service tasks share.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { ZeroAddress } from "ethers";
+import { AbiCoder, ZeroAddress, ZeroHash, keccak256 } from "ethers";
 import type { Rollup, RollupFactory } from "../../typechain-types";
 import { addressOf } from "./addressBook";
 import { confirm, fail, formatAlt, parseAddress, type TxReport } from "./cli";
@@ -46,6 +46,26 @@ export async function parseRollup(
     }
   }
   return rollupAt(hre, address);
+}
+
+/** What an output root commits to (see IRollup.Output): the L2 state root, the batch chain at proposal, the parent. */
+export interface OutputParts {
+  l2BlockNumber: bigint | number;
+  stateRoot: string;
+  batchCount: bigint | number;
+  batchRoot: string;
+  /** The previous live output's root; zero for output 0. */
+  parentRoot?: string;
+}
+
+/** The output root the rollup stores: keccak256(abi.encode(l2, stateRoot, batchCount, batchRoot, parentRoot)). */
+export function outputRootOf(p: OutputParts): string {
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(
+      ["uint64", "bytes32", "uint64", "bytes32", "bytes32"],
+      [p.l2BlockNumber, p.stateRoot, p.batchCount, p.batchRoot, p.parentRoot ?? ZeroHash],
+    ),
+  );
 }
 
 export const OUTPUT_STATUS = ["None", "Proposed", "FastFinalized", "Finalized"] as const;

@@ -34,6 +34,7 @@ import {
   type Operator as ServiceOperator,
 } from "../helpers/services";
 import type { MockERC20 } from "../../typechain-types";
+import { firstOutputRoot } from "../helpers/rollups";
 import { blsSecretFrom, keyRegistration } from "../../tasks/lib/mach";
 import { BATCH_FEES, inBlocks } from "../helpers/batch";
 import { DRAW_BUCKET, drawPosition, slotRandom } from "../helpers/draw";
@@ -77,7 +78,9 @@ const SCALE = 10n ** 18n;
 /** Epochs of reward history (one unit change a epoch): more than a claim walks in one call. */
 const HISTORY = 65;
 const OUTPUT_INTERVAL = 1_800n;
-const ROOT = id("maxsize-output-0");
+/** Output 0's state root, and its output root (what MACH signs): proposed before any batch, with no parent. */
+const STATE_ROOT = id("maxsize-output-0");
+const ROOT = firstOutputRoot(OUTPUT_INTERVAL, STATE_ROOT);
 const SLASH_BPS = 1_000;
 /** Issue 17: a MACH certificate with every member signing costs at most 250,000 gas, whatever the set's size. */
 const CERTIFY_BUDGET = 250_000n;
@@ -311,7 +314,7 @@ async function maxSizeFixture() {
 
   // the allocations count from the next epoch; output 0 proposed in it
   await nextEpoch(operatorSets);
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
 
   return {
     ...d,

@@ -51,6 +51,7 @@ import { coverageRunning } from "../helpers/coverage";
 import { hardhatCli, terminalEnv } from "../helpers/cli";
 import { startHardhatNode, type HardhatNode } from "../helpers/node";
 import { drawFrom, slotRandom, type DrawEntry } from "../helpers/draw";
+import { outputRootOf } from "../../tasks/lib/rollups";
 import { blsPublicKey, blsSecretFrom, MACH_DOMAIN, signDigest, sortAddresses } from "../../tasks/lib/mach";
 import { aggregateG2, decodeG1, decodeG2, encodeG2, hashToG1, publicKeyOf } from "../../tasks/lib/bls";
 import { bls12_381 } from "@noble/curves/bls12-381";
@@ -119,7 +120,8 @@ const VIRTUAL_SHARES = 10n ** 6n;
 const COMMISSION_BPS = 500;
 const BATCH = "ALT e2e batch 1";
 const SECOND_BATCH = "ALT e2e batch 2";
-const OUTPUT_ROOT = id("ALT e2e output root at L2 block 1800");
+/** The state root rollup:propose-output proposes for L2 block 1800 (--root). */
+const STATE_ROOT = id("ALT e2e output root at L2 block 1800");
 const SLOT = parseDuration(PARAMETERS.services!.squad.slotLength);
 const GRACE = parseDuration(PARAMETERS.services!.squad.gracePeriod);
 const VOTING_DELAY = parseDuration(PARAMETERS.governance!.votingDelay);
@@ -130,6 +132,13 @@ const coder = AbiCoder.defaultAbiCoder();
 /** The rollup's batch hash chain after each batch: keccak256(abi.encode(prevRoot, commitment, queueHeadAfter)). */
 const BATCH_ROOT = keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [ZeroHash, id(BATCH), 0]));
 const SECOND_BATCH_ROOT = keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [BATCH_ROOT, id(SECOND_BATCH), 0]));
+/** Output 0's root, what MACH signs: the state root bound to the two batches before it, with no parent. */
+const OUTPUT_ROOT = outputRootOf({
+  l2BlockNumber: BigInt(TEMPLATE.outputInterval),
+  stateRoot: STATE_ROOT,
+  batchCount: 2n,
+  batchRoot: SECOND_BATCH_ROOT,
+});
 /** SquadService's seeds are checkpointed as uint208. */
 const SEED_MASK = 2n ** 208n - 1n;
 
@@ -734,7 +743,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       "--rollup",
       ROLLUP_CHAIN_ID,
       "--root",
-      OUTPUT_ROOT,
+      STATE_ROOT,
       "--from",
       creator,
       "--approve",
@@ -745,15 +754,19 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       index: "0",
       l2BlockNumber: TEMPLATE.outputInterval.toString(),
       root: OUTPUT_ROOT,
+      stateRoot: STATE_ROOT,
+      batchCount: "2",
       bond: bond.toString(),
       ...(bond === 0n ? {} : { approval: proposed.approval }),
       tx: proposed.tx,
     });
     await expectTx(proposed.tx, creator, rollup);
     const output = await Rollup__factory.connect(rollup, provider).output(0);
-    expect([output.l2BlockNumber, output.root, output.status]).to.deep.equal([
+    expect([output.l2BlockNumber, output.root, output.stateRoot, output.batchCount, output.status]).to.deep.equal([
       BigInt(TEMPLATE.outputInterval),
       OUTPUT_ROOT,
+      STATE_ROOT,
+      2n,
       1n, // Proposed
     ]);
   });
@@ -881,6 +894,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
           index: 0,
           l2BlockNumber: TEMPLATE.outputInterval.toString(),
           root: OUTPUT_ROOT,
+          stateRoot: STATE_ROOT,
+          batchCount: "2",
           status: "FastFinalized",
         },
       },

@@ -23,6 +23,7 @@ import {
   type Operator,
   type ServicesDeployment,
 } from "../helpers/services";
+import { firstOutputRoot } from "../helpers/rollups";
 import { blsPublicKey, blsSecretFrom, keyRegistration } from "../../tasks/lib/mach";
 import { aggregateG2, decodeG2, encodeG2 } from "../../tasks/lib/bls";
 
@@ -35,7 +36,9 @@ const SNAPSHOT_SIZES = [10, 100, 256];
 const NON_SIGNER_SET = 100;
 const NON_SIGNERS = [1, 33];
 const OUTPUT_INTERVAL = 1_800n;
-const ROOT = id("output-0");
+/** Output 0's state root, and its output root (what MACH signs): proposed before any batch, with no parent. */
+const STATE_ROOT = id("output-0");
+const ROOT = firstOutputRoot(OUTPUT_INTERVAL, STATE_ROOT);
 
 /** 256 operators (OperatorSets.MAX_SET_SIZE) staking 10,000 ALT each, each with its BLS key. */
 async function operatorsFixture() {
@@ -51,7 +54,7 @@ async function machRollup(d: ServicesDeployment & { operators: Operator[] }, siz
   const address = await rollup.getAddress();
   await (await d.mach.updateRollupSet(address, setParams(d, { minStake: 0n, maxSize: 256n }))).wait();
   const setId = await joinAndCount(d, d.mach, address, d.operators.slice(0, size));
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
   return { rollup, address, setId };
 }
 
@@ -132,7 +135,7 @@ async function invalidatedFixture() {
   for (const op of signers.slice(0, 9))
     await (await f.operatorSets.connect(op.account).join(vitalSet, 1_000n * ALT)).wait();
   await nextEpoch(f.operatorSets);
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
   const [challenger] = signers;
   const [, bond] = await f.vital.parameters();
   await (await f.token.connect(f.funder).transfer(challenger.address, bond)).wait();
@@ -151,7 +154,7 @@ async function vitalFixture() {
   const address = await rollup.getAddress();
   const members = f.operators.slice(0, 9);
   await joinAndCount(f, f.vital, address, members);
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
   const [challenger] = members;
   const [, bond] = await f.vital.parameters();
   await (await f.token.connect(f.funder).transfer(challenger.address, bond)).wait();

@@ -28,6 +28,7 @@ import { commitRollup } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { days, nextEpoch } from "../helpers/time";
 import { signPermit } from "../../tasks/lib/signatures";
+import { outputRootOf } from "../../tasks/lib/rollups";
 import { blsPublicKey, blsSecretFrom, buildQuorum, keyRegistration, signDigest } from "../../tasks/lib/mach";
 import type { BlsKeyRegistry } from "../../typechain-types";
 
@@ -793,7 +794,13 @@ describe("Governance access control", function () {
         "fastFinalize(uint256,uint64,bytes32)": guarded("RollupNotService", self, () => [
           0,
           OUTPUT_INTERVAL,
-          id("output 0"),
+          // its output root: state root "output 0" proposed before any batch, with no parent
+          outputRootOf({
+            l2BlockNumber: OUTPUT_INTERVAL,
+            stateRoot: id("output 0"),
+            batchCount: 0n,
+            batchRoot: ethers.ZeroHash,
+          }),
         ]),
         "invalidate(uint256,address)": guarded("RollupNotService", self, (c) => [0, c.rollupOwner.address]),
         "setPaused(bool)": {

@@ -4,8 +4,9 @@ import hre, { ignition } from "hardhat";
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { id } from "ethers";
+import { ZeroHash, id } from "ethers";
 import { buildProtocolModule } from "../../deploy/lib/protocol";
+import { outputRootOf } from "../../tasks/lib/rollups";
 import type { RollupsConfig } from "../../deploy/lib/rollups";
 import type { ProtocolParameters } from "../../deploy/lib/parameters";
 import type { IRollupFactory } from "../../typechain-types/contracts/rollups/RollupFactory";
@@ -239,3 +240,7 @@ export async function streamEachEpoch(
   }
   return total;
 }
+
+/** The output root of a rollup's output 0: `stateRoot` at `l2BlockNumber` proposed before any batch, with no parent. */
+export const firstOutputRoot = (l2BlockNumber: bigint, stateRoot: string) =>
+  outputRootOf({ l2BlockNumber, stateRoot, batchCount: 0n, batchRoot: ZeroHash });

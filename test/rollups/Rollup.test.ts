@@ -29,6 +29,7 @@ import {
   templateStruct,
 } from "../helpers/rollups";
 import type { RollupsDeployment } from "../helpers/rollups";
+import { outputRootOf } from "../../tasks/lib/rollups";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
@@ -73,6 +74,18 @@ const batchRootOf = (prev: string, commitment: string, queueHead: bigint | numbe
 /** The commitment of a forced batch: c = keccak256(abi.encode(c, txHash)) from c = 0 over the included items. */
 const forcedCommitmentOf = (txHashes: string[]) =>
   txHashes.reduce((c, h) => ethers.keccak256(coder.encode(["bytes32", "bytes32"], [c, h])), ethers.ZeroHash);
+
+/**
+ * The output root of `stateRoot` at `l2BlockNumber` proposed on `parentRoot` (zero: output 0) when the batch chain had
+ * `batchCount` batches with head `batchRoot` (the fixtures' proposals come before any batch: 0 and zero).
+ */
+const boundRoot = (
+  l2BlockNumber: bigint,
+  stateRoot: string,
+  parentRoot = ethers.ZeroHash,
+  batchCount = 0n,
+  batchRoot = ethers.ZeroHash,
+) => outputRootOf({ l2BlockNumber, stateRoot, batchCount, batchRoot, parentRoot });
 
 /** What MockVerifier accepts: abi.encode(keccak256(abi.encode(chainId, l2BlockNumber, root))). */
 const proofOf = (chainId: bigint | number, l2BlockNumber: bigint, root: string) =>
@@ -799,18 +812,99 @@ describe("Rollup", function () {
       }
       const at = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(at);
+      const root0 = boundRoot(OP_INTERVAL, ROOTS[0]);
       await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0]))
         .to.emit(r, "OutputProposed")
-        .withArgs(0n, OP_INTERVAL, ROOTS[0], proposer.address);
-      expect([...(await r.output(0))]).to.deep.equal([OP_INTERVAL, BigInt(at), OutputStatus.Proposed, ROOTS[0]]);
+        .withArgs(0n, OP_INTERVAL, root0, ROOTS[0], 0n, ethers.ZeroHash, ethers.ZeroHash, proposer.address);
+      expect([...(await r.output(0))]).to.deep.equal([
+        OP_INTERVAL,
+        BigInt(at),
+        OutputStatus.Proposed,
+        0n,
+        root0,
+        ROOTS[0],
+      ]);
       expect(await r.outputCount()).to.equal(1n);
       await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[1]))
         .to.be.revertedWithCustomError(r, "RollupInvalidOutput")
         .withArgs(OP_INTERVAL, 2n * OP_INTERVAL);
       await expect(r.connect(proposer).proposeOutput(2n * OP_INTERVAL, ROOTS[1]))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, 2n * OP_INTERVAL, ROOTS[1], proposer.address);
+        .withArgs(
+          1n,
+          2n * OP_INTERVAL,
+          boundRoot(2n * OP_INTERVAL, ROOTS[1], root0),
+          ROOTS[1],
+          0n,
+          ethers.ZeroHash,
+          root0,
+          proposer.address,
+        );
       await expect(r.output(2)).to.be.revertedWithCustomError(r, "RollupUnknownOutput").withArgs(2n);
+    });
+
+    it("outputs are bound to the batches and the previous output: the output root commits to the state root, the batch chain head and count at proposal, and the parent output root", async function () {
+      const { d, sequencer, proposer, eph } = await loadFixture(rollupsFixture);
+      const r = eph.rollup;
+      const [l1, l2] = [OP_INTERVAL, 2n * OP_INTERVAL];
+      const batch1 = batchRootOf(ethers.ZeroHash, COMMITMENT, 0);
+      await (await r.connect(sequencer).appendBatch(COMMITMENT, 0)).wait();
+      // output 0 on one batch: its root commits to the state root, the chain (count 1, head batch1) and no parent
+      const root0 = outputRootOf({ l2BlockNumber: l1, stateRoot: ROOTS[0], batchCount: 1n, batchRoot: batch1 });
+      await expect(r.connect(proposer).proposeOutput(l1, ROOTS[0]))
+        .to.emit(r, "OutputProposed")
+        .withArgs(0n, l1, root0, ROOTS[0], 1n, batch1, ethers.ZeroHash, proposer.address);
+      const o0 = await r.output(0);
+      expect([o0.root, o0.stateRoot, o0.batchCount]).to.deep.equal([root0, ROOTS[0], 1n]);
+      expect(root0).to.not.equal(ROOTS[0]);
+      // a batch appended after the proposal does not change it: it is judged against the chain it was proposed on
+      const batch2 = batchRootOf(batch1, COMMITMENT_2, 0);
+      await (await r.connect(sequencer).appendBatch(COMMITMENT_2, 0)).wait();
+      expect((await r.output(0)).root).to.equal(root0);
+      // output 1 commits to output 0's root and the chain at its own proposal (two batches)
+      const root1 = outputRootOf({
+        l2BlockNumber: l2,
+        stateRoot: ROOTS[1],
+        batchCount: 2n,
+        batchRoot: batch2,
+        parentRoot: root0,
+      });
+      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1]))
+        .to.emit(r, "OutputProposed")
+        .withArgs(1n, l2, root1, ROOTS[1], 2n, batch2, root0, proposer.address);
+      expect((await r.output(1)).root).to.equal(root1);
+      // MACH cannot fast-finalize it by the bare state root, nor by its root on fewer batches
+      for (const unbound of [ROOTS[1], boundRoot(l2, ROOTS[1], root0, 1n, batch1)]) {
+        await expect(r.connect(d.mach).fastFinalize(1, l2, unbound))
+          .to.be.revertedWithCustomError(r, "RollupOutputMismatch")
+          .withArgs(1n);
+      }
+      expect(await r.connect(d.mach).fastFinalize.staticCall(1, l2, root1)).to.equal(await r.fastFinalityBps());
+      // VITAL's invalidation is of the bound root, not of the state root
+      await (await r.connect(d.vital).invalidate(1, CHALLENGER)).wait();
+      expect(await r.invalidatedAt(l2, root1)).to.not.equal(0n);
+      expect(await r.invalidatedAt(l2, ROOTS[1])).to.equal(0n);
+      // the same state root proposed again after one more batch is another output root (not the invalidated one)
+      const batch3 = batchRootOf(batch2, COMMITMENT, 0);
+      await (await r.connect(sequencer).appendBatch(COMMITMENT, 0)).wait();
+      const again = boundRoot(l2, ROOTS[1], root0, 3n, batch3);
+      expect(again).to.not.equal(root1);
+      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1]))
+        .to.emit(r, "OutputProposed")
+        .withArgs(1n, l2, again, ROOTS[1], 3n, batch3, root0, proposer.address);
+      expect(await r.connect(d.mach).fastFinalize.staticCall(1, l2, again)).to.equal(await r.fastFinalityBps());
+      // ...and on another parent: output 0 invalidated and replaced, the same output 1 claim gets another root
+      await (await r.connect(d.vital).invalidate(0, CHALLENGER)).wait();
+      const parent = boundRoot(l1, ROOTS[2], ethers.ZeroHash, 3n, batch3);
+      await expect(r.connect(proposer).proposeOutput(l1, ROOTS[2]))
+        .to.emit(r, "OutputProposed")
+        .withArgs(0n, l1, parent, ROOTS[2], 3n, batch3, ethers.ZeroHash, proposer.address);
+      const onParent = boundRoot(l2, ROOTS[1], parent, 3n, batch3);
+      expect(onParent).to.not.equal(again);
+      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1]))
+        .to.emit(r, "OutputProposed")
+        .withArgs(1n, l2, onParent, ROOTS[1], 3n, batch3, parent, proposer.address);
+      expect([...(await r.output(1))].slice(3)).to.deep.equal([3n, onParent, ROOTS[1]]);
     });
 
     it("refuses proposals from anyone but the proposer", async function () {
@@ -867,17 +961,28 @@ describe("Rollup", function () {
       // only the output proven wrong is marked: the later ones were dropped for building on it
       expect(await r.invalidatedAt(dropped.l2BlockNumber, dropped.root)).to.equal(0n);
       expect([...(await r.invalidation(dropped.l2BlockNumber, dropped.root))]).to.deep.equal([0n, 0n]);
-      // VITAL may have erred: the same root may come back, to finalize by its challenge period or a proof...
-      await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, bad.root))
+      // VITAL may have erred: the same root may come back, to finalize by its challenge period or a proof (the same
+      // state root on the same batches and parent is the same output root)...
+      const parent = (await r.output(0)).root;
+      await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, bad.stateRoot))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, bad.l2BlockNumber, bad.root, proposer.address);
+        .withArgs(1n, bad.l2BlockNumber, bad.root, bad.stateRoot, 0n, ethers.ZeroHash, parent, proposer.address);
       // ...but MACH's signatures of a root proven wrong never fast-finalize it again
       await expect(r.connect(d.mach).fastFinalize(1, bad.l2BlockNumber, bad.root))
         .to.be.revertedWithCustomError(r, "RollupRootInvalidated")
         .withArgs(bad.l2BlockNumber, bad.root);
-      await expect(r.connect(proposer).proposeOutput(dropped.l2BlockNumber, dropped.root))
+      await expect(r.connect(proposer).proposeOutput(dropped.l2BlockNumber, dropped.stateRoot))
         .to.emit(r, "OutputProposed")
-        .withArgs(2n, dropped.l2BlockNumber, dropped.root, proposer.address);
+        .withArgs(
+          2n,
+          dropped.l2BlockNumber,
+          dropped.root,
+          dropped.stateRoot,
+          0n,
+          ethers.ZeroHash,
+          bad.root,
+          proposer.address,
+        );
       await expect(r.connect(d.mach).fastFinalize(2, dropped.l2BlockNumber, dropped.root))
         .to.emit(r, "OutputFastFinalized")
         .withArgs(2n);
@@ -944,21 +1049,28 @@ describe("Rollup", function () {
         for (const i of [0, 1, 2]) {
           await (await r.connect(proposer).proposeOutput(ZK_INTERVAL * BigInt(i + 1), ROOTS[i])).wait();
         }
-        await expect(r.connect(outsider).proveOutput(0, proofOf(chainId, ZK_INTERVAL, ROOTS[1])))
-          .to.be.revertedWithCustomError(r, "RollupInvalidProof")
-          .withArgs(0n);
-        await expect(r.connect(outsider).proveOutput(0, proofOf(chainId + 1, ZK_INTERVAL, ROOTS[0])))
-          .to.be.revertedWithCustomError(r, "RollupInvalidProof")
-          .withArgs(0n);
-        await expect(r.connect(outsider).proveOutput(1, proofOf(chainId, 2n * ZK_INTERVAL, ROOTS[1])))
+        // the proof is of the output root: bound to the batches and the previous output
+        const [root0, root1] = [(await r.output(0)).root, (await r.output(1)).root];
+        expect(root0).to.equal(boundRoot(ZK_INTERVAL, ROOTS[0]));
+        // another output's root, the bare state root or another chain's proof does not prove it
+        for (const wrong of [
+          proofOf(chainId, ZK_INTERVAL, root1),
+          proofOf(chainId, ZK_INTERVAL, ROOTS[0]),
+          proofOf(chainId + 1, ZK_INTERVAL, root0),
+        ]) {
+          await expect(r.connect(outsider).proveOutput(0, wrong))
+            .to.be.revertedWithCustomError(r, "RollupInvalidProof")
+            .withArgs(0n);
+        }
+        await expect(r.connect(outsider).proveOutput(1, proofOf(chainId, 2n * ZK_INTERVAL, root1)))
           .to.be.revertedWithCustomError(r, "RollupOutputNotInOrder")
           .withArgs(1n);
         // no challenge period: the proof finalizes at once
-        await expect(r.connect(outsider).proveOutput(0, proofOf(chainId, ZK_INTERVAL, ROOTS[0])))
+        await expect(r.connect(outsider).proveOutput(0, proofOf(chainId, ZK_INTERVAL, root0)))
           .to.emit(r, "OutputFinalized")
           .withArgs(0n);
         expect((await r.output(0)).status).to.equal(OutputStatus.Finalized);
-        await expect(r.connect(outsider).proveOutput(1, proofOf(chainId, 2n * ZK_INTERVAL, ROOTS[1])))
+        await expect(r.connect(outsider).proveOutput(1, proofOf(chainId, 2n * ZK_INTERVAL, root1)))
           .to.emit(r, "OutputFinalized")
           .withArgs(1n);
         expect(await r.finalizedCount()).to.equal(2n);
@@ -981,10 +1093,13 @@ describe("Rollup", function () {
       for (const gone of [1n, 2n]) {
         await expect(r.output(gone)).to.be.revertedWithCustomError(r, "RollupUnknownOutput").withArgs(gone);
       }
+      const root0 = boundRoot(OP_INTERVAL, ROOTS[0]);
       expect([...(await r.output(0))]).to.deep.equal([
         OP_INTERVAL,
         BigInt(proposedAt[0]),
         OutputStatus.Proposed,
+        0n,
+        root0,
         ROOTS[0],
       ]);
       await expect(r.connect(d.vital).invalidate(1, CHALLENGER))
@@ -999,13 +1114,16 @@ describe("Rollup", function () {
       const replacement = ethers.id("root-1-replacement");
       const at = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(at);
+      const root1 = boundRoot(2n * OP_INTERVAL, replacement, root0);
       await expect(r.connect(proposer).proposeOutput(2n * OP_INTERVAL, replacement))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, 2n * OP_INTERVAL, replacement, proposer.address);
+        .withArgs(1n, 2n * OP_INTERVAL, root1, replacement, 0n, ethers.ZeroHash, root0, proposer.address);
       expect([...(await r.output(1))]).to.deep.equal([
         2n * OP_INTERVAL,
         BigInt(at),
         OutputStatus.Proposed,
+        0n,
+        root1,
         replacement,
       ]);
       // invalidating the first output empties the list: the next proposal is the first interval again
@@ -1013,7 +1131,16 @@ describe("Rollup", function () {
       expect(await r.outputCount()).to.equal(0n);
       await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[2]))
         .to.emit(r, "OutputProposed")
-        .withArgs(0n, OP_INTERVAL, ROOTS[2], proposer.address);
+        .withArgs(
+          0n,
+          OP_INTERVAL,
+          boundRoot(OP_INTERVAL, ROOTS[2]),
+          ROOTS[2],
+          0n,
+          ethers.ZeroHash,
+          ethers.ZeroHash,
+          proposer.address,
+        );
     });
 
     it("lets VITAL invalidate a fast-finalized output but never a Finalized one", async function () {
@@ -1224,10 +1351,11 @@ describe("Rollup", function () {
       await time.setNextBlockTimestamp(sunsetAt);
       await (await r.connect(owner).sunset()).wait();
       await time.setNextBlockTimestamp(sunsetAt + WINDOW - 1);
-      await expect(r.proveOutput(0, proofOf(zk.chainId, ZK_INTERVAL, ROOTS[0]))).to.emit(r, "OutputFinalized");
+      const [root0, root1] = [(await r.output(0)).root, (await r.output(1)).root];
+      await expect(r.proveOutput(0, proofOf(zk.chainId, ZK_INTERVAL, root0))).to.emit(r, "OutputFinalized");
       await time.setNextBlockTimestamp(sunsetAt + WINDOW);
       await (await r.settle()).wait();
-      await expect(r.proveOutput(1, proofOf(zk.chainId, 2n * ZK_INTERVAL, ROOTS[1])))
+      await expect(r.proveOutput(1, proofOf(zk.chainId, 2n * ZK_INTERVAL, root1)))
         .to.emit(r, "OutputFinalized")
         .withArgs(1n);
     });

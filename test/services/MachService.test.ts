@@ -63,6 +63,8 @@ import {
   unpackKeys,
   type Quorum,
 } from "../../tasks/lib/mach";
+import { outputRootOf } from "../../tasks/lib/rollups";
+import { firstOutputRoot } from "../helpers/rollups";
 import { aggregateG2, encodeG1, encodeG2, publicKeyOf, sign } from "../../tasks/lib/bls";
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -81,7 +83,10 @@ const STRICT_THRESHOLD_BPS = 8_000n;
 const EPOCH = 3n;
 /** The OP Stack template's output interval: output i is for L2 block (i + 1) × 1,800. */
 const L2_BLOCK = 1_800n;
-const ROOT = id("mach:output-root");
+/** The state root the fixture's proposer proposes for output 0. */
+const STATE_ROOT = id("mach:state-root");
+/** Output 0's root, what MACH signs: STATE_ROOT at L2_BLOCK bound to the batch chain (empty) and no parent. */
+const ROOT = firstOutputRoot(L2_BLOCK, STATE_ROOT);
 const OTHER_ROOT = id("mach:conflicting-root");
 const THIRD_ROOT = id("mach:third-root");
 const ALERT_REASON = encodeBytes32String("SEQUENCER_DOWN");
@@ -210,7 +215,7 @@ describe("MachService", function () {
       await (await d.operatorSets.connect(op.account).join(vitalSetId, STAKES[i])).wait();
     }
     const setId = await joinAndCount(d, d.mach, rollupAddress, ops, STAKES);
-    await (await rollup.connect(creator).proposeOutput(L2_BLOCK, ROOT)).wait();
+    await (await rollup.connect(creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
     const machAddress = await d.mach.getAddress();
     const keysAddress = await d.blsKeys.getAddress();
     const domain: Domain = {
@@ -238,6 +243,13 @@ describe("MachService", function () {
   }
 
   type Fixture = Awaited<ReturnType<typeof machFixture>>;
+
+  /** The fixture's proposer proposes `stateRoot` at `l2BlockNumber` on the main rollup; returns the output root. */
+  async function propose(f: Fixture, l2BlockNumber: bigint, stateRoot: string) {
+    const index = await f.rollup.outputCount();
+    await (await f.rollup.connect(f.creator).proposeOutput(l2BlockNumber, stateRoot)).wait();
+    return (await f.rollup.output(index)).root;
+  }
 
   /** An attestation's fields, the fixture's output 0 in the current epoch unless `o` says otherwise. */
   async function attested(f: Fixture, o: Partial<Attested> = {}): Promise<Attested> {
@@ -356,7 +368,7 @@ describe("MachService", function () {
     const strictAddress = await strict.getAddress();
     const strictSetId = await joinAndCount(f.d, f.mach, strictAddress, strictOps);
     const strictEpoch = await f.d.operatorSets.currentEpoch();
-    await (await strict.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
+    await (await strict.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
     return { ...f, strict, strictAddress, strictSetId, strictOps, strictEpoch };
   }
 
@@ -734,14 +746,14 @@ describe("MachService", function () {
     it("accepts a quorum of the previous epoch, refuses one two epochs back or of a future epoch (MachStaleEpoch)", async function () {
       const f = await loadFixture(machFixture);
       const sets = f.d.operatorSets;
-      await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
-      const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: OTHER_ROOT };
+      const root1 = await propose(f, 2n * L2_BLOCK, OTHER_ROOT);
+      const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: root1 };
       const signers = pick(f.ops, [0, 1, 2]);
       const nonSigners = addressesOf(f.ops, [3, 4]);
       const signed = sumOf(STAKES, [0, 1, 2]);
       const q0 = await quorumOf(f, signers);
       const q1 = await quorumOf(f, signers, output1);
-      const certify1 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, quorum);
+      const certify1 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, root1, quorum);
       // signed for the next epoch before it began: not yet
       await expect(certify0(f, await quorumOf(f, signers, { epoch: EPOCH + 1n })))
         .to.be.revertedWithCustomError(f.mach, "MachStaleEpoch")
@@ -763,7 +775,7 @@ describe("MachService", function () {
       // the same members re-sign for the previous epoch, EPOCH + 1
       await expect(certify1(await quorumOf(f, signers, { ...output1, epoch: EPOCH + 1n })))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, EPOCH + 1n, nonSigners, signed, TOTAL_STAKE);
+        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, root1, EPOCH + 1n, nonSigners, signed, TOTAL_STAKE);
     });
 
     it("a quorum cannot choose its aggregate key: one that is not the set's in the quorum's epoch is refused (MachWrongAggregateKey)", async function () {
@@ -1001,6 +1013,33 @@ describe("MachService", function () {
       expect((await f.rollup.output(0)).status).to.equal(Output.Proposed);
     });
 
+    it("a certificate over the bare state root is refused: members sign the output root bound to the batches and the previous output", async function () {
+      const f = await loadFixture(machFixture);
+      const signers = pick(f.ops, [0, 1, 2]);
+      const output0 = await f.rollup.output(0);
+      expect([output0.root, output0.stateRoot, output0.batchCount]).to.deep.equal([ROOT, STATE_ROOT, 0n]);
+      // signed over the state root alone: as the output root, the quorum does not verify...
+      const overState = await quorumOf(f, signers, { root: STATE_ROOT });
+      await expect(certify0(f, overState)).to.be.revertedWithCustomError(f.mach, "MachBadSignature");
+      // ...and naming the state root, the quorum verifies but it is not the output's root
+      await expect(f.mach.certify(f.rollupAddress, 0, L2_BLOCK, STATE_ROOT, overState))
+        .to.be.revertedWithCustomError(f.rollup, "RollupOutputMismatch")
+        .withArgs(0);
+      // the same state root bound to another batch chain is another output: refused too
+      const elsewhere = outputRootOf({
+        l2BlockNumber: L2_BLOCK,
+        stateRoot: STATE_ROOT,
+        batchCount: 1n,
+        batchRoot: id("mach:another-batch-chain"),
+      });
+      await expect(
+        f.mach.certify(f.rollupAddress, 0, L2_BLOCK, elsewhere, await quorumOf(f, signers, { root: elsewhere })),
+      )
+        .to.be.revertedWithCustomError(f.rollup, "RollupOutputMismatch")
+        .withArgs(0);
+      await expect(certify0(f, await quorumOf(f, signers))).to.emit(f.mach, "Certified");
+    });
+
     it("refuses an output the rollup does not have, or one fast-finalized already", async function () {
       const f = await loadFixture(machFixture);
       const signers = pick(f.ops, [0, 1, 2]);
@@ -1025,7 +1064,7 @@ describe("MachService", function () {
       const f = await loadFixture(machFixture);
       const rollup = await createRollup(f.d, f.creator, { chainId: 910_013, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
-      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
+      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
       const quorum = await quorumOf(f, pick(f.ops, [0, 1, 2]));
       await expect(f.mach.certify(address, 0, L2_BLOCK, ROOT, quorum))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
@@ -1040,7 +1079,7 @@ describe("MachService", function () {
       expect(await f.rollup.invalidatedAt(L2_BLOCK, ROOT)).to.equal(f.invalidatedAt);
       expect(await f.rollup.outputCount()).to.equal(0n);
       await expect(certify0(f, f.quorum)).to.be.revertedWithCustomError(f.rollup, "RollupUnknownOutput").withArgs(0);
-      await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
+      await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
       await expect(certify0(f, f.quorum))
         .to.be.revertedWithCustomError(f.rollup, "RollupRootInvalidated")
         .withArgs(L2_BLOCK, ROOT);
@@ -1075,17 +1114,17 @@ describe("MachService", function () {
         .to.emit(f.mach, "Certified")
         .withArgs(...certified0(f, [0, 1, 2]));
       // two epochs on, nobody having sent anything: the quorum counts what the checkpoints hold for epoch 5
-      await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
+      const root1 = await propose(f, 2n * L2_BLOCK, OTHER_ROOT);
       await time.increaseTo(await sets.epochStart(EPOCH + 2n));
       const total = TOTAL_STAKE + STAKES[0];
       expect(await sets.setStakeAt(f.setId, EPOCH + 2n)).to.equal(total);
       const signed = sumOf(STAKES, [0, 1, 2]) + STAKES[0];
       // 9,667 of 13,000 ALT: the same signers, more stake
       expect(signed * BPS >= total * DEFAULT_THRESHOLD_BPS).to.equal(true);
-      const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: OTHER_ROOT };
-      await expect(f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, await quorumOf(f, signers, output1)))
+      const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: root1 };
+      await expect(f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, root1, await quorumOf(f, signers, output1)))
         .to.emit(f.mach, "Certified")
-        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, EPOCH + 2n, addressesOf(f.ops, [3, 4]), signed, total);
+        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, root1, EPOCH + 2n, addressesOf(f.ops, [3, 4]), signed, total);
     });
 
     describe("signer set changes", function () {
@@ -1160,12 +1199,12 @@ describe("MachService", function () {
           .withArgs(...certified0(f, [0, 1, 4]));
 
         // in EPOCH + 1 the leaver counts no more: neither as a signer nor as a non-signer
-        await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, ROOT)).wait();
+        const root1 = await propose(f, 2n * L2_BLOCK, STATE_ROOT);
         await nextEpoch(sets);
         const total = sumOf(STAKES, [0, 1, 2, 3]);
         expect(await sets.setStakeAt(f.setId, EPOCH + 1n)).to.equal(total);
-        const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK };
-        const certify1 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, ROOT, quorum);
+        const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: root1 };
+        const certify1 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, root1, quorum);
         const withLeaver = await quorumOf(f, pick(f.ops, [0, 1, 4]), output1);
         expect(withLeaver.nonSigners).to.deep.equal(addressesOf(f.ops, [2, 3]));
         await expect(certify1(withLeaver)).to.be.revertedWithCustomError(f.mach, "MachBadSignature");
@@ -1182,7 +1221,7 @@ describe("MachService", function () {
             f.rollupAddress,
             1,
             2n * L2_BLOCK,
-            ROOT,
+            root1,
             EPOCH + 1n,
             [f.ops[3].address],
             sumOf(STAKES, [0, 1, 2]),
@@ -1207,10 +1246,10 @@ describe("MachService", function () {
         expect(await f.keys.keyHashAt(member.address, EPOCH + 1n)).to.equal(keyHash(publicKey));
         expect(await f.keys.aggregateKeyHashAt(f.setId, EPOCH)).to.equal(keyHash(aggregateKeyOf(f.ops)));
         expect(await f.keys.aggregateKeyHashAt(f.setId, EPOCH + 1n)).to.equal(keyHash(rotatedAggregate));
-        await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, ROOT)).wait();
-        await (await f.rollup.connect(f.creator).proposeOutput(3n * L2_BLOCK, ROOT)).wait();
-        const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK };
-        const output2 = { outputIndex: 2n, l2BlockNumber: 3n * L2_BLOCK };
+        const root1 = await propose(f, 2n * L2_BLOCK, STATE_ROOT);
+        const root2 = await propose(f, 3n * L2_BLOCK, STATE_ROOT);
+        const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: root1 };
+        const output2 = { outputIndex: 2n, l2BlockNumber: 3n * L2_BLOCK, root: root2 };
         const withOld = pick(f.ops, [0, 1, 2]);
         const withNew = [rotated, f.ops[1], f.ops[2]];
         const signed = sumOf(STAKES, [0, 1, 2]);
@@ -1233,11 +1272,11 @@ describe("MachService", function () {
 
         await nextEpoch(sets);
         // the old key's quorum of EPOCH stays good in EPOCH + 1
-        await expect(f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, ROOT, previous))
+        await expect(f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, root1, previous))
           .to.emit(f.mach, "Certified")
-          .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, ROOT, EPOCH, nonSigners, signed, TOTAL_STAKE);
+          .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, root1, EPOCH, nonSigners, signed, TOTAL_STAKE);
         // EPOCH + 1: only the new key, as a signer and as a non-signer's key
-        const certify2 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 2, 3n * L2_BLOCK, ROOT, quorum);
+        const certify2 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 2, 3n * L2_BLOCK, root2, quorum);
         await expect(certify2(await quorumOf(f, withOld, output2))).to.be.revertedWithCustomError(
           f.mach,
           "MachBadSignature",
@@ -1249,7 +1288,7 @@ describe("MachService", function () {
           .withArgs(0, member.address);
         await expect(certify2(await quorumOf(f, withNew, output2)))
           .to.emit(f.mach, "Certified")
-          .withArgs(f.rollupAddress, 2, 3n * L2_BLOCK, ROOT, EPOCH + 1n, nonSigners, signed, TOTAL_STAKE);
+          .withArgs(f.rollupAddress, 2, 3n * L2_BLOCK, root2, EPOCH + 1n, nonSigners, signed, TOTAL_STAKE);
       });
     });
   });
@@ -1265,7 +1304,7 @@ describe("MachService", function () {
       const rollup = await launchRollup(f.d, f.creator, { chainId: 910_030, salt: id("mach:empty") });
       const address = await rollup.getAddress();
       const setId = await f.mach.setIdOf(address);
-      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, ROOT)).wait();
+      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
       // governance asks for no operators and no stake, from the next epoch: a set with no stake is still never live
       await (await f.mach.updateRollupSet(address, setParams(f.d, { minMembers: 0n, minTotalStake: 0n }))).wait();
       const epoch = await nextEpoch(sets);
@@ -1308,9 +1347,9 @@ describe("MachService", function () {
         await sets.isLive(f.setId, epoch),
       ];
       expect(await counted(EPOCH)).to.deep.equal([5n, TOTAL_STAKE, true]);
-      await (await f.rollup.connect(f.creator).proposeOutput(2n * L2_BLOCK, OTHER_ROOT)).wait();
-      const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: OTHER_ROOT };
-      const certify1 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, quorum);
+      const root1 = await propose(f, 2n * L2_BLOCK, OTHER_ROOT);
+      const output1 = { outputIndex: 1n, l2BlockNumber: 2n * L2_BLOCK, root: root1 };
+      const certify1 = (quorum: Quorum) => f.mach.certify(f.rollupAddress, 1, 2n * L2_BLOCK, root1, quorum);
       const signers = pick(f.ops, [0, 1, 2]);
       const nonSigners = addressesOf(f.ops, [3, 4]);
       const expectNotLive = async (epoch: bigint) => {
@@ -1336,8 +1375,7 @@ describe("MachService", function () {
       let epoch = await nextEpoch(sets);
       await expectNotLive(epoch);
       // a quorum of epoch 3, live then, is still good in epoch 4
-      await expect(f.mach.certify.staticCall(f.rollupAddress, 1, 2n * L2_BLOCK, OTHER_ROOT, ofEpoch3)).to.not.be
-        .reverted;
+      await expect(f.mach.certify.staticCall(f.rollupAddress, 1, 2n * L2_BLOCK, root1, ofEpoch3)).to.not.be.reverted;
       // five operators and one wei more than the set's stake, asked in epoch 4: epoch 4 still needs six
       await (await setLiveness(f, 5n, TOTAL_STAKE + 1n)).wait();
       await expectNotLive(epoch);
@@ -1353,16 +1391,7 @@ describe("MachService", function () {
       expect(await counted(epoch)).to.deep.equal([5n, TOTAL_STAKE, true]);
       await expect(certify1(await quorumOf(f, signers, output1)))
         .to.emit(f.mach, "Certified")
-        .withArgs(
-          f.rollupAddress,
-          1,
-          2n * L2_BLOCK,
-          OTHER_ROOT,
-          epoch,
-          nonSigners,
-          sumOf(STAKES, [0, 1, 2]),
-          TOTAL_STAKE,
-        );
+        .withArgs(f.rollupAddress, 1, 2n * L2_BLOCK, root1, epoch, nonSigners, sumOf(STAKES, [0, 1, 2]), TOTAL_STAKE);
       await expect(f.mach.raiseAlert(f.rollupAddress, ALERT_REASON, await alertQuorumOf(f, signers, 0n)))
         .to.emit(f.mach, "AlertRaised")
         .withArgs(f.rollupAddress, ALERT_REASON, 0, epoch, nonSigners);

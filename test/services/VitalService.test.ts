@@ -11,6 +11,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
@@ -24,6 +25,7 @@ import {
   type Operator,
 } from "../helpers/services";
 import { templateStruct } from "../helpers/rollups";
+import { outputRootOf } from "../../tasks/lib/rollups";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
@@ -42,8 +44,17 @@ const VOTED_VALID = ethers.encodeBytes32String("VITAL_VOTED_FOR_INVALID_OUTPUT")
 /** OP Stack template (test/helpers/rollups.ts defaults): outputs every 1,800 L2 blocks, a 7-day challenge period. */
 const OUTPUT_INTERVAL = 1_800n;
 const CHALLENGE_PERIOD = 7n * BigInt(DAY);
-const ROOTS = [ethers.id("vital-root-0"), ethers.id("vital-root-1"), ethers.id("vital-root-2")];
+/** The state roots the fixture proposes for outputs 0, 1 and 2. */
+const STATE_ROOTS = [ethers.id("vital-root-0"), ethers.id("vital-root-1"), ethers.id("vital-root-2")];
 const l2BlockOf = (index: number) => OUTPUT_INTERVAL * BigInt(index + 1);
+/** The output root of state root `stateRoot` proposed as output `index` on `parentRoot`, before any batch. */
+const boundRoot = (index: number, stateRoot: string, parentRoot: string) =>
+  outputRootOf({ l2BlockNumber: l2BlockOf(index), stateRoot, batchCount: 0n, batchRoot: ethers.ZeroHash, parentRoot });
+/** The output roots of the fixture's outputs 0, 1 and 2 (each bound to the one before): what VITAL judges. */
+const ROOTS = STATE_ROOTS.reduce<string[]>(
+  (roots, stateRoot, i) => [...roots, boundRoot(i, stateRoot, i === 0 ? ethers.ZeroHash : roots[i - 1])],
+  [],
+);
 /**
  * The epoch the fixture proposes in, the first its members' allocations count in (not epoch 0, so an epoch of 0 is never
  * a default value).
@@ -110,9 +121,10 @@ describe("VitalService", function () {
     }
     await time.increaseTo(genesis + Number(FIXTURE_EPOCH) * DAY + HOUR);
     for (let i = 0; i < 3; i++) {
-      await (await rollup.connect(ops[PROPOSER].account).proposeOutput(l2BlockOf(i), ROOTS[i])).wait();
+      await (await rollup.connect(ops[PROPOSER].account).proposeOutput(l2BlockOf(i), STATE_ROOTS[i])).wait();
     }
-    for (let i = 0; i < 2; i++) await (await plainRollup.connect(creator).proposeOutput(l2BlockOf(i), ROOTS[i])).wait();
+    for (let i = 0; i < 2; i++)
+      await (await plainRollup.connect(creator).proposeOutput(l2BlockOf(i), STATE_ROOTS[i])).wait();
 
     return {
       d,
@@ -309,6 +321,38 @@ describe("VitalService", function () {
       expect(await votesOf(f, 0n)).to.deep.equal(expectedVotes({}));
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([true, 0n]);
       expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(0), ROOTS[0])).to.deep.equal([false, 0n]);
+    });
+
+    it("judges the output root bound to the batches and the previous output, not the bare state root: the challenge, its open-challenge key, the invalidation and the evidence cover it", async function () {
+      const f = await loadFixture(vitalFixture);
+      const output = await f.rollup.output(1);
+      expect([output.root, output.stateRoot]).to.deep.equal([ROOTS[1], STATE_ROOTS[1]]);
+      expect(output.root).to.not.equal(STATE_ROOTS[1]);
+      const { id, c } = await challengeOutput(f, f.ops[3], f.rollup, 1);
+      expect(c.root).to.equal(ROOTS[1]);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.deep.equal([true, id]);
+      expect(await f.vital.openChallenge(f.rollupAddress, l2BlockOf(1), STATE_ROOTS[1])).to.deep.equal([false, 0n]);
+      const requestId = await f.slashingManager.requestCount();
+      await castVotes(f, id, [0, 1], true);
+      await expect(f.vital.connect(f.ops[2].account).vote(id, true))
+        .to.emit(f.slashingManager, "SlashRequested")
+        .withArgs(
+          requestId,
+          f.ops[PROPOSER].address,
+          f.vitalAddress,
+          f.setId,
+          f.proposerBps,
+          INVALID_OUTPUT,
+          evidenceOf(id, f.rollupAddress, l2BlockOf(1), ROOTS[1]),
+          f.ops[3].address,
+          anyValue,
+        );
+      expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.not.equal(0n);
+      expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(1), STATE_ROOTS[1])).to.equal(0n);
+      // the same state root re-proposed on the same batches and parent is the same output: still proven wrong
+      await (await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(1), STATE_ROOTS[1])).wait();
+      expect((await f.rollup.output(1)).root).to.equal(ROOTS[1]);
+      expect(await f.rollup.invalidatedAt(l2BlockOf(1), ROOTS[1])).to.not.equal(0n);
     });
 
     it("opens a challenge whose vote ends exactly when the output's challenge period does", async function () {
@@ -572,7 +616,7 @@ describe("VitalService", function () {
       const fresh = await launchRollup(f.d, f.creator, { chainId: 71_010, salt: ethers.id("vital-empty") });
       const freshAddress = await fresh.getAddress();
       const freshSetId = await f.vital.setIdOf(freshAddress);
-      await (await fresh.connect(f.creator).proposeOutput(l2BlockOf(0), ROOTS[0])).wait();
+      await (await fresh.connect(f.creator).proposeOutput(l2BlockOf(0), STATE_ROOTS[0])).wait();
       const minStake = f.d.config.minStake;
       const [attacker, second] = await addOperators(f.d, "vital-attacker", [minStake, minStake]);
       await (await f.token.connect(f.funder).transfer(attacker.address, f.bond)).wait();
@@ -1017,9 +1061,18 @@ describe("VitalService", function () {
       expect(await f.registry.isJailed(proposer.address)).to.equal(true);
 
       // the proposer resumes after the last live output
-      await expect(f.rollup.connect(proposer.account).proposeOutput(l2BlockOf(1), ROOTS[2]))
+      await expect(f.rollup.connect(proposer.account).proposeOutput(l2BlockOf(1), STATE_ROOTS[2]))
         .to.emit(f.rollup, "OutputProposed")
-        .withArgs(1n, l2BlockOf(1), ROOTS[2], proposer.address);
+        .withArgs(
+          1n,
+          l2BlockOf(1),
+          boundRoot(1, STATE_ROOTS[2], ROOTS[0]),
+          STATE_ROOTS[2],
+          0n,
+          ethers.ZeroHash,
+          ROOTS[0],
+          proposer.address,
+        );
     });
 
     it("invalidates without a slash request when the proposer is not an operator: its output bond is forfeited all the same", async function () {
@@ -1623,7 +1676,7 @@ describe("VitalService", function () {
       expect(await f.operatorSets.allocationAt(f.setId, proposer, slashedIn + 1n)).to.equal(STAKES[PROPOSER] - amount);
       expect(await f.operatorSets.setStakeAt(f.setId, slashedIn + 1n)).to.equal(TOTAL_STAKE - amount);
       // it proposes again after the last live output (the invalidation took all three)
-      await (await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(0), ROOTS[1])).wait();
+      await (await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(0), STATE_ROOTS[1])).wait();
       await nextEpoch(f.operatorSets);
       const { id: later } = await challengeOutput(f, f.ops[1], f.rollup, 0);
       await expect(f.vital.connect(f.ops[PROPOSER].account).vote(later, false))

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { bls12_381 } from "@noble/curves/bls12-381";
-import { AbiCoder, encodeBytes32String, getBytes, id, keccak256, Wallet } from "ethers";
+import { AbiCoder, ZeroHash, encodeBytes32String, getBytes, id, keccak256, Wallet } from "ethers";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import path from "path";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
@@ -20,6 +20,7 @@ import { ALT } from "../helpers/constants";
 import { asJson, expectRefused, load, runTask, task, tempDir, expectTx } from "../helpers/tasks";
 import { nextEpoch } from "../helpers/time";
 import { formatAlt } from "../../tasks/lib/cli";
+import { outputRootOf } from "../../tasks/lib/rollups";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import { recordInProcess } from "../../tasks/lib/addressBook";
 import { blsSecretFrom, keyRegistration, MACH_DOMAIN, NO_KEY, packKeys } from "../../tasks/lib/mach";
@@ -42,7 +43,23 @@ const coder = AbiCoder.defaultAbiCoder();
 const KEY_ENV = "ALT_TEST_MACH_BLS_KEY";
 /** The tasks' default --key-env. */
 const DEFAULT_KEY_ENV = "ALT_BLS_KEY";
-const ROOTS = [id("mach-task-root-0"), id("mach-task-root-1")];
+/** The state roots the fixture proposes for outputs 0 and 1 (L2 blocks 1,800 and 3,600: the OP Stack interval). */
+const STATE_ROOTS = [id("mach-task-root-0"), id("mach-task-root-1")];
+const INTERVAL = 1_800n;
+/** Their output roots, what MACH members sign: proposed before any batch, output 1 on output 0. */
+const ROOTS = STATE_ROOTS.reduce<string[]>(
+  (roots, stateRoot, i) => [
+    ...roots,
+    outputRootOf({
+      l2BlockNumber: BigInt(i + 1) * INTERVAL,
+      stateRoot,
+      batchCount: 0n,
+      batchRoot: ZeroHash,
+      parentRoot: roots[i - 1],
+    }),
+  ],
+  [],
+);
 /** A root nobody proposed: what an equivocating member signs besides the proposed one. */
 const FORGED = id("mach-task-forged-root");
 /** IRollup.OutputStatus, ISlashingManager.Status */
@@ -191,16 +208,18 @@ describe("mach tasks", function () {
     // the start of the next epoch, when keys and allocations count: a whole epoch for the suite, never epoch 0
     const epoch = await nextEpoch(sets);
     const interval = await rollup.outputInterval();
+    expect(interval).to.equal(INTERVAL);
     const blocks = [interval, 2n * interval];
-    for (const [i, root] of ROOTS.entries()) {
+    for (const [i, root] of STATE_ROOTS.entries()) {
       await (await rollup.connect(creator).proposeOutput(blocks[i], root)).wait();
+      expect((await rollup.output(i)).root).to.equal(ROOTS[i]);
     }
     const other = await createRollup({ factory }, creator, {
       chainId: 5003,
       salt: id("mach-tasks:other"),
       services: SERVICE.MACH,
     });
-    await (await other.connect(creator).proposeOutput(blocks[0], ROOTS[0])).wait();
+    await (await other.connect(creator).proposeOutput(blocks[0], STATE_ROOTS[0])).wait();
     const members = operators.map((op) => op.address);
     const counted = await sets.allocationsAt(setId, members, epoch);
     return {

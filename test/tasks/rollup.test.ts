@@ -6,6 +6,7 @@ import hre from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, getCreate2Address, id, keccak256, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import type { AddressBook } from "../../tasks/lib/addressBook";
+import { outputRootOf } from "../../tasks/lib/rollups";
 import type { RollupInfo, TemplateView } from "../../tasks/rollup";
 import type {
   AltToken,
@@ -1196,16 +1197,19 @@ describe("rollup tasks", function () {
     it("shows the batch chain and the latest output after a batch and an output", async function () {
       const { permanent, permanentAddress, alice, token } = await load(rollupsFixture);
       const commitment = id("batch-0");
-      const root = id("output-0");
+      const stateRoot = id("output-0");
       await (await permanent.connect(alice).appendBatch(commitment, 0)).wait();
       await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
-      await (await permanent.connect(alice).proposeOutput(1_800, root)).wait();
+      await (await permanent.connect(alice).proposeOutput(1_800, stateRoot)).wait();
       const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
-      expect(result.batches).to.deep.equal({ count: 1n, root: batchRootOf(ZeroHash, commitment, 0) });
+      const batchRoot = batchRootOf(ZeroHash, commitment, 0);
+      expect(result.batches).to.deep.equal({ count: 1n, root: batchRoot });
+      // the output root binds the state root to the batch chain at proposal (one batch) and no parent
+      const root = outputRootOf({ l2BlockNumber: 1_800n, stateRoot, batchCount: 1n, batchRoot });
       expect(result.outputs).to.deep.equal({
         count: 1n,
         finalized: 0n,
-        latest: { index: 0, l2BlockNumber: 1_800n, root, status: "Proposed" },
+        latest: { index: 0, l2BlockNumber: 1_800n, root, stateRoot, batchCount: 1n, status: "Proposed" },
       });
       expect(result.queue).to.deep.equal({ length: 0n, included: 0n, minFee: ALT });
       expect(result.escrow).to.equal(PERMANENT_PREPAY);
@@ -1215,7 +1219,7 @@ describe("rollup tasks", function () {
         "  services VITAL, MACH; fast finality at 6667 bps",
         `  permanent; fees paid until ${isoTime(result.paidUntil)}; escrow 5,184 ALT, streamed 0 ALT`,
         `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included; minimum fee 1 ALT)`,
-        "  outputs 1 (0 finalized); latest #0 at L2 block 1800: Proposed",
+        `  outputs 1 (0 finalized); latest #0 at L2 block 1800: Proposed, root ${root} (state root ${stateRoot}; batches 1)`,
       ]);
     });
 
@@ -1687,6 +1691,8 @@ describe("rollup tasks", function () {
       index: bigint;
       l2BlockNumber: bigint;
       root: string;
+      stateRoot: string;
+      batchCount: bigint;
       bond: bigint;
       approval?: TxReport;
       tx: TxReport;
@@ -1704,23 +1710,33 @@ describe("rollup tasks", function () {
         approve: true,
         json: false,
       });
-      expect([result.rollup, result.index, result.l2BlockNumber, result.root, result.bond]).to.deep.equal([
-        permanentAddress,
-        0n,
-        INTERVAL,
-        id("output 0"),
-        OUTPUT_BOND,
-      ]);
+      // --root is the state root; the task reports the output root the rollup bound it to (no batch, no parent)
+      const root0 = outputRootOf({
+        l2BlockNumber: INTERVAL,
+        stateRoot: id("output 0"),
+        batchCount: 0n,
+        batchRoot: ZeroHash,
+      });
+      expect([
+        result.rollup,
+        result.index,
+        result.l2BlockNumber,
+        result.root,
+        result.stateRoot,
+        result.batchCount,
+        result.bond,
+      ]).to.deep.equal([permanentAddress, 0n, INTERVAL, root0, id("output 0"), 0n, OUTPUT_BOND]);
       expect(lines).to.deep.equal([
         txLine("approved the rollup", result.approval!),
         txLine("output 0 proposed at L2 block 1800, bonding 1,000 ALT", result.tx),
+        `  output root ${root0} (state root ${id("output 0")}; batches 0)`,
       ]);
       expect(await token.balanceOf(alice.address)).to.equal(before - OUTPUT_BOND);
       // the next proposal needs its own allowance
       await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
       await expect(transaction(result.tx.hash))
         .to.emit(permanent, "OutputProposed")
-        .withArgs(0, INTERVAL, id("output 0"), alice.address);
+        .withArgs(0, INTERVAL, root0, id("output 0"), 0n, ZeroHash, ZeroHash, alice.address);
       const next = await task<ProposeResult>("rollup:propose-output", {
         rollup: permanentAddress,
         root: id("output 1"),
@@ -1728,9 +1744,26 @@ describe("rollup tasks", function () {
         from: alice.address,
         json: true,
       });
-      expect([next.index, next.l2BlockNumber]).to.deep.equal([1n, 2n * INTERVAL]);
+      const root1 = outputRootOf({
+        l2BlockNumber: 2n * INTERVAL,
+        stateRoot: id("output 1"),
+        batchCount: 0n,
+        batchRoot: ZeroHash,
+        parentRoot: root0,
+      });
+      expect([next.index, next.l2BlockNumber, next.root, next.stateRoot]).to.deep.equal([
+        1n,
+        2n * INTERVAL,
+        root1,
+        id("output 1"),
+      ]);
       const output = await permanent.output(1);
-      expect([output.l2BlockNumber, output.root, output.status]).to.deep.equal([2n * INTERVAL, id("output 1"), 1n]);
+      expect([output.l2BlockNumber, output.root, output.stateRoot, output.status]).to.deep.equal([
+        2n * INTERVAL,
+        root1,
+        id("output 1"),
+        1n,
+      ]);
     });
 
     it("refuses another block, a root that is not 32-byte hex, anyone but the proposer, and a short bond allowance without --approve, sending nothing", async function () {

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, encodeBytes32String, id, keccak256 } from "ethers";
+import { AbiCoder, ZeroHash, encodeBytes32String, id, keccak256 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
 import { createRollup } from "../helpers/services";
@@ -15,10 +15,12 @@ import { ALT } from "../helpers/constants";
 import { DAY, nextEpoch } from "../helpers/time";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, expectTx } from "../helpers/tasks";
 import { formatAlt } from "../../tasks/lib/cli";
+import { outputRootOf } from "../../tasks/lib/rollups";
 
 const coder = AbiCoder.defaultAbiCoder();
 
-const ROOTS = [id("vital-task-root-0"), id("vital-task-root-1")];
+/** The state roots of the fixture's outputs 0 and 1 (their output roots, bound by the rollup, are `roots`). */
+const STATE_ROOTS = [id("vital-task-root-0"), id("vital-task-root-1")];
 /** VitalService.Result, VitalService.Vote, ISlashingManager.Status */
 const Result = { Open: 1n, Invalidated: 2n, Failed: 3n, Void: 4n } as const;
 const Vote = { None: 0n, Valid: 1n, Invalid: 2n, ValidReported: 3n } as const;
@@ -101,9 +103,26 @@ describe("vital tasks", function () {
     const epoch = await nextEpoch(sets);
     const interval = await rollup.outputInterval();
     const blocks = [interval, 2n * interval];
-    for (const [i, root] of ROOTS.entries())
+    for (const [i, root] of STATE_ROOTS.entries())
       await (await rollup.connect(creator).proposeOutput(blocks[i], root)).wait();
-    await (await operatorRollup.connect(operators[3].signer).proposeOutput(blocks[0], ROOTS[0])).wait();
+    await (await operatorRollup.connect(operators[3].signer).proposeOutput(blocks[0], STATE_ROOTS[0])).wait();
+    // the output roots VITAL judges: proposed before any batch, output 1 on output 0 (the same on both rollups)
+    const root0 = outputRootOf({
+      l2BlockNumber: blocks[0],
+      stateRoot: STATE_ROOTS[0],
+      batchCount: 0n,
+      batchRoot: ZeroHash,
+    });
+    const roots = [
+      root0,
+      outputRootOf({
+        l2BlockNumber: blocks[1],
+        stateRoot: STATE_ROOTS[1],
+        batchCount: 0n,
+        batchRoot: ZeroHash,
+        parentRoot: root0,
+      }),
+    ];
     // what counts in this epoch, the same in both sets: half of each operator's stake, from the checkpoints alone
     const addresses = operators.map((op) => op.address);
     const stakes = await sets.allocationsAt(setIds[0], addresses, epoch);
@@ -120,6 +139,7 @@ describe("vital tasks", function () {
       setIds,
       epoch,
       blocks,
+      roots,
       council,
       vitalAddress: await vital.getAddress(),
       tokenAddress: await f.token.getAddress(),
@@ -217,11 +237,11 @@ describe("vital tasks", function () {
       expect(c.l2BlockNumber).to.equal(f.blocks[0]);
       expect(c.proposedAt).to.equal(output.proposedAt);
       expect(c.bond).to.equal(BOND);
-      expect(c.root).to.equal(ROOTS[0]);
+      expect(c.root).to.equal(f.roots[0]);
       expect([c.invalidStake, c.validStake]).to.deep.equal([0n, 0n]);
       for (const other of f.operators) expect(await f.vital.voteOf(0, other.address)).to.equal(Vote.None);
       expect(await f.vital.challengeCount()).to.equal(1n);
-      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([true, 0n]);
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], f.roots[0])).to.deep.equal([true, 0n]);
     });
 
     it("challenges with the allowance given beforehand, sending no approval (--json)", async function () {
@@ -258,7 +278,7 @@ describe("vital tasks", function () {
       expect(c.challenger).to.equal(op.address);
       expect(c.outputIndex).to.equal(1n);
       expect(c.l2BlockNumber).to.equal(f.blocks[1]);
-      expect(c.root).to.equal(ROOTS[1]);
+      expect(c.root).to.equal(f.roots[1]);
       expect(c.deadline).to.equal(deadline);
     });
 
@@ -297,7 +317,7 @@ describe("vital tasks", function () {
 
     it("refuses a rollup not registered in VITAL", async function () {
       const f = await load(servicesTaskFixture);
-      await (await f.rollup.connect(f.creator).proposeOutput(await f.rollup.outputInterval(), ROOTS[0])).wait();
+      await (await f.rollup.connect(f.creator).proposeOutput(await f.rollup.outputInterval(), STATE_ROOTS[0])).wait();
       await expectRefused(
         "vital:challenge",
         { rollup: "5001", output: "0", from: f.operators[0].address, approve: true, json: true },
@@ -404,7 +424,7 @@ describe("vital tasks", function () {
         json: true,
       });
       expect([again.challengeId, again.outputIndex, again.epoch]).to.deep.equal([2n, 0n, await f.sets.currentEpoch()]);
-      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([true, 2n]);
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], f.roots[0])).to.deep.equal([true, 2n]);
     });
 
     it("refuses a set that is not live in the current epoch before approving the bond, naming what it counts", async function () {
@@ -438,7 +458,7 @@ describe("vital tasks", function () {
       });
       const freshAddress = await fresh.getAddress();
       await (await f.vital.registerRollup(freshAddress)).wait();
-      await (await fresh.connect(f.creator).proposeOutput(f.blocks[0], ROOTS[0])).wait();
+      await (await fresh.connect(f.creator).proposeOutput(f.blocks[0], STATE_ROOTS[0])).wait();
       const member = await outsiderJoins(f, await f.vital.setIdOf(freshAddress), 1_000n * ALT);
       await expectRefused(
         "vital:challenge",
@@ -551,10 +571,10 @@ describe("vital tasks", function () {
       for (const op of f.operators.slice(2)) expect(await f.vital.voteOf(0, op.address)).to.equal(Vote.None);
       // output 0 and every later one are gone
       expect(await f.rollup.outputCount()).to.equal(0n);
-      expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], ROOTS[0])).to.equal(
+      expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], f.roots[0])).to.equal(
         await blockTime(receipt.blockNumber),
       );
-      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([false, 0n]);
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], f.roots[0])).to.deep.equal([false, 0n]);
       await expectRefused(
         "vital:vote",
         { challenge: "0", invalid: true, valid: false, from: f.operators[2].address, json: true },
@@ -585,7 +605,10 @@ describe("vital tasks", function () {
       const [, , , proposerBps] = await f.vital.parameters();
       expect(proposerBps).to.equal(PROPOSER_BPS);
       const evidence = keccak256(
-        coder.encode(["uint256", "address", "uint64", "bytes32"], [1n, f.operatorRollupAddress, f.blocks[0], ROOTS[0]]),
+        coder.encode(
+          ["uint256", "address", "uint64", "bytes32"],
+          [1n, f.operatorRollupAddress, f.blocks[0], f.roots[0]],
+        ),
       );
       const executableAt = requestedAt + (await f.manager.vetoWindow());
       await expect(hre.ethers.provider.getTransaction(result.tx.hash))
@@ -787,7 +810,7 @@ describe("vital tasks", function () {
       const c = await f.vital.challengeOf(0);
       expect(c.result).to.equal(Result.Failed);
       expect([c.invalidStake, c.validStake]).to.deep.equal([f.stakeOf(op3), f.stakeOf(op2)]);
-      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], ROOTS[0])).to.deep.equal([false, 0n]);
+      expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], f.roots[0])).to.deep.equal([false, 0n]);
       expect(await f.rollup.outputCount()).to.equal(2n);
       await expectRefused("vital:resolve", { challenge: "0", json: true }, "challenge 0 is Failed");
     });
@@ -887,7 +910,7 @@ describe("vital tasks", function () {
         .withArgs(0n, 2n);
       expect(await f.rollup.outputCount()).to.equal(0n);
       expect(await f.token.balanceOf(op0.address)).to.equal(challenger + BOND + BOND_REWARD);
-      expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], ROOTS[0])).to.equal(
+      expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], f.roots[0])).to.equal(
         await blockTime(receipt.blockNumber),
       );
       await expectRefused("vital:resolve", { challenge: "0", json: true }, "challenge 0 is Invalidated");

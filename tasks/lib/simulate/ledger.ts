@@ -53,6 +53,7 @@ const CHALLENGE_RESULTS = ["None", "Open", "Invalidated", "Failed", "Void"];
 
 export interface OutputRecord {
   l2BlockNumber: bigint;
+  /** The output root (bound to the state root, the batches at proposal and the previous output): what MACH signs. */
   root: string;
   proposedAt: number;
   status: number;
