@@ -1,4 +1,6 @@
 // Registers every task area; each file holds one area.
+import { HardhatContext } from "hardhat/internal/context";
+import { oneLineFailures } from "./lib/cli";
 import "./deploy";
 import "./deployCheck";
 import "./governance";
@@ -15,3 +17,11 @@ import "./squad";
 import "./mach";
 import "./vital";
 import "./simulate";
+
+/** The areas above (a task is named `<area>:<action>`), and `simulate`. */
+const AREAS = ["deploy", "gov", "token", "vesting", "airdrop", "operator", "stake", "slash", "rewards", "rollup"];
+AREAS.push("service", "squad", "mach", "vital", "time");
+const isOurs = (name: string) => name === "simulate" || AREAS.includes(name.split(":")[0]);
+
+// every task above fails in one line on the command line, whatever the terminal (tasks/lib/cli.ts)
+oneLineFailures(Object.keys(HardhatContext.getHardhatContext().tasksDSL.getTaskDefinitions()).filter(isOurs));

@@ -1,5 +1,7 @@
 // What every task shares: one-line failures, argument parsing, the acting signer, and output (text or --json).
+import { task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
+import { HardhatError } from "hardhat/internal/core/errors";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse, Signer, TransactionRequest } from "ethers";
 import { formatUnits, getAddress, isAddress } from "ethers";
@@ -7,9 +9,47 @@ import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 
 export const PLUGIN = "alt-protocol";
 
-/** Ends a task with one clear line (Hardhat prints it without a stack trace). */
+/** Ends a task with one clear line (see `oneLineFailures`: no stack trace on any terminal). */
 export function fail(message: string): never {
   throw new HardhatPluginError(PLUGIN, message);
+}
+
+/**
+ * Makes every failure of `names` print one line when it is the task named on the command line, on every terminal:
+ * Hardhat shows stack traces by default on what it takes for a CI server, which includes Linux without a display (SSH,
+ * containers). The line is Hardhat's own ("Error in plugin alt-protocol: …"), or "Error: …" and a hint for an
+ * unexpected error; the exit code 1; `--show-stack-traces` shows the trace as Hardhat does. A task run by another task
+ * or by the tests (`hre.run`) throws as before.
+ */
+export function oneLineFailures(names: string[]): void {
+  const showTraces = process.argv.includes("--show-stack-traces");
+  for (const name of names) {
+    task(name).setAction(async (args, _hre, runSuper) => {
+      try {
+        return await runSuper(args);
+      } catch (e) {
+        if (showTraces || !ranFromCommandLine(name)) throw e;
+        console.error(failureLine(e));
+        process.exitCode = 1;
+      }
+    });
+  }
+}
+
+/** Whether `name` is the task this process was started for (`npx hardhat [options] <name> ...`). */
+function ranFromCommandLine(name: string): boolean {
+  return process.argv.slice(2).includes(name);
+}
+
+/**
+ * The line for a task's failure: a plugin's refusal as Hardhat prints it (ours are one line; another plugin's, as
+ * Ignition's reconciliation errors, keep the lines that say why), or an unexpected error's first line with the hint.
+ */
+export function failureLine(e: unknown): string {
+  if (HardhatPluginError.isHardhatPluginError(e)) return `Error in plugin ${e.pluginName}: ${e.message}`;
+  if (HardhatError.isHardhatError(e)) return `Error ${e.message}`;
+  const message = e instanceof Error ? e.message.split("\n")[0].trim() : String(e);
+  return `Error: ${message} (run with --show-stack-traces for the trace)`;
 }
 
 /** Runs `parse` and turns any error it throws into a one-line task failure prefixed with `what`. */

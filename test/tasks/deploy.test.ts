@@ -679,6 +679,23 @@ describe("deploy:genesis task", function () {
       expect(output).to.not.include("    at ");
     });
 
+    it("fails in one line also on a terminal Hardhat takes for a CI server (Linux without a display, CI set); --show-stack-traces shows the trace", async function () {
+      const ciLike: NodeJS.ProcessEnv = { ...terminalEnv(), CI: "true" };
+      delete ciLike.DISPLAY;
+      const line =
+        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
+        " in the same process, or use --network localhost";
+      const plain = await hardhatCli(["vesting:release", "--position", "Nope"], { env: ciLike });
+      expect(plain.code).to.equal(1);
+      expect(plain.stderr.trim()).to.equal(line);
+      expect(plain.stdout.trim()).to.equal("");
+      const traced = await hardhatCli(["vesting:release", "--position", "Nope", "--show-stack-traces"], {
+        env: ciLike,
+      });
+      expect(traced.code).to.equal(1);
+      expect(traced.output).to.include("    at fail (");
+    });
+
     it("refuses a public network whose RPC URL variable is not set, naming the variable, in one line", async function () {
       const { code, output } = await hardhatCli(["--network", "sepolia", "deploy:protocol"]);
       expect(code).to.not.equal(0);
