@@ -15,3 +15,4 @@ import "./squad";
 import "./mach";
 import "./vital";
 import "./simulate";
+import "./time";
