@@ -254,6 +254,34 @@ describe("token tasks", function () {
     });
   });
 
+  /**
+   * Checks `name`, acting for the Launchpool beneficiary toward account 12 (its --to or --spender), refuses `args` with
+   * `message`, sending nothing: no ALT moved, no allowance set.
+   */
+  async function expectHolderRefused(name: string, args: Record<string, unknown>, message: string) {
+    const { holder, token, signers } = await loadFixture(tokenTaskFixture);
+    const other = signers[12].address;
+    const toward = name === "token:transfer" ? "to" : "spender";
+    await expectRefused(name, { [toward]: other, from: holder.address, json: true, ...args }, message);
+    expect([
+      await token.balanceOf(holder.address),
+      await token.balanceOf(other),
+      await token.allowance(holder.address, other),
+    ]).to.deep.equal([LAUNCHPOOL_TOTAL, 0n, 0n]);
+  }
+
+  it("token:transfer and token:approve refuse a negative or malformed --amount, sending nothing", async function () {
+    for (const name of ["token:transfer", "token:approve"]) {
+      for (const amount of ["-1", "1.5.2", "ten", "1,000", "0.0000000000000000001"]) {
+        await expectHolderRefused(
+          name,
+          { amount },
+          `--amount: invalid amount "${amount}": expected a non-negative decimal`,
+        );
+      }
+    }
+  });
+
   describe("token:transfer", function () {
     const AMOUNT = 1_234n * ALT + ALT / 2n; // 1,234.5 ALT
 
@@ -309,37 +337,17 @@ describe("token tasks", function () {
       expect(JSON.parse(lines.join("\n")).amount).to.equal("1234500000000000000000");
     });
 
-    /** Checks token:transfer refuses `args` with `message`, sending nothing and moving no ALT. */
-    async function expectTransferRefused(args: Record<string, unknown>, message: string) {
-      const { holder, token, signers } = await loadFixture(tokenTaskFixture);
-      await expectRefused(
-        "token:transfer",
-        { to: signers[12].address, from: holder.address, json: true, ...args },
-        message,
-      );
-      expect(await token.balanceOf(holder.address)).to.equal(LAUNCHPOOL_TOTAL);
-      expect(await token.balanceOf(signers[12].address)).to.equal(0n);
-    }
-
     it("refuses a malformed --to", async function () {
-      await expectTransferRefused({ to: "0xnope", amount: "1" }, "--to is not a valid address: 0xnope");
+      await expectHolderRefused("token:transfer", { to: "0xnope", amount: "1" }, "--to is not a valid address: 0xnope");
     });
 
     it("refuses a zero --amount", async function () {
-      await expectTransferRefused({ amount: "0" }, "--amount must be more than 0 ALT");
-    });
-
-    it("refuses a negative or malformed --amount", async function () {
-      for (const amount of ["-1", "1.5.2", "ten", "0.0000000000000000001"]) {
-        await expectTransferRefused(
-          { amount },
-          `--amount: invalid amount "${amount}": expected a non-negative decimal`,
-        );
-      }
+      await expectHolderRefused("token:transfer", { amount: "0" }, "--amount must be more than 0 ALT");
     });
 
     it("refuses more than the sender's balance, naming both", async function () {
-      await expectTransferRefused(
+      await expectHolderRefused(
+        "token:transfer",
         { amount: "500000000.000000000000000001" },
         `${LAUNCHPOOL_BENEFICIARY} holds 500,000,000 ALT; this needs 500,000,000.000000000000000001 ALT`,
       );
@@ -347,14 +355,16 @@ describe("token tasks", function () {
 
     it("refuses a sender that holds no ALT", async function () {
       const { signers } = await loadFixture(tokenTaskFixture);
-      await expectTransferRefused(
+      await expectHolderRefused(
+        "token:transfer",
         { amount: "1", from: signers[0].address },
         `${signers[0].address} holds 0 ALT; this needs 1 ALT`,
       );
     });
 
     it("refuses the zero address as recipient, as the simulated transfer does", async function () {
-      await expectTransferRefused(
+      await expectHolderRefused(
+        "token:transfer",
         { to: ZeroAddress, amount: "1" },
         `the contract refused the transaction: ERC20InvalidReceiver("${ZeroAddress}")`,
       );
@@ -411,34 +421,22 @@ describe("token tasks", function () {
       expect(JSON.parse(json.lines.join("\n"))).to.deep.equal(asJson(json.result));
     });
 
-    /** Checks token:approve refuses `args` with `message`, sending nothing. */
-    async function expectApproveRefused(args: Record<string, unknown>, message: string) {
-      const { holder, token, signers } = await loadFixture(tokenTaskFixture);
-      await expectRefused(
-        "token:approve",
-        { spender: signers[12].address, from: holder.address, json: true, ...args },
-        message,
-      );
-      expect(await token.allowance(holder.address, signers[12].address)).to.equal(0n);
-    }
-
     it("refuses a malformed --spender", async function () {
-      await expectApproveRefused({ spender: "bob", amount: "1" }, "--spender is not a valid address: bob");
+      await expectHolderRefused(
+        "token:approve",
+        { spender: "bob", amount: "1" },
+        "--spender is not a valid address: bob",
+      );
     });
 
     it("refuses neither or both of --amount and --max", async function () {
-      await expectApproveRefused({}, "pass either --amount <ALT> or --max");
-      await expectApproveRefused({ amount: "1", max: true }, "pass either --amount <ALT> or --max");
-    });
-
-    it("refuses a negative or malformed --amount", async function () {
-      for (const amount of ["-1", "1,000"]) {
-        await expectApproveRefused({ amount }, `--amount: invalid amount "${amount}": expected a non-negative decimal`);
-      }
+      await expectHolderRefused("token:approve", {}, "pass either --amount <ALT> or --max");
+      await expectHolderRefused("token:approve", { amount: "1", max: true }, "pass either --amount <ALT> or --max");
     });
 
     it("refuses the zero address as spender, as the simulated approval does", async function () {
-      await expectApproveRefused(
+      await expectHolderRefused(
+        "token:approve",
         { spender: ZeroAddress, amount: "1" },
         `the contract refused the transaction: ERC20InvalidSpender("${ZeroAddress}")`,
       );
