@@ -3,7 +3,17 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { confirm, fail, formatAlt, formatTime, output, signerFor, txLine, type TxReport } from "./lib/cli";
+import {
+  confirm,
+  fail,
+  formatAlt,
+  formatTime,
+  output,
+  relativeTime,
+  signerFor,
+  txLine,
+  type TxReport,
+} from "./lib/cli";
 import { altToken, delegateVotes } from "./lib/genesis";
 import { governor as governorOf } from "./lib/governance";
 import { newProposalId, prepareProposal, readProposalFile, type PreparedAction } from "./lib/proposal";
@@ -27,26 +37,6 @@ export type ProposalStateName = (typeof STATES)[number];
 
 /** GovernorCountingSimple's support values. */
 const SUPPORT: Record<string, number> = { against: 0, for: 1, abstain: 2 };
-
-/** "in 1d 4h" / "3h 20m ago" / "now", from `now` to `timestamp`. */
-export function relativeTime(timestamp: number, now: number): string {
-  const delta = timestamp - now;
-  if (delta === 0) return "now";
-  let rest = Math.abs(delta);
-  const parts: string[] = [];
-  for (const [unit, seconds] of [
-    ["d", 86_400],
-    ["h", 3_600],
-    ["m", 60],
-    ["s", 1],
-  ] as const) {
-    if (rest >= seconds && parts.length < 2) {
-      parts.push(`${Math.floor(rest / seconds)}${unit}`);
-      rest %= seconds;
-    }
-  }
-  return delta > 0 ? `in ${parts.join(" ")}` : `${parts.join(" ")} ago`;
-}
 
 const at = (timestamp: number, now: number) => `${formatTime(timestamp)} (${relativeTime(timestamp, now)})`;
 

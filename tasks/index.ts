@@ -17,6 +17,7 @@ import "./squad";
 import "./mach";
 import "./vital";
 import "./simulate";
+import "./time";
 
 /** The areas above (a task is named `<area>:<action>`), and `simulate`. */
 const AREAS = ["deploy", "gov", "token", "vesting", "airdrop", "operator", "stake", "slash", "rewards", "rollup"];

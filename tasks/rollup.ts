@@ -8,6 +8,7 @@ import {
   fail,
   formatAlt,
   formatTime,
+  isHardhatChain,
   output,
   parseAddress,
   parseAmount,
@@ -105,12 +106,6 @@ const parseSalt = (value: string) => (isHexString(value, 32) ? value : id(value)
 
 /** How often rollup:create reads the latest block while its commitment is too new (on a chain it cannot move). */
 const WAIT_POLL_MS = 1_000;
-
-/** Whether the chain is a Hardhat network (in process, or `npx hardhat node`): one whose clock a task may move. */
-async function isHardhatChain(hre: HardhatRuntimeEnvironment): Promise<boolean> {
-  const client: unknown = await hre.network.provider.send("web3_clientVersion");
-  return String(client).startsWith("HardhatNetwork");
-}
 
 /**
  * Gets the chain to `timestamp`, so that the next block is at it or later, and returns the next block's timestamp. A

@@ -80,6 +80,32 @@ export function formatTime(timestamp: number | bigint): string {
   return new Date(Number(timestamp) * 1000).toISOString().replace(".000Z", "Z");
 }
 
+/** "in 1d 4h" / "3h 20m ago" / "now", from `now` to `timestamp`. */
+export function relativeTime(timestamp: number, now: number): string {
+  const delta = timestamp - now;
+  if (delta === 0) return "now";
+  let rest = Math.abs(delta);
+  const parts: string[] = [];
+  for (const [unit, seconds] of [
+    ["d", 86_400],
+    ["h", 3_600],
+    ["m", 60],
+    ["s", 1],
+  ] as const) {
+    if (rest >= seconds && parts.length < 2) {
+      parts.push(`${Math.floor(rest / seconds)}${unit}`);
+      rest %= seconds;
+    }
+  }
+  return delta > 0 ? `in ${parts.join(" ")}` : `${parts.join(" ")} ago`;
+}
+
+/** Whether the chain is a Hardhat network (in process, or `npx hardhat node`): one whose clock a task may move. */
+export async function isHardhatChain(hre: HardhatRuntimeEnvironment): Promise<boolean> {
+  const client: unknown = await hre.network.provider.send("web3_clientVersion");
+  return String(client).startsWith("HardhatNetwork");
+}
+
 /** The signer a task acts as: `--from <address>` among the configured accounts, else the first account. */
 export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
   const signers = await hre.ethers.getSigners();

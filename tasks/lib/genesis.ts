@@ -2,7 +2,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { AltToken, MerkleAirdrop, VestingFactory, VestingPosition } from "../../typechain-types";
 import { addressOf, loadAddressBook } from "./addressBook";
-import { confirm, parseAddress, signerFor } from "./cli";
+import { confirm, fail, formatAlt, parseAddress, signerFor } from "./cli";
 
 export const GENESIS_KEYS = {
   token: "Genesis#AltToken",
@@ -30,6 +30,12 @@ export async function merkleAirdrop(hre: HardhatRuntimeEnvironment): Promise<Mer
 
 export function vestingPosition(hre: HardhatRuntimeEnvironment, address: string): Promise<VestingPosition> {
   return hre.ethers.getContractAt("VestingPosition", address) as Promise<VestingPosition>;
+}
+
+/** Ends the task, in one line naming both, if `owner` holds less than `amount` ALT. */
+export async function requireAlt(token: AltToken, owner: string, amount: bigint): Promise<void> {
+  const balance = await token.balanceOf(owner);
+  if (balance < amount) fail(`${owner} holds ${formatAlt(balance)}; this needs ${formatAlt(amount)}`);
 }
 
 /** Genesis category of each recorded vesting position, by address. */

@@ -6,7 +6,7 @@ import { AbiCoder, ZeroAddress, ZeroHash, keccak256 } from "ethers";
 import type { Rollup, RollupFactory } from "../../typechain-types";
 import { addressOf } from "./addressBook";
 import { confirm, fail, formatAlt, parseAddress, type TxReport } from "./cli";
-import { altToken } from "./genesis";
+import { altToken, requireAlt } from "./genesis";
 import { parseWhole } from "./restaking";
 
 export const ROLLUP_KEYS = {
@@ -88,8 +88,7 @@ export async function ensureAlt(
 ): Promise<TxReport | undefined> {
   const token = await altToken(hre);
   const owner = await signer.getAddress();
-  const balance = await token.balanceOf(owner);
-  if (balance < amount) fail(`${owner} holds ${formatAlt(balance)}; this needs ${formatAlt(amount)}`);
+  await requireAlt(token, owner, amount);
   const allowance = await token.allowance(owner, spender);
   if (allowance >= amount) return undefined;
   if (!approve) fail(`allowance ${formatAlt(allowance)} is below the ${formatAlt(amount)} needed: pass --approve`);

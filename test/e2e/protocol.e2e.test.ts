@@ -10,7 +10,7 @@
 // recomputed here) posts a batch, the proposer proposes an output, MACH fast-finalizes it from the operators'
 // attestation files (BLS signatures aggregated into one quorum); then governance lengthens the withdrawal delay
 // to 21 days (delegate, propose, vote, queue, execute). Each task's JSON is asserted exactly and cross-checked on the
-// chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine, to the second (and
+// chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine or time:advance, to the second (and
 // a second a block while mining up to a seed's committed block). A
 // failed step skips the ones after it.
 import { expect } from "chai";
@@ -51,6 +51,7 @@ import { coverageRunning } from "../helpers/coverage";
 import { hardhatCli, terminalEnv } from "../helpers/cli";
 import { startHardhatNode, type HardhatNode } from "../helpers/node";
 import { drawFrom, slotRandom, type DrawEntry } from "../helpers/draw";
+import { formatTime } from "../../tasks/lib/cli";
 import { outputRootOf } from "../../tasks/lib/rollups";
 import { blsPublicKey, blsSecretFrom, MACH_DOMAIN, signDigest, sortAddresses } from "../../tasks/lib/mach";
 import { aggregateG2, decodeG1, decodeG2, encodeG2, hashToG1, publicKeyOf } from "../../tasks/lib/bls";
@@ -223,6 +224,23 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     await provider.send("evm_setNextBlockTimestamp", [timestamp]);
     await provider.send("evm_mine", []);
     expect(await blockTime("latest")).to.equal(timestamp);
+  }
+
+  /**
+   * Moves the node's time with `time:advance` (`--by <duration>` or `--to <time>`): one block, mined at exactly
+   * `timestamp`.
+   */
+  async function advance(flag: "--by" | "--to", value: string, timestamp: number) {
+    const block = await provider.getBlockNumber();
+    const previous = await blockTime("latest");
+    const advanced = await hardhat<object>(["time:advance", flag, value, "--json"]);
+    expect(advanced).to.deep.equal({
+      block: block + 1,
+      timestamp,
+      advanced: timestamp - previous,
+      previous: { block, timestamp: previous },
+    });
+    expect([await provider.getBlockNumber(), await blockTime("latest")]).to.deep.equal([block + 1, timestamp]);
   }
 
   /**
@@ -1009,7 +1027,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   });
 
   it("gov:queue queues it in the timelock after the voting period", async function () {
-    await mineAt(voteEnd + 1);
+    await advance("--by", `${voteEnd + 1 - (await blockTime("latest"))}s`, voteEnd + 1);
     expect(await governor().state(proposalId)).to.equal(4n); // Succeeded
     const queued = await hardhat<{ eta: number; tx: TxReport }>(["gov:queue", "--id", proposalId, "--json"]);
     eta = (await blockTime(queued.tx.block)) + TIMELOCK_DELAY;
@@ -1020,12 +1038,31 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
 
   it("gov:execute executes it after the timelock delay: the withdrawal delay is 21 days", async function () {
     expect(await registry().withdrawalDelay()).to.equal(BigInt(parseDuration(PARAMETERS.restaking.withdrawalDelay)));
-    await mineAt(eta);
+    await advance("--to", formatTime(eta), eta);
     const executed = await hardhat<{ tx: TxReport }>(["gov:execute", "--id", proposalId, "--json"]);
     expect(executed).to.deep.equal({ id: proposalId, tx: executed.tx });
     await expectTx(executed.tx, accounts[0], book["Governance#AltGovernor"]);
     expect(await governor().state(proposalId)).to.equal(7n); // Executed
     expect(await registry().withdrawalDelay()).to.equal(1814400n);
     expect(await registry().commissionDelay()).to.equal(604800n);
+  });
+
+  it("token:transfer sends ALT from the Launchpool beneficiary to an account that holds none", async function () {
+    const [from, to] = [accounts[7], accounts[9]];
+    const before = await token().balanceOf(from);
+    const sent = await hardhat<{ tx: TxReport }>([
+      "token:transfer",
+      "--to",
+      to,
+      "--amount",
+      "1000.5",
+      "--from",
+      from,
+      "--json",
+    ]);
+    expect(sent).to.deep.equal({ from, to, amount: ((10_005n * ALT) / 10n).toString(), tx: sent.tx });
+    await expectTx(sent.tx, from, book["Genesis#AltToken"]);
+    expect(await token().balanceOf(from)).to.equal(before - (10_005n * ALT) / 10n);
+    expect(await token().balanceOf(to)).to.equal((10_005n * ALT) / 10n);
   });
 });

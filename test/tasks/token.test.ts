@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Wallet, ZeroAddress } from "ethers";
+import { MaxUint256, Wallet, ZeroAddress } from "ethers";
 import type { AltToken, VestingPosition } from "../../typechain-types";
 import { ALT, GENESIS_SUPPLY } from "../helpers/constants";
-import { expectTaskFailure, genesisFixture, runTask, task } from "../helpers/tasks";
+import { asJson, expectRefused, expectTaskFailure, expectTx, genesisFixture, runTask, task } from "../helpers/tasks";
+import type { TxReport } from "../../tasks/lib/cli";
 import { signPermit } from "../../tasks/lib/signatures";
 
 /** The Launchpool beneficiary (hardhat account #7): its whole 500,000,000 ALT is released at once. */
@@ -23,6 +24,20 @@ interface TokenInfo {
   burned: bigint;
   clockMode: string;
   account?: { address: string; balance: bigint; votes: bigint; delegate: string; nonce: bigint };
+}
+
+interface TransferResult {
+  from: string;
+  to: string;
+  amount: bigint;
+  tx: TxReport;
+}
+
+interface ApproveResult {
+  from: string;
+  spender: string;
+  amount: bigint;
+  tx: TxReport;
 }
 
 interface DelegateResult {
@@ -235,6 +250,195 @@ describe("token tasks", function () {
         "token:delegate",
         { to: holder.address, from: "alice", json: true },
         "--from is not a valid address: alice",
+      );
+    });
+  });
+
+  /**
+   * Checks `name`, acting for the Launchpool beneficiary toward account 12 (its --to or --spender), refuses `args` with
+   * `message`, sending nothing: no ALT moved, no allowance set.
+   */
+  async function expectHolderRefused(name: string, args: Record<string, unknown>, message: string) {
+    const { holder, token, signers } = await loadFixture(tokenTaskFixture);
+    const other = signers[12].address;
+    const toward = name === "token:transfer" ? "to" : "spender";
+    await expectRefused(name, { [toward]: other, from: holder.address, json: true, ...args }, message);
+    expect([
+      await token.balanceOf(holder.address),
+      await token.balanceOf(other),
+      await token.allowance(holder.address, other),
+    ]).to.deep.equal([LAUNCHPOOL_TOTAL, 0n, 0n]);
+  }
+
+  it("token:transfer and token:approve refuse a negative or malformed --amount, sending nothing", async function () {
+    for (const name of ["token:transfer", "token:approve"]) {
+      for (const amount of ["-1", "1.5.2", "ten", "1,000", "0.0000000000000000001"]) {
+        await expectHolderRefused(
+          name,
+          { amount },
+          `--amount: invalid amount "${amount}": expected a non-negative decimal`,
+        );
+      }
+    }
+  });
+
+  describe("token:transfer", function () {
+    const AMOUNT = 1_234n * ALT + ALT / 2n; // 1,234.5 ALT
+
+    it("moves exactly --amount from --from to --to, with one Transfer", async function () {
+      const { holder, token, signers } = await loadFixture(tokenTaskFixture);
+      const recipient = signers[12].address;
+      const result = await task<TransferResult>("token:transfer", {
+        to: recipient.toLowerCase(),
+        amount: "1234.5",
+        from: holder.address,
+        json: true,
+      });
+      expect(result).to.deep.equal({ from: holder.address, to: recipient, amount: AMOUNT, tx: result.tx });
+      const receipt = await expectTx(result.tx, holder.address, await token.getAddress());
+      const events = receipt.logs.map((log) => token.interface.parseLog(log)!);
+      expect(events.map((e) => [e.name, ...e.args])).to.deep.equal([["Transfer", holder.address, recipient, AMOUNT]]);
+      expect(await token.balanceOf(holder.address)).to.equal(LAUNCHPOOL_TOTAL - AMOUNT);
+      expect(await token.balanceOf(recipient)).to.equal(AMOUNT);
+      expect(await token.totalSupply()).to.equal(GENESIS_SUPPLY);
+    });
+
+    it("sends the whole balance, to the last wei", async function () {
+      const { holder, token, signers } = await loadFixture(tokenTaskFixture);
+      await task("token:transfer", { to: signers[12].address, amount: "500000000", from: holder.address, json: true });
+      expect(await token.balanceOf(holder.address)).to.equal(0n);
+      expect(await token.balanceOf(signers[12].address)).to.equal(LAUNCHPOOL_TOTAL);
+    });
+
+    it("prints one line with the amount, both accounts and the transaction in text mode", async function () {
+      const { holder, signers } = await loadFixture(tokenTaskFixture);
+      const recipient = signers[12].address;
+      const { result, lines } = await runTask<TransferResult>("token:transfer", {
+        to: recipient,
+        amount: "1234.5",
+        from: holder.address,
+        json: false,
+      });
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([
+        `sent 1,234.5 ALT from ${holder.address} to ${recipient}: tx ${hash} (gas ${gasUsed}, block ${block})`,
+      ]);
+    });
+
+    it("prints the same data as JSON with --json, the amount in wei", async function () {
+      const { holder, signers } = await loadFixture(tokenTaskFixture);
+      const { result, lines } = await runTask<TransferResult>("token:transfer", {
+        to: signers[12].address,
+        amount: "1234.5",
+        from: holder.address,
+        json: true,
+      });
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
+      expect(JSON.parse(lines.join("\n")).amount).to.equal("1234500000000000000000");
+    });
+
+    it("refuses a malformed --to", async function () {
+      await expectHolderRefused("token:transfer", { to: "0xnope", amount: "1" }, "--to is not a valid address: 0xnope");
+    });
+
+    it("refuses a zero --amount", async function () {
+      await expectHolderRefused("token:transfer", { amount: "0" }, "--amount must be more than 0 ALT");
+    });
+
+    it("refuses more than the sender's balance, naming both", async function () {
+      await expectHolderRefused(
+        "token:transfer",
+        { amount: "500000000.000000000000000001" },
+        `${LAUNCHPOOL_BENEFICIARY} holds 500,000,000 ALT; this needs 500,000,000.000000000000000001 ALT`,
+      );
+    });
+
+    it("refuses a sender that holds no ALT", async function () {
+      const { signers } = await loadFixture(tokenTaskFixture);
+      await expectHolderRefused(
+        "token:transfer",
+        { amount: "1", from: signers[0].address },
+        `${signers[0].address} holds 0 ALT; this needs 1 ALT`,
+      );
+    });
+
+    it("refuses the zero address as recipient, as the simulated transfer does", async function () {
+      await expectHolderRefused(
+        "token:transfer",
+        { to: ZeroAddress, amount: "1" },
+        `the contract refused the transaction: ERC20InvalidReceiver("${ZeroAddress}")`,
+      );
+    });
+  });
+
+  describe("token:approve", function () {
+    /** Runs token:approve for the Launchpool beneficiary (spender: account 12); returns the result and the allowance. */
+    async function approve(args: Record<string, unknown>) {
+      const { holder, token, signers } = await loadFixture(tokenTaskFixture);
+      const spender = signers[12].address;
+      const run = await runTask<ApproveResult>("token:approve", { spender, from: holder.address, ...args });
+      const receipt = await expectTx(run.result.tx, holder.address, await token.getAddress());
+      const events = receipt.logs.map((log) => token.interface.parseLog(log)!);
+      return { ...run, holder, spender, events, allowance: await token.allowance(holder.address, spender) };
+    }
+
+    it("sets the allowance to exactly --amount, with one Approval", async function () {
+      const { result, holder, spender, events, allowance } = await approve({ amount: "1234.5", json: true });
+      const amount = 1_234n * ALT + ALT / 2n;
+      expect(result).to.deep.equal({ from: holder.address, spender, amount, tx: result.tx });
+      expect(allowance).to.equal(amount);
+      expect(events.map((e) => [e.name, ...e.args])).to.deep.equal([["Approval", holder.address, spender, amount]]);
+    });
+
+    it("allows any amount with --max", async function () {
+      const { result, allowance } = await approve({ max: true, json: true });
+      expect(result.amount).to.equal(MaxUint256);
+      expect(allowance).to.equal(MaxUint256);
+    });
+
+    it("revokes the allowance with --amount 0", async function () {
+      const { holder, token, signers } = await loadFixture(tokenTaskFixture);
+      await (await token.connect(holder).approve(signers[12].address, ALT)).wait();
+      const { allowance, result } = await approve({ amount: "0", json: true });
+      expect([result.amount, allowance]).to.deep.equal([0n, 0n]);
+    });
+
+    it("prints one line with the accounts, the amount and the transaction in text mode", async function () {
+      const { result, lines, holder, spender } = await approve({ amount: "1234.5", json: false });
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([
+        `${holder.address} allowed ${spender} to spend 1,234.5 ALT: tx ${hash} (gas ${gasUsed}, block ${block})`,
+      ]);
+    });
+
+    it("prints 'any amount of ALT' for --max, and the same data as JSON with --json", async function () {
+      const text = await approve({ max: true, json: false });
+      const { hash, gasUsed, block } = text.result.tx;
+      expect(text.lines).to.deep.equal([
+        `${text.holder.address} allowed ${text.spender} to spend any amount of ALT: tx ${hash} (gas ${gasUsed}, block ${block})`,
+      ]);
+      const json = await approve({ max: true, json: true });
+      expect(JSON.parse(json.lines.join("\n"))).to.deep.equal(asJson(json.result));
+    });
+
+    it("refuses a malformed --spender", async function () {
+      await expectHolderRefused(
+        "token:approve",
+        { spender: "bob", amount: "1" },
+        "--spender is not a valid address: bob",
+      );
+    });
+
+    it("refuses neither or both of --amount and --max", async function () {
+      await expectHolderRefused("token:approve", {}, "pass either --amount <ALT> or --max");
+      await expectHolderRefused("token:approve", { amount: "1", max: true }, "pass either --amount <ALT> or --max");
+    });
+
+    it("refuses the zero address as spender, as the simulated approval does", async function () {
+      await expectHolderRefused(
+        "token:approve",
+        { spender: ZeroAddress, amount: "1" },
+        `the contract refused the transaction: ERC20InvalidSpender("${ZeroAddress}")`,
       );
     });
   });
