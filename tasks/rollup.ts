@@ -258,7 +258,10 @@ task(
   .addOptionalParam("da", `DA layer: ${DA_LAYERS.join(", ")}`, "EthereumBlobs")
   .addOptionalParam("daConfig", "DA configuration bytes (hex)", "0x")
   .addOptionalParam("owner", "Rollup owner (default: the sender)")
-  .addOptionalParam("sequencer", 'Centralised sequencer address, or "squad" (default: the sender)')
+  .addOptionalParam(
+    "sequencer",
+    'Centralised sequencer address, or "squad" (default: squad with SQUAD among --services, else the sender)',
+  )
   .addOptionalParam("proposer", "Output proposer (default: the sender)")
   .addOptionalParam("services", "Restaked services: VITAL, MACH, SQUAD separated by commas, or none", "VITAL,MACH")
   .addOptionalParam("threshold", "MACH fast-finality threshold in bps (default 6667)")
@@ -312,14 +315,23 @@ task(
       const signer = await signerFor(hre, args.from);
       const sender = await signer.getAddress();
       const services = parseServices(args.services);
+      const squad = (services & SERVICES.SQUAD) !== 0;
+      // SQUAD sequences a rollup only when it has no sequencer of its own, and nothing changes the sequencer after
+      // creation (the factory refuses SQUAD with one): with SQUAD among the services the sequencer defaults to SQUAD
       const sequencer =
         args.sequencer === "squad"
           ? ZeroAddress
           : args.sequencer
             ? parseAddress(args.sequencer, "--sequencer")
-            : sender;
-      if (sequencer === ZeroAddress && (services & SERVICES.SQUAD) === 0) {
-        fail("--sequencer squad needs SQUAD among --services");
+            : squad
+              ? ZeroAddress
+              : sender;
+      if (sequencer === ZeroAddress && !squad) fail("--sequencer squad needs SQUAD among --services");
+      if (sequencer !== ZeroAddress && squad) {
+        fail(
+          `SQUAD sequences only a rollup without a sequencer of its own: use --sequencer squad (or leave it out), or ` +
+            `leave SQUAD out of --services`,
+        );
       }
       if ((services & SERVICES.VITAL) !== 0 && template.challengePeriod === 0) {
         fail(

@@ -11,6 +11,7 @@ import {
   output,
   parseAddress,
   parseAmount,
+  preflight,
   signerFor,
   txLine,
   type TxReport,
@@ -117,6 +118,36 @@ serviceTask(
     const replaced = isRegistered ? await replacement(sets, setId, amount, args.replace) : undefined;
     if (replaced === undefined && args.replace !== undefined)
       fail("--replace is for a full set only: this one has room");
+    // Everything this sends is simulated before the first transaction. A join to a set that exists is simulated as
+    // it is. A join after registerRollup cannot be (its set exists only once the registration is mined), so the
+    // registration is simulated and the join's preconditions read instead: the operator registered, not jailed and
+    // with MACH's BLS key, the allocation within its free stake and at least the set's minimum (all above), within
+    // its stake not yet allocated (allocations never exceed the active stake), a place among its sets (at most
+    // MAX_SETS_PER_OPERATOR) and a place in the new set (its maximum size). Nobody is a member of the new set, nor
+    // jailed in it.
+    if (isRegistered) {
+      await preflight(
+        replaced === undefined
+          ? sets.connect(signer).join.staticCall(setId, amount, { blockTag: "pending" })
+          : sets.connect(signer).joinReplacing.staticCall(setId, amount, replaced, { blockTag: "pending" }),
+      );
+    } else {
+      await preflight(service.connect(signer).registerRollup.staticCall(rollup, { blockTag: "pending" }));
+      const [{ maxSize }, stake, { allocated }, mySets, maxSets] = await Promise.all([
+        service.setDefaults(),
+        registry.operatorStake(operator),
+        sets.allocatedOf(operator),
+        sets.setsOf(operator),
+        sets.MAX_SETS_PER_OPERATOR(),
+      ]);
+      const room = stake > allocated ? stake - allocated : 0n;
+      if (amount > room) {
+        fail(`${operator} has ${formatAlt(room)} of stake not allocated yet, less than ${formatAlt(amount)}`);
+      }
+      if (BigInt(mySets.length) >= maxSets)
+        fail(`${operator} is in ${mySets.length} sets, the most an operator can be`);
+      if (maxSize === 0n) fail(`${name.toUpperCase()} creates sets with room for nobody (maxSize 0)`);
+    }
     let registered: TxReport | undefined;
     if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
     // a replaced member's allocation still counts in this epoch, the newcomer's from the next: nothing waits

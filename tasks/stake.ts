@@ -1,7 +1,8 @@
 // Staker tasks: deposit, request an unstake, complete withdrawals, list positions.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatTime, output, parseAddress, signerFor, txLine, type TxReport } from "./lib/cli";
+import { confirm, fail, formatTime, output, parseAddress, preflight, signerFor, txLine } from "./lib/cli";
+import type { TxReport } from "./lib/cli";
 import { signPermit } from "./lib/signatures";
 import {
   erc20,
@@ -216,6 +217,9 @@ task("stake:deposit", "Stakes an asset with an operator (ALT by permit signature
         tx = await confirm(registry.connect(signer).stakeWithPermit(operator, amount, deadline, v, r, s));
       } else if (args.approve) {
         method = "approve";
+        // the stake cannot be simulated before the approval is mined; its preconditions are read above (operator
+        // registered and not jailed, the balance, the asset's cap) and the approval simulated before it is sent
+        await preflight(token.connect(signer).approve.staticCall(registryAddress, amount, { blockTag: "pending" }));
         approveTx = await confirm(token.connect(signer).approve(registryAddress, amount));
         tx = await confirm(registry.connect(signer).stake(operator, asset.id, amount));
       } else {
@@ -375,6 +379,10 @@ task("stake:complete", "Completes unlocked withdrawals: one by --root, or --all 
       }
     }
 
+    // each completion is simulated before the first is sent: no --all stops half done on a refusal it could foresee
+    for (const r of ready) {
+      await preflight(registry.connect(signer).completeUnstake.staticCall(r.withdrawal, { blockTag: "pending" }));
+    }
     const completed: CompletedWithdrawal[] = [];
     for (const r of ready) completed.push(await completeOne(hre, registry, signer, assets, r));
     const result: CompleteResult = { staker, completed, waiting };

@@ -65,7 +65,7 @@ interface IRollupFactory {
         bytes daConfig;
         uint64 chainId;
         address owner;
-        /// @notice a centralised sequencer, or zero for SQUAD sequencing (SQUAD must then be among `services`)
+        /// @notice a centralised sequencer, or zero for SQUAD sequencing: zero exactly when SQUAD is among `services`
         address sequencer;
         /// @notice proposes state outputs
         address proposer;
@@ -89,6 +89,9 @@ interface IRollupFactory {
     error FactoryInvalidChainId(uint256 chainId);
     error FactoryZeroAddress();
     error FactoryInvalidServices(uint8 services);
+    /// @notice SQUAD among the services of a rollup with a centralised `sequencer`: SQUAD sequences only rollups without
+    ///         one (its members could never post a batch), and nothing changes a rollup's sequencer after creation.
+    error FactorySquadWithSequencer(address sequencer);
     /// @notice VITAL among the services of a rollup whose template has no challenge period (validity proofs): no
     ///         output of it could ever be challenged.
     error FactoryVitalWithoutChallengePeriod(uint256 templateId);

@@ -247,6 +247,8 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
             revert FactoryInvalidServices(p.services);
         }
         if (p.services & VITAL != 0 && t.challengePeriod == 0) revert FactoryVitalWithoutChallengePeriod(p.templateId);
+        // SQUAD sequences a rollup only as its sequencer role: a rollup with a sequencer of its own it never could
+        if (p.services & SQUAD != 0 && p.sequencer != address(0)) revert FactorySquadWithSequencer(p.sequencer);
         if (p.fastFinalityBps != 0 && (p.fastFinalityBps <= 5_000 || p.fastFinalityBps > 10_000)) {
             revert FactoryInvalidThreshold(p.fastFinalityBps);
         }

@@ -63,7 +63,8 @@ const CREATION_FEE = 1_000n * ALT;
 const OP_STACK = 0;
 const OUTPUT_INTERVAL = 1_800n; // template 0
 const ZK_STACK = 3; // the first validity template: its verifier is the MockVerifier
-const ALL_SERVICES = 7; // VITAL 1 | MACH 2 | SQUAD 4
+/** VITAL 1 | MACH 2: the user's centrally sequenced rollup (SQUAD sequences only rollups without a sequencer). */
+const VITAL_MACH = 3;
 const SQUAD = 4;
 const ROLLUP_LIFETIME = days(60);
 
@@ -253,7 +254,7 @@ describe("Governance access control", function () {
     await commitRollup(rollupFactory, rollupOwner, { chainId: 424_242, salt: rollupSalt });
     const rollupCreatedAt = (await time.latest()) + 10;
     const rollupExpiry = rollupCreatedAt + ROLLUP_LIFETIME;
-    const prepayment = FEE_PER_SERVICE_PER_SECOND * 3n * BigInt(ROLLUP_LIFETIME);
+    const prepayment = FEE_PER_SERVICE_PER_SECOND * 2n * BigInt(ROLLUP_LIFETIME);
     const creationCost = CREATION_FEE + prepayment;
     await token.connect(staker).transfer(rollupOwner.address, creationCost);
     await token.connect(rollupOwner).approve(await rollupFactory.getAddress(), creationCost);
@@ -265,7 +266,7 @@ describe("Governance access control", function () {
       owner: rollupOwner.address,
       sequencer: sequencer.address,
       proposer: rollupProposer.address,
-      services: ALL_SERVICES,
+      services: VITAL_MACH,
       fastFinalityBps: 0,
       expiry: rollupExpiry,
       prepaidFees: prepayment,
@@ -292,7 +293,7 @@ describe("Governance access control", function () {
     await registry.connect(member).stake(member.address, 0, MEMBER_STAKE);
     const registration = await keyRegistration(blsKeys, member.address, MEMBER_BLS);
     await blsKeys.connect(member).registerKey(registration.publicKey, registration.proof);
-    // the user's rollup registered in MACH and VITAL (SQUAD refuses it: it has a sequencer), the SQUAD rollup in SQUAD;
+    // the user's rollup registered in MACH and VITAL (a rollup with a sequencer cannot have SQUAD), the SQUAD rollup in SQUAD;
     // the member joins the three sets with a third of its stake each; in the next epoch the allocations count and the
     // MACH and VITAL sets are live
     await machService.connect(member).registerRollup(rollupAddress);
@@ -1500,7 +1501,7 @@ describe("Governance access control", function () {
     it("is created by a user alone: the creation fee goes to the timelock, the prepayment to the rollup", async function () {
       const c = await loadFixture(matrixFixture);
       const { rollupFactory, rollup, token, timelock, rollupOwner, prepayment, treasuryBefore, rollupCreatedAt } = c;
-      expect(prepayment).to.equal(FEE_PER_SERVICE_PER_SECOND * 3n * BigInt(days(60)));
+      expect(prepayment).to.equal(FEE_PER_SERVICE_PER_SECOND * 2n * BigInt(days(60)));
       expect(await token.balanceOf(timelock.target)).to.equal(treasuryBefore + CREATION_FEE);
       // the prepayment, and the bond of the fixture's one output
       expect(await token.balanceOf(rollup.target)).to.equal(prepayment + (await rollup.outputBond()));

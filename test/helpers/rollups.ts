@@ -4,7 +4,7 @@ import hre, { ignition } from "hardhat";
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { ZeroHash, id } from "ethers";
+import { ZeroAddress, ZeroHash, id } from "ethers";
 import { buildProtocolModule } from "../../deploy/lib/protocol";
 import { outputRootOf } from "../../tasks/lib/rollups";
 import type { RollupsConfig } from "../../deploy/lib/rollups";
@@ -117,18 +117,22 @@ export async function templateStruct(
   };
 }
 
-/** CreateParams with sensible defaults: OP Stack on blobs, owner = sequencer = proposer = `owner`, VITAL + MACH. */
+/**
+ * CreateParams with sensible defaults: OP Stack on blobs, owner = proposer = `owner`, VITAL + MACH; the sequencer is
+ * `owner`, or SQUAD (zero) when SQUAD is among the services (the factory refuses SQUAD with a sequencer of its own).
+ */
 export function createParams(
   owner: string,
   overrides: Partial<IRollupFactory.CreateParamsStruct> = {},
 ): IRollupFactory.CreateParamsStruct {
+  const squad = (Number(overrides.services ?? 0) & SERVICE.SQUAD) !== 0;
   return {
     templateId: TEMPLATE.OPStack,
     daLayer: DA.EthereumBlobs,
     daConfig: "0x",
     chainId: 424242,
     owner,
-    sequencer: owner,
+    sequencer: squad ? ZeroAddress : owner,
     proposer: owner,
     services: SERVICE.VITAL | SERVICE.MACH,
     fastFinalityBps: 0,

@@ -73,7 +73,7 @@ interface CreateAction {
   permanent: boolean;
   lifetime: number;
   services: number;
-  /** With SQUAD among the services: no sequencer, SQUAD sequences. */
+  /** With SQUAD among the services: no sequencer, SQUAD sequences (else the factory refuses the sequencer). */
   squadSequences: boolean;
   sequencer: number;
   /** Paid beyond the required prepayment. */
@@ -233,7 +233,7 @@ const EXAMPLE_CREATE: CreateAction = {
   templateId: 0,
   permanent: false,
   lifetime: 2 * DAY,
-  services: 7,
+  services: SERVICE.VITAL | SERVICE.MACH,
   squadSequences: false,
   sequencer: 1,
   extra: 5n * ALT + 1n,
@@ -244,7 +244,7 @@ const EXAMPLE: Action[] = [
   { kind: "staff", pick: 0, service: 0 },
   { kind: "staff", pick: 0, service: 1 },
   { kind: "warp", target: "epoch", pick: 0, offset: 0, seconds: 1 },
-  // at the next epoch's start: nothing expired; VITAL and MACH credited, SQUAD's set counts no stake
+  // at the next epoch's start: nothing expired; VITAL and MACH credited
   { kind: "streamFees", pick: 0, caller: 5 },
   { kind: "queue", pick: 0, payer: 2, fee: 3n * ALT },
   { kind: "queue", pick: 0, payer: 3, fee: ALT + 7n },
@@ -256,6 +256,20 @@ const EXAMPLE: Action[] = [
   { kind: "forceInclude", pick: 0, caller: 4, count: 3 }, // nothing queued
   { kind: "queue", pick: 0, payer: 2, fee: 2n * ALT },
   { kind: "streamFees", pick: 0, caller: 5 },
+  // SQUAD with a sequencer of its own: refused (SQUAD could never sequence it)
+  {
+    kind: "create",
+    creator: 1,
+    templateId: 0,
+    permanent: true,
+    lifetime: 1,
+    services: SERVICE.VITAL | SERVICE.MACH | SERVICE.SQUAD,
+    squadSequences: false,
+    sequencer: 1,
+    extra: 0n,
+    withSets: false,
+    staffed: false,
+  },
   // VITAL on a validity template (no challenge period): refused
   {
     kind: "create",
@@ -570,9 +584,15 @@ describe("Rollup layer properties (random sequences against a model)", function 
     const squadSequences = a.squadSequences && (a.services & SERVICE.SQUAD) !== 0;
     const sequencer = squadSequences ? s.d.squad : s.users[a.sequencer];
     const [chainId, salt] = [50_000 + m.created, ethers.id(`property-${m.created}`)];
-    // no challenge period: VITAL could never challenge an output (refused before the commitment is looked at)
-    const refused = a.templateId >= FIRST_VALIDITY_TEMPLATE && (a.services & SERVICE.VITAL) !== 0;
-    if (!refused) await commitRollup(s.d.factory, creator, { chainId, salt });
+    // refused before the commitment is looked at: no challenge period (VITAL could never challenge an output), else
+    // SQUAD with a sequencer of its own (SQUAD could never sequence the rollup)
+    const refusal: Refusal | undefined =
+      a.templateId >= FIRST_VALIDITY_TEMPLATE && (a.services & SERVICE.VITAL) !== 0
+        ? [s.d.factory, "FactoryVitalWithoutChallengePeriod", [BigInt(a.templateId)]]
+        : (a.services & SERVICE.SQUAD) !== 0 && !squadSequences
+          ? [s.d.factory, "FactorySquadWithSequencer", [sequencer.address]]
+          : undefined;
+    if (refusal === undefined) await commitRollup(s.d.factory, creator, { chainId, salt });
     const ts = (await time.latest()) + 1;
     const expiry = a.permanent ? 0 : ts + a.lifetime;
     const count = serviceCount(a.services);
@@ -587,12 +607,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
       expiry,
       prepaidFees: prepaid,
     });
-    if (refused) {
-      return send(
-        () => s.d.factory.connect(creator).createRollup(params),
-        [s.d.factory, "FactoryVitalWithoutChallengePeriod", [BigInt(a.templateId)]],
-      );
-    }
+    if (refusal !== undefined) return send(() => s.d.factory.connect(creator).createRollup(params), refusal);
     const address = await s.d.factory.predictRollupAddress(creator.address, a.templateId, params.salt);
     await time.setNextBlockTimestamp(ts);
     await (await s.d.factory.connect(creator).createRollup(params)).wait();

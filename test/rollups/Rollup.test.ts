@@ -265,8 +265,9 @@ describe("Rollup", function () {
       expiry: createdAt + LIFETIME,
       prepaidFees: RATE * 2n * BigInt(LIFETIME) + EXTRA,
     }));
-    // permanent, all three services, 30 days of fees plus DUST; all three sets staffed
+    // permanent, all three services (so sequenced by SQUAD), 30 days of fees plus DUST; all three sets staffed
     const perm = await make("perm", 1002, () => ({
+      sequencer: ethers.ZeroAddress,
       services: ALL,
       fastFinalityBps: 7_500,
       prepaidFees: RATE * 3n * BigInt(MIN_PREPAID) + DUST,
@@ -278,7 +279,7 @@ describe("Rollup", function () {
       prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
     }));
     // validity rollups (no challenge period, so never VITAL): ZK Stack (MACH) and Polygon CDK on EigenDA (MACH +
-    // SQUAD); no sets
+    // SQUAD, sequenced by SQUAD); no sets
     const zk = await make("zk", 1004, () => ({
       templateId: TEMPLATE.ZKStack,
       services: SERVICE.MACH,
@@ -287,6 +288,7 @@ describe("Rollup", function () {
     const cdk = await make("cdk", 1005, () => ({
       templateId: TEMPLATE.PolygonCDK,
       daLayer: DA.EigenDA,
+      sequencer: ethers.ZeroAddress,
       services: SERVICE.MACH | SERVICE.SQUAD,
       prepaidFees: RATE * 2n * BigInt(MIN_PREPAID),
     }));

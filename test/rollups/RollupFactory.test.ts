@@ -1371,6 +1371,18 @@ describe("RollupFactory", function () {
       expect(await squadOnly.sequencerRole()).to.equal(f.squad.address);
     });
 
+    it("refuses SQUAD with a sequencer of its own (FactorySquadWithSequencer(sequencer)): SQUAD could never sequence it", async function () {
+      const f = await loadFixture(factoryFixture);
+      for (const services of [SERVICE.SQUAD, SERVICE.VITAL | SERVICE.MACH | SERVICE.SQUAD]) {
+        await expect(
+          f.factory.connect(f.creator).createRollup(paramsOf(f, { sequencer: f.sequencer.address, services })),
+        )
+          .to.be.revertedWithCustomError(f.factory, "FactorySquadWithSequencer")
+          .withArgs(f.sequencer.address);
+      }
+      expect(await f.factory.rollupCount()).to.equal(0n);
+    });
+
     for (const bps of [5_000, 10_001]) {
       it(`refuses a fast-finality threshold of ${bps} bps`, async function () {
         const f = await loadFixture(factoryFixture);

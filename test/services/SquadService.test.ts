@@ -16,7 +16,8 @@ import type { ContractTransactionResponse } from "ethers";
 import { ALT } from "../helpers/constants";
 import { coverageRunning } from "../helpers/coverage";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
-import { SERVICE, addOperators, createRollup, deployServices, launchRollup } from "../helpers/services";
+import { SERVICE, addOperators, deployServices, launchRollup } from "../helpers/services";
+import { createParams } from "../helpers/rollups";
 import type { Operator } from "../helpers/services";
 import { drawFrom, slotRandom } from "../helpers/draw";
 
@@ -2443,19 +2444,18 @@ describe("SquadService", function () {
         .withArgs(slot);
     });
 
-    it("refuses to register a rollup that enables SQUAD but keeps a centralised sequencer", async function () {
+    it("never meets a SQUAD rollup with a centralised sequencer: the factory refuses to create one (SquadNotSequencer stays a second guard)", async function () {
       const f = await loadFixture(squadFixture);
-      const central = await createRollup(f.d, f.owner, {
+      const params = createParams(f.owner.address, {
         services: SERVICE.SQUAD,
+        sequencer: f.owner.address,
         chainId: 71_004,
         salt: id("squad-central"),
       });
-      const centralAddress = await central.getAddress();
-      expect(await central.sequencerRole()).to.equal(f.owner.address);
-      await expect(f.squad.registerRollup(centralAddress))
-        .to.be.revertedWithCustomError(f.squad, "SquadNotSequencer")
-        .withArgs(centralAddress);
-      expect(await f.squad.isRegistered(centralAddress)).to.equal(false);
+      await expect(f.d.factory.connect(f.owner).createRollup(params))
+        .to.be.revertedWithCustomError(f.d.factory, "FactorySquadWithSequencer")
+        .withArgs(f.owner.address);
+      expect(await f.d.factory.rollupByChainId(71_004)).to.equal(ZeroAddress);
     });
   });
 

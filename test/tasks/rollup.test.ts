@@ -607,26 +607,31 @@ describe("rollup tasks", function () {
       expect(result.expiry).to.equal((await blockTime(result.tx.block)) + days(7));
     });
 
-    it("sequences through SQUAD with --sequencer squad when SQUAD is among the services", async function () {
+    it("sequences through SQUAD with --sequencer squad, or by default, when SQUAD is among the services", async function () {
       const { token, alice } = await load(deployedFixture);
-      const before = await token.balanceOf(alice.address);
-      const result = await task<CreateResult>("rollup:create", {
-        template: "ArbitrumOrbit-WASM",
-        chainId: "4004",
-        sequencer: "squad",
-        services: "vital, MACH,Squad",
-        from: alice.address,
-        approve: true,
-        json: true,
-      });
       const prepay = RATE * 3n * BigInt(MIN_PREPAID);
       expect(prepay).to.equal(7_776n * ALT);
-      expect(result.services).to.deep.equal(["VITAL", "MACH", "SQUAD"]);
-      expect(result.prepaidFees).to.equal(prepay);
-      const rollup = await rollupAt(result.address);
-      expect(await rollup.sequencer()).to.equal(ZeroAddress);
-      expect(await rollup.services()).to.equal(7n);
-      expect(before - (await token.balanceOf(alice.address))).to.equal(CREATION_FEE + prepay);
+      for (const [chainId, sequencer] of [
+        ["4004", "squad"],
+        ["4014", undefined],
+      ]) {
+        const before = await token.balanceOf(alice.address);
+        const result = await task<CreateResult>("rollup:create", {
+          template: "ArbitrumOrbit-WASM",
+          chainId,
+          sequencer,
+          services: "vital, MACH,Squad",
+          from: alice.address,
+          approve: true,
+          json: true,
+        });
+        expect(result.services).to.deep.equal(["VITAL", "MACH", "SQUAD"]);
+        expect(result.prepaidFees).to.equal(prepay);
+        const rollup = await rollupAt(result.address);
+        expect(await rollup.sequencer()).to.equal(ZeroAddress);
+        expect(await rollup.services()).to.equal(7n);
+        expect(before - (await token.balanceOf(alice.address))).to.equal(CREATION_FEE + prepay);
+      }
     });
 
     it("creates a rollup without restaked services with --services none: only the creation fee is paid", async function () {
@@ -944,6 +949,19 @@ describe("rollup tasks", function () {
           create({ sequencer: "squad", from: alice.address }),
           "--sequencer squad needs SQUAD among --services",
         );
+      });
+
+      it("refuses SQUAD with a sequencer of its own, naming --sequencer squad, and sends nothing", async function () {
+        const { factory, token, alice, bob } = await load(deployedFixture);
+        const before = await token.balanceOf(alice.address);
+        await expectRefused(
+          "rollup:create",
+          create({ services: "VITAL,MACH,SQUAD", sequencer: bob.address, from: alice.address }),
+          "SQUAD sequences only a rollup without a sequencer of its own: use --sequencer squad (or leave it out), or " +
+            "leave SQUAD out of --services",
+        );
+        expect(await factory.rollupCount()).to.equal(0n);
+        expect(await token.balanceOf(alice.address)).to.equal(before);
       });
 
       it("refuses unknown --services", async function () {

@@ -433,6 +433,30 @@ describe("service tasks", function () {
       expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address]);
     });
 
+    it("refuses an operator without enough stake before registering anything: the rollup stays unregistered, nothing is sent", async function () {
+      const f = await load(servicesFixture);
+      // the outsider (account 15) registers as an operator without staking
+      await (await f.registry.connect(f.outsider).registerOperator("ipfs://no-stake", 0)).wait();
+      const args = { service: "vital", rollup: "5001", from: f.outsider.address, json: true };
+      const block = await hre.ethers.provider.getBlockNumber();
+      const balance = await hre.ethers.provider.getBalance(f.outsider.address);
+      await expectRefused("service:join", args, "the set needs at least 1,000 ALT allocated, not 0 ALT");
+      await expectRefused(
+        "service:join",
+        { ...args, amount: "5000" },
+        `${f.outsider.address} has 0 ALT of free stake, less than 5,000 ALT`,
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      expect(await hre.ethers.provider.getBalance(f.outsider.address)).to.equal(balance);
+      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
+      // staked below the set's minimum: refused all the same, the rollup still unregistered
+      const stake = 999n * ALT;
+      await (await f.token.connect(f.outsider).approve(await f.registry.getAddress(), stake)).wait();
+      await (await f.registry.connect(f.outsider).stake(f.outsider.address, 0, stake)).wait();
+      await expectRefused("service:join", args, "the set needs at least 1,000 ALT allocated, not 999 ALT");
+      expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
+    });
+
     it("refuses an operator without a BLS key joining MACH before registering anything (the registry would revert BlsNoKey); VITAL takes it", async function () {
       const f = await load(servicesFixture);
       // the outsider (account 15) registers as an operator and stakes, with no BLS key
