@@ -26,6 +26,10 @@ import { DAY } from "./time";
 export const TEMPLATE = { OPStack: 0, OrbitEVM: 1, OrbitWASM: 2, ZKStack: 3, PolygonCDK: 4 } as const;
 export const DA = { EthereumBlobs: 0, Celestia: 1, EigenDA: 2, Avail: 3 } as const;
 export const SERVICE = { VITAL: 1, MACH: 2, SQUAD: 4 } as const;
+/** The output bond of the shipped optimistic templates (every parameter file). */
+export const OUTPUT_BOND = 1_000n * ALT;
+/** Rollup.CHALLENGER_SHARE_BPS of a forfeited output bond: the challenger's part (the rest goes to the treasury). */
+export const challengerShare = (bond: bigint) => (bond * 5_000n) / 10_000n;
 /** ALT each of accounts 10..15 receives. */
 export const ROLLUP_FUNDED_ALT = 10_000_000n * ALT;
 

@@ -18,8 +18,10 @@ import { ALT } from "../helpers/constants";
 import { DAY, HOUR, nextEpoch } from "../helpers/time";
 import {
   DA,
+  OUTPUT_BOND,
   SERVICE,
   TEMPLATE,
+  challengerShare,
   commitRollup,
   createParams,
   createRollup,
@@ -58,7 +60,6 @@ const FEES = [3n * ALT + 1n, 5n * ALT + 7n, 2n * ALT + 11n];
 const TX_HASHES = [ethers.id("tx-0"), ethers.id("tx-1"), ethers.id("tx-2")];
 const ROOTS = [ethers.id("root-0"), ethers.id("root-1"), ethers.id("root-2")];
 /** hardhat.json: the optimistic templates' output bond (Rollup.outputBond of a rollup with VITAL). */
-const OUTPUT_BOND = 1_000n * ALT;
 /** Who opened the VITAL challenge that invalidates an output (gets the challenger's share of its bond). */
 const CHALLENGER = ethers.getAddress("0x00000000000000000000000000000000c4a11e49");
 const COMMITMENT = ethers.id("commitment-0");
@@ -1190,9 +1191,6 @@ describe("Rollup", function () {
   });
 
   describe("output bonds", function () {
-    /** Rollup.CHALLENGER_SHARE_BPS of a forfeited bond. */
-    const challengerShare = (bond: bigint) => (bond * 5_000n) / 10_000n;
-
     it("bonds the proposer per output: a proposal pulls the rollup's outputBond, its finalization gives it back", async function () {
       const { d, proposer, outsider, eph } = await loadFixture(rollupsFixture);
       const r = eph.rollup;

@@ -7,7 +7,16 @@ import type { IRollupFactory } from "../../typechain-types/contracts/rollups/Rol
 import type { Rollup, RollupFactory } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
-import { DA, SERVICE, TEMPLATE, commitRollup, createParams, createRollup, deployRollups } from "../helpers/rollups";
+import {
+  DA,
+  OUTPUT_BOND,
+  SERVICE,
+  TEMPLATE,
+  commitRollup,
+  createParams,
+  createRollup,
+  deployRollups,
+} from "../helpers/rollups";
 
 type Template = IRollupFactory.TemplateStruct;
 type CreateParams = IRollupFactory.CreateParamsStruct;
@@ -28,7 +37,6 @@ const FEE_RATE = ALT / 1_000n; // 0.001 ALT per service per second
 const SETTLEMENT_WINDOW = days(7);
 const CREATION_FEE = 1_000n * ALT;
 /** hardhat.json: the optimistic templates' output bond (whole ALT). */
-const OUTPUT_BOND = 1_000n * ALT;
 const MIN_QUEUE_FEE = ALT;
 /** RollupFactory.MAX_MIN_QUEUE_FEE: 100 ALT. */
 const MAX_MIN_QUEUE_FEE = 100n * ALT;

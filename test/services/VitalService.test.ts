@@ -24,7 +24,7 @@ import {
   SERVICE,
   type Operator,
 } from "../helpers/services";
-import { templateStruct } from "../helpers/rollups";
+import { challengerShare, templateStruct } from "../helpers/rollups";
 import { outputRootOf } from "../../tasks/lib/rollups";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
@@ -141,8 +141,7 @@ describe("VitalService", function () {
       plainSetId,
       bond,
       outputBond,
-      /** Rollup.CHALLENGER_SHARE_BPS of a forfeited output bond: the challenger's. */
-      bondReward: (outputBond * 5_000n) / 10_000n,
+      bondReward: challengerShare(outputBond),
       votingPeriod: BigInt(votingPeriod),
       proposerBps: BigInt(proposerBps),
       voterBps: BigInt(voterBps),

@@ -19,11 +19,10 @@ import type {
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR, days } from "../helpers/time";
 import { stagedParametersFile } from "../helpers/parameters";
-import { DA, SERVICE, TEMPLATE, commitRollup, createParams, streamEachEpoch } from "../helpers/rollups";
+import { DA, OUTPUT_BOND, SERVICE, TEMPLATE, commitRollup, createParams, streamEachEpoch } from "../helpers/rollups";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 
 /** hardhat.json: the optimistic templates' output bond (rollups with VITAL bond each output). */
-const OUTPUT_BOND = 1_000n * ALT;
 
 const coder = AbiCoder.defaultAbiCoder();
 

@@ -10,7 +10,7 @@ import { AbiCoder, ZeroHash, encodeBytes32String, id, keccak256 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
 import { createRollup } from "../helpers/services";
-import { SERVICE } from "../helpers/rollups";
+import { OUTPUT_BOND, SERVICE, challengerShare } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { DAY, nextEpoch } from "../helpers/time";
 import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, expectTx } from "../helpers/tasks";
@@ -29,9 +29,7 @@ const INVALID_OUTPUT = encodeBytes32String("VITAL_INVALID_OUTPUT");
 /** deploy/parameters/hardhat.json services.vital */
 const BOND = 10_000n * ALT;
 /** hardhat.json: the output bond of the optimistic templates. */
-const OUTPUT_BOND = 1_000n * ALT;
-/** Rollup.CHALLENGER_SHARE_BPS of a forfeited output bond. */
-const BOND_REWARD = OUTPUT_BOND / 2n;
+const BOND_REWARD = challengerShare(OUTPUT_BOND);
 const VOTING_PERIOD = BigInt(DAY);
 const PROPOSER_BPS = 1_000n;
 
