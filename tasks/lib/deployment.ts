@@ -3,6 +3,18 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readFileSync } from "fs";
 import path from "path";
+import {
+  DeploymentResultType,
+  ExecutionEventResultType,
+  deploy,
+  type ExecutionEventListener,
+  type IgnitionModule,
+} from "@nomicfoundation/ignition-core";
+import {
+  HardhatArtifactResolver,
+  errorDeploymentResultToExceptionMessage,
+  resolveDeploymentId,
+} from "@nomicfoundation/hardhat-ignition/helpers";
 import { fail, output, signerFor } from "./cli";
 import { deploymentDir, recordInProcess, type AddressBook } from "./addressBook";
 import { GENESIS_KEYS, VESTING_KEY_PREFIX } from "./genesis";
@@ -12,7 +24,8 @@ import { ROLLUP_KEYS } from "./rollups";
 import { SERVICE_KEYS } from "./services";
 import type { Stage } from "../../deploy/lib/protocol";
 
-type Deployed = Record<string, { getAddress(): Promise<string> } | undefined>;
+/** The address of each contract the entry module returns, by name. */
+type Deployed = Record<string, string | undefined>;
 
 /** What the entry module returns, by name, and the address-book key each is recorded under (in this order). */
 const BOOK_KEYS: [string, string][] = [
@@ -35,15 +48,15 @@ const BOOK_KEYS: [string, string][] = [
 ];
 
 /** The address book of a deployment: every contract the stage deployed, one vesting position per category. */
-async function addressBook(result: Deployed, categories: string[]): Promise<AddressBook> {
+function addressBook(result: Deployed, categories: string[]): AddressBook {
   const book: AddressBook = {};
-  const record = async (name: string, key: string) => {
-    const contract = result[name];
-    if (contract !== undefined) book[key] = await contract.getAddress();
+  const record = (name: string, key: string) => {
+    const address = result[name];
+    if (address !== undefined) book[key] = address;
   };
-  for (const [name, key] of BOOK_KEYS.slice(0, 3)) await record(name, key);
-  for (const category of categories) await record(category, VESTING_KEY_PREFIX + category);
-  for (const [name, key] of BOOK_KEYS.slice(3)) await record(name, key);
+  for (const [name, key] of BOOK_KEYS.slice(0, 3)) record(name, key);
+  for (const category of categories) record(category, VESTING_KEY_PREFIX + category);
+  for (const [name, key] of BOOK_KEYS.slice(3)) record(name, key);
   return book;
 }
 
@@ -85,10 +98,78 @@ export async function deployProtocol(hre: HardhatRuntimeEnvironment, stage: Stag
     fail((e as Error).message); // a missing file, bad JSON or a broken rule in any section: nothing sent yet
   }
   await refuseStaleRecords(hre);
-  const result = (await hre.ignition.deploy(built.module)) as unknown as Deployed;
-  const book = await addressBook(result, built.genesisConfig.categories);
+  const book = addressBook(await deployModule(hre, built.module), built.genesisConfig.categories);
   if (hre.network.name === "hardhat") recordInProcess(book);
   return book;
+}
+
+/**
+ * Deploys `module` as `hre.ignition.deploy` does (same configuration, journal folder and resumption), returning the
+ * addresses of the module's results. On any network but the in-process one it reports progress on standard error,
+ * one line per future as its transaction is sent and as it completes: a release sends about a hundred transactions.
+ */
+async function deployModule(hre: HardhatRuntimeEnvironment, module: IgnitionModule): Promise<Deployed> {
+  const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
+  const deploymentId = resolveDeploymentId(undefined, chainId);
+  const inProcess = hre.network.name === "hardhat";
+  const ignition = hre.config.networks[hre.network.name]?.ignition;
+  const result = await deploy({
+    config: hre.config.ignition,
+    provider: hre.network.provider,
+    deploymentDir: inProcess ? undefined : path.join(hre.config.paths.ignition, "deployments", deploymentId),
+    executionEventListener: inProcess ? undefined : progressListener(),
+    artifactResolver: new HardhatArtifactResolver(hre),
+    ignitionModule: module,
+    deploymentParameters: {},
+    accounts: (await hre.network.provider.request({ method: "eth_accounts" })) as string[],
+    maxFeePerGasLimit: ignition?.maxFeePerGasLimit,
+    maxPriorityFeePerGas: ignition?.maxPriorityFeePerGas,
+    maxRetries: hre.config.ignition.maxRetries,
+    retryInterval: hre.config.ignition.retryInterval,
+  });
+  if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) fail(errorDeploymentResultToExceptionMessage(result));
+  const deployed: Deployed = {};
+  for (const [name, future] of Object.entries(module.results)) deployed[name] = result.contracts[future.id]?.address;
+  return deployed;
+}
+
+/**
+ * Ignition's events as progress lines on standard error (standard output stays the result, `--json` included):
+ * `[12/98] sent Rollups#RollupFactory: tx 0x…` and `[12/98] done Rollups#RollupFactory (3.1 s)`.
+ */
+function progressListener(): ExecutionEventListener {
+  const started = new Map<string, number>();
+  const position = new Map<string, number>();
+  let total = 0;
+  const say = (futureId: string, what: string) => console.error(`[${position.get(futureId) ?? "?"}/${total}] ${what}`);
+  const handlers: Partial<ExecutionEventListener> = {
+    batchInitialize: ({ batches }) => {
+      batches.flat().forEach((id, i) => position.set(id, i + 1));
+      total = position.size;
+      console.error(
+        total === 0
+          ? "nothing to deploy: every step is recorded as done in the deployment's journal"
+          : `deploying: ${total} steps in ${batches.length} batches (steps recorded as done are not run again)`,
+      );
+    },
+    transactionSend: ({ futureId, hash }) => {
+      started.set(futureId, Date.now());
+      say(futureId, `sent ${futureId}: tx ${hash}`);
+    },
+    deploymentExecutionStateComplete: ({ futureId, result }) => completed(futureId, result),
+    callExecutionStateComplete: ({ futureId, result }) => completed(futureId, result),
+    sendDataExecutionStateComplete: ({ futureId, result }) => completed(futureId, result),
+  };
+  function completed(futureId: string, result: { type: ExecutionEventResultType; error?: string }) {
+    const since = started.get(futureId);
+    const took = since === undefined ? "" : ` (${((Date.now() - since) / 1000).toFixed(1)} s)`;
+    const failed = result.type === ExecutionEventResultType.ERROR ? `FAILED: ${result.error}` : "";
+    say(futureId, failed === "" ? `done ${futureId}${took}` : `${futureId} ${failed}`);
+  }
+  // Ignition calls a handler for every event type: the ones not listed do nothing
+  return new Proxy(handlers, {
+    get: (target, name: string) => target[name as keyof ExecutionEventListener] ?? (() => undefined),
+  }) as ExecutionEventListener;
 }
 
 /** The deploy tasks: `deployProtocol`, with the ephemeral-network warning and the address book printed. */

@@ -23,15 +23,22 @@ const nodeEnv = (node: HardhatNode) => terminalEnv({ HARDHAT_VAR_LOCALHOST_RPC_U
 const removeRecords = () => rmSync(RECORDS, { recursive: true, force: true });
 const journalEntries = () => (existsSync(JOURNAL) ? readFileSync(JOURNAL, "utf8").split("\n").filter(Boolean) : []);
 
-/** `deploy:protocol --network localhost --json` against `node`, to the end; returns the address book it printed. */
-async function deployProtocol(node: HardhatNode): Promise<AddressBook> {
+/**
+ * `deploy:protocol --network localhost --json` against `node`, to the end; returns the address book it printed (the
+ * JSON is all of standard output) and its progress lines (standard error).
+ */
+async function deployProtocol(node: HardhatNode): Promise<{ book: AddressBook; progress: string[] }> {
   const run = await hardhatCli(["deploy:protocol", "--network", "localhost", "--json"], {
     env: nodeEnv(node),
     timeout: 15 * 60_000,
   });
   expect(run.code, run.output).to.equal(0);
-  return JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))) as AddressBook;
+  return { book: JSON.parse(run.stdout) as AddressBook, progress: run.stderr.split("\n").filter(Boolean) };
 }
+
+/** The progress lines of transactions sent, `[k/n] sent <future>: tx 0x…`. */
+const sentLines = (progress: string[]) =>
+  progress.filter((line) => /^\[\d+\/\d+\] sent \S+: tx 0x[0-9a-f]{64}$/.test(line));
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,7 +109,15 @@ describe("deploy:protocol interrupted and resumed (e2e, JSON-RPC)", function () 
     const started = Date.now();
     const reference = await startHardhatNode({ chainId: CHAIN_ID });
     nodes.push(reference);
-    const expected = await deployProtocol(reference);
+    const { book: expected, progress } = await deployProtocol(reference);
+    // progress: the plan, then one line per transaction sent and per step done; one block per transaction sent
+    const steps = Number(/^deploying: (\d+) steps in \d+ batches/.exec(progress[0])?.[1]);
+    const sent = sentLines(progress);
+    const referenceProvider = new JsonRpcProvider(reference.url, undefined, { staticNetwork: true });
+    expect(sent.length).to.equal(await referenceProvider.getBlockNumber());
+    referenceProvider.destroy();
+    expect(sent[0]).to.match(new RegExp(`^\\[1/${steps}\\] sent Genesis#AltToken: tx `));
+    expect(progress.at(-1)).to.match(new RegExp(`^\\[${steps}/${steps}\\] done Governance#`));
     expect(Object.keys(expected)).to.include.members([
       "Genesis#AltToken",
       "Services#MachService",
@@ -120,11 +135,17 @@ describe("deploy:protocol interrupted and resumed (e2e, JSON-RPC)", function () 
     expect(interruptedAt).to.be.greaterThan(0);
 
     const resumed = await deployProtocol(node);
-    expect(resumed).to.deep.equal(expected);
+    expect(resumed.book).to.deep.equal(expected);
     expect(await provider.getBlockNumber()).to.be.greaterThan(interruptedAt);
+    // the resumed run sends only what the interrupted one had not: each transaction once over the two runs
+    expect(sentLines(resumed.progress).length).to.equal((await provider.getBlockNumber()) - interruptedAt);
 
     const finishedAt = await provider.getBlockNumber();
-    expect(await deployProtocol(node)).to.deep.equal(expected);
+    const repeated = await deployProtocol(node);
+    expect(repeated.book).to.deep.equal(expected);
+    expect(repeated.progress).to.deep.equal([
+      "nothing to deploy: every step is recorded as done in the deployment's journal",
+    ]);
     expect(await provider.getBlockNumber()).to.equal(finishedAt);
     provider.destroy();
     console.log(
