@@ -1,9 +1,11 @@
 // deploy:check: reads the deployed configuration back from the chain and compares every value with the parameter file
 // the deployment used (and the BLS key registry's wiring, which has no parameter, with the address book). One line per
-// value; any difference, or a section of the file whose stage is not deployed, fails.
+// value. A value that differs because an executed governance proposal changed it is drift: reported with the proposal,
+// not a failure. Any other difference, or a section of the file whose stage is not deployed, fails. State that moves
+// in normal use is compared with what moved it (the airdrop's balance: the amount less the claims and the sweep).
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { ZeroAddress } from "ethers";
+import { Interface } from "ethers";
 import { GENESIS_SUPPLY, type GenesisConfig, type PositionParams } from "../deploy/lib/genesis";
 import type { GovernanceConfig } from "../deploy/lib/governance";
 import type { ProtocolParameters } from "../deploy/lib/parameters";
@@ -41,10 +43,22 @@ export interface Difference {
   parameters: string;
 }
 
+/** A value an executed governance proposal changed: the latest such proposal with an action on its contract. */
+export interface Drift extends Difference {
+  proposalId: string;
+  /** The block the proposal was executed in. */
+  executedIn: number;
+  /** The proposal's action on the value's contract: `Contract.function`. */
+  action: string;
+}
+
 export interface CheckReport {
   /** How many values were compared (a stage or position that is not deployed counts as one). */
   checked: number;
+  /** Values that differ from the parameter file with no executed proposal to explain them: the check fails. */
   differences: Difference[];
+  /** Values that differ because an executed proposal changed them: reported, not a failure. */
+  drift: Drift[];
 }
 
 // ------------------------------------------------------------------ values and how they are printed
@@ -73,15 +87,26 @@ type Row = [string, Value, Value, Format?];
 class Comparison {
   readonly lines: string[] = [];
   readonly differences: Difference[] = [];
+  readonly drift: Drift[] = [];
   checked = 0;
 
-  compare(what: string, chain: Value, expected: Value, format: Format = String) {
+  /** `explain(what)`: the executed proposal that changed the value `what` names, if any (see `proposalChanges`). */
+  constructor(private readonly explain: (what: string) => Omit<Drift, keyof Difference> | undefined) {}
+
+  compare(what: string, chain: Value, expected: Value, format: Format = String, note = "") {
     if (normalize(chain) === normalize(expected)) {
       this.checked++;
-      this.lines.push(`  ${what}: ok (${format(chain)})`);
-    } else {
-      this.differ(what, format(chain), format(expected));
+      this.lines.push(`  ${what}: ok (${format(chain)}${note})`);
+      return;
     }
+    const cause = this.explain(what);
+    if (cause === undefined) return this.differ(what, format(chain), format(expected));
+    this.checked++;
+    this.drift.push({ what, chain: format(chain), parameters: format(expected), ...cause });
+    this.lines.push(
+      `  ${what}: drift: chain ${format(chain)}, parameters ${format(expected)} (changed by proposal ` +
+        `${cause.proposalId}, executed in block ${cause.executedIn}: ${cause.action})`,
+    );
   }
 
   /** `compare` for each row, each named `<prefix>.<field>`. */
@@ -161,7 +186,22 @@ async function checkGenesis(ctx: Context, config: GenesisConfig) {
     ["deadline - creation (claim period)", claimPeriod, config.airdrop.claimPeriod, seconds],
     ["treasury", await airdrop.treasury(), address(config.treasury)],
   ]);
-  check.compare("AltToken.balanceOf(MerkleAirdrop)", await token.balanceOf(airdropAddress), config.airdrop.amount, alt);
+  // the airdrop's balance moves with every claim and its sweep: it must be the amount less what they took
+  let taken = 0n;
+  for (const claim of await airdrop.queryFilter(airdrop.filters.Claimed())) taken += claim.args.amount;
+  const claimed = taken;
+  for (const sweep of await airdrop.queryFilter(airdrop.filters.Swept())) taken += sweep.args.amount;
+  const moved =
+    taken === 0n
+      ? ""
+      : `: ${alt(config.airdrop.amount)} less ${alt(claimed)} claimed${taken > claimed ? ` and ${alt(taken - claimed)} swept` : ""}`;
+  check.compare(
+    "AltToken.balanceOf(MerkleAirdrop)",
+    await token.balanceOf(airdropAddress),
+    BigInt(config.airdrop.amount) - taken,
+    alt,
+    moved,
+  );
 }
 
 /** A vesting position's schedule: its start, then the cliff and the end as durations from the start. */
@@ -338,6 +378,53 @@ async function checkGovernance({ hre, check }: Context, config: GovernanceConfig
   check.compare("TimelockController.getMinDelay", delay, config.timelockDelay, seconds);
 }
 
+// ------------------------------------------------------------------ drift: what executed proposals changed
+
+/**
+ * For each contract an executed governance proposal acted on (by address), the latest such proposal: its id, the
+ * block it was executed in and the action on that contract (`Contract.function`, decoded with the contract's ABI).
+ * Empty without the governance stage.
+ */
+async function proposalChanges(hre: HardhatRuntimeEnvironment, book: AddressBook) {
+  const changes = new Map<string, Omit<Drift, keyof Difference>>();
+  if (book[GOVERNANCE_KEYS.governor] === undefined) return changes;
+  const altGovernor = await governor(hre);
+  const created = new Map<bigint, { targets: string[]; calldatas: string[] }>();
+  for (const e of await altGovernor.queryFilter(altGovernor.filters.ProposalCreated())) {
+    created.set(e.args.proposalId, { targets: [...e.args.targets], calldatas: [...e.args.calldatas] });
+  }
+  const names = new Map(Object.entries(book).map(([key, address]) => [address.toLowerCase(), key.split("#")[1]]));
+  for (const e of await altGovernor.queryFilter(altGovernor.filters.ProposalExecuted())) {
+    const proposal = created.get(e.args.proposalId);
+    if (proposal === undefined) continue;
+    for (const [i, target] of proposal.targets.entries()) {
+      const name = names.get(target.toLowerCase()) ?? target;
+      changes.set(target.toLowerCase(), {
+        proposalId: e.args.proposalId.toString(),
+        executedIn: e.blockNumber,
+        action: `${name}.${await functionName(hre, name, proposal.calldatas[i])}`,
+      });
+    }
+  }
+  return changes;
+}
+
+/** The function `data` calls on the contract named `name` (an artifact name), or its selector. */
+async function functionName(hre: HardhatRuntimeEnvironment, name: string, data: string): Promise<string> {
+  const selector = data.slice(0, 10);
+  const contract = name.startsWith("Vesting_") ? "VestingPosition" : name;
+  if (!(await hre.artifacts.artifactExists(contract))) return selector;
+  const { abi } = await hre.artifacts.readArtifact(contract);
+  return new Interface(abi).getFunction(selector)?.name ?? selector;
+}
+
+/** The address of the contract a compared value belongs to: its name (`RestakingRegistry.withdrawalDelay`). */
+function contractOf(book: AddressBook, what: string): string | undefined {
+  const name = what.split(/[.( ]/)[0];
+  const key = Object.keys(book).find((k) => k.split("#")[1] === name);
+  return key === undefined ? undefined : book[key].toLowerCase();
+}
+
 // ------------------------------------------------------------------ the task
 
 /** The furthest stage the file describes: how far the deployment that used it went. */
@@ -362,7 +449,11 @@ export async function checkDeployment(
   }
   const { genesisConfig, restakingConfig, rollupsConfig, servicesConfig, governanceConfig } = built;
 
-  const check = new Comparison();
+  const changes = await proposalChanges(hre, book);
+  const check = new Comparison((what) => {
+    const contract = contractOf(book, what);
+    return contract === undefined ? undefined : changes.get(contract);
+  });
   const address = (value: string) =>
     value === TIMELOCK ? (book[GOVERNANCE_KEYS.timelock] ?? `${TIMELOCK} (not deployed)`) : value;
   const ctx: Context = {
@@ -380,12 +471,14 @@ export async function checkDeployment(
     await checkGovernance(ctx, governanceConfig, restakingConfig!.council);
   }
 
-  const report: CheckReport = { checked: check.checked, differences: check.differences };
+  const report: CheckReport = { checked: check.checked, differences: check.differences, drift: check.drift };
   const differing = report.differences.length;
+  const drifted = report.drift.length;
+  const drift = drifted === 0 ? "" : ` (${drifted} changed since by executed proposals: drift)`;
   const summary =
     differing === 0
-      ? `all ${report.checked} values match ${file}`
-      : `${differing} of ${report.checked} values differ from ${file}`;
+      ? `all ${report.checked} values match ${file}${drift}`
+      : `${differing} of ${report.checked} values differ from ${file}${drift}`;
   output(args.json, report, () => [`deployment on ${hre.network.name} against ${file}:`, ...check.lines, summary]);
   if (differing > 0) fail(`${summary}: ${report.differences[0].what}`);
   return report;
@@ -393,7 +486,8 @@ export async function checkDeployment(
 
 task(
   "deploy:check",
-  "Reads the deployed configuration from the chain and compares every value with the parameter file; fails on any difference",
+  "Reads the deployed configuration from the chain and compares every value with the parameter file; fails on a " +
+    "difference no executed proposal explains (those are reported as drift)",
 )
   .addOptionalParam("parameters", "Parameter file the deployment used (default: deploy/parameters/<network>.json)")
   .addFlag("json", "Print the report (how many values were checked, every difference) as JSON")

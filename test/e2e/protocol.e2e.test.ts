@@ -51,7 +51,8 @@ import { coverageRunning } from "../helpers/coverage";
 import { hardhatCli, terminalEnv } from "../helpers/cli";
 import { startHardhatNode, type HardhatNode } from "../helpers/node";
 import { drawFrom, slotRandom, type DrawEntry } from "../helpers/draw";
-import { formatTime } from "../../tasks/lib/cli";
+import { formatAlt, formatTime } from "../../tasks/lib/cli";
+import type { CheckReport } from "../../tasks/deployCheck";
 import { outputRootOf } from "../../tasks/lib/rollups";
 import { blsPublicKey, blsSecretFrom, MACH_DOMAIN, signDigest, sortAddresses } from "../../tasks/lib/mach";
 import { aggregateG2, decodeG1, decodeG2, encodeG2, hashToG1, publicKeyOf } from "../../tasks/lib/bls";
@@ -178,12 +179,23 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   let voteStart: number;
   let voteEnd: number;
   let eta: number;
+  let executedIn: number;
 
   /**
    * Runs `npx hardhat <args> --network localhost` against the node (no key of the developer's environment: `extra` sets
    * the BLS secret key where a step needs one); refuses a failure; returns its parsed JSON.
    */
   async function hardhat<T>(args: string[], timeout = 180_000, extra: Record<string, string> = {}): Promise<T> {
+    const { command, stdout, output } = await hardhatRun(args, timeout, extra);
+    const start = stdout.search(/^[[{]/m);
+    expect(start, `${command} printed no JSON:\n${output}`).to.be.greaterThan(-1);
+    return JSON.parse(stdout.slice(start)) as T;
+  }
+
+  /** `hardhat` for a task's text output: the lines it printed. */
+  const hardhatLines = async (args: string[]) => (await hardhatRun(args)).stdout.split("\n");
+
+  async function hardhatRun(args: string[], timeout = 180_000, extra: Record<string, string> = {}) {
     const env = terminalEnv({
       HARDHAT_VAR_LOCALHOST_RPC_URL: node!.url,
       ALT_BLS_KEY: "",
@@ -194,9 +206,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const run = await hardhatCli([...args, "--network", "localhost"], { env, timeout });
     subprocesses++;
     expect(run.code, `${command} failed:\n${run.output}`).to.equal(0);
-    const start = run.stdout.search(/^[[{]/m);
-    expect(start, `${command} printed no JSON:\n${run.output}`).to.be.greaterThan(-1);
-    return JSON.parse(run.stdout.slice(start)) as T;
+    return { command, ...run };
   }
 
   /** Checks a task's transaction report against the node's receipt: mined, successful, from and to. */
@@ -380,9 +390,10 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   });
 
   it("deploy:check finds every value of localhost.json on the chain", async function () {
-    const report = await hardhat<{ checked: number; differences: unknown[] }>(["deploy:check", "--json"]);
-    expect(Object.keys(report)).to.deep.equal(["checked", "differences"]);
+    const report = await hardhat<CheckReport>(["deploy:check", "--json"]);
+    expect(Object.keys(report)).to.deep.equal(["checked", "differences", "drift"]);
     expect(report.differences).to.deep.equal([]);
+    expect(report.drift).to.deep.equal([]);
     expect(report.checked).to.equal(181); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 181
   });
 
@@ -1045,6 +1056,34 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await governor().state(proposalId)).to.equal(7n); // Executed
     expect(await registry().withdrawalDelay()).to.equal(1814400n);
     expect(await registry().commissionDelay()).to.equal(604800n);
+    executedIn = executed.tx.block;
+  });
+
+  it("deploy:check still passes after the claims and the proposal: the withdrawal delay is drift, named with the proposal", async function () {
+    const report = await hardhat<CheckReport>(["deploy:check", "--json"]);
+    expect(report.differences).to.deep.equal([]);
+    expect(report.checked).to.equal(181);
+    // the commission delay the proposal set is the file's 7d: only the withdrawal delay drifted
+    expect(report.drift).to.deep.equal([
+      {
+        what: "RestakingRegistry.withdrawalDelay",
+        chain: "3w",
+        parameters: "2w",
+        proposalId,
+        executedIn,
+        action: "RestakingRegistry.setDelays",
+      },
+    ]);
+    const lines = await hardhatLines(["deploy:check"]);
+    const claimed = [...operators, creator].reduce((sum, account) => sum + BigInt(PROOFS.claims[account].amount), 0n);
+    const airdropped = parseTokenAmount(PARAMETERS.genesis.airdrop.amount);
+    expect(lines).to.include.members([
+      `  AltToken.balanceOf(MerkleAirdrop): ok (${formatAlt(airdropped - claimed)}: ${formatAlt(airdropped)} less ` +
+        `${formatAlt(claimed)} claimed)`,
+      `  RestakingRegistry.withdrawalDelay: drift: chain 3w, parameters 2w (changed by proposal ${proposalId}, ` +
+        `executed in block ${executedIn}: RestakingRegistry.setDelays)`,
+      `all 181 values match ${path.join(PARAMETERS_DIR, "localhost.json")} (1 changed since by executed proposals: drift)`,
+    ]);
   });
 
   it("token:transfer sends ALT from the Launchpool beneficiary to an account that holds none", async function () {

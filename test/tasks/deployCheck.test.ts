@@ -1,13 +1,16 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HardhatPluginError } from "hardhat/plugins";
-import { setBalance } from "@nomicfoundation/hardhat-network-helpers";
+import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { id } from "ethers";
+import { readFileSync } from "fs";
 import path from "path";
 import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parameters";
 import { loadAddressBook, recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
-import { PLUGIN } from "../../tasks/lib/cli";
+import { PLUGIN, formatAlt } from "../../tasks/lib/cli";
 import type { CheckReport } from "../../tasks/deployCheck";
 import type {
+  AltGovernor,
   BlsKeyRegistry,
   OperatorSets,
   RestakingRegistry,
@@ -22,6 +25,8 @@ import { hardhatParameters, STAGED_TREASURY, stagedParameters, stagedParametersF
 import { asJson, expectTaskFailure, isoTime, load, runTask, task, tempDir } from "../helpers/tasks";
 
 const HARDHAT_FILE = path.join(PARAMETERS_DIR, "hardhat.json");
+/** The claims of the hardhat genesis' airdrop (deploy:protocol on hardhat.json deploys its root). */
+const HARDHAT_PROOFS = path.join(PARAMETERS_DIR, "..", "airdrop", "hardhat.proofs.json");
 const DAY = 24 * 3600;
 /** An account the timelock hands an Ownable to (anyone but the timelock). */
 const OTHER_OWNER = "0x000000000000000000000000000000000000bEEF";
@@ -93,7 +98,7 @@ describe("deploy:check task", function () {
       const { book } = await load(protocolFixture);
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false });
       const checked = valuesChecked(hardhatParameters());
-      expect(result).to.deep.equal({ checked, differences: [] });
+      expect(result).to.deep.equal({ checked, differences: [], drift: [] });
       expect(lines[0]).to.equal(`deployment on hardhat against ${HARDHAT_FILE}:`);
       expect(lines.at(-1)).to.equal(`all ${checked} values match ${HARDHAT_FILE}`);
       const values = lines.slice(1, -1);
@@ -152,7 +157,7 @@ describe("deploy:check task", function () {
     it("returns and prints the same report with --json", async function () {
       await load(protocolFixture);
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: true });
-      expect(result).to.deep.equal({ checked: 181, differences: [] });
+      expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
     });
 
@@ -169,6 +174,118 @@ describe("deploy:check task", function () {
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
         checked: 181,
         differences: [{ what: "RestakingRegistry.withdrawalDelay", chain: "15d", parameters: "2w" }],
+        drift: [],
+      });
+    });
+
+    /**
+     * Takes `actions` through the governor as a real proposal: proposed and voted For by account 2 (ProtocolDevelopment,
+     * 2B delegated at genesis: above quorum), queued and executed. Returns its id and the block it was executed in.
+     */
+    async function enact(book: AddressBook, actions: { target: string; data: string }[], description: string) {
+      const governor = (await hre.ethers.getContractAt(
+        "AltGovernor",
+        book["Governance#AltGovernor"],
+      )) as unknown as AltGovernor;
+      const voter = (await hre.ethers.getSigners())[2];
+      const targets = actions.map((a) => a.target);
+      const values = actions.map(() => 0n);
+      const calldatas = actions.map((a) => a.data);
+      const descriptionHash = id(description);
+      await (await governor.connect(voter).propose(targets, values, calldatas, description)).wait();
+      const proposalId = await governor.hashProposal(targets, values, calldatas, descriptionHash);
+      await time.increaseTo((await governor.proposalSnapshot(proposalId)) + 1n);
+      await (await governor.connect(voter).castVote(proposalId, 1)).wait();
+      await time.increaseTo((await governor.proposalDeadline(proposalId)) + 1n);
+      await (
+        await governor["queue(address[],uint256[],bytes[],bytes32)"](targets, values, calldatas, descriptionHash)
+      ).wait();
+      await time.increaseTo(await governor.proposalEta(proposalId));
+      const executed = await (
+        await governor["execute(address[],uint256[],bytes[],bytes32)"](targets, values, calldatas, descriptionHash)
+      ).wait();
+      expect(await governor.state(proposalId)).to.equal(7n); // Executed
+      return { proposalId: proposalId.toString(), executedIn: executed!.blockNumber };
+    }
+
+    it("the airdrop's balance is the amount less the claims: claims in normal use keep deploy:check green", async function () {
+      await load(protocolFixture);
+      const proofs = JSON.parse(readFileSync(HARDHAT_PROOFS, "utf8")) as { claims: Record<string, { amount: string }> };
+      const [first, second] = Object.keys(proofs.claims);
+      for (const account of [first, second])
+        await task("airdrop:claim", { proofs: HARDHAT_PROOFS, account, json: true });
+      const claimed = BigInt(proofs.claims[first].amount) + BigInt(proofs.claims[second].amount);
+      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false });
+      expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
+      expect(lines).to.include(
+        `  AltToken.balanceOf(MerkleAirdrop): ok (${formatAlt(55_000_000n * ALT - claimed)}: 55,000,000 ALT less ` +
+          `${formatAlt(claimed)} claimed)`,
+      );
+    });
+
+    it("a value an executed proposal changed is drift, named with the proposal: deploy:check passes", async function () {
+      const { book } = await load(protocolFixture);
+      const registry = (await hre.ethers.getContractAt(
+        "RestakingRegistry",
+        book["Restaking#RestakingRegistry"],
+      )) as unknown as RestakingRegistry;
+      const data = registry.interface.encodeFunctionData("setDelays", [21 * DAY, 8 * DAY]);
+      const target = book["Restaking#RestakingRegistry"];
+      const { proposalId, executedIn } = await enact(book, [{ target, data }], "Restaking: delays 21d and 8d");
+
+      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false });
+      const cause = { proposalId, executedIn, action: "RestakingRegistry.setDelays" };
+      expect(result).to.deep.equal({
+        checked: 181,
+        differences: [],
+        drift: [
+          { what: "RestakingRegistry.withdrawalDelay", chain: "3w", parameters: "2w", ...cause },
+          { what: "RestakingRegistry.commissionDelay", chain: "8d", parameters: "1w", ...cause },
+        ],
+      });
+      expect(lines.filter((l) => l.includes("drift"))).to.deep.equal([
+        `  RestakingRegistry.withdrawalDelay: drift: chain 3w, parameters 2w (changed by proposal ${proposalId}, ` +
+          `executed in block ${executedIn}: RestakingRegistry.setDelays)`,
+        `  RestakingRegistry.commissionDelay: drift: chain 8d, parameters 1w (changed by proposal ${proposalId}, ` +
+          `executed in block ${executedIn}: RestakingRegistry.setDelays)`,
+        `all 181 values match ${HARDHAT_FILE} (2 changed since by executed proposals: drift)`,
+      ]);
+    });
+
+    it("a change no executed proposal explains still fails: drift covers only the contracts a proposal acted on", async function () {
+      const { book } = await load(protocolFixture);
+      const registry = (await hre.ethers.getContractAt(
+        "RestakingRegistry",
+        book["Restaking#RestakingRegistry"],
+      )) as unknown as RestakingRegistry;
+      const data = registry.interface.encodeFunctionData("setDelays", [21 * DAY, 7 * DAY]);
+      const target = book["Restaking#RestakingRegistry"];
+      const { proposalId, executedIn } = await enact(book, [{ target, data }], "Restaking: a 21-day withdrawal delay");
+      // the timelock's key (a compromise, or an operation scheduled around the governor) changes SQUAD directly
+      const squad = (await hre.ethers.getContractAt(
+        "SquadService",
+        book["Services#SquadService"],
+      )) as unknown as SquadService;
+      await (await squad.connect(await asTimelock(book)).setParameters(2 * 60, 6, 7 * DAY, 500)).wait();
+
+      const lines = await checkFailing(
+        { json: true },
+        `1 of 181 values differ from ${HARDHAT_FILE} (1 changed since by executed proposals: drift): ` +
+          "SquadService.parameters.maxMisses",
+      );
+      expect(JSON.parse(lines.join("\n"))).to.deep.equal({
+        checked: 181,
+        differences: [{ what: "SquadService.parameters.maxMisses", chain: "6", parameters: "5" }],
+        drift: [
+          {
+            what: "RestakingRegistry.withdrawalDelay",
+            chain: "3w",
+            parameters: "2w",
+            proposalId,
+            executedIn,
+            action: "RestakingRegistry.setDelays",
+          },
+        ],
       });
     });
 
@@ -250,6 +367,7 @@ describe("deploy:check task", function () {
         differences: [
           { what: "BlsKeyRegistry.owner", chain: OTHER_OWNER, parameters: book["Timelock#TimelockController"] },
         ],
+        drift: [],
       });
     });
 
@@ -295,6 +413,7 @@ describe("deploy:check task", function () {
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
         checked: 181,
         differences: [{ what: "RollupFactory.template(4).creationFee", chain: "1,000 ALT", parameters: "2,000 ALT" }],
+        drift: [],
       });
     });
 
@@ -319,6 +438,7 @@ describe("deploy:check task", function () {
             parameters: "a DeployCheckExtra allocation",
           },
         ],
+        drift: [],
       });
     });
 
@@ -340,6 +460,7 @@ describe("deploy:check task", function () {
               parameters: "a governance section",
             },
           ],
+          drift: [],
         });
       } finally {
         recordInProcess(book);
@@ -365,7 +486,7 @@ describe("deploy:check task", function () {
       const [deployer] = await hre.ethers.getSigners();
       const file = stagedParametersFile();
       const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false, parameters: file });
-      expect(result).to.deep.equal({ checked: 174, differences: [] });
+      expect(result).to.deep.equal({ checked: 174, differences: [], drift: [] });
       expect(lines).to.have.lengthOf(176);
       expect(lines.at(-1)).to.equal(`all 174 values match ${file}`);
       expect(lines.filter((l) => l.includes(".owner: ok ("))).to.deep.equal(
