@@ -1,8 +1,9 @@
 // Rollup tasks: templates, create (commit, then create, at a predicted address), list, info, extend, sunset, settle,
-// force-include.
+// ownership handover; batches (append-batch by a central sequencer), forced inclusion (queue-tx, force-include,
+// reclaim-fee once retired); outputs (propose-output, finalize after the challenge period, prove on validity rollups).
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { hexlify, id, isHexString, randomBytes, ZeroAddress } from "ethers";
+import { hexlify, id, isHexString, keccak256, randomBytes, ZeroAddress } from "ethers";
 import {
   confirm,
   fail,
@@ -18,12 +19,31 @@ import {
   txLine,
   type TxReport,
 } from "./lib/cli";
-import { latestTime, parseWhole } from "./lib/restaking";
-import { ensureAlt, OUTPUT_STATUS, parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
+import { altToken } from "./lib/genesis";
+import { eventsOf, latestTime, parseWhole } from "./lib/restaking";
+import {
+  ensureAlt,
+  explainFinality,
+  formatDuration,
+  oneOf,
+  OUTPUT_STATUS,
+  outputToFinalize,
+  parseBytes32,
+  parseRollup,
+  prepareAlt,
+  readBytes,
+  reclaimableFees,
+  requireActive,
+  requireNotPaused,
+  ROLLUP_STATUS,
+  rollupAt,
+  rollupFactory,
+  timeAt,
+} from "./lib/rollups";
 import { DA_LAYERS, PROOF_SYSTEMS, SERVICES, STACKS, VMS } from "../deploy/lib/rollups";
 import type { Rollup, RollupFactory } from "../typechain-types";
 
-const STATUS = ["Active", "Settling", "Retired"] as const;
+const STATUS = ROLLUP_STATUS;
 const MAX_CHAIN_ID = 2n ** 53n - 1n;
 /** Expiries are 48-bit timestamps: a lifetime of 1,000 years is far inside them. */
 const MAX_LIFETIME = 1000 * 365 * 86_400;
@@ -140,6 +160,7 @@ export interface RollupInfo {
   chainId: bigint;
   templateId: number;
   owner: string;
+  /** The account the owner offered ownership to (rollup:transfer-ownership), until it accepts; zero if none. */
   pendingOwner: string;
   status: string;
   paused: boolean;
@@ -150,6 +171,11 @@ export interface RollupInfo {
   proposer: string;
   services: string[];
   fastFinalityBps: number;
+  /** "optimistic" (outputs finalize after `challengePeriod` seconds) or "validity" (with a proof). */
+  proofSystem: string;
+  challengePeriod: number;
+  /** ALT the proposer bonds per output (rollups with VITAL), back when it finalizes. */
+  outputBond: bigint;
   expiry: number;
   paidUntil: number;
   escrow: bigint;
@@ -167,14 +193,25 @@ export interface RollupInfo {
       batchCount: bigint;
       status: string;
     };
+    /** The next output to finalize; `finalizesAt` (optimistic rollups): the end of its challenge period. */
+    next?: { index: number; status: string; proposedAt: number; finalizesAt?: number };
   };
-  /** `minFee`: the factory's minimum fee of a queued transaction now (every rollup reads it at each call). */
-  queue: { length: bigint; included: bigint; minFee: bigint };
+  /**
+   * `minFee`: the factory's minimum fee of a queued transaction now (every rollup reads it at each call);
+   * `nextDeadline`: when the first item not included yet must be (else anyone forces it in).
+   */
+  queue: { length: bigint; included: bigint; minFee: bigint; nextDeadline?: number };
 }
 
 async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<RollupInfo> {
   const count = await rollup.outputCount();
+  const finalized = await rollup.finalizedCount();
   const latest = count === 0n ? undefined : await rollup.output(count - 1n);
+  const proofSystem = PROOF_SYSTEMS[Number(await rollup.proofSystem())];
+  const challengePeriod = Number(await rollup.challengePeriod());
+  const next = finalized === count ? undefined : await rollup.output(finalized);
+  const [length, included] = [await rollup.queueLength(), await rollup.queueHead()];
+  const nextDeadline = included === length ? undefined : Number((await rollup.queuedTransaction(included)).deadline);
   return {
     address: await rollup.getAddress(),
     chainId: await rollup.chainId(),
@@ -189,6 +226,9 @@ async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<R
     proposer: await rollup.proposer(),
     services: serviceNames(Number(await rollup.services())),
     fastFinalityBps: Number(await rollup.fastFinalityBps()),
+    proofSystem,
+    challengePeriod,
+    outputBond: await rollup.outputBond(),
     expiry: Number(await rollup.expiry()),
     paidUntil: Number(await rollup.paidUntil()),
     escrow: await rollup.escrow(),
@@ -196,7 +236,7 @@ async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<R
     batches: { count: await rollup.batchCount(), root: await rollup.batchRoot() },
     outputs: {
       count,
-      finalized: await rollup.finalizedCount(),
+      finalized,
       ...(latest && {
         latest: {
           index: Number(count - 1n),
@@ -207,11 +247,20 @@ async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<R
           status: OUTPUT_STATUS[Number(latest.status)],
         },
       }),
+      ...(next && {
+        next: {
+          index: Number(finalized),
+          status: OUTPUT_STATUS[Number(next.status)],
+          proposedAt: Number(next.proposedAt),
+          ...(proofSystem === "optimistic" && { finalizesAt: Number(next.proposedAt) + challengePeriod }),
+        },
+      }),
     },
     queue: {
-      length: await rollup.queueLength(),
-      included: await rollup.queueHead(),
+      length,
+      included,
       minFee: await factory.minQueueFee(),
+      ...(nextDeadline !== undefined && { nextDeadline }),
     },
   };
 }
@@ -481,19 +530,38 @@ task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, ex
   .setAction(async (args: { rollup: string; json: boolean }, hre) => {
     const factory = await rollupFactory(hre);
     const info = await describeRollup(await parseRollup(hre, factory, args.rollup), factory);
+    const now = await latestTime(hre);
+    const { latest, next } = info.outputs;
     return output(args.json, info, () => [
       `rollup ${info.address} (chain ID ${info.chainId}, template ${info.templateId}): ${info.status}${
-        info.paused ? `, paused until ${formatTime(info.pausedUntil)}` : ""
+        info.paused ? `, paused until ${timeAt(info.pausedUntil, now)}` : ""
       }`,
-      `  owner ${info.owner}; sequencer ${info.sequencer}; proposer ${info.proposer}; DA ${info.daLayer}`,
+      `  owner ${info.owner}${
+        info.pendingOwner === ZeroAddress ? "" : ` (offered to ${info.pendingOwner})`
+      }; sequencer ${info.sequencer}; proposer ${info.proposer}; DA ${info.daLayer}`,
       `  services ${info.services.join(", ") || "none"}; fast finality at ${info.fastFinalityBps} bps`,
-      `  ${lifetime(info.expiry)}; fees paid until ${formatTime(info.paidUntil)}; escrow ${formatAlt(
-        info.escrow,
-      )}, streamed ${formatAlt(info.streamed)}`,
-      `  batches ${info.batches.count} (root ${info.batches.root}); forced-inclusion queue ${info.queue.length} (${info.queue.included} included; minimum fee ${formatAlt(info.queue.minFee)})`,
-      info.outputs.latest
-        ? `  outputs ${info.outputs.count} (${info.outputs.finalized} finalized); latest #${info.outputs.latest.index} at L2 block ${info.outputs.latest.l2BlockNumber}: ${info.outputs.latest.status}, root ${info.outputs.latest.root} (state root ${info.outputs.latest.stateRoot}; batches ${info.outputs.latest.batchCount})`
+      `  ${info.proofSystem} proofs${
+        info.proofSystem === "optimistic" ? `, challenge period ${formatDuration(info.challengePeriod)}` : ""
+      }; output bond ${formatAlt(info.outputBond)}`,
+      `  ${info.expiry === 0 ? "permanent" : `expires ${timeAt(info.expiry, now)}`}; fees paid until ${timeAt(
+        info.paidUntil,
+        now,
+      )}; escrow ${formatAlt(info.escrow)}, streamed ${formatAlt(info.streamed)}`,
+      `  batches ${info.batches.count} (root ${info.batches.root}); forced-inclusion queue ${info.queue.length} (${info.queue.included} included; minimum fee ${formatAlt(info.queue.minFee)})${
+        info.queue.nextDeadline === undefined ? "" : `; next deadline ${timeAt(info.queue.nextDeadline, now)}`
+      }`,
+      latest
+        ? `  outputs ${info.outputs.count} (${info.outputs.finalized} finalized); latest #${latest.index} at L2 block ${latest.l2BlockNumber}: ${latest.status}, root ${latest.root} (state root ${latest.stateRoot}; batches ${latest.batchCount})`
         : "  no outputs",
+      ...(next
+        ? [
+            `  next to finalize #${next.index}: ${next.status}, proposed ${timeAt(next.proposedAt, now)}; ${
+              next.finalizesAt === undefined
+                ? "finalizes with a validity proof (rollup:prove)"
+                : `finalizes from ${timeAt(next.finalizesAt, now)} (rollup:finalize)`
+            }`,
+          ]
+        : []),
     ]);
   });
 
@@ -649,3 +717,331 @@ task("rollup:propose-output", "Proposes the rollup's next state output (its prop
       ]);
     },
   );
+
+/** The next queue items (from `head`) overdue at the next block: the prefix a batch must include. */
+async function overdueCount(rollup: Rollup, head: bigint, length: bigint, now: number): Promise<bigint> {
+  let i = head;
+  while (i < length && Number((await rollup.queuedTransaction(i)).deadline) < now + 1) i++;
+  return i - head;
+}
+
+task("rollup:append-batch", "Posts a batch to a rollup with a sequencer of its own (the sequencer)")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("commitment", "The batch's DA commitment: 32-byte hex")
+  .addOptionalParam(
+    "data",
+    "Instead of --commitment: a file of the batch's data, committed to as its keccak256 (a file of 0x-hex text is " +
+      "read as the bytes it spells)",
+  )
+  .addOptionalParam(
+    "include",
+    'Forced-inclusion queue items the batch includes: a number, or "all" (every item queued and not included yet)',
+    "all",
+  )
+  .addOptionalParam("from", "Acting account, the sequencer (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(
+    async (
+      args: { rollup: string; commitment?: string; data?: string; include: string; from?: string; json: boolean },
+      hre,
+    ) => {
+      const [given, value] = oneOf(["--commitment", args.commitment], ["--data", args.data]);
+      const commitment =
+        given === "--commitment" ? parseBytes32(value, "--commitment") : keccak256(readBytes(value, "--data"));
+      const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+      const address = await rollup.getAddress();
+      const sequencer = await rollup.sequencer();
+      if (sequencer === ZeroAddress)
+        fail(`rollup ${address} is sequenced by SQUAD: post its batches with squad:post-batch`);
+      const signer = await signerFor(hre, args.from);
+      const sender = await signer.getAddress();
+      if (sender !== sequencer) fail(`${sender} is not the sequencer of rollup ${address} (${sequencer} is)`);
+      const now = await latestTime(hre);
+      await requireActive(rollup, now);
+      const [head, length] = [await rollup.queueHead(), await rollup.queueLength()];
+      const pending = length - head;
+      const include = args.include === "all" ? pending : parseWhole(args.include, "--include");
+      if (include > pending) {
+        fail(`--include ${include} is more than the ${pending} queued item(s) not included yet`);
+      }
+      // an overdue item must be included before anything else is sequenced
+      const overdue = await overdueCount(rollup, head, length, now);
+      if (include < overdue) {
+        const first = await rollup.queuedTransaction(head + include);
+        fail(
+          `queue item ${head + include} is overdue (its deadline was ${timeAt(first.deadline, now)}): the batch must ` +
+            `include the ${overdue} overdue item(s), --include ${overdue} or more`,
+        );
+      }
+      const poster = rollup.connect(signer);
+      await preflight(poster.appendBatch.staticCall(commitment, include, { blockTag: "pending" }));
+      const token = await altToken(hre);
+      const before = await token.balanceOf(sender);
+      const tx = await confirm(poster.appendBatch(commitment, include));
+      const fees = (await token.balanceOf(sender)) - before;
+      const [appended] = await eventsOf(hre, tx, rollup, "BatchAppended");
+      const result = {
+        rollup: address,
+        batchIndex: appended.args.batchIndex as bigint,
+        batchCount: await rollup.batchCount(),
+        commitment,
+        batchRoot: appended.args.batchRoot as string,
+        firstIncluded: head,
+        included: include,
+        fees,
+        tx,
+      };
+      return output(args.json, result, () => [
+        txLine(
+          `batch ${result.batchIndex} appended (commitment ${commitment})${
+            include === 0n ? "" : `, including queue items ${head} to ${head + include - 1n}`
+          }`,
+          tx,
+        ),
+        `  batches ${result.batchCount}; batch-chain head ${result.batchRoot}`,
+        ...(fees === 0n ? [] : [`  inclusion fees received: ${formatAlt(fees)}`]),
+      ]);
+    },
+  );
+
+task("rollup:queue-tx", "Queues an L2 transaction for forced inclusion (anyone), paying a fee to whoever includes it")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("txHash", "The L2 transaction's hash: 32-byte hex")
+  .addOptionalParam(
+    "data",
+    "Instead of --tx-hash: a file of the signed L2 transaction, whose hash is its keccak256 (a file of 0x-hex text " +
+      "is read as the bytes it spells)",
+  )
+  .addOptionalParam("fee", "ALT paid to whoever includes it (default: the factory's minimum queue fee)")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("approve", "Approve the rollup for the fee if the allowance is short")
+  .addFlag("json", "Print JSON")
+  .setAction(
+    async (
+      args: {
+        rollup: string;
+        txHash?: string;
+        data?: string;
+        fee?: string;
+        from?: string;
+        approve: boolean;
+        json: boolean;
+      },
+      hre,
+    ) => {
+      const [given, value] = oneOf(["--tx-hash", args.txHash], ["--data", args.data]);
+      const txHash = given === "--tx-hash" ? parseBytes32(value, "--tx-hash") : keccak256(readBytes(value, "--data"));
+      const factory = await rollupFactory(hre);
+      const rollup = await parseRollup(hre, factory, args.rollup);
+      const address = await rollup.getAddress();
+      const minimum = await factory.minQueueFee();
+      const fee = args.fee === undefined ? minimum : parseAmount(args.fee, "--fee");
+      if (fee < minimum)
+        fail(`--fee ${formatAlt(fee)} is below the factory's minimum queue fee, ${formatAlt(minimum)}`);
+      await requireActive(rollup, await latestTime(hre));
+      const signer = await signerFor(hre, args.from);
+      const approve = await prepareAlt(hre, signer, address, fee, args.approve);
+      // the rollup takes the fee after every check: simulated before the approval is mined, a queueing refused only
+      // for the allowance the task approves passes every other check
+      await preflight(
+        rollup.connect(signer).queueTransaction.staticCall(txHash, fee, { blockTag: "pending" }),
+        undefined,
+        approve ? ["ERC20InsufficientAllowance"] : [],
+      );
+      const approval = approve && (await approve());
+      const tx = await confirm(rollup.connect(signer).queueTransaction(txHash, fee));
+      const [queued] = await eventsOf(hre, tx, rollup, "TransactionQueued");
+      const at = (await hre.ethers.provider.getBlock(tx.block))!.timestamp;
+      const result = {
+        rollup: address,
+        queueIndex: queued.args.queueIndex as bigint,
+        txHash,
+        fee,
+        deadline: Number(queued.args.deadline),
+        ...(approval && { approval }),
+        tx,
+      };
+      return output(args.json, result, () => [
+        ...(approval ? [txLine("approved the rollup", approval)] : []),
+        txLine(`queued transaction ${txHash} at index ${result.queueIndex}, paying ${formatAlt(fee)}`, tx),
+        `  the sequencer must include it by ${timeAt(result.deadline, at)}; after that anyone may force it in: ` +
+          `rollup:force-include --rollup ${address}`,
+      ]);
+    },
+  );
+
+/** What rollup:finalize and rollup:prove report. */
+export interface FinalizeResult {
+  rollup: string;
+  index: bigint;
+  l2BlockNumber: bigint;
+  root: string;
+  /** ALT returned to `proposer`: the output bond (rollups with VITAL), else 0. */
+  bond: bigint;
+  proposer: string;
+  tx: TxReport;
+}
+
+async function finalized(rollup: Rollup, index: bigint, o: { l2BlockNumber: bigint; root: string }, tx: TxReport) {
+  return {
+    rollup: await rollup.getAddress(),
+    index,
+    l2BlockNumber: o.l2BlockNumber,
+    root: o.root,
+    bond: await rollup.outputBond(),
+    proposer: await rollup.proposer(),
+    tx,
+  };
+}
+
+const finalizedLines = (r: FinalizeResult, how: string) => [
+  txLine(`output ${r.index} (L2 block ${r.l2BlockNumber}) finalized${how}`, r.tx),
+  r.bond === 0n ? "  no output bond" : `  bond ${formatAlt(r.bond)} returned to the proposer ${r.proposer}`,
+];
+
+task("rollup:finalize", "Finalizes an optimistic rollup's output after its challenge period (anyone)")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("index", "The output (default: the next to finalize; outputs finalize in order)")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; index?: string; from?: string; json: boolean }, hre) => {
+    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    const address = await rollup.getAddress();
+    if (PROOF_SYSTEMS[Number(await rollup.proofSystem())] !== "optimistic") {
+      fail(`rollup ${address} is a validity rollup: its outputs finalize with a proof (rollup:prove)`);
+    }
+    const now = await latestTime(hre);
+    await requireNotPaused(rollup, now);
+    const { index, output: o } = await outputToFinalize(rollup, args.index);
+    const finalizesAt = Number(o.proposedAt) + Number(await rollup.challengePeriod());
+    if (now + 1 < finalizesAt) {
+      fail(`output ${index} of rollup ${address} is in its challenge period until ${timeAt(finalizesAt, now)}`);
+    }
+    const signer = await signerFor(hre, args.from);
+    // an output VITAL is deciding on never finalizes: only the contract knows (the service's openChallenge)
+    await preflight(
+      rollup.connect(signer).finalize.staticCall(index, { blockTag: "pending" }),
+      explainFinality(address),
+    );
+    const tx = await confirm(rollup.connect(signer).finalize(index), explainFinality(address));
+    const result: FinalizeResult = await finalized(rollup, index, o, tx);
+    return output(args.json, result, () => finalizedLines(result, ""));
+  });
+
+task("rollup:prove", "Finalizes a validity rollup's output with its validity proof (anyone)")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("index", "The output (default: the next to finalize; outputs finalize in order)")
+  .addOptionalParam("proof", "The proof: hex bytes")
+  .addOptionalParam("proofFile", "Instead of --proof: a file of the proof (raw bytes, or 0x-hex text)")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(
+    async (
+      args: { rollup: string; index?: string; proof?: string; proofFile?: string; from?: string; json: boolean },
+      hre,
+    ) => {
+      const [given, value] = oneOf(["--proof", args.proof], ["--proof-file", args.proofFile]);
+      if (given === "--proof" && !isHexString(value, true)) fail(`--proof must be hex bytes, not ${value}`);
+      const proof = given === "--proof" ? value : hexlify(readBytes(value, "--proof-file"));
+      const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+      const address = await rollup.getAddress();
+      if (PROOF_SYSTEMS[Number(await rollup.proofSystem())] !== "validity") {
+        fail(`rollup ${address} is optimistic: its outputs finalize after their challenge period (rollup:finalize)`);
+      }
+      await requireNotPaused(rollup, await latestTime(hre));
+      const { index, output: o } = await outputToFinalize(rollup, args.index);
+      const signer = await signerFor(hre, args.from);
+      const explain = explainFinality(address, await rollup.verifier());
+      await preflight(rollup.connect(signer).proveOutput.staticCall(index, proof, { blockTag: "pending" }), explain);
+      const tx = await confirm(rollup.connect(signer).proveOutput(index, proof), explain);
+      const result: FinalizeResult = await finalized(rollup, index, o, tx);
+      return output(args.json, result, () => finalizedLines(result, " with its proof"));
+    },
+  );
+
+task(
+  "rollup:reclaim-fee",
+  "Pays back the fees of transactions queued on a retired rollup and never included, to their payers (anyone)",
+)
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("index", "The queue item (default: every reclaimable item of --payer)")
+  .addOptionalParam("payer", "Without --index: whose fees (default: the acting account)")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; index?: string; payer?: string; from?: string; json: boolean }, hre) => {
+    if (args.index !== undefined && args.payer !== undefined) fail("pass --index or --payer, not both");
+    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    const signer = await signerFor(hre, args.from);
+    const payer = args.payer === undefined ? await signer.getAddress() : parseAddress(args.payer, "--payer");
+    const items = await reclaimableFees(hre, rollup, args.index, payer);
+    for (const item of items) {
+      await preflight(rollup.connect(signer).reclaimFee.staticCall(item.index, { blockTag: "pending" }));
+    }
+    const reclaimed: { index: bigint; payer: string; fee: bigint; tx: TxReport }[] = [];
+    for (const item of items)
+      reclaimed.push({ ...item, tx: await confirm(rollup.connect(signer).reclaimFee(item.index)) });
+    const result = {
+      rollup: await rollup.getAddress(),
+      reclaimed,
+      total: reclaimed.reduce((sum, r) => sum + r.fee, 0n),
+    };
+    return output(args.json, result, () =>
+      reclaimed.map((r) => txLine(`reclaimed ${formatAlt(r.fee)} of queue item ${r.index} for ${r.payer}`, r.tx)),
+    );
+  });
+
+task(
+  "rollup:transfer-ownership",
+  "Offers a rollup's ownership to another account (owner); it becomes the owner when it accepts",
+)
+  .addParam("rollup", "Rollup address or chain ID")
+  .addParam("to", "The new owner (replaces an offer not accepted yet)")
+  .addOptionalParam("from", "Acting account, the owner (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; to: string; from?: string; json: boolean }, hre) => {
+    const to = parseAddress(args.to, "--to");
+    if (to === ZeroAddress) fail("--to must not be the zero address");
+    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    const address = await rollup.getAddress();
+    const signer = await signerFor(hre, args.from);
+    const sender = await signer.getAddress();
+    const owner = await rollup.owner();
+    if (sender !== owner) fail(`${sender} is not the owner of ${address} (${owner} is)`);
+    if (to === owner) fail(`${to} owns rollup ${address} already`);
+    const replaced = await rollup.pendingOwner();
+    await preflight(rollup.connect(signer).transferOwnership.staticCall(to, { blockTag: "pending" }));
+    const tx = await confirm(rollup.connect(signer).transferOwnership(to));
+    const result = {
+      rollup: address,
+      owner,
+      pendingOwner: to,
+      ...(replaced !== ZeroAddress && replaced !== to && { replaced }),
+      tx,
+    };
+    return output(args.json, result, () => [
+      txLine(`ownership of rollup ${address} offered to ${to}`, tx),
+      ...(result.replaced ? [`  (the offer to ${result.replaced} is withdrawn)`] : []),
+      `  ${owner} stays the owner until ${to} accepts: rollup:accept-ownership --rollup ${address} --from ${to}`,
+    ]);
+  });
+
+task("rollup:accept-ownership", "Accepts the ownership of a rollup offered to the acting account")
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("from", "Acting account, the offered owner (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; from?: string; json: boolean }, hre) => {
+    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    const address = await rollup.getAddress();
+    const signer = await signerFor(hre, args.from);
+    const sender = await signer.getAddress();
+    const pending = await rollup.pendingOwner();
+    if (pending === ZeroAddress) fail(`no ownership of rollup ${address} is offered (rollup:transfer-ownership)`);
+    if (sender !== pending) fail(`${sender} is not the pending owner of rollup ${address} (${pending} is)`);
+    const previousOwner = await rollup.owner();
+    await preflight(rollup.connect(signer).acceptOwnership.staticCall({ blockTag: "pending" }));
+    const tx = await confirm(rollup.connect(signer).acceptOwnership());
+    const result = { rollup: address, previousOwner, owner: sender, tx };
+    return output(args.json, result, () => [
+      txLine(`${sender} owns rollup ${address} now (from ${previousOwner})`, tx),
+    ]);
+  });

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, getCreate2Address, id, keccak256, Wallet, ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder, getCreate2Address, id, keccak256, toUtf8Bytes, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import type { AddressBook } from "../../tasks/lib/addressBook";
 import { outputRootOf } from "../../tasks/lib/rollups";
 import type { RollupInfo, TemplateView } from "../../tasks/rollup";
@@ -20,7 +20,17 @@ import { ALT } from "../helpers/constants";
 import { DAY, HOUR, days } from "../helpers/time";
 import { stagedParametersFile } from "../helpers/parameters";
 import { DA, OUTPUT_BOND, SERVICE, TEMPLATE, commitRollup, createParams, streamEachEpoch } from "../helpers/rollups";
-import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
+import {
+  asJson,
+  expectRefused,
+  expectTaskFailure,
+  isoTime,
+  load,
+  runTask,
+  task,
+  tempDir,
+  transaction,
+} from "../helpers/tasks";
 
 /** hardhat.json: the optimistic templates' output bond (rollups with VITAL bond each output). */
 
@@ -1194,6 +1204,9 @@ describe("rollup tasks", function () {
         proposer: alice.address,
         services: ["VITAL", "MACH"],
         fastFinalityBps: 6_667,
+        proofSystem: "optimistic",
+        challengePeriod: days(7),
+        outputBond: OUTPUT_BOND,
         expiry: 0,
         paidUntil: permanentCreatedAt + MIN_PREPAID,
         escrow: PERMANENT_PREPAY,
@@ -1212,21 +1225,26 @@ describe("rollup tasks", function () {
     });
 
     it("shows the batch chain and the latest output after a batch and an output", async function () {
-      const { permanent, permanentAddress, alice, token } = await load(rollupsFixture);
+      const { permanent, permanentAddress, permanentCreatedAt, alice, token } = await load(rollupsFixture);
       const commitment = id("batch-0");
       const stateRoot = id("output-0");
       await (await permanent.connect(alice).appendBatch(commitment, 0)).wait();
       await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
+      const proposedAt = permanentCreatedAt + DAY;
+      await time.setNextBlockTimestamp(proposedAt);
       await (await permanent.connect(alice).proposeOutput(1_800, stateRoot)).wait();
+      await time.increaseTo(proposedAt + 2 * HOUR); // the latest block: "now" of the relative times
       const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
       const batchRoot = batchRootOf(ZeroHash, commitment, 0);
       expect(result.batches).to.deep.equal({ count: 1n, root: batchRoot });
       // the output root binds the state root to the batch chain at proposal (one batch) and no parent
       const root = outputRootOf({ l2BlockNumber: 1_800n, stateRoot, batchCount: 1n, batchRoot });
+      const finalizesAt = proposedAt + days(7);
       expect(result.outputs).to.deep.equal({
         count: 1n,
         finalized: 0n,
         latest: { index: 0, l2BlockNumber: 1_800n, root, stateRoot, batchCount: 1n, status: "Proposed" },
+        next: { index: 0, status: "Proposed", proposedAt, finalizesAt },
       });
       expect(result.queue).to.deep.equal({ length: 0n, included: 0n, minFee: ALT });
       expect(result.escrow).to.equal(PERMANENT_PREPAY);
@@ -1234,20 +1252,52 @@ describe("rollup tasks", function () {
         `rollup ${permanentAddress} (chain ID 1001, template 0): Active`,
         `  owner ${alice.address}; sequencer ${alice.address}; proposer ${alice.address}; DA EthereumBlobs`,
         "  services VITAL, MACH; fast finality at 6667 bps",
-        `  permanent; fees paid until ${isoTime(result.paidUntil)}; escrow 5,184 ALT, streamed 0 ALT`,
+        "  optimistic proofs, challenge period 7d; output bond 1,000 ALT",
+        `  permanent; fees paid until ${isoTime(result.paidUntil)} (in 28d 22h); escrow 5,184 ALT, streamed 0 ALT`,
         `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included; minimum fee 1 ALT)`,
         `  outputs 1 (0 finalized); latest #0 at L2 block 1800: Proposed, root ${root} (state root ${stateRoot}; batches 1)`,
+        `  next to finalize #0: Proposed, proposed ${isoTime(proposedAt)} (2h ago); finalizes from ${isoTime(finalizesAt)} (in 6d 22h) (rollup:finalize)`,
       ]);
+    });
+
+    it("shows the next queue deadline, the pending owner, and an output FastFinalized then Finalized by name", async function () {
+      const { permanent, permanentAddress, alice, bob, token, mach, deadlines, queuedAt } = await load(queuedFixture);
+      await (await permanent.connect(alice).transferOwnership(bob.address)).wait();
+      await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
+      await (await permanent.connect(alice).proposeOutput(1_800, id("state"))).wait();
+      const { root } = await permanent.output(0);
+      await (await permanent.connect(mach).fastFinalize(0, 1_800, root)).wait();
+      await time.increaseTo(queuedAt + 3 * HOUR);
+      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      expect(result.pendingOwner).to.equal(bob.address);
+      expect(result.queue).to.deep.equal({ length: 2n, included: 0n, minFee: ALT, nextDeadline: deadlines[0] });
+      expect(lines[1]).to.equal(
+        `  owner ${alice.address} (offered to ${bob.address}); sequencer ${alice.address}; proposer ${alice.address}; DA EthereumBlobs`,
+      );
+      expect(lines[5]).to.match(
+        new RegExp(
+          `forced-inclusion queue 2 \\(0 included; minimum fee 1 ALT\\); next deadline ${isoTime(deadlines[0])} \\(in 9h\\)$`,
+        ),
+      );
+      expect(lines[6]).to.match(/latest #0 at L2 block 1800: FastFinalized, /);
+      expect(lines[7]).to.match(/^  next to finalize #0: FastFinalized, proposed /);
+      await time.increaseTo(Number((await permanent.output(0)).proposedAt) + days(7));
+      await (await permanent.finalize(0)).wait();
+      const after = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      expect(after.result.outputs.latest!.status).to.equal("Finalized");
+      expect(after.result.outputs.next).to.equal(undefined);
+      expect(after.lines).to.have.length(7);
     });
 
     it("shows a paused rollup with the end of its pause, and the past end once it lapsed", async function () {
       const { permanent, permanentAddress, deployer } = await load(rollupsFixture);
       const until = (await time.latest()) + 5 * 86_400;
       await (await permanent.connect(deployer).pauseUntil(until)).wait();
+      await time.increaseTo(until - days(4) - 23 * HOUR);
       const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
       expect([result.paused, result.pausedUntil]).to.deep.equal([true, until]);
       expect(lines[0]).to.equal(
-        `rollup ${permanentAddress} (chain ID 1001, template 0): Active, paused until ${isoTime(until)}`,
+        `rollup ${permanentAddress} (chain ID 1001, template 0): Active, paused until ${isoTime(until)} (in 4d 23h)`,
       );
       await time.increaseTo(until);
       const after = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
@@ -1260,7 +1310,7 @@ describe("rollup tasks", function () {
       await (await factory.connect(deployer).setMinQueueFee((5n * ALT) / 2n)).wait();
       const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
       expect(result.queue).to.deep.equal({ length: 0n, included: 0n, minFee: (5n * ALT) / 2n });
-      expect(lines[4]).to.match(/; forced-inclusion queue 0 \(0 included; minimum fee 2\.5 ALT\)$/);
+      expect(lines[5]).to.match(/; forced-inclusion queue 0 \(0 included; minimum fee 2\.5 ALT\)$/);
     });
 
     it("shows an ephemeral rollup's expiry, and Settling once it is sunset", async function () {
@@ -1277,10 +1327,12 @@ describe("rollup tasks", function () {
         escrow: ephemeralPrepay,
       });
       expect(lines[0]).to.equal(`rollup ${ephemeralAddress} (chain ID 1002, template 2): Active`);
-      expect(lines[3]).to.equal(
-        `  expires ${isoTime(ephemeralExpiry)}; fees paid until ${isoTime(ephemeralExpiry)}; escrow 5,184 ALT, streamed 0 ALT`,
+      const left = ephemeralExpiry - (await time.latest()); // 30 days from the creation, less the fixture's blocks
+      const inLeft = `in 29d ${Math.floor((left - days(29)) / HOUR)}h`;
+      expect(lines[4]).to.equal(
+        `  expires ${isoTime(ephemeralExpiry)} (${inLeft}); fees paid until ${isoTime(ephemeralExpiry)} (${inLeft}); escrow 5,184 ALT, streamed 0 ALT`,
       );
-      expect(lines[5]).to.equal("  no outputs");
+      expect(lines[6]).to.equal("  no outputs");
       await (await ephemeral.connect(bob).sunset()).wait();
       expect((await task<RollupInfo>("rollup:info", { rollup: "1002", json: true })).status).to.equal("Settling");
     });
@@ -1805,6 +1857,802 @@ describe("rollup tasks", function () {
         "rollup:propose-output",
         { rollup: "1001", root: id("x"), from: bob.address, json: true },
         `only the rollup's proposer ${alice.address} proposes outputs`,
+      );
+    });
+  });
+  /** A task's refusal with `message`, sending nothing: no block mined, `account`'s nonce unchanged. */
+  async function refused(account: string, name: string, args: Record<string, unknown>, message: string) {
+    const nonce = await hre.ethers.provider.getTransactionCount(account);
+    await expectRefused(name, { json: true, ...args }, message);
+    expect(await hre.ethers.provider.getTransactionCount(account)).to.equal(nonce);
+  }
+
+  const files = tempDir("alt-rollup-task-");
+  after(() => files.remove());
+
+  /**
+   * `rollupsFixture` and two more rollups of alice: `squadRollup` (chain 1003, sequenced by SQUAD) and `validity`
+   * (chain 1004, ZK Stack: outputs every 600 L2 blocks, finalized with a MockVerifier proof; no services, no bond).
+   */
+  async function moreRollupsFixture() {
+    const f = await loadFixture(rollupsFixture);
+    const { factory, alice } = f;
+    await commitRollup(factory, alice, { chainId: 1003, salt: id("squad") });
+    await commitRollup(factory, alice, { chainId: 1004, salt: id("validity") });
+    const squadParams = createParams(alice.address, {
+      chainId: 1003,
+      services: SERVICE.SQUAD,
+      prepaidFees: await factory.requiredPrepayment(SERVICE.SQUAD, 0),
+      salt: id("squad"),
+    });
+    await (await factory.connect(alice).createRollup(squadParams)).wait();
+    const validityParams = createParams(alice.address, {
+      templateId: TEMPLATE.ZKStack,
+      chainId: 1004,
+      services: 0,
+      salt: id("validity"),
+    });
+    await (await factory.connect(alice).createRollup(validityParams)).wait();
+    return {
+      ...f,
+      squadAddress: await factory.rollupByChainId(1003),
+      validity: await rollupAt(await factory.rollupByChainId(1004)),
+      validityAddress: await factory.rollupByChainId(1004),
+    };
+  }
+
+  describe("rollup:append-batch", function () {
+    interface AppendResult {
+      rollup: string;
+      batchIndex: bigint;
+      batchCount: bigint;
+      commitment: string;
+      batchRoot: string;
+      firstIncluded: bigint;
+      included: bigint;
+      fees: bigint;
+      tx: TxReport;
+    }
+
+    it("posts a batch as the sequencer, including every queued item by default: their fees to the sequencer", async function () {
+      const { permanent, permanentAddress, token, alice } = await load(queuedFixture);
+      const before = await token.balanceOf(alice.address);
+      const commitment = id("batch-0");
+      const { result, lines } = await runTask<AppendResult>("rollup:append-batch", {
+        rollup: "1001",
+        commitment,
+        include: "all",
+        from: alice.address,
+        json: false,
+      });
+      const batchRoot = batchRootOf(ZeroHash, commitment, 2);
+      expect(result).to.deep.equal({
+        rollup: permanentAddress,
+        batchIndex: 0n,
+        batchCount: 1n,
+        commitment,
+        batchRoot,
+        firstIncluded: 0n,
+        included: 2n,
+        fees: 12n * ALT,
+        tx: result.tx,
+      });
+      await expect(transaction(result.tx.hash))
+        .to.emit(permanent, "BatchAppended")
+        .withArgs(0, commitment, batchRoot, alice.address)
+        .and.to.emit(permanent, "TransactionsIncluded")
+        .withArgs(0, 2, alice.address);
+      expect((await token.balanceOf(alice.address)) - before).to.equal(12n * ALT);
+      expect(await token.balanceOf(permanentAddress)).to.equal(PERMANENT_PREPAY);
+      expect([await permanent.queueHead(), await permanent.batchRoot()]).to.deep.equal([2n, batchRoot]);
+      expect(lines).to.deep.equal([
+        txLine(`batch 0 appended (commitment ${commitment}), including queue items 0 to 1`, result.tx),
+        `  batches 1; batch-chain head ${batchRoot}`,
+        "  inclusion fees received: 12 ALT",
+      ]);
+    });
+
+    it("commits to the keccak256 of a --data file (raw bytes, or 0x-hex text as its bytes), chaining the batches", async function () {
+      const { permanent, alice } = await load(rollupsFixture);
+      const raw = files.write("batch.bin", "raw batch bytes");
+      const first = await runTask<AppendResult>("rollup:append-batch", {
+        rollup: "1001",
+        data: raw,
+        include: "all",
+        from: alice.address,
+        json: false,
+      });
+      const c0 = keccak256(toUtf8Bytes("raw batch bytes"));
+      const root0 = batchRootOf(ZeroHash, c0, 0);
+      expect([first.result.commitment, first.result.batchRoot, first.result.included, first.result.fees]).to.deep.equal(
+        [c0, root0, 0n, 0n],
+      );
+      expect(first.lines).to.deep.equal([
+        txLine(`batch 0 appended (commitment ${c0})`, first.result.tx),
+        `  batches 1; batch-chain head ${root0}`,
+      ]);
+      const hexFile = files.write("batch.hex", "0xdeadbeef\n");
+      const second = await task<AppendResult>("rollup:append-batch", {
+        rollup: "1001",
+        data: hexFile,
+        include: "0",
+        from: alice.address,
+        json: true,
+      });
+      const c1 = keccak256("0xdeadbeef");
+      expect([second.batchIndex, second.batchCount, second.commitment, second.batchRoot]).to.deep.equal([
+        1n,
+        2n,
+        c1,
+        batchRootOf(root0, c1, 0),
+      ]);
+      expect(await permanent.batchRoot()).to.equal(batchRootOf(root0, c1, 0));
+    });
+
+    it("includes --include items only, and refuses to leave an overdue item behind", async function () {
+      const { permanent, token, alice, deadlines } = await load(queuedFixture);
+      const before = await token.balanceOf(alice.address);
+      const result = await task<AppendResult>("rollup:append-batch", {
+        rollup: "1001",
+        commitment: id("b"),
+        include: "1",
+        from: alice.address,
+        json: true,
+      });
+      expect([result.firstIncluded, result.included, result.fees]).to.deep.equal([0n, 1n, 5n * ALT]);
+      expect((await token.balanceOf(alice.address)) - before).to.equal(5n * ALT);
+      expect(await permanent.queueHead()).to.equal(1n);
+      await time.increaseTo(deadlines[1] + HOUR);
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { rollup: "1001", commitment: id("c"), include: "0", from: alice.address },
+        `queue item 1 is overdue (its deadline was ${isoTime(deadlines[1])} (1h ago)): the batch must include the 1 ` +
+          "overdue item(s), --include 1 or more",
+      );
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { rollup: "1001", commitment: id("c"), include: "2", from: alice.address },
+        "--include 2 is more than the 1 queued item(s) not included yet",
+      );
+    });
+
+    it("refuses anyone but the sequencer, naming it, and a SQUAD rollup, pointing to squad:post-batch", async function () {
+      const { alice, bob, permanentAddress, squadAddress } = await load(moreRollupsFixture);
+      await refused(
+        bob.address,
+        "rollup:append-batch",
+        { rollup: "1001", commitment: id("b"), include: "all", from: bob.address },
+        `${bob.address} is not the sequencer of rollup ${permanentAddress} (${alice.address} is)`,
+      );
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { rollup: "1003", commitment: id("b"), include: "all", from: alice.address },
+        `rollup ${squadAddress} is sequenced by SQUAD: post its batches with squad:post-batch`,
+      );
+    });
+
+    it("refuses a paused rollup, a Settling one and a retired one, with when", async function () {
+      const { permanent, permanentAddress, ephemeral, ephemeralAddress, deployer, alice, bob } =
+        await load(rollupsFixture);
+      const until = (await time.latest()) + days(3);
+      await (await permanent.connect(deployer).pauseUntil(until)).wait();
+      await time.increaseTo(until - days(2));
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { rollup: "1001", commitment: id("b"), include: "all", from: alice.address },
+        `rollup ${permanentAddress} is paused until ${isoTime(until)} (in 2d)`,
+      );
+      await (await ephemeral.connect(bob).sunset()).wait();
+      const sunsetAt = await time.latest();
+      await time.increaseTo(sunsetAt + 3 * HOUR);
+      await refused(
+        bob.address,
+        "rollup:append-batch",
+        { rollup: "1002", commitment: id("b"), include: "all", from: bob.address },
+        `rollup ${ephemeralAddress} expired at ${isoTime(sunsetAt)} (3h ago): it is Settling, not Active`,
+      );
+      await time.increaseTo(sunsetAt + WINDOW);
+      await (await ephemeral.settle()).wait();
+      await refused(
+        bob.address,
+        "rollup:append-batch",
+        { rollup: "1002", commitment: id("b"), include: "all", from: bob.address },
+        `rollup ${ephemeralAddress} is retired`,
+      );
+    });
+
+    it("refuses no commitment, two, a malformed one, an unreadable file and a malformed --include", async function () {
+      const { alice } = await load(rollupsFixture);
+      const base = { rollup: "1001", include: "all", from: alice.address };
+      await refused(alice.address, "rollup:append-batch", base, "pass --commitment or --data");
+      const file = files.write("b.bin", "x");
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { ...base, commitment: id("b"), data: file },
+        "pass --commitment or --data, not both",
+      );
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { ...base, commitment: "0x1234" },
+        "--commitment must be 32-byte hex, not 0x1234",
+      );
+      const missing = files.path("missing.bin");
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { ...base, data: missing },
+        `--data: cannot read ${missing}: ENOENT: no such file or directory, open '${missing}'`,
+      );
+      await refused(
+        alice.address,
+        "rollup:append-batch",
+        { ...base, commitment: id("b"), include: "-1" },
+        "--include must be a whole number, not -1",
+      );
+    });
+  });
+
+  describe("rollup:queue-tx", function () {
+    interface QueueResult {
+      rollup: string;
+      queueIndex: bigint;
+      txHash: string;
+      fee: bigint;
+      deadline: number;
+      approval?: TxReport;
+      tx: TxReport;
+    }
+
+    it("queues a transaction paying the factory's minimum fee by default, approving with --approve; reports its deadline", async function () {
+      const { permanent, permanentAddress, token, dave } = await load(rollupsFixture);
+      const before = await token.balanceOf(dave.address);
+      const txHash = id("l2 tx");
+      const { result, lines } = await runTask<QueueResult>("rollup:queue-tx", {
+        rollup: "1001",
+        txHash,
+        from: dave.address,
+        approve: true,
+        json: false,
+      });
+      const deadline = (await blockTime(result.tx.block)) + INCLUSION_DELAY;
+      expect(result).to.deep.equal({
+        rollup: permanentAddress,
+        queueIndex: 0n,
+        txHash,
+        fee: ALT,
+        deadline,
+        approval: result.approval,
+        tx: result.tx,
+      });
+      await expect(transaction(result.approval!.hash))
+        .to.emit(token, "Approval")
+        .withArgs(dave.address, permanentAddress, ALT);
+      await expect(transaction(result.tx.hash))
+        .to.emit(permanent, "TransactionQueued")
+        .withArgs(0, txHash, ALT, deadline, dave.address);
+      expect((await token.balanceOf(dave.address)) - before).to.equal(-ALT);
+      expect(await token.balanceOf(permanentAddress)).to.equal(PERMANENT_PREPAY + ALT);
+      const queued = await permanent.queuedTransaction(0);
+      expect([queued.payer, queued.fee, queued.deadline, queued.included]).to.deep.equal([
+        dave.address,
+        ALT,
+        BigInt(deadline),
+        false,
+      ]);
+      expect(lines).to.deep.equal([
+        txLine("approved the rollup", result.approval!),
+        txLine(`queued transaction ${txHash} at index 0, paying 1 ALT`, result.tx),
+        `  the sequencer must include it by ${isoTime(deadline)} (in 12h); after that anyone may force it in: ` +
+          `rollup:force-include --rollup ${permanentAddress}`,
+      ]);
+    });
+
+    it("hashes the signed transaction of a --data file, pays a higher --fee, and sends no approval when allowed", async function () {
+      const { permanent, permanentAddress, token, carol } = await load(queuedFixture);
+      await (await token.connect(carol).approve(permanentAddress, 3n * ALT)).wait();
+      const signed = "0x02f86b0180843b9aca00";
+      const file = files.write("tx.hex", signed);
+      const { result, lines } = await runTask<QueueResult>("rollup:queue-tx", {
+        rollup: permanentAddress,
+        data: file,
+        fee: "2.5",
+        from: carol.address,
+        approve: true,
+        json: false,
+      });
+      expect([result.queueIndex, result.txHash, result.fee, result.approval]).to.deep.equal([
+        2n,
+        keccak256(signed),
+        (5n * ALT) / 2n,
+        undefined,
+      ]);
+      expect(lines[0]).to.equal(
+        txLine(`queued transaction ${keccak256(signed)} at index 2, paying 2.5 ALT`, result.tx),
+      );
+      expect(await token.allowance(carol.address, permanentAddress)).to.equal(ALT / 2n);
+      expect((await permanent.queuedTransaction(2)).txHash).to.equal(keccak256(signed));
+    });
+
+    it("refuses a fee below the minimum, a short balance or allowance, a rollup not Active, and bad flags, sending nothing", async function () {
+      const { permanentAddress, ephemeral, ephemeralAddress, bob, dave, poor } = await load(rollupsFixture);
+      const base = { rollup: "1001", txHash: id("t"), from: dave.address };
+      await refused(
+        dave.address,
+        "rollup:queue-tx",
+        { ...base, fee: "0.5", approve: true },
+        "--fee 0.5 ALT is below the factory's minimum queue fee, 1 ALT",
+      );
+      await refused(dave.address, "rollup:queue-tx", base, "allowance 0 ALT is below the 1 ALT needed: pass --approve");
+      await refused(
+        poor.address,
+        "rollup:queue-tx",
+        { ...base, from: poor.address, approve: true },
+        `${poor.address} holds 0 ALT; this needs 1 ALT`,
+      );
+      await refused(
+        dave.address,
+        "rollup:queue-tx",
+        { rollup: "1001", from: dave.address },
+        "pass --tx-hash or --data",
+      );
+      await refused(
+        dave.address,
+        "rollup:queue-tx",
+        { ...base, txHash: "0xzz" },
+        "--tx-hash must be 32-byte hex, not 0xzz",
+      );
+      await (await ephemeral.connect(bob).sunset()).wait();
+      const sunsetAt = await time.latest();
+      await time.increaseTo(sunsetAt + 90);
+      await refused(
+        dave.address,
+        "rollup:queue-tx",
+        { ...base, rollup: "1002", approve: true },
+        `rollup ${ephemeralAddress} expired at ${isoTime(sunsetAt)} (1m 30s ago): it is Settling, not Active`,
+      );
+      expect(permanentAddress).to.not.equal(ZeroAddress);
+    });
+  });
+
+  describe("rollup:finalize", function () {
+    interface FinalizeResult {
+      rollup: string;
+      index: bigint;
+      l2BlockNumber: bigint;
+      root: string;
+      bond: bigint;
+      proposer: string;
+      tx: TxReport;
+    }
+    const PERIOD = days(7);
+
+    /** `permanent` with outputs 0 and 1 proposed (and bonded) by alice, at `proposedAt` and an hour later. */
+    async function proposedFixture() {
+      const f = await loadFixture(rollupsFixture);
+      const { permanent, permanentAddress, token, alice } = f;
+      await (await token.connect(alice).approve(permanentAddress, 2n * OUTPUT_BOND)).wait();
+      const proposedAt = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(proposedAt);
+      await (await permanent.connect(alice).proposeOutput(1_800, id("state 0"))).wait();
+      await time.setNextBlockTimestamp(proposedAt + HOUR);
+      await (await permanent.connect(alice).proposeOutput(3_600, id("state 1"))).wait();
+      return { ...f, proposedAt, roots: [(await permanent.output(0)).root, (await permanent.output(1)).root] };
+    }
+
+    it("refuses during the challenge period with the time left, then finalizes the next output: the bond back to the proposer", async function () {
+      const { permanent, permanentAddress, token, alice, dave, proposedAt, roots } = await load(proposedFixture);
+      await time.increaseTo(proposedAt + 2 * DAY);
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        { rollup: "1001", from: dave.address },
+        `output 0 of rollup ${permanentAddress} is in its challenge period until ${isoTime(proposedAt + PERIOD)} (in 5d)`,
+      );
+      await time.increaseTo(proposedAt + PERIOD - 1); // the next block ends the challenge period
+      const before = await token.balanceOf(alice.address);
+      const { result, lines } = await runTask<FinalizeResult>("rollup:finalize", {
+        rollup: "1001",
+        from: dave.address,
+        json: false,
+      });
+      expect(result).to.deep.equal({
+        rollup: permanentAddress,
+        index: 0n,
+        l2BlockNumber: 1_800n,
+        root: roots[0],
+        bond: OUTPUT_BOND,
+        proposer: alice.address,
+        tx: result.tx,
+      });
+      expect(await blockTime(result.tx.block)).to.equal(proposedAt + PERIOD);
+      await expect(transaction(result.tx.hash)).to.emit(permanent, "OutputFinalized").withArgs(0);
+      expect((await token.balanceOf(alice.address)) - before).to.equal(OUTPUT_BOND);
+      expect(await token.balanceOf(permanentAddress)).to.equal(PERMANENT_PREPAY + OUTPUT_BOND);
+      expect([await permanent.finalizedCount(), (await permanent.output(0)).status]).to.deep.equal([1n, 3n]);
+      expect(lines).to.deep.equal([
+        txLine("output 0 (L2 block 1800) finalized", result.tx),
+        `  bond 1,000 ALT returned to the proposer ${alice.address}`,
+      ]);
+      // the next one's period ends an hour later
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        { rollup: "1001", from: dave.address },
+        `output 1 of rollup ${permanentAddress} is in its challenge period until ${isoTime(proposedAt + PERIOD + HOUR)} (in 1h)`,
+      );
+    });
+
+    it("refuses an output VITAL has an open challenge on, naming the challenge", async function () {
+      const { permanentAddress, vital, dave, proposedAt } = await load(proposedFixture);
+      // a stand-in VITAL whose openChallenge answers (true, 7) for every output
+      await hre.network.provider.send("hardhat_setCode", [vital.address, "0x600160005260076020526040" + "6000f3"]);
+      await time.increaseTo(proposedAt + PERIOD);
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        { rollup: "1001", from: dave.address },
+        `output 0 of rollup ${permanentAddress} is challenged in VITAL (challenge 7): it cannot finalize while the challenge is open`,
+      );
+    });
+
+    it("refuses out of order, finalized or unknown indices, no output to finalize, a pause and a validity rollup", async function () {
+      const { permanent, permanentAddress, deployer, dave, proposedAt } = await load(proposedFixture);
+      const base = { rollup: "1001", from: dave.address };
+      await time.increaseTo(proposedAt + PERIOD + HOUR);
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        { ...base, index: "1" },
+        "outputs finalize in order: output 0 is the next",
+      );
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        { ...base, index: "2" },
+        `rollup ${permanentAddress} has 2 outputs: no output 2`,
+      );
+      const until = (await time.latest()) + days(2);
+      await (await permanent.connect(deployer).pauseUntil(until)).wait();
+      await time.increaseTo(until - DAY);
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        base,
+        `rollup ${permanentAddress} is paused until ${isoTime(until)} (in 1d)`,
+      );
+      await time.increaseTo(until);
+      const first = await task<FinalizeResult>("rollup:finalize", { ...base, index: "0", json: true });
+      expect(first.index).to.equal(0n);
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        { ...base, index: "0" },
+        `output 0 of rollup ${permanentAddress} is finalized already`,
+      );
+      expect((await task<FinalizeResult>("rollup:finalize", { ...base, json: true })).index).to.equal(1n);
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        base,
+        `rollup ${permanentAddress} has no output waiting to finalize (2 proposed, all finalized)`,
+      );
+    });
+
+    it("refuses a validity rollup, pointing to rollup:prove", async function () {
+      const { validityAddress, dave } = await load(moreRollupsFixture);
+      await refused(
+        dave.address,
+        "rollup:finalize",
+        { rollup: "1004", from: dave.address },
+        `rollup ${validityAddress} is a validity rollup: its outputs finalize with a proof (rollup:prove)`,
+      );
+    });
+  });
+
+  describe("rollup:prove", function () {
+    interface ProveResult {
+      rollup: string;
+      index: bigint;
+      l2BlockNumber: bigint;
+      root: string;
+      bond: bigint;
+      proposer: string;
+      tx: TxReport;
+    }
+    /** MockVerifier's valid proof of an output: keccak256(abi.encode(chainId, l2BlockNumber, root)), as 32 bytes. */
+    const proofOf = (l2: bigint, root: string) =>
+      keccak256(coder.encode(["uint256", "uint256", "bytes32"], [1004n, l2, root]));
+
+    async function provableFixture() {
+      const f = await loadFixture(moreRollupsFixture);
+      await (await f.validity.connect(f.alice).proposeOutput(600, id("zk 0"))).wait();
+      await (await f.validity.connect(f.alice).proposeOutput(1_200, id("zk 1"))).wait();
+      return { ...f, roots: [(await f.validity.output(0)).root, (await f.validity.output(1)).root] };
+    }
+
+    it("finalizes the next output with a valid --proof, then the next with --proof-file (no bond without VITAL)", async function () {
+      const { validity, validityAddress, alice, dave, roots } = await load(provableFixture);
+      const { result, lines } = await runTask<ProveResult>("rollup:prove", {
+        rollup: "1004",
+        proof: proofOf(600n, roots[0]),
+        from: dave.address,
+        json: false,
+      });
+      expect(result).to.deep.equal({
+        rollup: validityAddress,
+        index: 0n,
+        l2BlockNumber: 600n,
+        root: roots[0],
+        bond: 0n,
+        proposer: alice.address,
+        tx: result.tx,
+      });
+      await expect(transaction(result.tx.hash)).to.emit(validity, "OutputFinalized").withArgs(0);
+      expect(lines).to.deep.equal([
+        txLine("output 0 (L2 block 600) finalized with its proof", result.tx),
+        "  no output bond",
+      ]);
+      const file = files.write("proof.hex", proofOf(1_200n, roots[1]));
+      const second = await task<ProveResult>("rollup:prove", { rollup: "1004", proofFile: file, json: true });
+      expect([second.index, second.root]).to.deep.equal([1n, roots[1]]);
+      expect([await validity.finalizedCount(), (await validity.output(1)).status]).to.deep.equal([2n, 3n]);
+    });
+
+    it("refuses a proof the verifier rejects, a malformed or missing proof and an optimistic rollup, sending nothing", async function () {
+      const { verifier, permanentAddress, dave, roots } = await load(provableFixture);
+      const base = { rollup: "1004", from: dave.address };
+      await refused(
+        dave.address,
+        "rollup:prove",
+        { ...base, proof: proofOf(600n, roots[1]) },
+        `the verifier ${verifier} rejects the proof of output 0`,
+      );
+      await refused(dave.address, "rollup:prove", { ...base, proof: "0x123" }, "--proof must be hex bytes, not 0x123");
+      await refused(dave.address, "rollup:prove", base, "pass --proof or --proof-file");
+      await refused(
+        dave.address,
+        "rollup:prove",
+        { ...base, index: "1", proof: proofOf(1_200n, roots[1]) },
+        "outputs finalize in order: output 0 is the next",
+      );
+      await refused(
+        dave.address,
+        "rollup:prove",
+        { rollup: "1001", proof: "0x", from: dave.address },
+        `rollup ${permanentAddress} is optimistic: its outputs finalize after their challenge period (rollup:finalize)`,
+      );
+    });
+  });
+
+  describe("rollup:reclaim-fee", function () {
+    interface ReclaimResult {
+      rollup: string;
+      reclaimed: { index: bigint; payer: string; fee: bigint; tx: TxReport }[];
+      total: bigint;
+    }
+
+    /** `ephemeral` with queue items 0..2 of carol (3, 4, 5 ALT) and 3 of dave (2 ALT); bob's batch included item 0. */
+    async function ephemeralQueueFixture() {
+      const f = await loadFixture(rollupsFixture);
+      const { ephemeral, ephemeralAddress, token, bob, carol, dave } = f;
+      await (await token.connect(carol).approve(ephemeralAddress, 12n * ALT)).wait();
+      await (await token.connect(dave).approve(ephemeralAddress, 2n * ALT)).wait();
+      for (const fee of [3n, 4n, 5n])
+        await (await ephemeral.connect(carol).queueTransaction(id(`c${fee}`), fee * ALT)).wait();
+      await (await ephemeral.connect(dave).queueTransaction(id("d"), 2n * ALT)).wait();
+      await (await ephemeral.connect(bob).appendBatch(id("batch"), 1)).wait();
+      return f;
+    }
+
+    /** `ephemeralQueueFixture` sunset, and settled after its settlement window: retired. */
+    async function retiredFixture() {
+      const f = await loadFixture(ephemeralQueueFixture);
+      await (await f.ephemeral.connect(f.bob).sunset()).wait();
+      await time.increase(WINDOW);
+      await (await f.ephemeral.settle()).wait();
+      return f;
+    }
+
+    it("pays back every never-included fee of the sender by default, one transaction each", async function () {
+      const { ephemeral, ephemeralAddress, token, carol } = await load(retiredFixture);
+      const [before, held] = [await token.balanceOf(carol.address), await token.balanceOf(ephemeralAddress)];
+      const { result, lines } = await runTask<ReclaimResult>("rollup:reclaim-fee", {
+        rollup: "1002",
+        from: carol.address,
+        json: false,
+      });
+      const [first, second] = result.reclaimed;
+      expect(result).to.deep.equal({
+        rollup: ephemeralAddress,
+        reclaimed: [
+          { index: 1n, payer: carol.address, fee: 4n * ALT, tx: first.tx },
+          { index: 2n, payer: carol.address, fee: 5n * ALT, tx: second.tx },
+        ],
+        total: 9n * ALT,
+      });
+      await expect(transaction(first.tx.hash))
+        .to.emit(ephemeral, "FeeReclaimed")
+        .withArgs(1, carol.address, 4n * ALT);
+      await expect(transaction(second.tx.hash))
+        .to.emit(ephemeral, "FeeReclaimed")
+        .withArgs(2, carol.address, 5n * ALT);
+      expect((await token.balanceOf(carol.address)) - before).to.equal(9n * ALT);
+      expect(held - (await token.balanceOf(ephemeralAddress))).to.equal(9n * ALT);
+      expect(lines).to.deep.equal([
+        txLine(`reclaimed 4 ALT of queue item 1 for ${carol.address}`, first.tx),
+        txLine(`reclaimed 5 ALT of queue item 2 for ${carol.address}`, second.tx),
+      ]);
+      await refused(
+        carol.address,
+        "rollup:reclaim-fee",
+        { rollup: "1002", from: carol.address },
+        `${carol.address} has no queued fee to reclaim from rollup ${ephemeralAddress}`,
+      );
+    });
+
+    it("reclaims one --index for its payer, whoever sends it, or the items of --payer", async function () {
+      const { token, alice, carol, dave } = await load(retiredFixture);
+      const before = await token.balanceOf(dave.address);
+      const one = await task<ReclaimResult>("rollup:reclaim-fee", {
+        rollup: "1002",
+        index: "3",
+        from: alice.address,
+        json: true,
+      });
+      expect(one.reclaimed.map((r) => [r.index, r.payer, r.fee])).to.deep.equal([[3n, dave.address, 2n * ALT]]);
+      expect((await token.balanceOf(dave.address)) - before).to.equal(2n * ALT);
+      const theirs = await task<ReclaimResult>("rollup:reclaim-fee", {
+        rollup: "1002",
+        payer: carol.address,
+        from: alice.address,
+        json: true,
+      });
+      expect([theirs.reclaimed.map((r) => r.index), theirs.total]).to.deep.equal([[1n, 2n], 9n * ALT]);
+    });
+
+    it("refuses an included, reclaimed or unknown item and --index with --payer, sending nothing", async function () {
+      const { alice, ephemeralAddress } = await load(retiredFixture);
+      const base = { rollup: "1002", from: alice.address };
+      await refused(
+        alice.address,
+        "rollup:reclaim-fee",
+        { ...base, index: "0" },
+        "queue item 0 was included: its fee went to whoever included it",
+      );
+      await refused(
+        alice.address,
+        "rollup:reclaim-fee",
+        { ...base, index: "4" },
+        `rollup ${ephemeralAddress} has 4 queued transactions: no queue item 4`,
+      );
+      await task("rollup:reclaim-fee", { ...base, index: "3", json: true });
+      await refused(
+        alice.address,
+        "rollup:reclaim-fee",
+        { ...base, index: "3" },
+        "the fee of queue item 3 was reclaimed already",
+      );
+      await refused(
+        alice.address,
+        "rollup:reclaim-fee",
+        { ...base, index: "1", payer: alice.address },
+        "pass --index or --payer, not both",
+      );
+    });
+
+    it("refuses before the rollup is retired, saying when it settles", async function () {
+      const { ephemeralAddress, ephemeralExpiry, carol } = await load(ephemeralQueueFixture);
+      await time.increaseTo(ephemeralExpiry - DAY);
+      await refused(
+        carol.address,
+        "rollup:reclaim-fee",
+        { rollup: "1002", from: carol.address },
+        `rollup ${ephemeralAddress} is Active: queued fees are reclaimed once it is retired; it settles from ` +
+          `${isoTime(ephemeralExpiry + WINDOW)} (in 8d) (rollup:settle)`,
+      );
+      const { permanentAddress } = await load(rollupsFixture);
+      await refused(
+        carol.address,
+        "rollup:reclaim-fee",
+        { rollup: "1001", from: carol.address },
+        `rollup ${permanentAddress} is Active: queued fees are reclaimed once it is retired; it is permanent: sunset, ` +
+          "then settled after its settlement window",
+      );
+    });
+  });
+
+  describe("rollup:transfer-ownership and rollup:accept-ownership", function () {
+    it("hands the rollup over in two steps: offered by the owner, accepted by the new owner", async function () {
+      const { permanent, permanentAddress, alice, bob } = await load(rollupsFixture);
+      const offer = await runTask<{ rollup: string; owner: string; pendingOwner: string; tx: TxReport }>(
+        "rollup:transfer-ownership",
+        { rollup: "1001", to: bob.address, from: alice.address, json: false },
+      );
+      expect(offer.result).to.deep.equal({
+        rollup: permanentAddress,
+        owner: alice.address,
+        pendingOwner: bob.address,
+        tx: offer.result.tx,
+      });
+      await expect(transaction(offer.result.tx.hash))
+        .to.emit(permanent, "OwnershipTransferStarted")
+        .withArgs(alice.address, bob.address);
+      expect([await permanent.owner(), await permanent.pendingOwner()]).to.deep.equal([alice.address, bob.address]);
+      expect(offer.lines).to.deep.equal([
+        txLine(`ownership of rollup ${permanentAddress} offered to ${bob.address}`, offer.result.tx),
+        `  ${alice.address} stays the owner until ${bob.address} accepts: rollup:accept-ownership --rollup ` +
+          `${permanentAddress} --from ${bob.address}`,
+      ]);
+      const accepted = await runTask<{ rollup: string; previousOwner: string; owner: string; tx: TxReport }>(
+        "rollup:accept-ownership",
+        { rollup: permanentAddress, from: bob.address, json: false },
+      );
+      expect(accepted.result).to.deep.equal({
+        rollup: permanentAddress,
+        previousOwner: alice.address,
+        owner: bob.address,
+        tx: accepted.result.tx,
+      });
+      await expect(transaction(accepted.result.tx.hash))
+        .to.emit(permanent, "OwnershipTransferred")
+        .withArgs(alice.address, bob.address);
+      expect([await permanent.owner(), await permanent.pendingOwner()]).to.deep.equal([bob.address, ZeroAddress]);
+      expect(accepted.lines).to.deep.equal([
+        txLine(`${bob.address} owns rollup ${permanentAddress} now (from ${alice.address})`, accepted.result.tx),
+      ]);
+    });
+
+    it("replaces an offer not accepted yet, saying so; the first account offered can no longer accept", async function () {
+      const { permanent, permanentAddress, alice, bob, carol } = await load(rollupsFixture);
+      await task("rollup:transfer-ownership", { rollup: "1001", to: bob.address, from: alice.address, json: true });
+      const { result, lines } = await runTask<{ replaced?: string }>("rollup:transfer-ownership", {
+        rollup: "1001",
+        to: carol.address,
+        from: alice.address,
+        json: false,
+      });
+      expect(result.replaced).to.equal(bob.address);
+      expect(lines[1]).to.equal(`  (the offer to ${bob.address} is withdrawn)`);
+      expect(await permanent.pendingOwner()).to.equal(carol.address);
+      await refused(
+        bob.address,
+        "rollup:accept-ownership",
+        { rollup: "1001", from: bob.address },
+        `${bob.address} is not the pending owner of rollup ${permanentAddress} (${carol.address} is)`,
+      );
+    });
+
+    it("refuses anyone but the owner, the owner itself or zero as --to, and an acceptance nobody offered", async function () {
+      const { permanentAddress, alice, bob } = await load(rollupsFixture);
+      await refused(
+        bob.address,
+        "rollup:transfer-ownership",
+        { rollup: "1001", to: bob.address, from: bob.address },
+        `${bob.address} is not the owner of ${permanentAddress} (${alice.address} is)`,
+      );
+      await refused(
+        alice.address,
+        "rollup:transfer-ownership",
+        { rollup: "1001", to: alice.address, from: alice.address },
+        `${alice.address} owns rollup ${permanentAddress} already`,
+      );
+      await refused(
+        alice.address,
+        "rollup:transfer-ownership",
+        { rollup: "1001", to: ZeroAddress, from: alice.address },
+        "--to must not be the zero address",
+      );
+      await refused(
+        bob.address,
+        "rollup:accept-ownership",
+        { rollup: "1001", from: bob.address },
+        `no ownership of rollup ${permanentAddress} is offered (rollup:transfer-ownership)`,
       );
     });
   });
