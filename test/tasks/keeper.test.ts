@@ -145,6 +145,33 @@ describe("keeper tasks", function () {
     return f;
   }
 
+  describe("keeper:resolve", function () {
+    it("retries an invalidation deferred by a pause once the rollup is resumed, not while it is paused", async function () {
+      const f = await load(keeperFixture);
+      await proposeOutput(f);
+      const [, bond] = await f.vital.parameters();
+      const [op0, op1] = f.operators;
+      await (await f.token.connect(op0.signer).approve(await f.vital.getAddress(), bond)).wait();
+      await (await f.vital.connect(op0.signer).challenge(f.rollupAddress, 0)).wait();
+      const councilAddress = await f.factory.council();
+      const pauser = f.signers.find((s) => s.address === councilAddress)!;
+      await (await f.rollup.connect(pauser).setPaused(true)).wait();
+      await (await f.vital.connect(op0.signer).vote(0, true)).wait();
+      await expect(f.vital.connect(op1.signer).vote(0, true)).to.emit(f.vital, "InvalidationDeferred");
+      expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
+      // paused: a retry would only be deferred again
+      await expectNothing(f, "resolve");
+      await (await f.rollup.connect(pauser).setPaused(false)).wait();
+      const result = await keep(f, "resolve");
+      expect(result.records.map((r) => [r.duty, r.target, r.what])).to.deep.equal([
+        ["resolve", "challenge 0", "challenge 0 of output 0: invalidation retried"],
+      ]);
+      await expect(actions(result.records)[0].tx.hash).to.emit(f.rollup, "OutputsInvalidated").withArgs(0n, 1n);
+      expect((await f.vital.challengeOf(0)).result).to.equal(Result.Invalidated);
+      expect(await f.rollup.outputCount()).to.equal(0n);
+    });
+  });
+
   describe("keeper:report-voters and keeper:execute-slashes", function () {
     it("reports the members that voted valid with the keeper as reporter, then executes their slashes after the veto window", async function () {
       const f = await load(invalidatedFixture);
@@ -273,7 +300,14 @@ describe("keeper tasks", function () {
       await expectNothing(f, "settle-rollups");
       await time.increaseTo(expiry + SETTLEMENT_WINDOW);
       const owner = await f.token.balanceOf(f.creator.address);
-      const result = await keep(f, "settle-rollups");
+      const { result, lines } = await runTask<TickResult>("keeper:settle-rollups", {
+        json: false,
+        from: f.keeper.address,
+      });
+      const { tx } = actions(result.records)[0];
+      expect(lines).to.deep.equal([
+        `settle-rollups: settled: retired, unused fees refunded: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`,
+      ]);
       expect(result.records.map((r) => [r.duty, r.target, r.what])).to.deep.equal([
         ["settle-rollups", address, "settled: retired, unused fees refunded"],
       ]);
