@@ -18,10 +18,11 @@ import "./mach";
 import "./vital";
 import "./simulate";
 import "./time";
+import "./keeper";
 
 /** The areas above (a task is named `<area>:<action>`), and `simulate`. */
 const AREAS = ["deploy", "gov", "token", "vesting", "airdrop", "operator", "stake", "slash", "rewards", "rollup"];
-AREAS.push("service", "squad", "mach", "vital", "time");
+AREAS.push("service", "squad", "mach", "vital", "time", "keeper");
 const isOurs = (name: string) => name === "simulate" || AREAS.includes(name.split(":")[0]);
 
 // every task above fails in one line on the command line, whatever the terminal (tasks/lib/cli.ts)
