@@ -1,6 +1,7 @@
 // Rollup tasks: templates, create (commit, then create, at a predicted address), list, info, extend, sunset, settle,
 // ownership handover; batches (append-batch by a central sequencer), forced inclusion (queue-tx, force-include,
 // reclaim-fee once retired); outputs (propose-output, finalize after the challenge period, prove on validity rollups).
+import { formatDuration } from "../deploy/lib/units";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { hexlify, id, isHexString, keccak256, randomBytes, ZeroAddress } from "ethers";
@@ -24,7 +25,6 @@ import { eventsOf, latestTime, parseWhole } from "./lib/restaking";
 import {
   ensureAlt,
   explainFinality,
-  formatDuration,
   oneOf,
   OUTPUT_STATUS,
   outputToFinalize,

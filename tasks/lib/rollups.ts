@@ -80,23 +80,6 @@ export async function rollupOutput(rollup: Rollup, value: string) {
   return { index, output: await rollup.output(index) };
 }
 
-/** Makes sure `signer` can pay `amount` ALT to `spender`: balance, then allowance (approved with --approve). */
-export async function ensureAlt(
-  hre: HardhatRuntimeEnvironment,
-  signer: Signer,
-  spender: string,
-  amount: bigint,
-  approve: boolean,
-): Promise<TxReport | undefined> {
-  const token = await altToken(hre);
-  const owner = await signer.getAddress();
-  await requireAlt(token, owner, amount);
-  const allowance = await token.allowance(owner, spender);
-  if (allowance >= amount) return undefined;
-  if (!approve) fail(`allowance ${formatAlt(allowance)} is below the ${formatAlt(amount)} needed: pass --approve`);
-  return confirm(token.connect(signer).approve(spender, amount));
-}
-
 /** Prepares paying `amount` ALT to `spender`, sending nothing: balance checked, and the approval (if the allowance is
  * short; refused without `approve`) simulated. Returns the approval to send, or undefined when none is needed. */
 export async function prepareAlt(
@@ -116,17 +99,22 @@ export async function prepareAlt(
   return () => confirm(token.connect(signer).approve(spender, amount));
 }
 
+/** `prepareAlt`, then the approval sent at once (if one is needed). */
+export async function ensureAlt(
+  hre: HardhatRuntimeEnvironment,
+  signer: Signer,
+  spender: string,
+  amount: bigint,
+  approve: boolean,
+): Promise<TxReport | undefined> {
+  return (await prepareAlt(hre, signer, spender, amount, approve))?.();
+}
+
 export const ROLLUP_STATUS = ["Active", "Settling", "Retired"] as const;
 
 /** "2025-01-01T00:00:00Z (in 2h)": a time and how far it is from `now` (the latest block's). */
 export const timeAt = (timestamp: number | bigint, now: number) =>
   `${formatTime(timestamp)} (${relativeTime(Number(timestamp), now)})`;
-
-/** "7d", "1d 12h", "90s": a duration, for humans. */
-export function formatDuration(seconds: number): string {
-  if (seconds === 0) return "0s";
-  return relativeTime(seconds, 0).replace(/^in /, "");
-}
 
 /** A 32-byte hex value (hash, commitment). */
 export function parseBytes32(value: string, what: string): string {

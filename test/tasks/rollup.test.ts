@@ -1252,7 +1252,7 @@ describe("rollup tasks", function () {
         `rollup ${permanentAddress} (chain ID 1001, template 0): Active`,
         `  owner ${alice.address}; sequencer ${alice.address}; proposer ${alice.address}; DA EthereumBlobs`,
         "  services VITAL, MACH; fast finality at 6667 bps",
-        "  optimistic proofs, challenge period 7d; output bond 1,000 ALT",
+        "  optimistic proofs, challenge period 1w; output bond 1,000 ALT",
         `  permanent; fees paid until ${isoTime(result.paidUntil)} (in 28d 22h); escrow 5,184 ALT, streamed 0 ALT`,
         `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included; minimum fee 1 ALT)`,
         `  outputs 1 (0 finalized); latest #0 at L2 block 1800: Proposed, root ${root} (state root ${stateRoot}; batches 1)`,
