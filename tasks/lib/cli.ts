@@ -106,8 +106,16 @@ export async function isHardhatChain(hre: HardhatRuntimeEnvironment): Promise<bo
   return String(client).startsWith("HardhatNetwork");
 }
 
-/** The signer a task acts as: `--from <address>` among the configured accounts, else the first account. */
+/** The account of `--keystore` while its task runs (tasks/lib/keys.ts): every `signerFor` returns it. */
+let keystoreAccount: Signer | undefined;
+export const actAs = (signer: Signer | undefined) => (keystoreAccount = signer);
+
+/**
+ * The signer a task acts as: the `--keystore` account if one is given, else `--from <address>` among the configured
+ * accounts, else the first account.
+ */
 export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
+  if (keystoreAccount !== undefined) return estimating(keystoreAccount);
   const signers = await hre.ethers.getSigners();
   if (signers.length === 0) {
     fail(`no account is configured for network ${hre.network.name}: npx hardhat vars set DEPLOYER_PRIVATE_KEY`);
