@@ -6,6 +6,7 @@
 // a flag (flags end up in shell histories); nothing is sent before every signature was checked locally against the
 // operator's key in the file's epoch and the transaction was simulated.
 import { task } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import path from "path";
@@ -520,6 +521,62 @@ task("mach:certify", "Fast-finalizes a rollup output with a MACH quorum built fr
     },
   );
 
+/**
+ * Checks two attestation files as an equivocation proof (one operator, rollup and block, two roots; the operator counted
+ * in the set in each file's epoch and each signature its key's then; not proven already) and returns proveEquivocation's
+ * arguments; refuses in one line otherwise.
+ */
+async function equivocationProof(hre: HardhatRuntimeEnvironment, ctx: Context, a: Loaded, b: Loaded) {
+  if (a.kind !== "attestation" || b.kind !== "attestation") fail("both files must be attestations");
+  if (a.operator !== b.operator) fail(`the files are signed by two operators: ${a.operator}, ${b.operator}`);
+  if (a.rollup !== b.rollup || a.message.l2BlockNumber !== b.message.l2BlockNumber) {
+    fail("the attestations are for different rollups or blocks");
+  }
+  if (a.message.outputRoot === b.message.outputRoot) fail("the attestations sign the same root: no equivocation");
+  const { operator, rollup } = a;
+  const setId = await registeredSet(hre, ctx.mach, rollup, "mach");
+  const block = BigInt(a.message.l2BlockNumber);
+  if (await ctx.mach.isEquivocationProven(operator, rollup, block)) {
+    fail(`the equivocation of ${operator} at block ${block} is proven already`);
+  }
+  const attestations = [];
+  for (const s of [a, b]) {
+    const epoch = BigInt(s.message.epoch);
+    if ((await ctx.sets.allocationAt(setId, operator, epoch)) === 0n) {
+      fail(`${operator} had no stake counted in the set in epoch ${epoch}: what it signed then decides nothing`);
+    }
+    const key = await verifySigned(ctx, s);
+    const m = s.message;
+    attestations.push({
+      attestation: {
+        outputIndex: m.outputIndex,
+        l2BlockNumber: block,
+        outputRoot: m.outputRoot,
+        epoch,
+        signature: s.signature,
+      },
+      key,
+    });
+  }
+  const [x, y] = attestations;
+  return { operator, rollup, block, args: [rollup, operator, x.attestation, x.key, y.attestation, y.key] as const };
+}
+
+type EquivocationProof = Awaited<ReturnType<typeof equivocationProof>>;
+
+/** Sends a checked equivocation proof; returns its slash request. */
+async function sendProof(hre: HardhatRuntimeEnvironment, ctx: Context, proof: EquivocationProof, from?: string) {
+  const tx = await confirm(ctx.mach.connect(await signerFor(hre, from)).proveEquivocation(...proof.args));
+  const [proven] = await eventsOf(hre, tx, ctx.mach, "EquivocationProven");
+  return { requestId: proven.args.requestId as bigint, tx };
+}
+
+const provenLine = (p: { operator: string; block: bigint; requestId: bigint; tx: TxReport }) =>
+  txLine(
+    `equivocation of ${p.operator} at block ${p.block} proven: slash request ${p.requestId}, operator jailed`,
+    p.tx,
+  );
+
 task("mach:prove-equivocation", "Proves from two attestation files that one member signed two roots for one block")
   .addParam("first", "An attestation file")
   .addParam("second", "Another attestation file of the same operator, rollup and block, with another root")
@@ -527,48 +584,89 @@ task("mach:prove-equivocation", "Proves from two attestation files that one memb
   .addFlag("json", "Print the result as JSON")
   .setAction(async (args: { first: string; second: string; from?: string; json: boolean }, hre) => {
     const ctx = await machContext(hre);
-    const [a, b] = [readOne(ctx, args.first), readOne(ctx, args.second)];
-    if (a.kind !== "attestation" || b.kind !== "attestation") fail("both files must be attestations");
-    if (a.operator !== b.operator) fail(`the files are signed by two operators: ${a.operator}, ${b.operator}`);
-    if (a.rollup !== b.rollup || a.message.l2BlockNumber !== b.message.l2BlockNumber) {
-      fail("the attestations are for different rollups or blocks");
+    const proof = await equivocationProof(hre, ctx, readOne(ctx, args.first), readOne(ctx, args.second));
+    const { operator, rollup, block } = proof;
+    const { requestId, tx } = await sendProof(hre, ctx, proof, args.from);
+    return output(args.json, { operator, rollup, l2BlockNumber: block, requestId, tx }, () => [
+      provenLine({ operator, block, requestId, tx }),
+    ]);
+  });
+
+task(
+  "mach:find-equivocations",
+  "Scans attestation files (a folder of mach:attest --out files) for members that signed two roots for one block; --prove proves them",
+)
+  .addParam("dir", "A directory of attestation files, or files comma-separated")
+  .addFlag("prove", "Prove every provable equivocation found (each simulated before the first is sent)")
+  .addOptionalParam("from", "With --prove: account to act as and be the reporter (default: the first account)")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: { dir: string; prove: boolean; from?: string; json: boolean }, hre) => {
+    const ctx = await machContext(hre);
+    const files = readSigned(ctx, args.dir).filter((s) => s.kind === "attestation");
+    // one operator, rollup and block: the first file of each root, in file order; the first two roots make the proof
+    const groups = new Map<string, Loaded[]>();
+    for (const s of files) {
+      const key = `${s.operator}/${s.rollup}/${s.message.l2BlockNumber}`;
+      const group = groups.get(key) ?? [];
+      if (!group.some((g) => g.message.outputRoot === s.message.outputRoot)) group.push(s);
+      groups.set(key, group);
     }
-    if (a.message.outputRoot === b.message.outputRoot) fail("the attestations sign the same root: no equivocation");
-    const { operator, rollup } = a;
-    const setId = await registeredSet(hre, ctx.mach, rollup, "mach");
-    const block = BigInt(a.message.l2BlockNumber);
-    if (await ctx.mach.isEquivocationProven(operator, rollup, block)) {
-      fail(`the equivocation of ${operator} at block ${block} is proven already`);
-    }
-    const attestations = [];
-    for (const s of [a, b]) {
-      const epoch = BigInt(s.message.epoch);
-      if ((await ctx.sets.allocationAt(setId, operator, epoch)) === 0n) {
-        fail(`${operator} had no stake counted in the set in epoch ${epoch}: what it signed then decides nothing`);
+    const found: {
+      operator: string;
+      rollup: string;
+      l2BlockNumber: bigint;
+      roots: string[];
+      files: string[];
+      /** "provable", or why not (as mach:prove-equivocation would refuse it) */
+      status: string;
+      proof?: EquivocationProof;
+    }[] = [];
+    for (const [a, b] of [...groups.values()].filter((g) => g.length > 1)) {
+      let proof: EquivocationProof | undefined;
+      let status = "provable";
+      try {
+        proof = await equivocationProof(hre, ctx, a, b);
+      } catch (e) {
+        if (!HardhatPluginError.isHardhatPluginError(e)) throw e;
+        status = e.message;
       }
-      const key = await verifySigned(ctx, s);
-      const m = s.message;
-      attestations.push({
-        attestation: {
-          outputIndex: m.outputIndex,
-          l2BlockNumber: block,
-          outputRoot: m.outputRoot,
-          epoch,
-          signature: s.signature,
-        },
-        key,
+      found.push({
+        operator: a.operator,
+        rollup: a.rollup,
+        l2BlockNumber: BigInt(a.message.l2BlockNumber),
+        roots: [a.message.outputRoot, b.message.outputRoot],
+        files: [a.file, b.file],
+        status,
+        proof,
       });
     }
-    const [x, y] = attestations;
-    const tx = await confirm(
-      ctx.mach
-        .connect(await signerFor(hre, args.from))
-        .proveEquivocation(rollup, operator, x.attestation, x.key, y.attestation, y.key),
-    );
-    const [proven] = await eventsOf(hre, tx, ctx.mach, "EquivocationProven");
-    const requestId = proven.args.requestId as bigint;
-    return output(args.json, { operator, rollup, l2BlockNumber: block, requestId, tx }, () => [
-      txLine(`equivocation of ${operator} at block ${block} proven: slash request ${requestId}, operator jailed`, tx),
+    const provable = found.filter((f) => f.proof !== undefined);
+    const sent: { operator: string; block: bigint; requestId: bigint; tx: TxReport }[] = [];
+    if (args.prove) {
+      if (provable.length === 0) {
+        fail(
+          `no provable equivocation among the ${files.length} attestation files` +
+            (found.length === 0 ? "" : ` (${found.length} found: ${found.map((f) => f.status).join("; ")})`),
+        );
+      }
+      const mach = ctx.mach.connect(await signerFor(hre, args.from));
+      for (const f of provable) await preflight(mach.proveEquivocation.staticCall(...f.proof!.args));
+      for (const f of provable) {
+        const { requestId, tx } = await sendProof(hre, ctx, f.proof!, args.from);
+        sent.push({ operator: f.operator, block: f.l2BlockNumber, requestId, tx });
+      }
+    }
+    const equivocations = found.map(({ proof, ...f }) => ({ ...f, provable: proof !== undefined }));
+    return output(args.json, { files: files.length, equivocations, proven: sent }, () => [
+      `${found.length} equivocation${found.length === 1 ? "" : "s"} among ${files.length} attestation files` +
+        (found.length === 0 ? "" : ":"),
+      ...found.map(
+        (f) =>
+          `  ${f.operator} at block ${f.l2BlockNumber} of ${f.rollup}: roots ${f.roots[0]} (${f.files[0]}) and ` +
+          `${f.roots[1]} (${f.files[1]}): ${f.status}`,
+      ),
+      ...sent.map(provenLine),
+      ...(!args.prove && provable.length > 0 ? [`  prove ${provable.length === 1 ? "it" : "them"} with --prove`] : []),
     ]);
   });
 

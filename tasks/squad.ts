@@ -9,9 +9,20 @@
 import { task } from "hardhat/config";
 import { id, isHexString, ZeroAddress } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, preflight, signerFor, txLine } from "./lib/cli";
-import { operatorSets, parseWhole } from "./lib/restaking";
+import { eventsOf, formatBps, latestTime, operatorSets, parseWhole, slashingManager } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
-import { registeredSet, serviceContract } from "./lib/services";
+import {
+  censorshipRefusal,
+  duration,
+  forcedItems,
+  missRefusal,
+  registeredSet,
+  reportableMisses,
+  serviceContract,
+  slashRefusal,
+  squadContext,
+  when,
+} from "./lib/services";
 import { altToken } from "./lib/genesis";
 
 /** The most slots one schedule call reads (a view: bounded to stay under a node's call gas cap). */
@@ -33,15 +44,16 @@ task(
     const [slotLength, gracePeriod] = await squad.parameters();
     const first = await squad.currentSlot();
     const leaders = await squad.schedule(rollup, first, count);
+    const now = await latestTime(hre);
     const slots = leaders.map((leader, i) => {
       const slot = first + BigInt(i);
       return { slot, start: Number(slot * slotLength), openToAllAt: Number(slot * slotLength + gracePeriod), leader };
     });
     return output(args.json, { rollup, slotLength, gracePeriod, slots }, () => [
-      `SQUAD schedule of ${rollup} (slots of ${slotLength}s, grace ${gracePeriod}s):`,
+      `SQUAD schedule of ${rollup} (slots of ${duration(slotLength)}, open to every member after ${duration(gracePeriod)}):`,
       ...slots.map(
         (s) =>
-          `  slot ${s.slot} from ${formatTime(s.start)}: ${s.leader === ZeroAddress ? "no leader (any member)" : s.leader}`,
+          `  slot ${s.slot} from ${when(s.start, now)}: ${s.leader === ZeroAddress ? "no leader (any member)" : s.leader}`,
       ),
     ]);
   });
@@ -136,4 +148,157 @@ task(
     return output(args.json, { rollup, epoch: next, action: "revealed", target, seed, tx }, () => [
       txLine(`seed of epoch ${next} revealed in block ${target}: ${seed}`, tx),
     ]);
+  });
+
+/** How many other reportable slots or items a report lists (the rest are counted). */
+const LISTED = 10;
+
+const listed = (values: bigint[]) =>
+  values.slice(0, LISTED).join(", ") + (values.length > LISTED ? ` and ${values.length - LISTED} more` : "");
+
+task(
+  "squad:report-miss",
+  "Reports a slot of a SQUAD rollup whose leader did not post in it (anyone): the miss counts towards the leader's jail",
+)
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("slot", "The slot (default: the latest slot whose miss can be reported)")
+  .addOptionalParam("from", "Account to act as (default: the first account)")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: { rollup: string; slot?: string; from?: string; json: boolean }, hre) => {
+    const given = args.slot === undefined ? undefined : parseWhole(args.slot, "--slot");
+    const rollup = await (await parseRollup(hre, await rollupFactory(hre), args.rollup)).getAddress();
+    const ctx = await squadContext(hre, rollup);
+    let slot: bigint;
+    let others: bigint[] = [];
+    if (given !== undefined) {
+      slot = given;
+    } else {
+      const { first, slots, tally } = await reportableMisses(ctx);
+      const epochs = ctx.epoch === 0n ? "epoch 0" : `epochs ${ctx.epoch - 1n} and ${ctx.epoch}`;
+      if (slots.length === 0) {
+        fail(
+          tally.over === 0
+            ? `no slot of ${epochs} is over yet: no miss to report`
+            : `no missed slot of ${rollup} to report in ${epochs}: of the ${tally.over} slots over since ` +
+                `${formatTime(first * ctx.slotLength)}, ${tally.posted} posted by their leader, ${tally.reported} ` +
+                `reported already, ${tally.noLeader} without a leader, ${tally.excused} with their leader excused ` +
+                `(jailed), ${tally.notLive} while the rollup could not take batches`,
+        );
+      }
+      [slot, ...others] = slots.map((s) => s.slot);
+    }
+    // the contract's refusals, in its order, with the figures: nothing is sent
+    const { refusal, leader } = await missRefusal(ctx, slot);
+    if (refusal !== undefined) fail(refusal);
+    const squad = ctx.squad.connect(await signerFor(hre, args.from));
+    await preflight(squad.reportMiss.staticCall(rollup, slot));
+    const tx = await confirm(squad.reportMiss(rollup, slot));
+    const [missed] = await eventsOf(hre, tx, ctx.squad, "SlotMissed");
+    const [jailed] = await eventsOf(hre, tx, ctx.squad, "LeaderJailed");
+    const misses = missed.args.misses as bigint;
+    const jailedUntil = jailed === undefined ? null : (jailed.args.until as bigint);
+    const start = slot * ctx.slotLength;
+    const now = await latestTime(hre);
+    return output(
+      args.json,
+      { rollup, slot, start, leader, misses, maxMisses: ctx.maxMisses, jailedUntil, others, tx },
+      () => [
+        txLine(`miss of slot ${slot} (from ${when(start, now)}) reported: leader ${leader}`, tx),
+        jailedUntil === null
+          ? `  ${misses} of ${ctx.maxMisses} misses counted (its slots of this epoch and the one before): ` +
+            `${ctx.maxMisses - misses} more jail it for ${duration(ctx.jailTime)}`
+          : `  ${misses} misses reached ${ctx.maxMisses}: ${leader} jailed in the set until ${when(jailedUntil, now)}, ` +
+            `its count cleared`,
+        ...(others.length === 0
+          ? []
+          : [`  ${others.length} more missed slots to report: ${listed(others)} (squad:report-miss --slot)`]),
+      ],
+    );
+  });
+
+task(
+  "squad:report-censorship",
+  "Reports the SQUAD leader of the first whole slot after a forced-queue item's deadline, which skipped it (anyone): a slash request",
+)
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("item", "Queue index of the item forced in (default: the latest whose censorship can be reported)")
+  .addOptionalParam("fromBlock", "Without --item: look for items forced in from this block", "0")
+  .addOptionalParam("from", "Account to act as and be the reporter (default: the first account)")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: { rollup: string; item?: string; fromBlock: string; from?: string; json: boolean }, hre) => {
+    const given = args.item === undefined ? undefined : parseWhole(args.item, "--item");
+    const fromBlock = Number(parseWhole(args.fromBlock, "--from-block"));
+    const rollup = await (await parseRollup(hre, await rollupFactory(hre), args.rollup)).getAddress();
+    const ctx = await squadContext(hre, rollup);
+    let checked;
+    let others: bigint[] = [];
+    if (given !== undefined) {
+      checked = { item: given, ...(await censorshipRefusal(ctx, given)) };
+      if (checked.refusal !== undefined) fail(checked.refusal);
+    } else {
+      const forced = await forcedItems(ctx, fromBlock);
+      if (forced.length === 0)
+        fail(`no item of ${rollup}'s forced-inclusion queue was forced in: no censorship to report`);
+      // one report a slot: the latest item of each slot blamed stands for it
+      const reportable = [];
+      const slots = new Set<bigint>();
+      let latestRefusal: string | undefined;
+      for (const item of forced) {
+        const c = await censorshipRefusal(ctx, item);
+        if (c.refusal !== undefined) latestRefusal ??= `item ${item}: ${c.refusal}`;
+        else if (!slots.has(c.slot)) {
+          slots.add(c.slot);
+          reportable.push({ item, ...c });
+        }
+      }
+      if (reportable.length === 0) {
+        fail(
+          `none of the ${forced.length} items forced into ${rollup}'s queue is reportable (the latest, ${latestRefusal})`,
+        );
+      }
+      [checked] = reportable;
+      others = reportable.slice(1).map((r) => r.item);
+    }
+    const { item, slot, leader, deadline, forcedAt } = checked;
+    const signer = await signerFor(hre, args.from);
+    const reporter = await signer.getAddress();
+    const squad = ctx.squad.connect(signer);
+    await preflight(squad.reportCensorship.staticCall(rollup, item), (reason) => slashRefusal(reason, ctx.now));
+    const tx = await confirm(squad.reportCensorship(rollup, item), (reason) => slashRefusal(reason, ctx.now));
+    const [reported] = await eventsOf(hre, tx, ctx.squad, "CensorshipReported");
+    const requestId = reported.args.requestId as bigint;
+    const manager = await slashingManager(hre);
+    const request = await manager.request(requestId);
+    const reporterBps = await manager.reporterBps();
+    const now = await latestTime(hre);
+    return output(
+      args.json,
+      {
+        rollup,
+        item,
+        deadline,
+        forcedAt,
+        slot,
+        leader,
+        requestId,
+        bps: request.bps,
+        executableAt: request.executableAt,
+        reporter,
+        others,
+        tx,
+      },
+      () => [
+        txLine(
+          `censorship of queue item ${item} reported: ${leader}, leader of slot ${slot}, slash request ${requestId}`,
+          tx,
+        ),
+        `  item due ${formatTime(deadline)}, slot ${slot} from ${formatTime(slot * ctx.slotLength)}, forced in ${when(forcedAt, now)}`,
+        `  ${formatBps(request.bps)} of its allocation to the set, executable from ${when(request.executableAt, now)} ` +
+          `unless vetoed; ${leader} is jailed while the request is pending`,
+        `  the reporter ${reporter} receives ${formatBps(reporterBps)} of what is slashed`,
+        ...(others.length === 0
+          ? []
+          : [`  ${others.length} more items to report: ${listed(others)} (squad:report-censorship --item)`]),
+      ],
+    );
   });

@@ -17,7 +17,7 @@ import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../help
 import { attest, byAddress, createRollup } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
-import { asJson, expectRefused, load, runTask, task, tempDir, expectTx } from "../helpers/tasks";
+import { asJson, expectRefused, load, runTask, task, tempDir, expectTx, transaction } from "../helpers/tasks";
 import { nextEpoch } from "../helpers/time";
 import { formatAlt } from "../../tasks/lib/cli";
 import { outputRootOf } from "../../tasks/lib/rollups";
@@ -1454,6 +1454,134 @@ describe("mach tasks", function () {
         "service:leave",
         { service: "mach", rollup: "5001", from: op.address, complete: true, json: true },
         `the contract refused the transaction: SetsOperatorJailed("${op.address}")`,
+      );
+    });
+  });
+
+  describe("mach:find-equivocations", function () {
+    interface FoundResult {
+      files: number;
+      equivocations: {
+        operator: string;
+        rollup: string;
+        l2BlockNumber: bigint;
+        roots: string[];
+        files: string[];
+        status: string;
+        provable: boolean;
+      }[];
+      proven: { operator: string; block: bigint; requestId: bigint; tx: TxReport }[];
+    }
+
+    /**
+     * A folder of attestation files of output 0: operator 1 signed the proposed root and a forged one (provable),
+     * operator 0 the proposed root only, operator 2 the proposed root and a forged one with operator 1's key (not
+     * provable: not its signature); and an alert file, left out.
+     */
+    async function folder(f: Awaited<ReturnType<typeof machFixture>>, name: string) {
+      const [op0, op1, op2] = f.operators;
+      directory(name);
+      const a = await attestFile(`${name}/a.json`, op1, 0);
+      const b = await attestFile(`${name}/b.json`, op1, 0, { root: FORGED });
+      await attestFile(`${name}/c.json`, op0, 0);
+      const d = await attestFile(`${name}/d.json`, op2, 0);
+      const e = altered(`${name}/e.json`, b, (s) => ({ ...s, operator: op2.address }));
+      await alertFile(`${name}/f.json`, op1, "an alert");
+      return { dir: files.path(name), a, b, d, e };
+    }
+
+    it("lists the equivocations of a folder, provable or why not, sending nothing; --prove proves the provable ones (text, then JSON)", async function () {
+      const f = await load(machFixture);
+      const [, op1, op2] = f.operators;
+      const { dir, a, b, d, e } = await folder(f, "find-eq");
+      const root = ROOTS[0].toLowerCase();
+      const forged = FORGED.toLowerCase();
+      const block = await hre.ethers.provider.getBlockNumber();
+      const { result, lines } = await runTask<FoundResult>("mach:find-equivocations", {
+        dir,
+        prove: false,
+        json: false,
+      });
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      const unprovable = `${e}: the signature is not by ${op2.address}'s BLS key of epoch ${f.epoch}`;
+      const found = [
+        {
+          operator: op1.address,
+          rollup: f.rollupAddress,
+          l2BlockNumber: f.blocks[0],
+          roots: [root, forged],
+          files: [a, b],
+          status: "provable",
+          provable: true,
+        },
+        {
+          operator: op2.address,
+          rollup: f.rollupAddress,
+          l2BlockNumber: f.blocks[0],
+          roots: [root, forged],
+          files: [d, e],
+          status: unprovable,
+          provable: false,
+        },
+      ];
+      expect(result).to.deep.equal({ files: 5, equivocations: found, proven: [] });
+      expect(lines).to.deep.equal([
+        "2 equivocations among 5 attestation files:",
+        `  ${op1.address} at block ${f.blocks[0]} of ${f.rollupAddress}: roots ${root} (${a}) and ${forged} (${b}): provable`,
+        `  ${op2.address} at block ${f.blocks[0]} of ${f.rollupAddress}: roots ${root} (${d}) and ${forged} (${e}): ${unprovable}`,
+        "  prove it with --prove",
+      ]);
+      // --prove: operator 1's proof sent, the sender the reporter
+      const requestId = await f.manager.requestCount();
+      const proved = await task<FoundResult>("mach:find-equivocations", {
+        dir,
+        prove: true,
+        from: f.outsider.address,
+        json: true,
+      });
+      expect(proved.proven).to.deep.equal([
+        { operator: op1.address, block: f.blocks[0], requestId, tx: proved.proven[0].tx },
+      ]);
+      await expectTx(proved.proven[0].tx, f.outsider.address, f.machAddress);
+      await expect(transaction(proved.proven[0].tx.hash))
+        .to.emit(f.mach, "EquivocationProven")
+        .withArgs(op1.address, f.rollupAddress, f.blocks[0], root, forged, requestId);
+      expect((await f.manager.request(requestId)).reporter).to.equal(f.outsider.address);
+      expect(await f.registry.isJailed(op1.address)).to.equal(true);
+      expect(await f.registry.isJailed(op2.address)).to.equal(false);
+      // nothing left to prove: refused, sending nothing
+      const proven = `the equivocation of ${op1.address} at block ${f.blocks[0]} is proven already`;
+      await expectRefused(
+        "mach:find-equivocations",
+        { dir, prove: true, json: true },
+        `no provable equivocation among the 5 attestation files (2 found: ${proven}; ${unprovable})`,
+      );
+      const again = await task<FoundResult>("mach:find-equivocations", { dir, prove: false, json: true });
+      expect(again.equivocations.map((q) => q.status)).to.deep.equal([proven, unprovable]);
+    });
+
+    it("finds none in a folder without two roots for one block, and refuses a path that does not exist", async function () {
+      const f = await load(machFixture);
+      directory("find-none");
+      await attestFile("find-none/a.json", f.operators[0], 0);
+      await attestFile("find-none/b.json", f.operators[1], 0, { root: FORGED });
+      const { result, lines } = await runTask<FoundResult>("mach:find-equivocations", {
+        dir: files.path("find-none"),
+        prove: false,
+        json: false,
+      });
+      expect(result).to.deep.equal({ files: 2, equivocations: [], proven: [] });
+      expect(lines).to.deep.equal(["0 equivocations among 2 attestation files"]);
+      await expectRefused(
+        "mach:find-equivocations",
+        { dir: files.path("find-none"), prove: true, json: true },
+        "no provable equivocation among the 2 attestation files",
+      );
+      const missing = files.path("no-such-dir");
+      await expectRefused(
+        "mach:find-equivocations",
+        { dir: missing, prove: false, json: true },
+        `no such file: ${missing}`,
       );
     });
   });

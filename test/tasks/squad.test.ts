@@ -19,6 +19,7 @@ import { OPERATOR_STAKES, servicesTaskFixture } from "../helpers/serviceTasks";
 import { expectRefused, expectTaskFailure, isoTime, load, runTask, task, transaction } from "../helpers/tasks";
 import { nextEpoch } from "../helpers/time";
 import { drawFrom } from "../helpers/draw";
+import { relativeTime } from "../../tasks/lib/cli";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
@@ -320,11 +321,14 @@ describe("squad tasks", function () {
       expect(leaders).not.to.include(ZeroAddress);
       expect(await f.sets.epochAt((first + 6n) * SLOT)).to.equal(f.epoch + 1n);
       expect(result.slots).to.deep.equal(leaders.map((l, i) => slotView(first + BigInt(i), l)));
+      // slots of 5 minutes, 2 of grace; start times relative to the latest block
+      const now = Number(await latest());
       expect(lines).to.deep.equal([
-        `SQUAD schedule of ${rollup} (slots of ${SLOT}s, grace ${GRACE}s):`,
+        `SQUAD schedule of ${rollup} (slots of 5m, open to every member after 2m):`,
         ...leaders.map((l, i) => {
           const slot = first + BigInt(i);
-          return `  slot ${slot} from ${isoTime(slot * SLOT)}: ${l === ZeroAddress ? "no leader (any member)" : l}`;
+          const start = `${isoTime(slot * SLOT)} (${relativeTime(Number(slot * SLOT), now)})`;
+          return `  slot ${slot} from ${start}: ${l === ZeroAddress ? "no leader (any member)" : l}`;
         }),
       ]);
 
@@ -1008,6 +1012,345 @@ describe("squad tasks", function () {
       );
       await expectRefused("squad:reveal-seed", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
       await expectRefused("squad:reveal-seed", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
+    });
+  });
+
+  describe("squad:report-miss", function () {
+    /** A time as the report tasks print it, relative to the block `now`. */
+    const at = (t: bigint, now: bigint) => `${isoTime(t)} (${relativeTime(Number(t), Number(now))})`;
+
+    interface MissResult {
+      rollup: string;
+      slot: bigint;
+      start: bigint;
+      leader: string;
+      misses: bigint;
+      maxMisses: bigint;
+      jailedUntil: bigint | null;
+      others: bigint[];
+      tx: TxReport;
+    }
+
+    it("reports the latest missed slot by default, naming the leader, its count and the other slots to report (text)", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      // three slots of the drawn epoch are over, nobody posted in them
+      await time.increaseTo((f.firstSlot + 3n) * SLOT + 10n);
+      const slot = f.firstSlot + 2n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      expect(await f.squad.misses(rollup, leader)).to.equal(0n);
+      const reporter = f.outsider;
+      const { result, lines } = await runTask<MissResult>("squad:report-miss", {
+        rollup: "5002",
+        from: reporter.address,
+        json: false,
+      });
+      const now = await blockTime(result.tx.block);
+      expect(result).to.deep.equal({
+        rollup,
+        slot,
+        start: slot * SLOT,
+        leader,
+        misses: 1n,
+        maxMisses: 5n,
+        jailedUntil: null,
+        others: [f.firstSlot + 1n, f.firstSlot],
+        tx: result.tx,
+      });
+      expect(lines).to.deep.equal([
+        txLine(`miss of slot ${slot} (from ${at(slot * SLOT, now)}) reported: leader ${leader}`, result.tx),
+        "  1 of 5 misses counted (its slots of this epoch and the one before): 4 more jail it for 7d",
+        `  2 more missed slots to report: ${f.firstSlot + 1n}, ${f.firstSlot} (squad:report-miss --slot)`,
+      ]);
+      const receipt = (await hre.ethers.provider.getTransactionReceipt(result.tx.hash))!;
+      expect([receipt.from, receipt.to]).to.deep.equal([reporter.address, f.squadAddress]);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squad, "SlotMissed")
+        .withArgs(rollup, slot, leader, 1n)
+        .and.not.to.emit(f.squad, "LeaderJailed");
+      expect(await f.squad.slotMarks(rollup, slot)).to.deep.equal([false, true]);
+      expect(await f.squad.misses(rollup, leader)).to.equal(1n);
+      // the next run takes the next latest
+      const next = await task<MissResult>("squad:report-miss", { rollup: "5002", json: true });
+      expect([next.slot, next.others]).to.deep.equal([f.firstSlot + 1n, [f.firstSlot]]);
+    });
+
+    it("jails the leader at the fifth miss, and refuses a slot of its jail as excused, sending nothing (JSON)", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      const leaders = await drawLeaders(f, f.firstSlot, 40);
+      // the leader of the most slots among the next 40, and five of its slots
+      const counts = new Map<string, number>();
+      for (const l of leaders) counts.set(l, (counts.get(l) ?? 0) + 1);
+      const leader = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+      const slots = leaders.flatMap((l, i) => (l === leader ? [f.firstSlot + BigInt(i)] : [])).slice(0, 5);
+      expect(slots.length).to.equal(5);
+      await time.increaseTo((f.firstSlot + 40n) * SLOT + 10n);
+      for (const [i, slot] of slots.slice(0, 4).entries()) {
+        const r = await task<MissResult>("squad:report-miss", { rollup: "5002", slot: slot.toString(), json: true });
+        expect([r.slot, r.leader, r.misses, r.jailedUntil]).to.deep.equal([slot, leader, BigInt(i + 1), null]);
+      }
+      const { result, lines } = await runTask<MissResult>("squad:report-miss", {
+        rollup: "5002",
+        slot: slots[4].toString(),
+        json: false,
+      });
+      const now = await blockTime(result.tx.block);
+      const until = now + 7n * EPOCH;
+      expect([result.misses, result.jailedUntil]).to.deep.equal([5n, until]);
+      expect(lines[1]).to.equal(
+        `  5 misses reached 5: ${leader} jailed in the set until ${at(until, now)}, its count cleared`,
+      );
+      await expect(transaction(result.tx.hash)).to.emit(f.squad, "LeaderJailed").withArgs(rollup, leader, until);
+      expect(await f.squad.misses(rollup, leader)).to.equal(0n);
+      expect((await f.sets.membership(f.setId, leader)).jailedUntil).to.equal(until);
+      // a slot of the leader beginning in its jail: excused
+      const later = (now + 10n * SLOT) / SLOT;
+      const [jailedLeaders, from] = [await drawLeaders(f, later, 41), later];
+      const i = jailedLeaders.indexOf(leader);
+      expect(i).to.be.greaterThan(-1);
+      const excused = from + BigInt(i);
+      await time.increaseTo((excused + 1n) * SLOT + 1n);
+      const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
+      await expectRefused(
+        "squad:report-miss",
+        { rollup: "5002", slot: excused.toString(), json: true },
+        `the leader of slot ${excused}, ${leader}, is excused: jailed for misses from ${isoTime(now)} until ` +
+          `${at(until, await latest())}, in the slot's window (${isoTime(excused * SLOT)} to ` +
+          `${isoTime(excused * SLOT + GRACE)}, its grace period's end): it could not post`,
+      );
+      expect(await hre.ethers.provider.getTransactionCount(f.deployer.address)).to.equal(nonce);
+      expect(await f.squad.slotMarks(rollup, excused)).to.deep.equal([false, false]);
+    });
+
+    it("refuses, with the figures and sending nothing: a slot not over or not begun, without leader, posted in, reported, too old, or the rollup paused", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      const args = { rollup: "5002", json: true };
+      // nothing over yet in the drawn epoch: the slots over in the window had no leader
+      const windowStart = await f.sets.epochStart(f.epoch - 1n);
+      const first = (windowStart + SLOT - 1n) / SLOT;
+      const over = f.firstSlot - first;
+      await expectRefused(
+        "squad:report-miss",
+        args,
+        `no missed slot of ${rollup} to report in epochs ${f.epoch - 1n} and ${f.epoch}: of the ${over} slots over ` +
+          `since ${isoTime(first * SLOT)}, 0 posted by their leader, 0 reported already, ${over} without a leader, ` +
+          `0 with their leader excused (jailed), 0 while the rollup could not take batches`,
+      );
+      const now = await latest();
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: f.firstSlot.toString() },
+        `slot ${f.firstSlot} is not over: it ends at ${at((f.firstSlot + 1n) * SLOT, now)}`,
+      );
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: (f.firstSlot + 2n).toString() },
+        `slot ${f.firstSlot + 2n} has not begun: it runs from ${at((f.firstSlot + 2n) * SLOT, now)}`,
+      );
+      const noLeader = f.firstSlot - 1n;
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: noLeader.toString() },
+        `slot ${noLeader} had no leader (the set is not live in epoch ${f.epoch - 1n} and the one before): nobody missed it`,
+      );
+      await expectRefused("squad:report-miss", { ...args, slot: "x" }, "--slot must be a whole number, not x");
+      // the leader of the current slot posts in it; the next slot is missed and reported
+      const [leader, nextLeader] = await drawLeaders(f, f.firstSlot, 2);
+      await task("squad:post-batch", { rollup: "5002", commitment: "posted", from: leader, json: true });
+      await time.increaseTo((f.firstSlot + 2n) * SLOT + 10n);
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: f.firstSlot.toString() },
+        `${leader}, the leader of slot ${f.firstSlot}, posted in it: nothing was missed`,
+      );
+      await task("squad:report-miss", args);
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: (f.firstSlot + 1n).toString() },
+        `the miss of slot ${f.firstSlot + 1n} by ${nextLeader} was reported already`,
+      );
+      // paused by the council: nobody is at fault
+      const councilAddress = await f.factory.council();
+      const councilSigner = f.signers.find((s) => s.address === councilAddress)!;
+      await time.increaseTo((f.firstSlot + 3n) * SLOT + 10n);
+      await (await f.squadRollup.connect(councilSigner).setPaused(true)).wait();
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: (f.firstSlot + 2n).toString() },
+        `${rollup} is paused: no leader is at fault while it cannot take batches`,
+      );
+      const resumed = BigInt((await (await f.squadRollup.connect(councilSigner).setPaused(false)).wait())!.blockNumber);
+      const resumedAt = await blockTime(Number(resumed));
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: (f.firstSlot + 2n).toString() },
+        `${rollup} resumed from a pause at ${at(resumedAt, await latest())}, after slot ${f.firstSlot + 2n} began ` +
+          `(${isoTime((f.firstSlot + 2n) * SLOT)}): its leader is not at fault`,
+      );
+      // two epochs on, the drawn epoch's slots are too old
+      await time.increaseTo(await f.sets.epochStart(f.epoch + 2n));
+      const old = f.firstSlot + 3n;
+      await expectRefused(
+        "squad:report-miss",
+        { ...args, slot: old.toString() },
+        `slot ${old} (epoch ${f.epoch}, ended ${at((old + 1n) * SLOT, await latest())}) is too old: a miss is ` +
+          `reported in the slot's epoch or the next, and the current epoch is ${f.epoch + 2n}`,
+      );
+    });
+  });
+
+  describe("squad:report-censorship", function () {
+    const at = (t: bigint, now: bigint) => `${isoTime(t)} (${relativeTime(Number(t), Number(now))})`;
+
+    interface CensorshipResult {
+      rollup: string;
+      item: bigint;
+      deadline: bigint;
+      forcedAt: bigint;
+      slot: bigint;
+      leader: string;
+      requestId: bigint;
+      bps: bigint;
+      executableAt: bigint;
+      reporter: string;
+      others: bigint[];
+      tx: TxReport;
+    }
+
+    /** Two items queued by the outsider in the drawn epoch; returns their deadline. */
+    async function queued(f: Joined) {
+      await (await f.token.connect(f.outsider).approve(f.squadRollupAddress, 2n * ALT)).wait();
+      // both deadlines a minute into one slot: they blame the same one
+      const delay = await f.squadRollup.INCLUSION_DELAY();
+      let at = (await latest()) + 1n;
+      while ((at + delay) % SLOT !== 60n) at++;
+      await time.setNextBlockTimestamp(at);
+      await (await f.squadRollup.connect(f.outsider).queueTransaction(id("censored 0"), ALT)).wait();
+      await (await f.squadRollup.connect(f.outsider).queueTransaction(id("censored 1"), ALT)).wait();
+      return (await f.squadRollup.queuedTransaction(0)).deadline;
+    }
+
+    it("reports the leader of the first whole slot after a forced item's deadline: a slash request, the reporter named (text)", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      const deadline = await queued(f);
+      const slot = deadline / SLOT + 1n;
+      const [leader] = await drawLeaders(f, slot, 1);
+      expect(leader).not.to.equal(ZeroAddress);
+      // not forced in yet: refused, with its deadline
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", item: "0", json: true },
+        `queue item 0 was not forced in: it is due by ${at(deadline, await latest())}`,
+      );
+      // forced in once the slot after the deadline is over
+      await time.increaseTo((slot + 1n) * SLOT + 5n);
+      const forced = await (await f.squadRollup.connect(f.outsider).forceInclude(2)).wait();
+      const forcedAt = await blockTime(forced!.blockNumber);
+      const reporter = f.outsider;
+      const { result, lines } = await runTask<CensorshipResult>("squad:report-censorship", {
+        rollup: "5002",
+        from: reporter.address,
+        fromBlock: "0",
+        json: false,
+      });
+      const now = await blockTime(result.tx.block);
+      const request = await f.manager.request(result.requestId);
+      const executableAt = now + 2n * EPOCH;
+      expect(result).to.deep.equal({
+        rollup,
+        item: 1n,
+        deadline: (await f.squadRollup.queuedTransaction(1)).deadline,
+        forcedAt,
+        slot,
+        leader,
+        requestId: result.requestId,
+        bps: 500n,
+        executableAt,
+        reporter: reporter.address,
+        others: [],
+        tx: result.tx,
+      });
+      // both items blame the same slot: one report, by the later item
+      expect(result.deadline / SLOT + 1n).to.equal(slot);
+      expect([request.operator, request.bps, request.reporter, request.executableAt]).to.deep.equal([
+        leader,
+        500n,
+        reporter.address,
+        executableAt,
+      ]);
+      expect(lines).to.deep.equal([
+        txLine(
+          `censorship of queue item 1 reported: ${leader}, leader of slot ${slot}, slash request ${result.requestId}`,
+          result.tx,
+        ),
+        `  item due ${isoTime(result.deadline)}, slot ${slot} from ${isoTime(slot * SLOT)}, forced in ${at(forcedAt, now)}`,
+        `  500 bps (5 %) of its allocation to the set, executable from ${at(executableAt, now)} unless vetoed; ` +
+          `${leader} is jailed while the request is pending`,
+        `  the reporter ${reporter.address} receives ${await f.manager.reporterBps()} bps (${
+          Number(await f.manager.reporterBps()) / 100
+        } %) of what is slashed`,
+      ]);
+      await expect(transaction(result.tx.hash))
+        .to.emit(f.squad, "CensorshipReported")
+        .withArgs(rollup, 1n, slot, leader, result.requestId);
+      expect(await f.squad.isCensorshipReported(rollup, slot)).to.equal(true);
+      expect(await f.registry.isJailed(leader)).to.equal(true);
+      // the slot is reported: neither item is any more
+      const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", item: "0", json: true },
+        `the leader of slot ${slot}, ${leader}, was reported for censorship already (one report a slot)`,
+      );
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", json: true },
+        `none of the 2 items forced into ${rollup}'s queue is reportable (the latest, item 1: the leader of slot ` +
+          `${slot}, ${leader}, was reported for censorship already (one report a slot))`,
+      );
+      expect(await hre.ethers.provider.getTransactionCount(f.deployer.address)).to.equal(nonce);
+    });
+
+    it("refuses an item forced in before a whole slot went by, an unknown item, and a rollup with nothing forced, sending nothing", async function () {
+      const f = await load(drawnFixture);
+      const rollup = f.squadRollupAddress;
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", json: true },
+        `no item of ${rollup}'s forced-inclusion queue was forced in: no censorship to report`,
+      );
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", item: "0", json: true },
+        `${rollup} has no queue item 0: its queue holds 0`,
+      );
+      const deadline = await queued(f);
+      await time.increaseTo(deadline + 1n);
+      const forced = await (await f.squadRollup.connect(f.outsider).forceInclude(1)).wait();
+      const forcedAt = await blockTime(forced!.blockNumber);
+      const slot = deadline / SLOT + 1n;
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", item: "0", json: true },
+        `queue item 0 was forced in at ${isoTime(forcedAt)}, before slot ${slot}, the first whole slot after its ` +
+          `deadline (${isoTime(deadline)}), ended at ${isoTime((slot + 1n) * SLOT)}: nobody is provably at fault`,
+      );
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", item: "1", json: true },
+        `queue item 1 was not forced in: it is overdue since ${at(
+          (await f.squadRollup.queuedTransaction(1)).deadline,
+          await latest(),
+        )} but nobody forced it in yet (rollup:force-include)`,
+      );
+      await expectRefused(
+        "squad:report-censorship",
+        { rollup: "5002", item: "-1", json: true },
+        "--item must be a whole number, not -1",
+      );
     });
   });
 });

@@ -13,8 +13,18 @@ import { createRollup } from "../helpers/services";
 import { OUTPUT_BOND, SERVICE, challengerShare } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { DAY, nextEpoch } from "../helpers/time";
-import { asJson, expectRefused, expectTaskFailure, isoTime, load, runTask, task, expectTx } from "../helpers/tasks";
-import { formatAlt } from "../../tasks/lib/cli";
+import {
+  asJson,
+  expectRefused,
+  expectTaskFailure,
+  isoTime,
+  load,
+  runTask,
+  task,
+  expectTx,
+  transaction,
+} from "../helpers/tasks";
+import { formatAlt, relativeTime } from "../../tasks/lib/cli";
 import { outputRootOf } from "../../tasks/lib/rollups";
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -67,6 +77,9 @@ interface ResolveResult {
 }
 
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
+/** A time as the tasks print it, relative to `now` (a block's time). */
+const at = (t: bigint, now: bigint) => `${isoTime(t)} (${relativeTime(Number(t), Number(now))})`;
+const latest = async () => BigInt(await time.latest());
 const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
 
 describe("vital tasks", function () {
@@ -205,7 +218,7 @@ describe("vital tasks", function () {
       expect(lines).to.deep.equal([
         txLine("bond approved", result.approval!),
         txLine("challenge 0 of output 0 (bond 10,000 ALT)", result.tx),
-        `  votes with epoch ${f.epoch} stake until ${isoTime(deadline)}`,
+        `  votes with epoch ${f.epoch} stake until ${isoTime(deadline)} (in 1d)`,
       ]);
       expect(result).to.deep.equal({
         challengeId: 0n,
@@ -842,7 +855,7 @@ describe("vital tasks", function () {
       await expectTaskFailure(
         "vital:resolve",
         { challenge: "0", json: false },
-        `the vote of challenge 0 runs until ${isoTime(f.deadline)}`,
+        `the vote of challenge 0 runs until ${isoTime(f.deadline)} (in 2s)`,
       );
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
       await expectRefused("vital:resolve", { challenge: "7", json: false }, "no challenge 7: there are 2");
@@ -867,7 +880,7 @@ describe("vital tasks", function () {
       await expectRefused(
         "vital:resolve",
         { challenge: "0", json: true },
-        `the vote of challenge 0 runs until ${isoTime(f.deadline)}`,
+        `the vote of challenge 0 runs until ${at(f.deadline, await latest())}`,
       );
       expect(await hre.ethers.provider.getTransactionCount(f.deployer.address)).to.equal(nonce);
     });
@@ -949,4 +962,226 @@ describe("vital tasks", function () {
   async function pause(f: Fixture, council: HardhatEthersSigner, paused: boolean) {
     await (await f.rollup.connect(council).setPaused(paused)).wait();
   }
+
+  interface ReportVotersResult {
+    challengeId: bigint;
+    reporter: string;
+    reports: { operator: string; stake: bigint; requestId: bigint; bps: bigint; executableAt: bigint }[];
+    tx: TxReport;
+  }
+
+  /** Challenge 0 invalidated: operators 2 and 3 voted valid (150,000 ALT), 0 and 1 invalid (350,000 of 500,000). */
+  async function invalidatedFixture() {
+    const f = await challengedFixture();
+    const [op0, op1, op2, op3] = f.operators;
+    await vote(f, op2, 0n, false);
+    await vote(f, op3, 0n, false);
+    await vote(f, op0, 0n, true);
+    await vote(f, op1, 0n, true);
+    expect((await f.vital.challengeOf(0)).result).to.equal(Result.Invalidated);
+    return f;
+  }
+
+  describe("vital:report-voters", function () {
+    it("reports every valid voter not reported yet by default: one slash request each, the reporter named (text)", async function () {
+      const f = await load(invalidatedFixture);
+      const [, , op2, op3] = f.operators;
+      const reporter = f.outsider;
+      const { result, lines } = await runTask<ReportVotersResult>("vital:report-voters", {
+        challenge: "0",
+        from: reporter.address,
+        fromBlock: "0",
+        json: false,
+      });
+      const receipt = await expectTx(result.tx, reporter.address, f.vitalAddress);
+      const now = await blockTime(receipt.blockNumber);
+      const executableAt = now + 2n * BigInt(DAY);
+      const count = await f.manager.requestCount();
+      const ids = [count - 2n, count - 1n];
+      expect(result).to.deep.equal({
+        challengeId: 0n,
+        reporter: reporter.address,
+        reports: [
+          { operator: op2.address, stake: f.stakeOf(op2), requestId: ids[0], bps: 500n, executableAt },
+          { operator: op3.address, stake: f.stakeOf(op3), requestId: ids[1], bps: 500n, executableAt },
+        ],
+        tx: result.tx,
+      });
+      const reporterBps = await f.manager.reporterBps();
+      expect(lines).to.deep.equal([
+        txLine(`reported 2 valid voters of challenge 0: slash requests ${ids[0]}, ${ids[1]}`, result.tx),
+        `  ${op2.address} (voted valid with 100,000 ALT): request ${ids[0]}, 500 bps (5 %) of its allocation, ` +
+          `executable from ${at(executableAt, now)} unless vetoed; jailed while pending`,
+        `  ${op3.address} (voted valid with 50,000 ALT): request ${ids[1]}, 500 bps (5 %) of its allocation, ` +
+          `executable from ${at(executableAt, now)} unless vetoed; jailed while pending`,
+        `  the reporter ${reporter.address} receives ${reporterBps} bps (${Number(reporterBps) / 100} %) of what is slashed`,
+      ]);
+      for (const [i, op] of [op2, op3].entries()) {
+        await expect(transaction(result.tx.hash)).to.emit(f.vital, "VoterReported").withArgs(0n, op.address, ids[i]);
+        expect(await f.vital.voteOf(0, op.address)).to.equal(Vote.ValidReported);
+        const request = await f.manager.request(ids[i]);
+        expect([request.operator, request.setId, request.bps, request.reporter, request.status]).to.deep.equal([
+          op.address,
+          f.setIds[0],
+          500n,
+          reporter.address,
+          SlashStatus.Pending,
+        ]);
+        expect(await f.registry.isJailed(op.address)).to.equal(true);
+      }
+      // nobody left to report, sending nothing
+      const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
+      await expectRefused(
+        "vital:report-voters",
+        { challenge: "0", json: true },
+        `every valid voter of challenge 0 is reported already: ${op2.address}, ${op3.address}`,
+      );
+      await expectRefused(
+        "vital:report-voters",
+        { challenge: "0", voters: op3.address, json: true },
+        `${op3.address} was reported for challenge 0 already`,
+      );
+      expect(await hre.ethers.provider.getTransactionCount(f.deployer.address)).to.equal(nonce);
+    });
+
+    it("reports the --voters given (JSON)", async function () {
+      const f = await load(invalidatedFixture);
+      const op3 = f.operators[3];
+      const result = await task<ReportVotersResult>("vital:report-voters", {
+        challenge: "0",
+        voters: op3.address,
+        fromBlock: "0",
+        json: true,
+      });
+      expect(result.reports.map((r) => [r.operator, r.stake])).to.deep.equal([[op3.address, f.stakeOf(op3)]]);
+      expect(await f.vital.voteOf(0, op3.address)).to.equal(Vote.ValidReported);
+      expect(await f.vital.voteOf(0, f.operators[2].address)).to.equal(Vote.Valid);
+    });
+
+    it("refuses, sending nothing: an open or unknown challenge, no valid voter, a voter that voted invalid, did not vote or is listed twice, evidence too old", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, op2] = f.operators;
+      const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
+      const args = { fromBlock: "0", json: true };
+      await expectRefused(
+        "vital:report-voters",
+        { ...args, challenge: "0" },
+        `challenge 0 is Open (its vote runs until ${at(f.deadline, await latest())}): only the valid voters of a ` +
+          `challenge that invalidated its output are reportable`,
+      );
+      await expectRefused("vital:report-voters", { ...args, challenge: "2" }, "no challenge 2: there are 2");
+      // challenge 1 invalidated with no valid vote
+      await vote(f, op0, 1n, true);
+      await vote(f, op1, 1n, true);
+      await expectRefused(
+        "vital:report-voters",
+        { ...args, challenge: "1" },
+        "nobody voted valid on challenge 1: nobody to report",
+      );
+      await vote(f, op2, 0n, false);
+      await vote(f, op0, 0n, true);
+      await vote(f, op1, 0n, true);
+      await expectRefused(
+        "vital:report-voters",
+        { ...args, challenge: "0", voters: op0.address },
+        `${op0.address} voted invalid on challenge 0: not reportable`,
+      );
+      await expectRefused(
+        "vital:report-voters",
+        { ...args, challenge: "0", voters: `${op2.address},${f.outsider.address}` },
+        `${f.outsider.address} did not vote on challenge 0: not reportable`,
+      );
+      await expectRefused(
+        "vital:report-voters",
+        { ...args, challenge: "0", voters: `${op2.address}, ${op2.address}` },
+        `--voters lists ${op2.address} twice`,
+      );
+      await expectRefused(
+        "vital:report-voters",
+        { ...args, challenge: "0", voters: "0x12" },
+        "--voters is not a valid address: 0x12",
+      );
+      // past the slashing manager's evidence age (10 days from the challenge)
+      const { createdAt } = await f.vital.challengeOf(0);
+      await time.increaseTo(createdAt + 11n * BigInt(DAY));
+      await expectRefused(
+        "vital:report-voters",
+        { ...args, challenge: "0" },
+        `the offence dates from ${at(createdAt, await latest())}: the slashing manager accepts evidence up to 10d old`,
+      );
+      expect(await hre.ethers.provider.getTransactionCount(f.deployer.address)).to.equal(nonce);
+      expect(await f.vital.voteOf(0, op2.address)).to.equal(Vote.Valid);
+    });
+  });
+
+  describe("vital:list", function () {
+    interface Row {
+      challengeId: bigint;
+      rollup: string;
+      outputIndex: bigint;
+      challenger: string;
+      result: string;
+      deadline: bigint;
+      invalidStake: bigint;
+      invalidVotes: number;
+      validStake: bigint;
+      validVotes: number;
+      totalStake: bigint;
+    }
+
+    it("lists every challenge with its result, deadline and the stake on each side; --open and --rollup filter (text, then JSON)", async function () {
+      const f = await load(challengedFixture);
+      const [op0, op1, op2] = f.operators;
+      const deadline1 = (await f.vital.challengeOf(1)).deadline;
+      await vote(f, op2, 0n, false);
+      await vote(f, op0, 1n, true);
+      await vote(f, op1, 1n, true);
+      const { result, lines } = await runTask<Row[]>("vital:list", { fromBlock: "0", open: false, json: false });
+      const now = await latest();
+      expect(lines).to.deep.equal([
+        `challenge 0: output 0 (block ${f.blocks[0]}) of ${f.rollupAddress} by ${op0.address}, bond 10,000 ALT: ` +
+          `Open, vote until ${at(f.deadline, now)}`,
+        "  invalid 0 ALT (0 votes), valid 100,000 ALT (1 vote) of 500,000 ALT counted in epoch " +
+          `${f.epoch}: two thirds invalidate`,
+        `challenge 1: output 0 (block ${f.blocks[0]}) of ${f.operatorRollupAddress} by ${op1.address}, bond ` +
+          `10,000 ALT: Invalidated, vote until ${at(deadline1, now)}`,
+        "  invalid 350,000 ALT (2 votes), valid 0 ALT (0 votes) of 500,000 ALT counted in epoch " +
+          `${f.epoch}: two thirds invalidate`,
+      ]);
+      expect(
+        result.map((r) => [
+          r.challengeId,
+          r.rollup,
+          r.outputIndex,
+          r.challenger,
+          r.result,
+          r.invalidStake,
+          r.validStake,
+        ]),
+      ).to.deep.equal([
+        [0n, f.rollupAddress, 0n, op0.address, "Open", 0n, f.stakeOf(op2)],
+        [1n, f.operatorRollupAddress, 0n, op1.address, "Invalidated", f.stakeOf(op0) + f.stakeOf(op1), 0n],
+      ]);
+      expect(result.map((r) => r.totalStake)).to.deep.equal([f.totalStake, f.totalStake]);
+      const open = await task<Row[]>("vital:list", { open: true, fromBlock: "0", json: true });
+      expect(open.map((r) => r.challengeId)).to.deep.equal([0n]);
+      const of5003 = await task<Row[]>("vital:list", { rollup: "5003", open: false, fromBlock: "0", json: true });
+      expect(of5003.map((r) => r.challengeId)).to.deep.equal([1n]);
+      // after the deadline, the vote "ended"
+      await time.increaseTo(f.deadline + 60n);
+      const later = await runTask<Row[]>("vital:list", { rollup: "5001", open: false, fromBlock: "0", json: false });
+      expect(later.lines[0]).to.equal(
+        `challenge 0: output 0 (block ${f.blocks[0]}) of ${f.rollupAddress} by ${op0.address}, bond 10,000 ALT: ` +
+          `Open, vote ended ${isoTime(f.deadline)} (1m ago)`,
+      );
+      const none = await runTask<Row[]>("vital:list", { open: true, fromBlock: "999999", json: false });
+      expect(none.lines).to.deep.equal(["no open VITAL challenge from block 999999"]);
+      expect(none.result).to.deep.equal([]);
+      await expectRefused(
+        "vital:list",
+        { rollup: "5009", open: false, fromBlock: "0", json: true },
+        "no rollup has chain ID 5009",
+      );
+    });
+  });
 });
