@@ -36,6 +36,8 @@ const DESCRIPTIONS: Record<Duty, string> = {
   finalize: "Finalizes optimistic outputs past their challenge period with no open challenge, in order",
   "execute-slashes": "Executes slash requests past their veto window",
   "report-misses": "Reports SQUAD slots their leader left empty (reportable, leader not excused)",
+  "force-include":
+    "Forces overdue queue items into rollups (the fees to the keeper; on SQUAD rollups once censorship is provable)",
   "report-censorship": "Reports the SQUAD leaders of slots that skipped a queue item later forced in",
   "settle-rollups": "Settles (retires) ephemeral rollups past their settlement window",
   "settle-rewards": "Settles the rewards of (operator, set) pairs at least --settle-lag epochs behind",

@@ -6,10 +6,9 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { BaseContract, Signer } from "ethers";
-import { toBeHex, ZeroAddress } from "ethers";
+import { toBeHex } from "ethers";
 import type {
   OperatorSets,
-  RestakingRegistry,
   RewardsDistributor,
   Rollup,
   RollupFactory,
@@ -20,9 +19,16 @@ import type {
 import { SERVICES } from "../../deploy/lib/rollups";
 import { loadAddressBook } from "./addressBook";
 import { confirm, fail, revertReason, type TxReport } from "./cli";
-import { operatorSets, RESTAKING_KEYS, restakingRegistry, rewardsDistributor, slashingManager } from "./restaking";
+import { operatorSets, RESTAKING_KEYS, rewardsDistributor, slashingManager } from "./restaking";
 import { ROLLUP_KEYS, rollupAt, rollupFactory } from "./rollups";
-import { SERVICE_KEYS, serviceContract } from "./services";
+import {
+  SERVICE_KEYS,
+  censorshipRefusal,
+  forcedItems,
+  reportableMisses,
+  serviceContract,
+  squadContext,
+} from "./services";
 
 /** Every duty, in the order a tick runs them. */
 export const DUTIES = [
@@ -33,6 +39,7 @@ export const DUTIES = [
   "finalize",
   "execute-slashes",
   "report-misses",
+  "force-include",
   "report-censorship",
   "settle-rollups",
   "settle-rewards",
@@ -109,6 +116,7 @@ const NEEDS: Record<Duty, string[]> = {
   finalize: [ROLLUP_KEYS.factory],
   "execute-slashes": [RESTAKING_KEYS.slashingManager],
   "report-misses": [ROLLUP_KEYS.factory, SERVICE_KEYS.squad],
+  "force-include": [ROLLUP_KEYS.factory],
   "report-censorship": [ROLLUP_KEYS.factory, SERVICE_KEYS.squad, RESTAKING_KEYS.slashingManager],
   "settle-rollups": [ROLLUP_KEYS.factory],
   "settle-rewards": [RESTAKING_KEYS.operatorSets, RESTAKING_KEYS.rewardsDistributor],
@@ -232,7 +240,6 @@ const setsOf = (t: Tick) => once<OperatorSets>(t, "sets", () => operatorSets(t.h
 const vitalOf = (t: Tick) => once<VitalService>(t, "vital", () => serviceContract(t.hre, "vital"));
 const squadOf = (t: Tick) => once<SquadService>(t, "squad", () => serviceContract(t.hre, "squad"));
 const managerOf = (t: Tick) => once<SlashingManager>(t, "manager", () => slashingManager(t.hre));
-const registryOf = (t: Tick) => once<RestakingRegistry>(t, "registry", () => restakingRegistry(t.hre));
 const rewardsOf = (t: Tick) => once<RewardsDistributor>(t, "rewards", () => rewardsDistributor(t.hre));
 
 /** Every rollup of the factory (its own list, in creation order), with what the duties read of each. */
@@ -276,6 +283,7 @@ const RUN: Record<Duty, (t: Tick) => Promise<void>> = {
   finalize,
   "execute-slashes": executeSlashes,
   "report-misses": reportMisses,
+  "force-include": forceInclude,
   "report-censorship": reportCensorship,
   "settle-rollups": settleRollups,
   "settle-rewards": settleRewards,
@@ -446,102 +454,80 @@ async function seeds(t: Tick) {
   }
 }
 
-/** SquadService's timing and what excuses a leader: read once per tick. */
-async function squadTiming(t: Tick) {
-  return once(t, "squadTiming", async () => {
-    const [slotLength, gracePeriod] = await (await squadOf(t)).parameters();
-    return { slotLength, gracePeriod };
-  });
-}
-
 /**
- * Whether SQUAD excuses `leader` for `slot` (SquadService._excused): jailed for misses at some moment from the slot's
- * start to the end of its grace period (the latest jail begun by then ends after the start), or jailed now by a
- * pending slash request.
- */
-async function excused(t: Tick, rollup: string, leader: string, slot: bigint): Promise<boolean> {
-  const squad = await squadOf(t);
-  const { slotLength, gracePeriod } = await squadTiming(t);
-  const jails = await once(t, `jails:${rollup}:${leader}`, async () => {
-    const count = Number(await squad.jailCount(rollup, leader));
-    return Promise.all(Array.from({ length: count }, (_, i) => squad.jailAt(rollup, leader, i)));
-  });
-  const start = slot * slotLength;
-  const begun = jails.filter(([begin]) => begin <= start + gracePeriod);
-  if (begun.length > 0 && begun[begun.length - 1][1] > start) return true;
-  return once(t, `jailed:${leader}`, async () => (await registryOf(t)).isJailed(leader));
-}
-
-/** Whether the rollup could take batches throughout `slot` (SquadService._requireLiveDuring). */
-async function liveDuring(t: Tick, r: KnownRollup, slot: bigint): Promise<boolean> {
-  const { slotLength } = await squadTiming(t);
-  const [paused, resumedAt, expiry] = await once(t, `live:${r.address}`, () =>
-    Promise.all([r.contract.paused(), r.contract.resumedAt(), r.contract.expiry()]),
-  );
-  const start = slot * slotLength;
-  return !paused && resumedAt <= start && (expiry === 0n || start + slotLength <= expiry);
-}
-
-/** The most slots one `schedule` call reads. */
-const SCHEDULE_CHUNK = 500n;
-
-/**
- * `SquadService.reportMiss(rollup, slot)` for every slot still reportable (over, of the current epoch or the one
- * before) whose leader did not post and was not reported, the rollup live throughout it and the leader not excused
- * (jailed for misses around the slot, or by a pending slash request), oldest first.
+ * `SquadService.reportMiss(rollup, slot)` for every slot still reportable (tasks/lib/services.ts `reportableMisses`:
+ * over, of the current epoch or the one before, its leader neither posted nor was reported nor is excused, the rollup
+ * live throughout), oldest first.
  */
 async function reportMisses(t: Tick) {
   const squad = await squadOf(t);
-  const sets = await setsOf(t);
-  const { slotLength } = await squadTiming(t);
-  const current = await sets.currentEpoch();
-  const since = await sets.epochStart(current === 0n ? 0n : current - 1n);
-  const first = (since + slotLength - 1n) / slotLength;
-  const end = BigInt(t.now) / slotLength; // the current slot, not over
   for (const r of await squadRollups(t)) {
-    for (let from = first; from < end; from += SCHEDULE_CHUNK) {
-      const count = end - from < SCHEDULE_CHUNK ? end - from : SCHEDULE_CHUNK;
-      const leaders = await squad.schedule(r.address, from, count);
-      const slots = leaders
-        .map((leader, i) => ({ leader, slot: from + BigInt(i) }))
-        .filter((s) => s.leader !== ZeroAddress);
-      const marks = await Promise.all(slots.map((s) => squad.slotMarks(r.address, s.slot)));
-      for (const [i, { leader, slot }] of slots.entries()) {
-        const [posted, reported] = marks[i];
-        if (posted || reported) continue;
-        if (!(await liveDuring(t, r, slot)) || (await excused(t, r.address, leader, slot))) continue;
-        const what = `slot ${slot} missed by its leader ${leader}`;
-        await attempt(t, "report-misses", r.address, what, squad, "reportMiss", [r.address, slot]);
-        if (t.truncated) return;
-      }
+    const { slots } = await reportableMisses(await squadContext(t.hre, r.address));
+    for (const { slot, leader } of [...slots].reverse()) {
+      const what = `slot ${slot} missed by its leader ${leader}`;
+      await attempt(t, "report-misses", r.address, what, squad, "reportMiss", [r.address, slot]);
+      if (t.truncated) return;
     }
   }
 }
 
+/** The most overdue items one `forceInclude` takes: its loop is bounded by a transaction's gas. */
+const FORCE_CHUNK = 100n;
+
 /**
- * `SquadService.reportCensorship(rollup, queueIndex)` for items forced in (`SequencerFault`, from --from-block on) a
- * whole slot after their deadline: the leader of that slot is reported (one report per slot), unless it has none, was
- * excused, the rollup was not live in the slot, or the evidence (the slot's end) is older than SQUAD's maximum
- * evidence age.
+ * `Rollup.forceInclude(count)` on active, unpaused rollups whose queue head is overdue: the keeper earns the items'
+ * fees and the sequencer is recorded at fault (`SequencerFault`). On a SQUAD-sequenced rollup an item is forced only
+ * once the first whole slot after its deadline has ended: forced earlier, its leader could not be proven to have
+ * censored it (SquadService.reportCensorship), and the keeper would shield the censor.
+ */
+async function forceInclude(t: Tick) {
+  const squadAddress = await (await factoryOf(t)).serviceOf(SERVICES.SQUAD);
+  for (const r of await rollupsOf(t)) {
+    if (r.retired) continue;
+    const [status, paused, head, length, sequencer] = await Promise.all([
+      r.contract.status(),
+      r.contract.paused(),
+      r.contract.queueHead(),
+      r.contract.queueLength(),
+      r.contract.sequencerRole(),
+    ]);
+    if (Number(status) !== 0 || paused || head >= length) continue; // IRollup.Status.Active
+    const slotLength = sequencer === squadAddress ? (await squadTiming(t)).slotLength : undefined;
+    // the first item forced at the tick's time would be mined after it
+    const due = (deadline: bigint) =>
+      slotLength === undefined ? deadline < BigInt(t.now) : (deadline / slotLength + 2n) * slotLength <= BigInt(t.now);
+    let count = 0n;
+    while (count < FORCE_CHUNK && head + count < length) {
+      if (!due((await r.contract.queuedTransaction(head + count)).deadline)) break;
+      count++;
+    }
+    if (count === 0n) continue;
+    const what = `queue items ${head} to ${head + count - 1n} forced in (overdue: the sequencer at fault)`;
+    await attempt(t, "force-include", r.address, what, r.contract, "forceInclude", [count]);
+  }
+}
+
+/** SQUAD's slot length, read once per tick. */
+const squadTiming = (t: Tick) =>
+  once(t, "squadTiming", async () => ({ slotLength: (await (await squadOf(t)).parameters())[0] }));
+
+/**
+ * `SquadService.reportCensorship(rollup, queueIndex)` for items SQUAD's leaders skipped (`SequencerFault`, from
+ * --from-block on) that `censorshipRefusal` finds reportable: forced in a whole slot after their deadline, the leader of
+ * that slot not reported, not excused, the rollup live in it; one report per slot, and not once the evidence (the
+ * slot's end) is older than SQUAD's maximum evidence age.
  */
 async function reportCensorship(t: Tick) {
   const squad = await squadOf(t);
-  const { slotLength } = await squadTiming(t);
   const maxAge = (await (await managerOf(t)).slasher(await squad.getAddress())).maxEvidenceAge;
   for (const r of await squadRollups(t)) {
-    const faults = await r.contract.queryFilter(r.contract.filters.SequencerFault(), t.options.fromBlock);
+    const ctx = await squadContext(t.hre, r.address);
     const done = new Set<bigint>();
-    for (const queueIndex of [...new Set(faults.map((e) => e.args.queueIndex))]) {
-      const item = await r.contract.queuedTransaction(queueIndex);
-      const slot = item.deadline / slotLength + 1n;
-      const slotEnd = (slot + 1n) * slotLength;
-      if (done.has(slot) || item.forcedAt === 0n || slotEnd > item.forcedAt) continue;
+    for (const queueIndex of (await forcedItems(ctx, t.options.fromBlock)).reverse()) {
+      const { slot, leader, refusal } = await censorshipRefusal(ctx, queueIndex);
+      if (refusal !== undefined || done.has(slot)) continue;
       done.add(slot);
-      if (t.now - Number(slotEnd) > Number(maxAge)) continue;
-      if (await squad.isCensorshipReported(r.address, slot)) continue;
-      const leader = await squad.leaderAt(r.address, slot);
-      if (leader === ZeroAddress || !(await liveDuring(t, r, slot)) || (await excused(t, r.address, leader, slot)))
-        continue;
+      if (t.now - Number((slot + 1n) * ctx.slotLength) > Number(maxAge)) continue;
       const what = `queue item ${queueIndex} skipped by ${leader}, leader of slot ${slot}`;
       await attempt(t, "report-censorship", r.address, what, squad, "reportCensorship", [r.address, queueIndex]);
     }

@@ -897,6 +897,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     ]);
 
     const info = await hardhat<unknown>(["rollup:info", "--rollup", ROLLUP_CHAIN_ID, "--json"]);
+    const proposedAt = Number((await Rollup__factory.connect(rollup, provider).output(0)).proposedAt);
+    const challengePeriod = parseDuration(TEMPLATE.challengePeriod!);
     expect(info).to.deep.equal({
       address: rollup,
       chainId: ROLLUP_CHAIN_ID,
@@ -911,6 +913,9 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       proposer: creator,
       services: SERVICES,
       fastFinalityBps: DEFAULT_THRESHOLD,
+      proofSystem: "optimistic",
+      challengePeriod,
+      outputBond: parseTokenAmount(TEMPLATE.outputBond!).toString(),
       expiry: 0,
       paidUntil: createdAt + MIN_PREPAID_DURATION,
       escrow: PREPAID.toString(),
@@ -927,6 +932,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
           batchCount: "2",
           status: "FastFinalized",
         },
+        // the next to finalize: VITAL may still invalidate it until its challenge period ends
+        next: { index: 0, status: "FastFinalized", proposedAt, finalizesAt: proposedAt + challengePeriod },
       },
       queue: { length: "0", included: "0", minFee: parseTokenAmount(PARAMETERS.rollups!.minQueueFee).toString() },
     });

@@ -409,6 +409,60 @@ describe("keeper tasks", function () {
     });
   });
 
+  describe("keeper:force-include", function () {
+    it("forces a centrally sequenced rollup's overdue items in once their deadline has passed, not at it: their fees to the keeper", async function () {
+      const f = await load(keeperFixture);
+      await (await f.token.connect(f.outsider).approve(f.rollupAddress, 2n * ALT)).wait();
+      await (await f.rollup.connect(f.outsider).queueTransaction(id("first"), ALT)).wait();
+      await (await f.rollup.connect(f.outsider).queueTransaction(id("second"), ALT)).wait();
+      const [first, second] = [await f.rollup.queuedTransaction(0), await f.rollup.queuedTransaction(1)];
+      const sequencer = await f.rollup.sequencerRole();
+      await time.increaseTo(first.deadline);
+      await expectNothing(f, "force-include");
+      // one second later only the first is overdue: exactly it is forced in
+      await time.increaseTo(first.deadline + 1n);
+      const before = await f.token.balanceOf(f.keeper.address);
+      const result = await keep(f, "force-include");
+      expect(result.records.map((r) => [r.duty, r.target, r.what])).to.deep.equal([
+        ["force-include", f.rollupAddress, "queue items 0 to 0 forced in (overdue: the sequencer at fault)"],
+      ]);
+      await expect(actions(result.records)[0].tx.hash)
+        .to.emit(f.rollup, "SequencerFault")
+        .withArgs(sequencer, 0n, first.deadline);
+      expect(await f.token.balanceOf(f.keeper.address)).to.equal(before + ALT);
+      expect(await f.rollup.queueHead()).to.equal(1n);
+      if (BigInt(await time.latest()) <= second.deadline) await time.increaseTo(second.deadline + 1n);
+      const next = await keep(f, "force-include");
+      expect(next.records.map((r) => r.what)).to.deep.equal([
+        "queue items 1 to 1 forced in (overdue: the sequencer at fault)",
+      ]);
+      expect(await f.rollup.queueHead()).to.equal(2n);
+      await expectNothing(f, "force-include");
+    });
+
+    it("waits on a SQUAD rollup until the slot after the deadline is over, so that the same pass can report its leader", async function () {
+      const f = await load(keeperFixture);
+      await (await f.token.connect(f.outsider).approve(f.squadRollupAddress, ALT)).wait();
+      await (await f.squadRollup.connect(f.outsider).queueTransaction(id("censored"), ALT)).wait();
+      const item = await f.squadRollup.queuedTransaction(0);
+      const blamed = item.deadline / SLOT + 1n;
+      const leader = await f.squad.leaderAt(f.squadRollupAddress, blamed);
+      // overdue, but forced in before slot `blamed` ends nobody could be proven to have censored it
+      await time.increaseTo((blamed + 1n) * SLOT - 1n);
+      await expectNothing(f, "force-include");
+      await time.increaseTo((blamed + 1n) * SLOT);
+      const requests = await f.manager.requestCount();
+      const result = await keep(f, "tick", { duties: "report-censorship,force-include" });
+      expect(result.records.map((r) => [r.duty, r.what])).to.deep.equal([
+        ["force-include", "queue items 0 to 0 forced in (overdue: the sequencer at fault)"],
+        ["report-censorship", `queue item 0 skipped by ${leader}, leader of slot ${blamed}`],
+      ]);
+      await expect(actions(result.records)[1].tx.hash)
+        .to.emit(f.squad, "CensorshipReported")
+        .withArgs(f.squadRollupAddress, 0n, blamed, leader, requests);
+    });
+  });
+
   describe("keeper:settle-rewards", function () {
     it("settles every (operator, set) pair at least --settle-lag epochs behind, bounded by --max-actions", async function () {
       const f = await load(keeperFixture);
@@ -445,6 +499,7 @@ describe("keeper tasks", function () {
         "finalize",
         "execute-slashes",
         "report-misses",
+        "force-include",
         "report-censorship",
         "settle-rollups",
         "settle-rewards",
@@ -490,7 +545,7 @@ describe("keeper tasks", function () {
       await expectRefused(
         "keeper:tick",
         { ...args, duties: "finalize,lunch" },
-        "unknown duty lunch: the duties are seeds, stream-fees, resolve, report-voters, finalize, execute-slashes, report-misses, report-censorship, settle-rollups, settle-rewards",
+        "unknown duty lunch: the duties are seeds, stream-fees, resolve, report-voters, finalize, execute-slashes, report-misses, force-include, report-censorship, settle-rollups, settle-rewards",
       );
       await expectRefused(
         "keeper:finalize",
