@@ -254,7 +254,10 @@ task("gov:propose", "Proposes the actions of a JSON file, once a simulation of e
       await newProposalId(governor, checked);
       const result = await checkActionsByCalls(hre, checked, decoder);
       failure = result.failure;
-      const unchecked = result.unchecked.length === 0 ? "" : ` (not action ${result.unchecked.join(", ")}: new code)`;
+      const unchecked =
+        result.unchecked.length === 0
+          ? ""
+          : ` (not action ${result.unchecked.join(", ")}: calls to the governor or to code the proposal deploys)`;
       notes.push(
         `note: ${hre.network.name} cannot impersonate: each action was checked alone as a call from the timelock ` +
           `today${unchecked}; gov:simulate on a fork runs every stage`,

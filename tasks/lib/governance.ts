@@ -464,7 +464,8 @@ async function runStages(
   const value = values.reduce((sum, v) => sum + v, 0n);
   error = await refusal(gov["execute(uint256)"].staticCall(id, { value, ...NEXT_BLOCK }));
   if (error !== undefined) {
-    const failing = await failingAction(hre, prepared, timelockAddress, decoder, impersonate);
+    const governorAddress = await gov.getAddress();
+    const failing = await failingAction(hre, prepared, timelockAddress, governorAddress, error, decoder, impersonate);
     return { ...report, failure: failing ?? { stage: "execute", error } };
   }
   const receipt = (await (await gov["execute(uint256)"](id, { value })).wait())!;
@@ -489,13 +490,17 @@ async function runStages(
 }
 
 /**
- * The first action that fails when the actions run one after the other from the timelock (as the timelock executes
- * them), at the current (eta) time, under a snapshot it reverts; undefined if each passes.
+ * The action that fails when the actions run one after the other from the timelock (as the timelock executes them),
+ * at the current (eta) time, under a snapshot it reverts: the first whose refusal is the execution's own `error` (the
+ * timelock passes a target's refusal on), else the first refused; undefined if each passes. Calls to the governor
+ * itself are left out: the governor accepts them only inside its own execution (`onlyGovernance`).
  */
 async function failingAction(
   hre: HardhatRuntimeEnvironment,
   prepared: PreparedProposal,
   timelockAddress: string,
+  governorAddress: string,
+  error: string,
   decoder: Decoder,
   impersonate: (address: string, balance?: bigint) => Promise<Signer>,
 ): Promise<SimulationFailure | undefined> {
@@ -503,24 +508,29 @@ async function failingAction(
     const balance = await hre.ethers.provider.getBalance(timelockAddress);
     const sent = prepared.values.reduce((sum, v) => sum + v, 0n);
     const signer = await impersonate(timelockAddress, balance + sent + 10n ** 18n);
+    let first: SimulationFailure | undefined;
     for (const [i, action] of prepared.actions.entries()) {
+      if (action.target.toLowerCase() === governorAddress.toLowerCase()) continue;
       const tx = { from: timelockAddress, to: action.target, data: action.calldata, value: action.value };
       try {
         await hre.ethers.provider.call({ ...tx, ...NEXT_BLOCK });
       } catch (e) {
         const reason = decoder.reasonOf(e);
         if (reason === undefined) throw e;
-        return actionFailure(i + 1, action, reason);
+        if (reason === error) return actionFailure(i + 1, action, reason);
+        first ??= actionFailure(i + 1, action, reason);
+        continue;
       }
       await (await signer.sendTransaction({ to: tx.to, data: tx.data, value: tx.value })).wait();
     }
-    return undefined;
+    return first;
   });
 }
 
 /**
- * On a network that cannot impersonate (a public one): each action as a call from the timelock on today's state, the
- * actions that use an implementation the proposal deploys left out (their addresses do not exist yet). Each action is
+ * On a network that cannot impersonate (a public one): each action as a call from the timelock on today's state, left
+ * out (`unchecked`) the actions that use an implementation the proposal deploys (not there yet) and the calls to the
+ * governor (it accepts them only inside its own execution). Each action is
  * checked alone, not after the ones before it, and not at the eta: a fork runs the full simulation.
  */
 export async function checkActionsByCalls(
@@ -528,10 +538,12 @@ export async function checkActionsByCalls(
   prepared: PreparedProposal,
   decoder: Decoder,
 ): Promise<{ failure?: SimulationFailure; unchecked: number[] }> {
-  const timelockAddress = await (await governor(hre)).timelock();
+  const gov = await governor(hre);
+  const [timelockAddress, governorAddress] = [await gov.timelock(), await gov.getAddress()];
   const unchecked: number[] = [];
   for (const [i, action] of prepared.actions.entries()) {
-    if (JSON.stringify(action.args).includes(IMPLEMENTATION_PLACEHOLDER)) {
+    const toGovernor = action.target.toLowerCase() === governorAddress.toLowerCase();
+    if (toGovernor || JSON.stringify(action.args).includes(IMPLEMENTATION_PLACEHOLDER)) {
       unchecked.push(i + 1);
       continue;
     }

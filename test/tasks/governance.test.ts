@@ -2,16 +2,35 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { HardhatPluginError } from "hardhat/plugins";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { readFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import { createServer, type Server } from "http";
 import type { AddressInfo } from "net";
 import path from "path";
-import { AbiCoder, dataSlice, getAddress, id, Interface, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
+import {
+  AbiCoder,
+  dataSlice,
+  getAddress,
+  id,
+  Interface,
+  keccak256,
+  toBeHex,
+  toUtf8Bytes,
+  ZeroAddress,
+  ZeroHash,
+} from "ethers";
 import type { AddressBook } from "../../tasks/lib/addressBook";
 import { relativeTime } from "../../tasks/lib/cli";
 import type { ProposalView } from "../../tasks/governance";
 import type { PreparedAction } from "../../tasks/lib/proposal";
-import { clientVersion, requireSimulable, type SimulationReport } from "../../tasks/lib/governance";
+import {
+  checkActionsByCalls,
+  clientVersion,
+  loadDecoder,
+  requireSimulable,
+  type SafeBatch,
+  type SimulationReport,
+} from "../../tasks/lib/governance";
+import { prepareProposal } from "../../tasks/lib/proposal";
 import type {
   AltGovernor,
   AltToken,
@@ -45,7 +64,8 @@ const PROPOSALS = path.join(ROOT, "deploy", "proposals");
 const WITHDRAWAL_DELAY_FILE = path.join(PROPOSALS, "withdrawal-delay.json");
 const SLASHER_FILE = path.join(PROPOSALS, "register-slasher.json");
 const UPGRADE_FILE = path.join(PROPOSALS, "upgrade-registry.json");
-const descriptionOf = (file: string): string => JSON.parse(readFileSync(file, "utf8")).description;
+const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
+const descriptionOf = (file: string): string => readJson(file).description;
 
 /** deploy/parameters/hardhat.json, governance section and supply. */
 const SUPPLY = 10_000_000_000n * ALT;
@@ -130,6 +150,15 @@ interface ProposeResult {
   voteStart: number;
   voteEnd: number;
   tx: TxReport;
+}
+
+interface DryRunResult {
+  dryRun: true;
+  from: string;
+  to: string;
+  value: bigint;
+  data: string;
+  id: string;
 }
 
 interface VoteResult {
@@ -671,6 +700,151 @@ describe("governance tasks", function () {
         { file: UPGRADE_FILE, from: proposer.address, json: true },
         `this proposal already exists: ${result.id}`,
       );
+    });
+
+    describe("simulated first", function () {
+      /** A withdrawal delay of 1 s: below the slashing manager's minimum (2d veto window + 10d evidence age). */
+      const DOOMED = { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [1, 604800] };
+      const DOOMED_LINE =
+        "the proposal fails at execute, action 1 (RestakingRegistry.setDelays): RegistryDelayTooShort(1, 1036800)";
+
+      it("refuses a proposal whose execution would fail, naming stage, action and error: nothing is sent", async function () {
+        const { governor, proposer } = await load(governanceTaskFixture);
+        const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
+        const file = oneAction(DOOMED);
+        const refusal = `${DOOMED_LINE} (simulated: nothing was sent; --force proposes anyway)`;
+        await expectRefused("gov:propose", { file, from: proposer.address, json: true }, refusal);
+        await expectRefused("gov:propose", { file, from: proposer.address, dryRun: true, json: true }, refusal);
+        expect(await hre.ethers.provider.getTransactionCount(proposer.address)).to.equal(nonce);
+        expect(await governor.proposalCount()).to.equal(0n);
+      });
+
+      it("proposes it with --force after a warning line, and it does fail at execution as simulated", async function () {
+        const { governor, registry, proposer } = await load(governanceTaskFixture);
+        const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
+        const { result, lines } = await runTask<ProposeResult>("gov:propose", {
+          file: oneAction(DOOMED),
+          from: proposer.address,
+          force: true,
+          json: false,
+        });
+        expect(lines.slice(0, 3)).to.deep.equal([
+          `warning: ${DOOMED_LINE} (simulated); proposing anyway (--force)`,
+          txLine(`proposed ${result.id}`, result.tx),
+          "  1. RestakingRegistry.setDelays(1s, 7d)",
+        ]);
+        expect(await hre.ethers.provider.getTransactionCount(proposer.address)).to.equal(nonce + 1);
+        expect(await governor.proposalCount()).to.equal(1n);
+        expect(await governor.state(result.id)).to.equal(STATE.Pending);
+        await time.increaseTo(result.voteStart);
+        await (await governor.connect(proposer).castVote(result.id, 1)).wait();
+        await time.increaseTo(result.voteEnd + 1);
+        await (await governor["queue(uint256)"](result.id)).wait();
+        await time.increaseTo(await governor.proposalEta(result.id));
+        await expect(governor["execute(uint256)"](result.id))
+          .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+          .withArgs(1, 1_036_800);
+      });
+
+      it("names the failing action of several: the actions run in order, as the timelock runs them", async function () {
+        const { governor, proposer } = await load(governanceTaskFixture);
+        const file = proposalFile({
+          description: "Three actions",
+          actions: [
+            { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [days(30), 604800] },
+            { contract: "Restaking#SlashingManager", function: "setSlasher", args: [SLASHER, 1000, days(20)] },
+            { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [days(21), 604800] },
+          ],
+        });
+        // action 3 alone passes today (21d against a 12-day minimum), but after action 2 registers a slasher with a
+        // 20-day evidence age the minimum is 22 days
+        await expectRefused(
+          "gov:propose",
+          { file, from: proposer.address, json: true },
+          "the proposal fails at execute, action 3 (RestakingRegistry.setDelays): RegistryDelayTooShort(" +
+            `${days(21)}, ${days(22)}) (simulated: nothing was sent; --force proposes anyway)`,
+        );
+        expect(await governor.proposalCount()).to.equal(0n);
+      });
+
+      it("--dry-run prints the exact proposing transaction and sends nothing; sent as printed, it proposes", async function () {
+        const { governor, registry, proposer } = await load(governanceTaskFixture);
+        const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
+        const block = await hre.ethers.provider.getBlockNumber();
+        const registryAddress = await registry.getAddress();
+        const calldata = registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, SEVEN_DAYS]);
+        const description = `${descriptionOf(WITHDRAWAL_DELAY_FILE)}#proposer=${proposer.address}`;
+        const data = governor.interface.encodeFunctionData("propose", [
+          [registryAddress],
+          [0n],
+          [calldata],
+          description,
+        ]);
+        const proposalId = proposalIdOf([registryAddress], [0n], [calldata], description);
+        const { result, lines } = await runTask<DryRunResult>("gov:propose", {
+          file: WITHDRAWAL_DELAY_FILE,
+          from: proposer.address,
+          dryRun: true,
+          json: false,
+        });
+        const governorAddress = await governor.getAddress();
+        expect(lines).to.deep.equal([
+          `dry run of proposal ${proposalId}: nothing sent`,
+          `  from  ${proposer.address}`,
+          `  to    ${governorAddress} (AltGovernor)`,
+          "  value 0",
+          `  data  ${data}`,
+          "  1. RestakingRegistry.setDelays(21d, 7d)",
+        ]);
+        expect(result).to.deep.include({
+          dryRun: true,
+          from: proposer.address,
+          to: governorAddress,
+          value: 0n,
+          data,
+          id: proposalId.toString(),
+        });
+        expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+        expect(await hre.ethers.provider.getTransactionCount(proposer.address)).to.equal(nonce);
+        expect(await governor.proposalCount()).to.equal(0n);
+        await (await proposer.sendTransaction({ to: result.to, data: result.data, value: result.value })).wait();
+        expect(await governor.proposalProposer(proposalId)).to.equal(proposer.address);
+      });
+
+      it("--dry-run refuses a file with implementations (their addresses exist once deployed)", async function () {
+        const { proposer } = await load(governanceTaskFixture);
+        await expectRefused(
+          "gov:propose",
+          { file: UPGRADE_FILE, from: proposer.address, dryRun: true, json: true },
+          "--dry-run cannot show a file with implementations: their addresses exist once deployed (gov:simulate runs it)",
+        );
+      });
+
+      it("on a network that cannot impersonate, checks each action alone as a call from the timelock", async function () {
+        const { proposer } = await load(governanceTaskFixture);
+        const decoder = await loadDecoder(hre);
+        const file = {
+          description: "Checked by calls",
+          actions: [
+            { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [1814400, 604800] },
+            DOOMED,
+          ],
+        };
+        const prepared = await prepareProposal(hre, file, proposer.address, undefined, { deploy: false });
+        expect(await checkActionsByCalls(hre, prepared, decoder)).to.deep.equal({
+          failure: {
+            stage: "execute",
+            action: { index: 2, contract: "RestakingRegistry", function: "setDelays" },
+            error: "RegistryDelayTooShort(1, 1036800)",
+          },
+          unchecked: [],
+        });
+        // an upgrade to an implementation the proposal deploys cannot be called before it exists
+        const upgrade = await prepareProposal(hre, readJson(UPGRADE_FILE), proposer.address, undefined, {
+          deploy: false,
+        });
+        expect(await checkActionsByCalls(hre, upgrade, decoder)).to.deep.equal({ unchecked: [1] });
+      });
     });
 
     describe("refusals, before any transaction", function () {
@@ -1350,6 +1524,74 @@ describe("governance tasks", function () {
     });
   });
 
+  describe("--dry-run of vote, queue, execute and cancel", function () {
+    it("prints each transaction exactly (to, data, value) and sends nothing; refusals stay refusals", async function () {
+      const f = await load(activeFixture);
+      const { governor, proposer, council, proposalId } = f;
+      const governorAddress = await governor.getAddress();
+      const block = await hre.ethers.provider.getBlockNumber();
+      const vote = await runTask<DryRunResult>("gov:vote", {
+        id: "latest",
+        support: "for",
+        reason: "longer is safer",
+        from: proposer.address,
+        bySignature: false,
+        dryRun: true,
+        json: false,
+      });
+      const voteData = governor.interface.encodeFunctionData("castVoteWithReason", [proposalId, 1, "longer is safer"]);
+      expect(vote.result).to.deep.include({ dryRun: true, from: proposer.address, to: governorAddress, value: 0n });
+      expect(vote.result.data).to.equal(voteData);
+      expect(vote.lines).to.deep.equal([
+        `dry run of ${proposer.address}'s vote for on ${proposalId} with 2,000,000,000 ALT: nothing sent`,
+        `  from  ${proposer.address}`,
+        `  to    ${governorAddress} (AltGovernor)`,
+        "  value 0",
+        `  data  ${voteData}`,
+      ]);
+      const cancel = await task<DryRunResult>("gov:cancel", {
+        id: proposalId.toString(),
+        from: council.address,
+        dryRun: true,
+        json: true,
+      });
+      expect(cancel).to.deep.equal({
+        id: proposalId.toString(),
+        dryRun: true,
+        from: council.address,
+        to: governorAddress,
+        value: 0n,
+        data: governor.interface.encodeFunctionData("cancel(uint256)", [proposalId]),
+      });
+      // the state checks come first: queueing an active proposal is refused, dry run or not
+      await expectTaskFailure(
+        "gov:queue",
+        { id: "latest", dryRun: true, json: true },
+        /^proposal \d+ is Active, not Succeeded: voting ends /,
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      expect(await governor.hasVoted(proposalId, proposer.address)).to.equal(false);
+      expect(await governor.state(proposalId)).to.equal(STATE.Active);
+    });
+
+    it("shows the queue and the execution (with the actions' value) of a proposal at its time", async function () {
+      const f = await load(queuedFixture);
+      const { governor, proposalId } = f;
+      const governorAddress = await governor.getAddress();
+      await time.increaseTo(f.eta - 1);
+      const execute = await task<DryRunResult>("gov:execute", { id: "latest", dryRun: true, json: true });
+      expect(execute).to.deep.equal({
+        id: proposalId.toString(),
+        dryRun: true,
+        from: f.deployer.address,
+        to: governorAddress,
+        value: 0n,
+        data: governor.interface.encodeFunctionData("execute(uint256)", [proposalId]),
+      });
+      expect(await governor.state(proposalId)).to.equal(STATE.Queued);
+    });
+  });
+
   describe("gov:status and gov:list", function () {
     /** What gov:status reports, built from what the test knows. */
     function expectedView(
@@ -1437,6 +1679,54 @@ describe("governance tasks", function () {
       await (await f.governor["execute(uint256)"](f.proposalId)).wait();
       const executed = await task<ProposalView>("gov:status", { id: "latest", json: true });
       expect(executed).to.deep.equal(expectedView(f, "Executed", votes, f.eta));
+    });
+
+    it("decodes each action: names of book addresses, ALT amounts, durations, basis points; else the selector", async function () {
+      const { book, registry, governor, proposer } = await load(governanceTaskFixture);
+      const registryAddress = await registry.getAddress();
+      const outside = await hre.upgrades.erc1967.getImplementationAddress(registryAddress);
+      const mach = book["Services#MachService"];
+      const file = proposalFile({
+        description: "Five kinds of arguments",
+        actions: [
+          {
+            contract: "Governance#AltGovernor",
+            function: "setProposalThreshold",
+            args: [(5_000_000n * ALT).toString()],
+          },
+          { contract: "Governance#AltGovernor", function: "setVotingPeriod", args: [days(10)] },
+          { contract: "Restaking#SlashingManager", function: "setSlasher", args: [mach, 500, days(1) + 3_661] },
+          { contract: "Genesis#AltToken", function: "transfer", args: [SLASHER, ((3n * ALT) / 2n).toString()] },
+          { contract: outside, artifact: "RestakingRegistry", ...OWNER_CALL },
+        ],
+      });
+      // the timelock holds no ALT of its own (the treasury is a vesting position): action 4 fails, --force proposes
+      const { result, lines } = await runTask<ProposeResult>("gov:propose", {
+        file,
+        from: proposer.address,
+        force: true,
+        json: false,
+      });
+      const timelockAddress = book["Timelock#TimelockController"];
+      expect(lines[0]).to.equal(
+        "warning: the proposal fails at execute, action 4 (AltToken.transfer): " +
+          `ERC20InsufficientBalance(${timelockAddress}, 0, 1500000000000000000) (simulated); proposing anyway (--force)`,
+      );
+      const decoded = [
+        "AltGovernor.setProposalThreshold(5,000,000 ALT)",
+        "AltGovernor.setVotingPeriod(10d)",
+        `SlashingManager.setSlasher(${mach} (MachService), 500 bps (5 %), 1d 1h 1m 1s)`,
+        `AltToken.transfer(${SLASHER}, 1.5 ALT)`,
+        `${outside} 0xf2fde38b`,
+      ];
+      expect(lines.slice(2, 7)).to.deep.equal(decoded.map((d, i) => `  ${i + 1}. ${d}`));
+      const status = await runTask<ProposalView>("gov:status", { id: result.id, json: false });
+      expect(status.lines.slice(7)).to.deep.equal(decoded.map((d, i) => `  ${i + 1}. ${d}`));
+      expect(status.result.actions.map((a) => a.call)).to.deep.equal(decoded);
+      expect(status.result.actions[4].calldata.slice(0, 10)).to.equal(
+        registry.interface.getFunction("transferOwnership")!.selector,
+      );
+      expect(await governor.proposalCount()).to.equal(1n);
     });
 
     it("refuses an unknown proposal, and latest before any proposal", async function () {
@@ -1540,6 +1830,143 @@ describe("governance tasks", function () {
         `${canceled.id} Canceled: One action`,
         `  1. RestakingRegistry.transferOwnership(${NEW_OWNER})`,
       ]);
+    });
+  });
+
+  describe("gov:export-safe", function () {
+    /** The Transaction Builder's checksum (safe-react-apps tx-builder lib/checksum.ts), written out independently. */
+    function builderChecksum(batch: SafeBatch): string {
+      const serialise = (value: unknown): string => {
+        if (Array.isArray(value)) return `[${value.map(serialise).join(",")}]`;
+        if (value !== null && typeof value === "object") {
+          const keys = Object.keys(value).sort();
+          return `{${JSON.stringify(keys)}${keys.map((k) => serialise((value as never)[k]) + ",").join("")}}`;
+        }
+        return JSON.stringify(value === undefined ? null : value);
+      };
+      const meta: Record<string, unknown> = { ...batch.meta, name: null };
+      delete meta.checksum;
+      return keccak256(toUtf8Bytes(serialise({ ...batch, meta })));
+    }
+
+    it("writes the council's actions as a Transaction Builder batch; the council sends them as written", async function () {
+      const f = await load(proposedFixture);
+      const { governor, council, proposalId } = f;
+      const governorAddress = await governor.getAddress();
+      const file = proposalFile({
+        description: "Council: cancel the withdrawal-delay proposal\n\nWhy.",
+        actions: [{ contract: "Governance#AltGovernor", function: "cancel(uint256)", args: [proposalId.toString()] }],
+      });
+      const out = files.path("council-batch.json");
+      const startedAt = Date.now();
+      const { result, lines } = await runTask<SafeBatch>("gov:export-safe", {
+        proposal: file,
+        out,
+        safe: council.address,
+        json: false,
+      });
+      const written = JSON.parse(readFileSync(out, "utf8")) as SafeBatch;
+      expect(written).to.deep.equal(result);
+      expect(written.createdAt).to.be.within(startedAt, Date.now());
+      const data = governor.interface.encodeFunctionData("cancel(uint256)", [proposalId]);
+      expect(written).to.deep.equal({
+        version: "1.0",
+        chainId: "31337",
+        createdAt: written.createdAt,
+        meta: {
+          name: "Council: cancel the withdrawal-delay proposal",
+          description: "Council: cancel the withdrawal-delay proposal\n\nWhy.",
+          txBuilderVersion: "1.18.0",
+          createdFromSafeAddress: council.address,
+          checksum: builderChecksum(written),
+        },
+        transactions: [
+          {
+            to: governorAddress,
+            value: "0",
+            data,
+            contractMethod: {
+              inputs: [{ internalType: "uint256", name: "proposalId", type: "uint256" }],
+              name: "cancel",
+              payable: false,
+            },
+            contractInputsValues: { proposalId: proposalId.toString() },
+          },
+        ],
+      });
+      expect(lines).to.deep.equal([
+        `wrote 1 transaction(s) for Safe ${council.address} on chain 31337 to ${out}`,
+        `  1. AltGovernor.cancel(${proposalId})`,
+      ]);
+      const [tx] = written.transactions;
+      await (await council.sendTransaction({ to: tx.to, data: tx.data, value: BigInt(tx.value) })).wait();
+      expect(await governor.state(proposalId)).to.equal(STATE.Canceled);
+    });
+
+    it("--propose: one transaction by which the Safe proposes the actions, bound to the Safe as proposer", async function () {
+      const f = await load(governanceTaskFixture);
+      const { governor, slashingManager, investor } = f;
+      const out = files.path("propose-batch.json");
+      const batch = await task<SafeBatch>("gov:export-safe", {
+        proposal: SLASHER_FILE,
+        out,
+        safe: investor.address, // the Safe: a delegate with votes
+        propose: true,
+        json: true,
+      });
+      const manager = await slashingManager.getAddress();
+      const call = slashingManager.interface.encodeFunctionData("setSlasher", [SLASHER, 1000, SEVEN_DAYS]);
+      const description = `${descriptionOf(SLASHER_FILE)}#proposer=${investor.address}`;
+      const data = governor.interface.encodeFunctionData("propose", [[manager], [0n], [call], description]);
+      expect(batch.meta.description).to.equal(description);
+      expect(batch.transactions).to.deep.equal([
+        {
+          to: await governor.getAddress(),
+          value: "0",
+          data,
+          contractMethod: {
+            inputs: [
+              { internalType: "address[]", name: "targets", type: "address[]" },
+              { internalType: "uint256[]", name: "values", type: "uint256[]" },
+              { internalType: "bytes[]", name: "calldatas", type: "bytes[]" },
+              { internalType: "string", name: "description", type: "string" },
+            ],
+            name: "propose",
+            payable: false,
+          },
+          contractInputsValues: {
+            targets: JSON.stringify([manager]),
+            values: '["0"]',
+            calldatas: JSON.stringify([call]),
+            description,
+          },
+        },
+      ]);
+      await (await investor.sendTransaction({ to: batch.transactions[0].to, data })).wait();
+      const id = proposalIdOf([manager], [0n], [call], description);
+      expect(await governor.proposalProposer(id)).to.equal(investor.address);
+    });
+
+    it("refuses a file with implementations, --propose without --safe, and a bad --safe, writing nothing", async function () {
+      await load(governanceTaskFixture);
+      const out = files.path("never-written.json");
+      await expectRefused(
+        "gov:export-safe",
+        { proposal: UPGRADE_FILE, out, json: true },
+        `proposal file ${UPGRADE_FILE} has implementations: a Safe batch cannot deploy them (gov:propose does); ` +
+          "deploy them and write their addresses in the actions",
+      );
+      await expectRefused(
+        "gov:export-safe",
+        { proposal: SLASHER_FILE, out, propose: true, json: true },
+        "--propose needs --safe: the Safe is the proposer",
+      );
+      await expectRefused(
+        "gov:export-safe",
+        { proposal: SLASHER_FILE, out, safe: "0x1234", json: true },
+        "--safe is not a valid address: 0x1234",
+      );
+      expect(existsSync(out)).to.equal(false);
     });
   });
 
