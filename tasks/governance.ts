@@ -1,25 +1,46 @@
-// Governance tasks: delegate, propose from a JSON file of actions, vote (also by signature), queue, execute, cancel,
-// status, list, and a dry run on the in-process network that impersonates delegates.
+// Governance tasks: delegate, propose from a JSON file of actions (simulated first), vote (also by signature), queue,
+// execute, cancel (each with --dry-run), status and list with decoded actions, a simulation on a Hardhat chain that
+// impersonates delegates, and a proposal file's actions as a Safe Transaction Builder batch.
+import { writeFileSync } from "fs";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
+import type { ContractTransaction, ContractTransactionResponse, Signer } from "ethers";
+import { Interface } from "ethers";
 import {
   confirm,
   fail,
   formatAlt,
   formatTime,
   output,
+  parseAddress,
+  preflight,
   relativeTime,
   signerFor,
   txLine,
   type TxReport,
 } from "./lib/cli";
 import { altToken, delegateVotes } from "./lib/genesis";
-import { governor as governorOf } from "./lib/governance";
-import { newProposalId, prepareProposal, readProposalFile, type PreparedAction } from "./lib/proposal";
+import {
+  checkActionsByCalls,
+  clientVersion,
+  failureText,
+  governor as governorOf,
+  isHardhatClient,
+  loadDecoder,
+  NEXT_BLOCK,
+  requireSimulable,
+  safeTransaction,
+  simulateProposal,
+  TX_BUILDER_VERSION,
+  withChecksum,
+  type Decoder,
+  type SafeBatch,
+  type SafeBatchTransaction,
+  type SimulationFailure,
+} from "./lib/governance";
+import { newProposalId, prepareProposal, readProposalFile } from "./lib/proposal";
 import { latestTime, parseWhole } from "./lib/restaking";
 import { signBallot } from "./lib/signatures";
-import { simulateProposal } from "./lib/simulation";
 import type { AltGovernor } from "../typechain-types";
 
 /** IGovernor.ProposalState, by value. */
@@ -96,7 +117,8 @@ export interface ProposalView {
   /** At the snapshot; while the proposal is Pending, today's quorum. */
   quorum: bigint;
   quorumReached: boolean;
-  actions: { target: string; value: bigint; calldata: string }[];
+  /** `call`: the action decoded with the address book's ABIs, e.g. `RestakingRegistry.setDelays(21d, 7d)`. */
+  actions: { target: string; value: bigint; calldata: string; call: string }[];
 }
 
 /** Descriptions and proposers of every proposal, from ProposalCreated events (the chain stores only their hash). */
@@ -109,6 +131,7 @@ async function describe(
   governor: AltGovernor,
   id: bigint,
   created: Awaited<ReturnType<typeof createdEvents>>,
+  decoder: Decoder,
 ): Promise<ProposalView> {
   const [targets, values, calldatas] = await governor.proposalDetails(id);
   const [against, forVotes, abstain] = await governor.proposalVotes(id);
@@ -126,9 +149,59 @@ async function describe(
     votes: { for: forVotes, against, abstain },
     quorum,
     quorumReached: forVotes + abstain >= quorum,
-    actions: targets.map((target, i) => ({ target, value: values[i], calldata: calldatas[i] })),
+    actions: targets.map((target, i) => ({
+      target,
+      value: values[i],
+      calldata: calldatas[i],
+      call: decoder.call(target, calldatas[i], values[i]),
+    })),
   };
 }
+
+/** What comes next for a proposal, with its time: voting start or end, or the eta. */
+function nextLine(view: ProposalView, now: number): string | undefined {
+  if (view.state === "Pending") return `voting starts ${at(view.snapshot + 1, now)}`;
+  if (view.state === "Active") return `voting ends ${at(view.deadline, now)}`;
+  if (view.state === "Queued") return `executable from ${at(view.eta, now)}`;
+  return undefined;
+}
+
+/** A transaction a task would send, shown instead of sent (--dry-run). */
+export interface DryRun {
+  dryRun: true;
+  from: string;
+  to: string;
+  value: bigint;
+  data: string;
+}
+
+/**
+ * Sends the call, or with `dryRun` checks it (a call from the sender: a refusal ends the task in one line) and returns
+ * the exact transaction instead, sending nothing.
+ */
+async function sendOrShow(
+  hre: HardhatRuntimeEnvironment,
+  signer: Signer,
+  populate: () => Promise<ContractTransaction>,
+  send: () => Promise<ContractTransactionResponse>,
+  dryRun: boolean,
+): Promise<TxReport | DryRun> {
+  if (!dryRun) return confirm(send());
+  const tx = await populate();
+  const from = await signer.getAddress();
+  await preflight(hre.ethers.provider.call({ ...tx, from, ...NEXT_BLOCK }));
+  return { dryRun: true, from, to: tx.to, value: tx.value ?? 0n, data: tx.data };
+}
+
+const isDryRun = (tx: TxReport | DryRun): tx is DryRun => "dryRun" in tx;
+
+const dryRunLines = (what: string, tx: DryRun, decoder: Decoder) => [
+  `dry run of ${what}: nothing sent`,
+  `  from  ${tx.from}`,
+  `  to    ${tx.to}${decoder.label(tx.to) === undefined ? "" : ` (${decoder.label(tx.to)})`}`,
+  `  value ${tx.value}`,
+  `  data  ${tx.data}`,
+];
 
 const title = (description: string) => description.split("\n")[0].replace(/#proposer=0x[0-9a-fA-F]{40}$/, "");
 
@@ -148,12 +221,19 @@ task("gov:delegate", "Delegates the sender's ALT votes (to itself to vote direct
     ]);
   });
 
-task("gov:propose", "Proposes the actions of a JSON file (validated against the ABIs before anything is sent)")
+task("gov:propose", "Proposes the actions of a JSON file, once a simulation of every stage shows they execute")
   .addParam("file", "Proposal file: {description, actions: [{contract, function, args, value}], implementations?}")
   .addOptionalParam("from", "Proposer account (default: the first account)")
+  .addFlag("force", "Propose even if the simulation shows the proposal would fail (prints a warning)")
+  .addFlag("dryRun", "Simulate and print the proposing transaction (to, data, value); send nothing")
   .addFlag("json", "Print JSON")
-  .setAction(async (args: { file: string; from?: string; json: boolean }, hre) => {
+  .setAction(async (args: { file: string; from?: string; force: boolean; dryRun: boolean; json: boolean }, hre) => {
     const file = readProposalFile(args.file);
+    if (args.dryRun && Object.keys(file.implementations ?? {}).length > 0) {
+      fail(
+        "--dry-run cannot show a file with implementations: their addresses exist once deployed (gov:simulate runs it)",
+      );
+    }
     const governor = await governorOf(hre);
     const signer = await signerFor(hre, args.from);
     const proposer = await signer.getAddress();
@@ -163,11 +243,54 @@ task("gov:propose", "Proposes the actions of a JSON file (validated against the 
     if (votes < threshold) {
       fail(`${proposer} has ${formatAlt(votes)} of votes; proposing needs ${formatAlt(threshold)} (delegate first)`);
     }
-    const prepared = await prepareProposal(hre, file, proposer, signer);
+    const decoder = await loadDecoder(hre);
+    const notes: string[] = [];
+    let failure: SimulationFailure | undefined;
+    if (isHardhatClient(await clientVersion(hre))) {
+      // every stage, under a snapshot the simulation reverts
+      failure = (await simulateProposal(hre, file, { proposer })).failure;
+    } else {
+      const checked = await prepareProposal(hre, file, proposer, undefined, { deploy: false });
+      await newProposalId(governor, checked);
+      const result = await checkActionsByCalls(hre, checked, decoder);
+      failure = result.failure;
+      const unchecked =
+        result.unchecked.length === 0
+          ? ""
+          : ` (not action ${result.unchecked.join(", ")}: calls to the governor or to code the proposal deploys)`;
+      notes.push(
+        `note: ${hre.network.name} cannot impersonate: each action was checked alone as a call from the timelock ` +
+          `today${unchecked}; gov:simulate on a fork runs every stage`,
+      );
+    }
+    if (failure !== undefined) {
+      if (!args.force) fail(`${failureText(failure)} (simulated: nothing was sent; --force proposes anyway)`);
+      notes.push(`warning: ${failureText(failure)} (simulated); proposing anyway (--force)`);
+    }
+    for (const note of notes) console.warn(note);
+
+    const prepared = await prepareProposal(hre, file, proposer, signer, { deploy: !args.dryRun });
     const id = await newProposalId(governor, prepared);
-    const tx = await confirm(
-      governor.connect(signer).propose(prepared.targets, prepared.values, prepared.calldatas, prepared.description),
+    const asProposer = governor.connect(signer);
+    const proposal = [prepared.targets, prepared.values, prepared.calldatas, prepared.description] as const;
+    const tx = await sendOrShow(
+      hre,
+      signer,
+      () => asProposer.propose.populateTransaction(...proposal),
+      () => asProposer.propose(...proposal),
+      args.dryRun,
     );
+    const calls = prepared.actions.map((a, i) => `  ${i + 1}. ${decoder.call(a.target, a.calldata, a.value)}`);
+    if (isDryRun(tx)) {
+      const result = {
+        ...tx,
+        id: id.toString(),
+        proposer,
+        description: prepared.description,
+        actions: prepared.actions,
+      };
+      return output(args.json, result, () => [...dryRunLines(`proposal ${id}`, tx, decoder), ...calls]);
+    }
     const now = await latestTime(hre);
     const result = {
       id: id.toString(),
@@ -182,15 +305,10 @@ task("gov:propose", "Proposes the actions of a JSON file (validated against the 
     return output(args.json, result, () => [
       txLine(`proposed ${id}`, tx),
       ...Object.entries(prepared.implementations).map(([name, address]) => `  implementation ${name}: ${address}`),
-      ...prepared.actions.map((a, i) => `  ${i + 1}. ${formatAction(a)}`),
+      ...calls,
       `  voting from ${at(result.voteStart, now)} to ${at(result.voteEnd, now)}`,
     ]);
   });
-
-export function formatAction(a: PreparedAction): string {
-  const value = a.value > 0n ? ` with ${a.value} wei` : "";
-  return `${a.contract}.${a.signature.split("(")[0]}(${a.args.map((v) => JSON.stringify(v)).join(", ")})${value}`;
-}
 
 task("gov:vote", "Votes on an active proposal: for, against or abstain, with an optional reason; or by signature")
   .addParam("id", 'Proposal id, or "latest"')
@@ -199,6 +317,7 @@ task("gov:vote", "Votes on an active proposal: for, against or abstain, with an 
   .addOptionalParam("from", "Voter account (default: the first account)")
   .addFlag("bySignature", "The voter signs the ballot off-chain and --relayer submits it")
   .addOptionalParam("relayer", "Account that submits a signed ballot (default: the first account)")
+  .addFlag("dryRun", "Print the transaction (to, data, value) that would vote; send nothing")
   .addFlag("json", "Print JSON")
   .setAction(
     async (
@@ -209,6 +328,7 @@ task("gov:vote", "Votes on an active proposal: for, against or abstain, with an 
         from?: string;
         bySignature: boolean;
         relayer?: string;
+        dryRun: boolean;
         json: boolean;
       },
       hre,
@@ -225,22 +345,47 @@ task("gov:vote", "Votes on an active proposal: for, against or abstain, with an 
       const weight = await governor.getVotes(voter, await governor.proposalSnapshot(id));
       if (weight === 0n) fail(`${voter} had no votes at the snapshot of proposal ${id} (delegate before proposals)`);
 
-      let tx: TxReport;
+      let tx: TxReport | DryRun;
       let relayer: string | undefined;
       if (args.bySignature) {
         const submitter = await signerFor(hre, args.relayer);
         relayer = await submitter.getAddress();
         const message = { proposalId: id, support, voter, nonce: await governor.nonces(voter) };
         const signature = await signBallot(signer, governor, message, args.reason);
-        tx = await confirm(
+        const asRelayer = governor.connect(submitter);
+        tx =
           args.reason === undefined
-            ? governor.connect(submitter).castVoteBySig(id, support, voter, signature)
-            : governor
-                .connect(submitter)
-                .castVoteWithReasonAndParamsBySig(id, support, voter, args.reason, "0x", signature),
-        );
+            ? await sendOrShow(
+                hre,
+                submitter,
+                () => asRelayer.castVoteBySig.populateTransaction(id, support, voter, signature),
+                () => asRelayer.castVoteBySig(id, support, voter, signature),
+                args.dryRun,
+              )
+            : await sendOrShow(
+                hre,
+                submitter,
+                () =>
+                  asRelayer.castVoteWithReasonAndParamsBySig.populateTransaction(
+                    id,
+                    support,
+                    voter,
+                    args.reason!,
+                    "0x",
+                    signature,
+                  ),
+                () => asRelayer.castVoteWithReasonAndParamsBySig(id, support, voter, args.reason!, "0x", signature),
+                args.dryRun,
+              );
       } else {
-        tx = await confirm(governor.connect(signer).castVoteWithReason(id, support, args.reason ?? ""));
+        const asVoter = governor.connect(signer);
+        tx = await sendOrShow(
+          hre,
+          signer,
+          () => asVoter.castVoteWithReason.populateTransaction(id, support, args.reason ?? ""),
+          () => asVoter.castVoteWithReason(id, support, args.reason ?? ""),
+          args.dryRun,
+        );
       }
       const result = {
         id: id.toString(),
@@ -249,26 +394,38 @@ task("gov:vote", "Votes on an active proposal: for, against or abstain, with an 
         weight,
         reason: args.reason ?? "",
       };
-      const report = relayer === undefined ? { ...result, tx } : { ...result, relayer, tx };
+      if (isDryRun(tx)) {
+        const decoder = await loadDecoder(hre);
+        const what = `${voter}'s vote ${result.support} on ${id} with ${formatAlt(weight)}`;
+        return output(args.json, { ...result, ...tx }, () => dryRunLines(what, tx, decoder));
+      }
+      const sent = tx;
+      const report = relayer === undefined ? { ...result, tx: sent } : { ...result, relayer, tx: sent };
       return output(args.json, report, () => [
-        txLine(`${voter} voted ${result.support} on ${id} with ${formatAlt(weight)}`, tx),
+        txLine(`${voter} voted ${result.support} on ${id} with ${formatAlt(weight)}`, sent),
         ...(relayer === undefined ? [] : [`  signed by the voter, submitted by ${relayer}`]),
       ]);
     },
   );
 
-/** Runs a state-checked governor call on proposal --id from --from; shared by queue, execute and cancel. */
+type ProposalCall = (
+  governor: AltGovernor,
+  id: bigint,
+) => { populate: () => Promise<ContractTransaction>; send: () => Promise<ContractTransactionResponse> };
+
+/** Runs a state-checked governor call on proposal --id from --from (or shows it: --dry-run); queue, execute, cancel. */
 async function actOnProposal(
   hre: HardhatRuntimeEnvironment,
-  args: { id: string; from?: string },
+  args: { id: string; from?: string; dryRun: boolean },
   check: (governor: AltGovernor, id: bigint, sender: string) => Promise<void>,
-  send: (governor: AltGovernor, id: bigint) => Promise<TxReport>,
+  call: ProposalCall,
 ) {
   const governor = await governorOf(hre);
   const id = await proposalId(governor, args.id);
   const signer: Signer = await signerFor(hre, args.from);
   await check(governor, id, await signer.getAddress());
-  const tx = await send(governor.connect(signer) as AltGovernor, id);
+  const { populate, send } = call(governor.connect(signer) as AltGovernor, id);
+  const tx = await sendOrShow(hre, signer, populate, send, args.dryRun);
   return { governor, id, tx };
 }
 
@@ -276,16 +433,39 @@ const idAndFrom = (t: ReturnType<typeof task>) =>
   t
     .addParam("id", 'Proposal id, or "latest"')
     .addOptionalParam("from", "Acting account (default: the first account)")
+    .addFlag("dryRun", "Print the transaction (to, data, value) that would be sent; send nothing")
     .addFlag("json", "Print JSON");
 
+type IdArgs = { id: string; from?: string; dryRun: boolean; json: boolean };
+
+/** A dry run's output, or the sent transaction's line. */
+async function report(
+  hre: HardhatRuntimeEnvironment,
+  json: boolean,
+  what: string,
+  result: { id: string; tx: TxReport | DryRun },
+  lines: (tx: TxReport) => string[],
+) {
+  const { tx } = result;
+  if (isDryRun(tx)) {
+    const decoder = await loadDecoder(hre);
+    return output(json, { id: result.id, ...tx }, () => dryRunLines(`${what} ${result.id}`, tx, decoder));
+  }
+  return output(json, result, () => lines(tx));
+}
+
 idAndFrom(task("gov:queue", "Queues a succeeded proposal in the timelock (anyone)")).setAction(
-  async (args: { id: string; from?: string; json: boolean }, hre) => {
+  async (args: IdArgs, hre) => {
     const { governor, id, tx } = await actOnProposal(
       hre,
       args,
       (governor, id) => requireState(hre, governor, id, "Succeeded"),
-      (governor, id) => confirm(governor["queue(uint256)"](id)),
+      (governor, id) => ({
+        populate: () => governor["queue(uint256)"].populateTransaction(id),
+        send: () => governor["queue(uint256)"](id),
+      }),
     );
+    if (isDryRun(tx)) return report(hre, args.json, "queueing", { id: id.toString(), tx }, () => []);
     const eta = Number(await governor.proposalEta(id));
     const now = await latestTime(hre);
     const result = { id: id.toString(), eta, tx };
@@ -294,7 +474,7 @@ idAndFrom(task("gov:queue", "Queues a succeeded proposal in the timelock (anyone
 );
 
 idAndFrom(task("gov:execute", "Executes a queued proposal once the timelock delay has passed (anyone)")).setAction(
-  async (args: { id: string; from?: string; json: boolean }, hre) => {
+  async (args: IdArgs, hre) => {
     let value = 0n;
     const { id, tx } = await actOnProposal(
       hre,
@@ -307,16 +487,20 @@ idAndFrom(task("gov:execute", "Executes a queued proposal once the timelock dela
         if (now + 1 < eta) fail(`proposal ${id} is executable from ${at(eta, now)}`);
         value = (await governor.proposalDetails(id))[1].reduce((sum, v) => sum + v, 0n);
       },
-      (governor, id) => confirm(governor["execute(uint256)"](id, { value })),
+      (governor, id) => ({
+        populate: () => governor["execute(uint256)"].populateTransaction(id, { value }),
+        send: () => governor["execute(uint256)"](id, { value }),
+      }),
     );
-    const result = { id: id.toString(), tx };
-    return output(args.json, result, () => [txLine(`executed ${id}`, tx)]);
+    return report(hre, args.json, "the execution of", { id: id.toString(), tx }, (sent) => [
+      txLine(`executed ${id}`, sent),
+    ]);
   },
 );
 
 idAndFrom(
   task("gov:cancel", "Cancels a proposal: the proposal guardian (security council) any time before execution"),
-).setAction(async (args: { id: string; from?: string; json: boolean }, hre) => {
+).setAction(async (args: IdArgs, hre) => {
   const { id, tx } = await actOnProposal(
     hre,
     args,
@@ -332,19 +516,21 @@ idAndFrom(
         fail(`${sender} cannot cancel: only the guardian ${guardian} (the council), or the proposer while Pending`);
       }
     },
-    (governor, id) => confirm(governor["cancel(uint256)"](id)),
+    (governor, id) => ({
+      populate: () => governor["cancel(uint256)"].populateTransaction(id),
+      send: () => governor["cancel(uint256)"](id),
+    }),
   );
-  const result = { id: id.toString(), tx };
-  return output(args.json, result, () => [txLine(`canceled ${id}`, tx)]);
+  return report(hre, args.json, "the cancel of", { id: id.toString(), tx }, (sent) => [txLine(`canceled ${id}`, sent)]);
 });
 
-task("gov:status", "Shows a proposal: state, votes, quorum, deadlines and eta")
+task("gov:status", "Shows a proposal: state, votes, quorum, deadlines, eta and its actions decoded")
   .addParam("id", 'Proposal id, or "latest"')
   .addFlag("json", "Print JSON")
   .setAction(async (args: { id: string; json: boolean }, hre) => {
     const governor = await governorOf(hre);
     const id = await proposalId(governor, args.id);
-    const view = await describe(governor, id, await createdEvents(governor));
+    const view = await describe(governor, id, await createdEvents(governor), await loadDecoder(hre));
     const now = await latestTime(hre);
     return output(args.json, view, () => [
       `proposal ${view.id}: ${view.state}`,
@@ -356,35 +542,45 @@ task("gov:status", "Shows a proposal: state, votes, quorum, deadlines and eta")
       )}`,
       `  quorum   ${formatAlt(view.quorum)} (${view.quorumReached ? "reached" : "not reached"})`,
       view.eta === 0 ? "  eta      not queued" : `  eta      ${at(view.eta, now)}`,
-      ...view.actions.map((a, i) => `  ${i + 1}. ${a.target} ${a.calldata.slice(0, 10)} value ${a.value}`),
+      ...view.actions.map((a, i) => `  ${i + 1}. ${a.call}`),
     ]);
   });
 
-task("gov:list", "Lists every proposal with its state")
+task("gov:list", "Lists every proposal with its state, what comes next and its actions decoded")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { json: boolean }, hre) => {
     const governor = await governorOf(hre);
     const created = await createdEvents(governor);
+    const decoder = await loadDecoder(hre);
     const count = Number(await governor.proposalCount());
     const views: ProposalView[] = [];
     for (let i = 0; i < count; i++) {
-      views.push(await describe(governor, (await governor.proposalDetailsAt(i)).proposalId, created));
+      views.push(await describe(governor, (await governor.proposalDetailsAt(i)).proposalId, created, decoder));
     }
+    const now = await latestTime(hre);
     return output(args.json, views, () =>
-      views.length === 0 ? ["no proposals"] : views.map((v) => `${v.id} ${v.state}: ${title(v.description)}`),
+      views.length === 0
+        ? ["no proposals"]
+        : views.flatMap((v) => {
+            const next = nextLine(v, now);
+            return [
+              `${v.id} ${v.state}: ${title(v.description)}`,
+              ...(next === undefined ? [] : [`  ${next}`]),
+              ...v.actions.map((a, i) => `  ${i + 1}. ${a.call}`),
+            ];
+          }),
     );
   });
 
-task("gov:simulate", "Dry run of a proposal file on the in-process network: impersonates delegates through every stage")
+task("gov:simulate", "Dry run of a proposal file on a Hardhat chain: impersonates delegates through every stage")
   .addParam("file", "Proposal file")
-  .addOptionalParam("parameters", "Parameter file to deploy from if nothing is deployed yet")
+  .addOptionalParam("parameters", "Parameter file to deploy from if nothing is deployed yet (in-process network)")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { file: string; parameters?: string; json: boolean }, hre) => {
-    if (hre.network.name !== "hardhat") {
-      fail(`gov:simulate impersonates accounts: it runs on the in-process hardhat network, not ${hre.network.name}`);
-    }
+    await requireSimulable(hre, "gov:simulate");
     const file = readProposalFile(args.file);
-    const report = await simulateProposal(hre, file, args.parameters);
+    const report = await simulateProposal(hre, file, { parameters: args.parameters, details: true });
+    if (report.failure !== undefined) fail(failureText(report.failure));
     return output(args.json, report, () => [
       `simulated proposal ${report.id} (${report.deployed ? "deployed from parameters first" : "existing deployment"})`,
       `  ${title(file.description)}`,
@@ -395,5 +591,71 @@ task("gov:simulate", "Dry run of a proposal file on the in-process network: impe
       ...(report.changes.length === 0
         ? ["    none read"]
         : report.changes.map((c) => `    ${c.contract}.${c.field}: ${c.before} -> ${c.after}`)),
+      `  (simulated under a snapshot: the chain is back where it was)`,
+    ]);
+  });
+
+task("gov:export-safe", "Writes a proposal file's actions as a Safe Transaction Builder batch (JSON)")
+  .addParam("proposal", "Proposal file (or a file of the security council's actions, in the same format)")
+  .addParam("out", "Batch file to write")
+  .addOptionalParam("safe", "The Safe that will send the batch (meta.createdFromSafeAddress)")
+  .addFlag("propose", "One transaction instead: the Safe proposes the actions to the governor (needs --safe)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { proposal: string; out: string; safe?: string; propose: boolean; json: boolean }, hre) => {
+    const file = readProposalFile(args.proposal);
+    if (Object.keys(file.implementations ?? {}).length > 0) {
+      fail(
+        `proposal file ${args.proposal} has implementations: a Safe batch cannot deploy them (gov:propose does); ` +
+          "deploy them and write their addresses in the actions",
+      );
+    }
+    const safe = args.safe === undefined ? undefined : parseAddress(args.safe, "--safe");
+    if (args.propose && safe === undefined) fail("--propose needs --safe: the Safe is the proposer");
+    const decoder = await loadDecoder(hre);
+    const prepared = await prepareProposal(hre, file, safe ?? "0x0000000000000000000000000000000000000001", undefined, {
+      deploy: false,
+    });
+    const transactions: SafeBatchTransaction[] = [];
+    if (args.propose) {
+      const governor = await governorOf(hre);
+      await newProposalId(governor, prepared);
+      const { targets, values, calldatas, description } = prepared;
+      const call = await governor.propose.populateTransaction(targets, values, calldatas, description);
+      const signature = "propose(address[],uint256[],bytes[],string)";
+      transactions.push(
+        safeTransaction(governor.interface as unknown as Interface, {
+          target: call.to,
+          contract: "Governance#AltGovernor",
+          artifact: "AltGovernor",
+          signature,
+          args: [targets, values, calldatas, description],
+          value: 0n,
+          calldata: call.data,
+        }),
+      );
+    } else {
+      for (const action of prepared.actions) {
+        const abi = new Interface((await hre.artifacts.readArtifact(action.artifact)).abi);
+        transactions.push(safeTransaction(abi, action));
+      }
+    }
+    const { chainId } = await hre.ethers.provider.getNetwork();
+    const batch: SafeBatch = withChecksum({
+      version: "1.0",
+      chainId: chainId.toString(),
+      createdAt: Date.now(),
+      meta: {
+        name: title(file.description),
+        description: args.propose ? prepared.description : file.description,
+        txBuilderVersion: TX_BUILDER_VERSION,
+        ...(safe === undefined ? {} : { createdFromSafeAddress: safe }),
+      },
+      transactions,
+    });
+    writeFileSync(args.out, JSON.stringify(batch, null, 2) + "\n");
+    return output(args.json, batch, () => [
+      `wrote ${transactions.length} transaction(s) for ${safe === undefined ? "a Safe" : `Safe ${safe}`} ` +
+        `on chain ${chainId} to ${args.out}`,
+      ...transactions.map((t, i) => `  ${i + 1}. ${decoder.call(t.to, t.data, BigInt(t.value))}`),
     ]);
   });

@@ -165,19 +165,24 @@ function substitute(value: unknown, implementations: Record<string, string>, wha
   return address;
 }
 
+/** The address an argument "$<name>" stands for until its implementation is deployed. */
+export const IMPLEMENTATION_PLACEHOLDER = "0x000000000000000000000000000000000000dEaD";
+
 /**
  * Checks every action against its ABI (before anything is sent), then deploys the file's implementations from
- * `deployer` after the upgrades plugin has validated each against its proxy, and encodes the calls.
+ * `deployer` after the upgrades plugin has validated each against its proxy, and encodes the calls. With
+ * `deploy: false` nothing is deployed: each "$<name>" argument is IMPLEMENTATION_PLACEHOLDER.
  */
 export async function prepareProposal(
   hre: HardhatRuntimeEnvironment,
   file: ProposalFile,
   proposer: string,
-  deployer: Signer,
+  deployer: Signer | undefined,
+  { deploy = true }: { deploy?: boolean } = {},
 ): Promise<PreparedProposal> {
   const book = await loadAddressBook(hre);
   const placeholders = Object.fromEntries(
-    Object.keys(file.implementations ?? {}).map((name) => [name, "0x000000000000000000000000000000000000dEaD"]),
+    Object.keys(file.implementations ?? {}).map((name) => [name, IMPLEMENTATION_PLACEHOLDER]),
   );
   const resolved = [];
   for (const [i, action] of file.actions.entries()) {
@@ -205,7 +210,12 @@ export async function prepareProposal(
     resolveContract(book, impl.proxy, undefined, what);
   }
 
-  const implementations = await deployImplementations(hre, book, file.implementations ?? {}, deployer);
+  if (deploy && deployer === undefined && Object.keys(placeholders).length > 0) {
+    fail("the proposal's implementations need an account to deploy them");
+  }
+  const implementations = deploy
+    ? await deployImplementations(hre, book, file.implementations ?? {}, deployer!)
+    : placeholders;
   const actions = resolved.map(({ contract, fragment, args, value, what }): PreparedAction => {
     const concrete = substitute(args, implementations, what) as unknown[];
     return {

@@ -1,13 +1,36 @@
 import { expect } from "chai";
 import hre from "hardhat";
+import { HardhatPluginError } from "hardhat/plugins";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { readFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
+import { createServer, type Server } from "http";
+import type { AddressInfo } from "net";
 import path from "path";
-import { AbiCoder, dataSlice, getAddress, id, Interface, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
+import {
+  AbiCoder,
+  dataSlice,
+  getAddress,
+  id,
+  Interface,
+  keccak256,
+  toBeHex,
+  toUtf8Bytes,
+  ZeroAddress,
+  ZeroHash,
+} from "ethers";
 import type { AddressBook } from "../../tasks/lib/addressBook";
+import { relativeTime } from "../../tasks/lib/cli";
 import type { ProposalView } from "../../tasks/governance";
 import type { PreparedAction } from "../../tasks/lib/proposal";
-import type { SimulationReport } from "../../tasks/lib/simulation";
+import {
+  checkActionsByCalls,
+  clientVersion,
+  loadDecoder,
+  requireSimulable,
+  type SafeBatch,
+  type SimulationReport,
+} from "../../tasks/lib/governance";
+import { prepareProposal } from "../../tasks/lib/proposal";
 import type {
   AltGovernor,
   AltToken,
@@ -23,7 +46,7 @@ import type {
 import { ALT } from "../helpers/constants";
 import { days } from "../helpers/time";
 import { coverageRunning } from "../helpers/coverage";
-import { hardhatCli, type CliRun } from "../helpers/cli";
+import { hardhatCli, terminalEnv, type CliRun } from "../helpers/cli";
 import {
   asJson,
   expectRefused,
@@ -41,7 +64,8 @@ const PROPOSALS = path.join(ROOT, "deploy", "proposals");
 const WITHDRAWAL_DELAY_FILE = path.join(PROPOSALS, "withdrawal-delay.json");
 const SLASHER_FILE = path.join(PROPOSALS, "register-slasher.json");
 const UPGRADE_FILE = path.join(PROPOSALS, "upgrade-registry.json");
-const descriptionOf = (file: string): string => JSON.parse(readFileSync(file, "utf8")).description;
+const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
+const descriptionOf = (file: string): string => readJson(file).description;
 
 /** deploy/parameters/hardhat.json, governance section and supply. */
 const SUPPLY = 10_000_000_000n * ALT;
@@ -128,6 +152,15 @@ interface ProposeResult {
   tx: TxReport;
 }
 
+interface DryRunResult {
+  dryRun: true;
+  from: string;
+  to: string;
+  value: bigint;
+  data: string;
+  id: string;
+}
+
 interface VoteResult {
   id: string;
   voter: string;
@@ -163,6 +196,18 @@ function operationIdOf(
     [targets, values, calldatas, ZeroHash, salt],
   );
   return keccak256(encoded);
+}
+
+/** `promise` fails with this project's one-line HardhatPluginError, exactly `message`. */
+async function expectRejected(promise: Promise<unknown>, message: string) {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  expect(HardhatPluginError.isHardhatPluginError(error), String(error)).to.equal(true);
+  expect((error as HardhatPluginError).message).to.equal(message);
 }
 
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
@@ -500,7 +545,7 @@ describe("governance tasks", function () {
       const { proposal, proposeLines, proposedAt } = await load(proposedFixture);
       expect(proposeLines).to.deep.equal([
         txLine(`proposed ${proposal.id}`, proposal.tx),
-        "  1. Restaking#RestakingRegistry.setDelays(1814400, 604800)",
+        "  1. RestakingRegistry.setDelays(21d, 7d)",
         `  voting from ${isoTime(proposedAt + VOTING_DELAY + 1)} (in 1d 1s) to ${isoTime(
           proposedAt + VOTING_DELAY + VOTING_PERIOD,
         )} (in 8d)`,
@@ -572,9 +617,11 @@ describe("governance tasks", function () {
         artifact: "RestakingRegistry",
         ...OWNER_CALL,
       });
+      // the implementation's owner is not the timelock: the simulation refuses it, --force proposes it
       const outsideProposal = await task<ProposeResult>("gov:propose", {
         file: file3,
         from: proposer.address,
+        force: true,
         json: true,
       });
       expect(outsideProposal.actions[0]).to.deep.include({
@@ -597,7 +644,13 @@ describe("governance tasks", function () {
         args: [target, "0x"],
         value: "0.5",
       });
-      const proposal = await task<ProposeResult>("gov:propose", { file, from: proposer.address, json: true });
+      // 0xdEaD is no implementation: --force proposes what the simulation refuses
+      const proposal = await task<ProposeResult>("gov:propose", {
+        file,
+        from: proposer.address,
+        force: true,
+        json: true,
+      });
       const calldata = registry.interface.encodeFunctionData("upgradeToAndCall", [target, "0x"]);
       expect(proposal.actions[0]).to.deep.include({ value: 5n * 10n ** 17n, calldata });
       const description = `One action#proposer=${proposer.address}`;
@@ -640,13 +693,158 @@ describe("governance tasks", function () {
       )) as unknown as RestakingRegistryV2;
       expect(await v2.version()).to.equal(2n);
       expect(lines[1]).to.equal(`  implementation registryV2: ${implementation}`);
-      expect(lines[2]).to.equal(`  1. Restaking#RestakingRegistry.upgradeToAndCall("${implementation}", "0x")`);
+      expect(lines[2]).to.equal(`  1. RestakingRegistry.upgradeToAndCall(${implementation}, 0x)`);
       // the same file again: the implementation is found deployed, nothing is sent
       await expectRefused(
         "gov:propose",
         { file: UPGRADE_FILE, from: proposer.address, json: true },
         `this proposal already exists: ${result.id}`,
       );
+    });
+
+    describe("simulated first", function () {
+      /** A withdrawal delay of 1 s: below the slashing manager's minimum (2d veto window + 10d evidence age). */
+      const DOOMED = { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [1, 604800] };
+      const DOOMED_LINE =
+        "the proposal fails at execute, action 1 (RestakingRegistry.setDelays): RegistryDelayTooShort(1, 1036800)";
+
+      it("refuses a proposal whose execution would fail, naming stage, action and error: nothing is sent", async function () {
+        const { governor, proposer } = await load(governanceTaskFixture);
+        const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
+        const file = oneAction(DOOMED);
+        const refusal = `${DOOMED_LINE} (simulated: nothing was sent; --force proposes anyway)`;
+        await expectRefused("gov:propose", { file, from: proposer.address, json: true }, refusal);
+        await expectRefused("gov:propose", { file, from: proposer.address, dryRun: true, json: true }, refusal);
+        expect(await hre.ethers.provider.getTransactionCount(proposer.address)).to.equal(nonce);
+        expect(await governor.proposalCount()).to.equal(0n);
+      });
+
+      it("proposes it with --force after a warning line, and it does fail at execution as simulated", async function () {
+        const { governor, registry, proposer } = await load(governanceTaskFixture);
+        const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
+        const { result, lines } = await runTask<ProposeResult>("gov:propose", {
+          file: oneAction(DOOMED),
+          from: proposer.address,
+          force: true,
+          json: false,
+        });
+        expect(lines.slice(0, 3)).to.deep.equal([
+          `warning: ${DOOMED_LINE} (simulated); proposing anyway (--force)`,
+          txLine(`proposed ${result.id}`, result.tx),
+          "  1. RestakingRegistry.setDelays(1s, 7d)",
+        ]);
+        expect(await hre.ethers.provider.getTransactionCount(proposer.address)).to.equal(nonce + 1);
+        expect(await governor.proposalCount()).to.equal(1n);
+        expect(await governor.state(result.id)).to.equal(STATE.Pending);
+        await time.increaseTo(result.voteStart);
+        await (await governor.connect(proposer).castVote(result.id, 1)).wait();
+        await time.increaseTo(result.voteEnd + 1);
+        await (await governor["queue(uint256)"](result.id)).wait();
+        await time.increaseTo(await governor.proposalEta(result.id));
+        await expect(governor["execute(uint256)"](result.id))
+          .to.be.revertedWithCustomError(registry, "RegistryDelayTooShort")
+          .withArgs(1, 1_036_800);
+      });
+
+      it("names the failing action of several: the actions run in order, as the timelock runs them", async function () {
+        const { governor, proposer } = await load(governanceTaskFixture);
+        const file = proposalFile({
+          description: "Three actions",
+          actions: [
+            { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [days(30), 604800] },
+            { contract: "Restaking#SlashingManager", function: "setSlasher", args: [SLASHER, 1000, days(20)] },
+            { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [days(21), 604800] },
+          ],
+        });
+        // action 3 alone passes today (21d against a 12-day minimum), but after action 2 registers a slasher with a
+        // 20-day evidence age the minimum is 22 days
+        await expectRefused(
+          "gov:propose",
+          { file, from: proposer.address, json: true },
+          "the proposal fails at execute, action 3 (RestakingRegistry.setDelays): RegistryDelayTooShort(" +
+            `${days(21)}, ${days(22)}) (simulated: nothing was sent; --force proposes anyway)`,
+        );
+        expect(await governor.proposalCount()).to.equal(0n);
+      });
+
+      it("--dry-run prints the exact proposing transaction and sends nothing; sent as printed, it proposes", async function () {
+        const { governor, registry, proposer } = await load(governanceTaskFixture);
+        const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
+        const block = await hre.ethers.provider.getBlockNumber();
+        const registryAddress = await registry.getAddress();
+        const calldata = registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, SEVEN_DAYS]);
+        const description = `${descriptionOf(WITHDRAWAL_DELAY_FILE)}#proposer=${proposer.address}`;
+        const data = governor.interface.encodeFunctionData("propose", [
+          [registryAddress],
+          [0n],
+          [calldata],
+          description,
+        ]);
+        const proposalId = proposalIdOf([registryAddress], [0n], [calldata], description);
+        const { result, lines } = await runTask<DryRunResult>("gov:propose", {
+          file: WITHDRAWAL_DELAY_FILE,
+          from: proposer.address,
+          dryRun: true,
+          json: false,
+        });
+        const governorAddress = await governor.getAddress();
+        expect(lines).to.deep.equal([
+          `dry run of proposal ${proposalId}: nothing sent`,
+          `  from  ${proposer.address}`,
+          `  to    ${governorAddress} (AltGovernor)`,
+          "  value 0",
+          `  data  ${data}`,
+          "  1. RestakingRegistry.setDelays(21d, 7d)",
+        ]);
+        expect(result).to.deep.include({
+          dryRun: true,
+          from: proposer.address,
+          to: governorAddress,
+          value: 0n,
+          data,
+          id: proposalId.toString(),
+        });
+        expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+        expect(await hre.ethers.provider.getTransactionCount(proposer.address)).to.equal(nonce);
+        expect(await governor.proposalCount()).to.equal(0n);
+        await (await proposer.sendTransaction({ to: result.to, data: result.data, value: result.value })).wait();
+        expect(await governor.proposalProposer(proposalId)).to.equal(proposer.address);
+      });
+
+      it("--dry-run refuses a file with implementations (their addresses exist once deployed)", async function () {
+        const { proposer } = await load(governanceTaskFixture);
+        await expectRefused(
+          "gov:propose",
+          { file: UPGRADE_FILE, from: proposer.address, dryRun: true, json: true },
+          "--dry-run cannot show a file with implementations: their addresses exist once deployed (gov:simulate runs it)",
+        );
+      });
+
+      it("on a network that cannot impersonate, checks each action alone as a call from the timelock", async function () {
+        const { proposer } = await load(governanceTaskFixture);
+        const decoder = await loadDecoder(hre);
+        const file = {
+          description: "Checked by calls",
+          actions: [
+            { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [1814400, 604800] },
+            DOOMED,
+          ],
+        };
+        const prepared = await prepareProposal(hre, file, proposer.address, undefined, { deploy: false });
+        expect(await checkActionsByCalls(hre, prepared, decoder)).to.deep.equal({
+          failure: {
+            stage: "execute",
+            action: { index: 2, contract: "RestakingRegistry", function: "setDelays" },
+            error: "RegistryDelayTooShort(1, 1036800)",
+          },
+          unchecked: [],
+        });
+        // an upgrade to an implementation the proposal deploys cannot be called before it exists
+        const upgrade = await prepareProposal(hre, readJson(UPGRADE_FILE), proposer.address, undefined, {
+          deploy: false,
+        });
+        expect(await checkActionsByCalls(hre, upgrade, decoder)).to.deep.equal({ unchecked: [1] });
+      });
     });
 
     describe("refusals, before any transaction", function () {
@@ -713,7 +911,13 @@ describe("governance tasks", function () {
       it("accepts the full signature of an overloaded function", async function () {
         const { governor, proposer } = await load(governanceTaskFixture);
         const file = oneAction({ contract: "Governance#AltGovernor", function: "queue(uint256)", args: ["7"] });
-        const proposal = await task<ProposeResult>("gov:propose", { file, from: proposer.address, json: true });
+        // proposal 7 does not exist: --force proposes what the simulation refuses
+        const proposal = await task<ProposeResult>("gov:propose", {
+          file,
+          from: proposer.address,
+          force: true,
+          json: true,
+        });
         expect(proposal.actions[0].signature).to.equal("queue(uint256)");
         expect(proposal.actions[0].calldata).to.equal(governor.interface.encodeFunctionData("queue(uint256)", [7n]));
       });
@@ -1320,6 +1524,74 @@ describe("governance tasks", function () {
     });
   });
 
+  describe("--dry-run of vote, queue, execute and cancel", function () {
+    it("prints each transaction exactly (to, data, value) and sends nothing; refusals stay refusals", async function () {
+      const f = await load(activeFixture);
+      const { governor, proposer, council, proposalId } = f;
+      const governorAddress = await governor.getAddress();
+      const block = await hre.ethers.provider.getBlockNumber();
+      const vote = await runTask<DryRunResult>("gov:vote", {
+        id: "latest",
+        support: "for",
+        reason: "longer is safer",
+        from: proposer.address,
+        bySignature: false,
+        dryRun: true,
+        json: false,
+      });
+      const voteData = governor.interface.encodeFunctionData("castVoteWithReason", [proposalId, 1, "longer is safer"]);
+      expect(vote.result).to.deep.include({ dryRun: true, from: proposer.address, to: governorAddress, value: 0n });
+      expect(vote.result.data).to.equal(voteData);
+      expect(vote.lines).to.deep.equal([
+        `dry run of ${proposer.address}'s vote for on ${proposalId} with 2,000,000,000 ALT: nothing sent`,
+        `  from  ${proposer.address}`,
+        `  to    ${governorAddress} (AltGovernor)`,
+        "  value 0",
+        `  data  ${voteData}`,
+      ]);
+      const cancel = await task<DryRunResult>("gov:cancel", {
+        id: proposalId.toString(),
+        from: council.address,
+        dryRun: true,
+        json: true,
+      });
+      expect(cancel).to.deep.equal({
+        id: proposalId.toString(),
+        dryRun: true,
+        from: council.address,
+        to: governorAddress,
+        value: 0n,
+        data: governor.interface.encodeFunctionData("cancel(uint256)", [proposalId]),
+      });
+      // the state checks come first: queueing an active proposal is refused, dry run or not
+      await expectTaskFailure(
+        "gov:queue",
+        { id: "latest", dryRun: true, json: true },
+        /^proposal \d+ is Active, not Succeeded: voting ends /,
+      );
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      expect(await governor.hasVoted(proposalId, proposer.address)).to.equal(false);
+      expect(await governor.state(proposalId)).to.equal(STATE.Active);
+    });
+
+    it("shows the queue and the execution (with the actions' value) of a proposal at its time", async function () {
+      const f = await load(queuedFixture);
+      const { governor, proposalId } = f;
+      const governorAddress = await governor.getAddress();
+      await time.increaseTo(f.eta - 1);
+      const execute = await task<DryRunResult>("gov:execute", { id: "latest", dryRun: true, json: true });
+      expect(execute).to.deep.equal({
+        id: proposalId.toString(),
+        dryRun: true,
+        from: f.deployer.address,
+        to: governorAddress,
+        value: 0n,
+        data: governor.interface.encodeFunctionData("execute(uint256)", [proposalId]),
+      });
+      expect(await governor.state(proposalId)).to.equal(STATE.Queued);
+    });
+  });
+
   describe("gov:status and gov:list", function () {
     /** What gov:status reports, built from what the test knows. */
     function expectedView(
@@ -1339,7 +1611,14 @@ describe("governance tasks", function () {
         votes,
         quorum: QUORUM,
         quorumReached: votes.for + votes.abstain >= QUORUM,
-        actions: [{ target: f.targets[0], value: 0n, calldata: f.calldatas[0] }],
+        actions: [
+          {
+            target: f.targets[0],
+            value: 0n,
+            calldata: f.calldatas[0],
+            call: "RestakingRegistry.setDelays(21d, 7d)",
+          },
+        ],
       };
     }
     const NO_VOTES = { for: 0n, against: 0n, abstain: 0n };
@@ -1360,7 +1639,7 @@ describe("governance tasks", function () {
         "  votes    for 0 ALT, against 0 ALT, abstain 0 ALT",
         "  quorum   314,000,000 ALT (not reached)",
         "  eta      not queued",
-        `  1. ${f.targets[0]} 0x2d769a95 value 0`,
+        "  1. RestakingRegistry.setDelays(21d, 7d)",
       ]);
       expect(f.calldatas[0].slice(0, 10)).to.equal(f.registry.interface.getFunction("setDelays")!.selector);
     });
@@ -1400,6 +1679,54 @@ describe("governance tasks", function () {
       await (await f.governor["execute(uint256)"](f.proposalId)).wait();
       const executed = await task<ProposalView>("gov:status", { id: "latest", json: true });
       expect(executed).to.deep.equal(expectedView(f, "Executed", votes, f.eta));
+    });
+
+    it("decodes each action: names of book addresses, ALT amounts, durations, basis points; else the selector", async function () {
+      const { book, registry, governor, proposer } = await load(governanceTaskFixture);
+      const registryAddress = await registry.getAddress();
+      const outside = await hre.upgrades.erc1967.getImplementationAddress(registryAddress);
+      const mach = book["Services#MachService"];
+      const file = proposalFile({
+        description: "Five kinds of arguments",
+        actions: [
+          {
+            contract: "Governance#AltGovernor",
+            function: "setProposalThreshold",
+            args: [(5_000_000n * ALT).toString()],
+          },
+          { contract: "Governance#AltGovernor", function: "setVotingPeriod", args: [days(10)] },
+          { contract: "Restaking#SlashingManager", function: "setSlasher", args: [mach, 500, days(1) + 3_661] },
+          { contract: "Genesis#AltToken", function: "transfer", args: [SLASHER, ((3n * ALT) / 2n).toString()] },
+          { contract: outside, artifact: "RestakingRegistry", ...OWNER_CALL },
+        ],
+      });
+      // the timelock holds no ALT of its own (the treasury is a vesting position): action 4 fails, --force proposes
+      const { result, lines } = await runTask<ProposeResult>("gov:propose", {
+        file,
+        from: proposer.address,
+        force: true,
+        json: false,
+      });
+      const timelockAddress = book["Timelock#TimelockController"];
+      expect(lines[0]).to.equal(
+        "warning: the proposal fails at execute, action 4 (AltToken.transfer): " +
+          `ERC20InsufficientBalance(${timelockAddress}, 0, 1500000000000000000) (simulated); proposing anyway (--force)`,
+      );
+      const decoded = [
+        "AltGovernor.setProposalThreshold(5,000,000 ALT)",
+        "AltGovernor.setVotingPeriod(10d)",
+        `SlashingManager.setSlasher(${mach} (MachService), 500 bps (5 %), 1d 1h 1m 1s)`,
+        `AltToken.transfer(${SLASHER}, 1.5 ALT)`,
+        `${outside} 0xf2fde38b`,
+      ];
+      expect(lines.slice(2, 7)).to.deep.equal(decoded.map((d, i) => `  ${i + 1}. ${d}`));
+      const status = await runTask<ProposalView>("gov:status", { id: result.id, json: false });
+      expect(status.lines.slice(7)).to.deep.equal(decoded.map((d, i) => `  ${i + 1}. ${d}`));
+      expect(status.result.actions.map((a) => a.call)).to.deep.equal(decoded);
+      expect(status.result.actions[4].calldata.slice(0, 10)).to.equal(
+        registry.interface.getFunction("transferOwnership")!.selector,
+      );
+      expect(await governor.proposalCount()).to.equal(1n);
     });
 
     it("refuses an unknown proposal, and latest before any proposal", async function () {
@@ -1456,7 +1783,14 @@ describe("governance tasks", function () {
           votes: NO_VOTES,
           quorum: QUORUM,
           quorumReached: false,
-          actions: [{ target: await slashingManager.getAddress(), value: 0n, calldata: slasherCall }],
+          actions: [
+            {
+              target: await slashingManager.getAddress(),
+              value: 0n,
+              calldata: slasherCall,
+              call: `SlashingManager.setSlasher(${SLASHER}, 1000 bps (10 %), 7d)`,
+            },
+          ],
         },
         {
           id: canceled.id,
@@ -1469,69 +1803,232 @@ describe("governance tasks", function () {
           votes: NO_VOTES,
           quorum: QUORUM,
           quorumReached: false,
-          actions: [{ target: f.targets[0], value: 0n, calldata: ownerCall }],
+          actions: [
+            {
+              target: f.targets[0],
+              value: 0n,
+              calldata: ownerCall,
+              call: `RestakingRegistry.transferOwnership(${NEW_OWNER})`,
+            },
+          ],
         },
       ];
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
       expect(await governor.proposalCount()).to.equal(3n);
       const text = await runTask("gov:list", { json: false });
+      const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+      const when = (t: number) => `${isoTime(t)} (${relativeTime(t, now)})`;
+      expect(relativeTime(f.eta, now)).to.match(/^in 1d 23h$/); // two units, a few seconds less than 2 days
       expect(text.lines).to.deep.equal([
         `${f.proposalId} Queued: Restaking: lengthen the withdrawal delay to 21 days`,
+        `  executable from ${when(f.eta)}`,
+        "  1. RestakingRegistry.setDelays(21d, 7d)",
         `${slasher.id} Pending: Slashing: register a slasher`,
+        `  voting starts ${when(slasherAt + VOTING_DELAY + 1)}`,
+        `  1. SlashingManager.setSlasher(${SLASHER}, 1000 bps (10 %), 7d)`,
         `${canceled.id} Canceled: One action`,
+        `  1. RestakingRegistry.transferOwnership(${NEW_OWNER})`,
       ]);
     });
   });
 
+  describe("gov:export-safe", function () {
+    /** The Transaction Builder's checksum (safe-react-apps tx-builder lib/checksum.ts), written out independently. */
+    function builderChecksum(batch: SafeBatch): string {
+      const serialise = (value: unknown): string => {
+        if (Array.isArray(value)) return `[${value.map(serialise).join(",")}]`;
+        if (value !== null && typeof value === "object") {
+          const keys = Object.keys(value).sort();
+          return `{${JSON.stringify(keys)}${keys.map((k) => serialise((value as never)[k]) + ",").join("")}}`;
+        }
+        return JSON.stringify(value === undefined ? null : value);
+      };
+      const meta: Record<string, unknown> = { ...batch.meta, name: null };
+      delete meta.checksum;
+      return keccak256(toUtf8Bytes(serialise({ ...batch, meta })));
+    }
+
+    it("writes the council's actions as a Transaction Builder batch; the council sends them as written", async function () {
+      const f = await load(proposedFixture);
+      const { governor, council, proposalId } = f;
+      const governorAddress = await governor.getAddress();
+      const file = proposalFile({
+        description: "Council: cancel the withdrawal-delay proposal\n\nWhy.",
+        actions: [{ contract: "Governance#AltGovernor", function: "cancel(uint256)", args: [proposalId.toString()] }],
+      });
+      const out = files.path("council-batch.json");
+      const startedAt = Date.now();
+      const { result, lines } = await runTask<SafeBatch>("gov:export-safe", {
+        proposal: file,
+        out,
+        safe: council.address,
+        json: false,
+      });
+      const written = JSON.parse(readFileSync(out, "utf8")) as SafeBatch;
+      expect(written).to.deep.equal(result);
+      expect(written.createdAt).to.be.within(startedAt, Date.now());
+      const data = governor.interface.encodeFunctionData("cancel(uint256)", [proposalId]);
+      expect(written).to.deep.equal({
+        version: "1.0",
+        chainId: "31337",
+        createdAt: written.createdAt,
+        meta: {
+          name: "Council: cancel the withdrawal-delay proposal",
+          description: "Council: cancel the withdrawal-delay proposal\n\nWhy.",
+          txBuilderVersion: "1.18.0",
+          createdFromSafeAddress: council.address,
+          checksum: builderChecksum(written),
+        },
+        transactions: [
+          {
+            to: governorAddress,
+            value: "0",
+            data,
+            contractMethod: {
+              inputs: [{ internalType: "uint256", name: "proposalId", type: "uint256" }],
+              name: "cancel",
+              payable: false,
+            },
+            contractInputsValues: { proposalId: proposalId.toString() },
+          },
+        ],
+      });
+      expect(lines).to.deep.equal([
+        `wrote 1 transaction(s) for Safe ${council.address} on chain 31337 to ${out}`,
+        `  1. AltGovernor.cancel(${proposalId})`,
+      ]);
+      const [tx] = written.transactions;
+      await (await council.sendTransaction({ to: tx.to, data: tx.data, value: BigInt(tx.value) })).wait();
+      expect(await governor.state(proposalId)).to.equal(STATE.Canceled);
+    });
+
+    it("--propose: one transaction by which the Safe proposes the actions, bound to the Safe as proposer", async function () {
+      const f = await load(governanceTaskFixture);
+      const { governor, slashingManager, investor } = f;
+      const out = files.path("propose-batch.json");
+      const batch = await task<SafeBatch>("gov:export-safe", {
+        proposal: SLASHER_FILE,
+        out,
+        safe: investor.address, // the Safe: a delegate with votes
+        propose: true,
+        json: true,
+      });
+      const manager = await slashingManager.getAddress();
+      const call = slashingManager.interface.encodeFunctionData("setSlasher", [SLASHER, 1000, SEVEN_DAYS]);
+      const description = `${descriptionOf(SLASHER_FILE)}#proposer=${investor.address}`;
+      const data = governor.interface.encodeFunctionData("propose", [[manager], [0n], [call], description]);
+      expect(batch.meta.description).to.equal(description);
+      expect(batch.transactions).to.deep.equal([
+        {
+          to: await governor.getAddress(),
+          value: "0",
+          data,
+          contractMethod: {
+            inputs: [
+              { internalType: "address[]", name: "targets", type: "address[]" },
+              { internalType: "uint256[]", name: "values", type: "uint256[]" },
+              { internalType: "bytes[]", name: "calldatas", type: "bytes[]" },
+              { internalType: "string", name: "description", type: "string" },
+            ],
+            name: "propose",
+            payable: false,
+          },
+          contractInputsValues: {
+            targets: JSON.stringify([manager]),
+            values: '["0"]',
+            calldatas: JSON.stringify([call]),
+            description,
+          },
+        },
+      ]);
+      await (await investor.sendTransaction({ to: batch.transactions[0].to, data })).wait();
+      const id = proposalIdOf([manager], [0n], [call], description);
+      expect(await governor.proposalProposer(id)).to.equal(investor.address);
+    });
+
+    it("refuses a file with implementations, --propose without --safe, and a bad --safe, writing nothing", async function () {
+      await load(governanceTaskFixture);
+      const out = files.path("never-written.json");
+      await expectRefused(
+        "gov:export-safe",
+        { proposal: UPGRADE_FILE, out, json: true },
+        `proposal file ${UPGRADE_FILE} has implementations: a Safe batch cannot deploy them (gov:propose does); ` +
+          "deploy them and write their addresses in the actions",
+      );
+      await expectRefused(
+        "gov:export-safe",
+        { proposal: SLASHER_FILE, out, propose: true, json: true },
+        "--propose needs --safe: the Safe is the proposer",
+      );
+      await expectRefused(
+        "gov:export-safe",
+        { proposal: SLASHER_FILE, out, safe: "0x1234", json: true },
+        "--safe is not a valid address: 0x1234",
+      );
+      expect(existsSync(out)).to.equal(false);
+    });
+  });
+
   describe("gov:simulate", function () {
+    /** What a simulation must leave unchanged: the chain's height, the sender's nonce, the proposals. */
+    async function chainState(f: Awaited<ReturnType<typeof governanceTaskFixture>>) {
+      return {
+        block: await hre.ethers.provider.getBlockNumber(),
+        time: (await hre.ethers.provider.getBlock("latest"))!.timestamp,
+        nonce: await hre.ethers.provider.getTransactionCount(f.proposer.address),
+        proposals: await f.governor.proposalCount(),
+        withdrawalDelay: await f.registry.withdrawalDelay(),
+        implementation: await implementationOf(await f.registry.getAddress()),
+        slashers: [...(await f.slashingManager.slashers())],
+      };
+    }
+
     /** The report's checks every example shares: proposer, voters, the five stages and their times. */
-    async function expectStages(
+    function expectStages(
       report: SimulationReport,
       f: Awaited<ReturnType<typeof governanceTaskFixture>>,
       description: string,
       targets: string[],
       calldatas: string[],
+      startedAt: number,
     ) {
-      const { governor, proposer } = f;
+      const { proposer } = f;
       const fullDescription = `${description}#proposer=${proposer.address}`;
       const proposalId = proposalIdOf(targets, [0n], calldatas, fullDescription);
       expect(report.id).to.equal(proposalId.toString());
       expect(report.deployed).to.equal(false);
+      expect(report.failure).to.equal(undefined);
       expect(report.proposer).to.equal(proposer.address); // the largest delegate
       expect(report.voters).to.deep.equal([{ voter: proposer.address, weight: VOTES.protocolDevelopment }]);
       expect(report.stages.map((s) => s.state)).to.deep.equal(["Pending", "Active", "Succeeded", "Queued", "Executed"]);
       const [pending, active, succeeded, queued, executed] = report.stages;
-      const proposeHash = pending.detail.slice(pending.detail.lastIndexOf(" ") + 1);
-      expect(pending.detail).to.equal(`proposed by ${proposer.address} in tx ${proposeHash}`);
-      expect(pending.time).to.equal(await blockTime(proposeHash));
-      await expect(transaction(proposeHash)).to.emit(governor, "ProposalCreated");
+      expect(pending.detail).to.equal(`proposed by ${proposer.address}`);
+      expect(pending.time).to.be.greaterThan(startedAt);
       const snapshot = pending.time + VOTING_DELAY;
-      expect(await governor.proposalSnapshot(proposalId)).to.equal(BigInt(snapshot));
-      expect(active.detail).to.equal("1 delegates voted for with 2,000,000,000 ALT (quorum 314,000,000 ALT)");
+      expect(active).to.deep.equal({
+        state: "Active",
+        time: active.time,
+        detail: "1 delegates voted for with 2,000,000,000 ALT (quorum 314,000,000 ALT)",
+      });
       expect(active.time).to.be.greaterThan(snapshot);
       expect(succeeded).to.deep.equal({
         state: "Succeeded",
         time: snapshot + VOTING_PERIOD + 1,
         detail: "voting closed",
       });
-      const eta = Number(await governor.proposalEta(proposalId));
-      expect(eta).to.equal(queued.time + TIMELOCK_DELAY);
+      const eta = queued.time + TIMELOCK_DELAY;
       expect(queued.detail).to.equal(`executable from the timelock's eta ${eta}`);
-      const executeHash = executed.detail.slice("tx ".length);
-      expect(executed.detail).to.equal(`tx ${executeHash}`);
-      expect(executed.time).to.equal(await blockTime(executeHash));
+      expect(executed.detail).to.equal("1 action(s) executed by the timelock");
       expect(executed.time).to.be.greaterThan(eta);
-      await expect(transaction(executeHash)).to.emit(governor, "ProposalExecuted").withArgs(proposalId);
-      expect(await governor.state(proposalId)).to.equal(STATE.Executed);
-      expect(await governor.proposalVotes(proposalId)).to.deep.equal([0n, VOTES.protocolDevelopment, 0n]);
-      const operation = operationIdOf(await governor.getAddress(), targets, [0n], calldatas, fullDescription);
+      const operation = operationIdOf(f.book["Governance#AltGovernor"], targets, [0n], calldatas, fullDescription);
       return { proposalId, operation };
     }
 
-    it("takes withdrawal-delay.json through every stage on the deployment and reports what changed", async function () {
+    it("takes withdrawal-delay.json through every stage, reports what changed, and reverts it all", async function () {
       const f = await load(governanceTaskFixture);
       const { registry } = f;
+      const before = await chainState(f);
       const registryAddress = await registry.getAddress();
       const calldata = registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, SEVEN_DAYS]);
       const { result: report, lines } = await runTask<SimulationReport>("gov:simulate", {
@@ -1539,7 +2036,14 @@ describe("governance tasks", function () {
         json: false,
       });
       const description = descriptionOf(WITHDRAWAL_DELAY_FILE);
-      const { proposalId, operation } = await expectStages(report, f, description, [registryAddress], [calldata]);
+      const { proposalId, operation } = expectStages(
+        report,
+        f,
+        description,
+        [registryAddress],
+        [calldata],
+        before.time,
+      );
       expect(report.events).to.deep.equal([
         "RestakingRegistry.DelaysUpdated(withdrawalDelay=1814400, commissionDelay=604800)",
         `TimelockController.CallExecuted(id=${operation}, index=0, target=${registryAddress}, value=0, data=${calldata})`,
@@ -1548,7 +2052,10 @@ describe("governance tasks", function () {
       expect(report.changes).to.deep.equal([
         { contract: "RestakingRegistry", field: "withdrawalDelay", before: "1209600", after: "1814400" },
       ]);
-      expect(await registry.withdrawalDelay()).to.equal(NEW_WITHDRAWAL_DELAY);
+      // evm_revert: the chain is where it was (height, nonce, proposals, the registry's delay)
+      expect(await chainState(f)).to.deep.equal(before);
+      expect(await registry.withdrawalDelay()).to.equal(WITHDRAWAL_DELAY);
+      expect(await f.governor.proposalSnapshot(proposalId)).to.equal(0n);
       expect(lines).to.deep.equal([
         `simulated proposal ${proposalId} (existing deployment)`,
         "  Restaking: lengthen the withdrawal delay to 21 days",
@@ -1557,28 +2064,31 @@ describe("governance tasks", function () {
         ...report.events.map((e) => `    ${e}`),
         "  state changes:",
         "    RestakingRegistry.withdrawalDelay: 1209600 -> 1814400",
+        "  (simulated under a snapshot: the chain is back where it was)",
       ]);
+      // the same file simulates again: nothing of the first run is left
+      const again = await task<SimulationReport>("gov:simulate", { file: WITHDRAWAL_DELAY_FILE, json: true });
+      expect(again.id).to.equal(report.id);
     });
 
     it("takes register-slasher.json through every stage and reports the slasher set", async function () {
       const f = await load(governanceTaskFixture);
       const { slashingManager } = f;
+      const before = await chainState(f);
       const manager = await slashingManager.getAddress();
       const calldata = slashingManager.interface.encodeFunctionData("setSlasher", [SLASHER, 1000, SEVEN_DAYS]);
       // the deployment registered the three services as slashers (10-day evidence age, hardhat.json)
       const services = ["Services#MachService", "Services#VitalService", "Services#SquadService"].map((k) => f.book[k]);
-      const slashersBefore = [...(await slashingManager.slashers())];
-      expect(slashersBefore).to.have.members(services);
-      expect(slashersBefore).to.have.lengthOf(3);
-      // the veto window (2d) plus the longest evidence age (the services' 10d), before and after (the new one's is 7d)
-      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(2) + days(10)));
+      expect(before.slashers).to.have.members(services);
+      expect(before.slashers).to.have.lengthOf(3);
       const report = await task<SimulationReport>("gov:simulate", { file: SLASHER_FILE, json: true });
-      const { proposalId, operation } = await expectStages(
+      const { proposalId, operation } = expectStages(
         report,
         f,
         descriptionOf(SLASHER_FILE),
         [manager],
         [calldata],
+        before.time,
       );
       expect(report.events).to.deep.equal([
         `SlashingManager.SlasherSet(slasher=${SLASHER}, maxBps=1000, maxEvidenceAge=604800)`,
@@ -1590,32 +2100,32 @@ describe("governance tasks", function () {
         {
           contract: "SlashingManager",
           field: "slashers",
-          before: slashersBefore.join(","),
-          after: [...slashersBefore, SLASHER].join(","),
+          before: before.slashers.join(","),
+          after: [...before.slashers, SLASHER].join(","),
         },
       ]);
-      expect(await slashingManager.minWithdrawalDelay()).to.equal(BigInt(days(2) + days(10)));
-      const config = await slashingManager.slasher(SLASHER);
-      expect([config.registered, config.maxBps, config.maxEvidenceAge]).to.deep.equal([true, 1000n, SEVEN_DAYS]);
+      expect(await chainState(f)).to.deep.equal(before);
+      expect((await slashingManager.slasher(SLASHER)).registered).to.equal(false);
     });
 
-    it("takes upgrade-registry.json through every stage: the registry runs the new implementation", async function () {
+    it("takes upgrade-registry.json through every stage: the registry would run the new implementation", async function () {
       const f = await load(governanceTaskFixture);
       const { registry } = f;
+      const before = await chainState(f);
       const registryAddress = await registry.getAddress();
-      const oldImplementation = await implementationOf(registryAddress);
       const report = await task<SimulationReport>("gov:simulate", { file: UPGRADE_FILE, json: true });
       const upgraded = /^RestakingRegistry\.Upgraded\(implementation=(0x[0-9a-fA-F]{40})\)$/.exec(report.events[0]);
       expect(upgraded, report.events[0]).to.not.equal(null);
       const implementation = upgraded![1];
-      expect(implementation).to.not.equal(oldImplementation);
+      expect(implementation).to.not.equal(before.implementation);
       const calldata = registry.interface.encodeFunctionData("upgradeToAndCall", [implementation, "0x"]);
-      const { proposalId, operation } = await expectStages(
+      const { proposalId, operation } = expectStages(
         report,
         f,
         descriptionOf(UPGRADE_FILE),
         [registryAddress],
         [calldata],
+        before.time,
       );
       expect(report.events).to.deep.equal([
         `RestakingRegistry.Upgraded(implementation=${implementation})`,
@@ -1626,19 +2136,32 @@ describe("governance tasks", function () {
         {
           contract: "RestakingRegistry",
           field: "ERC-1967 implementation",
-          before: oldImplementation,
+          before: before.implementation,
           after: implementation,
         },
       ]);
-      expect(await implementationOf(registryAddress)).to.equal(implementation);
-      const v2 = (await hre.ethers.getContractAt(
-        "RestakingRegistryV2",
-        registryAddress,
-      )) as unknown as RestakingRegistryV2;
-      expect(await v2.version()).to.equal(2n);
-      // the proxy kept its state
-      expect(await registry.withdrawalDelay()).to.equal(WITHDRAWAL_DELAY);
-      expect(await registry.owner()).to.equal(await f.timelock.getAddress());
+      // reverted: the proxy runs the old implementation, and the simulated one was never deployed
+      expect(await chainState(f)).to.deep.equal(before);
+      expect(await hre.ethers.provider.getCode(implementation)).to.equal("0x");
+    });
+
+    it("refuses a proposal whose execution fails, naming the stage, the action and the error, and reverts", async function () {
+      const f = await load(governanceTaskFixture);
+      const before = await chainState(f);
+      const file = proposalFile({
+        description: "Two delay changes",
+        actions: [
+          { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [1814400, 604800] },
+          { contract: "Restaking#RestakingRegistry", function: "setDelays", args: [1, 604800] },
+        ],
+      });
+      // the first action passes; the second is below the slashing manager's minimum (2d veto + 10d evidence)
+      await expectRefused(
+        "gov:simulate",
+        { file, json: true },
+        "the proposal fails at execute, action 2 (RestakingRegistry.setDelays): RegistryDelayTooShort(1, 1036800)",
+      );
+      expect(await chainState(f)).to.deep.equal(before);
     });
 
     it("refuses a missing proposal file before anything is sent", async function () {
@@ -1647,9 +2170,6 @@ describe("governance tasks", function () {
       await expectRefused("gov:simulate", { file: missing, json: true }, `proposal file not found: ${missing}`);
     });
 
-    // BUG: gov:simulate does not check that the proposal already exists (gov:propose does): simulating a file the
-    // largest delegate has proposed already (or simulating the same file twice in one process) ends with the raw
-    // revert "GovernorUnexpectedProposalState(<id>, 0, 0x0…0)" instead of a one-line refusal.
     it("refuses a file the largest delegate has already proposed, in one line", async function () {
       const { proposalId } = await load(proposedFixture);
       await expectRefused(
@@ -1659,19 +2179,76 @@ describe("governance tasks", function () {
       );
     });
 
+    describe("which chains it runs on", function () {
+      /** A runtime environment whose node answers web3_clientVersion with `client` (chain 11155111). */
+      const stubbed = (name: string, client: string) =>
+        ({
+          network: {
+            name,
+            provider: { send: async (method: string) => (method === "web3_clientVersion" ? client : "0xaa36a7") },
+          },
+        }) as unknown as typeof hre;
+
+      it("runs on a Hardhat node or fork (web3_clientVersion HardhatNetwork/…), which the in-process network is too", async function () {
+        expect(await clientVersion(hre)).to.match(/^HardhatNetwork\//);
+        await requireSimulable(
+          stubbed("localhost", "HardhatNetwork/2.29.0/@nomicfoundation/edr/0.12.0"),
+          "gov:simulate",
+        );
+      });
+
+      it("refuses a real network in one line that says how to simulate it on a fork", async function () {
+        await expectRejected(
+          requireSimulable(stubbed("sepolia", "Geth/v1.14.11-stable/linux-amd64/go1.23.2"), "gov:simulate"),
+          "gov:simulate impersonates delegates and moves time: it runs on a Hardhat network, not sepolia " +
+            "(Geth/v1.14.11-stable/linux-amd64/go1.23.2); simulate on a fork: HARDHAT_VAR_HARDHAT_CHAIN_ID=11155111 " +
+            "npx hardhat node --fork <RPC URL of sepolia>, then --network localhost",
+        );
+      });
+    });
+
     describe("in a fresh process", function () {
       let simulation: Promise<CliRun>;
-      let otherNetwork: Promise<CliRun>;
+      let realNetwork: Promise<CliRun>;
+      let rpc: Server;
+      const calls: string[] = [];
 
-      before(function () {
+      before(async function () {
         if (coverageRunning()) this.skip(); // a subprocess would recompile the shared artifacts
+        // a JSON-RPC endpoint that answers as a Geth node of Sepolia would
+        rpc = createServer((request, response) => {
+          let body = "";
+          request.on("data", (chunk) => (body += chunk));
+          request.on("end", () => {
+            const { id: requestId, method } = JSON.parse(body);
+            calls.push(method);
+            const results: Record<string, string> = {
+              web3_clientVersion: "Geth/v1.14.11-stable/linux-amd64/go1.23.2",
+              eth_chainId: "0xaa36a7",
+              net_version: "11155111",
+            };
+            const reply =
+              method in results
+                ? { jsonrpc: "2.0", id: requestId, result: results[method] }
+                : { jsonrpc: "2.0", id: requestId, error: { code: -32601, message: `no ${method} here` } };
+            response.setHeader("content-type", "application/json");
+            response.end(JSON.stringify(reply));
+          });
+        });
+        await new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve));
+        const url = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`;
         // both processes run at once: most of their time is Hardhat starting
         simulation = hardhatCli(["gov:simulate", "--file", UPGRADE_FILE, "--json"], { timeout: 180_000 });
-        otherNetwork = hardhatCli(["gov:simulate", "--file", WITHDRAWAL_DELAY_FILE, "--network", "localhost"], {
+        realNetwork = hardhatCli(["gov:simulate", "--file", WITHDRAWAL_DELAY_FILE, "--network", "sepolia"], {
+          env: terminalEnv({ HARDHAT_VAR_SEPOLIA_RPC_URL: url }),
           timeout: 180_000,
         });
         simulation.catch(() => undefined);
-        otherNetwork.catch(() => undefined);
+        realNetwork.catch(() => undefined);
+      });
+
+      after(function () {
+        rpc?.close();
       });
 
       it("deploys from the parameters first when nothing is deployed, then simulates", async function () {
@@ -1690,7 +2267,7 @@ describe("governance tasks", function () {
           "Executed",
         ]);
         const [pending, active, succeeded, queued, executed] = report.stages;
-        expect(pending.detail).to.match(new RegExp(`^proposed by ${proposer} in tx 0x[0-9a-f]{64}$`));
+        expect(pending.detail).to.equal(`proposed by ${proposer}`);
         expect(active.detail).to.equal("1 delegates voted for with 2,000,000,000 ALT (quorum 314,000,000 ALT)");
         expect(succeeded.time).to.equal(pending.time + VOTING_DELAY + VOTING_PERIOD + 1);
         expect(queued.detail).to.equal(`executable from the timelock's eta ${queued.time + TIMELOCK_DELAY}`);
@@ -1725,11 +2302,17 @@ describe("governance tasks", function () {
         expect(report.changes[0].before).to.not.equal(implementation);
       });
 
-      it("refuses any network but the in-process one", async function () {
-        const { code, stdout, stderr } = await otherNetwork;
+      it("refuses a real network (a Geth node of Sepolia) in one line, before reading anything else", async function () {
+        const { code, stdout, stderr } = await realNetwork;
         expect(code).to.equal(1);
-        expect(`${stdout}\n${stderr}`).to.include(
-          "Error in plugin alt-protocol: gov:simulate impersonates accounts: it runs on the in-process hardhat network, not localhost",
+        expect(`${stdout}\n${stderr}`.trim()).to.equal(
+          "Error in plugin alt-protocol: gov:simulate impersonates delegates and moves time: it runs on a Hardhat " +
+            "network, not sepolia (Geth/v1.14.11-stable/linux-amd64/go1.23.2); simulate on a fork: " +
+            "HARDHAT_VAR_HARDHAT_CHAIN_ID=11155111 npx hardhat node --fork <RPC URL of sepolia>, then --network localhost",
+        );
+        expect(calls).to.include("web3_clientVersion");
+        expect(calls.filter((m) => !["web3_clientVersion", "eth_chainId", "net_version"].includes(m))).to.deep.equal(
+          [],
         );
       });
     });
