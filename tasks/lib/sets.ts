@@ -176,7 +176,7 @@ export function readableReason(reason: string, names?: SetNames, now?: number): 
   const kinds = match ? ERROR_ARGS[match[1]] : undefined;
   if (!match || !kinds) return reason;
   const args = splitArgs(match[2]);
-  if (args.length !== kinds.length) return reason;
+  if (args.length < kinds.length) return reason; // the kinds of its first arguments: the rest are printed as they are
   const readable = args.map((arg, i) => {
     const raw = arg.replace(/^"|"$/g, "");
     if (!/^\d+$/.test(raw)) return arg;
