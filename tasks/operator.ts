@@ -1,11 +1,12 @@
 // Operator tasks: register, inspect, change the commission.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatAlt, formatTime, output, relativeTime, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatAlt, output, signerFor, txLine } from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
   formatBps,
+  formatWhen,
   latestTime,
   listAssets,
   operatorSets,
@@ -101,14 +102,14 @@ export async function describeOperator(hre: HardhatRuntimeEnvironment, operator:
   };
 }
 
-function infoLines(info: OperatorInfo, assets: AssetInfo[]): string[] {
+function infoLines(info: OperatorInfo, assets: AssetInfo[], now: number): string[] {
   const { commission } = info;
   return [
     `operator ${info.operator}${info.jailed ? ` (jailed: ${info.pendingSlashes} pending slash requests)` : ""}`,
     `  metadata    ${info.metadataURI}`,
     `  commission  ${formatBps(commission.bps)}` +
       (commission.pending
-        ? `, ${formatBps(commission.pending.bps)} from ${formatTime(commission.pending.effectiveAt)}`
+        ? `, ${formatBps(commission.pending.bps)} from ${formatWhen(commission.pending.effectiveAt, now)}`
         : ""),
     `  stake       ${formatAsset(assets[0], info.stake)} (ALT-equivalent, active)`,
     ...info.pools.map((p) => {
@@ -154,7 +155,8 @@ task("operator:info", "Shows an operator: commission, pools, stake, pending slas
     const operator = await parseOperator(registry, args.operator);
     const info = await describeOperator(hre, operator);
     const assets = await listAssets(hre, registry);
-    return output(args.json, info, () => infoLines(info, assets));
+    const now = await latestTime(hre);
+    return output(args.json, info, () => infoLines(info, assets, now));
   });
 
 task(
@@ -175,11 +177,12 @@ task(
     const tx = await confirm(registry.connect(signer).setCommission(bps), await refusalExplainer(hre));
     const [changed] = await eventsOf(hre, tx, registry, "CommissionChanged");
     const effectiveAt = Number(changed.args.effectiveAt);
+    const now = await latestTime(hre);
     const result = { operator, previousBps, bps, effectiveAt, immediate: BigInt(bps) <= previousBps, tx };
     return output(args.json, result, () => [
       txLine(
         `commission of ${operator}: ${formatBps(previousBps)} -> ${formatBps(bps)}` +
-          (result.immediate ? " (in force now)" : ` from ${formatTime(effectiveAt)}`),
+          (result.immediate ? " (in force now)" : ` from ${formatWhen(effectiveAt, now)}`),
         tx,
       ),
     ]);
@@ -242,9 +245,6 @@ export async function setsOfOperator(
   return views;
 }
 
-/** `timestamp` as an ISO time and its distance from `now`: "2026-01-01T00:00:00Z (in 2d 3h)". */
-const when = (timestamp: number, now: number) => `${formatTime(timestamp)} (${relativeTime(timestamp, now)})`;
-
 function listLines(entries: OperatorListEntry[], assets: AssetInfo[], names: SetNames, now: number): string[] {
   if (entries.length === 0) return ["no registered operators"];
   return entries.flatMap((e) => {
@@ -254,7 +254,7 @@ function listLines(entries: OperatorListEntry[], assets: AssetInfo[], names: Set
         (e.metadataURI === "" ? "" : ` ${e.metadataURI}`),
       `  commission ${formatBps(commission.bps)}` +
         (commission.pending
-          ? `, ${formatBps(commission.pending.bps)} from ${when(commission.pending.effectiveAt, now)}`
+          ? `, ${formatBps(commission.pending.bps)} from ${formatWhen(commission.pending.effectiveAt, now)}`
           : ""),
       `  stake ${formatAlt(e.stake)} (ALT-equivalent, active)` +
         (e.stakes.length === 0
@@ -273,10 +273,14 @@ function listLines(entries: OperatorListEntry[], assets: AssetInfo[], names: Set
             (s) =>
               `  set ${formatSetId(s.setId, names)}: ${formatAlt(s.allocated)} allocated` +
               (s.pendingFree > 0n
-                ? `, ${formatAlt(s.pendingFree)} deallocated (slashable until ${when(s.freeAt, now)})`
+                ? `, ${formatAlt(s.pendingFree)} deallocated (slashable until ${formatWhen(s.freeAt, now)})`
                 : "") +
-              (s.member ? "" : s.leaveAt > 0 ? `, leaving (complete from ${when(s.leaveAt, now)})` : ", not a member") +
-              (s.jailedUntil > now ? `, jailed until ${when(s.jailedUntil, now)}` : ""),
+              (s.member
+                ? ""
+                : s.leaveAt > 0
+                  ? `, leaving (complete from ${formatWhen(s.leaveAt, now)})`
+                  : ", not a member") +
+              (s.jailedUntil > now ? `, jailed until ${formatWhen(s.jailedUntil, now)}` : ""),
           )),
     ];
   });

@@ -7,7 +7,6 @@ import {
   confirm,
   fail,
   formatAlt,
-  formatTime,
   output,
   parseAddress,
   parseAmount,
@@ -16,7 +15,7 @@ import {
   txLine,
   type TxReport,
 } from "./lib/cli";
-import { blsKeyRegistry, operatorSets, restakingRegistry } from "./lib/restaking";
+import { blsKeyRegistry, formatWhen, latestTime, operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
 import { SERVICES } from "../deploy/lib/rollups";
 import type { OperatorSets } from "../typechain-types";
@@ -246,6 +245,7 @@ serviceTask(
     }
     const tx = await confirm(sets.connect(signer).allocate(setId, amount), await refusalExplainer(hre));
     const after = await sets.allocation(setId, operator);
+    const now = await latestTime(hre);
     const counts = await countsFrom(hre, sets, tx);
     return output(
       args.json,
@@ -256,7 +256,7 @@ serviceTask(
           tx,
         ),
         ...(after.pendingFree > 0n
-          ? [`  ${formatAlt(after.pendingFree)} deallocated, slashable until ${formatTime(after.freeAt)}`]
+          ? [`  ${formatAlt(after.pendingFree)} deallocated, slashable until ${formatWhen(after.freeAt, now)}`]
           : []),
       ],
     );
@@ -270,6 +270,7 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
     const operator = await signer.getAddress();
     const setId = await registeredSet(hre, service, rollup, name);
     const membership = await sets.membership(setId, operator);
+    const now = await latestTime(hre);
     if (args.complete) {
       if (membership.member) fail(`${operator} is a member of the set: service:leave without --complete first`);
       if (membership.leaveAt === 0n) fail(`${operator} has no leave to complete in the set`);
@@ -277,7 +278,7 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
       fail(
         membership.leaveAt === 0n
           ? `${operator} is not a member of the set`
-          : `${operator} has left the set already: service:leave --complete from ${formatTime(membership.leaveAt)}`,
+          : `${operator} has left the set already: service:leave --complete from ${formatWhen(membership.leaveAt, now)}`,
       );
     }
     const explain = await refusalExplainer(hre);
@@ -285,17 +286,18 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
       args.complete ? sets.connect(signer).completeLeave(setId) : sets.connect(signer).requestLeave(setId),
       (reason) =>
         reason.startsWith("SetsLeavePending")
-          ? `the leave can be completed from ${formatTime(membership.leaveAt)}`
+          ? `the leave can be completed from ${formatWhen(membership.leaveAt, now)}`
           : explain(reason),
     );
     const leaveAt = (await sets.membership(setId, operator)).leaveAt;
+    const minedAt = await latestTime(hre);
     return output(
       args.json,
       { service: name, rollup, setId, set: setName, operator, completed: args.complete, leaveAt, tx },
       () => [
         args.complete
           ? txLine(`${operator} left set ${setName}`, tx)
-          : txLine(`${operator} leaves set ${setName} from ${formatTime(leaveAt)}`, tx),
+          : txLine(`${operator} leaves set ${setName} from ${formatWhen(leaveAt, minedAt)}`, tx),
       ],
     );
   });

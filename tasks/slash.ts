@@ -2,21 +2,12 @@
 // proceeds of executed slashes (reporters, the treasury), burn the slashed ALT they set aside.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import {
-  confirm,
-  fail,
-  formatTime,
-  output,
-  parseAddress,
-  preflight,
-  signerFor,
-  txLine,
-  type TxReport,
-} from "./lib/cli";
+import { confirm, fail, output, parseAddress, preflight, signerFor, txLine, type TxReport } from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
   formatBps,
+  formatWhen,
   latestTime,
   listAssets,
   parseOperator,
@@ -107,6 +98,7 @@ task("slash:list", "Lists slash requests: status, operator, set, bps, executable
     const operator =
       args.operator === undefined ? undefined : await parseOperator(await restakingRegistry(hre), args.operator);
     const names = await setNames(hre);
+    const now = await latestTime(hre);
     const views = (await describeRequests(hre, manager, names)).filter(
       (v) => (operator === undefined || v.operator === operator) && (!args.pending || v.status === "pending"),
     );
@@ -116,7 +108,7 @@ task("slash:list", "Lists slash requests: status, operator, set, bps, executable
         : views.map(
             (v) =>
               `#${v.id} ${v.status}${v.executable ? " (executable)" : ""}: ${formatBps(v.bps)} of ${v.operator}` +
-              `'s allocation to set ${formatSetId(v.setId, names)}, executable from ${formatTime(v.executableAt)}` +
+              `'s allocation to set ${formatSetId(v.setId, names)}, executable from ${formatWhen(v.executableAt, now)}` +
               `, reporter ${v.reporter}, slasher ${v.slasher}`,
           ),
     );
@@ -134,8 +126,9 @@ task("slash:veto", "Vetoes a pending slash request within its veto window (the v
     const vetoer = await manager.vetoer();
     if (sender !== vetoer) fail(`${sender} is not the vetoer: only ${vetoer} (the security council) vetoes`);
     // the veto is mined in a later block than the latest: from executableAt - 1 on, it would come too late
-    if ((await latestTime(hre)) + 1 >= Number(request.executableAt)) {
-      fail(`the veto window of slash request ${id} closed at ${formatTime(request.executableAt)}`);
+    const now = await latestTime(hre);
+    if (now + 1 >= Number(request.executableAt)) {
+      fail(`the veto window of slash request ${id} closed at ${formatWhen(request.executableAt, now)}`);
     }
     const tx = await confirm(manager.connect(signer).veto(id), await refusalExplainer(hre));
     const result = { id: Number(id), operator: request.operator, bps: request.bps, vetoer, tx };
@@ -151,8 +144,9 @@ task("slash:execute", "Executes a pending slash request once its veto window has
   .setAction(async (args: { id: string; from?: string; json: boolean }, hre) => {
     const manager = await slashingManager(hre);
     const { id, request } = await pendingRequest(hre, manager, args.id);
-    if ((await latestTime(hre)) < Number(request.executableAt)) {
-      fail(`slash request ${id} is executable from ${formatTime(request.executableAt)}`);
+    const now = await latestTime(hre);
+    if (now < Number(request.executableAt)) {
+      fail(`slash request ${id} is executable from ${formatWhen(request.executableAt, now)}`);
     }
     const signer = await signerFor(hre, args.from);
     const registry = await restakingRegistry(hre);

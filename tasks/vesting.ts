@@ -8,18 +8,16 @@ import {
   confirm,
   fail,
   formatAlt,
-  formatTime,
   output,
   parseAddress,
   parseOr,
   preflight,
-  relativeTime,
   signerFor,
   txLine,
   type TxReport,
 } from "./lib/cli";
 import { altToken, genesisCategories, requireAlt, vestingFactory, vestingPosition } from "./lib/genesis";
-import { eventsOf, latestTime } from "./lib/restaking";
+import { eventsOf, formatWhen, latestTime } from "./lib/restaking";
 import { parseDuration, parseTokenAmount } from "../deploy/lib/units";
 
 export interface PositionView {
@@ -90,6 +88,7 @@ task("vesting:list", "Lists vesting positions: total, vested, released, locked, 
   .setAction(async (args: { beneficiary?: string; json: boolean }, hre) => {
     const beneficiary = args.beneficiary === undefined ? undefined : parseAddress(args.beneficiary, "--beneficiary");
     const views: PositionView[] = [];
+    const now = await latestTime(hre);
     for (const [address, category] of await allPositions(hre)) {
       const view = await describePosition(hre, address, category);
       if (beneficiary === undefined || view.beneficiary === beneficiary) views.push(view);
@@ -101,7 +100,7 @@ task("vesting:list", "Lists vesting positions: total, vested, released, locked, 
             `${v.category ?? "position"} ${v.address}${v.revoked ? " (revoked)" : v.revocable ? " (revocable)" : ""}`,
             `  beneficiary ${v.beneficiary}, votes delegated to ${v.delegate}`,
             `  total ${formatAlt(v.total)} | vested ${formatAlt(v.vested)} | released ${formatAlt(v.released)} | locked ${formatAlt(v.locked)}`,
-            `  start ${formatTime(v.start)}, cliff ${formatTime(v.cliff)}, end ${formatTime(v.end)}`,
+            `  start ${formatWhen(v.start, now)}, cliff ${formatWhen(v.cliff, now)}, end ${formatWhen(v.end, now)}`,
           ]),
     );
   });
@@ -118,7 +117,7 @@ task("vesting:release", "Releases a position's vested ALT to its beneficiary")
         ? "the position was revoked and its vested part is released"
         : view.released === view.total
           ? "everything is released"
-          : `nothing vests before the cliff at ${formatTime(view.cliff)}`;
+          : `nothing vests before the cliff at ${formatWhen(view.cliff, await latestTime(hre))}`;
       fail(`nothing to release from ${category ?? address}: ${why}`);
     }
     const signer = await signerFor(hre, args.from);
@@ -138,10 +137,6 @@ task("vesting:release", "Releases a position's vested ALT to its beneficiary")
   });
 
 // ------------------------------------------------------------------ the beneficiary's and the owner's actions
-
-/** `timestamp` and its distance from now: "2027-01-01T00:00:00Z (in 3d 2h)". */
-const when = (timestamp: number | bigint, now: number) =>
-  `${formatTime(timestamp)} (${relativeTime(Number(timestamp), now)})`;
 
 /** The position named by --position, its view, and the acting signer. */
 async function positionAndSigner(hre: HardhatRuntimeEnvironment, ref: string, from?: string) {
@@ -473,7 +468,7 @@ task(
       txLine(`created ${created.length} vesting position(s) holding ${formatAlt(total)}`, tx),
       ...created.flatMap((c) => [
         `  ${c.position} for ${c.beneficiary}: ${formatAlt(c.amount)}${c.revocable ? " (revocable)" : ""}`,
-        `    start ${when(c.start, now)}, cliff ${when(c.cliff, now)}, end ${when(c.end, now)}`,
+        `    start ${formatWhen(c.start, now)}, cliff ${formatWhen(c.cliff, now)}, end ${formatWhen(c.end, now)}`,
       ]),
     ]);
   });

@@ -459,7 +459,7 @@ describe("operator tasks and deploy:restaking", function () {
       expect(lines).to.deep.equal([
         `operator ${operator.address}`,
         "  metadata    ipfs://operator-10",
-        `  commission  500 bps (5 %), 900 bps (9 %) from ${isoTime(commissionAt)}`,
+        `  commission  500 bps (5 %), 900 bps (9 %) from ${isoTime(commissionAt)} (in 7d)`,
         "  stake       0 ALT (ALT-equivalent, active)",
         "  pool 0 ALT: 0 ALT in 0 shares (active 0 ALT in 0; queued 0 ALT in 0)",
         "  pool 1 stETH: 0 stETH in 0 shares (active 0 stETH in 0; queued 0 stETH in 0)",
@@ -544,7 +544,7 @@ describe("operator tasks and deploy:restaking", function () {
       expect(result).to.deep.include({ previousBps: 500n, bps: 1500, effectiveAt, immediate: false });
       const { hash, gasUsed, block } = result.tx;
       expect(lines).to.deep.equal([
-        `commission of ${operator.address}: 500 bps (5 %) -> 1500 bps (15 %) from ${isoTime(effectiveAt)}: tx ${hash} (gas ${gasUsed}, block ${block})`,
+        `commission of ${operator.address}: 500 bps (5 %) -> 1500 bps (15 %) from ${isoTime(effectiveAt)} (in 7d): tx ${hash} (gas ${gasUsed}, block ${block})`,
       ]);
       expect(await registry.commissionOf(operator.address)).to.equal(500n);
       await time.increaseTo(effectiveAt - 1);

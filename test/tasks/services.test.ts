@@ -926,7 +926,7 @@ describe("service tasks", function () {
           `${op.address} allocates 100,000 ALT to set SQUAD/5002 (was 400,000 ALT), from epoch ${countsFrom}`,
           result.tx,
         ),
-        `  300,000 ALT deallocated, slashable until ${isoTime(freeAt)}`,
+        `  300,000 ALT deallocated, slashable until ${isoTime(freeAt)} (in 14d)`,
       ]);
       expect(await f.sets.allocation(setId, op.address)).to.deep.equal([100_000n * ALT, 300_000n * ALT, freeAt]);
       expect(await f.sets.freeStake(op.address)).to.equal(0n);
@@ -1037,7 +1037,7 @@ describe("service tasks", function () {
       const leaveAt = (await blockTime(request.result.tx.block)) + BigInt(LEAVE_DELAY);
       expect(request.result.leaveAt).to.equal(leaveAt);
       expect(request.lines).to.deep.equal([
-        txLine(`${op.address} leaves set VITAL/5001 from ${isoTime(leaveAt)}`, request.result.tx),
+        txLine(`${op.address} leaves set VITAL/5001 from ${isoTime(leaveAt)} (in 14d)`, request.result.tx),
       ]);
       await time.increaseTo(leaveAt + 3_600n);
       const done = await runTask<LeaveResult>("service:leave", { ...args, complete: true });
@@ -1097,7 +1097,7 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, complete: true },
-        `the leave can be completed from ${isoTime(leaveAt)}`,
+        `the leave can be completed from ${isoTime(leaveAt)} (in 2s)`,
       );
       const pending = await f.sets.membership(setId, op.address);
       expect([pending.member, pending.leaveAt]).to.deep.equal([false, leaveAt]);
@@ -1121,7 +1121,7 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, complete: true },
-        `the leave can be completed from ${isoTime(leaveAt)}`,
+        `the leave can be completed from ${isoTime(leaveAt)} (in 14d)`,
       );
       expect(await hre.ethers.provider.getTransactionCount(op.address)).to.equal(nonce);
     });
@@ -1175,7 +1175,7 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, from: member.address, json: false },
-        `${member.address} has left the set already: service:leave --complete from ${formatTime(leaveAt)}`,
+        `${member.address} has left the set already: service:leave --complete from ${formatTime(leaveAt)} (in 14d)`,
       );
       expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(leaveAt);
       // nor after completing

@@ -221,11 +221,12 @@ describe("slash tasks", function () {
       const { service, operator, other, carol, setId, setId2, requestedAt0, requestedAt1 } =
         await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
+      expect(requestedAt1 - requestedAt0).to.equal(61); // #1 is executable 1m 1s after #0
       const { lines } = await runTask("slash:list", { json: false });
       const slasher = await service.getAddress();
       expect(lines).to.deep.equal([
-        `#0 pending (executable): 500 bps (5 %) of ${operator.address}'s allocation to set ${toBeHex(setId, 32)}, executable from ${isoTime(requestedAt0 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
-        `#1 pending: 200 bps (2 %) of ${other.address}'s allocation to set ${toBeHex(setId2, 32)}, executable from ${isoTime(requestedAt1 + VETO_WINDOW)}, reporter ${carol.address}, slasher ${slasher}`,
+        `#0 pending (executable): 500 bps (5 %) of ${operator.address}'s allocation to set ${toBeHex(setId, 32)}, executable from ${isoTime(requestedAt0 + VETO_WINDOW)} (now), reporter ${carol.address}, slasher ${slasher}`,
+        `#1 pending: 200 bps (2 %) of ${other.address}'s allocation to set ${toBeHex(setId2, 32)}, executable from ${isoTime(requestedAt1 + VETO_WINDOW)} (in 1m 1s), reporter ${carol.address}, slasher ${slasher}`,
       ]);
     });
 
@@ -314,7 +315,7 @@ describe("slash tasks", function () {
       await expectRefused(
         "slash:veto",
         { id: "0", from: council.address, json: true },
-        `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)}`,
+        `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)} (now)`,
       );
     });
 
@@ -324,7 +325,7 @@ describe("slash tasks", function () {
       await expectRefused(
         "slash:veto",
         { id: "0", from: council.address, json: true },
-        `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)}`,
+        `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)} (in 1s)`,
       );
       // the contract agrees: the earliest block is at executableAt
       await expect(manager.connect(council).veto(0))
@@ -431,7 +432,7 @@ describe("slash tasks", function () {
       await expectRefused(
         "slash:execute",
         { id: "0", json: true },
-        `slash request 0 is executable from ${isoTime(requestedAt0 + VETO_WINDOW)}`,
+        `slash request 0 is executable from ${isoTime(requestedAt0 + VETO_WINDOW)} (in 1s)`,
       );
     });
 

@@ -153,6 +153,7 @@ describe("vesting tasks", function () {
 
     it("prints four lines per position in text mode", async function () {
       const { book, tge } = await loadFixture(vestingTaskFixture);
+      await time.increaseTo(tge + days(1)); // dates are printed with their distance from the latest block
       const { lines } = await runTask("vesting:list", { json: false });
       expect(lines).to.have.lengthOf(4 * GENESIS.length);
       const team = row("Team");
@@ -160,7 +161,9 @@ describe("vesting tasks", function () {
         `Team ${book["Genesis#Vesting_Team"]} (revocable)`,
         `  beneficiary ${team.beneficiary}, votes delegated to ${team.beneficiary}`,
         "  total 1,500,000,000 ALT | vested 0 ALT | released 0 ALT | locked 1,500,000,000 ALT",
-        `  start ${isoTime(tge)}, cliff ${isoTime(tge + months(6))}, end ${isoTime(tge + months(36))}`,
+        // 6 months are 182.5 days, 36 months 1,095 days
+        `  start ${isoTime(tge)} (1d ago), cliff ${isoTime(tge + months(6))} (in 181d 12h), ` +
+          `end ${isoTime(tge + months(36))} (in 1094d)`,
       ]);
       expect(lines[0]).to.equal(`Treasury ${book["Genesis#Vesting_Treasury"]}`);
     });
@@ -301,11 +304,12 @@ describe("vesting tasks", function () {
 
     it("refuses Team before its cliff, naming the cliff time, without sending anything", async function () {
       const { tge } = await loadFixture(vestingTaskFixture);
+      await time.increaseTo(tge + days(1));
       const block = await hre.ethers.provider.getBlockNumber();
       await expectTaskFailure(
         "vesting:release",
         { position: "Team", json: true },
-        `nothing to release from Team: nothing vests before the cliff at ${isoTime(tge + months(6))}`,
+        `nothing to release from Team: nothing vests before the cliff at ${isoTime(tge + months(6))} (in 181d 12h)`,
       );
       expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
     });
