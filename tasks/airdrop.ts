@@ -1,10 +1,23 @@
-// Airdrop tasks: build the Merkle tree and proofs from a list, claim with a proof.
+// Airdrop tasks: build the Merkle tree and proofs from a list, claim with a proof, sweep what is unclaimed after the
+// deadline.
 import { task } from "hardhat/config";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import path from "path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { isAddress, getAddress } from "ethers";
-import { confirm, fail, formatAlt, formatTime, output, parseAddress, parseOr, signerFor, txLine } from "./lib/cli";
+import {
+  confirm,
+  fail,
+  formatAlt,
+  formatTime,
+  output,
+  parseAddress,
+  parseOr,
+  preflight,
+  relativeTime,
+  signerFor,
+  txLine,
+} from "./lib/cli";
 import { altToken, merkleAirdrop } from "./lib/genesis";
 import { signDelegation } from "./lib/signatures";
 import { parseTokenAmount } from "../deploy/lib/units";
@@ -117,7 +130,9 @@ task("airdrop:claim", "Claims an airdrop allocation with its proof, optionally d
       if (root !== proofs.root) fail(`${args.proofs} is for root ${proofs.root}, but the airdrop's root is ${root}`);
       const deadline = await airdrop.deadline();
       const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-      if (BigInt(now) >= deadline) fail(`the claim window closed at ${formatTime(deadline)}`);
+      if (BigInt(now) >= deadline) {
+        fail(`the claim window closed at ${formatTime(deadline)} (${relativeTime(Number(deadline), now)})`);
+      }
       if (await airdrop.isClaimed(entry.index)) fail(`already claimed: ${account} (leaf ${entry.index})`);
       const leaf = [entry.index, account, entry.amount];
       if (!StandardMerkleTree.verify(root, LEAF_ENCODING, leaf, entry.proof)) fail(`wrong proof for ${account}`);
@@ -147,3 +162,34 @@ task("airdrop:claim", "Claims an airdrop allocation with its proof, optionally d
       ]);
     },
   );
+
+task(
+  "airdrop:sweep",
+  "Sends the airdrop's unclaimed ALT to its treasury once the claim window has closed (anyone); nothing can be " +
+    "claimed after",
+)
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { from?: string; json: boolean }, hre) => {
+    const airdrop = await merkleAirdrop(hre);
+    const token = await altToken(hre);
+    const deadline = await airdrop.deadline();
+    const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+    // the sweep is mined after the latest block: from the deadline on, its block is past it
+    if (BigInt(now) < deadline) {
+      fail(
+        `the claim window is open until ${formatTime(deadline)} (${relativeTime(Number(deadline), now)}): ` +
+          "the unclaimed ALT can be swept after it",
+      );
+    }
+    const airdropAddress = await airdrop.getAddress();
+    const amount = await token.balanceOf(airdropAddress);
+    if (amount === 0n) fail("nothing to sweep: the airdrop holds no ALT");
+    const signer = await signerFor(hre, args.from);
+    const treasury = await airdrop.treasury();
+    await preflight(airdrop.connect(signer).sweep.staticCall({ blockTag: "pending" }));
+    const tx = await confirm(airdrop.connect(signer).sweep());
+    return output(args.json, { amount, treasury, deadline, tx }, () => [
+      txLine(`swept ${formatAlt(amount)} of unclaimed airdrop ALT to the treasury ${treasury}`, tx),
+    ]);
+  });

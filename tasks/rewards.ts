@@ -4,7 +4,6 @@
 // simulating it.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { toBeHex } from "ethers";
 import type { RewardsDistributor } from "../typechain-types";
 import { confirm, fail, formatAlt, output, parseAddress, revertReason, signerFor, txLine } from "./lib/cli";
 import {
@@ -16,10 +15,13 @@ import {
   rewardsDistributor,
   stakedPools,
 } from "./lib/restaking";
+import { formatSetId, parseSetId, readableReason, refusalExplainer, setNames, type SetNames } from "./lib/sets";
 
 export interface RewardPair {
   operator: string;
   setId: bigint;
+  /** The set's short name ("MACH/5002"), null for a set no service of the deployment knows. */
+  set: string | null;
 }
 
 export interface PendingRewards {
@@ -37,14 +39,15 @@ export interface PendingRewards {
   isTreasury: boolean;
 }
 
-/** A set id as the tasks print it: 32 bytes of hex. */
-export const formatSetId = (setId: bigint) => toBeHex(setId, 32);
-
 /**
  * The (operator, set) pairs `account` can have rewards in: the operators it staked with (registry Staked events, first
  * stake first) and itself if it is an operator, each with every set it allocated to (AllocationUpdated events).
  */
-export async function rewardPairs(hre: HardhatRuntimeEnvironment, account: string): Promise<RewardPair[]> {
+export async function rewardPairs(
+  hre: HardhatRuntimeEnvironment,
+  account: string,
+  names?: SetNames,
+): Promise<RewardPair[]> {
   const registry = await restakingRegistry(hre);
   const sets = await operatorSets(hre);
   const operators = [...new Set((await stakedPools(registry, account)).map((p) => p.operator))];
@@ -52,7 +55,9 @@ export async function rewardPairs(hre: HardhatRuntimeEnvironment, account: strin
   const pairs: RewardPair[] = [];
   for (const operator of operators) {
     const events = await sets.queryFilter(sets.filters.AllocationUpdated(undefined, operator));
-    for (const setId of new Set(events.map((e) => e.args.setId))) pairs.push({ operator, setId });
+    for (const setId of new Set(events.map((e) => e.args.setId))) {
+      pairs.push({ operator, setId, set: names?.byId.get(setId)?.name ?? null });
+    }
   }
   return pairs;
 }
@@ -72,6 +77,7 @@ async function simulateClaim(
   rewards: RewardsDistributor,
   account: string,
   pairs: RewardPair[],
+  names?: SetNames,
 ): Promise<bigint> {
   try {
     return await rewards.connect(hre.ethers.provider).claim.staticCall(...claimArgs(pairs), { from: account });
@@ -79,18 +85,22 @@ async function simulateClaim(
     const reason = revertReason(error);
     if (reason === "RewardsZeroAmount()") return 0n;
     if (reason === undefined) throw error;
-    fail(`the contract refused the claim: ${reason}`);
+    fail(`the contract refused the claim: ${readableReason(reason, names)}`);
   }
 }
 
-async function pendingRewards(hre: HardhatRuntimeEnvironment, account: string): Promise<PendingRewards> {
+async function pendingRewards(
+  hre: HardhatRuntimeEnvironment,
+  account: string,
+  names: SetNames,
+): Promise<PendingRewards> {
   const registry = await restakingRegistry(hre);
   const rewards = await rewardsDistributor(hre);
-  const pairs = await rewardPairs(hre, account);
+  const pairs = await rewardPairs(hre, account, names);
   const owedScaled = await rewards.owedScaled(account);
   return {
     account,
-    claimable: await simulateClaim(hre, rewards, account, pairs),
+    claimable: await simulateClaim(hre, rewards, account, pairs, names),
     owedScaled,
     owed: owedScaled / (await rewards.SCALE()),
     settled: await rewards.claimable(account, ...claimArgs(pairs)),
@@ -110,12 +120,13 @@ task(
   .setAction(async (args: { account?: string; json: boolean }, hre) => {
     const account =
       args.account === undefined ? await (await signerFor(hre)).getAddress() : parseAddress(args.account, "--account");
-    const pending = await pendingRewards(hre, account);
+    const names = await setNames(hre);
+    const pending = await pendingRewards(hre, account, names);
     return output(args.json, pending, () => [
       `${account} can claim ${formatAlt(pending.claimable)} (${pending.claimable} wei)` +
         (pending.isTreasury ? " as the treasury" : pending.isOperator ? " (operator: commission included)" : ""),
       `  owed ${formatAlt(pending.owed)}, claimable before settling ${formatAlt(pending.settled)}`,
-      ...pending.pairs.map((p) => `  operator ${p.operator} set ${formatSetId(p.setId)}`),
+      ...pending.pairs.map((p) => `  operator ${p.operator} set ${formatSetId(p.setId, names)}`),
     ]);
   });
 
@@ -130,26 +141,20 @@ task(
     const signer = await signerFor(hre, args.from);
     const account = await signer.getAddress();
     const rewards = await rewardsDistributor(hre);
-    const pairs = await rewardPairs(hre, account);
-    if ((await simulateClaim(hre, rewards, account, pairs)) === 0n) fail(`nothing to claim for ${account}`);
-    const tx = await confirm(rewards.connect(signer).claim(...claimArgs(pairs)));
+    const names = await setNames(hre);
+    const pairs = await rewardPairs(hre, account, names);
+    if ((await simulateClaim(hre, rewards, account, pairs, names)) === 0n) fail(`nothing to claim for ${account}`);
+    const tx = await confirm(rewards.connect(signer).claim(...claimArgs(pairs)), await refusalExplainer(hre, names));
     const [claimed] = await eventsOf(hre, tx, rewards, "Claimed");
     const result = { account, amount: claimed.args.amount as bigint, pairs, tx };
     return output(args.json, result, () => [txLine(`claimed ${formatAlt(result.amount)} for ${account}`, tx)]);
   });
 
-/** A set id given in decimal or as 0x hex (up to 32 bytes). */
-function parseSetId(value: string): bigint {
-  const text = String(value).trim();
-  if (!/^(\d+|0x[0-9a-fA-F]{1,64})$/.test(text)) fail(`--set must be a set id in decimal or 0x hex, not ${text}`);
-  const setId = BigInt(text);
-  if (setId >= 2n ** 256n) fail(`--set must be a set id in decimal or 0x hex, not ${text}`);
-  return setId;
-}
-
 export interface SettleResult {
   operator: string;
   setId: bigint;
+  /** The set's short name ("MACH/5002"), null for a set no service of the deployment knows. */
+  set: string | null;
   /** The epochs settled: [from, until). */
   from: bigint;
   until: bigint;
@@ -169,7 +174,7 @@ task(
     "takes several calls)",
 )
   .addParam("operator", "The operator")
-  .addParam("set", "The operator set id, in decimal or 0x hex (rewards:pending lists them)")
+  .addParam("set", "The operator set: SERVICE/CHAINID (e.g. MACH/5002), decimal or 0x hex (rewards:pending lists them)")
   .addOptionalParam("steps", "Most changes walked of each history (default: CLAIM_STEPS, 64)")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -178,7 +183,8 @@ task(
     const sets = await operatorSets(hre);
     const rewards = await rewardsDistributor(hre);
     const operator = await parseOperator(registry, args.operator);
-    const setId = parseSetId(args.set);
+    const names = await setNames(hre);
+    const setId = await parseSetId(hre, args.set, "--set", names);
     const steps =
       args.steps === undefined ? await rewards.CLAIM_STEPS() : parseWhole(args.steps, "--steps", { positive: true });
     const signer = await signerFor(hre, args.from);
@@ -186,21 +192,25 @@ task(
       await sets.setConfig(setId);
     } catch (error) {
       if (revertReason(error) === undefined) throw error;
-      fail(`there is no operator set ${formatSetId(setId)}`);
+      fail(`there is no operator set ${formatSetId(setId, names)}`);
     }
     const settledUntil = await rewards.settledUntil(operator, setId);
     const currentEpoch = await sets.currentEpoch();
     if (settledUntil >= currentEpoch) {
       fail(
-        `nothing to settle: ${operator} is settled in set ${formatSetId(setId)} up to the current epoch ` +
+        `nothing to settle: ${operator} is settled in set ${formatSetId(setId, names)} up to the current epoch ` +
           `${currentEpoch} (an epoch settles once it is over)`,
       );
     }
-    const tx = await confirm(rewards.connect(signer).settle(operator, setId, steps));
+    const tx = await confirm(
+      rewards.connect(signer).settle(operator, setId, steps),
+      await refusalExplainer(hre, names),
+    );
     const [settled] = await eventsOf(hre, tx, rewards, "Settled");
     const result: SettleResult = {
       operator,
       setId,
+      set: names.byId.get(setId)?.name ?? null,
       from: settled.args.from,
       until: settled.args.until,
       currentEpoch,
@@ -212,7 +222,7 @@ task(
     const left = currentEpoch - result.until;
     return output(args.json, result, () => [
       txLine(
-        `settled ${operator} in set ${formatSetId(setId)}, epochs ${result.from} to ${result.until - 1n}: ` +
+        `settled ${operator} in set ${formatSetId(setId, names)}, epochs ${result.from} to ${result.until - 1n}: ` +
           `${formatAlt(result.toOperatorScaled / scale)} to the operator, ` +
           `${formatAlt(result.toStakersScaled / scale)} to its stakers` +
           (left > 0n ? `; ${left} epoch(s) left, run it again` : ""),

@@ -7,7 +7,6 @@ import {
   confirm,
   fail,
   formatAlt,
-  formatTime,
   output,
   parseAddress,
   parseAmount,
@@ -16,9 +15,11 @@ import {
   txLine,
   type TxReport,
 } from "./lib/cli";
-import { blsKeyRegistry, operatorSets, restakingRegistry } from "./lib/restaking";
-import { parseRollup, rollupFactory } from "./lib/rollups";
+import { blsKeyRegistry, formatWhen, latestTime, operatorSets, restakingRegistry } from "./lib/restaking";
+import { parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
+import { SERVICES } from "../deploy/lib/rollups";
 import type { OperatorSets } from "../typechain-types";
+import { refusalExplainer } from "./lib/sets";
 import {
   parseServiceName,
   registeredSet,
@@ -39,7 +40,16 @@ async function resolve(hre: HardhatRuntimeEnvironment, args: ServiceArgs) {
   const name: ServiceName = parseServiceName(args.service);
   const rollupContract = await parseRollup(hre, await rollupFactory(hre), args.rollup);
   const rollup = await rollupContract.getAddress();
-  return { name, rollupContract, rollup, service: await serviceContract(hre, name), sets: await operatorSets(hre) };
+  // the set's short name, as formatSetId prints it: "MACH/5001"
+  const setName = `${name.toUpperCase()}/${await rollupContract.chainId()}`;
+  return {
+    name,
+    rollupContract,
+    rollup,
+    setName,
+    service: await serviceContract(hre, name),
+    sets: await operatorSets(hre),
+  };
 }
 
 /** An allocation must be at least the set's minimum stake. */
@@ -86,9 +96,10 @@ serviceTask(
     "In a full set, the member to replace (an address, or 'smallest'): the allocation must beat its by the churn margin",
   )
   .setAction(async (args: ServiceArgs & { amount?: string; replace?: string }, hre) => {
-    const { name, rollupContract, rollup, service, sets } = await resolve(hre, args);
+    const { name, rollupContract, rollup, setName, service, sets } = await resolve(hre, args);
     const signer = await signerFor(hre, args.from);
     const operator = await signer.getAddress();
+    const explain = await refusalExplainer(hre);
     const isRegistered = await service.isRegistered(rollup);
     if (!isRegistered) await requireEnabled(rollupContract, name);
     // refused before the registration is sent: nothing is left half done
@@ -130,9 +141,10 @@ serviceTask(
         replaced === undefined
           ? sets.connect(signer).join.staticCall(setId, amount, { blockTag: "pending" })
           : sets.connect(signer).joinReplacing.staticCall(setId, amount, replaced, { blockTag: "pending" }),
+        explain,
       );
     } else {
-      await preflight(service.connect(signer).registerRollup.staticCall(rollup, { blockTag: "pending" }));
+      await preflight(service.connect(signer).registerRollup.staticCall(rollup, { blockTag: "pending" }), explain);
       const [{ maxSize }, stake, { allocated }, mySets, maxSets] = await Promise.all([
         service.setDefaults(),
         registry.operatorStake(operator),
@@ -149,12 +161,13 @@ serviceTask(
       if (maxSize === 0n) fail(`${name.toUpperCase()} creates sets with room for nobody (maxSize 0)`);
     }
     let registered: TxReport | undefined;
-    if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup));
+    if (!isRegistered) registered = await confirm(service.connect(signer).registerRollup(rollup), explain);
     // a replaced member's allocation still counts in this epoch, the newcomer's from the next: nothing waits
     const joined = await confirm(
       replaced === undefined
         ? sets.connect(signer).join(setId, amount)
         : sets.connect(signer).joinReplacing(setId, amount, replaced),
+      explain,
     );
     const counts = await countsFrom(hre, sets, joined);
     return output(
@@ -163,6 +176,7 @@ serviceTask(
         service: name,
         rollup,
         setId,
+        set: setName,
         operator,
         amount,
         replaced: replaced ?? null,
@@ -173,7 +187,7 @@ serviceTask(
       () => [
         ...(registered ? [txLine(`registered ${rollup} in ${name.toUpperCase()}`, registered)] : []),
         txLine(
-          `${operator} joined set ${setId} with ${formatAlt(amount)} allocated, counted from epoch ${counts}` +
+          `${operator} joined set ${setName} with ${formatAlt(amount)} allocated, counted from epoch ${counts}` +
             (replaced === undefined ? "" : `, replacing ${replaced}`),
           joined,
         ),
@@ -215,7 +229,7 @@ serviceTask(
 )
   .addParam("amount", "The new allocation, ALT-equivalent")
   .setAction(async (args: ServiceArgs & { amount: string }, hre) => {
-    const { name, rollup, service, sets } = await resolve(hre, args);
+    const { name, rollup, setName, service, sets } = await resolve(hre, args);
     const signer = await signerFor(hre, args.from);
     const operator = await signer.getAddress();
     const setId = await registeredSet(hre, service, rollup, name);
@@ -229,19 +243,20 @@ serviceTask(
     if (amount > before + free) {
       fail(`${operator} has ${formatAlt(free)} of free stake: at most ${formatAlt(before + free)} can be allocated`);
     }
-    const tx = await confirm(sets.connect(signer).allocate(setId, amount));
+    const tx = await confirm(sets.connect(signer).allocate(setId, amount), await refusalExplainer(hre));
     const after = await sets.allocation(setId, operator);
+    const now = await latestTime(hre);
     const counts = await countsFrom(hre, sets, tx);
     return output(
       args.json,
-      { service: name, rollup, setId, operator, before, allocation: after, countsFrom: counts, tx },
+      { service: name, rollup, setId, set: setName, operator, before, allocation: after, countsFrom: counts, tx },
       () => [
         txLine(
-          `${operator} allocates ${formatAlt(amount)} to set ${setId} (was ${formatAlt(before)}), from epoch ${counts}`,
+          `${operator} allocates ${formatAlt(amount)} to set ${setName} (was ${formatAlt(before)}), from epoch ${counts}`,
           tx,
         ),
         ...(after.pendingFree > 0n
-          ? [`  ${formatAlt(after.pendingFree)} deallocated, slashable until ${formatTime(after.freeAt)}`]
+          ? [`  ${formatAlt(after.pendingFree)} deallocated, slashable until ${formatWhen(after.freeAt, now)}`]
           : []),
       ],
     );
@@ -250,11 +265,12 @@ serviceTask(
 serviceTask("service:leave", "Requests to leave the rollup's set of a service, or completes the leave with --complete")
   .addFlag("complete", "Complete a leave whose delay is over")
   .setAction(async (args: ServiceArgs & { complete: boolean }, hre) => {
-    const { name, rollup, service, sets } = await resolve(hre, args);
+    const { name, rollup, setName, service, sets } = await resolve(hre, args);
     const signer = await signerFor(hre, args.from);
     const operator = await signer.getAddress();
     const setId = await registeredSet(hre, service, rollup, name);
     const membership = await sets.membership(setId, operator);
+    const now = await latestTime(hre);
     if (args.complete) {
       if (membership.member) fail(`${operator} is a member of the set: service:leave without --complete first`);
       if (membership.leaveAt === 0n) fail(`${operator} has no leave to complete in the set`);
@@ -262,22 +278,28 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
       fail(
         membership.leaveAt === 0n
           ? `${operator} is not a member of the set`
-          : `${operator} has left the set already: service:leave --complete from ${formatTime(membership.leaveAt)}`,
+          : `${operator} has left the set already: service:leave --complete from ${formatWhen(membership.leaveAt, now)}`,
       );
     }
+    const explain = await refusalExplainer(hre);
     const tx = await confirm(
       args.complete ? sets.connect(signer).completeLeave(setId) : sets.connect(signer).requestLeave(setId),
       (reason) =>
         reason.startsWith("SetsLeavePending")
-          ? `the leave can be completed from ${formatTime(membership.leaveAt)}`
-          : undefined,
+          ? `the leave can be completed from ${formatWhen(membership.leaveAt, now)}`
+          : explain(reason),
     );
     const leaveAt = (await sets.membership(setId, operator)).leaveAt;
-    return output(args.json, { service: name, rollup, setId, operator, completed: args.complete, leaveAt, tx }, () => [
-      args.complete
-        ? txLine(`${operator} left set ${setId}`, tx)
-        : txLine(`${operator} leaves set ${setId} from ${formatTime(leaveAt)}`, tx),
-    ]);
+    const minedAt = await latestTime(hre);
+    return output(
+      args.json,
+      { service: name, rollup, setId, set: setName, operator, completed: args.complete, leaveAt, tx },
+      () => [
+        args.complete
+          ? txLine(`${operator} left set ${setName}`, tx)
+          : txLine(`${operator} leaves set ${setName} from ${formatWhen(leaveAt, minedAt)}`, tx),
+      ],
+    );
   });
 
 serviceTask(
@@ -286,7 +308,7 @@ serviceTask(
 )
   .addParam("operator", "The member to remove")
   .setAction(async (args: ServiceArgs & { operator: string }, hre) => {
-    const { name, rollup, service, sets } = await resolve(hre, args);
+    const { name, rollup, setName, service, sets } = await resolve(hre, args);
     const setId = await registeredSet(hre, service, rollup, name);
     const operator = parseAddress(args.operator, "--operator");
     if (!(await sets.membership(setId, operator)).member) fail(`${operator} is not a member of the set`);
@@ -297,10 +319,10 @@ serviceTask(
     }
     const signer = await signerFor(hre, args.from);
     // its allocation still counts in this epoch (the change is keyed from the next): nothing waits for the epoch
-    const tx = await confirm(sets.connect(signer).removeMember(setId, operator));
-    return output(args.json, { service: name, rollup, setId, operator, allocated, minStake, tx }, () => [
+    const tx = await confirm(sets.connect(signer).removeMember(setId, operator), await refusalExplainer(hre));
+    return output(args.json, { service: name, rollup, setId, set: setName, operator, allocated, minStake, tx }, () => [
       txLine(
-        `removed ${operator} from set ${setId} (${formatAlt(allocated)} allocated, below ${formatAlt(minStake)})`,
+        `removed ${operator} from set ${setName} (${formatAlt(allocated)} allocated, below ${formatAlt(minStake)})`,
         tx,
       ),
     ]);
@@ -311,18 +333,138 @@ task("service:set", "Prints the rollup's set of a service as it counts in the cu
   .addParam("rollup", "Rollup address or chain ID")
   .addFlag("json", "Print the result as JSON")
   .setAction(async (args: Omit<ServiceArgs, "from">, hre) => {
-    const { name, rollup, service, sets } = await resolve(hre, args);
+    const { name, rollup, setName, service, sets } = await resolve(hre, args);
     const setId = await registeredSet(hre, service, rollup, name);
     const epoch = await sets.currentEpoch();
     const set = await setInEpoch(sets, setId, epoch);
     const { count, totalStake, minMembers, minTotalStake, live } = set;
-    return output(args.json, { service: name, rollup, setId, epoch, ...set }, () => [
-      `${name.toUpperCase()} set ${setId}, epoch ${epoch}: ${count} operators counted, ${formatAlt(totalStake)}; ` +
+    return output(args.json, { service: name, rollup, setId, set: setName, epoch, ...set }, () => [
+      `set ${setName}, epoch ${epoch}: ${count} operators counted, ${formatAlt(totalStake)}; ` +
         `needs ${minMembers} and ${formatAlt(minTotalStake)}: ` +
         (live ? "live" : "not live (the services decide nothing on it)"),
       ...set.members.map(
         (m) => `  ${m.operator} ${formatAlt(m.counted)} counted, ${formatAlt(m.allocated)} allocated now`,
       ),
       ...set.left.map((m) => `  ${m.operator} ${formatAlt(m.counted)} counted, left the set`),
+    ]);
+  });
+
+/** A rollup's set as service:info shows it: the set's parameters and its members as they count in this epoch. */
+export interface RollupSetInfo {
+  rollup: string;
+  chainId: bigint;
+  registered: boolean;
+  setId: bigint;
+  /** Short name: "MACH/5001". */
+  set: string;
+  /** Null while the rollup is not registered (the set does not exist). */
+  minStake: bigint | null;
+  maxSize: bigint | null;
+  members: { operator: string; allocated: bigint; counted: bigint }[];
+  /** Stake counted in the current epoch. */
+  totalStake: bigint;
+  count: bigint;
+  minMembers: bigint | null;
+  minTotalStake: bigint | null;
+  live: boolean;
+}
+
+task(
+  "service:info",
+  "Shows a service: its address, owner and the defaults of the sets it creates, and each rollup's set (members, " +
+    "allocations, stake counted this epoch, minimum stake, maximum size, liveness); sends nothing",
+)
+  .addParam("service", "mach, vital or squad")
+  .addOptionalParam("rollup", "Only this rollup (address or chain ID; default: every factory rollup using the service)")
+  .addFlag("json", "Print the result as JSON")
+  .setAction(async (args: { service: string; rollup?: string; json: boolean }, hre) => {
+    const name = parseServiceName(args.service);
+    const service = await serviceContract(hre, name);
+    const factory = await rollupFactory(hre);
+    const sets = await operatorSets(hre);
+    let rollups: string[];
+    if (args.rollup !== undefined) {
+      const rollup = await parseRollup(hre, factory, args.rollup);
+      await requireEnabled(rollup, name);
+      rollups = [await rollup.getAddress()];
+    } else {
+      rollups = [];
+      const bit = SERVICES[name.toUpperCase() as keyof typeof SERVICES];
+      const count = Number(await factory.rollupCount());
+      for (let i = 0; i < count; i++) {
+        const address = await factory.rollupAt(i);
+        if ((Number(await (await rollupAt(hre, address)).services()) & bit) !== 0) rollups.push(address);
+      }
+    }
+    const epoch = await sets.currentEpoch();
+    const defaults = await service.setDefaults();
+    const infos: RollupSetInfo[] = [];
+    for (const rollup of rollups) {
+      const chainId = await (await rollupAt(hre, rollup)).chainId();
+      const setId = await service.setIdOf(rollup);
+      const base = { rollup, chainId, setId, set: `${name.toUpperCase()}/${chainId}` };
+      if (!(await service.isRegistered(rollup))) {
+        infos.push({
+          ...base,
+          registered: false,
+          minStake: null,
+          maxSize: null,
+          members: [],
+          totalStake: 0n,
+          count: 0n,
+          minMembers: null,
+          minTotalStake: null,
+          live: false,
+        });
+        continue;
+      }
+      const config = await sets.setConfig(setId);
+      const set = await setInEpoch(sets, setId, epoch);
+      infos.push({
+        ...base,
+        registered: true,
+        minStake: config.minStake,
+        maxSize: config.maxSize,
+        members: set.members,
+        totalStake: set.totalStake,
+        count: set.count,
+        minMembers: set.minMembers,
+        minTotalStake: set.minTotalStake,
+        live: set.live,
+      });
+    }
+    const result = {
+      service: name,
+      address: await service.getAddress(),
+      owner: await service.owner(),
+      epoch,
+      defaults: {
+        minStake: defaults.minStake,
+        maxSize: defaults.maxSize,
+        minMembers: defaults.minMembers,
+        minTotalStake: defaults.minTotalStake,
+      },
+      rollups: infos,
+    };
+    const NAME = name.toUpperCase();
+    return output(args.json, result, () => [
+      `${NAME} ${result.address}, owner ${result.owner}`,
+      `  new sets: min stake ${formatAlt(defaults.minStake)}, at most ${defaults.maxSize} members; live with ` +
+        `${defaults.minMembers} operators and ${formatAlt(defaults.minTotalStake)}`,
+      ...(infos.length === 0 ? [`  no rollup uses ${NAME}`] : []),
+      ...infos.flatMap((r) =>
+        !r.registered
+          ? [`set ${r.set} (rollup ${r.rollup}): not registered (service:join registers it)`]
+          : [
+              `set ${r.set} (rollup ${r.rollup}), epoch ${epoch}: ${r.members.length} members, ` +
+                `${formatAlt(r.totalStake)} counted from ${r.count} operators; ` +
+                (r.live ? "live" : "not live"),
+              `  min stake ${formatAlt(r.minStake!)}, at most ${r.maxSize} members; live with ${r.minMembers} ` +
+                `operators and ${formatAlt(r.minTotalStake!)}`,
+              ...r.members.map(
+                (m) => `  ${m.operator} ${formatAlt(m.allocated)} allocated, ${formatAlt(m.counted)} counted`,
+              ),
+            ],
+      ),
     ]);
   });

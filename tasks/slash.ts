@@ -1,23 +1,13 @@
 // Slashing tasks: list requests, veto one (the security council), execute one after its veto window, claim the
 // proceeds of executed slashes (reporters, the treasury), burn the slashed ALT they set aside.
-import { toBeHex } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import {
-  confirm,
-  fail,
-  formatTime,
-  output,
-  parseAddress,
-  preflight,
-  signerFor,
-  txLine,
-  type TxReport,
-} from "./lib/cli";
+import { confirm, fail, output, parseAddress, preflight, signerFor, txLine, type TxReport } from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
   formatBps,
+  formatWhen,
   latestTime,
   listAssets,
   parseOperator,
@@ -26,6 +16,7 @@ import {
   slashingManager,
 } from "./lib/restaking";
 import type { SlashingManager } from "../typechain-types";
+import { formatSetId, refusalExplainer, setNames, type SetNames } from "./lib/sets";
 
 /** ISlashingManager.Status, by value. */
 export const STATUS = ["none", "pending", "vetoed", "executed"] as const;
@@ -37,6 +28,8 @@ export interface SlashRequestView {
   operator: string;
   /** The operator set whose allocation the request slashes (the slasher's own set). */
   setId: bigint;
+  /** The set's short name ("MACH/5002"), null for a set no service of the deployment knows. */
+  set: string | null;
   bps: bigint;
   slasher: string;
   reason: string;
@@ -55,7 +48,7 @@ export interface SlashAmount {
   reporterAmount: bigint;
 }
 
-async function describeRequests(hre: HardhatRuntimeEnvironment, manager: SlashingManager) {
+async function describeRequests(hre: HardhatRuntimeEnvironment, manager: SlashingManager, names: SetNames) {
   const now = await latestTime(hre);
   const events = new Map(
     (await manager.queryFilter(manager.filters.SlashRequested())).map((e) => [Number(e.args.requestId), e.args]),
@@ -71,6 +64,7 @@ async function describeRequests(hre: HardhatRuntimeEnvironment, manager: Slashin
       status,
       operator: r.operator,
       setId: r.setId,
+      set: names.byId.get(r.setId)?.name ?? null,
       bps: r.bps,
       slasher: event?.slasher ?? "",
       reason: event?.reason ?? "",
@@ -95,9 +89,6 @@ async function pendingRequest(hre: HardhatRuntimeEnvironment, manager: SlashingM
   return { id, request };
 }
 
-/** A set id as the text lines print it: 0x and its first 10 hex digits (the JSON output carries it whole). */
-export const shortSetId = (setId: bigint) => toBeHex(setId, 32).slice(0, 12);
-
 task("slash:list", "Lists slash requests: status, operator, set, bps, executable time, reporter")
   .addOptionalParam("operator", "Only requests against this operator")
   .addFlag("pending", "Only pending requests")
@@ -106,7 +97,9 @@ task("slash:list", "Lists slash requests: status, operator, set, bps, executable
     const manager = await slashingManager(hre);
     const operator =
       args.operator === undefined ? undefined : await parseOperator(await restakingRegistry(hre), args.operator);
-    const views = (await describeRequests(hre, manager)).filter(
+    const names = await setNames(hre);
+    const now = await latestTime(hre);
+    const views = (await describeRequests(hre, manager, names)).filter(
       (v) => (operator === undefined || v.operator === operator) && (!args.pending || v.status === "pending"),
     );
     return output(args.json, views, () =>
@@ -115,7 +108,7 @@ task("slash:list", "Lists slash requests: status, operator, set, bps, executable
         : views.map(
             (v) =>
               `#${v.id} ${v.status}${v.executable ? " (executable)" : ""}: ${formatBps(v.bps)} of ${v.operator}` +
-              `'s allocation to set ${shortSetId(v.setId)}, executable from ${formatTime(v.executableAt)}` +
+              `'s allocation to set ${formatSetId(v.setId, names)}, executable from ${formatWhen(v.executableAt, now)}` +
               `, reporter ${v.reporter}, slasher ${v.slasher}`,
           ),
     );
@@ -133,10 +126,11 @@ task("slash:veto", "Vetoes a pending slash request within its veto window (the v
     const vetoer = await manager.vetoer();
     if (sender !== vetoer) fail(`${sender} is not the vetoer: only ${vetoer} (the security council) vetoes`);
     // the veto is mined in a later block than the latest: from executableAt - 1 on, it would come too late
-    if ((await latestTime(hre)) + 1 >= Number(request.executableAt)) {
-      fail(`the veto window of slash request ${id} closed at ${formatTime(request.executableAt)}`);
+    const now = await latestTime(hre);
+    if (now + 1 >= Number(request.executableAt)) {
+      fail(`the veto window of slash request ${id} closed at ${formatWhen(request.executableAt, now)}`);
     }
-    const tx = await confirm(manager.connect(signer).veto(id));
+    const tx = await confirm(manager.connect(signer).veto(id), await refusalExplainer(hre));
     const result = { id: Number(id), operator: request.operator, bps: request.bps, vetoer, tx };
     return output(args.json, result, () => [
       txLine(`vetoed slash request #${id} (${formatBps(request.bps)} of ${request.operator})`, tx),
@@ -150,13 +144,14 @@ task("slash:execute", "Executes a pending slash request once its veto window has
   .setAction(async (args: { id: string; from?: string; json: boolean }, hre) => {
     const manager = await slashingManager(hre);
     const { id, request } = await pendingRequest(hre, manager, args.id);
-    if ((await latestTime(hre)) < Number(request.executableAt)) {
-      fail(`slash request ${id} is executable from ${formatTime(request.executableAt)}`);
+    const now = await latestTime(hre);
+    if (now < Number(request.executableAt)) {
+      fail(`slash request ${id} is executable from ${formatWhen(request.executableAt, now)}`);
     }
     const signer = await signerFor(hre, args.from);
     const registry = await restakingRegistry(hre);
     const assets = await listAssets(hre, registry);
-    const tx: TxReport = await confirm(manager.connect(signer).execute(id));
+    const tx: TxReport = await confirm(manager.connect(signer).execute(id), await refusalExplainer(hre));
     const amounts: SlashAmount[] = (await eventsOf(hre, tx, registry, "PoolSlashed")).map((e) => ({
       assetId: Number(e.args.assetId),
       symbol: assets[Number(e.args.assetId)].symbol,

@@ -1,13 +1,15 @@
 // Staker tasks: deposit, request an unstake, complete withdrawals, list positions.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatTime, output, parseAddress, preflight, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine } from "./lib/cli";
+import { refusalExplainer } from "./lib/sets";
 import type { TxReport } from "./lib/cli";
 import { signPermit } from "./lib/signatures";
 import {
   erc20,
   eventsOf,
   formatAsset,
+  formatWhen,
   latestTime,
   listAssets,
   parseOperator,
@@ -24,6 +26,9 @@ import {
   type Withdrawal,
 } from "./lib/restaking";
 import type { AltToken, RestakingRegistry } from "../typechain-types";
+
+/** What `value` of `asset` counts for in ALT: its weight (1e18 = 1:1; ALT is 1:1). */
+const altValueOf = (asset: AssetInfo, value: bigint) => (asset.id === 0 ? value : (value * asset.weight) / 10n ** 18n);
 
 /** The registry's virtual shares and assets: a pool share is worth (totalAssets + 1) / (totalShares + 1e6). */
 const VIRTUAL_SHARES = 10n ** 6n;
@@ -89,7 +94,10 @@ export interface PoolPosition {
   assetId: number;
   symbol: string;
   shares: bigint;
+  /** What the shares are worth now, in the asset's units. */
   value: bigint;
+  /** What `value` counts for in ALT (the asset's weight; ALT is 1:1). */
+  altValue: bigint;
 }
 
 export interface PendingWithdrawal {
@@ -99,6 +107,8 @@ export interface PendingWithdrawal {
   symbol: string;
   shares: bigint;
   value: bigint;
+  /** What `value` counts for in ALT (the asset's weight; ALT is 1:1). */
+  altValue: bigint;
   unlockAt: number;
   operatorJailed: boolean;
   ready: boolean;
@@ -138,7 +148,7 @@ async function completeOne(
   assets: AssetInfo[],
   { root, withdrawal }: RequestedWithdrawal,
 ): Promise<CompletedWithdrawal> {
-  const tx = await confirm(registry.connect(signer).completeUnstake(withdrawal));
+  const tx = await confirm(registry.connect(signer).completeUnstake(withdrawal), await refusalExplainer(hre));
   const [completed] = await eventsOf(hre, tx, registry, "UnstakeCompleted");
   const assetId = Number(withdrawal.assetId);
   return {
@@ -193,7 +203,7 @@ task("stake:deposit", "Stakes an asset with an operator (ALT by permit signature
       let approveTx: TxReport | null = null;
       let tx: TxReport;
       if (allowance >= amount) {
-        tx = await confirm(registry.connect(signer).stake(operator, asset.id, amount));
+        tx = await confirm(registry.connect(signer).stake(operator, asset.id, amount), await refusalExplainer(hre));
       } else if (asset.id === 0 && !args.approve) {
         const alt = (await hre.ethers.getContractAt("AltToken", asset.token)) as unknown as AltToken;
         const deadline = BigInt((await latestTime(hre)) + PERMIT_LIFETIME);
@@ -214,14 +224,17 @@ task("stake:deposit", "Stakes an asset with an operator (ALT by permit signature
         }
         method = "permit";
         const { v, r, s } = signature;
-        tx = await confirm(registry.connect(signer).stakeWithPermit(operator, amount, deadline, v, r, s));
+        tx = await confirm(
+          registry.connect(signer).stakeWithPermit(operator, amount, deadline, v, r, s),
+          await refusalExplainer(hre),
+        );
       } else if (args.approve) {
         method = "approve";
         // the stake cannot be simulated before the approval is mined; its preconditions are read above (operator
         // registered and not jailed, the balance, the asset's cap) and the approval simulated before it is sent
         await preflight(token.connect(signer).approve.staticCall(registryAddress, amount, { blockTag: "pending" }));
         approveTx = await confirm(token.connect(signer).approve(registryAddress, amount));
-        tx = await confirm(registry.connect(signer).stake(operator, asset.id, amount));
+        tx = await confirm(registry.connect(signer).stake(operator, asset.id, amount), await refusalExplainer(hre));
       } else {
         fail(
           `too little allowance: ${staker} allows the registry ${fmt(allowance)} of the ${fmt(amount)} and ${asset.symbol} has no permit: approve it first or pass --approve`,
@@ -302,7 +315,11 @@ task("stake:request-unstake", "Queues shares of a pool for withdrawal; prints th
       }
       const value = await registry.sharesToAmount(operator, asset.id, shares);
 
-      const tx = await confirm(registry.connect(signer).requestUnstake(operator, asset.id, shares));
+      const tx = await confirm(
+        registry.connect(signer).requestUnstake(operator, asset.id, shares),
+        await refusalExplainer(hre),
+      );
+      const now = await latestTime(hre);
       const [requested] = await eventsOf(hre, tx, registry, "UnstakeRequested");
       const withdrawal = toWithdrawal(requested.args.withdrawal);
       const result: UnstakeRequestResult = {
@@ -323,7 +340,7 @@ task("stake:request-unstake", "Queues shares of a pool for withdrawal; prints th
           tx,
         ),
         `  root ${result.root}`,
-        `  unlocks at ${formatTime(result.unlockAt)}: then run stake:complete --root ${result.root}`,
+        `  unlocks at ${formatWhen(result.unlockAt, now)}: then run stake:complete --root ${result.root}`,
       ]);
     },
   );
@@ -350,7 +367,8 @@ task("stake:complete", "Completes unlocked withdrawals: one by --root, or --all 
       const { withdrawal } = found;
       if (!(await registry.isPendingWithdrawal(root))) fail(`withdrawal ${root} is completed already`);
       if (withdrawal.staker !== staker) fail(`withdrawal ${root} belongs to ${withdrawal.staker}, not ${staker}`);
-      if (now < Number(withdrawal.unlockAt)) fail(`withdrawal ${root} unlocks at ${formatTime(withdrawal.unlockAt)}`);
+      if (now < Number(withdrawal.unlockAt))
+        fail(`withdrawal ${root} unlocks at ${formatWhen(withdrawal.unlockAt, now)}`);
       if (await registry.isJailed(withdrawal.operator)) {
         fail(`withdrawal ${root} waits: its operator ${withdrawal.operator} has a pending slash request`);
       }
@@ -372,7 +390,7 @@ task("stake:complete", "Completes unlocked withdrawals: one by --root, or --all 
         const locked = waiting.filter((w) => w.reason === "locked").map((w) => w.unlockAt);
         const jailed = waiting.length - locked.length;
         const reasons = [
-          ...(locked.length > 0 ? [`the next unlocks at ${formatTime(Math.min(...locked))}`] : []),
+          ...(locked.length > 0 ? [`the next unlocks at ${formatWhen(Math.min(...locked), now)}`] : []),
           ...(jailed > 0 ? [`${jailed} wait for a pending slash of their operator`] : []),
         ];
         fail(`no withdrawal of ${staker} is ready (${pending.length} pending): ${reasons.join("; ")}`);
@@ -392,7 +410,7 @@ task("stake:complete", "Completes unlocked withdrawals: one by --root, or --all 
       ),
       ...waiting.map(
         (w) =>
-          `  waiting ${w.root}: ${w.reason === "locked" ? `unlocks at ${formatTime(w.unlockAt)}` : `operator ${w.operator} has a pending slash`}`,
+          `  waiting ${w.root}: ${w.reason === "locked" ? `unlocks at ${formatWhen(w.unlockAt, now)}` : `operator ${w.operator} has a pending slash`}`,
       ),
     ]);
   });
@@ -413,39 +431,49 @@ task("stake:positions", "Lists a staker's pools (shares, value now) and pending 
       if (shares === 0n) continue;
       const id = Number(assetId);
       const value = await registry.sharesToAmount(operator, assetId, shares);
-      pools.push({ operator, assetId: id, symbol: assets[id].symbol, shares, value });
+      pools.push({
+        operator,
+        assetId: id,
+        symbol: assets[id].symbol,
+        shares,
+        value,
+        altValue: altValueOf(assets[id], value),
+      });
     }
     const pending: PendingWithdrawal[] = [];
     for (const p of await pendingWithdrawals(registry, staker, now)) {
       const w = p.withdrawal;
       const id = Number(w.assetId);
+      const value = await registry.sharesToAmount(w.operator, w.assetId, w.shares);
       pending.push({
         root: p.root,
         operator: w.operator,
         assetId: id,
         symbol: assets[id].symbol,
         shares: w.shares,
-        value: await registry.sharesToAmount(w.operator, w.assetId, w.shares),
+        value,
+        altValue: altValueOf(assets[id], value),
         unlockAt: Number(w.unlockAt),
         operatorJailed: p.jailed,
         ready: p.ready,
       });
     }
     const result: Positions = { staker, pools, pending };
+    // what shares are worth, in their asset and, for an asset other than ALT, in ALT
+    const worth = (p: { assetId: number; value: bigint; altValue: bigint }) =>
+      formatAsset(assets[p.assetId], p.value) + (p.assetId === 0 ? "" : ` (${formatAlt(p.altValue)})`);
     return output(args.json, result, () => [
       `staker ${staker}`,
       ...(pools.length === 0 ? ["  no staked pools"] : []),
-      ...pools.map(
-        (p) => `  pool ${p.operator} ${p.symbol}: ${p.shares} shares, ${formatAsset(assets[p.assetId], p.value)} now`,
-      ),
+      ...pools.map((p) => `  pool ${p.operator} ${p.symbol}: ${p.shares} shares, ${worth(p)} now`),
       ...pending.map(
         (p) =>
-          `  withdrawal ${p.root}: ${p.shares} ${p.symbol} shares from ${p.operator}, ${formatAsset(assets[p.assetId], p.value)} now, ` +
+          `  withdrawal ${p.root}: ${p.shares} ${p.symbol} shares from ${p.operator}, ${worth(p)} now, ` +
           (p.ready
             ? "ready"
             : p.operatorJailed && now >= p.unlockAt
               ? "waiting for a pending slash of the operator"
-              : `unlocks at ${formatTime(p.unlockAt)}`),
+              : `unlocks at ${formatWhen(p.unlockAt, now)}`),
       ),
     ]);
   });

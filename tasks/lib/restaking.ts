@@ -12,7 +12,7 @@ import type {
   SlashingManager,
 } from "../../typechain-types";
 import { addressOf, loadAddressBook } from "./addressBook";
-import { fail, parseAddress, type TxReport } from "./cli";
+import { fail, formatTime, parseAddress, relativeTime, type TxReport } from "./cli";
 
 export const RESTAKING_KEYS = {
   registry: "Restaking#RestakingRegistry",
@@ -59,6 +59,10 @@ export async function blsKeyRegistry(hre: HardhatRuntimeEnvironment): Promise<Bl
 export function erc20(hre: HardhatRuntimeEnvironment, address: string): Promise<IERC20Metadata> {
   return hre.ethers.getContractAt("IERC20Metadata", address) as Promise<IERC20Metadata>;
 }
+
+/** `timestamp` as the tasks print a date: ISO 8601 and its distance from `now`, "2027-01-01T00:00:00Z (in 2d 3h)". */
+export const formatWhen = (timestamp: number | bigint, now: number) =>
+  `${formatTime(timestamp)} (${relativeTime(Number(timestamp), now)})`;
 
 /** Timestamp of the latest block: the "now" tasks compare unlock and execution times with. */
 export async function latestTime(hre: HardhatRuntimeEnvironment): Promise<number> {

@@ -424,12 +424,12 @@ describe("airdrop tasks", function () {
 
     it("refuses to claim once the 90-day claim window has closed", async function () {
       const { signers, airdrop } = await loadFixture(airdropTaskFixture);
-      await time.increase(days(91));
       const deadline = await airdrop.deadline();
+      await time.increaseTo(deadline + BigInt(days(1)));
       await expectTaskFailure(
         "airdrop:claim",
         { proofs: HARDHAT_PROOFS, from: signers[10].address, json: true },
-        `the claim window closed at ${isoTime(deadline)}`,
+        `the claim window closed at ${isoTime(deadline)} (1d ago)`,
       );
     });
 
@@ -484,6 +484,72 @@ describe("airdrop tasks", function () {
       await loadFixture(airdropTaskFixture);
       const file = files.write("null-claims.proofs.json", { root: "0x" + "00".repeat(32), claims: null });
       await expectTaskFailure("airdrop:claim", { proofs: file, json: true }, `${file} is not a proofs file`);
+    });
+  });
+
+  describe("airdrop:sweep", function () {
+    async function sweepFixture() {
+      const book = await genesisFixture();
+      const signers = await hre.ethers.getSigners();
+      const token = (await hre.ethers.getContractAt("AltToken", book["Genesis#AltToken"])) as unknown as AltToken;
+      const airdrop = (await hre.ethers.getContractAt(
+        "MerkleAirdrop",
+        book["Genesis#MerkleAirdrop"],
+      )) as unknown as MerkleAirdrop;
+      return { book, signers, token, airdrop };
+    }
+
+    it("refuses while the claim window is open, saying until when, sending nothing", async function () {
+      const { signers, airdrop } = await loadFixture(sweepFixture);
+      const deadline = await airdrop.deadline();
+      await time.increaseTo(deadline - 3600n);
+      const nonce = await hre.ethers.provider.getTransactionCount(signers[0].address);
+      await expectTaskFailure(
+        "airdrop:sweep",
+        { json: true },
+        `the claim window is open until ${isoTime(deadline)} (in 1h): the unclaimed ALT can be swept after it`,
+      );
+      expect(await hre.ethers.provider.getTransactionCount(signers[0].address)).to.equal(nonce);
+    });
+
+    it("sends every unclaimed ALT to the treasury from the deadline on (anyone), then refuses a second sweep", async function () {
+      const { signers, token, airdrop } = await loadFixture(sweepFixture);
+      const claimed = await task<ClaimResult>("airdrop:claim", {
+        proofs: HARDHAT_PROOFS,
+        from: signers[10].address,
+        json: true,
+      });
+      const deadline = await airdrop.deadline();
+      await time.increaseTo(deadline);
+      const treasury = await airdrop.treasury();
+      const airdropAddress = await airdrop.getAddress();
+      const unclaimed = await token.balanceOf(airdropAddress);
+      expect(unclaimed).to.equal(55_000_000n * ALT - BigInt(claimed.amount));
+      const before = await token.balanceOf(treasury);
+      const sweeper = signers[12];
+      const { result, lines } = await runTask<{
+        amount: bigint;
+        treasury: string;
+        deadline: bigint;
+        tx: { hash: string; gasUsed: string; block: number };
+      }>("airdrop:sweep", { from: sweeper.address, json: false });
+      expect(result).to.deep.include({ amount: unclaimed, treasury, deadline });
+      const receipt = (await hre.ethers.provider.getTransactionReceipt(result.tx.hash))!;
+      expect([receipt.from, receipt.to, receipt.status]).to.deep.equal([sweeper.address, airdropAddress, 1]);
+      await expect(receipt.hash).to.emit(airdrop, "Swept").withArgs(treasury, unclaimed);
+      expect((await token.balanceOf(treasury)) - before).to.equal(unclaimed);
+      expect(await token.balanceOf(airdropAddress)).to.equal(0n);
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([
+        `swept ${Number(unclaimed / ALT).toLocaleString("en-US")} ALT of unclaimed airdrop ALT to the treasury ${treasury}: tx ${hash} (gas ${gasUsed}, block ${block})`,
+      ]);
+      const nonce = await hre.ethers.provider.getTransactionCount(sweeper.address);
+      await expectTaskFailure(
+        "airdrop:sweep",
+        { from: sweeper.address, json: true },
+        "nothing to sweep: the airdrop holds no ALT",
+      );
+      expect(await hre.ethers.provider.getTransactionCount(sweeper.address)).to.equal(nonce);
     });
   });
 });

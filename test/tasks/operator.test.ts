@@ -8,6 +8,8 @@ import { stagedParameters, stagedParametersFile } from "../helpers/parameters";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import type { OperatorInfo } from "../../tasks/operator";
+import { formatAlt } from "../../tasks/lib/cli";
+import { servicesTaskFixture } from "../helpers/serviceTasks";
 import type {
   AltToken,
   BlsKeyRegistry,
@@ -457,7 +459,7 @@ describe("operator tasks and deploy:restaking", function () {
       expect(lines).to.deep.equal([
         `operator ${operator.address}`,
         "  metadata    ipfs://operator-10",
-        `  commission  500 bps (5 %), 900 bps (9 %) from ${isoTime(commissionAt)}`,
+        `  commission  500 bps (5 %), 900 bps (9 %) from ${isoTime(commissionAt)} (in 7d)`,
         "  stake       0 ALT (ALT-equivalent, active)",
         "  pool 0 ALT: 0 ALT in 0 shares (active 0 ALT in 0; queued 0 ALT in 0)",
         "  pool 1 stETH: 0 stETH in 0 shares (active 0 stETH in 0; queued 0 stETH in 0)",
@@ -542,7 +544,7 @@ describe("operator tasks and deploy:restaking", function () {
       expect(result).to.deep.include({ previousBps: 500n, bps: 1500, effectiveAt, immediate: false });
       const { hash, gasUsed, block } = result.tx;
       expect(lines).to.deep.equal([
-        `commission of ${operator.address}: 500 bps (5 %) -> 1500 bps (15 %) from ${isoTime(effectiveAt)}: tx ${hash} (gas ${gasUsed}, block ${block})`,
+        `commission of ${operator.address}: 500 bps (5 %) -> 1500 bps (15 %) from ${isoTime(effectiveAt)} (in 7d): tx ${hash} (gas ${gasUsed}, block ${block})`,
       ]);
       expect(await registry.commissionOf(operator.address)).to.equal(500n);
       await time.increaseTo(effectiveAt - 1);
@@ -567,6 +569,125 @@ describe("operator tasks and deploy:restaking", function () {
         { commission: "2500", from: operator.address, json: true },
         "--commission must be a whole number of bps from 0 to 2000 (100 bps = 1 %), not 2500",
       );
+    });
+  });
+
+  describe("operator:list", function () {
+    it("lists every registered operator: commission (pending increase), stake per asset with its ALT value, no sets (JSON and text)", async function () {
+      const { registry, token, steth, operator, other, alice, bob } = await load(registeredFixture);
+      const registryAddress = await registry.getAddress();
+      await (await token.connect(alice).approve(registryAddress, 1_000n * ALT)).wait();
+      await (await registry.connect(alice).stake(operator.address, 0, 1_000n * ALT)).wait();
+      await (await steth.connect(bob).approve(registryAddress, 500n * ALT)).wait();
+      await (await registry.connect(bob).stake(operator.address, 1, 500n * ALT)).wait();
+      // stETH weighs half an ALT
+      await (await registry.updateAsset(1, ALT / 2n, 1_000_000n * ALT)).wait();
+      const registered = await (await registry.connect(other).registerOperator("ipfs://other", 100)).wait();
+      const raised = await (await registry.connect(other).setCommission(300)).wait();
+      const effectiveAt = (await blockTimestamp(raised!.blockNumber)) + 7 * 86_400;
+
+      const altValue = valueOf(sharesFor(1_000n * ALT, 0n, 0n), sharesFor(1_000n * ALT, 0n, 0n), 1_000n * ALT);
+      const stethShares = sharesFor(500n * ALT, 0n, 0n);
+      const stethValue = valueOf(stethShares, stethShares, 500n * ALT);
+      const entries = await task<(OperatorInfo & { stakes: unknown[]; sets: unknown[] })[]>("operator:list", {
+        json: true,
+      });
+      expect(entries.map((e) => e.operator)).to.deep.equal([operator.address, other.address]);
+      expect(entries[0].stakes).to.deep.equal([
+        { assetId: 0, symbol: "ALT", amount: altValue, altValue },
+        { assetId: 1, symbol: "stETH", amount: stethValue, altValue: stethValue / 2n },
+      ]);
+      expect(entries[0].stake).to.equal(altValue + stethValue / 2n);
+      expect(entries[0].sets).to.deep.equal([]);
+      expect(entries[1]).to.deep.include({
+        metadataURI: "ipfs://other",
+        commission: { bps: 100n, pending: { bps: 300n, effectiveAt } },
+        stakes: [],
+        sets: [],
+        jailed: false,
+      });
+
+      const { lines } = await runTask("operator:list", { json: false });
+      expect(lines).to.deep.equal([
+        `operator ${operator.address} ipfs://operator-10`,
+        "  commission 500 bps (5 %)",
+        `  stake ${formatAlt(altValue + stethValue / 2n)} (ALT-equivalent, active): ${formatAlt(altValue)}, ` +
+          `${formatAlt(stethValue).replace(" ALT", " stETH")} (${formatAlt(stethValue / 2n)})`,
+        "  in no set",
+        `operator ${other.address} ipfs://other`,
+        `  commission 100 bps (1 %), 300 bps (3 %) from ${isoTime(effectiveAt)} (in 7d)`,
+        "  stake 0 ALT (ALT-equivalent, active)",
+        "  in no set",
+      ]);
+      // --from-block: the registrations from that block on
+      const later = await task<OperatorInfo[]>("operator:list", {
+        fromBlock: String(registered!.blockNumber),
+        json: true,
+      });
+      expect(later.map((e) => e.operator)).to.deep.equal([other.address]);
+      const none = await runTask("operator:list", { fromBlock: String(registered!.blockNumber + 1), json: false });
+      expect(none.lines).to.deep.equal(["no registered operators"]);
+    });
+
+    it("shows the sets an operator is in by short ID, with allocations, deallocations and leaves", async function () {
+      const f = await loadFixture(servicesTaskFixture);
+      recordInProcess(f.book);
+      const [op0, op1] = f.operators;
+      await (await f.vital.registerRollup(f.rollupAddress)).wait();
+      await (await f.squad.registerRollup(f.squadRollupAddress)).wait();
+      const vitalSet = await f.vital.setIdOf(f.rollupAddress);
+      const squadSet = await f.squad.setIdOf(f.squadRollupAddress);
+      await (await f.sets.connect(op0.signer).join(vitalSet, 100_000n * ALT)).wait();
+      await (await f.sets.connect(op0.signer).join(squadSet, 50_000n * ALT)).wait();
+      await (await f.sets.connect(op1.signer).join(squadSet, 10_000n * ALT)).wait();
+      await (await f.sets.connect(op1.signer).requestLeave(squadSet)).wait();
+      // the latest block: its deallocation is slashable for exactly the 14-day withdrawal delay from now
+      await (await f.sets.connect(op0.signer).allocate(vitalSet, 60_000n * ALT)).wait();
+      const { freeAt } = await f.sets.allocation(vitalSet, op0.address);
+      const { leaveAt } = await f.sets.membership(squadSet, op1.address);
+      const now = await time.latest();
+
+      const entries = await task<{ operator: string; sets: unknown[] }[]>("operator:list", { json: true });
+      expect(entries.map((e) => e.operator)).to.deep.equal(f.operators.map((o) => o.address));
+      expect(entries[0].sets).to.deep.equal([
+        {
+          setId: vitalSet,
+          set: "VITAL/5001",
+          member: true,
+          allocated: 60_000n * ALT,
+          pendingFree: 40_000n * ALT,
+          freeAt: Number(freeAt),
+          leaveAt: 0,
+          jailedUntil: 0,
+        },
+        {
+          setId: squadSet,
+          set: "SQUAD/5002",
+          member: true,
+          allocated: 50_000n * ALT,
+          pendingFree: 0n,
+          freeAt: 0,
+          leaveAt: 0,
+          jailedUntil: 0,
+        },
+      ]);
+      const { lines } = await runTask("operator:list", { json: false });
+      expect(lines.slice(0, 8)).to.deep.equal([
+        `operator ${op0.address} ipfs://operator-0`,
+        "  commission 0 bps (0 %)",
+        "  stake 400,000 ALT (ALT-equivalent, active): 400,000 ALT",
+        `  set VITAL/5001: 60,000 ALT allocated, 40,000 ALT deallocated (slashable until ${isoTime(freeAt)} (in 14d))`,
+        "  set SQUAD/5002: 50,000 ALT allocated",
+        `operator ${op1.address} ipfs://operator-1`,
+        "  commission 0 bps (0 %)",
+        "  stake 300,000 ALT (ALT-equivalent, active): 300,000 ALT",
+      ]);
+      expect(lines[8]).to.equal(
+        `  set SQUAD/5002: 0 ALT allocated, 10,000 ALT deallocated (slashable until ${isoTime(leaveAt)} (in 13d 23h)), ` +
+          `leaving (complete from ${isoTime(leaveAt)} (in 13d 23h))`,
+      );
+      // (the leave a block earlier: 1 second less than 14 days from now, "13d 23h" to the minute)
+      expect([Number(freeAt) - now, Number(leaveAt) - now]).to.deep.equal([14 * 86_400, 14 * 86_400 - 1]);
     });
   });
 });

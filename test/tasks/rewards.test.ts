@@ -163,8 +163,8 @@ describe("rewards tasks", function () {
         owed: 0n,
         settled: 0n,
         pairs: [
-          { operator: operator.address, setId },
-          { operator: other.address, setId },
+          { operator: operator.address, setId, set: null },
+          { operator: other.address, setId, set: null },
         ],
         isOperator: false,
         isTreasury: false,
@@ -201,7 +201,7 @@ describe("rewards tasks", function () {
           isOperator: true,
           isTreasury: false,
         });
-        expect(pending.pairs).to.deep.equal([{ operator: account.address, setId }]);
+        expect(pending.pairs).to.deep.equal([{ operator: account.address, setId, set: null }]);
         await (await rewards.settle(account.address, setId, 64)).wait();
         expect(await task<PendingRewards>("rewards:pending", { account: account.address, json: true })).to.deep.include(
           { claimable: scaled / SCALE, owedScaled: scaled, owed: scaled / SCALE, settled: scaled / SCALE },
@@ -261,7 +261,7 @@ describe("rewards tasks", function () {
       expect(await registry.unitsOf(bob.address, operator.address, 0)).to.equal(0n);
       const pending = await task<PendingRewards>("rewards:pending", { account: bob.address, json: true });
       expect(pending.claimable).to.equal(owed.bob / SCALE);
-      expect(pending.pairs).to.deep.equal([{ operator: operator.address, setId }]);
+      expect(pending.pairs).to.deep.equal([{ operator: operator.address, setId, set: null }]);
       expect(pending.pairs.some((p) => p.operator === other.address)).to.equal(false);
     });
 
@@ -327,8 +327,8 @@ describe("rewards tasks", function () {
       expect(result.account).to.equal(alice.address);
       expect(result.amount).to.equal(amount);
       expect(result.pairs).to.deep.equal([
-        { operator: operator.address, setId },
-        { operator: other.address, setId },
+        { operator: operator.address, setId, set: null },
+        { operator: other.address, setId, set: null },
       ]);
       const tx = await transaction(result.tx.hash);
       expect(tx.from).to.equal(alice.address);
@@ -360,7 +360,7 @@ describe("rewards tasks", function () {
     it("pays an operator its commission and the treasury its share", async function () {
       const { token, setId, operator, treasury, owed } = await load(creditedFixture);
       for (const [account, scaled, pairs] of [
-        [operator, owed.operator, [{ operator: operator.address, setId }]],
+        [operator, owed.operator, [{ operator: operator.address, setId, set: null }]],
         [treasury, owed.treasury, []],
       ] as const) {
         const before = await token.balanceOf(account.address);
@@ -440,6 +440,7 @@ describe("rewards tasks", function () {
       expect(result).to.deep.include({
         operator: operator.address,
         setId,
+        set: null,
         from: 0n,
         until: current,
         currentEpoch: current,
@@ -512,7 +513,7 @@ describe("rewards tasks", function () {
       await expectRefused(
         "rewards:settle",
         { ...args, set: "rollup-1" },
-        "--set must be a set id in decimal or 0x hex, not rollup-1",
+        "--set must be a set as SERVICE/CHAINID (e.g. MACH/5002), in decimal or in 0x hex, not rollup-1",
       );
       await expectRefused("rewards:settle", { ...args, set: "7" }, `there is no operator set ${toBeHex(7n, 32)}`);
       await expectRefused(

@@ -21,6 +21,7 @@ import { nextEpoch } from "../helpers/time";
 import { formatTime } from "../../tasks/lib/cli";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import { blsPublicKey, blsSecretFrom, keyRegistration } from "../../tasks/lib/mach";
+import { formatSetId, parseSetId, readableReason, refusalExplainer, setIdJson, setNames } from "../../tasks/lib/sets";
 
 const coder = AbiCoder.defaultAbiCoder();
 const parameters = stagedParameters();
@@ -105,6 +106,8 @@ interface SetResult {
 
 type Name = "mach" | "vital" | "squad";
 const NAMES: Name[] = ["mach", "vital", "squad"];
+/** Each service's set of its rollup in the fixture, as the tasks name it (service / rollup chain ID). */
+const SHORT: Record<Name, string> = { mach: "MACH/5001", vital: "VITAL/5001", squad: "SQUAD/5002" };
 
 const txLine = (what: string, tx: TxReport) => `${what}: tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`;
 const blockTime = async (block: number) => BigInt((await hre.ethers.provider.getBlock(block))!.timestamp);
@@ -231,6 +234,7 @@ describe("service tasks", function () {
           service: name,
           rollup,
           setId,
+          set: SHORT[name],
           operator: op.address,
           amount: free,
           replaced: null,
@@ -298,7 +302,7 @@ describe("service tasks", function () {
       const next = (await f.sets.currentEpoch()) + 1n;
       expect(firstRun.lines).to.deep.equal([
         txLine(`registered ${rollup} in SQUAD`, registered!),
-        txLine(`${first.address} joined set ${setId} with 1,500 ALT allocated, counted from epoch ${next}`, joinedTx),
+        txLine(`${first.address} joined set SQUAD/5002 with 1,500 ALT allocated, counted from epoch ${next}`, joinedTx),
       ]);
       expect((await f.sets.allocation(setId, first.address)).allocated).to.equal(1_500n * ALT);
       // the service name in any case; one transaction only
@@ -314,6 +318,7 @@ describe("service tasks", function () {
         service: "squad",
         rollup,
         setId,
+        set: "SQUAD/5002",
         operator: second.address,
         amount: OPERATOR_STAKES[1],
         replaced: null,
@@ -324,7 +329,7 @@ describe("service tasks", function () {
       await expectMined(result.joined, second.address, await f.sets.getAddress());
       expect(lines).to.deep.equal([
         txLine(
-          `${second.address} joined set ${setId} with 300,000 ALT allocated, counted from epoch ${next}`,
+          `${second.address} joined set SQUAD/5002 with 300,000 ALT allocated, counted from epoch ${next}`,
           result.joined,
         ),
       ]);
@@ -592,6 +597,7 @@ describe("service tasks", function () {
         service: "mach",
         rollup: f.rollupAddress,
         setId,
+        set: "MACH/5001",
         operator: other.address,
         amount: OPERATOR_STAKES[1],
         replaced: null,
@@ -601,7 +607,7 @@ describe("service tasks", function () {
       });
       expect(lines).to.deep.equal([
         txLine(
-          `${other.address} joined set ${setId} with 300,000 ALT allocated, counted from epoch ${countsFrom}`,
+          `${other.address} joined set MACH/5001 with 300,000 ALT allocated, counted from epoch ${countsFrom}`,
           result.joined,
         ),
       ]);
@@ -719,6 +725,7 @@ describe("service tasks", function () {
         service: "vital",
         rollup: f.rollupAddress,
         setId,
+        set: "VITAL/5001",
         operator: newcomer.address,
         amount: NEEDED,
         replaced: op2.address,
@@ -775,7 +782,7 @@ describe("service tasks", function () {
       expect(result.replaced).to.equal(op1.address);
       expect(lines).to.deep.equal([
         txLine(
-          `${newcomer.address} joined set ${setId} with 44,000 ALT allocated, counted from epoch ${countsFrom}, ` +
+          `${newcomer.address} joined set SQUAD/5002 with 44,000 ALT allocated, counted from epoch ${countsFrom}, ` +
             `replacing ${op1.address}`,
           result.joined,
         ),
@@ -888,6 +895,7 @@ describe("service tasks", function () {
         service: "mach",
         rollup: f.rollupAddress,
         setId,
+        set: "MACH/5001",
         operator: op.address,
         before: MIN_STAKE,
         allocation: [250_000n * ALT, 0n, 0n],
@@ -915,10 +923,10 @@ describe("service tasks", function () {
       const countsFrom = (await f.sets.currentEpoch()) + 1n;
       expect(lines).to.deep.equal([
         txLine(
-          `${op.address} allocates 100,000 ALT to set ${setId} (was 400,000 ALT), from epoch ${countsFrom}`,
+          `${op.address} allocates 100,000 ALT to set SQUAD/5002 (was 400,000 ALT), from epoch ${countsFrom}`,
           result.tx,
         ),
-        `  300,000 ALT deallocated, slashable until ${isoTime(freeAt)}`,
+        `  300,000 ALT deallocated, slashable until ${isoTime(freeAt)} (in 14d)`,
       ]);
       expect(await f.sets.allocation(setId, op.address)).to.deep.equal([100_000n * ALT, 300_000n * ALT, freeAt]);
       expect(await f.sets.freeStake(op.address)).to.equal(0n);
@@ -976,6 +984,7 @@ describe("service tasks", function () {
           service: name,
           rollup,
           setId,
+          set: SHORT[name],
           operator: op0.address,
           completed: false,
           leaveAt,
@@ -1002,6 +1011,7 @@ describe("service tasks", function () {
           service: name,
           rollup,
           setId,
+          set: SHORT[name],
           operator: op0.address,
           completed: true,
           leaveAt: 0n,
@@ -1027,12 +1037,12 @@ describe("service tasks", function () {
       const leaveAt = (await blockTime(request.result.tx.block)) + BigInt(LEAVE_DELAY);
       expect(request.result.leaveAt).to.equal(leaveAt);
       expect(request.lines).to.deep.equal([
-        txLine(`${op.address} leaves set ${setId} from ${isoTime(leaveAt)}`, request.result.tx),
+        txLine(`${op.address} leaves set VITAL/5001 from ${isoTime(leaveAt)} (in 14d)`, request.result.tx),
       ]);
       await time.increaseTo(leaveAt + 3_600n);
       const done = await runTask<LeaveResult>("service:leave", { ...args, complete: true });
       expect(done.result.completed).to.equal(true);
-      expect(done.lines).to.deep.equal([txLine(`${op.address} left set ${setId}`, done.result.tx)]);
+      expect(done.lines).to.deep.equal([txLine(`${op.address} left set VITAL/5001`, done.result.tx)]);
       expect(await f.sets.members(setId)).to.deep.equal([]);
     });
 
@@ -1087,7 +1097,7 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, complete: true },
-        `the leave can be completed from ${isoTime(leaveAt)}`,
+        `the leave can be completed from ${isoTime(leaveAt)} (in 2s)`,
       );
       const pending = await f.sets.membership(setId, op.address);
       expect([pending.member, pending.leaveAt]).to.deep.equal([false, leaveAt]);
@@ -1111,7 +1121,7 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, complete: true },
-        `the leave can be completed from ${isoTime(leaveAt)}`,
+        `the leave can be completed from ${isoTime(leaveAt)} (in 14d)`,
       );
       expect(await hre.ethers.provider.getTransactionCount(op.address)).to.equal(nonce);
     });
@@ -1165,7 +1175,7 @@ describe("service tasks", function () {
       await expectRefused(
         "service:leave",
         { ...args, from: member.address, json: false },
-        `${member.address} has left the set already: service:leave --complete from ${formatTime(leaveAt)}`,
+        `${member.address} has left the set already: service:leave --complete from ${formatTime(leaveAt)} (in 14d)`,
       );
       expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(leaveAt);
       // nor after completing
@@ -1234,6 +1244,7 @@ describe("service tasks", function () {
         service: "vital",
         rollup: f.rollupAddress,
         setId,
+        set: "VITAL/5001",
         operator: op3.address,
         allocated: OPERATOR_STAKES[3],
         minStake: 200_000n * ALT,
@@ -1298,7 +1309,7 @@ describe("service tasks", function () {
       });
       await expectMined(result.tx, f.deployer.address, await f.sets.getAddress());
       expect(lines).to.deep.equal([
-        txLine(`removed ${op3.address} from set ${setId} (600 ALT allocated, below 1,000 ALT)`, result.tx),
+        txLine(`removed ${op3.address} from set SQUAD/5002 (600 ALT allocated, below 1,000 ALT)`, result.tx),
       ]);
       await expect(transaction(result.tx.hash))
         .to.emit(f.sets, "MemberRemoved")
@@ -1333,6 +1344,7 @@ describe("service tasks", function () {
           service: name,
           rollup,
           setId,
+          set: SHORT[name],
           epoch,
           members: [
             { operator: op0.address, allocated: OPERATOR_STAKES[0], counted: OPERATOR_STAKES[0] },
@@ -1365,7 +1377,7 @@ describe("service tasks", function () {
       expect(first.result.epoch).to.equal(epoch);
       // operator 0's place went to operator 3 (the last), then operator 2 was the last: the list is operators 3 and 1
       expect(first.lines).to.deep.equal([
-        `MACH set ${setId}, epoch ${epoch}: 4 operators counted, 1,000,000 ALT; needs 1 and 1,000 ALT: live`,
+        `set MACH/5001, epoch ${epoch}: 4 operators counted, 1,000,000 ALT; needs 1 and 1,000 ALT: live`,
         `  ${op3.address} 100,000 ALT counted, 50,000 ALT allocated now`,
         `  ${op1.address} 300,000 ALT counted, 300,000 ALT allocated now`,
         `  ${op0.address} 400,000 ALT counted, left the set`,
@@ -1375,7 +1387,7 @@ describe("service tasks", function () {
       const next = await nextEpoch(f.sets);
       const second = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
       expect(second.lines).to.deep.equal([
-        `MACH set ${setId}, epoch ${next}: 2 operators counted, 350,000 ALT; needs 1 and 1,000 ALT: live`,
+        `set MACH/5001, epoch ${next}: 2 operators counted, 350,000 ALT; needs 1 and 1,000 ALT: live`,
         `  ${op3.address} 50,000 ALT counted, 50,000 ALT allocated now`,
         `  ${op1.address} 300,000 ALT counted, 300,000 ALT allocated now`,
       ]);
@@ -1397,7 +1409,7 @@ describe("service tasks", function () {
       await (await f.sets.connect(op3.signer).requestLeave(setId)).wait();
       const first = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
       expect(first.lines).to.deep.equal([
-        `MACH set ${setId}, epoch ${epoch}: 4 operators counted, 1,000,000 ALT; needs 4 and 1,000 ALT: live`,
+        `set MACH/5001, epoch ${epoch}: 4 operators counted, 1,000,000 ALT; needs 4 and 1,000 ALT: live`,
         ...[op0, op1, op2].map(
           (op, i) =>
             `  ${op.address} ${["400,000", "300,000", "200,000"][i]} ALT counted, ` +
@@ -1409,7 +1421,7 @@ describe("service tasks", function () {
       const next = await nextEpoch(f.sets);
       const second = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
       expect(second.lines).to.deep.equal([
-        `MACH set ${setId}, epoch ${next}: 3 operators counted, 900,000 ALT; needs 4 and 1,000 ALT: ` +
+        `set MACH/5001, epoch ${next}: 3 operators counted, 900,000 ALT; needs 4 and 1,000 ALT: ` +
           "not live (the services decide nothing on it)",
         ...[op0, op1, op2].map(
           (op, i) =>
@@ -1431,6 +1443,7 @@ describe("service tasks", function () {
         service: "vital",
         rollup: f.rollupAddress,
         setId,
+        set: "VITAL/5001",
         epoch,
         members: [],
         left: [],
@@ -1455,7 +1468,7 @@ describe("service tasks", function () {
         members: [{ operator: op.address, allocated: MIN_STAKE, counted: 0n }],
       });
       expect(lines).to.deep.equal([
-        `VITAL set ${setId}, epoch ${epoch}: 0 operators counted, 0 ALT; needs 0 and 0 ALT: ` +
+        `set VITAL/5001, epoch ${epoch}: 0 operators counted, 0 ALT; needs 0 and 0 ALT: ` +
           "not live (the services decide nothing on it)",
         `  ${op.address} 0 ALT counted, 1,000 ALT allocated now`,
       ]);
@@ -1515,5 +1528,162 @@ describe("service tasks", function () {
         `--rollup is not a valid address: ${id("x")}`,
       );
     });
+  });
+});
+
+describe("service:info", function () {
+  it("shows MACH's defaults and its rollup's set: members, allocations now and counted, stake, limits, liveness (JSON)", async function () {
+    const f = await load(servicesFixture);
+    const [op0, op1] = f.operators;
+    const setId = await joined(f, "mach", [op0, op1]);
+    const epoch = await f.sets.currentEpoch();
+    const result = await task("service:info", { service: "mach", json: true });
+    expect(result).to.deep.equal({
+      service: "mach",
+      address: await f.mach.getAddress(),
+      owner: f.deployer.address,
+      epoch,
+      defaults: { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers: MIN_MEMBERS, minTotalStake: MIN_TOTAL_STAKE },
+      rollups: [
+        {
+          rollup: f.rollupAddress,
+          chainId: 5001n,
+          setId,
+          set: "MACH/5001",
+          registered: true,
+          minStake: MIN_STAKE,
+          maxSize: MAX_SIZE,
+          members: [
+            { operator: op0.address, allocated: OPERATOR_STAKES[0], counted: OPERATOR_STAKES[0] },
+            { operator: op1.address, allocated: OPERATOR_STAKES[1], counted: OPERATOR_STAKES[1] },
+          ],
+          totalStake: 700_000n * ALT,
+          count: 2n,
+          minMembers: MIN_MEMBERS,
+          minTotalStake: MIN_TOTAL_STAKE,
+          live: true,
+        },
+      ],
+    });
+  });
+
+  it("prints each rollup of the service, registered or not, in ALT (text mode), and only --rollup's with it", async function () {
+    const f = await load(servicesFixture);
+    const [op0] = f.operators;
+    const setId = await joined(f, "squad", [op0]);
+    // a second allocation change: 100,000 ALT now, the whole stake still counted in this epoch
+    await (await f.sets.connect(op0.signer).allocate(setId, 100_000n * ALT)).wait();
+    const epoch = await f.sets.currentEpoch();
+    const { lines } = await runTask("service:info", { service: "squad", json: false });
+    expect(lines).to.deep.equal([
+      `SQUAD ${await f.squad.getAddress()}, owner ${f.deployer.address}`,
+      "  new sets: min stake 1,000 ALT, at most 64 members; live with 1 operators and 1,000 ALT",
+      `set SQUAD/5002 (rollup ${f.squadRollupAddress}), epoch ${epoch}: 1 members, 400,000 ALT counted from 1 operators; live`,
+      "  min stake 1,000 ALT, at most 64 members; live with 1 operators and 1,000 ALT",
+      `  ${op0.address} 100,000 ALT allocated, 400,000 ALT counted`,
+    ]);
+    // VITAL: its rollup (5001) registered nothing yet
+    const vital = await runTask("service:info", { service: "vital", rollup: "5001", json: false });
+    expect(vital.lines.slice(2)).to.deep.equal([
+      `set VITAL/5001 (rollup ${f.rollupAddress}): not registered (service:join registers it)`,
+    ]);
+    const json = await task<{ rollups: unknown[] }>("service:info", { service: "vital", rollup: "5001", json: true });
+    expect(json.rollups).to.deep.equal([
+      {
+        rollup: f.rollupAddress,
+        chainId: 5001n,
+        setId: await setIdOf(f, "vital"),
+        set: "VITAL/5001",
+        registered: false,
+        minStake: null,
+        maxSize: null,
+        members: [],
+        totalStake: 0n,
+        count: 0n,
+        minMembers: null,
+        minTotalStake: null,
+        live: false,
+      },
+    ]);
+  });
+
+  it("refuses a rollup that does not use the service and an unknown service, sending nothing", async function () {
+    const f = await load(servicesFixture);
+    await expectRefused(
+      "service:info",
+      { service: "mach", rollup: "5002", json: false },
+      `${f.squadRollupAddress} does not use MACH`,
+    );
+    await expectRefused(
+      "service:info",
+      { service: "x", json: false },
+      "--service must be one of mach, vital, squad, not x",
+    );
+    await expectRefused("service:info", { service: "mach", rollup: "77", json: false }, "no rollup has chain ID 77");
+  });
+});
+
+describe("short set IDs (tasks/lib/sets.ts)", function () {
+  it("names each service's set of each factory rollup SERVICE/CHAINID, and hex for any other set", async function () {
+    const f = await load(servicesFixture);
+    const names = await setNames(hre);
+    const ids = { mach: await setIdOf(f, "mach"), vital: await setIdOf(f, "vital"), squad: await setIdOf(f, "squad") };
+    expect(formatSetId(ids.mach, names)).to.equal("MACH/5001");
+    expect(formatSetId(ids.vital, names)).to.equal("VITAL/5001");
+    expect(formatSetId(ids.squad, names)).to.equal("SQUAD/5002");
+    // SQUAD's id for the MACH rollup is named too (a set it would create), and an id no service knows is hex
+    expect(formatSetId(7n, names)).to.equal("0x" + "7".padStart(64, "0"));
+    expect(formatSetId(ids.mach)).to.equal("0x" + ids.mach.toString(16).padStart(64, "0"));
+    expect(setIdJson(ids.squad, names)).to.deep.equal({ setId: ids.squad, set: "SQUAD/5002" });
+  });
+
+  it("parses SERVICE/CHAINID in any case, decimal and 0x hex; refuses an unknown service, chain or malformed id", async function () {
+    const f = await load(servicesFixture);
+    const machId = await setIdOf(f, "mach");
+    expect(await parseSetId(hre, "MACH/5001")).to.equal(machId);
+    expect(await parseSetId(hre, "squad/5002")).to.equal(await setIdOf(f, "squad"));
+    expect(await parseSetId(hre, machId.toString())).to.equal(machId);
+    expect(await parseSetId(hre, "0x" + machId.toString(16))).to.equal(machId);
+    const refusals: [string, string][] = [
+      ["FOO/5001", "--set: unknown service FOO in FOO/5001 (services: mach, vital, squad)"],
+      ["MACH/9999", "--set: no rollup has chain ID 9999"],
+      ["rollup-1", "--set must be a set as SERVICE/CHAINID (e.g. MACH/5002), in decimal or in 0x hex, not rollup-1"],
+      [
+        "0x" + "f".repeat(65),
+        `--set must be a set as SERVICE/CHAINID (e.g. MACH/5002), in decimal or in 0x hex, not 0x${"f".repeat(65)}`,
+      ],
+    ];
+    for (const [value, message] of refusals) {
+      let error: Error | undefined;
+      try {
+        await parseSetId(hre, value);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message, value).to.equal(message);
+    }
+  });
+
+  it("makes refusals readable: ALT amounts, short set IDs, times with their distance from now", async function () {
+    const f = await load(servicesFixture);
+    const names = await setNames(hre);
+    const machId = await setIdOf(f, "mach");
+    expect(readableReason("SetsStakeTooLow(0, 1000000000000000000000)", names)).to.equal(
+      "SetsStakeTooLow(0 ALT, 1,000 ALT)",
+    );
+    expect(readableReason(`SetsNotMember(${machId}, ${f.outsider.address})`, names)).to.equal(
+      `SetsNotMember(MACH/5001, ${f.outsider.address})`,
+    );
+    expect(
+      readableReason(`SetsLeavePending(${machId}, "${f.outsider.address}", 1000086400)`, names, 1000000000),
+    ).to.equal(`SetsLeavePending(MACH/5001, "${f.outsider.address}", 2001-09-10T01:46:40Z (in 1d))`);
+    // errors it knows nothing of, and argument counts it does not expect, are left as they are
+    expect(readableReason("VestingNothingToRelease()", names)).to.equal("VestingNothingToRelease()");
+    expect(readableReason("SetsStakeTooLow(5)", names)).to.equal("SetsStakeTooLow(5)");
+    const explain = await refusalExplainer(hre, names);
+    expect(explain("SetsChurnTooSmall(1500000000000000000, 2000000000000000000000)")).to.equal(
+      "the contract refused the transaction: SetsChurnTooSmall(1.5 ALT, 2,000 ALT)",
+    );
+    expect(explain("SetsNotDrawableX(1)")).to.equal(undefined);
   });
 });

@@ -5,6 +5,7 @@ import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { id, Wallet, ZeroHash } from "ethers";
 import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
+import { relativeTime } from "../../tasks/lib/cli";
 import type { CompleteResult, DepositResult, Positions, UnstakeRequestResult } from "../../tasks/stake";
 import type {
   AltToken,
@@ -464,7 +465,7 @@ describe("stake tasks", function () {
       expect(lines).to.deep.equal([
         `requested to unstake ${shares} ALT shares (333.333333333333333333 ALT now) from ${operator.address}: tx ${hash} (gas ${gasUsed}, block ${block})`,
         `  root ${root}`,
-        `  unlocks at ${isoTime(unlockAt)}: then run stake:complete --root ${root}`,
+        `  unlocks at ${isoTime(unlockAt)} (in 14d): then run stake:complete --root ${root}`,
       ]);
     });
 
@@ -660,16 +661,18 @@ describe("stake tasks", function () {
       await expectRefused(
         "stake:complete",
         { root: first.root, from: alice.address, json: true },
-        `withdrawal ${first.root} unlocks at ${isoTime(first.unlockAt)}`,
+        `withdrawal ${first.root} unlocks at ${isoTime(first.unlockAt)} (in 1s)`,
       );
     });
 
     it("refuses --all when nothing is ready, naming the next unlock time", async function () {
       const { alice, first } = await load(requestedFixture);
+      const now = await time.latest();
       await expectRefused(
         "stake:complete",
         { all: true, from: alice.address, json: true },
-        `no withdrawal of ${alice.address} is ready (2 pending): the next unlocks at ${isoTime(first.unlockAt)}`,
+        `no withdrawal of ${alice.address} is ready (2 pending): the next unlocks at ${isoTime(first.unlockAt)} ` +
+          `(${relativeTime(first.unlockAt, now)})`,
       );
     });
 
@@ -757,7 +760,7 @@ describe("stake tasks", function () {
       await expectRefused(
         "stake:complete",
         { all: true, from: alice.address, json: true },
-        `no withdrawal of ${alice.address} is ready (2 pending): the next unlocks at ${isoTime(second.unlockAt)}; 1 wait for a pending slash of their operator`,
+        `no withdrawal of ${alice.address} is ready (2 pending): the next unlocks at ${isoTime(second.unlockAt)} (in 1d 1s); 1 wait for a pending slash of their operator`,
       );
     });
   });
@@ -768,19 +771,21 @@ describe("stake tasks", function () {
       await (await token.connect(alice).approve(await registry.getAddress(), 50n * ALT)).wait();
       await (await registry.connect(alice).stake(other.address, 0, 50n * ALT)).wait();
       const { result, lines } = await runTask<Positions>("stake:positions", { staker: alice.address, json: false });
+      const now = await time.latest();
       const remaining = aliceAlt - aliceAlt / 2n;
       const altValue = valueOf(remaining, aliceAlt + bobAlt, 4_000n * ALT);
       const otherShares = sharesFor(50n * ALT, 0n, 0n);
       expect(result).to.deep.equal({
         staker: alice.address,
         pools: [
-          { operator: operator.address, assetId: 0, symbol: "ALT", shares: remaining, value: altValue },
+          { operator: operator.address, assetId: 0, symbol: "ALT", shares: remaining, value: altValue, altValue },
           {
             operator: other.address,
             assetId: 0,
             symbol: "ALT",
             shares: otherShares,
             value: valueOf(otherShares, otherShares, 50n * ALT),
+            altValue: valueOf(otherShares, otherShares, 50n * ALT),
           },
         ],
         pending: [
@@ -791,6 +796,7 @@ describe("stake tasks", function () {
             symbol: "ALT",
             shares: first.shares,
             value: valueOf(first.shares, aliceAlt + bobAlt, 4_000n * ALT),
+            altValue: valueOf(first.shares, aliceAlt + bobAlt, 4_000n * ALT),
             unlockAt: first.unlockAt,
             operatorJailed: false,
             ready: false,
@@ -802,6 +808,7 @@ describe("stake tasks", function () {
             symbol: "stETH",
             shares: second.shares,
             value: second.value,
+            altValue: second.value, // stETH weighs 1 ALT
             unlockAt: second.unlockAt,
             operatorJailed: false,
             ready: false,
@@ -812,8 +819,8 @@ describe("stake tasks", function () {
         `staker ${alice.address}`,
         `  pool ${operator.address} ALT: ${remaining} shares, 500 ALT now`,
         `  pool ${other.address} ALT: ${otherShares} shares, 50 ALT now`,
-        `  withdrawal ${first.root}: ${first.shares} ALT shares from ${operator.address}, 500 ALT now, unlocks at ${isoTime(first.unlockAt)}`,
-        `  withdrawal ${second.root}: ${second.shares} stETH shares from ${operator.address}, 100 stETH now, unlocks at ${isoTime(second.unlockAt)}`,
+        `  withdrawal ${first.root}: ${first.shares} ALT shares from ${operator.address}, 500 ALT now, unlocks at ${isoTime(first.unlockAt)} (${relativeTime(first.unlockAt, now)})`,
+        `  withdrawal ${second.root}: ${second.shares} stETH shares from ${operator.address}, 100 stETH (100 ALT) now, unlocks at ${isoTime(second.unlockAt)} (${relativeTime(second.unlockAt, now)})`,
       ]);
       expect(altValue).to.equal(500n * ALT);
     });
@@ -842,7 +849,7 @@ describe("stake tasks", function () {
       ]);
       expect(lines[2]).to.match(/, waiting for a pending slash of the operator$/);
       expect(lines[3]).to.equal(
-        `  withdrawal ${second.root}: ${second.shares} stETH shares from ${second.operator}, 100 stETH now, unlocks at ${isoTime(second.unlockAt)}`,
+        `  withdrawal ${second.root}: ${second.shares} stETH shares from ${second.operator}, 100 stETH (100 ALT) now, unlocks at ${isoTime(second.unlockAt)} (in 1d 1s)`,
       );
     });
 

@@ -6,7 +6,8 @@ import type { AltToken, VestingFactory, VestingPosition } from "../../typechain-
 import { ALT } from "../helpers/constants";
 import { days, months } from "../helpers/time";
 import type { PositionView } from "../../tasks/vesting";
-import { expectTaskFailure, genesisFixture, isoTime, runTask, task } from "../helpers/tasks";
+import { expectTaskFailure, genesisFixture, isoTime, runTask, task, tempDir, transaction } from "../helpers/tasks";
+import { formatAlt } from "../../tasks/lib/cli";
 import { vestedAt } from "../helpers/vesting";
 
 /** The genesis table of deploy/parameters/hardhat.json, as the chain must show it. */
@@ -152,6 +153,7 @@ describe("vesting tasks", function () {
 
     it("prints four lines per position in text mode", async function () {
       const { book, tge } = await loadFixture(vestingTaskFixture);
+      await time.increaseTo(tge + days(1)); // dates are printed with their distance from the latest block
       const { lines } = await runTask("vesting:list", { json: false });
       expect(lines).to.have.lengthOf(4 * GENESIS.length);
       const team = row("Team");
@@ -159,7 +161,9 @@ describe("vesting tasks", function () {
         `Team ${book["Genesis#Vesting_Team"]} (revocable)`,
         `  beneficiary ${team.beneficiary}, votes delegated to ${team.beneficiary}`,
         "  total 1,500,000,000 ALT | vested 0 ALT | released 0 ALT | locked 1,500,000,000 ALT",
-        `  start ${isoTime(tge)}, cliff ${isoTime(tge + months(6))}, end ${isoTime(tge + months(36))}`,
+        // 6 months are 182.5 days, 36 months 1,095 days
+        `  start ${isoTime(tge)} (1d ago), cliff ${isoTime(tge + months(6))} (in 181d 12h), ` +
+          `end ${isoTime(tge + months(36))} (in 1094d)`,
       ]);
       expect(lines[0]).to.equal(`Treasury ${book["Genesis#Vesting_Treasury"]}`);
     });
@@ -300,11 +304,12 @@ describe("vesting tasks", function () {
 
     it("refuses Team before its cliff, naming the cliff time, without sending anything", async function () {
       const { tge } = await loadFixture(vestingTaskFixture);
+      await time.increaseTo(tge + days(1));
       const block = await hre.ethers.provider.getBlockNumber();
       await expectTaskFailure(
         "vesting:release",
         { position: "Team", json: true },
-        `nothing to release from Team: nothing vests before the cliff at ${isoTime(tge + months(6))}`,
+        `nothing to release from Team: nothing vests before the cliff at ${isoTime(tge + months(6))} (in 181d 12h)`,
       );
       expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
     });
@@ -359,6 +364,364 @@ describe("vesting tasks", function () {
         { position: "Team", json: true },
         "nothing to release from Team: the position was revoked and its vested part is released",
       );
+    });
+  });
+
+  /** Runs `name`, which must refuse with `message`, and checks `account` sent nothing (its nonce is unchanged). */
+  async function expectRefusedBy(account: string, name: string, args: Record<string, unknown>, message: string) {
+    const nonce = await hre.ethers.provider.getTransactionCount(account);
+    await expectTaskFailure(name, { json: true, ...args }, message);
+    expect(await hre.ethers.provider.getTransactionCount(account)).to.equal(nonce);
+  }
+
+  const signerOf = async (address: string) => hre.ethers.getSigner(address);
+
+  describe("vesting:delegate", function () {
+    it("moves a position's votes as its beneficiary: the new delegatee holds its whole total", async function () {
+      const { signers, token, book } = await loadFixture(vestingTaskFixture);
+      const team = row("Team");
+      const to = signers[9].address;
+      const { result, lines } = await runTask<{
+        delegatee: string;
+        votes: bigint;
+        tx: { hash: string; gasUsed: string; block: number };
+      }>("vesting:delegate", { position: "Team", to, from: team.beneficiary, json: false });
+      expect(await token.delegates(book["Genesis#Vesting_Team"])).to.equal(to);
+      expect(await token.getVotes(to)).to.equal(team.total);
+      expect(result.votes).to.equal(team.total);
+      await expect(result.tx.hash).to.emit(token, "DelegateChanged");
+      const { tx } = result;
+      expect(lines).to.deep.equal([
+        `votes of Team delegated to ${to} (was ${team.beneficiary}); ${to} has 1,500,000,000 ALT of votes: ` +
+          `tx ${tx.hash} (gas ${tx.gasUsed}, block ${tx.block})`,
+      ]);
+    });
+
+    it("refuses anyone but the beneficiary, and a delegatee that has the votes already, sending nothing", async function () {
+      const { signers } = await loadFixture(vestingTaskFixture);
+      const team = row("Team");
+      await expectRefusedBy(
+        signers[0].address,
+        "vesting:delegate",
+        { position: "Team", to: signers[9].address },
+        `${signers[0].address} is not the beneficiary of Team: only ${team.beneficiary} delegates its votes`,
+      );
+      await expectRefusedBy(
+        team.beneficiary,
+        "vesting:delegate",
+        { position: "Team", to: team.beneficiary, from: team.beneficiary },
+        `the votes of Team are delegated to ${team.beneficiary} already`,
+      );
+      await expectTaskFailure(
+        "vesting:delegate",
+        { position: "Team", to: "nobody", json: true },
+        "--to is not a valid address: nobody",
+      );
+    });
+  });
+
+  describe("vesting:transfer-beneficiary and vesting:accept-beneficiary", function () {
+    it("hands a position over in two steps: offered by the beneficiary, accepted by the new one", async function () {
+      const { signers, positions } = await loadFixture(vestingTaskFixture);
+      const team = row("Team");
+      const heir = signers[9].address;
+      const offered = await runTask<{ pendingBeneficiary: string }>("vesting:transfer-beneficiary", {
+        position: "Team",
+        to: heir,
+        from: team.beneficiary,
+        json: false,
+      });
+      expect(offered.result.pendingBeneficiary).to.equal(heir);
+      expect(offered.lines[1]).to.equal(
+        `  ${team.beneficiary} stays the beneficiary until ${heir} accepts: ` +
+          `vesting:accept-beneficiary --position Team --from ${heir}`,
+      );
+      expect(await positions.Team.pendingBeneficiary()).to.equal(heir);
+      expect(await positions.Team.beneficiary()).to.equal(team.beneficiary);
+      // only the heir accepts
+      await expectRefusedBy(
+        signers[8].address,
+        "vesting:accept-beneficiary",
+        { position: "Team", from: signers[8].address },
+        `Team is offered to ${heir}, not ${signers[8].address}`,
+      );
+      const accepted = await task<{ previous: string; beneficiary: string; tx: { hash: string } }>(
+        "vesting:accept-beneficiary",
+        { position: "Team", from: heir, json: true },
+      );
+      expect([accepted.previous, accepted.beneficiary]).to.deep.equal([team.beneficiary, heir]);
+      await expect(accepted.tx.hash).to.emit(positions.Team, "BeneficiaryTransferred").withArgs(team.beneficiary, heir);
+      expect(await positions.Team.beneficiary()).to.equal(heir);
+      expect(await positions.Team.pendingBeneficiary()).to.equal(ZeroAddress);
+      // and nothing is offered any more
+      await expectRefusedBy(
+        heir,
+        "vesting:accept-beneficiary",
+        { position: "Team", from: heir },
+        "Team is offered to nobody: its beneficiary offers it first (vesting:transfer-beneficiary)",
+      );
+    });
+
+    it("refuses an offer by anyone but the beneficiary, to itself or to the zero address, sending nothing", async function () {
+      const { signers } = await loadFixture(vestingTaskFixture);
+      const team = row("Team");
+      await expectRefusedBy(
+        signers[9].address,
+        "vesting:transfer-beneficiary",
+        { position: "Team", to: signers[9].address, from: signers[9].address },
+        `${signers[9].address} is not the beneficiary of Team: only ${team.beneficiary} hands it over`,
+      );
+      await expectRefusedBy(
+        team.beneficiary,
+        "vesting:transfer-beneficiary",
+        { position: "Team", to: team.beneficiary, from: team.beneficiary },
+        `${team.beneficiary} is the beneficiary of Team already`,
+      );
+      await expectRefusedBy(
+        team.beneficiary,
+        "vesting:transfer-beneficiary",
+        { position: "Team", to: ZeroAddress, from: team.beneficiary },
+        "--to is the zero address: nobody could accept the position",
+      );
+    });
+  });
+
+  describe("vesting:revoke", function () {
+    it("revokes a revocable position as the factory owner: vested stays, the unvested part goes to the treasury", async function () {
+      const { signers, token, factory, positions, tge } = await loadFixture(vestingTaskFixture);
+      expect(await factory.owner()).to.equal(signers[0].address);
+      const treasury = await factory.treasury();
+      const team = row("Team");
+      await time.increaseTo(tge + months(12) - 1); // revoked in the next block: 12 months after the TGE
+      const before = await token.balanceOf(treasury);
+      const { result, lines } = await runTask<{
+        vested: bigint;
+        unvested: bigint;
+        treasury: string;
+        tx: { hash: string; gasUsed: string; block: number };
+      }>("vesting:revoke", { position: "Team", json: false });
+      const vested = vestedAt(
+        { start: tge, cliff: tge + months(6), end: tge + months(36), total: team.total },
+        tge + months(12),
+      );
+      expect(await blockTimestamp(result.tx.block)).to.equal(tge + months(12));
+      expect([result.vested, result.unvested, result.treasury]).to.deep.equal([vested, team.total - vested, treasury]);
+      await expect(result.tx.hash)
+        .to.emit(positions.Team, "Revoked")
+        .withArgs(vested, team.total - vested, treasury);
+      expect((await token.balanceOf(treasury)) - before).to.equal(team.total - vested);
+      const schedule = await positions.Team.schedule();
+      expect([schedule.total, schedule.revoked]).to.deep.equal([vested, true]);
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([
+        `revoked Team: ${formatAlt(team.total - vested)} unvested to the treasury ${treasury}: tx ${hash} (gas ${gasUsed}, block ${block})`,
+        `  ${formatAlt(vested)} vested stays ${team.beneficiary}'s (${formatAlt(vested)} still to release)`,
+      ]);
+      await expectRefusedBy(signers[0].address, "vesting:revoke", { position: "Team" }, "Team is revoked already");
+    });
+
+    it("refuses a position that is not revocable, and anyone but the factory owner, sending nothing", async function () {
+      const { signers } = await loadFixture(vestingTaskFixture);
+      await expectRefusedBy(
+        signers[0].address,
+        "vesting:revoke",
+        { position: "Treasury" },
+        "Treasury is not revocable",
+      );
+      const team = row("Team");
+      await expectRefusedBy(
+        team.beneficiary,
+        "vesting:revoke",
+        { position: "Team", from: team.beneficiary },
+        `${team.beneficiary} is not the owner of the vesting factory: only ${signers[0].address} revokes ` +
+          "(after deploy:governance, a proposal)",
+      );
+    });
+  });
+
+  describe("vesting:sweep and vesting:set-treasury", function () {
+    it("sweeps ALT sent to a position beyond what its schedule owes to the treasury, then refuses: nothing left", async function () {
+      const { signers, token, factory, positions, book } = await loadFixture(vestingTaskFixture);
+      const launchpool = await signerOf(row("Launchpool").beneficiary);
+      await (await positions.Launchpool.release()).wait();
+      const teamAddress = book["Genesis#Vesting_Team"];
+      await (await token.connect(launchpool).transfer(teamAddress, 100n * ALT)).wait();
+      const treasury = await factory.treasury();
+      const before = await token.balanceOf(treasury);
+      const result = await task<{ amount: bigint; treasury: string; tx: { hash: string } }>("vesting:sweep", {
+        position: "Team",
+        json: true,
+      });
+      expect([result.amount, result.treasury]).to.deep.equal([100n * ALT, treasury]);
+      await expect(result.tx.hash)
+        .to.emit(positions.Team, "SurplusSwept")
+        .withArgs(await token.getAddress(), 100n * ALT, treasury);
+      expect((await token.balanceOf(treasury)) - before).to.equal(100n * ALT);
+      expect(await token.balanceOf(teamAddress)).to.equal(row("Team").total);
+      await expectRefusedBy(
+        signers[0].address,
+        "vesting:sweep",
+        { position: "Team" },
+        "nothing to sweep from Team: it holds 1,500,000,000 ALT, all owed to its beneficiary",
+      );
+      await expectRefusedBy(
+        launchpool.address,
+        "vesting:sweep",
+        { position: "Team", from: launchpool.address },
+        `${launchpool.address} is not the owner of the vesting factory: only ${signers[0].address} sweeps ` +
+          "(after deploy:governance, a proposal)",
+      );
+    });
+
+    it("sets the factory's treasury as its owner; refuses the same treasury, the zero address and anyone else", async function () {
+      const { signers, factory } = await loadFixture(vestingTaskFixture);
+      const previous = await factory.treasury();
+      const next = signers[9].address;
+      const { result, lines } = await runTask<{ tx: { hash: string; gasUsed: string; block: number } }>(
+        "vesting:set-treasury",
+        { treasury: next, json: false },
+      );
+      await expect(result.tx.hash).to.emit(factory, "TreasuryUpdated").withArgs(previous, next);
+      expect(await factory.treasury()).to.equal(next);
+      const { hash, gasUsed, block } = result.tx;
+      expect(lines).to.deep.equal([
+        `vesting treasury ${previous} -> ${next}: tx ${hash} (gas ${gasUsed}, block ${block})`,
+      ]);
+      const owner = signers[0].address;
+      await expectRefusedBy(owner, "vesting:set-treasury", { treasury: next }, `the treasury is ${next} already`);
+      await expectRefusedBy(owner, "vesting:set-treasury", { treasury: ZeroAddress }, "--treasury is the zero address");
+      await expectRefusedBy(
+        signers[9].address,
+        "vesting:set-treasury",
+        { treasury: previous, from: signers[9].address },
+        `${signers[9].address} is not the owner of the vesting factory: only ${owner} sets the treasury ` +
+          "(after deploy:governance, a proposal)",
+      );
+    });
+  });
+
+  describe("vesting:create", function () {
+    const files = tempDir("alt-vesting-create-");
+    after(files.remove);
+
+    it("approves the factory for the total with --approve, then creates the file's positions exactly", async function () {
+      const { signers, token, factory, positions } = await loadFixture(vestingTaskFixture);
+      const creator = await signerOf(row("Launchpool").beneficiary);
+      await (await positions.Launchpool.release()).wait();
+      const start = (await latestTimestamp()) + days(30);
+      const file = files.write("positions.json", [
+        { beneficiary: signers[9].address, amount: "1000.5", duration: "365d", cliff: "90d", start, salt: "advisor-9" },
+        {
+          beneficiary: signers[8].address,
+          amount: "250",
+          duration: "30d",
+          revocable: true,
+          delegatee: signers[7].address,
+        },
+      ]);
+      const total = 1_250_500_000_000_000_000_000n;
+      const before = await token.balanceOf(creator.address);
+      const predicted = await factory.predictPositionAddress(creator.address, id("advisor-9"));
+      const { result, lines } = await runTask<{
+        total: bigint;
+        positions: {
+          position: string;
+          beneficiary: string;
+          amount: bigint;
+          start: number;
+          cliff: number;
+          end: number;
+          revocable: boolean;
+        }[];
+        approveTx: { hash: string; gasUsed: string; block: number };
+        tx: { hash: string; gasUsed: string; block: number };
+      }>("vesting:create", { positions: file, approve: true, from: creator.address, json: false });
+      expect(result.total).to.equal(total);
+      const created = await blockTimestamp(result.tx.block);
+      expect(result.positions).to.deep.equal([
+        {
+          position: predicted,
+          beneficiary: signers[9].address,
+          amount: 1000n * ALT + ALT / 2n,
+          start,
+          cliff: start + days(90),
+          end: start + days(365),
+          revocable: false,
+        },
+        {
+          position: result.positions[1].position,
+          beneficiary: signers[8].address,
+          amount: 250n * ALT,
+          start: created,
+          cliff: created,
+          end: created + days(30),
+          revocable: true,
+        },
+      ]);
+      expect((await transaction(result.approveTx.hash)).from).to.equal(creator.address);
+      expect(await token.allowance(creator.address, await factory.getAddress())).to.equal(0n);
+      expect(before - (await token.balanceOf(creator.address))).to.equal(total);
+      expect(await token.balanceOf(predicted)).to.equal(1000n * ALT + ALT / 2n);
+      expect(await token.delegates(predicted)).to.equal(signers[9].address); // the beneficiary by default
+      expect(await token.delegates(result.positions[1].position)).to.equal(signers[7].address);
+      // vesting:list finds them, without a category
+      const views = await task<PositionView[]>("vesting:list", { beneficiary: signers[9].address, json: true });
+      expect(views.map((v) => [v.address, v.category, v.total])).to.deep.equal([
+        [predicted, null, 1000n * ALT + ALT / 2n],
+      ]);
+      expect(lines[0]).to.equal(
+        `approved 1,250.5 ALT to the vesting factory: tx ${result.approveTx.hash} (gas ${result.approveTx.gasUsed}, block ${result.approveTx.block})`,
+      );
+      expect(lines[2]).to.equal(`  ${predicted} for ${signers[9].address}: 1,000.5 ALT`);
+      expect(lines[3]).to.equal(
+        `    start ${isoTime(start)} (in 29d 23h), cliff ${isoTime(start + days(90))} (in 119d 23h), ` +
+          `end ${isoTime(start + days(365))} (in 394d 23h)`,
+      );
+      // the same file again: its salts are used
+      await expectRefusedBy(
+        creator.address,
+        "vesting:create",
+        { positions: file, approve: true, from: creator.address },
+        `${file} entry 0: ${creator.address} created a position with this salt already (${predicted}): give another salt`,
+      );
+    });
+
+    it("refuses a short allowance without --approve, a short balance and malformed entries, sending nothing", async function () {
+      const { signers, positions } = await loadFixture(vestingTaskFixture);
+      const creator = await signerOf(row("Launchpool").beneficiary);
+      await (await positions.Launchpool.release()).wait();
+      const good = { beneficiary: signers[9].address, amount: "10", duration: "10d" };
+      const file = files.write("one.json", [good]);
+      await expectRefusedBy(
+        creator.address,
+        "vesting:create",
+        { positions: file, from: creator.address },
+        `the factory may take 0 ALT of ${creator.address}'s ALT, less than the 10 ALT needed: pass --approve`,
+      );
+      const poor = signers[9].address;
+      await expectRefusedBy(
+        poor,
+        "vesting:create",
+        { positions: file, approve: true, from: poor },
+        `${poor} holds 0 ALT; this needs 10 ALT`,
+      );
+      const cases: [unknown, string][] = [
+        [[], "expected a non-empty list of positions"],
+        [[{ ...good, beneficiary: ZeroAddress }], "entry 0: beneficiary is the zero address"],
+        [[{ ...good, amount: "0" }], "entry 0: amount must be positive"],
+        [[{ ...good, cliff: "11d" }], "entry 0: the cliff (11d) is longer than the duration (10d)"],
+        [[{ ...good, start: "someday" }], 'entry 0: start "someday" is neither unix seconds nor an ISO 8601 date'],
+        [[good, { ...good, salt: "x" }, { ...good, salt: "x" }], "entry 2: salt x is used by an earlier entry"],
+      ];
+      for (const [content, message] of cases) {
+        const bad = files.write("bad.json", content as object);
+        await expectRefusedBy(
+          creator.address,
+          "vesting:create",
+          { positions: bad, approve: true, from: creator.address },
+          `${bad}${message.startsWith("entry") ? " " : ": "}${message}`,
+        );
+      }
     });
   });
 });
