@@ -594,6 +594,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
           service: name,
           rollup,
           setId: setId.toString(),
+          set: `${name.toUpperCase()}/${ROLLUP_CHAIN_ID}`,
           operator,
           amount: third.toString(),
           replaced: null,

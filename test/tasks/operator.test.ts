@@ -322,7 +322,7 @@ describe("operator tasks and deploy:restaking", function () {
       ]);
     });
 
-    it("takes no signing key: operators hold no ECDSA key (MACH's are BLS keys, registered with mach tasks)", async function () {
+    it("takes no signing key: operators hold no ECDSA key (MACH's are BLS keys, registered with mach tasks; --keystore is the sender's own)", async function () {
       expect(Object.keys(hre.tasks["operator:register"].paramDefinitions).sort()).to.deep.equal([
         "commission",
         "from",
