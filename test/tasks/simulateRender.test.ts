@@ -712,6 +712,22 @@ describe("simulate report rendering", function () {
       expect(svg).not.to.include("<of alpha>");
     });
 
+    it("lists 60 events at most, the last line counting the others", function () {
+      const report = reportFixture();
+      report.events = Array.from({ length: 61 }, (_, i) => ({
+        epoch: 1 + (i % 3),
+        kind: "expiry",
+        detail: `e${i + 1}`,
+      }));
+      const svg = chartSvg(report);
+      const entries = [...svg.matchAll(/ font-size="10">([^<]*)<\/text>/g)].map((match) => match[1]);
+      expect(entries).to.have.length(60); // 59 events and the count
+      expect(entries.at(-2)).to.equal("epoch 2: expiry — e59");
+      expect(entries.at(-1)).to.equal("… 2 more events in the JSON report");
+      // 40 + 3 × 240 + 28 + 30 rows of 13 pixels + 8.
+      expect(svg).to.include('height="1186"');
+    });
+
     it("says so when there are no events, and draws no markers", function () {
       const svg = chartSvg({ ...reportFixture(), events: [] });
       expect(svg).not.to.include("event-markers").and.not.to.include("stroke-dasharray");
