@@ -7,11 +7,19 @@ import type { OperatorRow, RollupRow, SimulationReport } from "../../tasks/lib/s
 import {
   chartSvg,
   compact,
+  cutScale,
+  eventMarkers,
+  fitScale,
   formatAltCell,
+  GAS_PANEL,
+  gasAreas,
+  legendEntry,
   niceScale,
+  panelBox,
   plotBox,
   summaryLines,
   table,
+  tickLabel,
   weiToAlt,
 } from "../../tasks/lib/simulate/render";
 import { BAR_WIDTH, Progress } from "../../tasks/lib/simulate/progress";
@@ -430,49 +438,301 @@ describe("simulate report rendering", function () {
   });
 
   describe("chart", function () {
-    /** The `points` of every polyline, in drawing order (stake, rewards, slashed, finalized, fast-finalized). */
+    /** The `points` of every polyline, in drawing order (stake, rewards, slashed, finalized, fast-finalized, gas total). */
     const polylines = (svg: string) => [...svg.matchAll(/<polyline points="([^"]*)"/g)].map((match) => match[1]);
+    /** The `points` of every polygon (the gas panel's stacked areas), in drawing order. */
+    const polygons = (svg: string) =>
+      [...svg.matchAll(/<polygon points="([^"]*)" fill="([^"]*)"/g)].map((match) => ({
+        points: match[1],
+        fill: match[2],
+      }));
+    /** Each panel's event markers: the x of each dashed line and its label, and the label's y. */
+    const markerGroups = (svg: string) =>
+      [...svg.matchAll(/<g class="event-markers">\n([\s\S]*?)\n<\/g>/g)].map((group) =>
+        [
+          ...group[1].matchAll(
+            /<line x1="([\d.]+)" y1="([\d.]+)" x2="\1" y2="([\d.]+)"[^>]*\/>\n<text x="\1" y="([\d.]+)"[^>]*>([^<]*)<\/text>/g,
+          ),
+        ].map((m) => ({ x: Number(m[1]), top: Number(m[2]), bottom: Number(m[3]), labelY: Number(m[4]), label: m[5] })),
+      );
+    /** The y axis labels of the panel whose plot starts at `box.x`, bottom up. */
+    const yLabels = (svg: string, index: number) => {
+      const box = plotBox(index);
+      const pattern = new RegExp(`<text x="${box.x - 6}" y="([\\d.]+)" text-anchor="end">([^<]*)</text>`, "g");
+      return [...svg.matchAll(pattern)]
+        .map((match) => ({ y: Number(match[1]) - 4, label: match[2] }))
+        .filter(({ y }) => y >= box.y && y <= box.y + box.height)
+        .map(({ label }) => label);
+    };
+    /** The fixture with the total stake at `stakes` (ALT) over epochs 0..3. */
+    const withStakes = (stakes: string[]) => {
+      const report = reportFixture();
+      report.epochs.forEach((point, i) => (point.totalStake = alt(stakes[i])));
+      return report;
+    };
 
     it("is a standalone SVG of 960 pixels with a white background and no scripts or external resources", function () {
       const svg = chartSvg(reportFixture());
-      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="960" height="600"')).to.equal(true);
+      // 40 (title) + 3 rows of 240 + the events' legend: 28 (heading) + 2 rows of 13 + 8.
+      expect(
+        svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="960" height="822" viewBox="0 0 960 822"'),
+      ).to.equal(true);
       expect(svg.trimEnd().endsWith("</svg>")).to.equal(true);
       expect(svg).to.include('fill="white"').and.include('font-family="sans-serif"');
-      expect(svg).not.to.match(/<script|href=|url\(/);
+      expect(svg).not.to.match(/<script|href=|url\(|<foreignObject|on[a-z]+=/i);
+    });
+
+    it("lays out five panels: two rows of two, then the gas across the whole width", function () {
+      expect([0, 1, 2, 3, 4].map(panelBox)).to.deep.equal([
+        { x: 0, y: 40, width: 480, height: 240 },
+        { x: 480, y: 40, width: 480, height: 240 },
+        { x: 0, y: 280, width: 480, height: 240 },
+        { x: 480, y: 280, width: 480, height: 240 },
+        { x: 0, y: 520, width: 960, height: 240 },
+      ]);
+      expect(plotBox(0)).to.deep.equal({ x: 64, y: 84, width: 396, height: 160 });
+      expect(plotBox(4)).to.deep.equal({ x: 64, y: 564, width: 726, height: 160 });
     });
 
     it("has a titled panel per series and a title line with the seed and the configuration", function () {
       const svg = chartSvg(reportFixture());
-      for (const title of ["Total stake (ALT)", "Rewards paid (ALT)", "Slashed (ALT)", "Finalized outputs"]) {
+      for (const title of [
+        "Total stake (ALT)",
+        "Rewards paid (ALT)",
+        "Slashed (ALT)",
+        "Finalized outputs",
+        "L1 gas per epoch by category",
+      ]) {
         expect(svg).to.include(`>${title}</text>`);
       }
       expect(svg).to.include(">Simulation: seed 42, 3 operators (1 dishonest), 6 stakers, 2 rollups, 3 epochs,");
     });
 
-    it("draws the total stake over epochs on an axis from 0 to a nice maximum", function () {
+    it("cuts the total stake's axis around the stake, with a break mark, when it never comes near 0", function () {
       const svg = chartSvg(reportFixture());
-      // Stake 3,000 / 3,100 / 3,000 / 3,050 ALT over epochs 0..3; the axis runs to 5,000 ALT.
+      // Stake 3,000 / 3,100 / 3,000 / 3,050 ALT over epochs 0..3; the axis runs from 3,000 to 3,100 ALT by 20.
       const box = plotBox(0);
       const expected = [3000, 3100, 3000, 3050]
         .map((stake, epoch) => {
           const x = box.x + (epoch / 3) * box.width;
-          const y = box.y + box.height - (stake / 5000) * box.height;
+          const y = box.y + box.height - ((stake - 3000) / 100) * box.height;
           return `${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`;
         })
         .join(" ");
       expect(polylines(svg)[0]).to.equal(expected);
-      expect(expected).to.equal("64,159.2 196,155 328,159.2 460,157.1");
-      for (const label of ["0", "1k", "2k", "3k", "4k", "5k"])
-        expect(svg).to.include(`text-anchor="end">${label}</text>`);
+      expect(expected).to.equal("64,244 196,84 328,244 460,164");
+      expect(yLabels(svg, 0)).to.deep.equal(["3k", "3.02k", "3.04k", "3.06k", "3.08k", "3.1k"]);
+      // The break: a white gap in the y axis just above its lowest tick, crossed by two slanted strokes.
+      expect(svg).to.include('<rect x="58" y="227" width="12" height="6" fill="white"/>');
+      expect(svg).to.include('<path d="M58,235 L70,231 M58,229 L70,225" stroke="#333" fill="none"/>');
+      expect(svg.match(/<path /g)).to.have.length(1); // the other panels start at 0
+    });
+
+    it("shows a 2 % slash of the stake as a drop over the whole plot's height", function () {
+      const svg = chartSvg(withStakes(["3000", "3000", "2940", "2940"]));
+      expect(cutScale([3000, 3000, 2940, 2940])).to.deep.equal({ min: 2940, max: 3000, step: 20 });
+      expect(yLabels(svg, 0)).to.deep.equal(["2.94k", "2.96k", "2.98k", "3k"]);
+      const ys = polylines(svg)[0]
+        .split(" ")
+        .map((point) => Number(point.split(",")[1]));
+      expect(ys).to.deep.equal([84, 84, 244, 244]);
+      const drop = ys[2] - ys[1];
+      expect(drop).to.be.greaterThan(0.1 * plotBox(0).height);
+      // From 0, the same drop would be 60 / 5,000 of the height: under 2 pixels.
+      expect((60 / 5000) * plotBox(0).height).to.be.lessThan(2);
+    });
+
+    it("keeps the stake's axis from 0 when the stake comes within half its maximum of 0, and the other panels' always", function () {
+      const svg = chartSvg(withStakes(["1000", "3100", "3000", "3050"]));
+      expect(yLabels(svg, 0)).to.deep.equal(["0", "1k", "2k", "3k", "4k", "5k"]);
+      expect(svg).not.to.include("<path ");
+      // Rewards 0..6 ALT, slashed 0..100 ALT, outputs 0..5: from 0 to niceScale's maximum.
+      expect(yLabels(svg, 1)).to.deep.equal(["0", "2.5", "5", "7.5", "10"]);
+      expect(yLabels(svg, 2)).to.deep.equal(["0", "25", "50", "75", "100"]);
+      expect(yLabels(svg, 3)).to.deep.equal(["0", "1", "2", "3", "4", "5"]);
+    });
+
+    it("fits cut axes to 1, 2, 2.5 or 5 × 10^k steps", function () {
+      expect(cutScale([3000, 3100, 3000, 3050])).to.deep.equal({ min: 3000, max: 3100, step: 20 });
+      expect(cutScale([6863015.2, 6832945.7])).to.deep.equal({ min: 6830000, max: 6870000, step: 10000 });
+      expect(cutScale([3000, 3000])).to.deep.equal({ min: 2900, max: 3100, step: 100 });
+      expect(cutScale([1500, 3100])).to.deep.equal({ min: 0, max: 5000, step: 1000 });
+      expect(cutScale([])).to.deep.equal({ min: 0, max: 1, step: 0.25 });
+      expect(fitScale(0, 3500000)).to.deep.equal({ min: 0, max: 4000000, step: 1000000 });
+      expect(fitScale(0, 59219085)).to.deep.equal({ min: 0, max: 60000000, step: 20000000 });
+      expect(fitScale(0, 0)).to.deep.equal({ min: 0, max: 1, step: 0.25 });
+    });
+
+    it("labels ticks with the decimals their step needs", function () {
+      expect(tickLabel(6830000, 10000)).to.equal("6.83M");
+      expect(tickLabel(3025, 25)).to.equal("3.025k");
+      expect(tickLabel(3000, 25)).to.equal("3k");
+      expect(tickLabel(750, 250)).to.equal("750");
+      expect(tickLabel(0.75, 0.25)).to.equal("0.75");
+      expect(tickLabel(0, 1)).to.equal("0");
     });
 
     it("draws the fast-finalized outputs as a second line with a legend", function () {
       const svg = chartSvg(reportFixture());
       const lines = polylines(svg);
-      expect(lines).to.have.length(5);
-      // Fast-finalized 0 / 1 / 2 / 4 over epochs 0..3 in the bottom right panel; the axis runs to 5 outputs.
-      expect(lines[4]).to.equal("544,564 676,522.4 808,480.8 940,397.6");
+      expect(lines).to.have.length(6);
+      // Fast-finalized 0 / 1 / 2 / 4 over epochs 0..3 in the middle right panel; the axis runs to 5 outputs.
+      expect(lines[4]).to.equal("544,484 676,452 808,420 940,356");
       expect(svg).to.include(">finalized</text>").and.include(">fast-finalized</text>");
+    });
+
+    it("stacks the gas per epoch by category, under a line of the total, on an axis fitted to the largest epoch", function () {
+      const svg = chartSvg(reportFixture());
+      // Totals 3,500,000 / 1,420,000 / 1,820,000 / 2,444,569 gas: the axis runs from 0 to 4M by 1M, so a gas g is at
+      // y = 724 - g / 25,000; epochs 0..3 at x = 64, 306, 548, 790. Each area: its top left to right, its bottom back.
+      expect(yLabels(svg, GAS_PANEL)).to.deep.equal(["0", "1M", "2M", "3M", "4M"]);
+      const bottom = "790,724 548,724 306,724 64,724";
+      expect(polygons(svg)).to.deep.equal([
+        { fill: "#999999", points: `64,624 306,724 548,724 790,724 ${bottom}` }, // setup 2.5M at epoch 0
+        { fill: "#0072b2", points: "64,584 306,722 548,724 790,716.6 790,724 548,724 306,724 64,624" }, // staking
+        { fill: "#009e73", points: "64,584 306,722 548,698.8 790,666.2 790,716.6 548,724 306,722 64,584" }, // rewards
+        { fill: "#e69f00", points: "64,584 306,690 548,672.8 790,638.2 790,666.2 548,698.8 306,722 64,584" }, // duties
+        { fill: "#cc79a7", points: "64,584 306,672 548,654.8 790,626.2 790,638.2 548,672.8 306,690 64,584" }, // upkeep
+        { fill: "#56b4e9", points: "64,584 306,667.2 548,651.2 790,626.2 790,626.2 548,654.8 306,672 64,584" }, // gov.
+      ]);
+      expect(polylines(svg)[5]).to.equal("64,584 306,667.2 548,651.2 790,626.2");
+      // The legend, top of the stack first, with each category's gas over the run.
+      const legend = [...svg.matchAll(/<text x="830" y="[\d.]+">([^<]*)<\/text>/g)].map((match) => match[1]);
+      expect(legend).to.deep.equal([
+        "governance 210k",
+        "upkeep 1.2M",
+        "duties 2.15M",
+        "rewards 1.89M",
+        "staking 1.23M",
+        "setup 2.5M",
+        "total 9.18M",
+      ]);
+    });
+
+    it("computes the stacked areas from the gas of each category", function () {
+      const box = { x: 0, y: 0, width: 100, height: 100 };
+      const gas = {
+        setup: [10, 0],
+        staking: [0, 0],
+        rewards: [0, 20],
+        duties: [5, 5],
+        upkeep: [0, 0],
+        governance: [0, 0],
+      };
+      expect(gasAreas([0, 1], gas, box, 50)).to.deep.equal({
+        areas: [
+          { category: "setup", points: "0,80 100,100 100,100 0,100" },
+          { category: "rewards", points: "0,80 100,60 100,100 0,80" },
+          { category: "duties", points: "0,70 100,50 100,60 0,80" },
+        ],
+        total: "0,70 100,50",
+      });
+    });
+
+    it("draws a flat gas panel for a run without gas", function () {
+      const report = reportFixture();
+      report.gasByEpoch = report.gasByEpoch.map(({ epoch }) => ({
+        epoch,
+        byCategory: { setup: 0, staking: 0, rewards: 0, duties: 0, upkeep: 0, governance: 0 },
+      }));
+      for (const svg of [chartSvg(report), chartSvg({ ...report, gasByEpoch: [] })]) {
+        expect(polygons(svg)).to.deep.equal([]);
+        expect(polylines(svg)[5]).to.equal("64,724 306,724 548,724 790,724");
+        expect(svg).to.include(">setup 0</text>").and.include(">total 0</text>");
+      }
+    });
+
+    it("marks each epoch with scripted events by a numbered dashed line on every panel", function () {
+      const report = reportFixture();
+      report.events.push({ epoch: 2, kind: "challenge", detail: "bob challenged output 1 of alpha" });
+      const groups = markerGroups(chartSvg(report));
+      expect(groups).to.have.length(5);
+      // Events 1..4 at epochs 1, 2, 3, 2: one line per epoch, the events of epoch 2 listed on one.
+      const panel = (index: number, xs: number[]) => {
+        const box = plotBox(index);
+        return xs.map((x, i) => ({
+          x,
+          top: box.y,
+          bottom: box.y + box.height,
+          labelY: box.y - 3,
+          label: ["1", "2,4", "3"][i],
+        }));
+      };
+      expect(groups[0]).to.deep.equal(panel(0, [196, 328, 460]));
+      expect(groups[1]).to.deep.equal(panel(1, [676, 808, 940]));
+      expect(groups[2]).to.deep.equal(panel(2, [196, 328, 460]));
+      expect(groups[3]).to.deep.equal(panel(3, [676, 808, 940]));
+      expect(groups[4]).to.deep.equal(panel(4, [306, 548, 790]));
+      expect(eventMarkers(report.events)).to.deep.equal([
+        { epoch: 1, numbers: [1] },
+        { epoch: 2, numbers: [2, 4] },
+        { epoch: 3, numbers: [3] },
+      ]);
+    });
+
+    it("raises a marker's numbers a row when they would touch its neighbour's", function () {
+      const report = reportFixture();
+      report.config.epochs = 40;
+      report.epochs = Array.from({ length: 41 }, (_, epoch) => ({ ...reportFixture().epochs[0], epoch }));
+      report.events = [10, 11, 11, 11, 12, 13].map((epoch) => ({ epoch, kind: "expiry", detail: "" }));
+      // 9.9 pixels an epoch: "1" at 163, "2,3,4" (17.5 px wide) at 172.9 touches it, "5" at 182.8 fits after "1".
+      const [first] = markerGroups(chartSvg(report));
+      expect(first.map(({ x, labelY, label }) => ({ x, labelY, label }))).to.deep.equal([
+        { x: 163, labelY: 81, label: "1" },
+        { x: 172.9, labelY: 71, label: "2,3,4" },
+        { x: 182.8, labelY: 81, label: "5" },
+        { x: 192.7, labelY: 81, label: "6" },
+      ]);
+    });
+
+    it("lists the events below the panels, numbered, in two columns, long details cut and all escaped", function () {
+      const report = reportFixture();
+      report.events.push({ epoch: 12, kind: "pause", detail: `the council's "pause" <of alpha> & ${"x".repeat(80)}` });
+      const svg = chartSvg(report);
+      // 4 entries: two a column, down the first column then the second; rows 13 pixels apart.
+      const entries = [...svg.matchAll(/<text x="(\d+)" y="(\d+)" font-size="10">([^<]*)<\/text>/g)].map((m) => [
+        Number(m[1]),
+        Number(m[2]),
+        m[3],
+      ]);
+      expect(entries).to.deep.equal([
+        [38, 794, "epoch 1: bad-output — mallory posted a bad output on alpha"],
+        [38, 807, "epoch 2: slash-executed — mallory slashed 100 ALT"],
+        [502, 794, "epoch 3: equivocation — mallory equivocated on MACH"],
+        [
+          502,
+          807,
+          "epoch 12: pause — the council&apos;s &quot;pause&quot; &lt;of alpha&gt; &amp; xxxxxxxxxxxxxxxxxxxxxx…",
+        ],
+      ]);
+      const numbers = [...svg.matchAll(/text-anchor="end" font-size="10" font-weight="bold">(\d+)<\/text>/g)];
+      expect(numbers.map((m) => m[1])).to.deep.equal(["1", "2", "3", "4"]);
+      expect(legendEntry(report.events[3])).to.have.length(76);
+      expect(svg).to.include(">Scripted events (dashed lines on every panel)</text>");
+      expect(svg).not.to.include("<of alpha>");
+    });
+
+    it("lists 60 events at most, the last line counting the others", function () {
+      const report = reportFixture();
+      report.events = Array.from({ length: 61 }, (_, i) => ({
+        epoch: 1 + (i % 3),
+        kind: "expiry",
+        detail: `e${i + 1}`,
+      }));
+      const svg = chartSvg(report);
+      const entries = [...svg.matchAll(/ font-size="10">([^<]*)<\/text>/g)].map((match) => match[1]);
+      expect(entries).to.have.length(60); // 59 events and the count
+      expect(entries.at(-2)).to.equal("epoch 2: expiry — e59");
+      expect(entries.at(-1)).to.equal("… 2 more events in the JSON report");
+      // 40 + 3 × 240 + 28 + 30 rows of 13 pixels + 8.
+      expect(svg).to.include('height="1186"');
+    });
+
+    it("says so when there are no events, and draws no markers", function () {
+      const svg = chartSvg({ ...reportFixture(), events: [] });
+      expect(svg).not.to.include("event-markers").and.not.to.include("stroke-dasharray");
+      expect(svg).to.include(">Scripted events: none</text>");
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="960" height="796"')).to.equal(true);
     });
 
     it("escapes XML special characters of the report's text", function () {

@@ -1,13 +1,15 @@
 // What `simulate` shows of its report: the summary printed at the end of the run (plain text, aligned tables) and the
-// SVG chart of the run over epochs (four panels, deterministic: nothing from `report.run`).
+// SVG chart of the run over epochs (five panels and the scripted events, deterministic: nothing from `report.run`).
 import { formatUnits } from "ethers";
 import { formatAlt } from "../cli";
 import {
   GAS_CATEGORIES,
   UPKEEP_BUDGET,
   type EpochPoint,
+  type GasCategory,
   type OutputTiers,
   type RollupState,
+  type ScriptedEvent,
   type SimulationConfig,
   type SimulationReport,
 } from "./report";
@@ -284,13 +286,26 @@ export function summaryLines(report: SimulationReport): string[] {
 // ---------------------------------------------------------------------------------------------------------------------
 // Chart
 
-/** The chart's layout (pixels): a title band, then four equal panels in a 2×2 grid, each with margins for its axes. */
+/**
+ * The chart's layout (pixels): a title band; three rows of panels (total stake and rewards paid; slashed and outputs;
+ * the L1 gas per epoch across the whole width, its category legend on its right); then the scripted events' legend, as
+ * tall as the events need. Each panel has margins for its axes, and above its plot two rows for the numbers of the
+ * event markers.
+ */
 export const CHART = {
   width: 960,
-  height: 600,
   titleHeight: 40,
-  margin: { left: 64, right: 20, top: 36, bottom: 36 },
+  rowHeight: 240,
+  margin: { left: 64, right: 20, top: 44, bottom: 36 },
+  /** Room right of the gas panel's plot for its category legend. */
+  gasLegendWidth: 150,
+  /** The events' legend: a heading, then entries in two columns, each cut to `chars` characters after its number. */
+  legend: { headerHeight: 28, lineHeight: 13, padding: 8, columns: 2, chars: 76, maxRows: 30 },
 } as const;
+
+/** The panels, in drawing order: 0 top left, 1 top right, 2 middle left, 3 middle right, 4 the gas (bottom row). */
+export const GAS_PANEL = 4;
+const ROWS = 3;
 
 export interface Box {
   x: number;
@@ -299,21 +314,23 @@ export interface Box {
   height: number;
 }
 
-/** Panel `index` (0 top left, 1 top right, 2 bottom left, 3 bottom right) of the 2×2 grid. */
+/** Panel `index` of the grid: two per row, the gas panel alone across the bottom row. */
 export function panelBox(index: number): Box {
+  const y = CHART.titleHeight + Math.floor(index / 2) * CHART.rowHeight;
+  if (index === GAS_PANEL) return { x: 0, y, width: CHART.width, height: CHART.rowHeight };
   const width = CHART.width / 2;
-  const height = (CHART.height - CHART.titleHeight) / 2;
-  return { x: (index % 2) * width, y: CHART.titleHeight + Math.floor(index / 2) * height, width, height };
+  return { x: (index % 2) * width, y, width, height: CHART.rowHeight };
 }
 
-/** The plotting area of panel `index`: the panel less its margins. */
+/** The plotting area of panel `index`: the panel less its margins (and, for the gas panel, its legend). */
 export function plotBox(index: number): Box {
   const panel = panelBox(index);
   const { left, right, top, bottom } = CHART.margin;
+  const legend = index === GAS_PANEL ? CHART.gasLegendWidth : 0;
   return {
     x: panel.x + left,
     y: panel.y + top,
-    width: panel.width - left - right,
+    width: panel.width - left - right - legend,
     height: panel.height - top - bottom,
   };
 }
@@ -338,15 +355,57 @@ export function niceScale(max: number): { max: number; step: number } {
   }
 }
 
+/** A y axis: from `min` to `max`, a tick every `step`. */
+export interface Scale {
+  min: number;
+  max: number;
+  step: number;
+}
+
+/**
+ * A y axis fitted to values from `min` to `max`: the step the smallest 1, 2, 2.5 or 5 × 10^k that spans them in 5 steps
+ * at most, the axis from `min` rounded down to a step to `max` rounded up to one (a step either side of a single value
+ * other than 0; 0 to 1 for nothing above 0).
+ */
+export function fitScale(min: number, max: number): Scale {
+  if (!(max > 0)) return { min: 0, ...niceScale(0) };
+  const step = niceScale(max > min ? (max - min) / 5 : max / 50).max;
+  const low = Math.floor(min / step) * step;
+  const high = Math.ceil(max / step) * step;
+  return high > low ? { min: low, max: high, step } : { min: low - step, max: high + step, step };
+}
+
+/**
+ * The y axis of `values` that need not start at 0 (the total stake): from 0 to niceScale's maximum when the values come
+ * within half their maximum of 0; otherwise cut around them (fitScale), so that a drop of a few percent shows.
+ */
+export function cutScale(values: number[]): Scale {
+  const max = Math.max(0, ...values);
+  const min = Math.min(max, ...values);
+  return min > max / 2 ? fitScale(min, max) : { min: 0, ...niceScale(max) };
+}
+
+const UNITS: [number, string][] = [
+  [1e9, "B"],
+  [1e6, "M"],
+  [1e3, "k"],
+];
+
 /** A tick label in compact units: 750, 2.5k, 1.25M, 3B (three significant digits at most). */
 export function compact(value: number): string {
-  const units: [number, string][] = [
-    [1e9, "B"],
-    [1e6, "M"],
-    [1e3, "k"],
-  ];
-  const [divisor, unit] = units.find(([size]) => Math.abs(value) >= size) ?? [1, ""];
+  const [divisor, unit] = UNITS.find(([size]) => Math.abs(value) >= size) ?? [1, ""];
   return `${Number((value / divisor).toPrecision(3))}${unit}`;
+}
+
+/** A tick label in compact units with the decimals its axis' `step` needs: 6.83M and 6.84M, 3.025k, 750, 0.25. */
+export function tickLabel(value: number, step: number): string {
+  const [divisor, unit] = UNITS.find(([size]) => Math.abs(value) >= size) ?? [1, ""];
+  const unitStep = step / divisor;
+  let decimals = 0;
+  while (decimals < 12 && Math.abs(Math.round(unitStep * 10 ** decimals) - unitStep * 10 ** decimals) > 1e-6) {
+    decimals++;
+  }
+  return `${Number((value / divisor).toFixed(decimals))}${unit}`;
 }
 
 /** `text` safe inside an SVG element or attribute: & < > " and ' as entities. */
@@ -366,19 +425,21 @@ interface Series {
 interface Panel {
   title: string;
   series: Series[];
+  /** The y axis may start above 0 (cutScale): the total stake. */
+  cut?: boolean;
 }
 
 const BLUE = "#1f77b4";
 const ORANGE = "#ff7f0e";
 
-/** The four panels of the chart, in grid order. */
+/** The line panels of the chart, in grid order (the gas panel is drawn by gasPanelSvg). */
 function panels(points: EpochPoint[]): Panel[] {
   const amount = (title: string, key: "totalStake" | "rewardsPaid" | "slashed", colour: string): Panel => ({
     title,
     series: [{ label: title, colour, values: points.map((point) => weiToAlt(point[key])) }],
   });
   return [
-    amount("Total stake (ALT)", "totalStake", BLUE),
+    { ...amount("Total stake (ALT)", "totalStake", BLUE), cut: true },
     amount("Rewards paid (ALT)", "rewardsPaid", "#2ca02c"),
     amount("Slashed (ALT)", "slashed", "#d62728"),
     {
@@ -390,6 +451,16 @@ function panels(points: EpochPoint[]): Panel[] {
     },
   ];
 }
+
+/** The gas categories' colours (Okabe–Ito, told apart by most colour-blind readers), stacked in GAS_CATEGORIES order. */
+export const GAS_COLOURS: Readonly<Record<GasCategory, string>> = {
+  setup: "#999999",
+  staking: "#0072b2",
+  rewards: "#009e73",
+  duties: "#e69f00",
+  upkeep: "#cc79a7",
+  governance: "#56b4e9",
+};
 
 /** The x axis: the first epoch and the epochs it spans (one at least, so a single point sits at the left). */
 function epochRange(epochs: number[]): { first: number; span: number } {
@@ -412,31 +483,109 @@ function epochX(epochs: number[], box: Box): (epoch: number) => number {
   return (epoch) => box.x + ((epoch - first) / span) * box.width;
 }
 
-/** The polyline points of `values` over `epochs` in `box` with the y axis from 0 to `max`: "x,y x,y ...". */
-export function polylinePoints(epochs: number[], values: number[], box: Box, max: number): string {
-  const x = epochX(epochs, box);
-  return values
-    .map((value, i) => `${round1(x(epochs[i]))},${round1(box.y + box.height - (value / max) * box.height)}`)
-    .join(" ");
+/** Where a value falls vertically in `box` when the y axis runs from `min` to `max`. */
+function valueY(box: Box, max: number, min: number): (value: number) => number {
+  return (value) => box.y + box.height - ((value - min) / (max - min)) * box.height;
 }
 
-function panelSvg(panel: Panel, index: number, epochs: number[]): string[] {
+/** The polyline points of `values` over `epochs` in `box` with the y axis from `min` (0) to `max`: "x,y x,y ...". */
+export function polylinePoints(epochs: number[], values: number[], box: Box, max: number, min = 0): string {
+  const x = epochX(epochs, box);
+  const y = valueY(box, max, min);
+  return values.map((value, i) => `${round1(x(epochs[i]))},${round1(y(value))}`).join(" ");
+}
+
+/**
+ * The stacked areas of the gas per epoch: for each category, in GAS_CATEGORIES order, the polygon between the sum of
+ * the categories below it and that sum plus its own gas ("x,y ..." along its top from the first epoch, then back along
+ * its bottom); categories without gas in the run have none. Then the total's line along the top of the stack.
+ */
+export function gasAreas(
+  epochs: number[],
+  byCategory: Record<GasCategory, number[]>,
+  box: Box,
+  max: number,
+): { areas: { category: GasCategory; points: string }[]; total: string } {
+  const x = epochX(epochs, box);
+  const y = valueY(box, max, 0);
+  const point = (i: number, value: number) => `${round1(x(epochs[i]))},${round1(y(value))}`;
+  let below = epochs.map(() => 0);
+  const areas: { category: GasCategory; points: string }[] = [];
+  for (const category of GAS_CATEGORIES) {
+    const values = byCategory[category];
+    const above = below.map((value, i) => value + values[i]);
+    if (values.some((value) => value > 0)) {
+      const top = above.map((value, i) => point(i, value));
+      const bottom = below.map((value, i) => point(i, value)).reverse();
+      areas.push({ category, points: [...top, ...bottom].join(" ") });
+    }
+    below = above;
+  }
+  return { areas, total: below.map((value, i) => point(i, value)).join(" ") };
+}
+
+/** An epoch with scripted events: its line on every panel, numbered by the events' places in the report (from 1). */
+export interface EventMarker {
+  epoch: number;
+  numbers: number[];
+}
+
+/** The markers of `events`, one per epoch that has any, by epoch. */
+export function eventMarkers(events: ScriptedEvent[]): EventMarker[] {
+  const byEpoch = new Map<number, number[]>();
+  events.forEach((event, i) => byEpoch.set(event.epoch, [...(byEpoch.get(event.epoch) ?? []), i + 1]));
+  return [...byEpoch].map(([epoch, numbers]) => ({ epoch, numbers })).sort((a, b) => a.epoch - b.epoch);
+}
+
+/** The width of a marker's label at 9 pixels (digits 5 px, commas 2.5 px), to keep neighbours apart. */
+const labelWidth = (label: string) => [...label].reduce((width, char) => width + (char === "," ? 2.5 : 5), 0);
+
+/**
+ * The event markers of a panel: a thin dashed line down the plot at each marker's epoch (within the x axis), its
+ * numbers above the plot ("2,3" for two events in one epoch); a label that would touch its left neighbour's goes on the
+ * row above, if that row is free there.
+ */
+function markersSvg(markers: EventMarker[], box: Box, epochs: number[]): string[] {
+  const { first, span } = epochRange(epochs);
+  const x = epochX(epochs, box);
+  const rowEnds = [-Infinity, -Infinity];
+  const out: string[] = [];
+  for (const marker of markers) {
+    if (marker.epoch < first || marker.epoch > first + span) continue;
+    const at = round1(x(marker.epoch));
+    const label = marker.numbers.join(",");
+    const half = labelWidth(label) / 2;
+    const free = rowEnds.findIndex((end) => at - half >= end + 3);
+    const row = free === -1 ? 0 : free;
+    rowEnds[row] = at + half;
+    out.push(
+      `<line x1="${at}" y1="${box.y}" x2="${at}" y2="${box.y + box.height}" stroke="#777" stroke-width="1" ` +
+        `stroke-dasharray="4,3"/>`,
+      `<text x="${at}" y="${box.y - 3 - row * 10}" text-anchor="middle" font-size="9" fill="#555">${label}</text>`,
+    );
+  }
+  return out.length === 0 ? [] : [`<g class="event-markers">`, ...out, `</g>`];
+}
+
+/**
+ * A panel's frame: its title, the y axis' grid lines and labels (a break mark at its foot when it does not start at 0),
+ * the epoch ticks, and the axes.
+ */
+function frameSvg(title: string, index: number, epochs: number[], scale: Scale): string[] {
   const outer = panelBox(index);
   const box = plotBox(index);
   const bottom = box.y + box.height;
-  const scale = niceScale(Math.max(0, ...panel.series.flatMap((series) => series.values)));
   const x = epochX(epochs, box);
   const out = [
-    `<g>`,
-    `<text x="${outer.x + outer.width / 2}" y="${outer.y + 22}" text-anchor="middle" font-size="14" ` +
-      `font-weight="bold">${escapeXml(panel.title)}</text>`,
+    `<text x="${outer.x + outer.width / 2}" y="${outer.y + 17}" text-anchor="middle" font-size="14" ` +
+      `font-weight="bold">${escapeXml(title)}</text>`,
   ];
-  const yTicks = Math.round(scale.max / scale.step);
+  const yTicks = Math.round((scale.max - scale.min) / scale.step);
   for (let i = 0; i <= yTicks; i++) {
     const y = round1(bottom - (i / yTicks) * box.height);
     out.push(
       `<line x1="${box.x}" y1="${y}" x2="${box.x + box.width}" y2="${y}" stroke="#e5e5e5"/>`,
-      `<text x="${box.x - 6}" y="${y + 4}" text-anchor="end">${compact(i * scale.step)}</text>`,
+      `<text x="${box.x - 6}" y="${y + 4}" text-anchor="end">${tickLabel(scale.min + i * scale.step, scale.step)}</text>`,
     );
   }
   for (const epoch of epochTicks(epochs)) {
@@ -451,12 +600,32 @@ function panelSvg(panel: Panel, index: number, epochs: number[]): string[] {
     `<line x1="${box.x}" y1="${bottom}" x2="${box.x + box.width}" y2="${bottom}" stroke="#333"/>`,
     `<text x="${box.x + box.width}" y="${bottom + 32}" text-anchor="end" fill="#666">epoch</text>`,
   );
+  if (scale.min > 0) {
+    // The axis is cut: two slanted strokes across a gap in it, just above the lowest tick.
+    out.push(
+      `<rect x="${box.x - 6}" y="${bottom - 17}" width="12" height="6" fill="white"/>`,
+      `<path d="M${box.x - 6},${bottom - 9} L${box.x + 6},${bottom - 13} M${box.x - 6},${bottom - 15} ` +
+        `L${box.x + 6},${bottom - 19}" stroke="#333" fill="none"/>`,
+    );
+  }
+  return out;
+}
+
+function panelSvg(panel: Panel, index: number, epochs: number[], markers: EventMarker[]): string[] {
+  const box = plotBox(index);
+  const values = panel.series.flatMap((series) => series.values);
+  const scale = panel.cut ? cutScale(values) : { min: 0, ...niceScale(Math.max(0, ...values)) };
+  const out = [`<g>`, ...frameSvg(panel.title, index, epochs, scale)];
   for (const series of panel.series) {
     if (series.values.length === 0) continue;
-    const points = polylinePoints(epochs, series.values, box, scale.max);
+    const points = polylinePoints(epochs, series.values, box, scale.max, scale.min);
     out.push(`<polyline points="${points}" fill="none" stroke="${series.colour}" stroke-width="2"/>`);
   }
+  out.push(...markersSvg(markers, box, epochs));
   if (panel.series.length > 1) {
+    const width = 30 + Math.max(...panel.series.map((series) => series.label.length)) * 6.5;
+    const height = 8 + panel.series.length * 16;
+    out.push(`<rect x="${box.x + 6}" y="${box.y + 2}" width="${width}" height="${height}" fill="white"/>`);
     panel.series.forEach((series, i) => {
       const x = box.x + 12;
       const y = box.y + 14 + i * 16;
@@ -470,17 +639,116 @@ function panelSvg(panel: Panel, index: number, epochs: number[]): string[] {
   return out;
 }
 
+/** The gas of each category at each of `epochs` (0 for an epoch the report has no gas row for). */
+function gasSeries(report: SimulationReport, epochs: number[]): Record<GasCategory, number[]> {
+  const rows = new Map(report.gasByEpoch.map((row) => [row.epoch, row.byCategory]));
+  const entries = GAS_CATEGORIES.map((category) => [category, epochs.map((e) => rows.get(e)?.[category] ?? 0)]);
+  return Object.fromEntries(entries) as Record<GasCategory, number[]>;
+}
+
+/**
+ * The gas panel: the L1 gas of each epoch's transactions stacked by category (epoch 0: setup) under a line of their
+ * total, on an axis from 0 fitted to the largest epoch (fitScale: setup's epoch 0 would leave most of niceScale's
+ * empty), and on its right the legend, top of the stack first, with each category's gas over the run.
+ */
+function gasPanelSvg(report: SimulationReport, epochs: number[], markers: EventMarker[]): string[] {
+  const box = plotBox(GAS_PANEL);
+  const byCategory = gasSeries(report, epochs);
+  const totals = epochs.map((_, i) => GAS_CATEGORIES.reduce((sum, category) => sum + byCategory[category][i], 0));
+  const scale = fitScale(0, Math.max(0, ...totals));
+  const { areas, total } = gasAreas(epochs, byCategory, box, scale.max);
+  const out = [`<g>`, ...frameSvg("L1 gas per epoch by category", GAS_PANEL, epochs, scale)];
+  for (const area of areas) {
+    out.push(`<polygon points="${area.points}" fill="${GAS_COLOURS[area.category]}" fill-opacity="0.85"/>`);
+  }
+  if (epochs.length > 0) out.push(`<polyline points="${total}" fill="none" stroke="#222" stroke-width="1.5"/>`);
+  out.push(...markersSvg(markers, box, epochs));
+  const x = box.x + box.width + 20;
+  out.push(`<text x="${x}" y="${box.y + 4}" fill="#666">gas over the run</text>`);
+  const line = (i: number) => box.y + 22 + i * 17;
+  [...GAS_CATEGORIES].reverse().forEach((category, i) => {
+    const gas = byCategory[category].reduce((sum, value) => sum + value, 0);
+    out.push(
+      `<rect x="${x}" y="${line(i) - 9}" width="14" height="10" fill="${GAS_COLOURS[category]}" fill-opacity="0.85"/>`,
+      `<text x="${x + 20}" y="${line(i)}">${category} ${compact(gas)}</text>`,
+    );
+  });
+  const all = totals.reduce((sum, value) => sum + value, 0);
+  const y = line(GAS_CATEGORIES.length);
+  out.push(
+    `<line x1="${x}" y1="${y - 4}" x2="${x + 14}" y2="${y - 4}" stroke="#222" stroke-width="1.5"/>`,
+    `<text x="${x + 20}" y="${y}">total ${compact(all)}</text>`,
+    `</g>`,
+  );
+  return out;
+}
+
+/** A legend entry: "epoch <e>: <kind> — <detail>", the detail cut with "…" to CHART.legend.chars in all. */
+export function legendEntry(event: ScriptedEvent): string {
+  const entry = `epoch ${formatNumber(event.epoch)}: ${event.kind} — ${event.detail}`;
+  const max = CHART.legend.chars;
+  return entry.length <= max ? entry : entry.slice(0, max - 1).trimEnd() + "…";
+}
+
+/** The entries the legend shows: every event up to two full columns, else all but one and a line counting the rest. */
+function legendRows(events: ScriptedEvent[]): { number?: number; text: string }[] {
+  const { columns, maxRows } = CHART.legend;
+  const entries = events.map((event, i) => ({ number: i + 1, text: legendEntry(event) }));
+  if (entries.length <= columns * maxRows) return entries;
+  const shown = entries.slice(0, columns * maxRows - 1);
+  return [...shown, { text: `… ${formatNumber(events.length - shown.length)} more events in the JSON report` }];
+}
+
+/** The height of the events' legend. */
+function legendHeight(events: ScriptedEvent[]): number {
+  const { headerHeight, lineHeight, padding, columns } = CHART.legend;
+  return headerHeight + Math.ceil(legendRows(events).length / columns) * lineHeight + padding;
+}
+
+/** The events' legend below the panels: each event's number and entry, down the first column then the second. */
+function legendSvg(events: ScriptedEvent[], top: number): string[] {
+  const { headerHeight, lineHeight, columns } = CHART.legend;
+  const rows = legendRows(events);
+  const perColumn = Math.ceil(rows.length / columns);
+  const columnWidth = (CHART.width - 32) / columns;
+  const heading = events.length === 0 ? "Scripted events: none" : "Scripted events (dashed lines on every panel)";
+  const out = [
+    `<g>`,
+    `<line x1="16" y1="${top}" x2="${CHART.width - 16}" y2="${top}" stroke="#e5e5e5"/>`,
+    `<text x="16" y="${top + 20}" font-size="12" font-weight="bold">${heading}</text>`,
+  ];
+  rows.forEach((row, i) => {
+    const x = 16 + Math.floor(i / perColumn) * columnWidth;
+    const y = top + headerHeight + (i % perColumn) * lineHeight + 6;
+    if (row.number !== undefined) {
+      out.push(`<text x="${x + 16}" y="${y}" text-anchor="end" font-size="10" font-weight="bold">${row.number}</text>`);
+    }
+    out.push(`<text x="${x + 22}" y="${y}" font-size="10">${escapeXml(row.text)}</text>`);
+  });
+  out.push(`</g>`);
+  return out;
+}
+
+/** The chart's height: the panels' rows and the events' legend. */
+export function chartHeight(report: SimulationReport): number {
+  return CHART.titleHeight + ROWS * CHART.rowHeight + legendHeight(report.events);
+}
+
 /** The chart of the run over epochs: a standalone SVG, the same string for the same report (`run` is not used). */
 export function chartSvg(report: SimulationReport): string {
-  const { width, height, titleHeight } = CHART;
+  const { width, titleHeight } = CHART;
+  const height = chartHeight(report);
   const epochs = report.epochs.map((point) => point.epoch);
+  const markers = eventMarkers(report.events);
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
       `font-family="sans-serif" font-size="11" fill="#222">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="${titleHeight / 2 + 6}" text-anchor="middle" font-size="13">` +
       `${escapeXml(`Simulation: ${describeConfig(report.config)}`)}</text>`,
-    ...panels(report.epochs).flatMap((panel, i) => panelSvg(panel, i, epochs)),
+    ...panels(report.epochs).flatMap((panel, i) => panelSvg(panel, i, epochs, markers)),
+    ...gasPanelSvg(report, epochs, markers),
+    ...legendSvg(report.events, titleHeight + ROWS * CHART.rowHeight),
     `</svg>`,
   ];
   return lines.join("\n") + "\n";
