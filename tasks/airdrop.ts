@@ -1,6 +1,5 @@
 // Airdrop tasks: build the Merkle tree and proofs from a list, claim with a proof, sweep what is unclaimed after the
 // deadline.
-import { task } from "hardhat/config";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import path from "path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
@@ -17,6 +16,7 @@ import {
   relativeTime,
   signerFor,
   txLine,
+  areaTask,
 } from "./lib/cli";
 import { altToken, merkleAirdrop } from "./lib/genesis";
 import { signDelegation } from "./lib/signatures";
@@ -84,7 +84,7 @@ export function buildProofs(entries: { address: string; amount: bigint }[]): Pro
   return { root: tree.root, total: total.toString(), count: entries.length, leafEncoding: LEAF_ENCODING, claims };
 }
 
-task("airdrop:build", "Builds the airdrop Merkle root and a proofs file from a CSV or JSON of address,amount (ALT)")
+areaTask("airdrop build", "Builds the airdrop Merkle root and a proofs file from a CSV or JSON of address,amount (ALT)")
   .addParam("input", "CSV (address,amount per line) or JSON ([{address, amount}] or {address: amount})")
   .addParam("out", "Proofs file to write (JSON)")
   .addFlag("json", "Print JSON")
@@ -104,8 +104,11 @@ task("airdrop:build", "Builds the airdrop Merkle root and a proofs file from a C
     ]);
   });
 
-task("airdrop:claim", "Claims an airdrop allocation with its proof, optionally delegating the votes in the same call")
-  .addParam("proofs", "Proofs file written by airdrop:build")
+areaTask(
+  "airdrop claim",
+  "Claims an airdrop allocation with its proof, optionally delegating the votes in the same call",
+)
+  .addParam("proofs", "Proofs file written by airdrop build")
   .addOptionalParam("account", "Account to claim for (default: the acting account); tokens always go to it")
   .addOptionalParam("delegate", "Also delegate the account's votes (the acting account must be the account)")
   .addOptionalParam("from", "Acting account (default: the first account)")
@@ -163,8 +166,8 @@ task("airdrop:claim", "Claims an airdrop allocation with its proof, optionally d
     },
   );
 
-task(
-  "airdrop:sweep",
+areaTask(
+  "airdrop sweep",
   "Sends the airdrop's unclaimed ALT to its treasury once the claim window has closed (anyone); nothing can be " +
     "claimed after",
 )

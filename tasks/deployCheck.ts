@@ -1,9 +1,8 @@
-// deploy:check: reads the deployed configuration back from the chain and compares every value with the parameter file
+// deploy check: reads the deployed configuration back from the chain and compares every value with the parameter file
 // the deployment used (and the BLS key registry's wiring, which has no parameter, with the address book). One line per
 // value. A value that differs because an executed governance proposal changed it is drift: reported with the proposal,
 // not a failure. Any other difference, or a section of the file whose stage is not deployed, fails. State that moves
 // in normal use is compared with what moved it (the airdrop's balance: the amount less the claims and the sweep).
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Interface } from "ethers";
 import { GENESIS_SUPPLY, type GenesisConfig, type PositionParams } from "../deploy/lib/genesis";
@@ -16,7 +15,7 @@ import type { ServicesConfig } from "../deploy/lib/services";
 import { TIMELOCK } from "../deploy/lib/timelock";
 import { formatDuration } from "../deploy/lib/units";
 import { addressOf, loadAddressBook, type AddressBook } from "./lib/addressBook";
-import { fail, formatAlt, formatTime, output, signerFor } from "./lib/cli";
+import { fail, formatAlt, formatTime, output, signerFor, areaTask } from "./lib/cli";
 import {
   altToken,
   GENESIS_KEYS,
@@ -484,8 +483,8 @@ export async function checkDeployment(
   return report;
 }
 
-task(
-  "deploy:check",
+areaTask(
+  "deploy check",
   "Reads the deployed configuration from the chain and compares every value with the parameter file; fails on a " +
     "difference no executed proposal explains (those are reported as drift)",
 )

@@ -2,8 +2,7 @@
 // execute, cancel (each with --dry-run), status and list with decoded actions, a simulation on a Hardhat chain that
 // impersonates delegates, and a proposal file's actions as a Safe Transaction Builder batch.
 import { writeFileSync } from "fs";
-import { task } from "hardhat/config";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransaction, ContractTransactionResponse, Signer } from "ethers";
 import { Interface } from "ethers";
 import {
@@ -18,6 +17,7 @@ import {
   signerFor,
   txLine,
   type TxReport,
+  areaTask,
 } from "./lib/cli";
 import { altToken, delegateVotes } from "./lib/genesis";
 import {
@@ -205,7 +205,7 @@ const dryRunLines = (what: string, tx: DryRun, decoder: Decoder) => [
 
 const title = (description: string) => description.split("\n")[0].replace(/#proposer=0x[0-9a-fA-F]{40}$/, "");
 
-task("gov:delegate", "Delegates the sender's ALT votes (to itself to vote directly) and shows the voting power")
+areaTask("gov delegate", "Delegates the sender's ALT votes (to itself to vote directly) and shows the voting power")
   .addParam("to", "Delegatee")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -221,7 +221,7 @@ task("gov:delegate", "Delegates the sender's ALT votes (to itself to vote direct
     ]);
   });
 
-task("gov:propose", "Proposes the actions of a JSON file, once a simulation of every stage shows they execute")
+areaTask("gov propose", "Proposes the actions of a JSON file, once a simulation of every stage shows they execute")
   .addParam("file", "Proposal file: {description, actions: [{contract, function, args, value}], implementations?}")
   .addOptionalParam("from", "Proposer account (default: the first account)")
   .addFlag("force", "Propose even if the simulation shows the proposal would fail (prints a warning)")
@@ -231,7 +231,7 @@ task("gov:propose", "Proposes the actions of a JSON file, once a simulation of e
     const file = readProposalFile(args.file);
     if (args.dryRun && Object.keys(file.implementations ?? {}).length > 0) {
       fail(
-        "--dry-run cannot show a file with implementations: their addresses exist once deployed (gov:simulate runs it)",
+        "--dry-run cannot show a file with implementations: their addresses exist once deployed (gov simulate runs it)",
       );
     }
     const governor = await governorOf(hre);
@@ -260,7 +260,7 @@ task("gov:propose", "Proposes the actions of a JSON file, once a simulation of e
           : ` (not action ${result.unchecked.join(", ")}: calls to the governor or to code the proposal deploys)`;
       notes.push(
         `note: ${hre.network.name} cannot impersonate: each action was checked alone as a call from the timelock ` +
-          `today${unchecked}; gov:simulate on a fork runs every stage`,
+          `today${unchecked}; gov simulate on a fork runs every stage`,
       );
     }
     if (failure !== undefined) {
@@ -310,7 +310,7 @@ task("gov:propose", "Proposes the actions of a JSON file, once a simulation of e
     ]);
   });
 
-task("gov:vote", "Votes on an active proposal: for, against or abstain, with an optional reason; or by signature")
+areaTask("gov vote", "Votes on an active proposal: for, against or abstain, with an optional reason; or by signature")
   .addParam("id", 'Proposal id, or "latest"')
   .addParam("support", "for, against or abstain")
   .addOptionalParam("reason", "Reason recorded with the vote")
@@ -429,7 +429,7 @@ async function actOnProposal(
   return { governor, id, tx };
 }
 
-const idAndFrom = (t: ReturnType<typeof task>) =>
+const idAndFrom = (t: ConfigurableTaskDefinition) =>
   t
     .addParam("id", 'Proposal id, or "latest"')
     .addOptionalParam("from", "Acting account (default: the first account)")
@@ -454,7 +454,7 @@ async function report(
   return output(json, result, () => lines(tx));
 }
 
-idAndFrom(task("gov:queue", "Queues a succeeded proposal in the timelock (anyone)")).setAction(
+idAndFrom(areaTask("gov queue", "Queues a succeeded proposal in the timelock (anyone)")).setAction(
   async (args: IdArgs, hre) => {
     const { governor, id, tx } = await actOnProposal(
       hre,
@@ -473,7 +473,7 @@ idAndFrom(task("gov:queue", "Queues a succeeded proposal in the timelock (anyone
   },
 );
 
-idAndFrom(task("gov:execute", "Executes a queued proposal once the timelock delay has passed (anyone)")).setAction(
+idAndFrom(areaTask("gov execute", "Executes a queued proposal once the timelock delay has passed (anyone)")).setAction(
   async (args: IdArgs, hre) => {
     let value = 0n;
     const { id, tx } = await actOnProposal(
@@ -499,7 +499,7 @@ idAndFrom(task("gov:execute", "Executes a queued proposal once the timelock dela
 );
 
 idAndFrom(
-  task("gov:cancel", "Cancels a proposal: the proposal guardian (security council) any time before execution"),
+  areaTask("gov cancel", "Cancels a proposal: the proposal guardian (security council) any time before execution"),
 ).setAction(async (args: IdArgs, hre) => {
   const { id, tx } = await actOnProposal(
     hre,
@@ -524,7 +524,7 @@ idAndFrom(
   return report(hre, args.json, "the cancel of", { id: id.toString(), tx }, (sent) => [txLine(`canceled ${id}`, sent)]);
 });
 
-task("gov:status", "Shows a proposal: state, votes, quorum, deadlines, eta and its actions decoded")
+areaTask("gov status", "Shows a proposal: state, votes, quorum, deadlines, eta and its actions decoded")
   .addParam("id", 'Proposal id, or "latest"')
   .addFlag("json", "Print JSON")
   .setAction(async (args: { id: string; json: boolean }, hre) => {
@@ -546,7 +546,7 @@ task("gov:status", "Shows a proposal: state, votes, quorum, deadlines, eta and i
     ]);
   });
 
-task("gov:list", "Lists every proposal with its state, what comes next and its actions decoded")
+areaTask("gov list", "Lists every proposal with its state, what comes next and its actions decoded")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { json: boolean }, hre) => {
     const governor = await governorOf(hre);
@@ -572,12 +572,12 @@ task("gov:list", "Lists every proposal with its state, what comes next and its a
     );
   });
 
-task("gov:simulate", "Dry run of a proposal file on a Hardhat chain: impersonates delegates through every stage")
+areaTask("gov simulate", "Dry run of a proposal file on a Hardhat chain: impersonates delegates through every stage")
   .addParam("file", "Proposal file")
   .addOptionalParam("parameters", "Parameter file to deploy from if nothing is deployed yet (in-process network)")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { file: string; parameters?: string; json: boolean }, hre) => {
-    await requireSimulable(hre, "gov:simulate");
+    await requireSimulable(hre, "gov simulate");
     const file = readProposalFile(args.file);
     const report = await simulateProposal(hre, file, { parameters: args.parameters, details: true });
     if (report.failure !== undefined) fail(failureText(report.failure));
@@ -595,7 +595,7 @@ task("gov:simulate", "Dry run of a proposal file on a Hardhat chain: impersonate
     ]);
   });
 
-task("gov:export-safe", "Writes a proposal file's actions as a Safe Transaction Builder batch (JSON)")
+areaTask("gov export-safe", "Writes a proposal file's actions as a Safe Transaction Builder batch (JSON)")
   .addParam("proposal", "Proposal file (or a file of the security council's actions, in the same format)")
   .addParam("out", "Batch file to write")
   .addOptionalParam("safe", "The Safe that will send the batch (meta.createdFromSafeAddress)")
@@ -605,7 +605,7 @@ task("gov:export-safe", "Writes a proposal file's actions as a Safe Transaction 
     const file = readProposalFile(args.proposal);
     if (Object.keys(file.implementations ?? {}).length > 0) {
       fail(
-        `proposal file ${args.proposal} has implementations: a Safe batch cannot deploy them (gov:propose does); ` +
+        `proposal file ${args.proposal} has implementations: a Safe batch cannot deploy them (gov propose does); ` +
           "deploy them and write their addresses in the actions",
       );
     }

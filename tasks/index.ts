@@ -1,6 +1,6 @@
 // Registers every task area; each file holds one area.
 import { HardhatContext } from "hardhat/internal/context";
-import { oneLineFailures } from "./lib/cli";
+import { oneLineFailures, ourTasks } from "./lib/cli";
 import { keystoreOption } from "./lib/keys";
 import "./deploy";
 import "./deployCheck";
@@ -22,14 +22,14 @@ import "./time";
 import "./keeper";
 import "./keystore";
 
-/** The areas above (a task is named `<area>:<action>`), and `simulate`. */
-const AREAS = ["deploy", "gov", "token", "vesting", "airdrop", "operator", "stake", "slash", "rewards", "rollup"];
-AREAS.push("service", "squad", "mach", "vital", "time", "keeper", "keystore");
-const isOurs = (name: string) => name === "simulate" || AREAS.includes(name.split(":")[0]);
-
-const definitions = HardhatContext.getHardhatContext().tasksDSL.getTaskDefinitions();
-const ours = Object.keys(definitions).filter(isOurs);
+// Every task above (each area a Hardhat scope: tasks/lib/cli.ts AREAS), and `simulate`.
+const dsl = HardhatContext.getHardhatContext().tasksDSL;
+const ours = ourTasks({ scopes: dsl.getScopesDefinitions() });
+const definition = (name: string) => {
+  const [area, action] = name.split(" ");
+  return action === undefined ? dsl.getTaskDefinitions()[name] : dsl.getScopesDefinitions()[area].tasks[action];
+};
 // every task above that acts as an account can act as an encrypted keystore's (tasks/lib/keys.ts)
-keystoreOption(ours, (name) => definitions[name].paramDefinitions.from !== undefined);
+keystoreOption(ours, (name) => definition(name).paramDefinitions.from !== undefined);
 // every task above fails in one line on the command line, whatever the terminal (tasks/lib/cli.ts)
 oneLineFailures(ours);

@@ -1,9 +1,8 @@
-// Keeper tasks: one command for every permissionless duty that is due (tasks/lib/keeper.ts): one pass (keeper:tick),
-// a loop of passes (keeper:run, stopped by Ctrl-C after the current pass), or one duty (keeper:<duty>).
-import { task } from "hardhat/config";
+// Keeper tasks: one command for every permissionless duty that is due (tasks/lib/keeper.ts): one pass (keeper tick),
+// a loop of passes (keeper run, stopped by Ctrl-C after the current pass), or one duty (keeper <duty>).
 import type { ConfigurableTaskDefinition } from "hardhat/types";
 import type { Signer } from "ethers";
-import { failureLine, fail, formatTime, output, parseSeconds, signerFor, txLine } from "./lib/cli";
+import { failureLine, fail, formatTime, output, parseSeconds, signerFor, txLine, areaTask } from "./lib/cli";
 import { parseWhole } from "./lib/restaking";
 import {
   availableDuties,
@@ -84,7 +83,7 @@ export function tickLines(result: TickResult): string[] {
 }
 
 withCommonParams(
-  task("keeper:tick", "One pass over every keeper duty (or --duties): what is due is simulated, then sent"),
+  areaTask("keeper tick", "One pass over every keeper duty (or --duties): what is due is simulated, then sent"),
 )
   .addOptionalParam("duties", `Comma-separated duties (default: all): ${DUTIES.join(", ")}`)
   .setAction(async (args: CommonArgs & { duties?: string }, hre) => {
@@ -95,7 +94,7 @@ withCommonParams(
   });
 
 for (const duty of DUTIES) {
-  withCommonParams(task(`keeper:${duty}`, `Keeper duty: ${DESCRIPTIONS[duty]}`)).setAction(
+  withCommonParams(areaTask(`keeper ${duty}`, `Keeper duty: ${DESCRIPTIONS[duty]}`)).setAction(
     async (args: CommonArgs, hre) => {
       const result = await tick(hre, await signerFor(hre, args.from), parseOptions(args, [duty], true));
       return output(args.json, result, () => tickLines(result));
@@ -113,8 +112,8 @@ export interface RunResult {
 }
 
 withCommonParams(
-  task(
-    "keeper:run",
+  areaTask(
+    "keeper run",
     "Runs keeper passes every --interval until Ctrl-C (which stops after the current pass) or --ticks passes",
   ),
 )

@@ -1,14 +1,16 @@
 // Keystore tasks: an encrypted JSON keystore to sign with (`--keystore` on every task that sends) instead of a private
 // key kept in a Hardhat variable.
-import { task } from "hardhat/config";
 import { Wallet } from "ethers";
-import { fail, output } from "./lib/cli";
+import { fail, output, areaTask } from "./lib/cli";
 import { PASSWORD_VARIABLE, newPassword, openKeystore, writeKeystore } from "./lib/keys";
 
-/** The variable `keystore:import` reads the private key from (else it asks for it at a hidden prompt). */
+/** The variable `keystore import` reads the private key from (else it asks for it at a hidden prompt). */
 const KEY_VARIABLE = "ALT_PRIVATE_KEY";
 
-task("keystore:new", `Creates a new account in an encrypted JSON keystore (password: ${PASSWORD_VARIABLE} or a prompt)`)
+areaTask(
+  "keystore new",
+  `Creates a new account in an encrypted JSON keystore (password: ${PASSWORD_VARIABLE} or a prompt)`,
+)
   .addParam("out", "The keystore file to write (never overwritten)")
   .addFlag("json", "Print the result as JSON")
   .setAction(async (args: { out: string; json: boolean }) => {
@@ -20,7 +22,7 @@ task("keystore:new", `Creates a new account in an encrypted JSON keystore (passw
     ]);
   });
 
-task("keystore:import", `Encrypts a private key (from ${KEY_VARIABLE}) into a JSON keystore`)
+areaTask("keystore import", `Encrypts a private key (from ${KEY_VARIABLE}) into a JSON keystore`)
   .addParam("out", "The keystore file to write (never overwritten)")
   .addFlag("json", "Print the result as JSON")
   .setAction(async (args: { out: string; json: boolean }) => {
@@ -39,7 +41,7 @@ task("keystore:import", `Encrypts a private key (from ${KEY_VARIABLE}) into a JS
     ]);
   });
 
-task("keystore:address", "The account of a keystore (checks its password)")
+areaTask("keystore address", "The account of a keystore (checks its password)")
   .addParam("keystore", "The keystore file")
   .addFlag("json", "Print the result as JSON")
   .setAction(async (args: { keystore: string; json: boolean }) => {

@@ -5,14 +5,24 @@
 // reports of the signers of an output VITAL invalidated. The secret key comes from an environment variable, never from
 // a flag (flags end up in shell histories); nothing is sent before every signature was checked locally against the
 // operator's key in the file's epoch and the transaction was simulated.
-import { task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import path from "path";
 import { bls12_381 } from "@noble/curves/bls12-381";
 import { getAddress, getBytes, hexlify, id, isAddress, isHexString } from "ethers";
-import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine, type TxReport } from "./lib/cli";
+import {
+  confirm,
+  fail,
+  formatAlt,
+  output,
+  parseAddress,
+  preflight,
+  signerFor,
+  txLine,
+  type TxReport,
+  areaTask,
+} from "./lib/cli";
 import { blsKeyRegistry, eventsOf, operatorSets, parseWhole, restakingRegistry } from "./lib/restaking";
 import { OUTPUT_STATUS, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
 import { notLiveIn, registeredSet, serviceContract } from "./lib/services";
@@ -26,7 +36,7 @@ export const BLS_KEY_ENV = "ALT_BLS_KEY";
 type Kind = "attestation" | "alert";
 
 /**
- * What `mach:attest` and `mach:alert --out` write: the message, the operator that signed it (a BLS signature does not
+ * What `mach attest` and `mach alert --out` write: the message, the operator that signed it (a BLS signature does not
  * recover its signer) and its signature (G1, EIP-2537 encoding). An attestation's message is
  * {outputIndex, l2BlockNumber, outputRoot, epoch}, an alert's {reason, nonce, epoch}; numbers as decimal strings.
  */
@@ -59,7 +69,7 @@ const secretHex = (secret: bigint) => "0x" + secret.toString(16).padStart(64, "0
 function blsSecret(keyEnv: string): bigint {
   const value = process.env[keyEnv];
   if (value === undefined || value === "") {
-    fail(`$${keyEnv} is not set: it must hold the operator's BLS secret key (npx hardhat mach:keygen makes one)`);
+    fail(`$${keyEnv} is not set: it must hold the operator's BLS secret key (npx hardhat mach keygen makes one)`);
   }
   if (!/^0x[0-9a-fA-F]{64}$/.test(value)) fail(`$${keyEnv} is not a BLS secret key: 0x and 64 hex digits expected`);
   const secret = BigInt(value);
@@ -140,7 +150,7 @@ async function requireOwnKey(keys: BlsKeyRegistry, operator: string, epoch: bigi
   }
   fail(
     key === undefined
-      ? `${operator} has no BLS key in epoch ${epoch} (mach:register-key; a key counts from the epoch after its registration)`
+      ? `${operator} has no BLS key in epoch ${epoch} (mach register-key; a key counts from the epoch after its registration)`
       : `the key in $${keyEnv} is not ${operator}'s BLS key in epoch ${epoch}`,
   );
 }
@@ -345,7 +355,7 @@ const quorumSummary = (q: { epoch: bigint; signers: string[]; signed: bigint; to
 
 // ------------------------------------------------------------------ tasks
 
-task("mach:keygen", "Generates a BLS secret key and prints it with its public key (sends nothing, stores nothing)")
+areaTask("mach keygen", "Generates a BLS secret key and prints it with its public key (sends nothing, stores nothing)")
   .addFlag("json", "Print the result as JSON")
   .setAction(async (args: { json: boolean }) => {
     let secret = 0n;
@@ -355,13 +365,13 @@ task("mach:keygen", "Generates a BLS secret key and prints it with its public ke
     // on stderr: a redirected --json output holds the key pair only
     console.warn(
       `keep the secret key safe and private: it is stored nowhere, and whoever holds it signs for your operator ` +
-        `(give it to mach:register-key, mach:attest and mach:alert in $${BLS_KEY_ENV})`,
+        `(give it to mach register-key, mach attest and mach alert in $${BLS_KEY_ENV})`,
     );
     return result;
   });
 
-task(
-  "mach:register-key",
+areaTask(
+  "mach register-key",
   "Registers (or rotates) the sender's BLS key, with its proof of possession: it counts from the next epoch",
 )
   .addOptionalParam("keyEnv", "Environment variable holding the BLS secret key", BLS_KEY_ENV)
@@ -372,7 +382,7 @@ task(
     const signer = await signerFor(hre, args.from);
     const operator = await signer.getAddress();
     if (!(await (await restakingRegistry(hre)).isOperator(operator))) {
-      fail(`${operator} is not an operator (operator:register first)`);
+      fail(`${operator} is not an operator (operator register first)`);
     }
     const keys = await blsKeyRegistry(hre);
     const { publicKey, proof } = await keyRegistration(keys, operator, secret);
@@ -420,7 +430,7 @@ task(
     ]);
   });
 
-task("mach:attest", "Signs the MACH attestation of a rollup output with the operator's BLS key into a JSON file")
+areaTask("mach attest", "Signs the MACH attestation of a rollup output with the operator's BLS key into a JSON file")
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("output", "Index of the output")
   .addOptionalParam(
@@ -471,7 +481,7 @@ task("mach:attest", "Signs the MACH attestation of a rollup output with the oper
     },
   );
 
-task("mach:certify", "Fast-finalizes a rollup output with a MACH quorum built from attestation files")
+areaTask("mach certify", "Fast-finalizes a rollup output with a MACH quorum built from attestation files")
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("output", "Index of the output")
   .addParam("attestations", "Attestation files, comma-separated, or a directory of them")
@@ -577,7 +587,7 @@ const provenLine = (p: { operator: string; block: bigint; requestId: bigint; tx:
     p.tx,
   );
 
-task("mach:prove-equivocation", "Proves from two attestation files that one member signed two roots for one block")
+areaTask("mach prove-equivocation", "Proves from two attestation files that one member signed two roots for one block")
   .addParam("first", "An attestation file")
   .addParam("second", "Another attestation file of the same operator, rollup and block, with another root")
   .addOptionalParam("from", "Account to act as and be the reporter (default: the first account)")
@@ -592,9 +602,9 @@ task("mach:prove-equivocation", "Proves from two attestation files that one memb
     ]);
   });
 
-task(
-  "mach:find-equivocations",
-  "Scans attestation files (a folder of mach:attest --out files) for members that signed two roots for one block; --prove proves them",
+areaTask(
+  "mach find-equivocations",
+  "Scans attestation files (a folder of mach attest --out files) for members that signed two roots for one block; --prove proves them",
 )
   .addParam("dir", "A directory of attestation files, or files comma-separated")
   .addFlag("prove", "Prove every provable equivocation found (each simulated before the first is sent)")
@@ -617,7 +627,7 @@ task(
       l2BlockNumber: bigint;
       roots: string[];
       files: string[];
-      /** "provable", or why not (as mach:prove-equivocation would refuse it) */
+      /** "provable", or why not (as mach prove-equivocation would refuse it) */
       status: string;
       proof?: EquivocationProof;
     }[] = [];
@@ -670,7 +680,10 @@ task(
     ]);
   });
 
-task("mach:alert", "Signs a MACH alert for a rollup (--out), or raises it from a quorum of alert files (--signatures)")
+areaTask(
+  "mach alert",
+  "Signs a MACH alert for a rollup (--out), or raises it from a quorum of alert files (--signatures)",
+)
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("reason", "Why: 32-byte hex, or any text (hashed)")
   .addOptionalParam("out", "Sign the alert with the operator's BLS key into this file")
@@ -736,8 +749,8 @@ task("mach:alert", "Signs a MACH alert for a rollup (--out), or raises it from a
     },
   );
 
-task(
-  "mach:report-invalid",
+areaTask(
+  "mach report-invalid",
   "Reports the signers of an output VITAL invalidated, from their attestation files: one slash request each",
 )
   .addParam("rollup", "Rollup address or chain ID")

@@ -1,7 +1,6 @@
 // Operator tasks: register, inspect, change the commission.
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatAlt, output, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatAlt, output, signerFor, txLine, areaTask } from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
@@ -123,7 +122,7 @@ function infoLines(info: OperatorInfo, assets: AssetInfo[], now: number): string
   ];
 }
 
-task("operator:register", "Registers the sender as an operator")
+areaTask("operator register", "Registers the sender as an operator")
   .addParam("uri", "Metadata URI (name, website, contact)")
   .addParam("commission", "Commission on rewards in basis points: 100 = 1 %, at most 2000 (20 %)")
   .addOptionalParam("from", "Acting account, the operator (default: the first account)")
@@ -147,7 +146,7 @@ task("operator:register", "Registers the sender as an operator")
     ]);
   });
 
-task("operator:info", "Shows an operator: commission, pools, stake, pending slashes, metadata URI")
+areaTask("operator info", "Shows an operator: commission, pools, stake, pending slashes, metadata URI")
   .addParam("operator", "Operator address")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { operator: string; json: boolean }, hre) => {
@@ -159,8 +158,8 @@ task("operator:info", "Shows an operator: commission, pools, stake, pending slas
     return output(args.json, info, () => infoLines(info, assets, now));
   });
 
-task(
-  "operator:set-commission",
+areaTask(
+  "operator set-commission",
   "Changes the sender's commission (basis points): a decrease applies at once, an increase after the commission delay",
 )
   .addParam("commission", "New commission in basis points: 100 = 1 %, at most 2000 (20 %)")
@@ -286,8 +285,8 @@ function listLines(entries: OperatorListEntry[], assets: AssetInfo[], names: Set
   });
 }
 
-task(
-  "operator:list",
+areaTask(
+  "operator list",
   "Lists every registered operator (from the registry's events): stake per asset and its ALT value, commission, " +
     "the sets it is in with their allocations, and whether it is jailed",
 )

@@ -2,10 +2,9 @@
 // claimed over (operator, set) pairs: the operators the account staked with (and the account itself, if it is an
 // operator) times the sets each of them ever allocated to. A claim settles its pairs first, so what it pays is found by
 // simulating it.
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RewardsDistributor } from "../typechain-types";
-import { confirm, fail, formatAlt, output, parseAddress, revertReason, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatAlt, output, parseAddress, revertReason, signerFor, txLine, areaTask } from "./lib/cli";
 import {
   eventsOf,
   operatorSets,
@@ -110,8 +109,8 @@ async function pendingRewards(
   };
 }
 
-task(
-  "rewards:pending",
+areaTask(
+  "rewards pending",
   "Shows what an account can claim (staking rewards, operator commission, treasury share): the claim simulated, " +
     "what is owed already, and the (operator, set) pairs it claims over",
 )
@@ -130,8 +129,8 @@ task(
     ]);
   });
 
-task(
-  "rewards:claim",
+areaTask(
+  "rewards claim",
   "Claims the sender's rewards over every (operator, set) pair it has rewards in, settling them first; the claim is " +
     "simulated first, and not sent when it would pay nothing",
 )
@@ -167,14 +166,14 @@ export interface SettleResult {
   tx: { hash: string; gasUsed: string; block: number };
 }
 
-task(
-  "rewards:settle",
+areaTask(
+  "rewards settle",
   "Settles an operator's earnings in a set up to the current epoch (permissionless, for keepers: a claim settles its " +
     "own pairs); --steps bounds the changes of its allocation and of its stakers' units walked (a longer history " +
     "takes several calls)",
 )
   .addParam("operator", "The operator")
-  .addParam("set", "The operator set: SERVICE/CHAINID (e.g. MACH/5002), decimal or 0x hex (rewards:pending lists them)")
+  .addParam("set", "The operator set: SERVICE/CHAINID (e.g. MACH/5002), decimal or 0x hex (rewards pending lists them)")
   .addOptionalParam("steps", "Most changes walked of each history (default: CLAIM_STEPS, 64)")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")

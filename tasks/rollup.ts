@@ -2,7 +2,6 @@
 // ownership handover; batches (append-batch by a central sequencer), forced inclusion (queue-tx, force-include,
 // reclaim-fee once retired); outputs (propose-output, finalize after the challenge period, prove on validity rollups).
 import { formatDuration } from "../deploy/lib/units";
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { hexlify, id, isHexString, keccak256, randomBytes, ZeroAddress } from "ethers";
 import {
@@ -19,6 +18,7 @@ import {
   signerFor,
   txLine,
   type TxReport,
+  areaTask,
 } from "./lib/cli";
 import { altToken } from "./lib/genesis";
 import { eventsOf, latestTime, parseWhole } from "./lib/restaking";
@@ -124,7 +124,7 @@ const serviceNames = (bits: number) =>
 /** A salt given as 32-byte hex, or any text (hashed). */
 const parseSalt = (value: string) => (isHexString(value, 32) ? value : id(value));
 
-/** How often rollup:create reads the latest block while its commitment is too new (on a chain it cannot move). */
+/** How often rollup create reads the latest block while its commitment is too new (on a chain it cannot move). */
 const WAIT_POLL_MS = 1_000;
 
 /**
@@ -147,7 +147,7 @@ async function reach(hre: HardhatRuntimeEnvironment, timestamp: number, movable:
   return latest + 1;
 }
 
-/** Refusals of a simulated creation that rollup:create deals with before it creates: commit, wait, approve. */
+/** Refusals of a simulated creation that rollup create deals with before it creates: commit, wait, approve. */
 const CREATE_LATER = [
   "FactoryNotCommitted",
   "FactoryCommitmentExpired",
@@ -160,7 +160,7 @@ export interface RollupInfo {
   chainId: bigint;
   templateId: number;
   owner: string;
-  /** The account the owner offered ownership to (rollup:transfer-ownership), until it accepts; zero if none. */
+  /** The account the owner offered ownership to (rollup transfer-ownership), until it accepts; zero if none. */
   pendingOwner: string;
   status: string;
   paused: boolean;
@@ -267,7 +267,7 @@ async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<R
 
 const lifetime = (expiry: number) => (expiry === 0 ? "permanent" : `expires ${formatTime(expiry)}`);
 
-task("rollup:templates", "Lists the factory's rollup templates")
+areaTask("rollup templates", "Lists the factory's rollup templates")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { json: boolean }, hre) => {
     const views = await templates(await rollupFactory(hre));
@@ -283,7 +283,7 @@ task("rollup:templates", "Lists the factory's rollup templates")
     );
   });
 
-task("rollup:predict-address", "The address a rollup will have, before it is created")
+areaTask("rollup predict-address", "The address a rollup will have, before it is created")
   .addParam("template", "Template id or name")
   .addParam("salt", "Salt: 32-byte hex or any text")
   .addOptionalParam("creator", "Creating account (default: the first account)")
@@ -297,12 +297,12 @@ task("rollup:predict-address", "The address a rollup will have, before it is cre
     return output(args.json, result, () => [`${address} (template ${template.name}, creator ${creator})`]);
   });
 
-task(
-  "rollup:create",
+areaTask(
+  "rollup create",
   "Creates a rollup from a template (permissionless): commits to its chain ID, waits COMMIT_DELAY (moving a Hardhat " +
     "chain's clock), then creates it",
 )
-  .addParam("template", "Template id or name, e.g. OPStack-EVM (see rollup:templates)")
+  .addParam("template", "Template id or name, e.g. OPStack-EVM (see rollup templates)")
   .addParam("chainId", "Chain ID: unique forever, not 0, not the host chain's, at most 2^53-1")
   .addOptionalParam("da", `DA layer: ${DA_LAYERS.join(", ")}`, "EthereumBlobs")
   .addOptionalParam("daConfig", "DA configuration bytes (hex)", "0x")
@@ -456,7 +456,7 @@ task(
       if (mustCommit) {
         commit = await confirm(factory.connect(signer).commitRollup(commitment), (reason) =>
           reason.startsWith("FactoryAlreadyCommitted(")
-            ? `the same commitment was made meanwhile (copied?): it binds ${sender} all the same; run rollup:create ` +
+            ? `the same commitment was made meanwhile (copied?): it binds ${sender} all the same; run rollup create ` +
               `again with --salt ${salt}`
             : undefined,
         );
@@ -466,7 +466,7 @@ task(
       if (!movable && usableAt > (await latestTime(hre))) {
         // on stderr: a redirected --json output holds the result only
         console.warn(
-          `committed; creating from ${formatTime(usableAt)} (if interrupted, run rollup:create again with --salt ${salt})`,
+          `committed; creating from ${formatTime(usableAt)} (if interrupted, run rollup create again with --salt ${salt})`,
         );
       }
       params.expiry = expiryFrom(await reach(hre, usableAt, movable));
@@ -496,7 +496,7 @@ task(
     },
   );
 
-task("rollup:list", "Lists the factory's rollups")
+areaTask("rollup list", "Lists the factory's rollups")
   .addOptionalParam("owner", "Only the rollups of this owner")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { owner?: string; json: boolean }, hre) => {
@@ -524,7 +524,7 @@ task("rollup:list", "Lists the factory's rollups")
     );
   });
 
-task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, expiry, fees")
+areaTask("rollup info", "Shows a rollup: configuration, status, batches, outputs, expiry, fees")
   .addParam("rollup", "Rollup address or chain ID")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { rollup: string; json: boolean }, hre) => {
@@ -557,8 +557,8 @@ task("rollup:info", "Shows a rollup: configuration, status, batches, outputs, ex
         ? [
             `  next to finalize #${next.index}: ${next.status}, proposed ${timeAt(next.proposedAt, now)}; ${
               next.finalizesAt === undefined
-                ? "finalizes with a validity proof (rollup:prove)"
-                : `finalizes from ${timeAt(next.finalizesAt, now)} (rollup:finalize)`
+                ? "finalizes with a validity proof (rollup prove)"
+                : `finalizes from ${timeAt(next.finalizesAt, now)} (rollup finalize)`
             }`,
           ]
         : []),
@@ -577,7 +577,7 @@ async function ownedRollup(hre: HardhatRuntimeEnvironment, args: { rollup: strin
   return { rollup, signer };
 }
 
-task("rollup:extend", "Moves an ephemeral rollup's expiry later, paying the services for the added time (owner)")
+areaTask("rollup extend", "Moves an ephemeral rollup's expiry later, paying the services for the added time (owner)")
   .addParam("by", "Added time, e.g. 7d")
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("from", "Acting account, the owner (default: the first account)")
@@ -606,7 +606,7 @@ task("rollup:extend", "Moves an ephemeral rollup's expiry later, paying the serv
     ]);
   });
 
-task("rollup:sunset", "Ends a rollup early: it expires now and starts settling (owner)")
+areaTask("rollup sunset", "Ends a rollup early: it expires now and starts settling (owner)")
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("from", "Acting account, the owner (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -617,7 +617,10 @@ task("rollup:sunset", "Ends a rollup early: it expires now and starts settling (
     return output(args.json, result, () => [txLine(`sunset: expired at ${formatTime(result.expiry)}`, tx)]);
   });
 
-task("rollup:settle", "Retires a rollup after its settlement window: final state frozen, unused fees refunded (anyone)")
+areaTask(
+  "rollup settle",
+  "Retires a rollup after its settlement window: final state frozen, unused fees refunded (anyone)",
+)
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -638,8 +641,8 @@ task("rollup:settle", "Retires a rollup after its settlement window: final state
     return output(args.json, result, () => [txLine(`retired; refunded ${formatAlt(refund)} to ${result.owner}`, tx)]);
   });
 
-task(
-  "rollup:force-include",
+areaTask(
+  "rollup force-include",
   "Forces overdue queued transactions into the batch chain (anyone); the sequencer is at fault",
 )
   .addParam("rollup", "Rollup address or chain ID")
@@ -670,7 +673,7 @@ task(
     ]);
   });
 
-task("rollup:propose-output", "Proposes the rollup's next state output (its proposer)")
+areaTask("rollup propose-output", "Proposes the rollup's next state output (its proposer)")
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("root", "The L2 state root: 32-byte hex (the rollup binds it to the batches and the previous output)")
   .addOptionalParam("block", "Its L2 block number (default: the next one, one output interval on)")
@@ -725,7 +728,7 @@ async function overdueCount(rollup: Rollup, head: bigint, length: bigint, now: n
   return i - head;
 }
 
-task("rollup:append-batch", "Posts a batch to a rollup with a sequencer of its own (the sequencer)")
+areaTask("rollup append-batch", "Posts a batch to a rollup with a sequencer of its own (the sequencer)")
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("commitment", "The batch's DA commitment: 32-byte hex")
   .addOptionalParam(
@@ -752,7 +755,7 @@ task("rollup:append-batch", "Posts a batch to a rollup with a sequencer of its o
       const address = await rollup.getAddress();
       const sequencer = await rollup.sequencer();
       if (sequencer === ZeroAddress)
-        fail(`rollup ${address} is sequenced by SQUAD: post its batches with squad:post-batch`);
+        fail(`rollup ${address} is sequenced by SQUAD: post its batches with squad post-batch`);
       const signer = await signerFor(hre, args.from);
       const sender = await signer.getAddress();
       if (sender !== sequencer) fail(`${sender} is not the sequencer of rollup ${address} (${sequencer} is)`);
@@ -804,7 +807,10 @@ task("rollup:append-batch", "Posts a batch to a rollup with a sequencer of its o
     },
   );
 
-task("rollup:queue-tx", "Queues an L2 transaction for forced inclusion (anyone), paying a fee to whoever includes it")
+areaTask(
+  "rollup queue-tx",
+  "Queues an L2 transaction for forced inclusion (anyone), paying a fee to whoever includes it",
+)
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("txHash", "The L2 transaction's hash: 32-byte hex")
   .addOptionalParam(
@@ -865,12 +871,12 @@ task("rollup:queue-tx", "Queues an L2 transaction for forced inclusion (anyone),
         ...(approval ? [txLine("approved the rollup", approval)] : []),
         txLine(`queued transaction ${txHash} at index ${result.queueIndex}, paying ${formatAlt(fee)}`, tx),
         `  the sequencer must include it by ${timeAt(result.deadline, at)}; after that anyone may force it in: ` +
-          `rollup:force-include --rollup ${address}`,
+          `rollup force-include --rollup ${address}`,
       ]);
     },
   );
 
-/** What rollup:finalize and rollup:prove report. */
+/** What rollup finalize and rollup prove report. */
 export interface FinalizeResult {
   rollup: string;
   index: bigint;
@@ -899,7 +905,7 @@ const finalizedLines = (r: FinalizeResult, how: string) => [
   r.bond === 0n ? "  no output bond" : `  bond ${formatAlt(r.bond)} returned to the proposer ${r.proposer}`,
 ];
 
-task("rollup:finalize", "Finalizes an optimistic rollup's output after its challenge period (anyone)")
+areaTask("rollup finalize", "Finalizes an optimistic rollup's output after its challenge period (anyone)")
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("index", "The output (default: the next to finalize; outputs finalize in order)")
   .addOptionalParam("from", "Acting account (default: the first account)")
@@ -908,7 +914,7 @@ task("rollup:finalize", "Finalizes an optimistic rollup's output after its chall
     const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
     const address = await rollup.getAddress();
     if (PROOF_SYSTEMS[Number(await rollup.proofSystem())] !== "optimistic") {
-      fail(`rollup ${address} is a validity rollup: its outputs finalize with a proof (rollup:prove)`);
+      fail(`rollup ${address} is a validity rollup: its outputs finalize with a proof (rollup prove)`);
     }
     const now = await latestTime(hre);
     await requireNotPaused(rollup, now);
@@ -928,7 +934,7 @@ task("rollup:finalize", "Finalizes an optimistic rollup's output after its chall
     return output(args.json, result, () => finalizedLines(result, ""));
   });
 
-task("rollup:prove", "Finalizes a validity rollup's output with its validity proof (anyone)")
+areaTask("rollup prove", "Finalizes a validity rollup's output with its validity proof (anyone)")
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("index", "The output (default: the next to finalize; outputs finalize in order)")
   .addOptionalParam("proof", "The proof: hex bytes")
@@ -946,7 +952,7 @@ task("rollup:prove", "Finalizes a validity rollup's output with its validity pro
       const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
       const address = await rollup.getAddress();
       if (PROOF_SYSTEMS[Number(await rollup.proofSystem())] !== "validity") {
-        fail(`rollup ${address} is optimistic: its outputs finalize after their challenge period (rollup:finalize)`);
+        fail(`rollup ${address} is optimistic: its outputs finalize after their challenge period (rollup finalize)`);
       }
       await requireNotPaused(rollup, await latestTime(hre));
       const { index, output: o } = await outputToFinalize(rollup, args.index);
@@ -959,8 +965,8 @@ task("rollup:prove", "Finalizes a validity rollup's output with its validity pro
     },
   );
 
-task(
-  "rollup:reclaim-fee",
+areaTask(
+  "rollup reclaim-fee",
   "Pays back the fees of transactions queued on a retired rollup and never included, to their payers (anyone)",
 )
   .addParam("rollup", "Rollup address or chain ID")
@@ -990,8 +996,8 @@ task(
     );
   });
 
-task(
-  "rollup:transfer-ownership",
+areaTask(
+  "rollup transfer-ownership",
   "Offers a rollup's ownership to another account (owner); it becomes the owner when it accepts",
 )
   .addParam("rollup", "Rollup address or chain ID")
@@ -1021,11 +1027,11 @@ task(
     return output(args.json, result, () => [
       txLine(`ownership of rollup ${address} offered to ${to}`, tx),
       ...(result.replaced ? [`  (the offer to ${result.replaced} is withdrawn)`] : []),
-      `  ${owner} stays the owner until ${to} accepts: rollup:accept-ownership --rollup ${address} --from ${to}`,
+      `  ${owner} stays the owner until ${to} accepts: rollup accept-ownership --rollup ${address} --from ${to}`,
     ]);
   });
 
-task("rollup:accept-ownership", "Accepts the ownership of a rollup offered to the acting account")
+areaTask("rollup accept-ownership", "Accepts the ownership of a rollup offered to the acting account")
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("from", "Acting account, the offered owner (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -1035,7 +1041,7 @@ task("rollup:accept-ownership", "Accepts the ownership of a rollup offered to th
     const signer = await signerFor(hre, args.from);
     const sender = await signer.getAddress();
     const pending = await rollup.pendingOwner();
-    if (pending === ZeroAddress) fail(`no ownership of rollup ${address} is offered (rollup:transfer-ownership)`);
+    if (pending === ZeroAddress) fail(`no ownership of rollup ${address} is offered (rollup transfer-ownership)`);
     if (sender !== pending) fail(`${sender} is not the pending owner of rollup ${address} (${pending} is)`);
     const previousOwner = await rollup.owner();
     await preflight(rollup.connect(signer).acceptOwnership.staticCall({ blockTag: "pending" }));

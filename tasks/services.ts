@@ -1,7 +1,6 @@
 // Operator-set tasks common to the three restaked services: join (registering the rollup's set if needed, replacing a
 // smaller member of a full set), allocate, leave, remove a member below the minimum, and the set as it counts in the
 // current epoch (read from OperatorSets' checkpoints).
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
   confirm,
@@ -14,6 +13,7 @@ import {
   signerFor,
   txLine,
   type TxReport,
+  areaTask,
 } from "./lib/cli";
 import { blsKeyRegistry, formatWhen, latestTime, operatorSets, restakingRegistry } from "./lib/restaking";
 import { parseRollup, rollupAt, rollupFactory } from "./lib/rollups";
@@ -80,14 +80,14 @@ async function countsFrom(hre: HardhatRuntimeEnvironment, sets: OperatorSets, tx
 }
 
 const serviceTask = (name: string, description: string) =>
-  task(name, description)
+  areaTask(name, description)
     .addParam("service", "mach, vital or squad")
     .addParam("rollup", "Rollup address or chain ID")
     .addOptionalParam("from", "Account to act as (default: the first account)")
     .addFlag("json", "Print the result as JSON");
 
 serviceTask(
-  "service:join",
+  "service join",
   "Joins the rollup's operator set of a service, allocating stake to it (registering the set first if nobody has)",
 )
   .addOptionalParam("amount", "ALT-equivalent stake to allocate to the set (default: all the operator's free stake)")
@@ -104,13 +104,13 @@ serviceTask(
     if (!isRegistered) await requireEnabled(rollupContract, name);
     // refused before the registration is sent: nothing is left half done
     const registry = await restakingRegistry(hre);
-    if (!(await registry.isOperator(operator))) fail(`${operator} is not an operator (operator:register first)`);
+    if (!(await registry.isOperator(operator))) fail(`${operator} is not an operator (operator register first)`);
     if (await registry.isJailed(operator)) fail(`${operator} is jailed by a pending slash request`);
     // a MACH set adds each member's BLS key to its aggregate key: the registry refuses a join without one (BlsNoKey)
     if (name === "mach" && (await (await blsKeyRegistry(hre)).keyOf(operator)) === "0x") {
       fail(
         `${operator} has no BLS key, which MACH needs: register a BLS key first: ` +
-          `npx hardhat mach:register-key --from ${operator} (its secret key in $ALT_BLS_KEY)`,
+          `npx hardhat mach register-key --from ${operator} (its secret key in $ALT_BLS_KEY)`,
       );
     }
     if (isRegistered && (await sets.membership(await service.setIdOf(rollup), operator)).member) {
@@ -223,7 +223,7 @@ async function replacement(sets: OperatorSets, setId: bigint, amount: bigint, re
 }
 
 serviceTask(
-  "service:allocate",
+  "service allocate",
   "Changes the stake a member allocates to the rollup's set (an increase counts from the next epoch; a decrease " +
     "stops counting then and stays slashable for the withdrawal delay)",
 )
@@ -235,7 +235,7 @@ serviceTask(
     const setId = await registeredSet(hre, service, rollup, name);
     const amount = parseAmount(args.amount, "--amount");
     const membership = await sets.membership(setId, operator);
-    if (!membership.member) fail(`${operator} is not a member of the set (service:join)`);
+    if (!membership.member) fail(`${operator} is not a member of the set (service join)`);
     const { minStake } = await sets.setConfig(setId);
     requireMinimum(amount, minStake);
     const { allocated: before, pendingFree: held } = await sets.allocation(setId, operator);
@@ -262,7 +262,7 @@ serviceTask(
     );
   });
 
-serviceTask("service:leave", "Requests to leave the rollup's set of a service, or completes the leave with --complete")
+serviceTask("service leave", "Requests to leave the rollup's set of a service, or completes the leave with --complete")
   .addFlag("complete", "Complete a leave whose delay is over")
   .setAction(async (args: ServiceArgs & { complete: boolean }, hre) => {
     const { name, rollup, setName, service, sets } = await resolve(hre, args);
@@ -272,13 +272,13 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
     const membership = await sets.membership(setId, operator);
     const now = await latestTime(hre);
     if (args.complete) {
-      if (membership.member) fail(`${operator} is a member of the set: service:leave without --complete first`);
+      if (membership.member) fail(`${operator} is a member of the set: service leave without --complete first`);
       if (membership.leaveAt === 0n) fail(`${operator} has no leave to complete in the set`);
     } else if (!membership.member) {
       fail(
         membership.leaveAt === 0n
           ? `${operator} is not a member of the set`
-          : `${operator} has left the set already: service:leave --complete from ${formatWhen(membership.leaveAt, now)}`,
+          : `${operator} has left the set already: service leave --complete from ${formatWhen(membership.leaveAt, now)}`,
       );
     }
     const explain = await refusalExplainer(hre);
@@ -303,7 +303,7 @@ serviceTask("service:leave", "Requests to leave the rollup's set of a service, o
   });
 
 serviceTask(
-  "service:remove",
+  "service remove",
   "Removes a member whose allocation fell below the set's minimum stake (anyone): its place is free at once",
 )
   .addParam("operator", "The member to remove")
@@ -328,7 +328,7 @@ serviceTask(
     ]);
   });
 
-task("service:set", "Prints the rollup's set of a service as it counts in the current epoch (sends nothing)")
+areaTask("service set", "Prints the rollup's set of a service as it counts in the current epoch (sends nothing)")
   .addParam("service", "mach, vital or squad")
   .addParam("rollup", "Rollup address or chain ID")
   .addFlag("json", "Print the result as JSON")
@@ -349,7 +349,7 @@ task("service:set", "Prints the rollup's set of a service as it counts in the cu
     ]);
   });
 
-/** A rollup's set as service:info shows it: the set's parameters and its members as they count in this epoch. */
+/** A rollup's set as service info shows it: the set's parameters and its members as they count in this epoch. */
 export interface RollupSetInfo {
   rollup: string;
   chainId: bigint;
@@ -369,8 +369,8 @@ export interface RollupSetInfo {
   live: boolean;
 }
 
-task(
-  "service:info",
+areaTask(
+  "service info",
   "Shows a service: its address, owner and the defaults of the sets it creates, and each rollup's set (members, " +
     "allocations, stake counted this epoch, minimum stake, maximum size, liveness); sends nothing",
 )
@@ -454,7 +454,7 @@ task(
       ...(infos.length === 0 ? [`  no rollup uses ${NAME}`] : []),
       ...infos.flatMap((r) =>
         !r.registered
-          ? [`set ${r.set} (rollup ${r.rollup}): not registered (service:join registers it)`]
+          ? [`set ${r.set} (rollup ${r.rollup}): not registered (service join registers it)`]
           : [
               `set ${r.set} (rollup ${r.rollup}), epoch ${epoch}: ${r.members.length} members, ` +
                 `${formatAlt(r.totalStake)} counted from ${r.count} operators; ` +

@@ -1,8 +1,7 @@
 // Slashing tasks: list requests, veto one (the security council), execute one after its veto window, claim the
 // proceeds of executed slashes (reporters, the treasury), burn the slashed ALT they set aside.
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, output, parseAddress, preflight, signerFor, txLine, type TxReport } from "./lib/cli";
+import { confirm, fail, output, parseAddress, preflight, signerFor, txLine, type TxReport, areaTask } from "./lib/cli";
 import {
   eventsOf,
   formatAsset,
@@ -89,7 +88,7 @@ async function pendingRequest(hre: HardhatRuntimeEnvironment, manager: SlashingM
   return { id, request };
 }
 
-task("slash:list", "Lists slash requests: status, operator, set, bps, executable time, reporter")
+areaTask("slash list", "Lists slash requests: status, operator, set, bps, executable time, reporter")
   .addOptionalParam("operator", "Only requests against this operator")
   .addFlag("pending", "Only pending requests")
   .addFlag("json", "Print JSON")
@@ -114,7 +113,7 @@ task("slash:list", "Lists slash requests: status, operator, set, bps, executable
     );
   });
 
-task("slash:veto", "Vetoes a pending slash request within its veto window (the vetoer, the security council, only)")
+areaTask("slash veto", "Vetoes a pending slash request within its veto window (the vetoer, the security council, only)")
   .addParam("id", "Slash request id")
   .addOptionalParam("from", "Acting account, the vetoer (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -137,7 +136,7 @@ task("slash:veto", "Vetoes a pending slash request within its veto window (the v
     ]);
   });
 
-task("slash:execute", "Executes a pending slash request once its veto window has passed (anyone)")
+areaTask("slash execute", "Executes a pending slash request once its veto window has passed (anyone)")
   .addParam("id", "Slash request id")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -171,7 +170,7 @@ task("slash:execute", "Executes a pending slash request once its veto window has
       ...amounts.map(
         (a) =>
           `  ${formatAsset(assets[a.assetId], a.amount)} slashed, ${formatAsset(assets[a.assetId], a.reporterAmount)} claimable by the reporter` +
-          (a.assetId === 0 ? ", the rest set aside to burn (slash:burn)" : ", the rest claimable by the treasury"),
+          (a.assetId === 0 ? ", the rest set aside to burn (slash burn)" : ", the rest claimable by the treasury"),
       ),
     ]);
   });
@@ -183,8 +182,8 @@ export interface ProceedsClaim {
   tx: TxReport;
 }
 
-task(
-  "slash:claim",
+areaTask(
+  "slash claim",
   "Claims the sender's slash proceeds (reporter shares; the treasury's part of slashed non-ALT assets), every asset",
 )
   .addOptionalParam("to", "Recipient (default: the acting account)")
@@ -215,7 +214,7 @@ task(
     );
   });
 
-task("slash:burn", "Burns the slashed ALT that executed slashes set aside (anyone)")
+areaTask("slash burn", "Burns the slashed ALT that executed slashes set aside (anyone)")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { from?: string; json: boolean }, hre) => {

@@ -1,14 +1,13 @@
 // SQUAD sequencing tasks: the leader schedule, posting a batch as leader (or as a member after the grace period), and
 // the keeper's seed duty. A slot's leader is drawn stake-weighted from the allocations counted in the epoch before the
 // slot's, with the rollup's seed of the slot's epoch, set in the epoch before by commit and reveal: the first batch of
-// an epoch (or squad:reveal-seed) commits the next epoch's seed to the prevrandao of a block SEED_DELAY blocks ahead,
-// and a reveal in exactly that block (squad:reveal-seed, or a batch landing in it) sets it; a target missed leaves the
+// an epoch (or squad reveal-seed) commits the next epoch's seed to the prevrandao of a block SEED_DELAY blocks ahead,
+// and a reveal in exactly that block (squad reveal-seed, or a batch landing in it) sets it; a target missed leaves the
 // next epoch the latest seed. The slots of the current epoch are fixed; those of the next are once its seed is revealed
 // (or, at the latest, when it begins); a slot further on is shown as drawn now and may change (an allocation changed now
 // counts in the next epoch, and the seed is not revealed yet).
-import { task } from "hardhat/config";
 import { id, isHexString, ZeroAddress } from "ethers";
-import { confirm, fail, formatAlt, formatTime, output, preflight, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatAlt, formatTime, output, preflight, signerFor, txLine, areaTask } from "./lib/cli";
 import { eventsOf, formatBps, latestTime, operatorSets, parseWhole, slashingManager } from "./lib/restaking";
 import { parseRollup, rollupFactory } from "./lib/rollups";
 import {
@@ -28,8 +27,8 @@ import { altToken } from "./lib/genesis";
 /** The most slots one schedule call reads (a view: bounded to stay under a node's call gas cap). */
 const MAX_SLOTS = 500;
 
-task(
-  "squad:schedule",
+areaTask(
+  "squad schedule",
   "Prints the SQUAD leaders of the next slots of a rollup (those of a later epoch may change until its seed is revealed in the epoch before it)",
 )
   .addParam("rollup", "Rollup address or chain ID")
@@ -58,7 +57,7 @@ task(
     ]);
   });
 
-task("squad:post-batch", "Posts a batch to a SQUAD rollup in the current slot")
+areaTask("squad post-batch", "Posts a batch to a SQUAD rollup in the current slot")
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("commitment", "The batch's DA commitment: 32-byte hex, or any text (hashed)")
   .addOptionalParam("include", "Forced-inclusion queue items this batch includes", "0")
@@ -95,11 +94,11 @@ task("squad:post-batch", "Posts a batch to a SQUAD rollup in the current slot")
     },
   );
 
-/** How often squad:reveal-seed --wait reads the latest block. */
+/** How often squad reveal-seed --wait reads the latest block. */
 const WAIT_POLL_MS = 1_000;
 
-task(
-  "squad:reveal-seed",
+areaTask(
+  "squad reveal-seed",
   "The keeper's seed duty for a SQUAD rollup: commits the next epoch's seed if nothing has, or reveals it in the committed block",
 )
   .addParam("rollup", "Rollup address or chain ID")
@@ -125,7 +124,7 @@ task(
       const [, committed] = await squad.seedCommitment(rollup);
       return output(args.json, { rollup, epoch: next, action: "committed", target: committed, tx }, () => [
         txLine(`seed of epoch ${next} committed to the prevrandao of block ${committed}`, tx),
-        `  reveal it in block ${committed}: squad:reveal-seed --rollup ${rollup} --wait`,
+        `  reveal it in block ${committed}: squad reveal-seed --rollup ${rollup} --wait`,
       ]);
     }
     if (revealed) fail(`the seed of epoch ${next} of ${rollup} was revealed already (in block ${target})`);
@@ -156,8 +155,8 @@ const LISTED = 10;
 const listed = (values: bigint[]) =>
   values.slice(0, LISTED).join(", ") + (values.length > LISTED ? ` and ${values.length - LISTED} more` : "");
 
-task(
-  "squad:report-miss",
+areaTask(
+  "squad report-miss",
   "Reports a slot of a SQUAD rollup whose leader did not post in it (anyone): the miss counts towards the leader's jail",
 )
   .addParam("rollup", "Rollup address or chain ID")
@@ -211,13 +210,13 @@ task(
             `its count cleared`,
         ...(others.length === 0
           ? []
-          : [`  ${others.length} more missed slots to report: ${listed(others)} (squad:report-miss --slot)`]),
+          : [`  ${others.length} more missed slots to report: ${listed(others)} (squad report-miss --slot)`]),
       ],
     );
   });
 
-task(
-  "squad:report-censorship",
+areaTask(
+  "squad report-censorship",
   "Reports the SQUAD leader of the first whole slot after a forced-queue item's deadline, which skipped it (anyone): a slash request",
 )
   .addParam("rollup", "Rollup address or chain ID")
@@ -298,7 +297,7 @@ task(
         `  the reporter ${reporter} receives ${formatBps(reporterBps)} of what is slashed`,
         ...(others.length === 0
           ? []
-          : [`  ${others.length} more items to report: ${listed(others)} (squad:report-censorship --item)`]),
+          : [`  ${others.length} more items to report: ${listed(others)} (squad report-censorship --item)`]),
       ],
     );
   });

@@ -1,7 +1,6 @@
 // Staker tasks: deposit, request an unstake, complete withdrawals, list positions.
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine, areaTask } from "./lib/cli";
 import { refusalExplainer } from "./lib/sets";
 import type { TxReport } from "./lib/cli";
 import { signPermit } from "./lib/signatures";
@@ -34,7 +33,7 @@ const altValueOf = (asset: AssetInfo, value: bigint) => (asset.id === 0 ? value 
 const VIRTUAL_SHARES = 10n ** 6n;
 const VIRTUAL_ASSETS = 1n;
 
-/** How long a permit signed by stake:deposit stays valid. */
+/** How long a permit signed by stake deposit stays valid. */
 const PERMIT_LIFETIME = 3600;
 
 export type DepositMethod = "stake" | "permit" | "approve";
@@ -162,7 +161,7 @@ async function completeOne(
   };
 }
 
-task("stake:deposit", "Stakes an asset with an operator (ALT by permit signature when the allowance is short)")
+areaTask("stake deposit", "Stakes an asset with an operator (ALT by permit signature when the allowance is short)")
   .addParam("operator", "Operator address")
   .addParam("asset", "Asset id, token symbol or token address (ALT is asset 0)")
   .addParam("amount", "Amount in whole tokens (e.g. 1000 or 0.5)")
@@ -262,7 +261,7 @@ task("stake:deposit", "Stakes an asset with an operator (ALT by permit signature
     },
   );
 
-task("stake:request-unstake", "Queues shares of a pool for withdrawal; prints the withdrawal root and unlock time")
+areaTask("stake request-unstake", "Queues shares of a pool for withdrawal; prints the withdrawal root and unlock time")
   .addParam("operator", "Operator address")
   .addParam("asset", "Asset id, token symbol or token address")
   .addOptionalParam("shares", "Number of shares to withdraw")
@@ -340,13 +339,13 @@ task("stake:request-unstake", "Queues shares of a pool for withdrawal; prints th
           tx,
         ),
         `  root ${result.root}`,
-        `  unlocks at ${formatWhen(result.unlockAt, now)}: then run stake:complete --root ${result.root}`,
+        `  unlocks at ${formatWhen(result.unlockAt, now)}: then run stake complete --root ${result.root}`,
       ]);
     },
   );
 
-task("stake:complete", "Completes unlocked withdrawals: one by --root, or --all of the sender's ready ones")
-  .addOptionalParam("root", "Withdrawal root printed by stake:request-unstake")
+areaTask("stake complete", "Completes unlocked withdrawals: one by --root, or --all of the sender's ready ones")
+  .addOptionalParam("root", "Withdrawal root printed by stake request-unstake")
   .addFlag("all", "Complete every ready withdrawal of the sender")
   .addOptionalParam("from", "Acting account, the staker (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -415,7 +414,7 @@ task("stake:complete", "Completes unlocked withdrawals: one by --root, or --all 
     ]);
   });
 
-task("stake:positions", "Lists a staker's pools (shares, value now) and pending withdrawals (unlock time, ready)")
+areaTask("stake positions", "Lists a staker's pools (shares, value now) and pending withdrawals (unlock time, ready)")
   .addOptionalParam("staker", "Staker address (default: the first account)")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { staker?: string; json: boolean }, hre) => {

@@ -1,7 +1,6 @@
 // Moving a local Hardhat chain's clock: votes, the timelock, vesting and withdrawals wait for time.
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { fail, formatTime, isHardhatChain, output, parseSeconds, relativeTime } from "./lib/cli";
+import { fail, formatTime, isHardhatChain, output, parseSeconds, relativeTime, areaTask } from "./lib/cli";
 
 /** ISO 8601 with its zone, a bare date (UTC midnight), or unix seconds. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -26,7 +25,7 @@ async function latestBlock(hre: HardhatRuntimeEnvironment): Promise<BlockTime> {
   return { block: block.number, timestamp: block.timestamp };
 }
 
-task("time:advance", "Moves a local Hardhat chain's time forward and mines a block at the new time")
+areaTask("time advance", "Moves a local Hardhat chain's time forward and mines a block at the new time")
   .addOptionalParam("by", "How far to move, e.g. 7d, 2h, 30m or seconds")
   .addOptionalParam("to", "When to move to: an ISO 8601 time (2030-01-31T12:00:00Z), a date, or unix seconds")
   .addFlag("json", "Print JSON")
@@ -35,7 +34,7 @@ task("time:advance", "Moves a local Hardhat chain's time forward and mines a blo
     const by = args.by === undefined ? undefined : parseSeconds(args.by, "--by");
     if (by === 0) fail("--by must be longer than 0s");
     const to = args.to === undefined ? undefined : parseTime(args.to, "--to");
-    if (!(await isHardhatChain(hre))) fail("time:advance moves time only on a local Hardhat chain");
+    if (!(await isHardhatChain(hre))) fail("time advance moves time only on a local Hardhat chain");
     const previous = await latestBlock(hre);
     const timestamp = to ?? previous.timestamp + by!;
     if (timestamp <= previous.timestamp) {

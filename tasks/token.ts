@@ -1,11 +1,21 @@
 // ALT token tasks.
-import { task } from "hardhat/config";
 import { MaxUint256 } from "ethers";
-import { confirm, fail, formatAlt, output, parseAddress, parseAmount, preflight, signerFor, txLine } from "./lib/cli";
+import {
+  confirm,
+  fail,
+  formatAlt,
+  output,
+  parseAddress,
+  parseAmount,
+  preflight,
+  signerFor,
+  txLine,
+  areaTask,
+} from "./lib/cli";
 import { altToken, delegateVotes, requireAlt } from "./lib/genesis";
 import { GENESIS_SUPPLY } from "../deploy/lib/genesis";
 
-task("token:info", "Shows the ALT supply and clock, and an account's balance, votes and delegate")
+areaTask("token info", "Shows the ALT supply and clock, and an account's balance, votes and delegate")
   .addOptionalParam("account", "Account to inspect")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { account?: string; json: boolean }, hre) => {
@@ -46,7 +56,7 @@ task("token:info", "Shows the ALT supply and clock, and an account's balance, vo
     ]);
   });
 
-task("token:delegate", "Delegates the sender's ALT votes")
+areaTask("token delegate", "Delegates the sender's ALT votes")
   .addParam("to", "Delegatee (the sender's own address to vote directly)")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -58,7 +68,7 @@ task("token:delegate", "Delegates the sender's ALT votes")
     ]);
   });
 
-task("token:transfer", "Sends ALT from the acting account")
+areaTask("token transfer", "Sends ALT from the acting account")
   .addParam("to", "Recipient")
   .addParam("amount", "ALT to send, e.g. 1000 or 0.5")
   .addOptionalParam("from", "Acting account (default: the first account)")
@@ -77,7 +87,7 @@ task("token:transfer", "Sends ALT from the acting account")
     return output(args.json, result, () => [txLine(`sent ${formatAlt(amount)} from ${from} to ${to}`, tx)]);
   });
 
-task("token:approve", "Lets a spender move up to an amount of the acting account's ALT (0 revokes)")
+areaTask("token approve", "Lets a spender move up to an amount of the acting account's ALT (0 revokes)")
   .addParam("spender", "Account or contract allowed to spend")
   .addOptionalParam("amount", "ALT it may spend, e.g. 1000 or 0.5 (0 revokes the allowance)")
   .addFlag("max", "Allow it to spend any amount (the largest uint256)")

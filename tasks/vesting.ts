@@ -1,6 +1,5 @@
 // Vesting tasks: list positions, release vested ALT; the beneficiary's actions (delegate the position's votes, hand it
 // to a new beneficiary, who accepts), the factory owner's (revoke, sweep, set the treasury), and creating positions.
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readFileSync } from "fs";
 import { ZeroAddress, getAddress, id, isAddress, isHexString } from "ethers";
@@ -15,6 +14,7 @@ import {
   signerFor,
   txLine,
   type TxReport,
+  areaTask,
 } from "./lib/cli";
 import { altToken, genesisCategories, requireAlt, vestingFactory, vestingPosition } from "./lib/genesis";
 import { eventsOf, formatWhen, latestTime } from "./lib/restaking";
@@ -82,7 +82,7 @@ async function resolvePosition(hre: HardhatRuntimeEnvironment, ref: string): Pro
   return found;
 }
 
-task("vesting:list", "Lists vesting positions: total, vested, released, locked, delegate")
+areaTask("vesting list", "Lists vesting positions: total, vested, released, locked, delegate")
   .addOptionalParam("beneficiary", "Only positions of this beneficiary")
   .addFlag("json", "Print JSON")
   .setAction(async (args: { beneficiary?: string; json: boolean }, hre) => {
@@ -105,7 +105,7 @@ task("vesting:list", "Lists vesting positions: total, vested, released, locked, 
     );
   });
 
-task("vesting:release", "Releases a position's vested ALT to its beneficiary")
+areaTask("vesting release", "Releases a position's vested ALT to its beneficiary")
   .addParam("position", "Position address or genesis category (e.g. Team)")
   .addOptionalParam("from", "Acting account (default: the first account); funds always go to the beneficiary")
   .addFlag("json", "Print JSON")
@@ -160,14 +160,14 @@ async function requireFactoryOwner(hre: HardhatRuntimeEnvironment, sender: strin
   const owner = await factory.owner();
   if (sender !== owner) {
     fail(
-      `${sender} is not the owner of the vesting factory: only ${owner} ${what} (after deploy:governance, a proposal)`,
+      `${sender} is not the owner of the vesting factory: only ${owner} ${what} (after deploy governance, a proposal)`,
     );
   }
   return factory;
 }
 
 const positionTask = (name: string, description: string) =>
-  task(name, description)
+  areaTask(name, description)
     .addParam("position", "Position address or genesis category (e.g. Team)")
     .addOptionalParam("from", "Acting account (default: the first account)")
     .addFlag("json", "Print JSON");
@@ -178,7 +178,7 @@ interface PositionArgs {
   json: boolean;
 }
 
-positionTask("vesting:delegate", "Delegates a position's ALT votes (the beneficiary only)")
+positionTask("vesting delegate", "Delegates a position's ALT votes (the beneficiary only)")
   .addParam("to", "The delegatee")
   .setAction(async (args: PositionArgs & { to: string }, hre) => {
     const to = parseAddress(args.to, "--to");
@@ -205,9 +205,9 @@ positionTask("vesting:delegate", "Delegates a position's ALT votes (the benefici
   });
 
 positionTask(
-  "vesting:transfer-beneficiary",
+  "vesting transfer-beneficiary",
   "Offers a position to a new beneficiary (the beneficiary only); it becomes theirs once they accept " +
-    "(vesting:accept-beneficiary)",
+    "(vesting accept-beneficiary)",
 )
   .addParam("to", "The new beneficiary")
   .setAction(async (args: PositionArgs & { to: string }, hre) => {
@@ -222,30 +222,30 @@ positionTask(
     return output(args.json, result, () => [
       txLine(`${name} offered to ${to}`, tx),
       `  ${view.beneficiary} stays the beneficiary until ${to} accepts: ` +
-        `vesting:accept-beneficiary --position ${name} --from ${to}`,
+        `vesting accept-beneficiary --position ${name} --from ${to}`,
     ]);
   });
 
 positionTask(
-  "vesting:accept-beneficiary",
-  "Accepts a position offered to the sender (vesting:transfer-beneficiary)",
+  "vesting accept-beneficiary",
+  "Accepts a position offered to the sender (vesting transfer-beneficiary)",
 ).setAction(async (args: PositionArgs, hre) => {
   const { address, category, name, view, sender, position } = await positionAndSigner(hre, args.position, args.from);
   const pending = await position.pendingBeneficiary();
   if (pending === ZeroAddress)
-    fail(`${name} is offered to nobody: its beneficiary offers it first (vesting:transfer-beneficiary)`);
+    fail(`${name} is offered to nobody: its beneficiary offers it first (vesting transfer-beneficiary)`);
   if (pending !== sender) fail(`${name} is offered to ${pending}, not ${sender}`);
   await preflight(position.acceptBeneficiary.staticCall());
   const tx = await confirm(position.acceptBeneficiary());
   const result = { position: address, category, previous: view.beneficiary, beneficiary: sender, tx };
   return output(args.json, result, () => [
     txLine(`${sender} is the beneficiary of ${name} (was ${view.beneficiary})`, tx),
-    `  its votes stay delegated to ${view.delegate}: vesting:delegate moves them`,
+    `  its votes stay delegated to ${view.delegate}: vesting delegate moves them`,
   ]);
 });
 
 positionTask(
-  "vesting:revoke",
+  "vesting revoke",
   "Revokes a revocable position (the vesting factory's owner only): what vested stays the beneficiary's, the rest " +
     "goes to the factory's treasury",
 ).setAction(async (args: PositionArgs, hre) => {
@@ -272,7 +272,7 @@ positionTask(
 });
 
 positionTask(
-  "vesting:sweep",
+  "vesting sweep",
   "Sends tokens sent to a position by mistake to the factory's treasury (the factory's owner only); of ALT, only " +
     "what the schedule does not owe",
 )
@@ -315,7 +315,7 @@ positionTask(
     ]);
   });
 
-task("vesting:set-treasury", "Changes where revoked and swept tokens go (the vesting factory's owner only)")
+areaTask("vesting set-treasury", "Changes where revoked and swept tokens go (the vesting factory's owner only)")
   .addParam("treasury", "The new treasury")
   .addOptionalParam("from", "Acting account, the factory's owner (default: the first account)")
   .addFlag("json", "Print JSON")
@@ -335,7 +335,7 @@ task("vesting:set-treasury", "Changes where revoked and swept tokens go (the ves
 
 // ------------------------------------------------------------------ creating positions
 
-/** A position as vesting:create reads it from its file (see docs/operations.md). */
+/** A position as vesting create reads it from its file (see docs/operations.md). */
 export interface PositionParams {
   beneficiary: string;
   start: bigint;
@@ -393,7 +393,7 @@ function readPositions(file: string): PositionParams[] {
     const delegatee = entry.delegatee === undefined ? beneficiary : address("delegatee");
     // a salt names the position's address (with the creator's): text is hashed, 32 bytes of hex taken as they are
     const saltText =
-      entry.salt === undefined ? `vesting:create:${beneficiary}:${amount}:${start}:${i}` : String(entry.salt);
+      entry.salt === undefined ? `vesting create:${beneficiary}:${amount}:${start}:${i}` : String(entry.salt);
     const salt = isHexString(saltText, 32) ? saltText.toLowerCase() : id(saltText);
     if (salts.has(salt)) fail(`${where}: salt ${saltText} is used by an earlier entry`);
     salts.add(salt);
@@ -410,8 +410,8 @@ function readPositions(file: string): PositionParams[] {
   });
 }
 
-task(
-  "vesting:create",
+areaTask(
+  "vesting create",
   "Creates vesting positions from a JSON file, paying their ALT from the sender (approving the factory first with " +
     "--approve); every position is checked, and the creation simulated, before anything is sent",
 )

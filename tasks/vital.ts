@@ -1,8 +1,7 @@
 // VITAL verification tasks: challenge an output (with the bond) of a set live in the current epoch, vote with the stake
 // counted in the set in the challenge's epoch (OperatorSets' checkpoints: no snapshot), resolve after the vote.
-import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine } from "./lib/cli";
+import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine, areaTask } from "./lib/cli";
 import { eventsOf, formatBps, latestTime, operatorSets, parseWhole, slashingManager } from "./lib/restaking";
 import { ensureAlt, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
 import {
@@ -24,7 +23,7 @@ async function challengeOf(hre: HardhatRuntimeEnvironment, value: string) {
   return { vital, challengeId, challenge: await vital.challengeOf(challengeId) };
 }
 
-task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a member of the rollup's VITAL set)")
+areaTask("vital challenge", "Challenges a rollup output in VITAL, paying the bond (a member of the rollup's VITAL set)")
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("output", "Index of the output")
   .addOptionalParam("from", "Account to act as (default: the first account)")
@@ -59,7 +58,7 @@ task("vital:challenge", "Challenges a rollup output in VITAL, paying the bond (a
     ]);
   });
 
-task("vital:vote", "Votes on a VITAL challenge with the caller's stake counted in the set in the challenge's epoch")
+areaTask("vital vote", "Votes on a VITAL challenge with the caller's stake counted in the set in the challenge's epoch")
   .addParam("challenge", "Challenge id")
   .addFlag("invalid", "Vote that the output is invalid")
   .addFlag("valid", "Vote that the output is valid")
@@ -104,8 +103,8 @@ task("vital:vote", "Votes on a VITAL challenge with the caller's stake counted i
     },
   );
 
-task(
-  "vital:resolve",
+areaTask(
+  "vital resolve",
   "Ends a VITAL challenge after its vote (Failed: the bond goes to the treasury), or retries a deferred invalidation",
 )
   .addParam("challenge", "Challenge id")
@@ -126,8 +125,8 @@ task(
     return output(args.json, { challengeId, result, tx }, () => [txLine(`challenge ${challengeId}: ${result}`, tx)]);
   });
 
-task(
-  "vital:report-voters",
+areaTask(
+  "vital report-voters",
   "Reports the members that voted valid on an output a VITAL challenge invalidated (anyone): one slash request each",
 )
   .addParam("challenge", "Challenge id")
@@ -209,7 +208,7 @@ task(
     },
   );
 
-/** One challenge as vital:list shows it. */
+/** One challenge as vital list shows it. */
 interface ChallengeRow {
   challengeId: bigint;
   rollup: string;
@@ -229,8 +228,8 @@ interface ChallengeRow {
   totalStake: bigint;
 }
 
-task(
-  "vital:list",
+areaTask(
+  "vital list",
   "Lists the VITAL challenges (from their events): output, challenger, result, deadline, stake each side",
 )
   .addOptionalParam("rollup", "Only the challenges of this rollup (address or chain ID)")

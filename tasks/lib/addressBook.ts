@@ -23,7 +23,7 @@ export async function loadAddressBook(hre: HardhatRuntimeEnvironment): Promise<A
   if (hre.network.name === "hardhat") {
     if (!inProcess)
       fail(
-        "nothing is deployed on the in-process hardhat network: run deploy:genesis first in the same process, or use --network localhost",
+        "nothing is deployed on the in-process hardhat network: run deploy genesis first in the same process, or use --network localhost",
       );
     return inProcess;
   }

@@ -1,5 +1,6 @@
 // What every task shares: one-line failures, argument parsing, the acting signer, and output (text or --json).
-import { task } from "hardhat/config";
+import { scope, task } from "hardhat/config";
+import type { ConfigurableTaskDefinition } from "hardhat/types";
 import { HardhatPluginError } from "hardhat/plugins";
 import { HardhatError } from "hardhat/internal/core/errors";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -15,6 +16,47 @@ export function fail(message: string): never {
 }
 
 /**
+ * The task areas, each a Hardhat scope: `npx hardhat <area> <action>`; `npx hardhat help` lists the areas with these
+ * descriptions and `npx hardhat <area> --help` (or `npx hardhat help <area>`) an area's tasks.
+ */
+export const AREAS = {
+  deploy: "Deploy the protocol in stages and check a deployment against its parameter file",
+  gov: "Governance: delegate, propose (simulated first), vote, queue, execute, inspect, export to a Safe",
+  token: "The ALT token: balances and votes, transfers, approvals, delegation",
+  vesting: "Vesting positions: list, release, delegate, hand over, revoke, sweep, create",
+  airdrop: "The airdrop: build a Merkle tree, claim, sweep after the deadline",
+  operator: "Operators: register, commission, information, the list of all",
+  stake: "Restaking: deposit, request and complete unstakes, positions",
+  slash: "Slash requests: list, veto (council), execute, claim and burn proceeds",
+  rewards: "Rewards: pending, claim, settle",
+  rollup: "Rollups: templates, create, information, batches, forced queue, outputs, lifetime, ownership",
+  service: "Restaked services' operator sets: join, allocate, leave, remove, information",
+  squad: "SQUAD sequencing: schedule, batches, seeds, miss and censorship reports",
+  mach: "MACH fast finality: BLS keys, attestations, certificates, alerts, equivocations, invalid certificates",
+  vital: "VITAL challenges: challenge, vote, resolve, report voters, list",
+  time: "A local node's clock (Hardhat chains only)",
+  keeper: "The keeper: every permissionless duty that is due, once (tick), in a loop (run), or one duty",
+  keystore: "Encrypted JSON keystores to act with (--keystore on every task that sends)",
+} as const;
+export type Area = keyof typeof AREAS;
+
+/** The definition of our task `name` (`"<area> <action>"`, or a task without area such as `simulate`). */
+export function areaTask(name: string, description?: string): ConfigurableTaskDefinition {
+  const [area, action] = name.split(" ");
+  if (action === undefined) return task(name, description);
+  if (!(area in AREAS)) throw new Error(`task ${name}: unknown area ${area}`);
+  return scope(area, AREAS[area as Area]).task(action, description);
+}
+
+/** Every task of ours that is defined: `"<area> <action>"` for each scoped task, and `simulate`. */
+export function ourTasks(hre: { scopes: Record<string, { tasks: Record<string, unknown> }> }): string[] {
+  const scoped = Object.keys(AREAS).flatMap((area) =>
+    Object.keys(hre.scopes[area]?.tasks ?? {}).map((action) => `${area} ${action}`),
+  );
+  return [...scoped, "simulate"];
+}
+
+/**
  * Makes every failure of `names` print one line when it is the task named on the command line, on every terminal:
  * Hardhat shows stack traces by default on what it takes for a CI server, which includes Linux without a display (SSH,
  * containers). The line is Hardhat's own ("Error in plugin alt-protocol: …"), or "Error: …" and a hint for an
@@ -24,7 +66,7 @@ export function fail(message: string): never {
 export function oneLineFailures(names: string[]): void {
   const showTraces = process.argv.includes("--show-stack-traces");
   for (const name of names) {
-    task(name).setAction(async (args, _hre, runSuper) => {
+    areaTask(name).setAction(async (args, _hre, runSuper) => {
       try {
         return await runSuper(args);
       } catch (e) {
@@ -36,9 +78,11 @@ export function oneLineFailures(names: string[]): void {
   }
 }
 
-/** Whether `name` is the task this process was started for (`npx hardhat [options] <name> ...`). */
+/** Whether `name` is the task this process was started for (`npx hardhat [options] <area> <action> ...`). */
 function ranFromCommandLine(name: string): boolean {
-  return process.argv.slice(2).includes(name);
+  const argv = process.argv.slice(2);
+  const words = name.split(" ");
+  return argv.some((_, i) => words.every((word, j) => argv[i + j] === word));
 }
 
 /**

@@ -1,5 +1,5 @@
 // Deploying a stage of the protocol through its Ignition entry module and recording the address book; shared by the
-// deploy tasks and gov:simulate.
+// deploy tasks and gov simulate.
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readFileSync } from "fs";
 import path from "path";

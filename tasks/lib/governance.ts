@@ -319,7 +319,7 @@ export interface SimulationOptions {
   parameters?: string;
   /** The proposer (its id depends on it); default: the largest delegate. */
   proposer?: string;
-  /** Whether to read the events of the execution and the targets' state before and after (gov:simulate). */
+  /** Whether to read the events of the execution and the targets' state before and after (gov simulate). */
   details?: boolean;
 }
 

@@ -1,10 +1,9 @@
 // Signing with an encrypted JSON keystore (Web3 Secret Storage v3, as geth, Foundry's `cast wallet` and ethers write
 // it) instead of a private key in a Hardhat variable: `--keystore <file>` on every task that sends, with the password
 // from ALT_KEYSTORE_PASSWORD or typed at a hidden prompt.
-import { task } from "hardhat/config";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import { Wallet, encryptKeystoreJson } from "ethers";
-import { actAs, fail } from "./cli";
+import { actAs, areaTask, fail } from "./cli";
 
 export const PASSWORD_VARIABLE = "ALT_KEYSTORE_PASSWORD";
 
@@ -14,7 +13,7 @@ export const PASSWORD_VARIABLE = "ALT_KEYSTORE_PASSWORD";
  */
 export function keystoreOption(names: string[], hasFrom: (name: string) => boolean): void {
   for (const name of names.filter(hasFrom)) {
-    task(name)
+    areaTask(name)
       .addOptionalParam("keystore", `Encrypted JSON keystore to act as (password: ${PASSWORD_VARIABLE} or a prompt)`)
       .setAction(async (args: { keystore?: string; from?: string }, hre, runSuper) => {
         if (args.keystore === undefined) return runSuper(args);

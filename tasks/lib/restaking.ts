@@ -26,7 +26,7 @@ export const RESTAKING_KEYS = {
 async function restakingAddress(hre: HardhatRuntimeEnvironment, key: string): Promise<string> {
   const book = await loadAddressBook(hre);
   if (book[key] === undefined) {
-    fail(`the deployment of network ${hre.network.name} has no ${key}: run deploy:restaking first`);
+    fail(`the deployment of network ${hre.network.name} has no ${key}: run deploy restaking first`);
   }
   return addressOf(hre, key);
 }

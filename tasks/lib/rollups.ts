@@ -229,7 +229,7 @@ export async function reclaimableFees(
     const when =
       expiry === 0
         ? "it is permanent: sunset, then settled after its settlement window"
-        : `it settles from ${timeAt(expiry + Number(await factory.settlementWindow()), now)} (rollup:settle)`;
+        : `it settles from ${timeAt(expiry + Number(await factory.settlementWindow()), now)} (rollup settle)`;
     fail(`rollup ${address} is ${status}: queued fees are reclaimed once it is retired; ${when}`);
   }
   const [head, length] = [await rollup.queueHead(), await rollup.queueLength()];

@@ -56,7 +56,7 @@ export async function registeredSet(
 ) {
   if (!(await service.isRegistered(rollup))) {
     await requireEnabled(await rollupAt(hre, rollup), name);
-    fail(`${rollup} is not registered in ${name.toUpperCase()} (service:join registers it)`);
+    fail(`${rollup} is not registered in ${name.toUpperCase()} (service join registers it)`);
   }
   return service.setIdOf(rollup);
 }
@@ -385,7 +385,7 @@ export async function censorshipRefusal(ctx: SquadContext, queueIndex: bigint) {
       ? "it was included in a batch"
       : deadline >= BigInt(ctx.now)
         ? `it is due by ${when(deadline, ctx.now)}`
-        : `it is overdue since ${when(deadline, ctx.now)} but nobody forced it in yet (rollup:force-include)`;
+        : `it is overdue since ${when(deadline, ctx.now)} but nobody forced it in yet (rollup force-include)`;
     return { ...slot, deadline, refusal: `queue item ${queueIndex} was not forced in: ${state}` };
   }
   const blamed = deadline / ctx.slotLength + 1n;

@@ -28,7 +28,7 @@ export interface SetName {
 /** The sets of a deployment by id: every (service, factory rollup) pair, registered or not. */
 export interface SetNames {
   byId: Map<bigint, SetName>;
-  /** The service addresses of the deployment (none before deploy:services). */
+  /** The service addresses of the deployment (none before deploy services). */
   services: Partial<Record<ServiceName, string>>;
   /** The factory's rollup with a chain ID, or undefined. */
   rollupOf(chainId: bigint): Promise<string | undefined>;

@@ -1,16 +1,16 @@
 // The protocol end to end over JSON-RPC (issue 7): a separate `npx hardhat node` (chain 31338, its own port) and every
 // step a `npx hardhat <task> --network localhost --json` subprocess, as an operator would run them from a terminal.
-// The whole release is deployed from deploy/parameters/localhost.json and checked (deploy:check); the Launchpool
+// The whole release is deployed from deploy/parameters/localhost.json and checked (deploy check); the Launchpool
 // position is released; operators and a rollup developer claim their airdrop; three operators register and stake and
 // register their BLS keys (each its own secret key in $ALT_BLS_KEY), a
 // SQUAD-sequenced rollup with MACH and VITAL is created, the operators join its three sets (their allocations count
 // from the next epoch, SQUAD's leaders are drawn from them in the epoch after), an operator posts a batch in a slot
-// without leader (it commits the next epoch's leader seed, which squad:reveal-seed reveals in the committed block), the
+// without leader (it commits the next epoch's leader seed, which squad reveal-seed reveals in the committed block), the
 // leader of a slot of that epoch (drawn by stake,
 // recomputed here) posts a batch, the proposer proposes an output, MACH fast-finalizes it from the operators'
 // attestation files (BLS signatures aggregated into one quorum); then governance lengthens the withdrawal delay
 // to 21 days (delegate, propose, vote, queue, execute). Each task's JSON is asserted exactly and cross-checked on the
-// chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine or time:advance, to the second (and
+// chain through an ethers provider; time moves only through evm_setNextBlockTimestamp + evm_mine or time advance, to the second (and
 // a second a block while mining up to a seed's committed block). A
 // failed step skips the ones after it.
 import { expect } from "chai";
@@ -70,7 +70,7 @@ const PROOFS: { root: string; claims: Record<string, { index: number; amount: st
 const PROPOSAL_FILE = path.join(ROOT, "deploy", "proposals", "withdrawal-delay.json");
 const PROPOSAL: { description: string } = JSON.parse(readFileSync(PROPOSAL_FILE, "utf8"));
 
-/** What deploy:protocol records, in its order. */
+/** What deploy protocol records, in its order. */
 const CATEGORIES = ["Treasury", "ProtocolDevelopment", "Investors", "Ecosystem", "Team", "Advisors", "Launchpool"];
 const BOOK_KEYS = [
   "Genesis#AltToken",
@@ -122,7 +122,7 @@ const VIRTUAL_SHARES = 10n ** 6n;
 const COMMISSION_BPS = 500;
 const BATCH = "ALT e2e batch 1";
 const SECOND_BATCH = "ALT e2e batch 2";
-/** The state root rollup:propose-output proposes for L2 block 1800 (--root). */
+/** The state root rollup propose-output proposes for L2 block 1800 (--root). */
 const STATE_ROOT = id("ALT e2e output root at L2 block 1800");
 const SLOT = parseDuration(PARAMETERS.services!.squad.slotLength);
 const GRACE = parseDuration(PARAMETERS.services!.squad.gracePeriod);
@@ -173,7 +173,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   let rollup: string;
   let createdAt: number;
   let epoch: bigint;
-  /** The leader seed the first batch committed for the epoch after `epoch`, revealed by squad:reveal-seed. */
+  /** The leader seed the first batch committed for the epoch after `epoch`, revealed by squad reveal-seed. */
   let seed: bigint;
   let proposalId: string;
   let voteStart: number;
@@ -237,13 +237,13 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   }
 
   /**
-   * Moves the node's time with `time:advance` (`--by <duration>` or `--to <time>`): one block, mined at exactly
+   * Moves the node's time with `time advance` (`--by <duration>` or `--to <time>`): one block, mined at exactly
    * `timestamp`.
    */
   async function advance(flag: "--by" | "--to", value: string, timestamp: number) {
     const block = await provider.getBlockNumber();
     const previous = await blockTime("latest");
-    const advanced = await hardhat<object>(["time:advance", flag, value, "--json"]);
+    const advanced = await hardhat<object>(["time advance", flag, value, "--json"]);
     expect(advanced).to.deep.equal({
       block: block + 1,
       timestamp,
@@ -254,14 +254,14 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   }
 
   /**
-   * Mines empty blocks, a second apart, up to the block before the seed's committed `target`; then squad:reveal-seed
+   * Mines empty blocks, a second apart, up to the block before the seed's committed `target`; then squad reveal-seed
    * reveals the seed in it. Returns the task's JSON and the reveal block's prevrandao.
    */
   async function revealSeed(target: bigint) {
     const latest = BigInt(await provider.getBlockNumber());
     if (target - latest > 1n) await provider.send("hardhat_mine", [toQuantity(target - latest - 1n)]);
     const revealed = await hardhat<{ epoch: string; action: string; target: string; seed: string; tx: TxReport }>([
-      "squad:reveal-seed",
+      "squad reveal-seed",
       "--rollup",
       ROLLUP_CHAIN_ID,
       "--json",
@@ -366,8 +366,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect((await provider.getTransactionReceipt(sent))!.status).to.equal(1);
   });
 
-  it("deploy:protocol deploys the whole release from localhost.json", async function () {
-    book = await hardhat<AddressBook>(["deploy:protocol", "--json"], 900_000);
+  it("deploy protocol deploys the whole release from localhost.json", async function () {
+    book = await hardhat<AddressBook>(["deploy protocol", "--json"], 900_000);
     expect(Object.keys(book)).to.deep.equal(BOOK_KEYS);
     expect(new Set(Object.values(book)).size).to.equal(BOOK_KEYS.length);
     const recorded = JSON.parse(readFileSync(path.join(DEPLOYMENTS, "deployed_addresses.json"), "utf8"));
@@ -389,19 +389,19 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     ]);
   });
 
-  it("deploy:check finds every value of localhost.json on the chain", async function () {
-    const report = await hardhat<CheckReport>(["deploy:check", "--json"]);
+  it("deploy check finds every value of localhost.json on the chain", async function () {
+    const report = await hardhat<CheckReport>(["deploy check", "--json"]);
     expect(Object.keys(report)).to.deep.equal(["checked", "differences", "drift"]);
     expect(report.differences).to.deep.equal([]);
     expect(report.drift).to.deep.equal([]);
     expect(report.checked).to.equal(181); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 181
   });
 
-  it("vesting:release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
+  it("vesting release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
     const beneficiary = accounts[7];
     const position = book["Genesis#Vesting_Launchpool"];
     const released = await hardhat<{ tx: TxReport }>([
-      "vesting:release",
+      "vesting release",
       "--position",
       "Launchpool",
       "--from",
@@ -424,11 +424,11 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await token().getVotes(beneficiary)).to.equal(0n);
   });
 
-  it("airdrop:claim funds the operators and the rollup developer", async function () {
+  it("airdrop claim funds the operators and the rollup developer", async function () {
     for (const account of [...operators, creator]) {
       const claim = PROOFS.claims[account];
       const claimed = await hardhat<{ tx: TxReport }>([
-        "airdrop:claim",
+        "airdrop claim",
         "--proofs",
         PROOFS_FILE,
         "--from",
@@ -447,11 +447,11 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("operator:register registers three operators and stake:deposit stakes each one's ALT to itself", async function () {
+  it("operator register registers three operators and stake deposit stakes each one's ALT to itself", async function () {
     for (const [i, operator] of operators.entries()) {
       const uri = `ipfs://alt-e2e/operator-${i}`;
       const registered = await hardhat<{ tx: TxReport }>([
-        "operator:register",
+        "operator register",
         "--uri",
         uri,
         "--commission",
@@ -472,7 +472,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
 
       const amount = STAKES[i] * ALT;
       const deposit = await hardhat<{ tx: TxReport }>([
-        "stake:deposit",
+        "stake deposit",
         "--operator",
         operator,
         "--asset",
@@ -500,11 +500,11 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("mach:register-key registers each operator's BLS key with its proof of possession: it counts from the next epoch", async function () {
+  it("mach register-key registers each operator's BLS key with its proof of possession: it counts from the next epoch", async function () {
     for (const [i, operator] of operators.entries()) {
       const next = (await sets().currentEpoch()) + 1n;
       const registered = await hardhat<{ tx: TxReport }>(
-        ["mach:register-key", "--from", operator, "--json"],
+        ["mach register-key", "--from", operator, "--json"],
         180_000,
         blsEnv(i),
       );
@@ -524,9 +524,9 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("rollup:create commits, then creates a rollup sequenced by SQUAD, with MACH and VITAL", async function () {
+  it("rollup create commits, then creates a rollup sequenced by SQUAD, with MACH and VITAL", async function () {
     const created = await hardhat<{ salt: string; approval: TxReport; commit: TxReport; tx: TxReport }>([
-      "rollup:create",
+      "rollup create",
       "--template",
       "OPStack-EVM",
       "--chain-id",
@@ -571,13 +571,13 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await token().balanceOf(creator)).to.equal(BigInt(PROOFS.claims[creator].amount) - CREATION_FEE - PREPAID);
   });
 
-  it("service:join joins each operator to the rollup's MACH, VITAL and SQUAD sets, a third of its stake in each", async function () {
+  it("service join joins each operator to the rollup's MACH, VITAL and SQUAD sets, a third of its stake in each", async function () {
     for (const [i, operator] of operators.entries()) {
       const third = ALLOCATIONS[i];
       for (const name of SERVICE_NAMES) {
         const contract = service(name);
         const joined = await hardhat<{ registered?: TxReport; joined: TxReport; countsFrom: string }>([
-          "service:join",
+          "service join",
           "--service",
           name,
           "--rollup",
@@ -634,14 +634,14 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
   });
 
-  it("squad:schedule shows no leader in the first epoch the allocations count; a batch any operator posts with squad:post-batch commits the next epoch's seed, and squad:reveal-seed reveals it in the committed block", async function () {
+  it("squad schedule shows no leader in the first epoch the allocations count; a batch any operator posts with squad post-batch commits the next epoch's seed, and squad reveal-seed reveals it in the committed block", async function () {
     const squad = at(SquadService__factory, "Services#SquadService");
     // the next slot to begin, in the epoch the allocations count: its leaders would be drawn from the epoch before,
     // which counted none
     const slot = Math.floor((await blockTime("latest")) / SLOT) + 1;
     await mineAt(slot * SLOT);
     expect(await sets().epochAt(slot * SLOT)).to.equal(epoch);
-    const schedule = await hardhat<unknown>(["squad:schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
+    const schedule = await hardhat<unknown>(["squad schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
     expect(schedule).to.deep.equal({
       rollup,
       slotLength: SLOT.toString(),
@@ -660,7 +660,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const poster = operators[2];
     const commitment = id(BATCH);
     const posted = await hardhat<{ tx: TxReport }>([
-      "squad:post-batch",
+      "squad post-batch",
       "--rollup",
       ROLLUP_CHAIN_ID,
       "--commitment",
@@ -695,7 +695,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await squad.seedAt(rollup, epoch)).to.equal(0n);
   });
 
-  it("squad:schedule names the leaders of the next epoch, drawn from the allocations of this one, and squad:post-batch posts the leader's batch", async function () {
+  it("squad schedule names the leaders of the next epoch, drawn from the allocations of this one, and squad post-batch posts the leader's batch", async function () {
     const squad = at(SquadService__factory, "Services#SquadService");
     // the first slot that begins in the next epoch (an epoch need not begin at a slot's start)
     const drawn = epoch + 1n;
@@ -714,7 +714,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(leaders).to.not.include(ZeroAddress);
     expect(await squad.leaderAt(rollup, slot)).to.equal(leaders[0]);
 
-    const schedule = await hardhat<unknown>(["squad:schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
+    const schedule = await hardhat<unknown>(["squad schedule", "--rollup", ROLLUP_CHAIN_ID, "--slots", "3", "--json"]);
     expect(schedule).to.deep.equal({
       rollup,
       slotLength: SLOT.toString(),
@@ -731,7 +731,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     const leader = leaders[0];
     const commitment = id(SECOND_BATCH);
     const posted = await hardhat<{ tx: TxReport }>([
-      "squad:post-batch",
+      "squad post-batch",
       "--rollup",
       ROLLUP_CHAIN_ID,
       "--commitment",
@@ -766,10 +766,10 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect([...(await squad.schedule(rollup, slot, 3))]).to.deep.equal(leaders);
   });
 
-  it("rollup:propose-output proposes the first output, by the proposer (the creator), approving its bond", async function () {
+  it("rollup propose-output proposes the first output, by the proposer (the creator), approving its bond", async function () {
     const bond = await Rollup__factory.connect(rollup, provider).outputBond();
     const proposed = await hardhat<{ tx: TxReport; approval?: TxReport }>([
-      "rollup:propose-output",
+      "rollup propose-output",
       "--rollup",
       ROLLUP_CHAIN_ID,
       "--root",
@@ -801,7 +801,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     ]);
   });
 
-  it("mach:attest signs each operator's attestation and mach:certify fast-finalizes the output", async function () {
+  it("mach attest signs each operator's attestation and mach certify fast-finalizes the output", async function () {
     const mach = book["Services#MachService"];
     const machService = MachService__factory.connect(mach, provider);
     const block = BigInt(TEMPLATE.outputInterval);
@@ -819,7 +819,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       operators.map((operator, i) =>
         hardhat<{ signature: string }>(
           [
-            "mach:attest",
+            "mach attest",
             "--rollup",
             ROLLUP_CHAIN_ID,
             "--output",
@@ -855,7 +855,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     }
 
     const certified = await hardhat<{ tx: TxReport }>([
-      "mach:certify",
+      "mach certify",
       "--rollup",
       ROLLUP_CHAIN_ID,
       "--output",
@@ -897,7 +897,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       TOTAL_ALLOCATED,
     ]);
 
-    const info = await hardhat<unknown>(["rollup:info", "--rollup", ROLLUP_CHAIN_ID, "--json"]);
+    const info = await hardhat<unknown>(["rollup info", "--rollup", ROLLUP_CHAIN_ID, "--json"]);
     const proposedAt = Number((await Rollup__factory.connect(rollup, provider).output(0)).proposedAt);
     const challengePeriod = parseDuration(TEMPLATE.challengePeriod!);
     expect(info).to.deep.equal({
@@ -941,11 +941,11 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect((await Rollup__factory.connect(rollup, provider).output(0)).status).to.equal(2n); // FastFinalized
   });
 
-  it("gov:delegate gives the Launchpool beneficiary its votes and gov:propose proposes withdrawal-delay.json", async function () {
+  it("gov delegate gives the Launchpool beneficiary its votes and gov propose proposes withdrawal-delay.json", async function () {
     const holder = accounts[7];
     const votes = allocated("Launchpool");
     const threshold = parseTokenAmount(PARAMETERS.governance!.proposalThreshold);
-    const delegated = await hardhat<{ tx: TxReport }>(["gov:delegate", "--to", holder, "--from", holder, "--json"]);
+    const delegated = await hardhat<{ tx: TxReport }>(["gov delegate", "--to", holder, "--from", holder, "--json"]);
     expect(delegated).to.deep.equal({
       delegator: holder,
       delegatee: holder,
@@ -958,7 +958,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await token().getVotes(holder)).to.equal(votes);
 
     const proposed = await hardhat<{ tx: TxReport }>([
-      "gov:propose",
+      "gov propose",
       "--file",
       PROPOSAL_FILE,
       "--from",
@@ -1000,7 +1000,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await governor().state(proposalId)).to.equal(0n); // Pending
   });
 
-  it("gov:vote votes for it once voting opens: the Launchpool and ProtocolDevelopment beneficiaries", async function () {
+  it("gov vote votes for it once voting opens: the Launchpool and ProtocolDevelopment beneficiaries", async function () {
     await mineAt(voteStart);
     expect(await governor().state(proposalId)).to.equal(1n); // Active
     const voters = [
@@ -1010,7 +1010,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     ];
     for (const { voter, weight, reason } of voters) {
       const vote = await hardhat<{ tx: TxReport }>([
-        "gov:vote",
+        "gov vote",
         "--id",
         proposalId,
         "--support",
@@ -1045,20 +1045,20 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(await governor().proposalDeadline(proposalId)).to.equal(BigInt(voteEnd)); // quorum was not late
   });
 
-  it("gov:queue queues it in the timelock after the voting period", async function () {
+  it("gov queue queues it in the timelock after the voting period", async function () {
     await advance("--by", `${voteEnd + 1 - (await blockTime("latest"))}s`, voteEnd + 1);
     expect(await governor().state(proposalId)).to.equal(4n); // Succeeded
-    const queued = await hardhat<{ eta: number; tx: TxReport }>(["gov:queue", "--id", proposalId, "--json"]);
+    const queued = await hardhat<{ eta: number; tx: TxReport }>(["gov queue", "--id", proposalId, "--json"]);
     eta = (await blockTime(queued.tx.block)) + TIMELOCK_DELAY;
     expect(queued).to.deep.equal({ id: proposalId, eta, tx: queued.tx });
     await expectTx(queued.tx, accounts[0], book["Governance#AltGovernor"]);
     expect(await governor().state(proposalId)).to.equal(5n); // Queued
   });
 
-  it("gov:execute executes it after the timelock delay: the withdrawal delay is 21 days", async function () {
+  it("gov execute executes it after the timelock delay: the withdrawal delay is 21 days", async function () {
     expect(await registry().withdrawalDelay()).to.equal(BigInt(parseDuration(PARAMETERS.restaking.withdrawalDelay)));
     await advance("--to", formatTime(eta), eta);
-    const executed = await hardhat<{ tx: TxReport }>(["gov:execute", "--id", proposalId, "--json"]);
+    const executed = await hardhat<{ tx: TxReport }>(["gov execute", "--id", proposalId, "--json"]);
     expect(executed).to.deep.equal({ id: proposalId, tx: executed.tx });
     await expectTx(executed.tx, accounts[0], book["Governance#AltGovernor"]);
     expect(await governor().state(proposalId)).to.equal(7n); // Executed
@@ -1067,8 +1067,8 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     executedIn = executed.tx.block;
   });
 
-  it("deploy:check still passes after the claims and the proposal: the withdrawal delay is drift, named with the proposal", async function () {
-    const report = await hardhat<CheckReport>(["deploy:check", "--json"]);
+  it("deploy check still passes after the claims and the proposal: the withdrawal delay is drift, named with the proposal", async function () {
+    const report = await hardhat<CheckReport>(["deploy check", "--json"]);
     expect(report.differences).to.deep.equal([]);
     expect(report.checked).to.equal(181);
     // the commission delay the proposal set is the file's 7d: only the withdrawal delay drifted
@@ -1082,7 +1082,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
         action: "RestakingRegistry.setDelays",
       },
     ]);
-    const lines = await hardhatLines(["deploy:check"]);
+    const lines = await hardhatLines(["deploy check"]);
     const claimed = [...operators, creator].reduce((sum, account) => sum + BigInt(PROOFS.claims[account].amount), 0n);
     const airdropped = parseTokenAmount(PARAMETERS.genesis.airdrop.amount);
     expect(lines).to.include.members([
@@ -1094,11 +1094,11 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     ]);
   });
 
-  it("token:transfer sends ALT from the Launchpool beneficiary to an account that holds none", async function () {
+  it("token transfer sends ALT from the Launchpool beneficiary to an account that holds none", async function () {
     const [from, to] = [accounts[7], accounts[9]];
     const before = await token().balanceOf(from);
     const sent = await hardhat<{ tx: TxReport }>([
-      "token:transfer",
+      "token transfer",
       "--to",
       to,
       "--amount",

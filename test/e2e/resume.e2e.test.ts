@@ -1,4 +1,4 @@
-// An interrupted release resumes where it stopped: `deploy:protocol --network localhost` killed in the middle of the
+// An interrupted release resumes where it stopped: `deploy protocol --network localhost` killed in the middle of the
 // deployment, then run again, ends with exactly the address book of an uninterrupted run on a fresh node, and a third
 // run sends nothing. Each deployment runs as a separate process against its own `npx hardhat node`.
 import { expect } from "chai";
@@ -24,11 +24,11 @@ const removeRecords = () => rmSync(RECORDS, { recursive: true, force: true });
 const journalEntries = () => (existsSync(JOURNAL) ? readFileSync(JOURNAL, "utf8").split("\n").filter(Boolean) : []);
 
 /**
- * `deploy:protocol --network localhost --json` against `node`, to the end; returns the address book it printed (the
+ * `deploy protocol --network localhost --json` against `node`, to the end; returns the address book it printed (the
  * JSON is all of standard output) and its progress lines (standard error).
  */
 async function deployProtocol(node: HardhatNode): Promise<{ book: AddressBook; progress: string[] }> {
-  const run = await hardhatCli(["deploy:protocol", "--network", "localhost", "--json"], {
+  const run = await hardhatCli(["deploy protocol", "--network", "localhost", "--json"], {
     env: nodeEnv(node),
     timeout: 15 * 60_000,
   });
@@ -64,12 +64,12 @@ function resumable(lines: string[]): boolean {
 }
 
 /**
- * Starts `deploy:protocol` against `node` and kills its process group once the journal has `entries` entries, at a
+ * Starts `deploy protocol` against `node` and kills its process group once the journal has `entries` entries, at a
  * resumable point: the group is frozen (SIGSTOP) and killed only if the frozen journal is resumable, else it runs on
  * a few milliseconds and is frozen again. (A kill at any instant is a real crash, but one Ignition cannot resume.)
  */
 async function deployUntilKilled(node: HardhatNode, entries: number): Promise<number> {
-  const child = spawn("npx", ["hardhat", "deploy:protocol", "--network", "localhost", "--json"], {
+  const child = spawn("npx", ["hardhat", "deploy", "protocol", "--network", "localhost", "--json"], {
     cwd: ROOT,
     env: nodeEnv(node),
     detached: true,
@@ -91,7 +91,7 @@ async function deployUntilKilled(node: HardhatNode, entries: number): Promise<nu
   return journalEntries().length;
 }
 
-describe("deploy:protocol interrupted and resumed (e2e, JSON-RPC)", function () {
+describe("deploy protocol interrupted and resumed (e2e, JSON-RPC)", function () {
   this.timeout(40 * 60_000);
   const nodes: HardhatNode[] = [];
 

@@ -1,6 +1,7 @@
 // Running `npx hardhat` as a separate process, as a developer would in a terminal.
 import { execFile } from "child_process";
 import path from "path";
+import { AREAS } from "../../tasks/lib/cli";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -33,13 +34,18 @@ export interface CliRun {
   output: string;
 }
 
+const OUR_TASK = new RegExp(`^(${Object.keys(AREAS).join("|")}) [a-z][a-z-]*$`);
+
+/** `args` as the shell passes them: our task `"rollup create"` is the two words `rollup create` (area, action). */
+export const commandLine = (args: string[]) => args.flatMap((arg) => (OUR_TASK.test(arg) ? arg.split(" ") : [arg]));
+
 /** Runs `npx hardhat ...args` in the project (a terminal's environment by default); resolves whatever the exit code. */
 export function hardhatCli(
   args: string[],
   { env = terminalEnv(), timeout = 120_000 }: { env?: NodeJS.ProcessEnv; timeout?: number } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    execFile("npx", ["hardhat", ...args], { cwd: ROOT, env, timeout }, (error, stdout, stderr) => {
+    execFile("npx", ["hardhat", ...commandLine(args)], { cwd: ROOT, env, timeout }, (error, stdout, stderr) => {
       if (error && typeof error.code !== "number") return reject(error); // could not run, or timed out
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr, output: `${stdout}\n${stderr}` });
     });

@@ -1,4 +1,4 @@
-// The base of the service task suites: the staged protocol deployed through `deploy:services`, four operators that are
+// The base of the service task suites: the staged protocol deployed through `deploy services`, four operators that are
 // Hardhat accounts (so tasks can act as them with --from), and two factory rollups.
 import hre from "hardhat";
 import { id, ZeroAddress } from "ethers";
@@ -32,7 +32,7 @@ export interface TaskOperator {
 }
 
 export async function servicesTaskFixture() {
-  const book = await task<AddressBook>("deploy:services", { json: true, parameters: stagedParametersFile() });
+  const book = await task<AddressBook>("deploy services", { json: true, parameters: stagedParametersFile() });
   const signers = await hre.ethers.getSigners();
   const at = async <T>(name: string, key: string) => (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
   const token = await fundFromLaunchpool(book, SERVICE_TASK_FUNDED);

@@ -26,6 +26,12 @@ export interface TaskRun<T> {
   lines: string[];
 }
 
+/** Our task `name` as `hre.run` takes it: `"rollup create"` is task `create` of scope `rollup`. */
+export function taskIdentifier(name: string): string | { scope: string; task: string } {
+  const [scope, task] = name.split(" ");
+  return task === undefined ? name : { scope, task };
+}
+
 /** Runs `name` with `args` (pass `json` explicitly), capturing console.log and console.warn while it runs. */
 export async function runTask<T = unknown>(name: string, args: Record<string, unknown>): Promise<TaskRun<T>> {
   const lines: string[] = [];
@@ -36,7 +42,7 @@ export async function runTask<T = unknown>(name: string, args: Record<string, un
   console.log = capture;
   console.warn = capture;
   try {
-    const result = (await hre.run(name, args)) as T;
+    const result = (await hre.run(taskIdentifier(name), args)) as T;
     return { result, lines };
   } finally {
     console.log = log;
@@ -77,7 +83,7 @@ export async function expectTaskFailure(
 
 /** Deploys the staged genesis (treasury: account 1) through the task; the fixture of the task suites. */
 export async function genesisFixture(): Promise<AddressBook> {
-  return task<AddressBook>("deploy:genesis", { json: true, parameters: stagedParametersFile() });
+  return task<AddressBook>("deploy genesis", { json: true, parameters: stagedParametersFile() });
 }
 
 /** Loads a fixture and re-records its address book (another suite's deployment may have replaced it). */
@@ -116,11 +122,11 @@ export async function fundFromLaunchpool(book: AddressBook, amount: bigint): Pro
 }
 
 /**
- * The staged protocol deployed through `deploy:restaking` (text mode, its printed lines kept), with accounts 10..15 funded
+ * The staged protocol deployed through `deploy restaking` (text mode, its printed lines kept), with accounts 10..15 funded
  * with ALT from the Launchpool position (unlocked at TGE; beneficiary: account 7); the base of the restaking task suites.
  */
 export async function restakingTaskFixture() {
-  const { result: book, lines } = await runTask<AddressBook>("deploy:restaking", {
+  const { result: book, lines } = await runTask<AddressBook>("deploy restaking", {
     json: false,
     parameters: stagedParametersFile(),
   });

@@ -70,12 +70,12 @@ describe("airdrop tasks", function () {
   const files = tempDir("alt-airdrop-task-");
   after(files.remove);
 
-  describe("airdrop:build", function () {
+  describe("airdrop build", function () {
     /** Builds `input` (written to a temp file named `name`) and returns the summary and the proofs file. */
     async function build(name: string, input: string | object) {
       const file = files.write(name, input);
       const out = files.path(`${name}.proofs.json`);
-      const summary = await task<BuildSummary>("airdrop:build", { input: file, out, json: true });
+      const summary = await task<BuildSummary>("airdrop build", { input: file, out, json: true });
       return { summary, proofs: readProofs(out), out };
     }
 
@@ -123,7 +123,7 @@ describe("airdrop tasks", function () {
 
     it("builds from deploy/airdrop/hardhat.csv the root of the hardhat parameters and the committed proofs", async function () {
       const out = files.path("hardhat.proofs.json");
-      const { result, lines } = await runTask<BuildSummary>("airdrop:build", {
+      const { result, lines } = await runTask<BuildSummary>("airdrop build", {
         input: HARDHAT_CSV,
         out,
         json: false,
@@ -142,7 +142,7 @@ describe("airdrop tasks", function () {
     it("refuses an invalid address, naming its line", async function () {
       const file = files.write("bad-address.csv", `address,amount\n${ENTRIES[0].address},1\n0xnothex,2\n`);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: file, out: files.path("x.json"), json: true },
         `${file} line 3: invalid address 0xnothex`,
       );
@@ -151,7 +151,7 @@ describe("airdrop tasks", function () {
     it("refuses an invalid amount, naming its line", async function () {
       const file = files.write("bad-amount.csv", `${ENTRIES[0].address},1\n${ENTRIES[1].address},1.2.3\n`);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: file, out: files.path("x.json"), json: true },
         `${file} line 2: invalid amount "1.2.3": expected a non-negative decimal`,
       );
@@ -160,13 +160,13 @@ describe("airdrop tasks", function () {
     it("refuses a missing amount, naming its line", async function () {
       const file = files.write("no-amount.csv", `${ENTRIES[0].address}\n${ENTRIES[1].address},\n`);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: file, out: files.path("x.json"), json: true },
         `${file} line 1: expected "address,amount", got 1 columns`,
       );
       const empty = files.write("empty-amount.csv", `${ENTRIES[0].address},1\n${ENTRIES[1].address},\n`);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: empty, out: files.path("x.json"), json: true },
         `${empty} line 2: invalid amount "": expected a non-negative decimal`,
       );
@@ -175,7 +175,7 @@ describe("airdrop tasks", function () {
     it("refuses a zero amount, naming its line", async function () {
       const file = files.write("zero.csv", `address,amount\n${ENTRIES[0].address},1\n${ENTRIES[1].address},0.0\n`);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: file, out: files.path("x.json"), json: true },
         `${file} line 3: zero amount for ${getAddress(ENTRIES[1].address)}`,
       );
@@ -185,7 +185,7 @@ describe("airdrop tasks", function () {
       const address = getAddress(ENTRIES[0].address);
       const file = files.write("duplicate.csv", `${address},1\n${ENTRIES[1].address},2\n${address.toLowerCase()},3\n`);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: file, out: files.path("x.json"), json: true },
         `${file} line 3: duplicate address ${address}`,
       );
@@ -194,13 +194,13 @@ describe("airdrop tasks", function () {
     it("names the JSON entry at fault", async function () {
       const list = files.write("bad-list.json", [ENTRIES[0], { address: "nope", amount: "1" }]);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: list, out: files.path("x.json"), json: true },
         `${list} entry 1: invalid address nope`,
       );
       const object = files.write("bad-object.json", { [ENTRIES[0].address]: "0" });
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: object, out: files.path("x.json"), json: true },
         `${object} entry ${ENTRIES[0].address}: zero amount for ${getAddress(ENTRIES[0].address)}`,
       );
@@ -214,7 +214,7 @@ describe("airdrop tasks", function () {
       ]) {
         const file = files.write(name, text);
         await expectTaskFailure(
-          "airdrop:build",
+          "airdrop build",
           { input: file, out: files.path("x.json"), json: true },
           `${file} has no entries`,
         );
@@ -224,7 +224,7 @@ describe("airdrop tasks", function () {
     it("refuses a missing input file", async function () {
       const missing = files.path("missing.csv");
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: missing, out: files.path("x.json"), json: true },
         `input file not found: ${missing}`,
       );
@@ -234,7 +234,7 @@ describe("airdrop tasks", function () {
       const text = '[{"address": "0x71bE63f3384f5fb98995898A86B02Fb2426c5788", "amount": }]';
       const file = files.write("invalid.json", text);
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: file, out: files.path("x.json"), json: true },
         `${file} is not valid JSON: ${parseErrorOf(text)}`,
       );
@@ -244,13 +244,13 @@ describe("airdrop tasks", function () {
       const shape = 'expected a list of {"address", "amount"} or an object of address: amount';
       const nullFile = files.write("null.json", "null");
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: nullFile, out: files.path("x.json"), json: true },
         `${nullFile}: ${shape}`,
       );
       const nullEntry = files.write("null-entry.json", "[null]");
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: nullEntry, out: files.path("x.json"), json: true },
         `${nullEntry}: ${shape} (entry 0)`,
       );
@@ -259,7 +259,7 @@ describe("airdrop tasks", function () {
     it("refuses a CSV row with other than two columns", async function () {
       const file = files.write("three.csv", "address,amount\n0x71bE63f3384f5fb98995898A86B02Fb2426c5788,1,2\n");
       await expectTaskFailure(
-        "airdrop:build",
+        "airdrop build",
         { input: file, out: files.path("x.json"), json: true },
         `${file} line 2: expected "address,amount", got 3 columns`,
       );
@@ -268,13 +268,13 @@ describe("airdrop tasks", function () {
     it("creates a missing --out directory", async function () {
       const file = files.write("ok.csv", csv(false));
       const out = files.path(path.join("no-such-dir", "proofs.json"));
-      const { result } = await runTask<{ root: string }>("airdrop:build", { input: file, out, json: true });
+      const { result } = await runTask<{ root: string }>("airdrop build", { input: file, out, json: true });
       expect(existsSync(out)).to.equal(true);
       expect(JSON.parse(readFileSync(out, "utf8")).root).to.equal(result.root);
     });
   });
 
-  describe("airdrop:claim", function () {
+  describe("airdrop claim", function () {
     /** The hardhat genesis, whose airdrop holds the root of deploy/airdrop/hardhat.proofs.json. */
     async function airdropTaskFixture() {
       const book = await genesisFixture();
@@ -293,7 +293,7 @@ describe("airdrop tasks", function () {
       const entry = proofs.claims[claimant.address];
       expect(entry.index).to.equal(0);
       const before = await token.balanceOf(claimant.address);
-      const result = await task<ClaimResult>("airdrop:claim", {
+      const result = await task<ClaimResult>("airdrop claim", {
         proofs: HARDHAT_PROOFS,
         from: claimant.address,
         json: true,
@@ -308,7 +308,7 @@ describe("airdrop tasks", function () {
     it("claims for another --account through a relayer: the account is paid, not the relayer", async function () {
       const { signers, token } = await loadFixture(airdropTaskFixture);
       const [relayer, account] = [signers[0], signers[11]];
-      const result = await task<ClaimResult>("airdrop:claim", {
+      const result = await task<ClaimResult>("airdrop claim", {
         proofs: HARDHAT_PROOFS,
         account: account.address.toLowerCase(),
         json: true,
@@ -324,7 +324,7 @@ describe("airdrop tasks", function () {
     it("delegates the claimed votes in the same transaction with --delegate", async function () {
       const { signers, token, airdrop } = await loadFixture(airdropTaskFixture);
       const [account, delegatee] = [signers[12], signers[9]];
-      const { result, lines } = await runTask<ClaimResult>("airdrop:claim", {
+      const { result, lines } = await runTask<ClaimResult>("airdrop claim", {
         proofs: HARDHAT_PROOFS,
         delegate: delegatee.address,
         from: account.address,
@@ -351,7 +351,7 @@ describe("airdrop tasks", function () {
     it("prints the claim in text mode", async function () {
       const { signers } = await loadFixture(airdropTaskFixture);
       const account = signers[19];
-      const { result, lines } = await runTask<ClaimResult>("airdrop:claim", {
+      const { result, lines } = await runTask<ClaimResult>("airdrop claim", {
         proofs: HARDHAT_PROOFS,
         from: account.address,
         json: false,
@@ -365,10 +365,10 @@ describe("airdrop tasks", function () {
     it("refuses a second claim, naming the leaf, without sending anything", async function () {
       const { signers } = await loadFixture(airdropTaskFixture);
       const account = signers[10].address;
-      await task("airdrop:claim", { proofs: HARDHAT_PROOFS, account, json: true });
+      await task("airdrop claim", { proofs: HARDHAT_PROOFS, account, json: true });
       const block = await hre.ethers.provider.getBlockNumber();
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: HARDHAT_PROOFS, from: account, json: true },
         `already claimed: ${account} (leaf 0)`,
       );
@@ -378,7 +378,7 @@ describe("airdrop tasks", function () {
     it("refuses an account that has no claim in the file", async function () {
       const { signers } = await loadFixture(airdropTaskFixture);
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: HARDHAT_PROOFS, from: signers[8].address, json: true },
         `no claim for ${signers[8].address} in ${HARDHAT_PROOFS}`,
       );
@@ -393,7 +393,7 @@ describe("airdrop tasks", function () {
       badProof.claims[account].proof[0] = "0x" + "ab".repeat(32);
       const proofFile = files.write("tampered-proof.json", badProof);
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: proofFile, account, json: true },
         `wrong proof for ${account}`,
       );
@@ -402,7 +402,7 @@ describe("airdrop tasks", function () {
       badAmount.claims[account].amount = (40_000_000n * ALT).toString();
       const amountFile = files.write("tampered-amount.json", badAmount);
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: amountFile, account, json: true },
         `wrong proof for ${account}`,
       );
@@ -414,9 +414,9 @@ describe("airdrop tasks", function () {
       const account = signers[14].address;
       const input = files.write("other.csv", `${account},5000000\n${signers[15].address},1\n`);
       const out = files.path("other.proofs.json");
-      const { root } = await task<BuildSummary>("airdrop:build", { input, out, json: true });
+      const { root } = await task<BuildSummary>("airdrop build", { input, out, json: true });
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: out, account, json: true },
         `${out} is for root ${root}, but the airdrop's root is ${await airdrop.merkleRoot()}`,
       );
@@ -427,7 +427,7 @@ describe("airdrop tasks", function () {
       const deadline = await airdrop.deadline();
       await time.increaseTo(deadline + BigInt(days(1)));
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: HARDHAT_PROOFS, from: signers[10].address, json: true },
         `the claim window closed at ${isoTime(deadline)} (1d ago)`,
       );
@@ -437,7 +437,7 @@ describe("airdrop tasks", function () {
       const { signers } = await loadFixture(airdropTaskFixture);
       const account = signers[14].address;
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: HARDHAT_PROOFS, account, delegate: account, from: signers[0].address, json: true },
         `--delegate needs ${account} itself to sign: pass --from ${account}`,
       );
@@ -446,12 +446,12 @@ describe("airdrop tasks", function () {
     it("refuses a malformed --account or --delegate", async function () {
       await loadFixture(airdropTaskFixture);
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: HARDHAT_PROOFS, account: "0x12", json: true },
         "--account is not a valid address: 0x12",
       );
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: HARDHAT_PROOFS, delegate: "bob", json: true },
         "--delegate is not a valid address: bob",
       );
@@ -460,7 +460,7 @@ describe("airdrop tasks", function () {
     it("refuses a missing proofs file", async function () {
       await loadFixture(airdropTaskFixture);
       const missing = files.path("missing.proofs.json");
-      await expectTaskFailure("airdrop:claim", { proofs: missing, json: true }, `proofs file not found: ${missing}`);
+      await expectTaskFailure("airdrop claim", { proofs: missing, json: true }, `proofs file not found: ${missing}`);
     });
 
     it("refuses a proofs file that is not JSON, or not a proofs file", async function () {
@@ -468,13 +468,13 @@ describe("airdrop tasks", function () {
       const text = '{"root": "0x12", "claims": {';
       const invalid = files.write("invalid.proofs.json", text);
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: invalid, json: true },
         `${invalid} is not a proofs file: ${parseErrorOf(text)}`,
       );
       const wrongShape = files.write("wrong-shape.proofs.json", { claims: {} });
       await expectTaskFailure(
-        "airdrop:claim",
+        "airdrop claim",
         { proofs: wrongShape, json: true },
         `${wrongShape} is not a proofs file`,
       );
@@ -483,11 +483,11 @@ describe("airdrop tasks", function () {
     it("refuses a proofs file whose claims are null with one line", async function () {
       await loadFixture(airdropTaskFixture);
       const file = files.write("null-claims.proofs.json", { root: "0x" + "00".repeat(32), claims: null });
-      await expectTaskFailure("airdrop:claim", { proofs: file, json: true }, `${file} is not a proofs file`);
+      await expectTaskFailure("airdrop claim", { proofs: file, json: true }, `${file} is not a proofs file`);
     });
   });
 
-  describe("airdrop:sweep", function () {
+  describe("airdrop sweep", function () {
     async function sweepFixture() {
       const book = await genesisFixture();
       const signers = await hre.ethers.getSigners();
@@ -505,7 +505,7 @@ describe("airdrop tasks", function () {
       await time.increaseTo(deadline - 3600n);
       const nonce = await hre.ethers.provider.getTransactionCount(signers[0].address);
       await expectTaskFailure(
-        "airdrop:sweep",
+        "airdrop sweep",
         { json: true },
         `the claim window is open until ${isoTime(deadline)} (in 1h): the unclaimed ALT can be swept after it`,
       );
@@ -514,7 +514,7 @@ describe("airdrop tasks", function () {
 
     it("sends every unclaimed ALT to the treasury from the deadline on (anyone), then refuses a second sweep", async function () {
       const { signers, token, airdrop } = await loadFixture(sweepFixture);
-      const claimed = await task<ClaimResult>("airdrop:claim", {
+      const claimed = await task<ClaimResult>("airdrop claim", {
         proofs: HARDHAT_PROOFS,
         from: signers[10].address,
         json: true,
@@ -532,7 +532,7 @@ describe("airdrop tasks", function () {
         treasury: string;
         deadline: bigint;
         tx: { hash: string; gasUsed: string; block: number };
-      }>("airdrop:sweep", { from: sweeper.address, json: false });
+      }>("airdrop sweep", { from: sweeper.address, json: false });
       expect(result).to.deep.include({ amount: unclaimed, treasury, deadline });
       const receipt = (await hre.ethers.provider.getTransactionReceipt(result.tx.hash))!;
       expect([receipt.from, receipt.to, receipt.status]).to.deep.equal([sweeper.address, airdropAddress, 1]);
@@ -545,7 +545,7 @@ describe("airdrop tasks", function () {
       ]);
       const nonce = await hre.ethers.provider.getTransactionCount(sweeper.address);
       await expectTaskFailure(
-        "airdrop:sweep",
+        "airdrop sweep",
         { from: sweeper.address, json: true },
         "nothing to sweep: the airdrop holds no ALT",
       );

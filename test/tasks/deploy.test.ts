@@ -35,18 +35,18 @@ function allocation(parameters: ProtocolParameters, category: string) {
   return row;
 }
 
-describe("deploy:genesis task", function () {
+describe("deploy genesis task", function () {
   const files = tempDir("alt-deploy-task-");
   after(files.remove);
 
   /** Deploys the hardhat genesis in text mode, capturing what it prints. */
   async function deployTaskFixture() {
-    const { result: book, lines } = await runTask<AddressBook>("deploy:genesis", { json: false });
+    const { result: book, lines } = await runTask<AddressBook>("deploy genesis", { json: false });
     return { book, lines };
   }
 
-  /** Runs deploy:genesis on a parameter file that breaks a rule and checks it fails with `message`, sending nothing. */
-  async function expectRefused(parameters: ProtocolParameters | string, message: string, task = "deploy:genesis") {
+  /** Runs deploy genesis on a parameter file that breaks a rule and checks it fails with `message`, sending nothing. */
+  async function expectRefused(parameters: ProtocolParameters | string, message: string, task = "deploy genesis") {
     await loadFixture(deployTaskFixture);
     const [deployer] = await hre.ethers.getSigners();
     const file = files.write(`parameters-${Math.random().toString(36).slice(2)}.json`, parameters);
@@ -104,7 +104,7 @@ describe("deploy:genesis task", function () {
     it("prints exactly the returned address book as JSON with --json, without the warning", async function () {
       const { book } = await loadFixture(deployTaskFixture);
       try {
-        const { result, lines } = await runTask<AddressBook>("deploy:genesis", { json: true });
+        const { result, lines } = await runTask<AddressBook>("deploy genesis", { json: true });
         expect(JSON.parse(lines.join("\n"))).to.deep.equal(result);
         expect(Object.keys(result)).to.have.members(BOOK_KEYS);
       } finally {
@@ -119,7 +119,7 @@ describe("deploy:genesis task", function () {
       allocation(parameters, "Team").beneficiary = signers[15].address;
       const file = files.write("other-team.json", parameters);
       try {
-        const { result } = await runTask<AddressBook>("deploy:genesis", { parameters: file, json: true });
+        const { result } = await runTask<AddressBook>("deploy genesis", { parameters: file, json: true });
         const team = await hre.ethers.getContractAt("VestingPosition", result["Genesis#Vesting_Team"]);
         expect((await team.schedule()).beneficiary).to.equal(signers[15].address);
         expect(result["Genesis#AltToken"]).to.not.equal(book["Genesis#AltToken"]);
@@ -137,7 +137,7 @@ describe("deploy:genesis task", function () {
       recordInProcess({ "Genesis#AltToken": stale });
       try {
         await expectTaskFailure(
-          "token:info",
+          "token info",
           { json: true },
           `no contract at ${stale} (Genesis#AltToken) on hardhat: the deployment records are stale (chain reset?)`,
         );
@@ -217,7 +217,7 @@ describe("deploy:genesis task", function () {
       const missing = files.path("missing.json");
       const blockBefore = await hre.ethers.provider.getBlockNumber();
       await expectTaskFailure(
-        "deploy:genesis",
+        "deploy genesis",
         { parameters: missing, json: true },
         `no parameter file for network hardhat: ${missing}`,
       );
@@ -242,7 +242,7 @@ describe("deploy:genesis task", function () {
       process.env.ALT_PARAMETERS = preset;
       try {
         await expectTaskFailure(
-          "deploy:genesis",
+          "deploy genesis",
           { parameters: files.path("missing.json"), json: true },
           `no parameter file for network hardhat: ${files.path("missing.json")}`,
         );
@@ -264,7 +264,7 @@ describe("deploy:genesis task", function () {
       return parameters;
     }
     const refusedByRollups = (parameters: ProtocolParameters, message: string) =>
-      expectRefused(parameters, message, "deploy:rollups");
+      expectRefused(parameters, message, "deploy rollups");
 
     it("refuses a file without a rollups section, and templates that are not a list", async function () {
       const missing = hardhatParameters();
@@ -364,10 +364,10 @@ describe("deploy:genesis task", function () {
     });
   });
 
-  describe("deploy:services", function () {
+  describe("deploy services", function () {
     /** The staged deployment up to the services (the deployer keeps ownership), from hardhat.json's sections. */
     async function servicesDeployFixture() {
-      const book = await runTask<AddressBook>("deploy:services", { json: true });
+      const book = await runTask<AddressBook>("deploy services", { json: true });
       return book.result;
     }
 
@@ -406,12 +406,12 @@ describe("deploy:genesis task", function () {
     });
   });
 
-  describe("deploy:protocol with the public networks' parameter files", function () {
+  describe("deploy protocol with the public networks' parameter files", function () {
     const TESTNETS = ["sepolia", "holesky", "hoodi"];
 
     /** The whole protocol from deploy/parameters/sepolia.json, on the in-process network. */
     async function testnetFixture() {
-      const { result: book } = await runTask<AddressBook>("deploy:protocol", {
+      const { result: book } = await runTask<AddressBook>("deploy protocol", {
         json: true,
         parameters: path.join(PARAMETERS_DIR, "sepolia.json"),
       });
@@ -456,7 +456,7 @@ describe("deploy:genesis task", function () {
 
     it("refuses the mainnet file until its addresses and airdrop root are set", async function () {
       const mainnet = readFileSync(path.join(PARAMETERS_DIR, "mainnet.json"), "utf8");
-      await expectRefused(mainnet, "genesis parameters: airdrop.root is not a 32-byte hex value", "deploy:protocol");
+      await expectRefused(mainnet, "genesis parameters: airdrop.root is not a 32-byte hex value", "deploy protocol");
       expect(mainnet).to.not.include('"deployer"');
       // six beneficiaries, the council, the two validity templates' verifiers and the airdrop root
       expect(mainnet.match(/"SET-ME: /g)).to.have.length(10);
@@ -465,7 +465,7 @@ describe("deploy:genesis task", function () {
 
   describe("refusing a broken services section before sending any transaction", function () {
     const refusedByServices = (parameters: ProtocolParameters, message: string) =>
-      expectRefused(parameters, message, "deploy:services");
+      expectRefused(parameters, message, "deploy services");
     /** hardhat.json with `change` applied to its services section. */
     function withServices(change: (section: Record<string, Record<string, unknown>>) => void): ProtocolParameters {
       const parameters = hardhatParameters();
@@ -595,7 +595,7 @@ describe("deploy:genesis task", function () {
       return parameters;
     }
     const refusedByGovernance = (parameters: ProtocolParameters, message: string) =>
-      expectRefused(parameters, message, "deploy:governance");
+      expectRefused(parameters, message, "deploy governance");
 
     it("refuses a file without a governance section", async function () {
       const parameters = hardhatParameters();
@@ -657,8 +657,8 @@ describe("deploy:genesis task", function () {
       const parameters = hardhatParameters();
       delete parameters.governance;
       const message = 'protocol parameters: "timelock" is named as an address but there is no governance section';
-      await expectRefused(parameters, message, "deploy:genesis");
-      await expectRefused(parameters, message, "deploy:restaking");
+      await expectRefused(parameters, message, "deploy genesis");
+      await expectRefused(parameters, message, "deploy restaking");
     });
   });
 
@@ -670,10 +670,10 @@ describe("deploy:genesis task", function () {
     });
 
     it("fails with one line and no stack trace when a task needs a deployment the fresh network lacks", async function () {
-      const { code, output } = await hardhatCli(["vesting:release", "--position", "Nope"]);
+      const { code, output } = await hardhatCli(["vesting release", "--position", "Nope"]);
       expect(code).to.not.equal(0);
       expect(output).to.include(
-        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
+        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy genesis first" +
           " in the same process, or use --network localhost",
       );
       expect(output).to.not.include("    at ");
@@ -683,13 +683,13 @@ describe("deploy:genesis task", function () {
       const ciLike: NodeJS.ProcessEnv = { ...terminalEnv(), CI: "true" };
       delete ciLike.DISPLAY;
       const line =
-        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
+        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy genesis first" +
         " in the same process, or use --network localhost";
-      const plain = await hardhatCli(["vesting:release", "--position", "Nope"], { env: ciLike });
+      const plain = await hardhatCli(["vesting release", "--position", "Nope"], { env: ciLike });
       expect(plain.code).to.equal(1);
       expect(plain.stderr.trim()).to.equal(line);
       expect(plain.stdout.trim()).to.equal("");
-      const traced = await hardhatCli(["vesting:release", "--position", "Nope", "--show-stack-traces"], {
+      const traced = await hardhatCli(["vesting release", "--position", "Nope", "--show-stack-traces"], {
         env: ciLike,
       });
       expect(traced.code).to.equal(1);
@@ -697,7 +697,7 @@ describe("deploy:genesis task", function () {
     });
 
     it("refuses a public network whose RPC URL variable is not set, naming the variable, in one line", async function () {
-      const { code, output } = await hardhatCli(["--network", "sepolia", "deploy:protocol"]);
+      const { code, output } = await hardhatCli(["--network", "sepolia", "deploy protocol"]);
       expect(code).to.not.equal(0);
       expect(output).to.include(
         "Error in plugin alt-protocol: network sepolia needs its RPC URL: npx hardhat vars set SEPOLIA_RPC_URL",
@@ -712,7 +712,7 @@ describe("deploy:genesis task", function () {
       expect(code).to.not.equal(0);
       expect(output).to.include(
         'genesis parameters: ProtocolDevelopment.beneficiary is "deployer", which only the deploy tasks resolve' +
-          " (npx hardhat deploy:protocol)",
+          " (npx hardhat deploy protocol)",
       );
       expect(output).to.not.include("    at ");
     });

@@ -25,13 +25,13 @@ import { hardhatParameters, STAGED_TREASURY, stagedParameters, stagedParametersF
 import { asJson, expectTaskFailure, isoTime, load, runTask, task, tempDir } from "../helpers/tasks";
 
 const HARDHAT_FILE = path.join(PARAMETERS_DIR, "hardhat.json");
-/** The claims of the hardhat genesis' airdrop (deploy:protocol on hardhat.json deploys its root). */
+/** The claims of the hardhat genesis' airdrop (deploy protocol on hardhat.json deploys its root). */
 const HARDHAT_PROOFS = path.join(PARAMETERS_DIR, "..", "airdrop", "hardhat.proofs.json");
 const DAY = 24 * 3600;
 /** An account the timelock hands an Ownable to (anyone but the timelock). */
 const OTHER_OWNER = "0x000000000000000000000000000000000000bEEF";
 
-/** Values deploy:check compares for a deployment of every stage of `p` (governance when `p` has it). */
+/** Values deploy check compares for a deployment of every stage of `p` (governance when `p` has it). */
 function valuesChecked(p: ProtocolParameters): number {
   const positions = p.genesis.allocations.length * 6; // beneficiary, total, start, cliff, end, revocable
   const genesis = 1 + 2 + positions + 4; // supply; factory treasury, owner; airdrop root, period, treasury, balance
@@ -48,7 +48,7 @@ function valuesChecked(p: ProtocolParameters): number {
 }
 
 /**
- * Runs deploy:check expecting the one-line failure `message`, and returns what it printed before failing (the report
+ * Runs deploy check expecting the one-line failure `message`, and returns what it printed before failing (the report
  * with --json).
  */
 async function checkFailing(args: Record<string, unknown>, message: string): Promise<string[]> {
@@ -57,7 +57,7 @@ async function checkFailing(args: Record<string, unknown>, message: string): Pro
   console.log = (...parts: unknown[]) => lines.push(...parts.map(String).join(" ").split("\n"));
   let error: unknown;
   try {
-    await hre.run("deploy:check", args);
+    await hre.run({ scope: "deploy", task: "check" }, args);
   } catch (e) {
     error = e;
   } finally {
@@ -76,16 +76,16 @@ async function asTimelock(book: AddressBook) {
   return hre.ethers.getSigner(address);
 }
 
-describe("deploy:check task", function () {
+describe("deploy check task", function () {
   const files = tempDir("alt-deploy-check-");
   after(files.remove);
 
   async function protocolFixture() {
-    return { book: await task<AddressBook>("deploy:protocol", { json: true }) };
+    return { book: await task<AddressBook>("deploy protocol", { json: true }) };
   }
 
   async function stagedServicesFixture() {
-    return { book: await task<AddressBook>("deploy:services", { json: true, parameters: stagedParametersFile() }) };
+    return { book: await task<AddressBook>("deploy services", { json: true, parameters: stagedParametersFile() }) };
   }
 
   describe("on the protocol deployed from hardhat.json", function () {
@@ -96,7 +96,7 @@ describe("deploy:check task", function () {
 
     it("finds every value as the parameters say, one line each, with a summary", async function () {
       const { book } = await load(protocolFixture);
-      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false });
+      const { result, lines } = await runTask<CheckReport>("deploy check", { json: false });
       const checked = valuesChecked(hardhatParameters());
       expect(result).to.deep.equal({ checked, differences: [], drift: [] });
       expect(lines[0]).to.equal(`deployment on hardhat against ${HARDHAT_FILE}:`);
@@ -156,7 +156,7 @@ describe("deploy:check task", function () {
 
     it("returns and prints the same report with --json", async function () {
       await load(protocolFixture);
-      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: true });
+      const { result, lines } = await runTask<CheckReport>("deploy check", { json: true });
       expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
     });
@@ -208,14 +208,14 @@ describe("deploy:check task", function () {
       return { proposalId: proposalId.toString(), executedIn: executed!.blockNumber };
     }
 
-    it("the airdrop's balance is the amount less the claims: claims in normal use keep deploy:check green", async function () {
+    it("the airdrop's balance is the amount less the claims: claims in normal use keep deploy check green", async function () {
       await load(protocolFixture);
       const proofs = JSON.parse(readFileSync(HARDHAT_PROOFS, "utf8")) as { claims: Record<string, { amount: string }> };
       const [first, second] = Object.keys(proofs.claims);
       for (const account of [first, second])
-        await task("airdrop:claim", { proofs: HARDHAT_PROOFS, account, json: true });
+        await task("airdrop claim", { proofs: HARDHAT_PROOFS, account, json: true });
       const claimed = BigInt(proofs.claims[first].amount) + BigInt(proofs.claims[second].amount);
-      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false });
+      const { result, lines } = await runTask<CheckReport>("deploy check", { json: false });
       expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
       expect(lines).to.include(
         `  AltToken.balanceOf(MerkleAirdrop): ok (${formatAlt(55_000_000n * ALT - claimed)}: 55,000,000 ALT less ` +
@@ -223,7 +223,7 @@ describe("deploy:check task", function () {
       );
     });
 
-    it("a value an executed proposal changed is drift, named with the proposal: deploy:check passes", async function () {
+    it("a value an executed proposal changed is drift, named with the proposal: deploy check passes", async function () {
       const { book } = await load(protocolFixture);
       const registry = (await hre.ethers.getContractAt(
         "RestakingRegistry",
@@ -233,7 +233,7 @@ describe("deploy:check task", function () {
       const target = book["Restaking#RestakingRegistry"];
       const { proposalId, executedIn } = await enact(book, [{ target, data }], "Restaking: delays 21d and 8d");
 
-      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false });
+      const { result, lines } = await runTask<CheckReport>("deploy check", { json: false });
       const cause = { proposalId, executedIn, action: "RestakingRegistry.setDelays" };
       expect(result).to.deep.equal({
         checked: 181,
@@ -473,7 +473,7 @@ describe("deploy:check task", function () {
       parameters.genesis.allocations[0].bps -= 1;
       const file = files.write("broken.json", parameters);
       await expectTaskFailure(
-        "deploy:check",
+        "deploy check",
         { json: false, parameters: file },
         "genesis parameters: allocations sum to 9999 bps, not 10000",
       );
@@ -485,7 +485,7 @@ describe("deploy:check task", function () {
       await load(stagedServicesFixture);
       const [deployer] = await hre.ethers.getSigners();
       const file = stagedParametersFile();
-      const { result, lines } = await runTask<CheckReport>("deploy:check", { json: false, parameters: file });
+      const { result, lines } = await runTask<CheckReport>("deploy check", { json: false, parameters: file });
       expect(result).to.deep.equal({ checked: 174, differences: [], drift: [] });
       expect(lines).to.have.lengthOf(176);
       expect(lines.at(-1)).to.equal(`all 174 values match ${file}`);
@@ -516,10 +516,10 @@ describe("deploy:check task", function () {
     });
 
     it("fails with one line when the network has no deployment recorded", async function () {
-      const { code, output } = await hardhatCli(["deploy:check"]);
+      const { code, output } = await hardhatCli(["deploy check"]);
       expect(code).to.not.equal(0);
       expect(output).to.include(
-        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy:genesis first" +
+        "Error in plugin alt-protocol: nothing is deployed on the in-process hardhat network: run deploy genesis first" +
           " in the same process, or use --network localhost",
       );
       expect(output).to.not.include("    at ");

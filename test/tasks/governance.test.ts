@@ -225,9 +225,9 @@ describe("governance tasks", function () {
     files.write(`proposal-${Math.random().toString(36).slice(2)}.json`, content);
   const oneAction = (action: object) => proposalFile({ description: "One action", actions: [action] });
 
-  /** The whole protocol with governance, deployed through deploy:governance from deploy/parameters/hardhat.json. */
+  /** The whole protocol with governance, deployed through deploy governance from deploy/parameters/hardhat.json. */
   async function governanceTaskFixture() {
-    const { result: book, lines } = await runTask<AddressBook>("deploy:governance", { json: true });
+    const { result: book, lines } = await runTask<AddressBook>("deploy governance", { json: true });
     const signers = await hre.ethers.getSigners();
     const at = async <T>(name: string, key: string) =>
       (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
@@ -258,10 +258,10 @@ describe("governance tasks", function () {
     };
   }
 
-  /** withdrawal-delay.json proposed through gov:propose (text mode) by account 2: Pending. */
+  /** withdrawal-delay.json proposed through gov propose (text mode) by account 2: Pending. */
   async function proposedFixture() {
     const f = await load(governanceTaskFixture);
-    const { result: proposal, lines: proposeLines } = await runTask<ProposeResult>("gov:propose", {
+    const { result: proposal, lines: proposeLines } = await runTask<ProposeResult>("gov propose", {
       file: WITHDRAWAL_DELAY_FILE,
       from: f.proposer.address,
       json: false,
@@ -308,7 +308,7 @@ describe("governance tasks", function () {
     return { ...f, queuedAt, eta: queuedAt + TIMELOCK_DELAY };
   }
 
-  describe("deploy:governance", function () {
+  describe("deploy governance", function () {
     it("records the 23 contracts of the protocol, rollup factory, services, timelock and governor included", async function () {
       const { book, lines } = await load(governanceTaskFixture);
       expect(Object.keys(book)).to.have.members(BOOK_KEYS);
@@ -364,7 +364,7 @@ describe("governance tasks", function () {
     });
   });
 
-  describe("gov:delegate", function () {
+  describe("gov delegate", function () {
     /** Account 7's Launchpool position (unlocked at TGE) paid out: it holds 500M ALT without votes. */
     async function releasedFixture() {
       const f = await load(governanceTaskFixture);
@@ -376,7 +376,7 @@ describe("governance tasks", function () {
       const { token, holder } = await load(releasedFixture);
       expect(await token.balanceOf(holder.address)).to.equal(VOTES.launchpool);
       expect(await token.getVotes(holder.address)).to.equal(0n);
-      const { result, lines } = await runTask<DelegateResult>("gov:delegate", {
+      const { result, lines } = await runTask<DelegateResult>("gov delegate", {
         to: holder.address.toLowerCase(),
         from: holder.address,
         json: false,
@@ -402,10 +402,10 @@ describe("governance tasks", function () {
       ]);
     });
 
-    it("reports an account below the threshold as unable to propose, and gov:propose refuses it", async function () {
+    it("reports an account below the threshold as unable to propose, and gov propose refuses it", async function () {
       const { token, holder, outsider } = await load(releasedFixture);
       await (await token.connect(holder).transfer(outsider.address, 5_000_000n * ALT)).wait();
-      const { result } = await runTask<DelegateResult>("gov:delegate", {
+      const { result } = await runTask<DelegateResult>("gov delegate", {
         to: outsider.address,
         from: outsider.address,
         json: true,
@@ -413,7 +413,7 @@ describe("governance tasks", function () {
       expect(result).to.deep.include({ votes: 5_000_000n * ALT, proposalThreshold: THRESHOLD, canPropose: false });
       await time.increase(10);
       await expectRefused(
-        "gov:propose",
+        "gov propose",
         { file: WITHDRAWAL_DELAY_FILE, from: outsider.address, json: true },
         `${outsider.address} has 5,000,000 ALT of votes; proposing needs 10,000,000 ALT (delegate first)`,
       );
@@ -421,7 +421,7 @@ describe("governance tasks", function () {
 
     it("adds the sender's votes to another delegate's", async function () {
       const { token, holder, proposer } = await load(releasedFixture);
-      const result = await task<DelegateResult>("gov:delegate", {
+      const result = await task<DelegateResult>("gov delegate", {
         to: proposer.address,
         from: holder.address,
         json: true,
@@ -438,7 +438,7 @@ describe("governance tasks", function () {
 
     it("gives votes the governor counts for a proposal in the block after the delegation", async function () {
       const { governor, registry, holder } = await load(releasedFixture);
-      const delegated = await task<DelegateResult>("gov:delegate", {
+      const delegated = await task<DelegateResult>("gov delegate", {
         to: holder.address,
         from: holder.address,
         json: true,
@@ -452,18 +452,18 @@ describe("governance tasks", function () {
       expect(await governor.proposalProposer(id)).to.equal(holder.address);
     });
 
-    // BUG (gov:propose): the threshold check reads `governor.getVotes(proposer, governor.clock() - 1)` by eth_call,
+    // BUG (gov propose): the threshold check reads `governor.getVotes(proposer, governor.clock() - 1)` by eth_call,
     // where clock() is the LATEST block's timestamp: it checks the votes one second before the latest block. The
     // governor checks `getVotes(proposer, clock() - 1)` in the proposing block, whose clock() is later than the latest
     // block's, i.e. the votes at (at least) the latest block. So a delegate whose delegation is in the latest block is
     // refused ("has 0 ALT of votes; proposing needs 10,000,000 ALT (delegate first)") although the governor accepts
-    // its proposal (previous test) and gov:delegate just printed "votes count for proposals created from the next
+    // its proposal (previous test) and gov delegate just printed "votes count for proposals created from the next
     // block" (docs/governance.md: "votes count from the next block"). Checking the current votes
     // (token.getVotes(proposer), i.e. at the latest block) would match the governor.
     it("lets a fresh delegate propose through the task in the block after its delegation", async function () {
       const { holder } = await load(releasedFixture);
-      await task("gov:delegate", { to: holder.address, from: holder.address, json: true });
-      const proposal = await task<ProposeResult>("gov:propose", {
+      await task("gov delegate", { to: holder.address, from: holder.address, json: true });
+      const proposal = await task<ProposeResult>("gov propose", {
         file: WITHDRAWAL_DELAY_FILE,
         from: holder.address,
         json: true,
@@ -474,14 +474,14 @@ describe("governance tasks", function () {
     it("refuses a malformed --to", async function () {
       const { holder } = await load(releasedFixture);
       await expectRefused(
-        "gov:delegate",
+        "gov delegate",
         { to: "0x01", from: holder.address, json: true },
         "--to is not a valid address: 0x01",
       );
     });
   });
 
-  describe("gov:propose", function () {
+  describe("gov propose", function () {
     it("proposes the file's actions with the proposer suffix, under the id hashProposal gives", async function () {
       const f = await load(proposedFixture);
       const { governor, registry, proposer, proposal, proposalId, proposedAt, targets, values, calldatas } = f;
@@ -554,7 +554,7 @@ describe("governance tasks", function () {
 
     it("gives the same file proposed by another delegate another id", async function () {
       const { governor, investor, targets, values, calldatas, proposalId } = await load(proposedFixture);
-      const other = await task<ProposeResult>("gov:propose", {
+      const other = await task<ProposeResult>("gov propose", {
         file: WITHDRAWAL_DELAY_FILE,
         from: investor.address,
         json: true,
@@ -568,7 +568,7 @@ describe("governance tasks", function () {
     it("refuses the same proposal twice", async function () {
       const { proposer, proposalId } = await load(proposedFixture);
       await expectRefused(
-        "gov:propose",
+        "gov propose",
         { file: WITHDRAWAL_DELAY_FILE, from: proposer.address, json: true },
         `this proposal already exists: ${proposalId}`,
       );
@@ -582,7 +582,7 @@ describe("governance tasks", function () {
         function: "setDelays",
         args: [1814400, 604800],
       });
-      const proposal = await task<ProposeResult>("gov:propose", { file, from: proposer.address, json: true });
+      const proposal = await task<ProposeResult>("gov propose", { file, from: proposer.address, json: true });
       expect(proposal.actions[0]).to.deep.include({
         target: address,
         contract: "Restaking#RestakingRegistry",
@@ -592,7 +592,7 @@ describe("governance tasks", function () {
       const outside = await hre.upgrades.erc1967.getImplementationAddress(address);
       const noCode = "0x000000000000000000000000000000000000dEaD";
       await expectRefused(
-        "gov:propose",
+        "gov propose",
         {
           file: oneAction({ contract: noCode, artifact: "RestakingRegistry", ...OWNER_CALL }),
           from: proposer.address,
@@ -608,7 +608,7 @@ describe("governance tasks", function () {
       });
       // a view function is refused even with an artifact; a state-changing one is accepted
       await expectRefused(
-        "gov:propose",
+        "gov propose",
         { file: file2, from: proposer.address, json: true },
         "action 1: RestakingRegistryV2.version() is a view function: it changes nothing",
       );
@@ -618,7 +618,7 @@ describe("governance tasks", function () {
         ...OWNER_CALL,
       });
       // the implementation's owner is not the timelock: the simulation refuses it, --force proposes it
-      const outsideProposal = await task<ProposeResult>("gov:propose", {
+      const outsideProposal = await task<ProposeResult>("gov propose", {
         file: file3,
         from: proposer.address,
         force: true,
@@ -645,7 +645,7 @@ describe("governance tasks", function () {
         value: "0.5",
       });
       // 0xdEaD is no implementation: --force proposes what the simulation refuses
-      const proposal = await task<ProposeResult>("gov:propose", {
+      const proposal = await task<ProposeResult>("gov propose", {
         file,
         from: proposer.address,
         force: true,
@@ -662,7 +662,7 @@ describe("governance tasks", function () {
       const { governor, registry, proposer } = await load(governanceTaskFixture);
       const registryAddress = await registry.getAddress();
       const before = await hre.ethers.provider.getBlockNumber();
-      const { result, lines } = await runTask<ProposeResult>("gov:propose", {
+      const { result, lines } = await runTask<ProposeResult>("gov propose", {
         file: UPGRADE_FILE,
         from: proposer.address,
         json: false,
@@ -696,7 +696,7 @@ describe("governance tasks", function () {
       expect(lines[2]).to.equal(`  1. RestakingRegistry.upgradeToAndCall(${implementation}, 0x)`);
       // the same file again: the implementation is found deployed, nothing is sent
       await expectRefused(
-        "gov:propose",
+        "gov propose",
         { file: UPGRADE_FILE, from: proposer.address, json: true },
         `this proposal already exists: ${result.id}`,
       );
@@ -713,8 +713,8 @@ describe("governance tasks", function () {
         const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
         const file = oneAction(DOOMED);
         const refusal = `${DOOMED_LINE} (simulated: nothing was sent; --force proposes anyway)`;
-        await expectRefused("gov:propose", { file, from: proposer.address, json: true }, refusal);
-        await expectRefused("gov:propose", { file, from: proposer.address, dryRun: true, json: true }, refusal);
+        await expectRefused("gov propose", { file, from: proposer.address, json: true }, refusal);
+        await expectRefused("gov propose", { file, from: proposer.address, dryRun: true, json: true }, refusal);
         expect(await hre.ethers.provider.getTransactionCount(proposer.address)).to.equal(nonce);
         expect(await governor.proposalCount()).to.equal(0n);
       });
@@ -722,7 +722,7 @@ describe("governance tasks", function () {
       it("proposes it with --force after a warning line, and it does fail at execution as simulated", async function () {
         const { governor, registry, proposer } = await load(governanceTaskFixture);
         const nonce = await hre.ethers.provider.getTransactionCount(proposer.address);
-        const { result, lines } = await runTask<ProposeResult>("gov:propose", {
+        const { result, lines } = await runTask<ProposeResult>("gov propose", {
           file: oneAction(DOOMED),
           from: proposer.address,
           force: true,
@@ -759,7 +759,7 @@ describe("governance tasks", function () {
         // action 3 alone passes today (21d against a 12-day minimum), but after action 2 registers a slasher with a
         // 20-day evidence age the minimum is 22 days
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file, from: proposer.address, json: true },
           "the proposal fails at execute, action 3 (RestakingRegistry.setDelays): RegistryDelayTooShort(" +
             `${days(21)}, ${days(22)}) (simulated: nothing was sent; --force proposes anyway)`,
@@ -781,7 +781,7 @@ describe("governance tasks", function () {
           description,
         ]);
         const proposalId = proposalIdOf([registryAddress], [0n], [calldata], description);
-        const { result, lines } = await runTask<DryRunResult>("gov:propose", {
+        const { result, lines } = await runTask<DryRunResult>("gov propose", {
           file: WITHDRAWAL_DELAY_FILE,
           from: proposer.address,
           dryRun: true,
@@ -814,9 +814,9 @@ describe("governance tasks", function () {
       it("--dry-run refuses a file with implementations (their addresses exist once deployed)", async function () {
         const { proposer } = await load(governanceTaskFixture);
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: UPGRADE_FILE, from: proposer.address, dryRun: true, json: true },
-          "--dry-run cannot show a file with implementations: their addresses exist once deployed (gov:simulate runs it)",
+          "--dry-run cannot show a file with implementations: their addresses exist once deployed (gov simulate runs it)",
         );
       });
 
@@ -851,13 +851,13 @@ describe("governance tasks", function () {
       it("refuses a proposer below the threshold", async function () {
         const { outsider } = await load(governanceTaskFixture);
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: WITHDRAWAL_DELAY_FILE, from: outsider.address, json: true },
           `${outsider.address} has 0 ALT of votes; proposing needs 10,000,000 ALT (delegate first)`,
         );
         const stranger = "0x000000000000000000000000000000000000dEaD";
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: WITHDRAWAL_DELAY_FILE, from: stranger, json: true },
           `--from ${stranger} is not an account of network hardhat`,
         );
@@ -867,18 +867,18 @@ describe("governance tasks", function () {
         const { proposer } = await load(governanceTaskFixture);
         const from = proposer.address;
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: oneAction({ contract: "Restaking#Nope", ...OWNER_CALL }), from, json: true },
           "action 1: Restaking#Nope is neither an address-book name nor an address",
         );
         const outside = "0x000000000000000000000000000000000000dEaD";
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: oneAction({ contract: outside.toLowerCase(), ...OWNER_CALL }), from, json: true },
           `action 1: ${outside} is not in the address book: add "artifact" naming its contract`,
         );
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: oneAction({ contract: outside, artifact: "Nope", ...OWNER_CALL }), from, json: true },
           "action 1: no compiled contract named Nope",
         );
@@ -888,17 +888,17 @@ describe("governance tasks", function () {
         const { proposer } = await load(governanceTaskFixture);
         const from = proposer.address;
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: oneAction({ contract: "Restaking#RestakingRegistry", function: "nope" }), from, json: true },
           "action 1: RestakingRegistry has no function nope",
         );
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: oneAction({ contract: "Governance#AltGovernor", function: "queue", args: [1] }), from, json: true },
           "action 1: queue is overloaded in AltGovernor: write one of queue(address[],uint256[],bytes[],bytes32),queue(uint256)",
         );
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           {
             file: oneAction({ contract: "Restaking#RestakingRegistry", function: "withdrawalDelay" }),
             from,
@@ -912,7 +912,7 @@ describe("governance tasks", function () {
         const { governor, proposer } = await load(governanceTaskFixture);
         const file = oneAction({ contract: "Governance#AltGovernor", function: "queue(uint256)", args: ["7"] });
         // proposal 7 does not exist: --force proposes what the simulation refuses
-        const proposal = await task<ProposeResult>("gov:propose", {
+        const proposal = await task<ProposeResult>("gov propose", {
           file,
           from: proposer.address,
           force: true,
@@ -928,22 +928,22 @@ describe("governance tasks", function () {
         const setDelays = (args: unknown[]) =>
           oneAction({ contract: "Restaking#RestakingRegistry", function: "setDelays", args });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: setDelays([1814400, 604800, 604800]), from, json: true },
           "action 1: setDelays(uint48,uint48) takes 2 arguments, not 3",
         );
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: oneAction({ contract: "Restaking#RestakingRegistry", function: "setDelays" }), from, json: true },
           "action 1: setDelays(uint48,uint48) takes 2 arguments, not 0",
         );
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: setDelays(["abc", 604800]), from, json: true },
           "action 1: argument 1 (uint48 withdrawalDelay_) of setDelays: invalid BigNumberish string: Cannot convert abc to a BigInt",
         );
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: setDelays([1814400, 2 ** 48]), from, json: true },
           "action 1: argument 2 (uint48 commissionDelay_) of setDelays: value out-of-bounds",
         );
@@ -955,12 +955,12 @@ describe("governance tasks", function () {
         const withValue = (value: string) =>
           oneAction({ contract: "Restaking#RestakingRegistry", ...OWNER_CALL, value });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: withValue("0.5"), from, json: true },
           "action 1: transferOwnership(address) is not payable",
         );
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: withValue("half"), from, json: true },
           'action 1: value must be an amount of ether such as "0.5", not half',
         );
@@ -976,7 +976,7 @@ describe("governance tasks", function () {
           ],
         });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file, from: proposer.address, json: true },
           'action 2: argument 1 (address slasher_) of setSlasher: invalid address (argument="address", value="0x12", code=INVALID_ARGUMENT, version=6.17.0)',
         );
@@ -986,7 +986,7 @@ describe("governance tasks", function () {
         const { proposer } = await load(governanceTaskFixture);
         const missing = files.path("missing.json");
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: missing, from: proposer.address, json: true },
           `proposal file not found: ${missing}`,
         );
@@ -999,7 +999,7 @@ describe("governance tasks", function () {
         }
         expect(parseError).to.not.equal("");
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: broken, from: proposer.address, json: true },
           `proposal file ${broken} is not valid JSON: ${parseError}`,
         );
@@ -1011,25 +1011,25 @@ describe("governance tasks", function () {
         const action = { contract: "Restaking#RestakingRegistry", ...OWNER_CALL };
         const suffixed = proposalFile({ description: `Pause#proposer=${from}`, actions: [action] });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: suffixed, from, json: true },
           `proposal file ${suffixed}: the description must not carry a #proposer= suffix (the tasks add it)`,
         );
         const blank = proposalFile({ description: "  ", actions: [action] });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: blank, from, json: true },
           `proposal file ${blank}: "description" must be a non-empty string`,
         );
         const empty = proposalFile({ description: "Nothing", actions: [] });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: empty, from, json: true },
           `proposal file ${empty}: "actions" must be a non-empty list`,
         );
         const missing = proposalFile({ description: "Nothing" });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: missing, from, json: true },
           `proposal file ${missing}: "actions" must be a non-empty list`,
         );
@@ -1044,7 +1044,7 @@ describe("governance tasks", function () {
           args: ["$registryV2", "0x"],
         });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file, from, json: true },
           "action 1: $registryV2 names no implementation of the file",
         );
@@ -1056,7 +1056,7 @@ describe("governance tasks", function () {
           ],
         });
         await expectRefused(
-          "gov:propose",
+          "gov propose",
           { file: noProxy, from, json: true },
           `proposal file ${noProxy}: implementation registryV2 needs "artifact" and "proxy"`,
         );
@@ -1075,7 +1075,7 @@ describe("governance tasks", function () {
           await hre.ethers.provider.getTransactionCount(deployer.address),
         ];
         await expectTaskFailure(
-          "gov:propose",
+          "gov propose",
           { file, from: proposer.address, json: true },
           new RegExp(
             "^implementation bad \\(RestakingRegistryBadV2\\) is not a safe upgrade of Restaking#RestakingRegistry: " +
@@ -1092,10 +1092,10 @@ describe("governance tasks", function () {
     });
   });
 
-  describe("gov:vote", function () {
+  describe("gov vote", function () {
     it("votes for with a reason, with the voter's weight at the snapshot", async function () {
       const { governor, proposer, proposalId } = await load(activeFixture);
-      const { result, lines } = await runTask<VoteResult>("gov:vote", {
+      const { result, lines } = await runTask<VoteResult>("gov vote", {
         id: proposalId.toString(),
         support: "for",
         reason: "shorter is safe",
@@ -1122,7 +1122,7 @@ describe("governance tasks", function () {
 
     it('votes against and abstain (any case), on "latest", with an empty reason by default', async function () {
       const { governor, investor, advisor, proposalId } = await load(activeFixture);
-      const against = await task<VoteResult>("gov:vote", {
+      const against = await task<VoteResult>("gov vote", {
         id: "latest",
         support: "AGAINST",
         from: investor.address,
@@ -1132,7 +1132,7 @@ describe("governance tasks", function () {
       await expect(transaction(against.tx.hash))
         .to.emit(governor, "VoteCast")
         .withArgs(investor.address, proposalId, 0, VOTES.investors, "");
-      const abstain = await task<VoteResult>("gov:vote", {
+      const abstain = await task<VoteResult>("gov vote", {
         id: proposalId.toString(),
         support: "abstain",
         reason: "no opinion",
@@ -1149,7 +1149,7 @@ describe("governance tasks", function () {
     it("votes by signature with a reason: the relayer sends the transaction, the vote counts for the voter", async function () {
       const { governor, ecosystem, outsider, proposalId } = await load(activeFixture);
       const nonce = await governor.nonces(ecosystem.address);
-      const { result, lines } = await runTask<VoteResult>("gov:vote", {
+      const { result, lines } = await runTask<VoteResult>("gov vote", {
         id: proposalId.toString(),
         support: "for",
         reason: "signed off-chain",
@@ -1187,7 +1187,7 @@ describe("governance tasks", function () {
 
     it("votes by signature without a reason, submitted by the first account by default", async function () {
       const { governor, deployer, team, proposalId } = await load(activeFixture);
-      const result = await task<VoteResult>("gov:vote", {
+      const result = await task<VoteResult>("gov vote", {
         id: proposalId.toString(),
         support: "against",
         from: team.address,
@@ -1206,12 +1206,12 @@ describe("governance tasks", function () {
     it("refuses a bad --support and --relayer without --by-signature", async function () {
       const { proposer, outsider, proposalId } = await load(activeFixture);
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: proposalId.toString(), support: "yes", from: proposer.address, json: true },
         "--support must be for, against or abstain, not yes",
       );
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: proposalId.toString(), support: "for", from: proposer.address, relayer: outsider.address, json: true },
         "--relayer only applies with --by-signature",
       );
@@ -1221,28 +1221,28 @@ describe("governance tasks", function () {
       const { proposer, proposalId, snapshot, proposedAt } = await load(proposedFixture);
       expect(await time.latest()).to.equal(proposedAt);
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: proposalId.toString(), support: "for", from: proposer.address, json: true },
         `proposal ${proposalId} is Pending, not Active: voting starts ${isoTime(snapshot + 1)} (in 1d 1s)`,
       );
       await time.increaseTo(snapshot - 3_600);
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: proposalId.toString(), support: "for", from: proposer.address, json: true },
         `proposal ${proposalId} is Pending, not Active: voting starts ${isoTime(snapshot + 1)} (in 1h 1s)`,
       );
     });
 
-    // BUG (gov:vote, and gov:cancel below): the state is checked at the latest block, but the vote is mined in the next
+    // BUG (gov vote, and gov cancel below): the state is checked at the latest block, but the vote is mined in the next
     // one. With the latest block at the deadline (the last voting second), the check passes and the transaction reverts
     // after the deadline: the task ends with the raw "GovernorUnexpectedProposalState(<id>, 3, 0x…02)" instead of one
-    // line, as gov:execute does for its eta ("mined in the next block") and slash:veto for its window.
+    // line, as gov execute does for its eta ("mined in the next block") and slash veto for its window.
     it("refuses a vote in the last second of voting, when no later block can carry it in time", async function () {
       const { proposer, proposalId, deadline } = await load(activeFixture);
       await time.increaseTo(deadline);
       const block = await hre.ethers.provider.getBlockNumber();
       await expectTaskFailure(
-        "gov:vote",
+        "gov vote",
         { id: "latest", support: "for", from: proposer.address, json: true },
         new RegExp(`^proposal ${proposalId} `),
       );
@@ -1252,9 +1252,9 @@ describe("governance tasks", function () {
     it("refuses a second vote, a voter without votes at the snapshot, and a closed vote", async function () {
       const f = await load(activeFixture);
       const { governor, token, launchpool, proposer, investor, outsider, proposalId, deadline } = f;
-      await task("gov:vote", { id: "latest", support: "for", from: proposer.address, json: true });
+      await task("gov vote", { id: "latest", support: "for", from: proposer.address, json: true });
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: "latest", support: "against", from: proposer.address, json: true },
         `${proposer.address} has already voted on proposal ${proposalId}`,
       );
@@ -1264,13 +1264,13 @@ describe("governance tasks", function () {
       await (await token.connect(outsider).delegate(outsider.address)).wait();
       expect(await token.getVotes(outsider.address)).to.equal(20_000_000n * ALT);
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: "latest", support: "for", from: outsider.address, json: true },
         `${outsider.address} had no votes at the snapshot of proposal ${proposalId} (delegate before proposals)`,
       );
       await time.increaseTo(deadline + 1);
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: "latest", support: "for", from: investor.address, json: true },
         `proposal ${proposalId} is Succeeded, not Active`,
       );
@@ -1280,40 +1280,40 @@ describe("governance tasks", function () {
     it("refuses an unknown or malformed proposal id, and latest before any proposal", async function () {
       const { proposer } = await load(governanceTaskFixture);
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: "latest", support: "for", from: proposer.address, json: true },
         "there are no proposals yet",
       );
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: "12345", support: "for", from: proposer.address, json: true },
         "unknown proposal 12345",
       );
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: "abc", support: "for", from: proposer.address, json: true },
         "--id must be a whole number, not abc",
       );
     });
   });
 
-  describe("gov:queue and gov:execute", function () {
+  describe("gov queue and gov execute", function () {
     it("refuses to queue while Pending or Active, naming when voting starts or ends", async function () {
       const { proposalId, snapshot, deadline } = await load(proposedFixture);
       await expectRefused(
-        "gov:queue",
+        "gov queue",
         { id: proposalId.toString(), json: true },
         `proposal ${proposalId} is Pending, not Succeeded: voting starts ${isoTime(snapshot + 1)} (in 1d 1s)`,
       );
       await time.increaseTo(snapshot + 1);
       await expectRefused(
-        "gov:queue",
+        "gov queue",
         { id: "latest", json: true },
         `proposal ${proposalId} is Active, not Succeeded: voting ends ${isoTime(deadline + 1)} (in 7d)`,
       );
       await time.increaseTo(deadline - 60);
       await expectRefused(
-        "gov:queue",
+        "gov queue",
         { id: "latest", json: true },
         `proposal ${proposalId} is Active, not Succeeded: voting ends ${isoTime(deadline + 1)} (in 1m 1s)`,
       );
@@ -1323,7 +1323,7 @@ describe("governance tasks", function () {
       const { proposalId, deadline } = await load(activeFixture);
       await time.increaseTo(deadline + 1); // nobody voted: no quorum
       await expectRefused(
-        "gov:queue",
+        "gov queue",
         { id: proposalId.toString(), json: true },
         `proposal ${proposalId} is Defeated, not Succeeded`,
       );
@@ -1331,7 +1331,7 @@ describe("governance tasks", function () {
       await time.increaseTo(f.deadline + QUEUE_PERIOD + 1);
       expect(await f.governor.state(f.proposalId)).to.equal(STATE.Expired);
       await expectRefused(
-        "gov:queue",
+        "gov queue",
         { id: f.proposalId.toString(), json: true },
         `proposal ${f.proposalId} is Expired, not Succeeded`,
       );
@@ -1341,7 +1341,7 @@ describe("governance tasks", function () {
       const { governor, timelock, outsider, proposalId, targets, values, calldatas, description } =
         await load(succeededFixture);
       expect(await governor.state(proposalId)).to.equal(STATE.Succeeded);
-      const { result, lines } = await runTask<{ id: string; eta: number; tx: TxReport }>("gov:queue", {
+      const { result, lines } = await runTask<{ id: string; eta: number; tx: TxReport }>("gov queue", {
         id: proposalId.toString(),
         from: outsider.address,
         json: false,
@@ -1365,7 +1365,7 @@ describe("governance tasks", function () {
     it("refuses to execute a proposal that is not queued", async function () {
       const { proposalId } = await load(succeededFixture);
       await expectRefused(
-        "gov:execute",
+        "gov execute",
         { id: proposalId.toString(), json: true },
         `proposal ${proposalId} is Succeeded, not Queued`,
       );
@@ -1374,13 +1374,13 @@ describe("governance tasks", function () {
     it("refuses to execute before the eta, naming the executable time", async function () {
       const { proposalId, eta } = await load(queuedFixture);
       await expectRefused(
-        "gov:execute",
+        "gov execute",
         { id: proposalId.toString(), json: true },
         `proposal ${proposalId} is executable from ${isoTime(eta)} (in 2d)`,
       );
       await time.increaseTo(eta - 2); // the next block would be at eta - 1
       await expectRefused(
-        "gov:execute",
+        "gov execute",
         { id: "latest", json: true },
         `proposal ${proposalId} is executable from ${isoTime(eta)} (in 2s)`,
       );
@@ -1391,7 +1391,7 @@ describe("governance tasks", function () {
       const { governor, registry, timelock, outsider, proposalId, eta, targets, values, calldatas, description } = f;
       expect(await registry.withdrawalDelay()).to.equal(WITHDRAWAL_DELAY);
       await time.increaseTo(eta - 1);
-      const { result, lines } = await runTask<{ id: string; tx: TxReport }>("gov:execute", {
+      const { result, lines } = await runTask<{ id: string; tx: TxReport }>("gov execute", {
         id: proposalId.toString(),
         from: outsider.address,
         json: false,
@@ -1411,12 +1411,12 @@ describe("governance tasks", function () {
       expect(await timelock.isOperationDone(operation)).to.equal(true);
       expect(lines).to.deep.equal([txLine(`executed ${proposalId}`, result.tx)]);
       await expectRefused(
-        "gov:execute",
+        "gov execute",
         { id: proposalId.toString(), json: true },
         `proposal ${proposalId} is Executed, not Queued`,
       );
       await expectRefused(
-        "gov:queue",
+        "gov queue",
         { id: proposalId.toString(), json: true },
         `proposal ${proposalId} is Executed, not Succeeded`,
       );
@@ -1424,18 +1424,18 @@ describe("governance tasks", function () {
 
     it("refuses unknown proposals", async function () {
       await load(governanceTaskFixture);
-      await expectRefused("gov:queue", { id: "latest", json: true }, "there are no proposals yet");
-      await expectRefused("gov:execute", { id: "7", json: true }, "unknown proposal 7");
+      await expectRefused("gov queue", { id: "latest", json: true }, "there are no proposals yet");
+      await expectRefused("gov execute", { id: "7", json: true }, "unknown proposal 7");
     });
   });
 
-  describe("gov:cancel", function () {
+  describe("gov cancel", function () {
     const cannotCancel = (sender: string, council: string) =>
       `${sender} cannot cancel: only the guardian ${council} (the council), or the proposer while Pending`;
 
     it("lets the council cancel an active proposal", async function () {
       const { governor, council, proposalId } = await load(activeFixture);
-      const { result, lines } = await runTask<{ id: string; tx: TxReport }>("gov:cancel", {
+      const { result, lines } = await runTask<{ id: string; tx: TxReport }>("gov cancel", {
         id: proposalId.toString(),
         from: council.address,
         json: false,
@@ -1446,12 +1446,12 @@ describe("governance tasks", function () {
       expect(await governor.state(proposalId)).to.equal(STATE.Canceled);
       expect(lines).to.deep.equal([txLine(`canceled ${proposalId}`, result.tx)]);
       await expectRefused(
-        "gov:cancel",
+        "gov cancel",
         { id: proposalId.toString(), from: council.address, json: true },
         `proposal ${proposalId} is Canceled: it cannot be canceled`,
       );
       await expectRefused(
-        "gov:vote",
+        "gov vote",
         { id: proposalId.toString(), support: "for", from: council.address, json: true },
         `proposal ${proposalId} is Canceled, not Active`,
       );
@@ -1461,7 +1461,7 @@ describe("governance tasks", function () {
       const { council, outsider, proposer, investor, proposalId } = await load(activeFixture);
       for (const sender of [outsider, investor, proposer]) {
         await expectRefused(
-          "gov:cancel",
+          "gov cancel",
           { id: proposalId.toString(), from: sender.address, json: true },
           cannotCancel(sender.address, council.address),
         );
@@ -1471,11 +1471,11 @@ describe("governance tasks", function () {
     it("lets the proposer cancel its own proposal while it is Pending, and no one else", async function () {
       const { governor, council, proposer, investor, proposalId } = await load(proposedFixture);
       await expectRefused(
-        "gov:cancel",
+        "gov cancel",
         { id: proposalId.toString(), from: investor.address, json: true },
         cannotCancel(investor.address, council.address),
       );
-      const result = await task<{ id: string; tx: TxReport }>("gov:cancel", {
+      const result = await task<{ id: string; tx: TxReport }>("gov cancel", {
         id: "latest",
         from: proposer.address,
         json: true,
@@ -1485,14 +1485,14 @@ describe("governance tasks", function () {
       expect(await governor.state(proposalId)).to.equal(STATE.Canceled);
     });
 
-    // BUG: as for gov:vote, the proposer's right to cancel (Pending) is checked at the latest block, the cancel mined
+    // BUG: as for gov vote, the proposer's right to cancel (Pending) is checked at the latest block, the cancel mined
     // in the next: with the latest block at the snapshot (the last Pending second) the task sends a cancel that
     // reverts with the raw "GovernorUnableToCancel(<id>, <proposer>)" instead of refusing in one line.
     it("refuses the proposer's cancel in the last Pending second, when it would land once voting started", async function () {
       const { council, proposer, proposalId, snapshot } = await load(proposedFixture);
       await time.increaseTo(snapshot);
       await expectRefused(
-        "gov:cancel",
+        "gov cancel",
         { id: proposalId.toString(), from: proposer.address, json: true },
         cannotCancel(proposer.address, council.address),
       );
@@ -1502,7 +1502,7 @@ describe("governance tasks", function () {
       const { governor, timelock, council, proposalId, targets, values, calldatas, description } =
         await load(queuedFixture);
       const operation = operationIdOf(await governor.getAddress(), targets, values, calldatas, description);
-      const result = await task<{ id: string; tx: TxReport }>("gov:cancel", {
+      const result = await task<{ id: string; tx: TxReport }>("gov cancel", {
         id: proposalId.toString(),
         from: council.address,
         json: true,
@@ -1517,7 +1517,7 @@ describe("governance tasks", function () {
       await time.increaseTo(eta);
       await (await governor["execute(uint256)"](proposalId)).wait();
       await expectRefused(
-        "gov:cancel",
+        "gov cancel",
         { id: proposalId.toString(), from: council.address, json: true },
         `proposal ${proposalId} is Executed: it cannot be canceled`,
       );
@@ -1530,7 +1530,7 @@ describe("governance tasks", function () {
       const { governor, proposer, council, proposalId } = f;
       const governorAddress = await governor.getAddress();
       const block = await hre.ethers.provider.getBlockNumber();
-      const vote = await runTask<DryRunResult>("gov:vote", {
+      const vote = await runTask<DryRunResult>("gov vote", {
         id: "latest",
         support: "for",
         reason: "longer is safer",
@@ -1549,7 +1549,7 @@ describe("governance tasks", function () {
         "  value 0",
         `  data  ${voteData}`,
       ]);
-      const cancel = await task<DryRunResult>("gov:cancel", {
+      const cancel = await task<DryRunResult>("gov cancel", {
         id: proposalId.toString(),
         from: council.address,
         dryRun: true,
@@ -1565,7 +1565,7 @@ describe("governance tasks", function () {
       });
       // the state checks come first: queueing an active proposal is refused, dry run or not
       await expectTaskFailure(
-        "gov:queue",
+        "gov queue",
         { id: "latest", dryRun: true, json: true },
         /^proposal \d+ is Active, not Succeeded: voting ends /,
       );
@@ -1579,7 +1579,7 @@ describe("governance tasks", function () {
       const { governor, proposalId } = f;
       const governorAddress = await governor.getAddress();
       await time.increaseTo(f.eta - 1);
-      const execute = await task<DryRunResult>("gov:execute", { id: "latest", dryRun: true, json: true });
+      const execute = await task<DryRunResult>("gov execute", { id: "latest", dryRun: true, json: true });
       expect(execute).to.deep.equal({
         id: proposalId.toString(),
         dryRun: true,
@@ -1592,8 +1592,8 @@ describe("governance tasks", function () {
     });
   });
 
-  describe("gov:status and gov:list", function () {
-    /** What gov:status reports, built from what the test knows. */
+  describe("gov status and gov list", function () {
+    /** What gov status reports, built from what the test knows. */
     function expectedView(
       f: Awaited<ReturnType<typeof proposedFixture>>,
       state: keyof typeof STATE,
@@ -1625,12 +1625,12 @@ describe("governance tasks", function () {
 
     it("shows a pending proposal with today's quorum, as JSON and as text", async function () {
       const f = await load(proposedFixture);
-      const { result, lines } = await runTask<ProposalView>("gov:status", { id: "latest", json: true });
+      const { result, lines } = await runTask<ProposalView>("gov status", { id: "latest", json: true });
       const expected = expectedView(f, "Pending", NO_VOTES);
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
       expect(JSON.parse(lines.join("\n")).quorum).to.equal("314000000000000000000000000");
-      const text = await runTask<ProposalView>("gov:status", { id: f.proposalId.toString(), json: false });
+      const text = await runTask<ProposalView>("gov status", { id: f.proposalId.toString(), json: false });
       expect(text.lines).to.deep.equal([
         `proposal ${f.proposalId}: Pending`,
         "  Restaking: lengthen the withdrawal delay to 21 days",
@@ -1648,18 +1648,18 @@ describe("governance tasks", function () {
       const f = await load(activeFixture);
       const { governor, investor, advisor } = f;
       await (await governor.connect(investor).castVote(f.proposalId, 0)).wait();
-      let view = await task<ProposalView>("gov:status", { id: "latest", json: true });
+      let view = await task<ProposalView>("gov status", { id: "latest", json: true });
       expect(view).to.deep.equal(expectedView(f, "Active", { for: 0n, against: VOTES.investors, abstain: 0n }));
       expect(view.quorumReached).to.equal(false);
       await (await governor.connect(advisor).castVote(f.proposalId, 2)).wait();
-      view = await task<ProposalView>("gov:status", { id: "latest", json: true });
+      view = await task<ProposalView>("gov status", { id: "latest", json: true });
       const votes = { for: 0n, against: VOTES.investors, abstain: VOTES.advisors };
       expect(view).to.deep.equal(expectedView(f, "Active", votes));
       expect(view.quorumReached).to.equal(true); // abstentions count toward the quorum
       expect(await governor.quorum(f.snapshot)).to.equal(QUORUM);
       const now = f.snapshot + 1 + 3_600;
       await time.increaseTo(now);
-      const { lines } = await runTask("gov:status", { id: "latest", json: false });
+      const { lines } = await runTask("gov status", { id: "latest", json: false });
       // the deadline is 6d 22h 59m 59s away: two units shown
       expect(lines.slice(3, 6)).to.deep.equal([
         `  voting   ${isoTime(f.snapshot + 1)} (1h ago) to ${isoTime(f.deadline)} (in 6d 22h)`,
@@ -1671,13 +1671,13 @@ describe("governance tasks", function () {
     it("shows the eta of a queued proposal, then Executed", async function () {
       const f = await load(queuedFixture);
       const votes = { for: VOTES.protocolDevelopment, against: 0n, abstain: 0n };
-      const view = await task<ProposalView>("gov:status", { id: f.proposalId.toString(), json: true });
+      const view = await task<ProposalView>("gov status", { id: f.proposalId.toString(), json: true });
       expect(view).to.deep.equal(expectedView(f, "Queued", votes, f.eta));
-      const { lines } = await runTask("gov:status", { id: "latest", json: false });
+      const { lines } = await runTask("gov status", { id: "latest", json: false });
       expect(lines[6]).to.equal(`  eta      ${isoTime(f.eta)} (in 2d)`);
       await time.increaseTo(f.eta);
       await (await f.governor["execute(uint256)"](f.proposalId)).wait();
-      const executed = await task<ProposalView>("gov:status", { id: "latest", json: true });
+      const executed = await task<ProposalView>("gov status", { id: "latest", json: true });
       expect(executed).to.deep.equal(expectedView(f, "Executed", votes, f.eta));
     });
 
@@ -1701,7 +1701,7 @@ describe("governance tasks", function () {
         ],
       });
       // the timelock holds no ALT of its own (the treasury is a vesting position): action 4 fails, --force proposes
-      const { result, lines } = await runTask<ProposeResult>("gov:propose", {
+      const { result, lines } = await runTask<ProposeResult>("gov propose", {
         file,
         from: proposer.address,
         force: true,
@@ -1720,7 +1720,7 @@ describe("governance tasks", function () {
         `${outside} 0xf2fde38b`,
       ];
       expect(lines.slice(2, 7)).to.deep.equal(decoded.map((d, i) => `  ${i + 1}. ${d}`));
-      const status = await runTask<ProposalView>("gov:status", { id: result.id, json: false });
+      const status = await runTask<ProposalView>("gov status", { id: result.id, json: false });
       expect(status.lines.slice(7)).to.deep.equal(decoded.map((d, i) => `  ${i + 1}. ${d}`));
       expect(status.result.actions.map((a) => a.call)).to.deep.equal(decoded);
       expect(status.result.actions[4].calldata.slice(0, 10)).to.equal(
@@ -1731,8 +1731,8 @@ describe("governance tasks", function () {
 
     it("refuses an unknown proposal, and latest before any proposal", async function () {
       await load(governanceTaskFixture);
-      await expectRefused("gov:status", { id: "latest", json: true }, "there are no proposals yet");
-      await expectRefused("gov:status", { id: "1", json: true }, "unknown proposal 1");
+      await expectRefused("gov status", { id: "latest", json: true }, "there are no proposals yet");
+      await expectRefused("gov status", { id: "1", json: true }, "unknown proposal 1");
     });
 
     // BUG: docs/operations.md ("`--id` is a proposal id (decimal or `0x…`) or `latest`") and the comment of
@@ -1740,13 +1740,13 @@ describe("governance tasks", function () {
     // of an id is refused with "--id must be a whole number, not 0x…" by every gov:* task that takes --id.
     it("accepts the 0x form of a proposal id, as proposalId() documents", async function () {
       const f = await load(proposedFixture);
-      const view = await task<ProposalView>("gov:status", { id: toBeHex(f.proposalId), json: true });
+      const view = await task<ProposalView>("gov status", { id: toBeHex(f.proposalId), json: true });
       expect(view.id).to.equal(f.proposalId.toString());
     });
 
     it("lists nothing before the first proposal", async function () {
       await load(governanceTaskFixture);
-      const { result, lines } = await runTask<ProposalView[]>("gov:list", { json: false });
+      const { result, lines } = await runTask<ProposalView[]>("gov list", { json: false });
       expect(result).to.deep.equal([]);
       expect(lines).to.deep.equal(["no proposals"]);
     });
@@ -1754,20 +1754,20 @@ describe("governance tasks", function () {
     it("lists every proposal in creation order with its state, as JSON and as text", async function () {
       const f = await load(queuedFixture);
       const { governor, slashingManager, investor, ecosystem, council } = f;
-      const slasher = await task<ProposeResult>("gov:propose", {
+      const slasher = await task<ProposeResult>("gov propose", {
         file: SLASHER_FILE,
         from: investor.address,
         json: true,
       });
       const slasherAt = await blockTime(slasher.tx.hash);
-      const canceled = await task<ProposeResult>("gov:propose", {
+      const canceled = await task<ProposeResult>("gov propose", {
         file: oneAction({ contract: "Restaking#RestakingRegistry", ...OWNER_CALL }),
         from: ecosystem.address,
         json: true,
       });
       const canceledAt = await blockTime(canceled.tx.hash);
-      await task("gov:cancel", { id: canceled.id, from: council.address, json: true });
-      const { result, lines } = await runTask<ProposalView[]>("gov:list", { json: true });
+      await task("gov cancel", { id: canceled.id, from: council.address, json: true });
+      const { result, lines } = await runTask<ProposalView[]>("gov list", { json: true });
       const slasherCall = slashingManager.interface.encodeFunctionData("setSlasher", [SLASHER, 1000, SEVEN_DAYS]);
       const ownerCall = f.registry.interface.encodeFunctionData("transferOwnership", [NEW_OWNER]);
       const expected: ProposalView[] = [
@@ -1816,7 +1816,7 @@ describe("governance tasks", function () {
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
       expect(await governor.proposalCount()).to.equal(3n);
-      const text = await runTask("gov:list", { json: false });
+      const text = await runTask("gov list", { json: false });
       const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
       const when = (t: number) => `${isoTime(t)} (${relativeTime(t, now)})`;
       expect(relativeTime(f.eta, now)).to.match(/^in 1d 23h$/); // two units, a few seconds less than 2 days
@@ -1833,7 +1833,7 @@ describe("governance tasks", function () {
     });
   });
 
-  describe("gov:export-safe", function () {
+  describe("gov export-safe", function () {
     /** The Transaction Builder's checksum (safe-react-apps tx-builder lib/checksum.ts), written out independently. */
     function builderChecksum(batch: SafeBatch): string {
       const serialise = (value: unknown): string => {
@@ -1859,7 +1859,7 @@ describe("governance tasks", function () {
       });
       const out = files.path("council-batch.json");
       const startedAt = Date.now();
-      const { result, lines } = await runTask<SafeBatch>("gov:export-safe", {
+      const { result, lines } = await runTask<SafeBatch>("gov export-safe", {
         proposal: file,
         out,
         safe: council.address,
@@ -1907,7 +1907,7 @@ describe("governance tasks", function () {
       const f = await load(governanceTaskFixture);
       const { governor, slashingManager, investor } = f;
       const out = files.path("propose-batch.json");
-      const batch = await task<SafeBatch>("gov:export-safe", {
+      const batch = await task<SafeBatch>("gov export-safe", {
         proposal: SLASHER_FILE,
         out,
         safe: investor.address, // the Safe: a delegate with votes
@@ -1951,18 +1951,18 @@ describe("governance tasks", function () {
       await load(governanceTaskFixture);
       const out = files.path("never-written.json");
       await expectRefused(
-        "gov:export-safe",
+        "gov export-safe",
         { proposal: UPGRADE_FILE, out, json: true },
-        `proposal file ${UPGRADE_FILE} has implementations: a Safe batch cannot deploy them (gov:propose does); ` +
+        `proposal file ${UPGRADE_FILE} has implementations: a Safe batch cannot deploy them (gov propose does); ` +
           "deploy them and write their addresses in the actions",
       );
       await expectRefused(
-        "gov:export-safe",
+        "gov export-safe",
         { proposal: SLASHER_FILE, out, propose: true, json: true },
         "--propose needs --safe: the Safe is the proposer",
       );
       await expectRefused(
-        "gov:export-safe",
+        "gov export-safe",
         { proposal: SLASHER_FILE, out, safe: "0x1234", json: true },
         "--safe is not a valid address: 0x1234",
       );
@@ -1970,7 +1970,7 @@ describe("governance tasks", function () {
     });
   });
 
-  describe("gov:simulate", function () {
+  describe("gov simulate", function () {
     /** What a simulation must leave unchanged: the chain's height, the sender's nonce, the proposals. */
     async function chainState(f: Awaited<ReturnType<typeof governanceTaskFixture>>) {
       return {
@@ -2031,7 +2031,7 @@ describe("governance tasks", function () {
       const before = await chainState(f);
       const registryAddress = await registry.getAddress();
       const calldata = registry.interface.encodeFunctionData("setDelays", [NEW_WITHDRAWAL_DELAY, SEVEN_DAYS]);
-      const { result: report, lines } = await runTask<SimulationReport>("gov:simulate", {
+      const { result: report, lines } = await runTask<SimulationReport>("gov simulate", {
         file: WITHDRAWAL_DELAY_FILE,
         json: false,
       });
@@ -2067,7 +2067,7 @@ describe("governance tasks", function () {
         "  (simulated under a snapshot: the chain is back where it was)",
       ]);
       // the same file simulates again: nothing of the first run is left
-      const again = await task<SimulationReport>("gov:simulate", { file: WITHDRAWAL_DELAY_FILE, json: true });
+      const again = await task<SimulationReport>("gov simulate", { file: WITHDRAWAL_DELAY_FILE, json: true });
       expect(again.id).to.equal(report.id);
     });
 
@@ -2081,7 +2081,7 @@ describe("governance tasks", function () {
       const services = ["Services#MachService", "Services#VitalService", "Services#SquadService"].map((k) => f.book[k]);
       expect(before.slashers).to.have.members(services);
       expect(before.slashers).to.have.lengthOf(3);
-      const report = await task<SimulationReport>("gov:simulate", { file: SLASHER_FILE, json: true });
+      const report = await task<SimulationReport>("gov simulate", { file: SLASHER_FILE, json: true });
       const { proposalId, operation } = expectStages(
         report,
         f,
@@ -2113,7 +2113,7 @@ describe("governance tasks", function () {
       const { registry } = f;
       const before = await chainState(f);
       const registryAddress = await registry.getAddress();
-      const report = await task<SimulationReport>("gov:simulate", { file: UPGRADE_FILE, json: true });
+      const report = await task<SimulationReport>("gov simulate", { file: UPGRADE_FILE, json: true });
       const upgraded = /^RestakingRegistry\.Upgraded\(implementation=(0x[0-9a-fA-F]{40})\)$/.exec(report.events[0]);
       expect(upgraded, report.events[0]).to.not.equal(null);
       const implementation = upgraded![1];
@@ -2157,7 +2157,7 @@ describe("governance tasks", function () {
       });
       // the first action passes; the second is below the slashing manager's minimum (2d veto + 10d evidence)
       await expectRefused(
-        "gov:simulate",
+        "gov simulate",
         { file, json: true },
         "the proposal fails at execute, action 2 (RestakingRegistry.setDelays): RegistryDelayTooShort(1, 1036800)",
       );
@@ -2167,13 +2167,13 @@ describe("governance tasks", function () {
     it("refuses a missing proposal file before anything is sent", async function () {
       await load(governanceTaskFixture);
       const missing = files.path("nothing.json");
-      await expectRefused("gov:simulate", { file: missing, json: true }, `proposal file not found: ${missing}`);
+      await expectRefused("gov simulate", { file: missing, json: true }, `proposal file not found: ${missing}`);
     });
 
     it("refuses a file the largest delegate has already proposed, in one line", async function () {
       const { proposalId } = await load(proposedFixture);
       await expectRefused(
-        "gov:simulate",
+        "gov simulate",
         { file: WITHDRAWAL_DELAY_FILE, json: true },
         `this proposal already exists: ${proposalId}`,
       );
@@ -2193,14 +2193,14 @@ describe("governance tasks", function () {
         expect(await clientVersion(hre)).to.match(/^HardhatNetwork\//);
         await requireSimulable(
           stubbed("localhost", "HardhatNetwork/2.29.0/@nomicfoundation/edr/0.12.0"),
-          "gov:simulate",
+          "gov simulate",
         );
       });
 
       it("refuses a real network in one line that says how to simulate it on a fork", async function () {
         await expectRejected(
-          requireSimulable(stubbed("sepolia", "Geth/v1.14.11-stable/linux-amd64/go1.23.2"), "gov:simulate"),
-          "gov:simulate impersonates delegates and moves time: it runs on a Hardhat network, not sepolia " +
+          requireSimulable(stubbed("sepolia", "Geth/v1.14.11-stable/linux-amd64/go1.23.2"), "gov simulate"),
+          "gov simulate impersonates delegates and moves time: it runs on a Hardhat network, not sepolia " +
             "(Geth/v1.14.11-stable/linux-amd64/go1.23.2); simulate on a fork: HARDHAT_VAR_HARDHAT_CHAIN_ID=11155111 " +
             "npx hardhat node --fork <RPC URL of sepolia>, then --network localhost",
         );
@@ -2238,8 +2238,8 @@ describe("governance tasks", function () {
         await new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve));
         const url = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`;
         // both processes run at once: most of their time is Hardhat starting
-        simulation = hardhatCli(["gov:simulate", "--file", UPGRADE_FILE, "--json"], { timeout: 180_000 });
-        realNetwork = hardhatCli(["gov:simulate", "--file", WITHDRAWAL_DELAY_FILE, "--network", "sepolia"], {
+        simulation = hardhatCli(["gov simulate", "--file", UPGRADE_FILE, "--json"], { timeout: 180_000 });
+        realNetwork = hardhatCli(["gov simulate", "--file", WITHDRAWAL_DELAY_FILE, "--network", "sepolia"], {
           env: terminalEnv({ HARDHAT_VAR_SEPOLIA_RPC_URL: url }),
           timeout: 180_000,
         });
@@ -2306,7 +2306,7 @@ describe("governance tasks", function () {
         const { code, stdout, stderr } = await realNetwork;
         expect(code).to.equal(1);
         expect(`${stdout}\n${stderr}`.trim()).to.equal(
-          "Error in plugin alt-protocol: gov:simulate impersonates delegates and moves time: it runs on a Hardhat " +
+          "Error in plugin alt-protocol: gov simulate impersonates delegates and moves time: it runs on a Hardhat " +
             "network, not sepolia (Geth/v1.14.11-stable/linux-amd64/go1.23.2); simulate on a fork: " +
             "HARDHAT_VAR_HARDHAT_CHAIN_ID=11155111 npx hardhat node --fork <RPC URL of sepolia>, then --network localhost",
         );

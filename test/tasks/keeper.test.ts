@@ -1,9 +1,9 @@
 // The keeper tasks (tasks/keeper.ts, tasks/lib/keeper.ts) against the staged deployment of `servicesTaskFixture`:
 // rollup 5001 (VITAL + MACH, proposer: its creator) registered in VITAL and rollup 5002 (SQUAD-sequenced) in SQUAD,
 // operators 0..3 members of both sets, whose allocations count in the fixture's epoch and the one before (so SQUAD's
-// slots have leaders). Each duty is given due work and run as keeper:<duty>; its on-chain effect and its action records
-// are checked, and so is what is not due yet (left alone, the keeper's nonce unchanged). keeper:tick runs several duties
-// in one pass, keeper:run passes in a loop, and an item another account takes between the keeper's read and its
+// slots have leaders). Each duty is given due work and run as keeper <duty>; its on-chain effect and its action records
+// are checked, and so is what is not due yet (left alone, the keeper's nonce unchanged). keeper tick runs several duties
+// in one pass, keeper run passes in a loop, and an item another account takes between the keeper's read and its
 // simulation is a skip record while the rest is done.
 import { expect } from "chai";
 import hre from "hardhat";
@@ -54,7 +54,7 @@ describe("keeper tasks", function () {
 
   /** Runs keeper:`name` as the fixture's keeper account (JSON). */
   const keep = async (f: Fixture, name: string, args: Record<string, unknown> = {}) =>
-    (await runTask<TickResult>(`keeper:${name}`, { json: true, from: f.keeper.address, ...args })).result;
+    (await runTask<TickResult>(`keeper ${name}`, { json: true, from: f.keeper.address, ...args })).result;
   const nonce = (f: Fixture) => hre.ethers.provider.getTransactionCount(f.keeper.address);
   const actions = (records: KeeperRecord[]) => records.filter((r): r is KeeperAction => "tx" in r);
   /** Checks a pass sent nothing: no record, the keeper's nonce unchanged. */
@@ -75,7 +75,7 @@ describe("keeper tasks", function () {
     return (await f.rollup.output(count)).proposedAt;
   }
 
-  describe("keeper:finalize", function () {
+  describe("keeper finalize", function () {
     it("finalizes an output once its challenge period is over, not a second before, and returns the bond", async function () {
       const f = await load(keeperFixture);
       const proposedAt = await proposeOutput(f);
@@ -100,7 +100,7 @@ describe("keeper tasks", function () {
       await expectNothing(f, "finalize");
     });
 
-    it("stops at an output under an open challenge, and finalizes after keeper:tick resolves the challenge in the same pass", async function () {
+    it("stops at an output under an open challenge, and finalizes after keeper tick resolves the challenge in the same pass", async function () {
       const f = await load(keeperFixture);
       const proposedAt = await proposeOutput(f);
       await time.increaseTo(proposedAt + CHALLENGE_PERIOD - BigInt(DAY) - 10n);
@@ -145,7 +145,7 @@ describe("keeper tasks", function () {
     return f;
   }
 
-  describe("keeper:resolve", function () {
+  describe("keeper resolve", function () {
     it("retries an invalidation deferred by a pause once the rollup is resumed, not while it is paused", async function () {
       const f = await load(keeperFixture);
       await proposeOutput(f);
@@ -172,7 +172,7 @@ describe("keeper tasks", function () {
     });
   });
 
-  describe("keeper:report-voters and keeper:execute-slashes", function () {
+  describe("keeper report-voters and keeper execute-slashes", function () {
     it("reports the members that voted valid with the keeper as reporter, then executes their slashes after the veto window", async function () {
       const f = await load(invalidatedFixture);
       const [, , op2, op3] = f.operators;
@@ -252,13 +252,13 @@ describe("keeper tasks", function () {
       expect(result.records[1]).to.deep.include({ duty: "execute-slashes", target: `slash request ${first + 1n}` });
       expect(result.sent).to.equal(1);
       for (const i of [first, first + 1n]) expect((await f.manager.request(i)).status).to.equal(SlashStatus.Executed);
-      const text = await runTask("keeper:execute-slashes", { json: false, from: f.keeper.address });
+      const text = await runTask("keeper execute-slashes", { json: false, from: f.keeper.address });
       expect(text.lines).to.have.length(1);
       expect(text.lines[0]).to.match(/^nothing due at block \d+ \(.*\): nothing sent$/);
     });
   });
 
-  describe("keeper:stream-fees", function () {
+  describe("keeper stream-fees", function () {
     it("streams each rollup's fees in the last 10 minutes of the epoch, once, and not before", async function () {
       const f = await load(keeperFixture);
       const end = await f.sets.epochStart(f.epoch + 1n);
@@ -285,7 +285,7 @@ describe("keeper tasks", function () {
     });
   });
 
-  describe("keeper:settle-rollups", function () {
+  describe("keeper settle-rollups", function () {
     it("settles an ephemeral rollup once its settlement window is over, refunding its owner", async function () {
       const f = await load(keeperFixture);
       const expiry = BigInt(await time.latest()) + 10n * BigInt(DAY);
@@ -300,7 +300,7 @@ describe("keeper tasks", function () {
       await expectNothing(f, "settle-rollups");
       await time.increaseTo(expiry + SETTLEMENT_WINDOW);
       const owner = await f.token.balanceOf(f.creator.address);
-      const { result, lines } = await runTask<TickResult>("keeper:settle-rollups", {
+      const { result, lines } = await runTask<TickResult>("keeper settle-rollups", {
         json: false,
         from: f.keeper.address,
       });
@@ -320,7 +320,7 @@ describe("keeper tasks", function () {
     });
   });
 
-  describe("keeper:seeds", function () {
+  describe("keeper seeds", function () {
     it("commits the next epoch's seed, then reveals it in the committed block only", async function () {
       const f = await load(keeperFixture);
       const next = f.epoch + 1n;
@@ -347,7 +347,7 @@ describe("keeper tasks", function () {
     });
   });
 
-  describe("keeper:report-misses and keeper:report-censorship", function () {
+  describe("keeper report-misses and keeper report-censorship", function () {
     it("reports a slot its leader left empty once it is over, not a slot its leader posted in nor the current one", async function () {
       const f = await load(keeperFixture);
       const start = await f.sets.epochStart(f.epoch);
@@ -409,7 +409,7 @@ describe("keeper tasks", function () {
     });
   });
 
-  describe("keeper:force-include", function () {
+  describe("keeper force-include", function () {
     it("forces a centrally sequenced rollup's overdue items in once their deadline has passed, not at it: their fees to the keeper", async function () {
       const f = await load(keeperFixture);
       await (await f.token.connect(f.outsider).approve(f.rollupAddress, 2n * ALT)).wait();
@@ -463,7 +463,7 @@ describe("keeper tasks", function () {
     });
   });
 
-  describe("keeper:settle-rewards", function () {
+  describe("keeper settle-rewards", function () {
     it("settles every (operator, set) pair at least --settle-lag epochs behind, bounded by --max-actions", async function () {
       const f = await load(keeperFixture);
       const rewards = (await hre.ethers.getContractAt(
@@ -487,7 +487,7 @@ describe("keeper tasks", function () {
     });
   });
 
-  describe("keeper:tick and keeper:run", function () {
+  describe("keeper tick and keeper run", function () {
     it("does every due duty in one pass; the next pass finds nothing due and sends nothing", async function () {
       const f = await load(invalidatedFixture);
       const result = await keep(f, "tick");
@@ -515,7 +515,7 @@ describe("keeper tasks", function () {
       expect((await f.squad.seedCommitment(f.squadRollupAddress))[0]).to.equal(f.epoch + 1n);
       expect(await f.vital.voteOf(0, f.operators[3].address)).to.equal(Vote.ValidReported);
       const before = await nonce(f);
-      const text = await runTask("keeper:tick", { json: false, from: f.keeper.address });
+      const text = await runTask("keeper tick", { json: false, from: f.keeper.address });
       expect(text.lines).to.have.length(1);
       expect(text.lines[0]).to.match(/^nothing due at block \d+ \(.*\): nothing sent$/);
       expect(await nonce(f)).to.equal(before);
@@ -524,7 +524,7 @@ describe("keeper tasks", function () {
     it("runs --ticks passes --interval apart", async function () {
       const f = await load(keeperFixture);
       const started = Date.now();
-      const { result, lines } = await runTask<RunResult>("keeper:run", {
+      const { result, lines } = await runTask<RunResult>("keeper run", {
         json: false,
         from: f.keeper.address,
         duties: "seeds",
@@ -543,16 +543,16 @@ describe("keeper tasks", function () {
       const f = await load(keeperFixture);
       const args = { json: true, from: f.keeper.address };
       await expectRefused(
-        "keeper:tick",
+        "keeper tick",
         { ...args, duties: "finalize,lunch" },
         "unknown duty lunch: the duties are seeds, stream-fees, resolve, report-voters, finalize, execute-slashes, report-misses, force-include, report-censorship, settle-rollups, settle-rewards",
       );
       await expectRefused(
-        "keeper:finalize",
+        "keeper finalize",
         { ...args, maxActions: "0" },
         "--max-actions must be a positive whole number, not 0",
       );
-      await expectTaskFailure("keeper:run", { ...args, interval: "soon" }, /^--interval: invalid duration "soon"/);
+      await expectTaskFailure("keeper run", { ...args, interval: "soon" }, /^--interval: invalid duration "soon"/);
     });
   });
 });

@@ -74,7 +74,7 @@ const INVALID_CERTIFICATE_BPS = 500n;
 const THRESHOLD_BPS = 6_667n;
 const KEYGEN_WARNING =
   "keep the secret key safe and private: it is stored nowhere, and whoever holds it signs for your operator " +
-  "(give it to mach:register-key, mach:attest and mach:alert in $ALT_BLS_KEY)";
+  "(give it to mach register-key, mach attest and mach alert in $ALT_BLS_KEY)";
 
 interface TxReport {
   hash: string;
@@ -101,7 +101,7 @@ interface KeyResult {
   tx: TxReport;
 }
 
-/** What mach:certify and mach:alert report of the quorum they sent. */
+/** What mach certify and mach alert report of the quorum they sent. */
 interface QuorumResult {
   epoch: bigint;
   signers: string[];
@@ -195,7 +195,7 @@ describe("mach tasks", function () {
       ...op,
       bls: blsSecretFrom(`mach-task-operator:${i}`),
     }));
-    // keys registered by the contract (mach:register-key is tested on its own), counting from the next epoch
+    // keys registered by the contract (mach register-key is tested on its own), counting from the next epoch
     for (const op of operators) {
       const { publicKey, proof } = await keyRegistration(blsKeys, op.address, op.bls);
       await (await blsKeys.connect(op.signer).registerKey(publicKey, proof)).wait();
@@ -257,7 +257,7 @@ describe("mach tasks", function () {
     await (await f.blsKeys.connect(op.signer).registerKey(publicKey, proof)).wait();
   }
 
-  /** What `mach:attest` must write: the attestation signed independently (test/helpers/services.ts). */
+  /** What `mach attest` must write: the attestation signed independently (test/helpers/services.ts). */
   async function expectedAttestation(
     f: Fixture,
     op: MachOperator,
@@ -294,7 +294,7 @@ describe("mach tasks", function () {
     };
   }
 
-  /** Signs an attestation of `output` with `op`'s BLS key through `mach:attest` (the key in $KEY_ENV). */
+  /** Signs an attestation of `output` with `op`'s BLS key through `mach attest` (the key in $KEY_ENV). */
   async function attestFile(
     name: string,
     op: MachOperator,
@@ -303,7 +303,7 @@ describe("mach tasks", function () {
   ): Promise<string> {
     const out = files.path(name);
     await withEnv(KEY_ENV, hex(op.bls), () =>
-      task("mach:attest", {
+      task("mach attest", {
         rollup: options.rollup ?? "5001",
         output: String(output),
         root: options.root,
@@ -317,11 +317,11 @@ describe("mach tasks", function () {
     return out;
   }
 
-  /** Signs an alert with `op`'s BLS key through `mach:alert --out`. */
+  /** Signs an alert with `op`'s BLS key through `mach alert --out`. */
   async function alertFile(name: string, op: MachOperator, reason: string): Promise<string> {
     const out = files.path(name);
     await withEnv(KEY_ENV, hex(op.bls), () =>
-      task("mach:alert", { rollup: "5001", reason, out, keyEnv: KEY_ENV, operator: op.address, json: true }),
+      task("mach alert", { rollup: "5001", reason, out, keyEnv: KEY_ENV, operator: op.address, json: true }),
     );
     return out;
   }
@@ -338,9 +338,9 @@ describe("mach tasks", function () {
     return signed;
   }
 
-  /** Certifies `output` of the fixture's rollup (chain 5001) with `attestations` through `mach:certify --json`. */
+  /** Certifies `output` of the fixture's rollup (chain 5001) with `attestations` through `mach certify --json`. */
   const certify = (attestations: string, output = "0") =>
-    task<CertifyResult>("mach:certify", { rollup: "5001", output, attestations, json: true });
+    task<CertifyResult>("mach certify", { rollup: "5001", output, attestations, json: true });
 
   /** A fresh sub-directory of the suite's temporary directory. */
   function directory(name: string): string {
@@ -354,11 +354,11 @@ describe("mach tasks", function () {
     return files.write(name, change(JSON.parse(readFileSync(source, "utf8")) as SignedFile));
   }
 
-  describe("mach:keygen", function () {
+  describe("mach keygen", function () {
     it("prints a fresh secret key in [1, r) and its public key, and warns to keep the secret (text mode, nothing sent)", async function () {
       await load(machFixture);
       const block = await hre.ethers.provider.getBlockNumber();
-      const { result, lines } = await runTask<{ secret: string; publicKey: string }>("mach:keygen", { json: false });
+      const { result, lines } = await runTask<{ secret: string; publicKey: string }>("mach keygen", { json: false });
       expect(result.secret).to.match(/^0x[0-9a-f]{64}$/);
       const secret = BigInt(result.secret);
       expect(secret >= 1n && secret < ORDER).to.equal(true);
@@ -369,27 +369,27 @@ describe("mach tasks", function () {
         KEYGEN_WARNING,
       ]);
       // random: another run, another key
-      const again = await task<{ secret: string }>("mach:keygen", { json: true });
+      const again = await task<{ secret: string }>("mach keygen", { json: true });
       expect(again.secret).not.to.equal(result.secret);
       expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
     });
 
     it("prints JSON (the warning after it), and the key it makes registers as is", async function () {
       const f = await load(machFixture);
-      const { result, lines } = await runTask<{ secret: string; publicKey: string }>("mach:keygen", { json: true });
+      const { result, lines } = await runTask<{ secret: string; publicKey: string }>("mach keygen", { json: true });
       expect(Object.keys(result)).to.deep.equal(["secret", "publicKey"]);
       expect(JSON.parse(lines.slice(0, -1).join("\n"))).to.deep.equal(result);
       expect(lines.at(-1)).to.equal(KEYGEN_WARNING);
       const op = await newOperator(f);
       const registered = await withEnv(DEFAULT_KEY_ENV, result.secret, () =>
-        task<KeyResult>("mach:register-key", { from: op.address, json: true }),
+        task<KeyResult>("mach register-key", { from: op.address, json: true }),
       );
       expect(registered.publicKey).to.equal(result.publicKey);
       expect(await f.blsKeys.keyOf(op.address)).to.equal(result.publicKey);
     });
   });
 
-  describe("mach:register-key", function () {
+  describe("mach register-key", function () {
     it("registers a new operator's key with its proof of possession, counting from the next epoch (text mode); it may join MACH then", async function () {
       const f = await load(machFixture);
       const op = await newOperator(f);
@@ -397,7 +397,7 @@ describe("mach tasks", function () {
       const { publicKey, proof } = await keyRegistration(f.blsKeys, op.address, op.bls);
       expect(publicKey).to.equal(pk(op));
       const { result, lines } = await withEnv(KEY_ENV, hex(op.bls), () =>
-        runTask<KeyResult>("mach:register-key", { keyEnv: KEY_ENV, from: op.address, json: false }),
+        runTask<KeyResult>("mach register-key", { keyEnv: KEY_ENV, from: op.address, json: false }),
       );
       expect(process.env[KEY_ENV]).to.equal(undefined);
       expect(result).to.deep.equal({
@@ -426,8 +426,8 @@ describe("mach tasks", function () {
       expect(await f.blsKeys.keyOf(op.address)).to.equal(publicKey);
       expect(await f.blsKeys.keyHashAt(op.address, current)).to.equal(0n);
       expect(await f.blsKeys.keyHashAt(op.address, current + 1n)).to.equal(keyHash(publicKey));
-      // the join is refused without a key (service:join's tests); with it, the key joins the aggregate with the stake
-      await task("service:join", { service: "mach", rollup: "5001", from: op.address, json: true });
+      // the join is refused without a key (service join's tests); with it, the key joins the aggregate with the stake
+      await task("service join", { service: "mach", rollup: "5001", from: op.address, json: true });
       expect(await f.blsKeys.aggregateKeyOf(f.setId)).to.equal(aggregateKey([...f.operators, op]));
       expect(await f.blsKeys.aggregateKeyHashAt(f.setId, current)).to.equal(keyHash(aggregateKey(f.operators)));
     });
@@ -448,7 +448,7 @@ describe("mach tasks", function () {
       const rotated = { ...op1, bls: blsSecretFrom("mach-task-rotated:1") };
       const current = await f.sets.currentEpoch();
       const { result, lines } = await withEnv(DEFAULT_KEY_ENV, hex(rotated.bls), () =>
-        runTask<KeyResult>("mach:register-key", { from: op1.address, json: true }),
+        runTask<KeyResult>("mach register-key", { from: op1.address, json: true }),
       );
       const after = [f.operators[0], rotated, f.operators[2], f.operators[3]];
       const expected = {
@@ -487,7 +487,7 @@ describe("mach tasks", function () {
       const rotated = { ...op2, bls: blsSecretFrom("mach-task-rotated:2") };
       const next = (await f.sets.currentEpoch()) + 1n;
       const { result, lines } = await withEnv(KEY_ENV, hex(rotated.bls), () =>
-        runTask<KeyResult>("mach:register-key", { keyEnv: KEY_ENV, from: op2.address, json: false }),
+        runTask<KeyResult>("mach register-key", { keyEnv: KEY_ENV, from: op2.address, json: false }),
       );
       expect(lines).to.deep.equal([
         txLine(
@@ -502,7 +502,7 @@ describe("mach tasks", function () {
       await registerKey(f, op, op.bls);
       const again = { ...op, bls: blsSecretFrom("mach-task-newcomer:again") };
       const second = await withEnv(KEY_ENV, hex(again.bls), () =>
-        runTask<KeyResult>("mach:register-key", { keyEnv: KEY_ENV, from: op.address, json: false }),
+        runTask<KeyResult>("mach register-key", { keyEnv: KEY_ENV, from: op.address, json: false }),
       );
       expect(second.lines).to.deep.equal([
         txLine(
@@ -522,16 +522,16 @@ describe("mach tasks", function () {
       for (const value of [undefined, ""]) {
         await withEnv(DEFAULT_KEY_ENV, value, () =>
           expectRefused(
-            "mach:register-key",
+            "mach register-key",
             { from: op0.address, json: true },
-            "$ALT_BLS_KEY is not set: it must hold the operator's BLS secret key (npx hardhat mach:keygen makes one)",
+            "$ALT_BLS_KEY is not set: it must hold the operator's BLS secret key (npx hardhat mach keygen makes one)",
           ),
         );
       }
       for (const value of ["0x1234", hex(op0.bls).slice(2), hex(op0.bls) + "00", "0x" + "zz".repeat(32)]) {
         await withEnv(KEY_ENV, value, () =>
           expectRefused(
-            "mach:register-key",
+            "mach register-key",
             args,
             `$${KEY_ENV} is not a BLS secret key: 0x and 64 hex digits expected`,
           ),
@@ -540,7 +540,7 @@ describe("mach tasks", function () {
       for (const value of [0n, ORDER, 2n ** 256n - 1n]) {
         await withEnv(KEY_ENV, hex(value), () =>
           expectRefused(
-            "mach:register-key",
+            "mach register-key",
             args,
             `$${KEY_ENV} is not a BLS secret key: it must be at least 1 and below the BLS12-381 group order`,
           ),
@@ -548,25 +548,25 @@ describe("mach tasks", function () {
       }
       await withEnv(KEY_ENV, hex(blsSecretFrom("mach-task-outsider")), async () => {
         await expectRefused(
-          "mach:register-key",
+          "mach register-key",
           { ...args, from: f.outsider.address },
-          `${f.outsider.address} is not an operator (operator:register first)`,
+          `${f.outsider.address} is not an operator (operator register first)`,
         );
         const stranger = new Wallet(id("mach-task-stranger")).address;
         await expectRefused(
-          "mach:register-key",
+          "mach register-key",
           { ...args, from: stranger },
           `--from ${stranger} is not an account of network hardhat`,
         );
       });
       await withEnv(KEY_ENV, hex(op0.bls), () =>
-        expectRefused("mach:register-key", args, `${op0.address} has this BLS key already (from epoch ${f.epoch})`),
+        expectRefused("mach register-key", args, `${op0.address} has this BLS key already (from epoch ${f.epoch})`),
       );
       // a key belongs to one operator forever: the newcomer's proof for operator 0's key is its own, yet refused
       const op = await newOperator(f);
       await withEnv(KEY_ENV, hex(op0.bls), () =>
         expectRefused(
-          "mach:register-key",
+          "mach register-key",
           { ...args, from: op.address },
           `the key in $${KEY_ENV} is ${op0.address}'s BLS key: a key belongs to one operator forever`,
         ),
@@ -577,7 +577,7 @@ describe("mach tasks", function () {
       await registerKey(f, op0, blsSecretFrom("mach-task-rotated:0"));
       await withEnv(KEY_ENV, hex(op0.bls), () =>
         expectRefused(
-          "mach:register-key",
+          "mach register-key",
           args,
           `the key in $${KEY_ENV} was ${op0.address}'s BLS key before: a key is registered once, forever`,
         ),
@@ -586,14 +586,14 @@ describe("mach tasks", function () {
     });
   });
 
-  describe("mach:attest", function () {
+  describe("mach attest", function () {
     it("signs for --operator with the key in --key-env, in the current epoch, and writes the file (text mode, nothing sent)", async function () {
       const f = await load(machFixture);
       const op = f.operators[1];
       const out = files.path("attest-env.json");
       const block = await hre.ethers.provider.getBlockNumber();
       const { result, lines } = await withEnv(KEY_ENV, hex(op.bls), () =>
-        runTask<SignedFile>("mach:attest", {
+        runTask<SignedFile>("mach attest", {
           rollup: "5001",
           output: "0",
           out,
@@ -623,7 +623,7 @@ describe("mach tasks", function () {
       await nextEpoch(f.sets);
       const out = files.path("attest-default-env.json");
       const { result, lines } = await withEnv(DEFAULT_KEY_ENV, hex(op.bls), () =>
-        runTask<SignedFile>("mach:attest", {
+        runTask<SignedFile>("mach attest", {
           rollup: f.rollupAddress,
           output: "1",
           root: FORGED.toUpperCase().replace("0X", "0x"),
@@ -648,17 +648,17 @@ describe("mach tasks", function () {
       const args = { rollup: "5001", output: "0", out, keyEnv: KEY_ENV, operator: op1.address, json: true };
       await withEnv(KEY_ENV, undefined, () =>
         expectRefused(
-          "mach:attest",
+          "mach attest",
           args,
-          `$${KEY_ENV} is not set: it must hold the operator's BLS secret key (npx hardhat mach:keygen makes one)`,
+          `$${KEY_ENV} is not set: it must hold the operator's BLS secret key (npx hardhat mach keygen makes one)`,
         ),
       );
       await withEnv(KEY_ENV, "0x1234", () =>
-        expectRefused("mach:attest", args, `$${KEY_ENV} is not a BLS secret key: 0x and 64 hex digits expected`),
+        expectRefused("mach attest", args, `$${KEY_ENV} is not a BLS secret key: 0x and 64 hex digits expected`),
       );
       await withEnv(KEY_ENV, hex(op0.bls), () =>
         expectRefused(
-          "mach:attest",
+          "mach attest",
           args,
           `the key in $${KEY_ENV} is not ${op1.address}'s BLS key in epoch ${f.epoch}`,
         ),
@@ -668,7 +668,7 @@ describe("mach tasks", function () {
       await registerKey(f, op1, rotated.bls);
       await withEnv(KEY_ENV, hex(rotated.bls), () =>
         expectRefused(
-          "mach:attest",
+          "mach attest",
           args,
           `the key in $${KEY_ENV} is ${op1.address}'s BLS key from epoch ${f.epoch + 1n}, not in epoch ${f.epoch}: ` +
             `sign epoch ${f.epoch} with the key it had then`,
@@ -676,39 +676,39 @@ describe("mach tasks", function () {
       );
       await withEnv(KEY_ENV, hex(op1.bls), async () => {
         await expectRefused(
-          "mach:attest",
+          "mach attest",
           { ...args, operator: f.outsider.address },
-          `${f.outsider.address} has no BLS key in epoch ${f.epoch} (mach:register-key; a key counts from the epoch after its registration)`,
+          `${f.outsider.address} has no BLS key in epoch ${f.epoch} (mach register-key; a key counts from the epoch after its registration)`,
         );
         await expectRefused(
-          "mach:attest",
+          "mach attest",
           { ...args, epoch: (f.epoch + 1n).toString() },
           `epoch ${f.epoch + 1n} has not begun: the current epoch is ${f.epoch}`,
         );
-        await expectRefused("mach:attest", { ...args, epoch: "last" }, "--epoch must be a whole number, not last");
-        await expectRefused("mach:attest", { ...args, output: "2" }, "the rollup has 2 outputs: no output 2");
-        await expectRefused("mach:attest", { ...args, output: "one" }, "--output must be a whole number, not one");
-        await expectRefused("mach:attest", { ...args, root: "0x1234" }, "--root must be 32-byte hex: 0x1234");
-        await expectRefused("mach:attest", { ...args, rollup: "5999" }, "no rollup has chain ID 5999");
+        await expectRefused("mach attest", { ...args, epoch: "last" }, "--epoch must be a whole number, not last");
+        await expectRefused("mach attest", { ...args, output: "2" }, "the rollup has 2 outputs: no output 2");
+        await expectRefused("mach attest", { ...args, output: "one" }, "--output must be a whole number, not one");
+        await expectRefused("mach attest", { ...args, root: "0x1234" }, "--root must be 32-byte hex: 0x1234");
+        await expectRefused("mach attest", { ...args, rollup: "5999" }, "no rollup has chain ID 5999");
         await expectRefused(
-          "mach:attest",
+          "mach attest",
           { ...args, rollup: f.machAddress },
           `${f.machAddress} is not a rollup of the factory`,
         );
         await expectRefused(
-          "mach:attest",
+          "mach attest",
           { ...args, operator: "nobody" },
           "--operator is not a valid address: nobody",
         );
         const stranger = new Wallet(id("mach-task-stranger")).address;
         await expectRefused(
-          "mach:attest",
+          "mach attest",
           { ...args, operator: undefined, from: stranger },
           `--from ${stranger} is not an account of network hardhat`,
         );
         const missing = path.join(files.path("no-such-folder"), "attestation.json");
         await expectRefused(
-          "mach:attest",
+          "mach attest",
           { ...args, out: missing },
           `cannot write ${missing}: no such directory ${path.dirname(missing)}`,
         );
@@ -717,7 +717,7 @@ describe("mach tasks", function () {
     });
   });
 
-  describe("mach:certify", function () {
+  describe("mach certify", function () {
     it("certifies from a list of files out of address order: the quorum sent, the event and the output's status (text mode)", async function () {
       const f = await load(machFixture);
       const [op0, op1] = f.operators;
@@ -725,7 +725,7 @@ describe("mach tasks", function () {
       const [low, high] = [op0, op1].sort((a, b) => byAddress(a.address, b.address));
       const second = await attestFile("certify-list-high.json", high, 0);
       const first = await attestFile("certify-list-low.json", low, 0);
-      const { result, lines } = await runTask<CertifyResult>("mach:certify", {
+      const { result, lines } = await runTask<CertifyResult>("mach certify", {
         rollup: "5001",
         output: "0",
         attestations: `${second}, ${first}`,
@@ -790,7 +790,7 @@ describe("mach tasks", function () {
       await attestFile("certify-dir/f-member-1-other-rollup.json", op1, 0, { rollup: "5003" });
       await alertFile("certify-dir/g-member-1-alert.json", op1, "not an attestation");
       writeFileSync(`${dir}/notes.txt`, "not a signed file\n");
-      const { result, lines } = await runTask<CertifyResult>("mach:certify", {
+      const { result, lines } = await runTask<CertifyResult>("mach certify", {
         rollup: f.rollupAddress,
         output: "0",
         attestations: dir,
@@ -828,7 +828,7 @@ describe("mach tasks", function () {
       // 600,000 of 1,000,000 ALT: below 6,667 bps
       expect((f.stakeOf(op0) + f.stakeOf(op2)) * 10_000n < f.totalStake * THRESHOLD_BPS).to.equal(true);
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations: attestations.join(","), json: false },
         `the attestations carry 600,000 ALT of 1,000,000 ALT counted in epoch ${f.epoch}: below the 6667 bps threshold`,
       );
@@ -843,7 +843,7 @@ describe("mach tasks", function () {
         await attestFile("none-root.json", op1, 0, { root: FORGED }),
       ].join(",");
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations, json: true },
         `no attestation of output 0 (block ${f.blocks[0]}, root ${ROOTS[0]}) among the files`,
       );
@@ -865,7 +865,7 @@ describe("mach tasks", function () {
         [swapped, op1],
       ] as const) {
         await expectRefused(
-          "mach:certify",
+          "mach certify",
           { rollup: "5001", output: "0", attestations: `${member0},${file}`, json: true },
           `${file}: the signature is not by ${operator.address}'s BLS key of epoch ${f.epoch}`,
         );
@@ -876,17 +876,17 @@ describe("mach tasks", function () {
       const signature = await attest(f.mach, rotated, f.rollupAddress, 0n, f.blocks[0], ROOTS[0], f.epoch);
       const early = altered("refuse-early.json", member1, (s) => ({ ...s, signature }));
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations: `${member0},${early}`, json: true },
         `${early}: the signature is not by ${op1.address}'s BLS key of epoch ${f.epoch}`,
       );
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations: `${member0},${member1},${member0}`, json: true },
         `two attestations by ${op0.address} for epoch ${f.epoch}`,
       );
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "2", attestations: member0, json: true },
         "the rollup has 2 outputs: no output 2",
       );
@@ -899,7 +899,7 @@ describe("mach tasks", function () {
       const args = { rollup: "5001", output: "0", json: true };
       const missing = files.path("files-missing.json");
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { ...args, attestations: `${member0},${missing}` },
         `no such file: ${missing}`,
       );
@@ -913,24 +913,24 @@ describe("mach tasks", function () {
         }
         // V8 quotes the start of the text, line breaks included: the task folds them into spaces
         await expectRefused(
-          "mach:certify",
+          "mach certify",
           { ...args, attestations: garbage },
           `${garbage} is not valid JSON: ${parseError.replace(/\s+/g, " ")}`,
         );
       }
       for (const content of ["null", "[]", '"attestation"', '{"kind":"certificate"}']) {
         const file = files.write("files-not-signed.json", content);
-        await expectRefused("mach:certify", { ...args, attestations: file }, `${file} is not a signed MACH file`);
+        await expectRefused("mach certify", { ...args, attestations: file }, `${file} is not a signed MACH file`);
       }
       const otherMach = altered("files-other-mach.json", member0, (s) => ({ ...s, mach: f.rollupAddress }));
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { ...args, attestations: otherMach },
         `${otherMach} was signed for chain ${f.chainId} and MACH ${f.rollupAddress}, not this deployment`,
       );
       const otherChain = altered("files-other-chain.json", member0, (s) => ({ ...s, chainId: "1" }));
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { ...args, attestations: otherChain },
         `${otherChain} was signed for chain 1 and MACH ${f.machAddress}, not this deployment`,
       );
@@ -949,7 +949,7 @@ describe("mach tasks", function () {
       for (const [field, change] of illFormed) {
         const file = altered("files-ill-formed.json", member0, change);
         await expectRefused(
-          "mach:certify",
+          "mach certify",
           { ...args, attestations: file },
           `${file} is not a well-formed attestation file: bad ${field}`,
         );
@@ -958,7 +958,7 @@ describe("mach tasks", function () {
       for (const signature of ["0x" + "ff".repeat(128), "0x" + "00".repeat(128)]) {
         const file = altered("files-no-point.json", member0, (s) => ({ ...s, signature }));
         await expectRefused(
-          "mach:certify",
+          "mach certify",
           { ...args, attestations: file },
           `${file}: the signature is not by ${f.operators[0].address}'s BLS key of epoch ${f.epoch}`,
         );
@@ -971,9 +971,9 @@ describe("mach tasks", function () {
       const [op0, op1] = f.operators;
       const attestations = (await attestFiles("other", [op0, op1], 0, { rollup: "5003" })).join(",");
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5003", output: "0", attestations, json: true },
-        `${f.otherAddress} is not registered in MACH (service:join registers it)`,
+        `${f.otherAddress} is not registered in MACH (service join registers it)`,
       );
     });
 
@@ -989,7 +989,7 @@ describe("mach tasks", function () {
       const total = f.totalStake - 100_000n * ALT;
       // 600,000 of 900,000 ALT: 6,666 bps, below the rollup's 6,667
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations: attestations.join(","), json: true },
         `the attestations carry 600,000 ALT of 900,000 ALT counted in epoch ${next}: below the 6667 bps threshold`,
       );
@@ -1025,7 +1025,7 @@ describe("mach tasks", function () {
       // two epochs on, the fixture's epoch is stale
       await nextEpoch(f.sets);
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "1", attestations: output1, json: true },
         `the attestations are of epoch ${f.epoch}: a quorum is of the current epoch (${next + 1n}) or the one before`,
       );
@@ -1074,7 +1074,7 @@ describe("mach tasks", function () {
         operator: newcomer.address,
       }));
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         {
           rollup: "5001",
           output: "0",
@@ -1097,7 +1097,7 @@ describe("mach tasks", function () {
       const leaver = await attestFile("left-next-3.json", op3, 1);
       const signed = [await attestFile("next-0.json", op0, 1), await attestFile("next-1.json", op1, 1)];
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "1", attestations: [...signed, leaver].join(","), json: true },
         `${op3.address} has no stake counted in the set in epoch ${next}`,
       );
@@ -1124,7 +1124,7 @@ describe("mach tasks", function () {
         `${formatAlt(1_000n * ALT)}, and some stake): nothing is decided on it`;
       // 900,000 of 1,000,000 ALT sign: enough stake, but nothing is decided on a set that is not live
       const attestations = (await attestFiles("not-live", [op0, op1, op2], 0)).join(",");
-      await expectRefused("mach:certify", { rollup: "5001", output: "0", attestations, json: true }, notLive);
+      await expectRefused("mach certify", { rollup: "5001", output: "0", attestations, json: true }, notLive);
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.Proposed);
       // nor an alert
       const signatures = [
@@ -1132,7 +1132,7 @@ describe("mach tasks", function () {
         await alertFile("not-live-alert-1.json", op1, "down"),
         await alertFile("not-live-alert-2.json", op2, "down"),
       ].join(",");
-      await expectRefused("mach:alert", { rollup: "5001", reason: "down", signatures, json: true }, notLive);
+      await expectRefused("mach alert", { rollup: "5001", reason: "down", signatures, json: true }, notLive);
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(0n);
       // the epoch before was live: attestations signed in it still certify
       const before = await attestFiles("live-before", [op0, op1], 0, { epoch: f.epoch });
@@ -1145,13 +1145,13 @@ describe("mach tasks", function () {
       const attestations = (await attestFiles("twice", f.operators.slice(0, 2), 0)).join(",");
       await certify(attestations);
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations, json: true },
         "output 0 is FastFinalized already",
       );
       // the files are not read: a missing one does not matter
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations: files.path("twice-missing.json"), json: false },
         "output 0 is FastFinalized already",
       );
@@ -1160,7 +1160,7 @@ describe("mach tasks", function () {
       await time.increaseTo(proposedAt + (await f.rollup.challengePeriod()));
       await (await f.rollup.finalize(0)).wait();
       await expectRefused(
-        "mach:certify",
+        "mach certify",
         { rollup: "5001", output: "0", attestations, json: true },
         "output 0 is Finalized already",
       );
@@ -1171,7 +1171,7 @@ describe("mach tasks", function () {
       const [op0, op1] = f.operators;
       const proposed = await attestFile("jailed-proposed.json", op1, 0);
       const forged = await attestFile("jailed-forged.json", op1, 0, { root: FORGED });
-      await task("mach:prove-equivocation", { first: proposed, second: forged, json: true });
+      await task("mach prove-equivocation", { first: proposed, second: forged, json: true });
       expect(await f.registry.isJailed(op1.address)).to.equal(true);
       const result = await certify([await attestFile("jailed-member-0.json", op0, 0), proposed].join(","));
       expect([result.signers, result.signedStake]).to.deep.equal([
@@ -1182,14 +1182,14 @@ describe("mach tasks", function () {
     });
   });
 
-  describe("mach:prove-equivocation", function () {
+  describe("mach prove-equivocation", function () {
     it("reports the member with MACH's equivocation bps and the caller as reporter, jailing it (--json)", async function () {
       const f = await load(machFixture);
       const op = f.operators[1];
       const first = await attestFile("equivocation-proposed.json", op, 0);
       const second = await attestFile("equivocation-forged.json", op, 0, { root: FORGED });
       const requestId = await f.manager.requestCount();
-      const { result, lines } = await runTask<EquivocationResult>("mach:prove-equivocation", {
+      const { result, lines } = await runTask<EquivocationResult>("mach prove-equivocation", {
         first,
         second,
         from: f.outsider.address,
@@ -1268,7 +1268,7 @@ describe("mach tasks", function () {
       const first = await attestFile("equivocation-text-forged.json", op, 1, { root: FORGED });
       const second = await attestFile("equivocation-text-proposed.json", op, 1);
       const requestId = await f.manager.requestCount();
-      const { result, lines } = await runTask<EquivocationResult>("mach:prove-equivocation", {
+      const { result, lines } = await runTask<EquivocationResult>("mach prove-equivocation", {
         first,
         second,
         json: false,
@@ -1296,7 +1296,7 @@ describe("mach tasks", function () {
       const next = await nextEpoch(f.sets);
       const second = await attestFile("rotated-eq-new.json", rotated, 0, { root: FORGED });
       const requestId = await f.manager.requestCount();
-      const result = await task<EquivocationResult>("mach:prove-equivocation", { first, second, json: true });
+      const result = await task<EquivocationResult>("mach prove-equivocation", { first, second, json: true });
       expect(result.requestId).to.equal(requestId);
       expect((await hre.ethers.provider.getTransaction(result.tx.hash))!.data).to.equal(
         f.mach.interface.encodeFunctionData("proveEquivocation", [
@@ -1341,11 +1341,11 @@ describe("mach tasks", function () {
         [alert, proposed, "both files must be attestations"],
       ];
       for (const [first, second, message] of refusals) {
-        await expectRefused("mach:prove-equivocation", { first, second, json: true }, message);
+        await expectRefused("mach prove-equivocation", { first, second, json: true }, message);
       }
       const dir = directory("refuse-eq-dir");
       await expectRefused(
-        "mach:prove-equivocation",
+        "mach prove-equivocation",
         { first: dir, second: proposed, json: true },
         `${dir} is a directory: name one attestation file`,
       );
@@ -1363,7 +1363,7 @@ describe("mach tasks", function () {
         altered("named-eq-renamed-forged.json", second, (s) => ({ ...s, operator: op2.address })),
       ];
       await expectRefused(
-        "mach:prove-equivocation",
+        "mach prove-equivocation",
         { first: renamed[0], second: renamed[1], json: true },
         `${renamed[0]}: the signature is not by ${op2.address}'s BLS key of epoch ${f.epoch}`,
       );
@@ -1376,7 +1376,7 @@ describe("mach tasks", function () {
       ];
       const requests = await f.manager.requestCount();
       await expectRefused(
-        "mach:prove-equivocation",
+        "mach prove-equivocation",
         { first: late[0], second: late[1], json: true },
         `${op3.address} had no stake counted in the set in epoch ${next}: what it signed then decides nothing`,
       );
@@ -1390,9 +1390,9 @@ describe("mach tasks", function () {
       const first = await attestFile("unregistered-proposed.json", op, 0, { rollup: "5003" });
       const second = await attestFile("unregistered-forged.json", op, 0, { rollup: "5003", root: FORGED });
       await expectRefused(
-        "mach:prove-equivocation",
+        "mach prove-equivocation",
         { first, second, json: true },
-        `${f.otherAddress} is not registered in MACH (service:join registers it)`,
+        `${f.otherAddress} is not registered in MACH (service join registers it)`,
       );
     });
 
@@ -1401,7 +1401,7 @@ describe("mach tasks", function () {
       const op = f.operators[1];
       const first = await attestFile("twice-eq-proposed.json", op, 0);
       const second = await attestFile("twice-eq-forged.json", op, 0, { root: FORGED });
-      await task("mach:prove-equivocation", { first, second, json: true });
+      await task("mach prove-equivocation", { first, second, json: true });
       const requests = await f.manager.requestCount();
       const third = await attestFile("twice-eq-forged-again.json", op, 0, { root: id("another forged root") });
       for (const [a, b] of [
@@ -1410,13 +1410,13 @@ describe("mach tasks", function () {
         [first, third],
       ]) {
         await expectRefused(
-          "mach:prove-equivocation",
+          "mach prove-equivocation",
           { first: a, second: b, json: true },
           `the equivocation of ${op.address} at block ${f.blocks[0]} is proven already`,
         );
       }
       expect(await f.manager.requestCount()).to.equal(requests);
-      const proven = await task<EquivocationResult>("mach:prove-equivocation", {
+      const proven = await task<EquivocationResult>("mach prove-equivocation", {
         first: await attestFile("twice-eq-next-proposed.json", op, 1),
         second: await attestFile("twice-eq-next-forged.json", op, 1, { root: FORGED }),
         json: true,
@@ -1436,7 +1436,7 @@ describe("mach tasks", function () {
       const first = await attestFile("left-pending-proposed.json", op, 0);
       const second = await attestFile("left-pending-forged.json", op, 0, { root: FORGED });
       const requestId = await f.manager.requestCount();
-      const result = await task<EquivocationResult>("mach:prove-equivocation", { first, second, json: true });
+      const result = await task<EquivocationResult>("mach prove-equivocation", { first, second, json: true });
       await expect(hre.ethers.provider.getTransaction(result.tx.hash))
         .to.emit(f.mach, "EquivocationProven")
         .withArgs(op.address, f.rollupAddress, f.blocks[0], ROOTS[0], FORGED, requestId);
@@ -1451,14 +1451,14 @@ describe("mach tasks", function () {
       // the pending request keeps it from completing its leave, even once the delay is over
       await time.increaseTo(membership.leaveAt);
       await expectRefused(
-        "service:leave",
+        "service leave",
         { service: "mach", rollup: "5001", from: op.address, complete: true, json: true },
         `the contract refused the transaction: SetsOperatorJailed("${op.address}")`,
       );
     });
   });
 
-  describe("mach:find-equivocations", function () {
+  describe("mach find-equivocations", function () {
     interface FoundResult {
       files: number;
       equivocations: {
@@ -1497,7 +1497,7 @@ describe("mach tasks", function () {
       const root = ROOTS[0].toLowerCase();
       const forged = FORGED.toLowerCase();
       const block = await hre.ethers.provider.getBlockNumber();
-      const { result, lines } = await runTask<FoundResult>("mach:find-equivocations", {
+      const { result, lines } = await runTask<FoundResult>("mach find-equivocations", {
         dir,
         prove: false,
         json: false,
@@ -1533,7 +1533,7 @@ describe("mach tasks", function () {
       ]);
       // --prove: operator 1's proof sent, the sender the reporter
       const requestId = await f.manager.requestCount();
-      const proved = await task<FoundResult>("mach:find-equivocations", {
+      const proved = await task<FoundResult>("mach find-equivocations", {
         dir,
         prove: true,
         from: f.outsider.address,
@@ -1552,11 +1552,11 @@ describe("mach tasks", function () {
       // nothing left to prove: refused, sending nothing
       const proven = `the equivocation of ${op1.address} at block ${f.blocks[0]} is proven already`;
       await expectRefused(
-        "mach:find-equivocations",
+        "mach find-equivocations",
         { dir, prove: true, json: true },
         `no provable equivocation among the 5 attestation files (2 found: ${proven}; ${unprovable})`,
       );
-      const again = await task<FoundResult>("mach:find-equivocations", { dir, prove: false, json: true });
+      const again = await task<FoundResult>("mach find-equivocations", { dir, prove: false, json: true });
       expect(again.equivocations.map((q) => q.status)).to.deep.equal([proven, unprovable]);
     });
 
@@ -1565,7 +1565,7 @@ describe("mach tasks", function () {
       directory("find-none");
       await attestFile("find-none/a.json", f.operators[0], 0);
       await attestFile("find-none/b.json", f.operators[1], 0, { root: FORGED });
-      const { result, lines } = await runTask<FoundResult>("mach:find-equivocations", {
+      const { result, lines } = await runTask<FoundResult>("mach find-equivocations", {
         dir: files.path("find-none"),
         prove: false,
         json: false,
@@ -1573,27 +1573,27 @@ describe("mach tasks", function () {
       expect(result).to.deep.equal({ files: 2, equivocations: [], proven: [] });
       expect(lines).to.deep.equal(["0 equivocations among 2 attestation files"]);
       await expectRefused(
-        "mach:find-equivocations",
+        "mach find-equivocations",
         { dir: files.path("find-none"), prove: true, json: true },
         "no provable equivocation among the 2 attestation files",
       );
       const missing = files.path("no-such-dir");
       await expectRefused(
-        "mach:find-equivocations",
+        "mach find-equivocations",
         { dir: missing, prove: false, json: true },
         `no such file: ${missing}`,
       );
     });
   });
 
-  describe("mach:alert", function () {
+  describe("mach alert", function () {
     it("signs an alert with --out: the text reason hashed, the current nonce and epoch (text mode, nothing sent)", async function () {
       const f = await load(machFixture);
       const op = f.operators[2];
       const out = files.path("alert-out.json");
       const block = await hre.ethers.provider.getBlockNumber();
       const { result, lines } = await withEnv(KEY_ENV, hex(op.bls), () =>
-        runTask<SignedFile>("mach:alert", {
+        runTask<SignedFile>("mach alert", {
           rollup: "5001",
           reason: "sequencer down",
           out,
@@ -1634,7 +1634,7 @@ describe("mach tasks", function () {
       // another reason and an attestation: left out
       await alertFile("alert-dir/c-member-2-other-reason.json", op2, "other");
       await attestFile("alert-dir/d-member-2-attestation.json", op2, 0);
-      const { result, lines } = await runTask<AlertResult>("mach:alert", {
+      const { result, lines } = await runTask<AlertResult>("mach alert", {
         rollup: "5001",
         reason,
         signatures: dir,
@@ -1678,7 +1678,7 @@ describe("mach tasks", function () {
       expect(await f.mach.alertNonce(f.rollupAddress)).to.equal(1n);
       // the files signed nonce 0: they raise no second alert
       await expectRefused(
-        "mach:alert",
+        "mach alert",
         { rollup: "5001", reason, signatures: dir, json: true },
         `no alert file signs reason ${reason} with nonce 1`,
       );
@@ -1692,7 +1692,7 @@ describe("mach tasks", function () {
         await alertFile("alert-text-2.json", op2, "stalled"),
         await alertFile("alert-text-0.json", op0, "stalled"),
       ].join(",");
-      const { result, lines } = await runTask<AlertResult>("mach:alert", {
+      const { result, lines } = await runTask<AlertResult>("mach alert", {
         rollup: f.rollupAddress,
         reason: "stalled",
         signatures,
@@ -1713,36 +1713,36 @@ describe("mach tasks", function () {
       const out = files.path("alert-refused.json");
       const signatures = await alertFile("alert-refused-source.json", f.operators[0], "down");
       const args = { rollup: "5001", reason: "down", json: true };
-      await expectRefused("mach:alert", args, "pass exactly one of --out and --signatures");
-      await expectRefused("mach:alert", { ...args, out, signatures }, "pass exactly one of --out and --signatures");
+      await expectRefused("mach alert", args, "pass exactly one of --out and --signatures");
+      await expectRefused("mach alert", { ...args, out, signatures }, "pass exactly one of --out and --signatures");
       await expectRefused(
-        "mach:alert",
+        "mach alert",
         { ...args, rollup: "5003", out },
-        `${f.otherAddress} is not registered in MACH (service:join registers it)`,
+        `${f.otherAddress} is not registered in MACH (service join registers it)`,
       );
       await withEnv(DEFAULT_KEY_ENV, undefined, () =>
         expectRefused(
-          "mach:alert",
+          "mach alert",
           { ...args, out },
-          "$ALT_BLS_KEY is not set: it must hold the operator's BLS secret key (npx hardhat mach:keygen makes one)",
+          "$ALT_BLS_KEY is not set: it must hold the operator's BLS secret key (npx hardhat mach keygen makes one)",
         ),
       );
       await withEnv(KEY_ENV, hex(f.operators[0].bls), () =>
         expectRefused(
-          "mach:alert",
+          "mach alert",
           { ...args, out, keyEnv: KEY_ENV, operator: f.operators[1].address },
           `the key in $${KEY_ENV} is not ${f.operators[1].address}'s BLS key in epoch ${f.epoch}`,
         ),
       );
       expect(existsSync(out)).to.equal(false);
       await expectRefused(
-        "mach:alert",
+        "mach alert",
         { ...args, reason: "up", signatures },
         `no alert file signs reason ${id("up")} with nonce 0`,
       );
       const attestation = await attestFile("alert-refused-attestation.json", f.operators[0], 0);
       await expectRefused(
-        "mach:alert",
+        "mach alert",
         { ...args, signatures: attestation },
         `no alert file signs reason ${id("down")} with nonce 0`,
       );
@@ -1754,13 +1754,13 @@ describe("mach tasks", function () {
       const [op0, , op2] = f.operators;
       const one = await alertFile("alert-below-0.json", op0, "down");
       await expectRefused(
-        "mach:alert",
+        "mach alert",
         { rollup: "5001", reason: "down", signatures: one, json: true },
         `the alert signatures carry 400,000 ALT of 1,000,000 ALT counted in epoch ${f.epoch}: below the 6667 bps threshold`,
       );
       const two = [one, await alertFile("alert-below-2.json", op2, "down")].join(",");
       await expectRefused(
-        "mach:alert",
+        "mach alert",
         { rollup: "5001", reason: "down", signatures: two, json: false },
         `the alert signatures carry 600,000 ALT of 1,000,000 ALT counted in epoch ${f.epoch}: below the 6667 bps threshold`,
       );
@@ -1769,7 +1769,7 @@ describe("mach tasks", function () {
     });
   });
 
-  describe("mach:report-invalid", function () {
+  describe("mach report-invalid", function () {
     /**
      * Operators 0, 1 and 2 attest output 0 of rollup 5001 in the fixture's epoch (files in `dir`) and certify it;
      * operator 3 attests it in the next epoch too (`late`). Then VITAL invalidates it: each operator joins the rollup's
@@ -1820,7 +1820,7 @@ describe("mach tasks", function () {
       const f = await load(invalidatedFixture);
       const [op0, op1, op2, op3] = f.operators;
       const requestId = await f.manager.requestCount();
-      const { result, lines } = await runTask<ReportResult>("mach:report-invalid", {
+      const { result, lines } = await runTask<ReportResult>("mach report-invalid", {
         rollup: "5001",
         root: ROOTS[0],
         attestations: f.dir,
@@ -1880,7 +1880,7 @@ describe("mach tasks", function () {
       expect(await f.mach.isReported(f.rollupAddress, f.blocks[0], ROOTS[0], op3.address)).to.equal(false);
       // reported once: the same files report nobody again
       await expectRefused(
-        "mach:report-invalid",
+        "mach report-invalid",
         { rollup: "5001", root: ROOTS[0], attestations: f.dir, json: true },
         "every signer among the files is reported already",
       );
@@ -1890,7 +1890,7 @@ describe("mach tasks", function () {
       const f = await load(invalidatedFixture);
       const [op0, op1, op2, op3] = f.operators;
       // operator 0 reported alone first
-      const first = await task<ReportResult>("mach:report-invalid", {
+      const first = await task<ReportResult>("mach report-invalid", {
         rollup: f.rollupAddress,
         root: ROOTS[0],
         attestations: f.signed[0],
@@ -1898,7 +1898,7 @@ describe("mach tasks", function () {
       });
       expect(first.reports.map((r) => [r.epoch, r.operators])).to.deep.equal([[f.epoch, [op0.address]]]);
       const requestId = await f.manager.requestCount();
-      const { result, lines } = await runTask<ReportResult>("mach:report-invalid", {
+      const { result, lines } = await runTask<ReportResult>("mach report-invalid", {
         rollup: "5001",
         root: ROOTS[0],
         attestations: [f.dir, f.late].join(","),
@@ -1944,20 +1944,20 @@ describe("mach tasks", function () {
       const attestations = [await attestFile("valid-0.json", op0, 0), await attestFile("valid-1.json", op1, 0)];
       const args = { rollup: "5001", root: ROOTS[0], attestations: attestations.join(","), json: true };
       await expectRefused(
-        "mach:report-invalid",
+        "mach report-invalid",
         args,
         `VITAL has not invalidated block ${f.blocks[0]} root ${ROOTS[0]} of ${f.rollupAddress}: nothing to report`,
       );
       await expectRefused(
-        "mach:report-invalid",
+        "mach report-invalid",
         { ...args, root: FORGED },
         `no attestation of root ${FORGED} among the files`,
       );
-      await expectRefused("mach:report-invalid", { ...args, root: "0x1234" }, "--root must be 32-byte hex: 0x1234");
+      await expectRefused("mach report-invalid", { ...args, root: "0x1234" }, "--root must be 32-byte hex: 0x1234");
       await expectRefused(
-        "mach:report-invalid",
+        "mach report-invalid",
         { ...args, rollup: "5003" },
-        `${f.otherAddress} is not registered in MACH (service:join registers it)`,
+        `${f.otherAddress} is not registered in MACH (service join registers it)`,
       );
       expect(await f.mach.isReported(f.rollupAddress, f.blocks[0], ROOTS[0], op0.address)).to.equal(false);
     });
@@ -1969,7 +1969,7 @@ describe("mach tasks", function () {
       const renamed = altered("invalid-renamed.json", f.signed[0], (s) => ({ ...s, operator: op3.address }));
       const requests = await f.manager.requestCount();
       await expectRefused(
-        "mach:report-invalid",
+        "mach report-invalid",
         { rollup: "5001", root: ROOTS[0], attestations: [f.late, renamed].join(","), json: true },
         `${renamed}: the signature is not by ${op3.address}'s BLS key of epoch ${f.epoch}`,
       );

@@ -82,7 +82,7 @@ const blockTimestamp = async (block: number) => (await hre.ethers.provider.getBl
 /** The staged parameter set the restaking task fixture deploys (a fresh copy to break one rule of). */
 const hardhatParameters = stagedParameters;
 
-describe("operator tasks and deploy:restaking", function () {
+describe("operator tasks and deploy restaking", function () {
   const files = tempDir("alt-restaking-task-");
   after(files.remove);
 
@@ -100,7 +100,7 @@ describe("operator tasks and deploy:restaking", function () {
     return { ...f, steth };
   }
 
-  describe("deploy:restaking", function () {
+  describe("deploy restaking", function () {
     it("records the genesis and the five restaking contracts, each holding code", async function () {
       const { book } = await load(restakingTaskFixture);
       expect(Object.keys(book)).to.deep.equal(BOOK_KEYS);
@@ -161,7 +161,7 @@ describe("operator tasks and deploy:restaking", function () {
     it("prints exactly the returned address book as JSON with --json", async function () {
       const { book } = await load(restakingTaskFixture);
       try {
-        const { result, lines } = await runTask<AddressBook>("deploy:restaking", {
+        const { result, lines } = await runTask<AddressBook>("deploy restaking", {
           json: true,
           parameters: stagedParametersFile(),
         });
@@ -173,13 +173,13 @@ describe("operator tasks and deploy:restaking", function () {
       }
     });
 
-    /** Runs deploy:restaking on a broken parameter file: one line, nothing sent. */
+    /** Runs deploy restaking on a broken parameter file: one line, nothing sent. */
     async function expectBrokenFile(parameters: ProtocolParameters | string, message: string) {
       await load(restakingTaskFixture);
       const [deployer] = await hre.ethers.getSigners();
       const file = files.write(`parameters-${Math.random().toString(36).slice(2)}.json`, parameters);
       const nonce = await hre.ethers.provider.getTransactionCount(deployer.address);
-      await expectRefused("deploy:restaking", { parameters: file, json: true }, message.replace("<file>", file));
+      await expectRefused("deploy restaking", { parameters: file, json: true }, message.replace("<file>", file));
       expect(await hre.ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
     }
 
@@ -237,7 +237,7 @@ describe("operator tasks and deploy:restaking", function () {
       await load(restakingTaskFixture);
       const missing = files.path("missing.json");
       await expectRefused(
-        "deploy:restaking",
+        "deploy restaking",
         { parameters: missing, json: true },
         `no parameter file for network hardhat: ${missing}`,
       );
@@ -253,14 +253,14 @@ describe("operator tasks and deploy:restaking", function () {
   });
 
   describe("reading the restaking deployment", function () {
-    it("refuses when the address book has no restaking contracts, naming deploy:restaking", async function () {
+    it("refuses when the address book has no restaking contracts, naming deploy restaking", async function () {
       const { book, operator } = await load(registeredFixture);
       recordInProcess({ [RESTAKING_KEYS.registry]: undefined as unknown as string });
       try {
         await expectRefused(
-          "operator:info",
+          "operator info",
           { operator: operator.address, json: true },
-          "the deployment of network hardhat has no Restaking#RestakingRegistry: run deploy:restaking first",
+          "the deployment of network hardhat has no Restaking#RestakingRegistry: run deploy restaking first",
         );
       } finally {
         recordInProcess(book);
@@ -273,7 +273,7 @@ describe("operator tasks and deploy:restaking", function () {
       recordInProcess({ [RESTAKING_KEYS.registry]: stale });
       try {
         await expectRefused(
-          "operator:info",
+          "operator info",
           { operator: operator.address, json: true },
           `no contract at ${stale} (Restaking#RestakingRegistry) on hardhat: the deployment records are stale (chain reset?)`,
         );
@@ -283,10 +283,10 @@ describe("operator tasks and deploy:restaking", function () {
     });
   });
 
-  describe("operator:register", function () {
+  describe("operator register", function () {
     it("registers the sender with its metadata URI and a commission in bps", async function () {
       const { registry, other } = await load(restakingTaskFixture);
-      const result = await task<RegisterResult>("operator:register", {
+      const result = await task<RegisterResult>("operator register", {
         uri: "https://op.example/meta.json",
         commission: "250",
         from: other.address,
@@ -307,7 +307,7 @@ describe("operator tasks and deploy:restaking", function () {
 
     it("registers with the 2,000 bps maximum, printing three lines", async function () {
       const { registry, other } = await load(restakingTaskFixture);
-      const { result, lines } = await runTask<RegisterResult>("operator:register", {
+      const { result, lines } = await runTask<RegisterResult>("operator register", {
         uri: "ipfs://meta",
         commission: "2000",
         from: other.address,
@@ -323,17 +323,18 @@ describe("operator tasks and deploy:restaking", function () {
     });
 
     it("takes no signing key: operators hold no ECDSA key (MACH's are BLS keys, registered with mach tasks; --keystore is the sender's own)", async function () {
-      expect(Object.keys(hre.tasks["operator:register"].paramDefinitions).sort()).to.deep.equal([
+      expect(Object.keys(hre.scopes.operator.tasks.register.paramDefinitions).sort()).to.deep.equal([
         "commission",
         "from",
         "json",
+        "keystore",
         "uri",
       ]);
     });
 
     it("registers with a zero commission", async function () {
       const { registry, other } = await load(restakingTaskFixture);
-      await task("operator:register", { uri: "", commission: "0", from: other.address, json: true });
+      await task("operator register", { uri: "", commission: "0", from: other.address, json: true });
       expect(await registry.isOperator(other.address)).to.equal(true);
       expect(await registry.commissionOf(other.address)).to.equal(0n);
     });
@@ -342,7 +343,7 @@ describe("operator tasks and deploy:restaking", function () {
       it(`refuses the commission "${commission}"`, async function () {
         const { other } = await load(restakingTaskFixture);
         await expectRefused(
-          "operator:register",
+          "operator register",
           { uri: "x", commission, from: other.address, json: true },
           `--commission must be a whole number of bps from 0 to 2000 (100 bps = 1 %), not ${commission}`,
         );
@@ -352,7 +353,7 @@ describe("operator tasks and deploy:restaking", function () {
     it("refuses a sender that is registered already", async function () {
       const { operator } = await load(registeredFixture);
       await expectRefused(
-        "operator:register",
+        "operator register",
         { uri: "x", commission: "100", from: operator.address, json: true },
         `${operator.address} is a registered operator already`,
       );
@@ -362,17 +363,17 @@ describe("operator tasks and deploy:restaking", function () {
       await load(restakingTaskFixture);
       const stranger = Wallet.createRandom().address;
       await expectRefused(
-        "operator:register",
+        "operator register",
         { uri: "x", commission: "100", from: stranger, json: true },
         `--from ${stranger} is not an account of network hardhat`,
       );
     });
   });
 
-  describe("operator:info", function () {
+  describe("operator info", function () {
     it("shows a fresh operator: URI, commission, empty pools, no stake, not jailed", async function () {
       const { operator, book, steth } = await load(registeredFixture);
-      const info = await task<OperatorInfo>("operator:info", { operator: operator.address.toLowerCase(), json: true });
+      const info = await task<OperatorInfo>("operator info", { operator: operator.address.toLowerCase(), json: true });
       const emptyPool = {
         totalShares: 0n,
         queuedShares: 0n,
@@ -412,7 +413,7 @@ describe("operator tasks and deploy:restaking", function () {
       const queued = aliceShares / 4n;
       await (await registry.connect(alice).requestUnstake(operator.address, 0, queued)).wait();
 
-      const info = await task<OperatorInfo>("operator:info", { operator: operator.address, json: true });
+      const info = await task<OperatorInfo>("operator info", { operator: operator.address, json: true });
       const altShares = aliceShares + bobShares;
       const altAssets = 3_000n * ALT;
       const stethShares = sharesFor(500n * ALT, 0n, 0n);
@@ -442,7 +443,7 @@ describe("operator tasks and deploy:restaking", function () {
       const { registry, operator } = await load(registeredFixture);
       await (await registry.connect(operator).setMetadataURI("ipfs://v2")).wait();
       await (await registry.connect(operator).setMetadataURI("ipfs://v3")).wait();
-      const info = await task<OperatorInfo>("operator:info", { operator: operator.address, json: true });
+      const info = await task<OperatorInfo>("operator info", { operator: operator.address, json: true });
       expect(info.metadataURI).to.equal("ipfs://v3");
     });
 
@@ -451,7 +452,7 @@ describe("operator tasks and deploy:restaking", function () {
       await (await registry.connect(operator).setCommission(900)).wait();
       const commissionAt = (await time.latest()) + days(7);
 
-      const { result: info, lines } = await runTask<OperatorInfo>("operator:info", {
+      const { result: info, lines } = await runTask<OperatorInfo>("operator info", {
         operator: operator.address,
         json: false,
       });
@@ -466,7 +467,7 @@ describe("operator tasks and deploy:restaking", function () {
       ]);
 
       await time.increaseTo(commissionAt);
-      const later = await task<OperatorInfo>("operator:info", { operator: operator.address, json: true });
+      const later = await task<OperatorInfo>("operator info", { operator: operator.address, json: true });
       expect(later.commission).to.deep.equal({ bps: 900n, pending: null });
     });
 
@@ -474,13 +475,13 @@ describe("operator tasks and deploy:restaking", function () {
       const { registry, operator } = await load(registeredFixture);
       await (await registry.connect(operator).setCommission(900)).wait();
       await (await registry.connect(operator).setCommission(100)).wait();
-      const info = await task<OperatorInfo>("operator:info", { operator: operator.address, json: true });
+      const info = await task<OperatorInfo>("operator info", { operator: operator.address, json: true });
       expect(info.commission).to.deep.equal({ bps: 100n, pending: null });
     });
 
     it("prints exactly the returned data as JSON with --json", async function () {
       const { operator } = await load(registeredFixture);
-      const { result, lines } = await runTask<OperatorInfo>("operator:info", {
+      const { result, lines } = await runTask<OperatorInfo>("operator info", {
         operator: operator.address,
         json: true,
       });
@@ -491,7 +492,7 @@ describe("operator tasks and deploy:restaking", function () {
     it("refuses a malformed --operator", async function () {
       await load(registeredFixture);
       await expectRefused(
-        "operator:info",
+        "operator info",
         { operator: "0xnope", json: true },
         "--operator is not a valid address: 0xnope",
       );
@@ -500,17 +501,17 @@ describe("operator tasks and deploy:restaking", function () {
     it("refuses an account that is not a registered operator", async function () {
       const { alice } = await load(registeredFixture);
       await expectRefused(
-        "operator:info",
+        "operator info",
         { operator: alice.address, json: true },
         `${alice.address} is not a registered operator`,
       );
     });
   });
 
-  describe("operator:set-commission", function () {
+  describe("operator set-commission", function () {
     it("applies a decrease at once", async function () {
       const { registry, operator } = await load(registeredFixture);
-      const { result, lines } = await runTask<SetCommissionResult>("operator:set-commission", {
+      const { result, lines } = await runTask<SetCommissionResult>("operator set-commission", {
         commission: "300",
         from: operator.address,
         json: false,
@@ -535,7 +536,7 @@ describe("operator tasks and deploy:restaking", function () {
 
     it("applies an increase after the 7-day commission delay, printing when", async function () {
       const { registry, operator } = await load(registeredFixture);
-      const { result, lines } = await runTask<SetCommissionResult>("operator:set-commission", {
+      const { result, lines } = await runTask<SetCommissionResult>("operator set-commission", {
         commission: "1500",
         from: operator.address,
         json: false,
@@ -556,7 +557,7 @@ describe("operator tasks and deploy:restaking", function () {
     it("refuses a sender that is not a registered operator", async function () {
       const { alice } = await load(registeredFixture);
       await expectRefused(
-        "operator:set-commission",
+        "operator set-commission",
         { commission: "100", from: alice.address, json: true },
         `${alice.address} is not a registered operator`,
       );
@@ -565,14 +566,14 @@ describe("operator tasks and deploy:restaking", function () {
     it("refuses a commission above 2,000 bps", async function () {
       const { operator } = await load(registeredFixture);
       await expectRefused(
-        "operator:set-commission",
+        "operator set-commission",
         { commission: "2500", from: operator.address, json: true },
         "--commission must be a whole number of bps from 0 to 2000 (100 bps = 1 %), not 2500",
       );
     });
   });
 
-  describe("operator:list", function () {
+  describe("operator list", function () {
     it("lists every registered operator: commission (pending increase), stake per asset with its ALT value, no sets (JSON and text)", async function () {
       const { registry, token, steth, operator, other, alice, bob } = await load(registeredFixture);
       const registryAddress = await registry.getAddress();
@@ -589,7 +590,7 @@ describe("operator tasks and deploy:restaking", function () {
       const altValue = valueOf(sharesFor(1_000n * ALT, 0n, 0n), sharesFor(1_000n * ALT, 0n, 0n), 1_000n * ALT);
       const stethShares = sharesFor(500n * ALT, 0n, 0n);
       const stethValue = valueOf(stethShares, stethShares, 500n * ALT);
-      const entries = await task<(OperatorInfo & { stakes: unknown[]; sets: unknown[] })[]>("operator:list", {
+      const entries = await task<(OperatorInfo & { stakes: unknown[]; sets: unknown[] })[]>("operator list", {
         json: true,
       });
       expect(entries.map((e) => e.operator)).to.deep.equal([operator.address, other.address]);
@@ -607,7 +608,7 @@ describe("operator tasks and deploy:restaking", function () {
         jailed: false,
       });
 
-      const { lines } = await runTask("operator:list", { json: false });
+      const { lines } = await runTask("operator list", { json: false });
       expect(lines).to.deep.equal([
         `operator ${operator.address} ipfs://operator-10`,
         "  commission 500 bps (5 %)",
@@ -620,12 +621,12 @@ describe("operator tasks and deploy:restaking", function () {
         "  in no set",
       ]);
       // --from-block: the registrations from that block on
-      const later = await task<OperatorInfo[]>("operator:list", {
+      const later = await task<OperatorInfo[]>("operator list", {
         fromBlock: String(registered!.blockNumber),
         json: true,
       });
       expect(later.map((e) => e.operator)).to.deep.equal([other.address]);
-      const none = await runTask("operator:list", { fromBlock: String(registered!.blockNumber + 1), json: false });
+      const none = await runTask("operator list", { fromBlock: String(registered!.blockNumber + 1), json: false });
       expect(none.lines).to.deep.equal(["no registered operators"]);
     });
 
@@ -647,7 +648,7 @@ describe("operator tasks and deploy:restaking", function () {
       const { leaveAt } = await f.sets.membership(squadSet, op1.address);
       const now = await time.latest();
 
-      const entries = await task<{ operator: string; sets: unknown[] }[]>("operator:list", { json: true });
+      const entries = await task<{ operator: string; sets: unknown[] }[]>("operator list", { json: true });
       expect(entries.map((e) => e.operator)).to.deep.equal(f.operators.map((o) => o.address));
       expect(entries[0].sets).to.deep.equal([
         {
@@ -671,7 +672,7 @@ describe("operator tasks and deploy:restaking", function () {
           jailedUntil: 0,
         },
       ]);
-      const { lines } = await runTask("operator:list", { json: false });
+      const { lines } = await runTask("operator list", { json: false });
       expect(lines.slice(0, 8)).to.deep.equal([
         `operator ${op0.address} ipfs://operator-0`,
         "  commission 0 bps (0 %)",

@@ -152,10 +152,10 @@ describe("rewards tasks", function () {
     expect(owed.alice - owed.aliceOp + owed.carol).to.equal(ot.toStakers);
   });
 
-  describe("rewards:pending", function () {
+  describe("rewards pending", function () {
     it("shows a staker's claimable wei over every (operator, set) pair, simulating the claim that settles them", async function () {
       const { rewards, setId, operator, other, alice, owed } = await load(creditedFixture);
-      const pending = await task<PendingRewards>("rewards:pending", { account: alice.address, json: true });
+      const pending = await task<PendingRewards>("rewards pending", { account: alice.address, json: true });
       expect(pending).to.deep.equal({
         account: alice.address,
         claimable: owed.alice / SCALE,
@@ -177,11 +177,11 @@ describe("rewards tasks", function () {
     it("counts settled epochs in what is claimable before settling", async function () {
       const { rewards, setId, operator, other, alice, owed } = await load(creditedFixture);
       await (await rewards.settle(operator.address, setId, 64)).wait();
-      const pending = await task<PendingRewards>("rewards:pending", { account: alice.address, json: true });
+      const pending = await task<PendingRewards>("rewards pending", { account: alice.address, json: true });
       expect(pending.settled).to.equal(owed.aliceOp / SCALE);
       expect(pending.claimable).to.equal(owed.alice / SCALE);
       await (await rewards.settle(other.address, setId, 64)).wait();
-      const after = await task<PendingRewards>("rewards:pending", { account: alice.address, json: true });
+      const after = await task<PendingRewards>("rewards pending", { account: alice.address, json: true });
       expect(after.settled).to.equal(owed.alice / SCALE);
       expect(after.claimable).to.equal(owed.alice / SCALE);
     });
@@ -192,7 +192,7 @@ describe("rewards tasks", function () {
         [operator, owed.operator],
         [other, owed.other],
       ] as const) {
-        const pending = await task<PendingRewards>("rewards:pending", { account: account.address, json: true });
+        const pending = await task<PendingRewards>("rewards pending", { account: account.address, json: true });
         expect(pending).to.deep.include({
           claimable: scaled / SCALE,
           owedScaled: 0n,
@@ -203,7 +203,7 @@ describe("rewards tasks", function () {
         });
         expect(pending.pairs).to.deep.equal([{ operator: account.address, setId, set: null }]);
         await (await rewards.settle(account.address, setId, 64)).wait();
-        expect(await task<PendingRewards>("rewards:pending", { account: account.address, json: true })).to.deep.include(
+        expect(await task<PendingRewards>("rewards pending", { account: account.address, json: true })).to.deep.include(
           { claimable: scaled / SCALE, owedScaled: scaled, owed: scaled / SCALE, settled: scaled / SCALE },
         );
       }
@@ -211,7 +211,7 @@ describe("rewards tasks", function () {
 
     it("includes the treasury's protocol share (10 % of the fees) and the credit's rounding remainder, owed at the credit", async function () {
       const { treasury, owed } = await load(creditedFixture);
-      const { result, lines } = await runTask<PendingRewards>("rewards:pending", {
+      const { result, lines } = await runTask<PendingRewards>("rewards pending", {
         account: treasury.address,
         json: false,
       });
@@ -234,7 +234,7 @@ describe("rewards tasks", function () {
 
     it("prints a staker's pairs in text mode", async function () {
       const { setId, operator, other, bob, owed } = await load(creditedFixture);
-      const { result, lines } = await runTask<PendingRewards>("rewards:pending", { account: bob.address, json: false });
+      const { result, lines } = await runTask<PendingRewards>("rewards pending", { account: bob.address, json: false });
       expect(result.claimable).to.equal(owed.bob / SCALE);
       expect(lines).to.deep.equal([
         `${bob.address} can claim ${formatAlt(owed.bob / SCALE)} (${owed.bob / SCALE} wei)`,
@@ -248,10 +248,10 @@ describe("rewards tasks", function () {
       const { rewards, sets, token, setId, payer, alice, owed } = await load(creditedFixture);
       await (await token.connect(payer).approve(await rewards.getAddress(), FEES)).wait();
       await (await rewards.connect(payer).creditFees(setId, FEES)).wait();
-      const now = await task<PendingRewards>("rewards:pending", { account: alice.address, json: true });
+      const now = await task<PendingRewards>("rewards pending", { account: alice.address, json: true });
       expect(now.claimable).to.equal(owed.alice / SCALE);
       await nextEpoch(sets);
-      const later = await task<PendingRewards>("rewards:pending", { account: alice.address, json: true });
+      const later = await task<PendingRewards>("rewards pending", { account: alice.address, json: true });
       expect(later.claimable).to.be.greaterThan(owed.alice / SCALE);
     });
 
@@ -259,7 +259,7 @@ describe("rewards tasks", function () {
       const { registry, setId, operator, other, bob, shares, owed } = await load(creditedFixture);
       await (await registry.connect(bob).requestUnstake(operator.address, 0, shares.bobOp)).wait();
       expect(await registry.unitsOf(bob.address, operator.address, 0)).to.equal(0n);
-      const pending = await task<PendingRewards>("rewards:pending", { account: bob.address, json: true });
+      const pending = await task<PendingRewards>("rewards pending", { account: bob.address, json: true });
       expect(pending.claimable).to.equal(owed.bob / SCALE);
       expect(pending.pairs).to.deep.equal([{ operator: operator.address, setId, set: null }]);
       expect(pending.pairs.some((p) => p.operator === other.address)).to.equal(false);
@@ -267,7 +267,7 @@ describe("rewards tasks", function () {
 
     it("shows nothing for an account without rewards, by default the first account", async function () {
       const { deployer } = await load(creditedFixture);
-      const { result, lines } = await runTask<PendingRewards>("rewards:pending", { json: false });
+      const { result, lines } = await runTask<PendingRewards>("rewards pending", { json: false });
       expect(result).to.deep.equal({
         account: deployer.address,
         claimable: 0n,
@@ -286,7 +286,7 @@ describe("rewards tasks", function () {
 
     it("prints exactly the returned data as JSON with --json", async function () {
       const { alice, owed } = await load(creditedFixture);
-      const { result, lines } = await runTask<PendingRewards>("rewards:pending", {
+      const { result, lines } = await runTask<PendingRewards>("rewards pending", {
         account: alice.address,
         json: true,
       });
@@ -299,9 +299,9 @@ describe("rewards tasks", function () {
       recordInProcess({ [RESTAKING_KEYS.rewardsDistributor]: undefined as unknown as string });
       try {
         await expectRefused(
-          "rewards:pending",
+          "rewards pending",
           { account: alice.address, json: true },
-          "the deployment of network hardhat has no Restaking#RewardsDistributor: run deploy:restaking first",
+          "the deployment of network hardhat has no Restaking#RewardsDistributor: run deploy restaking first",
         );
       } finally {
         recordInProcess(book);
@@ -311,18 +311,18 @@ describe("rewards tasks", function () {
     it("refuses a malformed --account", async function () {
       await load(creditedFixture);
       await expectRefused(
-        "rewards:pending",
+        "rewards pending",
         { account: "0x123", json: true },
         "--account is not a valid address: 0x123",
       );
     });
   });
 
-  describe("rewards:claim", function () {
+  describe("rewards claim", function () {
     it("settles every pair the sender has rewards in and pays the whole wei, keeping the fraction owed", async function () {
       const { rewards, token, setId, operator, other, alice, owed, op, ot } = await load(creditedFixture);
       const before = await token.balanceOf(alice.address);
-      const { result, lines } = await runTask<ClaimResult>("rewards:claim", { from: alice.address, json: false });
+      const { result, lines } = await runTask<ClaimResult>("rewards claim", { from: alice.address, json: false });
       const amount = owed.alice / SCALE;
       expect(result.account).to.equal(alice.address);
       expect(result.amount).to.equal(amount);
@@ -364,7 +364,7 @@ describe("rewards tasks", function () {
         [treasury, owed.treasury, []],
       ] as const) {
         const before = await token.balanceOf(account.address);
-        const result = await task<ClaimResult>("rewards:claim", { from: account.address, json: true });
+        const result = await task<ClaimResult>("rewards claim", { from: account.address, json: true });
         expect(result.amount).to.equal(scaled / SCALE);
         expect(result.pairs).to.deep.equal(pairs);
         expect((await token.balanceOf(account.address)) - before).to.equal(scaled / SCALE);
@@ -383,22 +383,22 @@ describe("rewards tasks", function () {
       const second = (FEES * SCALE - f.protocolScaled) / f.stakeCounted;
       const { op } = f.settleModel(f.perStake + second);
       const before = await token.balanceOf(bob.address);
-      const result = await task<ClaimResult>("rewards:claim", { from: bob.address, json: true });
+      const result = await task<ClaimResult>("rewards claim", { from: bob.address, json: true });
       expect(result.amount).to.equal((3_000n * ALT * op.perUnit) / SCALE);
       expect((await token.balanceOf(bob.address)) - before).to.equal(result.amount);
       // nothing more: its units no longer count
       await (await token.connect(payer).approve(await rewards.getAddress(), FEES)).wait();
       await (await rewards.connect(payer).creditFees(setId, FEES)).wait();
       await nextEpoch(sets);
-      await expectRefused("rewards:claim", { from: bob.address, json: true }, `nothing to claim for ${bob.address}`);
+      await expectRefused("rewards claim", { from: bob.address, json: true }, `nothing to claim for ${bob.address}`);
     });
 
     it("refuses an account with nothing to claim, and a second claim of a whole-wei share", async function () {
       const { deployer, treasury } = await load(creditedFixture);
-      await expectRefused("rewards:claim", { json: true }, `nothing to claim for ${deployer.address}`);
-      await task("rewards:claim", { from: treasury.address, json: true });
+      await expectRefused("rewards claim", { json: true }, `nothing to claim for ${deployer.address}`);
+      await task("rewards claim", { from: treasury.address, json: true });
       await expectRefused(
-        "rewards:claim",
+        "rewards claim",
         { from: treasury.address, json: true },
         `nothing to claim for ${treasury.address}`,
       );
@@ -411,7 +411,7 @@ describe("rewards tasks", function () {
       await (await token.connect(payer).approve(await rewards.getAddress(), FEES)).wait();
       await (await rewards.connect(payer).creditFees(setId, FEES)).wait(); // its units count from the next epoch
       await expectRefused(
-        "rewards:claim",
+        "rewards claim",
         { from: payer.address, json: true },
         `nothing to claim for ${payer.address}`,
       );
@@ -421,18 +421,18 @@ describe("rewards tasks", function () {
       await load(creditedFixture);
       const stranger = Wallet.createRandom().address;
       await expectRefused(
-        "rewards:claim",
+        "rewards claim",
         { from: stranger, json: true },
         `--from ${stranger} is not an account of network hardhat`,
       );
     });
   });
 
-  describe("rewards:settle", function () {
+  describe("rewards settle", function () {
     it("settles an operator in a set up to the current epoch: commission owed, the rest to its stakers", async function () {
       const { rewards, sets, setId, operator, deployer, op, owed } = await load(creditedFixture);
       const current = await sets.currentEpoch();
-      const { result, lines } = await runTask<SettleResult>("rewards:settle", {
+      const { result, lines } = await runTask<SettleResult>("rewards settle", {
         operator: operator.address,
         set: setId.toString(),
         json: false,
@@ -467,7 +467,7 @@ describe("rewards tasks", function () {
       const { rewards, sets, setId, epoch, other, alice, ot } = await load(creditedFixture);
       const current = await sets.currentEpoch();
       // one allocation change and one change of the stakers' units, both keyed at the credited epoch
-      const first = await runTask<SettleResult>("rewards:settle", {
+      const first = await runTask<SettleResult>("rewards settle", {
         operator: other.address,
         set: toBeHex(setId, 32),
         steps: "1",
@@ -480,7 +480,7 @@ describe("rewards tasks", function () {
       ).to.equal(1n);
       expect(first.lines[0]).to.include(`, epochs 0 to ${epoch - 1n}: 0 ALT to the operator, 0 ALT to its stakers; `);
       expect(first.lines[0]).to.include(`; ${current - epoch} epoch(s) left, run it again: tx `);
-      const second = await task<SettleResult>("rewards:settle", {
+      const second = await task<SettleResult>("rewards settle", {
         operator: other.address,
         set: setId.toString(),
         steps: "1",
@@ -496,9 +496,9 @@ describe("rewards tasks", function () {
 
     it("refuses when the operator is settled up to the current epoch, sending nothing", async function () {
       const { sets, setId, operator } = await load(creditedFixture);
-      await task("rewards:settle", { operator: operator.address, set: setId.toString(), json: true });
+      await task("rewards settle", { operator: operator.address, set: setId.toString(), json: true });
       await expectRefused(
-        "rewards:settle",
+        "rewards settle",
         { operator: operator.address, set: setId.toString(), json: true },
         `nothing to settle: ${operator.address} is settled in set ${toBeHex(setId, 32)} up to the current epoch ` +
           `${await sets.currentEpoch()} (an epoch settles once it is over)`,
@@ -508,16 +508,16 @@ describe("rewards tasks", function () {
     it("refuses a bad --steps, a malformed or unknown --set and an account that is not an operator", async function () {
       const { setId, operator, alice } = await load(creditedFixture);
       const args = { operator: operator.address, set: setId.toString(), json: true };
-      await expectRefused("rewards:settle", { ...args, steps: "0" }, "--steps must be a positive whole number, not 0");
-      await expectRefused("rewards:settle", { ...args, steps: "x" }, "--steps must be a positive whole number, not x");
+      await expectRefused("rewards settle", { ...args, steps: "0" }, "--steps must be a positive whole number, not 0");
+      await expectRefused("rewards settle", { ...args, steps: "x" }, "--steps must be a positive whole number, not x");
       await expectRefused(
-        "rewards:settle",
+        "rewards settle",
         { ...args, set: "rollup-1" },
         "--set must be a set as SERVICE/CHAINID (e.g. MACH/5002), in decimal or in 0x hex, not rollup-1",
       );
-      await expectRefused("rewards:settle", { ...args, set: "7" }, `there is no operator set ${toBeHex(7n, 32)}`);
+      await expectRefused("rewards settle", { ...args, set: "7" }, `there is no operator set ${toBeHex(7n, 32)}`);
       await expectRefused(
-        "rewards:settle",
+        "rewards settle",
         { ...args, operator: alice.address },
         `${alice.address} is not a registered operator`,
       );

@@ -1,4 +1,4 @@
-// The rollup tasks (tasks/rollup.ts) against the staged deployment made by `deploy:rollups` (the deployer owns the
+// The rollup tasks (tasks/rollup.ts) against the staged deployment made by `deploy rollups` (the deployer owns the
 // factory): templates, predicted addresses, creation with every option and refusal, list, info, extend, sunset, settle
 // and forced inclusion. Every fee, time and address is computed independently (bigint math, CREATE2 by hand).
 import { expect } from "chai";
@@ -128,11 +128,11 @@ const forcedCommitmentOf = (txHashes: string[]) =>
 
 describe("rollup tasks", function () {
   /**
-   * The staged protocol deployed through `deploy:rollups` (the deployer owns the factory; no services set), with
+   * The staged protocol deployed through `deploy rollups` (the deployer owns the factory; no services set), with
    * accounts 10..13 funded with ALT from the released Launchpool position. Account 14 holds no ALT.
    */
   async function deployedFixture() {
-    const book = await task<AddressBook>("deploy:rollups", { json: true, parameters: stagedParametersFile() });
+    const book = await task<AddressBook>("deploy rollups", { json: true, parameters: stagedParametersFile() });
     const signers = await hre.ethers.getSigners();
     const at = async <T>(name: string, key: string) =>
       (await hre.ethers.getContractAt(name, book[key])) as unknown as T;
@@ -269,7 +269,7 @@ describe("rollup tasks", function () {
     return { ...f, queuedAt, deadlines: [queuedAt + INCLUSION_DELAY, queuedAt + HOUR + INCLUSION_DELAY] };
   }
 
-  describe("rollup:templates", function () {
+  describe("rollup templates", function () {
     const optimistic = {
       proofSystem: "optimistic",
       challengePeriod: days(7),
@@ -280,7 +280,7 @@ describe("rollup tasks", function () {
 
     it("returns the five templates of the parameter file with their DA layers, intervals and fees", async function () {
       const { implementation, verifier } = await load(deployedFixture);
-      const views = await task<TemplateView[]>("rollup:templates", { json: true });
+      const views = await task<TemplateView[]>("rollup templates", { json: true });
       const common = { deprecated: false, implementation, version: 1, creationFee: CREATION_FEE };
       const validity = { proofSystem: "validity", challengePeriod: 0, verifier, outputInterval: 600n, outputBond: 0n };
       expect(views).to.deep.equal([
@@ -329,7 +329,7 @@ describe("rollup tasks", function () {
 
     it("prints exactly the returned data as JSON with --json", async function () {
       await load(deployedFixture);
-      const { result, lines } = await runTask<TemplateView[]>("rollup:templates", { json: true });
+      const { result, lines } = await runTask<TemplateView[]>("rollup templates", { json: true });
       const printed = JSON.parse(lines.join("\n"));
       expect(printed).to.deep.equal(asJson(result));
       expect(printed[0].creationFee).to.equal((1_000n * ALT).toString());
@@ -339,7 +339,7 @@ describe("rollup tasks", function () {
     it("prints one line per template, marking a deprecated one", async function () {
       const { factory, deployer } = await load(deployedFixture);
       await (await factory.connect(deployer).deprecateTemplate(TEMPLATE.OrbitEVM)).wait();
-      const { result, lines } = await runTask<TemplateView[]>("rollup:templates", { json: false });
+      const { result, lines } = await runTask<TemplateView[]>("rollup templates", { json: false });
       expect(result.map((t) => t.deprecated)).to.deep.equal([false, true, false, false, false]);
       const all = "EthereumBlobs, Celestia, EigenDA, Avail";
       expect(lines).to.deep.equal([
@@ -352,13 +352,13 @@ describe("rollup tasks", function () {
     });
   });
 
-  describe("rollup:predict-address", function () {
-    it("predicts the address rollup:create reports and the factory records under the chain ID", async function () {
+  describe("rollup predict-address", function () {
+    it("predicts the address rollup create reports and the factory records under the chain ID", async function () {
       const f = await load(deployedFixture);
       const { factory, alice } = f;
       const salt = id("my rollup");
       const expected = cloneAddress(f, alice.address, TEMPLATE.ZKStack, salt);
-      const { result, lines } = await runTask<PredictResult>("rollup:predict-address", {
+      const { result, lines } = await runTask<PredictResult>("rollup predict-address", {
         template: "ZKStack-EVM",
         salt: "my rollup",
         creator: alice.address.toLowerCase(),
@@ -368,7 +368,7 @@ describe("rollup tasks", function () {
       expect(lines).to.deep.equal([`${expected} (template ZKStack-EVM, creator ${alice.address})`]);
       expect(await hre.ethers.provider.getCode(expected)).to.equal("0x");
 
-      const created = await task<CreateResult>("rollup:create", {
+      const created = await task<CreateResult>("rollup create", {
         template: "3",
         chainId: "777",
         salt: "my rollup",
@@ -386,7 +386,7 @@ describe("rollup tasks", function () {
     it("takes a 32-byte hex salt as it is and defaults the creator to the first account", async function () {
       const f = await load(deployedFixture);
       const salt = id("raw");
-      const result = await task<PredictResult>("rollup:predict-address", { template: "0", salt, json: true });
+      const result = await task<PredictResult>("rollup predict-address", { template: "0", salt, json: true });
       expect(result).to.deep.equal({
         address: cloneAddress(f, f.deployer.address, TEMPLATE.OPStack, salt),
         creator: f.deployer.address,
@@ -395,12 +395,12 @@ describe("rollup tasks", function () {
       });
     });
 
-    it("predicts the address from the random salt rollup:create draws by default and reports", async function () {
+    it("predicts the address from the random salt rollup create draws by default and reports", async function () {
       const f = await load(deployedFixture);
       const created: CreateResult[] = [];
       for (const chainId of ["5151", "5152"]) {
         created.push(
-          await task<CreateResult>("rollup:create", {
+          await task<CreateResult>("rollup create", {
             template: "OPStack-EVM",
             chainId,
             from: f.bob.address,
@@ -409,7 +409,7 @@ describe("rollup tasks", function () {
           }),
         );
       }
-      const predicted = await task<PredictResult>("rollup:predict-address", {
+      const predicted = await task<PredictResult>("rollup predict-address", {
         template: "OPStack-EVM",
         salt: created[0].salt,
         creator: f.bob.address,
@@ -426,26 +426,26 @@ describe("rollup tasks", function () {
     it("refuses an unknown template and a malformed creator", async function () {
       await load(deployedFixture);
       await expectRefused(
-        "rollup:predict-address",
+        "rollup predict-address",
         { template: "OPStack", salt: "x", json: true },
         `unknown template OPStack: one of ${TEMPLATE_LIST}`,
       );
       await expectRefused(
-        "rollup:predict-address",
+        "rollup predict-address",
         { template: "0", salt: "x", creator: "0x1234", json: true },
         "--creator is not a valid address: 0x1234",
       );
     });
   });
 
-  describe("rollup:create", function () {
+  describe("rollup create", function () {
     it("creates a permanent rollup by default, approving and prepaying the 30-day minimum", async function () {
       const f = await load(deployedFixture);
       const { factory, token, alice, treasury, factoryAddress } = f;
       expect(PERMANENT_PREPAY).to.equal(5_184n * ALT);
       const aliceBefore = await token.balanceOf(alice.address);
       const treasuryBefore = await token.balanceOf(treasury.address);
-      const { result, lines } = await runTask<CreateResult>("rollup:create", {
+      const { result, lines } = await runTask<CreateResult>("rollup create", {
         template: "OPStack-EVM",
         chainId: "424242",
         from: alice.address,
@@ -527,7 +527,7 @@ describe("rollup tasks", function () {
 
     it("prints exactly the returned data as JSON with --json", async function () {
       const { alice } = await load(deployedFixture);
-      const { result, lines } = await runTask<CreateResult>("rollup:create", {
+      const { result, lines } = await runTask<CreateResult>("rollup create", {
         template: "0",
         chainId: "9",
         from: alice.address,
@@ -543,7 +543,7 @@ describe("rollup tasks", function () {
     it("sends no approval when the allowance suffices, even with --approve", async function () {
       const { token, alice, factoryAddress } = await load(deployedFixture);
       await (await token.connect(alice).approve(factoryAddress, CREATION_FEE + PERMANENT_PREPAY)).wait();
-      const { result, lines } = await runTask<CreateResult>("rollup:create", {
+      const { result, lines } = await runTask<CreateResult>("rollup create", {
         template: "0",
         chainId: "10",
         from: alice.address,
@@ -561,7 +561,7 @@ describe("rollup tasks", function () {
       const committedAt = (await time.latest()) + 1;
       const createdAt = committedAt + COMMIT_DELAY;
       await time.setNextBlockTimestamp(committedAt);
-      const { result, lines } = await runTask<CreateResult>("rollup:create", {
+      const { result, lines } = await runTask<CreateResult>("rollup create", {
         template: "ArbitrumOrbit-WASM",
         chainId: "3003",
         lifetime: "7d",
@@ -598,13 +598,13 @@ describe("rollup tasks", function () {
       ]);
     });
 
-    // Regression (rollup:create, fixed): the expiry was `latest block time + 1 + lifetime`, computed before the
+    // Regression (rollup create, fixed): the expiry was `latest block time + 1 + lifetime`, computed before the
     // approval that --approve may send; the creation then landed a block later, so the rollup lived one second less
     // than --lifetime. The expiry is now computed from the creation block's time, which the task sets on a Hardhat
     // chain (COMMIT_DELAY after the commitment), so it is exact however slowly the chain runs.
     it("with --approve, an ephemeral rollup still expires --lifetime after its creation block", async function () {
       const { alice } = await load(deployedFixture);
-      const result = await task<CreateResult>("rollup:create", {
+      const result = await task<CreateResult>("rollup create", {
         template: "0",
         chainId: "3005",
         lifetime: "7d",
@@ -625,7 +625,7 @@ describe("rollup tasks", function () {
         ["4014", undefined],
       ]) {
         const before = await token.balanceOf(alice.address);
-        const result = await task<CreateResult>("rollup:create", {
+        const result = await task<CreateResult>("rollup create", {
           template: "ArbitrumOrbit-WASM",
           chainId,
           sequencer,
@@ -647,7 +647,7 @@ describe("rollup tasks", function () {
       const { token, alice, treasury } = await load(deployedFixture);
       const before = await token.balanceOf(alice.address);
       const treasuryBefore = await token.balanceOf(treasury.address);
-      const { result, lines } = await runTask<CreateResult>("rollup:create", {
+      const { result, lines } = await runTask<CreateResult>("rollup create", {
         template: "0",
         chainId: "5005",
         services: "none",
@@ -673,7 +673,7 @@ describe("rollup tasks", function () {
         ["6002", 7_500n],
         ["6003", 10_000n],
       ] as const) {
-        const result = await task<CreateResult>("rollup:create", {
+        const result = await task<CreateResult>("rollup create", {
           template: "0",
           chainId,
           threshold: threshold.toString(),
@@ -687,7 +687,7 @@ describe("rollup tasks", function () {
 
     it("records the DA layer of --da and the configuration bytes of --da-config", async function () {
       const { factory, alice } = await load(deployedFixture);
-      const result = await task<CreateResult>("rollup:create", {
+      const result = await task<CreateResult>("rollup create", {
         template: "ZKStack-EVM",
         chainId: "7007",
         da: "Celestia",
@@ -722,7 +722,7 @@ describe("rollup tasks", function () {
       const { factory, token, alice, bob, carol } = await load(deployedFixture);
       const before = await token.balanceOf(alice.address);
       const bobBefore = await token.balanceOf(bob.address);
-      const result = await task<CreateResult>("rollup:create", {
+      const result = await task<CreateResult>("rollup create", {
         template: "0",
         chainId: "8008",
         owner: bob.address.toLowerCase(),
@@ -745,7 +745,7 @@ describe("rollup tasks", function () {
     it("hashes a text --salt and takes a 32-byte hex --salt as it is", async function () {
       const f = await load(deployedFixture);
       const hexSalt = "0x" + "ab".repeat(32);
-      const text = await task<CreateResult>("rollup:create", {
+      const text = await task<CreateResult>("rollup create", {
         template: "0",
         chainId: "9001",
         salt: "hello",
@@ -753,7 +753,7 @@ describe("rollup tasks", function () {
         approve: true,
         json: true,
       });
-      const hex = await task<CreateResult>("rollup:create", {
+      const hex = await task<CreateResult>("rollup create", {
         template: "0",
         chainId: "9002",
         salt: hexSalt,
@@ -768,7 +768,7 @@ describe("rollup tasks", function () {
 
     it("prepays more than the minimum with --prepay: fees paid for longer", async function () {
       const { token, alice } = await load(deployedFixture);
-      const result = await task<CreateResult>("rollup:create", {
+      const result = await task<CreateResult>("rollup create", {
         template: "0",
         chainId: "9100",
         prepay: "6000",
@@ -785,7 +785,7 @@ describe("rollup tasks", function () {
 
     it("accepts the largest wallet-safe chain ID, 2^53 - 1", async function () {
       const { factory, alice } = await load(deployedFixture);
-      const result = await task<CreateResult>("rollup:create", {
+      const result = await task<CreateResult>("rollup create", {
         template: "0",
         chainId: MAX_CHAIN_ID.toString(),
         from: alice.address,
@@ -802,7 +802,7 @@ describe("rollup tasks", function () {
       const commitment = await factory.rollupCommitment(alice, 4242, salt);
       await (await factory.connect(alice).commitRollup(commitment)).wait();
       const committedAt = await time.latest();
-      const { result, lines } = await runTask<CreateResult>("rollup:create", {
+      const { result, lines } = await runTask<CreateResult>("rollup create", {
         template: "0",
         chainId: "4242",
         salt: "resumed",
@@ -828,7 +828,7 @@ describe("rollup tasks", function () {
       const commitment = await factory.rollupCommitment(alice, 4343, salt);
       await (await factory.connect(alice).commitRollup(commitment)).wait();
       await time.increase(COMMIT_TTL);
-      const result = await task<CreateResult>("rollup:create", {
+      const result = await task<CreateResult>("rollup create", {
         template: "0",
         chainId: "4343",
         salt: "expired",
@@ -857,7 +857,7 @@ describe("rollup tasks", function () {
         const { alice } = await load(deployedFixture);
         for (const template of ["OPStack", "5"]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ template, from: alice.address }),
             `unknown template ${template}: one of ${TEMPLATE_LIST}`,
           );
@@ -869,7 +869,7 @@ describe("rollup tasks", function () {
         await (await factory.connect(deployer).deprecateTemplate(TEMPLATE.OrbitEVM)).wait();
         for (const template of ["1", "ArbitrumOrbit-EVM"]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ template, from: alice.address }),
             "template 1 ArbitrumOrbit-EVM is deprecated",
           );
@@ -879,12 +879,12 @@ describe("rollup tasks", function () {
       it("refuses a DA layer the template does not support, and an unknown one", async function () {
         const { alice } = await load(deployedFixture);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ template: "ZKStack-EVM", da: "EigenDA", from: alice.address }),
           "template ZKStack-EVM does not support EigenDA: it supports EthereumBlobs, Celestia, Avail",
         );
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ da: "celestia", from: alice.address }),
           "--da must be one of EthereumBlobs, Celestia, EigenDA, Avail, not celestia",
         );
@@ -893,19 +893,19 @@ describe("rollup tasks", function () {
       it("refuses a --da-config that is not hex", async function () {
         const { alice } = await load(deployedFixture);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ daConfig: "deadbeef", from: alice.address }),
           "--da-config must be hex bytes, not deadbeef",
         );
       });
 
-      // Regression (rollup:create, fixed): `isHexString(args.daConfig)` accepts an odd number of hex digits, which
+      // Regression (rollup create, fixed): `isHexString(args.daConfig)` accepts an odd number of hex digits, which
       // is not bytes; ethers then throws a TypeError ("invalid BytesLike value") with a stack trace while encoding the
       // call, instead of the one-line refusal. `isHexString(value, true)` would refuse it.
       it("refuses a --da-config with an odd number of hex digits", async function () {
         const { alice } = await load(deployedFixture);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ daConfig: "0xabc", from: alice.address }),
           "--da-config must be hex bytes, not 0xabc",
         );
@@ -915,13 +915,13 @@ describe("rollup tasks", function () {
         const { alice } = await load(deployedFixture);
         for (const chainId of [0n, HOST_CHAIN_ID, MAX_CHAIN_ID + 1n]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ chainId: chainId.toString(), from: alice.address }),
             `chain ID ${chainId} is not allowed: not 0, not the host chain's (31337), at most 9007199254740991`,
           );
         }
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ chainId: "-5", from: alice.address }),
           "--chain-id must be a whole number, not -5",
         );
@@ -929,9 +929,9 @@ describe("rollup tasks", function () {
 
       it("refuses a chain ID taken, naming the rollup that holds it", async function () {
         const { alice, bob } = await load(deployedFixture);
-        const first = await task<CreateResult>("rollup:create", create({ from: alice.address }));
+        const first = await task<CreateResult>("rollup create", create({ from: alice.address }));
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ from: bob.address, salt: "other" }),
           `chain ID 424242 is taken (by ${first.address}), forever`,
         );
@@ -943,7 +943,7 @@ describe("rollup tasks", function () {
           "VITAL needs a challenge period: template ZKStack-EVM (validity) has none; leave VITAL out of --services";
         for (const services of [undefined, "VITAL", "VITAL,MACH,SQUAD"]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ template: "ZKStack-EVM", services, from: alice.address }),
             refusal,
           );
@@ -954,7 +954,7 @@ describe("rollup tasks", function () {
       it("refuses --sequencer squad without SQUAD among the services", async function () {
         const { alice } = await load(deployedFixture);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ sequencer: "squad", from: alice.address }),
           "--sequencer squad needs SQUAD among --services",
         );
@@ -964,7 +964,7 @@ describe("rollup tasks", function () {
         const { factory, token, alice, bob } = await load(deployedFixture);
         const before = await token.balanceOf(alice.address);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ services: "VITAL,MACH,SQUAD", sequencer: bob.address, from: alice.address }),
           "SQUAD sequences only a rollup without a sequencer of its own: use --sequencer squad (or leave it out), or " +
             "leave SQUAD out of --services",
@@ -977,7 +977,7 @@ describe("rollup tasks", function () {
         const { alice } = await load(deployedFixture);
         for (const services of ["VITAL,FOO", ""]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ services, from: alice.address }),
             `--services takes VITAL, MACH and SQUAD separated by commas, or none, not ${services}`,
           );
@@ -988,13 +988,13 @@ describe("rollup tasks", function () {
         const { alice } = await load(deployedFixture);
         for (const threshold of ["5000", "10001"]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ threshold, from: alice.address }),
             `--threshold must be above 5000 and at most 10000 bps, not ${threshold}`,
           );
         }
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ threshold: "66.67", from: alice.address }),
           "--threshold must be a whole number, not 66.67",
         );
@@ -1004,26 +1004,26 @@ describe("rollup tasks", function () {
         const { alice } = await load(deployedFixture);
         for (const lifetime of ["0", "0d"]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ lifetime, from: alice.address }),
             "--lifetime must be longer than zero",
           );
         }
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ lifetime: "forever", from: alice.address }),
           '--lifetime: invalid duration "forever": use seconds or a number with s, m, h, d, w, mo or y',
         );
       });
 
-      // Regression (rollup:create, fixed): a --lifetime whose expiry does not fit the factory's uint48 (e.g. 10000000y,
+      // Regression (rollup create, fixed): a --lifetime whose expiry does not fit the factory's uint48 (e.g. 10000000y,
       // expiry ≈ 3.15e14 > 2^48 − 1) is not checked; ethers throws "TypeError: value out-of-bounds (argument=\"expiry\")"
       // with a stack trace while encoding requiredPrepayment, instead of a one-line refusal.
       it("refuses a --lifetime whose expiry does not fit in 48 bits", async function () {
         const { alice } = await load(deployedFixture);
         const block = await hre.ethers.provider.getBlockNumber();
         await expectTaskFailure(
-          "rollup:create",
+          "rollup create",
           create({ lifetime: "10000000y", from: alice.address }),
           /^--lifetime /,
         );
@@ -1033,17 +1033,17 @@ describe("rollup tasks", function () {
       it("refuses a --prepay below what the factory requires, and a malformed one", async function () {
         const { alice } = await load(deployedFixture);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ prepay: "5183.999", from: alice.address }),
           "--prepay 5,183.999 ALT is below the 5,184 ALT required",
         );
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ lifetime: "1d", prepay: "172.7", from: alice.address }),
           "--prepay 172.7 ALT is below the 172.8 ALT required",
         );
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ prepay: "lots", from: alice.address }),
           '--prepay: invalid amount "lots": expected a non-negative decimal',
         );
@@ -1051,11 +1051,11 @@ describe("rollup tasks", function () {
 
       it("simulates the creation before sending anything: a refusal only the factory knows ends the task, nothing sent", async function () {
         const { factory, deployer, alice } = await load(deployedFixture);
-        // a settlement window shorter than the templates' 7-day challenge period: rollup:create does not check it
+        // a settlement window shorter than the templates' 7-day challenge period: rollup create does not check it
         await (await factory.connect(deployer).setSettlementWindow(days(7) - 1)).wait();
         const block = await hre.ethers.provider.getBlockNumber();
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ from: alice.address }),
           `the contract refused the transaction: FactorySettlementWindowTooShort(${days(7) - 1}, ${days(7)})`,
         );
@@ -1064,10 +1064,10 @@ describe("rollup tasks", function () {
 
       it("refuses a --salt the sender created a rollup of the template with already, sending nothing", async function () {
         const { alice } = await load(deployedFixture);
-        const first = await task<CreateResult>("rollup:create", create({ salt: "mine", from: alice.address }));
+        const first = await task<CreateResult>("rollup create", create({ salt: "mine", from: alice.address }));
         const block = await hre.ethers.provider.getBlockNumber();
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ chainId: "424243", salt: "mine", from: alice.address }),
           `${alice.address} created a rollup from template OPStack-EVM with this salt already (${first.address})`,
         );
@@ -1077,12 +1077,12 @@ describe("rollup tasks", function () {
       it("refuses a creator without enough ALT for the fee and the prepayment", async function () {
         const { alice, poor } = await load(deployedFixture);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ from: poor.address }),
           `${poor.address} holds 0 ALT; this needs 6,184 ALT`,
         );
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ prepay: "99000.5", from: alice.address }),
           `${alice.address} holds 100,000 ALT; this needs 100,000.5 ALT`,
         );
@@ -1091,13 +1091,13 @@ describe("rollup tasks", function () {
       it("refuses a short allowance without --approve", async function () {
         const { token, alice, factoryAddress } = await load(deployedFixture);
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ approve: false, from: alice.address }),
           "allowance 0 ALT is below the 6,184 ALT needed: pass --approve",
         );
         await (await token.connect(alice).approve(factoryAddress, 6_183n * ALT)).wait();
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ approve: false, from: alice.address }),
           "allowance 6,183 ALT is below the 6,184 ALT needed: pass --approve",
         );
@@ -1112,20 +1112,20 @@ describe("rollup tasks", function () {
           ["from", "--from"],
         ]) {
           await expectRefused(
-            "rollup:create",
+            "rollup create",
             create({ from: alice.address, [option]: "0x1234" }),
             `${flag} is not a valid address: 0x1234`,
           );
         }
         const stranger = "0x000000000000000000000000000000000000dEaD";
         await expectRefused(
-          "rollup:create",
+          "rollup create",
           create({ from: stranger }),
           `--from ${stranger} is not an account of network hardhat`,
         );
       });
 
-      // Regression (rollup:create, fixed): the zero address passes as --owner / --proposer (parseAddress accepts
+      // Regression (rollup create, fixed): the zero address passes as --owner / --proposer (parseAddress accepts
       // it); the task then sends createRollup, which reverts with FactoryZeroAddress(): a raw "VM Exception ...
       // reverted with custom error 'FactoryZeroAddress()'" with a stack trace instead of a one-line refusal (SPEC 4).
       // Two blocks are mined meanwhile: the --approve approval (the allowance stays raised) and the reverted call.
@@ -1134,17 +1134,17 @@ describe("rollup tasks", function () {
         for (const option of ["owner", "proposer"]) {
           const block = await hre.ethers.provider.getBlockNumber();
           // any one-line refusal naming the option (the wording is the task's to choose)
-          await expectTaskFailure("rollup:create", create({ from: alice.address, [option]: ZeroAddress }), /^--/);
+          await expectTaskFailure("rollup create", create({ from: alice.address, [option]: ZeroAddress }), /^--/);
           expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
         }
       });
     });
   });
 
-  describe("rollup:list", function () {
+  describe("rollup list", function () {
     it("lists every rollup with its chain ID, status, lifetime and owner", async function () {
       const { alice, bob, permanentAddress, ephemeralAddress, ephemeralExpiry } = await load(rollupsFixture);
-      const { result, lines } = await runTask<ListEntry[]>("rollup:list", { json: false });
+      const { result, lines } = await runTask<ListEntry[]>("rollup list", { json: false });
       expect(result).to.deep.equal([
         { address: permanentAddress, chainId: 1001n, owner: alice.address, status: "Active", expiry: 0 },
         { address: ephemeralAddress, chainId: 1002n, owner: bob.address, status: "Active", expiry: ephemeralExpiry },
@@ -1158,36 +1158,36 @@ describe("rollup tasks", function () {
     it("shows an expired rollup as Settling", async function () {
       const { ephemeralExpiry } = await load(rollupsFixture);
       await time.increaseTo(ephemeralExpiry);
-      const result = await task<ListEntry[]>("rollup:list", { json: true });
+      const result = await task<ListEntry[]>("rollup list", { json: true });
       expect(result.map((r) => r.status)).to.deep.equal(["Active", "Settling"]);
     });
 
     it("keeps only the rollups of --owner", async function () {
       const { bob, carol, ephemeralAddress } = await load(rollupsFixture);
-      const result = await task<ListEntry[]>("rollup:list", { owner: bob.address.toLowerCase(), json: true });
+      const result = await task<ListEntry[]>("rollup list", { owner: bob.address.toLowerCase(), json: true });
       expect(result.map((r) => r.address)).to.deep.equal([ephemeralAddress]);
-      const { result: none, lines } = await runTask<ListEntry[]>("rollup:list", { owner: carol.address, json: false });
+      const { result: none, lines } = await runTask<ListEntry[]>("rollup list", { owner: carol.address, json: false });
       expect(none).to.deep.equal([]);
       expect(lines).to.deep.equal(["no rollups"]);
     });
 
     it("prints that there is none before any rollup, and JSON with --json", async function () {
       await load(deployedFixture);
-      const { result, lines } = await runTask<ListEntry[]>("rollup:list", { json: false });
+      const { result, lines } = await runTask<ListEntry[]>("rollup list", { json: false });
       expect(result).to.deep.equal([]);
       expect(lines).to.deep.equal(["no rollups"]);
       await load(rollupsFixture);
-      const json = await runTask<ListEntry[]>("rollup:list", { json: true });
+      const json = await runTask<ListEntry[]>("rollup list", { json: true });
       expect(JSON.parse(json.lines.join("\n"))).to.deep.equal(asJson(json.result));
     });
 
     it("refuses a malformed --owner", async function () {
       await load(rollupsFixture);
-      await expectRefused("rollup:list", { owner: "alice", json: true }, "--owner is not a valid address: alice");
+      await expectRefused("rollup list", { owner: "alice", json: true }, "--owner is not a valid address: alice");
     });
   });
 
-  describe("rollup:info", function () {
+  describe("rollup info", function () {
     it("shows a fresh rollup, by address and by chain ID", async function () {
       const { alice, permanentAddress, permanentCreatedAt } = await load(rollupsFixture);
       const expected: RollupInfo = {
@@ -1215,12 +1215,12 @@ describe("rollup tasks", function () {
         outputs: { count: 0n, finalized: 0n },
         queue: { length: 0n, included: 0n, minFee: ALT }, // hardhat.json's minQueueFee
       };
-      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: permanentAddress, json: true });
+      const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: permanentAddress, json: true });
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
-      expect(await task<RollupInfo>("rollup:info", { rollup: "1001", json: true })).to.deep.equal(expected);
+      expect(await task<RollupInfo>("rollup info", { rollup: "1001", json: true })).to.deep.equal(expected);
       expect(
-        await task<RollupInfo>("rollup:info", { rollup: permanentAddress.toLowerCase(), json: true }),
+        await task<RollupInfo>("rollup info", { rollup: permanentAddress.toLowerCase(), json: true }),
       ).to.deep.equal(expected);
     });
 
@@ -1234,7 +1234,7 @@ describe("rollup tasks", function () {
       await time.setNextBlockTimestamp(proposedAt);
       await (await permanent.connect(alice).proposeOutput(1_800, stateRoot)).wait();
       await time.increaseTo(proposedAt + 2 * HOUR); // the latest block: "now" of the relative times
-      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       const batchRoot = batchRootOf(ZeroHash, commitment, 0);
       expect(result.batches).to.deep.equal({ count: 1n, root: batchRoot });
       // the output root binds the state root to the batch chain at proposal (one batch) and no parent
@@ -1256,7 +1256,7 @@ describe("rollup tasks", function () {
         `  permanent; fees paid until ${isoTime(result.paidUntil)} (in 28d 22h); escrow 5,184 ALT, streamed 0 ALT`,
         `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included; minimum fee 1 ALT)`,
         `  outputs 1 (0 finalized); latest #0 at L2 block 1800: Proposed, root ${root} (state root ${stateRoot}; batches 1)`,
-        `  next to finalize #0: Proposed, proposed ${isoTime(proposedAt)} (2h ago); finalizes from ${isoTime(finalizesAt)} (in 6d 22h) (rollup:finalize)`,
+        `  next to finalize #0: Proposed, proposed ${isoTime(proposedAt)} (2h ago); finalizes from ${isoTime(finalizesAt)} (in 6d 22h) (rollup finalize)`,
       ]);
     });
 
@@ -1268,7 +1268,7 @@ describe("rollup tasks", function () {
       const { root } = await permanent.output(0);
       await (await permanent.connect(mach).fastFinalize(0, 1_800, root)).wait();
       await time.increaseTo(queuedAt + 3 * HOUR);
-      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect(result.pendingOwner).to.equal(bob.address);
       expect(result.queue).to.deep.equal({ length: 2n, included: 0n, minFee: ALT, nextDeadline: deadlines[0] });
       expect(lines[1]).to.equal(
@@ -1283,7 +1283,7 @@ describe("rollup tasks", function () {
       expect(lines[7]).to.match(/^  next to finalize #0: FastFinalized, proposed /);
       await time.increaseTo(Number((await permanent.output(0)).proposedAt) + days(7));
       await (await permanent.finalize(0)).wait();
-      const after = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      const after = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect(after.result.outputs.latest!.status).to.equal("Finalized");
       expect(after.result.outputs.next).to.equal(undefined);
       expect(after.lines).to.have.length(7);
@@ -1294,13 +1294,13 @@ describe("rollup tasks", function () {
       const until = (await time.latest()) + 5 * 86_400;
       await (await permanent.connect(deployer).pauseUntil(until)).wait();
       await time.increaseTo(until - days(4) - 23 * HOUR);
-      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect([result.paused, result.pausedUntil]).to.deep.equal([true, until]);
       expect(lines[0]).to.equal(
         `rollup ${permanentAddress} (chain ID 1001, template 0): Active, paused until ${isoTime(until)} (in 4d 23h)`,
       );
       await time.increaseTo(until);
-      const after = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      const after = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect([after.result.paused, after.result.pausedUntil]).to.deep.equal([false, until]);
       expect(after.lines[0]).to.equal(`rollup ${permanentAddress} (chain ID 1001, template 0): Active`);
     });
@@ -1308,14 +1308,14 @@ describe("rollup tasks", function () {
     it("shows the factory's minimum queue fee as it is now, for a rollup created before it changed", async function () {
       const { factory, deployer } = await load(rollupsFixture);
       await (await factory.connect(deployer).setMinQueueFee((5n * ALT) / 2n)).wait();
-      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: "1001", json: false });
+      const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect(result.queue).to.deep.equal({ length: 0n, included: 0n, minFee: (5n * ALT) / 2n });
       expect(lines[5]).to.match(/; forced-inclusion queue 0 \(0 included; minimum fee 2\.5 ALT\)$/);
     });
 
     it("shows an ephemeral rollup's expiry, and Settling once it is sunset", async function () {
       const { ephemeral, ephemeralAddress, ephemeralExpiry, ephemeralPrepay, bob } = await load(rollupsFixture);
-      const { result, lines } = await runTask<RollupInfo>("rollup:info", { rollup: ephemeralAddress, json: false });
+      const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: ephemeralAddress, json: false });
       expect(result).to.deep.include({
         chainId: 1002n,
         templateId: 2,
@@ -1334,30 +1334,30 @@ describe("rollup tasks", function () {
       );
       expect(lines[6]).to.equal("  no outputs");
       await (await ephemeral.connect(bob).sunset()).wait();
-      expect((await task<RollupInfo>("rollup:info", { rollup: "1002", json: true })).status).to.equal("Settling");
+      expect((await task<RollupInfo>("rollup info", { rollup: "1002", json: true })).status).to.equal("Settling");
     });
 
     it("refuses an unknown chain ID, an address that is not a rollup and a malformed one", async function () {
       const { factoryAddress, alice } = await load(rollupsFixture);
-      await expectRefused("rollup:info", { rollup: "999", json: true }, "no rollup has chain ID 999");
+      await expectRefused("rollup info", { rollup: "999", json: true }, "no rollup has chain ID 999");
       for (const address of [factoryAddress, alice.address]) {
         await expectRefused(
-          "rollup:info",
+          "rollup info",
           { rollup: address, json: true },
           `${address} is not a rollup of the factory`,
         );
       }
-      await expectRefused("rollup:info", { rollup: "0xabc", json: true }, "--rollup is not a valid address: 0xabc");
+      await expectRefused("rollup info", { rollup: "0xabc", json: true }, "--rollup is not a valid address: 0xabc");
     });
   });
 
-  describe("rollup:extend", function () {
+  describe("rollup extend", function () {
     const EXTEND_COST = RATE * 2n * BigInt(days(7)); // 1,209.6 ALT
 
     it("moves the expiry by --by, paying rate × services × time, approving the rollup with --approve", async function () {
       const { ephemeral, ephemeralAddress, ephemeralExpiry, ephemeralPrepay, token, bob } = await load(rollupsFixture);
       const before = await token.balanceOf(bob.address);
-      const { result, lines } = await runTask<ExtendResult>("rollup:extend", {
+      const { result, lines } = await runTask<ExtendResult>("rollup extend", {
         by: "7d",
         rollup: "1002",
         from: bob.address,
@@ -1390,12 +1390,12 @@ describe("rollup tasks", function () {
     it("needs --approve when the allowance of the rollup is short, and no approval when it suffices", async function () {
       const { ephemeral, ephemeralAddress, ephemeralExpiry, token, bob } = await load(rollupsFixture);
       await expectRefused(
-        "rollup:extend",
+        "rollup extend",
         { by: "7d", rollup: ephemeralAddress, from: bob.address, json: true },
         "allowance 0 ALT is below the 1,209.6 ALT needed: pass --approve",
       );
       await (await token.connect(bob).approve(ephemeralAddress, EXTEND_COST)).wait();
-      const result = await task<ExtendResult>("rollup:extend", {
+      const result = await task<ExtendResult>("rollup extend", {
         by: "7d",
         rollup: ephemeralAddress,
         from: bob.address,
@@ -1408,7 +1408,7 @@ describe("rollup tasks", function () {
     it("refuses a permanent rollup", async function () {
       const { alice, permanentAddress } = await load(rollupsFixture);
       await expectRefused(
-        "rollup:extend",
+        "rollup extend",
         { by: "7d", rollup: "1001", from: alice.address, approve: true, json: true },
         `rollup ${permanentAddress} is permanent: there is no expiry to extend`,
       );
@@ -1417,7 +1417,7 @@ describe("rollup tasks", function () {
     it("refuses an account that is not the owner", async function () {
       const { bob, carol, ephemeralAddress } = await load(rollupsFixture);
       await expectRefused(
-        "rollup:extend",
+        "rollup extend",
         { by: "7d", rollup: "1002", from: carol.address, approve: true, json: true },
         `${carol.address} is not the owner of ${ephemeralAddress} (${bob.address} is)`,
       );
@@ -1426,12 +1426,12 @@ describe("rollup tasks", function () {
     it("refuses --by 0 and a malformed --by", async function () {
       const { bob } = await load(rollupsFixture);
       await expectRefused(
-        "rollup:extend",
+        "rollup extend",
         { by: "0", rollup: "1002", from: bob.address, approve: true, json: true },
         "--by must be longer than zero",
       );
       await expectRefused(
-        "rollup:extend",
+        "rollup extend",
         { by: "a week", rollup: "1002", from: bob.address, approve: true, json: true },
         '--by: invalid duration "a week": use seconds or a number with s, m, h, d, w, mo or y',
       );
@@ -1441,19 +1441,19 @@ describe("rollup tasks", function () {
       const { bob, ephemeralAddress, ephemeralExpiry } = await load(rollupsFixture);
       await time.increaseTo(ephemeralExpiry);
       await expectRefused(
-        "rollup:extend",
+        "rollup extend",
         { by: "7d", rollup: "1002", from: bob.address, approve: true, json: true },
         `rollup ${ephemeralAddress} is Settling, not Active`,
       );
     });
   });
 
-  describe("rollup:sunset", function () {
+  describe("rollup sunset", function () {
     it("ends the rollup now as its owner: expired at the block, status Settling", async function () {
       const { ephemeral, ephemeralAddress, ephemeralCreatedAt, bob } = await load(rollupsFixture);
       const at = ephemeralCreatedAt + days(10);
       await time.setNextBlockTimestamp(at);
-      const { result, lines } = await runTask<{ rollup: string; expiry: number; tx: TxReport }>("rollup:sunset", {
+      const { result, lines } = await runTask<{ rollup: string; expiry: number; tx: TxReport }>("rollup sunset", {
         rollup: ephemeralAddress,
         from: bob.address,
         json: false,
@@ -1468,7 +1468,7 @@ describe("rollup tasks", function () {
 
     it("sunsets a permanent rollup", async function () {
       const { permanent, alice } = await load(rollupsFixture);
-      const result = await task<{ expiry: number; tx: TxReport }>("rollup:sunset", {
+      const result = await task<{ expiry: number; tx: TxReport }>("rollup sunset", {
         rollup: "1001",
         from: alice.address,
         json: true,
@@ -1481,20 +1481,20 @@ describe("rollup tasks", function () {
     it("refuses an account that is not the owner, and a rollup already Settling", async function () {
       const { alice, bob, ephemeralAddress } = await load(rollupsFixture);
       await expectRefused(
-        "rollup:sunset",
+        "rollup sunset",
         { rollup: "1002", from: alice.address, json: true },
         `${alice.address} is not the owner of ${ephemeralAddress} (${bob.address} is)`,
       );
-      await task("rollup:sunset", { rollup: "1002", from: bob.address, json: true });
+      await task("rollup sunset", { rollup: "1002", from: bob.address, json: true });
       await expectRefused(
-        "rollup:sunset",
+        "rollup sunset",
         { rollup: "1002", from: bob.address, json: true },
         `rollup ${ephemeralAddress} is Settling, not Active`,
       );
     });
   });
 
-  describe("rollup:settle", function () {
+  describe("rollup settle", function () {
     /**
      * `ephemeral` sunset by bob 10 days after its creation, its fees streamed by a keeper every epoch before and once
      * right after: all of them credited up to the sunset.
@@ -1525,13 +1525,13 @@ describe("rollup tasks", function () {
     it("refuses before the settlement window has passed, naming when it settles", async function () {
       const { ephemeralAddress, settlesAt } = await load(sunsetFixture);
       await expectRefused(
-        "rollup:settle",
+        "rollup settle",
         { rollup: "1002", json: true },
         `rollup ${ephemeralAddress} settles from ${isoTime(settlesAt)}`,
       );
       await time.increaseTo(settlesAt - 2);
       await expectRefused(
-        "rollup:settle",
+        "rollup settle",
         { rollup: "1002", json: true },
         `rollup ${ephemeralAddress} settles from ${isoTime(settlesAt)}`,
       );
@@ -1559,7 +1559,7 @@ describe("rollup tasks", function () {
       await time.setNextBlockTimestamp(settlesAt);
       const bobBefore = await token.balanceOf(bob.address);
       const rewardsBefore = await token.balanceOf(await rewards.getAddress());
-      const { result, lines } = await runTask<SettleResult>("rollup:settle", {
+      const { result, lines } = await runTask<SettleResult>("rollup settle", {
         rollup: ephemeralAddress,
         from: carol.address,
         json: false,
@@ -1594,7 +1594,7 @@ describe("rollup tasks", function () {
       expect((await token.balanceOf(await rewards.getAddress())) - rewardsBefore).to.equal(ephemeralPrepay);
       await time.increaseTo(ephemeralExpiry + WINDOW - 1);
       const bobBefore = await token.balanceOf(bob.address);
-      const result = await task<SettleResult>("rollup:settle", { rollup: "1002", json: true });
+      const result = await task<SettleResult>("rollup settle", { rollup: "1002", json: true });
       expect(result.refund).to.equal(0n);
       await expect(transaction(result.tx.hash)).to.emit(ephemeral, "Retired").withArgs(0n);
       expect(await ephemeral.streamed()).to.equal(ephemeralPrepay);
@@ -1604,17 +1604,17 @@ describe("rollup tasks", function () {
     it("refuses a permanent rollup until it is sunset", async function () {
       const { permanent, permanentAddress, permanentCreatedAt, token, rewards, alice } = await load(rollupsFixture);
       await expectRefused(
-        "rollup:settle",
+        "rollup settle",
         { rollup: "1001", json: true },
         `rollup ${permanentAddress} is permanent: sunset it first`,
       );
       const sunsetAt = permanentCreatedAt + days(1);
       await time.setNextBlockTimestamp(sunsetAt);
-      await task("rollup:sunset", { rollup: "1001", from: alice.address, json: true });
+      await task("rollup sunset", { rollup: "1001", from: alice.address, json: true });
       await time.increaseTo(sunsetAt + WINDOW - 1);
       const before = await token.balanceOf(alice.address);
       const rewardsBefore = await token.balanceOf(await rewards.getAddress());
-      const result = await task<SettleResult>("rollup:settle", { rollup: permanentAddress, json: true });
+      const result = await task<SettleResult>("rollup settle", { rollup: permanentAddress, json: true });
       // never streamed: by the end of the window its day is older than the previous epoch, so it expired (the rewards
       // distributor pays only the time since the previous epoch began) and the whole prepayment is refunded
       await expect(transaction(result.tx.hash))
@@ -1632,20 +1632,20 @@ describe("rollup tasks", function () {
     it("refuses a rollup already retired", async function () {
       const { ephemeralAddress, settlesAt } = await load(sunsetFixture);
       await time.increaseTo(settlesAt);
-      await task("rollup:settle", { rollup: "1002", json: true });
+      await task("rollup settle", { rollup: "1002", json: true });
       await expectRefused(
-        "rollup:settle",
+        "rollup settle",
         { rollup: "1002", json: true },
         `rollup ${ephemeralAddress} is already retired`,
       );
     });
   });
 
-  describe("rollup:force-include", function () {
+  describe("rollup force-include", function () {
     it("refuses an empty queue", async function () {
       await load(rollupsFixture);
       await expectRefused(
-        "rollup:force-include",
+        "rollup force-include",
         { rollup: "1001", json: true },
         "the forced-inclusion queue is empty",
       );
@@ -1654,9 +1654,9 @@ describe("rollup tasks", function () {
     it("refuses while the head item is not overdue, naming its deadline", async function () {
       const { deadlines } = await load(queuedFixture);
       const message = `queue item 0 is not overdue: its deadline is ${isoTime(deadlines[0])}`;
-      await expectRefused("rollup:force-include", { rollup: "1001", json: true }, message);
+      await expectRefused("rollup force-include", { rollup: "1001", json: true }, message);
       await time.increaseTo(deadlines[0] - 1); // the next block is at the deadline: not overdue yet
-      await expectRefused("rollup:force-include", { rollup: "1001", json: true }, message);
+      await expectRefused("rollup force-include", { rollup: "1001", json: true }, message);
     });
 
     it("forces the overdue items in after 12 hours and a second: fees to the caller, the sequencer at fault", async function () {
@@ -1664,7 +1664,7 @@ describe("rollup tasks", function () {
       await time.increaseTo(deadlines[0]);
       await time.setNextBlockTimestamp(deadlines[0] + 1);
       const before = await token.balanceOf(dave.address);
-      const { result, lines } = await runTask<ForceIncludeResult>("rollup:force-include", {
+      const { result, lines } = await runTask<ForceIncludeResult>("rollup force-include", {
         rollup: permanentAddress,
         from: dave.address,
         json: false,
@@ -1693,7 +1693,7 @@ describe("rollup tasks", function () {
       ]);
       // the second item is not overdue yet
       await expectRefused(
-        "rollup:force-include",
+        "rollup force-include",
         { rollup: "1001", json: true },
         `queue item 1 is not overdue: its deadline is ${isoTime(deadlines[1])}`,
       );
@@ -1702,7 +1702,7 @@ describe("rollup tasks", function () {
     it("forces at most --count items, then the rest", async function () {
       const { permanent, token, carol, dave, deadlines } = await load(queuedFixture);
       await time.increaseTo(deadlines[1]);
-      const first = await task<ForceIncludeResult>("rollup:force-include", {
+      const first = await task<ForceIncludeResult>("rollup force-include", {
         rollup: "1001",
         count: "1",
         from: dave.address,
@@ -1710,7 +1710,7 @@ describe("rollup tasks", function () {
       });
       expect([first.firstIndex, first.included]).to.deep.equal([0n, 1n]);
       const before = await token.balanceOf(carol.address);
-      const second = await task<ForceIncludeResult>("rollup:force-include", {
+      const second = await task<ForceIncludeResult>("rollup force-include", {
         rollup: "1001",
         from: carol.address,
         json: true,
@@ -1719,7 +1719,7 @@ describe("rollup tasks", function () {
       expect((await token.balanceOf(carol.address)) - before).to.equal(7n * ALT);
       expect(await permanent.queueHead()).to.equal(2n);
       await expectRefused(
-        "rollup:force-include",
+        "rollup force-include",
         { rollup: "1001", json: true },
         "the forced-inclusion queue is empty",
       );
@@ -1729,7 +1729,7 @@ describe("rollup tasks", function () {
       const { permanent, token, dave, alice, deadlines } = await load(queuedFixture);
       await time.increaseTo(deadlines[1]);
       const before = await token.balanceOf(dave.address);
-      const result = await task<ForceIncludeResult>("rollup:force-include", {
+      const result = await task<ForceIncludeResult>("rollup force-include", {
         rollup: "1001",
         from: dave.address,
         json: true,
@@ -1747,14 +1747,14 @@ describe("rollup tasks", function () {
       const { deadlines } = await load(queuedFixture);
       await time.increaseTo(deadlines[0]);
       await expectRefused(
-        "rollup:force-include",
+        "rollup force-include",
         { rollup: "1001", count: "0", json: true },
         "--count must be a positive whole number, not 0",
       );
     });
   });
 
-  describe("rollup:propose-output", function () {
+  describe("rollup propose-output", function () {
     interface ProposeResult {
       rollup: string;
       index: bigint;
@@ -1772,7 +1772,7 @@ describe("rollup tasks", function () {
     it("proposes the next output at the next interval, by the proposer, approving its bond with --approve; then the one after", async function () {
       const { permanent, permanentAddress, alice, token } = await load(rollupsFixture);
       const before = await token.balanceOf(alice.address);
-      const { result, lines } = await runTask<ProposeResult>("rollup:propose-output", {
+      const { result, lines } = await runTask<ProposeResult>("rollup propose-output", {
         rollup: "1001",
         root: id("output 0"),
         from: alice.address,
@@ -1806,7 +1806,7 @@ describe("rollup tasks", function () {
       await expect(transaction(result.tx.hash))
         .to.emit(permanent, "OutputProposed")
         .withArgs(0, INTERVAL, root0, id("output 0"), 0n, ZeroHash, ZeroHash, alice.address);
-      const next = await task<ProposeResult>("rollup:propose-output", {
+      const next = await task<ProposeResult>("rollup propose-output", {
         rollup: permanentAddress,
         root: id("output 1"),
         block: "3600",
@@ -1838,23 +1838,23 @@ describe("rollup tasks", function () {
     it("refuses another block, a root that is not 32-byte hex, anyone but the proposer, and a short bond allowance without --approve, sending nothing", async function () {
       const { alice, bob, permanent } = await load(rollupsFixture);
       await expectRefused(
-        "rollup:propose-output",
+        "rollup propose-output",
         { rollup: "1001", root: id("x"), from: alice.address, json: true },
         "allowance 0 ALT is below the 1,000 ALT needed: pass --approve",
       );
       expect(await permanent.outputCount()).to.equal(0n);
       await expectRefused(
-        "rollup:propose-output",
+        "rollup propose-output",
         { rollup: "1001", root: id("x"), block: "1799", from: alice.address, json: true },
         "the next output is at L2 block 1800, not 1799",
       );
       await expectRefused(
-        "rollup:propose-output",
+        "rollup propose-output",
         { rollup: "1001", root: "0x1234", from: alice.address, json: true },
         "--root must be 32-byte hex: 0x1234",
       );
       await expectRefused(
-        "rollup:propose-output",
+        "rollup propose-output",
         { rollup: "1001", root: id("x"), from: bob.address, json: true },
         `only the rollup's proposer ${alice.address} proposes outputs`,
       );
@@ -1901,7 +1901,7 @@ describe("rollup tasks", function () {
     };
   }
 
-  describe("rollup:append-batch", function () {
+  describe("rollup append-batch", function () {
     interface AppendResult {
       rollup: string;
       batchIndex: bigint;
@@ -1918,7 +1918,7 @@ describe("rollup tasks", function () {
       const { permanent, permanentAddress, token, alice } = await load(queuedFixture);
       const before = await token.balanceOf(alice.address);
       const commitment = id("batch-0");
-      const { result, lines } = await runTask<AppendResult>("rollup:append-batch", {
+      const { result, lines } = await runTask<AppendResult>("rollup append-batch", {
         rollup: "1001",
         commitment,
         include: "all",
@@ -1955,7 +1955,7 @@ describe("rollup tasks", function () {
     it("commits to the keccak256 of a --data file (raw bytes, or 0x-hex text as its bytes), chaining the batches", async function () {
       const { permanent, alice } = await load(rollupsFixture);
       const raw = files.write("batch.bin", "raw batch bytes");
-      const first = await runTask<AppendResult>("rollup:append-batch", {
+      const first = await runTask<AppendResult>("rollup append-batch", {
         rollup: "1001",
         data: raw,
         include: "all",
@@ -1972,7 +1972,7 @@ describe("rollup tasks", function () {
         `  batches 1; batch-chain head ${root0}`,
       ]);
       const hexFile = files.write("batch.hex", "0xdeadbeef\n");
-      const second = await task<AppendResult>("rollup:append-batch", {
+      const second = await task<AppendResult>("rollup append-batch", {
         rollup: "1001",
         data: hexFile,
         include: "0",
@@ -1992,7 +1992,7 @@ describe("rollup tasks", function () {
     it("includes --include items only, and refuses to leave an overdue item behind", async function () {
       const { permanent, token, alice, deadlines } = await load(queuedFixture);
       const before = await token.balanceOf(alice.address);
-      const result = await task<AppendResult>("rollup:append-batch", {
+      const result = await task<AppendResult>("rollup append-batch", {
         rollup: "1001",
         commitment: id("b"),
         include: "1",
@@ -2005,32 +2005,32 @@ describe("rollup tasks", function () {
       await time.increaseTo(deadlines[1] + HOUR);
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { rollup: "1001", commitment: id("c"), include: "0", from: alice.address },
         `queue item 1 is overdue (its deadline was ${isoTime(deadlines[1])} (1h ago)): the batch must include the 1 ` +
           "overdue item(s), --include 1 or more",
       );
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { rollup: "1001", commitment: id("c"), include: "2", from: alice.address },
         "--include 2 is more than the 1 queued item(s) not included yet",
       );
     });
 
-    it("refuses anyone but the sequencer, naming it, and a SQUAD rollup, pointing to squad:post-batch", async function () {
+    it("refuses anyone but the sequencer, naming it, and a SQUAD rollup, pointing to squad post-batch", async function () {
       const { alice, bob, permanentAddress, squadAddress } = await load(moreRollupsFixture);
       await refused(
         bob.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { rollup: "1001", commitment: id("b"), include: "all", from: bob.address },
         `${bob.address} is not the sequencer of rollup ${permanentAddress} (${alice.address} is)`,
       );
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { rollup: "1003", commitment: id("b"), include: "all", from: alice.address },
-        `rollup ${squadAddress} is sequenced by SQUAD: post its batches with squad:post-batch`,
+        `rollup ${squadAddress} is sequenced by SQUAD: post its batches with squad post-batch`,
       );
     });
 
@@ -2042,7 +2042,7 @@ describe("rollup tasks", function () {
       await time.increaseTo(until - days(2));
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { rollup: "1001", commitment: id("b"), include: "all", from: alice.address },
         `rollup ${permanentAddress} is paused until ${isoTime(until)} (in 2d)`,
       );
@@ -2051,7 +2051,7 @@ describe("rollup tasks", function () {
       await time.increaseTo(sunsetAt + 3 * HOUR);
       await refused(
         bob.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { rollup: "1002", commitment: id("b"), include: "all", from: bob.address },
         `rollup ${ephemeralAddress} expired at ${isoTime(sunsetAt)} (3h ago): it is Settling, not Active`,
       );
@@ -2059,7 +2059,7 @@ describe("rollup tasks", function () {
       await (await ephemeral.settle()).wait();
       await refused(
         bob.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { rollup: "1002", commitment: id("b"), include: "all", from: bob.address },
         `rollup ${ephemeralAddress} is retired`,
       );
@@ -2068,37 +2068,37 @@ describe("rollup tasks", function () {
     it("refuses no commitment, two, a malformed one, an unreadable file and a malformed --include", async function () {
       const { alice } = await load(rollupsFixture);
       const base = { rollup: "1001", include: "all", from: alice.address };
-      await refused(alice.address, "rollup:append-batch", base, "pass --commitment or --data");
+      await refused(alice.address, "rollup append-batch", base, "pass --commitment or --data");
       const file = files.write("b.bin", "x");
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { ...base, commitment: id("b"), data: file },
         "pass --commitment or --data, not both",
       );
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { ...base, commitment: "0x1234" },
         "--commitment must be 32-byte hex, not 0x1234",
       );
       const missing = files.path("missing.bin");
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { ...base, data: missing },
         `--data: cannot read ${missing}: ENOENT: no such file or directory, open '${missing}'`,
       );
       await refused(
         alice.address,
-        "rollup:append-batch",
+        "rollup append-batch",
         { ...base, commitment: id("b"), include: "-1" },
         "--include must be a whole number, not -1",
       );
     });
   });
 
-  describe("rollup:queue-tx", function () {
+  describe("rollup queue-tx", function () {
     interface QueueResult {
       rollup: string;
       queueIndex: bigint;
@@ -2113,7 +2113,7 @@ describe("rollup tasks", function () {
       const { permanent, permanentAddress, token, dave } = await load(rollupsFixture);
       const before = await token.balanceOf(dave.address);
       const txHash = id("l2 tx");
-      const { result, lines } = await runTask<QueueResult>("rollup:queue-tx", {
+      const { result, lines } = await runTask<QueueResult>("rollup queue-tx", {
         rollup: "1001",
         txHash,
         from: dave.address,
@@ -2149,7 +2149,7 @@ describe("rollup tasks", function () {
         txLine("approved the rollup", result.approval!),
         txLine(`queued transaction ${txHash} at index 0, paying 1 ALT`, result.tx),
         `  the sequencer must include it by ${isoTime(deadline)} (in 12h); after that anyone may force it in: ` +
-          `rollup:force-include --rollup ${permanentAddress}`,
+          `rollup force-include --rollup ${permanentAddress}`,
       ]);
     });
 
@@ -2158,7 +2158,7 @@ describe("rollup tasks", function () {
       await (await token.connect(carol).approve(permanentAddress, 3n * ALT)).wait();
       const signed = "0x02f86b0180843b9aca00";
       const file = files.write("tx.hex", signed);
-      const { result, lines } = await runTask<QueueResult>("rollup:queue-tx", {
+      const { result, lines } = await runTask<QueueResult>("rollup queue-tx", {
         rollup: permanentAddress,
         data: file,
         fee: "2.5",
@@ -2184,26 +2184,26 @@ describe("rollup tasks", function () {
       const base = { rollup: "1001", txHash: id("t"), from: dave.address };
       await refused(
         dave.address,
-        "rollup:queue-tx",
+        "rollup queue-tx",
         { ...base, fee: "0.5", approve: true },
         "--fee 0.5 ALT is below the factory's minimum queue fee, 1 ALT",
       );
-      await refused(dave.address, "rollup:queue-tx", base, "allowance 0 ALT is below the 1 ALT needed: pass --approve");
+      await refused(dave.address, "rollup queue-tx", base, "allowance 0 ALT is below the 1 ALT needed: pass --approve");
       await refused(
         poor.address,
-        "rollup:queue-tx",
+        "rollup queue-tx",
         { ...base, from: poor.address, approve: true },
         `${poor.address} holds 0 ALT; this needs 1 ALT`,
       );
       await refused(
         dave.address,
-        "rollup:queue-tx",
+        "rollup queue-tx",
         { rollup: "1001", from: dave.address },
         "pass --tx-hash or --data",
       );
       await refused(
         dave.address,
-        "rollup:queue-tx",
+        "rollup queue-tx",
         { ...base, txHash: "0xzz" },
         "--tx-hash must be 32-byte hex, not 0xzz",
       );
@@ -2212,7 +2212,7 @@ describe("rollup tasks", function () {
       await time.increaseTo(sunsetAt + 90);
       await refused(
         dave.address,
-        "rollup:queue-tx",
+        "rollup queue-tx",
         { ...base, rollup: "1002", approve: true },
         `rollup ${ephemeralAddress} expired at ${isoTime(sunsetAt)} (1m 30s ago): it is Settling, not Active`,
       );
@@ -2220,7 +2220,7 @@ describe("rollup tasks", function () {
     });
   });
 
-  describe("rollup:finalize", function () {
+  describe("rollup finalize", function () {
     interface FinalizeResult {
       rollup: string;
       index: bigint;
@@ -2250,13 +2250,13 @@ describe("rollup tasks", function () {
       await time.increaseTo(proposedAt + 2 * DAY);
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         { rollup: "1001", from: dave.address },
         `output 0 of rollup ${permanentAddress} is in its challenge period until ${isoTime(proposedAt + PERIOD)} (in 5d)`,
       );
       await time.increaseTo(proposedAt + PERIOD - 1); // the next block ends the challenge period
       const before = await token.balanceOf(alice.address);
-      const { result, lines } = await runTask<FinalizeResult>("rollup:finalize", {
+      const { result, lines } = await runTask<FinalizeResult>("rollup finalize", {
         rollup: "1001",
         from: dave.address,
         json: false,
@@ -2282,7 +2282,7 @@ describe("rollup tasks", function () {
       // the next one's period ends an hour later
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         { rollup: "1001", from: dave.address },
         `output 1 of rollup ${permanentAddress} is in its challenge period until ${isoTime(proposedAt + PERIOD + HOUR)} (in 1h)`,
       );
@@ -2295,7 +2295,7 @@ describe("rollup tasks", function () {
       await time.increaseTo(proposedAt + PERIOD);
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         { rollup: "1001", from: dave.address },
         `output 0 of rollup ${permanentAddress} is challenged in VITAL (challenge 7): it cannot finalize while the challenge is open`,
       );
@@ -2307,13 +2307,13 @@ describe("rollup tasks", function () {
       await time.increaseTo(proposedAt + PERIOD + HOUR);
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         { ...base, index: "1" },
         "outputs finalize in order: output 0 is the next",
       );
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         { ...base, index: "2" },
         `rollup ${permanentAddress} has 2 outputs: no output 2`,
       );
@@ -2322,40 +2322,40 @@ describe("rollup tasks", function () {
       await time.increaseTo(until - DAY);
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         base,
         `rollup ${permanentAddress} is paused until ${isoTime(until)} (in 1d)`,
       );
       await time.increaseTo(until);
-      const first = await task<FinalizeResult>("rollup:finalize", { ...base, index: "0", json: true });
+      const first = await task<FinalizeResult>("rollup finalize", { ...base, index: "0", json: true });
       expect(first.index).to.equal(0n);
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         { ...base, index: "0" },
         `output 0 of rollup ${permanentAddress} is finalized already`,
       );
-      expect((await task<FinalizeResult>("rollup:finalize", { ...base, json: true })).index).to.equal(1n);
+      expect((await task<FinalizeResult>("rollup finalize", { ...base, json: true })).index).to.equal(1n);
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         base,
         `rollup ${permanentAddress} has no output waiting to finalize (2 proposed, all finalized)`,
       );
     });
 
-    it("refuses a validity rollup, pointing to rollup:prove", async function () {
+    it("refuses a validity rollup, pointing to rollup prove", async function () {
       const { validityAddress, dave } = await load(moreRollupsFixture);
       await refused(
         dave.address,
-        "rollup:finalize",
+        "rollup finalize",
         { rollup: "1004", from: dave.address },
-        `rollup ${validityAddress} is a validity rollup: its outputs finalize with a proof (rollup:prove)`,
+        `rollup ${validityAddress} is a validity rollup: its outputs finalize with a proof (rollup prove)`,
       );
     });
   });
 
-  describe("rollup:prove", function () {
+  describe("rollup prove", function () {
     interface ProveResult {
       rollup: string;
       index: bigint;
@@ -2378,7 +2378,7 @@ describe("rollup tasks", function () {
 
     it("finalizes the next output with a valid --proof, then the next with --proof-file (no bond without VITAL)", async function () {
       const { validity, validityAddress, alice, dave, roots } = await load(provableFixture);
-      const { result, lines } = await runTask<ProveResult>("rollup:prove", {
+      const { result, lines } = await runTask<ProveResult>("rollup prove", {
         rollup: "1004",
         proof: proofOf(600n, roots[0]),
         from: dave.address,
@@ -2399,7 +2399,7 @@ describe("rollup tasks", function () {
         "  no output bond",
       ]);
       const file = files.write("proof.hex", proofOf(1_200n, roots[1]));
-      const second = await task<ProveResult>("rollup:prove", { rollup: "1004", proofFile: file, json: true });
+      const second = await task<ProveResult>("rollup prove", { rollup: "1004", proofFile: file, json: true });
       expect([second.index, second.root]).to.deep.equal([1n, roots[1]]);
       expect([await validity.finalizedCount(), (await validity.output(1)).status]).to.deep.equal([2n, 3n]);
     });
@@ -2409,28 +2409,28 @@ describe("rollup tasks", function () {
       const base = { rollup: "1004", from: dave.address };
       await refused(
         dave.address,
-        "rollup:prove",
+        "rollup prove",
         { ...base, proof: proofOf(600n, roots[1]) },
         `the verifier ${verifier} rejects the proof of output 0`,
       );
-      await refused(dave.address, "rollup:prove", { ...base, proof: "0x123" }, "--proof must be hex bytes, not 0x123");
-      await refused(dave.address, "rollup:prove", base, "pass --proof or --proof-file");
+      await refused(dave.address, "rollup prove", { ...base, proof: "0x123" }, "--proof must be hex bytes, not 0x123");
+      await refused(dave.address, "rollup prove", base, "pass --proof or --proof-file");
       await refused(
         dave.address,
-        "rollup:prove",
+        "rollup prove",
         { ...base, index: "1", proof: proofOf(1_200n, roots[1]) },
         "outputs finalize in order: output 0 is the next",
       );
       await refused(
         dave.address,
-        "rollup:prove",
+        "rollup prove",
         { rollup: "1001", proof: "0x", from: dave.address },
-        `rollup ${permanentAddress} is optimistic: its outputs finalize after their challenge period (rollup:finalize)`,
+        `rollup ${permanentAddress} is optimistic: its outputs finalize after their challenge period (rollup finalize)`,
       );
     });
   });
 
-  describe("rollup:reclaim-fee", function () {
+  describe("rollup reclaim-fee", function () {
     interface ReclaimResult {
       rollup: string;
       reclaimed: { index: bigint; payer: string; fee: bigint; tx: TxReport }[];
@@ -2462,7 +2462,7 @@ describe("rollup tasks", function () {
     it("pays back every never-included fee of the sender by default, one transaction each", async function () {
       const { ephemeral, ephemeralAddress, token, carol } = await load(retiredFixture);
       const [before, held] = [await token.balanceOf(carol.address), await token.balanceOf(ephemeralAddress)];
-      const { result, lines } = await runTask<ReclaimResult>("rollup:reclaim-fee", {
+      const { result, lines } = await runTask<ReclaimResult>("rollup reclaim-fee", {
         rollup: "1002",
         from: carol.address,
         json: false,
@@ -2490,7 +2490,7 @@ describe("rollup tasks", function () {
       ]);
       await refused(
         carol.address,
-        "rollup:reclaim-fee",
+        "rollup reclaim-fee",
         { rollup: "1002", from: carol.address },
         `${carol.address} has no queued fee to reclaim from rollup ${ephemeralAddress}`,
       );
@@ -2499,7 +2499,7 @@ describe("rollup tasks", function () {
     it("reclaims one --index for its payer, whoever sends it, or the items of --payer", async function () {
       const { token, alice, carol, dave } = await load(retiredFixture);
       const before = await token.balanceOf(dave.address);
-      const one = await task<ReclaimResult>("rollup:reclaim-fee", {
+      const one = await task<ReclaimResult>("rollup reclaim-fee", {
         rollup: "1002",
         index: "3",
         from: alice.address,
@@ -2507,7 +2507,7 @@ describe("rollup tasks", function () {
       });
       expect(one.reclaimed.map((r) => [r.index, r.payer, r.fee])).to.deep.equal([[3n, dave.address, 2n * ALT]]);
       expect((await token.balanceOf(dave.address)) - before).to.equal(2n * ALT);
-      const theirs = await task<ReclaimResult>("rollup:reclaim-fee", {
+      const theirs = await task<ReclaimResult>("rollup reclaim-fee", {
         rollup: "1002",
         payer: carol.address,
         from: alice.address,
@@ -2521,26 +2521,26 @@ describe("rollup tasks", function () {
       const base = { rollup: "1002", from: alice.address };
       await refused(
         alice.address,
-        "rollup:reclaim-fee",
+        "rollup reclaim-fee",
         { ...base, index: "0" },
         "queue item 0 was included: its fee went to whoever included it",
       );
       await refused(
         alice.address,
-        "rollup:reclaim-fee",
+        "rollup reclaim-fee",
         { ...base, index: "4" },
         `rollup ${ephemeralAddress} has 4 queued transactions: no queue item 4`,
       );
-      await task("rollup:reclaim-fee", { ...base, index: "3", json: true });
+      await task("rollup reclaim-fee", { ...base, index: "3", json: true });
       await refused(
         alice.address,
-        "rollup:reclaim-fee",
+        "rollup reclaim-fee",
         { ...base, index: "3" },
         "the fee of queue item 3 was reclaimed already",
       );
       await refused(
         alice.address,
-        "rollup:reclaim-fee",
+        "rollup reclaim-fee",
         { ...base, index: "1", payer: alice.address },
         "pass --index or --payer, not both",
       );
@@ -2551,15 +2551,15 @@ describe("rollup tasks", function () {
       await time.increaseTo(ephemeralExpiry - DAY);
       await refused(
         carol.address,
-        "rollup:reclaim-fee",
+        "rollup reclaim-fee",
         { rollup: "1002", from: carol.address },
         `rollup ${ephemeralAddress} is Active: queued fees are reclaimed once it is retired; it settles from ` +
-          `${isoTime(ephemeralExpiry + WINDOW)} (in 8d) (rollup:settle)`,
+          `${isoTime(ephemeralExpiry + WINDOW)} (in 8d) (rollup settle)`,
       );
       const { permanentAddress } = await load(rollupsFixture);
       await refused(
         carol.address,
-        "rollup:reclaim-fee",
+        "rollup reclaim-fee",
         { rollup: "1001", from: carol.address },
         `rollup ${permanentAddress} is Active: queued fees are reclaimed once it is retired; it is permanent: sunset, ` +
           "then settled after its settlement window",
@@ -2567,11 +2567,11 @@ describe("rollup tasks", function () {
     });
   });
 
-  describe("rollup:transfer-ownership and rollup:accept-ownership", function () {
+  describe("rollup transfer-ownership and rollup accept-ownership", function () {
     it("hands the rollup over in two steps: offered by the owner, accepted by the new owner", async function () {
       const { permanent, permanentAddress, alice, bob } = await load(rollupsFixture);
       const offer = await runTask<{ rollup: string; owner: string; pendingOwner: string; tx: TxReport }>(
-        "rollup:transfer-ownership",
+        "rollup transfer-ownership",
         { rollup: "1001", to: bob.address, from: alice.address, json: false },
       );
       expect(offer.result).to.deep.equal({
@@ -2586,11 +2586,11 @@ describe("rollup tasks", function () {
       expect([await permanent.owner(), await permanent.pendingOwner()]).to.deep.equal([alice.address, bob.address]);
       expect(offer.lines).to.deep.equal([
         txLine(`ownership of rollup ${permanentAddress} offered to ${bob.address}`, offer.result.tx),
-        `  ${alice.address} stays the owner until ${bob.address} accepts: rollup:accept-ownership --rollup ` +
+        `  ${alice.address} stays the owner until ${bob.address} accepts: rollup accept-ownership --rollup ` +
           `${permanentAddress} --from ${bob.address}`,
       ]);
       const accepted = await runTask<{ rollup: string; previousOwner: string; owner: string; tx: TxReport }>(
-        "rollup:accept-ownership",
+        "rollup accept-ownership",
         { rollup: permanentAddress, from: bob.address, json: false },
       );
       expect(accepted.result).to.deep.equal({
@@ -2610,8 +2610,8 @@ describe("rollup tasks", function () {
 
     it("replaces an offer not accepted yet, saying so; the first account offered can no longer accept", async function () {
       const { permanent, permanentAddress, alice, bob, carol } = await load(rollupsFixture);
-      await task("rollup:transfer-ownership", { rollup: "1001", to: bob.address, from: alice.address, json: true });
-      const { result, lines } = await runTask<{ replaced?: string }>("rollup:transfer-ownership", {
+      await task("rollup transfer-ownership", { rollup: "1001", to: bob.address, from: alice.address, json: true });
+      const { result, lines } = await runTask<{ replaced?: string }>("rollup transfer-ownership", {
         rollup: "1001",
         to: carol.address,
         from: alice.address,
@@ -2622,7 +2622,7 @@ describe("rollup tasks", function () {
       expect(await permanent.pendingOwner()).to.equal(carol.address);
       await refused(
         bob.address,
-        "rollup:accept-ownership",
+        "rollup accept-ownership",
         { rollup: "1001", from: bob.address },
         `${bob.address} is not the pending owner of rollup ${permanentAddress} (${carol.address} is)`,
       );
@@ -2632,27 +2632,27 @@ describe("rollup tasks", function () {
       const { permanentAddress, alice, bob } = await load(rollupsFixture);
       await refused(
         bob.address,
-        "rollup:transfer-ownership",
+        "rollup transfer-ownership",
         { rollup: "1001", to: bob.address, from: bob.address },
         `${bob.address} is not the owner of ${permanentAddress} (${alice.address} is)`,
       );
       await refused(
         alice.address,
-        "rollup:transfer-ownership",
+        "rollup transfer-ownership",
         { rollup: "1001", to: alice.address, from: alice.address },
         `${alice.address} owns rollup ${permanentAddress} already`,
       );
       await refused(
         alice.address,
-        "rollup:transfer-ownership",
+        "rollup transfer-ownership",
         { rollup: "1001", to: ZeroAddress, from: alice.address },
         "--to must not be the zero address",
       );
       await refused(
         bob.address,
-        "rollup:accept-ownership",
+        "rollup accept-ownership",
         { rollup: "1001", from: bob.address },
-        `no ownership of rollup ${permanentAddress} is offered (rollup:transfer-ownership)`,
+        `no ownership of rollup ${permanentAddress} is offered (rollup transfer-ownership)`,
       );
     });
   });

@@ -1,8 +1,8 @@
-// The operator-set tasks the three restaked services share (tasks/services.ts): service:join (registering the rollup's
-// set on the first join; in a full set, replacing a member with --replace), service:allocate, service:leave (out of
-// the set at once, then --complete once the leave delay is over), service:remove (anyone, a member below the minimum)
-// and service:set (the set as it counts in the current epoch, read from OperatorSets' checkpoints; it sends nothing),
-// for MACH, VITAL and SQUAD, against the staged deployment of `deploy:services` (servicesTaskFixture, each operator with a
+// The operator-set tasks the three restaked services share (tasks/services.ts): service join (registering the rollup's
+// set on the first join; in a full set, replacing a member with --replace), service allocate, service leave (out of
+// the set at once, then --complete once the leave delay is over), service remove (anyone, a member below the minimum)
+// and service set (the set as it counts in the current epoch, read from OperatorSets' checkpoints; it sends nothing),
+// for MACH, VITAL and SQUAD, against the staged deployment of `deploy services` (servicesTaskFixture, each operator with a
 // BLS key: a MACH set takes no member without one). Set ids, leave times, epochs, churn thresholds and the allocations
 // counted in an epoch are computed independently of the tasks.
 import { expect } from "chai";
@@ -212,7 +212,7 @@ async function epochAt(f: ServicesTaskFixture, timestamp: bigint) {
 }
 
 describe("service tasks", function () {
-  describe("service:join", function () {
+  describe("service join", function () {
     for (const name of NAMES) {
       it(`registers the rollup in ${name.toUpperCase()} on the first join, then joins its set (JSON)`, async function () {
         const f = await load(servicesFixture);
@@ -222,7 +222,7 @@ describe("service tasks", function () {
         expect(await service.isRegistered(rollup)).to.equal(false);
         const block = await hre.ethers.provider.getBlockNumber();
         // MACH by the rollup's address, VITAL and SQUAD by its chain ID
-        const result = await task<JoinResult>("service:join", {
+        const result = await task<JoinResult>("service join", {
           service: name,
           rollup: name === "mach" ? rollup : chainId,
           from: op.address,
@@ -291,7 +291,7 @@ describe("service tasks", function () {
       const [first, second] = f.operators;
       const setId = await setIdOf(f, "squad");
       const rollup = f.squadRollupAddress;
-      const firstRun = await runTask<JoinResult>("service:join", {
+      const firstRun = await runTask<JoinResult>("service join", {
         service: "squad",
         rollup: "5002",
         amount: "1500",
@@ -307,7 +307,7 @@ describe("service tasks", function () {
       expect((await f.sets.allocation(setId, first.address)).allocated).to.equal(1_500n * ALT);
       // the service name in any case; one transaction only
       const block = await hre.ethers.provider.getBlockNumber();
-      const { result, lines } = await runTask<JoinResult>("service:join", {
+      const { result, lines } = await runTask<JoinResult>("service join", {
         service: "Squad",
         rollup,
         from: second.address,
@@ -340,13 +340,13 @@ describe("service tasks", function () {
     it("gives MACH and VITAL each a set of their own for the same rollup", async function () {
       const f = await load(servicesFixture);
       const [op0, op1] = f.operators;
-      const mach = await task<JoinResult>("service:join", {
+      const mach = await task<JoinResult>("service join", {
         service: "mach",
         rollup: "5001",
         from: op0.address,
         json: true,
       });
-      const vital = await task<JoinResult>("service:join", {
+      const vital = await task<JoinResult>("service join", {
         service: "vital",
         rollup: "5001",
         from: op1.address,
@@ -370,23 +370,23 @@ describe("service tasks", function () {
       const from = f.operators[0].address;
       const args = { service: "mach", rollup: "5001", from, json: true };
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, service: "sequencer" },
         "--service must be one of mach, vital, squad, not sequencer",
       );
-      await expectRefused("service:join", { ...args, rollup: "9999" }, "no rollup has chain ID 9999");
-      await expectRefused("service:join", { ...args, rollup: "0x1234" }, "--rollup is not a valid address: 0x1234");
+      await expectRefused("service join", { ...args, rollup: "9999" }, "no rollup has chain ID 9999");
+      await expectRefused("service join", { ...args, rollup: "0x1234" }, "--rollup is not a valid address: 0x1234");
       // a contract that is not a rollup, and an account without code
       const token = await f.token.getAddress();
-      await expectRefused("service:join", { ...args, rollup: token }, `${token} is not a rollup of the factory`);
+      await expectRefused("service join", { ...args, rollup: token }, `${token} is not a rollup of the factory`);
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, rollup: f.outsider.address.toLowerCase() },
         `${f.outsider.address} is not a rollup of the factory`,
       );
       const stranger = Wallet.createRandom().address;
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, from: stranger },
         `--from ${stranger} is not an account of network hardhat`,
       );
@@ -400,13 +400,13 @@ describe("service tasks", function () {
       expect(await f.rollup.services()).to.equal(BigInt(SERVICE.VITAL | SERVICE.MACH));
       expect(await f.squadRollup.services()).to.equal(BigInt(SERVICE.SQUAD));
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "squad", rollup: "5001", from, json: true },
         `${f.rollupAddress} does not use SQUAD`,
       );
       for (const service of ["mach", "vital"]) {
         await expectRefused(
-          "service:join",
+          "service join",
           { service, rollup: f.squadRollupAddress, from, json: false },
           `${f.squadRollupAddress} does not use ${service.toUpperCase()}`,
         );
@@ -422,18 +422,18 @@ describe("service tasks", function () {
       for (const account of [f.outsider, f.deployer]) {
         expect(await f.registry.isOperator(account.address)).to.equal(false);
         await expectRefused(
-          "service:join",
+          "service join",
           { service: "vital", rollup: "5001", from: account === f.deployer ? undefined : account.address, json: true },
-          `${account.address} is not an operator (operator:register first)`,
+          `${account.address} is not an operator (operator register first)`,
         );
       }
       expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
       // a registered set: still refused, the set unchanged
       const setId = await joined(f, "vital", [f.operators[0]]);
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "vital", rollup: "5001", from: f.outsider.address, json: true },
-        `${f.outsider.address} is not an operator (operator:register first)`,
+        `${f.outsider.address} is not an operator (operator register first)`,
       );
       expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address]);
     });
@@ -445,9 +445,9 @@ describe("service tasks", function () {
       const args = { service: "vital", rollup: "5001", from: f.outsider.address, json: true };
       const block = await hre.ethers.provider.getBlockNumber();
       const balance = await hre.ethers.provider.getBalance(f.outsider.address);
-      await expectRefused("service:join", args, "the set needs at least 1,000 ALT allocated, not 0 ALT");
+      await expectRefused("service join", args, "the set needs at least 1,000 ALT allocated, not 0 ALT");
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, amount: "5000" },
         `${f.outsider.address} has 0 ALT of free stake, less than 5,000 ALT`,
       );
@@ -458,7 +458,7 @@ describe("service tasks", function () {
       const stake = 999n * ALT;
       await (await f.token.connect(f.outsider).approve(await f.registry.getAddress(), stake)).wait();
       await (await f.registry.connect(f.outsider).stake(f.outsider.address, 0, stake)).wait();
-      await expectRefused("service:join", args, "the set needs at least 1,000 ALT allocated, not 999 ALT");
+      await expectRefused("service join", args, "the set needs at least 1,000 ALT allocated, not 999 ALT");
       expect(await f.vital.isRegistered(f.rollupAddress)).to.equal(false);
     });
 
@@ -472,29 +472,29 @@ describe("service tasks", function () {
       expect(await f.blsKeys.keyOf(f.outsider.address)).to.equal("0x");
       const noKey =
         `${f.outsider.address} has no BLS key, which MACH needs: register a BLS key first: ` +
-        `npx hardhat mach:register-key --from ${f.outsider.address} (its secret key in $ALT_BLS_KEY)`;
+        `npx hardhat mach register-key --from ${f.outsider.address} (its secret key in $ALT_BLS_KEY)`;
       const args = { service: "mach", rollup: "5001", from: f.outsider.address, json: true };
-      await expectRefused("service:join", args, noKey);
+      await expectRefused("service join", args, noKey);
       expect(await f.mach.isRegistered(f.rollupAddress)).to.equal(false);
       // a registered set likewise: the set unchanged
       const setId = await joined(f, "mach", [f.operators[0]]);
-      await expectRefused("service:join", { ...args, amount: "50000" }, noKey);
+      await expectRefused("service join", { ...args, amount: "50000" }, noKey);
       expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address]);
       expect(await f.sets.freeStake(f.outsider.address)).to.equal(stake);
       // VITAL keeps no aggregate key: no BLS key needed
-      const vital = await task<JoinResult>("service:join", { ...args, service: "vital", amount: "50000" });
+      const vital = await task<JoinResult>("service join", { ...args, service: "vital", amount: "50000" });
       expect(await f.sets.members(vital.setId)).to.deep.equal([f.outsider.address]);
-      // with a key registered through mach:register-key, the MACH join goes through; the key counts with the stake
+      // with a key registered through mach register-key, the MACH join goes through; the key counts with the stake
       const secret = blsSecretFrom("service-task-no-bls");
       const previous = process.env.ALT_BLS_KEY;
       process.env.ALT_BLS_KEY = "0x" + secret.toString(16).padStart(64, "0");
       try {
-        await task("mach:register-key", { from: f.outsider.address, json: true });
+        await task("mach register-key", { from: f.outsider.address, json: true });
       } finally {
         if (previous === undefined) delete process.env.ALT_BLS_KEY;
         else process.env.ALT_BLS_KEY = previous;
       }
-      const mach = await task<JoinResult>("service:join", { ...args, amount: "50000" });
+      const mach = await task<JoinResult>("service join", { ...args, amount: "50000" });
       expect(mach.countsFrom).to.equal((await f.sets.currentEpoch()) + 1n);
       expect(await f.sets.members(setId)).to.deep.equal([f.operators[0].address, f.outsider.address]);
       expect(await f.blsKeys.keyOf(f.outsider.address)).to.equal(blsPublicKey(secret));
@@ -528,7 +528,7 @@ describe("service tasks", function () {
       ).wait();
       expect(await f.registry.isJailed(op.address)).to.equal(true);
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "vital", rollup: "5001", from: op.address, json: true },
         `${op.address} is jailed by a pending slash request`,
       );
@@ -536,7 +536,7 @@ describe("service tasks", function () {
       // a registered set likewise
       const setId = await joined(f, "squad", [f.operators[0]]);
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "squad", rollup: "5002", from: op.address, json: true },
         `${op.address} is jailed by a pending slash request`,
       );
@@ -549,7 +549,7 @@ describe("service tasks", function () {
       const setId = await joined(f, "mach", [op, other]);
       for (const rollup of ["5001", f.rollupAddress]) {
         await expectRefused(
-          "service:join",
+          "service join",
           { service: "mach", rollup, from: op.address, json: true },
           `${op.address} is a member of the set already`,
         );
@@ -559,7 +559,7 @@ describe("service tasks", function () {
       // rest
       await (await f.token.connect(op.signer).approve(await f.registry.getAddress(), MIN_STAKE)).wait();
       await (await f.registry.connect(op.signer).stake(op.address, 0, MIN_STAKE)).wait();
-      const vital = await task<JoinResult>("service:join", {
+      const vital = await task<JoinResult>("service join", {
         service: "vital",
         rollup: "5001",
         amount: "1000",
@@ -574,7 +574,7 @@ describe("service tasks", function () {
       const f = await load(servicesFixture);
       const [op, other] = f.operators;
       const setId = await joined(f, "mach", [op, other]);
-      await task<LeaveResult>("service:leave", {
+      await task<LeaveResult>("service leave", {
         service: "mach",
         rollup: "5001",
         from: other.address,
@@ -585,7 +585,7 @@ describe("service tasks", function () {
       // all its stake is still held by the deallocation, and that is what it joins with by default
       expect(await f.sets.freeStake(other.address)).to.equal(0n);
       const block = await hre.ethers.provider.getBlockNumber();
-      const { result, lines } = await runTask<JoinResult>("service:join", {
+      const { result, lines } = await runTask<JoinResult>("service join", {
         service: "mach",
         rollup: "5001",
         from: other.address,
@@ -624,15 +624,15 @@ describe("service tasks", function () {
       expect(await f.sets.allocation(setId, other.address)).to.deep.equal([OPERATOR_STAKES[1], 0n, 0n]);
       // more than it held needs free stake, refused before anything is sent
       await expectRefused(
-        "service:allocate",
+        "service allocate",
         { service: "mach", rollup: "5001", from: other.address, amount: "300001", json: true },
         `${other.address} has 0 ALT of free stake: at most 300,000 ALT can be allocated`,
       );
       // nothing left to complete
       await expectRefused(
-        "service:leave",
+        "service leave",
         { service: "mach", rollup: "5001", from: other.address, complete: true, json: true },
-        `${other.address} is a member of the set: service:leave without --complete first`,
+        `${other.address} is a member of the set: service leave without --complete first`,
       );
     });
 
@@ -643,27 +643,27 @@ describe("service tasks", function () {
       const block = await hre.ethers.provider.getBlockNumber();
       // all of op's stake is in the MACH set: none is free for VITAL
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "vital", rollup: "5001", from: op.address, json: true },
         "the set needs at least 1,000 ALT allocated, not 0 ALT",
       );
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "vital", rollup: "5001", amount: "1", from: op.address, json: true },
         `${op.address} has 0 ALT of free stake, less than 1 ALT`,
       );
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "vital", rollup: "5001", amount: "300000.5", from: other.address, json: true },
         `${other.address} has 300,000 ALT of free stake, less than 300,000.5 ALT`,
       );
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "vital", rollup: "5001", amount: "999.9", from: other.address, json: true },
         "the set needs at least 1,000 ALT allocated, not 999.9 ALT",
       );
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "vital", rollup: "5001", amount: "lots", from: other.address, json: true },
         '--amount: invalid amount "lots": expected a non-negative decimal',
       );
@@ -672,7 +672,7 @@ describe("service tasks", function () {
     });
   });
 
-  describe("service:join in a full set", function () {
+  describe("service join in a full set", function () {
     // replacing operator 2 (20,000 ALT + 1 wei) needs ceil((20,000 ALT + 1 wei) * 11,000 / 10,000) = 22,000 ALT + 2 wei
     const NEEDED = 22_000n * ALT + 2n;
 
@@ -688,12 +688,12 @@ describe("service tasks", function () {
         "(20,000.000000000000000001 ALT), pass --replace smallest and allocate at least 22,000.000000000000000002 ALT";
       // all its free stake (100,000 ALT, enough), or an amount of its own: the same refusal
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "mach", rollup: "5001", from: newcomer.address, json: true },
         message,
       );
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "mach", rollup: f.rollupAddress, amount: "30000", from: newcomer.address, json: false },
         message,
       );
@@ -709,7 +709,7 @@ describe("service tasks", function () {
       // the three allocations count from this epoch on
       const epoch = await nextEpoch(f.sets);
       const block = await hre.ethers.provider.getBlockNumber();
-      const result = await task<JoinResult>("service:join", {
+      const result = await task<JoinResult>("service join", {
         service: "vital",
         rollup: "5001",
         amount: "22000.000000000000000002",
@@ -770,7 +770,7 @@ describe("service tasks", function () {
       const [op0, op1, op2, newcomer] = f.operators;
       const setId = await fullSet(f, "squad");
       // operator 1 holds 40,000 ALT: 44,000 ALT replace it
-      const { result, lines } = await runTask<JoinResult>("service:join", {
+      const { result, lines } = await runTask<JoinResult>("service join", {
         service: "squad",
         rollup: "5002",
         amount: "44000",
@@ -801,24 +801,24 @@ describe("service tasks", function () {
       const setId = await fullSet(f, "mach");
       const args = { service: "mach", rollup: "5001", from: newcomer.address, json: true };
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, amount: "22000.000000000000000001", replace: "smallest" },
         `replacing ${op2.address} needs at least 22,000.000000000000000002 ALT allocated (churn margin), not ` +
           "22,000.000000000000000001 ALT",
       );
       // a named member: operator 0's 50,000 ALT need 55,000
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, amount: "54999.999999999999999999", replace: op0.address },
         `replacing ${op0.address} needs at least 55,000 ALT allocated (churn margin), not 54,999.999999999999999999 ALT`,
       );
       // with all its free stake (100,000 ALT) it would replace operator 0, but only a member can be replaced
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, replace: f.outsider.address },
         `${f.outsider.address} is not a member of the set`,
       );
-      await expectRefused("service:join", { ...args, replace: "largest" }, "--replace is not a valid address: largest");
+      await expectRefused("service join", { ...args, replace: "largest" }, "--replace is not a valid address: largest");
       expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address]);
     });
 
@@ -833,18 +833,18 @@ describe("service tasks", function () {
         .withArgs(2_500);
       const args = { service: "vital", rollup: "5001", from: newcomer.address, json: true };
       await expectRefused(
-        "service:join",
+        "service join",
         args,
         `the set is full (3 members, at most 3): to replace its smallest member ${op2.address} ` +
           "(20,000.000000000000000001 ALT), pass --replace smallest and allocate at least 25,000.000000000000000002 ALT",
       );
       await expectRefused(
-        "service:join",
+        "service join",
         { ...args, amount: "25000.000000000000000001", replace: "smallest" },
         `replacing ${op2.address} needs at least 25,000.000000000000000002 ALT allocated (churn margin), not ` +
           "25,000.000000000000000001 ALT",
       );
-      const result = await task<JoinResult>("service:join", {
+      const result = await task<JoinResult>("service join", {
         ...args,
         amount: "25000.000000000000000002",
         replace: "smallest",
@@ -858,7 +858,7 @@ describe("service tasks", function () {
       const message = "--replace is for a full set only: this one has room";
       // not registered yet: nothing registered either
       await expectRefused(
-        "service:join",
+        "service join",
         { service: "squad", rollup: "5002", replace: "smallest", from: newcomer.address, json: true },
         message,
       );
@@ -867,7 +867,7 @@ describe("service tasks", function () {
       const setId = await fullSet(f, "mach", 4);
       for (const replace of ["smallest", op2.address]) {
         await expectRefused(
-          "service:join",
+          "service join",
           { service: "mach", rollup: "5001", amount: "30000", replace, from: newcomer.address, json: false },
           message,
         );
@@ -876,13 +876,13 @@ describe("service tasks", function () {
     });
   });
 
-  describe("service:allocate", function () {
+  describe("service allocate", function () {
     it("raises a member's allocation from its free stake, counted from the next epoch (JSON)", async function () {
       const f = await load(servicesFixture);
       const [op] = f.operators;
       const setId = await joined(f, "mach", []);
       await (await f.sets.connect(op.signer).join(setId, MIN_STAKE)).wait();
-      const result = await task<AllocateResult>("service:allocate", {
+      const result = await task<AllocateResult>("service allocate", {
         service: "mach",
         rollup: "5001",
         amount: "250000",
@@ -912,7 +912,7 @@ describe("service tasks", function () {
       const f = await load(servicesFixture);
       const [op] = f.operators;
       const setId = await joined(f, "squad", [op]);
-      const { result, lines } = await runTask<AllocateResult>("service:allocate", {
+      const { result, lines } = await runTask<AllocateResult>("service allocate", {
         service: "squad",
         rollup: "5002",
         amount: "100000",
@@ -939,17 +939,17 @@ describe("service tasks", function () {
       const args = { service: "mach", rollup: "5001", json: true };
       const block = await hre.ethers.provider.getBlockNumber();
       await expectRefused(
-        "service:allocate",
+        "service allocate",
         { ...args, amount: "1000", from: third.address },
-        `${third.address} is not a member of the set (service:join)`,
+        `${third.address} is not a member of the set (service join)`,
       );
       await expectRefused(
-        "service:allocate",
+        "service allocate",
         { ...args, amount: "999", from: op.address },
         "the set needs at least 1,000 ALT allocated, not 999 ALT",
       );
       await expectRefused(
-        "service:allocate",
+        "service allocate",
         { ...args, amount: "400001", from: op.address },
         `${op.address} has 0 ALT of free stake: at most 400,000 ALT can be allocated`,
       );
@@ -957,19 +957,19 @@ describe("service tasks", function () {
       // one that left is out of the set at once: it joins again to allocate
       await (await f.sets.connect(other.signer).requestLeave(setId)).wait();
       await expectRefused(
-        "service:allocate",
+        "service allocate",
         { ...args, amount: "1000", from: other.address },
-        `${other.address} is not a member of the set (service:join)`,
+        `${other.address} is not a member of the set (service join)`,
       );
       await expectRefused(
-        "service:allocate",
+        "service allocate",
         { ...args, rollup: "5002", amount: "1000", from: op.address },
         `${f.squadRollupAddress} does not use MACH`,
       );
     });
   });
 
-  describe("service:leave", function () {
+  describe("service leave", function () {
     for (const name of NAMES) {
       it(`leaves the ${name.toUpperCase()} set at once, then completes once the delay is over (JSON)`, async function () {
         const f = await load(servicesFixture);
@@ -977,7 +977,7 @@ describe("service tasks", function () {
         const [op0, op1, op2] = f.operators;
         const setId = await joined(f, name, [op0, op1, op2]);
         const args = { service: name, rollup: chainId, from: op0.address, json: true };
-        const request = await task<LeaveResult>("service:leave", { ...args, complete: false });
+        const request = await task<LeaveResult>("service leave", { ...args, complete: false });
         const leaveAt = (await blockTime(request.tx.block)) + BigInt(LEAVE_DELAY);
         expect(LEAVE_DELAY).to.equal(Number(await f.registry.withdrawalDelay()));
         expect(request).to.deep.equal({
@@ -1005,7 +1005,7 @@ describe("service tasks", function () {
 
         // completed in the first second the delay allows (the transaction is mined one second after the latest block)
         await time.increaseTo(leaveAt - 1n);
-        const done = await task<LeaveResult>("service:leave", { ...args, rollup, complete: true });
+        const done = await task<LeaveResult>("service leave", { ...args, rollup, complete: true });
         expect(await blockTime(done.tx.block)).to.equal(leaveAt);
         expect(done).to.deep.equal({
           service: name,
@@ -1033,14 +1033,14 @@ describe("service tasks", function () {
       const op = f.operators[2];
       const setId = await joined(f, "vital", [op]);
       const args = { service: "VITAL", rollup: f.rollupAddress, from: op.address, json: false };
-      const request = await runTask<LeaveResult>("service:leave", { ...args, complete: false });
+      const request = await runTask<LeaveResult>("service leave", { ...args, complete: false });
       const leaveAt = (await blockTime(request.result.tx.block)) + BigInt(LEAVE_DELAY);
       expect(request.result.leaveAt).to.equal(leaveAt);
       expect(request.lines).to.deep.equal([
         txLine(`${op.address} leaves set VITAL/5001 from ${isoTime(leaveAt)} (in 14d)`, request.result.tx),
       ]);
       await time.increaseTo(leaveAt + 3_600n);
-      const done = await runTask<LeaveResult>("service:leave", { ...args, complete: true });
+      const done = await runTask<LeaveResult>("service leave", { ...args, complete: true });
       expect(done.result.completed).to.equal(true);
       expect(done.lines).to.deep.equal([txLine(`${op.address} left set VITAL/5001`, done.result.tx)]);
       expect(await f.sets.members(setId)).to.deep.equal([]);
@@ -1053,33 +1053,33 @@ describe("service tasks", function () {
       await joined(f, "mach", [f.operators[0]]);
       for (const complete of [false, true]) {
         await expectRefused(
-          "service:leave",
+          "service leave",
           { service: "vital", rollup: "5001", from, complete, json: true },
-          `${f.rollupAddress} is not registered in VITAL (service:join registers it)`,
+          `${f.rollupAddress} is not registered in VITAL (service join registers it)`,
         );
         await expectRefused(
-          "service:leave",
+          "service leave",
           { service: "squad", rollup: f.rollupAddress, from, complete, json: true },
           `${f.rollupAddress} does not use SQUAD`,
         );
         await expectRefused(
-          "service:leave",
+          "service leave",
           { service: "squad", rollup: "5002", from, complete, json: false },
-          `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+          `${f.squadRollupAddress} is not registered in SQUAD (service join registers it)`,
         );
         await expectRefused(
-          "service:leave",
+          "service leave",
           { service: "mach", rollup: "5002", from, complete, json: false },
           `${f.squadRollupAddress} does not use MACH`,
         );
       }
       await expectRefused(
-        "service:leave",
+        "service leave",
         { service: "restaking", rollup: "5001", from, complete: false, json: true },
         "--service must be one of mach, vital, squad, not restaking",
       );
       await expectRefused(
-        "service:leave",
+        "service leave",
         { service: "mach", rollup: "5003", from, complete: false, json: true },
         "no rollup has chain ID 5003",
       );
@@ -1091,11 +1091,11 @@ describe("service tasks", function () {
       const op = f.operators[1];
       const setId = await joined(f, "squad", [op]);
       const args = { service: "squad", rollup: "5002", from: op.address, json: true };
-      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, complete: false });
+      const { leaveAt } = await task<LeaveResult>("service leave", { ...args, complete: false });
       // the completion would be mined at leaveAt - 1: the chain refuses it (SetsLeavePending), the task says when
       await time.increaseTo(leaveAt - 2n);
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, complete: true },
         `the leave can be completed from ${isoTime(leaveAt)} (in 2s)`,
       );
@@ -1105,7 +1105,7 @@ describe("service tasks", function () {
       expect(await f.sets.setsOf(op.address)).to.deep.equal([setId]);
       // mined at leaveAt: completed
       await time.setNextBlockTimestamp(leaveAt);
-      const done = await task<LeaveResult>("service:leave", { ...args, complete: true });
+      const done = await task<LeaveResult>("service leave", { ...args, complete: true });
       expect(await blockTime(done.tx.block)).to.equal(leaveAt);
       await expect(transaction(done.tx.hash)).to.emit(f.sets, "Left").withArgs(setId, op.address);
       expect(await f.sets.setsOf(op.address)).to.deep.equal([]);
@@ -1116,10 +1116,10 @@ describe("service tasks", function () {
       const op = f.operators[1];
       await joined(f, "squad", [op]);
       const args = { service: "squad", rollup: "5002", from: op.address, json: true };
-      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, complete: false });
+      const { leaveAt } = await task<LeaveResult>("service leave", { ...args, complete: false });
       const nonce = await hre.ethers.provider.getTransactionCount(op.address);
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, complete: true },
         `the leave can be completed from ${isoTime(leaveAt)} (in 14d)`,
       );
@@ -1132,28 +1132,28 @@ describe("service tasks", function () {
       const setId = await joined(f, "mach", [member]);
       const args = { service: "mach", rollup: "5001", json: true };
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, from: member.address, complete: true },
-        `${member.address} is a member of the set: service:leave without --complete first`,
+        `${member.address} is a member of the set: service leave without --complete first`,
       );
       // an operator outside the set, and an account that is no operator (the default account)
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, from: other.address, complete: true },
         `${other.address} has no leave to complete in the set`,
       );
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, complete: true },
         `${f.deployer.address} has no leave to complete in the set`,
       );
       expect(await f.sets.membership(setId, member.address)).to.deep.equal([true, 0n, 0n, 0n, 0n]);
       // once completed, there is nothing left to complete
-      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: false });
+      const { leaveAt } = await task<LeaveResult>("service leave", { ...args, from: member.address, complete: false });
       await time.increaseTo(leaveAt);
-      await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: true });
+      await task<LeaveResult>("service leave", { ...args, from: member.address, complete: true });
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, from: member.address, complete: true },
         `${member.address} has no leave to complete in the set`,
       );
@@ -1165,62 +1165,62 @@ describe("service tasks", function () {
       const setId = await joined(f, "mach", [member]);
       const args = { service: "mach", rollup: "5001", complete: false, json: true };
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, from: other.address },
         `${other.address} is not a member of the set`,
       );
-      await expectRefused("service:leave", args, `${f.deployer.address} is not a member of the set`);
-      const { leaveAt } = await task<LeaveResult>("service:leave", { ...args, from: member.address });
+      await expectRefused("service leave", args, `${f.deployer.address} is not a member of the set`);
+      const { leaveAt } = await task<LeaveResult>("service leave", { ...args, from: member.address });
       // it left the member list with the request: a second one is told how to complete
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, from: member.address, json: false },
-        `${member.address} has left the set already: service:leave --complete from ${formatTime(leaveAt)} (in 14d)`,
+        `${member.address} has left the set already: service leave --complete from ${formatTime(leaveAt)} (in 14d)`,
       );
       expect((await f.sets.membership(setId, member.address)).leaveAt).to.equal(leaveAt);
       // nor after completing
       await time.increaseTo(leaveAt);
-      await task<LeaveResult>("service:leave", { ...args, from: member.address, complete: true });
+      await task<LeaveResult>("service leave", { ...args, from: member.address, complete: true });
       await expectRefused(
-        "service:leave",
+        "service leave",
         { ...args, from: member.address },
         `${member.address} is not a member of the set`,
       );
     });
   });
 
-  describe("service:remove", function () {
+  describe("service remove", function () {
     it("refuses to remove a member at or above the set's minimum, a non-member, or from a rollup not registered, sending nothing", async function () {
       const f = await load(servicesFixture);
       const [op0, op1, op2, op3] = f.operators;
       const setId = await joined(f, "vital");
       const args = { service: "vital", rollup: "5001", json: true };
       await expectRefused(
-        "service:remove",
+        "service remove",
         { ...args, operator: op3.address },
         `${op3.address} allocates 100,000 ALT, not below the minimum of 1,000 ALT`,
       );
       // the owner raises the minimum to operator 2's allocation exactly: still not below it
       await setParameters(f, "vital", { minStake: 200_000n * ALT });
       await expectRefused(
-        "service:remove",
+        "service remove",
         { ...args, operator: op2.address, from: f.outsider.address },
         `${op2.address} allocates 200,000 ALT, not below the minimum of 200,000 ALT`,
       );
       await expectRefused(
-        "service:remove",
+        "service remove",
         { ...args, operator: f.outsider.address },
         `${f.outsider.address} is not a member of the set`,
       );
       await expectRefused(
-        "service:remove",
+        "service remove",
         { ...args, operator: "nobody" },
         "--operator is not a valid address: nobody",
       );
       await expectRefused(
-        "service:remove",
+        "service remove",
         { service: "squad", rollup: "5002", operator: op3.address, json: false },
-        `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+        `${f.squadRollupAddress} is not registered in SQUAD (service join registers it)`,
       );
       expect(await f.sets.members(setId)).to.deep.equal([op0.address, op1.address, op2.address, op3.address]);
     });
@@ -1233,7 +1233,7 @@ describe("service tasks", function () {
       const epoch = await f.sets.currentEpoch();
       const block = await hre.ethers.provider.getBlockNumber();
       // the outsider is no operator and no member: anyone may remove
-      const result = await task<RemoveResult>("service:remove", {
+      const result = await task<RemoveResult>("service remove", {
         service: "vital",
         rollup: f.rollupAddress,
         operator: op3.address.toLowerCase(),
@@ -1275,12 +1275,12 @@ describe("service tasks", function () {
       ]);
       // removed, it completes leaving like one that asked to leave
       await expectRefused(
-        "service:remove",
+        "service remove",
         { service: "vital", rollup: "5001", operator: op3.address, json: true },
         `${op3.address} is not a member of the set`,
       );
       await time.increaseTo(leaveAt - 1n);
-      const done = await task<LeaveResult>("service:leave", {
+      const done = await task<LeaveResult>("service leave", {
         service: "vital",
         rollup: "5001",
         from: op3.address,
@@ -1301,7 +1301,7 @@ describe("service tasks", function () {
       expect((await f.sets.allocation(setId, op3.address)).allocated).to.equal(600n * ALT);
       expect((await f.sets.membership(setId, op3.address)).member).to.equal(true);
       // by the default account (the deployer)
-      const { result, lines } = await runTask<RemoveResult>("service:remove", {
+      const { result, lines } = await runTask<RemoveResult>("service remove", {
         service: "squad",
         rollup: "5002",
         operator: op3.address,
@@ -1318,7 +1318,7 @@ describe("service tasks", function () {
     });
   });
 
-  describe("service:set", function () {
+  describe("service set", function () {
     for (const name of NAMES) {
       it(`prints the ${name.toUpperCase()} set as it counts in the current epoch: allocations now and counted, an operator that left still counted, the total, the minimums, live (JSON)`, async function () {
         const f = await load(servicesFixture);
@@ -1334,7 +1334,7 @@ describe("service tasks", function () {
         await (await f.sets.connect(op2.signer).requestLeave(setId)).wait();
         const epoch = await epochAt(f, BigInt(await time.latest()));
         const block = await hre.ethers.provider.getBlockNumber();
-        const result = await task<SetResult>("service:set", {
+        const result = await task<SetResult>("service set", {
           service: name,
           rollup: name === "vital" ? rollup : chainId,
           json: true,
@@ -1373,7 +1373,7 @@ describe("service tasks", function () {
       await (await f.sets.connect(op0.signer).requestLeave(setId)).wait();
       await (await f.sets.connect(op2.signer).requestLeave(setId)).wait();
       const epoch = await epochAt(f, BigInt(await time.latest()));
-      const first = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
+      const first = await runTask<SetResult>("service set", { service: "mach", rollup: "5001", json: false });
       expect(first.result.epoch).to.equal(epoch);
       // operator 0's place went to operator 3 (the last), then operator 2 was the last: the list is operators 3 and 1
       expect(first.lines).to.deep.equal([
@@ -1385,7 +1385,7 @@ describe("service tasks", function () {
       ]);
       // the next epoch counts what the members allocate now, and nothing of those that left
       const next = await nextEpoch(f.sets);
-      const second = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
+      const second = await runTask<SetResult>("service set", { service: "mach", rollup: "5001", json: false });
       expect(second.lines).to.deep.equal([
         `set MACH/5001, epoch ${next}: 2 operators counted, 350,000 ALT; needs 1 and 1,000 ALT: live`,
         `  ${op3.address} 50,000 ALT counted, 50,000 ALT allocated now`,
@@ -1402,12 +1402,12 @@ describe("service tasks", function () {
       // the owner asks four operators of the set, from the next epoch on: this one still counts one
       const params = { minStake: MIN_STAKE, maxSize: MAX_SIZE, minMembers: 4n, minTotalStake: MIN_TOTAL_STAKE };
       await (await f.mach.connect(f.deployer).updateRollupSet(f.rollupAddress, params)).wait();
-      const now = await task<SetResult>("service:set", { service: "mach", rollup: "5001", json: true });
+      const now = await task<SetResult>("service set", { service: "mach", rollup: "5001", json: true });
       expect([now.minMembers, now.count, now.live]).to.deep.equal([MIN_MEMBERS, 4n, true]);
       const epoch = await nextEpoch(f.sets);
       // operator 3 leaves: still counted in this epoch, which is live with four
       await (await f.sets.connect(op3.signer).requestLeave(setId)).wait();
-      const first = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
+      const first = await runTask<SetResult>("service set", { service: "mach", rollup: "5001", json: false });
       expect(first.lines).to.deep.equal([
         `set MACH/5001, epoch ${epoch}: 4 operators counted, 1,000,000 ALT; needs 4 and 1,000 ALT: live`,
         ...[op0, op1, op2].map(
@@ -1419,7 +1419,7 @@ describe("service tasks", function () {
       ]);
       // the next epoch counts three: not live
       const next = await nextEpoch(f.sets);
-      const second = await runTask<SetResult>("service:set", { service: "mach", rollup: "5001", json: false });
+      const second = await runTask<SetResult>("service set", { service: "mach", rollup: "5001", json: false });
       expect(second.lines).to.deep.equal([
         `set MACH/5001, epoch ${next}: 3 operators counted, 900,000 ALT; needs 4 and 1,000 ALT: ` +
           "not live (the services decide nothing on it)",
@@ -1453,12 +1453,12 @@ describe("service tasks", function () {
         minTotalStake: 0n,
         live: false,
       };
-      expect(await task<SetResult>("service:set", { service: "vital", rollup: "5001", json: true })).to.deep.equal(
+      expect(await task<SetResult>("service set", { service: "vital", rollup: "5001", json: true })).to.deep.equal(
         empty,
       );
       // operator 1 joins with 1,000 ALT: a member now, counted from the next epoch
       await (await f.sets.connect(op.signer).join(setId, MIN_STAKE)).wait();
-      const { result, lines } = await runTask<SetResult>("service:set", {
+      const { result, lines } = await runTask<SetResult>("service set", {
         service: "vital",
         rollup: "5001",
         json: false,
@@ -1474,7 +1474,7 @@ describe("service tasks", function () {
       ]);
       // the next epoch counts it and the minimums the registration set: live with exactly 1 operator and 1,000 ALT
       const next = await nextEpoch(f.sets);
-      expect(await task<SetResult>("service:set", { service: "vital", rollup: "5001", json: true })).to.deep.equal({
+      expect(await task<SetResult>("service set", { service: "vital", rollup: "5001", json: true })).to.deep.equal({
         ...empty,
         epoch: next,
         members: [{ operator: op.address, allocated: MIN_STAKE, counted: MIN_STAKE }],
@@ -1492,38 +1492,38 @@ describe("service tasks", function () {
       for (const name of NAMES) {
         const { rollup, chainId } = target(f, name);
         await expectRefused(
-          "service:set",
+          "service set",
           { service: name, rollup: chainId, json: true },
-          `${rollup} is not registered in ${name.toUpperCase()} (service:join registers it)`,
+          `${rollup} is not registered in ${name.toUpperCase()} (service join registers it)`,
         );
       }
       // a rollup that does not use the service
       await expectRefused(
-        "service:set",
+        "service set",
         { service: "squad", rollup: "5001", json: true },
         `${f.rollupAddress} does not use SQUAD`,
       );
       for (const name of ["mach", "vital"]) {
         await expectRefused(
-          "service:set",
+          "service set",
           { service: name, rollup: "5002", json: false },
           `${f.squadRollupAddress} does not use ${name.toUpperCase()}`,
         );
       }
       await expectRefused(
-        "service:set",
+        "service set",
         { service: "", rollup: "5001", json: true },
         "--service must be one of mach, vital, squad, not ",
       );
-      await expectRefused("service:set", { service: "mach", rollup: "0", json: false }, "no rollup has chain ID 0");
+      await expectRefused("service set", { service: "mach", rollup: "0", json: false }, "no rollup has chain ID 0");
       const notRollup = await f.registry.getAddress();
       await expectRefused(
-        "service:set",
+        "service set",
         { service: "mach", rollup: notRollup, json: false },
         `${notRollup} is not a rollup of the factory`,
       );
       await expectRefused(
-        "service:set",
+        "service set",
         { service: "mach", rollup: id("x"), json: false },
         `--rollup is not a valid address: ${id("x")}`,
       );
@@ -1531,13 +1531,13 @@ describe("service tasks", function () {
   });
 });
 
-describe("service:info", function () {
+describe("service info", function () {
   it("shows MACH's defaults and its rollup's set: members, allocations now and counted, stake, limits, liveness (JSON)", async function () {
     const f = await load(servicesFixture);
     const [op0, op1] = f.operators;
     const setId = await joined(f, "mach", [op0, op1]);
     const epoch = await f.sets.currentEpoch();
-    const result = await task("service:info", { service: "mach", json: true });
+    const result = await task("service info", { service: "mach", json: true });
     expect(result).to.deep.equal({
       service: "mach",
       address: await f.mach.getAddress(),
@@ -1574,7 +1574,7 @@ describe("service:info", function () {
     // a second allocation change: 100,000 ALT now, the whole stake still counted in this epoch
     await (await f.sets.connect(op0.signer).allocate(setId, 100_000n * ALT)).wait();
     const epoch = await f.sets.currentEpoch();
-    const { lines } = await runTask("service:info", { service: "squad", json: false });
+    const { lines } = await runTask("service info", { service: "squad", json: false });
     expect(lines).to.deep.equal([
       `SQUAD ${await f.squad.getAddress()}, owner ${f.deployer.address}`,
       "  new sets: min stake 1,000 ALT, at most 64 members; live with 1 operators and 1,000 ALT",
@@ -1583,11 +1583,11 @@ describe("service:info", function () {
       `  ${op0.address} 100,000 ALT allocated, 400,000 ALT counted`,
     ]);
     // VITAL: its rollup (5001) registered nothing yet
-    const vital = await runTask("service:info", { service: "vital", rollup: "5001", json: false });
+    const vital = await runTask("service info", { service: "vital", rollup: "5001", json: false });
     expect(vital.lines.slice(2)).to.deep.equal([
-      `set VITAL/5001 (rollup ${f.rollupAddress}): not registered (service:join registers it)`,
+      `set VITAL/5001 (rollup ${f.rollupAddress}): not registered (service join registers it)`,
     ]);
-    const json = await task<{ rollups: unknown[] }>("service:info", { service: "vital", rollup: "5001", json: true });
+    const json = await task<{ rollups: unknown[] }>("service info", { service: "vital", rollup: "5001", json: true });
     expect(json.rollups).to.deep.equal([
       {
         rollup: f.rollupAddress,
@@ -1610,16 +1610,16 @@ describe("service:info", function () {
   it("refuses a rollup that does not use the service and an unknown service, sending nothing", async function () {
     const f = await load(servicesFixture);
     await expectRefused(
-      "service:info",
+      "service info",
       { service: "mach", rollup: "5002", json: false },
       `${f.squadRollupAddress} does not use MACH`,
     );
     await expectRefused(
-      "service:info",
+      "service info",
       { service: "x", json: false },
       "--service must be one of mach, vital, squad, not x",
     );
-    await expectRefused("service:info", { service: "mach", rollup: "77", json: false }, "no rollup has chain ID 77");
+    await expectRefused("service info", { service: "mach", rollup: "77", json: false }, "no rollup has chain ID 77");
   });
 });
 

@@ -37,7 +37,7 @@ const REPORTER_BPS = 1_000n;
 const BPS = 10_000n;
 /** The keys of the MockService's two operator sets: `operator` backs the first, `other` the second. */
 const SET_KEYS = [id("rollup-1"), id("rollup-2")];
-/** A set id as slash:list prints it: 0x and its first 10 hex digits. */
+/** A set id as slash list prints it: 0x and its first 10 hex digits. */
 
 interface TxReport {
   hash: string;
@@ -147,12 +147,12 @@ describe("slash tasks", function () {
     return { ...f, requestedAt0, requestedAt1 };
   }
 
-  describe("slash:list", function () {
+  describe("slash list", function () {
     it("lists every request with status, operator, set, bps, slasher, reason, reporter and times", async function () {
       const { service, operator, other, carol, setId, setId2, requestedAt0, requestedAt1 } =
         await load(requestedFixture);
       expect(setId).to.not.equal(setId2);
-      const views = await task<SlashRequestView[]>("slash:list", { json: true });
+      const views = await task<SlashRequestView[]>("slash list", { json: true });
       const slasher = await service.getAddress();
       expect(views).to.deep.equal([
         {
@@ -192,14 +192,14 @@ describe("slash tasks", function () {
       const { manager, council, requestedAt0, requestedAt1 } = await load(requestedFixture);
       await (await manager.connect(council).veto(1)).wait();
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
-      let views = await task<SlashRequestView[]>("slash:list", { json: true });
+      let views = await task<SlashRequestView[]>("slash list", { json: true });
       expect(views.map((v) => [v.status, v.executable])).to.deep.equal([
         ["pending", true],
         ["vetoed", false],
       ]);
       await (await manager.execute(0)).wait();
       await time.increaseTo(requestedAt1 + VETO_WINDOW);
-      views = await task<SlashRequestView[]>("slash:list", { json: true });
+      views = await task<SlashRequestView[]>("slash list", { json: true });
       expect(views.map((v) => [v.status, v.executable])).to.deep.equal([
         ["executed", false],
         ["vetoed", false],
@@ -208,12 +208,12 @@ describe("slash tasks", function () {
 
     it("keeps only the requests against --operator, and only pending ones with --pending", async function () {
       const { manager, council, other } = await load(requestedFixture);
-      let views = await task<SlashRequestView[]>("slash:list", { operator: other.address.toLowerCase(), json: true });
+      let views = await task<SlashRequestView[]>("slash list", { operator: other.address.toLowerCase(), json: true });
       expect(views.map((v) => v.id)).to.deep.equal([1]);
       await (await manager.connect(council).veto(0)).wait();
-      views = await task<SlashRequestView[]>("slash:list", { pending: true, json: true });
+      views = await task<SlashRequestView[]>("slash list", { pending: true, json: true });
       expect(views.map((v) => v.id)).to.deep.equal([1]);
-      views = await task<SlashRequestView[]>("slash:list", { operator: other.address, pending: true, json: true });
+      views = await task<SlashRequestView[]>("slash list", { operator: other.address, pending: true, json: true });
       expect(views.map((v) => v.id)).to.deep.equal([1]);
     });
 
@@ -222,7 +222,7 @@ describe("slash tasks", function () {
         await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
       expect(requestedAt1 - requestedAt0).to.equal(61); // #1 is executable 1m 1s after #0
-      const { lines } = await runTask("slash:list", { json: false });
+      const { lines } = await runTask("slash list", { json: false });
       const slasher = await service.getAddress();
       expect(lines).to.deep.equal([
         `#0 pending (executable): 500 bps (5 %) of ${operator.address}'s allocation to set ${toBeHex(setId, 32)}, executable from ${isoTime(requestedAt0 + VETO_WINDOW)} (now), reporter ${carol.address}, slasher ${slasher}`,
@@ -232,7 +232,7 @@ describe("slash tasks", function () {
 
     it("prints exactly the returned data as JSON with --json, the set id whole", async function () {
       const { setId2 } = await load(requestedFixture);
-      const { result, lines } = await runTask<SlashRequestView[]>("slash:list", { json: true });
+      const { result, lines } = await runTask<SlashRequestView[]>("slash list", { json: true });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
       expect(JSON.parse(lines.join("\n"))[1].bps).to.equal("200");
       expect(JSON.parse(lines.join("\n"))[1].setId).to.equal(setId2.toString());
@@ -243,9 +243,9 @@ describe("slash tasks", function () {
       recordInProcess({ [RESTAKING_KEYS.slashingManager]: undefined as unknown as string });
       try {
         await expectRefused(
-          "slash:list",
+          "slash list",
           { json: true },
-          "the deployment of network hardhat has no Restaking#SlashingManager: run deploy:restaking first",
+          "the deployment of network hardhat has no Restaking#SlashingManager: run deploy restaking first",
         );
       } finally {
         recordInProcess(book);
@@ -254,27 +254,27 @@ describe("slash tasks", function () {
 
     it("prints that there is none before any request", async function () {
       await load(slasherFixture);
-      const { result, lines } = await runTask<SlashRequestView[]>("slash:list", { json: false });
+      const { result, lines } = await runTask<SlashRequestView[]>("slash list", { json: false });
       expect(result).to.deep.equal([]);
       expect(lines).to.deep.equal(["no slash requests"]);
     });
 
     it("refuses a malformed --operator and an account that is not an operator", async function () {
       const { alice } = await load(requestedFixture);
-      await expectRefused("slash:list", { operator: "0x01", json: true }, "--operator is not a valid address: 0x01");
+      await expectRefused("slash list", { operator: "0x01", json: true }, "--operator is not a valid address: 0x01");
       await expectRefused(
-        "slash:list",
+        "slash list",
         { operator: alice.address, json: true },
         `${alice.address} is not a registered operator`,
       );
     });
   });
 
-  describe("slash:veto", function () {
+  describe("slash veto", function () {
     it("vetoes a pending request as the council, releasing the operator", async function () {
       const { manager, registry, council, operator } = await load(requestedFixture);
       expect(await registry.pendingSlashes(operator.address)).to.equal(1n);
-      const { result, lines } = await runTask<VetoResult>("slash:veto", {
+      const { result, lines } = await runTask<VetoResult>("slash veto", {
         id: "0",
         from: council.address,
         json: false,
@@ -294,7 +294,7 @@ describe("slash tasks", function () {
       const { manager, council, requestedAt0 } = await load(requestedFixture);
       await time.setNextBlockTimestamp(requestedAt0 + VETO_WINDOW - 2);
       await hre.network.provider.send("evm_mine");
-      await task("slash:veto", { id: "0", from: council.address, json: true });
+      await task("slash veto", { id: "0", from: council.address, json: true });
       expect((await manager.request(0)).status).to.equal(2n);
     });
 
@@ -302,7 +302,7 @@ describe("slash tasks", function () {
       const { alice, council, deployer } = await load(requestedFixture);
       for (const sender of [alice, deployer]) {
         await expectRefused(
-          "slash:veto",
+          "slash veto",
           { id: "0", from: sender.address, json: true },
           `${sender.address} is not the vetoer: only ${council.address} (the security council) vetoes`,
         );
@@ -313,7 +313,7 @@ describe("slash tasks", function () {
       const { council, requestedAt0 } = await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
       await expectRefused(
-        "slash:veto",
+        "slash veto",
         { id: "0", from: council.address, json: true },
         `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)} (now)`,
       );
@@ -323,7 +323,7 @@ describe("slash tasks", function () {
       const { manager, council, requestedAt0 } = await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW - 1);
       await expectRefused(
-        "slash:veto",
+        "slash veto",
         { id: "0", from: council.address, json: true },
         `the veto window of slash request 0 closed at ${isoTime(requestedAt0 + VETO_WINDOW)} (in 1s)`,
       );
@@ -337,14 +337,14 @@ describe("slash tasks", function () {
       const { manager, council, requestedAt0 } = await load(requestedFixture);
       await (await manager.connect(council).veto(1)).wait();
       await expectRefused(
-        "slash:veto",
+        "slash veto",
         { id: "1", from: council.address, json: true },
         "slash request 1 is vetoed, not pending",
       );
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
       await (await manager.execute(0)).wait();
       await expectRefused(
-        "slash:veto",
+        "slash veto",
         { id: "0", from: council.address, json: true },
         "slash request 0 is executed, not pending",
       );
@@ -353,19 +353,19 @@ describe("slash tasks", function () {
     it("refuses an unknown or malformed request id", async function () {
       const { council } = await load(requestedFixture);
       await expectRefused(
-        "slash:veto",
+        "slash veto",
         { id: "2", from: council.address, json: true },
         "unknown slash request 2 (there are 2)",
       );
       await expectRefused(
-        "slash:veto",
+        "slash veto",
         { id: "-1", from: council.address, json: true },
         "--id must be a whole number, not -1",
       );
     });
   });
 
-  describe("slash:execute", function () {
+  describe("slash execute", function () {
     it("executes after the window: the reporter's share claimable, ALT set aside to burn, other assets claimable by the treasury", async function () {
       const { manager, registry, sets, token, steth, treasury, carol, operator, alice, setId, requestedAt0 } =
         await load(requestedFixture);
@@ -381,7 +381,7 @@ describe("slash tasks", function () {
       const treasuryAlt = await token.balanceOf(treasury.address);
       const registryAlt = await token.balanceOf(await registry.getAddress());
       expect(await registry.altToBurn()).to.equal(0n);
-      const { result, lines } = await runTask<ExecuteResult>("slash:execute", {
+      const { result, lines } = await runTask<ExecuteResult>("slash execute", {
         id: "0",
         from: alice.address,
         json: false,
@@ -403,7 +403,7 @@ describe("slash tasks", function () {
       await expect(transaction(result.tx.hash))
         .to.emit(sets, "AllocationSlashed")
         .withArgs(setId, operator.address, value, 0);
-      // nothing burned yet: the ALT not paid to the reporter stays in the registry, set aside for slash:burn
+      // nothing burned yet: the ALT not paid to the reporter stays in the registry, set aside for slash burn
       expect(await token.totalSupply()).to.equal(supply);
       expect(await registry.altToBurn()).to.equal(altAmount - altReporter);
       expect(await token.balanceOf(carol.address)).to.equal(carolAlt);
@@ -421,7 +421,7 @@ describe("slash tasks", function () {
       const { hash, gasUsed, block } = result.tx;
       expect(lines).to.deep.equal([
         `executed slash request #0: 500 bps (5 %) of ${operator.address}: tx ${hash} (gas ${gasUsed}, block ${block})`,
-        "  50 ALT slashed, 5 ALT claimable by the reporter, the rest set aside to burn (slash:burn)",
+        "  50 ALT slashed, 5 ALT claimable by the reporter, the rest set aside to burn (slash burn)",
         "  5 stETH slashed, 0.5 stETH claimable by the reporter, the rest claimable by the treasury",
       ]);
     });
@@ -430,7 +430,7 @@ describe("slash tasks", function () {
       const { requestedAt0 } = await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW - 1);
       await expectRefused(
-        "slash:execute",
+        "slash execute",
         { id: "0", json: true },
         `slash request 0 is executable from ${isoTime(requestedAt0 + VETO_WINDOW)} (in 1s)`,
       );
@@ -440,24 +440,24 @@ describe("slash tasks", function () {
       const { manager, council, requestedAt1 } = await load(requestedFixture);
       await (await manager.connect(council).veto(0)).wait();
       await time.increaseTo(requestedAt1 + VETO_WINDOW);
-      await expectRefused("slash:execute", { id: "0", json: true }, "slash request 0 is vetoed, not pending");
-      await task("slash:execute", { id: "1", json: true });
-      await expectRefused("slash:execute", { id: "1", json: true }, "slash request 1 is executed, not pending");
+      await expectRefused("slash execute", { id: "0", json: true }, "slash request 0 is vetoed, not pending");
+      await task("slash execute", { id: "1", json: true });
+      await expectRefused("slash execute", { id: "1", json: true }, "slash request 1 is executed, not pending");
     });
 
     it("refuses an unknown or malformed request id", async function () {
       await load(requestedFixture);
-      await expectRefused("slash:execute", { id: "99", json: true }, "unknown slash request 99 (there are 2)");
-      await expectRefused("slash:execute", { id: "one", json: true }, "--id must be a whole number, not one");
+      await expectRefused("slash execute", { id: "99", json: true }, "unknown slash request 99 (there are 2)");
+      await expectRefused("slash execute", { id: "one", json: true }, "--id must be a whole number, not one");
     });
 
     it("refuses every request id when there is none", async function () {
       await load(slasherFixture);
-      await expectRefused("slash:execute", { id: "0", json: true }, "unknown slash request 0 (there are 0)");
+      await expectRefused("slash execute", { id: "0", json: true }, "unknown slash request 0 (there are 0)");
     });
   });
 
-  describe("slash:claim", function () {
+  describe("slash claim", function () {
     /** Request #0 executed: carol (the reporter) may claim 5 ALT and 0.5 stETH, the treasury 4.5 stETH. */
     async function executedFixture() {
       const f = await loadFixture(requestedFixture);
@@ -469,7 +469,7 @@ describe("slash tasks", function () {
     it("claims every asset the reporter has proceeds in, one transaction each (text)", async function () {
       const { registry, token, steth, carol } = await load(executedFixture);
       const carolAlt = await token.balanceOf(carol.address);
-      const { result, lines } = await runTask<ClaimResult>("slash:claim", { from: carol.address, json: false });
+      const { result, lines } = await runTask<ClaimResult>("slash claim", { from: carol.address, json: false });
       expect(result.account).to.equal(carol.address);
       expect(result.to).to.equal(carol.address);
       expect(result.claims.map(({ assetId, symbol, amount }) => ({ assetId, symbol, amount }))).to.deep.equal([
@@ -490,7 +490,7 @@ describe("slash tasks", function () {
       expect(await registry.slashProceeds(carol.address, 0)).to.equal(0n);
       expect(await registry.slashProceeds(carol.address, 1)).to.equal(0n);
       await expectRefused(
-        "slash:claim",
+        "slash claim",
         { from: carol.address, json: true },
         `nothing to claim: ${carol.address} has no slash proceeds`,
       );
@@ -498,7 +498,7 @@ describe("slash tasks", function () {
 
     it("pays the treasury's stETH to --to (JSON)", async function () {
       const { registry, steth, treasury, payer } = await load(executedFixture);
-      const result = await task<ClaimResult>("slash:claim", { from: treasury.address, to: payer.address, json: true });
+      const result = await task<ClaimResult>("slash claim", { from: treasury.address, to: payer.address, json: true });
       expect(result.claims.map((c) => [c.assetId, c.amount])).to.deep.equal([[1, (45n * ALT) / 10n]]);
       expect(await steth.balanceOf(payer.address)).to.equal((45n * ALT) / 10n);
       expect(await registry.slashProceeds(treasury.address, 1)).to.equal(0n);
@@ -508,19 +508,19 @@ describe("slash tasks", function () {
       const { carol, payer } = await load(executedFixture);
       const nonce = await hre.ethers.provider.getTransactionCount(payer.address);
       await expectRefused(
-        "slash:claim",
+        "slash claim",
         { from: payer.address, json: true },
         `nothing to claim: ${payer.address} has no slash proceeds`,
       );
       await expectRefused(
-        "slash:claim",
+        "slash claim",
         { from: carol.address, to: "0x1234", json: true },
         "--to is not a valid address: 0x1234",
       );
       // refused by the registry while checking, before the first of carol's two claims is sent
       const carolNonce = await hre.ethers.provider.getTransactionCount(carol.address);
       await expectRefused(
-        "slash:claim",
+        "slash claim",
         { from: carol.address, to: hre.ethers.ZeroAddress, json: true },
         "the contract refused the transaction: RegistryZeroAddress()",
       );
@@ -529,7 +529,7 @@ describe("slash tasks", function () {
     });
   });
 
-  describe("slash:burn", function () {
+  describe("slash burn", function () {
     /** Request #0 executed: 50 ALT taken, 5 ALT for carol (the reporter), 45 ALT set aside to burn. */
     async function executedFixture() {
       const f = await loadFixture(requestedFixture);
@@ -544,7 +544,7 @@ describe("slash tasks", function () {
       expect(await registry.altToBurn()).to.equal(45n * ALT);
       const supply = await token.totalSupply();
       const registryAlt = await token.balanceOf(registryAddress);
-      const { result, lines } = await runTask<BurnResult>("slash:burn", { from: payer.address, json: false });
+      const { result, lines } = await runTask<BurnResult>("slash burn", { from: payer.address, json: false });
       expect(result.amount).to.equal(45n * ALT);
       await expectTx(result.tx, payer.address, registryAddress);
       await expect(transaction(result.tx.hash))
@@ -559,7 +559,7 @@ describe("slash tasks", function () {
       expect(lines).to.deep.equal([`burned 45 ALT of slashed ALT: tx ${hash} (gas ${gasUsed}, block ${block})`]);
       // all of it is gone: a second burn has nothing left
       await expectRefused(
-        "slash:burn",
+        "slash burn",
         { from: payer.address, json: false },
         "nothing to burn: no slashed ALT is set aside",
       );
@@ -573,7 +573,7 @@ describe("slash tasks", function () {
       await (await manager.execute(1)).wait();
       expect(await registry.altToBurn()).to.equal(99n * ALT);
       const supply = await token.totalSupply();
-      const { result, lines } = await runTask<BurnResult>("slash:burn", { json: true });
+      const { result, lines } = await runTask<BurnResult>("slash burn", { json: true });
       expect(result.amount).to.equal(99n * ALT);
       await expectTx(result.tx, deployer.address, registryAddress);
       await expect(transaction(result.tx.hash))
@@ -591,16 +591,16 @@ describe("slash tasks", function () {
       expect(await registry.altToBurn()).to.equal(0n);
       const nonce = await hre.ethers.provider.getTransactionCount(payer.address);
       await expectRefused(
-        "slash:burn",
+        "slash burn",
         { from: payer.address, json: true },
         "nothing to burn: no slashed ALT is set aside",
       );
-      await expectRefused("slash:burn", { json: false }, "nothing to burn: no slashed ALT is set aside");
+      await expectRefused("slash burn", { json: false }, "nothing to burn: no slashed ALT is set aside");
       expect(await hre.ethers.provider.getTransactionCount(payer.address)).to.equal(nonce);
     });
   });
 
-  describe("operator:info of a slashed operator", function () {
+  describe("operator info of a slashed operator", function () {
     it("shows the pending slash requests and the jail", async function () {
       const { service, operator, carol, setId } = await load(requestedFixture);
       await (
@@ -614,7 +614,7 @@ describe("slash tasks", function () {
           await time.latest(),
         )
       ).wait();
-      const { result, lines } = await runTask<OperatorInfo>("operator:info", {
+      const { result, lines } = await runTask<OperatorInfo>("operator info", {
         operator: operator.address,
         json: false,
       });
@@ -626,8 +626,8 @@ describe("slash tasks", function () {
     it("shows the pools reduced by an executed slash", async function () {
       const { operator, requestedAt0 } = await load(requestedFixture);
       await time.increaseTo(requestedAt0 + VETO_WINDOW);
-      await task("slash:execute", { id: "0", json: true });
-      const info = await task<OperatorInfo>("operator:info", { operator: operator.address, json: true });
+      await task("slash execute", { id: "0", json: true });
+      const info = await task<OperatorInfo>("operator info", { operator: operator.address, json: true });
       expect(info.jailed).to.equal(false);
       expect(info.pools.map((p) => p.totalAssets)).to.deep.equal([950n * ALT, 95n * ALT]);
       expect(info.pools[0].totalShares).to.equal(1_000n * ALT * 10n ** 6n);

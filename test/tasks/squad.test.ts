@@ -1,11 +1,11 @@
-// The SQUAD sequencing tasks (tasks/squad.ts): squad:schedule (the leaders of the next slots) and squad:post-batch (a
+// The SQUAD sequencing tasks (tasks/squad.ts): squad schedule (the leaders of the next slots) and squad post-batch (a
 // batch posted by the leader of the current slot, or by another member after the grace period or in a slot without
-// leader, with forced-queue items included), against the staged deployment of `deploy:services` (servicesTaskFixture:
+// leader, with forced-queue items included), against the staged deployment of `deploy services` (servicesTaskFixture:
 // rollup 5002 is SQUAD-sequenced). Every leader is drawn by hand (OperatorSets.drawAt replayed over the operators'
 // allocations counted in the epoch before the slot's, in draw-index order, with the rollup's seed for the slot's epoch,
 // committed in the epoch before and revealed in the committed block) and checked against SquadService.leaderAt; and
-// squad:reveal-seed (the keeper's seed duty: commit, then reveal in the target block); slots are chosen with
-// time.increaseTo (a task's transaction is mined one second after the latest block; squad:post-batch reports the slot
+// squad reveal-seed (the keeper's seed duty: commit, then reveal in the target block); slots are chosen with
+// time.increaseTo (a task's transaction is mined one second after the latest block; squad post-batch reports the slot
 // of the block its batch was mined in).
 import { expect } from "chai";
 import hre from "hardhat";
@@ -202,14 +202,14 @@ async function findSlot(f: Joined, from: bigint, accept: (leader: string, next: 
 const othersThan = (f: Joined, leader: string) => f.operators.filter((op) => op.address !== leader);
 
 describe("squad tasks", function () {
-  describe("squad:schedule", function () {
+  describe("squad schedule", function () {
     it("shows no leader in the epoch of the joins, nor in the next, whose leaders would be drawn from the joins' (JSON, 10 slots by default)", async function () {
       const f = await load(joinedFixture);
       const first = (await latest()) / SLOT;
       // the ten slots begin in the epoch of the joins, in which the set counts no stake
       expect(await f.sets.epochAt((first + 9n) * SLOT)).to.equal(f.joinEpoch);
       expect(await f.sets.isLive(f.setId, f.joinEpoch)).to.equal(false);
-      const result = await task<ScheduleResult>("squad:schedule", { rollup: "5002", json: true });
+      const result = await task<ScheduleResult>("squad schedule", { rollup: "5002", json: true });
       const [slotLength, gracePeriod] = await f.squad.parameters();
       expect([slotLength, gracePeriod]).to.deep.equal([SLOT, GRACE]);
       expect(result).to.deep.equal({
@@ -231,7 +231,7 @@ describe("squad tasks", function () {
         false,
       ]);
       expect(await g.sets.epochAt((g.firstSlot + 9n) * SLOT)).to.equal(g.countEpoch);
-      const counted = await task<ScheduleResult>("squad:schedule", { rollup: "5002", json: true });
+      const counted = await task<ScheduleResult>("squad schedule", { rollup: "5002", json: true });
       expect(counted.slots).to.deep.equal(
         Array.from({ length: 10 }, (_, i) => slotView(g.firstSlot + BigInt(i), ZeroAddress)),
       );
@@ -249,7 +249,7 @@ describe("squad tasks", function () {
       const operators = f.operators.map((op) => op.address);
       expect(await f.sets.allocationsAt(f.setId, operators, f.epoch - 1n)).to.deep.equal(OPERATOR_STAKES);
       expect(await f.squad.seedAt(f.squadRollupAddress, f.epoch)).to.equal(0n);
-      const result = await task<ScheduleResult>("squad:schedule", {
+      const result = await task<ScheduleResult>("squad schedule", {
         rollup: f.squadRollupAddress.toLowerCase(),
         slots: "24",
         json: true,
@@ -270,7 +270,7 @@ describe("squad tasks", function () {
       }
     });
 
-    it("shows the next epoch's leaders drawn with the seed the first batch of an epoch committed and squad:reveal-seed revealed: later batches do not re-roll it, nor change a schedule (text)", async function () {
+    it("shows the next epoch's leaders drawn with the seed the first batch of an epoch committed and squad reveal-seed revealed: later batches do not re-roll it, nor change a schedule (text)", async function () {
       const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const epochOne = await f.sets.epochStart(f.epoch + 1n);
@@ -281,7 +281,7 @@ describe("squad tasks", function () {
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(0n);
       // the first batch of this epoch commits the next one's seed to the block SEED_DELAY blocks on
       const [leader] = await drawLeaders(f, first, 1);
-      const posted = await task<PostResult>("squad:post-batch", {
+      const posted = await task<PostResult>("squad post-batch", {
         rollup,
         commitment: "mix",
         from: leader,
@@ -296,13 +296,13 @@ describe("squad tasks", function () {
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(0n);
       // revealed in that block, its prevrandao mixed in
       await mineTo(BigInt(posted.tx.block) + SEED_DELAY);
-      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      const revealed = await task<SeedResult>("squad reveal-seed", { rollup, json: true });
       expect(BigInt(revealed.tx.block)).to.equal(BigInt(posted.tx.block) + SEED_DELAY);
       const seed = mixSeed(0n, await prevRandao(revealed.tx.block), f.epoch + 1n);
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
       expect(await f.squad.seedAt(rollup, f.epoch)).to.equal(0n);
       // the leader posts again, in a block with randomness of its own: the seed stays
-      const again = await task<PostResult>("squad:post-batch", {
+      const again = await task<PostResult>("squad post-batch", {
         rollup,
         commitment: "re-roll",
         from: leader,
@@ -312,7 +312,7 @@ describe("squad tasks", function () {
       expect(await prevRandao(again.tx.block)).not.to.equal(await prevRandao(posted.tx.block));
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
 
-      const { result, lines } = await runTask<ScheduleResult>("squad:schedule", {
+      const { result, lines } = await runTask<ScheduleResult>("squad schedule", {
         rollup: "5002",
         slots: "7",
         json: false,
@@ -337,7 +337,7 @@ describe("squad tasks", function () {
       const slot = (epochOne + 11n) / SLOT;
       const current = await f.squad.leaderAt(rollup, slot);
       expect(current).to.equal(leaders[Number(slot - first)]);
-      const next = await task<PostResult>("squad:post-batch", {
+      const next = await task<PostResult>("squad post-batch", {
         rollup,
         commitment: "mix",
         from: current,
@@ -345,7 +345,7 @@ describe("squad tasks", function () {
       });
       expect([next.slot, next.byLeader]).to.deep.equal([slot, true]);
       await mineTo(BigInt(next.tx.block) + SEED_DELAY);
-      const nextSeed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      const nextSeed = await task<SeedResult>("squad reveal-seed", { rollup, json: true });
       expect(await f.squad.seedAt(rollup, f.epoch + 1n)).to.equal(seed);
       expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(
         mixSeed(seed, await prevRandao(nextSeed.tx.block), f.epoch + 2n),
@@ -356,7 +356,7 @@ describe("squad tasks", function () {
     it(`reads up to ${MAX_SLOTS} slots at once, across epochs`, async function () {
       const f = await load(drawnFixture);
       const first = f.firstSlot;
-      const result = await task<ScheduleResult>("squad:schedule", {
+      const result = await task<ScheduleResult>("squad schedule", {
         rollup: "5002",
         slots: String(MAX_SLOTS),
         json: true,
@@ -373,31 +373,31 @@ describe("squad tasks", function () {
       const args = { rollup: "5002", slots: "10", json: true };
       // nobody has joined SQUAD for rollup 5002 yet; rollup 5001 is centrally sequenced
       await expectRefused(
-        "squad:schedule",
+        "squad schedule",
         args,
-        `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+        `${f.squadRollupAddress} is not registered in SQUAD (service join registers it)`,
       );
-      await expectRefused("squad:schedule", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
-      await expectRefused("squad:schedule", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
+      await expectRefused("squad schedule", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
+      await expectRefused("squad schedule", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
       const squad = await f.squad.getAddress();
-      await expectRefused("squad:schedule", { ...args, rollup: squad }, `${squad} is not a rollup of the factory`);
-      await expectRefused("squad:schedule", { ...args, rollup: "rollup" }, "--rollup is not a valid address: rollup");
+      await expectRefused("squad schedule", { ...args, rollup: squad }, `${squad} is not a rollup of the factory`);
+      await expectRefused("squad schedule", { ...args, rollup: "rollup" }, "--rollup is not a valid address: rollup");
       for (const slots of ["0", "2.5", "-1", "ten"]) {
         await expectRefused(
-          "squad:schedule",
+          "squad schedule",
           { ...args, slots },
           `--slots must be a positive whole number, not ${slots}`,
         );
       }
       await expectRefused(
-        "squad:schedule",
+        "squad schedule",
         { ...args, slots: String(MAX_SLOTS + 1) },
         `--slots is at most ${MAX_SLOTS}`,
       );
     });
   });
 
-  describe("squad:post-batch", function () {
+  describe("squad post-batch", function () {
     before(function () {
       // slot timing to the second: instrumented runs are too slow to land a post in its planned slot
       if (coverageRunning()) this.skip();
@@ -412,7 +412,7 @@ describe("squad tasks", function () {
       await time.increaseTo(slot * SLOT); // the batch is mined one second into the slot
       const commitment = id("batch 0");
       const before = await f.token.balanceOf(leader);
-      const result = await task<PostResult>("squad:post-batch", {
+      const result = await task<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment,
         from: leader,
@@ -456,7 +456,7 @@ describe("squad tasks", function () {
       const [leader] = await drawLeaders(f, slot, 1);
       await time.increaseTo(slot * SLOT + 30n);
       const text = "L2 blocks 1-100 (blob 0x01)";
-      const first = await runTask<PostResult>("squad:post-batch", {
+      const first = await runTask<PostResult>("squad post-batch", {
         rollup,
         commitment: text,
         from: leader,
@@ -468,7 +468,7 @@ describe("squad tasks", function () {
         txLine(`batch ${id(text)} posted in slot ${slot} as leader`, first.result.tx),
       ]);
       // the leader posts again in its slot; "0x1234" is not a 32-byte value: hashed as text
-      const second = await runTask<PostResult>("squad:post-batch", {
+      const second = await runTask<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment: "0x1234",
         from: leader,
@@ -495,7 +495,7 @@ describe("squad tasks", function () {
       // mined in the first second open to all
       await time.increaseTo(slot * SLOT + GRACE - 1n);
       const commitment = id("late batch");
-      const result = await task<PostResult>("squad:post-batch", {
+      const result = await task<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment,
         from: member.address,
@@ -519,7 +519,7 @@ describe("squad tasks", function () {
       // the leader did not post: the slot stays unmarked (its miss can be reported)
       expect(await f.squad.slotMarks(rollup, slot)).to.deep.equal([false, false]);
 
-      const { result: next, lines } = await runTask<PostResult>("squad:post-batch", {
+      const { result: next, lines } = await runTask<PostResult>("squad post-batch", {
         rollup,
         commitment: "catch-up",
         from: another.address,
@@ -540,7 +540,7 @@ describe("squad tasks", function () {
       const slot = (await latest()) / SLOT + 1n;
       await time.increaseTo(slot * SLOT + 10n);
       expect(await f.squad.leaderAt(f.squadRollupAddress, slot)).to.equal(ZeroAddress);
-      const result = await task<PostResult>("squad:post-batch", {
+      const result = await task<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment: "no leader",
         from: member.address,
@@ -577,7 +577,7 @@ describe("squad tasks", function () {
       expect(await g.sets.isLive(g.setId, next)).to.equal(false);
       const later = (await latest()) / SLOT + 1n;
       await time.increaseTo(later * SLOT + 10n);
-      const posted = await task<PostResult>("squad:post-batch", {
+      const posted = await task<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment: "not live",
         from: g.operators[2].address,
@@ -606,7 +606,7 @@ describe("squad tasks", function () {
       await time.increaseTo(slot * SLOT);
       const [leaderBefore, rollupBefore] = [await f.token.balanceOf(leader), await f.token.balanceOf(rollup)];
       const commitment = id("with two forced");
-      const result = await task<PostResult>("squad:post-batch", {
+      const result = await task<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment,
         include: "2",
@@ -637,7 +637,7 @@ describe("squad tasks", function () {
       const included = async (i: number) => (await f.squadRollup.queuedTransaction(i)).included;
       expect([await included(0), await included(1), await included(2)]).to.deep.equal([true, true, false]);
 
-      const { result: last, lines } = await runTask<PostResult>("squad:post-batch", {
+      const { result: last, lines } = await runTask<PostResult>("squad post-batch", {
         rollup,
         commitment: "the last forced item",
         include: "1",
@@ -660,29 +660,29 @@ describe("squad tasks", function () {
       const args = { rollup: "5002", commitment: "batch", include: "0", from, json: true };
       for (const include of ["two", "-1", "1.5", "0x1"]) {
         await expectRefused(
-          "squad:post-batch",
+          "squad post-batch",
           { ...args, include },
           `--include must be a whole number, not ${include}`,
         );
       }
-      await expectRefused("squad:post-batch", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
-      await expectRefused("squad:post-batch", { ...args, rollup: "77" }, "no rollup has chain ID 77");
+      await expectRefused("squad post-batch", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
+      await expectRefused("squad post-batch", { ...args, rollup: "77" }, "no rollup has chain ID 77");
       const token = await f.token.getAddress();
-      await expectRefused("squad:post-batch", { ...args, rollup: token }, `${token} is not a rollup of the factory`);
+      await expectRefused("squad post-batch", { ...args, rollup: token }, `${token} is not a rollup of the factory`);
       const stranger = Wallet.createRandom().address;
       await expectRefused(
-        "squad:post-batch",
+        "squad post-batch",
         { ...args, from: stranger },
         `--from ${stranger} is not an account of network hardhat`,
       );
-      await expectRefused("squad:post-batch", { ...args, from: "0xzz" }, "--from is not a valid address: 0xzz");
+      await expectRefused("squad post-batch", { ...args, from: "0xzz" }, "--from is not a valid address: 0xzz");
       expect(await f.squadRollup.batchCount()).to.equal(0n);
 
       const g = await load(servicesTaskFixture);
       await expectRefused(
-        "squad:post-batch",
+        "squad post-batch",
         args,
-        `${g.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+        `${g.squadRollupAddress} is not registered in SQUAD (service join registers it)`,
       );
     });
 
@@ -693,7 +693,7 @@ describe("squad tasks", function () {
       const [member] = othersThan(f, leader);
       await time.increaseTo(slot * SLOT + GRACE - 2n); // mined in the last second reserved to the leader
       await expectTaskFailure(
-        "squad:post-batch",
+        "squad post-batch",
         { rollup: "5002", commitment: "too early", from: member.address, json: true },
         `the contract refused the transaction: SquadNotLeader("${member.address}", "${leader}")`,
       );
@@ -705,7 +705,7 @@ describe("squad tasks", function () {
       const f = await load(drawnFixture);
       const nonce = await hre.ethers.provider.getTransactionCount(f.outsider.address);
       await expectRefused(
-        "squad:post-batch",
+        "squad post-batch",
         { rollup: "5002", commitment: "intruder", from: f.outsider.address, json: true },
         `the contract refused the transaction: SquadNotEligible("${f.outsider.address}")`,
       );
@@ -718,7 +718,7 @@ describe("squad tasks", function () {
       for (const account of [f.outsider, f.deployer]) {
         expect((await f.sets.membership(f.setId, account.address)).member).to.equal(false);
         await expectTaskFailure(
-          "squad:post-batch",
+          "squad post-batch",
           { rollup: "5002", commitment: "intruder", from: account.address, json: true },
           `the contract refused the transaction: SquadNotEligible("${account.address}")`,
         );
@@ -726,7 +726,7 @@ describe("squad tasks", function () {
       // after the grace period too, when any member may stand in for the leader
       await time.increaseTo(f.firstSlot * SLOT + GRACE);
       await expectTaskFailure(
-        "squad:post-batch",
+        "squad post-batch",
         { rollup: "5002", commitment: "intruder", from: f.outsider.address, json: false },
         `the contract refused the transaction: SquadNotEligible("${f.outsider.address}")`,
       );
@@ -740,7 +740,7 @@ describe("squad tasks", function () {
       const [leader] = await drawLeaders(f, slot, 1);
       await time.increaseTo(slot * SLOT);
       await expectTaskFailure(
-        "squad:post-batch",
+        "squad post-batch",
         { rollup: "5002", commitment: "batch", include: "1", from: leader, json: true },
         "the contract refused the transaction: RollupNothingToInclude(1, 0)",
       );
@@ -749,7 +749,7 @@ describe("squad tasks", function () {
       await (await f.squadRollup.connect(f.outsider).queueTransaction(id("forced"), ALT)).wait();
       const held = await f.token.balanceOf(rollup);
       await expectTaskFailure(
-        "squad:post-batch",
+        "squad post-batch",
         { rollup: "5002", commitment: "batch", include: "2", from: leader, json: true },
         "the contract refused the transaction: RollupNothingToInclude(2, 1)",
       );
@@ -758,7 +758,7 @@ describe("squad tasks", function () {
       const late = (deadline + 1n) / SLOT + 1n;
       await time.increaseTo(late * SLOT + GRACE);
       await expectTaskFailure(
-        "squad:post-batch",
+        "squad post-batch",
         { rollup: "5002", commitment: "batch", from: f.operators[0].address, json: true },
         "the contract refused the transaction: RollupOverdueSkipped(0)",
       );
@@ -766,7 +766,7 @@ describe("squad tasks", function () {
       expect(await f.squadRollup.queueHead()).to.equal(0n);
       expect(await f.token.balanceOf(rollup)).to.equal(held);
       // including it is accepted, its fee to the poster
-      const posted = await task<PostResult>("squad:post-batch", {
+      const posted = await task<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment: "batch",
         include: "1",
@@ -783,7 +783,7 @@ describe("squad tasks", function () {
       // a slot whose leader does not lead the next one
       const { slot, next } = await findSlot(f, f.firstSlot + 1n, (leader, following) => leader !== following);
       await time.increaseTo(slot * SLOT + SLOT - 1n);
-      const { result, lines } = await runTask<PostResult>("squad:post-batch", {
+      const { result, lines } = await runTask<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment: "at the boundary",
         from: next,
@@ -820,7 +820,7 @@ describe("squad tasks", function () {
       const slot = f.firstSlot + 1n;
       await time.increaseTo(slot * SLOT + 10n);
       expect(await f.squad.leaderAt(rollup, slot)).to.equal(ZeroAddress);
-      const { result, lines } = await runTask<PostResult>("squad:post-batch", {
+      const { result, lines } = await runTask<PostResult>("squad post-batch", {
         rollup: "5002",
         commitment: "no leader",
         from: member.address,
@@ -835,7 +835,7 @@ describe("squad tasks", function () {
       // the first batch of the epoch committed the next one's seed: that epoch, the first with leaders, draws them with
       // the seed revealed in the committed block
       await mineTo(BigInt(result.tx.block) + SEED_DELAY);
-      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      const revealed = await task<SeedResult>("squad reveal-seed", { rollup, json: true });
       const seed = mixSeed(0n, await prevRandao(revealed.tx.block), f.countEpoch + 1n);
       expect(await f.squad.seedAt(rollup, f.countEpoch + 1n)).to.equal(seed);
       expect(await f.squad.seedAt(rollup, f.countEpoch)).to.equal(0n);
@@ -890,7 +890,7 @@ describe("squad tasks", function () {
       const membership = await f.sets.membership(f.setId, leaving.address);
       expect(membership.member).to.equal(false);
       expect(membership.leaveAt).to.be.greaterThan(await latest());
-      const posted = await task<PostResult>("squad:post-batch", {
+      const posted = await task<PostResult>("squad post-batch", {
         rollup,
         commitment: "drawn before leaving",
         from: leaving.address,
@@ -906,7 +906,7 @@ describe("squad tasks", function () {
       // that batch committed the seed of E + 2 (revealed in the target block), whose leaders come from the three left,
       // never operator 0
       await mineTo(BigInt(posted.tx.block) + SEED_DELAY);
-      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      const revealed = await task<SeedResult>("squad reveal-seed", { rollup, json: true });
       expect(await f.squad.seedAt(rollup, f.epoch + 2n)).to.equal(
         mixSeed(0n, await prevRandao(revealed.tx.block), f.epoch + 2n),
       );
@@ -917,7 +917,7 @@ describe("squad tasks", function () {
       // from the first slot of E + 2 (the slot in progress when it begins is one of E + 1) it may not post at all
       await time.increaseTo(split * SLOT);
       await expectRefused(
-        "squad:post-batch",
+        "squad post-batch",
         { rollup: "5002", commitment: "too late", from: leaving.address, json: true },
         `the contract refused the transaction: SquadNotEligible("${leaving.address}")`,
       );
@@ -925,14 +925,14 @@ describe("squad tasks", function () {
     });
   });
 
-  describe("squad:reveal-seed", function () {
+  describe("squad reveal-seed", function () {
     it("commits the next epoch's seed when nothing has, then reveals it in the committed block only, refusing too early and twice in one line (JSON)", async function () {
       const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const [keeper] = await hre.ethers.getSigners();
       const next = f.epoch + 1n;
       expect(await f.squad.seedCommitment(rollup)).to.deep.equal([0n, 0n, false]);
-      const committed = await task<SeedResult>("squad:reveal-seed", { rollup: "5002", json: true });
+      const committed = await task<SeedResult>("squad reveal-seed", { rollup: "5002", json: true });
       const target = BigInt(committed.tx.block) + SEED_DELAY;
       expect(committed).to.deep.equal({ rollup, epoch: next, action: "committed", target, tx: committed.tx });
       await expect(transaction(committed.tx.hash))
@@ -942,13 +942,13 @@ describe("squad tasks", function () {
       expect(await f.squad.seedCommitment(rollup)).to.deep.equal([next, target, false]);
       // the block after the commitment is not the target: refused before anything is sent
       await expectRefused(
-        "squad:reveal-seed",
+        "squad reveal-seed",
         { rollup, json: true },
         `the seed of epoch ${next} is revealed in block ${target} only: the latest is ${committed.tx.block} (run with --wait)`,
       );
       // with the target next, revealed in it by the keeper
       await mineTo(target);
-      const revealed = await task<SeedResult>("squad:reveal-seed", { rollup, from: keeper.address, json: true });
+      const revealed = await task<SeedResult>("squad reveal-seed", { rollup, from: keeper.address, json: true });
       const seed = mixSeed(0n, await prevRandao(revealed.tx.block), next);
       expect(revealed).to.deep.equal({ rollup, epoch: next, action: "revealed", target, seed, tx: revealed.tx });
       expect(BigInt(revealed.tx.block)).to.equal(target);
@@ -956,7 +956,7 @@ describe("squad tasks", function () {
       expect(await f.squad.seedAt(rollup, next)).to.equal(seed);
       expect(await f.squad.seedCommitment(rollup)).to.deep.equal([next, target, true]);
       await expectRefused(
-        "squad:reveal-seed",
+        "squad reveal-seed",
         { rollup, json: true },
         `the seed of epoch ${next} of ${rollup} was revealed already (in block ${target})`,
       );
@@ -969,28 +969,28 @@ describe("squad tasks", function () {
       const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       const next = f.epoch + 1n;
-      const { result: committed, lines } = await runTask<SeedResult>("squad:reveal-seed", {
+      const { result: committed, lines } = await runTask<SeedResult>("squad reveal-seed", {
         rollup: "5002",
         json: false,
       });
       const target = BigInt(committed.tx.block) + SEED_DELAY;
       expect(lines).to.deep.equal([
         txLine(`seed of epoch ${next} committed to the prevrandao of block ${target}`, committed.tx),
-        `  reveal it in block ${target}: squad:reveal-seed --rollup ${rollup} --wait`,
+        `  reveal it in block ${target}: squad reveal-seed --rollup ${rollup} --wait`,
       ]);
       // a target gone by unrevealed: refused, the next epoch inherits the latest seed (0)
       await mine(SEED_DELAY);
       await expectRefused(
-        "squad:reveal-seed",
+        "squad reveal-seed",
         { rollup, json: false },
         `block ${target}, the seed of epoch ${next}'s, is past (latest ${target}): epoch ${next} inherits the seed`,
       );
       await nextEpoch(f.sets);
       expect(await f.squad.seedAt(rollup, next)).to.equal(0n);
       // in the next epoch: commit, then --wait while the blocks up to the target are mined
-      const again = await task<SeedResult>("squad:reveal-seed", { rollup, json: true });
+      const again = await task<SeedResult>("squad reveal-seed", { rollup, json: true });
       expect([again.epoch, again.action]).to.deep.equal([next + 1n, "committed"]);
-      const waiting = runTask<SeedResult>("squad:reveal-seed", { rollup, wait: true, json: false });
+      const waiting = runTask<SeedResult>("squad reveal-seed", { rollup, wait: true, json: false });
       await mineTo(again.target);
       const { result, lines: revealedLines } = await waiting;
       expect(BigInt(result.tx.block)).to.equal(again.target);
@@ -1006,16 +1006,16 @@ describe("squad tasks", function () {
       const f = await load(servicesTaskFixture);
       const args = { rollup: "5002", json: true };
       await expectRefused(
-        "squad:reveal-seed",
+        "squad reveal-seed",
         args,
-        `${f.squadRollupAddress} is not registered in SQUAD (service:join registers it)`,
+        `${f.squadRollupAddress} is not registered in SQUAD (service join registers it)`,
       );
-      await expectRefused("squad:reveal-seed", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
-      await expectRefused("squad:reveal-seed", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
+      await expectRefused("squad reveal-seed", { ...args, rollup: "5001" }, `${f.rollupAddress} does not use SQUAD`);
+      await expectRefused("squad reveal-seed", { ...args, rollup: "5003" }, "no rollup has chain ID 5003");
     });
   });
 
-  describe("squad:report-miss", function () {
+  describe("squad report-miss", function () {
     /** A time as the report tasks print it, relative to the block `now`. */
     const at = (t: bigint, now: bigint) => `${isoTime(t)} (${relativeTime(Number(t), Number(now))})`;
 
@@ -1040,7 +1040,7 @@ describe("squad tasks", function () {
       const [leader] = await drawLeaders(f, slot, 1);
       expect(await f.squad.misses(rollup, leader)).to.equal(0n);
       const reporter = f.outsider;
-      const { result, lines } = await runTask<MissResult>("squad:report-miss", {
+      const { result, lines } = await runTask<MissResult>("squad report-miss", {
         rollup: "5002",
         from: reporter.address,
         json: false,
@@ -1060,7 +1060,7 @@ describe("squad tasks", function () {
       expect(lines).to.deep.equal([
         txLine(`miss of slot ${slot} (from ${at(slot * SLOT, now)}) reported: leader ${leader}`, result.tx),
         "  1 of 5 misses counted (its slots of this epoch and the one before): 4 more jail it for 7d",
-        `  2 more missed slots to report: ${f.firstSlot + 1n}, ${f.firstSlot} (squad:report-miss --slot)`,
+        `  2 more missed slots to report: ${f.firstSlot + 1n}, ${f.firstSlot} (squad report-miss --slot)`,
       ]);
       const receipt = (await hre.ethers.provider.getTransactionReceipt(result.tx.hash))!;
       expect([receipt.from, receipt.to]).to.deep.equal([reporter.address, f.squadAddress]);
@@ -1071,7 +1071,7 @@ describe("squad tasks", function () {
       expect(await f.squad.slotMarks(rollup, slot)).to.deep.equal([false, true]);
       expect(await f.squad.misses(rollup, leader)).to.equal(1n);
       // the next run takes the next latest
-      const next = await task<MissResult>("squad:report-miss", { rollup: "5002", json: true });
+      const next = await task<MissResult>("squad report-miss", { rollup: "5002", json: true });
       expect([next.slot, next.others]).to.deep.equal([f.firstSlot + 1n, [f.firstSlot]]);
     });
 
@@ -1087,10 +1087,10 @@ describe("squad tasks", function () {
       expect(slots.length).to.equal(5);
       await time.increaseTo((f.firstSlot + 40n) * SLOT + 10n);
       for (const [i, slot] of slots.slice(0, 4).entries()) {
-        const r = await task<MissResult>("squad:report-miss", { rollup: "5002", slot: slot.toString(), json: true });
+        const r = await task<MissResult>("squad report-miss", { rollup: "5002", slot: slot.toString(), json: true });
         expect([r.slot, r.leader, r.misses, r.jailedUntil]).to.deep.equal([slot, leader, BigInt(i + 1), null]);
       }
-      const { result, lines } = await runTask<MissResult>("squad:report-miss", {
+      const { result, lines } = await runTask<MissResult>("squad report-miss", {
         rollup: "5002",
         slot: slots[4].toString(),
         json: false,
@@ -1113,7 +1113,7 @@ describe("squad tasks", function () {
       await time.increaseTo((excused + 1n) * SLOT + 1n);
       const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { rollup: "5002", slot: excused.toString(), json: true },
         `the leader of slot ${excused}, ${leader}, is excused: jailed for misses from ${isoTime(now)} until ` +
           `${at(until, await latest())}, in the slot's window (${isoTime(excused * SLOT)} to ` +
@@ -1132,7 +1132,7 @@ describe("squad tasks", function () {
       const first = (windowStart + SLOT - 1n) / SLOT;
       const over = f.firstSlot - first;
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         args,
         `no missed slot of ${rollup} to report in epochs ${f.epoch - 1n} and ${f.epoch}: of the ${over} slots over ` +
           `since ${isoTime(first * SLOT)}, 0 posted by their leader, 0 reported already, ${over} without a leader, ` +
@@ -1140,34 +1140,34 @@ describe("squad tasks", function () {
       );
       const now = await latest();
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: f.firstSlot.toString() },
         `slot ${f.firstSlot} is not over: it ends at ${at((f.firstSlot + 1n) * SLOT, now)}`,
       );
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: (f.firstSlot + 2n).toString() },
         `slot ${f.firstSlot + 2n} has not begun: it runs from ${at((f.firstSlot + 2n) * SLOT, now)}`,
       );
       const noLeader = f.firstSlot - 1n;
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: noLeader.toString() },
         `slot ${noLeader} had no leader (the set is not live in epoch ${f.epoch - 1n} and the one before): nobody missed it`,
       );
-      await expectRefused("squad:report-miss", { ...args, slot: "x" }, "--slot must be a whole number, not x");
+      await expectRefused("squad report-miss", { ...args, slot: "x" }, "--slot must be a whole number, not x");
       // the leader of the current slot posts in it; the next slot is missed and reported
       const [leader, nextLeader] = await drawLeaders(f, f.firstSlot, 2);
-      await task("squad:post-batch", { rollup: "5002", commitment: "posted", from: leader, json: true });
+      await task("squad post-batch", { rollup: "5002", commitment: "posted", from: leader, json: true });
       await time.increaseTo((f.firstSlot + 2n) * SLOT + 10n);
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: f.firstSlot.toString() },
         `${leader}, the leader of slot ${f.firstSlot}, posted in it: nothing was missed`,
       );
-      await task("squad:report-miss", args);
+      await task("squad report-miss", args);
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: (f.firstSlot + 1n).toString() },
         `the miss of slot ${f.firstSlot + 1n} by ${nextLeader} was reported already`,
       );
@@ -1177,14 +1177,14 @@ describe("squad tasks", function () {
       await time.increaseTo((f.firstSlot + 3n) * SLOT + 10n);
       await (await f.squadRollup.connect(councilSigner).setPaused(true)).wait();
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: (f.firstSlot + 2n).toString() },
         `${rollup} is paused: no leader is at fault while it cannot take batches`,
       );
       const resumed = BigInt((await (await f.squadRollup.connect(councilSigner).setPaused(false)).wait())!.blockNumber);
       const resumedAt = await blockTime(Number(resumed));
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: (f.firstSlot + 2n).toString() },
         `${rollup} resumed from a pause at ${at(resumedAt, await latest())}, after slot ${f.firstSlot + 2n} began ` +
           `(${isoTime((f.firstSlot + 2n) * SLOT)}): its leader is not at fault`,
@@ -1193,7 +1193,7 @@ describe("squad tasks", function () {
       await time.increaseTo(await f.sets.epochStart(f.epoch + 2n));
       const old = f.firstSlot + 3n;
       await expectRefused(
-        "squad:report-miss",
+        "squad report-miss",
         { ...args, slot: old.toString() },
         `slot ${old} (epoch ${f.epoch}, ended ${at((old + 1n) * SLOT, await latest())}) is too old: a miss is ` +
           `reported in the slot's epoch or the next, and the current epoch is ${f.epoch + 2n}`,
@@ -1201,7 +1201,7 @@ describe("squad tasks", function () {
     });
   });
 
-  describe("squad:report-censorship", function () {
+  describe("squad report-censorship", function () {
     const at = (t: bigint, now: bigint) => `${isoTime(t)} (${relativeTime(Number(t), Number(now))})`;
 
     interface CensorshipResult {
@@ -1241,7 +1241,7 @@ describe("squad tasks", function () {
       expect(leader).not.to.equal(ZeroAddress);
       // not forced in yet: refused, with its deadline
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", item: "0", json: true },
         `queue item 0 was not forced in: it is due by ${at(deadline, await latest())}`,
       );
@@ -1250,7 +1250,7 @@ describe("squad tasks", function () {
       const forced = await (await f.squadRollup.connect(f.outsider).forceInclude(2)).wait();
       const forcedAt = await blockTime(forced!.blockNumber);
       const reporter = f.outsider;
-      const { result, lines } = await runTask<CensorshipResult>("squad:report-censorship", {
+      const { result, lines } = await runTask<CensorshipResult>("squad report-censorship", {
         rollup: "5002",
         from: reporter.address,
         fromBlock: "0",
@@ -1301,12 +1301,12 @@ describe("squad tasks", function () {
       // the slot is reported: neither item is any more
       const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", item: "0", json: true },
         `the leader of slot ${slot}, ${leader}, was reported for censorship already (one report a slot)`,
       );
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", json: true },
         `none of the 2 items forced into ${rollup}'s queue is reportable (the latest, item 1: the leader of slot ` +
           `${slot}, ${leader}, was reported for censorship already (one report a slot))`,
@@ -1318,12 +1318,12 @@ describe("squad tasks", function () {
       const f = await load(drawnFixture);
       const rollup = f.squadRollupAddress;
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", json: true },
         `no item of ${rollup}'s forced-inclusion queue was forced in: no censorship to report`,
       );
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", item: "0", json: true },
         `${rollup} has no queue item 0: its queue holds 0`,
       );
@@ -1333,21 +1333,21 @@ describe("squad tasks", function () {
       const forcedAt = await blockTime(forced!.blockNumber);
       const slot = deadline / SLOT + 1n;
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", item: "0", json: true },
         `queue item 0 was forced in at ${isoTime(forcedAt)}, before slot ${slot}, the first whole slot after its ` +
           `deadline (${isoTime(deadline)}), ended at ${isoTime((slot + 1n) * SLOT)}: nobody is provably at fault`,
       );
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", item: "1", json: true },
         `queue item 1 was not forced in: it is overdue since ${at(
           (await f.squadRollup.queuedTransaction(1)).deadline,
           await latest(),
-        )} but nobody forced it in yet (rollup:force-include)`,
+        )} but nobody forced it in yet (rollup force-include)`,
       );
       await expectRefused(
-        "squad:report-censorship",
+        "squad report-censorship",
         { rollup: "5002", item: "-1", json: true },
         "--item must be a whole number, not -1",
       );

@@ -78,7 +78,7 @@ describe("stake tasks", function () {
   async function requestedFixture() {
     const f = await loadFixture(stakedFixture);
     const { registry, operator, alice, aliceAlt, aliceSteth } = f;
-    const first = await task<UnstakeRequestResult>("stake:request-unstake", {
+    const first = await task<UnstakeRequestResult>("stake request-unstake", {
       operator: operator.address,
       asset: "ALT",
       shares: (aliceAlt / 2n).toString(),
@@ -86,7 +86,7 @@ describe("stake tasks", function () {
       json: true,
     });
     await time.increase(days(1));
-    const second = await task<UnstakeRequestResult>("stake:request-unstake", {
+    const second = await task<UnstakeRequestResult>("stake request-unstake", {
       operator: operator.address,
       asset: "stETH",
       all: true,
@@ -137,13 +137,13 @@ describe("stake tasks", function () {
     return { ...f, manager, sets, service, setId, requestSlash };
   }
 
-  describe("stake:deposit", function () {
+  describe("stake deposit", function () {
     it("stakes ALT by a permit signature when the allowance is short, in one transaction", async function () {
       const { registry, token, operator, alice } = await load(operatorsFixture);
       const registryAddress = await registry.getAddress();
       const nonce = await token.nonces(alice.address);
       const before = await token.balanceOf(alice.address);
-      const result = await task<DepositResult>("stake:deposit", {
+      const result = await task<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: "alt",
         amount: "1000",
@@ -178,7 +178,7 @@ describe("stake tasks", function () {
     it("stakes ALT with plain stake when the allowance suffices, priced on the pool", async function () {
       const { registry, token, operator, alice, bob } = await load(operatorsFixture);
       const registryAddress = await registry.getAddress();
-      const first = await task<DepositResult>("stake:deposit", {
+      const first = await task<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: "0",
         amount: "1000",
@@ -186,7 +186,7 @@ describe("stake tasks", function () {
         json: true,
       });
       await (await token.connect(bob).approve(registryAddress, 5_000n * ALT)).wait();
-      const { result, lines } = await runTask<DepositResult>("stake:deposit", {
+      const { result, lines } = await runTask<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: "0",
         amount: "2500.5",
@@ -209,7 +209,7 @@ describe("stake tasks", function () {
 
     it("prints that a permit was used in text mode", async function () {
       const { operator, alice } = await load(operatorsFixture);
-      const { result, lines } = await runTask<DepositResult>("stake:deposit", {
+      const { result, lines } = await runTask<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: "ALT",
         amount: "1",
@@ -225,7 +225,7 @@ describe("stake tasks", function () {
     it("approves then stakes stETH (by symbol, any case) with --approve", async function () {
       const { registry, steth, operator, alice } = await load(operatorsFixture);
       const registryAddress = await registry.getAddress();
-      const { result, lines } = await runTask<DepositResult>("stake:deposit", {
+      const { result, lines } = await runTask<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: "STETH",
         amount: "250",
@@ -255,14 +255,14 @@ describe("stake tasks", function () {
     it("stakes stETH named by id or by token address with an existing allowance", async function () {
       const { registry, steth, operator, alice } = await load(operatorsFixture);
       await (await steth.connect(alice).approve(await registry.getAddress(), 300n * ALT)).wait();
-      const byId = await task<DepositResult>("stake:deposit", {
+      const byId = await task<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: "1",
         amount: "100",
         from: alice.address,
         json: true,
       });
-      const byAddress = await task<DepositResult>("stake:deposit", {
+      const byAddress = await task<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: (await steth.getAddress()).toLowerCase(),
         amount: "200",
@@ -276,7 +276,7 @@ describe("stake tasks", function () {
 
     it("approves ALT instead of signing a permit with --approve", async function () {
       const { registry, token, operator, alice } = await load(operatorsFixture);
-      const result = await task<DepositResult>("stake:deposit", {
+      const result = await task<DepositResult>("stake deposit", {
         operator: operator.address,
         asset: "ALT",
         amount: "10",
@@ -298,7 +298,7 @@ describe("stake tasks", function () {
       };
       try {
         await expectRefused(
-          "stake:deposit",
+          "stake deposit",
           { operator: operator.address, asset: "ALT", amount: "5", from: alice.address, json: true },
           `too little allowance: ${alice.address} allows the registry 0 ALT of the 5 ALT and cannot sign a permit (eth_signTypedData_v4 is not supported): pass --approve`,
         );
@@ -311,7 +311,7 @@ describe("stake tasks", function () {
       const { registry, steth, operator, alice } = await load(operatorsFixture);
       await (await steth.connect(alice).approve(await registry.getAddress(), 10n * ALT)).wait();
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: operator.address, asset: "stETH", amount: "20", from: alice.address, json: true },
         `too little allowance: ${alice.address} allows the registry 10 stETH of the 20 stETH and stETH has no permit: approve it first or pass --approve`,
       );
@@ -320,12 +320,12 @@ describe("stake tasks", function () {
     it("refuses too little balance, of ALT and of stETH", async function () {
       const { operator, alice, carol } = await load(operatorsFixture);
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: operator.address, asset: "ALT", amount: "1000000.5", from: alice.address, json: true },
         `too little balance: ${alice.address} holds 1,000,000 ALT, the deposit needs 1,000,000.5 ALT`,
       );
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: operator.address, asset: "stETH", amount: "1", approve: true, from: carol.address, json: true },
         `too little balance: ${carol.address} holds 0 stETH, the deposit needs 1 stETH`,
       );
@@ -334,7 +334,7 @@ describe("stake tasks", function () {
     it("refuses a deposit past the asset's cap", async function () {
       const { registry, deployer, operator, alice } = await load(operatorsFixture);
       await (await registry.connect(deployer).updateAsset(1, ALT, 100n * ALT)).wait();
-      await task("stake:deposit", {
+      await task("stake deposit", {
         operator: operator.address,
         asset: "stETH",
         amount: "60",
@@ -343,7 +343,7 @@ describe("stake tasks", function () {
         json: true,
       });
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: operator.address, asset: "stETH", amount: "50", approve: true, from: alice.address, json: true },
         "the stETH cap of 100 stETH would be passed: 60 stETH staked, 50 stETH more asked",
       );
@@ -358,13 +358,13 @@ describe("stake tasks", function () {
       const jailed = `${operator.address} is jailed by 1 pending slash request(s): it takes no stake until they end`;
       // ALT: the allowance is short, so a permit would be signed
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: operator.address, asset: "ALT", amount: "5", from: alice.address, json: true },
         jailed,
       );
       // stETH with --approve: no approval is sent either
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: operator.address, asset: "stETH", amount: "5", approve: true, from: alice.address, json: true },
         jailed,
       );
@@ -379,7 +379,7 @@ describe("stake tasks", function () {
     it("refuses a malformed operator address", async function () {
       const { alice } = await load(operatorsFixture);
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: "0x12", asset: "ALT", amount: "1", from: alice.address, json: true },
         "--operator is not a valid address: 0x12",
       );
@@ -388,7 +388,7 @@ describe("stake tasks", function () {
     it("refuses an account that is not a registered operator", async function () {
       const { alice, bob } = await load(operatorsFixture);
       await expectRefused(
-        "stake:deposit",
+        "stake deposit",
         { operator: bob.address, asset: "ALT", amount: "1", from: alice.address, json: true },
         `${bob.address} is not a registered operator`,
       );
@@ -398,7 +398,7 @@ describe("stake tasks", function () {
       const { operator, alice, book } = await load(operatorsFixture);
       for (const asset of ["2", "DAI", book[RESTAKING_KEYS.registry]]) {
         await expectRefused(
-          "stake:deposit",
+          "stake deposit",
           { operator: operator.address, asset, amount: "1", from: alice.address, json: true },
           `unknown asset ${asset} (assets: 0 ALT, 1 stETH)`,
         );
@@ -410,20 +410,20 @@ describe("stake tasks", function () {
       const args = { operator: operator.address, asset: "ALT", from: alice.address, json: true };
       for (const amount of ["abc", "-1", "1.0000000000000000001", "1e3"]) {
         await expectRefused(
-          "stake:deposit",
+          "stake deposit",
           { ...args, amount },
           `--amount: invalid amount "${amount}": expected a non-negative decimal with at most 18 decimals`,
         );
       }
-      await expectRefused("stake:deposit", { ...args, amount: "0.0" }, "--amount must be positive");
+      await expectRefused("stake deposit", { ...args, amount: "0.0" }, "--amount must be positive");
     });
   });
 
-  describe("stake:request-unstake", function () {
+  describe("stake request-unstake", function () {
     it("queues --shares and prints the withdrawal root and unlock time", async function () {
       const { registry, operator, alice, aliceAlt, bobAlt } = await load(stakedFixture);
       const shares = aliceAlt / 3n;
-      const { result, lines } = await runTask<UnstakeRequestResult>("stake:request-unstake", {
+      const { result, lines } = await runTask<UnstakeRequestResult>("stake request-unstake", {
         operator: operator.address,
         asset: "ALT",
         shares: shares.toString(),
@@ -465,14 +465,14 @@ describe("stake tasks", function () {
       expect(lines).to.deep.equal([
         `requested to unstake ${shares} ALT shares (333.333333333333333333 ALT now) from ${operator.address}: tx ${hash} (gas ${gasUsed}, block ${block})`,
         `  root ${root}`,
-        `  unlocks at ${isoTime(unlockAt)} (in 14d): then run stake:complete --root ${root}`,
+        `  unlocks at ${isoTime(unlockAt)} (in 14d): then run stake complete --root ${root}`,
       ]);
     });
 
     it("converts --amount to the shares worth at least that much, rounding up", async function () {
       const { registry, operator, alice, aliceAlt, bobAlt } = await load(stakedFixture);
       const amount = 250n * ALT + 1n;
-      const result = await task<UnstakeRequestResult>("stake:request-unstake", {
+      const result = await task<UnstakeRequestResult>("stake request-unstake", {
         operator: operator.address,
         asset: "0",
         amount: "250.000000000000000001",
@@ -492,7 +492,7 @@ describe("stake tasks", function () {
 
     it("queues every share of the pool with --all", async function () {
       const { registry, operator, alice, aliceSteth } = await load(stakedFixture);
-      const result = await task<UnstakeRequestResult>("stake:request-unstake", {
+      const result = await task<UnstakeRequestResult>("stake request-unstake", {
         operator: operator.address,
         asset: "stETH",
         all: true,
@@ -509,9 +509,9 @@ describe("stake tasks", function () {
     it("numbers successive withdrawals with the registry's nonce", async function () {
       const { operator, alice, bob } = await load(stakedFixture);
       const args = { operator: operator.address, asset: "ALT", shares: "1000", json: true };
-      const a = await task<UnstakeRequestResult>("stake:request-unstake", { ...args, from: alice.address });
-      const b = await task<UnstakeRequestResult>("stake:request-unstake", { ...args, from: bob.address });
-      const c = await task<UnstakeRequestResult>("stake:request-unstake", { ...args, from: alice.address });
+      const a = await task<UnstakeRequestResult>("stake request-unstake", { ...args, from: alice.address });
+      const b = await task<UnstakeRequestResult>("stake request-unstake", { ...args, from: bob.address });
+      const c = await task<UnstakeRequestResult>("stake request-unstake", { ...args, from: alice.address });
       expect([a, b, c].map((r) => r.withdrawal.nonce)).to.deep.equal([0n, 1n, 2n]);
       expect(new Set([a.root, b.root, c.root]).size).to.equal(3);
     });
@@ -521,7 +521,7 @@ describe("stake tasks", function () {
       const args = { operator: operator.address, asset: "ALT", from: alice.address, json: true };
       for (const extra of [{}, { shares: "1", all: true }, { shares: "1", amount: "1" }, { amount: "1", all: true }]) {
         await expectRefused(
-          "stake:request-unstake",
+          "stake request-unstake",
           { ...args, ...extra },
           "pass exactly one of --shares, --amount or --all",
         );
@@ -531,7 +531,7 @@ describe("stake tasks", function () {
     it("refuses --shares above the staker's holdings", async function () {
       const { operator, alice, aliceAlt } = await load(stakedFixture);
       await expectRefused(
-        "stake:request-unstake",
+        "stake request-unstake",
         {
           operator: operator.address,
           asset: "ALT",
@@ -550,7 +550,7 @@ describe("stake tasks", function () {
       const numerator = amount * (totalShares + VIRTUAL_SHARES);
       const shares = (numerator + 4_000n * ALT) / (4_000n * ALT + 1n);
       await expectRefused(
-        "stake:request-unstake",
+        "stake request-unstake",
         { operator: operator.address, asset: "ALT", amount: "1001", from: alice.address, json: true },
         `${alice.address} holds ${aliceAlt} ALT shares with ${operator.address}, fewer than the ${shares} worth 1,001 ALT asked`,
       );
@@ -559,12 +559,12 @@ describe("stake tasks", function () {
     it("refuses --all and --shares from a staker without shares in the pool", async function () {
       const { operator, other, carol } = await load(stakedFixture);
       await expectRefused(
-        "stake:request-unstake",
+        "stake request-unstake",
         { operator: operator.address, asset: "ALT", all: true, from: carol.address, json: true },
         `${carol.address} holds no ALT shares with ${operator.address}`,
       );
       await expectRefused(
-        "stake:request-unstake",
+        "stake request-unstake",
         { operator: other.address, asset: "stETH", shares: "5", from: carol.address, json: true },
         `${carol.address} holds 0 stETH shares with ${other.address}, fewer than the 5 asked`,
       );
@@ -574,7 +574,7 @@ describe("stake tasks", function () {
       const { operator, alice } = await load(stakedFixture);
       for (const shares of ["0", "1.5", "x"]) {
         await expectRefused(
-          "stake:request-unstake",
+          "stake request-unstake",
           { operator: operator.address, asset: "ALT", shares, from: alice.address, json: true },
           `--shares must be a positive whole number, not ${shares}`,
         );
@@ -585,29 +585,29 @@ describe("stake tasks", function () {
       const { operator, alice } = await load(stakedFixture);
       const args = { asset: "ALT", all: true, from: alice.address, json: true };
       await expectRefused(
-        "stake:request-unstake",
+        "stake request-unstake",
         { ...args, operator: "nope" },
         "--operator is not a valid address: nope",
       );
       await expectRefused(
-        "stake:request-unstake",
+        "stake request-unstake",
         { ...args, operator: alice.address },
         `${alice.address} is not a registered operator`,
       );
       await expectRefused(
-        "stake:request-unstake",
+        "stake request-unstake",
         { ...args, operator: operator.address, asset: "7" },
         "unknown asset 7 (assets: 0 ALT, 1 stETH)",
       );
     });
   });
 
-  describe("stake:complete", function () {
+  describe("stake complete", function () {
     it("completes a withdrawal by --root once unlocked, found from its UnstakeRequested event", async function () {
       const { registry, token, operator, alice, aliceAlt, bobAlt, first } = await load(requestedFixture);
       await time.increaseTo(first.unlockAt);
       const before = await token.balanceOf(alice.address);
-      const { result, lines } = await runTask<CompleteResult>("stake:complete", {
+      const { result, lines } = await runTask<CompleteResult>("stake complete", {
         root: first.root.toUpperCase().replace("0X", "0x"),
         from: alice.address,
         json: false,
@@ -639,14 +639,14 @@ describe("stake tasks", function () {
     it("completes --all ready withdrawals and reports the ones still locked", async function () {
       const { registry, steth, operator, alice, aliceSteth, first, second } = await load(requestedFixture);
       await time.increaseTo(second.unlockAt - 10);
-      const result = await task<CompleteResult>("stake:complete", { all: true, from: alice.address, json: true });
+      const result = await task<CompleteResult>("stake complete", { all: true, from: alice.address, json: true });
       expect(result.completed.map((c) => c.root)).to.deep.equal([first.root]);
       expect(result.waiting).to.deep.equal([
         { root: second.root, operator: operator.address, unlockAt: second.unlockAt, reason: "locked" },
       ]);
       await time.increaseTo(second.unlockAt);
       const before = await steth.balanceOf(alice.address);
-      const rest = await task<CompleteResult>("stake:complete", { all: true, from: alice.address, json: true });
+      const rest = await task<CompleteResult>("stake complete", { all: true, from: alice.address, json: true });
       expect(rest.completed.map((c) => [c.root, c.symbol, c.amount])).to.deep.equal([
         [second.root, "stETH", valueOf(aliceSteth, aliceSteth, 100n * ALT)],
       ]);
@@ -659,7 +659,7 @@ describe("stake tasks", function () {
       const { alice, first } = await load(requestedFixture);
       await time.increaseTo(first.unlockAt - 1);
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { root: first.root, from: alice.address, json: true },
         `withdrawal ${first.root} unlocks at ${isoTime(first.unlockAt)} (in 1s)`,
       );
@@ -669,7 +669,7 @@ describe("stake tasks", function () {
       const { alice, first } = await load(requestedFixture);
       const now = await time.latest();
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { all: true, from: alice.address, json: true },
         `no withdrawal of ${alice.address} is ready (2 pending): the next unlocks at ${isoTime(first.unlockAt)} ` +
           `(${relativeTime(first.unlockAt, now)})`,
@@ -680,17 +680,17 @@ describe("stake tasks", function () {
       const { alice } = await load(requestedFixture);
       const unknown = id("no such withdrawal");
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { root: unknown, from: alice.address, json: true },
         `unknown withdrawal root ${unknown}`,
       );
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { root: ZeroHash, from: alice.address, json: true },
         `unknown withdrawal root ${ZeroHash}`,
       );
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { root: "0x1234", from: alice.address, json: true },
         "--root is not a 32-byte hex value: 0x1234",
       );
@@ -699,9 +699,9 @@ describe("stake tasks", function () {
     it("refuses a withdrawal completed already", async function () {
       const { alice, first } = await load(requestedFixture);
       await time.increaseTo(first.unlockAt);
-      await task("stake:complete", { root: first.root, from: alice.address, json: true });
+      await task("stake complete", { root: first.root, from: alice.address, json: true });
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { root: first.root, from: alice.address, json: true },
         `withdrawal ${first.root} is completed already`,
       );
@@ -711,7 +711,7 @@ describe("stake tasks", function () {
       const { alice, bob, first } = await load(requestedFixture);
       await time.increaseTo(first.unlockAt);
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { root: first.root, from: bob.address, json: true },
         `withdrawal ${first.root} belongs to ${alice.address}, not ${bob.address}`,
       );
@@ -720,7 +720,7 @@ describe("stake tasks", function () {
     it("refuses --all from a staker without pending withdrawals", async function () {
       const { bob } = await load(requestedFixture);
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { all: true, from: bob.address, json: true },
         `${bob.address} has no pending withdrawals`,
       );
@@ -730,7 +730,7 @@ describe("stake tasks", function () {
       const { alice, first } = await load(requestedFixture);
       for (const extra of [{}, { root: first.root, all: true }]) {
         await expectRefused(
-          "stake:complete",
+          "stake complete",
           { ...extra, from: alice.address, json: true },
           "pass exactly one of --root or --all",
         );
@@ -742,12 +742,12 @@ describe("stake tasks", function () {
       await requestSlash();
       await time.increaseTo(second.unlockAt);
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { root: first.root, from: alice.address, json: true },
         `withdrawal ${first.root} waits: its operator ${operator.address} has a pending slash request`,
       );
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { all: true, from: alice.address, json: true },
         `no withdrawal of ${alice.address} is ready (2 pending): 2 wait for a pending slash of their operator`,
       );
@@ -758,19 +758,19 @@ describe("stake tasks", function () {
       await requestSlash();
       await time.increaseTo(first.unlockAt);
       await expectRefused(
-        "stake:complete",
+        "stake complete",
         { all: true, from: alice.address, json: true },
         `no withdrawal of ${alice.address} is ready (2 pending): the next unlocks at ${isoTime(second.unlockAt)} (in 1d 1s); 1 wait for a pending slash of their operator`,
       );
     });
   });
 
-  describe("stake:positions", function () {
+  describe("stake positions", function () {
     it("lists every pool with shares and value now, and pending withdrawals with unlock time", async function () {
       const { registry, token, operator, other, alice, aliceAlt, bobAlt, first, second } = await load(requestedFixture);
       await (await token.connect(alice).approve(await registry.getAddress(), 50n * ALT)).wait();
       await (await registry.connect(alice).stake(other.address, 0, 50n * ALT)).wait();
-      const { result, lines } = await runTask<Positions>("stake:positions", { staker: alice.address, json: false });
+      const { result, lines } = await runTask<Positions>("stake positions", { staker: alice.address, json: false });
       const now = await time.latest();
       const remaining = aliceAlt - aliceAlt / 2n;
       const altValue = valueOf(remaining, aliceAlt + bobAlt, 4_000n * ALT);
@@ -828,13 +828,13 @@ describe("stake tasks", function () {
     it("marks withdrawals ready once unlocked, and drops completed ones", async function () {
       const { alice, first, second } = await load(requestedFixture);
       await time.increaseTo(first.unlockAt);
-      let positions = await task<Positions>("stake:positions", { staker: alice.address, json: true });
+      let positions = await task<Positions>("stake positions", { staker: alice.address, json: true });
       expect(positions.pending.map((p) => [p.root, p.ready])).to.deep.equal([
         [first.root, true],
         [second.root, false],
       ]);
-      await task("stake:complete", { root: first.root, from: alice.address, json: true });
-      positions = await task<Positions>("stake:positions", { staker: alice.address, json: true });
+      await task("stake complete", { root: first.root, from: alice.address, json: true });
+      positions = await task<Positions>("stake positions", { staker: alice.address, json: true });
       expect(positions.pending.map((p) => p.root)).to.deep.equal([second.root]);
     });
 
@@ -842,7 +842,7 @@ describe("stake tasks", function () {
       const { alice, first, second, requestSlash } = await load(slasherFixture);
       await requestSlash();
       await time.increaseTo(first.unlockAt);
-      const { result, lines } = await runTask<Positions>("stake:positions", { staker: alice.address, json: false });
+      const { result, lines } = await runTask<Positions>("stake positions", { staker: alice.address, json: false });
       expect(result.pending.map((p) => [p.operatorJailed, p.ready])).to.deep.equal([
         [true, false],
         [true, false],
@@ -855,14 +855,14 @@ describe("stake tasks", function () {
 
     it("shows an account without stake as such, by default the first account", async function () {
       const { deployer } = await load(requestedFixture);
-      const { result, lines } = await runTask<Positions>("stake:positions", { json: false });
+      const { result, lines } = await runTask<Positions>("stake positions", { json: false });
       expect(result).to.deep.equal({ staker: deployer.address, pools: [], pending: [] });
       expect(lines).to.deep.equal([`staker ${deployer.address}`, "  no staked pools"]);
     });
 
     it("prints exactly the returned data as JSON with --json", async function () {
       const { alice, first } = await load(requestedFixture);
-      const { result, lines } = await runTask<Positions>("stake:positions", { staker: alice.address, json: true });
+      const { result, lines } = await runTask<Positions>("stake positions", { staker: alice.address, json: true });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
       expect(JSON.parse(lines.join("\n")).pending[0].root).to.equal(first.root);
     });
@@ -872,9 +872,9 @@ describe("stake tasks", function () {
       recordInProcess({ [RESTAKING_KEYS.registry]: undefined as unknown as string });
       try {
         await expectRefused(
-          "stake:positions",
+          "stake positions",
           { staker: alice.address, json: true },
-          "the deployment of network hardhat has no Restaking#RestakingRegistry: run deploy:restaking first",
+          "the deployment of network hardhat has no Restaking#RestakingRegistry: run deploy restaking first",
         );
       } finally {
         recordInProcess(book);
@@ -883,14 +883,14 @@ describe("stake tasks", function () {
 
     it("refuses a malformed --staker", async function () {
       await load(requestedFixture);
-      await expectRefused("stake:positions", { staker: "0xzz", json: true }, "--staker is not a valid address: 0xzz");
+      await expectRefused("stake positions", { staker: "0xzz", json: true }, "--staker is not a valid address: 0xzz");
     });
   });
 
   it("keeps a random address out of every lookup", async function () {
     await load(operatorsFixture);
     const stranger = Wallet.createRandom().address;
-    const positions = await task<Positions>("stake:positions", { staker: stranger, json: true });
+    const positions = await task<Positions>("stake positions", { staker: stranger, json: true });
     expect(positions).to.deep.equal({ staker: stranger, pools: [], pending: [] });
   });
 });

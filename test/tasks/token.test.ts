@@ -62,10 +62,10 @@ describe("token tasks", function () {
     return { book, signers, holder, token };
   }
 
-  describe("token:info", function () {
+  describe("token info", function () {
     it("shows the 10,000,000,000 ALT supply with nothing burned", async function () {
       const { book } = await loadFixture(tokenTaskFixture);
-      const info = await task<TokenInfo>("token:info", { json: true });
+      const info = await task<TokenInfo>("token info", { json: true });
       expect(info).to.deep.equal({
         token: book["Genesis#AltToken"],
         name: "ALT",
@@ -80,7 +80,7 @@ describe("token tasks", function () {
 
     it("prints the supply and clock in text mode", async function () {
       const { book } = await loadFixture(tokenTaskFixture);
-      const { lines } = await runTask("token:info", { json: false });
+      const { lines } = await runTask("token info", { json: false });
       expect(lines).to.deep.equal([
         `ALT (ALT) at ${book["Genesis#AltToken"]}`,
         "  supply   10,000,000,000 ALT (burned 0 ALT)",
@@ -90,7 +90,7 @@ describe("token tasks", function () {
 
     it("prints JSON with --json, amounts as decimal strings", async function () {
       const { book } = await loadFixture(tokenTaskFixture);
-      const { lines } = await runTask("token:info", { json: true });
+      const { lines } = await runTask("token info", { json: true });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
         token: book["Genesis#AltToken"],
         name: "ALT",
@@ -106,7 +106,7 @@ describe("token tasks", function () {
       const { holder, token } = await loadFixture(tokenTaskFixture);
       const burned = 1_234n * ALT + ALT / 2n; // 1,234.5 ALT
       await (await token.connect(holder).burn(burned)).wait();
-      const { result, lines } = await runTask<TokenInfo>("token:info", { json: false });
+      const { result, lines } = await runTask<TokenInfo>("token info", { json: false });
       expect(result.burned).to.equal(burned);
       expect(result.totalSupply).to.equal(GENESIS_SUPPLY - burned);
       expect(lines[1]).to.equal("  supply   9,999,998,765.5 ALT (burned 1,234.5 ALT)");
@@ -120,7 +120,7 @@ describe("token tasks", function () {
       await (await token.permit(holder.address, signers[0].address, 1n, 2n ** 40n, v, r, s)).wait();
       await (await token.connect(holder).delegate(holder.address)).wait();
 
-      const info = await task<TokenInfo>("token:info", { account: holder.address.toLowerCase(), json: true });
+      const info = await task<TokenInfo>("token info", { account: holder.address.toLowerCase(), json: true });
       expect(info.account).to.deep.equal({
         address: LAUNCHPOOL_BENEFICIARY,
         balance: LAUNCHPOOL_TOTAL,
@@ -132,7 +132,7 @@ describe("token tasks", function () {
 
     it("shows votes delegated by a vesting position to an account that holds no ALT", async function () {
       await loadFixture(tokenTaskFixture);
-      const { result, lines } = await runTask<TokenInfo>("token:info", { account: TREASURY_BENEFICIARY, json: false });
+      const { result, lines } = await runTask<TokenInfo>("token info", { account: TREASURY_BENEFICIARY, json: false });
       expect(result.account).to.deep.equal({
         address: TREASURY_BENEFICIARY,
         balance: 0n,
@@ -151,17 +151,17 @@ describe("token tasks", function () {
     it("refuses a malformed --account", async function () {
       await loadFixture(tokenTaskFixture);
       await expectTaskFailure(
-        "token:info",
+        "token info",
         { account: "0x123", json: true },
         "--account is not a valid address: 0x123",
       );
     });
   });
 
-  describe("token:delegate", function () {
+  describe("token delegate", function () {
     it("delegates the --from account's votes to itself: its votes become its balance", async function () {
       const { holder, token } = await loadFixture(tokenTaskFixture);
-      const result = await task<DelegateResult>("token:delegate", {
+      const result = await task<DelegateResult>("token delegate", {
         to: holder.address,
         from: holder.address,
         json: true,
@@ -176,7 +176,7 @@ describe("token tasks", function () {
 
     it("reports the transaction's hash, gas and block", async function () {
       const { holder, token } = await loadFixture(tokenTaskFixture);
-      const { tx } = await task<DelegateResult>("token:delegate", {
+      const { tx } = await task<DelegateResult>("token delegate", {
         to: holder.address,
         from: holder.address,
         json: true,
@@ -192,7 +192,7 @@ describe("token tasks", function () {
 
     it("adds the delegated balance to what the delegatee already had", async function () {
       const { holder } = await loadFixture(tokenTaskFixture);
-      const result = await task<DelegateResult>("token:delegate", {
+      const result = await task<DelegateResult>("token delegate", {
         to: TREASURY_BENEFICIARY.toLowerCase(),
         from: holder.address,
         json: true,
@@ -203,7 +203,7 @@ describe("token tasks", function () {
 
     it("acts as the first account without --from", async function () {
       const { signers, token } = await loadFixture(tokenTaskFixture);
-      const result = await task<DelegateResult>("token:delegate", { to: TREASURY_BENEFICIARY, json: true });
+      const result = await task<DelegateResult>("token delegate", { to: TREASURY_BENEFICIARY, json: true });
       expect(result.delegator).to.equal(signers[0].address);
       expect(result.votes).to.equal(TREASURY_TOTAL); // the deployer handed out every token at genesis
       expect(await token.delegates(signers[0].address)).to.equal(TREASURY_BENEFICIARY);
@@ -211,7 +211,7 @@ describe("token tasks", function () {
 
     it("prints the transaction and the delegatee's new votes in text mode", async function () {
       const { holder } = await loadFixture(tokenTaskFixture);
-      const { result, lines } = await runTask<DelegateResult>("token:delegate", {
+      const { result, lines } = await runTask<DelegateResult>("token delegate", {
         to: holder.address,
         from: holder.address,
         json: false,
@@ -227,7 +227,7 @@ describe("token tasks", function () {
       const { holder } = await loadFixture(tokenTaskFixture);
       const block = await hre.ethers.provider.getBlockNumber();
       await expectTaskFailure(
-        "token:delegate",
+        "token delegate",
         { to: "0xnope", from: holder.address, json: true },
         "--to is not a valid address: 0xnope",
       );
@@ -238,7 +238,7 @@ describe("token tasks", function () {
       const { holder } = await loadFixture(tokenTaskFixture);
       const stranger = Wallet.createRandom().address;
       await expectTaskFailure(
-        "token:delegate",
+        "token delegate",
         { to: holder.address, from: stranger.toLowerCase(), json: true },
         `--from ${stranger} is not an account of network hardhat`,
       );
@@ -247,7 +247,7 @@ describe("token tasks", function () {
     it("refuses a malformed --from", async function () {
       const { holder } = await loadFixture(tokenTaskFixture);
       await expectTaskFailure(
-        "token:delegate",
+        "token delegate",
         { to: holder.address, from: "alice", json: true },
         "--from is not a valid address: alice",
       );
@@ -261,7 +261,7 @@ describe("token tasks", function () {
   async function expectHolderRefused(name: string, args: Record<string, unknown>, message: string) {
     const { holder, token, signers } = await loadFixture(tokenTaskFixture);
     const other = signers[12].address;
-    const toward = name === "token:transfer" ? "to" : "spender";
+    const toward = name === "token transfer" ? "to" : "spender";
     await expectRefused(name, { [toward]: other, from: holder.address, json: true, ...args }, message);
     expect([
       await token.balanceOf(holder.address),
@@ -270,8 +270,8 @@ describe("token tasks", function () {
     ]).to.deep.equal([LAUNCHPOOL_TOTAL, 0n, 0n]);
   }
 
-  it("token:transfer and token:approve refuse a negative or malformed --amount, sending nothing", async function () {
-    for (const name of ["token:transfer", "token:approve"]) {
+  it("token transfer and token approve refuse a negative or malformed --amount, sending nothing", async function () {
+    for (const name of ["token transfer", "token approve"]) {
       for (const amount of ["-1", "1.5.2", "ten", "1,000", "0.0000000000000000001"]) {
         await expectHolderRefused(
           name,
@@ -282,13 +282,13 @@ describe("token tasks", function () {
     }
   });
 
-  describe("token:transfer", function () {
+  describe("token transfer", function () {
     const AMOUNT = 1_234n * ALT + ALT / 2n; // 1,234.5 ALT
 
     it("moves exactly --amount from --from to --to, with one Transfer", async function () {
       const { holder, token, signers } = await loadFixture(tokenTaskFixture);
       const recipient = signers[12].address;
-      const result = await task<TransferResult>("token:transfer", {
+      const result = await task<TransferResult>("token transfer", {
         to: recipient.toLowerCase(),
         amount: "1234.5",
         from: holder.address,
@@ -305,7 +305,7 @@ describe("token tasks", function () {
 
     it("sends the whole balance, to the last wei", async function () {
       const { holder, token, signers } = await loadFixture(tokenTaskFixture);
-      await task("token:transfer", { to: signers[12].address, amount: "500000000", from: holder.address, json: true });
+      await task("token transfer", { to: signers[12].address, amount: "500000000", from: holder.address, json: true });
       expect(await token.balanceOf(holder.address)).to.equal(0n);
       expect(await token.balanceOf(signers[12].address)).to.equal(LAUNCHPOOL_TOTAL);
     });
@@ -313,7 +313,7 @@ describe("token tasks", function () {
     it("prints one line with the amount, both accounts and the transaction in text mode", async function () {
       const { holder, signers } = await loadFixture(tokenTaskFixture);
       const recipient = signers[12].address;
-      const { result, lines } = await runTask<TransferResult>("token:transfer", {
+      const { result, lines } = await runTask<TransferResult>("token transfer", {
         to: recipient,
         amount: "1234.5",
         from: holder.address,
@@ -327,7 +327,7 @@ describe("token tasks", function () {
 
     it("prints the same data as JSON with --json, the amount in wei", async function () {
       const { holder, signers } = await loadFixture(tokenTaskFixture);
-      const { result, lines } = await runTask<TransferResult>("token:transfer", {
+      const { result, lines } = await runTask<TransferResult>("token transfer", {
         to: signers[12].address,
         amount: "1234.5",
         from: holder.address,
@@ -338,16 +338,16 @@ describe("token tasks", function () {
     });
 
     it("refuses a malformed --to", async function () {
-      await expectHolderRefused("token:transfer", { to: "0xnope", amount: "1" }, "--to is not a valid address: 0xnope");
+      await expectHolderRefused("token transfer", { to: "0xnope", amount: "1" }, "--to is not a valid address: 0xnope");
     });
 
     it("refuses a zero --amount", async function () {
-      await expectHolderRefused("token:transfer", { amount: "0" }, "--amount must be more than 0 ALT");
+      await expectHolderRefused("token transfer", { amount: "0" }, "--amount must be more than 0 ALT");
     });
 
     it("refuses more than the sender's balance, naming both", async function () {
       await expectHolderRefused(
-        "token:transfer",
+        "token transfer",
         { amount: "500000000.000000000000000001" },
         `${LAUNCHPOOL_BENEFICIARY} holds 500,000,000 ALT; this needs 500,000,000.000000000000000001 ALT`,
       );
@@ -356,7 +356,7 @@ describe("token tasks", function () {
     it("refuses a sender that holds no ALT", async function () {
       const { signers } = await loadFixture(tokenTaskFixture);
       await expectHolderRefused(
-        "token:transfer",
+        "token transfer",
         { amount: "1", from: signers[0].address },
         `${signers[0].address} holds 0 ALT; this needs 1 ALT`,
       );
@@ -364,19 +364,19 @@ describe("token tasks", function () {
 
     it("refuses the zero address as recipient, as the simulated transfer does", async function () {
       await expectHolderRefused(
-        "token:transfer",
+        "token transfer",
         { to: ZeroAddress, amount: "1" },
         `the contract refused the transaction: ERC20InvalidReceiver("${ZeroAddress}")`,
       );
     });
   });
 
-  describe("token:approve", function () {
-    /** Runs token:approve for the Launchpool beneficiary (spender: account 12); returns the result and the allowance. */
+  describe("token approve", function () {
+    /** Runs token approve for the Launchpool beneficiary (spender: account 12); returns the result and the allowance. */
     async function approve(args: Record<string, unknown>) {
       const { holder, token, signers } = await loadFixture(tokenTaskFixture);
       const spender = signers[12].address;
-      const run = await runTask<ApproveResult>("token:approve", { spender, from: holder.address, ...args });
+      const run = await runTask<ApproveResult>("token approve", { spender, from: holder.address, ...args });
       const receipt = await expectTx(run.result.tx, holder.address, await token.getAddress());
       const events = receipt.logs.map((log) => token.interface.parseLog(log)!);
       return { ...run, holder, spender, events, allowance: await token.allowance(holder.address, spender) };
@@ -423,20 +423,20 @@ describe("token tasks", function () {
 
     it("refuses a malformed --spender", async function () {
       await expectHolderRefused(
-        "token:approve",
+        "token approve",
         { spender: "bob", amount: "1" },
         "--spender is not a valid address: bob",
       );
     });
 
     it("refuses neither or both of --amount and --max", async function () {
-      await expectHolderRefused("token:approve", {}, "pass either --amount <ALT> or --max");
-      await expectHolderRefused("token:approve", { amount: "1", max: true }, "pass either --amount <ALT> or --max");
+      await expectHolderRefused("token approve", {}, "pass either --amount <ALT> or --max");
+      await expectHolderRefused("token approve", { amount: "1", max: true }, "pass either --amount <ALT> or --max");
     });
 
     it("refuses the zero address as spender, as the simulated approval does", async function () {
       await expectHolderRefused(
-        "token:approve",
+        "token approve",
         { spender: ZeroAddress, amount: "1" },
         `the contract refused the transaction: ERC20InvalidSpender("${ZeroAddress}")`,
       );

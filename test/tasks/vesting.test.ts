@@ -104,10 +104,10 @@ describe("vesting tasks", function () {
     return { book, signers, token, factory, positions, tge };
   }
 
-  describe("vesting:list", function () {
+  describe("vesting list", function () {
     it("lists the seven genesis positions in table order with exact totals, schedules and beneficiaries", async function () {
       const { book, tge } = await loadFixture(vestingTaskFixture);
-      const views = await task<PositionView[]>("vesting:list", { json: true });
+      const views = await task<PositionView[]>("vesting list", { json: true });
       expect(views.map((v) => v.category)).to.deep.equal(GENESIS.map((r) => r.category));
       for (const [i, expected] of GENESIS.entries()) {
         const view = views[i];
@@ -125,21 +125,21 @@ describe("vesting tasks", function () {
 
     it("gives the 55,000,000 ALT of the airdrop from Ecosystem: the totals add up to 10B minus the airdrop", async function () {
       await loadFixture(vestingTaskFixture);
-      const views = await task<PositionView[]>("vesting:list", { json: true });
+      const views = await task<PositionView[]>("vesting list", { json: true });
       expect(views.find((v) => v.category === "Ecosystem")!.total).to.equal(1_445_000_000n * ALT);
       expect(views.reduce((sum, v) => sum + v.total, 0n)).to.equal(9_945_000_000n * ALT);
     });
 
     it("shows each position's votes delegated to its beneficiary", async function () {
       await loadFixture(vestingTaskFixture);
-      const views = await task<PositionView[]>("vesting:list", { json: true });
+      const views = await task<PositionView[]>("vesting list", { json: true });
       for (const view of views) expect(view.delegate).to.equal(view.beneficiary);
     });
 
     it("computes vested, releasable and locked at the latest block", async function () {
       const { tge } = await loadFixture(vestingTaskFixture);
       await time.increaseTo(tge + months(7));
-      const views = await task<PositionView[]>("vesting:list", { json: true });
+      const views = await task<PositionView[]>("vesting list", { json: true });
       const now = await latestTimestamp();
       for (const view of views) {
         const vested = vestedAt(view, now);
@@ -154,7 +154,7 @@ describe("vesting tasks", function () {
     it("prints four lines per position in text mode", async function () {
       const { book, tge } = await loadFixture(vestingTaskFixture);
       await time.increaseTo(tge + days(1)); // dates are printed with their distance from the latest block
-      const { lines } = await runTask("vesting:list", { json: false });
+      const { lines } = await runTask("vesting list", { json: false });
       expect(lines).to.have.lengthOf(4 * GENESIS.length);
       const team = row("Team");
       expect(lines.slice(16, 20)).to.deep.equal([
@@ -171,7 +171,7 @@ describe("vesting tasks", function () {
     it("keeps only the positions of --beneficiary", async function () {
       const { book } = await loadFixture(vestingTaskFixture);
       const team = row("Team");
-      const views = await task<PositionView[]>("vesting:list", {
+      const views = await task<PositionView[]>("vesting list", {
         beneficiary: team.beneficiary.toLowerCase(),
         json: true,
       });
@@ -183,7 +183,7 @@ describe("vesting tasks", function () {
 
     it("prints that there is none for a --beneficiary without positions", async function () {
       const { signers } = await loadFixture(vestingTaskFixture);
-      const { result, lines } = await runTask<PositionView[]>("vesting:list", {
+      const { result, lines } = await runTask<PositionView[]>("vesting list", {
         beneficiary: signers[9].address,
         json: false,
       });
@@ -209,33 +209,33 @@ describe("vesting tasks", function () {
       await (await factory.connect(creator).createPositions([params])).wait();
       const address = await factory.predictPositionAddress(creator.address, id("extra"));
 
-      const { result, lines } = await runTask<PositionView[]>("vesting:list", {
+      const { result, lines } = await runTask<PositionView[]>("vesting list", {
         beneficiary: signers[9].address,
         json: false,
       });
       expect(result).to.have.lengthOf(1);
       expect(result[0]).to.include({ address, category: null, total: 1_000n * ALT, delegate: ZeroAddress });
       expect(lines[0]).to.equal(`position ${address}`);
-      const all = await task<PositionView[]>("vesting:list", { json: true });
+      const all = await task<PositionView[]>("vesting list", { json: true });
       expect(all.map((v) => v.category)).to.deep.equal([...GENESIS.map((r) => r.category), null]);
     });
 
     it("refuses a malformed --beneficiary", async function () {
       await loadFixture(vestingTaskFixture);
       await expectTaskFailure(
-        "vesting:list",
+        "vesting list",
         { beneficiary: "0xabc", json: true },
         "--beneficiary is not a valid address: 0xabc",
       );
     });
   });
 
-  describe("vesting:release", function () {
+  describe("vesting release", function () {
     it("releases the whole Launchpool, named case-insensitively, to its beneficiary", async function () {
       const { token, positions } = await loadFixture(vestingTaskFixture);
       const beneficiary = row("Launchpool").beneficiary;
       const before = await token.balanceOf(beneficiary);
-      const result = await task<ReleaseResult>("vesting:release", { position: "launchpool", json: true });
+      const result = await task<ReleaseResult>("vesting release", { position: "launchpool", json: true });
       expect(result.category).to.equal("Launchpool");
       expect(result.position).to.equal(await positions.Launchpool.getAddress());
       expect(result.beneficiary).to.equal(beneficiary);
@@ -250,7 +250,7 @@ describe("vesting tasks", function () {
       const address = await position.getAddress();
       const beneficiary = row("ProtocolDevelopment").beneficiary;
       const before = await token.balanceOf(beneficiary);
-      const result = await task<ReleaseResult>("vesting:release", { position: address.toLowerCase(), json: true });
+      const result = await task<ReleaseResult>("vesting release", { position: address.toLowerCase(), json: true });
       const s = await position.schedule();
       const expected = vestedAt(
         { total: s.total, start: Number(s.start), cliff: Number(s.cliff), end: Number(s.end) },
@@ -268,7 +268,7 @@ describe("vesting tasks", function () {
       await time.increase(months(6) + days(30));
       const team = row("Team");
       const before = await token.balanceOf(team.beneficiary);
-      const result = await task<ReleaseResult>("vesting:release", { position: "Team", json: true });
+      const result = await task<ReleaseResult>("vesting release", { position: "Team", json: true });
       const at = await blockTimestamp(result.tx.block);
       const expected = (team.total * BigInt(at - tge)) / BigInt(months(36));
       expect(result.amount).to.equal(expected);
@@ -279,7 +279,7 @@ describe("vesting tasks", function () {
     it("pays the beneficiary, not the --from account that sends the release", async function () {
       const { token, signers } = await loadFixture(vestingTaskFixture);
       const sender = signers[9];
-      const result = await task<ReleaseResult>("vesting:release", {
+      const result = await task<ReleaseResult>("vesting release", {
         position: "Launchpool",
         from: sender.address,
         json: true,
@@ -292,7 +292,7 @@ describe("vesting tasks", function () {
 
     it("prints the amount, beneficiary and transaction in text mode", async function () {
       await loadFixture(vestingTaskFixture);
-      const { result, lines } = await runTask<ReleaseResult>("vesting:release", {
+      const { result, lines } = await runTask<ReleaseResult>("vesting release", {
         position: "Launchpool",
         json: false,
       });
@@ -307,7 +307,7 @@ describe("vesting tasks", function () {
       await time.increaseTo(tge + days(1));
       const block = await hre.ethers.provider.getBlockNumber();
       await expectTaskFailure(
-        "vesting:release",
+        "vesting release",
         { position: "Team", json: true },
         `nothing to release from Team: nothing vests before the cliff at ${isoTime(tge + months(6))} (in 181d 12h)`,
       );
@@ -316,11 +316,11 @@ describe("vesting tasks", function () {
 
     it("refuses a position that has released everything, by name and by address", async function () {
       const { positions } = await loadFixture(vestingTaskFixture);
-      await task("vesting:release", { position: "Launchpool", json: true });
+      await task("vesting release", { position: "Launchpool", json: true });
       const message = "nothing to release from Launchpool: everything is released";
-      await expectTaskFailure("vesting:release", { position: "Launchpool", json: true }, message);
+      await expectTaskFailure("vesting release", { position: "Launchpool", json: true }, message);
       await expectTaskFailure(
-        "vesting:release",
+        "vesting release",
         { position: await positions.Launchpool.getAddress(), json: true },
         message,
       );
@@ -329,7 +329,7 @@ describe("vesting tasks", function () {
     it("refuses an unknown category name, listing the genesis categories", async function () {
       await loadFixture(vestingTaskFixture);
       await expectTaskFailure(
-        "vesting:release",
+        "vesting release",
         { position: "Nope", json: true },
         `unknown vesting position Nope (genesis categories: ${CATEGORY_NAMES})`,
       );
@@ -339,7 +339,7 @@ describe("vesting tasks", function () {
       const { book } = await loadFixture(vestingTaskFixture);
       for (const address of [Wallet.createRandom().address, book["Genesis#AltToken"]]) {
         await expectTaskFailure(
-          "vesting:release",
+          "vesting release",
           { position: address, json: true },
           `unknown vesting position ${address} (genesis categories: ${CATEGORY_NAMES})`,
         );
@@ -350,7 +350,7 @@ describe("vesting tasks", function () {
       await loadFixture(vestingTaskFixture);
       const stranger = Wallet.createRandom().address;
       await expectTaskFailure(
-        "vesting:release",
+        "vesting release",
         { position: "Launchpool", from: stranger, json: true },
         `--from ${stranger} is not an account of network hardhat`,
       );
@@ -360,7 +360,7 @@ describe("vesting tasks", function () {
       const { positions } = await loadFixture(vestingTaskFixture);
       await (await positions.Team.revoke()).wait(); // the deployer owns the factory: it is the revoker
       await expectTaskFailure(
-        "vesting:release",
+        "vesting release",
         { position: "Team", json: true },
         "nothing to release from Team: the position was revoked and its vested part is released",
       );
@@ -376,7 +376,7 @@ describe("vesting tasks", function () {
 
   const signerOf = async (address: string) => hre.ethers.getSigner(address);
 
-  describe("vesting:delegate", function () {
+  describe("vesting delegate", function () {
     it("moves a position's votes as its beneficiary: the new delegatee holds its whole total", async function () {
       const { signers, token, book } = await loadFixture(vestingTaskFixture);
       const team = row("Team");
@@ -385,7 +385,7 @@ describe("vesting tasks", function () {
         delegatee: string;
         votes: bigint;
         tx: { hash: string; gasUsed: string; block: number };
-      }>("vesting:delegate", { position: "Team", to, from: team.beneficiary, json: false });
+      }>("vesting delegate", { position: "Team", to, from: team.beneficiary, json: false });
       expect(await token.delegates(book["Genesis#Vesting_Team"])).to.equal(to);
       expect(await token.getVotes(to)).to.equal(team.total);
       expect(result.votes).to.equal(team.total);
@@ -402,30 +402,30 @@ describe("vesting tasks", function () {
       const team = row("Team");
       await expectRefusedBy(
         signers[0].address,
-        "vesting:delegate",
+        "vesting delegate",
         { position: "Team", to: signers[9].address },
         `${signers[0].address} is not the beneficiary of Team: only ${team.beneficiary} delegates its votes`,
       );
       await expectRefusedBy(
         team.beneficiary,
-        "vesting:delegate",
+        "vesting delegate",
         { position: "Team", to: team.beneficiary, from: team.beneficiary },
         `the votes of Team are delegated to ${team.beneficiary} already`,
       );
       await expectTaskFailure(
-        "vesting:delegate",
+        "vesting delegate",
         { position: "Team", to: "nobody", json: true },
         "--to is not a valid address: nobody",
       );
     });
   });
 
-  describe("vesting:transfer-beneficiary and vesting:accept-beneficiary", function () {
+  describe("vesting transfer-beneficiary and vesting accept-beneficiary", function () {
     it("hands a position over in two steps: offered by the beneficiary, accepted by the new one", async function () {
       const { signers, positions } = await loadFixture(vestingTaskFixture);
       const team = row("Team");
       const heir = signers[9].address;
-      const offered = await runTask<{ pendingBeneficiary: string }>("vesting:transfer-beneficiary", {
+      const offered = await runTask<{ pendingBeneficiary: string }>("vesting transfer-beneficiary", {
         position: "Team",
         to: heir,
         from: team.beneficiary,
@@ -434,19 +434,19 @@ describe("vesting tasks", function () {
       expect(offered.result.pendingBeneficiary).to.equal(heir);
       expect(offered.lines[1]).to.equal(
         `  ${team.beneficiary} stays the beneficiary until ${heir} accepts: ` +
-          `vesting:accept-beneficiary --position Team --from ${heir}`,
+          `vesting accept-beneficiary --position Team --from ${heir}`,
       );
       expect(await positions.Team.pendingBeneficiary()).to.equal(heir);
       expect(await positions.Team.beneficiary()).to.equal(team.beneficiary);
       // only the heir accepts
       await expectRefusedBy(
         signers[8].address,
-        "vesting:accept-beneficiary",
+        "vesting accept-beneficiary",
         { position: "Team", from: signers[8].address },
         `Team is offered to ${heir}, not ${signers[8].address}`,
       );
       const accepted = await task<{ previous: string; beneficiary: string; tx: { hash: string } }>(
-        "vesting:accept-beneficiary",
+        "vesting accept-beneficiary",
         { position: "Team", from: heir, json: true },
       );
       expect([accepted.previous, accepted.beneficiary]).to.deep.equal([team.beneficiary, heir]);
@@ -456,9 +456,9 @@ describe("vesting tasks", function () {
       // and nothing is offered any more
       await expectRefusedBy(
         heir,
-        "vesting:accept-beneficiary",
+        "vesting accept-beneficiary",
         { position: "Team", from: heir },
-        "Team is offered to nobody: its beneficiary offers it first (vesting:transfer-beneficiary)",
+        "Team is offered to nobody: its beneficiary offers it first (vesting transfer-beneficiary)",
       );
     });
 
@@ -467,26 +467,26 @@ describe("vesting tasks", function () {
       const team = row("Team");
       await expectRefusedBy(
         signers[9].address,
-        "vesting:transfer-beneficiary",
+        "vesting transfer-beneficiary",
         { position: "Team", to: signers[9].address, from: signers[9].address },
         `${signers[9].address} is not the beneficiary of Team: only ${team.beneficiary} hands it over`,
       );
       await expectRefusedBy(
         team.beneficiary,
-        "vesting:transfer-beneficiary",
+        "vesting transfer-beneficiary",
         { position: "Team", to: team.beneficiary, from: team.beneficiary },
         `${team.beneficiary} is the beneficiary of Team already`,
       );
       await expectRefusedBy(
         team.beneficiary,
-        "vesting:transfer-beneficiary",
+        "vesting transfer-beneficiary",
         { position: "Team", to: ZeroAddress, from: team.beneficiary },
         "--to is the zero address: nobody could accept the position",
       );
     });
   });
 
-  describe("vesting:revoke", function () {
+  describe("vesting revoke", function () {
     it("revokes a revocable position as the factory owner: vested stays, the unvested part goes to the treasury", async function () {
       const { signers, token, factory, positions, tge } = await loadFixture(vestingTaskFixture);
       expect(await factory.owner()).to.equal(signers[0].address);
@@ -499,7 +499,7 @@ describe("vesting tasks", function () {
         unvested: bigint;
         treasury: string;
         tx: { hash: string; gasUsed: string; block: number };
-      }>("vesting:revoke", { position: "Team", json: false });
+      }>("vesting revoke", { position: "Team", json: false });
       const vested = vestedAt(
         { start: tge, cliff: tge + months(6), end: tge + months(36), total: team.total },
         tge + months(12),
@@ -517,29 +517,29 @@ describe("vesting tasks", function () {
         `revoked Team: ${formatAlt(team.total - vested)} unvested to the treasury ${treasury}: tx ${hash} (gas ${gasUsed}, block ${block})`,
         `  ${formatAlt(vested)} vested stays ${team.beneficiary}'s (${formatAlt(vested)} still to release)`,
       ]);
-      await expectRefusedBy(signers[0].address, "vesting:revoke", { position: "Team" }, "Team is revoked already");
+      await expectRefusedBy(signers[0].address, "vesting revoke", { position: "Team" }, "Team is revoked already");
     });
 
     it("refuses a position that is not revocable, and anyone but the factory owner, sending nothing", async function () {
       const { signers } = await loadFixture(vestingTaskFixture);
       await expectRefusedBy(
         signers[0].address,
-        "vesting:revoke",
+        "vesting revoke",
         { position: "Treasury" },
         "Treasury is not revocable",
       );
       const team = row("Team");
       await expectRefusedBy(
         team.beneficiary,
-        "vesting:revoke",
+        "vesting revoke",
         { position: "Team", from: team.beneficiary },
         `${team.beneficiary} is not the owner of the vesting factory: only ${signers[0].address} revokes ` +
-          "(after deploy:governance, a proposal)",
+          "(after deploy governance, a proposal)",
       );
     });
   });
 
-  describe("vesting:sweep and vesting:set-treasury", function () {
+  describe("vesting sweep and vesting set-treasury", function () {
     it("sweeps ALT sent to a position beyond what its schedule owes to the treasury, then refuses: nothing left", async function () {
       const { signers, token, factory, positions, book } = await loadFixture(vestingTaskFixture);
       const launchpool = await signerOf(row("Launchpool").beneficiary);
@@ -548,7 +548,7 @@ describe("vesting tasks", function () {
       await (await token.connect(launchpool).transfer(teamAddress, 100n * ALT)).wait();
       const treasury = await factory.treasury();
       const before = await token.balanceOf(treasury);
-      const result = await task<{ amount: bigint; treasury: string; tx: { hash: string } }>("vesting:sweep", {
+      const result = await task<{ amount: bigint; treasury: string; tx: { hash: string } }>("vesting sweep", {
         position: "Team",
         json: true,
       });
@@ -560,16 +560,16 @@ describe("vesting tasks", function () {
       expect(await token.balanceOf(teamAddress)).to.equal(row("Team").total);
       await expectRefusedBy(
         signers[0].address,
-        "vesting:sweep",
+        "vesting sweep",
         { position: "Team" },
         "nothing to sweep from Team: it holds 1,500,000,000 ALT, all owed to its beneficiary",
       );
       await expectRefusedBy(
         launchpool.address,
-        "vesting:sweep",
+        "vesting sweep",
         { position: "Team", from: launchpool.address },
         `${launchpool.address} is not the owner of the vesting factory: only ${signers[0].address} sweeps ` +
-          "(after deploy:governance, a proposal)",
+          "(after deploy governance, a proposal)",
       );
     });
 
@@ -578,7 +578,7 @@ describe("vesting tasks", function () {
       const previous = await factory.treasury();
       const next = signers[9].address;
       const { result, lines } = await runTask<{ tx: { hash: string; gasUsed: string; block: number } }>(
-        "vesting:set-treasury",
+        "vesting set-treasury",
         { treasury: next, json: false },
       );
       await expect(result.tx.hash).to.emit(factory, "TreasuryUpdated").withArgs(previous, next);
@@ -588,19 +588,19 @@ describe("vesting tasks", function () {
         `vesting treasury ${previous} -> ${next}: tx ${hash} (gas ${gasUsed}, block ${block})`,
       ]);
       const owner = signers[0].address;
-      await expectRefusedBy(owner, "vesting:set-treasury", { treasury: next }, `the treasury is ${next} already`);
-      await expectRefusedBy(owner, "vesting:set-treasury", { treasury: ZeroAddress }, "--treasury is the zero address");
+      await expectRefusedBy(owner, "vesting set-treasury", { treasury: next }, `the treasury is ${next} already`);
+      await expectRefusedBy(owner, "vesting set-treasury", { treasury: ZeroAddress }, "--treasury is the zero address");
       await expectRefusedBy(
         signers[9].address,
-        "vesting:set-treasury",
+        "vesting set-treasury",
         { treasury: previous, from: signers[9].address },
         `${signers[9].address} is not the owner of the vesting factory: only ${owner} sets the treasury ` +
-          "(after deploy:governance, a proposal)",
+          "(after deploy governance, a proposal)",
       );
     });
   });
 
-  describe("vesting:create", function () {
+  describe("vesting create", function () {
     const files = tempDir("alt-vesting-create-");
     after(files.remove);
 
@@ -635,7 +635,7 @@ describe("vesting tasks", function () {
         }[];
         approveTx: { hash: string; gasUsed: string; block: number };
         tx: { hash: string; gasUsed: string; block: number };
-      }>("vesting:create", { positions: file, approve: true, from: creator.address, json: false });
+      }>("vesting create", { positions: file, approve: true, from: creator.address, json: false });
       expect(result.total).to.equal(total);
       const created = await blockTimestamp(result.tx.block);
       expect(result.positions).to.deep.equal([
@@ -664,8 +664,8 @@ describe("vesting tasks", function () {
       expect(await token.balanceOf(predicted)).to.equal(1000n * ALT + ALT / 2n);
       expect(await token.delegates(predicted)).to.equal(signers[9].address); // the beneficiary by default
       expect(await token.delegates(result.positions[1].position)).to.equal(signers[7].address);
-      // vesting:list finds them, without a category
-      const views = await task<PositionView[]>("vesting:list", { beneficiary: signers[9].address, json: true });
+      // vesting list finds them, without a category
+      const views = await task<PositionView[]>("vesting list", { beneficiary: signers[9].address, json: true });
       expect(views.map((v) => [v.address, v.category, v.total])).to.deep.equal([
         [predicted, null, 1000n * ALT + ALT / 2n],
       ]);
@@ -680,7 +680,7 @@ describe("vesting tasks", function () {
       // the same file again: its salts are used
       await expectRefusedBy(
         creator.address,
-        "vesting:create",
+        "vesting create",
         { positions: file, approve: true, from: creator.address },
         `${file} entry 0: ${creator.address} created a position with this salt already (${predicted}): give another salt`,
       );
@@ -694,14 +694,14 @@ describe("vesting tasks", function () {
       const file = files.write("one.json", [good]);
       await expectRefusedBy(
         creator.address,
-        "vesting:create",
+        "vesting create",
         { positions: file, from: creator.address },
         `the factory may take 0 ALT of ${creator.address}'s ALT, less than the 10 ALT needed: pass --approve`,
       );
       const poor = signers[9].address;
       await expectRefusedBy(
         poor,
-        "vesting:create",
+        "vesting create",
         { positions: file, approve: true, from: poor },
         `${poor} holds 0 ALT; this needs 10 ALT`,
       );
@@ -717,7 +717,7 @@ describe("vesting tasks", function () {
         const bad = files.write("bad.json", content as object);
         await expectRefusedBy(
           creator.address,
-          "vesting:create",
+          "vesting create",
           { positions: bad, approve: true, from: creator.address },
           `${bad}${message.startsWith("entry") ? " " : ": "}${message}`,
         );

@@ -191,7 +191,7 @@ describe("vital tasks", function () {
     return { signer: outsider, address: outsider.address };
   }
 
-  describe("vital:challenge", function () {
+  describe("vital challenge", function () {
     it("approves the bond with --approve and challenges: bond moved, challenge record and event (text mode)", async function () {
       const f = await load(vitalFixture);
       const op = f.operators[0];
@@ -200,7 +200,7 @@ describe("vital tasks", function () {
       const balance = await f.token.balanceOf(op.address);
       const held = await f.token.balanceOf(f.vitalAddress);
       expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
-      const { result, lines } = await runTask<ChallengeResult>("vital:challenge", {
+      const { result, lines } = await runTask<ChallengeResult>("vital challenge", {
         rollup: "5001",
         output: "0",
         from: op.address,
@@ -261,7 +261,7 @@ describe("vital tasks", function () {
       await (await f.token.connect(op.signer).approve(f.vitalAddress, 2n * BOND)).wait();
       const balance = await f.token.balanceOf(op.address);
       const block = await hre.ethers.provider.getBlockNumber();
-      const { result, lines } = await runTask<ChallengeResult>("vital:challenge", {
+      const { result, lines } = await runTask<ChallengeResult>("vital challenge", {
         rollup: f.rollupAddress,
         output: "1",
         from: op.address,
@@ -297,10 +297,10 @@ describe("vital tasks", function () {
       const f = await load(vitalFixture);
       const op = f.operators[2];
       const args = { rollup: "5001", output: "0", from: op.address, approve: false, json: true };
-      await expectRefused("vital:challenge", args, "allowance 0 ALT is below the 10,000 ALT needed: pass --approve");
+      await expectRefused("vital challenge", args, "allowance 0 ALT is below the 10,000 ALT needed: pass --approve");
       await (await f.token.connect(op.signer).approve(f.vitalAddress, BOND - ALT / 2n)).wait();
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         args,
         "allowance 9,999.5 ALT is below the 10,000 ALT needed: pass --approve",
       );
@@ -310,16 +310,16 @@ describe("vital tasks", function () {
         await f.token.connect(poor.signer).transfer(f.outsider.address, await f.token.balanceOf(poor.address))
       ).wait();
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         { ...args, from: poor.address, approve: true },
         `${poor.address} holds 0 ALT; this needs 10,000 ALT`,
       );
       expect(await f.token.allowance(poor.address, f.vitalAddress)).to.equal(0n);
-      await expectRefused("vital:challenge", { ...args, output: "2" }, "the rollup has 2 outputs: no output 2");
-      await expectRefused("vital:challenge", { ...args, output: "-1" }, "--output must be a whole number, not -1");
-      await expectRefused("vital:challenge", { ...args, rollup: "6000" }, "no rollup has chain ID 6000");
+      await expectRefused("vital challenge", { ...args, output: "2" }, "the rollup has 2 outputs: no output 2");
+      await expectRefused("vital challenge", { ...args, output: "-1" }, "--output must be a whole number, not -1");
+      await expectRefused("vital challenge", { ...args, rollup: "6000" }, "no rollup has chain ID 6000");
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         { ...args, rollup: f.vitalAddress },
         `${f.vitalAddress} is not a rollup of the factory`,
       );
@@ -330,9 +330,9 @@ describe("vital tasks", function () {
       const f = await load(servicesTaskFixture);
       await (await f.rollup.connect(f.creator).proposeOutput(await f.rollup.outputInterval(), STATE_ROOTS[0])).wait();
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         { rollup: "5001", output: "0", from: f.operators[0].address, approve: true, json: true },
-        `${f.rollupAddress} is not registered in VITAL (service:join registers it)`,
+        `${f.rollupAddress} is not registered in VITAL (service join registers it)`,
       );
     });
 
@@ -343,11 +343,11 @@ describe("vital tasks", function () {
       const args = { rollup: "5001", output: "1", approve: true, json: true };
       // no operator (the outsider; the default account), and account 16 that holds no ALT either
       for (const from of [f.outsider.address, undefined, f.signers[16].address]) {
-        await expectRefused("vital:challenge", { ...args, from }, notActive(from ?? f.deployer.address));
+        await expectRefused("vital challenge", { ...args, from }, notActive(from ?? f.deployer.address));
       }
       // operator 2 left rollup 5001's set: out of the member list at once (its stake still counts in this epoch)
       await (await f.sets.connect(op2.signer).requestLeave(f.setIds[0])).wait();
-      await expectRefused("vital:challenge", { ...args, from: op2.address }, notActive(op2.address));
+      await expectRefused("vital challenge", { ...args, from: op2.address }, notActive(op2.address));
       for (const op of [f.outsider, f.deployer, op2]) {
         expect(await f.token.allowance(op.address, f.vitalAddress)).to.equal(0n);
       }
@@ -366,7 +366,7 @@ describe("vital tasks", function () {
       expect(await f.registry.isJailed(op3.address)).to.equal(true);
       expect((await f.sets.membership(f.setIds[0], op3.address)).member).to.equal(true);
       const balance = await f.token.balanceOf(op3.address);
-      const { result } = await runTask<ChallengeResult>("vital:challenge", {
+      const { result } = await runTask<ChallengeResult>("vital challenge", {
         rollup: "5001",
         output: "1",
         from: op3.address,
@@ -399,19 +399,19 @@ describe("vital tasks", function () {
       const balance = await f.token.balanceOf(op2.address);
       // output 0 of rollup 5001 is under challenge 0, output 0 of rollup 5003 under challenge 1
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         { rollup: "5001", output: "0", from: op2.address, approve: false, json: true },
         "output 0 is under challenge 0 already",
       );
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         { rollup: f.operatorRollupAddress, output: "0", from: op2.address, approve: true, json: false },
         "output 0 is under challenge 1 already",
       );
       // the challenger itself likewise
       await (await f.token.connect(op0.signer).approve(f.vitalAddress, BOND)).wait();
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         { rollup: "5001", output: "0", from: op0.address, approve: false, json: true },
         "output 0 is under challenge 0 already",
       );
@@ -427,7 +427,7 @@ describe("vital tasks", function () {
       expect(await f.sets.setStakeAt(f.setIds[0], f.epoch + 1n)).to.equal(
         await f.sets.setStakeAt(f.setIds[0], f.epoch),
       );
-      const again = await task<ChallengeResult>("vital:challenge", {
+      const again = await task<ChallengeResult>("vital challenge", {
         rollup: "5001",
         output: "0",
         from: op2.address,
@@ -452,7 +452,7 @@ describe("vital tasks", function () {
       ]);
       for (const approve of [false, true]) {
         await expectRefused(
-          "vital:challenge",
+          "vital challenge",
           { rollup: "5001", output: "0", from: op0.address, approve, json: true },
           `the set is not live in epoch ${next} (4 operators, ${formatAlt(f.totalStake)} counted; it needs 5 and ` +
             `${formatAlt(1_000n * ALT)}, and some stake): nothing is decided on it`,
@@ -472,7 +472,7 @@ describe("vital tasks", function () {
       await (await fresh.connect(f.creator).proposeOutput(f.blocks[0], STATE_ROOTS[0])).wait();
       const member = await outsiderJoins(f, await f.vital.setIdOf(freshAddress), 1_000n * ALT);
       await expectRefused(
-        "vital:challenge",
+        "vital challenge",
         { rollup: "5004", output: "0", from: member.address, approve: true, json: false },
         `the set is not live in epoch ${next} (0 operators, 0 ALT counted; it needs 0 and 0 ALT, ` +
           "and some stake): nothing is decided on it",
@@ -482,11 +482,11 @@ describe("vital tasks", function () {
     });
   });
 
-  describe("vital:vote", function () {
+  describe("vital vote", function () {
     it("votes valid with the stake counted in the challenge's epoch (text mode)", async function () {
       const f = await load(challengedFixture);
       const op = f.operators[2];
-      const { result, lines } = await runTask<VoteResult>("vital:vote", {
+      const { result, lines } = await runTask<VoteResult>("vital vote", {
         challenge: "0",
         valid: true,
         invalid: false,
@@ -516,7 +516,7 @@ describe("vital tasks", function () {
     it("votes invalid (--json); the vote reaching two thirds invalidates, returns the bond, no slash for a non-operator proposer", async function () {
       const f = await load(challengedFixture);
       const [op0, op1] = f.operators;
-      const first = await runTask<VoteResult>("vital:vote", {
+      const first = await runTask<VoteResult>("vital vote", {
         challenge: "0",
         invalid: true,
         valid: false,
@@ -541,7 +541,7 @@ describe("vital tasks", function () {
       const challengerBalance = await f.token.balanceOf(op0.address);
       const held = await f.token.balanceOf(f.vitalAddress);
       const requests = await f.manager.requestCount();
-      const { result } = await runTask<VoteResult>("vital:vote", {
+      const { result } = await runTask<VoteResult>("vital vote", {
         challenge: "0",
         invalid: true,
         valid: false,
@@ -587,7 +587,7 @@ describe("vital tasks", function () {
       );
       expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], f.roots[0])).to.deep.equal([false, 0n]);
       await expectRefused(
-        "vital:vote",
+        "vital vote",
         { challenge: "0", invalid: true, valid: false, from: f.operators[2].address, json: true },
         "challenge 0 is Invalidated",
       );
@@ -600,7 +600,7 @@ describe("vital tasks", function () {
       await vote(f, op0, 1n, true);
       const requestId = await f.manager.requestCount();
       const challengerBalance = await f.token.balanceOf(op1.address);
-      const { result, lines } = await runTask<VoteResult>("vital:vote", {
+      const { result, lines } = await runTask<VoteResult>("vital vote", {
         challenge: "1",
         invalid: true,
         valid: false,
@@ -656,27 +656,27 @@ describe("vital tasks", function () {
       const f = await load(challengedFixture);
       const args = { challenge: "0", from: f.operators[2].address, json: true };
       await expectRefused(
-        "vital:vote",
+        "vital vote",
         { ...args, invalid: false, valid: false },
         "pass exactly one of --invalid and --valid",
       );
       await expectRefused(
-        "vital:vote",
+        "vital vote",
         { ...args, invalid: true, valid: true },
         "pass exactly one of --invalid and --valid",
       );
       await expectRefused(
-        "vital:vote",
+        "vital vote",
         { ...args, challenge: "2", invalid: true, valid: false },
         "no challenge 2: there are 2",
       );
       await expectRefused(
-        "vital:vote",
+        "vital vote",
         { ...args, challenge: "first", invalid: true, valid: false },
         "--challenge must be a whole number, not first",
       );
       await expectRefused(
-        "vital:vote",
+        "vital vote",
         { ...args, from: f.outsider.address, invalid: true, valid: false },
         `${f.outsider.address} had no stake counted in the set in epoch ${f.epoch}, the challenge's: it cannot vote`,
       );
@@ -695,7 +695,7 @@ describe("vital tasks", function () {
       ] as const) {
         for (const invalid of [true, false]) {
           await expectRefused(
-            "vital:vote",
+            "vital vote",
             { challenge: "0", invalid, valid: !invalid, from: op.address, json: true },
             `${op.address} voted on challenge 0 already (${cast})`,
           );
@@ -715,13 +715,13 @@ describe("vital tasks", function () {
       const late = await outsiderJoins(f, f.setIds[0], 1_000n * ALT);
       const args = { challenge: "0", invalid: true, valid: false, from: late.address, json: true };
       const refusal = `${late.address} had no stake counted in the set in epoch ${f.epoch}, the challenge's: it cannot vote`;
-      await expectRefused("vital:vote", args, refusal);
+      await expectRefused("vital vote", args, refusal);
       // the next epoch counts its allocation, but the challenge counts the stake of its own epoch
       const next = await nextEpoch(f.sets);
       expect(await f.sets.allocationAt(f.setIds[0], late.address, next)).to.equal(1_000n * ALT);
       expect(await f.sets.allocationAt(f.setIds[0], late.address, f.epoch)).to.equal(0n);
       expect(BigInt(await time.latest())).to.be.lessThan(f.deadline);
-      await expectRefused("vital:vote", args, refusal);
+      await expectRefused("vital vote", args, refusal);
       expect(await f.vital.voteOf(0, late.address)).to.equal(Vote.None);
     });
 
@@ -734,7 +734,7 @@ describe("vital tasks", function () {
       expect(await f.registry.isJailed(proposer.address)).to.equal(true);
       const stake = f.stakeOf(proposer);
       expect(await f.sets.allocationAt(f.setIds[0], proposer.address, f.epoch)).to.equal(stake);
-      const { result } = await runTask<VoteResult>("vital:vote", {
+      const { result } = await runTask<VoteResult>("vital vote", {
         challenge: "0",
         invalid: true,
         valid: false,
@@ -762,13 +762,13 @@ describe("vital tasks", function () {
       // the latest block one second before the deadline: the vote is mined at the deadline, when voting is closed
       await time.increaseTo(f.deadline - 1n);
       await expectTaskFailure(
-        "vital:vote",
+        "vital vote",
         { challenge: "0", invalid: true, valid: false, from: f.operators[0].address, json: true },
         `the contract refused the transaction: VitalVotingClosed(0, ${f.deadline})`,
       );
       await time.increase(3_600);
       await expectTaskFailure(
-        "vital:vote",
+        "vital vote",
         { challenge: "0", invalid: false, valid: true, from: f.operators[1].address, json: false },
         `the contract refused the transaction: VitalVotingClosed(0, ${f.deadline})`,
       );
@@ -785,7 +785,7 @@ describe("vital tasks", function () {
       await time.increaseTo(f.deadline);
       const nonce = await hre.ethers.provider.getTransactionCount(op.address);
       await expectRefused(
-        "vital:vote",
+        "vital vote",
         { challenge: "0", invalid: true, valid: false, from: op.address, json: true },
         `the contract refused the transaction: VitalVotingClosed(0, ${f.deadline})`,
       );
@@ -794,7 +794,7 @@ describe("vital tasks", function () {
     });
   });
 
-  describe("vital:resolve", function () {
+  describe("vital resolve", function () {
     it("fails a challenge short of two thirds after the deadline: the bond to the treasury (text mode)", async function () {
       const f = await load(challengedFixture);
       const [op0, , op2, op3] = f.operators;
@@ -804,7 +804,7 @@ describe("vital tasks", function () {
       const treasury = await f.token.balanceOf(f.treasury.address);
       const challenger = await f.token.balanceOf(op0.address);
       const held = await f.token.balanceOf(f.vitalAddress);
-      const { result, lines } = await runTask<ResolveResult>("vital:resolve", {
+      const { result, lines } = await runTask<ResolveResult>("vital resolve", {
         challenge: "0",
         from: f.outsider.address,
         json: false,
@@ -823,7 +823,7 @@ describe("vital tasks", function () {
       expect([c.invalidStake, c.validStake]).to.deep.equal([f.stakeOf(op3), f.stakeOf(op2)]);
       expect(await f.vital.openChallenge(f.rollupAddress, f.blocks[0], f.roots[0])).to.deep.equal([false, 0n]);
       expect(await f.rollup.outputCount()).to.equal(2n);
-      await expectRefused("vital:resolve", { challenge: "0", json: true }, "challenge 0 is Failed");
+      await expectRefused("vital resolve", { challenge: "0", json: true }, "challenge 0 is Failed");
     });
 
     it("voids a challenge whose output an earlier invalidation took: the bond back (--json)", async function () {
@@ -836,7 +836,7 @@ describe("vital tasks", function () {
       await time.increaseTo((await f.vital.challengeOf(later)).deadline);
       const challenger = await f.token.balanceOf(op2.address);
       const treasury = await f.token.balanceOf(f.treasury.address);
-      const { result, lines } = await runTask<ResolveResult>("vital:resolve", { challenge: String(later), json: true });
+      const { result, lines } = await runTask<ResolveResult>("vital resolve", { challenge: String(later), json: true });
       const expected = { challengeId: later, result: "Void", tx: result.tx };
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
@@ -853,21 +853,21 @@ describe("vital tasks", function () {
       // the latest block two seconds before the deadline: the resolution would be mined one second before it
       await time.increaseTo(f.deadline - 2n);
       await expectTaskFailure(
-        "vital:resolve",
+        "vital resolve",
         { challenge: "0", json: false },
         `the vote of challenge 0 runs until ${isoTime(f.deadline)} (in 2s)`,
       );
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
-      await expectRefused("vital:resolve", { challenge: "7", json: false }, "no challenge 7: there are 2");
+      await expectRefused("vital resolve", { challenge: "7", json: false }, "no challenge 7: there are 2");
       await expectRefused(
-        "vital:resolve",
+        "vital resolve",
         { challenge: "-1", json: false },
         "--challenge must be a whole number, not -1",
       );
       // mined at the deadline: the chain ends the vote (the task no longer reads the time itself)
       const treasury = await f.token.balanceOf(f.treasury.address);
       await time.setNextBlockTimestamp(f.deadline);
-      const result = await task<ResolveResult>("vital:resolve", { challenge: "0", from: op0.address, json: true });
+      const result = await task<ResolveResult>("vital resolve", { challenge: "0", from: op0.address, json: true });
       expect(await blockTime(result.tx.block)).to.equal(f.deadline);
       expect(result).to.deep.equal({ challengeId: 0n, result: "Failed", tx: result.tx });
       await expectTx(result.tx, op0.address, f.vitalAddress);
@@ -878,7 +878,7 @@ describe("vital tasks", function () {
       const f = await load(challengedFixture);
       const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
       await expectRefused(
-        "vital:resolve",
+        "vital resolve",
         { challenge: "0", json: true },
         `the vote of challenge 0 runs until ${at(f.deadline, await latest())}`,
       );
@@ -896,7 +896,7 @@ describe("vital tasks", function () {
       await expect(reaching).to.emit(f.vital, "InvalidationDeferred").withArgs(0n, paused);
       expect((await f.vital.challengeOf(0)).result).to.equal(Result.Open);
       // retried while still paused: deferred again
-      const again = await runTask<ResolveResult>("vital:resolve", { challenge: "0", json: false });
+      const again = await runTask<ResolveResult>("vital resolve", { challenge: "0", json: false });
       expect(again.lines).to.deep.equal([txLine("challenge 0: Open", again.result.tx)]);
       await expect(hre.ethers.provider.getTransaction(again.result.tx.hash))
         .to.emit(f.vital, "InvalidationDeferred")
@@ -905,7 +905,7 @@ describe("vital tasks", function () {
       // resumed: the retry invalidates, before the deadline
       await pause(f, f.council, false);
       const challenger = await f.token.balanceOf(op0.address);
-      const { result, lines } = await runTask<ResolveResult>("vital:resolve", {
+      const { result, lines } = await runTask<ResolveResult>("vital resolve", {
         challenge: "0",
         from: f.outsider.address,
         json: false,
@@ -924,7 +924,7 @@ describe("vital tasks", function () {
       expect(await f.vital.invalidatedAt(f.rollupAddress, f.blocks[0], f.roots[0])).to.equal(
         await blockTime(receipt.blockNumber),
       );
-      await expectRefused("vital:resolve", { challenge: "0", json: true }, "challenge 0 is Invalidated");
+      await expectRefused("vital resolve", { challenge: "0", json: true }, "challenge 0 is Invalidated");
     });
 
     it("keeps a decided invalidation through a pause past the deadline: deferred while paused, invalidated once the pause lapsed (--json)", async function () {
@@ -936,7 +936,7 @@ describe("vital tasks", function () {
       await vote(f, op1, 0n, true);
       await time.increaseTo(f.deadline);
       expect(BigInt(f.deadline)).to.be.lessThan(until);
-      const paused = await runTask<ResolveResult>("vital:resolve", { challenge: "0", json: true });
+      const paused = await runTask<ResolveResult>("vital resolve", { challenge: "0", json: true });
       expect(paused.result).to.deep.equal({ challengeId: 0n, result: "Open", tx: paused.result.tx });
       await expect(hre.ethers.provider.getTransaction(paused.result.tx.hash))
         .to.emit(f.vital, "InvalidationDeferred")
@@ -945,7 +945,7 @@ describe("vital tasks", function () {
       await time.increaseTo(until);
       const challenger = await f.token.balanceOf(op0.address);
       const treasury = await f.token.balanceOf(f.treasury.address);
-      const { result, lines } = await runTask<ResolveResult>("vital:resolve", { challenge: "0", json: true });
+      const { result, lines } = await runTask<ResolveResult>("vital resolve", { challenge: "0", json: true });
       const expected = { challengeId: 0n, result: "Invalidated", tx: result.tx };
       expect(result).to.deep.equal(expected);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(expected));
@@ -982,12 +982,12 @@ describe("vital tasks", function () {
     return f;
   }
 
-  describe("vital:report-voters", function () {
+  describe("vital report-voters", function () {
     it("reports every valid voter not reported yet by default: one slash request each, the reporter named (text)", async function () {
       const f = await load(invalidatedFixture);
       const [, , op2, op3] = f.operators;
       const reporter = f.outsider;
-      const { result, lines } = await runTask<ReportVotersResult>("vital:report-voters", {
+      const { result, lines } = await runTask<ReportVotersResult>("vital report-voters", {
         challenge: "0",
         from: reporter.address,
         fromBlock: "0",
@@ -1032,12 +1032,12 @@ describe("vital tasks", function () {
       // nobody left to report, sending nothing
       const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { challenge: "0", json: true },
         `every valid voter of challenge 0 is reported already: ${op2.address}, ${op3.address}`,
       );
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { challenge: "0", voters: op3.address, json: true },
         `${op3.address} was reported for challenge 0 already`,
       );
@@ -1047,7 +1047,7 @@ describe("vital tasks", function () {
     it("reports the --voters given (JSON)", async function () {
       const f = await load(invalidatedFixture);
       const op3 = f.operators[3];
-      const result = await task<ReportVotersResult>("vital:report-voters", {
+      const result = await task<ReportVotersResult>("vital report-voters", {
         challenge: "0",
         voters: op3.address,
         fromBlock: "0",
@@ -1064,17 +1064,17 @@ describe("vital tasks", function () {
       const nonce = await hre.ethers.provider.getTransactionCount(f.deployer.address);
       const args = { fromBlock: "0", json: true };
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { ...args, challenge: "0" },
         `challenge 0 is Open (its vote runs until ${at(f.deadline, await latest())}): only the valid voters of a ` +
           `challenge that invalidated its output are reportable`,
       );
-      await expectRefused("vital:report-voters", { ...args, challenge: "2" }, "no challenge 2: there are 2");
+      await expectRefused("vital report-voters", { ...args, challenge: "2" }, "no challenge 2: there are 2");
       // challenge 1 invalidated with no valid vote
       await vote(f, op0, 1n, true);
       await vote(f, op1, 1n, true);
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { ...args, challenge: "1" },
         "nobody voted valid on challenge 1: nobody to report",
       );
@@ -1082,22 +1082,22 @@ describe("vital tasks", function () {
       await vote(f, op0, 0n, true);
       await vote(f, op1, 0n, true);
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { ...args, challenge: "0", voters: op0.address },
         `${op0.address} voted invalid on challenge 0: not reportable`,
       );
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { ...args, challenge: "0", voters: `${op2.address},${f.outsider.address}` },
         `${f.outsider.address} did not vote on challenge 0: not reportable`,
       );
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { ...args, challenge: "0", voters: `${op2.address}, ${op2.address}` },
         `--voters lists ${op2.address} twice`,
       );
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { ...args, challenge: "0", voters: "0x12" },
         "--voters is not a valid address: 0x12",
       );
@@ -1105,7 +1105,7 @@ describe("vital tasks", function () {
       const { createdAt } = await f.vital.challengeOf(0);
       await time.increaseTo(createdAt + 11n * BigInt(DAY));
       await expectRefused(
-        "vital:report-voters",
+        "vital report-voters",
         { ...args, challenge: "0" },
         `the offence dates from ${at(createdAt, await latest())}: the slashing manager accepts evidence up to 10d old`,
       );
@@ -1114,7 +1114,7 @@ describe("vital tasks", function () {
     });
   });
 
-  describe("vital:list", function () {
+  describe("vital list", function () {
     interface Row {
       challengeId: bigint;
       rollup: string;
@@ -1136,7 +1136,7 @@ describe("vital tasks", function () {
       await vote(f, op2, 0n, false);
       await vote(f, op0, 1n, true);
       await vote(f, op1, 1n, true);
-      const { result, lines } = await runTask<Row[]>("vital:list", { fromBlock: "0", open: false, json: false });
+      const { result, lines } = await runTask<Row[]>("vital list", { fromBlock: "0", open: false, json: false });
       const now = await latest();
       expect(lines).to.deep.equal([
         `challenge 0: output 0 (block ${f.blocks[0]}) of ${f.rollupAddress} by ${op0.address}, bond 10,000 ALT: ` +
@@ -1163,22 +1163,22 @@ describe("vital tasks", function () {
         [1n, f.operatorRollupAddress, 0n, op1.address, "Invalidated", f.stakeOf(op0) + f.stakeOf(op1), 0n],
       ]);
       expect(result.map((r) => r.totalStake)).to.deep.equal([f.totalStake, f.totalStake]);
-      const open = await task<Row[]>("vital:list", { open: true, fromBlock: "0", json: true });
+      const open = await task<Row[]>("vital list", { open: true, fromBlock: "0", json: true });
       expect(open.map((r) => r.challengeId)).to.deep.equal([0n]);
-      const of5003 = await task<Row[]>("vital:list", { rollup: "5003", open: false, fromBlock: "0", json: true });
+      const of5003 = await task<Row[]>("vital list", { rollup: "5003", open: false, fromBlock: "0", json: true });
       expect(of5003.map((r) => r.challengeId)).to.deep.equal([1n]);
       // after the deadline, the vote "ended"
       await time.increaseTo(f.deadline + 60n);
-      const later = await runTask<Row[]>("vital:list", { rollup: "5001", open: false, fromBlock: "0", json: false });
+      const later = await runTask<Row[]>("vital list", { rollup: "5001", open: false, fromBlock: "0", json: false });
       expect(later.lines[0]).to.equal(
         `challenge 0: output 0 (block ${f.blocks[0]}) of ${f.rollupAddress} by ${op0.address}, bond 10,000 ALT: ` +
           `Open, vote ended ${isoTime(f.deadline)} (1m ago)`,
       );
-      const none = await runTask<Row[]>("vital:list", { open: true, fromBlock: "999999", json: false });
+      const none = await runTask<Row[]>("vital list", { open: true, fromBlock: "999999", json: false });
       expect(none.lines).to.deep.equal(["no open VITAL challenge from block 999999"]);
       expect(none.result).to.deep.equal([]);
       await expectRefused(
-        "vital:list",
+        "vital list",
         { rollup: "5009", open: false, fromBlock: "0", json: true },
         "no rollup has chain ID 5009",
       );
