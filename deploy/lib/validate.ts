@@ -22,7 +22,7 @@ export function fieldValidators(fail: (message: string) => never) {
     address(value: unknown, field: string, allowTimelock = false): string {
       if (allowTimelock && value === TIMELOCK) return TIMELOCK;
       if (value === DEPLOYER)
-        fail(`${field} is "${DEPLOYER}", which only the deploy tasks resolve (npx hardhat deploy:protocol)`);
+        fail(`${field} is "${DEPLOYER}", which only the deploy tasks resolve (npx hardhat deploy protocol)`);
       if (typeof value !== "string" || !isAddress(value)) fail(`${field} is not an address: ${String(value)}`);
       const checksummed = getAddress(value);
       if (checksummed === ZeroAddress) fail(`${field} is the zero address`);
