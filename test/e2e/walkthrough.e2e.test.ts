@@ -171,7 +171,7 @@ describe("docs/walkthrough.md, as written", function () {
     it("reads commands as a shell does, and `…` as any text", function () {
       expect(
         shellWords(`A=0x1 npx hardhat gov vote --reason "keep \\"time\\"" --x 'a b' c\\ d # comment`),
-      ).to.deep.equal(["A=0x1", "npx", "hardhat", "gov vote", "--reason", 'keep "time"', "--x", "a b", "c d"]);
+      ).to.deep.equal(["A=0x1", "npx", "hardhat", "gov", "vote", "--reason", 'keep "time"', "--x", "a b", "c d"]);
       expect(() => shellWords("npx hardhat x --to $HOME")).to.throw("does not run shell syntax ($)");
       expect(() => shellWords('npx hardhat x --reason "a')).to.throw('unterminated "');
       expect(
