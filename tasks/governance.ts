@@ -73,6 +73,17 @@ async function proposalId(governor: AltGovernor, value: string): Promise<bigint>
   return id;
 }
 
+/**
+ * `voter`'s votes at the snapshot of proposal `id`. A vote is accepted from the second after the snapshot, so when the
+ * latest block is at the snapshot itself (voting opens with the next block) the past votes cannot be read yet
+ * (ERC5805FutureLookup): they are the current ones, which nothing can change at a time that has passed.
+ */
+async function votesAtSnapshot(hre: HardhatRuntimeEnvironment, governor: AltGovernor, voter: string, id: bigint) {
+  const snapshot = await governor.proposalSnapshot(id);
+  if (snapshot < BigInt(await latestTime(hre))) return governor.getVotes(voter, snapshot);
+  return (await altToken(hre)).getVotes(voter);
+}
+
 async function stateOf(governor: AltGovernor, id: bigint): Promise<ProposalStateName> {
   return STATES[Number(await governor.state(id))];
 }
@@ -342,7 +353,7 @@ areaTask("gov vote", "Votes on an active proposal: for, against or abstain, with
       const signer = await signerFor(hre, args.from);
       const voter = await signer.getAddress();
       if (await governor.hasVoted(id, voter)) fail(`${voter} has already voted on proposal ${id}`);
-      const weight = await governor.getVotes(voter, await governor.proposalSnapshot(id));
+      const weight = await votesAtSnapshot(hre, governor, voter, id);
       if (weight === 0n) fail(`${voter} had no votes at the snapshot of proposal ${id} (delegate before proposals)`);
 
       let tx: TxReport | DryRun;

@@ -1120,6 +1120,27 @@ describe("governance tasks", function () {
       ]);
     });
 
+    it("votes from the block at the snapshot, the second before voting opens: its vote lands when voting is open", async function () {
+      const { governor, proposer, proposalId, snapshot } = await load(proposedFixture);
+      // the latest block at the snapshot itself: the past votes at the snapshot cannot be read yet
+      await time.increaseTo(snapshot);
+      const token = await hre.ethers.getContractAt("AltToken", await governor.token());
+      await expect(governor.getVotes(proposer.address, snapshot)).to.be.revertedWithCustomError(
+        token,
+        "ERC5805FutureLookup",
+      );
+      const result = await task<VoteResult>("gov vote", {
+        id: proposalId.toString(),
+        support: "for",
+        from: proposer.address,
+        json: true,
+      });
+      expect(result.weight).to.equal(VOTES.protocolDevelopment);
+      await expect(transaction(result.tx.hash))
+        .to.emit(governor, "VoteCast")
+        .withArgs(proposer.address, proposalId, 1, VOTES.protocolDevelopment, "");
+    });
+
     it('votes against and abstain (any case), on "latest", with an empty reason by default', async function () {
       const { governor, investor, advisor, proposalId } = await load(activeFixture);
       const against = await task<VoteResult>("gov vote", {
