@@ -4,7 +4,7 @@
 // not a failure. Any other difference, or a section of the file whose stage is not deployed, fails. State that moves
 // in normal use is compared with what moved it (the airdrop's balance: the amount less the claims and the sweep).
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { Interface } from "ethers";
+import { Interface, getAddress } from "ethers";
 import { GENESIS_SUPPLY, type GenesisConfig, type PositionParams } from "../deploy/lib/genesis";
 import type { GovernanceConfig } from "../deploy/lib/governance";
 import type { ProtocolParameters } from "../deploy/lib/parameters";
@@ -150,18 +150,52 @@ function deployed({ book, check }: Context, stage: Stage): boolean {
 }
 
 /**
- * Timestamp of the block that created the contract at `address`: the first block holding its code (a binary search of
- * eth_getCode at past blocks, which needs a node that keeps past state).
+ * Timestamp of the block whose transaction deployed the contract at `address` (an account's deployment, as Ignition
+ * sends them). The first block holding its code (a binary search of eth_getCode at past blocks), confirmed by a receipt
+ * of that block naming the contract; unconfirmed (a node that keeps no past state, or a Hardhat node after an
+ * `evm_revert`: `gov propose` and `gov simulate` revert their simulation, and past code then reads as empty), the
+ * blocks are read one by one, up to MAX_SCANNED_BLOCKS.
  */
 async function creationTime(hre: HardhatRuntimeEnvironment, address: string): Promise<number> {
   const provider = hre.ethers.provider;
-  let [low, high] = [0, await provider.getBlockNumber()];
+  const latest = await provider.getBlockNumber();
+  let [low, high] = [0, latest];
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
     if ((await provider.getCode(address, middle)) === "0x") low = middle + 1;
     else high = middle;
   }
-  return (await provider.getBlock(low))!.timestamp;
+  if (await createdIn(hre, low, address)) return (await provider.getBlock(low))!.timestamp;
+  if (latest > MAX_SCANNED_BLOCKS) {
+    fail(`cannot tell when ${address} was deployed: the node keeps no past state (use an archive node)`);
+  }
+  for (let block = 0; block <= latest; block++) {
+    if (await createdIn(hre, block, address)) return (await provider.getBlock(block))!.timestamp;
+  }
+  fail(`no transaction of this chain deployed ${address}`);
+}
+
+/** The most blocks `creationTime` reads one by one. */
+const MAX_SCANNED_BLOCKS = 20_000;
+
+/** Whether a transaction of `block` deployed `address` (its receipt's contract address). */
+async function createdIn(hre: HardhatRuntimeEnvironment, block: number, address: string): Promise<boolean> {
+  const provider = hre.ethers.provider;
+  const { transactions } = (await provider.getBlock(block))!;
+  for (const hash of transactions) {
+    const tx = await provider.getTransaction(hash);
+    if (tx?.to !== null) continue; // not a deployment
+    if ((await provider.getTransactionReceipt(hash))?.contractAddress === getAddress(address)) return true;
+  }
+  return false;
+}
+
+/** Timestamp of the block in which the vesting factory created `position` (its PositionCreated event). */
+async function positionCreatedAt(hre: HardhatRuntimeEnvironment, position: string): Promise<number> {
+  const factory = await vestingFactory(hre);
+  const [created] = await factory.queryFilter(factory.filters.PositionCreated(position));
+  if (created === undefined) fail(`the vesting factory created no position ${position}`);
+  return (await created.getBlock()).timestamp;
 }
 
 // ------------------------------------------------------------------ stages
@@ -213,7 +247,7 @@ async function checkPosition(ctx: Context, category: string, expected: PositionP
   const address = await addressOf(ctx.hre, key);
   const schedule = await (await vestingPosition(ctx.hre, address)).schedule();
   // start 0 (tge "deploy") means the timestamp of the block that created the position
-  const start = expected.start === 0 ? await creationTime(ctx.hre, address) : expected.start;
+  const start = expected.start === 0 ? await positionCreatedAt(ctx.hre, address) : expected.start;
   ctx.check.rows(name, [
     ["beneficiary", schedule.beneficiary, ctx.address(expected.beneficiary)],
     ["total", schedule.total, expected.amount, alt],

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HardhatPluginError } from "hardhat/plugins";
-import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { mine, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { id } from "ethers";
 import { readFileSync } from "fs";
 import path from "path";
@@ -287,6 +287,21 @@ describe("deploy check task", function () {
           },
         ],
       });
+    });
+
+    it("finds the deployment times from receipts and events where past state reads empty (blocks of hardhat_mine)", async function () {
+      const { book } = await load(protocolFixture);
+      await mine(100); // Hardhat mines these lazily: eth_getCode at them reads no code, even of contracts deployed before
+      await mine();
+      const token = book["Genesis#AltToken"];
+      const reserved = (await hre.ethers.provider.getBlockNumber()) - 50;
+      expect(await hre.ethers.provider.getCode(token, reserved)).to.equal("0x");
+      const { result, lines } = await runTask<CheckReport>("deploy check", { json: false });
+      expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
+      expect(lines).to.include.members([
+        "  MerkleAirdrop.deadline - creation (claim period): ok (90d)",
+        "  Vesting_Team.cliff - start: ok (6mo)",
+      ]);
     });
 
     it("prints each difference on its line and names the first in the failure", async function () {
