@@ -1,7 +1,6 @@
 // Governance tasks: delegate, propose from a JSON file of actions (simulated first), vote (also by signature), queue,
 // execute, cancel (each with --dry-run), status and list with decoded actions, a simulation on a Hardhat chain that
 // impersonates delegates, and a proposal file's actions as a Safe Transaction Builder batch.
-import { writeFileSync } from "fs";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransaction, ContractTransactionResponse, Signer } from "ethers";
 import { Interface } from "ethers";
@@ -18,6 +17,7 @@ import {
   txLine,
   type TxReport,
   areaTask,
+  writeOutput,
 } from "./lib/cli";
 import { altToken, delegateVotes } from "./lib/genesis";
 import {
@@ -663,7 +663,7 @@ areaTask("gov export-safe", "Writes a proposal file's actions as a Safe Transact
       },
       transactions,
     });
-    writeFileSync(args.out, JSON.stringify(batch, null, 2) + "\n");
+    writeOutput(args.out, JSON.stringify(batch, null, 2) + "\n");
     return output(args.json, batch, () => [
       `wrote ${transactions.length} transaction(s) for ${safe === undefined ? "a Safe" : `Safe ${safe}`} ` +
         `on chain ${chainId} to ${args.out}`,

@@ -7,7 +7,7 @@
 // operator's key in the file's epoch and the transaction was simulated.
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import path from "path";
 import { bls12_381 } from "@noble/curves/bls12-381";
 import { getAddress, getBytes, hexlify, id, isAddress, isHexString } from "ethers";
@@ -22,6 +22,7 @@ import {
   txLine,
   type TxReport,
   areaTask,
+  writeOutput,
 } from "./lib/cli";
 import { blsKeyRegistry, eventsOf, operatorSets, parseWhole, restakingRegistry } from "./lib/restaking";
 import { OUTPUT_STATUS, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
@@ -158,15 +159,7 @@ async function requireOwnKey(keys: BlsKeyRegistry, operator: string, epoch: bigi
 // ------------------------------------------------------------------ files
 
 /** Writes a signed file, refusing in one line a folder that does not exist or a file that cannot be written. */
-function writeSigned(out: string, signed: SignedFile) {
-  const dir = path.dirname(out);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`cannot write ${out}: no such directory ${dir}`);
-  try {
-    writeFileSync(out, JSON.stringify(signed, null, 2) + "\n");
-  } catch (e) {
-    fail(`cannot write ${out}: ${(e as Error).message.replace(/\s+/g, " ")}`);
-  }
-}
+const writeSigned = (out: string, signed: SignedFile) => writeOutput(out, JSON.stringify(signed, null, 2) + "\n");
 
 /** Signs `message` of `kind` for `rollup` as `operator` with `secret` and writes the signed file to `out`. */
 async function signToFile(

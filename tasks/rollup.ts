@@ -23,13 +23,13 @@ import {
 import { altToken } from "./lib/genesis";
 import { eventsOf, latestTime, parseWhole } from "./lib/restaking";
 import {
-  ensureAlt,
   explainFinality,
   oneOf,
   OUTPUT_STATUS,
   outputToFinalize,
   parseBytes32,
   parseRollup,
+  payAlt,
   prepareAlt,
   readBytes,
   reclaimableFees,
@@ -431,7 +431,7 @@ areaTask(
       // is mined and old enough: the factory checks the commitment after every parameter, and takes the fee and the
       // prepayment after the commitment, so a simulated creation refused for its commitment (none, expired: commit;
       // too new: wait) or for the allowance (approve) passes every parameter check. Balance and allowance are checked
-      // below (ensureAlt), the clone address above; the creation itself is simulated again (gas estimation) when sent.
+      // below (prepareAlt), the clone address above; the creation itself is simulated again (gas estimation) when sent.
       await preflight(
         factory.connect(signer).createRollup.staticCall(params, { blockTag: "pending" }),
         undefined,
@@ -445,13 +445,14 @@ areaTask(
       if (mustCommit) {
         await preflight(factory.connect(signer).commitRollup.staticCall(commitment, { blockTag: "pending" }));
       }
-      const approval = await ensureAlt(
+      const approve = await prepareAlt(
         hre,
         signer,
         await factory.getAddress(),
         template.creationFee + prepaidFees,
         args.approve,
       );
+      const approval = await approve?.();
       let commit: TxReport | undefined;
       if (mustCommit) {
         commit = await confirm(factory.connect(signer).commitRollup(commitment), (reason) =>
@@ -591,7 +592,9 @@ areaTask("rollup extend", "Moves an ephemeral rollup's expiry later, paying the 
     if (expiry === 0) fail(`rollup ${await rollup.getAddress()} is permanent: there is no expiry to extend`);
     const services = Number(await rollup.services());
     const cost = (await rollup.feePerServicePerSecond()) * BigInt(serviceNames(services).length) * BigInt(added);
-    const approval = await ensureAlt(hre, signer, await rollup.getAddress(), cost, args.approve);
+    const approval = await payAlt(hre, signer, await rollup.getAddress(), cost, args.approve, () =>
+      rollup.connect(signer).extend.staticCall(expiry + added, { blockTag: "pending" }),
+    );
     const tx = await confirm(rollup.connect(signer).extend(expiry + added));
     const result = {
       rollup: await rollup.getAddress(),
@@ -697,8 +700,9 @@ areaTask("rollup propose-output", "Proposes the rollup's next state output (its 
       if ((await signer.getAddress()) !== proposer) fail(`only the rollup's proposer ${proposer} proposes outputs`);
       // the bond (rollups with VITAL): back when the output finalizes, forfeited if VITAL invalidates it
       const bond = await rollup.outputBond();
-      const approval =
-        bond === 0n ? undefined : await ensureAlt(hre, signer, await rollup.getAddress(), bond, args.approve);
+      const approval = await payAlt(hre, signer, await rollup.getAddress(), bond, args.approve, () =>
+        rollup.connect(signer).proposeOutput.staticCall(block, args.root, { blockTag: "pending" }),
+      );
       const tx = await confirm(rollup.connect(signer).proposeOutput(block, args.root));
       // the output root the rollup bound: what MACH certifies and VITAL judges
       const proposed = await rollup.output(count);
@@ -846,15 +850,9 @@ areaTask(
         fail(`--fee ${formatAlt(fee)} is below the factory's minimum queue fee, ${formatAlt(minimum)}`);
       await requireActive(rollup, await latestTime(hre));
       const signer = await signerFor(hre, args.from);
-      const approve = await prepareAlt(hre, signer, address, fee, args.approve);
-      // the rollup takes the fee after every check: simulated before the approval is mined, a queueing refused only
-      // for the allowance the task approves passes every other check
-      await preflight(
+      const approval = await payAlt(hre, signer, address, fee, args.approve, () =>
         rollup.connect(signer).queueTransaction.staticCall(txHash, fee, { blockTag: "pending" }),
-        undefined,
-        approve ? ["ERC20InsufficientAllowance"] : [],
       );
-      const approval = approve && (await approve());
       const tx = await confirm(rollup.connect(signer).queueTransaction(txHash, fee));
       const [queued] = await eventsOf(hre, tx, rollup, "TransactionQueued");
       const at = (await hre.ethers.provider.getBlock(tx.block))!.timestamp;

@@ -3,7 +3,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine, areaTask } from "./lib/cli";
 import { eventsOf, formatBps, latestTime, operatorSets, parseWhole, slashingManager } from "./lib/restaking";
-import { ensureAlt, parseRollup, rollupFactory, rollupOutput } from "./lib/rollups";
+import { parseRollup, payAlt, rollupFactory, rollupOutput } from "./lib/rollups";
 import {
   liveEpoch,
   registeredSet,
@@ -46,7 +46,9 @@ areaTask("vital challenge", "Challenges a rollup output in VITAL, paying the bon
     const [open, openId] = await vital.openChallenge(rollup, challenged.l2BlockNumber, challenged.root);
     if (open) fail(`output ${outputIndex} is under challenge ${openId} already`);
     const [, bond] = await vital.parameters();
-    const approval = await ensureAlt(hre, signer, await vital.getAddress(), bond, args.approve);
+    const approval = await payAlt(hre, signer, await vital.getAddress(), bond, args.approve, () =>
+      vital.connect(signer).challenge.staticCall(rollup, outputIndex, { blockTag: "pending" }),
+    );
     const challengeId = await vital.challengeCount();
     const tx = await confirm(vital.connect(signer).challenge(rollup, outputIndex));
     const { deadline, epoch } = await vital.challengeOf(challengeId);

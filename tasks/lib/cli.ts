@@ -6,6 +6,8 @@ import { HardhatError } from "hardhat/internal/core/errors";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse, Signer, TransactionRequest } from "ethers";
 import { formatUnits, getAddress, isAddress } from "ethers";
+import { existsSync, statSync, writeFileSync } from "fs";
+import path from "path";
 import { parseDuration, parseTokenAmount } from "../../deploy/lib/units";
 
 export const PLUGIN = "alt-protocol";
@@ -60,11 +62,11 @@ export function ourTasks(hre: { scopes: Record<string, { tasks: Record<string, u
  * Makes every failure of `names` print one line when it is the task named on the command line, on every terminal:
  * Hardhat shows stack traces by default on what it takes for a CI server, which includes Linux without a display (SSH,
  * containers). The line is Hardhat's own ("Error in plugin alt-protocol: …"), or "Error: …" and a hint for an
- * unexpected error; the exit code 1; `--show-stack-traces` shows the trace as Hardhat does. A task run by another task
+ * unexpected error; the exit code 1; `--show-stack-traces` (or `--verbose`) shows the trace as Hardhat does. A task run by another task
  * or by the tests (`hre.run`) throws as before.
  */
 export function oneLineFailures(names: string[]): void {
-  const showTraces = process.argv.includes("--show-stack-traces");
+  const showTraces = process.argv.includes("--show-stack-traces") || process.argv.includes("--verbose");
   for (const name of names) {
     areaTask(name).setAction(async (args, _hre, runSuper) => {
       try {
@@ -94,6 +96,18 @@ export function failureLine(e: unknown): string {
   if (HardhatError.isHardhatError(e)) return `Error ${e.message}`;
   const message = e instanceof Error ? e.message.split("\n")[0].trim() : String(e);
   return `Error: ${message} (run with --show-stack-traces for the trace)`;
+}
+
+/** Writes `content` to the file `out`, refusing in one line a folder that does not exist or a file it cannot write. */
+export function writeOutput(out: string, content: string, options: { mode?: number } = {}): void {
+  const dir = path.dirname(path.resolve(out));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`cannot write ${out}: no such directory ${dir}`);
+  try {
+    writeFileSync(out, content, options);
+  } catch (e) {
+    const { code, message } = e as NodeJS.ErrnoException;
+    fail(`cannot write ${out}: ${code ?? message.replace(/\s+/g, " ")}`);
+  }
 }
 
 /** Runs `parse` and turns any error it throws into a one-line task failure prefixed with `what`. */

@@ -1,9 +1,9 @@
 // Signing with an encrypted JSON keystore (Web3 Secret Storage v3, as geth, Foundry's `cast wallet` and ethers write
 // it) instead of a private key in a Hardhat variable: `--keystore <file>` on every task that sends, with the password
 // from ALT_KEYSTORE_PASSWORD or typed at a hidden prompt.
-import { existsSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import { Wallet, encryptKeystoreJson } from "ethers";
-import { actAs, areaTask, fail } from "./cli";
+import { actAs, areaTask, fail, writeOutput } from "./cli";
 
 export const PASSWORD_VARIABLE = "ALT_KEYSTORE_PASSWORD";
 
@@ -75,11 +75,7 @@ export async function writeKeystore(wallet: Wallet, password: string, out: strin
   if (password.length < 8) fail("the keystore's password must have at least 8 characters");
   const account = { address: wallet.address, privateKey: wallet.privateKey };
   const json = await encryptKeystoreJson(account, password, scryptN === undefined ? {} : { scrypt: { N: scryptN } });
-  try {
-    writeFileSync(out, json, { mode: 0o600 });
-  } catch (e) {
-    fail(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  writeOutput(out, json, { mode: 0o600 });
 }
 
 /** The password for a new keystore: ALT_KEYSTORE_PASSWORD, else typed twice at the prompt. */

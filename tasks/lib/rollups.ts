@@ -99,15 +99,23 @@ export async function prepareAlt(
   return () => confirm(token.connect(signer).approve(spender, amount));
 }
 
-/** `prepareAlt`, then the approval sent at once (if one is needed). */
-export async function ensureAlt(
+/**
+ * Pays `amount` ALT to `spender` for the transaction `simulation` checks (its `staticCall`), sending nothing before
+ * both are simulated: the balance, then the transaction (refused only for the allowance when the approval is still to
+ * be sent: the contracts take the payment after every other check), then the approval, which is sent last. Returns the
+ * approval sent, if any.
+ */
+export async function payAlt(
   hre: HardhatRuntimeEnvironment,
   signer: Signer,
   spender: string,
   amount: bigint,
   approve: boolean,
+  simulation: () => Promise<unknown>,
 ): Promise<TxReport | undefined> {
-  return (await prepareAlt(hre, signer, spender, amount, approve))?.();
+  const approval = await prepareAlt(hre, signer, spender, amount, approve);
+  await preflight(simulation(), undefined, approval === undefined ? [] : ["ERC20InsufficientAllowance"]);
+  return approval?.();
 }
 
 export const ROLLUP_STATUS = ["Active", "Settling", "Retired"] as const;

@@ -1968,7 +1968,7 @@ describe("governance tasks", function () {
       expect(await governor.proposalProposer(id)).to.equal(investor.address);
     });
 
-    it("refuses a file with implementations, --propose without --safe, and a bad --safe, writing nothing", async function () {
+    it("refuses a file with implementations, --propose without --safe, a bad --safe and a missing folder, writing nothing", async function () {
       await load(governanceTaskFixture);
       const out = files.path("never-written.json");
       await expectRefused(
@@ -1988,6 +1988,12 @@ describe("governance tasks", function () {
         "--safe is not a valid address: 0x1234",
       );
       expect(existsSync(out)).to.equal(false);
+      const missing = path.join(path.dirname(out), "no-such-folder", "batch.json");
+      await expectRefused(
+        "gov export-safe",
+        { proposal: SLASHER_FILE, out: missing, json: true },
+        `cannot write ${missing}: no such directory ${path.dirname(missing)}`,
+      );
     });
   });
 
