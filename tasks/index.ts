@@ -1,6 +1,6 @@
 // Registers every task area; each file holds one area.
 import { HardhatContext } from "hardhat/internal/context";
-import { oneLineFailures, ourTasks } from "./lib/cli";
+import { dryRunOption, oneLineFailures, ourTasks } from "./lib/cli";
 import { keystoreOption } from "./lib/keys";
 import "./deploy";
 import "./deployCheck";
@@ -31,5 +31,10 @@ const definition = (name: string) => {
 };
 // every task above that acts as an account can act as an encrypted keystore's (tasks/lib/keys.ts)
 keystoreOption(ours, (name) => definition(name).paramDefinitions.from !== undefined);
+// every task above that sends, and has no dry run of its own, can stop before its first transaction (tasks/lib/cli.ts)
+dryRunOption(ours, (name) => {
+  const params = definition(name).paramDefinitions;
+  return params.from !== undefined && params.dryRun === undefined;
+});
 // every task above fails in one line on the command line, whatever the terminal (tasks/lib/cli.ts)
 oneLineFailures(ours);

@@ -190,6 +190,56 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string): 
 
 const wrapped = new WeakSet<Signer>();
 
+/** The first transaction a `--dry-run` task would have sent: it stops there, having sent nothing. */
+export interface DryRunTransaction {
+  from: string;
+  to: string | null;
+  value: string;
+  data: string;
+}
+
+/** Thrown by a dry run's signer instead of sending its first transaction (see `dryRunOption`). */
+class DryRunStop extends Error {
+  constructor(readonly transaction: DryRunTransaction) {
+    super("dry run: stopped before sending");
+  }
+}
+
+let dryRunning = false;
+
+/**
+ * Adds `--dry-run` to each task of `names` that acts as an account (`--from`) and has no dry run of its own (the
+ * governance tasks): the task runs its checks and simulations as usual, and stops at the first transaction it would
+ * send, printing it (from, to, value, data) instead. A task that sends several transactions (an approval, then the
+ * action) shows the first only: the later ones depend on it.
+ */
+export function dryRunOption(names: string[], applies: (name: string) => boolean): void {
+  for (const name of names.filter(applies)) {
+    areaTask(name)
+      .addFlag("dryRun", "Run every check and simulation, then print the first transaction instead of sending it")
+      .setAction(async (args: { dryRun?: boolean; json?: boolean }, _hre, runSuper) => {
+        if (!args.dryRun) return runSuper(args);
+        dryRunning = true;
+        try {
+          return await runSuper(args);
+        } catch (e) {
+          if (!(e instanceof DryRunStop)) throw e;
+          const { transaction } = e;
+          return output(args.json === true, { dryRun: true, transaction }, () => [
+            "dry run: nothing was sent; the first transaction would be",
+            `  from  ${transaction.from}`,
+            `  to    ${transaction.to ?? "(a contract deployment)"}`,
+            `  value ${transaction.value}`,
+            `  data  ${transaction.data}`,
+            "(every check and simulation before it passed; a later transaction of the task depends on it)",
+          ]);
+        } finally {
+          dryRunning = false;
+        }
+      });
+  }
+}
+
 /**
  * `signer`, estimating the gas of each transaction before sending it: a transaction the contracts refuse then fails
  * before anything is sent. (The in-process network's accounts otherwise send with a fixed gas limit, so a refused
@@ -199,8 +249,18 @@ function estimating<S extends Signer>(signer: S): S {
   if (wrapped.has(signer)) return signer;
   wrapped.add(signer);
   const send = signer.sendTransaction.bind(signer);
-  signer.sendTransaction = async (tx: TransactionRequest) =>
-    send(tx.gasLimit == null ? { ...tx, gasLimit: await signer.estimateGas(tx) } : tx);
+  signer.sendTransaction = async (tx: TransactionRequest) => {
+    if (dryRunning) {
+      const populated = await signer.populateCall(tx);
+      throw new DryRunStop({
+        from: await signer.getAddress(),
+        to: populated.to == null ? null : String(populated.to),
+        value: (populated.value ?? 0n).toString(),
+        data: populated.data ?? "0x",
+      });
+    }
+    return send(tx.gasLimit == null ? { ...tx, gasLimit: await signer.estimateGas(tx) } : tx);
+  };
   return signer;
 }
 

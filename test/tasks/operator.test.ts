@@ -325,6 +325,7 @@ describe("operator tasks and deploy restaking", function () {
     it("takes no signing key: operators hold no ECDSA key (MACH's are BLS keys, registered with mach tasks; --keystore is the sender's own)", async function () {
       expect(Object.keys(hre.scopes.operator.tasks.register.paramDefinitions).sort()).to.deep.equal([
         "commission",
+        "dryRun",
         "from",
         "json",
         "keystore",

@@ -303,6 +303,44 @@ describe("token tasks", function () {
       expect(await token.totalSupply()).to.equal(GENESIS_SUPPLY);
     });
 
+    it("--dry-run prints the transaction it would send (every check passed) and sends nothing", async function () {
+      const { holder, token, signers } = await loadFixture(tokenTaskFixture);
+      const recipient = signers[12].address;
+      const [nonce, block] = [
+        await hre.ethers.provider.getTransactionCount(holder.address),
+        await hre.ethers.provider.getBlockNumber(),
+      ];
+      const args = { to: recipient, amount: "1234.5", from: holder.address, dryRun: true };
+      const { result, lines } = await runTask<unknown>("token transfer", { ...args, json: false });
+      const transaction = {
+        from: holder.address,
+        to: await token.getAddress(),
+        value: "0",
+        data: token.interface.encodeFunctionData("transfer", [recipient, AMOUNT]),
+      };
+      expect(result).to.deep.equal({ dryRun: true, transaction });
+      expect(lines).to.deep.equal([
+        "dry run: nothing was sent; the first transaction would be",
+        `  from  ${transaction.from}`,
+        `  to    ${transaction.to}`,
+        "  value 0",
+        `  data  ${transaction.data}`,
+        "(every check and simulation before it passed; a later transaction of the task depends on it)",
+      ]);
+      expect(await hre.ethers.provider.getTransactionCount(holder.address)).to.equal(nonce);
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+      expect(await token.balanceOf(recipient)).to.equal(0n);
+      // the checks run first: a dry run of a transfer above the balance is refused as the transfer is
+      await expectTaskFailure(
+        "token transfer",
+        { ...args, amount: "500000001", json: true },
+        `${holder.address} holds 500,000,000 ALT; this needs 500,000,001 ALT`,
+      );
+      // and sending what it printed does what the task would have done
+      await (await holder.sendTransaction({ to: transaction.to, data: transaction.data })).wait();
+      expect(await token.balanceOf(recipient)).to.equal(AMOUNT);
+    });
+
     it("sends the whole balance, to the last wei", async function () {
       const { holder, token, signers } = await loadFixture(tokenTaskFixture);
       await task("token transfer", { to: signers[12].address, amount: "500000000", from: holder.address, json: true });
