@@ -6,7 +6,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { BaseContract, Signer } from "ethers";
-import { toBeHex } from "ethers";
 import type {
   OperatorSets,
   RewardsDistributor,
@@ -21,6 +20,7 @@ import { loadAddressBook } from "./addressBook";
 import { confirm, fail, revertReason, type TxReport } from "./cli";
 import { operatorSets, RESTAKING_KEYS, rewardsDistributor, slashingManager } from "./restaking";
 import { ROLLUP_KEYS, rollupAt, rollupFactory } from "./rollups";
+import { formatSetId, setNames } from "./sets";
 import {
   SERVICE_KEYS,
   censorshipRefusal,
@@ -554,8 +554,9 @@ async function settleRewards(t: Tick) {
     if (current - settled < t.options.settleLag) continue;
     const [start, keys] = await sets.allocationWindow(setId, operator, settled, current, 1n);
     if (start === 0n && keys.length === 0) continue; // no allocation in [settled, current): nothing to settle
-    const target = `${operator} set ${toBeHex(setId, 32)}`;
-    const what = `rewards of ${operator} in set ${toBeHex(setId, 32).slice(0, 12)} settled from epoch ${settled}`;
+    const set = formatSetId(setId, await once(t, "setNames", () => setNames(t.hre)));
+    const target = `${operator} set ${set}`;
+    const what = `rewards of ${operator} in set ${set} settled from epoch ${settled}`;
     await attempt(t, "settle-rewards", target, what, rewards, "settle", [operator, setId, t.options.settleSteps]);
   }
 }

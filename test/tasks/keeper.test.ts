@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { id, toBeHex } from "ethers";
+import { id } from "ethers";
 import { parseDuration } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
 import { stagedParameters } from "../helpers/parameters";
@@ -481,7 +481,8 @@ describe("keeper tasks", function () {
       expect(rest.sent).to.equal(pairs.length - 3);
       expect(rest.truncated).to.equal(false);
       const targets = [...bounded.records, ...rest.records].map((r) => r.target).sort();
-      expect(targets).to.deep.equal(pairs.map(({ op, setId }) => `${op.address} set ${toBeHex(setId, 32)}`).sort());
+      const name = (setId: bigint) => (setId === f.vitalSet ? "VITAL/5001" : "SQUAD/5002");
+      expect(targets).to.deep.equal(pairs.map(({ op, setId }) => `${op.address} set ${name(setId)}`).sort());
       for (const { op, setId } of pairs) expect(await rewards.settledUntil(op.address, setId)).to.equal(f.epoch);
       await expectNothing(f, "settle-rewards");
     });
