@@ -1,6 +1,7 @@
 // Governance tasks: delegate, propose from a JSON file of actions (simulated first), vote (also by signature), queue,
 // execute, cancel (each with --dry-run), status and list with decoded actions, a simulation on a Hardhat chain that
 // impersonates delegates, and a proposal file's actions as a Safe Transaction Builder batch.
+import { scanStart } from "./lib/addressBook";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransaction, ContractTransactionResponse, Signer } from "ethers";
 import { Interface } from "ethers";
@@ -134,7 +135,7 @@ export interface ProposalView {
 
 /** Descriptions and proposers of every proposal, from ProposalCreated events (the chain stores only their hash). */
 async function createdEvents(governor: AltGovernor) {
-  const events = await governor.queryFilter(governor.filters.ProposalCreated());
+  const events = await governor.queryFilter(governor.filters.ProposalCreated(), await scanStart());
   return new Map(events.map((e) => [e.args.proposalId, e.args]));
 }
 

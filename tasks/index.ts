@@ -1,7 +1,8 @@
 // Registers every task area; each file holds one area.
 import { HardhatContext } from "hardhat/internal/context";
-import { dryRunOption, oneLineFailures, ourTasks } from "./lib/cli";
+import { areaTask, dryRunOption, oneLineFailures, ourTasks } from "./lib/cli";
 import { keystoreOption } from "./lib/keys";
+import { scanningWith } from "./lib/addressBook";
 import "./deploy";
 import "./deployCheck";
 import "./governance";
@@ -36,5 +37,7 @@ dryRunOption(ours, (name) => {
   const params = definition(name).paramDefinitions;
   return params.from !== undefined && params.dryRun === undefined;
 });
+// every task above scans events from its deployment's first block (tasks/lib/addressBook.ts scanStart)
+for (const name of ours) areaTask(name).setAction((args, hre, runSuper) => (scanningWith(hre), runSuper(args)));
 // every task above fails in one line on the command line, whatever the terminal (tasks/lib/cli.ts)
 oneLineFailures(ours);

@@ -1,6 +1,7 @@
 // Keeper tasks: one command for every permissionless duty that is due (tasks/lib/keeper.ts): one pass (keeper tick),
 // a loop of passes (keeper run, stopped by Ctrl-C after the current pass), or one duty (keeper <duty>).
-import type { ConfigurableTaskDefinition } from "hardhat/types";
+import { scanFrom } from "./lib/addressBook";
+import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { failureLine, fail, formatTime, output, parseSeconds, signerFor, txLine, areaTask } from "./lib/cli";
 import { parseWhole } from "./lib/restaking";
@@ -57,11 +58,16 @@ function withCommonParams(definition: ConfigurableTaskDefinition): ConfigurableT
     .addFlag("json", "Print the result as JSON");
 }
 
-function parseOptions(args: CommonArgs, duties: Duty[], explicit: boolean): KeeperOptions {
+async function parseOptions(
+  hre: HardhatRuntimeEnvironment,
+  args: CommonArgs,
+  duties: Duty[],
+  explicit: boolean,
+): Promise<KeeperOptions> {
   return {
     duties,
     explicit,
-    fromBlock: Number(parseWhole(args.fromBlock, "--from-block")),
+    fromBlock: await scanFrom(hre, Number(parseWhole(args.fromBlock, "--from-block"))),
     maxActions: Number(parseWhole(args.maxActions, "--max-actions", { positive: true })),
     streamWindow: parseSeconds(args.streamWindow, "--stream-window"),
     settleLag: parseWhole(args.settleLag, "--settle-lag"),
@@ -88,7 +94,7 @@ withCommonParams(
   .addOptionalParam("duties", `Comma-separated duties (default: all): ${DUTIES.join(", ")}`)
   .setAction(async (args: CommonArgs & { duties?: string }, hre) => {
     const duties = args.duties === undefined ? [...DUTIES] : parseDuties(args.duties);
-    const options = parseOptions(args, duties, args.duties !== undefined);
+    const options = await parseOptions(hre, args, duties, args.duties !== undefined);
     const result = await tick(hre, await signerFor(hre, args.from), options);
     return output(args.json, result, () => tickLines(result));
   });
@@ -96,7 +102,7 @@ withCommonParams(
 for (const duty of DUTIES) {
   withCommonParams(areaTask(`keeper ${duty}`, `Keeper duty: ${DESCRIPTIONS[duty]}`)).setAction(
     async (args: CommonArgs, hre) => {
-      const result = await tick(hre, await signerFor(hre, args.from), parseOptions(args, [duty], true));
+      const result = await tick(hre, await signerFor(hre, args.from), await parseOptions(hre, args, [duty], true));
       return output(args.json, result, () => tickLines(result));
     },
   );
@@ -122,7 +128,7 @@ withCommonParams(
   .addOptionalParam("ticks", "Stop after this many passes (default: run until Ctrl-C)")
   .setAction(async (args: CommonArgs & { duties?: string; interval: string; ticks?: string }, hre) => {
     const duties = args.duties === undefined ? [...DUTIES] : parseDuties(args.duties);
-    const options = parseOptions(args, duties, args.duties !== undefined);
+    const options = await parseOptions(hre, args, duties, args.duties !== undefined);
     const interval = parseSeconds(args.interval, "--interval");
     if (interval === 0) fail("--interval must be at least 1s");
     const limit = args.ticks === undefined ? undefined : Number(parseWhole(args.ticks, "--ticks", { positive: true }));

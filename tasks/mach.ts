@@ -5,6 +5,7 @@
 // reports of the signers of an output VITAL invalidated. The secret key comes from an environment variable, never from
 // a flag (flags end up in shell histories); nothing is sent before every signature was checked locally against the
 // operator's key in the file's epoch and the transaction was simulated.
+import { scanStart } from "./lib/addressBook";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readdirSync, readFileSync, statSync } from "fs";
@@ -140,7 +141,7 @@ async function requireOwnKey(keys: BlsKeyRegistry, operator: string, epoch: bigi
   const publicKey = blsPublicKey(secret);
   const key = await keyAt(keys, operator, epoch);
   if (key?.toLowerCase() === publicKey) return;
-  const registered = (await keys.queryFilter(keys.filters.KeyRegistered(operator))).find(
+  const registered = (await keys.queryFilter(keys.filters.KeyRegistered(operator), await scanStart())).find(
     (e) => e.args.publicKey.toLowerCase() === publicKey,
   );
   if (registered !== undefined) {
@@ -379,7 +380,7 @@ areaTask(
     }
     const keys = await blsKeyRegistry(hre);
     const { publicKey, proof } = await keyRegistration(keys, operator, secret);
-    const history = await keys.queryFilter(keys.filters.KeyRegistered(operator));
+    const history = await keys.queryFilter(keys.filters.KeyRegistered(operator), await scanStart());
     const latest = history.at(-1);
     if (latest?.args.publicKey.toLowerCase() === publicKey) {
       fail(`${operator} has this BLS key already (from epoch ${latest.args.epoch})`);

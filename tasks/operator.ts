@@ -1,4 +1,5 @@
 // Operator tasks: register, inspect, change the commission.
+import { scanFrom } from "./lib/addressBook";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, formatAlt, output, signerFor, txLine, areaTask } from "./lib/cli";
 import {
@@ -297,7 +298,7 @@ areaTask(
     const fromBlock = args.fromBlock === undefined ? 0 : Number(parseWhole(args.fromBlock, "--from-block"));
     const latest = await hre.ethers.provider.getBlockNumber();
     if (fromBlock > latest) fail(`--from-block ${fromBlock} is past the latest block ${latest}`);
-    const events = await registry.queryFilter(registry.filters.OperatorRegistered(), fromBlock);
+    const events = await registry.queryFilter(registry.filters.OperatorRegistered(), await scanFrom(hre, fromBlock));
     const operators = [...new Set(events.map((e) => e.args.operator))];
     const assets = await listAssets(hre, registry);
     const names = await setNames(hre);

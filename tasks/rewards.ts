@@ -2,6 +2,7 @@
 // claimed over (operator, set) pairs: the operators the account staked with (and the account itself, if it is an
 // operator) times the sets each of them ever allocated to. A claim settles its pairs first, so what it pays is found by
 // simulating it.
+import { scanStart } from "./lib/addressBook";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RewardsDistributor } from "../typechain-types";
 import { confirm, fail, formatAlt, output, parseAddress, revertReason, signerFor, txLine, areaTask } from "./lib/cli";
@@ -53,7 +54,7 @@ export async function rewardPairs(
   if (!operators.includes(account) && (await registry.isOperator(account))) operators.push(account);
   const pairs: RewardPair[] = [];
   for (const operator of operators) {
-    const events = await sets.queryFilter(sets.filters.AllocationUpdated(undefined, operator));
+    const events = await sets.queryFilter(sets.filters.AllocationUpdated(undefined, operator), await scanStart());
     for (const setId of new Set(events.map((e) => e.args.setId))) {
       pairs.push({ operator, setId, set: names?.byId.get(setId)?.name ?? null });
     }

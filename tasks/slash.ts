@@ -1,5 +1,6 @@
 // Slashing tasks: list requests, veto one (the security council), execute one after its veto window, claim the
 // proceeds of executed slashes (reporters, the treasury), burn the slashed ALT they set aside.
+import { scanStart } from "./lib/addressBook";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, output, parseAddress, preflight, signerFor, txLine, type TxReport, areaTask } from "./lib/cli";
 import {
@@ -50,7 +51,10 @@ export interface SlashAmount {
 async function describeRequests(hre: HardhatRuntimeEnvironment, manager: SlashingManager, names: SetNames) {
   const now = await latestTime(hre);
   const events = new Map(
-    (await manager.queryFilter(manager.filters.SlashRequested())).map((e) => [Number(e.args.requestId), e.args]),
+    (await manager.queryFilter(manager.filters.SlashRequested(), await scanStart())).map((e) => [
+      Number(e.args.requestId),
+      e.args,
+    ]),
   );
   const count = Number(await manager.requestCount());
   const views: SlashRequestView[] = [];

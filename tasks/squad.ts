@@ -6,6 +6,7 @@
 // next epoch the latest seed. The slots of the current epoch are fixed; those of the next are once its seed is revealed
 // (or, at the latest, when it begins); a slot further on is shown as drawn now and may change (an allocation changed now
 // counts in the next epoch, and the seed is not revealed yet).
+import { scanFrom } from "./lib/addressBook";
 import { id, isHexString, ZeroAddress } from "ethers";
 import { confirm, fail, formatAlt, formatTime, output, preflight, signerFor, txLine, areaTask } from "./lib/cli";
 import { eventsOf, formatBps, latestTime, operatorSets, parseWhole, slashingManager } from "./lib/restaking";
@@ -235,7 +236,7 @@ areaTask(
       checked = { item: given, ...(await censorshipRefusal(ctx, given)) };
       if (checked.refusal !== undefined) fail(checked.refusal);
     } else {
-      const forced = await forcedItems(ctx, fromBlock);
+      const forced = await forcedItems(ctx, await scanFrom(hre, fromBlock));
       if (forced.length === 0)
         fail(`no item of ${rollup}'s forced-inclusion queue was forced in: no censorship to report`);
       // one report a slot: the latest item of each slot blamed stands for it

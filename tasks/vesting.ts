@@ -1,5 +1,6 @@
 // Vesting tasks: list positions, release vested ALT; the beneficiary's actions (delegate the position's votes, hand it
 // to a new beneficiary, who accepts), the factory owner's (revoke, sweep, set the treasury), and creating positions.
+import { scanStart } from "./lib/addressBook";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync, readFileSync } from "fs";
 import { ZeroAddress, getAddress, id, isAddress, isHexString } from "ethers";
@@ -66,7 +67,7 @@ async function describePosition(hre: HardhatRuntimeEnvironment, address: string,
 async function allPositions(hre: HardhatRuntimeEnvironment): Promise<[string, string | null][]> {
   const factory = await vestingFactory(hre);
   const categories = await genesisCategories(hre);
-  const events = await factory.queryFilter(factory.filters.PositionCreated());
+  const events = await factory.queryFilter(factory.filters.PositionCreated(), await scanStart());
   return events.map((e) => [e.args.position, categories.get(e.args.position.toLowerCase()) ?? null]);
 }
 

@@ -1,5 +1,6 @@
 // VITAL verification tasks: challenge an output (with the bond) of a set live in the current epoch, vote with the stake
 // counted in the set in the challenge's epoch (OperatorSets' checkpoints: no snapshot), resolve after the vote.
+import { scanFrom } from "./lib/addressBook";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { confirm, fail, formatAlt, output, parseAddress, preflight, signerFor, txLine, areaTask } from "./lib/cli";
 import { eventsOf, formatBps, latestTime, operatorSets, parseWhole, slashingManager } from "./lib/restaking";
@@ -150,7 +151,7 @@ areaTask(
             `: only the valid voters of a challenge that invalidated its output are reportable`,
         );
       }
-      const voters = await votersOf(vital, challengeId, fromBlock);
+      const voters = await votersOf(vital, challengeId, await scanFrom(hre, fromBlock));
       let reported: string[];
       if (given === undefined) {
         reported = voters.filter((v) => v.vote === "Valid").map((v) => v.operator);
@@ -240,6 +241,7 @@ areaTask(
   .addFlag("json", "Print the result as JSON")
   .setAction(async (args: { rollup?: string; open: boolean; fromBlock: string; json: boolean }, hre) => {
     const fromBlock = Number(parseWhole(args.fromBlock, "--from-block"));
+    const scan = await scanFrom(hre, fromBlock);
     const rollup =
       args.rollup === undefined
         ? undefined
@@ -248,8 +250,8 @@ areaTask(
     const sets = await operatorSets(hre);
     const now = await latestTime(hre);
     const [events, votes] = await Promise.all([
-      vital.queryFilter(vital.filters.Challenged(undefined, rollup), fromBlock),
-      vital.queryFilter(vital.filters.Voted(), fromBlock),
+      vital.queryFilter(vital.filters.Challenged(undefined, rollup), scan),
+      vital.queryFilter(vital.filters.Voted(), scan),
     ]);
     const challenges: ChallengeRow[] = [];
     for (const e of events) {

@@ -43,3 +43,44 @@ export async function addressOf(hre: HardhatRuntimeEnvironment, key: string): Pr
   }
   return address;
 }
+
+const startBlocks = new Map<bigint, number>();
+
+/**
+ * The block event scans of the deployment's contracts start at: the deployment's first block (nothing of it exists
+ * before), read from the receipts Ignition journaled in deploy/deployments/chain-<id>/journal.jsonl, and at least
+ * `fromBlock` (a task's --from-block). 0 on the in-process network or without a journal. On a long public chain this
+ * keeps `eth_getLogs` within the blocks that can hold the protocol's events.
+ */
+export async function scanFrom(hre: HardhatRuntimeEnvironment, fromBlock = 0): Promise<number> {
+  if (hre.network.name === "hardhat") return fromBlock;
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  if (!startBlocks.has(chainId)) {
+    const file = path.join(deploymentDir(hre, chainId), "journal.jsonl");
+    startBlocks.set(chainId, existsSync(file) ? firstJournaledBlock(readFileSync(file, "utf8")) : 0);
+  }
+  return Math.max(fromBlock, startBlocks.get(chainId)!);
+}
+
+let taskHre: HardhatRuntimeEnvironment | undefined;
+
+/** Records the runtime environment of the task being run, for `scanStart` (tasks/index.ts sets it for every task). */
+export const scanningWith = (hre: HardhatRuntimeEnvironment) => (taskHre = hre);
+
+/** `scanFrom` for the running task: the block its event scans start at (0 outside a task). */
+export const scanStart = async (): Promise<number> => (taskHre === undefined ? 0 : scanFrom(taskHre));
+
+/** The lowest block of the receipts (TRANSACTION_CONFIRM entries) of an Ignition journal; 0 if it has none. */
+export function firstJournaledBlock(journal: string): number {
+  let first: number | undefined;
+  for (const line of journal.split("\n")) {
+    if (!line.includes('"TRANSACTION_CONFIRM"')) continue;
+    try {
+      const block = (JSON.parse(line) as { receipt?: { blockNumber?: unknown } }).receipt?.blockNumber;
+      if (typeof block === "number" && (first === undefined || block < first)) first = block;
+    } catch {
+      // a line an interrupted deployment cut short: the others still date the deployment
+    }
+  }
+  return first ?? 0;
+}

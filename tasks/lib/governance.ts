@@ -13,7 +13,7 @@ import {
   toBeHex,
 } from "ethers";
 import type { AltGovernor, TimelockController } from "../../typechain-types";
-import { addressOf, loadAddressBook, type AddressBook } from "./addressBook";
+import { addressOf, loadAddressBook, type AddressBook, scanStart } from "./addressBook";
 import { fail, formatAlt, formatTime, revertReason } from "./cli";
 import { altToken } from "./genesis";
 import {
@@ -272,7 +272,7 @@ const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a92
 /** Every address that ever received delegated ALT votes, by current votes, largest first (the timelock left out). */
 async function delegatesByVotes(hre: HardhatRuntimeEnvironment, timelockAddress: string) {
   const token = await altToken(hre);
-  const events = await token.queryFilter(token.filters.DelegateVotesChanged());
+  const events = await token.queryFilter(token.filters.DelegateVotesChanged(), await scanStart());
   const delegates = [...new Set(events.map((e) => e.args.delegate))].filter((d) => d !== timelockAddress);
   const withVotes = await Promise.all(delegates.map(async (d) => ({ voter: d, weight: await token.getVotes(d) })));
   return withVotes

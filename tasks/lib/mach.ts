@@ -2,6 +2,7 @@
 // attestation signatures, and quorums (one aggregate signature, the set's aggregate key and the non-signers with their
 // keys) in the encodings MachService and BlsKeyRegistry take. Keys and aggregates of past epochs come from the key
 // registry's events; who counted in an epoch from the operator sets' checkpoints.
+import { scanStart } from "./addressBook";
 import { getBytes, keccak256, toUtf8Bytes, type BytesLike } from "ethers";
 import type { BlsKeyRegistry, OperatorSets } from "../../typechain-types";
 import { aggregateG1, decodeG1, encodeG1, encodeG2, G2_SIZE, ORDER, publicKeyOf, sign } from "./bls";
@@ -89,7 +90,7 @@ function valueAt<T>(events: { epoch: bigint; value: T }[], epoch: bigint): T | u
 
 /** The aggregate key of `setId` in `epoch` (the point at infinity if nobody counted yet), from AggregateKeyUpdated. */
 export async function aggregateKeyAt(keys: BlsKeyRegistry, setId: bigint, epoch: bigint): Promise<string> {
-  const events = await keys.queryFilter(keys.filters.AggregateKeyUpdated(setId));
+  const events = await keys.queryFilter(keys.filters.AggregateKeyUpdated(setId), await scanStart());
   const value = valueAt(
     events.map((e) => ({ epoch: e.args.epoch, value: e.args.aggregateKey })),
     epoch,
@@ -99,7 +100,7 @@ export async function aggregateKeyAt(keys: BlsKeyRegistry, setId: bigint, epoch:
 
 /** `operator`'s key in `epoch` (undefined if it had none), from KeyRegistered. */
 export async function keyAt(keys: BlsKeyRegistry, operator: string, epoch: bigint): Promise<string | undefined> {
-  const events = await keys.queryFilter(keys.filters.KeyRegistered(operator));
+  const events = await keys.queryFilter(keys.filters.KeyRegistered(operator), await scanStart());
   return valueAt(
     events.map((e) => ({ epoch: e.args.epoch, value: e.args.publicKey })),
     epoch,
@@ -109,7 +110,7 @@ export async function keyAt(keys: BlsKeyRegistry, operator: string, epoch: bigin
 /** The operators with stake counted in `setId` in `epoch`, in increasing address order (from the sets' events and
  *  checkpoints: a member that left in that epoch still counts in it). */
 export async function countedAt(sets: OperatorSets, setId: bigint, epoch: bigint): Promise<string[]> {
-  const events = await sets.queryFilter(sets.filters.AllocationUpdated(setId));
+  const events = await sets.queryFilter(sets.filters.AllocationUpdated(setId), await scanStart());
   const candidates = [...new Set(events.map((e) => e.args.operator))];
   const stakes = candidates.length === 0 ? [] : await sets.allocationsAt(setId, candidates, epoch);
   return sortAddresses(candidates.filter((_, i) => stakes[i] > 0n));

@@ -11,7 +11,7 @@ import type {
   RewardsDistributor,
   SlashingManager,
 } from "../../typechain-types";
-import { addressOf, loadAddressBook } from "./addressBook";
+import { addressOf, loadAddressBook, scanStart } from "./addressBook";
 import { fail, formatTime, parseAddress, relativeTime, type TxReport } from "./cli";
 
 export const RESTAKING_KEYS = {
@@ -221,7 +221,7 @@ export async function requestedWithdrawals(
   registry: RestakingRegistry,
   filter: { staker?: string; root?: string } = {},
 ): Promise<RequestedWithdrawal[]> {
-  const events = await registry.queryFilter(registry.filters.UnstakeRequested(filter.root));
+  const events = await registry.queryFilter(registry.filters.UnstakeRequested(filter.root), await scanStart());
   return events
     .map((e) => ({ root: e.args.root.toLowerCase(), withdrawal: toWithdrawal(e.args.withdrawal) }))
     .filter((r) => filter.staker === undefined || r.withdrawal.staker === filter.staker);
@@ -232,7 +232,7 @@ export async function stakedPools(
   registry: RestakingRegistry,
   staker: string,
 ): Promise<{ operator: string; assetId: bigint }[]> {
-  const events = await registry.queryFilter(registry.filters.Staked(staker));
+  const events = await registry.queryFilter(registry.filters.Staked(staker), await scanStart());
   const seen = new Set<string>();
   const pools: { operator: string; assetId: bigint }[] = [];
   for (const e of events) {

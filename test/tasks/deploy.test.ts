@@ -8,7 +8,7 @@ import { PARAMETERS_DIR, type ProtocolParameters } from "../../deploy/lib/parame
 import { resolveRollups } from "../../deploy/lib/rollups";
 import { resolveGenesis } from "../../deploy/lib/genesis";
 import { buildProtocolModules } from "../../deploy/lib/protocol";
-import { recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
+import { firstJournaledBlock, recordInProcess, type AddressBook } from "../../tasks/lib/addressBook";
 import type { VestingPosition } from "../../typechain-types";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
 import { coverageRunning } from "../helpers/coverage";
@@ -131,6 +131,16 @@ describe("deploy genesis task", function () {
   });
 
   describe("reading the address book", function () {
+    it("dates a deployment by the lowest block of its journaled receipts: event scans start there", function () {
+      const confirm = (block: number) =>
+        JSON.stringify({ futureId: "Genesis#AltToken", receipt: { blockNumber: block }, type: "TRANSACTION_CONFIRM" });
+      const prepare = JSON.stringify({ futureId: "Genesis#AltToken", nonce: 0, type: "TRANSACTION_PREPARE_SEND" });
+      const journal = [prepare, confirm(812), confirm(790), confirm(805), '{"type":"TRANSACTION_CONFIRM","rece'];
+      expect(firstJournaledBlock(journal.join("\n"))).to.equal(790); // the line an interruption cut short is skipped
+      expect(firstJournaledBlock(prepare)).to.equal(0);
+      expect(firstJournaledBlock("")).to.equal(0);
+    });
+
     it("refuses a recorded address that holds no contract, naming the stale record", async function () {
       const { book } = await loadFixture(deployTaskFixture);
       const stale = "0x000000000000000000000000000000000000dEaD";
