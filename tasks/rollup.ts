@@ -3,7 +3,7 @@
 // reclaim-fee once retired); outputs (propose-output, finalize after the challenge period, prove on validity rollups).
 import { formatDuration } from "../deploy/lib/units";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { hexlify, id, isHexString, keccak256, randomBytes, ZeroAddress } from "ethers";
+import { hexlify, id, isHexString, keccak256, randomBytes, ZeroAddress, ZeroHash } from "ethers";
 import {
   confirm,
   fail,
@@ -679,17 +679,31 @@ areaTask(
 areaTask("rollup propose-output", "Proposes the rollup's next state output (its proposer)")
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("root", "The L2 state root: 32-byte hex (the rollup binds it to the batches and the previous output)")
+  .addOptionalParam(
+    "withdrawalsRoot",
+    "The root of the L2's withdrawals so far, 32-byte hex (default: zero, none made yet)",
+  )
   .addOptionalParam("block", "Its L2 block number (default: the next one, one output interval on)")
   .addOptionalParam("from", "Acting account (default: the first account)")
   .addFlag("approve", "Approve the rollup for the output bond if the allowance is short")
   .addFlag("json", "Print JSON")
   .setAction(
     async (
-      args: { rollup: string; root: string; block?: string; from?: string; approve: boolean; json: boolean },
+      args: {
+        rollup: string;
+        root: string;
+        withdrawalsRoot?: string;
+        block?: string;
+        from?: string;
+        approve: boolean;
+        json: boolean;
+      },
       hre,
     ) => {
       const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
       if (!isHexString(args.root, 32)) fail(`--root must be 32-byte hex: ${args.root}`);
+      const withdrawalsRoot = args.withdrawalsRoot ?? ZeroHash;
+      if (!isHexString(withdrawalsRoot, 32)) fail(`--withdrawals-root must be 32-byte hex: ${withdrawalsRoot}`);
       const count = await rollup.outputCount();
       const last = count === 0n ? 0n : (await rollup.output(count - 1n)).l2BlockNumber;
       const next = last + (await rollup.outputInterval());
@@ -701,9 +715,9 @@ areaTask("rollup propose-output", "Proposes the rollup's next state output (its 
       // the bond (rollups with VITAL): back when the output finalizes, forfeited if VITAL invalidates it
       const bond = await rollup.outputBond();
       const approval = await payAlt(hre, signer, await rollup.getAddress(), bond, args.approve, () =>
-        rollup.connect(signer).proposeOutput.staticCall(block, args.root, { blockTag: "pending" }),
+        rollup.connect(signer).proposeOutput.staticCall(block, args.root, withdrawalsRoot, { blockTag: "pending" }),
       );
-      const tx = await confirm(rollup.connect(signer).proposeOutput(block, args.root));
+      const tx = await confirm(rollup.connect(signer).proposeOutput(block, args.root, withdrawalsRoot));
       // the output root the rollup bound: what MACH certifies and VITAL judges
       const proposed = await rollup.output(count);
       const result = {
@@ -712,6 +726,7 @@ areaTask("rollup propose-output", "Proposes the rollup's next state output (its 
         l2BlockNumber: block,
         root: proposed.root,
         stateRoot: proposed.stateRoot,
+        withdrawalsRoot,
         batchCount: proposed.batchCount,
         bond,
         ...(approval && { approval }),
@@ -720,7 +735,8 @@ areaTask("rollup propose-output", "Proposes the rollup's next state output (its 
       return output(args.json, result, () => [
         ...(approval ? [txLine("approved the rollup", approval)] : []),
         txLine(`output ${count} proposed at L2 block ${block}${bond === 0n ? "" : `, bonding ${formatAlt(bond)}`}`, tx),
-        `  output root ${proposed.root} (state root ${proposed.stateRoot}; batches ${proposed.batchCount})`,
+        `  output root ${proposed.root} (state root ${proposed.stateRoot}; withdrawals root ${withdrawalsRoot}; ` +
+          `batches ${proposed.batchCount})`,
       ]);
     },
   );

@@ -32,10 +32,12 @@ interface IRollup {
 
     /// @notice slot: l2BlockNumber (64) | proposedAt (48) | status (8) | batchCount (64); then root, stateRoot.
     ///         `root` is the output root, bound at proposal to the data and the chain of outputs:
-    ///         keccak256(abi.encode(l2BlockNumber, stateRoot, batchCount, batchRoot, parentRoot)), where batchCount and
-    ///         batchRoot are the rollup's batch count and batch chain head when the output was proposed (batchRoot is
-    ///         not stored: read it from `OutputProposed`) and parentRoot is the previous live output's `root` (zero for
-    ///         output 0). MACH certifies it, VITAL judges it, validity proofs prove it.
+    ///         keccak256(abi.encode(l2BlockNumber, stateRoot, withdrawalsRoot, batchCount, batchRoot, parentRoot)), where
+    ///         withdrawalsRoot is the Merkle root of every withdrawal the L2 has made up to `l2BlockNumber` (the
+    ///         portal's claims prove against it), batchCount and batchRoot are the rollup's batch count and batch chain
+    ///         head when the output was proposed, and parentRoot is the previous live output's `root` (zero for output
+    ///         0); withdrawalsRoot, batchRoot and parentRoot are not stored: read them from `OutputProposed`. MACH
+    ///         certifies the root, VITAL judges it, validity proofs prove it.
     struct Output {
         uint64 l2BlockNumber;
         uint48 proposedAt;
@@ -105,6 +107,7 @@ interface IRollup {
         uint64 l2BlockNumber,
         bytes32 root,
         bytes32 stateRoot,
+        bytes32 withdrawalsRoot,
         uint64 batchCount,
         bytes32 batchRoot,
         bytes32 parentRoot,
@@ -172,9 +175,10 @@ interface IRollup {
     ) external;
 
     function appendBatch(bytes32 commitment, uint256 includeCount) external;
-    /// @notice Proposes the output for `l2BlockNumber` with L2 state root `stateRoot`, bound to the batch chain as it
-    ///         stands now and to the previous output (see `Output`); pulls `outputBond`.
-    function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot) external;
+    /// @notice Proposes the output for `l2BlockNumber` with L2 state root `stateRoot` and the root of the L2's
+    ///         withdrawals so far `withdrawalsRoot`, bound to the batch chain as it stands now and to the previous output
+    ///         (see `Output`); pulls `outputBond`.
+    function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot, bytes32 withdrawalsRoot) external;
     /// @notice MACH: output `index`, which must be for `l2BlockNumber` and output root `root`, is FastFinalized; returns the
     ///         rollup's threshold (bps of the set's stake) that the certificate must meet.
     function fastFinalize(uint256 index, uint64 l2BlockNumber, bytes32 root) external returns (uint16 thresholdBps);

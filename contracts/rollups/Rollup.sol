@@ -269,7 +269,7 @@ contract Rollup is IRollup {
     // ---------------------------------------------------------------- outputs
 
     /// @inheritdoc IRollup
-    function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot) external whenLive {
+    function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot, bytes32 withdrawalsRoot) external whenLive {
         if (msg.sender != proposer) revert RollupNotProposer(msg.sender);
         _requireNotSettled();
         uint256 count = outputCount;
@@ -284,7 +284,7 @@ contract Rollup is IRollup {
         // bound at proposal (as OP Stack's dispute games bind the L1 head): judged against the batches as they stand now
         uint64 batches = uint64(batchCount);
         bytes32 head = batchRoot;
-        bytes32 root = keccak256(abi.encode(l2BlockNumber, stateRoot, batches, head, parentRoot));
+        bytes32 root = keccak256(abi.encode(l2BlockNumber, stateRoot, withdrawalsRoot, batches, head, parentRoot));
         _outputs[count] = Output({
             l2BlockNumber: l2BlockNumber,
             proposedAt: uint48(block.timestamp),
@@ -294,7 +294,17 @@ contract Rollup is IRollup {
             stateRoot: stateRoot
         });
         outputCount = count + 1;
-        emit OutputProposed(count, l2BlockNumber, root, stateRoot, batches, head, parentRoot, msg.sender);
+        emit OutputProposed(
+            count,
+            l2BlockNumber,
+            root,
+            stateRoot,
+            withdrawalsRoot,
+            batches,
+            head,
+            parentRoot,
+            msg.sender
+        );
         uint256 bond = outputBond;
         if (bond != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), bond);
     }

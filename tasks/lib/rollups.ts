@@ -54,18 +54,28 @@ export async function parseRollup(
 export interface OutputParts {
   l2BlockNumber: bigint | number;
   stateRoot: string;
+  /** The root of the L2's withdrawals so far (tasks/lib/withdrawals.ts); zero when it has made none. */
+  withdrawalsRoot?: string;
   batchCount: bigint | number;
   batchRoot: string;
   /** The previous live output's root; zero for output 0. */
   parentRoot?: string;
 }
 
-/** The output root the rollup stores: keccak256(abi.encode(l2, stateRoot, batchCount, batchRoot, parentRoot)). */
+/** The output root the rollup stores:
+ * keccak256(abi.encode(l2, stateRoot, withdrawalsRoot, batchCount, batchRoot, parentRoot)). */
 export function outputRootOf(p: OutputParts): string {
   return keccak256(
     AbiCoder.defaultAbiCoder().encode(
-      ["uint64", "bytes32", "uint64", "bytes32", "bytes32"],
-      [p.l2BlockNumber, p.stateRoot, p.batchCount, p.batchRoot, p.parentRoot ?? ZeroHash],
+      ["uint64", "bytes32", "bytes32", "uint64", "bytes32", "bytes32"],
+      [
+        p.l2BlockNumber,
+        p.stateRoot,
+        p.withdrawalsRoot ?? ZeroHash,
+        p.batchCount,
+        p.batchRoot,
+        p.parentRoot ?? ZeroHash,
+      ],
     ),
   );
 }

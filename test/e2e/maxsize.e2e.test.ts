@@ -21,6 +21,7 @@ import {
   ZeroAddress,
   type TransactionReceipt,
   type TransactionResponse,
+  ZeroHash,
 } from "ethers";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
@@ -314,7 +315,7 @@ async function maxSizeFixture() {
 
   // the allocations count from the next epoch; output 0 proposed in it
   await nextEpoch(operatorSets);
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT, ZeroHash)).wait();
 
   return {
     ...d,

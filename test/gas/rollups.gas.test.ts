@@ -3,7 +3,7 @@
 // and forced inclusion. See test/helpers/gas.ts.
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { id, MaxUint256 } from "ethers";
+import { id, MaxUint256, ZeroHash } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RollupFactory } from "../../typechain-types";
 import { describeGas } from "../helpers/gas";
@@ -61,7 +61,7 @@ async function rollupsGasFixture() {
   await d.token.connect(payer).approve(rollup, MaxUint256);
   await rollup.connect(payer).queueTransaction(id("tx-0"), QUEUE_FEE);
   await rollup.connect(creator).appendBatch(id("batch-0"), 1);
-  await rollup.connect(creator).proposeOutput(OUTPUT_INTERVAL, id("output-0"));
+  await rollup.connect(creator).proposeOutput(OUTPUT_INTERVAL, id("output-0"), ZeroHash);
   expect(await rollup.queueHead()).to.equal(1n);
   return { ...d, creator, payer, keeper, rollup };
 }
@@ -130,7 +130,7 @@ describeGas("rollups", __filename, (gas) => {
     const f = await loadFixture(rollupsGasFixture);
     await gas.recordTx(
       "proposeOutput: optimistic, at the next interval (rollup's second output)",
-      f.rollup.connect(f.creator).proposeOutput(2n * OUTPUT_INTERVAL, id("output-1")),
+      f.rollup.connect(f.creator).proposeOutput(2n * OUTPUT_INTERVAL, id("output-1"), ZeroHash),
     );
     expect(await f.rollup.outputCount()).to.equal(2n);
   });

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { id, Wallet, ZeroAddress } from "ethers";
+import { id, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import { describeGas } from "../helpers/gas";
 import { coverageRunning } from "../helpers/coverage";
 import { ALT } from "../helpers/constants";
@@ -54,7 +54,7 @@ async function machRollup(d: ServicesDeployment & { operators: Operator[] }, siz
   const address = await rollup.getAddress();
   await (await d.mach.updateRollupSet(address, setParams(d, { minStake: 0n, maxSize: 256n }))).wait();
   const setId = await joinAndCount(d, d.mach, address, d.operators.slice(0, size));
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT, ZeroHash)).wait();
   return { rollup, address, setId };
 }
 
@@ -135,7 +135,7 @@ async function invalidatedFixture() {
   for (const op of signers.slice(0, 9))
     await (await f.operatorSets.connect(op.account).join(vitalSet, 1_000n * ALT)).wait();
   await nextEpoch(f.operatorSets);
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT, ZeroHash)).wait();
   const [challenger] = signers;
   const [, bond] = await f.vital.parameters();
   await (await f.token.connect(f.funder).transfer(challenger.address, bond)).wait();
@@ -154,7 +154,7 @@ async function vitalFixture() {
   const address = await rollup.getAddress();
   const members = f.operators.slice(0, 9);
   await joinAndCount(f, f.vital, address, members);
-  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT)).wait();
+  await (await rollup.connect(owner).proposeOutput(OUTPUT_INTERVAL, STATE_ROOT, ZeroHash)).wait();
   const [challenger] = members;
   const [, bond] = await f.vital.parameters();
   await (await f.token.connect(f.funder).transfer(challenger.address, bond)).wait();

@@ -281,7 +281,7 @@ describe("Governance access control", function () {
     const outputBond = await rollup.outputBond();
     await token.connect(staker).transfer(rollupProposer.address, 10n * outputBond);
     await token.connect(rollupProposer).approve(rollupAddress, ethers.MaxUint256);
-    await rollup.connect(rollupProposer).proposeOutput(OUTPUT_INTERVAL, id("output 0"));
+    await rollup.connect(rollupProposer).proposeOutput(OUTPUT_INTERVAL, id("output 0"), ZeroHash);
     await rollup.connect(rollupOwner).transferOwnership(nextRollupOwner.address);
 
     // a member of the services' sets: an operator staking its own ALT, with a BLS key
@@ -787,9 +787,10 @@ describe("Governance access control", function () {
       functions: {
         [`initialize(${CREATE_PARAMS},${TEMPLATE})`]: guarded("RollupNotFactory", self),
         "appendBatch(bytes32,uint256)": guarded("RollupNotSequencer", self, () => [id("batch"), 0]),
-        "proposeOutput(uint64,bytes32)": guarded("RollupNotProposer", self, () => [
+        "proposeOutput(uint64,bytes32,bytes32)": guarded("RollupNotProposer", self, () => [
           2n * OUTPUT_INTERVAL,
           id("output 1"),
+          ZeroHash,
         ]),
         // output 0 is proposed: the MACH service could fast-finalize it, the VITAL service invalidate it
         "fastFinalize(uint256,uint64,bytes32)": guarded("RollupNotService", self, () => [
@@ -1525,7 +1526,7 @@ describe("Governance access control", function () {
       const factoryGuards = TABLE.find((e) => e.name === "RollupFactory")!.functions;
       const allowed: [Record<string, Access>, BaseContract, string, Account][] = [
         [rollupGuards, rollup, "appendBatch(bytes32,uint256)", sequencer],
-        [rollupGuards, rollup, "proposeOutput(uint64,bytes32)", rollupProposer],
+        [rollupGuards, rollup, "proposeOutput(uint64,bytes32,bytes32)", rollupProposer],
         [rollupGuards, rollup, "fastFinalize(uint256,uint64,bytes32)", mach],
         [rollupGuards, rollup, "invalidate(uint256,address)", vital],
         [rollupGuards, rollup, "setPaused(bool)", c.council],

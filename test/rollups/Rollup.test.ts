@@ -1,3 +1,4 @@
+import { ZeroHash } from "ethers";
 // The rollup clone (contracts/rollups/Rollup.sol): initialization, batches, forced inclusion, outputs, lifecycle and
 // fee streaming. Every rollup is created through the real factory (the staged deployment of test/helpers/rollups.ts)
 // at a timestamp the test fixes, so every fee, deadline and boundary below is computed independently in bigint math.
@@ -322,7 +323,9 @@ describe("Rollup", function () {
     const proposedAt = [p0, p0 + 10, p0 + 20];
     for (const i of [0, 1, 2]) {
       await time.setNextBlockTimestamp(proposedAt[i]);
-      await (await f.eph.rollup.connect(f.proposer).proposeOutput(OP_INTERVAL * BigInt(i + 1), ROOTS[i])).wait();
+      await (
+        await f.eph.rollup.connect(f.proposer).proposeOutput(OP_INTERVAL * BigInt(i + 1), ROOTS[i], ZeroHash)
+      ).wait();
     }
     return { ...f, proposedAt };
   }
@@ -779,7 +782,9 @@ describe("Rollup", function () {
 
     it("after the settlement window MACH fast-finalizes nothing, while VITAL still invalidates an output proposed before it ended", async function () {
       const { d, proposer, eph } = await loadFixture(rollupsFixture);
-      await (await eph.rollup.connect(proposer).proposeOutput(await eph.rollup.outputInterval(), ROOTS[0])).wait();
+      await (
+        await eph.rollup.connect(proposer).proposeOutput(await eph.rollup.outputInterval(), ROOTS[0], ZeroHash)
+      ).wait();
       await time.setNextBlockTimestamp(eph.expiry + WINDOW);
       await expect(fastFinalize(eph.rollup, d.mach, 0))
         .to.be.revertedWithCustomError(eph.rollup, "RollupNotActive")
@@ -809,16 +814,16 @@ describe("Rollup", function () {
       const { proposer, eph } = await loadFixture(rollupsFixture);
       const r = eph.rollup;
       for (const wrong of [0n, OP_INTERVAL - 1n, OP_INTERVAL + 1n, 2n * OP_INTERVAL]) {
-        await expect(r.connect(proposer).proposeOutput(wrong, ROOTS[0]))
+        await expect(r.connect(proposer).proposeOutput(wrong, ROOTS[0], ZeroHash))
           .to.be.revertedWithCustomError(r, "RollupInvalidOutput")
           .withArgs(wrong, OP_INTERVAL);
       }
       const at = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(at);
       const root0 = boundRoot(OP_INTERVAL, ROOTS[0]);
-      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0]))
+      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0], ZeroHash))
         .to.emit(r, "OutputProposed")
-        .withArgs(0n, OP_INTERVAL, root0, ROOTS[0], 0n, ethers.ZeroHash, ethers.ZeroHash, proposer.address);
+        .withArgs(0n, OP_INTERVAL, root0, ROOTS[0], ZeroHash, 0n, ethers.ZeroHash, ethers.ZeroHash, proposer.address);
       expect([...(await r.output(0))]).to.deep.equal([
         OP_INTERVAL,
         BigInt(at),
@@ -828,16 +833,17 @@ describe("Rollup", function () {
         ROOTS[0],
       ]);
       expect(await r.outputCount()).to.equal(1n);
-      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[1]))
+      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[1], ZeroHash))
         .to.be.revertedWithCustomError(r, "RollupInvalidOutput")
         .withArgs(OP_INTERVAL, 2n * OP_INTERVAL);
-      await expect(r.connect(proposer).proposeOutput(2n * OP_INTERVAL, ROOTS[1]))
+      await expect(r.connect(proposer).proposeOutput(2n * OP_INTERVAL, ROOTS[1], ZeroHash))
         .to.emit(r, "OutputProposed")
         .withArgs(
           1n,
           2n * OP_INTERVAL,
           boundRoot(2n * OP_INTERVAL, ROOTS[1], root0),
           ROOTS[1],
+          ZeroHash,
           0n,
           ethers.ZeroHash,
           root0,
@@ -846,17 +852,28 @@ describe("Rollup", function () {
       await expect(r.output(2)).to.be.revertedWithCustomError(r, "RollupUnknownOutput").withArgs(2n);
     });
 
-    it("outputs are bound to the batches and the previous output: the output root commits to the state root, the batch chain head and count at proposal, and the parent output root", async function () {
+    it("outputs are bound to the batches and the previous output: the output root commits to the state root, the withdrawals root, the batch chain head and count at proposal, and the parent output root", async function () {
       const { d, sequencer, proposer, eph } = await loadFixture(rollupsFixture);
       const r = eph.rollup;
       const [l1, l2] = [OP_INTERVAL, 2n * OP_INTERVAL];
       const batch1 = batchRootOf(ethers.ZeroHash, COMMITMENT, 0);
       await (await r.connect(sequencer).appendBatch(COMMITMENT, 0)).wait();
-      // output 0 on one batch: its root commits to the state root, the chain (count 1, head batch1) and no parent
-      const root0 = outputRootOf({ l2BlockNumber: l1, stateRoot: ROOTS[0], batchCount: 1n, batchRoot: batch1 });
-      await expect(r.connect(proposer).proposeOutput(l1, ROOTS[0]))
+      // output 0 on one batch: its root commits to the state root, the withdrawals root, the chain (count 1, head
+      // batch1) and no parent
+      const withdrawals0 = ethers.id("withdrawals 0");
+      const root0 = outputRootOf({
+        l2BlockNumber: l1,
+        stateRoot: ROOTS[0],
+        withdrawalsRoot: withdrawals0,
+        batchCount: 1n,
+        batchRoot: batch1,
+      });
+      expect(root0).to.not.equal(
+        outputRootOf({ l2BlockNumber: l1, stateRoot: ROOTS[0], batchCount: 1n, batchRoot: batch1 }),
+      );
+      await expect(r.connect(proposer).proposeOutput(l1, ROOTS[0], withdrawals0))
         .to.emit(r, "OutputProposed")
-        .withArgs(0n, l1, root0, ROOTS[0], 1n, batch1, ethers.ZeroHash, proposer.address);
+        .withArgs(0n, l1, root0, ROOTS[0], withdrawals0, 1n, batch1, ethers.ZeroHash, proposer.address);
       const o0 = await r.output(0);
       expect([o0.root, o0.stateRoot, o0.batchCount]).to.deep.equal([root0, ROOTS[0], 1n]);
       expect(root0).to.not.equal(ROOTS[0]);
@@ -872,9 +889,9 @@ describe("Rollup", function () {
         batchRoot: batch2,
         parentRoot: root0,
       });
-      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1]))
+      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1], ZeroHash))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, l2, root1, ROOTS[1], 2n, batch2, root0, proposer.address);
+        .withArgs(1n, l2, root1, ROOTS[1], ZeroHash, 2n, batch2, root0, proposer.address);
       expect((await r.output(1)).root).to.equal(root1);
       // MACH cannot fast-finalize it by the bare state root, nor by its root on fewer batches
       for (const unbound of [ROOTS[1], boundRoot(l2, ROOTS[1], root0, 1n, batch1)]) {
@@ -892,28 +909,28 @@ describe("Rollup", function () {
       await (await r.connect(sequencer).appendBatch(COMMITMENT, 0)).wait();
       const again = boundRoot(l2, ROOTS[1], root0, 3n, batch3);
       expect(again).to.not.equal(root1);
-      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1]))
+      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1], ZeroHash))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, l2, again, ROOTS[1], 3n, batch3, root0, proposer.address);
+        .withArgs(1n, l2, again, ROOTS[1], ZeroHash, 3n, batch3, root0, proposer.address);
       expect(await r.connect(d.mach).fastFinalize.staticCall(1, l2, again)).to.equal(await r.fastFinalityBps());
       // ...and on another parent: output 0 invalidated and replaced, the same output 1 claim gets another root
       await (await r.connect(d.vital).invalidate(0, CHALLENGER)).wait();
       const parent = boundRoot(l1, ROOTS[2], ethers.ZeroHash, 3n, batch3);
-      await expect(r.connect(proposer).proposeOutput(l1, ROOTS[2]))
+      await expect(r.connect(proposer).proposeOutput(l1, ROOTS[2], ZeroHash))
         .to.emit(r, "OutputProposed")
-        .withArgs(0n, l1, parent, ROOTS[2], 3n, batch3, ethers.ZeroHash, proposer.address);
+        .withArgs(0n, l1, parent, ROOTS[2], ZeroHash, 3n, batch3, ethers.ZeroHash, proposer.address);
       const onParent = boundRoot(l2, ROOTS[1], parent, 3n, batch3);
       expect(onParent).to.not.equal(again);
-      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1]))
+      await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1], ZeroHash))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, l2, onParent, ROOTS[1], 3n, batch3, parent, proposer.address);
+        .withArgs(1n, l2, onParent, ROOTS[1], ZeroHash, 3n, batch3, parent, proposer.address);
       expect([...(await r.output(1))].slice(3)).to.deep.equal([3n, onParent, ROOTS[1]]);
     });
 
     it("refuses proposals from anyone but the proposer", async function () {
       const { owner, sequencer, eph } = await loadFixture(rollupsFixture);
       for (const caller of [owner, sequencer]) {
-        await expect(eph.rollup.connect(caller).proposeOutput(OP_INTERVAL, ROOTS[0]))
+        await expect(eph.rollup.connect(caller).proposeOutput(OP_INTERVAL, ROOTS[0], ZeroHash))
           .to.be.revertedWithCustomError(eph.rollup, "RollupNotProposer")
           .withArgs(caller.address);
       }
@@ -967,20 +984,31 @@ describe("Rollup", function () {
       // VITAL may have erred: the same root may come back, to finalize by its challenge period or a proof (the same
       // state root on the same batches and parent is the same output root)...
       const parent = (await r.output(0)).root;
-      await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, bad.stateRoot))
+      await expect(r.connect(proposer).proposeOutput(bad.l2BlockNumber, bad.stateRoot, ZeroHash))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, bad.l2BlockNumber, bad.root, bad.stateRoot, 0n, ethers.ZeroHash, parent, proposer.address);
+        .withArgs(
+          1n,
+          bad.l2BlockNumber,
+          bad.root,
+          bad.stateRoot,
+          ZeroHash,
+          0n,
+          ethers.ZeroHash,
+          parent,
+          proposer.address,
+        );
       // ...but MACH's signatures of a root proven wrong never fast-finalize it again
       await expect(r.connect(d.mach).fastFinalize(1, bad.l2BlockNumber, bad.root))
         .to.be.revertedWithCustomError(r, "RollupRootInvalidated")
         .withArgs(bad.l2BlockNumber, bad.root);
-      await expect(r.connect(proposer).proposeOutput(dropped.l2BlockNumber, dropped.stateRoot))
+      await expect(r.connect(proposer).proposeOutput(dropped.l2BlockNumber, dropped.stateRoot, ZeroHash))
         .to.emit(r, "OutputProposed")
         .withArgs(
           2n,
           dropped.l2BlockNumber,
           dropped.root,
           dropped.stateRoot,
+          ZeroHash,
           0n,
           ethers.ZeroHash,
           bad.root,
@@ -998,7 +1026,7 @@ describe("Rollup", function () {
           .to.be.revertedWithCustomError(eph.rollup, "RollupNotService")
           .withArgs(caller.address);
       }
-      await (await squadSeq.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).wait();
+      await (await squadSeq.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0], ZeroHash)).wait();
       await expect(fastFinalize(squadSeq.rollup, d.mach, 0))
         .to.be.revertedWithCustomError(squadSeq.rollup, "RollupNotService")
         .withArgs(d.mach.address);
@@ -1039,7 +1067,7 @@ describe("Rollup", function () {
 
     it("refuses optimistic finalization on a validity rollup", async function () {
       const { proposer, zk } = await loadFixture(rollupsFixture);
-      await (await zk.rollup.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0])).wait();
+      await (await zk.rollup.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0], ZeroHash)).wait();
       await time.increase(CHALLENGE);
       await expect(zk.rollup.finalize(0)).to.be.revertedWithCustomError(zk.rollup, "RollupNotOptimistic");
     });
@@ -1050,7 +1078,7 @@ describe("Rollup", function () {
         const { proposer, outsider } = f;
         const { rollup: r, chainId } = f[name];
         for (const i of [0, 1, 2]) {
-          await (await r.connect(proposer).proposeOutput(ZK_INTERVAL * BigInt(i + 1), ROOTS[i])).wait();
+          await (await r.connect(proposer).proposeOutput(ZK_INTERVAL * BigInt(i + 1), ROOTS[i], ZeroHash)).wait();
         }
         // the proof is of the output root: bound to the batches and the previous output
         const [root0, root1] = [(await r.output(0)).root, (await r.output(1)).root];
@@ -1111,16 +1139,16 @@ describe("Rollup", function () {
       await expect(fastFinalize(r, d.mach, 1))
         .to.be.revertedWithCustomError(r, "RollupUnknownOutput")
         .withArgs(1n);
-      await expect(r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]))
+      await expect(r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0], ZeroHash))
         .to.be.revertedWithCustomError(r, "RollupInvalidOutput")
         .withArgs(4n * OP_INTERVAL, 2n * OP_INTERVAL);
       const replacement = ethers.id("root-1-replacement");
       const at = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(at);
       const root1 = boundRoot(2n * OP_INTERVAL, replacement, root0);
-      await expect(r.connect(proposer).proposeOutput(2n * OP_INTERVAL, replacement))
+      await expect(r.connect(proposer).proposeOutput(2n * OP_INTERVAL, replacement, ZeroHash))
         .to.emit(r, "OutputProposed")
-        .withArgs(1n, 2n * OP_INTERVAL, root1, replacement, 0n, ethers.ZeroHash, root0, proposer.address);
+        .withArgs(1n, 2n * OP_INTERVAL, root1, replacement, ZeroHash, 0n, ethers.ZeroHash, root0, proposer.address);
       expect([...(await r.output(1))]).to.deep.equal([
         2n * OP_INTERVAL,
         BigInt(at),
@@ -1132,13 +1160,14 @@ describe("Rollup", function () {
       // invalidating the first output empties the list: the next proposal is the first interval again
       await expect(r.connect(d.vital).invalidate(0, CHALLENGER)).to.emit(r, "OutputsInvalidated").withArgs(0n, 2n);
       expect(await r.outputCount()).to.equal(0n);
-      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[2]))
+      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[2], ZeroHash))
         .to.emit(r, "OutputProposed")
         .withArgs(
           0n,
           OP_INTERVAL,
           boundRoot(OP_INTERVAL, ROOTS[2]),
           ROOTS[2],
+          ZeroHash,
           0n,
           ethers.ZeroHash,
           ethers.ZeroHash,
@@ -1168,7 +1197,7 @@ describe("Rollup", function () {
           .to.be.revertedWithCustomError(eph.rollup, "RollupNotService")
           .withArgs(caller.address);
       }
-      await (await cdk.rollup.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0])).wait();
+      await (await cdk.rollup.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0], ZeroHash)).wait();
       await expect(cdk.rollup.connect(d.vital).invalidate(0, CHALLENGER))
         .to.be.revertedWithCustomError(cdk.rollup, "RollupNotService")
         .withArgs(d.vital.address);
@@ -1180,7 +1209,7 @@ describe("Rollup", function () {
       await time.increaseTo(proposedAt[2] + CHALLENGE);
       await (await r.connect(d.council).setPaused(true)).wait();
       for (const call of [
-        () => r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]),
+        () => r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0], ZeroHash),
         () => fastFinalize(r, d.mach, 0),
         () => r.finalize(0),
         () => r.connect(d.vital).invalidate(0, CHALLENGER),
@@ -1197,8 +1226,8 @@ describe("Rollup", function () {
       expect(await r.outputBond()).to.equal(OUTPUT_BOND);
       const before = await d.token.balanceOf(proposer.address);
       const held = await d.token.balanceOf(eph.address);
-      await (await r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).wait();
-      await (await r.connect(proposer).proposeOutput(2n * OP_INTERVAL, ROOTS[1])).wait();
+      await (await r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0], ZeroHash)).wait();
+      await (await r.connect(proposer).proposeOutput(2n * OP_INTERVAL, ROOTS[1], ZeroHash)).wait();
       expect(await d.token.balanceOf(proposer.address)).to.equal(before - 2n * OUTPUT_BOND);
       expect(await d.token.balanceOf(eph.address)).to.equal(held + 2n * OUTPUT_BOND);
       await time.increaseTo((await r.output(0)).proposedAt + BigInt(CHALLENGE));
@@ -1246,7 +1275,7 @@ describe("Rollup", function () {
       const { d, proposer, eph } = await loadFixture(rollupsFixture);
       const r = eph.rollup;
       await (await d.token.connect(proposer).approve(eph.address, OUTPUT_BOND - 1n)).wait();
-      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0]))
+      await expect(r.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0], ZeroHash))
         .to.be.revertedWithCustomError(d.token, "ERC20InsufficientAllowance")
         .withArgs(eph.address, OUTPUT_BOND - 1n, OUTPUT_BOND);
       expect(await r.outputCount()).to.equal(0n);
@@ -1265,7 +1294,7 @@ describe("Rollup", function () {
         [zk.rollup, ZK_INTERVAL],
       ] as const) {
         expect(await r.outputBond()).to.equal(0n);
-        await expect(r.connect(proposer).proposeOutput(interval, ROOTS[0])).to.changeTokenBalance(
+        await expect(r.connect(proposer).proposeOutput(interval, ROOTS[0], ZeroHash)).to.changeTokenBalance(
           d.token,
           proposer,
           0n,
@@ -1281,7 +1310,7 @@ describe("Rollup", function () {
           .updateTemplate(TEMPLATE.OPStack, { ...(await templateOf(d, TEMPLATE.OPStack)), outputBond: 7n * ALT })
       ).wait();
       expect(await eph.rollup.outputBond()).to.equal(OUTPUT_BOND);
-      await expect(eph.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).to.changeTokenBalance(
+      await expect(eph.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0], ZeroHash)).to.changeTokenBalance(
         d.token,
         proposer,
         -OUTPUT_BOND,
@@ -1312,7 +1341,7 @@ describe("Rollup", function () {
       const proposedAt = [eph.expiry - 10, eph.expiry, settlesAt - 1];
       const propose = async (i: number) => {
         await time.setNextBlockTimestamp(proposedAt[i]);
-        await expect(r.connect(proposer).proposeOutput(OP_INTERVAL * BigInt(i + 1), ROOTS[i])).to.emit(
+        await expect(r.connect(proposer).proposeOutput(OP_INTERVAL * BigInt(i + 1), ROOTS[i], ZeroHash)).to.emit(
           r,
           "OutputProposed",
         );
@@ -1327,7 +1356,7 @@ describe("Rollup", function () {
       await time.setNextBlockTimestamp(settlesAt);
       await expect(r.connect(outsider).finalize(1)).to.emit(r, "OutputFinalized").withArgs(1n);
       // nothing new is proposed once the window is over
-      await expect(r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0]))
+      await expect(r.connect(proposer).proposeOutput(4n * OP_INTERVAL, ROOTS[0], ZeroHash))
         .to.be.revertedWithCustomError(r, "RollupNotActive")
         .withArgs(Status.Settling);
       await (await r.settle()).wait();
@@ -1345,8 +1374,8 @@ describe("Rollup", function () {
     it("takes validity proofs of outputs proposed before the end of settlement after it, and after retirement", async function () {
       const { owner, proposer, zk } = await loadFixture(rollupsFixture);
       const r = zk.rollup;
-      await (await r.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0])).wait();
-      await (await r.connect(proposer).proposeOutput(2n * ZK_INTERVAL, ROOTS[1])).wait();
+      await (await r.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0], ZeroHash)).wait();
+      await (await r.connect(proposer).proposeOutput(2n * ZK_INTERVAL, ROOTS[1], ZeroHash)).wait();
       const sunsetAt = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(sunsetAt);
       await (await r.connect(owner).sunset()).wait();
@@ -1373,7 +1402,7 @@ describe("Rollup", function () {
       await expect(eph.rollup.settle())
         .to.be.revertedWithCustomError(eph.rollup, "RollupNotSettled")
         .withArgs(expiry + WINDOW);
-      await expect(eph.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0])).to.emit(
+      await expect(eph.rollup.connect(proposer).proposeOutput(OP_INTERVAL, ROOTS[0], ZeroHash)).to.emit(
         eph.rollup,
         "OutputProposed",
       );

@@ -215,7 +215,7 @@ describe("MachService", function () {
       await (await d.operatorSets.connect(op.account).join(vitalSetId, STAKES[i])).wait();
     }
     const setId = await joinAndCount(d, d.mach, rollupAddress, ops, STAKES);
-    await (await rollup.connect(creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
+    await (await rollup.connect(creator).proposeOutput(L2_BLOCK, STATE_ROOT, ZeroHash)).wait();
     const machAddress = await d.mach.getAddress();
     const keysAddress = await d.blsKeys.getAddress();
     const domain: Domain = {
@@ -247,7 +247,7 @@ describe("MachService", function () {
   /** The fixture's proposer proposes `stateRoot` at `l2BlockNumber` on the main rollup; returns the output root. */
   async function propose(f: Fixture, l2BlockNumber: bigint, stateRoot: string) {
     const index = await f.rollup.outputCount();
-    await (await f.rollup.connect(f.creator).proposeOutput(l2BlockNumber, stateRoot)).wait();
+    await (await f.rollup.connect(f.creator).proposeOutput(l2BlockNumber, stateRoot, ZeroHash)).wait();
     return (await f.rollup.output(index)).root;
   }
 
@@ -368,7 +368,7 @@ describe("MachService", function () {
     const strictAddress = await strict.getAddress();
     const strictSetId = await joinAndCount(f.d, f.mach, strictAddress, strictOps);
     const strictEpoch = await f.d.operatorSets.currentEpoch();
-    await (await strict.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
+    await (await strict.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT, ZeroHash)).wait();
     return { ...f, strict, strictAddress, strictSetId, strictOps, strictEpoch };
   }
 
@@ -1064,7 +1064,7 @@ describe("MachService", function () {
       const f = await loadFixture(machFixture);
       const rollup = await createRollup(f.d, f.creator, { chainId: 910_013, salt: id("mach:unregistered") });
       const address = await rollup.getAddress();
-      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
+      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT, ZeroHash)).wait();
       const quorum = await quorumOf(f, pick(f.ops, [0, 1, 2]));
       await expect(f.mach.certify(address, 0, L2_BLOCK, ROOT, quorum))
         .to.be.revertedWithCustomError(f.mach, "ServiceNotRegistered")
@@ -1079,7 +1079,7 @@ describe("MachService", function () {
       expect(await f.rollup.invalidatedAt(L2_BLOCK, ROOT)).to.equal(f.invalidatedAt);
       expect(await f.rollup.outputCount()).to.equal(0n);
       await expect(certify0(f, f.quorum)).to.be.revertedWithCustomError(f.rollup, "RollupUnknownOutput").withArgs(0);
-      await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
+      await (await f.rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT, ZeroHash)).wait();
       await expect(certify0(f, f.quorum))
         .to.be.revertedWithCustomError(f.rollup, "RollupRootInvalidated")
         .withArgs(L2_BLOCK, ROOT);
@@ -1304,7 +1304,7 @@ describe("MachService", function () {
       const rollup = await launchRollup(f.d, f.creator, { chainId: 910_030, salt: id("mach:empty") });
       const address = await rollup.getAddress();
       const setId = await f.mach.setIdOf(address);
-      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT)).wait();
+      await (await rollup.connect(f.creator).proposeOutput(L2_BLOCK, STATE_ROOT, ZeroHash)).wait();
       // governance asks for no operators and no stake, from the next epoch: a set with no stake is still never live
       await (await f.mach.updateRollupSet(address, setParams(f.d, { minMembers: 0n, minTotalStake: 0n }))).wait();
       const epoch = await nextEpoch(sets);

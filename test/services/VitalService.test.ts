@@ -1,3 +1,4 @@
+import { ZeroHash } from "ethers";
 // VITAL verification (contracts/services/VitalService.sol): a member of a rollup's VITAL set challenges an output with an
 // ALT bond while the set is live; the operators with stake counted in the set in the challenge's epoch (read from
 // OperatorSets' checkpoints, with no per-epoch transaction) vote with that stake; the vote that brings
@@ -121,10 +122,10 @@ describe("VitalService", function () {
     }
     await time.increaseTo(genesis + Number(FIXTURE_EPOCH) * DAY + HOUR);
     for (let i = 0; i < 3; i++) {
-      await (await rollup.connect(ops[PROPOSER].account).proposeOutput(l2BlockOf(i), STATE_ROOTS[i])).wait();
+      await (await rollup.connect(ops[PROPOSER].account).proposeOutput(l2BlockOf(i), STATE_ROOTS[i], ZeroHash)).wait();
     }
     for (let i = 0; i < 2; i++)
-      await (await plainRollup.connect(creator).proposeOutput(l2BlockOf(i), STATE_ROOTS[i])).wait();
+      await (await plainRollup.connect(creator).proposeOutput(l2BlockOf(i), STATE_ROOTS[i], ZeroHash)).wait();
 
     return {
       d,
@@ -349,7 +350,9 @@ describe("VitalService", function () {
       expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(1), ROOTS[1])).to.not.equal(0n);
       expect(await f.vital.invalidatedAt(f.rollupAddress, l2BlockOf(1), STATE_ROOTS[1])).to.equal(0n);
       // the same state root re-proposed on the same batches and parent is the same output: still proven wrong
-      await (await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(1), STATE_ROOTS[1])).wait();
+      await (
+        await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(1), STATE_ROOTS[1], ZeroHash)
+      ).wait();
       expect((await f.rollup.output(1)).root).to.equal(ROOTS[1]);
       expect(await f.rollup.invalidatedAt(l2BlockOf(1), ROOTS[1])).to.not.equal(0n);
     });
@@ -615,7 +618,7 @@ describe("VitalService", function () {
       const fresh = await launchRollup(f.d, f.creator, { chainId: 71_010, salt: ethers.id("vital-empty") });
       const freshAddress = await fresh.getAddress();
       const freshSetId = await f.vital.setIdOf(freshAddress);
-      await (await fresh.connect(f.creator).proposeOutput(l2BlockOf(0), STATE_ROOTS[0])).wait();
+      await (await fresh.connect(f.creator).proposeOutput(l2BlockOf(0), STATE_ROOTS[0], ZeroHash)).wait();
       const minStake = f.d.config.minStake;
       const [attacker, second] = await addOperators(f.d, "vital-attacker", [minStake, minStake]);
       await (await f.token.connect(f.funder).transfer(attacker.address, f.bond)).wait();
@@ -1060,13 +1063,14 @@ describe("VitalService", function () {
       expect(await f.registry.isJailed(proposer.address)).to.equal(true);
 
       // the proposer resumes after the last live output
-      await expect(f.rollup.connect(proposer.account).proposeOutput(l2BlockOf(1), STATE_ROOTS[2]))
+      await expect(f.rollup.connect(proposer.account).proposeOutput(l2BlockOf(1), STATE_ROOTS[2], ZeroHash))
         .to.emit(f.rollup, "OutputProposed")
         .withArgs(
           1n,
           l2BlockOf(1),
           boundRoot(1, STATE_ROOTS[2], ROOTS[0]),
           STATE_ROOTS[2],
+          ZeroHash,
           0n,
           ethers.ZeroHash,
           ROOTS[0],
@@ -1675,7 +1679,9 @@ describe("VitalService", function () {
       expect(await f.operatorSets.allocationAt(f.setId, proposer, slashedIn + 1n)).to.equal(STAKES[PROPOSER] - amount);
       expect(await f.operatorSets.setStakeAt(f.setId, slashedIn + 1n)).to.equal(TOTAL_STAKE - amount);
       // it proposes again after the last live output (the invalidation took all three)
-      await (await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(0), STATE_ROOTS[1])).wait();
+      await (
+        await f.rollup.connect(f.ops[PROPOSER].account).proposeOutput(l2BlockOf(0), STATE_ROOTS[1], ZeroHash)
+      ).wait();
       await nextEpoch(f.operatorSets);
       const { id: later } = await challengeOutput(f, f.ops[1], f.rollup, 0);
       await expect(f.vital.connect(f.ops[PROPOSER].account).vote(later, false))

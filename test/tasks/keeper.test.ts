@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { id } from "ethers";
+import { id, ZeroHash } from "ethers";
 import { parseDuration } from "../../deploy/lib/units";
 import { ALT } from "../helpers/constants";
 import { stagedParameters } from "../helpers/parameters";
@@ -71,7 +71,7 @@ describe("keeper tasks", function () {
   async function proposeOutput(f: Fixture, stateRoot = id("keeper-root-0")) {
     const interval = await f.rollup.outputInterval();
     const count = await f.rollup.outputCount();
-    await (await f.rollup.connect(f.creator).proposeOutput(interval * (count + 1n), stateRoot)).wait();
+    await (await f.rollup.connect(f.creator).proposeOutput(interval * (count + 1n), stateRoot, ZeroHash)).wait();
     return (await f.rollup.output(count)).proposedAt;
   }
 

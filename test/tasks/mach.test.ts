@@ -211,7 +211,7 @@ describe("mach tasks", function () {
     expect(interval).to.equal(INTERVAL);
     const blocks = [interval, 2n * interval];
     for (const [i, root] of STATE_ROOTS.entries()) {
-      await (await rollup.connect(creator).proposeOutput(blocks[i], root)).wait();
+      await (await rollup.connect(creator).proposeOutput(blocks[i], root, ZeroHash)).wait();
       expect((await rollup.output(i)).root).to.equal(ROOTS[i]);
     }
     const other = await createRollup({ factory }, creator, {
@@ -219,7 +219,7 @@ describe("mach tasks", function () {
       salt: id("mach-tasks:other"),
       services: SERVICE.MACH,
     });
-    await (await other.connect(creator).proposeOutput(blocks[0], STATE_ROOTS[0])).wait();
+    await (await other.connect(creator).proposeOutput(blocks[0], STATE_ROOTS[0], ZeroHash)).wait();
     const members = operators.map((op) => op.address);
     const counted = await sets.allocationsAt(setId, members, epoch);
     return {

@@ -1232,7 +1232,7 @@ describe("rollup tasks", function () {
       await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
       const proposedAt = permanentCreatedAt + DAY;
       await time.setNextBlockTimestamp(proposedAt);
-      await (await permanent.connect(alice).proposeOutput(1_800, stateRoot)).wait();
+      await (await permanent.connect(alice).proposeOutput(1_800, stateRoot, ZeroHash)).wait();
       await time.increaseTo(proposedAt + 2 * HOUR); // the latest block: "now" of the relative times
       const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       const batchRoot = batchRootOf(ZeroHash, commitment, 0);
@@ -1264,7 +1264,7 @@ describe("rollup tasks", function () {
       const { permanent, permanentAddress, alice, bob, token, mach, deadlines, queuedAt } = await load(queuedFixture);
       await (await permanent.connect(alice).transferOwnership(bob.address)).wait();
       await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
-      await (await permanent.connect(alice).proposeOutput(1_800, id("state"))).wait();
+      await (await permanent.connect(alice).proposeOutput(1_800, id("state"), ZeroHash)).wait();
       const { root } = await permanent.output(0);
       await (await permanent.connect(mach).fastFinalize(0, 1_800, root)).wait();
       await time.increaseTo(queuedAt + 3 * HOUR);
@@ -1761,6 +1761,7 @@ describe("rollup tasks", function () {
       l2BlockNumber: bigint;
       root: string;
       stateRoot: string;
+      withdrawalsRoot: string;
       batchCount: bigint;
       bond: bigint;
       approval?: TxReport;
@@ -1798,17 +1799,18 @@ describe("rollup tasks", function () {
       expect(lines).to.deep.equal([
         txLine("approved the rollup", result.approval!),
         txLine("output 0 proposed at L2 block 1800, bonding 1,000 ALT", result.tx),
-        `  output root ${root0} (state root ${id("output 0")}; batches 0)`,
+        `  output root ${root0} (state root ${id("output 0")}; withdrawals root ${ZeroHash}; batches 0)`,
       ]);
       expect(await token.balanceOf(alice.address)).to.equal(before - OUTPUT_BOND);
       // the next proposal needs its own allowance
       await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
       await expect(transaction(result.tx.hash))
         .to.emit(permanent, "OutputProposed")
-        .withArgs(0, INTERVAL, root0, id("output 0"), 0n, ZeroHash, ZeroHash, alice.address);
+        .withArgs(0, INTERVAL, root0, id("output 0"), ZeroHash, 0n, ZeroHash, ZeroHash, alice.address);
       const next = await task<ProposeResult>("rollup propose-output", {
         rollup: permanentAddress,
         root: id("output 1"),
+        withdrawalsRoot: id("withdrawals 1"),
         block: "3600",
         from: alice.address,
         json: true,
@@ -1816,15 +1818,17 @@ describe("rollup tasks", function () {
       const root1 = outputRootOf({
         l2BlockNumber: 2n * INTERVAL,
         stateRoot: id("output 1"),
+        withdrawalsRoot: id("withdrawals 1"),
         batchCount: 0n,
         batchRoot: ZeroHash,
         parentRoot: root0,
       });
-      expect([next.index, next.l2BlockNumber, next.root, next.stateRoot]).to.deep.equal([
+      expect([next.index, next.l2BlockNumber, next.root, next.stateRoot, next.withdrawalsRoot]).to.deep.equal([
         1n,
         2n * INTERVAL,
         root1,
         id("output 1"),
+        id("withdrawals 1"),
       ]);
       const output = await permanent.output(1);
       expect([output.l2BlockNumber, output.root, output.stateRoot, output.status]).to.deep.equal([
@@ -1852,6 +1856,11 @@ describe("rollup tasks", function () {
         "rollup propose-output",
         { rollup: "1001", root: "0x1234", from: alice.address, json: true },
         "--root must be 32-byte hex: 0x1234",
+      );
+      await expectRefused(
+        "rollup propose-output",
+        { rollup: "1001", root: id("x"), withdrawalsRoot: "0xabcd", from: alice.address, json: true },
+        "--withdrawals-root must be 32-byte hex: 0xabcd",
       );
       await expectRefused(
         "rollup propose-output",
@@ -2239,9 +2248,9 @@ describe("rollup tasks", function () {
       await (await token.connect(alice).approve(permanentAddress, 2n * OUTPUT_BOND)).wait();
       const proposedAt = (await time.latest()) + 10;
       await time.setNextBlockTimestamp(proposedAt);
-      await (await permanent.connect(alice).proposeOutput(1_800, id("state 0"))).wait();
+      await (await permanent.connect(alice).proposeOutput(1_800, id("state 0"), ZeroHash)).wait();
       await time.setNextBlockTimestamp(proposedAt + HOUR);
-      await (await permanent.connect(alice).proposeOutput(3_600, id("state 1"))).wait();
+      await (await permanent.connect(alice).proposeOutput(3_600, id("state 1"), ZeroHash)).wait();
       return { ...f, proposedAt, roots: [(await permanent.output(0)).root, (await permanent.output(1)).root] };
     }
 
@@ -2371,8 +2380,8 @@ describe("rollup tasks", function () {
 
     async function provableFixture() {
       const f = await loadFixture(moreRollupsFixture);
-      await (await f.validity.connect(f.alice).proposeOutput(600, id("zk 0"))).wait();
-      await (await f.validity.connect(f.alice).proposeOutput(1_200, id("zk 1"))).wait();
+      await (await f.validity.connect(f.alice).proposeOutput(600, id("zk 0"), ZeroHash)).wait();
+      await (await f.validity.connect(f.alice).proposeOutput(1_200, id("zk 1"), ZeroHash)).wait();
       return { ...f, roots: [(await f.validity.output(0)).root, (await f.validity.output(1)).root] };
     }
 

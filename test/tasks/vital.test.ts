@@ -115,8 +115,8 @@ describe("vital tasks", function () {
     const interval = await rollup.outputInterval();
     const blocks = [interval, 2n * interval];
     for (const [i, root] of STATE_ROOTS.entries())
-      await (await rollup.connect(creator).proposeOutput(blocks[i], root)).wait();
-    await (await operatorRollup.connect(operators[3].signer).proposeOutput(blocks[0], STATE_ROOTS[0])).wait();
+      await (await rollup.connect(creator).proposeOutput(blocks[i], root, ZeroHash)).wait();
+    await (await operatorRollup.connect(operators[3].signer).proposeOutput(blocks[0], STATE_ROOTS[0], ZeroHash)).wait();
     // the output roots VITAL judges: proposed before any batch, output 1 on output 0 (the same on both rollups)
     const root0 = outputRootOf({
       l2BlockNumber: blocks[0],
@@ -328,7 +328,9 @@ describe("vital tasks", function () {
 
     it("refuses a rollup not registered in VITAL", async function () {
       const f = await load(servicesTaskFixture);
-      await (await f.rollup.connect(f.creator).proposeOutput(await f.rollup.outputInterval(), STATE_ROOTS[0])).wait();
+      await (
+        await f.rollup.connect(f.creator).proposeOutput(await f.rollup.outputInterval(), STATE_ROOTS[0], ZeroHash)
+      ).wait();
       await expectRefused(
         "vital challenge",
         { rollup: "5001", output: "0", from: f.operators[0].address, approve: true, json: true },
@@ -469,7 +471,7 @@ describe("vital tasks", function () {
       });
       const freshAddress = await fresh.getAddress();
       await (await f.vital.registerRollup(freshAddress)).wait();
-      await (await fresh.connect(f.creator).proposeOutput(f.blocks[0], STATE_ROOTS[0])).wait();
+      await (await fresh.connect(f.creator).proposeOutput(f.blocks[0], STATE_ROOTS[0], ZeroHash)).wait();
       const member = await outsiderJoins(f, await f.vital.setIdOf(freshAddress), 1_000n * ALT);
       await expectRefused(
         "vital challenge",

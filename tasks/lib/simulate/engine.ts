@@ -5,7 +5,7 @@
 // is folded from the chain's events. MACH is played with BLS: each operator registers a BLS key (seeded) at setup, and
 // certificates are quorums (one aggregate signature, the set's other members as non-signers).
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { AbiCoder, getBytes, keccak256, MaxUint256, isAddress, ZeroAddress, type Interface } from "ethers";
+import { AbiCoder, getBytes, keccak256, MaxUint256, isAddress, ZeroAddress, ZeroHash, type Interface } from "ethers";
 import type {
   AltGovernor,
   AltToken,
@@ -741,7 +741,7 @@ class Simulation {
       const l2 = (outputs.length === 0 ? 0n : outputs[outputs.length - 1].l2BlockNumber) + r.interval;
       const lie = e === SCRIPT.badOutput && r.plan.index === 0 && r.plan.proposer !== r.plan.owner;
       const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
-      await this.call(r.plan.proposer, r.contract, "proposeOutput", [l2, root], "rollup: propose output");
+      await this.call(r.plan.proposer, r.contract, "proposeOutput", [l2, root, ZeroHash], "rollup: propose output");
       this.proposed.set(r, { index: outputs.length, bad: lie });
       if (settling) {
         r.finalProposed = true;
