@@ -33,7 +33,7 @@ import {
   RESTAKING_KEYS,
   slashingManager,
 } from "./lib/restaking";
-import { ROLLUP_KEYS, rollupFactory } from "./lib/rollups";
+import { ROLLUP_KEYS, rollupAt, rollupFactory } from "./lib/rollups";
 import { SERVICE_KEYS, SERVICE_NAMES, serviceContract } from "./lib/services";
 
 export interface Difference {
@@ -135,7 +135,7 @@ interface Context {
 const STAGE_KEYS: Record<Stage, string[]> = {
   genesis: Object.values(GENESIS_KEYS),
   restaking: Object.values(RESTAKING_KEYS),
-  rollups: [ROLLUP_KEYS.factory, ROLLUP_KEYS.implementation],
+  rollups: [ROLLUP_KEYS.factory, ROLLUP_KEYS.implementation, ROLLUP_KEYS.portal],
   services: Object.values(SERVICE_KEYS),
   governance: Object.values(GOVERNANCE_KEYS),
 };
@@ -311,6 +311,14 @@ async function checkRollups(ctx: Context, config: RollupsConfig, restaking: Rest
     ["templateCount", count, config.templates.length],
   ]);
   const implementation = book[ROLLUP_KEYS.implementation];
+  // every rollup of the implementation creates its portal from the recorded Portal implementation
+  check.rows("Rollup (implementation)", [
+    [
+      "portalImplementation",
+      await (await rollupAt(hre, implementation)).portalImplementation(),
+      book[ROLLUP_KEYS.portal],
+    ],
+  ]);
   const mockVerifier = book[ROLLUP_KEYS.mockVerifier] ?? `${MOCK_VERIFIER} (no ${ROLLUP_KEYS.mockVerifier} recorded)`;
   for (const [i, expected] of config.templates.entries()) {
     const at = `RollupFactory.template(${i})`;

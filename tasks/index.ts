@@ -14,6 +14,7 @@ import "./stake";
 import "./slash";
 import "./rewards";
 import "./rollup";
+import "./bridge";
 import "./services";
 import "./squad";
 import "./mach";

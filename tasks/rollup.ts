@@ -169,6 +169,8 @@ export interface RollupInfo {
   daLayer: string;
   sequencer: string;
   proposer: string;
+  /** The rollup's bridge (see docs/bridge.md). */
+  portal: string;
   services: string[];
   fastFinalityBps: number;
   /** "optimistic" (outputs finalize after `challengePeriod` seconds) or "validity" (with a proof). */
@@ -224,6 +226,7 @@ async function describeRollup(rollup: Rollup, factory: RollupFactory): Promise<R
     daLayer: DA_LAYERS[Number(await rollup.daLayer())],
     sequencer: await rollup.sequencerRole(),
     proposer: await rollup.proposer(),
+    portal: await rollup.portal(),
     services: serviceNames(Number(await rollup.services())),
     fastFinalityBps: Number(await rollup.fastFinalityBps()),
     proofSystem,
@@ -541,6 +544,7 @@ areaTask("rollup info", "Shows a rollup: configuration, status, batches, outputs
         info.pendingOwner === ZeroAddress ? "" : ` (offered to ${info.pendingOwner})`
       }; sequencer ${info.sequencer}; proposer ${info.proposer}; DA ${info.daLayer}`,
       `  services ${info.services.join(", ") || "none"}; fast finality at ${info.fastFinalityBps} bps`,
+      `  bridge portal ${info.portal} (bridge deposit, bridge withdrawals)`,
       `  ${info.proofSystem} proofs${
         info.proofSystem === "optimistic" ? `, challenge period ${formatDuration(info.challengePeriod)}` : ""
       }; output bond ${formatAlt(info.outputBond)}`,

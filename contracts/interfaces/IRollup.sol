@@ -47,16 +47,22 @@ interface IRollup {
         bytes32 stateRoot;
     }
 
-    /// @notice A queued L1 transaction: slot: payer (160) | deadline (48) | included (8) | forcedAt (40); then the fee and
-    ///         the hash. `forcedAt` is when anyone forced it in after its deadline (zero if the sequencer included it):
-    ///         the on-chain evidence that the sequencer skipped it.
+    /// @notice A queued L1 transaction. `txHash` is the first 26 bytes (208 bits) of the hash queued (`TransactionQueued`
+    ///         has all 32): what the rollup keeps, and what a forced batch commits to. `forcedAt` is when anyone forced it
+    ///         in after its deadline (zero if the sequencer included it): the on-chain evidence that the sequencer skipped
+    ///         it. `included`: a batch included it, or (after retirement) its payer reclaimed its fee. A deposit of the
+    ///         rollup's portal is an item with the portal as payer, no fee, and the deposit's hash
+    ///         (`IPortal.depositHash`) as its hash.
+    /// @dev Stored in one slot for a deposit (hash prefix | deadline), two for anyone else's item (the payer apart), and
+    ///      the fee in a third only when it is not zero: 208 bits of a hash keep a second preimage out of reach (2^208
+    ///      work) and save a deposit a 20,000-gas slot.
     struct QueuedTx {
         address payer;
         uint48 deadline;
         bool included;
         uint40 forcedAt;
         uint256 fee;
-        bytes32 txHash;
+        bytes26 txHash;
     }
 
     error RollupNotFactory(address caller);
@@ -99,6 +105,8 @@ interface IRollup {
     error RollupFeeTooLow(uint256 fee, uint256 minimum);
     /// @notice Only the payer of an item still queued when the rollup retired gets its fee back, once.
     error RollupNotReclaimable(uint256 queueIndex);
+    /// @notice A rollup implementation needs a portal implementation (a contract) to clone for each rollup.
+    error RollupNoPortalImplementation(address implementation);
 
     event BatchAppended(uint256 indexed batchIndex, bytes32 commitment, bytes32 batchRoot, address indexed poster);
     /// @notice Output `index`: its output `root` and the parts it commits to (see `Output`).
@@ -168,6 +176,15 @@ interface IRollup {
     function output(uint256 index) external view returns (Output memory);
     function outputCount() external view returns (uint256);
     function queuedTransaction(uint256 queueIndex) external view returns (QueuedTx memory);
+    function queueLength() external view returns (uint256);
+    /// @notice Queue items [0, queueHead) are included.
+    function queueHead() external view returns (uint256);
+    /// @notice Paused until this time (zero if never paused).
+    function pausedUntil() external view returns (uint48);
+    /// @notice The rollup's bridge (`IPortal`): a clone of `portalImplementation` with this rollup as its immutable
+    ///         argument, the rollup's first creation (CREATE by `initialize`), so its address follows from the
+    ///         rollup's: keccak256(rlp([rollup, 1])).
+    function portal() external view returns (address);
 
     function initialize(
         IRollupFactory.CreateParams calldata params,
@@ -194,8 +211,10 @@ interface IRollup {
     ///         invalidated (zeros if never).
     function invalidation(uint64 l2BlockNumber, bytes32 root) external view returns (Invalidation memory);
     /// @notice Queues an L1 transaction for forced inclusion, paying `fee` ALT to whoever includes it: at least the
-    ///         factory's `minQueueFee` at the time of the call (`RollupFeeTooLow`), so the queue cannot be filled for free.
-    function queueTransaction(bytes32 txHash, uint256 fee) external;
+    ///         factory's `minQueueFee` at the time of the call (`RollupFeeTooLow`), so the queue cannot be filled for free
+    ///         — except for the rollup's portal, whose deposits pay no fee (each moves assets the depositor locked).
+    ///         Returns the item's index.
+    function queueTransaction(bytes32 txHash, uint256 fee) external returns (uint256 queueIndex);
     function forceInclude(uint256 count) external;
     function streamFees() external;
     function extend(uint48 newExpiry) external;

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
@@ -21,6 +22,8 @@ contract Rollup is IRollup {
 
     /// @notice The factory that deployed this implementation: the only caller of `initialize`.
     IRollupFactory public immutable factory;
+    /// @notice The implementation of every portal this implementation's rollups create (one each, see `portal`).
+    address public immutable portalImplementation;
 
     /// @notice The longest pause the security council sets; governance (the factory's owner) pauses for longer.
     uint256 public constant MAX_COUNCIL_PAUSE = 3 days;
@@ -30,17 +33,20 @@ contract Rollup is IRollup {
     /// @notice The challenger's share of a forfeited output bond, in basis points; the rest goes to the treasury.
     uint256 public constant CHALLENGER_SHARE_BPS = 5_000;
 
-    // slot 0: owner (160) | chainId (64)
+    // slot 0: owner (160) | chainId (64) | fastFinalityBps (16) | proofSystem (8) | daLayer (8)
     address public owner;
     uint64 public chainId;
-    // slot 1: sequencer (160) | expiry (48) | fastFinalityBps (16) | proofSystem (8) | daLayer (8)
-    /// @notice The centralised sequencer; zero when SQUAD sequences (its service contract holds the role).
-    address public sequencer;
-    /// @notice 0 while permanent.
-    uint48 public expiry;
     uint16 public fastFinalityBps;
     IRollupFactory.ProofSystem public proofSystem;
     IRollupFactory.DALayer public daLayer;
+    // slot 1: sequencer (160) | feePerServicePerSecond (64) | settlementWindow (32); both terms fixed at creation
+    /// @notice The centralised sequencer; zero when SQUAD sequences (its service contract holds the role).
+    address public sequencer;
+    /// @notice ALT per second per enabled service (the factory keeps its rate below 2^64: 18.4 ALT a second).
+    uint64 public feePerServicePerSecond;
+    /// @notice After the expiry, outputs may still be proposed for this long (at least the template's challenge period);
+    ///         then `settle`. Outputs proposed before its end finalize (or are invalidated) after it, retired or not.
+    uint32 public settlementWindow;
     // slot 2: proposer (160) | challengePeriod (48) | paidUntil (48)
     address public proposer;
     uint48 public challengePeriod;
@@ -56,14 +62,10 @@ contract Rollup is IRollup {
     uint96 public streamed;
     /// @notice Fees are streamed up to this time.
     uint48 public lastStreamed;
-    // slot 5: feePerServicePerSecond (128) | refunded (96) | settlementWindow (32); both terms fixed at creation
-    uint128 public feePerServicePerSecond;
+    // slot 5 (written at settlement only)
     uint96 public refunded;
-    /// @notice After the expiry, outputs may still be proposed for this long (at least the template's challenge period);
-    ///         then `settle`. Outputs proposed before its end finalize (or are invalidated) after it, retired or not.
-    uint32 public settlementWindow;
-    // slot 6
-    bytes32 public daConfigHash;
+    // Initialization writes slots 0 to 4 and the hot slot below, and creates the portal: the DA config is not stored
+    // (`RollupCreated` has it).
 
     address public pendingOwner;
     /// @notice Head of the batch hash chain: keccak256(previous root, commitment, queue items included so far).
@@ -74,11 +76,11 @@ contract Rollup is IRollup {
     /// @notice Outputs [0, finalizedCount) are Finalized.
     uint256 public finalizedCount;
     mapping(uint256 index => Output) internal _outputs;
-    QueuedTx[] internal _queue;
+    QueueItem[] internal _queue;
     /// @notice Queue items [0, queueHead) are included.
     uint256 public queueHead;
-    // one slot, what every state change reads: pausedUntil (48) | _resumedAt (48) | _retired (8) | services (8) |
-    // outputBond (96)
+    // the hot slot, what every state change reads: pausedUntil (48) | _resumedAt (48) | _retired (8) | services (8) |
+    // outputBond (96) | expiry (48)
     /// @notice Paused until this time (zero if never paused); a pause ends then, or earlier when the council lifts it.
     uint48 public pausedUntil;
     /// @dev When the pause before the latest one ended (zero if none).
@@ -88,13 +90,31 @@ contract Rollup is IRollup {
     /// @notice ALT the proposer bonds per output (the template's, when VITAL can invalidate outputs; else 0), fixed at
     ///         creation: back when the output finalizes, forfeited when VITAL invalidates it.
     uint96 public outputBond;
+    /// @notice 0 while permanent.
+    uint48 public expiry;
     /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when it was proposed and
     ///      when it was invalidated (its last invalidation).
     mapping(bytes32 output => Invalidation) internal _invalidations;
+    /// @dev The fee of each queue item that paid one (a deposit pays none: it then costs no third slot).
+    mapping(uint256 queueIndex => uint256) internal _queueFees;
+
+    /// @dev A queue item as stored. Slot 0, all that a deposit of the portal writes: the first 26 bytes of its hash
+    ///      (208 bits) | deadline (48). Slot 1: payer (160; zero for the portal) | forcedAt (40) | reclaimed (8). The
+    ///      fee apart (`_queueFees`), only when it is not zero. An item is included when its index is below `queueHead`.
+    struct QueueItem {
+        bytes26 txHash;
+        uint48 deadline;
+        address payer;
+        uint40 forcedAt;
+        bool reclaimed;
+    }
 
     /// @param factory_ the factory proxy whose templates point at this implementation
-    constructor(IRollupFactory factory_) {
+    /// @param portalImplementation_ the `Portal` implementation each rollup clones as its bridge
+    constructor(IRollupFactory factory_, address portalImplementation_) {
+        if (portalImplementation_.code.length == 0) revert RollupNoPortalImplementation(portalImplementation_);
         factory = factory_;
+        portalImplementation = portalImplementation_;
     }
 
     modifier onlyOwner() {
@@ -137,7 +157,7 @@ contract Rollup is IRollup {
         verifier = t.verifier;
         outputInterval = t.outputInterval;
         templateId = uint32(p.templateId); // the factory holds fewer than 2^32 templates
-        uint128 rate = factory.feePerServicePerSecond();
+        uint64 rate = uint64(factory.feePerServicePerSecond()); // the factory keeps it below 2^64
         feePerServicePerSecond = rate;
         settlementWindow = uint32(factory.settlementWindow()); // the factory keeps it at most 365 days
         uint256 perSecond = uint256(rate) * serviceCount(p.services);
@@ -146,10 +166,11 @@ contract Rollup is IRollup {
             p.expiry != 0
                 ? p.expiry
                 : uint48(perSecond == 0 ? type(uint48).max : block.timestamp + p.prepaidFees / perSecond);
-        daConfigHash = keccak256(p.daConfig);
         paid = uint96(p.prepaidFees);
         // only VITAL can forfeit a bond: without it, bonding would only lock the proposer's ALT
         if (p.services & VITAL != 0) outputBond = t.outputBond;
+        // the rollup's first creation: at the address `portal` derives from the rollup's and nonce 1
+        Clones.cloneWithImmutableArgs(portalImplementation, abi.encodePacked(address(this)));
     }
 
     // ---------------------------------------------------------------- views
@@ -174,7 +195,23 @@ contract Rollup is IRollup {
     }
 
     function queuedTransaction(uint256 queueIndex) external view returns (QueuedTx memory) {
-        return _queue[queueIndex];
+        QueueItem storage item = _queue[queueIndex];
+        address payer = item.payer;
+        return
+            QueuedTx({
+                payer: payer == address(0) ? portal() : payer,
+                deadline: item.deadline,
+                included: queueIndex < queueHead || item.reclaimed,
+                forcedAt: item.forcedAt,
+                fee: _queueFees[queueIndex],
+                txHash: item.txHash
+            });
+    }
+
+    /// @inheritdoc IRollup
+    function portal() public view returns (address) {
+        // CREATE's address for this contract's nonce 1 (a contract's first creation): keccak256(rlp([this, 1]))
+        return address(uint160(uint256(keccak256(abi.encodePacked(bytes2(0xd694), address(this), bytes1(0x01))))));
     }
 
     function queueLength() external view returns (uint256) {
@@ -202,9 +239,9 @@ contract Rollup is IRollup {
         uint256 length = _queue.length;
         if (includeCount > length - head) revert RollupNothingToInclude(includeCount, length - head);
         uint256 fees;
+        // (inclusion is `queueHead` passing an item: nothing is written per item)
         for (uint256 i = head; i < head + includeCount; ++i) {
-            _queue[i].included = true;
-            fees += _queue[i].fee;
+            fees += _queueFees[i];
         }
         head += includeCount;
         // an overdue item must be included before anything else is sequenced
@@ -215,18 +252,26 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
-    function queueTransaction(bytes32 txHash, uint256 fee) external whenLive {
+    function queueTransaction(bytes32 txHash, uint256 fee) external whenLive returns (uint256 queueIndex) {
         Status current = status();
         if (current != Status.Active) revert RollupNotActive(current);
-        // read live, not fixed at creation: an anti-spam setting of governance, not a term of the owner's rollup
-        uint256 minimum = factory.minQueueFee();
-        if (fee < minimum) revert RollupFeeTooLow(fee, minimum);
+        // read live, not fixed at creation: an anti-spam setting of governance, not a term of the owner's rollup. The
+        // portal's deposits are exempt: each locks the asset it moves
+        bool deposit = msg.sender == portal();
+        if (!deposit) {
+            uint256 minimum = factory.minQueueFee();
+            if (fee < minimum) revert RollupFeeTooLow(fee, minimum);
+        }
         uint48 deadline = uint48(block.timestamp) + INCLUSION_DELAY;
-        _queue.push(
-            QueuedTx({payer: msg.sender, deadline: deadline, included: false, forcedAt: 0, fee: fee, txHash: txHash})
-        );
-        emit TransactionQueued(_queue.length - 1, txHash, fee, deadline, msg.sender);
-        if (fee != 0) IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), fee);
+        queueIndex = _queue.length;
+        QueueItem storage item = _queue.push();
+        (item.txHash, item.deadline) = (bytes26(txHash), deadline);
+        if (!deposit) item.payer = msg.sender;
+        emit TransactionQueued(queueIndex, txHash, fee, deadline, msg.sender);
+        if (fee != 0) {
+            _queueFees[queueIndex] = fee;
+            IERC20(factory.alt()).safeTransferFrom(msg.sender, address(this), fee);
+        }
     }
 
     /// @inheritdoc IRollup
@@ -246,10 +291,9 @@ contract Rollup is IRollup {
         uint256 i = head;
         bytes32 commitment;
         for (; i < end && _queue[i].deadline < block.timestamp; ++i) {
-            QueuedTx storage item = _queue[i];
-            item.included = true;
+            QueueItem storage item = _queue[i];
             item.forcedAt = uint40(block.timestamp);
-            fees += item.fee;
+            fees += _queueFees[i];
             commitment = keccak256(abi.encode(commitment, item.txHash));
             emit SequencerFault(skipper, i, item.deadline);
         }
@@ -558,10 +602,10 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     function reclaimFee(uint256 queueIndex) external {
         if (!_retired || queueIndex < queueHead || queueIndex >= _queue.length) revert RollupNotReclaimable(queueIndex);
-        QueuedTx storage item = _queue[queueIndex];
-        uint256 fee = item.fee;
-        if (item.included || fee == 0) revert RollupNotReclaimable(queueIndex);
-        item.included = true; // never reclaimed twice
+        QueueItem storage item = _queue[queueIndex];
+        uint256 fee = _queueFees[queueIndex];
+        if (item.reclaimed || fee == 0) revert RollupNotReclaimable(queueIndex);
+        item.reclaimed = true; // never reclaimed twice
         emit FeeReclaimed(queueIndex, item.payer, fee);
         IERC20(factory.alt()).safeTransfer(item.payer, fee);
     }

@@ -30,6 +30,8 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
     uint48 public constant COMMIT_DELAY = 60;
     /// @notice A commitment expires this long after it was made: hidden claims on chain IDs cannot be held for free.
     uint48 public constant COMMIT_TTL = 1 days;
+    /// @notice The highest fee rate (ALT per second per service, 18.4 ALT): each rollup fixes its rate in 64 bits.
+    uint128 public constant MAX_FEE_RATE = type(uint64).max;
 
     /// @custom:storage-location erc7201:alt.storage.RollupFactory
     struct FactoryStorage {
@@ -83,7 +85,9 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
             treasury_ == address(0) ||
             council_ == address(0)
         ) revert FactoryZeroAddress();
-        if (settlementWindow_ > MAX_SETTLEMENT_WINDOW) revert FactoryInvalidParameter();
+        if (settlementWindow_ > MAX_SETTLEMENT_WINDOW || feePerServicePerSecond_ > MAX_FEE_RATE) {
+            revert FactoryInvalidParameter();
+        }
         __OwnedUpgradeable_init(owner_);
         FactoryStorage storage s = _s();
         s.alt = alt_;
@@ -130,6 +134,7 @@ contract RollupFactory is IRollupFactory, OwnedUpgradeable {
 
     /// @inheritdoc IRollupFactory
     function setFeeRate(uint128 feePerServicePerSecond_) external onlyOwner {
+        if (feePerServicePerSecond_ > MAX_FEE_RATE) revert FactoryInvalidParameter();
         _s().feePerServicePerSecond = feePerServicePerSecond_;
         emit FeeRateSet(feePerServicePerSecond_);
     }

@@ -1,4 +1,5 @@
-// The rollups Ignition module: the factory (UUPS proxy), the Rollup implementation its templates clone, the mock
+// The rollups Ignition module: the factory (UUPS proxy), the Rollup implementation its templates clone (and the Portal
+// implementation each rollup clones as its bridge), the mock
 // verifier when a template asks for it, and the templates of the parameter file.
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { IgnitionModule } from "@nomicfoundation/ignition-core";
@@ -34,7 +35,8 @@ export function buildRollupsModule(
       config.settlementWindow,
       config.minQueueFee,
     ]);
-    const rollupImplementation = m.contract("Rollup", [rollupFactory]);
+    const portalImplementation = m.contract("Portal");
+    const rollupImplementation = m.contract("Rollup", [rollupFactory, portalImplementation]);
     const needsMock = config.templates.some((t) => t.verifier === MOCK_VERIFIER);
     const mockVerifier = needsMock ? m.contract("MockVerifier") : undefined;
     config.templates.forEach((t, i) => {
@@ -43,6 +45,6 @@ export function buildRollupsModule(
         id: `RegisterTemplate_${i}`,
       });
     });
-    return { rollupFactory, rollupImplementation, ...(mockVerifier ? { mockVerifier } : {}) };
+    return { rollupFactory, rollupImplementation, portalImplementation, ...(mockVerifier ? { mockVerifier } : {}) };
   });
 }

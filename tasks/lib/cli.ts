@@ -32,6 +32,7 @@ export const AREAS = {
   slash: "Slash requests: list, veto (council), execute, claim and burn proceeds",
   rewards: "Rewards: pending, claim, settle",
   rollup: "Rollups: templates, create, information, batches, forced queue, outputs, lifetime, ownership",
+  bridge: "Rollup bridges (portals): deposit, deposits, withdrawals, withdrawals root, prove, claim, refund",
   service: "Restaked services' operator sets: join, allocate, leave, remove, information",
   squad: "SQUAD sequencing: schedule, batches, seeds, miss and censorship reports",
   mach: "MACH fast finality: BLS keys, attestations, certificates, alerts, equivocations, invalid certificates",

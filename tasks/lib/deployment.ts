@@ -39,6 +39,7 @@ const BOOK_KEYS: [string, string][] = [
   ["blsKeyRegistry", RESTAKING_KEYS.blsKeyRegistry],
   ["rollupFactory", ROLLUP_KEYS.factory],
   ["rollupImplementation", ROLLUP_KEYS.implementation],
+  ["portalImplementation", ROLLUP_KEYS.portal],
   ["mockVerifier", ROLLUP_KEYS.mockVerifier],
   ["machService", SERVICE_KEYS.mach],
   ["vitalService", SERVICE_KEYS.vital],

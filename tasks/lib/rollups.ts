@@ -4,7 +4,7 @@
 import { readFileSync } from "fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { AbiCoder, ZeroAddress, ZeroHash, getBytes, isHexString, keccak256 } from "ethers";
+import { AbiCoder, ZeroAddress, ZeroHash, getBytes, isHexString, keccak256, dataSlice } from "ethers";
 import type { Rollup, RollupFactory } from "../../typechain-types";
 import { addressOf } from "./addressBook";
 import { confirm, fail, formatAlt, formatTime, parseAddress, preflight, relativeTime, type TxReport } from "./cli";
@@ -14,6 +14,7 @@ import { latestTime, parseWhole } from "./restaking";
 export const ROLLUP_KEYS = {
   factory: "Rollups#RollupFactory",
   implementation: "Rollups#Rollup",
+  portal: "Rollups#Portal",
   mockVerifier: "Rollups#MockVerifier",
 } as const;
 
@@ -81,6 +82,9 @@ export function outputRootOf(p: OutputParts): string {
 }
 
 export const OUTPUT_STATUS = ["None", "Proposed", "FastFinalized", "Finalized"] as const;
+
+/** What a rollup keeps of a queued hash (`QueuedTx.txHash`, and what a forced batch commits to): its first 26 bytes. */
+export const queuedHash = (txHash: string) => dataSlice(txHash, 0, 26);
 
 /** Output `value` (an index, from --output) of `rollup`, refusing an index past its outputs. */
 export async function rollupOutput(rollup: Rollup, value: string) {

@@ -20,6 +20,7 @@ import path from "path";
 import {
   AbiCoder,
   getAddress,
+  getCreateAddress,
   getBytes,
   id,
   Interface,
@@ -84,6 +85,7 @@ const BOOK_KEYS = [
   "Restaking#BlsKeyRegistry",
   "Rollups#RollupFactory",
   "Rollups#Rollup",
+  "Rollups#Portal",
   "Rollups#MockVerifier",
   "Services#MachService",
   "Services#VitalService",
@@ -394,7 +396,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
     expect(Object.keys(report)).to.deep.equal(["checked", "differences", "drift"]);
     expect(report.differences).to.deep.equal([]);
     expect(report.drift).to.deep.equal([]);
-    expect(report.checked).to.equal(181); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 181
+    expect(report.checked).to.equal(182); // localhost.json is hardhat.json's twin: test/tasks/deployCheck.test.ts derives 182
   });
 
   it("vesting release releases the Launchpool position (unlocked at TGE) to its beneficiary", async function () {
@@ -785,6 +787,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       l2BlockNumber: TEMPLATE.outputInterval.toString(),
       root: OUTPUT_ROOT,
       stateRoot: STATE_ROOT,
+      withdrawalsRoot: ZeroHash,
       batchCount: "2",
       bond: bond.toString(),
       ...(bond === 0n ? {} : { approval: proposed.approval }),
@@ -912,6 +915,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
       daLayer: "EthereumBlobs",
       sequencer: book["Services#SquadService"], // the sequencer role of a SQUAD rollup
       proposer: creator,
+      portal: getCreateAddress({ from: rollup, nonce: 1 }), // the rollup's first creation
       services: SERVICES,
       fastFinalityBps: DEFAULT_THRESHOLD,
       proofSystem: "optimistic",
@@ -1070,7 +1074,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
   it("deploy check still passes after the claims and the proposal: the withdrawal delay is drift, named with the proposal", async function () {
     const report = await hardhat<CheckReport>(["deploy check", "--json"]);
     expect(report.differences).to.deep.equal([]);
-    expect(report.checked).to.equal(181);
+    expect(report.checked).to.equal(182);
     // the commission delay the proposal set is the file's 7d: only the withdrawal delay drifted
     expect(report.drift).to.deep.equal([
       {
@@ -1090,7 +1094,7 @@ describe("protocol end to end over JSON-RPC (npx hardhat node, tasks as subproce
         `${formatAlt(claimed)} claimed)`,
       `  RestakingRegistry.withdrawalDelay: drift: chain 3w, parameters 2w (changed by proposal ${proposalId}, ` +
         `executed in block ${executedIn}: RestakingRegistry.setDelays)`,
-      `all 181 values match ${path.join(PARAMETERS_DIR, "localhost.json")} (1 changed since by executed proposals: drift)`,
+      `all 182 values match ${path.join(PARAMETERS_DIR, "localhost.json")} (1 changed since by executed proposals: drift)`,
     ]);
   });
 

@@ -18,6 +18,7 @@
 // Reproduce a failure with PROPERTY_SEED=<seed> PROPERTY_PATH=<path> (both printed by fast-check); PROPERTY_RUNS changes
 // the number of runs (default 15), PROPERTY_STATS=1 prints how often each (action, outcome) occurred.
 import { expect } from "chai";
+import { queuedHash } from "../../tasks/lib/rollups";
 import { ethers } from "hardhat";
 import fc from "fast-check";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -403,7 +404,7 @@ const queuedTxOf = (item: QueueItem) => [
   item.included,
   BigInt(item.forcedAt),
   item.fee,
-  item.txHash,
+  queuedHash(item.txHash),
 ];
 
 /** Queue items `from` (inclusive) to `to` (exclusive) of the rollup are the model's, field for field. */
@@ -780,7 +781,7 @@ describe("Rollup layer properties (random sequences against a model)", function 
             false,
             0n,
             a.fee,
-            txHash,
+            queuedHash(txHash),
           ]);
         }
         return outcome;

@@ -32,7 +32,7 @@ import {
   templateStruct,
 } from "../helpers/rollups";
 import type { RollupsDeployment } from "../helpers/rollups";
-import { outputRootOf } from "../../tasks/lib/rollups";
+import { outputRootOf, queuedHash } from "../../tasks/lib/rollups";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
@@ -73,9 +73,13 @@ const OutputStatus = { None: 0n, Proposed: 1n, FastFinalized: 2n, Finalized: 3n 
 const batchRootOf = (prev: string, commitment: string, queueHead: bigint | number) =>
   ethers.keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [prev, commitment, queueHead]));
 
-/** The commitment of a forced batch: c = keccak256(abi.encode(c, txHash)) from c = 0 over the included items. */
+/** The commitment of a forced batch: c = keccak256(abi.encode(c, bytes26(txHash))) from c = 0 over the included items
+ * (the rollup keeps each hash's first 26 bytes). */
 const forcedCommitmentOf = (txHashes: string[]) =>
-  txHashes.reduce((c, h) => ethers.keccak256(coder.encode(["bytes32", "bytes32"], [c, h])), ethers.ZeroHash);
+  txHashes.reduce(
+    (c, h) => ethers.keccak256(coder.encode(["bytes32", "bytes26"], [c, queuedHash(h)])),
+    ethers.ZeroHash,
+  );
 
 /**
  * The output root of `stateRoot` at `l2BlockNumber` proposed on `parentRoot` (zero: output 0) when the batch chain had
@@ -365,7 +369,7 @@ describe("Rollup", function () {
       expect(await r.fastFinalityBps()).to.equal(DEFAULT_FAST_FINALITY_BPS);
       expect(await r.proofSystem()).to.equal(0n);
       expect(await r.daLayer()).to.equal(BigInt(DA.Celestia));
-      expect(await r.daConfigHash()).to.equal(ethers.keccak256("0xda7a"));
+      expect(await r.portal()).to.equal(ethers.getCreateAddress({ from: eph.address, nonce: 1 }));
       expect(await r.challengePeriod()).to.equal(BigInt(CHALLENGE));
       expect(await r.verifier()).to.equal(ethers.ZeroAddress);
       expect(await r.outputInterval()).to.equal(OP_INTERVAL);
@@ -512,15 +516,16 @@ describe("Rollup", function () {
         .to.emit(r, "TransactionQueued")
         .withArgs(0n, TX_HASHES[0], FEES[0], BigInt(at + INCLUSION_DELAY), payer.address);
       await expect(tx).to.changeTokenBalances(d.token, [payer, r], [-FEES[0], FEES[0]]);
-      // (payer, deadline, included, forcedAt, fee, txHash): not forced
+      // (payer, deadline, included, forcedAt, fee, txHash): not forced; the rollup keeps the hash's first 26 bytes
       expect([...(await r.queuedTransaction(0))]).to.deep.equal([
         payer.address,
         BigInt(at + INCLUSION_DELAY),
         false,
         0n,
         FEES[0],
-        TX_HASHES[0],
+        queuedHash(TX_HASHES[0]),
       ]);
+      expect(queuedHash(TX_HASHES[0])).to.equal(ethers.dataSlice(TX_HASHES[0], 0, 26));
       expect(await r.queueLength()).to.equal(1n);
       expect(await r.queueHead()).to.equal(0n);
       // the fee is held apart from the escrow
@@ -703,7 +708,7 @@ describe("Rollup", function () {
         true,
         BigInt(forcedAt),
         FEES[0],
-        TX_HASHES[0],
+        queuedHash(TX_HASHES[0]),
       ]);
       expect((await r.queuedTransaction(1)).forcedAt).to.equal(BigInt(forcedAt));
       expect([...(await r.queuedTransaction(2))]).to.deep.equal([
@@ -712,7 +717,7 @@ describe("Rollup", function () {
         false,
         0n,
         FEES[2],
-        TX_HASHES[2],
+        queuedHash(TX_HASHES[2]),
       ]);
       // the rest is not overdue yet
       await expect(r.connect(outsider).forceInclude(10))

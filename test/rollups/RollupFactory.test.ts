@@ -124,7 +124,7 @@ async function configOf(rollup: Rollup) {
     verifier: await rollup.verifier(),
     outputInterval: await rollup.outputInterval(),
     templateId: await rollup.templateId(),
-    daConfigHash: await rollup.daConfigHash(),
+    portal: await rollup.portal(),
     feePerServicePerSecond: await rollup.feePerServicePerSecond(),
     paidUntil: await rollup.paidUntil(),
     paid: await rollup.paid(),
@@ -475,7 +475,9 @@ describe("RollupFactory", function () {
         [
           "an implementation of another factory",
           async (f) => ({
-            implementation: await (await ethers.deployContract("Rollup", [f.outsider.address])).getAddress(),
+            implementation: await (
+              await ethers.deployContract("Rollup", [f.outsider.address, await f.implementation.portalImplementation()])
+            ).getAddress(),
           }),
         ],
       ];
@@ -566,6 +568,20 @@ describe("RollupFactory", function () {
       expect(await after.feePerServicePerSecond()).to.equal(rate);
       expect(await after.paid()).to.equal(prepayment(3, MIN_PREPAID_DURATION, rate));
       expect(await before.feePerServicePerSecond()).to.equal(FEE_RATE);
+    });
+
+    it("keeps the fee rate within MAX_FEE_RATE (2^64 - 1 wei a second), which every rollup fixes in 64 bits, whole", async function () {
+      const f = await loadFixture(factoryFixture);
+      const max = 2n ** 64n - 1n;
+      expect(await f.factory.MAX_FEE_RATE()).to.equal(max);
+      await expect(f.factory.connect(f.deployer).setFeeRate(max + 1n)).to.be.revertedWithCustomError(
+        f.factory,
+        "FactoryInvalidParameter",
+      );
+      await expect(f.factory.connect(f.deployer).setFeeRate(max)).to.emit(f.factory, "FeeRateSet").withArgs(max);
+      // a rollup without services prepays nothing: its rate is the factory's, whole
+      const rollup = await createRollup(f, f.creator, { chainId: 2_003, services: 0, prepaidFees: 0n });
+      expect(await rollup.feePerServicePerSecond()).to.equal(max);
     });
 
     it("sets the settlement window and emits SettlementWindowSet", async function () {
@@ -771,7 +787,8 @@ describe("RollupFactory", function () {
         verifier: f.verifierAddress,
         outputInterval: 600n,
         templateId: BigInt(TEMPLATE.ZKStack),
-        daConfigHash: keccak256("0x0102abcdef"),
+        // the rollup's first creation (the DA config is not stored: RollupCreated has it)
+        portal: ethers.getCreateAddress({ from: rollupAddress, nonce: 1 }),
         feePerServicePerSecond: FEE_RATE,
         paidUntil: expiry,
         paid: prepaid,
@@ -830,7 +847,7 @@ describe("RollupFactory", function () {
         verifier: ZeroAddress,
         outputInterval: 1_800n,
         templateId: BigInt(TEMPLATE.OrbitWASM),
-        daConfigHash: keccak256("0x"),
+        portal: ethers.getCreateAddress({ from: rollupAddress, nonce: 1 }),
         feePerServicePerSecond: FEE_RATE,
         paidUntil: T + paidSeconds,
         paid: prepaid,

@@ -9,6 +9,7 @@
 // leader, seed, deadline, slot and slashed amount is computed independently in bigint math (the draw replayed here from
 // the members' allocations in the set's draw-index order).
 import { expect } from "chai";
+import { queuedHash } from "../../tasks/lib/rollups";
 import { ethers } from "hardhat";
 import { loadFixture, mine, setPrevRandao, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, encodeBytes32String, id, keccak256 } from "ethers";
@@ -69,9 +70,10 @@ const startOf = (slot: bigint) => slot * SLOT;
 /** keccak256(abi.encode(previous root, commitment, queue head after)): the rollup's next batch root. */
 const batchRootOf = (previous: string, commitment: string, queueHead: bigint) =>
   keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [previous, commitment, queueHead]));
-/** The evidence of a censorship report: keccak256(abi.encode(rollup, queueIndex, txHash, slot)). */
+/** The evidence of a censorship report: keccak256(abi.encode(rollup, queueIndex, txHash, slot)), with the hash as the
+ * rollup keeps it (its first 26 bytes). */
 const censorshipEvidence = (rollup: string, queueIndex: bigint, txHash: string, slot: bigint) =>
-  keccak256(coder.encode(["address", "uint256", "bytes32", "uint256"], [rollup, queueIndex, txHash, slot]));
+  keccak256(coder.encode(["address", "uint256", "bytes26", "uint256"], [rollup, queueIndex, queuedHash(txHash), slot]));
 /** OperatorSets.setIdOf(service, bytes32(rollup)). */
 const setIdOf = (service: string, rollup: string) =>
   BigInt(keccak256(coder.encode(["address", "bytes32"], [service, ethers.zeroPadValue(rollup, 32)])));

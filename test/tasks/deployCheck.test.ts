@@ -39,7 +39,8 @@ function valuesChecked(p: ProtocolParameters): number {
   // sets and registry); 5 owners
   const restaking = 2 + 2 + 5 + 2 + 2 + 5;
   const templates = p.rollups!.templates.length * 12; // every field of the Template struct
-  const rollups = 7 + templates; // fee, window, minimum queue fee, council, treasury, owner, template count
+  // fee, window, minimum queue fee, council, treasury, owner, template count; the implementation's portal implementation
+  const rollups = 8 + templates;
   // MACH (2 and its key registry), VITAL, SQUAD parameters; per service 8 (setDefaults' minStake, maxSize, minMembers,
   // minTotalStake, owner, slasher cap and evidence age, isService); factory services
   const services = 2 + 1 + 5 + 5 + 3 * 8 + 3;
@@ -90,8 +91,8 @@ describe("deploy check task", function () {
 
   describe("on the protocol deployed from hardhat.json", function () {
     it("derives the number of values it compares from the parameters", function () {
-      expect(valuesChecked(hardhatParameters())).to.equal(181);
-      expect(valuesChecked(stagedParameters())).to.equal(174);
+      expect(valuesChecked(hardhatParameters())).to.equal(182);
+      expect(valuesChecked(stagedParameters())).to.equal(175);
     });
 
     it("finds every value as the parameters say, one line each, with a summary", async function () {
@@ -157,7 +158,7 @@ describe("deploy check task", function () {
     it("returns and prints the same report with --json", async function () {
       await load(protocolFixture);
       const { result, lines } = await runTask<CheckReport>("deploy check", { json: true });
-      expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
+      expect(result).to.deep.equal({ checked: 182, differences: [], drift: [] });
       expect(JSON.parse(lines.join("\n"))).to.deep.equal(asJson(result));
     });
 
@@ -169,10 +170,10 @@ describe("deploy check task", function () {
       )) as unknown as RestakingRegistry;
       await (await registry.connect(await asTimelock(book)).setDelays(15 * DAY, 7 * DAY)).wait();
 
-      const message = `1 of 181 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
+      const message = `1 of 182 values differ from ${HARDHAT_FILE}: RestakingRegistry.withdrawalDelay`;
       const lines = await checkFailing({ json: true }, message);
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 181,
+        checked: 182,
         differences: [{ what: "RestakingRegistry.withdrawalDelay", chain: "15d", parameters: "2w" }],
         drift: [],
       });
@@ -216,7 +217,7 @@ describe("deploy check task", function () {
         await task("airdrop claim", { proofs: HARDHAT_PROOFS, account, json: true });
       const claimed = BigInt(proofs.claims[first].amount) + BigInt(proofs.claims[second].amount);
       const { result, lines } = await runTask<CheckReport>("deploy check", { json: false });
-      expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
+      expect(result).to.deep.equal({ checked: 182, differences: [], drift: [] });
       expect(lines).to.include(
         `  AltToken.balanceOf(MerkleAirdrop): ok (${formatAlt(55_000_000n * ALT - claimed)}: 55,000,000 ALT less ` +
           `${formatAlt(claimed)} claimed)`,
@@ -236,7 +237,7 @@ describe("deploy check task", function () {
       const { result, lines } = await runTask<CheckReport>("deploy check", { json: false });
       const cause = { proposalId, executedIn, action: "RestakingRegistry.setDelays" };
       expect(result).to.deep.equal({
-        checked: 181,
+        checked: 182,
         differences: [],
         drift: [
           { what: "RestakingRegistry.withdrawalDelay", chain: "3w", parameters: "2w", ...cause },
@@ -248,7 +249,7 @@ describe("deploy check task", function () {
           `executed in block ${executedIn}: RestakingRegistry.setDelays)`,
         `  RestakingRegistry.commissionDelay: drift: chain 8d, parameters 1w (changed by proposal ${proposalId}, ` +
           `executed in block ${executedIn}: RestakingRegistry.setDelays)`,
-        `all 181 values match ${HARDHAT_FILE} (2 changed since by executed proposals: drift)`,
+        `all 182 values match ${HARDHAT_FILE} (2 changed since by executed proposals: drift)`,
       ]);
     });
 
@@ -270,11 +271,11 @@ describe("deploy check task", function () {
 
       const lines = await checkFailing(
         { json: true },
-        `1 of 181 values differ from ${HARDHAT_FILE} (1 changed since by executed proposals: drift): ` +
+        `1 of 182 values differ from ${HARDHAT_FILE} (1 changed since by executed proposals: drift): ` +
           "SquadService.parameters.maxMisses",
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 181,
+        checked: 182,
         differences: [{ what: "SquadService.parameters.maxMisses", chain: "6", parameters: "5" }],
         drift: [
           {
@@ -297,7 +298,7 @@ describe("deploy check task", function () {
       const reserved = (await hre.ethers.provider.getBlockNumber()) - 50;
       expect(await hre.ethers.provider.getCode(token, reserved)).to.equal("0x");
       const { result, lines } = await runTask<CheckReport>("deploy check", { json: false });
-      expect(result).to.deep.equal({ checked: 181, differences: [], drift: [] });
+      expect(result).to.deep.equal({ checked: 182, differences: [], drift: [] });
       expect(lines).to.include.members([
         "  MerkleAirdrop.deadline - creation (claim period): ok (90d)",
         "  Vesting_Team.cliff - start: ok (6mo)",
@@ -320,15 +321,15 @@ describe("deploy check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `2 of 181 values differ from ${HARDHAT_FILE}: RestakingRegistry.commissionDelay`,
+        `2 of 182 values differ from ${HARDHAT_FILE}: RestakingRegistry.commissionDelay`,
       );
-      expect(lines).to.have.lengthOf(183);
+      expect(lines).to.have.lengthOf(184);
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  RestakingRegistry.commissionDelay: DIFFERENT: chain 8d, parameters 1w",
         "  SquadService.parameters.maxMisses: DIFFERENT: chain 6, parameters 5",
       ]);
       expect(lines.filter((l) => l.endsWith(": ok (5)"))).to.include("  RollupFactory.templateCount: ok (5)");
-      expect(lines.at(-1)).to.equal(`2 of 181 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`2 of 182 values differ from ${HARDHAT_FILE}`);
     });
 
     it("fails naming the churn margin and a service's liveness defaults that governance changed on chain", async function () {
@@ -348,7 +349,7 @@ describe("deploy check task", function () {
 
       const lines = await checkFailing(
         { json: false },
-        `3 of 181 values differ from ${HARDHAT_FILE}: OperatorSets.churnMarginBps`,
+        `3 of 182 values differ from ${HARDHAT_FILE}: OperatorSets.churnMarginBps`,
       );
       expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
         "  OperatorSets.churnMarginBps: DIFFERENT: chain 500 bps, parameters 1000 bps",
@@ -362,7 +363,7 @@ describe("deploy check task", function () {
         "  VitalService.setDefaults.minStake: ok (1,000 ALT)",
         "  VitalService.setDefaults.maxSize: ok (64)",
       ]);
-      expect(lines.at(-1)).to.equal(`3 of 181 values differ from ${HARDHAT_FILE}`);
+      expect(lines.at(-1)).to.equal(`3 of 182 values differ from ${HARDHAT_FILE}`);
     });
 
     it("fails naming the BLS key registry's owner when the timelock handed it to another account", async function () {
@@ -375,10 +376,10 @@ describe("deploy check task", function () {
 
       const lines = await checkFailing(
         { json: true },
-        `1 of 181 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.owner`,
+        `1 of 182 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.owner`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 181,
+        checked: 182,
         differences: [
           { what: "BlsKeyRegistry.owner", chain: OTHER_OWNER, parameters: book["Timelock#TimelockController"] },
         ],
@@ -401,7 +402,7 @@ describe("deploy check task", function () {
       try {
         const lines = await checkFailing(
           { json: false },
-          `3 of 181 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.operatorSets`,
+          `3 of 182 values differ from ${HARDHAT_FILE}: BlsKeyRegistry.operatorSets`,
         );
         expect(lines.filter((l) => l.includes("DIFFERENT"))).to.deep.equal([
           `  BlsKeyRegistry.operatorSets: DIFFERENT: chain ${book["Restaking#RestakingRegistry"]}, parameters ${book["Restaking#OperatorSets"]}`,
@@ -410,7 +411,7 @@ describe("deploy check task", function () {
         ]);
         // its owner is the timelock, as the parameters want
         expect(lines).to.include(`  BlsKeyRegistry.owner: ok (${book["Timelock#TimelockController"]})`);
-        expect(lines.at(-1)).to.equal(`3 of 181 values differ from ${HARDHAT_FILE}`);
+        expect(lines.at(-1)).to.equal(`3 of 182 values differ from ${HARDHAT_FILE}`);
       } finally {
         recordInProcess(book);
       }
@@ -423,10 +424,10 @@ describe("deploy check task", function () {
       const file = files.write("creation-fee.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `1 of 181 values differ from ${file}: RollupFactory.template(4).creationFee`,
+        `1 of 182 values differ from ${file}: RollupFactory.template(4).creationFee`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 181,
+        checked: 182,
         differences: [{ what: "RollupFactory.template(4).creationFee", chain: "1,000 ALT", parameters: "2,000 ALT" }],
         drift: [],
       });
@@ -441,10 +442,10 @@ describe("deploy check task", function () {
       const file = files.write("extra-category.json", parameters);
       const lines = await checkFailing(
         { json: true, parameters: file },
-        `2 of 182 values differ from ${file}: Vesting_Launchpool.total`,
+        `2 of 183 values differ from ${file}: Vesting_Launchpool.total`,
       );
       expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-        checked: 182,
+        checked: 183,
         differences: [
           { what: "Vesting_Launchpool.total", chain: "500,000,000 ALT", parameters: "400,000,000 ALT" },
           {
@@ -464,10 +465,10 @@ describe("deploy check task", function () {
       try {
         const lines = await checkFailing(
           { json: true },
-          `1 of 175 values differ from ${HARDHAT_FILE}: governance stage`,
+          `1 of 176 values differ from ${HARDHAT_FILE}: governance stage`,
         );
         expect(JSON.parse(lines.join("\n"))).to.deep.equal({
-          checked: 181 - 7 + 1,
+          checked: 182 - 7 + 1,
           differences: [
             {
               what: "governance stage",
@@ -501,9 +502,9 @@ describe("deploy check task", function () {
       const [deployer] = await hre.ethers.getSigners();
       const file = stagedParametersFile();
       const { result, lines } = await runTask<CheckReport>("deploy check", { json: false, parameters: file });
-      expect(result).to.deep.equal({ checked: 174, differences: [], drift: [] });
-      expect(lines).to.have.lengthOf(176);
-      expect(lines.at(-1)).to.equal(`all 174 values match ${file}`);
+      expect(result).to.deep.equal({ checked: 175, differences: [], drift: [] });
+      expect(lines).to.have.lengthOf(177);
+      expect(lines.at(-1)).to.equal(`all 175 values match ${file}`);
       expect(lines.filter((l) => l.includes(".owner: ok ("))).to.deep.equal(
         [
           "VestingFactory",

@@ -107,6 +107,7 @@ const BOOK_KEYS = [
   "Restaking#BlsKeyRegistry",
   "Rollups#RollupFactory",
   "Rollups#Rollup",
+  "Rollups#Portal",
   "Rollups#MockVerifier",
   "Services#MachService",
   "Services#VitalService",
@@ -309,11 +310,11 @@ describe("governance tasks", function () {
   }
 
   describe("deploy governance", function () {
-    it("records the 23 contracts of the protocol, rollup factory, services, timelock and governor included", async function () {
+    it("records the 24 contracts of the protocol, rollup factory, services, timelock and governor included", async function () {
       const { book, lines } = await load(governanceTaskFixture);
       expect(Object.keys(book)).to.have.members(BOOK_KEYS);
-      expect(Object.keys(book)).to.have.lengthOf(23);
-      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(23);
+      expect(Object.keys(book)).to.have.lengthOf(24);
+      expect(new Set(Object.values(book).map((a) => a.toLowerCase())).size).to.equal(24);
       for (const address of Object.values(book)) {
         expect(address).to.equal(getAddress(address));
         expect(await hre.ethers.provider.getCode(address)).to.not.equal("0x");

@@ -4,9 +4,19 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, getCreate2Address, id, keccak256, toUtf8Bytes, Wallet, ZeroAddress, ZeroHash } from "ethers";
+import {
+  AbiCoder,
+  getCreate2Address,
+  getCreateAddress,
+  id,
+  keccak256,
+  toUtf8Bytes,
+  Wallet,
+  ZeroAddress,
+  ZeroHash,
+} from "ethers";
 import type { AddressBook } from "../../tasks/lib/addressBook";
-import { outputRootOf } from "../../tasks/lib/rollups";
+import { outputRootOf, queuedHash } from "../../tasks/lib/rollups";
 import type { RollupInfo, TemplateView } from "../../tasks/rollup";
 import type {
   AltToken,
@@ -122,9 +132,10 @@ const blockTime = async (block: number) => (await hre.ethers.provider.getBlock(b
 /** keccak256(abi.encode(prevRoot, commitment, queueHeadAfter)): the next head of the batch hash chain. */
 const batchRootOf = (prev: string, commitment: string, queueHead: number) =>
   keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [prev, commitment, queueHead]));
-/** The commitment of a forced batch: c = keccak256(abi.encode(c, txHash)) from c = 0 over the included items. */
+/** The commitment of a forced batch: c = keccak256(abi.encode(c, bytes26(txHash))) from c = 0 over the included items
+ * (the rollup keeps each hash's first 26 bytes). */
 const forcedCommitmentOf = (txHashes: string[]) =>
-  txHashes.reduce((c, h) => keccak256(coder.encode(["bytes32", "bytes32"], [c, h])), ZeroHash);
+  txHashes.reduce((c, h) => keccak256(coder.encode(["bytes32", "bytes26"], [c, queuedHash(h)])), ZeroHash);
 
 describe("rollup tasks", function () {
   /**
@@ -511,7 +522,6 @@ describe("rollup tasks", function () {
       expect(await rollup.fastFinalityBps()).to.equal(DEFAULT_THRESHOLD);
       expect(await rollup.expiry()).to.equal(0n);
       expect(await rollup.daLayer()).to.equal(BigInt(DA.EthereumBlobs));
-      expect(await rollup.daConfigHash()).to.equal(keccak256("0x"));
       expect(await rollup.paid()).to.equal(PERMANENT_PREPAY);
       expect(await rollup.paidUntil()).to.equal(BigInt(createdAt + MIN_PREPAID));
       expect(await factory.rollupCount()).to.equal(1n);
@@ -699,7 +709,6 @@ describe("rollup tasks", function () {
       });
       const rollup = await rollupAt(result.address);
       expect(await rollup.daLayer()).to.equal(BigInt(DA.Celestia));
-      expect(await rollup.daConfigHash()).to.equal(keccak256("0xdeadbeef"));
       await expect(transaction(result.tx.hash))
         .to.emit(factory, "RollupCreated")
         .withArgs(0, result.address, 7007, alice.address, [
@@ -1202,6 +1211,8 @@ describe("rollup tasks", function () {
         daLayer: "EthereumBlobs",
         sequencer: alice.address,
         proposer: alice.address,
+        // the rollup's first creation
+        portal: getCreateAddress({ from: permanentAddress, nonce: 1 }),
         services: ["VITAL", "MACH"],
         fastFinalityBps: 6_667,
         proofSystem: "optimistic",
@@ -1252,6 +1263,7 @@ describe("rollup tasks", function () {
         `rollup ${permanentAddress} (chain ID 1001, template 0): Active`,
         `  owner ${alice.address}; sequencer ${alice.address}; proposer ${alice.address}; DA EthereumBlobs`,
         "  services VITAL, MACH; fast finality at 6667 bps",
+        `  bridge portal ${await permanent.portal()} (bridge deposit, bridge withdrawals)`,
         "  optimistic proofs, challenge period 1w; output bond 1,000 ALT",
         `  permanent; fees paid until ${isoTime(result.paidUntil)} (in 28d 22h); escrow 5,184 ALT, streamed 0 ALT`,
         `  batches 1 (root ${batchRootOf(ZeroHash, commitment, 0)}); forced-inclusion queue 0 (0 included; minimum fee 1 ALT)`,
@@ -1274,19 +1286,19 @@ describe("rollup tasks", function () {
       expect(lines[1]).to.equal(
         `  owner ${alice.address} (offered to ${bob.address}); sequencer ${alice.address}; proposer ${alice.address}; DA EthereumBlobs`,
       );
-      expect(lines[5]).to.match(
+      expect(lines[6]).to.match(
         new RegExp(
           `forced-inclusion queue 2 \\(0 included; minimum fee 1 ALT\\); next deadline ${isoTime(deadlines[0])} \\(in 9h\\)$`,
         ),
       );
-      expect(lines[6]).to.match(/latest #0 at L2 block 1800: FastFinalized, /);
-      expect(lines[7]).to.match(/^  next to finalize #0: FastFinalized, proposed /);
+      expect(lines[7]).to.match(/latest #0 at L2 block 1800: FastFinalized, /);
+      expect(lines[8]).to.match(/^  next to finalize #0: FastFinalized, proposed /);
       await time.increaseTo(Number((await permanent.output(0)).proposedAt) + days(7));
       await (await permanent.finalize(0)).wait();
       const after = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect(after.result.outputs.latest!.status).to.equal("Finalized");
       expect(after.result.outputs.next).to.equal(undefined);
-      expect(after.lines).to.have.length(7);
+      expect(after.lines).to.have.length(8);
     });
 
     it("shows a paused rollup with the end of its pause, and the past end once it lapsed", async function () {
@@ -1310,7 +1322,7 @@ describe("rollup tasks", function () {
       await (await factory.connect(deployer).setMinQueueFee((5n * ALT) / 2n)).wait();
       const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect(result.queue).to.deep.equal({ length: 0n, included: 0n, minFee: (5n * ALT) / 2n });
-      expect(lines[5]).to.match(/; forced-inclusion queue 0 \(0 included; minimum fee 2\.5 ALT\)$/);
+      expect(lines[6]).to.match(/; forced-inclusion queue 0 \(0 included; minimum fee 2\.5 ALT\)$/);
     });
 
     it("shows an ephemeral rollup's expiry, and Settling once it is sunset", async function () {
@@ -1329,10 +1341,10 @@ describe("rollup tasks", function () {
       expect(lines[0]).to.equal(`rollup ${ephemeralAddress} (chain ID 1002, template 2): Active`);
       const left = ephemeralExpiry - (await time.latest()); // 30 days from the creation, less the fixture's blocks
       const inLeft = `in 29d ${Math.floor((left - days(29)) / HOUR)}h`;
-      expect(lines[4]).to.equal(
+      expect(lines[5]).to.equal(
         `  expires ${isoTime(ephemeralExpiry)} (${inLeft}); fees paid until ${isoTime(ephemeralExpiry)} (${inLeft}); escrow 5,184 ALT, streamed 0 ALT`,
       );
-      expect(lines[6]).to.equal("  no outputs");
+      expect(lines[7]).to.equal("  no outputs");
       await (await ephemeral.connect(bob).sunset()).wait();
       expect((await task<RollupInfo>("rollup info", { rollup: "1002", json: true })).status).to.equal("Settling");
     });
@@ -2185,7 +2197,7 @@ describe("rollup tasks", function () {
         txLine(`queued transaction ${keccak256(signed)} at index 2, paying 2.5 ALT`, result.tx),
       );
       expect(await token.allowance(carol.address, permanentAddress)).to.equal(ALT / 2n);
-      expect((await permanent.queuedTransaction(2)).txHash).to.equal(keccak256(signed));
+      expect((await permanent.queuedTransaction(2)).txHash).to.equal(queuedHash(keccak256(signed)));
     });
 
     it("refuses a fee below the minimum, a short balance or allowance, a rollup not Active, and bad flags, sending nothing", async function () {
