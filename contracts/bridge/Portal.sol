@@ -8,6 +8,8 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPortal} from "../interfaces/IPortal.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
+import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
+import {VITAL} from "../rollups/Services.sol";
 
 /// @title Portal
 /// @notice The implementation behind every rollup's portal clone (see IPortal).
@@ -40,11 +42,14 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         return _deposit(Deposit({from: msg.sender, to: to, token: token, amount: amount}));
     }
 
-    /// @dev Queues `d` in the rollup (which refuses it unless Active and not paused) and announces it to L2.
+    /// @dev Queues `d` in the rollup (which refuses it unless Active and not paused) and announces it to L2, if something
+    ///      checks the rollup's outputs.
     function _deposit(Deposit memory d) private returns (uint256 queueIndex) {
         if (d.to == address(0)) revert PortalZeroAddress();
         if (d.amount == 0) revert PortalZeroAmount();
-        queueIndex = rollup().queueTransaction(keccak256(abi.encode(d)), 0);
+        IRollup r = rollup();
+        if (!verifiesOutputs(r)) revert PortalOutputsUnverified();
+        queueIndex = r.queueTransaction(keccak256(abi.encode(d)), 0);
         emit DepositInitiated(queueIndex, d.from, d.to, d.token, d.amount);
     }
 
@@ -122,6 +127,12 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         return IRollup(address(bytes20(Clones.fetchCloneArgs(address(this)))));
     }
 
+    /// @notice Whether anything checks `r`'s outputs before they finalize: a validity proof, or VITAL's challenges (an
+    ///         optimistic rollup without VITAL finalizes whatever its proposer posts once the challenge period is over).
+    function verifiesOutputs(IRollup r) public view returns (bool) {
+        return r.proofSystem() == IRollupFactory.ProofSystem.Validity || r.services() & VITAL != 0;
+    }
+
     /// @inheritdoc IPortal
     function isClaimed(bytes32 withdrawalHash_) external view returns (bool) {
         return _claimed[withdrawalHash_];
@@ -151,11 +162,11 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         if (to != payee && msg.sender != payee) revert PortalNotPayee(msg.sender, payee);
     }
 
-    /// @dev A pause of the rollup holds its claims too; a retired rollup is never paused (its last pause may outlast
-    ///      it: ignored).
+    /// @dev A pause of the rollup holds its claims too (a rollup cannot retire while paused, nor be paused once
+    ///      retired).
     function _requireNotPaused(IRollup r) private view {
         uint256 until = r.pausedUntil();
-        if (block.timestamp < until && r.status() != IRollup.Status.Retired) revert PortalPaused(until);
+        if (block.timestamp < until) revert PortalPaused(until);
     }
 
     function _pay(address token, address to, uint256 amount) private {

@@ -41,6 +41,9 @@ interface IPortal {
     }
 
     error PortalZeroAddress();
+    /// @notice The rollup's outputs are checked by nothing (optimistic without VITAL): its proposer could finalize any
+    ///         withdrawal, so the portal takes no deposit.
+    error PortalOutputsUnverified();
     error PortalZeroAmount();
     /// @notice The token moved a different amount than asked: fee-on-transfer and rebasing tokens are refused.
     error PortalUnsupportedToken(address token, uint256 expected, uint256 received);

@@ -181,6 +181,7 @@ interface IRollup {
     function queueHead() external view returns (uint256);
     /// @notice Paused until this time (zero if never paused).
     function pausedUntil() external view returns (uint48);
+    function proofSystem() external view returns (IRollupFactory.ProofSystem);
     /// @notice The rollup's bridge (`IPortal`): a clone of `portalImplementation` with this rollup as its immutable
     ///         argument, the rollup's first creation (CREATE by `initialize`), so its address follows from the
     ///         rollup's: keccak256(rlp([rollup, 1])).
@@ -219,6 +220,8 @@ interface IRollup {
     function streamFees() external;
     function extend(uint48 newExpiry) external;
     function sunset() external;
+    /// @notice Retires the rollup once its settlement window is over (anyone): the rest of the fees streamed, the escrow
+    ///         refunded to the owner. Refused while the rollup is paused (`RollupPaused`).
     function settle() external;
     function reclaimFee(uint256 queueIndex) external;
     /// @notice The security council pauses for `MAX_COUNCIL_PAUSE` (not within `PAUSE_COOLDOWN` of the last pause's

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
@@ -62,7 +63,7 @@ contract Rollup is IRollup {
     uint96 public streamed;
     /// @notice Fees are streamed up to this time.
     uint48 public lastStreamed;
-    // slot 5 (written at settlement only)
+    // slot 5: refunded (96, written at settlement only) | pendingOwner (160, declared below)
     uint96 public refunded;
     // Initialization writes slots 0 to 4 and the hot slot below, and creates the portal: the DA config is not stored
     // (`RollupCreated` has it).
@@ -165,7 +166,11 @@ contract Rollup is IRollup {
         paidUntil =
             p.expiry != 0
                 ? p.expiry
-                : uint48(perSecond == 0 ? type(uint48).max : block.timestamp + p.prepaidFees / perSecond);
+                : uint48(
+                    perSecond == 0
+                        ? type(uint48).max
+                        : Math.min(block.timestamp + p.prepaidFees / perSecond, type(uint48).max)
+                );
         paid = uint96(p.prepaidFees);
         // only VITAL can forfeit a bond: without it, bonding would only lock the proposer's ALT
         if (p.services & VITAL != 0) outputBond = t.outputBond;
@@ -588,6 +593,10 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     function settle() external {
         if (_retired) revert RollupRetired();
+        // a pause holds the end too: a retired rollup can no longer be paused or resumed, so retiring one that is
+        // paused would end the pause early (the portal's claims) or freeze what it holds until the pause lapses
+        uint256 until = pausedUntil;
+        if (block.timestamp < until) revert RollupPaused(until);
         uint256 settlesAt = expiry == 0 ? type(uint256).max : uint256(expiry) + settlementWindow;
         if (block.timestamp < settlesAt) revert RollupNotSettled(settlesAt);
         uint48 last = lastStreamed;

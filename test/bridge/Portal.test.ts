@@ -6,7 +6,7 @@ import type { IPortal } from "../../typechain-types/contracts/bridge/Portal";
 import type { Portal, Rollup } from "../../typechain-types";
 import { ALT } from "../helpers/constants";
 import { DAY, HOUR } from "../helpers/time";
-import { createParams, createRollup, deployRollups } from "../helpers/rollups";
+import { SERVICE, TEMPLATE, createParams, createRollup, deployRollups } from "../helpers/rollups";
 import { expectReentryRefused } from "../helpers/reentrancy";
 import { outputRootOf, queuedHash } from "../../tasks/lib/rollups";
 import { WithdrawalsTree, withdrawalHash, type Withdrawal } from "../../tasks/lib/withdrawals";
@@ -244,6 +244,34 @@ describe("Portal", function () {
         .to.be.revertedWithCustomError(eph, "RollupNotActive")
         .withArgs(1n);
       expect(await ethers.provider.getBalance(await ephPortal.getAddress())).to.equal(0n);
+    });
+
+    it("takes no deposit for a rollup whose outputs nothing checks (optimistic without VITAL: PortalOutputsUnverified); a validity rollup's are proven", async function () {
+      const f = await loadFixture(portalFixture);
+      const unchecked = await createRollup(f.d, f.creator, {
+        chainId: 7006,
+        salt: id("unchecked"),
+        services: SERVICE.MACH,
+      });
+      const portal = await ethers.getContractAt("Portal", await unchecked.portal());
+      expect(await portal.verifiesOutputs(unchecked)).to.equal(false);
+      await expect(portal.connect(f.alice).depositETH(f.alice.address, { value: ETH })).to.be.revertedWithCustomError(
+        portal,
+        "PortalOutputsUnverified",
+      );
+      const zk = await createRollup(f.d, f.creator, {
+        chainId: 7007,
+        salt: id("zk"),
+        templateId: TEMPLATE.ZKStack,
+        services: SERVICE.MACH,
+      });
+      const zkPortal = await ethers.getContractAt("Portal", await zk.portal());
+      expect(await zkPortal.verifiesOutputs(zk)).to.equal(true);
+      await expect(zkPortal.connect(f.alice).depositETH(f.alice.address, { value: ETH })).to.changeEtherBalance(
+        zkPortal,
+        ETH,
+      );
+      expect(await f.portal.verifiesOutputs(f.rollup)).to.equal(true); // optimistic with VITAL
     });
 
     it("only the portal queues without the minimum fee: anyone else is still refused (RollupFeeTooLow)", async function () {
@@ -544,18 +572,28 @@ describe("Portal", function () {
       ).to.changeEtherBalances([f.portal, f.alice], [-3n * ETH, 3n * ETH]);
     });
 
-    it("a pause that outlasts the rollup does not hold its claims or refunds once it is retired", async function () {
+    it("a rollup cannot retire while paused: settle waits for the pause to end (RollupPaused), which holds claims and refunds until then", async function () {
       const f = await loadFixture(portalFixture);
       const expiry = (await time.latest()) + LIFETIME;
       const eph = await createRollup(f.d, f.creator, { chainId: 7005, salt: id("paused"), expiry });
       const portal = await ethers.getContractAt("Portal", await eph.portal());
       await (await portal.connect(f.alice).depositETH(f.alice.address, { value: ETH })).wait();
       await time.increaseTo(expiry + WINDOW);
-      // governance pauses it for a year, then it is settled (settling never waits for a pause)
-      await (await eph.connect(f.d.deployer).pauseUntil((await time.latest()) + 365 * DAY)).wait();
-      await (await eph.settle()).wait();
-      expect(await eph.paused()).to.equal(true);
+      // governance pauses it for a year: retiring it now would end the pause early, or freeze it (a retired rollup
+      // can no longer be paused or resumed)
+      const until = (await time.latest()) + 365 * DAY;
+      await (await eph.connect(f.d.deployer).pauseUntil(until)).wait();
+      await expect(eph.settle()).to.be.revertedWithCustomError(eph, "RollupPaused").withArgs(until);
       const deposit = { from: f.alice.address, to: f.alice.address, token: ZeroAddress, amount: ETH };
+      await expect(portal.refundDeposit(0, deposit, f.alice.address)).to.be.revertedWithCustomError(
+        portal,
+        "PortalNotRetired",
+      );
+      // governance lifts it early (a later, shorter pause), then anyone settles and the deposit is refunded
+      const soon = (await time.latest()) + 60;
+      await (await eph.connect(f.d.deployer).pauseUntil(soon)).wait();
+      await time.increaseTo(soon);
+      await (await eph.settle()).wait();
       await expect(portal.refundDeposit(0, deposit, f.alice.address)).to.changeEtherBalance(f.alice, ETH);
     });
   });

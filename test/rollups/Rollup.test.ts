@@ -1707,6 +1707,21 @@ describe("Rollup", function () {
     });
 
     describe("pause", function () {
+      it("a paused rollup cannot retire (RollupPaused): settling would end the pause early, or freeze what it holds", async function () {
+        const { d, eph } = await loadFixture(rollupsFixture);
+        const r = eph.rollup;
+        await time.increaseTo(eph.expiry + WINDOW);
+        const at = (await time.latest()) + 10;
+        await time.setNextBlockTimestamp(at);
+        await (await r.connect(d.council).setPaused(true)).wait();
+        await expect(r.settle())
+          .to.be.revertedWithCustomError(r, "RollupPaused")
+          .withArgs(at + 3 * DAY);
+        expect(await r.status()).to.equal(1n); // Settling
+        await time.increaseTo(at + 3 * DAY);
+        await expect(r.settle()).to.emit(r, "Retired");
+      });
+
       it("lets the council pause for MAX_COUNCIL_PAUSE and lift the pause early", async function () {
         const { d, sequencer, eph } = await loadFixture(rollupsFixture);
         const r = eph.rollup;

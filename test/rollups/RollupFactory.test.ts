@@ -584,6 +584,14 @@ describe("RollupFactory", function () {
       expect(await rollup.feePerServicePerSecond()).to.equal(max);
     });
 
+    it("a permanent rollup's prepaid time stops at the largest 48-bit time: a tiny rate cannot wrap paidUntil", async function () {
+      const f = await loadFixture(factoryFixture);
+      await (await f.factory.connect(f.deployer).setFeeRate(1n)).wait();
+      // 2 wei a second (VITAL + MACH) for 10^24 wei: 5 × 10^23 seconds, far past 2^48 - 1
+      const rollup = await createRollup(f, f.creator, { chainId: 2_004, prepaidFees: 10n ** 24n });
+      expect(await rollup.paidUntil()).to.equal(2n ** 48n - 1n);
+    });
+
     it("sets the settlement window and emits SettlementWindowSet", async function () {
       const f = await loadFixture(factoryFixture);
       await expect(f.factory.connect(f.deployer).setSettlementWindow(days(2)))
