@@ -15,7 +15,6 @@ import {
   writeOutput,
   type TxReport,
 } from "./lib/cli";
-import { scanStart } from "./lib/addressBook";
 import { latestTime, parseWhole } from "./lib/restaking";
 import { parseRollup, rollupFactory, timeAt } from "./lib/rollups";
 import {
@@ -221,7 +220,7 @@ areaTask(
   });
 
 /** The state of withdrawal `nonce` of the file, refused unless it is in an output. */
-async function stateOf(states: WithdrawalState[], nonce: bigint): Promise<WithdrawalState> {
+function stateOf(states: WithdrawalState[], nonce: bigint): WithdrawalState {
   const state = states.find((s) => s.withdrawal.nonce === nonce);
   if (state === undefined) fail(`the withdrawals file has no withdrawal ${nonce}`);
   if (state.status === "claimed") fail(`withdrawal ${nonce} was claimed already`);
@@ -240,7 +239,7 @@ areaTask("bridge prove", "Builds a withdrawal's claim (output, output proof, Mer
     const nonce = parseWhole(args.nonce, "--nonce");
     const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
     const portal = await portalOf(hre, rollup);
-    const state = await stateOf(await withdrawalStates(rollup, portal, withdrawals), nonce);
+    const state = stateOf(await withdrawalStates(rollup, portal, withdrawals), nonce);
     const claim = claimArguments(state, withdrawals, state.withdrawal.recipient);
     // the portal's own check: a claimable withdrawal must pass it now (nothing is sent)
     if (state.status === "claimable") {
@@ -336,10 +335,7 @@ areaTask(
       } else {
         if (args.file === undefined || args.nonce === undefined) fail("give --file and --nonce, or --proof");
         const withdrawals = readWithdrawals(args.file);
-        const state = await stateOf(
-          await withdrawalStates(rollup, portal, withdrawals),
-          parseWhole(args.nonce, "--nonce"),
-        );
+        const state = stateOf(await withdrawalStates(rollup, portal, withdrawals), parseWhole(args.nonce, "--nonce"));
         if (state.status === "waiting") {
           const amount = await formatToken(hre, state.withdrawal.token, state.withdrawal.amount);
           fail(`not yet claimable: ${stateLine(state, amount, await latestTime(hre)).trim()}`);
@@ -373,12 +369,10 @@ areaTask("bridge refund", "Refunds a deposit a retired rollup never included, to
     const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
     const portal = await portalOf(hre, rollup);
     const index = parseWhole(args.index, "--index");
-    const [event] = await portal.queryFilter(portal.filters.DepositInitiated(index), await scanStart());
-    if (event === undefined) fail(`queue item ${index} is not a deposit of the portal`);
-    const { from, to: l2, token, amount } = event.args;
+    const [found] = await deposits(rollup, portal, await latestTime(hre), index);
+    if (found === undefined) fail(`queue item ${index} is not a deposit of the portal`);
+    const { from, to: l2, token, amount, status } = found;
     const deposit = { from, to: l2, token, amount };
-    const now = await latestTime(hre);
-    const status = (await deposits(rollup, portal, now)).find((d) => d.queueIndex === index)!.status;
     if (status === "included") fail(`deposit ${index} was included: it left L1 (withdraw it on L2)`);
     if (status === "refunded") fail(`deposit ${index} was refunded already`);
     if (status !== "refundable") fail(`deposit ${index} is ${status}: refunds wait for the rollup to retire`);

@@ -105,13 +105,11 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         _checkPayee(to, d.from);
         IRollup r = rollup();
         if (r.status() != IRollup.Status.Retired) revert PortalNotRetired();
-        // the queue items a retired rollup never included are [queueHead, queueLength); a deposit's fee is zero, so the
-        // rollup's own reclaim never marks one; the rollup keeps each hash's first 26 bytes
-        if (queueIndex < r.queueHead() || queueIndex >= r.queueLength() || _refunded[queueIndex]) {
-            revert PortalNotRefundable(queueIndex);
-        }
+        if (queueIndex >= r.queueLength() || _refunded[queueIndex]) revert PortalNotRefundable(queueIndex);
+        // never included: `included` is the rollup's queue head passing the item (a deposit's fee is zero, so the
+        // rollup's own reclaim never marks one); the rollup keeps each hash's first 26 bytes
         IRollup.QueuedTx memory item = r.queuedTransaction(queueIndex);
-        if (item.payer != address(this) || item.txHash != bytes26(keccak256(abi.encode(d))) || item.included) {
+        if (item.payer != address(this) || item.txHash != bytes26(depositHash(d)) || item.included) {
             revert PortalNotRefundable(queueIndex);
         }
         _refunded[queueIndex] = true;
@@ -144,7 +142,7 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPortal
-    function depositHash(Deposit calldata d) external pure returns (bytes32) {
+    function depositHash(Deposit calldata d) public pure returns (bytes32) {
         return keccak256(abi.encode(d));
     }
 

@@ -49,9 +49,9 @@ export interface DepositInfo {
   status: (typeof DEPOSIT_STATUS)[number];
 }
 
-/** Every deposit of `portal` (from `DepositInitiated`) and its state now. */
-export async function deposits(rollup: Rollup, portal: Portal, now: number): Promise<DepositInfo[]> {
-  const events = await portal.queryFilter(portal.filters.DepositInitiated(), await scanStart());
+/** Every deposit of `portal` (from `DepositInitiated`), or only the one at queue index `only`, and its state now. */
+export async function deposits(rollup: Rollup, portal: Portal, now: number, only?: bigint): Promise<DepositInfo[]> {
+  const events = await portal.queryFilter(portal.filters.DepositInitiated(only), await scanStart());
   const [head, retired] = [await rollup.queueHead(), (await rollup.status()) === 2n];
   const found: DepositInfo[] = [];
   for (const e of events) {
@@ -124,9 +124,7 @@ export async function withdrawalStates(
   withdrawals: L2Withdrawal[],
 ): Promise<WithdrawalState[]> {
   const outputs = await liveOutputs(rollup);
-  const matching = outputs.filter(
-    (o) => treeAt(withdrawals, o.l2BlockNumber).root === o.proof.withdrawalsRoot && o.proof.withdrawalsRoot !== ZERO,
-  );
+  const matching = outputs.filter((o) => treeAt(withdrawals, o.l2BlockNumber).root === o.proof.withdrawalsRoot);
   const optimistic = (await rollup.proofSystem()) === 0n;
   const challengePeriod = Number(await rollup.challengePeriod());
   const states: WithdrawalState[] = [];
@@ -148,8 +146,6 @@ export async function withdrawalStates(
   }
   return states;
 }
-
-const ZERO = `0x${"0".repeat(64)}`;
 
 /** The arguments of `Portal.claimWithdrawal` for `state` (claimable or waiting), to `to`. */
 export function claimArguments(state: WithdrawalState, withdrawals: L2Withdrawal[], to: string) {
