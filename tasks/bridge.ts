@@ -167,6 +167,10 @@ function stateLine(s: WithdrawalState, amount: string, now: number): string {
   switch (s.status) {
     case "claimable":
       return `  ${what}: claimable against output ${s.output!.index}`;
+    case "claimable fast":
+      return `  ${what}: claimable now, fast, against output ${s.output!.index} (FastFinalized; fast capacity ${formatUnits(
+        s.fastCapacity!,
+      )} ALT)`;
     case "waiting":
       return `  ${what}: in output ${s.output!.index} (${s.output!.status}), claimable ${
         s.claimableAt === undefined ? "once its validity proof is verified" : timeAt(s.claimableAt, now)
@@ -192,6 +196,7 @@ areaTask("bridge withdrawals", "Lists an L2's withdrawals (from its withdrawals 
       status: s.status,
       ...(s.output && { outputIndex: s.output.index }),
       ...(s.claimableAt && { claimableAt: s.claimableAt }),
+      ...(s.fastCapacity !== undefined && { fastCapacity: s.fastCapacity }),
     }));
     const lines: string[] = [];
     for (const s of states) {
@@ -242,7 +247,8 @@ areaTask("bridge prove", "Builds a withdrawal's claim (output, output proof, Mer
     const state = stateOf(await withdrawalStates(rollup, portal, withdrawals), nonce);
     const claim = claimArguments(state, withdrawals, state.withdrawal.recipient);
     // the portal's own check: a claimable withdrawal must pass it now (nothing is sent)
-    if (state.status === "claimable") {
+    const now_ = state.status === "claimable" || state.status === "claimable fast";
+    if (now_) {
       await preflight(
         portal.claimWithdrawal.staticCall(
           claim.withdrawal,
@@ -260,7 +266,7 @@ areaTask("bridge prove", "Builds a withdrawal's claim (output, output proof, Mer
     const amount = await formatToken(hre, claim.withdrawal.token, claim.withdrawal.amount);
     return output(args.json, data, () => [
       `withdrawal ${nonce}: proven against output ${claim.outputIndex} (${claim.proof.length}-level proof)${
-        state.status === "claimable" ? ", checked by the portal: claimable now" : ""
+        now_ ? `, checked by the portal: claimable now${state.status === "claimable fast" ? " (fast)" : ""}` : ""
       }`,
       ...(state.status === "waiting" ? [stateLine(state, amount, now)] : []),
       ...(args.out === undefined ? [] : [`  written to ${args.out} (bridge claim --proof ${args.out})`]),
@@ -300,7 +306,7 @@ function readClaim(file: string): ClaimFile {
 
 areaTask(
   "bridge claim",
-  "Claims a withdrawal against a Finalized output (anyone for the recipient; the recipient elsewhere)",
+  "Claims a withdrawal against a Finalized output, or ALT fast against a FastFinalized one (anyone for the recipient)",
 )
   .addParam("rollup", "Rollup address or chain ID")
   .addOptionalParam("file", "The L2's withdrawals file (with --nonce)")
@@ -388,5 +394,35 @@ areaTask("bridge refund", "Refunds a deposit a retired rollup never included, to
       args.json,
       { rollup: await rollup.getAddress(), queueIndex: index, to: payee, amount, token, tx },
       () => [txLine(`refunded deposit ${index}: ${formatted} to ${payee}`, tx)],
+    );
+  });
+
+areaTask(
+  "bridge recover",
+  "Moves into the portal the ALT slashed from signers of invalid MACH certificates (anyone): it makes good fast withdrawals",
+)
+  .addParam("rollup", "Rollup address or chain ID")
+  .addOptionalParam("from", "Acting account (default: the first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args: { rollup: string; from?: string; json: boolean }, hre) => {
+    const rollup = await parseRollup(hre, await rollupFactory(hre), args.rollup);
+    const portal = await portalOf(hre, rollup);
+    const signer = await signerFor(hre, args.from);
+    await preflight(portal.connect(signer).recoverSlashProceeds.staticCall({ blockTag: "pending" }), explainPortal);
+    const before = await portal.fastRecovered();
+    const tx = await confirm(portal.connect(signer).recoverSlashProceeds(), explainPortal);
+    const [recovered, deficit] = [await portal.fastRecovered(), await portal.fastDeficit()];
+    const amount = recovered - before;
+    const portalAddress = await portal.getAddress();
+    return output(
+      args.json,
+      { rollup: await rollup.getAddress(), portal: portalAddress, amount, recovered, deficit, tx },
+      () => [
+        txLine(
+          `recovered ${formatUnits(amount)} ALT into portal ${portalAddress} (${formatUnits(recovered)} in all; ` +
+            `still lost to invalidations: ${formatUnits(deficit)} ALT)`,
+          tx,
+        ),
+      ],
     );
   });

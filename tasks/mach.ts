@@ -750,7 +750,7 @@ areaTask(
   .addParam("rollup", "Rollup address or chain ID")
   .addParam("root", "The output root VITAL invalidated")
   .addParam("attestations", "Attestation files, comma-separated, or a directory of them")
-  .addOptionalParam("from", "Account to act as and be the reporter (default: the first account)")
+  .addOptionalParam("from", "Account to act as (default: the first account); the slashes' ALT goes to the portal")
   .addFlag("json", "Print the result as JSON")
   .setAction(
     async (args: { rollup: string; root: string; attestations: string; from?: string; json: boolean }, hre) => {

@@ -5,24 +5,63 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPortal} from "../interfaces/IPortal.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
+import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
+import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
 import {VITAL} from "../rollups/Services.sol";
 
 /// @title Portal
 /// @notice The implementation behind every rollup's portal clone (see IPortal).
-/// @dev Stateless but for the two nullifier maps: what it holds is its balances, what it owes is in the rollup's queue
-///      (deposits not yet included) and in the rollup's finalized outputs (withdrawals not yet claimed).
+/// @dev Stateless but for the two nullifier maps and the fast withdrawals' ledger: what it holds is its balances, what
+///      it owes is in the rollup's queue (deposits not yet included) and in the rollup's finalized outputs (withdrawals
+///      not yet claimed). Fast withdrawals are settled lazily: each is an entry (output index, root, amount; one per
+///      output, merged) in the order paid; an entry whose output is Finalized with the same root is released, one whose
+///      output is gone or holds another root was dropped by an invalidation (lost), one still pending stops the
+///      settling (the exposure is then an upper bound, which only makes the limit stricter).
 contract Portal is IPortal, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @dev The implementation's own address: it holds nothing and serves no rollup (only its clones do).
     address private immutable _self = address(this);
 
+    /// @notice Fast withdrawals settled per fast claim (`settleFastWithdrawals` does more).
+    uint256 public constant SYNC_BATCH = 8;
+
+    /// @notice ALT: the only asset paid out fast (the implementation's, so every clone's, at no cost to a rollup).
+    address public immutable alt;
+
+    /// @dev A fast withdrawal's (or several against one output's) record until it settles, in one slot: the output root's
+    ///      first 20 bytes, the output's index and the amount in gwei (rounded up).
+    struct FastEntry {
+        bytes20 root;
+        uint32 outputIndex;
+        uint64 amount;
+    }
+
+    /// @dev The fast withdrawals' ledger, one slot, amounts in gwei (ALT's supply is below 2^64 gwei): the exposure, what
+    ///      was lost to invalidations, and the entries still to settle, [head, tail).
+    struct FastLedger {
+        uint64 exposure;
+        uint64 lost;
+        uint64 head;
+        uint64 tail;
+    }
+
     mapping(bytes32 withdrawalHash => bool) internal _claimed;
     mapping(uint256 queueIndex => bool) internal _refunded;
+    FastLedger internal _fast;
+    mapping(uint256 position => FastEntry) internal _fastEntries;
+    /// @dev ALT recovered from slashes (wei).
+    uint256 internal _recovered;
+
+    /// @param alt_ the ALT token
+    constructor(address alt_) {
+        alt = alt_;
+    }
 
     // ---------------------------------------------------------------- deposits
 
@@ -65,23 +104,30 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     ) external nonReentrant {
         _checkPayee(to, w.recipient);
         bytes32 leaf = withdrawalHash(w);
-        _checkFinalized(leaf, outputIndex, outputProof, proof);
+        IRollup r = rollup();
+        IRollup.Output memory o = _checkOutput(r, leaf, outputIndex, outputProof, proof);
         if (_claimed[leaf]) revert PortalAlreadyClaimed(leaf);
         _claimed[leaf] = true;
+        if (o.status != IRollup.OutputStatus.Finalized) {
+            if (o.status != IRollup.OutputStatus.FastFinalized || w.token != alt) {
+                revert PortalOutputNotFinalized(outputIndex, o.status);
+            }
+            _takeFast(r, leaf, outputIndex, o, w.amount);
+        }
         emit WithdrawalClaimed(leaf, w.nonce, outputIndex, w.recipient, to, w.token, w.amount);
         _pay(w.token, to, w.amount);
     }
 
-    /// @dev Checks that `leaf` is in the withdrawals root of output `outputIndex`, live and Finalized, of a rollup that
-    ///      is not paused.
-    function _checkFinalized(
+    /// @dev Checks that `leaf` is in the withdrawals root of output `outputIndex`, live, of a rollup that is not paused;
+    ///      returns the output.
+    function _checkOutput(
+        IRollup r,
         bytes32 leaf,
         uint256 outputIndex,
         OutputProof calldata outputProof,
         bytes32[] calldata proof
-    ) private view {
-        IRollup r = rollup();
-        IRollup.Output memory o = r.output(outputIndex); // refused unless live
+    ) private view returns (IRollup.Output memory o) {
+        o = r.output(outputIndex); // refused unless live
         bytes32 root = keccak256(
             abi.encode(
                 o.l2BlockNumber,
@@ -93,9 +139,78 @@ contract Portal is IPortal, ReentrancyGuardTransient {
             )
         );
         if (root != o.root) revert PortalOutputMismatch(outputIndex);
-        if (o.status != IRollup.OutputStatus.Finalized) revert PortalOutputNotFinalized(outputIndex, o.status);
         if (!MerkleProof.verifyCalldata(proof, outputProof.withdrawalsRoot, leaf)) revert PortalInvalidProof(leaf);
         _requireNotPaused(r);
+    }
+
+    /// @dev Counts `amount` of ALT (rounded up to gwei) paid out fast against FastFinalized output `outputIndex` `o`: the
+    ///      exposure with it, after settling what it can, must stay within the output's `fastLimit`.
+    function _takeFast(IRollup r, bytes32 leaf, uint256 outputIndex, IRollup.Output memory o, uint256 amount) private {
+        FastLedger memory ledger = _settle(r, SYNC_BATCH);
+        uint256 gweis = Math.ceilDiv(amount, 1 gwei);
+        uint256 exposure = ledger.exposure + gweis;
+        if (exposure > o.fastLimit)
+            revert PortalFastLimit(outputIndex, exposure * 1 gwei, uint256(o.fastLimit) * 1 gwei);
+        ledger.exposure = uint64(exposure); // <= fastLimit: the whole supply in gwei is below 2^64
+        emit FastWithdrawal(leaf, outputIndex, exposure * 1 gwei, uint256(o.fastLimit) * 1 gwei);
+        bytes20 root = bytes20(o.root);
+        // one entry per output while claims against it follow one another
+        if (ledger.tail > ledger.head) {
+            FastEntry storage last = _fastEntries[ledger.tail - 1];
+            if (last.outputIndex == outputIndex && last.root == root) {
+                last.amount += uint64(gweis);
+                _fast = ledger;
+                return;
+            }
+        }
+        // (2^32 outputs take over 8,000 years at one an minute)
+        _fastEntries[ledger.tail++] = FastEntry({root: root, outputIndex: uint32(outputIndex), amount: uint64(gweis)});
+        _fast = ledger;
+    }
+
+    /// @inheritdoc IPortal
+    function settleFastWithdrawals(uint256 max) external nonReentrant returns (uint256 released, uint256 lost) {
+        FastLedger memory before = _fast;
+        FastLedger memory ledger = _settle(rollup(), max);
+        return (uint256(before.exposure - ledger.exposure) * 1 gwei, uint256(ledger.lost - before.lost) * 1 gwei);
+    }
+
+    /// @dev Settles up to `max` entries from the oldest: released when its output is Finalized with the same root, lost
+    ///      (and released) when the output was dropped; stops at the first still pending. Returns the ledger, written.
+    function _settle(IRollup r, uint256 max) private returns (FastLedger memory ledger) {
+        ledger = _fast;
+        uint256 end = ledger.tail;
+        if (end > ledger.head + max) end = ledger.head + max;
+        if (ledger.head == end) return ledger;
+        (uint256 live, uint256 finalized) = (r.outputCount(), r.finalizedCount());
+        uint256 released;
+        uint256 lost;
+        uint64 head = ledger.head;
+        for (; head < end; ++head) {
+            FastEntry memory e = _fastEntries[head];
+            bool dropped = e.outputIndex >= live || bytes20(r.output(e.outputIndex).root) != e.root;
+            if (!dropped && e.outputIndex >= finalized) break; // still pending
+            released += e.amount;
+            if (dropped) lost += e.amount;
+            delete _fastEntries[head];
+        }
+        if (head == ledger.head) return ledger;
+        (ledger.head, ledger.exposure, ledger.lost) = (
+            head,
+            ledger.exposure - uint64(released),
+            ledger.lost + uint64(lost)
+        );
+        _fast = ledger;
+        emit FastWithdrawalsSettled(released * 1 gwei, lost * 1 gwei);
+    }
+
+    /// @inheritdoc IPortal
+    function recoverSlashProceeds() external nonReentrant returns (uint256 amount) {
+        IRollupFactory factory = rollup().factory();
+        IRestakingRegistry registry = IRestakingRegistry(IOperatorSets(factory.operatorSets()).registry());
+        amount = registry.claimSlashProceeds(0, address(this)); // asset 0: ALT
+        _recovered += amount;
+        emit SlashProceedsRecovered(amount, fastDeficit());
     }
 
     // ---------------------------------------------------------------- escape hatch
@@ -129,6 +244,35 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     ///         optimistic rollup without VITAL finalizes whatever its proposer posts once the challenge period is over).
     function verifiesOutputs(IRollup r) public view returns (bool) {
         return r.proofSystem() == IRollupFactory.ProofSystem.Validity || r.services() & VITAL != 0;
+    }
+
+    /// @inheritdoc IPortal
+    function fastExposure() external view returns (uint256) {
+        return uint256(_fast.exposure) * 1 gwei;
+    }
+
+    /// @inheritdoc IPortal
+    function fastLost() external view returns (uint256) {
+        return uint256(_fast.lost) * 1 gwei;
+    }
+
+    /// @inheritdoc IPortal
+    function fastRecovered() external view returns (uint256) {
+        return _recovered;
+    }
+
+    /// @inheritdoc IPortal
+    function fastDeficit() public view returns (uint256) {
+        uint256 lost = uint256(_fast.lost) * 1 gwei;
+        return lost > _recovered ? lost - _recovered : 0;
+    }
+
+    /// @inheritdoc IPortal
+    function fastCapacity(uint256 outputIndex) external view returns (uint256) {
+        IRollup.Output memory o = rollup().output(outputIndex);
+        uint256 exposure = _fast.exposure;
+        if (o.status != IRollup.OutputStatus.FastFinalized || o.fastLimit <= exposure) return 0;
+        return (o.fastLimit - exposure) * 1 gwei;
     }
 
     /// @inheritdoc IPortal

@@ -8,8 +8,10 @@ import {IRollup} from "./IRollup.sol";
 ///         withdrawals its finalized outputs commit to. A deposit is an L1→L2 message in the rollup's forced-inclusion
 ///         queue (payer: the portal, no fee), so the sequencer must include it by its deadline like any queued
 ///         transaction. A withdrawal is a leaf of the withdrawals root an output commits to; it is claimed once, against
-///         a Finalized output. After an ephemeral rollup retires, withdrawals stay claimable forever and deposits it
-///         never included are refunded to their senders.
+///         a Finalized output, or (ALT only) sooner against a FastFinalized one within its MACH cover: the ALT
+///         paid out fast against outputs not yet Finalized (the exposure) never exceeds the output's `fastLimit`, what
+///         slashing its signers would recover if VITAL invalidated it. After an ephemeral rollup retires, withdrawals
+///         stay claimable forever and deposits it never included are refunded to their senders.
 /// @dev Each portal is an EIP-1167 clone with one immutable argument, its rollup, created by the rollup when the
 ///      factory initializes it (the rollup's first CREATE: `IRollup.portal` derives its address).
 interface IPortal {
@@ -49,8 +51,11 @@ interface IPortal {
     error PortalUnsupportedToken(address token, uint256 expected, uint256 received);
     /// @notice The output proof does not hash to the root of live output `outputIndex`.
     error PortalOutputMismatch(uint256 outputIndex);
-    /// @notice Output `outputIndex` is not Finalized (its status).
+    /// @notice Output `outputIndex` is not Finalized (its status), nor FastFinalized for an ALT withdrawal.
     error PortalOutputNotFinalized(uint256 outputIndex, IRollup.OutputStatus status);
+    /// @notice A fast withdrawal would raise the ALT paid out against outputs not yet Finalized to `exposure`, above
+    ///         output `outputIndex`'s MACH cover `limit` (wei).
+    error PortalFastLimit(uint256 outputIndex, uint256 exposure, uint256 limit);
     /// @notice The Merkle proof does not put the withdrawal in the output's withdrawals root.
     error PortalInvalidProof(bytes32 withdrawalHash);
     error PortalAlreadyClaimed(bytes32 withdrawalHash);
@@ -85,6 +90,15 @@ interface IPortal {
         address token,
         uint256 amount
     );
+    /// @notice Withdrawal `withdrawalHash` was paid against FastFinalized output `outputIndex`: the ALT paid out fast
+    ///         against outputs not yet Finalized is now `exposure`, within the output's cover `limit`.
+    event FastWithdrawal(bytes32 indexed withdrawalHash, uint256 indexed outputIndex, uint256 exposure, uint256 limit);
+    /// @notice Fast withdrawals against outputs since Finalized (`released`) or dropped by an invalidation (`lost`, also
+    ///         released) no longer count in the exposure.
+    event FastWithdrawalsSettled(uint256 released, uint256 lost);
+    /// @notice `amount` of ALT slashed from signers of invalid MACH certificates came to the portal; what was lost to
+    ///         invalidations and not yet made good is now `deficit`.
+    event SlashProceedsRecovered(uint256 amount, uint256 deficit);
     /// @notice The deposit at queue item `queueIndex`, never included, paid back to `to` after retirement.
     event DepositRefunded(uint256 indexed queueIndex, address indexed from, address to, address token, uint256 amount);
 
@@ -95,7 +109,9 @@ interface IPortal {
     function depositERC20(address token, uint256 amount, address to) external returns (uint256 queueIndex);
 
     /// @notice Pays withdrawal `w` to `to` (its recipient; only the recipient may name another address), proven by
-    ///         `proof` against the withdrawals root of Finalized output `outputIndex`, once.
+    ///         `proof` against the withdrawals root of output `outputIndex`, once: a Finalized output, or for ALT a
+    ///         FastFinalized one whose `fastLimit` covers the exposure with `w` (settling up to `SYNC_BATCH` earlier fast
+    ///         withdrawals first).
     function claimWithdrawal(
         Withdrawal calldata w,
         uint256 outputIndex,
@@ -107,6 +123,32 @@ interface IPortal {
     /// @notice After the rollup retired, pays deposit `d` back to `to` (its sender; only the sender may name another
     ///         address), if queue item `queueIndex` is that deposit and the rollup never included it. Once.
     function refundDeposit(uint256 queueIndex, Deposit calldata d, address to) external;
+
+    /// @notice Settles up to `max` fast withdrawals in the order they were paid, stopping at the first whose output is
+    ///         still pending (anyone: fast claims settle a few each, this catches up after many).
+    function settleFastWithdrawals(uint256 max) external returns (uint256 released, uint256 lost);
+
+    /// @notice Takes into the portal the ALT the restaking registry holds for it: what slashing the rollup's MACH
+    ///         signers for invalid certificates took (anyone; refused, `RegistryZeroAmount`, when there is none). It
+    ///         stays in the portal, making good the fast withdrawals lost to invalidations (and any later ones).
+    function recoverSlashProceeds() external returns (uint256 amount);
+
+    /// @notice ALT recovered from slashes, in all.
+    function fastRecovered() external view returns (uint256);
+
+    /// @notice ALT lost to invalidations not yet made good by recovered slashes: `fastLost` less `fastRecovered`, or 0.
+    function fastDeficit() external view returns (uint256);
+
+    /// @notice ALT paid out fast against outputs not yet known to be Finalized or dropped (settled lazily: an upper
+    ///         bound).
+    function fastExposure() external view returns (uint256);
+
+    /// @notice ALT paid out fast against outputs later dropped by an invalidation, in all.
+    function fastLost() external view returns (uint256);
+
+    /// @notice The ALT a fast withdrawal against output `outputIndex` may take now: its `fastLimit` less the exposure
+    ///         (zero unless it is FastFinalized).
+    function fastCapacity(uint256 outputIndex) external view returns (uint256);
 
     /// @notice The rollup this portal bridges to.
     function rollup() external view returns (IRollup);

@@ -145,6 +145,8 @@ interface IRestakingRegistry {
         address reporter;
         uint16 reporterBps;
         address treasury;
+        /// @dev receives the slashed ALT (less any reporter share) instead of the burn; zero: burned
+        address recipient;
     }
 
     /// @notice A queued withdrawal. Only its hash is stored; the staker presents it again to complete.
@@ -206,7 +208,8 @@ interface IRestakingRegistry {
     /// @notice Executes a request: uncounts it, has the operator sets cut the operator's allocation to the request's set
     ///         (`OperatorSets.slashAllocation`) and takes the value cut from the operator's pools, the same fraction of
     ///         each (queued shares included). `reporterBps` of it becomes claimable by the reporter, the rest of the ALT
-    ///         is set aside to burn (`altToBurn`) and the rest of other assets becomes claimable by `treasury`. Calls no
+    ///         is set aside to burn (`altToBurn`), or becomes claimable by the order's `recipient` if it has one, and
+    ///         the rest of other assets becomes claimable by `treasury`. Calls no
     ///         token, so no token can block it. O(number of assets).
     function slash(uint256 requestId, SlashOrder calldata order) external returns (uint256[] memory amounts);
 

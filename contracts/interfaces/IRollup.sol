@@ -30,19 +30,24 @@ interface IRollup {
         uint48 invalidatedAt;
     }
 
-    /// @notice slot: l2BlockNumber (64) | proposedAt (48) | status (8) | batchCount (64); then root, stateRoot.
+    /// @notice slot: l2BlockNumber (64) | proposedAt (48) | status (8) | batchCount (64) | fastLimit (72); then root,
+    ///         stateRoot.
     ///         `root` is the output root, bound at proposal to the data and the chain of outputs:
     ///         keccak256(abi.encode(l2BlockNumber, stateRoot, withdrawalsRoot, batchCount, batchRoot, parentRoot)), where
     ///         withdrawalsRoot is the Merkle root of every withdrawal the L2 has made up to `l2BlockNumber` (the
     ///         portal's claims prove against it), batchCount and batchRoot are the rollup's batch count and batch chain
     ///         head when the output was proposed, and parentRoot is the previous live output's `root` (zero for output
     ///         0); withdrawalsRoot, batchRoot and parentRoot are not stored: read them from `OutputProposed`. MACH
-    ///         certifies the root, VITAL judges it, validity proofs prove it.
+    ///         certifies the root, VITAL judges it, validity proofs prove it. `fastLimit`, set when MACH fast-finalizes
+    ///         the output, is the most ALT the portal may pay out against it and the outputs before it that are not yet
+    ///         Finalized, in gwei (units of 1e9 wei, rounded down): what slashing the signers would recover (see
+    ///         `fastFinalize`).
     struct Output {
         uint64 l2BlockNumber;
         uint48 proposedAt;
         OutputStatus status;
         uint64 batchCount;
+        uint72 fastLimit;
         bytes32 root;
         bytes32 stateRoot;
     }
@@ -121,7 +126,8 @@ interface IRollup {
         bytes32 parentRoot,
         address indexed proposer
     );
-    event OutputFastFinalized(uint256 indexed index);
+    /// @notice `fastLimit` in wei of ALT (the output's `fastLimit` × 1e9).
+    event OutputFastFinalized(uint256 indexed index, uint256 fastLimit);
     event OutputFinalized(uint256 indexed index);
     /// @notice The output at `index` and every later one are gone (`count` outputs before).
     event OutputsInvalidated(uint256 indexed index, uint256 count);
@@ -175,6 +181,10 @@ interface IRollup {
     function expiry() external view returns (uint48);
     function output(uint256 index) external view returns (Output memory);
     function outputCount() external view returns (uint256);
+    /// @notice Outputs [0, finalizedCount) are Finalized.
+    function finalizedCount() external view returns (uint256);
+    /// @notice The factory that created the rollup (its ALT, treasury and services).
+    function factory() external view returns (IRollupFactory);
     function queuedTransaction(uint256 queueIndex) external view returns (QueuedTx memory);
     function queueLength() external view returns (uint256);
     /// @notice Queue items [0, queueHead) are included.
@@ -198,8 +208,17 @@ interface IRollup {
     ///         (see `Output`); pulls `outputBond`.
     function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot, bytes32 withdrawalsRoot) external;
     /// @notice MACH: output `index`, which must be for `l2BlockNumber` and output root `root`, is FastFinalized; returns the
-    ///         rollup's threshold (bps of the set's stake) that the certificate must meet.
-    function fastFinalize(uint256 index, uint64 l2BlockNumber, bytes32 root) external returns (uint16 thresholdBps);
+    ///         rollup's threshold (bps of the set's stake) that the certificate must meet. `cover` is the ALT that
+    ///         slashing its signers for an invalid certificate would bring the portal; the output's `fastLimit` is the
+    ///         least cover of it and the outputs before it not yet Finalized (an invalidation drops every later output,
+    ///         and slashes only the invalidated one's signers): its own if its parent is Finalized (or it has none), the
+    ///         lower of its own and its parent's if the parent is FastFinalized, and zero if the parent is only Proposed.
+    function fastFinalize(
+        uint256 index,
+        uint64 l2BlockNumber,
+        bytes32 root,
+        uint256 cover
+    ) external returns (uint16 thresholdBps);
     function finalize(uint256 index) external;
     function proveOutput(uint256 index, bytes calldata proof) external;
     /// @notice VITAL: output `index` was proven wrong in a challenge opened by `challenger`. It and every later output

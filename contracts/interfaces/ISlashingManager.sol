@@ -94,6 +94,8 @@ interface ISlashingManager {
         address reporter,
         uint256 executableAt
     );
+    /// @notice Request `requestId` pays what it slashes of ALT to `recipient` instead of burning it (no reporter share).
+    event SlashRedirected(uint256 indexed requestId, address indexed recipient);
     event SlashVetoed(uint256 indexed requestId, address indexed operator);
     /// @notice Request `requestId` took `bps` of what `operator` allocated to `setId`: `amounts[assetId]` from each of
     ///         its pools.
@@ -130,6 +132,18 @@ interface ISlashingManager {
         address reporter,
         uint48 evidenceTime
     ) external returns (uint256 requestId);
+    /// @notice As `requestSlash` without a reporter, the ALT slashed paid to `recipient` (a claimable balance in the
+    ///         registry) instead of burned: MACH's invalid certificates, whose slash makes good the fast withdrawals the
+    ///         rollup's portal paid against them. Other assets go to the treasury as ever.
+    function requestSlashTo(
+        address operator,
+        uint256 setId,
+        uint16 bps,
+        bytes32 reason,
+        bytes32 evidenceHash,
+        address recipient,
+        uint48 evidenceTime
+    ) external returns (uint256 requestId);
     function veto(uint256 requestId) external;
     function execute(uint256 requestId) external returns (uint256[] memory amounts);
 
@@ -145,6 +159,8 @@ interface ISlashingManager {
     function slasher(address account) external view returns (SlasherConfig memory);
     function slashers() external view returns (address[] memory);
     function request(uint256 requestId) external view returns (Request memory);
+    /// @notice Who receives request `requestId`'s slashed ALT (zero: burned).
+    function recipientOf(uint256 requestId) external view returns (address);
     function requestCount() external view returns (uint256);
     /// @notice Whether `slasher_` already filed `evidenceHash` against `operator` for `reason` (each is accepted once).
     function isEvidenceUsed(

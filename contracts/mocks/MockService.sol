@@ -58,6 +58,18 @@ contract MockService {
     ) external returns (uint256) {
         return slashing.requestSlash(operator, setId, bps, reason, evidenceHash, reporter, evidenceTime);
     }
+
+    function requestSlashTo(
+        address operator,
+        uint256 setId,
+        uint16 bps,
+        bytes32 reason,
+        bytes32 evidenceHash,
+        address recipient,
+        uint48 evidenceTime
+    ) external returns (uint256) {
+        return slashing.requestSlashTo(operator, setId, bps, reason, evidenceHash, recipient, evidenceTime);
+    }
 }
 
 /// @notice Test-only: a set listener that records what it is told, and refuses starts when asked to.

@@ -590,9 +590,10 @@ contract RestakingRegistry is IRestakingRegistry, OwnedUpgradeable, ReentrancyGu
             // treasury) must not block the execution, and with it the operator's jail. Shares become claimable; ALT's
             // rest waits in the registry for `burnSlashedAlt`.
             if (toReporter != 0) _creditProceeds(s, order.reporter, i, toReporter);
-            // ALT's supply < 2^96 bounds what the registry can hold to burn
-            if (i == 0) s.altToBurn += uint96(amount - toReporter);
-            else _creditProceeds(s, order.treasury, i, amount - toReporter);
+            // ALT's supply < 2^96 bounds what the registry can hold to burn; a redirected slash's ALT is its recipient's
+            if (i != 0) _creditProceeds(s, order.treasury, i, amount - toReporter);
+            else if (order.recipient != address(0)) _creditProceeds(s, order.recipient, 0, amount - toReporter);
+            else s.altToBurn += uint96(amount - toReporter);
         }
     }
 

@@ -72,10 +72,9 @@ contract Rollup is IRollup {
     /// @notice Head of the batch hash chain: keccak256(previous root, commitment, queue items included so far).
     bytes32 public batchRoot;
     uint256 public batchCount;
-    /// @notice Live outputs are [0, outputCount); invalidation lowers the count.
-    uint256 public outputCount;
-    /// @notice Outputs [0, finalizedCount) are Finalized.
-    uint256 public finalizedCount;
+    // one slot, read together by proposal, fast finality and finalization (2^128 outputs never pass)
+    uint128 internal _outputCount;
+    uint128 internal _finalizedCount;
     mapping(uint256 index => Output) internal _outputs;
     QueueItem[] internal _queue;
     /// @notice Queue items [0, queueHead) are included.
@@ -195,8 +194,18 @@ contract Rollup is IRollup {
     }
 
     function output(uint256 index) external view returns (Output memory) {
-        if (index >= outputCount) revert RollupUnknownOutput(index);
+        if (index >= _outputCount) revert RollupUnknownOutput(index);
         return _outputs[index];
+    }
+
+    /// @notice Live outputs are [0, outputCount); invalidation lowers the count.
+    function outputCount() external view returns (uint256) {
+        return _outputCount;
+    }
+
+    /// @notice Outputs [0, finalizedCount) are Finalized.
+    function finalizedCount() external view returns (uint256) {
+        return _finalizedCount;
     }
 
     function queuedTransaction(uint256 queueIndex) external view returns (QueuedTx memory) {
@@ -321,7 +330,7 @@ contract Rollup is IRollup {
     function proposeOutput(uint64 l2BlockNumber, bytes32 stateRoot, bytes32 withdrawalsRoot) external whenLive {
         if (msg.sender != proposer) revert RollupNotProposer(msg.sender);
         _requireNotSettled();
-        uint256 count = outputCount;
+        uint256 count = _outputCount;
         bytes32 parentRoot;
         uint64 expected = outputInterval;
         if (count != 0) {
@@ -339,10 +348,11 @@ contract Rollup is IRollup {
             proposedAt: uint48(block.timestamp),
             status: OutputStatus.Proposed,
             batchCount: batches,
+            fastLimit: 0,
             root: root,
             stateRoot: stateRoot
         });
-        outputCount = count + 1;
+        _outputCount = uint128(count + 1);
         emit OutputProposed(
             count,
             l2BlockNumber,
@@ -362,7 +372,8 @@ contract Rollup is IRollup {
     function fastFinalize(
         uint256 index,
         uint64 l2BlockNumber,
-        bytes32 root
+        bytes32 root,
+        uint256 cover
     ) external whenLive returns (uint16 thresholdBps) {
         _requireService(MACH);
         _requireNotSettled();
@@ -375,7 +386,14 @@ contract Rollup is IRollup {
             revert RollupRootInvalidated(l2BlockNumber, root);
         }
         o.status = OutputStatus.FastFinalized;
-        emit OutputFastFinalized(index);
+        uint256 limit = Math.min(cover / 1 gwei, type(uint72).max);
+        // an invalidation of a parent not yet Finalized would drop this output too, and slash only the parent's signers
+        if (index > _finalizedCount) {
+            Output storage parent = _outputs[index - 1];
+            limit = parent.status == OutputStatus.FastFinalized ? Math.min(limit, parent.fastLimit) : 0;
+        }
+        o.fastLimit = uint72(limit);
+        emit OutputFastFinalized(index, limit * 1 gwei);
         return fastFinalityBps;
     }
 
@@ -415,8 +433,8 @@ contract Rollup is IRollup {
         _requireService(VITAL);
         Output storage o = _liveOutput(index);
         if (o.status == OutputStatus.Finalized) revert RollupOutputStatus(index, o.status);
-        uint256 count = outputCount;
-        outputCount = index; // the output and every later one: their slots are overwritten by later proposals
+        uint256 count = _outputCount;
+        _outputCount = uint128(index); // the output and every later one: their slots are overwritten by later proposals
         // only this one was proven wrong: the later ones were dropped for building on it
         _invalidations[_rootKey(o.l2BlockNumber, o.root)] = Invalidation({
             proposedAt: o.proposedAt,
@@ -456,18 +474,18 @@ contract Rollup is IRollup {
     }
 
     function _liveOutput(uint256 index) private view returns (Output storage o) {
-        if (index >= outputCount) revert RollupUnknownOutput(index);
+        if (index >= _outputCount) revert RollupUnknownOutput(index);
         o = _outputs[index];
     }
 
     function _nextToFinalize(uint256 index) private view returns (Output storage o) {
         o = _liveOutput(index);
-        if (index != finalizedCount) revert RollupOutputNotInOrder(index);
+        if (index != _finalizedCount) revert RollupOutputNotInOrder(index);
     }
 
     function _finalize(Output storage o, uint256 index) private {
         o.status = OutputStatus.Finalized;
-        finalizedCount = index + 1;
+        _finalizedCount = uint128(index + 1);
         emit OutputFinalized(index);
         uint256 bond = outputBond;
         if (bond != 0) IERC20(factory.alt()).safeTransfer(proposer, bond);

@@ -75,6 +75,15 @@ contract MachService is RollupService {
         bytes signature;
     }
 
+    /// @dev A report of an invalid certificate's signers: the output's key, the rollup's MACH set, when VITAL invalidated
+    ///      the output (the offence's evidence time) and the rollup's portal (the slash's recipient).
+    struct Report {
+        bytes32 key;
+        uint256 setId;
+        uint256 evidenceTime;
+        address portal;
+    }
+
     /// @notice A rollup's flag: the reason the quorum signed and when (zero once cleared), and its epoch.
     struct Alert {
         bytes32 reason;
@@ -204,7 +213,15 @@ contract MachService is RollupService {
         bytes32 digest = attestationDigest(rollup, outputIndex, l2BlockNumber, root, quorum.epoch);
         uint256 signed = _checkQuorum(setId, total, digest, quorum);
         // the rollup checks the output is (block, root) and Proposed (a root VITAL invalidated never is again)
-        uint256 thresholdBps = IRollup(rollup).fastFinalize(outputIndex, l2BlockNumber, root);
+        uint256 thresholdBps = IRollup(rollup).fastFinalize(
+            outputIndex,
+            l2BlockNumber,
+            root,
+            // what slashing the signers for an invalid certificate brings the rollup's portal (all of it: that offence
+            // pays no reporter share); a slasher cap lowered below the offence's bps, the window cap or a veto would
+            // bring less (docs/bridge.md)
+            (signed * _s().invalidCertificateBps) / BPS
+        );
         if (signed * BPS < total * thresholdBps) revert MachBelowThreshold(signed, total, thresholdBps);
         emit Certified(rollup, outputIndex, l2BlockNumber, root, quorum.epoch, quorum.nonSigners, signed, total);
     }
@@ -265,7 +282,16 @@ contract MachService is RollupService {
         // dated when the later attestation's epoch began (now, for one signed ahead of its epoch): the slashing
         // manager's evidence age bounds how long after it the offence stays provable
         uint256 signedAt = Math.min(_epochStart(Math.max(a.epoch, b.epoch)), block.timestamp);
-        requestId = _requestSlash(operator, setId, s.equivocationBps, EQUIVOCATION, evidence, msg.sender, signedAt);
+        requestId = _requestSlash(
+            operator,
+            setId,
+            s.equivocationBps,
+            EQUIVOCATION,
+            evidence,
+            msg.sender,
+            signedAt,
+            address(0)
+        );
         emit EquivocationProven(operator, rollup, a.l2BlockNumber, a.outputRoot, b.outputRoot, requestId);
     }
 
@@ -282,15 +308,18 @@ contract MachService is RollupService {
         Quorum calldata quorum,
         address[] calldata operators
     ) external {
-        uint256 setId = _setOf(rollup);
-        uint256 invalidatedAt = _invalidatedAt(rollup, l2BlockNumber, root, quorum.epoch);
+        Report memory r = Report({
+            key: _outputKey(rollup, l2BlockNumber, root),
+            setId: _setOf(rollup),
+            evidenceTime: _invalidatedAt(rollup, l2BlockNumber, root, quorum.epoch),
+            portal: IRollup(rollup).portal()
+        });
         IOperatorSets sets = _service().sets;
         bytes32 digest = attestationDigest(rollup, outputIndex, l2BlockNumber, root, quorum.epoch);
-        _checkQuorum(setId, sets.setStakeAt(setId, quorum.epoch), digest, quorum);
-        bytes32 key = _outputKey(rollup, l2BlockNumber, root);
-        uint256[] memory stakes = sets.allocationsAt(setId, operators, quorum.epoch);
+        _checkQuorum(r.setId, sets.setStakeAt(r.setId, quorum.epoch), digest, quorum);
+        uint256[] memory stakes = sets.allocationsAt(r.setId, operators, quorum.epoch);
         for (uint256 i; i < operators.length; ++i) {
-            uint256 requestId = _reportSigner(key, setId, operators[i], stakes[i], quorum.nonSigners, invalidatedAt);
+            uint256 requestId = _reportSigner(r, operators[i], stakes[i], quorum.nonSigners);
             emit InvalidCertificateReported(rollup, l2BlockNumber, root, operators[i], requestId);
         }
     }
@@ -436,28 +465,29 @@ contract MachService is RollupService {
         return invalidation.invalidatedAt;
     }
 
-    /// @dev One slash request against `operator`, reported as a signer of the invalidated output `key`.
+    /// @dev One slash request against `operator`, reported as a signer of the invalidated output `key`: its ALT to the
+    ///      rollup's `portal` (no reporter share).
     function _reportSigner(
-        bytes32 key,
-        uint256 setId,
+        Report memory r,
         address operator,
         uint256 stake,
-        address[] calldata nonSigners,
-        uint256 evidenceTime
+        address[] calldata nonSigners
     ) private returns (uint256) {
         MachStorage storage s = _s();
-        bytes32 signer = keccak256(abi.encode(key, operator));
+        bytes32 signer = keccak256(abi.encode(r.key, operator));
         if (stake == 0 || s.reported[signer] || _contains(nonSigners, operator)) revert MachNotReportable(operator);
         s.reported[signer] = true;
         return
             _requestSlash(
                 operator,
-                setId,
+                r.setId,
                 s.invalidCertificateBps,
                 INVALID_CERTIFICATE,
                 signer,
-                msg.sender,
-                evidenceTime
+                address(0),
+                r.evidenceTime,
+                // the whole slash makes good the fast withdrawals the rollup's portal paid against the output
+                r.portal
             );
     }
 

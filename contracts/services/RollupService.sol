@@ -213,7 +213,8 @@ abstract contract RollupService is OwnedUpgradeable {
         if (stake == 0) revert ServiceSetNotLive(setId, epoch);
     }
 
-    /// @dev A slash request against what `operator` allocated to `setId`, one of this service's sets.
+    /// @dev A slash request against what `operator` allocated to `setId`, one of this service's sets; with a `recipient`,
+    ///      its ALT is paid to it instead of burned, and `reporter` must be zero (such a request has none).
     function _requestSlash(
         address operator,
         uint256 setId,
@@ -221,19 +222,15 @@ abstract contract RollupService is OwnedUpgradeable {
         bytes32 reason,
         bytes32 evidence,
         address reporter,
-        uint256 evidenceTime
+        uint256 evidenceTime,
+        address recipient
     ) internal returns (uint256) {
         ISlashingManager slashing = _service().slashing;
-        return
-            slashing.requestSlash(
-                operator,
-                setId,
-                _capped(slashing, bps),
-                reason,
-                evidence,
-                reporter,
-                uint48(evidenceTime)
-            );
+        uint16 capped = _capped(slashing, bps);
+        if (recipient != address(0)) {
+            return slashing.requestSlashTo(operator, setId, capped, reason, evidence, recipient, uint48(evidenceTime));
+        }
+        return slashing.requestSlash(operator, setId, capped, reason, evidence, reporter, uint48(evidenceTime));
     }
 
     /// @dev An offence's fraction above this slasher's cap (lowered by governance since) is requested at the cap, so the

@@ -270,7 +270,8 @@ contract SquadService is RollupService {
             CENSORSHIP,
             keccak256(abi.encode(rollup, queueIndex, item.txHash, slot)),
             msg.sender,
-            slotEnd
+            slotEnd,
+            address(0)
         );
         emit CensorshipReported(rollup, queueIndex, slot, leader, requestId);
     }

@@ -274,7 +274,16 @@ contract VitalService is RollupService, IVitalChallenges {
             address voter = voters[i];
             if (votes[voter] != Vote.Valid) revert VitalNotReportable(challengeId, voter);
             votes[voter] = Vote.ValidReported;
-            uint256 requestId = _requestSlash(voter, setId, bps, VOTED_VALID, evidence, msg.sender, c.createdAt);
+            uint256 requestId = _requestSlash(
+                voter,
+                setId,
+                bps,
+                VOTED_VALID,
+                evidence,
+                msg.sender,
+                c.createdAt,
+                address(0)
+            );
             emit VoterReported(challengeId, voter, requestId);
         }
     }

@@ -37,6 +37,8 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         // keccak256(slasher, operator, reason, evidenceHash) of every request made: a piece of evidence slashes an
         // operator once per service and offence, whatever became of the request (vetoed evidence cannot be filed again)
         mapping(bytes32 evidenceKey => bool) evidenceUsed;
+        // who receives a request's slashed ALT instead of the burn (`requestSlashTo`; such a request has no reporter)
+        mapping(uint256 requestId => address) recipients;
     }
 
     // keccak256(abi.encode(uint256(keccak256("alt.storage.SlashingManager")) - 1)) & ~bytes32(uint256(0xff))
@@ -133,7 +135,35 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         bytes32 evidenceHash,
         address reporter,
         uint48 evidenceTime
+    ) external returns (uint256) {
+        return _request(operator, setId, bps, reason, evidenceHash, reporter, evidenceTime);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function requestSlashTo(
+        address operator,
+        uint256 setId,
+        uint16 bps,
+        bytes32 reason,
+        bytes32 evidenceHash,
+        address recipient,
+        uint48 evidenceTime
     ) external returns (uint256 requestId) {
+        if (recipient == address(0)) revert SlashingZeroAddress();
+        requestId = _request(operator, setId, bps, reason, evidenceHash, address(0), evidenceTime);
+        _s().recipients[requestId] = recipient;
+        emit SlashRedirected(requestId, recipient);
+    }
+
+    function _request(
+        address operator,
+        uint256 setId,
+        uint16 bps,
+        bytes32 reason,
+        bytes32 evidenceHash,
+        address reporter,
+        uint48 evidenceTime
+    ) private returns (uint256 requestId) {
         ManagerStorage storage s = _s();
         _checkSlasher(s, bps, evidenceTime);
         if (!s.registry.isOperator(operator)) revert SlashingNotOperator(operator);
@@ -202,7 +232,9 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
             reporter: reporter,
             // no reporter, no reporter share
             reporterBps: reporter == address(0) ? 0 : s.reporterBps,
-            treasury: s.treasury
+            treasury: s.treasury,
+            // (only a request without a reporter may have one)
+            recipient: reporter == address(0) ? s.recipients[requestId] : address(0)
         });
         amounts = s.registry.slash(requestId, order);
         emit SlashExecuted(requestId, order.operator, order.setId, order.bps, amounts);
@@ -255,6 +287,11 @@ contract SlashingManager is ISlashingManager, OwnedUpgradeable {
         ManagerStorage storage s = _s();
         if (requestId >= s.requests.length) revert SlashingUnknownRequest(requestId);
         return s.requests[requestId];
+    }
+
+    /// @inheritdoc ISlashingManager
+    function recipientOf(uint256 requestId) external view returns (address) {
+        return _s().recipients[requestId];
     }
 
     /// @inheritdoc ISlashingManager

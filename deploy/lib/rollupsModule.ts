@@ -35,7 +35,7 @@ export function buildRollupsModule(
       config.settlementWindow,
       config.minQueueFee,
     ]);
-    const portalImplementation = m.contract("Portal");
+    const portalImplementation = m.contract("Portal", [token]);
     const rollupImplementation = m.contract("Rollup", [rollupFactory, portalImplementation]);
     const needsMock = config.templates.some((t) => t.verifier === MOCK_VERIFIER);
     const mockVerifier = needsMock ? m.contract("MockVerifier") : undefined;

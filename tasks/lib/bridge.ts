@@ -106,9 +106,14 @@ export async function liveOutputs(rollup: Rollup): Promise<LiveOutput[]> {
 export interface WithdrawalState {
   withdrawal: L2Withdrawal;
   hash: string;
-  status: "claimed" | "claimable" | "waiting" | "not in an output";
-  /** The output to claim against: the latest Finalized one holding it, else the earliest live one holding it. */
+  status: "claimed" | "claimable" | "claimable fast" | "waiting" | "not in an output";
+  /**
+   * The output to claim against: the latest Finalized one holding it; else, for ALT within a FastFinalized output's
+   * fast capacity, the one with the most; else the earliest live one holding it.
+   */
   output?: LiveOutput;
+  /** What a fast claim against `output` may take now (`Portal.fastCapacity`; a claimable fast withdrawal's). */
+  fastCapacity?: bigint;
   /** When it becomes claimable (a waiting withdrawal of an optimistic rollup: its output's end of challenge period). */
   claimableAt?: number;
 }
@@ -127,6 +132,10 @@ export async function withdrawalStates(
   const matching = outputs.filter((o) => treeAt(withdrawals, o.l2BlockNumber).root === o.proof.withdrawalsRoot);
   const optimistic = (await rollup.proofSystem()) === 0n;
   const challengePeriod = Number(await rollup.challengePeriod());
+  const alt = (await portal.alt()).toLowerCase();
+  const capacities = new Map<bigint, bigint>();
+  for (const o of matching)
+    if (o.status === "FastFinalized") capacities.set(o.index, await portal.fastCapacity(o.index));
   const states: WithdrawalState[] = [];
   for (const withdrawal of withdrawals) {
     const hash = withdrawalHash(withdrawal);
@@ -136,6 +145,9 @@ export async function withdrawalStates(
       states.push({ withdrawal, hash, status: "claimed" });
     } else if (finalized.length !== 0) {
       states.push({ withdrawal, hash, status: "claimable", output: finalized[finalized.length - 1] });
+    } else if (withdrawal.token.toLowerCase() === alt && fastest(holding, capacities, withdrawal.amount)) {
+      const output = fastest(holding, capacities, withdrawal.amount)!;
+      states.push({ withdrawal, hash, status: "claimable fast", output, fastCapacity: capacities.get(output.index) });
     } else if (holding.length !== 0) {
       const output = holding[0];
       const claimableAt = optimistic ? output.proposedAt + challengePeriod : undefined;
@@ -145,6 +157,16 @@ export async function withdrawalStates(
     }
   }
   return states;
+}
+
+/** Of `outputs`, the FastFinalized one whose fast capacity is the largest and covers `amount` (none if none does). */
+function fastest(outputs: LiveOutput[], capacities: Map<bigint, bigint>, amount: bigint): LiveOutput | undefined {
+  let best: LiveOutput | undefined;
+  for (const o of outputs) {
+    const capacity = capacities.get(o.index) ?? 0n;
+    if (capacity >= amount && (best === undefined || capacity > capacities.get(best.index)!)) best = o;
+  }
+  return best;
 }
 
 /** The arguments of `Portal.claimWithdrawal` for `state` (claimable or waiting), to `to`. */
@@ -182,6 +204,13 @@ export function explainPortal(reason: string): string | undefined {
         `the portal refuses token ${args[0]}: it moved ${args[2]} of the ${args[1]} units asked ` +
         "(fee-on-transfer and rebasing tokens are refused)"
       );
+    case "PortalFastLimit":
+      return (
+        `a fast withdrawal against output ${args[0]} would bring the ALT paid out fast to ${formatUnits(args[1])}, ` +
+        `above its cover of ${formatUnits(args[2])} ALT: wait for finality, or for earlier fast withdrawals to settle`
+      );
+    case "RegistryZeroAmount":
+      return "nothing to recover: no slash of the rollup's MACH signers is credited to the portal";
     case "PortalPaused":
       return `the rollup is paused until ${formatTime(BigInt(args[0]))}: claims wait for the pause to end`;
     default:

@@ -21,6 +21,7 @@ const INCLUSION_DELAY = 12 * HOUR;
 const WINDOW = 7 * DAY;
 const LIFETIME = 30 * DAY;
 const ETH = 10n ** 18n;
+const GWEI = 10n ** 9n;
 /** OutputStatus. */
 const PROPOSED = 1n;
 const FAST_FINALIZED = 2n;
@@ -348,7 +349,7 @@ describe("Portal", function () {
         .withArgs(withdrawalHash(eth));
     });
 
-    it("refuses an output not yet Finalized: Proposed, and FastFinalized until the fast path is open (PortalOutputNotFinalized)", async function () {
+    it("refuses an output not yet Finalized: Proposed, and FastFinalized for anything but ALT (PortalOutputNotFinalized)", async function () {
       const f = await loadFixture(finalizedFixture);
       const [eth] = f.withdrawals;
       const pending = await propose(f, f.tree.root, id("state 2"));
@@ -358,12 +359,13 @@ describe("Portal", function () {
         .to.be.revertedWithCustomError(f.portal, "PortalOutputNotFinalized")
         .withArgs(pending.index, PROPOSED);
       const root = (await f.rollup.output(pending.index)).root;
-      await (await f.rollup.connect(f.d.mach).fastFinalize(pending.index, INTERVAL * 2n, root)).wait();
-      await expect(
-        f.portal.claimWithdrawal(eth, pending.index, pending.outputProof, f.tree.proof(eth), f.alice.address),
-      )
-        .to.be.revertedWithCustomError(f.portal, "PortalOutputNotFinalized")
-        .withArgs(pending.index, FAST_FINALIZED);
+      // a cover far above the amounts: still refused, as only ALT takes the fast path
+      await (await f.rollup.connect(f.d.mach).fastFinalize(pending.index, INTERVAL * 2n, root, 10n ** 30n)).wait();
+      for (const w of [eth, f.withdrawals[1]]) {
+        await expect(f.portal.claimWithdrawal(w, pending.index, pending.outputProof, f.tree.proof(w), w.recipient))
+          .to.be.revertedWithCustomError(f.portal, "PortalOutputNotFinalized")
+          .withArgs(pending.index, FAST_FINALIZED);
+      }
     });
 
     it("refuses a proof of another output root (PortalOutputMismatch), an output that is not live, and a leaf outside the root (PortalInvalidProof)", async function () {
@@ -464,6 +466,158 @@ describe("Portal", function () {
       await expect(
         f.portal.claimWithdrawal(eth, f.output.index, f.output.outputProof, proof, f.alice.address),
       ).to.changeEtherBalance(f.alice, 2n * ETH);
+    });
+  });
+
+  describe("fast withdrawals (ALT, within the MACH cover)", function () {
+    const COVER = 500n * ALT;
+
+    /**
+     * Alice and bob deposit 1,000 ALT each; output 0 (no withdrawals) is Finalized; output 1 commits to ALT withdrawals
+     * of 300 to alice, 200 to bob and 1 wei to carol, and one of ETH, and MACH fast-finalizes it with a cover of 500 ALT.
+     */
+    async function fastFixture() {
+      const f = await loadFixture(portalFixture);
+      const alt = await f.d.token.getAddress();
+      const portalAddress = await f.portal.getAddress();
+      for (const user of [f.alice, f.bob]) {
+        await (await f.d.token.connect(user).approve(portalAddress, 1_000n * ALT)).wait();
+        await (await f.portal.connect(user).depositERC20(alt, 1_000n * ALT, user.address)).wait();
+      }
+      const first = await propose(f, ZeroHash);
+      await time.increase(CHALLENGE);
+      await (await f.rollup.finalize(first.index)).wait();
+      const withdrawals: Withdrawal[] = [
+        { nonce: 0n, sender: f.alice.address, recipient: f.alice.address, token: alt, amount: 300n * ALT },
+        { nonce: 1n, sender: f.bob.address, recipient: f.bob.address, token: alt, amount: 200n * ALT },
+        { nonce: 2n, sender: f.bob.address, recipient: f.carol.address, token: alt, amount: 1n },
+        { nonce: 3n, sender: f.alice.address, recipient: f.alice.address, token: ZeroAddress, amount: 0n },
+      ];
+      const tree = new WithdrawalsTree(withdrawals);
+      const output = await propose(f, tree.root, id("state 1"));
+      await fastFinalize(f, output.index, COVER);
+      return { ...f, alt, withdrawals, tree, output };
+    }
+    type FastFixture = Awaited<ReturnType<typeof fastFixture>>;
+
+    async function fastFinalize(f: Fixture, index: bigint, cover: bigint) {
+      const o = await f.rollup.output(index);
+      await (await f.rollup.connect(f.d.mach).fastFinalize(index, o.l2BlockNumber, o.root, cover)).wait();
+    }
+
+    const claim = (f: FastFixture, w: Withdrawal, output = f.output, tree = f.tree) =>
+      f.portal.claimWithdrawal(w, output.index, output.outputProof, tree.proof(w), w.recipient);
+
+    it("pays ALT against a FastFinalized output before its challenge period ends, up to its cover exactly (PortalFastLimit one wei above)", async function () {
+      const f = await loadFixture(fastFixture);
+      const [alice, bob, carol] = f.withdrawals;
+      expect(await f.portal.fastCapacity(f.output.index)).to.equal(COVER);
+      await expect(claim(f, alice)).to.changeTokenBalances(f.d.token, [f.alice, f.portal], [300n * ALT, -300n * ALT]);
+      expect(await f.portal.fastExposure()).to.equal(300n * ALT);
+      expect(await f.portal.fastCapacity(f.output.index)).to.equal(200n * ALT);
+      await expect(claim(f, bob))
+        .to.emit(f.portal, "FastWithdrawal")
+        .withArgs(withdrawalHash(bob), f.output.index, COVER, COVER)
+        .and.to.emit(f.portal, "WithdrawalClaimed")
+        .withArgs(withdrawalHash(bob), 1n, f.output.index, f.bob.address, f.bob.address, f.alt, 200n * ALT);
+      expect(await f.portal.fastCapacity(f.output.index)).to.equal(0n);
+      await expect(claim(f, carol))
+        .to.be.revertedWithCustomError(f.portal, "PortalFastLimit")
+        .withArgs(f.output.index, COVER + GWEI, COVER); // (counted in whole gwei, rounded up)
+      expect(await f.portal.isClaimed(withdrawalHash(carol))).to.equal(false);
+      // the output is still pending: nothing settles
+      expect(await f.portal.settleFastWithdrawals.staticCall(10)).to.deep.equal([0n, 0n]);
+    });
+
+    it("ETH and other tokens wait for finality, and a zero limit (a parent only Proposed) pays nothing fast", async function () {
+      const f = await loadFixture(fastFixture);
+      const eth = f.withdrawals[3];
+      await expect(claim(f, eth))
+        .to.be.revertedWithCustomError(f.portal, "PortalOutputNotFinalized")
+        .withArgs(f.output.index, FAST_FINALIZED);
+      const next = await propose(f, f.tree.root, id("state 2"));
+      await (await f.rollup.connect(f.d.vital).invalidate(f.output.index, f.carol.address)).wait();
+      // output 1 again, only Proposed, and output 2 on it fast-finalized with a cover: its limit is zero
+      const again = await propose(f, f.tree.root, id("state 1 again"));
+      const onPending = await propose(f, f.tree.root, id("state 2 again"));
+      expect([again.index, onPending.index, next.index]).to.deep.equal([1n, 2n, 2n]);
+      await fastFinalize(f, onPending.index, COVER);
+      expect((await f.rollup.output(onPending.index)).fastLimit).to.equal(0n);
+      await expect(claim(f, f.withdrawals[0], onPending))
+        .to.be.revertedWithCustomError(f.portal, "PortalFastLimit")
+        .withArgs(onPending.index, 300n * ALT, 0n);
+    });
+
+    it("a finalized output releases its fast withdrawals from the exposure, and what was paid fast stays claimed", async function () {
+      const f = await loadFixture(fastFixture);
+      const [alice, bob] = f.withdrawals;
+      await (await claim(f, alice)).wait();
+      await (await claim(f, bob)).wait();
+      await time.increase(CHALLENGE);
+      await (await f.rollup.finalize(f.output.index)).wait();
+      // the two claims against one output are one entry: one release
+      await expect(f.portal.settleFastWithdrawals(10)).to.emit(f.portal, "FastWithdrawalsSettled").withArgs(COVER, 0n);
+      expect([await f.portal.fastExposure(), await f.portal.fastLost()]).to.deep.equal([0n, 0n]);
+      await expect(claim(f, alice))
+        .to.be.revertedWithCustomError(f.portal, "PortalAlreadyClaimed")
+        .withArgs(withdrawalHash(alice));
+      // Finalized: any withdrawal of it, fast-limited or not, takes the normal path
+      expect(await f.portal.fastCapacity(f.output.index)).to.equal(0n);
+      await expect(claim(f, f.withdrawals[2])).to.changeTokenBalance(f.d.token, f.carol, 1n);
+      expect(await f.portal.fastExposure()).to.equal(0n);
+    });
+
+    it("an invalidation makes the fast withdrawals against the output and every later one lost, and frees the exposure", async function () {
+      const f = await loadFixture(fastFixture);
+      const [alice, bob] = f.withdrawals;
+      await (await claim(f, alice)).wait();
+      // output 2 on output 1 (FastFinalized): its limit is the lower of the two covers, and counts output 1's exposure
+      const tree2 = new WithdrawalsTree([...f.withdrawals, { ...bob, nonce: 4n, amount: 150n * ALT }]);
+      const second = await propose(f, tree2.root, id("state 2"));
+      await fastFinalize(f, second.index, 10n ** 30n);
+      expect(await f.portal.fastCapacity(second.index)).to.equal(200n * ALT);
+      const extra = { ...bob, nonce: 4n, amount: 150n * ALT };
+      await (await claim(f, extra, second, tree2)).wait();
+      await expect(claim(f, bob, second, tree2))
+        .to.be.revertedWithCustomError(f.portal, "PortalFastLimit")
+        .withArgs(second.index, 650n * ALT, COVER);
+      await (await f.rollup.connect(f.d.vital).invalidate(f.output.index, f.carol.address)).wait();
+      await expect(f.portal.settleFastWithdrawals(1))
+        .to.emit(f.portal, "FastWithdrawalsSettled")
+        .withArgs(300n * ALT, 300n * ALT);
+      await expect(f.portal.settleFastWithdrawals(1))
+        .to.emit(f.portal, "FastWithdrawalsSettled")
+        .withArgs(150n * ALT, 150n * ALT);
+      expect([await f.portal.fastExposure(), await f.portal.fastLost()]).to.deep.equal([0n, 450n * ALT]);
+      expect(await f.portal.settleFastWithdrawals.staticCall(10)).to.deep.equal([0n, 0n]);
+    });
+
+    it("settling stops at the oldest fast withdrawal still pending, and a fast claim settles what it can first", async function () {
+      const f = await loadFixture(fastFixture);
+      const [alice, bob] = f.withdrawals;
+      await (await claim(f, alice)).wait();
+      const tree2 = new WithdrawalsTree(f.withdrawals);
+      const second = await propose(f, tree2.root, id("state 2"));
+      await fastFinalize(f, second.index, COVER);
+      await (await claim(f, bob, second, tree2)).wait();
+      // output 1 finalizes, output 2 not yet: only the first entry settles
+      await time.increase(CHALLENGE);
+      await (await f.rollup.finalize(f.output.index)).wait();
+      expect(await f.portal.fastExposure()).to.equal(COVER);
+      // carol's 1 wei against output 2 settles output 1's 300 first, so it fits
+      await expect(claim(f, f.withdrawals[2], second, tree2))
+        .to.emit(f.portal, "FastWithdrawalsSettled")
+        .withArgs(300n * ALT, 0n)
+        .and.to.emit(f.portal, "FastWithdrawal")
+        .withArgs(withdrawalHash(f.withdrawals[2]), second.index, 200n * ALT + GWEI, COVER);
+      expect(await f.portal.settleFastWithdrawals.staticCall(10)).to.deep.equal([0n, 0n]);
+    });
+
+    it("the rollup's pause holds fast claims too", async function () {
+      const f = await loadFixture(fastFixture);
+      await (await f.rollup.connect(f.d.council).setPaused(true)).wait();
+      const until = await f.rollup.pausedUntil();
+      await expect(claim(f, f.withdrawals[0])).to.be.revertedWithCustomError(f.portal, "PortalPaused").withArgs(until);
     });
   });
 

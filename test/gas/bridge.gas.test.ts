@@ -22,9 +22,9 @@ const LEVELS = 20;
 /** OpenZeppelin MerkleProof's pair hash: keccak256 of the two nodes, smaller first. */
 const hashPair = (a: string, b: string) => keccak256(BigInt(a) < BigInt(b) ? concat([a, b]) : concat([b, a]));
 
-/** A 20-level proof of `leaf` (siblings named by index) and the root it proves. */
-function deepProof(leaf: string): { proof: string[]; root: string } {
-  const proof = Array.from({ length: LEVELS }, (_, i) => id(`sibling ${i}`));
+/** A 20-level proof of `leaf` (siblings named by index, the first `first` if given) and the root it proves. */
+function deepProof(leaf: string, first?: string): { proof: string[]; root: string } {
+  const proof = Array.from({ length: LEVELS }, (_, i) => (i === 0 && first ? first : id(`sibling ${i}`)));
   return { proof, root: proof.reduce(hashPair, leaf) };
 }
 
@@ -65,6 +65,34 @@ async function bridgeGasFixture() {
     { withdrawalsRoot: proofs[1].root, batchRoot, parentRoot },
   ];
   return { ...d, creator, depositor, recipient, rollup, portal, token, eth, erc20, proofs, outputProofs };
+}
+
+/**
+ * The bridge fixture, the portal also holding ALT (a deposit of 1,000), and `count` more outputs (2, 3, ...) each
+ * committing to one ALT withdrawal of 1 ALT (20-level proofs) and fast-finalized by MACH with a cover of 100 ALT.
+ */
+async function fastOutputs(count: number) {
+  const f = await loadFixture(bridgeGasFixture);
+  const alt = await f.factory.alt();
+  const altToken = await ethers.getContractAt("AltToken", alt);
+  await altToken.connect(f.depositor).approve(f.portal, MaxUint256);
+  await f.portal.connect(f.depositor).depositERC20(alt, 1_000n * ETH, f.depositor);
+  const outputs = [];
+  for (let i = 0; i < count; i++) {
+    // two ALT withdrawals, each the other's first sibling: one root
+    const w: Withdrawal = { ...f.eth, nonce: 100n + BigInt(i), token: alt, amount: ETH };
+    const w2: Withdrawal = { ...w, nonce: 200n + BigInt(i) };
+    const { proof, root } = deepProof(withdrawalHash(w), withdrawalHash(w2));
+    const proof2 = deepProof(withdrawalHash(w2), withdrawalHash(w)).proof;
+    const index = await f.rollup.outputCount();
+    const parentRoot = (await f.rollup.output(index - 1n)).root;
+    await f.rollup.connect(f.creator).proposeOutput((index + 1n) * OUTPUT_INTERVAL, id(`state-${index}`), root);
+    const o = await f.rollup.output(index);
+    await f.rollup.connect(f.mach).fastFinalize(index, o.l2BlockNumber, o.root, 100n * ETH);
+    const outputProof = { withdrawalsRoot: root, batchRoot: await f.rollup.batchRoot(), parentRoot };
+    outputs.push({ w, w2, index, proof, proof2, outputProof });
+  }
+  return { ...f, altToken, outputs };
 }
 
 describeGas("bridge", __filename, (gas) => {
@@ -109,5 +137,41 @@ describeGas("bridge", __filename, (gas) => {
       { budget: CLAIM_BUDGET },
     );
     expect(await f.token.balanceOf(f.recipient)).to.equal(3n * ETH);
+  });
+
+  it("claimWithdrawal, ALT, fast", async function () {
+    const { portal, outputs, recipient, altToken } = await fastOutputs(1);
+    const [o] = outputs;
+    const before = await altToken.balanceOf(recipient);
+    await gas.recordTx(
+      "claimWithdrawal: ALT, 20-level proof against a FastFinalized output (the portal's first fast withdrawal: " +
+        "its ledger and a new entry written, nothing to settle; recipient holds ALT)",
+      portal.claimWithdrawal(o.w, o.index, o.outputProof, o.proof, recipient),
+    );
+    await gas.recordTx(
+      "claimWithdrawal: ALT, 20-level proof against a FastFinalized output (another fast withdrawal against the " +
+        "same output: its entry grows)",
+      portal.claimWithdrawal(o.w2, o.index, o.outputProof, o.proof2, recipient),
+      { budget: CLAIM_BUDGET },
+    );
+    expect(await portal.fastExposure()).to.equal(2n * ETH);
+    expect(await altToken.balanceOf(recipient)).to.equal(before + 2n * ETH);
+  });
+
+  it("claimWithdrawal, ALT, fast, settling 8", async function () {
+    const f = await fastOutputs(9);
+    // eight fast withdrawals against outputs 2..9, each its own entry; those outputs then finalize
+    for (const o of f.outputs.slice(0, 8)) {
+      await f.portal.claimWithdrawal(o.w, o.index, o.outputProof, o.proof, f.recipient);
+    }
+    await time.increase(CHALLENGE);
+    for (const o of f.outputs.slice(0, 8)) await f.rollup.finalize(o.index);
+    const last = f.outputs[8];
+    await gas.recordTx(
+      "claimWithdrawal: ALT, 20-level proof against a FastFinalized output, settling 8 earlier fast withdrawals " +
+        "(SYNC_BATCH, their outputs Finalized) first",
+      f.portal.claimWithdrawal(last.w, last.index, last.outputProof, last.proof, f.recipient),
+    );
+    expect(await f.portal.fastExposure()).to.equal(ETH);
   });
 });

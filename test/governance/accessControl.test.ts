@@ -546,7 +546,7 @@ describe("Governance access control", function () {
         ]),
         "onSlashRequested(address)": guarded("RegistryNotSlashingManager", self),
         "onSlashVetoed(address)": guarded("RegistryNotSlashingManager", self),
-        "slash(uint256,(address,uint256,uint16,uint48,uint256,address,uint16,address))": guarded(
+        "slash(uint256,(address,uint256,uint16,uint48,uint256,address,uint16,address,address))": guarded(
           "RegistryNotSlashingManager",
           self,
         ),
@@ -637,6 +637,11 @@ describe("Governance access control", function () {
           "SlashingNotSlasher",
           self,
           (c) => [c.operator.address, c.setId, SLASH_BPS, ZeroHash, ZeroHash, ZeroAddress, 0],
+        ),
+        "requestSlashTo(address,uint256,uint16,bytes32,bytes32,address,uint48)": guarded(
+          "SlashingNotSlasher",
+          self,
+          (c) => [c.operator.address, c.setId, SLASH_BPS, ZeroHash, ZeroHash, c.operator.address, 0],
         ),
         "veto(uint256)": {
           ...guarded("SlashingNotVetoer", self, (c) => [c.slashRequestId]),
@@ -793,7 +798,7 @@ describe("Governance access control", function () {
           ZeroHash,
         ]),
         // output 0 is proposed: the MACH service could fast-finalize it, the VITAL service invalidate it
-        "fastFinalize(uint256,uint64,bytes32)": guarded("RollupNotService", self, () => [
+        "fastFinalize(uint256,uint64,bytes32,uint256)": guarded("RollupNotService", self, () => [
           0,
           OUTPUT_INTERVAL,
           // its output root: state root "output 0" proposed before any batch, with no parent
@@ -803,6 +808,7 @@ describe("Governance access control", function () {
             batchCount: 0n,
             batchRoot: ethers.ZeroHash,
           }),
+          0n,
         ]),
         "invalidate(uint256,address)": guarded("RollupNotService", self, (c) => [0, c.rollupOwner.address]),
         "setPaused(bool)": {
@@ -1527,7 +1533,7 @@ describe("Governance access control", function () {
       const allowed: [Record<string, Access>, BaseContract, string, Account][] = [
         [rollupGuards, rollup, "appendBatch(bytes32,uint256)", sequencer],
         [rollupGuards, rollup, "proposeOutput(uint64,bytes32,bytes32)", rollupProposer],
-        [rollupGuards, rollup, "fastFinalize(uint256,uint64,bytes32)", mach],
+        [rollupGuards, rollup, "fastFinalize(uint256,uint64,bytes32,uint256)", mach],
         [rollupGuards, rollup, "invalidate(uint256,address)", vital],
         [rollupGuards, rollup, "setPaused(bool)", c.council],
         [rollupGuards, rollup, "pauseUntil(uint48)", await timelockSigner(timelock)],

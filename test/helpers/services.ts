@@ -234,3 +234,14 @@ export async function certificate(
 }
 
 export { SERVICE };
+
+/**
+ * The `fastLimit` (wei, whole gwei) MACH gives an output certified by `signed` stake when its parent is Finalized: what
+ * slashing the signers for an invalid certificate brings the portal (signed × the offence's bps; that offence pays no
+ * reporter share), rounded down to gwei as the rollup stores it.
+ */
+export async function machFastLimit(mach: MachService, signed: bigint): Promise<bigint> {
+  const [, offenceBps] = await mach.offenceBps();
+  const cover = (signed * offenceBps) / 10_000n;
+  return (cover / 10n ** 9n) * 10n ** 9n;
+}

@@ -1091,6 +1091,7 @@ describe("RestakingRegistry", function () {
         reporter: reporter.address,
         reporterBps: 1000,
         treasury: treasury.address,
+        recipient: ethers.ZeroAddress,
       };
       for (const caller of [other, deployer]) {
         await expect(registry.connect(caller).onSlashRequested(operator.address))

@@ -120,10 +120,10 @@ const SET_STAKE = 1_000n * ALT + 7n;
  * MACH's call: fast-finalizes output `index` of `r`, naming the block and root it holds (block 0 and the zero root for an
  * index with no live output, which the rollup refuses before comparing them).
  */
-async function fastFinalize(r: Rollup, caller: HardhatEthersSigner, index: number) {
+async function fastFinalize(r: Rollup, caller: HardhatEthersSigner, index: number, cover = 0n) {
   const live = BigInt(index) < (await r.outputCount());
   const o = live ? await r.output(index) : { l2BlockNumber: 0n, root: ethers.ZeroHash };
-  return r.connect(caller).fastFinalize(index, o.l2BlockNumber, o.root);
+  return r.connect(caller).fastFinalize(index, o.l2BlockNumber, o.root, cover);
 }
 
 async function creditArgs(d: RollupsDeployment, setId: bigint, payer: string, amount: bigint, timestamp: number) {
@@ -834,6 +834,7 @@ describe("Rollup", function () {
         BigInt(at),
         OutputStatus.Proposed,
         0n,
+        0n, // fastLimit
         root0,
         ROOTS[0],
       ]);
@@ -900,11 +901,11 @@ describe("Rollup", function () {
       expect((await r.output(1)).root).to.equal(root1);
       // MACH cannot fast-finalize it by the bare state root, nor by its root on fewer batches
       for (const unbound of [ROOTS[1], boundRoot(l2, ROOTS[1], root0, 1n, batch1)]) {
-        await expect(r.connect(d.mach).fastFinalize(1, l2, unbound))
+        await expect(r.connect(d.mach).fastFinalize(1, l2, unbound, 0n))
           .to.be.revertedWithCustomError(r, "RollupOutputMismatch")
           .withArgs(1n);
       }
-      expect(await r.connect(d.mach).fastFinalize.staticCall(1, l2, root1)).to.equal(await r.fastFinalityBps());
+      expect(await r.connect(d.mach).fastFinalize.staticCall(1, l2, root1, 0n)).to.equal(await r.fastFinalityBps());
       // VITAL's invalidation is of the bound root, not of the state root
       await (await r.connect(d.vital).invalidate(1, CHALLENGER)).wait();
       expect(await r.invalidatedAt(l2, root1)).to.not.equal(0n);
@@ -917,7 +918,7 @@ describe("Rollup", function () {
       await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1], ZeroHash))
         .to.emit(r, "OutputProposed")
         .withArgs(1n, l2, again, ROOTS[1], ZeroHash, 3n, batch3, root0, proposer.address);
-      expect(await r.connect(d.mach).fastFinalize.staticCall(1, l2, again)).to.equal(await r.fastFinalityBps());
+      expect(await r.connect(d.mach).fastFinalize.staticCall(1, l2, again, 0n)).to.equal(await r.fastFinalityBps());
       // ...and on another parent: output 0 invalidated and replaced, the same output 1 claim gets another root
       await (await r.connect(d.vital).invalidate(0, CHALLENGER)).wait();
       const parent = boundRoot(l1, ROOTS[2], ethers.ZeroHash, 3n, batch3);
@@ -929,7 +930,7 @@ describe("Rollup", function () {
       await expect(r.connect(proposer).proposeOutput(l2, ROOTS[1], ZeroHash))
         .to.emit(r, "OutputProposed")
         .withArgs(1n, l2, onParent, ROOTS[1], ZeroHash, 3n, batch3, parent, proposer.address);
-      expect([...(await r.output(1))].slice(3)).to.deep.equal([3n, onParent, ROOTS[1]]);
+      expect([...(await r.output(1))].slice(3)).to.deep.equal([3n, 0n, onParent, ROOTS[1]]);
     });
 
     it("refuses proposals from anyone but the proposer", async function () {
@@ -946,7 +947,7 @@ describe("Rollup", function () {
       const r = eph.rollup;
       await expect(fastFinalize(r, d.mach, 1))
         .to.emit(r, "OutputFastFinalized")
-        .withArgs(1n);
+        .withArgs(1n, 0n);
       expect((await r.output(1)).status).to.equal(OutputStatus.FastFinalized);
       expect((await r.output(0)).status).to.equal(OutputStatus.Proposed);
       await expect(fastFinalize(r, d.mach, 1))
@@ -957,18 +958,70 @@ describe("Rollup", function () {
         .withArgs(3n);
     });
 
+    it("gives each fast-finalized output its fastLimit: its cover in whole gwei if its parent is Finalized, at most a FastFinalized parent's, zero on a parent only Proposed", async function () {
+      const { d, eph, proposer } = await loadFixture(proposedFixture);
+      const r = eph.rollup;
+      const GWEI = 10n ** 9n;
+      // output 1 on output 0, only Proposed: an invalidation of 0 would drop 1 and slash nobody who signed 1
+      await expect(fastFinalize(r, d.mach, 1, 9n * ALT))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(1n, 0n);
+      expect((await r.output(1)).fastLimit).to.equal(0n);
+      // output 0 has no parent: its own cover, rounded down to whole gwei (the unit it is stored in)
+      await expect(fastFinalize(r, d.mach, 0, 7n * ALT + GWEI - 1n))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(0n, 7n * ALT);
+      expect((await r.output(0)).fastLimit).to.equal((7n * ALT) / GWEI);
+      // output 2 on FastFinalized output 1 (limit 0): the lower of the two
+      await expect(fastFinalize(r, d.mach, 2, 3n * ALT))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(2n, 0n);
+      // invalidated and proposed again, output 2's slot starts over at zero
+      await (await r.connect(d.vital).invalidate(2, CHALLENGER)).wait();
+      await (await r.connect(proposer).proposeOutput(3n * OP_INTERVAL, ROOTS[1], ZeroHash)).wait();
+      expect((await r.output(2)).fastLimit).to.equal(0n);
+      // once output 0 is Finalized, output 1's parent is final: a new output 1 takes its own cover...
+      await (await r.connect(d.vital).invalidate(1, CHALLENGER)).wait();
+      await time.increase(CHALLENGE);
+      await (await r.finalize(0)).wait();
+      await (await r.connect(proposer).proposeOutput(2n * OP_INTERVAL, ROOTS[2], ZeroHash)).wait();
+      await (await r.connect(proposer).proposeOutput(3n * OP_INTERVAL, ROOTS[0], ZeroHash)).wait();
+      await expect(fastFinalize(r, d.mach, 1, 9n * ALT))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(1n, 9n * ALT);
+      // ...and output 2 on it the lower of its own and 9 ALT, whichever is lower
+      await expect(fastFinalize(r, d.mach, 2, 11n * ALT))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(2n, 9n * ALT);
+      expect([(await r.output(1)).fastLimit, (await r.output(2)).fastLimit]).to.deep.equal([
+        (9n * ALT) / GWEI,
+        (9n * ALT) / GWEI,
+      ]);
+    });
+
+    it("caps a fastLimit at 2^72 - 1 gwei (above ALT's whole supply) whatever cover MACH names", async function () {
+      const { d, eph } = await loadFixture(proposedFixture);
+      const r = eph.rollup;
+      const most = 2n ** 72n - 1n;
+      await expect(fastFinalize(r, d.mach, 0, ethers.MaxUint256))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(0n, most * 10n ** 9n);
+      expect((await r.output(0)).fastLimit).to.equal(most);
+      expect(most * 10n ** 9n).to.be.greaterThan(await d.token.totalSupply());
+    });
+
     it("fast-finalizes only the output MACH names: its own block and root, and returns the rollup's threshold", async function () {
       const { d, eph } = await loadFixture(proposedFixture);
       const r = eph.rollup;
       const o = await r.output(1);
       // a certificate for another root or block at this index must not finalize this output
-      await expect(r.connect(d.mach).fastFinalize(1, o.l2BlockNumber, ROOTS[2]))
+      await expect(r.connect(d.mach).fastFinalize(1, o.l2BlockNumber, ROOTS[2], 0n))
         .to.be.revertedWithCustomError(r, "RollupOutputMismatch")
         .withArgs(1n);
-      await expect(r.connect(d.mach).fastFinalize(1, o.l2BlockNumber + OP_INTERVAL, o.root))
+      await expect(r.connect(d.mach).fastFinalize(1, o.l2BlockNumber + OP_INTERVAL, o.root, 0n))
         .to.be.revertedWithCustomError(r, "RollupOutputMismatch")
         .withArgs(1n);
-      expect(await r.connect(d.mach).fastFinalize.staticCall(1, o.l2BlockNumber, o.root)).to.equal(
+      expect(await r.connect(d.mach).fastFinalize.staticCall(1, o.l2BlockNumber, o.root, 0n)).to.equal(
         await r.fastFinalityBps(),
       );
       expect(await r.fastFinalityBps()).to.equal(DEFAULT_FAST_FINALITY_BPS);
@@ -1003,7 +1056,7 @@ describe("Rollup", function () {
           proposer.address,
         );
       // ...but MACH's signatures of a root proven wrong never fast-finalize it again
-      await expect(r.connect(d.mach).fastFinalize(1, bad.l2BlockNumber, bad.root))
+      await expect(r.connect(d.mach).fastFinalize(1, bad.l2BlockNumber, bad.root, 0n))
         .to.be.revertedWithCustomError(r, "RollupRootInvalidated")
         .withArgs(bad.l2BlockNumber, bad.root);
       await expect(r.connect(proposer).proposeOutput(dropped.l2BlockNumber, dropped.stateRoot, ZeroHash))
@@ -1019,9 +1072,9 @@ describe("Rollup", function () {
           bad.root,
           proposer.address,
         );
-      await expect(r.connect(d.mach).fastFinalize(2, dropped.l2BlockNumber, dropped.root))
+      await expect(r.connect(d.mach).fastFinalize(2, dropped.l2BlockNumber, dropped.root, 0n))
         .to.emit(r, "OutputFastFinalized")
-        .withArgs(2n);
+        .withArgs(2n, 0n);
     });
 
     it("refuses fast finality from anyone but MACH, and from MACH when it is not a service of the rollup", async function () {
@@ -1135,6 +1188,7 @@ describe("Rollup", function () {
         BigInt(proposedAt[0]),
         OutputStatus.Proposed,
         0n,
+        0n, // fastLimit
         root0,
         ROOTS[0],
       ]);
@@ -1159,6 +1213,7 @@ describe("Rollup", function () {
         BigInt(at),
         OutputStatus.Proposed,
         0n,
+        0n, // fastLimit
         root1,
         replacement,
       ]);

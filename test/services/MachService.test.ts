@@ -45,6 +45,7 @@ import {
   joinAndCount,
   launchRollup,
   setParams,
+  machFastLimit,
   setParamsTuple,
   type Operator,
 } from "../helpers/services";
@@ -672,9 +673,17 @@ describe("MachService", function () {
         .to.emit(f.mach, "Certified")
         .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, [], TOTAL_STAKE, TOTAL_STAKE)
         .and.to.emit(f.rollup, "OutputFastFinalized")
-        .withArgs(0);
+        .withArgs(0, 500n * ALT);
+      // the cover: 10,000 ALT signed × 5 % (the invalid-certificate offence, which pays no reporter share)
+      expect(await f.mach.offenceBps()).to.deep.equal([1_000n, 500n]);
+      expect(TOTAL_STAKE).to.equal(10_000n * ALT);
       const output = await f.rollup.output(0);
-      expect([output.status, output.l2BlockNumber, output.root]).to.deep.equal([Output.FastFinalized, L2_BLOCK, ROOT]);
+      expect([output.status, output.l2BlockNumber, output.root, output.fastLimit]).to.deep.equal([
+        Output.FastFinalized,
+        L2_BLOCK,
+        ROOT,
+        500n * 10n ** 9n, // in gwei
+      ]);
     });
 
     it("fast-finalizes an output signed by exactly the threshold stake, the other members listed as non-signers", async function () {
@@ -690,7 +699,7 @@ describe("MachService", function () {
         .to.emit(f.mach, "Certified")
         .withArgs(f.rollupAddress, 0, L2_BLOCK, ROOT, EPOCH, nonSigners, sumOf(STAKES, [0, 1, 2]), TOTAL_STAKE)
         .and.to.emit(f.rollup, "OutputFastFinalized")
-        .withArgs(0);
+        .withArgs(0, await machFastLimit(f.mach, sumOf(STAKES, [0, 1, 2])));
       expect((await f.rollup.output(0)).status).to.equal(Output.FastFinalized);
     });
 
@@ -1813,7 +1822,7 @@ describe("MachService", function () {
         expect(await f.mach.isReported(f.rollupAddress, L2_BLOCK, ROOT, op.address)).to.equal(false);
     });
 
-    it("reports signers of the certified quorum: one slash request each, with its own evidence", async function () {
+    it("reports signers of the certified quorum: one slash request each, with its own evidence, its ALT redirected to the rollup's portal (no reporter share)", async function () {
       const f = await loadFixture(invalidatedFixture);
       const { d } = f;
       const firstId = await d.slashingManager.requestCount();
@@ -1831,14 +1840,19 @@ describe("MachService", function () {
         bps,
         reason,
         evidenceOf(f, op.address),
-        f.reporter.address,
+        ethers.ZeroAddress,
         executableAt,
       ];
+      const portal = await f.rollup.portal();
       await expect(report(f, f.quorum, [first.address, second.address]))
         .to.emit(d.slashingManager, "SlashRequested")
         .withArgs(...request(firstId, first))
         .and.to.emit(d.slashingManager, "SlashRequested")
         .withArgs(...request(firstId + 1n, second))
+        .and.to.emit(d.slashingManager, "SlashRedirected")
+        .withArgs(firstId, portal)
+        .and.to.emit(d.slashingManager, "SlashRedirected")
+        .withArgs(firstId + 1n, portal)
         .and.to.emit(f.mach, "InvalidCertificateReported")
         .withArgs(f.rollupAddress, L2_BLOCK, ROOT, first.address, firstId)
         .and.to.emit(f.mach, "InvalidCertificateReported")
@@ -1847,8 +1861,9 @@ describe("MachService", function () {
       for (const [i, op] of [first, second].entries()) {
         const filed = await d.slashingManager.request(firstId + BigInt(i));
         expect([filed.operator, filed.setId, filed.bps, filed.status, filed.requestedAt, filed.reporter]).to.deep.equal(
-          [op.address, f.setId, bps, Request.Pending, at, f.reporter.address],
+          [op.address, f.setId, bps, Request.Pending, at, ethers.ZeroAddress],
         );
+        expect(await d.slashingManager.recipientOf(firstId + BigInt(i))).to.equal(portal);
         expect(await d.registry.isJailed(op.address)).to.equal(true);
         expect(await f.mach.isReported(f.rollupAddress, L2_BLOCK, ROOT, op.address)).to.equal(true);
       }
@@ -1864,6 +1879,42 @@ describe("MachService", function () {
         .to.emit(f.mach, "InvalidCertificateReported")
         .withArgs(f.rollupAddress, L2_BLOCK, ROOT, f.ops[1].address, firstId + 2n);
       expect(await d.registry.isJailed(f.ops[1].address)).to.equal(true);
+    });
+
+    it("an invalid certificate's slash, executed, makes good the portal's fast withdrawals: its ALT recovered into the portal", async function () {
+      const f = await loadFixture(invalidatedFixture);
+      const { d } = f;
+      const portalAddress = await f.rollup.portal();
+      const portal = await ethers.getContractAt("Portal", portalAddress);
+      await expect(portal.recoverSlashProceeds()).to.be.revertedWithCustomError(d.registry, "RegistryZeroAmount");
+      const firstId = await d.slashingManager.requestCount();
+      const signers = [0, 1, 2];
+      const reported = addressesOf(f.ops, signers); // (by address: one request each, in this order)
+      await (await report(f, f.quorum, reported)).wait();
+      await time.increaseTo((await d.slashingManager.request(firstId + 2n)).executableAt);
+      const burnBefore = await d.registry.altToBurn();
+      let slashed = 0n;
+      for (const [i, address] of reported.entries()) {
+        const member = f.ops.findIndex((op) => op.address === address);
+        const requestId = firstId + BigInt(i);
+        const [alt] = await d.slashingManager.execute.staticCall(requestId);
+        // ALT-only members: the offence's fraction of what each allocated to the set, exactly
+        expect(alt).to.equal((STAKES[member] * BigInt(d.config.mach.invalidCertificateBps)) / 10_000n);
+        await (await d.slashingManager.execute(requestId)).wait();
+        slashed += alt;
+      }
+      // nothing burned and no reporter share: the whole slash is the portal's, at least the cover MACH gave output 0
+      expect(await d.registry.altToBurn()).to.equal(burnBefore);
+      expect(await d.registry.slashProceeds(f.reporter.address, 0)).to.equal(0n);
+      expect(await d.registry.slashProceeds(portalAddress, 0)).to.equal(slashed);
+      expect(slashed).to.be.at.least(await machFastLimit(f.mach, sumOf(STAKES, signers)));
+      const before = await d.token.balanceOf(portalAddress);
+      await expect(portal.connect(f.outsider).recoverSlashProceeds())
+        .to.emit(portal, "SlashProceedsRecovered")
+        .withArgs(slashed, 0n);
+      expect(await d.token.balanceOf(portalAddress)).to.equal(before + slashed);
+      expect([await portal.fastRecovered(), await portal.fastDeficit()]).to.deep.equal([slashed, 0n]);
+      expect(await d.registry.slashProceeds(portalAddress, 0)).to.equal(0n);
     });
 
     it("dates the offence when VITAL invalidated the output: reportable for the slasher's evidence age from then", async function () {
@@ -1953,7 +2004,7 @@ describe("MachService", function () {
           BigInt(f.d.config.mach.invalidCertificateBps),
           encodeBytes32String("MACH_INVALID_CERTIFICATE"),
           evidenceOf(f, f.ops[3].address),
-          f.reporter.address,
+          ethers.ZeroAddress, // no reporter share: the slash is the portal's
           executableAt,
         )
         .and.to.emit(f.mach, "InvalidCertificateReported")

@@ -1141,6 +1141,55 @@ describe("SlashingManager", function () {
       expect(await slashingManager.windowSlashedBps(operator.address, serviceSet)).to.equal(bps);
     });
 
+    it("a redirected request (requestSlashTo) pays its recipient the ALT it slashes instead of burning it, no reporter share, other assets still the treasury's", async function () {
+      const { slashingManager, registry, operatorSets, token, service, serviceSet, operator, outsider, treasury } =
+        await loadFixture(slashingFixture);
+      const recipient = outsider.address;
+      const bps = 777n;
+      const at = await time.latest();
+      await expect(
+        service.requestSlashTo(operator.address, serviceSet, bps, REASON, freshEvidence(), ethers.ZeroAddress, at),
+      ).to.be.revertedWithCustomError(slashingManager, "SlashingZeroAddress");
+      const evidence = freshEvidence();
+      const id = await slashingManager.requestCount();
+      const tx = service.requestSlashTo(operator.address, serviceSet, bps, REASON, evidence, recipient, at);
+      await expect(tx)
+        .to.emit(slashingManager, "SlashRedirected")
+        .withArgs(id, recipient)
+        .and.to.emit(slashingManager, "SlashRequested")
+        .withArgs(
+          id,
+          operator.address,
+          await service.getAddress(),
+          serviceSet,
+          bps,
+          REASON,
+          evidence,
+          ethers.ZeroAddress,
+          anyValue,
+        );
+      expect(await slashingManager.recipientOf(id)).to.equal(recipient);
+      expect(await slashingManager.recipientOf(id + 1n)).to.equal(ethers.ZeroAddress);
+      const { requestedAt, executableAt } = await slashingManager.request(id);
+      const [altAmount, lstAmount] = (
+        await expectedSlash(registry, operatorSets, operator.address, serviceSet, bps, requestedAt)
+      ).amounts;
+      expect(altAmount * lstAmount).to.not.equal(0n);
+      await time.setNextBlockTimestamp(executableAt);
+      const executed = slashingManager.execute(id);
+      await expect(executed)
+        .to.emit(registry, "SlashProceedsCredited")
+        .withArgs(recipient, 0, altAmount)
+        .and.to.emit(registry, "SlashProceedsCredited")
+        .withArgs(treasury.address, 1, lstAmount);
+      expect(await registry.altToBurn()).to.equal(0n);
+      expect(await registry.slashProceeds(recipient, 0)).to.equal(altAmount);
+      expect(await registry.slashProceeds(recipient, 1)).to.equal(0n);
+      const before = await token.balanceOf(recipient);
+      await (await registry.connect(outsider).claimSlashProceeds(0, recipient)).wait();
+      expect(await token.balanceOf(recipient)).to.equal(before + altAmount);
+    });
+
     it("returns the amounts per asset, zero for an asset the operator has no pool of", async function () {
       const { slashingManager, registry, operatorSets, service, serviceSet, operator2, reporter } =
         await loadFixture(slashingFixture);
@@ -2086,6 +2135,7 @@ describe("SlashingManager", function () {
         reporter: reporter.address,
         reporterBps: 0,
         treasury: treasury.address,
+        recipient: ethers.ZeroAddress,
       };
       await expect(registry.connect(outsider).slash(0, order))
         .to.be.revertedWithCustomError(registry, "RegistryNotSlashingManager")

@@ -331,6 +331,63 @@ describe("bridge tasks", function () {
     });
   });
 
+  describe("fast withdrawals: bridge withdrawals, claim and recover", function () {
+    it("lists an ALT withdrawal within a FastFinalized output's cover as claimable now, fast, and claims it; a larger one waits; recover refuses when nothing is credited", async function () {
+      const f = await load(bridgeFixture);
+      const alt = await f.token.getAddress();
+      await (await f.token.connect(f.alice).approve(await f.portal.getAddress(), 1_000n * ALT)).wait();
+      await (await f.portal.connect(f.alice).depositERC20(alt, 1_000n * ALT, f.alice.address)).wait();
+      const withdrawals: L2Withdrawal[] = [
+        {
+          nonce: 0n,
+          l2Block: 100n,
+          sender: f.alice.address,
+          recipient: f.carol.address,
+          token: alt,
+          amount: 10n * ALT,
+        },
+        { nonce: 1n, l2Block: 200n, sender: f.alice.address, recipient: f.bob.address, token: alt, amount: 600n * ALT },
+      ];
+      const file = withdrawalsFile("fast.json", withdrawals);
+      const root = treeAt(withdrawals, INTERVAL).root;
+      await (await f.permanent.connect(f.alice).proposeOutput(INTERVAL, id("state 0"), root)).wait();
+      const output = await f.permanent.output(0);
+      // MACH (the stand-in account) certifies it with a cover of 500 ALT
+      await (await f.permanent.connect(f.mach).fastFinalize(0, INTERVAL, output.root, 500n * ALT)).wait();
+      const claimableAt = Number(output.proposedAt) + CHALLENGE;
+      const listed = await runTask("bridge withdrawals", { rollup: "1001", file, json: false });
+      expect(listed.lines).to.deep.equal([
+        "2 withdrawal(s) of rollup 1001:",
+        `  withdrawal 0 (L2 block 100): 10.0 ALT to ${f.carol.address}: claimable now, fast, against output 0 (FastFinalized; fast capacity 500.0 ALT)`,
+        `  withdrawal 1 (L2 block 200): 600.0 ALT to ${f.bob.address}: in output 0 (FastFinalized), claimable ${isoTime(claimableAt)} (in 6d 23h)`, // (a block after the proposal)
+      ]);
+      const before = await f.token.balanceOf(f.carol.address);
+      const { result, lines } = await runTask<{ tx: TxReport }>("bridge claim", {
+        rollup: "1001",
+        file,
+        nonce: "0",
+        from: f.alice.address,
+        json: false,
+      });
+      expect(lines).to.deep.equal([
+        txLine(`claimed withdrawal 0: 10.0 ALT to ${f.carol.address}, against output 0`, result.tx),
+      ]);
+      expect(await f.token.balanceOf(f.carol.address)).to.equal(before + 10n * ALT);
+      expect(await f.portal.fastExposure()).to.equal(10n * ALT);
+      const json = await task<{ withdrawals: { status: string }[] }>("bridge withdrawals", {
+        rollup: "1001",
+        file,
+        json: true,
+      });
+      expect(json.withdrawals.map((w) => w.status)).to.deep.equal(["claimed", "waiting"]);
+      await expectRefused(
+        "bridge recover",
+        { rollup: "1001", from: f.bob.address, json: true },
+        "nothing to recover: no slash of the rollup's MACH signers is credited to the portal",
+      );
+    });
+  });
+
   describe("bridge refund", function () {
     it("refunds a deposit a retired rollup never included, once; refuses it while the rollup lives", async function () {
       const f = await load(bridgeFixture);

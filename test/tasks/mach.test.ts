@@ -10,11 +10,11 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { bls12_381 } from "@noble/curves/bls12-381";
-import { AbiCoder, ZeroHash, encodeBytes32String, getBytes, id, keccak256, Wallet } from "ethers";
+import { AbiCoder, ZeroAddress, ZeroHash, encodeBytes32String, getBytes, id, keccak256, Wallet } from "ethers";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import path from "path";
 import { servicesTaskFixture, OPERATOR_STAKES, type TaskOperator } from "../helpers/serviceTasks";
-import { attest, byAddress, createRollup } from "../helpers/services";
+import { attest, byAddress, createRollup, machFastLimit } from "../helpers/services";
 import { SERVICE } from "../helpers/rollups";
 import { ALT } from "../helpers/constants";
 import { asJson, expectRefused, load, runTask, task, tempDir, expectTx, transaction } from "../helpers/tasks";
@@ -771,7 +771,7 @@ describe("mach tasks", function () {
         .to.emit(f.mach, "Certified")
         .withArgs(f.rollupAddress, 0n, f.blocks[0], ROOTS[0], f.epoch, nonSigners, signedStake, f.totalStake)
         .and.to.emit(f.rollup, "OutputFastFinalized")
-        .withArgs(0n);
+        .withArgs(0n, await machFastLimit(f.mach, signedStake));
       expect((await f.rollup.output(0)).status).to.equal(OutputStatus.FastFinalized);
       expect((await f.rollup.output(1)).status).to.equal(OutputStatus.Proposed);
     });
@@ -1816,7 +1816,7 @@ describe("mach tasks", function () {
         ),
       );
 
-    it("reports every signer of the files with MACH's invalid-certificate bps, the caller as reporter (text mode)", async function () {
+    it("reports every signer of the files with MACH's invalid-certificate bps, the slashes redirected to the rollup's portal (text mode)", async function () {
       const f = await load(invalidatedFixture);
       const [op0, op1, op2, op3] = f.operators;
       const requestId = await f.manager.requestCount();
@@ -1871,9 +1871,11 @@ describe("mach tasks", function () {
             INVALID_CERTIFICATE_BPS,
             INVALID_CERTIFICATE,
             evidenceOf(f, operator),
-            f.outsider.address,
+            ZeroAddress, // no reporter share: the slash is the rollup's portal's
             executableAt,
-          );
+          )
+          .and.to.emit(f.manager, "SlashRedirected")
+          .withArgs(requestIds[i], await f.rollup.portal());
         expect(await f.mach.isReported(f.rollupAddress, f.blocks[0], ROOTS[0], operator)).to.equal(true);
         expect(await f.registry.isJailed(operator)).to.equal(true);
       }

@@ -1278,7 +1278,7 @@ describe("rollup tasks", function () {
       await (await token.connect(alice).approve(permanentAddress, OUTPUT_BOND)).wait();
       await (await permanent.connect(alice).proposeOutput(1_800, id("state"), ZeroHash)).wait();
       const { root } = await permanent.output(0);
-      await (await permanent.connect(mach).fastFinalize(0, 1_800, root)).wait();
+      await (await permanent.connect(mach).fastFinalize(0, 1_800, root, 0n)).wait();
       await time.increaseTo(queuedAt + 3 * HOUR);
       const { result, lines } = await runTask<RollupInfo>("rollup info", { rollup: "1001", json: false });
       expect(result.pendingOwner).to.equal(bob.address);
