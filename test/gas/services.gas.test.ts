@@ -251,6 +251,34 @@ describeGas("services", __filename, (gas) => {
     );
   });
 
+  it("MACH certify of an output on a FastFinalized parent", async function () {
+    const f = await loadFixture(machFixtures[10]);
+    const members = f.operators.slice(0, 10);
+    await (
+      await f.mach.certify(
+        f.address,
+        0,
+        OUTPUT_INTERVAL,
+        ROOT,
+        await certificate(f, f.address, 0n, OUTPUT_INTERVAL, ROOT, members),
+      )
+    ).wait();
+    const owner = f.users[0];
+    await (await f.rollup.connect(owner).proposeOutput(2n * OUTPUT_INTERVAL, id("output-1"), ZeroHash)).wait();
+    const { l2BlockNumber, root } = await f.rollup.output(1);
+    const quorum = await certificate(f, f.address, 1n, l2BlockNumber, root, members);
+    const tx = f.mach.certify(f.address, 1, l2BlockNumber, root, quorum);
+    // the lower of its cover and its parent's (equal here)
+    await expect(tx)
+      .to.emit(f.rollup, "OutputFastFinalized")
+      .withArgs(1n, (await f.rollup.output(0)).fastLimit * 10n ** 9n);
+    gas.record(
+      "MACH certify: 10 of 10 members sign, output 1 on a FastFinalized parent (its fastLimit the lower of its " +
+        "cover and the parent's: one more read)",
+      (await (await tx).wait())!.gasUsed,
+    );
+  });
+
   it("BlsKeyRegistry registerKey, the operator's first key", async function () {
     const f = await loadFixture(keylessFixture);
     const { publicKey, proof } = await keyRegistration(f.blsKeys, f.account.address, f.bls);
