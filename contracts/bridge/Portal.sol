@@ -42,21 +42,27 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         uint64 amount;
     }
 
-    /// @dev The fast withdrawals' ledger, one slot, amounts in gwei (ALT's supply is below 2^64 gwei): the exposure, what
-    ///      was lost to invalidations, and the entries still to settle, [head, tail).
+    /// @dev The fast withdrawals' ledger, one slot, amounts in gwei: the exposure, what was lost to invalidations and not
+    ///      yet made good by recovered slashes (the deficit), and the entries still to settle, [head, tail). A fast claim
+    ///      needs exposure + deficit + amount <= the output's `fastLimit` (< 2^64 gwei), so neither passes 2^64.
     struct FastLedger {
         uint64 exposure;
-        uint64 lost;
+        uint64 deficit;
         uint64 head;
         uint64 tail;
+    }
+
+    /// @dev Totals for the views, written only when something is lost or recovered: lost (gwei) and recovered (wei).
+    struct FastTotals {
+        uint128 lost;
+        uint128 recovered;
     }
 
     mapping(bytes32 withdrawalHash => bool) internal _claimed;
     mapping(uint256 queueIndex => bool) internal _refunded;
     FastLedger internal _fast;
     mapping(uint256 position => FastEntry) internal _fastEntries;
-    /// @dev ALT recovered from slashes (wei).
-    uint256 internal _recovered;
+    FastTotals internal _totals;
 
     /// @param alt_ the ALT token
     constructor(address alt_) {
@@ -144,14 +150,17 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     }
 
     /// @dev Counts `amount` of ALT (rounded up to gwei) paid out fast against FastFinalized output `outputIndex` `o`: the
-    ///      exposure with it, after settling what it can, must stay within the output's `fastLimit`.
+    ///      exposure with it, after settling what it can, plus the deficit must stay within the output's `fastLimit` (an
+    ///      invalidation's loss not yet made good holds the cover it used until its slash is recovered: signers whose
+    ///      slash is vetoed, capped by the window or still pending back no new fast withdrawals).
     function _takeFast(IRollup r, bytes32 leaf, uint256 outputIndex, IRollup.Output memory o, uint256 amount) private {
         FastLedger memory ledger = _settle(r, SYNC_BATCH);
         uint256 gweis = Math.ceilDiv(amount, 1 gwei);
         uint256 exposure = ledger.exposure + gweis;
-        if (exposure > o.fastLimit)
-            revert PortalFastLimit(outputIndex, exposure * 1 gwei, uint256(o.fastLimit) * 1 gwei);
-        ledger.exposure = uint64(exposure); // <= fastLimit: the whole supply in gwei is below 2^64
+        if (exposure + ledger.deficit > o.fastLimit) {
+            revert PortalFastLimit(outputIndex, (exposure + ledger.deficit) * 1 gwei, uint256(o.fastLimit) * 1 gwei);
+        }
+        ledger.exposure = uint64(exposure); // <= fastLimit < 2^64
         emit FastWithdrawal(leaf, outputIndex, exposure * 1 gwei, uint256(o.fastLimit) * 1 gwei);
         bytes20 root = bytes20(o.root);
         // one entry per output while claims against it follow one another
@@ -172,7 +181,7 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     function settleFastWithdrawals(uint256 max) external nonReentrant returns (uint256 released, uint256 lost) {
         FastLedger memory before = _fast;
         FastLedger memory ledger = _settle(rollup(), max);
-        return (uint256(before.exposure - ledger.exposure) * 1 gwei, uint256(ledger.lost - before.lost) * 1 gwei);
+        return (uint256(before.exposure - ledger.exposure) * 1 gwei, uint256(ledger.deficit - before.deficit) * 1 gwei);
     }
 
     /// @dev Settles up to `max` entries from the oldest: released when its output is Finalized with the same root, lost
@@ -195,12 +204,14 @@ contract Portal is IPortal, ReentrancyGuardTransient {
             delete _fastEntries[head];
         }
         if (head == ledger.head) return ledger;
-        (ledger.head, ledger.exposure, ledger.lost) = (
+        // (a loss moves from the exposure to the deficit: their sum never grows)
+        (ledger.head, ledger.exposure, ledger.deficit) = (
             head,
             ledger.exposure - uint64(released),
-            ledger.lost + uint64(lost)
+            ledger.deficit + uint64(lost)
         );
         _fast = ledger;
+        if (lost != 0) _totals.lost += uint128(lost);
         emit FastWithdrawalsSettled(released * 1 gwei, lost * 1 gwei);
     }
 
@@ -209,8 +220,12 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         IRollupFactory factory = rollup().factory();
         IRestakingRegistry registry = IRestakingRegistry(IOperatorSets(factory.operatorSets()).registry());
         amount = registry.claimSlashProceeds(0, address(this)); // asset 0: ALT
-        _recovered += amount;
-        emit SlashProceedsRecovered(amount, fastDeficit());
+        _totals.recovered += uint128(amount); // (ALT's supply is below 2^96)
+        // what exceeds the deficit stays in the portal, a reserve for its depositors (it raises no fast limit)
+        FastLedger storage ledger = _fast;
+        uint256 madeGood = Math.min(ledger.deficit, amount / 1 gwei);
+        ledger.deficit -= uint64(madeGood);
+        emit SlashProceedsRecovered(amount, uint256(ledger.deficit) * 1 gwei);
     }
 
     // ---------------------------------------------------------------- escape hatch
@@ -253,24 +268,23 @@ contract Portal is IPortal, ReentrancyGuardTransient {
 
     /// @inheritdoc IPortal
     function fastLost() external view returns (uint256) {
-        return uint256(_fast.lost) * 1 gwei;
+        return uint256(_totals.lost) * 1 gwei;
     }
 
     /// @inheritdoc IPortal
     function fastRecovered() external view returns (uint256) {
-        return _recovered;
+        return _totals.recovered;
     }
 
     /// @inheritdoc IPortal
-    function fastDeficit() public view returns (uint256) {
-        uint256 lost = uint256(_fast.lost) * 1 gwei;
-        return lost > _recovered ? lost - _recovered : 0;
+    function fastDeficit() external view returns (uint256) {
+        return uint256(_fast.deficit) * 1 gwei;
     }
 
     /// @inheritdoc IPortal
     function fastCapacity(uint256 outputIndex) external view returns (uint256) {
         IRollup.Output memory o = rollup().output(outputIndex);
-        uint256 exposure = _fast.exposure;
+        uint256 exposure = uint256(_fast.exposure) + _fast.deficit;
         if (o.status != IRollup.OutputStatus.FastFinalized || o.fastLimit <= exposure) return 0;
         return (o.fastLimit - exposure) * 1 gwei;
     }

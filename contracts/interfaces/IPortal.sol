@@ -53,8 +53,8 @@ interface IPortal {
     error PortalOutputMismatch(uint256 outputIndex);
     /// @notice Output `outputIndex` is not Finalized (its status), nor FastFinalized for an ALT withdrawal.
     error PortalOutputNotFinalized(uint256 outputIndex, IRollup.OutputStatus status);
-    /// @notice A fast withdrawal would raise the ALT paid out against outputs not yet Finalized to `exposure`, above
-    ///         output `outputIndex`'s MACH cover `limit` (wei).
+    /// @notice A fast withdrawal would raise the ALT paid out fast against outputs not yet Finalized, plus the deficit, to
+    ///         `exposure`, above output `outputIndex`'s MACH cover `limit` (wei).
     error PortalFastLimit(uint256 outputIndex, uint256 exposure, uint256 limit);
     /// @notice The Merkle proof does not put the withdrawal in the output's withdrawals root.
     error PortalInvalidProof(bytes32 withdrawalHash);
@@ -94,7 +94,7 @@ interface IPortal {
     ///         against outputs not yet Finalized is now `exposure`, within the output's cover `limit`.
     event FastWithdrawal(bytes32 indexed withdrawalHash, uint256 indexed outputIndex, uint256 exposure, uint256 limit);
     /// @notice Fast withdrawals against outputs since Finalized (`released`) or dropped by an invalidation (`lost`, also
-    ///         released) no longer count in the exposure.
+    ///         released, and added to the deficit) no longer count in the exposure.
     event FastWithdrawalsSettled(uint256 released, uint256 lost);
     /// @notice `amount` of ALT slashed from signers of invalid MACH certificates came to the portal; what was lost to
     ///         invalidations and not yet made good is now `deficit`.
@@ -136,7 +136,9 @@ interface IPortal {
     /// @notice ALT recovered from slashes, in all.
     function fastRecovered() external view returns (uint256);
 
-    /// @notice ALT lost to invalidations not yet made good by recovered slashes: `fastLost` less `fastRecovered`, or 0.
+    /// @notice ALT lost to invalidations not yet made good by recovered slashes (each recovery lowers it, down to zero;
+    ///         what exceeds it stays in the portal as a reserve). A fast claim needs exposure + deficit + amount within
+    ///         the output's limit.
     function fastDeficit() external view returns (uint256);
 
     /// @notice ALT paid out fast against outputs not yet known to be Finalized or dropped (settled lazily: an upper
@@ -146,8 +148,8 @@ interface IPortal {
     /// @notice ALT paid out fast against outputs later dropped by an invalidation, in all.
     function fastLost() external view returns (uint256);
 
-    /// @notice The ALT a fast withdrawal against output `outputIndex` may take now: its `fastLimit` less the exposure
-    ///         (zero unless it is FastFinalized).
+    /// @notice The ALT a fast withdrawal against output `outputIndex` may take now: its `fastLimit` less the exposure and
+    ///         the deficit (zero unless it is FastFinalized).
     function fastCapacity(uint256 outputIndex) external view returns (uint256);
 
     /// @notice The rollup this portal bridges to.

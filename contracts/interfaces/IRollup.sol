@@ -24,7 +24,7 @@ interface IRollup {
         Finalized
     }
 
-    /// @notice An invalidated output: when it was proposed and when VITAL invalidated it.
+    /// @notice An invalidated output: when it was first proposed and when VITAL last invalidated it.
     struct Invalidation {
         uint48 proposedAt;
         uint48 invalidatedAt;

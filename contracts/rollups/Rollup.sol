@@ -92,7 +92,7 @@ contract Rollup is IRollup {
     uint96 public outputBond;
     /// @notice 0 while permanent.
     uint48 public expiry;
-    /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when it was proposed and
+    /// @dev keccak256(abi.encode(l2BlockNumber, root)) of each output VITAL invalidated => when it was first proposed and
     ///      when it was invalidated (its last invalidation).
     mapping(bytes32 output => Invalidation) internal _invalidations;
     /// @dev The fee of each queue item that paid one (a deposit pays none: it then costs no third slot).
@@ -386,7 +386,9 @@ contract Rollup is IRollup {
             revert RollupRootInvalidated(l2BlockNumber, root);
         }
         o.status = OutputStatus.FastFinalized;
-        uint256 limit = Math.min(cover / 1 gwei, type(uint72).max);
+        // below 2^64 gwei, so the portal's counts stay within 64 bits; none without VITAL: only its invalidation makes
+        // the signers slashable (a validity rollup's unprovable output never finalizes, and is never invalidated)
+        uint256 limit = services & VITAL == 0 ? 0 : Math.min(cover / 1 gwei, type(uint64).max);
         // an invalidation of a parent not yet Finalized would drop this output too, and slash only the parent's signers
         if (index > _finalizedCount) {
             Output storage parent = _outputs[index - 1];
@@ -435,11 +437,11 @@ contract Rollup is IRollup {
         if (o.status == OutputStatus.Finalized) revert RollupOutputStatus(index, o.status);
         uint256 count = _outputCount;
         _outputCount = uint128(index); // the output and every later one: their slots are overwritten by later proposals
-        // only this one was proven wrong: the later ones were dropped for building on it
-        _invalidations[_rootKey(o.l2BlockNumber, o.root)] = Invalidation({
-            proposedAt: o.proposedAt,
-            invalidatedAt: uint48(block.timestamp)
-        });
+        // only this one was proven wrong: the later ones were dropped for building on it. The same root proposed and
+        // invalidated again keeps its first proposal time: MACH's reports of its first signers stay in range
+        Invalidation storage record = _invalidations[_rootKey(o.l2BlockNumber, o.root)];
+        if (record.proposedAt == 0) record.proposedAt = o.proposedAt;
+        record.invalidatedAt = uint48(block.timestamp);
         emit OutputsInvalidated(index, count);
         _forfeitBond(index, count, challenger);
     }

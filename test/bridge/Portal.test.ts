@@ -567,7 +567,7 @@ describe("Portal", function () {
       expect(await f.portal.fastExposure()).to.equal(0n);
     });
 
-    it("an invalidation makes the fast withdrawals against the output and every later one lost, and frees the exposure", async function () {
+    it("an invalidation makes the fast withdrawals against the output and every later one lost, frees the exposure, and holds the cover they used until a slash makes them good", async function () {
       const f = await loadFixture(fastFixture);
       const [alice, bob] = f.withdrawals;
       await (await claim(f, alice)).wait();
@@ -590,6 +590,17 @@ describe("Portal", function () {
         .withArgs(150n * ALT, 150n * ALT);
       expect([await f.portal.fastExposure(), await f.portal.fastLost()]).to.deep.equal([0n, 450n * ALT]);
       expect(await f.portal.settleFastWithdrawals.staticCall(10)).to.deep.equal([0n, 0n]);
+      // the loss holds the cover it used until a slash makes it good: a new output's capacity is its limit less it
+      expect([await f.portal.fastDeficit(), await f.portal.fastRecovered()]).to.deep.equal([450n * ALT, 0n]);
+      const replacement = await propose(f, f.tree.root, id("state 1 again"));
+      await fastFinalize(f, replacement.index, COVER);
+      expect(await f.portal.fastCapacity(replacement.index)).to.equal(COVER - 450n * ALT);
+      await expect(claim(f, f.withdrawals[1], replacement))
+        .to.be.revertedWithCustomError(f.portal, "PortalFastLimit")
+        .withArgs(replacement.index, 650n * ALT, COVER);
+      await expect(claim(f, f.withdrawals[2], replacement))
+        .to.emit(f.portal, "FastWithdrawal")
+        .withArgs(withdrawalHash(f.withdrawals[2]), replacement.index, GWEI, COVER);
     });
 
     it("settling stops at the oldest fast withdrawal still pending, and a fast claim settles what it can first", async function () {

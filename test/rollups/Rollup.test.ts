@@ -999,10 +999,10 @@ describe("Rollup", function () {
       ]);
     });
 
-    it("caps a fastLimit at 2^72 - 1 gwei (above ALT's whole supply) whatever cover MACH names", async function () {
+    it("caps a fastLimit at 2^64 - 1 gwei (above ALT's whole supply) whatever cover MACH names", async function () {
       const { d, eph } = await loadFixture(proposedFixture);
       const r = eph.rollup;
-      const most = 2n ** 72n - 1n;
+      const most = 2n ** 64n - 1n;
       await expect(fastFinalize(r, d.mach, 0, ethers.MaxUint256))
         .to.emit(r, "OutputFastFinalized")
         .withArgs(0n, most * 10n ** 9n);
@@ -1075,6 +1075,24 @@ describe("Rollup", function () {
       await expect(r.connect(d.mach).fastFinalize(2, dropped.l2BlockNumber, dropped.root, 0n))
         .to.emit(r, "OutputFastFinalized")
         .withArgs(2n, 0n);
+      // invalidated again, the root keeps its first proposal time (MACH's reports of its first signers stay in range)
+      const again = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(again);
+      await (await r.connect(d.vital).invalidate(1, CHALLENGER)).wait();
+      expect([...(await r.invalidation(bad.l2BlockNumber, bad.root))]).to.deep.equal([bad.proposedAt, BigInt(again)]);
+      expect((await r.output(0)).root).to.equal(parent);
+    });
+
+    it("gives no fastLimit on a rollup without VITAL (a validity rollup): nothing could invalidate the output, so its signers are never slashable", async function () {
+      const { d, proposer, zk } = await loadFixture(rollupsFixture);
+      const r = zk.rollup;
+      expect(Number(await r.services()) & SERVICE.VITAL).to.equal(0);
+      await (await r.connect(proposer).proposeOutput(ZK_INTERVAL, ROOTS[0], ZeroHash)).wait();
+      await expect(fastFinalize(r, d.mach, 0, 1_000n * ALT))
+        .to.emit(r, "OutputFastFinalized")
+        .withArgs(0n, 0n);
+      expect((await r.output(0)).status).to.equal(OutputStatus.FastFinalized);
+      expect((await r.output(0)).fastLimit).to.equal(0n);
     });
 
     it("refuses fast finality from anyone but MACH, and from MACH when it is not a service of the rollup", async function () {
