@@ -35,6 +35,8 @@ const DESCRIPTIONS: Record<Duty, string> = {
     'Reports the "valid" voters of VITAL challenges that invalidated their output (the keeper as reporter)',
   finalize: "Finalizes optimistic outputs past their challenge period with no open challenge, in order",
   "execute-slashes": "Executes slash requests past their veto window",
+  "recover-slashes":
+    "Moves into each rollup's portal the ALT its MACH signers' invalid-certificate slashes credited to it",
   "report-misses": "Reports SQUAD slots their leader left empty (reportable, leader not excused)",
   "force-include":
     "Forces overdue queue items into rollups (the fees to the keeper; on SQUAD rollups once censorship is provable)",

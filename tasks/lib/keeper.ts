@@ -8,6 +8,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { BaseContract, Signer } from "ethers";
 import type {
   OperatorSets,
+  RestakingRegistry,
   RewardsDistributor,
   Rollup,
   RollupFactory,
@@ -17,8 +18,8 @@ import type {
 } from "../../typechain-types";
 import { SERVICES } from "../../deploy/lib/rollups";
 import { loadAddressBook } from "./addressBook";
-import { confirm, fail, revertReason, type TxReport } from "./cli";
-import { operatorSets, RESTAKING_KEYS, rewardsDistributor, slashingManager } from "./restaking";
+import { confirm, fail, formatAlt, revertReason, type TxReport } from "./cli";
+import { operatorSets, RESTAKING_KEYS, restakingRegistry, rewardsDistributor, slashingManager } from "./restaking";
 import { ROLLUP_KEYS, rollupAt, rollupFactory } from "./rollups";
 import { formatSetId, setNames } from "./sets";
 import {
@@ -38,6 +39,7 @@ export const DUTIES = [
   "report-voters",
   "finalize",
   "execute-slashes",
+  "recover-slashes",
   "report-misses",
   "force-include",
   "report-censorship",
@@ -115,6 +117,7 @@ const NEEDS: Record<Duty, string[]> = {
   "report-voters": [SERVICE_KEYS.vital, RESTAKING_KEYS.slashingManager],
   finalize: [ROLLUP_KEYS.factory],
   "execute-slashes": [RESTAKING_KEYS.slashingManager],
+  "recover-slashes": [ROLLUP_KEYS.factory, RESTAKING_KEYS.registry],
   "report-misses": [ROLLUP_KEYS.factory, SERVICE_KEYS.squad],
   "force-include": [ROLLUP_KEYS.factory],
   "report-censorship": [ROLLUP_KEYS.factory, SERVICE_KEYS.squad, RESTAKING_KEYS.slashingManager],
@@ -240,6 +243,7 @@ const setsOf = (t: Tick) => once<OperatorSets>(t, "sets", () => operatorSets(t.h
 const vitalOf = (t: Tick) => once<VitalService>(t, "vital", () => serviceContract(t.hre, "vital"));
 const squadOf = (t: Tick) => once<SquadService>(t, "squad", () => serviceContract(t.hre, "squad"));
 const managerOf = (t: Tick) => once<SlashingManager>(t, "manager", () => slashingManager(t.hre));
+const registryOf = (t: Tick) => once<RestakingRegistry>(t, "registry", () => restakingRegistry(t.hre));
 const rewardsOf = (t: Tick) => once<RewardsDistributor>(t, "rewards", () => rewardsDistributor(t.hre));
 
 /** Every rollup of the factory (its own list, in creation order), with what the duties read of each. */
@@ -282,6 +286,7 @@ const RUN: Record<Duty, (t: Tick) => Promise<void>> = {
   "report-voters": reportVoters,
   finalize,
   "execute-slashes": executeSlashes,
+  "recover-slashes": recoverSlashes,
   "report-misses": reportMisses,
   "force-include": forceInclude,
   "report-censorship": reportCensorship,
@@ -412,6 +417,22 @@ async function executeSlashes(t: Tick) {
     if (request.status !== SLASH_PENDING || t.now < Number(request.executableAt)) continue;
     const what = `slash request ${id} executed: ${request.bps} bps of ${request.operator}`;
     await attempt(t, "execute-slashes", `slash request ${id}`, what, manager, "execute", [id]);
+  }
+}
+
+/**
+ * `Portal.recoverSlashProceeds()` for each rollup whose portal the registry credited ALT (slashes of its MACH signers
+ * for invalid certificates, redirected to it): the ALT makes good the fast withdrawals lost to invalidations.
+ */
+async function recoverSlashes(t: Tick) {
+  const registry = await registryOf(t);
+  for (const r of await rollupsOf(t)) {
+    const portal = await r.contract.portal();
+    const amount = await registry.slashProceeds(portal, 0);
+    if (amount === 0n) continue;
+    const contract = await t.hre.ethers.getContractAt("Portal", portal);
+    const what = `${formatAlt(amount)} recovered into the portal of ${r.address}`;
+    await attempt(t, "recover-slashes", portal, what, contract, "recoverSlashProceeds", []);
   }
 }
 

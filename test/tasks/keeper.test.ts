@@ -499,6 +499,7 @@ describe("keeper tasks", function () {
         "report-voters",
         "finalize",
         "execute-slashes",
+        "recover-slashes",
         "report-misses",
         "force-include",
         "report-censorship",
@@ -546,7 +547,7 @@ describe("keeper tasks", function () {
       await expectRefused(
         "keeper tick",
         { ...args, duties: "finalize,lunch" },
-        "unknown duty lunch: the duties are seeds, stream-fees, resolve, report-voters, finalize, execute-slashes, report-misses, force-include, report-censorship, settle-rollups, settle-rewards",
+        "unknown duty lunch: the duties are seeds, stream-fees, resolve, report-voters, finalize, execute-slashes, recover-slashes, report-misses, force-include, report-censorship, settle-rollups, settle-rewards",
       );
       await expectRefused(
         "keeper finalize",

@@ -23,6 +23,7 @@ import { formatAlt } from "../../tasks/lib/cli";
 import { outputRootOf } from "../../tasks/lib/rollups";
 import { RESTAKING_KEYS } from "../../tasks/lib/restaking";
 import { recordInProcess } from "../../tasks/lib/addressBook";
+import type { TickResult } from "../../tasks/lib/keeper";
 import { blsSecretFrom, keyRegistration, MACH_DOMAIN, NO_KEY, packKeys } from "../../tasks/lib/mach";
 import {
   aggregateG1,
@@ -1886,6 +1887,34 @@ describe("mach tasks", function () {
         { rollup: "5001", root: ROOTS[0], attestations: f.dir, json: true },
         "every signer among the files is reported already",
       );
+    });
+
+    it("keeper execute-slashes then keeper recover-slashes move the reported signers' slashed ALT into the rollup's portal, nothing burned", async function () {
+      const f = await load(invalidatedFixture);
+      const first = await f.manager.requestCount();
+      await task("mach report-invalid", { rollup: "5001", root: ROOTS[0], attestations: f.dir, json: true });
+      const portal = await f.rollup.portal();
+      const keeper = { json: true, from: f.outsider.address };
+      // nothing credited yet: nothing to recover
+      const none = await task<TickResult>("keeper recover-slashes", keeper);
+      expect(none.records).to.deep.equal([]);
+      await time.increaseTo((await f.manager.request(first + 2n)).executableAt);
+      const executed = await task<TickResult>("keeper execute-slashes", keeper);
+      expect(executed.records.map((r) => r.target)).to.deep.equal(
+        [first, first + 1n, first + 2n].map((id) => `slash request ${id}`),
+      );
+      const credited = await f.registry.slashProceeds(portal, 0);
+      expect(credited).to.be.greaterThan(0n);
+      expect(await f.registry.altToBurn()).to.equal(0n);
+      const before = await f.token.balanceOf(portal);
+      const recovered = await task<TickResult>("keeper recover-slashes", keeper);
+      expect(recovered.records.map((r) => [r.duty, r.target, r.what])).to.deep.equal([
+        ["recover-slashes", portal, `${formatAlt(credited)} recovered into the portal of ${f.rollupAddress}`],
+      ]);
+      expect(await f.token.balanceOf(portal)).to.equal(before + credited);
+      expect(await f.registry.slashProceeds(portal, 0)).to.equal(0n);
+      // recovered once: the next pass finds nothing
+      expect((await task<TickResult>("keeper recover-slashes", keeper)).records).to.deep.equal([]);
     });
 
     it("sends one report per epoch of the files, leaving out signers reported already, every report simulated first (--json)", async function () {
