@@ -88,8 +88,8 @@ extendEnvironment((hre) => {
 /// setting, for size (200 runs); the operator sets (with their checkpoints and draw index), above the limit at 10,000
 /// runs, at 1,000 runs (24,280 bytes), and so MACH (with the BLS library: 25,379 bytes at 10,000 runs; its certificates'
 /// gas is the precompiles'), the registry (with its reward-unit checkpoints: 25,815 bytes at 10,000 runs, 22,771 at
-/// 1,000) and the rollup (with its portal, queue and outputs: 24,534 bytes at 10,000 runs, 21,039 at 1,000, for ~0.05 %
-/// more gas).
+/// 1,000) and the rollup (with its portal, queue and outputs: 24,534 bytes at 10,000 runs before its fast-withdrawal
+/// limits, 21,595 with them at 1,000, for ~0.05 % more gas).
 const compiler = (runs: number) => ({
   version: SOLC_VERSION,
   settings: { evmVersion: "cancun", optimizer: { enabled: true, runs } },
