@@ -141,13 +141,19 @@ export async function withdrawalStates(
     const hash = withdrawalHash(withdrawal);
     const holding = matching.filter((o) => o.l2BlockNumber >= withdrawal.l2Block);
     const finalized = holding.filter((o) => o.status === "Finalized");
+    const fast = withdrawal.token.toLowerCase() === alt ? fastest(holding, capacities, withdrawal.amount) : undefined;
     if (await portal.isClaimed(hash)) {
       states.push({ withdrawal, hash, status: "claimed" });
     } else if (finalized.length !== 0) {
       states.push({ withdrawal, hash, status: "claimable", output: finalized[finalized.length - 1] });
-    } else if (withdrawal.token.toLowerCase() === alt && fastest(holding, capacities, withdrawal.amount)) {
-      const output = fastest(holding, capacities, withdrawal.amount)!;
-      states.push({ withdrawal, hash, status: "claimable fast", output, fastCapacity: capacities.get(output.index) });
+    } else if (fast !== undefined) {
+      states.push({
+        withdrawal,
+        hash,
+        status: "claimable fast",
+        output: fast,
+        fastCapacity: capacities.get(fast.index),
+      });
     } else if (holding.length !== 0) {
       const output = holding[0];
       const claimableAt = optimistic ? output.proposedAt + challengePeriod : undefined;
