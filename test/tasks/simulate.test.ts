@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { reset, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { existsSync, readFileSync } from "fs";
 import path from "path";
-import { AbiCoder, keccak256, toQuantity } from "ethers";
+import { AbiCoder, keccak256, toQuantity, ZeroAddress } from "ethers";
 import { simulate } from "../../tasks/lib/simulate/engine";
 import {
   ACTION_CATEGORIES,
@@ -16,6 +16,7 @@ import {
 import { formatNumber } from "../../tasks/lib/simulate/render";
 import { altToken } from "../../tasks/lib/genesis";
 import { blsKeyRegistry, operatorSets, restakingRegistry, rewardsDistributor } from "../../tasks/lib/restaking";
+import { rollupFactory } from "../../tasks/lib/rollups";
 import { serviceContract } from "../../tasks/lib/services";
 import { coverageRunning } from "../helpers/coverage";
 import { expectTaskFailure, runTask, tempDir } from "../helpers/tasks";
@@ -356,26 +357,26 @@ describe("simulate task", function () {
         rollup: "rollup-0",
         epochs: SMALL.epochs - 1,
         slots: 4_320,
-        led: 382,
+        led: 366,
         fair: 354.89,
         sigma: 18.05,
         commits: SMALL.epochs,
-        withheld: 8,
-        sought: 29,
+        withheld: 7,
+        sought: 23,
       });
       expect(second.events.filter((e) => e.kind === "leader-share")).to.deep.equal([
         {
           epoch: SMALL.epochs,
           kind: "leader-share",
           detail:
-            "op-04 led 382 of 4,320 rollup-0 slots (8.84 %) in the 15 epochs it seeded vs 354.89 (8.22 %) at its " +
-            "stake share, σ 18.05: +1.50σ, within 2σ",
+            "op-04 led 366 of 4,320 rollup-0 slots (8.47 %) in the 15 epochs it seeded vs 354.89 (8.22 %) at its " +
+            "stake share, σ 18.05: +0.62σ, within 2σ",
         },
         {
           epoch: SMALL.epochs,
           kind: "leader-share",
           detail:
-            "op-04 withheld 8 of its 16 reveals, seeking 29 more slots: the keeper revealed the same seeds in those " +
+            "op-04 withheld 7 of its 16 reveals, seeking 23 more slots: the keeper revealed the same seeds in those " +
             "blocks, it won none",
         },
       ]);
@@ -443,6 +444,121 @@ describe("simulate task", function () {
       const slashedTotal = second.operators.reduce((t, o) => t + BigInt(o.slashed), 0n);
       expect(slashedTotal).to.equal(BigInt(second.conservation.slashed));
       expect(second.operators.filter((o) => o.honest).every((o) => o.slashed === "0")).to.equal(true);
+    });
+
+    describe("the bridge", function () {
+      /** Each rollup's portal and its bridge events, read from the chain (not from the report). */
+      async function portals() {
+        const factory = await rollupFactory(hre);
+        const created = await factory.queryFilter(factory.filters.RollupCreated());
+        return Promise.all(
+          created.map(async (e) => {
+            const rollup = await hre.ethers.getContractAt("Rollup", e.args.rollup);
+            const portal = await hre.ethers.getContractAt("Portal", await rollup.portal());
+            return {
+              rollup,
+              portal,
+              deposits: await portal.queryFilter(portal.filters.DepositInitiated()),
+              claims: await portal.queryFilter(portal.filters.WithdrawalClaimed()),
+              fast: await portal.queryFilter(portal.filters.FastWithdrawal()),
+              refunds: await portal.queryFilter(portal.filters.DepositRefunded()),
+            };
+          }),
+        );
+      }
+
+      it("moves assets through every rollup's portal, which holds exactly what it owes (the chain's events agree)", async function () {
+        const alt = (await altToken(hre)).target;
+        const token = await altToken(hre);
+        const all = await portals();
+        expect(all.map((p) => p.deposits.length)).to.deep.equal(second.bridge.rollups.map((r) => r.deposits));
+        for (const [k, p] of all.entries()) {
+          const row = second.bridge.rollups[k];
+          expect(row.held).to.deep.equal(row.owed, row.rollup);
+          expect(p.claims.length).to.equal(row.claimedFast + row.claimedNormal);
+          expect(p.refunds.length).to.equal(row.refunded);
+          // what came in less what went out, per asset, from the events
+          const net = (asset: string) =>
+            p.deposits.filter((e) => e.args.token === asset).reduce((n, e) => n + e.args.amount, 0n) -
+            p.claims.filter((e) => e.args.token === asset).reduce((n, e) => n + e.args.amount, 0n) -
+            p.refunds.filter((e) => e.args.token === asset).reduce((n, e) => n + e.args.amount, 0n);
+          expect(await hre.ethers.provider.getBalance(p.portal.target))
+            .to.equal(net(ZeroAddress))
+            .and.equal(BigInt(row.held.ETH));
+          expect(await token.balanceOf(p.portal.target))
+            .to.equal(net(alt as string))
+            .and.equal(BigInt(row.held.ALT));
+        }
+        expect(second.bridge.rollups.reduce((n, r) => n + r.deposits, 0)).to.be.greaterThan(20);
+        expect(second.bridge.rollups.reduce((n, r) => n + r.claimedNormal, 0)).to.be.greaterThan(5);
+      });
+
+      it("pays ALT fast only against a FastFinalized output within its limit, everything else against a Finalized one", async function () {
+        const alt = (await altToken(hre)).target;
+        let fastClaims = 0;
+        for (const p of await portals()) {
+          const fastHashes = new Set(p.fast.map((e) => e.args.withdrawalHash));
+          for (const e of p.fast) expect(e.args.exposure).to.be.at.most(e.args.limit);
+          for (const claim of p.claims) {
+            // the output as it stood in the block before the claim's (each transaction is mined in its own block)
+            const output = await p.rollup.output(claim.args.outputIndex, { blockTag: claim.blockNumber - 1 });
+            if (fastHashes.has(claim.args.withdrawalHash)) {
+              fastClaims++;
+              expect(claim.args.token).to.equal(alt);
+              expect(output.status).to.equal(2n); // FastFinalized
+              expect(output.fastLimit).to.be.greaterThan(0n);
+            } else {
+              expect(output.status).to.equal(3n); // Finalized
+            }
+          }
+        }
+        expect(fastClaims).to.equal(second.bridge.rollups.reduce((n, r) => n + r.claimedFast, 0));
+        expect(fastClaims).to.be.greaterThan(0);
+        // every fast claim is counted against its output's limit in the report
+        const used = second.bridge.fastOutputs.reduce((n, o) => n + BigInt(o.used), 0n);
+        expect(used).to.be.greaterThan(0n);
+        for (const o of second.bridge.fastOutputs) expect(BigInt(o.used)).to.be.at.most(BigInt(o.limit));
+      });
+
+      it("times withdrawals: a fast claim within its epoch, a normal one of an optimistic rollup after its challenge period", function () {
+        const rows = second.bridge.latency;
+        const fast = rows.filter((r) => r.path === "fast (MACH)");
+        const normal = rows.filter((r) => r.path === "normal (challenge period)");
+        // made at 2:00:30 into an epoch, certified at 3:00:30, claimed at 3:45:00 (less the run's spacing of a second)
+        expect(Math.min(...fast.map((r) => r.min))).to.be.lessThan(2 * 3_600);
+        expect(Math.min(...normal.map((r) => r.min))).to.be.at.least(7 * 86_400);
+        for (const r of rows)
+          expect([r.min, r.median, r.max]).to.deep.equal([r.min, r.median, r.max].sort((a, b) => a - b));
+      });
+
+      it("refuses the forged withdrawal of the false output", function () {
+        const forged = second.events.filter((e) => e.kind === "forged-withdrawal");
+        expect(forged).to.have.length(1);
+        expect(forged[0].epoch).to.equal(3);
+        expect(forged[0].detail).to.include("its claim is refused, PortalOutputNotFinalized(2, 1)");
+      });
+
+      it("lets every user of an ephemeral rollup out after it retired: withdrawals claimed, deposits never included refunded", async function () {
+        const all = await portals();
+        const ephemeral = second.rollups.map((r, k) => ({ r, k })).filter(({ r }) => r.ephemeral);
+        expect(ephemeral.length).to.be.greaterThan(0);
+        for (const { r, k } of ephemeral) {
+          const p = all[k];
+          const [retired] = await p.rollup.queryFilter(p.rollup.filters.Retired());
+          expect(r.state).to.equal("Retired");
+          expect(await hre.ethers.provider.getBalance(p.portal.target)).to.equal(0n);
+          expect(await (await altToken(hre)).balanceOf(p.portal.target)).to.equal(0n);
+          expect(p.refunds.length).to.be.greaterThan(0);
+          for (const e of p.refunds) expect(e.blockNumber).to.be.greaterThan(retired.blockNumber);
+          expect(p.claims.filter((e) => e.blockNumber > retired.blockNumber)).to.have.length(1);
+          expect(second.bridge.rollups[k].unclaimed).to.equal(0);
+          const note = second.events.find((e) => e.kind === "escape-hatch" && e.detail.startsWith(`${r.name} `))!;
+          expect(note.detail).to.match(
+            /withdrawals claimed \(1 after retirement\), 1 deposit\(s\) never included refunded/,
+          );
+          expect(note.detail).to.include("its portal holds 0 ETH and 0 ALT");
+        }
+      });
     });
 
     it("takes rollups through their lives and outputs through the finality tiers", async function () {
@@ -651,6 +767,7 @@ describe("simulate task", function () {
         "duties",
         "upkeep",
         "governance",
+        "bridge",
         "total",
       ]);
       const rows = lines.slice(start + 3, lines.indexOf("", start)).map((line) => line.trim().split(/\s+/));
@@ -670,7 +787,7 @@ describe("simulate task", function () {
 });
 
 describe("simulate gas categories", function () {
-  const sources = ["engine.ts", "governance.ts", "adversary.ts"].map((file) =>
+  const sources = ["engine.ts", "governance.ts", "adversary.ts", "bridge.ts"].map((file) =>
     readFileSync(path.join("tasks/lib/simulate", file), "utf8"),
   );
 

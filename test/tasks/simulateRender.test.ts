@@ -11,6 +11,7 @@ import {
   eventMarkers,
   fitScale,
   formatAltCell,
+  formatDuration,
   GAS_PANEL,
   gasAreas,
   legendEntry,
@@ -124,19 +125,43 @@ function reportFixture(): SimulationReport {
     gasByEpoch: [
       {
         epoch: 0,
-        byCategory: { setup: 2500000, staking: 1000000, rewards: 0, duties: 0, upkeep: 0, governance: 0 },
+        byCategory: { setup: 2500000, staking: 1000000, rewards: 0, duties: 0, upkeep: 0, governance: 0, bridge: 0 },
       },
       {
         epoch: 1,
-        byCategory: { setup: 0, staking: 50000, rewards: 0, duties: 800000, upkeep: 450000, governance: 120000 },
+        byCategory: {
+          setup: 0,
+          staking: 50000,
+          rewards: 0,
+          duties: 800000,
+          upkeep: 450000,
+          governance: 120000,
+          bridge: 0,
+        },
       },
       {
         epoch: 2,
-        byCategory: { setup: 0, staking: 0, rewards: 630000, duties: 650000, upkeep: 450000, governance: 90000 },
+        byCategory: {
+          setup: 0,
+          staking: 0,
+          rewards: 630000,
+          duties: 650000,
+          upkeep: 450000,
+          governance: 90000,
+          bridge: 0,
+        },
       },
       {
         epoch: 3,
-        byCategory: { setup: 0, staking: 184567, rewards: 1260001, duties: 700000, upkeep: 300001, governance: 0 },
+        byCategory: {
+          setup: 0,
+          staking: 184567,
+          rewards: 1260001,
+          duties: 700000,
+          upkeep: 300001,
+          governance: 0,
+          bridge: 45000,
+        },
       },
     ],
     upkeep: { totalGas: 1200001, rollupEpochs: 6, perRollupEpoch: 200000 },
@@ -179,6 +204,43 @@ function reportFixture(): SimulationReport {
         fastFinalizedOutputs: 4,
       },
     ],
+    bridge: {
+      rollups: [
+        {
+          rollup: "rollup-0",
+          deposits: 3,
+          included: 3,
+          refunded: 0,
+          withdrawals: 2,
+          claimedFast: 1,
+          claimedNormal: 0,
+          unclaimed: 1,
+          held: { ETH: alt("1.5"), ALT: alt("250") },
+          owed: { ETH: alt("1.5"), ALT: alt("250") },
+        },
+        {
+          rollup: "rollup-1",
+          deposits: 2,
+          included: 1,
+          refunded: 1,
+          withdrawals: 1,
+          claimedFast: 0,
+          claimedNormal: 1,
+          unclaimed: 0,
+          held: { ETH: "0", ALT: "1" },
+          owed: { ETH: "0", ALT: "0" },
+        },
+      ],
+      latency: [
+        { rollup: "rollup-0", path: "fast (MACH)", claims: 1, min: 6_300, median: 6_300, max: 6_300 },
+        { rollup: "rollup-1", path: "normal (validity proof)", claims: 3, min: 6_240, median: 612_000, max: 700_000 },
+      ],
+      fastOutputs: [
+        { rollup: "rollup-0", output: 0, epoch: 1, limit: alt("400"), used: alt("100") },
+        { rollup: "rollup-0", output: 1, epoch: 2, limit: alt("400"), used: "0" },
+      ],
+      fastRefused: 2,
+    },
     conservation: {
       deposited: alt("3150"),
       stake: alt("3050"),
@@ -280,13 +342,13 @@ describe("simulate report rendering", function () {
     it("shows the gas per epoch by category, with each epoch's total and the run's totals", function () {
       expect(sectionOf(summaryLines(reportFixture()), "Gas per epoch by category")).to.deep.equal([
         "Gas per epoch by category",
-        "  epoch      setup    staking    rewards     duties     upkeep  governance      total",
-        "  -----  ---------  ---------  ---------  ---------  ---------  ----------  ---------",
-        "      0  2,500,000  1,000,000          0          0          0           0  3,500,000",
-        "      1          0     50,000          0    800,000    450,000     120,000  1,420,000",
-        "      2          0          0    630,000    650,000    450,000      90,000  1,820,000",
-        "      3          0    184,567  1,260,001    700,000    300,001           0  2,444,569",
-        "    all  2,500,000  1,234,567  1,890,001  2,150,000  1,200,001     210,000  9,184,569",
+        "  epoch      setup    staking    rewards     duties     upkeep  governance  bridge      total",
+        "  -----  ---------  ---------  ---------  ---------  ---------  ----------  ------  ---------",
+        "      0  2,500,000  1,000,000          0          0          0           0       0  3,500,000",
+        "      1          0     50,000          0    800,000    450,000     120,000       0  1,420,000",
+        "      2          0          0    630,000    650,000    450,000      90,000       0  1,820,000",
+        "      3          0    184,567  1,260,001    700,000    300,001           0  45,000  2,489,569",
+        "    all  2,500,000  1,234,567  1,890,001  2,150,000  1,200,001     210,000  45,000  9,229,569",
       ]);
     });
 
@@ -295,18 +357,19 @@ describe("simulate report rendering", function () {
       const upkeep = "Upkeep: 200,000 gas per rollup-epoch (1,200,001 over 6 rollup-epochs; budget 200,000)";
       expect(lines).to.include(upkeep);
       expect(lines.indexOf(upkeep)).to.equal(
-        lines.indexOf("    all  2,500,000  1,234,567  1,890,001  2,150,000  1,200,001     210,000  9,184,569") + 2,
+        lines.indexOf("    all  2,500,000  1,234,567  1,890,001  2,150,000  1,200,001     210,000  45,000  9,229,569") +
+          2,
       );
       expect(lines[lines.indexOf(upkeep) + 1]).to.equal("");
     });
 
     it("shows every epoch of a long run, not only the first 20", function () {
       const report = reportFixture();
-      const byCategory = { setup: 0, staking: 0, rewards: 500, duties: 1000, upkeep: 2000, governance: 0 };
+      const byCategory = { setup: 0, staking: 0, rewards: 500, duties: 1000, upkeep: 2000, governance: 0, bridge: 0 };
       report.gasByEpoch = Array.from({ length: 31 }, (_, epoch) => ({ epoch, byCategory }));
       const section = sectionOf(summaryLines(report), "Gas per epoch by category");
       expect(firstCells(section)).to.deep.equal([...Array.from({ length: 31 }, (_, epoch) => String(epoch)), "all"]);
-      expect(section.at(-1)).to.equal("    all      0        0   15,500  31,000  62,000           0  108,500");
+      expect(section.at(-1)).to.equal("    all      0        0   15,500  31,000  62,000           0       0  108,500");
     });
 
     it("lists the scripted events", function () {
@@ -326,6 +389,44 @@ describe("simulate report rendering", function () {
         "  rewards paid 6 ALT + owed 3 ALT + unclaimed 0.5 ALT + unsettled 0.5 ALT = 10 ALT vs fees credited 10 ALT:" +
           " holds",
       ]);
+    });
+
+    it("lists each rollup's bridge traffic, and whether its portal holds exactly what it owes", function () {
+      expect(sectionOf(summaryLines(reportFixture()), "Bridge")).to.deep.equal([
+        "Bridge: deposits and withdrawals per rollup, the portal's holdings (ETH, ALT) against what it owes",
+        "  rollup    deposits  included  refunded  withdrawals  fast  normal  unclaimed  ETH held  ALT held  invariant",
+        "  --------  --------  --------  --------  -----------  ----  ------  ---------  --------  --------  -----------",
+        "  rollup-0         3         3         0            2     1       0          1      1.50    250.00  held = owed",
+        "  rollup-1         2         1         1            1     0       1          0      0.00      0.00  BROKEN",
+      ]);
+    });
+
+    it("gives the withdrawal latency per rollup and path, and the fast limit used per output", function () {
+      const lines = summaryLines(reportFixture());
+      expect(sectionOf(lines, "Withdrawal latency")).to.deep.equal([
+        "Withdrawal latency (made on L2 to claimed on L1)",
+        "  rollup    path                     claims     fastest      median     slowest",
+        "  --------  -----------------------  ------  ----------  ----------  ----------",
+        "  rollup-0  fast (MACH)                   1  1 h 45 min  1 h 45 min  1 h 45 min",
+        "  rollup-1  normal (validity proof)       3  1 h 44 min     7 d 2 h     8 d 2 h",
+      ]);
+      expect(sectionOf(lines, "Fast-withdrawal limit")).to.deep.equal([
+        "Fast-withdrawal limit used per output (MACH cover, ALT)",
+        "  rollup    output  epoch   limit  claimed fast    used",
+        "  --------  ------  -----  ------  ------------  ------",
+        "  rollup-0       0      1  400.00        100.00  25.0 %",
+        "  1 more output(s) certified with no fast claim; 2 fast claim(s) over a limit waited for finality",
+      ]);
+    });
+
+    it("writes durations in their two largest units", function () {
+      expect(formatDuration(0)).to.equal("0 s");
+      expect(formatDuration(59)).to.equal("59 s");
+      expect(formatDuration(6_300)).to.equal("1 h 45 min");
+      expect(formatDuration(7_200)).to.equal("2 h");
+      expect(formatDuration(612_000)).to.equal("7 d 2 h");
+      expect(formatDuration(86_461)).to.equal("1 d");
+      expect(formatDuration(90_000)).to.equal("1 d 1 h");
     });
 
     it("ends with the run's speed", function () {
@@ -583,7 +684,7 @@ describe("simulate report rendering", function () {
 
     it("stacks the gas per epoch by category, under a line of the total, on an axis fitted to the largest epoch", function () {
       const svg = chartSvg(reportFixture());
-      // Totals 3,500,000 / 1,420,000 / 1,820,000 / 2,444,569 gas: the axis runs from 0 to 4M by 1M, so a gas g is at
+      // Totals 3,500,000 / 1,420,000 / 1,820,000 / 2,489,569 gas: the axis runs from 0 to 4M by 1M, so a gas g is at
       // y = 724 - g / 25,000; epochs 0..3 at x = 64, 306, 548, 790. Each area: its top left to right, its bottom back.
       expect(yLabels(svg, GAS_PANEL)).to.deep.equal(["0", "1M", "2M", "3M", "4M"]);
       const bottom = "790,724 548,724 306,724 64,724";
@@ -594,18 +695,20 @@ describe("simulate report rendering", function () {
         { fill: "#e69f00", points: "64,584 306,690 548,672.8 790,638.2 790,666.2 548,698.8 306,722 64,584" }, // duties
         { fill: "#cc79a7", points: "64,584 306,672 548,654.8 790,626.2 790,638.2 548,672.8 306,690 64,584" }, // upkeep
         { fill: "#56b4e9", points: "64,584 306,667.2 548,651.2 790,626.2 790,626.2 548,654.8 306,672 64,584" }, // gov.
+        { fill: "#d55e00", points: "64,584 306,667.2 548,651.2 790,624.4 790,626.2 548,651.2 306,667.2 64,584" }, // bridge
       ]);
-      expect(polylines(svg)[5]).to.equal("64,584 306,667.2 548,651.2 790,626.2");
+      expect(polylines(svg)[5]).to.equal("64,584 306,667.2 548,651.2 790,624.4");
       // The legend, top of the stack first, with each category's gas over the run.
       const legend = [...svg.matchAll(/<text x="830" y="[\d.]+">([^<]*)<\/text>/g)].map((match) => match[1]);
       expect(legend).to.deep.equal([
+        "bridge 45k",
         "governance 210k",
         "upkeep 1.2M",
         "duties 2.15M",
         "rewards 1.89M",
         "staking 1.23M",
         "setup 2.5M",
-        "total 9.18M",
+        "total 9.23M",
       ]);
     });
 
@@ -618,6 +721,7 @@ describe("simulate report rendering", function () {
         duties: [5, 5],
         upkeep: [0, 0],
         governance: [0, 0],
+        bridge: [0, 0],
       };
       expect(gasAreas([0, 1], gas, box, 50)).to.deep.equal({
         areas: [
@@ -633,7 +737,7 @@ describe("simulate report rendering", function () {
       const report = reportFixture();
       report.gasByEpoch = report.gasByEpoch.map(({ epoch }) => ({
         epoch,
-        byCategory: { setup: 0, staking: 0, rewards: 0, duties: 0, upkeep: 0, governance: 0 },
+        byCategory: { setup: 0, staking: 0, rewards: 0, duties: 0, upkeep: 0, governance: 0, bridge: 0 },
       }));
       for (const svg of [chartSvg(report), chartSvg({ ...report, gasByEpoch: [] })]) {
         expect(polygons(svg)).to.deep.equal([]);

@@ -112,9 +112,9 @@ export class Chain {
   /**
    * Calls `fn` of `contract` from `from`, mined at the current time and counted under `action` and, in the current
    * epoch, under its category. A refusal ends the simulation with its decoded reason (a simulation bug, never
-   * expected); so does an action without a category, before anything is sent.
+   * expected); so does an action without a category, before anything is sent. `value`: wei of ETH sent with it.
    */
-  async call(from: string, contract: CallTarget, fn: string, args: unknown[], action: string) {
+  async call(from: string, contract: CallTarget, fn: string, args: unknown[], action: string, value = 0n) {
     const category = categoryOf(action);
     const to = contract.target as string;
     const data = contract.interface.encodeFunctionData(fn, args);
@@ -122,7 +122,8 @@ export class Chain {
     await this.provider.send("evm_setNextBlockTimestamp", [toBeHex(time)]);
     let hash: string;
     try {
-      hash = (await this.provider.send("eth_sendTransaction", [{ from, to, data, gas: TX_GAS }])) as string;
+      const tx = { from, to, data, gas: TX_GAS, ...(value === 0n ? {} : { value: toBeHex(value) }) };
+      hash = (await this.provider.send("eth_sendTransaction", [tx])) as string;
     } catch (error) {
       throw new Error(`${action} (from ${from}) was refused: ${this.reason(error)}`);
     }

@@ -12,6 +12,7 @@ import type {
   BlsKeyRegistry,
   MachService,
   OperatorSets,
+  Portal,
   RestakingRegistry,
   RewardsDistributor,
   Rollup,
@@ -31,6 +32,7 @@ import { encodeG1, hashToG1 } from "../bls";
 import { rollupFactory } from "../rollups";
 import { serviceContract } from "../services";
 import { SeedAdversary } from "./adversary";
+import { Bridge, BRIDGE_USER_ALT, BRIDGE_USERS } from "./bridge";
 import { Chain, type CallTarget, type MinedReceipt } from "./chain";
 import { GovernanceThread } from "./governance";
 import { CHALLENGE, Ledger, OUTPUT, VOTE, protocolInterface } from "./ledger";
@@ -78,6 +80,8 @@ interface LiveRollup {
   settled: boolean;
   /** Its final output (the one after its expiry, covering the blocks up to it) is proposed. */
   finalProposed: boolean;
+  /** Its escape hatch (every user out after retirement) is noted. */
+  escapeNoted: boolean;
   /** The security council's pause (the scripted one): when it began and until when. */
   pause?: { from: number; until: number };
 }
@@ -147,7 +151,10 @@ async function prepare(hre: HardhatRuntimeEnvironment, run: SimulationRun) {
   return { world, timings, funding, delegates, services };
 }
 
-/** ALT the world needs: stakes, bonds for challenges, rollup creation fees, prepaid service fees and output bonds. */
+/**
+ * ALT the world needs: stakes, bonds for challenges, rollup creation fees, prepaid service fees, output bonds and the
+ * bridge users' ALT.
+ */
 function fundingNeeded(
   world: World,
   epochs: number,
@@ -155,7 +162,7 @@ function fundingNeeded(
   rollups: { feePerServicePerSecond: bigint; templates: { creationFee: bigint; outputBond: bigint }[] },
   bond: bigint,
 ): bigint {
-  let total = 0n;
+  let total = BigInt(world.rollups.length * BRIDGE_USERS) * BRIDGE_USER_ALT;
   for (const op of world.operators) total += op.stake + (op.honest ? 2n * bond : 0n);
   for (const s of world.stakers) total += stakerTotal(s);
   for (const r of world.rollups) {
@@ -243,6 +250,8 @@ class Simulation {
   private readonly refusedFinality = new Set<bigint>();
   /** The operator that grinds rollup-0's SQUAD seed (the second dishonest one, else the first), from epoch 1. */
   private adversary?: SeedAdversary;
+  /** The rollups' users: deposits, withdrawals and claims through the portals (created once the rollups exist). */
+  private bridge?: Bridge;
 
   private constructor(
     private readonly hre: HardhatRuntimeEnvironment,
@@ -333,6 +342,7 @@ class Simulation {
   private observe(): MinedReceipt[] {
     const mined = this.chain.take();
     this.ledger.observe(mined);
+    this.bridge?.observe(mined);
     return mined;
   }
 
@@ -348,11 +358,18 @@ class Simulation {
     const L = this.timings.epochLength;
     this.genesis = Number(await sets.epochStart(0));
     // the simulation's epoch 1 is the first whole epoch after setup: one second per transaction, bounded (twice over)
-    // by six per operator, five per staker, seven per rollup and one per set member, and the rollups' commitment delay
+    // by six per operator, five per staker, seven per rollup, two per bridge user and one per set member, and the rollups'
+    // commitment delay
     const members = rollups.reduce((n, r) => n + Object.values(r.members).reduce((m, list) => m + list.length, 0), 0);
     const commitDelay = Number(await factory.COMMIT_DELAY());
     const setupSeconds =
-      2 * (4 * SETUP_GAP + commitDelay + 6 * operators.length + 5 * stakers.length + 7 * rollups.length + members);
+      2 *
+      (4 * SETUP_GAP +
+        commitDelay +
+        6 * operators.length +
+        5 * stakers.length +
+        (7 + 2 * BRIDGE_USERS) * rollups.length +
+        members);
     this.firstEpoch = Math.floor((this.chain.time + setupSeconds - this.genesis) / L) + 1;
     const nextBlock = () => this.chain.time + SETUP_GAP;
     const rate = await factory.feePerServicePerSecond();
@@ -456,6 +473,7 @@ class Simulation {
         expiryNoted: false,
         settled: false,
         finalProposed: false,
+        escapeNoted: false,
       });
     }
     this.observe();
@@ -467,8 +485,10 @@ class Simulation {
       r.lastStreamed = Number(await r.contract.lastStreamed());
     }
 
-    // step 3: stakers delegate; each rollup is registered with its services
+    // step 3: stakers delegate; each rollup is registered with its services; the bridge users are funded and approve
+    // their rollup's portal
     this.at(nextBlock());
+    await this.createBridge(funder);
     for (const s of stakers) {
       const total = stakerTotal(s);
       await this.call(s.address, token, "approve", [registry.target, total], "setup: approve");
@@ -519,6 +539,71 @@ class Simulation {
     await this.point(0);
   }
 
+  private async createBridge(funder: string) {
+    const rollups = [];
+    for (const r of this.live) {
+      const portal = (await this.hre.ethers.getContractAt("Portal", await r.contract.portal())) as unknown as Portal;
+      rollups.push({
+        name: r.plan.name,
+        address: r.address,
+        portal,
+        interval: r.interval,
+        optimistic: r.plan.optimistic,
+        expiry: r.expiry,
+      });
+    }
+    const L = this.timings.epochLength;
+    this.bridge = new Bridge(
+      {
+        ledger: this.ledger,
+        token: this.c.token,
+        keeper: this.keeper,
+        actor: (address) => this.chain.actor(address),
+        call: (from, contract, fn, args, action, value) => this.chain.call(from, contract, fn, args, action, value),
+        simulate: async (from, contract, fn, args) => (await this.chain.simulate(from, contract, fn, args)).refusal,
+        note: (kind, detail) => this.ledger.note(kind, detail),
+        epochOf: (t) => Math.floor((t - this.epochStart(1)) / L) + 1,
+      },
+      this.run.options.seed,
+      rollups,
+      rollups[0].portal.interface,
+      this.live[0].contract.interface,
+    );
+    await this.bridge.setup(funder);
+  }
+
+  /** Whether `r` takes deposits at `t`: Active (not expired, not retired) and not paused. */
+  private open(r: LiveRollup, t: number) {
+    return !r.settled && (r.expiry === 0 || t < r.expiry) && !this.paused(r, t);
+  }
+
+  private byAddress(address: string) {
+    return this.live.find((r) => r.address === address)!;
+  }
+
+  /** The bridge users' deposits (`late`: one to each ephemeral rollup after its last batch, never included). */
+  private async deposits(t: number, late = false) {
+    this.at(t);
+    await this.bridge!.deposits((address) => this.open(this.byAddress(address), t), late);
+    this.observe();
+  }
+
+  /**
+   * The bridge users' claims (and refunds once a rollup retired); an ephemeral rollup's escape hatch is noted in the
+   * step after it retired.
+   */
+  private async bridgeClaims(t: number) {
+    this.at(t);
+    await this.bridge!.claims(t, (address) => this.paused(this.byAddress(address), t));
+    this.observe();
+    for (const r of this.live) {
+      if (r.settled && !r.escapeNoted) {
+        r.escapeNoted = true;
+        await this.bridge!.escapeHatch(r.address);
+      }
+    }
+  }
+
   private async positionAddress(category: string) {
     const { loadAddressBook } = await import("../addressBook");
     return (await loadAddressBook(this.hre))[VESTING_KEY_PREFIX + category];
@@ -537,14 +622,17 @@ class Simulation {
     const chainEpoch = BigInt(this.firstEpoch + e - 1);
     await this.startOfEpoch(t0 + 60);
     await this.grindSeed(t0 + 30 * 60);
+    await this.deposits(t0 + 45 * 60);
     await this.slot(t0 + 1 * HOUR);
     await this.revealSeeds(t0 + 1 * HOUR + 30 * 60);
     await this.proposeOutputs(t0 + 2 * HOUR + 30, e);
     await this.finality(t0 + 3 * HOUR + 30, e, chainEpoch);
+    await this.bridgeClaims(t0 + 3 * HOUR + 45 * 60);
     await this.councilPause(t0 + 4 * HOUR);
     await this.votes(t0 + 4 * HOUR + 30);
     await this.reportVoters(t0 + 5 * HOUR + 30);
     await this.finalize(t0 + 6 * HOUR + 30);
+    await this.bridgeClaims(t0 + 6 * HOUR + 45 * 60);
     await this.stakers(t0 + 7 * HOUR + 30, e);
     if (e === SCRIPT.proposal) {
       this.at(t0 + 8 * HOUR + 30);
@@ -552,6 +640,7 @@ class Simulation {
       this.observe();
     }
     await this.slot(t0 + 9 * HOUR);
+    if (e === SCRIPT.expiry) await this.deposits(t0 + 10 * HOUR, true);
     await this.slot(t0 + 17 * HOUR);
     await this.point(e);
   }
@@ -645,7 +734,7 @@ class Simulation {
           r.plan.owner,
           r.contract,
           "appendBatch",
-          [commitment, 0],
+          [commitment, this.bridge!.pending(r.address)],
           "rollup: append batch (central sequencer)",
         );
         continue;
@@ -717,7 +806,8 @@ class Simulation {
    */
   private async postBatch(poster: string, r: LiveRollup, commitment: string, action: string) {
     await this.chain.seedNextBlock();
-    await this.call(poster, this.c.services.SQUAD, "postBatch", [r.address, commitment, 0], action);
+    const include = this.bridge!.pending(r.address); // every deposit queued
+    await this.call(poster, this.c.services.SQUAD, "postBatch", [r.address, commitment, include], action);
   }
 
   private async firstEligible(setId: bigint, operators: string[], t: number, except?: string) {
@@ -733,6 +823,8 @@ class Simulation {
   private async proposeOutputs(t: number, e: number) {
     this.at(t);
     this.proposed.clear();
+    // the bridge users' withdrawals on L2 (of this epoch's block) come first
+    this.bridge!.withdraw(e, t, (address) => this.open(this.byAddress(address), t));
     for (const r of this.live) {
       if (r.settled || t >= r.settlesAt || this.paused(r, t)) continue;
       const settling = r.expiry !== 0 && t >= r.expiry;
@@ -741,7 +833,12 @@ class Simulation {
       const l2 = (outputs.length === 0 ? 0n : outputs[outputs.length - 1].l2BlockNumber) + r.interval;
       const lie = e === SCRIPT.badOutput && r.plan.index === 0 && r.plan.proposer !== r.plan.owner;
       const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
-      await this.call(r.plan.proposer, r.contract, "proposeOutput", [l2, root, ZeroHash], "rollup: propose output");
+      if (settling) this.bridge!.drain(r.address, l2, t); // its users all withdraw in its last blocks
+      const withdrawals = lie
+        ? await this.bridge!.forgedRoot(r.address, l2, r.plan.proposer, outputs.length)
+        : this.bridge!.withdrawalsRoot(r.address, l2);
+      const args = [l2, root, withdrawals];
+      await this.call(r.plan.proposer, r.contract, "proposeOutput", args, "rollup: propose output");
       this.proposed.set(r, { index: outputs.length, bad: lie });
       if (settling) {
         r.finalProposed = true;
@@ -1284,6 +1381,7 @@ class Simulation {
       events: l.events,
       ...(seedAdversary === undefined ? {} : { seedAdversary }),
       epochs: this.points,
+      bridge: await this.bridge!.report(),
       conservation: {
         deposited: l.deposited.toString(),
         stake: (await this.totalStake()).toString(),

@@ -18,6 +18,7 @@ const ARTIFACTS = [
   "BlsKeyRegistry",
   "RollupFactory",
   "Rollup",
+  "Portal",
   "VitalService",
   "MachService",
   "SquadService",
@@ -57,6 +58,10 @@ export interface OutputRecord {
   root: string;
   proposedAt: number;
   status: number;
+  /** The parts of the root a withdrawal's claim proves it with (`IPortal.OutputProof`). */
+  proof: { withdrawalsRoot: string; batchRoot: string; parentRoot: string };
+  /** Its MACH certificate's fast-withdrawal limit (wei of ALT; 0 until FastFinalized). */
+  fastLimit: bigint;
 }
 
 export interface RollupRecord {
@@ -211,11 +216,16 @@ export class Ledger {
             root: a.root,
             proposedAt: at,
             status: OUTPUT.Proposed,
+            proof: { withdrawalsRoot: a.withdrawalsRoot, batchRoot: a.batchRoot, parentRoot: a.parentRoot },
+            fastLimit: 0n,
           };
         }
         break;
       case "OutputFastFinalized":
-        if (rollup) rollup.outputs[Number(a.index)].status = OUTPUT.FastFinalized;
+        if (rollup) {
+          rollup.outputs[Number(a.index)].status = OUTPUT.FastFinalized;
+          rollup.outputs[Number(a.index)].fastLimit = a.fastLimit;
+        }
         this.fastFinalized++;
         break;
       case "OutputFinalized":

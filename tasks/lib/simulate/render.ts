@@ -261,6 +261,93 @@ export function conservationLines(report: SimulationReport): string[] {
   ];
 }
 
+/** A duration in seconds in its largest unit and the next one down, left out when 0: "7 d 4 h", "2 h", "1 d". */
+export function formatDuration(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, "d"],
+    [3_600, "h"],
+    [60, "min"],
+    [1, "s"],
+  ];
+  const found = units.findIndex(([size]) => seconds >= size);
+  const i = found === -1 ? units.length - 1 : found;
+  const [size, unit] = units[i];
+  const whole = `${Math.floor(seconds / size)} ${unit}`;
+  if (i === units.length - 1) return whole;
+  const [nextSize, nextUnit] = units[i + 1];
+  const next = Math.floor((seconds % size) / nextSize);
+  return next === 0 ? whole : `${whole} ${next} ${nextUnit}`;
+}
+
+/** Each rollup's bridge traffic, and what its portal holds against what it owes (ETH and ALT). */
+export function bridgeLines(report: SimulationReport): string[] {
+  const b = report.bridge;
+  const rows = b.rollups.map((row) => {
+    const holds = (["ETH", "ALT"] as const).every((asset) => row.held[asset] === row.owed[asset]);
+    return [
+      row.rollup,
+      formatNumber(row.deposits),
+      formatNumber(row.included),
+      formatNumber(row.refunded),
+      formatNumber(row.withdrawals),
+      formatNumber(row.claimedFast),
+      formatNumber(row.claimedNormal),
+      formatNumber(row.unclaimed),
+      formatAltCell(row.held.ETH),
+      formatAltCell(row.held.ALT),
+      holds ? "held = owed" : "BROKEN",
+    ];
+  });
+  const headers = ["rollup", "deposits", "included", "refunded", "withdrawals", "fast", "normal", "unclaimed"];
+  const latency = b.latency.map((row) => [
+    row.rollup,
+    row.path,
+    formatNumber(row.claims),
+    formatDuration(row.min),
+    formatDuration(row.median),
+    formatDuration(row.max),
+  ]);
+  const used = b.fastOutputs.filter((row) => row.used !== "0");
+  const unused = b.fastOutputs.length - used.length;
+  const limits = used
+    .slice(0, MAX_ROWS)
+    .map((row) => [
+      row.rollup,
+      formatNumber(row.output),
+      formatNumber(row.epoch),
+      formatAltCell(row.limit),
+      formatAltCell(row.used),
+      `${row.limit === "0" ? "-" : ((100 * weiToAlt(row.used)) / weiToAlt(row.limit)).toFixed(1) + " %"}`,
+    ]);
+  return [
+    ...section(
+      "Bridge: deposits and withdrawals per rollup, the portal's holdings (ETH, ALT) against what it owes",
+      [...headers, "ETH held", "ALT held", "invariant"],
+      rows,
+      [...headers.map((_, i): Align => (i === 0 ? "left" : "right")), "right", "right", "left"],
+    ),
+    "",
+    ...section(
+      "Withdrawal latency (made on L2 to claimed on L1)",
+      ["rollup", "path", "claims", "fastest", "median", "slowest"],
+      latency,
+      ["left", "left", "right", "right", "right", "right"],
+    ),
+    "",
+    ...section(
+      "Fast-withdrawal limit used per output (MACH cover, ALT)",
+      ["rollup", "output", "epoch", "limit", "claimed fast", "used"],
+      limits,
+      ["left", "right", "right", "right", "right", "right"],
+      [
+        ...moreLine(used.length - limits.length, "outputs"),
+        `${formatNumber(unused)} more output(s) certified with no fast claim; ${formatNumber(b.fastRefused)} fast ` +
+          "claim(s) over a limit waited for finality",
+      ],
+    ),
+  ];
+}
+
 /** The summary printed at the end of the run: plain text lines, sections separated by a blank line. */
 export function summaryLines(report: SimulationReport): string[] {
   const run = report.run;
@@ -275,6 +362,7 @@ export function summaryLines(report: SimulationReport): string[] {
     [upkeepLine(report)],
     eventLines(report),
     conservationLines(report),
+    bridgeLines(report),
     [
       `Run: ${formatNumber(run.wallSeconds, 1)} s wall, ${formatNumber(run.actions)} actions, ` +
         `${formatNumber(run.actionsPerSecond, 1)} actions/s`,
@@ -460,6 +548,7 @@ export const GAS_COLOURS: Readonly<Record<GasCategory, string>> = {
   duties: "#e69f00",
   upkeep: "#cc79a7",
   governance: "#56b4e9",
+  bridge: "#d55e00",
 };
 
 /** The x axis: the first epoch and the epochs it spans (one at least, so a single point sits at the left). */

@@ -91,7 +91,7 @@ export interface GasRow {
 }
 
 /** The categories of gas, in the report's and the summary's column order. */
-export const GAS_CATEGORIES = ["setup", "staking", "rewards", "duties", "upkeep", "governance"] as const;
+export const GAS_CATEGORIES = ["setup", "staking", "rewards", "duties", "upkeep", "governance", "bridge"] as const;
 export type GasCategory = (typeof GAS_CATEGORIES)[number];
 
 /**
@@ -108,7 +108,9 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  *   fees streamed (credited to each of its sets in O(1), and settled lazily by claims: rewards need nothing every
  *   epoch); nothing is sent per set, since what counts in an epoch is read from OperatorSets' checkpoints and SQUAD's
  *   leader seed is fixed by the batches;
- * - governance: the proposal's life, and the security council's pause of a rollup.
+ * - governance: the proposal's life, and the security council's pause of a rollup;
+ * - bridge: the rollups' users: deposits to a portal, withdrawals claimed from it (fast or normal), deposits refunded
+ *   after a rollup retired, and the keeper's settling of fast withdrawals.
  */
 export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "setup: release allocation": "setup",
@@ -151,6 +153,11 @@ export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "governance: queue": "governance",
   "governance: execute": "governance",
   "council: pause rollup": "governance",
+  "bridge: deposit ETH": "bridge",
+  "bridge: deposit ALT": "bridge",
+  "bridge: claim withdrawal": "bridge",
+  "bridge: claim withdrawal (fast)": "bridge",
+  "bridge: refund deposit": "bridge",
 };
 
 /** The category of `action`; an action name missing from ACTION_CATEGORIES throws (it must be classified). */
@@ -209,7 +216,9 @@ export type ScriptedKind =
   | "seed-adversary"
   | "leader-share"
   | "proposal-created"
-  | "proposal-executed";
+  | "proposal-executed"
+  | "forged-withdrawal"
+  | "escape-hatch";
 
 /**
  * What the seed adversary (an operator of rollup-0's SQUAD set that commits the rollup's seeds itself, at blocks it
@@ -269,6 +278,58 @@ export interface Conservation {
   rewardsUnsettledScaled: string;
 }
 
+/** One rollup's bridge: its users' deposits and withdrawals, and what its portal holds against what it owes. */
+export interface BridgeRow {
+  rollup: string;
+  /** Deposits made, included by a batch, and refunded after the rollup retired (never included). */
+  deposits: number;
+  included: number;
+  refunded: number;
+  /** Withdrawals made on L2, claimed against a FastFinalized output (ALT within its MACH cover) or a Finalized one. */
+  withdrawals: number;
+  claimedFast: number;
+  claimedNormal: number;
+  /** Made on L2 and not claimed at the end (their output not Finalized yet, or the fast limit reached). */
+  unclaimed: number;
+  /** Per asset ("ETH", "ALT"), wei: what the portal holds, and what it owes (L2 balances, withdrawals not claimed, and
+   *  deposits not included); `held == owed` holds exactly at the end of the run. */
+  held: Record<BridgeAsset, string>;
+  owed: Record<BridgeAsset, string>;
+}
+
+export type BridgeAsset = "ETH" | "ALT";
+
+/**
+ * Withdrawal latency of one rollup by path: from the step the withdrawal was made on L2 (just before the output of the
+ * epoch is proposed) to its claim on L1, in seconds. Claims left for after an ephemeral rollup retired (the escape
+ * hatch's) are not counted: their users chose to wait.
+ */
+export interface LatencyRow {
+  rollup: string;
+  path: "fast (MACH)" | "normal (challenge period)" | "normal (validity proof)";
+  claims: number;
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** A FastFinalized output's fast-withdrawal limit and the ALT claimed fast against it (wei). */
+export interface FastOutputRow {
+  rollup: string;
+  output: number;
+  epoch: number;
+  limit: string;
+  used: string;
+}
+
+export interface BridgeReport {
+  rollups: BridgeRow[];
+  latency: LatencyRow[];
+  fastOutputs: FastOutputRow[];
+  /** Fast claims the portal would have refused (`PortalFastLimit`, simulated first): they waited for the normal path. */
+  fastRefused: number;
+}
+
 export interface SimulationReport {
   config: SimulationConfig;
   /** A governance parameter change applied mid-run, as proposed. */
@@ -286,6 +347,7 @@ export interface SimulationReport {
   seedAdversary?: SeedAdversaryResult;
   epochs: EpochPoint[];
   conservation: Conservation;
+  bridge: BridgeReport;
   /** The run itself: varies from run to run. Actions are transactions, each mined on its own block. */
   run: { startedAt: string; wallSeconds: number; actions: number; actionsPerSecond: number };
 }
