@@ -250,6 +250,9 @@ describe("simulate task", function () {
         "finalize-refused",
         "seed-adversary",
         "leader-share",
+        "catch-up",
+        "forged-withdrawal",
+        "escape-hatch",
       ]) {
         expect(kinds.has(kind as never), kind).to.equal(true);
       }
@@ -357,26 +360,26 @@ describe("simulate task", function () {
         rollup: "rollup-0",
         epochs: SMALL.epochs - 1,
         slots: 4_320,
-        led: 366,
+        led: 379,
         fair: 354.89,
         sigma: 18.05,
         commits: SMALL.epochs,
-        withheld: 7,
-        sought: 23,
+        withheld: 4,
+        sought: 17,
       });
       expect(second.events.filter((e) => e.kind === "leader-share")).to.deep.equal([
         {
           epoch: SMALL.epochs,
           kind: "leader-share",
           detail:
-            "op-04 led 366 of 4,320 rollup-0 slots (8.47 %) in the 15 epochs it seeded vs 354.89 (8.22 %) at its " +
-            "stake share, σ 18.05: +0.62σ, within 2σ",
+            "op-04 led 379 of 4,320 rollup-0 slots (8.77 %) in the 15 epochs it seeded vs 354.89 (8.22 %) at its " +
+            "stake share, σ 18.05: +1.34σ, within 2σ",
         },
         {
           epoch: SMALL.epochs,
           kind: "leader-share",
           detail:
-            "op-04 withheld 7 of its 16 reveals, seeking 23 more slots: the keeper revealed the same seeds in those " +
+            "op-04 withheld 4 of its 16 reveals, seeking 17 more slots: the keeper revealed the same seeds in those " +
             "blocks, it won none",
         },
       ]);
@@ -559,6 +562,32 @@ describe("simulate task", function () {
           expect(note.detail).to.include("its portal holds 0 ETH and 0 ALT");
         }
       });
+    });
+
+    it("has the proposer behind the L2 catch up at once after the invalidation: every output due, each certified", async function () {
+      const factory = await rollupFactory(hre);
+      const [created] = await factory.queryFilter(factory.filters.RollupCreated());
+      const rollup = await hre.ethers.getContractAt("Rollup", created.args.rollup);
+      const interval = (await factory.template(created.args.params.templateId)).outputInterval;
+      // the outputs dropped at the invalidation (from #2) re-proposed in its epoch up to the L2's head (block 1,800 × 11)
+      const catchUp = second.events.filter((e) => e.kind === "catch-up");
+      expect(catchUp.map((e) => [e.epoch, e.detail])).to.deep.equal([
+        [11, "rollup-0's proposer, behind the L2, proposed outputs #2 to #10 at once (blocks up to 19800)"],
+      ]);
+      expect(interval * 11n).to.equal(19_800n);
+      // one output an epoch after it: the last covers the last epoch's block
+      const count = await rollup.outputCount();
+      expect((await rollup.output(count - 1n)).l2BlockNumber).to.equal(interval * BigInt(SMALL.epochs));
+      // each caught-up output was certified after the invalidation, #2 on its Finalized parent with a limit, each later
+      // one with the least of its cover and its parent's limit
+      const [dropped] = await rollup.queryFilter(rollup.filters.OutputsInvalidated());
+      const certified = (await rollup.queryFilter(rollup.filters.OutputFastFinalized())).filter(
+        (e) => e.blockNumber > dropped.blockNumber && e.args.index >= 2n && e.args.index <= 10n,
+      );
+      expect(certified.map((e) => Number(e.args.index))).to.deep.equal([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(certified[0].args.fastLimit).to.be.greaterThan(0n);
+      for (let i = 1; i < certified.length; i++)
+        expect(certified[i].args.fastLimit).to.be.at.most(certified[i - 1].args.fastLimit);
     });
 
     it("takes rollups through their lives and outputs through the finality tiers", async function () {

@@ -59,6 +59,8 @@ import type { ProtocolParameters } from "../../../deploy/lib/parameters";
 export const START_TIME = 4_102_444_800;
 /** Seconds between two setup steps. */
 const SETUP_GAP = 12;
+/** The most outputs a proposer behind the L2 proposes in one step. */
+const CATCH_UP = 16;
 const HOUR = 3_600;
 
 type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -237,8 +239,8 @@ class Simulation {
   private readonly operatorAt = new Map<string, OperatorPlan>();
   /** The sets each operator joined, by its address, in the order it joined them: its rewards' (operator, set) pairs. */
   private readonly setsOf = new Map<string, bigint[]>();
-  /** The outputs proposed in the current epoch, by rollup: their index, and whether it is the scripted bad one. */
-  private readonly proposed = new Map<LiveRollup, { index: number; bad: boolean }>();
+  /** The outputs proposed in the current epoch, by rollup: their indexes, and whether it is the scripted bad one. */
+  private readonly proposed = new Map<LiveRollup, { indexes: number[]; bad: boolean }>();
   /** Rollup-epochs so far: each epoch, the rollups not retired at its first step and with at least one service set. */
   private rollupEpochs = 0;
   /**
@@ -830,27 +832,48 @@ class Simulation {
       const settling = r.expiry !== 0 && t >= r.expiry;
       if (settling && r.finalProposed) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
-      const l2 = (outputs.length === 0 ? 0n : outputs[outputs.length - 1].l2BlockNumber) + r.interval;
       const lie = e === SCRIPT.badOutput && r.plan.index === 0 && r.plan.proposer !== r.plan.owner;
-      const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
-      if (settling) this.bridge!.drain(r.address, l2, t); // its users all withdraw in its last blocks
-      const withdrawals = lie
-        ? await this.bridge!.forgedRoot(r.address, l2, r.plan.proposer, outputs.length)
-        : this.bridge!.withdrawalsRoot(r.address, l2);
-      const args = [l2, root, withdrawals];
-      await this.call(r.plan.proposer, r.contract, "proposeOutput", args, "rollup: propose output");
-      this.proposed.set(r, { index: outputs.length, bad: lie });
+      // the L2's head: the block the epoch's output covers when none was delayed; a proposer behind it (after a pause or
+      // an invalidation) catches up at once, up to CATCH_UP outputs in the step (a settling rollup posts its final one)
+      const head = r.interval * BigInt(e);
+      const indexes: number[] = [];
+      let l2 = outputs.length === 0 ? 0n : outputs[outputs.length - 1].l2BlockNumber;
+      do {
+        l2 += r.interval;
+        const index = outputs.length + indexes.length;
+        const root = lie ? this.names.hash(`bad-root:${l2}`) : this.trueRoot(r, l2);
+        if (settling) this.bridge!.drain(r.address, l2, t); // its users all withdraw in its last blocks
+        const withdrawals = lie
+          ? await this.bridge!.forgedRoot(r.address, l2, r.plan.proposer, index)
+          : this.bridge!.withdrawalsRoot(r.address, l2);
+        await this.call(
+          r.plan.proposer,
+          r.contract,
+          "proposeOutput",
+          [l2, root, withdrawals],
+          "rollup: propose output",
+        );
+        indexes.push(index);
+      } while (!settling && !lie && l2 + r.interval <= head && indexes.length < CATCH_UP);
+      this.proposed.set(r, { indexes, bad: lie });
+      if (indexes.length > 1) {
+        this.ledger.note(
+          "catch-up",
+          `${r.plan.name}'s proposer, behind the L2, proposed outputs #${indexes[0]} to #${indexes.at(-1)} at once ` +
+            `(blocks up to ${l2})`,
+        );
+      }
       if (settling) {
         r.finalProposed = true;
         this.ledger.note(
           "final-output",
-          `${r.plan.name} (settling) proposed its final output #${outputs.length}, block ${l2}: it finalizes ` +
+          `${r.plan.name} (settling) proposed its final output #${indexes[0]}, block ${l2}: it finalizes ` +
             (r.plan.optimistic ? "when its challenge period ends, after the settlement window" : "by its proof"),
         );
       }
       if (lie) {
         const delay = challengeDelay({ ...this.timings, challengePeriod: r.challengePeriod });
-        this.scripted = { r, index: outputs.length, challengeEpoch: e + delay, resumed: false };
+        this.scripted = { r, index: indexes[0], challengeEpoch: e + delay, resumed: false };
         this.ledger.note(
           "bad-output",
           `${this.nameOf(r.plan.proposer)} proposed a false root for block ${l2} of ${r.plan.name}`,
@@ -877,11 +900,13 @@ class Simulation {
     for (const r of this.live) {
       if (t >= r.settlesAt || this.paused(r, t)) continue;
       const outputs = this.ledger.rollup(r.address).outputs;
-      const { index, bad } = this.proposed.get(r) ?? { index: -1, bad: false };
+      const { indexes, bad } = this.proposed.get(r) ?? { indexes: [], bad: false };
+      if (!bad && r.sets.MACH !== undefined) {
+        for (const i of indexes) await this.certify(r, i, outputs[i].l2BlockNumber, outputs[i].root, chainEpoch);
+      }
+      const index = indexes.at(-1) ?? -1;
       const output = outputs[index];
       const fresh = output !== undefined;
-      if (fresh && !bad && r.sets.MACH !== undefined)
-        await this.certify(r, index, output.l2BlockNumber, output.root, chainEpoch);
       if (!r.plan.optimistic) {
         for (let i = 0; i < outputs.length; i++) {
           if (outputs[i].status === OUTPUT.Finalized) continue;

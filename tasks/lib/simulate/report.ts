@@ -217,6 +217,7 @@ export type ScriptedKind =
   | "leader-share"
   | "proposal-created"
   | "proposal-executed"
+  | "catch-up"
   | "forged-withdrawal"
   | "escape-hatch";
 
