@@ -3,6 +3,7 @@
 // refunds of deposits a retired rollup never included. See docs/bridge.md.
 import { formatUnits, parseUnits, ZeroAddress } from "ethers";
 import {
+  approveFor,
   areaTask,
   confirm,
   fail,
@@ -10,6 +11,7 @@ import {
   parseAddress,
   parseOr,
   preflight,
+  prepareApproval,
   signerFor,
   txLine,
   writeOutput,
@@ -68,7 +70,7 @@ areaTask("bridge deposit", "Deposits ETH or an ERC20 token to a rollup's L2 thro
       const from = await signer.getAddress();
       const to = args.to === undefined ? from : parseAddress(args.to, "--to");
       const token = args.token === undefined ? ZeroAddress : parseAddress(args.token, "--token");
-      let approval: (() => Promise<TxReport>) | undefined;
+      let approved: TxReport | undefined;
       let amount: bigint;
       if (token === ZeroAddress) {
         amount = parseUnitsOf(args.amount, 18, "--amount");
@@ -86,24 +88,15 @@ areaTask("bridge deposit", "Deposits ETH or an ERC20 token to a rollup's L2 thro
         if (balance < amount) {
           fail(`${from} holds ${formatUnits(balance, decimals)} ${symbol}: less than the ${args.amount} to deposit`);
         }
-        const allowance = await erc20.allowance(from, portalAddress);
-        if (allowance < amount) {
-          if (!args.approve) {
-            fail(
-              `allowance ${formatUnits(allowance, decimals)} ${symbol} is below the ${args.amount} needed: pass --approve`,
-            );
-          }
-          await preflight(erc20.connect(signer).approve.staticCall(portalAddress, amount, { blockTag: "pending" }));
-          approval = () => confirm(erc20.connect(signer).approve(portalAddress, amount));
-        }
-        // the deposit itself, simulated before the approval is sent (refused only for the allowance still to come)
-        await preflight(
-          portal.connect(signer).depositERC20.staticCall(token, amount, to, { blockTag: "pending" }),
+        const format = (value: bigint) => `${formatUnits(value, decimals)} ${symbol}`;
+        const approval = await prepareApproval(erc20, signer, portalAddress, amount, args.approve, format);
+        // the deposit itself, simulated before the approval is sent
+        approved = await approveFor(
+          approval,
+          () => portal.connect(signer).depositERC20.staticCall(token, amount, to, { blockTag: "pending" }),
           explainPortal,
-          approval === undefined ? [] : ["ERC20InsufficientAllowance"],
         );
       }
-      const approved = await approval?.();
       const tx = await confirm(
         token === ZeroAddress
           ? portal.connect(signer).depositETH(to, { value: amount })

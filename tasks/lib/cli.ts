@@ -325,6 +325,50 @@ export async function preflight(
   return undefined;
 }
 
+/** An ERC20 as the approval helpers need it (typechain's IERC20, AltToken, …). */
+interface Approvable {
+  allowance(owner: string, spender: string): Promise<bigint>;
+  connect(signer: Signer): {
+    approve: ((spender: string, amount: bigint) => Promise<ContractTransactionResponse>) & {
+      staticCall(spender: string, amount: bigint, overrides: { blockTag: string }): Promise<boolean>;
+    };
+  };
+}
+
+/**
+ * The approval `spender` needs from `signer` to take `amount` of `token`, simulated and not sent: undefined when the
+ * allowance already covers it; without `--approve` (`approve` false) the task ends with one line. `format` writes an
+ * amount with its unit ("1,000 ALT").
+ */
+export async function prepareApproval(
+  token: Approvable,
+  signer: Signer,
+  spender: string,
+  amount: bigint,
+  approve: boolean,
+  format: (amount: bigint) => string,
+): Promise<(() => Promise<TxReport>) | undefined> {
+  const allowance = await token.allowance(await signer.getAddress(), spender);
+  if (allowance >= amount) return undefined;
+  if (!approve) fail(`allowance ${format(allowance)} is below the ${format(amount)} needed: pass --approve`);
+  await preflight(token.connect(signer).approve.staticCall(spender, amount, { blockTag: "pending" }));
+  return () => confirm(token.connect(signer).approve(spender, amount));
+}
+
+/**
+ * Simulates the paying transaction (`simulation`, its `staticCall`; refused only for the allowance when `approval` is
+ * still to be sent, since the contracts take the payment after every other check), then sends the approval, if any:
+ * nothing is sent before both are checked. Returns the approval sent.
+ */
+export async function approveFor(
+  approval: (() => Promise<TxReport>) | undefined,
+  simulation: () => Promise<unknown>,
+  explain?: (reason: string) => string | undefined,
+): Promise<TxReport | undefined> {
+  await preflight(simulation(), explain, approval === undefined ? [] : ["ERC20InsufficientAllowance"]);
+  return approval?.();
+}
+
 /** Ends the task with a contract's refusal, decoded, on one line; rethrows any other error. */
 function refused(error: unknown, explain?: (reason: string) => string | undefined): never {
   const reason = revertReason(error);

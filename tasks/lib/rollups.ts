@@ -7,7 +7,18 @@ import type { Signer } from "ethers";
 import { AbiCoder, ZeroAddress, ZeroHash, getBytes, isHexString, keccak256, dataSlice } from "ethers";
 import type { Rollup, RollupFactory } from "../../typechain-types";
 import { addressOf } from "./addressBook";
-import { confirm, fail, formatAlt, formatTime, parseAddress, preflight, relativeTime, type TxReport } from "./cli";
+import {
+  approveFor,
+  confirm,
+  fail,
+  formatAlt,
+  formatTime,
+  parseAddress,
+  prepareApproval,
+  preflight,
+  relativeTime,
+  type TxReport,
+} from "./cli";
 import { altToken, requireAlt } from "./genesis";
 import { latestTime, parseWhole } from "./restaking";
 
@@ -104,20 +115,14 @@ export async function prepareAlt(
   approve: boolean,
 ): Promise<(() => Promise<TxReport>) | undefined> {
   const token = await altToken(hre);
-  const owner = await signer.getAddress();
-  await requireAlt(token, owner, amount);
-  const allowance = await token.allowance(owner, spender);
-  if (allowance >= amount) return undefined;
-  if (!approve) fail(`allowance ${formatAlt(allowance)} is below the ${formatAlt(amount)} needed: pass --approve`);
-  await preflight(token.connect(signer).approve.staticCall(spender, amount, { blockTag: "pending" }));
-  return () => confirm(token.connect(signer).approve(spender, amount));
+  await requireAlt(token, await signer.getAddress(), amount);
+  return prepareApproval(token, signer, spender, amount, approve, formatAlt);
 }
 
 /**
  * Pays `amount` ALT to `spender` for the transaction `simulation` checks (its `staticCall`), sending nothing before
- * both are simulated: the balance, then the transaction (refused only for the allowance when the approval is still to
- * be sent: the contracts take the payment after every other check), then the approval, which is sent last. Returns the
- * approval sent, if any.
+ * both are simulated: the balance, then the transaction, then the approval, which is sent last (`approveFor`). Returns
+ * the approval sent, if any.
  */
 export async function payAlt(
   hre: HardhatRuntimeEnvironment,
@@ -127,9 +132,7 @@ export async function payAlt(
   approve: boolean,
   simulation: () => Promise<unknown>,
 ): Promise<TxReport | undefined> {
-  const approval = await prepareAlt(hre, signer, spender, amount, approve);
-  await preflight(simulation(), undefined, approval === undefined ? [] : ["ERC20InsufficientAllowance"]);
-  return approval?.();
+  return approveFor(await prepareAlt(hre, signer, spender, amount, approve), simulation);
 }
 
 export const ROLLUP_STATUS = ["Active", "Settling", "Retired"] as const;

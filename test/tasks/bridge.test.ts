@@ -147,7 +147,7 @@ describe("bridge tasks", function () {
       await expectRefused(
         "bridge deposit",
         { rollup: "1001", amount: "2.5", token: brg, to: f.bob.address, from: f.carol.address, json: true },
-        "allowance 0.0 BRG is below the 2.5 needed: pass --approve",
+        "allowance 0.0 BRG is below the 2.5 BRG needed: pass --approve",
       );
       const result = await task<{ queueIndex: bigint; approval: TxReport; tx: TxReport }>("bridge deposit", {
         rollup: "1001",
