@@ -12,6 +12,7 @@ import {IRollup} from "../interfaces/IRollup.sol";
 import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {IOperatorSets} from "../interfaces/IOperatorSets.sol";
 import {IRestakingRegistry} from "../interfaces/IRestakingRegistry.sol";
+import {OutputRoot} from "../libraries/OutputRoot.sol";
 import {VITAL} from "../rollups/Services.sol";
 
 /// @title Portal
@@ -134,15 +135,13 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         bytes32[] calldata proof
     ) private view returns (IRollup.Output memory o) {
         o = r.output(outputIndex); // refused unless live
-        bytes32 root = keccak256(
-            abi.encode(
-                o.l2BlockNumber,
-                o.stateRoot,
-                outputProof.withdrawalsRoot,
-                o.batchCount,
-                outputProof.batchRoot,
-                outputProof.parentRoot
-            )
+        bytes32 root = OutputRoot.hash(
+            o.l2BlockNumber,
+            o.stateRoot,
+            outputProof.withdrawalsRoot,
+            o.batchCount,
+            outputProof.batchRoot,
+            outputProof.parentRoot
         );
         if (root != o.root) revert PortalOutputMismatch(outputIndex);
         if (!MerkleProof.verifyCalldata(proof, outputProof.withdrawalsRoot, leaf)) revert PortalInvalidProof(leaf);

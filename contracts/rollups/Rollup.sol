@@ -11,6 +11,7 @@ import {IRollupFactory} from "../interfaces/IRollupFactory.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
 import {IVitalChallenges} from "../interfaces/IVitalChallenges.sol";
+import {OutputRoot} from "../libraries/OutputRoot.sol";
 import {MACH, SQUAD, VITAL, serviceCount} from "./Services.sol";
 
 /// @title Rollup
@@ -342,7 +343,7 @@ contract Rollup is IRollup {
         // bound at proposal (as OP Stack's dispute games bind the L1 head): judged against the batches as they stand now
         uint64 batches = uint64(batchCount);
         bytes32 head = batchRoot;
-        bytes32 root = keccak256(abi.encode(l2BlockNumber, stateRoot, withdrawalsRoot, batches, head, parentRoot));
+        bytes32 root = OutputRoot.hash(l2BlockNumber, stateRoot, withdrawalsRoot, batches, head, parentRoot);
         _outputs[count] = Output({
             l2BlockNumber: l2BlockNumber,
             proposedAt: uint48(block.timestamp),
