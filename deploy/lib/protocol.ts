@@ -26,6 +26,9 @@ const reaches = (stage: Stage, part: Stage) => ORDER.indexOf(stage) >= ORDER.ind
 
 export class ProtocolParameterError extends Error {}
 
+/** Rollup.MAX_COUNCIL_PAUSE: the security council's longest pause of a rollup, which defers an invalidation. */
+const COUNCIL_PAUSE = 3 * 86_400;
+
 function fail(message: string): never {
   throw new ProtocolParameterError(`protocol parameters: ${message}`);
 }
@@ -54,6 +57,22 @@ export function buildProtocolModules(parameters: ProtocolParameters, stage: Stag
         `restaking.withdrawalDelay (${withdrawalDelay}s) must be at least the longer of restaking.vetoWindow and` +
           ` restaking.epochLength plus services.maxEvidenceAge (${base + servicesConfig.maxEvidenceAge}s): stake` +
           " could leave before the evidence against it expires",
+      );
+    }
+  }
+
+  // a fast withdrawal is covered by its MACH signers' stake: that stake must still be there when the slash for an invalid
+  // certificate comes, after the latest invalidation (a certificate's epoch may be the one before, the stake leaving
+  // from its start; the output's challenge period, VITAL's vote, and a council pause deferring the invalidation)
+  if (servicesConfig && rollupsConfig) {
+    const { withdrawalDelay, epochLength } = restakingConfig!;
+    const optimistic = rollupsConfig.templates.filter((t) => t.challengePeriod > 0).map((t) => t.challengePeriod);
+    const latest = 2 * epochLength + Math.max(0, ...optimistic) + servicesConfig.vital.votingPeriod + COUNCIL_PAUSE;
+    if (optimistic.length !== 0 && withdrawalDelay < latest) {
+      fail(
+        `restaking.withdrawalDelay (${withdrawalDelay}s) must be at least two restaking.epochLength plus the longest` +
+          ` optimistic challengePeriod, services.vital.votingPeriod and a council pause of 3 days (${latest}s): a MACH` +
+          " signer's stake could leave before an invalidation slashes it for what fast withdrawals took",
       );
     }
   }
