@@ -62,8 +62,9 @@ export function buildProtocolModules(parameters: ProtocolParameters, stage: Stag
   }
 
   // a fast withdrawal is covered by its MACH signers' stake: that stake must still be there when the slash for an invalid
-  // certificate comes, after the latest invalidation (a certificate's epoch may be the one before, the stake leaving
-  // from its start; the output's challenge period, VITAL's vote, and a council pause deferring the invalidation)
+  // certificate is requested. The latest invalidation: a certificate's epoch may be the one before (the stake leaving
+  // from its start), a challenge may come at the end of the challenge period (its vote ends inside it), and a council
+  // pause defers the invalidation; VITAL's voting period on top is the time left to resolve after the pause and report
   if (servicesConfig && rollupsConfig) {
     const { withdrawalDelay, epochLength } = restakingConfig!;
     const optimistic = rollupsConfig.templates.filter((t) => t.challengePeriod > 0).map((t) => t.challengePeriod);

@@ -432,8 +432,9 @@ describe("deploy genesis task", function () {
       const [sepolia, ...others] = TESTNETS.map((n) => readFileSync(path.join(PARAMETERS_DIR, `${n}.json`), "utf8"));
       for (const other of others) expect(other).to.equal(sepolia);
       const testnet = JSON.parse(sepolia) as ProtocolParameters;
-      // ≥ vetoWindow 2h + maxEvidenceAge 12h, and ≥ 2 epochs of 1h + the 6h challenge period + a 1h vote + a 3-day
-      // council pause (3 days 9 hours: the fast withdrawals' cover outlasts the latest invalidation)
+      // ≥ vetoWindow 2h + maxEvidenceAge 12h, and ≥ 2 epochs of 1h + the 6h challenge period + a 3-day council pause +
+      // a 1h vote's margin to resolve and report (3 days 9 hours: the fast withdrawals' cover outlasts the latest
+      // invalidation)
       expect(testnet.restaking.withdrawalDelay).to.equal("4d");
       expect([testnet.restaking.vetoWindow, testnet.services!.maxEvidenceAge]).to.deep.equal(["2h", "12h"]);
       expect(testnet.governance!.timelockDelay).to.equal("10m");
@@ -582,7 +583,7 @@ describe("deploy genesis task", function () {
     });
 
     it("refuses a withdrawal delay a late invalidation outlasts: the fast withdrawals' cover must still be slashable", async function () {
-      // 2 epochs (2 days) + a 7-day challenge period + a 2-day vote, 1 s more + a 3-day council pause: 14 days and 1 s
+      // 2 epochs (2 days) + a 7-day challenge period + a 3-day council pause + a 2-day vote (1 s more): 14 days and 1 s
       await refusedByServices(
         withServices((s) => (s.vital.votingPeriod = 2 * 86_400 + 1)),
         "protocol parameters: restaking.withdrawalDelay (1209600s) must be at least two restaking.epochLength plus the" +

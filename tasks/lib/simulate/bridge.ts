@@ -5,7 +5,7 @@
 // the L1 side is the real portal; its holdings are checked against what it owes. An ephemeral rollup's last output
 // withdraws every balance; one of its users claims only after the rollup retired, and a deposit it never included is
 // refunded then (the escape hatch).
-import { Interface, ZeroAddress, type LogDescription } from "ethers";
+import { Interface, MaxUint256, ZeroAddress, type LogDescription } from "ethers";
 import type { AltToken, Portal } from "../../../typechain-types";
 import { treeAt, withdrawalHash, WithdrawalsTree, type L2Withdrawal } from "../withdrawals";
 import type { CallTarget, MinedReceipt } from "./chain";
@@ -24,7 +24,6 @@ export const BRIDGE_USER_ALT = 200_000n * ALT;
 export interface BridgeHost {
   ledger: Ledger;
   token: AltToken;
-  keeper: string;
   actor(address: string): Promise<void>;
   call(from: string, contract: CallTarget, fn: string, args: unknown[], action: string, value?: bigint): Promise<void>;
   simulate(from: string, contract: CallTarget, fn: string, args: unknown[]): Promise<string | undefined>;
@@ -57,7 +56,8 @@ interface Made extends L2Withdrawal {
   madeAt: number;
   /** Claimed only once the rollup retired (one user of an ephemeral rollup: the escape hatch's claim). */
   late: boolean;
-  claimed?: { at: number; fast: boolean };
+  /** When and how it was claimed, and whether its rollup had retired by then. */
+  claimed?: { at: number; fast: boolean; retired: boolean };
 }
 
 interface L2 {
@@ -72,12 +72,14 @@ interface L2 {
   withdrawals: Made[];
   /** Withdrawals refused a fast claim at least once (PortalFastLimit). */
   fastRefused: Set<string>;
-  /** ALT claimed fast, by output index. */
-  fastUsed: Map<number, bigint>;
+  /** ALT claimed fast, by output (`index:root`: an index is reused after an invalidation). */
+  fastUsed: Map<string, bigint>;
   /** The scripted forged withdrawal (the bad output's), once proposed, and whether its claim was tried. */
   forged?: { w: L2Withdrawal; output: number; tried: boolean };
   /** Its final output's withdrawals are made (an ephemeral rollup settling). */
   drained: boolean;
+  /** Its escape hatch is noted (retired, every withdrawal claimed, every deposit included or refunded). */
+  escaped: boolean;
 }
 
 const ASSETS: BridgeAsset[] = ["ETH", "ALT"];
@@ -120,17 +122,19 @@ export class Bridge {
         fastRefused: new Set(),
         fastUsed: new Map(),
         drained: false,
+        escaped: false,
       });
     });
   }
 
-  /** Each user is funded with ALT by `funder` and approves its rollup's portal. */
+  /** Each user is funded with ALT by `funder` and approves its rollup's portal (for good: ALT claimed back is deposited
+   *  again). */
   async setup(funder: string) {
     for (const { r, users } of this.l2.values()) {
       for (const user of users) {
         await this.host.actor(user);
         await this.host.call(funder, this.host.token, "transfer", [user, BRIDGE_USER_ALT], "setup: fund actor");
-        await this.host.call(user, this.host.token, "approve", [r.portal.target, BRIDGE_USER_ALT], "setup: approve");
+        await this.host.call(user, this.host.token, "approve", [r.portal.target, MaxUint256], "setup: approve");
       }
     }
   }
@@ -222,12 +226,14 @@ export class Bridge {
   }
 
   /**
-   * The root a lying proposer commits to at `l2Block`: the true withdrawals and one it forges, to itself, of the ALT
-   * the portal holds. It is never payable: nobody certifies the false output, and VITAL invalidates it.
+   * The root a lying proposer commits to at `l2Block`: the true withdrawals and one it forges, to itself, of all the
+   * ALT the portal holds (what it could pay). It is never paid: nobody certifies the false output, and VITAL
+   * invalidates it.
    */
   async forgedRoot(rollup: string, l2Block: bigint, liar: string, output: number): Promise<string> {
     const l2 = this.of(rollup);
-    const amount = (await this.host.token.balanceOf(l2.r.portal.target)) + 1n;
+    const held = await this.host.token.balanceOf(l2.r.portal.target);
+    const amount = held === 0n ? 1n : held;
     const w: L2Withdrawal = { nonce: 1n << 64n, l2Block, sender: liar, recipient: liar, token: this.alt, amount };
     l2.forged = { w, output, tried: false };
     return this.forgedTree(l2).root;
@@ -246,7 +252,9 @@ export class Bridge {
         const portal = l2 === undefined ? this.byPortal(log.address) : undefined;
         if (l2 !== undefined) {
           const event = this.parse(this.rollupInterface, log);
-          if (event?.name === "TransactionsIncluded") this.include(l2, Number(event.args.count));
+          if (event?.name === "TransactionsIncluded") {
+            this.include(l2, event.args.firstQueueIndex, Number(event.args.count));
+          }
         } else if (portal !== undefined) {
           const event = this.parse(this.portalInterface, log);
           if (event !== undefined) this.apply(portal, event, time);
@@ -269,9 +277,11 @@ export class Bridge {
     }
   }
 
-  /** A batch included the first `count` queued deposits: their amounts are credited on L2. */
-  private include(l2: L2, count: number) {
-    if (count > l2.queued.length) throw new Error(`${l2.r.name} included ${count} items, ${l2.queued.length} queued`);
+  /** A batch included `count` queued deposits from queue item `first`: their amounts are credited on L2. */
+  private include(l2: L2, first: bigint, count: number) {
+    if (count > l2.queued.length || (count !== 0 && l2.queued[0].queueIndex !== first)) {
+      throw new Error(`${l2.r.name} included ${count} items from ${first}: not its queued deposits`);
+    }
     for (const d of l2.queued.splice(0, count)) {
       l2.balances.get(d.to)![d.token === ZeroAddress ? "ETH" : "ALT"] += d.amount;
       l2.included++;
@@ -297,8 +307,12 @@ export class Bridge {
         if (w === undefined || withdrawalHash(w) !== a.withdrawalHash) throw new Error(`unknown withdrawal ${a.nonce}`);
         const fast = this.fastHash === a.withdrawalHash;
         this.fastHash = undefined;
-        w.claimed = { at: time, fast };
-        if (fast) l2.fastUsed.set(Number(a.outputIndex), (l2.fastUsed.get(Number(a.outputIndex)) ?? 0n) + w.amount);
+        const record = this.host.ledger.rollup(l2.r.address);
+        w.claimed = { at: time, fast, retired: record.retired };
+        if (fast) {
+          const key = `${a.outputIndex}:${record.outputs[Number(a.outputIndex)].root}`;
+          l2.fastUsed.set(key, (l2.fastUsed.get(key) ?? 0n) + w.amount);
+        }
         const path = fast ? "fast (MACH)" : l2.r.optimistic ? "normal (challenge period)" : "normal (validity proof)";
         if (!w.late) this.latencies.push({ rollup: l2.r.name, path, seconds: time - w.madeAt });
         break;
@@ -369,24 +383,32 @@ export class Bridge {
     const { l2Block: _, ...leaf } = f.w;
     const args = [leaf, f.output, output.proof, this.forgedTree(l2).proof(leaf), f.w.recipient];
     const refusal = await this.host.simulate(f.w.recipient, l2.r.portal, "claimWithdrawal", args);
-    if (refusal === undefined) throw new Error(`the forged withdrawal of ${l2.r.name} would be paid`);
+    if (!refusal?.startsWith("PortalOutputNotFinalized(")) {
+      throw new Error(`the forged withdrawal of ${l2.r.name} was not refused for its output: ${refusal ?? "paid"}`);
+    }
     this.host.note(
       "forged-withdrawal",
       `the false output #${f.output} of ${l2.r.name} commits to a forged withdrawal of ${fmt(f.w.amount)} ALT to its ` +
-        `proposer (all its portal holds, and 1 wei more): its claim is refused, ${refusal}; nobody certified the output`,
+        `proposer (all its portal holds): its claim is refused, ${refusal}; nobody certified the output`,
     );
   }
 
-  /** Notes an ephemeral rollup's end: every withdrawal claimed, every deposit it never included refunded. */
+  /**
+   * Notes a retired rollup's escape hatch once all its users are out: every withdrawal claimed, every deposit it never
+   * included refunded (then what its portal still holds).
+   */
   async escapeHatch(rollup: string) {
     const l2 = this.of(rollup);
-    const unclaimed = l2.withdrawals.filter((w) => w.claimed === undefined).length;
+    if (l2.escaped || !this.host.ledger.rollup(rollup).retired) return;
+    if (l2.queued.length !== 0 || l2.withdrawals.some((w) => w.claimed === undefined)) return;
+    l2.escaped = true;
     const held = await this.held(l2);
+    const after = l2.withdrawals.filter((w) => w.claimed!.retired).length;
     this.host.note(
       "escape-hatch",
-      `${l2.r.name} retired: ${l2.withdrawals.length - unclaimed} of ${l2.withdrawals.length} withdrawals claimed ` +
-        `(${l2.withdrawals.filter((w) => w.late).length} after retirement), ${l2.refunded} deposit(s) never included ` +
-        `refunded; its portal holds ${fmt(held.ETH)} ETH and ${fmt(held.ALT)} ALT`,
+      `${l2.r.name} retired: all ${l2.withdrawals.length} withdrawals claimed (${after} after retirement), ` +
+        `${l2.refunded} deposit(s) never included refunded; its portal holds ${fmt(held.ETH)} ETH and ` +
+        `${fmt(held.ALT)} ALT`,
     );
   }
 
@@ -428,13 +450,14 @@ export class Bridge {
       });
       fastRefused += l2.fastRefused.size;
       this.host.ledger.rollup(l2.r.address).outputs.forEach((o, output) => {
-        if (o.fastLimit === 0n && !l2.fastUsed.has(output)) return;
+        const used = l2.fastUsed.get(`${output}:${o.root}`);
+        if (o.fastLimit === 0n && used === undefined) return;
         fastOutputs.push({
           rollup: l2.r.name,
           output,
           epoch: this.host.epochOf(o.proposedAt),
           limit: o.fastLimit.toString(),
-          used: (l2.fastUsed.get(output) ?? 0n).toString(),
+          used: (used ?? 0n).toString(),
         });
       });
     }

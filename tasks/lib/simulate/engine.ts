@@ -82,8 +82,6 @@ interface LiveRollup {
   settled: boolean;
   /** Its final output (the one after its expiry, covering the blocks up to it) is proposed. */
   finalProposed: boolean;
-  /** Its escape hatch (every user out after retirement) is noted. */
-  escapeNoted: boolean;
   /** The security council's pause (the scripted one): when it began and until when. */
   pause?: { from: number; until: number };
 }
@@ -475,7 +473,6 @@ class Simulation {
         expiryNoted: false,
         settled: false,
         finalProposed: false,
-        escapeNoted: false,
       });
     }
     this.observe();
@@ -559,7 +556,6 @@ class Simulation {
       {
         ledger: this.ledger,
         token: this.c.token,
-        keeper: this.keeper,
         actor: (address) => this.chain.actor(address),
         call: (from, contract, fn, args, action, value) => this.chain.call(from, contract, fn, args, action, value),
         simulate: async (from, contract, fn, args) => (await this.chain.simulate(from, contract, fn, args)).refusal,
@@ -591,19 +587,14 @@ class Simulation {
   }
 
   /**
-   * The bridge users' claims (and refunds once a rollup retired); an ephemeral rollup's escape hatch is noted in the
-   * step after it retired.
+   * The bridge users' claims (and refunds once a rollup retired); a retired rollup's escape hatch is noted once all its
+   * users are out.
    */
   private async bridgeClaims(t: number) {
     this.at(t);
     await this.bridge!.claims(t, (address) => this.paused(this.byAddress(address), t));
     this.observe();
-    for (const r of this.live) {
-      if (r.settled && !r.escapeNoted) {
-        r.escapeNoted = true;
-        await this.bridge!.escapeHatch(r.address);
-      }
-    }
+    for (const r of this.live) if (r.settled) await this.bridge!.escapeHatch(r.address);
   }
 
   private async positionAddress(category: string) {

@@ -109,8 +109,8 @@ export type GasCategory = (typeof GAS_CATEGORIES)[number];
  *   epoch); nothing is sent per set, since what counts in an epoch is read from OperatorSets' checkpoints and SQUAD's
  *   leader seed is fixed by the batches;
  * - governance: the proposal's life, and the security council's pause of a rollup;
- * - bridge: the rollups' users: deposits to a portal, withdrawals claimed from it (fast or normal), deposits refunded
- *   after a rollup retired, and the keeper's settling of fast withdrawals.
+ * - bridge: the rollups' users: deposits to a portal, withdrawals claimed from it (fast or normal), and deposits
+ *   refunded after a rollup retired.
  */
 export const ACTION_CATEGORIES: Readonly<Record<string, GasCategory>> = {
   "setup: release allocation": "setup",
