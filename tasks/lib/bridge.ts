@@ -7,14 +7,7 @@ import type { Portal, Rollup } from "../../typechain-types";
 import { scanStart } from "./addressBook";
 import { fail, formatTime, parseOr } from "./cli";
 import { OUTPUT_STATUS } from "./rollups";
-import {
-  parseWithdrawals,
-  treeAt,
-  withdrawalHash,
-  type L2Withdrawal,
-  type OutputProof,
-  type Withdrawal,
-} from "./withdrawals";
+import { leafOf, parseWithdrawals, treeAt, withdrawalHash, type L2Withdrawal, type OutputProof } from "./withdrawals";
 
 export async function portalOf(hre: HardhatRuntimeEnvironment, rollup: Rollup): Promise<Portal> {
   return hre.ethers.getContractAt("Portal", await rollup.portal()) as unknown as Promise<Portal>;
@@ -179,9 +172,9 @@ function fastest(outputs: LiveOutput[], capacities: Map<bigint, bigint>, amount:
 export function claimArguments(state: WithdrawalState, withdrawals: L2Withdrawal[], to: string) {
   const { output } = state;
   if (output === undefined) fail(`withdrawal ${state.withdrawal.nonce} is in no output yet`);
-  const { l2Block: _, ...withdrawal } = state.withdrawal;
+  const withdrawal = leafOf(state.withdrawal);
   const proof = treeAt(withdrawals, output.l2BlockNumber).proof(withdrawal);
-  return { withdrawal: withdrawal as Withdrawal, outputIndex: output.index, outputProof: output.proof, proof, to };
+  return { withdrawal, outputIndex: output.index, outputProof: output.proof, proof, to };
 }
 
 /** `amount` of `token` for display: "1.5 ETH", "30.0 BRG" (the token's decimals and symbol), or raw units and the

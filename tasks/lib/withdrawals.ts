@@ -27,6 +27,11 @@ export interface OutputProof {
 
 const leafValues = (w: Withdrawal) => [w.nonce, w.sender, w.recipient, w.token, w.amount];
 
+/** The withdrawal itself, as `Portal.claimWithdrawal` takes it: `w` without what else a record of it carries. */
+export function leafOf(w: Withdrawal): Withdrawal {
+  return { nonce: w.nonce, sender: w.sender, recipient: w.recipient, token: w.token, amount: w.amount };
+}
+
 /** A withdrawal's leaf and ID on L1 (`Portal.withdrawalHash`). */
 export function withdrawalHash(w: Withdrawal): string {
   return keccak256(keccak256(AbiCoder.defaultAbiCoder().encode([...WITHDRAWAL_LEAF], leafValues(w))));
@@ -112,5 +117,5 @@ export function parseWithdrawals(json: unknown): L2Withdrawal[] {
 
 /** The tree an output at `l2BlockNumber` commits to: every withdrawal made at or before that block. */
 export function treeAt(withdrawals: readonly L2Withdrawal[], l2BlockNumber: bigint): WithdrawalsTree {
-  return new WithdrawalsTree(withdrawals.filter((w) => w.l2Block <= l2BlockNumber).map(({ l2Block: _, ...w }) => w));
+  return new WithdrawalsTree(withdrawals.filter((w) => w.l2Block <= l2BlockNumber).map(leafOf));
 }

@@ -7,7 +7,7 @@
 // refunded then (the escape hatch).
 import { Interface, MaxUint256, ZeroAddress, type LogDescription } from "ethers";
 import type { AltToken, Portal } from "../../../typechain-types";
-import { treeAt, withdrawalHash, WithdrawalsTree, type L2Withdrawal } from "../withdrawals";
+import { leafOf, treeAt, withdrawalHash, WithdrawalsTree, type L2Withdrawal } from "../withdrawals";
 import type { CallTarget, MinedReceipt } from "./chain";
 import { OUTPUT, type Ledger, type OutputRecord } from "./ledger";
 import type { BridgeAsset, BridgeReport, BridgeRow, FastOutputRow, LatencyRow, ScriptedKind } from "./report";
@@ -347,7 +347,7 @@ export class Bridge {
         const fast = w.token === this.alt ? covering.find(({ o }) => o.status === OUTPUT.FastFinalized) : undefined;
         const use = final ?? fast;
         if (use === undefined) continue;
-        const { l2Block: _, madeAt: __, late: ___, claimed: ____, ...leaf } = w;
+        const leaf = leafOf(w);
         const args = [leaf, use.index, use.o.proof, treeOf(use.index, use.o).proof(leaf), w.recipient];
         if (use === fast) {
           const refusal = await this.host.simulate(w.recipient, l2.r.portal, "claimWithdrawal", args);
@@ -380,7 +380,7 @@ export class Bridge {
     const f = l2.forged!;
     if (output === undefined) return;
     f.tried = true;
-    const { l2Block: _, ...leaf } = f.w;
+    const leaf = leafOf(f.w);
     const args = [leaf, f.output, output.proof, this.forgedTree(l2).proof(leaf), f.w.recipient];
     const refusal = await this.host.simulate(f.w.recipient, l2.r.portal, "claimWithdrawal", args);
     if (!refusal?.startsWith("PortalOutputNotFinalized(")) {
