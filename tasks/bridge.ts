@@ -240,8 +240,8 @@ areaTask("bridge prove", "Builds a withdrawal's claim (output, output proof, Mer
     const state = stateOf(await withdrawalStates(rollup, portal, withdrawals), nonce);
     const claim = claimArguments(state, withdrawals, state.withdrawal.recipient);
     // the portal's own check: a claimable withdrawal must pass it now (nothing is sent)
-    const now_ = state.status === "claimable" || state.status === "claimable fast";
-    if (now_) {
+    const claimableNow = state.status === "claimable" || state.status === "claimable fast";
+    if (claimableNow) {
       await preflight(
         portal.claimWithdrawal.staticCall(
           claim.withdrawal,
@@ -259,7 +259,9 @@ areaTask("bridge prove", "Builds a withdrawal's claim (output, output proof, Mer
     const amount = await formatToken(hre, claim.withdrawal.token, claim.withdrawal.amount);
     return output(args.json, data, () => [
       `withdrawal ${nonce}: proven against output ${claim.outputIndex} (${claim.proof.length}-level proof)${
-        now_ ? `, checked by the portal: claimable now${state.status === "claimable fast" ? " (fast)" : ""}` : ""
+        claimableNow
+          ? `, checked by the portal: claimable now${state.status === "claimable fast" ? " (fast)" : ""}`
+          : ""
       }`,
       ...(state.status === "waiting" ? [stateLine(state, amount, now)] : []),
       ...(args.out === undefined ? [] : [`  written to ${args.out} (bridge claim --proof ${args.out})`]),

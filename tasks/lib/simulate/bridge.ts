@@ -88,6 +88,8 @@ export class Bridge {
   private readonly rng: Rng;
   private readonly names: Names;
   private readonly l2 = new Map<string, L2>();
+  /** The same models by portal address (lower case). */
+  private readonly byPortal = new Map<string, L2>();
   private readonly portalInterface: Interface;
   private readonly rollupInterface: Interface;
   private readonly alt: string;
@@ -110,7 +112,7 @@ export class Bridge {
     this.alt = host.token.target as string;
     rollups.forEach((r, k) => {
       const users = [...Array(BRIDGE_USERS).keys()].map((j) => this.names.address(`bridge-user:${k}:${j}`));
-      this.l2.set(r.address.toLowerCase(), {
+      const l2: L2 = {
         r,
         users,
         balances: new Map(users.map((u) => [u, { ETH: 0n, ALT: 0n }])),
@@ -123,7 +125,9 @@ export class Bridge {
         fastUsed: new Map(),
         drained: false,
         escaped: false,
-      });
+      };
+      this.l2.set(r.address.toLowerCase(), l2);
+      this.byPortal.set((r.portal.target as string).toLowerCase(), l2);
     });
   }
 
@@ -249,7 +253,7 @@ export class Bridge {
     for (const { receipt, time } of mined) {
       for (const log of receipt.logs) {
         const l2 = this.l2.get(log.address.toLowerCase());
-        const portal = l2 === undefined ? this.byPortal(log.address) : undefined;
+        const portal = this.byPortal.get(log.address.toLowerCase());
         if (l2 !== undefined) {
           const event = this.parse(this.rollupInterface, log);
           if (event?.name === "TransactionsIncluded") {
@@ -261,12 +265,6 @@ export class Bridge {
         }
       }
     }
-  }
-
-  private byPortal(address: string): L2 | undefined {
-    for (const l2 of this.l2.values())
-      if ((l2.r.portal.target as string).toLowerCase() === address.toLowerCase()) return l2;
-    return undefined;
   }
 
   private parse(abi: Interface, log: { topics: string[]; data: string }): LogDescription | undefined {
